@@ -1,0 +1,3 @@
+"""newsscraper: CafeF's Doanh nghiệp section, crawled into a Parquet dataset."""
+
+__version__ = "0.1.0"

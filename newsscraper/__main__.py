@@ -1,0 +1,3 @@
+from newsscraper.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,39 @@
+"""`newsscraper <command>`: the console script (also `python -m newsscraper`).
+
+Each command lives in `newsscraper/commands/<name>.py` with `add_arguments(parser)` and
+`run(args) -> int` (the exit code); this module only dispatches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMANDS = {
+    "extract": "print one JSON object per saved article page",
+    "cron": "one locked incremental crawl with a run record; for crontab",
+    "compact": "merge the small part files of each partition into one",
+    "stats": "rows per day, fill rates, duplicates, rejects, recent runs",
+    "verify": "check every file, the schema, ids and partitions; non-zero on a problem",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsscraper", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, help_text in COMMANDS.items():
+        module = importlib.import_module(f"newsscraper.commands.{name}")
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(command_parser)
+        command_parser.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args._run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Extraction: pure page objects, no requests, no clock, no settings."""

@@ -1,0 +1,61 @@
+"""Arrow schemas of the three datasets under OUTPUT_DIR (articles, rejects, runs).
+
+Explicit, never inferred from the first batch: an all-null column in a small batch must still
+be written with its declared type, or readers see a different schema file by file.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+SCHEMA_VERSION = "1"
+SCHEMA_VERSION_KEY = b"newsscraper.schema_version"
+
+UTC_TS = pa.timestamp("us", tz="UTC")
+
+ARTICLE_FIELDS: list[pa.Field] = [
+    pa.field("article_id", pa.string(), nullable=False),
+    pa.field("url", pa.string(), nullable=False),
+    pa.field("section", pa.string(), nullable=False),
+    pa.field("category", pa.string()),
+    pa.field("title", pa.string(), nullable=False),
+    pa.field("sapo", pa.string()),
+    pa.field("body", pa.string(), nullable=False),
+    pa.field("author", pa.string()),
+    pa.field("source", pa.string()),
+    pa.field("source_url", pa.string()),
+    pa.field("published_at", UTC_TS, nullable=False),
+    pa.field("modified_at", UTC_TS),
+    pa.field("published_date", pa.date32(), nullable=False),
+    pa.field("tags", pa.list_(pa.string())),
+    pa.field("tickers", pa.list_(pa.string())),
+    pa.field("image_urls", pa.list_(pa.string())),
+    pa.field("word_count", pa.int32()),
+    pa.field("content_sha256", pa.string()),
+    pa.field("simhash", pa.int64()),
+    pa.field("duplicate_of", pa.string()),
+    pa.field("scraped_at", UTC_TS, nullable=False),
+    pa.field("run_id", pa.string(), nullable=False),
+]
+
+ARTICLES_SCHEMA = pa.schema(ARTICLE_FIELDS, metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION})
+
+# The partition columns live in the directory names (Hive style), not inside the files.
+ARTICLE_PARTITION_COLUMNS = ("section", "published_date")
+ARTICLES_FILE_SCHEMA = pa.schema(
+    [f for f in ARTICLE_FIELDS if f.name not in ARTICLE_PARTITION_COLUMNS],
+    metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION},
+)
+
+REJECTS_SCHEMA = pa.schema(
+    [
+        pa.field("article_id", pa.string()),
+        pa.field("url", pa.string()),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("detail", pa.string()),
+        pa.field("raw", pa.string()),  # the item's fields as JSON, as they were when rejected
+        pa.field("scraped_at", UTC_TS, nullable=False),
+        pa.field("run_id", pa.string(), nullable=False),
+    ],
+    metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION},
+)

@@ -1,0 +1,1 @@
+"""Item pipelines, one concern per module; their order lives in newsscraper/settings.py."""
