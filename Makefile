@@ -1,0 +1,38 @@
+# newsscraper: make install · crawl · demo · test · bench
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install crawl demo test lint format bench bench-smoke clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv with newsscraper, scrapy and the test tools
+
+crawl: $(STAMP)  ## crawl the live Doanh nghiệp section into output/
+	$(BIN)/scrapy crawl cafef $(ARGS)
+
+demo: $(STAMP)  ## start the local replica, crawl it into output/, show what landed
+	$(BIN)/python -m replica.demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: lint  ## ruff, then the whole test suite (offline)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)  ## every benchmark; writes bench/RESULTS.md
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -1,0 +1,9 @@
+"""TODO: not built yet."""
+
+
+def add_arguments(parser):
+    pass
+
+
+def run(args):
+    raise SystemExit("newsscraper verify: not built yet")
