@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
-from newsscraper.schema import ARTICLES_SCHEMA
+from newsscraper.schema import ARTICLES_SCHEMA, REJECTS_SCHEMA
 
 ARTICLES = "articles"
 REJECTS = "rejects"
@@ -86,6 +86,26 @@ def commit_part_file(
         raise
     _fsync_dir(final_path.parent)
     return final_path
+
+
+def part_file_name(run_id: str, seq: int) -> str:
+    """`part-<run_id>-<seq>.parquet`: unique per process, since run ids are."""
+    return f"part-{safe_path_value(run_id)}-{int(seq)}.parquet"
+
+
+def commit_rejects(
+    output_dir, rows: list[dict], run_id: str, seq: int, *, compression: str = "zstd"
+) -> Path:
+    """Commit `rows` (dicts with REJECTS_SCHEMA's columns) as `rejects/part-<run_id>-<seq>.parquet`.
+
+    Missing keys are written as null; raises OSError from the disk as `commit_part_file` does.
+    """
+    table = pa.Table.from_pylist(
+        [{name: row.get(name) for name in REJECTS_SCHEMA.names} for row in rows],
+        schema=REJECTS_SCHEMA,
+    )
+    final_path = rejects_dir(output_dir) / part_file_name(run_id, seq)
+    return commit_part_file(table, final_path, output_dir, compression=compression)
 
 
 def _fsync_dir(path: Path) -> None:
