@@ -59,3 +59,30 @@ REJECTS_SCHEMA = pa.schema(
     ],
     metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION},
 )
+
+RUNS_SCHEMA = pa.schema(
+    [
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("section", pa.string(), nullable=False),
+        pa.field("mode", pa.string(), nullable=False),  # incremental | backfill
+        pa.field("started_at", UTC_TS, nullable=False),
+        pa.field("finished_at", UTC_TS, nullable=False),
+        pa.field("finish_reason", pa.string()),
+        pa.field("exit_code", pa.int32(), nullable=False),
+        pa.field("problems", pa.list_(pa.string())),  # why the run is unhealthy, if it is
+        pa.field("listing_pages", pa.int64()),
+        pa.field("articles_fetched", pa.int64()),
+        pa.field("new_rows", pa.int64()),
+        pa.field("duplicates", pa.int64()),  # same article_id dropped, or duplicate_of set
+        pa.field("rejects", pa.int64()),
+        pa.field("rejects_by_reason", pa.string()),  # JSON object: reason -> count
+        pa.field("http_errors", pa.int64()),  # 4xx/5xx responses and network errors
+        pa.field("soft_blocks", pa.int64()),
+        pa.field("failed_articles", pa.int64()),  # article pages given up on this run
+        pa.field("fill_rates", pa.string()),  # JSON object: column -> share of non-null
+        pa.field("stop_reason", pa.string()),  # why the listing walk stopped
+        # Everything listed at or before this instant is stored (see listing_walk.py).
+        pa.field("watermark", UTC_TS),
+    ],
+    metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION},
+)

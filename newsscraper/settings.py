@@ -41,6 +41,7 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "newsscraper.rejects.RejectsExtension": 100,
+    "newsscraper.runs.RunRecordExtension": 200,
 }
 
 # --- Politeness (the live site rate-limits per IP) ------------------------------------------
@@ -72,3 +73,19 @@ REDIRECT_MAX_TIMES = 5
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
+
+# --- Retries, back-off, soft blocks ----------------------------------------------------------
+RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry; doubles each time
+RETRY_BACKOFF_MAX = 120.0
+RETRY_AFTER_MAX = 600.0  # never wait longer than this for a Retry-After
+SOFT_BLOCK_BACKOFF_BASE = 30.0
+SOFT_BLOCK_STOP_AFTER = 5  # soft-block pages in a row that stop the run (exit code 3)
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newsscraper.middlewares.PoliteRetryMiddleware": 550,
+    # Numbered above the retry middleware, so it sees each response first (after decompression).
+    "newsscraper.middlewares.Utf8ResponseMiddleware": 585,
+}
+
+COMMANDS_MODULE = "newsscraper.scrapy_commands"

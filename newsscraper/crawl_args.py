@@ -1,0 +1,76 @@
+"""The spider's `-a` arguments, checked before anything is requested."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from newsscraper.sections import DEFAULT_SECTION, SECTION_ZONES
+
+
+class ArgumentError(ValueError):
+    """A bad `-a` argument; the message names the valid values."""
+
+
+@dataclass(frozen=True)
+class CrawlArguments:
+    section: str = DEFAULT_SECTION
+    max_pages: int | None = None  # None: no limit (a backfill walks to `since` or the end)
+    stop_after_seen_pages: int = 1
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    @property
+    def zone_id(self) -> int:
+        return SECTION_ZONES[self.section]
+
+    @property
+    def is_backfill(self) -> bool:
+        return self.since is not None or self.until is not None
+
+    @classmethod
+    def parse(cls, raw: dict, *, default_max_pages: int) -> CrawlArguments:
+        section = raw.get("section", DEFAULT_SECTION)
+        if section not in SECTION_ZONES:
+            raise ArgumentError(
+                f"unknown section {section!r}; valid sections: {', '.join(sorted(SECTION_ZONES))}"
+            )
+        since = _date(raw, "since")
+        until = _date(raw, "until")
+        if since and until and since > until:
+            raise ArgumentError(f"since ({since}) is after until ({until})")
+        backfill = since is not None or until is not None
+        max_pages = _positive_int(raw, "max_pages")
+        if max_pages is None and not backfill:
+            max_pages = default_max_pages
+        stop_after = _positive_int(raw, "stop_after_seen_pages")
+        return cls(
+            section=section,
+            max_pages=max_pages,
+            stop_after_seen_pages=1 if stop_after is None else stop_after,
+            since=since,
+            until=until,
+        )
+
+
+def _positive_int(raw: dict, name: str) -> int | None:
+    value = raw.get(name)
+    if value is None:
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ArgumentError(f"{name} must be a positive integer (1, 2, 3, …), got {value!r}")
+    return number
+
+
+def _date(raw: dict, name: str) -> dt.date | None:
+    value = raw.get(name)
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ArgumentError(f"{name} must be a date as YYYY-MM-DD, got {value!r}") from None

@@ -1,0 +1,119 @@
+"""When to stop paging through a section's listing, and which entries to fetch.
+
+Pure bookkeeping, no requests: the spider shows it each listing page and does what it says.
+
+Incremental rule: a run stops after `stop_after_seen_pages` listing pages in a row with no
+unseen article, but only once it has reached the *watermark*: the newest listing time that
+the last finished run covered. Everything listed at or before the watermark is stored; above
+it a killed or cut-short run may have left a hole, so the walk does not stop there even when a
+page is all seen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from newsscraper.crawl_args import CrawlArguments
+from newsscraper.pages.section import ListingEntry
+
+VIETNAM = dt.timezone(dt.timedelta(hours=7))
+
+END_OF_LISTING = "end_of_listing"
+CAUGHT_UP = "caught_up"
+MAX_PAGES = "max_pages"
+REACHED_SINCE = "reached_since"
+
+
+@dataclass(frozen=True)
+class Decision:
+    to_fetch: list[ListingEntry]
+    next_page: int | None  # None: stop
+    stop_reason: str | None = None
+
+
+@dataclass
+class ListingWalk:
+    args: CrawlArguments
+    is_stored: callable
+    watermark: dt.datetime | None = None
+    stats: object | None = None
+    requested: set[str] = field(default_factory=set)
+    newest_listed: dt.datetime | None = None  # the top of this run: the next watermark
+    reached_watermark: bool = False
+    seen_pages_in_a_row: int = 0
+    empty_retried: set[int] = field(default_factory=set)
+    stop_reason: str | None = None
+
+    def __post_init__(self) -> None:
+        self.reached_watermark = self.watermark is None
+
+    def visit(self, page: int, entries: list[ListingEntry]) -> Decision:
+        if not entries:
+            if page not in self.empty_retried and page > 1:
+                # An empty fragment in the middle of a live listing happens; ask once more
+                # before taking it as the end.
+                self.empty_retried.add(page)
+                self._inc("empty_page_retried")
+                return Decision([], page)
+            return self._stop([], END_OF_LISTING)
+
+        to_fetch: list[ListingEntry] = []
+        unseen = 0
+        older_than_since = False
+        for entry in entries:
+            if entry.listed_at is not None:
+                if self.newest_listed is None or entry.listed_at > self.newest_listed:
+                    self.newest_listed = entry.listed_at
+                if self.watermark is not None and entry.listed_at <= self.watermark:
+                    self.reached_watermark = True
+            window = self._window_position(entry)
+            if window == "before":
+                older_than_since = True
+                continue
+            if window == "after":
+                self._inc("outside_window")
+                continue
+            if self.is_stored(entry.article_id):
+                self._inc("already_stored")
+                continue
+            if entry.article_id in self.requested:
+                continue
+            self.requested.add(entry.article_id)
+            unseen += 1
+            to_fetch.append(entry)
+
+        if older_than_since:
+            return self._stop(to_fetch, REACHED_SINCE)
+        if not self.args.is_backfill:
+            if unseen == 0 and self.reached_watermark:
+                self.seen_pages_in_a_row += 1
+            else:
+                self.seen_pages_in_a_row = 0
+            if self.seen_pages_in_a_row >= self.args.stop_after_seen_pages:
+                return self._stop(to_fetch, CAUGHT_UP)
+        if self.args.max_pages is not None and page >= self.args.max_pages:
+            return self._stop(to_fetch, MAX_PAGES)
+        return Decision(to_fetch, page + 1)
+
+    def covered_to_watermark(self) -> bool:
+        """True when this run joined up with what earlier finished runs stored."""
+        return self.reached_watermark or self.stop_reason in (END_OF_LISTING, REACHED_SINCE)
+
+    def _window_position(self, entry: ListingEntry) -> str:
+        if entry.listed_at is None:
+            return "inside"
+        day = entry.listed_at.astimezone(VIETNAM).date()
+        if self.args.since is not None and day < self.args.since:
+            return "before"
+        if self.args.until is not None and day > self.args.until:
+            return "after"
+        return "inside"
+
+    def _stop(self, to_fetch: list[ListingEntry], reason: str) -> Decision:
+        self.stop_reason = reason
+        return Decision(to_fetch, None, reason)
+
+    def _inc(self, event: str) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(f"newsscraper/spider/{event}")

@@ -1,0 +1,139 @@
+"""Downloader middlewares: polite retries (backoff, Retry-After, soft blocks) and UTF-8.
+
+Scrapy's RetryMiddleware retries at once; against a site that rate-limits per IP that makes
+things worse. This one waits: the server's Retry-After on 429/503, otherwise an exponential
+backoff, and treats a soft-block page as a failed fetch. When soft blocks keep coming, it
+stops the crawl (finish reason `soft_blocked`) instead of hammering the site.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import TextResponse
+from scrapy.utils.asyncio import sleep
+from scrapy.utils.response import response_status_message
+
+from newsscraper.softblock import is_soft_block
+
+logger = logging.getLogger(__name__)
+
+
+def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def backoff_seconds(attempt: int, base: float, cap: float) -> float:
+    """base, 2·base, 4·base, … for attempts 1, 2, 3, …, never above cap."""
+    if base <= 0:
+        return 0.0
+    return min(cap, base * 2 ** max(0, attempt - 1))
+
+
+class PoliteRetryMiddleware(RetryMiddleware):
+    """Replaces Scrapy's RetryMiddleware (same settings, plus the RETRY_BACKOFF_* ones)."""
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE")
+        self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX")
+        self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX")
+        self.soft_block_backoff = settings.getfloat("SOFT_BLOCK_BACKOFF_BASE")
+        self.soft_block_stop_after = settings.getint("SOFT_BLOCK_STOP_AFTER")
+        self.soft_blocks_in_a_row = 0
+        self.stopping = False
+
+    async def process_response(self, request, response, spider=None):
+        if request.meta.get("dont_retry", False):
+            return response
+        attempt = request.meta.get("retry_times", 0) + 1
+        if response.status in self.retry_http_codes:
+            wait = retry_after_seconds(response.headers.get("Retry-After"))
+            if wait is not None and response.status in (429, 503):
+                self.crawler.stats.inc_value("newsscraper/retry/retry_after_honoured")
+                wait = min(wait, self.retry_after_max)
+            else:
+                wait = backoff_seconds(attempt, self.backoff_base, self.backoff_max)
+            retry = self._retry(request, response_status_message(response.status))
+            if retry is None:
+                return response
+            await self._wait(wait, request, response.status)
+            return retry
+
+        if is_soft_block(request.meta.get("cafef_page"), response):
+            return await self._soft_block(request, attempt)
+        if isinstance(response, TextResponse) and request.meta.get("cafef_page"):
+            self.soft_blocks_in_a_row = 0
+        return response
+
+    async def process_exception(self, request, exception, spider=None):
+        if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry"):
+            return None
+        retry = self._retry(request, exception)
+        if retry is None:
+            return None
+        attempt = request.meta.get("retry_times", 0) + 1
+        await self._wait(
+            backoff_seconds(attempt, self.backoff_base, self.backoff_max), request, exception
+        )
+        return retry
+
+    async def _soft_block(self, request, attempt: int):
+        stats = self.crawler.stats
+        stats.inc_value("newsscraper/softblock/detected")
+        self.soft_blocks_in_a_row += 1
+        if self.soft_blocks_in_a_row >= self.soft_block_stop_after:
+            if not self.stopping:
+                self.stopping = True
+                logger.error(
+                    "%d soft-block pages in a row: stopping the crawl to leave the site alone",
+                    self.soft_blocks_in_a_row,
+                )
+                stats.set_value("newsscraper/softblock/stopped", True)
+                self.crawler.engine.close_spider(self.crawler.spider, "soft_blocked")
+            raise IgnoreRequest(f"soft-blocked page: {request.url}")
+        retry = self._retry(request, "soft_block")
+        if retry is None:
+            stats.inc_value("newsscraper/softblock/gave_up")
+            raise IgnoreRequest(f"soft-blocked page, retries used up: {request.url}")
+        await self._wait(
+            backoff_seconds(attempt, self.soft_block_backoff, self.backoff_max),
+            request,
+            "soft block",
+        )
+        return retry
+
+    async def _wait(self, seconds: float, request, why) -> None:
+        if seconds > 0:
+            logger.info("waiting %.1fs before retrying %s (%s)", seconds, request.url, why)
+            await sleep(seconds)
+
+
+class Utf8ResponseMiddleware:
+    """CafeF serves UTF-8, sometimes with no charset or a wrong one: trust the bytes."""
+
+    def process_response(self, request, response, spider=None):
+        if not isinstance(response, TextResponse) or response.encoding == "utf-8":
+            return response
+        try:
+            response.body.decode("utf-8")
+        except UnicodeDecodeError:
+            return response
+        return response.replace(encoding="utf-8")

@@ -1,0 +1,170 @@
+"""Run records: one row per crawl in OUTPUT_DIR/runs/, written when the crawl closes.
+
+They say what a run did (pages, articles, new rows, rejects, errors, why it stopped), whether
+it was healthy and with which exit code, and carry the incremental watermark forward (see
+`newsscraper.listing_walk`). A killed run writes none, so the next run still sees the
+watermark of the last run that finished.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import fields
+
+import pyarrow as pa
+import pyarrow.dataset as pads
+from scrapy import signals
+
+from newsscraper import exitcodes, health
+from newsscraper.context import RunContext
+from newsscraper.dataset import commit_part_file, runs_dir, safe_path_value
+from newsscraper.items import Article
+from newsscraper.schema import RUNS_SCHEMA
+
+logger = logging.getLogger(__name__)
+
+FILL_RATE_COLUMNS = [f.name for f in fields(Article)]
+
+
+def read_runs(output_dir) -> list[dict]:
+    """Every run record, newest first (none when the folder does not exist)."""
+    folder = runs_dir(output_dir)
+    if not folder.is_dir():
+        return []
+    table = pads.dataset(folder, format="parquet", ignore_prefixes=[".", "_"]).to_table()
+    rows = table.to_pylist()
+    for row in rows:
+        row["fill_rates"] = json.loads(row.get("fill_rates") or "{}")
+        row["rejects_by_reason"] = json.loads(row.get("rejects_by_reason") or "{}")
+    rows.sort(key=lambda r: r["finished_at"], reverse=True)
+    return rows
+
+
+def last_finished_watermark(output_dir, section: str) -> dt.datetime | None:
+    """How far the runs of `section` that finished have covered the listing (None: not yet).
+
+    Each record's watermark stays true once written (rows are never removed), so the
+    highest one holds; killed runs write no record and so move nothing.
+    """
+    marks = [
+        run["watermark"]
+        for run in read_runs(output_dir)
+        if run["section"] == section and run.get("watermark") is not None
+    ]
+    return max(marks, default=None)
+
+
+class RunRecordExtension:
+    """Counts what the crawl stored, judges its health and writes its run record."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.output_dir = crawler.settings.get("OUTPUT_DIR")
+        self.filled = dict.fromkeys(FILL_RATE_COLUMNS, 0)
+        self.scraped = 0
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        ext = cls(crawler)
+        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def item_scraped(self, item, response=None, spider=None) -> None:
+        self.scraped += 1
+        for name in FILL_RATE_COLUMNS:
+            value = getattr(item, name, None)
+            if value is not None and value != [] and value != "":
+                self.filled[name] += 1
+
+    def spider_closed(self, spider, reason: str) -> None:
+        record = self.build_record(spider, reason)
+        recent = read_runs(self.output_dir)
+        code, problems = health.judge(
+            record, [r for r in recent if r["section"] == record["section"]]
+        )
+        record["exit_code"] = code
+        record["problems"] = problems
+        self.stats.set_value("newsscraper/exit_code", code)
+        for problem in problems:
+            logger.error("unhealthy run: %s", problem)
+        if reason == "disk_error":
+            return  # the disk is what failed; the record cannot be written either
+        try:
+            self.write(record)
+        except OSError as exc:
+            logger.error(
+                "could not write the run record under %s: %s", runs_dir(self.output_dir), exc
+            )
+            self.stats.set_value("newsscraper/exit_code", exitcodes.DISK_ERROR)
+
+    def build_record(self, spider, reason: str) -> dict:
+        ctx = RunContext.of(self.crawler)
+        get = self.stats.get_value
+        rejects = {
+            key.rsplit("/", 1)[1]: value
+            for key, value in self.stats.get_stats().items()
+            if key.startswith("newsscraper/rejects/") and isinstance(value, int)
+        }
+        http_errors = sum(
+            value
+            for key, value in self.stats.get_stats().items()
+            if (key.startswith("downloader/response_status_count/") and key[-3] in "45")
+            or key == "downloader/exception_count"
+        )
+        walk = getattr(spider, "walk", None)
+        args = getattr(spider, "args", None)
+        return {
+            "run_id": ctx.run_id,
+            "section": args.section if args else "unknown",
+            "mode": "backfill" if args and args.is_backfill else "incremental",
+            "started_at": ctx.started_at,
+            "finished_at": ctx.clock(),
+            "finish_reason": reason,
+            "exit_code": 0,
+            "problems": [],
+            "listing_pages": get("newsscraper/spider/listing_pages", 0),
+            "articles_fetched": get("newsscraper/spider/articles_parsed", 0),
+            "new_rows": get("newsscraper/parquet/rows_written", 0),
+            "duplicates": get("newsscraper/dedupe/duplicate_id", 0)
+            + get("newsscraper/dedupe/content_duplicate", 0)
+            + get("newsscraper/dedupe/near_duplicate", 0),
+            "rejects": sum(rejects.values()),
+            "rejects_by_reason": rejects,
+            "http_errors": http_errors,
+            "soft_blocks": get("newsscraper/softblock/detected", 0),
+            "failed_articles": get("newsscraper/spider/article_failed", 0),
+            "fill_rates": {
+                name: round(count / self.scraped, 4) for name, count in self.filled.items()
+            }
+            if self.scraped
+            else {},
+            "stop_reason": walk.stop_reason if walk else None,
+            "watermark": self.next_watermark(walk, args, reason),
+        }
+
+    def next_watermark(self, walk, args, reason: str) -> dt.datetime | None:
+        """Advance only when this run stored all it was shown down to the old watermark."""
+        previous = walk.watermark if walk else None
+        clean = (
+            reason == "finished"
+            and walk is not None
+            and not args.is_backfill
+            and walk.covered_to_watermark()
+            and not self.stats.get_value("newsscraper/spider/article_failed", 0)
+            and not self.stats.get_value("newsscraper/spider/listing_failed", 0)
+        )
+        if clean and walk.newest_listed is not None:
+            return max(walk.newest_listed, previous) if previous else walk.newest_listed
+        return previous
+
+    def write(self, record: dict) -> None:
+        row = dict(record)
+        row["fill_rates"] = json.dumps(row["fill_rates"], sort_keys=True)
+        row["rejects_by_reason"] = json.dumps(row["rejects_by_reason"], sort_keys=True)
+        table = pa.Table.from_pylist([row], schema=RUNS_SCHEMA)
+        path = runs_dir(self.output_dir) / f"part-{safe_path_value(record['run_id'])}.parquet"
+        commit_part_file(table, path, self.output_dir)

@@ -1,0 +1,42 @@
+"""`scrapy crawl cafef`, with arguments checked first and an exit code that means something.
+
+Scrapy's own `crawl` exits 0 whenever the spider started. A cron job needs to know that the
+disk was full or the site kept soft-blocking us: the exit code comes from the run record
+(see newsscraper/exitcodes.py).
+"""
+
+from __future__ import annotations
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
+
+from newsscraper import exitcodes
+from newsscraper.crawl_args import ArgumentError, CrawlArguments
+
+
+class Command(ScrapyCrawlCommand):
+    def run(self, args, opts):
+        if len(args) == 1 and args[0] == "cafef":
+            try:
+                CrawlArguments.parse(opts.spargs, default_max_pages=1)
+            except ArgumentError as exc:
+                raise UsageError(str(exc), print_help=False) from None
+        if len(args) < 1:
+            raise UsageError
+        if len(args) > 1:
+            raise UsageError("running 'scrapy crawl' with more than one spider is not supported")
+        crawler = self._create_crawler(args[0])
+        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.start()
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = exitcodes.ABNORMAL
+            return
+        self.exitcode = exit_code_of(crawler)
+
+
+def exit_code_of(crawler) -> int:
+    stats = crawler.stats
+    code = stats.get_value("newsscraper/exit_code")
+    if code is None:
+        code = exitcodes.for_finish_reason(stats.get_value("finish_reason"))
+    return int(code)

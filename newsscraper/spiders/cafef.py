@@ -1,0 +1,135 @@
+"""`scrapy crawl cafef`: one section of cafef.vn, newest first, incremental by default.
+
+Requests and link following only: what a page says is read by `newsscraper.pages`, when to
+stop paging is decided by `newsscraper.listing_walk`.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit, urlunsplit
+
+import scrapy
+
+from newsscraper.crawl_args import CrawlArguments
+from newsscraper.history import History
+from newsscraper.listing_walk import ListingWalk
+from newsscraper.pages.article import ArticlePage
+from newsscraper.pages.section import ListingEntry, SectionPage
+from newsscraper.runs import last_finished_watermark
+from newsscraper.sections import CANONICAL_HOST, section_path, timeline_path
+
+logger = logging.getLogger(__name__)
+
+
+class CafefSpider(scrapy.Spider):
+    name = "cafef"
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.configure(crawler, kwargs)
+        return spider
+
+    def configure(self, crawler, arguments: dict) -> None:
+        settings = crawler.settings
+        self.args = CrawlArguments.parse(
+            arguments, default_max_pages=settings.getint("CAFEF_MAX_PAGES")
+        )
+        base_url = settings.get("CAFEF_BASE_URL").rstrip("/")
+        self.base = urlsplit(base_url)
+        if self.base.scheme not in ("http", "https") or not self.base.hostname:
+            raise ValueError(f"CAFEF_BASE_URL must be an http(s) URL, got {base_url!r}")
+        # Follows the crawl host; the offsite middleware drops anything else, redirects too.
+        self.allowed_domains = [self.base.hostname]
+        self.history = History.of(crawler)
+        self.walk = ListingWalk(
+            args=self.args,
+            is_stored=self.history.is_stored,
+            watermark=last_finished_watermark(settings.get("OUTPUT_DIR"), self.args.section),
+            stats=crawler.stats,
+        )
+
+    # --- URLs ---------------------------------------------------------------------------------
+
+    def crawl_url(self, path: str) -> str:
+        """`path` on the host being crawled (cafef.vn, or the replica in tests)."""
+        return urlunsplit((self.base.scheme, self.base.netloc, path, "", ""))
+
+    def rebase(self, url: str) -> str | None:
+        """A cafef.vn article link moved onto the crawl host; None for links off the site."""
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if parts.scheme not in ("http", "https") or host not in (
+            CANONICAL_HOST,
+            f"www.{CANONICAL_HOST}",
+            self.base.hostname,
+        ):
+            return None
+        return self.crawl_url(parts.path)
+
+    # --- Listing pages -------------------------------------------------------------------------
+
+    async def start(self):
+        logger.info(
+            "crawling section %s (zone %d) on %s; watermark %s",
+            self.args.section,
+            self.args.zone_id,
+            self.crawl_url(""),
+            self.walk.watermark,
+        )
+        yield self.listing_request(1)
+
+    def listing_request(self, page: int) -> scrapy.Request:
+        if page == 1:
+            url, kind = self.crawl_url(section_path(self.args.section)), "section"
+        else:
+            url, kind = self.crawl_url(timeline_path(self.args.zone_id, page)), "timeline"
+        return scrapy.Request(
+            url,
+            callback=self.parse,
+            errback=self.listing_failed,
+            meta={"cafef_page": kind, "listing_page": page},
+            # A listing URL can be asked twice in one run (an empty fragment is asked again).
+            dont_filter=True,
+        )
+
+    def parse(self, response):
+        number = response.meta["listing_page"]
+        self.crawler.stats.inc_value("newsscraper/spider/listing_pages")
+        decision = self.walk.visit(number, SectionPage(response).entries())
+        for entry in decision.to_fetch:
+            request = self.article_request(entry)
+            if request is not None:
+                yield request
+        if decision.next_page is not None:
+            yield self.listing_request(decision.next_page)
+        else:
+            logger.info("stopped paging at listing page %d: %s", number, decision.stop_reason)
+
+    def listing_failed(self, failure):
+        self.crawler.stats.inc_value("newsscraper/spider/listing_failed")
+        logger.error("listing page failed, paging stops here: %s", failure.getErrorMessage())
+
+    def article_request(self, entry: ListingEntry) -> scrapy.Request | None:
+        url = self.rebase(entry.url)
+        if url is None:
+            self.crawler.stats.inc_value("newsscraper/spider/offsite_link")
+            return None
+        return scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            meta={"cafef_page": "article", "article_id": entry.article_id},
+        )
+
+    # --- Article pages -------------------------------------------------------------------------
+
+    def parse_article(self, response):
+        self.crawler.stats.inc_value("newsscraper/spider/articles_parsed")
+        return ArticlePage(response).to_item(section=self.args.section)
+
+    def article_failed(self, failure):
+        # Not stored, so not seen: the next run asks for it again (the watermark stays put).
+        self.crawler.stats.inc_value("newsscraper/spider/article_failed")
+        logger.warning("article not fetched: %s", failure.getErrorMessage())
