@@ -1,0 +1,142 @@
+"""Rejected articles and pages that failed to parse are kept, not lost: `OUTPUT_DIR/rejects/`.
+
+A pipeline rejects an item by raising `Rejected(reason, detail)`; `RejectsExtension` turns
+every such drop, and every exception a spider callback raised on a page, into one row of
+REJECTS_SCHEMA, buffered and committed as part files (every PARQUET_BATCH_ITEMS rows and at
+close). Other drops (a duplicate id, say) are not rejects and are not written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.exceptions import DropItem
+
+from newsscraper import dataset
+from newsscraper.context import RunContext
+
+logger = logging.getLogger(__name__)
+
+PARSE_ERROR = "parse_error"
+_ARTICLE_ID_IN_URL = re.compile(r"-(\d{17,18})\.chn(?:[?#]|$)")
+
+
+class Rejected(DropItem):
+    """An item that fails a data-quality rule: a short machine `reason`, a human `detail`."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, set | tuple):
+        return list(value)
+    return str(value)
+
+
+def item_as_json(item) -> str:
+    """The item's fields as a JSON object, datetimes in ISO 8601, text unescaped."""
+    return json.dumps(ItemAdapter(item).asdict(), ensure_ascii=False, default=_json_default)
+
+
+def reject_row(item, reason: str, detail: str, now: dt.datetime, run_id: str) -> dict:
+    """One rejects row for an item; `now` stands in when the item was not stamped yet."""
+    adapter = ItemAdapter(item)
+    return {
+        "article_id": adapter.get("article_id"),
+        "url": adapter.get("url"),
+        "reason": reason,
+        "detail": detail,
+        "raw": item_as_json(item),
+        "scraped_at": adapter.get("scraped_at") or now,
+        "run_id": run_id,
+    }
+
+
+def parse_error_row(url: str | None, error: BaseException, now: dt.datetime, run_id: str) -> dict:
+    """One rejects row for a page whose callback raised `error`."""
+    match = _ARTICLE_ID_IN_URL.search(url or "")
+    return {
+        "article_id": match.group(1) if match else None,
+        "url": url,
+        "reason": PARSE_ERROR,
+        "detail": f"{type(error).__name__}: {error}",
+        "raw": None,
+        "scraped_at": now,
+        "run_id": run_id,
+    }
+
+
+class RejectsExtension:
+    def __init__(self, crawler, output_dir, batch_items: int, compression: str):
+        self.crawler = crawler
+        self.context = RunContext.of(crawler)
+        self.output_dir = output_dir
+        self.batch_items = max(1, batch_items)
+        self.compression = compression
+        self.rows: list[dict] = []
+        self.seq = 0
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        ext = cls(
+            crawler,
+            settings.get("OUTPUT_DIR"),
+            settings.getint("PARQUET_BATCH_ITEMS", 500),
+            settings.get("PARQUET_COMPRESSION", "zstd"),
+        )
+        crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def item_dropped(self, item, exception):
+        if not isinstance(exception, Rejected):
+            return
+        now, run_id = self.context.clock(), self.context.run_id
+        self._add(reject_row(item, exception.reason, exception.detail, now, run_id))
+
+    def spider_error(self, failure, response):
+        # `response` is a Failure when an errback raised; its request may still say the URL.
+        request = getattr(response, "request", None)
+        url = getattr(response, "url", None) or getattr(request, "url", None)
+        self._add(parse_error_row(url, failure.value, self.context.clock(), self.context.run_id))
+
+    def spider_closed(self):
+        self.flush()
+
+    def _add(self, row: dict) -> None:
+        self.crawler.stats.inc_value(f"newsscraper/rejects/{row['reason']}")
+        self.rows.append(row)
+        if len(self.rows) >= self.batch_items:
+            self.flush()
+
+    def flush(self) -> None:
+        """Commit the buffered rows as one part file; on a disk error keep them for the next try."""
+        if not self.rows:
+            return
+        try:
+            dataset.commit_rejects(
+                self.output_dir,
+                self.rows,
+                self.context.run_id,
+                self.seq,
+                compression=self.compression,
+            )
+        except OSError:
+            logger.exception("could not write %d rejects rows", len(self.rows))
+            self.crawler.stats.inc_value("newsscraper/rejects/write_failed")
+            return
+        self.seq += 1
+        self.rows = []

@@ -1,0 +1,95 @@
+"""Reject articles that break the data contract, with a reason, instead of storing them.
+
+Runs after normalize and stamp, so text is NFC and datetimes are UTC. A failing item raises
+`Rejected`, which `RejectsExtension` writes to `OUTPUT_DIR/rejects/`: nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from itemadapter import ItemAdapter
+
+from newsscraper.context import RunContext
+from newsscraper.rejects import Rejected
+
+REQUIRED_FIELDS = ("article_id", "url", "title", "published_at", "body")
+# CafeF's archive starts well after this; an earlier date is a parsing mistake.
+EARLIEST_PUBLISHED_AT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class ValidationRules:
+    min_body_chars: int = 200
+    max_title_chars: int = 500
+    max_future: dt.timedelta = dt.timedelta(hours=24)
+
+    @classmethod
+    def from_settings(cls, settings) -> ValidationRules:
+        return cls(
+            min_body_chars=settings.getint("VALIDATE_MIN_BODY_CHARS", 200),
+            max_title_chars=settings.getint("VALIDATE_MAX_TITLE_CHARS", 500),
+            max_future=dt.timedelta(hours=settings.getfloat("VALIDATE_MAX_FUTURE_HOURS", 24)),
+        )
+
+
+def _is_missing(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def validate_item(item, now: dt.datetime, rules: ValidationRules | None = None):
+    """`item` unchanged if it meets the contract, else raise `Rejected` for the first failure."""
+    rules = rules or ValidationRules()
+    adapter = ItemAdapter(item)
+    for name in REQUIRED_FIELDS:
+        if _is_missing(adapter.get(name)):
+            raise Rejected(f"missing_{name}", f"{name} is empty or absent")
+
+    published_at = adapter["published_at"]
+    if not isinstance(published_at, dt.datetime) or published_at.utcoffset() is None:
+        raise Rejected("published_at_not_aware", f"published_at {published_at!r} has no time zone")
+    if published_at > now + rules.max_future:
+        raise Rejected(
+            "published_in_future",
+            f"published_at {published_at.isoformat()} is more than {rules.max_future} "
+            f"after {now.isoformat()}",
+        )
+    if published_at < EARLIEST_PUBLISHED_AT:
+        raise Rejected(
+            "published_too_early",
+            f"published_at {published_at.isoformat()} is before {EARLIEST_PUBLISHED_AT.date()}",
+        )
+
+    body_chars = len(adapter["body"])
+    if body_chars < rules.min_body_chars:
+        raise Rejected(
+            "body_too_short", f"body has {body_chars} characters, fewer than {rules.min_body_chars}"
+        )
+    title_chars = len(adapter["title"])
+    if title_chars > rules.max_title_chars:
+        raise Rejected(
+            "title_too_long",
+            f"title has {title_chars} characters, more than {rules.max_title_chars}",
+        )
+    return item
+
+
+class ValidatePipeline:
+    def __init__(self, rules: ValidationRules, context: RunContext, stats):
+        self.rules = rules
+        self.context = context
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(
+            ValidationRules.from_settings(crawler.settings), RunContext.of(crawler), crawler.stats
+        )
+
+    def process_item(self, item):
+        try:
+            return validate_item(item, self.context.clock(), self.rules)
+        except Rejected as rejected:
+            self.stats.inc_value(f"newsscraper/validate/rejected/{rejected.reason}")
+            raise
