@@ -12,21 +12,35 @@ none. Files are only ever added; `compact` swaps many small files for one under 
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import os
 import re
+import shutil
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
+from itemadapter import ItemAdapter
 
-from newsscraper.schema import ARTICLES_SCHEMA, REJECTS_SCHEMA
+from newsscraper.schema import (
+    ARTICLES_FILE_SCHEMA,
+    ARTICLES_SCHEMA,
+    REJECTS_SCHEMA,
+    SCHEMA_VERSION,
+    SCHEMA_VERSION_KEY,
+)
 
 ARTICLES = "articles"
 REJECTS = "rejects"
 RUNS = "runs"
 STAGING = ".staging"
+
+DATASETS = (ARTICLES, REJECTS, RUNS)
+VIETNAM_TZ = dt.timezone(dt.timedelta(hours=7), "Asia/Ho_Chi_Minh")
 
 # Partition values and file names are built from these characters only.
 _SAFE_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -81,11 +95,23 @@ def commit_part_file(
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, final_path)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        raise PartFileWriteError(final_path, error) from error
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     _fsync_dir(final_path.parent)
     return final_path
+
+
+class PartFileWriteError(OSError):
+    """A part file could not be committed (read-only or full disk): names the file and cause."""
+
+    def __init__(self, path: Path, cause: OSError):
+        super().__init__(cause.errno, f"cannot write {path}: {cause}")
+        self.path = path
+        self.cause = cause
 
 
 def part_file_name(run_id: str, seq: int) -> str:
@@ -139,3 +165,215 @@ def read_articles(output_dir, columns: list[str] | None = None, filter=None) -> 
             schema = pa.schema([ARTICLES_SCHEMA.field(c) for c in columns])
         return schema.empty_table()
     return articles_dataset(output_dir).to_table(columns=columns, filter=filter)
+
+
+# --- Articles: rows, partitions, part files ---------------------------------------------------
+
+
+def vietnam_date(instant: dt.datetime) -> dt.date:
+    """The Vietnam (UTC+7) calendar date of an aware instant: the `published_date` partition."""
+    if instant.tzinfo is None:
+        raise ValueError(f"naive datetime has no calendar date in Vietnam: {instant!r}")
+    return instant.astimezone(VIETNAM_TZ).date()
+
+
+def as_date(value) -> dt.date:
+    """A `published_date` value (date or ISO text) as a date."""
+    if isinstance(value, dt.datetime):
+        raise ValueError(f"published_date must be a date, not a datetime: {value!r}")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    raise ValueError(f"published_date must be a date, got {value!r}")
+
+
+def item_to_row(item, schema: pa.Schema = ARTICLES_SCHEMA) -> dict:
+    """The item's values for every column of `schema` (missing fields become null)."""
+    adapter = item if isinstance(item, Mapping) else ItemAdapter(item)
+    return {name: adapter.get(name) for name in schema.names}
+
+
+def partition_of(row: Mapping) -> tuple[str, dt.date]:
+    """(section, published_date) of a row, checked safe as directory names; ValueError if not."""
+    section = row.get("section")
+    if not section:
+        raise ValueError("row has no section to partition by")
+    if row.get("published_date") is None:
+        raise ValueError("row has no published_date to partition by")
+    return safe_path_value(section), as_date(row["published_date"])
+
+
+def items_to_table(items: Iterable, schema: pa.Schema = ARTICLES_FILE_SCHEMA) -> pa.Table:
+    """Items (Article, dict, any itemadapter item) as a table of the declared `schema`.
+
+    Never inferred: an all-null column keeps its declared type. Columns not in `schema` (the
+    partition columns, for the default file schema) are left out.
+    """
+    return pa.Table.from_pylist([item_to_row(item, schema) for item in items], schema=schema)
+
+
+def group_by_partition(rows: Iterable[Mapping]) -> dict[tuple[str, dt.date], list[Mapping]]:
+    """Rows grouped by (section, published_date), in first-seen order."""
+    groups: dict[tuple[str, dt.date], list[Mapping]] = {}
+    for row in rows:
+        groups.setdefault(partition_of(row), []).append(row)
+    return groups
+
+
+def commit_articles(
+    output_dir,
+    rows: Iterable,
+    run_id: str,
+    seq: int,
+    *,
+    compression: str = "zstd",
+    on_commit: Callable[[list[Mapping], Path], None] | None = None,
+) -> list[Path]:
+    """Commit `rows` as one `part-<run_id>-<seq>.parquet` per partition; the paths written.
+
+    `on_commit(rows, path)` runs after each partition's file is in place, so a caller can record
+    exactly what is stored if a later partition fails. Raises `PartFileWriteError` on a disk
+    fault: files committed before it stay, the failing one leaves nothing behind.
+    """
+    name = part_file_name(run_id, seq)
+    paths = []
+    for (section, published_date), group in group_by_partition(map(item_to_row, rows)).items():
+        final_path = article_partition_dir(output_dir, section, published_date) / name
+        commit_part_file(items_to_table(group), final_path, output_dir, compression=compression)
+        paths.append(final_path)
+        if on_commit is not None:
+            on_commit(group, final_path)
+    return paths
+
+
+# --- Listing and reading ----------------------------------------------------------------------
+
+
+def is_visible_part_file(path: Path, base: Path) -> bool:
+    """A `*.parquet` file no reader skips: no path part under `base` starts with `.` or `_`."""
+    relative = path.relative_to(base)
+    return path.suffix == ".parquet" and not any(
+        part.startswith((".", "_")) for part in relative.parts
+    )
+
+
+def list_part_files(output_dir, dataset: str = ARTICLES) -> list[Path]:
+    """Every part file of `dataset` (articles, rejects or runs), sorted; [] when there is none."""
+    if dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}; one of {DATASETS}")
+    base = Path(output_dir) / dataset
+    if not base.is_dir():
+        return []
+    return sorted(p for p in base.rglob("*.parquet") if is_visible_part_file(p, base))
+
+
+@dataclass(frozen=True)
+class ArticlePartition:
+    section: str
+    published_date: dt.date
+    path: Path
+
+    def part_files(self) -> list[Path]:
+        return sorted(p for p in self.path.glob("*.parquet") if is_visible_part_file(p, self.path))
+
+
+def parse_partition_dir(path: Path) -> tuple[str, dt.date]:
+    """(section, published_date) from `.../section=<s>/published_date=<d>`; ValueError if not."""
+    section_part, date_part = path.parent.name, path.name
+    if not section_part.startswith("section=") or not date_part.startswith("published_date="):
+        raise ValueError(f"not an articles partition directory: {path}")
+    section = safe_path_value(section_part.removeprefix("section="))
+    return section, dt.date.fromisoformat(date_part.removeprefix("published_date="))
+
+
+def list_article_partitions(output_dir) -> list[ArticlePartition]:
+    """Every `section=*/published_date=*` directory under articles/, sorted."""
+    base = articles_dir(output_dir)
+    if not base.is_dir():
+        return []
+    partitions = []
+    for path in sorted(base.glob("section=*/published_date=*")):
+        if path.is_dir():
+            section, published_date = parse_partition_dir(path)
+            partitions.append(ArticlePartition(section, published_date, path))
+    return partitions
+
+
+def read_part_file(path: Path) -> pa.Table:
+    """One part file as stored, without the partition columns its path implies."""
+    return pq.ParquetFile(path).read()
+
+
+def schema_version_of(schema: pa.Schema) -> str | None:
+    value = (schema.metadata or {}).get(SCHEMA_VERSION_KEY)
+    return value.decode() if value is not None else None
+
+
+def read_rejects(output_dir) -> pa.Table:
+    """Every reject (an empty table when there is none)."""
+    files = list_part_files(output_dir, REJECTS)
+    if not files:
+        return REJECTS_SCHEMA.empty_table()
+    return pa.concat_tables(read_part_file(p).cast(REJECTS_SCHEMA) for p in files)
+
+
+def read_runs(output_dir) -> pa.Table | None:
+    """Every run record with whatever columns the files hold; None when there is none."""
+    files = list_part_files(output_dir, RUNS)
+    if not files:
+        return None
+    return pa.concat_tables((read_part_file(p) for p in files), promote_options="permissive")
+
+
+def staging_files(output_dir) -> list[Path]:
+    """Files left in `.staging/` (by a crash between write and rename, or a compaction)."""
+    staging = staging_dir(output_dir)
+    return sorted(p for p in staging.rglob("*") if p.is_file()) if staging.is_dir() else []
+
+
+# --- Swapping a partition's files (compact) --------------------------------------------------
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+_AT_FDCWD = -100
+
+
+def exchange_paths(a: Path, b: Path) -> None:
+    """Swap two directories in one atomic step (Linux renameat2 RENAME_EXCHANGE).
+
+    Raises OSError when the platform or filesystem cannot (no partial state is left).
+    """
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        raise OSError(95, "renameat2 is not available on this platform")
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"cannot exchange {a} and {b}: {os.strerror(errno)}")
+
+
+def replace_partition_files(
+    partition: Path, table: pa.Table, file_name: str, output_dir, *, compression: str = "zstd"
+) -> Path:
+    """Make `table` (as `file_name`) the only file of `partition`, in one atomic step.
+
+    The new directory is built whole under `.staging/` (outside every dataset folder, so no
+    reader lists it) and exchanged with the live one: a reader resolving the partition's path
+    sees either every old file or the one new file, never both and never neither. The old
+    directory, now in staging, is the caller's to inspect and remove: returned.
+    """
+    work = staging_dir(output_dir) / f"compact-{os.getpid()}-{safe_path_value(file_name)}"
+    new_dir = work / partition.name
+    new_dir.mkdir(parents=True)
+    try:
+        commit_part_file(table, new_dir / file_name, output_dir, compression=compression)
+        exchange_paths(new_dir, partition)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    _fsync_dir(partition.parent)
+    return new_dir
+
+
+def expected_file_metadata() -> dict[bytes, bytes]:
+    return {SCHEMA_VERSION_KEY: SCHEMA_VERSION.encode()}

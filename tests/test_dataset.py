@@ -1,0 +1,337 @@
+"""The dataset on disk: part files per partition, read back by every reader the README names."""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import math
+
+import duckdb
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow.dataset as pads
+import pyarrow.parquet as pq
+import pytest
+
+from newsscraper import dataset
+from newsscraper.items import Article
+from newsscraper.schema import ARTICLES_FILE_SCHEMA, REJECTS_SCHEMA, SCHEMA_VERSION_KEY
+
+UTC = dt.UTC
+SCRAPED = dt.datetime(2026, 3, 8, 2, 0, tzinfo=UTC)
+
+
+def full_article(article_id: str, **fields) -> dict:
+    row = {
+        "article_id": article_id,
+        "url": f"https://cafef.vn/bai-viet-{article_id}.chn",
+        "section": "doanh-nghiep",
+        "category": "Doanh nghiệp",
+        "title": "Hòa Phát lãi kỷ lục nhờ giá thép phục hồi",
+        "sapo": "Tập đoàn Hòa Phát báo lãi quý I tăng 40%.",
+        "body": "Đoạn một về thép.\n\nĐoạn hai về lợi nhuận và cổ tức.",
+        "author": "Hồ Hương",
+        "source": "Nhịp sống thị trường",
+        "source_url": "https://example.vn/goc",
+        "published_at": dt.datetime(2026, 3, 7, 1, 0, tzinfo=UTC),
+        "modified_at": dt.datetime(2026, 3, 7, 2, 15, tzinfo=UTC),
+        "published_date": dt.date(2026, 3, 7),
+        "tags": ["Hòa Phát", "thép", "lợi nhuận"],
+        "tickers": ["HPG"],
+        "image_urls": ["https://cafef.vn/anh-bia.jpg", "https://cafef.vn/anh-2.jpg"],
+        "word_count": 12,
+        "content_sha256": "ab" * 32,
+        "simhash": -8_070_450_532_247_928_832,  # an unsigned value >= 2**63, stored signed
+        "duplicate_of": None,
+        "scraped_at": SCRAPED,
+        "run_id": "20260308T020000Z-aaaa0001",
+    }
+    row.update(fields)
+    return row
+
+
+def sparse_article(article_id: str, **fields) -> dict:
+    """Only the required columns: every optional column of its batch is null."""
+    row = {name: None for name in full_article("0")}
+    row.update(
+        article_id=article_id,
+        url=f"https://cafef.vn/tin-{article_id}.chn",
+        section="doanh-nghiep",
+        title="Vingroup công bố kế hoạch",
+        body="Nội dung ngắn gọn.",
+        published_at=dt.datetime(2026, 3, 6, 16, 59, 59, tzinfo=UTC),
+        published_date=dt.date(2026, 3, 6),  # 23:59:59 in Vietnam
+        scraped_at=SCRAPED,
+        run_id="20260308T020000Z-aaaa0001",
+    )
+    row.update(fields)
+    return row
+
+
+BATCH_1 = [
+    # 17:30Z on the 6th is 00:30 on the 7th in Vietnam: the partition is the Vietnam date.
+    full_article(
+        "188260306173000001",
+        published_at=dt.datetime(2026, 3, 6, 17, 30, tzinfo=UTC),
+        published_date=dt.date(2026, 3, 7),
+    ),
+    full_article("188260307080000002", tags=[], tickers=[]),
+    full_article(
+        "188260307090000003",
+        section="thi-truong-chung-khoan",
+        category="Thị trường chứng khoán",
+        duplicate_of="188260307080000002",
+    ),
+]
+# The tricky batch: all optional columns null, one minute either side of Vietnam midnight.
+BATCH_2 = [
+    sparse_article("188260306235959004"),
+    sparse_article(
+        "188260307000000005",
+        published_at=dt.datetime(2026, 3, 6, 17, 0, tzinfo=UTC),
+        published_date=dt.date(2026, 3, 7),
+    ),
+]
+ALL_ROWS = BATCH_1 + BATCH_2
+
+
+@pytest.fixture
+def written(tmp_path):
+    """OUTPUT_DIR holding BATCH_1 (as Article items) and BATCH_2 (as dicts)."""
+    dataset.commit_articles(tmp_path, [Article(**row) for row in BATCH_1], "run-a", 1)
+    dataset.commit_articles(tmp_path, BATCH_2, "run-a", 2)
+    return tmp_path
+
+
+def canonical(row: dict) -> dict:
+    """A row as plain Python values, whichever reader produced it, for field-by-field equality."""
+
+    def plain(value):
+        if isinstance(value, np.ndarray):
+            return [plain(v) for v in value.tolist()]
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        if isinstance(value, pd.Timestamp):
+            value = value.to_pydatetime()
+        if value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+            return None
+        if isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, dt.datetime):
+            return value.astimezone(UTC)
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return value
+
+    return {name: plain(row[name]) for name in sorted(row)}
+
+
+def expected_rows(rows=ALL_ROWS) -> list[dict]:
+    return sorted((canonical(r) for r in rows), key=lambda r: r["article_id"])
+
+
+def test_each_batch_makes_one_file_per_partition_named_by_run_and_seq(written):
+    relative = [p.relative_to(written).as_posix() for p in dataset.list_part_files(written)]
+    assert relative == [
+        "articles/section=doanh-nghiep/published_date=2026-03-06/part-run-a-2.parquet",
+        "articles/section=doanh-nghiep/published_date=2026-03-07/part-run-a-1.parquet",
+        "articles/section=doanh-nghiep/published_date=2026-03-07/part-run-a-2.parquet",
+        "articles/section=thi-truong-chung-khoan/published_date=2026-03-07/part-run-a-1.parquet",
+    ]
+
+
+def test_files_have_the_declared_schema_and_version_even_when_columns_are_all_null(written):
+    for path in dataset.list_part_files(written):
+        schema = pq.read_schema(path)
+        assert schema.equals(ARTICLES_FILE_SCHEMA, check_metadata=False), path
+        assert schema.metadata[SCHEMA_VERSION_KEY] == b"1"
+    sparse = pq.ParquetFile(
+        written / "articles/section=doanh-nghiep/published_date=2026-03-06/part-run-a-2.parquet"
+    ).read()
+    assert sparse.column("tags").null_count == 1
+    assert sparse.schema.field("tags").type == ARTICLES_FILE_SCHEMA.field("tags").type
+    assert pq.ParquetFile(dataset.list_part_files(written)[0]).metadata.row_group(0).column(
+        0
+    ).compression == ("ZSTD")
+
+
+def test_round_trip_through_the_typed_dataset(written):
+    rows = dataset.read_articles(written).to_pylist()
+    assert sorted(map(canonical, rows), key=lambda r: r["article_id"]) == expected_rows()
+
+
+def test_pandas_reads_the_folder_with_partition_columns(written):
+    frame = pd.read_parquet(dataset.articles_dir(written))
+    rows = [canonical(r) for r in frame.to_dict(orient="records")]
+    assert sorted(rows, key=lambda r: r["article_id"]) == expected_rows()
+
+
+def test_pyarrow_hive_dataset_reads_the_folder(written):
+    table = pads.dataset(dataset.articles_dir(written), partitioning="hive").to_table()
+    rows = [canonical(r) for r in table.to_pylist()]
+    assert sorted(rows, key=lambda r: r["article_id"]) == expected_rows()
+
+
+def test_duckdb_reads_the_glob_with_hive_partitioning(written):
+    relation = duckdb.sql(
+        f"SELECT * FROM read_parquet('{dataset.articles_dir(written)}/**/*.parquet', "
+        "hive_partitioning=true)"
+    )
+    rows = [dict(zip(relation.columns, values, strict=True)) for values in relation.fetchall()]
+    assert sorted(map(canonical, rows), key=lambda r: r["article_id"]) == expected_rows()
+
+
+def test_polars_scans_the_glob_with_hive_partitioning(written):
+    frame = pl.scan_parquet(
+        f"{dataset.articles_dir(written)}/**/*.parquet", hive_partitioning=True
+    ).collect()
+    rows = [canonical(r) for r in frame.to_dicts()]
+    assert sorted(rows, key=lambda r: r["article_id"]) == expected_rows()
+
+
+def test_a_later_batch_only_adds_files(written):
+    before = {p: p.read_bytes() for p in dataset.list_part_files(written)}
+    dataset.commit_articles(written, [full_article("188260307100000006")], "run-b", 1)
+    after = dataset.list_part_files(written)
+    assert {p: p.read_bytes() for p in before} == before
+    assert set(after) - set(before) == {
+        written / "articles/section=doanh-nghiep/published_date=2026-03-07/part-run-b-1.parquet"
+    }
+
+
+def test_a_file_between_write_and_rename_is_invisible_to_every_reader(written, monkeypatch):
+    """Stop the commit after the staging file is complete, before the rename."""
+
+    class Interrupted(Exception):
+        pass
+
+    seen = {}
+
+    def look_then_interrupt(src, dst):
+        staged = dataset.staging_files(written)
+        seen["staged"] = [p.name for p in staged]
+        seen["staged_rows"] = pq.ParquetFile(staged[0]).metadata.num_rows
+        seen["listed"] = dataset.list_part_files(written)
+        seen["pandas"] = len(pd.read_parquet(dataset.articles_dir(written)))
+        seen["duckdb"] = duckdb.sql(
+            f"SELECT count(*) FROM read_parquet('{dataset.articles_dir(written)}/**/*.parquet')"
+        ).fetchall()[0][0]
+        seen["polars"] = pl.scan_parquet(f"{dataset.articles_dir(written)}/**/*.parquet").collect()
+        raise Interrupted
+
+    monkeypatch.setattr(dataset.os, "replace", look_then_interrupt)
+    files_before = dataset.list_part_files(written)
+    with pytest.raises(Interrupted):
+        dataset.commit_articles(written, [full_article("188260307100000006")], "run-b", 1)
+
+    assert seen["staged"] and seen["staged"][0].startswith("part-run-b-1.parquet")
+    assert seen["staged_rows"] == 1  # the staged file was complete, yet no reader saw it
+    assert seen["listed"] == files_before
+    assert seen["pandas"] == seen["duckdb"] == seen["polars"].height == len(ALL_ROWS)
+    assert dataset.staging_files(written) == []  # the interrupted commit cleaned up
+    assert dataset.list_part_files(written) == files_before
+    for path in dataset.list_part_files(written):
+        pq.ParquetFile(path).read()  # complete, readable
+
+
+def test_a_write_that_fails_leaves_earlier_files_and_no_partial_file(written, monkeypatch):
+    before = {p: p.read_bytes() for p in dataset.list_part_files(written)}
+
+    def disk_full(table, where, **kwargs):
+        where.write(b"PAR1 half a file")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(dataset.pq, "write_table", disk_full)
+    with pytest.raises(dataset.PartFileWriteError) as raised:
+        dataset.commit_articles(written, [full_article("188260307100000006")], "run-b", 1)
+
+    message = str(raised.value)
+    assert "part-run-b-1.parquet" in message and "No space left on device" in message
+    assert raised.value.errno == errno.ENOSPC
+    assert {p: p.read_bytes() for p in dataset.list_part_files(written)} == before
+    assert dataset.staging_files(written) == []
+
+
+def test_a_read_only_output_dir_raises_a_clear_error_and_keeps_earlier_files(written, monkeypatch):
+    before = {p: p.read_bytes() for p in dataset.list_part_files(written)}
+    real_open = open
+
+    def read_only_open(path, mode="r", *args, **kwargs):
+        # chmod alone does not stop root, so the filesystem's answer is given here too.
+        if "w" in mode and str(path).startswith(str(written)):
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(dataset, "open", read_only_open, raising=False)
+    (written / dataset.STAGING).chmod(0o555)
+    try:
+        with pytest.raises(dataset.PartFileWriteError, match="Read-only file system") as raised:
+            dataset.commit_articles(written, [full_article("188260307100000006")], "run-b", 1)
+    finally:
+        (written / dataset.STAGING).chmod(0o755)
+    assert "part-run-b-1.parquet" in str(raised.value)
+    assert {p: p.read_bytes() for p in dataset.list_part_files(written)} == before
+
+
+def test_on_commit_reports_each_partition_as_it_lands(tmp_path):
+    landed = []
+    paths = dataset.commit_articles(
+        tmp_path, BATCH_1, "run-a", 7, on_commit=lambda rows, path: landed.append((rows, path))
+    )
+    assert [path for _, path in landed] == paths
+    assert [[r["article_id"] for r in rows] for rows, _ in landed] == [
+        ["188260306173000001", "188260307080000002"],
+        ["188260307090000003"],
+    ]
+
+
+@pytest.mark.parametrize(
+    "section", ["../etc", "doanh nghiep", "", ".hidden", "a/b", "doanh-nghiệp"]
+)
+def test_unsafe_partition_values_are_refused(tmp_path, section):
+    with pytest.raises(ValueError):
+        dataset.commit_articles(tmp_path, [full_article("1", section=section)], "run-a", 1)
+    assert not dataset.articles_dir(tmp_path).exists()
+
+
+def test_vietnam_date_of_an_instant():
+    assert dataset.vietnam_date(dt.datetime(2026, 3, 6, 17, 30, tzinfo=UTC)) == dt.date(2026, 3, 7)
+    assert dataset.vietnam_date(dt.datetime(2026, 3, 6, 16, 59, tzinfo=UTC)) == dt.date(2026, 3, 6)
+    with pytest.raises(ValueError):
+        dataset.vietnam_date(dt.datetime(2026, 3, 6, 17, 30))
+
+
+def test_rejects_are_one_flat_file_per_call(tmp_path):
+    rows = [
+        {
+            "url": "https://cafef.vn/x-188.chn",
+            "reason": "body_too_short",
+            "detail": "42 < 200 chars",
+            "raw": '{"title": "Tiêu đề"}',
+            "scraped_at": SCRAPED,
+            "run_id": "run-a",
+        }
+    ]
+    path = dataset.commit_rejects(tmp_path, rows, "run-a", 3)
+    assert path == tmp_path / "rejects/part-run-a-3.parquet"
+    assert pq.read_schema(path).equals(REJECTS_SCHEMA, check_metadata=True)
+    assert dataset.read_rejects(tmp_path).to_pylist() == [{"article_id": None, **rows[0]}]
+
+
+def test_listing_an_empty_output_dir(tmp_path):
+    assert dataset.list_part_files(tmp_path) == []
+    assert dataset.list_article_partitions(tmp_path) == []
+    assert dataset.read_runs(tmp_path) is None
+    assert dataset.read_rejects(tmp_path).num_rows == 0
+    with pytest.raises(ValueError):
+        dataset.list_part_files(tmp_path, "other")
+
+
+def test_partitions_are_listed_with_their_values(written):
+    partitions = dataset.list_article_partitions(written)
+    assert [(p.section, p.published_date, len(p.part_files())) for p in partitions] == [
+        ("doanh-nghiep", dt.date(2026, 3, 6), 1),
+        ("doanh-nghiep", dt.date(2026, 3, 7), 2),
+        ("thi-truong-chung-khoan", dt.date(2026, 3, 7), 1),
+    ]
