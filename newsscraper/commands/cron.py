@@ -1,9 +1,126 @@
-"""TODO: not built yet."""
+"""`newsscraper cron`: the one command a crontab line calls.
+
+One incremental crawl of a section under OUTPUT_DIR's lock (a second run at the same time
+exits at once with code 75), logging to a rotating file, ending with the exit code of the
+run record's health check (see newsscraper/exitcodes.py and the README).
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import sys
+from pathlib import Path
+
+from newsscraper import exitcodes
+from newsscraper.crawl_args import ArgumentError, CrawlArguments
+from newsscraper.lock import LockHeld, crawl_lock
+from newsscraper.sections import DEFAULT_SECTION
+
+LOG_BYTES = 10 * 1024 * 1024
+LOG_BACKUPS = 5
 
 
-def add_arguments(parser):
-    pass
+def add_arguments(parser) -> None:
+    parser.add_argument(
+        "--section", default=DEFAULT_SECTION, help="section slug (default: %(default)s)"
+    )
+    parser.add_argument("--output-dir", help="dataset folder (default: the OUTPUT_DIR setting)")
+    parser.add_argument(
+        "--log-file",
+        help="rotating log file (default: OUTPUT_DIR/logs/newsscraper.log; 10 MB × 5)",
+    )
+    parser.add_argument(
+        "-a",
+        dest="spider_args",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="spider argument, as for scrapy crawl (max_pages, stop_after_seen_pages, …)",
+    )
+    parser.add_argument(
+        "-s",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="Scrapy setting, as for scrapy crawl",
+    )
 
 
-def run(args):
-    raise SystemExit("newsscraper cron: not built yet")
+def run(args) -> int:
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newsscraper.settings")
+    from scrapy.utils.project import get_project_settings
+
+    settings = get_project_settings()
+    try:
+        overrides = dict(_pair(text) for text in args.settings)
+        spider_args = dict(_pair(text) for text in args.spider_args)
+        spider_args["section"] = args.section
+        CrawlArguments.parse(spider_args, default_max_pages=1)
+    except ArgumentError as exc:
+        print(f"newsscraper cron: {exc}", file=sys.stderr)
+        return exitcodes.USAGE
+    settings.setdict(overrides, priority="cmdline")
+    if args.output_dir:
+        settings.set("OUTPUT_DIR", args.output_dir, priority="cmdline")
+    output_dir = Path(settings.get("OUTPUT_DIR"))
+    log_file = Path(args.log_file) if args.log_file else output_dir / "logs" / "newsscraper.log"
+
+    try:
+        with crawl_lock(output_dir, purpose="cron"):
+            _log_to_rotating_file(log_file, settings.get("LOG_LEVEL"))
+            code, summary = _crawl(settings, spider_args)
+    except LockHeld as exc:
+        print(f"newsscraper cron: not crawling: {exc}", file=sys.stderr)
+        return exitcodes.LOCKED
+    except OSError as exc:
+        print(f"newsscraper cron: cannot use {output_dir}: {exc}", file=sys.stderr)
+        return exitcodes.DISK_ERROR
+    print(summary)
+    return code
+
+
+def _crawl(settings, spider_args: dict) -> tuple[int, str]:
+    from scrapy.crawler import CrawlerProcess
+
+    from newsscraper.context import RunContext
+    from newsscraper.runs import read_runs
+    from newsscraper.scrapy_commands.crawl import exit_code_of
+
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler("cafef")
+    process.crawl(crawler, **spider_args)
+    process.start()
+    if process.bootstrap_failed:
+        return exitcodes.ABNORMAL, "newsscraper cron: the crawl could not start (see the log)"
+    code = exit_code_of(crawler)
+    run_id = RunContext.of(crawler).run_id
+    record = next((r for r in read_runs(settings.get("OUTPUT_DIR")) if r["run_id"] == run_id), None)
+    if record is None:
+        return code, f"run {run_id}: no run record written; exit {code}"
+    summary = (
+        f"run {run_id}: {record['new_rows']} new rows, {record['duplicates']} duplicates, "
+        f"{record['rejects']} rejects, {record['listing_pages']} listing pages, "
+        f"stopped: {record['stop_reason'] or record['finish_reason']}; exit {code}"
+    )
+    problems = "".join(f"\n  problem: {p}" for p in record["problems"] or [])
+    return code, summary + problems
+
+
+def _pair(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise ArgumentError(f"expected NAME=VALUE, got {text!r}")
+    return name.strip(), value
+
+
+def _log_to_rotating_file(path: Path, level: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+    )
+    handler.setLevel(level or "INFO")
+    handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s"))
+    logging.getLogger().addHandler(handler)

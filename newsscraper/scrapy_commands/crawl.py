@@ -2,16 +2,20 @@
 
 Scrapy's own `crawl` exits 0 whenever the spider started. A cron job needs to know that the
 disk was full or the site kept soft-blocking us: the exit code comes from the run record
-(see newsscraper/exitcodes.py).
+(see newsscraper/exitcodes.py). The crawl holds OUTPUT_DIR's lock, so two crawls (or a
+crawl and `newsscraper compact`) never write the same dataset at once.
 """
 
 from __future__ import annotations
+
+import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from newsscraper import exitcodes
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
+from newsscraper.lock import LockHeld, crawl_lock
 
 
 class Command(ScrapyCrawlCommand):
@@ -25,9 +29,16 @@ class Command(ScrapyCrawlCommand):
             raise UsageError
         if len(args) > 1:
             raise UsageError("running 'scrapy crawl' with more than one spider is not supported")
-        crawler = self._create_crawler(args[0])
-        self.crawler_process.crawl(crawler, **opts.spargs)
-        self.crawler_process.start()
+        output_dir = self.settings.get("OUTPUT_DIR")
+        try:
+            with crawl_lock(output_dir):
+                crawler = self._create_crawler(args[0])
+                self.crawler_process.crawl(crawler, **opts.spargs)
+                self.crawler_process.start()
+        except LockHeld as exc:
+            print(f"newsscraper: not crawling: {exc}", file=sys.stderr)
+            self.exitcode = exitcodes.LOCKED
+            return
         if self.crawler_process.bootstrap_failed:
             self.exitcode = exitcodes.ABNORMAL
             return
