@@ -1,0 +1,56 @@
+"""The date formats of cafef.vn, all read as Vietnam time (UTC+7, no daylight saving)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+VIETNAM_TZ = dt.timezone(dt.timedelta(hours=7), "Asia/Ho_Chi_Minh")
+
+# Focus block of a section page: `07/03/2026 - 00:01`. Some values carry a stray leading `2`
+# (`206/03/2026 - 00:05` is 06/03/2026): the day is always the last two digits before `/`.
+_LISTING_TIME = re.compile(r"^\s*2?(\d{2})/(\d{1,2})/(\d{4})\s*-\s*(\d{1,2}):(\d{2})")
+
+# Article header: `07-03-2026 - 00:01 AM`, `04-07-2026 - 18:07 PM`. The clock is 24-hour and
+# the AM/PM suffix means nothing, so it is ignored (18:07 PM is 18:07, never 06:07 or 30:07).
+_VISIBLE_TIME = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})\s*-\s*(\d{1,2}):(\d{2})")
+
+
+def _vietnam_time(year: str, month: str, day: str, hour: str, minute: str) -> dt.datetime | None:
+    try:
+        return dt.datetime(
+            int(year), int(month), int(day), int(hour), int(minute), tzinfo=VIETNAM_TZ
+        )
+    except ValueError:
+        return None
+
+
+def parse_listing_time(text: str | None) -> dt.datetime | None:
+    """`DD/MM/YYYY - HH:MM` of a focus item (with the stray-`2` quirk) as Vietnam time."""
+    match = _LISTING_TIME.match(text or "")
+    if not match:
+        return None
+    day, month, year, hour, minute = match.groups()
+    return _vietnam_time(year, month, day, hour, minute)
+
+
+def parse_visible_time(text: str | None) -> dt.datetime | None:
+    """`DD-MM-YYYY - HH:MM AM|PM` of an article header as Vietnam time, suffix ignored."""
+    match = _VISIBLE_TIME.search(text or "")
+    if not match:
+        return None
+    day, month, year, hour, minute = match.groups()
+    return _vietnam_time(year, month, day, hour, minute)
+
+
+def parse_iso_time(text: str | None) -> dt.datetime | None:
+    """An ISO 8601 time; without an offset it is Vietnam time. Aware, in UTC+7, or None."""
+    if not text or not text.strip():
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=VIETNAM_TZ)
+    return value.astimezone(VIETNAM_TZ)

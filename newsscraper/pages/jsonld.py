@@ -1,0 +1,65 @@
+"""JSON-LD blocks of a page, read leniently: a broken block is skipped, never fatal.
+
+CafeF writes its JSON-LD from templates by hand; the saved pages hold valid JSON, but a raw
+control character or a trailing comma would make a strict parser give up on the whole block.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+_TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+
+
+def load_lenient(text: str) -> Any | None:
+    """The JSON value of `text`, tolerating control characters and trailing commas; else None."""
+    for candidate in (text, _TRAILING_COMMA.sub(r"\1", text)):
+        try:
+            return json.loads(candidate, strict=False)
+        except ValueError:
+            continue
+    return None
+
+
+def _flatten(value: Any) -> Iterable[dict]:
+    if isinstance(value, list):
+        for element in value:
+            yield from _flatten(element)
+    elif isinstance(value, dict):
+        yield value
+        if "@graph" in value:
+            yield from _flatten(value["@graph"])
+
+
+def json_ld_objects(blocks: Iterable[str]) -> list[dict]:
+    """Every JSON object of the given `<script type="application/ld+json">` texts."""
+    objects: list[dict] = []
+    for block in blocks:
+        objects.extend(_flatten(load_lenient(block)))
+    return objects
+
+
+def has_type(obj: dict, type_name: str) -> bool:
+    declared = obj.get("@type")
+    if isinstance(declared, list):
+        return type_name in declared
+    return declared == type_name
+
+
+def first_of_type(objects: Iterable[dict], *type_names: str) -> dict | None:
+    for obj in objects:
+        if any(has_type(obj, name) for name in type_names):
+            return obj
+    return None
+
+
+def string_value(value: Any) -> str | None:
+    """A plain string field, or the `name` of an object (or of the first of a list)."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("name")
+    return value if isinstance(value, str) else None

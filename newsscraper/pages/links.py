@@ -1,0 +1,39 @@
+"""What an article link of cafef.vn looks like: `/<ascii-slug>-<17 or 18 digit id>.chn`."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from newsscraper.sections import CANONICAL_BASE_URL, CANONICAL_HOST
+
+ARTICLE_PATH = re.compile(r"^/(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)-(?P<id>\d{17,18})\.chn$", re.I)
+
+# Hosts that serve the same articles as the canonical one.
+CAFEF_HOSTS = frozenset({CANONICAL_HOST, f"www.{CANONICAL_HOST}"})
+
+
+def article_path_match(url: str | None) -> re.Match[str] | None:
+    """The ARTICLE_PATH match of `url`'s path (absolute or relative), or None."""
+    if not url:
+        return None
+    try:
+        path = urlsplit(url.strip()).path
+    except ValueError:
+        return None
+    return ARTICLE_PATH.match(path)
+
+
+def article_id_from_url(url: str | None) -> str | None:
+    match = article_path_match(url)
+    return match.group("id") if match else None
+
+
+def canonical_article_url(url: str | None) -> str | None:
+    """`https://cafef.vn/<slug>-<id>.chn` for any URL whose path is an article path.
+
+    The host is dropped on purpose: the same path on www.cafef.vn, on a replica or on a test
+    server names the same article.
+    """
+    match = article_path_match(url)
+    return f"{CANONICAL_BASE_URL}{match.group(0)}" if match else None

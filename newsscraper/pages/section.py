@@ -1,0 +1,151 @@
+"""SectionPage: the article links of one listing page of a section, with their listing times.
+
+Works on page 1 (the section page, e.g. `/doanh-nghiep.chn`) and on pages 2, 3, … (the
+`/timelinelist/<zone>/<n>.chn` fragments: the same stream items without an `<html>` shell).
+Only the section's own items count: the focus block and the stream. The site-wide "Đọc nhiều"
+box (`#loadMostViewTop`), the header "MỚI NHẤT" list, menus and footers are never read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlsplit
+
+from newsscraper.pages.dates import VIETNAM_TZ, parse_iso_time, parse_listing_time
+from newsscraper.pages.links import CAFEF_HOSTS, article_path_match
+from newsscraper.pages.selectors import css, first, text_of
+
+EntryKind = Literal["focus", "stream"]
+
+_FOCUS_ITEMS = css("div.list-focus-main .firstitem, div.cate-hl-row2 .big")
+_FOCUS_LINK = css("h2 > a, h3 > a")
+_FOCUS_TIME = css("p.time")
+
+_PAGE_STREAM_ITEMS = css("div.listchungkhoannew div.tlitem.box-category-item[data-id]")
+_FRAGMENT_STREAM_ITEMS = css("div.tlitem.box-category-item")
+_STREAM_LINK = css("h3 > a")
+_STREAM_TIME = css("span.time.time-ago::attr(title)")
+
+_LISTING_CONTAINERS = css("div.listchungkhoannew, div.list-focus-main")
+_ZONE_ID = css("#hdZoneId::attr(value)")
+
+# A full page has an <html> element; a timeline fragment starts straight with the items.
+_HTML_SHELL = re.compile(r"<html[\s>]", re.I)
+
+
+@dataclass(frozen=True)
+class ListingEntry:
+    article_id: str
+    url: str  # absolute, joined on the response URL; the host is left as served
+    title: str
+    listed_at: dt.datetime | None  # aware, UTC+7
+    kind: EntryKind
+
+
+class SectionPage:
+    def __init__(self, response):
+        self.response = response
+        self._root = response.selector.root
+        self._text = response.text
+        self._is_fragment = not _HTML_SHELL.search(self._text)
+
+    # --- what kind of page this is ---------------------------------------------------------
+
+    def is_fragment(self) -> bool:
+        """True for a timeline fragment (no `<html>` shell), including an empty one."""
+        return self._is_fragment
+
+    def is_empty_fragment(self) -> bool:
+        """The end of a section's list: an empty or blank body, or a fragment without items."""
+        if not self._text.strip():
+            return True
+        return self._is_fragment and not _FRAGMENT_STREAM_ITEMS(self._root)
+
+    def has_listing_markup(self) -> bool:
+        """False for a soft-block page (HTTP 200 without any listing) and for an empty fragment."""
+        if self._is_fragment:
+            return bool(_FRAGMENT_STREAM_ITEMS(self._root))
+        return bool(_LISTING_CONTAINERS(self._root) or _PAGE_STREAM_ITEMS(self._root))
+
+    # --- fields ------------------------------------------------------------------------------
+
+    def zone_id(self) -> int | None:
+        value = first(_ZONE_ID, self._root)
+        try:
+            return int(value.strip()) if value else None
+        except ValueError:
+            return None
+
+    def entries(self) -> list[ListingEntry]:
+        """Focus items, then stream items, in page order, each article once."""
+        seen: set[str] = set()
+        result = []
+        for entry in [*self.focus_entries(), *self.stream_entries()]:
+            if entry.article_id not in seen:
+                seen.add(entry.article_id)
+                result.append(entry)
+        return result
+
+    def focus_entries(self) -> list[ListingEntry]:
+        if self._is_fragment:
+            return []
+        entries = []
+        for item in _FOCUS_ITEMS(self._root):
+            time_node = first(_FOCUS_TIME, item)
+            listed_at = None
+            if time_node is not None:
+                listed_at = parse_listing_time(time_node.get("data-time")) or parse_listing_time(
+                    text_of(time_node)
+                )
+            entry = self._entry(first(_FOCUS_LINK, item), listed_at, "focus")
+            if entry:
+                entries.append(entry)
+        return entries
+
+    def stream_entries(self) -> list[ListingEntry]:
+        items = _FRAGMENT_STREAM_ITEMS if self._is_fragment else _PAGE_STREAM_ITEMS
+        entries = []
+        for item in items(self._root):
+            listed_at = parse_iso_time(first(_STREAM_TIME, item))
+            entry = self._entry(first(_STREAM_LINK, item), listed_at, "stream")
+            if entry:
+                entries.append(entry)
+        return entries
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _entry(self, link, listed_at: dt.datetime | None, kind: EntryKind) -> ListingEntry | None:
+        if link is None:
+            return None
+        url = self._article_url(link.get("href"))
+        if url is None:
+            return None
+        title = text_of(link) or text_of(link.get("title"))
+        if listed_at is not None:
+            listed_at = listed_at.astimezone(VIETNAM_TZ)
+        return ListingEntry(
+            article_id=article_path_match(url).group("id"),
+            url=url,
+            title=title,
+            listed_at=listed_at,
+            kind=kind,
+        )
+
+    def _article_url(self, href: str | None) -> str | None:
+        """The absolute URL of an on-site article link, or None for anything else."""
+        if not href or href.strip().lower().startswith(("javascript:", "mailto:", "#")):
+            return None
+        try:
+            url = self.response.urljoin(href.strip())
+            parts = urlsplit(url)
+        except ValueError:
+            return None
+        if parts.scheme not in ("http", "https"):
+            return None
+        own_host = urlsplit(self.response.url).hostname
+        if parts.hostname not in CAFEF_HOSTS and parts.hostname != own_host:
+            return None
+        return url if article_path_match(url) else None
