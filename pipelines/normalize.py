@@ -1,0 +1,234 @@
+"""Normalize an article's text, URLs and times into the form stored in the dataset.
+
+- Text: HTML entities unescaped, Unicode NFC (CafeF's CMS lets decomposed Vietnamese through),
+  non-breaking and other odd spaces made plain, zero-width characters dropped, whitespace
+  runs collapsed; the body keeps its "\\n\\n" paragraph breaks.
+- URLs: article URLs rebuilt on `https://cafef.vn` from their path (whatever host served them:
+  www.cafef.vn, a replica, a test server); other URLs made absolute http(s), with w3lib's safe
+  encoding, without fragment or tracking parameters (`utm_*`, `fbclid`, …).
+- Times: aware UTC (a naive time is Vietnam time, UTC+7); `published_date` is the Vietnam
+  calendar date of `published_at`.
+- Author without `Theo ` ("according to"); tags trimmed of the trailing `, `, de-duplicated
+  case-insensitively (first spelling wins); tickers upper case, 3 letters or digits, once each.
+
+`normalize_item` is idempotent: normalizing twice gives the same item as normalizing once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import unicodedata
+from collections import Counter
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from itemadapter import ItemAdapter
+from w3lib.url import safe_url_string, url_query_cleaner
+
+from newsscraper.pages.dates import VIETNAM_TZ
+from newsscraper.pages.links import CAFEF_HOSTS, canonical_article_url
+from newsscraper.sections import CANONICAL_HOST
+
+PLAIN_TEXT_FIELDS = ("article_id", "section", "category", "title", "sapo", "author", "source")
+
+# Spaces a reader cannot tell from a plain space.
+_ODD_SPACES = dict.fromkeys(
+    map(
+        ord,
+        "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+        "\u202f\u205f\u3000\t\r\f\v",
+    ),
+    " ",
+)
+# Invisible characters: zero-width space/joiners, word joiner, BOM, soft hyphen.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_TRANSLATION = {**_ODD_SPACES, **_INVISIBLE}
+_SPACES = re.compile(r"[ \n]+")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \n]*\n")
+_THEO = re.compile(r"^theo\s+", re.I)
+_TAG_TRAILER = re.compile(r"[\s,]+$")
+_TICKER = re.compile(r"^[A-Z0-9]{3}$")
+_ENTITY = re.compile(r"&(#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);?", re.I)
+_TRACKING_PARAMS = re.compile(
+    r"^(utm_\w+|fbclid|gclid|gclsrc|dclid|msclkid|zarsrc|mc_cid|mc_eid|igshid|_ga)$", re.I
+)
+
+
+def _unescape(text: str) -> str:
+    # Repeated until stable, so a double-escaped `&amp;acirc;` ends as `â` and a second run
+    # finds nothing left to do.
+    for _ in range(5):
+        if not _ENTITY.search(text):
+            break
+        unescaped = html.unescape(text)
+        if unescaped == text:
+            break
+        text = unescaped
+    return text
+
+
+def _clean_line(text: str) -> str:
+    """NFC, plain spaces, no invisible characters, single spaces, trimmed."""
+    text = unicodedata.normalize("NFC", _unescape(text)).translate(_TRANSLATION)
+    return _SPACES.sub(" ", text).strip()
+
+
+def clean_text(value) -> str | None:
+    """One line of clean text, or None when nothing is left."""
+    if value is None:
+        return None
+    return _clean_line(str(value)) or None
+
+
+def clean_body(value) -> str | None:
+    """Paragraphs cleaned one by one and joined by "\\n\\n"; empty paragraphs dropped."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFC", _unescape(str(value))).translate(_TRANSLATION)
+    paragraphs = (_clean_line(p) for p in _PARAGRAPH_BREAK.split(text))
+    return "\n\n".join(p for p in paragraphs if p) or None
+
+
+def clean_author(value) -> str | None:
+    text = clean_text(value)
+    return clean_text(_THEO.sub("", text)) if text else None
+
+
+def clean_tags(values) -> list[str]:
+    result: list[str] = []
+    seen: set[str] = set()
+    for value in values or []:
+        tag = clean_text(_TAG_TRAILER.sub("", clean_text(value) or ""))
+        if tag and tag.casefold() not in seen:
+            seen.add(tag.casefold())
+            result.append(tag)
+    return result
+
+
+def clean_tickers(values) -> list[str]:
+    result: list[str] = []
+    for value in values or []:
+        ticker = (clean_text(value) or "").upper()
+        if _TICKER.match(ticker) and ticker not in result:
+            result.append(ticker)
+    return result
+
+
+def clean_url(value, base: str | None = None) -> str | None:
+    """Absolute http(s) URL, safely encoded, without fragment or tracking parameters.
+
+    cafef.vn URLs get https and the bare host; article URLs are rebuilt from their path.
+    """
+    text = clean_text(value)
+    if not text:
+        return None
+    try:
+        url = urljoin(base, text) if base else text
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    article_url = canonical_article_url(url)
+    if article_url and parts.hostname in CAFEF_HOSTS:
+        return article_url
+    if parts.hostname in CAFEF_HOSTS:
+        parts = parts._replace(scheme="https", netloc=CANONICAL_HOST)
+    url = urlunsplit(parts._replace(fragment=""))
+    url = url_query_cleaner(safe_url_string(url), _tracking_params(url), remove=True)
+    return url
+
+
+def _tracking_params(url: str) -> list[str]:
+    query = urlsplit(url).query
+    names = (pair.split("=", 1)[0] for pair in query.split("&") if pair)
+    return [name for name in names if _TRACKING_PARAMS.match(name)]
+
+
+def clean_article_url(value) -> str | None:
+    """The stored `url`: `https://cafef.vn/<slug>-<id>.chn` whatever host served the page."""
+    return canonical_article_url(clean_text(value)) or clean_url(value)
+
+
+def clean_urls(values, base: str | None = None) -> list[str]:
+    result: list[str] = []
+    for value in values or []:
+        url = clean_url(value, base)
+        if url and url not in result:
+            result.append(url)
+    return result
+
+
+def to_utc(value) -> dt.datetime | None:
+    """Aware UTC; a naive time (or ISO string without offset) is taken as Vietnam time."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    if not isinstance(value, dt.datetime):
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=VIETNAM_TZ)
+    return value.astimezone(dt.UTC)
+
+
+def normalize_item(item, events: Counter | None = None):
+    """Normalize `item` in place (through ItemAdapter) and return it.
+
+    `events`, when given, counts what was changed, for the pipeline's stats.
+    """
+    adapter = ItemAdapter(item)
+    events = events if events is not None else Counter()
+
+    def update(field: str, value) -> None:
+        old = adapter.get(field)
+        if value != old:
+            events[f"{field}_changed"] += 1
+            if isinstance(old, str) and unicodedata.normalize("NFC", old) != old:
+                events["nfd_text"] += 1
+        adapter[field] = value
+
+    for field in PLAIN_TEXT_FIELDS:
+        update(field, clean_text(adapter.get(field)))
+    update("author", clean_author(adapter.get("author")))
+    update("body", clean_body(adapter.get("body")))
+
+    url = clean_article_url(adapter.get("url"))
+    update("url", url)
+    update("source_url", clean_url(adapter.get("source_url"), base=url))
+    update("image_urls", clean_urls(adapter.get("image_urls"), base=url))
+    update("tags", clean_tags(adapter.get("tags")))
+    update("tickers", clean_tickers(adapter.get("tickers")))
+
+    published_at = to_utc(adapter.get("published_at"))
+    update("published_at", published_at)
+    update("modified_at", to_utc(adapter.get("modified_at")))
+    update(
+        "published_date",
+        published_at.astimezone(VIETNAM_TZ).date() if published_at else None,
+    )
+    return item
+
+
+class NormalizePipeline:
+    """Runs `normalize_item` on every item; counts what it changed as stats."""
+
+    def __init__(self, stats=None):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_item(self, item):
+        events: Counter = Counter()
+        normalize_item(item, events)
+        if self.stats is not None:
+            self.stats.inc_value("newsscraper/normalize/items")
+            for event, count in events.items():
+                self.stats.inc_value(f"newsscraper/normalize/{event}", count)
+        return item
