@@ -1,9 +1,102 @@
-"""TODO: not built yet."""
+"""`newsscraper extract FILE... [--url URL]`: one JSON object per saved article page.
+
+Each line holds every column of the data contract (`Article` fields, in order) as the crawl
+would store it, minus what only a crawl knows: extraction, `normalize_item`, then the body's
+fingerprint; `scraped_at`, `run_id` and `duplicate_of` are null. A file that is not an article
+page gets an error line on stderr; the others are still printed, and the exit code is 1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from scrapy.http import HtmlResponse, Request
+
+from newsscraper.items import Article
+from newsscraper.pages.article import ArticlePage
+from newsscraper.pages.links import canonical_article_url
+from pipelines.normalize import normalize_item
+from pipelines.stamp import fingerprint
+
+COLUMNS = [field.name for field in dataclasses.fields(Article)]
 
 
-def add_arguments(parser):
+def add_arguments(parser) -> None:
+    parser.add_argument("files", nargs="+", metavar="FILE", help="saved article page (HTML)")
+    parser.add_argument(
+        "--url",
+        help="the page's URL, when neither the page's canonical link nor the file name gives it "
+        "(only with a single FILE)",
+    )
+
+
+class NotAnArticle(Exception):
     pass
 
 
-def run(args):
-    raise SystemExit("newsscraper extract: not built yet")
+def page_url(path: Path, url: str | None) -> str:
+    """The URL the page is read as: --url, else a file named `<slug>-<id>.chn`, else file://.
+
+    Without --url the page's own canonical link still decides `url` and `article_id`.
+    """
+    if url:
+        return url
+    return canonical_article_url(f"/{path.name}") or path.resolve().as_uri()
+
+
+def extract_file(path: Path, url: str | None = None) -> Article:
+    """The normalized, fingerprinted Article of one saved page; NotAnArticle if it is none."""
+    request_url = page_url(path, url)
+    response = HtmlResponse(
+        url=request_url,
+        body=path.read_bytes(),
+        encoding="utf-8",  # CafeF serves UTF-8, not always with a declared charset
+        request=Request(request_url),
+    )
+    page = ArticlePage(response)
+    if not page.has_article_markup():
+        raise NotAnArticle("not an article page (no article body, no article breadcrumb)")
+    item = normalize_item(page.to_item())
+    if item.body:
+        item.word_count, item.content_sha256, item.simhash = fingerprint(item.body)
+    return item
+
+
+def _json_value(value):
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def to_json_line(item: Article) -> str:
+    row = {name: _json_value(getattr(item, name)) for name in COLUMNS}
+    return json.dumps(row, ensure_ascii=False)
+
+
+def run(args) -> int:
+    if args.url and len(args.files) > 1:
+        print("newsscraper extract: --url needs exactly one FILE", file=sys.stderr)
+        return 2
+    out = sys.stdout
+    if hasattr(out, "reconfigure"):
+        with contextlib.suppress(ValueError, OSError):
+            out.reconfigure(encoding="utf-8")  # real UTF-8 even under a C locale
+    status = 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            item = extract_file(path, args.url)
+        except (OSError, NotAnArticle) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+            print(f"newsscraper extract: {name}: {reason}", file=sys.stderr)
+            status = 1
+            continue
+        print(to_json_line(item), file=out)
+    return status
