@@ -85,11 +85,10 @@ def commit_part_file(
     Raises OSError (read-only or full disk) with the staging file removed and nothing at
     `final_path`.
     """
-    staging = staging_dir(output_dir)
-    staging.mkdir(parents=True, exist_ok=True)
-    final_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = staging / f"{final_path.name}.{os.getpid()}.tmp"
+    tmp = staging_dir(output_dir) / f"{final_path.name}.{os.getpid()}.tmp"
     try:
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        final_path.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as fh:
             pq.write_table(table, fh, compression=compression)
             fh.flush()

@@ -1,0 +1,196 @@
+"""The last pipeline: batches accepted articles into atomic Parquet part files.
+
+A batch is committed every PARQUET_BATCH_ITEMS items or PARQUET_BATCH_SECONDS seconds,
+whichever comes first (checked on each item and by a timer, so a quiet crawl still flushes), and
+at close, including a graceful SIGTERM / Ctrl-C shutdown. Each batch becomes one
+`part-<run_id>-<seq>.parquet` per partition (`newsscraper.dataset.commit_articles`); after each
+file is in place its rows are marked committed in the crawl history, so an article is only ever
+"seen" once it is on disk.
+
+A disk fault (read-only or full OUTPUT_DIR) stops the crawl: logged at ERROR with the path and
+the error, stat `newsscraper/parquet/disk_error`, spider closed with reason `disk_error`. Files
+committed before stay as they are; the rows not written are dropped with a reason and are
+crawled again next run, since the history never marked them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from scrapy import signals
+from scrapy.exceptions import DropItem
+from scrapy.utils.asyncio import create_looping_call
+from scrapy.utils.defer import deferred_from_coro
+
+from newsscraper import dataset
+from newsscraper.context import RunContext
+from newsscraper.history import History
+
+logger = logging.getLogger(__name__)
+
+DISK_ERROR_REASON = "disk_error"  # the spider's close reason, `finish_reason` in the stats
+STAT_PREFIX = "newsscraper/parquet"
+DISK_ERROR_STAT = f"{STAT_PREFIX}/disk_error"
+
+MarkCommitted = Callable[[list[Mapping]], None]
+
+
+def batch_is_due(
+    buffered: int, oldest_age_seconds: float, batch_items: int, batch_seconds: float
+) -> bool:
+    """A non-empty buffer is committed when it is full or its oldest row has waited enough."""
+    return buffered > 0 and (buffered >= batch_items or oldest_age_seconds >= batch_seconds)
+
+
+def buffered_row(item) -> dict:
+    """The item as a row of the articles dataset; ValueError if it cannot be partitioned."""
+    row = dataset.item_to_row(item)
+    row["section"], row["published_date"] = dataset.partition_of(row)
+    return row
+
+
+class ParquetSinkPipeline:
+    def __init__(
+        self,
+        output_dir: str | Path,
+        run_id: str,
+        mark_committed: MarkCommitted,
+        *,
+        batch_items: int = 500,
+        batch_seconds: float = 60.0,
+        compression: str = "zstd",
+        stats=None,
+        on_disk_error: Callable[[], None] = lambda: None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ):
+        self.output_dir = Path(output_dir)
+        self.run_id = run_id
+        self.mark_committed = mark_committed
+        self.batch_items = batch_items
+        self.batch_seconds = batch_seconds
+        self.compression = compression
+        self.stats = stats
+        self.on_disk_error = on_disk_error
+        self.monotonic = monotonic
+        self.rows: list[dict] = []
+        self.oldest_at = 0.0
+        self.seq = 0
+        self.batch_rows_committed = 0
+        self.disk_error: OSError | None = None
+        self.timer = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        pipeline = cls(
+            settings.get("OUTPUT_DIR"),
+            RunContext.of(crawler).run_id,
+            History.of(crawler).mark_committed,
+            batch_items=settings.getint("PARQUET_BATCH_ITEMS"),
+            batch_seconds=settings.getfloat("PARQUET_BATCH_SECONDS"),
+            compression=settings.get("PARQUET_COMPRESSION"),
+            stats=crawler.stats,
+            on_disk_error=lambda: _close_spider(crawler, DISK_ERROR_REASON),
+        )
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self) -> None:
+        self.timer = create_looping_call(self.flush_if_due)
+        # A tenth of the batch age: a quiet batch is committed at most 10% late.
+        self.timer.start(max(0.1, self.batch_seconds / 10), now=False)
+
+    def process_item(self, item):
+        if self.disk_error is not None:
+            self._inc("rows_lost")
+            raise DropItem(f"not stored: the dataset cannot be written ({self.disk_error})")
+        try:
+            row = buffered_row(item)
+        except ValueError as error:
+            self._inc("unpartitionable")
+            raise DropItem(f"cannot be stored: {error}") from None
+        if not self.rows:
+            self.oldest_at = self.monotonic()
+        self.rows.append(row)
+        self.flush_if_due()
+        return item
+
+    def flush_if_due(self) -> None:
+        age = self.monotonic() - self.oldest_at
+        if batch_is_due(len(self.rows), age, self.batch_items, self.batch_seconds):
+            self.flush()
+
+    def close_spider(self) -> None:
+        if self.timer is not None and self.timer.running:
+            self.timer.stop()
+        self.flush()
+
+    def spider_closed(self, reason: str) -> None:
+        # A fault in the final flush comes after the engine chose its reason ("finished",
+        # "shutdown"); the crawl still failed, and `finish_reason` drives the exit code.
+        if self.disk_error is not None and reason != DISK_ERROR_REASON and self.stats is not None:
+            self.stats.set_value("finish_reason", DISK_ERROR_REASON)
+
+    def flush(self) -> None:
+        """Commit the buffered rows; on a disk fault, stop the crawl (see the module doc)."""
+        if not self.rows or self.disk_error is not None:
+            return
+        rows, self.rows = self.rows, []
+        self.seq += 1
+        self.batch_rows_committed = 0
+        try:
+            dataset.commit_articles(
+                self.output_dir,
+                rows,
+                self.run_id,
+                self.seq,
+                compression=self.compression,
+                on_commit=self._committed,
+            )
+        except OSError as error:
+            self._fail(error, rows)
+
+    def _committed(self, rows: list[Mapping], path: Path) -> None:
+        self.mark_committed(list(rows))
+        self.batch_rows_committed += len(rows)
+        self._inc("rows_written", len(rows))
+        self._inc("files_committed")
+        logger.debug("committed %d rows to %s", len(rows), path)
+
+    def _fail(self, error: OSError, rows: list[dict]) -> None:
+        self.disk_error = error
+        path = getattr(error, "path", None) or getattr(error, "filename", None) or self.output_dir
+        logger.error(
+            "Disk fault writing the dataset: %s (file %s, OUTPUT_DIR %s). Stopping the crawl; "
+            "files committed before are intact, this batch's rows will be crawled again.",
+            error,
+            path,
+            self.output_dir,
+        )
+        if self.stats is not None:
+            self.stats.set_value(DISK_ERROR_STAT, f"{path}: {error}")
+        # Partitions of this batch committed before the fault were counted by `_committed`.
+        self._inc("rows_lost", len(rows) - self.batch_rows_committed)
+        self.on_disk_error()
+
+    def _inc(self, event: str, count: int = 1) -> None:
+        if self.stats is not None and count:
+            self.stats.inc_value(f"{STAT_PREFIX}/{event}", count)
+
+
+def _close_spider(crawler, reason: str) -> None:
+    """Ask the engine to close the spider, unless it is closing already."""
+    engine = crawler.engine
+    if engine is None or engine.spider is None:
+        return
+    # Scheduled, not awaited: the close waits for in-flight items, this one among them.
+    deferred = deferred_from_coro(engine.close_spider_async(reason=reason))
+    deferred.addErrback(lambda failure: logger.error("closing the spider failed: %s", failure))
+
+
+def disk_error_of(stats) -> str | None:
+    """The disk fault that stopped a crawl (path and error), or None: for the exit code."""
+    return stats.get_value(DISK_ERROR_STAT)

@@ -1,0 +1,298 @@
+"""ParquetSinkPipeline: batching by count and age, close flush, History marks, disk faults."""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+
+from newsscraper import dataset
+from newsscraper.history import History
+from newsscraper.items import Article
+from pipelines.parquet import DISK_ERROR_STAT, ParquetSinkPipeline, batch_is_due
+
+UTC = dt.UTC
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+RUN_ID = "20260308T020000Z-test0001"
+
+
+def article(n: int, section: str = "doanh-nghiep", day: int = 7) -> Article:
+    return Article(
+        article_id=f"1882603070000000{n:02d}",
+        url=f"https://cafef.vn/bai-{n}-1882603070000000{n:02d}.chn",
+        section=section,
+        category="Doanh nghiệp",
+        title=f"Bài số {n}: doanh nghiệp niêm yết",
+        body="Nội dung bài viết về doanh nghiệp.",
+        published_at=dt.datetime(2026, 3, day, 3, 0, tzinfo=UTC),
+        published_date=dt.date(2026, 3, day),
+        tags=["doanh nghiệp"],
+        content_sha256=f"{n:064x}",
+        simhash=n * 1_000_003,
+        scraped_at=dt.datetime(2026, 3, 8, 2, 0, tzinfo=UTC),
+        run_id=RUN_ID,
+    )
+
+
+class FakeMonotonic:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def sink(tmp_path):
+    crawler = get_crawler(
+        settings_dict={
+            "OUTPUT_DIR": str(tmp_path),
+            "RUN_ID": RUN_ID,
+            "PARQUET_BATCH_ITEMS": 3,
+            "PARQUET_BATCH_SECONDS": 60,
+        }
+    )
+    pipeline = ParquetSinkPipeline.from_crawler(crawler)
+    pipeline.monotonic = FakeMonotonic()
+    pipeline.crawler = crawler
+    return pipeline
+
+
+def stored_ids(output_dir) -> list[str]:
+    return sorted(
+        dataset.read_articles(output_dir, columns=["article_id"])["article_id"].to_pylist()
+    )
+
+
+def names(output_dir) -> list[str]:
+    return [p.relative_to(output_dir).as_posix() for p in dataset.list_part_files(output_dir)]
+
+
+def stat(pipeline, event):
+    return pipeline.crawler.stats.get_value(f"newsscraper/parquet/{event}")
+
+
+def test_batch_is_due_when_full_or_old_and_never_when_empty():
+    assert not batch_is_due(0, 999.0, 500, 60)
+    assert not batch_is_due(499, 59.9, 500, 60)
+    assert batch_is_due(500, 0.0, 500, 60)
+    assert batch_is_due(1, 60.0, 500, 60)
+
+
+def test_commits_every_n_items_then_the_rest_at_close(sink, tmp_path):
+    history = History.of(sink.crawler)
+    items = [article(n) for n in range(1, 8)]
+    for item in items[:3]:
+        assert sink.process_item(item) is item
+    assert names(tmp_path) == [
+        f"articles/section=doanh-nghiep/published_date=2026-03-07/part-{RUN_ID}-1.parquet"
+    ]
+    assert history.is_stored(items[0].article_id)
+    for item in items[3:]:
+        sink.process_item(item)
+    assert len(names(tmp_path)) == 2
+    assert not history.is_stored(items[6].article_id)  # buffered, not on disk yet
+
+    sink.close_spider()
+    assert names(tmp_path)[-1].endswith(f"part-{RUN_ID}-3.parquet")
+    assert stored_ids(tmp_path) == sorted(i.article_id for i in items)
+    assert all(history.is_stored(i.article_id) for i in items)
+    assert stat(sink, "rows_written") == 7
+    assert stat(sink, "files_committed") == 3
+
+
+def test_one_batch_writes_one_file_per_partition(sink, tmp_path):
+    for item in [article(1), article(2, section="thi-truong-chung-khoan"), article(3, day=6)]:
+        sink.process_item(item)
+    assert names(tmp_path) == [
+        f"articles/section=doanh-nghiep/published_date=2026-03-06/part-{RUN_ID}-1.parquet",
+        f"articles/section=doanh-nghiep/published_date=2026-03-07/part-{RUN_ID}-1.parquet",
+        f"articles/section=thi-truong-chung-khoan/published_date=2026-03-07/part-{RUN_ID}-1.parquet",
+    ]
+    assert stat(sink, "files_committed") == 3
+
+
+def test_an_old_batch_is_committed_on_the_next_item(sink, tmp_path):
+    sink.process_item(article(1))
+    sink.monotonic.now += 59
+    sink.process_item(article(2))
+    assert names(tmp_path) == []
+    sink.monotonic.now += 1  # the first row has now waited 60 s
+    sink.process_item(article(3, day=6))
+    assert stored_ids(tmp_path) == [article(n).article_id for n in (1, 2, 3)]
+
+
+def test_the_timer_commits_a_batch_of_a_quiet_crawl(sink, tmp_path):
+    sink.process_item(article(1))
+    sink.flush_if_due()
+    assert names(tmp_path) == []
+    sink.monotonic.now += 60
+    sink.flush_if_due()  # what the periodic timer calls: no new item needed
+    assert stored_ids(tmp_path) == [article(1).article_id]
+
+
+def test_rows_are_written_whole_with_the_declared_schema(sink, tmp_path):
+    item = article(1)
+    sink.process_item(item)
+    sink.close_spider()
+    (path,) = dataset.list_part_files(tmp_path)
+    assert pq.read_schema(path).metadata[b"newsscraper.schema_version"] == b"1"
+    (row,) = dataset.read_articles(tmp_path).to_pylist()
+    expected = dict(vars(item))
+    assert row == expected
+
+
+def test_an_item_without_a_partition_is_dropped_with_a_reason(sink, tmp_path):
+    item = article(1)
+    item.published_date = None
+    with pytest.raises(DropItem, match="published_date"):
+        sink.process_item(item)
+    assert stat(sink, "unpartitionable") == 1
+
+
+def test_a_disk_fault_stops_writing_keeps_earlier_files_and_cleans_staging(
+    sink, tmp_path, monkeypatch
+):
+    closed = []
+    sink.on_disk_error = lambda: closed.append(True)
+    for n in (1, 2, 3):
+        sink.process_item(article(n))
+    committed = {p: p.read_bytes() for p in dataset.list_part_files(tmp_path)}
+    assert len(committed) == 1
+
+    def disk_full(table, where, **kwargs):
+        where.write(b"PAR1 partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(dataset.pq, "write_table", disk_full)
+    for n in (4, 5):
+        sink.process_item(article(n))
+    sink.monotonic.now += 60
+    sink.process_item(article(6))  # the batch is due: its commit fails
+
+    assert closed == [True]
+    reported = sink.crawler.stats.get_value(DISK_ERROR_STAT)
+    assert "No space left on device" in reported and f"part-{RUN_ID}-2.parquet" in reported
+    assert stat(sink, "rows_lost") == 3
+    assert {p: p.read_bytes() for p in dataset.list_part_files(tmp_path)} == committed
+    assert dataset.staging_files(tmp_path) == []
+    assert not History.of(sink.crawler).is_stored(article(4).article_id)
+    with pytest.raises(DropItem, match="cannot be written"):
+        sink.process_item(article(7))
+    sink.close_spider()  # no second attempt, no second close request
+    assert closed == [True]
+    assert stat(sink, "rows_lost") == 4
+
+
+# A real crawl in a child process (one Twisted reactor per process): items straight from
+# `start()`, no network. It stays open, quiet, for `close_after` seconds, so the periodic
+# timer can act, then counts the part files and closes the spider.
+CRAWL_SCRIPT = textwrap.dedent(
+    """
+    import datetime as dt, json, os, sys
+    import scrapy
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.exceptions import DontCloseSpider
+    from scrapy.utils.asyncio import call_later
+    from scrapy.utils.defer import deferred_from_coro
+    from scrapy.utils.project import get_project_settings
+
+    output_dir, batch_seconds, close_after = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+    seen = {}
+
+    class ItemsSpider(scrapy.Spider):
+        name = "items"
+
+        async def start(self):
+            for n in (1, 2):
+                yield {
+                    "article_id": f"18826030700000000{n}", "url": f"https://cafef.vn/b-{n}.chn",
+                    "section": "doanh-nghiep", "title": "Tiêu đề", "body": "Nội dung",
+                    "published_at": dt.datetime(2026, 3, 7, 3, tzinfo=dt.UTC),
+                    "published_date": dt.date(2026, 3, 7),
+                    "scraped_at": dt.datetime(2026, 3, 8, tzinfo=dt.UTC), "run_id": "r1",
+                }
+
+    def look_then_close():
+        articles = os.path.join(output_dir, "articles")
+        seen["files_before_close"] = sum(len(f) for _, _, f in os.walk(articles))
+        deferred_from_coro(crawler.engine.close_spider_async(reason="finished"))
+
+    def idle(spider):
+        if "files_before_close" not in seen:
+            raise DontCloseSpider  # stay open, quiet, until look_then_close has looked
+
+    def opened(spider):
+        call_later(close_after, look_then_close)
+
+    settings = get_project_settings()
+    settings.set("OUTPUT_DIR", output_dir)
+    settings.set("RUN_ID", "r1")
+    settings.set("PARQUET_BATCH_SECONDS", batch_seconds)
+    settings.set("ITEM_PIPELINES", {"pipelines.parquet.ParquetSinkPipeline": 500})
+    settings.set("EXTENSIONS", {})
+    settings.set("LOG_LEVEL", "ERROR")
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(ItemsSpider)
+    crawler.signals.connect(idle, signal=signals.spider_idle)
+    crawler.signals.connect(opened, signal=signals.spider_opened)
+    process.crawl(crawler)
+    process.start()
+    from newsscraper.scrapy_commands.crawl import exit_code_of
+    print(json.dumps({
+        "finish_reason": crawler.stats.get_value("finish_reason"),
+        "disk_error": crawler.stats.get_value("newsscraper/parquet/disk_error"),
+        "rows_written": crawler.stats.get_value("newsscraper/parquet/rows_written"),
+        "exit_code": exit_code_of(crawler),
+        **seen,
+    }))
+    """
+)
+
+
+def run_crawl(output_dir: Path, batch_seconds: float, close_after: float):
+    done = subprocess.run(
+        [sys.executable, "-c", CRAWL_SCRIPT, str(output_dir), str(batch_seconds), str(close_after)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1]), done.stderr
+
+
+def test_a_quiet_crawl_is_flushed_by_the_timer(tmp_path):
+    result, _ = run_crawl(tmp_path, batch_seconds=0.3, close_after=1.0)
+    assert result["files_before_close"] == 1  # committed by the timer, not by the close
+    assert result["finish_reason"] == "finished"
+    assert result["rows_written"] == 2
+    assert stored_ids(tmp_path) == ["188260307000000001", "188260307000000002"]
+
+
+def test_a_disk_fault_closes_the_crawl_with_reason_disk_error(tmp_path):
+    (tmp_path / dataset.STAGING).write_text("a file where the staging folder should be")
+    result, stderr = run_crawl(tmp_path, batch_seconds=0.3, close_after=5)
+    assert result["finish_reason"] == "disk_error"
+    assert "part-r1-1.parquet" in result["disk_error"]
+    assert result["exit_code"] != 0
+    assert "ERROR" in stderr and "Disk fault writing the dataset" in stderr
+    assert names(tmp_path) == []
+
+
+def test_a_disk_fault_in_the_final_flush_still_fails_the_crawl(tmp_path):
+    (tmp_path / dataset.STAGING).write_text("a file where the staging folder should be")
+    result, _ = run_crawl(tmp_path, batch_seconds=600, close_after=0.5)
+    assert result["files_before_close"] == 0  # both rows still buffered when the close began
+    assert "part-r1-1.parquet" in result["disk_error"]
+    assert result["finish_reason"] == "disk_error"
+    assert result["exit_code"] != 0
