@@ -1,0 +1,63 @@
+"""The crawl lock: one writer of OUTPUT_DIR at a time (a crawl via `cron`, or `compact`).
+
+`OUTPUT_DIR/.lock` held with `fcntl.flock`: the kernel releases it when the holder's process
+ends, however it ends (SIGKILL included), so a stale lock cannot outlive its process. The file
+keeps the holder's pid and start time only to say who holds it; its existence means nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+LOCK_FILE = ".lock"
+
+
+class LockHeld(RuntimeError):
+    """Another process holds the crawl lock of this OUTPUT_DIR."""
+
+    def __init__(self, path: Path, holder: str):
+        super().__init__(
+            f"{path} is held by another newsscraper process ({holder or 'holder unknown'}); "
+            "wait for it to finish, or stop it"
+        )
+        self.path = path
+        self.holder = holder
+
+
+def lock_path(output_dir: str | os.PathLike) -> Path:
+    return Path(output_dir) / LOCK_FILE
+
+
+@contextmanager
+def crawl_lock(output_dir: str | os.PathLike, purpose: str = "crawl") -> Iterator[Path]:
+    """Hold the lock of `output_dir` for the `with` block; `LockHeld` at once if taken."""
+    path = lock_path(output_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # No O_TRUNC: truncating before we hold the lock would erase the holder's note.
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LockHeld(path, _read_holder(fd)) from None
+        started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid={os.getpid()} started={started} purpose={purpose}\n".encode(), 0)
+        try:
+            yield path
+        finally:
+            os.ftruncate(fd, 0)  # released below: leave no misleading note behind
+    finally:
+        os.close(fd)  # closing the descriptor releases the flock
+
+
+def _read_holder(fd: int) -> str:
+    try:
+        return os.pread(fd, 512, 0).decode(errors="replace").strip()
+    except OSError:
+        return ""

@@ -1,0 +1,60 @@
+"""The crawl lock: one holder per OUTPUT_DIR, released however the holder ends."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from newsscraper.lock import LockHeld, crawl_lock, lock_path
+
+HOLD_SCRIPT = """
+import sys, time
+from newsscraper.lock import crawl_lock
+with crawl_lock(sys.argv[1], purpose="test holder"):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+@pytest.fixture
+def holder(tmp_path):
+    """Another process holding the lock of tmp_path; killed with SIGKILL by the test or at end."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLD_SCRIPT, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout.readline().strip() == "held"
+    yield process
+    if process.poll() is None:
+        process.kill()
+    process.wait(timeout=10)
+    process.stdout.close()
+
+
+def test_the_lock_is_exclusive_and_says_who_holds_it(tmp_path, holder):
+    with pytest.raises(LockHeld) as raised, crawl_lock(tmp_path):
+        pytest.fail("the lock was taken twice")
+    message = str(raised.value)
+    assert f"pid={holder.pid}" in message and "started=" in message
+    assert "test holder" in message and str(lock_path(tmp_path)) in message
+
+
+def test_a_killed_holder_leaves_no_stale_lock(tmp_path, holder):
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait(timeout=10)
+    assert lock_path(tmp_path).exists()  # the file stays; the lock does not
+    with crawl_lock(tmp_path) as path:
+        assert f"pid={os.getpid()}" in path.read_text()
+
+
+def test_the_lock_is_released_after_the_block_even_on_error(tmp_path):
+    with pytest.raises(RuntimeError, match="boom"), crawl_lock(tmp_path):
+        raise RuntimeError("boom")
+    started = time.monotonic()
+    with crawl_lock(tmp_path):
+        pass
+    assert time.monotonic() - started < 1  # non-blocking: taken at once
