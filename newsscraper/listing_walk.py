@@ -65,7 +65,12 @@ class ListingWalk:
             if entry.listed_at is not None:
                 if self.newest_listed is None or entry.listed_at > self.newest_listed:
                     self.newest_listed = entry.listed_at
-                if self.watermark is not None and entry.listed_at <= self.watermark:
+                # Focus items can be pinned older stories: only the stream's order counts.
+                if (
+                    self.watermark is not None
+                    and entry.kind == "stream"
+                    and entry.listed_at <= self.watermark
+                ):
                     self.reached_watermark = True
             window = self._window_position(entry)
             if window == "before":

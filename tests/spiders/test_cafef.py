@@ -1,0 +1,111 @@
+"""The spider's callbacks against the saved section page and a fragment cut from it."""
+
+import re
+from pathlib import Path
+
+import pytest
+from scrapy.http import HtmlResponse, Request
+from scrapy.utils.test import get_crawler
+
+from newsscraper import settings as project_settings
+from newsscraper.items import Article
+from newsscraper.spiders.cafef import CafefSpider
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "pages"
+SECTION_PAGE = (FIXTURES / "section_thi-truong-chung-khoan.html").read_bytes()
+ARTICLE_PAGE = FIXTURES / "article_18826030622484142.html"
+BASE = "http://127.0.0.1:8123"
+
+
+def make_spider(tmp_path, **args) -> CafefSpider:
+    settings = {name: value for name, value in vars(project_settings).items() if name.isupper()}
+    settings |= {"CAFEF_BASE_URL": BASE, "OUTPUT_DIR": str(tmp_path / "out")}
+    crawler = get_crawler(CafefSpider, settings)
+    crawler.spider = CafefSpider.from_crawler(crawler, **args)
+    return crawler.spider
+
+
+def response(url: str, body: bytes, **meta) -> HtmlResponse:
+    request = Request(url, meta=meta)
+    return HtmlResponse(url, body=body, encoding="utf-8", request=request)
+
+
+def listing_ids_in_page() -> list[str]:
+    """The stream and focus ids, read from the page with plain regular expressions."""
+    text = SECTION_PAGE.decode("utf-8")
+    stream = re.findall(r'class="tlitem box-category-item" data-id="(\d+)"', text)
+    focus_block = text[text.index('class="list-focus-main"') : text.index('id="loadMostViewTop"')]
+    focus = re.findall(r'<h[23][^>]*>\s*<a[^>]+href="/[a-z0-9-]+-(\d{17,18})\.chn"', focus_block)
+    return focus + [i for i in stream if i not in focus]
+
+
+def test_section_page_yields_its_articles_on_the_crawl_host_then_page_two(tmp_path):
+    spider = make_spider(tmp_path, section="thi-truong-chung-khoan")
+    requests = list(
+        spider.parse(response(f"{BASE}/thi-truong-chung-khoan.chn", SECTION_PAGE, listing_page=1))
+    )
+    articles = [r for r in requests if r.callback == spider.parse_article]
+    listings = [r for r in requests if r.callback == spider.parse]
+    assert [r.meta["article_id"] for r in articles] == listing_ids_in_page()
+    assert len(articles) == 24  # 3 focus + 21 stream items, none of the most-read box
+    assert all(r.url.startswith(f"{BASE}/") and r.url.endswith(".chn") for r in articles)
+    assert [r.url for r in listings] == [f"{BASE}/timelinelist/18831/2.chn"]
+    assert listings[0].meta == {"cafef_page": "timeline", "listing_page": 2}
+
+
+def test_most_read_box_links_are_not_followed(tmp_path):
+    text = SECTION_PAGE.decode("utf-8")
+    most_read = text[text.index('id="loadMostViewTop"') : text.index('class="listchungkhoannew')]
+    most_read_ids = set(re.findall(r"-(\d{17,18})\.chn", most_read)) - set(listing_ids_in_page())
+    assert most_read_ids, "the saved page has a most-read box with other articles"
+    spider = make_spider(tmp_path, section="thi-truong-chung-khoan")
+    requested = {
+        r.meta.get("article_id")
+        for r in spider.parse(
+            response(f"{BASE}/thi-truong-chung-khoan.chn", SECTION_PAGE, listing_page=1)
+        )
+    }
+    assert not requested & most_read_ids
+
+
+def test_fragment_yields_its_items_and_the_next_fragment(tmp_path):
+    text = SECTION_PAGE.decode("utf-8")
+    start = text.index('<div class="tlitem box-category-item" data-id="188260306173916865"')
+    end = text.index('<div class="tlitem box-category-item" data-id="188260306142432485"')
+    fragment = text[start:end].encode("utf-8")
+    spider = make_spider(tmp_path)
+    url = f"{BASE}/timelinelist/18836/2.chn"
+    requests = list(spider.parse(response(url, fragment, listing_page=2)))
+    assert [r.meta.get("article_id") for r in requests[:-1]] == [
+        "188260306173916865",
+        "188260306154928257",
+        "188260306150906266",
+    ]
+    assert requests[-1].url == f"{BASE}/timelinelist/18836/3.chn"
+
+
+def test_off_site_and_javascript_links_are_never_requested(tmp_path):
+    spider = make_spider(tmp_path)
+    assert spider.rebase("https://cafef.vn/a-188260306173916865.chn") == (
+        f"{BASE}/a-188260306173916865.chn"
+    )
+    assert spider.rebase("https://www.cafef.vn/a-188260306173916865.chn") == (
+        f"{BASE}/a-188260306173916865.chn"
+    )
+    assert spider.rebase("https://example.com/a-188260306173916865.chn") is None
+    assert spider.rebase("javascript:void(0)") is None
+
+
+def test_article_callback_returns_the_article_of_the_crawled_section(tmp_path):
+    spider = make_spider(tmp_path)
+    url = f"{BASE}/{ARTICLE_PAGE.stem}.chn"
+    item = spider.parse_article(response(url, ARTICLE_PAGE.read_bytes(), cafef_page="article"))
+    assert isinstance(item, Article)
+    assert item.article_id == "18826030622484142"
+    assert item.section == "doanh-nghiep"
+    assert item.url.startswith("https://cafef.vn/")
+
+
+def test_bad_arguments_stop_the_spider_before_any_request(tmp_path):
+    with pytest.raises(ValueError, match="valid sections"):
+        make_spider(tmp_path, section="nope")

@@ -1,0 +1,37 @@
+import datetime as dt
+
+import pytest
+
+from newsscraper.crawl_args import ArgumentError, CrawlArguments
+
+
+def test_defaults_crawl_doanh_nghiep_incrementally():
+    args = CrawlArguments.parse({}, default_max_pages=20)
+    assert args == CrawlArguments(section="doanh-nghiep", max_pages=20, stop_after_seen_pages=1)
+    assert args.zone_id == 18836
+    assert not args.is_backfill
+
+
+def test_backfill_has_no_page_limit_unless_asked():
+    args = CrawlArguments.parse(
+        {"since": "2026-01-01", "until": "2026-01-31"}, default_max_pages=20
+    )
+    assert args.max_pages is None
+    assert args.since == dt.date(2026, 1, 1) and args.until == dt.date(2026, 1, 31)
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"section": "the-thao"}, "valid sections: bat-dong-san, doanh-nghiep"),
+        ({"max_pages": "0"}, "max_pages must be a positive integer"),
+        ({"max_pages": "ten"}, "max_pages must be a positive integer"),
+        ({"max_pages": "-3"}, "max_pages must be a positive integer"),
+        ({"stop_after_seen_pages": "1.5"}, "stop_after_seen_pages must be a positive integer"),
+        ({"since": "24/10/2023"}, "since must be a date as YYYY-MM-DD"),
+        ({"since": "2026-02-01", "until": "2026-01-01"}, "is after until"),
+    ],
+)
+def test_bad_arguments_name_the_valid_values(raw, message):
+    with pytest.raises(ArgumentError, match=message):
+        CrawlArguments.parse(raw, default_max_pages=20)

@@ -1,0 +1,50 @@
+from newsscraper import exitcodes
+from newsscraper.health import judge
+
+
+def run(**fields):
+    base = {
+        "finish_reason": "finished",
+        "exit_code": 0,
+        "articles_fetched": 20,
+        "new_rows": 20,
+        "duplicates": 0,
+        "fill_rates": {"author": 0.9, "title": 1.0},
+    }
+    return base | fields
+
+
+def test_a_normal_run_is_healthy():
+    assert judge(run(), [run() for _ in range(5)]) == (exitcodes.OK, [])
+
+
+def test_finish_reasons_map_to_exit_codes():
+    assert judge(run(finish_reason="soft_blocked"), [])[0] == exitcodes.SOFT_BLOCKED
+    assert judge(run(finish_reason="disk_error"), [])[0] == exitcodes.DISK_ERROR
+    assert judge(run(finish_reason="shutdown"), [])[0] == exitcodes.INTERRUPTED
+    assert judge(run(finish_reason="cancelled"), [])[0] == exitcodes.ABNORMAL
+
+
+def test_pages_that_all_fail_to_parse_are_unhealthy():
+    code, problems = judge(run(new_rows=0, duplicates=0, articles_fetched=12), [])
+    assert code == exitcodes.UNHEALTHY
+    assert problems == ["12 article pages came back but no article was parsed"]
+
+
+def test_a_collapse_of_new_articles_against_recent_runs_is_unhealthy():
+    code, problems = judge(run(new_rows=1, articles_fetched=1), [run() for _ in range(5)])
+    assert code == exitcodes.UNHEALTHY
+    assert "new articles fell to 1 against a median of 20" in problems[0]
+
+
+def test_quiet_cron_runs_do_not_make_zero_new_articles_unhealthy():
+    quiet = [run(new_rows=n, articles_fetched=n) for n in (0, 1, 0, 2, 0)]
+    assert judge(run(new_rows=0, articles_fetched=0), quiet) == (exitcodes.OK, [])
+
+
+def test_a_fill_rate_drop_is_unhealthy():
+    code, problems = judge(
+        run(fill_rates={"author": 0.05, "title": 1.0}), [run() for _ in range(5)]
+    )
+    assert code == exitcodes.UNHEALTHY
+    assert problems == ["fill rate of author fell to 5% against a median of 90%"]

@@ -1,0 +1,125 @@
+"""When the spider stops paging: incremental rule, watermark, windows, empty fragments."""
+
+import datetime as dt
+
+from newsscraper.crawl_args import CrawlArguments
+from newsscraper.listing_walk import (
+    CAUGHT_UP,
+    END_OF_LISTING,
+    MAX_PAGES,
+    REACHED_SINCE,
+    ListingWalk,
+)
+from newsscraper.pages.section import ListingEntry
+
+VN = dt.timezone(dt.timedelta(hours=7))
+
+
+def entry(n: int, day: int = 7, hour: int = 10) -> ListingEntry:
+    return ListingEntry(
+        article_id=f"1882603{n:011d}",
+        url=f"https://cafef.vn/bai-{n}-1882603{n:011d}.chn",
+        title=f"Bài {n}",
+        listed_at=dt.datetime(2026, 3, day, hour, n % 60, tzinfo=VN),
+        kind="stream",
+    )
+
+
+def walk(stored=(), watermark=None, **args) -> ListingWalk:
+    arguments = CrawlArguments.parse(args, default_max_pages=20)
+    stored_ids = {entry(n).article_id for n in stored}
+    return ListingWalk(args=arguments, is_stored=stored_ids.__contains__, watermark=watermark)
+
+
+def ids(decision) -> list[str]:
+    return [e.article_id for e in decision.to_fetch]
+
+
+def test_nothing_new_costs_one_listing_page():
+    w = walk(stored=range(1, 11))
+    decision = w.visit(1, [entry(n) for n in range(1, 11)])
+    assert decision.to_fetch == []
+    assert decision.next_page is None
+    assert decision.stop_reason == CAUGHT_UP
+
+
+def test_new_articles_are_fetched_and_stored_ones_skipped():
+    w = walk(stored=range(4, 11))
+    first = w.visit(1, [entry(n) for n in range(1, 11)])
+    assert ids(first) == [entry(n).article_id for n in (1, 2, 3)]
+    assert first.next_page == 2
+    second = w.visit(2, [entry(n) for n in range(4, 11)])
+    assert second.next_page is None and second.stop_reason == CAUGHT_UP
+
+
+def test_stop_after_seen_pages_waits_for_that_many_seen_pages():
+    w = walk(stored=range(1, 31), stop_after_seen_pages="2")
+    assert w.visit(1, [entry(n) for n in range(1, 11)]).next_page == 2
+    assert w.visit(2, [entry(n) for n in range(11, 21)]).stop_reason == CAUGHT_UP
+
+
+def test_max_pages_stops_an_empty_dataset():
+    w = walk(max_pages="2")
+    assert w.visit(1, [entry(n) for n in range(1, 11)]).next_page == 2
+    decision = w.visit(2, [entry(n) for n in range(11, 21)])
+    assert len(decision.to_fetch) == 10
+    assert decision.stop_reason == MAX_PAGES
+
+
+def test_a_hole_above_the_watermark_keeps_the_walk_going():
+    # Articles 1-10 are stored (page 1), 11-20 were never stored (a killed run), 21-30 are
+    # stored and at or below the watermark of the last finished run.
+    stored = [*range(1, 11), *range(21, 31)]
+    mark = entry(21, day=5).listed_at
+    w = walk(stored=stored, watermark=mark)
+    page1 = [entry(n, day=7) for n in range(1, 11)]
+    page2 = [entry(n, day=6) for n in range(11, 21)]
+    page3 = [entry(n, day=5) for n in range(21, 31)]
+    first = w.visit(1, page1)
+    assert first.to_fetch == [] and first.next_page == 2, "all seen, but above the watermark"
+    second = w.visit(2, page2)
+    assert len(second.to_fetch) == 10 and second.next_page == 3
+    third = w.visit(3, page3)
+    assert third.stop_reason == CAUGHT_UP
+    assert w.covered_to_watermark()
+
+
+def test_the_same_article_listed_twice_is_fetched_once():
+    w = walk()
+    w.visit(1, [entry(1), entry(2)])
+    assert ids(w.visit(2, [entry(2), entry(3)])) == [entry(3).article_id]
+
+
+def test_an_empty_fragment_is_asked_again_before_it_ends_the_walk():
+    w = walk()
+    w.visit(1, [entry(1)])
+    again = w.visit(2, [])
+    assert again.next_page == 2, "first empty fragment: ask once more"
+    assert w.visit(2, [entry(2)]).next_page == 3
+    w.visit(3, [])
+    end = w.visit(3, [])
+    assert end.next_page is None and end.stop_reason == END_OF_LISTING
+
+
+def test_backfill_window_fetches_only_inside_and_stops_at_since():
+    w = walk(since="2026-03-05", until="2026-03-06")
+    newer = w.visit(1, [entry(1, day=7), entry(2, day=7)])
+    assert newer.to_fetch == [] and newer.next_page == 2, "newer than until: skip, keep paging"
+    inside = w.visit(2, [entry(3, day=6), entry(4, day=5)])
+    assert len(inside.to_fetch) == 2 and inside.next_page == 3
+    last = w.visit(3, [entry(5, day=5), entry(6, day=4)])
+    assert ids(last) == [entry(5).article_id]
+    assert last.stop_reason == REACHED_SINCE
+
+
+def test_window_uses_the_vietnam_date_of_the_listing_time():
+    # 2026-03-05 23:30 UTC is 2026-03-06 06:30 in Vietnam: inside a window of the 6th.
+    late = ListingEntry(
+        article_id="188260306063000001",
+        url="https://cafef.vn/x-188260306063000001.chn",
+        title="x",
+        listed_at=dt.datetime(2026, 3, 5, 23, 30, tzinfo=dt.UTC),
+        kind="stream",
+    )
+    w = walk(since="2026-03-06", until="2026-03-06")
+    assert ids(w.visit(1, [late])) == [late.article_id]
