@@ -42,13 +42,7 @@ class CafefSpider(scrapy.Spider):
             raise ValueError(f"CAFEF_BASE_URL must be an http(s) URL, got {base_url!r}")
         # Follows the crawl host; the offsite middleware drops anything else, redirects too.
         self.allowed_domains = [self.base.hostname]
-        self.history = History.of(crawler)
-        self.walk = ListingWalk(
-            args=self.args,
-            is_stored=self.history.is_stored,
-            watermark=last_finished_watermark(settings.get("OUTPUT_DIR"), self.args.section),
-            stats=crawler.stats,
-        )
+        self.walk: ListingWalk | None = None  # made when the crawl starts
 
     # --- URLs ---------------------------------------------------------------------------------
 
@@ -71,6 +65,14 @@ class CafefSpider(scrapy.Spider):
     # --- Listing pages -------------------------------------------------------------------------
 
     async def start(self):
+        self.walk = ListingWalk(
+            args=self.args,
+            is_stored=History.of(self.crawler).is_stored,
+            watermark=last_finished_watermark(
+                self.crawler.settings.get("OUTPUT_DIR"), self.args.section
+            ),
+            stats=self.crawler.stats,
+        )
         logger.info(
             "crawling section %s (zone %d) on %s; watermark %s",
             self.args.section,

@@ -1,10 +1,12 @@
 """The spider's callbacks against the saved section page and a fragment cut from it."""
 
+import asyncio
 import re
 from pathlib import Path
 
 import pytest
 from scrapy.http import HtmlResponse, Request
+from scrapy.statscollectors import MemoryStatsCollector as StatsCollector
 from scrapy.utils.test import get_crawler
 
 from newsscraper import settings as project_settings
@@ -22,6 +24,9 @@ def make_spider(tmp_path, **args) -> CafefSpider:
     settings |= {"CAFEF_BASE_URL": BASE, "OUTPUT_DIR": str(tmp_path / "out")}
     crawler = get_crawler(CafefSpider, settings)
     crawler.spider = CafefSpider.from_crawler(crawler, **args)
+    crawler.stats = StatsCollector(crawler)
+    first = asyncio.run(anext(crawler.spider.start()))  # the walk is made when the crawl starts
+    assert first.meta["listing_page"] == 1
     return crawler.spider
 
 
