@@ -1,0 +1,69 @@
+"""`make demo`: start the replica on 127.0.0.1, crawl it into output/, show what landed, stop.
+
+python -m replica.demo [--articles 60] [--output-dir output]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pyarrow.compute as pc
+
+from newsscraper.dataset import articles_dir, read_articles
+from replica import ReplicaSite, serve
+from replica.crawl import run_crawl
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m replica.demo", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--articles", type=int, default=60)
+    parser.add_argument("--output-dir", default="output")
+    args = parser.parse_args(argv)
+    output_dir = Path(args.output_dir)
+
+    before = read_articles(output_dir, columns=["article_id"]).num_rows
+    with serve(ReplicaSite(articles=args.articles)) as handle:
+        print(f"replica of the Doanh nghiệp section: {args.articles} articles, {handle.base_url}")
+        result = run_crawl(
+            handle.base_url,
+            output_dir,
+            spider_args={"max_pages": "50"},
+            settings={"LOG_LEVEL": "WARNING"},
+        )
+    if result.returncode != 0:
+        sys.stderr.write(result.stderr[-4000:])
+        print(f"the crawl failed with exit code {result.returncode}", file=sys.stderr)
+        return result.returncode
+
+    table = read_articles(output_dir, columns=["published_date", "title", "published_at"])
+    where = articles_dir(output_dir)
+    print(f"\n{table.num_rows - before} new rows; {table.num_rows} rows in {where}/\n")
+    per_day = (
+        table.group_by("published_date")
+        .aggregate([("title", "count")])
+        .sort_by([("published_date", "descending")])
+    )
+    print("rows per day (Vietnam date):")
+    for day, count in zip(
+        per_day["published_date"].to_pylist(), per_day["title_count"].to_pylist(), strict=True
+    ):
+        print(f"  {day}  {count:4d}")
+    newest = table.take(pc.sort_indices(table, [("published_at", "descending")])[:5])
+    print("\nnewest titles:")
+    for when, title in zip(
+        newest["published_at"].to_pylist(), newest["title"].to_pylist(), strict=True
+    ):
+        print(f"  {when:%Y-%m-%d %H:%M} UTC  {title}")
+    print(
+        f"\nread it with: pandas.read_parquet({str(articles_dir(output_dir))!r})"
+        "  ·  newsscraper stats  ·  newsscraper verify"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
