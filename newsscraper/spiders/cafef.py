@@ -14,6 +14,7 @@ import scrapy
 from newsscraper.crawl_args import CrawlArguments
 from newsscraper.history import History
 from newsscraper.listing_walk import ListingWalk
+from newsscraper.page_search import FirstPageSearch
 from newsscraper.pages.article import ArticlePage
 from newsscraper.pages.section import ListingEntry, SectionPage
 from newsscraper.runs import last_finished_watermark
@@ -80,16 +81,23 @@ class CafefSpider(scrapy.Spider):
             self.crawl_url(""),
             self.walk.watermark,
         )
-        yield self.listing_request(1)
+        if self.args.until is not None:
+            # A backfill: find the first page that reaches back to `until` without walking
+            # every newer page.
+            self.search = FirstPageSearch(until=self.args.until)
+            self.search_hit = None
+            yield self.listing_request(1, callback=self.parse_probe)
+        else:
+            yield self.listing_request(1)
 
-    def listing_request(self, page: int) -> scrapy.Request:
+    def listing_request(self, page: int, callback=None) -> scrapy.Request:
         if page == 1:
             url, kind = self.crawl_url(section_path(self.args.section)), "section"
         else:
             url, kind = self.crawl_url(timeline_path(self.args.zone_id, page)), "timeline"
         return scrapy.Request(
             url,
-            callback=self.parse,
+            callback=callback or self.parse,
             errback=self.listing_failed,
             meta={"cafef_page": kind, "listing_page": page},
             # A listing URL can be asked twice in one run (an empty fragment is asked again).
@@ -108,6 +116,30 @@ class CafefSpider(scrapy.Spider):
             yield self.listing_request(decision.next_page)
         else:
             logger.info("stopped paging at listing page %d: %s", number, decision.stop_reason)
+
+    def parse_probe(self, response):
+        page = response.meta["listing_page"]
+        self.crawler.stats.inc_value("newsscraper/spider/listing_pages")
+        self.search.record(page, SectionPage(response).entries())
+        if self.search.above == page:
+            self.search_hit = response
+        probe = self.search.next_probe()
+        if probe is not None:
+            yield self.listing_request(probe, callback=self.parse_probe)
+            return
+        found = self.search.found
+        saved = self.search.requests_saved
+        self.crawler.stats.set_value("newsscraper/spider/backfill_requests_saved", saved)
+        logger.info(
+            "backfill: page %d is the first to reach %s; found with %d requests, %d fewer "
+            "than walking every newer page",
+            found,
+            self.args.until,
+            self.search.probes,
+            saved,
+        )
+        # The found page was fetched by the search: walk on from its response.
+        yield from self.parse(self.search_hit)
 
     def listing_failed(self, failure):
         self.crawler.stats.inc_value("newsscraper/spider/listing_failed")

@@ -1,0 +1,67 @@
+"""Find the first listing page that reaches back to a date, by galloping then bisecting.
+
+A deep backfill (`-a until=2024-01-31`) would otherwise walk every newer page first: at about
+20 items a page, a year back is hundreds of requests. Listing pages are ordered newest first,
+so "this page holds an item on or before `until`" is false for the first pages and true from
+some page on (an empty page past the end counts as true); probing pages 1, 2, 4, 8, … and
+then bisecting finds the first true page in about 2·log2(N) requests.
+
+Pure bookkeeping, like ListingWalk: the spider fetches what `next_probe` says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from newsscraper.pages.section import ListingEntry
+
+VIETNAM = dt.timezone(dt.timedelta(hours=7))
+
+
+def reaches(entries: list[ListingEntry], until: dt.date) -> bool:
+    """True when the page holds an item listed on or before `until` (or nothing at all)."""
+    times = [e.listed_at for e in entries if e.listed_at is not None]
+    if not times:
+        return True
+    return min(times).astimezone(VIETNAM).date() <= until
+
+
+@dataclass
+class FirstPageSearch:
+    until: dt.date
+    below: int = 0  # the highest page known not to reach `until` (0: none yet)
+    above: int | None = None  # the lowest page known to reach it
+    probes: int = 0
+    answers: dict[int, bool] = field(default_factory=dict)
+
+    def record(self, page: int, entries: list[ListingEntry]) -> None:
+        self.probes += 1
+        hit = reaches(entries, self.until)
+        self.answers[page] = hit
+        if hit:
+            self.above = page if self.above is None else min(self.above, page)
+        else:
+            self.below = max(self.below, page)
+
+    @property
+    def done(self) -> bool:
+        return self.above is not None and self.above == self.below + 1
+
+    def next_probe(self) -> int | None:
+        """The page to fetch next, or None when `found` is known."""
+        if self.done:
+            return None
+        if self.above is None:
+            return 1 if self.below == 0 else self.below * 2  # gallop
+        return (self.below + self.above) // 2  # bisect
+
+    @property
+    def found(self) -> int:
+        assert self.done and self.above is not None
+        return self.above
+
+    @property
+    def requests_saved(self) -> int:
+        """Pages before `found` a plain walk would have fetched, less the probes made."""
+        return max(0, (self.found - 1) - (self.probes - 1))

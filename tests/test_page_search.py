@@ -1,0 +1,65 @@
+import datetime as dt
+
+import pytest
+
+from newsscraper.page_search import FirstPageSearch
+from newsscraper.pages.section import ListingEntry
+
+VN = dt.timezone(dt.timedelta(hours=7))
+PAGE_SIZE = 20
+
+
+def listing(total_days: int, page: int) -> list[ListingEntry]:
+    """A listing of one item per hour going back `total_days` from 2026-03-31 23:00."""
+    newest = dt.datetime(2026, 3, 31, 23, 0, tzinfo=VN)
+    entries = []
+    for i in range((page - 1) * PAGE_SIZE, min(page * PAGE_SIZE, total_days * 24)):
+        entries.append(
+            ListingEntry(
+                article_id=f"1882603{i:011d}",
+                url=f"https://cafef.vn/x-1882603{i:011d}.chn",
+                title="x",
+                listed_at=newest - dt.timedelta(hours=i),
+                kind="stream",
+            )
+        )
+    return entries
+
+
+def search(until: dt.date, total_days: int = 400) -> FirstPageSearch:
+    s = FirstPageSearch(until=until)
+    while (page := s.next_probe()) is not None:
+        s.record(page, listing(total_days, page))
+    return s
+
+
+def first_page_by_walking(until: dt.date, total_days: int = 400) -> int:
+    page = 1
+    while True:
+        entries = listing(total_days, page)
+        if not entries or min(e.listed_at for e in entries).date() <= until:
+            return page
+        page += 1
+
+
+@pytest.mark.parametrize(
+    "until",
+    [dt.date(2026, 3, 31), dt.date(2026, 3, 30), dt.date(2026, 1, 15), dt.date(2025, 3, 1)],
+)
+def test_finds_the_same_page_as_walking(until):
+    s = search(until)
+    assert s.found == first_page_by_walking(until)
+
+
+def test_a_year_back_costs_a_few_requests_not_hundreds():
+    until = dt.date(2025, 4, 1)
+    s = search(until)
+    walked = first_page_by_walking(until)
+    assert walked > 400
+    assert s.probes <= 2 * walked.bit_length() + 1
+    assert s.requests_saved == walked - 1 - (s.probes - 1)
+
+
+def test_past_the_end_of_the_archive_is_the_last_page_plus_one():
+    s = search(dt.date(2020, 1, 1), total_days=10)
+    assert s.found == 10 * 24 // PAGE_SIZE + 1
