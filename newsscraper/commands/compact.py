@@ -1,9 +1,195 @@
-"""TODO: not built yet."""
+"""`newsscraper compact`: merge the part files of each partition into one.
+
+Each crawl batch adds one small file per partition; readers pay for every file they open. This
+merges a partition's files into `part-compact-<timestamp>-<n>.parquet`, one row per article_id.
+
+How a reader listing the dataset mid-swap never sees a row missing or doubled:
+
+- A hidden name inside the partition is not enough: DuckDB's and polars' `**/*.parquet` globs
+  list files and folders starting with `.` or `_` (only pyarrow, and so pandas, skip them), so a
+  merged file placed beside the old ones would double every row for those readers.
+- So the merged file is written into a new copy of the partition folder under
+  `OUTPUT_DIR/.staging/` (outside `articles/`, where no reader looks), and the two folders are
+  exchanged in one atomic `renameat2(RENAME_EXCHANGE)`. The partition's path names the complete
+  old folder until that instant and the complete new one after it. The old folder, now under
+  `.staging/`, is then removed. (A reader that had already listed the old files and opens one
+  after the exchange gets "file not found", never wrong rows.)
+- All under the crawl lock, so no crawl run by `newsscraper cron` adds files meanwhile. A file
+  that a crawl started without the lock added after the merge read its partition is moved back
+  into the new folder rather than deleted.
+
+Where the exchange is not supported (not Linux, or a filesystem without it) the command stops
+with an error instead of swapping in two steps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from newsscraper import dataset, exitcodes
+from newsscraper import settings as project_settings
+from newsscraper.lock import LockHeld, crawl_lock
+from newsscraper.schema import ARTICLES_FILE_SCHEMA
 
 
-def add_arguments(parser):
-    pass
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--section", help="only partitions of this section slug")
+    parser.add_argument(
+        "--older-than",
+        type=int,
+        metavar="DAYS",
+        help="only partitions whose published_date is more than DAYS days before today",
+    )
+    parser.add_argument(
+        "--output-dir",
+        default=project_settings.OUTPUT_DIR,
+        help="the dataset root (default: %(default)s)",
+    )
 
 
-def run(args):
-    raise SystemExit("newsscraper compact: not built yet")
+@dataclass
+class PartitionResult:
+    partition: dataset.ArticlePartition
+    files_merged: int
+    rows: int
+    merged_path: Path
+    duplicate_ids: list[str]
+    late_files: list[Path]
+
+
+def merge_part_tables(tables: list[pa.Table]) -> tuple[pa.Table, list[str]]:
+    """One table holding one row per article_id, the earliest scraped, sorted by scraped_at
+    and article_id; and the ids that had more than one row."""
+    table = pa.concat_tables(t.select(ARTICLES_FILE_SCHEMA.names) for t in tables)
+    table = table.cast(ARTICLES_FILE_SCHEMA)
+    if table.num_rows == 0:
+        return table, []
+    # A stable sort: copies of one id scraped at the same instant keep their file order.
+    table = table.sort_by([("article_id", "ascending"), ("scraped_at", "ascending")])
+    ids = table.column("article_id").combine_chunks()
+    # Sorted by id, then scraped_at: a row whose id equals the previous row's is a later copy.
+    later_copy = pc.equal(ids.slice(1), ids.slice(0, len(ids) - 1))
+    first_copy = pa.concat_arrays([pa.array([True]), pc.invert(later_copy)])
+    duplicates = sorted(set(pc.filter(ids, pc.invert(first_copy)).to_pylist()))
+    table = table.filter(first_copy)
+    table = table.sort_by([("scraped_at", "ascending"), ("article_id", "ascending")])
+    return table.replace_schema_metadata(ARTICLES_FILE_SCHEMA.metadata), duplicates
+
+
+def compact_partition(
+    output_dir: Path, partition: dataset.ArticlePartition, file_name: str, compression: str
+) -> PartitionResult | None:
+    """Swap the partition's part files for one merged file (see the module doc); None when
+    there is nothing to merge."""
+    files = partition.part_files()
+    if len(files) < 2:
+        return None
+    merged, duplicates = merge_part_tables([dataset.read_part_file(p) for p in files])
+    replaced = dataset.replace_partition_files(
+        partition.path, merged, file_name, output_dir, compression=compression
+    )
+    late_files = _restore_late_files(replaced, partition.path, {p.name for p in files})
+    remove_replaced(replaced)
+    return PartitionResult(
+        partition, len(files), merged.num_rows, partition.path / file_name, duplicates, late_files
+    )
+
+
+def _restore_late_files(replaced: Path, live: Path, merged_names: set[str]) -> list[Path]:
+    """Move back files that arrived in the old folder after it was read (a crawl without the
+    lock): their rows are in no other file, so moving them adds no copy."""
+    restored = []
+    for path in sorted(replaced.glob("*.parquet")):
+        if path.name not in merged_names and dataset.is_visible_part_file(path, replaced):
+            target = live / path.name
+            os.rename(path, target)
+            restored.append(target)
+    return restored
+
+
+def remove_replaced(folder: Path) -> None:
+    """Delete the old partition folder (under `.staging/`, invisible to readers)."""
+    shutil.rmtree(folder.parent)
+
+
+def selected_partitions(
+    output_dir: Path, section: str | None, older_than_days: int | None, today: dt.date
+) -> list[dataset.ArticlePartition]:
+    partitions = dataset.list_article_partitions(output_dir)
+    if section is not None:
+        partitions = [p for p in partitions if p.section == section]
+    if older_than_days is not None:
+        cutoff = today - dt.timedelta(days=older_than_days)
+        partitions = [p for p in partitions if p.published_date < cutoff]
+    return partitions
+
+
+def compact(
+    output_dir: Path,
+    section: str | None = None,
+    older_than_days: int | None = None,
+    now: dt.datetime | None = None,
+    compression: str = project_settings.PARQUET_COMPRESSION,
+) -> list[PartitionResult]:
+    """Compact the selected partitions under the crawl lock (LockHeld if a crawl runs)."""
+    now = now or dt.datetime.now(dt.UTC)
+    stamp = f"{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
+    results = []
+    with crawl_lock(output_dir, purpose="compact"):
+        partitions = selected_partitions(
+            output_dir, section, older_than_days, dataset.vietnam_date(now)
+        )
+        for partition in partitions:
+            name = f"part-compact-{stamp}-{len(results) + 1}.parquet"
+            result = compact_partition(output_dir, partition, name, compression)
+            if result is not None:
+                results.append(result)
+    return results
+
+
+def report(results: list[PartitionResult], out=None) -> None:
+    out = out or sys.stdout
+    for r in results:
+        where = f"section={r.partition.section}/published_date={r.partition.published_date}"
+        print(f"{where}: {r.files_merged} files -> {r.merged_path.name} ({r.rows} rows)", file=out)
+        if r.duplicate_ids:
+            print(
+                f"  {len(r.duplicate_ids)} article_id(s) stored more than once; kept the earliest "
+                f"scraped row of each: {', '.join(r.duplicate_ids)}",
+                file=out,
+            )
+        for path in r.late_files:
+            print(f"  kept {path.name}: written during the compaction, not merged", file=out)
+    if not results:
+        print("nothing to compact: no selected partition has more than one part file", file=out)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.section is not None:
+        try:
+            dataset.safe_path_value(args.section)
+        except ValueError as error:
+            print(f"newsscraper compact: {error}", file=sys.stderr)
+            return exitcodes.USAGE
+    if args.older_than is not None and args.older_than < 0:
+        print("newsscraper compact: --older-than must be 0 or more days", file=sys.stderr)
+        return exitcodes.USAGE
+    try:
+        results = compact(Path(args.output_dir), args.section, args.older_than)
+    except LockHeld as error:
+        print(f"newsscraper compact: {error}", file=sys.stderr)
+        return exitcodes.LOCKED
+    except OSError as error:
+        print(f"newsscraper compact: {error}", file=sys.stderr)
+        return exitcodes.ABNORMAL
+    report(results)
+    return exitcodes.OK

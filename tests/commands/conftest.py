@@ -1,0 +1,55 @@
+"""Small datasets for the command tests: rows built field by field, written as crawls would."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from newsscraper import dataset
+
+UTC = dt.UTC
+
+
+def article_row(article_id: str, **fields) -> dict:
+    row = {
+        "article_id": article_id,
+        "url": f"https://cafef.vn/bai-viet-{article_id}.chn",
+        "section": "doanh-nghiep",
+        "category": "Doanh nghiệp",
+        "title": f"Doanh nghiệp {article_id} công bố kết quả kinh doanh",
+        "sapo": "Lợi nhuận quý I tăng mạnh.",
+        "body": "Đoạn một.\n\nĐoạn hai.",
+        "author": None,
+        "source": None,
+        "source_url": None,
+        "published_at": dt.datetime(2026, 3, 7, 3, 0, tzinfo=UTC),
+        "modified_at": None,
+        "published_date": dt.date(2026, 3, 7),
+        "tags": ["kết quả kinh doanh"],
+        "tickers": ["HPG"],
+        "image_urls": [],
+        "word_count": 4,
+        "content_sha256": None,
+        "simhash": None,
+        "duplicate_of": None,
+        "scraped_at": dt.datetime(2026, 3, 8, 2, 0, tzinfo=UTC),
+        "run_id": "run-a",
+    }
+    row.update(fields)
+    return row
+
+
+@pytest.fixture
+def make_row():
+    return article_row
+
+
+@pytest.fixture
+def write_batch(tmp_path):
+    """write_batch(rows, run_id, seq): commit rows into tmp_path as the sink would."""
+
+    def write(rows, run_id="run-a", seq=1):
+        return dataset.commit_articles(tmp_path, rows, run_id, seq)
+
+    return write

@@ -1,0 +1,176 @@
+"""`newsscraper compact`: one file per partition, the same rows, no reader sees a half swap."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+import duckdb
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+
+from newsscraper import cli, dataset
+from newsscraper.commands import compact
+from newsscraper.lock import crawl_lock
+from newsscraper.schema import ARTICLES_FILE_SCHEMA
+
+UTC = dt.UTC
+
+
+def all_rows(output_dir) -> list[dict]:
+    rows = dataset.read_articles(output_dir).to_pylist()
+    return sorted(rows, key=lambda r: (r["article_id"], r["scraped_at"]))
+
+
+def row_key(row: dict) -> tuple:
+    """A hashable whole row, for multiset comparison."""
+    return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in sorted(row.items()))
+
+
+def what_readers_see(output_dir) -> dict[str, Counter]:
+    """The article ids each reader lists right now (pyarrow, DuckDB and polars globs)."""
+    glob = f"{dataset.articles_dir(output_dir)}/**/*.parquet"
+    return {
+        "pyarrow": Counter(
+            dataset.read_articles(output_dir, ["article_id"])["article_id"].to_pylist()
+        ),
+        "duckdb": Counter(
+            r[0] for r in duckdb.sql(f"SELECT article_id FROM read_parquet('{glob}')").fetchall()
+        ),
+        "polars": Counter(pl.scan_parquet(glob).select("article_id").collect()["article_id"]),
+    }
+
+
+@pytest.fixture
+def three_partitions(tmp_path, make_row, write_batch):
+    """doanh-nghiep/2026-03-07 in 3 files, doanh-nghiep/2026-03-06 in 2, another section in 1."""
+    write_batch([make_row("101"), make_row("102", published_date=dt.date(2026, 3, 6))], seq=1)
+    write_batch(
+        [make_row("103", tags=None), make_row("104", published_date=dt.date(2026, 3, 6))], seq=2
+    )
+    write_batch(
+        [
+            make_row("105", title="Vinamilk chia cổ tức"),
+            make_row("201", section="thi-truong-chung-khoan"),
+        ],
+        seq=3,
+    )
+    return tmp_path
+
+
+def test_each_partition_ends_with_one_file_and_the_same_rows(three_partitions, capsys):
+    before = Counter(map(row_key, all_rows(three_partitions)))
+    code = cli.main(["compact", "--output-dir", str(three_partitions)])
+    assert code == 0
+    after = Counter(map(row_key, all_rows(three_partitions)))
+    assert after == before and sum(after.values()) == 6
+    files = [
+        p.relative_to(three_partitions).parent.as_posix()
+        for p in dataset.list_part_files(three_partitions)
+    ]
+    assert files == [
+        "articles/section=doanh-nghiep/published_date=2026-03-06",
+        "articles/section=doanh-nghiep/published_date=2026-03-07",
+        "articles/section=thi-truong-chung-khoan/published_date=2026-03-07",
+    ]
+    for path in dataset.list_part_files(three_partitions):
+        schema = pq.read_schema(path)
+        assert schema.equals(ARTICLES_FILE_SCHEMA)
+        assert schema.metadata == ARTICLES_FILE_SCHEMA.metadata
+    merged = dataset.list_part_files(three_partitions)[1]
+    assert merged.name.startswith("part-compact-") and merged.name.endswith("-2.parquet")
+    out = capsys.readouterr().out
+    assert "section=doanh-nghiep/published_date=2026-03-07: 3 files ->" in out
+    assert "(3 rows)" in out and "(2 rows)" in out
+    assert "thi-truong-chung-khoan" not in out  # a single file: left alone
+    assert dataset.staging_files(three_partitions) == []
+
+
+def test_a_twice_stored_id_keeps_the_earliest_scraped_row(tmp_path, make_row, write_batch, capsys):
+    later = make_row("101", title="Bản cập nhật", scraped_at=dt.datetime(2026, 3, 9, tzinfo=UTC))
+    earlier = make_row("101", title="Bản đầu tiên", scraped_at=dt.datetime(2026, 3, 8, tzinfo=UTC))
+    write_batch([later, make_row("102")], run_id="run-b", seq=1)
+    write_batch([earlier], run_id="run-a", seq=1)
+    assert cli.main(["compact", "--output-dir", str(tmp_path)]) == 0
+    assert all_rows(tmp_path) == [earlier, make_row("102")]
+    assert "kept the earliest scraped row of each: 101" in capsys.readouterr().out
+
+
+def test_only_the_selected_section_and_old_enough_partitions(three_partitions):
+    now = dt.datetime(2026, 3, 9, 12, 0, tzinfo=UTC)  # 2026-03-09 in Vietnam
+    assert compact.compact(three_partitions, section="thi-truong-chung-khoan", now=now) == []
+    results = compact.compact(three_partitions, older_than_days=2, now=now)
+    assert [(r.partition.published_date, r.files_merged) for r in results] == [
+        (dt.date(2026, 3, 6), 2)  # 3 days old; the 7th is only 2 days old
+    ]
+    files = Counter(p.parent.name for p in dataset.list_part_files(three_partitions))
+    assert files == {"published_date=2026-03-06": 1, "published_date=2026-03-07": 4}
+
+
+def test_a_reader_listing_during_every_step_sees_each_row_once(three_partitions, monkeypatch):
+    expected = what_readers_see(three_partitions)
+    assert sum(expected["pyarrow"].values()) == 6
+    seen = []
+    real_exchange, real_remove = dataset.exchange_paths, compact.remove_replaced
+
+    def exchange(a, b):
+        seen.append(("merged file staged", what_readers_see(three_partitions)))
+        real_exchange(a, b)
+        seen.append(("folders exchanged", what_readers_see(three_partitions)))
+
+    def remove(folder):
+        seen.append(("old files not yet removed", what_readers_see(three_partitions)))
+        real_remove(folder)
+        seen.append(("old files removed", what_readers_see(three_partitions)))
+
+    monkeypatch.setattr(dataset, "exchange_paths", exchange)
+    monkeypatch.setattr(compact, "remove_replaced", remove)
+    compact.compact(three_partitions)
+    assert len(seen) == 8  # two partitions compacted, four looks each
+    for step, readers in seen:
+        assert readers == expected, step
+
+
+def test_a_file_added_during_the_merge_is_kept(three_partitions, make_row, monkeypatch):
+    real_exchange = dataset.exchange_paths
+
+    def crawl_writes_then_exchange(a, b):
+        if b.name == "published_date=2026-03-07":
+            dataset.commit_articles(three_partitions, [make_row("106")], "run-late", 1)
+        real_exchange(a, b)
+
+    monkeypatch.setattr(dataset, "exchange_paths", crawl_writes_then_exchange)
+    results = compact.compact(three_partitions)
+    assert [p.name for r in results for p in r.late_files] == ["part-run-late-1.parquet"]
+    ids = Counter(r["article_id"] for r in all_rows(three_partitions))
+    assert ids == Counter(["101", "102", "103", "104", "105", "106", "201"])
+
+
+def test_a_held_lock_stops_compact_without_touching_files(three_partitions, capsys):
+    before = dataset.list_part_files(three_partitions)
+    with crawl_lock(three_partitions, purpose="crawl"):
+        code = cli.main(["compact", "--output-dir", str(three_partitions)])
+    assert code == 75
+    assert "held by another newsscraper process" in capsys.readouterr().err
+    assert dataset.list_part_files(three_partitions) == before
+
+
+def test_merge_keeps_one_row_per_id_sorted_by_scrape_time(make_row):
+    first = dataset.items_to_table(
+        [make_row("2", scraped_at=dt.datetime(2026, 3, 8, 5, tzinfo=UTC))]
+    )
+    second = dataset.items_to_table(
+        [
+            make_row("1"),
+            make_row("2", title="sau", scraped_at=dt.datetime(2026, 3, 8, 9, tzinfo=UTC)),
+        ]
+    )
+    merged, duplicates = compact.merge_part_tables([first, second])
+    assert duplicates == ["2"]
+    assert (
+        merged.to_pylist()
+        == dataset.items_to_table(
+            [make_row("1"), make_row("2", scraped_at=dt.datetime(2026, 3, 8, 5, tzinfo=UTC))]
+        ).to_pylist()
+    )
