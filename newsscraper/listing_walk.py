@@ -6,7 +6,8 @@ Incremental rule: a run stops after `stop_after_seen_pages` listing pages in a r
 unseen article, but only once it has reached the *watermark*: the newest listing time that
 the last finished run covered. Everything listed at or before the watermark is stored; above
 it a killed or cut-short run may have left a hole, so the walk does not stop there even when a
-page is all seen.
+page is all seen. With no watermark yet (no run has finished), the walk goes on to
+`max_pages`: a first run that was killed is completed by the next one.
 """
 
 from __future__ import annotations
@@ -44,9 +45,6 @@ class ListingWalk:
     seen_pages_in_a_row: int = 0
     empty_retried: set[int] = field(default_factory=set)
     stop_reason: str | None = None
-
-    def __post_init__(self) -> None:
-        self.reached_watermark = self.watermark is None
 
     def visit(self, page: int, entries: list[ListingEntry]) -> Decision:
         if not entries:
@@ -103,6 +101,9 @@ class ListingWalk:
 
     def covered_to_watermark(self) -> bool:
         """True when this run joined up with what earlier finished runs stored."""
+        if self.watermark is None:
+            # No run has finished yet: what this one walked is the first coverage.
+            return self.stop_reason in (MAX_PAGES, END_OF_LISTING, REACHED_SINCE, CAUGHT_UP)
         return self.reached_watermark or self.stop_reason in (END_OF_LISTING, REACHED_SINCE)
 
     def _window_position(self, entry: ListingEntry) -> str:

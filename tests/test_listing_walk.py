@@ -35,8 +35,11 @@ def ids(decision) -> list[str]:
     return [e.article_id for e in decision.to_fetch]
 
 
+MARK = dt.datetime(2026, 3, 7, 12, 0, tzinfo=VN)  # at or after every listed entry
+
+
 def test_nothing_new_costs_one_listing_page():
-    w = walk(stored=range(1, 11))
+    w = walk(stored=range(1, 11), watermark=MARK)
     decision = w.visit(1, [entry(n) for n in range(1, 11)])
     assert decision.to_fetch == []
     assert decision.next_page is None
@@ -44,7 +47,7 @@ def test_nothing_new_costs_one_listing_page():
 
 
 def test_new_articles_are_fetched_and_stored_ones_skipped():
-    w = walk(stored=range(4, 11))
+    w = walk(stored=range(4, 11), watermark=MARK)
     first = w.visit(1, [entry(n) for n in range(1, 11)])
     assert ids(first) == [entry(n).article_id for n in (1, 2, 3)]
     assert first.next_page == 2
@@ -53,7 +56,7 @@ def test_new_articles_are_fetched_and_stored_ones_skipped():
 
 
 def test_stop_after_seen_pages_waits_for_that_many_seen_pages():
-    w = walk(stored=range(1, 31), stop_after_seen_pages="2")
+    w = walk(stored=range(1, 31), watermark=MARK, stop_after_seen_pages="2")
     assert w.visit(1, [entry(n) for n in range(1, 11)]).next_page == 2
     assert w.visit(2, [entry(n) for n in range(11, 21)]).stop_reason == CAUGHT_UP
 
@@ -123,3 +126,13 @@ def test_window_uses_the_vietnam_date_of_the_listing_time():
     )
     w = walk(since="2026-03-06", until="2026-03-06")
     assert ids(w.visit(1, [late])) == [late.article_id]
+
+
+def test_without_a_watermark_a_killed_first_run_is_completed_up_to_max_pages():
+    # The killed first run stored page 1; no run finished, so there is no watermark.
+    w = walk(stored=range(1, 11), max_pages="3")
+    assert w.visit(1, [entry(n) for n in range(1, 11)]).next_page == 2
+    second = w.visit(2, [entry(n) for n in range(11, 21)])
+    assert len(second.to_fetch) == 10 and second.next_page == 3
+    assert w.visit(3, [entry(n) for n in range(21, 31)]).stop_reason == MAX_PAGES
+    assert w.covered_to_watermark(), "the first finished run sets the watermark"
