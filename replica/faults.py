@@ -1,0 +1,272 @@
+"""Scripted faults: what a path answers instead of (or on top of) its normal response.
+
+`site.script("/doanh-nghiep.chn", [status(503, retry_after=2), reset()])` makes the next two
+requests to that path fail in those ways, then normal service resumes (`repeat=True` cycles
+through the list for good). Each fault gets the normal response lazily, so faults that replace
+it cost nothing and faults that damage it start from the real page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+
+from .render import LISTING_JUNK, SOFT_BLOCK_PAGE, error_page
+from .response import Response
+
+NormalResponse = Callable[[], Response]
+
+
+class Fault:
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        """The response to a request for `target` (path and query)."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Status(Fault):
+    code: int
+    retry_after: int | None = None
+
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        reason = HTTPStatus(self.code).phrase
+        response = Response.html(error_page(self.code, reason), status=self.code)
+        if self.retry_after is not None:
+            response.headers["Retry-After"] = str(self.retry_after)
+        return response
+
+
+@dataclass(frozen=True)
+class Reset(Fault):
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        return Response(reset=True)
+
+
+@dataclass(frozen=True)
+class Delay(Fault):
+    seconds: float
+
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        response = normal()
+        response.delay = self.seconds
+        return response
+
+
+@dataclass(frozen=True)
+class Truncated(Fault):
+    """Half the body under a Content-Length for all of it, then the connection closes."""
+
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        response = normal()
+        response.declared_length = len(response.body)
+        response.body = response.body[: len(response.body) // 2]
+        return response
+
+
+@dataclass(frozen=True)
+class SoftBlock(Fault):
+    """A 200 page with none of the site's markup, like the live site's rate-limit page."""
+
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        return Response.html(SOFT_BLOCK_PAGE)
+
+
+@dataclass(frozen=True)
+class Redirect(Fault):
+    location: str
+    code: int = 302
+
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        response = Response.html(error_page(self.code, "Found"), status=self.code)
+        response.headers["Location"] = self.location
+        return response
+
+
+@dataclass(frozen=True)
+class RedirectLoop(Fault):
+    """A redirect to the very URL asked for (script it with `repeat=True` for a real loop)."""
+
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        return Redirect(target).apply(target, normal)
+
+
+@dataclass(frozen=True)
+class RedirectOffsite(Fault):
+    host: str = "example.invalid"
+
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        return Redirect(f"http://{self.host}{target}").apply(target, normal)
+
+
+@dataclass(frozen=True)
+class Oversized(Fault):
+    """The normal page padded with an HTML comment to at least `size` bytes."""
+
+    size: int
+
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        response = normal()
+        missing = self.size - len(response.body)
+        if missing > 0:
+            response.body += b"<!--" + b"x" * missing + b"-->"
+        return response
+
+
+@dataclass(frozen=True)
+class WrongCharset(Fault):
+    """UTF-8 bytes declared as ISO-8859-1 in the Content-Type header."""
+
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        response = normal()
+        response.content_type = "text/html; charset=iso-8859-1"
+        return response
+
+
+@dataclass(frozen=True)
+class Empty(Fault):
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        return Response(body=b"")
+
+
+_CONTENT_OPEN = b'data-role="content">'
+
+
+@dataclass(frozen=True)
+class MalformedHtml(Fault):
+    """The page with unclosed and stray tags, its content still all there."""
+
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        response = normal()
+        body = response.body
+        start = body.find(_CONTENT_OPEN)
+        if start >= 0:
+            head, rest = body[:start], body[start:]
+            rest = rest.replace(b"</p>", b"", 12)  # paragraphs never closed
+            rest = rest.replace(_CONTENT_OPEN, _CONTENT_OPEN + b"<b><span></i></div >", 1)
+            body = head + rest
+        body = body.replace(b"</h1>", b"</h2>", 1)  # a mismatched close
+        cut = body.rfind(b"</body>")
+        response.body = body[:cut] if cut > 0 else body  # no </body></html>
+        return response
+
+
+_JSON_LD = re.compile(rb'(<script type="application/ld\+json">\s*\{)(.*?)(</script>)', re.DOTALL)
+
+
+@dataclass(frozen=True)
+class BadJsonLd(Fault):
+    """The NewsArticle JSON-LD made invalid: an unescaped quote and a trailing comma."""
+
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        response = normal()
+
+        def damage(match: re.Match[bytes]) -> bytes:
+            inner = match.group(2).replace(b'"headline": "', b'"headline": ""', 1)
+            inner = inner.rstrip()
+            if inner.endswith(b"}"):
+                inner = inner[:-1].rstrip() + b",\n}\n"
+            return match.group(1) + inner + match.group(3)
+
+        response.body = _JSON_LD.sub(damage, response.body, count=1)
+        return response
+
+
+@dataclass(frozen=True)
+class JunkItems(Fault):
+    """Two stream items more on a listing: one links `javascript:;`, one a page off the site."""
+
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        response = normal()
+        junk = (
+            '<div class="tlitem box-category-item" data-id="188990101000000002"><h3>'
+            '<a href="javascript:;">Bấm để xem thêm</a></h3></div>\n'
+            '<div class="tlitem box-category-item" data-id="188990101000000003"><h3>'
+            '<a href="https://example.invalid/tin-tai-tro-188990101000000003.chn">'
+            "Tin tài trợ</a></h3></div>\n"
+        ).encode()
+        anchor = b'<div class="tlitem box-category-item"'
+        at = response.body.find(anchor)
+        at = at if at >= 0 else len(response.body)
+        response.body = response.body[:at] + junk + response.body[at:]
+        return response
+
+
+# --- the names tests write ---------------------------------------------------------------------
+
+
+def status(code: int, retry_after: int | None = None) -> Fault:
+    return Status(code, retry_after)
+
+
+def reset() -> Fault:
+    return Reset()
+
+
+def delay(seconds: float) -> Fault:
+    return Delay(seconds)
+
+
+def truncated() -> Fault:
+    return Truncated()
+
+
+def soft_block() -> Fault:
+    return SoftBlock()
+
+
+def redirect(location: str, code: int = 302) -> Fault:
+    return Redirect(location, code)
+
+
+def redirect_loop() -> Fault:
+    return RedirectLoop()
+
+
+def redirect_offsite() -> Fault:
+    return RedirectOffsite()
+
+
+def oversized(size: int) -> Fault:
+    return Oversized(size)
+
+
+def wrong_charset() -> Fault:
+    return WrongCharset()
+
+
+def empty() -> Fault:
+    return Empty()
+
+
+def malformed_html() -> Fault:
+    return MalformedHtml()
+
+
+def bad_json_ld() -> Fault:
+    return BadJsonLd()
+
+
+def junk_items() -> Fault:
+    return JunkItems()
+
+
+__all__ = [
+    "LISTING_JUNK",
+    "Fault",
+    "bad_json_ld",
+    "delay",
+    "empty",
+    "junk_items",
+    "malformed_html",
+    "oversized",
+    "redirect",
+    "redirect_loop",
+    "redirect_offsite",
+    "reset",
+    "soft_block",
+    "status",
+    "truncated",
+    "wrong_charset",
+]
