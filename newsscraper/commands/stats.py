@@ -1,9 +1,229 @@
-"""TODO: not built yet."""
+"""`newsscraper stats`: what the dataset holds, as tables on stdout or JSON (`--json`).
+
+Rows per published_date and section, the fill rate of every column, duplicates (rows with
+duplicate_of set), rejects by reason and the most recent run records. `--plot FILE.png` draws
+articles per day; it needs the optional extra `plot` (matplotlib).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from newsscraper import dataset
+from newsscraper import settings as project_settings
+
+RECENT_RUNS = 10
+RUN_COLUMNS = (
+    "run_id",
+    "section",
+    "mode",
+    "started_at",
+    "finished_at",
+    "finish_reason",
+    "exit_code",
+    "new_rows",
+    "duplicates",
+    "rejects",
+)
+INSTALL_PLOT = "pip install 'newsscraper[plot]'  (or: .venv/bin/pip install matplotlib)"
 
 
-def add_arguments(parser):
-    pass
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--output-dir",
+        default=project_settings.OUTPUT_DIR,
+        help="the dataset root (default: %(default)s)",
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object instead of tables")
+    parser.add_argument("--plot", metavar="FILE.png", help="also draw articles per day to FILE")
 
 
-def run(args):
-    raise SystemExit("newsscraper stats: not built yet")
+# --- Gathering (pure: a dataset in, plain values out) ----------------------------------------
+
+
+def rows_per_day_and_section(table: pa.Table) -> list[dict]:
+    if table.num_rows == 0:
+        return []
+    counts = table.group_by(["published_date", "section"]).aggregate([("article_id", "count")])
+    rows = [
+        {"published_date": r["published_date"].isoformat(), "section": r["section"], "rows": c}
+        for r, c in zip(
+            counts.select(["published_date", "section"]).to_pylist(),
+            counts.column("article_id_count").to_pylist(),
+            strict=True,
+        )
+    ]
+    return sorted(rows, key=lambda r: (r["published_date"], r["section"]))
+
+
+def filled(column: pa.ChunkedArray) -> int:
+    """Values that say something: not null, and not an empty string or list."""
+    valid = pc.is_valid(column)
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        valid = pc.and_(valid, pc.fill_null(pc.not_equal(pc.utf8_length(column), 0), False))
+    elif pa.types.is_list(column.type):
+        valid = pc.and_(valid, pc.fill_null(pc.not_equal(pc.list_value_length(column), 0), False))
+    return pc.sum(valid).as_py() or 0
+
+
+def fill_rates(table: pa.Table) -> dict[str, float | None]:
+    """Share of rows with a value in each column (None when there are no rows)."""
+    if table.num_rows == 0:
+        return {name: None for name in table.column_names}
+    return {name: filled(table.column(name)) / table.num_rows for name in table.column_names}
+
+
+def duplicates(table: pa.Table) -> dict:
+    marked = table.filter(pc.is_valid(table.column("duplicate_of")))
+    by_section = Counter(marked.column("section").to_pylist())
+    return {"rows": marked.num_rows, "by_section": dict(sorted(by_section.items()))}
+
+
+def rejects_by_reason(rejects: pa.Table) -> dict[str, int]:
+    return dict(sorted(Counter(rejects.column("reason").to_pylist()).items()))
+
+
+def recent_runs(runs: pa.Table | None, limit: int = RECENT_RUNS) -> list[dict]:
+    """The newest run records (by finished_at, started_at or run_id, whichever exists)."""
+    if runs is None or runs.num_rows == 0:
+        return []
+    order = next(
+        (c for c in ("finished_at", "started_at", "run_id") if c in runs.column_names), None
+    )
+    if order is not None:
+        runs = runs.sort_by([(order, "descending")])
+    columns = [c for c in RUN_COLUMNS if c in runs.column_names] or runs.column_names
+    return runs.select(columns).slice(0, limit).to_pylist()
+
+
+def gather(output_dir: Path) -> dict:
+    articles = dataset.read_articles(output_dir)
+    return {
+        "output_dir": str(output_dir),
+        "articles": articles.num_rows,
+        "part_files": len(dataset.list_part_files(output_dir)),
+        "rows_per_day_and_section": rows_per_day_and_section(articles),
+        "fill_rates": fill_rates(articles),
+        "duplicates": duplicates(articles),
+        "rejects_by_reason": rejects_by_reason(dataset.read_rejects(output_dir)),
+        "recent_runs": recent_runs(dataset.read_runs(output_dir)),
+    }
+
+
+# --- Showing ---------------------------------------------------------------------------------
+
+
+def format_table(headers: list[str], rows: list[list]) -> str:
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+    return str(value)
+
+
+def render(stats: dict) -> str:
+    out = [f"{stats['output_dir']}: {stats['articles']} articles in {stats['part_files']} files"]
+    out += ["", "Articles per day and section"]
+    per_day = stats["rows_per_day_and_section"]
+    out.append(
+        format_table(
+            ["published_date", "section", "rows"],
+            [[r["published_date"], r["section"], r["rows"]] for r in per_day],
+        )
+        if per_day
+        else "(none)"
+    )
+    out += ["", "Fill rate per column"]
+    out.append(
+        format_table(
+            ["column", "filled"],
+            [
+                [name, "-" if rate is None else f"{rate:.1%}"]
+                for name, rate in stats["fill_rates"].items()
+            ],
+        )
+    )
+    dup = stats["duplicates"]
+    out += ["", f"Duplicates (duplicate_of set): {dup['rows']} rows"]
+    if dup["by_section"]:
+        out.append(format_table(["section", "rows"], [list(i) for i in dup["by_section"].items()]))
+    out += ["", "Rejects by reason"]
+    rejects = stats["rejects_by_reason"]
+    out.append(
+        format_table(["reason", "rows"], [list(i) for i in rejects.items()])
+        if rejects
+        else "(none)"
+    )
+    out += ["", "Recent runs"]
+    runs = stats["recent_runs"]
+    if runs:
+        headers = list(runs[0])
+        out.append(format_table(headers, [[r.get(h) for h in headers] for r in runs]))
+    else:
+        out.append("(no run records)")
+    return "\n".join(out)
+
+
+def plot_articles_per_day(per_day: list[dict], path: Path) -> None:
+    """Articles per published_date, one line per section. ImportError without matplotlib."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display needed
+    import matplotlib.pyplot as plt
+
+    sections = sorted({r["section"] for r in per_day})
+    figure, axes = plt.subplots(figsize=(10, 4))
+    for section in sections:
+        points = [r for r in per_day if r["section"] == section]
+        dates = [dt.date.fromisoformat(r["published_date"]) for r in points]
+        axes.plot(dates, [r["rows"] for r in points], marker="o", label=section)
+    axes.set_title("Articles per day (published_date, Vietnam time)")
+    axes.set_ylabel("articles")
+    if sections:
+        axes.legend()
+    figure.autofmt_xdate()
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def _json_default(value):
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serializable: {value!r}")
+
+
+def run(args: argparse.Namespace) -> int:
+    stats = gather(Path(args.output_dir))
+    if args.json:
+        print(json.dumps(stats, ensure_ascii=False, indent=2, default=_json_default))
+    else:
+        print(render(stats))
+    if args.plot:
+        try:
+            plot_articles_per_day(stats["rows_per_day_and_section"], Path(args.plot))
+        except ImportError:
+            print(
+                f"newsscraper stats: --plot needs matplotlib, not installed: {INSTALL_PLOT}",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"plot written to {args.plot}", file=sys.stderr)
+    return 0

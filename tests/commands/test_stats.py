@@ -1,0 +1,130 @@
+"""`newsscraper stats`: per-day counts, fill rates, duplicates, rejects, runs; tables and JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+
+import pyarrow as pa
+import pytest
+
+from newsscraper import cli, dataset
+
+UTC = dt.UTC
+
+
+@pytest.fixture
+def output_dir(tmp_path, make_row, write_batch):
+    write_batch(
+        [
+            make_row("101"),
+            make_row("102", tags=[], sapo=""),  # empty values do not count as filled
+            make_row("103", duplicate_of="101", tags=None),
+            make_row("104", published_date=dt.date(2026, 3, 6)),
+        ],
+        seq=1,
+    )
+    write_batch([make_row("201", section="thi-truong-chung-khoan", sapo=None)], seq=2)
+    at = dt.datetime(2026, 3, 8, 2, 0, tzinfo=UTC)
+    dataset.commit_rejects(
+        tmp_path,
+        [
+            {"reason": "body_too_short", "scraped_at": at, "run_id": "run-a"},
+            {"reason": "missing_title", "scraped_at": at, "run_id": "run-a"},
+            {"reason": "body_too_short", "scraped_at": at, "run_id": "run-a"},
+        ],
+        "run-a",
+        1,
+    )
+    # Run records with only some of the RUNS columns: whatever exists is shown.
+    runs = pa.table(
+        {
+            "run_id": ["run-a", "run-b"],
+            "finished_at": pa.array(
+                [
+                    dt.datetime(2026, 3, 8, 2, 5, tzinfo=UTC),
+                    dt.datetime(2026, 3, 9, 2, 5, tzinfo=UTC),
+                ],
+                pa.timestamp("us", tz="UTC"),
+            ),
+            "finish_reason": ["finished", "disk_error"],
+            "new_rows": [5, 0],
+        }
+    )
+    dataset.commit_part_file(runs, dataset.runs_dir(tmp_path) / "part-runs.parquet", tmp_path)
+    return tmp_path
+
+
+def stats_json(output_dir, capsys) -> dict:
+    assert cli.main(["stats", "--output-dir", str(output_dir), "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_json_counts_rows_duplicates_rejects_and_runs(output_dir, capsys):
+    stats = stats_json(output_dir, capsys)
+    assert stats["articles"] == 5 and stats["part_files"] == 3
+    assert stats["rows_per_day_and_section"] == [
+        {"published_date": "2026-03-06", "section": "doanh-nghiep", "rows": 1},
+        {"published_date": "2026-03-07", "section": "doanh-nghiep", "rows": 3},
+        {"published_date": "2026-03-07", "section": "thi-truong-chung-khoan", "rows": 1},
+    ]
+    assert stats["duplicates"] == {"rows": 1, "by_section": {"doanh-nghiep": 1}}
+    assert stats["rejects_by_reason"] == {"body_too_short": 2, "missing_title": 1}
+    assert stats["recent_runs"] == [
+        {
+            "run_id": "run-b",
+            "finished_at": "2026-03-09T02:05:00+00:00",
+            "finish_reason": "disk_error",
+            "new_rows": 0,
+        },
+        {
+            "run_id": "run-a",
+            "finished_at": "2026-03-08T02:05:00+00:00",
+            "finish_reason": "finished",
+            "new_rows": 5,
+        },
+    ]
+
+
+def test_fill_rates_count_values_not_nulls_or_empties(output_dir, capsys):
+    rates = stats_json(output_dir, capsys)["fill_rates"]
+    assert rates["title"] == 1.0
+    assert rates["tags"] == 3 / 5  # 102 has [], 103 has null
+    assert rates["sapo"] == 3 / 5  # 102 has "", 201 has null
+    assert rates["duplicate_of"] == 1 / 5
+    assert rates["author"] == 0.0
+    assert list(rates) == dataset.ARTICLES_SCHEMA.names
+
+
+def test_tables_for_people(output_dir, capsys):
+    assert cli.main(["stats", "--output-dir", str(output_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "5 articles in 3 files" in out
+    assert "2026-03-07      doanh-nghiep            3" in out
+    assert "tags            60.0%" in out
+    assert "Duplicates (duplicate_of set): 1 rows" in out
+    assert "body_too_short  2" in out
+    assert "run-b   2026-03-09 02:05:00Z  disk_error" in out
+
+
+def test_an_empty_output_dir(tmp_path, capsys):
+    assert cli.main(["stats", "--output-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "0 articles in 0 files" in out and "(no run records)" in out
+    stats = stats_json(tmp_path, capsys)
+    assert stats["rows_per_day_and_section"] == [] and stats["recent_runs"] == []
+
+
+def test_plot_draws_a_png(output_dir, tmp_path, capsys):
+    png = tmp_path / "per-day.png"
+    assert cli.main(["stats", "--output-dir", str(output_dir), "--plot", str(png)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plot_without_matplotlib_says_how_to_install_it(output_dir, tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import now raises ImportError
+    png = tmp_path / "per-day.png"
+    assert cli.main(["stats", "--output-dir", str(output_dir), "--plot", str(png)]) == 1
+    assert "newsscraper[plot]" in capsys.readouterr().err
+    assert not png.exists()
