@@ -1,0 +1,193 @@
+"""The replica's pages read with the plain selectors of SITE.md, like the live site's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+from parsel import Selector
+
+from replica import ReplicaSite
+from replica.articles import VIETNAM
+
+SAVED_PAGES = Path(__file__).parent.parent / "fixtures" / "pages"
+
+
+@pytest.fixture(scope="module")
+def site() -> ReplicaSite:
+    return ReplicaSite(articles=40, seed=0)
+
+
+def get(site: ReplicaSite, path: str) -> Selector:
+    response = site.respond("GET", path)
+    assert response.status == 200
+    return Selector(text=response.body.decode("utf-8"))
+
+
+def text(selector: Selector, query: str) -> str:
+    return " ".join(" ".join(selector.css(query).getall()).split())
+
+
+def test_section_page_lists_the_newest_articles_in_focus_and_stream(site):
+    page = get(site, "/doanh-nghiep.chn")
+    newest = site.articles
+
+    focus_links = page.css("div.list-focus-main .firstitem h2 > a::attr(href)").getall()
+    focus_links += page.css("div.list-focus-main div.cate-hl-row2 .big h3 > a::attr(href)").getall()
+    assert focus_links == [a.path for a in newest[:3]]
+
+    stream = page.css("div.listchungkhoannew div.tlitem.box-category-item[data-id]")
+    assert [item.attrib["data-id"] for item in stream] == [a.article_id for a in newest[3:23]]
+    first = stream[0]
+    article = newest[3]
+    assert first.css("h3 > a::attr(href)").get() == article.path
+    assert first.css("h3 > a::text").get() == article.title
+    assert first.css("span.time.time-ago::attr(title)").get() == (
+        article.published_at.strftime("%Y-%m-%dT%H:%M:%S")
+    )
+    assert first.css("p.sapo.box-category-sapo::text").get() == article.story.sapo
+    assert first.css("a.avatar img::attr(src)").get().endswith(article.cover_path)
+
+
+def test_section_page_focus_times_carry_the_stray_leading_2_on_some(site):
+    page = get(site, "/doanh-nghiep.chn")
+    newest = site.articles[:3]
+    data_times = page.css("div.list-focus-main p.time::attr(data-time)").getall()
+    shown = [f"{a.published_at:%d/%m/%Y - %H:%M}" for a in newest]
+    assert data_times == [shown[0], "2" + shown[1], "2" + shown[2]]
+    assert page.css("div.list-focus-main p.time::text").getall() == shown
+
+
+def test_section_page_is_the_doanh_nghiep_zone_with_the_real_chrome(site):
+    page = get(site, "/doanh-nghiep.chn")
+    assert page.css("#hdZoneId::attr(value)").get() == "18836"
+    assert page.css("#hdZoneUrl::attr(value)").get() == "doanh-nghiep"
+    assert page.css("link[rel=canonical]::attr(href)").get() == "https://cafef.vn/doanh-nghiep.chn"
+    assert text(page, "h1.zone-title a::text") == "Doanh nghiệp"
+    keys = page.css("div.listchungkhoannew::attr(data-cd-key)").getall()
+    assert keys == ["siteid188:newsinzone:zone18836"] * 3
+    # Chrome of the saved page: the site menu still links the other sections.
+    assert page.css('a[href="/thi-truong-chung-khoan.chn"]')
+    # Links a crawler must not follow are there, as on the live page.
+    hrefs = page.css("a::attr(href)").getall()
+    assert "javascript:;" in hrefs
+    assert any(h.startswith("https://example.invalid/") for h in hrefs)
+
+
+def test_most_read_box_links_articles_outside_the_section(site):
+    page = get(site, "/doanh-nghiep.chn")
+    links = page.css("#loadMostViewTop a::attr(href)").getall()
+    section_paths = {a.path for a in site.articles}
+    assert links == [a.path for a in site.most_read]
+    assert not section_paths & set(links)
+    other = get(site, links[0])  # served, but in another section
+    assert other.css("#hdZoneId::attr(value)").get() == "18831"
+
+
+def test_timeline_fragment_continues_after_page_one(site):
+    response = site.respond("GET", "/timelinelist/18836/2.chn")
+    body = response.body.decode("utf-8")
+    assert "<html" not in body
+    ids = Selector(text=body).css("div.tlitem.box-category-item[data-id]::attr(data-id)").getall()
+    assert ids == [a.article_id for a in site.articles[23:40]]
+    assert site.respond("GET", "/timelinelist/18836/3.chn").body == b""
+    assert site.respond("GET", "/timelinelist/18831/2.chn").status == 404
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_article_page_fields_sit_where_site_md_says(site, index):
+    article = site.article(index)
+    page = get(site, article.path)
+    story = article.story
+
+    assert text(page, 'h1.title[data-role="title"]::text') == story.title
+    assert text(page, '[data-role="sapo"]::text') == story.sapo
+    assert page.css("link[rel=canonical]::attr(href)").get() == article.url
+    assert page.css("#hdNewsId::attr(value)").get() == article.article_id
+    assert page.css("#hdZoneId::attr(value)").get() == "18836"
+    assert page.css("#hdZoneUrl::attr(value)").get() == "doanh-nghiep"
+    assert text(page, 'a[data-role="cate-name"]::text') == "Doanh nghiệp"
+    local = article.published_at.strftime("%Y-%m-%dT%H:%M:%S")
+    assert page.css('meta[property="article:published_time"]::attr(content)').get() == local
+    visible = text(page, 'span.pdate[data-role="publishdate"]::text')
+    assert re.fullmatch(r"\d\d-\d\d-\d{4} - \d\d:\d\d (AM|PM)", visible)
+    assert visible.startswith(article.published_at.strftime("%d-%m-%Y - %H:%M"))
+    assert text(page, "div.t-contentdetail p.author::text") == story.author
+    tags = page.css('div.tagdetail div.row2[data-marked-zoneid="cafef_detail_tag"] a::text')
+    assert [t.strip().removesuffix(",") for t in tags.getall()] == list(story.tags)
+    assert tags.getall()[0].endswith(", ")
+    widget = page.css("div[data-role=content] div.chisochungkhoan h2.title_box a::text").get()
+    assert widget == "&".join(article.tickers) + ": "
+    content = page.css('div.detail-content.afcbc-body[data-role="content"]')
+    paragraphs = [" ".join(p.css("::text").getall()).split() for p in content.css(":scope > p")]
+    assert [" ".join(p) for p in paragraphs if p] == [" ".join(p.split()) for p in story.paragraphs]
+    assert content.css("#listNewsInContent")  # the real "TIN MỚI" box is still in the body
+    blocks = [json.loads(b) for b in page.css('script[type="application/ld+json"]::text').getall()]
+    news = next(b for b in blocks if b["@type"] == "NewsArticle")
+    assert news["headline"] == story.title
+    assert news["datePublished"] == local
+
+
+def test_older_and_newer_templates_alternate_with_their_own_markup(site):
+    older, newer = site.article(0), site.article(1)
+    assert (older.template, newer.template) == ("older", "newer")
+    old_page, new_page = get(site, older.path), get(site, newer.path)
+    assert old_page.css('h2.sapo[data-role="sapo"]') and not old_page.css("p.sapo")
+    assert new_page.css('p.sapo[data-role="sapo"][itemprop="description"]')
+    offset = new_page.css('span.pdate[data-role="publishdate"]::attr(datetime)').get()
+    assert dt.datetime.fromisoformat(offset) == newer.published_at
+    assert offset.endswith("+07:00")
+
+
+def test_visible_date_keeps_the_meaningless_suffix_on_a_24_hour_clock():
+    start = dt.datetime(2026, 7, 4, 18, 7, tzinfo=VIETNAM)
+    site = ReplicaSite(articles=2, start=start)
+    page = get(site, site.article(0).path)
+    assert text(page, 'span.pdate[data-role="publishdate"]::text') == "04-07-2026 - 18:07 PM"
+
+
+def test_theo_authors_and_sources_appear_on_some_articles():
+    site = ReplicaSite(articles=30, seed=1)
+    stories = [site.article(i).story for i in range(30)]
+    assert any(s.author.startswith("Theo ") for s in stories)
+    with_source = next(i for i, s in enumerate(stories) if s.source)
+    without = next(i for i, s in enumerate(stories) if not s.source)
+    page = get(site, site.article(with_source).path)
+    assert text(page, 'p.source[data-field="source"]::text') == stories[with_source].source
+    assert text(page, "span.link-source-full::text") == stories[with_source].source_url
+    assert not get(site, site.article(without).path).css("p.source, span.link-source-full")
+
+
+def test_article_chrome_is_the_saved_page_byte_for_byte():
+    """Outside the filled slots the replica serves the real page: its menu, footer and scripts."""
+    saved = (SAVED_PAGES / "article_18826030622484142.html").read_bytes()
+    site = ReplicaSite(articles=1)
+    served = site.respond("GET", site.article(0).path).body
+    menu_start = saved.index(b'<li id="menu-thi-truong-chung-khoan"')
+    menu = saved[menu_start : saved.index(b"</ul>", menu_start)]
+    assert menu in served
+    footer_script = saved[saved.rindex(b"<script") : saved.rindex(b"<!--CachedInfo")]
+    assert footer_script in served
+
+
+def test_nfd_articles_are_decomposed_others_composed():
+    site = ReplicaSite(articles=6, nfd={3})
+    nfd_body = site.respond("GET", site.article(3).path).body.decode("utf-8")
+    nfc_body = site.respond("GET", site.article(2).path).body.decode("utf-8")
+    nfd_title = text(Selector(text=nfd_body), 'h1.title[data-role="title"]::text')
+    assert nfd_title == unicodedata.normalize("NFD", site.article(3).story.title)
+    assert nfd_title != site.article(3).story.title
+    nfc_title = text(Selector(text=nfc_body), 'h1.title[data-role="title"]::text')
+    assert unicodedata.is_normalized("NFC", nfc_title)
+
+
+def test_no_title_article_keeps_the_markup_empty():
+    site = ReplicaSite(articles=6, no_title={2})
+    page = get(site, site.article(2).path)
+    assert page.css('h1.title[data-role="title"]')
+    assert text(page, 'h1.title[data-role="title"]::text') == ""
+    assert text(page, '[data-role="sapo"]::text') == site.article(2).story.sapo
