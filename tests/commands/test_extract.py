@@ -1,0 +1,115 @@
+"""`newsscraper extract` on the saved pages: one JSON line per article page, errors on stderr."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from newsscraper.cli import main
+from newsscraper.items import Article
+from pipelines.stamp import fingerprint
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+PAGES = FIXTURES / "pages"
+ARTICLES = {
+    "article_18826030622484142": PAGES / "article_18826030622484142.html",
+    "article_188260704171525847_trimmed": PAGES / "article_188260704171525847_trimmed.html",
+    "momo_2023-10-24": FIXTURES / "seed" / "momo_2023-10-24.html",
+}
+SECTION = PAGES / "section_thi-truong-chung-khoan.html"
+COLUMNS = list(Article.__dataclass_fields__)
+
+
+def expected_row(stem: str) -> dict:
+    """The hand-read expected item, with the fingerprint of its expected body."""
+    item = json.loads((FIXTURES / "expected" / f"{stem}.json").read_text(encoding="utf-8"))["item"]
+    item["body"] = "\n\n".join(item["body"])
+    word_count, sha, sim = fingerprint(item["body"])
+    item.update(word_count=word_count, content_sha256=sha, simhash=sim)
+    return {column: item[column] for column in COLUMNS}
+
+
+def run_extract(capsys, *args: str) -> tuple[int, list[str], str]:
+    code = main(["extract", *args])
+    captured = capsys.readouterr()
+    return code, captured.out.splitlines(), captured.err
+
+
+def test_prints_every_column_of_every_article_in_order(capsys):
+    code, lines, err = run_extract(capsys, *map(str, ARTICLES.values()))
+
+    assert (code, err) == (0, "")
+    rows = [json.loads(line) for line in lines]
+    assert [list(row) for row in rows] == [COLUMNS] * 3
+    assert rows == [expected_row(stem) for stem in ARTICLES]
+    # real UTF-8, not \u escapes
+    assert "Thời điểm nâng hạng" in lines[0] and "\\u" not in lines[0]
+
+
+def test_non_article_files_are_reported_and_the_rest_still_printed(capsys, tmp_path):
+    missing = tmp_path / "missing.html"
+    blocked = tmp_path / "blocked.html"
+    blocked.write_text("<html><body><p>Too many requests</p></body></html>", encoding="utf-8")
+    files = [str(SECTION), str(ARTICLES["momo_2023-10-24"]), str(missing), str(blocked)]
+
+    code, lines, err = run_extract(capsys, *files)
+
+    assert code == 1
+    assert [json.loads(line)["article_id"] for line in lines] == ["188231024103100000"]
+    errors = err.splitlines()
+    assert len(errors) == 3
+    assert str(SECTION) in errors[0] and "not an article page" in errors[0]
+    assert str(missing) in errors[1] and "No such file" in errors[1]
+    assert str(blocked) in errors[2] and "not an article page" in errors[2]
+
+
+def without_canonical(tmp_path: Path, name: str) -> Path:
+    html = ARTICLES["article_188260704171525847_trimmed"].read_text(encoding="utf-8")
+    html = html.replace('<link rel="canonical"', '<link rel="x-removed"')
+    html = html.replace('<meta property="og:url"', '<meta property="x-removed"')
+    path = tmp_path / name
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def test_url_from_option_or_file_name_when_the_page_has_no_canonical_link(capsys, tmp_path):
+    url = "https://cafef.vn/chu-tich-do-quy-hai-dang-ky-mua-10-trieu-co-phieu-hpx-188260704171525847.chn"
+
+    bare = without_canonical(tmp_path, "page.html")
+    code, lines, _ = run_extract(capsys, str(bare))
+    assert code == 0 and json.loads(lines[0])["url"] is None  # left to validation
+
+    code, lines, _ = run_extract(capsys, str(bare), "--url", url.replace("https:", "http:"))
+    assert code == 0 and json.loads(lines[0])["url"] == url
+
+    named = without_canonical(tmp_path, url.rsplit("/", 1)[1])
+    code, lines, _ = run_extract(capsys, str(named))
+    assert code == 0 and json.loads(lines[0])["url"] == url
+
+    code, lines, err = run_extract(capsys, str(bare), str(named), "--url", url)
+    assert code == 2 and lines == [] and "--url" in err
+
+
+def test_many_files_in_one_process(capsys):
+    files = [str(path) for path in ARTICLES.values()] * 20
+    started = time.perf_counter()
+    code, lines, _ = run_extract(capsys, *files)
+    assert code == 0 and len(lines) == 60
+    assert time.perf_counter() - started < 10
+
+
+def test_python_dash_m_under_a_c_locale():
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONIOENCODING": ""}
+    result = subprocess.run(
+        [sys.executable, "-m", "newsscraper", "extract", str(ARTICLES["momo_2023-10-24"])],
+        capture_output=True,
+        env=env,
+        cwd=Path(__file__).parent.parent.parent,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert json.loads(result.stdout.decode("utf-8")) == expected_row("momo_2023-10-24")

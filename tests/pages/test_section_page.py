@@ -1,0 +1,185 @@
+"""SectionPage on the saved section page, on fragments cut from it, and on odd responses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import lxml.html
+from scrapy.http import HtmlResponse, Request
+
+from newsscraper.pages.dates import VIETNAM_TZ
+from newsscraper.pages.section import ListingEntry, SectionPage
+
+PAGES = Path(__file__).parent.parent / "fixtures" / "pages"
+SECTION_FILE = PAGES / "section_thi-truong-chung-khoan.html"
+SECTION_URL = "https://cafef.vn/thi-truong-chung-khoan.chn"
+
+
+def response(body: bytes, url: str = SECTION_URL) -> HtmlResponse:
+    return HtmlResponse(url=url, body=body, encoding="utf-8", request=Request(url))
+
+
+def vn(year, month, day, hour, minute) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=VIETNAM_TZ)
+
+
+# Read off the saved page: the focus block (one h2 item, two h3 items, in that order).
+FOCUS = [
+    ListingEntry(
+        "18826030622484142",
+        "https://cafef.vn/thoi-diem-nang-hang-can-ke-mbs-diem-ten-30-co-phieu-viet-nam-co-kha-nang-lot-ro-chi-so-ftse-18826030622484142.chn",
+        "Thời điểm nâng hạng cận kề, MBS điểm tên 30 cổ "
+        "phiếu Việt Nam có khả năng lọt rổ chỉ số FTSE",
+        vn(2026, 3, 7, 0, 1),
+        "focus",
+    ),
+    ListingEntry(
+        "188260305232650721",
+        "https://cafef.vn/vinacapital-bat-ky-nhip-sut-giam-dang-ke-nao-cua-vn-index-deu-la-co-hoi-mua-vao-188260305232650721.chn",
+        "VinaCapital: Bất kỳ nhịp sụt giảm đáng kể nào của VN-Index đều là cơ hội mua vào",
+        vn(2026, 3, 6, 0, 5),  # data-time="206/03/2026 - 00:05"
+        "focus",
+    ),
+    ListingEntry(
+        "188260307003517592",
+        "https://cafef.vn/khoi-ngoai-ban-rong-dot-bien-hon-6400-ty-dong-tuan-dau-thang-3-co-phieu-nao-bi-xa-manh-nhat-188260307003517592.chn",
+        "Khối ngoại bán ròng đột biến hơn 6.400 tỷ đồng tuần "
+        'đầu tháng 3, cổ phiếu nào bị "xả" mạnh nhất?',
+        vn(2026, 3, 7, 0, 34),  # data-time="207/03/2026 - 00:34"
+        "focus",
+    ),
+]
+
+# The 21 stream items' data-id values and span.time-ago titles, in page order.
+STREAM = [
+    ("188260307102244359", vn(2026, 3, 7, 10, 22)),
+    ("188260307095650731", vn(2026, 3, 7, 9, 56)),
+    ("188260306225629255", vn(2026, 3, 7, 0, 10)),
+    ("188260306225316516", vn(2026, 3, 7, 0, 8)),
+    ("188260306225200377", vn(2026, 3, 7, 0, 5)),
+    ("18826030622510955", vn(2026, 3, 7, 0, 4)),
+    ("188260306230138784", vn(2026, 3, 6, 23, 2)),
+    ("188260306205319773", vn(2026, 3, 6, 21, 0)),
+    ("188260306204625899", vn(2026, 3, 6, 20, 46)),
+    ("18826030618532896", vn(2026, 3, 6, 18, 53)),
+    ("188260306173916865", vn(2026, 3, 6, 17, 39)),
+    ("188260306154928257", vn(2026, 3, 6, 15, 50)),
+    ("188260306150906266", vn(2026, 3, 6, 15, 45)),
+    ("188260306142432485", vn(2026, 3, 6, 14, 24)),
+    ("188260306142252466", vn(2026, 3, 6, 14, 22)),
+    ("188260306135955702", vn(2026, 3, 6, 14, 0)),
+    ("188260306110238349", vn(2026, 3, 6, 11, 3)),
+    ("188260306105634064", vn(2026, 3, 6, 10, 58)),
+    ("188260306104748303", vn(2026, 3, 6, 10, 47)),
+    ("188260306102323344", vn(2026, 3, 6, 10, 24)),
+    ("188260305234014576", vn(2026, 3, 6, 5, 0)),
+]
+
+# In the "Đọc nhiều" box only (188260306104748303 is there too, but also in the stream).
+MOST_READ_ONLY = [
+    "188260305225734491",
+    "188260304110827974",
+    "18826030414082649",
+    "18826030509010437",
+    "188260305152056978",
+    "188260304225423747",
+    "188260304152957961",
+]
+
+
+def test_section_page_gives_focus_then_stream_items_only():
+    page = SectionPage(response(SECTION_FILE.read_bytes()))
+    entries = page.entries()
+
+    assert entries[:3] == FOCUS
+    assert [(e.article_id, e.listed_at, e.kind) for e in entries[3:]] == [
+        (article_id, listed_at, "stream") for article_id, listed_at in STREAM
+    ]
+    assert len(entries) == 24
+    assert not {e.article_id for e in entries} & set(MOST_READ_ONLY)
+    assert all(e.url.startswith("https://cafef.vn/") and e.url.endswith(".chn") for e in entries)
+    assert all(e.listed_at.utcoffset() == dt.timedelta(hours=7) for e in entries)
+    assert page.zone_id() == 18831
+    assert page.has_listing_markup()
+    assert not page.is_empty_fragment()
+
+
+def test_stream_entry_title_is_squashed_and_url_joined_on_the_response_host():
+    replica_url = "http://127.0.0.1:8765/thi-truong-chung-khoan.chn"
+    entries = SectionPage(response(SECTION_FILE.read_bytes(), replica_url)).entries()
+
+    assert entries[3] == ListingEntry(
+        "188260307102244359",
+        "http://127.0.0.1:8765/tap-doan-hoa-sen-dat-ke-hoachloi-nhuan-sau-thue-len-toi-600-ty-dong-trong-ndtc-2025-2026-188260307102244359.chn",
+        # a non-breaking space in the page between "kế hoạch" and "lợi nhuận"
+        "Tập đoàn Hoa Sen đặt kế hoạch lợi nhuận sau thuế "
+        "lên tới 600 tỷ đồng trong NĐTC 2025 - 2026",
+        vn(2026, 3, 7, 10, 22),
+        "stream",
+    )
+
+
+def cut_fragment(first: int, last: int) -> bytes:
+    """Stream items first..last (1-based) cut from the saved page, as a timeline fragment."""
+    root = lxml.html.fromstring(SECTION_FILE.read_bytes())
+    items = root.cssselect("div.listchungkhoannew div.tlitem.box-category-item")[first - 1 : last]
+    return "\n".join(lxml.html.tostring(item, encoding="unicode") for item in items).encode()
+
+
+def test_fragment_gives_its_items():
+    url = "https://cafef.vn/timelinelist/18831/2.chn"
+    page = SectionPage(response(cut_fragment(6, 10), url))
+
+    assert page.is_fragment()
+    assert page.has_listing_markup()
+    assert not page.is_empty_fragment()
+    assert page.zone_id() is None
+    entries = page.entries()
+    assert [(e.article_id, e.listed_at, e.kind) for e in entries] == [
+        (article_id, listed_at, "stream") for article_id, listed_at in STREAM[5:10]
+    ]
+    assert entries[0].url == (
+        "https://cafef.vn/vietcap-dat-muc-tieu-loi-nhuan-2300-ty-dong-phat-hanh-co-phieu-esop-18826030622510955.chn"
+    )
+    assert (
+        entries[0].title == "Vietcap đặt mục tiêu lợi nhuận 2.300 tỷ đồng, phát hành cổ phiếu ESOP"
+    )
+
+
+def test_empty_fragment_is_the_end_of_the_list_not_a_block():
+    for body in (b"", b"  \n\t ", b'<div class="box-stream-item box-stream-item-load"></div>'):
+        page = SectionPage(response(body, "https://cafef.vn/timelinelist/18836/40.chn"))
+        assert page.is_empty_fragment(), body
+        assert not page.has_listing_markup(), body
+        assert page.entries() == [], body
+
+
+def test_soft_block_page_is_flagged():
+    body = (
+        b"<!DOCTYPE html><html><head><title>CafeF</title></head>"
+        b"<body><div class='header'><a href='/doanh-nghiep.chn'>Doanh nghi\xe1\xbb\x87p</a></div>"
+        b"</body></html>"
+    )
+    page = SectionPage(response(body))
+    assert not page.has_listing_markup()
+    assert not page.is_empty_fragment()
+    assert page.entries() == []
+
+
+def test_non_article_and_off_site_links_are_skipped():
+    item = '<div class="tlitem box-category-item"><h3><a href="{}">x</a></h3></div>'
+    hrefs = [
+        "javascript:;",
+        "https://example.com/bai-viet-188260306102323344.chn",
+        "/du-lieu/hose/hpx-cong-ty-co-phan-dau-tu-hai-phat.chn",
+        "/nhom-chu-de/emagazine.chn",
+        "/bai-viet-12345.chn",
+        "https://www.cafef.vn/bai-viet-hop-le-188260306102323344.chn",
+    ]
+    body = "".join(item.format(href) for href in hrefs).encode()
+    entries = SectionPage(response(body, "https://cafef.vn/timelinelist/18836/2.chn")).entries()
+    assert [e.url for e in entries] == [
+        "https://www.cafef.vn/bai-viet-hop-le-188260306102323344.chn"
+    ]
+    assert entries[0].listed_at is None

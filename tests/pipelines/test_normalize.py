@@ -1,0 +1,234 @@
+"""normalize_item on tables of real Vietnamese strings, and the thin NormalizePipeline."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import unicodedata
+
+import pytest
+from scrapy.utils.test import get_crawler
+
+from newsscraper.items import Article
+from newsscraper.pages.dates import VIETNAM_TZ
+from pipelines.normalize import (
+    NormalizePipeline,
+    clean_body,
+    clean_tags,
+    clean_tickers,
+    clean_url,
+    normalize_item,
+    to_utc,
+)
+
+NFD = unicodedata.normalize("NFD", "Doanh nghiệp")
+ARTICLE_URL = (
+    "https://cafef.vn/chu-tich-do-quy-hai-dang-ky-mua-10-trieu-co-phieu-hpx-188260704171525847.chn"
+)
+
+
+def test_nfd_input_is_really_decomposed():
+    assert NFD != "Doanh nghiệp" and len(NFD) > len("Doanh nghiệp")
+
+
+@pytest.mark.parametrize(
+    ("field", "raw", "clean"),
+    [
+        ("category", NFD, "Doanh nghiệp"),
+        ("category", "  Doanh\u00a0nghiệp \n", "Doanh nghiệp"),
+        (
+            "title",
+            unicodedata.normalize("NFD", "Chủ tịch Đỗ Quý Hải") + "\u200b",
+            "Chủ tịch Đỗ Quý Hải",
+        ),
+        ("title", "Khối ngoại &quot;xả&quot; mạnh", 'Khối ngoại "xả" mạnh'),
+        ("title", "Thời điểm n&amp;acirc;ng hạng", "Thời điểm nâng hạng"),  # escaped twice
+        ("sapo", "tháng 9.\ufeff  Dự kiến\u2009Việt Nam", "tháng 9. Dự kiến Việt Nam"),
+        ("author", "Theo Hồ Hương", "Hồ Hương"),
+        ("author", unicodedata.normalize("NFD", " Theo  Hồ Hương "), "Hồ Hương"),
+        ("author", "PV", "PV"),
+        ("author", "Theo", "Theo"),
+        ("source", " Nhịp sống thị trường", "Nhịp sống thị trường"),
+        ("source", "   ", None),
+    ],
+)
+def test_text_fields(field, raw, clean):
+    item = normalize_item(Article(**{field: raw}))
+    assert getattr(item, field) == clean
+
+
+def test_body_keeps_paragraph_breaks_and_collapses_the_rest():
+    raw = (
+        "  Ông Đỗ Quý Hải  -\u00a0Chủ tịch\nHĐQT \n\n\n"
+        + unicodedata.normalize("NFD", "Giao dịch dự kiến")
+        + " \u200b\n \n\u00a0\n\n  Trước đó một tháng. "
+    )
+    assert clean_body(raw) == (
+        "Ông Đỗ Quý Hải - Chủ tịch HĐQT\n\nGiao dịch dự kiến\n\nTrước đó một tháng."
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        (
+            ["việt nam, ", " MBS, ", " nâng hạng, ", " chứng khoán"],
+            ["việt nam", "MBS", "nâng hạng", "chứng khoán"],
+        ),
+        (
+            ["hpx, ", "HPX", " Hải Phát, ", unicodedata.normalize("NFD", "hải phát")],
+            ["hpx", "Hải Phát"],
+        ),
+        ([", ", "", None, " , ,"], []),
+        (None, []),
+    ],
+)
+def test_tags(raw, clean):
+    assert clean_tags(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        (["VHM", "hpx", " vic ", "HPX"], ["VHM", "HPX", "VIC"]),
+        (["VHM:", "VN30", "FPT1", "", None, "E1V", "Hpx"], ["E1V", "HPX"]),
+    ],
+)
+def test_tickers(raw, clean):
+    assert clean_tickers(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        (ARTICLE_URL, ARTICLE_URL),
+        (ARTICLE_URL.replace("https://cafef.vn", "http://www.cafef.vn"), ARTICLE_URL),
+        (ARTICLE_URL.replace("https://cafef.vn", "http://127.0.0.1:8765"), ARTICLE_URL),
+        (ARTICLE_URL + "?utm_source=fb&utm_medium=x#comments", ARTICLE_URL),
+    ],
+)
+def test_article_url_is_canonical(raw, clean):
+    assert normalize_item(Article(url=raw)).url == clean
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        (
+            "https://markettimes.vn/bai-109319.html?utm_source=cafef&id=3#top",
+            "https://markettimes.vn/bai-109319.html?id=3",
+        ),
+        ("http://www.cafef.vn/du-lieu.chn?fbclid=abc", "https://cafef.vn/du-lieu.chn"),
+        (
+            "/203337114487263232/2026/7/4/hpx.jpeg",
+            "https://cafef.vn/203337114487263232/2026/7/4/hpx.jpeg",
+        ),
+        (
+            "https://antt.nguoiduatin.vn/bài viết.htm",
+            "https://antt.nguoiduatin.vn/b%C3%A0i%20vi%E1%BA%BFt.htm",
+        ),
+        ("javascript:;", None),
+        ("mailto:info@cafef.vn", None),
+        ("", None),
+    ],
+)
+def test_other_urls_are_absolute_http(raw, clean):
+    assert clean_url(raw, base=ARTICLE_URL) == clean
+
+
+def test_times_go_to_utc_and_published_date_is_the_vietnam_date():
+    item = normalize_item(
+        Article(
+            # 18:07 PM on the page is 18:07 Vietnam time
+            published_at=dt.datetime(2026, 7, 4, 18, 7, tzinfo=VIETNAM_TZ),
+            modified_at=dt.datetime(2026, 3, 6, 22, 53, 19, 473000),  # naive: Vietnam time
+        )
+    )
+    assert item.published_at == dt.datetime(2026, 7, 4, 11, 7, tzinfo=dt.UTC)
+    assert item.modified_at == dt.datetime(2026, 3, 6, 15, 53, 19, 473000, tzinfo=dt.UTC)
+    assert item.published_date == dt.date(2026, 7, 4)
+
+    # 00:01 on 7 March in Vietnam is still 6 March in UTC: the partition date is Vietnam's.
+    early = normalize_item(Article(published_at=dt.datetime(2026, 3, 7, 0, 1)))
+    assert early.published_at == dt.datetime(2026, 3, 6, 17, 1, tzinfo=dt.UTC)
+    assert early.published_date == dt.date(2026, 3, 7)
+    assert to_utc("2026-07-04T18:08:05+07:00") == dt.datetime(2026, 7, 4, 11, 8, 5, tzinfo=dt.UTC)
+
+
+def messy_item() -> Article:
+    return Article(
+        article_id=" 188260704171525847 ",
+        url="http://www.cafef.vn/chu-tich-do-quy-hai-dang-ky-mua-10-trieu-co-phieu-hpx-188260704171525847.chn?utm_source=x",
+        section="doanh-nghiep",
+        category=NFD,
+        title=unicodedata.normalize("NFD", "Chủ tịch Đỗ Quý Hải đăng ký mua 10 triệu cổ phiếu HPX"),
+        sapo="Ông Đỗ Quý Hải\u00a0- Chủ tịch",
+        body="Đoạn một.\u200b\n\n\n Đoạn  hai. ",
+        author="Theo Hồ Hương",
+        source=" An ninh tiền tệ",
+        source_url="https://antt.nguoiduatin.vn/a.htm?utm_campaign=y",
+        published_at=dt.datetime(2026, 7, 4, 18, 7),
+        modified_at=None,
+        tags=["đầu tư, ", " hpx, ", "HPX"],
+        tickers=["hpx", "HPX", "VN30"],
+        image_urls=["/a.jpg", "https://cafefcdn.com/b.jpg", "https://cafefcdn.com/b.jpg", "data:x"],
+    )
+
+
+def test_whole_item():
+    assert normalize_item(messy_item()) == Article(
+        article_id="188260704171525847",
+        url="https://cafef.vn/chu-tich-do-quy-hai-dang-ky-mua-10-trieu-co-phieu-hpx-188260704171525847.chn",
+        section="doanh-nghiep",
+        category="Doanh nghiệp",
+        title="Chủ tịch Đỗ Quý Hải đăng ký mua 10 triệu cổ phiếu HPX",
+        sapo="Ông Đỗ Quý Hải - Chủ tịch",
+        body="Đoạn một.\n\nĐoạn hai.",
+        author="Hồ Hương",
+        source="An ninh tiền tệ",
+        source_url="https://antt.nguoiduatin.vn/a.htm",
+        published_at=dt.datetime(2026, 7, 4, 11, 7, tzinfo=dt.UTC),
+        modified_at=None,
+        published_date=dt.date(2026, 7, 4),
+        tags=["đầu tư", "hpx"],
+        tickers=["HPX"],
+        image_urls=["https://cafef.vn/a.jpg", "https://cafefcdn.com/b.jpg"],
+    )
+
+
+def test_normalizing_twice_changes_nothing():
+    once = normalize_item(messy_item())
+    twice = normalize_item(copy.deepcopy(once))
+    assert twice == once
+
+
+def test_works_on_plain_dicts():
+    item = normalize_item({"title": NFD, "tickers": ["hpx"], "published_at": None})
+    assert item == {
+        "title": "Doanh nghiệp",
+        "tickers": ["HPX"],
+        "published_at": None,
+        "category": None,
+        "article_id": None,
+        "section": None,
+        "sapo": None,
+        "author": None,
+        "source": None,
+        "body": None,
+        "url": None,
+        "source_url": None,
+        "image_urls": [],
+        "tags": [],
+        "modified_at": None,
+        "published_date": None,
+    }
+
+
+def test_pipeline_normalizes_and_counts():
+    crawler = get_crawler(settings_dict={})
+    pipeline = NormalizePipeline.from_crawler(crawler)
+    item = pipeline.process_item(Article(title=NFD, body="Một.\n\nHai."))
+    assert item.title == "Doanh nghiệp"
+    stats = crawler.stats.get_stats()
+    assert stats["newsscraper/normalize/items"] == 1
+    assert stats["newsscraper/normalize/nfd_text"] == 1
