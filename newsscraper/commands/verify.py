@@ -1,9 +1,220 @@
-"""TODO: not built yet."""
+"""`newsscraper verify`: check the dataset on disk; exit 0 when clean, 1 on any problem.
+
+Problems (each printed with the file's path):
+- an articles, rejects or runs file that cannot be read whole;
+- a file whose columns, types or `newsscraper.schema_version` differ from the declared schema;
+- an article_id stored more than once anywhere in the dataset;
+- a row whose published_at is not on its partition's published_date in Vietnam time, or a
+  partition folder whose section is not one the crawler knows, or that is not named
+  `section=<slug>/published_date=<YYYY-MM-DD>`;
+- a file the readers disagree on: not `*.parquet` yet listed by pyarrow/pandas, or a hidden
+  `.x.parquet` / `_x.parquet` that DuckDB and polars globs read but pyarrow skips.
+
+Warnings (reported, exit code unchanged): files left in `.staging/` for longer than a crawl
+batch or a compaction takes, from a process killed between write and rename.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from newsscraper import dataset
+from newsscraper import settings as project_settings
+from newsscraper.schema import (
+    ARTICLES_FILE_SCHEMA,
+    REJECTS_SCHEMA,
+    RUNS_SCHEMA,
+    SCHEMA_VERSION,
+)
+from newsscraper.sections import SECTION_ZONES
+
+# A staging file older than this outlived the process that wrote it.
+STALE_STAGING_AFTER = dt.timedelta(hours=1)
+PROBLEM, WARNING = "PROBLEM", "WARNING"
 
 
-def add_arguments(parser):
-    pass
+@dataclass(frozen=True)
+class Finding:
+    level: str
+    path: Path
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.level} {self.path}: {self.message}"
 
 
-def run(args):
-    raise SystemExit("newsscraper verify: not built yet")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--output-dir",
+        default=project_settings.OUTPUT_DIR,
+        help="the dataset root (default: %(default)s)",
+    )
+
+
+def schema_differences(actual: pa.Schema, declared: pa.Schema) -> list[str]:
+    """What differs between a file's schema and the declared one, in words ([] if nothing)."""
+    found = []
+    names, declared_names = actual.names, declared.names
+    missing = [n for n in declared_names if n not in names]
+    extra = [n for n in names if n not in declared_names]
+    if missing:
+        found.append(f"missing columns {missing}")
+    if extra:
+        found.append(f"unexpected columns {extra}")
+    if not missing and not extra and names != declared_names:
+        found.append(f"columns out of order: {names}")
+    for field in declared:
+        if field.name in names:
+            have = actual.field(field.name)
+            # Compared as types, so a list's child name ("item"/"element") does not matter.
+            if not have.type.equals(field.type):
+                found.append(f"{field.name} is {have.type}, declared {field.type}")
+            elif have.nullable and not field.nullable:
+                found.append(f"{field.name} is nullable, declared not null")
+    version = dataset.schema_version_of(actual)
+    if version != SCHEMA_VERSION:
+        found.append(f"newsscraper.schema_version is {version!r}, expected {SCHEMA_VERSION!r}")
+    return found
+
+
+def read_checked(path: Path, declared: pa.Schema) -> tuple[pa.Table | None, list[Finding]]:
+    """The file's table (None if unreadable) and its problems."""
+    try:
+        table = dataset.read_part_file(path)
+    except (OSError, pa.ArrowException) as error:
+        return None, [Finding(PROBLEM, path, f"unreadable: {error}")]
+    return table, [Finding(PROBLEM, path, d) for d in schema_differences(table.schema, declared)]
+
+
+def check_partition_rows(
+    path: Path, table: pa.Table, section: str, published_date: dt.date
+) -> list[Finding]:
+    findings = []
+    if section not in SECTION_ZONES:
+        findings.append(Finding(PROBLEM, path, f"section {section!r} is not a known section"))
+    if "published_at" not in table.column_names:
+        return findings
+    wrong = {}
+    ids = table.column("article_id").to_pylist() if "article_id" in table.column_names else []
+    for i, published_at in enumerate(table.column("published_at").to_pylist()):
+        if published_at is None or published_at.tzinfo is None:
+            continue  # a schema problem, reported as such
+        local_date = dataset.vietnam_date(published_at)
+        if local_date != published_date:
+            wrong[ids[i] if i < len(ids) else f"row {i}"] = local_date
+    if wrong:
+        listed = ", ".join(f"{k} ({v})" for k, v in list(wrong.items())[:5])
+        findings.append(
+            Finding(
+                PROBLEM,
+                path,
+                f"{len(wrong)} row(s) published on another Vietnam date than the partition's "
+                f"{published_date}: {listed}",
+            )
+        )
+    return findings
+
+
+def stray_files(base: Path) -> list[Finding]:
+    """Files under a dataset folder that readers would disagree on."""
+    findings = []
+    if not base.is_dir():
+        return findings
+    for path in sorted(p for p in base.rglob("*") if p.is_file()):
+        hidden = any(part.startswith((".", "_")) for part in path.relative_to(base).parts)
+        if path.suffix == ".parquet" and hidden:
+            findings.append(
+                Finding(PROBLEM, path, "hidden to pyarrow/pandas but read by DuckDB/polars globs")
+            )
+        elif path.suffix != ".parquet" and not hidden:
+            findings.append(
+                Finding(PROBLEM, path, "not a .parquet file, yet pyarrow/pandas would read it")
+            )
+        elif path.suffix != ".parquet":
+            findings.append(Finding(WARNING, path, "stray file (no reader lists it)"))
+    return findings
+
+
+def check_articles(output_dir: Path) -> list[Finding]:
+    findings = stray_files(dataset.articles_dir(output_dir))
+    where_ids: dict[str, list[Path]] = defaultdict(list)
+    for path in dataset.list_part_files(output_dir):
+        try:
+            section, published_date = dataset.parse_partition_dir(path.parent)
+        except ValueError as error:
+            findings.append(Finding(PROBLEM, path, f"not in a partition folder: {error}"))
+            continue
+        table, problems = read_checked(path, ARTICLES_FILE_SCHEMA)
+        findings += problems
+        if table is None:
+            continue
+        findings += check_partition_rows(path, table, section, published_date)
+        if "article_id" in table.column_names:
+            for article_id in table.column("article_id").to_pylist():
+                where_ids[article_id].append(path)
+    for article_id, paths in sorted(where_ids.items(), key=lambda i: str(i[0])):
+        if len(paths) > 1:
+            others = ", ".join(str(p) for p in paths[1:])
+            findings.append(
+                Finding(
+                    PROBLEM,
+                    paths[0],
+                    f"article_id {article_id} is stored {len(paths)} times (also in {others})",
+                )
+            )
+    return findings
+
+
+def check_flat(output_dir: Path, name: str, declared: pa.Schema) -> list[Finding]:
+    findings = stray_files(Path(output_dir) / name)
+    for path in dataset.list_part_files(output_dir, name):
+        findings += read_checked(path, declared)[1]
+    return findings
+
+
+def check_staging(output_dir: Path, now: dt.datetime) -> list[Finding]:
+    findings = []
+    for path in dataset.staging_files(output_dir):
+        modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+        if now - modified > STALE_STAGING_AFTER:
+            findings.append(
+                Finding(
+                    WARNING,
+                    path,
+                    f"left in staging since {modified:%Y-%m-%d %H:%M}Z (a process stopped "
+                    "between write and rename; safe to delete when no crawl runs)",
+                )
+            )
+    return findings
+
+
+def verify(output_dir: Path, now: dt.datetime | None = None) -> list[Finding]:
+    now = now or dt.datetime.now(dt.UTC)
+    return [
+        *check_articles(output_dir),
+        *check_flat(output_dir, dataset.REJECTS, REJECTS_SCHEMA),
+        *check_flat(output_dir, dataset.RUNS, RUNS_SCHEMA),
+        *check_staging(output_dir, now),
+    ]
+
+
+def run(args: argparse.Namespace) -> int:
+    output_dir = Path(args.output_dir)
+    if not output_dir.is_dir():
+        print(f"PROBLEM {output_dir}: no such directory", file=sys.stderr)
+        return 1
+    findings = verify(output_dir)
+    for finding in findings:
+        print(finding)
+    problems = sum(f.level == PROBLEM for f in findings)
+    warnings = len(findings) - problems
+    files = sum(len(dataset.list_part_files(output_dir, d)) for d in dataset.DATASETS)
+    print(f"{files} files checked: {problems} problem(s), {warnings} warning(s)")
+    return 1 if problems else 0

@@ -1,0 +1,161 @@
+"""`newsscraper verify`: a clean dataset passes; each kind of damage is named with its file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from newsscraper import cli, dataset
+from newsscraper.schema import ARTICLES_FILE_SCHEMA, RUNS_SCHEMA
+
+UTC = dt.UTC
+PARTITION_07 = "articles/section=doanh-nghiep/published_date=2026-03-07"
+
+
+@pytest.fixture
+def clean(tmp_path, make_row, write_batch):
+    write_batch(
+        [
+            make_row("101"),
+            make_row(
+                "102",
+                published_at=dt.datetime(2026, 3, 6, 16, 59, tzinfo=UTC),  # 23:59 in Vietnam
+                published_date=dt.date(2026, 3, 6),
+            ),
+        ],
+        seq=1,
+    )
+    # 17:30Z on the 6th is 00:30 on the 7th in Vietnam: rightly in the 7th's partition.
+    write_batch([make_row("103", published_at=dt.datetime(2026, 3, 6, 17, 30, tzinfo=UTC))], seq=2)
+    at = dt.datetime(2026, 3, 8, 2, 0, tzinfo=UTC)
+    dataset.commit_rejects(
+        tmp_path, [{"reason": "missing_title", "scraped_at": at, "run_id": "a"}], "a", 1
+    )
+    run = {name: None for name in RUNS_SCHEMA.names} | {
+        "run_id": "a",
+        "section": "doanh-nghiep",
+        "mode": "incremental",
+        "started_at": at,
+        "finished_at": at,
+        "exit_code": 0,
+    }
+    runs = pa.Table.from_pylist([run], schema=RUNS_SCHEMA)
+    dataset.commit_part_file(runs, dataset.runs_dir(tmp_path) / "part-a.parquet", tmp_path)
+    return tmp_path
+
+
+def verify(output_dir, capsys) -> tuple[int, list[str]]:
+    code = cli.main(["verify", "--output-dir", str(output_dir)])
+    return code, capsys.readouterr().out.splitlines()
+
+
+def test_a_clean_dataset_passes(clean, capsys):
+    code, lines = verify(clean, capsys)
+    assert (code, lines) == (0, ["5 files checked: 0 problem(s), 0 warning(s)"])
+
+
+def write_file(path, table):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path)
+
+
+def test_an_unreadable_file(clean, capsys):
+    path = clean / PARTITION_07 / "part-b-1.parquet"
+    path.write_bytes(b"PAR1 not really parquet PAR1")
+    code, lines = verify(clean, capsys)
+    assert code == 1
+    assert lines[0].startswith(f"PROBLEM {path}: unreadable:")
+
+
+def test_a_file_with_another_schema(clean, make_row, capsys):
+    table = dataset.items_to_table([make_row("104")])
+    other = table.drop_columns(["sapo"]).set_column(
+        table.schema.get_field_index("word_count") - 1,
+        "word_count",
+        pa.array([4], pa.int64()),
+    )
+    path = clean / PARTITION_07 / "part-b-1.parquet"
+    write_file(path, other.replace_schema_metadata(None))
+    code, lines = verify(clean, capsys)
+    assert code == 1
+    assert lines[:3] == [
+        f"PROBLEM {path}: missing columns ['sapo']",
+        f"PROBLEM {path}: word_count is int64, declared int32",
+        f"PROBLEM {path}: newsscraper.schema_version is None, expected '1'",
+    ]
+
+
+def test_an_article_stored_twice(clean, make_row, write_batch, capsys):
+    (second,) = write_batch(
+        [make_row("101", scraped_at=dt.datetime(2026, 3, 9, tzinfo=UTC))], "run-b", 1
+    )
+    first = clean / PARTITION_07 / "part-run-a-1.parquet"
+    code, lines = verify(clean, capsys)
+    assert code == 1
+    assert lines[0] == f"PROBLEM {first}: article_id 101 is stored 2 times (also in {second})"
+
+
+def test_a_row_in_the_wrong_date_partition(clean, make_row, capsys):
+    # 17:30Z on the 6th is the 7th in Vietnam, but the file sits in the 6th's partition.
+    row = make_row("104", published_at=dt.datetime(2026, 3, 6, 17, 30, tzinfo=UTC))
+    path = clean / "articles/section=doanh-nghiep/published_date=2026-03-06/part-b-1.parquet"
+    write_file(path, dataset.items_to_table([row]))
+    code, lines = verify(clean, capsys)
+    assert code == 1
+    assert lines[0] == (
+        f"PROBLEM {path}: 1 row(s) published on another Vietnam date than the partition's "
+        "2026-03-06: 104 (2026-03-07)"
+    )
+
+
+def test_an_unknown_section_and_a_file_outside_any_partition(clean, make_row, capsys):
+    table = dataset.items_to_table([make_row("104")])
+    unknown = clean / "articles/section=the-thao/published_date=2026-03-07/part-b-1.parquet"
+    loose = clean / "articles/part-b-2.parquet"
+    write_file(unknown, table)
+    write_file(loose, dataset.items_to_table([make_row("105")]))
+    code, lines = verify(clean, capsys)
+    assert code == 1
+    assert f"PROBLEM {unknown}: section 'the-thao' is not a known section" in lines
+    assert any(line.startswith(f"PROBLEM {loose}: not in a partition folder") for line in lines)
+
+
+def test_files_the_readers_would_disagree_on(clean, make_row, capsys):
+    leftover = clean / PARTITION_07 / "part-b-1.parquet.tmp"
+    hidden = clean / PARTITION_07 / ".part-b-2.parquet"
+    leftover.write_bytes(b"half")
+    write_file(hidden, dataset.items_to_table([make_row("104")]))
+    code, lines = verify(clean, capsys)
+    assert code == 1
+    assert f"PROBLEM {hidden}: hidden to pyarrow/pandas but read by DuckDB/polars globs" in lines
+    assert f"PROBLEM {leftover}: not a .parquet file, yet pyarrow/pandas would read it" in lines
+
+
+def test_an_unreadable_rejects_file(clean, capsys):
+    path = dataset.rejects_dir(clean) / "part-b-1.parquet"
+    path.write_bytes(b"garbage")
+    code, lines = verify(clean, capsys)
+    assert code == 1
+    assert lines[0].startswith(f"PROBLEM {path}: unreadable:")
+
+
+def test_old_staging_leftovers_are_warnings_and_fresh_ones_are_ignored(clean, capsys):
+    staging = dataset.staging_dir(clean)
+    old, fresh = staging / "part-x-1.parquet.123.tmp", staging / "part-y-1.parquet.456.tmp"
+    old.write_bytes(b"partial")
+    fresh.write_bytes(b"being written")
+    two_hours_ago = time.time() - 2 * 3600
+    os.utime(old, (two_hours_ago, two_hours_ago))
+    code, lines = verify(clean, capsys)
+    assert code == 0
+    assert len(lines) == 2 and lines[0].startswith(f"WARNING {old}: left in staging since ")
+    assert lines[1] == "5 files checked: 0 problem(s), 1 warning(s)"
+
+
+def test_the_declared_schema_itself_has_no_differences():
+    assert dataset.items_to_table([]).schema.equals(ARTICLES_FILE_SCHEMA, check_metadata=True)
