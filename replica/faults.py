@@ -144,7 +144,7 @@ class MalformedHtml(Fault):
         if start >= 0:
             head, rest = body[:start], body[start:]
             rest = rest.replace(b"</p>", b"", 12)  # paragraphs never closed
-            rest = rest.replace(_CONTENT_OPEN, _CONTENT_OPEN + b"<b><span></i></div >", 1)
+            rest = rest.replace(_CONTENT_OPEN, _CONTENT_OPEN + b'<b><font color="#333"></i>', 1)
             body = head + rest
         body = body.replace(b"</h1>", b"</h2>", 1)  # a mismatched close
         cut = body.rfind(b"</body>")

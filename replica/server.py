@@ -76,10 +76,10 @@ class _Handler(BaseHTTPRequestHandler):
         if truncated:
             self.send_header("Connection", "close")
             self.close_connection = True
+        record.status = response.status
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(response.body)
-        record.status = response.status
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: the recorded requests are the log."""

@@ -1,0 +1,131 @@
+"""The replica's model: ids, times, text, listing order, live changes, data-quality cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+import unicodedata
+
+from parsel import Selector
+
+from replica import DEFAULT_START, ReplicaSite
+
+
+def stream_ids(site: ReplicaSite, path: str) -> list[str]:
+    body = site.respond("GET", path).body.decode("utf-8")
+    return Selector(text=body).css("div.tlitem.box-category-item[data-id]::attr(data-id)").getall()
+
+
+def page_one_ids(site: ReplicaSite) -> list[str]:
+    body = site.respond("GET", "/doanh-nghiep.chn").body.decode("utf-8")
+    page = Selector(text=body)
+    focus = page.css("div.list-focus-main h2 > a::attr(href), div.cate-hl-row2 h3 > a::attr(href)")
+    ids = [re.search(r"-(\d+)\.chn$", href).group(1) for href in focus.getall()]
+    return ids + stream_ids(site, "/doanh-nghiep.chn")
+
+
+def test_same_seed_same_site_other_seed_other_site():
+    first, again, other = ReplicaSite(seed=7), ReplicaSite(seed=7), ReplicaSite(seed=8)
+    path = first.article(5).path
+    assert first.respond("GET", path).body == again.respond("GET", path).body
+    assert first.respond("GET", "/doanh-nghiep.chn").body == (
+        again.respond("GET", "/doanh-nghiep.chn").body
+    )
+    assert [a.article_id for a in first.articles] != [a.article_id for a in other.articles]
+
+
+def test_ids_are_18_digits_unique_and_carry_a_creation_time_before_publication():
+    site = ReplicaSite(articles=300)
+    ids = [a.article_id for a in site.articles]
+    assert len(set(ids)) == 300
+    for article in site.articles:
+        assert re.fullmatch(r"188\d{15}", article.article_id)
+        created = dt.datetime.strptime(article.article_id[3:15], "%y%m%d%H%M%S")
+        assert created <= article.published_at.replace(tzinfo=None)
+
+
+def test_publication_times_go_back_from_start_one_after_another():
+    site = ReplicaSite(articles=50)
+    times = [a.published_at for a in site.articles]
+    assert times[0] == DEFAULT_START
+    assert all(newer > older for newer, older in itertools.pairwise(times))
+    assert [a.template for a in site.articles[:4]] == ["older", "newer", "older", "newer"]
+
+
+def test_text_is_vietnamese_nfc_with_several_paragraphs():
+    site = ReplicaSite(articles=20)
+    for article in site.articles:
+        story = article.story
+        for value in (story.title, story.sapo, article.body, story.author):
+            assert unicodedata.is_normalized("NFC", value)
+        assert len(story.paragraphs) >= 4
+        assert len(article.body) > 200
+        assert re.search("[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", article.body)
+        assert article.tickers and all(re.fullmatch(r"[A-Z0-9]{3}", t) for t in article.tickers)
+
+
+def test_listing_splits_into_focus_stream_and_timeline_pages():
+    site = ReplicaSite(articles=50, page_size=10)
+    ids = [a.article_id for a in site.articles]
+    assert page_one_ids(site) == ids[:13]
+    assert stream_ids(site, "/timelinelist/18836/2.chn") == ids[13:23]
+    assert stream_ids(site, "/timelinelist/18836/5.chn") == ids[43:50]
+    assert site.respond("GET", "/timelinelist/18836/6.chn").body == b""
+
+
+def test_publish_puts_new_articles_on_top_of_page_one():
+    site = ReplicaSite(articles=30)
+    before = page_one_ids(site)
+    new = site.publish(3)
+    assert [a.article_id for a in new] == [a.article_id for a in site.articles[:3]]
+    assert all(a.published_at > DEFAULT_START for a in new)
+    assert page_one_ids(site) == [a.article_id for a in new] + before[:-3]
+    assert site.respond("GET", new[0].path).status == 200
+
+
+def test_shift_moves_the_listing_under_a_crawl():
+    site = ReplicaSite(articles=40, page_size=10)
+    page_one = stream_ids(site, "/doanh-nghiep.chn")
+    page_two = stream_ids(site, "/timelinelist/18836/2.chn")
+    site.shift(2)  # two new articles: the next page repeats the last two of page 1
+    assert stream_ids(site, "/timelinelist/18836/2.chn")[:2] == page_one[-2:]
+    site.shift(-4)  # the two new ones and two more leave the listing
+    assert stream_ids(site, "/timelinelist/18836/2.chn")[:8] == page_two[2:]
+
+
+def test_listed_twice_shows_on_two_listing_pages():
+    site = ReplicaSite(articles=40, page_size=10, listed_twice={5})
+    twice = site.article(5).article_id
+    assert twice in stream_ids(site, "/doanh-nghiep.chn")
+    assert twice in stream_ids(site, "/timelinelist/18836/2.chn")
+    assert len(site.listing()) == 41
+
+
+def test_near_duplicate_has_the_body_with_a_few_words_changed_under_another_id():
+    site = ReplicaSite(articles=12, near_duplicate_of={9: 4})
+    original, copy = site.article(4), site.article(9)
+    assert copy.article_id != original.article_id
+    assert copy.story.paragraphs[:-1] == original.story.paragraphs[:-1]
+    assert copy.body != original.body
+    changed = set(copy.body.split()) ^ set(original.body.split())
+    assert 0 < len(changed) <= 6
+
+
+def test_unknown_paths_and_ids_are_404_and_robots_allows_all():
+    site = ReplicaSite(articles=5)
+    assert site.respond("GET", "/khong-co-bai-nay-188260101000000111.chn").status == 404
+    assert site.respond("GET", "/thi-truong-chung-khoan.chn").status == 404
+    robots = site.respond("GET", "/robots.txt")
+    assert robots.body.decode() == "User-agent: *\nAllow: /\n"
+
+
+def test_expected_fields_state_the_contract_values():
+    site = ReplicaSite(articles=3)
+    article = site.article(0)
+    expected = article.expected_fields()
+    assert expected["published_at"] == DEFAULT_START.astimezone(dt.UTC)
+    assert expected["published_date"] == dt.date(2026, 3, 7)
+    assert expected["url"] == "https://cafef.vn" + article.path
+    assert expected["category"] == "Doanh nghiệp"
+    assert not expected["author"].startswith("Theo ")

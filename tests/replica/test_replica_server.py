@@ -1,0 +1,220 @@
+"""The replica over HTTP: each scripted fault, the request log, clean start and stop."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import socket
+import threading
+import time
+import unicodedata
+
+import pytest
+from parsel import Selector
+
+from replica import ReplicaSite, faults, serve
+
+SECTION = "/doanh-nghiep.chn"
+
+
+@pytest.fixture
+def site() -> ReplicaSite:
+    return ReplicaSite(articles=30)
+
+
+@pytest.fixture
+def handle(site):
+    with serve(site) as running:
+        yield running
+
+
+def fetch(handle, path: str, timeout: float = 5.0) -> tuple[int, http.client.HTTPMessage, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", handle.port, timeout=timeout)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+def test_serves_on_loopback_and_records_every_request(handle, site):
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", handle.base_url)
+    status, headers, _ = fetch(handle, SECTION)
+    assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
+    assert fetch(handle, "/timelinelist/18836/2.chn")[0] == 200
+    assert [(r.method, r.path, r.status) for r in handle.requests] == [
+        ("GET", SECTION, 200),
+        ("GET", "/timelinelist/18836/2.chn", 200),
+    ]
+    assert all(r.host == f"127.0.0.1:{handle.port}" for r in handle.requests)
+
+
+def test_refuses_any_address_but_loopback():
+    with pytest.raises(ValueError):
+        serve(ReplicaSite(articles=1), host="0.0.0.0")
+
+
+def test_stop_leaves_no_thread_and_frees_the_port():
+    before = set(threading.enumerate())
+    running = serve(ReplicaSite(articles=3))
+    idle = socket.create_connection(("127.0.0.1", running.port))  # an idle keep-alive client
+    fetch(running, SECTION)
+    running.stop()
+    idle.close()
+    assert set(threading.enumerate()) == before
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", running.port), timeout=1).close()
+
+
+@pytest.mark.parametrize(("code", "retry_after"), [(500, None), (502, None), (503, 2), (429, 1)])
+def test_status_faults_then_normal_service(handle, site, code, retry_after):
+    site.script(SECTION, [faults.status(code, retry_after=retry_after)])
+    status, headers, _ = fetch(handle, SECTION)
+    assert status == code
+    assert headers["Retry-After"] == (str(retry_after) if retry_after else None)
+    assert fetch(handle, SECTION)[0] == 200
+
+
+def test_faults_come_in_order_and_repeat_when_asked(handle, site):
+    path = site.article(0).path
+    site.script(path, [faults.status(500), faults.status(503)])
+    assert [fetch(handle, path)[0] for _ in range(3)] == [500, 503, 200]
+    site.script(path, [faults.status(502)], repeat=True)
+    assert [fetch(handle, path)[0] for _ in range(3)] == [502, 502, 502]
+
+
+def test_reset_closes_without_a_response(handle, site):
+    site.script(SECTION, [faults.reset()])
+    with pytest.raises((ConnectionResetError, http.client.RemoteDisconnected)):
+        fetch(handle, SECTION)
+    assert handle.requests[-1].status is None
+
+
+def test_delay_outlasts_a_client_timeout(handle, site):
+    site.script(SECTION, [faults.delay(1.0)])
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        fetch(handle, SECTION, timeout=0.2)
+    assert time.monotonic() - started < 0.9
+
+
+def test_truncated_declares_more_than_it_sends(handle, site):
+    site.script(SECTION, [faults.truncated()])
+    with pytest.raises(http.client.IncompleteRead):
+        fetch(handle, SECTION)
+
+
+def test_soft_block_is_a_200_without_the_site_markup(handle, site):
+    path = site.article(2).path
+    site.script(path, [faults.soft_block()])
+    status, _, body = fetch(handle, path)
+    page = Selector(text=body.decode("utf-8"))
+    assert status == 200
+    assert not page.css('[data-role="content"], [data-role="title"], #hdZoneId')
+    assert fetch(handle, path)[0] == 200
+
+
+def test_redirect_faults(handle, site):
+    site.script(SECTION, [faults.redirect_loop(), faults.redirect_offsite()])
+    status, headers, _ = fetch(handle, SECTION)
+    assert (status, headers["Location"]) == (302, SECTION)
+    status, headers, _ = fetch(handle, SECTION)
+    assert (status, headers["Location"]) == (302, "http://example.invalid" + SECTION)
+    site.script("/a.chn", [faults.redirect("/b.chn")], repeat=True)
+    site.script("/b.chn", [faults.redirect("/a.chn")], repeat=True)
+    assert fetch(handle, "/b.chn")[1]["Location"] == "/a.chn"
+
+
+def test_oversized_body(handle, site):
+    site.script(SECTION, [faults.oversized(3_000_000)])
+    status, headers, body = fetch(handle, SECTION)
+    assert status == 200 and len(body) >= 3_000_000
+    assert int(headers["Content-Length"]) == len(body)
+
+
+def test_wrong_charset_declares_latin1_for_utf8_bytes(handle, site):
+    site.script(SECTION, [faults.wrong_charset()])
+    _, headers, body = fetch(handle, SECTION)
+    assert headers["Content-Type"] == "text/html; charset=iso-8859-1"
+    assert "Doanh nghiệp" in body.decode("utf-8")
+
+
+def test_empty_timeline_fragment_in_the_middle(handle, site):
+    site.script("/timelinelist/18836/2.chn", [faults.empty()])
+    status, _, body = fetch(handle, "/timelinelist/18836/2.chn")
+    assert (status, body) == (200, b"")
+    assert b"tlitem" in fetch(handle, "/timelinelist/18836/2.chn")[2]
+
+
+def test_malformed_html_keeps_the_content(handle, site):
+    article = site.article(0)
+    site.script(article.path, [faults.malformed_html()])
+    _, _, body = fetch(handle, article.path)
+    assert b"</body>" not in body and body.count(b"</p>") < fetch(handle, article.path)[2].count(
+        b"</p>"
+    )
+    page = Selector(text=body.decode("utf-8"))
+    assert " ".join(page.css('h1[data-role="title"]::text').get().split()) == article.title
+    content = " ".join(" ".join(page.css('[data-role="content"] ::text').getall()).split())
+    for paragraph in article.story.paragraphs:
+        assert " ".join(paragraph.split()) in content
+
+
+def test_bad_json_ld_is_not_json(handle, site):
+    article = site.article(0)
+    site.script(article.path, [faults.bad_json_ld()])
+    _, _, body = fetch(handle, article.path)
+    blocks = Selector(text=body.decode("utf-8")).css('script[type="application/ld+json"]::text')
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(blocks[0].get())
+    assert json.loads(blocks[1].get())["@type"] == "BreadcrumbList"
+
+
+def test_junk_items_link_javascript_and_off_site(handle, site):
+    site.script(SECTION, [faults.junk_items()])
+    _, _, body = fetch(handle, SECTION)
+    hrefs = Selector(text=body.decode("utf-8")).css(
+        "div.listchungkhoannew div.tlitem.box-category-item[data-id] h3 > a::attr(href)"
+    )
+    assert hrefs.getall()[:2] == [
+        "javascript:;",
+        "https://example.invalid/tin-tai-tro-188990101000000003.chn",
+    ]
+
+
+def test_global_soft_block_every_nth_and_for_a_while(handle, site):
+    site.soft_block_every(3)
+    served = [b"hdZoneId" in fetch(handle, site.article(0).path)[2] for _ in range(6)]
+    assert served == [True, True, False, True, True, False]
+    site.soft_block_off()
+    site.soft_block_all(seconds=0.3)
+    assert b"hdZoneId" not in fetch(handle, SECTION)[2]
+    time.sleep(0.35)
+    assert b"hdZoneId" in fetch(handle, SECTION)[2]
+
+
+def test_soft_blocked_article_always_gets_the_rate_limit_page():
+    site = ReplicaSite(articles=5, soft_block={1})
+    with serve(site) as running:
+        for _ in range(2):
+            status, _, body = fetch(running, site.article(1).path)
+            assert status == 200 and b"data-role" not in body
+
+
+def test_nfd_text_is_decomposed_on_the_wire():
+    site = ReplicaSite(articles=5, nfd={2})
+    article = site.article(2)
+    with serve(site) as running:
+        _, _, body = fetch(running, article.path)
+    assert unicodedata.normalize("NFD", article.story.title).encode("utf-8") in body
+    assert article.story.title.encode("utf-8") not in body
+
+
+def test_publish_while_serving_shows_on_page_one(handle, site):
+    new = site.publish(3)
+    _, _, body = fetch(handle, SECTION)
+    page = Selector(text=body.decode("utf-8"))
+    focus = page.css("div.list-focus-main h2 > a::attr(href), div.cate-hl-row2 h3 > a::attr(href)")
+    assert focus.getall() == [a.path for a in new]
