@@ -30,7 +30,6 @@ from newsscraper.schema import (
     ARTICLES_FILE_SCHEMA,
     ARTICLES_SCHEMA,
     REJECTS_SCHEMA,
-    SCHEMA_VERSION,
     SCHEMA_VERSION_KEY,
 )
 
@@ -372,7 +371,3 @@ def replace_partition_files(
         raise
     _fsync_dir(partition.parent)
     return new_dir
-
-
-def expected_file_metadata() -> dict[bytes, bytes]:
-    return {SCHEMA_VERSION_KEY: SCHEMA_VERSION.encode()}

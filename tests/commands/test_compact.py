@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from newsscraper import cli, dataset
-from newsscraper.commands import compact
+from newsscraper.commands import compact, verify
 from newsscraper.lock import crawl_lock
 from newsscraper.schema import ARTICLES_FILE_SCHEMA
 
@@ -85,6 +85,7 @@ def test_each_partition_ends_with_one_file_and_the_same_rows(three_partitions, c
     assert "(3 rows)" in out and "(2 rows)" in out
     assert "thi-truong-chung-khoan" not in out  # a single file: left alone
     assert dataset.staging_files(three_partitions) == []
+    assert verify.verify(three_partitions) == []
 
 
 def test_a_twice_stored_id_keeps_the_earliest_scraped_row(tmp_path, make_row, write_batch, capsys):

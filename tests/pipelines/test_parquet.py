@@ -198,7 +198,7 @@ def test_a_disk_fault_stops_writing_keeps_earlier_files_and_cleans_staging(
 # timer can act, then counts the part files and closes the spider.
 CRAWL_SCRIPT = textwrap.dedent(
     """
-    import datetime as dt, json, os, sys
+    import datetime as dt, json, os, signal, sys
     import scrapy
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
@@ -208,6 +208,7 @@ CRAWL_SCRIPT = textwrap.dedent(
     from scrapy.utils.project import get_project_settings
 
     output_dir, batch_seconds, close_after = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+    by_signal = sys.argv[4] == "sigterm"
     seen = {}
 
     class ItemsSpider(scrapy.Spider):
@@ -226,7 +227,10 @@ CRAWL_SCRIPT = textwrap.dedent(
     def look_then_close():
         articles = os.path.join(output_dir, "articles")
         seen["files_before_close"] = sum(len(f) for _, _, f in os.walk(articles))
-        deferred_from_coro(crawler.engine.close_spider_async(reason="finished"))
+        if by_signal:
+            os.kill(os.getpid(), signal.SIGTERM)  # as `kill` or a service manager would
+        else:
+            deferred_from_coro(crawler.engine.close_spider_async(reason="finished"))
 
     def idle(spider):
         if "files_before_close" not in seen:
@@ -260,9 +264,17 @@ CRAWL_SCRIPT = textwrap.dedent(
 )
 
 
-def run_crawl(output_dir: Path, batch_seconds: float, close_after: float):
+def run_crawl(output_dir: Path, batch_seconds: float, close_after: float, stop: str = "close"):
     done = subprocess.run(
-        [sys.executable, "-c", CRAWL_SCRIPT, str(output_dir), str(batch_seconds), str(close_after)],
+        [
+            sys.executable,
+            "-c",
+            CRAWL_SCRIPT,
+            str(output_dir),
+            str(batch_seconds),
+            str(close_after),
+            stop,
+        ],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
@@ -272,7 +284,7 @@ def run_crawl(output_dir: Path, batch_seconds: float, close_after: float):
 
 
 def test_a_quiet_crawl_is_flushed_by_the_timer(tmp_path):
-    result, _ = run_crawl(tmp_path, batch_seconds=0.3, close_after=1.0)
+    result, _ = run_crawl(tmp_path, batch_seconds=0.2, close_after=0.6)
     assert result["files_before_close"] == 1  # committed by the timer, not by the close
     assert result["finish_reason"] == "finished"
     assert result["rows_written"] == 2
@@ -296,3 +308,11 @@ def test_a_disk_fault_in_the_final_flush_still_fails_the_crawl(tmp_path):
     assert "part-r1-1.parquet" in result["disk_error"]
     assert result["finish_reason"] == "disk_error"
     assert result["exit_code"] != 0
+
+
+def test_sigterm_shuts_down_gracefully_and_commits_the_buffer(tmp_path):
+    result, _ = run_crawl(tmp_path, batch_seconds=600, close_after=0.5, stop="sigterm")
+    assert result["files_before_close"] == 0  # nothing was due before the signal
+    assert result["finish_reason"] == "shutdown"
+    assert result["rows_written"] == 2
+    assert stored_ids(tmp_path) == ["188260307000000001", "188260307000000002"]
