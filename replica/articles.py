@@ -75,8 +75,10 @@ class SyntheticArticle:
 
     @property
     def cover_url(self) -> str:
-        """The cover as `og:image` gives it."""
-        return f"{CDN}/thumb_w/1200/{self.cover_path}"
+        """The cover as the page gives it first: `img[data-role=cover]` in the older template,
+        `og:image` in the newer one, which has no cover element."""
+        width = 640 if self.template == "older" else 1200
+        return f"{CDN}/thumb_w/{width}/{self.cover_path}"
 
     @property
     def body_image_url(self) -> str:
@@ -103,8 +105,8 @@ class SyntheticArticle:
     def expected_fields(self) -> dict[str, object]:
         """The `Article` fields a correct crawl extracts from this page (before stamping).
 
-        Texts are NFC whatever the wire form; times are UTC; `image_urls` is the `og:image`
-        cover followed by the in-body image.
+        Texts are NFC whatever the wire form; times are UTC; `image_urls` is `cover_url`
+        followed by the in-body image.
         """
         published_utc = self.published_at.astimezone(dt.UTC)
         return {

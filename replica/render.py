@@ -247,17 +247,17 @@ def _ticker_widget(article: SyntheticArticle) -> str:
 def _body(article: SyntheticArticle, parts: _ArticleTemplates, related: SyntheticArticle | None):
     """Paragraphs in the real markup, with the real junk among them."""
     newer = article.template == "newer"
-    lead = article.lead_company
     out = [] if newer else ["<figcaption> </figcaption> "]
-    linked = False
+    unlinked = list(article.story.companies)  # each company linked at its first mention
     for index, paragraph in enumerate(article.story.paragraphs):
         text = html.escape(article.served(paragraph))
-        name = html.escape(article.served(lead.short_name))
-        if not linked and name in text:
-            href = CANONICAL_BASE + lead.data_path
-            link = f'<a class="s-datacafef" href="{href}" target="_blank">{name}</a>'
-            text = text.replace(name, link, 1)
-            linked = True
+        for company in list(unlinked):
+            name = html.escape(article.served(company.short_name))
+            if name in text:
+                href = CANONICAL_BASE + company.data_path
+                link = f'<a class="s-datacafef" href="{href}" target="_blank">{name}</a>'
+                text = text.replace(name, link, 1)
+                unlinked.remove(company)
         out.append(f'<p style="text-align: justify;">{text}</p>' if newer else f"<p>  {text} </p> ")
         if index == 1:
             out.append(parts.figure.replace("{image_path}", article.body_image_path) + " ")

@@ -200,9 +200,11 @@ class ArticleWriter:
         sapo = self._fill(rng.choice(SAPOS), lead)
         paragraphs = []
         for index in range(rng.randint(4, 7)):
-            company = lead if index == 0 else rng.choice(companies)
+            # Each company is named early (paragraph 1, 2, …): its in-text link goes there.
+            named = index < len(companies)
+            company = companies[index] if named else rng.choice(companies)
             picked = rng.sample(SENTENCES, rng.randint(2, 4))
-            if index == 0:  # the story opens on its company: the in-text link goes there
+            if named:
                 picked[0] = rng.choice(_NAMING_SENTENCES)
             paragraphs.append(" ".join(self._fill(s, company) for s in picked))
         author = rng.choice(AUTHORS) if rng.random() < 0.85 else rng.choice(DESK_CODES)
