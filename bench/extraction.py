@@ -1,0 +1,168 @@
+"""Per-page extraction time and field accuracy: our page objects and pipelines, trafilatura, lxml.
+
+All three run in this one process on the same bytes of the same saved pages:
+
+- ours: a Scrapy `HtmlResponse` (with its `Request`) → `ArticlePage.to_item()` →
+  `normalize_item` → `fingerprint(body)`, i.e. everything a crawl does to a page before storage;
+- trafilatura: `trafilatura.extract(html, with_metadata=True, output_format="json")`;
+- the floor: `lxml.html.fromstring(html)`, parsing alone, which no extractor can beat.
+
+Accuracy compares each extractor's fields with the page's expected JSON (`bench.accuracy`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from bench import accuracy
+from bench.common import BenchResult, Figure, fmt_seconds, median, time_calls
+from bench.pages import SavedPage, load_pages
+
+NAME = "extraction"
+TITLE = "Extraction per page: ours vs trafilatura vs the lxml floor"
+
+TARGET_VS_TRAFILATURA = 15.0  # at least this many times faster
+TARGET_VS_FLOOR = 2.0  # at most this many times the bare parse
+
+
+def our_extractor():
+    """A function page → item dict doing what a crawl does to each article page."""
+    from itemadapter import ItemAdapter
+    from scrapy.http import HtmlResponse, Request
+
+    from newsscraper.pages.article import ArticlePage
+    from pipelines.normalize import normalize_item
+    from pipelines.stamp import fingerprint
+
+    def extract(page: SavedPage) -> dict:
+        response = HtmlResponse(
+            url=page.url, body=page.body, encoding="utf-8", request=Request(page.url)
+        )
+        item = ArticlePage(response).to_item()
+        item = normalize_item(item) or item
+        adapter = ItemAdapter(item)
+        if adapter.get("body"):
+            adapter["word_count"], adapter["content_sha256"], adapter["simhash"] = fingerprint(
+                adapter["body"]
+            )
+        return adapter.asdict()
+
+    return extract
+
+
+def trafilatura_extractor():
+    import trafilatura
+
+    def extract(page: SavedPage) -> dict:
+        output = trafilatura.extract(page.body, with_metadata=True, output_format="json")
+        return json.loads(output) if output else {}
+
+    return extract
+
+
+def lxml_floor():
+    import lxml.html
+
+    def parse(page: SavedPage):
+        return lxml.html.fromstring(page.body)
+
+    return parse
+
+
+def _budgets(smoke: bool) -> dict[str, dict]:
+    if smoke:
+        fast = slow = {"min_calls": 2, "max_calls": 3, "budget_seconds": 0.0}
+    else:
+        fast = {"min_calls": 100, "max_calls": 3000, "budget_seconds": 4.0}
+        slow = {"min_calls": 20, "max_calls": 400, "budget_seconds": 6.0}
+    return {"ours": fast, "lxml": fast, "trafilatura": slow}
+
+
+def _score_all(pages: list[SavedPage], outputs: dict[str, dict[str, dict]]) -> dict:
+    """{extractor: {page: verdicts}} for the pages that have expected JSON."""
+    scores: dict[str, dict[str, dict]] = {"ours": {}, "trafilatura": {}}
+    for page in pages:
+        if page.expected is None:
+            continue
+        scores["ours"][page.name] = accuracy.score(outputs["ours"][page.name], page.expected)
+        scores["trafilatura"][page.name] = accuracy.score(
+            accuracy.from_trafilatura(outputs["trafilatura"][page.name]), page.expected
+        )
+    return scores
+
+
+def _fields_right(scores: dict[str, dict]) -> tuple[int, int]:
+    verdicts = [v[field] for v in scores.values() for field in accuracy.FIELDS]
+    return sum(verdicts), len(verdicts)
+
+
+def run(smoke: bool = False) -> BenchResult:
+    pages = load_pages()
+    if not pages:
+        raise RuntimeError("no saved article pages under tests/fixtures")
+    extractors = {"ours": our_extractor(), "trafilatura": trafilatura_extractor()}
+    timed = {**extractors, "lxml": lxml_floor()}
+    outputs = {name: {page.name: fn(page) for page in pages} for name, fn in extractors.items()}
+
+    budgets = _budgets(smoke)
+    per_page: dict[str, dict[str, float]] = {name: {} for name in timed}
+    calls: dict[str, int] = dict.fromkeys(timed, 0)
+    for page in pages:
+        for name, fn in timed.items():
+            times = time_calls(lambda fn=fn, page=page: fn(page), **budgets[name])
+            per_page[name][page.name] = median(times)
+            calls[name] += len(times)
+    mean_seconds = {name: sum(v.values()) / len(v) for name, v in per_page.items()}
+    speedup = mean_seconds["trafilatura"] / mean_seconds["ours"]
+    vs_floor = mean_seconds["ours"] / mean_seconds["lxml"]
+
+    scores = _score_all(pages, outputs)
+    result = BenchResult(NAME, TITLE)
+    result.data = {
+        "pages": [page.name for page in pages],
+        "pages_with_expected": [page.name for page in pages if page.expected is not None],
+        "calls": calls,
+        "seconds_per_page": per_page,
+        "mean_seconds_per_page": mean_seconds,
+        "speedup_vs_trafilatura": speedup,
+        "ratio_to_lxml_floor": vs_floor,
+        "accuracy": scores,
+    }
+    result.figures = [
+        Figure("pages (real saved + seed)", str(len(pages))),
+        Figure("ours, per page (median, mean over pages)", fmt_seconds(mean_seconds["ours"])),
+        Figure("trafilatura, per page", fmt_seconds(mean_seconds["trafilatura"])),
+        Figure("lxml.html.fromstring floor, per page", fmt_seconds(mean_seconds["lxml"])),
+        Figure(
+            "trafilatura time / ours",
+            f"{speedup:.1f}×",
+            f"≥ {TARGET_VS_TRAFILATURA:g}×",
+            speedup >= TARGET_VS_TRAFILATURA,
+        ),
+        Figure(
+            "ours / lxml floor",
+            f"{vs_floor:.2f}×",
+            f"≤ {TARGET_VS_FLOOR:g}×",
+            vs_floor <= TARGET_VS_FLOOR,
+        ),
+    ]
+    for name in ("ours", "trafilatura"):
+        right, total = _fields_right(scores[name])
+        f1 = [v["body_token_f1"] for v in scores[name].values()]
+        result.figures.append(
+            Figure(
+                f"{name}: fields right (title, time, author, source, body)",
+                f"{right}/{total}, body F1 min {min(f1):.3f}" if f1 else "no expected JSON",
+                "every field right" if name == "ours" else "",
+                (right == total and total > 0) if name == "ours" else None,
+            )
+        )
+    if not scores["ours"]:
+        result.notes.append("No expected JSON under tests/fixtures/expected: accuracy not scored.")
+    return result
+
+
+if __name__ == "__main__":
+    started = time.perf_counter()
+    print(json.dumps(run(smoke=False).data, indent=2, default=str))
