@@ -36,6 +36,10 @@ def article_row(article_id: str, **fields) -> dict:
         "scraped_at": dt.datetime(2026, 3, 8, 2, 0, tzinfo=UTC),
         "run_id": "run-a",
     }
+    if "published_date" in fields and "published_at" not in fields:
+        # 03:00 UTC is 10:00 in Vietnam: the same calendar day as the partition.
+        day = fields["published_date"]
+        row["published_at"] = dt.datetime(day.year, day.month, day.day, 3, 0, tzinfo=UTC)
     row.update(fields)
     return row
 
