@@ -15,8 +15,9 @@ How a reader listing the dataset mid-swap never sees a row missing or doubled:
   `.staging/`, is then removed. (A reader that had already listed the old files and opens one
   after the exchange gets "file not found", never wrong rows.)
 - All under the crawl lock, so no crawl run by `newsscraper cron` adds files meanwhile. A file
-  that a crawl started without the lock added after the merge read its partition is moved back
-  into the new folder rather than deleted.
+  that a crawl started without the lock (plain `scrapy crawl`) added after the merge read its
+  partition is moved back into the new folder rather than deleted; its rows are invisible for
+  the instant between the exchange and the move, so run crawls through `cron`.
 
 Where the exchange is not supported (not Linux, or a filesystem without it) the command stops
 with an error instead of swapping in two steps.
