@@ -293,14 +293,7 @@ class History:
                 rows.append(int(self._sha_rows[pos]))
         if sim is not None and len(self._sims):
             if max_distance <= BANDED_MAX_DISTANCE:
-                found = [
-                    self._band_pos[b][
-                        np.searchsorted(self._band_sorted[b], key, "left") : np.searchsorted(
-                            self._band_sorted[b], key, "right"
-                        )
-                    ]
-                    for b, key in enumerate(_bands(sim))
-                ]
+                found = [self._band_bucket(b, key) for b, key in enumerate(_bands(sim))]
                 candidates = np.unique(np.concatenate(found))
             else:  # beyond what the bands guarantee: compare with every row
                 candidates = np.arange(len(self._sims))
@@ -309,6 +302,14 @@ class History:
             if len(close):
                 rows.append(int(self._sim_rows[close].min()))
         return str(self._row_ids[min(rows)]) if rows else None
+
+    def _band_bucket(self, band: int, key: int) -> np.ndarray:
+        """Positions (in `_sims`) of the stored simhashes whose `band` equals `key`."""
+        keys = self._band_sorted[band]
+        key = np.uint16(key)  # a Python int would make numpy convert the whole array
+        return self._band_pos[band][
+            np.searchsorted(keys, key, "left") : np.searchsorted(keys, key, "right")
+        ]
 
     def _run_match(self, sha: str | None, sim: int | None, max_distance: int) -> str | None:
         indexes: list[int] = []
