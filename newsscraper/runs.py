@@ -14,14 +14,14 @@ import logging
 from dataclasses import fields
 
 import pyarrow as pa
-import pyarrow.dataset as pads
 from scrapy import signals
 
-from newsscraper import exitcodes, health
+from newsscraper import dataset, exitcodes, health
 from newsscraper.context import RunContext
 from newsscraper.dataset import commit_part_file, runs_dir, safe_path_value
 from newsscraper.items import Article
 from newsscraper.schema import RUNS_SCHEMA
+from pipelines.parquet import disk_error_of
 
 logger = logging.getLogger(__name__)
 
@@ -29,16 +29,13 @@ FILL_RATE_COLUMNS = [f.name for f in fields(Article)]
 
 
 def read_runs(output_dir) -> list[dict]:
-    """Every run record, newest first (none when the folder does not exist)."""
-    folder = runs_dir(output_dir)
-    if not folder.is_dir():
-        return []
-    table = pads.dataset(folder, format="parquet", ignore_prefixes=[".", "_"]).to_table()
-    rows = table.to_pylist()
+    """Every run record as a dict, newest first (none when there is none)."""
+    table = dataset.read_runs(output_dir)
+    rows = table.to_pylist() if table is not None else []
     for row in rows:
         row["fill_rates"] = json.loads(row.get("fill_rates") or "{}")
         row["rejects_by_reason"] = json.loads(row.get("rejects_by_reason") or "{}")
-    rows.sort(key=lambda r: r["finished_at"], reverse=True)
+    rows.sort(key=lambda r: (r["finished_at"], r["run_id"]), reverse=True)
     return rows
 
 
@@ -81,6 +78,8 @@ class RunRecordExtension:
                 self.filled[name] += 1
 
     def spider_closed(self, spider, reason: str) -> None:
+        if disk_error_of(self.stats):
+            reason = "disk_error"  # the final flush can fail after the close reason was set
         record = self.build_record(spider, reason)
         recent = read_runs(self.output_dir)
         code, problems = health.judge(
