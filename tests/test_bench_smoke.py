@@ -1,0 +1,193 @@
+"""`python -m bench --smoke` still runs every benchmark and reports what it should.
+
+Figures are never asserted against targets here (that is RESULTS.md's job): these tests check
+that each benchmark ran, that its figures are present and sane (times and sizes positive,
+answers and row counts right), so that no benchmark can rot between full runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench import accuracy
+from bench.runner import BENCHMARKS
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory) -> dict:
+    """One smoke run of every benchmark, as a user would start it; its JSON and Markdown."""
+    out = tmp_path_factory.mktemp("bench")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--smoke",
+            "--json",
+            str(out / "results.json"),
+            "--results",
+            str(out / "RESULTS.md"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    payload = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    payload["by_name"] = {r["name"]: r for r in payload["results"]}
+    payload["markdown"] = (out / "RESULTS.md").read_text(encoding="utf-8")
+    payload["stdout"] = done.stdout
+    return payload
+
+
+def _data(smoke: dict, name: str) -> dict:
+    result = smoke["by_name"][name]
+    assert result["error"] is None, result["error"]
+    assert result["figures"], f"{name} reported no figures"
+    return result["data"]
+
+
+def test_every_benchmark_ran_without_error(smoke):
+    assert [r["name"] for r in smoke["results"]] == list(BENCHMARKS)
+    assert [r["name"] for r in smoke["results"] if r["error"]] == []
+
+
+def test_results_name_the_machine_and_versions(smoke):
+    machine = smoke["machine"]
+    assert machine["cores"] >= 1
+    assert machine["cpu"] and machine["memory"] != "unknown"
+    for package in ("scrapy", "pyarrow", "lxml", "trafilatura", "duckdb", "polars"):
+        assert machine["versions"][package][0].isdigit(), package
+    markdown = smoke["markdown"]
+    assert machine["cpu"] in markdown and "trafilatura" in markdown
+    for result in smoke["results"]:
+        assert result["title"] in markdown
+    # The terminal table lists every benchmark too.
+    for name in BENCHMARKS:
+        assert f"\n{name} " in smoke["stdout"]
+
+
+def test_extraction_times_all_three_and_scores_both_extractors(smoke):
+    data = _data(smoke, "extraction")
+    assert set(data["mean_seconds_per_page"]) == {"ours", "trafilatura", "lxml"}
+    assert all(seconds > 0 for seconds in data["mean_seconds_per_page"].values())
+    assert data["speedup_vs_trafilatura"] > 0 and data["ratio_to_lxml_floor"] > 0
+    expected_pages = {p.stem for p in (FIXTURES / "expected").glob("*.json")}
+    scored = {name.removesuffix(".html") for name in data["pages_with_expected"]}
+    assert scored == expected_pages
+    for extractor in ("ours", "trafilatura"):
+        verdicts = data["accuracy"][extractor]
+        assert set(verdicts) == set(data["pages_with_expected"])
+        for verdict in verdicts.values():
+            for field in accuracy.FIELDS:
+                assert isinstance(verdict[field], bool), (extractor, field)
+            assert 0.0 <= verdict["body_token_f1"] <= 1.0
+            assert 0.0 <= verdict["body_sequence_ratio"] <= 1.0
+
+
+def test_extract_cli_gets_a_document_per_file_from_each_tool(smoke):
+    data = _data(smoke, "extract_cli")
+    assert data["ours"]["documents"] == data["files"]
+    assert data["trafilatura"]["documents"] == data["files"]
+    for tool in ("ours", "trafilatura"):
+        assert data[tool]["wall_seconds"] > 0
+        assert data[tool]["cpu_seconds"] > 0
+        assert data[tool]["peak_rss_mb"] > 0
+
+
+def test_crawl_stores_every_replica_article_once(smoke):
+    data = _data(smoke, "crawl")
+    (size,) = data["sizes"]
+    run = data["runs"][str(size)]
+    assert run["rows"] == size and run["distinct_ids"] == size and run["rows_right"]
+    assert run["articles_per_second"] > 0 and run["peak_rss_mb"] > 0
+    assert run["cpu_ms_per_article"] > 0 and run["requests"] > size
+
+
+def test_storage_sizes_every_format(smoke):
+    data = _data(smoke, "storage")
+    for fmt in ("parquet_as_crawled", "parquet_compacted", "parquet_single_file", "jsonl"):
+        assert data[fmt]["bytes_per_article"] > 0, fmt
+    # JSON Lines hold at least the body text of each row.
+    assert data["jsonl"]["bytes_per_article"] > data["body_utf8_bytes_per_article"]
+
+
+def test_queries_both_engines_give_the_true_answer(smoke):
+    data = _data(smoke, "queries")
+    assert data["matching_rows"] > 0
+    for engine in ("duckdb", "polars"):
+        assert data[engine]["correct"] is True, engine
+        assert data[engine]["first_seconds"] > 0 and data[engine]["warm_seconds"] > 0
+
+
+def test_history_load_is_measured(smoke):
+    data = _data(smoke, "history")
+    assert data["rows"] == 10_000
+    assert data["seconds"] > 0 and data["peak_rss_mb"] >= data["rss_before_mb"] > 0
+
+
+def test_profiles_see_our_code(smoke):
+    data = _data(smoke, "profile")
+    for stage in ("extraction", "crawl"):
+        profile = data[stage]
+        assert profile["total_seconds"] > 0 and profile["top_self"], stage
+    ours = [name for name, _, _ in data["extraction"]["top_project_inclusive"]]
+    assert any("newsscraper/pages/article.py" in name for name in ours), ours
+
+
+# --- Scoring rules, on values worked out by hand --------------------------------------------
+
+
+def test_token_f1_counts_words_as_a_multiset():
+    # 3 of 4 words found, 3 of 3 expected: precision 3/4, recall 1, F1 = 6/7.
+    assert accuracy.token_f1("Hòa Phát báo lãi", "Hòa Phát báo") == pytest.approx(6 / 7)
+    assert accuracy.token_f1("MỚI NHẤT", "Hòa Phát") == 0.0
+    assert accuracy.token_f1("", "") == 1.0
+
+
+def test_same_minute_needs_a_zone_and_ignores_seconds():
+    vietnam = dt.timezone(dt.timedelta(hours=7))
+    assert accuracy.same_minute("2023-10-24T10:31:45+07:00", "2023-10-24T03:31:00+00:00")
+    assert accuracy.same_minute(
+        dt.datetime(2023, 10, 24, 10, 31, tzinfo=vietnam), "2023-10-24T03:31:00Z"
+    )
+    assert not accuracy.same_minute("2023-10-24T10:31:00", "2023-10-24T03:31:00+00:00")
+    assert not accuracy.same_minute("2023-10-24", "2023-10-24T03:31:00+00:00")
+    assert not accuracy.same_minute("2023-10-24T10:32:00+07:00", "2023-10-24T03:31:00+00:00")
+
+
+def test_score_compares_trafilatura_in_our_field_names():
+    expected = {
+        "title": "MoMo bác bỏ tin đồn",
+        "published_at": "2023-10-24T03:31:00+00:00",
+        "author": "Ngọc Điệp",
+        "source": "Nhịp sống thị trường",
+        "body": "Theo đó, ngày 19/10/2023, MoMo đã tiến hành bảo trì.",
+    }
+    document = {
+        "title": "MoMo bác bỏ tin đồn",
+        "date": "2023-10-24",
+        "author": "Ngọc Điệp; VCCorp vn",
+        "source-hostname": "Cafef",
+        "text": "Theo đó, ngày 19/10/2023, MoMo đã tiến hành bảo trì.",
+    }
+    verdict = accuracy.score(accuracy.from_trafilatura(document), expected)
+    assert verdict == {
+        "title": True,
+        "published_at": False,
+        "author": False,
+        "source": False,
+        "body": True,
+        "body_token_f1": 1.0,
+        "body_sequence_ratio": 1.0,
+    }
