@@ -1,0 +1,116 @@
+"""ValidatePipeline: every rule gives its own reason, counted, and never a silent drop."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+
+from newsscraper.items import Article
+from newsscraper.rejects import Rejected
+from pipelines.validate import ValidatePipeline, ValidationRules, validate_item
+
+UTC = dt.UTC
+NOW = dt.datetime(2023, 10, 24, 4, 0, tzinfo=UTC)
+BODY = (
+    "Theo đó, ngày 19/10/2023, MoMo đã tiến hành công tác bảo trì dịch vụ và trong quá trình "
+    "triển khai có dẫn đến việc gián đoạn dịch vụ và ảnh hưởng đến việc giao dịch của khách "
+    "hàng. Với sự hỗ trợ của các chuyên gia, sự việc đã được xử lý dứt điểm trong ngày."
+)
+GOOD = Article(
+    article_id="188231024103100001",
+    url="https://cafef.vn/momo-bac-bo-tin-don-188231024103100001.chn",
+    section="doanh-nghiep",
+    title="MoMo bác bỏ tin đồn lan truyền trên mạng xã hội về sự cố mới đây",
+    body=BODY,
+    published_at=dt.datetime(2023, 10, 24, 3, 31, tzinfo=UTC),
+    published_date=dt.date(2023, 10, 24),
+    scraped_at=NOW,
+    run_id="run-1",
+)
+
+
+def with_(**changes) -> Article:
+    return dataclasses.replace(GOOD, **changes)
+
+
+def test_body_is_long_enough_for_the_good_item():
+    assert len(BODY) >= 200
+
+
+def test_good_item_passes_unchanged():
+    assert validate_item(with_(), NOW) == GOOD
+
+
+@pytest.mark.parametrize(
+    ("item", "reason"),
+    [
+        (with_(article_id=None), "missing_article_id"),
+        (with_(url=""), "missing_url"),
+        (with_(title="  "), "missing_title"),
+        (with_(published_at=None), "missing_published_at"),
+        (with_(body=None), "missing_body"),
+        (with_(published_at=dt.datetime(2023, 10, 24, 10, 31)), "published_at_not_aware"),
+        (with_(published_at=NOW + dt.timedelta(hours=24, seconds=1)), "published_in_future"),
+        (with_(published_at=dt.datetime(1999, 12, 31, 23, 59, tzinfo=UTC)), "published_too_early"),
+        (with_(body="MoMo bác bỏ tin đồn lan truyền trên mạng xã hội."), "body_too_short"),
+        (with_(title="Doanh nghiệp " * 40), "title_too_long"),
+    ],
+)
+def test_each_rule_rejects_with_its_reason(item, reason):
+    with pytest.raises(Rejected) as caught:
+        validate_item(item, NOW)
+    assert caught.value.reason == reason
+    assert caught.value.detail
+    assert isinstance(caught.value, DropItem)
+
+
+@pytest.mark.parametrize(
+    "published_at",
+    [
+        NOW + dt.timedelta(hours=24),  # exactly at the limit
+        dt.datetime(2000, 1, 1, tzinfo=UTC),
+        # 07:00 in Hà Nội is 00:00 UTC: aware datetimes in any zone compare correctly
+        dt.datetime(2023, 10, 25, 7, 0, tzinfo=dt.timezone(dt.timedelta(hours=7))),
+    ],
+)
+def test_limits_are_inclusive(published_at):
+    assert validate_item(with_(published_at=published_at), NOW).published_at == published_at
+
+
+def test_body_and_title_limits_are_characters_not_bytes():
+    # 200 Vietnamese characters are far more than 200 bytes in UTF-8.
+    body = "ệ" * 200
+    title = "Đ" * 500
+    assert validate_item(with_(body=body, title=title), NOW).body == body
+    with pytest.raises(Rejected, match="body_too_short"):
+        validate_item(with_(body=body[:-1]), NOW)
+
+
+def test_rules_come_from_settings():
+    crawler = get_crawler(
+        settings_dict={
+            "VALIDATE_MIN_BODY_CHARS": 10,
+            "VALIDATE_MAX_TITLE_CHARS": 20,
+            "VALIDATE_MAX_FUTURE_HOURS": 1,
+        }
+    )
+    rules = ValidationRules.from_settings(crawler.settings)
+    assert rules == ValidationRules(10, 20, dt.timedelta(hours=1))
+    assert validate_item(with_(body="Hòa Phát lãi lớn", title="Hòa Phát"), NOW, rules)
+
+
+def test_pipeline_counts_rejections_per_reason_using_the_injected_clock():
+    crawler = get_crawler(settings_dict={"NEWSSCRAPER_NOW": "2023-10-24T11:00:00+07:00"})
+    pipeline = ValidatePipeline.from_crawler(crawler)
+    assert pipeline.process_item(with_()) == GOOD
+    future = with_(published_at=NOW + dt.timedelta(days=2))
+    for item in (with_(title=None), with_(title=None), future):
+        with pytest.raises(Rejected):
+            pipeline.process_item(item)
+    stats = crawler.stats.get_stats()
+    assert stats["newsscraper/validate/rejected/missing_title"] == 2
+    assert stats["newsscraper/validate/rejected/published_in_future"] == 1

@@ -1,0 +1,206 @@
+"""History: the seen set loaded from a real on-disk dataset, pending vs committed, matching."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from scrapy.utils.test import get_crawler
+
+from newsscraper import dataset
+from newsscraper.history import LOAD_COLUMNS, History
+from newsscraper.items import Article
+from newsscraper.schema import ARTICLES_FILE_SCHEMA
+from newsscraper.simhash import to_signed
+
+UTC = dt.UTC
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def article(article_id: str, body: str, simhash: int, scraped_hour: int, day: int = 24) -> Article:
+    return Article(
+        article_id=article_id,
+        url=f"https://cafef.vn/bai-viet-{article_id}.chn",
+        section="doanh-nghiep",
+        title="Tin doanh nghiệp",
+        body=body,
+        published_at=dt.datetime(2023, 10, day, 3, 0, tzinfo=UTC),
+        published_date=dt.date(2023, 10, day),
+        content_sha256=sha(body),
+        simhash=to_signed(simhash),
+        scraped_at=dt.datetime(2023, 10, 24, scraped_hour, tzinfo=UTC),
+        run_id=f"run-{scraped_hour:02d}",
+    )
+
+
+BODY_A = "MoMo bác bỏ tin đồn lan truyền trên mạng xã hội về sự cố mới đây."
+BODY_B = "Hòa Phát công bố kết quả kinh doanh quý 3 với doanh thu 34.000 tỷ đồng."
+BODY_C = "Vinamilk chia cổ tức đợt 2 năm 2023 bằng tiền với tỷ lệ 15%."
+SIM_A = 0xF0F0_0000_1234_ABCD
+SIM_B = 0x0123_4567_89AB_CDEF
+
+
+@pytest.fixture
+def stored(tmp_path):
+    """Three committed articles in two runs and two partitions; 002 is a copy of 001's body,
+    stored later, and 003 (stored earliest) has a simhash 2 bits from 001's."""
+    dataset.commit_articles(
+        tmp_path,
+        [
+            article("188231024103100001", BODY_A, SIM_A, scraped_hour=5),
+            article("188231024103100002", BODY_A, SIM_A, scraped_hour=6, day=23),
+        ],
+        "run-05",
+        0,
+    )
+    dataset.commit_articles(
+        tmp_path,
+        [article("188231023090000003", BODY_B, SIM_A ^ 0b101, scraped_hour=4)],
+        "run-04",
+        0,
+    )
+    return tmp_path
+
+
+def test_empty_output_dir_has_nothing_stored(tmp_path):
+    history = History.load(tmp_path / "missing")
+    assert not history.is_stored("188231024103100001")
+    assert history.content_duplicate_of(sha(BODY_A), SIM_A, 3) is None
+
+
+def test_committed_articles_are_stored(stored):
+    history = History.load(stored)
+    for article_id in ("188231024103100001", "188231024103100002", "188231023090000003"):
+        assert history.is_stored(article_id)
+    assert not history.is_stored("188231024103100004")
+    assert not history.is_stored("18823102410310000")  # a prefix is another id
+    assert not history.is_stored("khong-phai-so")
+
+
+def test_same_body_matches_the_earliest_stored_of_its_copies(stored):
+    history = History.load(stored)
+    # 001 and 002 share BODY_A; 001 was scraped first.
+    assert history.content_duplicate_of(sha(BODY_A), None, 3) == "188231024103100001"
+
+
+def test_near_simhash_matches_and_earliest_wins_across_sha_and_simhash(stored):
+    history = History.load(stored)
+    # 003 (scraped at 04:00) is within 2 bits of SIM_A and earlier than 001 (05:00).
+    assert history.content_duplicate_of(sha(BODY_A), SIM_A, 3) == "188231023090000003"
+    assert history.content_duplicate_of(None, to_signed(SIM_A ^ 0b1), 3) == "188231023090000003"
+    # 5 bits from 001's simhash, 7 from 003's.
+    assert history.content_duplicate_of(sha("khác"), to_signed(SIM_A ^ 0b1111_1000), 3) is None
+    assert history.content_duplicate_of(sha("khác"), SIM_B, 3) is None
+
+
+def test_load_reads_only_the_columns_it_needs(stored, monkeypatch):
+    asked = []
+    original = pq.ParquetFile.read
+
+    def spy(self, columns=None, **kwargs):
+        asked.append(columns)
+        return original(self, columns=columns, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetFile, "read", spy)
+    History.load(stored)
+    assert asked == [LOAD_COLUMNS] * 3  # three part files: two partitions, then one
+
+
+def test_a_file_without_the_simhash_column_still_loads(tmp_path):
+    # A part file from before a column existed: that column reads as null.
+    schema = pa.schema([f for f in ARTICLES_FILE_SCHEMA if f.name != "simhash"])
+    row = {
+        "article_id": "188231024103100001",
+        "url": "https://cafef.vn/a-188231024103100001.chn",
+        "title": "Tin",
+        "body": BODY_A,
+        "published_at": dt.datetime(2023, 10, 24, 3, tzinfo=UTC),
+        "content_sha256": sha(BODY_A),
+        "scraped_at": dt.datetime(2023, 10, 24, 5, tzinfo=UTC),
+        "run_id": "run-old",
+    }
+    folder = dataset.article_partition_dir(tmp_path, "doanh-nghiep", dt.date(2023, 10, 24))
+    folder.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist([row], schema=schema), folder / "part-old-0.parquet")
+    history = History.load(tmp_path)
+    assert history.is_stored("188231024103100001")
+    assert history.content_duplicate_of(sha(BODY_A), SIM_A, 3) == "188231024103100001"
+    assert history.content_duplicate_of(None, SIM_A, 3) is None
+
+
+def test_pending_rows_are_matched_but_not_stored_until_committed():
+    history = History.empty()
+    row = {"article_id": "188231024103100009", "content_sha256": sha(BODY_B), "simhash": -5}
+    history.add_pending(row)
+    assert history.is_pending("188231024103100009")
+    assert not history.is_stored("188231024103100009")
+    assert history.content_duplicate_of(sha(BODY_B), None, 3) == "188231024103100009"
+    assert history.content_duplicate_of(None, -5 ^ 0b11, 3) == "188231024103100009"
+
+    history.mark_committed([row])
+    assert history.is_stored("188231024103100009")
+    assert not history.is_pending("188231024103100009")
+
+
+def test_rows_committed_without_being_pending_are_stored_and_matched():
+    history = History.empty()
+    history.mark_committed([{"article_id": "188231024103100010", "content_sha256": sha(BODY_A)}])
+    assert history.is_stored("188231024103100010")
+    assert history.content_duplicate_of(sha(BODY_A), None, 3) == "188231024103100010"
+
+
+def test_stored_rows_win_over_rows_of_this_crawl(stored):
+    history = History.load(stored)
+    history.add_pending({"article_id": "188231024103100020", "content_sha256": sha(BODY_C)})
+    assert history.content_duplicate_of(sha(BODY_C), None, 3) == "188231024103100020"
+    # BODY_A is stored: the stored article wins even when this crawl saw it too.
+    history.add_pending({"article_id": "188231024103100021", "content_sha256": sha(BODY_A)})
+    assert history.content_duplicate_of(sha(BODY_A), None, 0) == "188231024103100001"
+
+
+def brute_force(ids, sims, scraped, query, max_distance):
+    distance = np.bitwise_count(sims ^ np.uint64(query))
+    close = np.flatnonzero(distance <= max_distance)
+    if not len(close):
+        return None
+    earliest = min(close, key=lambda i: (scraped[i], ids[i]))
+    return str(ids[earliest])
+
+
+@pytest.mark.parametrize("max_distance", [0, 1, 3, 5])
+def test_band_search_finds_what_a_full_scan_finds(max_distance):
+    rng = np.random.default_rng(7)
+    n = 20_000
+    ids = 188231024000000000 + rng.permutation(n).astype(np.int64)
+    sims = rng.integers(0, 2**64, size=n, dtype=np.uint64)
+    # Plant neighbours 1..5 bits away from the first 50 hashes.
+    for i in range(50):
+        flips = rng.choice(64, size=1 + i % 5, replace=False)
+        sims[n - 1 - i] = sims[i] ^ np.uint64(sum(1 << int(b) for b in flips))
+    scraped = rng.integers(0, 1000, size=n)
+    table = pa.table(
+        {
+            "article_id": pa.array(ids.astype(str)),
+            "simhash": pa.array(sims.view(np.int64)),
+            "scraped_at": pa.array(scraped, pa.int64()).cast(pa.timestamp("us", tz="UTC")),
+        }
+    )
+    history = History.from_table(table)
+    queries = [int(s) for s in sims[:60]] + [int(q) for q in rng.integers(0, 2**64, 20, np.uint64)]
+    for q in queries:
+        expected = brute_force(ids, sims, scraped, q, max_distance)
+        assert history.content_duplicate_of(None, to_signed(q), max_distance) == expected
+
+
+def test_of_gives_one_history_per_crawler_from_output_dir(stored):
+    crawler = get_crawler(settings_dict={"OUTPUT_DIR": str(stored)})
+    history = History.of(crawler)
+    assert History.of(crawler) is history
+    assert history.is_stored("188231024103100002")

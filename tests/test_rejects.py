@@ -1,0 +1,142 @@
+"""RejectsExtension: Rejected drops and spider errors become rows of OUTPUT_DIR/rejects."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pyarrow.parquet as pq
+from scrapy import Request, signals
+from scrapy.exceptions import DropItem
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
+from twisted.python.failure import Failure
+
+from newsscraper import dataset
+from newsscraper.items import Article
+from newsscraper.rejects import Rejected, RejectsExtension
+from newsscraper.schema import REJECTS_SCHEMA
+
+UTC = dt.UTC
+NOW = dt.datetime(2023, 10, 24, 4, 0, tzinfo=UTC)
+SETTINGS = {"NEWSSCRAPER_NOW": "2023-10-24T11:00:00+07:00", "RUN_ID": "run-rejects"}
+URL = "https://cafef.vn/momo-bac-bo-tin-don-188231024103100001.chn"
+
+
+def make_extension(tmp_path, **settings):
+    crawler = get_crawler(settings_dict={**SETTINGS, "OUTPUT_DIR": str(tmp_path), **settings})
+    return crawler, RejectsExtension.from_crawler(crawler)
+
+
+def read_rejects(output_dir) -> list[dict]:
+    files = sorted(dataset.rejects_dir(output_dir).glob("part-*.parquet"))
+    for path in files:
+        assert pq.read_schema(path).equals(REJECTS_SCHEMA, check_metadata=True)
+    return [row for path in files for row in pq.read_table(path).to_pylist()]
+
+
+def short_article() -> Article:
+    return Article(
+        article_id="188231024103100001",
+        url=URL,
+        title="MoMo bác bỏ tin đồn",
+        body="Quá ngắn.",
+        published_at=dt.datetime(2023, 10, 24, 3, 31, tzinfo=UTC),
+        published_date=dt.date(2023, 10, 24),
+        tags=["MoMo", "tin giả"],
+        scraped_at=dt.datetime(2023, 10, 24, 3, 59, tzinfo=UTC),
+        run_id="run-rejects",
+    )
+
+
+def send_dropped(crawler, item, exception):
+    crawler.signals.send_catch_log(
+        signals.item_dropped, item=item, response=None, exception=exception, spider=None
+    )
+
+
+def test_a_rejected_item_is_written_with_its_fields_as_json(tmp_path):
+    crawler, _ = make_extension(tmp_path)
+    send_dropped(crawler, short_article(), Rejected("body_too_short", "body has 9 characters"))
+    crawler.signals.send_catch_log(signals.spider_closed, spider=None, reason="finished")
+    [row] = read_rejects(tmp_path)
+    raw = row.pop("raw")
+    assert row == {
+        "article_id": "188231024103100001",
+        "url": URL,
+        "reason": "body_too_short",
+        "detail": "body has 9 characters",
+        "scraped_at": dt.datetime(2023, 10, 24, 3, 59, tzinfo=UTC),
+        "run_id": "run-rejects",
+    }
+    assert json.loads(raw) == {
+        "article_id": "188231024103100001",
+        "url": URL,
+        "section": None,
+        "category": None,
+        "title": "MoMo bác bỏ tin đồn",
+        "sapo": None,
+        "body": "Quá ngắn.",
+        "author": None,
+        "source": None,
+        "source_url": None,
+        "published_at": "2023-10-24T03:31:00+00:00",
+        "modified_at": None,
+        "published_date": "2023-10-24",
+        "tags": ["MoMo", "tin giả"],
+        "tickers": None,
+        "image_urls": None,
+        "word_count": None,
+        "content_sha256": None,
+        "simhash": None,
+        "duplicate_of": None,
+        "scraped_at": "2023-10-24T03:59:00+00:00",
+        "run_id": "run-rejects",
+    }
+    assert "tin giả" in raw  # Vietnamese kept readable, not \u-escaped
+    assert crawler.stats.get_value("newsscraper/rejects/body_too_short") == 1
+
+
+def test_other_drops_are_not_rejects(tmp_path):
+    crawler, extension = make_extension(tmp_path)
+    send_dropped(crawler, short_article(), DropItem("duplicate_id: seen"))
+    extension.flush()
+    assert read_rejects(tmp_path) == []
+
+
+def test_a_callback_error_is_a_parse_error_row_with_the_clock_time(tmp_path):
+    crawler, extension = make_extension(tmp_path)
+    response = HtmlResponse(URL, body=b"<html></html>", request=Request(URL))
+    try:
+        raise ValueError("no title in h1.title[data-role=title]")
+    except ValueError:
+        failure = Failure()
+    crawler.signals.send_catch_log(
+        signals.spider_error, failure=failure, response=response, spider=None
+    )
+    extension.flush()
+    assert read_rejects(tmp_path) == [
+        {
+            "article_id": "188231024103100001",
+            "url": URL,
+            "reason": "parse_error",
+            "detail": "ValueError: no title in h1.title[data-role=title]",
+            "raw": None,
+            "scraped_at": NOW,
+            "run_id": "run-rejects",
+        }
+    ]
+    assert crawler.stats.get_value("newsscraper/rejects/parse_error") == 1
+
+
+def test_rows_are_committed_every_batch_and_at_close(tmp_path):
+    crawler, _ = make_extension(tmp_path, PARQUET_BATCH_ITEMS=2)
+    for n in range(5):
+        item = Article(article_id=f"18823102410310000{n}", url=URL, title=None)
+        send_dropped(crawler, item, Rejected("missing_title", "title is empty or absent"))
+    files = sorted(p.name for p in dataset.rejects_dir(tmp_path).iterdir())
+    assert files == ["part-run-rejects-0.parquet", "part-run-rejects-1.parquet"]
+    crawler.signals.send_catch_log(signals.spider_closed, spider=None, reason="finished")
+    rows = read_rejects(tmp_path)
+    assert [r["article_id"] for r in rows] == [f"18823102410310000{n}" for n in range(5)]
+    assert {r["scraped_at"] for r in rows} == {NOW}  # unstamped items take the clock's time

@@ -1,0 +1,136 @@
+"""simhash: the documented algorithm, stability across processes, NFC, signed storage."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from newsscraper.simhash import hamming, shingles, simhash, to_signed, to_unsigned, words
+
+SEED = Path(__file__).parent / "fixtures" / "seed_article_momo_2023-10-24.txt"
+M64 = (1 << 64) - 1
+
+
+def seed_body() -> str:
+    """The five body paragraphs of the seed article (after the lead, before the byline)."""
+    lines = [line for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()]
+    start = next(i for i, line in enumerate(lines) if line.startswith("Theo đó"))
+    end = lines.index("Ngọc Điệp")
+    return "\n\n".join(lines[start:end])
+
+
+def reference_shingle_hash(*tokens: str) -> int:
+    """DATA_FORMAT.md's shingle hash, written out in plain integers."""
+
+    def word(w: str) -> int:
+        return int.from_bytes(hashlib.blake2b(w.encode(), digest_size=8).digest(), "little")
+
+    def rotl(x: int, r: int) -> int:
+        return ((x << r) | (x >> (64 - r))) & M64 if r else x
+
+    z = 0
+    for k, token in enumerate(tokens):
+        z ^= rotl(word(token), 21 * k)
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+    return z ^ (z >> 31)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Doanh nghiệp", ["doanh", "nghiệp"]),
+        ("Vingroup (VIC): lãi 2.000 tỷ!", ["vingroup", "vic", "lãi", "2", "000", "tỷ"]),
+        ("ĐẠI HỘI cổ đông", ["đại", "hội", "cổ", "đông"]),
+        # NFD input, as CafeF's CMS sometimes sends it, gives the same NFC words.
+        (unicodedata.normalize("NFD", "Hòa Phát"), ["hòa", "phát"]),
+        ("— , .", []),
+    ],
+)
+def test_words_are_nfc_lowercase_without_punctuation(text, expected):
+    assert words(text) == expected
+
+
+def test_shingles_are_three_word_windows():
+    assert shingles(["cổ", "phiếu", "ngân", "hàng", "tăng"]) == [
+        ("cổ", "phiếu", "ngân"),
+        ("phiếu", "ngân", "hàng"),
+        ("ngân", "hàng", "tăng"),
+    ]
+    assert shingles(["Vinamilk"]) == [("Vinamilk",)]
+    assert shingles([]) == []
+
+
+def test_one_shingle_text_has_that_shingles_hash():
+    # With a single feature every bit takes the feature's own value.
+    assert simhash("Tập đoàn Masan") == reference_shingle_hash("tập", "đoàn", "masan")
+    assert simhash("FPT") == reference_shingle_hash("fpt")
+
+
+def test_majority_vote_over_shingles():
+    text = "cổ phiếu ngân hàng tăng mạnh"
+    features = [reference_shingle_hash(*s) for s in shingles(words(text))]
+    expected = sum(
+        1 << bit for bit in range(64) if 2 * sum((f >> bit) & 1 for f in features) > len(features)
+    )
+    assert simhash(text) == expected
+
+
+def test_empty_text_is_zero():
+    assert simhash("") == 0
+    assert simhash(" … ") == 0
+
+
+def test_nfd_and_nfc_bodies_hash_alike():
+    body = seed_body()
+    assert simhash(unicodedata.normalize("NFD", body)) == simhash(body)
+
+
+def test_stable_across_processes_with_different_hash_seeds():
+    code = "import sys; from newsscraper.simhash import simhash; print(simhash(sys.argv[1]))"
+    text = "Thế Giới Di Động đóng cửa 200 cửa hàng Bách Hóa Xanh"
+    values = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run(
+            [sys.executable, "-c", code, text], capture_output=True, text=True, check=True, env=env
+        )
+        values.add(int(out.stdout))
+    assert values == {simhash(text)}
+
+
+def test_one_word_changed_in_a_long_body_is_near_and_another_text_is_far():
+    body = seed_body()
+    edited = body.replace("ngày 19/10/2023", "ngày 20/10/2023", 1)
+    assert edited != body
+    other = "Hòa Phát công bố kết quả kinh doanh quý 3: doanh thu 34.000 tỷ đồng. " * 3
+    assert hamming(simhash(body), simhash(edited)) <= 3
+    assert hamming(simhash(body), simhash(other)) > 10
+
+
+@pytest.mark.parametrize(
+    ("unsigned", "signed"),
+    [
+        (0, 0),
+        (1, 1),
+        ((1 << 63) - 1, (1 << 63) - 1),
+        (1 << 63, -(1 << 63)),
+        (M64, -1),
+        (0xF000000000000000, -0x1000000000000000),
+    ],
+)
+def test_signed_storage_round_trips(unsigned, signed):
+    assert to_signed(unsigned) == signed
+    assert to_unsigned(signed) == unsigned
+
+
+def test_hamming_treats_signed_and_unsigned_alike():
+    assert hamming(0, M64) == 64
+    assert hamming(-1, 0) == 64
+    assert hamming(to_signed(0b1011 << 60), 0b0011 << 60) == 1
