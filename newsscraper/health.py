@@ -11,12 +11,16 @@ import statistics
 from newsscraper import exitcodes
 
 RECENT_RUNS = 10
+# Fewer earlier runs than this make no median worth comparing with.
+MIN_RUNS_FOR_MEDIAN = 5
 # A drop below this share of the recent median is "far below".
 FAR_BELOW = 0.3
 # Medians this small say nothing: a cron run every few minutes often finds nothing new.
 MIN_MEDIAN_NEW_ROWS = 5
 MIN_ROWS_FOR_FILL_RATES = 5
 MIN_MEDIAN_FILL_RATE = 0.5
+# One odd page that fails to parse is a reject, not a layout change.
+MIN_FETCHED_FOR_PARSE_CHECK = 3
 
 
 def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
@@ -38,11 +42,11 @@ def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
 
     fetched = record.get("articles_fetched") or 0
     parsed = (record.get("new_rows") or 0) + (record.get("duplicates") or 0)
-    if fetched > 0 and parsed == 0:
+    if fetched >= MIN_FETCHED_FOR_PARSE_CHECK and parsed == 0:
         problems.append(f"{fetched} article pages came back but no article was parsed")
 
     history = [r for r in recent[:RECENT_RUNS] if r.get("exit_code") == exitcodes.OK]
-    if history:
+    if len(history) >= MIN_RUNS_FOR_MEDIAN:
         median_new = statistics.median(r.get("new_rows") or 0 for r in history)
         new_rows = record.get("new_rows") or 0
         if median_new >= MIN_MEDIAN_NEW_ROWS and new_rows < FAR_BELOW * median_new:

@@ -48,3 +48,12 @@ def test_a_fill_rate_drop_is_unhealthy():
     )
     assert code == exitcodes.UNHEALTHY
     assert problems == ["fill rate of author fell to 5% against a median of 90%"]
+
+
+def test_a_single_page_that_fails_to_parse_is_a_reject_not_a_layout_change():
+    assert judge(run(new_rows=0, duplicates=0, articles_fetched=1), []) == (exitcodes.OK, [])
+
+
+def test_too_few_earlier_runs_make_no_median():
+    code, _ = judge(run(new_rows=0, articles_fetched=0), [run(new_rows=40)] * 4)
+    assert code == exitcodes.OK

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 import scrapy
 
 from newsscraper.crawl_args import CrawlArguments
+from newsscraper.dataset import read_rejects
 from newsscraper.history import History
 from newsscraper.listing_walk import ListingWalk
 from newsscraper.page_search import FirstPageSearch
@@ -66,12 +67,15 @@ class CafefSpider(scrapy.Spider):
     # --- Listing pages -------------------------------------------------------------------------
 
     async def start(self):
+        output_dir = self.crawler.settings.get("OUTPUT_DIR")
+        history = History.of(self.crawler)
+        # A page that was rejected stays rejected: asking for it on every run would only
+        # repeat the reject. (Delete its row from rejects/ to have it fetched again.)
+        rejected = set(read_rejects(output_dir)["article_id"].drop_null().to_pylist())
         self.walk = ListingWalk(
             args=self.args,
-            is_stored=History.of(self.crawler).is_stored,
-            watermark=last_finished_watermark(
-                self.crawler.settings.get("OUTPUT_DIR"), self.args.section
-            ),
+            is_stored=lambda article_id: history.is_stored(article_id) or article_id in rejected,
+            watermark=last_finished_watermark(output_dir, self.args.section),
             stats=self.crawler.stats,
         )
         logger.info(

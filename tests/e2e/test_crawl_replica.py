@@ -1,0 +1,154 @@
+"""End to end: `scrapy crawl cafef` against the replica, read back with four readers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+
+import duckdb
+import pandas as pd
+import polars as pl
+import pyarrow.dataset as pads
+
+from newsscraper.dataset import articles_dir, read_rejects
+from newsscraper.runs import read_runs
+from replica import ReplicaSite, faults
+
+
+def by_id(rows: list[dict]) -> dict[str, dict]:
+    return {row["article_id"]: row for row in rows}
+
+
+def test_every_article_once_with_its_title_and_instant_despite_faults(
+    replica, crawl, stored, output_dir
+):
+    site = ReplicaSite(articles=45)
+    newest, older = site.articles[0], site.articles[30]
+    site.script(older.path, [faults.status(500)])
+    site.script("/timelinelist/18836/2.chn", [faults.status(429, retry_after=0)])
+    handle = replica(site)
+
+    crawl(handle)
+
+    rows = stored()
+    assert len(rows) == 45
+    got = by_id(rows)
+    assert set(got) == {a.article_id for a in site.articles}
+    for article in site.articles:
+        row = got[article.article_id]
+        assert row["title"] == article.title
+        assert row["published_at"] == article.published_at.astimezone(dt.UTC)
+        assert row["url"] == article.url
+        assert row["section"] == "doanh-nghiep"
+    assert newest.article_id in got and older.article_id in got
+    # Only the replica was asked for anything, and never the most-read box's articles.
+    most_read_paths = {a.path for a in site.most_read}
+    assert not [r for r in handle.requests if r.path in most_read_paths]
+    assert [r.path for r in handle.requests].count(older.path) == 2, "500 once, then retried"
+
+
+def test_the_dataset_reads_with_pandas_pyarrow_duckdb_and_polars(replica, crawl, output_dir):
+    site = ReplicaSite(articles=25)
+    crawl(replica(site))
+    path = articles_dir(output_dir)
+    expected = {a.article_id: a.published_at.date() for a in site.articles}
+
+    frame = pd.read_parquet(path)
+    assert dict(zip(frame["article_id"], frame["published_date"].astype(str), strict=True)) == {
+        k: v.isoformat() for k, v in expected.items()
+    }
+
+    table = pads.dataset(path, partitioning="hive").to_table()
+    assert sorted(table["article_id"].to_pylist()) == sorted(expected)
+
+    con = duckdb.connect()
+    duck = con.execute(
+        f"SELECT article_id, published_date, section FROM read_parquet('{path}/**/*.parquet', "
+        "hive_partitioning=true)"
+    ).fetchall()
+    assert {r[0]: dt.date.fromisoformat(str(r[1])) for r in duck} == expected
+    assert {r[2] for r in duck} == {"doanh-nghiep"}
+
+    lazy = pl.scan_parquet(f"{path}/**/*.parquet", hive_partitioning=True)
+    polars_rows = lazy.select("article_id", "published_date", "title").collect()
+    assert polars_rows.height == 25
+    assert {
+        r["article_id"]: dt.date.fromisoformat(str(r["published_date"]))
+        for r in polars_rows.iter_rows(named=True)
+    } == expected
+
+
+def test_data_quality_nfc_one_row_each_near_duplicates_and_rejects(
+    replica, crawl, stored, output_dir
+):
+    site = ReplicaSite(
+        articles=30, nfd={1, 4}, listed_twice={2}, near_duplicate_of={9: 6}, no_title={5}
+    )
+    handle = replica(site)
+    crawl(handle)
+
+    rows = by_id(stored())
+    articles = site.articles
+    assert len(rows) == 29, "every article but the title-less one, each once"
+    for index in (1, 4):
+        row = rows[articles[index].article_id]
+        assert row["title"] == articles[index].title
+        assert unicodedata.is_normalized("NFC", row["title"] + row["body"])
+        assert not unicodedata.is_normalized("NFC", unicodedata.normalize("NFD", row["title"]))
+    copy, original = articles[9], articles[6]
+    # The listing is newest first: the original (6) is older, so the crawl may store either
+    # first; exactly one of the pair points at the other.
+    flags = {rows[copy.article_id]["duplicate_of"], rows[original.article_id]["duplicate_of"]}
+    assert flags in ({original.article_id, None}, {copy.article_id, None})
+    assert sum(1 for r in rows.values() if r["duplicate_of"]) == 1
+
+    rejects = read_rejects(output_dir).to_pylist()
+    assert [(r["article_id"], r["reason"]) for r in rejects] == [
+        (articles[5].article_id, "missing_title")
+    ]
+
+    crawl(handle)
+    assert len(stored()) == 29, "a second crawl of the same replica adds no row"
+
+
+def test_incremental_run_fetches_only_what_is_new(replica, crawl, stored, output_dir):
+    site = ReplicaSite(articles=40)
+    handle = replica(site)
+    crawl(handle)
+    assert len(stored()) == 40
+
+    mark = len(handle.requests)
+    new = site.publish(3)
+    crawl(handle)
+    rows = stored()
+    assert len(rows) == 43
+    assert {a.article_id for a in new} <= {r["article_id"] for r in rows}
+    second = handle.requests[mark:]
+    listing = [r for r in second if r.path == "/doanh-nghiep.chn" or "timelinelist" in r.path]
+    assert len(listing) <= 2
+    articles = [r for r in second if r.path.endswith(".chn") and r not in listing]
+    assert sorted(r.path for r in articles) == sorted(a.path for a in new)
+
+    mark = len(handle.requests)
+    crawl(handle)
+    assert len(stored()) == 43
+    assert [r.path for r in handle.requests[mark:]] == ["/doanh-nghiep.chn"], (
+        "nothing new costs one listing request"
+    )
+    runs = read_runs(output_dir)
+    assert [r["new_rows"] for r in runs] == [0, 3, 40]
+    assert all(r["exit_code"] == 0 for r in runs)
+
+
+def test_backfill_window_stores_exactly_the_articles_inside_it(replica, crawl, stored):
+    site = ReplicaSite(articles=120, page_size=10)
+    days = sorted({a.published_at.date() for a in site.articles})
+    assert len(days) >= 4
+    since, until = days[1], days[-2]
+    handle = replica(site)
+    crawl(handle, since=since.isoformat(), until=until.isoformat())
+    inside = {a.article_id for a in site.articles if since <= a.published_at.date() <= until}
+    assert {r["article_id"] for r in stored()} == inside
+    fetched = {r.path for r in handle.requests}
+    outside = [a for a in site.articles if a.article_id not in inside]
+    assert not [a for a in outside if a.path in fetched], "nothing outside the window is fetched"
