@@ -1,0 +1,83 @@
+"""`newsscraper cron`: one locked incremental crawl with a run record and an exit code."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from newsscraper import exitcodes
+from newsscraper.lock import crawl_lock
+from newsscraper.runs import read_runs
+from replica import ReplicaSite
+from replica.crawl import POLITENESS_OFF, PROJECT_ROOT
+
+
+def cron(base_url: str, output_dir, *extra: str) -> subprocess.CompletedProcess:
+    settings = [f"-s{name}={value}" for name, value in POLITENESS_OFF.items()]
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "newsscraper",
+            "cron",
+            "--output-dir",
+            str(output_dir),
+            f"-sCAFEF_BASE_URL={base_url}",
+            *settings,
+            *extra,
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def tree(path) -> dict[str, int]:
+    return {str(p.relative_to(path)): p.stat().st_mtime_ns for p in path.rglob("*")}
+
+
+def test_cron_crawls_records_the_run_and_logs_to_a_file(replica, output_dir, stored):
+    site = ReplicaSite(articles=30)
+    handle = replica(site)
+    result = cron(handle.base_url, output_dir)
+    assert result.returncode == exitcodes.OK, result.stderr[-4000:]
+    assert "30 new rows" in result.stdout
+    assert len(stored(["article_id"])) == 30
+    (run,) = read_runs(output_dir)
+    assert run["new_rows"] == 30 and run["exit_code"] == 0 and run["mode"] == "incremental"
+    assert run["watermark"] is not None
+    log = (output_dir / "logs" / "newsscraper.log").read_text(encoding="utf-8")
+    assert "Spider closed (finished)" in log
+
+
+def test_a_second_run_while_the_lock_is_held_exits_at_once_and_touches_nothing(replica, output_dir):
+    handle = replica(ReplicaSite(articles=10))
+    output_dir.mkdir(parents=True)
+    before = tree(output_dir)
+    with crawl_lock(output_dir, purpose="test"):
+        before = tree(output_dir)
+        result = cron(handle.base_url, output_dir)
+        assert tree(output_dir) == before
+    assert result.returncode == exitcodes.LOCKED
+    assert "held by another newsscraper process" in result.stderr
+    assert "purpose=test" in result.stderr
+    assert handle.requests == []
+
+
+def test_bad_arguments_exit_with_the_usage_code(output_dir):
+    result = cron("http://127.0.0.1:9", output_dir, "--section", "the-thao")
+    assert result.returncode == exitcodes.USAGE
+    assert "valid sections" in result.stderr
+    assert not output_dir.exists()
+
+
+def test_scrapy_crawl_with_a_bad_argument_stops_before_any_request(replica, output_dir):
+    from replica.crawl import run_crawl
+
+    handle = replica(ReplicaSite(articles=5))
+    result = run_crawl(handle.base_url, output_dir, spider_args={"max_pages": "zero"})
+    assert result.returncode == exitcodes.USAGE
+    assert "max_pages must be a positive integer" in result.stderr
+    assert handle.requests == []
