@@ -36,6 +36,7 @@ class BenchResult:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     error: str | None = None
+    load_average: tuple[float, float] | None = None  # 1-minute load, before and after
 
 
 def fmt_seconds(seconds: float) -> str:
@@ -47,16 +48,29 @@ def fmt_seconds(seconds: float) -> str:
     return f"{seconds:.2f} s"
 
 
-def time_calls(
-    call: Callable[[], object], *, min_calls: int, max_calls: int, budget_seconds: float
-) -> list[float]:
-    """Seconds per call of `call`: at least `min_calls`, then more until the budget or max."""
-    times: list[float] = []
+def time_rounds(
+    calls: dict[str, Callable[[], object]],
+    *,
+    min_rounds: int,
+    max_rounds: int,
+    budget_seconds: float,
+) -> dict[str, dict[str, list[float]]]:
+    """Seconds per call of each of `calls`, taken in turns (one call of each per round).
+
+    Taking turns spreads any load from other processes over all of them alike. Both clocks
+    are kept: `wall` (perf_counter) and `cpu` (this process's CPU time, which a busy machine
+    inflates far less, since time spent waiting for a core is not counted).
+    """
+    times = {name: {"wall": [], "cpu": []} for name in calls}
     deadline = time.perf_counter() + budget_seconds
-    while len(times) < max_calls and (len(times) < min_calls or time.perf_counter() < deadline):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
+    rounds = 0
+    while rounds < max_rounds and (rounds < min_rounds or time.perf_counter() < deadline):
+        for name, call in calls.items():
+            wall, cpu = time.perf_counter(), time.process_time()
+            call()
+            times[name]["cpu"].append(time.process_time() - cpu)
+            times[name]["wall"].append(time.perf_counter() - wall)
+        rounds += 1
     return times
 
 

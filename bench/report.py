@@ -84,7 +84,11 @@ def markdown(results: list[BenchResult], machine: dict, *, smoke: bool, command:
     out += ["", "## Details"]
     for result in results:
         out += ["", f"### {result.title}", ""]
-        out.append(f"Module `bench/{result.name}.py`; took {fmt_seconds(result.seconds)}.")
+        load = result.load_average
+        out.append(
+            f"Module `bench/{result.name}.py`; took {fmt_seconds(result.seconds)}"
+            + (f"; load average {load[0]:.1f} before, {load[1]:.1f} after." if load else ".")
+        )
         if result.error:
             out += ["", "```", result.error.strip(), "```"]
             continue

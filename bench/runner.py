@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import time
 import traceback
 
@@ -13,6 +14,7 @@ BENCHMARKS = ("extraction", "extract_cli", "crawl", "storage", "queries", "histo
 
 
 def run_benchmark(name: str, *, smoke: bool) -> BenchResult:
+    load_before = os.getloadavg()[0]
     start = time.perf_counter()
     try:
         module = importlib.import_module(f"bench.{name}")
@@ -20,6 +22,8 @@ def run_benchmark(name: str, *, smoke: bool) -> BenchResult:
     except Exception:  # recorded in the results; the other benchmarks still run
         result = BenchResult(name, name, error=traceback.format_exc())
     result.seconds = time.perf_counter() - start
+    # Other work on the machine skews the figures: say how busy it was.
+    result.load_average = (load_before, os.getloadavg()[0])
     return result
 
 

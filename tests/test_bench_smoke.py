@@ -138,6 +138,9 @@ def test_history_load_is_measured(smoke):
 
 def test_profiles_see_our_code(smoke):
     data = _data(smoke, "profile")
+    stages = data["extraction_stages"]
+    assert set(stages) == {"parse", "to_item", "normalize_item", "fingerprint"}
+    assert all(seconds > 0 for seconds in stages.values())
     for stage in ("extraction", "crawl"):
         profile = data[stage]
         assert profile["total_seconds"] > 0 and profile["top_self"], stage
