@@ -1,0 +1,359 @@
+"""Scripted faults of the replica against a real `scrapy crawl cafef`.
+
+The outcome asked of every fault: each good article stored once and exactly as the replica's
+model says (never the crawler's own output), each bad page retried or given up with a reason,
+and no half-written file in the dataset.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from replica_checks import (
+    assert_complete_part_files,
+    assert_only_replica_fetched,
+    assert_stored_exactly,
+    crawl_stats,
+    only_run,
+    reject_reasons,
+    requests_for,
+    stored_ids,
+)
+
+from newsscraper import exitcodes
+from newsscraper.dataset import read_articles
+from replica import ReplicaSite, faults
+from replica.faults import Fault
+from replica.response import Response
+
+pytestmark = pytest.mark.slow
+
+SECTION_PAGE = "/doanh-nghiep.chn"
+TIMELINE_2 = "/timelinelist/18836/2.chn"
+TIMELINE_3 = "/timelinelist/18836/3.chn"
+ARTICLE_PATH = re.compile(r"^/[a-z0-9-]+-(\d{17,18})\.chn$")
+
+
+def assert_clean_finish(output_dir, *, failed_articles: int = 0) -> dict:
+    run = only_run(output_dir)
+    assert run["finish_reason"] == "finished"
+    assert run["failed_articles"] == failed_articles
+    assert_complete_part_files(output_dir)
+    return run
+
+
+# --- transient faults: retried, then everything is stored -----------------------------------
+
+TRANSIENT = {
+    "500": (faults.status(500), {}),
+    "502": (faults.status(502), {}),
+    "connection_reset": (faults.reset(), {}),
+    # The server holds its answer past the download timeout: the client gives up and retries.
+    # At most 4 connections: more at once overflow the replica's listen backlog (5), and a
+    # connect retried by the kernel after 1 s would time out too.
+    "read_timeout": (
+        faults.delay(3),
+        {"DOWNLOAD_TIMEOUT": 1, "CONCURRENT_REQUESTS": 4, "CONCURRENT_REQUESTS_PER_DOMAIN": 4},
+    ),
+    "truncated_body": (faults.truncated(), {}),
+    "soft_block_page": (faults.soft_block(), {}),
+}
+
+
+@pytest.mark.parametrize("name", list(TRANSIENT))
+def test_transient_fault_is_retried_and_every_article_stored_once(name, replica, crawl, output_dir):
+    fault, settings = TRANSIENT[name]
+    site = ReplicaSite(articles=25)
+    victim = site.articles[10].path
+    site.script(SECTION_PAGE, [fault])
+    site.script(TIMELINE_2, [fault])
+    site.script(victim, [fault, fault])
+    handle = replica(site)
+
+    result = crawl(handle, settings=settings)
+
+    assert_stored_exactly(output_dir, site.articles)
+    assert [len(requests_for(handle, p)) for p in (SECTION_PAGE, TIMELINE_2, victim)] == [2, 2, 3]
+    run = assert_clean_finish(output_dir)
+    assert run["exit_code"] == exitcodes.OK
+    assert reject_reasons(output_dir) == {}
+    stats = crawl_stats(result.stderr)
+    # Twisted's connection pool itself retries a request whose reused connection was reset.
+    if name != "connection_reset":
+        assert stats["retry/count"] == 4
+    if name == "soft_block_page":
+        assert run["soft_blocks"] == 4
+    if name in ("500", "502"):
+        assert run["http_errors"] == 4
+    assert_only_replica_fetched(handle, stats)
+
+
+def test_article_that_keeps_failing_is_given_up_then_fetched_by_the_next_run(
+    replica, crawl, output_dir
+):
+    site = ReplicaSite(articles=25)
+    victim = site.articles[7]
+    site.script(victim.path, [faults.status(500)], repeat=True)
+    handle = replica(site)
+
+    result = crawl(handle, settings={"RETRY_TIMES": 2})
+
+    others = [a for a in site.articles if a is not victim]
+    assert_stored_exactly(output_dir, others)
+    assert len(requests_for(handle, victim.path)) == 3  # the first try and two retries
+    assert_clean_finish(output_dir, failed_articles=1)
+    assert victim.url.rsplit("/", 1)[1] in result.stderr  # the give-up is logged
+
+    # The watermark did not move past the hole: the next plain run fills it.
+    site.clear_scripts()
+    crawl(handle, settings={"RETRY_TIMES": 2})
+    assert_stored_exactly(output_dir, site.articles)
+
+
+@pytest.mark.parametrize("code", [503, 429])
+def test_retry_after_is_honoured(code, replica, crawl, output_dir):
+    site = ReplicaSite(articles=25)
+    victim = site.articles[4].path
+    site.script(victim, [faults.status(code, retry_after=1)])
+    handle = replica(site)
+
+    result = crawl(handle)
+
+    first, retry = requests_for(handle, victim)
+    assert first.status == code and retry.status == 200
+    assert retry.time - first.time >= 1.0
+    assert crawl_stats(result.stderr)["newsscraper/retry/retry_after_honoured"] == 1
+    assert_stored_exactly(output_dir, site.articles)
+    assert_clean_finish(output_dir)
+
+
+# --- faults that cannot be retried away --------------------------------------------------------
+
+
+class EndlessRedirect(Fault):
+    """Each hop redirects to the next of an endless chain: /a.chn?hop=1, ?hop=2, …"""
+
+    def apply(self, target: str, normal) -> Response:
+        path, _, query = target.partition("?")
+        hop = int(query.removeprefix("hop=") or 0) + 1
+        return faults.redirect(f"{path}?hop={hop}").apply(target, normal)
+
+
+def test_redirect_loop_to_the_same_url_is_dropped_and_the_run_goes_on(replica, crawl, output_dir):
+    site = ReplicaSite(articles=25)
+    victim = site.articles[3]
+    site.script(victim.path, [faults.redirect_loop()], repeat=True)
+    handle = replica(site)
+
+    crawl(handle)
+
+    # The redirect to the URL just asked for is dropped as a duplicate request: one request.
+    assert [r.status for r in requests_for(handle, victim.path)] == [302]
+    assert_stored_exactly(output_dir, [a for a in site.articles if a is not victim])
+    assert only_run(output_dir)["finish_reason"] == "finished"
+    assert_complete_part_files(output_dir)
+
+
+def test_endless_redirect_chain_is_given_up_and_the_run_goes_on(replica, crawl, output_dir):
+    site = ReplicaSite(articles=25)
+    victim = site.articles[3]
+    site.script(victim.path, [EndlessRedirect()], repeat=True)
+    handle = replica(site)
+
+    result = crawl(handle, settings={"REDIRECT_MAX_TIMES": 3})
+
+    hops = requests_for(handle, victim.path)
+    assert [r.path.partition("?")[2] for r in hops] == ["", "hop=1", "hop=2", "hop=3"]
+    assert "max redirections reached" in result.stderr
+    assert_stored_exactly(output_dir, [a for a in site.articles if a is not victim])
+    assert_clean_finish(output_dir, failed_articles=1)
+
+
+def test_redirect_to_another_domain_is_never_followed(replica, crawl, output_dir):
+    site = ReplicaSite(articles=25)
+    victim = site.articles[3]
+    site.script(victim.path, [faults.redirect_offsite()], repeat=True)
+    handle = replica(site)
+
+    result = crawl(handle)
+
+    stats = crawl_stats(result.stderr)
+    assert_only_replica_fetched(handle, stats)
+    assert "example.invalid" not in "".join(r.path for r in handle.requests)
+    assert stats["offsite/filtered"] == 1
+    assert [r.status for r in requests_for(handle, victim.path)] == [302]
+    assert_stored_exactly(output_dir, [a for a in site.articles if a is not victim])
+    assert_clean_finish(output_dir, failed_articles=0)
+
+
+def test_response_over_download_maxsize_is_dropped_and_logged(replica, crawl, output_dir):
+    site = ReplicaSite(articles=25)
+    victim = site.articles[5]
+    site.script(victim.path, [faults.oversized(500_000)], repeat=True)
+    handle = replica(site)
+
+    result = crawl(handle, settings={"DOWNLOAD_MAXSIZE": 400_000})
+
+    assert victim.article_id not in stored_ids(output_dir)
+    assert_stored_exactly(output_dir, [a for a in site.articles if a is not victim])
+    assert_clean_finish(output_dir, failed_articles=1)
+    # Cancelled on its Content-Length, before the body is read; not retried.
+    assert len(requests_for(handle, victim.path)) == 1
+    warning = (
+        "article not fetched: Expected to receive 500007 bytes which is larger than download "
+        f"max size (400000) in request <GET {handle.url(victim.path)}>"
+    )
+    assert warning in result.stderr
+
+
+# --- damaged pages: stored right --------------------------------------------------------------
+
+
+def test_wrong_declared_charset_still_stores_the_vietnamese_text(replica, crawl, output_dir):
+    site = ReplicaSite(articles=25, nfd={2})
+    victims = [site.articles[1], site.articles[2]]  # both templates; one in NFD
+    for article in victims:
+        site.script(article.path, [faults.wrong_charset()], repeat=True)
+    handle = replica(site)
+
+    crawl(handle)
+
+    assert [r.status for a in victims for r in requests_for(handle, a.path)] == [200, 200]
+    rows = read_articles(output_dir, columns=["article_id", "title"]).to_pylist()
+    stored = {row["article_id"]: row["title"] for row in rows}
+    for article in victims:
+        # What a reader trusting the header would have stored instead:
+        assert article.title.encode().decode("iso-8859-1") != article.title
+        assert stored[article.article_id] == article.title
+    assert_stored_exactly(output_dir, site.articles)
+
+
+def test_empty_timeline_fragment_in_the_middle_is_asked_again(replica, crawl, output_dir):
+    site = ReplicaSite(articles=50)  # page 1, then timeline pages 2 and 3
+    site.script(TIMELINE_2, [faults.empty()])
+    handle = replica(site)
+
+    crawl(handle)
+
+    assert len(requests_for(handle, TIMELINE_2)) == 2
+    assert len(requests_for(handle, TIMELINE_3)) == 1
+    assert_stored_exactly(output_dir, site.articles)
+    assert_clean_finish(output_dir)
+
+
+def malformed_site() -> tuple[ReplicaSite, list]:
+    site = ReplicaSite(articles=25)
+    victims = [site.articles[1], site.articles[2]]  # both templates
+    for article in victims:
+        site.script(article.path, [faults.malformed_html()], repeat=True)
+    return site, victims
+
+
+def test_malformed_html_is_never_stored_wrong(replica, crawl, output_dir):
+    site, victims = malformed_site()
+    crawl(replica(site))
+
+    rejected = reject_reasons(output_dir)
+    stored = set(stored_ids(output_dir))
+    for article in victims:
+        assert (article.article_id in stored) != (article.article_id in rejected)
+    assert_stored_exactly(output_dir, [a for a in site.articles if a.article_id in stored])
+    assert stored | set(rejected) == {a.article_id for a in site.articles}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="ArticlePage.title reads h1 text: lxml keeps <h1> open at a stray </h2>, so the "
+    "title swallows the page and the article is rejected as title_too_long, though og:title "
+    "and the JSON-LD headline hold it",
+)
+def test_malformed_html_with_all_its_content_is_stored_right(replica, crawl, output_dir):
+    site, victims = malformed_site()
+    handle = replica(site)
+
+    crawl(handle)
+
+    assert all(len(requests_for(handle, a.path)) == 1 for a in victims)
+    assert reject_reasons(output_dir) == {}
+    assert_stored_exactly(output_dir, site.articles)
+
+
+def test_invalid_json_ld_falls_back_to_the_markup(replica, crawl, output_dir):
+    site = ReplicaSite(articles=25)
+    victims = [site.articles[1], site.articles[2]]  # both templates
+    for article in victims:
+        site.script(article.path, [faults.bad_json_ld()], repeat=True)
+    handle = replica(site)
+
+    crawl(handle)
+
+    assert all(len(requests_for(handle, a.path)) == 1 for a in victims)
+    assert_stored_exactly(output_dir, site.articles)
+
+
+def test_listing_links_to_javascript_or_other_sites_are_never_requested(replica, crawl, output_dir):
+    site = ReplicaSite(articles=25)
+    site.script(SECTION_PAGE, [faults.junk_items()])
+    site.script(TIMELINE_2, [faults.junk_items()])
+    handle = replica(site)
+
+    result = crawl(handle)
+
+    paths = handle.paths()
+    assert not [p for p in paths if "1889901010000000" in p or "javascript" in p]
+    stats = crawl_stats(result.stderr)
+    assert_only_replica_fetched(handle, stats)
+    assert_stored_exactly(output_dir, site.articles)
+    assert_clean_finish(output_dir)
+
+
+# --- a persistent soft block ------------------------------------------------------------------
+
+
+class BlockingSite(ReplicaSite):
+    """Serves `good` article pages, then soft-blocks every request, whatever its path."""
+
+    def __init__(self, *args, good: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.good = good
+        self.served_ids: list[str] = []
+        self.blocked_requests = 0
+
+    def respond(self, method: str, target: str) -> Response:
+        with self._lock:
+            found = ARTICLE_PATH.match(target)
+            if self.blocked_requests or (found and len(self.served_ids) == self.good):
+                self.blocked_requests += 1
+                self.soft_block_all()
+            elif found:
+                self.served_ids.append(found.group(1))
+        return super().respond(method, target)
+
+
+def test_persistent_soft_block_stops_the_run_without_hammering(replica, crawl, output_dir):
+    site = BlockingSite(articles=60, good=6)
+    handle = replica(site)
+    stop_after, concurrency = 5, 4
+
+    result = crawl(
+        handle,
+        settings={
+            "SOFT_BLOCK_STOP_AFTER": stop_after,
+            "CONCURRENT_REQUESTS": concurrency,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+        },
+        expect_exit=exitcodes.SOFT_BLOCKED,
+    )
+
+    # Out of 54 blocked articles with 4 retries each: the stop, plus what was in flight.
+    assert stop_after <= site.blocked_requests <= stop_after + concurrency
+    run = only_run(output_dir)
+    assert run["finish_reason"] == "soft_blocked"
+    assert run["exit_code"] == exitcodes.SOFT_BLOCKED
+    assert run["soft_blocks"] >= stop_after
+    assert any("soft-block" in problem for problem in run["problems"])
+    assert crawl_stats(result.stderr)["newsscraper/softblock/stopped"] is True
+    # What came through before the block is stored; nothing of the block pages.
+    assert sorted(stored_ids(output_dir)) == sorted(site.served_ids)
+    assert_complete_part_files(output_dir)
