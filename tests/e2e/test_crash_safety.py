@@ -1,0 +1,176 @@
+"""A crawl killed mid-run leaves a dataset every reader can read, and the next run completes it;
+a crawl stopped by SIGTERM or Ctrl-C flushes what it scraped and says so in its exit code."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+from replica_checks import (
+    assert_complete_part_files,
+    assert_stored_exactly,
+    only_run,
+    stored_ids,
+)
+
+from newsscraper import exitcodes
+from newsscraper.dataset import articles_dir, list_part_files, read_articles, staging_dir
+from newsscraper.runs import read_runs
+from replica import ReplicaSite
+from replica.crawl import PROJECT_ROOT, crawl_command, crawl_env
+from replica.response import Response
+
+pytestmark = pytest.mark.slow
+
+ARTICLE_DELAY = 0.05  # seconds per article page: a few hundred take several seconds
+
+
+class SlowSite(ReplicaSite):
+    """Article pages take a moment, so a signal lands while the crawl is busy."""
+
+    def respond(self, method: str, target: str) -> Response:
+        response = super().respond(method, target)
+        if not target.startswith(("/doanh-nghiep", "/timelinelist")):
+            response.delay = ARTICLE_DELAY
+        return response
+
+
+@pytest.fixture
+def start_crawl(tmp_path):
+    """`start_crawl(handle, output_dir, settings)` starts `scrapy crawl cafef` as a process."""
+    started: list[subprocess.Popen] = []
+
+    def start(handle, output_dir: Path, settings: dict) -> subprocess.Popen:
+        log = open(tmp_path / f"crawl-{len(started)}.log", "w")  # noqa: SIM115 (closed below)
+        command = crawl_command(
+            handle.base_url, output_dir, settings={k: str(v) for k, v in settings.items()}
+        )
+        process = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=crawl_env(), stdout=log, stderr=subprocess.STDOUT
+        )
+        process.log = log
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        process.log.close()
+
+
+def wait_for(condition, what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)
+
+
+def log_of(process) -> str:
+    process.log.flush()
+    return Path(process.log.name).read_text()
+
+
+def assert_every_reader_agrees(output_dir: Path) -> int:
+    """pyarrow, DuckDB and polars read the same rows, from files under articles/ only."""
+    files = assert_complete_part_files(output_dir)
+    pyarrow_ids = sorted(stored_ids(output_dir))
+    pattern = f"{articles_dir(output_dir)}/**/*.parquet"
+    duck = duckdb.connect()
+    try:
+        duck_rows = duck.execute(
+            "SELECT article_id, filename FROM read_parquet(?, hive_partitioning = true,"
+            " filename = true)",
+            [pattern],
+        ).fetchall()
+    finally:
+        duck.close()
+    polars_ids = (pl.scan_parquet(pattern, hive_partitioning=True).select("article_id").collect())[
+        "article_id"
+    ].to_list()
+    assert sorted(row[0] for row in duck_rows) == pyarrow_ids
+    assert sorted(polars_ids) == pyarrow_ids
+    assert {Path(row[1]) for row in duck_rows} <= set(files)
+    assert len(set(pyarrow_ids)) == len(pyarrow_ids), "an article stored twice"
+    return len(pyarrow_ids)
+
+
+def test_sigkill_mid_run_leaves_a_readable_dataset_and_the_next_run_completes_it(
+    replica, crawl, start_crawl, output_dir
+):
+    site = SlowSite(articles=300)
+    handle = replica(site)
+    settings = {"PARQUET_BATCH_ITEMS": 25, "CONCURRENT_REQUESTS": 4}
+    process = start_crawl(handle, output_dir, settings)
+
+    wait_for(lambda: list_part_files(output_dir), "a committed part file")
+    committed = {path: pq.read_table(path) for path in list_part_files(output_dir)}
+    assert process.poll() is None, "the crawl ended before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(timeout=10) == -signal.SIGKILL
+
+    # A kill in the middle of writing leaves a partial file in staging: as if this one did.
+    staging_dir(output_dir).mkdir(exist_ok=True)
+    first = next(iter(committed))
+    partial = staging_dir(output_dir) / f"{first.name}.{process.pid}.tmp"
+    partial.write_bytes(first.read_bytes()[:200])
+
+    # What a reader sees: complete files only, the same rows in every reader.
+    stored = assert_every_reader_agrees(output_dir)
+    assert 25 <= stored < len(site.articles), "the kill did not land mid-run"
+    for path, table in committed.items():
+        assert pq.read_table(path).equals(table), f"{path} changed after the kill"
+    # Staging is outside the dataset folder: whatever the kill left there, no reader lists it.
+    assert not staging_dir(output_dir).is_relative_to(articles_dir(output_dir))
+    assert read_runs(output_dir) == []  # a killed run writes no record
+
+    # The plain next run fills in everything, older articles the killed run never reached too.
+    crawl(handle, settings={"PARQUET_BATCH_ITEMS": 25})
+    assert_stored_exactly(output_dir, site.articles)
+    assert assert_every_reader_agrees(output_dir) == len(site.articles)
+    assert only_run(output_dir)["finish_reason"] == "finished"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_signal_mid_run_flushes_the_buffer_and_exits_interrupted(
+    signum, replica, start_crawl, output_dir
+):
+    site = SlowSite(articles=120)
+    handle = replica(site)
+    # One batch for the whole run: whatever is stored was flushed by the graceful close.
+    settings = {
+        "PARQUET_BATCH_ITEMS": 10_000,
+        "PARQUET_BATCH_SECONDS": 600,
+        "CONCURRENT_REQUESTS": 4,
+    }
+    process = start_crawl(handle, output_dir, settings)
+
+    def served_articles() -> set[str]:
+        ids = {a.path: a.article_id for a in site.articles}
+        return {ids[r.path] for r in handle.requests if r.path in ids and r.status == 200}
+
+    wait_for(lambda: len(served_articles()) >= 20, "20 article pages served")
+    assert list_part_files(output_dir) == []
+    served_before = served_articles()
+    process.send_signal(signum)
+    code = process.wait(timeout=30)
+
+    log = log_of(process)
+    assert code == exitcodes.INTERRUPTED, log[-3000:]
+    stored = set(stored_ids(output_dir))
+    assert served_before <= stored, "articles fetched before the signal were lost"
+    assert len(stored) < len(site.articles), "the signal did not stop the crawl"
+    assert_complete_part_files(output_dir)
+    assert_stored_exactly(output_dir, [a for a in site.articles if a.article_id in stored])
+    run = only_run(output_dir)
+    assert run["finish_reason"] == "shutdown"
+    assert run["exit_code"] == exitcodes.INTERRUPTED
+    assert run["new_rows"] == len(stored)
+    assert len(read_articles(output_dir, columns=["article_id"])) == len(stored)
