@@ -7,6 +7,7 @@ keeps the holder's pid and start time only to say who holds it; its existence me
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fcntl
 import os
@@ -51,7 +52,10 @@ def crawl_lock(output_dir: str | os.PathLike, purpose: str = "crawl") -> Iterato
         try:
             yield path
         finally:
-            os.ftruncate(fd, 0)  # released below: leave no misleading note behind
+            # Released below: leave no misleading note behind. A disk gone read-only during
+            # the run refuses this; that must not turn the run's own exit code into a crash.
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
     finally:
         os.close(fd)  # closing the descriptor releases the flock
 
