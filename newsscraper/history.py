@@ -159,29 +159,31 @@ def _convert(table: pa.Table) -> tuple[dict[str, np.ndarray], list[str]]:
 
 
 class History:
-    def __init__(
-        self,
-        ids: np.ndarray,
-        sha: np.ndarray,
-        sha_valid: np.ndarray,
-        sims: np.ndarray,
-        sim_valid: np.ndarray,
-        other_ids: Iterable[str] = (),
-    ):
-        """Rows given as aligned arrays already ordered earliest stored first: int64 ids,
-        uint64 sha keys and simhashes, each with a validity mask. `other_ids` are stored
-        ids that are not numeric; they count for `is_stored` only."""
-        self._row_ids = ids
-        self._sorted_ids = np.sort(ids)
+    def __init__(self, columns: dict[str, np.ndarray], other_ids: Iterable[str] = ()):
+        """Index the stored rows given as aligned arrays in `columns`: int64 `ids`, uint64
+        `sha` and `sims` with bool `sha_valid` and `sim_valid`, int64 `scraped` (µs).
+
+        Takes the arrays out of `columns` one by one, so each is freed once indexed: the peak
+        memory of a load is the index plus about one column. `other_ids` are stored ids that
+        are not numeric; they count for `is_stored` only.
+        """
+        order = np.lexsort((columns["ids"], columns.pop("scraped")))  # earliest stored first
+        for name in list(columns):
+            columns[name] = columns[name][order]
+        del order
+        self._row_ids = columns.pop("ids")
+        self._sorted_ids = np.sort(self._row_ids)
         self._other_ids = frozenset(other_ids)
 
-        sha_rows = np.flatnonzero(sha_valid)
-        order = np.argsort(sha[sha_rows], kind="stable")  # stable: earliest first per key
-        self._sha_rows = sha_rows[order]
-        self._sha_sorted = sha[self._sha_rows]
+        sha_rows = np.flatnonzero(columns.pop("sha_valid"))
+        sha = columns.pop("sha")[sha_rows]
+        by_key = np.argsort(sha, kind="stable")  # stable: earliest first per key
+        self._sha_rows = sha_rows[by_key]
+        self._sha_sorted = sha[by_key]
+        del sha_rows, sha, by_key
 
-        self._sim_rows = np.flatnonzero(sim_valid)
-        self._sims = sims[self._sim_rows]
+        self._sim_rows = np.flatnonzero(columns.pop("sim_valid"))
+        self._sims = columns.pop("sims")[self._sim_rows]
         self._band_sorted: list[np.ndarray] = []
         self._band_pos: list[np.ndarray] = []
         for band in range(BANDS):
@@ -238,16 +240,9 @@ class History:
         if group or not parts:
             group = group or [LOAD_SCHEMA.empty_table()]
             convert_group()
-        merged = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
-        order = np.lexsort((merged["ids"], merged["scraped"]))  # earliest stored, then lower id
-        return cls(
-            merged["ids"][order],
-            merged["sha"][order],
-            merged["sha_valid"][order],
-            merged["sims"][order],
-            merged["sim_valid"][order],
-            other_ids,
-        )
+        # Popped from each part as they are joined, so no column is held twice for long.
+        merged = {name: np.concatenate([p.pop(name) for p in parts]) for name in list(parts[0])}
+        return cls(merged, other_ids)
 
     @classmethod
     def of(cls, crawler) -> History:
