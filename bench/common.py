@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -78,9 +81,33 @@ def median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
+# Runs the measured command as its child and reports what that child used. Linux carries a
+# process's peak RSS across exec, so a command started straight from this (large) process
+# would report at least this process's own peak; from this small wrapper it reports its own.
+_MEASURE_CHILD = """
+import json, os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+with open(sys.argv[1], "w") as fh:
+    json.dump({"returncode": os.waitstatus_to_exitcode(status), "wall_seconds": wall,
+               "cpu_seconds": usage.ru_utime + usage.ru_stime,
+               "peak_rss_mb": usage.ru_maxrss / 1024}, fh)
+"""
+
+
 @dataclass
 class ChildUsage:
-    """What one finished child process used (itself plus the children it waited for)."""
+    """What one finished command used: itself plus the children it waited for.
+
+    `peak_rss_mb` is the largest peak of those processes, not their sum.
+    """
 
     returncode: int
     wall_seconds: float
@@ -97,33 +124,32 @@ def run_measured(
     stdout_path: Path | None = None,
     timeout: float = 1800,
 ) -> ChildUsage:
-    """Run `argv` to completion; its wall time, CPU time and peak RSS from `wait4`.
+    """Run `argv` to completion; its wall time, CPU time and peak RSS (from `wait4`).
 
-    Output goes to temporary files rather than pipes, so a chatty child never blocks and a
-    large output (JSON lines of hundreds of pages) does not sit in this process's memory.
+    Output goes to files rather than pipes, so a chatty child never blocks and a large output
+    (JSON lines of hundreds of pages) does not sit in this process's memory.
     """
     out_path = stdout_path or Path(os.devnull)
-    with open(out_path, "wb") as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=err)
-        deadline = start + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.02)
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
+    with (
+        tempfile.TemporaryDirectory(prefix="newsscraper-bench-") as tmp,
+        open(out_path, "wb") as out,
+        tempfile.TemporaryFile() as err,
+    ):
+        usage_path = Path(tmp) / "usage.json"
+        wrapper = [sys.executable, "-c", _MEASURE_CHILD, str(usage_path), *argv]
+        # Its own session, so a timeout can end the command and everything it started.
+        proc = subprocess.Popen(
+            wrapper, cwd=cwd, env=env, stdout=out, stderr=err, start_new_session=True
+        )
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
-    return ChildUsage(
-        returncode=proc.returncode,
-        wall_seconds=wall,
-        cpu_seconds=usage.ru_utime + usage.ru_stime,
-        peak_rss_mb=usage.ru_maxrss / 1024,
-        stderr=stderr,
-    )
+        if proc.returncode != 0 or not usage_path.exists():
+            raise RuntimeError(f"measuring {argv[0]} failed ({proc.returncode}): {stderr[-2000:]}")
+        usage = json.loads(usage_path.read_text(encoding="utf-8"))
+    return ChildUsage(stderr=stderr, **usage)
