@@ -56,7 +56,7 @@ _THEO = re.compile(r"^theo\s+", re.I)
 _TAG_TRAILER = re.compile(r"[\s,]+$")
 _TICKER = re.compile(r"^[A-Z0-9]{3}$")
 # `VHM: ` in the widget title.
-_WIDGET_TICKER = re.compile(r"^\s*([A-Za-z0-9]{3})\s*(?::|$)")
+_WIDGET_TICKER_SEPARATORS = re.compile(r"[&,;/\s]+")
 # `/du-lieu/hose/hpx-cong-ty-co-phan-dau-tu-hai-phat.chn` → HPX
 _DATA_LINK_TICKER = re.compile(r"/du-lieu/(?:[a-z]+/)?([a-z0-9]{3})-[^/]*\.chn$", re.I)
 _HTTP_URL = re.compile(r"^https?://\S+$", re.I)
@@ -218,8 +218,9 @@ class ArticlePage:
         """Stock symbols: the ticker widget's title and iframe, then in-text company links."""
         found = []
         for link in _WIDGET_TICKERS(self._root):
-            match = _WIDGET_TICKER.match(text_of(link))
-            found.append(match.group(1) if match else None)
+            # `VHM: `, or several companies at once: `VEA&VNM: `
+            label = text_of(link).split(":", 1)[0]
+            found.extend(_WIDGET_TICKER_SEPARATORS.split(label))
         for iframe in _WIDGET_IFRAMES(self._root):
             src = iframe.get("src") or iframe.get("data-src") or ""
             try:

@@ -185,6 +185,14 @@ def test_widget_and_clutter_are_removed_and_tickers_read():
     assert "script text" not in item.body
 
 
+def test_a_widget_naming_several_companies_gives_each_ticker():
+    def add_widget(html):
+        widget = CLUTTER.replace(">VHM: </a>", ">VEA&amp;VNM: </a>")
+        return edit_once(html, "<figcaption> </figcaption>", "<figcaption> </figcaption>" + widget)
+
+    assert page_of(OLDER, edit=add_widget).to_item().tickers[:3] == ["VEA", "VNM", "VIC"]
+
+
 def test_theo_prefix_and_header_author():
     def header_author(html):
         html = edit_once(html, '<p class="author">PV</p>', "")
