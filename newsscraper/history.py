@@ -20,7 +20,7 @@ the smallest row index. Rows added during the crawl live in small dicts beside t
 Loading reads only the four columns it needs, file by file on a few threads, converting every
 64k rows to numpy as it goes. Not one `pyarrow.dataset` scan: that keeps every file's parsed
 footer alive to the end (about 60 kB each: 7,300 small part files took 450 MB), and its cost
-per file was no lower. The time is about 0.3 ms per part file, so it grows with the number of
+per file was no lower. The time is about 0.3-0.5 ms per part file, so it grows with the number of
 files more than with rows: `newsscraper compact` keeps it low.
 """
 
