@@ -7,8 +7,8 @@
     with serve(site) as handle:
         ...  # crawl handle.base_url; inspect handle.requests; site.publish(3)
 
-Pages are the real saved pages of the site with synthetic stories filled in (see
-`replica/templates/README.md`); the server binds 127.0.0.1 only.
+Pages are the real saved pages of the site (`tests/fixtures/pages/`) with synthetic stories
+filled in (see `replica/render.py`); the server binds 127.0.0.1 only.
 """
 
 from . import faults

@@ -1,4 +1,4 @@
-"""HTML of the replica, made from the real saved pages in `templates/`.
+"""HTML of the replica, made from the real saved pages in `tests/fixtures/pages/`.
 
 Each real page is turned into a `Template` once, at first use: the values of the saved story
 (its title, id, dates, author, …) are swapped for slots and the story-specific regions (body,
@@ -19,7 +19,9 @@ from .articles import CANONICAL_BASE, CDN, SECTION_NAMES, SyntheticArticle
 from .template import Template, cut, slot, swap
 from .text import slugify
 
-TEMPLATES = Path(__file__).parent / "templates"
+# The project's one copy of the real saved pages (provenance in METADATA.json beside them): the
+# replica is a development component and runs from a checkout.
+TEMPLATES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "pages"
 SECTION_TEMPLATE = "section_thi-truong-chung-khoan.html"
 OLDER_TEMPLATE = "article_18826030622484142.html"
 NEWER_TEMPLATE = "article_188260704171525847_trimmed.html"
