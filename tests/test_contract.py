@@ -17,6 +17,7 @@ from newsscraper.schema import (
     ARTICLES_FILE_SCHEMA,
     ARTICLES_SCHEMA,
     REJECTS_SCHEMA,
+    RUNS_SCHEMA,
     SCHEMA_VERSION,
     SCHEMA_VERSION_KEY,
 )
@@ -59,6 +60,10 @@ def test_articles_table_matches_the_arrow_schema():
 
 def test_rejects_table_matches_the_arrow_schema():
     assert doc_table("Rejects") == schema_rows(REJECTS_SCHEMA)
+
+
+def test_runs_table_matches_the_arrow_schema():
+    assert doc_table("Runs") == schema_rows(RUNS_SCHEMA)
 
 
 def test_article_dataclass_has_the_columns_in_order_with_matching_types():
