@@ -124,7 +124,8 @@ def test_sigkill_mid_run_leaves_a_readable_dataset_and_the_next_run_completes_it
 
     # What a reader sees: complete files only, the same rows in every reader.
     stored = assert_every_reader_agrees(output_dir)
-    assert 25 <= stored < len(site.articles), "the kill did not land mid-run"
+    # A batch is one file per partition: the kill may land between two files of one batch.
+    assert 0 < stored < len(site.articles), "the kill did not land mid-run"
     for path, table in committed.items():
         assert pq.read_table(path).equals(table), f"{path} changed after the kill"
     # Staging is outside the dataset folder: whatever the kill left there, no reader lists it.
