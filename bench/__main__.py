@@ -14,9 +14,15 @@ import sys
 from pathlib import Path
 
 from bench import machine, report
+from bench.common import BenchResult, Figure
 from bench.runner import BENCHMARKS, run_benchmarks
 
 RESULTS = Path(__file__).parent / "RESULTS.md"
+
+
+def _result_from_dict(saved: dict) -> BenchResult:
+    figures = [Figure(**figure) for figure in saved.pop("figures")]
+    return BenchResult(figures=figures, **saved)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,15 +41,27 @@ def main(argv: list[str] | None = None) -> int:
         help="Markdown results file (default: bench/RESULTS.md on a full run)",
     )
     parser.add_argument("--json", type=Path, help="also write every result as JSON here")
+    parser.add_argument(
+        "--from-json",
+        type=Path,
+        help="run nothing: render the results saved by --json (e.g. after editing FINDINGS.md)",
+    )
     args = parser.parse_args(argv)
 
-    names = tuple(n for n in BENCHMARKS if not args.only or n in args.only)
-    results = run_benchmarks(names, smoke=args.smoke)
-    about = machine.describe()
+    if args.from_json:
+        saved = json.loads(args.from_json.read_text(encoding="utf-8"))
+        results = [_result_from_dict(r) for r in saved["results"]]
+        about, args.smoke = saved["machine"], saved["smoke"]
+    else:
+        names = tuple(n for n in BENCHMARKS if not args.only or n in args.only)
+        results = run_benchmarks(names, smoke=args.smoke)
+        about = machine.describe()
     print()
     print(report.terminal_table(results))
 
     results_path = args.results or (None if args.smoke or args.only else RESULTS)
+    if args.from_json:
+        results_path = args.results or RESULTS
     if results_path is not None:
         command = "python -m bench" + (" --smoke" if args.smoke else "")
         results_path.write_text(
