@@ -1,13 +1,13 @@
 """Opening the seen set (`History.load`) over a grown dataset: time and peak RSS.
 
-The dataset and the measuring script are `bench.history_open`'s (`build_dataset`, and the
-script its `run` starts in a fresh process); this module starts that script through
-`bench.common.run_measured`'s small wrapper instead of from this process. Linux carries a
-process's peak RSS across exec, so a script started straight from a process that has just
-built a million rows reports that process's peak, not the load's.
+The measurement is `bench.history_open` (it builds the dataset, then loads it in a fresh
+process). It runs here as its own command, `python -m bench.history_open`, started through
+`bench.common.run_measured`'s small wrapper: Linux carries a process's peak RSS across exec,
+so its measuring process, started straight from this one, would report at least this
+process's peak (hundreds of MB after the other benchmarks) rather than the load's.
 
-Full size: a million rows over ten years of daily files. Smoke: ten thousand rows over 20 days
-(spread over ten years they would be 7,300 files, half a minute to write).
+Full size: a million rows over ten years of daily files (its defaults). Smoke: ten thousand
+rows over 20 days.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import history_open
-from bench.common import BenchResult, Figure, fmt_seconds, run_measured
+from bench.common import REPO, BenchResult, Figure, fmt_seconds, run_measured
 
 NAME = "history"
 TITLE = "History: opening the seen set (`History.load`)"
@@ -26,18 +25,15 @@ SMOKE_DAYS = 20
 
 
 def measure(rows: int, days: int | None = None) -> dict:
+    command = [sys.executable, "-m", "bench.history_open", "--rows", str(rows)]
+    if days is not None:
+        command += ["--days", str(days)]
     with tempfile.TemporaryDirectory(prefix="newsscraper-bench-") as tmp:
-        dataset = Path(tmp) / "output"
-        extra = {} if days is None else {"days": days}
-        files = history_open.build_dataset(dataset, rows, **extra)
         out = Path(tmp) / "measured.json"
-        usage = run_measured(
-            [sys.executable, "-c", history_open._MEASURE, str(dataset)], stdout_path=out
-        )
+        usage = run_measured(command, cwd=REPO, stdout_path=out)
         if usage.returncode != 0:
-            raise RuntimeError(f"History.load exited {usage.returncode}: {usage.stderr[-2000:]}")
-        measured = json.loads(out.read_text(encoding="utf-8"))
-    return {"rows": rows, "files": files, **measured, "process_cpu_seconds": usage.cpu_seconds}
+            raise RuntimeError(f"history_open exited {usage.returncode}: {usage.stderr[-2000:]}")
+        return json.loads(out.read_text(encoding="utf-8"))
 
 
 def run(smoke: bool = False) -> BenchResult:
