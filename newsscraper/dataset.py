@@ -12,6 +12,7 @@ none. Files are only ever added; `compact` swaps many small files for one under 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import datetime as dt
 import os
@@ -94,13 +95,19 @@ def commit_part_file(
             os.fsync(fh.fileno())
         os.replace(tmp, final_path)
     except OSError as error:
-        tmp.unlink(missing_ok=True)
+        _discard(tmp)
         raise PartFileWriteError(final_path, error) from error
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _discard(tmp)
         raise
     _fsync_dir(final_path.parent)
     return final_path
+
+
+def _discard(path: Path) -> None:
+    """Remove a staging file if the disk lets us: its error must not hide the first one."""
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
 
 
 class PartFileWriteError(OSError):

@@ -1,4 +1,5 @@
-"""Downloader middlewares: polite retries (backoff, Retry-After, soft blocks) and UTF-8.
+"""Downloader middlewares: the crawl host only, polite retries (backoff, Retry-After, soft
+blocks) and UTF-8.
 
 Scrapy's RetryMiddleware retries at once; against a site that rate-limits per IP that makes
 things worse. This one waits: the server's Retry-After on 429/503, otherwise an exponential
@@ -16,6 +17,7 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.utils.asyncio import sleep
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 
 from newsscraper.softblock import is_soft_block
@@ -137,3 +139,29 @@ class Utf8ResponseMiddleware:
         except UnicodeDecodeError:
             return response
         return response.replace(encoding="utf-8")
+
+
+class CrawlHostOnlyMiddleware:
+    """Only http(s) requests to the spider's allowed hosts ever leave, whatever the request.
+
+    Scrapy's offsite middleware lets through any request with `dont_filter=True` (and
+    redirects inherit it); this one has no such door.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request, spider=None):
+        spider = self.crawler.spider
+        allowed = {d.lower() for d in getattr(spider, "allowed_domains", None) or ()}
+        parts = urlparse_cached(request)
+        host = (parts.hostname or "").lower()
+        if parts.scheme in ("http", "https") and (not allowed or host in allowed):
+            return None
+        self.crawler.stats.inc_value("newsscraper/offsite/blocked")
+        logger.warning("not fetching %s: only http(s) to %s", request.url, sorted(allowed))
+        raise IgnoreRequest(f"off the crawl host: {request.url}")

@@ -82,6 +82,7 @@ SOFT_BLOCK_BACKOFF_BASE = 30.0
 SOFT_BLOCK_STOP_AFTER = 5  # soft-block pages in a row that stop the run (exit code 3)
 
 DOWNLOADER_MIDDLEWARES = {
+    "newsscraper.middlewares.CrawlHostOnlyMiddleware": 40,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsscraper.middlewares.PoliteRetryMiddleware": 550,
     # Numbered above the retry middleware, so it sees each response first (after decompression).

@@ -88,6 +88,7 @@ class _Handler(BaseHTTPRequestHandler):
 class _ReplicaHTTPServer(ThreadingHTTPServer):
     daemon_threads = False
     block_on_close = True  # server_close() joins the handler threads
+    request_queue_size = 128  # a crawl opens many connections at once
 
     def __init__(self, address: tuple[str, int], site: ReplicaSite) -> None:
         self.site = site

@@ -14,6 +14,8 @@ import re
 from functools import cached_property
 from urllib.parse import parse_qs, urljoin, urlsplit
 
+from lxml import etree
+
 from newsscraper.items import Article
 from newsscraper.pages.body import cleaned_copy, paragraphs
 from newsscraper.pages.dates import VIETNAM_TZ, parse_iso_time, parse_visible_time
@@ -33,6 +35,10 @@ _ZONE_URL = css("#hdZoneUrl::attr(value)")
 _CATEGORY = css("a[data-role=cate-name]")
 _TITLE = css("h1.title[data-role=title]")
 _OG_TITLE = css("meta[property='og:title']::attr(content)")
+_BLOCK_INSIDE_HEADING = etree.XPath(
+    ".//*[self::div or self::p or self::h1 or self::h2 or self::h3 or self::ul or self::table"
+    " or self::section or self::article or self::figure]"
+)
 _SAPO = css("[data-role=sapo]")
 _AUTHOR_FOOTER = css("div.t-contentdetail p.author")
 _AUTHOR_HEADER = css("span.author[data-role=author] b")
@@ -154,8 +160,13 @@ class ArticlePage:
         return None
 
     def title(self) -> str | None:
+        heading = first(_TITLE, self._root)
+        # A heading left unclosed by broken markup swallows the page that follows it: then
+        # only the page's metadata still says what the title is.
+        if heading is not None and _BLOCK_INSIDE_HEADING(heading):
+            heading = None
         return (
-            first_text(_TITLE, self._root)
+            text_of(heading)
             or first_text(_OG_TITLE, self._root)
             or squash(string_value(self._news_article.get("headline")))
             or None

@@ -40,6 +40,10 @@ class Command(ScrapyCrawlCommand):
             print(f"newsscraper: not crawling: {exc}", file=sys.stderr)
             self.exitcode = exitcodes.LOCKED
             return
+        except OSError as exc:
+            print(f"newsscraper: cannot use {output_dir}: {exc}", file=sys.stderr)
+            self.exitcode = exitcodes.DISK_ERROR
+            return
         if self.crawler_process.bootstrap_failed:
             self.exitcode = exitcodes.ABNORMAL
             return

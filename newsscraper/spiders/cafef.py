@@ -159,6 +159,10 @@ class CafefSpider(scrapy.Spider):
             callback=self.parse_article,
             errback=self.article_failed,
             meta={"cafef_page": "article", "article_id": entry.article_id},
+            # The walk asks for each article once. Without the duplicate filter, a redirect
+            # back to the same URL runs into REDIRECT_MAX_TIMES and is counted as a failure
+            # instead of vanishing; CrawlHostOnlyMiddleware keeps redirects on the host.
+            dont_filter=True,
         )
 
     # --- Article pages -------------------------------------------------------------------------

@@ -81,11 +81,6 @@ def test_disk_fault_mid_run_stops_the_crawl_and_keeps_what_was_committed(
     assert {p: h for p, h in fingerprints(output_dir).items() if p in before} == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="scrapy_commands/crawl.py catches LockHeld but not the OSError (EROFS) of opening "
-    "OUTPUT_DIR/.lock: a traceback and exit 1; `newsscraper cron` already maps it to exit 4",
-)
 def test_read_only_output_dir_from_the_start_fails_clearly_and_touches_nothing(
     replica, crawl, output_dir
 ):
