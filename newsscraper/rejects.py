@@ -65,16 +65,26 @@ def reject_row(item, reason: str, detail: str, now: dt.datetime, run_id: str) ->
 
 def parse_error_row(url: str | None, error: BaseException, now: dt.datetime, run_id: str) -> dict:
     """One rejects row for a page whose callback raised `error`."""
+    return page_row(url, PARSE_ERROR, f"{type(error).__name__}: {error}", now, run_id)
+
+
+def page_row(url: str | None, reason: str, detail: str, now: dt.datetime, run_id: str) -> dict:
+    """One rejects row for a page that gave no item (the id is read from its URL)."""
     match = _ARTICLE_ID_IN_URL.search(url or "")
     return {
         "article_id": match.group(1) if match else None,
         "url": url,
-        "reason": PARSE_ERROR,
-        "detail": f"{type(error).__name__}: {error}",
+        "reason": reason,
+        "detail": detail,
         "raw": None,
         "scraped_at": now,
         "run_id": run_id,
     }
+
+
+# Sent (url=, reason=, detail=) for a page that can never give an article, e.g. one larger
+# than DOWNLOAD_MAXSIZE or one the site says is gone: recorded so it is not asked for again.
+page_rejected = object()
 
 
 class RejectsExtension:
@@ -99,7 +109,11 @@ class RejectsExtension:
         crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.page_rejected, signal=page_rejected)
         return ext
+
+    def page_rejected(self, url: str, reason: str, detail: str):
+        self._add(page_row(url, reason, detail, self.context.clock(), self.context.run_id))
 
     def item_dropped(self, item, exception):
         if not isinstance(exception, Rejected):

@@ -10,6 +10,8 @@ import logging
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
+from scrapy.exceptions import DownloadCancelledError
+from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsscraper.crawl_args import CrawlArguments
 from newsscraper.dataset import read_rejects
@@ -18,6 +20,7 @@ from newsscraper.listing_walk import ListingWalk
 from newsscraper.page_search import FirstPageSearch
 from newsscraper.pages.article import ArticlePage
 from newsscraper.pages.section import ListingEntry, SectionPage
+from newsscraper.rejects import page_rejected
 from newsscraper.runs import last_finished_watermark
 from newsscraper.sections import CANONICAL_HOST, section_path, timeline_path
 
@@ -172,6 +175,25 @@ class CafefSpider(scrapy.Spider):
         return ArticlePage(response).to_item(section=self.args.section)
 
     def article_failed(self, failure):
+        reason = permanent_failure(failure)
+        if reason is not None:
+            # It will never give an article: a reject, so later runs do not ask again.
+            self.crawler.signals.send_catch_log(
+                page_rejected,
+                url=failure.request.url,
+                reason=reason,
+                detail=failure.getErrorMessage(),
+            )
+            return
         # Not stored, so not seen: the next run asks for it again (the watermark stays put).
         self.crawler.stats.inc_value("newsscraper/spider/article_failed")
         logger.warning("article not fetched: %s", failure.getErrorMessage())
+
+
+def permanent_failure(failure) -> str | None:
+    """The reject reason of a failure that retrying cannot mend, else None."""
+    if failure.check(HttpError) and failure.value.response.status in (404, 410):
+        return f"http_{failure.value.response.status}"
+    if failure.check(DownloadCancelledError) and "max size" in failure.getErrorMessage():
+        return "response_too_large"
+    return None

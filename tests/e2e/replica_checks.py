@@ -74,8 +74,9 @@ def reject_reasons(output_dir) -> dict[str | None, str]:
     return dict(zip(table["article_id"].to_pylist(), table["reason"].to_pylist(), strict=True))
 
 
-def requests_for(handle: ServerHandle, path: str):
-    return [r for r in handle.requests if r.path.split("?", 1)[0] == path]
+def requests_for(handle: ServerHandle, path: str, since: int = 0):
+    """The requests for `path` (any query), from the `since`-th request of the log on."""
+    return [r for r in handle.requests[since:] if r.path.split("?", 1)[0] == path]
 
 
 _STATS_BLOCK = re.compile(r"Dumping Scrapy stats:\n(\{.*?\})\n", re.DOTALL)

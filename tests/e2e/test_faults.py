@@ -200,14 +200,19 @@ def test_response_over_download_maxsize_is_dropped_and_logged(replica, crawl, ou
 
     assert victim.article_id not in stored_ids(output_dir)
     assert_stored_exactly(output_dir, [a for a in site.articles if a is not victim])
-    assert_clean_finish(output_dir, failed_articles=1)
+    # A page that large will never be an article: a reject, so no run asks for it again.
+    assert_clean_finish(output_dir, failed_articles=0)
+    assert reject_reasons(output_dir) == {victim.article_id: "response_too_large"}
     # Cancelled on its Content-Length, before the body is read; not retried.
     assert len(requests_for(handle, victim.path)) == 1
     warning = (
-        "article not fetched: Expected to receive 500007 bytes which is larger than download "
+        "Expected to receive 500007 bytes which is larger than download "
         f"max size (400000) in request <GET {handle.url(victim.path)}>"
     )
     assert warning in result.stderr
+    mark = len(handle.requests)
+    crawl(handle)
+    assert requests_for(handle, victim.path, since=mark) == []
 
 
 # --- damaged pages: stored right --------------------------------------------------------------

@@ -114,3 +114,24 @@ def test_article_callback_returns_the_article_of_the_crawled_section(tmp_path):
 def test_bad_arguments_stop_the_spider_before_any_request(tmp_path):
     with pytest.raises(ValueError, match="valid sections"):
         make_spider(tmp_path, section="nope")
+
+
+def test_pages_that_can_never_be_articles_are_permanent_failures():
+    from scrapy.exceptions import DownloadCancelledError
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.python.failure import Failure
+
+    from newsscraper.spiders.cafef import permanent_failure
+
+    def http(status):
+        request = Request(f"{BASE}/a-188260306173916865.chn")
+        return Failure(HttpError(HtmlResponse(request.url, status=status, request=request)))
+
+    assert permanent_failure(http(404)) == "http_404"
+    assert permanent_failure(http(410)) == "http_410"
+    assert permanent_failure(http(500)) is None, "a server error may mend: ask again next run"
+    too_large = DownloadCancelledError(
+        "Received 9000000 bytes which is larger than download max size"
+    )
+    assert permanent_failure(Failure(too_large)) == "response_too_large"
+    assert permanent_failure(Failure(TimeoutError("timed out"))) is None
