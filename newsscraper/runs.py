@@ -53,6 +53,16 @@ def last_finished_watermark(output_dir, section: str) -> dt.datetime | None:
     return max(marks, default=None)
 
 
+def summary(record: dict) -> str:
+    """One line a person reads at the end of a run (and `newsscraper cron` prints)."""
+    text = (
+        f"run {record['run_id']}: {record['new_rows']} new rows, {record['duplicates']} "
+        f"duplicates, {record['rejects']} rejects, {record['listing_pages']} listing pages, "
+        f"stopped: {record['stop_reason'] or record['finish_reason']}; exit {record['exit_code']}"
+    )
+    return text + "".join(f"\n  problem: {p}" for p in record["problems"] or [])
+
+
 class RunRecordExtension:
     """Counts what the crawl stored, judges its health and writes its run record."""
 
@@ -90,6 +100,7 @@ class RunRecordExtension:
         self.stats.set_value("newsscraper/exit_code", code)
         for problem in problems:
             logger.error("unhealthy run: %s", problem)
+        logger.info("%s", summary(record))
         if reason == "disk_error":
             return  # the disk is what failed; the record cannot be written either
         try:

@@ -86,7 +86,7 @@ def _crawl(settings, spider_args: dict) -> tuple[int, str]:
     from scrapy.crawler import CrawlerProcess
 
     from newsscraper.context import RunContext
-    from newsscraper.runs import read_runs
+    from newsscraper.runs import read_runs, summary
     from newsscraper.scrapy_commands.crawl import exit_code_of
 
     process = CrawlerProcess(settings)
@@ -100,13 +100,7 @@ def _crawl(settings, spider_args: dict) -> tuple[int, str]:
     record = next((r for r in read_runs(settings.get("OUTPUT_DIR")) if r["run_id"] == run_id), None)
     if record is None:
         return code, f"run {run_id}: no run record written; exit {code}"
-    summary = (
-        f"run {run_id}: {record['new_rows']} new rows, {record['duplicates']} duplicates, "
-        f"{record['rejects']} rejects, {record['listing_pages']} listing pages, "
-        f"stopped: {record['stop_reason'] or record['finish_reason']}; exit {code}"
-    )
-    problems = "".join(f"\n  problem: {p}" for p in record["problems"] or [])
-    return code, summary + problems
+    return code, summary(record | {"exit_code": code})
 
 
 def _pair(text: str) -> tuple[str, str]:
