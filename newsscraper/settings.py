@@ -45,10 +45,11 @@ EXTENSIONS = {
 }
 
 # --- Politeness (the live site rate-limits per IP) ------------------------------------------
-NEWSSCRAPER_CONTACT = os.environ.get(
-    "NEWSSCRAPER_CONTACT", "https://github.com/newsscraper/newsscraper"
+# Who runs the crawler: a URL or e-mail address the site can reach (environment variable).
+NEWSSCRAPER_CONTACT = os.environ.get("NEWSSCRAPER_CONTACT", "")
+USER_AGENT = "newsscraper/0.1 (news archiver; " + (
+    f"+{NEWSSCRAPER_CONTACT})" if NEWSSCRAPER_CONTACT else "no contact given)"
 )
-USER_AGENT = f"newsscraper/0.1 (+{NEWSSCRAPER_CONTACT})"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
