@@ -47,6 +47,7 @@ class CafefSpider(scrapy.Spider):
             raise ValueError(f"CAFEF_BASE_URL must be an http(s) URL, got {base_url!r}")
         # Follows the crawl host; the offsite middleware drops anything else, redirects too.
         self.allowed_domains = [self.base.hostname]
+        self.zone_id = self.args.zone_id  # confirmed (or corrected) by the section page
         self.walk: ListingWalk | None = None  # made when the crawl starts
 
     # --- URLs ---------------------------------------------------------------------------------
@@ -101,7 +102,7 @@ class CafefSpider(scrapy.Spider):
         if page == 1:
             url, kind = self.crawl_url(section_path(self.args.section)), "section"
         else:
-            url, kind = self.crawl_url(timeline_path(self.args.zone_id, page)), "timeline"
+            url, kind = self.crawl_url(timeline_path(self.zone_id, page)), "timeline"
         return scrapy.Request(
             url,
             callback=callback or self.parse,
@@ -111,10 +112,20 @@ class CafefSpider(scrapy.Spider):
             dont_filter=True,
         )
 
+    def listing_entries(self, response) -> list[ListingEntry]:
+        page = SectionPage(response)
+        self.crawler.stats.inc_value("newsscraper/spider/listing_pages")
+        if response.meta["listing_page"] == 1:
+            zone_id = page.zone_id()
+            if zone_id is not None and zone_id != self.zone_id:
+                # The section page says where its timeline lives; trust it over our table.
+                logger.warning("section %s now has zone id %d", self.args.section, zone_id)
+                self.zone_id = zone_id
+        return page.entries()
+
     def parse(self, response):
         number = response.meta["listing_page"]
-        self.crawler.stats.inc_value("newsscraper/spider/listing_pages")
-        decision = self.walk.visit(number, SectionPage(response).entries())
+        decision = self.walk.visit(number, self.listing_entries(response))
         for entry in decision.to_fetch:
             request = self.article_request(entry)
             if request is not None:
@@ -126,8 +137,7 @@ class CafefSpider(scrapy.Spider):
 
     def parse_probe(self, response):
         page = response.meta["listing_page"]
-        self.crawler.stats.inc_value("newsscraper/spider/listing_pages")
-        self.search.record(page, SectionPage(response).entries())
+        self.search.record(page, self.listing_entries(response))
         if self.search.above == page:
             self.search_hit = response
         probe = self.search.next_probe()

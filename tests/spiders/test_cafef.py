@@ -135,3 +135,13 @@ def test_pages_that_can_never_be_articles_are_permanent_failures():
     )
     assert permanent_failure(Failure(too_large)) == "response_too_large"
     assert permanent_failure(Failure(TimeoutError("timed out"))) is None
+
+
+def test_the_section_page_zone_id_wins_over_the_table(tmp_path):
+    # The saved page is zone 18831; crawled as doanh-nghiep (18836 in our table), the
+    # timeline requests follow what the page says.
+    spider = make_spider(tmp_path)
+    requests = list(
+        spider.parse(response(f"{BASE}/doanh-nghiep.chn", SECTION_PAGE, listing_page=1))
+    )
+    assert requests[-1].url == f"{BASE}/timelinelist/18831/2.chn"
