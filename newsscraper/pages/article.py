@@ -17,46 +17,53 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from lxml import etree
 
 from newsscraper.items import Article
-from newsscraper.pages.body import cleaned_copy, paragraphs
+from newsscraper.pages.body import figure_images, paragraphs
 from newsscraper.pages.dates import VIETNAM_TZ, parse_iso_time, parse_visible_time
 from newsscraper.pages.jsonld import first_of_type, json_ld_objects, string_value
 from newsscraper.pages.links import article_id_from_url, canonical_article_url
-from newsscraper.pages.selectors import css, first, first_text, squash, text_of
+from newsscraper.pages.selectors import (
+    css,
+    first,
+    first_text,
+    has_class,
+    squash,
+    text_of,
+    xpath_has_class,
+)
+from newsscraper.pages.tree import html_root
 
-_CONTENT = css("div.detail-content[data-role=content]")
-_ANY_CONTENT = css("[data-role=content]")
-_BREADCRUMB = css("[class*=breadcrumb]")
-_JSON_LD = css("script[type='application/ld+json']::text")
-
-_CANONICAL = css("link[rel=canonical]::attr(href)")
-_OG_URL = css("meta[property='og:url']::attr(content)")
-_NEWS_ID = css("#hdNewsId::attr(value)")
-_ZONE_URL = css("#hdZoneUrl::attr(value)")
-_CATEGORY = css("a[data-role=cate-name]")
-_TITLE = css("h1.title[data-role=title]")
-_OG_TITLE = css("meta[property='og:title']::attr(content)")
+# Every selector is anchored on a tag name or an attribute name, and walks the `descendant`
+# axis: a universal `*` with a predicate makes libxml2 test every element of the page, and
+# `//x` (`descendant-or-self::node()/child::x`) first collects every node, text included, which
+# costs several times more. The elements with a `data-role` (title, sapo, content, cover,
+# category, date, author) come from one scan; the meta, input, link and script elements from
+# another (`_by_tag`); the byline, source, tags and ticker widget are looked for inside the
+# article box only (`_article`).
+_DATA_ROLES = etree.XPath("descendant-or-self::*/@data-role")
+_PAGE_TAGS = ("meta", "input", "link", "script")
+_BREADCRUMB = css("[class*=breadcrumb]")  # only read when a page has no body container
 _BLOCK_INSIDE_HEADING = etree.XPath(
-    ".//*[self::div or self::p or self::h1 or self::h2 or self::h3 or self::ul or self::table"
-    " or self::section or self::article or self::figure]"
+    "descendant::*[self::div or self::p or self::h1 or self::h2 or self::h3 or self::ul"
+    " or self::table or self::section or self::article or self::figure]"
 )
-_SAPO = css("[data-role=sapo]")
-_AUTHOR_FOOTER = css("div.t-contentdetail p.author")
-_AUTHOR_HEADER = css("span.author[data-role=author] b")
-_SOURCE = css("p.source[data-field=source]")
-_SOURCE_URL = css("span.link-source-full")
-_PUBLISH_DATE = css("span.pdate[data-role=publishdate]")
-_PUBLISHED_META = css("meta[property='article:published_time']::attr(content)")
-_LAST_MODIFIED = css("input#hidLastModifiedDate::attr(value)")
-_TAGS = css("div.tagdetail div.row2[data-marked-zoneid='cafef_detail_tag'] a")
-_WIDGET_TICKERS = css("div.chisochungkhoan h2.title_box a")
-_WIDGET_IFRAMES = css(
-    "div.chisochungkhoan iframe, [data-role=content] iframe[src*='symbol='], "
-    "[data-role=content] iframe[data-src*='symbol=']"
+_AUTHOR_FOOTER = etree.XPath(
+    f"descendant::p[{xpath_has_class('author')}]"
+    f"[ancestor::div[{xpath_has_class('t-contentdetail')}]]"
 )
-_DATA_LINKS = css("[data-role=content] a.s-datacafef[href*='/du-lieu/']::attr(href)")
-_COVER = css("img[data-role=cover]::attr(src)")
-_OG_IMAGE = css("meta[property='og:image']::attr(content)")
-_FIGURE_IMAGES = css("figure img")
+_SOURCE = etree.XPath(f"descendant::p[@data-field = 'source'][{xpath_has_class('source')}]")
+_SOURCE_URL = etree.XPath(f"descendant::span[{xpath_has_class('link-source-full')}]")
+_TAGS = etree.XPath(
+    f"descendant::div[@data-marked-zoneid = 'cafef_detail_tag'][{xpath_has_class('row2')}]"
+    f"[ancestor::div[{xpath_has_class('tagdetail')}]]/descendant::a"
+)
+_WIDGET = f"ancestor::div[{xpath_has_class('chisochungkhoan')}]"
+_WIDGET_TICKERS = etree.XPath(
+    f"descendant::h2[{xpath_has_class('title_box')}][{_WIDGET}]/descendant::a"
+)
+_WIDGET_IFRAMES = etree.XPath(
+    f"descendant::iframe[{_WIDGET} or (ancestor::*[@data-role = 'content']"
+    " and (contains(@src, 'symbol=') or contains(@data-src, 'symbol=')))]"
+)
 
 _THEO = re.compile(r"^theo\s+", re.I)
 _TAG_TRAILER = re.compile(r"[\s,]+$")
@@ -81,7 +88,7 @@ def _valid_ticker(value: str | None) -> str | None:
 class ArticlePage:
     def __init__(self, response):
         self.response = response
-        self._root = response.selector.root
+        self._root = html_root(response)
 
     # --- page kind ---------------------------------------------------------------------------
 
@@ -91,12 +98,12 @@ class ArticlePage:
         A breadcrumb alone is not enough (section pages carry one too): it also needs the
         article's title or id.
         """
-        if _ANY_CONTENT(self._root):
+        if self._with_role("content"):
             return True
         has_breadcrumb = bool(_BREADCRUMB(self._root)) or (
             first_of_type(self._json_ld, "BreadcrumbList") is not None
         )
-        return has_breadcrumb and bool(_TITLE(self._root) or _NEWS_ID(self._root))
+        return has_breadcrumb and bool(self._title_headings or self._hidden_inputs.get("hdNewsId"))
 
     # --- the item ----------------------------------------------------------------------------
 
@@ -125,7 +132,11 @@ class ArticlePage:
 
     def canonical_url(self) -> str | None:
         """The page's own absolute http(s) canonical link, as written."""
-        for href in (first(_CANONICAL, self._root), first(_OG_URL, self._root)):
+        hrefs = (
+            link.get("href") for link in self._by_tag["link"] if link.get("rel") == "canonical"
+        )
+        canonical = next((href for href in hrefs if href is not None), None)
+        for href in (canonical, self._meta_content("og:url")):
             href = squash(href)
             if _HTTP_URL.match(href):
                 return href
@@ -138,7 +149,7 @@ class ArticlePage:
         )
 
     def article_id(self) -> str | None:
-        news_id = squash(first(_NEWS_ID, self._root))
+        news_id = squash(self._hidden_input("hdNewsId"))
         return (
             article_id_from_url(self.response.url)
             or article_id_from_url(self.canonical_url())
@@ -146,10 +157,10 @@ class ArticlePage:
         )
 
     def section(self, default: str | None = None) -> str | None:
-        return default or squash(first(_ZONE_URL, self._root)) or None
+        return default or squash(self._hidden_input("hdZoneUrl")) or None
 
     def category(self) -> str | None:
-        category = first_text(_CATEGORY, self._root)
+        category = first_text(self._with_role("cate-name", "a"))
         if category:
             return category
         crumbs = first_of_type(self._json_ld, "BreadcrumbList") or {}
@@ -160,30 +171,33 @@ class ArticlePage:
         return None
 
     def title(self) -> str | None:
-        heading = first(_TITLE, self._root)
+        heading = self._title_headings[0] if self._title_headings else None
         # A heading left unclosed by broken markup swallows the page that follows it: then
         # only the page's metadata still says what the title is.
         if heading is not None and _BLOCK_INSIDE_HEADING(heading):
             heading = None
         return (
             text_of(heading)
-            or first_text(_OG_TITLE, self._root)
+            or first_text(self._meta.get("og:title", ()))
             or squash(string_value(self._news_article.get("headline")))
             or None
         )
 
     def sapo(self) -> str | None:
-        return first_text(_SAPO, self._root)
+        return first_text(self._with_role("sapo"))
 
     def body(self) -> str | None:
-        if self._clean_content is None:
+        if self._content is None:
             return None
-        return "\n\n".join(paragraphs(self._clean_content)) or None
+        return "\n\n".join(paragraphs(self._content)) or None
 
     def author(self) -> str | None:
+        header_names = (
+            b for span in self._with_role("author", "span", "author") for b in span.iter("b")
+        )
         candidates = [
-            first_text(_AUTHOR_FOOTER, self._root),
-            first_text(_AUTHOR_HEADER, self._root),
+            first_text(_AUTHOR_FOOTER(self._article)),
+            first_text(header_names),
             squash(string_value(self._news_article.get("author"))),
         ]
         for candidate in candidates:
@@ -193,29 +207,29 @@ class ArticlePage:
         return None
 
     def source(self) -> str | None:
-        return first_text(_SOURCE, self._root)
+        return first_text(_SOURCE(self._article))
 
     def source_url(self) -> str | None:
-        value = first_text(_SOURCE_URL, self._root)
+        value = first_text(_SOURCE_URL(self._article))
         return value if value and _HTTP_URL.match(value) else None
 
     def published_at(self) -> dt.datetime | None:
         """Aware, UTC+7: `datetime` attribute, meta, JSON-LD, then the visible header text."""
-        date_node = first(_PUBLISH_DATE, self._root)
+        date_node = first(self._with_role("publishdate", "span", "pdate"))
         return (
             parse_iso_time(date_node.get("datetime") if date_node is not None else None)
-            or parse_iso_time(first(_PUBLISHED_META, self._root))
+            or parse_iso_time(self._meta_content("article:published_time"))
             or parse_iso_time(string_value(self._news_article.get("datePublished")))
             or (parse_visible_time(text_of(date_node)) if date_node is not None else None)
         )
 
     def modified_at(self) -> dt.datetime | None:
         return parse_iso_time(string_value(self._news_article.get("dateModified"))) or (
-            parse_iso_time(first(_LAST_MODIFIED, self._root))
+            parse_iso_time(self._hidden_input("hidLastModifiedDate"))
         )
 
     def tags(self) -> list[str]:
-        tags = (_TAG_TRAILER.sub("", text_of(a)) for a in _TAGS(self._root))
+        tags = (_TAG_TRAILER.sub("", text_of(a)) for a in _TAGS(self._article))
         seen: set[str] = set()
         result = []
         for tag in tags:
@@ -228,18 +242,18 @@ class ArticlePage:
     def tickers(self) -> list[str]:
         """Stock symbols: the ticker widget's title and iframe, then in-text company links."""
         found = []
-        for link in _WIDGET_TICKERS(self._root):
+        for link in _WIDGET_TICKERS(self._article):
             # `VHM: `, or several companies at once: `VEA&VNM: `
             label = text_of(link).split(":", 1)[0]
             found.extend(_WIDGET_TICKER_SEPARATORS.split(label))
-        for iframe in _WIDGET_IFRAMES(self._root):
+        for iframe in _WIDGET_IFRAMES(self._article):
             src = iframe.get("src") or iframe.get("data-src") or ""
             try:
                 symbols = parse_qs(urlsplit(src.strip()).query).get("symbol", [])
             except ValueError:
                 symbols = []
             found.extend(symbols)
-        for href in _DATA_LINKS(self._root):
+        for href in self._data_links():
             try:
                 match = _DATA_LINK_TICKER.search(urlsplit(href.strip()).path)
             except ValueError:
@@ -249,29 +263,121 @@ class ArticlePage:
 
     def image_urls(self) -> list[str]:
         """The cover (or og:image) first, then the images of the body's figures; absolute."""
-        candidates = [first(_COVER, self._root) or first(_OG_IMAGE, self._root)]
-        if self._clean_content is not None:
-            for img in _FIGURE_IMAGES(self._clean_content):
+        covers = (img.get("src") for img in self._with_role("cover", "img"))
+        cover = next((src for src in covers if src is not None), None)
+        candidates = [cover or self._meta_content("og:image")]
+        if self._content is not None:
+            for img in figure_images(self._content):
                 src = (img.get("src") or "").strip()
                 if not src or src.startswith("data:"):
                     src = img.get("data-original") or img.get("data-src") or ""
                 candidates.append(src)
         return _unique(self._absolute_http(src) for src in candidates)
 
-    # --- helpers -----------------------------------------------------------------------------
+    # --- node sets shared by several fields --------------------------------------------------
+
+    @cached_property
+    def _roles(self) -> dict[str, list]:
+        """The elements carrying a `data-role`, by role, in page order."""
+        roles: dict[str, list] = {}
+        for value in _DATA_ROLES(self._root):
+            roles.setdefault(str(value), []).append(value.getparent())
+        return roles
+
+    def _with_role(self, role: str, tag: str | None = None, css_class: str | None = None) -> list:
+        """`tag.css_class[data-role=role]` in page order (tag and class optional)."""
+        return [
+            node
+            for node in self._roles.get(role, ())
+            if (tag is None or node.tag == tag)
+            and (css_class is None or has_class(node, css_class))
+        ]
+
+    @cached_property
+    def _title_headings(self) -> list:
+        return self._with_role("title", "h1", "title")
+
+    @cached_property
+    def _article(self):
+        """The article box, where the byline, source, tags and ticker widget are looked for.
+
+        The nearest element holding both the title heading and the body container (on the
+        saved pages 40% of the elements: no header, menus, sidebars or footer); the whole page
+        when either is missing.
+        """
+        if not self._title_headings or self._content is None:
+            return self._root
+        title_line = set(self._title_headings[0].iterancestors())
+        for ancestor in self._content.iterancestors():
+            if ancestor in title_line:
+                return ancestor
+        return self._root
+
+    @cached_property
+    def _content(self):
+        """The body container, `div.detail-content[data-role=content]`, or None."""
+        return first(self._with_role("content", "div", "detail-content"))
+
+    @cached_property
+    def _by_tag(self) -> dict[str, list]:
+        """The page's meta, input, link and script elements, by tag, in page order: one pass."""
+        found: dict[str, list] = {tag: [] for tag in _PAGE_TAGS}
+        for element in self._root.iter(*_PAGE_TAGS):
+            found[element.tag].append(element)
+        return found
+
+    @cached_property
+    def _meta(self) -> dict[str, list[str]]:
+        """`<meta property=… content=…>` values by property (Open Graph, `article:…`)."""
+        found: dict[str, list[str]] = {}
+        for meta in self._by_tag["meta"]:
+            name, content = meta.get("property"), meta.get("content")
+            if name is not None and content is not None:
+                found.setdefault(name, []).append(content)
+        return found
+
+    def _meta_content(self, name: str) -> str | None:
+        return first(self._meta.get(name, ()))
+
+    @cached_property
+    def _hidden_inputs(self) -> dict[str, list[str]]:
+        """`<input id=… value=…>` values by id: the CMS's hidden ids, zone and dates."""
+        found: dict[str, list[str]] = {}
+        for field in self._by_tag["input"]:
+            name, value = field.get("id"), field.get("value")
+            if name is not None and value is not None:
+                found.setdefault(name, []).append(value)
+        return found
+
+    def _hidden_input(self, name: str) -> str | None:
+        return first(self._hidden_inputs.get(name, ()))
+
+    def _data_links(self) -> list[str]:
+        """`href` of the in-text company links, `a.s-datacafef[href*='/du-lieu/']`, of the body.
+
+        Searched inside each `data-role=content` element only; a link in nested containers
+        comes twice, which the ticker list's de-duplication absorbs.
+        """
+        hrefs = []
+        for content in self._with_role("content"):
+            for link in content.iterdescendants("a"):
+                href = link.get("href")
+                if href and "/du-lieu/" in href and has_class(link, "s-datacafef"):
+                    hrefs.append(href)
+        return hrefs
 
     @cached_property
     def _json_ld(self) -> list[dict]:
-        return json_ld_objects(_JSON_LD(self._root))
+        blocks = (
+            script.text
+            for script in self._by_tag["script"]
+            if script.get("type") == "application/ld+json"
+        )
+        return json_ld_objects(block for block in blocks if block)
 
     @cached_property
     def _news_article(self) -> dict:
         return first_of_type(self._json_ld, "NewsArticle", "Article", "ReportageNewsArticle") or {}
-
-    @cached_property
-    def _clean_content(self):
-        content = first(_CONTENT, self._root)
-        return cleaned_copy(content) if content is not None else None
 
     @cached_property
     def _base_url(self) -> str:

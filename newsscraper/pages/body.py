@@ -2,7 +2,7 @@
 
 What counts as body text, and why:
 
-- Removed before reading: the hidden ticker widget `div.chisochungkhoan` (its tickers are read
+- Skipped, with all they hold: the hidden ticker widget `div.chisochungkhoan` (its tickers are read
   first, by the page object), the "TIN MỚI" box `div.tindnd` / `#listNewsInContent`, ad shells
   (`div.h-show-pc`, `div.h-show-mobile`, `.c-banner`, `ins.adsbygoogle`), related links
   (`div.link-content-footer`, `[type=RelatedNewsBox]`), scripts, styles, iframes, forms and
@@ -17,92 +17,147 @@ What counts as body text, and why:
 - Every block element (`p`, `div`, headings, list items, quotes) is a paragraph; a `<br>` also
   breaks the paragraph, since the stored body has no other way to keep a line break.
   Paragraphs are whitespace-squashed; empty ones are dropped. The caller joins them with "\\n\\n".
+
+The clutter is skipped while walking, not cut out of a copy first: one pass over the container
+reads the text, and the page's tree (shared with the soft-block check) is never changed. The
+text that follows a skipped element (its tail) is kept.
 """
 
 from __future__ import annotations
 
-import copy
+import re
 
-from newsscraper.pages.selectors import css, squash, text_of
+from newsscraper.pages.selectors import class_names, squash
 
-_JUNK = css(
-    "div.chisochungkhoan, div.tindnd, #listNewsInContent, "
-    "div.h-show-pc, div.h-show-mobile, .c-banner, ins.adsbygoogle, "
-    "div.link-content-footer, [type=RelatedNewsBox], "
-    "script, style, noscript, template, iframe, object, embed, form, button, svg"
+# What is skipped with everything inside it (the list in the module docstring).
+_CLUTTER_TAG_NAMES = "script style noscript template iframe object embed form button svg"
+_CLUTTER_TAGS = frozenset(_CLUTTER_TAG_NAMES.split())
+_CLUTTER_DIV_CLASSES = frozenset(
+    {"chisochungkhoan", "tindnd", "h-show-pc", "h-show-mobile", "link-content-footer"}
+)
+# One scan of a class attribute says whether it can name clutter at all; most say no.
+_CLUTTER_CLASS_HINT = re.compile(
+    "|".join(sorted({*_CLUTTER_DIV_CLASSES, "c-banner", "adsbygoogle"}))
 )
 
 _BLOCK_TAG_NAMES = """p div section article header footer aside main nav blockquote pre figure
     center h1 h2 h3 h4 h5 h6 ul ol li dl dt dd address hr"""
 _BLOCK_TAGS = frozenset(_BLOCK_TAG_NAMES.split())
-# Left out with everything inside (see the module docstring for figcaption).
-_SKIPPED_TAG_NAMES = "figcaption script style noscript template iframe object embed form button svg"
-_SKIPPED_TAGS = frozenset(_SKIPPED_TAG_NAMES.split())
 _CELL_TAGS = frozenset({"td", "th"})
 
 
-def cleaned_copy(content):
-    """A copy of the body container without widgets, ads and related links.
-
-    A copy, because the element belongs to the response's parsed tree, which others may read.
-    """
-    content = copy.deepcopy(content)
-    for node in _JUNK(content):
-        if node is not content:
-            node.drop_tree()  # keeps the text that follows the removed node
-    return content
-
-
-def _tag(node) -> str | None:
-    """The lower-case tag name, or None for comments and processing instructions."""
-    return node.tag.lower() if isinstance(node.tag, str) else None
-
-
-def _table_rows(table) -> list[str]:
-    rows = []
-    for row in table.iter("tr"):
-        cells = [text_of(cell) for cell in row if _tag(cell) in _CELL_TAGS]
-        line = " | ".join(cell for cell in cells if cell)
-        if line:
-            rows.append(line)
-    return rows
+def is_clutter(node) -> bool:
+    """True for a widget, ad, related-links box or non-text element inside the body."""
+    tag = node.tag
+    if not isinstance(tag, str):  # comments and processing instructions: only their tail counts
+        return False
+    if tag in _CLUTTER_TAGS:
+        return True
+    if node.get("id") == "listNewsInContent" or node.get("type") == "RelatedNewsBox":
+        return True
+    classes = node.get("class")
+    if not classes or not _CLUTTER_CLASS_HINT.search(classes):
+        return False
+    names = class_names(classes)
+    return (
+        "c-banner" in names
+        or (tag == "div" and not _CLUTTER_DIV_CLASSES.isdisjoint(names))
+        or (tag == "ins" and "adsbygoogle" in names)
+    )
 
 
 def paragraphs(content) -> list[str]:
-    """The paragraphs of an already cleaned body container, in order."""
+    """The paragraphs of a body container, clutter and figure captions left out, in order."""
     out: list[str] = []
     buffer: list[str] = []
 
     def flush() -> None:
-        text = squash("".join(buffer))
-        buffer.clear()
-        if text:
-            out.append(text)
+        if buffer:
+            text = squash("".join(buffer))
+            buffer.clear()
+            if text:
+                out.append(text)
 
     def walk(node) -> None:
-        tag = _tag(node)
-        if tag is None or tag in _SKIPPED_TAGS:
+        tag = node.tag
+        if not isinstance(tag, str) or tag == "figcaption" or is_clutter(node):
             pass
         elif tag == "br":
             flush()
         elif tag == "table":
             flush()
             out.extend(_table_rows(node))
-        elif tag in _BLOCK_TAGS:
-            flush()
-            buffer.append(node.text or "")
-            for child in node:
-                walk(child)
-            flush()
         else:
-            buffer.append(node.text or "")
+            block = tag in _BLOCK_TAGS
+            if block:
+                flush()
+            if node.text:
+                buffer.append(node.text)
             for child in node:
                 walk(child)
+            if block:
+                flush()
         if node.tail:
             buffer.append(node.tail)
 
-    buffer.append(content.text or "")
+    if content.text:
+        buffer.append(content.text)
     for child in content:
         walk(child)
     flush()
     return out
+
+
+def figure_images(content) -> list:
+    """The `img` elements inside a `figure` of the body container, clutter left out, in order."""
+    found = []
+    for img in content.iterdescendants("img"):
+        in_figure = False
+        node = img
+        while node is not content:
+            if is_clutter(node):
+                break
+            node = node.getparent()
+            in_figure = in_figure or node.tag == "figure"
+        else:
+            if in_figure:
+                found.append(img)
+    return found
+
+
+def _table_rows(table) -> list[str]:
+    """One line per row with text: its cells joined by ` | `."""
+    rows = []
+    for row in table.iter("tr"):
+        if _inside_clutter(row, table):
+            continue
+        cells = (_text(cell) for cell in row if cell.tag in _CELL_TAGS and not is_clutter(cell))
+        line = " | ".join(cell for cell in cells if cell)
+        if line:
+            rows.append(line)
+    return rows
+
+
+def _inside_clutter(node, container) -> bool:
+    while node is not container:
+        if is_clutter(node):
+            return True
+        node = node.getparent()
+    return False
+
+
+def _text(node) -> str:
+    """All text under `node` but the clutter's, squashed (what `itertext` gives without it)."""
+    parts: list[str] = []
+
+    def collect(element) -> None:
+        if element.text:
+            parts.append(element.text)
+        for child in element:
+            if isinstance(child.tag, str) and not is_clutter(child):
+                collect(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    collect(node)
+    return squash("".join(parts))

@@ -12,13 +12,15 @@ from collections.abc import Iterable
 from typing import Any
 
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+# One decoder for every block: `json.loads(text, strict=False)` would build a new one per call.
+_DECODER = json.JSONDecoder(strict=False)
 
 
 def load_lenient(text: str) -> Any | None:
     """The JSON value of `text`, tolerating control characters and trailing commas; else None."""
     for candidate in (text, _TRAILING_COMMA.sub(r"\1", text)):
         try:
-            return json.loads(candidate, strict=False)
+            return _DECODER.decode(candidate)
         except ValueError:
             continue
     return None

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from newsscraper.pages.dates import VIETNAM_TZ, parse_iso_time, parse_listing_time
 from newsscraper.pages.links import CAFEF_HOSTS, article_path_match
 from newsscraper.pages.selectors import css, first, text_of
+from newsscraper.pages.tree import html_root
 
 EntryKind = Literal["focus", "stream"]
 
@@ -30,10 +31,12 @@ _STREAM_LINK = css("h3 > a")
 _STREAM_TIME = css("span.time.time-ago::attr(title)")
 
 _LISTING_CONTAINERS = css("div.listchungkhoannew, div.list-focus-main")
-_ZONE_ID = css("#hdZoneId::attr(value)")
+_ZONE_ID = css("input#hdZoneId::attr(value)")
 
 # A full page has an <html> element; a timeline fragment starts straight with the items.
-_HTML_SHELL = re.compile(r"<html[\s>]", re.I)
+# Searched in the bytes (CafeF's UTF-8, like any ASCII-compatible encoding, spells it alike),
+# so that the body is never decoded to text just for this.
+_HTML_SHELL = re.compile(rb"<html[\s>]", re.I)
 
 
 @dataclass(frozen=True)
@@ -48,9 +51,8 @@ class ListingEntry:
 class SectionPage:
     def __init__(self, response):
         self.response = response
-        self._root = response.selector.root
-        self._text = response.text
-        self._is_fragment = not _HTML_SHELL.search(self._text)
+        self._root = html_root(response)
+        self._is_fragment = not _HTML_SHELL.search(response.body)
 
     # --- what kind of page this is ---------------------------------------------------------
 
@@ -60,7 +62,7 @@ class SectionPage:
 
     def is_empty_fragment(self) -> bool:
         """The end of a section's list: an empty or blank body, or a fragment without items."""
-        if not self._text.strip():
+        if not self.response.body.strip():
             return True
         return self._is_fragment and not _FRAGMENT_STREAM_ITEMS(self._root)
 
@@ -73,7 +75,7 @@ class SectionPage:
     # --- fields ------------------------------------------------------------------------------
 
     def zone_id(self) -> int | None:
-        value = first(_ZONE_ID, self._root)
+        value = first(_ZONE_ID(self._root))
         try:
             return int(value.strip()) if value else None
         except ValueError:
@@ -94,13 +96,13 @@ class SectionPage:
             return []
         entries = []
         for item in _FOCUS_ITEMS(self._root):
-            time_node = first(_FOCUS_TIME, item)
+            time_node = first(_FOCUS_TIME(item))
             listed_at = None
             if time_node is not None:
                 listed_at = parse_listing_time(time_node.get("data-time")) or parse_listing_time(
                     text_of(time_node)
                 )
-            entry = self._entry(first(_FOCUS_LINK, item), listed_at, "focus")
+            entry = self._entry(first(_FOCUS_LINK(item)), listed_at, "focus")
             if entry:
                 entries.append(entry)
         return entries
@@ -109,8 +111,8 @@ class SectionPage:
         items = _FRAGMENT_STREAM_ITEMS if self._is_fragment else _PAGE_STREAM_ITEMS
         entries = []
         for item in items(self._root):
-            listed_at = parse_iso_time(first(_STREAM_TIME, item))
-            entry = self._entry(first(_STREAM_LINK, item), listed_at, "stream")
+            listed_at = parse_iso_time(first(_STREAM_TIME(item)))
+            entry = self._entry(first(_STREAM_LINK(item)), listed_at, "stream")
             if entry:
                 entries.append(entry)
         return entries

@@ -1,7 +1,8 @@
 """CSS selectors compiled once into lxml XPath objects, and the small text helpers around them.
 
-Page objects evaluate these against `response.selector.root`: compiling at import time keeps a
-run over hundreds of pages from translating and compiling the same selectors again and again.
+Page objects evaluate these against the page's tree (`newsscraper.pages.tree.html_root`):
+compiling at import time keeps a run over hundreds of pages from translating and compiling the
+same selectors again and again.
 """
 
 from __future__ import annotations
@@ -11,9 +12,13 @@ import re
 from lxml import etree
 from parsel.csstranslator import css2xpath
 
-_WHITESPACE = re.compile(r"\s+")
-# Zero-width characters are not whitespace to `\s` but are invisible padding all the same.
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+# A class attribute is a list of names separated by XML whitespace (what CSS and XPath's
+# normalize-space() split on).
+_CLASS_SEPARATOR = re.compile(r"[ \t\r\n]+")
+# Zero-width characters are not whitespace but are invisible padding all the same.
+_ZERO_WIDTH_CHARACTERS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_ZERO_WIDTH = dict.fromkeys(map(ord, _ZERO_WIDTH_CHARACTERS))
+_HAS_ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_CHARACTERS}]")
 
 
 def css(query: str) -> etree.XPath:
@@ -25,7 +30,11 @@ def squash(text: str | None) -> str:
     """Runs of whitespace (including non-breaking spaces) as one space, ends trimmed."""
     if not text:
         return ""
-    return _WHITESPACE.sub(" ", text.translate(_ZERO_WIDTH)).strip()
+    # A search first: `str.translate` looks up every character, a regex scan is far cheaper.
+    if _HAS_ZERO_WIDTH.search(text):
+        text = text.translate(_ZERO_WIDTH)
+    # `str.split()` splits on exactly the characters `\s` matches.
+    return " ".join(text.split())
 
 
 def text_of(node) -> str:
@@ -37,15 +46,29 @@ def text_of(node) -> str:
     return squash("".join(node.itertext()))
 
 
-def first(xpath: etree.XPath, root):
-    """The first result of `xpath` under `root`, or None."""
-    found = xpath(root)
+def xpath_has_class(name: str) -> str:
+    """An XPath predicate true when the element's class list holds `name` (CSS `.name`)."""
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+def class_names(value: str | None) -> list[str]:
+    """The names of a class attribute, split as CSS (and `xpath_has_class`) split them."""
+    return _CLASS_SEPARATOR.split(value) if value else []
+
+
+def has_class(node, name: str) -> bool:
+    """True when `node`'s class list holds `name`."""
+    return name in class_names(node.get("class"))
+
+
+def first(found):
+    """The first of a list of nodes or values, or None."""
     return found[0] if found else None
 
 
-def first_text(xpath: etree.XPath, root) -> str | None:
-    """The squashed text of the first non-empty result of `xpath`, or None."""
-    for node in xpath(root):
+def first_text(found) -> str | None:
+    """The squashed text of the first node or value with any, or None."""
+    for node in found:
         text = text_of(node)
         if text:
             return text

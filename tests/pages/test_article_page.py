@@ -245,3 +245,38 @@ def test_soft_block_and_odd_pages_do_not_raise(body):
 def test_section_page_is_not_an_article():
     page = page_of(PAGES / "section_thi-truong-chung-khoan.html", "https://cafef.vn/x.chn")
     assert not page.has_article_markup()
+
+
+def test_reading_the_body_leaves_the_shared_tree_as_it_was():
+    # The body is read by skipping clutter, not by cutting it out: the widget is still there
+    # for the tickers, and a second page object on the same response reads the same item.
+    def add_clutter(html):
+        return edit_once(html, "<figcaption> </figcaption>", "<figcaption> </figcaption>" + CLUTTER)
+
+    first = page_of(OLDER, edit=add_clutter)
+    body_first = first.body()
+    assert "Giá hiện tại" not in body_first
+    assert first.tickers() == ["VHM", "VIC", "SHS", "HPX"]
+    again = ArticlePage(first.response)
+    assert again.to_item() == first.to_item()
+    assert again.body() == body_first
+
+
+def test_clutter_inside_tables_and_figures_is_left_out():
+    snippet = """
+<table><tr><td>VHM<script>var x = 1;</script></td>
+<td>5,1%<ins class="adsbygoogle">qc</ins></td></tr>
+<tr class="c-banner"><td>Quảng cáo</td></tr></table>
+<div class="c-banner"><figure><img src="/quang-cao.jpg"></figure></div>
+<figure class="VCSortableInPreviewMode"><div><img src="/anh-that.jpg"></div>
+<figcaption>Ảnh</figcaption></figure>
+"""
+
+    def add_snippet(html):
+        return edit_once(html, "<figcaption> </figcaption>", "<figcaption> </figcaption>" + snippet)
+
+    item = page_of(OLDER, CASES["article_18826030622484142"][1], edit=add_snippet).to_item()
+    assert item.body.split("\n\n")[0] == "VHM | 5,1%"
+    assert "Quảng cáo" not in item.body and "var x" not in item.body and "Ảnh" not in item.body
+    assert "https://cafef.vn/anh-that.jpg" in item.image_urls
+    assert "https://cafef.vn/quang-cao.jpg" not in item.image_urls

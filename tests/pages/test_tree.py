@@ -1,0 +1,123 @@
+"""html_root: one parse per response, shared by the soft-block check and the page objects;
+UTF-8 bytes read as they are, whatever the response declares or leaves out."""
+
+from __future__ import annotations
+
+import gc
+import json
+from pathlib import Path
+
+import pytest
+from scrapy.http import HtmlResponse, Request
+
+from newsscraper.middlewares import Utf8ResponseMiddleware
+from newsscraper.pages import tree
+from newsscraper.pages.article import ArticlePage
+from newsscraper.pages.section import SectionPage
+from newsscraper.softblock import is_soft_block
+from pipelines.normalize import normalize_item
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+NEWER = FIXTURES / "pages" / "article_188260704171525847_trimmed.html"
+SECTION = FIXTURES / "pages" / "section_thi-truong-chung-khoan.html"
+URL = (
+    "https://cafef.vn/chu-tich-do-quy-hai-dang-ky-mua-10-trieu-co-phieu-hpx-188260704171525847.chn"
+)
+# Read off the saved page's <h1>.
+TITLE = "Chủ tịch Đỗ Quý Hải đăng ký mua 10 triệu cổ phiếu HPX"
+
+
+def expected_item() -> dict:
+    path = FIXTURES / "expected" / "article_188260704171525847_trimmed.json"
+    item = json.loads(path.read_text(encoding="utf-8"))["item"]
+    item["body"] = "\n\n".join(item["body"])
+    return item
+
+
+def stored_fields(page: ArticlePage) -> dict:
+    """The normalized item as the expected JSON spells it (times as ISO text)."""
+    from newsscraper.commands.extract import to_json_line
+
+    line = json.loads(to_json_line(normalize_item(page.to_item())))
+    return {field: line[field] for field in expected_item()}
+
+
+@pytest.fixture
+def count_parses(monkeypatch):
+    calls = []
+    real = tree.parse_utf8
+
+    def counting(body):
+        calls.append(len(body))
+        return real(body)
+
+    monkeypatch.setattr(tree, "parse_utf8", counting)
+    return calls
+
+
+def test_soft_block_check_and_spider_callback_share_one_parse(count_parses):
+    response = HtmlResponse(URL, body=NEWER.read_bytes(), encoding="utf-8", request=Request(URL))
+    assert not is_soft_block("article", response)
+    assert stored_fields(ArticlePage(response)) == expected_item()
+    assert len(count_parses) == 1
+
+    # Another response (a retry, a replaced one) is parsed on its own.
+    replaced = response.replace(body=NEWER.read_bytes())
+    assert tree.html_root(replaced) is not tree.html_root(response)
+    assert len(count_parses) == 2
+
+
+def test_section_page_shares_the_parse_too(count_parses):
+    url = "https://cafef.vn/thi-truong-chung-khoan.chn"
+    response = HtmlResponse(url, body=SECTION.read_bytes(), encoding="utf-8", request=Request(url))
+    assert not is_soft_block("section", response)
+    assert len(SectionPage(response).entries()) == 24
+    assert len(count_parses) == 1
+
+
+def test_the_tree_goes_with_its_response():
+    response = HtmlResponse(URL, body=NEWER.read_bytes(), encoding="utf-8", request=Request(URL))
+    tree.html_root(response)
+    assert response in tree._ROOTS
+    before = len(tree._ROOTS)
+    del response
+    gc.collect()
+    assert len(tree._ROOTS) == before - 1
+
+
+def test_a_page_without_a_charset_is_read_as_utf8():
+    declaration = b'<meta http-equiv="Content-Type" content="text/html; charset=utf-8" />'
+    body = NEWER.read_bytes()
+    assert body.count(declaration) == 1 and body.lower().count(b"charset") == 1
+    body = body.replace(declaration, b"")
+    response = HtmlResponse(URL, body=body, request=Request(URL))  # no header, no meta charset
+    assert stored_fields(ArticlePage(response)) == expected_item()
+
+
+def test_a_wrong_charset_is_read_as_utf8_after_the_middleware():
+    headers = {"Content-Type": "text/html; charset=iso-8859-1"}  # the replica's wrong_charset
+    served = HtmlResponse(URL, body=NEWER.read_bytes(), headers=headers, request=Request(URL))
+    fixed = Utf8ResponseMiddleware().process_response(served.request, served)
+    assert stored_fields(ArticlePage(fixed)) == expected_item()
+    # The page objects themselves follow the response's encoding, as Scrapy's selector does.
+    read_by_scrapy = " ".join(served.css("h1.title::text").get().split())
+    assert read_by_scrapy != TITLE
+    assert ArticlePage(served).title() == read_by_scrapy
+
+
+def test_invalid_utf8_bytes_become_replacement_characters():
+    heading = b'<h1 class="title" data-role="title" itemprop="headline">\n' + b" " * 24
+    words = "Chủ tịch Đỗ Quý Hải đăng ký".encode()
+    body = NEWER.read_bytes()
+    assert body.count(heading + words) == 1
+    broken = body.replace(heading + words, heading + b"Ch\xff t\xe1ch")
+    response = HtmlResponse(URL, body=broken, encoding="utf-8", request=Request(URL))
+    page = ArticlePage(response)
+    assert page.title() == "Ch\ufffd t\ufffdch mua 10 triệu cổ phiếu HPX"
+    assert page.body().startswith("Ông Đỗ Quý Hải - Chủ tịch HĐQT")
+
+
+def test_nul_bytes_do_not_cut_the_page():
+    body = NEWER.read_bytes().replace(b"<body", b"\x00<body", 1)
+    response = HtmlResponse(URL, body=body, encoding="utf-8", request=Request(URL))
+    assert stored_fields(ArticlePage(response)) == expected_item()
