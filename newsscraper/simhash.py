@@ -4,7 +4,8 @@ Features are overlapping shingles of `SHINGLE_WORDS` words (NFC, case-folded, pu
 dropped), each weighing 1. A word hashes to 8 bytes of blake2b, stable across processes and
 machines unlike Python's salted `hash()`, and is cached, since a news vocabulary is small; a
 shingle's hash mixes its words' hashes (rotate, xor, then the splitmix64 finaliser) in numpy.
-A thousand-word body takes about 0.4 ms, under half the time of one blake2b call per shingle.
+The word hashes of each distinct whitespace token are cached as well, so a body goes from
+text to hashes without a Python step per word: a 600-word body takes about 0.12 ms.
 
 Simhashes are unsigned 64-bit values; Parquet and Arrow store them as int64, so `to_signed` and
 `to_unsigned` convert between the two (two's complement, no bits lost).
@@ -16,6 +17,7 @@ import re
 import unicodedata
 from functools import lru_cache
 from hashlib import blake2b
+from itertools import chain
 
 import numpy as np
 
@@ -28,9 +30,19 @@ MASK = (1 << BITS) - 1
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
+def _folded_tokens(text: str) -> list[str]:
+    """The NFC, case-folded, whitespace-separated tokens of `text`.
+
+    Words never cross whitespace, so the words of a text are its tokens' words in order.
+    """
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text.casefold().split()
+
+
 def words(text: str) -> list[str]:
     """The lower-cased NFC words of `text`, punctuation dropped."""
-    return _WORD.findall(unicodedata.normalize("NFC", text).casefold())
+    return [word for token in _folded_tokens(text) for word in _WORD.findall(token)]
 
 
 def shingles(tokens: list[str], size: int = SHINGLE_WORDS) -> list[tuple[str, ...]]:
@@ -55,11 +67,29 @@ def _splitmix64(z: np.ndarray) -> np.ndarray:
     return z ^ (z >> np.uint64(31))
 
 
+@lru_cache(maxsize=1 << 17)
+def _token_word_hashes(token: str) -> tuple[int, ...]:
+    """`word_hash` of each word of one folded token (most tokens are one word), cached: a
+    news vocabulary is small, so nearly every token of a body is a cache hit."""
+    return tuple(map(word_hash, _WORD.findall(token)))
+
+
+def _word_hashes(text: str) -> np.ndarray:
+    """`word_hash` of each of `words(text)`, in order, without a Python loop per word."""
+    per_token = map(_token_word_hashes, _folded_tokens(text))
+    return np.fromiter(chain.from_iterable(per_token), dtype=np.uint64)
+
+
 def shingle_hashes(tokens: list[str], size: int = SHINGLE_WORDS) -> np.ndarray:
     """uint64 hash of every shingle of `tokens` (see `shingles`), in order."""
-    if not tokens:
+    hashes = np.fromiter(map(word_hash, tokens), dtype=np.uint64, count=len(tokens))
+    return _mix_shingles(hashes, size)
+
+
+def _mix_shingles(hashes: np.ndarray, size: int = SHINGLE_WORDS) -> np.ndarray:
+    """The shingle hashes of a sequence of word hashes."""
+    if len(hashes) == 0:
         return np.empty(0, dtype=np.uint64)
-    hashes = np.fromiter((word_hash(t) for t in tokens), dtype=np.uint64, count=len(tokens))
     width = min(size, len(hashes))
     count = len(hashes) - width + 1
     # Word k of a shingle is rotated by 21*k bits, so word order changes the hash.
@@ -71,7 +101,7 @@ def shingle_hashes(tokens: list[str], size: int = SHINGLE_WORDS) -> np.ndarray:
 
 def simhash(text: str) -> int:
     """Unsigned 64-bit simhash of `text` (0 for a text without words)."""
-    features = shingle_hashes(words(text))
+    features = _mix_shingles(_word_hashes(text))
     if len(features) == 0:
         return 0
     # One row of 64 bits per feature; bit j of the little-endian value sits in column j.

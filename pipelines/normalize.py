@@ -44,6 +44,9 @@ _ODD_SPACES = dict.fromkeys(
 # Invisible characters: zero-width space/joiners, word joiner, BOM, soft hyphen.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _TRANSLATION = {**_ODD_SPACES, **_INVISIBLE}
+# `str.translate` looks every character up in the table; most text holds none of them, and a
+# regex scan says so far faster.
+_NEEDS_TRANSLATION = re.compile("[" + re.escape("".join(map(chr, _TRANSLATION))) + "]")
 _SPACES = re.compile(r"[ \n]+")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \n]*\n")
 _THEO = re.compile(r"^theo\s+", re.I)
@@ -68,10 +71,22 @@ def _unescape(text: str) -> str:
     return text
 
 
+def _plain(text: str) -> str:
+    """Entities unescaped, NFC, odd spaces plain and invisible characters dropped."""
+    text = _unescape(text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if _NEEDS_TRANSLATION.search(text):
+        text = text.translate(_TRANSLATION)
+    return text
+
+
 def _clean_line(text: str) -> str:
     """NFC, plain spaces, no invisible characters, single spaces, trimmed."""
-    text = unicodedata.normalize("NFC", _unescape(text)).translate(_TRANSLATION)
-    return _SPACES.sub(" ", text).strip()
+    text = _plain(text)
+    if "  " in text or "\n" in text:  # otherwise there is no run to collapse
+        text = _SPACES.sub(" ", text)
+    return text.strip()
 
 
 def clean_text(value) -> str | None:
@@ -85,8 +100,7 @@ def clean_body(value) -> str | None:
     """Paragraphs cleaned one by one and joined by "\\n\\n"; empty paragraphs dropped."""
     if value is None:
         return None
-    text = unicodedata.normalize("NFC", _unescape(str(value))).translate(_TRANSLATION)
-    paragraphs = (_clean_line(p) for p in _PARAGRAPH_BREAK.split(text))
+    paragraphs = (_clean_line(p) for p in _PARAGRAPH_BREAK.split(_plain(str(value))))
     return "\n\n".join(p for p in paragraphs if p) or None
 
 
@@ -136,8 +150,11 @@ def clean_url(value, base: str | None = None) -> str | None:
     if parts.hostname in CAFEF_HOSTS:
         parts = parts._replace(scheme="https", netloc=CANONICAL_HOST)
     url = urlunsplit(parts._replace(fragment=""))
-    url = url_query_cleaner(safe_url_string(url), _tracking_params(url), remove=True)
-    return url
+    safe = safe_url_string(url)
+    # Without a query (or fragment) the cleaner would give the URL back unchanged.
+    if "?" not in safe and "#" not in safe:
+        return safe
+    return url_query_cleaner(safe, _tracking_params(url), remove=True)
 
 
 def _tracking_params(url: str) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import re
 import unicodedata
 
@@ -22,7 +23,12 @@ _HAS_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 
 
 def count_words(text: str) -> int:
-    return sum(1 for token in text.split() if _HAS_LETTER_OR_DIGIT.search(token))
+    tokens = text.split()
+    # Most tokens are letters and digits only (`str.isalnum`, the characters `[^\W_]` matches);
+    # only the others, about one in ten, need the regex. Counted with C-level map and filter.
+    others = list(itertools.filterfalse(str.isalnum, tokens))
+    with_letters = sum(1 for _ in filter(None, map(_HAS_LETTER_OR_DIGIT.search, others)))
+    return len(tokens) - len(others) + with_letters
 
 
 def fingerprint(body: str) -> tuple[int, str, int]:
@@ -33,7 +39,7 @@ def fingerprint(body: str) -> tuple[int, str, int]:
       recompute it from the `body` column);
     - simhash: 64-bit simhash (`newsscraper.simhash`) in signed int64 storage.
     """
-    text = unicodedata.normalize("NFC", body)
+    text = body if unicodedata.is_normalized("NFC", body) else unicodedata.normalize("NFC", body)
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return count_words(text), sha, to_signed(simhash(text))
 

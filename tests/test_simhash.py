@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
 import unicodedata
@@ -134,3 +135,16 @@ def test_hamming_treats_signed_and_unsigned_alike():
     assert hamming(0, M64) == 64
     assert hamming(-1, 0) == 64
     assert hamming(to_signed(0b1011 << 60), 0b0011 << 60) == 1
+
+
+def test_a_whole_body_matches_the_documented_computation():
+    # Words as DATA_FORMAT.md defines them (one regex over the NFC, case-folded text), shingles
+    # and majority vote in plain integers: the stored values must not drift.
+    body = seed_body() + "\n\nVingroup (VIC): lãi 2.000 tỷ!_ĐẠI HỘI cổ đông… “Hòa-Phát” ½"
+    tokens = re.findall(r"[^\W_]+", unicodedata.normalize("NFC", body).casefold())
+    assert tokens == words(body)
+    features = [reference_shingle_hash(*shingle) for shingle in shingles(tokens)]
+    expected = sum(
+        1 << bit for bit in range(64) if 2 * sum((f >> bit) & 1 for f in features) > len(features)
+    )
+    assert simhash(body) == expected

@@ -127,6 +127,12 @@ def test_article_url_is_canonical(raw, clean):
             "https://antt.nguoiduatin.vn/bài viết.htm",
             "https://antt.nguoiduatin.vn/b%C3%A0i%20vi%E1%BA%BFt.htm",
         ),
+        # An empty query goes; a repeated parameter is kept once.
+        ("https://markettimes.vn/bai.html?", "https://markettimes.vn/bai.html"),
+        (
+            "https://markettimes.vn/bai.html?id=1&id=2&&utm_source=x",
+            "https://markettimes.vn/bai.html?id=1",
+        ),
         ("javascript:;", None),
         ("mailto:info@cafef.vn", None),
         ("", None),

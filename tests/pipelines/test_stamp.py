@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import unicodedata
+from pathlib import Path
 
 from scrapy.utils.test import get_crawler
 
@@ -73,3 +74,16 @@ def test_pipeline_takes_clock_and_run_id_from_the_run_context():
     item = pipeline.process_item(Article(body=BODY))
     assert (item.scraped_at, item.run_id) == (NOW, "run-fixed")
     assert item.content_sha256 == hashlib.sha256(BODY.encode("utf-8")).hexdigest()
+
+
+def test_word_count_is_the_documented_definition_on_every_kind_of_token():
+    # The definition, written out: whitespace tokens holding at least one letter or digit.
+    def by_definition(text: str) -> int:
+        return sum(1 for token in text.split() if any(ch.isalnum() for ch in token))
+
+    tokens = ["Hòa-Phát", "1.000", "–", "-", "_", "__x__", "(VIC):", "“", "…", "½", "٣", "ﬁ"]
+    text = " \u2028".join(tokens) + "\x85tin\u3000mới\n\n" + BODY
+    assert count_words(text) == by_definition(text)
+    for path in (Path(__file__).parent.parent / "fixtures").glob("seed_*.txt"):
+        body = path.read_text(encoding="utf-8")
+        assert count_words(body) == by_definition(body)
