@@ -19,7 +19,12 @@ from lxml import etree
 from newsscraper.items import Article
 from newsscraper.pages.body import figure_images, paragraphs
 from newsscraper.pages.dates import VIETNAM_TZ, parse_iso_time, parse_visible_time
-from newsscraper.pages.jsonld import first_of_type, json_ld_objects, string_value
+from newsscraper.pages.jsonld import (
+    first_of_type,
+    iter_json_ld_objects,
+    json_ld_objects,
+    string_value,
+)
 from newsscraper.pages.links import article_id_from_url, canonical_article_url
 from newsscraper.pages.selectors import (
     css,
@@ -367,17 +372,22 @@ class ArticlePage:
         return hrefs
 
     @cached_property
+    def _json_ld_blocks(self) -> list[str]:
+        scripts = self._by_tag["script"]
+        blocks = (s.text for s in scripts if s.get("type") == "application/ld+json")
+        return [block for block in blocks if block]
+
+    @cached_property
     def _json_ld(self) -> list[dict]:
-        blocks = (
-            script.text
-            for script in self._by_tag["script"]
-            if script.get("type") == "application/ld+json"
-        )
-        return json_ld_objects(block for block in blocks if block)
+        """Every JSON-LD object of the page (read by the fallbacks only)."""
+        return json_ld_objects(self._json_ld_blocks)
 
     @cached_property
     def _news_article(self) -> dict:
-        return first_of_type(self._json_ld, "NewsArticle", "Article", "ReportageNewsArticle") or {}
+        # Parsed lazily: the blocks after the article's own (breadcrumbs, the publisher) are
+        # only read when a fallback needs them.
+        objects = iter_json_ld_objects(self._json_ld_blocks)
+        return first_of_type(objects, "NewsArticle", "Article", "ReportageNewsArticle") or {}
 
     @cached_property
     def _base_url(self) -> str:

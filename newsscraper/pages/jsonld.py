@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
@@ -36,12 +36,17 @@ def _flatten(value: Any) -> Iterable[dict]:
             yield from _flatten(value["@graph"])
 
 
+def iter_json_ld_objects(blocks: Iterable[str]) -> Iterator[dict]:
+    """The JSON objects of `<script type="application/ld+json">` texts, each block parsed only
+    when the objects before it have been consumed (a reader after the first `NewsArticle`
+    never parses the blocks that follow it)."""
+    for block in blocks:
+        yield from _flatten(load_lenient(block))
+
+
 def json_ld_objects(blocks: Iterable[str]) -> list[dict]:
     """Every JSON object of the given `<script type="application/ld+json">` texts."""
-    objects: list[dict] = []
-    for block in blocks:
-        objects.extend(_flatten(load_lenient(block)))
-    return objects
+    return list(iter_json_ld_objects(blocks))
 
 
 def has_type(obj: dict, type_name: str) -> bool:
