@@ -105,9 +105,9 @@ def simhash(text: str) -> int:
     if len(features) == 0:
         return 0
     # One row of 64 bits per feature; bit j of the little-endian value sits in column j.
-    bits = np.unpackbits(features.astype("<u8").view(np.uint8), bitorder="little")
+    bits = np.unpackbits(features.astype("<u8", copy=False).view(np.uint8), bitorder="little")
     ones = bits.reshape(-1, BITS).sum(axis=0, dtype=np.int64)
-    majority = (2 * ones > len(features)).astype(np.uint8)
+    majority = ones > len(features) // 2  # more than half: 2 * ones > len(features)
     return int(np.packbits(majority, bitorder="little").view("<u8")[0])
 
 
