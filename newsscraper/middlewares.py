@@ -21,6 +21,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 
 from newsscraper.softblock import is_soft_block
+from newsscraper.stop import stop_crawl
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,12 @@ class PoliteRetryMiddleware(RetryMiddleware):
         self.soft_block_stop_after = settings.getint("SOFT_BLOCK_STOP_AFTER")
         self.soft_blocks_in_a_row = 0
         self.stopping = False
+
+    def process_request(self, request, spider=None):
+        if self.stopping:
+            # Retries and queued pages would still go out while the engine closes.
+            raise IgnoreRequest(f"the crawl is stopping (soft blocks): {request.url}")
+        return None
 
     async def process_response(self, request, response, spider=None):
         if request.meta.get("dont_retry", False):
@@ -109,7 +116,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
                     self.soft_blocks_in_a_row,
                 )
                 stats.set_value("newsscraper/softblock/stopped", True)
-                self.crawler.engine.close_spider(self.crawler.spider, "soft_blocked")
+                stop_crawl(self.crawler, "soft_blocked")
             raise IgnoreRequest(f"soft-blocked page: {request.url}")
         retry = self._retry(request, "soft_block")
         if retry is None:

@@ -23,11 +23,11 @@ from pathlib import Path
 from scrapy import signals
 from scrapy.exceptions import DropItem
 from scrapy.utils.asyncio import create_looping_call
-from scrapy.utils.defer import deferred_from_coro
 
 from newsscraper import dataset
 from newsscraper.context import RunContext
 from newsscraper.history import History
+from newsscraper.stop import stop_crawl
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ class ParquetSinkPipeline:
             batch_seconds=settings.getfloat("PARQUET_BATCH_SECONDS"),
             compression=settings.get("PARQUET_COMPRESSION"),
             stats=crawler.stats,
-            on_disk_error=lambda: _close_spider(crawler, DISK_ERROR_REASON),
+            on_disk_error=lambda: stop_crawl(crawler, DISK_ERROR_REASON),
         )
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
@@ -179,16 +179,6 @@ class ParquetSinkPipeline:
     def _inc(self, event: str, count: int = 1) -> None:
         if self.stats is not None and count:
             self.stats.inc_value(f"{STAT_PREFIX}/{event}", count)
-
-
-def _close_spider(crawler, reason: str) -> None:
-    """Ask the engine to close the spider, unless it is closing already."""
-    engine = crawler.engine
-    if engine is None or engine.spider is None:
-        return
-    # Scheduled, not awaited: the close waits for in-flight items, this one among them.
-    deferred = deferred_from_coro(engine.close_spider_async(reason=reason))
-    deferred.addErrback(lambda failure: logger.error("closing the spider failed: %s", failure))
 
 
 def disk_error_of(stats) -> str | None:

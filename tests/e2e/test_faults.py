@@ -349,7 +349,9 @@ def test_persistent_soft_block_stops_the_run_without_hammering(replica, crawl, o
     )
 
     # Out of 54 blocked articles with 4 retries each: the stop, plus what was in flight.
-    assert stop_after <= site.blocked_requests <= stop_after + concurrency
+    # A good page already on its way when the block began can land after the first blocked
+    # one and restart the count "in a row" once: hence twice the concurrency at the most.
+    assert stop_after <= site.blocked_requests <= stop_after + 2 * concurrency
     run = only_run(output_dir)
     assert run["finish_reason"] == "soft_blocked"
     assert run["exit_code"] == exitcodes.SOFT_BLOCKED
