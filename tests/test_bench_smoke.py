@@ -82,6 +82,14 @@ def test_extraction_times_all_three_and_scores_both_extractors(smoke):
     assert set(data["mean_seconds_per_page"]) == {"ours", "trafilatura", "lxml"}
     assert all(seconds > 0 for seconds in data["mean_seconds_per_page"].values())
     assert data["speedup_vs_trafilatura"] > 0 and data["ratio_to_lxml_floor"] > 0
+    # The response is built outside ours' timed call and reported apart, and added back.
+    pages = set(data["pages"])
+    built = data["response"]["cpu_seconds_per_page"]
+    ours, with_response = data["cpu_seconds_per_page"]["ours"], data["ours_with_response"]
+    assert set(built) == pages and all(seconds > 0 for seconds in built.values())
+    assert set(with_response["cpu_seconds_per_page"]) == pages
+    assert with_response["mean_seconds_per_page"] > data["mean_seconds_per_page"]["ours"]
+    assert all(with_response["cpu_seconds_per_page"][page] > ours[page] for page in pages)
     expected_pages = {p.stem for p in (FIXTURES / "expected").glob("*.json")}
     scored = {name.removesuffix(".html") for name in data["pages_with_expected"]}
     assert scored == expected_pages
