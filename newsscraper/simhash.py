@@ -4,8 +4,8 @@ Features are overlapping shingles of `SHINGLE_WORDS` words (NFC, case-folded, pu
 dropped), each weighing 1. A word hashes to 8 bytes of blake2b, stable across processes and
 machines unlike Python's salted `hash()`, and is cached, since a news vocabulary is small; a
 shingle's hash mixes its words' hashes (rotate, xor, then the splitmix64 finaliser) in numpy.
-The word hashes of each distinct whitespace token are cached as well, so a body goes from
-text to hashes without a Python step per word: a 600-word body takes about 0.12 ms.
+The word hashes of each distinct whitespace token, as written, are cached as well, so a body
+goes from text to hashes without a Python step per word and without case-folding the text.
 
 Simhashes are unsigned 64-bit values; Parquet and Arrow store them as int64, so `to_signed` and
 `to_unsigned` convert between the two (two's complement, no bits lost).
@@ -69,15 +69,19 @@ def _splitmix64(z: np.ndarray) -> np.ndarray:
 
 @lru_cache(maxsize=1 << 17)
 def _token_word_hashes(token: str) -> tuple[int, ...]:
-    """`word_hash` of each word of one folded token (most tokens are one word), cached: a
-    news vocabulary is small, so nearly every token of a body is a cache hit."""
-    return tuple(map(word_hash, _WORD.findall(token)))
+    """`word_hash` of each word of one whitespace token of an NFC text, case-folded here (most
+    tokens are one word), cached: a news vocabulary is small, so nearly every token of a body
+    is a cache hit, and the text is never case-folded as a whole.
+
+    Folding token by token gives the words of the folded text: no character folds to or from
+    whitespace (a test checks every code point), so the tokens line up.
+    """
+    return tuple(map(word_hash, _WORD.findall(token.casefold())))
 
 
-def _word_hashes(text: str) -> np.ndarray:
-    """`word_hash` of each of `words(text)`, in order, without a Python loop per word."""
-    per_token = map(_token_word_hashes, _folded_tokens(text))
-    return np.fromiter(chain.from_iterable(per_token), dtype=np.uint64)
+def nfc(text: str) -> str:
+    """`text` in NFC (returned as is when it already is)."""
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def shingle_hashes(tokens: list[str], size: int = SHINGLE_WORDS) -> np.ndarray:
@@ -101,7 +105,14 @@ def _mix_shingles(hashes: np.ndarray, size: int = SHINGLE_WORDS) -> np.ndarray:
 
 def simhash(text: str) -> int:
     """Unsigned 64-bit simhash of `text` (0 for a text without words)."""
-    features = _mix_shingles(_word_hashes(text))
+    return simhash_of_tokens(nfc(text).split())
+
+
+def simhash_of_tokens(tokens: list[str]) -> int:
+    """`simhash` of an NFC text given as its whitespace-separated tokens (`text.split()`), for a
+    caller that needs the tokens too (`pipelines.stamp.fingerprint` counts words with them)."""
+    per_token = map(_token_word_hashes, tokens)
+    features = _mix_shingles(np.fromiter(chain.from_iterable(per_token), dtype=np.uint64))
     if len(features) == 0:
         return 0
     # One row of 64 bits per feature; bit j of the little-endian value sits in column j.

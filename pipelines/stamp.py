@@ -10,12 +10,11 @@ import datetime as dt
 import hashlib
 import itertools
 import re
-import unicodedata
 
 from itemadapter import ItemAdapter
 
 from newsscraper.context import RunContext
-from newsscraper.simhash import simhash, to_signed
+from newsscraper.simhash import nfc, simhash_of_tokens, to_signed
 
 # A word is a whitespace-separated token with at least one letter or digit: "1.000" and
 # "Hòa-Phát" count once, a lone "-" or "–" not at all.
@@ -23,7 +22,11 @@ _HAS_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 
 
 def count_words(text: str) -> int:
-    tokens = text.split()
+    return count_word_tokens(text.split())
+
+
+def count_word_tokens(tokens: list[str]) -> int:
+    """How many of a text's whitespace-separated tokens hold a letter or digit."""
     # Most tokens are letters and digits only (`str.isalnum`, the characters `[^\W_]` matches);
     # only the others, about one in ten, need the regex. Counted with C-level map and filter.
     others = list(itertools.filterfalse(str.isalnum, tokens))
@@ -38,10 +41,13 @@ def fingerprint(body: str) -> tuple[int, str, int]:
     - content_sha256: hex SHA-256 of the NFC body's UTF-8 (the body as stored, so a reader can
       recompute it from the `body` column);
     - simhash: 64-bit simhash (`newsscraper.simhash`) in signed int64 storage.
+
+    The body is split into tokens once, for both the word count and the simhash.
     """
-    text = body if unicodedata.is_normalized("NFC", body) else unicodedata.normalize("NFC", body)
+    text = nfc(body)
+    tokens = text.split()
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return count_words(text), sha, to_signed(simhash(text))
+    return count_word_tokens(tokens), sha, to_signed(simhash_of_tokens(tokens))
 
 
 def stamp_item(item, scraped_at: dt.datetime, run_id: str):

@@ -88,6 +88,23 @@ def test_empty_text_is_zero():
     assert simhash(" … ") == 0
 
 
+def test_case_does_not_change_the_hash():
+    # Tokens are cached as written and folded one by one: each spelling gives the same words.
+    assert simhash("ĐẠI HỘI Cổ Đông Vinamilk") == simhash("đại hội cổ đông vinamilk")
+    assert simhash("STRASSE Straße") == simhash("strasse strasse")
+
+
+def test_no_character_folds_to_or_from_whitespace():
+    # Why folding token by token gives the folded text's tokens (`simhash_of_tokens`).
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        folded = char.casefold()
+        if char.isspace():
+            assert folded == char, hex(code)
+        else:
+            assert not any(c.isspace() for c in folded), hex(code)
+
+
 def test_nfd_and_nfc_bodies_hash_alike():
     body = seed_body()
     assert simhash(unicodedata.normalize("NFD", body)) == simhash(body)
