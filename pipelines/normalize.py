@@ -47,6 +47,10 @@ _TRANSLATION = {**_ODD_SPACES, **_INVISIBLE}
 # `str.translate` looks every character up in the table; most text holds none of them, and a
 # regex scan says so far faster.
 _NEEDS_TRANSLATION = re.compile("[" + re.escape("".join(map(chr, _TRANSLATION))) + "]")
+# What `_plain` can change: an entity starts with `&`; the rest is the translation table.
+_MAY_NEED_PLAIN = re.compile("[&" + re.escape("".join(map(chr, _TRANSLATION))) + "]")
+# Whitespace other than the plain space and newline `clean_body` lays paragraphs out with.
+_OTHER_WHITESPACE = re.compile(r"[^\S \n]")
 _SPACES = re.compile(r"[ \n]+")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \n]*\n")
 _THEO = re.compile(r"^theo\s+", re.I)
@@ -71,8 +75,15 @@ def _unescape(text: str) -> str:
     return text
 
 
+def _is_plain(text: str) -> bool:
+    """True when `_plain` would give `text` back: one scan and an NFC check, most text."""
+    return not _MAY_NEED_PLAIN.search(text) and unicodedata.is_normalized("NFC", text)
+
+
 def _plain(text: str) -> str:
     """Entities unescaped, NFC, odd spaces plain and invisible characters dropped."""
+    if _is_plain(text):
+        return text
     text = _unescape(text)
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
@@ -83,7 +94,11 @@ def _plain(text: str) -> str:
 
 def _clean_line(text: str) -> str:
     """NFC, plain spaces, no invisible characters, single spaces, trimmed."""
-    text = _plain(text)
+    return _squash_line(_plain(text))
+
+
+def _squash_line(text: str) -> str:
+    """Single spaces (newlines included), trimmed: the layout half of `_clean_line`."""
     if "  " in text or "\n" in text:  # otherwise there is no run to collapse
         text = _SPACES.sub(" ", text)
     return text.strip()
@@ -100,8 +115,34 @@ def clean_body(value) -> str | None:
     """Paragraphs cleaned one by one and joined by "\\n\\n"; empty paragraphs dropped."""
     if value is None:
         return None
-    paragraphs = (_clean_line(p) for p in _PARAGRAPH_BREAK.split(_plain(str(value))))
+    text = str(value)
+    if not _is_plain(text):
+        paragraphs = (_clean_line(p) for p in _PARAGRAPH_BREAK.split(_plain(text)))
+        return "\n\n".join(p for p in paragraphs if p) or None
+    # A paragraph of a plain text is plain (no `&` or odd character; NFC, since nothing composes
+    # across a newline), so only the layout is left to do, and most bodies (the page objects
+    # squash each paragraph) already have it.
+    if _is_laid_out(text):
+        return text
+    paragraphs = (_squash_line(p) for p in _PARAGRAPH_BREAK.split(text))
     return "\n\n".join(p for p in paragraphs if p) or None
+
+
+def _is_laid_out(text: str) -> bool:
+    """True when `text` is non-empty paragraphs joined by "\\n\\n", each with single spaces and
+    no whitespace at either end: what splitting, squashing and joining would give back."""
+    return (
+        bool(text)
+        and not text[0].isspace()
+        and not text[-1].isspace()
+        and "  " not in text
+        and " \n" not in text
+        and "\n " not in text
+        and "\n\n\n" not in text
+        # No lone newline: with no run of three, every newline is one of a pair.
+        and text.count("\n") == 2 * text.count("\n\n")
+        and not _OTHER_WHITESPACE.search(text)
+    )
 
 
 def clean_author(value) -> str | None:

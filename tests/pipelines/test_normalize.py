@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import html
+import random
+import re
 import unicodedata
 
 import pytest
@@ -66,6 +69,44 @@ def test_body_keeps_paragraph_breaks_and_collapses_the_rest():
     assert clean_body(raw) == (
         "Ông Đỗ Quý Hải - Chủ tịch HĐQT\n\nGiao dịch dự kiến\n\nTrước đó một tháng."
     )
+
+
+def _reference_clean_body(text: str) -> str | None:
+    """The body rule written out plainly: the whole text made plain, split into paragraphs,
+    each made plain again, squashed and trimmed, the empty ones dropped."""
+    odd = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    odd += "\u202f\u205f\u3000\t\r\f\v"
+    invisible = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+
+    def plain(value: str) -> str:
+        for _ in range(5):
+            unescaped = html.unescape(value)
+            if unescaped == value:
+                break
+            value = unescaped
+        value = unicodedata.normalize("NFC", value)
+        return "".join(" " if c in odd else "" if c in invisible else c for c in value)
+
+    paragraphs = re.split(r"\n[ \n]*\n", plain(text))
+    cleaned = (re.sub(r"[ \n]+", " ", plain(p)).strip() for p in paragraphs)
+    return "\n\n".join(p for p in cleaned if p) or None
+
+
+def test_body_rule_holds_on_random_layouts():
+    # The fast paths (text already plain, layout already right) must give what the plain rule
+    # gives, on texts built from the pieces that make each of them step aside.
+    pieces = [
+        "Hòa", "Phát", "a\u0301", "\u0301", "&amp;", "&", "\u00a0", "\u200b", "\u2028",
+        " ", " ", "  ", "\n", "\n\n", "\n\n", "\n\n\n", " \n\n", "\n\n ", "\t", "x",
+    ]  # fmt: skip
+    # Plain texts, each wrong in one way only (or not at all), then random mixtures.
+    texts = ["Hòa\nPhát", "a\n\nb\nc", "a\u2028\n\nb", "\u2028a", "a\n\n\u0301b", "a b", ""]
+    rng = random.Random(20261128)
+    texts += ("".join(rng.choices(pieces, k=rng.randint(0, 12))) for _ in range(3000))
+    for text in texts:
+        assert clean_body(text) == _reference_clean_body(text), repr(text)
+    laid_out = "Ông Đỗ Quý Hải mua.\n\nGiao dịch dự kiến.\n\nTrước đó."
+    assert clean_body(laid_out) is laid_out  # given back as it is
 
 
 @pytest.mark.parametrize(
