@@ -197,19 +197,18 @@ class ArticlePage:
         return "\n\n".join(paragraphs(self._content)) or None
 
     def author(self) -> str | None:
-        header_names = (
-            b for span in self._with_role("author", "span", "author") for b in span.iter("b")
-        )
-        candidates = [
-            first_text(_AUTHOR_FOOTER(self._article)),
-            first_text(header_names),
-            squash(string_value(self._news_article.get("author"))),
-        ]
-        for candidate in candidates:
+        for candidate in self._author_candidates():
             author = _THEO.sub("", candidate or "").strip()
             if author:
                 return author
         return None
+
+    def _author_candidates(self):
+        """The byline in the footer, the header's, then JSON-LD's, each read only if needed."""
+        yield first_text(_AUTHOR_FOOTER(self._article))
+        spans = self._with_role("author", "span", "author")
+        yield first_text(b for span in spans for b in span.iter("b"))
+        yield squash(string_value(self._news_article.get("author")))
 
     def source(self) -> str | None:
         return first_text(_SOURCE(self._article))
@@ -229,7 +228,9 @@ class ArticlePage:
         )
 
     def modified_at(self) -> dt.datetime | None:
-        return parse_iso_time(string_value(self._news_article.get("dateModified"))) or (
+        in_json_ld = self._json_ld_may_hold("dateModified")
+        json_ld_time = self._news_article.get("dateModified") if in_json_ld else None
+        return parse_iso_time(string_value(json_ld_time)) or (
             parse_iso_time(self._hidden_input("hidLastModifiedDate"))
         )
 
@@ -376,6 +377,11 @@ class ArticlePage:
         scripts = self._by_tag["script"]
         blocks = (s.text for s in scripts if s.get("type") == "application/ld+json")
         return [block for block in blocks if block]
+
+    def _json_ld_may_hold(self, key: str) -> bool:
+        """False when no JSON-LD block can hold `key`: its name is in none of their texts, and
+        none escapes a character (`\\u…`), so decoding them all would find nothing."""
+        return any(key in block or "\\u" in block for block in self._json_ld_blocks)
 
     @cached_property
     def _json_ld(self) -> list[dict]:

@@ -132,6 +132,25 @@ def test_title_and_date_fall_back_to_json_ld():
     assert item.published_at == dt.datetime(2026, 3, 7, 0, 1, tzinfo=VIETNAM_TZ)
 
 
+def test_modified_time_is_read_from_json_ld_even_with_its_key_escaped():
+    # The page says `"dateModified": "2026-07-04T18:08:05+07:00"` in its JSON-LD, and the same
+    # time without offset in `input#hidLastModifiedDate`, which is moved here to tell them apart.
+    def edit(old_key: str, new_key: str):
+        def apply(html: str) -> str:
+            html = edit_once(html, "value='2026-07-04T18:08:05'", "value='2026-07-05T09:00:00'")
+            return edit_once(html, old_key, new_key)
+
+        return apply
+
+    from_json_ld = dt.datetime(2026, 7, 4, 18, 8, 5, tzinfo=VIETNAM_TZ)
+    from_input = dt.datetime(2026, 7, 5, 9, 0, tzinfo=VIETNAM_TZ)
+    assert page_of(NEWER, edit=edit("x", "x")).modified_at() == from_json_ld
+    escaped = edit('"dateModified"', '"date\\u004dodified"')
+    assert page_of(NEWER, edit=escaped).modified_at() == from_json_ld
+    renamed = edit('"dateModified"', '"dateChanged"')
+    assert page_of(NEWER, edit=renamed).modified_at() == from_input
+
+
 # The hidden ticker widget and other in-body clutter as SITE.md describes them; no saved page
 # has them, so they are put into the real older-template body.
 CLUTTER = """
