@@ -91,9 +91,11 @@ def lxml_floor():
     return parse
 
 
-def _budget(smoke: bool) -> dict:
+def _budget(smoke: bool, warm: bool = False) -> dict:
     if smoke:
         return {"min_rounds": 2, "max_rounds": 2, "budget_seconds": 0.0}
+    if warm:  # rounds of WARM_REPEAT calls each
+        return {"min_rounds": 20, "max_rounds": 500, "budget_seconds": 5.0}
     return {"min_rounds": 30, "max_rounds": 2000, "budget_seconds": 8.0}
 
 
@@ -123,35 +125,52 @@ def _timed(call, *args) -> tuple[object, float, float]:
 
 
 def time_in_turns(
-    page: SavedPage, extractors: dict, *, min_rounds: int, max_rounds: int, budget_seconds: float
+    page: SavedPage,
+    extractors: dict,
+    *,
+    min_rounds: int,
+    max_rounds: int,
+    budget_seconds: float,
+    repeat: int = 1,
 ) -> dict[str, dict[str, list[float]]]:
-    """Seconds per call on `page`, one call of each per round, like `bench.common.time_rounds`.
+    """Seconds per call on `page`, in rounds, like `bench.common.time_rounds`.
 
     Every call of ours gets a response built just before it, outside its timed region, and
     never reused: the parsed tree is cached per response (`newsscraper.pages.tree`), so a
     reused response would time a cache hit. Building it is timed apart, as `response`, and
     `ours+response` is the per-call sum of the two.
+
+    With `repeat` 1 each round calls each extractor once, so each call starts with the CPU
+    caches full of the others' work (ours runs right after trafilatura's 20 ms and the floor's
+    parse). With `repeat` n > 1 each extractor is called n times in a row and only the last
+    n - 1 calls are kept: each extractor warm from its own previous page, as in a batch.
     """
     names = ("response", "ours", "ours+response", "trafilatura", "lxml")
     times: dict[str, dict[str, list[float]]] = {n: {"wall": [], "cpu": []} for n in names}
 
-    def keep(name: str, cpu: float, wall: float) -> None:
-        times[name]["cpu"].append(cpu)
-        times[name]["wall"].append(wall)
+    def keep(call: int, name: str, cpu: float, wall: float) -> None:
+        if repeat == 1 or call > 0:
+            times[name]["cpu"].append(cpu)
+            times[name]["wall"].append(wall)
 
     deadline = time.perf_counter() + budget_seconds
     rounds = 0
     while rounds < max_rounds and (rounds < min_rounds or time.perf_counter() < deadline):
-        response, build_cpu, build_wall = _timed(build_response, page)
-        keep("response", build_cpu, build_wall)
-        _, cpu, wall = _timed(extractors["ours"], response)
-        keep("ours", cpu, wall)
-        keep("ours+response", build_cpu + cpu, build_wall + wall)
-        del response
+        for call in range(repeat):
+            response, build_cpu, build_wall = _timed(build_response, page)
+            keep(call, "response", build_cpu, build_wall)
+            _, cpu, wall = _timed(extractors["ours"], response)
+            keep(call, "ours", cpu, wall)
+            keep(call, "ours+response", build_cpu + cpu, build_wall + wall)
+            del response
         for name in ("trafilatura", "lxml"):
-            keep(name, *_timed(extractors[name], page)[1:])
+            for call in range(repeat):
+                keep(call, name, *_timed(extractors[name], page)[1:])
         rounds += 1
     return times
+
+
+WARM_REPEAT = 4  # calls in a row per extractor and round for the warm figures
 
 
 def run(smoke: bool = False) -> BenchResult:
@@ -166,6 +185,7 @@ def run(smoke: bool = False) -> BenchResult:
     names = ("ours", "trafilatura", "lxml", "ours+response", "response")
     per_page: dict[str, dict[str, float]] = {name: {} for name in names}
     per_page_wall: dict[str, dict[str, float]] = {name: {} for name in names}
+    warm_per_page: dict[str, dict[str, float]] = {name: {} for name in names}
     rounds = 0
     for page in pages:
         times = time_in_turns(page, timed, **_budget(smoke))
@@ -173,6 +193,10 @@ def run(smoke: bool = False) -> BenchResult:
             per_page[name][page.name] = median(times[name]["cpu"])
             per_page_wall[name][page.name] = median(times[name]["wall"])
         rounds += len(times["ours"]["cpu"])
+        warm = time_in_turns(page, timed, repeat=WARM_REPEAT, **_budget(smoke, warm=True))
+        for name in names:
+            warm_per_page[name][page.name] = median(warm[name]["cpu"])
+    warm_mean = {name: sum(v.values()) / len(v) for name, v in warm_per_page.items()}
     mean_all = {name: sum(v.values()) / len(v) for name, v in per_page.items()}
     mean_wall_all = {name: sum(v.values()) / len(v) for name, v in per_page_wall.items()}
     extractor_names = ("ours", "trafilatura", "lxml")
@@ -208,6 +232,14 @@ def run(smoke: bool = False) -> BenchResult:
             "speedup_vs_trafilatura": mean_seconds["trafilatura"] / with_response,
             "ratio_to_lxml_floor": with_response / mean_seconds["lxml"],
         },
+        # Each extractor warm from its own previous call (`time_in_turns` with `repeat`).
+        "warm_in_blocks": {
+            "calls_in_a_row": WARM_REPEAT,
+            "cpu_seconds_per_page": warm_per_page,
+            "mean_seconds_per_page": warm_mean,
+            "speedup_vs_trafilatura": warm_mean["trafilatura"] / warm_mean["ours"],
+            "ratio_to_lxml_floor": warm_mean["ours"] / warm_mean["lxml"],
+        },
         "accuracy": scores,
     }
     result.figures = [
@@ -242,6 +274,15 @@ def run(smoke: bool = False) -> BenchResult:
             "with building the response: trafilatura / ours, ours / floor",
             f"{mean_seconds['trafilatura'] / with_response:.1f}×,"
             f" {with_response / mean_seconds['lxml']:.2f}×",
+        ),
+        Figure(
+            f"warm ({WARM_REPEAT} calls in a row each): ours, trafilatura, floor per page",
+            ", ".join(fmt_seconds(warm_mean[n]) for n in ("ours", "trafilatura", "lxml")),
+        ),
+        Figure(
+            "warm: trafilatura / ours, ours / floor",
+            f"{warm_mean['trafilatura'] / warm_mean['ours']:.1f}×,"
+            f" {warm_mean['ours'] / warm_mean['lxml']:.2f}×",
         ),
     ]
     for name in ("ours", "trafilatura"):

@@ -90,6 +90,11 @@ def test_extraction_times_all_three_and_scores_both_extractors(smoke):
     assert set(with_response["cpu_seconds_per_page"]) == pages
     assert with_response["mean_seconds_per_page"] > data["mean_seconds_per_page"]["ours"]
     assert all(with_response["cpu_seconds_per_page"][page] > ours[page] for page in pages)
+    warm = data["warm_in_blocks"]
+    assert warm["calls_in_a_row"] > 1
+    assert set(warm["mean_seconds_per_page"]) == set(data["cpu_seconds_per_page"])
+    assert all(set(per_page) == pages for per_page in warm["cpu_seconds_per_page"].values())
+    assert all(seconds > 0 for seconds in warm["mean_seconds_per_page"].values())
     expected_pages = {p.stem for p in (FIXTURES / "expected").glob("*.json")}
     scored = {name.removesuffix(".html") for name in data["pages_with_expected"]}
     assert scored == expected_pages
