@@ -21,7 +21,7 @@ from newsscraper.context import RunContext
 from newsscraper.dataset import commit_part_file, runs_dir, safe_path_value
 from newsscraper.items import Article
 from newsscraper.schema import RUNS_SCHEMA
-from pipelines.parquet import disk_error_of
+from newsscraper.stop import DISK_ERROR_REASON, finish_reason_of
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +88,7 @@ class RunRecordExtension:
                 self.filled[name] += 1
 
     def spider_closed(self, spider, reason: str) -> None:
-        if disk_error_of(self.stats):
-            reason = "disk_error"  # the final flush can fail after the close reason was set
+        reason = finish_reason_of(self.stats, reason)
         record = self.build_record(spider, reason)
         recent = read_runs(self.output_dir)
         code, problems = health.judge(
@@ -101,7 +100,7 @@ class RunRecordExtension:
         for problem in problems:
             logger.error("unhealthy run: %s", problem)
         logger.info("%s", summary(record))
-        if reason == "disk_error":
+        if reason == DISK_ERROR_REASON:
             return  # the disk is what failed; the record cannot be written either
         try:
             self.write(record)

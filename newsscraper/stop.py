@@ -1,4 +1,5 @@
-"""Stop a crawl from inside it (a full disk, a site that keeps soft-blocking us)."""
+"""Stop a crawl from inside it (a full disk, a site that keeps soft-blocking us), and tell
+afterwards why it stopped."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import logging
 from scrapy.utils.defer import deferred_from_coro
 
 logger = logging.getLogger(__name__)
+
+DISK_ERROR_REASON = "disk_error"  # the spider's close reason, `finish_reason` in the stats
+DISK_ERROR_STAT = "newsscraper/parquet/disk_error"  # set by the sink: the path and the error
 
 
 def stop_crawl(crawler, reason: str) -> None:
@@ -19,3 +23,14 @@ def stop_crawl(crawler, reason: str) -> None:
         return
     deferred = deferred_from_coro(engine.close_spider_async(reason=reason))
     deferred.addErrback(lambda failure: logger.error("closing the spider failed: %s", failure))
+
+
+def disk_error_of(stats) -> str | None:
+    """The disk fault that stopped a crawl (path and error), or None."""
+    return stats.get_value(DISK_ERROR_STAT)
+
+
+def finish_reason_of(stats, reason: str | None) -> str | None:
+    """Why the crawl really ended: a fault in the sink's final flush comes after the engine
+    chose its reason ("finished", "shutdown"), but the crawl still failed."""
+    return DISK_ERROR_REASON if disk_error_of(stats) else reason

@@ -27,13 +27,11 @@ from scrapy.utils.asyncio import create_looping_call
 from newsscraper import dataset
 from newsscraper.context import RunContext
 from newsscraper.history import History
-from newsscraper.stop import stop_crawl
+from newsscraper.stop import DISK_ERROR_REASON, DISK_ERROR_STAT, stop_crawl
 
 logger = logging.getLogger(__name__)
 
-DISK_ERROR_REASON = "disk_error"  # the spider's close reason, `finish_reason` in the stats
 STAT_PREFIX = "newsscraper/parquet"
-DISK_ERROR_STAT = f"{STAT_PREFIX}/disk_error"
 
 MarkCommitted = Callable[[list[Mapping]], None]
 
@@ -179,8 +177,3 @@ class ParquetSinkPipeline:
     def _inc(self, event: str, count: int = 1) -> None:
         if self.stats is not None and count:
             self.stats.inc_value(f"{STAT_PREFIX}/{event}", count)
-
-
-def disk_error_of(stats) -> str | None:
-    """The disk fault that stopped a crawl (path and error), or None: for the exit code."""
-    return stats.get_value(DISK_ERROR_STAT)

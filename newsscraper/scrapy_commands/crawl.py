@@ -16,7 +16,7 @@ from scrapy.exceptions import UsageError
 from newsscraper import exitcodes
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
 from newsscraper.lock import LockHeld, crawl_lock
-from pipelines.parquet import disk_error_of
+from newsscraper.stop import finish_reason_of
 
 
 class Command(ScrapyCrawlCommand):
@@ -52,9 +52,8 @@ class Command(ScrapyCrawlCommand):
 
 def exit_code_of(crawler) -> int:
     stats = crawler.stats
-    if disk_error_of(stats):
-        return exitcodes.DISK_ERROR
-    code = stats.get_value("newsscraper/exit_code")
+    code = stats.get_value("newsscraper/exit_code")  # the run record's, health included
     if code is None:
-        code = exitcodes.for_finish_reason(stats.get_value("finish_reason"))
+        reason = finish_reason_of(stats, stats.get_value("finish_reason"))
+        code = exitcodes.for_finish_reason(reason)
     return int(code)

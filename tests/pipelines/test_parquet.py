@@ -18,7 +18,8 @@ from scrapy.utils.test import get_crawler
 from newsscraper import dataset
 from newsscraper.history import History
 from newsscraper.items import Article
-from pipelines.parquet import DISK_ERROR_STAT, ParquetSinkPipeline, batch_is_due
+from newsscraper.stop import DISK_ERROR_STAT
+from pipelines.parquet import ParquetSinkPipeline, batch_is_due
 
 UTC = dt.UTC
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
