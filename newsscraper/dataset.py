@@ -315,12 +315,15 @@ def schema_version_of(schema: pa.Schema) -> str | None:
     return value.decode() if value is not None else None
 
 
-def read_rejects(output_dir) -> pa.Table:
-    """Every reject (an empty table when there is none)."""
+def read_rejects(output_dir, columns: list[str] | None = None) -> pa.Table:
+    """`columns` (default: all) of every reject (an empty table when there is none)."""
+    schema = REJECTS_SCHEMA
+    if columns is not None:
+        schema = pa.schema([REJECTS_SCHEMA.field(name) for name in columns])
     files = list_part_files(output_dir, REJECTS)
     if not files:
-        return REJECTS_SCHEMA.empty_table()
-    return pa.concat_tables(read_part_file(p).cast(REJECTS_SCHEMA) for p in files)
+        return schema.empty_table()
+    return pa.concat_tables(pq.read_table(p, columns=columns).cast(schema) for p in files)
 
 
 def read_runs(output_dir) -> pa.Table | None:

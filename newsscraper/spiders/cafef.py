@@ -75,7 +75,8 @@ class CafefSpider(scrapy.Spider):
         history = History.of(self.crawler)
         # A page that was rejected stays rejected: asking for it on every run would only
         # repeat the reject. (Delete its row from rejects/ to have it fetched again.)
-        rejected = set(read_rejects(output_dir)["article_id"].drop_null().to_pylist())
+        rejected = read_rejects(output_dir, columns=["article_id"])["article_id"]
+        rejected = set(rejected.drop_null().to_pylist())
         self.walk = ListingWalk(
             args=self.args,
             is_stored=lambda article_id: history.is_stored(article_id) or article_id in rejected,
