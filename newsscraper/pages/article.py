@@ -335,12 +335,7 @@ class ArticlePage:
     @cached_property
     def _meta(self) -> dict[str, list[str]]:
         """`<meta property=… content=…>` values by property (Open Graph, `article:…`)."""
-        found: dict[str, list[str]] = {}
-        for meta in self._by_tag["meta"]:
-            name, content = meta.get("property"), meta.get("content")
-            if name is not None and content is not None:
-                found.setdefault(name, []).append(content)
-        return found
+        return _values_by(self._by_tag["meta"], "property", "content")
 
     def _meta_content(self, name: str) -> str | None:
         return first(self._meta.get(name, ()))
@@ -348,12 +343,7 @@ class ArticlePage:
     @cached_property
     def _hidden_inputs(self) -> dict[str, list[str]]:
         """`<input id=… value=…>` values by id: the CMS's hidden ids, zone and dates."""
-        found: dict[str, list[str]] = {}
-        for field in self._by_tag["input"]:
-            name, value = field.get("id"), field.get("value")
-            if name is not None and value is not None:
-                found.setdefault(name, []).append(value)
-        return found
+        return _values_by(self._by_tag["input"], "id", "value")
 
     def _hidden_input(self, name: str) -> str | None:
         return first(self._hidden_inputs.get(name, ()))
@@ -411,3 +401,13 @@ class ArticlePage:
         except ValueError:
             return None
         return url if _HTTP_URL.match(url) else None
+
+
+def _values_by(elements, key: str, value: str) -> dict[str, list[str]]:
+    """Attribute `value` of `elements` grouped by their attribute `key`, in page order."""
+    found: dict[str, list[str]] = {}
+    for element in elements:
+        name, content = element.get(key), element.get(value)
+        if name is not None and content is not None:
+            found.setdefault(name, []).append(content)
+    return found
