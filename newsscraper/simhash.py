@@ -4,8 +4,9 @@ Features are overlapping shingles of `SHINGLE_WORDS` words (NFC, case-folded, pu
 dropped), each weighing 1. A word hashes to 8 bytes of blake2b, stable across processes and
 machines unlike Python's salted `hash()`, and is cached, since a news vocabulary is small; a
 shingle's hash mixes its words' hashes (rotate, xor, then the splitmix64 finaliser) in numpy.
-The word hashes of each distinct whitespace token, as written, are cached as well, so a body
-goes from text to hashes without a Python step per word and without case-folding the text.
+The word hashes of each distinct whitespace token, as written, are cached with their rotations,
+so a body goes from text to hashes without a Python step per word and without case-folding the
+text.
 
 Simhashes are unsigned 64-bit values; Parquet and Arrow store them as int64, so `to_signed` and
 `to_unsigned` convert between the two (two's complement, no bits lost).
@@ -14,10 +15,10 @@ Simhashes are unsigned 64-bit values; Parquet and Arrow store them as int64, so 
 from __future__ import annotations
 
 import re
+import struct
 import unicodedata
 from functools import lru_cache
 from hashlib import blake2b
-from itertools import chain
 
 import numpy as np
 
@@ -57,26 +58,56 @@ def word_hash(word: str) -> int:
     return int.from_bytes(blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
 
 
-def _rotl(x: np.ndarray, r: int) -> np.ndarray:
-    return x if r == 0 else (x << np.uint64(r)) | (x >> np.uint64(BITS - r))
-
-
 def _splitmix64(z: np.ndarray) -> np.ndarray:
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
+    """The splitmix64 finaliser of each value, computed in place in `z` (a fresh array)."""
+    z ^= z >> _U30
+    z *= _C1
+    z ^= z >> _U27
+    z *= _C2
+    z ^= z >> _U31
+    return z
 
 
-@lru_cache(maxsize=1 << 17)
-def _token_word_hashes(token: str) -> tuple[int, ...]:
-    """`word_hash` of each word of one whitespace token of an NFC text, case-folded here (most
-    tokens are one word), cached: a news vocabulary is small, so nearly every token of a body
-    is a cache hit, and the text is never case-folded as a whole.
+_U30, _U27, _U31 = np.uint64(30), np.uint64(27), np.uint64(31)
+_C1, _C2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 
-    Folding token by token gives the words of the folded text: no character folds to or from
-    whitespace (a test checks every code point), so the tokens line up.
+
+class _TokenHashes(dict):
+    """whitespace token → the word hashes of its words, each with its rotations (`_ROTATIONS`),
+    flattened, `(h1, rotl(h1, 21), rotl(h1, 42), h2, …)`, as little-endian uint64 bytes.
+
+    Filled on a miss, emptied when it holds `limit` tokens (a news vocabulary stays far below),
+    so a body's tokens are looked up with plain dict hits and joined into one buffer numpy
+    reads as it is, with no Python step (nor int conversion) per token or word. A token
+    is case-folded here, on its first sight, so the text is never folded as a whole: no
+    character folds to or from whitespace (a test checks every code point), so the tokens of the
+    folded text are the folded tokens.
     """
-    return tuple(map(word_hash, _WORD.findall(token.casefold())))
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+
+    def __missing__(self, token: str) -> bytes:
+        if len(self) >= self.limit:
+            self.clear()
+        hashes = []
+        for word in _WORD.findall(token.casefold()):
+            h = word_hash(word)
+            hashes += [_rotl_int(h, r) for r in _ROTATIONS]
+        value = self[token] = struct.pack(f"<{len(hashes)}Q", *hashes)
+        return value
+
+
+def _rotl_int(x: int, r: int) -> int:
+    return ((x << r) | (x >> (BITS - r))) & MASK
+
+
+# Word k of a shingle is rotated left by 21*k bits.
+_ROTATIONS = tuple(21 * k for k in range(SHINGLE_WORDS))
+
+
+_TOKEN_HASHES = _TokenHashes(limit=1 << 17)
 
 
 def nfc(text: str) -> str:
@@ -84,22 +115,19 @@ def nfc(text: str) -> str:
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
-def shingle_hashes(tokens: list[str], size: int = SHINGLE_WORDS) -> np.ndarray:
-    """uint64 hash of every shingle of `tokens` (see `shingles`), in order."""
-    hashes = np.fromiter(map(word_hash, tokens), dtype=np.uint64, count=len(tokens))
-    return _mix_shingles(hashes, size)
-
-
-def _mix_shingles(hashes: np.ndarray, size: int = SHINGLE_WORDS) -> np.ndarray:
-    """The shingle hashes of a sequence of word hashes."""
-    if len(hashes) == 0:
+def _mix_shingles(rotated: np.ndarray) -> np.ndarray:
+    """The shingle hashes of a sequence of words, given as rows `(h, rotl(h, 21), rotl(h, 42))`
+    of their word hashes (`_ROTATIONS`): word k of a shingle is rotated by 21*k bits, so word
+    order changes the hash, then the words are xor-ed and the result goes through the
+    splitmix64 finaliser."""
+    words = len(rotated)
+    if words == 0:
         return np.empty(0, dtype=np.uint64)
-    width = min(size, len(hashes))
-    count = len(hashes) - width + 1
-    # Word k of a shingle is rotated by 21*k bits, so word order changes the hash.
-    mixed = hashes[:count].copy()
+    width = min(SHINGLE_WORDS, words)
+    count = words - width + 1
+    mixed = rotated[:count, 0].copy()
     for k in range(1, width):
-        mixed ^= _rotl(hashes[k : k + count], 21 * k)
+        mixed ^= rotated[k : k + count, k]
     return _splitmix64(mixed)
 
 
@@ -111,13 +139,16 @@ def simhash(text: str) -> int:
 def simhash_of_tokens(tokens: list[str]) -> int:
     """`simhash` of an NFC text given as its whitespace-separated tokens (`text.split()`), for a
     caller that needs the tokens too (`pipelines.stamp.fingerprint` counts words with them)."""
-    per_token = map(_token_word_hashes, tokens)
-    features = _mix_shingles(np.fromiter(chain.from_iterable(per_token), dtype=np.uint64))
+    flat = b"".join(map(_TOKEN_HASHES.__getitem__, tokens))
+    rotated = np.frombuffer(flat, dtype="<u8").astype(np.uint64, copy=False)
+    features = _mix_shingles(rotated.reshape(-1, SHINGLE_WORDS))
     if len(features) == 0:
         return 0
     # One row of 64 bits per feature; bit j of the little-endian value sits in column j.
     bits = np.unpackbits(features.astype("<u8", copy=False).view(np.uint8), bitorder="little")
-    ones = bits.reshape(-1, BITS).sum(axis=0, dtype=np.int64)
+    # Counted in 32 bits (summing into int64 costs twice as much): a body has far fewer than
+    # 2**31 shingles.
+    ones = bits.reshape(-1, BITS).sum(axis=0, dtype=np.int32)
     majority = ones > len(features) // 2  # more than half: 2 * ones > len(features)
     return int(np.packbits(majority, bitorder="little").view("<u8")[0])
 
