@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+import sys
 import unicodedata
 from collections import Counter
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -51,12 +52,35 @@ _NEEDS_TRANSLATION = re.compile("[" + re.escape("".join(map(chr, _TRANSLATION)))
 _MAY_NEED_PLAIN = re.compile("[&" + re.escape("".join(map(chr, _TRANSLATION))) + "]")
 # Whitespace other than the plain space and newline `clean_body` lays paragraphs out with.
 _OTHER_WHITESPACE = re.compile(r"[^\S \n]")
+# Anything that keeps a body from being given back as it is: what `_plain` can change, or
+# whitespace other than a space or newline. One character class, so one scan of the body says
+# both (`_is_plain` and `_is_laid_out` each scan it again when it finds one).
+_NOT_PLAIN_OR_ODD_WHITESPACE = re.compile(
+    "[&"
+    + re.escape(
+        "".join(
+            sorted(
+                {*map(chr, _TRANSLATION)}
+                | {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()} - {" ", "\n"}
+            )
+        )
+    )
+    + "]"
+)
 _SPACES = re.compile(r"[ \n]+")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \n]*\n")
 _THEO = re.compile(r"^theo\s+", re.I)
 _TAG_TRAILER = re.compile(r"[\s,]+$")
 _TICKER = re.compile(r"^[A-Z0-9]{3}$")
 _ENTITY = re.compile(r"&(#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);?", re.I)
+# An absolute http(s) URL the steps of `clean_url` give back unchanged: a lower-case host name
+# (IDNA leaves it as it is), no user, port, query or fragment (nothing to drop), and a path of
+# characters w3lib does not escape (joining with a base keeps an absolute URL as it is).
+# `tests/pipelines/test_normalize.py` checks the shortcut against the steps.
+_ALREADY_CLEAN_URL = re.compile(
+    r"https?://(?P<host>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*)"
+    r"(?:/[A-Za-z0-9_~.-]*)*"
+)
 _TRACKING_PARAMS = re.compile(
     r"^(utm_\w+|fbclid|gclid|gclsrc|dclid|msclkid|zarsrc|mc_cid|mc_eid|igshid|_ga)$", re.I
 )
@@ -116,6 +140,12 @@ def clean_body(value) -> str | None:
     if value is None:
         return None
     text = str(value)
+    if (
+        not _NOT_PLAIN_OR_ODD_WHITESPACE.search(text)
+        and unicodedata.is_normalized("NFC", text)
+        and _spaces_laid_out(text)
+    ):
+        return text  # most bodies: the page objects write them so
     if not _is_plain(text):
         paragraphs = (_clean_line(p) for p in _PARAGRAPH_BREAK.split(_plain(text)))
         return "\n\n".join(p for p in paragraphs if p) or None
@@ -131,6 +161,11 @@ def clean_body(value) -> str | None:
 def _is_laid_out(text: str) -> bool:
     """True when `text` is non-empty paragraphs joined by "\\n\\n", each with single spaces and
     no whitespace at either end: what splitting, squashing and joining would give back."""
+    return _spaces_laid_out(text) and not _OTHER_WHITESPACE.search(text)
+
+
+def _spaces_laid_out(text: str) -> bool:
+    """`_is_laid_out` as far as spaces and newlines go (other whitespace not looked at)."""
     return (
         bool(text)
         and not text[0].isspace()
@@ -141,7 +176,6 @@ def _is_laid_out(text: str) -> bool:
         and "\n\n\n" not in text
         # No lone newline: with no run of three, every newline is one of a pair.
         and text.count("\n") == 2 * text.count("\n\n")
-        and not _OTHER_WHITESPACE.search(text)
     )
 
 
@@ -178,6 +212,14 @@ def clean_url(value, base: str | None = None) -> str | None:
     text = clean_text(value)
     if not text:
         return None
+    already_clean = _ALREADY_CLEAN_URL.fullmatch(text)
+    if already_clean and already_clean["host"] not in CAFEF_HOSTS:
+        return text  # what the steps below would give back, without their cost
+    return _clean_url_steps(text, base)
+
+
+def _clean_url_steps(text: str, base: str | None) -> str | None:
+    """`clean_url` of a clean text, step by step."""
     try:
         url = urljoin(base, text) if base else text
         parts = urlsplit(url)

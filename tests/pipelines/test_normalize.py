@@ -15,9 +15,12 @@ from scrapy.utils.test import get_crawler
 from newsscraper.items import Article
 from newsscraper.pages.dates import VIETNAM_TZ
 from pipelines.normalize import (
+    _ALREADY_CLEAN_URL,
     NormalizePipeline,
+    _clean_url_steps,
     clean_body,
     clean_tags,
+    clean_text,
     clean_tickers,
     clean_url,
     normalize_item,
@@ -181,6 +184,45 @@ def test_article_url_is_canonical(raw, clean):
 )
 def test_other_urls_are_absolute_http(raw, clean):
     assert clean_url(raw, base=ARTICLE_URL) == clean
+
+
+def test_url_shortcut_gives_what_the_steps_give():
+    # `clean_url` gives an already clean URL back without joining, splitting and escaping it:
+    # on URLs built from the pieces that make the shortcut step aside (upper case, ports, dot
+    # segments, escapes, queries, cafef.vn hosts, non-ASCII), it must give what the steps give.
+    hosts = [
+        "cafefcdn.com",
+        "CafefCDN.com",
+        "cafef.vn",
+        "www.cafef.vn",
+        "a-b.c0.vn",
+        "x.com:8080",
+        "user@x.com",
+        "-x.com",
+        "xn--bcher-kva.example",
+        "bücher.example",
+        "127.0.0.1",
+        "x..com",
+    ]
+    paths = [
+        "", "/", "/a", "/A.jpg", "/a_b~c-d.jpg", "/.", "/..", "/./a", "/a/../b", "/.well-known",
+        "/a..b", "/a%2Fb", "/a%zz", "/ả", "/a b", "/a;b", "/a'b", "?x=1", "?utm_source=y", "#f",
+        "/slug-188260704171525847.chn", "//a", "/a//b", "/a.", "/a/.",
+    ]  # fmt: skip
+    rng = random.Random(20261128)
+    urls = [f"{scheme}://{host}{path}" for scheme in ("https", "http", "HTTP", "ftp")
+            for host in hosts for path in paths]  # fmt: skip
+    urls += (
+        f"https://{rng.choice(hosts)}{''.join(rng.choices(paths, k=rng.randint(1, 4)))}"
+        for _ in range(3000)
+    )
+    taken = 0
+    for url in urls:
+        text = clean_text(url)
+        assert clean_url(url, base=ARTICLE_URL) == _clean_url_steps(text, ARTICLE_URL), url
+        assert clean_url(url) == _clean_url_steps(text, None), url
+        taken += _ALREADY_CLEAN_URL.fullmatch(text) is not None
+    assert taken > 500  # the shortcut was really compared, not only the steps
 
 
 def test_times_go_to_utc_and_published_date_is_the_vietnam_date():
