@@ -66,46 +66,55 @@ def is_clutter(node) -> bool:
     )
 
 
+# Marks a paragraph break in the text gathered by `paragraphs`. A parsed tree's text never holds
+# NUL: libxml2 reads it (and `&#0;`) as U+FFFD, and lxml refuses it in text set by hand.
+_BREAK = "\x00"
+
+
 def paragraphs(content) -> list[str]:
     """The paragraphs of a body container, clutter and figure captions left out, in order."""
-    out: list[str] = []
-    buffer: list[str] = []
-
-    def flush() -> None:
-        if buffer:
-            text = squash("".join(buffer))
-            buffer.clear()
-            if text:
-                out.append(text)
+    # The text is gathered with a mark at every paragraph break, then squashed once as a whole:
+    # what squashing each paragraph apart gives, with one pass over the text instead of one
+    # regex scan, split and join per paragraph.
+    parts: list[str] = []
+    append = parts.append
 
     def walk(node) -> None:
         tag = node.tag
         if not isinstance(tag, str) or tag == "figcaption" or is_clutter(node):
             pass
         elif tag == "br":
-            flush()
+            append(_BREAK)
         elif tag == "table":
-            flush()
-            out.extend(_table_rows(node))
+            append(_BREAK)
+            for row in _table_rows(node):
+                append(row)
+                append(_BREAK)
         else:
             block = tag in _BLOCK_TAGS
             if block:
-                flush()
+                append(_BREAK)
             if node.text:
-                buffer.append(node.text)
+                append(node.text)
             for child in node:
                 walk(child)
             if block:
-                flush()
+                append(_BREAK)
         if node.tail:
-            buffer.append(node.tail)
+            append(node.tail)
 
     if content.text:
-        buffer.append(content.text)
+        append(content.text)
     for child in content:
         walk(child)
-    flush()
-    return out
+    # Squashed as a whole (runs of whitespace as one space: the mark is not whitespace), then
+    # the spaces beside a mark go, since each paragraph is trimmed.
+    text = squash("".join(parts))
+    if " " + _BREAK in text:
+        text = text.replace(" " + _BREAK, _BREAK)
+    if _BREAK + " " in text:
+        text = text.replace(_BREAK + " ", _BREAK)
+    return [paragraph for paragraph in text.split(_BREAK) if paragraph]
 
 
 def figure_images(content) -> list:

@@ -1,0 +1,104 @@
+"""`paragraphs`: the body's text squashed in one pass gives what squashing each paragraph gives."""
+
+from __future__ import annotations
+
+import random
+
+from newsscraper.pages.body import _table_rows, is_clutter, paragraphs
+from newsscraper.pages.selectors import squash
+from newsscraper.pages.tree import parse_utf8
+
+BLOCKS = ("p", "div", "h2", "li", "blockquote", "figure")
+INLINES = ("span", "b", "a", "i")
+TEXTS = (
+    "Hòa Phát", " ", "  ", "\n", "\n\n ", "\u00a0", "\u200b", "lãi\u200b 2.000 tỷ", "\t", "x",
+    "&nbsp;", "&#0;", "\u3000", "",
+)  # fmt: skip
+
+
+def reference_paragraphs(content) -> list[str]:
+    """The rule written out plainly: text gathered per paragraph, each squashed on its own."""
+    out: list[str] = []
+    buffer: list[str] = []
+
+    def flush() -> None:
+        text = squash("".join(buffer))
+        buffer.clear()
+        if text:
+            out.append(text)
+
+    def walk(node) -> None:
+        tag = node.tag
+        if not isinstance(tag, str) or tag == "figcaption" or is_clutter(node):
+            pass
+        elif tag == "br":
+            flush()
+        elif tag == "table":
+            flush()
+            out.extend(_table_rows(node))
+        else:
+            if tag in ("p", "div", "h2", "li", "blockquote", "figure", "ul", "section"):
+                flush()
+            buffer.append(node.text or "")
+            for child in node:
+                walk(child)
+            if tag in ("p", "div", "h2", "li", "blockquote", "figure", "ul", "section"):
+                flush()
+        buffer.append(node.tail or "")
+
+    buffer.append(content.text or "")
+    for child in content:
+        walk(child)
+    flush()
+    return out
+
+
+def random_markup(rng: random.Random, depth: int = 0) -> str:
+    pieces = []
+    for _ in range(rng.randint(0, 5)):
+        kind = rng.random()
+        text = rng.choice(TEXTS)
+        if kind < 0.35 or depth > 3:
+            pieces.append(text)
+        elif kind < 0.55:
+            tag = rng.choice(BLOCKS)
+            pieces.append(f"<{tag}>{random_markup(rng, depth + 1)}</{tag}>{text}")
+        elif kind < 0.75:
+            tag = rng.choice(INLINES)
+            pieces.append(f"<{tag}>{random_markup(rng, depth + 1)}</{tag}>{text}")
+        elif kind < 0.82:
+            pieces.append(f"<br>{text}")
+        elif kind < 0.87:
+            pieces.append(f"<figcaption>{text}ảnh</figcaption>{text}")
+        elif kind < 0.91:
+            pieces.append(f"<script>var x = '{text}';</script>{text}")
+        elif kind < 0.95:
+            pieces.append(f"<!-- {text} -->{text}")
+        else:
+            cells = "".join(f"<td>{rng.choice(TEXTS)}c</td>" for _ in range(rng.randint(0, 3)))
+            pieces.append(f"<table><tr>{cells}</tr><tr><td>{text}</td></tr></table>{text}")
+    return "".join(pieces)
+
+
+def content_of(markup: str):
+    root = parse_utf8(f'<html><body><div id="c">{markup}</div></body></html>'.encode())
+    return next(root.iter("div"))
+
+
+def test_squashing_once_gives_what_squashing_each_paragraph_gives():
+    rng = random.Random(20261128)
+    checked = 0
+    for _ in range(3000):
+        content = content_of(random_markup(rng))
+        expected = reference_paragraphs(content)
+        assert paragraphs(content) == expected, expected
+        checked += len(expected) > 1
+    assert checked > 500  # many bodies of several paragraphs were compared
+
+
+def test_breaks_trim_every_paragraph():
+    content = content_of(
+        " Mở đầu <p> Hòa\u00a0 Phát\n lãi </p>\u200b<br> sau <b> đậm </b><br><br>"
+        "<div><p>\u3000</p></div> cuối "
+    )
+    assert paragraphs(content) == ["Mở đầu", "Hòa Phát lãi", "sau đậm", "cuối"]
