@@ -44,9 +44,8 @@ _ODD_SPACES = dict.fromkeys(
 )
 # Invisible characters: zero-width space/joiners, word joiner, BOM, soft hyphen.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+# Code point -> its replacement (a space, or None to drop it).
 _TRANSLATION = {**_ODD_SPACES, **_INVISIBLE}
-# `str.translate` looks every character up in the table; most text holds none of them, and a
-# regex scan says so far faster.
 _NEEDS_TRANSLATION = re.compile("[" + re.escape("".join(map(chr, _TRANSLATION))) + "]")
 # What `_plain` can change: an entity starts with `&`; the rest is the translation table.
 _MAY_NEED_PLAIN = re.compile("[&" + re.escape("".join(map(chr, _TRANSLATION))) + "]")
@@ -111,8 +110,10 @@ def _plain(text: str) -> str:
     text = _unescape(text)
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    if _NEEDS_TRANSLATION.search(text):
-        text = text.translate(_TRANSLATION)
+    # `str.replace` for each character present: `str.translate` would look up every character
+    # of the text in a dict (a hundred times slower on a body).
+    for char in set(_NEEDS_TRANSLATION.findall(text)):
+        text = text.replace(char, _TRANSLATION[ord(char)] or "")
     return text
 
 

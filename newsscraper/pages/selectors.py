@@ -17,7 +17,6 @@ from parsel.csstranslator import css2xpath
 _CLASS_SEPARATOR = re.compile(r"[ \t\r\n]+")
 # Zero-width characters are not whitespace but are invisible padding all the same.
 _ZERO_WIDTH_CHARACTERS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-_ZERO_WIDTH = dict.fromkeys(map(ord, _ZERO_WIDTH_CHARACTERS))
 _HAS_ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_CHARACTERS}]")
 
 
@@ -30,9 +29,12 @@ def squash(text: str | None) -> str:
     """Runs of whitespace (including non-breaking spaces) as one space, ends trimmed."""
     if not text:
         return ""
-    # A search first: `str.translate` looks up every character, a regex scan is far cheaper.
+    # A search first, then `str.replace` for each one present: `str.translate` would look up
+    # every character of the text in a dict (a hundred times slower on a body).
     if _HAS_ZERO_WIDTH.search(text):
-        text = text.translate(_ZERO_WIDTH)
+        for char in _ZERO_WIDTH_CHARACTERS:
+            if char in text:
+                text = text.replace(char, "")
     # `str.split()` splits on exactly the characters `\s` matches.
     return " ".join(text.split())
 
