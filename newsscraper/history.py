@@ -230,6 +230,10 @@ class History:
             columns, others = _convert(pa.concat_tables(group, promote_options="permissive"))
             parts.append(columns)
             other_ids.extend(others)
+            # Arrow's allocator keeps freed blocks for reuse; the group's tables are gone, so
+            # hand them back now rather than let them add to the load's peak (about 25 MB of
+            # 150 at a million rows).
+            pa.default_memory_pool().release_unused()
 
         for table in tables:
             group.append(table)
