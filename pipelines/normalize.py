@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-import sys
 import unicodedata
 from collections import Counter
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -49,22 +48,14 @@ _TRANSLATION = {**_ODD_SPACES, **_INVISIBLE}
 _NEEDS_TRANSLATION = re.compile("[" + re.escape("".join(map(chr, _TRANSLATION))) + "]")
 # What `_plain` can change: an entity starts with `&`; the rest is the translation table.
 _MAY_NEED_PLAIN = re.compile("[&" + re.escape("".join(map(chr, _TRANSLATION))) + "]")
-# Whitespace other than the plain space and newline `clean_body` lays paragraphs out with.
-_OTHER_WHITESPACE = re.compile(r"[^\S \n]")
-# Anything that keeps a body from being given back as it is: what `_plain` can change, or
-# whitespace other than a space or newline. One character class, so one scan of the body says
-# both (`_is_plain` and `_is_laid_out` each scan it again when it finds one).
+# Whitespace other than the plain space and newline `clean_body` lays paragraphs out with:
+# every character `str.isspace()` accepts is at or below U+3000, so only those are looked at
+# (a test checks the class against every code point).
+_ODD_WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace() and c not in " \n")
+# Anything that keeps a body from being given back as it is: what `_plain` can change, or odd
+# whitespace. One character class, so one scan of the body says both.
 _NOT_PLAIN_OR_ODD_WHITESPACE = re.compile(
-    "[&"
-    + re.escape(
-        "".join(
-            sorted(
-                {*map(chr, _TRANSLATION)}
-                | {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()} - {" ", "\n"}
-            )
-        )
-    )
-    + "]"
+    "[&" + re.escape("".join(sorted({*map(chr, _TRANSLATION), *_ODD_WHITESPACE}))) + "]"
 )
 _SPACES = re.compile(r"[ \n]+")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \n]*\n")
@@ -144,29 +135,22 @@ def clean_body(value) -> str | None:
     if (
         not _NOT_PLAIN_OR_ODD_WHITESPACE.search(text)
         and unicodedata.is_normalized("NFC", text)
-        and _spaces_laid_out(text)
+        and _is_laid_out(text)
     ):
-        return text  # most bodies: the page objects write them so
+        return text  # plain and laid out: most bodies, the page objects write them so
     if not _is_plain(text):
         paragraphs = (_clean_line(p) for p in _PARAGRAPH_BREAK.split(_plain(text)))
         return "\n\n".join(p for p in paragraphs if p) or None
     # A paragraph of a plain text is plain (no `&` or odd character; NFC, since nothing composes
-    # across a newline), so only the layout is left to do, and most bodies (the page objects
-    # squash each paragraph) already have it.
-    if _is_laid_out(text):
-        return text
+    # across a newline), so only the layout is left to do.
     paragraphs = (_squash_line(p) for p in _PARAGRAPH_BREAK.split(text))
     return "\n\n".join(p for p in paragraphs if p) or None
 
 
 def _is_laid_out(text: str) -> bool:
     """True when `text` is non-empty paragraphs joined by "\\n\\n", each with single spaces and
-    no whitespace at either end: what splitting, squashing and joining would give back."""
-    return _spaces_laid_out(text) and not _OTHER_WHITESPACE.search(text)
-
-
-def _spaces_laid_out(text: str) -> bool:
-    """`_is_laid_out` as far as spaces and newlines go (other whitespace not looked at)."""
+    no space or newline at either end: what splitting, squashing and joining would give back
+    to a text without odd whitespace (`clean_body` checks that apart)."""
     return (
         bool(text)
         and not text[0].isspace()

@@ -7,6 +7,7 @@ import datetime as dt
 import html
 import random
 import re
+import sys
 import unicodedata
 
 import pytest
@@ -16,8 +17,10 @@ from newsscraper.items import Article
 from newsscraper.pages.dates import VIETNAM_TZ
 from pipelines.normalize import (
     _ALREADY_CLEAN_URL,
+    _NOT_PLAIN_OR_ODD_WHITESPACE,
     NormalizePipeline,
     _clean_url_steps,
+    _plain,
     clean_body,
     clean_tags,
     clean_text,
@@ -184,6 +187,17 @@ def test_article_url_is_canonical(raw, clean):
 )
 def test_other_urls_are_absolute_http(raw, clean):
     assert clean_url(raw, base=ARTICLE_URL) == clean
+
+
+def test_body_shortcut_class_is_every_odd_whitespace_and_translated_character():
+    # The one scan `clean_body` makes must find exactly `&`, whitespace other than a space or
+    # newline, and the characters `_plain` replaces or drops (NFC is checked apart), over every
+    # code point.
+    every = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
+    found = set(_NOT_PLAIN_OR_ODD_WHITESPACE.findall(every))
+    expected = {"&", *(c for c in every if c.isspace() and c not in " \n")}
+    expected |= {c for c in every if _plain(c) != c and unicodedata.is_normalized("NFC", c)}
+    assert found == expected
 
 
 def test_url_shortcut_gives_what_the_steps_give():
