@@ -58,6 +58,10 @@ def word_hash(word: str) -> int:
     return int.from_bytes(blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
 
 
+_U30, _U27, _U31 = np.uint64(30), np.uint64(27), np.uint64(31)
+_C1, _C2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+
 def _splitmix64(z: np.ndarray) -> np.ndarray:
     """The splitmix64 finaliser of each value, computed in place in `z` (a fresh array)."""
     z ^= z >> _U30
@@ -68,8 +72,12 @@ def _splitmix64(z: np.ndarray) -> np.ndarray:
     return z
 
 
-_U30, _U27, _U31 = np.uint64(30), np.uint64(27), np.uint64(31)
-_C1, _C2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+def _rotl_int(x: int, r: int) -> int:
+    return ((x << r) | (x >> (BITS - r))) & MASK
+
+
+# Word k of a shingle is rotated left by 21*k bits.
+_ROTATIONS = tuple(21 * k for k in range(SHINGLE_WORDS))
 
 
 class _TokenHashes(dict):
@@ -97,14 +105,6 @@ class _TokenHashes(dict):
             hashes += [_rotl_int(h, r) for r in _ROTATIONS]
         value = self[token] = struct.pack(f"<{len(hashes)}Q", *hashes)
         return value
-
-
-def _rotl_int(x: int, r: int) -> int:
-    return ((x << r) | (x >> (BITS - r))) & MASK
-
-
-# Word k of a shingle is rotated left by 21*k bits.
-_ROTATIONS = tuple(21 * k for k in range(SHINGLE_WORDS))
 
 
 _TOKEN_HASHES = _TokenHashes(limit=1 << 17)

@@ -165,3 +165,15 @@ def test_a_whole_body_matches_the_documented_computation():
         1 << bit for bit in range(64) if 2 * sum((f >> bit) & 1 for f in features) > len(features)
     )
     assert simhash(body) == expected
+
+
+def test_token_cache_stays_bounded_and_gives_the_same_hashes():
+    from newsscraper.simhash import _TokenHashes
+
+    cache = _TokenHashes(limit=3)
+    tokens = ["Hòa", "Phát", "(VIC):", "lãi", "—", "Hòa"]
+    values = [cache[token] for token in tokens]
+    assert len(cache) <= 3
+    assert values[0] == values[-1] == _TokenHashes(limit=10)["hòa"]  # folded, refilled alike
+    assert values[4] == b""  # no word in it
+    assert len(values[2]) == 8 * 3  # one word, with its two rotations

@@ -109,11 +109,7 @@ def paragraphs(content) -> list[str]:
         walk(child)
     # Squashed as a whole (runs of whitespace as one space: the mark is not whitespace), then
     # the spaces beside a mark go, since each paragraph is trimmed.
-    text = squash("".join(parts))
-    if " " + _BREAK in text:
-        text = text.replace(" " + _BREAK, _BREAK)
-    if _BREAK + " " in text:
-        text = text.replace(_BREAK + " ", _BREAK)
+    text = squash("".join(parts)).replace(" " + _BREAK, _BREAK).replace(_BREAK + " ", _BREAK)
     return [paragraph for paragraph in text.split(_BREAK) if paragraph]
 
 
