@@ -12,7 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from newsscraper.simhash import hamming, shingles, simhash, to_signed, to_unsigned, words
+from newsscraper.simhash import (
+    _TokenHashes,
+    hamming,
+    shingles,
+    simhash,
+    to_signed,
+    to_unsigned,
+    words,
+)
 
 SEED = Path(__file__).parent / "fixtures" / "seed_article_momo_2023-10-24.txt"
 M64 = (1 << 64) - 1
@@ -168,8 +176,6 @@ def test_a_whole_body_matches_the_documented_computation():
 
 
 def test_token_cache_stays_bounded_and_gives_the_same_hashes():
-    from newsscraper.simhash import _TokenHashes
-
     cache = _TokenHashes(limit=3)
     tokens = ["Hòa", "Phát", "(VIC):", "lãi", "—", "Hòa"]
     values = [cache[token] for token in tokens]
