@@ -150,7 +150,8 @@ class RejectsExtension:
             )
         except OSError:
             logger.exception("could not write %d rejects rows", len(self.rows))
-            self.crawler.stats.inc_value("newsscraper/rejects/write_failed")
+            # Not under `newsscraper/rejects/`: every stat there is a reject reason (run records).
+            self.crawler.stats.inc_value("newsscraper/rejects_write_failed")
             return
         self.seq += 1
         self.rows = []

@@ -140,3 +140,18 @@ def test_rows_are_committed_every_batch_and_at_close(tmp_path):
     rows = read_rejects(tmp_path)
     assert [r["article_id"] for r in rows] == [f"18823102410310000{n}" for n in range(5)]
     assert {r["scraped_at"] for r in rows} == {NOW}  # unstamped items take the clock's time
+
+
+def test_a_failed_write_keeps_the_rows_and_is_not_counted_as_a_reject_reason(tmp_path, monkeypatch):
+    crawler, extension = make_extension(tmp_path, PARQUET_BATCH_ITEMS=1)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(dataset, "commit_rejects", disk_full)
+    send_dropped(crawler, short_article(), Rejected("body_too_short", "body has 9 characters"))
+    assert len(extension.rows) == 1  # kept for the next try
+    assert crawler.stats.get_value("newsscraper/rejects_write_failed") == 1
+    # Run records count every stat under `newsscraper/rejects/` as a reject reason.
+    reasons = {key for key in crawler.stats.get_stats() if key.startswith("newsscraper/rejects/")}
+    assert reasons == {"newsscraper/rejects/body_too_short"}
