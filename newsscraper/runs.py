@@ -53,6 +53,9 @@ def last_finished_watermark(output_dir, section: str) -> dt.datetime | None:
     return max(marks, default=None)
 
 
+RUN_SUMMARY_STAT = "newsscraper/run_summary"  # set once the run record is written
+
+
 def summary(record: dict) -> str:
     """One line a person reads at the end of a run (and `newsscraper cron` prints)."""
     text = (
@@ -109,6 +112,9 @@ class RunRecordExtension:
                 "could not write the run record under %s: %s", runs_dir(self.output_dir), exc
             )
             self.stats.set_value("newsscraper/exit_code", exitcodes.DISK_ERROR)
+            return
+        # What `newsscraper cron` prints, without reading the records back.
+        self.stats.set_value(RUN_SUMMARY_STAT, summary(record))
 
     def build_record(self, spider, reason: str) -> dict:
         ctx = RunContext.of(self.crawler)

@@ -86,7 +86,7 @@ def _crawl(settings, spider_args: dict) -> tuple[int, str]:
     from scrapy.crawler import CrawlerProcess
 
     from newsscraper.context import RunContext
-    from newsscraper.runs import read_runs, summary
+    from newsscraper.runs import RUN_SUMMARY_STAT
     from newsscraper.scrapy_commands.crawl import exit_code_of
 
     process = CrawlerProcess(settings)
@@ -96,11 +96,10 @@ def _crawl(settings, spider_args: dict) -> tuple[int, str]:
     if process.bootstrap_failed:
         return exitcodes.ABNORMAL, "newsscraper cron: the crawl could not start (see the log)"
     code = exit_code_of(crawler)
-    run_id = RunContext.of(crawler).run_id
-    record = next((r for r in read_runs(settings.get("OUTPUT_DIR")) if r["run_id"] == run_id), None)
-    if record is None:
-        return code, f"run {run_id}: no run record written; exit {code}"
-    return code, summary(record | {"exit_code": code})
+    written = crawler.stats.get_value(RUN_SUMMARY_STAT)
+    if written is None:
+        return code, f"run {RunContext.of(crawler).run_id}: no run record written; exit {code}"
+    return code, written
 
 
 def _pair(text: str) -> tuple[str, str]:
