@@ -21,7 +21,7 @@ from newsscraper.items import Article
 from newsscraper.pages.article import ArticlePage
 from newsscraper.pages.links import canonical_article_url
 from pipelines.normalize import normalize_item
-from pipelines.stamp import fingerprint
+from pipelines.stamp import stamp_item
 
 COLUMNS = [field.name for field in dataclasses.fields(Article)]
 
@@ -61,18 +61,12 @@ def extract_file(path: Path, url: str | None = None) -> Article:
     page = ArticlePage(response)
     if not page.has_article_markup():
         raise NotAnArticle("not an article page (no article body, no article breadcrumb)")
-    item = normalize_item(page.to_item())
-    if item.body:
-        item.word_count, item.content_sha256, item.simhash = fingerprint(item.body)
-    return item
+    # As the crawl's pipelines would, without what only a crawl knows (its clock and run id).
+    return stamp_item(normalize_item(page.to_item()), scraped_at=None, run_id=None)
 
 
 def _json_value(value):
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
+    return value.isoformat() if isinstance(value, dt.date) else value  # datetimes too
 
 
 def to_json_line(item: Article) -> str:
