@@ -40,7 +40,6 @@ RUNS = "runs"
 STAGING = ".staging"
 
 DATASETS = (ARTICLES, REJECTS, RUNS)
-VIETNAM_TZ = dt.timezone(dt.timedelta(hours=7), "Asia/Ho_Chi_Minh")
 
 # Partition values and file names are built from these characters only.
 _SAFE_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -173,13 +172,6 @@ def read_articles(output_dir, columns: list[str] | None = None, filter=None) -> 
 
 
 # --- Articles: rows, partitions, part files ---------------------------------------------------
-
-
-def vietnam_date(instant: dt.datetime) -> dt.date:
-    """The Vietnam (UTC+7) calendar date of an aware instant: the `published_date` partition."""
-    if instant.tzinfo is None:
-        raise ValueError(f"naive datetime has no calendar date in Vietnam: {instant!r}")
-    return instant.astimezone(VIETNAM_TZ).date()
 
 
 def as_date(value) -> dt.date:

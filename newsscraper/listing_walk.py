@@ -16,9 +16,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from newsscraper.crawl_args import CrawlArguments
+from newsscraper.pages.dates import vietnam_date
 from newsscraper.pages.section import ListingEntry
-
-VIETNAM = dt.timezone(dt.timedelta(hours=7))
 
 END_OF_LISTING = "end_of_listing"
 CAUGHT_UP = "caught_up"
@@ -109,7 +108,7 @@ class ListingWalk:
     def _window_position(self, entry: ListingEntry) -> str:
         if entry.listed_at is None:
             return "inside"
-        day = entry.listed_at.astimezone(VIETNAM).date()
+        day = vietnam_date(entry.listed_at)
         if self.args.since is not None and day < self.args.since:
             return "before"
         if self.args.until is not None and day > self.args.until:

@@ -14,9 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from newsscraper.pages.dates import vietnam_date
 from newsscraper.pages.section import ListingEntry
-
-VIETNAM = dt.timezone(dt.timedelta(hours=7))
 
 
 def reaches(entries: list[ListingEntry], until: dt.date) -> bool:
@@ -24,7 +23,7 @@ def reaches(entries: list[ListingEntry], until: dt.date) -> bool:
     times = [e.listed_at for e in entries if e.listed_at is not None]
     if not times:
         return True
-    return min(times).astimezone(VIETNAM).date() <= until
+    return vietnam_date(min(times)) <= until
 
 
 @dataclass

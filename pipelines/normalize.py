@@ -26,7 +26,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from itemadapter import ItemAdapter
 from w3lib.url import safe_url_string, url_query_cleaner
 
-from newsscraper.pages.dates import VIETNAM_TZ
+from newsscraper.pages.dates import VIETNAM_TZ, vietnam_date
 from newsscraper.pages.links import CAFEF_HOSTS, canonical_article_url
 from newsscraper.sections import CANONICAL_HOST
 
@@ -294,7 +294,7 @@ def normalize_item(item, events: Counter | None = None):
     update("modified_at", to_utc(adapter.get("modified_at")))
     update(
         "published_date",
-        published_at.astimezone(VIETNAM_TZ).date() if published_at else None,
+        vietnam_date(published_at) if published_at else None,
     )
     return item
 

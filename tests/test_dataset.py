@@ -16,6 +16,7 @@ import pytest
 
 from newsscraper import dataset
 from newsscraper.items import Article
+from newsscraper.pages.dates import vietnam_date
 from newsscraper.schema import ARTICLES_FILE_SCHEMA, REJECTS_SCHEMA, SCHEMA_VERSION_KEY
 
 UTC = dt.UTC
@@ -296,10 +297,10 @@ def test_unsafe_partition_values_are_refused(tmp_path, section):
 
 
 def test_vietnam_date_of_an_instant():
-    assert dataset.vietnam_date(dt.datetime(2026, 3, 6, 17, 30, tzinfo=UTC)) == dt.date(2026, 3, 7)
-    assert dataset.vietnam_date(dt.datetime(2026, 3, 6, 16, 59, tzinfo=UTC)) == dt.date(2026, 3, 6)
+    assert vietnam_date(dt.datetime(2026, 3, 6, 17, 30, tzinfo=UTC)) == dt.date(2026, 3, 7)
+    assert vietnam_date(dt.datetime(2026, 3, 6, 16, 59, tzinfo=UTC)) == dt.date(2026, 3, 6)
     with pytest.raises(ValueError):
-        dataset.vietnam_date(dt.datetime(2026, 3, 6, 17, 30))
+        vietnam_date(dt.datetime(2026, 3, 6, 17, 30))
 
 
 def test_rejects_are_one_flat_file_per_call(tmp_path):

@@ -39,6 +39,7 @@ import pyarrow.compute as pc
 from newsscraper import dataset, exitcodes
 from newsscraper import settings as project_settings
 from newsscraper.lock import LockHeld, crawl_lock
+from newsscraper.pages.dates import vietnam_date
 from newsscraper.schema import ARTICLES_FILE_SCHEMA
 
 
@@ -146,9 +147,7 @@ def compact(
     stamp = f"{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
     results = []
     with crawl_lock(output_dir, purpose="compact"):
-        partitions = selected_partitions(
-            output_dir, section, older_than_days, dataset.vietnam_date(now)
-        )
+        partitions = selected_partitions(output_dir, section, older_than_days, vietnam_date(now))
         for partition in partitions:
             name = f"part-compact-{stamp}-{len(results) + 1}.parquet"
             result = compact_partition(output_dir, partition, name, compression)

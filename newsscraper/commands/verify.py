@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from newsscraper import dataset
 from newsscraper import settings as project_settings
+from newsscraper.pages.dates import vietnam_date
 from newsscraper.schema import (
     ARTICLES_FILE_SCHEMA,
     REJECTS_SCHEMA,
@@ -106,7 +107,7 @@ def check_partition_rows(
     for i, published_at in enumerate(table.column("published_at").to_pylist()):
         if published_at is None or published_at.tzinfo is None:
             continue  # a schema problem, reported as such
-        local_date = dataset.vietnam_date(published_at)
+        local_date = vietnam_date(published_at)
         if local_date != published_date:
             wrong[ids[i] if i < len(ids) else f"row {i}"] = local_date
     if wrong:

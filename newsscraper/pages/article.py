@@ -18,7 +18,7 @@ from lxml import etree
 
 from newsscraper.items import Article
 from newsscraper.pages.body import figure_images, paragraphs
-from newsscraper.pages.dates import VIETNAM_TZ, parse_iso_time, parse_visible_time
+from newsscraper.pages.dates import parse_iso_time, parse_visible_time, vietnam_date
 from newsscraper.pages.jsonld import (
     first_of_type,
     iter_json_ld_objects,
@@ -127,7 +127,7 @@ class ArticlePage:
             source_url=self.source_url(),
             published_at=published_at,
             modified_at=self.modified_at(),
-            published_date=published_at.astimezone(VIETNAM_TZ).date() if published_at else None,
+            published_date=vietnam_date(published_at) if published_at else None,
             tags=self.tags(),
             tickers=self.tickers(),
             image_urls=self.image_urls(),

@@ -7,6 +7,14 @@ import re
 
 VIETNAM_TZ = dt.timezone(dt.timedelta(hours=7), "Asia/Ho_Chi_Minh")
 
+
+def vietnam_date(instant: dt.datetime) -> dt.date:
+    """The Vietnam (UTC+7) calendar date of an aware instant: the `published_date` partition."""
+    if instant.tzinfo is None:
+        raise ValueError(f"naive datetime has no calendar date in Vietnam: {instant!r}")
+    return instant.astimezone(VIETNAM_TZ).date()
+
+
 # Focus block of a section page: `07/03/2026 - 00:01`. Some values carry a stray leading `2`
 # (`206/03/2026 - 00:05` is 06/03/2026): the day is always the last two digits before `/`.
 _LISTING_TIME = re.compile(r"^\s*2?(\d{2})/(\d{1,2})/(\d{4})\s*-\s*(\d{1,2}):(\d{2})")
