@@ -118,13 +118,19 @@ def _numeric_ids(table: pa.Table) -> tuple[pa.Table, np.ndarray, list[str]]:
     """(rows with a numeric article_id, their int64 ids, the other ids as strings)."""
     ids = table.column("article_id")
     if ids.null_count == 0:
-        try:  # the usual case, every id numeric: one cast, no regex
-            keys = pc.cast(ids, pa.int64()).to_numpy()
+        try:  # the usual case, every id numeric: one cast and its round trip, no regex
+            keys = pc.cast(ids, pa.int64())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass
         else:
-            if len(keys) == 0 or keys.min() > 0:
-                return table, keys, []
+            # What `_NUMERIC_ID` (and so `id_key`) accepts: positive, at most 18 digits, and
+            # written as its own decimal (no leading zero or sign, which the cast would take).
+            if len(keys) == 0 or (
+                pc.min(keys).as_py() > 0
+                and pc.max(keys).as_py() < 10**18
+                and pc.all(pc.equal(pc.cast(keys, pa.string()), ids)).as_py()
+            ):
+                return table, keys.to_numpy(), []
     numeric = pc.fill_null(pc.match_substring_regex(ids, _NUMERIC_ID.pattern), False)
     other_ids = pc.drop_null(pc.filter(ids, pc.invert(numeric))).to_pylist()
     table = table.filter(numeric)

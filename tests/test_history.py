@@ -135,6 +135,18 @@ def test_a_file_without_the_simhash_column_still_loads(tmp_path):
     assert history.content_duplicate_of(None, SIM_A, 3) is None
 
 
+@pytest.mark.parametrize(
+    ("odd", "other"), [("0123", "123"), ("+77", "77"), ("1234567890123456789", "12345678901")]
+)
+def test_an_id_that_only_looks_numeric_is_stored_as_written(odd, other):
+    # A leading zero, a sign or a 19th digit: the fast cast at load would read it as another
+    # number; it must be found by its own spelling, whatever else the batch holds.
+    history = History.from_table(pa.table({"article_id": [odd, "188231024103100001"]}))
+    assert history.is_stored(odd)
+    assert history.is_stored("188231024103100001")
+    assert not history.is_stored(other)
+
+
 def test_pending_rows_are_matched_but_not_stored_until_committed():
     history = History.empty()
     row = {"article_id": "188231024103100009", "content_sha256": sha(BODY_B), "simhash": -5}
