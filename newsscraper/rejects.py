@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import re
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -20,11 +19,11 @@ from scrapy.exceptions import DropItem
 
 from newsscraper import dataset
 from newsscraper.context import RunContext
+from newsscraper.pages.links import article_id_from_url
 
 logger = logging.getLogger(__name__)
 
 PARSE_ERROR = "parse_error"
-_ARTICLE_ID_IN_URL = re.compile(r"-(\d{17,18})\.chn(?:[?#]|$)")
 
 
 class Rejected(DropItem):
@@ -70,9 +69,8 @@ def parse_error_row(url: str | None, error: BaseException, now: dt.datetime, run
 
 def page_row(url: str | None, reason: str, detail: str, now: dt.datetime, run_id: str) -> dict:
     """One rejects row for a page that gave no item (the id is read from its URL)."""
-    match = _ARTICLE_ID_IN_URL.search(url or "")
     return {
-        "article_id": match.group(1) if match else None,
+        "article_id": article_id_from_url(url),
         "url": url,
         "reason": reason,
         "detail": detail,
