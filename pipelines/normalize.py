@@ -30,7 +30,7 @@ from newsscraper.pages.dates import VIETNAM_TZ, vietnam_date
 from newsscraper.pages.links import CAFEF_HOSTS, canonical_article_url
 from newsscraper.sections import CANONICAL_HOST
 
-PLAIN_TEXT_FIELDS = ("article_id", "section", "category", "title", "sapo", "author", "source")
+PLAIN_TEXT_FIELDS = ("article_id", "section", "category", "title", "sapo", "source")
 
 # Spaces a reader cannot tell from a plain space.
 _ODD_SPACES = dict.fromkeys(
@@ -273,7 +273,7 @@ def normalize_item(item, events: Counter | None = None):
         old = adapter.get(field)
         if value != old:
             events[f"{field}_changed"] += 1
-            if isinstance(old, str) and unicodedata.normalize("NFC", old) != old:
+            if isinstance(old, str) and not unicodedata.is_normalized("NFC", old):
                 events["nfd_text"] += 1
         adapter[field] = value
 

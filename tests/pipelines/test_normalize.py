@@ -335,3 +335,12 @@ def test_pipeline_normalizes_and_counts():
     stats = crawler.stats.get_stats()
     assert stats["newsscraper/normalize/items"] == 1
     assert stats["newsscraper/normalize/nfd_text"] == 1
+
+
+def test_each_changed_field_is_counted_once():
+    crawler = get_crawler(settings_dict={})
+    pipeline = NormalizePipeline.from_crawler(crawler)
+    pipeline.process_item(Article(author="Theo\u00a0Hồ Hương", title="Tin"))
+    stats = crawler.stats.get_stats()
+    assert stats["newsscraper/normalize/author_changed"] == 1
+    assert "newsscraper/normalize/title_changed" not in stats
