@@ -130,10 +130,7 @@ def commit_rejects(
 
     Missing keys are written as null; raises OSError from the disk as `commit_part_file` does.
     """
-    table = pa.Table.from_pylist(
-        [{name: row.get(name) for name in REJECTS_SCHEMA.names} for row in rows],
-        schema=REJECTS_SCHEMA,
-    )
+    table = items_to_table(rows, REJECTS_SCHEMA)
     final_path = rejects_dir(output_dir) / part_file_name(run_id, seq)
     return commit_part_file(table, final_path, output_dir, compression=compression)
 
@@ -147,28 +144,29 @@ def _fsync_dir(path: Path) -> None:
 
 
 def articles_dataset(output_dir) -> pads.Dataset:
-    """The articles as a pyarrow dataset, partition columns typed as in the contract."""
+    """The articles' part files (`list_part_files`) as a pyarrow dataset, partition columns
+    typed as in the contract."""
     partitioning = pads.partitioning(
         pa.schema([ARTICLES_SCHEMA.field("section"), ARTICLES_SCHEMA.field("published_date")]),
         flavor="hive",
     )
     return pads.dataset(
-        articles_dir(output_dir),
+        [str(path) for path in list_part_files(output_dir)],
         schema=ARTICLES_SCHEMA,
         format="parquet",
         partitioning=partitioning,
-        ignore_prefixes=[".", "_"],
+        partition_base_dir=str(articles_dir(output_dir)),
     )
 
 
-def read_articles(output_dir, columns: list[str] | None = None, filter=None) -> pa.Table:
+def read_articles(output_dir, columns: list[str] | None = None) -> pa.Table:
     """Read `columns` of every stored article (an empty table when there is none yet)."""
     if not articles_dir(output_dir).is_dir():
         schema = ARTICLES_SCHEMA
         if columns is not None:
             schema = pa.schema([ARTICLES_SCHEMA.field(c) for c in columns])
         return schema.empty_table()
-    return articles_dataset(output_dir).to_table(columns=columns, filter=filter)
+    return articles_dataset(output_dir).to_table(columns=columns)
 
 
 # --- Articles: rows, partitions, part files ---------------------------------------------------

@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from newsscraper.dataset import articles_dataset, articles_dir
+from newsscraper.dataset import list_part_files
 from newsscraper.schema import ARTICLES_SCHEMA
 from newsscraper.simhash import BITS, hamming, to_unsigned
 
@@ -106,9 +106,7 @@ def _read_part_file(path: str) -> pa.Table:
 
 def stored_tables(output_dir: str | os.PathLike) -> Iterator[pa.Table]:
     """LOAD_COLUMNS of every committed part file under `output_dir`, one table per file."""
-    if not articles_dir(output_dir).is_dir():
-        return
-    files = articles_dataset(output_dir).files
+    files = [str(path) for path in list_part_files(output_dir)]
     with ThreadPoolExecutor(READ_THREADS) as pool:
         for start in range(0, len(files), READ_SLICE_FILES):
             yield from pool.map(_read_part_file, files[start : start + READ_SLICE_FILES])

@@ -147,6 +147,16 @@ def test_an_id_that_only_looks_numeric_is_stored_as_written(odd, other):
     assert not history.is_stored(other)
 
 
+def test_files_other_than_part_files_are_not_read(stored):
+    # A note or a half-copied file left in a partition is no part file (`list_part_files`):
+    # neither the seen set nor `read_articles` tries to read it as Parquet.
+    partition = next(dataset.articles_dir(stored).rglob("*.parquet")).parent
+    (partition / "notes.txt").write_text("checked by hand", encoding="utf-8")
+    (partition / "part-copy.parquet.tmp").write_bytes(b"PAR1 half")
+    assert History.load(stored).is_stored("188231024103100001")
+    assert dataset.read_articles(stored, columns=["article_id"]).num_rows == 3
+
+
 def test_pending_rows_are_matched_but_not_stored_until_committed():
     history = History.empty()
     row = {"article_id": "188231024103100009", "content_sha256": sha(BODY_B), "simhash": -5}
