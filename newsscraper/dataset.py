@@ -205,7 +205,10 @@ def items_to_table(items: Iterable, schema: pa.Schema = ARTICLES_FILE_SCHEMA) ->
     Never inferred: an all-null column keeps its declared type. Columns not in `schema` (the
     partition columns, for the default file schema) are left out.
     """
-    return pa.Table.from_pylist([item_to_row(item, schema) for item in items], schema=schema)
+    # Arrow reads each column's value from a mapping itself (a missing key is null, others
+    # are left out), so only other items need copying into one.
+    rows = [item if isinstance(item, Mapping) else item_to_row(item, schema) for item in items]
+    return pa.Table.from_pylist(rows, schema=schema)
 
 
 def group_by_partition(rows: Iterable[Mapping]) -> dict[tuple[str, dt.date], list[Mapping]]:
