@@ -34,5 +34,8 @@ test: lint  ## ruff, then the whole test suite (offline)
 bench: $(STAMP)  ## every benchmark; writes bench/RESULTS.md
 	$(BIN)/python -m bench
 
+bench-smoke: $(STAMP)  ## every benchmark at tiny sizes, in seconds (writes nothing)
+	$(BIN)/python -m bench --smoke
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -9,8 +9,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,32 +48,6 @@ def fmt_seconds(seconds: float) -> str:
     if seconds < 1:
         return f"{seconds * 1e3:.2f} ms"
     return f"{seconds:.2f} s"
-
-
-def time_rounds(
-    calls: dict[str, Callable[[], object]],
-    *,
-    min_rounds: int,
-    max_rounds: int,
-    budget_seconds: float,
-) -> dict[str, dict[str, list[float]]]:
-    """Seconds per call of each of `calls`, taken in turns (one call of each per round).
-
-    Taking turns spreads any load from other processes over all of them alike. Both clocks
-    are kept: `wall` (perf_counter) and `cpu` (this process's CPU time, which a busy machine
-    inflates far less, since time spent waiting for a core is not counted).
-    """
-    times = {name: {"wall": [], "cpu": []} for name in calls}
-    deadline = time.perf_counter() + budget_seconds
-    rounds = 0
-    while rounds < max_rounds and (rounds < min_rounds or time.perf_counter() < deadline):
-        for name, call in calls.items():
-            wall, cpu = time.perf_counter(), time.process_time()
-            call()
-            times[name]["cpu"].append(time.process_time() - cpu)
-            times[name]["wall"].append(time.perf_counter() - wall)
-        rounds += 1
-    return times
 
 
 def median(values: Sequence[float]) -> float:

@@ -21,7 +21,14 @@ TITLE = "Crawl of the local replica: articles/s, peak RSS, CPU per article"
 TARGET_RSS_GROWTH = 1.2  # peak RSS at the large size over the small one, at most
 
 
-def crawl_once(articles: int, extra_settings: dict[str, str] | None = None) -> dict:
+def whole_site_settings(site, articles: int) -> dict[str, str]:
+    """Crawl settings that walk every listing page of a `site` of `articles` (and two more),
+    quietly."""
+    pages = -(-articles // site.page_size) + 2
+    return {"CAFEF_MAX_PAGES": str(pages), "LOG_LEVEL": "WARNING"}
+
+
+def crawl_once(articles: int) -> dict:
     """Serve a replica of `articles` stories and crawl it all once, in a fresh output dir."""
     from newsscraper.dataset import list_part_files, read_articles
     from replica import ReplicaSite, serve
@@ -30,8 +37,7 @@ def crawl_once(articles: int, extra_settings: dict[str, str] | None = None) -> d
     start = time.perf_counter()
     site = ReplicaSite(articles=articles)
     build_seconds = time.perf_counter() - start
-    pages = -(-articles // site.page_size) + 2
-    settings = {"CAFEF_MAX_PAGES": str(pages), "LOG_LEVEL": "WARNING"} | (extra_settings or {})
+    settings = whole_site_settings(site, articles)
     with tempfile.TemporaryDirectory(prefix="newsscraper-bench-") as tmp:
         output_dir = Path(tmp) / "output"
         before = resource.getrusage(resource.RUSAGE_SELF)

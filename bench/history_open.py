@@ -36,19 +36,30 @@ _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _MEASURE = """
 import json, resource, sys, time
 import numpy as np
+import pyarrow.parquet as pq
+from newsscraper.dataset import list_part_files
 from newsscraper.history import History
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()
 history = History.load(sys.argv[1])
 seconds = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+# Stored ids to look up (each must be found), with a body hash and simhash that are not.
+probes = []
+for path in list_part_files(sys.argv[1]):
+    probes += pq.read_table(path, columns=["article_id"]).column(0).to_pylist()
+    if len(probes) >= 1000:
+        break
+probes = probes[:1000]
 start = time.perf_counter()
-for i in range(1000):
-    history.is_stored(str(188160101000000000 + i))
+hits = 0
+for i, article_id in enumerate(probes):
+    hits += history.is_stored(article_id)
     history.content_duplicate_of("%064x" % i, i * 0x9E3779B97F4A7C15 % 2**63, 3)
-query_us = (time.perf_counter() - start) / 1000 * 1e6
+query_us = (time.perf_counter() - start) / max(len(probes), 1) * 1e6
 print(json.dumps({"seconds": seconds, "rss_before_mb": before / 1024,
-                  "peak_rss_mb": peak / 1024, "query_pair_us": query_us}))
+                  "peak_rss_mb": peak / 1024, "query_pair_us": query_us,
+                  "probes": len(probes), "probe_hits": hits}))
 """
 
 
@@ -60,7 +71,7 @@ def _hex_strings(rng: np.random.Generator, n: int) -> pa.Array:
     return pa.array(chars.view("S64").ravel()).cast(pa.string())
 
 
-def build_dataset(output_dir: Path, rows: int, days: int = 3650, files_per_day: int = 2) -> int:
+def build_dataset(output_dir: Path, rows: int, days: int, files_per_day: int) -> int:
     """Write `rows` synthetic articles under `output_dir`; returns the number of part files."""
     rng = np.random.default_rng(20231024)
     files = min(rows, days * files_per_day)

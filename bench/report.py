@@ -46,13 +46,14 @@ def _md_cell(text: str) -> str:
 
 
 def _compact(data) -> str:
-    """Raw data as indented JSON, floats rounded so the file stays readable."""
+    """Raw data as indented JSON, floats rounded and `*_tail` logs left out (at any depth) so
+    the file stays readable."""
 
     def rounded(value):
         if isinstance(value, float):
             return float(f"{value:.4g}")
         if isinstance(value, dict):
-            return {k: rounded(v) for k, v in value.items()}
+            return {k: rounded(v) for k, v in value.items() if not k.endswith("_tail")}
         if isinstance(value, list | tuple):
             return [rounded(v) for v in value]
         return value
@@ -93,13 +94,12 @@ def markdown(results: list[BenchResult], machine: dict, *, smoke: bool, command:
             out += ["", "```", result.error.strip(), "```"]
             continue
         out += [f"- {note}" for note in result.notes]
-        data = {k: v for k, v in result.data.items() if not k.endswith("_tail")}
         out += [
             "",
             "<details><summary>raw figures</summary>",
             "",
             "```json",
-            _compact(data),
+            _compact(result.data),
             "```",
             "",
             "</details>",

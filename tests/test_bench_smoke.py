@@ -147,6 +147,8 @@ def test_history_load_is_measured(smoke):
     data = _data(smoke, "history")
     assert data["rows"] == 10_000
     assert data["seconds"] > 0 and data["peak_rss_mb"] >= data["rss_before_mb"] > 0
+    # The loaded seen set really holds the stored rows: every stored id probed is found.
+    assert data["probes"] == 1000 and data["probe_hits"] == 1000
 
 
 def test_profiles_see_our_code(smoke):

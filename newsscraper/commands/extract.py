@@ -61,7 +61,12 @@ def extract_file(path: Path, url: str | None = None) -> Article:
     page = ArticlePage(response)
     if not page.has_article_markup():
         raise NotAnArticle("not an article page (no article body, no article breadcrumb)")
-    # As the crawl's pipelines would, without what only a crawl knows (its clock and run id).
+    return extracted_item(page)
+
+
+def extracted_item(page: ArticlePage) -> Article:
+    """The page's item as the crawl's pipelines would make it, without what only a crawl knows
+    (its clock and run id): extraction, `normalize_item`, then the body's fingerprint."""
     return stamp_item(normalize_item(page.to_item()), scraped_at=None, run_id=None)
 
 
