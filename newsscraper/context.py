@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 Clock = Callable[[], dt.datetime]
 
@@ -31,7 +31,7 @@ def new_run_id(now: dt.datetime) -> str:
 class RunContext:
     run_id: str
     clock: Clock
-    started_at: dt.datetime = field(default_factory=system_clock)
+    started_at: dt.datetime
 
     @classmethod
     def from_settings(cls, settings) -> RunContext:

@@ -56,7 +56,6 @@ class ListingWalk:
             return self._stop([], END_OF_LISTING)
 
         to_fetch: list[ListingEntry] = []
-        unseen = 0
         older_than_since = False
         for entry in entries:
             if entry.listed_at is not None:
@@ -82,13 +81,12 @@ class ListingWalk:
             if entry.article_id in self.requested:
                 continue
             self.requested.add(entry.article_id)
-            unseen += 1
             to_fetch.append(entry)
 
         if older_than_since:
             return self._stop(to_fetch, REACHED_SINCE)
         if not self.args.is_backfill:
-            if unseen == 0 and self.reached_watermark:
+            if not to_fetch and self.reached_watermark:
                 self.seen_pages_in_a_row += 1
             else:
                 self.seen_pages_in_a_row = 0

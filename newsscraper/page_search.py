@@ -12,7 +12,7 @@ Pure bookkeeping, like ListingWalk: the spider fetches what `next_probe` says.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from newsscraper.pages.dates import vietnam_date
 from newsscraper.pages.section import ListingEntry
@@ -32,13 +32,10 @@ class FirstPageSearch:
     below: int = 0  # the highest page known not to reach `until` (0: none yet)
     above: int | None = None  # the lowest page known to reach it
     probes: int = 0
-    answers: dict[int, bool] = field(default_factory=dict)
 
     def record(self, page: int, entries: list[ListingEntry]) -> None:
         self.probes += 1
-        hit = reaches(entries, self.until)
-        self.answers[page] = hit
-        if hit:
+        if reaches(entries, self.until):
             self.above = page if self.above is None else min(self.above, page)
         else:
             self.below = max(self.below, page)
