@@ -248,12 +248,15 @@ def commit_articles(
 # --- Listing and reading ----------------------------------------------------------------------
 
 
+def is_hidden(path: Path, base: Path) -> bool:
+    """True when a path part under `base` starts with `.` or `_`: pyarrow and pandas skip it
+    (DuckDB and polars globs do not)."""
+    return any(part.startswith((".", "_")) for part in path.relative_to(base).parts)
+
+
 def is_visible_part_file(path: Path, base: Path) -> bool:
-    """A `*.parquet` file no reader skips: no path part under `base` starts with `.` or `_`."""
-    relative = path.relative_to(base)
-    return path.suffix == ".parquet" and not any(
-        part.startswith((".", "_")) for part in relative.parts
-    )
+    """A `*.parquet` file no reader skips (`is_hidden` is false)."""
+    return path.suffix == ".parquet" and not is_hidden(path, base)
 
 
 def list_part_files(output_dir, dataset: str = ARTICLES) -> list[Path]:

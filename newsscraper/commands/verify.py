@@ -129,7 +129,7 @@ def stray_files(base: Path) -> list[Finding]:
     if not base.is_dir():
         return findings
     for path in sorted(p for p in base.rglob("*") if p.is_file()):
-        hidden = any(part.startswith((".", "_")) for part in path.relative_to(base).parts)
+        hidden = dataset.is_hidden(path, base)
         if path.suffix == ".parquet" and hidden:
             findings.append(
                 Finding(PROBLEM, path, "hidden to pyarrow/pandas but read by DuckDB/polars globs")

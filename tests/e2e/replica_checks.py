@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from newsscraper.dataset import articles_dir, read_articles, read_rejects
+from newsscraper.dataset import articles_dir, is_visible_part_file, read_articles, read_rejects
 from newsscraper.runs import read_runs
 from replica import ServerHandle, SyntheticArticle
 
@@ -56,8 +56,7 @@ def assert_complete_part_files(output_dir) -> list[Path]:
     base = articles_dir(output_dir)
     files = sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else []
     for path in files:
-        assert path.suffix == ".parquet", f"not a part file in the dataset: {path}"
-        assert not any(part.startswith((".", "_")) for part in path.relative_to(base).parts)
+        assert is_visible_part_file(path, base), f"not a part file in the dataset: {path}"
         pq.ParquetFile(path).read()  # raises on a truncated or half-written file
     return files
 
