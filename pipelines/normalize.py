@@ -26,8 +26,16 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from itemadapter import ItemAdapter
 from w3lib.url import safe_url_string, url_query_cleaner
 
-from newsscraper.pages.dates import VIETNAM_TZ, vietnam_date
+from newsscraper.pages.dates import VIETNAM_TZ, parse_iso_time, vietnam_date
 from newsscraper.pages.links import CAFEF_HOSTS, canonical_article_url
+from newsscraper.pages.rules import (
+    INVISIBLE_CHARACTERS,
+    ticker,
+    unique,
+    unique_ignoring_case,
+    without_tag_trailer,
+    without_theo,
+)
 from newsscraper.sections import CANONICAL_HOST
 
 PLAIN_TEXT_FIELDS = ("article_id", "section", "category", "title", "sapo", "source")
@@ -41,8 +49,7 @@ _ODD_SPACES = dict.fromkeys(
     ),
     " ",
 )
-# Invisible characters: zero-width space/joiners, word joiner, BOM, soft hyphen.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE_CHARACTERS))
 # Code point -> its replacement (a space, or None to drop it).
 _TRANSLATION = {**_ODD_SPACES, **_INVISIBLE}
 _NEEDS_TRANSLATION = re.compile("[" + re.escape("".join(map(chr, _TRANSLATION))) + "]")
@@ -59,9 +66,6 @@ _NOT_PLAIN_OR_ODD_WHITESPACE = re.compile(
 )
 _SPACES = re.compile(r"[ \n]+")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \n]*\n")
-_THEO = re.compile(r"^theo\s+", re.I)
-_TAG_TRAILER = re.compile(r"[\s,]+$")
-_TICKER = re.compile(r"^[A-Z0-9]{3}$")
 _ENTITY = re.compile(r"&(#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);?", re.I)
 # An absolute http(s) URL the steps of `clean_url` give back unchanged: a lower-case host name
 # (IDNA leaves it as it is), no user, port, query or fragment (nothing to drop), and a path of
@@ -166,27 +170,16 @@ def _is_laid_out(text: str) -> bool:
 
 def clean_author(value) -> str | None:
     text = clean_text(value)
-    return clean_text(_THEO.sub("", text)) if text else None
+    return clean_text(without_theo(text)) if text else None
 
 
 def clean_tags(values) -> list[str]:
-    result: list[str] = []
-    seen: set[str] = set()
-    for value in values or []:
-        tag = clean_text(_TAG_TRAILER.sub("", clean_text(value) or ""))
-        if tag and tag.casefold() not in seen:
-            seen.add(tag.casefold())
-            result.append(tag)
-    return result
+    tags = (clean_text(without_tag_trailer(clean_text(v) or "")) for v in values or [])
+    return unique_ignoring_case(tags)
 
 
 def clean_tickers(values) -> list[str]:
-    result: list[str] = []
-    for value in values or []:
-        ticker = (clean_text(value) or "").upper()
-        if _TICKER.match(ticker) and ticker not in result:
-            result.append(ticker)
-    return result
+    return unique(ticker(clean_text(value)) for value in values or [])
 
 
 def clean_url(value, base: str | None = None) -> str | None:
@@ -247,13 +240,8 @@ def clean_urls(values, base: str | None = None) -> list[str]:
 
 def to_utc(value) -> dt.datetime | None:
     """Aware UTC; a naive time (or ISO string without offset) is taken as Vietnam time."""
-    if value is None or value == "":
-        return None
     if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
+        value = parse_iso_time(value)
     if not isinstance(value, dt.datetime):
         return None
     if value.tzinfo is None:

@@ -26,6 +26,13 @@ from newsscraper.pages.jsonld import (
     string_value,
 )
 from newsscraper.pages.links import article_id_from_url, canonical_article_url
+from newsscraper.pages.rules import (
+    ticker,
+    unique,
+    unique_ignoring_case,
+    without_tag_trailer,
+    without_theo,
+)
 from newsscraper.pages.selectors import (
     css,
     first,
@@ -70,24 +77,11 @@ _WIDGET_IFRAMES = etree.XPath(
     " and (contains(@src, 'symbol=') or contains(@data-src, 'symbol=')))]"
 )
 
-_THEO = re.compile(r"^theo\s+", re.I)
-_TAG_TRAILER = re.compile(r"[\s,]+$")
-_TICKER = re.compile(r"^[A-Z0-9]{3}$")
 # `VHM: ` in the widget title.
 _WIDGET_TICKER_SEPARATORS = re.compile(r"[&,;/\s]+")
 # `/du-lieu/hose/hpx-cong-ty-co-phan-dau-tu-hai-phat.chn` → HPX
 _DATA_LINK_TICKER = re.compile(r"/du-lieu/(?:[a-z]+/)?([a-z0-9]{3})-[^/]*\.chn$", re.I)
 _HTTP_URL = re.compile(r"^https?://\S+$", re.I)
-
-
-def _unique(values) -> list[str]:
-    seen: set[str] = set()
-    return [v for v in values if v and not (v in seen or seen.add(v))]
-
-
-def _valid_ticker(value: str | None) -> str | None:
-    value = (value or "").strip().upper()
-    return value if _TICKER.match(value) else None
 
 
 class ArticlePage:
@@ -198,7 +192,7 @@ class ArticlePage:
 
     def author(self) -> str | None:
         for candidate in self._author_candidates():
-            author = _THEO.sub("", candidate or "").strip()
+            author = without_theo(candidate or "").strip()
             if author:
                 return author
         return None
@@ -235,15 +229,7 @@ class ArticlePage:
         )
 
     def tags(self) -> list[str]:
-        tags = (_TAG_TRAILER.sub("", text_of(a)) for a in _TAGS(self._article))
-        seen: set[str] = set()
-        result = []
-        for tag in tags:
-            key = tag.casefold()
-            if tag and key not in seen:
-                seen.add(key)
-                result.append(tag)
-        return result
+        return unique_ignoring_case(without_tag_trailer(text_of(a)) for a in _TAGS(self._article))
 
     def tickers(self) -> list[str]:
         """Stock symbols: the ticker widget's title and iframe, then in-text company links."""
@@ -265,7 +251,7 @@ class ArticlePage:
             except ValueError:
                 match = None
             found.append(match.group(1) if match else None)
-        return _unique(_valid_ticker(value) for value in found)
+        return unique(ticker(value) for value in found)
 
     def image_urls(self) -> list[str]:
         """The cover (or og:image) first, then the images of the body's figures; absolute."""
@@ -278,7 +264,7 @@ class ArticlePage:
                 if not src or src.startswith("data:"):
                     src = img.get("data-original") or img.get("data-src") or ""
                 candidates.append(src)
-        return _unique(self._absolute_http(src) for src in candidates)
+        return unique(self._absolute_http(src) for src in candidates)
 
     # --- node sets shared by several fields --------------------------------------------------
 

@@ -12,12 +12,13 @@ import re
 from lxml import etree
 from parsel.csstranslator import css2xpath
 
+from newsscraper.pages.rules import INVISIBLE_CHARACTERS
+
 # A class attribute is a list of names separated by XML whitespace (what CSS and XPath's
 # normalize-space() split on).
 _CLASS_SEPARATOR = re.compile(r"[ \t\r\n]+")
-# Zero-width characters are not whitespace but are invisible padding all the same.
-_ZERO_WIDTH_CHARACTERS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-_HAS_ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_CHARACTERS}]")
+# Invisible characters are not whitespace but are padding all the same.
+_HAS_ZERO_WIDTH = re.compile(f"[{INVISIBLE_CHARACTERS}]")
 
 
 def css(query: str) -> etree.XPath:
@@ -32,7 +33,7 @@ def squash(text: str | None) -> str:
     # A search first, then `str.replace` for each one present: `str.translate` would look up
     # every character of the text in a dict (a hundred times slower on a body).
     if _HAS_ZERO_WIDTH.search(text):
-        for char in _ZERO_WIDTH_CHARACTERS:
+        for char in INVISIBLE_CHARACTERS:
             if char in text:
                 text = text.replace(char, "")
     # `str.split()` splits on exactly the characters `\s` matches.

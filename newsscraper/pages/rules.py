@@ -1,0 +1,47 @@
+"""Rules on field values that the page objects apply while reading a page and `normalize_item`
+applies again to any item (from a page object or not): defined once for both."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# Invisible characters, dropped from text: zero-width space and joiners, word joiner, BOM,
+# soft hyphen.
+INVISIBLE_CHARACTERS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+# "Theo Hồ Hương": "according to", in front of a byline.
+_THEO = re.compile(r"^theo\s+", re.I)
+# "chứng khoán, ": the separator CafeF leaves after each tag.
+_TAG_TRAILER = re.compile(r"[\s,]+$")
+_TICKER = re.compile(r"^[A-Z0-9]{3}$")
+
+
+def without_theo(author: str) -> str:
+    return _THEO.sub("", author)
+
+
+def without_tag_trailer(tag: str) -> str:
+    return _TAG_TRAILER.sub("", tag)
+
+
+def ticker(value: str | None) -> str | None:
+    """`value` as a stock symbol (three letters or digits, upper case), or None."""
+    value = (value or "").strip().upper()
+    return value if _TICKER.match(value) else None
+
+
+def unique(values: Iterable[str | None]) -> list[str]:
+    """The non-empty values, each once, in first-seen order."""
+    seen: set[str] = set()
+    return [v for v in values if v and not (v in seen or seen.add(v))]
+
+
+def unique_ignoring_case(values: Iterable[str | None]) -> list[str]:
+    """The non-empty values, each once ignoring case, as first spelt."""
+    seen: set[str] = set()
+    result = []
+    for value in values:
+        if value and (key := value.casefold()) not in seen:
+            seen.add(key)
+            result.append(value)
+    return result
