@@ -261,6 +261,20 @@ def test_soft_block_and_odd_pages_do_not_raise(body):
     assert item.article_id == "188260306102323344"
 
 
+def test_an_article_without_its_body_container_is_still_an_article_page():
+    # A breadcrumb (here the page's JSON-LD BreadcrumbList) and the article's title or id say
+    # "article" even when the body container is gone; without the breadcrumb they do not.
+    def no_body_container(html):
+        return edit_once(html, 'data-role="content"', 'data-role="gone"')
+
+    assert page_of(OLDER, edit=no_body_container).has_article_markup()
+
+    def no_breadcrumb_either(html):
+        return edit_once(no_body_container(html), '"BreadcrumbList"', '"ItemList"')
+
+    assert not page_of(OLDER, edit=no_breadcrumb_either).has_article_markup()
+
+
 def test_section_page_is_not_an_article():
     page = page_of(PAGES / "section_thi-truong-chung-khoan.html", "https://cafef.vn/x.chn")
     assert not page.has_article_markup()
