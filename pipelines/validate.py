@@ -27,10 +27,14 @@ class ValidationRules:
 
     @classmethod
     def from_settings(cls, settings) -> ValidationRules:
+        default = cls()
+        future_hours = default.max_future / dt.timedelta(hours=1)
         return cls(
-            min_body_chars=settings.getint("VALIDATE_MIN_BODY_CHARS", 200),
-            max_title_chars=settings.getint("VALIDATE_MAX_TITLE_CHARS", 500),
-            max_future=dt.timedelta(hours=settings.getfloat("VALIDATE_MAX_FUTURE_HOURS", 24)),
+            min_body_chars=settings.getint("VALIDATE_MIN_BODY_CHARS", default.min_body_chars),
+            max_title_chars=settings.getint("VALIDATE_MAX_TITLE_CHARS", default.max_title_chars),
+            max_future=dt.timedelta(
+                hours=settings.getfloat("VALIDATE_MAX_FUTURE_HOURS", future_hours)
+            ),
         )
 
 
