@@ -53,12 +53,14 @@ def run_crawl(
     spider_args: dict[str, str] | None = None,
     settings: dict[str, str] | None = None,
     timeout: float = 300,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
-    """Crawl the replica at `base_url` into `output_dir`; the output is captured as text."""
+    """Crawl the replica at `base_url` into `output_dir`, with `env` added to the process's
+    environment; the output is captured as text."""
     return subprocess.run(
         crawl_command(base_url, output_dir, spider_args, settings),
         cwd=PROJECT_ROOT,
-        env=crawl_env(),
+        env=crawl_env() | (env or {}),
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -19,7 +19,7 @@ from newsscraper import exitcodes
 from newsscraper.dataset import list_part_files, staging_files
 from newsscraper.runs import read_runs
 from replica import ReplicaSite
-from replica.crawl import PROJECT_ROOT, crawl_command, crawl_env
+from replica.crawl import PROJECT_ROOT, run_crawl
 
 pytestmark = pytest.mark.slow
 
@@ -31,18 +31,13 @@ def crawl_with_disk_fault(
     handle, output_dir: Path, kind: str, after: int, settings: dict | None = None
 ) -> subprocess.CompletedProcess:
     """`scrapy crawl cafef` whose OUTPUT_DIR fails with `kind` once `after` files are in."""
-    env = crawl_env() | {
+    env = {
         "PYTHONPATH": os.pathsep.join([str(HOOK_DIR), str(PROJECT_ROOT)]),
         "NEWSSCRAPER_DISK_FAULT": kind,
         "NEWSSCRAPER_DISK_FAULT_DIR": str(output_dir),
         "NEWSSCRAPER_DISK_FAULT_AFTER": str(after),
     }
-    command = crawl_command(
-        handle.base_url, output_dir, settings={k: str(v) for k, v in (settings or {}).items()}
-    )
-    return subprocess.run(
-        command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
+    return run_crawl(handle.base_url, output_dir, settings=settings, timeout=120, env=env)
 
 
 def fingerprints(output_dir: Path) -> dict[Path, str]:
