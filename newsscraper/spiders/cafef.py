@@ -19,10 +19,11 @@ from newsscraper.history import History
 from newsscraper.listing_walk import ListingWalk
 from newsscraper.page_search import FirstPageSearch
 from newsscraper.pages.article import ArticlePage
+from newsscraper.pages.links import CAFEF_HOSTS
 from newsscraper.pages.section import ListingEntry, SectionPage
 from newsscraper.rejects import page_rejected
 from newsscraper.runs import last_finished_watermark
-from newsscraper.sections import CANONICAL_HOST, section_path, timeline_path
+from newsscraper.sections import section_path, timeline_path
 
 logger = logging.getLogger(__name__)
 
@@ -60,10 +61,8 @@ class CafefSpider(scrapy.Spider):
         """A cafef.vn article link moved onto the crawl host; None for links off the site."""
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
-        if parts.scheme not in ("http", "https") or host not in (
-            CANONICAL_HOST,
-            f"www.{CANONICAL_HOST}",
-            self.base.hostname,
+        if parts.scheme not in ("http", "https") or not (
+            host in CAFEF_HOSTS or host == self.base.hostname
         ):
             return None
         return self.crawl_url(parts.path)
