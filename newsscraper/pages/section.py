@@ -53,6 +53,7 @@ class SectionPage:
         self.response = response
         self._root = html_root(response)
         self._is_fragment = not _HTML_SHELL.search(response.body)
+        self._own_host = urlsplit(response.url).hostname
 
     # --- what kind of page this is ---------------------------------------------------------
 
@@ -122,22 +123,23 @@ class SectionPage:
     def _entry(self, link, listed_at: dt.datetime | None, kind: EntryKind) -> ListingEntry | None:
         if link is None:
             return None
-        url = self._article_url(link.get("href"))
-        if url is None:
+        found = self._article_link(link.get("href"))
+        if found is None:
             return None
+        url, article_id = found
         title = text_of(link) or text_of(link.get("title"))
         if listed_at is not None:
             listed_at = listed_at.astimezone(VIETNAM_TZ)
         return ListingEntry(
-            article_id=article_path_match(url).group("id"),
+            article_id=article_id,
             url=url,
             title=title,
             listed_at=listed_at,
             kind=kind,
         )
 
-    def _article_url(self, href: str | None) -> str | None:
-        """The absolute URL of an on-site article link, or None for anything else."""
+    def _article_link(self, href: str | None) -> tuple[str, str] | None:
+        """(absolute URL, article id) of an on-site article link, or None for anything else."""
         if not href or href.strip().lower().startswith(("javascript:", "mailto:", "#")):
             return None
         try:
@@ -147,7 +149,7 @@ class SectionPage:
             return None
         if parts.scheme not in ("http", "https"):
             return None
-        own_host = urlsplit(self.response.url).hostname
-        if parts.hostname not in CAFEF_HOSTS and parts.hostname != own_host:
+        if parts.hostname not in CAFEF_HOSTS and parts.hostname != self._own_host:
             return None
-        return url if article_path_match(url) else None
+        match = article_path_match(url)
+        return (url, match.group("id")) if match else None
