@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from .render import LISTING_JUNK, SOFT_BLOCK_PAGE, error_page
+from .render import SOFT_BLOCK_PAGE, error_page
 from .response import Response
 
 NormalResponse = Callable[[], Response]
@@ -253,7 +253,6 @@ def junk_items() -> Fault:
 
 
 __all__ = [
-    "LISTING_JUNK",
     "Fault",
     "bad_json_ld",
     "delay",
