@@ -174,22 +174,27 @@ class BadJsonLd(Fault):
 
 
 @dataclass(frozen=True)
-class JunkItems(Fault):
-    """Two stream items more on a listing: one links `javascript:;`, one a page off the site."""
+class ExtraItems(Fault):
+    """Stream items put in front of a listing's own: `(id, href, text)` each, with a listing
+    time when `listed_at` is given."""
+
+    items: tuple[tuple[str, str, str], ...]
+    listed_at: str | None = None
 
     def apply(self, target: str, normal: NormalResponse) -> Response:
         response = normal()
-        junk = (
-            '<div class="tlitem box-category-item" data-id="188990101000000002"><h3>'
-            '<a href="javascript:;">Bấm để xem thêm</a></h3></div>\n'
-            '<div class="tlitem box-category-item" data-id="188990101000000003"><h3>'
-            '<a href="https://example.invalid/tin-tai-tro-188990101000000003.chn">'
-            "Tin tài trợ</a></h3></div>\n"
+        time = ""
+        if self.listed_at:
+            time = f'<span class="time time-ago" title="{self.listed_at}"></span>'
+
+        extra = "".join(
+            f'<div class="tlitem box-category-item" data-id="{article_id}"><h3>'
+            f'<a href="{href}">{text}</a></h3>{time}</div>\n'
+            for article_id, href, text in self.items
         ).encode()
-        anchor = b'<div class="tlitem box-category-item"'
-        at = response.body.find(anchor)
+        at = response.body.find(b'<div class="tlitem box-category-item"')
         at = at if at >= 0 else len(response.body)
-        response.body = response.body[:at] + junk + response.body[at:]
+        response.body = response.body[:at] + extra + response.body[at:]
         return response
 
 
@@ -248,8 +253,22 @@ def bad_json_ld() -> Fault:
     return BadJsonLd()
 
 
+def extra_items(items, listed_at: str | None = None) -> Fault:
+    return ExtraItems(tuple(items), listed_at)
+
+
 def junk_items() -> Fault:
-    return JunkItems()
+    """Two stream items more: one links `javascript:;`, one a page off the site."""
+    return extra_items(
+        [
+            ("188990101000000002", "javascript:;", "Bấm để xem thêm"),
+            (
+                "188990101000000003",
+                "https://example.invalid/tin-tai-tro-188990101000000003.chn",
+                "Tin tài trợ",
+            ),
+        ]
+    )
 
 
 __all__ = [
@@ -257,6 +276,7 @@ __all__ = [
     "bad_json_ld",
     "delay",
     "empty",
+    "extra_items",
     "junk_items",
     "malformed_html",
     "oversized",

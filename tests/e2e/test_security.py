@@ -27,7 +27,7 @@ from newsscraper.dataset import commit_articles, part_file_name, read_articles, 
 from newsscraper.items import Article
 from newsscraper.spiders.cafef import CafefSpider
 from pipelines.parquet import ParquetSinkPipeline
-from replica import ReplicaSite
+from replica import ReplicaSite, faults
 from replica.crawl import PROJECT_ROOT
 from replica.faults import Fault
 from replica.response import Response
@@ -47,21 +47,10 @@ HOSTILE_LINKS = {
 }
 
 
-class HostileListing(Fault):
+def hostile_listing():
     """The normal listing with stream items that link off the site or off the web."""
-
-    def apply(self, target: str, normal) -> Response:
-        response = normal()
-        items = "".join(
-            f'<div class="tlitem box-category-item" data-id="{article_id}"><h3>'
-            f'<a href="{href}">Tin {article_id}</a></h3>'
-            '<span class="time time-ago" title="2026-03-07T10:00:00"></span></div>\n'
-            for article_id, href in HOSTILE_LINKS.items()
-        ).encode()
-        anchor = response.body.find(b'<div class="tlitem box-category-item"')
-        assert anchor >= 0
-        response.body = response.body[:anchor] + items + response.body[anchor:]
-        return response
+    items = [(article_id, href, f"Tin {article_id}") for article_id, href in HOSTILE_LINKS.items()]
+    return faults.extra_items(items, listed_at="2026-03-07T10:00:00")
 
 
 class HostileArticle(Fault):
@@ -93,8 +82,8 @@ def files_under(root: Path) -> set[Path]:
 @pytest.mark.slow
 def test_hostile_listing_links_are_never_requested(replica, crawl, output_dir):
     site = ReplicaSite(articles=25)
-    site.script(SECTION_PAGE, [HostileListing()])
-    site.script(TIMELINE_2, [HostileListing()])
+    site.script(SECTION_PAGE, [hostile_listing()])
+    site.script(TIMELINE_2, [hostile_listing()])
     handle = replica(site)
 
     result = crawl(handle)
