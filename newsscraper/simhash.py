@@ -31,28 +31,6 @@ MASK = (1 << BITS) - 1
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
-def _folded_tokens(text: str) -> list[str]:
-    """The NFC, case-folded, whitespace-separated tokens of `text`.
-
-    Words never cross whitespace, so the words of a text are its tokens' words in order.
-    """
-    if not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
-    return text.casefold().split()
-
-
-def words(text: str) -> list[str]:
-    """The lower-cased NFC words of `text`, punctuation dropped."""
-    return [word for token in _folded_tokens(text) for word in _WORD.findall(token)]
-
-
-def shingles(tokens: list[str], size: int = SHINGLE_WORDS) -> list[tuple[str, ...]]:
-    """Overlapping runs of `size` words; a text shorter than that is one shingle."""
-    if len(tokens) <= size:
-        return [tuple(tokens)] if tokens else []
-    return [tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1)]
-
-
 @lru_cache(maxsize=1 << 17)
 def word_hash(word: str) -> int:
     return int.from_bytes(blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
