@@ -24,10 +24,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from bench.common import REPO
 from newsscraper.dataset import article_partition_dir
 from newsscraper.schema import ARTICLES_FILE_SCHEMA
 
-ROOT = Path(__file__).resolve().parents[1]
 SECTION = "doanh-nghiep"
 FIRST_DAY = dt.date(2016, 1, 1)
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
@@ -131,7 +131,7 @@ def run(rows: int, *, days: int = 3650, files_per_day: int = 1) -> dict:
     )
     env = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
     }
     with tempfile.TemporaryDirectory(prefix="newsscraper-bench-") as tmp:
         built = subprocess.run(

@@ -36,6 +36,8 @@ SAVED_OLDER_SAPO = (
     " báo cáo nêu rõ."
 )
 
+_SAVED_ZONE = "18831"  # the zone of the saved pages (Thị trường chứng khoán)
+
 # Junk that sits among the stream items of every listing page and fragment: a sponsored link off
 # the site whose URL looks like an article's, and a JavaScript pseudo-link.
 LISTING_JUNK = (
@@ -95,7 +97,7 @@ _ZONE_SWAPS = (
     ),
     ("'%2fthi-truong-chung-khoan%2f", f"'%2f{slot('zone_slug')}%2f"),
     ("XemTheoNgay('thi-truong-chung-khoan')", f"XemTheoNgay('{slot('zone_slug')}')"),
-    ("18831", slot("zone_id")),
+    (_SAVED_ZONE, slot("zone_id")),
 )
 
 _ARTICLE_RAW = ("body", "ticker_widget", "tags", "source_line", "source_box")
@@ -339,7 +341,6 @@ class _SectionTemplates:
     most_read_gap: str
 
 
-_SAVED_ZONE = "18831"  # the zone of the saved section page
 _READ_ITEM = re.compile(r'<div class="item" ><a .*?</a></div>')
 _ITEM = re.compile(
     r'<div class="tlitem box-category-item" data-id="\d+">.*?</div>\s*</div>\s*</div>', re.DOTALL
@@ -457,7 +458,7 @@ def _section_templates() -> _SectionTemplates:
     text = swap(text, '"Thị trường chứng khoán', f'"{slot("category")}')
     text = swap(text, 'value="thi-truong-chung-khoan"', f'value="{slot("zone_slug")}"')
     text = swap(text, "'%2fthi-truong-chung-khoan%2f", f"'%2f{slot('zone_slug')}%2f")
-    text = swap(text, "18831", slot("zone_id"))
+    text = swap(text, _SAVED_ZONE, slot("zone_id"))
     raw = ("focus_first", "focus_big", "most_read", "stream")
     return _SectionTemplates(
         page=Template(text, raw=raw),
