@@ -1,8 +1,9 @@
 """Normalize an article's text, URLs and times into the form stored in the dataset.
 
-- Text: HTML entities unescaped, Unicode NFC (CafeF's CMS lets decomposed Vietnamese through),
-  non-breaking and other odd spaces made plain, zero-width characters dropped, whitespace
-  runs collapsed; the body keeps its "\\n\\n" paragraph breaks.
+- Text: character references the CMS left escaped (`&quot;`, `&amp;acirc;`, each with its
+  `;`) unescaped, Unicode NFC (CafeF's CMS lets decomposed Vietnamese through), non-breaking
+  and other odd spaces made plain, zero-width characters dropped, whitespace runs collapsed;
+  the body keeps its "\\n\\n" paragraph breaks.
 - URLs: article URLs rebuilt on `https://cafef.vn` from their path (whatever host served them:
   www.cafef.vn, a replica, a test server); other URLs made absolute http(s), with w3lib's safe
   encoding, without fragment or tracking parameters (`utm_*`, `fbclid`, …).
@@ -21,6 +22,7 @@ import html
 import re
 import unicodedata
 from collections import Counter
+from html.entities import html5
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from itemadapter import ItemAdapter
@@ -66,7 +68,10 @@ _NOT_PLAIN_OR_ODD_WHITESPACE = re.compile(
 )
 _SPACES = re.compile(r"[ \n]+")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \n]*\n")
-_ENTITY = re.compile(r"&(#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);?", re.I)
+# A character reference written out in full, with its `;`. Without the `;` it is left alone:
+# `html.unescape` would also read the old names `&sect`, `&reg`, `&not`, `&para`, `&copy`…
+# at the start of a word, so `?id=1&section=2` would become `?id=1§ion=2`.
+_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 # An absolute http(s) URL the steps of `clean_url` give back unchanged: a lower-case host name
 # (IDNA leaves it as it is), no user, port, query or fragment (nothing to drop), and a path of
 # characters w3lib does not escape (joining with a base keeps an absolute URL as it is).
@@ -80,13 +85,21 @@ _TRACKING_PARAMS = re.compile(
 )
 
 
+def _reference(match: re.Match[str]) -> str:
+    reference = match.group()
+    if reference[1] == "#":
+        return html.unescape(reference)  # a number: `&#39;`, `&#x2019;`
+    # A name with its `;`, or the text as it is: `html.unescape` would read `&sectionx;` as
+    # `§ionx;`, since it also looks for an old name at the start.
+    return html5.get(reference[1:], reference)
+
+
 def _unescape(text: str) -> str:
-    # Repeated until stable, so a double-escaped `&amp;acirc;` ends as `â` and a second run
-    # finds nothing left to do.
+    """Character references the CMS left escaped in the text (the parser has already read the
+    page's own) as the characters they stand for: `&quot;`, `&#39;`, and twice escaped
+    `&amp;acirc;` (repeated until stable, so a second run finds nothing left to do)."""
     for _ in range(5):
-        if not _ENTITY.search(text):
-            break
-        unescaped = html.unescape(text)
+        unescaped = _ENTITY.sub(_reference, text)
         if unescaped == text:
             break
         text = unescaped

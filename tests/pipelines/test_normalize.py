@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import html
+import html.entities
 import random
 import re
 import sys
@@ -52,6 +53,9 @@ def test_nfd_input_is_really_decomposed():
         ),
         ("title", "Khối ngoại &quot;xả&quot; mạnh", 'Khối ngoại "xả" mạnh'),
         ("title", "Thời điểm n&amp;acirc;ng hạng", "Thời điểm nâng hạng"),  # escaped twice
+        ("sapo", "MBS&#39;s &#x201C;báo cáo&#x201D;", "MBS's “báo cáo”"),
+        # Only a reference written with its `;` is one: no old name read at a word's start.
+        ("sapo", "A&copy B &sect C &notx; &sectionx;", "A&copy B &sect C &notx; &sectionx;"),
         ("sapo", "tháng 9.\ufeff  Dự kiến\u2009Việt Nam", "tháng 9. Dự kiến Việt Nam"),
         ("author", "Theo Hồ Hương", "Hồ Hương"),
         ("author", unicodedata.normalize("NFD", " Theo  Hồ Hương "), "Hồ Hương"),
@@ -64,6 +68,11 @@ def test_nfd_input_is_really_decomposed():
 def test_text_fields(field, raw, clean):
     item = normalize_item(Article(**{field: raw}))
     assert getattr(item, field) == clean
+
+
+def test_body_keeps_an_ampersand_that_starts_no_reference():
+    raw = "Xem tại https://ssc.gov.vn/?page=tin&section=cong-bo&para=2\n\nA &amp; B"
+    assert clean_body(raw) == "Xem tại https://ssc.gov.vn/?page=tin&section=cong-bo&para=2\n\nA & B"
 
 
 def test_body_keeps_paragraph_breaks_and_collapses_the_rest():
@@ -84,9 +93,17 @@ def _reference_clean_body(text: str) -> str | None:
     odd += "\u202f\u205f\u3000\t\r\f\v"
     invisible = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 
+    def unescape_references(value: str) -> str:
+        # A reference with its `;`: a number, or a name HTML knows (otherwise left as it is).
+        def one(match: re.Match[str]) -> str:
+            known = match[1][0] == "#" or f"{match[1]};" in html.entities.html5
+            return html.unescape(match[0]) if known else match[0]
+
+        return re.sub(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);", one, value)
+
     def plain(value: str) -> str:
         for _ in range(5):
-            unescaped = html.unescape(value)
+            unescaped = unescape_references(value)
             if unescaped == value:
                 break
             value = unescaped
@@ -102,7 +119,8 @@ def test_body_rule_holds_on_random_layouts():
     # The fast paths (text already plain, layout already right) must give what the plain rule
     # gives, on texts built from the pieces that make each of them step aside.
     pieces = [
-        "Hòa", "Phát", "a\u0301", "\u0301", "&amp;", "&", "\u00a0", "\u200b", "\u2028",
+        "Hòa", "Phát", "a\u0301", "\u0301", "&amp;", "&", "&sect", "acirc;", "\u00a0", "\u200b",
+        "\u2028",
         " ", " ", "  ", "\n", "\n\n", "\n\n", "\n\n\n", " \n\n", "\n\n ", "\t", "x",
     ]  # fmt: skip
     # Plain texts, each wrong in one way only (or not at all), then random mixtures.
@@ -179,6 +197,11 @@ def test_article_url_is_canonical(raw, clean):
         (
             "https://markettimes.vn/bai.html?id=1&id=2&&utm_source=x",
             "https://markettimes.vn/bai.html?id=1",
+        ),
+        # `&section`, `&region`, `&notice`: parameters, not the old names `&sect`, `&reg`, `&not`.
+        (
+            "https://ssc.gov.vn/tin?id=109319&section=kinh-te&region=hn&notice=1&copyright=x",
+            "https://ssc.gov.vn/tin?id=109319&section=kinh-te&region=hn&notice=1&copyright=x",
         ),
         ("javascript:;", None),
         ("mailto:info@cafef.vn", None),
