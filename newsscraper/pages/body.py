@@ -13,7 +13,9 @@ What counts as body text, and why:
   stray line and shift word counts and near-duplicate hashes when only a photo changes. The
   images themselves are kept in `image_urls`.
 - **Tables are kept**, one paragraph per non-empty row, cells joined by ` | `: financial stories
-  put their figures in tables, and dropping them would lose facts the text refers to.
+  put their figures in tables, and dropping them would lose facts the text refers to. Lines
+  inside a cell (`<p>`, `<br>`) are joined by a space; a table inside a cell gives rows of
+  its own, after the row holding it, and is not repeated in that row's cell.
 - Every block element (`p`, `div`, headings, list items, quotes) is a paragraph; a `<br>` also
   breaks the paragraph, since the stored body has no other way to keep a line break.
   Paragraphs are whitespace-squashed; empty ones are dropped. The caller joins them with "\\n\\n".
@@ -44,6 +46,7 @@ _BLOCK_TAG_NAMES = """p div section article header footer aside main nav blockqu
     center h1 h2 h3 h4 h5 h6 ul ol li dl dt dd address hr"""
 _BLOCK_TAGS = frozenset(_BLOCK_TAG_NAMES.split())
 _CELL_TAGS = frozenset({"td", "th"})
+_NOT_CELL_TEXT = frozenset({"table", "figcaption"})
 
 
 def is_clutter(node) -> bool:
@@ -151,18 +154,28 @@ def _inside_clutter(node, container) -> bool:
     return False
 
 
-def _text(node) -> str:
-    """All text under `node` but the clutter's, squashed (what `itertext` gives without it)."""
+def _text(cell) -> str:
+    """The text of a table cell, squashed: a block or `<br>` inside it parts words as a line
+    break would; clutter and captions are left out, and so is a table inside the cell, whose
+    rows are lines of their own."""
     parts: list[str] = []
 
     def collect(element) -> None:
         if element.text:
             parts.append(element.text)
         for child in element:
-            if isinstance(child.tag, str) and not is_clutter(child):
+            tag = child.tag
+            if tag == "br":
+                parts.append(" ")
+            elif isinstance(tag, str) and tag not in _NOT_CELL_TEXT and not is_clutter(child):
+                block = tag in _BLOCK_TAGS
+                if block:
+                    parts.append(" ")
                 collect(child)
+                if block:
+                    parts.append(" ")
             if child.tail:
                 parts.append(child.tail)
 
-    collect(node)
+    collect(cell)
     return squash("".join(parts))

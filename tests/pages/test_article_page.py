@@ -313,3 +313,21 @@ def test_clutter_inside_tables_and_figures_is_left_out():
     assert "Quảng cáo" not in item.body and "var x" not in item.body and "Ảnh" not in item.body
     assert "https://cafef.vn/anh-that.jpg" in item.image_urls
     assert "https://cafef.vn/quang-cao.jpg" not in item.image_urls
+
+
+def test_a_table_cell_keeps_its_words_apart_and_a_nested_table_comes_once():
+    snippet = """
+<table><tr><td><p>Doanh thu</p><p>thuần</p></td><td>Lợi nhuận<br>sau thuế</td>
+<td><div>Năm</div>2025<figcaption>Nguồn: MBS</figcaption></td></tr>
+<tr><td>Chi tiết<table><tr><td>A</td><td>B</td></tr></table></td><td>C</td></tr></table>
+"""
+
+    def add_snippet(html):
+        return edit_once(html, "<figcaption> </figcaption>", "<figcaption> </figcaption>" + snippet)
+
+    item = page_of(OLDER, CASES["article_18826030622484142"][1], edit=add_snippet).to_item()
+    assert item.body.split("\n\n")[:3] == [
+        "Doanh thu thuần | Lợi nhuận sau thuế | Năm 2025",
+        "Chi tiết | C",
+        "A | B",
+    ]
