@@ -11,7 +11,9 @@ What counts as body text, and why:
 - **Figure captions are left out**, empty or not. A caption labels an image ("Ông Đỗ Quý Hải",
   "Nguồn: MBS") rather than carrying the story; as a paragraph of its own it would read as a
   stray line and shift word counts and near-duplicate hashes when only a photo changes. The
-  images themselves are kept in `image_urls`.
+  images themselves are kept in `image_urls`. A photo box is a `figure`, or in older articles
+  a `div[type=Photo]`; a caption is a `figcaption` or, in older articles, a
+  `div.PhotoCMS_Caption` (the class CafeF's CMS still gives its `figcaption`).
 - **Tables are kept**, one paragraph per non-empty row, cells joined by ` | `: financial stories
   put their figures in tables, and dropping them would lose facts the text refers to. Lines
   inside a cell (`<p>`, `<br>`) are joined by a space; a table inside a cell gives rows of
@@ -37,9 +39,11 @@ _CLUTTER_TAGS = frozenset(_CLUTTER_TAG_NAMES.split())
 _CLUTTER_DIV_CLASSES = frozenset(
     {"chisochungkhoan", "tindnd", "h-show-pc", "h-show-mobile", "link-content-footer"}
 )
+# A photo caption box in older articles (the text is left out as a `figcaption` is).
+_CAPTION_CLASS = "PhotoCMS_Caption"
 # One scan of a class attribute says whether it can name clutter at all; most say no.
 _CLUTTER_CLASS_HINT = re.compile(
-    "|".join(sorted({*_CLUTTER_DIV_CLASSES, "c-banner", "adsbygoogle"}))
+    "|".join(sorted({*_CLUTTER_DIV_CLASSES, "c-banner", "adsbygoogle", _CAPTION_CLASS}))
 )
 
 _BLOCK_TAG_NAMES = """p div section article header footer aside main nav blockquote pre figure
@@ -50,7 +54,8 @@ _NOT_CELL_TEXT = frozenset({"table", "figcaption"})
 
 
 def is_clutter(node) -> bool:
-    """True for a widget, ad, related-links box or non-text element inside the body."""
+    """True for what the body leaves out with all it holds: a widget, ad, related-links box or
+    non-text element, or an older article's caption box (`figcaption` is left out by tag)."""
     tag = node.tag
     if not isinstance(tag, str):  # comments and processing instructions: only their tail counts
         return False
@@ -64,6 +69,7 @@ def is_clutter(node) -> bool:
     names = class_names(classes)
     return (
         "c-banner" in names
+        or _CAPTION_CLASS in names
         or (tag == "div" and not _CLUTTER_DIV_CLASSES.isdisjoint(names))
         or (tag == "ins" and "adsbygoogle" in names)
     )
@@ -117,7 +123,8 @@ def paragraphs(content) -> list[str]:
 
 
 def figure_images(content) -> list:
-    """The `img` elements inside a `figure` of the body container, clutter left out, in order."""
+    """The `img` elements inside a photo box (`figure`, or an older article's `div[type=Photo]`)
+    of the body container, clutter left out, in order."""
     found = []
     for img in content.iterdescendants("img"):
         in_figure = False
@@ -126,7 +133,7 @@ def figure_images(content) -> list:
             if is_clutter(node):
                 break
             node = node.getparent()
-            in_figure = in_figure or node.tag == "figure"
+            in_figure = in_figure or node.tag == "figure" or node.get("type") == "Photo"
         else:
             if in_figure:
                 found.append(img)

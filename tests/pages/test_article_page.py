@@ -331,3 +331,19 @@ def test_a_table_cell_keeps_its_words_apart_and_a_nested_table_comes_once():
         "Chi tiết | C",
         "A | B",
     ]
+
+
+def test_an_older_articles_photo_box_gives_its_image_and_leaves_its_caption_out():
+    snippet = """
+<div class="VCSortableInPreviewMode" type="Photo"><div><img src="/anh-cu.jpg"></div>
+<div class="PhotoCMS_Caption"><p>Ông Nguyễn Văn A tại buổi họp</p></div></div>
+<p>Đoạn sau ảnh.</p>
+"""
+
+    def add_snippet(html):
+        return edit_once(html, "<figcaption> </figcaption>", "<figcaption> </figcaption>" + snippet)
+
+    item = page_of(OLDER, CASES["article_18826030622484142"][1], edit=add_snippet).to_item()
+    assert "Ông Nguyễn Văn A" not in item.body
+    assert item.body.split("\n\n")[0] == "Đoạn sau ảnh."
+    assert "https://cafef.vn/anh-cu.jpg" in item.image_urls
