@@ -379,7 +379,8 @@ class ArticlePage:
         return self.canonical_url() or self.response.url
 
     def _absolute_http(self, src: str | None) -> str | None:
-        src = squash(src)
+        # A space inside a link is written %20, as a browser asks for it (`a b.png`).
+        src = squash(src).replace(" ", "%20")
         if not src:
             return None
         try:

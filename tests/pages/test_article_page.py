@@ -347,3 +347,15 @@ def test_an_older_articles_photo_box_gives_its_image_and_leaves_its_caption_out(
     assert "Ông Nguyễn Văn A" not in item.body
     assert item.body.split("\n\n")[0] == "Đoạn sau ảnh."
     assert "https://cafef.vn/anh-cu.jpg" in item.image_urls
+
+
+def test_an_image_address_with_a_space_is_kept_as_a_browser_asks_for_it():
+    snippet = '<figure><img src=" https://cafefcdn.com/a b/ảnh.png "></figure>'
+
+    def add_snippet(html):
+        return edit_once(html, "<figcaption> </figcaption>", "<figcaption> </figcaption>" + snippet)
+
+    item = normalize_item(
+        page_of(OLDER, CASES["article_18826030622484142"][1], edit=add_snippet).to_item()
+    )
+    assert "https://cafefcdn.com/a%20b/%E1%BA%A3nh.png" in item.image_urls
