@@ -142,10 +142,15 @@ class ArticlePage:
         return None
 
     def url(self) -> str | None:
-        """`https://cafef.vn/<slug>-<id>.chn`: the canonical link, else the response's path."""
-        return canonical_article_url(self.canonical_url()) or canonical_article_url(
-            self.response.url
-        )
+        """`https://cafef.vn/<slug>-<id>.chn` of the row's own `article_id`: the canonical
+        link, else the response's path. A canonical link naming another article (a copy
+        pointing at its original) is not this row's address."""
+        article_id = self.article_id()
+        for candidate in (self.canonical_url(), self.response.url):
+            url = canonical_article_url(candidate)
+            if url and article_id_from_url(url) == article_id:
+                return url
+        return None
 
     def article_id(self) -> str | None:
         news_id = squash(self._hidden_input("hdNewsId"))

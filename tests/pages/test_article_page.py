@@ -359,3 +359,15 @@ def test_an_image_address_with_a_space_is_kept_as_a_browser_asks_for_it():
         page_of(OLDER, CASES["article_18826030622484142"][1], edit=add_snippet).to_item()
     )
     assert "https://cafefcdn.com/a%20b/%E1%BA%A3nh.png" in item.image_urls
+
+
+def test_url_names_the_same_article_as_article_id():
+    # Served at one id, with a canonical link to another (a copy pointing at its original):
+    # the row is the served article, and its url must say so too.
+    served = "https://cafef.vn/ban-sao-cua-bai-188260306000000001.chn"
+    page = page_of(OLDER, served)
+    assert page.canonical_url().endswith("-18826030622484142.chn")
+    assert (page.article_id(), page.url()) == ("188260306000000001", served)
+    # The canonical link still gives the slug when it names the served id.
+    same_id = "https://www.cafef.vn/slug-cu-18826030622484142.chn"
+    assert page_of(OLDER, same_id).url() == CASES["article_18826030622484142"][1]
