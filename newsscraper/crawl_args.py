@@ -16,6 +16,9 @@ class ArgumentError(ValueError):
 class CrawlArguments:
     section: str = DEFAULT_SECTION
     max_pages: int | None = None  # None: no limit (a backfill walks to `since` or the end)
+    # True when `-a max_pages` was given: a hard limit. The default (`CAFEF_MAX_PAGES`) gives
+    # way while a run catches up on a watermark it has not reached (`ListingWalk`).
+    max_pages_given: bool = False
     stop_after_seen_pages: int = 1
     since: dt.date | None = None
     until: dt.date | None = None
@@ -41,12 +44,14 @@ class CrawlArguments:
             raise ArgumentError(f"since ({since}) is after until ({until})")
         backfill = since is not None or until is not None
         max_pages = _positive_int(raw, "max_pages")
+        max_pages_given = max_pages is not None
         if max_pages is None and not backfill:
             max_pages = default_max_pages
         stop_after = _positive_int(raw, "stop_after_seen_pages")
         return cls(
             section=section,
             max_pages=max_pages,
+            max_pages_given=max_pages_given,
             stop_after_seen_pages=1 if stop_after is None else stop_after,
             since=since,
             until=until,

@@ -6,7 +6,11 @@ Incremental rule: a run stops after `stop_after_seen_pages` listing pages in a r
 unseen article, but only once it has reached the *watermark*: the newest listing time that
 the last finished run covered. Everything listed at or before the watermark is stored; above
 it a killed or cut-short run may have left a hole, so the walk does not stop there even when a
-page is all seen. With no watermark yet (no run has finished), the walk goes on to
+page is all seen, nor at the default `max_pages` while the listing's times show it still moving
+down towards the watermark (a machine that was off for days has more than `max_pages` pages to
+catch up on; a `max_pages` given as an argument is a hard limit). Only a run that reached the
+watermark moves it: the end of the listing before it (an empty fragment, twice) is a listing
+that broke off, not coverage. With no watermark yet (no run has finished), the walk goes on to
 `max_pages`: a first run that was killed is completed by the next one.
 """
 
@@ -40,6 +44,7 @@ class ListingWalk:
     stats: object | None = None
     requested: set[str] = field(default_factory=set)
     newest_listed: dt.datetime | None = None  # the top of this run: the next watermark
+    oldest_listed: dt.datetime | None = None  # how far down the stream this run has come
     reached_watermark: bool = False
     seen_pages_in_a_row: int = 0
     empty_retried: set[int] = field(default_factory=set)
@@ -57,10 +62,16 @@ class ListingWalk:
 
         to_fetch: list[ListingEntry] = []
         older_than_since = False
+        moved_down = False  # a stream entry older than any on the pages before
         for entry in entries:
             if entry.listed_at is not None:
                 if self.newest_listed is None or entry.listed_at > self.newest_listed:
                     self.newest_listed = entry.listed_at
+                if entry.kind == "stream" and (
+                    self.oldest_listed is None or entry.listed_at < self.oldest_listed
+                ):
+                    self.oldest_listed = entry.listed_at
+                    moved_down = True
                 # Focus items can be pinned older stories: only the stream's order counts.
                 if (
                     self.watermark is not None
@@ -93,15 +104,30 @@ class ListingWalk:
             if self.seen_pages_in_a_row >= self.args.stop_after_seen_pages:
                 return self._stop(to_fetch, CAUGHT_UP)
         if self.args.max_pages is not None and page >= self.args.max_pages:
-            return self._stop(to_fetch, MAX_PAGES)
+            if not self._catching_up(moved_down):
+                return self._stop(to_fetch, MAX_PAGES)
+            self._inc("catch_up_pages")  # past the default max_pages, towards the watermark
         return Decision(to_fetch, page + 1)
+
+    def _catching_up(self, moved_down: bool) -> bool:
+        """True while the walk goes on past the default `max_pages`: there is a watermark, not
+        reached yet, and this page's times came further down the stream than any before (a
+        listing without times, or one that serves the same page again, gets no further)."""
+        return (
+            self.watermark is not None
+            and not self.reached_watermark
+            and not self.args.max_pages_given
+            and moved_down
+        )
 
     def covered_to_watermark(self) -> bool:
         """True when this run joined up with what earlier finished runs stored."""
         if self.watermark is None:
             # No run has finished yet: what this one walked is the first coverage.
             return self.stop_reason in (MAX_PAGES, END_OF_LISTING, REACHED_SINCE, CAUGHT_UP)
-        return self.reached_watermark or self.stop_reason in (END_OF_LISTING, REACHED_SINCE)
+        # A listing that ends (or a run that stops) above the watermark left what lies between
+        # unvisited: the watermark stays, and the next run walks down to it again.
+        return self.reached_watermark
 
     def _window_position(self, entry: ListingEntry) -> str:
         if entry.listed_at is None:

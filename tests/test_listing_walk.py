@@ -1,5 +1,6 @@
 """When the spider stops paging: incremental rule, watermark, windows, empty fragments."""
 
+import dataclasses
 import datetime as dt
 
 from newsscraper.crawl_args import CrawlArguments
@@ -136,3 +137,62 @@ def test_without_a_watermark_a_killed_first_run_is_completed_up_to_max_pages():
     assert len(second.to_fetch) == 10 and second.next_page == 3
     assert w.visit(3, [entry(n) for n in range(21, 31)]).stop_reason == MAX_PAGES
     assert w.covered_to_watermark(), "the first finished run sets the watermark"
+
+
+def test_a_listing_that_breaks_off_above_the_watermark_does_not_move_it():
+    # Page 2 comes back empty twice: taken as the end of the listing, but the stored articles
+    # of the last finished run (at the watermark, further down) were never reached.
+    w = walk(stored=range(21, 31), watermark=entry(21, day=5).listed_at)
+    assert len(w.visit(1, [entry(n, day=7) for n in range(1, 11)]).to_fetch) == 10
+    assert w.visit(2, []).next_page == 2
+    end = w.visit(2, [])
+    assert end.stop_reason == END_OF_LISTING
+    assert not w.covered_to_watermark(), "pages between page 2 and the watermark were skipped"
+
+
+def minutes_ago(n: int) -> ListingEntry:
+    """Stream entry n, listed n minutes before MARK: the higher n, the further down."""
+    return ListingEntry(
+        article_id=f"1882603{n:011d}",
+        url=f"https://cafef.vn/bai-{n}-1882603{n:011d}.chn",
+        title=f"Bài {n}",
+        listed_at=MARK - dt.timedelta(minutes=n),
+        kind="stream",
+    )
+
+
+def listing_page(page: int) -> list[ListingEntry]:
+    return [minutes_ago(n) for n in range(10 * (page - 1) + 1, 10 * page + 1)]
+
+
+def test_a_gap_deeper_than_max_pages_is_walked_down_to_the_watermark():
+    # Off for a while: 25 pages came out since the last finished run (default max_pages 20).
+    stored = range(251, 261)
+    w = walk(stored=stored, watermark=minutes_ago(251).listed_at)
+    for page in range(1, 26):
+        decision = w.visit(page, listing_page(page))
+        assert len(decision.to_fetch) == 10 and decision.next_page == page + 1, page
+    assert w.visit(26, listing_page(26)).stop_reason == CAUGHT_UP
+    assert w.covered_to_watermark()
+
+
+def test_a_max_pages_argument_is_a_hard_limit_even_when_catching_up():
+    w = walk(watermark=minutes_ago(251).listed_at, max_pages="3")
+    for page in (1, 2):
+        assert w.visit(page, listing_page(page)).next_page == page + 1
+    assert w.visit(3, listing_page(3)).stop_reason == MAX_PAGES
+    assert not w.covered_to_watermark()
+
+
+def test_catching_up_stops_at_max_pages_when_the_listing_gets_no_further_down():
+    # A listing that serves the same page for every number, or lists no times: past the
+    # default max_pages nothing shows the walk is coming nearer the watermark.
+    w = walk(watermark=minutes_ago(500).listed_at)
+    for page in range(1, 21):
+        decision = w.visit(page, listing_page(min(page, 19)))
+    assert decision.stop_reason == MAX_PAGES
+    untimed = walk(watermark=minutes_ago(500).listed_at)
+    no_times = [dataclasses.replace(e, listed_at=None) for e in listing_page(1)]
+    for page in range(1, 21):
+        decision = untimed.visit(page, no_times)
+    assert decision.stop_reason == MAX_PAGES

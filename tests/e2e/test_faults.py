@@ -23,6 +23,7 @@ from replica_checks import (
 
 from newsscraper import exitcodes
 from newsscraper.dataset import read_articles
+from newsscraper.runs import read_runs
 from replica import ReplicaSite, faults
 from replica.faults import Fault
 from replica.response import Response
@@ -248,6 +249,40 @@ def test_empty_timeline_fragment_in_the_middle_is_asked_again(replica, crawl, ou
     assert len(requests_for(handle, TIMELINE_3)) == 1
     assert_stored_exactly(output_dir, site.articles)
     assert_clean_finish(output_dir)
+
+
+def test_a_listing_that_breaks_off_twice_moves_no_watermark_and_the_next_run_fills_in(
+    replica, crawl, output_dir
+):
+    site = ReplicaSite(articles=30)
+    handle = replica(site)
+    crawl(handle)
+    (first,) = read_runs(output_dir)
+    site.publish(60)  # pages 1-3 are new now, the stored 30 below them
+    site.script(TIMELINE_2, [faults.empty(), faults.empty()])
+
+    crawl(handle)  # page 2 is empty twice: the walk ends there, above the watermark
+
+    runs = sorted(read_runs(output_dir), key=lambda run: run["finished_at"])
+    assert runs[-1]["stop_reason"] == "end_of_listing"
+    assert runs[-1]["watermark"] == first["watermark"], "pages 2 and 3 were never walked"
+    assert len(stored_ids(output_dir)) < len(site.articles)
+    crawl(handle)
+    assert_stored_exactly(output_dir, site.articles)
+
+
+def test_a_gap_deeper_than_max_pages_is_caught_up_in_one_run(replica, crawl, output_dir):
+    site = ReplicaSite(articles=30)
+    handle = replica(site)
+    settings = {"CAFEF_MAX_PAGES": 2}
+    crawl(handle, settings=settings)
+    site.publish(100)  # the machine was off: 100 new articles, five pages above the watermark
+
+    crawl(handle, settings=settings)
+
+    assert_stored_exactly(output_dir, site.articles)
+    runs = sorted(read_runs(output_dir), key=lambda run: run["finished_at"])
+    assert runs[-1]["listing_pages"] > 2 and runs[-1]["watermark"] > runs[0]["watermark"]
 
 
 def malformed_site() -> tuple[ReplicaSite, list]:
