@@ -9,6 +9,7 @@ SOFT_BLOCKED = 3  # the site kept answering with soft-block pages; the run stopp
 DISK_ERROR = 4  # the output directory is read-only or full
 UNHEALTHY = 5  # pages came back but nothing parsed, or counts/fill rates collapsed
 INTERRUPTED = 6  # stopped by SIGTERM or Ctrl-C after a graceful flush
+SITE_ERRORS = 7  # a listing page or article pages failed after every retry
 LOCKED = 75  # another run holds the lock (EX_TEMPFAIL: try again later)
 
 # Finish reasons of a crawl (Scrapy's `finish_reason` stat) and the code each gives.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import statistics
 
 from newsscraper import exitcodes
+from newsscraper.listing_walk import LISTING_FAILED
 
 RECENT_RUNS = 10
 # Fewer earlier runs than this make no median worth comparing with.
@@ -39,6 +40,10 @@ def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
         )
     if code != exitcodes.OK:
         return code, problems
+    # The site failing comes first: it also explains any collapse in the figures below.
+    site_errors = _site_errors(record)
+    if site_errors:
+        return exitcodes.SITE_ERRORS, site_errors
 
     fetched = record.get("articles_fetched") or 0
     parsed = (record.get("new_rows") or 0) + (record.get("duplicates") or 0)
@@ -56,6 +61,19 @@ def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
             )
         problems += _fill_rate_drops(record, history)
     return (exitcodes.UNHEALTHY if problems else exitcodes.OK), problems
+
+
+def _site_errors(record: dict) -> list[str]:
+    """Pages the site did not give after every retry: nothing is lost (no watermark moved, so
+    the next run asks again), but a run that keeps saying so means the site is down or
+    failing."""
+    problems = []
+    if record.get("stop_reason") == LISTING_FAILED:
+        problems.append("a listing page failed after every retry; paging stopped there")
+    failed = record.get("failed_articles") or 0
+    if failed:
+        problems.append(f"{failed} article page(s) failed after every retry")
+    return problems
 
 
 def _fill_rate_drops(record: dict, history: list[dict]) -> list[str]:

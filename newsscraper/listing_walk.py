@@ -27,6 +27,7 @@ END_OF_LISTING = "end_of_listing"
 CAUGHT_UP = "caught_up"
 MAX_PAGES = "max_pages"
 REACHED_SINCE = "reached_since"
+LISTING_FAILED = "listing_failed"  # a listing page failed after every retry
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,10 @@ class ListingWalk:
                 return self._stop(to_fetch, MAX_PAGES)
             self._inc("catch_up_pages")  # past the default max_pages, towards the watermark
         return Decision(to_fetch, page + 1)
+
+    def listing_failed(self) -> None:
+        """A listing page could not be fetched (after every retry): the walk ends there."""
+        self.stop_reason = LISTING_FAILED
 
     def _catching_up(self, moved_down: bool) -> bool:
         """True while the walk goes on past the default `max_pages`: there is a watermark, not

@@ -57,3 +57,21 @@ def test_a_single_page_that_fails_to_parse_is_a_reject_not_a_layout_change():
 def test_too_few_earlier_runs_make_no_median():
     code, _ = judge(run(new_rows=0, articles_fetched=0), [run(new_rows=40)] * 4)
     assert code == exitcodes.OK
+
+
+def test_pages_the_site_did_not_give_are_site_errors_before_any_collapse():
+    recent = [run() for _ in range(5)]
+    code, problems = judge(
+        run(new_rows=0, articles_fetched=0, stop_reason="listing_failed"), recent
+    )
+    assert code == exitcodes.SITE_ERRORS
+    assert problems == ["a listing page failed after every retry; paging stopped there"]
+    code, problems = judge(run(new_rows=17, failed_articles=3), recent)
+    assert (code, problems) == (
+        exitcodes.SITE_ERRORS,
+        ["3 article page(s) failed after every retry"],
+    )
+    # A finish reason that is not "finished" says more than the pages that failed before it.
+    assert judge(run(finish_reason="soft_blocked", failed_articles=3), [])[0] == (
+        exitcodes.SOFT_BLOCKED
+    )

@@ -160,6 +160,7 @@ class CafefSpider(scrapy.Spider):
 
     def listing_failed(self, failure):
         self.crawler.stats.inc_value("newsscraper/spider/listing_failed")
+        self.walk.listing_failed()
         logger.error("listing page failed, paging stops here: %s", failure.getErrorMessage())
 
     def article_request(self, entry: ListingEntry) -> scrapy.Request | None:

@@ -98,12 +98,13 @@ def test_article_that_keeps_failing_is_given_up_then_fetched_by_the_next_run(
     site.script(victim.path, [faults.status(500)], repeat=True)
     handle = replica(site)
 
-    result = crawl(handle, settings={"RETRY_TIMES": 2})
+    result = crawl(handle, settings={"RETRY_TIMES": 2}, expect_exit=exitcodes.SITE_ERRORS)
 
     others = [a for a in site.articles if a is not victim]
     assert_stored_exactly(output_dir, others)
     assert len(requests_for(handle, victim.path)) == 3  # the first try and two retries
-    assert_clean_finish(output_dir, failed_articles=1)
+    run = assert_clean_finish(output_dir, failed_articles=1)
+    assert run["problems"] == ["1 article page(s) failed after every retry"]
     assert victim.url.rsplit("/", 1)[1] in result.stderr  # the give-up is logged
 
     # The watermark did not move past the hole: the next plain run fills it.
@@ -147,7 +148,7 @@ def test_redirect_loop_to_the_same_url_is_dropped_and_the_run_goes_on(replica, c
     site.script(victim.path, [faults.redirect_loop()], repeat=True)
     handle = replica(site)
 
-    crawl(handle)
+    crawl(handle, expect_exit=exitcodes.SITE_ERRORS)
 
     # Followed up to REDIRECT_MAX_TIMES (5, see settings), then given up and counted.
     assert [r.status for r in requests_for(handle, victim.path)] == [302] * 6
@@ -164,7 +165,7 @@ def test_endless_redirect_chain_is_given_up_and_the_run_goes_on(replica, crawl, 
     site.script(victim.path, [EndlessRedirect()], repeat=True)
     handle = replica(site)
 
-    result = crawl(handle, settings={"REDIRECT_MAX_TIMES": 3})
+    result = crawl(handle, settings={"REDIRECT_MAX_TIMES": 3}, expect_exit=exitcodes.SITE_ERRORS)
 
     hops = requests_for(handle, victim.path)
     assert [r.path.partition("?")[2] for r in hops] == ["", "hop=1", "hop=2", "hop=3"]
@@ -179,7 +180,7 @@ def test_redirect_to_another_domain_is_never_followed(replica, crawl, output_dir
     site.script(victim.path, [faults.redirect_offsite()], repeat=True)
     handle = replica(site)
 
-    result = crawl(handle)
+    result = crawl(handle, expect_exit=exitcodes.SITE_ERRORS)
 
     stats = crawl_stats(result.stderr)
     assert_only_replica_fetched(handle, stats)
@@ -189,6 +190,25 @@ def test_redirect_to_another_domain_is_never_followed(replica, crawl, output_dir
     assert_stored_exactly(output_dir, [a for a in site.articles if a is not victim])
     # Not stored, so counted as failed: the next run asks for it again.
     assert_clean_finish(output_dir, failed_articles=1)
+
+
+def test_a_listing_page_that_keeps_failing_ends_the_run_with_site_errors(
+    replica, crawl, output_dir
+):
+    site = ReplicaSite(articles=50)
+    site.script(TIMELINE_2, [faults.status(500)], repeat=True)
+    handle = replica(site)
+
+    crawl(handle, settings={"RETRY_TIMES": 1}, expect_exit=exitcodes.SITE_ERRORS)
+
+    run = only_run(output_dir)
+    assert run["finish_reason"] == "finished" and run["stop_reason"] == "listing_failed"
+    assert run["exit_code"] == exitcodes.SITE_ERRORS
+    assert run["problems"] == ["a listing page failed after every retry; paging stopped there"]
+    assert run["watermark"] is None, "a walk that broke off covers nothing"
+    site.clear_scripts()
+    crawl(handle)
+    assert_stored_exactly(output_dir, site.articles)
 
 
 def test_response_over_download_maxsize_is_dropped_and_logged(replica, crawl, output_dir):
