@@ -86,7 +86,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
             await self._wait(wait, request, response.status)
             return retry
 
-        if is_soft_block(request.meta.get("cafef_page"), response):
+        if is_soft_block(request, response):
             return await self._soft_block(request, attempt)
         if isinstance(response, TextResponse) and request.meta.get("cafef_page"):
             self.soft_blocks_in_a_row = 0

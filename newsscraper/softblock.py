@@ -1,20 +1,27 @@
 """Is a 200 response really a soft block? (The live site answers rate-limited clients with a
-page that has none of the article or listing markup; see SITE.md.)"""
+page that has none of the article or listing markup; see SITE.md.) An article redirected to a
+page that is not an article is not one: the article has gone away (`newsscraper.redirects`)."""
 
 from __future__ import annotations
 
+from scrapy import Request
 from scrapy.http import Response, TextResponse
 
 from newsscraper.pages.article import ArticlePage
 from newsscraper.pages.section import SectionPage
+from newsscraper.redirects import redirected_away
 
 
-def is_soft_block(page_kind: str | None, response: Response) -> bool:
-    """True when a response for a `page_kind` page (spider meta `cafef_page`) lacks its markup.
+def is_soft_block(request: Request, response: Response) -> bool:
+    """True when the response to `request`, a page of the kind in its meta `cafef_page`, lacks
+    that kind's markup.
 
     An empty timeline fragment is the end of the listing, not a block.
     """
+    page_kind = request.meta.get("cafef_page")
     if page_kind not in ("article", "section", "timeline") or response.status != 200:
+        return False
+    if page_kind == "article" and redirected_away(request):
         return False
     if not isinstance(response, TextResponse):
         return bool(response.body.strip())

@@ -79,7 +79,9 @@ class Redirect(Fault):
     code: int = 302
 
     def apply(self, target: str, normal: NormalResponse) -> Response:
-        response = Response.html(error_page(self.code, "Found"), status=self.code)
+        response = Response.html(
+            error_page(self.code, HTTPStatus(self.code).phrase), status=self.code
+        )
         response.headers["Location"] = self.location
         return response
 

@@ -21,6 +21,7 @@ from newsscraper.page_search import FirstPageSearch
 from newsscraper.pages.article import ArticlePage
 from newsscraper.pages.links import CAFEF_HOSTS
 from newsscraper.pages.section import ListingEntry, SectionPage
+from newsscraper.redirects import REDIRECTED_AWAY, redirected_away, requested_url
 from newsscraper.rejects import page_rejected
 from newsscraper.runs import last_finished_watermark
 from newsscraper.sections import section_path, timeline_path
@@ -182,6 +183,18 @@ class CafefSpider(scrapy.Spider):
     # --- Article pages -------------------------------------------------------------------------
 
     def parse_article(self, response):
+        if redirected_away(response.request):
+            # Deleted or moved off the site: a reject under the URL the listing gave, so later
+            # runs do not ask again. Neither a failed nor a parsed article.
+            url = requested_url(response.request)
+            logger.info("article %s redirected to %s: rejected", url, response.url)
+            self.crawler.signals.send_catch_log(
+                page_rejected,
+                url=url,
+                reason=REDIRECTED_AWAY,
+                detail=f"redirected to {response.url}, not an article",
+            )
+            return None
         self.crawler.stats.inc_value("newsscraper/spider/articles_parsed")
         return ArticlePage(response).to_item(section=self.args.section)
 

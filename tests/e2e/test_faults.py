@@ -22,7 +22,7 @@ from replica_checks import (
 )
 
 from newsscraper import exitcodes
-from newsscraper.dataset import read_articles
+from newsscraper.dataset import read_articles, read_rejects
 from newsscraper.runs import read_runs
 from replica import ReplicaSite, faults
 from replica.faults import Fault
@@ -209,6 +209,40 @@ def test_a_listing_page_that_keeps_failing_ends_the_run_with_site_errors(
     site.clear_scripts()
     crawl(handle)
     assert_stored_exactly(output_dir, site.articles)
+
+
+def test_article_redirected_to_the_section_page_is_rejected_and_never_asked_again(
+    replica, crawl, output_dir
+):
+    # What the site does with a deleted story: its URL answers 301 to the section page.
+    site = ReplicaSite(articles=25)
+    handle = replica(site)
+    crawl(handle)
+    victim = site.publish(3)[1]
+    site.script(victim.path, [faults.redirect(SECTION_PAGE, code=301)], repeat=True)
+    mark = len(handle.requests)
+
+    result = crawl(handle)
+
+    assert_stored_exactly(output_dir, [a for a in site.articles if a is not victim])
+    assert [r.status for r in requests_for(handle, victim.path, since=mark)] == [301]
+    rejects = read_rejects(output_dir).to_pylist()
+    assert [(r["article_id"], r["url"], r["reason"]) for r in rejects] == [
+        (victim.article_id, handle.url(victim.path), "redirected_away")
+    ]
+    assert handle.url(SECTION_PAGE) in rejects[0]["detail"]
+    second, first = read_runs(output_dir)
+    assert (second["finish_reason"], second["exit_code"]) == ("finished", exitcodes.OK)
+    assert second["soft_blocks"] == 0
+    assert second["failed_articles"] == 0
+    assert second["rejects_by_reason"] == {"redirected_away": 1}
+    assert second["watermark"] > first["watermark"], "the watermark moves past the reject"
+    assert "newsscraper/softblock/detected" not in crawl_stats(result.stderr)
+
+    mark = len(handle.requests)
+    crawl(handle)
+    assert requests_for(handle, victim.path, since=mark) == []
+    assert [r.path for r in handle.requests[mark:]] == [SECTION_PAGE]
 
 
 def test_response_over_download_maxsize_is_dropped_and_logged(replica, crawl, output_dir):

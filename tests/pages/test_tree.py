@@ -56,8 +56,9 @@ def count_parses(monkeypatch):
 
 
 def test_soft_block_check_and_spider_callback_share_one_parse(count_parses):
-    response = HtmlResponse(URL, body=NEWER.read_bytes(), encoding="utf-8", request=Request(URL))
-    assert not is_soft_block("article", response)
+    request = Request(URL, meta={"cafef_page": "article"})
+    response = HtmlResponse(URL, body=NEWER.read_bytes(), encoding="utf-8", request=request)
+    assert not is_soft_block(request, response)
     assert stored_fields(ArticlePage(response)) == expected_item()
     assert len(count_parses) == 1
 
@@ -69,8 +70,9 @@ def test_soft_block_check_and_spider_callback_share_one_parse(count_parses):
 
 def test_section_page_shares_the_parse_too(count_parses):
     url = "https://cafef.vn/thi-truong-chung-khoan.chn"
-    response = HtmlResponse(url, body=SECTION.read_bytes(), encoding="utf-8", request=Request(url))
-    assert not is_soft_block("section", response)
+    request = Request(url, meta={"cafef_page": "section"})
+    response = HtmlResponse(url, body=SECTION.read_bytes(), encoding="utf-8", request=request)
+    assert not is_soft_block(request, response)
     assert len(SectionPage(response).entries()) == 24
     assert len(count_parses) == 1
 

@@ -111,6 +111,51 @@ def test_article_callback_returns_the_article_of_the_crawled_section(tmp_path):
     assert item.url.startswith("https://cafef.vn/")
 
 
+def rejected_pages(spider) -> list[dict]:
+    """What the spider sends as page_rejected from now on."""
+    from newsscraper.rejects import page_rejected
+
+    sent = []
+
+    def record(url, reason, detail):
+        sent.append({"url": url, "reason": reason, "detail": detail})
+
+    spider.crawler.signals.connect(record, signal=page_rejected, weak=False)
+    return sent
+
+
+def redirected_response(url: str, body: bytes, *redirects: str) -> HtmlResponse:
+    request = Request(url, meta={"cafef_page": "article", "redirect_urls": list(redirects)})
+    return HtmlResponse(url, body=body, encoding="utf-8", request=request)
+
+
+def test_article_redirected_off_the_articles_is_rejected_and_to_another_one_parsed(tmp_path):
+    spider = make_spider(tmp_path)
+    rejected = rejected_pages(spider)
+    stats = spider.crawler.stats
+    asked = f"{BASE}/bai-da-xoa-18826030622484142.chn"
+    section = f"{BASE}/doanh-nghiep.chn"
+
+    assert spider.parse_article(redirected_response(section, SECTION_PAGE, asked)) is None
+    assert rejected == [
+        {
+            "url": asked,  # its id is the reject's article_id: later runs skip it
+            "reason": "redirected_away",
+            "detail": f"redirected to {section}, not an article",
+        }
+    ]
+    assert stats.get_value("newsscraper/spider/articles_parsed") is None
+    assert stats.get_value("newsscraper/spider/article_failed") is None
+
+    # A slug change: the page it lands on is the article.
+    new_slug = f"{BASE}/ten-moi-18826030622484142.chn"
+    item = spider.parse_article(redirected_response(new_slug, ARTICLE_PAGE.read_bytes(), asked))
+    assert isinstance(item, Article)
+    assert item.article_id == "18826030622484142"
+    assert len(rejected) == 1
+    assert stats.get_value("newsscraper/spider/articles_parsed") == 1
+
+
 def test_bad_arguments_stop_the_spider_before_any_request(tmp_path):
     with pytest.raises(ValueError, match="valid sections"):
         make_spider(tmp_path, section="nope")

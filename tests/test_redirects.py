@@ -1,0 +1,76 @@
+"""An article redirected to a page that is not an article has gone away: not a soft block."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from scrapy.http import HtmlResponse, Request
+
+from newsscraper.redirects import redirected_away, requested_url
+from newsscraper.softblock import is_soft_block
+
+SECTION_PAGE = Path(__file__).parent / "fixtures" / "pages" / "section_thi-truong-chung-khoan.html"
+BASE = "http://127.0.0.1:8123"
+ARTICLE = f"{BASE}/chu-tich-dang-ky-mua-co-phieu-188260704171525847.chn"
+
+
+def article_request(url: str, *redirects: str) -> Request:
+    """The request Scrapy makes for `url` after redirects from `redirects` (first asked first)."""
+    meta = {"cafef_page": "article", "article_id": "188260704171525847"}
+    if redirects:
+        meta["redirect_urls"] = list(redirects)
+    return Request(url, meta=meta)
+
+
+@pytest.mark.parametrize(
+    "final",
+    [
+        f"{BASE}/doanh-nghiep.chn",  # the section page
+        f"{BASE}/",  # the home page
+        f"{BASE}/thi-truong-chung-khoan.chn?id=188260704171525847",
+    ],
+)
+def test_a_redirect_off_the_article_paths_means_the_article_went_away(final):
+    request = article_request(final, ARTICLE)
+    assert redirected_away(request)
+    assert requested_url(request) == ARTICLE
+
+
+@pytest.mark.parametrize(
+    "final",
+    [
+        f"{BASE}/chu-tich-dang-ky-mua-10-trieu-co-phieu-188260704171525847.chn",  # a new slug
+        f"{BASE}/bai-viet-khac-188260704171599999.chn",  # another article
+        f"{ARTICLE}?utm_source=x",  # the same article with a query
+    ],
+)
+def test_a_redirect_to_an_article_path_is_still_an_article(final):
+    assert not redirected_away(article_request(final, ARTICLE))
+
+
+def test_a_page_asked_for_directly_has_not_gone_away():
+    # Not redirected: a page without article markup here is a soft block, as before.
+    assert not redirected_away(article_request(f"{BASE}/doanh-nghiep.chn"))
+    assert requested_url(article_request(ARTICLE)) == ARTICLE
+
+
+def test_the_first_url_of_a_chain_is_the_one_asked_for():
+    chain = (ARTICLE, f"{BASE}/tin-cu-188260704171525847.chn")
+    request = article_request(f"{BASE}/", *chain)
+    assert redirected_away(request)
+    assert requested_url(request) == ARTICLE
+
+
+def test_an_article_redirected_to_the_section_page_is_not_a_soft_block():
+    section = f"{BASE}/doanh-nghiep.chn"
+    body = SECTION_PAGE.read_bytes()
+
+    redirected = article_request(section, ARTICLE)
+    response = HtmlResponse(section, body=body, encoding="utf-8", request=redirected)
+    assert not is_soft_block(redirected, response)
+
+    # The same page answered to the article URL itself is still a soft block.
+    direct = article_request(ARTICLE)
+    response = HtmlResponse(ARTICLE, body=body, encoding="utf-8", request=direct)
+    assert is_soft_block(direct, response)
