@@ -204,7 +204,8 @@ class CafefSpider(scrapy.Spider):
             # It will never give an article: a reject, so later runs do not ask again.
             self.crawler.signals.send_catch_log(
                 page_rejected,
-                url=failure.request.url,
+                # The URL the listing gave, whatever it was redirected to: its id is the reject's.
+                url=requested_url(failure.request),
                 reason=reason,
                 detail=failure.getErrorMessage(),
             )

@@ -156,6 +156,23 @@ def test_article_redirected_off_the_articles_is_rejected_and_to_another_one_pars
     assert stats.get_value("newsscraper/spider/articles_parsed") == 1
 
 
+def test_a_page_gone_after_a_redirect_is_rejected_under_the_url_the_listing_gave(tmp_path):
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.python.failure import Failure
+
+    spider = make_spider(tmp_path)
+    rejected = rejected_pages(spider)
+    asked = f"{BASE}/bai-cu-18826030622484142.chn"
+    gone = redirected_response(f"{BASE}/bai-moi-18826030699999999.chn", b"", asked)
+    gone.status = 404
+    failure = Failure(HttpError(gone))
+    failure.request = gone.request
+
+    spider.article_failed(failure)
+
+    assert [(r["url"], r["reason"]) for r in rejected] == [(asked, "http_404")]
+
+
 def test_bad_arguments_stop_the_spider_before_any_request(tmp_path):
     with pytest.raises(ValueError, match="valid sections"):
         make_spider(tmp_path, section="nope")
