@@ -4,7 +4,9 @@ blocks) and UTF-8.
 Scrapy's RetryMiddleware retries at once; against a site that rate-limits per IP that makes
 things worse. This one waits: the server's Retry-After on 429/503, otherwise an exponential
 backoff, and treats a soft-block page as a failed fetch. When soft blocks keep coming, it
-stops the crawl (finish reason `soft_blocked`) instead of hammering the site.
+stops the crawl (finish reason `soft_blocked`) instead of hammering the site. A wait ends as
+soon as the crawl is stopping (SIGTERM, Ctrl-C, a stop from inside), and its retry is given up:
+a stop does not sit out a Retry-After.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 
 from newsscraper.softblock import is_soft_block
-from newsscraper.stop import stop_crawl
+from newsscraper.stop import is_stopping, stop_crawl
 
 logger = logging.getLogger(__name__)
+
+STOP_CHECK_SECONDS = 0.5  # how often a retry wait looks whether the crawl is stopping
 
 
 def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
@@ -130,9 +134,22 @@ class PoliteRetryMiddleware(RetryMiddleware):
         return retry
 
     async def _wait(self, seconds: float, request, why) -> None:
-        if seconds > 0:
-            logger.info("waiting %.1fs before retrying %s (%s)", seconds, request.url, why)
-            await sleep(seconds)
+        """Wait `seconds` before a retry; if the crawl is stopping meanwhile, give the retry up
+        (IgnoreRequest: the errback counts the page as failed, the next run asks again)."""
+        if seconds <= 0:
+            return
+        logger.info("waiting %.1fs before retrying %s (%s)", seconds, request.url, why)
+        deadline = time.monotonic() + seconds
+        while True:
+            left = deadline - time.monotonic()
+            if self.stopping or is_stopping(self.crawler):
+                raise IgnoreRequest(
+                    f"the crawl is stopping: not waiting {max(0.0, left):.1f}s more"
+                    f" to retry {request.url} ({why})"
+                )
+            if left <= 0:
+                return
+            await sleep(min(STOP_CHECK_SECONDS, left))
 
 
 class Utf8ResponseMiddleware:

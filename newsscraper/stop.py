@@ -1,5 +1,5 @@
-"""Stop a crawl from inside it (a full disk, a site that keeps soft-blocking us), and tell
-afterwards why it stopped."""
+"""Stop a crawl from inside it (a full disk, a site that keeps soft-blocking us), tell whether
+a crawl is on its way out, and tell afterwards why it stopped."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ logger = logging.getLogger(__name__)
 
 DISK_ERROR_REASON = "disk_error"  # the spider's close reason, `finish_reason` in the stats
 DISK_ERROR_STAT = "newsscraper/parquet/disk_error"  # set by the sink: the path and the error
+STOP_REQUESTED_STAT = "newsscraper/stop/requested"  # set by stop_crawl: the first reason asked
 
 
 def stop_crawl(crawler, reason: str) -> None:
@@ -21,8 +22,16 @@ def stop_crawl(crawler, reason: str) -> None:
     engine = crawler.engine
     if engine is None or engine.spider is None:
         return
+    if crawler.stats.get_value(STOP_REQUESTED_STAT) is None:
+        crawler.stats.set_value(STOP_REQUESTED_STAT, reason)
     deferred = deferred_from_coro(engine.close_spider_async(reason=reason))
     deferred.addErrback(lambda failure: logger.error("closing the spider failed: %s", failure))
+
+
+def is_stopping(crawler) -> bool:
+    """Whether the running crawl is on its way out: the engine no longer runs (SIGTERM, Ctrl-C)
+    or `stop_crawl` asked it to close. Nothing worth waiting for comes after that."""
+    return not crawler.engine.running or crawler.stats.get_value(STOP_REQUESTED_STAT) is not None
 
 
 def disk_error_of(stats) -> str | None:

@@ -48,3 +48,81 @@ def test_only_http_requests_to_the_crawl_host_leave():
         with pytest.raises(IgnoreRequest):
             middleware.process_request(Request(url, dont_filter=True))
     assert crawler.stats.get_value("newsscraper/offsite/blocked") == 3
+
+
+class StubEngine:
+    """What the retry wait and `stop_crawl` look at of an engine: it runs, a spider is open."""
+
+    def __init__(self):
+        self.running = True
+        self.spider = object()
+
+    async def close_spider_async(self, *, reason: str) -> None:
+        pass  # the close is not what is tested: the wait must not sit it out
+
+
+def retry_middleware():
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.test import get_crawler
+
+    from newsscraper.middlewares import PoliteRetryMiddleware
+
+    crawler = get_crawler()
+    crawler.stats = MemoryStatsCollector(crawler)
+    crawler.engine = StubEngine()
+    return PoliteRetryMiddleware.from_crawler(crawler)
+
+
+def timed_wait(middleware, seconds: float, then=None, after: float = 0.0) -> float:
+    """Run `middleware._wait(seconds)`, calling `then()` `after` seconds in; the time it took.
+    Given up after 10 s, so a wait that does not end fails the test instead of hanging it."""
+    import asyncio
+    import time
+
+    from scrapy import Request
+
+    async def run():
+        if then is not None:
+            asyncio.get_running_loop().call_later(after, then)
+        await asyncio.wait_for(
+            middleware._wait(seconds, Request("http://127.0.0.1:8123/a.chn"), 429), timeout=10
+        )
+
+    started = time.monotonic()
+    asyncio.run(run())
+    return time.monotonic() - started
+
+
+def stop_engine(middleware):
+    middleware.crawler.engine.running = False  # what `engine.stop_async` does first (SIGTERM)
+
+
+def stop_from_inside(middleware):
+    from newsscraper.stop import stop_crawl
+
+    stop_crawl(middleware.crawler, "disk_error")
+
+
+def stop_on_soft_blocks(middleware):
+    middleware.stopping = True
+
+
+@pytest.mark.parametrize(
+    "stop",
+    [stop_engine, stop_from_inside, stop_on_soft_blocks],
+    ids=["engine stopped", "stop_crawl", "soft-block stop"],
+)
+def test_a_retry_wait_lasts_its_time_unless_the_crawl_stops(stop, caplog):
+    import time
+
+    from scrapy.exceptions import IgnoreRequest
+
+    middleware = retry_middleware()
+    caplog.set_level("INFO", logger="newsscraper.middlewares")
+    assert 0.75 <= timed_wait(middleware, 0.8) < 5  # nothing stopping: the whole wait
+
+    started = time.monotonic()
+    with pytest.raises(IgnoreRequest, match=r"stopping: not waiting .* to retry .*/a\.chn"):
+        timed_wait(middleware, 300, then=lambda: stop(middleware), after=0.3)
+    assert time.monotonic() - started < 3, "the wait went on after the stop"
+    assert "waiting 300.0s before retrying http://127.0.0.1:8123/a.chn (429)" in caplog.text

@@ -22,7 +22,7 @@ from replica_checks import (
 from newsscraper import exitcodes
 from newsscraper.dataset import articles_dir, list_part_files, read_articles, staging_dir
 from newsscraper.runs import read_runs
-from replica import ReplicaSite
+from replica import ReplicaSite, faults
 from replica.crawl import PROJECT_ROOT, crawl_command, crawl_env
 from replica.response import Response
 
@@ -175,3 +175,52 @@ def test_signal_mid_run_flushes_the_buffer_and_exits_interrupted(
     assert run["exit_code"] == exitcodes.INTERRUPTED
     assert run["new_rows"] == len(stored)
     assert len(read_articles(output_dir, columns=["article_id"])) == len(stored)
+
+
+def test_signal_during_a_retry_after_wait_exits_at_once(replica, start_crawl, output_dir):
+    site = SlowSite(articles=120)
+    # The site asks for five minutes' rest on three article pages, every time.
+    victims = [site.articles[i] for i in (2, 5, 8)]
+    for victim in victims:
+        site.script(victim.path, [faults.status(429, retry_after=300)], repeat=True)
+    handle = replica(site)
+    settings = {
+        "PARQUET_BATCH_ITEMS": 10_000,
+        "PARQUET_BATCH_SECONDS": 600,
+        "CONCURRENT_REQUESTS": 8,
+    }
+    process = start_crawl(handle, output_dir, settings)
+
+    ids = {a.path: a.article_id for a in site.articles}
+
+    def answered(status: int) -> set[str]:
+        return {ids[r.path] for r in handle.requests if r.path in ids and r.status == status}
+
+    def waiting() -> bool:
+        return len(answered(429)) == len(victims) and log_of(process).count("waiting 300.0s") == 3
+
+    wait_for(waiting, "the three Retry-After waits")
+    wait_for(lambda: len(answered(200)) >= 20, "20 article pages served")
+    served_before = answered(200)
+    signalled = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    try:
+        code = process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the crawl sat out the Retry-After instead of stopping")
+    assert time.monotonic() - signalled < 30
+
+    log = log_of(process)
+    assert code == exitcodes.INTERRUPTED, log[-3000:]
+    assert "stopping" in log and "not waiting" in log, log[-3000:]
+    stored = set(stored_ids(output_dir))
+    assert served_before <= stored, "articles fetched before the signal were lost"
+    assert not stored & {v.article_id for v in victims}
+    assert_complete_part_files(output_dir)
+    assert_stored_exactly(output_dir, [a for a in site.articles if a.article_id in stored])
+    run = only_run(output_dir)
+    assert run["finish_reason"] == "shutdown"
+    assert run["exit_code"] == exitcodes.INTERRUPTED
+    assert run["new_rows"] == len(stored)
+    # The given-up retries count as failed: the next run asks for those articles again.
+    assert run["failed_articles"] == len(victims)
