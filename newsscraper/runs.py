@@ -1,9 +1,9 @@
 """Run records: one row per crawl in OUTPUT_DIR/runs/, written when the crawl closes.
 
 They say what a run did (pages, articles, new rows, rejects, errors, why it stopped), whether
-it was healthy and with which exit code, and carry the incremental watermark forward (see
-`newsscraper.listing_walk`). A killed run writes none, so the next run still sees the
-watermark of the last run that finished.
+it was healthy and with which exit code, and carry forward the incremental watermark (see
+`newsscraper.listing_walk`) and the article pages still to fetch (`newsscraper.pending`). A
+killed run writes none, so the next run still sees what the last record said.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ def read_runs(output_dir) -> list[dict]:
     for row in rows:
         row["fill_rates"] = json.loads(row.get("fill_rates") or "{}")
         row["rejects_by_reason"] = json.loads(row.get("rejects_by_reason") or "{}")
+        row["pending_articles"] = json.loads(row.get("pending_articles") or "{}")
     rows.sort(key=lambda r: (r["finished_at"], r["run_id"]), reverse=True)
     return rows
 
@@ -51,6 +52,14 @@ def last_finished_watermark(output_dir, section: str) -> dt.datetime | None:
         if run["section"] == section and run.get("watermark") is not None
     ]
     return max(marks, default=None)
+
+
+def last_pending(output_dir, section: str) -> dict:
+    """The article pages still to fetch for `section`: what its newest run record lists."""
+    for run in read_runs(output_dir):
+        if run["section"] == section:
+            return run["pending_articles"]
+    return {}
 
 
 RUN_SUMMARY_STAT = "newsscraper/run_summary"  # set once the run record is written
@@ -132,6 +141,7 @@ class RunRecordExtension:
         )
         walk = getattr(spider, "walk", None)
         args = getattr(spider, "args", None)
+        pending = getattr(spider, "pending", None)
         return {
             "run_id": ctx.run_id,
             "section": args.section if args else "unknown",
@@ -159,17 +169,18 @@ class RunRecordExtension:
             else {},
             "stop_reason": walk.stop_reason if walk else None,
             "watermark": self.next_watermark(walk, args, reason),
+            "pending_articles": pending.to_record() if pending is not None else {},
         }
 
     def next_watermark(self, walk, args, reason: str) -> dt.datetime | None:
-        """Advance only when this run stored all it was shown down to the old watermark."""
+        """Advance only when this run walked the listing down to the old watermark and stored
+        all it was shown there, or listed it as pending (`newsscraper.pending`)."""
         previous = walk.watermark if walk else None
         clean = (
             reason == "finished"
             and walk is not None
             and not args.is_backfill
             and walk.covered_to_watermark()
-            and not self.stats.get_value("newsscraper/spider/article_failed", 0)
             and not self.stats.get_value("newsscraper/spider/listing_failed", 0)
         )
         if clean and walk.newest_listed is not None:
@@ -180,6 +191,7 @@ class RunRecordExtension:
         row = dict(record)
         row["fill_rates"] = json.dumps(row["fill_rates"], sort_keys=True)
         row["rejects_by_reason"] = json.dumps(row["rejects_by_reason"], sort_keys=True)
+        row["pending_articles"] = json.dumps(row["pending_articles"], sort_keys=True)
         table = pa.Table.from_pylist([row], schema=RUNS_SCHEMA)
         path = runs_dir(self.output_dir) / f"part-{safe_path_value(record['run_id'])}.parquet"
         commit_part_file(table, path, self.output_dir)

@@ -8,8 +8,17 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 SCHEMA_VERSION_KEY = b"newsscraper.schema_version"
+# On a column added after version 1: the version that added it. Older files lack it, and
+# readers see it as null there (DATA_FORMAT.md, "Migration notes").
+ADDED_IN_KEY = b"newsscraper.added_in"
+
+
+def added_in(field: pa.Field) -> int:
+    """The schema version that added `field` (1: it was there from the start)."""
+    return int((field.metadata or {}).get(ADDED_IN_KEY, b"1"))
+
 
 UTC_TS = pa.timestamp("us", tz="UTC")
 
@@ -81,8 +90,11 @@ RUNS_SCHEMA = pa.schema(
         pa.field("failed_articles", pa.int64()),  # article pages given up on this run
         pa.field("fill_rates", pa.string()),  # JSON object: column -> share of non-null
         pa.field("stop_reason", pa.string()),  # why the listing walk stopped
-        # Everything listed at or before this instant is stored (see listing_walk.py).
+        # Everything listed at or before this instant is stored or pending (see listing_walk.py).
         pa.field("watermark", UTC_TS),
+        # JSON object: article_id -> {url, first_failed_at} of the article pages still to fetch
+        # (see pending.py).
+        pa.field("pending_articles", pa.string(), metadata={ADDED_IN_KEY: b"2"}),
     ],
     metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION},
 )

@@ -2,7 +2,8 @@
 
 Problems (each printed with the file's path):
 - an articles, rejects or runs file that cannot be read whole;
-- a file whose columns, types or `newsscraper.schema_version` differ from the declared schema;
+- a file whose columns, types or `newsscraper.schema_version` differ from the declared schema
+  (a file of an older version may lack the columns added since: readers see them as null);
 - an article_id stored more than once anywhere in the dataset;
 - a row whose published_at is not on its partition's published_date in Vietnam time, or a
   partition folder whose section is not one the crawler knows, or that is not named
@@ -33,8 +34,12 @@ from newsscraper.schema import (
     REJECTS_SCHEMA,
     RUNS_SCHEMA,
     SCHEMA_VERSION,
+    added_in,
 )
 from newsscraper.sections import SECTION_ZONES
+
+# Every version up to this one's: an older file lacks only the columns added since.
+KNOWN_VERSIONS = frozenset(str(v) for v in range(1, int(SCHEMA_VERSION) + 1))
 
 # A staging file older than this outlived the process that wrote it.
 STALE_STAGING_AFTER = dt.timedelta(hours=1)
@@ -62,14 +67,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def schema_differences(actual: pa.Schema, declared: pa.Schema) -> list[str]:
     """What differs between a file's schema and the declared one, in words ([] if nothing)."""
     found = []
-    names, declared_names = actual.names, declared.names
-    missing = [n for n in declared_names if n not in names]
-    extra = [n for n in names if n not in declared_names]
+    version = dataset.schema_version_of(actual)
+    if version not in KNOWN_VERSIONS:
+        found.append(f"newsscraper.schema_version is {version!r}, expected {SCHEMA_VERSION!r}")
+    # A file of an older version lacks the columns added since: readers see them as null.
+    file_version = int(version) if version in KNOWN_VERSIONS else int(SCHEMA_VERSION)
+    expected = [f.name for f in declared if added_in(f) <= file_version]
+    names = actual.names
+    missing = [n for n in expected if n not in names]
+    extra = [n for n in names if n not in expected]
     if missing:
         found.append(f"missing columns {missing}")
     if extra:
         found.append(f"unexpected columns {extra}")
-    if not missing and not extra and names != declared_names:
+    if not missing and not extra and names != expected:
         found.append(f"columns out of order: {names}")
     for field in declared:
         if field.name in names:
@@ -79,9 +90,6 @@ def schema_differences(actual: pa.Schema, declared: pa.Schema) -> list[str]:
                 found.append(f"{field.name} is {have.type}, declared {field.type}")
             elif have.nullable and not field.nullable:
                 found.append(f"{field.name} is nullable, declared not null")
-    version = dataset.schema_version_of(actual)
-    if version != SCHEMA_VERSION:
-        found.append(f"newsscraper.schema_version is {version!r}, expected {SCHEMA_VERSION!r}")
     return found
 
 

@@ -6,6 +6,7 @@ stop paging is decided by `newsscraper.listing_walk`.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from urllib.parse import urlsplit, urlunsplit
 
@@ -13,17 +14,19 @@ import scrapy
 from scrapy.exceptions import DownloadCancelledError
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from newsscraper.context import RunContext
 from newsscraper.crawl_args import CrawlArguments
 from newsscraper.dataset import read_rejects
 from newsscraper.history import History
 from newsscraper.listing_walk import ListingWalk
 from newsscraper.page_search import FirstPageSearch
 from newsscraper.pages.article import ArticlePage
-from newsscraper.pages.links import CAFEF_HOSTS
+from newsscraper.pages.links import CAFEF_HOSTS, canonical_article_url
 from newsscraper.pages.section import ListingEntry, SectionPage
+from newsscraper.pending import FAILED_REPEATEDLY, PendingArticles
 from newsscraper.redirects import REDIRECTED_AWAY, redirected_away, requested_url
 from newsscraper.rejects import page_rejected
-from newsscraper.runs import last_finished_watermark
+from newsscraper.runs import last_finished_watermark, last_pending
 from newsscraper.sections import section_path, timeline_path
 
 logger = logging.getLogger(__name__)
@@ -51,6 +54,9 @@ class CafefSpider(scrapy.Spider):
         self.allowed_domains = [self.base.hostname]
         self.zone_id = self.args.zone_id  # confirmed (or corrected) by the section page
         self.walk: ListingWalk | None = None  # made when the crawl starts
+        self.give_up_after = dt.timedelta(hours=settings.getfloat("ARTICLE_GIVE_UP_AFTER_HOURS"))
+        # What earlier runs could not fetch: read from the last run record when the crawl starts.
+        self.pending = PendingArticles(give_up_after=self.give_up_after)
 
     # --- URLs ---------------------------------------------------------------------------------
 
@@ -83,13 +89,19 @@ class CafefSpider(scrapy.Spider):
             watermark=last_finished_watermark(output_dir, self.args.section),
             stats=self.crawler.stats,
         )
+        self.pending = PendingArticles.from_record(
+            last_pending(output_dir, self.args.section), give_up_after=self.give_up_after
+        )
         logger.info(
-            "crawling section %s (zone %d) on %s; watermark %s",
+            "crawling section %s (zone %d) on %s; watermark %s; %d article page(s) pending",
             self.args.section,
             self.args.zone_id,
             self.crawl_url(""),
             self.walk.watermark,
+            len(self.pending),
         )
+        for request in self.pending_requests():
+            yield request
         if self.args.until is not None:
             # A backfill: find the first page that reaches back to `until` without walking
             # every newer page.
@@ -128,7 +140,7 @@ class CafefSpider(scrapy.Spider):
         number = response.meta["listing_page"]
         decision = self.walk.visit(number, self.listing_entries(response))
         for entry in decision.to_fetch:
-            request = self.article_request(entry)
+            request = self.article_request(entry.url, entry.article_id)
             if request is not None:
                 yield request
         if decision.next_page is not None:
@@ -164,8 +176,8 @@ class CafefSpider(scrapy.Spider):
         self.walk.listing_failed()
         logger.error("listing page failed, paging stops here: %s", failure.getErrorMessage())
 
-    def article_request(self, entry: ListingEntry) -> scrapy.Request | None:
-        url = self.rebase(entry.url)
+    def article_request(self, listed_url: str, article_id: str) -> scrapy.Request | None:
+        url = self.rebase(listed_url)
         if url is None:
             self.crawler.stats.inc_value("newsscraper/spider/offsite_link")
             return None
@@ -173,7 +185,7 @@ class CafefSpider(scrapy.Spider):
             url,
             callback=self.parse_article,
             errback=self.article_failed,
-            meta={"cafef_page": "article", "article_id": entry.article_id},
+            meta={"cafef_page": "article", "article_id": article_id},
             # The walk asks for each article once. Without the duplicate filter, a redirect
             # back to the same URL runs into REDIRECT_MAX_TIMES and is counted as a failure
             # instead of vanishing; CrawlHostOnlyMiddleware keeps redirects on the host.
@@ -182,7 +194,20 @@ class CafefSpider(scrapy.Spider):
 
     # --- Article pages -------------------------------------------------------------------------
 
+    def pending_requests(self):
+        """The article pages earlier runs could not fetch, asked for before the listing (and
+        only once: the walk counts them as requested)."""
+        for article_id, entry in list(self.pending.articles.items()):
+            if self.walk.is_stored(article_id):  # stored or rejected since (a backfill, say)
+                self.pending.drop(article_id)
+                continue
+            self.walk.requested.add(article_id)
+            request = self.article_request(entry.url, article_id)
+            if request is not None:
+                yield request
+
     def parse_article(self, response):
+        self.pending.drop(response.meta.get("article_id"))
         if redirected_away(response.request):
             # Deleted or moved off the site: a reject under the URL the listing gave, so later
             # runs do not ask again. Neither a failed nor a parsed article.
@@ -199,20 +224,30 @@ class CafefSpider(scrapy.Spider):
         return ArticlePage(response).to_item(section=self.args.section)
 
     def article_failed(self, failure):
-        reason = permanent_failure(failure)
+        article_id = failure.request.meta.get("article_id")
+        # The URL the listing gave, whatever it was redirected to: its id is the reject's.
+        listed_url = requested_url(failure.request)
+        reason, detail = permanent_failure(failure), failure.getErrorMessage()
         if reason is not None:
             # It will never give an article: a reject, so later runs do not ask again.
-            self.crawler.signals.send_catch_log(
-                page_rejected,
-                # The URL the listing gave, whatever it was redirected to: its id is the reject's.
-                url=requested_url(failure.request),
-                reason=reason,
-                detail=failure.getErrorMessage(),
+            self.pending.drop(article_id)
+        else:
+            # Pending: the next runs ask for it again, until it comes or is given up.
+            given_up = self.pending.failed(
+                article_id,
+                canonical_article_url(listed_url) or listed_url,
+                now=RunContext.of(self.crawler).clock(),
             )
-            return
-        # Not stored, so not seen: the next run asks for it again (the watermark stays put).
-        self.crawler.stats.inc_value("newsscraper/spider/article_failed")
-        logger.warning("article not fetched: %s", failure.getErrorMessage())
+            if given_up is None:
+                self.crawler.stats.inc_value("newsscraper/spider/article_failed")
+                logger.warning("article not fetched: %s", detail)
+                return
+            reason = FAILED_REPEATEDLY
+            since = given_up.first_failed_at.isoformat()
+            detail = f"failed after every retry in every run since {since}: {detail}"
+        self.crawler.signals.send_catch_log(
+            page_rejected, url=listed_url, reason=reason, detail=detail
+        )
 
 
 def permanent_failure(failure) -> str | None:

@@ -107,10 +107,50 @@ def test_article_that_keeps_failing_is_given_up_then_fetched_by_the_next_run(
     assert run["problems"] == ["1 article page(s) failed after every retry"]
     assert victim.url.rsplit("/", 1)[1] in result.stderr  # the give-up is logged
 
-    # The watermark did not move past the hole: the next plain run fills it.
+    # It is pending: the next plain run asks for it first and stores it.
     site.clear_scripts()
     crawl(handle, settings={"RETRY_TIMES": 2})
     assert_stored_exactly(output_dir, site.articles)
+
+
+def test_an_article_that_fails_in_every_run_for_a_day_is_given_up(replica, crawl, output_dir):
+    site = ReplicaSite(articles=25)
+    victim = site.articles[7]
+    site.script(victim.path, [faults.status(500)], repeat=True)
+    handle = replica(site)
+
+    def run_at(now: str, exit_code: int) -> dict:
+        crawl(handle, settings={"RETRY_TIMES": 1, "NEWSSCRAPER_NOW": now}, expect_exit=exit_code)
+        return read_runs(output_dir)[0]
+
+    first = run_at("2026-03-07T12:00:00+07:00", exitcodes.SITE_ERRORS)
+    pending = {
+        victim.article_id: {
+            "url": f"https://cafef.vn{victim.path}",
+            "first_failed_at": "2026-03-07T05:00:00+00:00",
+        }
+    }
+    assert first["pending_articles"] == pending
+    assert first["watermark"] is not None, "a pending page does not hold the watermark back"
+
+    mark = len(handle.requests)
+    second = run_at("2026-03-07T13:00:00+07:00", exitcodes.SITE_ERRORS)  # an hour later
+    asked = [r.path for r in handle.requests[mark:]]
+    assert asked.index(victim.path) < asked.index(SECTION_PAGE), "pending pages come first"
+    assert second["pending_articles"] == pending, "still failing: the first failure is kept"
+    assert second["stop_reason"] == "caught_up"
+
+    third = run_at("2026-03-08T12:00:00+07:00", exitcodes.OK)  # failing for a day: given up
+    assert third["pending_articles"] == {}
+    assert third["failed_articles"] == 0 and third["rejects_by_reason"] == {"failed_repeatedly": 1}
+    (reject,) = read_rejects(output_dir).to_pylist()
+    assert (reject["article_id"], reject["reason"]) == (victim.article_id, "failed_repeatedly")
+    assert "since 2026-03-07T05:00:00+00:00" in reject["detail"]
+
+    mark = len(handle.requests)
+    run_at("2026-03-08T13:00:00+07:00", exitcodes.OK)
+    assert requests_for(handle, victim.path, since=mark) == []
+    assert_stored_exactly(output_dir, [a for a in site.articles if a is not victim])
 
 
 @pytest.mark.parametrize("code", [503, 429])

@@ -1,0 +1,71 @@
+"""Article pages a run could not fetch, carried from run to run until fetched or given up.
+
+An article page that still fails after every retry (a 5xx, a timeout, a redirect loop) is not
+lost, and it does not hold the incremental watermark back either: the run record lists it under
+`pending_articles`, with when it first failed, and the next run of the section asks for it
+again before it walks the listing. One that has failed in every run for
+`ARTICLE_GIVE_UP_AFTER_HOURS` is given up: it goes to the rejects (reason `failed_repeatedly`),
+and no run asks for it again.
+
+The newest run record of a section holds the whole list: a run carries forward what it did not
+get to (an interrupted run, say), and a killed run writes no record, so the list before it holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+FAILED_REPEATEDLY = "failed_repeatedly"  # the reject reason of an article given up on
+
+
+@dataclass(frozen=True)
+class PendingArticle:
+    url: str  # canonical, https://cafef.vn/<slug>-<id>.chn
+    first_failed_at: dt.datetime  # aware
+
+
+@dataclass
+class PendingArticles:
+    """What is pending, by article_id; changed as this run's requests succeed or fail."""
+
+    give_up_after: dt.timedelta
+    articles: dict[str, PendingArticle] = field(default_factory=dict)
+
+    @classmethod
+    def from_record(cls, value: dict | None, give_up_after: dt.timedelta) -> PendingArticles:
+        """The list a run record holds (its `pending_articles`, as `runs.read_runs` gives it)."""
+        articles = {
+            article_id: PendingArticle(
+                url=entry["url"],
+                first_failed_at=dt.datetime.fromisoformat(entry["first_failed_at"]),
+            )
+            for article_id, entry in (value or {}).items()
+        }
+        return cls(give_up_after=give_up_after, articles=articles)
+
+    def to_record(self) -> dict:
+        """This run's `pending_articles`: article_id -> its URL and first failure (ISO 8601)."""
+        return {
+            article_id: {"url": entry.url, "first_failed_at": entry.first_failed_at.isoformat()}
+            for article_id, entry in sorted(self.articles.items())
+        }
+
+    def drop(self, article_id: str) -> None:
+        """The article was fetched (stored, a duplicate or a reject) or rejected: not pending."""
+        self.articles.pop(article_id, None)
+
+    def failed(self, article_id: str, url: str, now: dt.datetime) -> PendingArticle | None:
+        """Record that the article failed after every retry in this run.
+
+        Returns it when it is given up (failing since at least `give_up_after`): it is then
+        no longer pending, and the caller rejects it. Otherwise None: it stays pending.
+        """
+        entry = self.articles.setdefault(article_id, PendingArticle(url, now))
+        if now - entry.first_failed_at < self.give_up_after:
+            return None
+        del self.articles[article_id]
+        return entry
+
+    def __len__(self) -> int:
+        return len(self.articles)
