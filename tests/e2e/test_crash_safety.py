@@ -139,19 +139,32 @@ def test_sigkill_mid_run_leaves_a_readable_dataset_and_the_next_run_completes_it
     assert only_run(output_dir)["finish_reason"] == "finished"
 
 
+# One batch for the whole run: whatever is stored was flushed by the graceful close.
+ONE_BATCH = {"PARQUET_BATCH_ITEMS": 10_000, "PARQUET_BATCH_SECONDS": 600}
+
+
+def assert_flushed_and_interrupted(code, process, output_dir, site, served_before) -> dict:
+    """The signalled crawl exited 6, stored what it had fetched, whole; its run record."""
+    log = log_of(process)
+    assert code == exitcodes.INTERRUPTED, log[-3000:]
+    stored = set(stored_ids(output_dir))
+    assert served_before <= stored, "articles fetched before the signal were lost"
+    assert_complete_part_files(output_dir)
+    assert_stored_exactly(output_dir, [a for a in site.articles if a.article_id in stored])
+    run = only_run(output_dir)
+    assert run["finish_reason"] == "shutdown"
+    assert run["exit_code"] == exitcodes.INTERRUPTED
+    assert run["new_rows"] == len(stored)
+    return run
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_signal_mid_run_flushes_the_buffer_and_exits_interrupted(
     signum, replica, start_crawl, output_dir
 ):
     site = SlowSite(articles=120)
     handle = replica(site)
-    # One batch for the whole run: whatever is stored was flushed by the graceful close.
-    settings = {
-        "PARQUET_BATCH_ITEMS": 10_000,
-        "PARQUET_BATCH_SECONDS": 600,
-        "CONCURRENT_REQUESTS": 4,
-    }
-    process = start_crawl(handle, output_dir, settings)
+    process = start_crawl(handle, output_dir, ONE_BATCH | {"CONCURRENT_REQUESTS": 4})
 
     def served_articles() -> set[str]:
         ids = {a.path: a.article_id for a in site.articles}
@@ -163,17 +176,9 @@ def test_signal_mid_run_flushes_the_buffer_and_exits_interrupted(
     process.send_signal(signum)
     code = process.wait(timeout=30)
 
-    log = log_of(process)
-    assert code == exitcodes.INTERRUPTED, log[-3000:]
-    stored = set(stored_ids(output_dir))
-    assert served_before <= stored, "articles fetched before the signal were lost"
+    assert_flushed_and_interrupted(code, process, output_dir, site, served_before)
+    stored = stored_ids(output_dir)
     assert len(stored) < len(site.articles), "the signal did not stop the crawl"
-    assert_complete_part_files(output_dir)
-    assert_stored_exactly(output_dir, [a for a in site.articles if a.article_id in stored])
-    run = only_run(output_dir)
-    assert run["finish_reason"] == "shutdown"
-    assert run["exit_code"] == exitcodes.INTERRUPTED
-    assert run["new_rows"] == len(stored)
     assert len(read_articles(output_dir, columns=["article_id"])) == len(stored)
 
 
@@ -184,12 +189,7 @@ def test_signal_during_a_retry_after_wait_exits_at_once(replica, start_crawl, ou
     for victim in victims:
         site.script(victim.path, [faults.status(429, retry_after=300)], repeat=True)
     handle = replica(site)
-    settings = {
-        "PARQUET_BATCH_ITEMS": 10_000,
-        "PARQUET_BATCH_SECONDS": 600,
-        "CONCURRENT_REQUESTS": 8,
-    }
-    process = start_crawl(handle, output_dir, settings)
+    process = start_crawl(handle, output_dir, ONE_BATCH | {"CONCURRENT_REQUESTS": 8})
 
     ids = {a.path: a.article_id for a in site.articles}
 
@@ -210,17 +210,11 @@ def test_signal_during_a_retry_after_wait_exits_at_once(replica, start_crawl, ou
         pytest.fail("the crawl sat out the Retry-After instead of stopping")
     assert time.monotonic() - signalled < 30
 
+    run = assert_flushed_and_interrupted(code, process, output_dir, site, served_before)
     log = log_of(process)
-    assert code == exitcodes.INTERRUPTED, log[-3000:]
     assert "stopping" in log and "not waiting" in log, log[-3000:]
-    stored = set(stored_ids(output_dir))
-    assert served_before <= stored, "articles fetched before the signal were lost"
-    assert not stored & {v.article_id for v in victims}
-    assert_complete_part_files(output_dir)
-    assert_stored_exactly(output_dir, [a for a in site.articles if a.article_id in stored])
-    run = only_run(output_dir)
-    assert run["finish_reason"] == "shutdown"
-    assert run["exit_code"] == exitcodes.INTERRUPTED
-    assert run["new_rows"] == len(stored)
-    # The given-up retries count as failed: the next run asks for those articles again.
+    victim_ids = {v.article_id for v in victims}
+    assert not set(stored_ids(output_dir)) & victim_ids
+    # The given-up retries count as failed, and are pending: the next run asks for them first.
     assert run["failed_articles"] == len(victims)
+    assert set(run["pending_articles"]) == victim_ids
