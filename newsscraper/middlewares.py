@@ -22,7 +22,7 @@ from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 
-from newsscraper.softblock import is_soft_block
+from newsscraper.softblock import SOFT_BLOCKED_META, is_soft_block
 from newsscraper.stop import is_stopping, stop_crawl
 
 logger = logging.getLogger(__name__)
@@ -109,6 +109,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
         return retry
 
     async def _soft_block(self, request, attempt: int):
+        request.meta[SOFT_BLOCKED_META] = True  # if it is given up, the errback knows why
         stats = self.crawler.stats
         stats.inc_value("newsscraper/softblock/detected")
         self.soft_blocks_in_a_row += 1

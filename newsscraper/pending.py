@@ -3,9 +3,12 @@
 An article page that still fails after every retry (a 5xx, a timeout, a redirect loop) is not
 lost, and it does not hold the incremental watermark back either: the run record lists it under
 `pending_articles`, with when it first failed, and the next run of the section asks for it
-again before it walks the listing. One that has failed in every run for
-`ARTICLE_GIVE_UP_AFTER_HOURS` is given up: it goes to the rejects (reason `failed_repeatedly`),
-and no run asks for it again.
+again once the site has answered the listing's first page. One that still fails
+`ARTICLE_GIVE_UP_AFTER_HOURS` after its first failure, in every run that asked for it, is
+given up: it goes to the rejects (reason `failed_repeatedly`), and no run asks for it again.
+Only a failure of its own counts towards that: not one in a run whose listing the site did not
+answer (the pending pages are not asked for then), nor a retry given up because the crawl is
+stopping or the site is soft-blocking us.
 
 The newest run record of a section holds the whole list: a run carries forward what it did not
 get to (an interrupted run, say), and a killed run writes no record, so the list before it holds.
@@ -55,14 +58,17 @@ class PendingArticles:
         """The article was fetched (stored, a duplicate or a reject) or rejected: not pending."""
         self.articles.pop(article_id, None)
 
-    def failed(self, article_id: str, url: str, now: dt.datetime) -> PendingArticle | None:
+    def failed(
+        self, article_id: str, url: str, now: dt.datetime, may_give_up: bool = True
+    ) -> PendingArticle | None:
         """Record that the article failed after every retry in this run.
 
-        Returns it when it is given up (failing since at least `give_up_after`): it is then
-        no longer pending, and the caller rejects it. Otherwise None: it stays pending.
+        Returns it when it is given up (failing since at least `give_up_after`, and
+        `may_give_up`): it is then no longer pending, and the caller rejects it. Otherwise
+        None: it stays pending.
         """
         entry = self.articles.setdefault(article_id, PendingArticle(url, now))
-        if now - entry.first_failed_at < self.give_up_after:
+        if not may_give_up or now - entry.first_failed_at < self.give_up_after:
             return None
         del self.articles[article_id]
         return entry

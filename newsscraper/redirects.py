@@ -7,17 +7,30 @@ bring the article back: the soft-block check lets it through, and the spider rej
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from scrapy import Request
 
-from newsscraper.pages.links import article_path_match
+from newsscraper.pages.links import CAFEF_HOSTS, article_path_match
 
 REDIRECTED_AWAY = "redirected_away"  # the reject reason
 
 
 def redirected_away(request: Request) -> bool:
     """True when `request` was reached by redirects (Scrapy's meta `redirect_urls`) and is not
-    an article path. A redirect to another article path (a new slug, another id) is not."""
-    return bool(request.meta.get("redirect_urls")) and article_path_match(request.url) is None
+    an article path, or is on another site. A redirect to another article path on the site (a
+    new slug, another id; cafef.vn and www.cafef.vn are one site) is not."""
+    chain = request.meta.get("redirect_urls")
+    if not chain:
+        return False
+    if article_path_match(request.url) is None:
+        return True
+    host, first_host = _host(request.url), _host(chain[0])
+    return host != first_host and not {host, first_host} <= CAFEF_HOSTS
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
 
 
 def requested_url(request: Request) -> str:

@@ -123,6 +123,8 @@ class RejectsExtension:
         # `response` is a Failure when an errback raised; its request may still say the URL.
         request = getattr(response, "request", None)
         url = getattr(response, "url", None) or getattr(request, "url", None)
+        if url is None:
+            return  # not a page's error but the crawl's own (its start): logged, exit code 1
         self._add(parse_error_row(url, failure.value, self.context.clock(), self.context.run_id))
 
     def spider_closed(self):

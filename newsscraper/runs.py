@@ -169,7 +169,10 @@ class RunRecordExtension:
             else {},
             "stop_reason": walk.stop_reason if walk else None,
             "watermark": self.next_watermark(walk, args, reason),
-            "pending_articles": pending.to_record() if pending is not None else {},
+            # A spider that never started (it failed first) read no list: the last one holds.
+            "pending_articles": pending.to_record()
+            if pending is not None
+            else last_pending(self.output_dir, args.section if args else "unknown"),
         }
 
     def next_watermark(self, walk, args, reason: str) -> dt.datetime | None:

@@ -87,7 +87,7 @@ RUNS_SCHEMA = pa.schema(
         pa.field("rejects_by_reason", pa.string()),  # JSON object: reason -> count
         pa.field("http_errors", pa.int64()),  # 4xx/5xx responses and network errors
         pa.field("soft_blocks", pa.int64()),
-        pa.field("failed_articles", pa.int64()),  # article pages given up on this run
+        pa.field("failed_articles", pa.int64()),  # failed after every retry: now pending
         pa.field("fill_rates", pa.string()),  # JSON object: column -> share of non-null
         pa.field("stop_reason", pa.string()),  # why the listing walk stopped
         # Everything listed at or before this instant is stored or pending (see listing_walk.py).

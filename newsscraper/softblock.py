@@ -11,6 +11,14 @@ from newsscraper.pages.article import ArticlePage
 from newsscraper.pages.section import SectionPage
 from newsscraper.redirects import redirected_away
 
+# Set on a request given up because its page kept coming back soft-blocked.
+SOFT_BLOCKED_META = "newsscraper_soft_blocked"
+
+
+def was_soft_blocked(request: Request) -> bool:
+    """True for a request given up on soft blocks: the site throttling us, not the page."""
+    return bool(request.meta.get(SOFT_BLOCKED_META))
+
 
 def is_soft_block(request: Request, response: Response) -> bool:
     """True when the response to `request`, a page of the kind in its meta `cafef_page`, lacks

@@ -26,7 +26,7 @@ def test_backoff_doubles_up_to_the_cap():
     assert backoff_seconds(3, 0, 10.0) == 0.0
 
 
-def test_only_http_requests_to_the_crawl_host_leave():
+def test_only_http_requests_to_the_crawl_host_leave(tmp_path):
     from scrapy import Request
     from scrapy.exceptions import IgnoreRequest
     from scrapy.statscollectors import MemoryStatsCollector
@@ -35,7 +35,8 @@ def test_only_http_requests_to_the_crawl_host_leave():
     from newsscraper.middlewares import CrawlHostOnlyMiddleware
     from newsscraper.spiders.cafef import CafefSpider
 
-    crawler = get_crawler(CafefSpider, {"CAFEF_BASE_URL": "http://127.0.0.1:8123"})
+    settings = {"CAFEF_BASE_URL": "http://127.0.0.1:8123", "OUTPUT_DIR": str(tmp_path)}
+    crawler = get_crawler(CafefSpider, settings)
     crawler.spider = CafefSpider.from_crawler(crawler)
     crawler.stats = MemoryStatsCollector(crawler)
     middleware = CrawlHostOnlyMiddleware.from_crawler(crawler)

@@ -39,3 +39,12 @@ def test_the_list_goes_through_a_run_record_and_back():
     again = PendingArticles.from_record(record, give_up_after=dt.timedelta(hours=24))
     assert again == pending
     assert len(PendingArticles.from_record(None, give_up_after=dt.timedelta(hours=1))) == 0
+
+
+def test_a_failure_that_is_not_the_articles_own_never_gives_it_up():
+    # The crawl stopping, or the site soft-blocking us: it stays pending, however old.
+    pending = PendingArticles(give_up_after=dt.timedelta(hours=24))
+    pending.failed(ID, URL, now=T0)
+    late = T0 + dt.timedelta(days=3)
+    assert pending.failed(ID, URL, now=late, may_give_up=False) is None
+    assert pending.articles == {ID: PendingArticle(URL, T0)}

@@ -29,6 +29,8 @@ def article_request(url: str, *redirects: str) -> Request:
         f"{BASE}/doanh-nghiep.chn",  # the section page
         f"{BASE}/",  # the home page
         f"{BASE}/thi-truong-chung-khoan.chn?id=188260704171525847",
+        # Another site, whatever its path looks like.
+        "http://example.invalid/chu-tich-dang-ky-mua-co-phieu-188260704171525847.chn",
     ],
 )
 def test_a_redirect_off_the_article_paths_means_the_article_went_away(final):
@@ -47,6 +49,12 @@ def test_a_redirect_off_the_article_paths_means_the_article_went_away(final):
 )
 def test_a_redirect_to_an_article_path_is_still_an_article(final):
     assert not redirected_away(article_request(final, ARTICLE))
+
+
+def test_cafef_vn_and_www_cafef_vn_are_one_site():
+    path = "/chu-tich-dang-ky-mua-co-phieu-188260704171525847.chn"
+    request = article_request(f"https://www.cafef.vn{path}", f"https://cafef.vn{path}")
+    assert not redirected_away(request)
 
 
 def test_a_page_asked_for_directly_has_not_gone_away():

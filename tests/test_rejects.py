@@ -129,6 +129,20 @@ def test_a_callback_error_is_a_parse_error_row_with_the_clock_time(tmp_path):
     assert crawler.stats.get_value("newsscraper/rejects/parse_error") == 1
 
 
+def test_an_error_of_the_crawl_itself_is_no_page_reject(tmp_path):
+    # A spider whose start() raised: no page, no URL, nothing to reject (the run exits 1).
+    crawler, extension = make_extension(tmp_path)
+    try:
+        raise OSError("runs/part-x.parquet: not a Parquet file")
+    except OSError:
+        failure = Failure()
+    crawler.signals.send_catch_log(
+        signals.spider_error, failure=failure, response=None, spider=None
+    )
+    extension.flush()
+    assert read_rejects(tmp_path) == []
+
+
 def test_rows_are_committed_every_batch_and_at_close(tmp_path):
     crawler, _ = make_extension(tmp_path, PARQUET_BATCH_ITEMS=2)
     for n in range(5):

@@ -82,6 +82,7 @@ _WIDGET_TICKER_SEPARATORS = re.compile(r"[&,;/\s]+")
 # `/du-lieu/hose/hpx-cong-ty-co-phan-dau-tu-hai-phat.chn` → HPX
 _DATA_LINK_TICKER = re.compile(r"/du-lieu/(?:[a-z]+/)?([a-z0-9]{3})-[^/]*\.chn$", re.I)
 _HTTP_URL = re.compile(r"^https?://\S+$", re.I)
+_TAB_OR_LINE_BREAK = re.compile(r"[\t\n\r]")
 
 
 class ArticlePage:
@@ -384,8 +385,9 @@ class ArticlePage:
         return self.canonical_url() or self.response.url
 
     def _absolute_http(self, src: str | None) -> str | None:
-        # A space inside a link is written %20, as a browser asks for it (`a b.png`).
-        src = squash(src).replace(" ", "%20")
+        # As a browser reads a link: tabs and line breaks inside it dropped, a space written
+        # %20 (`a b.png`).
+        src = squash(_TAB_OR_LINE_BREAK.sub("", src or "")).replace(" ", "%20")
         if not src:
             return None
         try:

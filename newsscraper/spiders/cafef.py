@@ -11,7 +11,7 @@ import logging
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
-from scrapy.exceptions import DownloadCancelledError
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsscraper.context import RunContext
@@ -28,6 +28,8 @@ from newsscraper.redirects import REDIRECTED_AWAY, redirected_away, requested_ur
 from newsscraper.rejects import page_rejected
 from newsscraper.runs import last_finished_watermark, last_pending
 from newsscraper.sections import section_path, timeline_path
+from newsscraper.softblock import was_soft_blocked
+from newsscraper.stop import is_stopping
 
 logger = logging.getLogger(__name__)
 
@@ -54,9 +56,9 @@ class CafefSpider(scrapy.Spider):
         self.allowed_domains = [self.base.hostname]
         self.zone_id = self.args.zone_id  # confirmed (or corrected) by the section page
         self.walk: ListingWalk | None = None  # made when the crawl starts
-        self.give_up_after = dt.timedelta(hours=settings.getfloat("ARTICLE_GIVE_UP_AFTER_HOURS"))
-        # What earlier runs could not fetch: read from the last run record when the crawl starts.
-        self.pending = PendingArticles(give_up_after=self.give_up_after)
+        # What earlier runs could not fetch: read when the crawl starts (until then, None, and
+        # the run record carries the last record's list forward).
+        self.pending: PendingArticles | None = None
 
     # --- URLs ---------------------------------------------------------------------------------
 
@@ -90,7 +92,10 @@ class CafefSpider(scrapy.Spider):
             stats=self.crawler.stats,
         )
         self.pending = PendingArticles.from_record(
-            last_pending(output_dir, self.args.section), give_up_after=self.give_up_after
+            last_pending(output_dir, self.args.section),
+            give_up_after=dt.timedelta(
+                hours=self.crawler.settings.getfloat("ARTICLE_GIVE_UP_AFTER_HOURS")
+            ),
         )
         logger.info(
             "crawling section %s (zone %d) on %s; watermark %s; %d article page(s) pending",
@@ -100,8 +105,6 @@ class CafefSpider(scrapy.Spider):
             self.walk.watermark,
             len(self.pending),
         )
-        for request in self.pending_requests():
-            yield request
         if self.args.until is not None:
             # A backfill: find the first page that reaches back to `until` without walking
             # every newer page.
@@ -138,6 +141,8 @@ class CafefSpider(scrapy.Spider):
 
     def parse(self, response):
         number = response.meta["listing_page"]
+        if number == 1:
+            yield from self.pending_requests()
         decision = self.walk.visit(number, self.listing_entries(response))
         for entry in decision.to_fetch:
             request = self.article_request(entry.url, entry.article_id)
@@ -150,6 +155,8 @@ class CafefSpider(scrapy.Spider):
 
     def parse_probe(self, response):
         page = response.meta["listing_page"]
+        if page == 1:
+            yield from self.pending_requests()
         self.search.record(page, self.listing_entries(response))
         if self.search.above == page:
             self.search_hit = response
@@ -195,8 +202,9 @@ class CafefSpider(scrapy.Spider):
     # --- Article pages -------------------------------------------------------------------------
 
     def pending_requests(self):
-        """The article pages earlier runs could not fetch, asked for before the listing (and
-        only once: the walk counts them as requested)."""
+        """The article pages earlier runs could not fetch, asked for once the site has answered
+        the first listing page (a site that is down gets no requests for them, and no give-up),
+        and only once: the walk counts them as requested."""
         for article_id, entry in list(self.pending.articles.items()):
             if self.walk.is_stored(article_id):  # stored or rejected since (a backfill, say)
                 self.pending.drop(article_id)
@@ -237,6 +245,8 @@ class CafefSpider(scrapy.Spider):
                 article_id,
                 canonical_article_url(listed_url) or listed_url,
                 now=RunContext.of(self.crawler).clock(),
+                # Not the article's fault: the crawl is closing, or the site throttles us.
+                may_give_up=not (is_stopping(self.crawler) or was_soft_blocked(failure.request)),
             )
             if given_up is None:
                 self.crawler.stats.inc_value("newsscraper/spider/article_failed")
@@ -256,4 +266,7 @@ def permanent_failure(failure) -> str | None:
         return f"http_{failure.value.response.status}"
     if failure.check(DownloadCancelledError) and "max size" in failure.getErrorMessage():
         return "response_too_large"
+    dropped = failure.check(IgnoreRequest) and not failure.check(HttpError)
+    if dropped and redirected_away(failure.request):
+        return REDIRECTED_AWAY  # to another site: the crawl-host middleware never follows it
     return None

@@ -108,9 +108,11 @@ def test_article_that_keeps_failing_is_given_up_then_fetched_by_the_next_run(
     assert victim.url.rsplit("/", 1)[1] in result.stderr  # the give-up is logged
 
     # It is pending: the next plain run asks for it first and stores it.
+    assert list(only_run(output_dir)["pending_articles"]) == [victim.article_id]
     site.clear_scripts()
     crawl(handle, settings={"RETRY_TIMES": 2})
     assert_stored_exactly(output_dir, site.articles)
+    assert read_runs(output_dir)[0]["pending_articles"] == {}, "fetched: no longer pending"
 
 
 def test_an_article_that_fails_in_every_run_for_a_day_is_given_up(replica, crawl, output_dir):
@@ -136,9 +138,18 @@ def test_an_article_that_fails_in_every_run_for_a_day_is_given_up(replica, crawl
     mark = len(handle.requests)
     second = run_at("2026-03-07T13:00:00+07:00", exitcodes.SITE_ERRORS)  # an hour later
     asked = [r.path for r in handle.requests[mark:]]
-    assert asked.index(victim.path) < asked.index(SECTION_PAGE), "pending pages come first"
+    assert asked[:2] == [SECTION_PAGE, victim.path], "asked for first once the site answers"
     assert second["pending_articles"] == pending, "still failing: the first failure is kept"
     assert second["stop_reason"] == "caught_up"
+
+    # A day later the whole site is down: a failure that is not the article's gives nothing up.
+    site.script(SECTION_PAGE, [faults.status(500)], repeat=True)
+    mark = len(handle.requests)
+    outage = run_at("2026-03-08T11:00:00+07:00", exitcodes.SITE_ERRORS)
+    assert requests_for(handle, victim.path, since=mark) == [], "not asked while the site is down"
+    assert outage["pending_articles"] == pending and outage["rejects"] == 0
+    site.clear_scripts()
+    site.script(victim.path, [faults.status(500)], repeat=True)
 
     third = run_at("2026-03-08T12:00:00+07:00", exitcodes.OK)  # failing for a day: given up
     assert third["pending_articles"] == {}
@@ -151,6 +162,28 @@ def test_an_article_that_fails_in_every_run_for_a_day_is_given_up(replica, crawl
     run_at("2026-03-08T13:00:00+07:00", exitcodes.OK)
     assert requests_for(handle, victim.path, since=mark) == []
     assert_stored_exactly(output_dir, [a for a in site.articles if a is not victim])
+
+
+def test_a_run_that_fails_to_start_carries_the_pending_articles_forward(replica, crawl, output_dir):
+    site = ReplicaSite(articles=25)
+    victim = site.articles[7]
+    site.script(victim.path, [faults.status(500)], repeat=True)
+    handle = replica(site)
+    crawl(handle, settings={"RETRY_TIMES": 1}, expect_exit=exitcodes.SITE_ERRORS)
+    pending = read_runs(output_dir)[0]["pending_articles"]
+    assert list(pending) == [victim.article_id]
+
+    junk = output_dir / "rejects" / "part-junk.parquet"  # the crawl cannot even start
+    junk.parent.mkdir(exist_ok=True)
+    junk.write_bytes(b"not a Parquet file")
+    crawl(handle, expect_exit=exitcodes.ABNORMAL)
+    assert read_runs(output_dir)[0]["pending_articles"] == pending
+
+    junk.unlink()
+    site.clear_scripts()
+    crawl(handle)
+    assert_stored_exactly(output_dir, site.articles)
+    assert read_runs(output_dir)[0]["pending_articles"] == {}
 
 
 @pytest.mark.parametrize("code", [503, 429])
@@ -220,7 +253,7 @@ def test_redirect_to_another_domain_is_never_followed(replica, crawl, output_dir
     site.script(victim.path, [faults.redirect_offsite()], repeat=True)
     handle = replica(site)
 
-    result = crawl(handle, expect_exit=exitcodes.SITE_ERRORS)
+    result = crawl(handle)
 
     stats = crawl_stats(result.stderr)
     assert_only_replica_fetched(handle, stats)
@@ -228,8 +261,9 @@ def test_redirect_to_another_domain_is_never_followed(replica, crawl, output_dir
     assert stats["newsscraper/offsite/blocked"] == 1
     assert [r.status for r in requests_for(handle, victim.path)] == [302]
     assert_stored_exactly(output_dir, [a for a in site.articles if a is not victim])
-    # Not stored, so counted as failed: the next run asks for it again.
-    assert_clean_finish(output_dir, failed_articles=1)
+    # Moved to another site: gone from this one, a reject, never asked for again.
+    assert_clean_finish(output_dir, failed_articles=0)
+    assert reject_reasons(output_dir) == {victim.article_id: "redirected_away"}
 
 
 def test_a_listing_page_that_keeps_failing_ends_the_run_with_site_errors(

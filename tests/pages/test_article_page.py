@@ -350,7 +350,7 @@ def test_an_older_articles_photo_box_gives_its_image_and_leaves_its_caption_out(
 
 
 def test_an_image_address_with_a_space_is_kept_as_a_browser_asks_for_it():
-    snippet = '<figure><img src=" https://cafefcdn.com/a b/ảnh.png "></figure>'
+    snippet = '<figure><img src=" https://cafefcdn.com/a b/ảnh\n.png "></figure>'
 
     def add_snippet(html):
         return edit_once(html, "<figcaption> </figcaption>", "<figcaption> </figcaption>" + snippet)

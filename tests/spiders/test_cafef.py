@@ -1,9 +1,13 @@
 """The spider's callbacks against the saved section page and a fragment cut from it."""
 
 import asyncio
+import datetime as dt
+import json
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
+import pyarrow as pa
 import pytest
 from scrapy.http import HtmlResponse, Request
 from scrapy.statscollectors import MemoryStatsCollector as StatsCollector
@@ -171,6 +175,70 @@ def test_a_page_gone_after_a_redirect_is_rejected_under_the_url_the_listing_gave
     spider.article_failed(failure)
 
     assert [(r["url"], r["reason"]) for r in rejected] == [(asked, "http_404")]
+
+
+def test_pending_articles_are_asked_for_once_page_1_has_answered(tmp_path):
+    from newsscraper.dataset import commit_part_file, commit_rejects, runs_dir
+    from newsscraper.schema import RUNS_SCHEMA
+
+    output_dir = tmp_path / "out"
+    ids = ("188260306000000001", "188260306000000002")
+    since = "2026-03-06T01:00:00+00:00"
+    pending = {i: {"url": f"https://cafef.vn/bai-{i}.chn", "first_failed_at": since} for i in ids}
+    at = dt.datetime(2026, 3, 6, 2, 0, tzinfo=dt.UTC)
+    run = {name: None for name in RUNS_SCHEMA.names} | {
+        "run_id": "r1", "section": "doanh-nghiep", "mode": "incremental", "started_at": at,
+        "finished_at": at, "exit_code": 7, "pending_articles": json.dumps(pending),
+    }  # fmt: skip
+    table = pa.Table.from_pylist([run], schema=RUNS_SCHEMA)
+    commit_part_file(table, runs_dir(output_dir) / "part-r1.parquet", output_dir)
+    # The second has been rejected since (a reject row: it is not asked for any more).
+    reject = {"article_id": ids[1], "reason": "http_404", "scraped_at": at, "run_id": "r0"}
+    commit_rejects(output_dir, [reject], "r0", 1)
+
+    spider = make_spider(tmp_path)  # the same output folder
+    assert spider.pending.to_record() == pending
+    requests = list(
+        spider.parse(response(f"{BASE}/doanh-nghiep.chn", SECTION_PAGE, listing_page=1))
+    )
+    assert requests[0].url == f"{BASE}/bai-{ids[0]}.chn"
+    assert ids[1] not in " ".join(r.url for r in requests)
+    assert list(spider.pending.articles) == [ids[0]]
+    assert ids[0] in spider.walk.requested, "the walk will not ask again"
+
+
+def test_a_retry_given_up_on_soft_blocks_or_a_stop_never_gives_up_a_pending_article(tmp_path):
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.python.failure import Failure
+
+    from newsscraper.softblock import SOFT_BLOCKED_META
+
+    spider = make_spider(tmp_path)
+    spider.crawler.engine = SimpleNamespace(running=True)  # a crawl under way, not stopping
+    rejected = rejected_pages(spider)
+    old = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    url = f"{BASE}/bai-188260306000000001.chn"
+    spider.pending.failed("188260306000000001", url, now=old)
+    request = Request(url, meta={"article_id": "188260306000000001", SOFT_BLOCKED_META: True})
+    failure = Failure(IgnoreRequest("soft-blocked page, retries used up"))
+    failure.request = request
+
+    spider.article_failed(failure)
+
+    assert rejected == [] and len(spider.pending) == 1
+    del request.meta[SOFT_BLOCKED_META]  # a failure of the page itself: failing since January
+    spider.article_failed(failure)
+    assert [r["reason"] for r in rejected] == ["failed_repeatedly"] and len(spider.pending) == 0
+    spider.pending.failed("188260306000000001", url, now=old)
+    spider.crawler.engine.running = False  # SIGTERM: the retry was given up by the stop
+    spider.article_failed(failure)
+    assert len(rejected) == 1 and len(spider.pending) == 1
+    # A page that is gone for good is no longer pending: a reject instead.
+    not_found = Failure(HttpError(HtmlResponse(url, status=404, request=request)))
+    not_found.request = request
+    spider.article_failed(not_found)
+    assert rejected[-1]["reason"] == "http_404" and len(spider.pending) == 0
 
 
 def test_bad_arguments_stop_the_spider_before_any_request(tmp_path):
