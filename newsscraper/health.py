@@ -9,7 +9,7 @@ from __future__ import annotations
 import statistics
 
 from newsscraper import exitcodes
-from newsscraper.listing_walk import LISTING_FAILED
+from newsscraper.listing_walk import BROKE_OFF, LISTING_FAILED
 
 RECENT_RUNS = 10
 # Fewer earlier runs than this make no median worth comparing with.
@@ -70,6 +70,11 @@ def _site_errors(record: dict) -> list[str]:
     problems = []
     if record.get("stop_reason") == LISTING_FAILED:
         problems.append("a listing page failed after every retry; paging stopped there")
+    elif record.get("stop_reason") == BROKE_OFF:
+        problems.append(
+            "the listing ended (an empty page, twice) above the last run's watermark; "
+            "the pages below were not walked"
+        )
     failed = record.get("failed_articles") or 0
     if failed:
         problems.append(f"{failed} article page(s) failed after every retry")

@@ -29,6 +29,8 @@ CAUGHT_UP = "caught_up"
 MAX_PAGES = "max_pages"
 REACHED_SINCE = "reached_since"
 LISTING_FAILED = "listing_failed"  # a listing page failed after every retry
+# The listing ended (an empty page, twice) before the watermark: pages were left unwalked.
+BROKE_OFF = "broke_off_above_watermark"
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class ListingWalk:
                 self.empty_retried.add(page)
                 self._inc("empty_page_retried")
                 return Decision([], page)
+            if self.watermark is not None and not self.reached_watermark:
+                return self._stop([], BROKE_OFF)
             return self._stop([], END_OF_LISTING)
 
         to_fetch: list[ListingEntry] = []

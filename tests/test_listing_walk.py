@@ -5,6 +5,7 @@ import datetime as dt
 
 from newsscraper.crawl_args import CrawlArguments
 from newsscraper.listing_walk import (
+    BROKE_OFF,
     CAUGHT_UP,
     END_OF_LISTING,
     MAX_PAGES,
@@ -146,7 +147,7 @@ def test_a_listing_that_breaks_off_above_the_watermark_does_not_move_it():
     assert len(w.visit(1, [entry(n, day=7) for n in range(1, 11)]).to_fetch) == 10
     assert w.visit(2, []).next_page == 2
     end = w.visit(2, [])
-    assert end.stop_reason == END_OF_LISTING
+    assert end.stop_reason == BROKE_OFF
     assert not w.covered_to_watermark(), "pages between page 2 and the watermark were skipped"
 
 

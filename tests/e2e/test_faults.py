@@ -389,10 +389,11 @@ def test_a_listing_that_breaks_off_twice_moves_no_watermark_and_the_next_run_fil
     site.publish(60)  # pages 1-3 are new now, the stored 30 below them
     site.script(TIMELINE_2, [faults.empty(), faults.empty()])
 
-    crawl(handle)  # page 2 is empty twice: the walk ends there, above the watermark
+    # Page 2 is empty twice: the walk ends there, above the watermark.
+    crawl(handle, expect_exit=exitcodes.SITE_ERRORS)
 
     runs = sorted(read_runs(output_dir), key=lambda run: run["finished_at"])
-    assert runs[-1]["stop_reason"] == "end_of_listing"
+    assert runs[-1]["stop_reason"] == "broke_off_above_watermark"
     assert runs[-1]["watermark"] == first["watermark"], "pages 2 and 3 were never walked"
     assert len(stored_ids(output_dir)) < len(site.articles)
     crawl(handle)
