@@ -212,7 +212,7 @@ class CafefSpider(scrapy.Spider):
             self.walk.requested.add(article_id)
             request = self.article_request(entry.url, article_id)
             if request is not None:
-                yield request
+                yield request.replace(priority=1)  # before the listing's own articles
 
     def parse_article(self, response):
         self.pending.drop(response.meta.get("article_id"))

@@ -202,6 +202,7 @@ def test_pending_articles_are_asked_for_once_page_1_has_answered(tmp_path):
         spider.parse(response(f"{BASE}/doanh-nghiep.chn", SECTION_PAGE, listing_page=1))
     )
     assert requests[0].url == f"{BASE}/bai-{ids[0]}.chn"
+    assert requests[0].priority > max(r.priority for r in requests[1:]), "asked for first"
     assert ids[1] not in " ".join(r.url for r in requests)
     assert list(spider.pending.articles) == [ids[0]]
     assert ids[0] in spider.walk.requested, "the walk will not ask again"
