@@ -40,23 +40,25 @@ def read_runs(output_dir) -> list[dict]:
     return rows
 
 
-def last_finished_watermark(output_dir, section: str) -> dt.datetime | None:
-    """How far the runs of `section` that finished have covered the listing (None: not yet).
+def last_finished_watermark(runs: list[dict], section: str) -> dt.datetime | None:
+    """How far the runs of `section` that finished have covered the listing (None: not yet),
+    given the run records (`read_runs`).
 
     Each record's watermark stays true once written (rows are never removed), so the
     highest one holds; killed runs write no record and so move nothing.
     """
     marks = [
         run["watermark"]
-        for run in read_runs(output_dir)
+        for run in runs
         if run["section"] == section and run.get("watermark") is not None
     ]
     return max(marks, default=None)
 
 
-def last_pending(output_dir, section: str) -> dict:
-    """The article pages still to fetch for `section`: what its newest run record lists."""
-    for run in read_runs(output_dir):
+def last_pending(runs: list[dict], section: str) -> dict:
+    """The article pages still to fetch for `section`: what its newest run record lists,
+    given the run records (`read_runs`, newest first)."""
+    for run in runs:
         if run["section"] == section:
             return run["pending_articles"]
     return {}
@@ -172,7 +174,7 @@ class RunRecordExtension:
             # A spider that never started (it failed first) read no list: the last one holds.
             "pending_articles": pending.to_record()
             if pending is not None
-            else last_pending(self.output_dir, args.section if args else "unknown"),
+            else last_pending(read_runs(self.output_dir), args.section if args else "unknown"),
         }
 
     def next_watermark(self, walk, args, reason: str) -> dt.datetime | None:

@@ -26,7 +26,7 @@ from newsscraper.pages.section import ListingEntry, SectionPage
 from newsscraper.pending import FAILED_REPEATEDLY, PendingArticles
 from newsscraper.redirects import REDIRECTED_AWAY, redirected_away, requested_url
 from newsscraper.rejects import page_rejected
-from newsscraper.runs import last_finished_watermark, last_pending
+from newsscraper.runs import last_finished_watermark, last_pending, read_runs
 from newsscraper.sections import section_path, timeline_path
 from newsscraper.softblock import was_soft_blocked
 from newsscraper.stop import is_stopping
@@ -85,14 +85,15 @@ class CafefSpider(scrapy.Spider):
         # repeat the reject. (Delete its row from rejects/ to have it fetched again.)
         rejected = read_rejects(output_dir, columns=["article_id"])["article_id"]
         rejected = set(rejected.drop_null().to_pylist())
+        runs = read_runs(output_dir)
         self.walk = ListingWalk(
             args=self.args,
             is_stored=lambda article_id: history.is_stored(article_id) or article_id in rejected,
-            watermark=last_finished_watermark(output_dir, self.args.section),
+            watermark=last_finished_watermark(runs, self.args.section),
             stats=self.crawler.stats,
         )
         self.pending = PendingArticles.from_record(
-            last_pending(output_dir, self.args.section),
+            last_pending(runs, self.args.section),
             give_up_after=dt.timedelta(
                 hours=self.crawler.settings.getfloat("ARTICLE_GIVE_UP_AFTER_HOURS")
             ),
