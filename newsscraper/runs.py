@@ -40,19 +40,22 @@ def read_runs(output_dir) -> list[dict]:
     return rows
 
 
-def last_finished_watermark(runs: list[dict], section: str) -> dt.datetime | None:
-    """How far the runs of `section` that finished have covered the listing (None: not yet),
-    given the run records (`read_runs`).
+def watermark_to_reach(runs: list[dict], section: str) -> dt.datetime | None:
+    """How far down the listing a run of `section` must walk (None: no run has finished yet),
+    given the run records (`read_runs`): the watermark before the newest one.
 
-    Each record's watermark stays true once written (rows are never removed), so the
-    highest one holds; killed runs write no record and so move nothing.
+    Each record's watermark stays true once written (rows are never removed); killed runs write
+    none and so move nothing. The newest watermark alone would do if the listing held still,
+    but a run reads it page by page at different moments: an article taken off the listing
+    moves the entries below it up a page, and the first of the next page is never seen. So
+    each run walks once more over what the last run that moved the watermark covered, from a
+    fresh listing. In steady state that is page 1, which a run reads anyway.
     """
-    marks = [
-        run["watermark"]
-        for run in runs
-        if run["section"] == section and run.get("watermark") is not None
-    ]
-    return max(marks, default=None)
+    marks = sorted(
+        {run["watermark"] for run in runs if run["section"] == section and run.get("watermark")},
+        reverse=True,
+    )
+    return marks[1] if len(marks) > 1 else (marks[0] if marks else None)
 
 
 def last_pending(runs: list[dict], section: str) -> dict:

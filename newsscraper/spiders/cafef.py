@@ -26,7 +26,7 @@ from newsscraper.pages.section import ListingEntry, SectionPage
 from newsscraper.pending import FAILED_REPEATEDLY, PendingArticles
 from newsscraper.redirects import REDIRECTED_AWAY, redirected_away, requested_url
 from newsscraper.rejects import page_rejected
-from newsscraper.runs import last_finished_watermark, last_pending, read_runs
+from newsscraper.runs import last_pending, read_runs, watermark_to_reach
 from newsscraper.sections import section_path, timeline_path
 from newsscraper.softblock import was_soft_blocked
 from newsscraper.stop import is_stopping
@@ -89,7 +89,7 @@ class CafefSpider(scrapy.Spider):
         self.walk = ListingWalk(
             args=self.args,
             is_stored=lambda article_id: history.is_stored(article_id) or article_id in rejected,
-            watermark=last_finished_watermark(runs, self.args.section),
+            watermark=watermark_to_reach(runs, self.args.section),
             stats=self.crawler.stats,
         )
         self.pending = PendingArticles.from_record(

@@ -414,6 +414,38 @@ def test_a_gap_deeper_than_max_pages_is_caught_up_in_one_run(replica, crawl, out
     assert runs[-1]["listing_pages"] > 2 and runs[-1]["watermark"] > runs[0]["watermark"]
 
 
+class ShiftUp(Fault):
+    """Takes the listing's `n` newest out just before serving the page (their pages stay up):
+    the entries below move up, across the page boundary the crawl is walking."""
+
+    def __init__(self, site: ReplicaSite, n: int):
+        self.site, self.n = site, n
+
+    def apply(self, target, normal):
+        self.site.shift(-self.n)
+        return normal()
+
+
+def test_an_entry_skipped_by_a_listing_that_moved_mid_walk_is_fetched_by_the_next_run(
+    replica, crawl, output_dir
+):
+    site = ReplicaSite(articles=60, page_size=10)
+    handle = replica(site)
+    settings = {"CAFEF_MAX_PAGES": 2}
+    crawl(handle, settings=settings)
+    new = site.publish(50)  # a catch-up run pages down through 50 new articles
+    site.script(f"/timelinelist/{site.zone_id}/4.chn", [ShiftUp(site, 2)])
+
+    def missing() -> list[str]:
+        listed, stored = {a.article_id for a in site.listing()}, set(stored_ids(output_dir))
+        return [a.article_id for a in new if a.article_id in listed - stored]
+
+    crawl(handle, settings=settings)
+    assert missing(), "the shift made the catch-up run skip the entries that moved up a page"
+    crawl(handle, settings=settings)  # walks the range the last run covered once more
+    assert missing() == []
+
+
 def malformed_site() -> tuple[ReplicaSite, list]:
     site = ReplicaSite(articles=25)
     victims = [site.articles[1], site.articles[2]]  # both templates
