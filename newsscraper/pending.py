@@ -8,7 +8,9 @@ again once the site has answered the listing's first page. One that still fails
 given up: it goes to the rejects (reason `failed_repeatedly`), and no run asks for it again.
 Only a failure of its own counts towards that: not one in a run whose listing the site did not
 answer (the pending pages are not asked for then), nor a retry given up because the crawl is
-stopping or the site is soft-blocking us.
+stopping or the site is soft-blocking us; and it is given up only in a run where the site did
+serve another article page (and every listing page), so an outage behind a working section
+page gives nothing up either.
 
 The newest run record of a section holds the whole list: a run carries forward what it did not
 get to (an interrupted run, say), and a killed run writes no record, so the list before it holds.
@@ -58,20 +60,16 @@ class PendingArticles:
         """The article was fetched (stored, a duplicate or a reject) or rejected: not pending."""
         self.articles.pop(article_id, None)
 
-    def failed(
-        self, article_id: str, url: str, now: dt.datetime, may_give_up: bool = True
-    ) -> PendingArticle | None:
-        """Record that the article failed after every retry in this run.
-
-        Returns it when it is given up (failing since at least `give_up_after`, and
-        `may_give_up`): it is then no longer pending, and the caller rejects it. Otherwise
-        None: it stays pending.
-        """
+    def failed(self, article_id: str, url: str, now: dt.datetime) -> bool:
+        """Record that the article failed after every retry in this run (pending from now on,
+        if it was not already). True when it has been failing for `give_up_after`: it may be
+        given up (`give_up`) if the failure was its own."""
         entry = self.articles.setdefault(article_id, PendingArticle(url, now))
-        if not may_give_up or now - entry.first_failed_at < self.give_up_after:
-            return None
-        del self.articles[article_id]
-        return entry
+        return now - entry.first_failed_at >= self.give_up_after
+
+    def give_up(self, article_id: str) -> PendingArticle | None:
+        """No longer pending: the caller rejects it. None if it was not pending (any more)."""
+        return self.articles.pop(article_id, None)
 
     def __len__(self) -> int:
         return len(self.articles)

@@ -12,14 +12,15 @@ ID = "188260307010000001"
 
 def test_a_failure_stays_pending_until_it_has_lasted_the_give_up_time():
     pending = PendingArticles(give_up_after=dt.timedelta(hours=24))
-    assert pending.failed(ID, URL, now=T0) is None
+    assert pending.failed(ID, URL, now=T0) is False
     assert pending.articles == {ID: PendingArticle(URL, T0)}
     # Failing again does not restart the clock.
-    assert pending.failed(ID, URL, now=T0 + dt.timedelta(hours=23, minutes=59)) is None
+    assert pending.failed(ID, URL, now=T0 + dt.timedelta(hours=23, minutes=59)) is False
     assert pending.articles[ID].first_failed_at == T0
-    given_up = pending.failed(ID, URL, now=T0 + dt.timedelta(hours=24))
-    assert given_up == PendingArticle(URL, T0)
-    assert len(pending) == 0, "given up: no longer pending"
+    assert pending.failed(ID, URL, now=T0 + dt.timedelta(hours=24)) is True
+    assert len(pending) == 1, "due, but still pending until the caller gives it up"
+    assert pending.give_up(ID) == PendingArticle(URL, T0)
+    assert len(pending) == 0 and pending.give_up(ID) is None
 
 
 def test_a_fetched_article_is_no_longer_pending():
@@ -39,12 +40,3 @@ def test_the_list_goes_through_a_run_record_and_back():
     again = PendingArticles.from_record(record, give_up_after=dt.timedelta(hours=24))
     assert again == pending
     assert len(PendingArticles.from_record(None, give_up_after=dt.timedelta(hours=1))) == 0
-
-
-def test_a_failure_that_is_not_the_articles_own_never_gives_it_up():
-    # The crawl stopping, or the site soft-blocking us: it stays pending, however old.
-    pending = PendingArticles(give_up_after=dt.timedelta(hours=24))
-    pending.failed(ID, URL, now=T0)
-    late = T0 + dt.timedelta(days=3)
-    assert pending.failed(ID, URL, now=late, may_give_up=False) is None
-    assert pending.articles == {ID: PendingArticle(URL, T0)}

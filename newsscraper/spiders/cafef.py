@@ -59,6 +59,9 @@ class CafefSpider(scrapy.Spider):
         # What earlier runs could not fetch: read when the crawl starts (until then, None, and
         # the run record carries the last record's list forward).
         self.pending: PendingArticles | None = None
+        # Pending pages failing for long enough, waiting for this run to show the site works:
+        # article_id -> (listed URL, last error).
+        self.due_for_give_up: dict[str, tuple[str, str]] = {}
 
     # --- URLs ---------------------------------------------------------------------------------
 
@@ -222,14 +225,10 @@ class CafefSpider(scrapy.Spider):
             # runs do not ask again. Neither a failed nor a parsed article.
             url = requested_url(response.request)
             logger.info("article %s redirected to %s: rejected", url, response.url)
-            self.crawler.signals.send_catch_log(
-                page_rejected,
-                url=url,
-                reason=REDIRECTED_AWAY,
-                detail=f"redirected to {response.url}, not an article",
-            )
+            self.reject(url, REDIRECTED_AWAY, f"redirected to {response.url}, not an article")
             return None
         self.crawler.stats.inc_value("newsscraper/spider/articles_parsed")
+        self.give_up_due()  # the site serves article pages in this run
         return ArticlePage(response).to_item(section=self.args.section)
 
     def article_failed(self, failure):
@@ -240,25 +239,37 @@ class CafefSpider(scrapy.Spider):
         if reason is not None:
             # It will never give an article: a reject, so later runs do not ask again.
             self.pending.drop(article_id)
-        else:
-            # Pending: the next runs ask for it again, until it comes or is given up.
-            given_up = self.pending.failed(
-                article_id,
-                canonical_article_url(listed_url) or listed_url,
-                now=RunContext.of(self.crawler).clock(),
-                # Not the article's fault: the crawl is closing, or the site throttles us.
-                may_give_up=not (is_stopping(self.crawler) or was_soft_blocked(failure.request)),
-            )
-            if given_up is None:
-                self.crawler.stats.inc_value("newsscraper/spider/article_failed")
-                logger.warning("article not fetched: %s", detail)
-                return
-            reason = FAILED_REPEATEDLY
-            since = given_up.first_failed_at.isoformat()
-            detail = f"failed after every retry in every run since {since}: {detail}"
-        self.crawler.signals.send_catch_log(
-            page_rejected, url=listed_url, reason=reason, detail=detail
-        )
+            self.reject(listed_url, reason, detail)
+            return
+        # Pending: the next runs ask for it again, until it comes or is given up.
+        url = canonical_article_url(listed_url) or listed_url
+        due = self.pending.failed(article_id, url, now=RunContext.of(self.crawler).clock())
+        # Not the article's fault: the crawl is closing, or the site throttles us.
+        if due and not (is_stopping(self.crawler) or was_soft_blocked(failure.request)):
+            self.due_for_give_up[article_id] = (listed_url, detail)
+            self.give_up_due()
+            return
+        self.crawler.stats.inc_value("newsscraper/spider/article_failed")
+        logger.warning("article not fetched: %s", detail)
+
+    def give_up_due(self) -> None:
+        """Reject the pending pages due for it, once this run shows the site works: another
+        article page came, and no listing page failed. Until then they stay pending."""
+        stats = self.crawler.stats
+        if not stats.get_value("newsscraper/spider/articles_parsed"):
+            return
+        if stats.get_value("newsscraper/spider/listing_failed"):
+            return
+        for article_id, (listed_url, detail) in self.due_for_give_up.items():
+            entry = self.pending.give_up(article_id)
+            if entry is not None:
+                since = entry.first_failed_at.isoformat()
+                detail = f"failed after every retry in every run since {since}: {detail}"
+                self.reject(listed_url, FAILED_REPEATEDLY, detail)
+        self.due_for_give_up.clear()
+
+    def reject(self, url: str, reason: str, detail: str) -> None:
+        self.crawler.signals.send_catch_log(page_rejected, url=url, reason=reason, detail=detail)
 
 
 def permanent_failure(failure) -> str | None:

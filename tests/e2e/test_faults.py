@@ -151,7 +151,17 @@ def test_an_article_that_fails_in_every_run_for_a_day_is_given_up(replica, crawl
     site.clear_scripts()
     site.script(victim.path, [faults.status(500)], repeat=True)
 
-    third = run_at("2026-03-08T12:00:00+07:00", exitcodes.OK)  # failing for a day: given up
+    # The section page answers, but article pages fail too (a new one as well): still no proof
+    # that the failure is the article's own.
+    (fresh,) = site.publish(1)
+    site.script(fresh.path, [faults.status(503)], repeat=True)
+    origin_down = run_at("2026-03-08T11:30:00+07:00", exitcodes.SITE_ERRORS)
+    assert victim.article_id in origin_down["pending_articles"] and origin_down["rejects"] == 0
+    site.clear_scripts()
+    site.script(victim.path, [faults.status(500)], repeat=True)
+
+    # Other article pages come, this one still fails: failing for a day, given up.
+    third = run_at("2026-03-08T12:00:00+07:00", exitcodes.OK)
     assert third["pending_articles"] == {}
     assert third["failed_articles"] == 0 and third["rejects_by_reason"] == {"failed_repeatedly": 1}
     (reject,) = read_rejects(output_dir).to_pylist()
@@ -162,6 +172,7 @@ def test_an_article_that_fails_in_every_run_for_a_day_is_given_up(replica, crawl
     run_at("2026-03-08T13:00:00+07:00", exitcodes.OK)
     assert requests_for(handle, victim.path, since=mark) == []
     assert_stored_exactly(output_dir, [a for a in site.articles if a is not victim])
+    assert fresh.article_id in stored_ids(output_dir)
 
 
 def test_a_run_that_fails_to_start_carries_the_pending_articles_forward(replica, crawl, output_dir):

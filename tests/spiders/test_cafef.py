@@ -208,6 +208,26 @@ def test_pending_articles_are_asked_for_once_page_1_has_answered(tmp_path):
     assert ids[0] in spider.walk.requested, "the walk will not ask again"
 
 
+CASES_URL = f"{BASE}/thoi-diem-nang-hang-18826030622484142.chn"
+
+
+def test_a_pending_article_is_not_given_up_in_a_run_whose_listing_failed(tmp_path):
+    from scrapy.exceptions import IgnoreRequest
+    from twisted.python.failure import Failure
+
+    spider = make_spider(tmp_path)
+    spider.crawler.engine = SimpleNamespace(running=True)
+    rejected = rejected_pages(spider)
+    url = f"{BASE}/bai-188260306000000001.chn"
+    spider.pending.failed("188260306000000001", url, now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    spider.listing_failed(Failure(IgnoreRequest("timeline page 2: 503 after every retry")))
+    failure = Failure(IgnoreRequest("503"))
+    failure.request = Request(url, meta={"article_id": "188260306000000001"})
+    spider.article_failed(failure)
+    spider.parse_article(response(CASES_URL, ARTICLE_PAGE.read_bytes()))
+    assert rejected == [] and len(spider.pending) == 1
+
+
 def test_a_retry_given_up_on_soft_blocks_or_a_stop_never_gives_up_a_pending_article(tmp_path):
     from scrapy.exceptions import IgnoreRequest
     from scrapy.spidermiddlewares.httperror import HttpError
@@ -230,6 +250,9 @@ def test_a_retry_given_up_on_soft_blocks_or_a_stop_never_gives_up_a_pending_arti
     assert rejected == [] and len(spider.pending) == 1
     del request.meta[SOFT_BLOCKED_META]  # a failure of the page itself: failing since January
     spider.article_failed(failure)
+    assert rejected == [], "no article page came in this run yet: the site may be down"
+    article = response(CASES_URL, ARTICLE_PAGE.read_bytes(), article_id="18826030622484142")
+    spider.parse_article(article)  # the site serves article pages: now it is given up
     assert [r["reason"] for r in rejected] == ["failed_repeatedly"] and len(spider.pending) == 0
     spider.pending.failed("188260306000000001", url, now=old)
     spider.crawler.engine.running = False  # SIGTERM: the retry was given up by the stop
