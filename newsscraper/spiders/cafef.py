@@ -213,6 +213,8 @@ class CafefSpider(scrapy.Spider):
             if self.walk.is_stored(article_id):  # stored or rejected since (a backfill, say)
                 self.pending.drop(article_id)
                 continue
+            if article_id in self.walk.requested:  # page 1 again: a backfill's search hit
+                continue
             self.walk.requested.add(article_id)
             request = self.article_request(entry.url, article_id)
             if request is not None:

@@ -206,6 +206,9 @@ def test_pending_articles_are_asked_for_once_page_1_has_answered(tmp_path):
     assert ids[1] not in " ".join(r.url for r in requests)
     assert list(spider.pending.articles) == [ids[0]]
     assert ids[0] in spider.walk.requested, "the walk will not ask again"
+    # Page 1 read again (a backfill walks on from its search's hit): asked for only once.
+    again = list(spider.parse(response(f"{BASE}/doanh-nghiep.chn", SECTION_PAGE, listing_page=1)))
+    assert ids[0] not in " ".join(r.url for r in again)
 
 
 CASES_URL = f"{BASE}/thoi-diem-nang-hang-18826030622484142.chn"
