@@ -36,6 +36,9 @@ class PendingArticles:
 
     give_up_after: dt.timedelta
     articles: dict[str, PendingArticle] = field(default_factory=dict)
+    # Failing for `give_up_after` by failures of their own, waiting for this run to show that
+    # the site works (`give_up_due`): article_id -> (the URL the listing gave, the last error).
+    due: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @classmethod
     def from_record(cls, value: dict | None, give_up_after: dt.timedelta) -> PendingArticles:
@@ -60,16 +63,38 @@ class PendingArticles:
         """The article was fetched (stored, a duplicate or a reject) or rejected: not pending."""
         self.articles.pop(article_id, None)
 
-    def failed(self, article_id: str, url: str, now: dt.datetime) -> bool:
+    def failed(
+        self,
+        article_id: str,
+        url: str,
+        now: dt.datetime,
+        *,
+        own: bool = True,
+        listed_url: str | None = None,
+        error: str = "",
+    ) -> bool:
         """Record that the article failed after every retry in this run (pending from now on,
-        if it was not already). True when it has been failing for `give_up_after`: it may be
-        given up (`give_up`) if the failure was its own."""
+        if it was not already). True when it is now due to be given up: failing for
+        `give_up_after`, and this failure was its `own` (not a soft block or a stopping crawl).
+        `listed_url` (the URL the listing gave; `url` by default) and `error` go into the reject.
+        """
         entry = self.articles.setdefault(article_id, PendingArticle(url, now))
-        return now - entry.first_failed_at >= self.give_up_after
+        if own and now - entry.first_failed_at >= self.give_up_after:
+            self.due[article_id] = (listed_url or url, error)
+        return article_id in self.due
 
-    def give_up(self, article_id: str) -> PendingArticle | None:
-        """No longer pending: the caller rejects it. None if it was not pending (any more)."""
-        return self.articles.pop(article_id, None)
+    def give_up_due(self) -> list[tuple[str, str]]:
+        """Give up the pages due for it (call once this run shows the site works): (the URL
+        the listing gave, the reject's detail) of each; they are no longer pending."""
+        given_up = []
+        for article_id, (listed_url, error) in self.due.items():
+            entry = self.articles.pop(article_id, None)
+            if entry is not None:  # not fetched meanwhile
+                since = entry.first_failed_at.isoformat()
+                detail = f"failed after every retry in every run since {since}: {error}"
+                given_up.append((listed_url, detail))
+        self.due.clear()
+        return given_up
 
     def __len__(self) -> int:
         return len(self.articles)

@@ -17,10 +17,28 @@ def test_a_failure_stays_pending_until_it_has_lasted_the_give_up_time():
     # Failing again does not restart the clock.
     assert pending.failed(ID, URL, now=T0 + dt.timedelta(hours=23, minutes=59)) is False
     assert pending.articles[ID].first_failed_at == T0
-    assert pending.failed(ID, URL, now=T0 + dt.timedelta(hours=24)) is True
-    assert len(pending) == 1, "due, but still pending until the caller gives it up"
-    assert pending.give_up(ID) == PendingArticle(URL, T0)
-    assert len(pending) == 0 and pending.give_up(ID) is None
+    assert pending.failed(ID, URL, now=T0 + dt.timedelta(hours=24), error="HTTP 500") is True
+    assert len(pending) == 1, "due, but pending until the run shows the site works"
+    assert pending.give_up_due() == [
+        (URL, "failed after every retry in every run since 2026-03-07T01:00:00+00:00: HTTP 500")
+    ]
+    assert len(pending) == 0 and pending.give_up_due() == []
+
+
+def test_a_failure_that_is_not_the_pages_own_never_makes_it_due():
+    # A soft block, or a crawl that is stopping: it stays pending, however old.
+    pending = PendingArticles(give_up_after=dt.timedelta(hours=24))
+    pending.failed(ID, URL, now=T0)
+    assert pending.failed(ID, URL, now=T0 + dt.timedelta(days=3), own=False) is False
+    assert pending.give_up_due() == [] and len(pending) == 1
+
+
+def test_a_due_page_fetched_before_the_give_up_is_not_given_up():
+    pending = PendingArticles(give_up_after=dt.timedelta(hours=1))
+    pending.failed(ID, URL, now=T0)
+    assert pending.failed(ID, URL, now=T0 + dt.timedelta(hours=2)) is True
+    pending.drop(ID)  # a retry came through after all
+    assert pending.give_up_due() == []
 
 
 def test_a_fetched_article_is_no_longer_pending():

@@ -59,9 +59,6 @@ class CafefSpider(scrapy.Spider):
         # What earlier runs could not fetch: read when the crawl starts (until then, None, and
         # the run record carries the last record's list forward).
         self.pending: PendingArticles | None = None
-        # Pending pages failing for long enough, waiting for this run to show the site works:
-        # article_id -> (listed URL, last error).
-        self.due_for_give_up: dict[str, tuple[str, str]] = {}
 
     # --- URLs ---------------------------------------------------------------------------------
 
@@ -244,11 +241,16 @@ class CafefSpider(scrapy.Spider):
             self.reject(listed_url, reason, detail)
             return
         # Pending: the next runs ask for it again, until it comes or is given up.
-        url = canonical_article_url(listed_url) or listed_url
-        due = self.pending.failed(article_id, url, now=RunContext.of(self.crawler).clock())
-        # Not the article's fault: the crawl is closing, or the site throttles us.
-        if due and not (is_stopping(self.crawler) or was_soft_blocked(failure.request)):
-            self.due_for_give_up[article_id] = (listed_url, detail)
+        due = self.pending.failed(
+            article_id,
+            canonical_article_url(listed_url) or listed_url,
+            now=RunContext.of(self.crawler).clock(),
+            # Not the article's fault: the crawl is closing, or the site throttles us.
+            own=not (is_stopping(self.crawler) or was_soft_blocked(failure.request)),
+            listed_url=listed_url,
+            error=detail,
+        )
+        if due:
             self.give_up_due()
             return
         self.crawler.stats.inc_value("newsscraper/spider/article_failed")
@@ -258,17 +260,11 @@ class CafefSpider(scrapy.Spider):
         """Reject the pending pages due for it, once this run shows the site works: another
         article page came, and no listing page failed. Until then they stay pending."""
         stats = self.crawler.stats
-        if not stats.get_value("newsscraper/spider/articles_parsed"):
-            return
-        if stats.get_value("newsscraper/spider/listing_failed"):
-            return
-        for article_id, (listed_url, detail) in self.due_for_give_up.items():
-            entry = self.pending.give_up(article_id)
-            if entry is not None:
-                since = entry.first_failed_at.isoformat()
-                detail = f"failed after every retry in every run since {since}: {detail}"
+        if stats.get_value("newsscraper/spider/articles_parsed") and not stats.get_value(
+            "newsscraper/spider/listing_failed"
+        ):
+            for listed_url, detail in self.pending.give_up_due():
                 self.reject(listed_url, FAILED_REPEATEDLY, detail)
-        self.due_for_give_up.clear()
 
     def reject(self, url: str, reason: str, detail: str) -> None:
         self.crawler.signals.send_catch_log(page_rejected, url=url, reason=reason, detail=detail)
