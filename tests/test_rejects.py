@@ -104,16 +104,21 @@ def test_other_drops_are_not_rejects(tmp_path):
     assert read_rejects(tmp_path) == []
 
 
-def test_a_callback_error_is_a_parse_error_row_with_the_clock_time(tmp_path):
-    crawler, extension = make_extension(tmp_path)
-    response = HtmlResponse(URL, body=b"<html></html>", request=Request(URL))
+def send_spider_error(crawler, error: Exception, response) -> None:
+    """What Scrapy sends when a callback (or, with no response, the spider's start) raised."""
     try:
-        raise ValueError("no title in h1.title[data-role=title]")
-    except ValueError:
+        raise error
+    except type(error):
         failure = Failure()
     crawler.signals.send_catch_log(
         signals.spider_error, failure=failure, response=response, spider=None
     )
+
+
+def test_a_callback_error_is_a_parse_error_row_with_the_clock_time(tmp_path):
+    crawler, extension = make_extension(tmp_path)
+    response = HtmlResponse(URL, body=b"<html></html>", request=Request(URL))
+    send_spider_error(crawler, ValueError("no title in h1.title[data-role=title]"), response)
     extension.flush()
     assert read_rejects(tmp_path) == [
         {
@@ -132,13 +137,7 @@ def test_a_callback_error_is_a_parse_error_row_with_the_clock_time(tmp_path):
 def test_an_error_of_the_crawl_itself_is_no_page_reject(tmp_path):
     # A spider whose start() raised: no page, no URL, nothing to reject (the run exits 1).
     crawler, extension = make_extension(tmp_path)
-    try:
-        raise OSError("runs/part-x.parquet: not a Parquet file")
-    except OSError:
-        failure = Failure()
-    crawler.signals.send_catch_log(
-        signals.spider_error, failure=failure, response=None, spider=None
-    )
+    send_spider_error(crawler, OSError("runs/part-x.parquet: not a Parquet file"), None)
     extension.flush()
     assert read_rejects(tmp_path) == []
 
