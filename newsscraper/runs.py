@@ -106,8 +106,8 @@ class RunRecordExtension:
 
     def spider_closed(self, spider, reason: str) -> None:
         reason = finish_reason_of(self.stats, reason)
-        record = self.build_record(spider, reason)
-        recent = read_runs(self.output_dir)
+        recent = read_runs(self.output_dir)  # the earlier runs, read once
+        record = self.build_record(spider, reason, recent)
         code, problems = health.judge(
             record, [r for r in recent if r["section"] == record["section"]]
         )
@@ -130,7 +130,7 @@ class RunRecordExtension:
         # What `newsscraper cron` prints, without reading the records back.
         self.stats.set_value(RUN_SUMMARY_STAT, summary(record))
 
-    def build_record(self, spider, reason: str) -> dict:
+    def build_record(self, spider, reason: str, earlier_runs: list[dict]) -> dict:
         ctx = RunContext.of(self.crawler)
         get = self.stats.get_value
         rejects = {
@@ -177,7 +177,7 @@ class RunRecordExtension:
             # A spider that never started (it failed first) read no list: the last one holds.
             "pending_articles": pending.to_record()
             if pending is not None
-            else last_pending(read_runs(self.output_dir), args.section if args else "unknown"),
+            else last_pending(earlier_runs, args.section if args else "unknown"),
         }
 
     def next_watermark(self, walk, args, reason: str) -> dt.datetime | None:
