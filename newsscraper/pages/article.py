@@ -154,6 +154,11 @@ class ArticlePage:
         return None
 
     def article_id(self) -> str | None:
+        return self._article_id
+
+    @cached_property
+    def _article_id(self) -> str | None:
+        # Read by `url` too, which must name the same article.
         news_id = squash(self._hidden_input("hdNewsId"))
         return (
             article_id_from_url(self.response.url)
