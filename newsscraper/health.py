@@ -64,9 +64,9 @@ def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
 
 
 def _site_errors(record: dict) -> list[str]:
-    """Pages the site did not give after every retry: nothing is lost (no watermark moved, so
-    the next run asks again), but a run that keeps saying so means the site is down or
-    failing."""
+    """Pages the site did not give after every retry: nothing is lost (a failed listing moves
+    no watermark, a failed article page is pending, so the next run asks again), but a run
+    that keeps saying so means the site is down or failing."""
     problems = []
     if record.get("stop_reason") == LISTING_FAILED:
         problems.append("a listing page failed after every retry; paging stopped there")
