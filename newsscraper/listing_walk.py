@@ -87,7 +87,9 @@ class ListingWalk:
                     self.reached_watermark = True
             window = self._window_position(entry)
             if window == "before":
-                older_than_since = True
+                # An editor's pick in the focus block can be days old: only the stream
+                # reaching back past `since` ends the window.
+                older_than_since = older_than_since or entry.kind == "stream"
                 continue
             if window == "after":
                 self._inc("outside_window")

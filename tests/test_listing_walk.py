@@ -117,6 +117,18 @@ def test_backfill_window_fetches_only_inside_and_stops_at_since():
     assert last.stop_reason == REACHED_SINCE
 
 
+def test_an_old_focus_item_does_not_end_the_backfill_window():
+    # Page 1's focus block shows editors' picks, older than much of the stream below them.
+    pick = dataclasses.replace(entry(1, day=2), kind="focus")
+    w = walk(since="2026-03-05")
+    first = w.visit(1, [pick, entry(2, day=7), entry(3, day=6)])
+    assert ids(first) == [entry(2).article_id, entry(3).article_id]
+    assert first.next_page == 2, "the stream has not reached since yet"
+    last = w.visit(2, [entry(4, day=5), entry(5, day=4)])
+    assert ids(last) == [entry(4).article_id]
+    assert last.stop_reason == REACHED_SINCE
+
+
 def test_window_uses_the_vietnam_date_of_the_listing_time():
     # 2026-03-05 23:30 UTC is 2026-03-06 06:30 in Vietnam: inside a window of the 6th.
     late = ListingEntry(
