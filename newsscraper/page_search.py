@@ -19,8 +19,11 @@ from newsscraper.pages.section import ListingEntry
 
 
 def reaches(entries: list[ListingEntry], until: dt.date) -> bool:
-    """True when the page holds an item listed on or before `until` (or nothing at all)."""
-    times = [e.listed_at for e in entries if e.listed_at is not None]
+    """True when the page holds a stream item listed on or before `until` (or nothing at all).
+
+    The focus block of page 1 is left out: its editors' picks can be days older than the
+    stream around them, and would make page 1 look like the first to reach `until`."""
+    times = [e.listed_at for e in entries if e.listed_at is not None and e.kind == "stream"]
     if not times:
         return True
     return vietnam_date(min(times)) <= until

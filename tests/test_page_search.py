@@ -64,3 +64,19 @@ def test_a_year_back_costs_a_few_requests_not_hundreds():
 def test_past_the_end_of_the_archive_is_the_last_page_plus_one():
     s = search(dt.date(2020, 1, 1), total_days=10)
     assert s.found == 10 * 24 // PAGE_SIZE + 1
+
+
+def test_an_old_pick_in_page_1_focus_block_does_not_make_page_1_the_first():
+    until = dt.date(2026, 3, 20)
+    old_pick = ListingEntry(
+        article_id="188260301080000001",
+        url="https://cafef.vn/x-188260301080000001.chn",
+        title="x",
+        listed_at=dt.datetime(2026, 3, 1, 8, 0, tzinfo=VN),
+        kind="focus",
+    )
+    s = FirstPageSearch(until=until)
+    s.record(1, [old_pick, *listing(400, 1)])
+    while (page := s.next_probe()) is not None:
+        s.record(page, listing(400, page))
+    assert s.found == first_page_by_walking(until) > 1
