@@ -252,14 +252,18 @@ def clean_urls(values, base: str | None = None) -> list[str]:
 
 
 def to_utc(value) -> dt.datetime | None:
-    """Aware UTC; a naive time (or ISO string without offset) is taken as Vietnam time."""
+    """Aware UTC; a naive time (or ISO string without offset) is taken as Vietnam time. None
+    for a time with no UTC instant (`0001-01-01T00:00:00` in Vietnam is before year 1 in UTC)."""
     if isinstance(value, str):
         value = parse_iso_time(value)
     if not isinstance(value, dt.datetime):
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=VIETNAM_TZ)
-    return value.astimezone(dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        return None
 
 
 def normalize_item(item, events: Counter | None = None):

@@ -26,10 +26,22 @@ _VISIBLE_TIME = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})\s*-\s*(\d{1,2}):(\d{2})
 
 def _vietnam_time(year: str, month: str, day: str, hour: str, minute: str) -> dt.datetime | None:
     try:
-        return dt.datetime(
+        value = dt.datetime(
             int(year), int(month), int(day), int(hour), int(minute), tzinfo=VIETNAM_TZ
         )
     except ValueError:
+        return None
+    return _storable(value)
+
+
+def _storable(value: dt.datetime) -> dt.datetime | None:
+    """`value` (aware) in UTC+7, or None when it has no UTC instant a row can hold: the very
+    first hours of year 1 (`0001-01-01T00:00:00`, .NET's empty date) or the last of year 9999
+    are out of `datetime`'s range once moved to UTC, and storing them would raise."""
+    try:
+        value.astimezone(dt.UTC)
+        return value.astimezone(VIETNAM_TZ)
+    except OverflowError:
         return None
 
 
@@ -52,7 +64,8 @@ def parse_visible_time(text: str | None) -> dt.datetime | None:
 
 
 def parse_iso_time(text: str | None) -> dt.datetime | None:
-    """An ISO 8601 time; without an offset it is Vietnam time. Aware, in UTC+7, or None."""
+    """An ISO 8601 time; without an offset it is Vietnam time. Aware, in UTC+7, or None (also
+    for a time with no UTC instant, see `_storable`)."""
     if not text or not text.strip():
         return None
     try:
@@ -60,5 +73,5 @@ def parse_iso_time(text: str | None) -> dt.datetime | None:
     except ValueError:
         return None
     if value.tzinfo is None:
-        return value.replace(tzinfo=VIETNAM_TZ)
-    return value.astimezone(VIETNAM_TZ)
+        value = value.replace(tzinfo=VIETNAM_TZ)
+    return _storable(value)

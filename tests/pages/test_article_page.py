@@ -132,6 +132,22 @@ def test_title_and_date_fall_back_to_json_ld():
     assert item.published_at == dt.datetime(2026, 3, 7, 0, 1, tzinfo=VIETNAM_TZ)
 
 
+def test_a_time_with_no_utc_instant_is_no_time():
+    # .NET's empty date, 0001-01-01 00:00 in Vietnam, is before year 1 in UTC: the modified time
+    # is unknown (not an error that loses the article) and the published time is read elsewhere.
+    def empty_dates(html: str) -> str:
+        html = edit_once(html, "value='2026-03-06T22:53:19.473000'", "value='0001-01-01T00:00:00'")
+        return edit_once(
+            html,
+            '<meta property="article:published_time" content="2026-03-07T00:01:00" />',
+            '<meta property="article:published_time" content="0001-01-01T00:00:00" />',
+        )
+
+    item = normalize_item(page_of(OLDER, edit=empty_dates).to_item())
+    assert item.modified_at is None
+    assert item.published_at == dt.datetime(2026, 3, 6, 17, 1, tzinfo=dt.UTC)  # JSON-LD's
+
+
 def test_modified_time_is_read_from_json_ld_even_with_its_key_escaped():
     # The page says `"dateModified": "2026-07-04T18:08:05+07:00"` in its JSON-LD, and the same
     # time without offset in `input#hidLastModifiedDate`, which is moved here to tell them apart.

@@ -279,6 +279,10 @@ def test_times_go_to_utc_and_published_date_is_the_vietnam_date():
     assert early.published_at == dt.datetime(2026, 3, 6, 17, 1, tzinfo=dt.UTC)
     assert early.published_date == dt.date(2026, 3, 7)
     assert to_utc("2026-07-04T18:08:05+07:00") == dt.datetime(2026, 7, 4, 11, 8, 5, tzinfo=dt.UTC)
+    # No UTC instant: nothing, rather than an error that loses the article.
+    assert to_utc("0001-01-01T00:00:00") is None
+    assert to_utc(dt.datetime(1, 1, 1)) is None
+    assert to_utc("9999-12-31T23:59:59-01:00") is None
 
 
 def messy_item() -> Article:
