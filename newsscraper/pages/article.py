@@ -384,7 +384,12 @@ class ArticlePage:
 
     @cached_property
     def _base_url(self) -> str:
-        """Where relative links point: the response, or its canonical address for a saved file."""
+        """Where relative links point: the article's own address on cafef.vn, whatever host
+        served the page (the replica, `CAFEF_BASE_URL`, a saved file), so a relative image is
+        stored on cafef.vn as its article is; else the response, or its canonical address."""
+        own = self.url()
+        if own is not None:
+            return own
         if self.response.url.lower().startswith(("http://", "https://")):
             return self.response.url
         return self.canonical_url() or self.response.url

@@ -377,6 +377,21 @@ def test_an_image_address_with_a_space_is_kept_as_a_browser_asks_for_it():
     assert "https://cafefcdn.com/a%20b/%E1%BA%A3nh.png" in item.image_urls
 
 
+def test_a_relative_image_is_on_cafef_whatever_host_served_the_page():
+    # Crawled through CAFEF_BASE_URL (the replica, say): stored URLs stay on cafef.vn.
+    snippet = '<figure><img src="/203337114487263232/2026/3/6/anh.png"></figure>'
+
+    def add_snippet(html):
+        return edit_once(html, "<figcaption> </figcaption>", "<figcaption> </figcaption>" + snippet)
+
+    served_at = CASES["article_18826030622484142"][1].replace(
+        "https://cafef.vn", "http://127.0.0.1:8080"
+    )
+    item = normalize_item(page_of(OLDER, served_at, edit=add_snippet).to_item())
+    assert "https://cafef.vn/203337114487263232/2026/3/6/anh.png" in item.image_urls
+    assert not [url for url in item.image_urls if "127.0.0.1" in url]
+
+
 def test_url_names_the_same_article_as_article_id():
     # Served at one id, with a canonical link to another (a copy pointing at its original):
     # the row is the served article, and its url must say so too.
