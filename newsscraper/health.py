@@ -10,6 +10,7 @@ import statistics
 
 from newsscraper import exitcodes
 from newsscraper.listing_walk import BROKE_OFF, LISTING_FAILED
+from newsscraper.rejects import PIPELINE_ERROR
 
 RECENT_RUNS = 10
 # Fewer earlier runs than this make no median worth comparing with.
@@ -45,6 +46,12 @@ def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
     if site_errors:
         return exitcodes.SITE_ERRORS, site_errors
 
+    pipeline_errors = (record.get("rejects_by_reason") or {}).get(PIPELINE_ERROR, 0)
+    if pipeline_errors:
+        problems.append(
+            f"{pipeline_errors} article(s) made a pipeline raise, a fault of newsscraper: "
+            f"kept in rejects as {PIPELINE_ERROR}"
+        )
     fetched = record.get("articles_fetched") or 0
     parsed = (record.get("new_rows") or 0) + (record.get("duplicates") or 0)
     if fetched >= MIN_FETCHED_FOR_PARSE_CHECK and parsed == 0:

@@ -1,9 +1,11 @@
 """Rejected articles and pages that failed to parse are kept, not lost: `OUTPUT_DIR/rejects/`.
 
 A pipeline rejects an item by raising `Rejected(reason, detail)`; `RejectsExtension` turns
-every such drop, and every exception a spider callback raised on a page, into one row of
-REJECTS_SCHEMA, buffered and committed as part files (every PARQUET_BATCH_ITEMS rows and at
-close). Other drops (a duplicate id, say) are not rejects and are not written.
+every such drop, every exception a spider callback raised on a page, and every other exception
+a pipeline raised on an item (`pipeline_error`, a fault of newsscraper: the item is kept in
+`raw` instead of being lost), into one row of REJECTS_SCHEMA, buffered and committed as part
+files (every PARQUET_BATCH_ITEMS rows and at close). Other drops (a duplicate id, say) are not
+rejects and are not written.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from newsscraper.pages.links import article_id_from_url
 logger = logging.getLogger(__name__)
 
 PARSE_ERROR = "parse_error"
+PIPELINE_ERROR = "pipeline_error"
 
 
 class Rejected(DropItem):
@@ -62,9 +65,13 @@ def reject_row(item, reason: str, detail: str, now: dt.datetime, run_id: str) ->
     }
 
 
+def error_detail(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
 def parse_error_row(url: str | None, error: BaseException, now: dt.datetime, run_id: str) -> dict:
     """One rejects row for a page whose callback raised `error`."""
-    return page_row(url, PARSE_ERROR, f"{type(error).__name__}: {error}", now, run_id)
+    return page_row(url, PARSE_ERROR, error_detail(error), now, run_id)
 
 
 def page_row(url: str | None, reason: str, detail: str, now: dt.datetime, run_id: str) -> dict:
@@ -106,6 +113,7 @@ class RejectsExtension:
         )
         crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
+        crawler.signals.connect(ext.item_error, signal=signals.item_error)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.page_rejected, signal=page_rejected)
         return ext
@@ -118,6 +126,12 @@ class RejectsExtension:
             return
         now, run_id = self.context.clock(), self.context.run_id
         self._add(reject_row(item, exception.reason, exception.detail, now, run_id))
+
+    def item_error(self, item, failure):
+        # A pipeline raised something other than DropItem: Scrapy logs it and drops the item.
+        # Kept here, the article is not asked for again and waits in `raw` for a fixed release.
+        now, run_id = self.context.clock(), self.context.run_id
+        self._add(reject_row(item, PIPELINE_ERROR, error_detail(failure.value), now, run_id))
 
     def spider_error(self, failure, response):
         # `response` is a Failure when an errback raised; its request may still say the URL.

@@ -77,3 +77,12 @@ def test_pages_the_site_did_not_give_are_site_errors_before_any_collapse():
     assert judge(run(finish_reason="soft_blocked", failed_articles=3), [])[0] == (
         exitcodes.SOFT_BLOCKED
     )
+
+
+def test_an_article_a_pipeline_raised_on_makes_the_run_unhealthy():
+    code, problems = judge(run(rejects_by_reason={"pipeline_error": 2, "body_too_short": 1}), [])
+    assert code == exitcodes.UNHEALTHY
+    assert problems == [
+        "2 article(s) made a pipeline raise, a fault of newsscraper: kept in rejects as "
+        "pipeline_error"
+    ]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
+import sys
+import textwrap
 
 import pyarrow.parquet as pq
 from scrapy import Request, signals
@@ -168,3 +171,53 @@ def test_a_failed_write_keeps_the_rows_and_is_not_counted_as_a_reject_reason(tmp
     # Run records count every stat under `newsscraper/rejects/` as a reject reason.
     reasons = {key for key in crawler.stats.get_stats() if key.startswith("newsscraper/rejects/")}
     assert reasons == {"newsscraper/rejects/body_too_short"}
+
+
+# A real crawl in a child process (one Twisted reactor per process): one item straight from
+# `start()`, through a pipeline that raises, with the extension as settings.py enables it.
+PIPELINE_ERROR_CRAWL = textwrap.dedent(
+    """
+    import datetime as dt, sys
+    import scrapy
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    class ItemSpider(scrapy.Spider):
+        name = "item"
+
+        async def start(self):
+            yield {"article_id": "188231024103100001", "url": sys.argv[2], "title": "Tiêu đề",
+                   "scraped_at": dt.datetime(2023, 10, 24, 3, 59, tzinfo=dt.UTC)}
+
+    class Broken:
+        def process_item(self, item):
+            raise OverflowError("date value out of range")
+
+    settings = get_project_settings()
+    settings.set("OUTPUT_DIR", sys.argv[1])
+    settings.set("RUN_ID", "run-rejects")
+    settings.set("ITEM_PIPELINES", {"__main__.Broken": 100})
+    settings.set("EXTENSIONS", {"newsscraper.rejects.RejectsExtension": 0})
+    settings.set("LOG_LEVEL", "CRITICAL")
+    process = CrawlerProcess(settings)
+    process.crawl(ItemSpider)
+    process.start()
+    """
+)
+
+
+def test_an_item_a_pipeline_raised_on_is_kept_as_a_pipeline_error(tmp_path):
+    # Scrapy logs such an item and drops it; without this row it would be lost without a trace.
+    subprocess.run(
+        [sys.executable, "-c", PIPELINE_ERROR_CRAWL, str(tmp_path), URL], check=True, timeout=60
+    )
+    [row] = read_rejects(tmp_path)
+    assert (row["article_id"], row["url"], row["reason"], row["run_id"]) == (
+        "188231024103100001",
+        URL,
+        "pipeline_error",
+        "run-rejects",
+    )
+    assert row["detail"] == "OverflowError: date value out of range"
+    assert json.loads(row["raw"])["title"] == "Tiêu đề"
+    assert row["scraped_at"] == dt.datetime(2023, 10, 24, 3, 59, tzinfo=UTC)
