@@ -119,7 +119,8 @@ class PartFileWriteError(OSError):
 
 
 def part_file_name(run_id: str, seq: int) -> str:
-    """`part-<run_id>-<seq>.parquet`: unique per process, since run ids are."""
+    """`part-<run_id>-<seq>.parquet`: unique per process, since run ids are (a `RUN_ID`
+    setting already used is refused: `run_id_used`)."""
     return f"part-{safe_path_value(run_id)}-{int(seq)}.parquet"
 
 
@@ -267,6 +268,18 @@ def list_part_files(output_dir, dataset: str = ARTICLES) -> list[Path]:
     if not base.is_dir():
         return []
     return sorted(p for p in base.rglob("*.parquet") if is_visible_part_file(p, base))
+
+
+def run_id_used(output_dir, run_id: str) -> bool:
+    """True when a run record or a part file of `run_id` is already in `output_dir`: a run
+    under that id again would overwrite them (part file names derive from the run id)."""
+    if (runs_dir(output_dir) / f"part-{run_id}.parquet").exists():
+        return True
+    name = re.compile(rf"part-{re.escape(run_id)}-\d+\.parquet")
+    for folder in (articles_dir(output_dir), rejects_dir(output_dir)):
+        if folder.is_dir() and any(name.fullmatch(p.name) for p in folder.rglob("part-*")):
+            return True
+    return False
 
 
 @dataclass(frozen=True)

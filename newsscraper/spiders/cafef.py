@@ -16,7 +16,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsscraper.context import RunContext
 from newsscraper.crawl_args import CrawlArguments
-from newsscraper.dataset import read_rejects
+from newsscraper.dataset import read_rejects, run_id_used
 from newsscraper.history import History
 from newsscraper.listing_walk import ListingWalk
 from newsscraper.page_search import FirstPageSearch
@@ -54,6 +54,12 @@ class CafefSpider(scrapy.Spider):
             raise ValueError(f"CAFEF_BASE_URL must be an http(s) URL, got {base_url!r}")
         # Follows the crawl host; the offsite middleware drops anything else, redirects too.
         self.allowed_domains = [self.base.hostname]
+        run_id = settings.get("RUN_ID")
+        if run_id and run_id_used(settings.get("OUTPUT_DIR"), run_id):
+            raise ValueError(
+                f"RUN_ID {run_id!r} is already used in {settings.get('OUTPUT_DIR')}: its part "
+                "files would be overwritten; give a new one"
+            )
         self.zone_id = self.args.zone_id  # confirmed (or corrected) by the section page
         self.walk: ListingWalk | None = None  # made when the crawl starts
         # What earlier runs could not fetch: read when the crawl starts (until then, None, and

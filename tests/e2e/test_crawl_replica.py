@@ -140,6 +140,24 @@ def test_incremental_run_fetches_only_what_is_new(replica, crawl, stored, output
     assert all(r["exit_code"] == 0 for r in runs)
 
 
+def test_a_run_id_already_used_is_refused_before_it_overwrites_that_runs_files(
+    replica, crawl, stored, output_dir
+):
+    site = ReplicaSite(articles=30)
+    handle = replica(site)
+    crawl(handle, settings={"RUN_ID": "nightly"})
+    assert len(stored()) == 30
+
+    site.publish(3)
+    result = crawl(handle, settings={"RUN_ID": "nightly"}, expect_exit=1)
+    assert "RUN_ID 'nightly' is already used" in result.stderr
+    assert len(stored()) == 30, "the first run's rows are all still there"
+    assert [r["new_rows"] for r in read_runs(output_dir)] == [30]
+
+    crawl(handle, settings={"RUN_ID": "nightly-2"})
+    assert len(stored()) == 33
+
+
 def test_backfill_window_stores_exactly_the_articles_inside_it(replica, crawl, stored):
     site = ReplicaSite(articles=120, page_size=10)
     days = sorted({a.published_at.date() for a in site.articles})
