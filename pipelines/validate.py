@@ -7,6 +7,7 @@ Runs after normalize and stamp, so text is NFC and datetimes are UTC. A failing 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from itemadapter import ItemAdapter
@@ -77,6 +78,23 @@ def validate_item(item, now: dt.datetime, rules: ValidationRules | None = None):
             f"title has {title_chars} characters, more than {rules.max_title_chars}",
         )
     return item
+
+
+def no_longer_in_future(rejects, now: dt.datetime, rules: ValidationRules) -> dict[str, str]:
+    """article_id -> URL of the `published_in_future` rejects (a table with the article_id, url,
+    reason and raw columns) that `now` no longer finds too far ahead: that verdict was the
+    crawl clock's (a machine clock running behind), not the page's, so it does not stand."""
+    found = {}
+    for row in rejects.to_pylist():
+        if row["reason"] != "published_in_future" or not row["article_id"] or not row["url"]:
+            continue
+        try:
+            published_at = dt.datetime.fromisoformat(json.loads(row["raw"])["published_at"])
+        except (TypeError, ValueError, KeyError):
+            continue
+        if published_at.utcoffset() is not None and published_at <= now + rules.max_future:
+            found[row["article_id"]] = row["url"]
+    return found
 
 
 class ValidatePipeline:

@@ -23,13 +23,14 @@ from newsscraper.page_search import FirstPageSearch
 from newsscraper.pages.article import ArticlePage
 from newsscraper.pages.links import CAFEF_HOSTS, canonical_article_url
 from newsscraper.pages.section import ListingEntry, SectionPage
-from newsscraper.pending import FAILED_REPEATEDLY, PendingArticles
+from newsscraper.pending import FAILED_REPEATEDLY, PendingArticle, PendingArticles
 from newsscraper.redirects import REDIRECTED_AWAY, redirected_away, requested_url
 from newsscraper.rejects import page_rejected
 from newsscraper.runs import last_pending, read_runs, watermark_to_reach
 from newsscraper.sections import section_path, timeline_path
 from newsscraper.softblock import was_soft_blocked
 from newsscraper.stop import is_stopping
+from pipelines.validate import ValidationRules, no_longer_in_future
 
 logger = logging.getLogger(__name__)
 
@@ -88,9 +89,15 @@ class CafefSpider(scrapy.Spider):
         output_dir = self.crawler.settings.get("OUTPUT_DIR")
         history = History.of(self.crawler)
         # A page that was rejected stays rejected: asking for it on every run would only
-        # repeat the reject. (Delete its row from rejects/ to have it fetched again.)
-        rejected = read_rejects(output_dir, columns=["article_id"])["article_id"]
-        rejected = set(rejected.drop_null().to_pylist())
+        # repeat the reject. (Delete its row from rejects/ to have it fetched again.) But one
+        # rejected as published in the future that the clock has now caught up with is asked
+        # for again, as a pending page: the listing may have moved it below the watermark.
+        rejects = read_rejects(output_dir, columns=["article_id", "url", "reason", "raw"])
+        now = RunContext.of(self.crawler).clock()
+        due_again = no_longer_in_future(
+            rejects, now, ValidationRules.from_settings(self.crawler.settings)
+        )
+        rejected = set(rejects["article_id"].drop_null().to_pylist()) - set(due_again)
         runs = read_runs(output_dir)
         self.walk = ListingWalk(
             args=self.args,
@@ -104,6 +111,9 @@ class CafefSpider(scrapy.Spider):
                 hours=self.crawler.settings.getfloat("ARTICLE_GIVE_UP_AFTER_HOURS")
             ),
         )
+        for article_id, url in due_again.items():
+            if not history.is_stored(article_id):
+                self.pending.articles.setdefault(article_id, PendingArticle(url, now))
         logger.info(
             "crawling section %s (zone %d) on %s; watermark %s; %d article page(s) pending",
             self.args.section,

@@ -158,6 +158,22 @@ def test_a_run_id_already_used_is_refused_before_it_overwrites_that_runs_files(
     assert len(stored()) == 33
 
 
+def test_articles_rejected_by_a_clock_running_behind_are_stored_once_it_has_caught_up(
+    replica, crawl, stored, output_dir
+):
+    site = ReplicaSite(articles=30)  # the newest at 2026-03-07 10:22 in Vietnam
+    handle = replica(site)
+    crawl(handle, settings={"NEWSSCRAPER_NOW": "2026-03-05T12:00:00+07:00"})
+    reasons = read_rejects(output_dir, columns=["reason"])["reason"].to_pylist()
+    assert reasons and set(reasons) == {"published_in_future"}
+    assert len(stored()) == 30 - len(reasons)
+
+    crawl(handle, settings={"NEWSSCRAPER_NOW": "2026-03-07T12:00:00+07:00"})
+    assert {r["article_id"] for r in stored()} == {a.article_id for a in site.articles}
+    crawl(handle, settings={"NEWSSCRAPER_NOW": "2026-03-07T13:00:00+07:00"})
+    assert len(stored()) == 30
+
+
 def test_backfill_window_stores_exactly_the_articles_inside_it(replica, crawl, stored):
     site = ReplicaSite(articles=120, page_size=10)
     days = sorted({a.published_at.date() for a in site.articles})

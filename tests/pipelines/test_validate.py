@@ -5,13 +5,19 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+import pyarrow as pa
 import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 from newsscraper.items import Article
-from newsscraper.rejects import Rejected
-from pipelines.validate import ValidatePipeline, ValidationRules, validate_item
+from newsscraper.rejects import Rejected, reject_row
+from pipelines.validate import (
+    ValidatePipeline,
+    ValidationRules,
+    no_longer_in_future,
+    validate_item,
+)
 
 UTC = dt.UTC
 NOW = dt.datetime(2023, 10, 24, 4, 0, tzinfo=UTC)
@@ -111,3 +117,22 @@ def test_pipeline_counts_rejections_per_reason_using_the_injected_clock():
     stats = crawler.stats.get_stats()
     assert stats["newsscraper/validate/rejected/missing_title"] == 2
     assert stats["newsscraper/validate/rejected/published_in_future"] == 1
+
+
+def test_a_future_reject_is_due_again_once_the_clock_has_caught_up_with_it():
+    soon = with_(
+        article_id="1", url="https://cafef.vn/a-1.chn", published_at=NOW + dt.timedelta(days=2)
+    )
+    far = with_(
+        article_id="2", url="https://cafef.vn/b-2.chn", published_at=NOW + dt.timedelta(days=900)
+    )
+    short = with_(article_id="3", url="https://cafef.vn/c-3.chn", body="ngắn")
+    rows = [reject_row(item, "published_in_future", "", NOW, "r") for item in (soon, far)]
+    rows.append(reject_row(short, "body_too_short", "", NOW, "r"))
+    rejects = pa.Table.from_pylist(rows).select(["article_id", "url", "reason", "raw"])
+
+    assert no_longer_in_future(rejects, NOW, ValidationRules()) == {}
+    later = NOW + dt.timedelta(days=1, minutes=1)
+    assert no_longer_in_future(rejects, later, ValidationRules()) == {
+        "1": "https://cafef.vn/a-1.chn"
+    }
