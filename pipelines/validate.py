@@ -10,6 +10,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
+import pyarrow.compute as pc
 from itemadapter import ItemAdapter
 
 from newsscraper.context import RunContext
@@ -17,6 +18,7 @@ from newsscraper.rejects import Rejected
 
 REQUIRED_FIELDS = ("article_id", "url", "title", "published_at", "body")
 # CafeF's archive starts well after this; an earlier date is a parsing mistake.
+PUBLISHED_IN_FUTURE = "published_in_future"
 EARLIEST_PUBLISHED_AT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
@@ -56,7 +58,7 @@ def validate_item(item, now: dt.datetime, rules: ValidationRules | None = None):
         raise Rejected("published_at_not_aware", f"published_at {published_at!r} has no time zone")
     if published_at > now + rules.max_future:
         raise Rejected(
-            "published_in_future",
+            PUBLISHED_IN_FUTURE,
             f"published_at {published_at.isoformat()} is more than {rules.max_future} "
             f"after {now.isoformat()}",
         )
@@ -85,8 +87,9 @@ def no_longer_in_future(rejects, now: dt.datetime, rules: ValidationRules) -> di
     reason and raw columns) that `now` no longer finds too far ahead: that verdict was the
     crawl clock's (a machine clock running behind), not the page's, so it does not stand."""
     found = {}
-    for row in rejects.to_pylist():
-        if row["reason"] != "published_in_future" or not row["article_id"] or not row["url"]:
+    future = rejects.filter(pc.equal(rejects["reason"], PUBLISHED_IN_FUTURE))
+    for row in future.select(["article_id", "url", "raw"]).to_pylist():
+        if not row["article_id"] or not row["url"]:
             continue
         try:
             published_at = dt.datetime.fromisoformat(json.loads(row["raw"])["published_at"])
