@@ -41,20 +41,23 @@ def read_runs(output_dir) -> list[dict]:
 
 
 def watermark_to_reach(runs: list[dict], section: str) -> dt.datetime | None:
-    """How far down the listing a run of `section` must walk (None: no run has finished yet),
-    given the run records (`read_runs`): the watermark before the newest one.
+    """How far down the listing a run of `section` must walk, given the run records
+    (`read_runs`): the watermark before the newest one (None: no run has recorded one yet, so
+    the walk goes to `max_pages`).
 
     Each record's watermark stays true once written (rows are never removed); killed runs write
     none and so move nothing. The newest watermark alone would do if the listing held still,
     but a run reads it page by page at different moments: an article taken off the listing
     moves the entries below it up a page, and the first of the next page is never seen. So
     each run walks once more over what the last run that moved the watermark covered, from a
-    fresh listing. In steady state that is page 1, which a run reads anyway.
+    fresh listing. In steady state that is page 1, which a run reads anyway. While only one
+    run has recorded a watermark, the range it covered has no watermark below it: it reaches
+    down to where that run's walk stopped (`walked_down_to`), and the next run walks to there.
     """
-    marks = sorted(
-        {run["watermark"] for run in runs if run["section"] == section and run.get("watermark")},
-        reverse=True,
-    )
+    recorded = [run for run in runs if run["section"] == section and run.get("watermark")]
+    if len(recorded) == 1:
+        return recorded[0].get("walked_down_to")  # None in older records: to `max_pages`
+    marks = sorted({run["watermark"] for run in recorded}, reverse=True)
     return marks[1] if len(marks) > 1 else (marks[0] if marks else None)
 
 
@@ -174,6 +177,7 @@ class RunRecordExtension:
             else {},
             "stop_reason": walk.stop_reason if walk else None,
             "watermark": self.next_watermark(walk, args, reason),
+            "walked_down_to": walk.oldest_listed if walk else None,
             # A spider that never started (it failed first) read no list: the last one holds.
             "pending_articles": pending.to_record()
             if pending is not None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 SCHEMA_VERSION_KEY = b"newsscraper.schema_version"
 # On a column added after version 1: the version that added it. Older files lack it, and
 # readers see it as null there (DATA_FORMAT.md, "Migration notes").
@@ -95,6 +95,8 @@ RUNS_SCHEMA = pa.schema(
         # JSON object: article_id -> {url, first_failed_at} of the article pages still to fetch
         # (see pending.py).
         pa.field("pending_articles", pa.string(), metadata={ADDED_IN_KEY: b"2"}),
+        # The oldest stream listing time the walk reached (see runs.watermark_to_reach).
+        pa.field("walked_down_to", UTC_TS, metadata={ADDED_IN_KEY: b"3"}),
     ],
     metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION},
 )

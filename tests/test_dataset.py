@@ -146,7 +146,7 @@ def test_files_have_the_declared_schema_and_version_even_when_columns_are_all_nu
     for path in dataset.list_part_files(written):
         schema = pq.read_schema(path)
         assert schema.equals(ARTICLES_FILE_SCHEMA, check_metadata=False), path
-        assert schema.metadata[SCHEMA_VERSION_KEY] == b"2"
+        assert schema.metadata[SCHEMA_VERSION_KEY] == b"3"
     sparse = pq.ParquetFile(
         written / "articles/section=doanh-nghiep/published_date=2026-03-06/part-run-a-2.parquet"
     ).read()

@@ -84,15 +84,15 @@ def test_a_file_with_another_schema(clean, make_row, capsys):
     code, lines = verify(clean, capsys)
     assert code == 1
     assert lines[:3] == [
-        f"PROBLEM {path}: newsscraper.schema_version is None, expected '2'",
+        f"PROBLEM {path}: newsscraper.schema_version is None, expected '3'",
         f"PROBLEM {path}: missing columns ['sapo']",
         f"PROBLEM {path}: word_count is int64, declared int32",
     ]
 
 
-def test_a_run_record_of_version_1_may_lack_the_columns_added_since(clean, capsys):
-    # Version 2 added runs.pending_articles: a version 1 record without it is fine, a
-    # version 2 record without it is not.
+def test_a_run_record_of_an_older_version_may_lack_the_columns_added_since(clean, capsys):
+    # Version 2 added runs.pending_articles, version 3 runs.walked_down_to: an older record
+    # without them is fine, a record of the current version without them is not.
     run = {name: None for name in RUNS_SCHEMA.names} | {
         "run_id": "old",
         "section": "doanh-nghiep",
@@ -101,13 +101,18 @@ def test_a_run_record_of_version_1_may_lack_the_columns_added_since(clean, capsy
         "finished_at": dt.datetime(2026, 3, 7, 0, 5, tzinfo=UTC),
         "exit_code": 0,
     }
-    table = pa.Table.from_pylist([run], schema=RUNS_SCHEMA).drop_columns(["pending_articles"])
+    full = pa.Table.from_pylist([run], schema=RUNS_SCHEMA)
     path = clean / "runs" / "part-old.parquet"
-    write_file(path, table.replace_schema_metadata({b"newsscraper.schema_version": b"1"}))
-    assert verify(clean, capsys) == (0, ["6 files checked: 0 problem(s), 0 warning(s)"])
-    write_file(path, table)  # still says version 2
-    code, lines = verify(clean, capsys)
-    assert (code, lines[0]) == (1, f"PROBLEM {path}: missing columns ['pending_articles']")
+    for version, added_since in (
+        (b"1", ["pending_articles", "walked_down_to"]),
+        (b"2", ["walked_down_to"]),
+    ):
+        table = full.drop_columns(added_since)
+        write_file(path, table.replace_schema_metadata({b"newsscraper.schema_version": version}))
+        assert verify(clean, capsys) == (0, ["6 files checked: 0 problem(s), 0 warning(s)"])
+        write_file(path, table)  # says the current version
+        code, lines = verify(clean, capsys)
+        assert (code, lines[0]) == (1, f"PROBLEM {path}: missing columns {added_since}")
 
 
 def test_an_article_stored_twice(clean, make_row, write_batch, capsys):
