@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import datetime as dt
+import errno
 import os
 import re
 import shutil
@@ -82,10 +83,17 @@ def commit_part_file(
     """Write `table` to `final_path` atomically: staging file, fsync, rename, fsync dir.
 
     Raises OSError (read-only or full disk) with the staging file removed and nothing at
-    `final_path`.
+    `final_path`; FileExistsError when a file is already there (a RUN_ID given to two runs),
+    which is left as it was: files are only ever added, never replaced.
     """
     tmp = staging_dir(output_dir) / f"{final_path.name}.{os.getpid()}.tmp"
     try:
+        if final_path.exists():
+            # Writers hold the crawl lock, so nothing can take the name between here and the
+            # rename below.
+            raise FileExistsError(
+                errno.EEXIST, "a part file of this name is already stored", str(final_path)
+            )
         tmp.parent.mkdir(parents=True, exist_ok=True)
         final_path.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as fh:

@@ -201,6 +201,20 @@ def test_a_later_batch_only_adds_files(written):
     }
 
 
+def test_a_part_file_name_already_stored_is_never_replaced(written):
+    """Two runs given the same RUN_ID name their files alike: the second must not overwrite."""
+    before = {p: p.read_bytes() for p in dataset.list_part_files(written)}
+    with pytest.raises(dataset.PartFileWriteError, match="already stored") as raised:
+        dataset.commit_articles(written, [full_article("188260307100000006")], "run-a", 2)
+
+    assert raised.value.errno == errno.EEXIST
+    assert "part-run-a-2.parquet" in str(raised.value)
+    assert {p: p.read_bytes() for p in dataset.list_part_files(written)} == before
+    assert dataset.staging_files(written) == []
+    rows = [canonical(r) for r in dataset.read_articles(written).to_pylist()]
+    assert sorted(rows, key=lambda r: r["article_id"]) == expected_rows()
+
+
 def test_a_file_between_write_and_rename_is_invisible_to_every_reader(written, monkeypatch):
     """Stop the commit after the staging file is complete, before the rename."""
 
