@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import math
+from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 import polars as pl
+import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
@@ -189,6 +191,31 @@ def test_polars_scans_the_glob_with_hive_partitioning(written):
     ).collect()
     rows = [canonical(r) for r in frame.to_dicts()]
     assert sorted(rows, key=lambda r: r["article_id"]) == expected_rows()
+
+
+def readme_block(language: str, after: str) -> str:
+    """The first ```language block of README.md after the line `after`."""
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    rest = text[text.index(after) :]
+    start = rest.index(f"```{language}\n") + len(f"```{language}\n")
+    return rest[start : rest.index("```", start)]
+
+
+def test_the_readme_snippets_read_published_date_as_a_date(tmp_path, monkeypatch):
+    rows = [dict(row, tickers=["HPX"]) for row in ALL_ROWS]  # the ticker the snippets ask for
+    dataset.commit_articles(tmp_path / "output", rows, "run-a", 1)
+    monkeypatch.chdir(tmp_path)
+    names: dict = {}
+    exec(readme_block("python", "### Reading it"), names)
+    sql = readme_block("sql", "### Reading it")
+
+    assert {type(d) for d in names["df"]["published_date"]} == {dt.date}
+    assert names["table"].schema.field("published_date").type == pa.date32()
+    assert names["lf"].collect_schema()["published_date"] == pl.Date
+    dates = sorted({r["published_date"] for r in ALL_ROWS})
+    assert [day for day, _ in duckdb.sql(sql).fetchall()] == dates
+    assert sorted(set(names["df"]["published_date"])) == dates
+    assert sorted(set(names["table"].column("published_date").to_pylist())) == dates
 
 
 def test_a_later_batch_only_adds_files(written):
