@@ -88,6 +88,7 @@ def test_schema_version_is_in_the_metadata_and_documented(schema):
     text = DATA_FORMAT.read_text(encoding="utf-8")
     assert f"`{SCHEMA_VERSION_KEY.decode()}`" in text
     assert f"**Version {SCHEMA_VERSION}**" in text.split("## Migration notes", 1)[1]
+    assert f"(currently `{SCHEMA_VERSION}`)" in text
 
 
 def test_layout_is_documented():
