@@ -12,6 +12,9 @@ class ArgumentError(ValueError):
     """A bad `-a` argument; the message names the valid values."""
 
 
+ARGUMENT_NAMES = ("section", "max_pages", "stop_after_seen_pages", "since", "until")
+
+
 @dataclass(frozen=True)
 class CrawlArguments:
     section: str = DEFAULT_SECTION
@@ -33,6 +36,14 @@ class CrawlArguments:
 
     @classmethod
     def parse(cls, raw: dict, *, default_max_pages: int) -> CrawlArguments:
+        # A misspelt name would otherwise be dropped silently (`-a sinse=…` crawling
+        # incrementally). Names with a leading underscore are a deployment's own (scrapyd's
+        # `_job`), not the spider's.
+        unknown = sorted(name for name in raw if name not in ARGUMENT_NAMES and name[:1] != "_")
+        if unknown:
+            raise ArgumentError(
+                f"unknown argument {unknown[0]!r}; valid arguments: {', '.join(ARGUMENT_NAMES)}"
+            )
         section = raw.get("section", DEFAULT_SECTION)
         if section not in SECTION_ZONES:
             raise ArgumentError(

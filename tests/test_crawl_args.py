@@ -30,6 +30,8 @@ def test_backfill_has_no_page_limit_unless_asked():
         ({"stop_after_seen_pages": "1.5"}, "stop_after_seen_pages must be a positive integer"),
         ({"since": "24/10/2023"}, "since must be a date as YYYY-MM-DD"),
         ({"since": "2026-02-01", "until": "2026-01-01"}, "is after until"),
+        ({"max_page": "3"}, "unknown argument 'max_page'; valid arguments: section, max_pages"),
+        ({"sinse": "2026-01-01"}, "unknown argument 'sinse'"),
     ],
 )
 def test_bad_arguments_name_the_valid_values(raw, message):
