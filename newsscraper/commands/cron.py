@@ -62,6 +62,9 @@ def run(args) -> int:
     except ArgumentError as exc:
         print(f"newsscraper cron: {exc}", file=sys.stderr)
         return exitcodes.USAGE
+    # Scrapy's own stderr log would repeat the whole file log, unrotated, into whatever the
+    # crontab line appends stderr to: warnings and errors go to stderr (below), not the rest.
+    settings.set("LOG_ENABLED", False, priority="project")
     settings.setdict(overrides, priority="cmdline")
     if args.output_dir:
         settings.set("OUTPUT_DIR", args.output_dir, priority="cmdline")
@@ -71,6 +74,7 @@ def run(args) -> int:
     try:
         with crawl_lock(output_dir, purpose="cron"):
             _log_to_rotating_file(log_file, settings.get("LOG_LEVEL"))
+            _log_warnings_to_stderr()
             code, summary = _crawl(settings, spider_args)
     except LockHeld as exc:
         print(f"newsscraper cron: not crawling: {exc}", file=sys.stderr)
@@ -109,11 +113,21 @@ def _pair(text: str) -> tuple[str, str]:
     return name.strip(), value
 
 
+LOG_FORMAT = "%(asctime)s [%(name)s] %(levelname)s: %(message)s"
+
+
 def _log_to_rotating_file(path: Path, level: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.handlers.RotatingFileHandler(
         path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
     )
     handler.setLevel(level or "INFO")
-    handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s"))
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    logging.getLogger().addHandler(handler)
+
+
+def _log_warnings_to_stderr() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
     logging.getLogger().addHandler(handler)
