@@ -183,8 +183,12 @@ def run(args: argparse.Namespace) -> int:
     if args.older_than is not None and args.older_than < 0:
         print("newsscraper compact: --older-than must be 0 or more days", file=sys.stderr)
         return exitcodes.USAGE
+    output_dir = Path(args.output_dir)
+    if not output_dir.is_dir():  # a mistyped path: say so rather than create it
+        print(f"newsscraper compact: {output_dir}: no such directory", file=sys.stderr)
+        return exitcodes.ABNORMAL
     try:
-        results = compact(Path(args.output_dir), args.section, args.older_than)
+        results = compact(output_dir, args.section, args.older_than)
     except LockHeld as error:
         print(f"newsscraper compact: {error}", file=sys.stderr)
         return exitcodes.LOCKED

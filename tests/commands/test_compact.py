@@ -157,6 +157,13 @@ def test_a_held_lock_stops_compact_without_touching_files(three_partitions, caps
     assert dataset.list_part_files(three_partitions) == before
 
 
+def test_a_missing_output_dir_is_named_and_not_created(tmp_path, capsys):
+    missing = tmp_path / "outptu"
+    assert cli.main(["compact", "--output-dir", str(missing)]) == 1
+    assert f"{missing}: no such directory" in capsys.readouterr().err
+    assert not missing.exists()
+
+
 def test_merge_keeps_one_row_per_id_sorted_by_scrape_time(make_row):
     first = dataset.items_to_table(
         [make_row("2", scraped_at=dt.datetime(2026, 3, 8, 5, tzinfo=UTC))]
