@@ -198,7 +198,12 @@ class CafefSpider(scrapy.Spider):
     def listing_failed(self, failure):
         self.crawler.stats.inc_value("newsscraper/spider/listing_failed")
         self.walk.listing_failed()
-        logger.error("listing page failed, paging stops here: %s", failure.getErrorMessage())
+        request = getattr(failure, "request", None)
+        logger.error(
+            "listing page %s failed, paging stops here: %s",
+            request.url if request is not None else "?",
+            failure_text(failure),
+        )
 
     def article_request(self, listed_url: str, article_id: str) -> scrapy.Request | None:
         url = self.rebase(listed_url)
@@ -250,7 +255,7 @@ class CafefSpider(scrapy.Spider):
         article_id = failure.request.meta.get("article_id")
         # The URL the listing gave, whatever it was redirected to: its id is the reject's.
         listed_url = requested_url(failure.request)
-        reason, detail = permanent_failure(failure), failure.getErrorMessage()
+        reason, detail = permanent_failure(failure), failure_text(failure)
         if reason is not None:
             # It will never give an article: a reject, so later runs do not ask again.
             self.pending.drop(article_id)
@@ -270,7 +275,7 @@ class CafefSpider(scrapy.Spider):
             self.give_up_due()
             return
         self.crawler.stats.inc_value("newsscraper/spider/article_failed")
-        logger.warning("article not fetched: %s", detail)
+        logger.warning("article %s not fetched: %s", listed_url, detail)
 
     def give_up_due(self) -> None:
         """Reject the pending pages due for it, once this run shows the site works: another
@@ -284,6 +289,14 @@ class CafefSpider(scrapy.Spider):
 
     def reject(self, url: str, reason: str, detail: str) -> None:
         self.crawler.signals.send_catch_log(page_rejected, url=url, reason=reason, detail=detail)
+
+
+def failure_text(failure) -> str:
+    """What went wrong, for a person: an HTTP error's status, not Scrapy's bare "Ignoring
+    non-200 response"."""
+    if failure.check(HttpError):
+        return f"HTTP {failure.value.response.status}"
+    return failure.getErrorMessage()
 
 
 def permanent_failure(failure) -> str | None:

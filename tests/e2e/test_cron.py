@@ -57,10 +57,11 @@ def test_cron_crawls_records_the_run_and_logs_to_a_file(replica, output_dir, sto
 def test_cron_warnings_and_errors_reach_stderr_too(output_dir):
     result = cron("http://127.0.0.1:9", output_dir, "-sRETRY_TIMES=0")
     assert result.returncode == exitcodes.SITE_ERRORS
-    assert "ERROR: listing page failed" in result.stderr
+    failed = "ERROR: listing page http://127.0.0.1:9/doanh-nghiep.chn failed"
+    assert failed in result.stderr
     assert " INFO: " not in result.stderr
     log = (output_dir / "logs" / "newsscraper.log").read_text(encoding="utf-8")
-    assert "ERROR: listing page failed" in log and " INFO: " in log
+    assert failed in log and " INFO: " in log
 
 
 def test_a_second_run_while_the_lock_is_held_exits_at_once_and_touches_nothing(replica, output_dir):

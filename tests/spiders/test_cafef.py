@@ -273,6 +273,34 @@ def test_bad_arguments_stop_the_spider_before_any_request(tmp_path):
         make_spider(tmp_path, section="nope")
 
 
+def test_failed_pages_are_logged_with_their_url_and_http_status(tmp_path, caplog):
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.python.failure import Failure
+
+    spider = make_spider(tmp_path)
+    spider.crawler.engine = SimpleNamespace(running=True)
+    rejected = rejected_pages(spider)
+
+    def http(url, status, **meta):
+        request = Request(url, meta=meta)
+        failure = Failure(HttpError(HtmlResponse(url, status=status, request=request)))
+        failure.request = request
+        return failure
+
+    listing = f"{BASE}/timelinelist/18836/2.chn"
+    spider.listing_failed(http(listing, 503))
+    article = f"{BASE}/bai-188260306000000001.chn"
+    spider.article_failed(http(article, 502, article_id="188260306000000001"))
+    gone = f"{BASE}/bai-188260306000000002.chn"
+    spider.article_failed(http(gone, 404, article_id="188260306000000002"))
+
+    assert f"listing page {listing} failed, paging stops here: HTTP 503" in caplog.text
+    assert f"article {article} not fetched: HTTP 502" in caplog.text
+    assert [(r["url"], r["reason"], r["detail"]) for r in rejected] == [
+        (gone, "http_404", "HTTP 404")
+    ]
+
+
 def test_pages_that_can_never_be_articles_are_permanent_failures():
     from scrapy.exceptions import DownloadCancelledError
     from scrapy.spidermiddlewares.httperror import HttpError
