@@ -343,6 +343,18 @@ def read_rejects(output_dir, columns: list[str] | None = None) -> pa.Table:
     return pa.concat_tables(pq.read_table(p, columns=columns).cast(schema) for p in files)
 
 
+def in_schema(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """`table` with `schema`'s columns, types and metadata: a column an older file lacks (one
+    added to the schema since) is null."""
+    arrays = [
+        table.column(f.name).cast(f.type)
+        if f.name in table.column_names
+        else pa.nulls(table.num_rows, f.type)
+        for f in schema
+    ]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
 def read_runs(output_dir) -> pa.Table | None:
     """Every run record with whatever columns the files hold; None when there is none."""
     files = list_part_files(output_dir, RUNS)

@@ -1,7 +1,11 @@
-"""`newsscraper compact`: merge the part files of each partition into one.
+"""`newsscraper compact`: merge the part files of each partition into one, and those of
+`runs/` and `rejects/` into one each.
 
-Each crawl batch adds one small file per partition; readers pay for every file they open. This
-merges a partition's files into `part-compact-<timestamp>-<n>.parquet`, one row per article_id.
+Each crawl batch adds one small file per partition, and each run one run record and its rejects;
+readers pay for every file they open, and every crawl reads all of `runs/` and `rejects/` when it
+starts. This merges a partition's files into `part-compact-<timestamp>-<n>.parquet`, one row per
+article_id, and the files of `runs/` and `rejects/` into `part-compact-<timestamp>.parquet`
+each, every row kept (older files' rows in the current schema, a column added since null).
 
 How a reader listing the dataset mid-swap never sees a row missing or doubled:
 
@@ -14,10 +18,10 @@ How a reader listing the dataset mid-swap never sees a row missing or doubled:
   old folder until that instant and the complete new one after it. The old folder, now under
   `.staging/`, is then removed. (A reader that had already listed the old files and opens one
   after the exchange gets "file not found", never wrong rows.)
-- All under the crawl lock, so no crawl run by `newsscraper cron` adds files meanwhile. A file
-  that a crawl started without the lock (plain `scrapy crawl`) added after the merge read its
-  partition is moved back into the new folder rather than deleted; its rows are invisible for
-  the instant between the exchange and the move, so run crawls through `cron`.
+- All under the crawl lock, which `scrapy crawl` and `newsscraper cron` hold too, so no crawl
+  adds files meanwhile. A file that arrived anyway after the merge read its folder (a crawl
+  started some other way) is moved back into the new folder rather than deleted; its rows are
+  invisible for the instant between the exchange and the move.
 
 Where the exchange is not supported (not Linux, or a filesystem without it) the command stops
 with an error instead of swapping in two steps.
@@ -40,7 +44,7 @@ from newsscraper import dataset, exitcodes
 from newsscraper import settings as project_settings
 from newsscraper.lock import LockHeld, crawl_lock
 from newsscraper.pages.dates import vietnam_date
-from newsscraper.schema import ARTICLES_FILE_SCHEMA
+from newsscraper.schema import ARTICLES_FILE_SCHEMA, REJECTS_SCHEMA, RUNS_SCHEMA
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -66,6 +70,21 @@ class PartitionResult:
     merged_path: Path
     duplicate_ids: list[str]
     late_files: list[Path]
+
+
+@dataclass
+class RecordsResult:
+    folder: str  # `runs` or `rejects`
+    files_merged: int
+    rows: int
+    merged_path: Path
+
+
+# The record folders, their schema and the order of their merged rows.
+RECORD_FOLDERS = (
+    (dataset.RUNS, RUNS_SCHEMA, [("finished_at", "ascending"), ("run_id", "ascending")]),
+    (dataset.REJECTS, REJECTS_SCHEMA, [("scraped_at", "ascending"), ("run_id", "ascending")]),
+)
 
 
 def merge_part_tables(tables: list[pa.Table]) -> tuple[pa.Table, list[str]]:
@@ -104,6 +123,25 @@ def compact_partition(
     return PartitionResult(
         partition, len(files), merged.num_rows, partition.path / file_name, duplicates, late_files
     )
+
+
+def compact_records(
+    output_dir: Path, folder: str, schema: pa.Schema, order, file_name: str, compression: str
+) -> RecordsResult | None:
+    """Swap the part files of `runs/` or `rejects/` for one file holding all their rows, in
+    `order`; None when there is nothing to merge."""
+    files = dataset.list_part_files(output_dir, folder)
+    if len(files) < 2:
+        return None
+    tables = [dataset.in_schema(dataset.read_part_file(p), schema) for p in files]
+    merged = pa.concat_tables(tables).sort_by(order)
+    live = output_dir / folder
+    replaced = dataset.replace_partition_files(
+        live, merged, file_name, output_dir, compression=compression
+    )
+    _restore_late_files(replaced, live, {p.name for p in files})
+    remove_replaced(replaced)
+    return RecordsResult(folder, len(files), merged.num_rows, live / file_name)
 
 
 def _restore_late_files(replaced: Path, live: Path, merged_names: set[str]) -> list[Path]:
@@ -156,7 +194,24 @@ def compact(
     return results
 
 
-def report(results: list[PartitionResult], out=None) -> None:
+def compact_run_records(
+    output_dir: Path,
+    now: dt.datetime | None = None,
+    compression: str = project_settings.PARQUET_COMPRESSION,
+) -> list[RecordsResult]:
+    """Compact `runs/` and `rejects/` under the crawl lock (LockHeld if a crawl runs)."""
+    now = now or dt.datetime.now(dt.UTC)
+    name = f"part-compact-{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}.parquet"
+    results = []
+    with crawl_lock(output_dir, purpose="compact"):
+        for folder, schema, order in RECORD_FOLDERS:
+            result = compact_records(output_dir, folder, schema, order, name, compression)
+            if result is not None:
+                results.append(result)
+    return results
+
+
+def report(results: list[PartitionResult], records: list[RecordsResult], out=None) -> None:
     out = out or sys.stdout
     for r in results:
         where = f"section={r.partition.section}/published_date={r.partition.published_date}"
@@ -171,6 +226,10 @@ def report(results: list[PartitionResult], out=None) -> None:
             print(f"  kept {path.name}: written during the compaction, not merged", file=out)
     if not results:
         print("nothing to compact: no selected partition has more than one part file", file=out)
+    for r in records:
+        print(
+            f"{r.folder}: {r.files_merged} files -> {r.merged_path.name} ({r.rows} rows)", file=out
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -189,11 +248,12 @@ def run(args: argparse.Namespace) -> int:
         return exitcodes.ABNORMAL
     try:
         results = compact(output_dir, args.section, args.older_than)
+        records = compact_run_records(output_dir)
     except LockHeld as error:
         print(f"newsscraper compact: {error}", file=sys.stderr)
         return exitcodes.LOCKED
     except OSError as error:
         print(f"newsscraper compact: {error}", file=sys.stderr)
         return exitcodes.ABNORMAL
-    report(results)
+    report(results, records)
     return exitcodes.OK

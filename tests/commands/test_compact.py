@@ -7,13 +7,15 @@ from collections import Counter
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from newsscraper import cli, dataset
 from newsscraper.commands import compact, verify
 from newsscraper.lock import crawl_lock
-from newsscraper.schema import ARTICLES_FILE_SCHEMA
+from newsscraper.runs import read_runs
+from newsscraper.schema import ARTICLES_FILE_SCHEMA, REJECTS_SCHEMA, RUNS_SCHEMA
 
 UTC = dt.UTC
 
@@ -182,3 +184,58 @@ def test_merge_keeps_one_row_per_id_sorted_by_scrape_time(make_row):
             [make_row("1"), make_row("2", scraped_at=dt.datetime(2026, 3, 8, 5, tzinfo=UTC))]
         ).to_pylist()
     )
+
+
+def run_record(run_id: str, minute: int, **fields) -> dict:
+    return {name: None for name in RUNS_SCHEMA.names} | {
+        "run_id": run_id,
+        "section": "doanh-nghiep",
+        "mode": "incremental",
+        "started_at": dt.datetime(2026, 3, 8, 2, minute, tzinfo=UTC),
+        "finished_at": dt.datetime(2026, 3, 8, 2, minute + 1, tzinfo=UTC),
+        "exit_code": 0,
+        "watermark": dt.datetime(2026, 3, 8, 1, minute, tzinfo=UTC),
+        **fields,
+    }
+
+
+def test_runs_and_rejects_end_with_one_file_each_and_every_row(tmp_path, capsys):
+    runs_dir = dataset.runs_dir(tmp_path)
+    # A version 1 record, without the columns added since, then two of this version.
+    old = pa.Table.from_pylist([run_record("run-a", 0)], schema=RUNS_SCHEMA)
+    old = old.drop_columns(["pending_articles", "walked_down_to"])
+    old = old.replace_schema_metadata({b"newsscraper.schema_version": b"1"})
+    dataset.commit_part_file(old, runs_dir / "part-run-a.parquet", tmp_path)
+    pending = '{"188260307000000001": {"first_failed_at": "2026-03-08T02:10:00+00:00", "url": "u"}}'
+    for run_id, minute in (("run-c", 20), ("run-b", 10)):
+        record = run_record(run_id, minute, pending_articles=pending)
+        table = pa.Table.from_pylist([record], schema=RUNS_SCHEMA)
+        dataset.commit_part_file(table, runs_dir / f"part-{run_id}.parquet", tmp_path)
+    for run_id, minute in (("run-c", 20), ("run-b", 10)):
+        reject = {
+            "article_id": f"1882603070000001{minute}",
+            "reason": "body_too_short",
+            "scraped_at": dt.datetime(2026, 3, 8, 2, minute, tzinfo=UTC),
+            "run_id": run_id,
+        }
+        dataset.commit_rejects(tmp_path, [reject], run_id, 0)
+    runs_before = read_runs(tmp_path)
+    rejects_before = dataset.read_rejects(tmp_path).to_pylist()
+
+    assert cli.main(["compact", "--output-dir", str(tmp_path)]) == 0
+
+    out = capsys.readouterr().out
+    assert "runs: 3 files -> part-compact-" in out and "(3 rows)" in out
+    assert "rejects: 2 files -> part-compact-" in out and "(2 rows)" in out
+    for folder, schema in ((dataset.RUNS, RUNS_SCHEMA), (dataset.REJECTS, REJECTS_SCHEMA)):
+        (path,) = dataset.list_part_files(tmp_path, folder)
+        assert path.name.startswith("part-compact-")
+        written = pq.read_schema(path)  # verify, below, checks each column's type
+        assert written.names == schema.names and written.metadata == schema.metadata
+    assert read_runs(tmp_path) == runs_before  # the version 1 record reads as before
+    assert [r["run_id"] for r in read_runs(tmp_path)] == ["run-c", "run-b", "run-a"]
+    rejects_after = dataset.read_rejects(tmp_path).to_pylist()
+    assert [r["run_id"] for r in rejects_after] == ["run-b", "run-c"]  # by scraped_at
+    assert sorted(rejects_after, key=str) == sorted(rejects_before, key=str)
+    assert dataset.staging_files(tmp_path) == []
+    assert verify.verify(tmp_path) == []
