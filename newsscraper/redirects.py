@@ -14,6 +14,8 @@ from scrapy import Request
 from newsscraper.pages.links import CAFEF_HOSTS, article_path_match
 
 REDIRECTED_AWAY = "redirected_away"  # the reject reason
+# The reject reason of a listed URL that redirects to another article, stored under its own id.
+REDIRECTED_TO_ARTICLE = "redirected_to_article"
 
 
 def redirected_away(request: Request) -> bool:

@@ -24,7 +24,12 @@ from newsscraper.pages.article import ArticlePage
 from newsscraper.pages.links import CAFEF_HOSTS, canonical_article_url
 from newsscraper.pages.section import ListingEntry, SectionPage
 from newsscraper.pending import FAILED_REPEATEDLY, PendingArticle, PendingArticles
-from newsscraper.redirects import REDIRECTED_AWAY, redirected_away, requested_url
+from newsscraper.redirects import (
+    REDIRECTED_AWAY,
+    REDIRECTED_TO_ARTICLE,
+    redirected_away,
+    requested_url,
+)
 from newsscraper.rejects import page_rejected
 from newsscraper.runs import last_pending, read_runs, watermark_to_reach
 from newsscraper.sections import section_path, timeline_path
@@ -249,7 +254,17 @@ class CafefSpider(scrapy.Spider):
             return None
         self.crawler.stats.inc_value("newsscraper/spider/articles_parsed")
         self.give_up_due()  # the site serves article pages in this run
-        return ArticlePage(response).to_item(section=self.args.section)
+        item = ArticlePage(response).to_item(section=self.args.section)
+        listed_id, own_id = response.meta.get("article_id"), item.article_id
+        if listed_id and own_id and own_id != listed_id and response.meta.get("redirect_urls"):
+            # A story moved to another id: its row is stored under that id. The listed id is
+            # recorded too, so later runs neither ask for it again nor page on past it.
+            self.reject(
+                requested_url(response.request),
+                REDIRECTED_TO_ARTICLE,
+                f"redirected to {response.url}: stored as article {own_id}",
+            )
+        return item
 
     def article_failed(self, failure):
         article_id = failure.request.meta.get("article_id")

@@ -330,6 +330,32 @@ def test_article_redirected_to_the_section_page_is_rejected_and_never_asked_agai
     assert [r.path for r in handle.requests[mark:]] == [SECTION_PAGE]
 
 
+def test_article_redirected_to_another_article_is_stored_once_and_never_asked_again(
+    replica, crawl, output_dir
+):
+    # A story moved to another id: its listed URL answers 301 to the other article's page.
+    site = ReplicaSite(articles=25)
+    handle = replica(site)
+    crawl(handle)
+    target, moved, _ = site.publish(3)
+    site.script(moved.path, [faults.redirect(target.path, code=301)], repeat=True)
+
+    crawl(handle)
+
+    assert_stored_exactly(output_dir, [a for a in site.articles if a is not moved])
+    rejects = read_rejects(output_dir).to_pylist()
+    assert [(r["article_id"], r["url"], r["reason"]) for r in rejects] == [
+        (moved.article_id, handle.url(moved.path), "redirected_to_article")
+    ]
+    assert target.article_id in rejects[0]["detail"]
+    second, _ = read_runs(output_dir)
+    assert (second["exit_code"], second["failed_articles"]) == (exitcodes.OK, 0)
+
+    mark = len(handle.requests)
+    crawl(handle)  # nothing new: one listing request, the moved id is not asked for again
+    assert [r.path for r in handle.requests[mark:]] == [SECTION_PAGE]
+
+
 def test_response_over_download_maxsize_is_dropped_and_logged(replica, crawl, output_dir):
     site = ReplicaSite(articles=25)
     victim = site.articles[5]
