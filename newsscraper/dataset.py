@@ -46,9 +46,14 @@ DATASETS = (ARTICLES, REJECTS, RUNS)
 _SAFE_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 
+def is_safe_path_value(value) -> bool:
+    """True when `value` is safe as a directory or file name part."""
+    return isinstance(value, str) and bool(_SAFE_VALUE.match(value)) and ".." not in value
+
+
 def safe_path_value(value: str) -> str:
     """`value` if it is safe as a directory or file name part, else ValueError."""
-    if not isinstance(value, str) or not _SAFE_VALUE.match(value) or ".." in value:
+    if not is_safe_path_value(value):
         raise ValueError(f"unsafe partition or file name value: {value!r}")
     return value
 

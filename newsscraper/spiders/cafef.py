@@ -16,7 +16,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsscraper.context import RunContext
 from newsscraper.crawl_args import CrawlArguments
-from newsscraper.dataset import read_rejects, run_id_used
+from newsscraper.dataset import is_safe_path_value, read_rejects, run_id_used
 from newsscraper.history import History
 from newsscraper.listing_walk import ListingWalk
 from newsscraper.page_search import FirstPageSearch
@@ -61,6 +61,11 @@ class CafefSpider(scrapy.Spider):
         # Follows the crawl host; the offsite middleware drops anything else, redirects too.
         self.allowed_domains = [self.base.hostname]
         run_id = settings.get("RUN_ID")
+        if run_id and not is_safe_path_value(run_id):
+            raise ValueError(
+                f"RUN_ID {run_id!r} cannot name files: use up to 100 letters, digits, '.', '_' "
+                "and '-', starting with a letter or digit"
+            )
         if run_id and run_id_used(settings.get("OUTPUT_DIR"), run_id):
             raise ValueError(
                 f"RUN_ID {run_id!r} is already used in {settings.get('OUTPUT_DIR')}: its part "

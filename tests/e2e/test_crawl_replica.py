@@ -158,6 +158,15 @@ def test_a_run_id_already_used_is_refused_before_it_overwrites_that_runs_files(
     assert len(stored()) == 33
 
 
+def test_a_run_id_that_cannot_name_files_is_refused_before_any_request(
+    replica, crawl, stored, output_dir
+):
+    handle = replica(ReplicaSite(articles=30))
+    result = crawl(handle, settings={"RUN_ID": "a/b"}, expect_exit=1)
+    assert "RUN_ID 'a/b' cannot name files" in result.stderr
+    assert handle.requests == [] and stored() == []
+
+
 def test_articles_rejected_by_a_clock_running_behind_are_stored_once_it_has_caught_up(
     replica, crawl, stored, output_dir
 ):
