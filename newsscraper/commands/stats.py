@@ -211,7 +211,19 @@ def _json_default(value):
 
 
 def run(args: argparse.Namespace) -> int:
-    stats = gather(Path(args.output_dir))
+    output_dir = Path(args.output_dir)
+    if not output_dir.is_dir():  # a mistyped path: say so rather than report an empty dataset
+        print(f"newsscraper stats: {output_dir}: no such directory", file=sys.stderr)
+        return 1
+    try:
+        stats = gather(output_dir)
+    except (OSError, ValueError, pa.ArrowException) as error:
+        print(
+            f"newsscraper stats: the dataset cannot be read ({error}); "
+            "`newsscraper verify` names every file at fault",
+            file=sys.stderr,
+        )
+        return 1
     if args.json:
         print(json.dumps(stats, ensure_ascii=False, indent=2, default=_json_default))
     else:

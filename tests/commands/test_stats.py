@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
 import sys
 
 import pyarrow as pa
@@ -128,3 +129,31 @@ def test_plot_without_matplotlib_says_how_to_install_it(output_dir, tmp_path, ca
     assert cli.main(["stats", "--output-dir", str(output_dir), "--plot", str(png)]) == 1
     assert "newsscraper[plot]" in capsys.readouterr().err
     assert not png.exists()
+
+
+def test_a_missing_output_dir_is_named(tmp_path, capsys):
+    missing = tmp_path / "ouptut"
+    assert cli.main(["stats", "--output-dir", str(missing)]) == 1
+    assert capsys.readouterr().err == f"newsscraper stats: {missing}: no such directory\n"
+    assert not missing.exists()
+
+
+def test_a_file_that_cannot_be_read_is_a_message_not_a_traceback(output_dir, capsys):
+    (part,) = dataset.list_part_files(output_dir, dataset.REJECTS)
+    part.write_bytes(part.read_bytes()[:100])  # cut short
+    assert cli.main(["stats", "--output-dir", str(output_dir)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("newsscraper stats: the dataset cannot be read (")
+    assert "`newsscraper verify` names every file at fault" in err
+
+
+def test_a_reader_that_goes_away_ends_the_output_quietly(output_dir):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsscraper", "stats", "--output-dir", str(output_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    process.stdout.close()  # as `| head` does once it has read enough: before anything is written
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert b"Traceback" not in err and b"BrokenPipeError" not in err, err.decode()
