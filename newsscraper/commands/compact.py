@@ -145,11 +145,13 @@ def compact_records(
 
 
 def _restore_late_files(replaced: Path, live: Path, merged_names: set[str]) -> list[Path]:
-    """Move back files that arrived in the old folder after it was read (a crawl without the
-    lock): their rows are in no other file, so moving them adds no copy."""
+    """Move back everything of the old folder that was not merged: a part file that arrived
+    after the folder was read (its rows are in no other file, so moving it adds no copy), and
+    anything that is not one of our part files (a note, a hidden file): compact never deletes
+    what it did not merge."""
     restored = []
-    for path in sorted(replaced.glob("*.parquet")):
-        if path.name not in merged_names and dataset.is_visible_part_file(path, replaced):
+    for path in sorted(replaced.iterdir()):
+        if path.name not in merged_names:
             target = live / path.name
             os.rename(path, target)
             restored.append(target)
@@ -223,7 +225,9 @@ def report(results: list[PartitionResult], records: list[RecordsResult], out=Non
                 file=out,
             )
         for path in r.late_files:
-            print(f"  kept {path.name}: written during the compaction, not merged", file=out)
+            print(
+                f"  kept {path.name}: not merged (not a part file, or written meanwhile)", file=out
+            )
     if not results:
         print("nothing to compact: no selected partition has more than one part file", file=out)
     for r in records:
@@ -253,7 +257,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"newsscraper compact: {error}", file=sys.stderr)
         return exitcodes.LOCKED
     except OSError as error:
-        print(f"newsscraper compact: {error}", file=sys.stderr)
-        return exitcodes.ABNORMAL
+        # Each folder is swapped whole or not at all: what was merged before stays merged.
+        print(f"newsscraper compact: the dataset cannot be written: {error}", file=sys.stderr)
+        return exitcodes.DISK_ERROR
     report(results, records)
     return exitcodes.OK

@@ -150,6 +150,38 @@ def test_a_file_added_during_the_merge_is_kept(three_partitions, make_row, monke
     assert ids == Counter(["101", "102", "103", "104", "105", "106", "201"])
 
 
+def test_what_is_not_a_merged_part_file_is_never_deleted(three_partitions, capsys):
+    partition = dataset.articles_dir(three_partitions) / "section=doanh-nghiep"
+    partition = partition / "published_date=2026-03-07"
+    (partition / "README.txt").write_text("ghi chú")
+    hidden = dataset.list_part_files(three_partitions)[-1].read_bytes()
+    (partition / ".kept.parquet").write_bytes(hidden)  # a file of someone else's
+    assert cli.main(["compact", "--output-dir", str(three_partitions)]) == 0
+    assert (partition / "README.txt").read_text() == "ghi chú"
+    assert (partition / ".kept.parquet").read_bytes() == hidden
+    out = capsys.readouterr().out
+    assert "kept README.txt: not merged" in out and "kept .kept.parquet: not merged" in out
+
+
+def test_a_disk_fault_is_exit_4_and_leaves_the_folder_as_it_was(
+    three_partitions, monkeypatch, capsys
+):
+    before = Counter(map(row_key, all_rows(three_partitions)))
+    files = dataset.list_part_files(three_partitions)
+
+    def read_only(*args, **kwargs):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(dataset, "commit_part_file", read_only)
+    assert cli.main(["compact", "--output-dir", str(three_partitions)]) == 4
+    err = capsys.readouterr().err
+    assert err.startswith("newsscraper compact: the dataset cannot be written: ")
+    assert "Read-only file system" in err
+    assert dataset.list_part_files(three_partitions) == files
+    assert Counter(map(row_key, all_rows(three_partitions))) == before
+    assert dataset.staging_files(three_partitions) == []
+
+
 def test_a_held_lock_stops_compact_without_touching_files(three_partitions, capsys):
     before = dataset.list_part_files(three_partitions)
     with crawl_lock(three_partitions, purpose="crawl"):
