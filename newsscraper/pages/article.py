@@ -271,10 +271,7 @@ class ArticlePage:
         candidates = [cover or self._meta_content("og:image")]
         if self._content is not None:
             for img in figure_images(self._content):
-                src = (img.get("src") or "").strip()
-                if not src or src.startswith("data:"):
-                    src = img.get("data-original") or img.get("data-src") or ""
-                candidates.append(src)
+                candidates.append(_image_source(img))
         return unique(self._absolute_http(src) for src in candidates)
 
     # --- node sets shared by several fields --------------------------------------------------
@@ -415,3 +412,14 @@ def _values_by(elements, key: str, value: str) -> dict[str, list[str]]:
         if name is not None and content is not None:
             found.setdefault(name, []).append(content)
     return found
+
+
+def _image_source(img) -> str:
+    """The address a browser ends up showing: a lazy-loaded image's `data-original` (or
+    `data-src`) when it has one, since its `src` may be a placeholder until it scrolls into
+    view; else its `src`."""
+    for name in ("data-original", "data-src", "src"):
+        value = (img.get(name) or "").strip()
+        if value and not value.startswith("data:"):
+            return value
+    return ""

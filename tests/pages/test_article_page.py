@@ -392,6 +392,23 @@ def test_a_relative_image_is_on_cafef_whatever_host_served_the_page():
     assert not [url for url in item.image_urls if "127.0.0.1" in url]
 
 
+def test_a_lazy_loaded_image_gives_its_real_address_not_the_placeholder():
+    snippet = (
+        '<figure><img src="/images/blank.gif" data-original="https://cafefcdn.com/that.jpg">'
+        '</figure><figure><img src="data:image/gif;base64,R0lGOD" data-src="/lazy.png"></figure>'
+    )
+
+    def add_snippet(html):
+        return edit_once(html, "<figcaption> </figcaption>", "<figcaption> </figcaption>" + snippet)
+
+    item = normalize_item(
+        page_of(OLDER, CASES["article_18826030622484142"][1], edit=add_snippet).to_item()
+    )
+    assert "https://cafefcdn.com/that.jpg" in item.image_urls
+    assert "https://cafef.vn/lazy.png" in item.image_urls
+    assert not [url for url in item.image_urls if "blank.gif" in url or "data:" in url]
+
+
 def test_url_names_the_same_article_as_article_id():
     # Served at one id, with a canonical link to another (a copy pointing at its original):
     # the row is the served article, and its url must say so too.
