@@ -42,12 +42,14 @@ from newsscraper.sections import CANONICAL_HOST
 
 PLAIN_TEXT_FIELDS = ("article_id", "section", "category", "title", "sapo", "source")
 
-# Spaces a reader cannot tell from a plain space.
+# Spaces a reader cannot tell from a plain space, and the other characters Python counts as
+# whitespace (line and paragraph separators, NEL, the ASCII separators): one space each, so
+# every whitespace character but the newline is one (a test checks every code point).
 _ODD_SPACES = dict.fromkeys(
     map(
         ord,
         "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-        "\u202f\u205f\u3000\t\r\f\v",
+        "\u202f\u205f\u3000\t\r\f\v\x85\u2028\u2029\x1c\x1d\x1e\x1f",
     ),
     " ",
 )

@@ -91,6 +91,7 @@ def _reference_clean_body(text: str) -> str | None:
     each made plain again, squashed and trimmed, the empty ones dropped."""
     odd = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
     odd += "\u202f\u205f\u3000\t\r\f\v"
+    odd += "\x85\u2028\u2029\x1c\x1d\x1e\x1f"  # the other whitespace but the newline
     invisible = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 
     def unescape_references(value: str) -> str:
@@ -221,6 +222,17 @@ def test_body_shortcut_class_is_every_odd_whitespace_and_translated_character():
     expected = {"&", *(c for c in every if c.isspace() and c not in " \n")}
     expected |= {c for c in every if _plain(c) != c and unicodedata.is_normalized("NFC", c)}
     assert found == expected
+
+
+def test_every_whitespace_character_is_one_plain_space_in_text_and_body():
+    # DATA_FORMAT promises single spaces: line and paragraph separators, NEL and the ASCII
+    # separators too, not only the spaces a reader cannot tell from a plain one.
+    every = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
+    for char in (c for c in every if c.isspace() and c != "\n"):
+        assert clean_text(f"Vốn{char}điều lệ") == "Vốn điều lệ", hex(ord(char))
+        assert clean_body(f"Vốn{char}điều lệ\n\nĐoạn hai") == "Vốn điều lệ\n\nĐoạn hai", hex(
+            ord(char)
+        )
 
 
 def test_url_shortcut_gives_what_the_steps_give():
