@@ -14,12 +14,13 @@ import pyarrow.compute as pc
 from itemadapter import ItemAdapter
 
 from newsscraper.context import RunContext
+from newsscraper.pages.dates import EARLIEST_NEWS_TIME
 from newsscraper.rejects import Rejected
 
 REQUIRED_FIELDS = ("article_id", "url", "title", "published_at", "body")
 # CafeF's archive starts well after this; an earlier date is a parsing mistake.
 PUBLISHED_IN_FUTURE = "published_in_future"
-EARLIEST_PUBLISHED_AT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+EARLIEST_PUBLISHED_AT = EARLIEST_NEWS_TIME
 
 
 @dataclass(frozen=True)

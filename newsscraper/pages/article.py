@@ -18,7 +18,12 @@ from lxml import etree
 
 from newsscraper.items import Article
 from newsscraper.pages.body import figure_images, paragraphs
-from newsscraper.pages.dates import parse_iso_time, parse_visible_time, vietnam_date
+from newsscraper.pages.dates import (
+    EARLIEST_NEWS_TIME,
+    parse_iso_time,
+    parse_visible_time,
+    vietnam_date,
+)
 from newsscraper.pages.jsonld import (
     first_of_type,
     iter_json_ld_objects,
@@ -233,11 +238,13 @@ class ArticlePage:
         )
 
     def modified_at(self) -> dt.datetime | None:
+        """JSON-LD's dateModified, else the hidden input's; a CMS's empty date is no time."""
         in_json_ld = self._json_ld_may_hold("dateModified")
         json_ld_time = self._news_article.get("dateModified") if in_json_ld else None
-        return parse_iso_time(string_value(json_ld_time)) or (
-            parse_iso_time(self._hidden_input("hidLastModifiedDate"))
-        )
+        value = parse_iso_time(string_value(json_ld_time))
+        if value is None or value < EARLIEST_NEWS_TIME:
+            value = parse_iso_time(self._hidden_input("hidLastModifiedDate"))
+        return value if value is not None and value >= EARLIEST_NEWS_TIME else None
 
     def tags(self) -> list[str]:
         return unique_ignoring_case(without_tag_trailer(text_of(a)) for a in _TAGS(self._article))

@@ -6,6 +6,9 @@ import datetime as dt
 import re
 
 VIETNAM_TZ = dt.timezone(dt.timedelta(hours=7), "Asia/Ho_Chi_Minh")
+# No story of the site is older (CafeF started in 2007): a time before this is a CMS's empty or
+# default date (`1900-01-01`), not a time of the article.
+EARLIEST_NEWS_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 def vietnam_date(instant: dt.datetime) -> dt.date:

@@ -148,6 +148,23 @@ def test_a_time_with_no_utc_instant_is_no_time():
     assert item.published_at == dt.datetime(2026, 3, 6, 17, 1, tzinfo=dt.UTC)  # JSON-LD's
 
 
+def test_a_cms_default_date_is_no_modified_time():
+    # The page gives its modified time in JSON-LD and, without offset, in a hidden input.
+    def dates(json_ld: str, hidden: str):
+        def apply(html: str) -> str:
+            html = edit_once(html, "value='2026-07-04T18:08:05'", f"value='{hidden}'")
+            return edit_once(html, '"dateModified": "2026-07-04T18:08:05+07:00"', json_ld)
+
+        return apply
+
+    default, hidden = "1900-01-01T00:00:00", "2026-07-05T09:00:00"
+    page = page_of(NEWER, edit=dates(f'"dateModified": "{default}+07:00"', hidden))
+    assert page.modified_at() == dt.datetime(2026, 7, 5, 9, 0, tzinfo=VIETNAM_TZ)
+    page = page_of(NEWER, edit=dates(f'"dateModified": "{default}+07:00"', default))
+    assert page.modified_at() is None
+    assert normalize_item(page.to_item()).modified_at is None
+
+
 def test_modified_time_is_read_from_json_ld_even_with_its_key_escaped():
     # The page says `"dateModified": "2026-07-04T18:08:05+07:00"` in its JSON-LD, and the same
     # time without offset in `input#hidLastModifiedDate`, which is moved here to tell them apart.
