@@ -28,6 +28,7 @@ from newsscraper.pages.jsonld import (
     first_of_type,
     iter_json_ld_objects,
     json_ld_objects,
+    names_value,
     string_value,
 )
 from newsscraper.pages.links import article_id_from_url, canonical_article_url
@@ -218,7 +219,7 @@ class ArticlePage:
         yield first_text(_AUTHOR_FOOTER(self._article))
         spans = self._with_role("author", "span", "author")
         yield first_text(b for span in spans for b in span.iter("b"))
-        yield squash(string_value(self._news_article.get("author")))
+        yield squash(names_value(self._news_article.get("author")))
 
     def source(self) -> str | None:
         return first_text(_SOURCE(self._article))

@@ -63,6 +63,13 @@ def first_of_type(objects: Iterable[dict], *type_names: str) -> dict | None:
     return None
 
 
+def names_value(value: Any) -> str | None:
+    """A person field: its name, or the names of a list of people joined by ", "."""
+    values = value if isinstance(value, list) else [value]
+    names = [name.strip() for name in map(string_value, values) if name and name.strip()]
+    return ", ".join(names) or None
+
+
 def string_value(value: Any) -> str | None:
     """A plain string field, or the `name` of an object (or of the first of a list)."""
     if isinstance(value, list):

@@ -257,6 +257,18 @@ def test_theo_prefix_and_header_author():
     assert footer.author() == "Hồ Hương"
 
 
+def test_json_ld_authors_are_all_named():
+    # No byline in the header or the footer: JSON-LD's author, here a list of two people.
+    def two_authors(html):
+        html = edit_once(html, '<p class="author">PV</p>', "")
+        people = '"author": [{"@type": "Person", "name": "Hồ Hương"}, {"name": " Minh Anh "}],'
+        return edit_once(
+            html, '"author": {\n        "@type": "Person",\n        "name": ""\n    },', people
+        )
+
+    assert page_of(NEWER, edit=two_authors).author() == "Hồ Hương, Minh Anh"
+
+
 def test_ids_and_url_come_from_the_page_when_the_response_url_says_nothing():
     def no_canonical(html):
         html = re.sub(r'<link rel="canonical"[^>]*>', "", html)
