@@ -17,6 +17,7 @@ from newsscraper import exitcodes
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
 from newsscraper.lock import LockHeld, crawl_lock
 from newsscraper.sections import DEFAULT_SECTION
+from newsscraper.setting_checks import setting_problems
 
 LOG_BYTES = 10 * 1024 * 1024
 LOG_BACKUPS = 5
@@ -68,6 +69,11 @@ def run(args) -> int:
     settings.setdict(overrides, priority="cmdline")
     if args.output_dir:
         settings.set("OUTPUT_DIR", args.output_dir, priority="cmdline")
+    problems = setting_problems(settings)
+    if problems:
+        for problem in problems:
+            print(f"newsscraper cron: {problem}", file=sys.stderr)
+        return exitcodes.USAGE
     output_dir = Path(settings.get("OUTPUT_DIR"))
     log_file = Path(args.log_file) if args.log_file else output_dir / "logs" / "newsscraper.log"
 

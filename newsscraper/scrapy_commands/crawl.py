@@ -16,6 +16,7 @@ from scrapy.exceptions import UsageError
 from newsscraper import exitcodes
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
 from newsscraper.lock import LockHeld, crawl_lock
+from newsscraper.setting_checks import setting_problems
 from newsscraper.stop import finish_reason_of
 
 
@@ -26,6 +27,9 @@ class Command(ScrapyCrawlCommand):
                 CrawlArguments.parse(opts.spargs, default_max_pages=1)
             except ArgumentError as exc:
                 raise UsageError(str(exc), print_help=False) from None
+            problems = setting_problems(self.settings)
+            if problems:
+                raise UsageError("; ".join(problems), print_help=False)
         if len(args) < 1:
             raise UsageError
         if len(args) > 1:

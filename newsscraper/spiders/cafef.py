@@ -16,7 +16,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsscraper.context import RunContext
 from newsscraper.crawl_args import CrawlArguments
-from newsscraper.dataset import is_safe_path_value, read_rejects, run_id_used
+from newsscraper.dataset import read_rejects, run_id_used
 from newsscraper.history import History
 from newsscraper.listing_walk import ListingWalk
 from newsscraper.page_search import FirstPageSearch
@@ -33,6 +33,7 @@ from newsscraper.redirects import (
 from newsscraper.rejects import page_rejected
 from newsscraper.runs import last_pending, read_runs, watermark_to_reach
 from newsscraper.sections import section_path, timeline_path
+from newsscraper.setting_checks import setting_problems
 from newsscraper.softblock import was_soft_blocked
 from newsscraper.stop import is_stopping
 from pipelines.validate import ValidationRules, no_longer_in_future
@@ -51,21 +52,16 @@ class CafefSpider(scrapy.Spider):
 
     def configure(self, crawler, arguments: dict) -> None:
         settings = crawler.settings
+        problems = setting_problems(settings)
+        if problems:
+            raise ValueError("; ".join(problems))
         self.args = CrawlArguments.parse(
             arguments, default_max_pages=settings.getint("CAFEF_MAX_PAGES")
         )
-        base_url = settings.get("CAFEF_BASE_URL").rstrip("/")
-        self.base = urlsplit(base_url)
-        if self.base.scheme not in ("http", "https") or not self.base.hostname:
-            raise ValueError(f"CAFEF_BASE_URL must be an http(s) URL, got {base_url!r}")
+        self.base = urlsplit(settings.get("CAFEF_BASE_URL").rstrip("/"))
         # Follows the crawl host; the offsite middleware drops anything else, redirects too.
         self.allowed_domains = [self.base.hostname]
         run_id = settings.get("RUN_ID")
-        if run_id and not is_safe_path_value(run_id):
-            raise ValueError(
-                f"RUN_ID {run_id!r} cannot name files: use up to 100 letters, digits, '.', '_' "
-                "and '-', starting with a letter or digit"
-            )
         if run_id and run_id_used(settings.get("OUTPUT_DIR"), run_id):
             raise ValueError(
                 f"RUN_ID {run_id!r} is already used in {settings.get('OUTPUT_DIR')}: its part "

@@ -10,6 +10,7 @@ import pandas as pd
 import polars as pl
 import pyarrow.dataset as pads
 
+from newsscraper import exitcodes
 from newsscraper.dataset import articles_dir, read_rejects
 from newsscraper.runs import read_runs
 from replica import ReplicaSite, faults
@@ -162,7 +163,7 @@ def test_a_run_id_that_cannot_name_files_is_refused_before_any_request(
     replica, crawl, stored, output_dir
 ):
     handle = replica(ReplicaSite(articles=30))
-    result = crawl(handle, settings={"RUN_ID": "a/b"}, expect_exit=1)
+    result = crawl(handle, settings={"RUN_ID": "a/b"}, expect_exit=exitcodes.USAGE)
     assert "RUN_ID 'a/b' cannot name files" in result.stderr
     assert handle.requests == [] and stored() == []
 
