@@ -28,7 +28,7 @@ def setting_problems(settings) -> list[str]:
                 f"2026-03-07T10:00:00+07:00; got {now!r}"
             )
     try:
-        max_pages = settings.getint("CAFEF_MAX_PAGES")
+        max_pages = settings.getint("CAFEF_MAX_PAGES", 1)  # unset: the spider's own default
     except (TypeError, ValueError):
         max_pages = 0
     if max_pages < 1:
