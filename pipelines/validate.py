@@ -85,12 +85,21 @@ def validate_item(item, now: dt.datetime, rules: ValidationRules | None = None):
 
 def no_longer_in_future(rejects, now: dt.datetime, rules: ValidationRules) -> dict[str, str]:
     """article_id -> URL of the `published_in_future` rejects (a table with the article_id, url,
-    reason and raw columns) that `now` no longer finds too far ahead: that verdict was the
-    crawl clock's (a machine clock running behind), not the page's, so it does not stand."""
-    found = {}
+    reason, raw and scraped_at columns) that `now` no longer finds too far ahead: that verdict
+    was the crawl clock's (a machine clock running behind), not the page's, so it does not
+    stand. A page rejected again since (gone, moved, still ahead) is judged by its newest reject,
+    so it is not asked for on every run."""
     future = rejects.filter(pc.equal(rejects["reason"], PUBLISHED_IN_FUTURE))
-    for row in future.select(["article_id", "url", "raw"]).to_pylist():
-        if not row["article_id"] or not row["url"]:
+    ids = future["article_id"].unique().drop_null()
+    newest = {}
+    rows = rejects.filter(pc.is_in(rejects["article_id"], value_set=ids))
+    for row in rows.select(["article_id", "url", "reason", "raw", "scraped_at"]).to_pylist():
+        seen = newest.get(row["article_id"])
+        if seen is None or row["scraped_at"] >= seen["scraped_at"]:
+            newest[row["article_id"]] = row
+    found = {}
+    for row in newest.values():
+        if row["reason"] != PUBLISHED_IN_FUTURE or not row["url"]:
             continue
         try:
             published_at = dt.datetime.fromisoformat(json.loads(row["raw"])["published_at"])

@@ -98,7 +98,9 @@ class CafefSpider(scrapy.Spider):
         # repeat the reject. (Delete its row from rejects/ to have it fetched again.) But one
         # rejected as published in the future that the clock has now caught up with is asked
         # for again, as a pending page: the listing may have moved it below the watermark.
-        rejects = read_rejects(output_dir, columns=["article_id", "url", "reason", "raw"])
+        rejects = read_rejects(
+            output_dir, columns=["article_id", "url", "reason", "raw", "scraped_at"]
+        )
         now = RunContext.of(self.crawler).clock()
         due_again = no_longer_in_future(
             rejects, now, ValidationRules.from_settings(self.crawler.settings)

@@ -184,6 +184,26 @@ def test_articles_rejected_by_a_clock_running_behind_are_stored_once_it_has_caug
     assert len(stored()) == 30
 
 
+def test_a_future_reject_whose_page_is_gone_once_the_clock_caught_up_is_asked_for_once(
+    replica, crawl, output_dir
+):
+    site = ReplicaSite(articles=30)
+    handle = replica(site)
+    crawl(handle, settings={"NEWSSCRAPER_NOW": "2026-03-05T12:00:00+07:00"})
+    victim_id = read_rejects(output_dir, columns=["article_id"])["article_id"][0].as_py()
+    victim = next(a for a in site.articles if a.article_id == victim_id)
+    site.script(victim.path, [faults.status(404)], repeat=True)
+
+    for hour in (12, 13, 14):
+        crawl(handle, settings={"NEWSSCRAPER_NOW": f"2026-03-07T{hour}:00:00+07:00"})
+
+    assert len([r for r in handle.requests if r.path == victim.path]) == 2
+    reasons = [
+        r["reason"] for r in read_rejects(output_dir).to_pylist() if r["article_id"] == victim_id
+    ]
+    assert reasons == ["published_in_future", "http_404"]
+
+
 def test_backfill_window_stores_exactly_the_articles_inside_it(replica, crawl, stored):
     site = ReplicaSite(articles=120, page_size=10)
     days = sorted({a.published_at.date() for a in site.articles})

@@ -129,10 +129,30 @@ def test_a_future_reject_is_due_again_once_the_clock_has_caught_up_with_it():
     short = with_(article_id="3", url="https://cafef.vn/c-3.chn", body="ngắn")
     rows = [reject_row(item, "published_in_future", "", NOW, "r") for item in (soon, far)]
     rows.append(reject_row(short, "body_too_short", "", NOW, "r"))
-    rejects = pa.Table.from_pylist(rows).select(["article_id", "url", "reason", "raw"])
+    rejects = pa.Table.from_pylist(rows).select(
+        ["article_id", "url", "reason", "raw", "scraped_at"]
+    )
 
     assert no_longer_in_future(rejects, NOW, ValidationRules()) == {}
     later = NOW + dt.timedelta(days=1, minutes=1)
     assert no_longer_in_future(rejects, later, ValidationRules()) == {
         "1": "https://cafef.vn/a-1.chn"
     }
+
+
+def test_a_future_reject_rejected_again_since_is_judged_by_its_newest_reject():
+    later = NOW + dt.timedelta(days=3)
+    gone = with_(
+        article_id="1", url="https://cafef.vn/a-1.chn", published_at=NOW + dt.timedelta(days=2)
+    )
+    moved = with_(
+        article_id="2", url="https://cafef.vn/b-2.chn", published_at=NOW + dt.timedelta(days=2)
+    )
+    rows = [reject_row(item, "published_in_future", "", NOW, "r1") for item in (gone, moved)]
+    # Asked again once the clock caught up: one page is gone, the other still too far ahead.
+    rows.append(reject_row(gone, "http_404", "HTTP 404", later, "r2"))
+    ahead = dataclasses.replace(moved, published_at=later + dt.timedelta(days=30))
+    rows.append(reject_row(ahead, "published_in_future", "", later, "r2"))
+    rejects = pa.Table.from_pylist(rows)
+
+    assert no_longer_in_future(rejects, later, ValidationRules()) == {}
