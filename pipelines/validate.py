@@ -83,12 +83,15 @@ def validate_item(item, now: dt.datetime, rules: ValidationRules | None = None):
     return item
 
 
-def no_longer_in_future(rejects, now: dt.datetime, rules: ValidationRules) -> dict[str, str]:
-    """article_id -> URL of the `published_in_future` rejects (a table with the article_id, url,
-    reason, raw and scraped_at columns) that `now` no longer finds too far ahead: that verdict
-    was the crawl clock's (a machine clock running behind), not the page's, so it does not
-    stand. A page rejected again since (gone, moved, still ahead) is judged by its newest reject,
-    so it is not asked for on every run."""
+def no_longer_in_future(
+    rejects, now: dt.datetime, rules: ValidationRules, section: str
+) -> dict[str, str]:
+    """article_id -> URL of the `published_in_future` rejects of `section` (a table with the
+    article_id, url, reason, raw and scraped_at columns) that `now` no longer finds too far
+    ahead: that verdict was the crawl clock's (a machine clock running behind), not the page's,
+    so it does not stand. A page rejected again since (gone, moved, still ahead) is judged by
+    its newest reject, so it is not asked for on every run. Another section's rejects are left
+    to its own crawls: one of this section would store the article under this one."""
     future = rejects.filter(pc.equal(rejects["reason"], PUBLISHED_IN_FUTURE))
     ids = future["article_id"].unique().drop_null()
     newest = {}
@@ -102,8 +105,11 @@ def no_longer_in_future(rejects, now: dt.datetime, rules: ValidationRules) -> di
         if row["reason"] != PUBLISHED_IN_FUTURE or not row["url"]:
             continue
         try:
-            published_at = dt.datetime.fromisoformat(json.loads(row["raw"])["published_at"])
+            raw = json.loads(row["raw"])
+            published_at = dt.datetime.fromisoformat(raw["published_at"])
         except (TypeError, ValueError, KeyError):
+            continue
+        if raw.get("section") != section:
             continue
         if published_at.utcoffset() is not None and published_at <= now + rules.max_future:
             found[row["article_id"]] = row["url"]

@@ -103,7 +103,7 @@ class CafefSpider(scrapy.Spider):
         )
         now = RunContext.of(self.crawler).clock()
         due_again = no_longer_in_future(
-            rejects, now, ValidationRules.from_settings(self.crawler.settings)
+            rejects, now, ValidationRules.from_settings(self.crawler.settings), self.args.section
         )
         rejected = set(rejects["article_id"].drop_null().to_pylist()) - set(due_again)
         runs = read_runs(output_dir)

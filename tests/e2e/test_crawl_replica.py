@@ -204,6 +204,29 @@ def test_a_future_reject_whose_page_is_gone_once_the_clock_caught_up_is_asked_fo
     assert reasons == ["published_in_future", "http_404"]
 
 
+def test_a_future_reject_is_stored_by_a_crawl_of_its_own_section_not_of_another(
+    replica, crawl, stored, output_dir
+):
+    # Two sections crawled into one OUTPUT_DIR; the site serves every article on any URL.
+    other = ReplicaSite(articles=10, section="bat-dong-san")
+    site = ReplicaSite(articles=20)
+    served_not_listed = site.shift(-10)  # the same ids as `other`'s articles
+    assert [a.article_id for a in served_not_listed] == [a.article_id for a in other.articles]
+    behind, caught_up = "2026-03-05T12:00:00+07:00", "2026-03-07T12:00:00+07:00"
+    other_handle = replica(other)
+    crawl(other_handle, section="bat-dong-san", settings={"NEWSSCRAPER_NOW": behind}, expect_exit=5)
+    assert stored() == []
+
+    crawl(replica(site), settings={"NEWSSCRAPER_NOW": caught_up})
+    assert {r["article_id"] for r in stored()} == {a.article_id for a in site.articles}
+
+    crawl(other_handle, section="bat-dong-san", settings={"NEWSSCRAPER_NOW": caught_up})
+    sections = {r["article_id"]: r["section"] for r in stored(["article_id", "section"])}
+    assert {i for i, s in sections.items() if s == "bat-dong-san"} == {
+        a.article_id for a in other.articles
+    }
+
+
 def test_backfill_window_stores_exactly_the_articles_inside_it(replica, crawl, stored):
     site = ReplicaSite(articles=120, page_size=10)
     days = sorted({a.published_at.date() for a in site.articles})

@@ -133,9 +133,9 @@ def test_a_future_reject_is_due_again_once_the_clock_has_caught_up_with_it():
         ["article_id", "url", "reason", "raw", "scraped_at"]
     )
 
-    assert no_longer_in_future(rejects, NOW, ValidationRules()) == {}
+    assert no_longer_in_future(rejects, NOW, ValidationRules(), "doanh-nghiep") == {}
     later = NOW + dt.timedelta(days=1, minutes=1)
-    assert no_longer_in_future(rejects, later, ValidationRules()) == {
+    assert no_longer_in_future(rejects, later, ValidationRules(), "doanh-nghiep") == {
         "1": "https://cafef.vn/a-1.chn"
     }
 
@@ -155,4 +155,17 @@ def test_a_future_reject_rejected_again_since_is_judged_by_its_newest_reject():
     rows.append(reject_row(ahead, "published_in_future", "", later, "r2"))
     rejects = pa.Table.from_pylist(rows)
 
-    assert no_longer_in_future(rejects, later, ValidationRules()) == {}
+    assert no_longer_in_future(rejects, later, ValidationRules(), "doanh-nghiep") == {}
+
+
+def test_a_future_reject_is_due_again_only_for_a_crawl_of_its_own_section():
+    soon = with_(
+        article_id="1", url="https://cafef.vn/a-1.chn", published_at=NOW + dt.timedelta(days=2)
+    )
+    rejects = pa.Table.from_pylist([reject_row(soon, "published_in_future", "", NOW, "r")])
+    later = NOW + dt.timedelta(days=3)
+
+    assert no_longer_in_future(rejects, later, ValidationRules(), "bat-dong-san") == {}
+    assert no_longer_in_future(rejects, later, ValidationRules(), "doanh-nghiep") == {
+        "1": "https://cafef.vn/a-1.chn"
+    }
