@@ -271,3 +271,19 @@ def test_runs_and_rejects_end_with_one_file_each_and_every_row(tmp_path, capsys)
     assert sorted(rejects_after, key=str) == sorted(rejects_before, key=str)
     assert dataset.staging_files(tmp_path) == []
     assert verify.verify(tmp_path) == []
+
+
+def test_a_run_id_stays_used_once_its_run_record_is_merged(tmp_path):
+    runs_dir = dataset.runs_dir(tmp_path)
+    for run_id, minute in (("nightly", 0), ("nightly-2", 10)):
+        table = pa.Table.from_pylist([run_record(run_id, minute)], schema=RUNS_SCHEMA)
+        dataset.commit_part_file(table, runs_dir / f"part-{run_id}.parquet", tmp_path)
+    assert dataset.run_id_used(tmp_path, "nightly")
+
+    assert cli.main(["compact", "--output-dir", str(tmp_path)]) == 0
+
+    assert [
+        p.name.startswith("part-compact-") for p in dataset.list_part_files(tmp_path, "runs")
+    ] == [True]
+    assert dataset.run_id_used(tmp_path, "nightly")
+    assert not dataset.run_id_used(tmp_path, "nightly-3")
