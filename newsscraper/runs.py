@@ -56,7 +56,9 @@ def watermark_to_reach(runs: list[dict], section: str) -> dt.datetime | None:
     """
     recorded = [run for run in runs if run["section"] == section and run.get("watermark")]
     if len(recorded) == 1:
-        return recorded[0].get("walked_down_to")  # None in older records: to `max_pages`
+        # A record older than version 3 does not say how far its walk went: its own watermark
+        # at least is covered, as the runs before version 3 took it.
+        return recorded[0].get("walked_down_to") or recorded[0]["watermark"]
     marks = sorted({run["watermark"] for run in recorded}, reverse=True)
     return marks[1] if len(marks) > 1 else (marks[0] if marks else None)
 
