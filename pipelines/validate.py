@@ -97,11 +97,12 @@ def no_longer_in_future(
     newest = {}
     rows = rejects.filter(pc.is_in(rejects["article_id"], value_set=ids))
     for row in rows.select(["article_id", "url", "reason", "raw", "scraped_at"]).to_pylist():
-        seen = newest.get(row["article_id"])
-        if seen is None or row["scraped_at"] >= seen["scraped_at"]:
-            newest[row["article_id"]] = row
+        # At the same instant (a clock fixed by NEWSSCRAPER_NOW), another reason wins.
+        key = (row["scraped_at"], row["reason"] != PUBLISHED_IN_FUTURE)
+        if row["article_id"] not in newest or key >= newest[row["article_id"]][0]:
+            newest[row["article_id"]] = (key, row)
     found = {}
-    for row in newest.values():
+    for _, row in newest.values():
         if row["reason"] != PUBLISHED_IN_FUTURE or not row["url"]:
             continue
         try:

@@ -169,3 +169,18 @@ def test_a_future_reject_is_due_again_only_for_a_crawl_of_its_own_section():
     assert no_longer_in_future(rejects, later, ValidationRules(), "doanh-nghiep") == {
         "1": "https://cafef.vn/a-1.chn"
     }
+
+
+def test_a_future_reject_rejected_again_at_the_same_instant_is_not_due_again():
+    # Both runs under one fixed clock (NEWSSCRAPER_NOW): the other reject still wins.
+    later = NOW + dt.timedelta(days=3)
+    gone = with_(
+        article_id="1", url="https://cafef.vn/a-1.chn", published_at=NOW + dt.timedelta(days=2)
+    )
+    rows = [
+        reject_row(gone, "http_404", "HTTP 404", later, "r2"),
+        reject_row(gone, "published_in_future", "", later, "r1"),
+    ]
+    rejects = pa.Table.from_pylist(rows)
+
+    assert no_longer_in_future(rejects, later, ValidationRules(), "doanh-nghiep") == {}
