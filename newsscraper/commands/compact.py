@@ -260,5 +260,13 @@ def run(args: argparse.Namespace) -> int:
         # Each folder is swapped whole or not at all: what was merged before stays merged.
         print(f"newsscraper compact: the dataset cannot be written: {error}", file=sys.stderr)
         return exitcodes.DISK_ERROR
+    except (ValueError, pa.ArrowException) as error:
+        # A file that cannot be read: its folder is left as it was, nothing is merged past it.
+        print(
+            f"newsscraper compact: a file cannot be read ({error}); "
+            "`newsscraper verify` names every file at fault",
+            file=sys.stderr,
+        )
+        return exitcodes.ABNORMAL
     report(results, records)
     return exitcodes.OK
