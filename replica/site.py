@@ -151,11 +151,16 @@ class ReplicaSite:
         )
 
     def _new_id(self, created: dt.datetime, rng: random.Random) -> str:
-        """`188` + yymmddHHMMSS (creation in the CMS) + 3 digits, unique in the site."""
+        """`188` + yymmddHHMMSS (creation in the CMS) + 3 digits, or 2 for about one article
+        in five (a 17-digit id, like `18826030622484142` of the real section page), unique in
+        the site."""
         base = f"188{created:%y%m%d%H%M%S}"
         suffix = rng.randint(100, 999)
+        low, high = (10, 99) if suffix % 5 == 0 else (100, 999)
+        if low == 10:
+            suffix //= 10
         while f"{base}{suffix}" in self._ids:
-            suffix = 100 + (suffix - 99) % 900
+            suffix = low + (suffix - low + 1) % (high - low + 1)
         article_id = f"{base}{suffix}"
         self._ids.add(article_id)
         return article_id
