@@ -11,7 +11,10 @@ Routes (everything else is 404):
 
 How the listing splits: the listing is newest first. Page 1 shows the 3 newest as the focus
 block, then the next `page_size` as stream items; timeline page n continues right after,
-with items `3 + (n-1)*page_size` up to `3 + n*page_size`. The "Đọc nhiều" box on page 1 links
+with items `3 + (n-1)*page_size` up to `3 + n*page_size`. With `focus_picks`, the focus block
+shows those articles instead, in that order (editors' picks, as on the real section page, where
+they are older than the stream's top and out of order) and the stream is every other article,
+newest first, from the top: a pick is in no stream page. The "Đọc nhiều" box on page 1 links
 `most_read` articles of another section (Thị trường chứng khoán): they are served, but they
 are not in the section and a crawler of the section must not follow them.
 """
@@ -23,7 +26,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from newsscraper.sections import SECTION_ZONES
@@ -57,7 +60,8 @@ class ReplicaSite:
     `nfd`, `no_title`, `soft_block` (its page is always the rate-limit page), `absolute_links`
     (listings link it as `https://cafef.vn/...`), `listed_twice` (it shows again one page
     later, as when the listing shifts), `near_duplicate_of={copy: original}` (the copy has
-    the original's body with a few words changed, under another id and title).
+    the original's body with a few words changed, under another id and title),
+    `focus_picks` (up to 3, shown in page 1's focus block and left out of the stream).
     """
 
     def __init__(
@@ -75,6 +79,7 @@ class ReplicaSite:
         soft_block: Collection[int] = (),
         absolute_links: Collection[int] = (),
         most_read: int = 8,
+        focus_picks: Sequence[int] = (),
     ) -> None:
         if start.tzinfo is None:
             raise ValueError("start needs a time zone")
@@ -93,6 +98,11 @@ class ReplicaSite:
             "absolute_link": set(absolute_links),
         }
         self._listed_twice = set(listed_twice)
+        if len(focus_picks) > FOCUS_SIZE or len(set(focus_picks)) != len(focus_picks):
+            raise ValueError(f"focus_picks: up to {FOCUS_SIZE} different articles")
+        if not set(focus_picks) <= set(range(articles)):
+            raise ValueError("focus_picks: indexes of the initial articles")
+        self._focus_picks = list(focus_picks)
         self._times = random.Random(f"replica-times:{seed}")
         self._ids: set[str] = set()
         self._by_id: dict[str, SyntheticArticle] = {}
@@ -192,13 +202,18 @@ class ReplicaSite:
 
     def _listing_serials(self) -> list[int]:
         if self._listing_cache is None:
-            listing = list(self._order)
+            picks = [serial for serial in self._focus_picks if serial in self._order]
+            listing = [serial for serial in self._order if serial not in picks]
             for serial in sorted(self._listed_twice):
-                if serial in self._order:
+                if serial in listing:
                     at = listing.index(serial) + self.page_size + 1
                     listing.insert(min(at, len(listing)), serial)
-            self._listing_cache = listing
+            self._listing_cache = picks + listing
         return self._listing_cache
+
+    def _focus_size(self) -> int:
+        picked = sum(1 for serial in self._focus_picks if serial in self._order)
+        return picked or FOCUS_SIZE
 
     # --- live changes ----------------------------------------------------------------------
     def publish(self, n: int = 1) -> list[SyntheticArticle]:
@@ -311,14 +326,15 @@ class ReplicaSite:
     def _section_page(self) -> str:
         with self._lock:
             listing = self.listing()
-        focus = listing[:FOCUS_SIZE]
-        stream = listing[FOCUS_SIZE : FOCUS_SIZE + self.page_size]
+            focus_size = self._focus_size()
+        focus = listing[:focus_size]
+        stream = listing[focus_size : focus_size + self.page_size]
         return render_section(self.section, self.zone_id, focus, stream, self._most_read)
 
     def _timeline_page(self, page: int) -> str:
         with self._lock:
             listing = self.listing()
-        start = FOCUS_SIZE + (page - 1) * self.page_size
+            start = self._focus_size() + (page - 1) * self.page_size
         items = listing[start : start + self.page_size]
         return render_stream(items, page_one=False) if items else ""
 

@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 import polars as pl
 import pyarrow.dataset as pads
+from replica_checks import assert_stored_exactly
 
 from newsscraper import exitcodes
 from newsscraper.dataset import articles_dir, read_rejects
@@ -239,3 +240,37 @@ def test_backfill_window_stores_exactly_the_articles_inside_it(replica, crawl, s
     fetched = {r.path for r in handle.requests}
     outside = [a for a in site.articles if a.article_id not in inside]
     assert not [a for a in outside if a.path in fetched], "nothing outside the window is fetched"
+
+
+def picked_site() -> tuple[ReplicaSite, dt.date, dt.date, int, int]:
+    """120 articles over five days; the focus block shows editors' picks, as on the real section
+    page: older than the stream's top, out of order, and in no stream page. One pick is on the
+    second day (`inside`), one the oldest article, on the first day."""
+    articles = ReplicaSite(articles=120, page_size=10).articles
+    days = sorted({a.published_at.date() for a in articles})
+    assert len(days) >= 4
+    since, until = days[1], days[-2]
+    oldest = len(articles) - 1
+    inside = max(i for i, a in enumerate(articles) if a.published_at.date() == since)
+    site = ReplicaSite(articles=120, page_size=10, focus_picks=(inside, oldest, 2))
+    return site, since, until, inside, oldest
+
+
+def test_editors_picks_in_the_focus_block_are_stored_once_and_end_no_window(
+    replica, crawl, stored, output_dir
+):
+    site, since, _, inside, oldest = picked_site()
+    handle = replica(site)
+
+    crawl(handle, since=since.isoformat())
+    window = {a.article_id for a in site.articles if a.published_at.date() >= since}
+    assert site.articles[inside].article_id in window
+    assert site.articles[oldest].article_id not in window
+    assert {r["article_id"] for r in stored()} == window, "a pick before `since` ends nothing"
+
+    crawl(handle)
+    assert_stored_exactly(output_dir, site.articles)
+    new = site.publish(3)
+    crawl(handle)
+    assert {a.article_id for a in new} <= {r["article_id"] for r in stored()}
+    assert_stored_exactly(output_dir, site.articles)

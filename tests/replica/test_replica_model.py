@@ -131,3 +131,17 @@ def test_expected_fields_state_the_contract_values():
     assert expected["url"] == "https://cafef.vn" + article.path
     assert expected["category"] == "Doanh nghiệp"
     assert not expected["author"].startswith("Theo ")
+
+
+def test_focus_picks_fill_the_focus_block_and_are_left_out_of_the_stream():
+    site = ReplicaSite(articles=60, page_size=10, focus_picks=(30, 12, 45))
+    picks = [site.articles[i].article_id for i in (30, 12, 45)]
+    shown = page_one_ids(site)
+    assert shown[:3] == picks
+    stream = shown[3:] + [
+        article_id
+        for page in range(2, 7)
+        for article_id in stream_ids(site, f"/timelinelist/18836/{page}.chn")
+    ]
+    assert stream == [a.article_id for a in site.articles if a.article_id not in picks]
+    assert [a.article_id for a in site.listing()] == picks + stream
