@@ -135,6 +135,7 @@ class CafefSpider(scrapy.Spider):
             # every newer page.
             self.search = FirstPageSearch(until=self.args.until)
             self.search_hit = None
+            self.search_focus: list[ListingEntry] = []
             yield self.listing_request(1, callback=self.parse_probe)
         else:
             yield self.listing_request(1)
@@ -164,11 +165,12 @@ class CafefSpider(scrapy.Spider):
                 self.zone_id = zone_id
         return page.entries()
 
-    def parse(self, response):
+    def parse(self, response, focus: list[ListingEntry] | None = None):
+        """`focus`: page 1's focus entries, for a walk that starts on a later page."""
         number = response.meta["listing_page"]
         if number == 1:
             yield from self.pending_requests()
-        decision = self.walk.visit(number, self.listing_entries(response))
+        decision = self.walk.visit(number, [*(focus or []), *self.listing_entries(response)])
         for entry in decision.to_fetch:
             request = self.article_request(entry.url, entry.article_id)
             if request is not None:
@@ -180,9 +182,12 @@ class CafefSpider(scrapy.Spider):
 
     def parse_probe(self, response):
         page = response.meta["listing_page"]
+        entries = self.listing_entries(response)
         if page == 1:
             yield from self.pending_requests()
-        self.search.record(page, self.listing_entries(response))
+            # Editors' picks: page 1's focus block only, in no stream page the walk will see.
+            self.search_focus = [entry for entry in entries if entry.kind == "focus"]
+        self.search.record(page, entries)
         if self.search.above == page:
             self.search_hit = response
         probe = self.search.next_probe()
@@ -200,8 +205,9 @@ class CafefSpider(scrapy.Spider):
             self.search.probes,
             saved,
         )
-        # The found page was fetched by the search: walk on from its response.
-        yield from self.parse(self.search_hit)
+        # The found page was fetched by the search: walk on from its response, with page 1's
+        # picks when the walk starts below page 1 (the window decides which are fetched).
+        yield from self.parse(self.search_hit, focus=self.search_focus if found > 1 else None)
 
     def listing_failed(self, failure):
         self.crawler.stats.inc_value("newsscraper/spider/listing_failed")

@@ -274,3 +274,18 @@ def test_editors_picks_in_the_focus_block_are_stored_once_and_end_no_window(
     crawl(handle)
     assert {a.article_id for a in new} <= {r["article_id"] for r in stored()}
     assert_stored_exactly(output_dir, site.articles)
+
+
+def test_a_backfill_that_starts_below_page_1_still_fetches_its_focus_picks_inside_the_window(
+    replica, crawl, stored
+):
+    site, since, until, inside, _ = picked_site()
+    handle = replica(site)
+
+    crawl(handle, since=since.isoformat(), until=until.isoformat())
+
+    window = {a.article_id for a in site.articles if since <= a.published_at.date() <= until}
+    assert site.articles[inside].article_id in window, "a pick in no stream page"
+    assert {r["article_id"] for r in stored()} == window
+    listing = [r.path for r in handle.requests if "timelinelist" in r.path or "doanh" in r.path]
+    assert listing.count("/doanh-nghiep.chn") == 1, "page 1 is not fetched again for it"
