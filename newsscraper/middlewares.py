@@ -27,6 +27,8 @@ from newsscraper.stop import is_stopping, stop_crawl
 
 logger = logging.getLogger(__name__)
 
+# What Scrapy's redirect middlewares note on a request they made from another.
+REDIRECT_META = ("redirect_urls", "redirect_reasons", "redirect_times", "redirect_ttl")
 STOP_CHECK_SECONDS = 0.5  # how often a retry wait looks whether the crawl is stopping
 
 
@@ -123,7 +125,9 @@ class PoliteRetryMiddleware(RetryMiddleware):
                 stats.set_value("newsscraper/softblock/stopped", True)
                 stop_crawl(self.crawler, "soft_blocked")
             raise IgnoreRequest(f"soft-blocked page: {request.url}")
-        retry = self._retry(request, "soft_block")
+        # Asked again where the crawl asked first: a retry of the page a redirect led to (a
+        # captcha URL) would only fetch that page again, whether or not the block has ended.
+        retry = self._retry(first_asked(request), "soft_block")
         if retry is None:
             stats.inc_value("newsscraper/softblock/gave_up")
             raise IgnoreRequest(f"soft-blocked page, retries used up: {request.url}")
@@ -151,6 +155,15 @@ class PoliteRetryMiddleware(RetryMiddleware):
             if left <= 0:
                 return
             await sleep(min(STOP_CHECK_SECONDS, left))
+
+
+def first_asked(request):
+    """`request` as it was before any redirect (itself when it was not redirected)."""
+    chain = request.meta.get("redirect_urls")
+    if not chain:
+        return request
+    meta = {key: value for key, value in request.meta.items() if key not in REDIRECT_META}
+    return request.replace(url=chain[0], meta=meta)
 
 
 class Utf8ResponseMiddleware:

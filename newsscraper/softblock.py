@@ -1,6 +1,8 @@
 """Is a 200 response really a soft block? (The live site answers rate-limited clients with a
-page that has none of the article or listing markup; see SITE.md.) An article redirected to a
-page that is not an article is not one: the article has gone away (`newsscraper.redirects`)."""
+page that has none of the article or listing markup; see SITE.md.) An article redirected to
+another page of the site is not one: the article has gone away (`newsscraper.redirects`). An
+article redirected to a page that is not the site's (a captcha or rate-limit page, reached by
+an HTTP redirect or a meta refresh) is one."""
 
 from __future__ import annotations
 
@@ -9,10 +11,16 @@ from scrapy.http import Response, TextResponse
 
 from newsscraper.pages.article import ArticlePage
 from newsscraper.pages.section import SectionPage
+from newsscraper.pages.selectors import css
+from newsscraper.pages.tree import html_root
 from newsscraper.redirects import redirected_away
 
 # Set on a request given up because its page kept coming back soft-blocked.
 SOFT_BLOCKED_META = "newsscraper_soft_blocked"
+
+# The header's "MỚI NHẤT" list: on every page of the site (home, section and article pages),
+# on no captcha or rate-limit page.
+_SITE_HEADER = css("#listNewHeader")
 
 
 def was_soft_blocked(request: Request) -> bool:
@@ -30,7 +38,7 @@ def is_soft_block(request: Request, response: Response) -> bool:
     if page_kind not in ("article", "section", "timeline") or response.status != 200:
         return False
     if page_kind == "article" and redirected_away(request):
-        return False
+        return not is_site_page(response)
     if not isinstance(response, TextResponse):
         return bool(response.body.strip())
     if page_kind == "article":
@@ -39,3 +47,10 @@ def is_soft_block(request: Request, response: Response) -> bool:
     if page_kind == "timeline" and page.is_empty_fragment():
         return False
     return not page.has_listing_markup()
+
+
+def is_site_page(response: Response) -> bool:
+    """True for a page of the site itself (its header, or a listing), whatever its kind."""
+    if not isinstance(response, TextResponse):
+        return False
+    return bool(_SITE_HEADER(html_root(response))) or SectionPage(response).has_listing_markup()

@@ -74,6 +74,19 @@ class SoftBlock(Fault):
 
 
 @dataclass(frozen=True)
+class MetaRefresh(Fault):
+    """A 200 page that sends a browser on to `location` at once, as challenge pages do."""
+
+    location: str
+
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        return Response.html(
+            f'<html><head><meta http-equiv="refresh" content="0;url={self.location}"></head>'
+            "<body></body></html>\n"
+        )
+
+
+@dataclass(frozen=True)
 class Redirect(Fault):
     location: str
     code: int = 302
@@ -227,6 +240,10 @@ def redirect(location: str, code: int = 302) -> Fault:
     return Redirect(location, code)
 
 
+def meta_refresh(location: str) -> Fault:
+    return MetaRefresh(location)
+
+
 def redirect_loop() -> Fault:
     return RedirectLoop()
 
@@ -281,6 +298,7 @@ __all__ = [
     "extra_items",
     "junk_items",
     "malformed_html",
+    "meta_refresh",
     "oversized",
     "redirect",
     "redirect_loop",

@@ -9,6 +9,7 @@ from scrapy.http import HtmlResponse, Request
 
 from newsscraper.redirects import redirected_away, requested_url
 from newsscraper.softblock import is_soft_block
+from replica.render import SOFT_BLOCK_PAGE
 
 SECTION_PAGE = Path(__file__).parent / "fixtures" / "pages" / "section_thi-truong-chung-khoan.html"
 BASE = "http://127.0.0.1:8123"
@@ -82,3 +83,12 @@ def test_an_article_redirected_to_the_section_page_is_not_a_soft_block():
     direct = article_request(ARTICLE)
     response = HtmlResponse(ARTICLE, body=body, encoding="utf-8", request=direct)
     assert is_soft_block(direct, response)
+
+
+def test_an_article_redirected_to_a_page_that_is_not_the_sites_is_a_soft_block():
+    # A captcha or rate-limit page, reached by a redirect or a meta refresh.
+    captcha = f"{BASE}/captcha?from=article"
+    body = SOFT_BLOCK_PAGE.encode()
+    redirected = article_request(captcha, ARTICLE)
+    response = HtmlResponse(captcha, body=body, encoding="utf-8", request=redirected)
+    assert is_soft_block(redirected, response)

@@ -330,6 +330,6 @@ def permanent_failure(failure) -> str | None:
     if failure.check(DownloadCancelledError) and "max size" in failure.getErrorMessage():
         return "response_too_large"
     dropped = failure.check(IgnoreRequest) and not failure.check(HttpError)
-    if dropped and redirected_away(failure.request):
+    if dropped and redirected_away(failure.request) and not was_soft_blocked(failure.request):
         return REDIRECTED_AWAY  # to another site: the crawl-host middleware never follows it
     return None

@@ -330,6 +330,46 @@ def test_article_redirected_to_the_section_page_is_rejected_and_never_asked_agai
     assert [r.path for r in handle.requests[mark:]] == [SECTION_PAGE]
 
 
+@pytest.mark.parametrize(
+    "block",
+    [faults.redirect("/captcha?from=article"), faults.meta_refresh("/captcha?from=article")],
+    ids=["redirect", "meta_refresh"],
+)
+def test_article_sent_to_a_captcha_page_is_a_soft_block_asked_again_at_its_own_url(
+    block, replica, crawl, output_dir
+):
+    # A throttled client sent on to a page that is not the site's: not a deleted story.
+    site = ReplicaSite(articles=12)
+    handle = replica(site)
+    victim = site.articles[5]
+    site.script(victim.path, [block])
+    site.script("/captcha", [faults.soft_block()], repeat=True)
+
+    result = crawl(handle)
+
+    assert_stored_exactly(output_dir, site.articles)
+    assert read_rejects(output_dir).num_rows == 0
+    assert [r.path for r in handle.requests].count(victim.path) == 2
+    assert crawl_stats(result.stderr)["newsscraper/softblock/detected"] == 1
+    assert_clean_finish(output_dir)
+
+
+def test_article_kept_on_a_captcha_page_is_pending_not_rejected(replica, crawl, output_dir):
+    site = ReplicaSite(articles=12)
+    handle = replica(site)
+    victim = site.articles[5]
+    site.script(victim.path, [faults.redirect("/captcha?from=article")], repeat=True)
+    site.script("/captcha", [faults.soft_block()], repeat=True)
+
+    crawl(handle, expect_exit=None)
+
+    assert read_rejects(output_dir).num_rows == 0
+    assert list(only_run(output_dir)["pending_articles"]) == [victim.article_id]
+    site.clear_scripts()
+    crawl(handle, expect_exit=None)
+    assert_stored_exactly(output_dir, site.articles)
+
+
 def test_article_redirected_to_another_article_is_stored_once_and_never_asked_again(
     replica, crawl, output_dir
 ):
