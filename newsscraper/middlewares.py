@@ -172,11 +172,29 @@ class Utf8ResponseMiddleware:
     def process_response(self, request, response, spider=None):
         if not isinstance(response, TextResponse) or response.encoding == "utf-8":
             return response
-        try:
-            response.body.decode("utf-8")
-        except UnicodeDecodeError:
+        if not is_mostly_utf8(response.body):
             return response
         return response.replace(encoding="utf-8")
+
+
+# Characters read as UTF-8 for each byte that is not: a page in UTF-8 with a stray byte from
+# another encoding has thousands; a page in an 8-bit encoding has next to none.
+UTF8_CHARS_PER_BAD_BYTE = 20
+
+
+def is_mostly_utf8(body: bytes) -> bool:
+    """True for UTF-8, also with a stray invalid byte here and there (a character pasted from
+    another encoding): it is read as U+FFFD, not the whole page in the declared encoding."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return True
+    text = body.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - body.count("\ufffd".encode())
+    multibyte = sum(1 for char in text if char > "\x7f") - text.count("\ufffd")
+    return multibyte >= UTF8_CHARS_PER_BAD_BYTE * bad
 
 
 class CrawlHostOnlyMiddleware:

@@ -119,6 +119,29 @@ def test_invalid_utf8_bytes_become_replacement_characters():
     assert page.body().startswith("Ông Đỗ Quý Hải - Chủ tịch HĐQT")
 
 
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/html; charset=iso-8859-1", "text/html; charset=windows-1258", "text/html"],
+)
+def test_a_stray_byte_in_a_mislabelled_page_costs_one_character_not_the_page(content_type):
+    # A Latin-1 non-breaking space pasted into a UTF-8 page that declares another charset, or
+    # none (header nor meta).
+    declaration = b'<meta http-equiv="Content-Type" content="text/html; charset=utf-8" />'
+    body = NEWER.read_bytes().replace(declaration, b"").replace(b"</h1>", b"\xa0</h1>", 1)
+    headers = {"Content-Type": content_type}
+    served = HtmlResponse(URL, body=body, headers=headers, request=Request(URL))
+    fixed = Utf8ResponseMiddleware().process_response(served.request, served)
+    assert ArticlePage(fixed).title() == TITLE + " \ufffd"
+    assert stored_fields(ArticlePage(fixed))["body"] == expected_item()["body"]
+
+
+def test_a_page_in_an_8_bit_charset_keeps_its_charset():
+    body = "<html><body><p>Café crème, déjà vu, à la française</p></body></html>".encode("latin-1")
+    headers = {"Content-Type": "text/html; charset=iso-8859-1"}
+    served = HtmlResponse(URL, body=body, headers=headers, request=Request(URL))
+    assert Utf8ResponseMiddleware().process_response(served.request, served) is served
+
+
 def test_nul_bytes_do_not_cut_the_page():
     body = NEWER.read_bytes().replace(b"<body", b"\x00<body", 1)
     response = HtmlResponse(URL, body=body, encoding="utf-8", request=Request(URL))
