@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import re
 import time
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
@@ -47,6 +48,22 @@ def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> 
     if when is None:
         return None
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+_HTML_END = re.compile(rb"</html\s*>", re.IGNORECASE)
+
+
+def is_cut_short(request, response) -> bool:
+    """True for a full page (section or article) whose body ended with its connection before
+    its `</html>`. A body without a Content-Length (an HTTP/1.0 server, `Connection: close`)
+    ends when the connection does, and Scrapy passes it on flagged "partial" whether the
+    server closed it or the connection was reset in the middle: without this, a page cut
+    after its first paragraphs would be stored as the article."""
+    if "partial" not in response.flags:
+        return False
+    if request.meta.get("cafef_page") not in ("article", "section"):
+        return False  # a timeline fragment has no <html> shell
+    return _HTML_END.search(response.body) is None
 
 
 def backoff_seconds(attempt: int, base: float, cap: float) -> float:
@@ -92,6 +109,17 @@ class PoliteRetryMiddleware(RetryMiddleware):
             await self._wait(wait, request, response.status)
             return retry
 
+        if is_cut_short(request, response):
+            self.crawler.stats.inc_value("newsscraper/retry/cut_short")
+            retry = self._retry(request, "body cut short")
+            if retry is None:
+                raise IgnoreRequest(f"body cut short, retries used up: {request.url}")
+            await self._wait(
+                backoff_seconds(attempt, self.backoff_base, self.backoff_max),
+                request,
+                "body cut short",
+            )
+            return retry
         if is_soft_block(request, response):
             return await self._soft_block(request, attempt)
         if isinstance(response, TextResponse) and request.meta.get("cafef_page"):

@@ -127,3 +127,26 @@ def test_a_retry_wait_lasts_its_time_unless_the_crawl_stops(stop, caplog):
         timed_wait(middleware, 300, then=lambda: stop(middleware), after=0.3)
     assert time.monotonic() - started < 3, "the wait went on after the stop"
     assert "waiting 300.0s before retrying http://127.0.0.1:8123/a.chn (429)" in caplog.text
+
+
+def test_a_full_page_cut_short_without_a_content_length_is_retried():
+    import asyncio
+
+    from scrapy import Request, Spider
+    from scrapy.http import HtmlResponse
+
+    middleware = retry_middleware()
+    middleware.crawler.spider = Spider.from_crawler(middleware.crawler, "cafef")
+    url = "http://127.0.0.1:8123/bai-viet-188260704171525847.chn"
+    request = Request(url, meta={"cafef_page": "article"})
+    page = b'<html><body><div data-role="content"><p>first</p><p>second</p></div></body></html>'
+
+    def answer(body: bytes, flags: list[str]):
+        response = HtmlResponse(url, body=body, flags=flags, encoding="utf-8", request=request)
+        return asyncio.run(middleware.process_response(request, response))
+
+    cut = answer(page[:55], ["partial"])  # the connection went before </html>
+    assert cut.url == url and cut.meta["retry_times"] == 1
+    assert middleware.crawler.stats.get_value("newsscraper/retry/cut_short") == 1
+    assert answer(page, ["partial"]).body == page  # closed after </html>: whole
+    assert answer(page[:55], []).body == page[:55]  # a Content-Length said it was all
