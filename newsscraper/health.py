@@ -13,6 +13,7 @@ from newsscraper.listing_walk import BROKE_OFF, LISTING_FAILED
 from newsscraper.rejects import PIPELINE_ERROR
 
 RECENT_RUNS = 10
+BACKFILL = "backfill"  # a run record's `mode` when it crawled a date window
 # Fewer earlier runs than this make no median worth comparing with.
 MIN_RUNS_FOR_MEDIAN = 5
 # A drop below this share of the recent median is "far below".
@@ -58,16 +59,29 @@ def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
         problems.append(f"{fetched} article pages came back but no article was parsed")
 
     history = [r for r in recent[:RECENT_RUNS] if r.get("exit_code") == exitcodes.OK]
+    if record.get("mode") != BACKFILL:
+        problems += _new_rows_collapse(record, recent)
     if len(history) >= MIN_RUNS_FOR_MEDIAN:
-        median_new = statistics.median(r.get("new_rows") or 0 for r in history)
-        new_rows = record.get("new_rows") or 0
-        if median_new >= MIN_MEDIAN_NEW_ROWS and new_rows < FAR_BELOW * median_new:
-            problems.append(
-                f"new articles fell to {new_rows} against a median of {median_new:g} "
-                f"over the last {len(history)} runs"
-            )
         problems += _fill_rate_drops(record, history)
     return (exitcodes.UNHEALTHY if problems else exitcodes.OK), problems
+
+
+def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
+    """New articles far below what recent incremental runs found. A backfill's count says
+    how much of its window was not stored yet, nothing about the section's pace: backfills
+    are neither judged by it nor part of the median."""
+    incremental = [r for r in recent if r.get("mode") != BACKFILL][:RECENT_RUNS]
+    history = [r for r in incremental if r.get("exit_code") == exitcodes.OK]
+    if len(history) < MIN_RUNS_FOR_MEDIAN:
+        return []
+    median_new = statistics.median(r.get("new_rows") or 0 for r in history)
+    new_rows = record.get("new_rows") or 0
+    if median_new >= MIN_MEDIAN_NEW_ROWS and new_rows < FAR_BELOW * median_new:
+        return [
+            f"new articles fell to {new_rows} against a median of {median_new:g} "
+            f"over the last {len(history)} runs"
+        ]
+    return []
 
 
 def _site_errors(record: dict) -> list[str]:

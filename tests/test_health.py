@@ -86,3 +86,17 @@ def test_an_article_a_pipeline_raised_on_makes_the_run_unhealthy():
         "2 article(s) made a pipeline raise, a fault of newsscraper: kept in rejects as "
         "pipeline_error"
     ]
+
+
+def test_backfills_neither_set_nor_meet_the_median_of_new_articles():
+    backfills = [run(mode="backfill", new_rows=300, articles_fetched=300) for _ in range(6)]
+    quiet = run(mode="incremental", new_rows=2, articles_fetched=2)
+    assert judge(quiet, backfills) == (exitcodes.OK, [])
+    # A backfill of a window already stored finds nothing new: that is not a collapse.
+    steady = [run(mode="incremental") for _ in range(6)]
+    rerun = run(mode="backfill", new_rows=0, articles_fetched=0)
+    assert judge(rerun, steady) == (exitcodes.OK, [])
+    # Incremental runs are still judged against incremental ones, backfills in between.
+    code, problems = judge(run(mode="incremental", new_rows=1), backfills[:2] + steady)
+    assert code == exitcodes.UNHEALTHY
+    assert problems == ["new articles fell to 1 against a median of 20 over the last 6 runs"]
