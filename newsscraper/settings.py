@@ -70,6 +70,9 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 HTTPCACHE_ENABLED = False
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy's HTTP server that runs the Python code sent to it, with its token written under
+# $HOME (left there by a killed run): an unattended crawl has no use for it.
+REMOTE_CONTROL_ENABLED = False
 REDIRECT_MAX_TIMES = 5
 
 LOG_LEVEL = "INFO"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -12,7 +13,7 @@ from replica import ReplicaSite
 from replica.crawl import POLITENESS_OFF, PROJECT_ROOT
 
 
-def cron(base_url: str, output_dir, *extra: str) -> subprocess.CompletedProcess:
+def cron(base_url: str, output_dir, *extra: str, env=None) -> subprocess.CompletedProcess:
     settings = [f"-s{name}={value}" for name, value in POLITENESS_OFF.items()]
     return subprocess.run(
         [
@@ -27,6 +28,7 @@ def cron(base_url: str, output_dir, *extra: str) -> subprocess.CompletedProcess:
             *extra,
         ],
         cwd=PROJECT_ROOT,
+        env=os.environ | (env or {}),
         capture_output=True,
         text=True,
         timeout=120,
@@ -108,3 +110,18 @@ def test_bad_settings_exit_with_the_usage_code_naming_each(replica, output_dir):
         assert "CAFEF_MAX_PAGES must be a whole number of pages, 1 or more; got 'abc'" in run.stderr
         assert "Traceback" not in run.stderr
     assert handle.requests == []
+
+
+def test_a_run_serves_nothing_and_writes_nothing_outside_the_output_dir(
+    replica, output_dir, tmp_path
+):
+    handle = replica(ReplicaSite(articles=5))
+    home = tmp_path / "home"
+    home.mkdir()
+    result = cron(handle.base_url, output_dir, env={"HOME": str(home)})
+    assert result.returncode == exitcodes.OK, result.stderr[-4000:]
+    # No HTTP server that runs code sent to it, no token file left in $HOME by every run
+    # (nor by a killed one), no error on stderr when $HOME cannot be written.
+    assert list(home.rglob("*")) == []
+    log = (output_dir / "logs" / "newsscraper.log").read_text(encoding="utf-8")
+    assert "Remote control" not in log
