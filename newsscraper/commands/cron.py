@@ -25,7 +25,7 @@ LOG_BACKUPS = 5
 
 def add_arguments(parser) -> None:
     parser.add_argument(
-        "--section", default=DEFAULT_SECTION, help="section slug (default: %(default)s)"
+        "--section", help=f"section slug, as -a section=SLUG (default: {DEFAULT_SECTION})"
     )
     parser.add_argument("--output-dir", help="dataset folder (default: the OUTPUT_DIR setting)")
     parser.add_argument(
@@ -58,7 +58,9 @@ def run(args) -> int:
     try:
         overrides = dict(_pair(text) for text in args.settings)
         spider_args = dict(_pair(text) for text in args.spider_args)
-        spider_args["section"] = args.section
+        given = spider_args.setdefault("section", args.section or DEFAULT_SECTION)
+        if args.section is not None and given != args.section:
+            raise ArgumentError(f"--section {args.section} and -a section={given} disagree")
         CrawlArguments.parse(spider_args, default_max_pages=1)
     except ArgumentError as exc:
         print(f"newsscraper cron: {exc}", file=sys.stderr)

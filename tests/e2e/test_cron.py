@@ -125,3 +125,15 @@ def test_a_run_serves_nothing_and_writes_nothing_outside_the_output_dir(
     assert list(home.rglob("*")) == []
     log = (output_dir / "logs" / "newsscraper.log").read_text(encoding="utf-8")
     assert "Remote control" not in log
+
+
+def test_the_section_given_as_a_spider_argument_is_the_one_crawled(replica, output_dir):
+    handle = replica(ReplicaSite(articles=5))
+    result = cron(handle.base_url, output_dir, "-a", "section=bat-dong-san", "-sRETRY_TIMES=0")
+    assert [request.path for request in handle.requests] == ["/bat-dong-san.chn"]
+    assert result.returncode == exitcodes.SITE_ERRORS
+    (run,) = read_runs(output_dir)
+    assert run["section"] == "bat-dong-san"
+    result = cron(handle.base_url, output_dir, "--section", "thi-truong", "-asection=bat-dong-san")
+    assert result.returncode == exitcodes.USAGE
+    assert "--section thi-truong and -a section=bat-dong-san disagree" in result.stderr
