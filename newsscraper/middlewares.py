@@ -85,11 +85,17 @@ class PoliteRetryMiddleware(RetryMiddleware):
         self.soft_block_stop_after = settings.getint("SOFT_BLOCK_STOP_AFTER")
         self.soft_blocks_in_a_row = 0
         self.stopping = False
+        # When the site asked for a rest (Retry-After, a soft block), no request leaves before
+        # this instant (time.monotonic), not only the retry of the page that was refused.
+        self.site_rests_until = 0.0
 
-    def process_request(self, request, spider=None):
+    async def process_request(self, request, spider=None):
         if self.stopping:
             # Retries and queued pages would still go out while the engine closes.
             raise IgnoreRequest(f"the crawl is stopping (soft blocks): {request.url}")
+        rest = self.site_rests_until - time.monotonic()
+        if rest > 0:
+            await self._hold(rest, f"of the site's rest before asking for {request.url}")
         return None
 
     async def process_response(self, request, response, spider=None):
@@ -101,6 +107,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
             if wait is not None and response.status in (429, 503):
                 self.crawler.stats.inc_value("newsscraper/retry/retry_after_honoured")
                 wait = min(wait, self.retry_after_max)
+                self._site_rests(wait)
             else:
                 wait = backoff_seconds(attempt, self.backoff_base, self.backoff_max)
             retry = self._retry(request, response_status_message(response.status))
@@ -159,12 +166,14 @@ class PoliteRetryMiddleware(RetryMiddleware):
         if retry is None:
             stats.inc_value("newsscraper/softblock/gave_up")
             raise IgnoreRequest(f"soft-blocked page, retries used up: {request.url}")
-        await self._wait(
-            backoff_seconds(attempt, self.soft_block_backoff, self.backoff_max),
-            request,
-            "soft block",
-        )
+        wait = backoff_seconds(attempt, self.soft_block_backoff, self.backoff_max)
+        self._site_rests(wait)
+        await self._wait(wait, request, "soft block")
         return retry
+
+    def _site_rests(self, seconds: float) -> None:
+        """Hold every request, not only the refused page's retry, for `seconds` from now."""
+        self.site_rests_until = max(self.site_rests_until, time.monotonic() + seconds)
 
     async def _wait(self, seconds: float, request, why) -> None:
         """Wait `seconds` before a retry; if the crawl is stopping meanwhile, give the retry up
@@ -172,13 +181,17 @@ class PoliteRetryMiddleware(RetryMiddleware):
         if seconds <= 0:
             return
         logger.info("waiting %.1fs before retrying %s (%s)", seconds, request.url, why)
+        await self._hold(seconds, f"to retry {request.url} ({why})")
+
+    async def _hold(self, seconds: float, what: str) -> None:
+        """Sleep `seconds`, looking every STOP_CHECK_SECONDS whether the crawl is stopping;
+        if it is, IgnoreRequest saying `what` was not waited for."""
         deadline = time.monotonic() + seconds
         while True:
             left = deadline - time.monotonic()
             if self.stopping or is_stopping(self.crawler):
                 raise IgnoreRequest(
-                    f"the crawl is stopping: not waiting {max(0.0, left):.1f}s more"
-                    f" to retry {request.url} ({why})"
+                    f"the crawl is stopping: not waiting {max(0.0, left):.1f}s more {what}"
                 )
             if left <= 0:
                 return

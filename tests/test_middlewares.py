@@ -62,13 +62,13 @@ class StubEngine:
         pass  # the close is not what is tested: the wait must not sit it out
 
 
-def retry_middleware():
+def retry_middleware(**settings):
     from scrapy.statscollectors import MemoryStatsCollector
     from scrapy.utils.test import get_crawler
 
     from newsscraper.middlewares import PoliteRetryMiddleware
 
-    crawler = get_crawler()
+    crawler = get_crawler(settings_dict=settings)
     crawler.stats = MemoryStatsCollector(crawler)
     crawler.engine = StubEngine()
     return PoliteRetryMiddleware.from_crawler(crawler)
@@ -150,3 +150,30 @@ def test_a_full_page_cut_short_without_a_content_length_is_retried():
     assert middleware.crawler.stats.get_value("newsscraper/retry/cut_short") == 1
     assert answer(page, ["partial"]).body == page  # closed after </html>: whole
     assert answer(page[:55], []).body == page[:55]  # a Content-Length said it was all
+
+
+def test_a_retry_after_holds_every_request_not_only_the_refused_pages():
+    import asyncio
+    import time
+
+    from scrapy import Request, Spider
+    from scrapy.http import HtmlResponse
+
+    middleware = retry_middleware(RETRY_AFTER_MAX=600)
+    middleware.crawler.spider = Spider.from_crawler(middleware.crawler, "cafef")
+    refused = Request("http://127.0.0.1:8123/a-188260704171525847.chn")
+    answer = HtmlResponse(refused.url, status=429, headers={"Retry-After": "1"}, request=refused)
+
+    async def run() -> float:
+        retry = asyncio.create_task(middleware.process_response(refused, answer))
+        await asyncio.sleep(0.05)  # the 429 is being waited out
+        started = time.monotonic()
+        await asyncio.wait_for(
+            middleware.process_request(Request("http://127.0.0.1:8123/b-188260704171525848.chn")),
+            timeout=10,
+        )
+        held = time.monotonic() - started
+        assert (await retry).url == refused.url
+        return held
+
+    assert asyncio.run(run()) >= 0.9
