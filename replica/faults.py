@@ -67,10 +67,13 @@ class Truncated(Fault):
 
 @dataclass(frozen=True)
 class SoftBlock(Fault):
-    """A 200 page with none of the site's markup, like the live site's rate-limit page."""
+    """A 200 page with none of the site's markup, like the live site's rate-limit page; `bare`,
+    a rate-limit line without any <html> shell, where a timeline fragment is due."""
+
+    bare: bool = False
 
     def apply(self, target: str, normal: NormalResponse) -> Response:
-        return Response.html(SOFT_BLOCK_PAGE)
+        return Response.html("<p>Too many requests</p>" if self.bare else SOFT_BLOCK_PAGE)
 
 
 @dataclass(frozen=True)
@@ -232,8 +235,8 @@ def truncated() -> Fault:
     return Truncated()
 
 
-def soft_block() -> Fault:
-    return SoftBlock()
+def soft_block(bare: bool = False) -> Fault:
+    return SoftBlock(bare)
 
 
 def redirect(location: str, code: int = 302) -> Fault:

@@ -31,6 +31,8 @@ _STREAM_LINK = css("h3 > a")
 _STREAM_TIME = css("span.time.time-ago::attr(title)")
 
 _LISTING_CONTAINERS = css("div.listchungkhoannew, div.list-focus-main")
+# What a page that is not an empty fragment may hold without any text: a script or a refresh.
+_SAYS_SOMETHING = css("script, meta[http-equiv]")
 _ZONE_ID = css("input#hdZoneId::attr(value)")
 
 # A full page has an <html> element; a timeline fragment starts straight with the items.
@@ -62,10 +64,14 @@ class SectionPage:
         return self._is_fragment
 
     def is_empty_fragment(self) -> bool:
-        """The end of a section's list: an empty or blank body, or a fragment without items."""
+        """The end of a section's list: an empty or blank body, or a fragment without items that
+        says nothing either. A fragment without items that holds text, a script or a meta
+        refresh ("Too many requests", a challenge) is a soft block, not the end."""
         if not self.response.body.strip():
             return True
-        return self._is_fragment and not _FRAGMENT_STREAM_ITEMS(self._root)
+        if not self._is_fragment or _FRAGMENT_STREAM_ITEMS(self._root):
+            return False
+        return not (_SAYS_SOMETHING(self._root) or "".join(self._root.itertext()).strip())
 
     def has_listing_markup(self) -> bool:
         """False for a soft-block page (HTTP 200 without any listing) and for an empty fragment."""

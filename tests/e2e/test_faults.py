@@ -443,6 +443,22 @@ def test_wrong_declared_charset_still_stores_the_vietnamese_text(replica, crawl,
     assert_stored_exactly(output_dir, site.articles)
 
 
+def test_a_rate_limit_line_where_a_fragment_is_due_is_a_soft_block_not_the_end(
+    replica, crawl, output_dir
+):
+    # A backfill has no watermark to say the listing ended too soon: taken as the end, the
+    # rest of the window would be lost with exit 0.
+    site = ReplicaSite(articles=50)  # page 1, then timeline pages 2 and 3
+    site.script(TIMELINE_2, [faults.soft_block(bare=True), faults.soft_block(bare=True)])
+    handle = replica(site)
+
+    result = crawl(handle, since="2026-01-01")
+
+    assert [r.status for r in requests_for(handle, TIMELINE_2)] == [200, 200, 200]
+    assert crawl_stats(result.stderr)["newsscraper/softblock/detected"] == 2
+    assert_stored_exactly(output_dir, site.articles)
+
+
 def test_empty_timeline_fragment_in_the_middle_is_asked_again(replica, crawl, output_dir):
     site = ReplicaSite(articles=50)  # page 1, then timeline pages 2 and 3
     site.script(TIMELINE_2, [faults.empty()])

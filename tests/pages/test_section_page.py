@@ -155,6 +155,20 @@ def test_empty_fragment_is_the_end_of_the_list_not_a_block():
         assert page.entries() == [], body
 
 
+def test_a_fragment_without_items_that_says_something_is_a_block_not_the_end():
+    # Rate-limit and challenge answers served without an <html> shell, where a fragment is due.
+    for body in (
+        b"<p>Too many requests</p>",
+        b"Rate limit exceeded, try again later",
+        b'<meta http-equiv="refresh" content="5;url=/captcha">',
+        b"<script>location.href='/challenge'</script>",
+    ):
+        page = SectionPage(response(body, "https://cafef.vn/timelinelist/18836/2.chn"))
+        assert page.is_fragment(), body
+        assert not page.is_empty_fragment(), body
+        assert not page.has_listing_markup(), body
+
+
 def test_soft_block_page_is_flagged():
     body = (
         b"<!DOCTYPE html><html><head><title>CafeF</title></head>"
