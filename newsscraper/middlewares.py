@@ -102,14 +102,20 @@ class PoliteRetryMiddleware(RetryMiddleware):
         if request.meta.get("dont_retry", False):
             return response
         attempt = request.meta.get("retry_times", 0) + 1
+        if response.status == 403 and request.meta.get("cafef_page"):
+            # The site refusing a page of its own to us is how a firewall blocks a client.
+            return await self._soft_block(request, attempt)
         if response.status in self.retry_http_codes:
+            backoff = backoff_seconds(attempt, self.backoff_base, self.backoff_max)
             wait = retry_after_seconds(response.headers.get("Retry-After"))
             if wait is not None and response.status in (429, 503):
                 self.crawler.stats.inc_value("newsscraper/retry/retry_after_honoured")
-                wait = min(wait, self.retry_after_max)
+                # Never sooner than the back-off: a Retry-After of 0 or in the past asks for
+                # nothing, and the retry would go out at once.
+                wait = max(min(wait, self.retry_after_max), backoff)
                 self._site_rests(wait)
             else:
-                wait = backoff_seconds(attempt, self.backoff_base, self.backoff_max)
+                wait = backoff
             retry = self._retry(request, response_status_message(response.status))
             if retry is None:
                 return response

@@ -177,3 +177,23 @@ def test_a_retry_after_holds_every_request_not_only_the_refused_pages():
         return held
 
     assert asyncio.run(run()) >= 0.9
+
+
+def test_a_retry_after_of_nothing_still_waits_the_back_off():
+    import asyncio
+    import time
+
+    from scrapy import Request, Spider
+    from scrapy.http import HtmlResponse
+
+    middleware = retry_middleware(RETRY_AFTER_MAX=600, RETRY_BACKOFF_BASE=1, RETRY_BACKOFF_MAX=9)
+    middleware.crawler.spider = Spider.from_crawler(middleware.crawler, "cafef")
+    refused = Request("http://127.0.0.1:8123/a-188260704171525847.chn")
+    for retry_after in ("0", "Thu, 01 Jan 2004 00:00:00 GMT"):  # nothing, or a time gone by
+        answer = HtmlResponse(
+            refused.url, status=429, headers={"Retry-After": retry_after}, request=refused
+        )
+        started = time.monotonic()
+        retry = asyncio.run(asyncio.wait_for(middleware.process_response(refused, answer), 10))
+        assert retry.url == refused.url
+        assert time.monotonic() - started >= 0.9, retry_after

@@ -604,11 +604,13 @@ def test_listing_links_to_javascript_or_other_sites_are_never_requested(replica,
 
 
 class BlockingSite(ReplicaSite):
-    """Serves `good` article pages, then soft-blocks every request, whatever its path."""
+    """Serves `good` article pages, then soft-blocks every request, whatever its path; with
+    `forbid`, answers them 403, as a firewall does."""
 
-    def __init__(self, *args, good: int, **kwargs):
+    def __init__(self, *args, good: int, forbid: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.good = good
+        self.forbid = forbid
         self.served_ids: list[str] = []
         self.blocked_requests = 0
 
@@ -617,14 +619,17 @@ class BlockingSite(ReplicaSite):
             found = ARTICLE_PATH.match(target)
             if self.blocked_requests or (found and len(self.served_ids) == self.good):
                 self.blocked_requests += 1
+                if self.forbid:
+                    return Response.html("<h1>403 Forbidden</h1>", status=403)
                 self.soft_block_all()
             elif found:
                 self.served_ids.append(found.group(1))
         return super().respond(method, target)
 
 
-def test_persistent_soft_block_stops_the_run_without_hammering(replica, crawl, output_dir):
-    site = BlockingSite(articles=60, good=6)
+@pytest.mark.parametrize("forbid", [False, True], ids=["soft-block page", "403"])
+def test_persistent_soft_block_stops_the_run_without_hammering(forbid, replica, crawl, output_dir):
+    site = BlockingSite(articles=60, good=6, forbid=forbid)
     handle = replica(site)
     stop_after, concurrency = 5, 4
 
