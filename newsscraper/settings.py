@@ -76,6 +76,8 @@ REMOTE_CONTROL_ENABLED = False
 REDIRECT_MAX_TIMES = 5
 
 LOG_LEVEL = "INFO"
+# A dropped or failed item is named in the log, not printed whole (rejects/ keeps it).
+LOG_FORMATTER = "newsscraper.logformatter.ArticleLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"
 
 # --- Retries, back-off, soft blocks ----------------------------------------------------------

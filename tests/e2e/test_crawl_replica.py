@@ -87,7 +87,7 @@ def test_data_quality_nfc_one_row_each_near_duplicates_and_rejects(
         articles=30, nfd={1, 4}, listed_twice={2}, near_duplicate_of={9: 6}, no_title={5}
     )
     handle = replica(site)
-    crawl(handle)
+    result = crawl(handle)
 
     rows = by_id(stored())
     articles = site.articles
@@ -108,6 +108,9 @@ def test_data_quality_nfc_one_row_each_near_duplicates_and_rejects(
     assert [(r["article_id"], r["reason"]) for r in rejects] == [
         (articles[5].article_id, "missing_title")
     ]
+    # The log names the rejected article; its text is in rejects/, not copied into the log.
+    assert f"Dropped article {articles[5].article_id} <https://cafef.vn/" in result.stderr
+    assert articles[5].story.paragraphs[0] not in result.stderr
 
     crawl(handle)
     assert len(stored()) == 29, "a second crawl of the same replica adds no row"
