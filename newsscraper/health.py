@@ -6,28 +6,38 @@ come back 200 and nothing parses, or a column that was always filled goes empty.
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
+from collections import Counter
 
 from newsscraper import exitcodes
 from newsscraper.listing_walk import BROKE_OFF, LISTING_FAILED
 from newsscraper.rejects import PIPELINE_ERROR
 
-RECENT_RUNS = 10
 BACKFILL = "backfill"  # a run record's `mode` when it crawled a date window
-# Fewer earlier runs than this make no median worth comparing with.
-MIN_RUNS_FOR_MEDIAN = 5
-# A drop below this share of the recent median is "far below".
+# A drop below this share of the usual is "far below".
 FAR_BELOW = 0.3
-# Medians this small say nothing: a cron run every few minutes often finds nothing new.
-MIN_MEDIAN_NEW_ROWS = 5
-MIN_ROWS_FOR_FILL_RATES = 5
+# New articles are counted per 24 hours, whatever the cron cadence: a run every ten minutes
+# finds one or two, an hourly one few at night; a day's total is what holds steady.
+DAY = dt.timedelta(hours=24)
+DAYS_COMPARED = 7
+MIN_DAYS_FOR_MEDIAN = 3
+# Daily totals this small say nothing (a quiet section, a holiday).
+MIN_MEDIAN_DAILY_NEW_ROWS = 20
+# Fill rates are compared over samples of at least this many new articles, the newest runs
+# pooled until they hold that many: a column filled half the time is often empty in five rows,
+# and at most about twice in a hundred samples below 30% in twenty.
+ROWS_PER_SAMPLE = 20
+SAMPLES_COMPARED = 10
+MIN_SAMPLES_FOR_MEDIAN = 5
 MIN_MEDIAN_FILL_RATE = 0.5
 # One odd page that fails to parse is a reject, not a layout change.
 MIN_FETCHED_FOR_PARSE_CHECK = 3
 
 
 def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
-    """The exit code and the problems of a run, given earlier healthy runs (newest first)."""
+    """The exit code and the problems of a run, given the earlier run records of its section
+    (newest first)."""
     problems: list[str] = []
     code = exitcodes.for_finish_reason(record.get("finish_reason"))
     if code == exitcodes.SOFT_BLOCKED:
@@ -58,28 +68,36 @@ def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
     if fetched >= MIN_FETCHED_FOR_PARSE_CHECK and parsed == 0:
         problems.append(f"{fetched} article pages came back but no article was parsed")
 
-    history = [r for r in recent[:RECENT_RUNS] if r.get("exit_code") == exitcodes.OK]
-    if record.get("mode") != BACKFILL:
-        problems += _new_rows_collapse(record, recent)
-    if len(history) >= MIN_RUNS_FOR_MEDIAN:
-        problems += _fill_rate_drops(record, history)
+    problems += _new_rows_collapse(record, recent)
+    problems += _fill_rate_drops(record, recent)
     return (exitcodes.UNHEALTHY if problems else exitcodes.OK), problems
 
 
 def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
-    """New articles far below what recent incremental runs found. A backfill's count says
-    how much of its window was not stored yet, nothing about the section's pace: backfills
-    are neither judged by it nor part of the median."""
-    incremental = [r for r in recent if r.get("mode") != BACKFILL][:RECENT_RUNS]
-    history = [r for r in incremental if r.get("exit_code") == exitcodes.OK]
-    if len(history) < MIN_RUNS_FOR_MEDIAN:
+    """New articles of the last 24 hours (this run and the incremental ones before it) far
+    below the median of the days before. A backfill's count says how much of its window was
+    not stored yet, nothing about the section's pace: backfills are neither judged by it nor
+    counted. Rows stored are counted whatever a run's exit code, so one alarm does not hide
+    the rows that would end it."""
+    end = record.get("finished_at")
+    if record.get("mode") == BACKFILL or end is None:
         return []
-    median_new = statistics.median(r.get("new_rows") or 0 for r in history)
-    new_rows = record.get("new_rows") or 0
-    if median_new >= MIN_MEDIAN_NEW_ROWS and new_rows < FAR_BELOW * median_new:
+    totals: dict[int, int] = {}
+    for run in [record, *recent]:
+        finished = run.get("finished_at")
+        if run.get("mode") == BACKFILL or finished is None or finished > end:
+            continue
+        day = int((end - finished) / DAY)  # 0: the last 24 hours, 1: the 24 before, ...
+        if day <= DAYS_COMPARED:
+            totals[day] = totals.get(day, 0) + (run.get("new_rows") or 0)
+    past = [totals[day] for day in range(1, DAYS_COMPARED + 1) if day in totals]
+    if len(past) < MIN_DAYS_FOR_MEDIAN:
+        return []
+    median = statistics.median(past)
+    if median >= MIN_MEDIAN_DAILY_NEW_ROWS and totals.get(0, 0) < FAR_BELOW * median:
         return [
-            f"new articles fell to {new_rows} against a median of {median_new:g} "
-            f"over the last {len(history)} runs"
+            f"new articles in the last 24 h fell to {totals.get(0, 0)} against a median of "
+            f"{median:g} a day over the {len(past)} days before"
         ]
     return []
 
@@ -102,23 +120,55 @@ def _site_errors(record: dict) -> list[str]:
     return problems
 
 
-def _fill_rate_drops(record: dict, history: list[dict]) -> list[str]:
-    rates = record.get("fill_rates") or {}
-    if (record.get("new_rows") or 0) < MIN_ROWS_FOR_FILL_RATES:
+def _fill_rate_drops(record: dict, recent: list[dict]) -> list[str]:
+    """A column far less often filled in the newest sample of new articles (this run's and,
+    until they hold ROWS_PER_SAMPLE, the runs' before it) than in the samples before them.
+    Runs judged unhealthy are left out of those: a layout change stays flagged until fixed."""
+    if not record.get("new_rows"):
+        return []  # no new article: nothing new to say about the columns
+    runs = [record, *recent]
+    rows = taken = 0
+    for run in runs:
+        rows += run.get("new_rows") or 0
+        taken += 1
+        if rows >= ROWS_PER_SAMPLE:
+            break
+    else:
+        return []
+    current = _pooled_rates(runs[:taken])
+    healthy = (r for r in runs[taken:] if r.get("exit_code") != exitcodes.UNHEALTHY)
+    past = []
+    sample: list[dict] = []
+    for run in healthy:
+        sample.append(run)
+        if sum(r.get("new_rows") or 0 for r in sample) >= ROWS_PER_SAMPLE:
+            past.append(_pooled_rates(sample))
+            sample = []
+            if len(past) == SAMPLES_COMPARED:
+                break
+    if len(past) < MIN_SAMPLES_FOR_MEDIAN:
         return []
     drops = []
-    for column, rate in sorted(rates.items()):
-        past = [
-            r["fill_rates"][column]
-            for r in history
-            if (r.get("new_rows") or 0) >= MIN_ROWS_FOR_FILL_RATES
-            and column in (r.get("fill_rates") or {})
-        ]
-        if not past:
+    for column, rate in sorted(current.items()):
+        values = [rates[column] for rates in past if column in rates]
+        if len(values) < MIN_SAMPLES_FOR_MEDIAN:
             continue
-        median = statistics.median(past)
+        median = statistics.median(values)
         if median >= MIN_MEDIAN_FILL_RATE and rate < FAR_BELOW * median:
             drops.append(
-                f"fill rate of {column} fell to {rate:.0%} against a median of {median:.0%}"
+                f"fill rate of {column} fell to {rate:.0%} over the last {rows} new articles "
+                f"against a median of {median:.0%}"
             )
     return drops
+
+
+def _pooled_rates(runs: list[dict]) -> dict[str, float]:
+    """Each column's fill rate over the new articles of `runs` together."""
+    filled: Counter = Counter()
+    rows: Counter = Counter()
+    for run in runs:
+        count = run.get("new_rows") or 0
+        for column, rate in (run.get("fill_rates") or {}).items():
+            filled[column] += rate * count
+            rows[column] += count
+    return {column: filled[column] / rows[column] for column in rows if rows[column]}

@@ -1,17 +1,37 @@
+import datetime as dt
+
 from newsscraper import exitcodes
 from newsscraper.health import judge
+
+NOW = dt.datetime(2026, 3, 20, 12, 0, tzinfo=dt.UTC)
 
 
 def run(**fields):
     base = {
         "finish_reason": "finished",
         "exit_code": 0,
+        "mode": "incremental",
+        "finished_at": NOW,
         "articles_fetched": 20,
         "new_rows": 20,
         "duplicates": 0,
         "fill_rates": {"author": 0.9, "title": 1.0},
     }
     return base | fields
+
+
+def hourly(counts, end=NOW, **fields) -> list[dict]:
+    """Runs an hour apart finishing at `end` and before it, newest first: `counts[0]` new rows
+    in the newest."""
+    return [
+        run(finished_at=end - dt.timedelta(hours=hours), new_rows=n, articles_fetched=n, **fields)
+        for hours, n in enumerate(counts)
+    ]
+
+
+def a_day(day_rate: int, night_rate: int) -> list[int]:
+    """24 hourly counts, newest first, ending at noon: busy from 07:00 to 22:00 (Vietnam)."""
+    return [day_rate if 7 <= (19 - h) % 24 <= 22 else night_rate for h in range(24)]
 
 
 def test_a_normal_run_is_healthy():
@@ -31,32 +51,85 @@ def test_pages_that_all_fail_to_parse_are_unhealthy():
     assert problems == ["12 article pages came back but no article was parsed"]
 
 
-def test_a_collapse_of_new_articles_against_recent_runs_is_unhealthy():
-    code, problems = judge(run(new_rows=1, articles_fetched=1), [run() for _ in range(5)])
+def test_a_day_of_new_articles_far_below_the_days_before_is_unhealthy():
+    past = hourly(
+        a_day(8, 1) * 5, end=NOW - dt.timedelta(hours=24)
+    )  # 5 days, 16 busy hours × 8 + 8 × 1 = 136 a day
+    today = hourly([0] * 23, end=NOW - dt.timedelta(hours=1))
+    code, problems = judge(run(new_rows=1, articles_fetched=1), today + past)
     assert code == exitcodes.UNHEALTHY
-    assert "new articles fell to 1 against a median of 20" in problems[0]
+    assert problems == [
+        "new articles in the last 24 h fell to 1 against a median of 136 a day over the 5 days "
+        "before"
+    ]
 
 
-def test_quiet_cron_runs_do_not_make_zero_new_articles_unhealthy():
-    quiet = [run(new_rows=n, articles_fetched=n) for n in (0, 1, 0, 2, 0)]
+def test_quiet_nights_and_small_runs_are_no_collapse():
+    # Hourly runs, a busy day and a quiet night, for ten days: the night's runs find nothing
+    # and the ten-minute ones one or two, but each day holds as many as the days before.
+    history = hourly(a_day(8, 0) * 10)
+    for position in range(48):
+        assert judge(history[position], history[position + 1 :]) == (exitcodes.OK, [])
+    every_ten_minutes = [
+        run(finished_at=NOW - dt.timedelta(minutes=10 * k), new_rows=k % 3, articles_fetched=2)
+        for k in range(6 * 24 * 5)
+    ]
+    assert judge(every_ten_minutes[0], every_ten_minutes[1:]) == (exitcodes.OK, [])
+
+
+def test_quiet_sections_and_short_histories_make_no_median():
+    quiet = hourly([1 if h % 3 == 0 else 0 for h in range(24 * 6)])  # 8 a day
     assert judge(run(new_rows=0, articles_fetched=0), quiet) == (exitcodes.OK, [])
+    two_days = hourly(a_day(8, 1) * 2, end=NOW - dt.timedelta(hours=24))
+    assert judge(run(new_rows=0, articles_fetched=0), two_days) == (exitcodes.OK, [])
 
 
 def test_a_fill_rate_drop_is_unhealthy():
-    code, problems = judge(
-        run(fill_rates={"author": 0.05, "title": 1.0}), [run() for _ in range(5)]
-    )
+    rates = {"author": 0.9, "title": 1.0}
+    history = hourly([20] * 6, fill_rates=rates)
+    code, problems = judge(run(new_rows=25, fill_rates={"author": 0.04, "title": 1.0}), history)
     assert code == exitcodes.UNHEALTHY
-    assert problems == ["fill rate of author fell to 5% against a median of 90%"]
+    assert problems == [
+        "fill rate of author fell to 4% over the last 25 new articles against a median of 90%"
+    ]
+
+
+def test_fill_rates_of_small_runs_are_judged_pooled():
+    # Runs of two new articles each, as from a cron every few minutes: a column that empties
+    # is flagged once the newest runs hold twenty articles mostly without it.
+    filled = hourly([2] * 60, end=NOW - dt.timedelta(hours=12), fill_rates={"author": 1.0})
+    emptied = hourly([2] * 9, end=NOW - dt.timedelta(hours=1), fill_rates={"author": 0.0})
+    newest = run(new_rows=2, articles_fetched=2, fill_rates={"author": 0.0})
+    code, problems = judge(newest, emptied + filled)
+    assert code == exitcodes.UNHEALTHY
+    assert problems == [
+        "fill rate of author fell to 0% over the last 20 new articles against a median of 100%"
+    ]
+    # Three runs in, most of the newest twenty articles still have it: not yet.
+    assert judge(newest, emptied[:2] + filled) == (exitcodes.OK, [])
+    # A column filled about half the time is not flagged for the runs that happen to lack it.
+    half = [
+        r | {"fill_rates": {"source": 0.0 if k % 4 == 0 else 0.6}}
+        for k, r in enumerate(hourly([5] * 80))
+    ]
+    for position in range(20):
+        assert judge(half[position], half[position + 1 :]) == (exitcodes.OK, [])
+
+
+def test_a_flagged_drop_stays_flagged_until_fixed():
+    filled = hourly([20] * 10, end=NOW - dt.timedelta(hours=10), fill_rates={"author": 0.9})
+    flagged = hourly(
+        [20] * 9,
+        end=NOW - dt.timedelta(hours=1),
+        fill_rates={"author": 0.0},
+        exit_code=exitcodes.UNHEALTHY,
+    )
+    code, _ = judge(run(fill_rates={"author": 0.0}), flagged + filled)
+    assert code == exitcodes.UNHEALTHY
 
 
 def test_a_single_page_that_fails_to_parse_is_a_reject_not_a_layout_change():
     assert judge(run(new_rows=0, duplicates=0, articles_fetched=1), []) == (exitcodes.OK, [])
-
-
-def test_too_few_earlier_runs_make_no_median():
-    code, _ = judge(run(new_rows=0, articles_fetched=0), [run(new_rows=40)] * 4)
-    assert code == exitcodes.OK
 
 
 def test_pages_the_site_did_not_give_are_site_errors_before_any_collapse():
@@ -88,15 +161,17 @@ def test_an_article_a_pipeline_raised_on_makes_the_run_unhealthy():
     ]
 
 
-def test_backfills_neither_set_nor_meet_the_median_of_new_articles():
-    backfills = [run(mode="backfill", new_rows=300, articles_fetched=300) for _ in range(6)]
-    quiet = run(mode="incremental", new_rows=2, articles_fetched=2)
-    assert judge(quiet, backfills) == (exitcodes.OK, [])
+def test_backfills_neither_set_nor_meet_the_daily_median_of_new_articles():
+    steady = hourly(a_day(8, 1) * 5, end=NOW - dt.timedelta(hours=24))
+    backfills = hourly([300] * 3, end=NOW - dt.timedelta(hours=2), mode="backfill")
+    # A day of backfills and nothing else: the day's incremental total is what counts.
+    code, problems = judge(run(new_rows=1, articles_fetched=1), backfills + steady)
+    assert code == exitcodes.UNHEALTHY
+    assert problems[0].startswith("new articles in the last 24 h fell to 1 ")
     # A backfill of a window already stored finds nothing new: that is not a collapse.
-    steady = [run(mode="incremental") for _ in range(6)]
     rerun = run(mode="backfill", new_rows=0, articles_fetched=0)
     assert judge(rerun, steady) == (exitcodes.OK, [])
-    # Incremental runs are still judged against incremental ones, backfills in between.
-    code, problems = judge(run(mode="incremental", new_rows=1), backfills[:2] + steady)
-    assert code == exitcodes.UNHEALTHY
-    assert problems == ["new articles fell to 1 against a median of 20 over the last 6 runs"]
+    # Backfills' hundreds do not raise the median the incremental days are judged against.
+    today = hourly(a_day(8, 1)[1:], end=NOW - dt.timedelta(hours=1))
+    big_days = [r | {"mode": "backfill", "new_rows": 5000} for r in steady[::24]]
+    assert judge(run(new_rows=8), today + big_days + steady) == (exitcodes.OK, [])
