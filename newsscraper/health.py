@@ -11,7 +11,7 @@ import statistics
 from collections import Counter
 
 from newsscraper import exitcodes
-from newsscraper.listing_walk import BROKE_OFF, LISTING_FAILED
+from newsscraper.listing_walk import BROKE_OFF, FORBIDDEN_BY_ROBOTS, LISTING_FAILED
 from newsscraper.rejects import PIPELINE_ERROR
 
 BACKFILL = "backfill"  # a run record's `mode` when it crawled a date window
@@ -109,6 +109,11 @@ def _site_errors(record: dict) -> list[str]:
     problems = []
     if record.get("stop_reason") == LISTING_FAILED:
         problems.append("a listing page failed after every retry; paging stopped there")
+    elif record.get("stop_reason") == FORBIDDEN_BY_ROBOTS:
+        problems.append(
+            "the site's robots.txt forbids a listing page; paging stopped there "
+            "(ROBOTSTXT_OBEY is on)"
+        )
     elif record.get("stop_reason") == BROKE_OFF:
         problems.append(
             "the listing ended (an empty page, twice) above the last run's watermark; "

@@ -29,6 +29,7 @@ CAUGHT_UP = "caught_up"
 MAX_PAGES = "max_pages"
 REACHED_SINCE = "reached_since"
 LISTING_FAILED = "listing_failed"  # a listing page failed after every retry
+FORBIDDEN_BY_ROBOTS = "forbidden_by_robots"  # the site's robots.txt forbids a listing page
 # The listing ended (an empty page, twice) before the watermark: pages were left unwalked.
 BROKE_OFF = "broke_off_above_watermark"
 
@@ -117,9 +118,10 @@ class ListingWalk:
             self._inc("catch_up_pages")  # past the default max_pages, towards the watermark
         return Decision(to_fetch, page + 1)
 
-    def listing_failed(self) -> None:
-        """A listing page could not be fetched (after every retry): the walk ends there."""
-        self.stop_reason = LISTING_FAILED
+    def listing_failed(self, reason: str = LISTING_FAILED) -> None:
+        """A listing page could not be fetched (after every retry, or robots.txt forbids it):
+        the walk ends there."""
+        self.stop_reason = reason
 
     def _catching_up(self, moved_down: bool) -> bool:
         """True while the walk goes on past the default `max_pages`: there is a watermark, not

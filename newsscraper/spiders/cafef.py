@@ -18,7 +18,7 @@ from newsscraper.context import RunContext
 from newsscraper.crawl_args import CrawlArguments
 from newsscraper.dataset import read_rejects, run_id_used
 from newsscraper.history import History
-from newsscraper.listing_walk import ListingWalk
+from newsscraper.listing_walk import FORBIDDEN_BY_ROBOTS, LISTING_FAILED, ListingWalk
 from newsscraper.page_search import FirstPageSearch
 from newsscraper.pages.article import ArticlePage
 from newsscraper.pages.links import CAFEF_HOSTS, canonical_article_url
@@ -211,7 +211,8 @@ class CafefSpider(scrapy.Spider):
 
     def listing_failed(self, failure):
         self.crawler.stats.inc_value("newsscraper/spider/listing_failed")
-        self.walk.listing_failed()
+        forbidden = failure.check(IgnoreRequest) and "robots.txt" in str(failure.value)
+        self.walk.listing_failed(FORBIDDEN_BY_ROBOTS if forbidden else LISTING_FAILED)
         request = getattr(failure, "request", None)
         logger.error(
             "listing page %s failed, paging stops here: %s",

@@ -678,3 +678,26 @@ def test_an_entry_skipped_by_a_listing_that_moved_during_the_first_run_is_fetche
     assert missing() == set()
     ids = stored_ids(output_dir)
     assert len(ids) == len(set(ids))
+
+
+class RobotsForbidSite(ReplicaSite):
+    """A site whose robots.txt forbids the section page."""
+
+    def respond(self, method: str, target: str) -> Response:
+        if target.split("?", 1)[0] == "/robots.txt":
+            body = b"User-agent: *\nDisallow: /doanh-nghiep.chn\n"
+            return Response(body=body, content_type="text/plain; charset=utf-8")
+        return super().respond(method, target)
+
+
+def test_a_section_robots_txt_forbids_is_not_crawled_and_the_run_says_why(
+    replica, crawl, output_dir
+):
+    handle = replica(RobotsForbidSite(articles=10))
+    crawl(handle, settings={"ROBOTSTXT_OBEY": True}, expect_exit=exitcodes.SITE_ERRORS)
+    assert [r.path for r in handle.requests] == ["/robots.txt"]
+    run = only_run(output_dir)
+    assert run["stop_reason"] == "forbidden_by_robots"
+    assert run["problems"] == [
+        "the site's robots.txt forbids a listing page; paging stopped there (ROBOTSTXT_OBEY is on)"
+    ]
