@@ -51,7 +51,10 @@ USER_AGENT = "newsscraper/0.1 (news archiver; " + (
     f"+{NEWSSCRAPER_CONTACT})" if NEWSSCRAPER_CONTACT else "no contact given)"
 )
 ROBOTSTXT_OBEY = True
-CONCURRENT_REQUESTS = 8
+# One request in the downloader at a time, not only one on the wire: a request let through
+# before a rest began (a Retry-After, a soft block) would otherwise wait in the download slot
+# and go out during the rest, and on SIGTERM, one per DOWNLOAD_DELAY, before the crawl ends.
+CONCURRENT_REQUESTS = 1
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 3
 DOWNLOAD_DELAY_JITTER = 0.5  # ±50% of DOWNLOAD_DELAY

@@ -21,7 +21,7 @@ from replica_checks import (
     stored_ids,
 )
 
-from newsscraper import exitcodes
+from newsscraper import exitcodes, settings
 from newsscraper.dataset import read_articles, read_rejects
 from newsscraper.runs import read_runs
 from replica import ReplicaSite, faults
@@ -212,6 +212,29 @@ def test_retry_after_is_honoured(code, replica, crawl, output_dir):
     assert crawl_stats(result.stderr)["newsscraper/retry/retry_after_honoured"] == 1
     assert_stored_exactly(output_dir, site.articles)
     assert_clean_finish(output_dir)
+
+
+def test_with_the_default_concurrency_nothing_reaches_the_site_during_its_rest(
+    replica, crawl, output_dir
+):
+    site = ReplicaSite(articles=25)
+    victim = site.articles[2].path
+    site.script(victim, [faults.status(429, retry_after=6)])
+    handle = replica(site)
+    # One page on the wire at a time with a delay, as on the live site; the delay is short.
+    polite = {
+        "CONCURRENT_REQUESTS": settings.CONCURRENT_REQUESTS,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": settings.CONCURRENT_REQUESTS_PER_DOMAIN,
+        "DOWNLOAD_DELAY": 0.5,
+    }
+
+    crawl(handle, settings=polite)
+
+    first, retry = requests_for(handle, victim)
+    assert first.status == 429 and retry.time - first.time >= 6.0
+    during = [r.path for r in handle.requests if first.time < r.time < first.time + 5.9]
+    assert during == [], "pages queued before the 429 went out during the rest"
+    assert_stored_exactly(output_dir, site.articles)
 
 
 # --- faults that cannot be retried away --------------------------------------------------------
