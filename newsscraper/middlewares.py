@@ -84,6 +84,9 @@ class PoliteRetryMiddleware(RetryMiddleware):
         self.soft_block_backoff = settings.getfloat("SOFT_BLOCK_BACKOFF_BASE")
         self.soft_block_stop_after = settings.getint("SOFT_BLOCK_STOP_AFTER")
         self.soft_blocks_in_a_row = 0
+        # The pages (as first asked) those blocks came on: one page that always looks blocked
+        # (its retries in a row at the end of a quiet run) is not the site blocking the crawl.
+        self.pages_blocked_in_a_row: set[str] = set()
         self.stopping = False
         # When the site asked for a rest (Retry-After, a soft block), no request leaves before
         # this instant (time.monotonic), not only the retry of the page that was refused.
@@ -102,9 +105,6 @@ class PoliteRetryMiddleware(RetryMiddleware):
         if request.meta.get("dont_retry", False):
             return response
         attempt = request.meta.get("retry_times", 0) + 1
-        if response.status == 403 and request.meta.get("cafef_page"):
-            # The site refusing a page of its own to us is how a firewall blocks a client.
-            return await self._soft_block(request, attempt)
         if response.status in self.retry_http_codes:
             backoff = backoff_seconds(attempt, self.backoff_base, self.backoff_max)
             wait = retry_after_seconds(response.headers.get("Retry-After"))
@@ -137,6 +137,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
             return await self._soft_block(request, attempt)
         if isinstance(response, TextResponse) and request.meta.get("cafef_page"):
             self.soft_blocks_in_a_row = 0
+            self.pages_blocked_in_a_row.clear()
         return response
 
     async def process_exception(self, request, exception, spider=None):
@@ -156,7 +157,11 @@ class PoliteRetryMiddleware(RetryMiddleware):
         stats = self.crawler.stats
         stats.inc_value("newsscraper/softblock/detected")
         self.soft_blocks_in_a_row += 1
-        if self.soft_blocks_in_a_row >= self.soft_block_stop_after:
+        self.pages_blocked_in_a_row.add(first_asked(request).url)
+        if (
+            self.soft_blocks_in_a_row >= self.soft_block_stop_after
+            and len(self.pages_blocked_in_a_row) > 1
+        ):
             if not self.stopping:
                 self.stopping = True
                 logger.error(

@@ -8,9 +8,9 @@ again once the site has answered the listing's first page. One that still fails
 given up: it goes to the rejects (reason `failed_repeatedly`), and no run asks for it again.
 Only a failure of its own counts towards that: not one in a run whose listing the site did not
 answer (the pending pages are not asked for then), nor a retry given up because the crawl is
-stopping or the site is soft-blocking us; and it is given up only in a run where the site did
-serve another article page (and every listing page), so an outage behind a working section
-page gives nothing up either.
+stopping or the site is soft-blocking us (soft blocks while no other article page came); and
+it is given up only in a run where the site did serve another article page (and every listing
+page), so an outage behind a working section page gives nothing up either.
 
 The newest run record of a section holds the whole list: a run carries forward what it did not
 get to (an interrupted run, say), and a killed run writes no record, so the list before it holds.
@@ -75,7 +75,8 @@ class PendingArticles:
     ) -> bool:
         """Record that the article failed after every retry in this run (pending from now on,
         if it was not already). True when it is now due to be given up: failing for
-        `give_up_after`, and this failure was its `own` (not a soft block or a stopping crawl).
+        `give_up_after`, and this failure was its `own` (not the site throttling the crawl, nor a
+        stopping crawl).
         `listed_url` (the URL the listing gave; `url` by default) and `error` go into the reject.
         """
         entry = self.articles.setdefault(article_id, PendingArticle(url, now))

@@ -291,8 +291,9 @@ class CafefSpider(scrapy.Spider):
             article_id,
             canonical_article_url(listed_url) or listed_url,
             now=RunContext.of(self.crawler).clock(),
-            # Not the article's fault: the crawl is closing, or the site throttles us.
-            own=not (is_stopping(self.crawler) or was_soft_blocked(failure.request)),
+            # Not the article's fault: the crawl is closing, or the site throttles us (soft
+            # blocks while no other article page came in this run).
+            own=not (is_stopping(self.crawler) or self.throttled(failure.request)),
             listed_url=listed_url,
             error=detail,
         )
@@ -301,6 +302,13 @@ class CafefSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value("newsscraper/spider/article_failed")
         logger.warning("article %s not fetched: %s", listed_url, detail)
+
+    def throttled(self, request) -> bool:
+        """True when `request` was given up on soft blocks while the site gave this run no
+        article page: the site throttling the crawl. A page blocked while others come is the
+        page's own failure, and can be given up like any other."""
+        parsed = self.crawler.stats.get_value("newsscraper/spider/articles_parsed")
+        return was_soft_blocked(request) and not parsed
 
     def give_up_due(self) -> None:
         """Reject the pending pages due for it, once this run shows the site works: another

@@ -175,6 +175,35 @@ def test_an_article_that_fails_in_every_run_for_a_day_is_given_up(replica, crawl
     assert fresh.article_id in stored_ids(output_dir)
 
 
+def test_one_page_that_always_looks_blocked_neither_stops_runs_nor_stays_forever(
+    replica, crawl, output_dir
+):
+    site = ReplicaSite(articles=25)
+    handle = replica(site)
+    crawl(handle, settings={"NEWSSCRAPER_NOW": "2026-03-07T11:00:00+07:00"})
+    (victim,) = site.publish(1)  # a quiet run: this page is all there is to fetch
+    site.script(victim.path, [faults.soft_block()], repeat=True)
+
+    def run_at(now: str, exit_code: int) -> dict:
+        crawl(handle, settings={"NEWSSCRAPER_NOW": now}, expect_exit=exit_code)
+        return read_runs(output_dir)[0]
+
+    # Its five tries in a row are one page's, not the site blocking the crawl: no early stop.
+    first = run_at("2026-03-07T12:00:00+07:00", exitcodes.SITE_ERRORS)
+    assert first["finish_reason"] == "finished" and first["soft_blocks"] == 5
+    assert list(first["pending_articles"]) == [victim.article_id]
+    # No other article page came: the site may be throttling us, so this counts for nothing.
+    quiet = run_at("2026-03-08T12:30:00+07:00", exitcodes.SITE_ERRORS)
+    assert victim.article_id in quiet["pending_articles"] and quiet["rejects"] == 0
+    # Other pages come while this one still looks blocked: its own failure, a day old.
+    site.publish(2)
+    given_up = run_at("2026-03-08T13:00:00+07:00", exitcodes.OK)
+    assert given_up["pending_articles"] == {}
+    assert given_up["rejects_by_reason"] == {"failed_repeatedly": 1}
+    (reject,) = read_rejects(output_dir).to_pylist()
+    assert (reject["article_id"], reject["reason"]) == (victim.article_id, "failed_repeatedly")
+
+
 def test_a_run_that_fails_to_start_carries_the_pending_articles_forward(replica, crawl, output_dir):
     site = ReplicaSite(articles=25)
     victim = site.articles[7]
@@ -627,13 +656,11 @@ def test_listing_links_to_javascript_or_other_sites_are_never_requested(replica,
 
 
 class BlockingSite(ReplicaSite):
-    """Serves `good` article pages, then soft-blocks every request, whatever its path; with
-    `forbid`, answers them 403, as a firewall does."""
+    """Serves `good` article pages, then soft-blocks every request, whatever its path."""
 
-    def __init__(self, *args, good: int, forbid: bool = False, **kwargs):
+    def __init__(self, *args, good: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.good = good
-        self.forbid = forbid
         self.served_ids: list[str] = []
         self.blocked_requests = 0
 
@@ -642,17 +669,14 @@ class BlockingSite(ReplicaSite):
             found = ARTICLE_PATH.match(target)
             if self.blocked_requests or (found and len(self.served_ids) == self.good):
                 self.blocked_requests += 1
-                if self.forbid:
-                    return Response.html("<h1>403 Forbidden</h1>", status=403)
                 self.soft_block_all()
             elif found:
                 self.served_ids.append(found.group(1))
         return super().respond(method, target)
 
 
-@pytest.mark.parametrize("forbid", [False, True], ids=["soft-block page", "403"])
-def test_persistent_soft_block_stops_the_run_without_hammering(forbid, replica, crawl, output_dir):
-    site = BlockingSite(articles=60, good=6, forbid=forbid)
+def test_persistent_soft_block_stops_the_run_without_hammering(replica, crawl, output_dir):
+    site = BlockingSite(articles=60, good=6)
     handle = replica(site)
     stop_after, concurrency = 5, 4
 
