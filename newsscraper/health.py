@@ -21,6 +21,9 @@ FAR_BELOW = 0.3
 # finds one or two, an hourly one few at night; a day's total is what holds steady.
 DAY = dt.timedelta(hours=24)
 DAYS_COMPARED = 7
+# Days with a run judged unhealthy are left out of the comparison, so a collapse that lasts
+# stays flagged; up to this many days back are looked at to find DAYS_COMPARED others.
+DAYS_LOOKED_BACK = 28
 MIN_DAYS_FOR_MEDIAN = 3
 # Daily totals this small say nothing (a quiet section, a holiday).
 MIN_MEDIAN_DAILY_NEW_ROWS = 20
@@ -77,20 +80,28 @@ def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
     """New articles of the last 24 hours (this run and the incremental ones before it) far
     below the median of the days before. A backfill's count says how much of its window was
     not stored yet, nothing about the section's pace: backfills are neither judged by it nor
-    counted. Rows stored are counted whatever a run's exit code, so one alarm does not hide
-    the rows that would end it."""
+    counted. The last 24 hours count every run's rows, whatever its exit code, so one alarm
+    does not hide the rows that would end it; an earlier day with a run judged unhealthy is
+    left out, so a lasting collapse does not become the usual."""
     end = record.get("finished_at")
     if record.get("mode") == BACKFILL or end is None:
         return []
     totals: dict[int, int] = {}
+    unhealthy: set[int] = set()
     for run in [record, *recent]:
         finished = run.get("finished_at")
         if run.get("mode") == BACKFILL or finished is None or finished > end:
             continue
         day = int((end - finished) / DAY)  # 0: the last 24 hours, 1: the 24 before, ...
-        if day <= DAYS_COMPARED:
+        if day <= DAYS_LOOKED_BACK:
             totals[day] = totals.get(day, 0) + (run.get("new_rows") or 0)
-    past = [totals[day] for day in range(1, DAYS_COMPARED + 1) if day in totals]
+            if run.get("exit_code") == exitcodes.UNHEALTHY:
+                unhealthy.add(day)
+    past = [
+        totals[day]
+        for day in range(1, DAYS_LOOKED_BACK + 1)
+        if day in totals and day not in unhealthy
+    ][:DAYS_COMPARED]
     if len(past) < MIN_DAYS_FOR_MEDIAN:
         return []
     median = statistics.median(past)

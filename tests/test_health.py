@@ -175,3 +175,19 @@ def test_backfills_neither_set_nor_meet_the_daily_median_of_new_articles():
     today = hourly(a_day(8, 1)[1:], end=NOW - dt.timedelta(hours=1))
     big_days = [r | {"mode": "backfill", "new_rows": 5000} for r in steady[::24]]
     assert judge(run(new_rows=8), today + big_days + steady) == (exitcodes.OK, [])
+
+
+def test_a_lasting_collapse_stays_flagged():
+    # A cron every ten minutes, 72 new articles a day for ten days, then none for a week:
+    # every run of that week is unhealthy, and the days before it stay the measure.
+    every = dt.timedelta(minutes=10)
+    start = NOW - dt.timedelta(days=17)
+    history: list[dict] = []
+    for k in range(6 * 24 * 17):
+        finished = start + k * every
+        collapsed = finished >= NOW - dt.timedelta(days=7)
+        record = run(finished_at=finished, new_rows=0 if collapsed else k % 2, articles_fetched=1)
+        code, _ = judge(record, history)
+        history.insert(0, record | {"exit_code": code})
+    late = [r["exit_code"] for r in history[: 6 * 24 * 5]]  # the last five days
+    assert set(late) == {exitcodes.UNHEALTHY}
