@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 from urllib.parse import urlsplit, urlunsplit
 
+import pyarrow.compute as pc
 import scrapy
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -36,7 +37,7 @@ from newsscraper.sections import section_path, timeline_path
 from newsscraper.setting_checks import setting_problems
 from newsscraper.softblock import was_soft_blocked
 from newsscraper.stop import is_stopping
-from pipelines.validate import ValidationRules, no_longer_in_future
+from pipelines.validate import PUBLISHED_IN_FUTURE, ValidationRules, no_longer_in_future
 
 logger = logging.getLogger(__name__)
 
@@ -98,13 +99,17 @@ class CafefSpider(scrapy.Spider):
         # repeat the reject. (Delete its row from rejects/ to have it fetched again.) But one
         # rejected as published in the future that the clock has now caught up with is asked
         # for again, as a pending page: the listing may have moved it below the watermark.
-        rejects = read_rejects(
-            output_dir, columns=["article_id", "url", "reason", "raw", "scraped_at"]
-        )
+        rejects = read_rejects(output_dir, columns=["article_id", "url", "reason", "scraped_at"])
         now = RunContext.of(self.crawler).clock()
-        due_again = no_longer_in_future(
-            rejects, now, ValidationRules.from_settings(self.crawler.settings), self.args.section
-        )
+        due_again = {}
+        if pc.any(pc.equal(rejects["reason"], PUBLISHED_IN_FUTURE)).as_py():
+            # Only then is each reject's item (`raw`, a few KB each) read, for its date.
+            due_again = no_longer_in_future(
+                read_rejects(output_dir, columns=[*rejects.column_names, "raw"]),
+                now,
+                ValidationRules.from_settings(self.crawler.settings),
+                self.args.section,
+            )
         rejected = set(rejects["article_id"].drop_null().to_pylist()) - set(due_again)
         runs = read_runs(output_dir)
         self.walk = ListingWalk(
