@@ -271,5 +271,18 @@ class CrawlHostOnlyMiddleware:
         if parts.scheme in ("http", "https") and (not allowed or host in allowed):
             return None
         self.crawler.stats.inc_value("newsscraper/offsite/blocked")
+        if _meta_refreshed_article(request):
+            # A 200 page in place of an article that sends the browser to another site is a
+            # challenge (a captcha, a rate-limit page), not a story that moved: a soft block,
+            # so the article stays pending instead of being rejected as redirected away.
+            request.meta[SOFT_BLOCKED_META] = True
+            self.crawler.stats.inc_value("newsscraper/softblock/detected")
         logger.warning("not fetching %s: only http(s) to %s", request.url, sorted(allowed))
         raise IgnoreRequest(f"off the crawl host: {request.url}")
+
+
+def _meta_refreshed_article(request) -> bool:
+    """True for an article request made by following a meta refresh (Scrapy's
+    MetaRefreshMiddleware notes its reason as "meta refresh")."""
+    reasons = request.meta.get("redirect_reasons") or [None]
+    return request.meta.get("cafef_page") == "article" and reasons[-1] == "meta refresh"

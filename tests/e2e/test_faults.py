@@ -422,6 +422,27 @@ def test_article_kept_on_a_captcha_page_is_pending_not_rejected(replica, crawl, 
     assert_stored_exactly(output_dir, site.articles)
 
 
+def test_article_sent_off_the_site_by_a_meta_refresh_is_pending_not_rejected(
+    replica, crawl, output_dir
+):
+    # A challenge page in place of the article, sending the browser to a captcha on another
+    # host: never followed, and not a story that moved away either.
+    site = ReplicaSite(articles=12)
+    handle = replica(site)
+    victim = site.articles[5]
+    site.script(victim.path, [faults.meta_refresh("https://example.invalid/captcha")])
+
+    result = crawl(handle, expect_exit=exitcodes.SITE_ERRORS)
+
+    assert "example.invalid" not in "".join(r.path for r in handle.requests)
+    assert crawl_stats(result.stderr)["newsscraper/softblock/detected"] == 1
+    assert read_rejects(output_dir).num_rows == 0
+    assert list(only_run(output_dir)["pending_articles"]) == [victim.article_id]
+    crawl(handle)
+    assert_stored_exactly(output_dir, site.articles)
+    assert read_rejects(output_dir).num_rows == 0
+
+
 def test_article_redirected_to_another_article_is_stored_once_and_never_asked_again(
     replica, crawl, output_dir
 ):
