@@ -80,23 +80,34 @@ def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
     """New articles of the last 24 hours (this run and the incremental ones before it) far
     below the median of the days before. A backfill's count says how much of its window was
     not stored yet, nothing about the section's pace: backfills are neither judged by it nor
-    counted. The last 24 hours count every run's rows, whatever its exit code, so one alarm
-    does not hide the rows that would end it; an earlier day with a run judged unhealthy is
-    left out, so a lasting collapse does not become the usual."""
+    counted. Rows stored are counted whatever a run's exit code, so one alarm does not hide
+    the rows that would end it; an earlier day with a run judged unhealthy is left out, so a
+    lasting collapse does not become the usual. A run's rows are the articles published since
+    the run before it: they are spread over that time, so the hundreds a run stores after the
+    machine was off for days count for those days, not as one far busier day that the days
+    after it would seem to collapse from."""
     end = record.get("finished_at")
     if record.get("mode") == BACKFILL or end is None:
         return []
-    totals: dict[int, int] = {}
+    runs = sorted(
+        (
+            run
+            for run in [record, *recent]
+            if run.get("mode") != BACKFILL
+            and run.get("finished_at") is not None
+            and run["finished_at"] <= end
+        ),
+        key=lambda run: run["finished_at"],
+        reverse=True,
+    )
+    totals: dict[int, float] = {}
     unhealthy: set[int] = set()
-    for run in [record, *recent]:
-        finished = run.get("finished_at")
-        if run.get("mode") == BACKFILL or finished is None or finished > end:
-            continue
-        day = int((end - finished) / DAY)  # 0: the last 24 hours, 1: the 24 before, ...
-        if day <= DAYS_LOOKED_BACK:
-            totals[day] = totals.get(day, 0) + (run.get("new_rows") or 0)
-            if run.get("exit_code") == exitcodes.UNHEALTHY:
-                unhealthy.add(day)
+    for run, before in zip(runs, [*runs[1:], None], strict=True):
+        since = before["finished_at"] if before is not None else run["finished_at"]
+        for day, share in _day_shares(end, since, run["finished_at"]):
+            totals[day] = totals.get(day, 0) + share * (run.get("new_rows") or 0)
+        if run.get("exit_code") == exitcodes.UNHEALTHY:
+            unhealthy.add(int((end - run["finished_at"]) / DAY))
     past = [
         totals[day]
         for day in range(1, DAYS_LOOKED_BACK + 1)
@@ -105,12 +116,30 @@ def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
     if len(past) < MIN_DAYS_FOR_MEDIAN:
         return []
     median = statistics.median(past)
-    if median >= MIN_MEDIAN_DAILY_NEW_ROWS and totals.get(0, 0) < FAR_BELOW * median:
+    today = totals.get(0, 0)
+    if median >= MIN_MEDIAN_DAILY_NEW_ROWS and today < FAR_BELOW * median:
         return [
-            f"new articles in the last 24 h fell to {totals.get(0, 0)} against a median of "
-            f"{median:g} a day over the {len(past)} days before"
+            f"new articles in the last 24 h fell to {today:.0f} against a median of "
+            f"{median:.0f} a day over the {len(past)} days before"
         ]
     return []
+
+
+def _day_shares(end: dt.datetime, since: dt.datetime, until: dt.datetime):
+    """(day, share) of the time from `since` to `until` in each day up to DAYS_LOOKED_BACK
+    before `end` (0: the last 24 hours, 1: the 24 before, ...); all of it in `until`'s day
+    when the two are one instant."""
+    first = int((end - until) / DAY)
+    span = until - since
+    if span <= dt.timedelta(0):
+        if first <= DAYS_LOOKED_BACK:
+            yield first, 1.0
+        return
+    last = min(int((end - since) / DAY), DAYS_LOOKED_BACK)
+    for day in range(first, last + 1):
+        start, stop = max(since, end - (day + 1) * DAY), min(until, end - day * DAY)
+        if stop > start:
+            yield day, (stop - start) / span
 
 
 def _site_errors(record: dict) -> list[str]:

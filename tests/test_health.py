@@ -178,16 +178,34 @@ def test_backfills_neither_set_nor_meet_the_daily_median_of_new_articles():
 
 
 def test_a_lasting_collapse_stays_flagged():
-    # A cron every ten minutes, 72 new articles a day for ten days, then none for a week:
-    # every run of that week is unhealthy, and the days before it stay the measure.
-    every = dt.timedelta(minutes=10)
+    # An hourly cron, 72 new articles a day for ten days, then none for a week: every run of
+    # the last five days is unhealthy, as the days before the collapse stay the measure.
+    every = dt.timedelta(hours=1)
     start = NOW - dt.timedelta(days=17)
     history: list[dict] = []
-    for k in range(6 * 24 * 17):
+    for k in range(24 * 17):
         finished = start + k * every
         collapsed = finished >= NOW - dt.timedelta(days=7)
-        record = run(finished_at=finished, new_rows=0 if collapsed else k % 2, articles_fetched=1)
+        record = run(finished_at=finished, new_rows=0 if collapsed else 3, articles_fetched=1)
         code, _ = judge(record, history)
         history.insert(0, record | {"exit_code": code})
-    late = [r["exit_code"] for r in history[: 6 * 24 * 5]]  # the last five days
+    late = [r["exit_code"] for r in history[: 24 * 5]]  # the last five days
     assert set(late) == {exitcodes.UNHEALTHY}
+
+
+def test_a_catch_up_after_days_off_is_spread_over_the_days_it_covers():
+    # The machine was off for six days. The run that caught up was cut short (a listing page
+    # failed) and the next one an hour later stored the rest, on either side of a day
+    # boundary: their hundreds are the articles of the days off, not two far busier days.
+    before = run(finished_at=NOW - dt.timedelta(days=9), new_rows=48)
+    first = run(finished_at=NOW - dt.timedelta(hours=73), new_rows=200, exit_code=7)
+    rest = run(finished_at=NOW - dt.timedelta(hours=71), new_rows=200)
+    steady = hourly([2] * 70, end=NOW - dt.timedelta(hours=1))
+    assert judge(run(new_rows=2), [*steady, rest, first, before]) == (exitcodes.OK, [])
+    # The days it covers still count: a collapse after it is caught.
+    code, problems = judge(
+        run(new_rows=0, articles_fetched=0),
+        [*hourly([0] * 23, end=NOW - dt.timedelta(hours=1)), *steady[23:], rest, first, before],
+    )
+    assert code == exitcodes.UNHEALTHY
+    assert problems[0].startswith("new articles in the last 24 h fell to 0 ")
