@@ -73,6 +73,9 @@ class CafefSpider(scrapy.Spider):
         # What earlier runs could not fetch: read when the crawl starts (until then, None, and
         # the run record carries the last record's list forward).
         self.pending: PendingArticles | None = None
+        # Article pages of this run counted in `article_failed`: one given up later in the run
+        # is a reject, no longer a failure to report.
+        self.failed_here: set[str] = set()
 
     # --- URLs ---------------------------------------------------------------------------------
 
@@ -304,7 +307,9 @@ class CafefSpider(scrapy.Spider):
         )
         if due:
             self.give_up_due()
-            return
+            if article_id not in self.pending.articles:
+                return  # given up: a failed_repeatedly reject now, not a failure to report
+        self.failed_here.add(article_id)
         self.crawler.stats.inc_value("newsscraper/spider/article_failed")
         logger.warning("article %s not fetched: %s", listed_url, detail)
 
@@ -322,8 +327,15 @@ class CafefSpider(scrapy.Spider):
         if stats.get_value("newsscraper/spider/articles_parsed") and not stats.get_value(
             "newsscraper/spider/listing_failed"
         ):
+            counted = [
+                article_id for article_id in self.pending.due if article_id in self.failed_here
+            ]
             for listed_url, detail in self.pending.give_up_due():
                 self.reject(listed_url, FAILED_REPEATEDLY, detail)
+            for article_id in counted:  # failed earlier in this run, given up now
+                if article_id not in self.pending.articles:
+                    self.failed_here.discard(article_id)
+                    stats.inc_value("newsscraper/spider/article_failed", -1)
 
     def reject(self, url: str, reason: str, detail: str) -> None:
         self.crawler.signals.send_catch_log(page_rejected, url=url, reason=reason, detail=detail)

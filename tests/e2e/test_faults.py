@@ -204,6 +204,31 @@ def test_one_page_that_always_looks_blocked_neither_stops_runs_nor_stays_forever
     assert (reject["article_id"], reject["reason"]) == (victim.article_id, "failed_repeatedly")
 
 
+def test_a_page_due_to_be_given_up_in_a_run_without_other_articles_is_still_reported(
+    replica, crawl, output_dir
+):
+    site = ReplicaSite(articles=25)
+    handle = replica(site)
+    crawl(handle, settings={"NEWSSCRAPER_NOW": "2026-03-07T11:00:00+07:00"})
+    (victim,) = site.publish(1)
+    site.script(victim.path, [faults.status(500)], repeat=True)
+
+    def run_at(now: str, exit_code: int) -> dict:
+        settings = {"RETRY_TIMES": 1, "NEWSSCRAPER_NOW": now}
+        crawl(handle, settings=settings, expect_exit=exit_code)
+        return read_runs(output_dir)[0]
+
+    run_at("2026-03-07T12:00:00+07:00", exitcodes.SITE_ERRORS)
+    # A day on, due to be given up, but no other article page came: it failed, and says so.
+    quiet = run_at("2026-03-08T12:30:00+07:00", exitcodes.SITE_ERRORS)
+    assert quiet["failed_articles"] == 1 and list(quiet["pending_articles"]) == [victim.article_id]
+    # Other pages come: given up in this run, a reject, not a failure of the run.
+    site.publish(2)
+    given_up = run_at("2026-03-08T13:00:00+07:00", exitcodes.OK)
+    assert given_up["failed_articles"] == 0 and given_up["pending_articles"] == {}
+    assert given_up["rejects_by_reason"] == {"failed_repeatedly": 1}
+
+
 def test_a_run_that_fails_to_start_carries_the_pending_articles_forward(replica, crawl, output_dir):
     site = ReplicaSite(articles=25)
     victim = site.articles[7]
