@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import Counter
+from itertools import islice
 
 from newsscraper import exitcodes
 from newsscraper.listing_walk import BROKE_OFF, FORBIDDEN_BY_ROBOTS, LISTING_FAILED
@@ -171,26 +172,13 @@ def _fill_rate_drops(record: dict, recent: list[dict]) -> list[str]:
     Runs judged unhealthy are left out of those: a layout change stays flagged until fixed."""
     if not record.get("new_rows"):
         return []  # no new article: nothing new to say about the columns
-    runs = [record, *recent]
-    rows = taken = 0
-    for run in runs:
-        rows += run.get("new_rows") or 0
-        taken += 1
-        if rows >= ROWS_PER_SAMPLE:
-            break
-    else:
+    runs = iter([record, *recent])
+    first = next(_samples(runs), None)
+    if first is None:
         return []
-    current = _pooled_rates(runs[:taken])
-    healthy = (r for r in runs[taken:] if r.get("exit_code") != exitcodes.UNHEALTHY)
-    past = []
-    sample: list[dict] = []
-    for run in healthy:
-        sample.append(run)
-        if sum(r.get("new_rows") or 0 for r in sample) >= ROWS_PER_SAMPLE:
-            past.append(_pooled_rates(sample))
-            sample = []
-            if len(past) == SAMPLES_COMPARED:
-                break
+    current, rows = _pooled_rates(first), sum(r.get("new_rows") or 0 for r in first)
+    healthy = (r for r in runs if r.get("exit_code") != exitcodes.UNHEALTHY)
+    past = [_pooled_rates(sample) for sample in islice(_samples(healthy), SAMPLES_COMPARED)]
     if len(past) < MIN_SAMPLES_FOR_MEDIAN:
         return []
     drops = []
@@ -205,6 +193,19 @@ def _fill_rate_drops(record: dict, recent: list[dict]) -> list[str]:
                 f"against a median of {median:.0%}"
             )
     return drops
+
+
+def _samples(runs):
+    """Consecutive runs taken from the iterator `runs`, pooled into lists holding at least
+    ROWS_PER_SAMPLE new articles each (a last, smaller one is not given)."""
+    sample: list[dict] = []
+    rows = 0
+    for run in runs:
+        sample.append(run)
+        rows += run.get("new_rows") or 0
+        if rows >= ROWS_PER_SAMPLE:
+            yield sample
+            sample, rows = [], 0
 
 
 def _pooled_rates(runs: list[dict]) -> dict[str, float]:

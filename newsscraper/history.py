@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from newsscraper.dataset import list_part_files
+from newsscraper.dataset import in_schema, list_part_files
 from newsscraper.schema import ARTICLES_SCHEMA
 from newsscraper.simhash import BITS, hamming, to_unsigned
 
@@ -138,16 +138,7 @@ def _numeric_ids(table: pa.Table) -> tuple[pa.Table, np.ndarray, list[str]]:
 def _convert(table: pa.Table) -> tuple[dict[str, np.ndarray], list[str]]:
     """Numpy columns (ids, sha, sha_valid, sims, sim_valid, scraped) of the rows with a
     numeric article_id, and the other article_ids as strings."""
-    n = table.num_rows
-    table = pa.table(
-        [
-            table.column(f.name).cast(f.type)
-            if f.name in table.column_names
-            else pa.nulls(n, f.type)
-            for f in LOAD_SCHEMA
-        ],
-        schema=LOAD_SCHEMA,
-    )
+    table = in_schema(table, LOAD_SCHEMA)
     table, ids, other_ids = _numeric_ids(table)
     sha, sha_valid = _sha_keys(table.column("content_sha256"))
     simhash = table.column("simhash")

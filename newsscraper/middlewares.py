@@ -23,6 +23,7 @@ from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 
+from newsscraper.redirects import requested_url
 from newsscraper.softblock import SOFT_BLOCKED_META, is_soft_block
 from newsscraper.stop import is_stopping, stop_crawl
 
@@ -157,7 +158,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
         stats = self.crawler.stats
         stats.inc_value("newsscraper/softblock/detected")
         self.soft_blocks_in_a_row += 1
-        self.pages_blocked_in_a_row.add(first_asked(request).url)
+        self.pages_blocked_in_a_row.add(requested_url(request))
         if (
             self.soft_blocks_in_a_row >= self.soft_block_stop_after
             and len(self.pages_blocked_in_a_row) > 1
@@ -211,11 +212,10 @@ class PoliteRetryMiddleware(RetryMiddleware):
 
 def first_asked(request):
     """`request` as it was before any redirect (itself when it was not redirected)."""
-    chain = request.meta.get("redirect_urls")
-    if not chain:
+    if not request.meta.get("redirect_urls"):
         return request
     meta = {key: value for key, value in request.meta.items() if key not in REDIRECT_META}
-    return request.replace(url=chain[0], meta=meta)
+    return request.replace(url=requested_url(request), meta=meta)
 
 
 class Utf8ResponseMiddleware:

@@ -155,7 +155,7 @@ class RunRecordExtension:
         return {
             "run_id": ctx.run_id,
             "section": args.section if args else "unknown",
-            "mode": "backfill" if args and args.is_backfill else "incremental",
+            "mode": health.BACKFILL if args and args.is_backfill else "incremental",
             "started_at": ctx.started_at,
             "finished_at": ctx.clock(),
             "finish_reason": reason,

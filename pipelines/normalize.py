@@ -264,7 +264,7 @@ def to_utc(value) -> dt.datetime | None:
         value = value.replace(tzinfo=VIETNAM_TZ)
     try:
         return value.astimezone(dt.UTC)
-    except OverflowError:
+    except OverflowError:  # an item not built by the page objects (they give no such time)
         return None
 
 

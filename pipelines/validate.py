@@ -18,8 +18,8 @@ from newsscraper.pages.dates import EARLIEST_NEWS_TIME
 from newsscraper.rejects import Rejected
 
 REQUIRED_FIELDS = ("article_id", "url", "title", "published_at", "body")
-# CafeF's archive starts well after this; an earlier date is a parsing mistake.
 PUBLISHED_IN_FUTURE = "published_in_future"
+# CafeF's archive starts well after this; an earlier date is a parsing mistake.
 EARLIEST_PUBLISHED_AT = EARLIEST_NEWS_TIME
 
 
