@@ -285,8 +285,8 @@ def list_part_files(output_dir, dataset: str = ARTICLES) -> list[Path]:
 
 def run_id_used(output_dir, run_id: str) -> bool:
     """True when a run record or a part file of `run_id` is already in `output_dir`: a run
-    under that id again would overwrite them (part file names derive from the run id), or,
-    once `newsscraper compact` merged them under other names, share its id with that run."""
+    under that id again would share it with that run, and stop at its first part file, whose
+    name is taken (part file names derive from the run id and are never replaced)."""
     if (runs_dir(output_dir) / f"part-{run_id}.parquet").exists():
         return True
     runs = read_runs(output_dir)

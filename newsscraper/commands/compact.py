@@ -228,8 +228,8 @@ def report(results: list[PartitionResult], records: list[RecordsResult], out=Non
             print(
                 f"  kept {path.name}: not merged (not a part file, or written meanwhile)", file=out
             )
-    if not results:
-        print("nothing to compact: no selected partition has more than one part file", file=out)
+    if not results and not records:
+        print("nothing to compact: no selected folder has more than one part file", file=out)
     for r in records:
         print(
             f"{r.folder}: {r.files_merged} files -> {r.merged_path.name} ({r.rows} rows)", file=out

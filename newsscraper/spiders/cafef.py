@@ -65,8 +65,8 @@ class CafefSpider(scrapy.Spider):
         run_id = settings.get("RUN_ID")
         if run_id and run_id_used(settings.get("OUTPUT_DIR"), run_id):
             raise ValueError(
-                f"RUN_ID {run_id!r} is already used in {settings.get('OUTPUT_DIR')}: its part "
-                "files would be overwritten; give a new one"
+                f"RUN_ID {run_id!r} is already used in {settings.get('OUTPUT_DIR')}: a run id "
+                "names one run and its files; give a new one"
             )
         self.zone_id = self.args.zone_id  # confirmed (or corrected) by the section page
         self.walk: ListingWalk | None = None  # made when the crawl starts

@@ -259,6 +259,7 @@ def test_runs_and_rejects_end_with_one_file_each_and_every_row(tmp_path, capsys)
     out = capsys.readouterr().out
     assert "runs: 3 files -> part-compact-" in out and "(3 rows)" in out
     assert "rejects: 2 files -> part-compact-" in out and "(2 rows)" in out
+    assert "nothing to compact" not in out  # no article partition, but runs/ and rejects/
     for folder, schema in ((dataset.RUNS, RUNS_SCHEMA), (dataset.REJECTS, REJECTS_SCHEMA)):
         (path,) = dataset.list_part_files(tmp_path, folder)
         assert path.name.startswith("part-compact-")
