@@ -30,6 +30,7 @@ with an error instead of swapping in two steps.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -181,12 +182,15 @@ def compact(
     older_than_days: int | None = None,
     now: dt.datetime | None = None,
     compression: str = project_settings.PARQUET_COMPRESSION,
+    *,
+    lock: bool = True,
 ) -> list[PartitionResult]:
-    """Compact the selected partitions under the crawl lock (LockHeld if a crawl runs)."""
+    """Compact the selected partitions under the crawl lock (LockHeld if a crawl runs; with
+    `lock` False, the caller holds it)."""
     now = now or dt.datetime.now(dt.UTC)
     stamp = f"{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
     results = []
-    with crawl_lock(output_dir, purpose="compact"):
+    with _locked(output_dir, lock):
         partitions = selected_partitions(output_dir, section, older_than_days, vietnam_date(now))
         for partition in partitions:
             name = f"part-compact-{stamp}-{len(results) + 1}.parquet"
@@ -200,17 +204,24 @@ def compact_run_records(
     output_dir: Path,
     now: dt.datetime | None = None,
     compression: str = project_settings.PARQUET_COMPRESSION,
+    *,
+    lock: bool = True,
 ) -> list[RecordsResult]:
-    """Compact `runs/` and `rejects/` under the crawl lock (LockHeld if a crawl runs)."""
+    """Compact `runs/` and `rejects/` under the crawl lock (LockHeld if a crawl runs; with
+    `lock` False, the caller holds it)."""
     now = now or dt.datetime.now(dt.UTC)
     name = f"part-compact-{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}.parquet"
     results = []
-    with crawl_lock(output_dir, purpose="compact"):
+    with _locked(output_dir, lock):
         for folder, schema, order in RECORD_FOLDERS:
             result = compact_records(output_dir, folder, schema, order, name, compression)
             if result is not None:
                 results.append(result)
     return results
+
+
+def _locked(output_dir: Path, lock: bool):
+    return crawl_lock(output_dir, purpose="compact") if lock else contextlib.nullcontext()
 
 
 def report(results: list[PartitionResult], records: list[RecordsResult], out=None) -> None:
@@ -251,8 +262,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"newsscraper compact: {output_dir}: no such directory", file=sys.stderr)
         return exitcodes.ABNORMAL
     try:
-        results = compact(output_dir, args.section, args.older_than)
-        records = compact_run_records(output_dir)
+        # One lock for both: a crawl cannot start between the partitions and the records.
+        now = dt.datetime.now(dt.UTC)
+        with crawl_lock(output_dir, purpose="compact"):
+            results = compact(output_dir, args.section, args.older_than, now, lock=False)
+            records = compact_run_records(output_dir, now, lock=False)
     except LockHeld as error:
         print(f"newsscraper compact: {error}", file=sys.stderr)
         return exitcodes.LOCKED
