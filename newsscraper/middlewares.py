@@ -142,6 +142,9 @@ class PoliteRetryMiddleware(RetryMiddleware):
         return response
 
     async def process_exception(self, request, exception, spider=None):
+        if isinstance(exception, OffSiteChallenge):
+            # Retried, rested and counted like a soft-block page; given up, it stays pending.
+            return await self._soft_block(request, request.meta.get("retry_times", 0) + 1)
         if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry"):
             return None
         retry = self._retry(request, exception)
@@ -274,11 +277,14 @@ class CrawlHostOnlyMiddleware:
         if _meta_refreshed_article(request):
             # A 200 page in place of an article that sends the browser to another site is a
             # challenge (a captcha, a rate-limit page), not a story that moved: a soft block,
-            # so the article stays pending instead of being rejected as redirected away.
-            request.meta[SOFT_BLOCKED_META] = True
-            self.crawler.stats.inc_value("newsscraper/softblock/detected")
+            # handled as any other (PoliteRetryMiddleware.process_exception).
+            raise OffSiteChallenge(f"an article page sent off the site: {request.url}")
         logger.warning("not fetching %s: only http(s) to %s", request.url, sorted(allowed))
         raise IgnoreRequest(f"off the crawl host: {request.url}")
+
+
+class OffSiteChallenge(IgnoreRequest):
+    """An article page's meta refresh led off the site: a soft block, not a moved story."""
 
 
 def _meta_refreshed_article(request) -> bool:

@@ -447,25 +447,39 @@ def test_article_kept_on_a_captcha_page_is_pending_not_rejected(replica, crawl, 
     assert_stored_exactly(output_dir, site.articles)
 
 
-def test_article_sent_off_the_site_by_a_meta_refresh_is_pending_not_rejected(
+def test_article_sent_off_the_site_by_a_meta_refresh_is_a_soft_block_asked_again(
     replica, crawl, output_dir
 ):
     # A challenge page in place of the article, sending the browser to a captcha on another
-    # host: never followed, and not a story that moved away either.
+    # host: never followed, and not a story that moved away either. Once, then the article.
     site = ReplicaSite(articles=12)
     handle = replica(site)
     victim = site.articles[5]
     site.script(victim.path, [faults.meta_refresh("https://example.invalid/captcha")])
 
-    result = crawl(handle, expect_exit=exitcodes.SITE_ERRORS)
+    result = crawl(handle)
 
-    assert "example.invalid" not in "".join(r.path for r in handle.requests)
+    assert [r.status for r in requests_for(handle, victim.path)] == [200, 200]
     assert crawl_stats(result.stderr)["newsscraper/softblock/detected"] == 1
     assert read_rejects(output_dir).num_rows == 0
+    assert_stored_exactly(output_dir, site.articles)
+
+
+def test_article_always_sent_off_the_site_stays_pending_not_rejected(replica, crawl, output_dir):
+    site = ReplicaSite(articles=12)
+    handle = replica(site)
+    victim = site.articles[5]
+    captcha = faults.meta_refresh("https://example.invalid/captcha")
+    site.script(victim.path, [captcha], repeat=True)
+
+    result = crawl(handle, expect_exit=exitcodes.SITE_ERRORS)
+
+    assert crawl_stats(result.stderr)["newsscraper/softblock/detected"] == 5  # and 4 retries
+    assert read_rejects(output_dir).num_rows == 0
     assert list(only_run(output_dir)["pending_articles"]) == [victim.article_id]
+    site.clear_scripts()
     crawl(handle)
     assert_stored_exactly(output_dir, site.articles)
-    assert read_rejects(output_dir).num_rows == 0
 
 
 def test_article_redirected_to_another_article_is_stored_once_and_never_asked_again(
