@@ -116,11 +116,7 @@ def compact_partition(
     if len(files) < 2:
         return None
     merged, duplicates = merge_part_tables([dataset.read_part_file(p) for p in files])
-    replaced = dataset.replace_partition_files(
-        partition.path, merged, file_name, output_dir, compression=compression
-    )
-    late_files = _restore_late_files(replaced, partition.path, {p.name for p in files})
-    remove_replaced(replaced)
+    late_files = _swap(output_dir, partition.path, merged, files, file_name, compression)
     return PartitionResult(
         partition, len(files), merged.num_rows, partition.path / file_name, duplicates, late_files
     )
@@ -137,12 +133,21 @@ def compact_records(
     tables = [dataset.in_schema(dataset.read_part_file(p), schema) for p in files]
     merged = pa.concat_tables(tables).sort_by(order)
     live = output_dir / folder
-    replaced = dataset.replace_partition_files(
-        live, merged, file_name, output_dir, compression=compression
-    )
-    _restore_late_files(replaced, live, {p.name for p in files})
-    remove_replaced(replaced)
+    _swap(output_dir, live, merged, files, file_name, compression)
     return RecordsResult(folder, len(files), merged.num_rows, live / file_name)
+
+
+def _swap(
+    output_dir: Path, live: Path, merged: pa.Table, files: list[Path], name: str, compression: str
+) -> list[Path]:
+    """Make `merged` (as `name`) the one file of the folder `live` in place of `files` (see the
+    module doc); the files that were not merged, moved back: returned."""
+    replaced = dataset.replace_partition_files(
+        live, merged, name, output_dir, compression=compression
+    )
+    late_files = _restore_late_files(replaced, live, {p.name for p in files})
+    remove_replaced(replaced)
+    return late_files
 
 
 def _restore_late_files(replaced: Path, live: Path, merged_names: set[str]) -> list[Path]:
