@@ -59,6 +59,10 @@ class PendingArticles:
             for article_id, entry in sorted(self.articles.items())
         }
 
+    def add(self, article_id: str, url: str, now: dt.datetime) -> None:
+        """Ask for the article page again from this run on (kept as it is if already pending)."""
+        self.articles.setdefault(article_id, PendingArticle(url, now))
+
     def drop(self, article_id: str) -> None:
         """The article was fetched (stored, a duplicate or a reject) or rejected: not pending."""
         self.articles.pop(article_id, None)

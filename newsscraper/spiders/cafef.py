@@ -24,7 +24,7 @@ from newsscraper.page_search import FirstPageSearch
 from newsscraper.pages.article import ArticlePage
 from newsscraper.pages.links import CAFEF_HOSTS, canonical_article_url
 from newsscraper.pages.section import ListingEntry, SectionPage
-from newsscraper.pending import FAILED_REPEATEDLY, PendingArticle, PendingArticles
+from newsscraper.pending import FAILED_REPEATEDLY, PendingArticles
 from newsscraper.redirects import (
     REDIRECTED_AWAY,
     REDIRECTED_TO_ARTICLE,
@@ -106,9 +106,11 @@ class CafefSpider(scrapy.Spider):
         now = RunContext.of(self.crawler).clock()
         due_again = {}
         if pc.any(pc.equal(rejects["reason"], PUBLISHED_IN_FUTURE)).as_py():
-            # Only then is each reject's item (`raw`, a few KB each) read, for its date.
+            # Only then is each reject's item (`raw`, a few KB each) read, for its date: the
+            # same files in the same order, so its rows line up with those read above.
+            raw = read_rejects(output_dir, columns=["raw"])["raw"]
             due_again = no_longer_in_future(
-                read_rejects(output_dir, columns=[*rejects.column_names, "raw"]),
+                rejects.append_column("raw", raw),
                 now,
                 ValidationRules.from_settings(self.crawler.settings),
                 self.args.section,
@@ -129,7 +131,7 @@ class CafefSpider(scrapy.Spider):
         )
         for article_id, url in due_again.items():
             if not history.is_stored(article_id):
-                self.pending.articles.setdefault(article_id, PendingArticle(url, now))
+                self.pending.add(article_id, url, now)
         logger.info(
             "crawling section %s (zone %d) on %s; watermark %s; %d article page(s) pending",
             self.args.section,
