@@ -119,13 +119,18 @@ def test_pipeline_counts_rejections_per_reason_using_the_injected_clock():
     assert stats["newsscraper/validate/rejected/published_in_future"] == 1
 
 
+def future_item(article_id: str, days: int) -> Article:
+    """An item published `days` after NOW, at https://cafef.vn/a-<article_id>.chn."""
+    return with_(
+        article_id=article_id,
+        url=f"https://cafef.vn/a-{article_id}.chn",
+        published_at=NOW + dt.timedelta(days=days),
+    )
+
+
 def test_a_future_reject_is_due_again_once_the_clock_has_caught_up_with_it():
-    soon = with_(
-        article_id="1", url="https://cafef.vn/a-1.chn", published_at=NOW + dt.timedelta(days=2)
-    )
-    far = with_(
-        article_id="2", url="https://cafef.vn/b-2.chn", published_at=NOW + dt.timedelta(days=900)
-    )
+    soon = future_item("1", 2)
+    far = future_item("2", 900)
     short = with_(article_id="3", url="https://cafef.vn/c-3.chn", body="ngắn")
     rows = [reject_row(item, "published_in_future", "", NOW, "r") for item in (soon, far)]
     rows.append(reject_row(short, "body_too_short", "", NOW, "r"))
@@ -142,12 +147,8 @@ def test_a_future_reject_is_due_again_once_the_clock_has_caught_up_with_it():
 
 def test_a_future_reject_rejected_again_since_is_judged_by_its_newest_reject():
     later = NOW + dt.timedelta(days=3)
-    gone = with_(
-        article_id="1", url="https://cafef.vn/a-1.chn", published_at=NOW + dt.timedelta(days=2)
-    )
-    moved = with_(
-        article_id="2", url="https://cafef.vn/b-2.chn", published_at=NOW + dt.timedelta(days=2)
-    )
+    gone = future_item("1", 2)
+    moved = future_item("2", 2)
     rows = [reject_row(item, "published_in_future", "", NOW, "r1") for item in (gone, moved)]
     # Asked again once the clock caught up: one page is gone, the other still too far ahead.
     rows.append(reject_row(gone, "http_404", "HTTP 404", later, "r2"))
@@ -159,9 +160,7 @@ def test_a_future_reject_rejected_again_since_is_judged_by_its_newest_reject():
 
 
 def test_a_future_reject_is_due_again_only_for_a_crawl_of_its_own_section():
-    soon = with_(
-        article_id="1", url="https://cafef.vn/a-1.chn", published_at=NOW + dt.timedelta(days=2)
-    )
+    soon = future_item("1", 2)
     rejects = pa.Table.from_pylist([reject_row(soon, "published_in_future", "", NOW, "r")])
     later = NOW + dt.timedelta(days=3)
 
@@ -174,9 +173,7 @@ def test_a_future_reject_is_due_again_only_for_a_crawl_of_its_own_section():
 def test_a_future_reject_rejected_again_at_the_same_instant_is_not_due_again():
     # Both runs under one fixed clock (NEWSSCRAPER_NOW): the other reject still wins.
     later = NOW + dt.timedelta(days=3)
-    gone = with_(
-        article_id="1", url="https://cafef.vn/a-1.chn", published_at=NOW + dt.timedelta(days=2)
-    )
+    gone = future_item("1", 2)
     rows = [
         reject_row(gone, "http_404", "HTTP 404", later, "r2"),
         reject_row(gone, "published_in_future", "", later, "r1"),
