@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import lxml.html
@@ -118,6 +119,19 @@ def test_stream_entry_title_is_squashed_and_url_joined_on_the_response_host():
         vn(2026, 3, 7, 10, 22),
         "stream",
     )
+
+
+def test_focus_times_come_from_data_time_stray_leading_2_included():
+    # The visible text of each focus time blanked: only data-time is left to read, two of the
+    # three with the stray leading `2` (`206/03/2026 - 00:05` is 06/03/2026).
+    html = SECTION_FILE.read_text(encoding="utf-8")
+    blanked = re.sub(r'(<p class="time" data-time="[^"]*">)[^<]*(</p>)', r"\1\2", html)
+    assert blanked.count('<p class="time" data-time="2') == 2
+
+    focus = SectionPage(response(blanked.encode("utf-8"))).focus_entries()
+    assert [(e.article_id, e.listed_at) for e in focus] == [
+        (e.article_id, e.listed_at) for e in FOCUS
+    ]
 
 
 def cut_fragment(first: int, last: int) -> bytes:
