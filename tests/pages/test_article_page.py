@@ -237,6 +237,26 @@ def test_widget_and_clutter_are_removed_and_tickers_read():
     assert "script text" not in item.body
 
 
+def test_ad_shells_and_news_boxes_are_left_out_each_on_its_own():
+    # The saved pages' ad shells are empty and their "TIN MỚI" box is both `div.tindnd` and
+    # `#listNewsInContent`: here each comes alone and holds text.
+    snippet = """
+<div class="h-show-pc"><div class="c-item">Quảng cáo máy tính</div></div>
+<div class="h-show-mobile"><span>Quảng cáo điện thoại</span></div>
+<div class="tindnd clearfix"><a href="/tin-a-188260306102323344.chn">Tin mới một</a></div>
+<div id="listNewsInContent"><ul><li><a href="/tin-b-188260306102323345.chn">Tin mới hai</a>
+</li></ul></div>
+"""
+
+    def add_snippet(html):
+        return edit_once(html, "<figcaption> </figcaption>", "<figcaption> </figcaption>" + snippet)
+
+    body = page_of(OLDER, edit=add_snippet).body()
+    for phrase in ("Quảng cáo máy tính", "Quảng cáo điện thoại", "Tin mới một", "Tin mới hai"):
+        assert phrase not in body, phrase
+    assert body.startswith("Trong báo cáo cập nhật nâng hạng mới công bố")
+
+
 def test_a_widget_naming_several_companies_gives_each_ticker():
     def add_widget(html):
         widget = CLUTTER.replace(">VHM: </a>", ">VEA&amp;VNM: </a>")
