@@ -100,6 +100,18 @@ def test_visible_time_is_a_24_hour_clock():
     assert older.published_at == dt.datetime(2026, 3, 7, 0, 1, tzinfo=VIETNAM_TZ)
 
 
+def test_published_time_of_the_older_template_is_the_meta_before_json_ld():
+    # The older template has no `datetime` on its date: `article:published_time` (naive,
+    # Vietnam time) comes first. JSON-LD's `datePublished` is moved here to tell them apart.
+    def move_json_ld(html):
+        return edit_once(
+            html, '"datePublished": "2026-03-07T00:01:00"', '"datePublished": "2026-03-08T09:30:00"'
+        )
+
+    page = page_of(OLDER, edit=move_json_ld)
+    assert page.published_at() == dt.datetime(2026, 3, 7, 0, 1, tzinfo=VIETNAM_TZ)
+
+
 def test_invalid_json_ld_falls_back_without_crashing():
     def break_json_ld(html):
         html = strip_machine_dates(html)
