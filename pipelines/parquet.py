@@ -7,6 +7,12 @@ at close, including a graceful SIGTERM / Ctrl-C shutdown. Each batch becomes one
 file is in place its rows are marked committed in the crawl history, so an article is only ever
 "seen" once it is on disk.
 
+A copy (`duplicate_of` set) whose original is still buffered for another partition first has the
+buffer committed: the partitions of a batch are files written one after the other, and a crash
+or a full disk between them must not leave a copy stored that names a row which is not (the
+original, crawled again, would then be marked a copy of its copy, and `duplicate_of IS NULL`
+would drop the story). A copy in its original's partition goes into the same file.
+
 A disk fault (read-only or full OUTPUT_DIR) stops the crawl: logged at ERROR with the path and
 the error, stat `newsscraper/parquet/disk_error`, spider closed with reason `disk_error`. Files
 committed before stay as they are; the rows not written are dropped with a reason and are
@@ -74,6 +80,7 @@ class ParquetSinkPipeline:
         self.on_disk_error = on_disk_error
         self.monotonic = monotonic
         self.rows: list[dict] = []
+        self.partitions: dict[str, tuple] = {}  # article_id -> partition, of the buffered rows
         self.oldest_at = 0.0
         self.seq = 0
         self.batch_rows_committed = 0
@@ -102,17 +109,22 @@ class ParquetSinkPipeline:
         self.timer.start(max(0.1, self.batch_seconds / 10), now=False)
 
     def process_item(self, item):
+        if self.disk_error is None:
+            try:
+                row = buffered_row(item)
+            except ValueError as error:
+                self._inc("unpartitionable")
+                raise DropItem(f"cannot be stored: {error}") from None
+            partition = (row["section"], row["published_date"])
+            if self.partitions.get(row.get("duplicate_of"), partition) != partition:
+                self.flush()  # the original goes to disk before its copy (see the module doc)
         if self.disk_error is not None:
             self._inc("rows_lost")
             raise DropItem(f"not stored: the dataset cannot be written ({self.disk_error})")
-        try:
-            row = buffered_row(item)
-        except ValueError as error:
-            self._inc("unpartitionable")
-            raise DropItem(f"cannot be stored: {error}") from None
         if not self.rows:
             self.oldest_at = self.monotonic()
         self.rows.append(row)
+        self.partitions[row["article_id"]] = partition
         self.flush_if_due()
         return item
 
@@ -137,6 +149,7 @@ class ParquetSinkPipeline:
         if not self.rows or self.disk_error is not None:
             return
         rows, self.rows = self.rows, []
+        self.partitions = {}
         self.seq += 1
         self.batch_rows_committed = 0
         try:

@@ -194,6 +194,50 @@ def test_a_disk_fault_stops_writing_keeps_earlier_files_and_cleans_staging(
     assert stat(sink, "rows_lost") == 4
 
 
+def copy_of(n: int, original: Article, day: int) -> Article:
+    item = article(n, day=day)
+    item.duplicate_of = original.article_id
+    return item
+
+
+def test_a_copy_is_committed_after_the_row_it_names_in_another_partition(sink, tmp_path):
+    original = article(2, day=8)
+    for item in [article(1), original]:
+        sink.process_item(item)
+    assert names(tmp_path) == []
+    # The copy's partition (03-07) comes first in the buffer: committed with it, it would be
+    # on disk before its original (03-08).
+    sink.process_item(copy_of(3, original, day=7))
+    assert History.of(sink.crawler).is_stored(original.article_id)
+    assert stored_ids(tmp_path) == [article(n).article_id for n in (1, 2)]
+    sink.close_spider()
+    assert stored_ids(tmp_path) == [article(n).article_id for n in (1, 2, 3)]
+
+
+def test_a_disk_fault_never_leaves_a_copy_naming_a_row_that_was_not_stored(
+    sink, tmp_path, monkeypatch
+):
+    sink.on_disk_error = lambda: None
+    real_commit = dataset.commit_part_file
+
+    def march_8_disk_full(table, path, *args, **kwargs):
+        if "published_date=2026-03-08" in str(path):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_commit(table, path, *args, **kwargs)
+
+    monkeypatch.setattr(dataset, "commit_part_file", march_8_disk_full)
+    original = article(2, day=8)
+    for item in [article(1), original]:
+        sink.process_item(item)
+    with pytest.raises(DropItem, match="cannot be written"):
+        sink.process_item(copy_of(3, original, day=7))  # its original's file failed
+    sink.close_spider()
+    rows = dataset.read_articles(tmp_path, columns=["article_id", "duplicate_of"]).to_pylist()
+    stored = {row["article_id"] for row in rows}
+    assert original.article_id not in stored
+    assert [row for row in rows if row["duplicate_of"] is not None] == []
+
+
 # A real crawl in a child process (one Twisted reactor per process): items straight from
 # `start()`, no network. It stays open, quiet, for `close_after` seconds, so the periodic
 # timer can act, then counts the part files and closes the spider.
