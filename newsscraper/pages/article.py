@@ -229,14 +229,22 @@ class ArticlePage:
         return value if value and _HTTP_URL.match(value) else None
 
     def published_at(self) -> dt.datetime | None:
-        """Aware, UTC+7: `datetime` attribute, meta, JSON-LD, then the visible header text."""
+        """Aware, UTC+7: `datetime` attribute, meta, JSON-LD, then the visible header text; a
+        CMS's empty date (before 2000) is no time, so the next source gives it."""
+        for value in self._published_candidates():
+            if value is not None and value >= EARLIEST_NEWS_TIME:
+                return value
+        return None
+
+    def _published_candidates(self):
+        """The published times the page gives, in order of trust, each read only if needed."""
         date_node = first(self._with_role("publishdate", "span", "pdate"))
-        return (
-            parse_iso_time(date_node.get("datetime") if date_node is not None else None)
-            or parse_iso_time(self._meta_content("article:published_time"))
-            or parse_iso_time(string_value(self._news_article.get("datePublished")))
-            or (parse_visible_time(text_of(date_node)) if date_node is not None else None)
-        )
+        if date_node is not None:
+            yield parse_iso_time(date_node.get("datetime"))
+        yield parse_iso_time(self._meta_content("article:published_time"))
+        yield parse_iso_time(string_value(self._news_article.get("datePublished")))
+        if date_node is not None:
+            yield parse_visible_time(text_of(date_node))
 
     def modified_at(self) -> dt.datetime | None:
         """JSON-LD's dateModified, else the hidden input's; a CMS's empty date is no time."""

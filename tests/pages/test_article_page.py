@@ -160,6 +160,27 @@ def test_a_time_with_no_utc_instant_is_no_time():
     assert item.published_at == dt.datetime(2026, 3, 6, 17, 1, tzinfo=dt.UTC)  # JSON-LD's
 
 
+@pytest.mark.parametrize(
+    ("path", "old", "new"),
+    [
+        (
+            OLDER,
+            '<meta property="article:published_time" content="2026-03-07T00:01:00" />',
+            '<meta property="article:published_time" content="1900-01-01T00:00:00" />',
+        ),
+        (NEWER, 'datetime="2026-07-04T18:07:00+07:00"', 'datetime="1900-01-01T00:00:00+07:00"'),
+    ],
+    ids=["older-meta", "newer-datetime"],
+)
+def test_a_cms_default_date_is_no_published_time(path, old, new):
+    # A CMS's empty date (1900-01-01) in the first source would be rejected as published before
+    # 2000, losing the article: the page's next source gives its time.
+    expected = {OLDER: dt.datetime(2026, 3, 7, 0, 1), NEWER: dt.datetime(2026, 7, 4, 18, 7)}
+    item = page_of(path, edit=lambda html: edit_once(html, old, new)).to_item()
+    assert item.published_at == expected[path].replace(tzinfo=VIETNAM_TZ)
+    assert item.published_date == expected[path].date()
+
+
 def test_a_cms_default_date_is_no_modified_time():
     # The page gives its modified time in JSON-LD and, without offset, in a hidden input.
     def dates(json_ld: str, hidden: str):
