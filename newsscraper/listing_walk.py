@@ -51,11 +51,16 @@ class ListingWalk:
     newest_listed: dt.datetime | None = None  # the top of this run: the next watermark
     oldest_listed: dt.datetime | None = None  # how far down the stream this run has come
     reached_watermark: bool = False
+    # Where the walk started: page 1, or in a backfill with `until` the first page that reaches
+    # it (`page_search`); `max_pages` counts the pages walked from there.
+    first_page: int | None = None
     seen_pages_in_a_row: int = 0
     empty_retried: set[int] = field(default_factory=set)
     stop_reason: str | None = None
 
     def visit(self, page: int, entries: list[ListingEntry]) -> Decision:
+        if self.first_page is None:
+            self.first_page = page
         if not entries:
             if page not in self.empty_retried and page > 1:
                 # An empty fragment in the middle of a live listing happens; ask once more
@@ -112,7 +117,7 @@ class ListingWalk:
                 self.seen_pages_in_a_row = 0
             if self.seen_pages_in_a_row >= self.args.stop_after_seen_pages:
                 return self._stop(to_fetch, CAUGHT_UP)
-        if self.args.max_pages is not None and page >= self.args.max_pages:
+        if self.args.max_pages is not None and page - self.first_page + 1 >= self.args.max_pages:
             if not self._catching_up(moved_down):
                 return self._stop(to_fetch, MAX_PAGES)
             self._inc("catch_up_pages")  # past the default max_pages, towards the watermark

@@ -209,3 +209,13 @@ def test_catching_up_stops_at_max_pages_when_the_listing_gets_no_further_down():
     for page in range(1, 21):
         decision = untimed.visit(page, no_times)
     assert decision.stop_reason == MAX_PAGES
+
+
+def test_a_backfill_starting_below_page_1_walks_max_pages_from_there():
+    # The search for `until` found page 5: `-a max_pages=2` walks pages 5 and 6, not page 5 alone.
+    w = walk(until="2026-03-06", max_pages=2)
+    first = w.visit(5, [entry(1, day=6), entry(2, day=6)])
+    assert len(first.to_fetch) == 2 and first.next_page == 6
+    second = w.visit(6, [entry(3, day=5), entry(4, day=5)])
+    assert len(second.to_fetch) == 2
+    assert second.stop_reason == MAX_PAGES
