@@ -175,12 +175,20 @@ class CafefSpider(scrapy.Spider):
                 self.zone_id = zone_id
         return page.entries()
 
-    def parse(self, response, focus: list[ListingEntry] | None = None):
-        """`focus`: page 1's focus entries, for a walk that starts on a later page."""
+    def parse(
+        self,
+        response,
+        focus: list[ListingEntry] | None = None,
+        entries: list[ListingEntry] | None = None,
+    ):
+        """`focus`: page 1's focus entries, for a walk that starts on a later page; `entries`:
+        the page's own, when the backfill search has read them already (one page, counted once)."""
         number = response.meta["listing_page"]
         if number == 1:
             yield from self.pending_requests()
-        decision = self.walk.visit(number, [*(focus or []), *self.listing_entries(response)])
+        if entries is None:
+            entries = self.listing_entries(response)
+        decision = self.walk.visit(number, [*(focus or []), *entries])
         for entry in decision.to_fetch:
             request = self.article_request(entry.url, entry.article_id)
             if request is not None:
@@ -199,7 +207,7 @@ class CafefSpider(scrapy.Spider):
             self.search_focus = [entry for entry in entries if entry.kind == "focus"]
         self.search.record(page, entries)
         if self.search.above == page:
-            self.search_hit = response
+            self.search_hit = (response, entries)
         probe = self.search.next_probe()
         if probe is not None:
             yield self.listing_request(probe, callback=self.parse_probe)
@@ -217,7 +225,10 @@ class CafefSpider(scrapy.Spider):
         )
         # The found page was fetched by the search: walk on from its response, with page 1's
         # picks when the walk starts below page 1 (the window decides which are fetched).
-        yield from self.parse(self.search_hit, focus=self.search_focus if found > 1 else None)
+        hit, hit_entries = self.search_hit
+        yield from self.parse(
+            hit, focus=self.search_focus if found > 1 else None, entries=hit_entries
+        )
 
     def listing_failed(self, failure):
         self.crawler.stats.inc_value("newsscraper/spider/listing_failed")

@@ -330,3 +330,12 @@ def test_the_section_page_zone_id_wins_over_the_table(tmp_path):
         spider.parse(response(f"{BASE}/doanh-nghiep.chn", SECTION_PAGE, listing_page=1))
     )
     assert requests[-1].url == f"{BASE}/timelinelist/18831/2.chn"
+
+
+def test_a_backfill_counts_the_page_its_search_found_once(tmp_path):
+    # Page 1 reaches until at once: the search's one request is the page the walk reads.
+    spider = make_spider(tmp_path, section="thi-truong-chung-khoan", until="2026-03-07")
+    page_1 = response(f"{BASE}/thi-truong-chung-khoan.chn", SECTION_PAGE, listing_page=1)
+    requests = list(spider.parse_probe(page_1))
+    assert len([r for r in requests if r.callback == spider.parse_article]) == 24
+    assert spider.crawler.stats.get_value("newsscraper/spider/listing_pages") == 1
