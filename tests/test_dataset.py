@@ -19,7 +19,12 @@ import pytest
 from newsscraper import dataset
 from newsscraper.items import Article
 from newsscraper.pages.dates import vietnam_date
-from newsscraper.schema import ARTICLES_FILE_SCHEMA, REJECTS_SCHEMA, SCHEMA_VERSION_KEY
+from newsscraper.schema import (
+    ARTICLES_FILE_SCHEMA,
+    REJECTS_SCHEMA,
+    RUNS_SCHEMA,
+    SCHEMA_VERSION_KEY,
+)
 
 UTC = dt.UTC
 SCRAPED = dt.datetime(2026, 3, 8, 2, 0, tzinfo=UTC)
@@ -193,9 +198,9 @@ def test_polars_scans_the_glob_with_hive_partitioning(written):
     assert sorted(rows, key=lambda r: r["article_id"]) == expected_rows()
 
 
-def readme_block(language: str, after: str) -> str:
-    """The first ```language block of README.md after the line `after`."""
-    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+def readme_block(language: str, after: str, doc: str = "README.md") -> str:
+    """The first ```language block of `doc` (README.md) after the line `after`."""
+    text = (Path(__file__).resolve().parent.parent / doc).read_text(encoding="utf-8")
     rest = text[text.index(after) :]
     start = rest.index(f"```{language}\n") + len(f"```{language}\n")
     return rest[start : rest.index("```", start)]
@@ -216,6 +221,40 @@ def test_the_readme_snippets_read_published_date_as_a_date(tmp_path, monkeypatch
     assert [day for day, _ in duckdb.sql(sql).fetchall()] == dates
     assert sorted(set(names["df"]["published_date"])) == dates
     assert sorted(set(names["table"].column("published_date").to_pylist())) == dates
+
+
+def test_the_data_format_snippet_reads_older_run_records_with_every_column(tmp_path, monkeypatch):
+    # A version 1 record sorts first, as the oldest run's file does: a reader taking the
+    # columns of the first file would lose pending_articles and walked_down_to.
+    runs = tmp_path / "output"
+    record = {name: None for name in RUNS_SCHEMA.names} | {
+        "section": "doanh-nghiep",
+        "mode": "incremental",
+        "started_at": SCRAPED,
+        "finished_at": SCRAPED,
+        "exit_code": 0,
+    }
+    old = pa.Table.from_pylist([record | {"run_id": "20260301T000000Z-aaaa0001"}], RUNS_SCHEMA)
+    old = old.drop_columns(["pending_articles", "walked_down_to"])
+    old = old.replace_schema_metadata({SCHEMA_VERSION_KEY: b"1"})
+    new = record | {"run_id": "20260308T020000Z-aaaa0002", "pending_articles": "{}"}
+    new = pa.Table.from_pylist([new | {"walked_down_to": SCRAPED}], RUNS_SCHEMA)
+    dataset.commit_part_file(old, dataset.runs_dir(runs) / "part-a.parquet", runs)
+    dataset.commit_part_file(new, dataset.runs_dir(runs) / "part-b.parquet", runs)
+    monkeypatch.chdir(tmp_path)
+    names: dict = {}
+    exec(readme_block("python", "## Migration notes", doc="DATA_FORMAT.md"), names)
+
+    read = {
+        "pandas": names["runs"].to_dict("records"),
+        "pyarrow": names["table"].to_pylist(),
+        "polars": names["frame"].to_dicts(),
+        "duckdb": names["relation"].pl().to_dicts(),
+    }
+    for reader, rows in read.items():
+        assert list(rows[0]) == RUNS_SCHEMA.names, reader
+        got = sorted((r["run_id"], canonical(r)["walked_down_to"]) for r in rows)
+        assert got == [("20260301T000000Z-aaaa0001", None), ("20260308T020000Z-aaaa0002", SCRAPED)]
 
 
 def test_a_later_batch_only_adds_files(written):
