@@ -21,7 +21,7 @@ from scrapy.exceptions import DropItem
 
 from newsscraper import dataset
 from newsscraper.context import RunContext
-from newsscraper.pages.links import article_id_from_url
+from newsscraper.pages.links import article_id_from_url, canonical_article_url
 
 logger = logging.getLogger(__name__)
 
@@ -75,10 +75,11 @@ def parse_error_row(url: str | None, error: BaseException, now: dt.datetime, run
 
 
 def page_row(url: str | None, reason: str, detail: str, now: dt.datetime, run_id: str) -> dict:
-    """One rejects row for a page that gave no item (the id is read from its URL)."""
+    """One rejects row for a page that gave no item (the id is read from its URL). An article
+    page is recorded under its cafef.vn URL, whatever host CAFEF_BASE_URL sent the crawl to."""
     return {
         "article_id": article_id_from_url(url),
-        "url": url,
+        "url": canonical_article_url(url) or url,
         "reason": reason,
         "detail": detail,
         "raw": None,

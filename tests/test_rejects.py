@@ -17,7 +17,7 @@ from twisted.python.failure import Failure
 
 from newsscraper import dataset
 from newsscraper.items import Article
-from newsscraper.rejects import Rejected, RejectsExtension
+from newsscraper.rejects import Rejected, RejectsExtension, page_rejected
 from newsscraper.schema import REJECTS_SCHEMA
 
 UTC = dt.UTC
@@ -135,6 +135,20 @@ def test_a_callback_error_is_a_parse_error_row_with_the_clock_time(tmp_path):
         }
     ]
     assert crawler.stats.get_value("newsscraper/rejects/parse_error") == 1
+
+
+def test_a_page_of_another_crawl_host_is_rejected_under_its_cafef_url(tmp_path):
+    # CAFEF_BASE_URL sends the crawl to a replica or a mirror: stored URLs stay cafef.vn's.
+    crawler, extension = make_extension(tmp_path)
+    crawled = "http://127.0.0.1:8080/momo-bac-bo-tin-don-188231024103100001.chn"
+    crawler.signals.send_catch_log(page_rejected, url=crawled, reason="http_404", detail="HTTP 404")
+    response = HtmlResponse(crawled, body=b"<html></html>", request=Request(crawled))
+    send_spider_error(crawler, ValueError("no title"), response)
+    extension.flush()
+    assert [(r["article_id"], r["url"], r["reason"]) for r in read_rejects(tmp_path)] == [
+        ("188231024103100001", URL, "http_404"),
+        ("188231024103100001", URL, "parse_error"),
+    ]
 
 
 def test_an_error_of_the_crawl_itself_is_no_page_reject(tmp_path):

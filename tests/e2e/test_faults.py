@@ -390,7 +390,7 @@ def test_article_redirected_to_the_section_page_is_rejected_and_never_asked_agai
     assert [r.status for r in requests_for(handle, victim.path, since=mark)] == [301]
     rejects = read_rejects(output_dir).to_pylist()
     assert [(r["article_id"], r["url"], r["reason"]) for r in rejects] == [
-        (victim.article_id, handle.url(victim.path), "redirected_away")
+        (victim.article_id, f"https://cafef.vn{victim.path}", "redirected_away")
     ]
     assert handle.url(SECTION_PAGE) in rejects[0]["detail"]
     second, first = read_runs(output_dir)
@@ -497,7 +497,7 @@ def test_article_redirected_to_another_article_is_stored_once_and_never_asked_ag
     assert_stored_exactly(output_dir, [a for a in site.articles if a is not moved])
     rejects = read_rejects(output_dir).to_pylist()
     assert [(r["article_id"], r["url"], r["reason"]) for r in rejects] == [
-        (moved.article_id, handle.url(moved.path), "redirected_to_article")
+        (moved.article_id, f"https://cafef.vn{moved.path}", "redirected_to_article")
     ]
     assert target.article_id in rejects[0]["detail"]
     second, _ = read_runs(output_dir)
