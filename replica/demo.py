@@ -59,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     ):
         print(f"  {when:%Y-%m-%d %H:%M} UTC  {title}")
     print(
-        f"\nread it with: pandas.read_parquet({str(articles_dir(output_dir))!r})"
+        f"\nread it in DuckDB: FROM read_parquet('{articles_dir(output_dir)}/**/*.parquet',"
+        " hive_partitioning=true)\n(pandas, pyarrow, polars and Spark: README.md, 'Reading it')"
         "  ·  newsscraper stats  ·  newsscraper verify"
     )
     return 0

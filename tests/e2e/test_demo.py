@@ -1,0 +1,24 @@
+"""`make demo`: the replica crawled into a folder, a summary of what landed, a line to read it."""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+
+from newsscraper.dataset import read_articles
+from replica.demo import main
+
+
+def test_demo_crawls_the_replica_and_prints_a_query_that_reads_what_landed(tmp_path, capsys):
+    output_dir = tmp_path / "output"
+
+    assert main(["--articles", "12", "--output-dir", str(output_dir)]) == 0
+
+    printed = capsys.readouterr().out
+    assert read_articles(output_dir, columns=["article_id"]).num_rows == 12
+    assert "12 new rows; 12 rows in" in printed
+    query = re.search(r"read it in DuckDB: (FROM read_parquet\(.*\))$", printed, re.M).group(1)
+    rows = duckdb.sql(f"SELECT published_date, count(*) {query} GROUP BY 1").fetchall()
+    assert sum(count for _, count in rows) == 12
+    assert all(type(day).__name__ == "date" for day, _ in rows)  # a date, not the folder's text
