@@ -256,7 +256,12 @@ class ArticlePage:
         return value if value is not None and value >= EARLIEST_NEWS_TIME else None
 
     def tags(self) -> list[str]:
-        return unique_ignoring_case(without_tag_trailer(text_of(a)) for a in _TAGS(self._article))
+        """The tag box's links; when it gives none, the page's `<meta name="keywords">`."""
+        tags = unique_ignoring_case(without_tag_trailer(text_of(a)) for a in _TAGS(self._article))
+        if tags:
+            return tags
+        keywords = first(_values_by(self._by_tag["meta"], "name", "content").get("keywords", ()))
+        return unique_ignoring_case(text_of(keyword) for keyword in (keywords or "").split(","))
 
     def tickers(self) -> list[str]:
         """Stock symbols: the ticker widget's title and iframe, then in-text company links."""

@@ -501,3 +501,48 @@ def test_url_names_the_same_article_as_article_id():
     # The canonical link still gives the slug when it names the served id.
     same_id = "https://www.cafef.vn/slug-cu-18826030622484142.chn"
     assert page_of(OLDER, same_id).url() == CASES["article_18826030622484142"][1]
+
+
+def without_tag_box(html: str) -> str:
+    return re.sub(
+        r'<div class="row2" data-marked-zoneid="cafef_detail_tag">.*?</div>', "", html, flags=re.S
+    )
+
+
+@pytest.mark.parametrize(
+    "stem", ["article_18826030622484142", "article_188260704171525847_trimmed"]
+)
+def test_a_page_without_its_tag_box_gives_the_keywords_meta_as_tags(stem):
+    path, url = CASES[stem]
+    page = page_of(path, url, edit=without_tag_box)
+    assert "cafef_detail_tag" not in without_tag_box(path.read_text(encoding="utf-8"))
+    # On both saved pages the keywords meta names the tag box's tags, in its order.
+    assert page.tags() == load_expected(stem)["item"]["tags"]
+
+
+def test_the_tag_box_wins_over_the_keywords_meta_and_an_empty_meta_gives_no_tags():
+    def other_keywords(html: str) -> str:
+        return edit_once(
+            html,
+            '<meta name="keywords" content="đầu tư, bđs, công ty, Hải Phát, hpx">',
+            '<meta name="keywords" content="cafef, tin tức">',
+        )
+
+    assert page_of(NEWER, edit=other_keywords).tags() == [
+        "đầu tư",
+        "bđs",
+        "công ty",
+        "Hải Phát",
+        "hpx",
+    ]
+
+    def empty_keywords(html: str) -> str:
+        return without_tag_box(
+            edit_once(
+                html,
+                '<meta name="keywords" content="đầu tư, bđs, công ty, Hải Phát, hpx">',
+                '<meta name="keywords" content=" , ">',
+            )
+        )
+
+    assert page_of(NEWER, edit=empty_keywords).tags() == []
