@@ -22,6 +22,7 @@ import shutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pyarrow as pa
 import pyarrow.dataset as pads
@@ -157,15 +158,15 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def articles_dataset(output_dir) -> pads.Dataset:
-    """The articles' part files (`list_part_files`) as a pyarrow dataset, partition columns
-    typed as in the contract."""
+def articles_dataset(output_dir, files: list[Path] | None = None) -> pads.Dataset:
+    """The articles' part `files` (default: `list_part_files`) as a pyarrow dataset, partition
+    columns typed as in the contract."""
     partitioning = pads.partitioning(
         pa.schema([ARTICLES_SCHEMA.field("section"), ARTICLES_SCHEMA.field("published_date")]),
         flavor="hive",
     )
     return pads.dataset(
-        [str(path) for path in list_part_files(output_dir)],
+        [str(path) for path in (list_part_files(output_dir) if files is None else files)],
         schema=ARTICLES_SCHEMA,
         format="parquet",
         partitioning=partitioning,
@@ -180,7 +181,34 @@ def read_articles(output_dir, columns: list[str] | None = None) -> pa.Table:
         if columns is not None:
             schema = pa.schema([ARTICLES_SCHEMA.field(c) for c in columns])
         return schema.empty_table()
-    return articles_dataset(output_dir).to_table(columns=columns)
+    return read_listed(
+        lambda: list_part_files(output_dir),
+        lambda files: articles_dataset(output_dir, files).to_table(columns=columns),
+    )
+
+
+T = TypeVar("T")
+
+
+def read_listed(list_files: Callable[[], list[Path]], read: Callable[[list[Path]], T]) -> T:
+    """`read(list_files())`, again from a fresh listing when a listed file is gone by the time
+    it is opened.
+
+    Readers do not take the crawl lock, so `newsscraper compact` may swap a folder between the
+    listing and the reading: the old files are gone, and the new listing holds the same rows in
+    the merged file. Each failed read is followed by another while the listing keeps changing,
+    so a compaction swapping folder after folder delays the read until it is done;
+    FileNotFoundError when the listing has not changed (a listed file is missing).
+    """
+    files = list_files()
+    while True:
+        try:
+            return read(files)
+        except FileNotFoundError:
+            listed_again = list_files()
+            if listed_again == files:
+                raise
+            files = listed_again
 
 
 # --- Articles: rows, partitions, part files ---------------------------------------------------
@@ -346,10 +374,13 @@ def read_rejects(output_dir, columns: list[str] | None = None) -> pa.Table:
     schema = REJECTS_SCHEMA
     if columns is not None:
         schema = pa.schema([REJECTS_SCHEMA.field(name) for name in columns])
-    files = list_part_files(output_dir, REJECTS)
-    if not files:
-        return schema.empty_table()
-    return pa.concat_tables(pq.read_table(p, columns=columns).cast(schema) for p in files)
+
+    def read(files: list[Path]) -> pa.Table:
+        if not files:
+            return schema.empty_table()
+        return pa.concat_tables(pq.read_table(p, columns=columns).cast(schema) for p in files)
+
+    return read_listed(lambda: list_part_files(output_dir, REJECTS), read)
 
 
 def in_schema(table: pa.Table, schema: pa.Schema) -> pa.Table:
@@ -366,10 +397,13 @@ def in_schema(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 def read_runs(output_dir) -> pa.Table | None:
     """Every run record with whatever columns the files hold; None when there is none."""
-    files = list_part_files(output_dir, RUNS)
-    if not files:
-        return None
-    return pa.concat_tables((read_part_file(p) for p in files), promote_options="permissive")
+
+    def read(files: list[Path]) -> pa.Table | None:
+        if not files:
+            return None
+        return pa.concat_tables((read_part_file(p) for p in files), promote_options="permissive")
+
+    return read_listed(lambda: list_part_files(output_dir, RUNS), read)
 
 
 def staging_files(output_dir) -> list[Path]:

@@ -416,3 +416,16 @@ def test_partitions_are_listed_with_their_values(written):
         ("doanh-nghiep", dt.date(2026, 3, 7), 2),
         ("thi-truong-chung-khoan", dt.date(2026, 3, 7), 1),
     ]
+
+
+def test_a_listed_file_missing_from_a_listing_that_stays_the_same_is_not_read_forever(tmp_path):
+    missing = dataset.runs_dir(tmp_path) / "part-gone.parquet"
+    listings = []
+
+    def list_files():
+        listings.append([missing])
+        return [missing]
+
+    with pytest.raises(FileNotFoundError):
+        dataset.read_listed(list_files, lambda files: [dataset.read_part_file(p) for p in files])
+    assert len(listings) == 2

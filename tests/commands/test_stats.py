@@ -11,6 +11,8 @@ import pyarrow as pa
 import pytest
 
 from newsscraper import cli, dataset
+from newsscraper.commands import compact
+from newsscraper.schema import REJECTS_SCHEMA
 
 UTC = dt.UTC
 
@@ -86,6 +88,36 @@ def test_json_counts_rows_duplicates_rejects_and_runs(output_dir, capsys):
             "new_rows": 5,
         },
     ]
+
+
+def test_a_compaction_between_listing_and_reading_is_read_through(
+    output_dir, make_row, write_batch, capsys, monkeypatch
+):
+    write_batch([make_row("105")], run_id="run-c")
+    at = dt.datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
+    reject = {"reason": "http_404", "scraped_at": at, "run_id": "run-c"}
+    dataset.commit_rejects(output_dir, [reject], "run-c", 1)
+    real_list, swapped = dataset.list_part_files, []
+
+    def list_then_compact(output_dir, folder=dataset.ARTICLES):
+        files = real_list(output_dir, folder)
+        if folder not in swapped:  # the listed files are gone by the time they are read
+            swapped.append(folder)
+            if folder == dataset.ARTICLES:
+                assert compact.compact(output_dir)
+            elif folder == dataset.REJECTS:
+                name, order = "part-compact-x.parquet", [("scraped_at", "ascending")]
+                assert compact.compact_records(
+                    output_dir, folder, REJECTS_SCHEMA, order, name, "zstd"
+                )
+        return files
+
+    monkeypatch.setattr(dataset, "list_part_files", list_then_compact)
+    stats = stats_json(output_dir, capsys)
+    assert swapped == [dataset.ARTICLES, dataset.REJECTS, dataset.RUNS]
+    assert stats["articles"] == 6
+    assert stats["rejects_by_reason"] == {"body_too_short": 2, "http_404": 1, "missing_title": 1}
+    assert [r["run_id"] for r in stats["recent_runs"]] == ["run-b", "run-a"]
 
 
 def test_fill_rates_count_values_not_nulls_or_empties(output_dir, capsys):
