@@ -408,8 +408,9 @@ def read_runs(output_dir) -> pa.Table | None:
 
 def staging_files(output_dir) -> list[Path]:
     """Files left in `.staging/` (by a crash between write and rename, or a compaction)."""
-    staging = staging_dir(output_dir)
-    return sorted(p for p in staging.rglob("*") if p.is_file()) if staging.is_dir() else []
+    # os.walk passes over a folder removed while it walks (a compaction's old folder).
+    walked = os.walk(staging_dir(output_dir))
+    return sorted(Path(root) / name for root, _, names in walked for name in names)
 
 
 # --- Swapping a partition's files (compact) --------------------------------------------------

@@ -13,6 +13,9 @@ Problems (each printed with the file's path):
 
 Warnings (reported, exit code unchanged): files left in `.staging/` for longer than a crawl
 batch or a compaction takes, from a process killed between write and rename.
+
+It takes no lock, so it runs beside a crawl or `compact`: files a compaction swaps away
+between the listing and the reading are no problem, the files are listed and checked again.
 """
 
 from __future__ import annotations
@@ -97,6 +100,8 @@ def read_checked(path: Path, declared: pa.Schema) -> tuple[pa.Table | None, list
     """The file's table (None if unreadable) and its problems."""
     try:
         table = dataset.read_part_file(path)
+    except FileNotFoundError:
+        raise  # listed, then swapped away by `compact`: `verify` lists the files again
     except (OSError, pa.ArrowException) as error:
         return None, [Finding(PROBLEM, path, f"unreadable: {error}")]
     return table, [Finding(PROBLEM, path, d) for d in schema_differences(table.schema, declared)]
@@ -191,7 +196,10 @@ def check_flat(output_dir: Path, name: str, declared: pa.Schema) -> list[Finding
 def check_staging(output_dir: Path, now: dt.datetime) -> list[Finding]:
     findings = []
     for path in dataset.staging_files(output_dir):
-        modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+        try:
+            modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+        except FileNotFoundError:
+            continue  # renamed into place, or removed by `compact`, since it was listed
         if now - modified > STALE_STAGING_AFTER:
             findings.append(
                 Finding(
@@ -205,13 +213,18 @@ def check_staging(output_dir: Path, now: dt.datetime) -> list[Finding]:
 
 
 def verify(output_dir: Path, now: dt.datetime | None = None) -> list[Finding]:
+    """Every finding; the files are listed and checked again while `compact` swaps folders
+    meanwhile (a listed file gone), FileNotFoundError when a listed file is gone for good."""
     now = now or dt.datetime.now(dt.UTC)
-    return [
-        *check_articles(output_dir),
-        *check_flat(output_dir, dataset.REJECTS, REJECTS_SCHEMA),
-        *check_flat(output_dir, dataset.RUNS, RUNS_SCHEMA),
-        *check_staging(output_dir, now),
-    ]
+    checked = dataset.read_listed(
+        lambda: [p for name in dataset.DATASETS for p in dataset.list_part_files(output_dir, name)],
+        lambda _: [
+            *check_articles(output_dir),
+            *check_flat(output_dir, dataset.REJECTS, REJECTS_SCHEMA),
+            *check_flat(output_dir, dataset.RUNS, RUNS_SCHEMA),
+        ],
+    )
+    return [*checked, *check_staging(output_dir, now)]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -219,7 +232,15 @@ def run(args: argparse.Namespace) -> int:
     if not output_dir.is_dir():
         print(f"PROBLEM {output_dir}: no such directory", file=sys.stderr)
         return 1
-    findings = verify(output_dir)
+    try:
+        findings = verify(output_dir)
+    except FileNotFoundError as error:
+        print(
+            f"PROBLEM {output_dir}: a listed file went away while checked ({error}); "
+            "run verify again",
+            file=sys.stderr,
+        )
+        return 1
     for finding in findings:
         print(finding)
     problems = sum(f.level == PROBLEM for f in findings)

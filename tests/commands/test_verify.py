@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from newsscraper import cli, dataset
+from newsscraper.commands import compact
 from newsscraper.schema import ARTICLES_FILE_SCHEMA, RUNS_SCHEMA
 
 UTC = dt.UTC
@@ -180,6 +181,39 @@ def test_old_staging_leftovers_are_warnings_and_fresh_ones_are_ignored(clean, ca
     assert code == 0
     assert len(lines) == 2 and lines[0].startswith(f"WARNING {old}: left in staging since ")
     assert lines[1] == "5 files checked: 0 problem(s), 1 warning(s)"
+
+
+def test_a_compaction_between_listing_and_reading_is_no_problem(clean, capsys, monkeypatch):
+    real_list, swapped = dataset.list_part_files, []
+
+    def list_then_compact(output_dir, folder=dataset.ARTICLES):
+        files = real_list(output_dir, folder)
+        if not swapped:  # the listed files of 2026-03-07 are gone by the time they are read
+            swapped.append(compact.compact(output_dir))
+        return files
+
+    monkeypatch.setattr(dataset, "list_part_files", list_then_compact)
+    code, lines = verify(clean, capsys)
+    assert [r.files_merged for r in swapped[0]] == [2]
+    assert (code, lines) == (0, ["4 files checked: 0 problem(s), 0 warning(s)"])
+
+
+def test_a_file_gone_for_good_is_one_message_not_a_traceback(clean, capsys, monkeypatch):
+    def gone(path):
+        raise FileNotFoundError(2, "No such file or directory", str(path))
+
+    monkeypatch.setattr(dataset, "read_part_file", gone)
+    assert cli.main(["verify", "--output-dir", str(clean)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"PROBLEM {clean}: a listed file went away while checked (")
+    assert err.endswith("); run verify again\n")
+
+
+def test_a_staging_file_gone_once_listed_is_passed_over(clean, capsys, monkeypatch):
+    renamed = dataset.staging_dir(clean) / "part-x-1.parquet.123.tmp"  # listed, then renamed
+    monkeypatch.setattr(dataset, "staging_files", lambda output_dir: [renamed])
+    code, lines = verify(clean, capsys)
+    assert (code, lines) == (0, ["5 files checked: 0 problem(s), 0 warning(s)"])
 
 
 def test_the_declared_schema_itself_has_no_differences():
