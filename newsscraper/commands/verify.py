@@ -195,9 +195,10 @@ def check_flat(output_dir: Path, name: str, declared: pa.Schema) -> list[Finding
 
 def check_staging(output_dir: Path, now: dt.datetime) -> list[Finding]:
     findings = []
+    staging = dataset.staging_dir(output_dir)
     for path in dataset.staging_files(output_dir):
         try:
-            modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+            modified = dt.datetime.fromtimestamp(_last_moved(path, staging), dt.UTC)
         except FileNotFoundError:
             continue  # renamed into place, or removed by `compact`, since it was listed
         if now - modified > STALE_STAGING_AFTER:
@@ -210,6 +211,18 @@ def check_staging(output_dir: Path, now: dt.datetime) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _last_moved(path: Path, staging: Path) -> float:
+    """When `path` was last written or moved into staging: its mtime, or the change time of a
+    folder above it under staging when later (a partition folder that `compact` moved there to
+    delete keeps its files' old times)."""
+    times = [path.stat().st_mtime]
+    for folder in path.parents:
+        if folder == staging:
+            break
+        times.append(folder.stat().st_ctime)
+    return max(times)
 
 
 def verify(output_dir: Path, now: dt.datetime | None = None) -> list[Finding]:

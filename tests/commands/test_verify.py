@@ -12,6 +12,7 @@ import pytest
 
 from newsscraper import cli, dataset
 from newsscraper.commands import compact
+from newsscraper.commands.verify import STALE_STAGING_AFTER, check_staging
 from newsscraper.schema import ARTICLES_FILE_SCHEMA, RUNS_SCHEMA
 
 UTC = dt.UTC
@@ -181,6 +182,22 @@ def test_old_staging_leftovers_are_warnings_and_fresh_ones_are_ignored(clean, ca
     assert code == 0
     assert len(lines) == 2 and lines[0].startswith(f"WARNING {old}: left in staging since ")
     assert lines[1] == "5 files checked: 0 problem(s), 1 warning(s)"
+
+
+def test_a_folder_just_moved_into_staging_is_not_a_leftover_however_old_its_files(clean, capsys):
+    # What `compact` does with a partition's old folder before deleting it: the files keep
+    # their times, only the folder's change time says when it was moved.
+    old_partition = dataset.staging_dir(clean) / "compact-123" / "published_date=2026-03-07"
+    old_partition.mkdir(parents=True)
+    moved = old_partition / "part-x-1.parquet"
+    moved.write_bytes(b"old rows")
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(moved, (two_days_ago, two_days_ago))
+    code, lines = verify(clean, capsys)
+    assert (code, lines) == (0, ["5 files checked: 0 problem(s), 0 warning(s)"])
+
+    later = dt.datetime.now(dt.UTC) + 2 * STALE_STAGING_AFTER  # left there: a leftover then
+    assert [f.path for f in check_staging(clean, later)] == [moved]
 
 
 def test_a_compaction_between_listing_and_reading_is_no_problem(clean, capsys, monkeypatch):
