@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from newsscraper.sections import DEFAULT_SECTION, SECTION_ZONES
@@ -82,11 +83,18 @@ def _positive_int(raw: dict, name: str) -> int | None:
     return number
 
 
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _date(raw: dict, name: str) -> dt.date | None:
     value = raw.get(name)
     if value is None:
         return None
+    text = str(value).strip()
     try:
-        return dt.date.fromisoformat(str(value).strip())
+        # fromisoformat alone also takes 20260101 and 2026-W05-1: the README promises one form.
+        if not _DATE.fullmatch(text):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text)
     except ValueError:
         raise ArgumentError(f"{name} must be a date as YYYY-MM-DD, got {value!r}") from None
