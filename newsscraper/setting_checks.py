@@ -8,9 +8,30 @@ for a crawl started some other way.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import logging
 from urllib.parse import urlsplit
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from newsscraper.dataset import is_safe_path_value
+
+# The numbers of the README's settings table: (name, whole number?, smallest, largest).
+NUMBERS = (
+    ("PARQUET_BATCH_ITEMS", True, 1, None),
+    ("PARQUET_BATCH_SECONDS", False, 0, None),
+    ("VALIDATE_MIN_BODY_CHARS", True, 0, None),
+    ("VALIDATE_MAX_TITLE_CHARS", True, 1, None),
+    ("VALIDATE_MAX_FUTURE_HOURS", False, 0, None),
+    ("NEAR_DUPLICATE_MAX_DISTANCE", True, 0, 64),
+    ("RETRY_BACKOFF_BASE", False, 0, None),
+    ("RETRY_BACKOFF_MAX", False, 0, None),
+    ("RETRY_AFTER_MAX", False, 0, None),
+    ("SOFT_BLOCK_BACKOFF_BASE", False, 0, None),
+    ("SOFT_BLOCK_STOP_AFTER", True, 1, None),
+    ("ARTICLE_GIVE_UP_AFTER_HOURS", False, 0, None),
+)
 
 
 def setting_problems(settings) -> list[str]:
@@ -46,6 +67,21 @@ def setting_problems(settings) -> list[str]:
         problems.append(
             f"CAFEF_BASE_URL must be an http(s) URL, such as https://cafef.vn; got {base_url!r}"
         )
+    for name, whole, smallest, largest in NUMBERS:
+        problem = _number_problem(settings, name, whole, smallest, largest)
+        if problem:
+            problems.append(problem)
+    compression = settings.get("PARQUET_COMPRESSION")
+    if compression is not None and not _writes_parquet(compression):
+        problems.append(
+            f"PARQUET_COMPRESSION must be a Parquet codec (zstd, snappy, gzip, brotli, lz4, "
+            f"none); got {compression!r}"
+        )
+    level = settings.get("LOG_LEVEL")
+    if level is not None and not _is_log_level(level):
+        problems.append(
+            f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL; got {level!r}"
+        )
     run_id = settings.get("RUN_ID")
     if run_id and not is_safe_path_value(run_id):
         problems.append(
@@ -53,3 +89,34 @@ def setting_problems(settings) -> list[str]:
             "and '-', starting with a letter or digit"
         )
     return problems
+
+
+def _number_problem(settings, name: str, whole: bool, smallest, largest) -> str | None:
+    value = settings.get(name)
+    if value is None:  # unset: the component's own default
+        return None
+    try:
+        number = settings.getint(name) if whole else settings.getfloat(name)
+    except (TypeError, ValueError):
+        number = None
+    if number is not None and number >= smallest and (largest is None or number <= largest):
+        return None
+    kind = "a whole number" if whole else "a number"
+    bounds = f"from {smallest} to {largest}" if largest is not None else f"{smallest} or more"
+    return f"{name} must be {kind}, {bounds}; got {value!r}"
+
+
+def _writes_parquet(compression) -> bool:
+    try:
+        pq.write_table(pa.table({"check": [0]}), io.BytesIO(), compression=compression)
+    except (pa.ArrowException, TypeError, ValueError):
+        return False
+    return True
+
+
+def _is_log_level(level) -> bool:
+    try:
+        logging.Handler().setLevel(level)
+    except (TypeError, ValueError):
+        return False
+    return True

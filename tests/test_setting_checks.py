@@ -37,3 +37,35 @@ def test_each_bad_setting_is_named():
         "starting with a letter or digit"
     ]
     assert len(problems(RUN_ID="..", CAFEF_MAX_PAGES="x", NEWSSCRAPER_NOW="x")) == 3
+
+
+def test_each_bad_number_of_the_settings_table_is_named():
+    assert problems(PARQUET_BATCH_ITEMS="abc") == [
+        "PARQUET_BATCH_ITEMS must be a whole number, 1 or more; got 'abc'"
+    ]
+    assert problems(PARQUET_BATCH_SECONDS="soon") == [
+        "PARQUET_BATCH_SECONDS must be a number, 0 or more; got 'soon'"
+    ]
+    assert problems(NEAR_DUPLICATE_MAX_DISTANCE="65") == [
+        "NEAR_DUPLICATE_MAX_DISTANCE must be a whole number, from 0 to 64; got '65'"
+    ]
+    assert problems(RETRY_AFTER_MAX="-1") == [
+        "RETRY_AFTER_MAX must be a number, 0 or more; got '-1'"
+    ]
+    assert problems(SOFT_BLOCK_STOP_AFTER="0", VALIDATE_MIN_BODY_CHARS="1.5") == [
+        "VALIDATE_MIN_BODY_CHARS must be a whole number, 0 or more; got '1.5'",
+        "SOFT_BLOCK_STOP_AFTER must be a whole number, 1 or more; got '0'",
+    ]
+    assert problems(PARQUET_BATCH_SECONDS="0.5", RETRY_BACKOFF_BASE="0") == []
+
+
+def test_a_compression_or_log_level_that_cannot_be_used_is_named():
+    assert problems(PARQUET_COMPRESSION="zip") == [
+        "PARQUET_COMPRESSION must be a Parquet codec (zstd, snappy, gzip, brotli, lz4, none); "
+        "got 'zip'"
+    ]
+    assert problems(PARQUET_COMPRESSION="snappy") == problems(PARQUET_COMPRESSION="none") == []
+    assert problems(LOG_LEVEL="LOUD") == [
+        "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL; got 'LOUD'"
+    ]
+    assert problems(LOG_LEVEL="WARNING") == []

@@ -101,13 +101,20 @@ def test_bad_settings_exit_with_the_usage_code_naming_each(replica, output_dir):
     from replica.crawl import run_crawl
 
     handle = replica(ReplicaSite(articles=5))
-    bad = {"NEWSSCRAPER_NOW": "2026-03-08T09:00:00", "CAFEF_MAX_PAGES": "abc"}
+    bad = {
+        "NEWSSCRAPER_NOW": "2026-03-08T09:00:00",
+        "CAFEF_MAX_PAGES": "abc",
+        "PARQUET_BATCH_ITEMS": "many",
+        "PARQUET_COMPRESSION": "zip",
+    }
     result = cron(handle.base_url, output_dir, *(f"-s{k}={v}" for k, v in bad.items()))
     crawled = run_crawl(handle.base_url, output_dir, settings=bad)
     for run in (result, crawled):
         assert run.returncode == exitcodes.USAGE, run.stderr[-2000:]
         assert "NEWSSCRAPER_NOW must be an ISO 8601 instant with an offset" in run.stderr
         assert "CAFEF_MAX_PAGES must be a whole number of pages, 1 or more; got 'abc'" in run.stderr
+        assert "PARQUET_BATCH_ITEMS must be a whole number, 1 or more; got 'many'" in run.stderr
+        assert "PARQUET_COMPRESSION must be a Parquet codec" in run.stderr
         assert "Traceback" not in run.stderr
     assert handle.requests == []
 
