@@ -69,3 +69,11 @@ def test_a_compression_or_log_level_that_cannot_be_used_is_named():
         "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL; got 'LOUD'"
     ]
     assert problems(LOG_LEVEL="WARNING") == []
+
+
+def test_an_empty_output_dir_is_named_rather_than_taken_as_the_working_directory():
+    for value in ("", "  "):
+        assert problems(OUTPUT_DIR=value) == [
+            "OUTPUT_DIR must name the dataset folder (NEWSSCRAPER_OUTPUT_DIR is set but empty?); "
+            f"got {value!r}"
+        ]
