@@ -237,5 +237,8 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
+        except (OSError, ValueError) as error:  # a folder that is not there, a .txt name
+            print(f"newsscraper stats: cannot write the plot: {error}", file=sys.stderr)
+            return 1
         print(f"plot written to {args.plot}", file=sys.stderr)
     return 0

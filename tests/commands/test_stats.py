@@ -163,6 +163,17 @@ def test_plot_without_matplotlib_says_how_to_install_it(output_dir, tmp_path, ca
     assert not png.exists()
 
 
+def test_a_plot_that_cannot_be_written_is_named_without_a_traceback(output_dir, tmp_path, capsys):
+    missing_folder = tmp_path / "plots" / "per-day.png"
+    assert cli.main(["stats", "--output-dir", str(output_dir), "--plot", str(missing_folder)]) == 1
+    assert "newsscraper stats: cannot write the plot: " in capsys.readouterr().err
+    not_an_image = tmp_path / "per-day.txt"
+    assert cli.main(["stats", "--output-dir", str(output_dir), "--plot", str(not_an_image)]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write the plot: " in err and "'txt' is not supported" in err
+    assert not not_an_image.exists()
+
+
 def test_a_missing_output_dir_is_named(tmp_path, capsys):
     missing = tmp_path / "ouptut"
     assert cli.main(["stats", "--output-dir", str(missing)]) == 1
