@@ -124,11 +124,25 @@ def _pair(text: str) -> tuple[str, str]:
 LOG_FORMAT = "%(asctime)s [%(name)s] %(levelname)s: %(message)s"
 
 
+class RotatingLogFile(logging.handlers.RotatingFileHandler):
+    """The run's log file. A disk that refuses it (full, read-only) is said once on stderr;
+    logging's own handling would print a traceback there for every line of the run."""
+
+    failed = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            self.failed = True
+            error = sys.exc_info()[1]
+            print(
+                f"newsscraper cron: cannot write the log {self.baseFilename}: {error}",
+                file=sys.stderr,
+            )
+
+
 def _log_to_rotating_file(path: Path, level: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(
-        path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
-    )
+    handler = RotatingLogFile(path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
     handler.setLevel(level or "INFO")
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     logging.getLogger().addHandler(handler)

@@ -66,6 +66,16 @@ def test_cron_warnings_and_errors_reach_stderr_too(output_dir):
     assert failed in log and " INFO: " in log
 
 
+def test_a_log_file_the_disk_refuses_is_said_once_not_with_a_traceback_per_line(output_dir):
+    # /dev/full refuses every write with ENOSPC, as a full disk under OUTPUT_DIR/logs/ does.
+    result = cron("http://127.0.0.1:9", output_dir, "--log-file", "/dev/full", "-sRETRY_TIMES=0")
+    assert result.returncode == exitcodes.SITE_ERRORS
+    assert result.stderr.count("newsscraper cron: cannot write the log /dev/full: ") == 1
+    assert "Logging error" not in result.stderr and "Traceback" not in result.stderr
+    assert "ERROR: listing page http://127.0.0.1:9/doanh-nghiep.chn failed" in result.stderr
+    assert "exit 7" in result.stdout
+
+
 def test_a_second_run_while_the_lock_is_held_exits_at_once_and_touches_nothing(replica, output_dir):
     handle = replica(ReplicaSite(articles=10))
     output_dir.mkdir(parents=True)
