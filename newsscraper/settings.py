@@ -42,6 +42,7 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "newsscraper.rejects.RejectsExtension": 100,
     "newsscraper.runs.RunRecordExtension": 200,
+    "newsscraper.logformatter.QuietRobotsTxtErrors": 300,
 }
 
 # --- Politeness (the live site rate-limits per IP) ------------------------------------------

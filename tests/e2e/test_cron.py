@@ -66,6 +66,16 @@ def test_cron_warnings_and_errors_reach_stderr_too(output_dir):
     assert failed in log and " INFO: " in log
 
 
+def test_a_robots_txt_the_site_does_not_answer_is_one_error_line_not_a_traceback(output_dir):
+    result = cron("http://127.0.0.1:9", output_dir, "-sROBOTSTXT_OBEY=True", "-sRETRY_TIMES=0")
+    assert result.returncode == exitcodes.SITE_ERRORS
+    robots = "ERROR: Error downloading <GET http://127.0.0.1:9/doanh-nghiep.chn>: Connection"
+    assert robots in result.stderr
+    assert "Traceback" not in result.stderr
+    log = (output_dir / "logs" / "newsscraper.log").read_text(encoding="utf-8")
+    assert robots in log and "Traceback" not in log
+
+
 def test_a_log_file_the_disk_refuses_is_said_once_not_with_a_traceback_per_line(output_dir):
     # /dev/full refuses every write with ENOSPC, as a full disk under OUTPUT_DIR/logs/ does.
     result = cron("http://127.0.0.1:9", output_dir, "--log-file", "/dev/full", "-sRETRY_TIMES=0")
