@@ -81,7 +81,11 @@ def run(args) -> int:
 
     try:
         with crawl_lock(output_dir, purpose="cron"):
-            _log_to_rotating_file(log_file, settings.get("LOG_LEVEL"))
+            try:
+                _log_to_rotating_file(log_file, settings.get("LOG_LEVEL"))
+            except OSError as exc:  # --log-file elsewhere: name it, not the output directory
+                print(f"newsscraper cron: cannot write the log {log_file}: {exc}", file=sys.stderr)
+                return exitcodes.DISK_ERROR
             _log_warnings_to_stderr()
             code, summary = _crawl(settings, spider_args)
     except LockHeld as exc:

@@ -86,6 +86,17 @@ def test_a_log_file_the_disk_refuses_is_said_once_not_with_a_traceback_per_line(
     assert "exit 7" in result.stdout
 
 
+def test_a_log_file_that_cannot_be_opened_is_named_not_the_output_dir(output_dir, tmp_path):
+    not_a_folder = tmp_path / "notes.txt"
+    not_a_folder.write_text("a file, not a folder\n", encoding="utf-8")
+    log_file = not_a_folder / "newsscraper.log"
+    result = cron("http://127.0.0.1:9", output_dir, "--log-file", str(log_file))
+    assert result.returncode == exitcodes.DISK_ERROR
+    assert result.stderr.startswith(f"newsscraper cron: cannot write the log {log_file}: ")
+    assert f"cannot use {output_dir}" not in result.stderr
+    assert not (output_dir / "runs").exists()
+
+
 def test_a_second_run_while_the_lock_is_held_exits_at_once_and_touches_nothing(replica, output_dir):
     handle = replica(ReplicaSite(articles=10))
     output_dir.mkdir(parents=True)
