@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from newsscraper.dataset import is_safe_path_value
+from newsscraper.dataset import is_safe_path_value, run_id_used
 
 # The numbers of the README's settings table: (name, whole number?, smallest, largest).
 NUMBERS = (
@@ -95,6 +95,19 @@ def setting_problems(settings) -> list[str]:
             "and '-', starting with a letter or digit"
         )
     return problems
+
+
+def run_id_refused(settings) -> str | None:
+    """Why RUN_ID cannot name this run (a run of OUTPUT_DIR already has it), or None; the
+    commands ask under the crawl lock and exit 1 with the reason, before the crawl starts."""
+    run_id = settings.get("RUN_ID")
+    output_dir = settings.get("OUTPUT_DIR")
+    if run_id and run_id_used(output_dir, run_id):
+        return (
+            f"RUN_ID {run_id!r} is already used in {output_dir}: a run id names one run and its "
+            "files; give a new one"
+        )
+    return None
 
 
 def _number_problem(settings, name: str, whole: bool, smallest, largest) -> str | None:

@@ -17,7 +17,7 @@ from newsscraper import exitcodes
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
 from newsscraper.lock import LockHeld, crawl_lock
 from newsscraper.sections import DEFAULT_SECTION
-from newsscraper.setting_checks import setting_problems
+from newsscraper.setting_checks import run_id_refused, setting_problems
 
 LOG_BYTES = 10 * 1024 * 1024
 LOG_BACKUPS = 5
@@ -81,6 +81,10 @@ def run(args) -> int:
 
     try:
         with crawl_lock(output_dir, purpose="cron"):
+            refused = run_id_refused(settings)
+            if refused:
+                print(f"newsscraper cron: {refused}", file=sys.stderr)
+                return exitcodes.ABNORMAL
             try:
                 _log_to_rotating_file(log_file, settings.get("LOG_LEVEL"))
             except OSError as exc:  # --log-file elsewhere: name it, not the output directory

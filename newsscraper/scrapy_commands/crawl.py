@@ -16,7 +16,7 @@ from scrapy.exceptions import UsageError
 from newsscraper import exitcodes
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
 from newsscraper.lock import LockHeld, crawl_lock
-from newsscraper.setting_checks import setting_problems
+from newsscraper.setting_checks import run_id_refused, setting_problems
 from newsscraper.stop import finish_reason_of
 
 
@@ -37,6 +37,11 @@ class Command(ScrapyCrawlCommand):
         output_dir = self.settings.get("OUTPUT_DIR")
         try:
             with crawl_lock(output_dir):
+                refused = run_id_refused(self.settings)
+                if refused:
+                    print(f"newsscraper: {refused}", file=sys.stderr)
+                    self.exitcode = exitcodes.ABNORMAL
+                    return
                 crawler = self._create_crawler(args[0])
                 self.crawler_process.crawl(crawler, **opts.spargs)
                 self.crawler_process.start()

@@ -17,7 +17,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsscraper.context import RunContext
 from newsscraper.crawl_args import CrawlArguments
-from newsscraper.dataset import read_rejects, run_id_used
+from newsscraper.dataset import read_rejects
 from newsscraper.history import History
 from newsscraper.listing_walk import FORBIDDEN_BY_ROBOTS, LISTING_FAILED, ListingWalk
 from newsscraper.page_search import FirstPageSearch
@@ -34,7 +34,7 @@ from newsscraper.redirects import (
 from newsscraper.rejects import page_rejected
 from newsscraper.runs import last_pending, read_runs, watermark_to_reach
 from newsscraper.sections import section_path, timeline_path
-from newsscraper.setting_checks import setting_problems
+from newsscraper.setting_checks import run_id_refused, setting_problems
 from newsscraper.softblock import was_soft_blocked
 from newsscraper.stop import is_stopping
 from pipelines.validate import PUBLISHED_IN_FUTURE, ValidationRules, no_longer_in_future
@@ -62,12 +62,9 @@ class CafefSpider(scrapy.Spider):
         self.base = urlsplit(settings.get("CAFEF_BASE_URL").rstrip("/"))
         # Follows the crawl host; the offsite middleware drops anything else, redirects too.
         self.allowed_domains = [self.base.hostname]
-        run_id = settings.get("RUN_ID")
-        if run_id and run_id_used(settings.get("OUTPUT_DIR"), run_id):
-            raise ValueError(
-                f"RUN_ID {run_id!r} is already used in {settings.get('OUTPUT_DIR')}: a run id "
-                "names one run and its files; give a new one"
-            )
+        refused = run_id_refused(settings)
+        if refused:
+            raise ValueError(refused)
         self.zone_id = self.args.zone_id  # confirmed (or corrected) by the section page
         self.walk: ListingWalk | None = None  # made when the crawl starts
         # What earlier runs could not fetch: read when the crawl starts (until then, None, and

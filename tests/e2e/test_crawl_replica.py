@@ -155,7 +155,8 @@ def test_a_run_id_already_used_is_refused_before_it_overwrites_that_runs_files(
 
     site.publish(3)
     result = crawl(handle, settings={"RUN_ID": "nightly"}, expect_exit=1)
-    assert "RUN_ID 'nightly' is already used" in result.stderr
+    assert "newsscraper: RUN_ID 'nightly' is already used" in result.stderr
+    assert "Traceback" not in result.stderr, "a used run id is said, not a crash"
     assert len(stored()) == 30, "the first run's rows are all still there"
     assert [r["new_rows"] for r in read_runs(output_dir)] == [30]
 

@@ -97,6 +97,20 @@ def test_a_log_file_that_cannot_be_opened_is_named_not_the_output_dir(output_dir
     assert not (output_dir / "runs").exists()
 
 
+def test_a_run_id_already_used_is_refused_in_one_line(replica, output_dir):
+    handle = replica(ReplicaSite(articles=5))
+    assert cron(handle.base_url, output_dir, "-sRUN_ID=nightly").returncode == exitcodes.OK
+    asked = len(handle.requests)
+    result = cron(handle.base_url, output_dir, "-sRUN_ID=nightly")
+    assert result.returncode == exitcodes.ABNORMAL
+    assert result.stderr == (
+        f"newsscraper cron: RUN_ID 'nightly' is already used in {output_dir}: a run id names "
+        "one run and its files; give a new one\n"
+    )
+    assert len(handle.requests) == asked
+    assert [run["run_id"] for run in read_runs(output_dir)] == ["nightly"]
+
+
 def test_a_second_run_while_the_lock_is_held_exits_at_once_and_touches_nothing(replica, output_dir):
     handle = replica(ReplicaSite(articles=10))
     output_dir.mkdir(parents=True)
