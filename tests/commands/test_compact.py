@@ -304,3 +304,14 @@ def test_a_file_that_cannot_be_read_is_a_message_and_its_folder_is_left_alone(
     assert "Traceback" not in err and "`newsscraper verify` names every file at fault" in err
     assert sorted(p.name for p in runs.iterdir()) == ["part-run-a.parquet", "part-run-b.parquet"]
     assert dataset.staging_files(three_partitions) == []
+
+
+def test_an_unknown_section_is_named_with_the_valid_ones(three_partitions, capsys):
+    before = dataset.list_part_files(three_partitions)
+    assert (
+        cli.main(["compact", "--section", "doanh-ngheip", "--output-dir", str(three_partitions)])
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert "unknown section 'doanh-ngheip'; valid sections: bat-dong-san, doanh-nghiep" in err
+    assert dataset.list_part_files(three_partitions) == before
