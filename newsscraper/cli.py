@@ -32,7 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "output_dir", None) == "":  # NEWSSCRAPER_OUTPUT_DIR set to nothing
+        parser.error(
+            f"{args.command}: --output-dir is empty (NEWSSCRAPER_OUTPUT_DIR set to nothing?)"
+        )
     try:
         return args._run(args)
     except BrokenPipeError:
