@@ -1,6 +1,6 @@
-"""`make demo`: start the replica on 127.0.0.1, crawl it into output/, show what landed, stop.
+"""`make demo`: start the replica on 127.0.0.1, crawl it into OUTPUT_DIR, show what landed, stop.
 
-python -m replica.demo [--articles 60] [--output-dir output]
+python -m replica.demo [--articles 60] [--output-dir DIR]  (default: the OUTPUT_DIR setting)
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 
+from newsscraper import settings as project_settings
 from newsscraper.dataset import articles_dir, read_articles
 from replica import ReplicaSite, serve
 from replica.crawl import run_crawl
@@ -21,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m replica.demo", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--articles", type=int, default=60)
-    parser.add_argument("--output-dir", default="output")
+    parser.add_argument("--output-dir", default=project_settings.OUTPUT_DIR)
     args = parser.parse_args(argv)
     output_dir = Path(args.output_dir)
 
