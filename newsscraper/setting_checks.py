@@ -67,11 +67,12 @@ def setting_problems(settings) -> list[str]:
         problems.append(
             f"CAFEF_BASE_URL must be an http(s) URL, such as https://cafef.vn; got {base_url!r}"
         )
-    if not str(settings.get("OUTPUT_DIR") or "").strip():
+    output_dir = settings.get("OUTPUT_DIR")
+    if output_dir is not None and not str(output_dir).strip():
         # Path("") is the working directory: cron's is $HOME, and the dataset would land there.
         problems.append(
             "OUTPUT_DIR must name the dataset folder (NEWSSCRAPER_OUTPUT_DIR is set but empty?); "
-            f"got {settings.get('OUTPUT_DIR')!r}"
+            f"got {output_dir!r}"
         )
     for name, whole, smallest, largest in NUMBERS:
         problem = _number_problem(settings, name, whole, smallest, largest)
