@@ -11,11 +11,13 @@ import contextlib
 import datetime as dt
 import fcntl
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 LOCK_FILE = ".lock"
+WAIT_POLL_SECONDS = 0.5  # how often a waiting process tries the lock again
 
 
 class LockHeld(RuntimeError):
@@ -35,17 +37,17 @@ def lock_path(output_dir: str | os.PathLike) -> Path:
 
 
 @contextmanager
-def crawl_lock(output_dir: str | os.PathLike, purpose: str = "crawl") -> Iterator[Path]:
-    """Hold the lock of `output_dir` for the `with` block; `LockHeld` at once if taken."""
+def crawl_lock(
+    output_dir: str | os.PathLike, purpose: str = "crawl", wait: float = 0
+) -> Iterator[Path]:
+    """Hold the lock of `output_dir` for the `with` block; `LockHeld` if it is still taken
+    after `wait` seconds (at once by default)."""
     path = lock_path(output_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     # No O_TRUNC: truncating before we hold the lock would erase the holder's note.
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise LockHeld(path, _read_holder(fd)) from None
+        _take(fd, path, wait)
         started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid={os.getpid()} started={started} purpose={purpose}\n".encode(), 0)
@@ -58,6 +60,23 @@ def crawl_lock(output_dir: str | os.PathLike, purpose: str = "crawl") -> Iterato
                 os.ftruncate(fd, 0)
     finally:
         os.close(fd)  # closing the descriptor releases the flock
+
+
+def _take(fd: int, path: Path, wait: float) -> None:
+    """Take the flock on `fd`, trying again every WAIT_POLL_SECONDS for up to `wait` seconds.
+
+    Polled rather than a blocking flock: a waiting process gives up when `wait` is over, and
+    the holder's note it names is the one of the moment it gave up."""
+    deadline = time.monotonic() + max(wait, 0)
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise LockHeld(path, _read_holder(fd)) from None
+            time.sleep(min(WAIT_POLL_SECONDS, left))
 
 
 def _read_holder(fd: int) -> str:

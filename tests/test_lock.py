@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -58,3 +59,23 @@ def test_the_lock_is_released_after_the_block_even_on_error(tmp_path):
     with crawl_lock(tmp_path):
         pass
     assert time.monotonic() - started < 1  # non-blocking: taken at once
+
+
+def test_a_wait_takes_the_lock_once_its_holder_ends(tmp_path, holder):
+    # Two crontab lines (two sections) start in the same minute: the second waits its turn.
+    killer = threading.Timer(1.0, os.kill, (holder.pid, signal.SIGKILL))
+    killer.start()
+    started = time.monotonic()
+    try:
+        with crawl_lock(tmp_path, wait=30) as path:
+            assert f"pid={os.getpid()}" in path.read_text()
+    finally:
+        killer.cancel()
+    assert 0.9 < time.monotonic() - started < 10
+
+
+def test_a_wait_that_runs_out_says_who_holds_the_lock(tmp_path, holder):
+    started = time.monotonic()
+    with pytest.raises(LockHeld, match=f"pid={holder.pid}"), crawl_lock(tmp_path, wait=1.2):
+        pytest.fail("the lock was taken twice")
+    assert 1.2 <= time.monotonic() - started < 5

@@ -1,12 +1,14 @@
 """`newsscraper cron`: the one command a crontab line calls.
 
 One incremental crawl of a section under OUTPUT_DIR's lock (a second run at the same time
-exits at once with code 75), logging to a rotating file, ending with the exit code of the
-run record's health check (see newsscraper/exitcodes.py and the README).
+exits with code 75, at once or after waiting `--wait` seconds for the lock), logging to a
+rotating file, ending with the exit code of the run record's health check (see
+newsscraper/exitcodes.py and the README).
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
 import logging.handlers
 import os
@@ -31,6 +33,14 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--log-file",
         help="rotating log file (default: OUTPUT_DIR/logs/newsscraper.log; 10 MB × 5)",
+    )
+    parser.add_argument(
+        "--wait",
+        type=_seconds,
+        default=0,
+        metavar="SECONDS",
+        help="wait up to SECONDS for the lock another run holds (a crawl of another section, "
+        "a compaction) before exiting 75 (default: 0, exit at once)",
     )
     parser.add_argument(
         "-a",
@@ -80,7 +90,7 @@ def run(args) -> int:
     log_file = Path(args.log_file) if args.log_file else output_dir / "logs" / "newsscraper.log"
 
     try:
-        with crawl_lock(output_dir, purpose="cron"):
+        with crawl_lock(output_dir, purpose="cron", wait=args.wait):
             refused = run_id_refused(settings)
             if refused:
                 print(f"newsscraper cron: {refused}", file=sys.stderr)
@@ -120,6 +130,16 @@ def _crawl(settings, spider_args: dict) -> tuple[int, str]:
     if written is None:
         return code, f"run {RunContext.of(crawler).run_id}: no run record written; exit {code}"
     return code, written
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, 0 or more; got {text!r}")
+    return value
 
 
 def _pair(text: str) -> tuple[str, str]:

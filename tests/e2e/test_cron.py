@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 
 from newsscraper import exitcodes
 from newsscraper.lock import crawl_lock
@@ -123,6 +124,40 @@ def test_a_second_run_while_the_lock_is_held_exits_at_once_and_touches_nothing(r
     assert "held by another newsscraper process" in result.stderr
     assert "purpose=test" in result.stderr
     assert handle.requests == []
+
+
+def test_a_run_given_wait_crawls_once_the_run_before_it_lets_go_of_the_lock(replica, output_dir):
+    # `*/10` for one section and `0 *` for another: at the full hour both start, and the one
+    # that comes second would exit 75 every hour without crawling.
+    handle = replica(ReplicaSite(articles=10, section="bat-dong-san"))
+    taken, release = threading.Event(), threading.Event()
+
+    def hold():
+        with crawl_lock(output_dir, purpose="cron"):
+            taken.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert taken.wait(10)
+        threading.Timer(2.0, release.set).start()
+        result = cron(handle.base_url, output_dir, "--section", "bat-dong-san", "--wait", "60")
+    finally:
+        release.set()
+        holder.join(10)
+    assert result.returncode == exitcodes.OK, result.stderr[-4000:]
+    assert "10 new rows" in result.stdout
+    (run,) = read_runs(output_dir)
+    assert run["section"] == "bat-dong-san"
+
+
+def test_a_wait_that_is_not_a_number_of_seconds_is_a_usage_error(output_dir):
+    for wait in ("-5", "soon", "nan"):
+        result = cron("http://127.0.0.1:9", output_dir, "--wait", wait)
+        assert result.returncode == exitcodes.USAGE, wait
+        assert "expected a number of seconds, 0 or more" in result.stderr
+    assert not output_dir.exists()
 
 
 def test_bad_arguments_exit_with_the_usage_code(output_dir):
