@@ -76,10 +76,12 @@ RUN_SUMMARY_STAT = "newsscraper/run_summary"  # set once the run record is writt
 
 
 def summary(record: dict) -> str:
-    """One line a person reads at the end of a run (and `newsscraper cron` prints)."""
+    """One line a person reads at the end of a run (and `newsscraper cron` prints), naming
+    its section: the crontab lines of several sections append to one log."""
     text = (
-        f"run {record['run_id']}: {record['new_rows']} new rows, {record['duplicates']} "
-        f"duplicates, {record['rejects']} rejects, {record['listing_pages']} listing pages, "
+        f"run {record['run_id']} ({record['section']}): {record['new_rows']} new rows, "
+        f"{record['duplicates']} duplicates, {record['rejects']} rejects, "
+        f"{record['listing_pages']} listing pages, "
         f"stopped: {record['stop_reason'] or record['finish_reason']}; exit {record['exit_code']}"
     )
     return text + "".join(f"\n  problem: {p}" for p in record["problems"] or [])

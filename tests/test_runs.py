@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from newsscraper.runs import watermark_to_reach
+from newsscraper.runs import summary, watermark_to_reach
 
 UTC = dt.UTC
 
@@ -36,3 +36,24 @@ def test_a_single_record_older_than_version_3_is_walked_down_to_its_watermark():
     # a machine that was off for days catches up on it past max_pages.
     old = {"section": "doanh-nghiep", "watermark": at(9)}
     assert watermark_to_reach([old], "doanh-nghiep") == at(9)
+
+
+def test_the_summary_line_names_the_section_of_the_run():
+    # Two sections' crontab lines append their summaries to one log.
+    run = {
+        "run_id": "20260307T060000Z-88205488",
+        "section": "bat-dong-san",
+        "new_rows": 2,
+        "duplicates": 0,
+        "rejects": 1,
+        "listing_pages": 3,
+        "stop_reason": "caught_up",
+        "finish_reason": "finished",
+        "exit_code": 7,
+        "problems": ["1 article page(s) failed after every retry"],
+    }
+    assert summary(run) == (
+        "run 20260307T060000Z-88205488 (bat-dong-san): 2 new rows, 0 duplicates, 1 rejects, "
+        "3 listing pages, stopped: caught_up; exit 7\n"
+        "  problem: 1 article page(s) failed after every retry"
+    )

@@ -128,7 +128,8 @@ def _crawl(settings, spider_args: dict) -> tuple[int, str]:
     code = exit_code_of(crawler)
     written = crawler.stats.get_value(RUN_SUMMARY_STAT)
     if written is None:
-        return code, f"run {RunContext.of(crawler).run_id}: no run record written; exit {code}"
+        run = f"run {RunContext.of(crawler).run_id} ({spider_args['section']})"
+        return code, f"{run}: no run record written; exit {code}"
     return code, written
 
 
