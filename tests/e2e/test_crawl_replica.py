@@ -232,6 +232,26 @@ def test_a_future_reject_is_stored_by_a_crawl_of_its_own_section_not_of_another(
     }
 
 
+def test_an_article_listed_in_two_sections_is_stored_once_under_the_first_crawled(
+    replica, crawl, stored
+):
+    # The same seed makes the same articles: the first 10 of `other` are `site`'s 10.
+    site = ReplicaSite(articles=10)
+    other = ReplicaSite(articles=14, section="bat-dong-san")
+    shared = {a.article_id for a in site.articles}
+    assert shared < {a.article_id for a in other.articles}
+    crawl(replica(site))
+    other_handle = replica(other)
+    for _ in range(2):
+        crawl(other_handle, section="bat-dong-san")
+    rows = stored(["article_id", "section"])
+    assert sorted(r["article_id"] for r in rows) == sorted(a.article_id for a in other.articles)
+    assert {r["article_id"] for r in rows if r["section"] == "doanh-nghiep"} == shared
+    asked = [r.path for r in other_handle.requests if r.path.endswith(".chn")]
+    own = [a.path for a in other.articles if a.article_id not in shared]
+    assert sorted(p for p in asked if p in {a.path for a in other.articles}) == sorted(own)
+
+
 def test_backfill_window_stores_exactly_the_articles_inside_it(replica, crawl, stored):
     site = ReplicaSite(articles=120, page_size=10)
     days = sorted({a.published_at.date() for a in site.articles})
