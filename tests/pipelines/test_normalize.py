@@ -14,6 +14,7 @@ import unicodedata
 import pytest
 from scrapy.utils.test import get_crawler
 
+from newsscraper.dataset import items_to_table
 from newsscraper.items import Article
 from newsscraper.pages.dates import VIETNAM_TZ
 from pipelines.normalize import (
@@ -233,6 +234,30 @@ def test_every_whitespace_character_is_one_plain_space_in_text_and_body():
         assert clean_body(f"Vốn{char}điều lệ\n\nĐoạn hai") == "Vốn điều lệ\n\nĐoạn hai", hex(
             ord(char)
         )
+
+
+def test_a_lone_surrogate_is_the_replacement_character_so_the_row_can_be_written():
+    # JSON-LD's `"name": "\\ud800"` decodes to a lone surrogate, which UTF-8 cannot hold:
+    # Arrow refused the row, and the whole batch buffered with it was lost.
+    item = normalize_item(
+        Article(
+            article_id="188260704171525847",
+            title="Chủ tịch\udc00 Hải Phát",
+            author="\ud800",
+            body="Đoạn một \ud83d.\n\nĐoạn hai",
+            tags=["\ud800đầu tư", "hpx"],
+            image_urls=["https://cafefcdn.com/\ud800.jpg"],
+        )
+    )
+    assert (item.title, item.author, item.tags) == (
+        "Chủ tịch\ufffd Hải Phát",
+        "\ufffd",
+        ["\ufffdđầu tư", "hpx"],
+    )
+    assert item.body == "Đoạn một \ufffd.\n\nĐoạn hai"
+    assert item.image_urls == ["https://cafefcdn.com/%EF%BF%BD.jpg"]
+    row = items_to_table([item]).to_pylist()[0]
+    assert (row["title"], row["author"], row["body"]) == (item.title, item.author, item.body)
 
 
 def test_url_shortcut_gives_what_the_steps_give():
