@@ -230,7 +230,10 @@ def _clean_url_steps(text: str, base: str | None) -> str | None:
     if parts.hostname in CAFEF_HOSTS:
         parts = parts._replace(scheme="https", netloc=CANONICAL_HOST)
     url = urlunsplit(parts._replace(fragment=""))
-    safe = safe_url_string(url)
+    try:
+        safe = safe_url_string(url)
+    except ValueError:  # a port that is no port (`:99999`, `:abc`): no address to keep
+        return None
     # Without a query (or fragment) the cleaner would give the URL back unchanged.
     if "?" not in safe and "#" not in safe:
         return safe

@@ -214,6 +214,20 @@ def test_other_urls_are_absolute_http(raw, clean):
     assert clean_url(raw, base=ARTICLE_URL) == clean
 
 
+def test_a_url_whose_port_is_no_port_is_dropped_and_the_item_kept():
+    # A typo in an image's or the source's address (`:99999`, `:abc`) made w3lib raise out of
+    # normalize_item: the article became a pipeline_error reject and the run exited 5.
+    item = normalize_item(
+        Article(
+            url=ARTICLE_URL,
+            source_url="https://markettimes.vn:abc/bai-109319.html",
+            image_urls=["https://cafefcdn.com:99999/a.jpg", "https://cafefcdn.com/b.jpg"],
+        )
+    )
+    assert item.source_url is None
+    assert item.image_urls == ["https://cafefcdn.com/b.jpg"]
+
+
 def test_body_shortcut_class_is_every_odd_whitespace_and_translated_character():
     # The one scan `clean_body` makes must find exactly `&`, whitespace other than a space or
     # newline, and the characters `_plain` replaces or drops (NFC is checked apart), over every
