@@ -17,23 +17,34 @@ _DECODER = json.JSONDecoder(strict=False)
 
 
 def load_lenient(text: str) -> Any | None:
-    """The JSON value of `text`, tolerating control characters and trailing commas; else None."""
+    """The JSON value of `text`, tolerating control characters and trailing commas; else None
+    (also for arrays or objects nested deeper than Python's stack lets the decoder go)."""
     for candidate in (text, _TRAILING_COMMA.sub(r"\1", text)):
         try:
             return _DECODER.decode(candidate)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
     return None
 
 
-def _flatten(value: Any) -> Iterable[dict]:
-    if isinstance(value, list):
-        for element in value:
-            yield from _flatten(element)
-    elif isinstance(value, dict):
-        yield value
-        if "@graph" in value:
-            yield from _flatten(value["@graph"])
+def _flatten(value: Any) -> Iterator[dict]:
+    """The objects of `value`, in document order: itself, its `@graph`'s, a list's elements'.
+
+    Walked with a stack of iterators rather than by recursion, so that a value nested nearly
+    as deep as the decoder allows does not run out of stack here instead."""
+    stack = [iter((value,))]
+    while stack:
+        for element in stack[-1]:
+            if isinstance(element, list):
+                stack.append(iter(element))
+                break
+            if isinstance(element, dict):
+                yield element
+                if "@graph" in element:
+                    stack.append(iter((element["@graph"],)))
+                    break
+        else:
+            stack.pop()
 
 
 def iter_json_ld_objects(blocks: Iterable[str]) -> Iterator[dict]:

@@ -130,6 +130,23 @@ def test_invalid_json_ld_falls_back_without_crashing():
     assert page.has_article_markup()
 
 
+def test_json_ld_nested_deeper_than_the_stack_is_skipped_like_any_broken_block():
+    # A block nested thousands of levels deep (another widget's data, before the article's
+    # own) raised RecursionError out of the page object: a parse_error reject instead of the
+    # article, whose own NewsArticle block still gives the byline the page lacks.
+    script = '<script type="application/ld+json">'
+    deep = script + "[" * 5000 + "]" * 5000 + "</script>"
+
+    def deep_block_first(html):
+        html = edit_once(html, '<p class="author">PV</p>', '<p class="author"></p>')
+        html = edit_once(html, '"name": ""', '"name": "Ngọc Điệp"')
+        return html.replace(script, deep + script, 1)
+
+    item = page_of(NEWER, edit=deep_block_first).to_item()
+    assert item.author == "Ngọc Điệp"
+    assert item.title == "Chủ tịch Đỗ Quý Hải đăng ký mua 10 triệu cổ phiếu HPX"
+
+
 def test_title_and_date_fall_back_to_json_ld():
     def keep_only_json_ld(html):
         html = re.sub(r'<meta property="og:title"[^>]*>', "", html)
