@@ -2,9 +2,9 @@
 
 - Text: character references the CMS left escaped (`&quot;`, `&amp;acirc;`, each with its
   `;`) unescaped, Unicode NFC (CafeF's CMS lets decomposed Vietnamese through), non-breaking
-  and other odd spaces made plain, zero-width characters dropped, lone surrogates (which
-  UTF-8 cannot hold) made U+FFFD, whitespace runs collapsed; the body keeps its "\\n\\n"
-  paragraph breaks.
+  and other odd spaces made plain, zero-width and control characters dropped, lone
+  surrogates (which UTF-8 cannot hold) made U+FFFD, whitespace runs collapsed; the body keeps
+  its "\\n\\n" paragraph breaks.
 - URLs: article URLs rebuilt on `https://cafef.vn` from their path (whatever host served them:
   www.cafef.vn, a replica, a test server); other URLs made absolute http(s), with w3lib's safe
   encoding, without fragment or tracking parameters (`utm_*`, `fbclid`, …).
@@ -55,11 +55,17 @@ _ODD_SPACES = dict.fromkeys(
     " ",
 )
 _INVISIBLE = dict.fromkeys(map(ord, INVISIBLE_CHARACTERS))
+# The other control characters (C0, DEL, C1) are no text a reader sees; a page can hold them
+# raw (the HTML parser keeps them) or escaped in JSON-LD (`\u0000`): dropped.
+_CONTROLS = dict.fromkeys(
+    c for c in range(0xA0) if unicodedata.category(chr(c)) == "Cc" and c not in _ODD_SPACES
+)
+del _CONTROLS[ord("\n")]
 # A lone surrogate (what JSON-LD's escape `\ud800` decodes to) has no UTF-8: Arrow refuses the
 # whole batch it is in. U+FFFD, as the HTML parser reads `&#xD800;`.
 _SURROGATES = dict.fromkeys(range(0xD800, 0xE000), "\ufffd")
 # Code point -> its replacement (a space, U+FFFD, or None to drop it).
-_TRANSLATION = {**_ODD_SPACES, **_INVISIBLE, **_SURROGATES}
+_TRANSLATION = {**_ODD_SPACES, **_INVISIBLE, **_CONTROLS, **_SURROGATES}
 _NEEDS_TRANSLATION = re.compile("[" + re.escape("".join(map(chr, _TRANSLATION))) + "]")
 # What `_plain` can change: an entity starts with `&`; the rest is the translation table.
 _MAY_NEED_PLAIN = re.compile("[&" + re.escape("".join(map(chr, _TRANSLATION))) + "]")

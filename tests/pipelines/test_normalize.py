@@ -276,6 +276,20 @@ def test_a_lone_surrogate_is_the_replacement_character_so_the_row_can_be_written
     assert (row["title"], row["author"], row["body"]) == (item.title, item.author, item.body)
 
 
+def test_no_control_character_is_left_in_text_or_body():
+    # The HTML parser keeps a raw C0 or C1 control (`\x01`, `\x7f`, `\x9b`) in the text, and
+    # JSON-LD's `\u0000` decodes to NUL: none is text a reader sees, and they were stored.
+    for char in (chr(c) for c in range(0xA0) if unicodedata.category(chr(c)) == "Cc"):
+        if char == "\n" or char.isspace():
+            continue  # the body's line breaks; whitespace is one space (the test above)
+        assert clean_text(f"Vốn{char} điều{char}lệ") == "Vốn điềulệ", hex(ord(char))
+        assert clean_body(f"Vốn{char} điều lệ\n\n{char}Đoạn hai") == ("Vốn điều lệ\n\nĐoạn hai"), (
+            hex(ord(char))
+        )
+    item = normalize_item(Article(author="\x00Ngọc\x01 Điệp", tags=["\x1b", "đầu\x7f tư"]))
+    assert (item.author, item.tags) == ("Ngọc Điệp", ["đầu tư"])
+
+
 def test_url_shortcut_gives_what_the_steps_give():
     # `clean_url` gives an already clean URL back without joining, splitting and escaping it:
     # on URLs built from the pieces that make the shortcut step aside (upper case, ports, dot
