@@ -7,8 +7,15 @@ import re
 from collections.abc import Iterable
 
 # Invisible characters, dropped from text: zero-width space and joiners, word joiner, BOM,
-# soft hyphen.
-INVISIBLE_CHARACTERS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+# soft hyphen; the direction marks, embeddings, overrides and isolates that text copied from
+# other programs carries (left-to-right mark, ...), which Vietnamese has no use for; the
+# invisible operators and the Mongolian vowel separator. A byline or tag of nothing else is
+# no byline or tag.
+INVISIBLE_CHARACTERS = (
+    "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+    "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    "\u2061\u2062\u2063\u2064\u180e"
+)
 # "Theo Hồ Hương": "according to", in front of a byline.
 _THEO = re.compile(r"^theo\s+", re.I)
 # "chứng khoán, ": the separator CafeF leaves after each tag.

@@ -130,6 +130,19 @@ def test_invalid_json_ld_falls_back_without_crashing():
     assert page.has_article_markup()
 
 
+def test_a_byline_or_tag_of_direction_marks_only_is_none():
+    # Text pasted from other programs brings left-to-right marks and embeddings: a byline of
+    # nothing else was stored as the author, hiding the JSON-LD one, and a tag as a tag.
+    def invisible(html):
+        html = edit_once(html, '<p class="author">PV</p>', '<p class="author">\u200e</p>')
+        html = edit_once(html, '"name": ""', '"name": "Ngọc Điệp"')
+        return edit_once(html, "> hpx</a>", ">\u202a\u200f\u202c, </a>")
+
+    item = normalize_item(page_of(NEWER, edit=invisible).to_item())
+    assert item.author == "Ngọc Điệp"
+    assert item.tags == ["đầu tư", "bđs", "công ty", "Hải Phát"]
+
+
 def test_json_ld_nested_deeper_than_the_stack_is_skipped_like_any_broken_block():
     # A block nested thousands of levels deep (another widget's data, before the article's
     # own) raised RecursionError out of the page object: a parse_error reject instead of the

@@ -66,6 +66,8 @@ def test_nfd_input_is_really_decomposed():
         ("author", "Theo", "Theo"),
         ("source", " Nhịp sống thị trường", "Nhịp sống thị trường"),
         ("source", "   ", None),
+        ("title", "\u202aChủ tịch\u200e Hải Phát\u202c", "Chủ tịch Hải Phát"),
+        ("author", "\u200f\u2066\u2069", None),
     ],
 )
 def test_text_fields(field, raw, clean):
