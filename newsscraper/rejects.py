@@ -65,6 +65,18 @@ def reject_row(item, reason: str, detail: str, now: dt.datetime, run_id: str) ->
     }
 
 
+def storable(value):
+    """`value`, a text Arrow can write as UTF-8: a lone surrogate (which UTF-8 cannot hold; an
+    item whose row could not be written can carry one) as its escape `\\udXXX`, in `raw` the
+    JSON escape that reads back as the same character. Anything else unchanged."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
+
+
 def error_detail(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
@@ -147,7 +159,7 @@ class RejectsExtension:
 
     def _add(self, row: dict) -> None:
         self.crawler.stats.inc_value(f"newsscraper/rejects/{row['reason']}")
-        self.rows.append(row)
+        self.rows.append({name: storable(value) for name, value in row.items()})
         if len(self.rows) >= self.batch_items:
             self.flush()
 

@@ -235,3 +235,19 @@ def test_an_item_a_pipeline_raised_on_is_kept_as_a_pipeline_error(tmp_path):
     assert row["detail"] == "OverflowError: date value out of range"
     assert json.loads(row["raw"])["title"] == "Tiêu đề"
     assert row["scraped_at"] == dt.datetime(2023, 10, 24, 3, 59, tzinfo=UTC)
+
+
+def test_an_item_holding_a_lone_surrogate_is_written_with_it_escaped(tmp_path):
+    # UTF-8 cannot hold "\ud800": unescaped, the whole part file of rejects would fail to write.
+    crawler, ext = make_extension(tmp_path)
+    item = short_article()
+    item.title = "MoMo \ud800"
+    crawler.signals.send_catch_log(
+        signals.item_error, item=item, response=None, spider=None, failure=Failure(ValueError("x"))
+    )
+    send_dropped(crawler, short_article(), Rejected("body_too_short", "9 characters"))
+    ext.flush()
+
+    pipeline_error, too_short = read_rejects(tmp_path)
+    assert json.loads(pipeline_error["raw"])["title"] == "MoMo \ud800"  # the same text
+    assert (pipeline_error["reason"], too_short["reason"]) == ("pipeline_error", "body_too_short")
