@@ -13,6 +13,10 @@ or a full disk between them must not leave a copy stored that names a row which 
 original, crawled again, would then be marked a copy of its copy, and `duplicate_of IS NULL`
 would drop the story). A copy in its original's partition goes into the same file.
 
+Each row is first made into a one-row table of the file schema: a value Arrow cannot hold (a
+fault of ours upstream) raises out of `process_item`, so that item becomes a `pipeline_error`
+reject instead of failing the whole batch at commit.
+
 A disk fault (read-only or full OUTPUT_DIR) stops the crawl: logged at ERROR with the path and
 the error, stat `newsscraper/parquet/disk_error`, spider closed with reason `disk_error`. Files
 committed before stay as they are; the rows not written are dropped with a reason and are
@@ -115,6 +119,7 @@ class ParquetSinkPipeline:
             except ValueError as error:
                 self._inc("unpartitionable")
                 raise DropItem(f"cannot be stored: {error}") from None
+            dataset.items_to_table([row])  # raises here, for this item alone (module doc)
             partition = (row["section"], row["published_date"])
             if self.partitions.get(row.get("duplicate_of"), partition) != partition:
                 self.flush()  # the original goes to disk before its copy (see the module doc)

@@ -361,3 +361,14 @@ def test_sigterm_shuts_down_gracefully_and_commits_the_buffer(tmp_path):
     assert result["finish_reason"] == "shutdown"
     assert result["rows_written"] == 2
     assert stored_ids(tmp_path) == ["188260307000000001", "188260307000000002"]
+
+
+def test_a_row_arrow_cannot_hold_raises_for_its_item_alone(sink, tmp_path):
+    bad = article(2)
+    bad.title = "Bài \ud800"  # no UTF-8 for a lone surrogate
+    sink.process_item(article(1))
+    with pytest.raises(UnicodeEncodeError):
+        sink.process_item(bad)  # Scrapy makes it a pipeline_error reject
+    sink.process_item(article(3))
+    sink.close_spider()
+    assert stored_ids(tmp_path) == [article(1).article_id, article(3).article_id]
