@@ -45,6 +45,8 @@ DATASETS = (ARTICLES, REJECTS, RUNS)
 
 # Partition values and file names are built from these characters only.
 _SAFE_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+# The published_date of a partition folder's name, as `date.isoformat` writes it.
+_PARTITION_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 def is_safe_path_value(value) -> bool:
@@ -338,12 +340,17 @@ class ArticlePartition:
 
 
 def parse_partition_dir(path: Path) -> tuple[str, dt.date]:
-    """(section, published_date) from `.../section=<s>/published_date=<d>`; ValueError if not."""
+    """(section, published_date) from `.../section=<s>/published_date=<YYYY-MM-DD>`; ValueError
+    if not. Only that form: date.fromisoformat also takes `20260307` and `2026-W10-6`, folder
+    names that pyarrow cannot read as a date and DuckDB and polars read as other dates' text."""
     section_part, date_part = path.parent.name, path.name
     if not section_part.startswith("section=") or not date_part.startswith("published_date="):
         raise ValueError(f"not an articles partition directory: {path}")
     section = safe_path_value(section_part.removeprefix("section="))
-    return section, dt.date.fromisoformat(date_part.removeprefix("published_date="))
+    value = date_part.removeprefix("published_date=")
+    if not _PARTITION_DATE.fullmatch(value):
+        raise ValueError(f"published_date {value!r} is not YYYY-MM-DD: {path}")
+    return section, dt.date.fromisoformat(value)
 
 
 def list_article_partitions(output_dir) -> list[ArticlePartition]:

@@ -152,6 +152,19 @@ def test_an_unknown_section_and_a_file_outside_any_partition(clean, make_row, ca
     assert any(line.startswith(f"PROBLEM {loose}: not in a partition folder") for line in lines)
 
 
+@pytest.mark.parametrize("name", ["20260307", "2026-W10-6"])
+def test_a_partition_date_not_written_yyyy_mm_dd(clean, make_row, capsys, name):
+    # Python reads both as 2026-03-07; pyarrow cannot read them as dates, DuckDB reads text.
+    path = clean / f"articles/section=doanh-nghiep/published_date={name}/part-b-1.parquet"
+    write_file(path, dataset.items_to_table([make_row("104")]))
+    code, lines = verify(clean, capsys)
+    assert code == 1
+    assert lines[0] == (
+        f"PROBLEM {path}: not in a partition folder: published_date {name!r} is not "
+        f"YYYY-MM-DD: {path.parent}"
+    )
+
+
 def test_files_the_readers_would_disagree_on(clean, make_row, capsys):
     leftover = clean / PARTITION_07 / "part-b-1.parquet.tmp"
     hidden = clean / PARTITION_07 / ".part-b-2.parquet"
