@@ -104,12 +104,25 @@ def recent_runs(runs: pa.Table | None, limit: int = RECENT_RUNS) -> list[dict]:
     return runs.select(columns).slice(0, limit).to_pylist()
 
 
+def partitioned_part_files(output_dir: Path) -> list[Path]:
+    """The articles' part files; ValueError naming the first one outside a
+    `section=<slug>/published_date=<YYYY-MM-DD>` folder, whose rows have no day or section."""
+    files = dataset.list_part_files(output_dir)
+    for path in files:
+        try:
+            dataset.parse_partition_dir(path.parent)
+        except ValueError as error:
+            raise ValueError(f"{path} is not in a partition folder: {error}") from None
+    return files
+
+
 def gather(output_dir: Path) -> dict:
+    part_files = partitioned_part_files(output_dir)
     articles = dataset.read_articles(output_dir)
     return {
         "output_dir": str(output_dir),
         "articles": articles.num_rows,
-        "part_files": len(dataset.list_part_files(output_dir)),
+        "part_files": len(part_files),
         "rows_per_day_and_section": rows_per_day_and_section(articles),
         "fill_rates": fill_rates(articles),
         "duplicates": duplicates(articles),

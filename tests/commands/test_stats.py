@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from newsscraper import cli, dataset
@@ -200,3 +201,18 @@ def test_a_reader_that_goes_away_ends_the_output_quietly(output_dir):
     _, err = process.communicate(timeout=60)
     assert process.returncode == 1
     assert b"Traceback" not in err and b"BrokenPipeError" not in err, err.decode()
+
+
+@pytest.mark.parametrize("folder", ["articles", "articles/section=doanh-nghiep/date=2026-03-07"])
+def test_a_file_outside_the_partition_folders_is_named_not_a_traceback(
+    output_dir, make_row, capsys, folder
+):
+    loose = output_dir / folder / "part-b-1.parquet"
+    loose.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(dataset.items_to_table([make_row("105")]), loose)
+    assert cli.main(["stats", "--output-dir", str(output_dir)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"newsscraper stats: the dataset cannot be read ({loose} is not in a partition folder: "
+    )
+    assert "`newsscraper verify` names every file at fault" in err
