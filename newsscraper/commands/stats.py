@@ -194,6 +194,17 @@ def render(stats: dict) -> str:
     return "\n".join(out)
 
 
+def daily_counts(per_day: list[dict]) -> tuple[list[dt.date], list[int]]:
+    """Every day from the first to the last of `per_day` (one section's rows) and its rows: 0
+    on a day with none, so a plot shows the hole instead of a line drawn across it."""
+    rows = {dt.date.fromisoformat(r["published_date"]): r["rows"] for r in per_day}
+    if not rows:
+        return [], []
+    first, last = min(rows), max(rows)
+    dates = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    return dates, [rows.get(day, 0) for day in dates]
+
+
 def plot_articles_per_day(per_day: list[dict], path: Path) -> None:
     """Articles per published_date, one line per section. ImportError without matplotlib."""
     import matplotlib
@@ -204,11 +215,11 @@ def plot_articles_per_day(per_day: list[dict], path: Path) -> None:
     sections = sorted({r["section"] for r in per_day})
     figure, axes = plt.subplots(figsize=(10, 4))
     for section in sections:
-        points = [r for r in per_day if r["section"] == section]
-        dates = [dt.date.fromisoformat(r["published_date"]) for r in points]
-        axes.plot(dates, [r["rows"] for r in points], marker="o", label=section)
+        dates, counts = daily_counts([r for r in per_day if r["section"] == section])
+        axes.plot(dates, counts, marker="o", label=section)
     axes.set_title("Articles per day (published_date, Vietnam time)")
     axes.set_ylabel("articles")
+    axes.set_ylim(bottom=0)
     if sections:
         axes.legend()
     figure.autofmt_xdate()

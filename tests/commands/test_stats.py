@@ -156,6 +156,23 @@ def test_plot_draws_a_png(output_dir, tmp_path, capsys):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_plot_shows_a_day_without_rows_as_zero(tmp_path, make_row, write_batch, monkeypatch):
+    from matplotlib.axes import Axes
+
+    days = [dt.date(2026, 3, 4), dt.date(2026, 3, 7)]  # nothing stored on the 5th and 6th
+    write_batch([make_row(f"10{n}", published_date=day) for n, day in enumerate(days)])
+    drawn, plot = [], Axes.plot
+
+    def recording_plot(self, x, y, **kwargs):
+        drawn.append((list(x), list(y)))
+        return plot(self, x, y, **kwargs)
+
+    monkeypatch.setattr(Axes, "plot", recording_plot)
+    png = tmp_path / "per-day.png"
+    assert cli.main(["stats", "--output-dir", str(tmp_path), "--plot", str(png)]) == 0
+    assert drawn == [([dt.date(2026, 3, d) for d in (4, 5, 6, 7)], [1, 0, 0, 1])]
+
+
 def test_plot_without_matplotlib_says_how_to_install_it(output_dir, tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import now raises ImportError
     png = tmp_path / "per-day.png"
