@@ -5,8 +5,9 @@ Problems (each printed with the file's path):
 - a file whose columns, types or `newsscraper.schema_version` differ from the declared schema
   (a file of an older version may lack the columns added since: readers see them as null);
 - an article_id stored more than once anywhere in the dataset;
-- a row whose published_at is not on its partition's published_date in Vietnam time, or a
-  partition folder whose section is not one the crawler knows, or that is not named
+- a row whose published_at is not on its partition's published_date in Vietnam time, or
+  that its run record says a crawl of another section stored, or a partition folder whose
+  section is not one the crawler knows, or that is not named
   `section=<slug>/published_date=<YYYY-MM-DD>`;
 - a file the readers disagree on: not `*.parquet` yet listed by pyarrow/pandas, or a hidden
   `.x.parquet` / `_x.parquet` that DuckDB and polars globs read but pyarrow skips.
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from newsscraper import dataset
 from newsscraper import settings as project_settings
@@ -108,11 +110,18 @@ def read_checked(path: Path, declared: pa.Schema) -> tuple[pa.Table | None, list
 
 
 def check_partition_rows(
-    path: Path, table: pa.Table, section: str, published_date: dt.date
+    path: Path,
+    table: pa.Table,
+    section: str,
+    published_date: dt.date,
+    run_sections: dict[str, str] | None = None,
 ) -> list[Finding]:
+    """The rows' problems; `run_sections` (run_id -> section crawled) names the rows a crawl
+    of another section stored (the section is only in the folder name, not in the file)."""
     findings = []
     if section not in SECTION_ZONES:
         findings.append(Finding(PROBLEM, path, f"section {section!r} is not a known section"))
+    findings += check_row_sections(path, table, section, run_sections or {})
     if "published_at" not in table.column_names:
         return findings
     wrong = {}
@@ -134,6 +143,51 @@ def check_partition_rows(
             )
         )
     return findings
+
+
+def check_row_sections(
+    path: Path, table: pa.Table, section: str, run_sections: dict[str, str]
+) -> list[Finding]:
+    if not {"article_id", "run_id"} <= set(table.column_names):
+        return []  # a schema problem, reported as such
+    wrong = defaultdict(list)
+    for article_id, run_id in zip(
+        table.column("article_id").to_pylist(), table.column("run_id").to_pylist(), strict=True
+    ):
+        crawled = run_sections.get(run_id)
+        if crawled is not None and crawled != section:
+            wrong[crawled].append(article_id)
+    return [
+        Finding(
+            PROBLEM,
+            path,
+            f"{len(ids)} row(s) stored by a crawl of section {crawled!r}, in a partition of "
+            f"{section!r}: {', '.join(str(i) for i in ids[:5])}",
+        )
+        for crawled, ids in sorted(wrong.items())
+    ]
+
+
+def run_sections_of(output_dir: Path) -> dict[str, str]:
+    """run_id -> section crawled, from the run records that can be read (the others are
+    reported as such)."""
+    sections = {}
+    for path in dataset.list_part_files(output_dir, dataset.RUNS):
+        try:
+            table = pq.ParquetFile(path).read(columns=["run_id", "section"])
+        except FileNotFoundError:
+            raise  # listed, then swapped away by `compact`: `verify` lists the files again
+        except (OSError, pa.ArrowException):
+            continue
+        if table.column_names != ["run_id", "section"]:
+            continue  # a file of another schema, reported as such
+        runs, crawled = table.column("run_id").to_pylist(), table.column("section").to_pylist()
+        sections.update(
+            (run_id, section)
+            for run_id, section in zip(runs, crawled, strict=True)
+            if isinstance(run_id, str) and section in SECTION_ZONES
+        )
+    return sections
 
 
 def stray_files(base: Path) -> list[Finding]:
@@ -158,6 +212,7 @@ def stray_files(base: Path) -> list[Finding]:
 
 def check_articles(output_dir: Path) -> list[Finding]:
     findings = stray_files(dataset.articles_dir(output_dir))
+    run_sections = run_sections_of(output_dir)
     where_ids: dict[str, list[Path]] = defaultdict(list)
     for path in dataset.list_part_files(output_dir):
         try:
@@ -169,7 +224,7 @@ def check_articles(output_dir: Path) -> list[Finding]:
         findings += problems
         if table is None:
             continue
-        findings += check_partition_rows(path, table, section, published_date)
+        findings += check_partition_rows(path, table, section, published_date, run_sections)
         if "article_id" in table.column_names:
             for article_id in table.column("article_id").to_pylist():
                 where_ids[article_id].append(path)

@@ -140,6 +140,23 @@ def test_a_row_in_the_wrong_date_partition(clean, make_row, capsys):
     )
 
 
+def test_a_row_in_the_partition_of_another_section_than_its_crawl(clean, make_row, capsys):
+    # Run "a" crawled doanh-nghiep (its run record says so): its rows belong in that section.
+    row = make_row("104", run_id="a")
+    path = clean / "articles/section=bat-dong-san/published_date=2026-03-07/part-a-1.parquet"
+    write_file(path, dataset.items_to_table([row]))
+    # A run record file without a section column (of another schema) is only that problem.
+    rejects = clean / "runs/part-b.parquet"
+    write_file(rejects, pq.read_table(dataset.list_part_files(clean, dataset.REJECTS)[0]))
+    code, lines = verify(clean, capsys)
+    assert code == 1
+    assert lines[0] == (
+        f"PROBLEM {path}: 1 row(s) stored by a crawl of section 'doanh-nghiep', in a partition "
+        "of 'bat-dong-san': 104"
+    )
+    assert lines[-1] == "7 files checked: 3 problem(s), 0 warning(s)"  # and runs/part-b's two
+
+
 def test_an_unknown_section_and_a_file_outside_any_partition(clean, make_row, capsys):
     table = dataset.items_to_table([make_row("104")])
     unknown = clean / "articles/section=the-thao/published_date=2026-03-07/part-b-1.parquet"
