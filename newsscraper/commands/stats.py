@@ -49,22 +49,73 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 # --- Gathering (pure: a dataset in, plain values out) ----------------------------------------
 
 
-def rows_per_day_and_section(table: pa.Table) -> list[dict]:
-    if table.num_rows == 0:
-        return []
-    counts = table.group_by(["published_date", "section"]).aggregate([("article_id", "count")])
-    rows = [
-        {"published_date": r["published_date"].isoformat(), "section": r["section"], "rows": c}
-        for r, c in zip(
-            counts.select(["published_date", "section"]).to_pylist(),
-            counts.column("article_id_count").to_pylist(),
-            strict=True,
+# Rows read at a time: the counts never need the dataset in memory whole (bodies are most of it).
+BATCH_ROWS = 20_000
+
+
+class ArticleCounts:
+    """Rows per day and section, filled values per column and duplicates, added up batch by
+    batch."""
+
+    def __init__(self, columns: list[str]):
+        self.rows = 0
+        self.per_day: Counter = Counter()
+        self.filled: Counter = Counter(dict.fromkeys(columns, 0))
+        self.duplicates: Counter = Counter()
+
+    def add(self, table: pa.Table) -> None:
+        if table.num_rows == 0:
+            return
+        self.rows += table.num_rows
+        counts = table.group_by(["published_date", "section"]).aggregate([([], "count_all")])
+        self.per_day.update(
+            {
+                (day, section): n
+                for day, section, n in zip(
+                    counts.column("published_date").to_pylist(),
+                    counts.column("section").to_pylist(),
+                    counts.column("count_all").to_pylist(),
+                    strict=True,
+                )
+            }
         )
+        for name in table.column_names:
+            self.filled[name] += filled(table.column(name))
+        marked = table.filter(pc.is_valid(table.column("duplicate_of")))
+        self.duplicates.update(marked.column("section").to_pylist())
+
+
+def count_articles(output_dir: Path) -> ArticleCounts:
+    """The counts of every stored article, read `BATCH_ROWS` at a time."""
+    columns = dataset.ARTICLES_SCHEMA.names
+
+    def count(files: list[Path]) -> ArticleCounts:
+        counts, pending, rows = ArticleCounts(columns), [], 0
+        # A part file often holds a few dozen rows: counted together, as few as BATCH_ROWS.
+        for batch in dataset.articles_dataset(output_dir, files).to_batches(batch_size=BATCH_ROWS):
+            pending.append(batch)
+            rows += batch.num_rows
+            if rows >= BATCH_ROWS:
+                counts.add(pa.Table.from_batches(pending))
+                pending, rows = [], 0
+        if pending:
+            counts.add(pa.Table.from_batches(pending))
+        return counts
+
+    if not dataset.articles_dir(output_dir).is_dir():
+        return ArticleCounts(columns)
+    return dataset.read_listed(lambda: dataset.list_part_files(output_dir), count)
+
+
+def rows_per_day_and_section(counts: ArticleCounts) -> list[dict]:
+    rows = [
+        {"published_date": day.isoformat(), "section": section, "rows": n}
+        for (day, section), n in counts.per_day.items()
     ]
     return sorted(rows, key=lambda r: (r["published_date"], r["section"]))
 
 
-def filled(column: pa.ChunkedArray) -> int:
+def filled(column: pa.ChunkedArray | pa.Array) -> int:
     """Values that say something: not null, and not an empty string or list."""
     valid = pc.is_valid(column)
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
@@ -74,17 +125,16 @@ def filled(column: pa.ChunkedArray) -> int:
     return pc.sum(valid).as_py() or 0
 
 
-def fill_rates(table: pa.Table) -> dict[str, float | None]:
+def fill_rates(counts: ArticleCounts) -> dict[str, float | None]:
     """Share of rows with a value in each column (None when there are no rows)."""
-    if table.num_rows == 0:
-        return {name: None for name in table.column_names}
-    return {name: filled(table.column(name)) / table.num_rows for name in table.column_names}
+    if counts.rows == 0:
+        return dict.fromkeys(counts.filled)
+    return {name: n / counts.rows for name, n in counts.filled.items()}
 
 
-def duplicates(table: pa.Table) -> dict:
-    marked = table.filter(pc.is_valid(table.column("duplicate_of")))
-    by_section = Counter(marked.column("section").to_pylist())
-    return {"rows": marked.num_rows, "by_section": dict(sorted(by_section.items()))}
+def duplicates(counts: ArticleCounts) -> dict:
+    by_section = counts.duplicates
+    return {"rows": by_section.total(), "by_section": dict(sorted(by_section.items()))}
 
 
 def rejects_by_reason(rejects: pa.Table) -> dict[str, int]:
@@ -118,15 +168,15 @@ def partitioned_part_files(output_dir: Path) -> list[Path]:
 
 def gather(output_dir: Path) -> dict:
     part_files = partitioned_part_files(output_dir)
-    articles = dataset.read_articles(output_dir)
+    articles = count_articles(output_dir)
     return {
         "output_dir": str(output_dir),
-        "articles": articles.num_rows,
+        "articles": articles.rows,
         "part_files": len(part_files),
         "rows_per_day_and_section": rows_per_day_and_section(articles),
         "fill_rates": fill_rates(articles),
         "duplicates": duplicates(articles),
-        "rejects_by_reason": rejects_by_reason(dataset.read_rejects(output_dir)),
+        "rejects_by_reason": rejects_by_reason(dataset.read_rejects(output_dir, ["reason"])),
         "recent_runs": recent_runs(dataset.read_runs(output_dir)),
     }
 

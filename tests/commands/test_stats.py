@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from newsscraper import cli, dataset
-from newsscraper.commands import compact
+from newsscraper.commands import compact, stats
 from newsscraper.schema import REJECTS_SCHEMA
 
 UTC = dt.UTC
@@ -119,6 +119,20 @@ def test_a_compaction_between_listing_and_reading_is_read_through(
     assert stats["articles"] == 6
     assert stats["rejects_by_reason"] == {"body_too_short": 2, "http_404": 1, "missing_title": 1}
     assert [r["run_id"] for r in stats["recent_runs"]] == ["run-b", "run-a"]
+
+
+def test_articles_are_counted_a_batch_at_a_time_never_read_whole(output_dir, capsys, monkeypatch):
+    whole = stats_json(output_dir, capsys)
+    counted, add = [], stats.ArticleCounts.add
+
+    def add_recorded(self, table):
+        counted.append(table.num_rows)
+        add(self, table)
+
+    monkeypatch.setattr(stats, "BATCH_ROWS", 2)
+    monkeypatch.setattr(stats.ArticleCounts, "add", add_recorded)
+    assert stats_json(output_dir, capsys) == whole
+    assert sum(counted) == 5 and max(counted) <= 3  # a file's last row may join the next's
 
 
 def test_fill_rates_count_values_not_nulls_or_empties(output_dir, capsys):
