@@ -103,6 +103,12 @@ def read_checked(path: Path, declared: pa.Schema) -> tuple[pa.Table | None, list
     try:
         table = dataset.read_part_file(path)
     except FileNotFoundError:
+        if path.is_symlink():  # still listed: no compaction will bring its target back
+            return None, [
+                Finding(
+                    PROBLEM, path, f"unreadable: a link to {path.readlink()}, which is not there"
+                )
+            ]
         raise  # listed, then swapped away by `compact`: `verify` lists the files again
     except (OSError, pa.ArrowException) as error:
         return None, [Finding(PROBLEM, path, f"unreadable: {error}")]
@@ -176,6 +182,8 @@ def run_sections_of(output_dir: Path) -> dict[str, str]:
         try:
             table = pq.ParquetFile(path).read(columns=["run_id", "section"])
         except FileNotFoundError:
+            if path.is_symlink():
+                continue  # a link to nothing, reported as such
             raise  # listed, then swapped away by `compact`: `verify` lists the files again
         except (OSError, pa.ArrowException):
             continue

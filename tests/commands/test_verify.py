@@ -256,6 +256,20 @@ def test_a_file_gone_for_good_is_one_message_not_a_traceback(clean, capsys, monk
     assert err.endswith("); run verify again\n")
 
 
+def test_a_link_to_a_file_not_there_is_named_with_the_other_problems(clean, capsys):
+    link = clean / PARTITION_07 / "part-b-1.parquet"
+    link.symlink_to(clean / "elsewhere.parquet")
+    (runs_link := clean / "runs/part-b.parquet").symlink_to(clean / "elsewhere.parquet")
+    (clean / PARTITION_07 / "notes.txt").write_text("not a part file")
+    code, lines = verify(clean, capsys)
+    assert code == 1
+    message = f"unreadable: a link to {clean / 'elsewhere.parquet'}, which is not there"
+    assert f"PROBLEM {link}: {message}" in lines
+    assert f"PROBLEM {runs_link}: {message}" in lines
+    assert lines[0].startswith(f"PROBLEM {clean / PARTITION_07 / 'notes.txt'}: not a .parquet")
+    assert lines[-1] == "7 files checked: 3 problem(s), 0 warning(s)"
+
+
 def test_a_staging_file_gone_once_listed_is_passed_over(clean, capsys, monkeypatch):
     renamed = dataset.staging_dir(clean) / "part-x-1.parquet.123.tmp"  # listed, then renamed
     monkeypatch.setattr(dataset, "staging_files", lambda output_dir: [renamed])
