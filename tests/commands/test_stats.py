@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -143,6 +144,13 @@ def test_fill_rates_count_values_not_nulls_or_empties(output_dir, capsys):
     assert rates["duplicate_of"] == 1 / 5
     assert rates["author"] == 0.0
     assert list(rates) == dataset.ARTICLES_SCHEMA.names
+
+
+def test_the_readme_names_every_key_of_the_json(output_dir, capsys):
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    stats = stats_json(output_dir, capsys)
+    assert [key for key in stats if f"`{key}`" not in readme] == []
+    assert "`rows_per_day_and_section`, a list of `{published_date, section, rows}`" in readme
 
 
 def test_tables_for_people(output_dir, capsys):
