@@ -413,6 +413,18 @@ def read_runs(output_dir) -> pa.Table | None:
     return read_listed(lambda: list_part_files(output_dir, RUNS), read)
 
 
+def inside_a_dataset(output_dir) -> str | None:
+    """What says `output_dir` is a folder inside a dataset rather than its root (`articles/`, a
+    partition, `runs/`), where nothing of the dataset would be found; None when it is not."""
+    root = Path(output_dir)
+    if any((root / name).is_dir() for name in DATASETS):
+        return None
+    for pattern in ("section=*", "published_date=*", "*.parquet"):
+        if any(root.glob(pattern)):
+            return f"it holds {pattern}, as a folder of the dataset does"
+    return None
+
+
 def staging_files(output_dir) -> list[Path]:
     """Files left in `.staging/` (by a crash between write and rename, or a compaction)."""
     # os.walk passes over a folder removed while it walks (a compaction's old folder).

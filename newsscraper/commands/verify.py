@@ -308,6 +308,13 @@ def run(args: argparse.Namespace) -> int:
     if not output_dir.is_dir():
         print(f"PROBLEM {output_dir}: no such directory", file=sys.stderr)
         return 1
+    if (inside := dataset.inside_a_dataset(output_dir)) is not None:
+        print(
+            f"PROBLEM {output_dir}: not the dataset's folder, which holds articles/, rejects/ "
+            f"and runs/ ({inside})",
+            file=sys.stderr,
+        )
+        return 1
     try:
         findings = verify(output_dir)
     except FileNotFoundError as error:

@@ -221,6 +221,17 @@ def test_a_missing_output_dir_is_named(tmp_path, capsys):
     assert not missing.exists()
 
 
+def test_a_folder_inside_the_dataset_is_named_not_counted_as_empty(output_dir, capsys):
+    inside = output_dir / "articles"
+    assert cli.main(["stats", "--output-dir", str(inside)]) == 1
+    out, err = capsys.readouterr()
+    assert (out, err) == (
+        "",
+        f"newsscraper stats: {inside}: not the dataset's folder, which holds articles/, "
+        "rejects/ and runs/ (it holds section=*, as a folder of the dataset does)\n",
+    )
+
+
 def test_a_file_that_cannot_be_read_is_a_message_not_a_traceback(output_dir, capsys):
     (part,) = dataset.list_part_files(output_dir, dataset.REJECTS)
     part.write_bytes(part.read_bytes()[:100])  # cut short

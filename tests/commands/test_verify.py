@@ -66,6 +66,27 @@ def write_file(path, table):
     pq.write_table(table, path)
 
 
+@pytest.mark.parametrize(
+    ("folder", "holds"),
+    [("articles", "section=*"), (PARTITION_07, "*.parquet"), ("runs", "*.parquet")],
+)
+def test_a_folder_inside_the_dataset_is_not_taken_for_an_empty_one(clean, capsys, folder, holds):
+    inside = clean / folder
+    assert cli.main(["verify", "--output-dir", str(inside)]) == 1
+    out, err = capsys.readouterr()
+    assert (out, err) == (
+        "",
+        f"PROBLEM {inside}: not the dataset's folder, which holds articles/, rejects/ and runs/ "
+        f"(it holds {holds}, as a folder of the dataset does)\n",
+    )
+
+
+def test_a_folder_with_nothing_yet_is_an_empty_dataset(tmp_path, capsys):
+    (tmp_path / ".gitkeep").touch()
+    code, lines = verify(tmp_path, capsys)
+    assert (code, lines) == (0, ["0 files checked: 0 problem(s), 0 warning(s)"])
+
+
 def test_an_unreadable_file(clean, capsys):
     path = clean / PARTITION_07 / "part-b-1.parquet"
     path.write_bytes(b"PAR1 not really parquet PAR1")
