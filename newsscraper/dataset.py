@@ -413,6 +413,16 @@ def read_runs(output_dir) -> pa.Table | None:
     return read_listed(lambda: list_part_files(output_dir, RUNS), read)
 
 
+def folder_problem(output_dir) -> str | None:
+    """Why `output_dir` is no dataset folder to read or compact (not there, or a folder inside
+    a dataset); None when it is one (an empty folder is an empty dataset)."""
+    if not Path(output_dir).is_dir():  # a mistyped path: say so rather than read or create it
+        return "no such directory"
+    if (inside := inside_a_dataset(output_dir)) is not None:
+        return f"not the dataset's folder, which holds articles/, rejects/ and runs/ ({inside})"
+    return None
+
+
 def inside_a_dataset(output_dir) -> str | None:
     """What says `output_dir` is a folder inside a dataset rather than its root (`articles/`, a
     partition, `runs/`), where nothing of the dataset would be found; None when it is not."""

@@ -265,8 +265,8 @@ def run(args: argparse.Namespace) -> int:
         print("newsscraper compact: --older-than must be 0 or more days", file=sys.stderr)
         return exitcodes.USAGE
     output_dir = Path(args.output_dir)
-    if not output_dir.is_dir():  # a mistyped path: say so rather than create it
-        print(f"newsscraper compact: {output_dir}: no such directory", file=sys.stderr)
+    if (problem := dataset.folder_problem(output_dir)) is not None:
+        print(f"newsscraper compact: {output_dir}: {problem}", file=sys.stderr)
         return exitcodes.ABNORMAL
     try:
         # One lock for both: a crawl cannot start between the partitions and the records.

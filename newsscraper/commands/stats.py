@@ -286,15 +286,8 @@ def _json_default(value):
 
 def run(args: argparse.Namespace) -> int:
     output_dir = Path(args.output_dir)
-    if not output_dir.is_dir():  # a mistyped path: say so rather than report an empty dataset
-        print(f"newsscraper stats: {output_dir}: no such directory", file=sys.stderr)
-        return 1
-    if (inside := dataset.inside_a_dataset(output_dir)) is not None:
-        print(
-            f"newsscraper stats: {output_dir}: not the dataset's folder, which holds articles/, "
-            f"rejects/ and runs/ ({inside})",
-            file=sys.stderr,
-        )
+    if (problem := dataset.folder_problem(output_dir)) is not None:
+        print(f"newsscraper stats: {output_dir}: {problem}", file=sys.stderr)
         return 1
     try:
         stats = gather(output_dir)

@@ -305,15 +305,8 @@ def verify(output_dir: Path, now: dt.datetime | None = None) -> list[Finding]:
 
 def run(args: argparse.Namespace) -> int:
     output_dir = Path(args.output_dir)
-    if not output_dir.is_dir():
-        print(f"PROBLEM {output_dir}: no such directory", file=sys.stderr)
-        return 1
-    if (inside := dataset.inside_a_dataset(output_dir)) is not None:
-        print(
-            f"PROBLEM {output_dir}: not the dataset's folder, which holds articles/, rejects/ "
-            f"and runs/ ({inside})",
-            file=sys.stderr,
-        )
+    if (problem := dataset.folder_problem(output_dir)) is not None:
+        print(f"PROBLEM {output_dir}: {problem}", file=sys.stderr)
         return 1
     try:
         findings = verify(output_dir)

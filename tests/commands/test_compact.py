@@ -315,3 +315,11 @@ def test_an_unknown_section_is_named_with_the_valid_ones(three_partitions, capsy
     err = capsys.readouterr().err
     assert "unknown section 'doanh-ngheip'; valid sections: bat-dong-san, doanh-nghiep" in err
     assert dataset.list_part_files(three_partitions) == before
+
+
+def test_a_folder_inside_the_dataset_is_named_and_left_alone(three_partitions, capsys):
+    inside = dataset.articles_dir(three_partitions)
+    before = sorted(inside.rglob("*"))
+    assert cli.main(["compact", "--output-dir", str(inside)]) == 1
+    assert f"{inside}: not the dataset's folder, which holds articles/" in capsys.readouterr().err
+    assert sorted(inside.rglob("*")) == before  # no lock, no staging, nothing merged
