@@ -15,6 +15,7 @@ import json
 import logging
 from typing import Any
 
+import pyarrow as pa
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem
@@ -27,6 +28,9 @@ logger = logging.getLogger(__name__)
 
 PARSE_ERROR = "parse_error"
 PIPELINE_ERROR = "pipeline_error"
+# What the site itself said of a page: gone, or moved to another article (stored under its
+# own id). Every other reason is a verdict of newsscraper's: its rules, parsing and limits.
+SITE_SAID_GONE = frozenset({"http_404", "http_410", "redirected_away", "redirected_to_article"})
 
 
 class Rejected(DropItem):
@@ -63,6 +67,22 @@ def reject_row(item, reason: str, detail: str, now: dt.datetime, run_id: str) ->
         "scraped_at": adapter.get("scraped_at") or now,
         "run_id": run_id,
     }
+
+
+def not_asked_again(rejects: pa.Table, backfill: bool) -> set[str]:
+    """The rejected article_ids a crawl does not ask for again (`rejects`: their article_id,
+    reason and scraped_at columns).
+
+    An incremental run: every one. A backfill: only those whose newest reject says the site
+    gave no article (`SITE_SAID_GONE`); the others were judged by newsscraper, perhaps by an
+    older release with a fault since fixed or by limits since raised, so a backfill of their
+    window has the release now running judge them again.
+    """
+    if not backfill:
+        return set(rejects["article_id"].drop_null().to_pylist())
+    newest = rejects.sort_by([("scraped_at", "ascending")])  # stable: later rows win ties
+    reasons = dict(zip(newest["article_id"].to_pylist(), newest["reason"].to_pylist(), strict=True))
+    return {i for i, reason in reasons.items() if i is not None and reason in SITE_SAID_GONE}
 
 
 def storable(value):

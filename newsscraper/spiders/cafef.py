@@ -31,7 +31,7 @@ from newsscraper.redirects import (
     redirected_away,
     requested_url,
 )
-from newsscraper.rejects import page_rejected
+from newsscraper.rejects import not_asked_again, page_rejected
 from newsscraper.runs import last_pending, read_runs, watermark_to_reach
 from newsscraper.sections import section_path, timeline_path
 from newsscraper.setting_checks import run_id_refused, setting_problems
@@ -96,9 +96,11 @@ class CafefSpider(scrapy.Spider):
         output_dir = self.crawler.settings.get("OUTPUT_DIR")
         history = History.of(self.crawler)
         # A page that was rejected stays rejected: asking for it on every run would only
-        # repeat the reject. (Delete its row from rejects/ to have it fetched again.) But one
-        # rejected as published in the future that the clock has now caught up with is asked
-        # for again, as a pending page: the listing may have moved it below the watermark.
+        # repeat the reject. (Delete its row from rejects/ to have it fetched again.) But a
+        # backfill judges its window's rejects again, but for pages the site said are gone
+        # (`not_asked_again`); and one rejected as published in the future that the clock has
+        # now caught up with is asked for again, as a pending page: the listing may have moved
+        # it below the watermark.
         rejects = read_rejects(output_dir, columns=["article_id", "url", "reason", "scraped_at"])
         now = RunContext.of(self.crawler).clock()
         due_again = {}
@@ -112,7 +114,7 @@ class CafefSpider(scrapy.Spider):
                 ValidationRules.from_settings(self.crawler.settings),
                 self.args.section,
             )
-        rejected = set(rejects["article_id"].drop_null().to_pylist()) - set(due_again)
+        rejected = not_asked_again(rejects, self.args.is_backfill) - set(due_again)
         runs = read_runs(output_dir)
         self.walk = ListingWalk(
             args=self.args,

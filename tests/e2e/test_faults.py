@@ -808,3 +808,31 @@ def test_a_section_robots_txt_forbids_is_not_crawled_and_the_run_says_why(
     assert run["problems"] == [
         "the site's robots.txt forbids a listing page; paging stopped there (ROBOTSTXT_OBEY is on)"
     ]
+
+
+def test_a_backfill_judges_its_windows_rejects_again_but_not_pages_the_site_said_gone(
+    replica, crawl, output_dir
+):
+    # A page rejected under a limit since raised (or by a release with a fault since fixed)
+    # is stored by a backfill of its window; a page the site answered 404 is not asked again.
+    site = ReplicaSite(articles=25)
+    too_large, gone = site.articles[5], site.articles[8]
+    site.script(too_large.path, [faults.oversized(500_000)], repeat=True)
+    site.script(gone.path, [faults.status(404)], repeat=True)
+    handle = replica(site)
+    crawl(handle, settings={"DOWNLOAD_MAXSIZE": 400_000})
+    assert reject_reasons(output_dir) == {
+        too_large.article_id: "response_too_large",
+        gone.article_id: "http_404",
+    }
+    mark = len(handle.requests)
+
+    crawl(handle)  # incremental: neither is asked for again
+    assert requests_for(handle, too_large.path, since=mark) == []
+
+    days = sorted(a.published_at.date() for a in site.articles)  # Vietnam dates
+    crawl(handle, since=days[0].isoformat(), until=days[-1].isoformat())
+
+    assert len(requests_for(handle, too_large.path, since=mark)) == 1
+    assert requests_for(handle, gone.path, since=mark) == []
+    assert_stored_exactly(output_dir, [a for a in site.articles if a is not gone])
