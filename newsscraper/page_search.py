@@ -35,13 +35,17 @@ class FirstPageSearch:
     below: int = 0  # the highest page known not to reach `until` (0: none yet)
     above: int | None = None  # the lowest page known to reach it
     probes: int = 0
+    # The probes (1, 2, …) that read `above` and `below`: which of the two was read last.
+    above_probe: int = 0
+    below_probe: int = 0
 
     def record(self, page: int, entries: list[ListingEntry]) -> None:
         self.probes += 1
         if reaches(entries, self.until):
-            self.above = page if self.above is None else min(self.above, page)
-        else:
-            self.below = max(self.below, page)
+            if self.above is None or page <= self.above:
+                self.above, self.above_probe = page, self.probes
+        elif page >= self.below:
+            self.below, self.below_probe = page, self.probes
 
     @property
     def done(self) -> bool:
@@ -59,6 +63,14 @@ class FirstPageSearch:
     def found(self) -> int:
         assert self.done and self.above is not None
         return self.above
+
+    @property
+    def found_is_current(self) -> bool:
+        """False when the page before `found` was read after `found` itself. Articles published
+        in between push every entry down: the first entries of the window may have left the
+        page before for `found` after `found` was read, and are in neither response. The walk
+        then reads `found` again; read after the page before, it holds them."""
+        return self.above_probe > self.below_probe
 
     @property
     def requests_saved(self) -> int:

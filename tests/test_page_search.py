@@ -80,3 +80,29 @@ def test_an_old_pick_in_page_1_focus_block_does_not_make_page_1_the_first():
     while (page := s.next_probe()) is not None:
         s.record(page, listing(400, page))
     assert s.found == first_page_by_walking(until) > 1
+
+
+def probed(until: dt.date) -> tuple[FirstPageSearch, list[int]]:
+    s = FirstPageSearch(until=until)
+    pages = []
+    while (page := s.next_probe()) is not None:
+        pages.append(page)
+        s.record(page, listing(400, page))
+    return s, pages
+
+
+def test_a_found_page_read_before_the_page_above_it_is_not_current():
+    # Articles published between the two reads push entries down: those of the window that
+    # were on page 7 when page 8 was read can be on page 8 when page 7 is read.
+    s, pages = probed(dt.date(2026, 3, 25))
+    assert pages == [1, 2, 4, 8, 6, 7]
+    assert s.found == 8
+    assert not s.found_is_current
+
+
+def test_a_found_page_read_after_the_page_above_it_is_current():
+    s, pages = probed(dt.date(2026, 3, 26))
+    assert pages == [1, 2, 4, 8, 6, 7]
+    assert s.found == 7
+    assert s.found_is_current
+    assert probed(dt.date(2026, 3, 31))[0].found_is_current  # page 1, nothing above it

@@ -222,12 +222,16 @@ class CafefSpider(scrapy.Spider):
             self.search.probes,
             saved,
         )
-        # The found page was fetched by the search: walk on from its response, with page 1's
-        # picks when the walk starts below page 1 (the window decides which are fetched).
+        # The walk starts on the found page, with page 1's picks when that is below page 1
+        # (the window decides which are fetched): from the search's response, unless the page
+        # before was read after it (the listing may have moved in between: read it again).
+        focus = self.search_focus if found > 1 else None
+        if not self.search.found_is_current:
+            self.crawler.stats.inc_value("newsscraper/spider/backfill_found_page_read_again")
+            yield self.listing_request(found).replace(cb_kwargs={"focus": focus})
+            return
         hit, hit_entries = self.search_hit
-        yield from self.parse(
-            hit, focus=self.search_focus if found > 1 else None, entries=hit_entries
-        )
+        yield from self.parse(hit, focus=focus, entries=hit_entries)
 
     def listing_failed(self, failure):
         self.crawler.stats.inc_value("newsscraper/spider/listing_failed")

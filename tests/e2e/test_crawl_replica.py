@@ -15,6 +15,7 @@ from newsscraper import exitcodes
 from newsscraper.dataset import articles_dir, read_rejects
 from newsscraper.runs import read_runs
 from replica import ReplicaSite, faults
+from replica.faults import Fault
 
 
 def by_id(rows: list[dict]) -> dict[str, dict]:
@@ -264,6 +265,35 @@ def test_backfill_window_stores_exactly_the_articles_inside_it(replica, crawl, s
     fetched = {r.path for r in handle.requests}
     outside = [a for a in site.articles if a.article_id not in inside]
     assert not [a for a in outside if a.path in fetched], "nothing outside the window is fetched"
+
+
+class PublishFirst(Fault):
+    """Publishes `n` articles just before serving the page: every entry moves `n` places down."""
+
+    def __init__(self, site: ReplicaSite, n: int):
+        self.site, self.n = site, n
+
+    def apply(self, target, normal):
+        self.site.publish(self.n)
+        return normal()
+
+
+def test_a_backfill_loses_nothing_of_its_window_when_the_listing_moves_during_the_search(
+    replica, crawl, stored
+):
+    site = ReplicaSite(articles=120, page_size=10)
+    day = dt.date(2026, 3, 5)  # from the second item of page 5 to page 8
+    window = {a.article_id for a in site.articles if a.published_at.date() == day}
+    # The search reads pages 8 and 6 (both reach the day), then page 5 once ten articles are
+    # published: the day's entries of page 5 are on page 6 now, which was read before.
+    site.script(f"/timelinelist/{site.zone_id}/5.chn", [PublishFirst(site, 10)])
+    handle = replica(site)
+
+    crawl(handle, since=day.isoformat(), until=day.isoformat())
+
+    listing = [r.path.split("/")[-1] for r in handle.requests if "timelinelist" in r.path]
+    assert listing[:5] == ["2.chn", "4.chn", "8.chn", "6.chn", "5.chn"]
+    assert {r["article_id"] for r in stored()} == window
 
 
 def picked_site() -> tuple[ReplicaSite, dt.date, dt.date, int, int]:
