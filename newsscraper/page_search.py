@@ -3,8 +3,8 @@
 A deep backfill (`-a until=2024-01-31`) would otherwise walk every newer page first: at about
 20 items a page, a year back is hundreds of requests. Listing pages are ordered newest first,
 so "this page holds an item on or before `until`" is false for the first pages and true from
-some page on (an empty page past the end counts as true); probing pages 1, 2, 4, 8, … and
-then bisecting finds the first true page in about 2·log2(N) requests.
+some page on (an empty page past the end counts as true, once it came empty twice); probing
+pages 1, 2, 4, 8, … and then bisecting finds the first true page in about 2·log2(N) requests.
 
 Pure bookkeeping, like ListingWalk: the spider fetches what `next_probe` says.
 """
@@ -12,7 +12,7 @@ Pure bookkeeping, like ListingWalk: the spider fetches what `next_probe` says.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from newsscraper.pages.dates import vietnam_date
 from newsscraper.pages.section import ListingEntry
@@ -38,9 +38,18 @@ class FirstPageSearch:
     # The probes (1, 2, …) that read `above` and `below`: which of the two was read last.
     above_probe: int = 0
     below_probe: int = 0
+    empty_retried: set[int] = field(default_factory=set)
+    again: int | None = None  # an empty page to read once more before recording it
 
     def record(self, page: int, entries: list[ListingEntry]) -> None:
         self.probes += 1
+        self.again = None
+        if not entries and page > 1 and page not in self.empty_retried:
+            # The live site sometimes serves an empty fragment in the middle of the listing:
+            # taken as past the end, it could be the page found, and its entries never read.
+            self.empty_retried.add(page)
+            self.again = page
+            return
         if reaches(entries, self.until):
             if self.above is None or page <= self.above:
                 self.above, self.above_probe = page, self.probes
@@ -53,6 +62,8 @@ class FirstPageSearch:
 
     def next_probe(self) -> int | None:
         """The page to fetch next, or None when `found` is known."""
+        if self.again is not None:
+            return self.again
         if self.done:
             return None
         if self.above is None:

@@ -106,3 +106,21 @@ def test_a_found_page_read_after_the_page_above_it_is_current():
     assert s.found == 7
     assert s.found_is_current
     assert probed(dt.date(2026, 3, 31))[0].found_is_current  # page 1, nothing above it
+
+
+def test_an_empty_page_in_the_middle_is_read_again_before_it_counts_as_past_the_end():
+    until = dt.date(2026, 3, 25)  # page 8 is the first to reach it
+    s = FirstPageSearch(until=until)
+    pages = []
+    while (page := s.next_probe()) is not None:
+        pages.append(page)
+        s.record(page, [] if pages.count(8) == 1 and page == 8 else listing(400, page))
+    assert pages == [1, 2, 4, 8, 8, 6, 7]
+    assert s.found == 8
+    s = FirstPageSearch(until=until)
+    for page in (1, 2, 4):
+        s.record(page, listing(400, page))
+    s.record(8, [])
+    assert s.next_probe() == 8
+    s.record(8, [])
+    assert s.next_probe() == 6, "empty twice: taken as past the end"

@@ -7,6 +7,7 @@ and no half-written file in the dataset.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -582,6 +583,20 @@ def test_empty_timeline_fragment_in_the_middle_is_asked_again(replica, crawl, ou
     assert len(requests_for(handle, TIMELINE_3)) == 1
     assert_stored_exactly(output_dir, site.articles)
     assert_clean_finish(output_dir)
+
+
+def test_an_empty_fragment_met_by_the_backfill_search_is_asked_again(replica, crawl, output_dir):
+    site = ReplicaSite(articles=120, page_size=10)
+    day = dt.date(2026, 3, 5)  # from the second item of page 5 to page 8
+    page_5 = f"/timelinelist/{site.zone_id}/5.chn"  # the last the search reads: the first found
+    site.script(page_5, [faults.empty()])
+    handle = replica(site)
+
+    crawl(handle, since=day.isoformat(), until=day.isoformat())
+
+    window = {a.article_id for a in site.articles if a.published_at.date() == day}
+    assert set(stored_ids(output_dir)) == window
+    assert len(requests_for(handle, page_5)) == 2
 
 
 def test_a_listing_that_breaks_off_twice_moves_no_watermark_and_the_next_run_fills_in(
