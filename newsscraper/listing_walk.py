@@ -61,17 +61,6 @@ class ListingWalk:
     def visit(self, page: int, entries: list[ListingEntry]) -> Decision:
         if self.first_page is None:
             self.first_page = page
-        if not entries:
-            if page not in self.empty_retried and page > 1:
-                # An empty fragment in the middle of a live listing happens; ask once more
-                # before taking it as the end.
-                self.empty_retried.add(page)
-                self._inc("empty_page_retried")
-                return Decision([], page)
-            if self.watermark is not None and not self.reached_watermark:
-                return self._stop([], BROKE_OFF)
-            return self._stop([], END_OF_LISTING)
-
         to_fetch: list[ListingEntry] = []
         older_than_since = False
         moved_down = False  # a stream entry older than any on the pages before
@@ -108,6 +97,18 @@ class ListingWalk:
             self.requested.add(entry.article_id)
             to_fetch.append(entry)
 
+        # Page 1's picks come with the first page a backfill walks below page 1: they are taken
+        # above, and say nothing of whether that page is empty.
+        if not entries or (page > 1 and not any(e.kind == "stream" for e in entries)):
+            if page not in self.empty_retried and page > 1:
+                # An empty fragment in the middle of a live listing happens; ask once more
+                # before taking it as the end.
+                self.empty_retried.add(page)
+                self._inc("empty_page_retried")
+                return Decision(to_fetch, page)
+            if self.watermark is not None and not self.reached_watermark:
+                return self._stop(to_fetch, BROKE_OFF)
+            return self._stop(to_fetch, END_OF_LISTING)
         if older_than_since:
             return self._stop(to_fetch, REACHED_SINCE)
         if not self.args.is_backfill:

@@ -219,3 +219,15 @@ def test_a_backfill_starting_below_page_1_walks_max_pages_from_there():
     second = w.visit(6, [entry(3, day=5), entry(4, day=5)])
     assert len(second.to_fetch) == 2
     assert second.stop_reason == MAX_PAGES
+
+
+def test_a_first_page_below_page_1_that_comes_empty_with_page_1_picks_is_asked_again():
+    # A backfill's walk starts on the page the search found, with page 1's picks: an empty
+    # fragment there is asked for again like any other, the picks taken at once.
+    w = walk(since="2026-03-05", until="2026-03-06")
+    pick = dataclasses.replace(entry(1, day=6), kind="focus")
+    first = w.visit(5, [pick])
+    assert ids(first) == [pick.article_id]
+    assert first.next_page == 5, "first empty fragment: ask once more"
+    again = w.visit(5, [entry(2, day=6)])
+    assert ids(again) == [entry(2).article_id] and again.next_page == 6

@@ -296,6 +296,23 @@ def test_a_backfill_loses_nothing_of_its_window_when_the_listing_moves_during_th
     assert {r["article_id"] for r in stored()} == window
 
 
+def test_the_first_page_of_a_backfill_walk_that_comes_empty_is_asked_again(replica, crawl, stored):
+    site = ReplicaSite(articles=120, page_size=10)
+    day = dt.date(2026, 3, 5)
+    window = {a.article_id for a in site.articles if a.published_at.date() == day}
+    # As above, the walk reads page 6 again after the search: the live site's empty fragment
+    # then must not pass for a page of page 1's picks only, and the walk go on to page 7.
+    site.script(f"/timelinelist/{site.zone_id}/5.chn", [PublishFirst(site, 10)])
+    page_6 = f"/timelinelist/{site.zone_id}/6.chn"
+    site.script(page_6, [faults.delay(0), faults.empty()])
+    handle = replica(site)
+
+    crawl(handle, since=day.isoformat(), until=day.isoformat())
+
+    assert {r["article_id"] for r in stored()} == window
+    assert len([r for r in handle.requests if r.path == page_6]) == 3
+
+
 def picked_site() -> tuple[ReplicaSite, dt.date, dt.date, int, int]:
     """120 articles over five days; the focus block shows editors' picks, as on the real section
     page: older than the stream's top, out of order, and in no stream page. One pick is on the
