@@ -106,7 +106,10 @@ class ListingWalk:
                 self.empty_retried.add(page)
                 self._inc("empty_page_retried")
                 return Decision(to_fetch, page)
-            if self.watermark is not None and not self.reached_watermark:
+            # A backfill whose window is older than anything listed starts past the end (the
+            # search found it) and meets no stream entry: the end, not a listing broken off.
+            past_the_end = self.args.is_backfill and self.oldest_listed is None
+            if self.watermark is not None and not self.reached_watermark and not past_the_end:
                 return self._stop(to_fetch, BROKE_OFF)
             return self._stop(to_fetch, END_OF_LISTING)
         if older_than_since:

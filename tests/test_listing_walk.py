@@ -231,3 +231,20 @@ def test_a_first_page_below_page_1_that_comes_empty_with_page_1_picks_is_asked_a
     assert first.next_page == 5, "first empty fragment: ask once more"
     again = w.visit(5, [entry(2, day=6)])
     assert ids(again) == [entry(2).article_id] and again.next_page == 6
+
+
+def test_a_backfill_window_older_than_the_whole_listing_ends_it_without_breaking_off():
+    # The search found the listing's end before `until`: the walk starts there, with page 1's
+    # picks only, and meets no stream entry above the watermark or below it.
+    w = walk(watermark=MARK, since="2026-01-01", until="2026-01-31")
+    pick = dataclasses.replace(entry(1), kind="focus")
+    assert w.visit(9, [pick]).next_page == 9
+    end = w.visit(9, [])
+    assert end.next_page is None and end.stop_reason == END_OF_LISTING
+
+
+def test_a_backfill_whose_listing_ends_above_the_watermark_broke_off():
+    w = walk(watermark=dt.datetime(2026, 3, 5, 12, 0, tzinfo=VN), until="2026-03-07")
+    w.visit(1, [entry(1), entry(2)])
+    w.visit(2, [])
+    assert w.visit(2, []).stop_reason == BROKE_OFF

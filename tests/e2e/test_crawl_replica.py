@@ -313,6 +313,20 @@ def test_the_first_page_of_a_backfill_walk_that_comes_empty_is_asked_again(repli
     assert len([r for r in handle.requests if r.path == page_6]) == 3
 
 
+def test_a_backfill_window_older_than_the_archive_stores_nothing_and_is_healthy(
+    replica, crawl, stored, output_dir
+):
+    site = ReplicaSite(articles=60, page_size=10)
+    handle = replica(site)
+    crawl(handle)  # a watermark, which the backfill below never walks down to
+
+    crawl(handle, since="2026-01-01", until="2026-01-31")
+
+    assert len(stored()) == 60
+    backfill = max(read_runs(output_dir), key=lambda run: run["finished_at"])
+    assert (backfill["stop_reason"], backfill["problems"]) == ("end_of_listing", [])
+
+
 def picked_site() -> tuple[ReplicaSite, dt.date, dt.date, int, int]:
     """120 articles over five days; the focus block shows editors' picks, as on the real section
     page: older than the stream's top, out of order, and in no stream page. One pick is on the
