@@ -169,9 +169,14 @@ def _site_errors(record: dict) -> list[str]:
 def _fill_rate_drops(record: dict, recent: list[dict]) -> list[str]:
     """A column far less often filled in the newest sample of new articles (this run's and,
     until they hold ROWS_PER_SAMPLE, the runs' before it) than in the samples before them.
-    Runs judged unhealthy are left out of those: a layout change stays flagged until fixed."""
+    Runs judged unhealthy are left out of those: a layout change stays flagged until fixed.
+    An incremental run is judged with incremental runs only: a backfill's rows are older
+    articles, which can fill a column otherwise, and pooled with the few rows of the cron runs
+    after it they would speak for those (a drop flagged in runs that have none, or hidden)."""
     if not record.get("new_rows"):
         return []  # no new article: nothing new to say about the columns
+    if record.get("mode") != BACKFILL:
+        recent = [run for run in recent if run.get("mode") != BACKFILL]
     runs = iter([record, *recent])
     first = next(_samples(runs), None)
     if first is None:

@@ -177,6 +177,27 @@ def test_backfills_neither_set_nor_meet_the_daily_median_of_new_articles():
     assert judge(run(new_rows=8), today + big_days + steady) == (exitcodes.OK, [])
 
 
+def test_a_backfill_of_articles_filled_otherwise_does_not_speak_for_the_cron_runs_after_it():
+    history = hourly([5] * 40, end=NOW - dt.timedelta(hours=4), fill_rates={"author": 0.9})
+    backfill = run(
+        mode="backfill",
+        new_rows=500,
+        finished_at=NOW - dt.timedelta(hours=3),
+        fill_rates={"author": 0.1},  # older articles, most of them without a byline
+    )
+    after = run(new_rows=5, articles_fetched=5, fill_rates={"author": 0.9})
+    assert judge(after, [backfill, *history]) == (exitcodes.OK, [])
+    # A drop in the cron runs' own articles is flagged as before.
+    dropped = hourly([5] * 3, end=NOW - dt.timedelta(minutes=10), fill_rates={"author": 0.0})
+    newest = run(new_rows=5, articles_fetched=5, fill_rates={"author": 0.0})
+    backfill = backfill | {"fill_rates": {"author": 1.0}}
+    code, problems = judge(newest, [*dropped, backfill, *history])
+    assert code == exitcodes.UNHEALTHY
+    assert problems == [
+        "fill rate of author fell to 0% over the last 20 new articles against a median of 90%"
+    ]
+
+
 def test_a_lasting_collapse_stays_flagged():
     # An hourly cron, 72 new articles a day for ten days, then none for a week: every run of
     # the last five days is unhealthy, as the days before the collapse stay the measure.
