@@ -12,7 +12,12 @@ from collections import Counter
 from itertools import islice
 
 from newsscraper import exitcodes
-from newsscraper.listing_walk import BROKE_OFF, FORBIDDEN_BY_ROBOTS, LISTING_FAILED
+from newsscraper.listing_walk import (
+    BROKE_OFF,
+    FORBIDDEN_BY_ROBOTS,
+    LISTING_FAILED,
+    ROBOTS_TXT_UNAVAILABLE,
+)
 from newsscraper.rejects import PIPELINE_ERROR
 
 BACKFILL = "backfill"  # a run record's `mode` when it crawled a date window
@@ -154,6 +159,11 @@ def _site_errors(record: dict) -> list[str]:
         problems.append(
             "the site's robots.txt forbids a listing page; paging stopped there "
             "(ROBOTSTXT_OBEY is on)"
+        )
+    elif record.get("stop_reason") == ROBOTS_TXT_UNAVAILABLE:
+        problems.append(
+            "the site's robots.txt could not be fetched after every retry (an error or no "
+            "answer); nothing was crawled (ROBOTSTXT_OBEY is on)"
         )
     elif record.get("stop_reason") == BROKE_OFF:
         problems.append(

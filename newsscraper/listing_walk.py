@@ -30,6 +30,7 @@ MAX_PAGES = "max_pages"
 REACHED_SINCE = "reached_since"
 LISTING_FAILED = "listing_failed"  # a listing page failed after every retry
 FORBIDDEN_BY_ROBOTS = "forbidden_by_robots"  # the site's robots.txt forbids a listing page
+ROBOTS_TXT_UNAVAILABLE = "robots_txt_unavailable"  # the site's robots.txt could not be fetched
 # The listing ended (an empty page, twice) before the watermark: pages were left unwalked.
 BROKE_OFF = "broke_off_above_watermark"
 
@@ -128,8 +129,8 @@ class ListingWalk:
         return Decision(to_fetch, page + 1)
 
     def listing_failed(self, reason: str = LISTING_FAILED) -> None:
-        """A listing page could not be fetched (after every retry, or robots.txt forbids it):
-        the walk ends there."""
+        """A listing page could not be fetched (after every retry, or robots.txt forbids it or
+        could not be fetched): the walk ends there."""
         self.stop_reason = reason
 
     def _catching_up(self, moved_down: bool) -> bool:

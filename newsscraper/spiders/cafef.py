@@ -19,7 +19,13 @@ from newsscraper.context import RunContext
 from newsscraper.crawl_args import CrawlArguments
 from newsscraper.dataset import read_rejects
 from newsscraper.history import History
-from newsscraper.listing_walk import FORBIDDEN_BY_ROBOTS, LISTING_FAILED, ListingWalk
+from newsscraper.listing_walk import (
+    FORBIDDEN_BY_ROBOTS,
+    LISTING_FAILED,
+    ROBOTS_TXT_UNAVAILABLE,
+    ListingWalk,
+)
+from newsscraper.middlewares import RobotsTxtUnavailable
 from newsscraper.page_search import FirstPageSearch
 from newsscraper.pages.article import ArticlePage
 from newsscraper.pages.links import CAFEF_HOSTS, canonical_article_url
@@ -235,8 +241,13 @@ class CafefSpider(scrapy.Spider):
 
     def listing_failed(self, failure):
         self.crawler.stats.inc_value("newsscraper/spider/listing_failed")
-        forbidden = failure.check(IgnoreRequest) and "robots.txt" in str(failure.value)
-        self.walk.listing_failed(FORBIDDEN_BY_ROBOTS if forbidden else LISTING_FAILED)
+        if failure.check(RobotsTxtUnavailable):
+            reason = ROBOTS_TXT_UNAVAILABLE
+        elif failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
+            reason = FORBIDDEN_BY_ROBOTS
+        else:
+            reason = LISTING_FAILED
+        self.walk.listing_failed(reason)
         request = getattr(failure, "request", None)
         logger.error(
             "listing page %s failed, paging stops here: %s",

@@ -851,3 +851,36 @@ def test_a_backfill_judges_its_windows_rejects_again_but_not_pages_the_site_said
     assert len(requests_for(handle, too_large.path, since=mark)) == 1
     assert requests_for(handle, gone.path, since=mark) == []
     assert_stored_exactly(output_dir, [a for a in site.articles if a is not gone])
+
+
+class RobotsUnavailableSite(ReplicaSite):
+    """A site whose robots.txt answers with `fault`, every time."""
+
+    def __init__(self, fault: Fault, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.robots_fault = fault
+
+    def respond(self, method: str, target: str) -> Response:
+        if target.split("?", 1)[0] == "/robots.txt":
+            return self.robots_fault.apply(target, lambda: Response())
+        return super().respond(method, target)
+
+
+@pytest.mark.parametrize(
+    "fault", [faults.status(503), faults.status(500), faults.status(429), faults.reset()]
+)
+def test_a_robots_txt_the_site_cannot_serve_forbids_the_whole_crawl(
+    fault, replica, crawl, output_dir
+):
+    # RFC 9309, 2.3.1.4: a robots.txt unreachable for a server or network error means
+    # complete disallow, not permission to crawl a site that is failing or throttling.
+    handle = replica(RobotsUnavailableSite(fault, articles=10))
+    crawl(handle, settings={"ROBOTSTXT_OBEY": True}, expect_exit=exitcodes.SITE_ERRORS)
+    assert [r.path for r in handle.requests] == ["/robots.txt"] * (settings.RETRY_TIMES + 1)
+    assert stored_ids(output_dir) == []
+    run = only_run(output_dir)
+    assert run["stop_reason"] == "robots_txt_unavailable"
+    assert run["problems"] == [
+        "the site's robots.txt could not be fetched after every retry (an error or no answer); "
+        "nothing was crawled (ROBOTSTXT_OBEY is on)"
+    ]
