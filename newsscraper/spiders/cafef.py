@@ -243,7 +243,7 @@ class CafefSpider(scrapy.Spider):
         self.crawler.stats.inc_value("newsscraper/spider/listing_failed")
         if failure.check(RobotsTxtUnavailable):
             reason = ROBOTS_TXT_UNAVAILABLE
-        elif failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
+        elif failure.check(IgnoreRequest) and str(failure.value) == ROBOTS_FORBIDDEN_MESSAGE:
             reason = FORBIDDEN_BY_ROBOTS
         else:
             reason = LISTING_FAILED
@@ -368,6 +368,10 @@ class CafefSpider(scrapy.Spider):
         self.crawler.signals.send_catch_log(page_rejected, url=url, reason=reason, detail=detail)
 
 
+# What Scrapy's robots.txt middleware raises for a page the site's robots.txt forbids.
+ROBOTS_FORBIDDEN_MESSAGE = "Forbidden by robots.txt"
+
+
 def failure_text(failure) -> str:
     """What went wrong, for a person: an HTTP error's status, not Scrapy's bare "Ignoring
     non-200 response"."""
@@ -382,6 +386,9 @@ def permanent_failure(failure) -> str | None:
         return f"http_{failure.value.response.status}"
     if failure.check(DownloadCancelledError) and "max size" in failure.getErrorMessage():
         return "response_too_large"
+    if failure.check(IgnoreRequest) and str(failure.value) == ROBOTS_FORBIDDEN_MESSAGE:
+        # Never asked of the site: the site does not want it crawled, nothing is failing.
+        return FORBIDDEN_BY_ROBOTS
     dropped = failure.check(IgnoreRequest) and not failure.check(HttpError)
     if dropped and redirected_away(failure.request) and not was_soft_blocked(failure.request):
         return REDIRECTED_AWAY  # to another site: the crawl-host middleware never follows it

@@ -884,3 +884,33 @@ def test_a_robots_txt_the_site_cannot_serve_forbids_the_whole_crawl(
         "the site's robots.txt could not be fetched after every retry (an error or no answer); "
         "nothing was crawled (ROBOTSTXT_OBEY is on)"
     ]
+
+
+class RobotsForbidPathSite(ReplicaSite):
+    """A site whose robots.txt forbids one path."""
+
+    forbidden = "/"
+
+    def respond(self, method: str, target: str) -> Response:
+        if target.split("?", 1)[0] == "/robots.txt":
+            body = f"User-agent: *\nDisallow: {self.forbidden}\n".encode()
+            return Response(body=body, content_type="text/plain; charset=utf-8")
+        return super().respond(method, target)
+
+
+def test_an_article_robots_txt_forbids_is_a_reject_never_requested_not_a_site_failure(
+    replica, crawl, output_dir
+):
+    site = RobotsForbidPathSite(articles=10)
+    victim = site.articles[3]
+    site.forbidden = victim.path
+    handle = replica(site)
+
+    crawl(handle, settings={"ROBOTSTXT_OBEY": True})
+
+    assert victim.path not in handle.paths()
+    assert_stored_exactly(output_dir, [a for a in site.articles if a is not victim])
+    assert reject_reasons(output_dir) == {victim.article_id: "forbidden_by_robots"}
+    run = only_run(output_dir)
+    assert (run["exit_code"], run["problems"], run["failed_articles"]) == (exitcodes.OK, [], 0)
+    assert run["pending_articles"] == {}
