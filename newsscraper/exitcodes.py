@@ -5,7 +5,7 @@ from __future__ import annotations
 OK = 0
 ABNORMAL = 1  # the crawl ended abnormally (an error, a spider that could not start)
 USAGE = 2  # bad arguments
-SOFT_BLOCKED = 3  # the site kept answering with soft-block pages; the run stopped early
+SOFT_BLOCKED = 3  # the site kept answering with soft-block pages or 429s; the run stopped early
 DISK_ERROR = 4  # the output directory is read-only or full
 UNHEALTHY = 5  # pages came back but nothing parsed, or counts/fill rates collapsed
 INTERRUPTED = 6  # stopped by SIGTERM or Ctrl-C after a graceful flush

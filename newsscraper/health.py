@@ -50,7 +50,10 @@ def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
     problems: list[str] = []
     code = exitcodes.for_finish_reason(record.get("finish_reason"))
     if code == exitcodes.SOFT_BLOCKED:
-        problems.append("the site kept answering with soft-block pages; the run stopped early")
+        problems.append(
+            "the site kept answering with soft-block pages or 429 Too Many Requests; "
+            "the run stopped early"
+        )
     elif code == exitcodes.DISK_ERROR:
         problems.append("the output directory could not be written")
     elif code == exitcodes.INTERRUPTED:

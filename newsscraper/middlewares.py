@@ -108,6 +108,11 @@ class PoliteRetryMiddleware(RetryMiddleware):
             return response
         attempt = request.meta.get("retry_times", 0) + 1
         if response.status in self.retry_http_codes:
+            if response.status == 429:
+                # Too Many Requests: the site saying in so many words what a soft-block page
+                # says, counted with them towards the stop.
+                self.crawler.stats.inc_value("newsscraper/retry/too_many_requests")
+                self._refused(request, "429 Too Many Requests")
             backoff = backoff_seconds(attempt, self.backoff_base, self.backoff_max)
             wait = retry_after_seconds(response.headers.get("Retry-After"))
             if wait is not None and response.status in (429, 503):
@@ -158,24 +163,9 @@ class PoliteRetryMiddleware(RetryMiddleware):
         return retry
 
     async def _soft_block(self, request, attempt: int):
-        request.meta[SOFT_BLOCKED_META] = True  # if it is given up, the errback knows why
         stats = self.crawler.stats
         stats.inc_value("newsscraper/softblock/detected")
-        self.soft_blocks_in_a_row += 1
-        self.pages_blocked_in_a_row.add(requested_url(request))
-        if (
-            self.soft_blocks_in_a_row >= self.soft_block_stop_after
-            and len(self.pages_blocked_in_a_row) > 1
-        ):
-            if not self.stopping:
-                self.stopping = True
-                logger.error(
-                    "%d soft-block pages in a row: stopping the crawl to leave the site alone",
-                    self.soft_blocks_in_a_row,
-                )
-                stats.set_value("newsscraper/softblock/stopped", True)
-                stop_crawl(self.crawler, "soft_blocked")
-            raise IgnoreRequest(f"soft-blocked page: {request.url}")
+        self._refused(request, "soft-blocked page")
         # Asked again where the crawl asked first: a retry of the page a redirect led to (a
         # captcha URL) would only fetch that page again, whether or not the block has ended.
         retry = self._retry(first_asked(request), "soft_block")
@@ -186,6 +176,28 @@ class PoliteRetryMiddleware(RetryMiddleware):
         self._site_rests(wait)
         await self._wait(wait, request, "soft block")
         return retry
+
+    def _refused(self, request, what: str) -> None:
+        """Count a page the site refused to serve us (a soft-block page, a 429); once they have
+        come SOFT_BLOCK_STOP_AFTER times in a row, on more than one page, stop the crawl and
+        give the page up (IgnoreRequest)."""
+        request.meta[SOFT_BLOCKED_META] = True  # if it is given up, the errback knows why
+        self.soft_blocks_in_a_row += 1
+        self.pages_blocked_in_a_row.add(requested_url(request))
+        if (
+            self.soft_blocks_in_a_row >= self.soft_block_stop_after
+            and len(self.pages_blocked_in_a_row) > 1
+        ):
+            if not self.stopping:
+                self.stopping = True
+                logger.error(
+                    "%d soft-block pages or 429s in a row: stopping the crawl to leave the "
+                    "site alone",
+                    self.soft_blocks_in_a_row,
+                )
+                self.crawler.stats.set_value("newsscraper/softblock/stopped", True)
+                stop_crawl(self.crawler, "soft_blocked")
+            raise IgnoreRequest(f"{what}: {request.url}")
 
     def _site_rests(self, seconds: float) -> None:
         """Hold every request, not only the refused page's retry, for `seconds` from now."""

@@ -89,7 +89,7 @@ RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry; doubles each time
 RETRY_BACKOFF_MAX = 120.0
 RETRY_AFTER_MAX = 600.0  # never wait longer than this for a Retry-After
 SOFT_BLOCK_BACKOFF_BASE = 30.0
-SOFT_BLOCK_STOP_AFTER = 5  # soft-block pages in a row that stop the run (exit code 3)
+SOFT_BLOCK_STOP_AFTER = 5  # soft-block pages or 429s in a row that stop the run (exit code 3)
 # An article page that fails after every retry is asked for again by the next runs; one that
 # has failed in every run for this long is rejected (`failed_repeatedly`). See pending.py.
 ARTICLE_GIVE_UP_AFTER_HOURS = 24.0

@@ -914,3 +914,38 @@ def test_an_article_robots_txt_forbids_is_a_reject_never_requested_not_a_site_fa
     run = only_run(output_dir)
     assert (run["exit_code"], run["problems"], run["failed_articles"]) == (exitcodes.OK, [], 0)
     assert run["pending_articles"] == {}
+
+
+def test_too_many_requests_on_page_after_page_stops_the_run_like_soft_blocks(
+    replica, crawl, output_dir
+):
+    # A 429 says in so many words what a soft-block page says: the crawl is going too fast.
+    site = ReplicaSite(articles=40)
+    for article in site.articles:
+        site.script(article.path, [faults.status(429)], repeat=True)
+    handle = replica(site)
+    stop_after = 5
+
+    result = crawl(
+        handle,
+        settings={
+            "SOFT_BLOCK_STOP_AFTER": stop_after,
+            "CONCURRENT_REQUESTS": settings.CONCURRENT_REQUESTS,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": settings.CONCURRENT_REQUESTS_PER_DOMAIN,
+        },
+        expect_exit=exitcodes.SOFT_BLOCKED,
+    )
+
+    refused = [r for r in handle.requests if r.status == 429]
+    # Out of 40 pages with 4 retries each, 200 requests: the stop, and the listing pages that
+    # came between the first 429s (each restarts the count "in a row").
+    assert stop_after <= len(refused) <= 2 * stop_after
+    run = only_run(output_dir)
+    assert run["finish_reason"] == "soft_blocked"
+    assert any("429" in problem for problem in run["problems"])
+    assert crawl_stats(result.stderr)["newsscraper/softblock/stopped"] is True
+    assert run["watermark"] is None
+    # Nothing lost: once the site serves again, the next run stores every article.
+    site.clear_scripts()
+    crawl(handle)
+    assert_stored_exactly(output_dir, site.articles)
