@@ -16,6 +16,7 @@ LOCKED = 75  # another run holds the lock (EX_TEMPFAIL: try again later)
 FINISH_REASON_CODES = {
     "finished": OK,
     "soft_blocked": SOFT_BLOCKED,
+    "site_failing": SITE_ERRORS,
     "disk_error": DISK_ERROR,
     "shutdown": INTERRUPTED,
 }

@@ -54,6 +54,11 @@ def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
             "the site kept answering with soft-block pages or 429 Too Many Requests; "
             "the run stopped early"
         )
+    elif code == exitcodes.SITE_ERRORS:
+        problems.append(
+            "the site kept failing (5xx, timeouts, connection errors) on page after page; "
+            "the run stopped early"
+        )
     elif code == exitcodes.DISK_ERROR:
         problems.append("the output directory could not be written")
     elif code == exitcodes.INTERRUPTED:

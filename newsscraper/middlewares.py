@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 # What Scrapy's redirect middlewares note on a request they made from another.
 REDIRECT_META = ("redirect_urls", "redirect_reasons", "redirect_times", "redirect_ttl")
 STOP_CHECK_SECONDS = 0.5  # how often a retry wait looks whether the crawl is stopping
+SITE_FAILING = "site_failing"  # the finish reason of a crawl stopped on failed fetches in a row
 
 
 def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
@@ -85,6 +86,9 @@ class PoliteRetryMiddleware(RetryMiddleware):
         self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX")
         self.soft_block_backoff = settings.getfloat("SOFT_BLOCK_BACKOFF_BASE")
         self.soft_block_stop_after = settings.getint("SOFT_BLOCK_STOP_AFTER")
+        self.site_failing_stop_after = settings.getint("SITE_FAILING_STOP_AFTER")
+        self.failures_in_a_row = 0
+        self.pages_failing_in_a_row: set[str] = set()
         self.soft_blocks_in_a_row = 0
         # The pages (as first asked) those blocks came on: one page that always looks blocked
         # (its retries in a row at the end of a quiet run) is not the site blocking the crawl.
@@ -97,7 +101,9 @@ class PoliteRetryMiddleware(RetryMiddleware):
     async def process_request(self, request, spider=None):
         if self.stopping:
             # Retries and queued pages would still go out while the engine closes.
-            raise IgnoreRequest(f"the crawl is stopping (soft blocks): {request.url}")
+            raise IgnoreRequest(
+                f"the crawl is stopping (soft blocks or a failing site): {request.url}"
+            )
         rest = self.site_rests_until - time.monotonic()
         if rest > 0:
             await self._hold(rest, f"of the site's rest before asking for {request.url}")
@@ -113,6 +119,8 @@ class PoliteRetryMiddleware(RetryMiddleware):
                 # says, counted with them towards the stop.
                 self.crawler.stats.inc_value("newsscraper/retry/too_many_requests")
                 self._refused(request, "429 Too Many Requests")
+            else:
+                self._failed(request, f"HTTP {response.status}")
             backoff = backoff_seconds(attempt, self.backoff_base, self.backoff_max)
             wait = retry_after_seconds(response.headers.get("Retry-After"))
             if wait is not None and response.status in (429, 503):
@@ -131,6 +139,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
 
         if is_cut_short(request, response):
             self.crawler.stats.inc_value("newsscraper/retry/cut_short")
+            self._failed(request, "body cut short")
             retry = self._retry(request, "body cut short")
             if retry is None:
                 raise IgnoreRequest(f"body cut short, retries used up: {request.url}")
@@ -143,8 +152,9 @@ class PoliteRetryMiddleware(RetryMiddleware):
         if is_soft_block(request, response):
             return await self._soft_block(request, attempt)
         if isinstance(response, TextResponse) and request.meta.get("cafef_page"):
-            self.soft_blocks_in_a_row = 0
+            self.soft_blocks_in_a_row = self.failures_in_a_row = 0
             self.pages_blocked_in_a_row.clear()
+            self.pages_failing_in_a_row.clear()
         return response
 
     async def process_exception(self, request, exception, spider=None):
@@ -153,6 +163,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
             return await self._soft_block(request, request.meta.get("retry_times", 0) + 1)
         if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry"):
             return None
+        self._failed(request, exception)
         retry = self._retry(request, exception)
         if retry is None:
             return None
@@ -198,6 +209,28 @@ class PoliteRetryMiddleware(RetryMiddleware):
                 self.crawler.stats.set_value("newsscraper/softblock/stopped", True)
                 stop_crawl(self.crawler, "soft_blocked")
             raise IgnoreRequest(f"{what}: {request.url}")
+
+    def _failed(self, request, why) -> None:
+        """Count a fetch that failed for a reason retrying may mend (a 5xx, a timeout, a
+        connection error); once SITE_FAILING_STOP_AFTER have come in a row, on more than one
+        page, stop the crawl and give the page up (IgnoreRequest): the pages not fetched are
+        asked for by the next run, and a site that is down is not asked for each of them
+        RETRY_TIMES more times."""
+        self.failures_in_a_row += 1
+        self.pages_failing_in_a_row.add(requested_url(request))
+        if (
+            self.failures_in_a_row >= self.site_failing_stop_after
+            and len(self.pages_failing_in_a_row) > 1
+        ):
+            if not self.stopping:
+                self.stopping = True
+                logger.error(
+                    "%d failed fetches in a row: stopping the crawl to leave the site alone",
+                    self.failures_in_a_row,
+                )
+                self.crawler.stats.set_value("newsscraper/retry/site_failing_stopped", True)
+                stop_crawl(self.crawler, SITE_FAILING)
+            raise IgnoreRequest(f"the site keeps failing ({why}): {request.url}")
 
     def _site_rests(self, seconds: float) -> None:
         """Hold every request, not only the refused page's retry, for `seconds` from now."""

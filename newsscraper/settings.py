@@ -90,6 +90,9 @@ RETRY_BACKOFF_MAX = 120.0
 RETRY_AFTER_MAX = 600.0  # never wait longer than this for a Retry-After
 SOFT_BLOCK_BACKOFF_BASE = 30.0
 SOFT_BLOCK_STOP_AFTER = 5  # soft-block pages or 429s in a row that stop the run (exit code 3)
+# Failed fetches in a row (5xx, timeouts, connection errors, bodies cut short), on more than one
+# page, that stop the run (exit code 7): retrying every page of a site that is down only loads it.
+SITE_FAILING_STOP_AFTER = 10
 # An article page that fails after every retry is asked for again by the next runs; one that
 # has failed in every run for this long is rejected (`failed_repeatedly`). See pending.py.
 ARTICLE_GIVE_UP_AFTER_HOURS = 24.0

@@ -949,3 +949,36 @@ def test_too_many_requests_on_page_after_page_stops_the_run_like_soft_blocks(
     site.clear_scripts()
     crawl(handle)
     assert_stored_exactly(output_dir, site.articles)
+
+
+@pytest.mark.parametrize("fault", [faults.status(503), faults.reset()], ids=["503", "reset"])
+def test_a_site_failing_page_after_page_stops_the_run_instead_of_retrying_every_page(
+    fault, replica, crawl, output_dir
+):
+    site = ReplicaSite(articles=40)
+    for article in site.articles:
+        site.script(article.path, [fault], repeat=True)
+    handle = replica(site)
+    stop_after = settings.SITE_FAILING_STOP_AFTER
+
+    crawl(
+        handle,
+        settings={
+            "CONCURRENT_REQUESTS": settings.CONCURRENT_REQUESTS,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": settings.CONCURRENT_REQUESTS_PER_DOMAIN,
+        },
+        expect_exit=exitcodes.SITE_ERRORS,
+    )
+
+    failed = [r for r in handle.requests if ARTICLE_PATH.match(r.path)]
+    # Out of 40 pages with 4 retries each, 200 requests: the stop, and the listing pages that
+    # came between the first failures (each restarts the count "in a row").
+    assert stop_after <= len(failed) <= 2 * stop_after
+    run = only_run(output_dir)
+    assert (run["finish_reason"], run["exit_code"]) == ("site_failing", exitcodes.SITE_ERRORS)
+    assert run["watermark"] is None
+    assert any("kept failing" in problem for problem in run["problems"])
+    # Nothing lost: once the site serves again, the next run stores every article.
+    site.clear_scripts()
+    crawl(handle)
+    assert_stored_exactly(output_dir, site.articles)
