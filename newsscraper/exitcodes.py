@@ -17,6 +17,7 @@ FINISH_REASON_CODES = {
     "finished": OK,
     "soft_blocked": SOFT_BLOCKED,
     "site_failing": SITE_ERRORS,
+    "retry_after_too_long": SOFT_BLOCKED,
     "disk_error": DISK_ERROR,
     "shutdown": INTERRUPTED,
 }

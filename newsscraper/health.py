@@ -49,7 +49,12 @@ def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
     (newest first)."""
     problems: list[str] = []
     code = exitcodes.for_finish_reason(record.get("finish_reason"))
-    if code == exitcodes.SOFT_BLOCKED:
+    if record.get("finish_reason") == "retry_after_too_long":
+        problems.append(
+            "the site asked for a rest (Retry-After) longer than RETRY_AFTER_MAX; "
+            "the run stopped early"
+        )
+    elif code == exitcodes.SOFT_BLOCKED:
         problems.append(
             "the site kept answering with soft-block pages or 429 Too Many Requests; "
             "the run stopped early"

@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 REDIRECT_META = ("redirect_urls", "redirect_reasons", "redirect_times", "redirect_ttl")
 STOP_CHECK_SECONDS = 0.5  # how often a retry wait looks whether the crawl is stopping
 SITE_FAILING = "site_failing"  # the finish reason of a crawl stopped on failed fetches in a row
+# The finish reason of a crawl the site asked for a longer rest than RETRY_AFTER_MAX.
+RETRY_AFTER_TOO_LONG = "retry_after_too_long"
 
 
 def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
@@ -125,6 +127,8 @@ class PoliteRetryMiddleware(RetryMiddleware):
             wait = retry_after_seconds(response.headers.get("Retry-After"))
             if wait is not None and response.status in (429, 503):
                 self.crawler.stats.inc_value("newsscraper/retry/retry_after_honoured")
+                if wait > self.retry_after_max:
+                    self._stop_for_a_long_rest(request, wait)
                 # Never sooner than the back-off: a Retry-After of 0 or in the past asks for
                 # nothing, and the retry would go out at once.
                 wait = max(min(wait, self.retry_after_max), backoff)
@@ -231,6 +235,24 @@ class PoliteRetryMiddleware(RetryMiddleware):
                 self.crawler.stats.set_value("newsscraper/retry/site_failing_stopped", True)
                 stop_crawl(self.crawler, SITE_FAILING)
             raise IgnoreRequest(f"the site keeps failing ({why}): {request.url}")
+
+    def _stop_for_a_long_rest(self, request, seconds: float) -> None:
+        """The site asked for a rest longer than a run waits (RETRY_AFTER_MAX): asking again
+        sooner than that would not honour it, so the crawl stops and gives the page up
+        (IgnoreRequest); the pages not fetched are asked for by a later run."""
+        request.meta[SOFT_BLOCKED_META] = True  # the site throttling us, not the page failing
+        if not self.stopping:
+            self.stopping = True
+            logger.error(
+                "the site asked for a rest of %.0fs (Retry-After), longer than RETRY_AFTER_MAX "
+                "(%.0fs): stopping the crawl to leave the site alone",
+                seconds,
+                self.retry_after_max,
+            )
+            stop_crawl(self.crawler, RETRY_AFTER_TOO_LONG)
+        raise IgnoreRequest(
+            f"Retry-After of {seconds:.0f}s, longer than RETRY_AFTER_MAX: {request.url}"
+        )
 
     def _site_rests(self, seconds: float) -> None:
         """Hold every request, not only the refused page's retry, for `seconds` from now."""

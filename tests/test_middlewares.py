@@ -197,3 +197,26 @@ def test_a_retry_after_of_nothing_still_waits_the_back_off():
         retry = asyncio.run(asyncio.wait_for(middleware.process_response(refused, answer), 10))
         assert retry.url == refused.url
         assert time.monotonic() - started >= 0.9, retry_after
+
+
+def test_a_retry_after_longer_than_retry_after_max_stops_the_crawl_instead_of_asking_sooner():
+    import asyncio
+    import time
+
+    from scrapy import Request, Spider
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.http import HtmlResponse
+
+    from newsscraper.stop import STOP_REQUESTED_STAT
+
+    middleware = retry_middleware(RETRY_AFTER_MAX=2, RETRY_BACKOFF_BASE=0)
+    middleware.crawler.spider = Spider.from_crawler(middleware.crawler, "cafef")
+    refused = Request("http://127.0.0.1:8123/a-188260704171525847.chn")
+    answer = HtmlResponse(refused.url, status=429, headers={"Retry-After": "3600"}, request=refused)
+
+    started = time.monotonic()
+    with pytest.raises(IgnoreRequest, match="Retry-After of 3600s"):
+        asyncio.run(asyncio.wait_for(middleware.process_response(refused, answer), 10))
+    assert time.monotonic() - started < 1, "the page was asked again before the hour was up"
+    stats = middleware.crawler.stats
+    assert stats.get_value(STOP_REQUESTED_STAT) == "retry_after_too_long"
