@@ -8,6 +8,7 @@ and no half-written file in the dataset.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 
 import pytest
@@ -981,4 +982,39 @@ def test_a_site_failing_page_after_page_stops_the_run_instead_of_retrying_every_
     # Nothing lost: once the site serves again, the next run stores every article.
     site.clear_scripts()
     crawl(handle)
+    assert_stored_exactly(output_dir, site.articles)
+
+
+class CrawlDelaySite(ReplicaSite):
+    """A site whose robots.txt asks for a Crawl-delay of one second."""
+
+    def respond(self, method: str, target: str) -> Response:
+        if target.split("?", 1)[0] == "/robots.txt":
+            body = b"User-agent: *\nCrawl-delay: 1\nAllow: /\n"
+            return Response(body=body, content_type="text/plain; charset=utf-8")
+        return super().respond(method, target)
+
+
+def test_a_crawl_delay_in_robots_txt_spaces_the_requests_even_below_download_delay(
+    replica, crawl, output_dir
+):
+    site = CrawlDelaySite(articles=5)
+    handle = replica(site)
+
+    crawl(
+        handle,
+        settings={
+            "ROBOTSTXT_OBEY": True,
+            "CONCURRENT_REQUESTS": settings.CONCURRENT_REQUESTS,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": settings.CONCURRENT_REQUESTS_PER_DOMAIN,
+            "DOWNLOAD_DELAY_JITTER": settings.DOWNLOAD_DELAY_JITTER,
+            # AutoThrottle would bring the delay down to the replica's latency, a millisecond.
+            "AUTOTHROTTLE_ENABLED": True,
+            "AUTOTHROTTLE_START_DELAY": 0,
+        },
+    )
+
+    times = [r.time for r in handle.requests]
+    assert len(times) >= 8
+    assert min(b - a for a, b in itertools.pairwise(times)) >= 0.95
     assert_stored_exactly(output_dir, site.articles)
