@@ -1,5 +1,5 @@
-"""Downloader middlewares: the crawl host only, robots.txt, polite retries (backoff,
-Retry-After, soft blocks) and UTF-8.
+"""Downloader middlewares: the crawl host only, polite retries (backoff, Retry-After, soft
+blocks) and UTF-8 (robots.txt: `newsscraper/robotstxt.py`).
 
 Scrapy's RetryMiddleware retries at once; against a site that rate-limits per IP that makes
 things worse. This one waits: the server's Retry-After on 429/503, otherwise an exponential
@@ -17,9 +17,7 @@ import re
 import time
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
-from scrapy.extensions.throttle import AutoThrottle
 from scrapy.http import TextResponse
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
@@ -361,56 +359,3 @@ def _meta_refreshed_article(request) -> bool:
     MetaRefreshMiddleware notes its reason as "meta refresh")."""
     reasons = request.meta.get("redirect_reasons") or [None]
     return request.meta.get("cafef_page") == "article" and reasons[-1] == "meta refresh"
-
-
-class RobotsTxtUnavailable(IgnoreRequest):
-    """The site's robots.txt could not be fetched: nothing of the site is crawled."""
-
-
-class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """Scrapy's robots.txt middleware, except that a robots.txt the site could not serve (a 5xx
-    or 429 still there after every retry, a connection that failed, a timeout) forbids every
-    page of the site, as RFC 9309 (2.3.1.4) asks, instead of allowing all of them: a site
-    failing or throttling on its robots.txt is not to be crawled. A robots.txt that is not
-    there (404 and other 4xx) still allows everything.
-
-    Its Crawl-delay, which Scrapy reads but never uses, is honoured too: when longer than
-    DOWNLOAD_DELAY, it becomes the time between two requests to the site, without the random
-    jitter that could bring one below it, and AutoThrottle never goes under it."""
-
-    def __init__(self, crawler):
-        super().__init__(crawler)
-        self.unavailable: dict[str, str] = {}  # netloc -> what its robots.txt answered
-
-    async def process_request(self, request, spider=None):
-        await super().process_request(request)  # fetches robots.txt first, once per host
-        why = self.unavailable.get(urlparse_cached(request).netloc)
-        if why is not None and not request.meta.get("dont_obey_robotstxt"):
-            self.crawler.stats.inc_value("newsscraper/robotstxt/unavailable")
-            raise RobotsTxtUnavailable(f"robots.txt could not be fetched ({why}): {request.url}")
-
-    async def _parse_robots(self, response, netloc, request):
-        if response.status >= 500 or response.status == 429:
-            self.unavailable[netloc] = f"HTTP {response.status}"
-        await super()._parse_robots(response, netloc, request)
-        if netloc not in self.unavailable:
-            self._keep_crawl_delay(self._parsers[netloc])
-
-    def _keep_crawl_delay(self, parser) -> None:
-        delay = parser.crawl_delay(self._robotstxt_useragent or self._default_useragent)
-        if not delay or delay <= self.crawler.settings.getfloat("DOWNLOAD_DELAY"):
-            return
-        logger.info("robots.txt asks for a Crawl-delay of %gs: requests go that far apart", delay)
-        self.crawler.stats.set_value("newsscraper/robotstxt/crawl_delay", delay)
-        downloader = self.crawler.engine.downloader
-        # New slots (one made after an idle slot was collected) and the slots there are.
-        downloader._delay, downloader._jitter = max(downloader._delay, delay), 0.0
-        for slot in downloader.slots.values():
-            slot.delay, slot.jitter = max(slot.delay, delay), 0.0
-        for extension in self.crawler.extensions.middlewares:
-            if isinstance(extension, AutoThrottle):
-                extension.mindelay = max(extension.mindelay, delay)
-
-    def _robots_error(self, exc, netloc):
-        self.unavailable[netloc] = str(exc) or type(exc).__name__
-        super()._robots_error(exc, netloc)

@@ -30,6 +30,7 @@ NUMBERS = (
     ("RETRY_AFTER_MAX", False, 0, None),
     ("SOFT_BLOCK_BACKOFF_BASE", False, 0, None),
     ("SOFT_BLOCK_STOP_AFTER", True, 1, None),
+    ("SITE_FAILING_STOP_AFTER", True, 1, None),
     ("ARTICLE_GIVE_UP_AFTER_HOURS", False, 0, None),
 )
 

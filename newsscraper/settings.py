@@ -100,7 +100,7 @@ ARTICLE_GIVE_UP_AFTER_HOURS = 24.0
 DOWNLOADER_MIDDLEWARES = {
     "newsscraper.middlewares.CrawlHostOnlyMiddleware": 40,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "newsscraper.middlewares.StrictRobotsTxtMiddleware": 100,
+    "newsscraper.robotstxt.StrictRobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsscraper.middlewares.PoliteRetryMiddleware": 550,
     # Numbered above the retry middleware, so it sees each response first (after decompression).

@@ -56,6 +56,9 @@ def test_each_bad_number_of_the_settings_table_is_named():
         "VALIDATE_MIN_BODY_CHARS must be a whole number, 0 or more; got '1.5'",
         "SOFT_BLOCK_STOP_AFTER must be a whole number, 1 or more; got '0'",
     ]
+    assert problems(SITE_FAILING_STOP_AFTER="never") == [
+        "SITE_FAILING_STOP_AFTER must be a whole number, 1 or more; got 'never'"
+    ]
     assert problems(PARQUET_BATCH_SECONDS="0.5", RETRY_BACKOFF_BASE="0") == []
 
 

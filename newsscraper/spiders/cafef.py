@@ -25,7 +25,6 @@ from newsscraper.listing_walk import (
     ROBOTS_TXT_UNAVAILABLE,
     ListingWalk,
 )
-from newsscraper.middlewares import RobotsTxtUnavailable
 from newsscraper.page_search import FirstPageSearch
 from newsscraper.pages.article import ArticlePage
 from newsscraper.pages.links import CAFEF_HOSTS, canonical_article_url
@@ -38,6 +37,7 @@ from newsscraper.redirects import (
     requested_url,
 )
 from newsscraper.rejects import not_asked_again, page_rejected
+from newsscraper.robotstxt import RobotsTxtUnavailable
 from newsscraper.runs import last_pending, read_runs, watermark_to_reach
 from newsscraper.sections import section_path, timeline_path
 from newsscraper.setting_checks import run_id_refused, setting_problems
