@@ -54,18 +54,13 @@ _ODD_SPACES = dict.fromkeys(
     ),
     " ",
 )
-_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE_CHARACTERS))
-# The other control characters (C0, DEL, C1) are no text a reader sees; a page can hold them
-# raw (the HTML parser keeps them) or escaped in JSON-LD (`\u0000`): dropped.
-_CONTROLS = dict.fromkeys(
-    c for c in range(0xA0) if unicodedata.category(chr(c)) == "Cc" and c not in _ODD_SPACES
-)
-del _CONTROLS[ord("\n")]
+# The control characters too; and NUL, which only JSON-LD's `\u0000` can bring.
+_INVISIBLE = dict.fromkeys(map(ord, "\x00" + INVISIBLE_CHARACTERS))
 # A lone surrogate (what JSON-LD's escape `\ud800` decodes to) has no UTF-8: Arrow refuses the
 # whole batch it is in. U+FFFD, as the HTML parser reads `&#xD800;`.
 _SURROGATES = dict.fromkeys(range(0xD800, 0xE000), "\ufffd")
 # Code point -> its replacement (a space, U+FFFD, or None to drop it).
-_TRANSLATION = {**_ODD_SPACES, **_INVISIBLE, **_CONTROLS, **_SURROGATES}
+_TRANSLATION = {**_ODD_SPACES, **_INVISIBLE, **_SURROGATES}
 _NEEDS_TRANSLATION = re.compile("[" + re.escape("".join(map(chr, _TRANSLATION))) + "]")
 # What `_plain` can change: an entity starts with `&`; the rest is the translation table.
 _MAY_NEED_PLAIN = re.compile("[&" + re.escape("".join(map(chr, _TRANSLATION))) + "]")

@@ -4,17 +4,23 @@ applies again to any item (from a page object or not): defined once for both."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 # Invisible characters, dropped from text: zero-width space and joiners, word joiner, BOM,
 # soft hyphen; the direction marks, embeddings, overrides and isolates that text copied from
 # other programs carries (left-to-right mark, ...), which Vietnamese has no use for; the
-# invisible operators and the Mongolian vowel separator. A byline or tag of nothing else is
-# no byline or tag.
+# invisible operators and the Mongolian vowel separator; and the control characters (C0, DEL,
+# C1) that are not whitespace, which a page can hold raw (the HTML parser keeps them). NUL is
+# not among them: no parsed text holds one (libxml2 reads it as U+FFFD), so the body walk
+# marks paragraph breaks with it; `normalize_item` drops one that JSON-LD's `\u0000` spelt.
+# A byline or tag of nothing else is no byline or tag.
 INVISIBLE_CHARACTERS = (
     "\u200b\u200c\u200d\u2060\ufeff\u00ad"
     "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
     "\u2061\u2062\u2063\u2064\u180e"
+) + "".join(
+    chr(c) for c in range(1, 0xA0) if unicodedata.category(chr(c)) == "Cc" and not chr(c).isspace()
 )
 # "Theo Hồ Hương": "according to", in front of a byline.
 _THEO = re.compile(r"^theo\s+", re.I)

@@ -18,7 +18,7 @@ from newsscraper.pages.rules import INVISIBLE_CHARACTERS
 # normalize-space() split on).
 _CLASS_SEPARATOR = re.compile(r"[ \t\r\n]+")
 # Invisible characters are not whitespace but are padding all the same.
-_HAS_ZERO_WIDTH = re.compile(f"[{INVISIBLE_CHARACTERS}]")
+_HAS_ZERO_WIDTH = re.compile(f"[{re.escape(INVISIBLE_CHARACTERS)}]")
 
 
 def css(query: str) -> etree.XPath:

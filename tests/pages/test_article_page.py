@@ -143,6 +143,16 @@ def test_a_byline_or_tag_of_direction_marks_only_is_none():
     assert item.tags == ["đầu tư", "bđs", "công ty", "Hải Phát"]
 
 
+def test_a_byline_of_control_characters_only_is_none():
+    # A raw control character (the HTML parser keeps it) is no text: a byline of nothing else
+    # hid the JSON-LD one, then was dropped by normalize, leaving no author at all.
+    def control(html):
+        html = edit_once(html, '<p class="author">PV</p>', '<p class="author">\x01\x7f</p>')
+        return edit_once(html, '"name": ""', '"name": "Ngọc Điệp"')
+
+    assert page_of(NEWER, edit=control).to_item().author == "Ngọc Điệp"
+
+
 def test_json_ld_nested_deeper_than_the_stack_is_skipped_like_any_broken_block():
     # A block nested thousands of levels deep (another widget's data, before the article's
     # own) raised RecursionError out of the page object: a parse_error reject instead of the
