@@ -1,12 +1,17 @@
 """robots.txt, read as RFC 9309 asks: one the site cannot serve forbids the crawl, and its
 Crawl-delay spaces the requests (Scrapy's own middleware allows everything in the first case
-and ignores the second)."""
+and ignores the second).
+
+A robots.txt that could not be fetched (the site down, the network off) is logged as one line
+naming the error, as any other page that failed is, not with the 60-line traceback of Scrapy's
+downloader that its middleware attaches, run after run, to the crontab's stderr."""
 
 from __future__ import annotations
 
 import logging
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.downloadermiddlewares.robotstxt import logger as scrapy_robots_logger
 from scrapy.exceptions import IgnoreRequest
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.utils.httpobj import urlparse_cached
@@ -14,8 +19,19 @@ from scrapy.utils.httpobj import urlparse_cached
 logger = logging.getLogger(__name__)
 
 
+class ErrorWithoutTraceback(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and str(record.msg).startswith("Error downloading"):
+            record.exc_info = record.exc_text = None
+        return True
+
+
 class RobotsTxtUnavailable(IgnoreRequest):
     """The site's robots.txt could not be fetched: nothing of the site is crawled."""
+
+
+class RobotsTxtForbidden(IgnoreRequest):
+    """The site's robots.txt forbids the page: it is never asked for."""
 
 
 class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
@@ -32,6 +48,8 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
     def __init__(self, crawler):
         super().__init__(crawler)
         self.unavailable: dict[str, str] = {}  # netloc -> what its robots.txt answered
+        if not any(isinstance(f, ErrorWithoutTraceback) for f in scrapy_robots_logger.filters):
+            scrapy_robots_logger.addFilter(ErrorWithoutTraceback())  # once per process
 
     async def process_request(self, request, spider=None):
         await super().process_request(request)  # fetches robots.txt first, once per host
@@ -39,6 +57,12 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
         if why is not None and not request.meta.get("dont_obey_robotstxt"):
             self.crawler.stats.inc_value("newsscraper/robotstxt/unavailable")
             raise RobotsTxtUnavailable(f"robots.txt could not be fetched ({why}): {request.url}")
+
+    def process_request_2(self, rp, request):
+        try:
+            super().process_request_2(rp, request)
+        except IgnoreRequest as error:  # Scrapy's, worded "Forbidden by robots.txt"
+            raise RobotsTxtForbidden(str(error)) from None
 
     async def _parse_robots(self, response, netloc, request):
         if response.status >= 500 or response.status == 429:

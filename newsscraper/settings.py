@@ -42,7 +42,6 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "newsscraper.rejects.RejectsExtension": 100,
     "newsscraper.runs.RunRecordExtension": 200,
-    "newsscraper.logformatter.QuietRobotsTxtErrors": 300,
 }
 
 # --- Politeness (the live site rate-limits per IP) ------------------------------------------

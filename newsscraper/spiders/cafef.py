@@ -37,7 +37,7 @@ from newsscraper.redirects import (
     requested_url,
 )
 from newsscraper.rejects import not_asked_again, page_rejected
-from newsscraper.robotstxt import RobotsTxtUnavailable
+from newsscraper.robotstxt import RobotsTxtForbidden, RobotsTxtUnavailable
 from newsscraper.runs import last_pending, read_runs, watermark_to_reach
 from newsscraper.sections import section_path, timeline_path
 from newsscraper.setting_checks import run_id_refused, setting_problems
@@ -243,7 +243,7 @@ class CafefSpider(scrapy.Spider):
         self.crawler.stats.inc_value("newsscraper/spider/listing_failed")
         if failure.check(RobotsTxtUnavailable):
             reason = ROBOTS_TXT_UNAVAILABLE
-        elif failure.check(IgnoreRequest) and str(failure.value) == ROBOTS_FORBIDDEN_MESSAGE:
+        elif failure.check(RobotsTxtForbidden):
             reason = FORBIDDEN_BY_ROBOTS
         else:
             reason = LISTING_FAILED
@@ -368,10 +368,6 @@ class CafefSpider(scrapy.Spider):
         self.crawler.signals.send_catch_log(page_rejected, url=url, reason=reason, detail=detail)
 
 
-# What Scrapy's robots.txt middleware raises for a page the site's robots.txt forbids.
-ROBOTS_FORBIDDEN_MESSAGE = "Forbidden by robots.txt"
-
-
 def failure_text(failure) -> str:
     """What went wrong, for a person: an HTTP error's status, not Scrapy's bare "Ignoring
     non-200 response"."""
@@ -386,7 +382,7 @@ def permanent_failure(failure) -> str | None:
         return f"http_{failure.value.response.status}"
     if failure.check(DownloadCancelledError) and "max size" in failure.getErrorMessage():
         return "response_too_large"
-    if failure.check(IgnoreRequest) and str(failure.value) == ROBOTS_FORBIDDEN_MESSAGE:
+    if failure.check(RobotsTxtForbidden):
         # Never asked of the site: the site does not want it crawled, nothing is failing.
         return FORBIDDEN_BY_ROBOTS
     dropped = failure.check(IgnoreRequest) and not failure.check(HttpError)
