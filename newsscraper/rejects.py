@@ -23,14 +23,19 @@ from scrapy.exceptions import DropItem
 from newsscraper import dataset
 from newsscraper.context import RunContext
 from newsscraper.pages.links import article_id_from_url, canonical_article_url
+from newsscraper.redirects import REDIRECTED_AWAY, REDIRECTED_TO_ARTICLE
 
 logger = logging.getLogger(__name__)
 
 PARSE_ERROR = "parse_error"
 PIPELINE_ERROR = "pipeline_error"
+# The HTTP statuses that say a page is gone; its reject reason is `http_<status>`.
+GONE_STATUSES = (404, 410)
 # What the site itself said of a page: gone, or moved to another article (stored under its
 # own id). Every other reason is a verdict of newsscraper's: its rules, parsing and limits.
-SITE_SAID_GONE = frozenset({"http_404", "http_410", "redirected_away", "redirected_to_article"})
+SITE_SAID_GONE = frozenset(
+    {*(f"http_{status}" for status in GONE_STATUSES), REDIRECTED_AWAY, REDIRECTED_TO_ARTICLE}
+)
 
 
 class Rejected(DropItem):

@@ -36,7 +36,7 @@ from newsscraper.redirects import (
     redirected_away,
     requested_url,
 )
-from newsscraper.rejects import not_asked_again, page_rejected
+from newsscraper.rejects import GONE_STATUSES, not_asked_again, page_rejected
 from newsscraper.robotstxt import RobotsTxtForbidden, RobotsTxtUnavailable
 from newsscraper.runs import last_pending, read_runs, watermark_to_reach
 from newsscraper.sections import section_path, timeline_path
@@ -378,7 +378,7 @@ def failure_text(failure) -> str:
 
 def permanent_failure(failure) -> str | None:
     """The reject reason of a failure that retrying cannot mend, else None."""
-    if failure.check(HttpError) and failure.value.response.status in (404, 410):
+    if failure.check(HttpError) and failure.value.response.status in GONE_STATUSES:
         return f"http_{failure.value.response.status}"
     if failure.check(DownloadCancelledError) and "max size" in failure.getErrorMessage():
         return "response_too_large"
