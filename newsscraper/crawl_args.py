@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from newsscraper.sections import DEFAULT_SECTION, SECTION_ZONES
+from newsscraper.sections import DEFAULT_SECTION, SECTION_ZONES, unknown_section
 
 
 class ArgumentError(ValueError):
@@ -46,10 +46,8 @@ class CrawlArguments:
                 f"unknown argument {unknown[0]!r}; valid arguments: {', '.join(ARGUMENT_NAMES)}"
             )
         section = raw.get("section", DEFAULT_SECTION)
-        if section not in SECTION_ZONES:
-            raise ArgumentError(
-                f"unknown section {section!r}; valid sections: {', '.join(sorted(SECTION_ZONES))}"
-            )
+        if (problem := unknown_section(section)) is not None:
+            raise ArgumentError(problem)
         since = _date(raw, "since")
         until = _date(raw, "until")
         if since and until and since > until:

@@ -13,6 +13,15 @@ SECTION_ZONES: dict[str, int] = {
 }
 
 DEFAULT_SECTION = "doanh-nghiep"
+
+
+def unknown_section(slug: str) -> str | None:
+    """What is wrong with `slug` as a section (naming the valid ones), or None."""
+    if slug in SECTION_ZONES:
+        return None
+    return f"unknown section {slug!r}; valid sections: {', '.join(sorted(SECTION_ZONES))}"
+
+
 CANONICAL_HOST = "cafef.vn"
 CANONICAL_BASE_URL = "https://cafef.vn"
 

@@ -46,7 +46,7 @@ from newsscraper import settings as project_settings
 from newsscraper.lock import LockHeld, crawl_lock
 from newsscraper.pages.dates import vietnam_date
 from newsscraper.schema import ARTICLES_FILE_SCHEMA, REJECTS_SCHEMA, RUNS_SCHEMA
-from newsscraper.sections import SECTION_ZONES
+from newsscraper.sections import unknown_section
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -254,12 +254,8 @@ def report(results: list[PartitionResult], records: list[RecordsResult], out=Non
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.section is not None and args.section not in SECTION_ZONES:
-        print(
-            f"newsscraper compact: unknown section {args.section!r}; valid sections: "
-            f"{', '.join(sorted(SECTION_ZONES))}",
-            file=sys.stderr,
-        )
+    if args.section is not None and (problem := unknown_section(args.section)) is not None:
+        print(f"newsscraper compact: {problem}", file=sys.stderr)
         return exitcodes.USAGE
     if args.older_than is not None and args.older_than < 0:
         print("newsscraper compact: --older-than must be 0 or more days", file=sys.stderr)
