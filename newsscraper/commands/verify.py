@@ -120,14 +120,14 @@ def check_partition_rows(
     table: pa.Table,
     section: str,
     published_date: dt.date,
-    run_sections: dict[str, str] | None = None,
+    run_sections: dict[str, str],
 ) -> list[Finding]:
     """The rows' problems; `run_sections` (run_id -> section crawled) names the rows a crawl
     of another section stored (the section is only in the folder name, not in the file)."""
     findings = []
     if section not in SECTION_ZONES:
         findings.append(Finding(PROBLEM, path, f"section {section!r} is not a known section"))
-    findings += check_row_sections(path, table, section, run_sections or {})
+    findings += check_row_sections(path, table, section, run_sections)
     if "published_at" not in table.column_names:
         return findings
     wrong = {}
