@@ -60,13 +60,11 @@ def run(smoke: bool = False) -> BenchResult:
 
         ours_command = [_tool("newsscraper"), "extract"]
         traf_command = [_tool("trafilatura"), "--json", "--with-metadata", "--parallel", "1"]
-        warm_up = work / "warm-up"
-        warm_up.mkdir()
-        for copy in copies[:2]:
-            shutil.copy(copy, warm_up / copy.name)
-        run_measured([*ours_command, *map(str, copies[:2])], stdout_path=work / "warm-up.jsonl")
+        warm_up = copy_pages(work / "warm-up", 2)
+        run_measured([*ours_command, *map(str, warm_up)], stdout_path=work / "warm-up.jsonl")
         run_measured(
-            [*traf_command, "--input-dir", str(warm_up)], stdout_path=work / "warm-up.jsonl"
+            [*traf_command, "--input-dir", str(work / "warm-up")],
+            stdout_path=work / "warm-up.jsonl",
         )
 
         ours_out = work / "ours.jsonl"
