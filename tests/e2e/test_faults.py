@@ -589,15 +589,18 @@ def test_empty_timeline_fragment_in_the_middle_is_asked_again(replica, crawl, ou
 def test_an_empty_fragment_met_by_the_backfill_search_is_asked_again(replica, crawl, output_dir):
     site = ReplicaSite(articles=120, page_size=10)
     day = dt.date(2026, 3, 5)  # from the second item of page 5 to page 8
-    page_5 = f"/timelinelist/{site.zone_id}/5.chn"  # the last the search reads: the first found
-    site.script(page_5, [faults.empty()])
+    # The search reads pages 2, 4, 8, 6 and 5. Page 4 once empty, taken as past the end, would
+    # turn it back to page 3 (and make page 4, not 5, the first page of the walk).
+    page_3, page_4 = (f"/timelinelist/{site.zone_id}/{n}.chn" for n in (3, 4))
+    site.script(page_4, [faults.empty()])
     handle = replica(site)
 
     crawl(handle, since=day.isoformat(), until=day.isoformat())
 
     window = {a.article_id for a in site.articles if a.published_at.date() == day}
     assert set(stored_ids(output_dir)) == window
-    assert len(requests_for(handle, page_5)) == 2
+    assert len(requests_for(handle, page_4)) == 2  # asked again at once
+    assert requests_for(handle, page_3) == []  # and not taken as the end
 
 
 def test_a_listing_that_breaks_off_twice_moves_no_watermark_and_the_next_run_fills_in(
