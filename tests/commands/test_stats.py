@@ -99,24 +99,26 @@ def test_a_compaction_between_listing_and_reading_is_read_through(
     at = dt.datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
     reject = {"reason": "http_404", "scraped_at": at, "run_id": "run-c"}
     dataset.commit_rejects(output_dir, [reject], "run-c", 1)
-    real_list, swapped = dataset.list_part_files, []
+    real_list, real_open, swapped = dataset.list_part_files, dataset.articles_dataset, []
+
+    def compact_then_open(output_dir, files=None):
+        if dataset.ARTICLES not in swapped:  # the listed files are gone when they are opened
+            swapped.append(dataset.ARTICLES)
+            assert compact.compact(output_dir)
+        return real_open(output_dir, files)
 
     def list_then_compact(output_dir, folder=dataset.ARTICLES):
         files = real_list(output_dir, folder)
-        if folder not in swapped:  # the listed files are gone by the time they are read
+        if folder == dataset.REJECTS and folder not in swapped:  # gone when they are read
             swapped.append(folder)
-            if folder == dataset.ARTICLES:
-                assert compact.compact(output_dir)
-            elif folder == dataset.REJECTS:
-                name, order = "part-compact-x.parquet", [("scraped_at", "ascending")]
-                assert compact.compact_records(
-                    output_dir, folder, REJECTS_SCHEMA, order, name, "zstd"
-                )
+            name, order = "part-compact-x.parquet", [("scraped_at", "ascending")]
+            assert compact.compact_records(output_dir, folder, REJECTS_SCHEMA, order, name, "zstd")
         return files
 
+    monkeypatch.setattr(dataset, "articles_dataset", compact_then_open)
     monkeypatch.setattr(dataset, "list_part_files", list_then_compact)
     stats = stats_json(output_dir, capsys)
-    assert swapped == [dataset.ARTICLES, dataset.REJECTS, dataset.RUNS]
+    assert swapped == [dataset.ARTICLES, dataset.REJECTS]
     assert stats["articles"] == 6
     assert stats["rejects_by_reason"] == {"body_too_short": 2, "http_404": 1, "missing_title": 1}
     assert [r["run_id"] for r in stats["recent_runs"]] == ["run-b", "run-a"]

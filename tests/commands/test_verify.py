@@ -252,17 +252,20 @@ def test_a_folder_just_moved_into_staging_is_not_a_leftover_however_old_its_file
 
 
 def test_a_compaction_between_listing_and_reading_is_no_problem(clean, capsys, monkeypatch):
-    real_list, swapped = dataset.list_part_files, []
+    real_read, swapped, missing = dataset.read_part_file, [], []
 
-    def list_then_compact(output_dir, folder=dataset.ARTICLES):
-        files = real_list(output_dir, folder)
-        if not swapped:  # the listed files of 2026-03-07 are gone by the time they are read
-            swapped.append(compact.compact(output_dir))
-        return files
+    def compact_then_read(path):
+        if not swapped:  # the listed files of 2026-03-07 are gone by the time one is read
+            swapped.append(None)  # (compact reads through here too)
+            swapped[0] = compact.compact(clean)
+        if not path.exists():
+            missing.append(path)
+        return real_read(path)
 
-    monkeypatch.setattr(dataset, "list_part_files", list_then_compact)
+    monkeypatch.setattr(dataset, "read_part_file", compact_then_read)
     code, lines = verify(clean, capsys)
     assert [r.files_merged for r in swapped[0]] == [2]
+    assert missing, "verify read a file compact had swapped away, then listed them again"
     assert (code, lines) == (0, ["4 files checked: 0 problem(s), 0 warning(s)"])
 
 
