@@ -15,6 +15,7 @@ import email.utils
 import logging
 import re
 import time
+from dataclasses import dataclass, field
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
@@ -32,6 +33,7 @@ logger = logging.getLogger(__name__)
 # What Scrapy's redirect middlewares note on a request they made from another.
 REDIRECT_META = ("redirect_urls", "redirect_reasons", "redirect_times", "redirect_ttl")
 STOP_CHECK_SECONDS = 0.5  # how often a retry wait looks whether the crawl is stopping
+SOFT_BLOCKED = "soft_blocked"  # the finish reason of a crawl stopped on soft blocks in a row
 SITE_FAILING = "site_failing"  # the finish reason of a crawl stopped on failed fetches in a row
 # The finish reason of a crawl the site asked for a longer rest than RETRY_AFTER_MAX.
 RETRY_AFTER_TOO_LONG = "retry_after_too_long"
@@ -77,6 +79,27 @@ def backoff_seconds(attempt: int, base: float, cap: float) -> float:
     return min(cap, base * 2 ** max(0, attempt - 1))
 
 
+@dataclass
+class InARow:
+    """Fetches of one kind that came in a row (soft blocks, failures) and the pages (as first
+    asked) they came on: one page that always fails or looks blocked (its retries in a row at
+    the end of a quiet run) is not the site failing or blocking the crawl."""
+
+    stop_after: int
+    count: int = 0
+    pages: set[str] = field(default_factory=set)
+
+    def add(self, request) -> bool:
+        """Count one more; True once `stop_after` have come in a row, on more than one page."""
+        self.count += 1
+        self.pages.add(requested_url(request))
+        return self.count >= self.stop_after and len(self.pages) > 1
+
+    def clear(self) -> None:
+        self.count = 0
+        self.pages.clear()
+
+
 class PoliteRetryMiddleware(RetryMiddleware):
     """Replaces Scrapy's RetryMiddleware (same settings, plus the RETRY_BACKOFF_* ones)."""
 
@@ -86,14 +109,8 @@ class PoliteRetryMiddleware(RetryMiddleware):
         self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX")
         self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX")
         self.soft_block_backoff = settings.getfloat("SOFT_BLOCK_BACKOFF_BASE")
-        self.soft_block_stop_after = settings.getint("SOFT_BLOCK_STOP_AFTER")
-        self.site_failing_stop_after = settings.getint("SITE_FAILING_STOP_AFTER")
-        self.failures_in_a_row = 0
-        self.pages_failing_in_a_row: set[str] = set()
-        self.soft_blocks_in_a_row = 0
-        # The pages (as first asked) those blocks came on: one page that always looks blocked
-        # (its retries in a row at the end of a quiet run) is not the site blocking the crawl.
-        self.pages_blocked_in_a_row: set[str] = set()
+        self.refused = InARow(settings.getint("SOFT_BLOCK_STOP_AFTER"))  # soft blocks, 429s
+        self.failing = InARow(settings.getint("SITE_FAILING_STOP_AFTER"))  # 5xx, timeouts, …
         self.stopping = False
         # When the site asked for a rest (Retry-After, a soft block), no request leaves before
         # this instant (time.monotonic), not only the retry of the page that was refused.
@@ -155,9 +172,8 @@ class PoliteRetryMiddleware(RetryMiddleware):
         if is_soft_block(request, response):
             return await self._soft_block(request, attempt)
         if isinstance(response, TextResponse) and request.meta.get("cafef_page"):
-            self.soft_blocks_in_a_row = self.failures_in_a_row = 0
-            self.pages_blocked_in_a_row.clear()
-            self.pages_failing_in_a_row.clear()
+            self.refused.clear()
+            self.failing.clear()
         return response
 
     async def process_exception(self, request, exception, spider=None):
@@ -196,21 +212,12 @@ class PoliteRetryMiddleware(RetryMiddleware):
         come SOFT_BLOCK_STOP_AFTER times in a row, on more than one page, stop the crawl and
         give the page up (IgnoreRequest)."""
         request.meta[SOFT_BLOCKED_META] = True  # if it is given up, the errback knows why
-        self.soft_blocks_in_a_row += 1
-        self.pages_blocked_in_a_row.add(requested_url(request))
-        if (
-            self.soft_blocks_in_a_row >= self.soft_block_stop_after
-            and len(self.pages_blocked_in_a_row) > 1
-        ):
-            if not self.stopping:
-                self.stopping = True
-                logger.error(
-                    "%d soft-block pages or 429s in a row: stopping the crawl to leave the "
-                    "site alone",
-                    self.soft_blocks_in_a_row,
-                )
-                self.crawler.stats.set_value("newsscraper/softblock/stopped", True)
-                stop_crawl(self.crawler, "soft_blocked")
+        if self.refused.add(request):
+            self._stop(
+                SOFT_BLOCKED,
+                f"{self.refused.count} soft-block pages or 429s in a row",
+                "newsscraper/softblock/stopped",
+            )
             raise IgnoreRequest(f"{what}: {request.url}")
 
     def _failed(self, request, why) -> None:
@@ -219,20 +226,12 @@ class PoliteRetryMiddleware(RetryMiddleware):
         page, stop the crawl and give the page up (IgnoreRequest): the pages not fetched are
         asked for by the next run, and a site that is down is not asked for each of them
         RETRY_TIMES more times."""
-        self.failures_in_a_row += 1
-        self.pages_failing_in_a_row.add(requested_url(request))
-        if (
-            self.failures_in_a_row >= self.site_failing_stop_after
-            and len(self.pages_failing_in_a_row) > 1
-        ):
-            if not self.stopping:
-                self.stopping = True
-                logger.error(
-                    "%d failed fetches in a row: stopping the crawl to leave the site alone",
-                    self.failures_in_a_row,
-                )
-                self.crawler.stats.set_value("newsscraper/retry/site_failing_stopped", True)
-                stop_crawl(self.crawler, SITE_FAILING)
+        if self.failing.add(request):
+            self._stop(
+                SITE_FAILING,
+                f"{self.failing.count} failed fetches in a row",
+                "newsscraper/retry/site_failing_stopped",
+            )
             raise IgnoreRequest(f"the site keeps failing ({why}): {request.url}")
 
     def _stop_for_a_long_rest(self, request, seconds: float) -> None:
@@ -240,18 +239,24 @@ class PoliteRetryMiddleware(RetryMiddleware):
         sooner than that would not honour it, so the crawl stops and gives the page up
         (IgnoreRequest); the pages not fetched are asked for by a later run."""
         request.meta[SOFT_BLOCKED_META] = True  # the site throttling us, not the page failing
-        if not self.stopping:
-            self.stopping = True
-            logger.error(
-                "the site asked for a rest of %.0fs (Retry-After), longer than RETRY_AFTER_MAX "
-                "(%.0fs): stopping the crawl to leave the site alone",
-                seconds,
-                self.retry_after_max,
-            )
-            stop_crawl(self.crawler, RETRY_AFTER_TOO_LONG)
+        self._stop(
+            RETRY_AFTER_TOO_LONG,
+            f"the site asked for a rest of {seconds:.0f}s (Retry-After), longer than "
+            f"RETRY_AFTER_MAX ({self.retry_after_max:.0f}s)",
+        )
         raise IgnoreRequest(
             f"Retry-After of {seconds:.0f}s, longer than RETRY_AFTER_MAX: {request.url}"
         )
+
+    def _stop(self, reason: str, why: str, stat: str | None = None) -> None:
+        """Stop the crawl with finish `reason`, once: the first cause is the one logged."""
+        if self.stopping:
+            return
+        self.stopping = True
+        logger.error("%s: stopping the crawl to leave the site alone", why)
+        if stat is not None:
+            self.crawler.stats.set_value(stat, True)
+        stop_crawl(self.crawler, reason)
 
     def _site_rests(self, seconds: float) -> None:
         """Hold every request, not only the refused page's retry, for `seconds` from now."""
