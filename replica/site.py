@@ -2,7 +2,7 @@
 
 Routes (everything else is 404):
 
-- `/robots.txt`: `User-agent: *` / `Allow: /`.
+- `/robots.txt`: `User-agent: *` / `Allow: /` (a test may set `robots_txt` to another).
 - `/<section>.chn`: page 1 of the modelled section (default `doanh-nghiep`, zone 18836). Other
   sections of `newsscraper.sections` answer 404: the replica models one section at a time.
 - `/timelinelist/<zone>/<n>.chn`, n ≥ 2: a fragment of `page_size` stream items; empty past the end.
@@ -87,6 +87,7 @@ class ReplicaSite:
             raise ValueError(f"unknown section {section!r}")
         self.seed = seed
         self.page_size = page_size
+        self.robots_txt = ROBOTS_TXT  # what /robots.txt says; a test may set another
         self.section = section
         self.zone_id = SECTION_ZONES[section]
         self._lock = threading.RLock()
@@ -289,7 +290,7 @@ class ReplicaSite:
         """The response to one request for `target` (path and query)."""
         path = target.split("?", 1)[0]
         if path == "/robots.txt":
-            return Response(body=ROBOTS_TXT.encode(), content_type="text/plain; charset=utf-8")
+            return Response(body=self.robots_txt.encode(), content_type="text/plain; charset=utf-8")
         fault = self._next_fault(path)
         if fault is not None:
             response = fault.apply(target, lambda: self._route(path))

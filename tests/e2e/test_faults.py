@@ -806,20 +806,12 @@ def test_an_entry_skipped_by_a_listing_that_moved_during_the_first_run_is_fetche
     assert len(ids) == len(set(ids))
 
 
-class RobotsForbidSite(ReplicaSite):
-    """A site whose robots.txt forbids the section page."""
-
-    def respond(self, method: str, target: str) -> Response:
-        if target.split("?", 1)[0] == "/robots.txt":
-            body = b"User-agent: *\nDisallow: /doanh-nghiep.chn\n"
-            return Response(body=body, content_type="text/plain; charset=utf-8")
-        return super().respond(method, target)
-
-
 def test_a_section_robots_txt_forbids_is_not_crawled_and_the_run_says_why(
     replica, crawl, output_dir
 ):
-    handle = replica(RobotsForbidSite(articles=10))
+    site = ReplicaSite(articles=10)
+    site.robots_txt = "User-agent: *\nDisallow: /doanh-nghiep.chn\n"
+    handle = replica(site)
     crawl(handle, settings={"ROBOTSTXT_OBEY": True}, expect_exit=exitcodes.SITE_ERRORS)
     assert [r.path for r in handle.requests] == ["/robots.txt"]
     run = only_run(output_dir)
@@ -890,24 +882,12 @@ def test_a_robots_txt_the_site_cannot_serve_forbids_the_whole_crawl(
     ]
 
 
-class RobotsForbidPathSite(ReplicaSite):
-    """A site whose robots.txt forbids one path."""
-
-    forbidden = "/"
-
-    def respond(self, method: str, target: str) -> Response:
-        if target.split("?", 1)[0] == "/robots.txt":
-            body = f"User-agent: *\nDisallow: {self.forbidden}\n".encode()
-            return Response(body=body, content_type="text/plain; charset=utf-8")
-        return super().respond(method, target)
-
-
 def test_an_article_robots_txt_forbids_is_a_reject_never_requested_not_a_site_failure(
     replica, crawl, output_dir
 ):
-    site = RobotsForbidPathSite(articles=10)
+    site = ReplicaSite(articles=10)
     victim = site.articles[3]
-    site.forbidden = victim.path
+    site.robots_txt = f"User-agent: *\nDisallow: {victim.path}\n"
     handle = replica(site)
 
     crawl(handle, settings={"ROBOTSTXT_OBEY": True})
@@ -988,20 +968,11 @@ def test_a_site_failing_page_after_page_stops_the_run_instead_of_retrying_every_
     assert_stored_exactly(output_dir, site.articles)
 
 
-class CrawlDelaySite(ReplicaSite):
-    """A site whose robots.txt asks for a Crawl-delay of one second."""
-
-    def respond(self, method: str, target: str) -> Response:
-        if target.split("?", 1)[0] == "/robots.txt":
-            body = b"User-agent: *\nCrawl-delay: 1\nAllow: /\n"
-            return Response(body=body, content_type="text/plain; charset=utf-8")
-        return super().respond(method, target)
-
-
 def test_a_crawl_delay_in_robots_txt_spaces_the_requests_even_below_download_delay(
     replica, crawl, output_dir
 ):
-    site = CrawlDelaySite(articles=5)
+    site = ReplicaSite(articles=5)
+    site.robots_txt = "User-agent: *\nCrawl-delay: 1\nAllow: /\n"
     handle = replica(site)
 
     crawl(
