@@ -58,6 +58,7 @@ class ArticleCounts:
     batch."""
 
     def __init__(self, columns: list[str]):
+        self.part_files = 0
         self.rows = 0
         self.per_day: Counter = Counter()
         self.filled: Counter = Counter(dict.fromkeys(columns, 0))
@@ -91,6 +92,7 @@ def count_articles(output_dir: Path) -> ArticleCounts:
 
     def count(files: list[Path]) -> ArticleCounts:
         counts, pending, rows = ArticleCounts(columns), [], 0
+        counts.part_files = len(files)
         # A part file often holds a few dozen rows: counted together, as few as BATCH_ROWS.
         for batch in dataset.articles_dataset(output_dir, files).to_batches(batch_size=BATCH_ROWS):
             pending.append(batch)
@@ -102,9 +104,7 @@ def count_articles(output_dir: Path) -> ArticleCounts:
             counts.add(pa.Table.from_batches(pending))
         return counts
 
-    if not dataset.articles_dir(output_dir).is_dir():
-        return ArticleCounts(columns)
-    return dataset.read_listed(lambda: dataset.list_part_files(output_dir), count)
+    return dataset.read_listed(lambda: partitioned_part_files(output_dir), count)
 
 
 def rows_per_day_and_section(counts: ArticleCounts) -> list[dict]:
@@ -167,12 +167,11 @@ def partitioned_part_files(output_dir: Path) -> list[Path]:
 
 
 def gather(output_dir: Path) -> dict:
-    part_files = partitioned_part_files(output_dir)
     articles = count_articles(output_dir)
     return {
         "output_dir": str(output_dir),
         "articles": articles.rows,
-        "part_files": len(part_files),
+        "part_files": articles.part_files,
         "rows_per_day_and_section": rows_per_day_and_section(articles),
         "fill_rates": fill_rates(articles),
         "duplicates": duplicates(articles),
