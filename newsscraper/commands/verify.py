@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from newsscraper import dataset
 from newsscraper import settings as project_settings
@@ -174,25 +173,17 @@ def check_row_sections(
     ]
 
 
-def run_sections_of(output_dir: Path) -> dict[str, str]:
-    """run_id -> section crawled, from the run records that can be read (the others are
-    reported as such)."""
+def run_sections_of(runs: list[pa.Table]) -> dict[str, str]:
+    """run_id -> section crawled, from the run records read (`check_flat` reports the files
+    it could not read, and those of another schema)."""
     sections = {}
-    for path in dataset.list_part_files(output_dir, dataset.RUNS):
-        try:
-            table = pq.ParquetFile(path).read(columns=["run_id", "section"])
-        except FileNotFoundError:
-            if path.is_symlink():
-                continue  # a link to nothing, reported as such
-            raise  # listed, then swapped away by `compact`: `verify` lists the files again
-        except (OSError, pa.ArrowException):
+    for table in runs:
+        if "run_id" not in table.column_names or "section" not in table.column_names:
             continue
-        if table.column_names != ["run_id", "section"]:
-            continue  # a file of another schema, reported as such
-        runs, crawled = table.column("run_id").to_pylist(), table.column("section").to_pylist()
+        runs_ids, crawled = table.column("run_id").to_pylist(), table.column("section").to_pylist()
         sections.update(
             (run_id, section)
-            for run_id, section in zip(runs, crawled, strict=True)
+            for run_id, section in zip(runs_ids, crawled, strict=True)
             if isinstance(run_id, str) and section in SECTION_ZONES
         )
     return sections
@@ -218,9 +209,8 @@ def stray_files(base: Path) -> list[Finding]:
     return findings
 
 
-def check_articles(output_dir: Path) -> list[Finding]:
+def check_articles(output_dir: Path, run_sections: dict[str, str]) -> list[Finding]:
     findings = stray_files(dataset.articles_dir(output_dir))
-    run_sections = run_sections_of(output_dir)
     where_ids: dict[str, list[Path]] = defaultdict(list)
     for path in dataset.list_part_files(output_dir):
         try:
@@ -249,11 +239,17 @@ def check_articles(output_dir: Path) -> list[Finding]:
     return findings
 
 
-def check_flat(output_dir: Path, name: str, declared: pa.Schema) -> list[Finding]:
-    findings = stray_files(Path(output_dir) / name)
+def check_flat(
+    output_dir: Path, name: str, declared: pa.Schema
+) -> tuple[list[Finding], list[pa.Table]]:
+    """The problems of the `name` folder's files, and the tables of those that could be read."""
+    findings, tables = stray_files(Path(output_dir) / name), []
     for path in dataset.list_part_files(output_dir, name):
-        findings += read_checked(path, declared)[1]
-    return findings
+        table, problems = read_checked(path, declared)
+        findings += problems
+        if table is not None:
+            tables.append(table)
+    return findings, tables
 
 
 def check_staging(output_dir: Path, now: dt.datetime) -> list[Finding]:
@@ -288,17 +284,21 @@ def _last_moved(path: Path, staging: Path) -> float:
     return max(times)
 
 
+def check_all(output_dir: Path) -> list[Finding]:
+    """The findings of the three datasets' files; the run records are read once, for their
+    own checks and for the section each run crawled."""
+    runs_findings, runs = check_flat(output_dir, dataset.RUNS, RUNS_SCHEMA)
+    rejects_findings, _ = check_flat(output_dir, dataset.REJECTS, REJECTS_SCHEMA)
+    return [*check_articles(output_dir, run_sections_of(runs)), *rejects_findings, *runs_findings]
+
+
 def verify(output_dir: Path, now: dt.datetime | None = None) -> list[Finding]:
     """Every finding; the files are listed and checked again while `compact` swaps folders
     meanwhile (a listed file gone), FileNotFoundError when a listed file is gone for good."""
     now = now or dt.datetime.now(dt.UTC)
     checked = dataset.read_listed(
         lambda: [p for name in dataset.DATASETS for p in dataset.list_part_files(output_dir, name)],
-        lambda _: [
-            *check_articles(output_dir),
-            *check_flat(output_dir, dataset.REJECTS, REJECTS_SCHEMA),
-            *check_flat(output_dir, dataset.RUNS, RUNS_SCHEMA),
-        ],
+        lambda _: check_all(output_dir),
     )
     return [*checked, *check_staging(output_dir, now)]
 
