@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from newsscraper.stop import (
+    DISK_ERROR_REASON,
+    RETRY_AFTER_TOO_LONG_REASON,
+    SITE_FAILING_REASON,
+    SOFT_BLOCKED_REASON,
+)
+
 OK = 0
 ABNORMAL = 1  # the crawl ended abnormally (an error, a spider that could not start)
 USAGE = 2  # bad arguments
@@ -15,10 +22,10 @@ LOCKED = 75  # another run holds the lock (EX_TEMPFAIL: try again later)
 # Finish reasons of a crawl (Scrapy's `finish_reason` stat) and the code each gives.
 FINISH_REASON_CODES = {
     "finished": OK,
-    "soft_blocked": SOFT_BLOCKED,
-    "site_failing": SITE_ERRORS,
-    "retry_after_too_long": SOFT_BLOCKED,
-    "disk_error": DISK_ERROR,
+    SOFT_BLOCKED_REASON: SOFT_BLOCKED,
+    SITE_FAILING_REASON: SITE_ERRORS,
+    RETRY_AFTER_TOO_LONG_REASON: SOFT_BLOCKED,
+    DISK_ERROR_REASON: DISK_ERROR,
     "shutdown": INTERRUPTED,
 }
 

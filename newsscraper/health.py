@@ -19,6 +19,7 @@ from newsscraper.listing_walk import (
     ROBOTS_TXT_UNAVAILABLE,
 )
 from newsscraper.rejects import PIPELINE_ERROR
+from newsscraper.stop import RETRY_AFTER_TOO_LONG_REASON
 
 BACKFILL = "backfill"  # a run record's `mode` when it crawled a date window
 # A drop below this share of the usual is "far below".
@@ -49,7 +50,7 @@ def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
     (newest first)."""
     problems: list[str] = []
     code = exitcodes.for_finish_reason(record.get("finish_reason"))
-    if record.get("finish_reason") == "retry_after_too_long":
+    if record.get("finish_reason") == RETRY_AFTER_TOO_LONG_REASON:
         problems.append(
             "the site asked for a rest (Retry-After) longer than RETRY_AFTER_MAX; "
             "the run stopped early"

@@ -26,17 +26,19 @@ from scrapy.utils.response import response_status_message
 
 from newsscraper.redirects import requested_url
 from newsscraper.softblock import SOFT_BLOCKED_META, is_soft_block
-from newsscraper.stop import is_stopping, stop_crawl
+from newsscraper.stop import (
+    RETRY_AFTER_TOO_LONG_REASON,
+    SITE_FAILING_REASON,
+    SOFT_BLOCKED_REASON,
+    is_stopping,
+    stop_crawl,
+)
 
 logger = logging.getLogger(__name__)
 
 # What Scrapy's redirect middlewares note on a request they made from another.
 REDIRECT_META = ("redirect_urls", "redirect_reasons", "redirect_times", "redirect_ttl")
 STOP_CHECK_SECONDS = 0.5  # how often a retry wait looks whether the crawl is stopping
-SOFT_BLOCKED = "soft_blocked"  # the finish reason of a crawl stopped on soft blocks in a row
-SITE_FAILING = "site_failing"  # the finish reason of a crawl stopped on failed fetches in a row
-# The finish reason of a crawl the site asked for a longer rest than RETRY_AFTER_MAX.
-RETRY_AFTER_TOO_LONG = "retry_after_too_long"
 
 
 def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
@@ -214,7 +216,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
         request.meta[SOFT_BLOCKED_META] = True  # if it is given up, the errback knows why
         if self.refused.add(request):
             self._stop(
-                SOFT_BLOCKED,
+                SOFT_BLOCKED_REASON,
                 f"{self.refused.count} soft-block pages or 429s in a row",
                 "newsscraper/softblock/stopped",
             )
@@ -228,7 +230,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
         RETRY_TIMES more times."""
         if self.failing.add(request):
             self._stop(
-                SITE_FAILING,
+                SITE_FAILING_REASON,
                 f"{self.failing.count} failed fetches in a row",
                 "newsscraper/retry/site_failing_stopped",
             )
@@ -240,7 +242,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
         (IgnoreRequest); the pages not fetched are asked for by a later run."""
         request.meta[SOFT_BLOCKED_META] = True  # the site throttling us, not the page failing
         self._stop(
-            RETRY_AFTER_TOO_LONG,
+            RETRY_AFTER_TOO_LONG_REASON,
             f"the site asked for a rest of {seconds:.0f}s (Retry-After), longer than "
             f"RETRY_AFTER_MAX ({self.retry_after_max:.0f}s)",
         )

@@ -9,7 +9,11 @@ from scrapy.utils.defer import deferred_from_coro
 
 logger = logging.getLogger(__name__)
 
-DISK_ERROR_REASON = "disk_error"  # the spider's close reason, `finish_reason` in the stats
+# The reasons a crawl is stopped from inside, its `finish_reason` (exitcodes maps each to a code).
+DISK_ERROR_REASON = "disk_error"  # the output directory cannot be written
+SOFT_BLOCKED_REASON = "soft_blocked"  # soft-block pages or 429s in a row
+SITE_FAILING_REASON = "site_failing"  # failed fetches in a row
+RETRY_AFTER_TOO_LONG_REASON = "retry_after_too_long"  # a rest longer than RETRY_AFTER_MAX
 DISK_ERROR_STAT = "newsscraper/parquet/disk_error"  # set by the sink: the path and the error
 STOP_REQUESTED_STAT = "newsscraper/stop/requested"  # set by stop_crawl: the first reason asked
 
