@@ -231,10 +231,7 @@ class ArticlePage:
     def published_at(self) -> dt.datetime | None:
         """Aware, UTC+7: `datetime` attribute, meta, JSON-LD, then the visible header text; a
         CMS's empty date (before 2000) is no time, so the next source gives it."""
-        for value in self._published_candidates():
-            if value is not None and value >= EARLIEST_NEWS_TIME:
-                return value
-        return None
+        return _first_news_time(self._published_candidates())
 
     def _published_candidates(self):
         """The published times the page gives, in order of trust, each read only if needed."""
@@ -248,12 +245,12 @@ class ArticlePage:
 
     def modified_at(self) -> dt.datetime | None:
         """JSON-LD's dateModified, else the hidden input's; a CMS's empty date is no time."""
-        in_json_ld = self._json_ld_may_hold("dateModified")
-        json_ld_time = self._news_article.get("dateModified") if in_json_ld else None
-        value = parse_iso_time(string_value(json_ld_time))
-        if value is None or value < EARLIEST_NEWS_TIME:
-            value = parse_iso_time(self._hidden_input("hidLastModifiedDate"))
-        return value if value is not None and value >= EARLIEST_NEWS_TIME else None
+        return _first_news_time(self._modified_candidates())
+
+    def _modified_candidates(self):
+        if self._json_ld_may_hold("dateModified"):
+            yield parse_iso_time(string_value(self._news_article.get("dateModified")))
+        yield parse_iso_time(self._hidden_input("hidLastModifiedDate"))
 
     def tags(self) -> list[str]:
         """The tag box's links; when it gives none, the page's `<meta name="keywords">`."""
@@ -423,6 +420,12 @@ class ArticlePage:
         except ValueError:
             return None
         return url if _HTTP_URL.match(url) else None
+
+
+def _first_news_time(candidates) -> dt.datetime | None:
+    """The first of the `candidates` that is a time of news: not None, not a CMS's empty
+    date (before 2000)."""
+    return next((t for t in candidates if t is not None and t >= EARLIEST_NEWS_TIME), None)
 
 
 def _values_by(elements, key: str, value: str) -> dict[str, list[str]]:
