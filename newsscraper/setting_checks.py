@@ -19,6 +19,7 @@ from newsscraper.dataset import is_safe_path_value, run_id_used
 
 # The numbers of the README's settings table: (name, whole number?, smallest, largest).
 NUMBERS = (
+    ("CAFEF_MAX_PAGES", True, 1, None),
     ("PARQUET_BATCH_ITEMS", True, 1, None),
     ("PARQUET_BATCH_SECONDS", False, 0, None),
     ("VALIDATE_MIN_BODY_CHARS", True, 0, None),
@@ -49,15 +50,6 @@ def setting_problems(settings) -> list[str]:
                 f"NEWSSCRAPER_NOW must be an ISO 8601 instant with an offset, such as "
                 f"2026-03-07T10:00:00+07:00; got {now!r}"
             )
-    try:
-        max_pages = settings.getint("CAFEF_MAX_PAGES", 1)  # unset: the spider's own default
-    except (TypeError, ValueError):
-        max_pages = 0
-    if max_pages < 1:
-        problems.append(
-            f"CAFEF_MAX_PAGES must be a whole number of pages, 1 or more; "
-            f"got {settings.get('CAFEF_MAX_PAGES')!r}"
-        )
     base_url = str(settings.get("CAFEF_BASE_URL") or "")
     try:
         parts = urlsplit(base_url)

@@ -26,7 +26,7 @@ def test_each_bad_setting_is_named():
     assert problems(NEWSSCRAPER_NOW="hôm qua")[0].endswith("got 'hôm qua'")
     for value in ("abc", "0", "-3", "1.5"):
         assert problems(CAFEF_MAX_PAGES=value) == [
-            f"CAFEF_MAX_PAGES must be a whole number of pages, 1 or more; got {value!r}"
+            f"CAFEF_MAX_PAGES must be a whole number, 1 or more; got {value!r}"
         ]
     for value in ("127.0.0.1:8080", "ftp://cafef.vn", "https://", "http://[::1"):
         assert problems(CAFEF_BASE_URL=value) == [

@@ -192,7 +192,7 @@ def test_bad_settings_exit_with_the_usage_code_naming_each(replica, output_dir):
     for run in (result, crawled):
         assert run.returncode == exitcodes.USAGE, run.stderr[-2000:]
         assert "NEWSSCRAPER_NOW must be an ISO 8601 instant with an offset" in run.stderr
-        assert "CAFEF_MAX_PAGES must be a whole number of pages, 1 or more; got 'abc'" in run.stderr
+        assert "CAFEF_MAX_PAGES must be a whole number, 1 or more; got 'abc'" in run.stderr
         assert "PARQUET_BATCH_ITEMS must be a whole number, 1 or more; got 'many'" in run.stderr
         assert "PARQUET_COMPRESSION must be a Parquet codec" in run.stderr
         assert "Traceback" not in run.stderr
