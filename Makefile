@@ -17,7 +17,7 @@ install: $(STAMP)  ## create .venv with newsscraper, scrapy and the test tools
 crawl: $(STAMP)  ## crawl the live Doanh nghiệp section into output/
 	$(BIN)/scrapy crawl cafef $(ARGS)
 
-demo: $(STAMP)  ## start the local replica, crawl it into output/, show what landed
+demo: $(STAMP)  ## start the local replica, crawl it into demo-output/, show what landed
 	$(BIN)/python -m replica.demo
 
 lint: $(STAMP)

@@ -1,6 +1,11 @@
-"""`make demo`: start the replica on 127.0.0.1, crawl it into OUTPUT_DIR, show what landed, stop.
+"""`make demo`: start the replica, crawl it into a folder of its own, show what landed, stop.
 
-python -m replica.demo [--articles 60] [--output-dir DIR]  (default: the OUTPUT_DIR setting)
+python -m replica.demo [--articles 60] [--output-dir DIR]  (default: demo-output)
+
+Never the crawl's dataset (`output/`, `OUTPUT_DIR`) by default: the replica's synthetic articles
+would sit there among the live ones, and its run record's watermark (the replica's stories are
+dated March 2026) would send the next live crawl paging back through every month since, to
+catch up with it.
 """
 
 from __future__ import annotations
@@ -11,10 +16,11 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 
-from newsscraper import settings as project_settings
 from newsscraper.dataset import articles_dir, read_articles
 from replica import ReplicaSite, serve
 from replica.crawl import run_crawl
+
+DEMO_OUTPUT_DIR = "demo-output"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,9 +28,10 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m replica.demo", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--articles", type=int, default=60)
-    parser.add_argument("--output-dir", default=project_settings.OUTPUT_DIR)
+    parser.add_argument("--output-dir", default=DEMO_OUTPUT_DIR)
     args = parser.parse_args(argv)
-    output_dir = Path(args.output_dir)
+    # Absolute: the crawl runs in the project's folder, the summary is read from this one.
+    output_dir = Path(args.output_dir).resolve()
 
     before = read_articles(output_dir, columns=["article_id"]).num_rows
     with serve(ReplicaSite(articles=args.articles)) as handle:

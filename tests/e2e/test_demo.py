@@ -22,3 +22,14 @@ def test_demo_crawls_the_replica_and_prints_a_query_that_reads_what_landed(tmp_p
     rows = duckdb.sql(f"SELECT published_date, count(*) {query} GROUP BY 1").fetchall()
     assert sum(count for _, count in rows) == 12
     assert all(type(day).__name__ == "date" for day, _ in rows)  # a date, not the folder's text
+
+
+def test_demo_never_crawls_into_the_dataset_of_make_crawl(tmp_path, monkeypatch, capsys):
+    # Its synthetic articles and its watermark (March 2026) would join the live ones there.
+    monkeypatch.chdir(tmp_path)
+
+    assert main(["--articles", "3"]) == 0
+
+    assert not (tmp_path / "output").exists()
+    assert read_articles(tmp_path / "demo-output", columns=["article_id"]).num_rows == 3
+    assert "3 new rows; 3 rows in" in capsys.readouterr().out
