@@ -104,6 +104,8 @@ DOWNLOADER_MIDDLEWARES = {
     "newsscraper.middlewares.PoliteRetryMiddleware": 550,
     # Numbered above the retry middleware, so it sees each response first (after decompression).
     "newsscraper.middlewares.Utf8ResponseMiddleware": 585,
+    # Numbered above Scrapy's HttpCompressionMiddleware (590): sees each body still compressed.
+    "newsscraper.middlewares.CompressedBodyMiddleware": 595,
 }
 
 COMMANDS_MODULE = "newsscraper.scrapy_commands"

@@ -9,6 +9,7 @@ it cost nothing and faults that damage it start from the real page.
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -62,6 +63,22 @@ class Truncated(Fault):
         response = normal()
         response.declared_length = len(response.body)
         response.body = response.body[: len(response.body) // 2]
+        return response
+
+
+@dataclass(frozen=True)
+class TruncatedGzip(Fault):
+    """The page gzip-compressed, its stream stopping at `keep` of the page (no end, no
+    checksum), under a Content-Length for what is sent: a cache's cut copy."""
+
+    keep: float = 0.4
+
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        response = normal()
+        compressor = zlib.compressobj(wbits=31)
+        kept = response.body[: int(len(response.body) * self.keep)]
+        response.body = compressor.compress(kept) + compressor.flush(zlib.Z_SYNC_FLUSH)
+        response.headers["Content-Encoding"] = "gzip"
         return response
 
 
@@ -235,6 +252,10 @@ def truncated() -> Fault:
     return Truncated()
 
 
+def truncated_gzip(keep: float = 0.4) -> Fault:
+    return TruncatedGzip(keep)
+
+
 def soft_block(bare: bool = False) -> Fault:
     return SoftBlock(bare)
 
@@ -310,5 +331,6 @@ __all__ = [
     "soft_block",
     "status",
     "truncated",
+    "truncated_gzip",
     "wrong_charset",
 ]

@@ -152,6 +152,54 @@ def test_a_full_page_cut_short_without_a_content_length_is_retried():
     assert answer(page[:55], []).body == page[:55]  # a Content-Length said it was all
 
 
+def compress(encoding: str, data: bytes) -> bytes:
+    import gzip
+    import zlib
+
+    from newsscraper.middlewares import brotli, zstd  # the modules Scrapy decodes with
+
+    compressors = {
+        "gzip": gzip.compress,
+        "deflate": zlib.compress,
+        "br": brotli.compress,
+        "zstd": zstd.compress,
+    }
+    return compressors[encoding](data)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "zstd"])
+def test_a_compressed_body_cut_short_is_retried_not_read_as_the_page(encoding):
+    import asyncio
+
+    from scrapy import Request, Spider
+    from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+    from scrapy.http import Response
+
+    from newsscraper.middlewares import CompressedBodyMiddleware
+
+    retry = retry_middleware()
+    retry.crawler.spider = Spider.from_crawler(retry.crawler, "cafef")
+    decompress = HttpCompressionMiddleware.from_crawler(retry.crawler)
+    url = "http://127.0.0.1:8123/bai-viet-188260704171525847.chn"
+    request = Request(url, meta={"cafef_page": "article"})
+    words = " ".join(f"từ{n}" for n in range(3000)).encode()
+    page = b'<html><body><div data-role="content"><p>' + words + b"</p></div></body></html>"
+    whole = compress(encoding, page)
+
+    def answer(body: bytes):
+        headers = {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": encoding}
+        response = Response(url, body=body, headers=headers, request=request)
+        # In the order Scrapy calls them: the highest number first.
+        response = CompressedBodyMiddleware().process_response(request, response)
+        response = decompress.process_response(request, response)
+        return asyncio.run(retry.process_response(request, response))
+
+    assert answer(whole).body == page
+    cut = answer(whole[: len(whole) // 2])  # the stream stops in the middle of the body
+    assert cut.url == url and cut.meta["retry_times"] == 1
+    assert retry.crawler.stats.get_value("newsscraper/retry/cut_short") == 1
+
+
 def test_a_retry_after_holds_every_request_not_only_the_refused_pages():
     import asyncio
     import time

@@ -60,6 +60,8 @@ TRANSIENT = {
         {"DOWNLOAD_TIMEOUT": 1, "CONCURRENT_REQUESTS": 4, "CONCURRENT_REQUESTS_PER_DOMAIN": 4},
     ),
     "truncated_body": (faults.truncated(), {}),
+    # A gzip stream cut in the middle of the article's body, under a Content-Length for it.
+    "truncated_gzip_body": (faults.truncated_gzip(), {}),
     "soft_block_page": (faults.soft_block(), {}),
 }
 
