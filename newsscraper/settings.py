@@ -105,7 +105,7 @@ DOWNLOADER_MIDDLEWARES = {
     # Numbered above the retry middleware, so it sees each response first (after decompression).
     "newsscraper.middlewares.Utf8ResponseMiddleware": 585,
     # Numbered above Scrapy's HttpCompressionMiddleware (590): sees each body still compressed.
-    "newsscraper.middlewares.CompressedBodyMiddleware": 595,
+    "newsscraper.compressed.CompressedBodyMiddleware": 595,
 }
 
 COMMANDS_MODULE = "newsscraper.scrapy_commands"

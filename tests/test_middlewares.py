@@ -156,7 +156,7 @@ def compress(encoding: str, data: bytes) -> bytes:
     import gzip
     import zlib
 
-    from newsscraper.middlewares import brotli, zstd  # the modules Scrapy decodes with
+    from newsscraper.compressed import brotli, zstd  # the modules Scrapy decodes with
 
     compressors = {
         "gzip": gzip.compress,
@@ -175,7 +175,7 @@ def test_a_compressed_body_cut_short_is_retried_not_read_as_the_page(encoding):
     from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
     from scrapy.http import Response
 
-    from newsscraper.middlewares import CompressedBodyMiddleware
+    from newsscraper.compressed import CompressedBodyMiddleware
 
     retry = retry_middleware()
     retry.crawler.spider = Spider.from_crawler(retry.crawler, "cafef")

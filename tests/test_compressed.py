@@ -1,0 +1,50 @@
+import gzip
+import zlib
+
+import pytest
+
+from newsscraper.compressed import brotli, stream_is_whole, zstd
+
+PAGE = " ".join(f"trang {n} của bài viết" for n in range(4000)).encode()
+
+
+def raw_deflate(data: bytes) -> bytes:
+    compressor = zlib.compressobj(wbits=-15)
+    return compressor.compress(data) + compressor.flush()
+
+
+# Every form a whole body arrives in: each must be read as whole, or every page of a site
+# sending it would be retried as cut short.
+WHOLE = {
+    "gzip": (b"gzip", gzip.compress(PAGE)),
+    "x-gzip": (b"x-gzip", gzip.compress(PAGE)),
+    "gzip, two members": (b"gzip", gzip.compress(PAGE[:5000]) + gzip.compress(PAGE[5000:])),
+    "gzip, padded with zeros": (b"gzip", gzip.compress(PAGE) + b"\0" * 8),
+    "deflate, zlib-wrapped": (b"deflate", zlib.compress(PAGE)),
+    "deflate, raw": (b"deflate", raw_deflate(PAGE)),
+    "br": (b"br", brotli.compress(PAGE)),
+    "zstd": (b"zstd", zstd.compress(PAGE)),
+    "zstd, two frames": (b"zstd", zstd.compress(PAGE[:5000]) + zstd.compress(PAGE[5000:])),
+    "an encoding not decoded here": (b"compress", b"\x1f\x9d anything"),
+}
+
+
+@pytest.mark.parametrize("form", WHOLE)
+def test_a_whole_stream_is_whole(form):
+    encoding, body = WHOLE[form]
+    assert stream_is_whole(body, encoding)
+
+
+@pytest.mark.parametrize("form", [form for form in WHOLE if form != "an encoding not decoded here"])
+def test_a_stream_cut_anywhere_is_not_whole(form):
+    encoding, body = WHOLE[form]
+    if form == "gzip, padded with zeros":
+        body = body[:-8]
+    for cut in (1, 10, len(body) // 3, len(body) // 2, len(body) - 9, len(body) - 1):
+        assert not stream_is_whole(body[:cut], encoding), cut
+
+
+def test_bytes_that_are_not_the_stream_are_not_whole():
+    assert not stream_is_whole(PAGE, b"gzip")
+    assert not stream_is_whole(PAGE, b"br")
+    assert not stream_is_whole(PAGE, b"zstd")
