@@ -6,6 +6,12 @@ a pipeline raised on an item (`pipeline_error`, a fault of newsscraper: the item
 `raw` instead of being lost), into one row of REJECTS_SCHEMA, buffered and committed as part
 files (every PARQUET_BATCH_ITEMS rows and at close). Other drops (a duplicate id, say) are not
 rejects and are not written.
+
+A page sent with `stored_as` (a listed URL that redirected to another article, stored under that
+article's id) is held back until that article is committed or rejected in this run: a crawl
+never asks again for a rejected id, so its reject on disk before the row it points to would
+leave that article lost to a crash or a full disk in between. One still unsettled at close is
+not written (the next run asks for the listed URL again).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from scrapy.exceptions import DropItem
 
 from newsscraper import dataset
 from newsscraper.context import RunContext
+from newsscraper.history import History
 from newsscraper.pages.links import article_id_from_url, canonical_article_url
 from newsscraper.redirects import REDIRECTED_AWAY, REDIRECTED_TO_ARTICLE
 
@@ -138,6 +145,8 @@ class RejectsExtension:
         self.batch_items = max(1, batch_items)
         self.compression = compression
         self.rows: list[dict] = []
+        self.held: list[tuple[dict, str]] = []  # (row, article_id it waits for), see the doc
+        self.rejected_ids: set[str] = set()
         self.seq = 0
 
     @classmethod
@@ -156,8 +165,13 @@ class RejectsExtension:
         crawler.signals.connect(ext.page_rejected, signal=page_rejected)
         return ext
 
-    def page_rejected(self, url: str, reason: str, detail: str):
-        self._add(page_row(url, reason, detail, self.context.clock(), self.context.run_id))
+    def page_rejected(self, url: str, reason: str, detail: str, stored_as: str | None = None):
+        row = page_row(url, reason, detail, self.context.clock(), self.context.run_id)
+        if stored_as is None:
+            self._add(row)
+            return
+        self.crawler.stats.inc_value(f"newsscraper/rejects/{reason}")
+        self.held.append(({name: storable(value) for name, value in row.items()}, stored_as))
 
     def item_dropped(self, item, exception):
         if not isinstance(exception, Rejected):
@@ -181,15 +195,40 @@ class RejectsExtension:
 
     def spider_closed(self):
         self.flush()
+        for row, article_id in self.held:
+            logger.warning(
+                "%s not rejected: article %s it redirected to was not stored; the next run asks "
+                "for it again",
+                row["url"],
+                article_id,
+            )
+            self.crawler.stats.inc_value(f"newsscraper/rejects/{row['reason']}", -1)
+        self.held = []
 
     def _add(self, row: dict) -> None:
         self.crawler.stats.inc_value(f"newsscraper/rejects/{row['reason']}")
         self.rows.append({name: storable(value) for name, value in row.items()})
+        if row["article_id"] is not None:
+            self.rejected_ids.add(row["article_id"])
         if len(self.rows) >= self.batch_items:
             self.flush()
 
+    def _release_settled(self) -> None:
+        """Move the held rows whose article is now committed or rejected into the buffer."""
+        if not self.held:
+            return
+        history = History.of(self.crawler)
+        waiting = []
+        for row, article_id in self.held:
+            if history.is_stored(article_id) or article_id in self.rejected_ids:
+                self.rows.append(row)
+            else:
+                waiting.append((row, article_id))
+        self.held = waiting
+
     def flush(self) -> None:
         """Commit the buffered rows as one part file; on a disk error keep them for the next try."""
+        self._release_settled()
         if not self.rows:
             return
         try:

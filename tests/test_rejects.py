@@ -17,6 +17,7 @@ from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 from newsscraper import dataset
+from newsscraper.history import History
 from newsscraper.items import Article
 from newsscraper.rejects import Rejected, RejectsExtension, not_asked_again, page_rejected
 from newsscraper.schema import REJECTS_SCHEMA
@@ -150,6 +151,43 @@ def test_a_page_of_another_crawl_host_is_rejected_under_its_cafef_url(tmp_path):
         ("188231024103100001", URL, "http_404"),
         ("188231024103100001", URL, "parse_error"),
     ]
+
+
+MOVED_TO = "188231024103100099"
+
+
+def send_redirected_to_article(crawler) -> None:
+    crawler.signals.send_catch_log(
+        page_rejected,
+        url=URL,
+        reason="redirected_to_article",
+        detail=f"stored as article {MOVED_TO}",
+        stored_as=MOVED_TO,
+    )
+
+
+def test_a_redirect_to_another_article_is_committed_only_after_that_article(tmp_path):
+    # Rejected, the listed id is never asked for again: on disk before the article it led to, a
+    # kill in between would leave that article, which the listing may not show, never stored.
+    crawler, extension = make_extension(tmp_path, PARQUET_BATCH_ITEMS=1)
+    send_redirected_to_article(crawler)
+    send_dropped(crawler, short_article(), Rejected("body_too_short", "9 characters"))
+    assert [r["reason"] for r in read_rejects(tmp_path)] == ["body_too_short"]
+
+    History.of(crawler).mark_committed([{"article_id": MOVED_TO}])
+    extension.flush()
+    assert [r["reason"] for r in read_rejects(tmp_path)] == [
+        "body_too_short",
+        "redirected_to_article",
+    ]
+
+
+def test_a_redirect_to_an_article_never_stored_is_not_rejected(tmp_path):
+    crawler, _ = make_extension(tmp_path)
+    send_redirected_to_article(crawler)
+    crawler.signals.send_catch_log(signals.spider_closed, spider=None, reason="finished")
+    assert read_rejects(tmp_path) == []  # the next run asks for the listed URL again
+    assert not crawler.stats.get_value("newsscraper/rejects/redirected_to_article")
 
 
 def test_an_error_of_the_crawl_itself_is_no_page_reject(tmp_path):

@@ -308,6 +308,7 @@ class CafefSpider(scrapy.Spider):
                 requested_url(response.request),
                 REDIRECTED_TO_ARTICLE,
                 f"redirected to {response.url}: stored as article {own_id}",
+                stored_as=own_id,
             )
         return item
 
@@ -364,8 +365,13 @@ class CafefSpider(scrapy.Spider):
                     self.failed_here.discard(article_id)
                     stats.inc_value("newsscraper/spider/article_failed", -1)
 
-    def reject(self, url: str, reason: str, detail: str) -> None:
-        self.crawler.signals.send_catch_log(page_rejected, url=url, reason=reason, detail=detail)
+    def reject(self, url: str, reason: str, detail: str, stored_as: str | None = None) -> None:
+        """Record a page that gives no article; `stored_as`: the id of the article it
+        redirected to, whose row its reject must not be committed before (`RejectsExtension`)."""
+        kwargs = {} if stored_as is None else {"stored_as": stored_as}
+        self.crawler.signals.send_catch_log(
+            page_rejected, url=url, reason=reason, detail=detail, **kwargs
+        )
 
 
 def failure_text(failure) -> str:

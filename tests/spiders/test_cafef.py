@@ -121,8 +121,10 @@ def rejected_pages(spider) -> list[dict]:
 
     sent = []
 
-    def record(url, reason, detail):
+    def record(url, reason, detail, stored_as=None):
         sent.append({"url": url, "reason": reason, "detail": detail})
+        if stored_as is not None:
+            sent[-1]["stored_as"] = stored_as
 
     spider.crawler.signals.connect(record, signal=page_rejected, weak=False)
     return sent
@@ -158,6 +160,28 @@ def test_article_redirected_off_the_articles_is_rejected_and_to_another_one_pars
     assert item.article_id == "18826030622484142"
     assert len(rejected) == 1
     assert stats.get_value("newsscraper/spider/articles_parsed") == 1
+
+
+def test_article_redirected_to_another_id_is_rejected_naming_the_article_stored(tmp_path):
+    # The reject waits for that article's row (RejectsExtension): it is how the row is found.
+    spider = make_spider(tmp_path)
+    rejected = rejected_pages(spider)
+    asked = f"{BASE}/bai-cu-18826030600000001.chn"
+    landed = f"{BASE}/bai-moi-18826030622484142.chn"
+    response = redirected_response(landed, ARTICLE_PAGE.read_bytes(), asked)
+    response.request.meta["article_id"] = "18826030600000001"
+
+    item = spider.parse_article(response)
+
+    assert item.article_id == "18826030622484142"
+    assert rejected == [
+        {
+            "url": asked,
+            "reason": "redirected_to_article",
+            "detail": f"redirected to {landed}: stored as article 18826030622484142",
+            "stored_as": "18826030622484142",
+        }
+    ]
 
 
 def test_a_page_gone_after_a_redirect_is_rejected_under_the_url_the_listing_gave(tmp_path):
