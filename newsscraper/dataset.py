@@ -442,6 +442,24 @@ def staging_files(output_dir) -> list[Path]:
     return sorted(Path(root) / name for root, _, names in walked for name in names)
 
 
+def clear_staging(output_dir) -> None:
+    """Remove whatever `.staging/` holds: a part file a killed process wrote but never renamed,
+    a compaction's merged folder never swapped in or old folder never deleted.
+
+    Only for the holder of the crawl lock: every process that writes under `.staging/` holds it
+    meanwhile, so what is there when the lock is taken belongs to no running process. A disk
+    that refuses (read-only) leaves it as it is, for `verify` to report.
+    """
+    staging = staging_dir(output_dir)
+    if not staging.is_dir() or staging.is_symlink():
+        return
+    for path in staging.iterdir():
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            _discard(path)
+
+
 # --- Swapping a partition's files (compact) --------------------------------------------------
 
 _RENAME_EXCHANGE = 2  # linux/fs.h

@@ -3,6 +3,9 @@
 `OUTPUT_DIR/.lock` held with `fcntl.flock`: the kernel releases it when the holder's process
 ends, however it ends (SIGKILL included), so a stale lock cannot outlive its process. The file
 keeps the holder's pid and start time only to say who holds it; its existence means nothing.
+
+Every writer of OUTPUT_DIR/.staging/ holds the lock while it uses it, so whatever a killed
+holder left there is removed by the next one to take the lock (`dataset.clear_staging`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from newsscraper.dataset import clear_staging
 
 LOCK_FILE = ".lock"
 WAIT_POLL_SECONDS = 0.5  # how often a waiting process tries the lock again
@@ -51,6 +56,7 @@ def crawl_lock(
         started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid={os.getpid()} started={started} purpose={purpose}\n".encode(), 0)
+        clear_staging(output_dir)
         try:
             yield path
         finally:

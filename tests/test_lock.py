@@ -11,10 +11,12 @@ import time
 
 import pytest
 
+from newsscraper import dataset
 from newsscraper.lock import LockHeld, crawl_lock, lock_path
 
 HOLD_SCRIPT = """
 import sys, time
+from newsscraper import dataset
 from newsscraper.lock import crawl_lock
 with crawl_lock(sys.argv[1], purpose="test holder"):
     print("held", flush=True)
@@ -79,3 +81,20 @@ def test_a_wait_that_runs_out_says_who_holds_the_lock(tmp_path, holder):
     with pytest.raises(LockHeld, match=f"pid={holder.pid}"), crawl_lock(tmp_path, wait=1.2):
         pytest.fail("the lock was taken twice")
     assert 1.2 <= time.monotonic() - started < 5
+
+
+def test_taking_the_lock_removes_what_a_killed_holder_left_in_staging(tmp_path, holder):
+    # A holder killed between write and rename, or a compaction between swap and delete.
+    staging = dataset.staging_dir(tmp_path)
+    old_partition = staging / "compact-123-part-compact-x-1.parquet" / "published_date=2026-03-07"
+    old_partition.mkdir(parents=True)
+    (old_partition / "part-a-1.parquet").write_bytes(b"PAR1")
+    (staging / "part-b-1.parquet.456.tmp").write_bytes(b"PAR1 half")
+    with pytest.raises(LockHeld), crawl_lock(tmp_path):
+        pass
+    assert len(dataset.staging_files(tmp_path)) == 2  # not while its holder runs
+    holder.kill()
+    holder.wait(timeout=10)
+
+    with crawl_lock(tmp_path):
+        assert dataset.staging_files(tmp_path) == []

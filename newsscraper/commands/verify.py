@@ -13,7 +13,8 @@ Problems (each printed with the file's path):
   `.x.parquet` / `_x.parquet` that DuckDB and polars globs read but pyarrow skips.
 
 Warnings (reported, exit code unchanged): files left in `.staging/` for longer than a crawl
-batch or a compaction takes, from a process killed between write and rename.
+batch or a compaction takes, from a process killed between write and rename (the next crawl or
+compaction removes them when it takes the lock).
 
 It takes no lock, so it runs beside a crawl or `compact`: files a compaction swaps away
 between the listing and the reading are no problem, the files are listed and checked again.
@@ -266,7 +267,7 @@ def check_staging(output_dir: Path, now: dt.datetime) -> list[Finding]:
                     WARNING,
                     path,
                     f"left in staging since {modified:%Y-%m-%d %H:%M}Z (a process stopped "
-                    "between write and rename; safe to delete when no crawl runs)",
+                    "between write and rename; the next crawl or compaction removes it)",
                 )
             )
     return findings
