@@ -91,6 +91,20 @@ def test_body_and_title_limits_are_characters_not_bytes():
     assert validate_item(with_(body=body, title=title), NOW).body == body
     with pytest.raises(Rejected, match="body_too_short"):
         validate_item(with_(body=body[:-1]), NOW)
+    with pytest.raises(Rejected, match="title_too_long"):
+        validate_item(with_(title=title + "Đ"), NOW)
+
+
+def test_the_project_settings_give_the_documented_limits():
+    # DATA_FORMAT.md promises a body of at least 200 characters, a title of at most 500 and a
+    # published_at at most 24 hours ahead: the crawl takes them from the project's settings.
+    from newsscraper import settings
+
+    crawler = get_crawler(
+        settings_dict={name: getattr(settings, name) for name in dir(settings) if name.isupper()}
+    )
+    rules = ValidationRules.from_settings(crawler.settings)
+    assert rules == ValidationRules(200, 500, dt.timedelta(hours=24)) == ValidationRules()
 
 
 def test_rules_come_from_settings():
