@@ -173,6 +173,27 @@ def test_a_future_reject_rejected_again_since_is_judged_by_its_newest_reject():
     assert no_longer_in_future(rejects, later, ValidationRules(), "doanh-nghiep") == {}
 
 
+def test_future_rejects_not_due_again_do_not_hide_those_after_them():
+    # Each reject is judged on its own: one gone since, one of another section and one whose
+    # raw cannot be read are passed over, and the ones after them are still asked for again.
+    later = NOW + dt.timedelta(days=3)
+    gone, unreadable, due = (future_item(article_id, 2) for article_id in ("1", "3", "4"))
+    other = dataclasses.replace(future_item("2", 2), section="bat-dong-san")
+    at_limit = future_item("5", 4)  # exactly max_future after the clock: due again
+    rows = [
+        reject_row(item, "published_in_future", "", NOW, "r1")
+        for item in (gone, other, unreadable, due, at_limit)
+    ]
+    rows[2]["raw"] = "{"
+    rows.append(reject_row(gone, "http_404", "HTTP 404", later, "r2"))
+    rejects = pa.Table.from_pylist(rows)
+
+    assert no_longer_in_future(rejects, later, ValidationRules(), "doanh-nghiep") == {
+        "4": "https://cafef.vn/a-4.chn",
+        "5": "https://cafef.vn/a-5.chn",
+    }
+
+
 def test_a_future_reject_is_due_again_only_for_a_crawl_of_its_own_section():
     soon = future_item("1", 2)
     rejects = pa.Table.from_pylist([reject_row(soon, "published_in_future", "", NOW, "r")])
