@@ -57,6 +57,13 @@ def test_new_articles_are_fetched_and_stored_ones_skipped():
     assert second.next_page is None and second.stop_reason == CAUGHT_UP
 
 
+def test_a_stored_article_does_not_hide_the_new_ones_after_it_on_its_page():
+    # A story stored by an earlier run (pinned, or listed again) can come before new ones.
+    w = walk(stored=(1, 3), watermark=MARK)
+    decision = w.visit(1, [entry(n) for n in range(1, 6)])
+    assert ids(decision) == [entry(n).article_id for n in (2, 4, 5)]
+
+
 def test_stop_after_seen_pages_waits_for_that_many_seen_pages():
     w = walk(stored=range(1, 31), watermark=MARK, stop_after_seen_pages="2")
     assert w.visit(1, [entry(n) for n in range(1, 11)]).next_page == 2
@@ -115,6 +122,13 @@ def test_backfill_window_fetches_only_inside_and_stops_at_since():
     last = w.visit(3, [entry(5, day=5), entry(6, day=4)])
     assert ids(last) == [entry(5).article_id]
     assert last.stop_reason == REACHED_SINCE
+
+
+def test_a_page_that_crosses_until_fetches_the_entries_inside_the_window():
+    w = walk(since="2026-03-05", until="2026-03-06")
+    page = w.visit(1, [entry(1, day=7), entry(2, day=6), entry(3, day=6)])
+    assert ids(page) == [entry(2).article_id, entry(3).article_id]
+    assert page.next_page == 2
 
 
 def test_an_old_focus_item_does_not_end_the_backfill_window():
