@@ -17,6 +17,7 @@ from newsscraper.listing_walk import (
     FORBIDDEN_BY_ROBOTS,
     LISTING_FAILED,
     ROBOTS_TXT_UNAVAILABLE,
+    STUCK,
 )
 from newsscraper.rejects import PIPELINE_ERROR
 from newsscraper.stop import RETRY_AFTER_TOO_LONG_REASON
@@ -85,6 +86,12 @@ def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
         problems.append(
             f"{pipeline_errors} article(s) made a pipeline raise, a fault of newsscraper: "
             f"kept in rejects as {PIPELINE_ERROR}"
+        )
+    if record.get("stop_reason") == STUCK:
+        problems.append(
+            "the listing's times came no nearer the last run's watermark by max_pages "
+            "(entries without times, or the same page again): its layout probably changed; "
+            "the pages below were not walked"
         )
     fetched = record.get("articles_fetched") or 0
     parsed = (record.get("new_rows") or 0) + (record.get("duplicates") or 0)

@@ -33,6 +33,9 @@ FORBIDDEN_BY_ROBOTS = "forbidden_by_robots"  # the site's robots.txt forbids a l
 ROBOTS_TXT_UNAVAILABLE = "robots_txt_unavailable"  # the site's robots.txt could not be fetched
 # The listing ended (an empty page, twice) before the watermark: pages were left unwalked.
 BROKE_OFF = "broke_off_above_watermark"
+# The default max_pages came with the listing's times no nearer the watermark (entries without
+# times, or the same page served again): pages were left unwalked, and the walk cannot tell.
+STUCK = "stuck_above_watermark"
 
 
 @dataclass(frozen=True)
@@ -123,9 +126,12 @@ class ListingWalk:
             if self.seen_pages_in_a_row >= self.args.stop_after_seen_pages:
                 return self._stop(to_fetch, CAUGHT_UP)
         if self.args.max_pages is not None and page - self.first_page + 1 >= self.args.max_pages:
-            if not self._catching_up(moved_down):
+            if self._catching_up(moved_down):
+                self._inc("catch_up_pages")  # past the default max_pages, towards the watermark
+            elif self._stuck():
+                return self._stop(to_fetch, STUCK)
+            else:
                 return self._stop(to_fetch, MAX_PAGES)
-            self._inc("catch_up_pages")  # past the default max_pages, towards the watermark
         return Decision(to_fetch, page + 1)
 
     def listing_failed(self, reason: str = LISTING_FAILED) -> None:
@@ -142,6 +148,16 @@ class ListingWalk:
             and not self.reached_watermark
             and not self.args.max_pages_given
             and moved_down
+        )
+
+    def _stuck(self) -> bool:
+        """True when the default `max_pages` ends a walk that has a watermark to reach and
+        did not reach it: it only does when the listing's times stopped coming down
+        (`_catching_up`), which a listing whose layout changed does on every run."""
+        return (
+            self.watermark is not None
+            and not self.reached_watermark
+            and not self.args.max_pages_given
         )
 
     def covered_to_watermark(self) -> bool:

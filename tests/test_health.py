@@ -152,6 +152,19 @@ def test_pages_the_site_did_not_give_are_site_errors_before_any_collapse():
     )
 
 
+def test_a_walk_stuck_above_the_watermark_makes_the_run_unhealthy():
+    # The listing's times stopped coming down (its layout changed): the run stored what page
+    # 1 showed, so no count collapses, but it walked 20 pages and moved no watermark.
+    code, problems = judge(run(stop_reason="stuck_above_watermark"), [run() for _ in range(5)])
+    assert code == exitcodes.UNHEALTHY
+    assert problems == [
+        "the listing's times came no nearer the last run's watermark by max_pages "
+        "(entries without times, or the same page again): its layout probably changed; "
+        "the pages below were not walked"
+    ]
+    assert judge(run(stop_reason="max_pages"), [run() for _ in range(5)]) == (exitcodes.OK, [])
+
+
 def test_an_article_a_pipeline_raised_on_makes_the_run_unhealthy():
     code, problems = judge(run(rejects_by_reason={"pipeline_error": 2, "body_too_short": 1}), [])
     assert code == exitcodes.UNHEALTHY

@@ -10,6 +10,7 @@ from newsscraper.listing_walk import (
     END_OF_LISTING,
     MAX_PAGES,
     REACHED_SINCE,
+    STUCK,
     ListingWalk,
 )
 from newsscraper.pages.section import ListingEntry
@@ -211,17 +212,24 @@ def test_a_max_pages_argument_is_a_hard_limit_even_when_catching_up():
     assert not w.covered_to_watermark()
 
 
-def test_catching_up_stops_at_max_pages_when_the_listing_gets_no_further_down():
+def test_catching_up_stops_at_max_pages_stuck_when_the_listing_gets_no_further_down():
     # A listing that serves the same page for every number, or lists no times: past the
-    # default max_pages nothing shows the walk is coming nearer the watermark.
+    # default max_pages nothing shows the walk is coming nearer the watermark. That is not a
+    # walk that went as far as it was asked to: every run would stop there, 20 pages deep.
     w = walk(watermark=minutes_ago(500).listed_at)
     for page in range(1, 21):
         decision = w.visit(page, listing_page(min(page, 19)))
-    assert decision.stop_reason == MAX_PAGES
+    assert decision.stop_reason == STUCK
+    assert not w.covered_to_watermark()
     untimed = walk(watermark=minutes_ago(500).listed_at)
     no_times = [dataclasses.replace(e, listed_at=None) for e in listing_page(1)]
     for page in range(1, 21):
         decision = untimed.visit(page, no_times)
+    assert decision.stop_reason == STUCK
+    # Without a watermark (the first run) the default max_pages is where the walk ends.
+    first = walk()
+    for page in range(1, 21):
+        decision = first.visit(page, no_times)
     assert decision.stop_reason == MAX_PAGES
 
 

@@ -641,6 +641,39 @@ def test_a_gap_deeper_than_max_pages_is_caught_up_in_one_run(replica, crawl, out
     assert runs[-1]["listing_pages"] > 2 and runs[-1]["watermark"] > runs[0]["watermark"]
 
 
+class WithoutListingTimes(Fault):
+    """The listing page with no time on its stream items, as after a change of its layout."""
+
+    def apply(self, target, normal):
+        response = normal()
+        response.body = re.sub(
+            rb'(class="time time-ago"[^>]*?) title="[^"]*"', rb"\1", response.body
+        )
+        return response
+
+
+def test_a_listing_without_times_makes_the_run_unhealthy_not_a_silent_walk_to_max_pages(
+    replica, crawl, output_dir
+):
+    site = ReplicaSite(articles=100)
+    handle = replica(site)
+    settings = {"CAFEF_MAX_PAGES": 2}
+    crawl(handle, settings=settings)
+    crawl(handle, settings=settings)  # a watermark below the newest one
+    for path in [
+        f"/{site.section}.chn",
+        *(f"/timelinelist/{site.zone_id}/{n}.chn" for n in (2, 3)),
+    ]:
+        site.script(path, [WithoutListingTimes()], repeat=True)
+    site.publish(2)
+
+    crawl(handle, settings=settings, expect_exit=exitcodes.UNHEALTHY)
+
+    run = sorted(read_runs(output_dir), key=lambda run: run["finished_at"])[-1]
+    assert run["stop_reason"] == "stuck_above_watermark" and run["listing_pages"] == 2
+    assert "layout probably changed" in run["problems"][0]
+
+
 class ShiftUp(Fault):
     """Takes the listing's `n` newest out just before serving the page (their pages stay up):
     the entries below move up, across the page boundary the crawl is walking."""
