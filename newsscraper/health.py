@@ -197,9 +197,17 @@ def _site_errors(record: dict) -> list[str]:
     return problems
 
 
+def oldest_looked_at(end: dt.datetime) -> dt.datetime:
+    """The earliest finish of a run that `judge`, for a run finished at `end`, looks at: the
+    days of DAYS_LOOKED_BACK and the day being judged. Of the runs before it, only the newest
+    counts, for when the rows of the first run after it were published."""
+    return end - (DAYS_LOOKED_BACK + 1) * DAY
+
+
 def _fill_rate_drops(record: dict, recent: list[dict]) -> list[str]:
     """A column far less often filled in the newest sample of new articles (this run's and,
-    until they hold ROWS_PER_SAMPLE, the runs' before it) than in the samples before them.
+    until they hold ROWS_PER_SAMPLE, the runs' before it) than in the samples before them,
+    taken from the runs of the last DAYS_LOOKED_BACK days, like the daily counts.
     Runs judged unhealthy are left out of those: a layout change stays flagged until fixed.
     An incremental run is judged with incremental runs only: a backfill's rows are older
     articles, which can fill a column otherwise, and pooled with the few rows of the cron runs
@@ -208,6 +216,9 @@ def _fill_rate_drops(record: dict, recent: list[dict]) -> list[str]:
         return []  # no new article: nothing new to say about the columns
     if record.get("mode") != BACKFILL:
         recent = [run for run in recent if run.get("mode") != BACKFILL]
+    end = record.get("finished_at")
+    if end is not None:
+        recent = [run for run in recent if run["finished_at"] >= oldest_looked_at(end)]
     runs = iter([record, *recent])
     first = next(_samples(runs), None)
     if first is None:

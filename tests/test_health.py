@@ -243,3 +243,14 @@ def test_a_catch_up_after_days_off_is_spread_over_the_days_it_covers():
     )
     assert code == exitcodes.UNHEALTHY
     assert problems[0].startswith("new articles in the last 24 h fell to 0 ")
+
+
+def test_fill_rates_are_compared_with_the_samples_of_the_last_four_weeks_only():
+    # What a crawl reads of the run records is bounded by that (a year of cron every ten
+    # minutes writes 50,000 of them); a drop against older samples alone says nothing.
+    dropped = run(new_rows=25, fill_rates={"author": 0.04, "title": 1.0})
+    old = hourly([20] * 6, end=NOW - dt.timedelta(days=30), fill_rates={"author": 0.9})
+    assert judge(dropped, old) == (exitcodes.OK, [])
+    recent = hourly([20] * 6, end=NOW - dt.timedelta(days=27), fill_rates={"author": 0.9})
+    code, problems = judge(dropped, recent)
+    assert code == exitcodes.UNHEALTHY and problems[0].startswith("fill rate of author fell")

@@ -38,7 +38,7 @@ from newsscraper.redirects import (
 )
 from newsscraper.rejects import GONE_STATUSES, not_asked_again, page_rejected
 from newsscraper.robotstxt import RobotsTxtForbidden, RobotsTxtUnavailable
-from newsscraper.runs import last_pending, read_runs, watermark_to_reach
+from newsscraper.runs import last_pending, runs_to_start_from, watermark_to_reach
 from newsscraper.sections import section_path, timeline_path
 from newsscraper.setting_checks import run_id_refused, setting_problems
 from newsscraper.softblock import was_soft_blocked
@@ -121,7 +121,7 @@ class CafefSpider(scrapy.Spider):
                 self.args.section,
             )
         rejected = not_asked_again(rejects, self.args.is_backfill) - set(due_again)
-        runs = read_runs(output_dir)
+        runs = runs_to_start_from(output_dir, self.args.section)
         self.walk = ListingWalk(
             args=self.args,
             is_stored=lambda article_id: history.is_stored(article_id) or article_id in rejected,
