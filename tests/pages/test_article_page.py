@@ -338,6 +338,19 @@ def test_a_widget_naming_several_companies_gives_each_ticker():
     assert page_of(OLDER, edit=add_widget).to_item().tickers[:3] == ["VEA", "VNM", "VIC"]
 
 
+def test_tickers_of_a_lazy_chart_and_of_a_company_link_padded_with_spaces():
+    snippet = """
+<iframe data-src="https://s.cafef.vn/info-company?symbol=FPT&amp;lang=vi"></iframe>
+<p>Cổ phiếu <a class="s-datacafef" href=" /du-lieu/hose/mwg-cong-ty-the-gioi-di-dong.chn "
+>MWG</a> tăng.</p>
+"""
+
+    def add_snippet(html):
+        return edit_once(html, "<figcaption> </figcaption>", "<figcaption> </figcaption>" + snippet)
+
+    assert page_of(OLDER, edit=add_snippet).tickers() == ["FPT", "MWG"]
+
+
 def test_theo_prefix_and_header_author():
     def header_author(html):
         html = edit_once(html, '<p class="author">PV</p>', "")
@@ -382,6 +395,47 @@ def test_ids_and_url_come_from_the_page_when_the_response_url_says_nothing():
     assert replica.to_item(section="doanh-nghiep").section == "doanh-nghiep"
 
 
+def test_the_canonical_link_gives_the_url_without_og_url():
+    def no_og_url(html):
+        return re.sub(r'<meta property="og:url"[^>]*>', "", html)
+
+    page = page_of(OLDER, url="file:///saved/page.html", edit=no_og_url)
+    url = CASES["article_18826030622484142"][1]
+    assert (page.canonical_url(), page.url(), page.article_id()) == (
+        url,
+        url,
+        "18826030622484142",
+    )
+
+
+def with_breadcrumbs(html: str, *names: str) -> str:
+    """The page without its category link, its BreadcrumbList naming `names` (the page's own
+    list kept under another key)."""
+    html = edit_once(html, 'data-role="cate-name"', 'data-role="gone"')
+    crumbs = ", ".join(
+        json.dumps({"@type": "ListItem", "position": n, "item": {"name": name}}, ensure_ascii=False)
+        for n, name in enumerate(names, 1)
+    )
+    return edit_once(html, '"itemListElement": [', f'"itemListElement": [{crumbs}], "was": [')
+
+
+def test_without_its_category_link_the_breadcrumbs_last_item_is_the_category():
+    def no_category_link(html):
+        return edit_once(html, 'data-role="cate-name"', 'data-role="gone"')
+
+    assert page_of(OLDER, edit=no_category_link).category() == "Thị trường chứng khoán"
+
+    def three(html):
+        return with_breadcrumbs(html, "Trang chủ", "Chứng khoán", "Doanh nghiệp niêm yết")
+
+    assert page_of(OLDER, edit=three).category() == "Doanh nghiệp niêm yết"
+
+    def home_only(html):
+        return with_breadcrumbs(html, "Trang chủ")
+
+    assert page_of(OLDER, edit=home_only).category() is None  # the home page is no category
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -411,6 +465,20 @@ def test_an_article_without_its_body_container_is_still_an_article_page():
         return edit_once(no_body_container(html), '"BreadcrumbList"', '"ItemList"')
 
     assert not page_of(OLDER, edit=no_breadcrumb_either).has_article_markup()
+
+
+def test_a_breadcrumb_and_either_the_title_or_the_news_id_make_an_article_page():
+    def no_body_container(html):
+        return edit_once(html, 'data-role="content"', 'data-role="gone"')
+
+    def title_only(html):
+        return edit_once(no_body_container(html), "id='hdNewsId'", "id='hdOtherId'")
+
+    def news_id_only(html):
+        return edit_once(no_body_container(html), 'data-role="title"', 'data-role="heading"')
+
+    assert page_of(OLDER, edit=title_only).has_article_markup()
+    assert page_of(OLDER, edit=news_id_only).has_article_markup()
 
 
 def test_section_page_is_not_an_article():
