@@ -292,6 +292,30 @@ def test_a_retry_given_up_on_soft_blocks_or_a_stop_never_gives_up_a_pending_arti
     assert rejected[-1]["reason"] == "http_404" and len(spider.pending) == 0
 
 
+def test_a_pending_article_soft_blocked_before_any_article_came_is_not_given_up(tmp_path):
+    # Soft blocks while the run had no article page yet are the site throttling the crawl:
+    # an article page coming afterwards does not make that failure the page's own.
+    from scrapy.exceptions import IgnoreRequest
+    from twisted.python.failure import Failure
+
+    from newsscraper.softblock import SOFT_BLOCKED_META
+
+    spider = make_spider(tmp_path)
+    spider.crawler.engine = SimpleNamespace(running=True)
+    rejected = rejected_pages(spider)
+    url = f"{BASE}/bai-188260306000000001.chn"
+    spider.pending.failed("188260306000000001", url, now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    request = Request(url, meta={"article_id": "188260306000000001", SOFT_BLOCKED_META: True})
+    failure = Failure(IgnoreRequest("soft-blocked page, retries used up"))
+    failure.request = request
+
+    spider.article_failed(failure)
+    article = response(CASES_URL, ARTICLE_PAGE.read_bytes(), article_id="18826030622484142")
+    spider.parse_article(article)
+
+    assert rejected == [] and list(spider.pending.articles) == ["188260306000000001"]
+
+
 def test_bad_arguments_stop_the_spider_before_any_request(tmp_path):
     with pytest.raises(ValueError, match="valid sections"):
         make_spider(tmp_path, section="nope")
@@ -344,6 +368,25 @@ def test_pages_that_can_never_be_articles_are_permanent_failures():
     )
     assert permanent_failure(Failure(too_large)) == "response_too_large"
     assert permanent_failure(Failure(TimeoutError("timed out"))) is None
+
+
+def test_a_redirect_off_the_site_is_gone_unless_it_was_a_soft_block():
+    from scrapy.exceptions import IgnoreRequest
+    from twisted.python.failure import Failure
+
+    from newsscraper.softblock import SOFT_BLOCKED_META
+    from newsscraper.spiders.cafef import permanent_failure
+
+    def dropped(**meta):
+        listed = f"{BASE}/a-188260306173916865.chn"
+        request = Request("http://example.invalid/x", meta={"redirect_urls": [listed], **meta})
+        failure = Failure(IgnoreRequest("offsite"))
+        failure.request = request
+        return failure
+
+    assert permanent_failure(dropped()) == "redirected_away"
+    # A captcha on another host, given up on soft blocks: the page may still come.
+    assert permanent_failure(dropped(**{SOFT_BLOCKED_META: True})) is None
 
 
 def test_the_section_page_zone_id_wins_over_the_table(tmp_path):
