@@ -183,7 +183,11 @@ class ArticlePage:
         items = crumbs.get("itemListElement")
         if isinstance(items, list) and len(items) > 1 and isinstance(items[-1], dict):
             last = items[-1]
-            return squash(string_value(last.get("item")) or string_value(last)) or None
+            # The crumb's page: an object with its name, or (the compact form schema.org and
+            # Google show) its URL, the name then on the ListItem itself.
+            page = last.get("item")
+            name = string_value(page) if isinstance(page, dict) else None
+            return squash(name or string_value(last)) or None
         return None
 
     def title(self) -> str | None:

@@ -436,6 +436,24 @@ def test_without_its_category_link_the_breadcrumbs_last_item_is_the_category():
     assert page_of(OLDER, edit=home_only).category() is None  # the home page is no category
 
 
+def test_a_breadcrumb_item_given_as_its_url_gives_the_crumbs_name_as_the_category():
+    def compact(html):
+        crumbs = [
+            {"@type": "ListItem", "position": 1, "name": "Trang chủ", "item": "https://cafef.vn"},
+            {
+                "@type": "ListItem",
+                "position": 2,
+                "name": "Doanh nghiệp",
+                "item": "https://cafef.vn/doanh-nghiep.chn",
+            },
+        ]
+        html = edit_once(html, 'data-role="cate-name"', 'data-role="gone"')
+        listed = json.dumps(crumbs, ensure_ascii=False)[1:-1]
+        return edit_once(html, '"itemListElement": [', f'"itemListElement": [{listed}], "was": [')
+
+    assert page_of(OLDER, edit=compact).category() == "Doanh nghiệp"
+
+
 @pytest.mark.parametrize(
     "body",
     [
