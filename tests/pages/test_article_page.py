@@ -342,7 +342,7 @@ def test_tickers_of_a_lazy_chart_and_of_a_company_link_padded_with_spaces():
     snippet = """
 <iframe data-src="https://s.cafef.vn/info-company?symbol=FPT&amp;lang=vi"></iframe>
 <p>Cổ phiếu <a class="s-datacafef" href=" /du-lieu/hose/mwg-cong-ty-the-gioi-di-dong.chn "
->MWG</a> tăng.</p>
+>MWG</a> tăng, <a href="/du-lieu/hose/vnm-cong-ty-vinamilk.chn">một liên kết thường</a>.</p>
 """
 
     def add_snippet(html):
@@ -497,6 +497,13 @@ def test_a_breadcrumb_and_either_the_title_or_the_news_id_make_an_article_page()
 
     assert page_of(OLDER, edit=title_only).has_article_markup()
     assert page_of(OLDER, edit=news_id_only).has_article_markup()
+
+
+def test_the_body_container_alone_makes_an_article_page():
+    def no_breadcrumb(html):
+        return edit_once(html, '"BreadcrumbList"', '"ItemList"')
+
+    assert page_of(OLDER, edit=no_breadcrumb).has_article_markup()
 
 
 def test_section_page_is_not_an_article():
