@@ -42,6 +42,8 @@ def ask(kind: str | None, body: bytes, status: int = 200, cls=HtmlResponse):
         ("timeline", FRAGMENT),
         ("timeline", b""),  # the end of the listing
         ("timeline", b" \n "),
+        ("timeline", b"<div>\n</div>"),  # markup that says nothing
+        ("section", b"<html><body><div class='listchungkhoannew'></div></body></html>"),
     ],
 )
 def test_a_page_with_its_kinds_markup_or_the_end_of_the_listing_is_no_soft_block(kind, body):
@@ -58,6 +60,7 @@ def test_a_page_with_its_kinds_markup_or_the_end_of_the_listing_is_no_soft_block
         ("section", FRAGMENT.replace(b"tlitem", b"item")),
         ("timeline", SOFT_BLOCK_PAGE.encode()),
         ("timeline", b"<p>Too many requests</p>"),
+        ("timeline", b"<html><body></body></html>"),  # a page, not a fragment: no end
     ],
 )
 def test_a_200_without_its_kinds_markup_is_a_soft_block(kind, body):
