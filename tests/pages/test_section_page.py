@@ -211,3 +211,14 @@ def test_non_article_and_off_site_links_are_skipped():
         "https://www.cafef.vn/bai-viet-hop-le-188260306102323344.chn"
     ]
     assert entries[0].listed_at is None
+
+
+def test_a_link_padded_with_whitespace_is_still_the_article():
+    item = '<div class="tlitem box-category-item"><h3><a href="{}">x</a></h3></div>'
+    hrefs = ["\n /bai-mot-188260306102323344.chn \n", "/bai-hai-188260306102323345.chn\t"]
+    body = "".join(item.format(href) for href in hrefs).encode()
+    entries = SectionPage(response(body, "https://cafef.vn/timelinelist/18836/2.chn")).entries()
+    assert [(e.article_id, e.url) for e in entries] == [
+        ("188260306102323344", "https://cafef.vn/bai-mot-188260306102323344.chn"),
+        ("188260306102323345", "https://cafef.vn/bai-hai-188260306102323345.chn"),
+    ]
