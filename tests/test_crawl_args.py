@@ -40,3 +40,34 @@ def test_backfill_has_no_page_limit_unless_asked():
 def test_bad_arguments_name_the_valid_values(raw, message):
     with pytest.raises(ArgumentError, match=message):
         CrawlArguments.parse(raw, default_max_pages=20)
+
+
+@pytest.mark.parametrize("raw", [{"since": "2026-01-01"}, {"until": "2026-01-31"}])
+def test_since_or_until_alone_is_a_backfill(raw):
+    # A backfill moves no watermark and judges its window's rejects again.
+    args = CrawlArguments.parse(raw, default_max_pages=20)
+    assert args.is_backfill
+    assert args.max_pages is None
+
+
+def test_arguments_of_the_deployment_with_a_leading_underscore_are_let_through():
+    # scrapyd passes `_job` to every spider it runs.
+    args = CrawlArguments.parse(
+        {"_job": "6487ec79", "section": "bat-dong-san"}, default_max_pages=20
+    )
+    assert args.section == "bat-dong-san" and not args.is_backfill
+
+
+def test_one_is_the_smallest_page_count_taken():
+    args = CrawlArguments.parse(
+        {"max_pages": "1", "stop_after_seen_pages": "1"}, default_max_pages=20
+    )
+    assert args.max_pages == 1 and args.max_pages_given
+    assert args.stop_after_seen_pages == 1
+
+
+def test_values_padded_with_whitespace_are_read():
+    args = CrawlArguments.parse(
+        {"since": " 2026-01-01\n", "max_pages": " 3 "}, default_max_pages=20
+    )
+    assert args.since == dt.date(2026, 1, 1) and args.max_pages == 3
