@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -39,8 +40,10 @@ def holder(tmp_path):
 
 
 def test_the_lock_is_exclusive_and_says_who_holds_it(tmp_path, holder):
+    started = time.monotonic()
     with pytest.raises(LockHeld) as raised, crawl_lock(tmp_path):
         pytest.fail("the lock was taken twice")
+    assert time.monotonic() - started < 0.5, "refused at once: cron tries again later"
     message = str(raised.value)
     assert f"pid={holder.pid}" in message and "started=" in message
     assert "test holder" in message and str(lock_path(tmp_path)) in message
@@ -61,6 +64,16 @@ def test_the_lock_is_released_after_the_block_even_on_error(tmp_path):
     with crawl_lock(tmp_path):
         pass
     assert time.monotonic() - started < 1  # non-blocking: taken at once
+    assert lock_path(tmp_path).read_text() == "", "no note of a holder that is gone"
+
+
+def test_the_lock_of_a_dataset_folder_not_made_yet_makes_it(tmp_path):
+    output_dir = tmp_path / "data" / "cafef"
+    with crawl_lock(output_dir) as path:
+        assert path == output_dir / ".lock"
+        assert path.read_text().startswith(f"pid={os.getpid()} ")
+    # Any later run of the same user can open it again to take the lock.
+    assert stat.S_IMODE(path.stat().st_mode) & 0o600 == 0o600
 
 
 def test_a_wait_takes_the_lock_once_its_holder_ends(tmp_path, holder):
