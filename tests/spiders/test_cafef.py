@@ -406,3 +406,184 @@ def test_a_backfill_counts_the_page_its_search_found_once(tmp_path):
     requests = list(spider.parse_probe(page_1))
     assert len([r for r in requests if r.callback == spider.parse_article]) == 24
     assert spider.crawler.stats.get_value("newsscraper/spider/listing_pages") == 1
+
+
+def test_the_first_listing_request_is_the_section_page(tmp_path):
+    # Only the section page has the focus picks and the zone id; the timeline starts at 2.
+    settings = {name: value for name, value in vars(project_settings).items() if name.isupper()}
+    settings |= {"CAFEF_BASE_URL": BASE, "OUTPUT_DIR": str(tmp_path / "out")}
+    crawler = get_crawler(CafefSpider, settings)
+    spider = CafefSpider.from_crawler(crawler, section="bat-dong-san")
+    crawler.stats = StatsCollector(crawler)
+    first = asyncio.run(anext(spider.start()))
+    assert first.url == f"{BASE}/bat-dong-san.chn"
+    assert spider.listing_request(2).url == f"{BASE}/timelinelist/18835/2.chn"
+
+
+def test_a_listing_page_is_asked_for_again_past_the_duplicate_filter(tmp_path):
+    # An empty fragment is asked for a second time; filtered, it would end the walk.
+    spider = make_spider(tmp_path)
+    assert spider.listing_request(1).dont_filter and spider.listing_request(3).dont_filter
+
+
+def test_a_section_page_without_a_zone_id_keeps_the_tables(tmp_path):
+    page = SECTION_PAGE.replace(b'id="hdZoneId" value="18831"', b'id="hdZoneId" value=""')
+    spider = make_spider(tmp_path)
+    requests = list(spider.parse(response(f"{BASE}/doanh-nghiep.chn", page, listing_page=1)))
+    assert requests[-1].url == f"{BASE}/timelinelist/18836/2.chn"
+
+
+def test_a_spider_started_some_other_way_refuses_bad_settings_and_a_used_run_id(tmp_path):
+    from newsscraper.dataset import commit_part_file, runs_dir
+    from newsscraper.schema import RUNS_SCHEMA
+
+    settings = {name: value for name, value in vars(project_settings).items() if name.isupper()}
+    settings |= {"CAFEF_BASE_URL": BASE, "OUTPUT_DIR": str(tmp_path / "out")}
+    with pytest.raises(ValueError, match="CAFEF_MAX_PAGES must be a whole number"):
+        CafefSpider.from_crawler(get_crawler(CafefSpider, settings | {"CAFEF_MAX_PAGES": "0"}))
+    at = dt.datetime(2026, 3, 6, 2, 0, tzinfo=dt.UTC)
+    run = {name: None for name in RUNS_SCHEMA.names} | {
+        "run_id": "r1", "section": "doanh-nghiep", "mode": "incremental", "started_at": at,
+        "finished_at": at, "exit_code": 0,
+    }  # fmt: skip
+    table = pa.Table.from_pylist([run], schema=RUNS_SCHEMA)
+    commit_part_file(table, runs_dir(tmp_path / "out") / "part-r1.parquet", tmp_path / "out")
+    with pytest.raises(ValueError, match="RUN_ID 'r1' is already used"):
+        CafefSpider.from_crawler(get_crawler(CafefSpider, settings | {"RUN_ID": "r1"}))
+
+
+def test_a_listed_link_off_the_site_is_counted_and_never_requested(tmp_path):
+    spider = make_spider(tmp_path)
+    assert spider.article_request("https://example.com/a-188260306173916865.chn", "1") is None
+    assert spider.crawler.stats.get_value("newsscraper/spider/offsite_link") == 1
+
+
+def test_a_listing_page_that_failed_ends_the_walk_with_its_reason(tmp_path):
+    from twisted.python.failure import Failure
+
+    from newsscraper.robotstxt import RobotsTxtForbidden
+
+    spider = make_spider(tmp_path)
+    spider.listing_failed(Failure(RobotsTxtForbidden("forbidden by robots.txt")))
+    assert spider.walk.stop_reason == "forbidden_by_robots"
+
+
+def test_pages_the_site_or_its_robots_txt_will_never_give_are_permanent_failures():
+    from scrapy.exceptions import IgnoreRequest
+    from twisted.python.failure import Failure
+
+    from newsscraper.robotstxt import RobotsTxtForbidden
+    from newsscraper.softblock import SOFT_BLOCKED_META
+    from newsscraper.spiders.cafef import failure_text, permanent_failure
+
+    asked = f"{BASE}/a-188260306173916865.chn"
+
+    def dropped(url, *redirects, **meta):
+        failure = Failure(IgnoreRequest("dropped"))
+        failure.request = Request(url, meta={"redirect_urls": list(redirects), **meta})
+        return failure
+
+    forbidden = Failure(RobotsTxtForbidden("forbidden by robots.txt"))
+    forbidden.request = Request(asked)
+    assert permanent_failure(forbidden) == "forbidden_by_robots"
+    assert permanent_failure(dropped("https://example.com/", asked)) == "redirected_away"
+    # Sent off the site by a soft block, or dropped with no redirect: asked for again.
+    sent_off = dropped("https://example.com/", asked, **{SOFT_BLOCKED_META: True})
+    assert permanent_failure(sent_off) is None
+    assert permanent_failure(dropped(asked)) is None
+    assert failure_text(Failure(TimeoutError("timed out after 30 s"))) == "timed out after 30 s"
+
+
+def failed_request(url: str, article_id: str, **meta):
+    from scrapy.exceptions import IgnoreRequest
+    from twisted.python.failure import Failure
+
+    failure = Failure(IgnoreRequest("503 after every retry"))
+    failure.request = Request(url, meta={"article_id": article_id, **meta})
+    return failure
+
+
+def test_a_page_soft_blocked_before_any_article_came_is_not_given_up_when_one_comes(tmp_path):
+    from newsscraper.softblock import SOFT_BLOCKED_META
+
+    spider = make_spider(tmp_path)
+    spider.crawler.engine = SimpleNamespace(running=True)
+    rejected = rejected_pages(spider)
+    old = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    url = f"{BASE}/bai-188260306000000001.chn"
+    spider.pending.failed("188260306000000001", url, now=old)
+    spider.article_failed(failed_request(url, "188260306000000001", **{SOFT_BLOCKED_META: True}))
+    spider.parse_article(response(CASES_URL, ARTICLE_PAGE.read_bytes()))
+    assert rejected == [] and len(spider.pending) == 1, "the site throttled the run"
+    # Blocked while other pages come: the page's own failure, given up.
+    spider.article_failed(failed_request(url, "188260306000000001", **{SOFT_BLOCKED_META: True}))
+    assert [r["reason"] for r in rejected] == ["failed_repeatedly"] and len(spider.pending) == 0
+
+
+def test_a_page_due_to_be_given_up_counts_as_failed_until_it_is(tmp_path):
+    spider = make_spider(tmp_path)
+    spider.crawler.engine = SimpleNamespace(running=True)
+    stats = spider.crawler.stats
+    rejected = rejected_pages(spider)
+    old = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    url = f"{BASE}/bai-188260306000000001.chn"
+    spider.pending.failed("188260306000000001", url, now=old)
+    spider.article_failed(failed_request(url, "188260306000000001"))
+    # No other article page yet: still pending, and a failure of this run (exit 7).
+    assert rejected == [] and len(spider.pending) == 1
+    assert stats.get_value("newsscraper/spider/article_failed") == 1
+    spider.parse_article(response(CASES_URL, ARTICLE_PAGE.read_bytes()))
+    # Given up now: a reject, no longer a failure to report.
+    assert [r["reason"] for r in rejected] == ["failed_repeatedly"] and len(spider.pending) == 0
+    assert stats.get_value("newsscraper/spider/article_failed") == 0
+    # Due and given up at once, once article pages come: never counted as failed.
+    spider.pending.failed("188260306000000002", url, now=old)
+    spider.article_failed(failed_request(url, "188260306000000002"))
+    assert len(rejected) == 2 and stats.get_value("newsscraper/spider/article_failed") == 0
+
+
+def test_every_pending_page_is_asked_for_whatever_comes_before_it(tmp_path):
+    spider = make_spider(tmp_path)
+    spider.walk.is_stored = lambda article_id: article_id == "188260306000000001"
+    now = dt.datetime(2026, 3, 6, tzinfo=dt.UTC)
+    for n in (1, 2, 3):
+        spider.pending.add(
+            f"18826030600000000{n}", f"https://cafef.vn/bai-18826030600000000{n}.chn", now
+        )
+    spider.walk.requested.add("188260306000000002")  # asked for already in this run
+    asked = [r.meta["article_id"] for r in spider.pending_requests()]
+    assert asked == ["188260306000000003"]
+    assert list(spider.pending.articles) == ["188260306000000002", "188260306000000003"]
+
+
+def test_a_pending_page_that_came_is_no_longer_pending(tmp_path):
+    spider = make_spider(tmp_path)
+    now = dt.datetime(2026, 3, 6, tzinfo=dt.UTC)
+    spider.pending.add("18826030622484142", CASES_URL, now)
+    spider.parse_article(
+        response(CASES_URL, ARTICLE_PAGE.read_bytes(), article_id="18826030622484142")
+    )
+    assert len(spider.pending) == 0
+
+
+def test_a_future_reject_the_clock_has_caught_up_with_is_pending_from_the_start(tmp_path):
+    # The listing may have moved it below the watermark: asked for with the pending pages.
+    from newsscraper.dataset import commit_rejects
+
+    at = dt.datetime(2026, 3, 6, 2, 0, tzinfo=dt.UTC)
+    raw = {"section": "doanh-nghiep", "published_at": "2026-03-06T09:00:00+00:00"}
+    rejects = [
+        {
+            "article_id": f"18826030600000000{n}",
+            "url": f"https://cafef.vn/bai-18826030600000000{n}.chn",
+            "reason": "published_in_future",
+            "raw": json.dumps(raw),
+            "scraped_at": at,
+            "run_id": "r0",
+        }
+        for n in (1, 2)
+    ]
+    commit_rejects(tmp_path / "out", rejects, "r0", 1)
+    spider = make_spider(tmp_path)
+    assert list(spider.pending.articles) == ["188260306000000001", "188260306000000002"]
+    assert not spider.walk.is_stored("188260306000000001"), "no longer a reject to skip"
