@@ -679,3 +679,16 @@ def test_the_tag_box_wins_over_the_keywords_meta_and_an_empty_meta_gives_no_tags
         )
 
     assert page_of(NEWER, edit=empty_keywords).tags() == []
+
+
+def test_an_image_outside_a_photo_box_is_no_image_of_the_article():
+    snippet = (
+        '<p>Giá cổ phiếu <img src="/icon-tang.png"> tăng.</p><figure><img src="/anh.jpg"></figure>'
+    )
+
+    def add_snippet(html):
+        return edit_once(html, "<figcaption> </figcaption>", "<figcaption> </figcaption>" + snippet)
+
+    item = page_of(OLDER, CASES["article_18826030622484142"][1], edit=add_snippet).to_item()
+    assert "https://cafef.vn/anh.jpg" in item.image_urls
+    assert "https://cafef.vn/icon-tang.png" not in item.image_urls

@@ -102,3 +102,21 @@ def test_breaks_trim_every_paragraph():
         "<div><p>\u3000</p></div> cuối "
     )
     assert paragraphs(content) == ["Mở đầu", "Hòa Phát lãi", "sau đậm", "cuối"]
+
+
+def test_clutter_is_known_by_whole_class_names():
+    content = content_of(
+        '<div class="tindnd-ghi-chu">Ghi chú của tòa soạn.</div>'
+        '<p>Đoạn có <ins class="adsbygoogle-sua">chữ thêm</ins> khi sửa bài.</p>'
+        '<div class="tindnd">Tin mới</div><ins class="adsbygoogle">quảng cáo</ins>'
+    )
+    assert paragraphs(content) == ["Ghi chú của tòa soạn.", "Đoạn có chữ thêm khi sửa bài."]
+
+
+def test_a_table_leaves_out_clutter_rows_cells_and_comments_and_parts_a_cells_blocks():
+    content = content_of(
+        '<table><tr class="c-banner"><td>Quảng cáo</td></tr>'
+        '<tr><td>HPG</td><!-- ghi chú --><td class="c-banner">qc</td><td>1.200</td></tr>'
+        "<tr><td>VHM</td><td>Lãi<div>900 tỷ</div></td></tr></table>"
+    )
+    assert paragraphs(content) == ["HPG | 1.200", "VHM | Lãi 900 tỷ"]
