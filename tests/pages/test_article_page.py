@@ -692,3 +692,78 @@ def test_an_image_outside_a_photo_box_is_no_image_of_the_article():
     item = page_of(OLDER, CASES["article_18826030622484142"][1], edit=add_snippet).to_item()
     assert "https://cafef.vn/anh.jpg" in item.image_urls
     assert "https://cafef.vn/icon-tang.png" not in item.image_urls
+
+
+def test_a_canonical_link_that_is_no_url_leaves_the_url_to_the_response():
+    def broken_canonical(html):
+        html = re.sub(r'<meta property="og:url"[^>]*>', "", html)
+        return re.sub(
+            r'<link rel="canonical" href="https://cafef\.vn/',
+            '<link rel="canonical" href="https://[cafef.vn/',
+            html,
+        )
+
+    url = CASES["article_18826030622484142"][1]
+    item = page_of(OLDER, url=url, edit=broken_canonical).to_item()
+    assert (item.url, item.article_id) == (url, "18826030622484142")
+
+
+def test_the_newer_templates_datetime_with_its_offset_comes_before_the_meta():
+    def move_meta(html):
+        return edit_once(
+            html,
+            '<meta property="article:published_time" content="2026-07-04T18:07:00" />',
+            '<meta property="article:published_time" content="2026-07-05T09:30:00" />',
+        )
+
+    page = page_of(NEWER, edit=move_meta)
+    assert page.published_at() == dt.datetime(2026, 7, 4, 18, 7, tzinfo=VIETNAM_TZ)
+
+
+def test_without_the_meta_json_ld_comes_before_the_visible_time():
+    def no_meta_and_json_ld_moved(html):
+        html = re.sub(r'<meta property="article:published_time"[^>]*>', "", html)
+        return edit_once(
+            html, '"datePublished": "2026-03-07T00:01:00"', '"datePublished": "2026-03-08T09:30:00"'
+        )
+
+    page = page_of(OLDER, edit=no_meta_and_json_ld_moved)
+    assert page.published_at() == dt.datetime(2026, 3, 8, 9, 30, tzinfo=VIETNAM_TZ)
+
+
+def test_the_category_link_comes_before_the_breadcrumb():
+    def other_last_crumb(html):
+        return edit_once(html, '"name": "Thị trường chứng khoán"', '"name": "Chứng khoán quốc tế"')
+
+    assert page_of(OLDER, edit=other_last_crumb).category() == "Thị trường chứng khoán"
+
+
+def test_a_ticker_widget_or_tag_box_outside_the_article_box_is_not_the_articles():
+    sidebar = """
+<div class="sidebar"><div class="chisochungkhoan"><div class="boxchisochungkhoan">
+<h2 class="title_box"><a href="/du-lieu/hose/fpt-cong-ty-co-phan-fpt.chn">FPT: </a></h2>
+</div></div>
+<div class="tagdetail"><div class="row2" data-marked-zoneid="cafef_detail_tag">
+<a href="/tag-fpt.chn">tin khác, </a></div></div></div>
+"""
+
+    def add_sidebar(html):
+        return edit_once(html, "</body>", sidebar + "</body>")
+
+    item = page_of(OLDER, edit=add_sidebar).to_item()
+    expected = page_of(OLDER).to_item()
+    assert (item.tickers, item.tags) == (expected.tickers, expected.tags)
+    assert "FPT" not in item.tickers and "tin khác" not in item.tags
+
+
+def test_an_image_address_that_is_no_url_is_left_out_and_the_page_still_read():
+    snippet = (
+        '<figure><img src="http://[anh-hong.jpg"></figure><figure><img src="/anh.jpg"></figure>'
+    )
+
+    def add_snippet(html):
+        return edit_once(html, "<figcaption> </figcaption>", "<figcaption> </figcaption>" + snippet)
+
+    item = page_of(OLDER, CASES["article_18826030622484142"][1], edit=add_snippet).to_item()
+    assert "https://cafef.vn/anh.jpg" in item.image_urls
+    assert not [url for url in item.image_urls if "anh-hong" in url]
