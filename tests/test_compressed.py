@@ -48,3 +48,27 @@ def test_bytes_that_are_not_the_stream_are_not_whole():
     assert not stream_is_whole(PAGE, b"gzip")
     assert not stream_is_whole(PAGE, b"br")
     assert not stream_is_whole(PAGE, b"zstd")
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "zstd"])
+def test_a_body_past_download_maxsize_is_not_decompressed_whole_to_judge_it(encoding):
+    # Scrapy drops it as too large; a few KB of zeros that come out as 64 MB are left to it.
+    compress = {
+        "gzip": gzip.compress,
+        "deflate": zlib.compress,
+        "br": brotli.compress,
+        "zstd": zstd.compress,
+    }[encoding]
+    bomb = compress(b"\0" * (64 * 1024 * 1024))
+    cut = bomb[: len(bomb) * 3 // 4]
+    assert not stream_is_whole(cut, encoding.encode())  # no limit: read to where it stops
+    assert stream_is_whole(cut, encoding.encode(), max_size=1024 * 1024)
+
+
+def test_the_middleware_judges_with_the_crawls_download_maxsize():
+    from scrapy.utils.test import get_crawler
+
+    from newsscraper.compressed import CompressedBodyMiddleware
+
+    crawler = get_crawler(settings_dict={"DOWNLOAD_MAXSIZE": 12345})
+    assert CompressedBodyMiddleware.from_crawler(crawler).max_size == 12345
