@@ -2,8 +2,16 @@ import gzip
 import zlib
 
 import pytest
+from scrapy import Request
+from scrapy.http import Response
 
-from newsscraper.compressed import brotli, stream_is_whole, zstd
+from newsscraper.compressed import (
+    COMPRESSED_CUT_SHORT_FLAG,
+    CompressedBodyMiddleware,
+    brotli,
+    stream_is_whole,
+    zstd,
+)
 
 PAGE = " ".join(f"trang {n} của bài viết" for n in range(4000)).encode()
 
@@ -68,7 +76,34 @@ def test_a_body_past_download_maxsize_is_not_decompressed_whole_to_judge_it(enco
 def test_the_middleware_judges_with_the_crawls_download_maxsize():
     from scrapy.utils.test import get_crawler
 
-    from newsscraper.compressed import CompressedBodyMiddleware
-
     crawler = get_crawler(settings_dict={"DOWNLOAD_MAXSIZE": 12345})
     assert CompressedBodyMiddleware.from_crawler(crawler).max_size == 12345
+
+
+def flagged(body: bytes, content_encoding: bytes | None) -> bool:
+    url = "http://127.0.0.1:8123/bai-viet-188260704171525847.chn"
+    headers = {"Content-Encoding": content_encoding} if content_encoding is not None else {}
+    response = Response(url, body=body, headers=headers, request=Request(url))
+    response = CompressedBodyMiddleware().process_response(response.request, response)
+    return COMPRESSED_CUT_SHORT_FLAG in response.flags
+
+
+# gzip applied first, then br: br is the first undone, so the one whose end is checked.
+GZIP_THEN_BR = brotli.compress(gzip.compress(PAGE))
+
+
+@pytest.mark.parametrize("header", [b"gzip, br", b"gzip,br", b"GZIP, Br", b"identity, gzip , br"])
+def test_the_middleware_checks_the_last_encoding_named_however_it_is_written(header):
+    assert not flagged(GZIP_THEN_BR, header)
+    assert flagged(GZIP_THEN_BR[: len(GZIP_THEN_BR) // 2], header)
+
+
+def test_the_middleware_flags_a_cut_body_whatever_the_case_of_its_encoding():
+    body = gzip.compress(PAGE)
+    assert not flagged(body, b"GZIP")
+    assert flagged(body[: len(body) // 2], b"GZIP")
+
+
+def test_the_middleware_passes_a_body_that_is_not_compressed_or_empty():
+    assert not flagged(PAGE[:1000], None)
+    assert not flagged(b"", b"gzip")
