@@ -190,6 +190,25 @@ def test_articles_rejected_by_a_clock_running_behind_are_stored_once_it_has_caug
     assert len(stored()) == 30
 
 
+def test_a_future_reject_taken_off_the_listing_is_asked_for_by_its_url_once_due(
+    replica, crawl, stored, output_dir
+):
+    # No listing shows it any more (its page is still up): only its reject, due again once the
+    # clock has caught up, brings it back.
+    site = ReplicaSite(articles=30)
+    handle = replica(site)
+    crawl(handle, settings={"NEWSSCRAPER_NOW": "2026-03-05T12:00:00+07:00"})
+    rejected = set(read_rejects(output_dir, columns=["article_id"])["article_id"].to_pylist())
+    off_listing = site.shift(-3)
+    assert {a.article_id for a in off_listing} <= rejected
+
+    crawl(handle, settings={"NEWSSCRAPER_NOW": "2026-03-07T12:00:00+07:00"})
+
+    assert {r["article_id"] for r in stored()} == {
+        a.article_id for a in [*site.articles, *off_listing]
+    }
+
+
 def test_a_future_reject_whose_page_is_gone_once_the_clock_caught_up_is_asked_for_once(
     replica, crawl, output_dir
 ):
