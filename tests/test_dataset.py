@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import math
+import os
+import stat
 from pathlib import Path
 
 import duckdb
@@ -314,6 +316,32 @@ def test_a_file_between_write_and_rename_is_invisible_to_every_reader(written, m
     assert dataset.list_part_files(written) == files_before
     for path in dataset.list_part_files(written):
         pq.ParquetFile(path).read()  # complete, readable
+
+
+def test_a_part_file_is_on_disk_before_its_name_and_its_name_after(tmp_path, monkeypatch):
+    """A power cut after the commit must find the whole file under its name, not an empty or
+    missing one: the staged file is flushed before the rename, the folder after it."""
+    events, synced_sizes = [], []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        events.append(("fsync", Path(os.readlink(f"/proc/self/fd/{fd}"))))
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            synced_sizes.append(os.fstat(fd).st_size)
+        real_fsync(fd)
+
+    def replace(src, dst):
+        events.append(("replace", Path(src).resolve(), Path(dst).resolve()))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(dataset.os, "fsync", fsync)
+    monkeypatch.setattr(dataset.os, "replace", replace)
+    [path] = dataset.commit_articles(tmp_path, [full_article("188260307100000006")], "run-a", 1)
+
+    path = path.resolve()
+    staged = (dataset.staging_dir(tmp_path) / f"{path.name}.{os.getpid()}.tmp").resolve()
+    assert events == [("fsync", staged), ("replace", staged, path), ("fsync", path.parent)]
+    assert synced_sizes == [path.stat().st_size]  # all of it written out before the fsync
 
 
 def test_a_write_that_fails_leaves_earlier_files_and_no_partial_file(written, monkeypatch):
