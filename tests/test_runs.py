@@ -31,6 +31,14 @@ def test_then_down_to_the_watermark_before_the_newest():
     assert watermark_to_reach([failed, record(at(9), at(2))], "doanh-nghiep") == at(2)
 
 
+def test_runs_that_found_nothing_new_keep_the_walk_down_to_their_shared_watermark():
+    # A quiet night: every run after the first records the same watermark.
+    runs = [record(at(9), at(8)), record(at(9), at(8)), record(at(9), at(2))]
+    assert watermark_to_reach(runs, "doanh-nghiep") == at(9)
+    other = record(at(11), at(10), section="bat-dong-san")
+    assert watermark_to_reach([other, *runs[:2]], "doanh-nghiep") == at(9)
+
+
 def test_a_single_record_older_than_version_3_is_walked_down_to_its_watermark():
     # Version 2 records carry no walked_down_to: the watermark they set is still covered, and
     # a machine that was off for days catches up on it past max_pages.
