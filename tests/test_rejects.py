@@ -190,6 +190,21 @@ def test_a_redirect_to_an_article_never_stored_is_not_rejected(tmp_path):
     assert not crawler.stats.get_value("newsscraper/rejects/redirected_to_article")
 
 
+def test_an_errback_error_is_a_parse_error_row_under_its_requests_url(tmp_path):
+    # Scrapy hands spider_error the download's Failure, not a response, when an errback raised.
+    crawler, extension = make_extension(tmp_path)
+    download = Failure(TimeoutError("took longer than 30 seconds"))
+    download.request = Request(URL)
+    send_spider_error(crawler, KeyError("article_id"), download)
+    extension.flush()
+    [row] = read_rejects(tmp_path)
+    assert (row["url"], row["reason"], row["detail"]) == (
+        URL,
+        "parse_error",
+        "KeyError: 'article_id'",
+    )
+
+
 def test_an_error_of_the_crawl_itself_is_no_page_reject(tmp_path):
     # A spider whose start() raised: no page, no URL, nothing to reject (the run exits 1).
     crawler, extension = make_extension(tmp_path)
