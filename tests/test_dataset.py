@@ -23,6 +23,7 @@ from newsscraper.items import Article
 from newsscraper.pages.dates import vietnam_date
 from newsscraper.schema import (
     ARTICLES_FILE_SCHEMA,
+    ARTICLES_SCHEMA,
     REJECTS_SCHEMA,
     RUNS_SCHEMA,
     SCHEMA_VERSION_KEY,
@@ -433,6 +434,9 @@ def test_listing_an_empty_output_dir(tmp_path):
     assert dataset.list_article_partitions(tmp_path) == []
     assert dataset.read_runs(tmp_path) is None
     assert dataset.read_rejects(tmp_path).num_rows == 0
+    assert dataset.read_articles(tmp_path).schema.names == ARTICLES_SCHEMA.names
+    some = dataset.read_articles(tmp_path, columns=["article_id", "published_at"])
+    assert (some.num_rows, some.column_names) == (0, ["article_id", "published_at"])
     with pytest.raises(ValueError):
         dataset.list_part_files(tmp_path, "other")
 
