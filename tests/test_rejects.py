@@ -182,6 +182,20 @@ def test_a_redirect_to_another_article_is_committed_only_after_that_article(tmp_
     ]
 
 
+def test_a_redirect_to_an_article_rejected_in_the_run_is_committed_with_it(tmp_path):
+    # The article it led to is settled as a reject: the listed id need not be asked again.
+    crawler, _ = make_extension(tmp_path)
+    send_redirected_to_article(crawler)
+    moved = short_article()
+    moved.article_id = MOVED_TO
+    send_dropped(crawler, moved, Rejected("body_too_short", "9 characters"))
+    crawler.signals.send_catch_log(signals.spider_closed, spider=None, reason="finished")
+    assert sorted((r["article_id"], r["reason"]) for r in read_rejects(tmp_path)) == [
+        ("188231024103100001", "redirected_to_article"),
+        (MOVED_TO, "body_too_short"),
+    ]
+
+
 def test_a_redirect_to_an_article_never_stored_is_not_rejected(tmp_path):
     crawler, _ = make_extension(tmp_path)
     send_redirected_to_article(crawler)
