@@ -124,3 +124,15 @@ def test_an_empty_page_in_the_middle_is_read_again_before_it_counts_as_past_the_
     assert s.next_probe() == 8
     s.record(8, [])
     assert s.next_probe() == 6, "empty twice: taken as past the end"
+
+
+def test_the_first_timeline_page_coming_empty_is_read_again_too():
+    # Page 2, the first fragment after the section page: taken as past the end, the search
+    # would stop there and the walk read every page from 2 down to the window.
+    s = FirstPageSearch(until=dt.date(2026, 3, 25))
+    pages = []
+    while (page := s.next_probe()) is not None:
+        pages.append(page)
+        s.record(page, [] if pages == [1, 2] else listing(400, page))
+    assert pages == [1, 2, 2, 4, 8, 6, 7]
+    assert s.found == 8
