@@ -3,8 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
+from types import SimpleNamespace
 
-from newsscraper.runs import summary, watermark_to_reach
+import pytest
+from scrapy.utils.test import get_crawler
+
+from newsscraper import exitcodes, runs
+from newsscraper.items import Article
+from newsscraper.pending import PendingArticles
+from newsscraper.runs import (
+    RUN_SUMMARY_STAT,
+    RunRecordExtension,
+    last_pending,
+    read_runs,
+    summary,
+    watermark_to_reach,
+)
 
 UTC = dt.UTC
 
@@ -145,3 +160,177 @@ def test_a_crawl_reads_few_run_records_and_decides_as_if_it_read_them_all(tmp_pa
                         "fill_rates": rates,
                     }
                     assert health.judge(record, judged) == health.judge(record, own)
+
+
+def test_the_pending_pages_are_those_of_the_newest_record_of_the_section():
+    newest_first = [
+        {"section": "bat-dong-san", "pending_articles": {"3": {"url": "c"}}},
+        {"section": "doanh-nghiep", "pending_articles": {"2": {"url": "b"}}},
+        {"section": "doanh-nghiep", "pending_articles": {"1": {"url": "a"}}},
+    ]
+    assert last_pending(newest_first, "doanh-nghiep") == {"2": {"url": "b"}}
+    assert last_pending(newest_first, "chung-khoan") == {}
+
+
+def extension(tmp_path, run_id="run-1", now="2026-03-07T12:00:00+07:00", **stats):
+    crawler = get_crawler(
+        settings_dict={"NEWSSCRAPER_NOW": now, "RUN_ID": run_id, "OUTPUT_DIR": str(tmp_path)}
+    )
+    for key, value in stats.items():
+        crawler.stats.set_value(key, value)
+    return RunRecordExtension.from_crawler(crawler)
+
+
+def spider(watermark=None, newest=None, covered=True, backfill=False, pending=None):
+    walk = SimpleNamespace(
+        watermark=watermark,
+        newest_listed=newest,
+        oldest_listed=at(1),
+        stop_reason="caught_up",
+        covered_to_watermark=lambda: covered,
+    )
+    args = SimpleNamespace(section="doanh-nghiep", is_backfill=backfill)
+    return SimpleNamespace(walk=walk, args=args, pending=pending)
+
+
+def test_fill_rates_are_the_share_of_articles_with_each_field_filled(tmp_path):
+    ext = extension(tmp_path)
+    assert ext.build_record(None, "finished", [])["fill_rates"] == {}
+    ext.item_scraped(Article(article_id="1", author="Minh Anh", tags=["MoMo"], sapo=""))
+    ext.item_scraped(Article(article_id="2", author=None, tags=[], sapo="Tóm tắt"))
+    ext.item_scraped(Article(article_id="3", author="Hà Linh", tags=None))
+    rates = ext.build_record(None, "finished", [])["fill_rates"]
+    assert rates["article_id"] == 1.0 and rates["body"] == 0.0
+    assert (rates["author"], rates["tags"], rates["sapo"]) == (0.6667, 0.3333, 0.3333)
+
+
+def test_what_the_crawl_did_not_count_is_zero(tmp_path):
+    record = extension(tmp_path).build_record(spider(), "finished", [])
+    counts = ["listing_pages", "articles_fetched", "new_rows", "duplicates", "rejects"]
+    counts += ["http_errors", "soft_blocks", "failed_articles"]
+    assert [record[key] for key in counts] == [0] * len(counts)
+
+
+def test_the_health_of_a_run_is_judged_against_its_own_sections_runs(tmp_path, monkeypatch):
+    judged = []
+    monkeypatch.setattr(
+        runs.health, "judge", lambda record, recent: judged.append(recent) or (0, [])
+    )
+    other_section = spider()
+    other_section.args.section = "bat-dong-san"
+    for hour, run_id, crawled in [(10, "own", spider()), (11, "other", other_section)]:
+        earlier = extension(tmp_path, run_id=run_id, now=f"2026-03-07T{hour}:00:00+07:00")
+        earlier.spider_closed(crawled, "finished")
+    extension(tmp_path, run_id="this").spider_closed(spider(), "finished")
+    assert [r["run_id"] for r in judged[-1]] == ["own"]
+
+
+def test_the_record_adds_up_what_the_crawl_counted(tmp_path):
+    stat = "downloader/response_status_count/"
+    ext = extension(
+        tmp_path,
+        **{
+            "newsscraper/spider/listing_pages": 4,
+            "newsscraper/spider/articles_parsed": 40,
+            "newsscraper/parquet/rows_written": 30,
+            "newsscraper/dedupe/duplicate_id": 1,
+            "newsscraper/dedupe/content_duplicate": 2,
+            "newsscraper/dedupe/near_duplicate": 4,
+            "newsscraper/rejects/body_too_short": 2,
+            "newsscraper/rejects/http_404": 1,
+            "newsscraper/softblock/detected": 3,
+            "newsscraper/spider/article_failed": 5,
+            f"{stat}200": 50,
+            f"{stat}301": 2,
+            f"{stat}404": 1,
+            f"{stat}503": 6,
+            "downloader/exception_count": 2,
+        },
+    )
+    record = ext.build_record(spider(), "finished", [])
+    counted = {
+        "listing_pages": 4,
+        "articles_fetched": 40,
+        "new_rows": 30,
+        "duplicates": 7,
+        "rejects": 3,
+        "rejects_by_reason": {"body_too_short": 2, "http_404": 1},
+        "http_errors": 9,
+        "soft_blocks": 3,
+        "failed_articles": 5,
+    }
+    assert {key: record[key] for key in counted} == counted
+    assert (record["section"], record["mode"], record["stop_reason"]) == (
+        "doanh-nghiep",
+        "incremental",
+        "caught_up",
+    )
+    assert ext.build_record(spider(backfill=True), "finished", [])["mode"] == "backfill"
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ({}, at(10)),
+        ({"newest": at(8)}, at(9)),  # the listing's newest went away: the mark stays
+        ({"watermark": None}, at(10)),
+        ({"newest": None}, at(9)),
+        ({"covered": False}, at(9)),
+        ({"backfill": True}, at(9)),
+        ({"reason": "shutdown"}, at(9)),
+        ({"listing_failed": 1}, at(9)),
+    ],
+)
+def test_the_watermark_moves_only_after_a_finished_walk_down_to_it(tmp_path, case, expected):
+    case = {"watermark": at(9), "newest": at(10), **case}
+    reason, failed = case.pop("reason", "finished"), case.pop("listing_failed", 0)
+    ext = extension(tmp_path, **{"newsscraper/spider/listing_failed": failed})
+    assert ext.build_record(spider(**case), reason, [])["watermark"] == expected
+
+
+def test_a_spider_that_never_started_carries_the_last_pending_pages(tmp_path):
+    earlier = [{"section": "unknown", "pending_articles": {"1": {"url": "a"}}}]
+    assert extension(tmp_path).build_record(None, "finished", earlier)["pending_articles"] == {
+        "1": {"url": "a"}
+    }
+
+
+def test_the_record_is_written_with_its_exit_code_and_summary_and_read_back_newest_first(
+    tmp_path,
+):
+    ext = extension(tmp_path, **{"newsscraper/rejects/http_404": 1})
+    ext.item_scraped(Article(article_id="1", author="Minh Anh"))
+    pending = PendingArticles(give_up_after=dt.timedelta(hours=72))
+    pending.add("2", "https://cafef.vn/b-2.chn", at(8))
+    ext.spider_closed(spider(watermark=at(9), newest=at(10), pending=pending), "finished")
+    [record] = read_runs(tmp_path)
+    assert (record["run_id"], record["exit_code"], record["watermark"]) == ("run-1", 0, at(10))
+    assert (record["fill_rates"]["author"], record["rejects_by_reason"]) == (1.0, {"http_404": 1})
+    assert record["pending_articles"] == {
+        "2": {"url": "https://cafef.vn/b-2.chn", "first_failed_at": at(8).isoformat()}
+    }
+    assert ext.stats.get_value("newsscraper/exit_code") == 0
+    assert ext.stats.get_value(RUN_SUMMARY_STAT) == summary(record)
+
+    later = extension(tmp_path, run_id="run-2", now="2026-03-07T13:00:00+07:00")
+    later.spider_closed(spider(watermark=at(10), newest=at(11)), "finished")
+    assert [r["run_id"] for r in read_runs(tmp_path)] == ["run-2", "run-1"]
+
+
+def test_no_record_when_the_disk_failed_and_an_error_code_when_it_cannot_be_written(
+    tmp_path, monkeypatch
+):
+    ext = extension(tmp_path)
+    ext.spider_closed(spider(), "disk_error")
+    assert read_runs(tmp_path) == []
+    assert ext.stats.get_value("newsscraper/exit_code") == exitcodes.DISK_ERROR
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(runs, "commit_part_file", disk_full)
+    ext = extension(tmp_path)
+    ext.spider_closed(spider(), "finished")
+    assert read_runs(tmp_path) == []
+    assert ext.stats.get_value("newsscraper/exit_code") == exitcodes.DISK_ERROR
+    assert ext.stats.get_value(RUN_SUMMARY_STAT) is None
