@@ -405,6 +405,15 @@ def test_unsafe_partition_values_are_refused(tmp_path, section):
     assert not dataset.articles_dir(tmp_path).exists()
 
 
+def test_a_published_date_given_as_iso_text_partitions_like_a_date(tmp_path):
+    row = full_article("188260307100000006", published_date="2026-03-07")
+    assert dataset.partition_of(row) == ("doanh-nghiep", dt.date(2026, 3, 7))
+    [path] = dataset.commit_articles(tmp_path, [row], "run-a", 1)
+    assert path.parent.name == "published_date=2026-03-07"
+    with pytest.raises(ValueError):
+        dataset.partition_of({**row, "published_date": dt.datetime(2026, 3, 7, tzinfo=UTC)})
+
+
 def test_vietnam_date_of_an_instant():
     assert vietnam_date(dt.datetime(2026, 3, 6, 17, 30, tzinfo=UTC)) == dt.date(2026, 3, 7)
     assert vietnam_date(dt.datetime(2026, 3, 6, 16, 59, tzinfo=UTC)) == dt.date(2026, 3, 6)
