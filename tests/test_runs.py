@@ -7,6 +7,7 @@ import errno
 from types import SimpleNamespace
 
 import pytest
+from scrapy import signals
 from scrapy.utils.test import get_crawler
 
 from newsscraper import exitcodes, runs
@@ -299,10 +300,12 @@ def test_the_record_is_written_with_its_exit_code_and_summary_and_read_back_newe
     tmp_path,
 ):
     ext = extension(tmp_path, **{"newsscraper/rejects/http_404": 1})
-    ext.item_scraped(Article(article_id="1", author="Minh Anh"))
+    scraped = Article(article_id="1", author="Minh Anh")
+    ext.crawler.signals.send_catch_log(signals.item_scraped, item=scraped, response=None)
     pending = PendingArticles(give_up_after=dt.timedelta(hours=72))
     pending.add("2", "https://cafef.vn/b-2.chn", at(8))
-    ext.spider_closed(spider(watermark=at(9), newest=at(10), pending=pending), "finished")
+    crawled = spider(watermark=at(9), newest=at(10), pending=pending)
+    ext.crawler.signals.send_catch_log(signals.spider_closed, spider=crawled, reason="finished")
     [record] = read_runs(tmp_path)
     assert (record["run_id"], record["exit_code"], record["watermark"]) == ("run-1", 0, at(10))
     assert (record["fill_rates"]["author"], record["rejects_by_reason"]) == (1.0, {"http_404": 1})
