@@ -414,6 +414,17 @@ def test_a_published_date_given_as_iso_text_partitions_like_a_date(tmp_path):
         dataset.partition_of({**row, "published_date": dt.datetime(2026, 3, 7, tzinfo=UTC)})
 
 
+def test_a_run_id_is_used_once_a_part_file_of_it_is_stored_even_without_its_run_record(tmp_path):
+    # A killed run writes no run record, but its part files keep their names.
+    dataset.commit_articles(tmp_path, [full_article("188260307100000006")], "killed", 1)
+    reject = {"url": "https://cafef.vn/x-188.chn", "reason": "http_404", "scraped_at": SCRAPED}
+    dataset.commit_rejects(tmp_path, [{**reject, "run_id": "killed-2"}], "killed-2", 3)
+    assert dataset.run_id_used(tmp_path, "killed")
+    assert dataset.run_id_used(tmp_path, "killed-2")
+    assert not dataset.run_id_used(tmp_path, "kill")
+    assert not dataset.run_id_used(tmp_path, "killed-3")
+
+
 def test_vietnam_date_of_an_instant():
     assert vietnam_date(dt.datetime(2026, 3, 6, 17, 30, tzinfo=UTC)) == dt.date(2026, 3, 7)
     assert vietnam_date(dt.datetime(2026, 3, 6, 16, 59, tzinfo=UTC)) == dt.date(2026, 3, 6)
