@@ -254,3 +254,22 @@ def test_fill_rates_are_compared_with_the_samples_of_the_last_four_weeks_only():
     recent = hourly([20] * 6, end=NOW - dt.timedelta(days=27), fill_rates={"author": 0.9})
     code, problems = judge(dropped, recent)
     assert code == exitcodes.UNHEALTHY and problems[0].startswith("fill rate of author fell")
+
+
+def test_pages_that_all_came_back_as_duplicates_were_parsed():
+    # Every article fetched was one already stored (listed again, a copy): no layout change.
+    assert judge(run(new_rows=0, duplicates=12, articles_fetched=12), []) == (exitcodes.OK, [])
+    assert judge(run(new_rows=3, duplicates=3, articles_fetched=6), []) == (exitcodes.OK, [])
+
+
+def test_a_quiet_section_going_silent_for_a_day_is_no_collapse():
+    # 15 new articles a day is under the 20 a daily median must reach to say anything.
+    days = [
+        run(finished_at=NOW - dt.timedelta(days=day), new_rows=15, articles_fetched=15)
+        for day in range(1, 8)
+    ]
+    silent = run(new_rows=0, articles_fetched=0)
+    assert judge(silent, days) == (exitcodes.OK, [])
+    busier = [{**day, "new_rows": 40, "articles_fetched": 40} for day in days]
+    code, problems = judge(silent, busier)
+    assert code == exitcodes.UNHEALTHY and problems[0].startswith("new articles in the last 24 h")
