@@ -323,3 +323,24 @@ def test_a_folder_inside_the_dataset_is_named_and_left_alone(three_partitions, c
     assert cli.main(["compact", "--output-dir", str(inside)]) == 1
     assert f"{inside}: not the dataset's folder, which holds articles/" in capsys.readouterr().err
     assert sorted(inside.rglob("*")) == before  # no lock, no staging, nothing merged
+
+
+def test_older_than_zero_is_every_day_before_today_and_a_negative_count_is_refused(
+    three_partitions, capsys
+):
+    before = dataset.list_part_files(three_partitions)
+    args = ["compact", "--output-dir", str(three_partitions), "--older-than"]
+    assert cli.main([*args, "-1"]) == 2
+    assert "--older-than must be 0 or more days" in capsys.readouterr().err
+    assert dataset.list_part_files(three_partitions) == before
+    assert cli.main([*args, "0"]) == 0  # 2026-03-06 and 2026-03-07 are both before today
+    assert len(dataset.list_part_files(three_partitions)) == 3
+
+
+def test_nothing_to_compact_is_said(tmp_path, make_row, write_batch, capsys):
+    write_batch([make_row("101"), make_row("201", section="thi-truong-chung-khoan")])
+    assert cli.main(["compact", "--output-dir", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == (
+        "nothing to compact: no selected folder has more than one part file\n"
+    )
+
