@@ -127,13 +127,14 @@ def compact_records(
     output_dir: Path, folder: str, schema: pa.Schema, order, file_name: str, compression: str
 ) -> RecordsResult | None:
     """Swap the part files of `runs/` or `rejects/` for one file holding all their rows, in
-    `order`; None when there is nothing to merge."""
-    files = dataset.list_part_files(output_dir, folder)
+    `order`; None when there is nothing to merge. A file in a folder under it is left where it
+    is (the folder is moved back whole, see `_restore_late_files`)."""
+    live = output_dir / folder
+    files = [p for p in dataset.list_part_files(output_dir, folder) if p.parent == live]
     if len(files) < 2:
         return None
     tables = [dataset.in_schema(dataset.read_part_file(p), schema) for p in files]
     merged = pa.concat_tables(tables).sort_by(order)
-    live = output_dir / folder
     _swap(output_dir, live, merged, files, file_name, compression)
     return RecordsResult(folder, len(files), merged.num_rows, live / file_name)
 

@@ -344,3 +344,29 @@ def test_nothing_to_compact_is_said(tmp_path, make_row, write_batch, capsys):
         "nothing to compact: no selected folder has more than one part file\n"
     )
 
+
+def test_a_file_in_a_folder_under_runs_or_rejects_is_kept_once(tmp_path, capsys):
+    # Readers list runs/ and rejects/ with their subfolders: a file there must not end up both
+    # in the merged file and, with its folder moved back, beside it.
+    runs_dir = dataset.runs_dir(tmp_path)
+    for run_id, minute, folder in (("run-a", 0, ""), ("run-b", 10, "2025/"), ("run-c", 20, "")):
+        table = pa.Table.from_pylist([run_record(run_id, minute)], schema=RUNS_SCHEMA)
+        path = runs_dir / f"{folder}part-{run_id}.parquet"
+        dataset.commit_part_file(table, path, tmp_path)
+        reject = {
+            "article_id": f"1882603070000001{minute}",
+            "reason": "body_too_short",
+            "scraped_at": dt.datetime(2026, 3, 8, 2, minute, tzinfo=UTC),
+            "run_id": run_id,
+        }
+        path = dataset.rejects_dir(tmp_path) / f"{folder}part-{run_id}-1.parquet"
+        dataset.commit_part_file(dataset.items_to_table([reject], REJECTS_SCHEMA), path, tmp_path)
+
+    assert cli.main(["compact", "--output-dir", str(tmp_path)]) == 0
+
+    assert sorted(r["run_id"] for r in read_runs(tmp_path)) == ["run-a", "run-b", "run-c"]
+    rejects = dataset.read_rejects(tmp_path, ["run_id"])["run_id"].to_pylist()
+    assert sorted(rejects) == ["run-a", "run-b", "run-c"]
+    assert (runs_dir / "2025" / "part-run-b.parquet").is_file()
+    out = capsys.readouterr().out
+    assert "runs: 2 files -> " in out and "rejects: 2 files -> " in out
