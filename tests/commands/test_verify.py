@@ -13,7 +13,7 @@ import pytest
 from newsscraper import cli, dataset
 from newsscraper.commands import compact
 from newsscraper.commands.verify import STALE_STAGING_AFTER, check_staging
-from newsscraper.schema import ARTICLES_FILE_SCHEMA, RUNS_SCHEMA
+from newsscraper.schema import ARTICLES_FILE_SCHEMA, RUNS_SCHEMA, SCHEMA_VERSION
 
 UTC = dt.UTC
 PARTITION_07 = "articles/section=doanh-nghiep/published_date=2026-03-07"
@@ -95,6 +95,21 @@ def test_an_unreadable_file(clean, capsys):
     assert lines[0].startswith(f"PROBLEM {path}: unreadable:")
 
 
+def test_an_unreadable_file_does_not_end_the_checks_of_the_files_after_it(clean, make_row, capsys):
+    unreadable = clean / "articles/section=doanh-nghiep/published_date=2026-03-06/part-b-1.parquet"
+    unreadable.write_bytes(b"PAR1 not really parquet PAR1")
+    row = make_row("104", published_at=dt.datetime(2026, 3, 5, 3, tzinfo=UTC))
+    path = clean / PARTITION_07 / "part-b-1.parquet"
+    write_file(path, dataset.items_to_table([row]))
+    code, lines = verify(clean, capsys)
+    assert code == 1
+    assert lines[0].startswith(f"PROBLEM {unreadable}: unreadable:")
+    assert lines[1] == (
+        f"PROBLEM {path}: 1 row(s) published on another Vietnam date than the partition's "
+        "2026-03-07: 104 (2026-03-05)"
+    )
+
+
 def test_a_file_with_another_schema(clean, make_row, capsys):
     table = dataset.items_to_table([make_row("104")])
     other = table.drop_columns(["sapo"]).set_column(
@@ -111,6 +126,27 @@ def test_a_file_with_another_schema(clean, make_row, capsys):
         f"PROBLEM {path}: missing columns ['sapo']",
         f"PROBLEM {path}: word_count is int64, declared int32",
     ]
+
+
+def test_a_file_with_the_declared_columns_in_another_order(clean, make_row, capsys):
+    table = dataset.items_to_table([make_row("104")])
+    names = ["url", "article_id", *table.column_names[2:]]
+    path = clean / PARTITION_07 / "part-b-1.parquet"
+    write_file(path, table.select(names).replace_schema_metadata(table.schema.metadata))
+    code, lines = verify(clean, capsys)
+    assert (code, lines[0]) == (1, f"PROBLEM {path}: columns out of order: {names}")
+
+
+@pytest.mark.parametrize("version", ["0", str(int(SCHEMA_VERSION) + 1)])
+def test_a_schema_version_before_the_first_or_after_this_one(clean, make_row, capsys, version):
+    table = dataset.items_to_table([make_row("104")])
+    path = clean / PARTITION_07 / "part-b-1.parquet"
+    write_file(path, table.replace_schema_metadata({b"newsscraper.schema_version": version}))
+    code, lines = verify(clean, capsys)
+    assert (code, lines[0]) == (
+        1,
+        f"PROBLEM {path}: newsscraper.schema_version is {version!r}, expected {SCHEMA_VERSION!r}",
+    )
 
 
 def test_a_run_record_of_an_older_version_may_lack_the_columns_added_since(clean, capsys):
@@ -161,6 +197,50 @@ def test_a_row_in_the_wrong_date_partition(clean, make_row, capsys):
     )
 
 
+@pytest.mark.parametrize(
+    ("dropped", "dates"),
+    [
+        ("published_at", None),  # no date to check
+        ("run_id", "104 (2026-03-05)"),  # no crawl to check the section with
+        ("article_id", "row 0 (2026-03-05)"),
+    ],
+)
+def test_a_file_without_a_column_the_row_checks_read(clean, make_row, capsys, dropped, dates):
+    row = make_row("104", published_at=dt.datetime(2026, 3, 5, 3, tzinfo=UTC))
+    path = clean / PARTITION_07 / "part-b-1.parquet"
+    write_file(path, dataset.items_to_table([row]).drop_columns([dropped]))
+    code, lines = verify(clean, capsys)
+    expected = [f"PROBLEM {path}: missing columns [{dropped!r}]"]
+    if dates is not None:
+        expected.append(
+            f"PROBLEM {path}: 1 row(s) published on another Vietnam date than the partition's "
+            f"2026-03-07: {dates}"
+        )
+    assert (code, lines[:-1]) == (1, expected)
+
+
+def test_a_row_without_published_at_does_not_hide_the_rows_after_it(clean, make_row, capsys):
+    schema = ARTICLES_FILE_SCHEMA.set(
+        ARTICLES_FILE_SCHEMA.get_field_index("published_at"),
+        ARTICLES_FILE_SCHEMA.field("published_at").with_nullable(True),
+    )
+    rows = [
+        make_row("104", published_at=None),
+        make_row("105", published_at=dt.datetime(2026, 3, 5, 3, tzinfo=UTC)),
+    ]
+    path = clean / PARTITION_07 / "part-b-1.parquet"
+    write_file(path, dataset.items_to_table(rows, schema))
+    code, lines = verify(clean, capsys)
+    assert (code, lines[:-1]) == (
+        1,
+        [
+            f"PROBLEM {path}: published_at is nullable, declared not null",
+            f"PROBLEM {path}: 1 row(s) published on another Vietnam date than the partition's "
+            "2026-03-07: 105 (2026-03-05)",
+        ],
+    )
+
+
 def test_a_row_in_the_partition_of_another_section_than_its_crawl(clean, make_row, capsys):
     # Run "a" crawled doanh-nghiep (its run record says so): its rows belong in that section.
     row = make_row("104", run_id="a")
@@ -176,6 +256,20 @@ def test_a_row_in_the_partition_of_another_section_than_its_crawl(clean, make_ro
         "of 'bat-dong-san': 104"
     )
     assert lines[-1] == "7 files checked: 3 problem(s), 0 warning(s)"  # and runs/part-b's two
+
+
+def test_a_run_record_file_of_another_schema_listed_first_hides_no_crawl(clean, make_row, capsys):
+    row = make_row("104", run_id="a")
+    path = clean / "articles/section=bat-dong-san/published_date=2026-03-07/part-a-1.parquet"
+    write_file(path, dataset.items_to_table([row]))
+    rejects = dataset.list_part_files(clean, dataset.REJECTS)[0]
+    write_file(clean / "runs/part-0.parquet", pq.read_table(rejects))  # before part-a.parquet
+    code, lines = verify(clean, capsys)
+    assert code == 1
+    assert lines[0] == (
+        f"PROBLEM {path}: 1 row(s) stored by a crawl of section 'doanh-nghiep', in a partition "
+        "of 'bat-dong-san': 104"
+    )
 
 
 def test_an_unknown_section_and_a_file_outside_any_partition(clean, make_row, capsys):
