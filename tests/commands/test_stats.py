@@ -17,6 +17,7 @@ from newsscraper.commands import compact, stats
 from newsscraper.schema import REJECTS_SCHEMA
 
 UTC = dt.UTC
+TS = pa.timestamp("us", tz="UTC")
 
 
 @pytest.fixture
@@ -90,6 +91,22 @@ def test_json_counts_rows_duplicates_rejects_and_runs(output_dir, capsys):
             "new_rows": 5,
         },
     ]
+
+
+def test_recent_runs_are_the_10_newest_by_finish_time(tmp_path, capsys):
+    schema = pa.schema([("run_id", pa.string()), ("finished_at", TS), ("new_rows", pa.int64())])
+    for hour in range(12):  # run-11 finished first: the file names sort the other way round
+        finished = dt.datetime(2026, 3, 8, hour, 1, tzinfo=UTC)
+        run = {"run_id": f"run-{11 - hour:02d}", "finished_at": finished, "new_rows": hour}
+        path = dataset.runs_dir(tmp_path) / f"part-{run['run_id']}.parquet"
+        dataset.commit_part_file(pa.Table.from_pylist([run], schema=schema), path, tmp_path)
+    runs = stats_json(tmp_path, capsys)["recent_runs"]
+    assert [r["new_rows"] for r in runs] == [11, 10, 9, 8, 7, 6, 5, 4, 3, 2]
+    assert runs[0] == {
+        "run_id": "run-00",
+        "finished_at": "2026-03-08T11:01:00+00:00",
+        "new_rows": 11,
+    }
 
 
 def test_a_compaction_between_listing_and_reading_is_read_through(
