@@ -1,0 +1,72 @@
+"""`newsscraper cron` before it crawls: its arguments, its output folder and its log file."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from newsscraper import cli, exitcodes, lock
+from newsscraper.commands import cron
+
+
+@pytest.fixture(autouse=True)
+def no_crawl(monkeypatch):
+    """The project's settings, and a crawl that fails the test instead of reaching the site."""
+    monkeypatch.setenv("SCRAPY_SETTINGS_MODULE", "newsscraper.settings")
+
+    def crawl(settings, spider_args):
+        raise AssertionError(f"crawled with {spider_args}")
+
+    monkeypatch.setattr(cron, "_crawl", crawl)
+
+
+def test_an_output_dir_that_cannot_be_made_is_exit_4_naming_it(tmp_path, capsys):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("a file, not a folder\n", encoding="utf-8")
+    output_dir = notes / "cafef"
+    assert cli.main(["cron", "--output-dir", str(output_dir)]) == exitcodes.DISK_ERROR
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"newsscraper cron: cannot use {output_dir}: ")
+    assert captured.out == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("-s", "LOG_LEVEL"), ("-s", "=DEBUG"), ("-a", "max_pages")]
+)
+def test_a_setting_or_argument_without_name_and_value_is_a_usage_error(
+    option, value, tmp_path, capsys
+):
+    output_dir = tmp_path / "cafef"
+    assert cli.main(["cron", "--output-dir", str(output_dir), option, value]) == exitcodes.USAGE
+    assert capsys.readouterr().err == f"newsscraper cron: expected NAME=VALUE, got {value!r}\n"
+    assert not output_dir.exists()
+
+
+def test_a_wait_without_end_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["cron", "--output-dir", str(tmp_path / "cafef"), "--wait", "inf"])
+    assert stopped.value.code == exitcodes.USAGE
+    assert "expected a number of seconds, 0 or more; got 'inf'" in capsys.readouterr().err
+    assert cron._seconds("0") == 0 and cron._seconds("2.5") == 2.5
+
+
+def test_without_wait_a_held_lock_is_exit_75_at_once(tmp_path, capsys, monkeypatch):
+    slept = []
+    monkeypatch.setattr(lock.time, "sleep", slept.append)
+    with lock.crawl_lock(tmp_path, purpose="compact"):
+        assert cli.main(["cron", "--output-dir", str(tmp_path)]) == exitcodes.LOCKED
+    assert slept == []
+    assert capsys.readouterr().err.startswith("newsscraper cron: not crawling: ")
+
+
+def test_the_log_file_rotates_at_10_mb_keeping_5_old_ones(tmp_path):
+    root = logging.getLogger()
+    before = list(root.handlers)
+    cron._log_to_rotating_file(tmp_path / "logs" / "newsscraper.log", "INFO")
+    (handler,) = [h for h in root.handlers if h not in before]
+    root.removeHandler(handler)
+    handler.close()
+    assert (handler.maxBytes, handler.backupCount) == (10 * 1024 * 1024, 5)  # as README says
+    assert handler.level == logging.INFO
