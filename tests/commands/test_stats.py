@@ -191,6 +191,20 @@ def test_an_empty_output_dir(tmp_path, capsys):
     assert stats["rows_per_day_and_section"] == [] and stats["recent_runs"] == []
 
 
+def test_a_dataset_of_one_article_and_one_run(tmp_path, make_row, write_batch, capsys):
+    write_batch([make_row("101")])
+    finished = dt.datetime(2026, 3, 8, 2, 5, tzinfo=UTC)
+    run = pa.Table.from_pylist([{"run_id": "run-a", "finished_at": finished}])
+    dataset.commit_part_file(run, dataset.runs_dir(tmp_path) / "part-run-a.parquet", tmp_path)
+    stats = stats_json(tmp_path, capsys)
+    assert (stats["articles"], stats["part_files"]) == (1, 1)
+    assert stats["rows_per_day_and_section"] == [
+        {"published_date": "2026-03-07", "section": "doanh-nghiep", "rows": 1}
+    ]
+    assert stats["fill_rates"]["title"] == 1.0
+    assert stats["recent_runs"] == [{"run_id": "run-a", "finished_at": "2026-03-08T02:05:00+00:00"}]
+
+
 def test_plot_draws_a_png(output_dir, tmp_path, capsys):
     png = tmp_path / "per-day.png"
     assert cli.main(["stats", "--output-dir", str(output_dir), "--plot", str(png)]) == 0
