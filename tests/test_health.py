@@ -130,6 +130,9 @@ def test_a_flagged_drop_stays_flagged_until_fixed():
 
 def test_a_single_page_that_fails_to_parse_is_a_reject_not_a_layout_change():
     assert judge(run(new_rows=0, duplicates=0, articles_fetched=1), []) == (exitcodes.OK, [])
+    # Three pages that all fail are a layout change, two are not yet.
+    assert judge(run(new_rows=0, articles_fetched=2), []) == (exitcodes.OK, [])
+    assert judge(run(new_rows=0, articles_fetched=3), [])[0] == exitcodes.UNHEALTHY
 
 
 def test_pages_the_site_did_not_give_are_site_errors_before_any_collapse():
@@ -273,3 +276,76 @@ def test_a_quiet_section_going_silent_for_a_day_is_no_collapse():
     busier = [{**day, "new_rows": 40, "articles_fetched": 40} for day in days]
     code, problems = judge(silent, busier)
     assert code == exitcodes.UNHEALTHY and problems[0].startswith("new articles in the last 24 h")
+
+
+def daily(counts, **fields) -> list[dict]:
+    """Runs a day apart, newest first: `counts[0]` new rows in the run a day before NOW."""
+    return [
+        run(finished_at=NOW - day * dt.timedelta(days=1), new_rows=n, articles_fetched=n, **fields)
+        for day, n in enumerate(counts, start=1)
+    ]
+
+
+def test_the_daily_count_thresholds_hold_at_their_boundaries():
+    def code(today: int, days: list[dict]) -> int:
+        return judge(run(new_rows=today, articles_fetched=today), days)[0]
+
+    # Under 30% of the median is far below; 30% is not.
+    assert code(29, daily([100] * 7)) == exitcodes.UNHEALTHY
+    assert code(30, daily([100] * 7)) == exitcodes.OK
+    # A median of 20 a day says something; 19 does not.
+    assert code(0, daily([20] * 7)) == exitcodes.UNHEALTHY
+    assert code(0, daily([19] * 7)) == exitcodes.OK
+    # Three days make a median; two do not.
+    assert code(0, daily([100] * 3)) == exitcodes.UNHEALTHY
+    assert code(0, daily([100] * 2)) == exitcodes.OK
+    # The seven newest days are compared, the days before them not: a median of 100, not 55.
+    assert code(29, daily([100, 100, 100, 10, 10, 10, 100] + [10] * 7)) == exitcodes.UNHEALTHY
+    # Up to 28 days back are looked at to find them (the days before are unhealthy here).
+    unhealthy, healthy = daily([100] * 29, exit_code=exitcodes.UNHEALTHY), daily([100] * 29)
+    assert code(0, unhealthy[:25] + healthy[25:28]) == exitcodes.UNHEALTHY  # days 26 to 28
+    assert code(0, unhealthy[:26] + healthy[26:29]) == exitcodes.OK  # days 27 to 29
+
+
+def test_the_fill_rate_thresholds_hold_at_their_boundaries():
+    filled, emptied = {"author": 1.0}, {"author": 0.0}
+
+    def samples(count: int, rates: dict, hours_before: int = 1) -> list[dict]:
+        """`count` runs of 20 new articles, an hour apart, the newest `hours_before` NOW."""
+        return hourly([20] * count, end=NOW - dt.timedelta(hours=hours_before), fill_rates=rates)
+
+    def code(newest: list[dict], history: list[dict]) -> int:
+        return judge(newest[0], newest[1:] + history)[0]
+
+    def newest(rates: dict, counts=(20,)) -> list[dict]:
+        return hourly(list(counts), fill_rates=rates)
+
+    # A sample holds 20 new articles: the newest 19 and one more, not the 19 alone.
+    runs = newest(emptied, counts=(19, 1)) + samples(6, filled, hours_before=2)
+    assert judge(runs[0], runs[1:]) == (
+        exitcodes.UNHEALTHY,
+        ["fill rate of author fell to 0% over the last 20 new articles against a median of 100%"],
+    )
+    assert code(newest(emptied, counts=(19,)), samples(6, filled)) == exitcodes.OK
+    # Under 30% of the median is far below; 30% is not.
+    assert code(newest({"author": 0.25}), samples(6, filled)) == exitcodes.UNHEALTHY
+    assert code(newest({"author": 0.3}), samples(6, filled)) == exitcodes.OK
+    # A median of 50% says something; under it does not.
+    assert code(newest(emptied), samples(6, {"author": 0.5})) == exitcodes.UNHEALTHY
+    assert code(newest(emptied), samples(6, {"author": 0.45})) == exitcodes.OK
+    # Five samples make a median, four do not: of the runs, and of the ones with the column.
+    assert code(newest(emptied), samples(5, filled)) == exitcodes.UNHEALTHY
+    assert code(newest(emptied), samples(4, filled)) == exitcodes.OK
+    without = samples(4, filled) + samples(2, {"title": 1.0}, hours_before=5)
+    assert code(newest(emptied), without) == exitcodes.OK
+    # The ten newest samples are compared: a median of 55%, not of 100% with an eleventh.
+    ten = samples(5, filled) + samples(5, {"author": 0.1}, 6) + samples(3, filled, 11)
+    assert code(newest({"author": 0.2}), ten) == exitcodes.OK
+    # Runs that finished up to 29 days before are looked at (the 28 days and the one judged).
+    oldest = NOW - dt.timedelta(days=29)
+    at = [run(finished_at=oldest, fill_rates=filled) for _ in range(5)]
+    before = [r | {"finished_at": oldest - dt.timedelta(seconds=1)} for r in at]
+    within = [r | {"finished_at": NOW - dt.timedelta(days=28, hours=12)} for r in at]
+    assert code(newest(emptied), at) == exitcodes.UNHEALTHY
+    assert code(newest(emptied), before) == exitcodes.OK
+    assert code(newest(emptied), within) == exitcodes.UNHEALTHY
