@@ -268,3 +268,197 @@ def test_a_retry_after_longer_than_retry_after_max_stops_the_crawl_instead_of_as
     assert time.monotonic() - started < 1, "the page was asked again before the hour was up"
     stats = middleware.crawler.stats
     assert stats.get_value(STOP_REQUESTED_STAT) == "retry_after_too_long"
+
+
+def quick_retries(**settings):
+    """A retry middleware that waits for nothing, stopping after three refusals or failures."""
+    from scrapy import Spider
+
+    quick = {
+        "SOFT_BLOCK_STOP_AFTER": 3,
+        "SITE_FAILING_STOP_AFTER": 3,
+        "RETRY_TIMES": 10,
+        "RETRY_BACKOFF_BASE": 0,
+        "SOFT_BLOCK_BACKOFF_BASE": 0,
+    }
+    middleware = retry_middleware(**(quick | settings))
+    middleware.crawler.spider = Spider.from_crawler(middleware.crawler, "cafef")
+    return middleware
+
+
+def fetch(middleware, url: str, status: int = 200, body: bytes = b"", kind: str = "article"):
+    """What the middleware makes of `status` and `body` for a page of `kind` at `url`: the
+    response, a retry, or IgnoreRequest raised."""
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    request = Request(url, meta={"cafef_page": kind})
+    response = HtmlResponse(url, status=status, body=body, encoding="utf-8", request=request)
+    return asyncio.run(middleware.process_response(request, response))
+
+
+def served(middleware) -> None:
+    """A page the site served (the empty timeline fragment at the end of the listing)."""
+    fetch(middleware, "http://127.0.0.1:8123/timelinelist/18836/9.chn", kind="timeline")
+
+
+ARTICLES = [f"http://127.0.0.1:8123/a-18826070417152{n:04d}.chn" for n in range(6)]
+
+
+@pytest.mark.parametrize(
+    ("refuse", "reason", "stat"),
+    [
+        (lambda mw, url: fetch(mw, url, 429), "soft_blocked", "newsscraper/softblock/stopped"),
+        (
+            lambda mw, url: fetch(mw, url, 200, b"<html>Captcha</html>"),
+            "soft_blocked",
+            "newsscraper/softblock/stopped",
+        ),
+        (
+            lambda mw, url: fetch(mw, url, 503),
+            "site_failing",
+            "newsscraper/retry/site_failing_stopped",
+        ),
+    ],
+    ids=["429", "soft-block page", "503"],
+)
+def test_refusals_or_failures_in_a_row_on_more_than_one_page_stop_the_crawl(refuse, reason, stat):
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.exceptions import IgnoreRequest
+
+    from newsscraper.stop import STOP_REQUESTED_STAT
+
+    middleware = quick_retries()
+    stats = middleware.crawler.stats
+    # One page refused again and again (its retries at the end of a run) is not the site.
+    for _ in range(5):
+        assert isinstance(refuse(middleware, ARTICLES[0]), Request)  # a retry
+    # A page served in between starts the count over.
+    served(middleware)
+    for url in ARTICLES[1:3]:
+        assert isinstance(refuse(middleware, url), Request)
+    served(middleware)
+    for url in ARTICLES[3:5]:
+        assert isinstance(refuse(middleware, url), Request)
+    assert stats.get_value(STOP_REQUESTED_STAT) is None and not middleware.stopping
+    # The third in a row stops the crawl and gives its page up; no request leaves after it.
+    with pytest.raises(IgnoreRequest):
+        refuse(middleware, ARTICLES[5])
+    assert stats.get_value(STOP_REQUESTED_STAT) == reason
+    assert stats.get_value(stat) is True
+    with pytest.raises(IgnoreRequest, match="the crawl is stopping"):
+        asyncio.run(middleware.process_request(Request(ARTICLES[0])))
+
+
+def test_a_connection_failure_is_retried_and_counted_towards_the_site_failing():
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.exceptions import IgnoreRequest
+    from twisted.internet.error import ConnectionRefusedError
+
+    from newsscraper.stop import STOP_REQUESTED_STAT
+
+    middleware = quick_retries()
+
+    def fail(url: str):
+        request = Request(url, meta={"cafef_page": "article"})
+        return asyncio.run(middleware.process_exception(request, ConnectionRefusedError()))
+
+    assert fail(ARTICLES[0]).meta["retry_times"] == 1
+    assert isinstance(fetch(middleware, ARTICLES[1], 500), Request)  # a 5xx is one of them too
+    with pytest.raises(IgnoreRequest, match="the site keeps failing"):
+        fail(ARTICLES[2])
+    assert middleware.crawler.stats.get_value(STOP_REQUESTED_STAT) == "site_failing"
+
+
+def test_only_a_429_or_503_is_waited_out_for_its_retry_after():
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    # A 500 saying Retry-After is retried on the back-off, not stopped on as a long rest.
+    middleware = quick_retries(RETRY_AFTER_MAX=2)
+    request = Request(ARTICLES[0], meta={"cafef_page": "article"})
+    answer = HtmlResponse(request.url, status=500, headers={"Retry-After": "3600"}, request=request)
+    assert isinstance(asyncio.run(middleware.process_response(request, answer)), Request)
+    assert not middleware.stopping and middleware.site_rests_until == 0.0
+
+
+def test_each_retry_waits_twice_as_long_as_the_one_before():
+    import asyncio
+    import time
+
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+    from twisted.internet.error import TimeoutError
+
+    from newsscraper.middlewares import OffSiteChallenge
+
+    middleware = quick_retries(
+        RETRY_BACKOFF_BASE=2,
+        RETRY_BACKOFF_MAX=120,
+        SOFT_BLOCK_BACKOFF_BASE=30,
+        SOFT_BLOCK_STOP_AFTER=10,
+    )
+    waits: list[float] = []
+
+    async def wait(seconds, request, why):
+        waits.append(seconds)
+
+    middleware._wait = wait
+
+    def answer(retry_times: int, status=503, body=b"", flags=(), exception=None):
+        request = Request(ARTICLES[retry_times], meta={"cafef_page": "article"})
+        request.meta["retry_times"] = retry_times
+        if exception is not None:
+            return asyncio.run(middleware.process_exception(request, exception))
+        response = HtmlResponse(
+            request.url, status=status, body=body, flags=list(flags), request=request
+        )
+        return asyncio.run(middleware.process_response(request, response))
+
+    for retry_times in (0, 1, 2):  # a 503, a timeout, a page cut short: 2 s, 4 s, 8 s
+        answer(retry_times)
+        answer(retry_times, exception=TimeoutError())
+        answer(retry_times, status=200, body=b"<html><body><p>first", flags=["partial"])
+        middleware.failing.clear()
+    assert waits == [2, 2, 2, 4, 4, 4, 8, 8, 8]
+    waits.clear()
+    # A soft-block page rests the whole site, 30 s and then 60 s.
+    started = time.monotonic()
+    answer(0, status=200, body=b"<html>Captcha</html>")
+    assert waits == [30] and middleware.site_rests_until - started == pytest.approx(30, abs=1)
+    answer(1, status=200, body=b"<html>Captcha</html>")
+    # An article page sent off the site is one too: 120 s on its third go.
+    answer(2, exception=OffSiteChallenge("an article page sent off the site"))
+    assert waits == [30, 60, 120]
+
+
+def test_a_soft_block_reached_by_a_redirect_is_retried_where_the_crawl_asked_first():
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    middleware = quick_retries()
+    first = ARTICLES[0]
+    request = Request(
+        "http://127.0.0.1:8123/captcha.chn",
+        meta={
+            "cafef_page": "article",
+            "redirect_urls": [first],
+            "redirect_reasons": [302],
+            "redirect_times": 1,
+            "redirect_ttl": 19,
+        },
+    )
+    page = HtmlResponse(request.url, body=b"<html>Captcha</html>", request=request)
+    retry = asyncio.run(middleware.process_response(request, page))
+    assert retry.url == first and retry.meta["retry_times"] == 1
+    assert not {"redirect_urls", "redirect_reasons", "redirect_times"} & set(retry.meta)
