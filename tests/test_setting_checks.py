@@ -80,3 +80,36 @@ def test_an_empty_output_dir_is_named_rather_than_taken_as_the_working_directory
             "OUTPUT_DIR must name the dataset folder (NEWSSCRAPER_OUTPUT_DIR is set but empty?); "
             f"got {value!r}"
         ]
+
+
+# The README's settings table: (whole number?, smallest, largest) of each number.
+BOUNDS = {
+    "CAFEF_MAX_PAGES": (True, 1, None),
+    "PARQUET_BATCH_ITEMS": (True, 1, None),
+    "PARQUET_BATCH_SECONDS": (False, 0, None),
+    "VALIDATE_MIN_BODY_CHARS": (True, 0, None),
+    "VALIDATE_MAX_TITLE_CHARS": (True, 1, None),
+    "VALIDATE_MAX_FUTURE_HOURS": (False, 0, None),
+    "NEAR_DUPLICATE_MAX_DISTANCE": (True, 0, 64),
+    "RETRY_BACKOFF_BASE": (False, 0, None),
+    "RETRY_BACKOFF_MAX": (False, 0, None),
+    "RETRY_AFTER_MAX": (False, 0, None),
+    "SOFT_BLOCK_BACKOFF_BASE": (False, 0, None),
+    "SOFT_BLOCK_STOP_AFTER": (True, 1, None),
+    "SITE_FAILING_STOP_AFTER": (True, 1, None),
+    "ARTICLE_GIVE_UP_AFTER_HOURS": (False, 0, None),
+}
+
+
+def test_each_number_is_taken_from_its_smallest_to_its_largest_and_refused_past_them():
+    for name, (whole, smallest, largest) in BOUNDS.items():
+        kind = "a whole number" if whole else "a number"
+        bounds = f"from {smallest} to {largest}" if largest is not None else f"{smallest} or more"
+        refused = f"{name} must be {kind}, {bounds}; got "
+        assert problems(**{name: str(smallest)}) == [], name
+        assert problems(**{name: str(smallest - 1)}) == [f"{refused}'{smallest - 1}'"], name
+        fraction = f"{smallest}.5"
+        assert problems(**{name: fraction}) == ([f"{refused}'{fraction}'"] if whole else []), name
+        if largest is not None:
+            assert problems(**{name: str(largest)}) == [], name
+            assert problems(**{name: str(largest + 1)}) == [f"{refused}'{largest + 1}'"], name
