@@ -8,6 +8,7 @@ import pytest
 from newsscraper import exitcodes
 from newsscraper.stop import (
     DISK_ERROR_REASON,
+    DISK_ERROR_STAT,
     RETRY_AFTER_TOO_LONG_REASON,
     SITE_FAILING_REASON,
     SOFT_BLOCKED_REASON,
@@ -48,3 +49,15 @@ def test_the_codes_are_the_readmes():
 )
 def test_each_finish_reason_gives_its_code(reason, code):
     assert exitcodes.for_finish_reason(reason) == code
+
+
+def test_a_disk_fault_after_the_engine_chose_its_reason_is_still_a_disk_error():
+    from scrapy.utils.test import get_crawler
+
+    from newsscraper.scrapy_commands.crawl import exit_code_of
+
+    crawler = get_crawler()
+    crawler.stats.set_value("finish_reason", "finished")
+    assert exit_code_of(crawler) == exitcodes.OK
+    crawler.stats.set_value(DISK_ERROR_STAT, "articles/part-r1-1.parquet: ENOSPC")
+    assert exit_code_of(crawler) == exitcodes.DISK_ERROR

@@ -21,6 +21,7 @@ from newsscraper.runs import (
     summary,
     watermark_to_reach,
 )
+from newsscraper.stop import DISK_ERROR_STAT
 
 UTC = dt.UTC
 
@@ -337,3 +338,11 @@ def test_no_record_when_the_disk_failed_and_an_error_code_when_it_cannot_be_writ
     assert read_runs(tmp_path) == []
     assert ext.stats.get_value("newsscraper/exit_code") == exitcodes.DISK_ERROR
     assert ext.stats.get_value(RUN_SUMMARY_STAT) is None
+
+
+def test_a_disk_fault_in_the_final_flush_fails_a_crawl_the_engine_says_finished(tmp_path):
+    # The sink's last commit comes after the engine chose "finished": the rows it held are lost.
+    ext = extension(tmp_path, **{DISK_ERROR_STAT: "articles/part-run-1-2.parquet: ENOSPC"})
+    ext.spider_closed(spider(), "finished")
+    assert read_runs(tmp_path) == []
+    assert ext.stats.get_value("newsscraper/exit_code") == exitcodes.DISK_ERROR
