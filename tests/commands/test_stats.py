@@ -299,3 +299,26 @@ def test_a_file_outside_the_partition_folders_is_named_not_a_traceback(
         f"newsscraper stats: the dataset cannot be read ({loose} is not in a partition folder: "
     )
     assert "`newsscraper verify` names every file at fault" in err
+
+
+def test_a_run_is_shown_by_the_columns_for_people_with_a_dash_for_what_it_lacks(tmp_path, capsys):
+    finished = dt.datetime(2026, 3, 8, 2, 5, tzinfo=UTC)
+    run = {"run_id": "run-a", "finished_at": finished, "finish_reason": None, "pages": 7}
+    schema = pa.schema(
+        [("run_id", pa.string()), ("finished_at", TS), ("finish_reason", pa.string()),
+         ("pages", pa.int64())]
+    )  # fmt: skip
+    table = pa.Table.from_pylist([run], schema=schema)
+    dataset.commit_part_file(table, dataset.runs_dir(tmp_path) / "part-run-a.parquet", tmp_path)
+    assert stats_json(tmp_path, capsys)["recent_runs"] == [
+        {"run_id": "run-a", "finished_at": "2026-03-08T02:05:00+00:00", "finish_reason": None}
+    ]
+    assert cli.main(["stats", "--output-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    runs = out[out.index("Recent runs\n") :].splitlines()[1:]
+    assert runs == [
+        "run_id  finished_at           finish_reason",
+        "------  --------------------  -------------",
+        "run-a   2026-03-08 02:05:00Z  -",
+    ]
+    assert [line for line in out.splitlines() if line != line.rstrip()] == []
