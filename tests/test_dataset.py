@@ -481,3 +481,33 @@ def test_a_listed_file_missing_from_a_listing_that_stays_the_same_is_not_read_fo
     with pytest.raises(FileNotFoundError):
         dataset.read_listed(list_files, lambda files: [dataset.read_part_file(p) for p in files])
     assert len(listings) == 2
+
+
+def test_a_partition_is_swapped_whole_and_flushed_under_a_relative_output_dir(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # the default --output-dir, `output`, is relative
+    output_dir = Path("output")
+    [old] = dataset.commit_articles(output_dir, [full_article("188260307100000006")], "run-a", 1)
+    partition = old.parent
+    flushed = []
+    real_fsync_dir = dataset._fsync_dir
+    monkeypatch.setattr(
+        dataset, "_fsync_dir", lambda path: (flushed.append(path), real_fsync_dir(path))
+    )
+    replaced = dataset.replace_partition_files(
+        partition, pq.read_table(old), "part-merged.parquet", output_dir
+    )
+    assert [p.name for p in partition.iterdir()] == ["part-merged.parquet"]
+    assert [p.name for p in replaced.iterdir()] == [old.name]
+    assert flushed[-1] == partition.parent  # the swap itself survives a power cut
+
+
+def test_a_partition_swap_that_cannot_be_made_is_an_error_and_leaves_no_staged_folder(tmp_path):
+    [old] = dataset.commit_articles(tmp_path, [full_article("188260307100000006")], "run-a", 1)
+    gone = old.parent.with_name("published_date=2026-03-01")
+    with pytest.raises(OSError) as raised:
+        dataset.replace_partition_files(gone, pq.read_table(old), "part-merged.parquet", tmp_path)
+    assert raised.value.errno == errno.ENOENT and str(gone) in str(raised.value)
+    assert list(dataset.staging_dir(tmp_path).iterdir()) == []
+    assert dataset.list_part_files(tmp_path) == [old]
