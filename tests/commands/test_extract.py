@@ -113,3 +113,17 @@ def test_python_dash_m_under_a_c_locale():
     )
     assert result.returncode == 0, result.stderr.decode()
     assert json.loads(result.stdout.decode("utf-8")) == expected_row("momo_2023-10-24")
+
+
+def test_the_output_is_utf_8_even_when_python_would_encode_stdout_otherwise():
+    # Python coerces a C locale to UTF-8 by itself; a legacy encoding asked for is not.
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "newsscraper", "extract", str(ARTICLES["momo_2023-10-24"])],
+        capture_output=True,
+        env=env,
+        cwd=Path(__file__).parent.parent.parent,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert json.loads(result.stdout.decode("utf-8")) == expected_row("momo_2023-10-24")
