@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from newsscraper.cli import main
@@ -95,11 +94,13 @@ def test_url_from_option_or_file_name_when_the_page_has_no_canonical_link(capsys
 
 
 def test_many_files_in_one_process(capsys):
+    # How fast is the whole-process benchmark's business (bench/extract_cli.py), not a test's.
     files = [str(path) for path in ARTICLES.values()] * 20
-    started = time.perf_counter()
     code, lines, _ = run_extract(capsys, *files)
     assert code == 0 and len(lines) == 60
-    assert time.perf_counter() - started < 10
+    assert [json.loads(line)["article_id"] for line in lines[:3]] * 20 == [
+        json.loads(line)["article_id"] for line in lines
+    ]
 
 
 def test_python_dash_m_under_a_c_locale():
