@@ -103,28 +103,23 @@ def test_many_files_in_one_process(capsys):
     ]
 
 
-def test_python_dash_m_under_a_c_locale():
-    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONIOENCODING": ""}
+def extract_momo_in_a_process(**env: str) -> None:
+    """`python -m newsscraper extract` of the seed page with `env` set: UTF-8 JSON of its row."""
     result = subprocess.run(
         [sys.executable, "-m", "newsscraper", "extract", str(ARTICLES["momo_2023-10-24"])],
         capture_output=True,
-        env=env,
+        env={**os.environ, **env},
         cwd=Path(__file__).parent.parent.parent,
         timeout=60,
     )
     assert result.returncode == 0, result.stderr.decode()
     assert json.loads(result.stdout.decode("utf-8")) == expected_row("momo_2023-10-24")
+
+
+def test_python_dash_m_under_a_c_locale():
+    extract_momo_in_a_process(LC_ALL="C", LANG="C", PYTHONIOENCODING="")
 
 
 def test_the_output_is_utf_8_even_when_python_would_encode_stdout_otherwise():
     # Python coerces a C locale to UTF-8 by itself; a legacy encoding asked for is not.
-    env = {**os.environ, "PYTHONIOENCODING": "latin-1"}
-    result = subprocess.run(
-        [sys.executable, "-m", "newsscraper", "extract", str(ARTICLES["momo_2023-10-24"])],
-        capture_output=True,
-        env=env,
-        cwd=Path(__file__).parent.parent.parent,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr.decode()
-    assert json.loads(result.stdout.decode("utf-8")) == expected_row("momo_2023-10-24")
+    extract_momo_in_a_process(PYTHONIOENCODING="latin-1")
