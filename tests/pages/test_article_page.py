@@ -58,6 +58,15 @@ def edit_once(html: str, old: str, new: str) -> str:
     return html.replace(old, new)
 
 
+OLDER_URL = CASES["article_18826030622484142"][1]
+CAPTION = "<figcaption> </figcaption>"  # the older page's empty captions, inside its body
+
+
+def after_caption(extra: str):
+    """An edit of the older page putting `extra` into its body, after each empty caption."""
+    return lambda html: edit_once(html, CAPTION, CAPTION + extra)
+
+
 @pytest.mark.parametrize("stem", sorted(CASES))
 def test_extraction_matches_the_page(stem):
     path, url = CASES[stem]
@@ -284,10 +293,7 @@ href="/du-lieu/hose/vhm-cong-ty-co-phan-vinhomes.chn">VHM</a>.<br>Dòng mới.</
 
 
 def test_widget_and_clutter_are_removed_and_tickers_read():
-    def add_clutter(html):
-        return edit_once(html, "<figcaption> </figcaption>", "<figcaption> </figcaption>" + CLUTTER)
-
-    item = page_of(OLDER, edit=add_clutter).to_item()
+    item = page_of(OLDER, edit=after_caption(CLUTTER)).to_item()
     assert item.tickers == ["VHM", "VIC", "SHS", "HPX"]
     paragraphs = item.body.split("\n\n")
     assert paragraphs[:5] == [
@@ -321,21 +327,15 @@ def test_ad_shells_and_news_boxes_are_left_out_each_on_its_own():
 </li></ul></div>
 """
 
-    def add_snippet(html):
-        return edit_once(html, "<figcaption> </figcaption>", "<figcaption> </figcaption>" + snippet)
-
-    body = page_of(OLDER, edit=add_snippet).body()
+    body = page_of(OLDER, edit=after_caption(snippet)).body()
     for phrase in ("Quảng cáo máy tính", "Quảng cáo điện thoại", "Tin mới một", "Tin mới hai"):
         assert phrase not in body, phrase
     assert body.startswith("Trong báo cáo cập nhật nâng hạng mới công bố")
 
 
 def test_a_widget_naming_several_companies_gives_each_ticker():
-    def add_widget(html):
-        widget = CLUTTER.replace(">VHM: </a>", ">VEA&amp;VNM: </a>")
-        return edit_once(html, "<figcaption> </figcaption>", "<figcaption> </figcaption>" + widget)
-
-    assert page_of(OLDER, edit=add_widget).to_item().tickers[:3] == ["VEA", "VNM", "VIC"]
+    widget = CLUTTER.replace(">VHM: </a>", ">VEA&amp;VNM: </a>")
+    assert page_of(OLDER, edit=after_caption(widget)).to_item().tickers[:3] == ["VEA", "VNM", "VIC"]
 
 
 def test_tickers_of_a_lazy_chart_and_of_a_company_link_padded_with_spaces():
@@ -345,10 +345,7 @@ def test_tickers_of_a_lazy_chart_and_of_a_company_link_padded_with_spaces():
 >MWG</a> tăng, <a href="/du-lieu/hose/vnm-cong-ty-vinamilk.chn">một liên kết thường</a>.</p>
 """
 
-    def add_snippet(html):
-        return edit_once(html, "<figcaption> </figcaption>", "<figcaption> </figcaption>" + snippet)
-
-    assert page_of(OLDER, edit=add_snippet).tickers() == ["FPT", "MWG"]
+    assert page_of(OLDER, edit=after_caption(snippet)).tickers() == ["FPT", "MWG"]
 
 
 def test_theo_prefix_and_header_author():
@@ -400,7 +397,7 @@ def test_the_canonical_link_gives_the_url_without_og_url():
         return re.sub(r'<meta property="og:url"[^>]*>', "", html)
 
     page = page_of(OLDER, url="file:///saved/page.html", edit=no_og_url)
-    url = CASES["article_18826030622484142"][1]
+    url = OLDER_URL
     assert (page.canonical_url(), page.url(), page.article_id()) == (
         url,
         url,
@@ -514,10 +511,7 @@ def test_section_page_is_not_an_article():
 def test_reading_the_body_leaves_the_shared_tree_as_it_was():
     # The body is read by skipping clutter, not by cutting it out: the widget is still there
     # for the tickers, and a second page object on the same response reads the same item.
-    def add_clutter(html):
-        return edit_once(html, "<figcaption> </figcaption>", "<figcaption> </figcaption>" + CLUTTER)
-
-    first = page_of(OLDER, edit=add_clutter)
+    first = page_of(OLDER, edit=after_caption(CLUTTER))
     body_first = first.body()
     assert "Giá hiện tại" not in body_first
     assert first.tickers() == ["VHM", "VIC", "SHS", "HPX"]
@@ -536,10 +530,7 @@ def test_clutter_inside_tables_and_figures_is_left_out():
 <figcaption>Ảnh</figcaption></figure>
 """
 
-    def add_snippet(html):
-        return edit_once(html, "<figcaption> </figcaption>", "<figcaption> </figcaption>" + snippet)
-
-    item = page_of(OLDER, CASES["article_18826030622484142"][1], edit=add_snippet).to_item()
+    item = page_of(OLDER, OLDER_URL, edit=after_caption(snippet)).to_item()
     assert item.body.split("\n\n")[0] == "VHM | 5,1%"
     assert "Quảng cáo" not in item.body and "var x" not in item.body and "Ảnh" not in item.body
     assert "https://cafef.vn/anh-that.jpg" in item.image_urls
@@ -553,10 +544,7 @@ def test_a_table_cell_keeps_its_words_apart_and_a_nested_table_comes_once():
 <tr><td>Chi tiết<table><tr><td>A</td><td>B</td></tr></table></td><td>C</td></tr></table>
 """
 
-    def add_snippet(html):
-        return edit_once(html, "<figcaption> </figcaption>", "<figcaption> </figcaption>" + snippet)
-
-    item = page_of(OLDER, CASES["article_18826030622484142"][1], edit=add_snippet).to_item()
+    item = page_of(OLDER, OLDER_URL, edit=after_caption(snippet)).to_item()
     assert item.body.split("\n\n")[:3] == [
         "Doanh thu thuần | Lợi nhuận sau thuế | Năm 2025",
         "Chi tiết | C",
@@ -571,10 +559,7 @@ def test_an_older_articles_photo_box_gives_its_image_and_leaves_its_caption_out(
 <p>Đoạn sau ảnh.</p>
 """
 
-    def add_snippet(html):
-        return edit_once(html, "<figcaption> </figcaption>", "<figcaption> </figcaption>" + snippet)
-
-    item = page_of(OLDER, CASES["article_18826030622484142"][1], edit=add_snippet).to_item()
+    item = page_of(OLDER, OLDER_URL, edit=after_caption(snippet)).to_item()
     assert "Ông Nguyễn Văn A" not in item.body
     assert item.body.split("\n\n")[0] == "Đoạn sau ảnh."
     assert "https://cafef.vn/anh-cu.jpg" in item.image_urls
@@ -583,12 +568,7 @@ def test_an_older_articles_photo_box_gives_its_image_and_leaves_its_caption_out(
 def test_an_image_address_with_a_space_is_kept_as_a_browser_asks_for_it():
     snippet = '<figure><img src=" https://cafefcdn.com/a b/ảnh\n.png "></figure>'
 
-    def add_snippet(html):
-        return edit_once(html, "<figcaption> </figcaption>", "<figcaption> </figcaption>" + snippet)
-
-    item = normalize_item(
-        page_of(OLDER, CASES["article_18826030622484142"][1], edit=add_snippet).to_item()
-    )
+    item = normalize_item(page_of(OLDER, OLDER_URL, edit=after_caption(snippet)).to_item())
     assert "https://cafefcdn.com/a%20b/%E1%BA%A3nh.png" in item.image_urls
 
 
@@ -596,13 +576,8 @@ def test_a_relative_image_is_on_cafef_whatever_host_served_the_page():
     # Crawled through CAFEF_BASE_URL (the replica, say): stored URLs stay on cafef.vn.
     snippet = '<figure><img src="/203337114487263232/2026/3/6/anh.png"></figure>'
 
-    def add_snippet(html):
-        return edit_once(html, "<figcaption> </figcaption>", "<figcaption> </figcaption>" + snippet)
-
-    served_at = CASES["article_18826030622484142"][1].replace(
-        "https://cafef.vn", "http://127.0.0.1:8080"
-    )
-    item = normalize_item(page_of(OLDER, served_at, edit=add_snippet).to_item())
+    served_at = OLDER_URL.replace("https://cafef.vn", "http://127.0.0.1:8080")
+    item = normalize_item(page_of(OLDER, served_at, edit=after_caption(snippet)).to_item())
     assert "https://cafef.vn/203337114487263232/2026/3/6/anh.png" in item.image_urls
     assert not [url for url in item.image_urls if "127.0.0.1" in url]
 
@@ -613,12 +588,7 @@ def test_a_lazy_loaded_image_gives_its_real_address_not_the_placeholder():
         '</figure><figure><img src="data:image/gif;base64,R0lGOD" data-src="/lazy.png"></figure>'
     )
 
-    def add_snippet(html):
-        return edit_once(html, "<figcaption> </figcaption>", "<figcaption> </figcaption>" + snippet)
-
-    item = normalize_item(
-        page_of(OLDER, CASES["article_18826030622484142"][1], edit=add_snippet).to_item()
-    )
+    item = normalize_item(page_of(OLDER, OLDER_URL, edit=after_caption(snippet)).to_item())
     assert "https://cafefcdn.com/that.jpg" in item.image_urls
     assert "https://cafef.vn/lazy.png" in item.image_urls
     assert not [url for url in item.image_urls if "blank.gif" in url or "data:" in url]
@@ -633,7 +603,7 @@ def test_url_names_the_same_article_as_article_id():
     assert (page.article_id(), page.url()) == ("188260306000000001", served)
     # The canonical link still gives the slug when it names the served id.
     same_id = "https://www.cafef.vn/slug-cu-18826030622484142.chn"
-    assert page_of(OLDER, same_id).url() == CASES["article_18826030622484142"][1]
+    assert page_of(OLDER, same_id).url() == OLDER_URL
 
 
 def without_tag_box(html: str) -> str:
@@ -686,10 +656,7 @@ def test_an_image_outside_a_photo_box_is_no_image_of_the_article():
         '<p>Giá cổ phiếu <img src="/icon-tang.png"> tăng.</p><figure><img src="/anh.jpg"></figure>'
     )
 
-    def add_snippet(html):
-        return edit_once(html, "<figcaption> </figcaption>", "<figcaption> </figcaption>" + snippet)
-
-    item = page_of(OLDER, CASES["article_18826030622484142"][1], edit=add_snippet).to_item()
+    item = page_of(OLDER, OLDER_URL, edit=after_caption(snippet)).to_item()
     assert "https://cafef.vn/anh.jpg" in item.image_urls
     assert "https://cafef.vn/icon-tang.png" not in item.image_urls
 
@@ -703,7 +670,7 @@ def test_a_canonical_link_that_is_no_url_leaves_the_url_to_the_response():
             html,
         )
 
-    url = CASES["article_18826030622484142"][1]
+    url = OLDER_URL
     item = page_of(OLDER, url=url, edit=broken_canonical).to_item()
     assert (item.url, item.article_id) == (url, "18826030622484142")
 
@@ -761,10 +728,7 @@ def test_an_image_address_that_is_no_url_is_left_out_and_the_page_still_read():
         '<figure><img src="http://[anh-hong.jpg"></figure><figure><img src="/anh.jpg"></figure>'
     )
 
-    def add_snippet(html):
-        return edit_once(html, "<figcaption> </figcaption>", "<figcaption> </figcaption>" + snippet)
-
-    item = page_of(OLDER, CASES["article_18826030622484142"][1], edit=add_snippet).to_item()
+    item = page_of(OLDER, OLDER_URL, edit=after_caption(snippet)).to_item()
     assert "https://cafef.vn/anh.jpg" in item.image_urls
     assert not [url for url in item.image_urls if "anh-hong" in url]
 
@@ -772,11 +736,8 @@ def test_an_image_address_that_is_no_url_is_left_out_and_the_page_still_read():
 def test_a_body_deep_in_unclosed_tags_is_read_to_its_end():
     # A CMS body that opens a `<span>` per line and never closes them: libxml2 stops at 256
     # levels unless told to read a huge tree, and the rest of the page would be lost.
-    def unclosed_spans(html):
-        snippet = "<span>Dòng mở thẻ.<br>" * 300
-        return edit_once(html, "<figcaption> </figcaption>", "<figcaption> </figcaption>" + snippet)
-
+    unclosed_spans = "<span>Dòng mở thẻ.<br>" * 300
     whole = page_of(OLDER).to_item()
-    item = page_of(OLDER, edit=unclosed_spans).to_item()
+    item = page_of(OLDER, edit=after_caption(unclosed_spans)).to_item()
     assert item.body.endswith(whole.body.split("\n\n")[-1])
     assert (item.title, item.tags) == (whole.title, whole.tags)
