@@ -238,18 +238,29 @@ def test_pending_articles_are_asked_for_once_page_1_has_answered(tmp_path):
 CASES_URL = f"{BASE}/thoi-diem-nang-hang-18826030622484142.chn"
 
 
+PENDING_ID = "188260306000000001"
+PENDING_URL = f"{BASE}/bai-{PENDING_ID}.chn"
+FIRST_FAILED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)  # long enough ago to be given up
+
+
+def spider_with_a_pending_page(tmp_path):
+    """A spider in a crawl under way, with PENDING_ID pending since FIRST_FAILED, and the list
+    of the pages it rejects."""
+    spider = make_spider(tmp_path)
+    spider.crawler.engine = SimpleNamespace(running=True)
+    rejected = rejected_pages(spider)
+    spider.pending.failed(PENDING_ID, PENDING_URL, now=FIRST_FAILED)
+    return spider, rejected
+
+
 def test_a_pending_article_is_not_given_up_in_a_run_whose_listing_failed(tmp_path):
     from scrapy.exceptions import IgnoreRequest
     from twisted.python.failure import Failure
 
-    spider = make_spider(tmp_path)
-    spider.crawler.engine = SimpleNamespace(running=True)
-    rejected = rejected_pages(spider)
-    url = f"{BASE}/bai-188260306000000001.chn"
-    spider.pending.failed("188260306000000001", url, now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    spider, rejected = spider_with_a_pending_page(tmp_path)
     spider.listing_failed(Failure(IgnoreRequest("timeline page 2: 503 after every retry")))
     failure = Failure(IgnoreRequest("503"))
-    failure.request = Request(url, meta={"article_id": "188260306000000001"})
+    failure.request = Request(PENDING_URL, meta={"article_id": PENDING_ID})
     spider.article_failed(failure)
     spider.parse_article(response(CASES_URL, ARTICLE_PAGE.read_bytes()))
     assert rejected == [] and len(spider.pending) == 1
@@ -262,13 +273,9 @@ def test_a_retry_given_up_on_soft_blocks_or_a_stop_never_gives_up_a_pending_arti
 
     from newsscraper.softblock import SOFT_BLOCKED_META
 
-    spider = make_spider(tmp_path)
-    spider.crawler.engine = SimpleNamespace(running=True)  # a crawl under way, not stopping
-    rejected = rejected_pages(spider)
-    old = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    url = f"{BASE}/bai-188260306000000001.chn"
-    spider.pending.failed("188260306000000001", url, now=old)
-    request = Request(url, meta={"article_id": "188260306000000001", SOFT_BLOCKED_META: True})
+    spider, rejected = spider_with_a_pending_page(tmp_path)  # a crawl under way, not stopping
+    url = PENDING_URL
+    request = Request(url, meta={"article_id": PENDING_ID, SOFT_BLOCKED_META: True})
     failure = Failure(IgnoreRequest("soft-blocked page, retries used up"))
     failure.request = request
 
@@ -281,7 +288,7 @@ def test_a_retry_given_up_on_soft_blocks_or_a_stop_never_gives_up_a_pending_arti
     article = response(CASES_URL, ARTICLE_PAGE.read_bytes(), article_id="18826030622484142")
     spider.parse_article(article)  # the site serves article pages: now it is given up
     assert [r["reason"] for r in rejected] == ["failed_repeatedly"] and len(spider.pending) == 0
-    spider.pending.failed("188260306000000001", url, now=old)
+    spider.pending.failed(PENDING_ID, url, now=FIRST_FAILED)
     spider.crawler.engine.running = False  # SIGTERM: the retry was given up by the stop
     spider.article_failed(failure)
     assert len(rejected) == 1 and len(spider.pending) == 1
@@ -290,30 +297,6 @@ def test_a_retry_given_up_on_soft_blocks_or_a_stop_never_gives_up_a_pending_arti
     not_found.request = request
     spider.article_failed(not_found)
     assert rejected[-1]["reason"] == "http_404" and len(spider.pending) == 0
-
-
-def test_a_pending_article_soft_blocked_before_any_article_came_is_not_given_up(tmp_path):
-    # Soft blocks while the run had no article page yet are the site throttling the crawl:
-    # an article page coming afterwards does not make that failure the page's own.
-    from scrapy.exceptions import IgnoreRequest
-    from twisted.python.failure import Failure
-
-    from newsscraper.softblock import SOFT_BLOCKED_META
-
-    spider = make_spider(tmp_path)
-    spider.crawler.engine = SimpleNamespace(running=True)
-    rejected = rejected_pages(spider)
-    url = f"{BASE}/bai-188260306000000001.chn"
-    spider.pending.failed("188260306000000001", url, now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-    request = Request(url, meta={"article_id": "188260306000000001", SOFT_BLOCKED_META: True})
-    failure = Failure(IgnoreRequest("soft-blocked page, retries used up"))
-    failure.request = request
-
-    spider.article_failed(failure)
-    article = response(CASES_URL, ARTICLE_PAGE.read_bytes(), article_id="18826030622484142")
-    spider.parse_article(article)
-
-    assert rejected == [] and list(spider.pending.articles) == ["188260306000000001"]
 
 
 def test_bad_arguments_stop_the_spider_before_any_request(tmp_path):
@@ -506,29 +489,22 @@ def failed_request(url: str, article_id: str, **meta):
 def test_a_page_soft_blocked_before_any_article_came_is_not_given_up_when_one_comes(tmp_path):
     from newsscraper.softblock import SOFT_BLOCKED_META
 
-    spider = make_spider(tmp_path)
-    spider.crawler.engine = SimpleNamespace(running=True)
-    rejected = rejected_pages(spider)
-    old = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    url = f"{BASE}/bai-188260306000000001.chn"
-    spider.pending.failed("188260306000000001", url, now=old)
-    spider.article_failed(failed_request(url, "188260306000000001", **{SOFT_BLOCKED_META: True}))
+    # Soft blocks while the run had no article page yet are the site throttling the crawl:
+    # an article page coming afterwards does not make that failure the page's own.
+    spider, rejected = spider_with_a_pending_page(tmp_path)
+    blocked = {SOFT_BLOCKED_META: True}
+    spider.article_failed(failed_request(PENDING_URL, PENDING_ID, **blocked))
     spider.parse_article(response(CASES_URL, ARTICLE_PAGE.read_bytes()))
     assert rejected == [] and len(spider.pending) == 1, "the site throttled the run"
     # Blocked while other pages come: the page's own failure, given up.
-    spider.article_failed(failed_request(url, "188260306000000001", **{SOFT_BLOCKED_META: True}))
+    spider.article_failed(failed_request(PENDING_URL, PENDING_ID, **blocked))
     assert [r["reason"] for r in rejected] == ["failed_repeatedly"] and len(spider.pending) == 0
 
 
 def test_a_page_due_to_be_given_up_counts_as_failed_until_it_is(tmp_path):
-    spider = make_spider(tmp_path)
-    spider.crawler.engine = SimpleNamespace(running=True)
+    spider, rejected = spider_with_a_pending_page(tmp_path)
     stats = spider.crawler.stats
-    rejected = rejected_pages(spider)
-    old = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    url = f"{BASE}/bai-188260306000000001.chn"
-    spider.pending.failed("188260306000000001", url, now=old)
-    spider.article_failed(failed_request(url, "188260306000000001"))
+    spider.article_failed(failed_request(PENDING_URL, PENDING_ID))
     # No other article page yet: still pending, and a failure of this run (exit 7).
     assert rejected == [] and len(spider.pending) == 1
     assert stats.get_value("newsscraper/spider/article_failed") == 1
@@ -537,8 +513,8 @@ def test_a_page_due_to_be_given_up_counts_as_failed_until_it_is(tmp_path):
     assert [r["reason"] for r in rejected] == ["failed_repeatedly"] and len(spider.pending) == 0
     assert stats.get_value("newsscraper/spider/article_failed") == 0
     # Due and given up at once, once article pages come: never counted as failed.
-    spider.pending.failed("188260306000000002", url, now=old)
-    spider.article_failed(failed_request(url, "188260306000000002"))
+    spider.pending.failed("188260306000000002", PENDING_URL, now=FIRST_FAILED)
+    spider.article_failed(failed_request(PENDING_URL, "188260306000000002"))
     assert len(rejected) == 2 and stats.get_value("newsscraper/spider/article_failed") == 0
 
 
