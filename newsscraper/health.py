@@ -218,7 +218,8 @@ def _fill_rate_drops(record: dict, recent: list[dict]) -> list[str]:
         recent = [run for run in recent if run.get("mode") != BACKFILL]
     end = record.get("finished_at")
     if end is not None:
-        recent = [run for run in recent if run["finished_at"] >= oldest_looked_at(end)]
+        oldest = oldest_looked_at(end)
+        recent = [run for run in recent if run["finished_at"] >= oldest]
     runs = iter([record, *recent])
     first = next(_samples(runs), None)
     if first is None:
