@@ -167,11 +167,7 @@ class RejectsExtension:
 
     def page_rejected(self, url: str, reason: str, detail: str, stored_as: str | None = None):
         row = page_row(url, reason, detail, self.context.clock(), self.context.run_id)
-        if stored_as is None:
-            self._add(row)
-            return
-        self.crawler.stats.inc_value(f"newsscraper/rejects/{reason}")
-        self.held.append(({name: storable(value) for name, value in row.items()}, stored_as))
+        self._add(row, waits_for=stored_as)
 
     def item_dropped(self, item, exception):
         if not isinstance(exception, Rejected):
@@ -205,9 +201,14 @@ class RejectsExtension:
             self.crawler.stats.inc_value(f"newsscraper/rejects/{row['reason']}", -1)
         self.held = []
 
-    def _add(self, row: dict) -> None:
+    def _add(self, row: dict, waits_for: str | None = None) -> None:
+        """Buffer `row`, or hold it until article `waits_for` is settled (see the doc)."""
         self.crawler.stats.inc_value(f"newsscraper/rejects/{row['reason']}")
-        self.rows.append({name: storable(value) for name, value in row.items()})
+        row = {name: storable(value) for name, value in row.items()}
+        if waits_for is not None:
+            self.held.append((row, waits_for))
+            return
+        self.rows.append(row)
         if row["article_id"] is not None:
             self.rejected_ids.add(row["article_id"])
         if len(self.rows) >= self.batch_items:
