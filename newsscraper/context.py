@@ -22,6 +22,17 @@ def fixed_clock(instant: dt.datetime) -> Clock:
     return lambda: instant
 
 
+def clock_of(settings) -> Clock:
+    """The clock a crawl with `settings` runs by: NEWSSCRAPER_NOW when it is set."""
+    fixed = settings.get("NEWSSCRAPER_NOW")
+    if not fixed:
+        return system_clock
+    instant = dt.datetime.fromisoformat(fixed)
+    if instant.tzinfo is None:
+        raise ValueError(f"NEWSSCRAPER_NOW needs a time zone offset, got {fixed!r}")
+    return fixed_clock(instant.astimezone(dt.UTC))
+
+
 def new_run_id(now: dt.datetime) -> str:
     """Sortable and unique per process: part-file names derive from it."""
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
@@ -35,14 +46,7 @@ class RunContext:
 
     @classmethod
     def from_settings(cls, settings) -> RunContext:
-        fixed = settings.get("NEWSSCRAPER_NOW")
-        if fixed:
-            instant = dt.datetime.fromisoformat(fixed)
-            if instant.tzinfo is None:
-                raise ValueError(f"NEWSSCRAPER_NOW needs a time zone offset, got {fixed!r}")
-            clock = fixed_clock(instant.astimezone(dt.UTC))
-        else:
-            clock = system_clock
+        clock = clock_of(settings)
         started = clock()
         run_id = settings.get("RUN_ID") or new_run_id(started)
         return cls(run_id=run_id, clock=clock, started_at=started)

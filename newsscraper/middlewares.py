@@ -11,6 +11,7 @@ a stop does not sit out a Retry-After.
 
 from __future__ import annotations
 
+import datetime as dt
 import email.utils
 import logging
 import re
@@ -25,6 +26,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 
 from newsscraper.compressed import COMPRESSED_CUT_SHORT_FLAG
+from newsscraper.context import RunContext
 from newsscraper.redirects import requested_url
 from newsscraper.softblock import SOFT_BLOCKED_META, is_soft_block
 from newsscraper.stop import (
@@ -40,6 +42,9 @@ logger = logging.getLogger(__name__)
 # What Scrapy's redirect middlewares note on a request they made from another.
 REDIRECT_META = ("redirect_urls", "redirect_reasons", "redirect_times", "redirect_ttl")
 STOP_CHECK_SECONDS = 0.5  # how often a retry wait looks whether the crawl is stopping
+# When the rest the site last asked for (Retry-After) ends, by the crawl's clock.
+SITE_RESTS_UNTIL_STAT = "newsscraper/retry/site_rests_until"
+REST_REMEMBERED_MAX = 86_400.0  # seconds: a day
 
 
 def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
@@ -138,6 +143,10 @@ class PoliteRetryMiddleware(RetryMiddleware):
             return response
         attempt = request.meta.get("retry_times", 0) + 1
         if response.status in self.retry_http_codes:
+            wait = retry_after_seconds(response.headers.get("Retry-After"))
+            if wait is not None and response.status in (429, 503):
+                # Noted first: a refusal that stops the crawl still asked for the rest.
+                self._note_rest_end(wait)
             if response.status == 429:
                 # Too Many Requests: the site saying in so many words what a soft-block page
                 # says, counted with them towards the stop.
@@ -146,7 +155,6 @@ class PoliteRetryMiddleware(RetryMiddleware):
             else:
                 self._failed(request, f"HTTP {response.status}")
             backoff = backoff_seconds(attempt, self.backoff_base, self.backoff_max)
-            wait = retry_after_seconds(response.headers.get("Retry-After"))
             if wait is not None and response.status in (429, 503):
                 self.crawler.stats.inc_value("newsscraper/retry/retry_after_honoured")
                 if wait > self.retry_after_max:
@@ -263,6 +271,17 @@ class PoliteRetryMiddleware(RetryMiddleware):
         if stat is not None:
             self.crawler.stats.set_value(stat, True)
         stop_crawl(self.crawler, reason)
+
+    def _note_rest_end(self, seconds: float) -> None:
+        """Note when a rest the site asked for ends (the latest, if it asked more than once): a
+        rest that outlasts the run is kept in its run record, and no later run starts before it
+        ends (see `newsscraper.runs.site_rest`). A rest asked for beyond REST_REMEMBERED_MAX
+        is kept as that long: a wrong header must not silence the crawl for good."""
+        now = RunContext.of(self.crawler).clock()
+        end = now + dt.timedelta(seconds=min(seconds, REST_REMEMBERED_MAX))
+        noted = self.crawler.stats.get_value(SITE_RESTS_UNTIL_STAT)
+        if noted is None or end > noted:
+            self.crawler.stats.set_value(SITE_RESTS_UNTIL_STAT, end)
 
     def _site_rests(self, seconds: float) -> None:
         """Hold every request, not only the refused page's retry, for `seconds` from now."""

@@ -19,9 +19,10 @@ import pyarrow.compute as pc
 from scrapy import signals
 
 from newsscraper import dataset, exitcodes, health
-from newsscraper.context import RunContext
+from newsscraper.context import RunContext, clock_of
 from newsscraper.dataset import commit_part_file, runs_dir, safe_path_value
 from newsscraper.items import Article
+from newsscraper.middlewares import SITE_RESTS_UNTIL_STAT
 from newsscraper.schema import RUNS_SCHEMA
 from newsscraper.stop import DISK_ERROR_REASON, finish_reason_of
 
@@ -124,6 +125,39 @@ def last_pending(runs: list[dict], section: str) -> dict:
     return {}
 
 
+def rest_left(rests_until: dt.datetime | None, now: dt.datetime) -> dt.datetime | None:
+    """`rests_until` while the rest has not ended at `now`, else None."""
+    return rests_until if rests_until is not None and rests_until > now else None
+
+
+def site_rest(output_dir, now: dt.datetime) -> dict | None:
+    """The run record (run_id, section, rests_until) that asks the latest rest of the site
+    still running at `now`, whichever section it crawled: the site asked the crawler, not the
+    section, for it. None when no rest is running."""
+    table = dataset.read_runs(output_dir)
+    if table is None or "rests_until" not in table.column_names:
+        return None  # only records older than version 4, which noted no rest
+    ends = table.column("rests_until")
+    table = table.filter(pc.greater(ends, pa.scalar(now, type=ends.type)))
+    if table.num_rows == 0:
+        return None
+    latest = table.sort_by([("rests_until", "descending")]).slice(0, 1)
+    return latest.select(["run_id", "section", "rests_until"]).to_pylist()[0]
+
+
+def rest_refused(settings) -> str | None:
+    """Why a crawl with `settings` does not start (a rest the site asked for in an earlier run
+    is still running), or None; the commands ask under the crawl lock and exit 3 with it."""
+    record = site_rest(settings.get("OUTPUT_DIR"), clock_of(settings)())
+    if record is None:
+        return None
+    return (
+        f"the site asked for a rest (Retry-After) until {record['rests_until']:%Y-%m-%d %H:%M:%S} "
+        f"UTC, in run {record['run_id']} ({record['section']}); no crawl of this dataset asks it "
+        "for anything before then"
+    )
+
+
 RUN_SUMMARY_STAT = "newsscraper/run_summary"  # set once the run record is written
 
 
@@ -206,12 +240,13 @@ class RunRecordExtension:
         walk = getattr(spider, "walk", None)
         args = getattr(spider, "args", None)
         pending = getattr(spider, "pending", None)
+        finished_at = ctx.clock()
         return {
             "run_id": ctx.run_id,
             "section": args.section if args else "unknown",
             "mode": health.BACKFILL if args and args.is_backfill else "incremental",
             "started_at": ctx.started_at,
-            "finished_at": ctx.clock(),
+            "finished_at": finished_at,
             "finish_reason": reason,
             "exit_code": 0,
             "problems": [],
@@ -234,6 +269,7 @@ class RunRecordExtension:
             "stop_reason": walk.stop_reason if walk else None,
             "watermark": self.next_watermark(walk, args, reason),
             "walked_down_to": walk.oldest_listed if walk else None,
+            "rests_until": rest_left(get(SITE_RESTS_UNTIL_STAT), finished_at),
             # A spider that never started (it failed first) read no list: the last one holds.
             "pending_articles": pending.to_record()
             if pending is not None

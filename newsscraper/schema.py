@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 SCHEMA_VERSION_KEY = b"newsscraper.schema_version"
 # On a column added after version 1: the version that added it. Older files lack it, and
 # readers see it as null there (DATA_FORMAT.md, "Migration notes").
@@ -97,6 +97,9 @@ RUNS_SCHEMA = pa.schema(
         pa.field("pending_articles", pa.string(), metadata={ADDED_IN_KEY: b"2"}),
         # The oldest stream listing time the walk reached (see runs.watermark_to_reach).
         pa.field("walked_down_to", UTC_TS, metadata={ADDED_IN_KEY: b"3"}),
+        # The end of a rest the site asked for (Retry-After) that outlasted the run: no crawl of
+        # this dataset asks the site for anything before it (see runs.site_rest).
+        pa.field("rests_until", UTC_TS, metadata={ADDED_IN_KEY: b"4"}),
     ],
     metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION},
 )

@@ -156,7 +156,7 @@ def test_files_have_the_declared_schema_and_version_even_when_columns_are_all_nu
     for path in dataset.list_part_files(written):
         schema = pq.read_schema(path)
         assert schema.equals(ARTICLES_FILE_SCHEMA, check_metadata=False), path
-        assert schema.metadata[SCHEMA_VERSION_KEY] == b"3"
+        assert schema.metadata[SCHEMA_VERSION_KEY] == b"4"
     sparse = pq.ParquetFile(
         written / "articles/section=doanh-nghiep/published_date=2026-03-06/part-run-a-2.parquet"
     ).read()
@@ -228,7 +228,7 @@ def test_the_readme_snippets_read_published_date_as_a_date(tmp_path, monkeypatch
 
 def test_the_data_format_snippet_reads_older_run_records_with_every_column(tmp_path, monkeypatch):
     # A version 1 record sorts first, as the oldest run's file does: a reader taking the
-    # columns of the first file would lose pending_articles and walked_down_to.
+    # columns of the first file would lose pending_articles, walked_down_to and rests_until.
     runs = tmp_path / "output"
     record = {name: None for name in RUNS_SCHEMA.names} | {
         "section": "doanh-nghiep",
@@ -238,10 +238,11 @@ def test_the_data_format_snippet_reads_older_run_records_with_every_column(tmp_p
         "exit_code": 0,
     }
     old = pa.Table.from_pylist([record | {"run_id": "20260301T000000Z-aaaa0001"}], RUNS_SCHEMA)
-    old = old.drop_columns(["pending_articles", "walked_down_to"])
+    old = old.drop_columns(["pending_articles", "walked_down_to", "rests_until"])
     old = old.replace_schema_metadata({SCHEMA_VERSION_KEY: b"1"})
     new = record | {"run_id": "20260308T020000Z-aaaa0002", "pending_articles": "{}"}
-    new = pa.Table.from_pylist([new | {"walked_down_to": SCRAPED}], RUNS_SCHEMA)
+    new |= {"walked_down_to": SCRAPED, "rests_until": SCRAPED}
+    new = pa.Table.from_pylist([new], RUNS_SCHEMA)
     dataset.commit_part_file(old, dataset.runs_dir(runs) / "part-a.parquet", runs)
     dataset.commit_part_file(new, dataset.runs_dir(runs) / "part-b.parquet", runs)
     monkeypatch.chdir(tmp_path)
@@ -256,8 +257,13 @@ def test_the_data_format_snippet_reads_older_run_records_with_every_column(tmp_p
     }
     for reader, rows in read.items():
         assert list(rows[0]) == RUNS_SCHEMA.names, reader
-        got = sorted((r["run_id"], canonical(r)["walked_down_to"]) for r in rows)
-        assert got == [("20260301T000000Z-aaaa0001", None), ("20260308T020000Z-aaaa0002", SCRAPED)]
+        got = sorted(
+            (r["run_id"], canonical(r)["walked_down_to"], canonical(r)["rests_until"]) for r in rows
+        )
+        assert got == [
+            ("20260301T000000Z-aaaa0001", None, None),
+            ("20260308T020000Z-aaaa0002", SCRAPED, SCRAPED),
+        ]
 
 
 def test_a_later_batch_only_adds_files(written):

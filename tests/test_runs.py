@@ -321,6 +321,81 @@ def test_the_record_is_written_with_its_exit_code_and_summary_and_read_back_newe
     assert [r["run_id"] for r in read_runs(tmp_path)] == ["run-2", "run-1"]
 
 
+def test_a_rest_that_outlasts_the_run_is_recorded_and_holds_every_sections_crawl_until_it_ends(
+    tmp_path,
+):
+    from scrapy.settings import Settings
+
+    from newsscraper.middlewares import SITE_RESTS_UNTIL_STAT
+
+    # Closed at 05:00 UTC, the site having asked for a rest until 06:00.
+    resting = extension(tmp_path, run_id="run-1", **{SITE_RESTS_UNTIL_STAT: at(6)})
+    resting.spider_closed(spider(), "retry_after_too_long")
+    # Another section's run, closed at 05:10 after a rest of its own had ended.
+    other_section = spider()
+    other_section.args.section = "bat-dong-san"
+    rested = extension(
+        tmp_path,
+        run_id="run-2",
+        now="2026-03-07T12:10:00+07:00",
+        **{SITE_RESTS_UNTIL_STAT: at(5) + dt.timedelta(minutes=5)},
+    )
+    rested.spider_closed(other_section, "finished")
+    assert {r["run_id"]: r["rests_until"] for r in read_runs(tmp_path)} == {
+        "run-1": at(6),
+        "run-2": None,
+    }
+
+    half_past = at(5) + dt.timedelta(minutes=30)
+    assert runs.site_rest(tmp_path, half_past) == {
+        "run_id": "run-1",
+        "section": "doanh-nghiep",
+        "rests_until": at(6),
+    }
+    assert runs.site_rest(tmp_path, at(6)) is None  # the rest is over when it ends
+
+    def refused(now: dt.datetime) -> str | None:
+        settings = Settings({"OUTPUT_DIR": str(tmp_path), "NEWSSCRAPER_NOW": now.isoformat()})
+        return runs.rest_refused(settings)
+
+    assert refused(half_past) == (
+        "the site asked for a rest (Retry-After) until 2026-03-07 06:00:00 UTC, in run run-1 "
+        "(doanh-nghiep); no crawl of this dataset asks it for anything before then"
+    )
+    assert refused(at(6)) is None
+
+
+def test_the_latest_end_of_the_rests_still_running_holds(tmp_path):
+    rows = [
+        {"run_id": run_id, "section": "doanh-nghiep", "mode": "incremental", "exit_code": 3}
+        | {"started_at": at(hour), "finished_at": at(hour), "rests_until": rests_until}
+        for run_id, hour, rests_until in [
+            ("early", 1, at(9)),  # asked first, for the longest rest
+            ("later", 2, at(7)),
+            ("none", 3, None),
+        ]
+    ]
+    write_records(tmp_path, rows)
+    assert runs.site_rest(tmp_path, at(4))["run_id"] == "early"
+    assert runs.site_rest(tmp_path, at(9)) is None
+
+
+def test_records_older_than_version_4_hold_no_rest(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from newsscraper.dataset import runs_dir
+    from newsscraper.schema import RUNS_SCHEMA
+
+    row = {"run_id": "old", "section": "doanh-nghiep", "mode": "incremental", "exit_code": 3}
+    row |= {"started_at": at(1), "finished_at": at(1)}
+    table = pa.Table.from_pylist([row], schema=RUNS_SCHEMA).drop_columns(["rests_until"])
+    runs_dir(tmp_path).mkdir(parents=True)
+    pq.write_table(table, runs_dir(tmp_path) / "part-old.parquet")
+    assert runs.site_rest(tmp_path, at(0)) is None
+    assert runs.site_rest(tmp_path / "nothing-yet", at(0)) is None
+
+
 def test_no_record_when_the_disk_failed_and_an_error_code_when_it_cannot_be_written(
     tmp_path, monkeypatch
 ):

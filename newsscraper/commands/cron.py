@@ -95,6 +95,12 @@ def run(args) -> int:
             if refused:
                 print(f"newsscraper cron: {refused}", file=sys.stderr)
                 return exitcodes.ABNORMAL
+            from newsscraper.runs import rest_refused
+
+            resting = rest_refused(settings)
+            if resting:
+                print(f"newsscraper cron: not crawling: {resting}", file=sys.stderr)
+                return exitcodes.SOFT_BLOCKED
             try:
                 _log_to_rotating_file(log_file, settings.get("LOG_LEVEL"))
             except OSError as exc:  # --log-file elsewhere: name it, not the output directory

@@ -3,7 +3,8 @@
 Scrapy's own `crawl` exits 0 whenever the spider started. A cron job needs to know that the
 disk was full or the site kept soft-blocking us: the exit code comes from the run record
 (see newsscraper/exitcodes.py). The crawl holds OUTPUT_DIR's lock, so two crawls (or a
-crawl and `newsscraper compact`) never write the same dataset at once.
+crawl and `newsscraper compact`) never write the same dataset at once; it does not start
+while a rest the site asked for in an earlier run is still running (exit 3).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from scrapy.exceptions import UsageError
 from newsscraper import exitcodes
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
 from newsscraper.lock import LockHeld, crawl_lock
+from newsscraper.runs import rest_refused
 from newsscraper.setting_checks import run_id_refused, setting_problems
 from newsscraper.stop import finish_reason_of
 
@@ -41,6 +43,11 @@ class Command(ScrapyCrawlCommand):
                 if refused:
                     print(f"newsscraper: {refused}", file=sys.stderr)
                     self.exitcode = exitcodes.ABNORMAL
+                    return
+                resting = rest_refused(self.settings)
+                if resting:
+                    print(f"newsscraper: not crawling: {resting}", file=sys.stderr)
+                    self.exitcode = exitcodes.SOFT_BLOCKED
                     return
                 crawler = self._create_crawler(args[0])
                 self.crawler_process.crawl(crawler, **opts.spargs)

@@ -3,6 +3,7 @@ a crawl stopped by SIGTERM or Ctrl-C flushes what it scraped and says so in its 
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import subprocess
 import time
@@ -225,3 +226,6 @@ def test_signal_during_a_retry_after_wait_exits_at_once(replica, start_crawl, ou
     pending = set(run["pending_articles"])
     assert answered(429) <= pending and not pending & stored
     assert run["failed_articles"] == len(pending)
+    # The rest had not ended: no later run starts before it does.
+    rest = run["rests_until"] - run["finished_at"]
+    assert dt.timedelta(minutes=4) < rest < dt.timedelta(minutes=5)

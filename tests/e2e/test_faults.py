@@ -272,6 +272,32 @@ def test_retry_after_is_honoured(code, replica, crawl, output_dir):
     assert_clean_finish(output_dir)
 
 
+def test_a_rest_longer_than_a_run_waits_holds_the_next_runs_until_it_ends(
+    replica, crawl, output_dir
+):
+    site = ReplicaSite(articles=25)
+    victim = site.articles[4].path
+    site.script(victim, [faults.status(429, retry_after=3600)])
+    handle = replica(site)
+
+    crawl(handle, expect_exit=exitcodes.SOFT_BLOCKED)  # longer than RETRY_AFTER_MAX
+    [record] = read_runs(output_dir)
+    rest = record["rests_until"] - record["finished_at"]
+    assert dt.timedelta(minutes=55) < rest <= dt.timedelta(hours=1)
+
+    asked = len(handle.requests)
+    again = crawl(handle, expect_exit=exitcodes.SOFT_BLOCKED)
+    assert len(handle.requests) == asked, "a request went out during the site's rest"
+    until = f"{record['rests_until']:%Y-%m-%d %H:%M:%S} UTC"
+    assert f"the site asked for a rest (Retry-After) until {until}" in again.stderr
+    assert len(read_runs(output_dir)) == 1  # nothing written
+
+    # Once the rest is over, the next run gets what the first did not.
+    after = (record["rests_until"] + dt.timedelta(seconds=1)).isoformat()
+    crawl(handle, settings={"NEWSSCRAPER_NOW": after})
+    assert_stored_exactly(output_dir, site.articles)
+
+
 def test_with_the_default_concurrency_nothing_reaches_the_site_during_its_rest(
     replica, crawl, output_dir
 ):
