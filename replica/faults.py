@@ -67,6 +67,20 @@ class Truncated(Fault):
 
 
 @dataclass(frozen=True)
+class CutWithoutLength(Fault):
+    """The body without a Content-Length, the connection closed after `keep` of it (1: all of
+    it): how an HTTP/1.0 server, or one answering `Connection: close`, sends a page."""
+
+    keep: float = 0.5
+
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        response = normal()
+        response.body = response.body[: int(len(response.body) * self.keep)]
+        response.close_delimited = True
+        return response
+
+
+@dataclass(frozen=True)
 class TruncatedGzip(Fault):
     """The page gzip-compressed, its stream stopping at `keep` of the page (no end, no
     checksum), under a Content-Length for what is sent: a cache's cut copy."""
@@ -252,6 +266,10 @@ def truncated() -> Fault:
     return Truncated()
 
 
+def cut_without_length(keep: float = 0.5) -> Fault:
+    return CutWithoutLength(keep)
+
+
 def truncated_gzip(keep: float = 0.4) -> Fault:
     return TruncatedGzip(keep)
 
@@ -317,6 +335,7 @@ def junk_items() -> Fault:
 __all__ = [
     "Fault",
     "bad_json_ld",
+    "cut_without_length",
     "delay",
     "empty",
     "extra_items",

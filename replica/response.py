@@ -16,6 +16,8 @@ class Response:
     delay: float = 0.0  # seconds to wait before answering
     declared_length: int | None = None  # a Content-Length that differs from len(body)
     reset: bool = False  # close the connection without answering (a reset for the client)
+    # No Content-Length: the body ends when the connection closes (HTTP/1.0, `Connection: close`).
+    close_delimited: bool = False
 
     @classmethod
     def html(cls, text: str, status: int = 200) -> Response:

@@ -69,11 +69,13 @@ class _Handler(BaseHTTPRequestHandler):
         length = response.declared_length
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body) if length is None else length))
+        if not response.close_delimited:
+            declared = len(response.body) if length is None else length
+            self.send_header("Content-Length", str(declared))
         for name, value in response.headers.items():
             self.send_header(name, value)
         truncated = length is not None and length > len(response.body) and self.command != "HEAD"
-        if truncated:
+        if truncated or response.close_delimited:
             self.send_header("Connection", "close")
             self.close_connection = True
         record.status = response.status

@@ -106,6 +106,15 @@ def test_truncated_declares_more_than_it_sends(handle, site):
         fetch(handle, SECTION)
 
 
+def test_cut_without_length_sends_no_content_length_and_closes_after_part_of_the_body(handle, site):
+    _, _, whole = fetch(handle, SECTION)
+    site.script(SECTION, [faults.cut_without_length(0.5), faults.cut_without_length(1)])
+    for keep in (len(whole) // 2, len(whole)):
+        status, headers, body = fetch(handle, SECTION)
+        assert status == 200 and body == whole[:keep]
+        assert headers["Content-Length"] is None and headers["Connection"] == "close"
+
+
 def test_soft_block_is_a_200_without_the_site_markup(handle, site):
     path = site.article(2).path
     site.script(path, [faults.soft_block()])
