@@ -27,6 +27,7 @@ from scrapy.utils.response import response_status_message
 
 from newsscraper.compressed import COMPRESSED_CUT_SHORT_FLAG
 from newsscraper.context import RunContext
+from newsscraper.pages.section import ends_inside_an_item
 from newsscraper.redirects import requested_url
 from newsscraper.softblock import SOFT_BLOCKED_META, is_soft_block
 from newsscraper.stop import (
@@ -68,19 +69,27 @@ _HTML_END = re.compile(rb"</html\s*>", re.IGNORECASE)
 
 
 def is_cut_short(request, response) -> bool:
-    """True for a response whose compressed body stopped before the end of its stream, and for
+    """True for a response whose compressed body stopped before the end of its stream, for
     a full page (section or article) whose body ended with its connection before its
-    `</html>`. A body without a Content-Length (an HTTP/1.0 server, `Connection: close`)
-    ends when the connection does, and Scrapy passes it on flagged "partial" whether the
-    server closed it or the connection was reset in the middle: without this, a page cut
-    after its first paragraphs would be stored as the article."""
+    `</html>`, and for a timeline fragment whose body ended with its connection inside a tag
+    or inside a stream item. A body without a Content-Length (an HTTP/1.0 server,
+    `Connection: close`) ends when the connection does, and Scrapy passes it on flagged
+    "partial" whether the server closed it or the connection was reset in the middle: without
+    this, a page cut after its first paragraphs would be stored as the article, and a
+    fragment cut after its first items would be read as all the listing holds there.
+
+    A fragment has no `</html>` to wait for, nor a number of items to count on: one that ended
+    between two of its items is taken as whole (see `ends_inside_an_item`)."""
     if COMPRESSED_CUT_SHORT_FLAG in response.flags:
         return True  # whatever the page, not all of it came
     if "partial" not in response.flags:
         return False
-    if request.meta.get("cafef_page") not in ("article", "section"):
-        return False  # a timeline fragment has no <html> shell
-    return _HTML_END.search(response.body) is None
+    kind = request.meta.get("cafef_page")
+    if kind in ("article", "section"):
+        return _HTML_END.search(response.body) is None
+    if kind == "timeline":
+        return ends_inside_an_item(response.body)
+    return False
 
 
 def backoff_seconds(attempt: int, base: float, cap: float) -> float:

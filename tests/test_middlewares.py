@@ -152,6 +152,38 @@ def test_a_full_page_cut_short_without_a_content_length_is_retried():
     assert answer(page[:55], []).body == page[:55]  # a Content-Length said it was all
 
 
+def test_a_fragment_cut_short_inside_an_item_without_a_content_length_is_retried():
+    import asyncio
+
+    from scrapy import Request, Spider
+    from scrapy.http import HtmlResponse
+
+    middleware = retry_middleware()
+    middleware.crawler.spider = Spider.from_crawler(middleware.crawler, "cafef")
+    url = "http://127.0.0.1:8123/timelinelist/18836/2.chn"
+    request = Request(url, meta={"cafef_page": "timeline", "listing_page": 2})
+    item = (
+        '<div class="tlitem box-category-item" data-id="{0}"><h3><a href="/bai-{0}.chn">x</a>'
+        '</h3><div class="tlitem-flex"><span class="time time-ago" title="2026-03-07T10:22:00">'
+        '</span><p class="sapo box-category-sapo">lead</p></div></div>\n'
+    )
+    fragment = (item.format("188260307102244359") + item.format("188260307095650731")).encode()
+
+    def answer(body: bytes, flags: list[str]):
+        response = HtmlResponse(url, body=body, flags=flags, encoding="utf-8", request=request)
+        return asyncio.run(middleware.process_response(request, response))
+
+    cut = fragment.index(b"lead</p>", len(fragment) // 2)  # the second item's lead, its time read
+    retried = answer(fragment[:cut], ["partial"])
+    assert retried.url == url and retried.meta["retry_times"] == 1
+    assert middleware.crawler.stats.get_value("newsscraper/retry/cut_short") == 1
+    assert answer(fragment, ["partial"]).body == fragment  # closed after its last item: whole
+    assert answer(fragment[:cut], []).body == fragment[:cut]  # a Content-Length said it was all
+    # Closed between two items: nothing tells it from a fragment with one item less.
+    first = fragment[: len(item.format("188260307102244359"))]
+    assert answer(first, ["partial"]).body == first
+
+
 def compress(encoding: str, data: bytes) -> bytes:
     import gzip
     import zlib

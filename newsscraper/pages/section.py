@@ -40,6 +40,40 @@ _ZONE_ID = css("input#hdZoneId::attr(value)")
 # so that the body is never decoded to text just for this.
 _HTML_SHELL = re.compile(rb"<html[\s>]", re.I)
 
+# What tells a listing page cut short from a whole one, in its bytes: a tag or comment left
+# open at the end, or a last stream item whose <div> is never closed (every stream item of the
+# site closes the <div>s it opens; the chrome between items need not).
+_COMMENT = re.compile(rb"<!--.*?-->", re.S)
+_TAG_START = re.compile(rb"<(?:[a-z/!?]|\Z)", re.I)
+_DIV_TAG = re.compile(rb"<(/?)div(?=[\s>/])[^>]*>", re.I)
+_CLASS = re.compile(rb"""\bclass\s*=\s*(["'])(.*?)\1""", re.I | re.S)
+_STREAM_ITEM_CLASSES = {b"tlitem", b"box-category-item"}
+
+
+def ends_inside_an_item(body: bytes) -> bool:
+    """True when a listing page's `body` stops inside a tag or a comment, or inside its last
+    stream item (`div.tlitem.box-category-item`, its <div> never closed): the page was cut
+    short there. A body that stops between two items, or after the last, reads as whole."""
+    last = body.rfind(b"<")
+    if last > body.rfind(b">") and _TAG_START.match(body, last):
+        return True
+    if body.rfind(b"<!--") > body.rfind(b"-->"):
+        return True
+    body = _COMMENT.sub(b"", body)
+    item = None
+    for tag in _DIV_TAG.finditer(body):
+        found = not tag.group(1) and _CLASS.search(tag.group())
+        if found and set(found.group(2).split()) >= _STREAM_ITEM_CLASSES:
+            item = tag.start()
+    if item is None:
+        return False
+    depth = 0
+    for tag in _DIV_TAG.finditer(body, item):
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            return False  # the item is closed: what follows it is not the stream's
+    return True
+
 
 @dataclass(frozen=True)
 class ListingEntry:

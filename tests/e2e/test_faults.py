@@ -94,6 +94,45 @@ def test_transient_fault_is_retried_and_every_article_stored_once(name, replica,
     assert_only_replica_fetched(handle, stats)
 
 
+def test_pages_cut_short_without_a_content_length_are_retried_whole_ones_read_once(
+    replica, crawl, output_dir
+):
+    # Bodies that end when the server closes the connection (HTTP/1.0, `Connection: close`).
+    # A backfill has no watermark to walk down to again: a fragment read without its last
+    # items would lose them with exit 0.
+    site = ReplicaSite(articles=50)  # page 1, then timeline pages 2 and 3
+    victim = site.articles[10].path
+    for path in (SECTION_PAGE, TIMELINE_2, victim):
+        site.script(path, [faults.cut_without_length(0.5)])
+    site.script(TIMELINE_3, [faults.cut_without_length(1)])  # all of it, then the close
+    handle = replica(site)
+
+    result = crawl(handle, since="2026-01-01")
+
+    assert_stored_exactly(output_dir, site.articles)
+    asked = [len(requests_for(handle, p)) for p in (SECTION_PAGE, TIMELINE_2, victim, TIMELINE_3)]
+    assert asked == [2, 2, 2, 1]
+    assert crawl_stats(result.stderr)["newsscraper/retry/cut_short"] == 3
+
+
+def test_a_fragment_always_cut_short_inside_an_item_is_a_failed_listing_page(
+    replica, crawl, output_dir
+):
+    site = ReplicaSite(articles=50)
+    site.script(TIMELINE_2, [faults.cut_without_length(0.5)], repeat=True)
+    handle = replica(site)
+
+    crawl(
+        handle, since="2026-01-01", settings={"RETRY_TIMES": 1}, expect_exit=exitcodes.SITE_ERRORS
+    )
+
+    assert len(requests_for(handle, TIMELINE_2)) == 2
+    assert requests_for(handle, TIMELINE_3) == [], "never read as the page"
+    run = only_run(output_dir)
+    assert run["stop_reason"] == "listing_failed"
+    assert len(stored_ids(output_dir)) == 3 + site.page_size  # page 1's only
+
+
 def test_article_that_keeps_failing_is_given_up_then_fetched_by_the_next_run(
     replica, crawl, output_dir
 ):

@@ -10,7 +10,7 @@ import lxml.html
 from scrapy.http import HtmlResponse, Request
 
 from newsscraper.pages.dates import VIETNAM_TZ
-from newsscraper.pages.section import ListingEntry, SectionPage
+from newsscraper.pages.section import ListingEntry, SectionPage, ends_inside_an_item
 
 PAGES = Path(__file__).parent.parent / "fixtures" / "pages"
 SECTION_FILE = PAGES / "section_thi-truong-chung-khoan.html"
@@ -159,6 +159,37 @@ def test_fragment_gives_its_items():
     assert (
         entries[0].title == "Vietcap đặt mục tiêu lợi nhuận 2.300 tỷ đồng, phát hành cổ phiếu ESOP"
     )
+
+
+def test_a_fragment_cut_inside_an_item_reads_as_cut_and_one_cut_between_items_as_whole():
+    for number in range(2, len(STREAM) + 1):
+        before, item = (cut_fragment(n, n).rstrip() for n in (number - 1, number))
+        fragment = before + b"\n" + item
+        assert not ends_inside_an_item(before + b"\n"), number  # the items after it lost
+        assert not ends_inside_an_item(fragment), number
+        for end in range(len(before) + 2, len(fragment)):
+            assert ends_inside_an_item(fragment[:end]), (number, fragment[end - 40 : end])
+
+
+def test_the_saved_pages_and_their_stream_between_items_read_as_whole():
+    for path in PAGES.glob("*.html"):
+        assert not ends_inside_an_item(path.read_bytes()), path.name
+    # The stream items as the page has them, with the chrome between them (ads, the close of
+    # one stream box and the open of the next), cut at the start of each next item.
+    page = SECTION_FILE.read_bytes()
+    starts = [m.start() for m in re.finditer(rb'<div class="tlitem box-category-item"', page)]
+    assert len(starts) == len(STREAM)
+    for start in starts[1:]:
+        assert not ends_inside_an_item(page[starts[0] : start]), start
+
+
+def test_a_body_that_stops_inside_a_tag_or_a_comment_reads_as_cut():
+    item = cut_fragment(3, 3)
+    for tail in (b"<", b"</", b"<div class=", b'<a href="/x', b"<!-- ad", b"<!-- ad -->\n<sp"):
+        assert ends_inside_an_item(item + b"\n" + tail), tail
+    for tail in (b"", b"\n", b"<!-- ad -->", b"<p>1 < 2</p>", b"Xem th\xc3\xaam"):
+        assert not ends_inside_an_item(item + b"\n" + tail), tail
+    assert not ends_inside_an_item(b"")  # an empty fragment is the end of the list
 
 
 def test_empty_fragment_is_the_end_of_the_list_not_a_block():
