@@ -466,6 +466,22 @@ _RENAME_EXCHANGE = 2  # linux/fs.h
 _AT_FDCWD = -100
 
 
+def _link_or_copy(source: Path, target: Path) -> None:
+    """`source` (a file, a symlink or a folder) at `target` too: hard links, copies where the
+    filesystem refuses them."""
+    if source.is_dir() and not source.is_symlink():
+        shutil.copytree(source, target, symlinks=True, copy_function=_link_or_copy_file)
+    else:
+        _link_or_copy_file(source, target)
+
+
+def _link_or_copy_file(source, target) -> None:
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError:
+        shutil.copy2(source, target, follow_symlinks=False)
+
+
 def exchange_paths(a: Path, b: Path) -> None:
     """Swap two directories in one atomic step (Linux renameat2 RENAME_EXCHANGE).
 
@@ -481,19 +497,31 @@ def exchange_paths(a: Path, b: Path) -> None:
 
 
 def replace_partition_files(
-    partition: Path, table: pa.Table, file_name: str, output_dir, *, compression: str = "zstd"
+    partition: Path,
+    table: pa.Table,
+    file_name: str,
+    output_dir,
+    *,
+    compression: str = "zstd",
+    carried: Iterable[str] = (),
 ) -> Path:
-    """Make `table` (as `file_name`) the only file of `partition`, in one atomic step.
+    """Make `table` (as `file_name`) the only file of `partition`, beside the entries named
+    `carried`, in one atomic step.
 
     The new directory is built whole under `.staging/` (outside every dataset folder, so no
     reader lists it) and exchanged with the live one: a reader resolving the partition's path
-    sees either every old file or the one new file, never both and never neither. The old
+    sees either every old file or the one new file, never both and never neither. The
+    `carried` entries are in the new directory before the exchange (hard links, or copies
+    where the filesystem refuses them), so that a process killed at any point leaves them in
+    the live folder, never only under `.staging/`, which the next lock holder empties. The old
     directory, now in staging, is the caller's to inspect and remove: returned.
     """
     work = staging_dir(output_dir) / f"compact-{os.getpid()}-{safe_path_value(file_name)}"
     new_dir = work / partition.name
     new_dir.mkdir(parents=True)
     try:
+        for name in carried:
+            _link_or_copy(partition / name, new_dir / name)
         commit_part_file(table, new_dir / file_name, output_dir, compression=compression)
         exchange_paths(new_dir, partition)
     except BaseException:

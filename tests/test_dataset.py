@@ -509,6 +509,39 @@ def test_a_partition_is_swapped_whole_and_flushed_under_a_relative_output_dir(
     assert flushed[-1] == partition.parent  # the swap itself survives a power cut
 
 
+@pytest.mark.parametrize("links", [True, False])
+def test_a_partition_swap_carries_the_named_entries_into_the_new_folder(
+    tmp_path, monkeypatch, links
+):
+    [old] = dataset.commit_articles(tmp_path, [full_article("188260307100000006")], "run-a", 1)
+    partition = old.parent
+    (partition / "README.txt").write_text("ghi chú")
+    (partition / "notes").mkdir()
+    (partition / "notes" / "a.txt").write_text("sổ tay")
+    if not links:  # a filesystem without hard links: copies
+
+        def refused(*args, **kwargs):
+            raise OSError(errno.EPERM, "Operation not permitted")
+
+        monkeypatch.setattr(dataset.os, "link", refused)
+    replaced = dataset.replace_partition_files(
+        partition,
+        pq.read_table(old),
+        "part-merged.parquet",
+        tmp_path,
+        carried=["README.txt", "notes"],
+    )
+    assert sorted(p.name for p in partition.iterdir()) == [
+        "README.txt",
+        "notes",
+        "part-merged.parquet",
+    ]
+    assert (partition / "README.txt").read_text() == "ghi chú"
+    assert (partition / "notes" / "a.txt").read_text() == "sổ tay"
+    linked = (partition / "README.txt").stat().st_ino == (replaced / "README.txt").stat().st_ino
+    assert linked == links
+
+
 def test_a_partition_swap_that_cannot_be_made_is_an_error_and_leaves_no_staged_folder(tmp_path):
     [old] = dataset.commit_articles(tmp_path, [full_article("188260307100000006")], "run-a", 1)
     gone = old.parent.with_name("published_date=2026-03-01")

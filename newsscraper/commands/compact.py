@@ -22,6 +22,10 @@ How a reader listing the dataset mid-swap never sees a row missing or doubled:
   adds files meanwhile. A file that arrived anyway after the merge read its folder (a crawl
   started some other way) is moved back into the new folder rather than deleted; its rows are
   invisible for the instant between the exchange and the move.
+- What is not merged (a note, a hidden file, a folder) is hard-linked into the new folder
+  before the exchange, not moved back after it: `.staging/` is emptied by the next process to
+  take the lock, and a compaction killed right after the exchange would otherwise have left
+  them there.
 
 Where the exchange is not supported (not Linux, or a filesystem without it) the command stops
 with an error instead of swapping in two steps.
@@ -128,7 +132,7 @@ def compact_records(
 ) -> RecordsResult | None:
     """Swap the part files of `runs/` or `rejects/` for one file holding all their rows, in
     `order`; None when there is nothing to merge. A file in a folder under it is left where it
-    is (the folder is moved back whole, see `_restore_late_files`)."""
+    is (the folder is carried into the new one whole, see `_swap`)."""
     live = output_dir / folder
     files = [p for p in dataset.list_part_files(output_dir, folder) if p.parent == live]
     if len(files) < 2:
@@ -143,27 +147,30 @@ def _swap(
     output_dir: Path, live: Path, merged: pa.Table, files: list[Path], name: str, compression: str
 ) -> list[Path]:
     """Make `merged` (as `name`) the one file of the folder `live` in place of `files` (see the
-    module doc); the files that were not merged, moved back: returned."""
+    module doc); what was kept beside it, not merged: returned."""
+    merged_names = {p.name for p in files}
+    carried = [p.name for p in live.iterdir() if p.name not in merged_names]
     replaced = dataset.replace_partition_files(
-        live, merged, name, output_dir, compression=compression
+        live, merged, name, output_dir, compression=compression, carried=carried
     )
-    late_files = _restore_late_files(replaced, live, {p.name for p in files})
+    kept = _restore_late_files(replaced, live, merged_names)
     remove_replaced(replaced)
-    return late_files
+    return kept
 
 
 def _restore_late_files(replaced: Path, live: Path, merged_names: set[str]) -> list[Path]:
-    """Move back everything of the old folder that was not merged: a part file that arrived
-    after the folder was read (its rows are in no other file, so moving it adds no copy), and
-    anything that is not one of our part files (a note, a hidden file): compact never deletes
-    what it did not merge."""
-    restored = []
+    """Everything of the old folder that was not merged, in the new folder: what was there
+    when the swap began was carried into it already (a note, a hidden file, a folder: compact
+    never deletes what it did not merge); a part file that arrived in between is moved back
+    (its rows are in no other file, so moving it adds no copy)."""
+    kept = []
     for path in sorted(replaced.iterdir()):
         if path.name not in merged_names:
             target = live / path.name
-            os.rename(path, target)
-            restored.append(target)
-    return restored
+            if not os.path.lexists(target):
+                os.rename(path, target)
+            kept.append(target)
+    return kept
 
 
 def remove_replaced(folder: Path) -> None:

@@ -370,3 +370,39 @@ def test_a_file_in_a_folder_under_runs_or_rejects_is_kept_once(tmp_path, capsys)
     assert (runs_dir / "2025" / "part-run-b.parquet").is_file()
     out = capsys.readouterr().out
     assert "runs: 2 files -> " in out and "rejects: 2 files -> " in out
+
+
+def test_a_compaction_killed_right_after_a_swap_loses_nothing_it_did_not_merge(
+    three_partitions, monkeypatch
+):
+    partition = dataset.articles_dir(three_partitions) / "section=doanh-nghiep"
+    partition = partition / "published_date=2026-03-07"
+    (partition / "README.txt").write_text("ghi chú")
+    (partition / "notes").mkdir()
+    (partition / "notes" / "2026.txt").write_text("sổ tay")
+    runs = dataset.runs_dir(three_partitions)
+    for run_id, minute, folder in (("run-a", 0, ""), ("run-b", 10, "2025/"), ("run-c", 20, "")):
+        table = pa.Table.from_pylist([run_record(run_id, minute)], schema=RUNS_SCHEMA)
+        dataset.commit_part_file(table, runs / f"{folder}part-{run_id}.parquet", three_partitions)
+    before = what_readers_see(three_partitions)
+    real_restore = compact._restore_late_files
+
+    for victim, compaction in ((partition, compact.compact), (runs, compact.compact_run_records)):
+
+        def killed(replaced, live, merged_names, victim=victim):
+            if live == victim:  # the process ends between this swap and what follows it
+                raise KeyboardInterrupt
+            return real_restore(replaced, live, merged_names)
+
+        monkeypatch.setattr(compact, "_restore_late_files", killed)
+        with pytest.raises(KeyboardInterrupt):
+            compaction(three_partitions)
+        dataset.clear_staging(three_partitions)  # what the next process to take the lock does
+
+    assert (partition / "README.txt").read_text() == "ghi chú"
+    assert (partition / "notes" / "2026.txt").read_text() == "sổ tay"
+    assert (runs / "2025" / "part-run-b.parquet").is_file()
+    assert sorted(r["run_id"] for r in read_runs(three_partitions)) == ["run-a", "run-b", "run-c"]
+    assert what_readers_see(three_partitions) == before
+    # The swaps were made: one merged file in each folder.
+    assert [len(list(folder.glob("*.parquet"))) for folder in (partition, runs)] == [1, 1]
