@@ -22,7 +22,7 @@ from newsscraper import dataset, exitcodes, health
 from newsscraper.context import RunContext, clock_of
 from newsscraper.dataset import commit_part_file, runs_dir, safe_path_value
 from newsscraper.items import Article
-from newsscraper.middlewares import SITE_RESTS_UNTIL_STAT
+from newsscraper.middlewares import REST_REMEMBERED_MAX, SITE_RESTS_UNTIL_STAT
 from newsscraper.schema import RUNS_SCHEMA
 from newsscraper.stop import DISK_ERROR_REASON, finish_reason_of
 
@@ -133,12 +133,22 @@ def rest_left(rests_until: dt.datetime | None, now: dt.datetime) -> dt.datetime 
 def site_rest(output_dir, now: dt.datetime) -> dict | None:
     """The run record (run_id, section, rests_until) that asks the latest rest of the site
     still running at `now`, whichever section it crawled: the site asked the crawler, not the
-    section, for it. None when no rest is running."""
+    section, for it. None when no rest is running.
+
+    A rest ending more than REST_REMEMBERED_MAX after `now` was noted by a clock ahead of this
+    one (NEWSSCRAPER_NOW, a machine clock since set back): no rest is kept longer than that, so
+    it holds nothing."""
     table = dataset.read_runs(output_dir)
     if table is None or "rests_until" not in table.column_names:
         return None  # only records older than version 4, which noted no rest
     ends = table.column("rests_until")
-    table = table.filter(pc.greater(ends, pa.scalar(now, type=ends.type)))
+    latest = now + dt.timedelta(seconds=REST_REMEMBERED_MAX)
+    table = table.filter(
+        pc.and_(
+            pc.greater(ends, pa.scalar(now, type=ends.type)),
+            pc.less_equal(ends, pa.scalar(latest, type=ends.type)),
+        )
+    )
     if table.num_rows == 0:
         return None
     latest = table.sort_by([("rests_until", "descending")]).slice(0, 1)

@@ -380,6 +380,16 @@ def test_the_latest_end_of_the_rests_still_running_holds(tmp_path):
     assert runs.site_rest(tmp_path, at(9)) is None
 
 
+def test_a_rest_ending_more_than_a_day_ahead_of_the_clock_holds_nothing(tmp_path):
+    # Noted by a clock ahead of this one (NEWSSCRAPER_NOW in the future, a machine clock set
+    # back since): no rest is kept longer than a day.
+    row = {"run_id": "ahead", "section": "doanh-nghiep", "mode": "incremental", "exit_code": 3}
+    row |= {"started_at": at(5), "finished_at": at(5), "rests_until": at(6)}
+    write_records(tmp_path, [row])
+    assert runs.site_rest(tmp_path, at(6) - dt.timedelta(days=1))["run_id"] == "ahead"
+    assert runs.site_rest(tmp_path, at(5) - dt.timedelta(days=200)) is None
+
+
 def test_records_older_than_version_4_hold_no_rest(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
