@@ -7,7 +7,14 @@ from newsscraper.middlewares import backoff_seconds, retry_after_seconds
 
 @pytest.mark.parametrize(
     ("header", "expected"),
-    [(b"120", 120.0), ("7", 7.0), (b"", None), (None, None), (b"soon", None)],
+    [
+        (b"120", 120.0),
+        ("7", 7.0),
+        (b"", None),
+        (None, None),
+        (b"soon", None),
+        (b"\xb2", None),  # "²" in Latin-1: a digit to str.isdigit, no number to float
+    ],
 )
 def test_retry_after_seconds(header, expected):
     assert retry_after_seconds(header) == expected
