@@ -43,7 +43,13 @@ _HTML_SHELL = re.compile(rb"<html[\s>]", re.I)
 # What tells a listing page cut short from a whole one, in its bytes: a tag or comment left
 # open at the end, or a last stream item whose <div> is never closed (every stream item of the
 # site closes the <div>s it opens; the chrome between items need not).
-_COMMENT = re.compile(rb"<!--.*?-->", re.S)
+# What holds text that is not markup, where a `<div` or a `<!--` is no tag: comments, CDATA
+# sections, and the raw text of scripts, styles and text areas; in document order, so that a
+# comment holding `<script>` and a script holding `<!--` are each read as what they are.
+_NOT_MARKUP = re.compile(
+    rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<(script|style|textarea)\b[^>]*>.*?</\1\s*>", re.S | re.I
+)
+_NOT_MARKUP_START = re.compile(rb"<!--|<!\[CDATA\[|<(?:script|style|textarea)\b", re.I)
 _TAG_START = re.compile(rb"<(?:[a-z/!?]|\Z)", re.I)
 _DIV_TAG = re.compile(rb"<(/?)div(?=[\s>/])[^>]*>", re.I)
 _CLASS = re.compile(rb"""\bclass\s*=\s*(["'])(.*?)\1""", re.I | re.S)
@@ -51,15 +57,15 @@ _STREAM_ITEM_CLASSES = {b"tlitem", b"box-category-item"}
 
 
 def ends_inside_an_item(body: bytes) -> bool:
-    """True when a listing page's `body` stops inside a tag or a comment, or inside its last
-    stream item (`div.tlitem.box-category-item`, its <div> never closed): the page was cut
+    """True when a listing page's `body` stops inside a tag, a comment or a script, or inside
+    its last stream item (`div.tlitem.box-category-item`, its <div> never closed): the page was cut
     short there. A body that stops between two items, or after the last, reads as whole."""
     last = body.rfind(b"<")
     if last > body.rfind(b">") and _TAG_START.match(body, last):
         return True
-    if body.rfind(b"<!--") > body.rfind(b"-->"):
-        return True
-    body = _COMMENT.sub(b"", body)
+    body = _NOT_MARKUP.sub(b"", body)
+    if _NOT_MARKUP_START.search(body):
+        return True  # a comment, CDATA section or script that never ends: cut inside it
     item = None
     for tag in _DIV_TAG.finditer(body):
         found = not tag.group(1) and _CLASS.search(tag.group())

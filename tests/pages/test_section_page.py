@@ -192,6 +192,22 @@ def test_a_body_that_stops_inside_a_tag_or_a_comment_reads_as_cut():
     assert not ends_inside_an_item(b"")  # an empty fragment is the end of the list
 
 
+def test_a_div_or_comment_in_a_script_a_style_or_cdata_is_no_markup():
+    item = cut_fragment(3, 3)
+    inside = item.replace(b"<h3", b"<script>document.write('<div class=\"ad\">');</script><h3", 1)
+    assert inside != item
+    for whole in (
+        inside,
+        item.replace(b"<h3", b"<![CDATA[ <div> ]]><h3", 1),
+        item.replace(b"<h3", b"<STYLE>/* <div> */</STYLE><h3", 1),
+        item + b"\n<script>var open = '<!--';</script>",
+        item + b"\n<!-- <script> -->",
+    ):
+        assert not ends_inside_an_item(whole), whole[-80:]
+    for cut in (inside[: inside.index(b"</script>")], item + b"\n<script>var a = 1;"):
+        assert ends_inside_an_item(cut), cut[-80:]
+
+
 def test_empty_fragment_is_the_end_of_the_list_not_a_block():
     for body in (b"", b"  \n\t ", b'<div class="box-stream-item box-stream-item-load"></div>'):
         page = SectionPage(response(body, "https://cafef.vn/timelinelist/18836/40.chn"))
