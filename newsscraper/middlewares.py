@@ -11,7 +11,6 @@ a stop does not sit out a Retry-After.
 
 from __future__ import annotations
 
-import datetime as dt
 import email.utils
 import logging
 import re
@@ -26,7 +25,6 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 
 from newsscraper.compressed import COMPRESSED_CUT_SHORT_FLAG
-from newsscraper.context import RunContext
 from newsscraper.pages.section import ends_inside_an_item
 from newsscraper.redirects import requested_url
 from newsscraper.softblock import SOFT_BLOCKED_META, is_soft_block
@@ -43,8 +41,9 @@ logger = logging.getLogger(__name__)
 # What Scrapy's redirect middlewares note on a request they made from another.
 REDIRECT_META = ("redirect_urls", "redirect_reasons", "redirect_times", "redirect_ttl")
 STOP_CHECK_SECONDS = 0.5  # how often a retry wait looks whether the crawl is stopping
-# When the rest the site last asked for (Retry-After) ends, by the crawl's clock.
-SITE_RESTS_UNTIL_STAT = "newsscraper/retry/site_rests_until"
+# When the longest rest the site asked for (Retry-After) ends, by time.monotonic(): the time
+# that really passes, also while a clock fixed by NEWSSCRAPER_NOW stands still.
+SITE_REST_DEADLINE_STAT = "newsscraper/retry/site_rest_deadline_monotonic"
 REST_REMEMBERED_MAX = 86_400.0  # seconds: a day
 
 
@@ -286,11 +285,9 @@ class PoliteRetryMiddleware(RetryMiddleware):
         rest that outlasts the run is kept in its run record, and no later run starts before it
         ends (see `newsscraper.runs.site_rest`). A rest asked for beyond REST_REMEMBERED_MAX
         is kept as that long: a wrong header must not silence the crawl for good."""
-        now = RunContext.of(self.crawler).clock()
-        end = now + dt.timedelta(seconds=min(seconds, REST_REMEMBERED_MAX))
-        noted = self.crawler.stats.get_value(SITE_RESTS_UNTIL_STAT)
-        if noted is None or end > noted:
-            self.crawler.stats.set_value(SITE_RESTS_UNTIL_STAT, end)
+        self.crawler.stats.max_value(
+            SITE_REST_DEADLINE_STAT, time.monotonic() + min(seconds, REST_REMEMBERED_MAX)
+        )
 
     def _site_rests(self, seconds: float) -> None:
         """Hold every request, not only the refused page's retry, for `seconds` from now."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import time
 from collections import Counter
 from dataclasses import fields
 
@@ -22,7 +23,7 @@ from newsscraper import dataset, exitcodes, health
 from newsscraper.context import RunContext, clock_of
 from newsscraper.dataset import commit_part_file, runs_dir, safe_path_value
 from newsscraper.items import Article
-from newsscraper.middlewares import REST_REMEMBERED_MAX, SITE_RESTS_UNTIL_STAT
+from newsscraper.middlewares import REST_REMEMBERED_MAX, SITE_REST_DEADLINE_STAT
 from newsscraper.schema import RUNS_SCHEMA
 from newsscraper.stop import DISK_ERROR_REASON, finish_reason_of
 
@@ -125,9 +126,12 @@ def last_pending(runs: list[dict], section: str) -> dict:
     return {}
 
 
-def rest_left(rests_until: dt.datetime | None, now: dt.datetime) -> dt.datetime | None:
-    """`rests_until` while the rest has not ended at `now`, else None."""
-    return rests_until if rests_until is not None and rests_until > now else None
+def rest_left(deadline: float | None, now: dt.datetime) -> dt.datetime | None:
+    """When the rest ending at `deadline` (by time.monotonic()) ends, by the crawl's clock that
+    says `now`; None when it has ended. Judged by the time that passed, as a clock fixed by
+    NEWSSCRAPER_NOW stands still while the run waits a rest out."""
+    left = None if deadline is None else deadline - time.monotonic()
+    return now + dt.timedelta(seconds=left) if left is not None and left > 0 else None
 
 
 def site_rest(output_dir, now: dt.datetime) -> dict | None:
@@ -279,7 +283,7 @@ class RunRecordExtension:
             "stop_reason": walk.stop_reason if walk else None,
             "watermark": self.next_watermark(walk, args, reason),
             "walked_down_to": walk.oldest_listed if walk else None,
-            "rests_until": rest_left(get(SITE_RESTS_UNTIL_STAT), finished_at),
+            "rests_until": rest_left(get(SITE_REST_DEADLINE_STAT), finished_at),
             # A spider that never started (it failed first) read no list: the last one holds.
             "pending_articles": pending.to_record()
             if pending is not None

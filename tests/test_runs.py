@@ -322,23 +322,25 @@ def test_the_record_is_written_with_its_exit_code_and_summary_and_read_back_newe
 
 
 def test_a_rest_that_outlasts_the_run_is_recorded_and_holds_every_sections_crawl_until_it_ends(
-    tmp_path,
+    tmp_path, monkeypatch
 ):
     from scrapy.settings import Settings
 
-    from newsscraper.middlewares import SITE_RESTS_UNTIL_STAT
+    from newsscraper.middlewares import SITE_REST_DEADLINE_STAT
 
-    # Closed at 05:00 UTC, the site having asked for a rest until 06:00.
-    resting = extension(tmp_path, run_id="run-1", **{SITE_RESTS_UNTIL_STAT: at(6)})
+    monkeypatch.setattr(runs.time, "monotonic", lambda: 1000.0)  # when the runs close
+    # Closed at 05:00 UTC, the site having asked for a rest of an hour more.
+    resting = extension(tmp_path, run_id="run-1", **{SITE_REST_DEADLINE_STAT: 1000.0 + 3600})
     resting.spider_closed(spider(), "retry_after_too_long")
-    # Another section's run, closed at 05:10 after a rest of its own had ended.
+    # Another section's run, closed at 05:10 after a rest of its own had ended. Its clock says
+    # so, but a clock fixed by NEWSSCRAPER_NOW would not: the time that passed does.
     other_section = spider()
     other_section.args.section = "bat-dong-san"
     rested = extension(
         tmp_path,
         run_id="run-2",
         now="2026-03-07T12:10:00+07:00",
-        **{SITE_RESTS_UNTIL_STAT: at(5) + dt.timedelta(minutes=5)},
+        **{SITE_REST_DEADLINE_STAT: 1000.0},
     )
     rested.spider_closed(other_section, "finished")
     assert {r["run_id"]: r["rests_until"] for r in read_runs(tmp_path)} == {
