@@ -162,15 +162,23 @@ def _restore_late_files(replaced: Path, live: Path, merged_names: set[str]) -> l
     """Everything of the old folder that was not merged, in the new folder: what was there
     when the swap began was carried into it already (a note, a hidden file, a folder: compact
     never deletes what it did not merge); a part file that arrived in between is moved back
-    (its rows are in no other file, so moving it adds no copy)."""
+    (its rows are in no other file, so moving it adds no copy), also into a carried folder."""
     kept = []
     for path in sorted(replaced.iterdir()):
         if path.name not in merged_names:
-            target = live / path.name
-            if not os.path.lexists(target):
-                os.rename(path, target)
-            kept.append(target)
+            _move_back(path, live / path.name)
+            kept.append(live / path.name)
     return kept
+
+
+def _move_back(old: Path, new: Path) -> None:
+    """`old` to `new` unless it is there already; a folder that is (carried before the swap)
+    gets what arrived in the old one since, at any depth."""
+    if not os.path.lexists(new):
+        os.rename(old, new)
+    elif old.is_dir() and not old.is_symlink() and new.is_dir() and not new.is_symlink():
+        for path in sorted(old.iterdir()):
+            _move_back(path, new / path.name)
 
 
 def remove_replaced(folder: Path) -> None:

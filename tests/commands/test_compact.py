@@ -406,3 +406,25 @@ def test_a_compaction_killed_right_after_a_swap_loses_nothing_it_did_not_merge(
     assert what_readers_see(three_partitions) == before
     # The swaps were made: one merged file in each folder.
     assert [len(list(folder.glob("*.parquet"))) for folder in (partition, runs)] == [1, 1]
+
+
+def test_a_file_added_to_a_folder_under_runs_during_the_swap_is_kept(tmp_path, monkeypatch):
+    runs = dataset.runs_dir(tmp_path)
+    for run_id, minute, folder in (("run-a", 0, ""), ("run-b", 10, "2025/"), ("run-c", 20, "")):
+        table = pa.Table.from_pylist([run_record(run_id, minute)], schema=RUNS_SCHEMA)
+        dataset.commit_part_file(table, runs / f"{folder}part-{run_id}.parquet", tmp_path)
+    real_exchange = dataset.exchange_paths
+
+    def written_then_exchange(a, b):
+        # After the folder under runs/ was carried into the new one, before the swap.
+        late = pa.Table.from_pylist([run_record("run-d", 30)], schema=RUNS_SCHEMA)
+        dataset.commit_part_file(late, runs / "2025" / "part-run-d.parquet", tmp_path)
+        real_exchange(a, b)
+
+    monkeypatch.setattr(dataset, "exchange_paths", written_then_exchange)
+    compact.compact_run_records(tmp_path)
+    assert sorted(r["run_id"] for r in read_runs(tmp_path)) == ["run-a", "run-b", "run-c", "run-d"]
+    assert sorted(p.name for p in (runs / "2025").iterdir()) == [
+        "part-run-b.parquet",
+        "part-run-d.parquet",
+    ]
