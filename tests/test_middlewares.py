@@ -10,6 +10,7 @@ from newsscraper.middlewares import backoff_seconds, retry_after_seconds
     [
         (b"120", 120.0),
         ("7", 7.0),
+        (b" 30 ", 30.0),
         (b"", None),
         (None, None),
         (b"soon", None),
@@ -56,6 +57,32 @@ def test_only_http_requests_to_the_crawl_host_leave(tmp_path):
         with pytest.raises(IgnoreRequest):
             middleware.process_request(Request(url, dont_filter=True))
     assert crawler.stats.get_value("newsscraper/offsite/blocked") == 3
+
+
+def test_only_an_article_a_meta_refresh_sent_off_the_site_is_a_challenge(tmp_path):
+    from scrapy import Request
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.utils.test import get_crawler
+
+    from newsscraper.middlewares import CrawlHostOnlyMiddleware, OffSiteChallenge
+    from newsscraper.spiders.cafef import CafefSpider
+
+    settings = {"CAFEF_BASE_URL": "http://127.0.0.1:8123", "OUTPUT_DIR": str(tmp_path)}
+    crawler = get_crawler(CafefSpider, settings)
+    crawler.spider = CafefSpider.from_crawler(crawler)
+    middleware = CrawlHostOnlyMiddleware.from_crawler(crawler)
+
+    def refused(page: str, reasons: list) -> type[Exception]:
+        meta = {"cafef_page": page, "redirect_reasons": reasons}
+        with pytest.raises(IgnoreRequest) as raised:
+            middleware.process_request(Request("https://captcha.example/check", meta=meta))
+        return type(raised.value)
+
+    assert refused("article", [301, "meta refresh"]) is OffSiteChallenge
+    assert refused("article", ["meta refresh", 302]) is IgnoreRequest  # a redirect after it
+    assert refused("article", [301]) is IgnoreRequest
+    assert refused("article", []) is IgnoreRequest
+    assert refused("section", ["meta refresh"]) is IgnoreRequest
 
 
 class StubEngine:
@@ -189,6 +216,59 @@ def test_a_fragment_cut_short_inside_an_item_without_a_content_length_is_retried
     # Closed between two items: nothing tells it from a fragment with one item less.
     first = fragment[: len(item.format("188260307102244359"))]
     assert answer(first, ["partial"]).body == first
+
+
+@pytest.mark.parametrize("meta", [{"cafef_page": "timeline"}, {}], ids=["fragment", "robots.txt"])
+def test_a_body_with_no_html_shell_ending_with_its_connection_is_taken_whole(meta):
+    import asyncio
+
+    from scrapy import Request, Spider
+    from scrapy.http import HtmlResponse
+
+    middleware = retry_middleware()
+    middleware.crawler.spider = Spider.from_crawler(middleware.crawler, "cafef")
+    url = "http://127.0.0.1:8123/timelinelist/18836/2.chn"
+    request = Request(url, meta=meta)
+    fragment = (
+        b'<div class="tlitem box-category-item" data-id="1"><h3><a href="/a-1.chn">A</a></h3></div>'
+    )
+    response = HtmlResponse(
+        url, body=fragment, flags=["partial"], encoding="utf-8", request=request
+    )
+    assert asyncio.run(middleware.process_response(request, response)) is response
+    assert middleware.crawler.stats.get_value("newsscraper/retry/cut_short") is None
+
+
+def test_a_response_read_as_utf8_or_not_text_passes_the_utf8_middleware_as_it_is():
+    from scrapy import Request
+    from scrapy.http import HtmlResponse, Response
+
+    from newsscraper.middlewares import Utf8ResponseMiddleware
+
+    url = "http://127.0.0.1:8123/bai-viet-188260704171525847.chn"
+    middleware = Utf8ResponseMiddleware()
+    page = HtmlResponse(url, body="<p>Doanh nghiệp</p>".encode(), encoding="utf-8")
+    assert middleware.process_response(Request(url), page) is page
+    binary = Response(url, body=b"\x89PNG\r\n\x1a\n\xff\xfe")
+    assert middleware.process_response(Request(url), binary) is binary
+
+
+@pytest.mark.parametrize(
+    ("body", "utf8"),
+    [
+        # 20 characters read as UTF-8 for each byte that is not: UTF-8 with a stray byte.
+        ("ệ" * 20, True),
+        ("ệ" * 19, False),
+        ("ệ" * 19 + "\x7f", False),  # DEL is one byte, not a character read as UTF-8
+        ("ệ" * 20 + "\ufffd", True),  # a replacement character the page carries is no bad byte
+    ],
+    ids=["20 per byte", "19 per byte", "with DEL", "own U+FFFD"],
+)
+def test_a_body_is_utf8_with_20_characters_read_as_such_for_each_byte_that_is_not(body, utf8):
+    from newsscraper.middlewares import is_mostly_utf8
+
+    assert is_mostly_utf8(body.encode() + b"\xff") is utf8
+    assert is_mostly_utf8(body.encode()) is True
 
 
 def compress(encoding: str, data: bytes) -> bytes:
