@@ -71,3 +71,20 @@ def test_values_padded_with_whitespace_are_read():
         {"since": " 2026-01-01\n", "max_pages": " 3 "}, default_max_pages=20
     )
     assert args.since == dt.date(2026, 1, 1) and args.max_pages == 3
+
+
+def test_each_section_falls_back_to_the_zone_id_its_pages_carry_on_the_site():
+    # What a section page says in its hdZoneId; used when a section page lacks it.
+    from newsscraper.sections import SECTION_ZONES
+
+    assert SECTION_ZONES == {
+        "doanh-nghiep": 18836,
+        "thi-truong-chung-khoan": 18831,
+        "tai-chinh-quoc-te": 18832,
+        "vi-mo-dau-tu": 18833,
+        "tai-chinh-ngan-hang": 18834,
+        "bat-dong-san": 18835,
+        "thi-truong": 18839,
+    }
+    for section, zone in SECTION_ZONES.items():
+        assert CrawlArguments.parse({"section": section}, default_max_pages=20).zone_id == zone
