@@ -1,0 +1,113 @@
+"""`scrapy crawl cafef` around its crawl: arguments, settings, the lock and the exit code."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+from scrapy.exceptions import UsageError
+from scrapy.utils.test import get_crawler
+
+from newsscraper import exitcodes
+from newsscraper.lock import crawl_lock
+from newsscraper.scrapy_commands.crawl import Command
+
+
+class StubProcess:
+    """A crawler process whose crawl reaches no site: it ends with the `stats` given."""
+
+    def __init__(self, stats: dict | None = None, bootstrap_failed: bool = False):
+        self.stats = stats or {}
+        self.bootstrap_failed = bootstrap_failed
+        self.crawled: list[dict] = []
+
+    def create_crawler(self, name):
+        return get_crawler()
+
+    def crawl(self, crawler, **spider_args):
+        self.crawler = crawler
+        self.crawled.append(spider_args)
+
+    def start(self):
+        for name, value in self.stats.items():
+            self.crawler.stats.set_value(name, value)
+
+
+def command(output_dir, process: StubProcess, **settings) -> Command:
+    from scrapy.settings import Settings
+
+    from newsscraper import settings as project_settings
+
+    crawl = Command()
+    crawl.settings = Settings()
+    crawl.settings.setmodule(project_settings)
+    crawl.settings.setdict({"OUTPUT_DIR": str(output_dir), **settings})
+    crawl.crawler_process = process
+    return crawl
+
+
+def run(crawl: Command, *spider_args: str) -> int:
+    crawl.run(["cafef"], argparse.Namespace(spargs=dict(a.split("=", 1) for a in spider_args)))
+    return crawl.exitcode
+
+
+def test_the_exit_code_is_the_run_records_or_its_finish_reasons(tmp_path):
+    process = StubProcess({"finish_reason": "finished", "newsscraper/exit_code": 5})
+    assert run(command(tmp_path, process), "max_pages=3") == exitcodes.UNHEALTHY
+    assert process.crawled == [{"max_pages": "3"}]
+    process = StubProcess({"finish_reason": "shutdown"})  # no run record written
+    assert run(command(tmp_path, process)) == exitcodes.INTERRUPTED
+
+
+def test_a_crawl_that_could_not_start_is_abnormal(tmp_path):
+    process = StubProcess({"finish_reason": "finished"}, bootstrap_failed=True)
+    assert run(command(tmp_path, process)) == exitcodes.ABNORMAL
+
+
+def test_a_bad_argument_or_setting_is_a_usage_error_before_the_lock(tmp_path):
+    output_dir = tmp_path / "cafef"
+    process = StubProcess()
+    with pytest.raises(UsageError, match="max_pages must be a positive integer") as bad:
+        run(command(output_dir, process), "max_pages=0")
+    assert not bad.value.print_help  # the one line that says what is wrong, not the help
+    with pytest.raises(UsageError, match="PARQUET_BATCH_ITEMS must be a whole number") as bad:
+        run(command(output_dir, process, PARQUET_BATCH_ITEMS="many"))
+    assert not bad.value.print_help
+    assert process.crawled == [] and not output_dir.exists()
+
+
+@pytest.mark.parametrize("spiders", [[], ["cafef", "cafef"]], ids=["none", "two"])
+def test_a_crawl_of_no_spider_or_of_two_is_a_usage_error(spiders, tmp_path):
+    process = StubProcess()
+    with pytest.raises(UsageError):
+        command(tmp_path, process).run(spiders, argparse.Namespace(spargs={}))
+    assert process.crawled == []
+
+
+def test_a_held_lock_is_exit_75_without_crawling(tmp_path, capsys):
+    process = StubProcess({"finish_reason": "finished"})
+    with crawl_lock(tmp_path, purpose="compact"):
+        assert run(command(tmp_path, process)) == exitcodes.LOCKED
+    assert process.crawled == []
+    err = capsys.readouterr().err
+    assert err.startswith("newsscraper: not crawling: ") and "purpose=compact" in err
+
+
+def test_an_output_dir_that_cannot_be_made_is_exit_4_naming_it(tmp_path, capsys):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("a file, not a folder\n", encoding="utf-8")
+    process = StubProcess({"finish_reason": "finished"})
+    assert run(command(notes / "cafef", process)) == exitcodes.DISK_ERROR
+    assert process.crawled == []
+    assert capsys.readouterr().err.startswith(f"newsscraper: cannot use {notes / 'cafef'}: ")
+
+
+def test_a_used_run_id_is_exit_1_without_crawling(tmp_path, capsys):
+    from newsscraper.dataset import runs_dir
+
+    runs_dir(tmp_path).mkdir(parents=True)
+    (runs_dir(tmp_path) / "part-nightly.parquet").write_bytes(b"")  # its run record
+    process = StubProcess({"finish_reason": "finished"})
+    assert run(command(tmp_path, process, RUN_ID="nightly")) == exitcodes.ABNORMAL
+    assert process.crawled == []
+    assert "RUN_ID 'nightly' is already used" in capsys.readouterr().err
