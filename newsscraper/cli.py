@@ -39,7 +39,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.command}: --output-dir is empty (NEWSSCRAPER_OUTPUT_DIR set to nothing?)"
         )
     try:
-        return args._run(args)
+        code = args._run(args)
+        sys.stdout.flush()  # what is still buffered goes now, not at exit where nothing catches
+        return code
     except BrokenPipeError:
         # The reader of the output went away (`newsscraper stats | head`): stop quietly, and
         # keep Python's flush at exit from failing on the closed pipe again.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -274,11 +275,15 @@ def test_a_file_that_cannot_be_read_is_a_message_not_a_traceback(output_dir, cap
     assert "`newsscraper verify` names every file at fault" in err
 
 
-def test_a_reader_that_goes_away_ends_the_output_quietly(output_dir):
+@pytest.mark.parametrize("unbuffered", [False, True], ids=["buffered", "PYTHONUNBUFFERED"])
+def test_a_reader_that_goes_away_ends_the_output_quietly(output_dir, unbuffered):
+    # Buffered, as in a shell: the output (smaller than the buffer) is written at the end.
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
     process = subprocess.Popen(
         [sys.executable, "-m", "newsscraper", "stats", "--output-dir", str(output_dir)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        env=env | ({"PYTHONUNBUFFERED": "1"} if unbuffered else {}),
     )
     process.stdout.close()  # as `| head` does once it has read enough: before anything is written
     _, err = process.communicate(timeout=60)
