@@ -182,6 +182,10 @@ def test_tables_for_people(output_dir, capsys):
     assert "Duplicates (duplicate_of set): 1 rows" in out
     assert "body_too_short  2" in out
     assert "run-b   2026-03-09 02:05:00Z  disk_error" in out
+    headings = ["Articles per day and section", "Fill rate per column", "Rejects by reason"]
+    assert all(f"\n\n{heading}\n" in out for heading in [*headings, "Recent runs"])
+    assert "Duplicates (duplicate_of set): 1 rows\nsection       rows\n" in out
+    assert "\ndoanh-nghiep  1\n" in out
 
 
 def test_an_empty_output_dir(tmp_path, capsys):
@@ -210,6 +214,7 @@ def test_plot_draws_a_png(output_dir, tmp_path, capsys):
     png = tmp_path / "per-day.png"
     assert cli.main(["stats", "--output-dir", str(output_dir), "--plot", str(png)]) == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert capsys.readouterr().err == f"plot written to {png}\n"
 
 
 def test_plot_shows_a_day_without_rows_as_zero(tmp_path, make_row, write_batch, monkeypatch):
