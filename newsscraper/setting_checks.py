@@ -33,6 +33,16 @@ NUMBERS = (
     ("SOFT_BLOCK_STOP_AFTER", True, 1, None),
     ("SITE_FAILING_STOP_AFTER", True, 1, None),
     ("ARTICLE_GIVE_UP_AFTER_HOURS", False, 0, None),
+    # Scrapy's own, named in the table too: read only once the crawl is under way, where a
+    # bad one raises (exit 1), logs errors and is ignored, or (a concurrency of 0) never ends.
+    ("DOWNLOAD_DELAY", False, 0, None),
+    ("AUTOTHROTTLE_START_DELAY", False, 0, None),
+    ("AUTOTHROTTLE_MAX_DELAY", False, 0, None),
+    ("CONCURRENT_REQUESTS", True, 1, None),
+    ("CONCURRENT_REQUESTS_PER_DOMAIN", True, 1, None),
+    ("RETRY_TIMES", True, 0, None),
+    ("DOWNLOAD_MAXSIZE", True, 0, None),
+    ("DOWNLOAD_TIMEOUT", False, 0, None),
 )
 
 

@@ -98,6 +98,14 @@ BOUNDS = {
     "SOFT_BLOCK_STOP_AFTER": (True, 1, None),
     "SITE_FAILING_STOP_AFTER": (True, 1, None),
     "ARTICLE_GIVE_UP_AFTER_HOURS": (False, 0, None),
+    "DOWNLOAD_DELAY": (False, 0, None),
+    "AUTOTHROTTLE_START_DELAY": (False, 0, None),
+    "AUTOTHROTTLE_MAX_DELAY": (False, 0, None),
+    "CONCURRENT_REQUESTS": (True, 1, None),
+    "CONCURRENT_REQUESTS_PER_DOMAIN": (True, 1, None),
+    "RETRY_TIMES": (True, 0, None),
+    "DOWNLOAD_MAXSIZE": (True, 0, None),
+    "DOWNLOAD_TIMEOUT": (False, 0, None),
 }
 
 
@@ -107,6 +115,7 @@ def test_each_number_is_taken_from_its_smallest_to_its_largest_and_refused_past_
         bounds = f"from {smallest} to {largest}" if largest is not None else f"{smallest} or more"
         refused = f"{name} must be {kind}, {bounds}; got "
         assert problems(**{name: str(smallest)}) == [], name
+        assert problems(**{name: "abc"}) == [f"{refused}'abc'"], name
         assert problems(**{name: str(smallest - 1)}) == [f"{refused}'{smallest - 1}'"], name
         fraction = f"{smallest}.5"
         assert problems(**{name: fraction}) == ([f"{refused}'{fraction}'"] if whole else []), name
