@@ -11,6 +11,7 @@ catch up with it.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -66,10 +67,13 @@ def main(argv: list[str] | None = None) -> int:
         newest["published_at"].to_pylist(), newest["title"].to_pylist(), strict=True
     ):
         print(f"  {when:%Y-%m-%d %H:%M} UTC  {title}")
+    # stats and verify read output/ unless told: name the folder the demo wrote.
+    where_given = shlex.quote(args.output_dir)
     print(
         f"\nread it in DuckDB: FROM read_parquet('{articles_dir(output_dir)}/**/*.parquet',"
         " hive_partitioning=true)\n(pandas, pyarrow, polars and Spark: README.md, 'Reading it')"
-        "  ·  newsscraper stats  ·  newsscraper verify"
+        f"\n.venv/bin/newsscraper stats --output-dir {where_given}"
+        f"  ·  .venv/bin/newsscraper verify --output-dir {where_given}"
     )
     return 0
 

@@ -32,4 +32,9 @@ def test_demo_never_crawls_into_the_dataset_of_make_crawl(tmp_path, monkeypatch,
 
     assert not (tmp_path / "output").exists()
     assert read_articles(tmp_path / "demo-output", columns=["article_id"]).num_rows == 3
-    assert "3 new rows; 3 rows in" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "3 new rows; 3 rows in" in printed
+    # The commands it suggests read what it wrote, not the empty output/.
+    for command in ("stats", "verify"):
+        folder = re.search(rf"newsscraper {command} --output-dir (\S+)", printed).group(1)
+        assert read_articles(tmp_path / folder, columns=["article_id"]).num_rows == 3
