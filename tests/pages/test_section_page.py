@@ -185,7 +185,16 @@ def test_the_saved_pages_and_their_stream_between_items_read_as_whole():
 
 def test_a_body_that_stops_inside_a_tag_or_a_comment_reads_as_cut():
     item = cut_fragment(3, 3)
-    for tail in (b"<", b"</", b"<div class=", b'<a href="/x', b"<!-- ad", b"<!-- ad -->\n<sp"):
+    for tail in (
+        b"<",
+        b"</",
+        b"<!-",
+        b"<div class=",
+        b'<a href="/x',
+        b'<A HREF="/x',
+        b"<!-- ad",
+        b"<!-- ad -->\n<sp",
+    ):
         assert ends_inside_an_item(item + b"\n" + tail), tail
     for tail in (b"", b"\n", b"<!-- ad -->", b"<p>1 < 2</p>", b"Xem th\xc3\xaam"):
         assert not ends_inside_an_item(item + b"\n" + tail), tail
@@ -206,6 +215,46 @@ def test_a_div_or_comment_in_a_script_a_style_or_cdata_is_no_markup():
         assert not ends_inside_an_item(whole), whole[-80:]
     for cut in (inside[: inside.index(b"</script>")], item + b"\n<script>var a = 1;"):
         assert ends_inside_an_item(cut), cut[-80:]
+
+
+def test_a_stream_item_is_known_by_its_classes_however_its_tag_is_spelled():
+    before, item = (cut_fragment(n, n).rstrip() for n in (2, 3))
+    opening = b'<div class="tlitem box-category-item"'
+    assert item.startswith(opening)
+    for spelled in (
+        item.replace(b"<div", b"<DIV").replace(b"</div", b"</DIV").replace(b"class=", b"CLASS="),
+        item.replace(opening, b'<div\n\tclass="tlitem box-category-item"'),
+        item.replace(opening, b"<div class='tlitem box-category-item'"),
+        item.replace(opening, b'<div class = "tlitem box-category-item"'),
+        item.replace(opening, b'<div class="tlitem\n\tbox-category-item"'),
+    ):
+        fragment = before + b"\n" + spelled
+        assert not ends_inside_an_item(fragment), spelled[:60]
+        for end in range(len(before) + 2, len(fragment)):
+            assert ends_inside_an_item(fragment[:end]), (spelled[:60], fragment[end - 40 : end])
+
+
+def test_a_comment_cdata_section_script_or_text_area_is_read_to_its_own_end():
+    item = cut_fragment(3, 3)
+    for held in (
+        b'<textarea><div class="ad"></textarea>',
+        b"<script>var a = '<div>';</script >",
+        b"<SCRIPT>var a = '<div>';</SCRIPT>",
+    ):
+        assert not ends_inside_an_item(item.replace(b"<h3", held + b"<h3", 1)), held
+    # Left open after the last item, and holding a '>' (the body does not stop inside a tag).
+    for tail in (b"<!-- ad <b>1</b>", b"<![CDATA[ 1 > 0", b"<SCRIPT>if (a > b)", b"<textarea>>"):
+        assert ends_inside_an_item(item + b"\n" + tail), tail
+    # One before the item and one inside it, the item cut after the second: the first ends
+    # where it ends, not at the end of the second, which would take the item's <div> with it.
+    for first, second in (
+        (b"<!-- a -->", b"<!-- b -->"),
+        (b"<![CDATA[ a ]]>", b"<![CDATA[ b ]]>"),
+        (b"<script>a()</script>", b"<script>b()</script>"),
+    ):
+        held = item.replace(b"<h3", second + b"<h3", 1)
+        cut = first + b"\n" + held[: held.index(b"</h3>")]
+        assert ends_inside_an_item(cut), first
 
 
 def test_empty_fragment_is_the_end_of_the_list_not_a_block():
