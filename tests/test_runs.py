@@ -367,6 +367,21 @@ def test_a_rest_that_outlasts_the_run_is_recorded_and_holds_every_sections_crawl
     assert refused(at(6)) is None
 
 
+def test_a_rest_left_at_the_close_ends_that_long_after_the_close_not_after_the_start(
+    tmp_path, monkeypatch
+):
+    from newsscraper.context import RunContext
+    from newsscraper.middlewares import SITE_REST_DEADLINE_STAT
+
+    monkeypatch.setattr(runs.time, "monotonic", lambda: 1000.0)  # when the run closes
+    # A run by a clock that runs: started at 04:00, closed at 05:00 with an hour of rest left.
+    ext = extension(tmp_path, **{SITE_REST_DEADLINE_STAT: 1000.0 + 3600})
+    ext.crawler._newsscraper_context = RunContext("run-1", lambda: at(5), started_at=at(4))
+    ext.spider_closed(spider(), "retry_after_too_long")
+    [record] = read_runs(tmp_path)
+    assert (record["finished_at"], record["rests_until"]) == (at(5), at(6))
+
+
 def test_the_latest_end_of_the_rests_still_running_holds(tmp_path):
     rows = [
         {"run_id": run_id, "section": "doanh-nghiep", "mode": "incremental", "exit_code": 3}
@@ -389,6 +404,7 @@ def test_a_rest_ending_more_than_a_day_ahead_of_the_clock_holds_nothing(tmp_path
     row |= {"started_at": at(5), "finished_at": at(5), "rests_until": at(6)}
     write_records(tmp_path, [row])
     assert runs.site_rest(tmp_path, at(6) - dt.timedelta(days=1))["run_id"] == "ahead"
+    assert runs.site_rest(tmp_path, at(6) - dt.timedelta(days=1, seconds=1)) is None
     assert runs.site_rest(tmp_path, at(5) - dt.timedelta(days=200)) is None
 
 
