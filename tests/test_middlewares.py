@@ -9,6 +9,7 @@ from newsscraper.middlewares import backoff_seconds, retry_after_seconds
     ("header", "expected"),
     [
         (b"120", 120.0),
+        (b" 120 ", 120.0),
         ("7", 7.0),
         (b" 30 ", 30.0),
         (b"", None),
@@ -176,7 +177,9 @@ def test_a_full_page_cut_short_without_a_content_length_is_retried():
     page = b'<html><body><div data-role="content"><p>first</p><p>second</p></div></body></html>'
 
     def answer(body: bytes, flags: list[str]):
-        response = HtmlResponse(url, body=body, flags=flags, encoding="utf-8", request=request)
+        response = HtmlResponse(
+            request.url, body=body, flags=flags, encoding="utf-8", request=request
+        )
         return asyncio.run(middleware.process_response(request, response))
 
     cut = answer(page[:55], ["partial"])  # the connection went before </html>
@@ -184,6 +187,18 @@ def test_a_full_page_cut_short_without_a_content_length_is_retried():
     assert middleware.crawler.stats.get_value("newsscraper/retry/cut_short") == 1
     assert answer(page, ["partial"]).body == page  # closed after </html>: whole
     assert answer(page[:55], []).body == page[:55]  # a Content-Length said it was all
+    shouted = page.replace(b"</html>", b"</HTML >")
+    assert answer(shouted, ["partial"]).body == shouted
+
+    # The section page is held to its </html> too; what is no page of the site (robots.txt)
+    # has no end to wait for.
+    section = "http://127.0.0.1:8123/doanh-nghiep.chn"
+    request = Request(section, meta={"cafef_page": "section", "listing_page": 1})
+    cut = answer(page[:55], ["partial"])
+    assert cut.url == section and cut.meta["retry_times"] == 1
+    assert middleware.crawler.stats.get_value("newsscraper/retry/cut_short") == 2
+    request = Request("http://127.0.0.1:8123/robots.txt")
+    assert answer(b"User-agent: *", ["partial"]).body == b"User-agent: *"
 
 
 def test_a_fragment_cut_short_inside_an_item_without_a_content_length_is_retried():
@@ -536,8 +551,10 @@ def test_a_connection_failure_is_retried_and_counted_towards_the_site_failing():
 
 def test_only_a_429_or_503_is_waited_out_for_its_retry_after():
     import asyncio
+    import time
 
     from scrapy import Request
+    from scrapy.exceptions import IgnoreRequest
     from scrapy.http import HtmlResponse
 
     # A 500 saying Retry-After is retried on the back-off, not stopped on as a long rest.
@@ -546,6 +563,19 @@ def test_only_a_429_or_503_is_waited_out_for_its_retry_after():
     answer = HtmlResponse(request.url, status=500, headers={"Retry-After": "3600"}, request=request)
     assert isinstance(asyncio.run(middleware.process_response(request, answer)), Request)
     assert not middleware.stopping and middleware.site_rests_until == 0.0
+
+    # A 503 is held to it as a 429 is: one as long as RETRY_AFTER_MAX is waited out by the
+    # whole site, a longer one stops the crawl.
+    for status in (429, 503):
+        middleware = quick_retries(RETRY_AFTER_MAX=1)
+        answer = HtmlResponse(request.url, status=status, headers={"Retry-After": "1"})
+        started = time.monotonic()
+        assert isinstance(asyncio.run(middleware.process_response(request, answer)), Request)
+        assert not middleware.stopping and middleware.site_rests_until >= started + 1, status
+        answer = HtmlResponse(request.url, status=status, headers={"Retry-After": "2"})
+        with pytest.raises(IgnoreRequest):
+            asyncio.run(middleware.process_response(request, answer))
+        assert middleware.stopping, status
 
 
 def test_each_retry_waits_twice_as_long_as_the_one_before():
