@@ -518,6 +518,14 @@ def test_a_partition_swap_carries_the_named_entries_into_the_new_folder(
     (partition / "README.txt").write_text("ghi chú")
     (partition / "notes").mkdir()
     (partition / "notes" / "a.txt").write_text("sổ tay")
+    # Links stay links, not copies of what they point to.
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "b.txt").write_text("nơi khác")
+    elsewhere = str(tmp_path / "elsewhere")
+    links_to = {"latest": "README.txt", "notes/newest": "a.txt"}
+    links_to |= {"archive": elsewhere, "notes/archive": elsewhere}
+    for link, target in links_to.items():
+        (partition / link).symlink_to(target)
     if not links:  # a filesystem without hard links: copies
 
         def refused(*args, **kwargs):
@@ -529,13 +537,17 @@ def test_a_partition_swap_carries_the_named_entries_into_the_new_folder(
         pq.read_table(old),
         "part-merged.parquet",
         tmp_path,
-        carried=["README.txt", "notes"],
+        carried=["README.txt", "archive", "latest", "notes"],
     )
     assert sorted(p.name for p in partition.iterdir()) == [
         "README.txt",
+        "archive",
+        "latest",
         "notes",
         "part-merged.parquet",
     ]
+    for link, target in links_to.items():
+        assert (partition / link).is_symlink() and (partition / link).readlink() == Path(target)
     assert (partition / "README.txt").read_text() == "ghi chú"
     assert (partition / "notes" / "a.txt").read_text() == "sổ tay"
     linked = (partition / "README.txt").stat().st_ino == (replaced / "README.txt").stat().st_ino
