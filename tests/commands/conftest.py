@@ -57,3 +57,22 @@ def write_batch(tmp_path):
         return dataset.commit_articles(tmp_path, rows, run_id, seq)
 
     return write
+
+
+@pytest.fixture
+def site_resting(tmp_path):
+    """A run record in tmp_path, of run-1 (bat-dong-san), whose site asked for a rest until
+    06:00 UTC on 2026-03-07; the rest, as the commands say it."""
+    import pyarrow as pa
+
+    from newsscraper.schema import RUNS_SCHEMA
+
+    asked = dt.datetime(2026, 3, 7, 5, 0, tzinfo=UTC)
+    row = {"run_id": "run-1", "section": "bat-dong-san", "mode": "incremental", "exit_code": 3}
+    row |= {"started_at": asked, "finished_at": asked, "rests_until": asked.replace(hour=6)}
+    table = pa.Table.from_pylist([row], schema=RUNS_SCHEMA)
+    dataset.commit_part_file(table, dataset.runs_dir(tmp_path) / "part-run-1.parquet", tmp_path)
+    return (
+        "not crawling: the site asked for a rest (Retry-After) until 2026-03-07 06:00:00 UTC, "
+        "in run run-1 (bat-dong-san); no crawl of this dataset asks it for anything before then"
+    )

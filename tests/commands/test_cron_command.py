@@ -73,30 +73,13 @@ def test_the_log_file_rotates_at_10_mb_keeping_5_old_ones(tmp_path):
 
 
 def test_while_a_rest_the_site_asked_for_runs_no_crawl_starts_and_the_exit_is_3(
-    tmp_path, capsys, monkeypatch
+    tmp_path, capsys, monkeypatch, site_resting
 ):
-    import datetime as dt
-
-    import pyarrow as pa
-
-    from newsscraper.dataset import commit_part_file, runs_dir
-    from newsscraper.schema import RUNS_SCHEMA
-
-    asked = dt.datetime(2026, 3, 7, 5, 0, tzinfo=dt.UTC)
-    row = {"run_id": "run-1", "section": "bat-dong-san", "mode": "incremental", "exit_code": 3}
-    row |= {"started_at": asked, "finished_at": asked, "rests_until": asked.replace(hour=6)}
-    table = pa.Table.from_pylist([row], schema=RUNS_SCHEMA)
-    commit_part_file(table, runs_dir(tmp_path) / "part-run-1.parquet", tmp_path)
-
     def cron_at(now: str) -> int:
         return cli.main(["cron", "--output-dir", str(tmp_path), "-s", f"NEWSSCRAPER_NOW={now}"])
 
     assert cron_at("2026-03-07T12:59:59+07:00") == exitcodes.SOFT_BLOCKED  # 05:59:59 UTC
-    assert capsys.readouterr().err == (
-        "newsscraper cron: not crawling: the site asked for a rest (Retry-After) until "
-        "2026-03-07 06:00:00 UTC, in run run-1 (bat-dong-san); no crawl of this dataset asks it "
-        "for anything before then\n"
-    )
+    assert capsys.readouterr().err == f"newsscraper cron: {site_resting}\n"
     monkeypatch.setattr(cron, "_log_to_rotating_file", lambda path, level: None)
     monkeypatch.setattr(cron, "_log_warnings_to_stderr", lambda: None)
     with pytest.raises(AssertionError, match="crawled with"):  # the rest is over: it crawls

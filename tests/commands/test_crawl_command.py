@@ -111,3 +111,15 @@ def test_a_used_run_id_is_exit_1_without_crawling(tmp_path, capsys):
     assert run(command(tmp_path, process, RUN_ID="nightly")) == exitcodes.ABNORMAL
     assert process.crawled == []
     assert "RUN_ID 'nightly' is already used" in capsys.readouterr().err
+
+
+def test_while_a_rest_the_site_asked_for_runs_it_is_exit_3_without_crawling(
+    tmp_path, capsys, site_resting
+):
+    process = StubProcess({"finish_reason": "finished"})
+    resting = command(tmp_path, process, NEWSSCRAPER_NOW="2026-03-07T12:59:59+07:00")
+    assert run(resting) == exitcodes.SOFT_BLOCKED
+    assert process.crawled == []
+    assert capsys.readouterr().err == f"newsscraper: {site_resting}\n"
+    rested = command(tmp_path, process, NEWSSCRAPER_NOW="2026-03-07T13:00:00+07:00")
+    assert run(rested) == exitcodes.OK and process.crawled == [{}]
