@@ -175,7 +175,10 @@ def _site_errors(record: dict) -> list[str]:
     that keeps saying so means the site is down or failing."""
     problems = []
     if record.get("stop_reason") == LISTING_FAILED:
-        problems.append("a listing page failed after every retry; paging stopped there")
+        problems.append(
+            "a listing page failed (after every retry, or at once on a 404 or another answer not "
+            "retried); paging stopped there"
+        )
     elif record.get("stop_reason") == FORBIDDEN_BY_ROBOTS:
         problems.append(
             "the site's robots.txt forbids a listing page; paging stopped there "

@@ -141,7 +141,10 @@ def test_pages_the_site_did_not_give_are_site_errors_before_any_collapse():
         run(new_rows=0, articles_fetched=0, stop_reason="listing_failed"), recent
     )
     assert code == exitcodes.SITE_ERRORS
-    assert problems == ["a listing page failed after every retry; paging stopped there"]
+    assert problems == [
+        "a listing page failed (after every retry, or at once on a 404 or another answer not "
+        "retried); paging stopped there"
+    ]
     code, problems = judge(run(stop_reason="broke_off_above_watermark"), recent)
     assert code == exitcodes.SITE_ERRORS and "above the last run's watermark" in problems[0]
     code, problems = judge(run(new_rows=17, failed_articles=3), recent)
