@@ -130,8 +130,10 @@ def rest_left(deadline: float | None, now: dt.datetime) -> dt.datetime | None:
     """When the rest ending at `deadline` (by time.monotonic()) ends, by the crawl's clock that
     says `now`; None when it has ended. Judged by the time that passed, as a clock fixed by
     NEWSSCRAPER_NOW stands still while the run waits a rest out."""
-    left = None if deadline is None else deadline - time.monotonic()
-    return now + dt.timedelta(seconds=left) if left is not None and left > 0 else None
+    if deadline is None:
+        return None
+    left = deadline - time.monotonic()
+    return now + dt.timedelta(seconds=left) if left > 0 else None
 
 
 def site_rest(output_dir, now: dt.datetime) -> dict | None:
@@ -146,11 +148,11 @@ def site_rest(output_dir, now: dt.datetime) -> dict | None:
     if table is None or "rests_until" not in table.column_names:
         return None  # only records older than version 4, which noted no rest
     ends = table.column("rests_until")
-    latest = now + dt.timedelta(seconds=REST_REMEMBERED_MAX)
+    farthest = now + dt.timedelta(seconds=REST_REMEMBERED_MAX)
     table = table.filter(
         pc.and_(
             pc.greater(ends, pa.scalar(now, type=ends.type)),
-            pc.less_equal(ends, pa.scalar(latest, type=ends.type)),
+            pc.less_equal(ends, pa.scalar(farthest, type=ends.type)),
         )
     )
     if table.num_rows == 0:
