@@ -40,6 +40,7 @@ class FirstPageSearch:
     below_probe: int = 0
     empty_retried: set[int] = field(default_factory=set)
     again: int | None = None  # an empty page to read once more before recording it
+    above_is_empty: bool = False  # `above` is a page past the end of the listing
 
     def record(self, page: int, entries: list[ListingEntry]) -> None:
         self.probes += 1
@@ -53,6 +54,7 @@ class FirstPageSearch:
         if reaches(entries, self.until):
             if self.above is None or page <= self.above:
                 self.above, self.above_probe = page, self.probes
+                self.above_is_empty = not entries
         elif page >= self.below:
             self.below, self.below_probe = page, self.probes
 

@@ -64,6 +64,8 @@ def test_a_year_back_costs_a_few_requests_not_hundreds():
 def test_past_the_end_of_the_archive_is_the_last_page_plus_one():
     s = search(dt.date(2020, 1, 1), total_days=10)
     assert s.found == 10 * 24 // PAGE_SIZE + 1
+    assert s.above_is_empty  # the log says nothing listed is that old
+    assert not search(dt.date(2026, 3, 25), total_days=10).above_is_empty
 
 
 def test_an_old_pick_in_page_1_focus_block_does_not_make_page_1_the_first():

@@ -221,10 +221,13 @@ class CafefSpider(scrapy.Spider):
         saved = self.search.requests_saved
         self.crawler.stats.set_value("newsscraper/spider/backfill_requests_saved", saved)
         logger.info(
-            "backfill: page %d is the first to reach %s; found with %d requests, %d fewer "
+            "backfill: page %d is the first to reach %s%s; found with %d requests, %d fewer "
             "than walking every newer page",
             found,
             self.args.until,
+            " (it is past the end of the listing: nothing listed is that old)"
+            if self.search.above_is_empty
+            else "",
             self.search.probes,
             saved,
         )
