@@ -475,7 +475,7 @@ def _link_or_copy(source: Path, target: Path) -> None:
         _link_or_copy_file(source, target)
 
 
-def _link_or_copy_file(source, target) -> None:
+def _link_or_copy_file(source: Path, target: Path) -> None:
     try:
         os.link(source, target, follow_symlinks=False)
     except OSError:

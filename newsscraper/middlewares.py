@@ -151,10 +151,13 @@ class PoliteRetryMiddleware(RetryMiddleware):
             return response
         attempt = request.meta.get("retry_times", 0) + 1
         if response.status in self.retry_http_codes:
-            wait = retry_after_seconds(response.headers.get("Retry-After"))
-            if wait is not None and response.status in (429, 503):
+            # The rest the site asks for: a Retry-After on a 429 or a 503 only.
+            asked = None
+            if response.status in (429, 503):
+                asked = retry_after_seconds(response.headers.get("Retry-After"))
+            if asked is not None:
                 # Noted first: a refusal that stops the crawl still asked for the rest.
-                self._note_rest_end(wait)
+                self._note_rest_end(asked)
             if response.status == 429:
                 # Too Many Requests: the site saying in so many words what a soft-block page
                 # says, counted with them towards the stop.
@@ -163,13 +166,13 @@ class PoliteRetryMiddleware(RetryMiddleware):
             else:
                 self._failed(request, f"HTTP {response.status}")
             backoff = backoff_seconds(attempt, self.backoff_base, self.backoff_max)
-            if wait is not None and response.status in (429, 503):
+            if asked is not None:
                 self.crawler.stats.inc_value("newsscraper/retry/retry_after_honoured")
-                if wait > self.retry_after_max:
-                    self._stop_for_a_long_rest(request, wait)
+                if asked > self.retry_after_max:
+                    self._stop_for_a_long_rest(request, asked)
                 # Never sooner than the back-off: a Retry-After of 0 or in the past asks for
                 # nothing, and the retry would go out at once.
-                wait = max(min(wait, self.retry_after_max), backoff)
+                wait = max(min(asked, self.retry_after_max), backoff)
                 self._site_rests(wait)
             else:
                 wait = backoff

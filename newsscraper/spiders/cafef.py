@@ -371,9 +371,8 @@ class CafefSpider(scrapy.Spider):
     def reject(self, url: str, reason: str, detail: str, stored_as: str | None = None) -> None:
         """Record a page that gives no article; `stored_as`: the id of the article it
         redirected to, whose row its reject must not be committed before (`RejectsExtension`)."""
-        kwargs = {} if stored_as is None else {"stored_as": stored_as}
         self.crawler.signals.send_catch_log(
-            page_rejected, url=url, reason=reason, detail=detail, **kwargs
+            page_rejected, url=url, reason=reason, detail=detail, stored_as=stored_as
         )
 
 
