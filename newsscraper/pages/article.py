@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from lxml import etree
 
 from newsscraper.items import Article
-from newsscraper.pages.body import figure_images, paragraphs
+from newsscraper.pages.body import figure_images, inside_clutter, paragraphs
 from newsscraper.pages.dates import (
     EARLIEST_NEWS_TIME,
     parse_iso_time,
@@ -367,14 +367,21 @@ class ArticlePage:
     def _data_links(self) -> list[str]:
         """`href` of the in-text company links, `a.s-datacafef[href*='/du-lieu/']`, of the body.
 
-        Searched inside each `data-role=content` element only; a link in nested containers
-        comes twice, which the ticker list's de-duplication absorbs.
+        Searched inside each `data-role=content` element only, and only in the text the body
+        keeps: a link in a related-news box, an ad or the "TIN MỚI" box names another story's
+        company. A link in nested containers comes twice, which the ticker list's
+        de-duplication absorbs.
         """
         hrefs = []
         for content in self._with_role("content"):
             for link in content.iterdescendants("a"):
                 href = link.get("href")
-                if href and "/du-lieu/" in href and has_class(link, "s-datacafef"):
+                if (
+                    href
+                    and "/du-lieu/" in href
+                    and has_class(link, "s-datacafef")
+                    and not inside_clutter(link, content)
+                ):
                     hrefs.append(href)
         return hrefs
 

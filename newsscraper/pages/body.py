@@ -144,7 +144,7 @@ def _table_rows(table) -> list[str]:
     """One line per row with text: its cells joined by ` | `."""
     rows = []
     for row in table.iter("tr"):
-        if _inside_clutter(row, table):
+        if inside_clutter(row, table):
             continue
         cells = (_text(cell) for cell in row if cell.tag in _CELL_TAGS and not is_clutter(cell))
         line = " | ".join(cell for cell in cells if cell)
@@ -153,7 +153,8 @@ def _table_rows(table) -> list[str]:
     return rows
 
 
-def _inside_clutter(node, container) -> bool:
+def inside_clutter(node, container) -> bool:
+    """True when `node`, or an element between it and `container`, is clutter."""
     while node is not container:
         if is_clutter(node):
             return True

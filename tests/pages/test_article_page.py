@@ -741,3 +741,32 @@ def test_a_body_deep_in_unclosed_tags_is_read_to_its_end():
     item = page_of(OLDER, edit=after_caption(unclosed_spans)).to_item()
     assert item.body.endswith(whole.body.split("\n\n")[-1])
     assert (item.title, item.tags) == (whole.title, whole.tags)
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        '<div class="link-content-footer">{link}</div>',
+        '<div type="RelatedNewsBox"><ul><li>{link}</li></ul></div>',
+        '<div class="tindnd clearfix"><div id="listNewsInContent">{link}</div></div>',
+        '<div class="h-show-pc"><div class="c-banner">{link}</div></div>',
+    ],
+)
+def test_a_company_link_in_a_related_box_or_ad_of_the_body_gives_no_ticker(box):
+    # Another story's company: the box is no text of the article, so it names none of its
+    # tickers; the article's own link (HPX) still does.
+    link = (
+        '<a class="s-datacafef" href="https://cafef.vn/du-lieu/hose/vic-tap-doan-vingroup.chn">'
+        "Vingroup lãi lớn</a>"
+    )
+
+    def add_box(html):
+        return edit_once(
+            html,
+            "tăng sở hữu cá nhân.<br/></p>",
+            "tăng sở hữu cá nhân.<br/></p>" + box.format(link=link),
+        )
+
+    item = page_of(NEWER, edit=add_box).to_item()
+    assert "Vingroup lãi lớn" not in item.body
+    assert item.tickers == ["HPX"]
