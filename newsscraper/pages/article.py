@@ -287,9 +287,11 @@ class ArticlePage:
         return unique(ticker(value) for value in found)
 
     def image_urls(self) -> list[str]:
-        """The cover (or og:image) first, then the images of the body's figures; absolute."""
-        covers = (img.get("src") for img in self._with_role("cover", "img"))
-        cover = next((src for src in covers if src is not None), None)
+        """The cover (or og:image) first, then the images of the body's figures; absolute.
+        Each read as a browser shows it: a lazy-loaded image's real address, not its
+        placeholder."""
+        covers = (_image_source(img) for img in self._with_role("cover", "img"))
+        cover = next((src for src in covers if src), None)
         candidates = [cover or self._meta_content("og:image")]
         if self._content is not None:
             for img in figure_images(self._content):

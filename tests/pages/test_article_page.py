@@ -770,3 +770,21 @@ def test_a_company_link_in_a_related_box_or_ad_of_the_body_gives_no_ticker(box):
     item = page_of(NEWER, edit=add_box).to_item()
     assert "Vingroup lãi lớn" not in item.body
     assert item.tickers == ["HPX"]
+
+
+@pytest.mark.parametrize(
+    "placeholder",
+    [
+        'src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" data-src=',
+        'src="/images/blank.gif" data-original=',
+    ],
+)
+def test_a_lazy_loaded_cover_gives_its_real_address_first(placeholder):
+    cover = "https://cafefcdn.com/thumb_w/640/203337114487263232/2026/3/6/avatar1772812083010-1772812083361385446889.jpg"
+
+    def lazy_cover(html):
+        return edit_once(html, f'src="{cover}"', f'{placeholder}"{cover}"')
+
+    item = normalize_item(page_of(OLDER, OLDER_URL, edit=lazy_cover).to_item())
+    assert item.image_urls == page_of(OLDER, OLDER_URL).image_urls()
+    assert item.image_urls[0] == cover
