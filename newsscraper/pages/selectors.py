@@ -41,12 +41,32 @@ def squash(text: str | None) -> str:
 
 
 def text_of(node) -> str:
-    """All text under an element (or the string itself), squashed."""
+    """All text under an element (or the string itself), squashed. A `<br>` parts the words
+    on either side of it, as on the page: a headline or lead broken over two lines is not
+    read as one word across the break."""
     if node is None:
         return ""
     if isinstance(node, str):
         return squash(node)
-    return squash("".join(node.itertext()))
+    if next(node.iter("br"), None) is None:
+        return squash("".join(node.itertext()))
+    parts: list[str] = []
+
+    def collect(element) -> None:
+        # What `itertext` gives (no text of comments or processing instructions, their
+        # tails kept), with a space for each `<br>`.
+        if element.text:
+            parts.append(element.text)
+        for child in element:
+            if child.tag == "br":
+                parts.append(" ")
+            elif isinstance(child.tag, str):
+                collect(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    collect(node)
+    return squash("".join(parts))
 
 
 def xpath_has_class(name: str) -> str:

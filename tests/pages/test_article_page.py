@@ -788,3 +788,19 @@ def test_a_lazy_loaded_cover_gives_its_real_address_first(placeholder):
     item = normalize_item(page_of(OLDER, OLDER_URL, edit=lazy_cover).to_item())
     assert item.image_urls == page_of(OLDER, OLDER_URL).image_urls()
     assert item.image_urls[0] == cover
+
+
+def test_a_line_break_in_the_headline_or_lead_parts_its_words():
+    def break_lines(html):
+        for start, line_end in (
+            ('<h1 class="title" data-role="title">', "cận kề, "),
+            ('<h2 class="sapo" data-role="sapo">', "giải ngân. "),
+        ):
+            at = html.index(start)
+            html = html[:at] + edit_once(html[at:], line_end, line_end.rstrip() + "<br>")
+        return html
+
+    whole = page_of(OLDER).to_item()
+    item = page_of(OLDER, edit=break_lines).to_item()
+    assert "cận kề,<br>MBS" in break_lines(OLDER.read_text(encoding="utf-8"))
+    assert (item.title, item.sapo) == (whole.title, whole.sapo)
