@@ -360,6 +360,19 @@ def test_theo_prefix_and_header_author():
     assert footer.author() == "Hồ Hương"
 
 
+def test_theo_with_a_colon_or_alone_is_no_part_of_the_author():
+    def footer(byline):
+        return lambda h: edit_once(h, "Dương Ngọc</p>", f"{byline}</p>")
+
+    assert page_of(OLDER, edit=footer("Theo: Hồ Hương")).author() == "Hồ Hương"
+    assert page_of(OLDER, edit=footer("THEO :Hồ Hương")).author() == "Hồ Hương"
+    # A name that starts with the letters of the word stays whole.
+    assert page_of(OLDER, edit=footer("Theodore Lê")).author() == "Theodore Lê"
+    # "Theo" and nothing after it names nobody: the next byline is read, here JSON-LD's
+    # (this page has no byline in its header).
+    assert page_of(OLDER, edit=footer("Theo")).author() == "Dương Ngọc"
+
+
 def test_json_ld_authors_are_all_named():
     # No byline in the header or the footer: JSON-LD's author, here a list of two people.
     def two_authors(html):
