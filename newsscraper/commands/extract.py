@@ -18,6 +18,7 @@ from pathlib import Path
 from scrapy.http import HtmlResponse, Request
 
 from newsscraper.items import Article
+from newsscraper.middlewares import Utf8ResponseMiddleware
 from newsscraper.pages.article import ArticlePage
 from newsscraper.pages.links import canonical_article_url
 from pipelines.normalize import normalize_item
@@ -52,12 +53,11 @@ def page_url(path: Path, url: str | None) -> str:
 def extract_file(path: Path, url: str | None = None) -> Article:
     """The normalized, fingerprinted Article of one saved page; NotAnArticle if it is none."""
     request_url = page_url(path, url)
-    response = HtmlResponse(
-        url=request_url,
-        body=path.read_bytes(),
-        encoding="utf-8",  # CafeF serves UTF-8, not always with a declared charset
-        request=Request(request_url),
-    )
+    request = Request(request_url)
+    response = HtmlResponse(url=request_url, body=path.read_bytes(), request=request)
+    # Decoded as the crawl decodes it: UTF-8 whatever the page declares, unless its bytes are
+    # not UTF-8 (a page saved in windows-1258), then in the charset it declares.
+    response = Utf8ResponseMiddleware().process_response(request, response)
     page = ArticlePage(response)
     if not page.has_article_markup():
         raise NotAnArticle("not an article page (no article body, no article breadcrumb)")

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 from newsscraper.cli import main
@@ -123,3 +124,20 @@ def test_python_dash_m_under_a_c_locale():
 def test_the_output_is_utf_8_even_when_python_would_encode_stdout_otherwise():
     # Python coerces a C locale to UTF-8 by itself; a legacy encoding asked for is not.
     extract_momo_in_a_process(PYTHONIOENCODING="latin-1")
+
+
+def test_a_page_saved_in_another_charset_reads_as_the_crawl_reads_it(capsys, tmp_path):
+    # A page in windows-1258 (Vietnamese as base letters and combining tone marks) that says
+    # so, and a UTF-8 page that declares another charset: both give the UTF-8 page's row.
+    html = ARTICLES["momo_2023-10-24"].read_text(encoding="utf-8")
+    assert "charset=utf-8" in html
+    legacy = tmp_path / "windows-1258.html"
+    declared = html.replace("charset=utf-8", "charset=windows-1258", 1)
+    legacy.write_bytes(unicodedata.normalize("NFD", declared).encode("cp1258", "xmlcharrefreplace"))
+    mislabelled = tmp_path / "mislabelled.html"
+    mislabelled.write_bytes(declared.encode("utf-8"))
+
+    code, lines, err = run_extract(capsys, str(legacy), str(mislabelled))
+
+    assert (code, err) == (0, "")
+    assert [json.loads(line) for line in lines] == [expected_row("momo_2023-10-24")] * 2
