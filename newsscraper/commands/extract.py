@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from scrapy.http import HtmlResponse, Request
 
@@ -38,6 +39,14 @@ def add_arguments(parser) -> None:
 
 class NotAnArticle(Exception):
     pass
+
+
+def is_absolute_http(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # `http://[::1`
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
 def page_url(path: Path, url: str | None) -> str:
@@ -82,6 +91,13 @@ def to_json_line(item: Article) -> str:
 def run(args) -> int:
     if args.url and len(args.files) > 1:
         print("newsscraper extract: --url needs exactly one FILE", file=sys.stderr)
+        return 2
+    if args.url is not None and not is_absolute_http(args.url):
+        print(
+            f"newsscraper extract: --url needs an absolute http(s) URL, such as "
+            f"https://cafef.vn/<slug>-<id>.chn, not {args.url!r}",
+            file=sys.stderr,
+        )
         return 2
     out = sys.stdout
     if hasattr(out, "reconfigure"):

@@ -141,3 +141,18 @@ def test_a_page_saved_in_another_charset_reads_as_the_crawl_reads_it(capsys, tmp
 
     assert (code, err) == (0, "")
     assert [json.loads(line) for line in lines] == [expected_row("momo_2023-10-24")] * 2
+
+
+def test_a_url_without_scheme_or_host_is_a_usage_error(capsys):
+    page = str(ARTICLES["momo_2023-10-24"])
+    for url in (
+        "cafef.vn/momo-188231024103100000.chn",
+        "/momo-188231024103100000.chn",
+        "http://[::1",
+    ):
+        code, lines, err = run_extract(capsys, page, "--url", url)
+        assert code == 2 and lines == []
+        assert err == (
+            "newsscraper extract: --url needs an absolute http(s) URL, such as "
+            f"https://cafef.vn/<slug>-<id>.chn, not {url!r}\n"
+        )
