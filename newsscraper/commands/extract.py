@@ -3,7 +3,9 @@
 Each line holds every column of the data contract (`Article` fields, in order) as the crawl
 would store it, minus what only a crawl knows: extraction, `normalize_item`, then the body's
 fingerprint; `scraped_at`, `run_id` and `duplicate_of` are null. A file that is not an article
-page gets an error line on stderr; the others are still printed, and the exit code is 1.
+page gets an error line on stderr; the others are still printed, and the exit code is 1. So does
+a page the crawl's validation would reject (no title, a body too short, a date ahead of the
+clock): its line is printed, and stderr names the reason and detail its reject would carry.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from newsscraper.items import Article
 from newsscraper.middlewares import Utf8ResponseMiddleware
 from newsscraper.pages.article import ArticlePage
 from newsscraper.pages.links import canonical_article_url
+from newsscraper.rejects import Rejected
 from pipelines.normalize import normalize_item
 from pipelines.stamp import stamp_item
+from pipelines.validate import ValidationRules, validate_item
 
 COLUMNS = [field.name for field in dataclasses.fields(Article)]
 
@@ -79,6 +83,16 @@ def extracted_item(page: ArticlePage) -> Article:
     return stamp_item(normalize_item(page.to_item()), scraped_at=None, run_id=None)
 
 
+def verdict(item: Article, now: dt.datetime) -> Rejected | None:
+    """What the crawl's validation (its default rules, its clock at `now`) says of `item`: the
+    `Rejected` it would store in rejects/, or None when it would store the row."""
+    try:
+        validate_item(item, now, ValidationRules())
+    except Rejected as rejected:
+        return rejected
+    return None
+
+
 def _json_value(value):
     return value.isoformat() if isinstance(value, dt.date) else value  # datetimes too
 
@@ -114,4 +128,13 @@ def run(args) -> int:
             status = 1
             continue
         print(to_json_line(item), file=out)
+        rejected = verdict(item, dt.datetime.now(dt.UTC))
+        if rejected is not None:
+            if rejected.reason in ("missing_article_id", "missing_url"):
+                # A crawl has the URL it asked for; a saved page must say it.
+                problem = "the page does not say its article URL (give it with --url)"
+            else:
+                problem = f"a crawl would reject it as {rejected.reason}: {rejected.detail}"
+            print(f"newsscraper extract: {name}: {problem}", file=sys.stderr)
+            status = 1
     return status

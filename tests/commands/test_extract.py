@@ -80,8 +80,11 @@ def test_url_from_option_or_file_name_when_the_page_has_no_canonical_link(capsys
     url = "https://cafef.vn/chu-tich-do-quy-hai-dang-ky-mua-10-trieu-co-phieu-hpx-188260704171525847.chn"
 
     bare = without_canonical(tmp_path, "page.html")
-    code, lines, _ = run_extract(capsys, str(bare))
-    assert code == 0 and json.loads(lines[0])["url"] is None  # left to validation
+    code, lines, err = run_extract(capsys, str(bare))
+    assert code == 1 and json.loads(lines[0])["url"] is None
+    assert err == (
+        f"newsscraper extract: {bare}: the page does not say its article URL (give it with --url)\n"
+    )
 
     code, lines, _ = run_extract(capsys, str(bare), "--url", url.replace("https:", "http:"))
     assert code == 0 and json.loads(lines[0])["url"] == url
@@ -156,3 +159,38 @@ def test_a_url_without_scheme_or_host_is_a_usage_error(capsys):
             "newsscraper extract: --url needs an absolute http(s) URL, such as "
             f"https://cafef.vn/<slug>-<id>.chn, not {url!r}\n"
         )
+
+
+def test_a_page_the_crawl_would_reject_is_printed_with_its_reason_on_stderr(capsys, tmp_path):
+    html = ARTICLES["momo_2023-10-24"].read_text(encoding="utf-8")
+    row = expected_row("momo_2023-10-24")
+    untitled = tmp_path / "untitled.html"
+    untitled.write_text(html.replace(row["title"], ""), encoding="utf-8")
+    short = tmp_path / "short.html"
+    short_html = html
+    for paragraph in row["body"].split("\n\n"):
+        short_html = short_html.replace(paragraph, "Ngắn quá.")
+    short.write_text(short_html, encoding="utf-8")
+    ahead = tmp_path / "ahead.html"
+    ahead.write_text(html.replace("2023-10-24T10:31", "2999-10-24T10:31"), encoding="utf-8")
+
+    code, lines, err = run_extract(capsys, str(untitled), str(short), str(ahead))
+
+    assert code == 1 and len(lines) == 3
+    untitled_row, short_row, ahead_row = map(json.loads, lines)
+    assert untitled_row["title"] is None
+    assert ahead_row["published_at"].startswith("2999-10-24T03:31:00")
+    errors = err.splitlines()
+    assert errors[0] == (
+        f"newsscraper extract: {untitled}: a crawl would reject it as missing_title: "
+        "title is empty or absent"
+    )
+    assert errors[1] == (
+        f"newsscraper extract: {short}: a crawl would reject it as body_too_short: "
+        f"body has {len(short_row['body'])} characters, fewer than 200"
+    )
+    assert errors[2].startswith(
+        f"newsscraper extract: {ahead}: a crawl would reject it as published_in_future: "
+        "published_at 2999-10-24T03:31:00+00:00 is more than"
+    )
+    assert len(errors) == 3
