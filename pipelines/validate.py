@@ -60,8 +60,9 @@ def validate_item(item, now: dt.datetime, rules: ValidationRules | None = None):
     if published_at > now + rules.max_future:
         raise Rejected(
             PUBLISHED_IN_FUTURE,
-            f"published_at {published_at.isoformat()} is more than {rules.max_future} "
-            f"after {now.isoformat()}",
+            f"published_at {published_at.isoformat()} is more than "
+            f"{rules.max_future / dt.timedelta(hours=1):g} hours after the crawl's clock, "
+            f"{now.isoformat()}",
         )
     if published_at < EARLIEST_PUBLISHED_AT:
         raise Rejected(

@@ -71,6 +71,18 @@ def test_each_rule_rejects_with_its_reason(item, reason):
     assert isinstance(caught.value, DropItem)
 
 
+def test_a_date_too_far_ahead_is_told_in_hours_against_the_clock():
+    ahead = NOW + dt.timedelta(hours=30)
+    with pytest.raises(Rejected) as caught:
+        validate_item(
+            with_(published_at=ahead), NOW, ValidationRules(max_future=dt.timedelta(hours=1.5))
+        )
+    assert caught.value.detail == (
+        f"published_at {ahead.isoformat()} is more than 1.5 hours after the crawl's clock, "
+        f"{NOW.isoformat()}"
+    )
+
+
 @pytest.mark.parametrize(
     "published_at",
     [
