@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 
 import pyarrow as pa
 import pytest
@@ -12,6 +13,7 @@ from scrapy.utils.test import get_crawler
 
 from newsscraper.items import Article
 from newsscraper.rejects import Rejected, reject_row
+from pipelines.normalize import normalize_item
 from pipelines.validate import (
     ValidatePipeline,
     ValidationRules,
@@ -69,6 +71,32 @@ def test_each_rule_rejects_with_its_reason(item, reason):
     assert caught.value.reason == reason
     assert caught.value.detail
     assert isinstance(caught.value, DropItem)
+
+
+def test_a_reject_is_replayed_from_its_raw_as_data_format_says():
+    # DATA_FORMAT.md, "Rejects": validate_item(normalize_item(Article(**json.loads(raw))), now)
+    ahead = with_(published_at=NOW + dt.timedelta(hours=30))
+    untitled = with_(title=None)
+    rows = []
+    for item in (ahead, untitled):
+        with pytest.raises(Rejected) as caught:
+            validate_item(item, NOW)
+        rows.append(reject_row(item, caught.value.reason, caught.value.detail, NOW, "r"))
+
+    def replay(row, now):
+        return validate_item(normalize_item(Article(**json.loads(row["raw"]))), now)
+
+    later = NOW + dt.timedelta(hours=7)
+    passed = replay(rows[0], later)  # the clock has caught up: it passes now
+    assert (passed.article_id, passed.published_at, passed.body) == (
+        ahead.article_id,
+        ahead.published_at,
+        ahead.body,
+    )
+    for row in rows:
+        with pytest.raises(Rejected) as caught:
+            replay(row, NOW)
+        assert (caught.value.reason, caught.value.detail) == (row["reason"], row["detail"])
 
 
 def test_a_date_too_far_ahead_is_told_in_hours_against_the_clock():
