@@ -13,8 +13,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import gzip
 import json
 import sys
+import zlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,6 +32,7 @@ from pipelines.stamp import stamp_item
 from pipelines.validate import ValidationRules, validate_item
 
 COLUMNS = [field.name for field in dataclasses.fields(Article)]
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 def add_arguments(parser) -> None:
@@ -54,20 +57,33 @@ def is_absolute_http(url: str) -> bool:
 
 
 def page_url(path: Path, url: str | None) -> str:
-    """The URL the page is read as: --url, else a file named `<slug>-<id>.chn`, else file://.
+    """The URL the page is read as: --url, else a file named `<slug>-<id>.chn` (or
+    `<slug>-<id>.chn.gz`), else file://.
 
     Without --url the page's own canonical link still decides `url` and `article_id`.
     """
     if url:
         return url
-    return canonical_article_url(f"/{path.name}") or path.resolve().as_uri()
+    name = path.name.removesuffix(".gz")
+    return canonical_article_url(f"/{name}") or path.resolve().as_uri()
+
+
+def page_bytes(path: Path) -> bytes:
+    """The file's bytes; a gzip-compressed page (`wget --compression`, `.html.gz`) unpacked."""
+    body = path.read_bytes()
+    if not body.startswith(GZIP_MAGIC):
+        return body
+    try:
+        return gzip.decompress(body)
+    except (OSError, EOFError, zlib.error) as error:
+        raise NotAnArticle(f"a gzip file that does not unpack ({error})") from None
 
 
 def extract_file(path: Path, url: str | None = None) -> Article:
     """The normalized, fingerprinted Article of one saved page; NotAnArticle if it is none."""
     request_url = page_url(path, url)
     request = Request(request_url)
-    response = HtmlResponse(url=request_url, body=path.read_bytes(), request=request)
+    response = HtmlResponse(url=request_url, body=page_bytes(path), request=request)
     # Decoded as the crawl decodes it: UTF-8 whatever the page declares, unless its bytes are
     # not UTF-8 (a page saved in windows-1258), then in the charset it declares.
     response = Utf8ResponseMiddleware().process_response(request, response)

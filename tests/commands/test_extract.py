@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import subprocess
@@ -194,3 +195,23 @@ def test_a_page_the_crawl_would_reject_is_printed_with_its_reason_on_stderr(caps
         "published_at 2999-10-24T03:31:00+00:00 is more than"
     )
     assert len(errors) == 3
+
+
+def test_a_gzip_compressed_page_is_unpacked_and_named_as_its_inner_file(capsys, tmp_path):
+    url = "https://cafef.vn/chu-tich-do-quy-hai-dang-ky-mua-10-trieu-co-phieu-hpx-188260704171525847.chn"
+    page = without_canonical(tmp_path, "plain.html")
+    packed = tmp_path / (url.rsplit("/", 1)[1] + ".gz")
+    packed.write_bytes(gzip.compress(page.read_bytes()))
+    broken = tmp_path / "broken.html.gz"
+    broken.write_bytes(gzip.compress(page.read_bytes())[:-40])
+
+    code, lines, err = run_extract(capsys, str(page), str(packed), str(broken))
+
+    plain_row, packed_row = (json.loads(line) for line in lines)
+    # The file name `<slug>-<id>.chn.gz` gives the URL as `<slug>-<id>.chn` would.
+    assert packed_row == {**plain_row, "url": url, "article_id": "188260704171525847"}
+    assert plain_row["url"] is None and plain_row["title"]
+    assert code == 1
+    assert err.splitlines()[-1].startswith(
+        f"newsscraper extract: {broken}: a gzip file that does not unpack ("
+    )
