@@ -11,6 +11,7 @@ a stop does not sit out a Retry-After.
 
 from __future__ import annotations
 
+import datetime as dt
 import email.utils
 import logging
 import re
@@ -61,6 +62,10 @@ def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> 
         return None
     if when is None:
         return None
+    if when.tzinfo is None:
+        # An HTTP date is UTC (RFC 9110): asctime's form has no zone, `-0000` gives none;
+        # neither is the machine's own time.
+        when = when.replace(tzinfo=dt.UTC)
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 

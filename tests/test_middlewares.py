@@ -1,4 +1,5 @@
 import email.utils
+import time
 
 import pytest
 
@@ -28,6 +29,24 @@ def test_retry_after_http_date_counts_from_now():
     assert retry_after_seconds(header, now=now) == pytest.approx(30, abs=1)
     past = email.utils.formatdate(now - 30, usegmt=True)
     assert retry_after_seconds(past, now=now) == 0.0
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Ho_Chi_Minh"])
+def test_retry_after_http_date_without_zone_is_utc(monkeypatch, zone):
+    # RFC 9110's asctime form carries no zone and `-0000` names none: both are UTC, never
+    # the machine's time zone.
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        now = 1_800_000_000.0  # 2027-01-15 08:00:00 UTC
+        asctime = time.strftime("%a %b %d %H:%M:%S %Y", time.gmtime(now + 120))
+        assert retry_after_seconds(asctime, now=now) == pytest.approx(120, abs=1)
+        no_zone = email.utils.formatdate(now + 120)  # `... -0000`
+        assert no_zone.endswith("-0000")
+        assert retry_after_seconds(no_zone, now=now) == pytest.approx(120, abs=1)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_backoff_doubles_up_to_the_cap():
