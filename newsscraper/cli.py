@@ -32,6 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if hasattr(sys.stdout, "reconfigure"):
+        # A terminal or locale in a legacy encoding (Latin-1) cannot show every character of a
+        # help text or a Vietnamese folder name: escape those, as Python does on stderr, rather
+        # than end in a traceback.
+        sys.stdout.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "output_dir", None) == "":  # NEWSSCRAPER_OUTPUT_DIR set to nothing

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from newsscraper import cli
@@ -28,3 +33,24 @@ def test_no_command_is_a_usage_error_naming_them_all(capsys):
     shown = capsys.readouterr().out
     assert "`newsscraper <command>`: the console script" in shown
     assert all(f"    {name} " in shown for name in cli.COMMANDS)
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (["cron", "--help"], "stop_after_seen_pages, \\u2026)"),
+        (["stats", "--output-dir", "{folder}"], "d\\u1eef li\\u1ec7u: 0 articles in 0 files"),
+    ],
+)
+def test_a_legacy_encoding_of_stdout_escapes_what_it_cannot_show(args, shown, tmp_path):
+    folder = tmp_path / "dữ liệu"
+    folder.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "newsscraper", *(a.format(folder=folder) for a in args)],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "latin-1"},
+        cwd=Path(__file__).parent.parent.parent,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert shown in result.stdout.decode("latin-1")
