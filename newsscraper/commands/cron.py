@@ -13,6 +13,7 @@ import logging
 import logging.handlers
 import os
 import sys
+import time
 from pathlib import Path
 
 from newsscraper import exitcodes
@@ -156,7 +157,15 @@ def _pair(text: str) -> tuple[str, str]:
     return name.strip(), value
 
 
-LOG_FORMAT = "%(asctime)s [%(name)s] %(levelname)s: %(message)s"
+# In UTC, as the run ids, run records and the end of a rest are: the machine's own zone, unnamed,
+# would put a log line hours away from the record of the same run.
+LOG_FORMAT = "%(asctime)s UTC [%(name)s] %(levelname)s: %(message)s"
+
+
+def _log_formatter() -> logging.Formatter:
+    formatter = logging.Formatter(LOG_FORMAT)
+    formatter.converter = time.gmtime
+    return formatter
 
 
 class RotatingLogFile(logging.handlers.RotatingFileHandler):
@@ -179,12 +188,12 @@ def _log_to_rotating_file(path: Path, level: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = RotatingLogFile(path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
     handler.setLevel(level or "INFO")
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.setFormatter(_log_formatter())
     logging.getLogger().addHandler(handler)
 
 
 def _log_warnings_to_stderr() -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(logging.WARNING)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.setFormatter(_log_formatter())
     logging.getLogger().addHandler(handler)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 
@@ -70,6 +71,28 @@ def test_the_log_file_rotates_at_10_mb_keeping_5_old_ones(tmp_path):
     handler.close()
     assert (handler.maxBytes, handler.backupCount) == (10 * 1024 * 1024, 5)  # as README says
     assert handler.level == logging.INFO
+
+
+def test_the_log_gives_its_times_in_utc_whatever_the_machine_s_zone(tmp_path, monkeypatch):
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    root = logging.getLogger()
+    before = list(root.handlers)
+    try:
+        cron._log_to_rotating_file(tmp_path / "newsscraper.log", "INFO")
+        cron._log_warnings_to_stderr()
+        added = [h for h in root.handlers if h not in before]
+        record = logging.makeLogRecord({"name": "newsscraper", "levelname": "INFO", "msg": "x"})
+        record.created, record.msecs = 1_772_953_200.25, 250.0  # 2026-03-08T07:00:00.25Z
+        assert len(added) == 2
+        for handler in added:
+            assert handler.format(record) == "2026-03-08 07:00:00,250 UTC [newsscraper] INFO: x"
+    finally:
+        for handler in [h for h in root.handlers if h not in before]:
+            root.removeHandler(handler)
+            handler.close()
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_while_a_rest_the_site_asked_for_runs_no_crawl_starts_and_the_exit_is_3(
