@@ -63,7 +63,10 @@ def test_nfd_input_is_really_decomposed():
         ("author", "Theo Hồ Hương", "Hồ Hương"),
         ("author", unicodedata.normalize("NFD", " Theo  Hồ Hương "), "Hồ Hương"),
         ("author", "PV", "PV"),
-        ("author", "Theo", "Theo"),
+        ("author", "Theo: Hồ Hương", "Hồ Hương"),
+        # "according to" and no one after it is no byline; a name that starts so stays whole.
+        ("author", "Theo", None),
+        ("author", "Theodore Lê", "Theodore Lê"),
         ("source", " Nhịp sống thị trường", "Nhịp sống thị trường"),
         ("source", "   ", None),
         ("title", "\u202aChủ tịch\u200e Hải Phát\u202c", "Chủ tịch Hải Phát"),
