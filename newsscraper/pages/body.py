@@ -87,8 +87,19 @@ def paragraphs(content) -> list[str]:
     # regex scan, split and join per paragraph.
     parts: list[str] = []
     append = parts.append
-
-    def walk(node) -> None:
+    # Walked with a stack rather than by recursion: broken markup (a `<div>` or `<b>` never
+    # closed, again and again) nests elements as deep as libxml2 allows, 2,048 levels, deeper
+    # than Python's stack. The stack holds the elements still to enter and, as plain strings,
+    # the text to add once an element's children are done: the break closing a block, its tail.
+    stack: list = list(reversed(content))
+    pop, push = stack.pop, stack.append
+    if content.text:
+        append(content.text)
+    while stack:
+        node = pop()
+        if isinstance(node, str):
+            append(node)
+            continue
         tag = node.tag
         if not isinstance(tag, str) or tag == "figcaption" or is_clutter(node):
             pass
@@ -105,17 +116,14 @@ def paragraphs(content) -> list[str]:
                 append(_BREAK)
             if node.text:
                 append(node.text)
-            for child in node:
-                walk(child)
+            if node.tail:
+                push(node.tail)
             if block:
-                append(_BREAK)
+                push(_BREAK)
+            stack.extend(reversed(node))
+            continue
         if node.tail:
             append(node.tail)
-
-    if content.text:
-        append(content.text)
-    for child in content:
-        walk(child)
     # Squashed as a whole (runs of whitespace as one space: the mark is not whitespace), then
     # the spaces beside a mark go, since each paragraph is trimmed.
     text = squash("".join(parts)).replace(" " + _BREAK, _BREAK).replace(_BREAK + " ", _BREAK)
@@ -167,23 +175,31 @@ def _text(cell) -> str:
     break would; clutter and captions are left out, and so is a table inside the cell, whose
     rows are lines of their own."""
     parts: list[str] = []
-
-    def collect(element) -> None:
-        if element.text:
-            parts.append(element.text)
-        for child in element:
-            tag = child.tag
-            if tag == "br":
-                parts.append(" ")
-            elif isinstance(tag, str) and tag not in _NOT_CELL_TEXT and not is_clutter(child):
-                block = tag in _BLOCK_TAGS
-                if block:
-                    parts.append(" ")
-                collect(child)
-                if block:
-                    parts.append(" ")
+    append = parts.append
+    # With a stack, as in `paragraphs`: a cell can nest as deep as the page.
+    stack: list = list(reversed(cell))
+    if cell.text:
+        append(cell.text)
+    while stack:
+        child = stack.pop()
+        if isinstance(child, str):
+            append(child)
+            continue
+        tag = child.tag
+        if tag == "br":
+            append(" ")
+        elif isinstance(tag, str) and tag not in _NOT_CELL_TEXT and not is_clutter(child):
+            block = tag in _BLOCK_TAGS
+            if block:
+                append(" ")
+            if child.text:
+                append(child.text)
             if child.tail:
-                parts.append(child.tail)
-
-    collect(cell)
+                stack.append(child.tail)
+            if block:
+                stack.append(" ")
+            stack.extend(reversed(child))
+            continue
+        if child.tail:
+            append(child.tail)
     return squash("".join(parts))

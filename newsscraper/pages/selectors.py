@@ -50,22 +50,30 @@ def text_of(node) -> str:
         return squash(node)
     if next(node.iter("br"), None) is None:
         return squash("".join(node.itertext()))
+    # What `itertext` gives (no text of comments or processing instructions, their tails
+    # kept), with a space for each `<br>`. Walked with a stack, not by recursion: broken
+    # markup can nest elements deeper than Python's stack (see `newsscraper.pages.body`).
     parts: list[str] = []
-
-    def collect(element) -> None:
-        # What `itertext` gives (no text of comments or processing instructions, their
-        # tails kept), with a space for each `<br>`.
-        if element.text:
-            parts.append(element.text)
-        for child in element:
-            if child.tag == "br":
-                parts.append(" ")
-            elif isinstance(child.tag, str):
-                collect(child)
+    append = parts.append
+    stack: list = list(reversed(node))
+    if node.text:
+        append(node.text)
+    while stack:
+        child = stack.pop()
+        if isinstance(child, str):
+            append(child)
+            continue
+        if child.tag == "br":
+            append(" ")
+        elif isinstance(child.tag, str):
+            if child.text:
+                append(child.text)
             if child.tail:
-                parts.append(child.tail)
-
-    collect(node)
+                stack.append(child.tail)
+            stack.extend(reversed(child))
+            continue
+        if child.tail:
+            append(child.tail)
     return squash("".join(parts))
 
 

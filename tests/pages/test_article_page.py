@@ -817,3 +817,20 @@ def test_a_line_break_in_the_headline_or_lead_parts_its_words():
     item = page_of(OLDER, edit=break_lines).to_item()
     assert "cận kề,<br>MBS" in break_lines(OLDER.read_text(encoding="utf-8"))
     assert (item.title, item.sapo) == (whole.title, whole.sapo)
+
+
+def test_tags_never_closed_are_read_however_deep_they_nest():
+    # Broken markup nests each tag left open inside the one before, as deep as libxml2 goes
+    # (2,048 levels): deeper than Python's stack, so the text is read without recursion.
+    title = '<h1 class="title" data-role="title">'
+    deep_body = "<table><tr><td>" + "<i>" * 1200 + "Mã</td><td>VHM</td></tr></table>"
+    deep_body += "<p>" + "<b>" * 1200 + "Dòng một<br>dòng hai</p>"
+
+    def edit(html: str) -> str:
+        html = after_caption(deep_body)(html)
+        return edit_once(html, title, title + "<b>" * 1200 + "Tin nóng:<br>")
+
+    item = page_of(OLDER, OLDER_URL, edit=edit).to_item()
+    original = page_of(OLDER, OLDER_URL).to_item()
+    assert item.title == f"Tin nóng: {original.title}"
+    assert item.body == f"Mã | VHM\n\nDòng một\n\ndòng hai\n\n{original.body}"
