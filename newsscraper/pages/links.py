@@ -7,7 +7,11 @@ from urllib.parse import urlsplit
 
 from newsscraper.sections import CANONICAL_BASE_URL, CANONICAL_HOST
 
-ARTICLE_PATH = re.compile(r"^/(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)-(?P<id>\d{17,18})\.chn$", re.I)
+# ASCII only: case-blind, `[a-z]` would also take `ſ`, `ı`, `İ` and the Kelvin sign, and `\d`
+# takes the digits of every script (fullwidth `１`, Arabic-Indic `١`), no id CafeF writes.
+ARTICLE_PATH = re.compile(
+    r"^/(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)-(?P<id>[0-9]{17,18})\.chn$", re.I | re.ASCII
+)
 
 # Hosts that serve the same articles as the canonical one.
 CAFEF_HOSTS = frozenset({CANONICAL_HOST, f"www.{CANONICAL_HOST}"})

@@ -10,6 +10,7 @@ import lxml.html
 from scrapy.http import HtmlResponse, Request
 
 from newsscraper.pages.dates import VIETNAM_TZ
+from newsscraper.pages.links import canonical_article_url
 from newsscraper.pages.section import ListingEntry, SectionPage, ends_inside_an_item
 
 PAGES = Path(__file__).parent.parent / "fixtures" / "pages"
@@ -318,3 +319,21 @@ def test_a_link_padded_with_whitespace_is_still_the_article():
         ("188260306102323344", "https://cafef.vn/bai-mot-188260306102323344.chn"),
         ("188260306102323345", "https://cafef.vn/bai-hai-188260306102323345.chn"),
     ]
+
+
+def test_an_id_or_slug_in_other_scripts_letters_or_digits_is_no_article_link():
+    # Python's `\d` and a case-blind `[a-z]` also take digits of other scripts (fullwidth
+    # `１`, Arabic-Indic `١`) and the letters `ſ`, `ı`, `İ` and the Kelvin sign: such a link
+    # gave an article id of no digit CafeF writes, or a stored URL that is not ASCII.
+    html = SECTION_FILE.read_text(encoding="utf-8")
+    fullwidth = "".join(chr(ord("０") + int(d)) for d in "188260307102244359")
+    html = html.replace("-188260307102244359.chn", f"-{fullwidth}.chn")
+    html = html.replace("/vinacapital-bat-ky-", "/vinacapital-bat-ſy-")
+    entries = SectionPage(response(html.encode())).entries()
+
+    ids = [e.article_id for e in entries]
+    assert "188260307102244359" not in ids and "188260305232650721" not in ids
+    assert len(entries) == 22
+    assert all(re.fullmatch(r"[0-9]{17,18}", e.article_id) for e in entries)
+    assert all(e.url.isascii() for e in entries)
+    assert canonical_article_url(f"https://cafef.vn/tap-doan-hoa-sen-{fullwidth}.chn") is None
