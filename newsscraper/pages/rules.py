@@ -23,7 +23,8 @@ INVISIBLE_CHARACTERS = (
     chr(c) for c in range(1, 0xA0) if unicodedata.category(chr(c)) == "Cc" and not chr(c).isspace()
 )
 # "Theo Hồ Hương", "Theo: Hồ Hương": "according to", in front of a byline; alone, no byline.
-_THEO = re.compile(r"^theo(?:\s*:|\s|$)\s*", re.I)
+# Written twice ("Theo: Theo Hồ Hương"), both go at once, so that cleaning again changes nothing.
+_THEO = re.compile(r"^(?:theo(?:\s*:|\s|$)\s*)+", re.I)
 # "chứng khoán, ": the separator CafeF leaves after each tag.
 _TAG_TRAILER = re.compile(r"[\s,]+$")
 _TICKER = re.compile(r"^[A-Z0-9]{3}$")

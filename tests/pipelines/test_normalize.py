@@ -443,3 +443,10 @@ def test_each_changed_field_is_counted_once():
     stats = crawler.stats.get_stats()
     assert stats["newsscraper/normalize/author_changed"] == 1
     assert "newsscraper/normalize/title_changed" not in stats
+
+
+def test_a_byline_saying_according_to_twice_is_cleaned_once_and_for_all():
+    # A "Theo" stripped only once left the second for the next normalize_item to strip.
+    once = normalize_item(Article(author="Theo: Theo Hồ Hương"))
+    assert once.author == "Hồ Hương"
+    assert normalize_item(copy.deepcopy(once)) == once
