@@ -236,6 +236,10 @@ def _clean_url_steps(text: str, base: str | None) -> str | None:
         safe = safe_url_string(url)
     except ValueError:  # a port that is no port (`:99999`, `:abc`): no address to keep
         return None
+    if not safe.isascii() or not urlsplit(safe).hostname:
+        # A host that is only a backslash (`http://\\`, read as a slash) or that IDNA cannot
+        # spell (`bücher.de..`): no address to keep.
+        return None
     # Without a query (or fragment) the cleaner would give the URL back unchanged.
     if "?" not in safe and "#" not in safe:
         return safe

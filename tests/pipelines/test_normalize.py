@@ -213,6 +213,12 @@ def test_article_url_is_canonical(raw, clean):
             "https://ssc.gov.vn/tin?id=109319&section=kinh-te&region=hn&notice=1&copyright=x",
         ),
         ("javascript:;", None),
+        # No host once the backslash is read as the slash it stands for, or a host IDNA cannot
+        # spell: nothing to store (cleaning again would drop what was kept).
+        ("http://\\", None),
+        ("http://\\/x.jpg", None),
+        ("https://bücher.de..", None),
+        ("https://bücher.de/a", "https://xn--bcher-kva.de/a"),
         ("mailto:info@cafef.vn", None),
         ("", None),
     ],
