@@ -88,6 +88,8 @@ _WIDGET_TICKER_SEPARATORS = re.compile(r"[&,;/\s]+")
 # `/du-lieu/hose/hpx-cong-ty-co-phan-dau-tu-hai-phat.chn` → HPX
 _DATA_LINK_TICKER = re.compile(r"/du-lieu/(?:[a-z]+/)?([a-z0-9]{3})-[^/]*\.chn$", re.I)
 _HTTP_URL = re.compile(r"^https?://\S+$", re.I)
+# `#hdNewsId`: an article id as the URLs spell it, 17–18 ASCII digits (`isdigit` takes `１`, `²`).
+_NEWS_ID = re.compile(r"[0-9]{17,18}")
 _TAB_OR_LINE_BREAK = re.compile(r"[\t\n\r]")
 
 
@@ -169,7 +171,7 @@ class ArticlePage:
         return (
             article_id_from_url(self.response.url)
             or article_id_from_url(self.canonical_url())
-            or (news_id if news_id.isdigit() else None)
+            or (news_id if _NEWS_ID.fullmatch(news_id) else None)
         )
 
     def section(self, default: str | None = None) -> str | None:

@@ -393,6 +393,16 @@ def test_ids_and_url_come_from_the_page_when_the_response_url_says_nothing():
     page = page_of(NEWER, url="file:///saved/page.html", edit=no_canonical)
     assert page.article_id() == "188260704171525847"  # #hdNewsId
     assert page.url() is None  # nothing says where it lives
+    # An id no URL could hold (other digits, too short) is no id.
+    for odd in ("１８８２６０７０４１７１５２５８４７", "188260704171525847²", "1882607"):
+        odd_id = page_of(
+            NEWER,
+            url="file:///saved/page.html",
+            edit=lambda h, odd=odd: edit_once(
+                no_canonical(h), "value='188260704171525847'", f"value='{odd}'"
+            ),
+        )
+        assert odd_id.article_id() is None, odd
 
     replica = page_of(
         NEWER,
