@@ -26,8 +26,9 @@ SHINGLE_WORDS = 3
 BITS = 64
 MASK = (1 << BITS) - 1
 
-# Letters, digits and marks (Vietnamese tone marks survive NFC as combined letters, but an
-# NFD leftover must not split a word).
+# Runs of letters and digits, as DATA_FORMAT.md defines the words. Vietnamese tone marks are
+# part of their letters once the text is NFC; a combining mark NFC cannot fold into a letter
+# (none in Vietnamese) is neither, so it parts a word, and the values stay as documented.
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
