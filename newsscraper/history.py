@@ -17,6 +17,11 @@ sets of strings (a million rows take about 70 MB once loaded):
 Rows are ordered by (scraped_at, article_id), so "the earliest stored" of several matches is
 the smallest row index. Rows added during the crawl live in small dicts beside the arrays.
 
+A match that is itself a copy (its duplicate_of set) stands for the article it names: a copy
+always names an original, never a copy of a copy, even when the clock that stamped scraped_at
+was set back between two runs (the copy then sorts before its original) or a fixed
+NEWSSCRAPER_NOW gives a run's rows one scraped_at (they then sort by id).
+
 Loading reads only the four columns it needs, file by file on a few threads, converting every
 64k rows to numpy as it goes. Not one `pyarrow.dataset` scan: that keeps every file's parsed
 footer alive to the end (about 60 kB each: 7,300 small part files took 450 MB), and its cost
@@ -40,7 +45,7 @@ from newsscraper.dataset import in_schema, list_part_files
 from newsscraper.schema import ARTICLES_SCHEMA
 from newsscraper.simhash import BITS, hamming, to_unsigned
 
-LOAD_COLUMNS = ["article_id", "content_sha256", "simhash", "scraped_at"]
+LOAD_COLUMNS = ["article_id", "content_sha256", "simhash", "scraped_at", "duplicate_of"]
 LOAD_SCHEMA = pa.schema([ARTICLES_SCHEMA.field(name).with_nullable(True) for name in LOAD_COLUMNS])
 READ_THREADS = 4  # the reads are short and release the GIL; more threads did not help
 READ_SLICE_FILES = 256  # files in flight at once, to bound memory
@@ -135,8 +140,14 @@ def _numeric_ids(table: pa.Table) -> tuple[pa.Table, np.ndarray, list[str]]:
     return table, pc.cast(table.column("article_id"), pa.int64()).to_numpy(), other_ids
 
 
+def _duplicate_of_keys(column: pa.ChunkedArray) -> np.ndarray:
+    """The int64 keys of a duplicate_of column: 0 where it is null (or not a numeric id)."""
+    numeric = pc.fill_null(pc.match_substring_regex(column, _NUMERIC_ID.pattern), False)
+    return pc.cast(pc.if_else(numeric, column, "0"), pa.int64()).to_numpy()
+
+
 def _convert(table: pa.Table) -> tuple[dict[str, np.ndarray], list[str]]:
-    """Numpy columns (ids, sha, sha_valid, sims, sim_valid, scraped) of the rows with a
+    """Numpy columns (ids, sha, sha_valid, sims, sim_valid, scraped, dups) of the rows with a
     numeric article_id, and the other article_ids as strings."""
     table = in_schema(table, LOAD_SCHEMA)
     table, ids, other_ids = _numeric_ids(table)
@@ -149,6 +160,7 @@ def _convert(table: pa.Table) -> tuple[dict[str, np.ndarray], list[str]]:
         "sims": pc.fill_null(simhash, 0).to_numpy().astype(np.int64).view(np.uint64),
         "sim_valid": pc.is_valid(simhash).to_numpy(zero_copy_only=False),
         "scraped": pc.fill_null(pc.cast(table.column("scraped_at"), pa.int64()), 0).to_numpy(),
+        "dups": _duplicate_of_keys(table.column("duplicate_of")),
     }
     return columns, other_ids
 
@@ -156,7 +168,8 @@ def _convert(table: pa.Table) -> tuple[dict[str, np.ndarray], list[str]]:
 class History:
     def __init__(self, columns: dict[str, np.ndarray], other_ids: Iterable[str] = ()):
         """Index the stored rows given as aligned arrays in `columns`: int64 `ids`, uint64
-        `sha` and `sims` with bool `sha_valid` and `sim_valid`, int64 `scraped` (µs).
+        `sha` and `sims` with bool `sha_valid` and `sim_valid`, int64 `scraped` (µs), and
+        int64 `dups` (the id a copy names, 0 for an original; absent: every row an original).
 
         Takes the arrays out of `columns` one by one, so each is freed once indexed: the peak
         memory of a load is the index plus about one column. `other_ids` are stored ids that
@@ -167,6 +180,7 @@ class History:
             columns[name] = columns[name][order]
         del order
         self._row_ids = columns.pop("ids")
+        self._row_dups = columns.pop("dups", np.zeros(len(self._row_ids), np.int64))
         self._sorted_ids = np.sort(self._row_ids)
         self._other_ids = frozenset(other_ids)
 
@@ -193,6 +207,7 @@ class History:
         self._pending: set[str] = set()
         self._committed: set[str] = set()
         self._run_ids: list[str] = []
+        self._run_dups: list[str | None] = []
         self._run_sims: list[int | None] = []
         self._run_sha: dict[str, int] = {}
         self._run_bands: list[dict[int, list[int]]] = [{} for _ in range(BANDS)]
@@ -272,7 +287,8 @@ class History:
         self, content_sha256: str | None, simhash: int | None, max_distance: int
     ) -> str | None:
         """The article_id stored (or accepted in this crawl) earliest whose body has the same
-        SHA-256 or a simhash within `max_distance` bits; None if there is none."""
+        SHA-256 or a simhash within `max_distance` bits, or the one it names when it is a copy
+        itself (see the module doc); None if there is none."""
         sim = None if simhash is None else to_unsigned(simhash)
         found = self._stored_match(sha_key(content_sha256), sim, max_distance)
         if found is not None:
@@ -295,7 +311,10 @@ class History:
             close = candidates[distance <= max_distance]
             if len(close):
                 rows.append(int(self._sim_rows[close].min()))
-        return str(self._row_ids[min(rows)]) if rows else None
+        if not rows:
+            return None
+        earliest = min(rows)
+        return str(self._row_dups[earliest] or self._row_ids[earliest])
 
     def _band_bucket(self, band: int, key: int) -> np.ndarray:
         """Positions (in `_sims`) of the stored simhashes whose `band` equals `key`."""
@@ -321,7 +340,10 @@ class History:
                 for i in candidates
                 if self._run_sims[i] is not None and hamming(self._run_sims[i], sim) <= max_distance
             )
-        return self._run_ids[min(indexes)] if indexes else None
+        if not indexes:
+            return None
+        earliest = min(indexes)
+        return self._run_dups[earliest] or self._run_ids[earliest]
 
     # --- updates ----------------------------------------------------------------------------
 
@@ -346,6 +368,7 @@ class History:
     def _index_run_row(self, row: Mapping) -> None:
         index = len(self._run_ids)
         self._run_ids.append(row["article_id"])
+        self._run_dups.append(row.get("duplicate_of"))
         sha = row.get("content_sha256")
         if sha is not None:
             self._run_sha.setdefault(sha, index)

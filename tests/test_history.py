@@ -100,6 +100,35 @@ def test_near_simhash_matches_and_earliest_wins_across_sha_and_simhash(stored):
     assert history.content_duplicate_of(sha("khác"), SIM_B, 3) is None
 
 
+def test_a_stored_copy_that_sorts_first_stands_for_the_original_it_names(tmp_path):
+    # 001 stored first; the clock was set back before the run that stored 002, its copy, so
+    # 002's scraped_at sorts before 001's. A third copy names 001, not the copy 002.
+    original = article("188231024103100001", BODY_A, SIM_A, scraped_hour=9)
+    copy = article("188231024103100002", BODY_A, SIM_A ^ 0b1, scraped_hour=4)
+    copy.duplicate_of = original.article_id
+    dataset.commit_articles(tmp_path, [original], "run-09", 0)
+    dataset.commit_articles(tmp_path, [copy], "run-04", 0)
+    history = History.load(tmp_path)
+    assert history.content_duplicate_of(sha(BODY_A), None, 3) == "188231024103100001"
+    assert history.content_duplicate_of(None, to_signed(SIM_A ^ 0b1), 0) == "188231024103100001"
+
+
+def test_a_copy_accepted_in_this_crawl_stands_for_the_original_it_names():
+    history = History.empty()
+    history.add_pending({"article_id": "188231024103100011", "simhash": to_signed(SIM_A)})
+    history.add_pending(
+        {
+            "article_id": "188231024103100012",
+            "simhash": to_signed(SIM_A ^ 0b111),
+            "duplicate_of": "188231024103100011",
+        }
+    )
+    # 4 bits from 011, 1 from 012: a copy of the copy names the original.
+    assert history.content_duplicate_of(None, to_signed(SIM_A ^ 0b1111), 3) == (
+        "188231024103100011"
+    )
+
+
 def test_load_reads_only_the_columns_it_needs(stored, monkeypatch):
     asked = []
     original = pq.ParquetFile.read
