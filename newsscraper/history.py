@@ -208,6 +208,7 @@ class History:
         self._committed: set[str] = set()
         self._run_ids: list[str] = []
         self._run_dups: list[str | None] = []
+        self._run_shas: list[str | None] = []
         self._run_sims: list[int | None] = []
         self._run_sha: dict[str, int] = {}
         self._run_bands: list[dict[int, list[int]]] = [{} for _ in range(BANDS)]
@@ -355,6 +356,25 @@ class History:
         self._pending.add(article_id)
         self._index_run_row(row)
 
+    def discard_pending(self, article_id: str | None) -> None:
+        """Forget a row accepted in this crawl that will not be stored (the sink refused it):
+        its id is free again and its body matches nothing, so no copy names a row not stored."""
+        if article_id not in self._pending:
+            return
+        self._pending.discard(article_id)
+        index = self._run_ids.index(article_id)
+        sha, sim = self._run_shas[index], self._run_sims[index]
+        self._run_ids[index] = None
+        self._run_shas[index] = self._run_sims[index] = None
+        if sha is not None and self._run_sha.get(sha) == index:
+            del self._run_sha[sha]
+            later = [i for i, other in enumerate(self._run_shas) if other == sha]
+            if later:
+                self._run_sha[sha] = later[0]
+        if sim is not None:
+            for b, key in enumerate(_bands(sim)):
+                self._run_bands[b][key].remove(index)
+
     def mark_committed(self, rows: Iterable[Mapping]) -> None:
         """The rows' part file is in place: they count as stored from now on."""
         for row in rows:
@@ -370,6 +390,7 @@ class History:
         self._run_ids.append(row["article_id"])
         self._run_dups.append(row.get("duplicate_of"))
         sha = row.get("content_sha256")
+        self._run_shas.append(sha)
         if sha is not None:
             self._run_sha.setdefault(sha, index)
         sim = row.get("simhash")

@@ -15,7 +15,9 @@ would drop the story). A copy in its original's partition goes into the same fil
 
 Each row is first made into a one-row table of the file schema: a value Arrow cannot hold (a
 fault of ours upstream) raises out of `process_item`, so that item becomes a `pipeline_error`
-reject instead of failing the whole batch at commit.
+reject instead of failing the whole batch at commit. An item refused here, for that or any other
+reason, is taken out of the crawl history again: a later copy of its body must not name it, as
+it is not stored.
 
 A disk fault (read-only or full OUTPUT_DIR) stops the crawl: logged at ERROR with the path and
 the error, stat `newsscraper/parquet/disk_error`, spider closed with reason `disk_error`. Files
@@ -30,6 +32,7 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem
 from scrapy.utils.asyncio import create_looping_call
@@ -66,6 +69,7 @@ class ParquetSinkPipeline:
         output_dir: str | Path,
         run_id: str,
         mark_committed: MarkCommitted,
+        discard_pending: Callable[[str | None], None] = lambda article_id: None,
         *,
         batch_items: int = 500,
         batch_seconds: float = 60.0,
@@ -77,6 +81,7 @@ class ParquetSinkPipeline:
         self.output_dir = Path(output_dir)
         self.run_id = run_id
         self.mark_committed = mark_committed
+        self.discard_pending = discard_pending
         self.batch_items = batch_items
         self.batch_seconds = batch_seconds
         self.compression = compression
@@ -98,6 +103,7 @@ class ParquetSinkPipeline:
             settings.get("OUTPUT_DIR"),
             RunContext.of(crawler).run_id,
             History.of(crawler).mark_committed,
+            History.of(crawler).discard_pending,
             batch_items=settings.getint("PARQUET_BATCH_ITEMS"),
             batch_seconds=settings.getfloat("PARQUET_BATCH_SECONDS"),
             compression=settings.get("PARQUET_COMPRESSION"),
@@ -113,6 +119,13 @@ class ParquetSinkPipeline:
         self.timer.start(max(0.1, self.batch_seconds / 10), now=False)
 
     def process_item(self, item):
+        try:
+            return self._buffer(item)
+        except Exception:
+            self.discard_pending(ItemAdapter(item).get("article_id"))  # see the module doc
+            raise
+
+    def _buffer(self, item):
         if self.disk_error is None:
             try:
                 row = buffered_row(item)

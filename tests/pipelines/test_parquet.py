@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
@@ -19,6 +20,7 @@ from newsscraper import dataset
 from newsscraper.history import History
 from newsscraper.items import Article
 from newsscraper.stop import DISK_ERROR_STAT
+from pipelines.dedupe import dedupe_item
 from pipelines.parquet import ParquetSinkPipeline, batch_is_due
 
 UTC = dt.UTC
@@ -372,3 +374,23 @@ def test_a_row_arrow_cannot_hold_raises_for_its_item_alone(sink, tmp_path):
     sink.process_item(article(3))
     sink.close_spider()
     assert stored_ids(tmp_path) == [article(1).article_id, article(3).article_id]
+
+
+def test_an_item_the_sink_refuses_is_no_original_for_a_later_copy(sink, tmp_path):
+    history = History.of(sink.crawler)
+    bad = article(2)
+    bad.title = "Bài \ud800"  # no UTF-8 for a lone surrogate: a pipeline_error reject
+    dedupe_item(bad, history, 3)
+    history.add_pending(ItemAdapter(bad))
+    with pytest.raises(UnicodeEncodeError):
+        sink.process_item(bad)
+    copy = article(3)
+    copy.content_sha256, copy.simhash = bad.content_sha256, bad.simhash
+    dedupe_item(copy, history, 3)
+    assert copy.duplicate_of is None, "article 2 is not stored: the copy is the original"
+    history.add_pending(ItemAdapter(copy))
+    sink.process_item(copy)
+    sink.close_spider()
+    assert stored_ids(tmp_path) == [copy.article_id]
+    assert not history.is_pending(bad.article_id)
+    assert history.content_duplicate_of(bad.content_sha256, bad.simhash, 3) == copy.article_id
