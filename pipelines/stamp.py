@@ -50,7 +50,7 @@ def fingerprint(body: str) -> tuple[int, str, int]:
     return count_word_tokens(tokens), sha, to_signed(simhash_of_tokens(tokens))
 
 
-def stamp_item(item, scraped_at: dt.datetime, run_id: str):
+def stamp_item(item, scraped_at: dt.datetime | None, run_id: str | None):
     """Set scraped_at, run_id and, when there is a body, the fingerprint fields."""
     adapter = ItemAdapter(item)
     adapter["scraped_at"] = scraped_at
