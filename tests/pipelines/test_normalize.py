@@ -410,6 +410,22 @@ def test_normalizing_twice_changes_nothing():
     assert twice == once
 
 
+@pytest.mark.parametrize(
+    "raw, clean",
+    [
+        # A zero-width space inside an escaped reference: dropped, then the reference is read.
+        ("Lãi &\u200bamp;lt;5%", "Lãi <5%"),
+        # An `&` escaped six times over is as much an `&` as one escaped once.
+        ("Vốn &amp;amp;amp;amp;amp;amp;lt;1 tỷ", "Vốn <1 tỷ"),
+        ("AT&amp;amp;T\u00a0Việt Nam", "AT&T Việt Nam"),
+    ],
+)
+def test_text_cleaned_once_is_clean(raw, clean):
+    once = clean_text(raw)
+    assert once == clean
+    assert clean_text(once) == once
+
+
 def test_works_on_plain_dicts():
     item = normalize_item({"title": NFD, "tickers": ["hpx"], "published_at": None})
     assert item == {
