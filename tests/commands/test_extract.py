@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import os
@@ -87,8 +88,9 @@ def test_url_from_option_or_file_name_when_the_page_has_no_canonical_link(capsys
         f"newsscraper extract: {bare}: the page does not say its article URL (give it with --url)\n"
     )
 
-    code, lines, _ = run_extract(capsys, str(bare), "--url", url.replace("https:", "http:"))
-    assert code == 0 and json.loads(lines[0])["url"] == url
+    for given in (url, url.replace("https:", "http:"), url.replace("https:", "HTTPS:")):
+        code, lines, err = run_extract(capsys, str(bare), "--url", given)
+        assert (code, err) == (0, "") and json.loads(lines[0])["url"] == url
 
     named = without_canonical(tmp_path, url.rsplit("/", 1)[1])
     code, lines, _ = run_extract(capsys, str(named))
@@ -96,6 +98,21 @@ def test_url_from_option_or_file_name_when_the_page_has_no_canonical_link(capsys
 
     code, lines, err = run_extract(capsys, str(bare), str(named), "--url", url)
     assert code == 2 and lines == [] and "--url" in err
+
+
+def test_a_page_saying_neither_its_url_nor_its_id_is_told_to_give_its_url(capsys, tmp_path):
+    # No canonical link, no #hdNewsId: a crawl's reject would be missing_article_id, yet what
+    # the page lacks is its URL, which gives the id too.
+    page = without_canonical(tmp_path, "page.html")
+    html = page.read_text(encoding="utf-8")
+    page.write_text(html.replace("value='188260704171525847'", "value=''"), encoding="utf-8")
+
+    code, lines, err = run_extract(capsys, str(page))
+
+    assert code == 1 and json.loads(lines[0])["article_id"] is None
+    assert err == (
+        f"newsscraper extract: {page}: the page does not say its article URL (give it with --url)\n"
+    )
 
 
 def test_many_files_in_one_process(capsys):
@@ -153,6 +170,10 @@ def test_a_url_without_scheme_or_host_is_a_usage_error(capsys):
         "cafef.vn/momo-188231024103100000.chn",
         "/momo-188231024103100000.chn",
         "http://[::1",
+        "https:///momo-188231024103100000.chn",
+        "http:momo-188231024103100000.chn",
+        "ftp://cafef.vn/momo-188231024103100000.chn",
+        "",
     ):
         code, lines, err = run_extract(capsys, page, "--url", url)
         assert code == 2 and lines == []
@@ -197,6 +218,25 @@ def test_a_page_the_crawl_would_reject_is_printed_with_its_reason_on_stderr(caps
     assert len(errors) == 3
 
 
+def test_a_page_dated_more_than_a_day_after_now_is_told_against_the_clock_of_now(capsys, tmp_path):
+    # 30 hours ahead of now, in the page's own time (Vietnam, UTC+7): a crawl now rejects it,
+    # one 24 hours later would not.
+    html = ARTICLES["momo_2023-10-24"].read_text(encoding="utf-8")
+    ahead = dt.datetime.now(dt.UTC) + dt.timedelta(hours=30)
+    page = tmp_path / "tomorrow.html"
+    vietnam = (ahead + dt.timedelta(hours=7)).strftime("%Y-%m-%dT%H:%M")
+    page.write_text(html.replace("2023-10-24T10:31", vietnam), encoding="utf-8")
+
+    code, lines, err = run_extract(capsys, str(page))
+
+    assert code == 1 and len(lines) == 1
+    assert err.startswith(
+        f"newsscraper extract: {page}: a crawl would reject it as published_in_future: "
+        f"published_at {ahead.strftime('%Y-%m-%dT%H:%M')}:00+00:00 is more than 24 hours after "
+        "the crawl's clock, "
+    )
+
+
 def test_a_gzip_compressed_page_is_unpacked_and_named_as_its_inner_file(capsys, tmp_path):
     url = "https://cafef.vn/chu-tich-do-quy-hai-dang-ky-mua-10-trieu-co-phieu-hpx-188260704171525847.chn"
     page = without_canonical(tmp_path, "plain.html")
@@ -204,14 +244,23 @@ def test_a_gzip_compressed_page_is_unpacked_and_named_as_its_inner_file(capsys, 
     packed.write_bytes(gzip.compress(page.read_bytes()))
     broken = tmp_path / "broken.html.gz"
     broken.write_bytes(gzip.compress(page.read_bytes())[:-40])
+    # An unknown compression method in the header, an invalid block in the data.
+    bad_header = tmp_path / "bad-header.html.gz"
+    bad_header.write_bytes(gzip.compress(page.read_bytes())[:2] + b"\x00" * 40)
+    bad_data = tmp_path / "bad-data.html.gz"
+    packed_bytes = gzip.compress(page.read_bytes())
+    bad_data.write_bytes(packed_bytes[:10] + b"\xff" + packed_bytes[11:])
 
-    code, lines, err = run_extract(capsys, str(page), str(packed), str(broken))
+    code, lines, err = run_extract(
+        capsys, str(page), str(packed), str(broken), str(bad_header), str(bad_data)
+    )
 
     plain_row, packed_row = (json.loads(line) for line in lines)
     # The file name `<slug>-<id>.chn.gz` gives the URL as `<slug>-<id>.chn` would.
     assert packed_row == {**plain_row, "url": url, "article_id": "188260704171525847"}
     assert plain_row["url"] is None and plain_row["title"]
     assert code == 1
-    assert err.splitlines()[-1].startswith(
-        f"newsscraper extract: {broken}: a gzip file that does not unpack ("
-    )
+    errors = err.splitlines()
+    assert len(errors) == 4 and errors[0].startswith(f"newsscraper extract: {page}: the page does")
+    for error, path in zip(errors[1:], (broken, bad_header, bad_data), strict=True):
+        assert error.startswith(f"newsscraper extract: {path}: a gzip file that does not unpack (")
