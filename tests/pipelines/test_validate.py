@@ -109,6 +109,13 @@ def test_a_date_too_far_ahead_is_told_in_hours_against_the_clock():
         f"published_at {ahead.isoformat()} is more than 1.5 hours after the crawl's clock, "
         f"{NOW.isoformat()}"
     )
+    # The default limit, a whole number of hours, is written without a fraction.
+    with pytest.raises(Rejected) as caught:
+        validate_item(with_(published_at=ahead), NOW)
+    assert caught.value.detail == (
+        f"published_at {ahead.isoformat()} is more than 24 hours after the crawl's clock, "
+        f"{NOW.isoformat()}"
+    )
 
 
 @pytest.mark.parametrize(
