@@ -394,7 +394,13 @@ def test_ids_and_url_come_from_the_page_when_the_response_url_says_nothing():
     assert page.article_id() == "188260704171525847"  # #hdNewsId
     assert page.url() is None  # nothing says where it lives
     # An id no URL could hold (other digits, too short) is no id.
-    for odd in ("１８８２６０７０４１７１５２５８４７", "188260704171525847²", "1882607"):
+    for odd in (
+        "１８８２６０７０４１７１５２５８４７",
+        "188260704171525847²",
+        "1882607",
+        "1882607041715258",  # 16 digits
+        "1882607041715258470",  # 19 digits
+    ):
         odd_id = page_of(
             NEWER,
             url="file:///saved/page.html",
@@ -403,6 +409,14 @@ def test_ids_and_url_come_from_the_page_when_the_response_url_says_nothing():
             ),
         )
         assert odd_id.article_id() is None, odd
+    seventeen = page_of(
+        NEWER,
+        url="file:///saved/page.html",
+        edit=lambda h: edit_once(
+            no_canonical(h), "value='188260704171525847'", "value='18826070417152584'"
+        ),
+    )
+    assert seventeen.article_id() == "18826070417152584"
 
     replica = page_of(
         NEWER,
@@ -800,6 +814,7 @@ def test_a_company_link_in_a_related_box_or_ad_of_the_body_gives_no_ticker(box):
     [
         'src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" data-src=',
         'src="/images/blank.gif" data-original=',
+        'data-original="data:image/gif;base64,R0lGODlhAQABAAAAACw=" src=',
     ],
 )
 def test_a_lazy_loaded_cover_gives_its_real_address_first(placeholder):
