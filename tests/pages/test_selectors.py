@@ -1,0 +1,82 @@
+"""`text_of`: the squashed text of an element, a `<br>` parting the words on either side of it."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from newsscraper.pages.selectors import squash, text_of
+from newsscraper.pages.tree import parse_utf8
+
+TEXTS = ("Hòa Phát", " ", "\n", "lãi", ":", "x", "")
+INLINES = ("span", "b", "a", "i", "p")
+
+
+def element_of(markup: str):
+    root = parse_utf8(f'<html><body><h1 id="t">{markup}</h1></body></html>'.encode())
+    return next(root.iter("h1"))
+
+
+def reference_text(node) -> str:
+    """The rule written out plainly: every text and tail in document order, a space for each
+    `<br>`, nothing of a comment or processing instruction but its tail."""
+    out: list[str] = []
+
+    def walk(element) -> None:
+        if element.tag == "br":
+            out.append(" ")
+        elif isinstance(element.tag, str):
+            out.append(element.text or "")
+            for child in element:
+                walk(child)
+        out.append(element.tail or "")
+
+    out.append(node.text or "")
+    for child in node:
+        walk(child)
+    return squash("".join(out))
+
+
+def random_markup(rng: random.Random, depth: int = 0) -> str:
+    pieces = []
+    for _ in range(rng.randint(0, 4)):
+        kind = rng.random()
+        text = rng.choice(TEXTS)
+        if kind < 0.4 or depth > 3:
+            pieces.append(text)
+        elif kind < 0.75:
+            tag = rng.choice(INLINES)
+            pieces.append(f"<{tag}>{random_markup(rng, depth + 1)}</{tag}>{text}")
+        elif kind < 0.9:
+            pieces.append(f"<br>{text}")
+        else:
+            pieces.append(f"<!-- ghi chú {text} -->{text}")
+    return "".join(pieces)
+
+
+@pytest.mark.parametrize(
+    ("markup", "text"),
+    [
+        (
+            "<span>Tin <b>nóng</b>: <i>HPG</i> lãi</span> lớn<br>quý ba",
+            "Tin nóng: HPG lãi lớn quý ba",
+        ),
+        # A break inside an inline element parts its words too.
+        ("<span>cận kề,<br>MBS</span> dự báo", "cận kề, MBS dự báo"),
+        ("Lãi<!-- ghi chú --> lớn<br><b>quý</b> <i>ba</i>", "Lãi lớn quý ba"),
+        ("<a><b>Hòa</b> <i>Phát</i></a>: lãi<br>lớn", "Hòa Phát: lãi lớn"),
+    ],
+)
+def test_a_line_break_parts_words_and_the_rest_reads_in_order(markup, text):
+    assert text_of(element_of(markup)) == text
+
+
+def test_text_of_gives_every_text_in_order_with_a_space_for_each_break():
+    rng = random.Random(20261129)
+    with_breaks = 0
+    for _ in range(2000):
+        node = element_of(random_markup(rng))
+        assert text_of(node) == reference_text(node)
+        with_breaks += next(node.iter("br"), None) is not None
+    assert with_breaks > 500
