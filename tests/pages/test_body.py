@@ -120,3 +120,12 @@ def test_a_table_leaves_out_clutter_rows_cells_and_comments_and_parts_a_cells_bl
         "<tr><td>VHM</td><td>Lãi<div>900 tỷ</div></td></tr></table>"
     )
     assert paragraphs(content) == ["HPG | 1.200", "VHM | Lãi 900 tỷ"]
+
+
+def test_a_cell_reads_its_nested_text_in_order():
+    content = content_of(
+        "<table><tr><td>HPG</td>"
+        "<td><span><b>Lãi</b> ròng <i>900</i> tỷ<br>đồng</span>, <a>quý <b>ba</b></a></td>"
+        "</tr></table>"
+    )
+    assert paragraphs(content) == ["HPG | Lãi ròng 900 tỷ đồng, quý ba"]
