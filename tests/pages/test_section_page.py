@@ -337,3 +337,10 @@ def test_an_id_or_slug_in_other_scripts_letters_or_digits_is_no_article_link():
     assert all(re.fullmatch(r"[0-9]{17,18}", e.article_id) for e in entries)
     assert all(e.url.isascii() for e in entries)
     assert canonical_article_url(f"https://cafef.vn/tap-doan-hoa-sen-{fullwidth}.chn") is None
+    # 17 or 18 digits, as CafeF's ids are: one fewer or one more is no article.
+    for digits, url in (
+        ("1882603071022443", None),
+        ("18826030710224435", "https://cafef.vn/hoa-sen-18826030710224435.chn"),
+        ("1882603071022443590", None),
+    ):
+        assert canonical_article_url(f"https://cafef.vn/hoa-sen-{digits}.chn") == url
