@@ -67,6 +67,8 @@ def test_nfd_input_is_really_decomposed():
         # "according to" and no one after it is no byline; a name that starts so stays whole.
         ("author", "Theo", None),
         ("author", "Theodore Lê", "Theodore Lê"),
+        # Only in front of the byline: "theo" further on is part of it.
+        ("author", "Hồ Hương theo Reuters", "Hồ Hương theo Reuters"),
         ("source", " Nhịp sống thị trường", "Nhịp sống thị trường"),
         ("source", "   ", None),
         ("title", "\u202aChủ tịch\u200e Hải Phát\u202c", "Chủ tịch Hải Phát"),
