@@ -51,6 +51,7 @@ class NotAnArticle(Exception):
 def is_absolute_http(url: str) -> bool:
     try:
         parts = urlsplit(url)
+        _ = parts.port  # `:99999`, `:abc` raise, as the request made of the URL would
     except ValueError:  # `http://[::1`
         return False
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)

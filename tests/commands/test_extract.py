@@ -174,6 +174,9 @@ def test_a_url_without_scheme_or_host_is_a_usage_error(capsys):
         "http:momo-188231024103100000.chn",
         "ftp://cafef.vn/momo-188231024103100000.chn",
         "",
+        # A port that is no port: no request can be made of it.
+        "https://cafef.vn:99999/momo-188231024103100000.chn",
+        "https://cafef.vn:abc/momo-188231024103100000.chn",
     ):
         code, lines, err = run_extract(capsys, page, "--url", url)
         assert code == 2 and lines == []
