@@ -147,7 +147,12 @@ def run(args) -> int:
         print(to_json_line(item), file=out)
         rejected = verdict(item, dt.datetime.now(dt.UTC))
         if rejected is not None:
-            if rejected.reason in ("missing_article_id", "missing_url"):
+            if rejected.reason in ("missing_article_id", "missing_url") and args.url:
+                problem = (
+                    f"--url {args.url} is no article URL (https://cafef.vn/<slug>-<id>.chn) "
+                    "and the page does not say its own"
+                )
+            elif rejected.reason in ("missing_article_id", "missing_url"):
                 # A crawl has the URL it asked for; a saved page must say it.
                 problem = "the page does not say its article URL (give it with --url)"
             else:

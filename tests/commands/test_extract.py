@@ -99,6 +99,15 @@ def test_url_from_option_or_file_name_when_the_page_has_no_canonical_link(capsys
     code, lines, err = run_extract(capsys, str(bare), str(named), "--url", url)
     assert code == 2 and lines == [] and "--url" in err
 
+    # A --url that names no article (the section page) is said to be the fault, not its absence.
+    section = "https://cafef.vn/doanh-nghiep.chn"
+    code, lines, err = run_extract(capsys, str(bare), "--url", section)
+    assert code == 1 and json.loads(lines[0])["url"] is None
+    assert err == (
+        f"newsscraper extract: {bare}: --url {section} is no article URL "
+        "(https://cafef.vn/<slug>-<id>.chn) and the page does not say its own\n"
+    )
+
 
 def test_a_page_saying_neither_its_url_nor_its_id_is_told_to_give_its_url(capsys, tmp_path):
     # No canonical link, no #hdNewsId: a crawl's reject would be missing_article_id, yet what
