@@ -32,6 +32,7 @@ RUN_COLUMNS = (
     "new_rows",
     "duplicates",
     "rejects",
+    "problems",
 )
 INSTALL_PLOT = "pip install 'newsscraper[plot]'  (or: .venv/bin/pip install matplotlib)"
 
@@ -197,6 +198,8 @@ def _cell(value) -> str:
         return "-"
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+    if isinstance(value, list):  # a run's problems: none on a healthy run
+        return "; ".join(str(v) for v in value) or "-"
     return str(value)
 
 

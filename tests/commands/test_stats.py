@@ -332,3 +332,35 @@ def test_a_run_is_shown_by_the_columns_for_people_with_a_dash_for_what_it_lacks(
         "run-a   2026-03-08 02:05:00Z  -",
     ]
     assert [line for line in out.splitlines() if line != line.rstrip()] == []
+
+
+def test_recent_runs_say_why_a_run_was_unhealthy(tmp_path, capsys):
+    schema = pa.schema(
+        [("run_id", pa.string()), ("finished_at", TS), ("exit_code", pa.int32()),
+         ("problems", pa.list_(pa.string()))]
+    )  # fmt: skip
+    at = dt.datetime(2026, 3, 8, 2, 5, tzinfo=UTC)
+    runs = [
+        {"run_id": "run-a", "finished_at": at, "exit_code": 0, "problems": []},
+        {
+            "run_id": "run-b",
+            "finished_at": at + dt.timedelta(minutes=10),
+            "exit_code": 7,
+            "problems": ["1 article page(s) failed after every retry", "a listing page failed"],
+        },
+    ]
+    table = pa.Table.from_pylist(runs, schema=schema)
+    dataset.commit_part_file(table, dataset.runs_dir(tmp_path) / "part-runs.parquet", tmp_path)
+    recent = stats_json(tmp_path, capsys)["recent_runs"]
+    assert [r["problems"] for r in recent] == [
+        ["1 article page(s) failed after every retry", "a listing page failed"],
+        [],
+    ]
+    assert cli.main(["stats", "--output-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    lines = out[out.index("Recent runs\n") :].splitlines()[1:]
+    assert lines[0].endswith("exit_code  problems")
+    assert lines[2].endswith(
+        "7          1 article page(s) failed after every retry; a listing page failed"
+    )
+    assert lines[3].endswith("0          -")
