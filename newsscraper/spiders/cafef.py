@@ -137,11 +137,15 @@ class CafefSpider(scrapy.Spider):
         for article_id, url in due_again.items():
             if not history.is_stored(article_id):
                 self.pending.add(article_id, url, now)
+        # The run id the summary line and the run record end with: grep finds a run's start.
         logger.info(
-            "crawling section %s (zone %d) on %s; watermark %s; %d article page(s) pending",
+            "run %s: crawling section %s (zone %d) on %s into %s; watermark %s; "
+            "%d article page(s) pending",
+            RunContext.of(self.crawler).run_id,
             self.args.section,
             self.args.zone_id,
             self.crawl_url(""),
+            output_dir,
             self.walk.watermark,
             len(self.pending),
         )

@@ -563,3 +563,18 @@ def test_a_future_reject_the_clock_has_caught_up_with_is_pending_from_the_start(
     spider = make_spider(tmp_path)
     assert list(spider.pending.articles) == ["188260306000000001", "188260306000000002"]
     assert not spider.walk.is_stored("188260306000000001"), "no longer a reject to skip"
+
+
+def test_the_first_line_of_a_crawl_names_its_run_id_and_dataset(tmp_path, caplog):
+    caplog.set_level("INFO")
+    settings = {name: value for name, value in vars(project_settings).items() if name.isupper()}
+    settings |= {"CAFEF_BASE_URL": BASE, "OUTPUT_DIR": str(tmp_path / "out"), "RUN_ID": "nightly-1"}
+    crawler = get_crawler(CafefSpider, settings)
+    crawler.spider = spider = CafefSpider.from_crawler(crawler)
+    crawler.stats = StatsCollector(crawler)
+    asyncio.run(anext(spider.start()))
+    (opening,) = [r.getMessage() for r in caplog.records if "crawling section" in r.getMessage()]
+    assert opening.startswith(
+        f"run nightly-1: crawling section doanh-nghiep (zone 18836) on {BASE} "
+        f"into {tmp_path / 'out'}; "
+    )
