@@ -79,6 +79,9 @@ REMOTE_CONTROL_ENABLED = False
 REDIRECT_MAX_TIMES = 5
 
 LOG_LEVEL = "INFO"
+# `scrapy crawl` logs in the machine's time, its offset named: the run ids, run records and the
+# end of a rest that its lines speak of are UTC (`newsscraper cron` logs in UTC, named as such).
+LOG_DATEFORMAT = "%Y-%m-%d %H:%M:%S %z"
 # A dropped or failed item is named in the log, not printed whole (rejects/ keeps it).
 LOG_FORMATTER = "newsscraper.logformatter.ArticleLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"

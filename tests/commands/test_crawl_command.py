@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import re
+import subprocess
+import sys
 
 import pytest
 from scrapy.exceptions import UsageError
@@ -11,6 +14,7 @@ from scrapy.utils.test import get_crawler
 from newsscraper import exitcodes
 from newsscraper.lock import crawl_lock
 from newsscraper.scrapy_commands.crawl import Command
+from replica.crawl import PROJECT_ROOT, crawl_env
 
 
 class StubProcess:
@@ -123,3 +127,28 @@ def test_while_a_rest_the_site_asked_for_runs_it_is_exit_3_without_crawling(
     assert capsys.readouterr().err == f"newsscraper: {site_resting}\n"
     rested = command(tmp_path, process, NEWSSCRAPER_NOW="2026-03-07T13:00:00+07:00")
     assert run(rested) == exitcodes.OK and process.crawled == [{}]
+
+
+def test_the_log_of_a_crawl_names_the_offset_of_its_times(tmp_path):
+    # The machine's time, as Scrapy logs it, but with its offset from the UTC of the run ids.
+    settings = {
+        "CAFEF_BASE_URL": "http://127.0.0.1:9",  # nothing answers: one failed request
+        "OUTPUT_DIR": str(tmp_path / "out"),
+        "RETRY_TIMES": "0",
+        "ROBOTSTXT_OBEY": "False",
+    }
+    command = [sys.executable, "-m", "scrapy", "crawl", "cafef"]
+    for name, value in settings.items():
+        command += ["-s", f"{name}={value}"]
+    result = subprocess.run(
+        command,
+        cwd=PROJECT_ROOT,
+        env=crawl_env() | {"TZ": "Asia/Ho_Chi_Minh"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == exitcodes.SITE_ERRORS, result.stderr[-3000:]
+    stamped = re.findall(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(.*?) \[", result.stderr, re.M)
+    assert stamped and set(stamped) == {" +0700"}
