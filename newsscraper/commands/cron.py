@@ -122,9 +122,7 @@ def run(args) -> int:
 def _crawl(settings, spider_args: dict) -> tuple[int, str]:
     from scrapy.crawler import CrawlerProcess
 
-    from newsscraper.context import RunContext
-    from newsscraper.runs import RUN_SUMMARY_STAT
-    from newsscraper.scrapy_commands.crawl import exit_code_of
+    from newsscraper.scrapy_commands.crawl import closing_summary, exit_code_of
 
     process = CrawlerProcess(settings)
     crawler = process.create_crawler("cafef")
@@ -133,11 +131,7 @@ def _crawl(settings, spider_args: dict) -> tuple[int, str]:
     if process.bootstrap_failed:
         return exitcodes.ABNORMAL, "newsscraper cron: the crawl could not start (see the log)"
     code = exit_code_of(crawler)
-    written = crawler.stats.get_value(RUN_SUMMARY_STAT)
-    if written is None:
-        run = f"run {RunContext.of(crawler).run_id} ({spider_args['section']})"
-        return code, f"{run}: no run record written; exit {code}"
-    return code, written
+    return code, closing_summary(crawler, code, spider_args["section"])
 
 
 def _seconds(text: str) -> float:

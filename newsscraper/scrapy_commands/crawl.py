@@ -15,9 +15,11 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from newsscraper import exitcodes
+from newsscraper.context import RunContext
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
 from newsscraper.lock import LockHeld, crawl_lock
-from newsscraper.runs import rest_refused
+from newsscraper.runs import RUN_SUMMARY_STAT, rest_refused
+from newsscraper.sections import DEFAULT_SECTION
 from newsscraper.setting_checks import run_id_refused, setting_problems
 from newsscraper.stop import finish_reason_of
 
@@ -64,6 +66,20 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = exitcodes.ABNORMAL
             return
         self.exitcode = exit_code_of(crawler)
+        # Scrapy's stats dump and closing lines bury the run's summary line in the log: it is
+        # said again last, on stdout as `newsscraper cron` says it, with where the rows went.
+        section = opts.spargs.get("section", DEFAULT_SECTION)
+        print(closing_summary(crawler, self.exitcode, section))
+        print(f"  dataset: {output_dir}")
+
+
+def closing_summary(crawler, code: int, section: str) -> str:
+    """The run's summary line (and its problems), or, when no run record could be written,
+    a line naming the run and its exit code."""
+    written = crawler.stats.get_value(RUN_SUMMARY_STAT)
+    if written is not None:
+        return written
+    return f"run {RunContext.of(crawler).run_id} ({section}): no run record written; exit {code}"
 
 
 def exit_code_of(crawler) -> int:

@@ -152,3 +152,19 @@ def test_the_log_of_a_crawl_names_the_offset_of_its_times(tmp_path):
     assert result.returncode == exitcodes.SITE_ERRORS, result.stderr[-3000:]
     stamped = re.findall(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(.*?) \[", result.stderr, re.M)
     assert stamped and set(stamped) == {" +0700"}
+
+
+def test_the_summary_is_said_last_on_stdout_with_the_dataset_folder(tmp_path, capsys):
+    summary = "run r1 (doanh-nghiep): 3 new rows, …; exit 7\n  problem: a listing page failed"
+    process = StubProcess({"newsscraper/exit_code": 7, "newsscraper/run_summary": summary})
+    assert run(command(tmp_path, process)) == exitcodes.SITE_ERRORS
+    assert capsys.readouterr().out == f"{summary}\n  dataset: {tmp_path}\n"
+    # A disk fault: no run record, so no summary of one; the run and its code still named.
+    process = StubProcess({"finish_reason": "disk_error"})
+    assert run(command(tmp_path, process), "section=bat-dong-san") == exitcodes.DISK_ERROR
+    out = capsys.readouterr().out
+    assert re.fullmatch(
+        r"run \d{8}T\d{6}Z-[0-9a-f]{8} \(bat-dong-san\): no run record written; exit 4\n"
+        rf"  dataset: {re.escape(str(tmp_path))}\n",
+        out,
+    ), out
