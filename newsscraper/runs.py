@@ -175,6 +175,9 @@ def rest_refused(settings) -> str | None:
 
 
 RUN_SUMMARY_STAT = "newsscraper/run_summary"  # set once the run record is written
+# Marks a log record that says what the summary says too (`newsscraper cron` prints the summary
+# on stdout, so its stderr leaves such records out: a cron mail says each problem once).
+SUMMARY_LINE = "newsscraper_summary_line"
 
 
 def summary(record: dict) -> str:
@@ -224,7 +227,7 @@ class RunRecordExtension:
         record["problems"] = problems
         self.stats.set_value("newsscraper/exit_code", code)
         for problem in problems:
-            logger.error("unhealthy run: %s", problem)
+            logger.error("unhealthy run: %s", problem, extra={SUMMARY_LINE: True})
         logger.info("%s", summary(record))
         if reason == DISK_ERROR_REASON:
             return  # the disk is what failed; the record cannot be written either

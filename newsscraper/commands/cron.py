@@ -187,7 +187,11 @@ def _log_to_rotating_file(path: Path, level: str) -> None:
 
 
 def _log_warnings_to_stderr() -> None:
+    from newsscraper.runs import SUMMARY_LINE
+
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(logging.WARNING)
+    # The summary on stdout names each problem of the run: said once, not on stderr as well.
+    handler.addFilter(lambda record: not getattr(record, SUMMARY_LINE, False))
     handler.setFormatter(_log_formatter())
     logging.getLogger().addHandler(handler)

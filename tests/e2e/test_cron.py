@@ -67,6 +67,16 @@ def test_cron_warnings_and_errors_reach_stderr_too(output_dir):
     assert failed in log and " INFO: " in log
 
 
+def test_each_problem_of_a_run_is_said_once_by_its_summary_not_again_on_stderr(output_dir):
+    result = cron("http://127.0.0.1:9", output_dir, "-sRETRY_TIMES=0")
+    assert result.returncode == exitcodes.SITE_ERRORS
+    problem = "a listing page failed (after every retry"
+    assert result.stdout.count(problem) == 1 and problem not in result.stderr
+    assert result.stderr.count("\n") == 2  # the failed fetch, the listing page it stopped
+    log = (output_dir / "logs" / "newsscraper.log").read_text(encoding="utf-8")
+    assert f"ERROR: unhealthy run: {problem}" in log
+
+
 def test_a_robots_txt_the_site_does_not_answer_is_one_error_line_not_a_traceback(output_dir):
     result = cron("http://127.0.0.1:9", output_dir, "-sROBOTSTXT_OBEY=True", "-sRETRY_TIMES=0")
     assert result.returncode == exitcodes.SITE_ERRORS
