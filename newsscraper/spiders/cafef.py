@@ -10,9 +10,10 @@ import datetime as dt
 import logging
 from urllib.parse import urlsplit, urlunsplit
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import scrapy
-from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
+from scrapy.exceptions import CloseSpider, DownloadCancelledError, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsscraper.context import RunContext
@@ -46,6 +47,8 @@ from newsscraper.stop import is_stopping
 from pipelines.validate import PUBLISHED_IN_FUTURE, ValidationRules, no_longer_in_future
 
 logger = logging.getLogger(__name__)
+
+DATASET_UNREADABLE = "dataset_unreadable"  # finish reason: a part file the crawl needs is bad
 
 
 class CafefSpider(scrapy.Spider):
@@ -99,6 +102,30 @@ class CafefSpider(scrapy.Spider):
     # --- Listing pages -------------------------------------------------------------------------
 
     async def start(self):
+        try:
+            self.prepare()
+        except (OSError, pa.ArrowException) as error:
+            # One line naming the fault, where Scrapy would log its traceback twice over.
+            logger.error(
+                "the dataset in %s cannot be read, nothing crawled: %s; "
+                "`newsscraper verify --output-dir %s` names every file at fault",
+                self.crawler.settings.get("OUTPUT_DIR"),
+                error,
+                self.crawler.settings.get("OUTPUT_DIR"),
+            )
+            raise CloseSpider(DATASET_UNREADABLE) from None
+        if self.args.until is not None:
+            # A backfill: find the first page that reaches back to `until` without walking
+            # every newer page.
+            self.search = FirstPageSearch(until=self.args.until)
+            self.search_hit = None
+            self.search_focus: list[ListingEntry] = []
+            yield self.listing_request(1, callback=self.parse_probe)
+        else:
+            yield self.listing_request(1)
+
+    def prepare(self) -> None:
+        """The walk and the pending pages, from what the dataset holds."""
         output_dir = self.crawler.settings.get("OUTPUT_DIR")
         history = History.of(self.crawler)
         # A page that was rejected stays rejected: asking for it on every run would only
@@ -149,15 +176,6 @@ class CafefSpider(scrapy.Spider):
             self.walk.watermark,
             len(self.pending),
         )
-        if self.args.until is not None:
-            # A backfill: find the first page that reaches back to `until` without walking
-            # every newer page.
-            self.search = FirstPageSearch(until=self.args.until)
-            self.search_hit = None
-            self.search_focus: list[ListingEntry] = []
-            yield self.listing_request(1, callback=self.parse_probe)
-        else:
-            yield self.listing_request(1)
 
     def listing_request(self, page: int, callback=None) -> scrapy.Request:
         if page == 1:

@@ -234,3 +234,19 @@ def test_the_section_given_as_a_spider_argument_is_the_one_crawled(replica, outp
     result = cron(handle.base_url, output_dir, "--section", "thi-truong", "-asection=bat-dong-san")
     assert result.returncode == exitcodes.USAGE
     assert "--section thi-truong and -a section=bat-dong-san disagree" in result.stderr
+
+
+def test_a_part_file_that_cannot_be_read_is_one_line_naming_it_not_a_traceback(replica, output_dir):
+    handle = replica(ReplicaSite(articles=5))
+    junk = output_dir / "rejects" / "part-junk.parquet"
+    junk.parent.mkdir(parents=True)
+    junk.write_bytes(b"not a Parquet file")
+    result = cron(handle.base_url, output_dir)
+    assert result.returncode == exitcodes.ABNORMAL
+    (line,) = result.stderr.splitlines()
+    assert f"the dataset in {output_dir} cannot be read, nothing crawled: " in line
+    assert str(junk) in line and "newsscraper verify" in line
+    assert "finish reason 'dataset_unreadable'" in result.stdout
+    log = (output_dir / "logs" / "newsscraper.log").read_text(encoding="utf-8")
+    assert "Traceback" not in log
+    assert [r.path for r in handle.requests] == []
