@@ -167,8 +167,11 @@ def rest_refused(settings) -> str | None:
     record = site_rest(settings.get("OUTPUT_DIR"), clock_of(settings)())
     if record is None:
         return None
+    until = record["rests_until"]
+    if until.microsecond:  # said to the second, never before the rest ends
+        until = until.replace(microsecond=0) + dt.timedelta(seconds=1)
     return (
-        f"the site asked for a rest (Retry-After) until {record['rests_until']:%Y-%m-%d %H:%M:%S} "
+        f"the site asked for a rest (Retry-After) until {until:%Y-%m-%d %H:%M:%S} "
         f"UTC, in run {record['run_id']} ({record['section']}); no crawl of this dataset asks it "
         "for anything before then"
     )
@@ -180,13 +183,18 @@ RUN_SUMMARY_STAT = "newsscraper/run_summary"  # set once the run record is writt
 SUMMARY_LINE = "newsscraper_summary_line"
 
 
+def _counted(count, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def summary(record: dict) -> str:
     """One line a person reads at the end of a run (and `newsscraper cron` prints), naming
     its section: the crontab lines of several sections append to one log."""
     text = (
-        f"run {record['run_id']} ({record['section']}): {record['new_rows']} new rows, "
-        f"{record['duplicates']} duplicates, {record['rejects']} rejects, "
-        f"{record['listing_pages']} listing pages, "
+        f"run {record['run_id']} ({record['section']}): "
+        f"{_counted(record['new_rows'], 'new row')}, "
+        f"{_counted(record['duplicates'], 'duplicate')}, {_counted(record['rejects'], 'reject')}, "
+        f"{_counted(record['listing_pages'], 'listing page')}, "
         f"stopped: {record['stop_reason'] or record['finish_reason']}; exit {record['exit_code']}"
     )
     return text + "".join(f"\n  problem: {p}" for p in record["problems"] or [])

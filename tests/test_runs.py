@@ -78,9 +78,14 @@ def test_the_summary_line_names_the_section_of_the_run():
         "problems": ["1 article page(s) failed after every retry"],
     }
     assert summary(run) == (
-        "run 20260307T060000Z-88205488 (bat-dong-san): 2 new rows, 0 duplicates, 1 rejects, "
+        "run 20260307T060000Z-88205488 (bat-dong-san): 2 new rows, 0 duplicates, 1 reject, "
         "3 listing pages, stopped: caught_up; exit 7\n"
         "  problem: 1 article page(s) failed after every retry"
+    )
+    one_each = {**run, "new_rows": 1, "duplicates": 1, "rejects": 0, "listing_pages": 1}
+    assert summary(one_each).startswith(
+        "run 20260307T060000Z-88205488 (bat-dong-san): 1 new row, 1 duplicate, 0 rejects, "
+        "1 listing page, stopped"
     )
 
 
@@ -365,6 +370,22 @@ def test_a_rest_that_outlasts_the_run_is_recorded_and_holds_every_sections_crawl
         "(doanh-nghiep); no crawl of this dataset asks it for anything before then"
     )
     assert refused(at(6)) is None
+
+
+def test_a_rest_ending_within_a_second_is_said_to_end_at_the_next_second(monkeypatch, tmp_path):
+    # Said to the second, a rest ending at 05:50:00.4 is "until 05:50:01": a crawl started at
+    # 05:50:00, the time the message gave, would still be refused.
+    from scrapy.settings import Settings
+
+    from newsscraper import runs
+
+    until = dt.datetime(2026, 3, 7, 5, 50, 0, 400_000, tzinfo=dt.UTC)
+    record = {"run_id": "run-1", "section": "doanh-nghiep", "rests_until": until}
+    monkeypatch.setattr(runs, "site_rest", lambda output_dir, now: record)
+    settings = Settings({"OUTPUT_DIR": str(tmp_path)})
+    assert "until 2026-03-07 05:50:01 UTC, in run run-1" in runs.rest_refused(settings)
+    record["rests_until"] = until.replace(microsecond=0)
+    assert "until 2026-03-07 05:50:00 UTC, in run run-1" in runs.rest_refused(settings)
 
 
 def test_a_rest_left_at_the_close_ends_that_long_after_the_close_not_after_the_start(
