@@ -20,6 +20,7 @@ from newsscraper.items import Article
 from newsscraper.pages.body import figure_images, inside_clutter, paragraphs
 from newsscraper.pages.dates import (
     EARLIEST_NEWS_TIME,
+    is_date_only,
     parse_iso_time,
     parse_visible_time,
     vietnam_date,
@@ -236,27 +237,33 @@ class ArticlePage:
 
     def published_at(self) -> dt.datetime | None:
         """Aware, UTC+7: `datetime` attribute, meta, JSON-LD, then the visible header text; a
-        CMS's empty date (before 2000) is no time, so the next source gives it."""
-        return _first_news_time(self._published_candidates())
-
-    def _published_candidates(self):
-        """The published times the page gives, in order of trust, each read only if needed."""
+        CMS's empty date (before 2000) is no time, so the next source gives it, and a date
+        without a time of day (`datetime="2026-07-04"`) comes after every source with one."""
         date_node = first(self._with_role("publishdate", "span", "pdate"))
+        return _first_news_time(
+            _iso_times(self._published_texts(date_node), self._visible_time(date_node))
+        )
+
+    def _published_texts(self, date_node):
+        """The page's ISO published times, in order of trust, each read only if needed."""
         if date_node is not None:
-            yield parse_iso_time(date_node.get("datetime"))
-        yield parse_iso_time(self._meta_content("article:published_time"))
-        yield parse_iso_time(string_value(self._news_article.get("datePublished")))
+            yield date_node.get("datetime")
+        yield self._meta_content("article:published_time")
+        yield string_value(self._news_article.get("datePublished"))
+
+    def _visible_time(self, date_node):
         if date_node is not None:
             yield parse_visible_time(text_of(date_node))
 
     def modified_at(self) -> dt.datetime | None:
-        """JSON-LD's dateModified, else the hidden input's; a CMS's empty date is no time."""
-        return _first_news_time(self._modified_candidates())
+        """JSON-LD's dateModified, else the hidden input's; a CMS's empty date is no time, and
+        a date without a time of day comes last."""
+        return _first_news_time(_iso_times(self._modified_texts()))
 
-    def _modified_candidates(self):
+    def _modified_texts(self):
         if self._json_ld_may_hold("dateModified"):
-            yield parse_iso_time(string_value(self._news_article.get("dateModified")))
-        yield parse_iso_time(self._hidden_input("hidLastModifiedDate"))
+            yield string_value(self._news_article.get("dateModified"))
+        yield self._hidden_input("hidLastModifiedDate")
 
     def tags(self) -> list[str]:
         """The tag box's links; when it gives none, the page's `<meta name="keywords">`."""
@@ -441,6 +448,21 @@ def _first_news_time(candidates) -> dt.datetime | None:
     """The first of the `candidates` that is a time of news: not None, not a CMS's empty
     date (before 2000)."""
     return next((t for t in candidates if t is not None and t >= EARLIEST_NEWS_TIME), None)
+
+
+def _iso_times(texts, then=()):
+    """The times of ISO `texts`, in order, then those of `then`; a date without a time of day
+    (`2026-07-04`, read as midnight) only after all of them, as the day alone does not say
+    when the story came out."""
+    dates_only = []
+    for text in texts:
+        if is_date_only(text):
+            dates_only.append(text)
+        else:
+            yield parse_iso_time(text)
+    yield from then
+    for text in dates_only:
+        yield parse_iso_time(text)
 
 
 def _values_by(elements, key: str, value: str) -> dict[str, list[str]]:

@@ -66,6 +66,20 @@ def parse_visible_time(text: str | None) -> dt.datetime | None:
     return _vietnam_time(year, month, day, hour, minute)
 
 
+def is_date_only(text: str | None) -> bool:
+    """True for an ISO 8601 date without a time of day (`2026-07-04`), which `parse_iso_time`
+    reads as midnight: the day a story came out, not when."""
+    text = (text or "").strip()
+    # No ISO date is longer than `2026-07-04` (or `2026-W27-6`): a time is never parsed twice.
+    if not text or len(text) > 10:
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_iso_time(text: str | None) -> dt.datetime | None:
     """An ISO 8601 time; without an offset it is Vietnam time. Aware, in UTC+7, or None (also
     for a time with no UTC instant, see `_storable`)."""

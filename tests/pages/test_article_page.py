@@ -121,6 +121,40 @@ def test_published_time_of_the_older_template_is_the_meta_before_json_ld():
     assert page.published_at() == dt.datetime(2026, 3, 7, 0, 1, tzinfo=VIETNAM_TZ)
 
 
+def test_a_date_without_a_time_of_day_comes_after_every_full_time():
+    # `datetime` may hold a date alone: read as midnight, it hid the meta's 18:07.
+    def date_only(html):
+        return edit_once(html, 'datetime="2026-07-04T18:07:00+07:00"', 'datetime="2026-07-04"')
+
+    at_18_07 = dt.datetime(2026, 7, 4, 18, 7, tzinfo=VIETNAM_TZ)
+    assert page_of(NEWER, edit=date_only).published_at() == at_18_07
+
+    # Every machine date a day alone: the visible header text still says 18:07.
+    def dates_only(html):
+        html = edit_once(date_only(html), 'content="2026-07-04T18:07:00"', 'content="2026-07-04"')
+        return edit_once(
+            html, '"datePublished": "2026-07-04T18:07:00"', '"datePublished": "2026-07-04"'
+        )
+
+    assert page_of(NEWER, edit=dates_only).published_at() == at_18_07
+
+    # Nothing but the day: its start, rather than no date at all.
+    def day_alone(html):
+        return dates_only(html).replace("04-07-2026 - 18:07 PM", "")
+
+    page = page_of(NEWER, edit=day_alone)
+    assert page.published_at() == dt.datetime(2026, 7, 4, tzinfo=VIETNAM_TZ)
+
+    # The same for the modified time: the hidden input's time before JSON-LD's day.
+    def modified_day(html):
+        return edit_once(
+            html, '"dateModified": "2026-07-04T18:08:05+07:00"', '"dateModified": "2026-07-05"'
+        )
+
+    modified = page_of(NEWER, edit=modified_day).modified_at()
+    assert modified == dt.datetime(2026, 7, 4, 18, 8, 5, tzinfo=VIETNAM_TZ)
+
+
 def test_invalid_json_ld_falls_back_without_crashing():
     def break_json_ld(html):
         html = strip_machine_dates(html)
