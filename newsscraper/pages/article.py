@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from lxml import etree
 
 from newsscraper.items import Article
-from newsscraper.pages.body import figure_images, inside_clutter, paragraphs
+from newsscraper.pages.body import figure_images, inside_clutter, is_clutter, paragraphs
 from newsscraper.pages.dates import (
     EARLIEST_NEWS_TIME,
     is_date_only,
@@ -281,6 +281,8 @@ class ArticlePage:
             label = text_of(link).split(":", 1)[0]
             found.extend(_WIDGET_TICKER_SEPARATORS.split(label))
         for iframe in _WIDGET_IFRAMES(self._article):
+            if not _chart_of_the_article(iframe):
+                continue
             src = iframe.get("src") or iframe.get("data-src") or ""
             try:
                 symbols = parse_qs(urlsplit(src.strip()).query).get("symbol", [])
@@ -463,6 +465,18 @@ def _iso_times(texts, then=()):
     yield from then
     for text in dates_only:
         yield parse_iso_time(text)
+
+
+def _chart_of_the_article(iframe) -> bool:
+    """False for a ticker chart inside a related-news box, the TIN MỚI box or an ad shell of
+    the body: another story's company, as a company link there is. A chart of the ticker
+    widget is the article's wherever the widget is."""
+    node = iframe.getparent()
+    while node is not None and node.get("data-role") != "content":
+        if is_clutter(node):
+            return node.tag == "div" and has_class(node, "chisochungkhoan")
+        node = node.getparent()
+    return True
 
 
 def _values_by(elements, key: str, value: str) -> dict[str, list[str]]:

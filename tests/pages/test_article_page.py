@@ -382,6 +382,22 @@ def test_tickers_of_a_lazy_chart_and_of_a_company_link_padded_with_spaces():
     assert page_of(OLDER, edit=after_caption(snippet)).tickers() == ["FPT", "MWG"]
 
 
+def test_a_chart_in_a_news_box_or_an_ad_of_the_body_gives_no_ticker():
+    # Another story's chart, as a company link in those boxes is; the widget's chart and a
+    # chart in the text still count.
+    chart = '<iframe src="https://s.cafef.vn/info-company?symbol={}&amp;lang=vi"></iframe>'
+    snippet = f"""
+<div class="h-show-pc"><div class="c-item">{chart.format("VIC")}</div></div>
+<div type="RelatedNewsBox">{chart.format("MSN")}</div>
+<div class="tindnd clearfix">{chart.format("VNM")}</div>
+<div class="link-content-footer">{chart.format("SSI")}</div>
+<div class="VCSortableInPreviewMode">{chart.format("FPT")}</div>
+<div class="chisochungkhoan"><div class="box2">{chart.format("HPG")}</div></div>
+"""
+
+    assert page_of(OLDER, edit=after_caption(snippet)).tickers() == ["FPT", "HPG"]
+
+
 def test_theo_prefix_and_header_author():
     def header_author(html):
         html = edit_once(html, '<p class="author">PV</p>', "")
