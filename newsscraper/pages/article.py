@@ -50,16 +50,17 @@ from newsscraper.pages.selectors import (
     xpath_has_class,
 )
 from newsscraper.pages.tree import html_root
+from newsscraper.sections import CANONICAL_BASE_URL
 
 # Every selector is anchored on a tag name or an attribute name, and walks the `descendant`
 # axis: a universal `*` with a predicate makes libxml2 test every element of the page, and
 # `//x` (`descendant-or-self::node()/child::x`) first collects every node, text included, which
 # costs several times more. The elements with a `data-role` (title, sapo, content, cover,
-# category, date, author) come from one scan; the meta, input, link and script elements from
+# category, date, author) come from one scan; the meta, input, link, script and base elements from
 # another (`_by_tag`); the byline, source, tags and ticker widget are looked for inside the
 # article box only (`_article`).
 _DATA_ROLES = etree.XPath("descendant-or-self::*/@data-role")
-_PAGE_TAGS = ("meta", "input", "link", "script")
+_PAGE_TAGS = ("meta", "input", "link", "script", "base")
 _BREADCRUMB = css("[class*=breadcrumb]")  # only read when a page has no body container
 _BLOCK_INSIDE_HEADING = etree.XPath(
     "descendant::*[self::div or self::p or self::h1 or self::h2 or self::h3 or self::ul"
@@ -140,7 +141,8 @@ class ArticlePage:
     # --- fields ------------------------------------------------------------------------------
 
     def canonical_url(self) -> str | None:
-        """The page's own absolute http(s) canonical link, as written."""
+        """The page's own canonical link, else its og:url, as an absolute http(s) URL: as
+        written, or a relative one (`/<slug>-<id>.chn`) read as a browser reads it."""
         hrefs = (
             link.get("href") for link in self._by_tag["link"] if link.get("rel") == "canonical"
         )
@@ -149,7 +151,27 @@ class ArticlePage:
             href = squash(href)
             if _HTTP_URL.match(href):
                 return href
+            if href:
+                url = self._resolved(href)
+                if url is not None:
+                    return url
         return None
+
+    def _resolved(self, href: str) -> str | None:
+        """Relative `href` as an absolute http(s) URL: against the page's `<base href>`, and
+        that against the page's address; a page read from a file (no http address) is a page
+        of cafef.vn."""
+        address = self.response.url
+        if not _HTTP_URL.match(address):
+            address = f"{CANONICAL_BASE_URL}/"
+        base = next((b.get("href") for b in self._by_tag["base"] if b.get("href")), None)
+        try:
+            if base is not None:
+                address = urljoin(address, squash(base))
+            url = urljoin(address, href)
+        except ValueError:
+            return None
+        return url if _HTTP_URL.match(url) else None
 
     def url(self) -> str | None:
         """`https://cafef.vn/<slug>-<id>.chn` of the row's own `article_id`: the canonical
@@ -355,7 +377,7 @@ class ArticlePage:
 
     @cached_property
     def _by_tag(self) -> dict[str, list]:
-        """The page's meta, input, link and script elements, by tag, in page order: one pass."""
+        """The page's meta, input, link, script and base elements, by tag, in page order."""
         found: dict[str, list] = {tag: [] for tag in _PAGE_TAGS}
         for element in self._root.iter(*_PAGE_TAGS):
             found[element.tag].append(element)

@@ -492,6 +492,33 @@ def test_the_canonical_link_gives_the_url_without_og_url():
     )
 
 
+def test_a_relative_canonical_link_or_og_url_gives_the_url():
+    # A page saved to a file says where it lives only through its links: a relative one is
+    # read as a browser reads it, against `<base href>` or, without one, on cafef.vn.
+    path = OLDER_URL.removeprefix("https://cafef.vn")
+
+    def relative(canonical, og_url, base=""):
+        def apply(html):
+            html = edit_once(html, f'<link rel="canonical" href="{OLDER_URL}"/>', canonical)
+            html = edit_once(html, f'<meta property="og:url" content="{OLDER_URL}" />', og_url)
+            return edit_once(html, "<head>", f"<head>{base}")
+
+        return apply
+
+    link = f'<link rel="canonical" href="{path}"/>'
+    og_url = f'<meta property="og:url" content="{path}" />'
+    base = '<base href="https://cafef.vn/">'
+    for edit in (
+        relative(link, ""),
+        relative(link, "", base),
+        relative("", og_url),
+        relative(f'<link rel="canonical" href="{path.lstrip("/")}"/>', "", base),
+    ):
+        page = page_of(OLDER, url="file:///saved/page.html", edit=edit)
+        assert (page.canonical_url(), page.url()) == (OLDER_URL, OLDER_URL)
+        assert page.to_item().image_urls == page_of(OLDER, OLDER_URL).image_urls()
+
+
 def with_breadcrumbs(html: str, *names: str) -> str:
     """The page without its category link, its BreadcrumbList naming `names` (the page's own
     list kept under another key)."""
