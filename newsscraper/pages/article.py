@@ -237,18 +237,22 @@ class ArticlePage:
         return "\n\n".join(paragraphs(self._content)) or None
 
     def author(self) -> str | None:
+        """The first byline naming anyone; several people (lines of a byline, `<b>`s of the
+        header's) joined by ", ", as JSON-LD's list of authors is."""
         for candidate in self._author_candidates():
-            author = without_theo(candidate or "").strip()
-            if author:
-                return author
+            names = unique(without_theo(name).strip() for name in candidate)
+            if names:
+                return ", ".join(names)
         return None
 
     def _author_candidates(self):
-        """The byline in the footer, the header's, then JSON-LD's, each read only if needed."""
-        yield first_text(_AUTHOR_FOOTER(self._article))
-        spans = self._with_role("author", "span", "author")
-        yield first_text(b for span in spans for b in span.iter("b"))
-        yield squash(names_value(self._news_article.get("author")))
+        """The names of each byline: the footer's, the header's, then JSON-LD's, each read
+        only if needed."""
+        footer = (_byline_lines(p) for p in _AUTHOR_FOOTER(self._article))
+        yield next((lines for lines in footer if lines), [])
+        header = (_header_names(span) for span in self._with_role("author", "span", "author"))
+        yield next((names for names in header if names), [])
+        yield [squash(names_value(self._news_article.get("author")))]
 
     def source(self) -> str | None:
         return first_text(_SOURCE(self._article))
@@ -487,6 +491,27 @@ def _iso_times(texts, then=()):
     yield from then
     for text in dates_only:
         yield parse_iso_time(text)
+
+
+def _byline_lines(node) -> list[str]:
+    """The lines of a byline element with text: one name a line (`Dương Ngọc<br>Minh Anh`)."""
+    if next(node.iter("br"), None) is None:
+        text = text_of(node)
+        return [text] if text else []
+    return paragraphs(node)
+
+
+def _header_names(span) -> list[str]:
+    """The names of the header's byline: one `<b>` each (a `<b>` inside another is part of
+    its name)."""
+    names = []
+    for b in span.iter("b"):
+        holder = b.getparent()
+        while holder is not None and holder is not span and holder.tag != "b":
+            holder = holder.getparent()
+        if holder is span:
+            names.extend(_byline_lines(b))
+    return names
 
 
 def _chart_of_the_article(iframe) -> bool:

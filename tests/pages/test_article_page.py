@@ -423,6 +423,30 @@ def test_theo_with_a_colon_or_alone_is_no_part_of_the_author():
     assert page_of(OLDER, edit=footer("Theo")).author() == "Dương Ngọc"
 
 
+def test_each_person_of_a_byline_is_named_apart():
+    # Two lines of the footer's byline are two people, not one name of four words.
+    def footer(byline):
+        return lambda h: edit_once(h, '<p class="author">Dương Ngọc</p>', byline)
+
+    two_lines = footer('<p class="author">Dương Ngọc<br>Minh Anh</p>')
+    assert page_of(OLDER, edit=two_lines).author() == "Dương Ngọc, Minh Anh"
+    theo_line = footer('<p class="author">Theo<br>Hồ Hương</p>')
+    assert page_of(OLDER, edit=theo_line).author() == "Hồ Hương"
+
+    # The header's byline, one `<b>` a person; a `<b>` inside another is part of its name.
+    def header(names):
+        def apply(html):
+            html = edit_once(html, '<p class="author">PV</p>', "")
+            return edit_once(html, 'itemprop="author"><b></b>', f'itemprop="author">{names}')
+
+        return apply
+
+    two = header("<b>Dương Ngọc</b>, <b>Minh Anh</b>")
+    assert page_of(NEWER, edit=two).author() == "Dương Ngọc, Minh Anh"
+    nested = header("<b>Theo Dương <b>Ngọc</b></b><b></b> và <b>Minh Anh</b>")
+    assert page_of(NEWER, edit=nested).author() == "Dương Ngọc, Minh Anh"
+
+
 def test_json_ld_authors_are_all_named():
     # No byline in the header or the footer: JSON-LD's author, here a list of two people.
     def two_authors(html):
