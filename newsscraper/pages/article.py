@@ -246,13 +246,17 @@ class ArticlePage:
         return None
 
     def _author_candidates(self):
-        """The names of each byline: the footer's, the header's, then JSON-LD's, each read
-        only if needed."""
+        """The names of each byline: the footer's, the header's, JSON-LD's, then the
+        `article:author` meta, each read only if needed. Never `<meta name="author">`: it
+        names the publisher (`VCCorp.vn`), not a writer."""
         footer = (_byline_lines(p) for p in _AUTHOR_FOOTER(self._article))
         yield next((lines for lines in footer if lines), [])
         header = (_header_names(span) for span in self._with_role("author", "span", "author"))
         yield next((names for names in header if names), [])
         yield [squash(names_value(self._news_article.get("author")))]
+        meta = squash(self._meta_content("article:author"))
+        # Open Graph's `article:author` may be a profile's address rather than a name.
+        yield [] if _HTTP_URL.match(meta) else [meta]
 
     def source(self) -> str | None:
         return first_text(_SOURCE(self._article))

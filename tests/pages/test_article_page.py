@@ -447,6 +447,28 @@ def test_each_person_of_a_byline_is_named_apart():
     assert page_of(NEWER, edit=nested).author() == "Dương Ngọc, Minh Anh"
 
 
+def test_the_article_author_meta_names_the_author_without_any_byline():
+    # No byline in the footer, none in JSON-LD: the `article:author` meta still names the
+    # writer; `<meta name="author">` names the publisher, VCCorp.vn, never the author.
+    def only_meta(html):
+        html = edit_once(html, '<p class="author">Dương Ngọc</p>', "")
+        return edit_once(html, '"name": "Dương Ngọc"', '"name": ""')
+
+    assert page_of(OLDER, edit=only_meta).author() == "Dương Ngọc"
+
+    def no_meta(html):
+        return edit_once(only_meta(html), 'content="Dương Ngọc"', 'content=""')
+
+    assert page_of(OLDER, edit=no_meta).author() is None
+
+    def profile_address(html):
+        return edit_once(
+            only_meta(html), 'content="Dương Ngọc"', 'content="https://www.facebook.com/cafef"'
+        )
+
+    assert page_of(OLDER, edit=profile_address).author() is None
+
+
 def test_json_ld_authors_are_all_named():
     # No byline in the header or the footer: JSON-LD's author, here a list of two people.
     def two_authors(html):
