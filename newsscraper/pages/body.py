@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 
-from newsscraper.pages.selectors import class_names, squash
+from newsscraper.pages.selectors import BLOCK_TAGS, class_names, squash
 
 # What is skipped with everything inside it (the list in the module docstring).
 _CLUTTER_TAG_NAMES = "script style noscript template iframe object embed form button svg"
@@ -46,9 +46,7 @@ _CLUTTER_CLASS_HINT = re.compile(
     "|".join(sorted({*_CLUTTER_DIV_CLASSES, "c-banner", "adsbygoogle", _CAPTION_CLASS}))
 )
 
-_BLOCK_TAG_NAMES = """p div section article header footer aside main nav blockquote pre figure
-    center h1 h2 h3 h4 h5 h6 ul ol li dl dt dd address hr"""
-_BLOCK_TAGS = frozenset(_BLOCK_TAG_NAMES.split())
+_BLOCK_TAGS = BLOCK_TAGS
 _CELL_TAGS = frozenset({"td", "th"})
 _NOT_CELL_TEXT = frozenset({"table", "figcaption"})
 

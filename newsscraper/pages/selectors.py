@@ -17,6 +17,13 @@ from newsscraper.pages.rules import INVISIBLE_CHARACTERS
 # A class attribute is a list of names separated by XML whitespace (what CSS and XPath's
 # normalize-space() split on).
 _CLASS_SEPARATOR = re.compile(r"[ \t\r\n]+")
+# Elements that begin a line of their own on the page: a paragraph break in a body, a space
+# between the words on either side in a headline, lead or byline.
+_BLOCK_TAG_NAMES = """p div section article header footer aside main nav blockquote pre figure
+    center h1 h2 h3 h4 h5 h6 ul ol li dl dt dd address hr"""
+BLOCK_TAGS = frozenset(_BLOCK_TAG_NAMES.split())
+# What parts the words of `text_of`: a line break, or a block.
+_PARTING_TAGS = BLOCK_TAGS | {"br"}
 # Invisible characters are not whitespace but are padding all the same.
 _HAS_ZERO_WIDTH = re.compile(f"[{re.escape(INVISIBLE_CHARACTERS)}]")
 
@@ -41,18 +48,21 @@ def squash(text: str | None) -> str:
 
 
 def text_of(node) -> str:
-    """All text under an element (or the string itself), squashed. A `<br>` parts the words
-    on either side of it, as on the page: a headline or lead broken over two lines is not
-    read as one word across the break."""
+    """All text under an element (or the string itself), squashed. A `<br>` or a block
+    (`<p>`, `<div>`, a list item) parts the words on either side of it, as on the page: a
+    headline or lead broken over two lines is not read as one word across the break."""
     if node is None:
         return ""
     if isinstance(node, str):
         return squash(node)
-    if next(node.iter("br"), None) is None:
+    # A test of each descendant's tag: lxml's multi-tag `iter` builds its matcher of some
+    # thirty names at every call, several times slower on the few elements a headline holds.
+    if not any(child.tag in _PARTING_TAGS for child in node.iterdescendants()):
         return squash("".join(node.itertext()))
     # What `itertext` gives (no text of comments or processing instructions, their tails
-    # kept), with a space for each `<br>`. Walked with a stack, not by recursion: broken
-    # markup can nest elements deeper than Python's stack (see `newsscraper.pages.body`).
+    # kept), with a space for each `<br>` and around each block. Walked with a stack, not by
+    # recursion: broken markup can nest elements deeper than Python's stack (see
+    # `newsscraper.pages.body`).
     parts: list[str] = []
     append = parts.append
     stack: list = list(reversed(node))
@@ -63,13 +73,19 @@ def text_of(node) -> str:
         if isinstance(child, str):
             append(child)
             continue
-        if child.tag == "br":
+        tag = child.tag
+        if tag == "br":
             append(" ")
-        elif isinstance(child.tag, str):
+        elif isinstance(tag, str):
+            block = tag in BLOCK_TAGS
+            if block:
+                append(" ")
             if child.text:
                 append(child.text)
             if child.tail:
                 stack.append(child.tail)
+            if block:
+                stack.append(" ")
             stack.extend(reversed(child))
             continue
         if child.tail:

@@ -155,6 +155,20 @@ def test_a_date_without_a_time_of_day_comes_after_every_full_time():
     assert modified == dt.datetime(2026, 7, 4, 18, 8, 5, tzinfo=VIETNAM_TZ)
 
 
+def test_blocks_inside_the_lead_part_its_words():
+    # Blocks inside the lead begin lines of their own on the page: their words were glued
+    # ("thụ độngBáo cáo").
+    def lead(inner):
+        return lambda h: edit_once(
+            h, '<h2 class="sapo" data-role="sapo">', f'<h2 class="sapo" data-role="sapo">{inner}'
+        )
+
+    two_divs = lead("<div>Dòng vốn thụ động</div><div>Báo cáo MBS</div>")
+    assert page_of(OLDER, edit=two_divs).sapo().startswith("Dòng vốn thụ động Báo cáo MBS “Sau")
+    a_list = lead("Điểm chính:<ul><li>Nâng hạng</li><li>FTSE</li></ul>")
+    assert page_of(OLDER, edit=a_list).sapo().startswith("Điểm chính: Nâng hạng FTSE “Sau")
+
+
 def test_invalid_json_ld_falls_back_without_crashing():
     def break_json_ld(html):
         html = strip_machine_dates(html)
