@@ -1,4 +1,5 @@
-"""`text_of`: the squashed text of an element, a `<br>` parting the words on either side of it."""
+"""`text_of`: the squashed text of an element, a `<br>` or a block parting the words on either
+side of it."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ import random
 
 import pytest
 
-from newsscraper.pages.selectors import squash, text_of
+from newsscraper.pages.selectors import BLOCK_TAGS, squash, text_of
 from newsscraper.pages.tree import parse_utf8
 
 TEXTS = ("Hòa Phát", " ", "\n", "lãi", ":", "x", "")
-INLINES = ("span", "b", "a", "i", "p")
+INLINES = ("span", "b", "a", "i", "p", "div")
 
 
 def element_of(markup: str):
@@ -20,16 +21,19 @@ def element_of(markup: str):
 
 def reference_text(node) -> str:
     """The rule written out plainly: every text and tail in document order, a space for each
-    `<br>`, nothing of a comment or processing instruction but its tail."""
+    `<br>` and on either side of each block, nothing of a comment or processing instruction but
+    its tail."""
     out: list[str] = []
 
     def walk(element) -> None:
         if element.tag == "br":
             out.append(" ")
         elif isinstance(element.tag, str):
-            out.append(element.text or "")
+            block = " " if element.tag in BLOCK_TAGS else ""
+            out.append(block + (element.text or ""))
             for child in element:
                 walk(child)
+            out.append(block)
         out.append(element.tail or "")
 
     out.append(node.text or "")
@@ -74,9 +78,10 @@ def test_a_line_break_parts_words_and_the_rest_reads_in_order(markup, text):
 
 def test_text_of_gives_every_text_in_order_with_a_space_for_each_break():
     rng = random.Random(20261129)
-    with_breaks = 0
+    with_breaks = with_blocks = 0
     for _ in range(2000):
         node = element_of(random_markup(rng))
         assert text_of(node) == reference_text(node)
         with_breaks += next(node.iter("br"), None) is not None
-    assert with_breaks > 500
+        with_blocks += any(e.tag in BLOCK_TAGS for e in node.iterdescendants())
+    assert with_breaks > 500 and with_blocks > 300  # a <p> ends the <h1>: fewer stay inside
