@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 
-from newsscraper.pages.selectors import BLOCK_TAGS, class_names, squash
+from newsscraper.pages.selectors import class_names, squash, text_pieces
 
 # What is skipped with everything inside it (the list in the module docstring).
 _CLUTTER_TAG_NAMES = "script style noscript template iframe object embed form button svg"
@@ -46,9 +46,9 @@ _CLUTTER_CLASS_HINT = re.compile(
     "|".join(sorted({*_CLUTTER_DIV_CLASSES, "c-banner", "adsbygoogle", _CAPTION_CLASS}))
 )
 
-_BLOCK_TAGS = BLOCK_TAGS
 _CELL_TAGS = frozenset({"td", "th"})
 _NOT_CELL_TEXT = frozenset({"table", "figcaption"})
+_PARAGRAPH_LEFT_OUT = frozenset({"figcaption"})
 
 
 def is_clutter(node) -> bool:
@@ -83,45 +83,7 @@ def paragraphs(content) -> list[str]:
     # The text is gathered with a mark at every paragraph break, then squashed once as a whole:
     # what squashing each paragraph apart gives, with one pass over the text instead of one
     # regex scan, split and join per paragraph.
-    parts: list[str] = []
-    append = parts.append
-    # Walked with a stack rather than by recursion: broken markup (a `<div>` or `<b>` never
-    # closed, again and again) nests elements as deep as libxml2 allows, 2,048 levels, deeper
-    # than Python's stack. The stack holds the elements still to enter and, as plain strings,
-    # the text to add once an element's children are done: the break closing a block, its tail.
-    stack: list = list(reversed(content))
-    pop, push = stack.pop, stack.append
-    if content.text:
-        append(content.text)
-    while stack:
-        node = pop()
-        if isinstance(node, str):
-            append(node)
-            continue
-        tag = node.tag
-        if not isinstance(tag, str) or tag == "figcaption" or is_clutter(node):
-            pass
-        elif tag == "br":
-            append(_BREAK)
-        elif tag == "table":
-            append(_BREAK)
-            for row in _table_rows(node):
-                append(row)
-                append(_BREAK)
-        else:
-            block = tag in _BLOCK_TAGS
-            if block:
-                append(_BREAK)
-            if node.text:
-                append(node.text)
-            if node.tail:
-                push(node.tail)
-            if block:
-                push(_BREAK)
-            stack.extend(reversed(node))
-            continue
-        if node.tail:
-            append(node.tail)
+    parts = text_pieces(content, _BREAK, _PARAGRAPH_LEFT_OUT, is_clutter, _table_rows)
     # Squashed as a whole (runs of whitespace as one space: the mark is not whitespace), then
     # the spaces beside a mark go, since each paragraph is trimmed.
     text = squash("".join(parts)).replace(" " + _BREAK, _BREAK).replace(_BREAK + " ", _BREAK)
@@ -172,32 +134,5 @@ def _text(cell) -> str:
     """The text of a table cell, squashed: a block or `<br>` inside it parts words as a line
     break would; clutter and captions are left out, and so is a table inside the cell, whose
     rows are lines of their own."""
-    parts: list[str] = []
-    append = parts.append
-    # With a stack, as in `paragraphs`: a cell can nest as deep as the page.
-    stack: list = list(reversed(cell))
-    if cell.text:
-        append(cell.text)
-    while stack:
-        child = stack.pop()
-        if isinstance(child, str):
-            append(child)
-            continue
-        tag = child.tag
-        if tag == "br":
-            append(" ")
-        elif isinstance(tag, str) and tag not in _NOT_CELL_TEXT and not is_clutter(child):
-            block = tag in _BLOCK_TAGS
-            if block:
-                append(" ")
-            if child.text:
-                append(child.text)
-            if child.tail:
-                stack.append(child.tail)
-            if block:
-                stack.append(" ")
-            stack.extend(reversed(child))
-            continue
-        if child.tail:
-            append(child.tail)
+    parts = text_pieces(cell, " ", _NOT_CELL_TEXT, is_clutter)
     return squash("".join(parts))

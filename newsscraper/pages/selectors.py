@@ -59,38 +59,63 @@ def text_of(node) -> str:
     # thirty names at every call, several times slower on the few elements a headline holds.
     if not any(child.tag in _PARTING_TAGS for child in node.iterdescendants()):
         return squash("".join(node.itertext()))
-    # What `itertext` gives (no text of comments or processing instructions, their tails
-    # kept), with a space for each `<br>` and around each block. Walked with a stack, not by
-    # recursion: broken markup can nest elements deeper than Python's stack (see
-    # `newsscraper.pages.body`).
+    return squash("".join(text_pieces(node, " ")))
+
+
+def text_pieces(
+    root, mark: str, leave_out_tags=frozenset(), is_left_out=None, rows_of=None
+) -> list[str]:
+    """The texts and tails under `root`, in document order, with `mark` for each `<br>` and on
+    either side of each block (`BLOCK_TAGS`); a comment or processing instruction gives only
+    its tail. An element whose tag is in `leave_out_tags`, or that `is_left_out` says is, is
+    left out with all it holds, its tail kept. With `rows_of`, a `<table>` gives `mark`, then
+    each of its rows followed by `mark`.
+
+    Walked with a stack, not by recursion: broken markup (a `<div>` or `<b>` never closed,
+    again and again) nests elements as deep as libxml2 allows, 2,048 levels, deeper than
+    Python's stack. The stack holds the elements still to enter and, as plain strings, what
+    to add once an element's children are done: the mark closing a block, its tail.
+    """
     parts: list[str] = []
     append = parts.append
-    stack: list = list(reversed(node))
-    if node.text:
-        append(node.text)
+    stack: list = list(reversed(root))
+    pop, push = stack.pop, stack.append
+    if root.text:
+        append(root.text)
     while stack:
-        child = stack.pop()
-        if isinstance(child, str):
-            append(child)
+        node = pop()
+        if isinstance(node, str):
+            append(node)
             continue
-        tag = child.tag
+        tag = node.tag
         if tag == "br":
-            append(" ")
-        elif isinstance(tag, str):
+            append(mark)
+        elif (
+            not isinstance(tag, str)
+            or tag in leave_out_tags
+            or (is_left_out is not None and is_left_out(node))
+        ):
+            pass
+        elif tag == "table" and rows_of is not None:
+            append(mark)
+            for row in rows_of(node):
+                append(row)
+                append(mark)
+        else:
             block = tag in BLOCK_TAGS
             if block:
-                append(" ")
-            if child.text:
-                append(child.text)
-            if child.tail:
-                stack.append(child.tail)
+                append(mark)
+            if node.text:
+                append(node.text)
+            if node.tail:
+                push(node.tail)
             if block:
-                stack.append(" ")
-            stack.extend(reversed(child))
+                push(mark)
+            stack.extend(reversed(node))
             continue
-        if child.tail:
-            append(child.tail)
-    return squash("".join(parts))
+        if node.tail:
+            append(node.tail)
+    return parts
 
 
 def xpath_has_class(name: str) -> str:
