@@ -327,7 +327,10 @@ def test_a_rest_longer_than_a_run_waits_holds_the_next_runs_until_it_ends(
     asked = len(handle.requests)
     again = crawl(handle, expect_exit=exitcodes.SOFT_BLOCKED)
     assert len(handle.requests) == asked, "a request went out during the site's rest"
-    until = f"{record['rests_until']:%Y-%m-%d %H:%M:%S} UTC"
+    # Said to the second, rounded up: never a time before the rest ends.
+    ends = record["rests_until"]
+    ends = ends.replace(microsecond=0) + dt.timedelta(seconds=1 if ends.microsecond else 0)
+    until = f"{ends:%Y-%m-%d %H:%M:%S} UTC"
     assert f"the site asked for a rest (Retry-After) until {until}" in again.stderr
     assert len(read_runs(output_dir)) == 1  # nothing written
 
