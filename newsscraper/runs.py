@@ -187,6 +187,15 @@ def _counted(count, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
+def _stopped(record: dict) -> str | None:
+    """Why the run ended: the walk's reason when the crawl finished; otherwise what stopped the
+    crawl (`retry_after_too_long`, `shutdown`, …), which also cut the walk short."""
+    finish = record["finish_reason"]
+    if finish == "finished" or not finish:
+        return record["stop_reason"] or finish
+    return finish
+
+
 def summary(record: dict) -> str:
     """One line a person reads at the end of a run (and `newsscraper cron` prints), naming
     its section: the crontab lines of several sections append to one log."""
@@ -195,7 +204,7 @@ def summary(record: dict) -> str:
         f"{_counted(record['new_rows'], 'new row')}, "
         f"{_counted(record['duplicates'], 'duplicate')}, {_counted(record['rejects'], 'reject')}, "
         f"{_counted(record['listing_pages'], 'listing page')}, "
-        f"stopped: {record['stop_reason'] or record['finish_reason']}; exit {record['exit_code']}"
+        f"stopped: {_stopped(record)}; exit {record['exit_code']}"
     )
     return text + "".join(f"\n  problem: {p}" for p in record["problems"] or [])
 

@@ -82,6 +82,11 @@ def test_the_summary_line_names_the_section_of_the_run():
         "3 listing pages, stopped: caught_up; exit 7\n"
         "  problem: 1 article page(s) failed after every retry"
     )
+    # A crawl stopped from inside is said to have stopped for that, not for its cut-short walk.
+    rested = {**run, "stop_reason": "listing_failed", "finish_reason": "retry_after_too_long"}
+    assert "listing pages, stopped: retry_after_too_long; exit 7" in summary(rested)
+    no_walk = {**run, "stop_reason": None, "finish_reason": "shutdown"}
+    assert "stopped: shutdown; exit 7" in summary(no_walk)
     one_each = {**run, "new_rows": 1, "duplicates": 1, "rejects": 0, "listing_pages": 1}
     assert summary(one_each).startswith(
         "run 20260307T060000Z-88205488 (bat-dong-san): 1 new row, 1 duplicate, 0 rejects, "
