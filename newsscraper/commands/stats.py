@@ -34,6 +34,8 @@ RUN_COLUMNS = (
     "rejects",
     "problems",
 )
+# Days of the per-day table on a terminal: a year of them would push the runs out of sight.
+TABLE_DAYS = 14
 INSTALL_PLOT = "pip install 'newsscraper[plot]'  (or: .venv/bin/pip install matplotlib)"
 
 
@@ -205,12 +207,22 @@ def _cell(value) -> str:
 
 def render(stats: dict) -> str:
     out = [f"{stats['output_dir']}: {stats['articles']} articles in {stats['part_files']} files"]
-    out += ["", "Articles per day and section"]
     per_day = stats["rows_per_day_and_section"]
+    days = sorted({r["published_date"] for r in per_day})
+    shown = set(days[-TABLE_DAYS:])
+    earlier = len(days) - len(shown)
+    heading = "Articles per day and section"
+    if earlier:
+        heading += f" (the newest {TABLE_DAYS} days; {earlier} earlier in --json and --plot)"
+    out += ["", heading]
     out.append(
         format_table(
             ["published_date", "section", "rows"],
-            [[r["published_date"], r["section"], r["rows"]] for r in per_day],
+            [
+                [r["published_date"], r["section"], r["rows"]]
+                for r in per_day
+                if r["published_date"] in shown
+            ],
         )
         if per_day
         else "(none)"

@@ -364,3 +364,19 @@ def test_recent_runs_say_why_a_run_was_unhealthy(tmp_path, capsys):
         "7          1 article page(s) failed after every retry; a listing page failed"
     )
     assert lines[3].endswith("0          -")
+
+
+def test_the_terminal_shows_the_newest_days_and_says_how_many_more_json_holds(
+    tmp_path, capsys, make_row, write_batch
+):
+    first = dt.date(2026, 1, 1)
+    days = [first + dt.timedelta(days=n) for n in range(stats.TABLE_DAYS + 3)]
+    write_batch([make_row(f"{300 + n}", published_date=day) for n, day in enumerate(days)])
+
+    assert cli.main(["stats", "--output-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    heading = f"Articles per day and section (the newest {stats.TABLE_DAYS} days; 3 earlier"
+    assert f"\n\n{heading} in --json and --plot)\n" in out
+    shown = [day for day in days if f"\n{day.isoformat()}  " in out]
+    assert shown == days[3:]
+    assert len(stats_json(tmp_path, capsys)["rows_per_day_and_section"]) == len(days)
