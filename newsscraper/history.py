@@ -106,7 +106,10 @@ def _sha_keys(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
 
 def _read_part_file(path: str) -> pa.Table:
     # A column the file predates is left out here, and filled with nulls by `_convert`.
-    return pq.ParquetFile(path).read(columns=LOAD_COLUMNS, use_threads=False)
+    try:
+        return pq.ParquetFile(path).read(columns=LOAD_COLUMNS, use_threads=False)
+    except pa.ArrowException as error:  # Arrow's message does not name the file
+        raise pa.ArrowInvalid(f"cannot read Parquet file '{path}': {error}") from error
 
 
 def stored_tables(output_dir: str | os.PathLike) -> Iterator[pa.Table]:

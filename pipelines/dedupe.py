@@ -42,18 +42,27 @@ def dedupe_item(item, history: History, max_distance: int):
 
 
 class DedupePipeline:
-    def __init__(self, history: History, max_distance: int, stats):
-        self.history = history
+    def __init__(self, history, max_distance: int, stats):
+        # A History, or a function giving it on first use: the crawl reads the dataset when it
+        # starts, where a file it cannot read stops it with one line (`dataset_unreadable`),
+        # not while Scrapy builds its pipelines, where it would fail with a traceback.
+        self._history = history
         self.max_distance = max_distance
         self.stats = stats
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(
-            History.of(crawler),
+            lambda: History.of(crawler),
             crawler.settings.getint("NEAR_DUPLICATE_MAX_DISTANCE", 3),
             crawler.stats,
         )
+
+    @property
+    def history(self) -> History:
+        if callable(self._history):
+            self._history = self._history()
+        return self._history
 
     def process_item(self, item):
         try:

@@ -102,8 +102,10 @@ class ParquetSinkPipeline:
         pipeline = cls(
             settings.get("OUTPUT_DIR"),
             RunContext.of(crawler).run_id,
-            History.of(crawler).mark_committed,
-            History.of(crawler).discard_pending,
+            # Looked up on first use, as the dedupe pipeline does: the dataset is read when the
+            # crawl starts, not while Scrapy builds its pipelines.
+            lambda rows: History.of(crawler).mark_committed(rows),
+            lambda article_id: History.of(crawler).discard_pending(article_id),
             batch_items=settings.getint("PARQUET_BATCH_ITEMS"),
             batch_seconds=settings.getfloat("PARQUET_BATCH_SECONDS"),
             compression=settings.get("PARQUET_COMPRESSION"),

@@ -250,3 +250,20 @@ def test_a_part_file_that_cannot_be_read_is_one_line_naming_it_not_a_traceback(r
     log = (output_dir / "logs" / "newsscraper.log").read_text(encoding="utf-8")
     assert "Traceback" not in log
     assert [r.path for r in handle.requests] == []
+
+
+def test_an_article_part_file_that_cannot_be_read_is_one_line_naming_it(replica, output_dir):
+    handle = replica(ReplicaSite(articles=5))
+    junk = output_dir / "articles" / "section=doanh-nghiep" / "published_date=2026-03-07"
+    junk = junk / "part-junk-1.parquet"
+    junk.parent.mkdir(parents=True)
+    junk.write_bytes(b"not a Parquet file")
+    result = cron(handle.base_url, output_dir)
+    assert result.returncode == exitcodes.ABNORMAL
+    (line,) = result.stderr.splitlines()
+    assert f"the dataset in {output_dir} cannot be read, nothing crawled: " in line
+    assert str(junk) in line and "newsscraper verify" in line
+    assert "finish reason 'dataset_unreadable'" in result.stdout
+    log = (output_dir / "logs" / "newsscraper.log").read_text(encoding="utf-8")
+    assert "Traceback" not in log
+    assert [r.path for r in handle.requests] == []
