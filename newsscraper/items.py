@@ -1,6 +1,6 @@
 """The output contract: one `Article` is one row of `output/articles`.
 
-Field names and order match the Parquet schema in `newsscraper.dataset` and the table in
+Field names and order match the Arrow schema in `newsscraper.schema` and the table in
 DATA_FORMAT.md; `tests/test_contract.py` keeps the three in step.
 """
 

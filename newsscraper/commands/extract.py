@@ -61,7 +61,8 @@ def page_url(path: Path, url: str | None) -> str:
     """The URL the page is read as: --url, else a file named `<slug>-<id>.chn` (or
     `<slug>-<id>.chn.gz`), else file://.
 
-    Without --url the page's own canonical link still decides `url` and `article_id`.
+    An article URL read so decides `article_id` (and `url`) before the page's canonical link,
+    as the URL a crawl asked for does; with file://, the canonical link (else og:url) decides.
     """
     if url:
         return url

@@ -1,8 +1,9 @@
 """`newsscraper stats`: what the dataset holds, as tables on stdout or JSON (`--json`).
 
-Rows per published_date and section, the fill rate of every column, duplicates (rows with
-duplicate_of set), rejects by reason and the most recent run records. `--plot FILE.png` draws
-articles per day; it needs the optional extra `plot` (matplotlib).
+Rows per published_date and section (the tables show the newest TABLE_DAYS days with a row,
+`--json` and `--plot` every day), the fill rate of every column, duplicates (rows with
+duplicate_of set), rejects by reason and the most recent run records with their problems.
+`--plot FILE.png` draws articles per day; it needs the optional extra `plot` (matplotlib).
 """
 
 from __future__ import annotations
