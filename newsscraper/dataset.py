@@ -368,7 +368,18 @@ def list_article_partitions(output_dir) -> list[ArticlePartition]:
 
 def read_part_file(path: Path) -> pa.Table:
     """One part file as stored, without the partition columns its path implies."""
-    return pq.ParquetFile(path).read()
+    try:
+        return pq.ParquetFile(path).read()
+    except pa.ArrowException as error:  # Arrow's message does not name the file
+        raise pa.ArrowInvalid(f"cannot read Parquet file '{path}': {error}") from error
+
+
+def unreadable(output_dir, error: Exception) -> str:
+    """What a crawl that cannot read the dataset in `output_dir` says, in one line."""
+    return (
+        f"the dataset in {output_dir} cannot be read, nothing crawled: {error}; "
+        f"`newsscraper verify --output-dir {output_dir}` names every file at fault"
+    )
 
 
 def schema_version_of(schema: pa.Schema) -> str | None:

@@ -16,8 +16,11 @@ import sys
 import time
 from pathlib import Path
 
+from pyarrow import ArrowException
+
 from newsscraper import exitcodes
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
+from newsscraper.dataset import unreadable
 from newsscraper.lock import LockHeld, crawl_lock
 from newsscraper.sections import DEFAULT_SECTION
 from newsscraper.setting_checks import run_id_refused, setting_problems
@@ -98,7 +101,11 @@ def run(args) -> int:
                 return exitcodes.ABNORMAL
             from newsscraper.runs import rest_refused
 
-            resting = rest_refused(settings)
+            try:
+                resting = rest_refused(settings)
+            except (OSError, ArrowException) as error:  # a run record it cannot read
+                print(f"newsscraper cron: {unreadable(output_dir, error)}", file=sys.stderr)
+                return exitcodes.ABNORMAL
             if resting:
                 print(f"newsscraper cron: not crawling: {resting}", file=sys.stderr)
                 return exitcodes.SOFT_BLOCKED

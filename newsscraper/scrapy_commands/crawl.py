@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import sys
 
+from pyarrow import ArrowException
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from newsscraper import exitcodes
 from newsscraper.context import RunContext
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
+from newsscraper.dataset import unreadable
 from newsscraper.lock import LockHeld, crawl_lock
 from newsscraper.runs import RUN_SUMMARY_STAT, rest_refused
 from newsscraper.sections import DEFAULT_SECTION
@@ -46,7 +48,12 @@ class Command(ScrapyCrawlCommand):
                     print(f"newsscraper: {refused}", file=sys.stderr)
                     self.exitcode = exitcodes.ABNORMAL
                     return
-                resting = rest_refused(self.settings)
+                try:
+                    resting = rest_refused(self.settings)
+                except (OSError, ArrowException) as error:  # a run record it cannot read
+                    print(f"newsscraper: {unreadable(output_dir, error)}", file=sys.stderr)
+                    self.exitcode = exitcodes.ABNORMAL
+                    return
                 if resting:
                     print(f"newsscraper: not crawling: {resting}", file=sys.stderr)
                     self.exitcode = exitcodes.SOFT_BLOCKED

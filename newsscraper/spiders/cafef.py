@@ -18,7 +18,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsscraper.context import RunContext
 from newsscraper.crawl_args import CrawlArguments
-from newsscraper.dataset import read_rejects
+from newsscraper.dataset import read_rejects, unreadable
 from newsscraper.history import History
 from newsscraper.listing_walk import (
     FORBIDDEN_BY_ROBOTS,
@@ -106,13 +106,7 @@ class CafefSpider(scrapy.Spider):
             self.prepare()
         except (OSError, pa.ArrowException) as error:
             # One line naming the fault, where Scrapy would log its traceback twice over.
-            logger.error(
-                "the dataset in %s cannot be read, nothing crawled: %s; "
-                "`newsscraper verify --output-dir %s` names every file at fault",
-                self.crawler.settings.get("OUTPUT_DIR"),
-                error,
-                self.crawler.settings.get("OUTPUT_DIR"),
-            )
+            logger.error("%s", unreadable(self.crawler.settings.get("OUTPUT_DIR"), error))
             raise CloseSpider(DATASET_UNREADABLE) from None
         if self.args.until is not None:
             # A backfill: find the first page that reaches back to `until` without walking

@@ -267,3 +267,16 @@ def test_an_article_part_file_that_cannot_be_read_is_one_line_naming_it(replica,
     log = (output_dir / "logs" / "newsscraper.log").read_text(encoding="utf-8")
     assert "Traceback" not in log
     assert [r.path for r in handle.requests] == []
+
+
+def test_a_run_record_that_cannot_be_read_is_one_line_naming_it(replica, output_dir):
+    handle = replica(ReplicaSite(articles=5))
+    junk = output_dir / "runs" / "part-junk.parquet"
+    junk.parent.mkdir(parents=True)
+    junk.write_bytes(b"not a Parquet file")
+    result = cron(handle.base_url, output_dir)
+    assert result.returncode == exitcodes.ABNORMAL
+    (line,) = result.stderr.splitlines()
+    assert f"the dataset in {output_dir} cannot be read, nothing crawled: " in line
+    assert str(junk) in line and "newsscraper verify" in line
+    assert [r.path for r in handle.requests] == []
