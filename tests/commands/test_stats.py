@@ -375,7 +375,7 @@ def test_the_terminal_shows_the_newest_days_and_says_how_many_more_json_holds(
 
     assert cli.main(["stats", "--output-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    heading = f"Articles per day and section (the newest {stats.TABLE_DAYS} days; 3 earlier"
+    heading = "Articles per day and section (the newest 14 days; 3 earlier"  # as README says
     assert f"\n\n{heading} in --json and --plot)\n" in out
     shown = [day for day in days if f"\n{day.isoformat()}  " in out]
     assert shown == days[3:]
