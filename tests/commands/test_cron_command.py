@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 import pytest
 
 from newsscraper import cli, exitcodes, lock
 from newsscraper.commands import cron
+
+CRAWL = cron._crawl  # the real one: each test but one is given a crawl that fails it
 
 
 @pytest.fixture(autouse=True)
@@ -107,3 +110,31 @@ def test_while_a_rest_the_site_asked_for_runs_no_crawl_starts_and_the_exit_is_3(
     monkeypatch.setattr(cron, "_log_warnings_to_stderr", lambda: None)
     with pytest.raises(AssertionError, match="crawled with"):  # the rest is over: it crawls
         cron_at("2026-03-07T13:00:00+07:00")
+
+
+def test_a_run_that_wrote_no_record_is_named_with_its_section(monkeypatch):
+    # A disk fault leaves no run record: the line printed still names the section crawled.
+    from scrapy import crawler as scrapy_crawler
+    from scrapy.utils.test import get_crawler
+
+    class Process:
+        bootstrap_failed = False
+
+        def __init__(self, settings):
+            self.crawler = get_crawler()
+
+        def create_crawler(self, name):
+            return self.crawler
+
+        def crawl(self, crawler, **spider_args):
+            pass
+
+        def start(self):
+            self.crawler.stats.set_value("finish_reason", "disk_error")
+
+    monkeypatch.setattr(scrapy_crawler, "CrawlerProcess", Process)
+    code, line = CRAWL(None, {"section": "bat-dong-san"})
+    assert code == exitcodes.DISK_ERROR
+    assert re.fullmatch(
+        r"run \d{8}T\d{6}Z-[0-9a-f]{8} \(bat-dong-san\): no run record written; exit 4", line
+    ), line
