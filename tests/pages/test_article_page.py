@@ -129,6 +129,11 @@ def test_a_date_without_a_time_of_day_comes_after_every_full_time():
     at_18_07 = dt.datetime(2026, 7, 4, 18, 7, tzinfo=VIETNAM_TZ)
     assert page_of(NEWER, edit=date_only).published_at() == at_18_07
 
+    def padded_date_only(html):
+        return edit_once(html, 'datetime="2026-07-04T18:07:00+07:00"', 'datetime=" 2026-07-04 "')
+
+    assert page_of(NEWER, edit=padded_date_only).published_at() == at_18_07
+
     # Every machine date a day alone: the visible header text still says 18:07.
     def dates_only(html):
         html = edit_once(date_only(html), 'content="2026-07-04T18:07:00"', 'content="2026-07-04"')
@@ -411,6 +416,13 @@ def test_a_chart_in_a_news_box_or_an_ad_of_the_body_gives_no_ticker():
 
     assert page_of(OLDER, edit=after_caption(snippet)).tickers() == ["FPT", "HPG"]
 
+    # A body shown on desktops only (its box hidden on phones) is the body all the same.
+    def desktop_only(html):
+        body = '<div class="detail-content afcbc-body" data-role="content">'
+        return edit_once(after_caption(snippet)(html), body, f'<div class="h-show-pc">{body}')
+
+    assert page_of(OLDER, edit=desktop_only).tickers() == ["FPT", "HPG"]
+
 
 def test_theo_prefix_and_header_author():
     def header_author(html):
@@ -481,6 +493,28 @@ def test_the_article_author_meta_names_the_author_without_any_byline():
         )
 
     assert page_of(OLDER, edit=profile_address).author() is None
+
+
+def test_the_first_byline_naming_anyone_is_read_each_name_once():
+    # An empty byline before the one that names someone: the next one is read, not JSON-LD's.
+    def footer(byline):
+        return lambda h: edit_once(h, '<p class="author">Dương Ngọc</p>', byline)
+
+    empty_first = footer('<p class="author"> </p><p class="author">Minh Anh</p>')
+    assert page_of(OLDER, edit=empty_first).author() == "Minh Anh"
+    twice = footer('<p class="author">Minh Anh<br>Minh Anh</p>')
+    assert page_of(OLDER, edit=twice).author() == "Minh Anh"
+
+    def second_header(html):
+        html = edit_once(html, '<p class="author">PV</p>', "")
+        return edit_once(
+            html,
+            'itemprop="author"><b></b></span>',
+            'itemprop="author"><b></b></span>'
+            '<span class="author" data-role="author"><b>Hồ Hương</b></span>',
+        )
+
+    assert page_of(NEWER, edit=second_header).author() == "Hồ Hương"
 
 
 def test_json_ld_authors_are_all_named():
@@ -577,6 +611,40 @@ def test_a_relative_canonical_link_or_og_url_gives_the_url():
         page = page_of(OLDER, url="file:///saved/page.html", edit=edit)
         assert (page.canonical_url(), page.url()) == (OLDER_URL, OLDER_URL)
         assert page.to_item().image_urls == page_of(OLDER, OLDER_URL).image_urls()
+
+
+def test_a_relative_canonical_link_is_read_against_the_base_href_not_the_page_address():
+    slug = OLDER_URL.removeprefix("https://cafef.vn/")
+
+    def based(html):
+        html = edit_once(html, f'<link rel="canonical" href="{OLDER_URL}"/>', "")
+        html = edit_once(html, f'<meta property="og:url" content="{OLDER_URL}" />', "")
+        # The first `<base>` with an href counts; one that only sets a target does not.
+        base = '<base target="_blank"><base href="https://cafef.vn/">'
+        return edit_once(html, "<head>", f'<head>{base}<link rel="canonical" href="{slug}"/>')
+
+    page = page_of(OLDER, url="http://127.0.0.1:8765/luu/trang.html", edit=based)
+    assert (page.canonical_url(), page.url()) == (OLDER_URL, OLDER_URL)
+
+
+def test_a_canonical_link_that_gives_no_http_url_leaves_the_url_to_og_url():
+    path = OLDER_URL.removeprefix("https://cafef.vn")
+
+    def canonical(href):
+        def apply(html):
+            html = edit_once(html, f'<link rel="canonical" href="{OLDER_URL}"/>', "")
+            html = edit_once(
+                html,
+                f'<meta property="og:url" content="{OLDER_URL}" />',
+                f'<meta property="og:url" content="{path}" />',
+            )
+            return edit_once(html, "<head>", f'<head><link rel="canonical" href="{href}"/>')
+
+        return apply
+
+    for href in ("about:blank", "//[cafef.vn", "mailto:toasoan@cafef.vn"):
+        page = page_of(OLDER, url="file:///saved/page.html", edit=canonical(href))
+        assert (page.canonical_url(), page.url()) == (OLDER_URL, OLDER_URL), href
 
 
 def with_breadcrumbs(html: str, *names: str) -> str:
