@@ -129,3 +129,9 @@ def test_a_cell_reads_its_nested_text_in_order():
         "</tr></table>"
     )
     assert paragraphs(content) == ["HPG | Lãi ròng 900 tỷ đồng, quý ba"]
+
+
+def test_a_line_break_with_an_ad_class_still_breaks_the_line():
+    # The `<br>` itself holds nothing to leave out: the words on either side stay apart.
+    content = content_of('<p>Lãi 900 tỷ<br class="c-banner">đồng trong quý</p>')
+    assert paragraphs(content) == ["Lãi 900 tỷ", "đồng trong quý"]
