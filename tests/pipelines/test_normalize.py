@@ -420,6 +420,8 @@ def test_normalizing_twice_changes_nothing():
         # An `&` escaped six times over is as much an `&` as one escaped once.
         ("Vốn &amp;amp;amp;amp;amp;amp;lt;1 tỷ", "Vốn <1 tỷ"),
         ("AT&amp;amp;T\u00a0Việt Nam", "AT&T Việt Nam"),
+        # Escaped forty times over: no number of rounds one level at a time reads it.
+        ("Vốn &" + "amp;" * 40 + "lt;1 tỷ", "Vốn <1 tỷ"),
     ],
 )
 def test_text_cleaned_once_is_clean(raw, clean):
