@@ -200,6 +200,19 @@ def test_pending_rows_are_matched_but_not_stored_until_committed():
     assert not history.is_pending("188231024103100009")
 
 
+def test_a_row_the_sink_refused_twice_matches_nothing_either_time():
+    # The same article refused again later in the crawl (two listed ids redirecting to it):
+    # each refusal forgets the row accepted last, so no copy names a row that is not stored.
+    history = History.empty()
+    row = {"article_id": "188231024103100009", "content_sha256": sha(BODY_B), "simhash": -5}
+    for _ in range(2):
+        history.add_pending(row)
+        assert history.content_duplicate_of(sha(BODY_B), -5, 3) == "188231024103100009"
+        history.discard_pending("188231024103100009")
+        assert not history.is_pending("188231024103100009")
+        assert history.content_duplicate_of(sha(BODY_B), -5, 3) is None
+
+
 def test_rows_committed_without_being_pending_are_stored_and_matched():
     history = History.empty()
     history.mark_committed([{"article_id": "188231024103100010", "content_sha256": sha(BODY_A)}])
