@@ -4,6 +4,7 @@
     OUTPUT_DIR/rejects/part-<run_id>-<n>.parquet
     OUTPUT_DIR/runs/part-<run_id>.parquet
     OUTPUT_DIR/.staging/        temporary files, renamed into place when complete
+    OUTPUT_DIR/.robots/         the robots.txt the last run got, per origin (kept_robotstxt.py)
 
 A part file is written whole under `.staging/` (outside every dataset folder, so no reader
 lists it), flushed to disk, then renamed into its partition: a reader sees a complete file or
@@ -40,6 +41,7 @@ ARTICLES = "articles"
 REJECTS = "rejects"
 RUNS = "runs"
 STAGING = ".staging"
+ROBOTS = ".robots"  # hidden, and outside every dataset folder: no reader lists it
 
 DATASETS = (ARTICLES, REJECTS, RUNS)
 
@@ -75,6 +77,10 @@ def runs_dir(output_dir: str | os.PathLike) -> Path:
 
 def staging_dir(output_dir: str | os.PathLike) -> Path:
     return Path(output_dir) / STAGING
+
+
+def robots_dir(output_dir: str | os.PathLike) -> Path:
+    return Path(output_dir) / ROBOTS
 
 
 def article_partition_dir(output_dir, section: str, published_date: dt.date) -> Path:
