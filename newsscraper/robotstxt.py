@@ -1,6 +1,7 @@
 """robots.txt, read as RFC 9309 asks: one the site cannot serve forbids the crawl, and its
 Crawl-delay spaces the requests (Scrapy's own middleware allows everything in the first case
-and ignores the second).
+and ignores the second). The one a run got is kept for the next runs of the dataset, which read
+it instead of asking again while it is young (RFC 9309, 2.4; see kept_robotstxt.py).
 
 A robots.txt that could not be fetched (the site down, the network off) is logged as one line
 naming the error, as any other page that failed is, not with the 60-line traceback of Scrapy's
@@ -15,6 +16,10 @@ from scrapy.downloadermiddlewares.robotstxt import logger as scrapy_robots_logge
 from scrapy.exceptions import IgnoreRequest
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler
+
+from newsscraper import kept_robotstxt
+from newsscraper.context import RunContext
 
 logger = logging.getLogger(__name__)
 
@@ -43,11 +48,22 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
 
     Its Crawl-delay, which Scrapy reads but never uses, is honoured too: when longer than
     DOWNLOAD_DELAY, it becomes the time between two requests to the site, without the random
-    jitter that could bring one below it, and AutoThrottle never goes under it."""
+    jitter that could bring one below it, and AutoThrottle never goes under it.
+
+    The robots.txt a run got (a 200, or a 4xx: allow all) is kept in OUTPUT_DIR/.robots/, and
+    a later run of the dataset reads that copy, no request sent, while it is younger than
+    ROBOTSTXT_MAX_AGE and than the response's own Cache-Control max-age or Expires; one the
+    response says not to keep (no-store, no-cache) removes the copy. A robots.txt the site
+    cannot serve leaves the copy as it is and still forbids the run: RFC 9309 (2.4) would allow
+    a copy older than a day then, but a site failing or throttling on its robots.txt is not to
+    be crawled, whatever it said yesterday, and a copy young enough to use is never asked for.
+    """
 
     def __init__(self, crawler):
         super().__init__(crawler)
         self.unavailable: dict[str, str] = {}  # netloc -> what its robots.txt answered
+        self.output_dir = crawler.settings.get("OUTPUT_DIR")
+        self.max_age = crawler.settings.getfloat("ROBOTSTXT_MAX_AGE")
         if not any(isinstance(f, ErrorWithoutTraceback) for f in scrapy_robots_logger.filters):
             scrapy_robots_logger.addFilter(ErrorWithoutTraceback())  # once per process
 
@@ -57,6 +73,28 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
         if why is not None and not request.meta.get("dont_obey_robotstxt"):
             self.crawler.stats.inc_value("newsscraper/robotstxt/unavailable")
             raise RobotsTxtUnavailable(f"robots.txt could not be fetched ({why}): {request.url}")
+
+    async def robot_parser(self, request):
+        netloc = urlparse_cached(request).netloc
+        if netloc not in self._parsers:  # first asked for this run: a kept copy may do
+            self._read_kept_copy(request, netloc)
+        return await super().robot_parser(request)
+
+    def _read_kept_copy(self, request, netloc: str) -> None:
+        now = RunContext.of(self.crawler).clock()
+        kept = kept_robotstxt.read_kept(self.output_dir, kept_robotstxt.origin_of(request.url))
+        if kept is None or not kept.is_fresh(now, self.max_age):
+            return
+        logger.info(
+            "robots.txt of %s: the copy kept at %s (HTTP %d) is read, not asked for again",
+            kept.origin,
+            f"{kept.fetched_at:%Y-%m-%d %H:%M:%S} UTC",
+            kept.status,
+        )
+        self.crawler.stats.set_value("newsscraper/robotstxt/kept_copy_read", True)
+        parser = build_from_crawler(self._parserimpl, self.crawler, kept.body)
+        self._parsers[netloc] = parser
+        self._keep_crawl_delay(parser)
 
     def process_request_2(self, rp, request):
         try:
@@ -70,6 +108,31 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
         await super()._parse_robots(response, netloc, request)
         if netloc not in self.unavailable:
             self._keep_crawl_delay(self._parsers[netloc])
+            self._keep_for_next_runs(response, request)
+
+    def _keep_for_next_runs(self, response, request) -> None:
+        """Keep the answer for the next runs, or remove the copy when it may not be kept: an
+        older copy must not stand in for the site's newest answer."""
+        origin = kept_robotstxt.origin_of(request.url)
+        fetched_at = RunContext.of(self.crawler).clock()
+        headers = {
+            name.decode("latin-1").lower(): b", ".join(values).decode("latin-1")
+            for name, values in response.headers.items()
+        }
+        lifetime = kept_robotstxt.own_lifetime(headers, fetched_at)
+        keepable = (200 <= response.status < 300 or 400 <= response.status < 500) and (
+            lifetime is None or lifetime > 0
+        )
+        try:
+            if keepable:
+                kept = kept_robotstxt.KeptRobotsTxt(
+                    origin, response.status, response.body, fetched_at, lifetime
+                )
+                kept_robotstxt.keep(self.output_dir, kept)
+            else:
+                kept_robotstxt.forget(self.output_dir, origin)
+        except OSError as error:  # the disk's fault: this run has its answer all the same
+            logger.warning("robots.txt of %s not kept for the next runs: %s", origin, error)
 
     def _keep_crawl_delay(self, parser) -> None:
         delay = parser.crawl_delay(self._robotstxt_useragent or self._default_useragent)

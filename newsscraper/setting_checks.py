@@ -33,6 +33,7 @@ NUMBERS = (
     ("SOFT_BLOCK_STOP_AFTER", True, 1, None),
     ("SITE_FAILING_STOP_AFTER", True, 1, None),
     ("ARTICLE_GIVE_UP_AFTER_HOURS", False, 0, None),
+    ("ROBOTSTXT_MAX_AGE", False, 0, 24 * 3600),
     # Scrapy's own, named in the table too: read only once the crawl is under way, where a
     # bad one raises (exit 1), logs errors and is ignored, or (a concurrency of 0) never ends.
     ("DOWNLOAD_DELAY", False, 0, None),

@@ -51,6 +51,10 @@ USER_AGENT = "newsscraper/0.1 (news archiver; " + (
     f"+{NEWSSCRAPER_CONTACT})" if NEWSSCRAPER_CONTACT else "no contact given)"
 )
 ROBOTSTXT_OBEY = True
+# Seconds a robots.txt a run got is read by the next runs of OUTPUT_DIR instead of asking again
+# (a shorter Cache-Control max-age of its own wins); 0: every run asks. RFC 9309 (2.4) asks for
+# a day at most, the largest value taken.
+ROBOTSTXT_MAX_AGE = 24 * 3600
 # One request in the downloader at a time, not only one on the wire: a request let through
 # before a rest began (a Retry-After, a soft block) would otherwise wait in the download slot
 # and go out during the rest, and on SIGTERM, one per DOWNLOAD_DELAY, before the crawl ends.

@@ -98,6 +98,7 @@ BOUNDS = {
     "SOFT_BLOCK_STOP_AFTER": (True, 1, None),
     "SITE_FAILING_STOP_AFTER": (True, 1, None),
     "ARTICLE_GIVE_UP_AFTER_HOURS": (False, 0, None),
+    "ROBOTSTXT_MAX_AGE": (False, 0, 86400),
     "DOWNLOAD_DELAY": (False, 0, None),
     "AUTOTHROTTLE_START_DELAY": (False, 0, None),
     "AUTOTHROTTLE_MAX_DELAY": (False, 0, None),

@@ -48,6 +48,19 @@ def test_a_setting_or_argument_without_name_and_value_is_a_usage_error(
     assert not output_dir.exists()
 
 
+@pytest.mark.parametrize("value", ["a day", "-1", "86401"])
+def test_a_robotstxt_max_age_that_is_no_number_of_seconds_up_to_a_day_is_a_usage_error(
+    value, tmp_path, capsys
+):
+    output_dir = tmp_path / "cafef"
+    setting = f"ROBOTSTXT_MAX_AGE={value}"
+    assert cli.main(["cron", "--output-dir", str(output_dir), "-s", setting]) == exitcodes.USAGE
+    assert capsys.readouterr().err == (
+        f"newsscraper cron: ROBOTSTXT_MAX_AGE must be a number, from 0 to 86400; got {value!r}\n"
+    )
+    assert not output_dir.exists()
+
+
 def test_a_wait_without_end_is_a_usage_error(tmp_path, capsys):
     with pytest.raises(SystemExit) as stopped:
         cli.main(["cron", "--output-dir", str(tmp_path / "cafef"), "--wait", "inf"])

@@ -1,0 +1,187 @@
+"""robots.txt kept in OUTPUT_DIR/.robots/ between runs: asked for once while it is young, and
+read from the kept copy as from the site (its Disallow, its Crawl-delay)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+
+from newsscraper import exitcodes, settings
+from newsscraper.runs import read_runs
+from replica import ReplicaSite
+from replica.response import Response
+
+pytestmark = pytest.mark.slow
+
+START = dt.datetime.now(dt.UTC).replace(microsecond=0)
+TIMELINE_3 = "/timelinelist/18836/3.chn"
+
+
+class RobotsTxtSite(ReplicaSite):
+    """A site whose robots.txt answers with `robots_status` and `robots_headers` too."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.robots_status = 200
+        self.robots_headers: dict[str, str] = {}
+
+    def respond(self, method: str, target: str) -> Response:
+        response = super().respond(method, target)
+        if target.split("?", 1)[0] == "/robots.txt":
+            response.status, response.headers = self.robots_status, dict(self.robots_headers)
+        return response
+
+
+def at(after: dt.timedelta, **more) -> dict:
+    """The settings of a run whose clock reads START + `after`, obeying robots.txt."""
+    return {"ROBOTSTXT_OBEY": True, "NEWSSCRAPER_NOW": (START + after).isoformat()} | more
+
+
+def robots_requests(handle, since: int = 0) -> int:
+    return sum(r.path == "/robots.txt" for r in handle.requests[since:])
+
+
+def newest_run(output_dir) -> dict:
+    return max(read_runs(output_dir), key=lambda run: run["started_at"])
+
+
+def kept_files(output_dir) -> list[str]:
+    folder = output_dir / ".robots"
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+def test_a_run_within_the_age_asks_for_no_robots_txt_and_one_after_it_asks_again(
+    replica, crawl, output_dir
+):
+    site = ReplicaSite(articles=5)
+    handle = replica(site)
+    crawl(handle, settings=at(dt.timedelta(0)))
+    assert robots_requests(handle) == 1
+    assert len(kept_files(output_dir)) == 1
+
+    mark = len(handle.requests)
+    crawl(handle, settings=at(dt.timedelta(hours=23, minutes=50)))
+    assert robots_requests(handle, mark) == 0
+    assert handle.paths()[mark] == "/doanh-nghiep.chn"
+
+    mark = len(handle.requests)
+    crawl(handle, settings=at(dt.timedelta(hours=24)))
+    assert robots_requests(handle, mark) == 1
+    mark = len(handle.requests)  # kept again by that run: the age counts from there
+    crawl(handle, settings=at(dt.timedelta(hours=47)))
+    assert robots_requests(handle, mark) == 0
+
+
+def test_the_responses_own_max_age_is_honoured_when_shorter(replica, crawl, output_dir):
+    site = RobotsTxtSite(articles=5)
+    site.robots_headers = {"Cache-Control": "max-age=600"}
+    handle = replica(site)
+    crawl(handle, settings=at(dt.timedelta(0)))
+    mark = len(handle.requests)
+    crawl(handle, settings=at(dt.timedelta(minutes=9)))
+    assert robots_requests(handle, mark) == 0
+    mark = len(handle.requests)
+    crawl(handle, settings=at(dt.timedelta(minutes=10)))
+    assert robots_requests(handle, mark) == 1
+
+
+@pytest.mark.parametrize("directive", ["no-store", "no-cache, max-age=3600"])
+def test_a_robots_txt_the_site_says_not_to_keep_is_asked_for_every_run(
+    directive, replica, crawl, output_dir
+):
+    site = RobotsTxtSite(articles=5)
+    site.robots_headers = {"Cache-Control": directive}
+    handle = replica(site)
+    for minutes in (0, 1, 2):
+        mark = len(handle.requests)
+        crawl(handle, settings=at(dt.timedelta(minutes=minutes)))
+        assert robots_requests(handle, mark) == 1
+        assert kept_files(output_dir) == []
+
+
+def test_a_robots_txt_not_to_keep_removes_the_copy_kept_before(replica, crawl, output_dir):
+    site = RobotsTxtSite(articles=5)
+    handle = replica(site)
+    crawl(handle, settings=at(dt.timedelta(0)))
+    assert len(kept_files(output_dir)) == 1
+    site.robots_headers = {"Cache-Control": "no-store"}
+    crawl(handle, settings=at(dt.timedelta(minutes=1), ROBOTSTXT_MAX_AGE=0))
+    assert kept_files(output_dir) == []
+    mark = len(handle.requests)  # the older copy is not read in place of the newest answer
+    crawl(handle, settings=at(dt.timedelta(minutes=2)))
+    assert robots_requests(handle, mark) == 1
+
+
+def test_robotstxt_max_age_0_asks_every_run(replica, crawl, output_dir):
+    handle = replica(ReplicaSite(articles=5))
+    for minutes in (0, 1, 2):
+        mark = len(handle.requests)
+        crawl(handle, settings=at(dt.timedelta(minutes=minutes), ROBOTSTXT_MAX_AGE=0))
+        assert robots_requests(handle, mark) == 1
+
+
+def test_a_corrupt_kept_copy_is_asked_for_again_and_replaced(replica, crawl, output_dir):
+    handle = replica(ReplicaSite(articles=5))
+    crawl(handle, settings=at(dt.timedelta(0)))
+    (name,) = kept_files(output_dir)
+    kept = output_dir / ".robots" / name
+    kept.write_bytes(kept.read_bytes()[:40])
+    mark = len(handle.requests)
+    result = crawl(handle, settings=at(dt.timedelta(minutes=1)))
+    assert robots_requests(handle, mark) == 1
+    assert f"robots.txt kept in {kept} cannot be used" in result.stderr
+    mark = len(handle.requests)
+    crawl(handle, settings=at(dt.timedelta(minutes=2)))
+    assert robots_requests(handle, mark) == 0
+
+
+def test_the_disallow_and_crawl_delay_of_a_kept_copy_still_apply(replica, crawl, output_dir):
+    site = ReplicaSite(articles=2, page_size=3)
+    site.robots_txt = f"User-agent: *\nCrawl-delay: 0.5\nDisallow: {TIMELINE_3}\n"
+    handle = replica(site)
+    one_at_a_time = {
+        "CONCURRENT_REQUESTS": settings.CONCURRENT_REQUESTS,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": settings.CONCURRENT_REQUESTS_PER_DOMAIN,
+    }
+    crawl(handle, settings=at(dt.timedelta(0), **one_at_a_time))
+    assert TIMELINE_3 not in handle.paths()
+
+    # The site now allows everything, but the run reads the copy kept an hour ago: seven new
+    # stories push the watermark onto page 3, which the kept copy forbids.
+    site.robots_txt = "User-agent: *\nAllow: /\n"
+    site.publish(7)
+    mark = len(handle.requests)
+    crawl(
+        handle,
+        settings=at(dt.timedelta(hours=1), **one_at_a_time),
+        expect_exit=exitcodes.SITE_ERRORS,
+    )
+    requests = handle.requests[mark:]
+    assert [r.path for r in requests if r.path in ("/robots.txt", TIMELINE_3)] == []
+    assert newest_run(output_dir)["stop_reason"] == "forbidden_by_robots"
+    times = [r.time for r in requests]
+    assert len(times) >= 4
+    assert min(b - a for a, b in itertools.pairwise(times)) >= 0.45
+
+
+def test_a_404_is_kept_and_an_unreachable_robots_txt_never_replaces_a_kept_copy(
+    replica, crawl, output_dir
+):
+    site = RobotsTxtSite(articles=5)
+    site.robots_status = 404
+    handle = replica(site)
+    crawl(handle, settings=at(dt.timedelta(0)))
+    (name,) = kept_files(output_dir)
+    kept = (output_dir / ".robots" / name).read_bytes()
+    mark = len(handle.requests)
+    crawl(handle, settings=at(dt.timedelta(hours=1)))  # a 404 allows all, for a day too
+    assert robots_requests(handle, mark) == 0
+
+    site.robots_status = 503
+    mark = len(handle.requests)
+    crawl(handle, settings=at(dt.timedelta(hours=25)), expect_exit=exitcodes.SITE_ERRORS)
+    assert robots_requests(handle, mark) == settings.RETRY_TIMES + 1
+    assert newest_run(output_dir)["stop_reason"] == "robots_txt_unavailable"
+    assert (output_dir / ".robots" / name).read_bytes() == kept
