@@ -251,7 +251,11 @@ class CafefSpider(scrapy.Spider):
         # (the window decides which are fetched): from the search's response, unless the page
         # before was read after it (the listing may have moved in between: read it again).
         focus = self.search_focus if found > 1 else None
-        if not self.search.found_is_current:
+        if self.search.above_is_empty:
+            # Past the end, read empty twice: what comes onto it later is newer than the page
+            # before, none of the window. The walk takes it as the end without asking again.
+            self.walk.empty_retried.add(found)
+        elif not self.search.found_is_current:
             self.crawler.stats.inc_value("newsscraper/spider/backfill_found_page_read_again")
             yield self.listing_request(found).replace(cb_kwargs={"focus": focus})
             return

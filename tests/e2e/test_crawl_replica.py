@@ -346,6 +346,23 @@ def test_a_backfill_window_older_than_the_archive_stores_nothing_and_is_healthy(
     assert (backfill["stop_reason"], backfill["problems"]) == ("end_of_listing", [])
 
 
+def test_a_backfill_asks_for_the_empty_page_past_the_end_of_the_listing_twice_only(
+    replica, crawl, output_dir
+):
+    # Pages 1 to 6 hold the 60 articles. The search reads 8 and 7 empty twice each and 6 in
+    # between: page 7 is past the end. Whatever comes onto it later is newer than page 6's
+    # stories, none in the window: neither the search nor the walk asks for it again.
+    site = ReplicaSite(articles=60, page_size=10)
+    handle = replica(site)
+
+    crawl(handle, since="2026-01-01", until="2026-01-31")
+
+    listing = [r.path.split("/")[-1] for r in handle.requests if "timelinelist" in r.path]
+    assert listing.count("7.chn") == 2, listing
+    backfill = max(read_runs(output_dir), key=lambda run: run["finished_at"])
+    assert (backfill["stop_reason"], backfill["problems"]) == ("end_of_listing", [])
+
+
 def picked_site() -> tuple[ReplicaSite, dt.date, dt.date, int, int]:
     """120 articles over five days; the focus block shows editors' picks, as on the real section
     page: older than the stream's top, out of order, and in no stream page. One pick is on the
