@@ -1,4 +1,5 @@
-"""The sections of cafef.vn the spider knows, by slug (see SITE.md)."""
+"""The sections of cafef.vn the spider knows, by slug, with the zone id of each one's
+`/timelinelist/<zone>/<n>.chn` pages (the section page's own `hdZoneId` wins over it)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,10 @@
 """Is a 200 response really a soft block? (The live site answers rate-limited clients with a
-page that has none of the article or listing markup; see SITE.md.) An article redirected to
-another page of the site is not one: the article has gone away (`newsscraper.redirects`). An
-article redirected to a page that is not one of the site's own (a captcha or rate-limit page
-without its header, on its host) is one, as is a meta refresh off the site (see
-`newsscraper.middlewares.OffSiteChallenge`); an HTTP redirect to another site is never followed
-(a `redirected_away` reject)."""
+page that has none of the article or listing markup: `ArticlePage.has_article_markup`,
+`SectionPage.has_listing_markup`.) An article redirected to another page of the site is not
+one: the article has gone away (`newsscraper.redirects`). An article redirected to a page that
+is not one of the site's own (a captcha or rate-limit page without its header, on its host) is
+one, as is a meta refresh off the site (see `newsscraper.middlewares.OffSiteChallenge`); an
+HTTP redirect to another site is never followed (a `redirected_away` reject)."""
 
 from __future__ import annotations
 

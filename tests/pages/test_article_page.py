@@ -319,8 +319,8 @@ def test_modified_time_is_read_from_json_ld_even_with_its_key_escaped():
     assert page_of(NEWER, edit=renamed).modified_at() == from_input
 
 
-# The hidden ticker widget and other in-body clutter as SITE.md describes them; no saved page
-# has them, so they are put into the real older-template body.
+# The hidden ticker widget and other in-body clutter as newsscraper/pages/body.py lists them;
+# no saved page has them, so they are put into the real older-template body.
 CLUTTER = """
 <div class="chisochungkhoan"><div class="boxchisochungkhoan">
   <h2 class="title_box"><a href="/du-lieu/hose/vhm-cong-ty-co-phan-vinhomes.chn">VHM: </a></h2>

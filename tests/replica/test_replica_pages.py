@@ -1,4 +1,5 @@
-"""The replica's pages read with the plain selectors of SITE.md, like the live site's."""
+"""The replica's pages read with plain parsel selectors of the live site's markup, as the
+saved pages of `tests/fixtures/pages/` hold it."""
 
 from __future__ import annotations
 
