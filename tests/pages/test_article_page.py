@@ -449,14 +449,16 @@ def test_theo_with_a_colon_or_alone_is_no_part_of_the_author():
     assert page_of(OLDER, edit=footer("Theo")).author() == "Dương Ngọc"
 
 
+def footer_byline(markup: str):
+    """An edit putting `markup` where the older page's footer byline is."""
+    return lambda html: edit_once(html, '<p class="author">Dương Ngọc</p>', markup)
+
+
 def test_each_person_of_a_byline_is_named_apart():
     # Two lines of the footer's byline are two people, not one name of four words.
-    def footer(byline):
-        return lambda h: edit_once(h, '<p class="author">Dương Ngọc</p>', byline)
-
-    two_lines = footer('<p class="author">Dương Ngọc<br>Minh Anh</p>')
+    two_lines = footer_byline('<p class="author">Dương Ngọc<br>Minh Anh</p>')
     assert page_of(OLDER, edit=two_lines).author() == "Dương Ngọc, Minh Anh"
-    theo_line = footer('<p class="author">Theo<br>Hồ Hương</p>')
+    theo_line = footer_byline('<p class="author">Theo<br>Hồ Hương</p>')
     assert page_of(OLDER, edit=theo_line).author() == "Hồ Hương"
 
     # The header's byline, one `<b>` a person; a `<b>` inside another is part of its name.
@@ -497,12 +499,9 @@ def test_the_article_author_meta_names_the_author_without_any_byline():
 
 def test_the_first_byline_naming_anyone_is_read_each_name_once():
     # An empty byline before the one that names someone: the next one is read, not JSON-LD's.
-    def footer(byline):
-        return lambda h: edit_once(h, '<p class="author">Dương Ngọc</p>', byline)
-
-    empty_first = footer('<p class="author"> </p><p class="author">Minh Anh</p>')
+    empty_first = footer_byline('<p class="author"> </p><p class="author">Minh Anh</p>')
     assert page_of(OLDER, edit=empty_first).author() == "Minh Anh"
-    twice = footer('<p class="author">Minh Anh<br>Minh Anh</p>')
+    twice = footer_byline('<p class="author">Minh Anh<br>Minh Anh</p>')
     assert page_of(OLDER, edit=twice).author() == "Minh Anh"
 
     def second_header(html):
