@@ -32,6 +32,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9.-]")
+_DELTA_SECONDS = re.compile(r"[0-9]+", re.ASCII)
+# The most a delta-seconds is read as, however many digits it has (RFC 9111, 1.2.2).
+GREATEST_DELTA_SECONDS = 2**31
 
 
 @dataclass(frozen=True)
@@ -146,11 +149,15 @@ def _path(output_dir, origin: str) -> Path:
 
 
 def _seconds(value: str) -> float:
-    """A delta-seconds value; one that is none reads as 0 (a max-age: stale at once)."""
-    try:
-        return float(int(value))
-    except ValueError:
+    """A delta-seconds value (digits only), at most GREATEST_DELTA_SECONDS; one that is none
+    (a sign, a fraction) reads as 0 (a max-age: stale at once; an Age: none)."""
+    value = value.strip()
+    if not _DELTA_SECONDS.fullmatch(value):
         return 0.0
+    digits = value.lstrip("0")
+    if len(digits) > len(str(GREATEST_DELTA_SECONDS)):
+        return float(GREATEST_DELTA_SECONDS)
+    return float(min(int(digits or "0"), GREATEST_DELTA_SECONDS))
 
 
 def _http_date(value: str) -> dt.datetime | None:

@@ -139,3 +139,16 @@ def test_the_response_says_how_long_it_may_be_kept():
     assert own_lifetime({"expires": "0"}, FETCHED) == 0  # an invalid date: expired
     # max-age wins over Expires.
     assert own_lifetime({"cache-control": "max-age=60"} | expires, FETCHED) == 60
+
+
+def test_a_delta_seconds_too_long_or_not_digits_is_read_as_http_caching_says():
+    # Longer than any number a cache holds: 2**31 (RFC 9111, 1.2.2), which the setting caps.
+    huge = "9" * 400
+    assert own_lifetime({"cache-control": f"max-age={huge}"}, FETCHED) == 2**31
+    assert own_lifetime({"cache-control": "max-age=600", "age": huge}, FETCHED) == 0
+    # An Age that is no delta-seconds is ignored: it never lengthens the response's lifetime.
+    for age in ("-1000", "+100", "1_000", "1e3", " "):
+        assert own_lifetime({"cache-control": "max-age=600", "age": age}, FETCHED) == 600, age
+    # A max-age that is no delta-seconds: stale at once.
+    for max_age in ("-5", "+600", "6_00", "600.5"):
+        assert own_lifetime({"cache-control": f"max-age={max_age}"}, FETCHED) == 0, max_age

@@ -185,3 +185,20 @@ def test_a_404_is_kept_and_an_unreachable_robots_txt_never_replaces_a_kept_copy(
     assert robots_requests(handle, mark) == settings.RETRY_TIMES + 1
     assert newest_run(output_dir)["stop_reason"] == "robots_txt_unavailable"
     assert (output_dir / ".robots" / name).read_bytes() == kept
+
+
+def test_a_max_age_longer_than_any_number_is_kept_for_the_setting_and_the_run_goes_on(
+    replica, crawl, output_dir
+):
+    site = RobotsTxtSite(articles=5)
+    site.robots_headers = {"Cache-Control": "max-age=" + "9" * 400}
+    handle = replica(site)
+    crawl(handle, settings=at(dt.timedelta(0)))
+    assert "/doanh-nghiep.chn" in handle.paths()
+    assert len(kept_files(output_dir)) == 1
+    mark = len(handle.requests)
+    crawl(handle, settings=at(dt.timedelta(hours=23)))
+    assert robots_requests(handle, mark) == 0
+    mark = len(handle.requests)
+    crawl(handle, settings=at(dt.timedelta(hours=24)))
+    assert robots_requests(handle, mark) == 1
