@@ -152,3 +152,11 @@ def test_a_delta_seconds_too_long_or_not_digits_is_read_as_http_caching_says():
     # A max-age that is no delta-seconds: stale at once.
     for max_age in ("-5", "+600", "6_00", "600.5"):
         assert own_lifetime({"cache-control": f"max-age={max_age}"}, FETCHED) == 0, max_age
+
+
+def test_no_copy_kept_reads_as_none_without_a_warning(tmp_path, caplog):
+    # The first run of a dataset, and every run after a no-store answer: nothing to log.
+    assert read_kept(tmp_path, "https://cafef.vn:443") is None
+    (tmp_path / ".robots").mkdir()
+    assert read_kept(tmp_path, "https://cafef.vn:443") is None
+    assert caplog.records == []
