@@ -202,3 +202,13 @@ def test_a_max_age_longer_than_any_number_is_kept_for_the_setting_and_the_run_go
     mark = len(handle.requests)
     crawl(handle, settings=at(dt.timedelta(hours=24)))
     assert robots_requests(handle, mark) == 1
+
+
+def test_a_robots_txt_that_cannot_be_kept_is_logged_and_the_run_goes_on(replica, crawl, output_dir):
+    handle = replica(ReplicaSite(articles=5))
+    output_dir.mkdir(parents=True)
+    (output_dir / ".robots").write_bytes(b"")  # a file where the folder should be
+    result = crawl(handle, settings=at(dt.timedelta(0)))
+    assert "/doanh-nghiep.chn" in handle.paths()
+    assert "not kept for the next runs" in result.stderr
+    assert newest_run(output_dir)["stop_reason"] != "robots_txt_unavailable"
