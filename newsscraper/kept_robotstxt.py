@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import email.utils
 import json
 import logging
 import os
@@ -27,14 +26,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from newsscraper.dataset import robots_dir, staging_dir
+from newsscraper.httpdates import delta_seconds, http_date
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9.-]")
-_DELTA_SECONDS = re.compile(r"[0-9]+", re.ASCII)
-# The most a delta-seconds is read as, however many digits it has (RFC 9111, 1.2.2).
-GREATEST_DELTA_SECONDS = 2**31
 
 
 @dataclass(frozen=True)
@@ -78,8 +75,8 @@ def own_lifetime(headers: Mapping[str, str], fetched_at: dt.datetime) -> float |
     if "max-age" in directives:
         lifetime = _seconds(directives["max-age"])
     elif "expires" in headers:
-        expires = _http_date(headers["expires"])
-        since = _http_date(headers.get("date", "")) or fetched_at
+        expires = http_date(headers["expires"])
+        since = http_date(headers.get("date", "")) or fetched_at
         # An Expires that is no date means already expired (RFC 9111, 5.3).
         lifetime = (expires - since).total_seconds() if expires else 0.0
     else:
@@ -149,20 +146,6 @@ def _path(output_dir, origin: str) -> Path:
 
 
 def _seconds(value: str) -> float:
-    """A delta-seconds value (digits only), at most GREATEST_DELTA_SECONDS; one that is none
-    (a sign, a fraction) reads as 0 (a max-age: stale at once; an Age: none)."""
-    value = value.strip()
-    if not _DELTA_SECONDS.fullmatch(value):
-        return 0.0
-    digits = value.lstrip("0")
-    if len(digits) > len(str(GREATEST_DELTA_SECONDS)):
-        return float(GREATEST_DELTA_SECONDS)
-    return float(min(int(digits or "0"), GREATEST_DELTA_SECONDS))
-
-
-def _http_date(value: str) -> dt.datetime | None:
-    try:
-        instant = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return instant if instant.tzinfo else instant.replace(tzinfo=dt.UTC)
+    """A delta-seconds value; one that is none (a sign, a fraction) reads as 0 (a max-age:
+    stale at once; an Age: none)."""
+    return delta_seconds(value) or 0.0

@@ -11,8 +11,6 @@ a stop does not sit out a Retry-After.
 
 from __future__ import annotations
 
-import datetime as dt
-import email.utils
 import logging
 import re
 import time
@@ -26,6 +24,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 
 from newsscraper.compressed import COMPRESSED_CUT_SHORT_FLAG
+from newsscraper.httpdates import delta_seconds, http_date
 from newsscraper.pages.section import ends_inside_an_item
 from newsscraper.redirects import requested_url
 from newsscraper.softblock import SOFT_BLOCKED_META, is_soft_block
@@ -53,19 +52,12 @@ def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> 
     if not value:
         return None
     text = value.decode("latin-1") if isinstance(value, bytes) else value
-    text = text.strip()
-    if text.isascii() and text.isdigit():  # "²" is a digit to isdigit, not to float
-        return float(text)
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
+    seconds = delta_seconds(text)
+    if seconds is not None:
+        return seconds
+    when = http_date(text)
     if when is None:
         return None
-    if when.tzinfo is None:
-        # An HTTP date is UTC (RFC 9110): asctime's form has no zone, `-0000` gives none;
-        # neither is the machine's own time.
-        when = when.replace(tzinfo=dt.UTC)
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
