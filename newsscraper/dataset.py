@@ -372,10 +372,11 @@ def list_article_partitions(output_dir) -> list[ArticlePartition]:
     return partitions
 
 
-def read_part_file(path: Path) -> pa.Table:
-    """One part file as stored, without the partition columns its path implies."""
+def read_part_file(path: Path, columns: list[str] | None = None, use_threads=True) -> pa.Table:
+    """One part file as stored (or its `columns`), without the partition columns its path
+    implies; an unreadable one raises an Arrow error naming it."""
     try:
-        return pq.ParquetFile(path).read()
+        return pq.ParquetFile(path).read(columns=columns, use_threads=use_threads)
     except pa.ArrowException as error:  # Arrow's message does not name the file
         raise pa.ArrowInvalid(f"cannot read Parquet file '{path}': {error}") from error
 

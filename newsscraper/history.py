@@ -39,9 +39,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from newsscraper.dataset import in_schema, list_part_files
+from newsscraper.dataset import in_schema, list_part_files, read_part_file
 from newsscraper.schema import ARTICLES_SCHEMA
 from newsscraper.simhash import BITS, hamming, to_unsigned
 
@@ -106,10 +105,7 @@ def _sha_keys(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
 
 def _read_part_file(path: str) -> pa.Table:
     # A column the file predates is left out here, and filled with nulls by `_convert`.
-    try:
-        return pq.ParquetFile(path).read(columns=LOAD_COLUMNS, use_threads=False)
-    except pa.ArrowException as error:  # Arrow's message does not name the file
-        raise pa.ArrowInvalid(f"cannot read Parquet file '{path}': {error}") from error
+    return read_part_file(path, columns=LOAD_COLUMNS, use_threads=False)
 
 
 def stored_tables(output_dir: str | os.PathLike) -> Iterator[pa.Table]:
