@@ -49,6 +49,13 @@ def test_retry_after_http_date_without_zone_is_utc(monkeypatch, zone):
         time.tzset()
 
 
+def test_retry_after_http_date_with_a_zone_counts_in_that_zone():
+    now = 1_800_000_000.0  # 2027-01-15 08:00:00 UTC
+    # 15:02 in Hanoi (+0700) is 08:02 UTC: two minutes, not seven hours and two minutes.
+    assert retry_after_seconds("Fri, 15 Jan 2027 15:02:00 +0700", now=now) == 120
+    assert retry_after_seconds("Fri, 15 Jan 2027 03:02:00 -0500", now=now) == 120
+
+
 def test_backoff_doubles_up_to_the_cap():
     assert [backoff_seconds(a, 2.0, 10.0) for a in (1, 2, 3, 4, 5)] == [2, 4, 8, 10, 10]
     assert backoff_seconds(3, 0, 10.0) == 0.0
