@@ -186,6 +186,15 @@ def test_files_other_than_part_files_are_not_read(stored):
     assert dataset.read_articles(stored, columns=["article_id"]).num_rows == 3
 
 
+def test_a_part_file_that_cannot_be_read_is_an_arrow_error_naming_it(stored):
+    partition = next(dataset.articles_dir(stored).rglob("*.parquet")).parent
+    junk = partition / "part-junk-1.parquet"
+    junk.write_bytes(b"not a Parquet file")
+    with pytest.raises(pa.ArrowException) as raised:
+        History.load(stored)
+    assert f"cannot read Parquet file '{junk}'" in str(raised.value)
+
+
 def test_pending_rows_are_matched_but_not_stored_until_committed():
     history = History.empty()
     row = {"article_id": "188231024103100009", "content_sha256": sha(BODY_B), "simhash": -5}
