@@ -90,6 +90,9 @@ def test_the_summary_line_names_the_section_of_the_run():
     # A crawl that finished with no reason from its walk says it finished, never "None".
     finished = {**run, "stop_reason": None, "finish_reason": "finished"}
     assert "listing pages, stopped: finished; exit 7" in summary(finished)
+    # A record without a finish reason (the column is nullable) says why its walk stopped.
+    unknown = {**run, "finish_reason": None}
+    assert "listing pages, stopped: caught_up; exit 7" in summary(unknown)
     one_each = {**run, "new_rows": 1, "duplicates": 1, "rejects": 0, "listing_pages": 1}
     assert summary(one_each).startswith(
         "run 20260307T060000Z-88205488 (bat-dong-san): 1 new row, 1 duplicate, 0 rejects, "
