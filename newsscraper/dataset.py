@@ -377,7 +377,12 @@ def read_part_file(path: Path, columns: list[str] | None = None, use_threads=Tru
     implies; an unreadable one raises an Arrow error naming it."""
     try:
         return pq.ParquetFile(path).read(columns=columns, use_threads=use_threads)
-    except pa.ArrowException as error:  # Arrow's message does not name the file
+    except (pa.ArrowException, OSError) as error:
+        # An OSError with no errno is pyarrow's word for a footer it cannot parse: the file's
+        # fault, not the disk's (a full or failing disk, a file gone, have their errno).
+        if isinstance(error, OSError) and error.errno is not None:
+            raise
+        # Arrow's message does not name the file.
         raise pa.ArrowInvalid(f"cannot read Parquet file '{path}': {error}") from error
 
 

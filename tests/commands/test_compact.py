@@ -290,17 +290,27 @@ def test_a_run_id_stays_used_once_its_run_record_is_merged(tmp_path):
     assert not dataset.run_id_used(tmp_path, "nightly-3")
 
 
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b"garbage",
+        # Parquet's magic at both ends, a footer that is no footer: pyarrow raises a plain
+        # OSError, which is no disk fault (exit 4) either.
+        b"PAR1" + b"\0" * 64 + b"PAR1",
+    ],
+)
 def test_a_file_that_cannot_be_read_is_a_message_and_its_folder_is_left_alone(
-    three_partitions, capsys
+    three_partitions, capsys, garbage
 ):
     runs = dataset.runs_dir(three_partitions)
     for run_id in ("run-a", "run-b"):
         table = pa.Table.from_pylist([run_record(run_id, 0)], schema=RUNS_SCHEMA)
         dataset.commit_part_file(table, runs / f"part-{run_id}.parquet", three_partitions)
-    (runs / "part-run-b.parquet").write_bytes(b"garbage")
+    (runs / "part-run-b.parquet").write_bytes(garbage)
     assert cli.main(["compact", "--output-dir", str(three_partitions)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("newsscraper compact: a file cannot be read (")
+    assert str(runs / "part-run-b.parquet") in err
     assert "Traceback" not in err and "`newsscraper verify` names every file at fault" in err
     assert sorted(p.name for p in runs.iterdir()) == ["part-run-a.parquet", "part-run-b.parquet"]
     assert dataset.staging_files(three_partitions) == []
