@@ -43,6 +43,13 @@ def robots_requests(handle, since: int = 0) -> int:
     return sum(r.path == "/robots.txt" for r in handle.requests[since:])
 
 
+def robots_asked(crawl, handle, after: dt.timedelta, **more) -> int:
+    """robots.txt requests of one more run, its clock at START + `after`."""
+    mark = len(handle.requests)
+    crawl(handle, settings=at(after, **more))
+    return robots_requests(handle, mark)
+
+
 def newest_run(output_dir) -> dict:
     return max(read_runs(output_dir), key=lambda run: run["started_at"])
 
@@ -62,16 +69,12 @@ def test_a_run_within_the_age_asks_for_no_robots_txt_and_one_after_it_asks_again
     assert len(kept_files(output_dir)) == 1
 
     mark = len(handle.requests)
-    crawl(handle, settings=at(dt.timedelta(hours=23, minutes=50)))
-    assert robots_requests(handle, mark) == 0
+    assert robots_asked(crawl, handle, dt.timedelta(hours=23, minutes=50)) == 0
     assert handle.paths()[mark] == "/doanh-nghiep.chn"
 
-    mark = len(handle.requests)
-    crawl(handle, settings=at(dt.timedelta(hours=24)))
-    assert robots_requests(handle, mark) == 1
-    mark = len(handle.requests)  # kept again by that run: the age counts from there
-    crawl(handle, settings=at(dt.timedelta(hours=47)))
-    assert robots_requests(handle, mark) == 0
+    assert robots_asked(crawl, handle, dt.timedelta(hours=24)) == 1
+    # Kept again by that run: the age counts from there.
+    assert robots_asked(crawl, handle, dt.timedelta(hours=47)) == 0
 
 
 def test_the_responses_own_max_age_is_honoured_when_shorter(replica, crawl, output_dir):
@@ -79,12 +82,8 @@ def test_the_responses_own_max_age_is_honoured_when_shorter(replica, crawl, outp
     site.robots_headers = {"Cache-Control": "max-age=600"}
     handle = replica(site)
     crawl(handle, settings=at(dt.timedelta(0)))
-    mark = len(handle.requests)
-    crawl(handle, settings=at(dt.timedelta(minutes=9)))
-    assert robots_requests(handle, mark) == 0
-    mark = len(handle.requests)
-    crawl(handle, settings=at(dt.timedelta(minutes=10)))
-    assert robots_requests(handle, mark) == 1
+    assert robots_asked(crawl, handle, dt.timedelta(minutes=9)) == 0
+    assert robots_asked(crawl, handle, dt.timedelta(minutes=10)) == 1
 
 
 @pytest.mark.parametrize("directive", ["no-store", "no-cache, max-age=3600"])
@@ -95,9 +94,7 @@ def test_a_robots_txt_the_site_says_not_to_keep_is_asked_for_every_run(
     site.robots_headers = {"Cache-Control": directive}
     handle = replica(site)
     for minutes in (0, 1, 2):
-        mark = len(handle.requests)
-        crawl(handle, settings=at(dt.timedelta(minutes=minutes)))
-        assert robots_requests(handle, mark) == 1
+        assert robots_asked(crawl, handle, dt.timedelta(minutes=minutes)) == 1
         assert kept_files(output_dir) == []
 
 
@@ -109,17 +106,14 @@ def test_a_robots_txt_not_to_keep_removes_the_copy_kept_before(replica, crawl, o
     site.robots_headers = {"Cache-Control": "no-store"}
     crawl(handle, settings=at(dt.timedelta(minutes=1), ROBOTSTXT_MAX_AGE=0))
     assert kept_files(output_dir) == []
-    mark = len(handle.requests)  # the older copy is not read in place of the newest answer
-    crawl(handle, settings=at(dt.timedelta(minutes=2)))
-    assert robots_requests(handle, mark) == 1
+    # The older copy is not read in place of the newest answer.
+    assert robots_asked(crawl, handle, dt.timedelta(minutes=2)) == 1
 
 
 def test_robotstxt_max_age_0_asks_every_run(replica, crawl, output_dir):
     handle = replica(ReplicaSite(articles=5))
     for minutes in (0, 1, 2):
-        mark = len(handle.requests)
-        crawl(handle, settings=at(dt.timedelta(minutes=minutes), ROBOTSTXT_MAX_AGE=0))
-        assert robots_requests(handle, mark) == 1
+        assert robots_asked(crawl, handle, dt.timedelta(minutes=minutes), ROBOTSTXT_MAX_AGE=0) == 1
 
 
 def test_a_corrupt_kept_copy_is_asked_for_again_and_replaced(replica, crawl, output_dir):
@@ -132,9 +126,7 @@ def test_a_corrupt_kept_copy_is_asked_for_again_and_replaced(replica, crawl, out
     result = crawl(handle, settings=at(dt.timedelta(minutes=1)))
     assert robots_requests(handle, mark) == 1
     assert f"robots.txt kept in {kept} cannot be used" in result.stderr
-    mark = len(handle.requests)
-    crawl(handle, settings=at(dt.timedelta(minutes=2)))
-    assert robots_requests(handle, mark) == 0
+    assert robots_asked(crawl, handle, dt.timedelta(minutes=2)) == 0
 
 
 def test_the_disallow_and_crawl_delay_of_a_kept_copy_still_apply(replica, crawl, output_dir):
@@ -196,12 +188,8 @@ def test_a_max_age_longer_than_any_number_is_kept_for_the_setting_and_the_run_go
     crawl(handle, settings=at(dt.timedelta(0)))
     assert "/doanh-nghiep.chn" in handle.paths()
     assert len(kept_files(output_dir)) == 1
-    mark = len(handle.requests)
-    crawl(handle, settings=at(dt.timedelta(hours=23)))
-    assert robots_requests(handle, mark) == 0
-    mark = len(handle.requests)
-    crawl(handle, settings=at(dt.timedelta(hours=24)))
-    assert robots_requests(handle, mark) == 1
+    assert robots_asked(crawl, handle, dt.timedelta(hours=23)) == 0
+    assert robots_asked(crawl, handle, dt.timedelta(hours=24)) == 1
 
 
 def test_a_robots_txt_that_cannot_be_kept_is_logged_and_the_run_goes_on(replica, crawl, output_dir):
