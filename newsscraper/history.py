@@ -6,9 +6,9 @@ copies). An article counts as stored only once its part file is committed; rows 
 this crawl but not yet committed are *pending*.
 
 What was stored before the crawl is loaded once, as sorted numpy arrays rather than Python
-sets of strings (a million rows take about 70 MB once loaded):
+sets of strings (a million rows take about 80 MB once loaded):
 
-- ids: CafeF ids are 17-18 digit decimals, so int64;
+- ids: CafeF ids are 17-18 digit decimals, so int64; so is the id a copy names (duplicate_of);
 - content_sha256: its first 8 bytes as uint64 (a false match needs a 64-bit collision);
 - simhash: near duplicates within Hamming distance 3 share at least one of four 16-bit bands
   (pigeonhole), so each band is a sorted array searched with `searchsorted`, and only the few
@@ -22,11 +22,11 @@ always names an original, never a copy of a copy, even when the clock that stamp
 was set back between two runs (the copy then sorts before its original) or a fixed
 NEWSSCRAPER_NOW gives a run's rows one scraped_at (they then sort by id).
 
-Loading reads only the four columns it needs, file by file on a few threads, converting every
-64k rows to numpy as it goes. Not one `pyarrow.dataset` scan: that keeps every file's parsed
-footer alive to the end (about 60 kB each: 7,300 small part files took 450 MB), and its cost
-per file was no lower. The time is about 0.3-0.5 ms per part file, so it grows with the number of
-files more than with rows: `newsscraper compact` keeps it low.
+Loading reads only the five columns it needs (LOAD_COLUMNS), file by file on a few threads,
+converting every 64k rows to numpy as it goes. Not one `pyarrow.dataset` scan: that keeps every
+file's parsed footer alive to the end (about 60 kB each: 7,300 small part files took 450 MB),
+and its cost per file was no lower. The time is about 0.3-0.5 ms per part file, so it grows
+with the number of files more than with rows: `newsscraper compact` keeps it low.
 """
 
 from __future__ import annotations
