@@ -96,9 +96,10 @@ def commit_part_file(
 ) -> Path:
     """Write `table` to `final_path` atomically: staging file, fsync, rename, fsync dir.
 
-    Raises OSError (read-only or full disk) with the staging file removed and nothing at
-    `final_path`; FileExistsError when a file is already there (a RUN_ID given to two runs),
-    which is left as it was: files are only ever added, never replaced.
+    Raises `PartFileWriteError` (an OSError naming the file: read-only or full disk) with the
+    staging file removed and nothing at `final_path`; one with errno EEXIST, not a
+    FileExistsError, when a file is already there (a RUN_ID given to two runs), which is left
+    as it was: files are only ever added, never replaced.
     """
     tmp = staging_dir(output_dir) / f"{final_path.name}.{os.getpid()}.tmp"
     try:
