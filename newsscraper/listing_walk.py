@@ -3,16 +3,18 @@
 Pure bookkeeping, no requests: the spider shows it each listing page and does what it says.
 
 Incremental rule: a run stops after `stop_after_seen_pages` listing pages in a row with no
-unseen article, but only once it has reached the *watermark*: the newest listing time that
-the last finished run covered. Everything listed at or before the watermark is stored (or
-pending: see pending.py); above it a killed or cut-short run may have left a hole, so the walk
-does not stop there even when a page is all seen, nor at the default `max_pages` while the
-listing's times show it still moving down towards the watermark (a machine that was off for
-days has more than `max_pages` pages to catch up on; a `max_pages` given as an argument is a
-hard limit). Only a run that reached the watermark moves it: the end of the listing before it
-(an empty fragment, twice) is a listing that broke off, not coverage. With no watermark yet
-(no run has finished), the walk goes on to `max_pages`: a first run that was killed is
-completed by the next one.
+unseen article, but only once it has reached the *watermark* it is given: the one before the
+newest that finished runs recorded (after the first, how far its walk went:
+`runs.watermark_to_reach`), so the range the last of them covered is walked once more, from a
+fresh listing. Everything listed at or before the watermark is stored (or pending: see
+pending.py); above it a killed or cut-short run may have left a hole, or the listing moved
+while the last run paged through it, so the walk does not stop there even when a page is all
+seen, nor at the default `max_pages` while the listing's times show it still moving down
+towards the watermark (a machine that was off for days has more than `max_pages` pages to catch
+up on; a `max_pages` given as an argument is a hard limit). Only a run that reached the
+watermark moves it: the end of the listing before it (an empty fragment, twice) is a listing
+that broke off, not coverage. With no watermark yet (no run has recorded one), the walk goes on
+to `max_pages`: a first run that was killed is completed by the next one.
 """
 
 from __future__ import annotations
