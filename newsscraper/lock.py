@@ -1,4 +1,5 @@
-"""The crawl lock: one writer of OUTPUT_DIR at a time (a crawl via `cron`, or `compact`).
+"""The crawl lock: one writer of OUTPUT_DIR at a time (a crawl, by `scrapy crawl` or `cron`,
+or `compact`).
 
 `OUTPUT_DIR/.lock` held with `fcntl.flock`: the kernel releases it when the holder's process
 ends, however it ends (SIGKILL included), so a stale lock cannot outlive its process. The file
