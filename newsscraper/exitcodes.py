@@ -10,13 +10,22 @@ from newsscraper.stop import (
 )
 
 OK = 0
-ABNORMAL = 1  # the crawl ended abnormally (an error, a spider that could not start)
-USAGE = 2  # bad arguments
-SOFT_BLOCKED = 3  # the site kept answering with soft-block pages or 429s; the run stopped early
+# The crawl ended abnormally: an error, a spider that could not start, a part file of the
+# dataset it cannot read, a RUN_ID already used.
+ABNORMAL = 1
+USAGE = 2  # bad arguments or settings (-a, -s)
+# The site kept answering with soft-block pages or 429s, or asked for a rest longer than
+# RETRY_AFTER_MAX: the run stopped early; or an earlier run's rest has not ended: it did not start.
+SOFT_BLOCKED = 3
 DISK_ERROR = 4  # the output directory is read-only or full
-UNHEALTHY = 5  # pages came back but nothing parsed, or counts/fill rates collapsed
+# The run finished, but nothing parsed, the listing got stuck above the watermark, a pipeline
+# raised, or counts or fill rates collapsed.
+UNHEALTHY = 5
 INTERRUPTED = 6  # stopped by SIGTERM or Ctrl-C after a graceful flush
-SITE_ERRORS = 7  # a listing page or article pages failed after every retry
+# A listing page or article pages failed after every retry, the listing broke off above the
+# watermark, fetches kept failing page after page, or robots.txt forbids a listing page or could
+# not be fetched.
+SITE_ERRORS = 7
 LOCKED = 75  # another run holds the lock (EX_TEMPFAIL: try again later)
 
 # Finish reasons of a crawl (Scrapy's `finish_reason` stat) and the code each gives.
