@@ -3,10 +3,11 @@ blocks) and UTF-8 (robots.txt: `newsscraper/robotstxt.py`).
 
 Scrapy's RetryMiddleware retries at once; against a site that rate-limits per IP that makes
 things worse. This one waits: the server's Retry-After on 429/503, otherwise an exponential
-backoff, and treats a soft-block page as a failed fetch. When soft blocks keep coming, it
-stops the crawl (finish reason `soft_blocked`) instead of hammering the site. A wait ends as
-soon as the crawl is stopping (SIGTERM, Ctrl-C, a stop from inside), and its retry is given up:
-a stop does not sit out a Retry-After.
+backoff, and treats a soft-block page as a failed fetch. When soft blocks or failed fetches
+keep coming, or the site asks for a rest longer than RETRY_AFTER_MAX, it stops the crawl
+(finish reason `soft_blocked`, `site_failing`, `retry_after_too_long`) instead of hammering the
+site, and no request leaves after that. A wait ends as soon as the crawl is stopping (SIGTERM,
+Ctrl-C, a stop from inside), and its retry is given up: a stop does not sit out a Retry-After.
 """
 
 from __future__ import annotations
@@ -128,6 +129,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
         self.refused = InARow(settings.getint("SOFT_BLOCK_STOP_AFTER"))  # soft blocks, 429s
         self.failing = InARow(settings.getint("SITE_FAILING_STOP_AFTER"))  # 5xx, timeouts, …
         self.stopping = False
+        self.stopped_because = ""  # what `_stop` logged: why no request leaves any more
         # When the site asked for a rest (Retry-After, a soft block), no request leaves before
         # this instant (time.monotonic), not only the retry of the page that was refused.
         self.site_rests_until = 0.0
@@ -135,9 +137,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
     async def process_request(self, request, spider=None):
         if self.stopping:
             # Retries and queued pages would still go out while the engine closes.
-            raise IgnoreRequest(
-                f"the crawl is stopping (soft blocks or a failing site): {request.url}"
-            )
+            raise IgnoreRequest(f"the crawl is stopping ({self.stopped_because}): {request.url}")
         rest = self.site_rests_until - time.monotonic()
         if rest > 0:
             await self._hold(rest, f"of the site's rest before asking for {request.url}")
@@ -275,6 +275,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
         if self.stopping:
             return
         self.stopping = True
+        self.stopped_because = why
         logger.error("%s: stopping the crawl to leave the site alone", why)
         if stat is not None:
             self.crawler.stats.set_value(stat, True)

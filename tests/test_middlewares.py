@@ -428,6 +428,10 @@ def test_a_retry_after_longer_than_retry_after_max_stops_the_crawl_instead_of_as
     assert time.monotonic() - started < 1, "the page was asked again before the hour was up"
     stats = middleware.crawler.stats
     assert stats.get_value(STOP_REQUESTED_STAT) == "retry_after_too_long"
+    # A page still queued is given up naming that rest, not soft blocks or a failing site.
+    queued = Request("http://127.0.0.1:8123/b-188260704171525848.chn")
+    with pytest.raises(IgnoreRequest, match=r"stopping \(the site asked for a rest of 3600s"):
+        asyncio.run(middleware.process_request(queued))
 
 
 def test_the_longest_rest_the_site_asks_for_is_noted_at_most_a_day_long():
