@@ -1,7 +1,10 @@
 """`scrapy crawl cafef`: one section of cafef.vn, newest first, incremental by default.
 
-Requests and link following only: what a page says is read by `newsscraper.pages`, when to
-stop paging is decided by `newsscraper.listing_walk`.
+Requests and link following: what a page says is read by `newsscraper.pages`, when to stop
+paging is decided by `newsscraper.listing_walk`, what earlier runs could not fetch is kept by
+`newsscraper.pending`. When the crawl starts, `prepare` reads from the dataset what these need:
+the ids stored, the rejects not to ask for again (or due again), the last runs' watermark and
+pending pages.
 """
 
 from __future__ import annotations
