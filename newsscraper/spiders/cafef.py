@@ -315,7 +315,8 @@ class CafefSpider(scrapy.Spider):
                 yield request.replace(priority=1)  # before the listing's own articles
 
     def parse_article(self, response):
-        self.pending.drop(response.meta.get("article_id"))
+        if self.pending is not None:  # None: a page read outside a crawl (`scrapy parse`)
+            self.pending.drop(response.meta.get("article_id"))
         if redirected_away(response.request):
             # Deleted or moved off the site: a reject under the URL the listing gave, so later
             # runs do not ask again. Neither a failed nor a parsed article.
@@ -378,6 +379,8 @@ class CafefSpider(scrapy.Spider):
         """Reject the pending pages due for it, once this run shows the site works: another
         article page came, and no listing page failed. Until then they stay pending."""
         stats = self.crawler.stats
+        if self.pending is None:  # a page read outside a crawl: nothing pending to give up
+            return
         if stats.get_value("newsscraper/spider/articles_parsed") and not stats.get_value(
             "newsscraper/spider/listing_failed"
         ):

@@ -1,0 +1,13 @@
+"""`scrapy view`, Scrapy's own, writing nothing into the dataset (see __init__)."""
+
+from __future__ import annotations
+
+from scrapy.commands.view import Command as ScrapyViewCommand
+
+from newsscraper.scrapy_commands import write_nothing
+
+
+class Command(ScrapyViewCommand):
+    def process_options(self, args, opts):
+        super().process_options(args, opts)
+        write_nothing(self.settings)

@@ -1,0 +1,76 @@
+"""End to end: Scrapy's own commands other than `crawl` against the replica."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from replica import ReplicaSite
+from replica.crawl import PROJECT_ROOT, crawl_env
+
+
+def scrapy(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", *args],
+        cwd=PROJECT_ROOT,
+        env=crawl_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_scrapy_parse_prints_the_article_and_the_next_crawl_still_stores_it(
+    replica, crawl, stored, output_dir
+):
+    site = ReplicaSite(articles=5)
+    handle = replica(site)
+    article = site.articles[0]
+
+    result = scrapy(
+        "parse",
+        "--spider",
+        "cafef",
+        "-c",
+        "parse_article",
+        handle.base_url + article.path,
+        "-s",
+        f"CAFEF_BASE_URL={handle.base_url}",
+        "-s",
+        f"OUTPUT_DIR={output_dir}",
+        "-s",
+        "ROBOTSTXT_OBEY=False",
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"'article_id': '{article.article_id}'" in result.stdout
+    assert "Spider error" not in result.stderr
+    # A page looked at is neither a row, a reject nor a run of the dataset.
+    assert not output_dir.exists()
+    crawl(handle)
+    assert {row["article_id"] for row in stored(["article_id"])} == {
+        a.article_id for a in site.articles
+    }
+
+
+def test_scrapy_fetch_with_the_spider_writes_no_run_record(replica, output_dir):
+    site = ReplicaSite(articles=5)
+    handle = replica(site)
+
+    result = scrapy(
+        "fetch",
+        "--spider",
+        "cafef",
+        handle.base_url + site.articles[0].path,
+        "-s",
+        f"CAFEF_BASE_URL={handle.base_url}",
+        "-s",
+        f"OUTPUT_DIR={output_dir}",
+        "-s",
+        "ROBOTSTXT_OBEY=False",
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert site.articles[0].title in result.stdout
+    assert not output_dir.exists()
