@@ -93,6 +93,7 @@ def setting_problems(settings) -> list[str]:
         problems.append(
             f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL; got {level!r}"
         )
+    problems += _scrapy_feature_problems(settings)
     run_id = settings.get("RUN_ID")
     if run_id and not is_safe_path_value(run_id):
         problems.append(
@@ -113,6 +114,29 @@ def run_id_refused(settings) -> str | None:
             "files; give a new one"
         )
     return None
+
+
+def _scrapy_feature_problems(settings) -> list[str]:
+    """Scrapy features that lose or double articles in an incremental crawl."""
+    problems = []
+    try:
+        cached = settings.getbool("HTTPCACHE_ENABLED")
+    except ValueError:
+        cached = True
+    if cached:
+        problems.append(
+            "HTTPCACHE_ENABLED cannot be used: a listing page read from the cache hides the "
+            "articles published since, and an error page read from it keeps an article failing "
+            f"until it is given up; got {settings.get('HTTPCACHE_ENABLED')!r}"
+        )
+    jobdir = settings.get("JOBDIR")
+    if jobdir:
+        problems.append(
+            "JOBDIR cannot be used: a crawl takes up where the last one stopped by itself (the "
+            "watermark and the pending pages), and the requests a job directory kept would be "
+            f"asked for a second time; got {jobdir!r}"
+        )
+    return problems
 
 
 def _number_problem(settings, name: str, whole: bool, smallest, largest) -> str | None:

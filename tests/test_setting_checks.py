@@ -74,6 +74,21 @@ def test_a_compression_or_log_level_that_cannot_be_used_is_named():
     assert problems(LOG_LEVEL="WARNING") == []
 
 
+def test_the_http_cache_and_a_job_directory_are_refused():
+    assert problems(HTTPCACHE_ENABLED="True") == [
+        "HTTPCACHE_ENABLED cannot be used: a listing page read from the cache hides the "
+        "articles published since, and an error page read from it keeps an article failing "
+        "until it is given up; got 'True'"
+    ]
+    assert problems(HTTPCACHE_ENABLED="sometimes")[0].endswith("got 'sometimes'")
+    assert problems(JOBDIR="crawls/cafef-1") == [
+        "JOBDIR cannot be used: a crawl takes up where the last one stopped by itself (the "
+        "watermark and the pending pages), and the requests a job directory kept would be "
+        "asked for a second time; got 'crawls/cafef-1'"
+    ]
+    assert problems(HTTPCACHE_ENABLED="False", JOBDIR="") == []
+
+
 def test_an_empty_output_dir_is_named_rather_than_taken_as_the_working_directory():
     for value in ("", "  "):
         assert problems(OUTPUT_DIR=value) == [
