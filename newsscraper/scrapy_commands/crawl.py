@@ -29,55 +29,67 @@ from newsscraper.stop import finish_reason_of
 class Command(ScrapyCrawlCommand):
     def run(self, args, opts):
         if len(args) == 1 and args[0] == "cafef":
-            try:
-                CrawlArguments.parse(opts.spargs, default_max_pages=1)
-            except ArgumentError as exc:
-                raise UsageError(str(exc), print_help=False) from None
-            problems = setting_problems(self.settings)
-            if problems:
-                raise UsageError("; ".join(problems), print_help=False)
+            check_arguments(opts, self.settings)
         if len(args) < 1:
             raise UsageError
         if len(args) > 1:
             raise UsageError("running 'scrapy crawl' with more than one spider is not supported")
-        output_dir = self.settings.get("OUTPUT_DIR")
-        try:
-            with crawl_lock(output_dir):
-                refused = run_id_refused(self.settings)
-                if refused:
-                    print(f"newsscraper: {refused}", file=sys.stderr)
-                    self.exitcode = exitcodes.ABNORMAL
-                    return
-                try:
-                    resting = rest_refused(self.settings)
-                except (OSError, ArrowException) as error:  # a run record it cannot read
-                    print(f"newsscraper: {unreadable(output_dir, error)}", file=sys.stderr)
-                    self.exitcode = exitcodes.ABNORMAL
-                    return
-                if resting:
-                    print(f"newsscraper: not crawling: {resting}", file=sys.stderr)
-                    self.exitcode = exitcodes.SOFT_BLOCKED
-                    return
-                crawler = self._create_crawler(args[0])
-                self.crawler_process.crawl(crawler, **opts.spargs)
-                self.crawler_process.start()
-        except LockHeld as exc:
-            print(f"newsscraper: not crawling: {exc}", file=sys.stderr)
-            self.exitcode = exitcodes.LOCKED
-            return
-        except OSError as exc:
-            print(f"newsscraper: cannot use {output_dir}: {exc}", file=sys.stderr)
-            self.exitcode = exitcodes.DISK_ERROR
-            return
-        if self.crawler_process.bootstrap_failed:
-            self.exitcode = exitcodes.ABNORMAL
-            return
-        self.exitcode = exit_code_of(crawler)
-        # Scrapy's stats dump and closing lines bury the run's summary line in the log: it is
-        # said again last, on stdout as `newsscraper cron` says it, with where the rows went.
-        section = opts.spargs.get("section", DEFAULT_SECTION)
-        print(closing_summary(crawler, self.exitcode, section))
-        print(f"  dataset: {output_dir}")
+        crawl_under_lock(self, args[0], opts)
+
+
+def check_arguments(opts, settings) -> None:
+    """UsageError (exit 2) for a crawl argument or a setting the cafef spider refuses, said
+    before anything is locked or read."""
+    try:
+        CrawlArguments.parse(opts.spargs, default_max_pages=1)
+    except ArgumentError as exc:
+        raise UsageError(str(exc), print_help=False) from None
+    problems = setting_problems(settings)
+    if problems:
+        raise UsageError("; ".join(problems), print_help=False)
+
+
+def crawl_under_lock(command, spider, opts) -> None:
+    """Run `spider` (a name or a class) holding OUTPUT_DIR's lock, unless a run id already used
+    or a rest not ended refuses it; set `command.exitcode` from the run and say its summary."""
+    output_dir = command.settings.get("OUTPUT_DIR")
+    try:
+        with crawl_lock(output_dir):
+            refused = run_id_refused(command.settings)
+            if refused:
+                print(f"newsscraper: {refused}", file=sys.stderr)
+                command.exitcode = exitcodes.ABNORMAL
+                return
+            try:
+                resting = rest_refused(command.settings)
+            except (OSError, ArrowException) as error:  # a run record it cannot read
+                print(f"newsscraper: {unreadable(output_dir, error)}", file=sys.stderr)
+                command.exitcode = exitcodes.ABNORMAL
+                return
+            if resting:
+                print(f"newsscraper: not crawling: {resting}", file=sys.stderr)
+                command.exitcode = exitcodes.SOFT_BLOCKED
+                return
+            crawler = command._create_crawler(spider)
+            command.crawler_process.crawl(crawler, **opts.spargs)
+            command.crawler_process.start()
+    except LockHeld as exc:
+        print(f"newsscraper: not crawling: {exc}", file=sys.stderr)
+        command.exitcode = exitcodes.LOCKED
+        return
+    except OSError as exc:
+        print(f"newsscraper: cannot use {output_dir}: {exc}", file=sys.stderr)
+        command.exitcode = exitcodes.DISK_ERROR
+        return
+    if command.crawler_process.bootstrap_failed:
+        command.exitcode = exitcodes.ABNORMAL
+        return
+    command.exitcode = exit_code_of(crawler)
+    # Scrapy's stats dump and closing lines bury the run's summary line in the log: it is
+    # said again last, on stdout as `newsscraper cron` says it, with where the rows went.
+    section = opts.spargs.get("section", DEFAULT_SECTION)
+    print(closing_summary(crawler, command.exitcode, section))
+    print(f"  dataset: {output_dir}")
 
 
 def closing_summary(crawler, code: int, section: str) -> str:

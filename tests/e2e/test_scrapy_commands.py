@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from newsscraper import exitcodes
+from newsscraper.lock import crawl_lock
 from replica import ReplicaSite
 from replica.crawl import PROJECT_ROOT, crawl_env
 
@@ -74,3 +76,37 @@ def test_scrapy_fetch_with_the_spider_writes_no_run_record(replica, output_dir):
     assert result.returncode == 0, result.stderr[-3000:]
     assert site.articles[0].title in result.stdout
     assert not output_dir.exists()
+
+
+def test_scrapy_runspider_of_the_cafef_spider_holds_the_lock_and_exits_with_the_runs_code(
+    replica, stored, output_dir
+):
+    site = ReplicaSite(articles=5)
+    handle = replica(site)
+    settings = [
+        "-s",
+        f"CAFEF_BASE_URL={handle.base_url}",
+        "-s",
+        f"OUTPUT_DIR={output_dir}",
+        "-s",
+        "ROBOTSTXT_OBEY=False",
+    ]
+    spider_file = str(PROJECT_ROOT / "newsscraper" / "spiders" / "cafef.py")
+
+    output_dir.mkdir(parents=True)
+    with crawl_lock(output_dir):
+        held = scrapy("runspider", spider_file, *settings)
+    assert held.returncode == exitcodes.LOCKED, held.stderr[-3000:]
+    assert "not crawling" in held.stderr
+    assert not (output_dir / "runs").exists()
+
+    done = scrapy("runspider", spider_file, *settings)
+    assert done.returncode == exitcodes.OK, done.stderr[-3000:]
+    assert "5 new rows" in done.stdout
+    assert {row["article_id"] for row in stored(["article_id"])} == {
+        a.article_id for a in site.articles
+    }
+
+    handle.stop()  # the site gone: the run's own exit code, not Scrapy's 0
+    failed = scrapy("runspider", spider_file, *settings)
+    assert failed.returncode == exitcodes.SITE_ERRORS, failed.stderr[-3000:]

@@ -1,0 +1,42 @@
+"""`scrapy runspider newsscraper/spiders/cafef.py`: run as `scrapy crawl cafef` is.
+
+Scrapy's own `runspider` takes no lock and exits 0 whatever the run did, while the project's
+settings have the spider write OUTPUT_DIR: the cafef spider run from its file holds the lock,
+is refused a rest not ended, and exits with the run's code, as `scrapy crawl cafef` does.
+Any other spider file runs as Scrapy runs it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scrapy.commands.runspider import Command as ScrapyRunSpiderCommand
+from scrapy.commands.runspider import _import_file
+from scrapy.utils.spider import iter_spider_classes
+
+from newsscraper.scrapy_commands.crawl import check_arguments, crawl_under_lock
+from newsscraper.spiders.cafef import CafefSpider
+
+
+class Command(ScrapyRunSpiderCommand):
+    def run(self, args, opts):
+        spider = cafef_spider_in(args)
+        if spider is None:
+            super().run(args, opts)
+            return
+        check_arguments(opts, self.settings)
+        crawl_under_lock(self, spider, opts)
+
+
+def cafef_spider_in(args):
+    """The spider class `scrapy runspider` would run, when it is the cafef spider; else None
+    (Scrapy's own command then says what is wrong with the file)."""
+    if len(args) != 1 or not Path(args[0]).exists():
+        return None
+    try:
+        spiders = list(iter_spider_classes(_import_file(args[0])))
+    except (ImportError, ValueError):
+        return None
+    if spiders and spiders[-1].name == CafefSpider.name:
+        return spiders[-1]
+    return None
