@@ -416,6 +416,10 @@ def permanent_failure(failure) -> str | None:
         return f"http_{failure.value.response.status}"
     if failure.check(DownloadCancelledError) and "max size" in failure.getErrorMessage():
         return "response_too_large"
+    if failure.check(IgnoreRequest) and "exceeded DOWNLOAD_MAXSIZE" in failure.getErrorMessage():
+        # A compressed body that inflates past it (Scrapy's HttpCompressionMiddleware drops
+        # it while decompressing): as large a page as one sent plain, whatever its encoding.
+        return "response_too_large"
     if failure.check(RobotsTxtForbidden):
         # Never asked of the site: the site does not want it crawled, nothing is failing.
         return FORBIDDEN_BY_ROBOTS

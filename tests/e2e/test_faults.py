@@ -8,6 +8,7 @@ and no half-written file in the dataset.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import itertools
 import re
 
@@ -603,6 +604,41 @@ def test_response_over_download_maxsize_is_dropped_and_logged(replica, crawl, ou
         f"max size (400000) in request <GET {handle.url(victim.path)}>"
     )
     assert warning in result.stderr
+    mark = len(handle.requests)
+    crawl(handle)
+    assert requests_for(handle, victim.path, since=mark) == []
+
+
+class Gzipped(Fault):
+    """The page padded to at least `size` bytes, then sent gzip-compressed, as the live site
+    sends its pages: a few dozen KB on the wire."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    def apply(self, target: str, normal) -> Response:
+        response = faults.oversized(self.size).apply(target, normal)
+        response.body = gzip.compress(response.body)
+        response.headers["Content-Encoding"] = "gzip"
+        return response
+
+
+def test_a_compressed_response_that_inflates_past_download_maxsize_is_a_reject(
+    replica, crawl, output_dir
+):
+    site = ReplicaSite(articles=25)
+    victim = site.articles[5]
+    site.script(victim.path, [Gzipped(500_000)], repeat=True)
+    handle = replica(site)
+
+    result = crawl(handle, settings={"DOWNLOAD_MAXSIZE": 400_000})
+
+    # The same verdict as for the page sent plain: it will never be an article.
+    assert_stored_exactly(output_dir, [a for a in site.articles if a is not victim])
+    assert_clean_finish(output_dir, failed_articles=0)
+    assert reject_reasons(output_dir) == {victim.article_id: "response_too_large"}
+    assert len(requests_for(handle, victim.path)) == 1
+    assert "exceeded DOWNLOAD_MAXSIZE (400000 B) during decompression" in result.stderr
     mark = len(handle.requests)
     crawl(handle)
     assert requests_for(handle, victim.path, since=mark) == []

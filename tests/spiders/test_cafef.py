@@ -353,6 +353,29 @@ def test_pages_that_can_never_be_articles_are_permanent_failures():
     assert permanent_failure(Failure(TimeoutError("timed out"))) is None
 
 
+def test_a_compressed_page_that_inflates_past_download_maxsize_is_too_large():
+    from scrapy.exceptions import IgnoreRequest
+    from twisted.python.failure import Failure
+
+    from newsscraper.spiders.cafef import permanent_failure
+
+    url = f"{BASE}/a-188260306173916865.chn"
+
+    def dropped(message):
+        failure = Failure(IgnoreRequest(message))
+        failure.request = Request(url)
+        return failure
+
+    # What Scrapy's HttpCompressionMiddleware raises for a gzip, deflate, br or zstd body that
+    # inflates past DOWNLOAD_MAXSIZE.
+    inflated = dropped(
+        f"Ignored response <200 {url}> because its body (52711 B compressed, 8401056 B "
+        "decompressed so far) exceeded DOWNLOAD_MAXSIZE (8388608 B) during decompression."
+    )
+    assert permanent_failure(inflated) == "response_too_large"
+    assert permanent_failure(dropped("the crawl is stopping")) is None
+
+
 def test_a_redirect_off_the_site_is_gone_unless_it_was_a_soft_block():
     from scrapy.exceptions import IgnoreRequest
     from twisted.python.failure import Failure
