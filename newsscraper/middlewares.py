@@ -12,6 +12,7 @@ Ctrl-C, a stop from inside), and its retry is given up: a stop does not sit out 
 
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 import time
@@ -23,6 +24,7 @@ from scrapy.http import TextResponse
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
+from w3lib.encoding import html_body_declared_encoding
 
 from newsscraper.compressed import COMPRESSED_CUT_SHORT_FLAG
 from newsscraper.httpdates import delta_seconds, http_date
@@ -326,11 +328,23 @@ def first_asked(request):
 
 
 class Utf8ResponseMiddleware:
-    """CafeF serves UTF-8, sometimes with no charset or a wrong one: trust the bytes."""
+    """CafeF serves UTF-8, sometimes with no charset or a wrong one: trust the bytes.
+
+    The other way round too: a page whose header says UTF-8 while its bytes are not, and
+    whose own `<meta>` names another charset (a page saved in windows-1258 behind a server
+    that labels everything UTF-8), is read in that charset, not as U+FFFD for every
+    Vietnamese letter."""
 
     def process_response(self, request, response, spider=None):
-        if not isinstance(response, TextResponse) or response.encoding == "utf-8":
+        if not isinstance(response, TextResponse):
             return response
+        if response.encoding == "utf-8":
+            if is_mostly_utf8(response.body):
+                return response
+            declared = html_body_declared_encoding(response.body)
+            if declared is None or codecs.lookup(declared).name == "utf-8":
+                return response
+            return response.replace(encoding=declared)
         if not is_mostly_utf8(response.body):
             return response
         return response.replace(encoding="utf-8")

@@ -1,5 +1,6 @@
 import email.utils
 import time
+import unicodedata
 
 import pytest
 
@@ -292,6 +293,27 @@ def test_a_response_read_as_utf8_or_not_text_passes_the_utf8_middleware_as_it_is
     assert middleware.process_response(Request(url), page) is page
     binary = Response(url, body=b"\x89PNG\r\n\x1a\n\xff\xfe")
     assert middleware.process_response(Request(url), binary) is binary
+
+
+def test_a_page_labelled_utf8_in_its_header_is_read_in_the_charset_its_meta_declares():
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    from newsscraper.middlewares import Utf8ResponseMiddleware
+
+    url = "http://127.0.0.1:8123/bai-viet-188260704171525847.chn"
+    middleware = Utf8ResponseMiddleware()
+    # "Doanh nghiệp" in windows-1258: ê, then the combining dot below.
+    body = b'<meta charset="windows-1258"><p>Doanh nghi\xea\xf2p</p>'
+    page = HtmlResponse(url, body=body, headers={"Content-Type": "text/html; charset=utf-8"})
+    assert page.encoding == "utf-8"
+    read = middleware.process_response(Request(url), page)
+    assert read.encoding == "cp1258"
+    assert "Doanh nghiệp" in unicodedata.normalize("NFC", read.text)
+    # UTF-8 bytes under a stale <meta>: the bytes win, as when the header says nothing.
+    utf8 = b'<meta charset="windows-1258"><p>Doanh nghi\xe1\xbb\x87p</p>'
+    page = HtmlResponse(url, body=utf8, headers={"Content-Type": "text/html; charset=utf-8"})
+    assert middleware.process_response(Request(url), page) is page
 
 
 @pytest.mark.parametrize(
