@@ -53,7 +53,15 @@ class CompressedBodyMiddleware:
             or stream_is_whole(response.body, encodings[-1], self.max_size)
         ):
             return response
-        return response.replace(flags=[*response.flags, COMPRESSED_CUT_SHORT_FLAG])
+        # Passed on with no body to decompress: Scrapy's HttpCompressionMiddleware raises on a
+        # stream that gives not one byte (a gzip cut inside its header, a body that is no gzip
+        # at all), and that error would go past the retry middleware to the spider, the page
+        # given up at once. Flagged, the body is never read as the page anyway.
+        headers = response.headers.copy()
+        del headers["Content-Encoding"]
+        return response.replace(
+            body=b"", headers=headers, flags=[*response.flags, COMPRESSED_CUT_SHORT_FLAG]
+        )
 
 
 _DECOMPRESS_CHUNK = 65536  # bytes of output at a time: a check never holds the whole page

@@ -104,6 +104,25 @@ def test_the_middleware_flags_a_cut_body_whatever_the_case_of_its_encoding():
     assert flagged(body[: len(body) // 2], b"GZIP")
 
 
+@pytest.mark.parametrize(
+    "body",
+    [gzip.compress(PAGE)[:10], gzip.compress(PAGE)[:30], PAGE],
+    ids=["gzip header only", "gzip cut before its first byte out", "plain, said to be gzip"],
+)
+def test_a_flagged_body_reaches_the_retry_middleware_not_an_error_of_decompression(body):
+    from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+    from scrapy.utils.test import get_crawler
+
+    url = "http://127.0.0.1:8123/bai-viet-188260704171525847.chn"
+    response = Response(url, body=body, headers={"Content-Encoding": b"gzip"})
+    response = CompressedBodyMiddleware().process_response(Request(url), response)
+    assert COMPRESSED_CUT_SHORT_FLAG in response.flags
+    # Next in the chain: Scrapy's decompression, which raised on these bodies.
+    scrapy_middleware = HttpCompressionMiddleware.from_crawler(get_crawler())
+    decompressed = scrapy_middleware.process_response(Request(url), response)
+    assert COMPRESSED_CUT_SHORT_FLAG in decompressed.flags
+
+
 def test_the_middleware_passes_a_body_that_is_not_compressed_or_empty():
     assert not flagged(PAGE[:1000], None)
     assert not flagged(b"", b"gzip")
