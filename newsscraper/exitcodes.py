@@ -36,6 +36,11 @@ FINISH_REASON_CODES = {
     RETRY_AFTER_TOO_LONG_REASON: SOFT_BLOCKED,
     DISK_ERROR_REASON: DISK_ERROR,
     "shutdown": INTERRUPTED,
+    # Scrapy's own limits (CLOSESPIDER_ITEMCOUNT, _PAGECOUNT, _TIMEOUT): the run stopped where
+    # it was told to. It moves no watermark, so the next run fetches what it left.
+    "closespider_itemcount": OK,
+    "closespider_pagecount": OK,
+    "closespider_timeout": OK,
 }
 
 

@@ -42,6 +42,10 @@ def test_the_codes_are_the_readmes():
         (RETRY_AFTER_TOO_LONG_REASON, 3),
         (DISK_ERROR_REASON, 4),
         ("shutdown", 6),
+        ("closespider_itemcount", 0),  # limits given with -s: the run stopped where told
+        ("closespider_pagecount", 0),
+        ("closespider_timeout", 0),
+        ("closespider_errorcount", 1),  # errors, not a limit
         (SITE_FAILING_REASON, 7),
         ("cancelled", 1),  # an ending newsscraper does not know: abnormal
         (None, 1),

@@ -430,3 +430,19 @@ def test_a_backfill_that_starts_below_page_1_still_fetches_its_focus_picks_insid
     assert {r["article_id"] for r in stored()} == window
     listing = [r.path for r in handle.requests if "timelinelist" in r.path or "doanh" in r.path]
     assert listing.count("/doanh-nghiep.chn") == 1, "page 1 is not fetched again for it"
+
+
+def test_a_crawl_stopped_by_closespider_itemcount_exits_0_and_the_next_run_fetches_the_rest(
+    replica, crawl, stored
+):
+    site = ReplicaSite(articles=30)
+    handle = replica(site)
+
+    limited = crawl(handle, settings={"CLOSESPIDER_ITEMCOUNT": 5}, expect_exit=0)
+    assert "stopped: closespider_itemcount" in limited.stdout
+    assert "problem" not in limited.stdout
+    assert len(stored(["article_id"])) < 30
+
+    crawl(handle)
+    ids = [row["article_id"] for row in stored(["article_id"])]
+    assert sorted(ids) == sorted(a.article_id for a in site.articles)
