@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -49,3 +50,11 @@ def test_the_wheel_holds_nothing_that_runs_only_from_a_checkout(wheel_files):
         "newsscraper",
         "pipelines",
     }
+
+
+def test_the_test_extra_installs_what_the_tests_import_of_the_other_extras():
+    # `pip install '.[test]'` and the suite runs: the plot tests need matplotlib.
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "optional-dependencies"
+    ]
+    assert "newsscraper[plot]" in extras["test"]
