@@ -168,3 +168,19 @@ def test_the_summary_is_said_last_on_stdout_with_the_dataset_folder(tmp_path, ca
         rf"  dataset: {re.escape(str(tmp_path))}\n",
         out,
     ), out
+
+
+def test_outside_the_project_folder_the_settings_module_makes_it_this_crawl(tmp_path):
+    # No scrapy.cfg in tmp_path or above it: SCRAPY_SETTINGS_MODULE names the project instead.
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "cafef", "-a", "section=nope"],
+        cwd=tmp_path,
+        env=crawl_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == exitcodes.USAGE
+    assert "unknown section 'nope'" in result.stderr
+    assert list(tmp_path.iterdir()) == []  # no output/ made in the working folder
