@@ -21,7 +21,6 @@ import json
 import logging
 from typing import Any
 
-import pyarrow as pa
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem
@@ -79,22 +78,6 @@ def reject_row(item, reason: str, detail: str, now: dt.datetime, run_id: str) ->
         "scraped_at": adapter.get("scraped_at") or now,
         "run_id": run_id,
     }
-
-
-def not_asked_again(rejects: pa.Table, backfill: bool) -> set[str]:
-    """The rejected article_ids a crawl does not ask for again (`rejects`: their article_id,
-    reason and scraped_at columns).
-
-    An incremental run: every one. A backfill: only those whose newest reject says the site
-    gave no article (`SITE_SAID_GONE`); the others were judged by newsscraper, perhaps by an
-    older release with a fault since fixed or by limits since raised, so a backfill of their
-    window has the release now running judge them again.
-    """
-    if not backfill:
-        return set(rejects["article_id"].drop_null().to_pylist())
-    newest = rejects.sort_by([("scraped_at", "ascending")])  # stable: later rows win ties
-    reasons = dict(zip(newest["article_id"].to_pylist(), newest["reason"].to_pylist(), strict=True))
-    return {i for i, reason in reasons.items() if i is not None and reason in SITE_SAID_GONE}
 
 
 def storable(value):

@@ -7,10 +7,8 @@ Runs after normalize and stamp, so text is NFC and datetimes are UTC. A failing 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 
-import pyarrow.compute as pc
 from itemadapter import ItemAdapter
 
 from newsscraper.context import RunContext
@@ -82,40 +80,6 @@ def validate_item(item, now: dt.datetime, rules: ValidationRules | None = None):
             f"title has {title_chars} characters, more than {rules.max_title_chars}",
         )
     return item
-
-
-def no_longer_in_future(
-    rejects, now: dt.datetime, rules: ValidationRules, section: str
-) -> dict[str, str]:
-    """article_id -> URL of the `published_in_future` rejects of `section` (a table with the
-    article_id, url, reason, raw and scraped_at columns) that `now` no longer finds too far
-    ahead: that verdict was the crawl clock's (a machine clock running behind), not the page's,
-    so it does not stand. A page rejected again since (gone, moved, still ahead) is judged by
-    its newest reject, so it is not asked for on every run. Another section's rejects are left
-    to its own crawls: one of this section would store the article under this one."""
-    future = rejects.filter(pc.equal(rejects["reason"], PUBLISHED_IN_FUTURE))
-    ids = future["article_id"].unique().drop_null()
-    newest = {}
-    rows = rejects.filter(pc.is_in(rejects["article_id"], value_set=ids))
-    for row in rows.select(["article_id", "url", "reason", "raw", "scraped_at"]).to_pylist():
-        # At the same instant (a clock fixed by NEWSSCRAPER_NOW), another reason wins.
-        key = (row["scraped_at"], row["reason"] != PUBLISHED_IN_FUTURE)
-        if row["article_id"] not in newest or key >= newest[row["article_id"]][0]:
-            newest[row["article_id"]] = (key, row)
-    found = {}
-    for _, row in newest.values():
-        if row["reason"] != PUBLISHED_IN_FUTURE or not row["url"]:
-            continue
-        try:
-            raw = json.loads(row["raw"])
-            published_at = dt.datetime.fromisoformat(raw["published_at"])
-        except (TypeError, ValueError, KeyError):
-            continue
-        if raw.get("section") != section:
-            continue
-        if published_at.utcoffset() is not None and published_at <= now + rules.max_future:
-            found[row["article_id"]] = row["url"]
-    return found
 
 
 class ValidatePipeline:

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import textwrap
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 from scrapy import Request, signals
 from scrapy.exceptions import DropItem
@@ -19,7 +18,7 @@ from twisted.python.failure import Failure
 from newsscraper import dataset
 from newsscraper.history import History
 from newsscraper.items import Article
-from newsscraper.rejects import Rejected, RejectsExtension, not_asked_again, page_rejected
+from newsscraper.rejects import Rejected, RejectsExtension, page_rejected
 from newsscraper.schema import REJECTS_SCHEMA
 
 UTC = dt.UTC
@@ -319,25 +318,3 @@ def test_an_item_holding_a_lone_surrogate_is_written_with_it_escaped(tmp_path):
     pipeline_error, too_short = read_rejects(tmp_path)
     assert json.loads(pipeline_error["raw"])["title"] == "MoMo \ud800"  # the same text
     assert (pipeline_error["reason"], too_short["reason"]) == ("pipeline_error", "body_too_short")
-
-
-def test_a_backfill_asks_again_for_what_newsscraper_rejected_not_for_what_the_site_said_gone():
-    at = [dt.datetime(2026, 3, 7, h, tzinfo=UTC) for h in range(4)]
-    rejects = pa.table(
-        {
-            "article_id": ["1", "2", "3", "4", "4", "5", "5", None],
-            "reason": [
-                "http_404",
-                "pipeline_error",
-                "redirected_away",
-                "parse_error",  # then gone: the newest says so
-                "http_410",
-                "http_404",  # gone once, then an article that failed a rule of ours
-                "missing_title",
-                "parse_error",
-            ],
-            "scraped_at": [at[0], at[0], at[0], at[1], at[2], at[1], at[3], at[0]],
-        }
-    )
-    assert not_asked_again(rejects, backfill=False) == {"1", "2", "3", "4", "5"}
-    assert not_asked_again(rejects, backfill=True) == {"1", "3", "4"}

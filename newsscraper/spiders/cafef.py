@@ -1,28 +1,24 @@
 """`scrapy crawl cafef`: one section of cafef.vn, newest first, incremental by default.
 
-Requests and link following: what a page says is read by `newsscraper.pages`, when to stop
-paging is decided by `newsscraper.listing_walk`, what earlier runs could not fetch is kept by
-`newsscraper.pending`. When the crawl starts, `prepare` reads from the dataset what these need:
-the ids stored, the rejects not to ask for again (or due again), the last runs' watermark and
-pending pages.
+Requests and link following only: what a page says is read by `newsscraper.pages`, when to
+stop paging is decided by `newsscraper.listing_walk`, what to ask for is read from the dataset
+when the crawl starts by `newsscraper.crawl_plan`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from urllib.parse import urlsplit, urlunsplit
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import scrapy
 from scrapy.exceptions import CloseSpider, DownloadCancelledError, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsscraper.context import RunContext
 from newsscraper.crawl_args import CrawlArguments
-from newsscraper.dataset import read_rejects, unreadable
-from newsscraper.history import History
+from newsscraper.crawl_plan import plan_crawl
+from newsscraper.dataset import unreadable
 from newsscraper.listing_walk import (
     FORBIDDEN_BY_ROBOTS,
     LISTING_FAILED,
@@ -40,14 +36,12 @@ from newsscraper.redirects import (
     redirected_away,
     requested_url,
 )
-from newsscraper.rejects import GONE_STATUSES, not_asked_again, page_rejected
+from newsscraper.rejects import GONE_STATUSES, page_rejected
 from newsscraper.robotstxt import RobotsTxtForbidden, RobotsTxtUnavailable
-from newsscraper.runs import last_pending, runs_to_start_from, watermark_to_reach
 from newsscraper.sections import section_path, timeline_path
 from newsscraper.setting_checks import run_id_refused, setting_problems
 from newsscraper.softblock import was_soft_blocked
 from newsscraper.stop import is_stopping
-from pipelines.validate import PUBLISHED_IN_FUTURE, ValidationRules, no_longer_in_future
 
 logger = logging.getLogger(__name__)
 
@@ -122,45 +116,9 @@ class CafefSpider(scrapy.Spider):
             yield self.listing_request(1)
 
     def prepare(self) -> None:
-        """The walk and the pending pages, from what the dataset holds."""
+        """The walk and the pending pages, from what the dataset holds (`crawl_plan`)."""
+        self.walk, self.pending = plan_crawl(self.crawler, self.args)
         output_dir = self.crawler.settings.get("OUTPUT_DIR")
-        history = History.of(self.crawler)
-        # A page that was rejected stays rejected: asking for it on every run would only
-        # repeat the reject. (Delete its row from rejects/ to have it fetched again.) But a
-        # backfill judges its window's rejects again, but for pages the site said are gone
-        # (`not_asked_again`); and one rejected as published in the future that the clock has
-        # now caught up with is asked for again, as a pending page: the listing may have moved
-        # it below the watermark.
-        rejects = read_rejects(output_dir, columns=["article_id", "url", "reason", "scraped_at"])
-        now = RunContext.of(self.crawler).clock()
-        due_again = {}
-        if pc.any(pc.equal(rejects["reason"], PUBLISHED_IN_FUTURE)).as_py():
-            # Only then is each reject's item (`raw`, a few KB each) read, for its date: the
-            # same files in the same order, so its rows line up with those read above.
-            raw = read_rejects(output_dir, columns=["raw"])["raw"]
-            due_again = no_longer_in_future(
-                rejects.append_column("raw", raw),
-                now,
-                ValidationRules.from_settings(self.crawler.settings),
-                self.args.section,
-            )
-        rejected = not_asked_again(rejects, self.args.is_backfill) - set(due_again)
-        runs = runs_to_start_from(output_dir, self.args.section)
-        self.walk = ListingWalk(
-            args=self.args,
-            is_stored=lambda article_id: history.is_stored(article_id) or article_id in rejected,
-            watermark=watermark_to_reach(runs, self.args.section),
-            stats=self.crawler.stats,
-        )
-        self.pending = PendingArticles.from_record(
-            last_pending(runs, self.args.section),
-            give_up_after=dt.timedelta(
-                hours=self.crawler.settings.getfloat("ARTICLE_GIVE_UP_AFTER_HOURS")
-            ),
-        )
-        for article_id, url in due_again.items():
-            if not history.is_stored(article_id):
-                self.pending.add(article_id, url, now)
         # The run id the summary line and the run record end with: grep finds a run's start.
         logger.info(
             "run %s: crawling section %s (zone %d) on %s into %s; watermark %s; "

@@ -6,7 +6,6 @@ import dataclasses
 import datetime as dt
 import json
 
-import pyarrow as pa
 import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
@@ -17,7 +16,6 @@ from pipelines.normalize import normalize_item
 from pipelines.validate import (
     ValidatePipeline,
     ValidationRules,
-    no_longer_in_future,
     validate_item,
 )
 
@@ -178,88 +176,3 @@ def test_pipeline_counts_rejections_per_reason_using_the_injected_clock():
     stats = crawler.stats.get_stats()
     assert stats["newsscraper/validate/rejected/missing_title"] == 2
     assert stats["newsscraper/validate/rejected/published_in_future"] == 1
-
-
-def future_item(article_id: str, days: int) -> Article:
-    """An item published `days` after NOW, at https://cafef.vn/a-<article_id>.chn."""
-    return with_(
-        article_id=article_id,
-        url=f"https://cafef.vn/a-{article_id}.chn",
-        published_at=NOW + dt.timedelta(days=days),
-    )
-
-
-def test_a_future_reject_is_due_again_once_the_clock_has_caught_up_with_it():
-    soon = future_item("1", 2)
-    far = future_item("2", 900)
-    short = with_(article_id="3", url="https://cafef.vn/c-3.chn", body="ngắn")
-    rows = [reject_row(item, "published_in_future", "", NOW, "r") for item in (soon, far)]
-    rows.append(reject_row(short, "body_too_short", "", NOW, "r"))
-    rejects = pa.Table.from_pylist(rows).select(
-        ["article_id", "url", "reason", "raw", "scraped_at"]
-    )
-
-    assert no_longer_in_future(rejects, NOW, ValidationRules(), "doanh-nghiep") == {}
-    later = NOW + dt.timedelta(days=1, minutes=1)
-    assert no_longer_in_future(rejects, later, ValidationRules(), "doanh-nghiep") == {
-        "1": "https://cafef.vn/a-1.chn"
-    }
-
-
-def test_a_future_reject_rejected_again_since_is_judged_by_its_newest_reject():
-    later = NOW + dt.timedelta(days=3)
-    gone = future_item("1", 2)
-    moved = future_item("2", 2)
-    rows = [reject_row(item, "published_in_future", "", NOW, "r1") for item in (gone, moved)]
-    # Asked again once the clock caught up: one page is gone, the other still too far ahead.
-    rows.append(reject_row(gone, "http_404", "HTTP 404", later, "r2"))
-    ahead = dataclasses.replace(moved, published_at=later + dt.timedelta(days=30))
-    rows.append(reject_row(ahead, "published_in_future", "", later, "r2"))
-    rejects = pa.Table.from_pylist(rows)
-
-    assert no_longer_in_future(rejects, later, ValidationRules(), "doanh-nghiep") == {}
-
-
-def test_future_rejects_not_due_again_do_not_hide_those_after_them():
-    # Each reject is judged on its own: one gone since, one of another section and one whose
-    # raw cannot be read are passed over, and the ones after them are still asked for again.
-    later = NOW + dt.timedelta(days=3)
-    gone, unreadable, due = (future_item(article_id, 2) for article_id in ("1", "3", "4"))
-    other = dataclasses.replace(future_item("2", 2), section="bat-dong-san")
-    at_limit = future_item("5", 4)  # exactly max_future after the clock: due again
-    rows = [
-        reject_row(item, "published_in_future", "", NOW, "r1")
-        for item in (gone, other, unreadable, due, at_limit)
-    ]
-    rows[2]["raw"] = "{"
-    rows.append(reject_row(gone, "http_404", "HTTP 404", later, "r2"))
-    rejects = pa.Table.from_pylist(rows)
-
-    assert no_longer_in_future(rejects, later, ValidationRules(), "doanh-nghiep") == {
-        "4": "https://cafef.vn/a-4.chn",
-        "5": "https://cafef.vn/a-5.chn",
-    }
-
-
-def test_a_future_reject_is_due_again_only_for_a_crawl_of_its_own_section():
-    soon = future_item("1", 2)
-    rejects = pa.Table.from_pylist([reject_row(soon, "published_in_future", "", NOW, "r")])
-    later = NOW + dt.timedelta(days=3)
-
-    assert no_longer_in_future(rejects, later, ValidationRules(), "bat-dong-san") == {}
-    assert no_longer_in_future(rejects, later, ValidationRules(), "doanh-nghiep") == {
-        "1": "https://cafef.vn/a-1.chn"
-    }
-
-
-def test_a_future_reject_rejected_again_at_the_same_instant_is_not_due_again():
-    # Both runs under one fixed clock (NEWSSCRAPER_NOW): the other reject still wins.
-    later = NOW + dt.timedelta(days=3)
-    gone = future_item("1", 2)
-    rows = [
-        reject_row(gone, "http_404", "HTTP 404", later, "r2"),
-        reject_row(gone, "published_in_future", "", later, "r1"),
-    ]
-    rejects = pa.Table.from_pylist(rows)
-
-    assert no_longer_in_future(rejects, later, ValidationRules(), "doanh-nghiep") == {}
