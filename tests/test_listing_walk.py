@@ -3,6 +3,8 @@
 import dataclasses
 import datetime as dt
 
+import pytest
+
 from newsscraper.crawl_args import CrawlArguments
 from newsscraper.listing_walk import (
     BROKE_OFF,
@@ -243,16 +245,17 @@ def test_a_backfill_starting_below_page_1_walks_max_pages_from_there():
     assert second.stop_reason == MAX_PAGES
 
 
-def test_a_first_page_below_page_1_that_comes_empty_with_page_1_picks_is_asked_again():
+@pytest.mark.parametrize("found", [2, 5])
+def test_a_first_page_below_page_1_that_comes_empty_with_page_1_picks_is_asked_again(found):
     # A backfill's walk starts on the page the search found, with page 1's picks: an empty
     # fragment there is asked for again like any other, the picks taken at once.
     w = walk(since="2026-03-05", until="2026-03-06")
     pick = dataclasses.replace(entry(1, day=6), kind="focus")
-    first = w.visit(5, [pick])
+    first = w.visit(found, [pick])
     assert ids(first) == [pick.article_id]
-    assert first.next_page == 5, "first empty fragment: ask once more"
-    again = w.visit(5, [entry(2, day=6)])
-    assert ids(again) == [entry(2).article_id] and again.next_page == 6
+    assert first.next_page == found, "first empty fragment: ask once more"
+    again = w.visit(found, [entry(2, day=6)])
+    assert ids(again) == [entry(2).article_id] and again.next_page == found + 1
 
 
 def test_a_backfill_window_older_than_the_whole_listing_ends_it_without_breaking_off():
