@@ -73,6 +73,14 @@ def test_stop_after_seen_pages_waits_for_that_many_seen_pages():
     assert w.visit(2, [entry(n) for n in range(11, 21)]).stop_reason == CAUGHT_UP
 
 
+def test_stop_after_seen_pages_counts_seen_pages_in_a_row_only():
+    w = walk(stored=[*range(1, 11), *range(21, 31)], watermark=MARK, stop_after_seen_pages="2")
+    assert w.visit(1, [entry(n) for n in range(1, 11)]).next_page == 2
+    assert w.visit(2, [entry(n) for n in range(11, 21)]).next_page == 3
+    third = w.visit(3, [entry(n) for n in range(21, 31)])
+    assert third.next_page == 4, "one seen page since the page with unseen articles"
+
+
 def test_max_pages_stops_an_empty_dataset():
     w = walk(max_pages="2")
     assert w.visit(1, [entry(n) for n in range(1, 11)]).next_page == 2
