@@ -107,6 +107,16 @@ def test_a_hole_above_the_watermark_keeps_the_walk_going():
     assert w.covered_to_watermark()
 
 
+def test_an_old_pick_in_the_focus_block_does_not_reach_the_watermark():
+    # Page 1's focus block can pin a story older than the watermark: only the stream reaching
+    # it joins up with what the last finished run stored.
+    w = walk(stored=[*range(1, 11), 99], watermark=entry(21, day=5).listed_at)
+    pick = dataclasses.replace(entry(99, day=4), kind="focus")
+    first = w.visit(1, [pick, *(entry(n, day=7) for n in range(1, 11))])
+    assert first.next_page == 2, "all seen, but the stream is still above the watermark"
+    assert not w.covered_to_watermark()
+
+
 def test_the_same_article_listed_twice_is_fetched_once():
     w = walk()
     w.visit(1, [entry(1), entry(2)])
