@@ -198,6 +198,15 @@ def test_a_listing_that_breaks_off_above_the_watermark_does_not_move_it():
     assert not w.covered_to_watermark(), "pages between page 2 and the watermark were skipped"
 
 
+def test_an_incremental_listing_that_ends_before_any_listing_time_broke_off():
+    # No entry had a time, so nothing shows the watermark was reached: not the end of a
+    # backfill's window that is older than the listing, but a listing that broke off.
+    w = walk(watermark=MARK)
+    w.visit(1, [dataclasses.replace(entry(n), listed_at=None) for n in range(1, 11)])
+    w.visit(2, [])
+    assert w.visit(2, []).stop_reason == BROKE_OFF
+
+
 def minutes_ago(n: int) -> ListingEntry:
     """Stream entry n, listed n minutes before MARK: the higher n, the further down."""
     return ListingEntry(
