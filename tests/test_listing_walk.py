@@ -207,6 +207,14 @@ def test_an_incremental_listing_that_ends_before_any_listing_time_broke_off():
     assert w.visit(2, []).stop_reason == BROKE_OFF
 
 
+def test_the_next_watermark_is_the_newest_time_listed_on_any_page():
+    w = walk()
+    w.visit(1, [entry(1, hour=9), entry(2, hour=11), entry(3, hour=10)])
+    w.visit(2, [entry(4, hour=8)])
+    assert w.newest_listed == entry(2, hour=11).listed_at
+    assert w.oldest_listed == entry(4, hour=8).listed_at
+
+
 def minutes_ago(n: int) -> ListingEntry:
     """Stream entry n, listed n minutes before MARK: the higher n, the further down."""
     return ListingEntry(
