@@ -215,6 +215,16 @@ def test_the_next_watermark_is_the_newest_time_listed_on_any_page():
     assert w.oldest_listed == entry(4, hour=8).listed_at
 
 
+def test_without_a_watermark_a_walk_that_did_not_stop_by_itself_covers_nothing():
+    # The crawl ended before the walk decided to stop (a listing page that raised, a listing
+    # page that failed): the first coverage is still to come.
+    w = walk()
+    w.visit(1, [entry(n) for n in range(1, 11)])
+    assert not w.covered_to_watermark()
+    w.listing_failed()
+    assert not w.covered_to_watermark()
+
+
 def minutes_ago(n: int) -> ListingEntry:
     """Stream entry n, listed n minutes before MARK: the higher n, the further down."""
     return ListingEntry(
