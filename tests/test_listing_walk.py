@@ -280,6 +280,15 @@ def test_catching_up_stops_at_max_pages_stuck_when_the_listing_gets_no_further_d
     assert decision.stop_reason == MAX_PAGES
 
 
+def test_a_walk_past_the_watermark_ends_at_the_default_max_pages_not_stuck():
+    # Unseen articles below the watermark on every page: the walk went as far as it was asked.
+    w = walk(watermark=MARK)
+    for page in range(1, 21):
+        decision = w.visit(page, listing_page(page))
+    assert decision.stop_reason == MAX_PAGES
+    assert w.covered_to_watermark()
+
+
 def test_a_backfill_starting_below_page_1_walks_max_pages_from_there():
     # The search for `until` found page 5: `-a max_pages=2` walks pages 5 and 6, not page 5 alone.
     w = walk(until="2026-03-06", max_pages=2)
