@@ -25,6 +25,15 @@ def test_a_failure_stays_pending_until_it_has_lasted_the_give_up_time():
     assert len(pending) == 0 and pending.give_up_due() == []
 
 
+def test_adding_a_page_already_pending_keeps_its_first_failure():
+    # A reject asked for again every run (published in the future) that fails to come: the
+    # clock towards giving it up runs from its first failure, not from each run's start.
+    pending = PendingArticles(give_up_after=dt.timedelta(hours=24))
+    pending.failed(ID, URL, now=T0)
+    pending.add(ID, URL, now=T0 + dt.timedelta(hours=12))
+    assert pending.articles == {ID: PendingArticle(URL, T0)}
+
+
 def test_a_failure_that_is_not_the_pages_own_never_makes_it_due():
     # A soft block, or a crawl that is stopping: it stays pending, however old.
     pending = PendingArticles(give_up_after=dt.timedelta(hours=24))
