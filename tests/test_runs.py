@@ -286,6 +286,14 @@ def test_the_record_adds_up_what_the_crawl_counted(tmp_path):
     assert ext.build_record(spider(backfill=True), "finished", [])["mode"] == "backfill"
 
 
+def test_the_record_says_how_far_down_the_listing_the_walk_went(tmp_path):
+    # The next run walks down to there while this run's is the only watermark recorded.
+    record = extension(tmp_path).build_record(
+        spider(watermark=at(9), newest=at(10)), "finished", []
+    )
+    assert (record["watermark"], record["walked_down_to"]) == (at(10), at(1))
+
+
 @pytest.mark.parametrize(
     ("case", "expected"),
     [
