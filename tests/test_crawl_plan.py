@@ -20,7 +20,7 @@ def test_a_backfill_asks_again_for_what_newsscraper_rejected_not_for_what_the_si
     at = [dt.datetime(2026, 3, 7, h, tzinfo=UTC) for h in range(4)]
     rejects = pa.table(
         {
-            "article_id": ["1", "2", "3", "4", "4", "5", "5", None],
+            "article_id": ["1", "2", "3", "4", "4", "5", "5", None, "6", "6", "7", "7"],
             "reason": [
                 "http_404",
                 "pipeline_error",
@@ -30,12 +30,20 @@ def test_a_backfill_asks_again_for_what_newsscraper_rejected_not_for_what_the_si
                 "http_404",  # gone once, then an article that failed a rule of ours
                 "missing_title",
                 "parse_error",
+                # Rows not in the order of their times (a compacted file read after a newer one)
+                "http_404",  # the newest: gone
+                "missing_title",
+                "missing_title",  # the newest: ours
+                "http_410",
             ],
-            "scraped_at": [at[0], at[0], at[0], at[1], at[2], at[1], at[3], at[0]],
+            "scraped_at": [
+                *(at[0], at[0], at[0], at[1], at[2], at[1], at[3], at[0]),
+                *(at[3], at[1], at[3], at[1]),
+            ],
         }
     )
-    assert not_asked_again(rejects, backfill=False) == {"1", "2", "3", "4", "5"}
-    assert not_asked_again(rejects, backfill=True) == {"1", "3", "4"}
+    assert not_asked_again(rejects, backfill=False) == {"1", "2", "3", "4", "5", "6", "7"}
+    assert not_asked_again(rejects, backfill=True) == {"1", "3", "4", "6"}
 
 
 def future_item(article_id: str, days: int) -> Article:
