@@ -90,11 +90,15 @@ def test_each_partition_ends_with_one_file_and_the_same_rows(three_partitions, c
     assert verify.verify(three_partitions) == []
 
 
-def test_a_twice_stored_id_keeps_the_earliest_scraped_row(tmp_path, make_row, write_batch, capsys):
+# The earliest scraped copy is kept whether its file is listed before the other or after it.
+@pytest.mark.parametrize(("later_run", "earlier_run"), [("run-b", "run-a"), ("run-a", "run-b")])
+def test_a_twice_stored_id_keeps_the_earliest_scraped_row(
+    tmp_path, make_row, write_batch, capsys, later_run, earlier_run
+):
     later = make_row("101", title="Bản cập nhật", scraped_at=dt.datetime(2026, 3, 9, tzinfo=UTC))
     earlier = make_row("101", title="Bản đầu tiên", scraped_at=dt.datetime(2026, 3, 8, tzinfo=UTC))
-    write_batch([later, make_row("102")], run_id="run-b", seq=1)
-    write_batch([earlier], run_id="run-a", seq=1)
+    write_batch([later, make_row("102")], run_id=later_run, seq=1)
+    write_batch([earlier], run_id=earlier_run, seq=1)
     assert cli.main(["compact", "--output-dir", str(tmp_path)]) == 0
     assert all_rows(tmp_path) == [earlier, make_row("102")]
     assert "kept the earliest scraped row of each: 101" in capsys.readouterr().out
