@@ -115,6 +115,16 @@ def test_only_the_selected_section_and_old_enough_partitions(three_partitions):
     assert files == {"published_date=2026-03-06": 1, "published_date=2026-03-07": 4}
 
 
+def test_older_than_counts_days_by_the_vietnam_calendar(three_partitions):
+    # 18:00 UTC on the 7th is already the 8th in Vietnam: the 7th is a day before today.
+    now = dt.datetime(2026, 3, 7, 18, 0, tzinfo=UTC)
+    results = compact.compact(three_partitions, older_than_days=0, now=now)
+    assert {r.partition.published_date for r in results} == {
+        dt.date(2026, 3, 6),
+        dt.date(2026, 3, 7),
+    }
+
+
 def test_a_reader_listing_during_every_step_sees_each_row_once(three_partitions, monkeypatch):
     expected = what_readers_see(three_partitions)
     assert sum(expected["pyarrow"].values()) == 6
