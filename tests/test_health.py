@@ -251,6 +251,18 @@ def test_a_catch_up_after_days_off_is_spread_over_the_days_it_covers():
     assert problems[0].startswith("new articles in the last 24 h fell to 0 ")
 
 
+def test_a_run_after_days_off_is_judged_by_its_new_articles_per_day():
+    # Off for four days, then 30 new articles: under 8 a day against the usual 40, a collapse.
+    # Counted all in the last 24 hours, they would pass for most of a usual day.
+    before = [
+        run(finished_at=NOW - dt.timedelta(days=days), new_rows=40, articles_fetched=40)
+        for days in range(4, 11)
+    ]
+    code, problems = judge(run(new_rows=30, articles_fetched=30), before)
+    assert code == exitcodes.UNHEALTHY
+    assert problems[0].startswith("new articles in the last 24 h fell to 8 against a median of 40")
+
+
 def test_fill_rates_are_compared_with_the_samples_of_the_last_four_weeks_only():
     # What a crawl reads of the run records is bounded by that (a year of cron every ten
     # minutes writes 50,000 of them); a drop against older samples alone says nothing.
