@@ -344,6 +344,10 @@ class Utf8ResponseMiddleware:
             declared = html_body_declared_encoding(response.body)
             if declared is None or codecs.lookup(declared).name == "utf-8":
                 return response
+            if "<meta".encode(declared, errors="replace") != b"<meta":
+                # A <meta> read as ASCII cannot name UTF-16 or UTF-32 truly: browsers read
+                # such a page as UTF-8 (WHATWG Encoding), as a page with no charset is read.
+                return response
             return response.replace(encoding=declared)
         if not is_mostly_utf8(response.body):
             return response

@@ -316,6 +316,23 @@ def test_a_page_labelled_utf8_in_its_header_is_read_in_the_charset_its_meta_decl
     assert middleware.process_response(Request(url), page) is page
 
 
+@pytest.mark.parametrize("charset", ["utf-16", "utf-16le", "utf-32"])
+def test_a_meta_naming_utf16_or_utf32_leaves_a_page_labelled_utf8_read_as_utf8(charset):
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    from newsscraper.middlewares import Utf8ResponseMiddleware
+
+    url = "http://127.0.0.1:8123/bai-viet-188260704171525847.chn"
+    # Its <meta> is ASCII, so the page is not UTF-16 whatever it says: read in UTF-16 it would
+    # be a run of CJK characters with no title, a parse_error reject never asked for again.
+    body = f'<meta charset="{charset}"><title>Doanh nghi\xeap</title>'.encode("latin-1")
+    page = HtmlResponse(url, body=body, headers={"Content-Type": "text/html; charset=utf-8"})
+    read = Utf8ResponseMiddleware().process_response(Request(url), page)
+    assert read.encoding == "utf-8"
+    assert read.css("title::text").get() == "Doanh nghi\ufffdp"
+
+
 @pytest.mark.parametrize(
     ("body", "utf8"),
     [
