@@ -40,6 +40,9 @@ ITEM_PIPELINES = {
 }
 
 EXTENSIONS = {
+    # Scrapy's own, its limits (CLOSESPIDER_*) seen by a retry waiting: newsscraper.stop.
+    "scrapy.extensions.closespider.CloseSpider": None,
+    "newsscraper.stop.CloseSpiderLimits": 0,
     "newsscraper.rejects.RejectsExtension": 100,
     "newsscraper.runs.RunRecordExtension": 200,
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from scrapy.extensions.closespider import CloseSpider
 from scrapy.utils.defer import deferred_from_coro
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,15 @@ def stop_crawl(crawler, reason: str) -> None:
         crawler.stats.set_value(STOP_REQUESTED_STAT, reason)
     deferred = deferred_from_coro(engine.close_spider_async(reason=reason))
     deferred.addErrback(lambda failure: logger.error("closing the spider failed: %s", failure))
+
+
+class CloseSpiderLimits(CloseSpider):
+    """Scrapy's CloseSpider (CLOSESPIDER_ITEMCOUNT, _PAGECOUNT, _TIMEOUT, …), stopping the crawl
+    as `stop_crawl` does: a retry waiting out a back-off or a Retry-After sees the limit and
+    gives its page up, instead of holding the stopping crawl for up to RETRY_AFTER_MAX."""
+
+    def _close_spider(self, reason: str) -> None:
+        stop_crawl(self.crawler, reason)
 
 
 def is_stopping(crawler) -> bool:

@@ -364,6 +364,26 @@ def test_with_the_default_concurrency_nothing_reaches_the_site_during_its_rest(
     assert_stored_exactly(output_dir, site.articles)
 
 
+def test_a_closespider_timeout_ends_a_retry_wait_and_the_failing_site_is_still_exit_7(
+    replica, crawl, output_dir
+):
+    import time
+
+    site = ReplicaSite(articles=25)
+    site.script(f"/{site.section}.chn", [faults.status(503, retry_after=60)], repeat=True)
+    handle = replica(site)
+
+    started = time.monotonic()
+    result = crawl(handle, settings={"CLOSESPIDER_TIMEOUT": 2}, expect_exit=exitcodes.SITE_ERRORS)
+
+    # The limit is a stop like any other: the 60 s rest is not waited out, and the section
+    # page the site never gave is a listing page that failed, not a run that went well.
+    assert time.monotonic() - started < 30, "the stopping crawl waited out the Retry-After"
+    assert "stopped: closespider_timeout; exit 7" in result.stdout
+    assert "problem: a listing page failed" in result.stdout
+    assert read_runs(output_dir)[0]["watermark"] is None
+
+
 # --- faults that cannot be retried away --------------------------------------------------------
 
 
