@@ -110,3 +110,41 @@ def test_scrapy_runspider_of_the_cafef_spider_holds_the_lock_and_exits_with_the_
     handle.stop()  # the site gone: the run's own exit code, not Scrapy's 0
     failed = scrapy("runspider", spider_file, *settings)
     assert failed.returncode == exitcodes.SITE_ERRORS, failed.stderr[-3000:]
+
+
+def test_scrapy_parse_through_the_pipelines_writes_no_row(replica, output_dir):
+    site = ReplicaSite(articles=5)
+    handle = replica(site)
+    article = site.articles[0]
+
+    result = scrapy(
+        "parse",
+        "--spider",
+        "cafef",
+        "--pipelines",
+        "-c",
+        "parse_article",
+        handle.base_url + article.path,
+        "-s",
+        f"CAFEF_BASE_URL={handle.base_url}",
+        "-s",
+        f"OUTPUT_DIR={output_dir}",
+        "-s",
+        "ROBOTSTXT_OBEY=False",
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"'article_id': '{article.article_id}'" in result.stdout
+    assert not output_dir.exists()
+
+
+def test_scrapy_runspider_of_the_cafef_spider_refuses_a_bad_argument_with_exit_2(output_dir):
+    spider_file = str(PROJECT_ROOT / "newsscraper" / "spiders" / "cafef.py")
+
+    result = scrapy(
+        "runspider", spider_file, "-a", "section=nope", "-s", f"OUTPUT_DIR={output_dir}"
+    )
+
+    assert result.returncode == exitcodes.USAGE, result.stderr[-3000:]
+    assert "unknown section 'nope'" in result.stderr
+    assert not output_dir.exists()
