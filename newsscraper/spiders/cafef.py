@@ -149,7 +149,7 @@ class CafefSpider(scrapy.Spider):
     def listing_entries(self, response) -> list[ListingEntry]:
         page = SectionPage(response)
         self.crawler.stats.inc_value("newsscraper/spider/listing_pages")
-        if response.meta["listing_page"] == 1:
+        if response.meta.get("listing_page") == 1:
             zone_id = page.zone_id()
             if zone_id is not None and zone_id != self.zone_id:
                 # The section page says where its timeline lives; trust it over our table.
@@ -165,6 +165,13 @@ class CafefSpider(scrapy.Spider):
     ):
         """`focus`: page 1's focus entries, for a walk that starts on a later page; `entries`:
         the page's own, when the backfill search has read them already (one page, counted once)."""
+        if self.walk is None:
+            # A listing page looked at with `scrapy parse`: its articles, no walk to go on with.
+            for entry in self.listing_entries(response):
+                request = self.article_request(entry.url, entry.article_id)
+                if request is not None:
+                    yield request
+            return
         number = response.meta["listing_page"]
         if number == 1:
             yield from self.pending_requests()

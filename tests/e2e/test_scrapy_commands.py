@@ -148,3 +148,27 @@ def test_scrapy_runspider_of_the_cafef_spider_refuses_a_bad_argument_with_exit_2
     assert result.returncode == exitcodes.USAGE, result.stderr[-3000:]
     assert "unknown section 'nope'" in result.stderr
     assert not output_dir.exists()
+
+
+def test_scrapy_parse_of_the_section_page_lists_its_article_requests(replica, output_dir):
+    site = ReplicaSite(articles=5)
+    handle = replica(site)
+
+    result = scrapy(
+        "parse",
+        "--spider",
+        "cafef",
+        handle.base_url + "/doanh-nghiep.chn",
+        "-s",
+        f"CAFEF_BASE_URL={handle.base_url}",
+        "-s",
+        f"OUTPUT_DIR={output_dir}",
+        "-s",
+        "ROBOTSTXT_OBEY=False",
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    for article in site.articles:
+        assert article.path in result.stdout
+    assert not output_dir.exists()
