@@ -262,10 +262,12 @@ class RunRecordExtension:
     def build_record(self, spider, reason: str, earlier_runs: list[dict]) -> dict:
         ctx = RunContext.of(self.crawler)
         get = self.stats.get_value
+        # A reason counted back to 0 (a reject held back and not written at the close,
+        # `RejectsExtension`) has no row in `rejects/`: it is not listed.
         rejects = {
             key.rsplit("/", 1)[1]: value
             for key, value in self.stats.get_stats().items()
-            if key.startswith("newsscraper/rejects/") and isinstance(value, int)
+            if key.startswith("newsscraper/rejects/") and isinstance(value, int) and value > 0
         }
         http_errors = sum(
             value

@@ -13,6 +13,7 @@ from scrapy.utils.test import get_crawler
 from newsscraper import exitcodes, runs
 from newsscraper.items import Article
 from newsscraper.pending import PendingArticles
+from newsscraper.rejects import RejectsExtension
 from newsscraper.runs import (
     RUN_SUMMARY_STAT,
     RunRecordExtension,
@@ -284,6 +285,22 @@ def test_the_record_adds_up_what_the_crawl_counted(tmp_path):
         "caught_up",
     )
     assert ext.build_record(spider(backfill=True), "finished", [])["mode"] == "backfill"
+
+
+def test_a_reject_held_back_and_not_written_is_no_reason_of_the_record(tmp_path):
+    # A listed URL that redirected to an article never stored: its reject is not written, and
+    # rejects_by_reason lists only the reasons of rows in rejects/.
+    ext = extension(tmp_path)
+    rejects = RejectsExtension.from_crawler(ext.crawler)
+    rejects.page_rejected(
+        url="https://cafef.vn/momo-188231024103100001.chn",
+        reason="redirected_to_article",
+        detail="stored as article 188231024103100099",
+        stored_as="188231024103100099",
+    )
+    rejects.spider_closed()
+    record = ext.build_record(spider(), "finished", [])
+    assert (record["rejects"], record["rejects_by_reason"]) == (0, {})
 
 
 def test_the_record_says_how_far_down_the_listing_the_walk_went(tmp_path):
