@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import inspect
 import re
 import typing
 from pathlib import Path
 
 import pytest
+import scrapy.extensions.closespider
 
-from newsscraper import items
+from newsscraper import items, listing_walk
+from newsscraper.exitcodes import FINISH_REASON_CODES
+from newsscraper.health import BACKFILL
 from newsscraper.items import Article
+from newsscraper.listing_walk import FORBIDDEN_BY_ROBOTS
+from newsscraper.pending import FAILED_REPEATEDLY
+from newsscraper.rejects import PARSE_ERROR, PIPELINE_ERROR, SITE_SAID_GONE, Rejected
 from newsscraper.schema import (
     ARTICLE_PARTITION_COLUMNS,
     ARTICLES_FILE_SCHEMA,
@@ -21,6 +28,9 @@ from newsscraper.schema import (
     SCHEMA_VERSION,
     SCHEMA_VERSION_KEY,
 )
+from newsscraper.spiders.cafef import DATASET_UNREADABLE
+from newsscraper.stop import DISK_ERROR_REASON
+from pipelines.validate import REQUIRED_FIELDS, validate_item
 
 DATA_FORMAT = Path(__file__).parents[1] / "DATA_FORMAT.md"
 # Which Python annotation each Arrow type has in `Article`.
@@ -95,3 +105,68 @@ def test_layout_is_documented():
     text = DATA_FORMAT.read_text(encoding="utf-8")
     assert "articles/section=<slug>/published_date=<YYYY-MM-DD>/part-<run_id>-<n>.parquet" in text
     assert "rejects/part-<run_id>-<n>.parquet" in text
+
+
+def runs_meaning(column: str) -> str:
+    """The meaning cell of `column` in the runs table."""
+    text = DATA_FORMAT.read_text(encoding="utf-8").split("## Runs", 1)[1]
+    [row] = [line for line in text.splitlines() if line.startswith(f"| {column} |")]
+    return row.split("|")[4]
+
+
+def reject_reasons() -> set[str]:
+    """Every reason a reject row can carry: the site's and the pages', and each verdict of
+    `validate_item`, drawn out of it."""
+    now = dt.datetime(2026, 3, 7, tzinfo=dt.UTC)
+    good = dict(
+        article_id="188260307000000001",
+        url="https://cafef.vn/a-188260307000000001.chn",
+        title="Tiêu đề",
+        body="x" * 200,
+        published_at=now,
+    )
+    variants = [{name: None} for name in REQUIRED_FIELDS] + [
+        {"published_at": now.replace(tzinfo=None)},
+        {"published_at": now + dt.timedelta(days=2)},
+        {"published_at": dt.datetime(1999, 1, 1, tzinfo=dt.UTC)},
+        {"body": "x"},
+        {"title": "x" * 501},
+    ]
+    verdicts = set()
+    for change in variants:
+        with pytest.raises(Rejected) as rejected:
+            validate_item(Article(**(good | change)), now)
+        verdicts.add(rejected.value.reason)
+    site = {*SITE_SAID_GONE, PARSE_ERROR, PIPELINE_ERROR, FAILED_REPEATEDLY, FORBIDDEN_BY_ROBOTS}
+    return verdicts | site | {"response_too_large"}
+
+
+def test_every_reject_reason_is_documented():
+    text = DATA_FORMAT.read_text(encoding="utf-8")
+    rejects = re.search(r"^## Rejects\n(.*?)(?=^## )", text, re.M | re.S).group(1)
+    documented = set(re.findall(r"`([a-z0-9_]+)`", rejects.split("Reasons:", 1)[1]))
+    assert reject_reasons() <= documented
+
+
+def test_every_finish_reason_a_run_record_can_hold_is_documented():
+    closespider = inspect.getsource(scrapy.extensions.closespider)
+    scrapys = set(re.findall(r'"(closespider_[a-z_]+)"', closespider))
+    assert scrapys  # Scrapy still names its reasons so
+    recorded = (set(FINISH_REASON_CODES) - {DISK_ERROR_REASON}) | {DATASET_UNREADABLE} | scrapys
+    meaning = runs_meaning("finish_reason")
+    assert {reason for reason in recorded if f"`{reason}`" not in meaning} == set()
+
+
+def test_every_stop_reason_of_the_walk_is_documented():
+    reasons = {
+        value
+        for name, value in vars(listing_walk).items()
+        if name.isupper() and isinstance(value, str)
+    }
+    meaning = runs_meaning("stop_reason")
+    assert {reason for reason in reasons if f"`{reason}`" not in meaning} == set()
+    assert "null when" in meaning
+
+
+def test_every_mode_is_documented():
+    assert {"incremental", BACKFILL} <= set(re.findall(r"`([a-z]+)`", runs_meaning("mode")))
