@@ -18,8 +18,8 @@ USAGE = 2  # bad arguments or settings (-a, -s)
 # RETRY_AFTER_MAX: the run stopped early; or an earlier run's rest has not ended: it did not start.
 SOFT_BLOCKED = 3
 DISK_ERROR = 4  # the output directory is read-only or full
-# The run finished, but nothing parsed, the listing got stuck above the watermark, a pipeline
-# raised, or counts or fill rates collapsed.
+# The run finished, but nothing parsed, the listing got stuck above the watermark, reading a
+# listing page raised, a pipeline raised, or counts or fill rates collapsed.
 UNHEALTHY = 5
 INTERRUPTED = 6  # stopped by SIGTERM or Ctrl-C after a graceful flush
 # A listing page or article pages failed after every retry, the listing broke off above the

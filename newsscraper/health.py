@@ -16,6 +16,7 @@ from newsscraper.listing_walk import (
     BROKE_OFF,
     FORBIDDEN_BY_ROBOTS,
     LISTING_FAILED,
+    LISTING_UNREADABLE,
     ROBOTS_TXT_UNAVAILABLE,
     STUCK,
 )
@@ -92,6 +93,11 @@ def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
             "the listing's times came no nearer the last run's watermark by max_pages "
             "(entries without times, or the same page again): its layout probably changed; "
             "the pages below were not walked"
+        )
+    if record.get("stop_reason") == LISTING_UNREADABLE:
+        problems.append(
+            "reading a listing page raised (kept in rejects as parse_error under its URL): its "
+            "layout probably changed; the pages below were not walked"
         )
     fetched = record.get("articles_fetched") or 0
     parsed = (record.get("new_rows") or 0) + (record.get("duplicates") or 0)

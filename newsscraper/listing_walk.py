@@ -38,6 +38,9 @@ BROKE_OFF = "broke_off_above_watermark"
 # The default max_pages came with the listing's times no nearer the watermark (entries without
 # times, or the same page served again): pages were left unwalked, and the walk cannot tell.
 STUCK = "stuck_above_watermark"
+# Reading a listing page raised (its layout changed, or a fault of newsscraper): a parse_error
+# reject under its URL; the pages below were not walked.
+LISTING_UNREADABLE = "listing_unreadable"
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,7 @@ class ListingWalk:
 
     def listing_failed(self, reason: str = LISTING_FAILED) -> None:
         """A listing page could not be fetched (after every retry, or robots.txt forbids it or
-        could not be fetched): the walk ends there."""
+        could not be fetched) or read: the walk ends there."""
         self.stop_reason = reason
 
     def _catching_up(self, moved_down: bool) -> bool:

@@ -171,6 +171,15 @@ def test_a_walk_stuck_above_the_watermark_makes_the_run_unhealthy():
     assert judge(run(stop_reason="max_pages"), [run() for _ in range(5)]) == (exitcodes.OK, [])
 
 
+def test_a_listing_page_that_could_not_be_read_makes_the_run_unhealthy():
+    code, problems = judge(run(stop_reason="listing_unreadable"), [run() for _ in range(5)])
+    assert code == exitcodes.UNHEALTHY
+    assert problems == [
+        "reading a listing page raised (kept in rejects as parse_error under its URL): its "
+        "layout probably changed; the pages below were not walked"
+    ]
+
+
 def test_an_article_a_pipeline_raised_on_makes_the_run_unhealthy():
     code, problems = judge(run(rejects_by_reason={"pipeline_error": 2, "body_too_short": 1}), [])
     assert code == exitcodes.UNHEALTHY

@@ -22,6 +22,7 @@ from newsscraper.dataset import unreadable
 from newsscraper.listing_walk import (
     FORBIDDEN_BY_ROBOTS,
     LISTING_FAILED,
+    LISTING_UNREADABLE,
     ROBOTS_TXT_UNAVAILABLE,
     ListingWalk,
 )
@@ -147,15 +148,22 @@ class CafefSpider(scrapy.Spider):
         )
 
     def listing_entries(self, response) -> list[ListingEntry]:
-        page = SectionPage(response)
         self.crawler.stats.inc_value("newsscraper/spider/listing_pages")
-        if response.meta.get("listing_page") == 1:
-            zone_id = page.zone_id()
-            if zone_id is not None and zone_id != self.zone_id:
-                # The section page says where its timeline lives; trust it over our table.
-                logger.warning("section %s now has zone id %d", self.args.section, zone_id)
-                self.zone_id = zone_id
-        return page.entries()
+        try:
+            page = SectionPage(response)
+            if response.meta.get("listing_page") == 1:
+                zone_id = page.zone_id()
+                if zone_id is not None and zone_id != self.zone_id:
+                    # The section page says where its timeline lives; trust it over our table.
+                    logger.warning("section %s now has zone id %d", self.args.section, zone_id)
+                    self.zone_id = zone_id
+            return page.entries()
+        except Exception:
+            # Raised on: a parse_error reject under the page's URL (RejectsExtension), and the
+            # walk ends here with a reason the run's health reads, not as if it had finished.
+            if self.walk is not None:
+                self.walk.listing_failed(LISTING_UNREADABLE)
+            raise
 
     def parse(
         self,

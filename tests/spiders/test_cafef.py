@@ -474,6 +474,19 @@ def test_a_listing_page_that_failed_ends_the_walk_with_its_reason(tmp_path):
     assert spider.walk.stop_reason == "forbidden_by_robots"
 
 
+def test_a_listing_page_whose_reading_raises_ends_the_walk_as_unreadable(tmp_path, monkeypatch):
+    from newsscraper.pages.section import SectionPage
+
+    def raises(self):
+        raise ValueError("a layout never seen")
+
+    monkeypatch.setattr(SectionPage, "entries", raises)
+    spider = make_spider(tmp_path)
+    with pytest.raises(ValueError, match="a layout never seen"):  # the parse_error reject's
+        list(spider.parse(response(f"{BASE}/doanh-nghiep.chn", SECTION_PAGE, listing_page=1)))
+    assert spider.walk.stop_reason == "listing_unreadable"
+
+
 def test_pages_the_site_or_its_robots_txt_will_never_give_are_permanent_failures():
     from scrapy.exceptions import IgnoreRequest
     from twisted.python.failure import Failure
