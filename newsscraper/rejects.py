@@ -223,8 +223,15 @@ class RejectsExtension:
                 self.seq,
                 compression=self.compression,
             )
-        except OSError:
-            logger.exception("could not write %d rejects rows", len(self.rows))
+        except OSError as error:
+            # A full or read-only disk, which the run's own lines and exit code 4 report: one
+            # line naming it, not a traceback in the mail a crontab line sends.
+            logger.error(
+                "could not write %d rejects rows under %s: %s; kept to try again",
+                len(self.rows),
+                dataset.rejects_dir(self.output_dir),
+                error,
+            )
             # Not under `newsscraper/rejects/`: every stat there is a reject reason (run records).
             self.crawler.stats.inc_value("newsscraper/rejects_write_failed")
             return

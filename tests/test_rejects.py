@@ -254,6 +254,25 @@ def test_a_failed_write_keeps_the_rows_and_is_not_counted_as_a_reject_reason(tmp
     assert reasons == {"newsscraper/rejects/body_too_short"}
 
 
+def test_a_failed_write_is_one_line_naming_the_folder_and_the_error_not_a_traceback(
+    tmp_path, monkeypatch, caplog
+):
+    crawler, _ = make_extension(tmp_path, PARQUET_BATCH_ITEMS=1)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(dataset, "commit_rejects", disk_full)
+    with caplog.at_level("ERROR", logger="newsscraper.rejects"):
+        send_dropped(crawler, short_article(), Rejected("body_too_short", "body has 9 characters"))
+    (record,) = caplog.records
+    assert record.exc_info is None
+    assert record.getMessage() == (
+        f"could not write 1 rejects rows under {tmp_path / 'rejects'}: "
+        "[Errno 28] No space left on device; kept to try again"
+    )
+
+
 # A real crawl in a child process (one Twisted reactor per process): one item straight from
 # `start()`, through a pipeline that raises, with the extension as settings.py enables it.
 PIPELINE_ERROR_CRAWL = textwrap.dedent(
