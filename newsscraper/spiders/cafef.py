@@ -361,6 +361,15 @@ class CafefSpider(scrapy.Spider):
                 article_id for article_id in self.pending.due if article_id in self.failed_here
             ]
             for listed_url, detail in self.pending.give_up_due():
+                # No incremental run asks for it again: the one line that says an article of
+                # the section is not stored, where every earlier run said it would come.
+                logger.warning(
+                    "article %s given up (%s, in rejects/): %s; a backfill of its day asks "
+                    "for it again",
+                    listed_url,
+                    FAILED_REPEATEDLY,
+                    detail,
+                )
                 self.reject(listed_url, FAILED_REPEATEDLY, detail)
             for article_id in counted:  # failed earlier in this run, given up now
                 if article_id not in self.pending.articles:

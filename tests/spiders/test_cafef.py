@@ -537,6 +537,20 @@ def test_a_page_soft_blocked_before_any_article_came_is_not_given_up_when_one_co
     assert [r["reason"] for r in rejected] == ["failed_repeatedly"] and len(spider.pending) == 0
 
 
+def test_a_pending_article_given_up_is_said_in_the_log(tmp_path, caplog):
+    spider, rejected = spider_with_a_pending_page(tmp_path)
+    spider.article_failed(failed_request(PENDING_URL, PENDING_ID))
+    assert "given up" not in caplog.text
+    spider.parse_article(response(CASES_URL, ARTICLE_PAGE.read_bytes()))
+    assert [r["reason"] for r in rejected] == ["failed_repeatedly"]
+    (record,) = [r for r in caplog.records if "given up" in r.getMessage()]
+    assert record.levelname == "WARNING"
+    assert record.getMessage() == (
+        f"article {PENDING_URL} given up (failed_repeatedly, in rejects/): {rejected[0]['detail']}"
+        "; a backfill of its day asks for it again"
+    )
+
+
 def test_a_page_due_to_be_given_up_counts_as_failed_until_it_is(tmp_path):
     spider, rejected = spider_with_a_pending_page(tmp_path)
     stats = spider.crawler.stats
