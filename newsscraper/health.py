@@ -23,6 +23,7 @@ from newsscraper.listing_walk import (
 from newsscraper.rejects import PIPELINE_ERROR
 from newsscraper.stop import RETRY_AFTER_TOO_LONG_REASON
 
+DISK_PROBLEM = "the output directory could not be written"
 BACKFILL = "backfill"  # a run record's `mode` when it crawled a date window
 # A drop below this share of the usual is "far below".
 FAR_BELOW = 0.3
@@ -68,7 +69,7 @@ def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
             "the run stopped early"
         )
     elif code == exitcodes.DISK_ERROR:
-        problems.append("the output directory could not be written")
+        problems.append(DISK_PROBLEM)
     elif code == exitcodes.INTERRUPTED:
         problems.append("the run was interrupted (SIGTERM or Ctrl-C) after a graceful flush")
     elif code != exitcodes.OK:

@@ -19,6 +19,7 @@ from newsscraper import exitcodes
 from newsscraper.context import RunContext
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
 from newsscraper.dataset import unreadable
+from newsscraper.health import DISK_PROBLEM
 from newsscraper.lock import LockHeld, crawl_lock
 from newsscraper.runs import RUN_SUMMARY_STAT, rest_refused
 from newsscraper.sections import DEFAULT_SECTION
@@ -94,11 +95,14 @@ def crawl_under_lock(command, spider, opts) -> None:
 
 def closing_summary(crawler, code: int, section: str) -> str:
     """The run's summary line (and its problems), or, when no run record could be written,
-    a line naming the run and its exit code."""
+    a line naming the run and its exit code (and, for a disk fault, that problem)."""
     written = crawler.stats.get_value(RUN_SUMMARY_STAT)
     if written is not None:
         return written
-    return f"run {RunContext.of(crawler).run_id} ({section}): no run record written; exit {code}"
+    line = f"run {RunContext.of(crawler).run_id} ({section}): no run record written; exit {code}"
+    if code == exitcodes.DISK_ERROR:
+        line += f"\n  problem: {DISK_PROBLEM}"
+    return line
 
 
 def exit_code_of(crawler) -> int:

@@ -165,6 +165,7 @@ def test_the_summary_is_said_last_on_stdout_with_the_dataset_folder(tmp_path, ca
     out = capsys.readouterr().out
     assert re.fullmatch(
         r"run \d{8}T\d{6}Z-[0-9a-f]{8} \(bat-dong-san\): no run record written; exit 4\n"
+        r"  problem: the output directory could not be written\n"
         rf"  dataset: {re.escape(str(tmp_path))}\n",
         out,
     ), out

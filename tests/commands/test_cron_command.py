@@ -149,5 +149,7 @@ def test_a_run_that_wrote_no_record_is_named_with_its_section(monkeypatch):
     code, line = CRAWL(None, {"section": "bat-dong-san"})
     assert code == exitcodes.DISK_ERROR
     assert re.fullmatch(
-        r"run \d{8}T\d{6}Z-[0-9a-f]{8} \(bat-dong-san\): no run record written; exit 4", line
+        r"run \d{8}T\d{6}Z-[0-9a-f]{8} \(bat-dong-san\): no run record written; exit 4\n"
+        r"  problem: the output directory could not be written",
+        line,
     ), line
