@@ -23,6 +23,8 @@ from pathlib import Path
 from newsscraper.dataset import clear_staging
 
 LOCK_FILE = ".lock"
+# What a crawl refused the lock (exit 75) says of itself: nothing is lost by it.
+LOCKED_NEXT_RUN = "this run touched nothing; the next one crawls what it would have"
 WAIT_POLL_SECONDS = 0.5  # how often a waiting process tries the lock again
 
 
@@ -31,8 +33,7 @@ class LockHeld(RuntimeError):
 
     def __init__(self, path: Path, holder: str):
         super().__init__(
-            f"{path} is held by another newsscraper process ({holder or 'holder unknown'}); "
-            "wait for it to finish, or stop it"
+            f"{path} is held by another newsscraper process ({holder or 'holder unknown'})"
         )
         self.path = path
         self.holder = holder

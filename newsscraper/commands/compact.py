@@ -287,7 +287,11 @@ def run(args: argparse.Namespace) -> int:
             results = compact(output_dir, args.section, args.older_than, now, lock=False)
             records = compact_run_records(output_dir, now, lock=False)
     except LockHeld as error:
-        print(f"newsscraper compact: {error}", file=sys.stderr)
+        print(
+            f"newsscraper compact: {error}; nothing was compacted: run it again once that "
+            "process has finished",
+            file=sys.stderr,
+        )
         return exitcodes.LOCKED
     except OSError as error:
         # Each folder is swapped whole or not at all: what was merged before stays merged.

@@ -21,7 +21,7 @@ from pyarrow import ArrowException
 from newsscraper import exitcodes
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
 from newsscraper.dataset import unreadable
-from newsscraper.lock import LockHeld, crawl_lock
+from newsscraper.lock import LOCKED_NEXT_RUN, LockHeld, crawl_lock
 from newsscraper.sections import DEFAULT_SECTION
 from newsscraper.setting_checks import run_id_refused, setting_problems
 
@@ -117,7 +117,7 @@ def run(args) -> int:
             _log_warnings_to_stderr()
             code, summary = _crawl(settings, spider_args)
     except LockHeld as exc:
-        print(f"newsscraper cron: not crawling: {exc}", file=sys.stderr)
+        print(f"newsscraper cron: not crawling: {exc}; {LOCKED_NEXT_RUN}", file=sys.stderr)
         return exitcodes.LOCKED
     except OSError as exc:
         print(f"newsscraper cron: cannot use {output_dir}: {exc}", file=sys.stderr)

@@ -20,7 +20,7 @@ from newsscraper.context import RunContext
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
 from newsscraper.dataset import unreadable
 from newsscraper.health import DISK_PROBLEM
-from newsscraper.lock import LockHeld, crawl_lock
+from newsscraper.lock import LOCKED_NEXT_RUN, LockHeld, crawl_lock
 from newsscraper.runs import RUN_SUMMARY_STAT, rest_refused
 from newsscraper.sections import DEFAULT_SECTION
 from newsscraper.setting_checks import run_id_refused, setting_problems
@@ -75,7 +75,7 @@ def crawl_under_lock(command, spider, opts) -> None:
             command.crawler_process.crawl(crawler, **opts.spargs)
             command.crawler_process.start()
     except LockHeld as exc:
-        print(f"newsscraper: not crawling: {exc}", file=sys.stderr)
+        print(f"newsscraper: not crawling: {exc}; {LOCKED_NEXT_RUN}", file=sys.stderr)
         command.exitcode = exitcodes.LOCKED
         return
     except OSError as exc:

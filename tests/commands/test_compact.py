@@ -201,7 +201,9 @@ def test_a_held_lock_stops_compact_without_touching_files(three_partitions, caps
     with crawl_lock(three_partitions, purpose="crawl"):
         code = cli.main(["compact", "--output-dir", str(three_partitions)])
     assert code == 75
-    assert "held by another newsscraper process" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "held by another newsscraper process" in err
+    assert "nothing was compacted: run it again once that process has finished" in err
     assert dataset.list_part_files(three_partitions) == before
 
 

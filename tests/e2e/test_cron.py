@@ -136,6 +136,11 @@ def test_a_second_run_while_the_lock_is_held_exits_at_once_and_touches_nothing(r
     assert result.returncode == exitcodes.LOCKED
     assert "held by another newsscraper process" in result.stderr
     assert "purpose=test" in result.stderr
+    # Nothing to do about it (README's exit 75): no advice to stop the other run.
+    assert result.stderr.rstrip().endswith(
+        "this run touched nothing; the next one crawls what it would have"
+    )
+    assert "stop it" not in result.stderr
     assert handle.requests == []
 
 
