@@ -212,16 +212,20 @@ class CafefSpider(scrapy.Spider):
         found = self.search.found
         saved = self.search.requests_saved
         self.crawler.stats.set_value("newsscraper/spider/backfill_requests_saved", saved)
+        # Walking every newer page reads pages 1 to `found`: as many requests as that page's
+        # number. The search may take more when the page is near the top.
+        against_walking = found - self.search.probes
         logger.info(
-            "backfill: page %d is the first to reach %s%s; found with %d requests, %d fewer "
-            "than walking every newer page",
+            "backfill: page %d is the first to reach %s%s; found with %d requests, %d %s than "
+            "walking every newer page",
             found,
             self.args.until,
             " (it is past the end of the listing: nothing listed is that old)"
             if self.search.above_is_empty
             else "",
             self.search.probes,
-            saved,
+            abs(against_walking),
+            "fewer" if against_walking >= 0 else "more",
         )
         # The walk starts on the found page, with page 1's picks when that is below page 1
         # (the window decides which are fetched): from the search's response, unless the page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 
 import duckdb
@@ -446,3 +447,19 @@ def test_a_crawl_stopped_by_closespider_itemcount_exits_0_and_the_next_run_fetch
     crawl(handle)
     ids = [row["article_id"] for row in stored(["article_id"])]
     assert sorted(ids) == sorted(a.article_id for a in site.articles)
+
+
+def test_a_backfill_search_that_took_more_requests_than_walking_says_so(replica, crawl):
+    # Pages 1 to 6 hold the 60 articles; page 5 is the first to reach 2026-03-05. Galloping
+    # (1, 2, 4, 8, ...) then bisecting takes more requests than walking pages 1 to 5 would.
+    handle = replica(ReplicaSite(articles=60, page_size=10))
+
+    result = crawl(handle, since="2026-03-05", until="2026-03-05")
+
+    assert "page 5 is the first to reach 2026-03-05" in result.stderr
+    probes, than, which = re.search(
+        r"found with (\d+) requests, (\d+) (fewer|more) than walking every newer page",
+        result.stderr,
+    ).groups()
+    assert int(probes) > 5
+    assert (which, int(than)) == ("more", int(probes) - 5)
