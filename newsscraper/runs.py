@@ -144,7 +144,7 @@ def site_rest(output_dir, now: dt.datetime) -> dict | None:
     A rest ending more than REST_REMEMBERED_MAX after `now` was noted by a clock ahead of this
     one (NEWSSCRAPER_NOW, a machine clock since set back): no rest is kept longer than that, so
     it holds nothing."""
-    table = dataset.read_runs(output_dir)
+    table = dataset.read_runs(output_dir, columns=["run_id", "section", "rests_until"])
     if table is None or "rests_until" not in table.column_names:
         return None  # only records older than version 4, which noted no rest
     ends = table.column("rests_until")

@@ -467,6 +467,49 @@ def test_listing_an_empty_output_dir(tmp_path):
         dataset.list_part_files(tmp_path, "other")
 
 
+def run_record_files(output_dir, count: int, *, drop: tuple[str, ...] = ()) -> None:
+    """`count` run records, one file each, as a cron writes them between compactions."""
+    for n in range(count):
+        record = {name: None for name in RUNS_SCHEMA.names} | {
+            "run_id": f"20260308T{n // 60:02d}{n % 60:02d}00Z-{n:08x}",
+            "section": "doanh-nghiep",
+            "mode": "incremental",
+            "started_at": SCRAPED + dt.timedelta(minutes=n),
+            "finished_at": SCRAPED + dt.timedelta(minutes=n, seconds=5),
+            "exit_code": 0,
+            "problems": [],
+        }
+        table = pa.Table.from_pylist([record], RUNS_SCHEMA).drop_columns(list(drop))
+        path = dataset.runs_dir(output_dir) / f"part-{record['run_id']}.parquet"
+        dataset.commit_part_file(table, path, output_dir)
+
+
+def test_run_records_of_many_files_are_joined_as_they_are_read(tmp_path, monkeypatch):
+    # One table per file kept to the end held about 70 kB each: 4 GB for a year of records
+    # of a cron every five minutes that were never compacted.
+    monkeypatch.setattr(dataset, "RUNS_READ_SLICE_FILES", 16)
+    run_record_files(tmp_path, 100)
+    runs = dataset.read_runs(tmp_path)
+    assert runs.num_rows == 100
+    assert sorted(runs.column("run_id").to_pylist()) == runs.column("run_id").to_pylist()
+    assert {runs.column(name).num_chunks for name in runs.column_names} == {math.ceil(100 / 16)}
+
+
+def test_run_records_read_for_some_columns_have_those_a_file_holds(tmp_path):
+    run_record_files(tmp_path, 2, drop=("rests_until",))
+    run_record_files(tmp_path / "newer", 1)
+    os.rename(
+        next(dataset.runs_dir(tmp_path / "newer").iterdir()),
+        dataset.runs_dir(tmp_path) / "part-newer.parquet",
+    )
+    runs = dataset.read_runs(tmp_path, columns=["run_id", "rests_until", "section"])
+    assert runs.column_names == ["run_id", "section", "rests_until"]
+    assert runs.num_rows == 3
+    assert runs.column("rests_until").null_count == 3
+    older = dataset.read_runs(tmp_path / "nothing-yet", columns=["run_id"])
+    assert older is None
+
+
 def test_partitions_are_listed_with_their_values(written):
     partitions = dataset.list_article_partitions(written)
     assert [(p.section, p.published_date, len(p.part_files())) for p in partitions] == [
