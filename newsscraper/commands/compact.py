@@ -47,7 +47,7 @@ import pyarrow.compute as pc
 
 from newsscraper import dataset, exitcodes
 from newsscraper import settings as project_settings
-from newsscraper.lock import LockHeld, crawl_lock
+from newsscraper.lock import LockHeld, crawl_lock, wait_seconds
 from newsscraper.pages.dates import vietnam_date
 from newsscraper.schema import ARTICLES_FILE_SCHEMA, REJECTS_SCHEMA, RUNS_SCHEMA
 from newsscraper.sections import unknown_section
@@ -65,6 +65,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--output-dir",
         default=project_settings.OUTPUT_DIR,
         help="the dataset root (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--wait",
+        type=wait_seconds,
+        default=0,
+        metavar="SECONDS",
+        help="wait up to SECONDS for the lock a crawl holds before exiting 75 (default: 0, "
+        "exit at once)",
     )
 
 
@@ -91,6 +99,25 @@ RECORD_FOLDERS = (
     (dataset.RUNS, RUNS_SCHEMA, [("finished_at", "ascending"), ("run_id", "ascending")]),
     (dataset.REJECTS, REJECTS_SCHEMA, [("scraped_at", "ascending"), ("run_id", "ascending")]),
 )
+
+
+# `newsscraper cron` merges runs/ and rejects/ itself once either holds more part files than
+# this: a crawl opens every file of runs/ (three times) and of rejects/, about a millisecond
+# each, so their count stays bounded whether `compact` is run or not.
+RECORD_FILES_BEFORE_MERGE = 100
+
+
+def record_part_files(output_dir: Path) -> dict[str, int]:
+    """How many part files `runs/` and `rejects/` each hold (not counting any in a folder
+    under them, which compaction leaves where it is)."""
+    return {
+        folder: sum(
+            1
+            for p in dataset.list_part_files(output_dir, folder)
+            if p.parent == output_dir / folder
+        )
+        for folder, _, _ in RECORD_FOLDERS
+    }
 
 
 def merge_part_tables(tables: list[pa.Table]) -> tuple[pa.Table, list[str]]:
@@ -283,7 +310,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         # One lock for both: a crawl cannot start between the partitions and the records.
         now = dt.datetime.now(dt.UTC)
-        with crawl_lock(output_dir, purpose="compact"):
+        with crawl_lock(output_dir, purpose="compact", wait=args.wait):
             results = compact(output_dir, args.section, args.older_than, now, lock=False)
             records = compact_run_records(output_dir, now, lock=False)
     except LockHeld as error:

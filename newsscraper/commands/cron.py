@@ -3,12 +3,12 @@
 One incremental crawl of a section under OUTPUT_DIR's lock (a second run at the same time
 exits with code 75, at once or after waiting `--wait` seconds for the lock), logging to a
 rotating file, ending with the exit code of the run record's health check (see
-newsscraper/exitcodes.py and the README).
+newsscraper/exitcodes.py and the README). After its crawl it merges runs/ and rejects/ once
+they hold many part files, so what every crawl reads there stays a few files.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
 import logging.handlers
 import os
@@ -21,9 +21,11 @@ from pyarrow import ArrowException
 from newsscraper import exitcodes
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
 from newsscraper.dataset import unreadable
-from newsscraper.lock import LOCKED_NEXT_RUN, LockHeld, crawl_lock
+from newsscraper.lock import LOCKED_NEXT_RUN, LockHeld, crawl_lock, wait_seconds
 from newsscraper.sections import DEFAULT_SECTION
 from newsscraper.setting_checks import run_id_refused, setting_problems
+
+logger = logging.getLogger(__name__)
 
 LOG_BYTES = 10 * 1024 * 1024
 LOG_BACKUPS = 5
@@ -40,7 +42,7 @@ def add_arguments(parser) -> None:
     )
     parser.add_argument(
         "--wait",
-        type=_seconds,
+        type=wait_seconds,
         default=0,
         metavar="SECONDS",
         help="wait up to SECONDS for the lock another run holds (a crawl of another section, "
@@ -116,6 +118,8 @@ def run(args) -> int:
                 return exitcodes.DISK_ERROR
             _log_warnings_to_stderr()
             code, summary = _crawl(settings, spider_args)
+            if code not in (exitcodes.DISK_ERROR, exitcodes.INTERRUPTED):
+                _merge_records_when_many(output_dir)
     except LockHeld as exc:
         print(f"newsscraper cron: not crawling: {exc}; {LOCKED_NEXT_RUN}", file=sys.stderr)
         return exitcodes.LOCKED
@@ -124,6 +128,33 @@ def run(args) -> int:
         return exitcodes.DISK_ERROR
     print(summary)
     return code
+
+
+def _merge_records_when_many(output_dir: Path) -> None:
+    """Merge runs/ and rejects/ (the lock is held) once either holds more part files than
+    RECORD_FILES_BEFORE_MERGE: the next crawls then open a few files there, not one per run
+    since the last `compact`. One that fails is said and left to `compact`: the crawl's own
+    files are written already, and a merge swaps a folder whole or not at all."""
+    from newsscraper.commands.compact import (
+        RECORD_FILES_BEFORE_MERGE,
+        compact_run_records,
+        record_part_files,
+    )
+
+    try:
+        if max(record_part_files(output_dir).values()) <= RECORD_FILES_BEFORE_MERGE:
+            return
+        results = compact_run_records(output_dir, lock=False)
+    except (OSError, ArrowException) as error:
+        logger.warning("runs/ and rejects/ not merged (%s); newsscraper compact merges them", error)
+        return
+    for result in results:
+        logger.info(
+            "merged the %d part files of %s/ into one (%d rows)",
+            result.files_merged,
+            result.folder,
+            result.rows,
+        )
 
 
 def _crawl(settings, spider_args: dict) -> tuple[int, str]:
@@ -139,16 +170,6 @@ def _crawl(settings, spider_args: dict) -> tuple[int, str]:
         return exitcodes.ABNORMAL, "newsscraper cron: the crawl could not start (see the log)"
     code = exit_code_of(crawler)
     return code, closing_summary(crawler, code, spider_args["section"])
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, 0 or more; got {text!r}")
-    return value
 
 
 def _pair(text: str) -> tuple[str, str]:

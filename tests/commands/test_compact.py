@@ -196,6 +196,27 @@ def test_a_disk_fault_is_exit_4_and_leaves_the_folder_as_it_was(
     assert dataset.staging_files(three_partitions) == []
 
 
+def test_compact_with_wait_waits_for_the_lock_before_exiting_75(
+    three_partitions, capsys, monkeypatch
+):
+    from newsscraper import lock
+
+    clock = [0.0]
+
+    def sleep(seconds):
+        clock[0] += seconds
+
+    monkeypatch.setattr(lock.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(lock.time, "sleep", sleep)
+    before = dataset.list_part_files(three_partitions)
+    with crawl_lock(three_partitions, purpose="crawl"):
+        code = cli.main(["compact", "--wait", "30", "--output-dir", str(three_partitions)])
+    assert code == 75
+    assert clock[0] >= 30  # it waited, asking again, before giving up
+    assert "held by another newsscraper process" in capsys.readouterr().err
+    assert dataset.list_part_files(three_partitions) == before
+
+
 def test_a_held_lock_stops_compact_without_touching_files(three_partitions, capsys):
     before = dataset.list_part_files(three_partitions)
     with crawl_lock(three_partitions, purpose="crawl"):

@@ -66,7 +66,7 @@ def test_a_wait_without_end_is_a_usage_error(tmp_path, capsys):
         cli.main(["cron", "--output-dir", str(tmp_path / "cafef"), "--wait", "inf"])
     assert stopped.value.code == exitcodes.USAGE
     assert "expected a number of seconds, 0 or more; got 'inf'" in capsys.readouterr().err
-    assert cron._seconds("0") == 0 and cron._seconds("2.5") == 2.5
+    assert lock.wait_seconds("0") == 0 and lock.wait_seconds("2.5") == 2.5
 
 
 def test_without_wait_a_held_lock_is_exit_75_at_once(tmp_path, capsys, monkeypatch):
@@ -153,3 +153,70 @@ def test_a_run_that_wrote_no_record_is_named_with_its_section(monkeypatch):
         r"  problem: the output directory could not be written",
         line,
     ), line
+
+
+def run_record_files(output_dir, count: int) -> None:
+    """`count` run records, one part file each, as a cron writes them between compactions."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from newsscraper import dataset
+    from newsscraper.schema import RUNS_SCHEMA
+
+    start = dt.datetime(2026, 3, 8, 2, tzinfo=dt.UTC)
+    for n in range(count):
+        record = {name: None for name in RUNS_SCHEMA.names} | {
+            "run_id": f"run-{n:04d}",
+            "section": "doanh-nghiep",
+            "mode": "incremental",
+            "started_at": start + dt.timedelta(minutes=5 * n),
+            "finished_at": start + dt.timedelta(minutes=5 * n, seconds=5),
+            "exit_code": 0,
+            "problems": [],
+        }
+        table = pa.Table.from_pylist([record], RUNS_SCHEMA)
+        path = dataset.runs_dir(output_dir) / f"part-{record['run_id']}.parquet"
+        dataset.commit_part_file(table, path, output_dir)
+
+
+@pytest.mark.parametrize(("files", "merged"), [(100, False), (101, True)])
+def test_cron_merges_the_run_records_once_they_are_more_than_a_hundred_files(
+    files, merged, tmp_path, monkeypatch, caplog
+):
+    from newsscraper import dataset
+    from newsscraper.runs import read_runs
+
+    run_record_files(tmp_path, files)
+    monkeypatch.setattr(cron, "_crawl", lambda settings, spider_args: (exitcodes.OK, "run r"))
+    monkeypatch.setattr(cron, "_log_to_rotating_file", lambda path, level: None)
+    monkeypatch.setattr(cron, "_log_warnings_to_stderr", lambda: None)
+
+    with caplog.at_level(logging.INFO, logger="newsscraper.commands.cron"):
+        assert cli.main(["cron", "--output-dir", str(tmp_path)]) == exitcodes.OK
+
+    left = dataset.list_part_files(tmp_path, "runs")
+    assert len(left) == (1 if merged else files)
+    assert sorted(run["run_id"] for run in read_runs(tmp_path)) == [
+        f"run-{n:04d}" for n in range(files)
+    ]
+    said = f"merged the {files} part files of runs/ into one ({files} rows)"
+    assert (said in caplog.text) == merged
+
+
+def test_a_merge_of_the_run_records_that_fails_is_said_and_leaves_the_runs_code(
+    tmp_path, monkeypatch, caplog
+):
+    from newsscraper.commands import compact
+
+    def disk_full(output_dir, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    run_record_files(tmp_path, 101)
+    monkeypatch.setattr(compact, "compact_run_records", disk_full)
+    monkeypatch.setattr(cron, "_crawl", lambda settings, spider_args: (exitcodes.OK, "run r"))
+    monkeypatch.setattr(cron, "_log_to_rotating_file", lambda path, level: None)
+    monkeypatch.setattr(cron, "_log_warnings_to_stderr", lambda: None)
+
+    assert cli.main(["cron", "--output-dir", str(tmp_path)]) == exitcodes.OK
+    assert "runs/ and rejects/ not merged ([Errno 28] No space left on device)" in caplog.text
