@@ -426,10 +426,23 @@ def in_schema(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-# Run record files read before their tables are joined into one. Each file read is a small
-# table holding about 70 kB of Arrow objects besides its one row: a year of uncompacted runs
-# every five minutes (100,000 files) kept 4 GB alive until the last was read.
-RUNS_READ_SLICE_FILES = 1024
+# Small part files (run records, rejects) read before their tables are joined into one. Each
+# file read is a small table holding about 70 kB of Arrow objects besides its rows: a year of
+# uncompacted runs every five minutes (100,000 files) kept 4 GB alive until the last was read.
+READ_SLICE_FILES = 1024
+
+
+def joined_in_slices(files: list[Path], read) -> pa.Table:
+    """The tables `read(path)` gives for `files` (at least one), joined as they are read: a
+    slice of READ_SLICE_FILES files at a time into one table, so few small tables are alive."""
+    slices = [
+        pa.concat_tables(
+            [read(p) for p in files[start : start + READ_SLICE_FILES]],
+            promote_options="permissive",
+        ).combine_chunks()
+        for start in range(0, len(files), READ_SLICE_FILES)
+    ]
+    return pa.concat_tables(slices, promote_options="permissive")
 
 
 def read_runs(output_dir, columns: list[str] | None = None) -> pa.Table | None:
@@ -439,14 +452,7 @@ def read_runs(output_dir, columns: list[str] | None = None) -> pa.Table | None:
     def read(files: list[Path]) -> pa.Table | None:
         if not files:
             return None
-        slices = [
-            pa.concat_tables(
-                [read_part_file(p, columns) for p in files[start : start + RUNS_READ_SLICE_FILES]],
-                promote_options="permissive",
-            ).combine_chunks()
-            for start in range(0, len(files), RUNS_READ_SLICE_FILES)
-        ]
-        return pa.concat_tables(slices, promote_options="permissive")
+        return joined_in_slices(files, lambda path: read_part_file(path, columns))
 
     return read_listed(lambda: list_part_files(output_dir, RUNS), read)
 

@@ -487,7 +487,7 @@ def run_record_files(output_dir, count: int, *, drop: tuple[str, ...] = ()) -> N
 def test_run_records_of_many_files_are_joined_as_they_are_read(tmp_path, monkeypatch):
     # One table per file kept to the end held about 70 kB each: 4 GB for a year of records
     # of a cron every five minutes that were never compacted.
-    monkeypatch.setattr(dataset, "RUNS_READ_SLICE_FILES", 16)
+    monkeypatch.setattr(dataset, "READ_SLICE_FILES", 16)
     run_record_files(tmp_path, 100)
     runs = dataset.read_runs(tmp_path)
     assert runs.num_rows == 100

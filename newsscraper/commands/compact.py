@@ -164,8 +164,9 @@ def compact_records(
     files = [p for p in dataset.list_part_files(output_dir, folder) if p.parent == live]
     if len(files) < 2:
         return None
-    tables = [dataset.in_schema(dataset.read_part_file(p), schema) for p in files]
-    merged = pa.concat_tables(tables).sort_by(order)
+    merged = dataset.joined_in_slices(
+        files, lambda path: dataset.in_schema(dataset.read_part_file(path), schema)
+    ).sort_by(order)
     _swap(output_dir, live, merged, files, file_name, compression)
     return RecordsResult(folder, len(files), merged.num_rows, live / file_name)
 

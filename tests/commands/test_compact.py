@@ -475,3 +475,24 @@ def test_a_file_added_to_a_folder_under_runs_during_the_swap_is_kept(tmp_path, m
         "part-run-b.parquet",
         "part-run-d.parquet",
     ]
+
+
+def test_run_records_of_more_files_than_a_slice_are_merged_whole_and_in_order(
+    tmp_path, monkeypatch
+):
+    # Read a slice of files at a time (a year of uncompacted records held GBs as one table a
+    # file): every row still lands once, in the order of their times, older schemas included.
+    monkeypatch.setattr(dataset, "READ_SLICE_FILES", 16)
+    runs_dir = dataset.runs_dir(tmp_path)
+    for n in range(40):
+        table = pa.Table.from_pylist([run_record(f"run-{n:02d}", n)], schema=RUNS_SCHEMA)
+        if n % 7 == 0:  # a version 1 record, without the columns added since
+            table = table.drop_columns(["pending_articles", "walked_down_to"])
+            table = table.replace_schema_metadata({b"newsscraper.schema_version": b"1"})
+        dataset.commit_part_file(table, runs_dir / f"part-{39 - n:02d}.parquet", tmp_path)
+
+    assert cli.main(["compact", "--output-dir", str(tmp_path)]) == 0
+
+    assert len(dataset.list_part_files(tmp_path, "runs")) == 1
+    merged = dataset.read_runs(tmp_path)  # the one file's rows, as it holds them
+    assert merged.column("run_id").to_pylist() == [f"run-{n:02d}" for n in range(40)]
