@@ -42,6 +42,37 @@ class CloseSpiderLimits(CloseSpider):
         stop_crawl(self.crawler, reason)
 
 
+SIGNALLED_STAT = "newsscraper/signalled"  # "shutdown" after a first SIGTERM or Ctrl-C, "kill"
+# after a second
+SIGNAL_HANDLERS = (
+    ("_signal_shutdown", "shutdown"),
+    ("_signal_kill", "kill"),
+    ("_signal_shutdown_reactorless", "shutdown"),
+    ("_signal_kill_reactorless", "kill"),
+)
+
+
+def note_signals(process, crawler) -> None:
+    """Have `process` (a CrawlerProcess not started yet) note in `crawler`'s stats a SIGTERM or
+    Ctrl-C it handles: one that comes while the engine is still opening the spider (reading the
+    dataset) stops the process before the spider ever closes, so no finish reason says that
+    the run was interrupted. A second signal, an unclean stop, is noted as such."""
+
+    def noted(handler, what: str):
+        def handle(signum, frame):
+            crawler.stats.set_value(SIGNALLED_STAT, what)
+            handler(signum, frame)
+
+        return handle
+
+    # Scrapy installs `_signal_shutdown` when the process starts, and `_signal_kill` from it
+    # (their `_reactorless` forms without Twisted's reactor): each looked up on the process.
+    for name, what in SIGNAL_HANDLERS:
+        handler = getattr(process, name, None)
+        if handler is not None:
+            setattr(process, name, noted(handler, what))
+
+
 def is_stopping(crawler) -> bool:
     """Whether the running crawl is on its way out: the engine no longer runs (SIGTERM, Ctrl-C)
     or `stop_crawl` asked it to close. Nothing worth waiting for comes after that."""
@@ -55,5 +86,10 @@ def disk_error_of(stats) -> str | None:
 
 def finish_reason_of(stats, reason: str | None) -> str | None:
     """Why the crawl really ended: a fault in the sink's final flush comes after the engine
-    chose its reason ("finished", "shutdown"), but the crawl still failed."""
-    return DISK_ERROR_REASON if disk_error_of(stats) else reason
+    chose its reason ("finished", "shutdown"), but the crawl still failed; a first signal that
+    stopped the process before the spider closed is a "shutdown" all the same."""
+    if disk_error_of(stats):
+        return DISK_ERROR_REASON
+    if reason is None and stats.get_value(SIGNALLED_STAT) == "shutdown":
+        return "shutdown"
+    return reason

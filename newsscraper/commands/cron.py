@@ -161,9 +161,11 @@ def _crawl(settings, spider_args: dict) -> tuple[int, str]:
     from scrapy.crawler import CrawlerProcess
 
     from newsscraper.scrapy_commands.crawl import closing_summary, exit_code_of
+    from newsscraper.stop import note_signals
 
     process = CrawlerProcess(settings)
     crawler = process.create_crawler("cafef")
+    note_signals(process, crawler)
     process.crawl(crawler, **spider_args)
     process.start()
     if process.bootstrap_failed:

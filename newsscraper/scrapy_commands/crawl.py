@@ -24,7 +24,7 @@ from newsscraper.lock import LOCKED_NEXT_RUN, LockHeld, crawl_lock
 from newsscraper.runs import RUN_SUMMARY_STAT, rest_refused
 from newsscraper.sections import DEFAULT_SECTION
 from newsscraper.setting_checks import run_id_refused, setting_problems
-from newsscraper.stop import finish_reason_of
+from newsscraper.stop import finish_reason_of, note_signals
 
 
 class Command(ScrapyCrawlCommand):
@@ -72,6 +72,7 @@ def crawl_under_lock(command, spider, opts) -> None:
                 command.exitcode = exitcodes.SOFT_BLOCKED
                 return
             crawler = command._create_crawler(spider)
+            note_signals(command.crawler_process, crawler)
             command.crawler_process.crawl(crawler, **opts.spargs)
             command.crawler_process.start()
     except LockHeld as exc:

@@ -20,10 +20,16 @@ from replica.crawl import PROJECT_ROOT, crawl_env
 class StubProcess:
     """A crawler process whose crawl reaches no site: it ends with the `stats` given."""
 
-    def __init__(self, stats: dict | None = None, bootstrap_failed: bool = False):
+    def __init__(
+        self, stats: dict | None = None, bootstrap_failed: bool = False, signalled: bool = False
+    ):
         self.stats = stats or {}
         self.bootstrap_failed = bootstrap_failed
+        self.signalled = signalled  # a SIGTERM comes before the spider closes
         self.crawled: list[dict] = []
+
+    def _signal_shutdown(self, signum, frame):  # Scrapy's handler: nothing to stop here
+        pass
 
     def create_crawler(self, name):
         return get_crawler()
@@ -33,6 +39,8 @@ class StubProcess:
         self.crawled.append(spider_args)
 
     def start(self):
+        if self.signalled:
+            self._signal_shutdown(15, None)
         for name, value in self.stats.items():
             self.crawler.stats.set_value(name, value)
 
@@ -60,6 +68,9 @@ def test_the_exit_code_is_the_run_records_or_its_finish_reasons(tmp_path):
     assert run(command(tmp_path, process), "max_pages=3") == exitcodes.UNHEALTHY
     assert process.crawled == [{"max_pages": "3"}]
     process = StubProcess({"finish_reason": "shutdown"})  # no run record written
+    assert run(command(tmp_path, process)) == exitcodes.INTERRUPTED
+    # A SIGTERM while the engine was still opening the spider: no finish reason at all.
+    process = StubProcess(signalled=True)
     assert run(command(tmp_path, process)) == exitcodes.INTERRUPTED
 
 

@@ -220,3 +220,33 @@ def test_a_merge_of_the_run_records_that_fails_is_said_and_leaves_the_runs_code(
 
     assert cli.main(["cron", "--output-dir", str(tmp_path)]) == exitcodes.OK
     assert "runs/ and rejects/ not merged ([Errno 28] No space left on device)" in caplog.text
+
+
+def test_a_signal_before_the_spider_closed_is_exit_6(monkeypatch):
+    # A SIGTERM while the engine was still opening the spider (reading the dataset): the
+    # process stopped with no finish reason; the run was interrupted, not abnormal.
+    from scrapy import crawler as scrapy_crawler
+    from scrapy.utils.test import get_crawler
+
+    class Process:
+        bootstrap_failed = False
+
+        def __init__(self, settings):
+            self.crawler = get_crawler()
+
+        def create_crawler(self, name):
+            return self.crawler
+
+        def crawl(self, crawler, **spider_args):
+            pass
+
+        def _signal_shutdown(self, signum, frame):
+            pass
+
+        def start(self):
+            self._signal_shutdown(15, None)
+
+    monkeypatch.setattr(scrapy_crawler, "CrawlerProcess", Process)
+    code, line = CRAWL(None, {"section": "doanh-nghiep"})
+    assert code == exitcodes.INTERRUPTED
+    assert line.endswith("no run record written; exit 6")

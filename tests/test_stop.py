@@ -1,0 +1,54 @@
+"""Stopping a crawl: what a SIGTERM or Ctrl-C leaves for the exit code to read."""
+
+from __future__ import annotations
+
+from scrapy.utils.test import get_crawler
+
+from newsscraper import exitcodes
+from newsscraper.scrapy_commands.crawl import exit_code_of
+from newsscraper.stop import note_signals
+
+
+class Process:
+    """The signal handlers of a Scrapy CrawlerProcess, recording what they were called with."""
+
+    def __init__(self):
+        self.handled = []
+
+    def _signal_shutdown(self, signum, frame):
+        self.handled.append(("shutdown", signum))
+
+    def _signal_kill(self, signum, frame):
+        self.handled.append(("kill", signum))
+
+
+def test_a_signal_before_the_spider_closed_is_a_shutdown_not_an_abnormal_end():
+    # The engine was still opening the spider: the process stopped with no finish reason.
+    process, crawler = Process(), get_crawler()
+    note_signals(process, crawler)
+    assert exit_code_of(crawler) == exitcodes.ABNORMAL  # no signal: abnormal, as before
+
+    process._signal_shutdown(15, None)
+
+    assert process.handled == [("shutdown", 15)]  # Scrapy's own handler still runs
+    assert exit_code_of(crawler) == exitcodes.INTERRUPTED
+
+
+def test_a_second_signal_is_an_unclean_stop():
+    process, crawler = Process(), get_crawler()
+    note_signals(process, crawler)
+
+    process._signal_shutdown(2, None)
+    process._signal_kill(2, None)
+
+    assert process.handled == [("shutdown", 2), ("kill", 2)]
+    assert exit_code_of(crawler) == exitcodes.ABNORMAL
+
+
+def test_a_finish_reason_the_engine_gave_still_decides_after_a_signal():
+    process, crawler = Process(), get_crawler()
+    note_signals(process, crawler)
+    process._signal_shutdown(15, None)
+    crawler.stats.set_value("finish_reason", "finished")  # the signal came after the close
+
+    assert exit_code_of(crawler) == exitcodes.OK
