@@ -12,6 +12,10 @@ article's id) is held back until that article is committed or rejected in this r
 never asks again for a rejected id, so its reject on disk before the row it points to would
 leave that article lost to a crash or a full disk in between. One still unsettled at close is
 not written (the next run asks for the listed URL again).
+
+Rows a write failed on are kept for the next flush; when the last one, at close, fails too, the
+crawl counts as stopped by a disk fault (`disk_error`, exit 4, no run record), as when the
+articles' sink fails: the watermark stays, and the next run rejects those pages again.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from newsscraper.context import RunContext
 from newsscraper.history import History
 from newsscraper.pages.links import article_id_from_url, canonical_article_url
 from newsscraper.redirects import REDIRECTED_AWAY, REDIRECTED_TO_ARTICLE
+from newsscraper.stop import DISK_ERROR_STAT, disk_error_of
 
 logger = logging.getLogger(__name__)
 
@@ -173,7 +178,7 @@ class RejectsExtension:
         self._add(parse_error_row(url, failure.value, self.context.clock(), self.context.run_id))
 
     def spider_closed(self):
-        self.flush()
+        self.flush(last=True)
         for row, article_id in self.held:
             logger.warning(
                 "%s not rejected: article %s it redirected to was not stored; the next run asks "
@@ -210,8 +215,9 @@ class RejectsExtension:
                 waiting.append((row, article_id))
         self.held = waiting
 
-    def flush(self) -> None:
-        """Commit the buffered rows as one part file; on a disk error keep them for the next try."""
+    def flush(self, last: bool = False) -> None:
+        """Commit the buffered rows as one part file; on a disk error keep them for the next try,
+        or, at the `last` (the close), stop the run as a disk fault."""
         self._release_settled()
         if not self.rows:
             return
@@ -226,14 +232,22 @@ class RejectsExtension:
         except OSError as error:
             # A full or read-only disk, which the run's own lines and exit code 4 report: one
             # line naming it, not a traceback in the mail a crontab line sends.
+            folder = dataset.rejects_dir(self.output_dir)
             logger.error(
-                "could not write %d rejects rows under %s: %s; kept to try again",
+                "could not write %d rejects rows under %s: %s; %s",
                 len(self.rows),
-                dataset.rejects_dir(self.output_dir),
+                folder,
                 error,
+                "the run stops as a disk fault, its watermark kept"
+                if last
+                else "kept to try again",
             )
             # Not under `newsscraper/rejects/`: every stat there is a reject reason (run records).
             self.crawler.stats.inc_value("newsscraper/rejects_write_failed")
+            if last and not disk_error_of(self.crawler.stats):
+                # Rows lost with the run: its record would count them and move the watermark
+                # past their pages, which no later run would ask for again.
+                self.crawler.stats.set_value(DISK_ERROR_STAT, f"{folder}: {error}")
             return
         self.seq += 1
         self.rows = []

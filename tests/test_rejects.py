@@ -20,6 +20,7 @@ from newsscraper.history import History
 from newsscraper.items import Article
 from newsscraper.rejects import Rejected, RejectsExtension, page_rejected
 from newsscraper.schema import REJECTS_SCHEMA
+from newsscraper.stop import DISK_ERROR_REASON, DISK_ERROR_STAT, finish_reason_of
 
 UTC = dt.UTC
 NOW = dt.datetime(2023, 10, 24, 4, 0, tzinfo=UTC)
@@ -271,6 +272,24 @@ def test_a_failed_write_is_one_line_naming_the_folder_and_the_error_not_a_traceb
         f"could not write 1 rejects rows under {tmp_path / 'rejects'}: "
         "[Errno 28] No space left on device; kept to try again"
     )
+
+
+def test_rows_a_failed_write_at_close_leaves_unwritten_stop_the_run_as_a_disk_fault(
+    tmp_path, monkeypatch
+):
+    # Counted in the run record, they would be rejects without rows, and its watermark would
+    # move past their pages: no later run would ask for them again.
+    crawler, _ = make_extension(tmp_path)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(dataset, "commit_rejects", disk_full)
+    send_dropped(crawler, short_article(), Rejected("body_too_short", "body has 9 characters"))
+    assert finish_reason_of(crawler.stats, "finished") == "finished"  # not written yet
+    crawler.signals.send_catch_log(signals.spider_closed, spider=None, reason="finished")
+    assert finish_reason_of(crawler.stats, "finished") == DISK_ERROR_REASON
+    assert str(tmp_path / "rejects") in crawler.stats.get_value(DISK_ERROR_STAT)
 
 
 # A real crawl in a child process (one Twisted reactor per process): one item straight from
