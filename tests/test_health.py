@@ -178,6 +178,9 @@ def test_a_listing_page_that_could_not_be_read_makes_the_run_unhealthy():
         "reading a listing page raised (kept in rejects as parse_error under its URL): its "
         "layout probably changed; the pages below were not walked"
     ]
+    # A backfill's search reads listing pages too: one that raises leaves its window unwalked.
+    backfill = run(stop_reason="listing_unreadable", mode="backfill")
+    assert judge(backfill, [])[0] == exitcodes.UNHEALTHY
 
 
 def test_an_article_a_pipeline_raised_on_makes_the_run_unhealthy():

@@ -10,6 +10,7 @@ from newsscraper.listing_walk import (
     BROKE_OFF,
     CAUGHT_UP,
     END_OF_LISTING,
+    LISTING_UNREADABLE,
     MAX_PAGES,
     REACHED_SINCE,
     STUCK,
@@ -222,6 +223,8 @@ def test_without_a_watermark_a_walk_that_did_not_stop_by_itself_covers_nothing()
     w.visit(1, [entry(n) for n in range(1, 11)])
     assert not w.covered_to_watermark()
     w.listing_failed()
+    assert not w.covered_to_watermark()
+    w.listing_failed(LISTING_UNREADABLE)
     assert not w.covered_to_watermark()
 
 

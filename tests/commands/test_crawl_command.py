@@ -180,6 +180,11 @@ def test_the_summary_is_said_last_on_stdout_with_the_dataset_folder(tmp_path, ca
         rf"  dataset: {re.escape(str(tmp_path))}\n",
         out,
     ), out
+    # No record for another cause (exit 1): no disk problem is said.
+    process = StubProcess({"finish_reason": "closespider_errorcount"})
+    assert run(command(tmp_path, process)) == exitcodes.ABNORMAL
+    out = capsys.readouterr().out
+    assert "no run record written; exit 1\n" in out and "problem" not in out
 
 
 def test_outside_the_project_folder_the_settings_module_makes_it_this_crawl(tmp_path):

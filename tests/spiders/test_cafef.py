@@ -487,6 +487,22 @@ def test_a_listing_page_whose_reading_raises_ends_the_walk_as_unreadable(tmp_pat
     assert spider.walk.stop_reason == "listing_unreadable"
 
 
+def test_a_listing_page_the_section_page_cannot_even_be_made_of_ends_the_walk_too(
+    tmp_path, monkeypatch
+):
+    # Whatever a layout never seen makes raise, and wherever in the reading of the page.
+    from newsscraper.pages.section import SectionPage
+
+    def raises(self, response):
+        raise AttributeError("'NoneType' object has no attribute 'get'")
+
+    monkeypatch.setattr(SectionPage, "__init__", raises)
+    spider = make_spider(tmp_path)
+    with pytest.raises(AttributeError):
+        list(spider.parse(response(f"{BASE}/doanh-nghiep.chn", SECTION_PAGE, listing_page=1)))
+    assert spider.walk.stop_reason == "listing_unreadable"
+
+
 def test_pages_the_site_or_its_robots_txt_will_never_give_are_permanent_failures():
     from scrapy.exceptions import IgnoreRequest
     from twisted.python.failure import Failure
