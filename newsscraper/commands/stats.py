@@ -98,7 +98,7 @@ def count_articles(output_dir: Path) -> ArticleCounts:
         counts, pending, rows = ArticleCounts(columns), [], 0
         counts.part_files = len(files)
         # A part file often holds a few dozen rows: counted together, as few as BATCH_ROWS.
-        for batch in dataset.articles_dataset(output_dir, files).to_batches(batch_size=BATCH_ROWS):
+        for batch in article_batches(output_dir, files):
             pending.append(batch)
             rows += batch.num_rows
             if rows >= BATCH_ROWS:
@@ -109,6 +109,17 @@ def count_articles(output_dir: Path) -> ArticleCounts:
         return counts
 
     return dataset.read_listed(lambda: partitioned_part_files(output_dir), count)
+
+
+def article_batches(output_dir: Path, files: list[Path]):
+    """The rows of `files`, BATCH_ROWS at most a batch, scanned a slice of
+    `dataset.READ_SLICE_FILES` files at a time: a scan keeps each file's metadata (about 65 kB)
+    until it is done, 7 GB over a year of uncompacted part files of a cron every five minutes."""
+    for start in range(0, len(files), dataset.READ_SLICE_FILES):
+        scanned = dataset.articles_dataset(
+            output_dir, files[start : start + dataset.READ_SLICE_FILES]
+        )
+        yield from scanned.to_batches(batch_size=BATCH_ROWS)
 
 
 def rows_per_day_and_section(counts: ArticleCounts) -> list[dict]:

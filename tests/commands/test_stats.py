@@ -156,6 +156,22 @@ def test_articles_are_counted_a_batch_at_a_time_never_read_whole(output_dir, cap
     assert sum(counted) == 5 and max(counted) <= 3  # a file's last row may join the next's
 
 
+def test_articles_are_scanned_a_slice_of_files_at_a_time(output_dir, capsys, monkeypatch):
+    # One scan of every file kept each file's metadata to its end: about 65 kB a file, 7 GB
+    # over a year of a cron every five minutes without `compact`.
+    whole = stats_json(output_dir, capsys)
+    scanned, real_open = [], dataset.articles_dataset
+
+    def open_recorded(output_dir, files=None):
+        scanned.append(len(files))
+        return real_open(output_dir, files)
+
+    monkeypatch.setattr(dataset, "READ_SLICE_FILES", 2)
+    monkeypatch.setattr(dataset, "articles_dataset", open_recorded)
+    assert stats_json(output_dir, capsys) == whole
+    assert scanned == [2, 1]
+
+
 def test_fill_rates_count_values_not_nulls_or_empties(output_dir, capsys):
     rates = stats_json(output_dir, capsys)["fill_rates"]
     assert rates["title"] == 1.0
