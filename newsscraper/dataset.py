@@ -409,7 +409,9 @@ def read_rejects(output_dir, columns: list[str] | None = None) -> pa.Table:
     def read(files: list[Path]) -> pa.Table:
         if not files:
             return schema.empty_table()
-        return pa.concat_tables(pq.read_table(p, columns=columns).cast(schema) for p in files)
+        return joined_in_slices(
+            files, lambda path: pq.read_table(path, columns=columns).cast(schema)
+        )
 
     return read_listed(lambda: list_part_files(output_dir, REJECTS), read)
 

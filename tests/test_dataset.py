@@ -455,6 +455,22 @@ def test_rejects_are_one_flat_file_per_call(tmp_path):
     assert dataset.read_rejects(tmp_path).to_pylist() == [{"article_id": None, **rows[0]}]
 
 
+def test_rejects_of_many_files_are_joined_as_they_are_read_in_the_order_of_their_files(
+    tmp_path, monkeypatch
+):
+    # A crawl reads the rejects twice (the raw column only when needed) and lines the rows up.
+    monkeypatch.setattr(dataset, "READ_SLICE_FILES", 16)
+    for n in range(40):
+        row = {"article_id": f"1882603070000{n:05d}", "reason": "body_too_short"}
+        dataset.commit_rejects(tmp_path, [{**row, "scraped_at": SCRAPED, "run_id": "r"}], "r", n)
+    rejects = dataset.read_rejects(tmp_path, columns=["article_id", "reason"])
+    files = dataset.list_part_files(tmp_path, "rejects")
+    assert rejects.column("article_id").to_pylist() == [
+        pq.read_table(path).column("article_id")[0].as_py() for path in files
+    ]
+    assert {rejects.column(name).num_chunks for name in rejects.column_names} == {3}
+
+
 def test_listing_an_empty_output_dir(tmp_path):
     assert dataset.list_part_files(tmp_path) == []
     assert dataset.list_article_partitions(tmp_path) == []
