@@ -511,6 +511,24 @@ def test_run_records_of_many_files_are_joined_as_they_are_read(tmp_path, monkeyp
     assert {runs.column(name).num_chunks for name in runs.column_names} == {math.ceil(100 / 16)}
 
 
+def test_run_records_of_older_versions_in_a_slice_of_their_own_are_joined_with_newer_ones(
+    tmp_path, monkeypatch
+):
+    # The oldest records fill the first slices, without the columns added since; the newest,
+    # one file past a whole slice, has them: every record is read, the older ones null there.
+    monkeypatch.setattr(dataset, "READ_SLICE_FILES", 4)
+    run_record_files(tmp_path, 8, drop=("pending_articles", "walked_down_to", "rests_until"))
+    run_record_files(tmp_path / "newer", 1)
+    os.rename(
+        next(dataset.runs_dir(tmp_path / "newer").iterdir()),
+        dataset.runs_dir(tmp_path) / "part-newer.parquet",
+    )
+    runs = dataset.read_runs(tmp_path)
+    assert runs.num_rows == 9 and runs.column_names == RUNS_SCHEMA.names
+    assert runs.column("rests_until").null_count == 9
+    assert runs.column("run_id").to_pylist()[-1] == "20260308T000000Z-00000000"
+
+
 def test_run_records_read_for_some_columns_have_those_a_file_holds(tmp_path):
     run_record_files(tmp_path, 2, drop=("rests_until",))
     run_record_files(tmp_path / "newer", 1)
