@@ -631,6 +631,54 @@ def test_a_future_reject_the_clock_has_caught_up_with_is_pending_from_the_start(
     assert not spider.walk.is_stored("188260306000000001"), "no longer a reject to skip"
 
 
+def test_each_future_reject_is_judged_by_its_own_item_across_many_rejects_files(
+    tmp_path, monkeypatch
+):
+    # The items are read apart from the other columns, a slice of files at a time: each must
+    # line up with its own reject, among rejects of other reasons and of a stored article.
+    from newsscraper import dataset
+
+    monkeypatch.setattr(dataset, "READ_SLICE_FILES", 2)
+    out, at = tmp_path / "out", dt.datetime(2026, 3, 6, 2, 0, tzinfo=dt.UTC)
+    caught_up = {"section": "doanh-nghiep", "published_at": "2026-03-06T09:00:00+00:00"}
+    verdicts = [
+        ("body_too_short", caught_up),
+        ("published_in_future", {**caught_up, "published_at": "2099-01-01T00:00:00+00:00"}),
+        ("published_in_future", caught_up),
+        ("http_404", None),
+        ("published_in_future", caught_up),  # stored since, by a backfill
+        ("published_in_future", {**caught_up, "section": "bat-dong-san"}),
+        ("missing_title", caught_up),
+    ]
+    for n, (reason, raw) in enumerate(verdicts, start=1):
+        row = {"article_id": f"18826030600000000{n}", "reason": reason, "scraped_at": at}
+        row |= {"url": f"https://cafef.vn/bai-{row['article_id']}.chn", "run_id": f"r{n}"}
+        row["raw"] = None if raw is None else json.dumps(raw)
+        dataset.commit_rejects(out, [row], f"r{n}", 1)
+    stored = Article(
+        article_id="188260306000000005",
+        url="https://cafef.vn/bai-188260306000000005.chn",
+        section="doanh-nghiep",
+        title="MoMo bác bỏ tin đồn",
+        body="Đoạn một.",
+        published_at=dt.datetime(2026, 3, 6, 9, 0, tzinfo=dt.UTC),
+        published_date=dt.date(2026, 3, 6),
+        scraped_at=at,
+        run_id="b1",
+    )
+    dataset.commit_articles(out, [stored], "b1", 1)
+    spider = make_spider(tmp_path)
+    assert list(spider.pending.articles) == ["188260306000000003"]
+    assert [n for n in range(1, 8) if spider.walk.is_stored(f"18826030600000000{n}")] == [
+        1,
+        2,
+        4,
+        5,
+        6,
+        7,
+    ]
+
+
 def test_the_first_line_of_a_crawl_names_its_run_id_and_dataset(tmp_path, caplog):
     caplog.set_level("INFO")
     settings = {name: value for name, value in vars(project_settings).items() if name.isupper()}
