@@ -125,9 +125,9 @@ def test_while_a_rest_the_site_asked_for_runs_no_crawl_starts_and_the_exit_is_3(
         cron_at("2026-03-07T13:00:00+07:00")
 
 
-def test_a_run_that_wrote_no_record_is_named_with_its_section(monkeypatch):
-    # A disk fault leaves no run record: the line printed still names the section crawled.
-    from scrapy import crawler as scrapy_crawler
+def stub_process(finish_reason: str | None = None, signalled: bool = False):
+    """A CrawlerProcess class whose crawl reaches no site: it ends with `finish_reason` (none:
+    the process stopped before the spider closed), after a SIGTERM when `signalled`."""
     from scrapy.utils.test import get_crawler
 
     class Process:
@@ -142,10 +142,23 @@ def test_a_run_that_wrote_no_record_is_named_with_its_section(monkeypatch):
         def crawl(self, crawler, **spider_args):
             pass
 
-        def start(self):
-            self.crawler.stats.set_value("finish_reason", "disk_error")
+        def _signal_shutdown(self, signum, frame):  # Scrapy's handler: nothing to stop here
+            pass
 
-    monkeypatch.setattr(scrapy_crawler, "CrawlerProcess", Process)
+        def start(self):
+            if signalled:
+                self._signal_shutdown(15, None)
+            if finish_reason is not None:
+                self.crawler.stats.set_value("finish_reason", finish_reason)
+
+    return Process
+
+
+def test_a_run_that_wrote_no_record_is_named_with_its_section(monkeypatch):
+    # A disk fault leaves no run record: the line printed still names the section crawled.
+    from scrapy import crawler as scrapy_crawler
+
+    monkeypatch.setattr(scrapy_crawler, "CrawlerProcess", stub_process("disk_error"))
     code, line = CRAWL(None, {"section": "bat-dong-san"})
     assert code == exitcodes.DISK_ERROR
     assert re.fullmatch(
@@ -226,27 +239,8 @@ def test_a_signal_before_the_spider_closed_is_exit_6(monkeypatch):
     # A SIGTERM while the engine was still opening the spider (reading the dataset): the
     # process stopped with no finish reason; the run was interrupted, not abnormal.
     from scrapy import crawler as scrapy_crawler
-    from scrapy.utils.test import get_crawler
 
-    class Process:
-        bootstrap_failed = False
-
-        def __init__(self, settings):
-            self.crawler = get_crawler()
-
-        def create_crawler(self, name):
-            return self.crawler
-
-        def crawl(self, crawler, **spider_args):
-            pass
-
-        def _signal_shutdown(self, signum, frame):
-            pass
-
-        def start(self):
-            self._signal_shutdown(15, None)
-
-    monkeypatch.setattr(scrapy_crawler, "CrawlerProcess", Process)
+    monkeypatch.setattr(scrapy_crawler, "CrawlerProcess", stub_process(signalled=True))
     code, line = CRAWL(None, {"section": "doanh-nghiep"})
     assert code == exitcodes.INTERRUPTED
     assert line.endswith("no run record written; exit 6")

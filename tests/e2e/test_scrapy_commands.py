@@ -23,6 +23,15 @@ def scrapy(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+def on_replica(handle, output_dir) -> list[str]:
+    """The settings pointing a command at the replica and at the test's dataset folder."""
+    return [
+        *("-s", f"CAFEF_BASE_URL={handle.base_url}"),
+        *("-s", f"OUTPUT_DIR={output_dir}"),
+        *("-s", "ROBOTSTXT_OBEY=False"),
+    ]
+
+
 def test_scrapy_parse_prints_the_article_and_the_next_crawl_still_stores_it(
     replica, crawl, stored, output_dir
 ):
@@ -37,12 +46,7 @@ def test_scrapy_parse_prints_the_article_and_the_next_crawl_still_stores_it(
         "-c",
         "parse_article",
         handle.base_url + article.path,
-        "-s",
-        f"CAFEF_BASE_URL={handle.base_url}",
-        "-s",
-        f"OUTPUT_DIR={output_dir}",
-        "-s",
-        "ROBOTSTXT_OBEY=False",
+        *on_replica(handle, output_dir),
     )
 
     assert result.returncode == 0, result.stderr[-3000:]
@@ -65,12 +69,7 @@ def test_scrapy_fetch_with_the_spider_writes_no_run_record(replica, output_dir):
         "--spider",
         "cafef",
         handle.base_url + site.articles[0].path,
-        "-s",
-        f"CAFEF_BASE_URL={handle.base_url}",
-        "-s",
-        f"OUTPUT_DIR={output_dir}",
-        "-s",
-        "ROBOTSTXT_OBEY=False",
+        *on_replica(handle, output_dir),
     )
 
     assert result.returncode == 0, result.stderr[-3000:]
@@ -83,14 +82,7 @@ def test_scrapy_runspider_of_the_cafef_spider_holds_the_lock_and_exits_with_the_
 ):
     site = ReplicaSite(articles=5)
     handle = replica(site)
-    settings = [
-        "-s",
-        f"CAFEF_BASE_URL={handle.base_url}",
-        "-s",
-        f"OUTPUT_DIR={output_dir}",
-        "-s",
-        "ROBOTSTXT_OBEY=False",
-    ]
+    settings = on_replica(handle, output_dir)
     spider_file = str(PROJECT_ROOT / "newsscraper" / "spiders" / "cafef.py")
 
     output_dir.mkdir(parents=True)
@@ -125,12 +117,7 @@ def test_scrapy_parse_through_the_pipelines_writes_no_row(replica, output_dir):
         "-c",
         "parse_article",
         handle.base_url + article.path,
-        "-s",
-        f"CAFEF_BASE_URL={handle.base_url}",
-        "-s",
-        f"OUTPUT_DIR={output_dir}",
-        "-s",
-        "ROBOTSTXT_OBEY=False",
+        *on_replica(handle, output_dir),
     )
 
     assert result.returncode == 0, result.stderr[-3000:]
@@ -159,12 +146,7 @@ def test_scrapy_parse_of_the_section_page_lists_its_article_requests(replica, ou
         "--spider",
         "cafef",
         handle.base_url + "/doanh-nghiep.chn",
-        "-s",
-        f"CAFEF_BASE_URL={handle.base_url}",
-        "-s",
-        f"OUTPUT_DIR={output_dir}",
-        "-s",
-        "ROBOTSTXT_OBEY=False",
+        *on_replica(handle, output_dir),
     )
 
     assert result.returncode == 0, result.stderr[-3000:]
