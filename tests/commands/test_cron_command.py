@@ -244,3 +244,85 @@ def test_a_signal_before_the_spider_closed_is_exit_6(monkeypatch):
     code, line = CRAWL(None, {"section": "doanh-nghiep"})
     assert code == exitcodes.INTERRUPTED
     assert line.endswith("no run record written; exit 6")
+
+
+def rejects_files(output_dir, count: int) -> None:
+    """`count` rejects part files of one row each, as runs that rejected a page write them."""
+    import datetime as dt
+
+    from newsscraper import dataset
+
+    for n in range(count):
+        row = {
+            "article_id": f"1882603070000{n:05d}",
+            "url": f"https://cafef.vn/bai-{n}-1882603070000{n:05d}.chn",
+            "reason": "body_too_short",
+            "scraped_at": dt.datetime(2026, 3, 8, 2, tzinfo=dt.UTC) + dt.timedelta(minutes=n),
+            "run_id": f"run-{n:04d}",
+        }
+        dataset.commit_rejects(output_dir, [row], row["run_id"], 0)
+
+
+def quiet_cron(monkeypatch, code: int) -> None:
+    monkeypatch.setattr(cron, "_crawl", lambda settings, spider_args: (code, "run r"))
+    monkeypatch.setattr(cron, "_log_to_rotating_file", lambda path, level: None)
+    monkeypatch.setattr(cron, "_log_warnings_to_stderr", lambda: None)
+
+
+@pytest.mark.parametrize(
+    ("code", "merged"),
+    [
+        (exitcodes.OK, True),
+        (exitcodes.ABNORMAL, True),
+        (exitcodes.SOFT_BLOCKED, True),
+        (exitcodes.UNHEALTHY, True),
+        (exitcodes.SITE_ERRORS, True),
+        # A full or read-only disk would refuse the merge too; a signal asked the run to stop.
+        (exitcodes.DISK_ERROR, False),
+        (exitcodes.INTERRUPTED, False),
+    ],
+)
+def test_cron_merges_the_rejects_after_a_run_unless_the_disk_failed_or_a_signal_stopped_it(
+    code, merged, tmp_path, monkeypatch
+):
+    from newsscraper import dataset
+
+    rejects_files(tmp_path, 101)  # runs/ holds no file: rejects/ alone is enough
+    quiet_cron(monkeypatch, code)
+
+    assert cli.main(["cron", "--output-dir", str(tmp_path)]) == code
+
+    assert len(dataset.list_part_files(tmp_path, "rejects")) == (1 if merged else 101)
+    assert len(dataset.read_rejects(tmp_path)) == 101
+
+
+def test_a_merge_that_cannot_read_a_rejects_file_is_said_and_leaves_the_runs_code(
+    tmp_path, monkeypatch, caplog, capsys
+):
+    from newsscraper import dataset
+
+    rejects_files(tmp_path, 101)
+    broken = dataset.rejects_dir(tmp_path) / "part-run-0050-0.parquet"
+    broken.write_bytes(b"not parquet")
+    quiet_cron(monkeypatch, exitcodes.ABNORMAL)  # the crawl could not read it either
+
+    assert cli.main(["cron", "--output-dir", str(tmp_path)]) == exitcodes.ABNORMAL
+
+    assert capsys.readouterr().out == "run r\n"  # the summary is still said
+    assert "runs/ and rejects/ not merged (cannot read Parquet file" in caplog.text
+    assert len(dataset.list_part_files(tmp_path, "rejects")) == 101
+
+
+def test_files_in_a_folder_under_runs_do_not_count_towards_a_merge(tmp_path, monkeypatch):
+    from newsscraper import dataset
+    from newsscraper.commands.compact import record_part_files
+
+    run_record_files(tmp_path, 3)
+    run_record_files(tmp_path / "kept", 101)
+    dataset.runs_dir(tmp_path / "kept").rename(dataset.runs_dir(tmp_path) / "kept")
+    assert record_part_files(tmp_path) == {"runs": 3, "rejects": 0}
+    quiet_cron(monkeypatch, exitcodes.OK)
+
+    assert cli.main(["cron", "--output-dir", str(tmp_path)]) == exitcodes.OK
+
+    assert len([p for p in dataset.runs_dir(tmp_path).iterdir() if p.is_file()]) == 3
