@@ -639,3 +639,21 @@ def test_a_partition_swap_that_cannot_be_made_is_an_error_and_leaves_no_staged_f
     assert raised.value.errno == errno.ENOENT and str(gone) in str(raised.value)
     assert list(dataset.staging_dir(tmp_path).iterdir()) == []
     assert dataset.list_part_files(tmp_path) == [old]
+
+
+def test_run_records_whose_older_files_fill_a_slice_are_read_with_the_newer_ones(
+    tmp_path, monkeypatch
+):
+    # A dataset upgraded with many uncompacted records: the first slices hold only files
+    # without the columns added since, the last one files with them.
+    monkeypatch.setattr(dataset, "READ_SLICE_FILES", 2)
+    run_record_files(tmp_path, 4, drop=("rests_until", "pending_articles"))
+    run_record_files(tmp_path / "newer", 1)
+    os.rename(
+        next(dataset.runs_dir(tmp_path / "newer").iterdir()),
+        dataset.runs_dir(tmp_path) / "part-newer.parquet",
+    )
+    runs = dataset.read_runs(tmp_path)
+    assert runs.num_rows == 5
+    assert {"rests_until", "pending_articles"} <= set(runs.column_names)
+    assert runs.column("rests_until").null_count == 5
