@@ -52,3 +52,29 @@ def test_a_finish_reason_the_engine_gave_still_decides_after_a_signal():
     crawler.stats.set_value("finish_reason", "finished")  # the signal came after the close
 
     assert exit_code_of(crawler) == exitcodes.OK
+
+
+class ReactorlessProcess:
+    """The signal handlers Scrapy's AsyncCrawlerProcess installs without Twisted's reactor
+    (TWISTED_REACTOR_ENABLED=False)."""
+
+    def __init__(self):
+        self.handled = []
+
+    def _signal_shutdown_reactorless(self, signum, frame):
+        self.handled.append(("shutdown", signum))
+
+    def _signal_kill_reactorless(self, signum, frame):
+        self.handled.append(("kill", signum))
+
+
+def test_signals_are_noted_without_twisteds_reactor_too():
+    process, crawler = ReactorlessProcess(), get_crawler()
+    note_signals(process, crawler)
+
+    process._signal_shutdown_reactorless(15, None)
+
+    assert process.handled == [("shutdown", 15)]
+    assert exit_code_of(crawler) == exitcodes.INTERRUPTED
+    process._signal_kill_reactorless(15, None)
+    assert exit_code_of(crawler) == exitcodes.ABNORMAL
