@@ -292,6 +292,26 @@ def test_rows_a_failed_write_at_close_leaves_unwritten_stop_the_run_as_a_disk_fa
     assert str(tmp_path / "rejects") in crawler.stats.get_value(DISK_ERROR_STAT)
 
 
+def test_rows_a_failed_write_kept_and_a_later_write_committed_are_no_disk_fault(
+    tmp_path, monkeypatch
+):
+    # A disk that was full for a moment: the rows wait in the buffer and land at the close.
+    crawler, _ = make_extension(tmp_path, PARQUET_BATCH_ITEMS=1)
+    commit = dataset.commit_rejects
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(dataset, "commit_rejects", disk_full)
+    send_dropped(crawler, short_article(), Rejected("body_too_short", "body has 9 characters"))
+    monkeypatch.setattr(dataset, "commit_rejects", commit)
+    crawler.signals.send_catch_log(signals.spider_closed, spider=None, reason="finished")
+
+    assert [row["article_id"] for row in read_rejects(tmp_path)] == ["188231024103100001"]
+    assert crawler.stats.get_value(DISK_ERROR_STAT) is None
+    assert finish_reason_of(crawler.stats, "finished") == "finished"
+
+
 # A real crawl in a child process (one Twisted reactor per process): one item straight from
 # `start()`, through a pipeline that raises, with the extension as settings.py enables it.
 PIPELINE_ERROR_CRAWL = textwrap.dedent(
