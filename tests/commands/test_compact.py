@@ -228,6 +228,16 @@ def test_a_held_lock_stops_compact_without_touching_files(three_partitions, caps
     assert dataset.list_part_files(three_partitions) == before
 
 
+@pytest.mark.parametrize("value", ["-1", "nan", "inf", "soon"])
+def test_a_wait_that_is_no_number_of_seconds_is_a_usage_error(value, three_partitions, capsys):
+    before = dataset.list_part_files(three_partitions)
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["compact", "--wait", value, "--output-dir", str(three_partitions)])
+    assert stopped.value.code == 2
+    assert f"expected a number of seconds, 0 or more; got {value!r}" in capsys.readouterr().err
+    assert dataset.list_part_files(three_partitions) == before
+
+
 def test_a_missing_output_dir_is_named_and_not_created(tmp_path, capsys):
     missing = tmp_path / "outptu"
     assert cli.main(["compact", "--output-dir", str(missing)]) == 1
