@@ -118,6 +118,8 @@ def run(args) -> int:
                 return exitcodes.DISK_ERROR
             _log_warnings_to_stderr()
             code, summary = _crawl(settings, spider_args)
+            # Said before any merge: a signal during one ends the process, the summary said.
+            print(summary, flush=True)
             if code not in (exitcodes.DISK_ERROR, exitcodes.INTERRUPTED):
                 _merge_records_when_many(output_dir)
     except LockHeld as exc:
@@ -126,7 +128,6 @@ def run(args) -> int:
     except OSError as exc:
         print(f"newsscraper cron: cannot use {output_dir}: {exc}", file=sys.stderr)
         return exitcodes.DISK_ERROR
-    print(summary)
     return code
 
 

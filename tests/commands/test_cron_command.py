@@ -326,3 +326,23 @@ def test_files_in_a_folder_under_runs_do_not_count_towards_a_merge(tmp_path, mon
     assert cli.main(["cron", "--output-dir", str(tmp_path)]) == exitcodes.OK
 
     assert len([p for p in dataset.runs_dir(tmp_path).iterdir() if p.is_file()]) == 3
+
+
+def test_the_summary_is_said_before_the_run_records_are_merged(tmp_path, monkeypatch, capsys):
+    # A signal during the merge ends the process: the summary has been said by then.
+    from newsscraper.commands import compact
+
+    said_before = []
+
+    def merge(output_dir, **kwargs):
+        said_before.append(capsys.readouterr().out)
+        return []
+
+    run_record_files(tmp_path, 101)
+    monkeypatch.setattr(compact, "compact_run_records", merge)
+    monkeypatch.setattr(cron, "_crawl", lambda settings, spider_args: (exitcodes.OK, "run r"))
+    monkeypatch.setattr(cron, "_log_to_rotating_file", lambda path, level: None)
+    monkeypatch.setattr(cron, "_log_warnings_to_stderr", lambda: None)
+
+    assert cli.main(["cron", "--output-dir", str(tmp_path)]) == exitcodes.OK
+    assert said_before == ["run r\n"]
