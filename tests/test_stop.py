@@ -10,16 +10,17 @@ from newsscraper.stop import note_signals
 
 
 class Process:
-    """The signal handlers of a Scrapy CrawlerProcess, recording what they were called with."""
+    """The signal handlers of a Scrapy CrawlerProcess, recording what they were called with;
+    with `suffix="_reactorless"`, those its asyncio form installs without Twisted's reactor
+    (TWISTED_REACTOR_ENABLED=False)."""
 
-    def __init__(self):
+    def __init__(self, suffix: str = ""):
         self.handled = []
+        for name, what in (("_signal_shutdown", "shutdown"), ("_signal_kill", "kill")):
+            setattr(self, name + suffix, self._handler(what))
 
-    def _signal_shutdown(self, signum, frame):
-        self.handled.append(("shutdown", signum))
-
-    def _signal_kill(self, signum, frame):
-        self.handled.append(("kill", signum))
+    def _handler(self, what: str):
+        return lambda signum, frame: self.handled.append((what, signum))
 
 
 def test_a_signal_before_the_spider_closed_is_a_shutdown_not_an_abnormal_end():
@@ -54,22 +55,8 @@ def test_a_finish_reason_the_engine_gave_still_decides_after_a_signal():
     assert exit_code_of(crawler) == exitcodes.OK
 
 
-class ReactorlessProcess:
-    """The signal handlers Scrapy's AsyncCrawlerProcess installs without Twisted's reactor
-    (TWISTED_REACTOR_ENABLED=False)."""
-
-    def __init__(self):
-        self.handled = []
-
-    def _signal_shutdown_reactorless(self, signum, frame):
-        self.handled.append(("shutdown", signum))
-
-    def _signal_kill_reactorless(self, signum, frame):
-        self.handled.append(("kill", signum))
-
-
 def test_signals_are_noted_without_twisteds_reactor_too():
-    process, crawler = ReactorlessProcess(), get_crawler()
+    process, crawler = Process("_reactorless"), get_crawler()
     note_signals(process, crawler)
 
     process._signal_shutdown_reactorless(15, None)

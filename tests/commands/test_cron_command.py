@@ -168,6 +168,13 @@ def test_a_run_that_wrote_no_record_is_named_with_its_section(monkeypatch):
     ), line
 
 
+def crawl_ending(monkeypatch, code: int) -> None:
+    """A crawl that reaches no site and ends with `code` and the summary "run r"; no log file."""
+    monkeypatch.setattr(cron, "_crawl", lambda settings, spider_args: (code, "run r"))
+    monkeypatch.setattr(cron, "_log_to_rotating_file", lambda path, level: None)
+    monkeypatch.setattr(cron, "_log_warnings_to_stderr", lambda: None)
+
+
 def run_record_files(output_dir, count: int) -> None:
     """`count` run records, one part file each, as a cron writes them between compactions."""
     import datetime as dt
@@ -201,9 +208,7 @@ def test_cron_merges_the_run_records_once_they_are_more_than_a_hundred_files(
     from newsscraper.runs import read_runs
 
     run_record_files(tmp_path, files)
-    monkeypatch.setattr(cron, "_crawl", lambda settings, spider_args: (exitcodes.OK, "run r"))
-    monkeypatch.setattr(cron, "_log_to_rotating_file", lambda path, level: None)
-    monkeypatch.setattr(cron, "_log_warnings_to_stderr", lambda: None)
+    crawl_ending(monkeypatch, exitcodes.OK)
 
     with caplog.at_level(logging.INFO, logger="newsscraper.commands.cron"):
         assert cli.main(["cron", "--output-dir", str(tmp_path)]) == exitcodes.OK
@@ -227,9 +232,7 @@ def test_a_merge_of_the_run_records_that_fails_is_said_and_leaves_the_runs_code(
 
     run_record_files(tmp_path, 101)
     monkeypatch.setattr(compact, "compact_run_records", disk_full)
-    monkeypatch.setattr(cron, "_crawl", lambda settings, spider_args: (exitcodes.OK, "run r"))
-    monkeypatch.setattr(cron, "_log_to_rotating_file", lambda path, level: None)
-    monkeypatch.setattr(cron, "_log_warnings_to_stderr", lambda: None)
+    crawl_ending(monkeypatch, exitcodes.OK)
 
     assert cli.main(["cron", "--output-dir", str(tmp_path)]) == exitcodes.OK
     assert "runs/ and rejects/ not merged ([Errno 28] No space left on device)" in caplog.text
@@ -264,9 +267,7 @@ def rejects_files(output_dir, count: int) -> None:
 
 
 def quiet_cron(monkeypatch, code: int) -> None:
-    monkeypatch.setattr(cron, "_crawl", lambda settings, spider_args: (code, "run r"))
-    monkeypatch.setattr(cron, "_log_to_rotating_file", lambda path, level: None)
-    monkeypatch.setattr(cron, "_log_warnings_to_stderr", lambda: None)
+    crawl_ending(monkeypatch, code)
 
 
 @pytest.mark.parametrize(
@@ -340,9 +341,7 @@ def test_the_summary_is_said_before_the_run_records_are_merged(tmp_path, monkeyp
 
     run_record_files(tmp_path, 101)
     monkeypatch.setattr(compact, "compact_run_records", merge)
-    monkeypatch.setattr(cron, "_crawl", lambda settings, spider_args: (exitcodes.OK, "run r"))
-    monkeypatch.setattr(cron, "_log_to_rotating_file", lambda path, level: None)
-    monkeypatch.setattr(cron, "_log_warnings_to_stderr", lambda: None)
+    crawl_ending(monkeypatch, exitcodes.OK)
 
     assert cli.main(["cron", "--output-dir", str(tmp_path)]) == exitcodes.OK
     assert said_before == ["run r\n"]
