@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from newsscraper import exitcodes
 from newsscraper.lock import crawl_lock
 from replica import ReplicaSite
@@ -32,8 +34,9 @@ def on_replica(handle, output_dir) -> list[str]:
     ]
 
 
+@pytest.mark.parametrize("options", [[], ["--pipelines"]])
 def test_scrapy_parse_prints_the_article_and_the_next_crawl_still_stores_it(
-    replica, crawl, stored, output_dir
+    options, replica, crawl, stored, output_dir
 ):
     site = ReplicaSite(articles=5)
     handle = replica(site)
@@ -43,6 +46,7 @@ def test_scrapy_parse_prints_the_article_and_the_next_crawl_still_stores_it(
         "parse",
         "--spider",
         "cafef",
+        *options,
         "-c",
         "parse_article",
         handle.base_url + article.path,
@@ -102,27 +106,6 @@ def test_scrapy_runspider_of_the_cafef_spider_holds_the_lock_and_exits_with_the_
     handle.stop()  # the site gone: the run's own exit code, not Scrapy's 0
     failed = scrapy("runspider", spider_file, *settings)
     assert failed.returncode == exitcodes.SITE_ERRORS, failed.stderr[-3000:]
-
-
-def test_scrapy_parse_through_the_pipelines_writes_no_row(replica, output_dir):
-    site = ReplicaSite(articles=5)
-    handle = replica(site)
-    article = site.articles[0]
-
-    result = scrapy(
-        "parse",
-        "--spider",
-        "cafef",
-        "--pipelines",
-        "-c",
-        "parse_article",
-        handle.base_url + article.path,
-        *on_replica(handle, output_dir),
-    )
-
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert f"'article_id': '{article.article_id}'" in result.stdout
-    assert not output_dir.exists()
 
 
 def test_scrapy_runspider_of_the_cafef_spider_refuses_a_bad_argument_with_exit_2(output_dir):
