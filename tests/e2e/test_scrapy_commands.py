@@ -10,7 +10,7 @@ import pytest
 from newsscraper import exitcodes
 from newsscraper.lock import crawl_lock
 from replica import ReplicaSite
-from replica.crawl import PROJECT_ROOT, crawl_env
+from replica.crawl import POLITENESS_OFF, PROJECT_ROOT, crawl_env
 
 
 def scrapy(*args: str) -> subprocess.CompletedProcess:
@@ -26,12 +26,10 @@ def scrapy(*args: str) -> subprocess.CompletedProcess:
 
 
 def on_replica(handle, output_dir) -> list[str]:
-    """The settings pointing a command at the replica and at the test's dataset folder."""
-    return [
-        *("-s", f"CAFEF_BASE_URL={handle.base_url}"),
-        *("-s", f"OUTPUT_DIR={output_dir}"),
-        *("-s", "ROBOTSTXT_OBEY=False"),
-    ]
+    """The settings pointing a command at the replica and at the test's dataset folder, with
+    politeness off, as for the end-to-end crawls."""
+    settings = POLITENESS_OFF | {"CAFEF_BASE_URL": handle.base_url, "OUTPUT_DIR": str(output_dir)}
+    return [arg for name, value in settings.items() for arg in ("-s", f"{name}={value}")]
 
 
 @pytest.mark.parametrize("options", [[], ["--pipelines"]])
