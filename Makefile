@@ -28,6 +28,9 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The tests run in one process per core (pytest-xdist); `make test PYTEST_ARGS=` runs them in one.
+PYTEST_ARGS ?= -n auto
+
 test: lint  ## ruff, then the whole test suite (offline)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
