@@ -20,3 +20,11 @@ def write_nothing(settings) -> None:
         enabled = settings.getdict(name)
         enabled.update(dict.fromkeys(components))
         settings.set(name, enabled, priority="cmdline")
+
+
+class WritesNothing:
+    """Mixed into a Scrapy command class: its settings have every dataset writer off."""
+
+    def process_options(self, args, opts):
+        super().process_options(args, opts)
+        write_nothing(self.settings)

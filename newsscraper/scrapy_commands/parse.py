@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from scrapy.commands.parse import Command as ScrapyParseCommand
 
-from newsscraper.scrapy_commands import write_nothing
+from newsscraper.scrapy_commands import WritesNothing
 
 
-class Command(ScrapyParseCommand):
-    def process_options(self, args, opts):
-        super().process_options(args, opts)
-        write_nothing(self.settings)
+class Command(WritesNothing, ScrapyParseCommand):
+    pass

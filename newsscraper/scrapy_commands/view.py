@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from scrapy.commands.view import Command as ScrapyViewCommand
 
-from newsscraper.scrapy_commands import write_nothing
+from newsscraper.scrapy_commands import WritesNothing
 
 
-class Command(ScrapyViewCommand):
-    def process_options(self, args, opts):
-        super().process_options(args, opts)
-        write_nothing(self.settings)
+class Command(WritesNothing, ScrapyViewCommand):
+    pass
