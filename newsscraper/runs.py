@@ -17,6 +17,7 @@ from dataclasses import fields
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from pyarrow import ArrowException
 from scrapy import signals
 
 from newsscraper import dataset, exitcodes, health
@@ -25,6 +26,7 @@ from newsscraper.dataset import commit_part_file, runs_dir, safe_path_value
 from newsscraper.items import Article
 from newsscraper.middlewares import REST_REMEMBERED_MAX, SITE_REST_DEADLINE_STAT
 from newsscraper.schema import RUNS_SCHEMA
+from newsscraper.setting_checks import run_id_refused
 from newsscraper.stop import DISK_ERROR_REASON, finish_reason_of
 
 logger = logging.getLogger(__name__)
@@ -175,6 +177,22 @@ def rest_refused(settings) -> str | None:
         f"UTC, in run {record['run_id']} ({record['section']}); no crawl of this dataset asks it "
         "for anything before then"
     )
+
+
+def start_refused(settings) -> tuple[int, str] | None:
+    """Why a crawl with `settings` must not start, with its exit code, or None. The commands ask
+    under the crawl lock, before the crawl: a RUN_ID already used (exit 1), a run record that
+    cannot be read (exit 1), a rest the site asked for not ended (exit 3)."""
+    refused = run_id_refused(settings)
+    if refused:
+        return exitcodes.ABNORMAL, refused
+    try:
+        resting = rest_refused(settings)
+    except (OSError, ArrowException) as error:  # a run record it cannot read
+        return exitcodes.ABNORMAL, dataset.unreadable(settings.get("OUTPUT_DIR"), error)
+    if resting:
+        return exitcodes.SOFT_BLOCKED, f"not crawling: {resting}"
+    return None
 
 
 RUN_SUMMARY_STAT = "newsscraper/run_summary"  # set once the run record is written

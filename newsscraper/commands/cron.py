@@ -20,10 +20,9 @@ from pyarrow import ArrowException
 
 from newsscraper import exitcodes
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
-from newsscraper.dataset import unreadable
 from newsscraper.lock import LOCKED_NEXT_RUN, LockHeld, crawl_lock, wait_seconds
 from newsscraper.sections import DEFAULT_SECTION
-from newsscraper.setting_checks import run_id_refused, setting_problems
+from newsscraper.setting_checks import setting_problems
 
 logger = logging.getLogger(__name__)
 
@@ -97,20 +96,13 @@ def run(args) -> int:
 
     try:
         with crawl_lock(output_dir, purpose="cron", wait=args.wait):
-            refused = run_id_refused(settings)
-            if refused:
-                print(f"newsscraper cron: {refused}", file=sys.stderr)
-                return exitcodes.ABNORMAL
-            from newsscraper.runs import rest_refused
+            from newsscraper.runs import start_refused
 
-            try:
-                resting = rest_refused(settings)
-            except (OSError, ArrowException) as error:  # a run record it cannot read
-                print(f"newsscraper cron: {unreadable(output_dir, error)}", file=sys.stderr)
-                return exitcodes.ABNORMAL
-            if resting:
-                print(f"newsscraper cron: not crawling: {resting}", file=sys.stderr)
-                return exitcodes.SOFT_BLOCKED
+            refused = start_refused(settings)
+            if refused:
+                code, reason = refused
+                print(f"newsscraper cron: {reason}", file=sys.stderr)
+                return code
             try:
                 _log_to_rotating_file(log_file, settings.get("LOG_LEVEL"))
             except OSError as exc:  # --log-file elsewhere: name it, not the output directory
@@ -161,18 +153,11 @@ def _merge_records_when_many(output_dir: Path) -> None:
 def _crawl(settings, spider_args: dict) -> tuple[int, str]:
     from scrapy.crawler import CrawlerProcess
 
-    from newsscraper.scrapy_commands.crawl import closing_summary, exit_code_of
-    from newsscraper.stop import note_signals
+    from newsscraper.scrapy_commands.crawl import crawl_to_end
 
     process = CrawlerProcess(settings)
-    crawler = process.create_crawler("cafef")
-    note_signals(process, crawler)
-    process.crawl(crawler, **spider_args)
-    process.start()
-    if process.bootstrap_failed:
-        return exitcodes.ABNORMAL, "newsscraper cron: the crawl could not start (see the log)"
-    code = exit_code_of(crawler)
-    return code, closing_summary(crawler, code, spider_args["section"])
+    code, summary = crawl_to_end(process, process.create_crawler("cafef"), spider_args)
+    return code, summary or "newsscraper cron: the crawl could not start (see the log)"
 
 
 def _pair(text: str) -> tuple[str, str]:

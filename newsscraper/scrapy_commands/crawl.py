@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import sys
 
-from pyarrow import ArrowException
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from newsscraper import exitcodes
 from newsscraper.context import RunContext
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
-from newsscraper.dataset import unreadable
 from newsscraper.health import DISK_PROBLEM
 from newsscraper.lock import LOCKED_NEXT_RUN, LockHeld, crawl_lock
-from newsscraper.runs import RUN_SUMMARY_STAT, rest_refused
+from newsscraper.runs import RUN_SUMMARY_STAT, start_refused
 from newsscraper.sections import DEFAULT_SECTION
-from newsscraper.setting_checks import run_id_refused, setting_problems
+from newsscraper.setting_checks import setting_problems
 from newsscraper.stop import finish_reason_of, note_signals
 
 
@@ -56,25 +54,13 @@ def crawl_under_lock(command, spider, opts) -> None:
     output_dir = command.settings.get("OUTPUT_DIR")
     try:
         with crawl_lock(output_dir):
-            refused = run_id_refused(command.settings)
+            refused = start_refused(command.settings)
             if refused:
-                print(f"newsscraper: {refused}", file=sys.stderr)
-                command.exitcode = exitcodes.ABNORMAL
-                return
-            try:
-                resting = rest_refused(command.settings)
-            except (OSError, ArrowException) as error:  # a run record it cannot read
-                print(f"newsscraper: {unreadable(output_dir, error)}", file=sys.stderr)
-                command.exitcode = exitcodes.ABNORMAL
-                return
-            if resting:
-                print(f"newsscraper: not crawling: {resting}", file=sys.stderr)
-                command.exitcode = exitcodes.SOFT_BLOCKED
+                command.exitcode, reason = refused
+                print(f"newsscraper: {reason}", file=sys.stderr)
                 return
             crawler = command._create_crawler(spider)
-            note_signals(command.crawler_process, crawler)
-            command.crawler_process.crawl(crawler, **opts.spargs)
-            command.crawler_process.start()
+            command.exitcode, summary = crawl_to_end(command.crawler_process, crawler, opts.spargs)
     except LockHeld as exc:
         print(f"newsscraper: not crawling: {exc}; {LOCKED_NEXT_RUN}", file=sys.stderr)
         command.exitcode = exitcodes.LOCKED
@@ -83,15 +69,23 @@ def crawl_under_lock(command, spider, opts) -> None:
         print(f"newsscraper: cannot use {output_dir}: {exc}", file=sys.stderr)
         command.exitcode = exitcodes.DISK_ERROR
         return
-    if command.crawler_process.bootstrap_failed:
-        command.exitcode = exitcodes.ABNORMAL
-        return
-    command.exitcode = exit_code_of(crawler)
-    # Scrapy's stats dump and closing lines bury the run's summary line in the log: it is
-    # said again last, on stdout as `newsscraper cron` says it, with where the rows went.
-    section = opts.spargs.get("section", DEFAULT_SECTION)
-    print(closing_summary(crawler, command.exitcode, section))
-    print(f"  dataset: {output_dir}")
+    if summary is not None:
+        # Scrapy's stats dump and closing lines bury the run's summary line in the log: it is
+        # said again last, on stdout as `newsscraper cron` says it, with where the rows went.
+        print(summary)
+        print(f"  dataset: {output_dir}")
+
+
+def crawl_to_end(process, crawler, spider_args: dict) -> tuple[int, str | None]:
+    """Run `crawler` in `process` to its end: its exit code and its summary, or None for the
+    summary when the crawl could not start (Scrapy has logged why)."""
+    note_signals(process, crawler)
+    process.crawl(crawler, **spider_args)
+    process.start()
+    if process.bootstrap_failed:
+        return exitcodes.ABNORMAL, None
+    code = exit_code_of(crawler)
+    return code, closing_summary(crawler, code, spider_args.get("section", DEFAULT_SECTION))
 
 
 def closing_summary(crawler, code: int, section: str) -> str:
