@@ -10,8 +10,9 @@
   encoding, without fragment or tracking parameters (`utm_*`, `fbclid`, …).
 - Times: aware UTC (a naive time is Vietnam time, UTC+7); `published_date` is the Vietnam
   calendar date of `published_at`.
-- Author without `Theo ` ("according to"); tags trimmed of the trailing `, `, de-duplicated
-  case-insensitively (first spelling wins); tickers upper case, 3 letters or digits, once each.
+- Author and source without `Theo ` ("according to"); tags trimmed of the trailing `, `,
+  de-duplicated case-insensitively (first spelling wins); tickers upper case, 3 letters or
+  digits, once each.
 
 `normalize_item` is idempotent: normalizing twice gives the same item as normalizing once.
 """
@@ -41,7 +42,7 @@ from newsscraper.pages.rules import (
 )
 from newsscraper.sections import CANONICAL_HOST
 
-PLAIN_TEXT_FIELDS = ("article_id", "section", "category", "title", "sapo", "source")
+PLAIN_TEXT_FIELDS = ("article_id", "section", "category", "title", "sapo")
 
 # Spaces a reader cannot tell from a plain space, and the other characters Python counts as
 # whitespace (line and paragraph separators, NEL, the ASCII separators): one space each, so
@@ -205,6 +206,11 @@ def clean_author(value) -> str | None:
     return clean_text(without_theo(text)) if text else None
 
 
+def clean_source(value) -> str | None:
+    """The outlet's name, without `Theo ` ("according to") in front, as a byline is."""
+    return clean_author(value)
+
+
 def clean_tags(values) -> list[str]:
     tags = (clean_text(without_tag_trailer(clean_text(v) or "")) for v in values or [])
     return unique_ignoring_case(tags)
@@ -311,6 +317,7 @@ def normalize_item(item, events: Counter | None = None):
     for field in PLAIN_TEXT_FIELDS:
         update(field, clean_text(adapter.get(field)))
     update("author", clean_author(adapter.get("author")))
+    update("source", clean_source(adapter.get("source")))
     update("body", clean_body(adapter.get("body")))
 
     url = clean_article_url(adapter.get("url"))

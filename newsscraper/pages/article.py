@@ -259,7 +259,10 @@ class ArticlePage:
         yield [] if _HTTP_URL.match(meta) else [meta]
 
     def source(self) -> str | None:
-        return first_text(_SOURCE(self._article))
+        """The outlet's name, without the `Theo ` ("according to") the CMS lets an editor put
+        before it (`Theo Trí Thức Trẻ`): the page prints its own `Theo` before the name."""
+        names = (without_theo(text_of(p)).strip() for p in _SOURCE(self._article))
+        return next((name for name in names if name), None)
 
     def source_url(self) -> str | None:
         value = first_text(_SOURCE_URL(self._article))

@@ -449,6 +449,18 @@ def test_theo_with_a_colon_or_alone_is_no_part_of_the_author():
     assert page_of(OLDER, edit=footer("Theo")).author() == "Dương Ngọc"
 
 
+def test_theo_is_no_part_of_the_source():
+    # The CMS's source field can hold the outlet with "according to" in front: the page then
+    # shows "Theo Trí Thức Trẻ" under the byline, and "Theo Theo Trí Thức Trẻ" in its link box.
+    def source(name):
+        return lambda h: edit_once(h, "> Nhịp sống thị trường</p>", f">{name}</p>")
+
+    assert page_of(OLDER, edit=source(" Theo Trí Thức Trẻ")).source() == "Trí Thức Trẻ"
+    assert page_of(OLDER, edit=source("Theo: Trí Thức Trẻ")).source() == "Trí Thức Trẻ"
+    assert page_of(OLDER, edit=source("Theo")).source() is None
+    assert page_of(OLDER, edit=source("Theodore Media")).source() == "Theodore Media"
+
+
 def footer_byline(markup: str):
     """An edit putting `markup` where the older page's footer byline is."""
     return lambda html: edit_once(html, '<p class="author">Dương Ngọc</p>', markup)

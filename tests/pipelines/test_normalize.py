@@ -71,6 +71,10 @@ def test_nfd_input_is_really_decomposed():
         ("author", "Hồ Hương theo Reuters", "Hồ Hương theo Reuters"),
         ("source", " Nhịp sống thị trường", "Nhịp sống thị trường"),
         ("source", "   ", None),
+        # The outlet's name as a CMS field can hold it, "according to" in front.
+        ("source", " Theo Trí Thức Trẻ", "Trí Thức Trẻ"),
+        ("source", "Theo: Nhịp sống thị trường", "Nhịp sống thị trường"),
+        ("source", "Theo", None),
         ("title", "\u202aChủ tịch\u200e Hải Phát\u202c", "Chủ tịch Hải Phát"),
         ("author", "\u200f\u2066\u2069", None),
     ],
