@@ -238,7 +238,8 @@ class ArticlePage:
 
     def author(self) -> str | None:
         """The first byline naming anyone; several people (lines of a byline, `<b>`s of the
-        header's) joined by ", ", as JSON-LD's list of authors is."""
+        header's, bylines of their own one under the other) joined by ", ", as JSON-LD's list
+        of authors is."""
         for candidate in self._author_candidates():
             names = unique(without_theo(name).strip() for name in candidate)
             if names:
@@ -249,10 +250,10 @@ class ArticlePage:
         """The names of each byline: the footer's, the header's, JSON-LD's, then the
         `article:author` meta, each read only if needed. Never `<meta name="author">`: it
         names the publisher (`VCCorp.vn`), not a writer."""
-        footer = (_byline_lines(p) for p in _AUTHOR_FOOTER(self._article))
-        yield next((lines for lines in footer if lines), [])
-        header = (_header_names(span) for span in self._with_role("author", "span", "author"))
-        yield next((names for names in header if names), [])
+        # Each `p.author` of the footer, each byline `span` of the header, names its people.
+        yield [line for p in _AUTHOR_FOOTER(self._article) for line in _byline_lines(p)]
+        header = self._with_role("author", "span", "author")
+        yield [name for span in header for name in _header_names(span)]
         yield [squash(names_value(self._news_article.get("author")))]
         meta = squash(self._meta_content("article:author"))
         # Open Graph's `article:author` may be a profile's address rather than a name.

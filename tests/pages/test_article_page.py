@@ -487,6 +487,23 @@ def test_each_person_of_a_byline_is_named_apart():
     assert page_of(NEWER, edit=nested).author() == "Dương Ngọc, Minh Anh"
 
 
+def test_each_byline_of_the_footer_or_the_header_names_its_people():
+    # Two writers, a byline each, one under the other: both are the article's authors.
+    two_bylines = footer_byline('<p class="author">Dương Ngọc</p><p class="author">Minh Anh</p>')
+    assert page_of(OLDER, edit=two_bylines).author() == "Dương Ngọc, Minh Anh"
+
+    def two_header_bylines(html):
+        html = edit_once(html, '<p class="author">PV</p>', "")
+        return edit_once(
+            html,
+            'itemprop="author"><b></b></span>',
+            'itemprop="author"><b>Hồ Hương</b></span>'
+            '<span class="author" data-role="author"><b>Theo Minh Anh</b></span>',
+        )
+
+    assert page_of(NEWER, edit=two_header_bylines).author() == "Hồ Hương, Minh Anh"
+
+
 def test_the_article_author_meta_names_the_author_without_any_byline():
     # No byline in the footer, none in JSON-LD: the `article:author` meta still names the
     # writer; `<meta name="author">` names the publisher, VCCorp.vn, never the author.
