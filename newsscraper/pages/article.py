@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import cached_property
+from unicodedata import normalize
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from lxml import etree
@@ -241,7 +242,9 @@ class ArticlePage:
         header's, bylines of their own one under the other) joined by ", ", as JSON-LD's list
         of authors is."""
         for candidate in self._author_candidates():
-            names = unique(without_theo(name).strip() for name in candidate)
+            # Once each as a reader tells them apart: a name typed composed in one line and
+            # decomposed (NFD) in another is one person.
+            names = unique(normalize("NFC", without_theo(name).strip()) for name in candidate)
             if names:
                 return ", ".join(names)
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -532,6 +533,9 @@ def test_the_first_byline_naming_anyone_is_read_each_name_once():
     assert page_of(OLDER, edit=empty_first).author() == "Minh Anh"
     twice = footer_byline('<p class="author">Minh Anh<br>Minh Anh</p>')
     assert page_of(OLDER, edit=twice).author() == "Minh Anh"
+    decomposed = unicodedata.normalize("NFD", "Hồ Hương")
+    twice_spelt = footer_byline(f'<p class="author">Hồ Hương<br>{decomposed}</p>')
+    assert page_of(OLDER, edit=twice_spelt).author() == "Hồ Hương"
 
     def second_header(html):
         html = edit_once(html, '<p class="author">PV</p>', "")
