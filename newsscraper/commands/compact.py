@@ -15,9 +15,14 @@ How a reader listing the dataset mid-swap never sees a row missing or doubled:
 - So the merged file is written into a new copy of the partition folder under
   `OUTPUT_DIR/.staging/` (outside `articles/`, where no reader looks), and the two folders are
   exchanged in one atomic `renameat2(RENAME_EXCHANGE)`. The partition's path names the complete
-  old folder until that instant and the complete new one after it. The old folder, now under
-  `.staging/`, is then removed. (A reader that had already listed the old files and opens one
-  after the exchange gets "file not found", never wrong rows.)
+  old folder until that instant and the complete new one after it. (A reader that had already
+  listed the old files and opens one after the exchange gets "file not found", never wrong
+  rows.)
+- The old folder, now under `.staging/`, is left whole there, for the next process to take the
+  lock to remove (`dataset.clear_staging`). A reader that opened the live folder before the
+  exchange lists the old folder through that handle, whenever it reads it: emptied at once,
+  it would list no file, and the partition's rows would be missing from the query without a
+  word; kept, it names files gone from the live folder, and the query fails instead.
 - All under the crawl lock, which `scrapy crawl` and `newsscraper cron` hold too, so no crawl
   adds files meanwhile. A file that arrived anyway after the merge read its folder (a crawl
   started some other way) is moved back into the new folder rather than deleted; its rows are
@@ -37,7 +42,6 @@ import argparse
 import contextlib
 import datetime as dt
 import os
-import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,9 +185,7 @@ def _swap(
     replaced = dataset.replace_partition_files(
         live, merged, name, output_dir, compression=compression, carried=carried
     )
-    kept = _restore_late_files(replaced, live, merged_names)
-    remove_replaced(replaced)
-    return kept
+    return _restore_late_files(replaced, live, merged_names)
 
 
 def _restore_late_files(replaced: Path, live: Path, merged_names: set[str]) -> list[Path]:
@@ -207,11 +209,6 @@ def _move_back(old: Path, new: Path) -> None:
     elif old.is_dir() and not old.is_symlink() and new.is_dir() and not new.is_symlink():
         for path in sorted(old.iterdir()):
             _move_back(path, new / path.name)
-
-
-def remove_replaced(folder: Path) -> None:
-    """Delete the old partition folder (under `.staging/`, invisible to readers)."""
-    shutil.rmtree(folder.parent)
 
 
 def selected_partitions(

@@ -13,8 +13,9 @@ Problems (each printed with the file's path):
   `.x.parquet` / `_x.parquet` that DuckDB and polars globs read but pyarrow skips.
 
 Warnings (reported, exit code unchanged): files left in `.staging/` for longer than a crawl
-batch or a compaction takes, from a process killed between write and rename (the next crawl or
-compaction removes them when it takes the lock).
+batch or a compaction takes, from a process killed between write and rename, or the files a
+compaction swapped out of the dataset (the next crawl or compaction removes them when it takes
+the lock).
 
 It takes no lock, so it runs beside a crawl or `compact`: files a compaction swaps away
 between the listing and the reading are no problem, the files are listed and checked again.
@@ -264,7 +265,8 @@ def check_staging(output_dir: Path, now: dt.datetime) -> list[Finding]:
                     WARNING,
                     path,
                     f"left in staging since {modified:%Y-%m-%d %H:%M}Z (a process stopped "
-                    "between write and rename; the next crawl or compaction removes it)",
+                    "between write and rename, or a file a compaction swapped out; the next "
+                    "crawl or compaction removes it)",
                 )
             )
     return findings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import Counter
 
 import duckdb
@@ -86,7 +87,8 @@ def test_each_partition_ends_with_one_file_and_the_same_rows(three_partitions, c
     assert "section=doanh-nghiep/published_date=2026-03-07: 3 files ->" in out
     assert "(3 rows)" in out and "(2 rows)" in out
     assert "thi-truong-chung-khoan" not in out  # a single file: left alone
-    assert dataset.staging_files(three_partitions) == []
+    with crawl_lock(three_partitions):  # what the swaps replaced: the next lock holder's to remove
+        assert dataset.staging_files(three_partitions) == []
     assert verify.verify(three_partitions) == []
 
 
@@ -129,24 +131,47 @@ def test_a_reader_listing_during_every_step_sees_each_row_once(three_partitions,
     expected = what_readers_see(three_partitions)
     assert sum(expected["pyarrow"].values()) == 6
     seen = []
-    real_exchange, real_remove = dataset.exchange_paths, compact.remove_replaced
+    real_exchange = dataset.exchange_paths
 
     def exchange(a, b):
         seen.append(("merged file staged", what_readers_see(three_partitions)))
         real_exchange(a, b)
         seen.append(("folders exchanged", what_readers_see(three_partitions)))
 
-    def remove(folder):
-        seen.append(("old files not yet removed", what_readers_see(three_partitions)))
-        real_remove(folder)
-        seen.append(("old files removed", what_readers_see(three_partitions)))
-
     monkeypatch.setattr(dataset, "exchange_paths", exchange)
-    monkeypatch.setattr(compact, "remove_replaced", remove)
     compact.compact(three_partitions)
-    assert len(seen) == 8  # two partitions compacted, four looks each
+    assert len(seen) == 4  # two partitions compacted, two looks each
+    with crawl_lock(three_partitions):  # the old folders removed by the next lock holder
+        seen.append(("old folders removed", what_readers_see(three_partitions)))
     for step, readers in seen:
         assert readers == expected, step
+
+
+def test_a_reader_that_opened_a_folder_before_its_swap_lists_the_old_files_not_none(
+    three_partitions,
+):
+    # A reader lists a folder through a handle it opened before the exchange: it reads the old
+    # folder then. Emptied at once, that folder would list no file: the partition's rows would
+    # be missing from the query without a word. Kept, its names lead the reader to files gone
+    # from the live folder: "file not found", a query to run again.
+    partition = dataset.articles_dir(three_partitions) / "section=doanh-nghiep"
+    partition = partition / "published_date=2026-03-07"
+    runs = dataset.runs_dir(three_partitions)
+    for run_id, minute in (("run-a", 0), ("run-b", 10)):
+        table = pa.Table.from_pylist([run_record(run_id, minute)], schema=RUNS_SCHEMA)
+        dataset.commit_part_file(table, runs / f"part-{run_id}.parquet", three_partitions)
+    before = {folder: sorted(os.listdir(folder)) for folder in (partition, runs)}
+    handles = {folder: os.open(folder, os.O_RDONLY | os.O_DIRECTORY) for folder in before}
+    try:
+        assert cli.main(["compact", "--output-dir", str(three_partitions)]) == 0
+        listed = {folder: sorted(os.listdir(fd)) for folder, fd in handles.items()}
+    finally:
+        for fd in handles.values():
+            os.close(fd)
+    assert listed == before
+    assert not any((folder / name).exists() for folder in before for name in before[folder])
+    with crawl_lock(three_partitions):  # the next process to take the lock removes them
+        assert dataset.staging_files(three_partitions) == []
 
 
 def test_a_file_added_during_the_merge_is_kept(three_partitions, make_row, monkeypatch):
@@ -317,7 +342,8 @@ def test_runs_and_rejects_end_with_one_file_each_and_every_row(tmp_path, capsys)
     rejects_after = dataset.read_rejects(tmp_path).to_pylist()
     assert [r["run_id"] for r in rejects_after] == ["run-b", "run-c"]  # by scraped_at
     assert sorted(rejects_after, key=str) == sorted(rejects_before, key=str)
-    assert dataset.staging_files(tmp_path) == []
+    with crawl_lock(tmp_path):  # what the swaps replaced: the next lock holder's to remove
+        assert dataset.staging_files(tmp_path) == []
     assert verify.verify(tmp_path) == []
 
 
@@ -360,7 +386,8 @@ def test_a_file_that_cannot_be_read_is_a_message_and_its_folder_is_left_alone(
     assert str(runs / "part-run-b.parquet") in err
     assert "Traceback" not in err and "`newsscraper verify` names every file at fault" in err
     assert sorted(p.name for p in runs.iterdir()) == ["part-run-a.parquet", "part-run-b.parquet"]
-    assert dataset.staging_files(three_partitions) == []
+    with crawl_lock(three_partitions):  # what the swaps replaced: the next lock holder's to remove
+        assert dataset.staging_files(three_partitions) == []
 
 
 def test_an_unknown_section_is_named_with_the_valid_ones(three_partitions, capsys):
