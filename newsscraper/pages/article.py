@@ -81,15 +81,21 @@ _WIDGET = f"ancestor::div[{xpath_has_class('chisochungkhoan')}]"
 _WIDGET_TICKERS = etree.XPath(
     f"descendant::h2[{xpath_has_class('title_box')}][{_WIDGET}]/descendant::a"
 )
+# In the text, a chart counts when it is the site's company chart (`…/info-company?symbol=FPT`):
+# another site's embed (`?symbol=BTC`) names no listed company.
+_CHART = "contains({0}, 'info-company') and contains({0}, 'symbol=')"
 _WIDGET_IFRAMES = etree.XPath(
     f"descendant::iframe[{_WIDGET} or (ancestor::*[@data-role = 'content']"
-    " and (contains(@src, 'symbol=') or contains(@data-src, 'symbol=')))]"
+    f" and (({_CHART.format('@src')}) or ({_CHART.format('@data-src')})))]"
 )
 
 # `VHM: ` in the widget title.
 _WIDGET_TICKER_SEPARATORS = re.compile(r"[&,;/\s]+")
-# `/du-lieu/hose/hpx-cong-ty-co-phan-dau-tu-hai-phat.chn` → HPX
-_DATA_LINK_TICKER = re.compile(r"/du-lieu/(?:[a-z]+/)?([a-z0-9]{3})-[^/]*\.chn$", re.I)
+# `/du-lieu/hose/hpx-cong-ty-co-phan-dau-tu-hai-phat.chn` → HPX; not an index's page
+# (`/du-lieu/hnx/hnx-index.chn`: HNX is the exchange).
+_DATA_LINK_TICKER = re.compile(
+    r"/du-lieu/(?:[a-z]+/)?([a-z0-9]{3})-(?!index\.chn$)[^/]*\.chn$", re.I
+)
 _HTTP_URL = re.compile(r"^https?://\S+$", re.I)
 # `#hdNewsId`: an article id as the URLs spell it, 17–18 ASCII digits (`isdigit` takes `１`, `²`).
 _NEWS_ID = re.compile(r"[0-9]{17,18}")

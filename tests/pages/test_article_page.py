@@ -402,6 +402,16 @@ def test_tickers_of_a_lazy_chart_and_of_a_company_link_padded_with_spaces():
     assert page_of(OLDER, edit=after_caption(snippet)).tickers() == ["FPT", "MWG"]
 
 
+def test_an_index_link_or_another_sites_chart_in_the_text_gives_no_ticker():
+    snippet = """
+<iframe src="https://s.tradingview.com/widgetembed/?symbol=BTC&amp;interval=D"></iframe>
+<p>Chỉ số <a class="s-datacafef" href="/du-lieu/hnx/hnx-index.chn">HNX-Index</a> giảm, cổ phiếu
+<a class="s-datacafef" href="/du-lieu/hose/mwg-cong-ty-the-gioi-di-dong.chn">MWG</a> tăng.</p>
+"""
+
+    assert page_of(OLDER, edit=after_caption(snippet)).tickers() == ["MWG"]
+
+
 def test_a_chart_in_a_news_box_or_an_ad_of_the_body_gives_no_ticker():
     # Another story's chart, as a company link in those boxes is; the widget's chart and a
     # chart in the text still count.
