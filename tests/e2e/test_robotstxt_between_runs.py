@@ -155,7 +155,11 @@ def test_the_disallow_and_crawl_delay_of_a_kept_copy_still_apply(replica, crawl,
     assert newest_run(output_dir)["stop_reason"] == "forbidden_by_robots"
     times = [r.time for r in requests]
     assert len(times) >= 4
-    assert min(b - a for a, b in itertools.pairwise(times)) >= 0.45
+    # Times of arrival: a busy machine holds one request back by tens of ms, shortening the
+    # gap after it. Each gap is still far from none, and together they add up to the delay.
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert min(gaps) >= 0.25, gaps
+    assert times[-1] - times[0] >= len(gaps) * 0.5 - 0.25, gaps
 
 
 def test_a_404_is_kept_and_an_unreachable_robots_txt_never_replaces_a_kept_copy(
