@@ -81,8 +81,8 @@ def test_the_lock_of_a_dataset_folder_not_made_yet_makes_it(tmp_path):
 def test_a_wait_takes_the_lock_once_its_holder_ends(tmp_path, holder):
     # Two crontab lines (two sections) start in the same minute: the second waits its turn.
     killer = threading.Timer(1.0, os.kill, (holder.pid, signal.SIGKILL))
+    started = time.monotonic()  # before the timer: the kill comes a whole second after it
     killer.start()
-    started = time.monotonic()
     try:
         with crawl_lock(tmp_path, wait=30) as path:
             assert f"pid={os.getpid()}" in path.read_text()
