@@ -477,6 +477,22 @@ def footer_byline(markup: str):
     return lambda html: edit_once(html, '<p class="author">Dương Ngọc</p>', markup)
 
 
+def header_bylines(first: str, second: str):
+    """An edit of the newer page: no footer byline, and its header's byline, empty on the page,
+    naming `first`, followed by a second byline naming `second`."""
+
+    def edit(html):
+        html = edit_once(html, '<p class="author">PV</p>', "")
+        return edit_once(
+            html,
+            'itemprop="author"><b></b></span>',
+            f'itemprop="author"><b>{first}</b></span>'
+            f'<span class="author" data-role="author"><b>{second}</b></span>',
+        )
+
+    return edit
+
+
 def test_each_person_of_a_byline_is_named_apart():
     # Two lines of the footer's byline are two people, not one name of four words.
     two_lines = footer_byline('<p class="author">Dương Ngọc<br>Minh Anh</p>')
@@ -502,16 +518,7 @@ def test_each_byline_of_the_footer_or_the_header_names_its_people():
     # Two writers, a byline each, one under the other: both are the article's authors.
     two_bylines = footer_byline('<p class="author">Dương Ngọc</p><p class="author">Minh Anh</p>')
     assert page_of(OLDER, edit=two_bylines).author() == "Dương Ngọc, Minh Anh"
-
-    def two_header_bylines(html):
-        html = edit_once(html, '<p class="author">PV</p>', "")
-        return edit_once(
-            html,
-            'itemprop="author"><b></b></span>',
-            'itemprop="author"><b>Hồ Hương</b></span>'
-            '<span class="author" data-role="author"><b>Theo Minh Anh</b></span>',
-        )
-
+    two_header_bylines = header_bylines("Hồ Hương", "Theo Minh Anh")
     assert page_of(NEWER, edit=two_header_bylines).author() == "Hồ Hương, Minh Anh"
 
 
@@ -546,16 +553,7 @@ def test_the_first_byline_naming_anyone_is_read_each_name_once():
     decomposed = unicodedata.normalize("NFD", "Hồ Hương")
     twice_spelt = footer_byline(f'<p class="author">Hồ Hương<br>{decomposed}</p>')
     assert page_of(OLDER, edit=twice_spelt).author() == "Hồ Hương"
-
-    def second_header(html):
-        html = edit_once(html, '<p class="author">PV</p>', "")
-        return edit_once(
-            html,
-            'itemprop="author"><b></b></span>',
-            'itemprop="author"><b></b></span>'
-            '<span class="author" data-role="author"><b>Hồ Hương</b></span>',
-        )
-
+    second_header = header_bylines("", "Hồ Hương")
     assert page_of(NEWER, edit=second_header).author() == "Hồ Hương"
 
 
