@@ -170,17 +170,23 @@ def stop_on_soft_blocks(middleware):
     middleware.stopping = True
 
 
+def stop_at_a_closespider_limit(middleware):
+    from newsscraper.stop import CloseSpiderLimits
+
+    CloseSpiderLimits(middleware.crawler)._close_spider("closespider_timeout")
+
+
 @pytest.mark.parametrize(
     "stop",
-    [stop_engine, stop_from_inside, stop_on_soft_blocks],
-    ids=["engine stopped", "stop_crawl", "soft-block stop"],
+    [stop_engine, stop_from_inside, stop_on_soft_blocks, stop_at_a_closespider_limit],
+    ids=["engine stopped", "stop_crawl", "soft-block stop", "closespider limit"],
 )
 def test_a_retry_wait_lasts_its_time_unless_the_crawl_stops(stop, caplog):
     import time
 
     from scrapy.exceptions import IgnoreRequest
 
-    middleware = retry_middleware()
+    middleware = retry_middleware(CLOSESPIDER_TIMEOUT=3600)
     caplog.set_level("INFO", logger="newsscraper.middlewares")
     assert 0.75 <= timed_wait(middleware, 0.8) < 5  # nothing stopping: the whole wait
 
