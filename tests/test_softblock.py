@@ -90,6 +90,7 @@ def test_a_site_page_has_the_sites_header_or_a_listing():
     header = b'<html><body><div id="listNewHeader"></div><p>Trang</p></body></html>'
     assert is_site_page(ask("article", header)[1])
     assert is_site_page(ask("article", SECTION_PAGE.read_bytes())[1])
+    assert is_site_page(ask("article", FRAGMENT)[1])  # a listing without the header
     assert not is_site_page(ask("article", SOFT_BLOCK_PAGE.encode())[1])
     assert not is_site_page(ask("article", header, cls=Response)[1])
 
