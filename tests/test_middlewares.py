@@ -80,11 +80,13 @@ def test_only_http_requests_to_the_crawl_host_leave(tmp_path):
     for url in (
         "http://example.invalid/a.chn",
         "https://cafef.vn.evil.example/a.chn",
+        "http://evil.127.0.0.1:8123/a.chn",  # a name ending in the crawl host is another host
+        "http://x127.0.0.1:8123/a.chn",
         "ftp://127.0.0.1:8123/a.chn",
     ):
         with pytest.raises(IgnoreRequest):
             middleware.process_request(Request(url, dont_filter=True))
-    assert crawler.stats.get_value("newsscraper/offsite/blocked") == 3
+    assert crawler.stats.get_value("newsscraper/offsite/blocked") == 5
 
 
 def test_only_an_article_a_meta_refresh_sent_off_the_site_is_a_challenge(tmp_path):
