@@ -117,6 +117,11 @@ def test_a_copy_is_fresh_while_younger_than_the_setting_and_its_own_lifetime():
     short = kept(lifetime=600.0)
     assert short.is_fresh(FETCHED + dt.timedelta(seconds=599), DAY)
     assert not short.is_fresh(FETCHED + dt.timedelta(seconds=600), DAY)
+    # A lifetime longer than the setting does not lengthen it: a day at most (RFC 9309).
+    long = kept(lifetime=7 * DAY)
+    assert long.is_fresh(FETCHED + dt.timedelta(hours=23), DAY)
+    assert not long.is_fresh(FETCHED + dt.timedelta(hours=24), DAY)
+    assert not long.is_fresh(FETCHED, 0)
     # Kept after the clock of this run (a clock set back since, NEWSSCRAPER_NOW): no age known.
     assert not copy.is_fresh(FETCHED - dt.timedelta(seconds=1), DAY)
 
