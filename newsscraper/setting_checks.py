@@ -17,6 +17,10 @@ import pyarrow.parquet as pq
 
 from newsscraper.dataset import is_safe_path_value, run_id_used
 
+# Hours a setting may span: a century. Far more than any wait, and a span that the crawl's
+# clock plus it still is a date (an infinite or a trillion hours is none: a traceback).
+HOURS_MAX = 100 * 365 * 24
+
 # The numbers of the README's settings table: (name, whole number?, smallest, largest).
 NUMBERS = (
     ("CAFEF_MAX_PAGES", True, 1, None),
@@ -24,7 +28,7 @@ NUMBERS = (
     ("PARQUET_BATCH_SECONDS", False, 0, None),
     ("VALIDATE_MIN_BODY_CHARS", True, 0, None),
     ("VALIDATE_MAX_TITLE_CHARS", True, 1, None),
-    ("VALIDATE_MAX_FUTURE_HOURS", False, 0, None),
+    ("VALIDATE_MAX_FUTURE_HOURS", False, 0, HOURS_MAX),
     ("NEAR_DUPLICATE_MAX_DISTANCE", True, 0, 64),
     ("RETRY_BACKOFF_BASE", False, 0, None),
     ("RETRY_BACKOFF_MAX", False, 0, None),
@@ -32,7 +36,7 @@ NUMBERS = (
     ("SOFT_BLOCK_BACKOFF_BASE", False, 0, None),
     ("SOFT_BLOCK_STOP_AFTER", True, 1, None),
     ("SITE_FAILING_STOP_AFTER", True, 1, None),
-    ("ARTICLE_GIVE_UP_AFTER_HOURS", False, 0, None),
+    ("ARTICLE_GIVE_UP_AFTER_HOURS", False, 0, HOURS_MAX),
     ("ROBOTSTXT_MAX_AGE", False, 0, 24 * 3600),
     # Scrapy's own, named in the table too: read only once the crawl is under way, where a
     # bad one raises (exit 1), logs errors and is ignored, or (a concurrency of 0) never ends.

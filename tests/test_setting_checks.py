@@ -62,6 +62,16 @@ def test_each_bad_number_of_the_settings_table_is_named():
     assert problems(PARQUET_BATCH_SECONDS="0.5", RETRY_BACKOFF_BASE="0") == []
 
 
+def test_a_number_of_hours_no_date_can_hold_is_named_before_the_crawl_starts():
+    # A time span of that many hours cannot be built, or added to the crawl's clock: the
+    # crawl would stop with a traceback once under way.
+    for name in ("VALIDATE_MAX_FUTURE_HOURS", "ARTICLE_GIVE_UP_AFTER_HOURS"):
+        for value in ("inf", "1e12"):
+            assert problems(**{name: value}) == [
+                f"{name} must be a number, from 0 to 876000; got {value!r}"
+            ]
+
+
 def test_a_compression_or_log_level_that_cannot_be_used_is_named():
     assert problems(PARQUET_COMPRESSION="zip") == [
         "PARQUET_COMPRESSION must be a Parquet codec (zstd, snappy, gzip, brotli, lz4, none); "
@@ -104,7 +114,7 @@ BOUNDS = {
     "PARQUET_BATCH_SECONDS": (False, 0, None),
     "VALIDATE_MIN_BODY_CHARS": (True, 0, None),
     "VALIDATE_MAX_TITLE_CHARS": (True, 1, None),
-    "VALIDATE_MAX_FUTURE_HOURS": (False, 0, None),
+    "VALIDATE_MAX_FUTURE_HOURS": (False, 0, 876000),
     "NEAR_DUPLICATE_MAX_DISTANCE": (True, 0, 64),
     "RETRY_BACKOFF_BASE": (False, 0, None),
     "RETRY_BACKOFF_MAX": (False, 0, None),
@@ -112,7 +122,7 @@ BOUNDS = {
     "SOFT_BLOCK_BACKOFF_BASE": (False, 0, None),
     "SOFT_BLOCK_STOP_AFTER": (True, 1, None),
     "SITE_FAILING_STOP_AFTER": (True, 1, None),
-    "ARTICLE_GIVE_UP_AFTER_HOURS": (False, 0, None),
+    "ARTICLE_GIVE_UP_AFTER_HOURS": (False, 0, 876000),
     "ROBOTSTXT_MAX_AGE": (False, 0, 86400),
     "DOWNLOAD_DELAY": (False, 0, None),
     "AUTOTHROTTLE_START_DELAY": (False, 0, None),
