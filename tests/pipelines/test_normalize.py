@@ -100,6 +100,15 @@ def test_body_keeps_paragraph_breaks_and_collapses_the_rest():
     )
 
 
+def test_body_paragraphs_apart_by_several_blank_lines_are_one_break_apart():
+    # Plain text with an even run of newlines: each paragraph is already laid out, but the
+    # break between them is not the one "\n\n" a body keeps.
+    assert clean_body("Ông Đỗ Quý Hải mua.\n\n\n\nGiao dịch dự kiến.") == (
+        "Ông Đỗ Quý Hải mua.\n\nGiao dịch dự kiến."
+    )
+    assert clean_body("Một.\n\n\n\n\n\nHai.\n\nBa.") == "Một.\n\nHai.\n\nBa."
+
+
 def _reference_clean_body(text: str) -> str | None:
     """The body rule written out plainly: the whole text made plain, split into paragraphs,
     each made plain again, squashed and trimmed, the empty ones dropped."""
