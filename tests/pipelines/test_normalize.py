@@ -242,6 +242,11 @@ def test_other_urls_are_absolute_http(raw, clean):
     assert clean_url(raw, base=ARTICLE_URL) == clean
 
 
+def test_a_relative_source_url_is_made_absolute_on_the_article_url():
+    item = normalize_item(Article(url=ARTICLE_URL, source_url="/du-lieu/hpx.chn?utm_source=x"))
+    assert item.source_url == "https://cafef.vn/du-lieu/hpx.chn"
+
+
 def test_a_url_whose_port_is_no_port_is_dropped_and_the_item_kept():
     # A typo in an image's or the source's address (`:99999`, `:abc`) made w3lib raise out of
     # normalize_item: the article became a pipeline_error reject and the run exited 5.
