@@ -123,3 +123,15 @@ def test_dedupe_item_reads_history_without_changing_it():
     item = article("188231025080000007", OTHER_BODY)
     assert dedupe_item(item, history, 3).duplicate_of is None
     assert not history.is_pending("188231025080000007")
+
+
+def test_the_near_duplicate_distance_comes_from_the_setting(tmp_path):
+    stored = article(STORED_ID, BODY, scraped_at=dt.datetime(2023, 10, 24, 4, tzinfo=UTC))
+    dataset.commit_articles(tmp_path, [stored], "run-04", 0)
+    crawler = get_crawler(
+        settings_dict={"OUTPUT_DIR": str(tmp_path), "NEAR_DUPLICATE_MAX_DISTANCE": 0}
+    )
+    pipeline = DedupePipeline.from_crawler(crawler)
+    assert pipeline.process_item(article("188231025080000008", NEAR_BODY)).duplicate_of is None
+    copy = pipeline.process_item(article("188231025080000009", BODY))
+    assert copy.duplicate_of == STORED_ID  # the same body is a copy at any distance
