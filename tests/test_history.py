@@ -222,6 +222,18 @@ def test_a_row_the_sink_refused_twice_matches_nothing_either_time():
         assert history.content_duplicate_of(sha(BODY_B), -5, 3) is None
 
 
+def test_the_earliest_accepted_of_several_near_rows_of_this_crawl_wins():
+    # Rows 3 and 10 of this crawl are 4 bits apart (both originals), each 2 bits from the
+    # query: the copy names row 3, accepted first, whatever order a set gives them back in.
+    history = History.empty()
+    for i in range(11):
+        simhash = {3: SIM_A ^ 0b0011, 10: SIM_A ^ 0b1100}.get(i, SIM_B ^ (i << 40))
+        history.add_pending(
+            {"article_id": f"1882310241031001{i:02d}", "simhash": to_signed(simhash)}
+        )
+    assert history.content_duplicate_of(None, to_signed(SIM_A), 3) == "188231024103100103"
+
+
 def test_rows_committed_without_being_pending_are_stored_and_matched():
     history = History.empty()
     history.mark_committed([{"article_id": "188231024103100010", "content_sha256": sha(BODY_A)}])
