@@ -143,6 +143,16 @@ def test_the_timer_commits_a_batch_of_a_quiet_crawl(sink, tmp_path):
     assert stored_ids(tmp_path) == [article(1).article_id]
 
 
+def test_a_batch_is_as_old_as_its_first_row_however_often_rows_come(sink, tmp_path):
+    # A row every 40 s: the batch is due 60 s after its first row, not 60 s after the last.
+    sink.process_item(article(1))
+    sink.monotonic.now += 40
+    sink.process_item(article(2))
+    sink.monotonic.now += 20
+    sink.flush_if_due()
+    assert stored_ids(tmp_path) == [article(n).article_id for n in (1, 2)]
+
+
 def test_rows_are_written_whole_with_the_declared_schema(sink, tmp_path):
     item = article(1)
     sink.process_item(item)
