@@ -657,3 +657,22 @@ def test_run_records_whose_older_files_fill_a_slice_are_read_with_the_newer_ones
     assert runs.num_rows == 5
     assert {"rests_until", "pending_articles"} <= set(runs.column_names)
     assert runs.column("rests_until").null_count == 5
+
+
+def test_clearing_staging_removes_links_and_never_what_they_lead_to(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "folder").mkdir(parents=True)
+    (elsewhere / "folder" / "kept.txt").write_text("giữ lại")
+    (elsewhere / "kept.parquet").write_bytes(b"PAR1")
+    staged = tmp_path / "inside"
+    dataset.staging_dir(staged).mkdir(parents=True)
+    (dataset.staging_dir(staged) / "left.tmp").write_bytes(b"PAR1 partial")
+    (dataset.staging_dir(staged) / "link").symlink_to(elsewhere / "folder")
+    dataset.clear_staging(staged)
+    assert list(dataset.staging_dir(staged).iterdir()) == []
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    dataset.staging_dir(linked).symlink_to(elsewhere)  # .staging itself a link: left alone
+    dataset.clear_staging(linked)
+    assert (elsewhere / "folder" / "kept.txt").read_text() == "giữ lại"
+    assert (elsewhere / "kept.parquet").read_bytes() == b"PAR1"
