@@ -186,6 +186,21 @@ def test_files_other_than_part_files_are_not_read(stored):
     assert dataset.read_articles(stored, columns=["article_id"]).num_rows == 3
 
 
+def test_part_files_readers_skip_as_hidden_are_not_stored(stored, tmp_path_factory):
+    # pyarrow and pandas skip a file or folder whose name starts with `.` or `_`: an article
+    # only in such a file is not in the dataset a reader sees, so it is not stored.
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    [path] = dataset.commit_articles(
+        elsewhere, [article("188231024103100008", BODY_C, SIM_B, scraped_hour=7)], "run-07", 0
+    )
+    partition = next(dataset.articles_dir(stored).rglob("*.parquet")).parent
+    for hidden in ("_copy.parquet", ".copy.parquet", "_old/part.parquet", ".old/part.parquet"):
+        (partition / hidden).parent.mkdir(exist_ok=True)
+        (partition / hidden).write_bytes(path.read_bytes())
+    assert not History.load(stored).is_stored("188231024103100008")
+    assert dataset.read_articles(stored, columns=["article_id"]).num_rows == 3
+
+
 def test_a_part_file_that_cannot_be_read_is_an_arrow_error_naming_it(stored):
     partition = next(dataset.articles_dir(stored).rglob("*.parquet")).parent
     junk = partition / "part-junk-1.parquet"
