@@ -222,6 +222,11 @@ def test_article_url_is_canonical(raw, clean):
             "https://markettimes.vn/bai.html?id=1&id=2&&utm_source=x",
             "https://markettimes.vn/bai.html?id=1",
         ),
+        # Tracking parameters in any case.
+        (
+            "https://markettimes.vn/bai.html?UTM_Source=cafef&id=3&FBCLID=x",
+            "https://markettimes.vn/bai.html?id=3",
+        ),
         # `&section`, `&region`, `&notice`: parameters, not the old names `&sect`, `&reg`, `&not`.
         (
             "https://ssc.gov.vn/tin?id=109319&section=kinh-te&region=hn&notice=1&copyright=x",
