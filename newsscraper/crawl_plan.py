@@ -35,6 +35,7 @@ def plan_crawl(crawler, args: CrawlArguments) -> tuple[ListingWalk, PendingArtic
     history = History.of(crawler)
     rejects = read_rejects(output_dir, columns=["article_id", "url", "reason", "scraped_at"])
     now = RunContext.of(crawler).clock()
+    rules = ValidationRules.from_settings(settings)
     due_again = {}
     if pc.any(pc.equal(rejects["reason"], PUBLISHED_IN_FUTURE)).as_py():
         # Only then is each reject's item (`raw`, a few KB each) read, for its date: the same
@@ -43,7 +44,7 @@ def plan_crawl(crawler, args: CrawlArguments) -> tuple[ListingWalk, PendingArtic
         due_again = no_longer_in_future(
             rejects.append_column("raw", raw),
             now,
-            ValidationRules.from_settings(settings),
+            rules,
             args.section,
         )
     rejected = not_asked_again(rejects, args.is_backfill) - set(due_again)
@@ -53,6 +54,7 @@ def plan_crawl(crawler, args: CrawlArguments) -> tuple[ListingWalk, PendingArtic
         is_stored=lambda article_id: history.is_stored(article_id) or article_id in rejected,
         watermark=watermark_to_reach(runs, args.section),
         stats=crawler.stats,
+        latest_credible=_latest_credible(now, rules),
     )
     pending = PendingArticles.from_record(
         last_pending(runs, args.section),
@@ -62,6 +64,15 @@ def plan_crawl(crawler, args: CrawlArguments) -> tuple[ListingWalk, PendingArtic
         if not history.is_stored(article_id):
             pending.add(article_id, url, now)
     return walk, pending
+
+
+def _latest_credible(now: dt.datetime, rules: ValidationRules) -> dt.datetime | None:
+    """The latest listing time that can move the watermark: as far ahead of `now` as a
+    story may be published (None past the end of the calendar: every time counts)."""
+    try:
+        return now + rules.max_future
+    except OverflowError:
+        return None
 
 
 def not_asked_again(rejects: pa.Table, backfill: bool) -> set[str]:

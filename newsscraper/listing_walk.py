@@ -56,6 +56,11 @@ class ListingWalk:
     is_stored: callable
     watermark: dt.datetime | None = None
     stats: object | None = None
+    # Listing times after this (further ahead of the crawl's clock than a story may be
+    # published, `VALIDATE_MAX_FUTURE_HOURS`) are a CMS's typo, such as 2062 for 2026: they
+    # move no watermark, which would stay there for decades and send every run after it down
+    # to the watermark before, further each day. None: every time counts.
+    latest_credible: dt.datetime | None = None
     requested: set[str] = field(default_factory=set)
     newest_listed: dt.datetime | None = None  # the top of this run: the next watermark
     oldest_listed: dt.datetime | None = None  # how far down the stream this run has come
@@ -75,7 +80,9 @@ class ListingWalk:
         moved_down = False  # a stream entry older than any on the pages before
         for entry in entries:
             if entry.listed_at is not None:
-                if self.newest_listed is None or entry.listed_at > self.newest_listed:
+                if (self.newest_listed is None or entry.listed_at > self.newest_listed) and (
+                    self.latest_credible is None or entry.listed_at <= self.latest_credible
+                ):
                     self.newest_listed = entry.listed_at
                 if entry.kind == "stream" and (
                     self.oldest_listed is None or entry.listed_at < self.oldest_listed
