@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from dataclasses import fields
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow import ArrowException
@@ -64,25 +65,49 @@ def runs_to_start_from(output_dir, section: str) -> list[dict]:
 
 def runs_to_judge(output_dir, section: str, end: dt.datetime) -> list[dict]:
     """The run records of `section` that `health.judge` looks at for a run finished at `end`,
-    newest first: those since `health.oldest_looked_at(end)`, and the newest before them (and
-    so the newest of all, for `last_pending`)."""
+    newest first: those finished since `health.oldest_looked_at(end)`, the one finished last
+    before them, and the newest of all (for `last_pending`)."""
     table = _section_runs(output_dir, section)
     if table is None:
         return []
+    finished = table.column("finished_at").cast(pa.int64()).to_numpy()
     since = pa.scalar(health.oldest_looked_at(end), type=table.schema.field("finished_at").type)
-    inside = pc.sum(pc.greater_equal(table.column("finished_at"), since)).as_py() or 0
-    return _as_rows(table.slice(0, inside + 1))
+    inside = finished >= since.cast(pa.int64()).as_py()
+    wanted = {0, *np.flatnonzero(inside).tolist()}
+    before = np.flatnonzero(~inside)
+    if before.size:
+        wanted.add(int(before[np.argmax(finished[before])]))
+    return _as_rows(table.take(sorted(wanted)))
 
 
 def _section_runs(output_dir, section: str) -> pa.Table | None:
-    """The run records of `section`, newest first; None when there is none."""
+    """The run records of `section`, newest first (`written_order`); None when there is none."""
     table = dataset.read_runs(output_dir)
     if table is None:
         return None
     table = table.filter(pc.equal(table.column("section"), section))
     if table.num_rows == 0:
         return None
-    return table.sort_by([("finished_at", "descending"), ("run_id", "descending")])
+    if "run_number" not in table.column_names:  # only records older than version 5
+        table = table.append_column("run_number", pa.nulls(table.num_rows, pa.int64()))
+    order = ("run_number", "finished_at", "run_id")
+    return table.sort_by([(name, "descending", "at_end") for name in order])
+
+
+def written_order(run: dict) -> tuple:
+    """The order run records were written in, a sort key (oldest first): by `run_number`,
+    whatever the clock said (a record older than version 5 has none and comes before every one
+    that has); then by `finished_at` and `run_id`, as those older records were ordered."""
+    number = run.get("run_number")
+    return (number is not None, number or 0, run["finished_at"], run["run_id"])
+
+
+def next_run_number(output_dir) -> int:
+    """The `run_number` of the record a run writes now: 1 + the highest in the dataset."""
+    table = dataset.read_runs(output_dir, columns=["run_number"])
+    if table is None or "run_number" not in table.column_names:
+        return 1
+    return (pc.max(table.column("run_number")).as_py() or 0) + 1
 
 
 def _as_rows(table: pa.Table) -> list[dict]:
@@ -92,7 +117,7 @@ def _as_rows(table: pa.Table) -> list[dict]:
         row["fill_rates"] = json.loads(row.get("fill_rates") or "{}")
         row["rejects_by_reason"] = json.loads(row.get("rejects_by_reason") or "{}")
         row["pending_articles"] = json.loads(row.get("pending_articles") or "{}")
-    rows.sort(key=lambda r: (r["finished_at"], r["run_id"]), reverse=True)
+    rows.sort(key=written_order, reverse=True)
     return rows
 
 
@@ -330,6 +355,7 @@ class RunRecordExtension:
             "pending_articles": pending.to_record()
             if pending is not None
             else last_pending(earlier_runs, args.section if args else "unknown"),
+            "run_number": next_run_number(self.output_dir),
         }
 
     def next_watermark(self, walk, args, reason: str) -> dt.datetime | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 SCHEMA_VERSION_KEY = b"newsscraper.schema_version"
 # On a column added after version 1: the version that added it. Older files lack it, and
 # readers see it as null there (DATA_FORMAT.md, "Migration notes").
@@ -100,6 +100,9 @@ RUNS_SCHEMA = pa.schema(
         # The end of a rest the site asked for (Retry-After) that outlasted the run: no crawl of
         # this dataset asks the site for anything before it (see runs.site_rest).
         pa.field("rests_until", UTC_TS, metadata={ADDED_IN_KEY: b"4"}),
+        # 1 + the highest of the dataset's records before it: which record is the newest, when
+        # a clock set back makes `finished_at` say otherwise (see runs.runs_to_start_from).
+        pa.field("run_number", pa.int64(), metadata={ADDED_IN_KEY: b"5"}),
     ],
     metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION},
 )

@@ -156,7 +156,7 @@ def test_files_have_the_declared_schema_and_version_even_when_columns_are_all_nu
     for path in dataset.list_part_files(written):
         schema = pq.read_schema(path)
         assert schema.equals(ARTICLES_FILE_SCHEMA, check_metadata=False), path
-        assert schema.metadata[SCHEMA_VERSION_KEY] == b"4"
+        assert schema.metadata[SCHEMA_VERSION_KEY] == b"5"
     sparse = pq.ParquetFile(
         written / "articles/section=doanh-nghiep/published_date=2026-03-06/part-run-a-2.parquet"
     ).read()
@@ -228,7 +228,8 @@ def test_the_readme_snippets_read_published_date_as_a_date(tmp_path, monkeypatch
 
 def test_the_data_format_snippet_reads_older_run_records_with_every_column(tmp_path, monkeypatch):
     # A version 1 record sorts first, as the oldest run's file does: a reader taking the
-    # columns of the first file would lose pending_articles, walked_down_to and rests_until.
+    # columns of the first file would lose pending_articles, walked_down_to, rests_until and
+    # run_number.
     runs = tmp_path / "output"
     record = {name: None for name in RUNS_SCHEMA.names} | {
         "section": "doanh-nghiep",
@@ -238,10 +239,10 @@ def test_the_data_format_snippet_reads_older_run_records_with_every_column(tmp_p
         "exit_code": 0,
     }
     old = pa.Table.from_pylist([record | {"run_id": "20260301T000000Z-aaaa0001"}], RUNS_SCHEMA)
-    old = old.drop_columns(["pending_articles", "walked_down_to", "rests_until"])
+    old = old.drop_columns(["pending_articles", "walked_down_to", "rests_until", "run_number"])
     old = old.replace_schema_metadata({SCHEMA_VERSION_KEY: b"1"})
     new = record | {"run_id": "20260308T020000Z-aaaa0002", "pending_articles": "{}"}
-    new |= {"walked_down_to": SCRAPED, "rests_until": SCRAPED}
+    new |= {"walked_down_to": SCRAPED, "rests_until": SCRAPED, "run_number": 7}
     new = pa.Table.from_pylist([new], RUNS_SCHEMA)
     dataset.commit_part_file(old, dataset.runs_dir(runs) / "part-a.parquet", runs)
     dataset.commit_part_file(new, dataset.runs_dir(runs) / "part-b.parquet", runs)
@@ -258,11 +259,15 @@ def test_the_data_format_snippet_reads_older_run_records_with_every_column(tmp_p
     for reader, rows in read.items():
         assert list(rows[0]) == RUNS_SCHEMA.names, reader
         got = sorted(
-            (r["run_id"], canonical(r)["walked_down_to"], canonical(r)["rests_until"]) for r in rows
+            (
+                r["run_id"],
+                *(canonical(r)[c] for c in ("walked_down_to", "rests_until", "run_number")),
+            )
+            for r in rows
         )
         assert got == [
-            ("20260301T000000Z-aaaa0001", None, None),
-            ("20260308T020000Z-aaaa0002", SCRAPED, SCRAPED),
+            ("20260301T000000Z-aaaa0001", None, None, None),
+            ("20260308T020000Z-aaaa0002", SCRAPED, SCRAPED, 7),
         ]
 
 
@@ -517,7 +522,9 @@ def test_run_records_of_older_versions_in_a_slice_of_their_own_are_joined_with_n
     # The oldest records fill the first slices, without the columns added since; the newest,
     # one file past a whole slice, has them: every record is read, the older ones null there.
     monkeypatch.setattr(dataset, "READ_SLICE_FILES", 4)
-    run_record_files(tmp_path, 8, drop=("pending_articles", "walked_down_to", "rests_until"))
+    run_record_files(
+        tmp_path, 8, drop=("pending_articles", "walked_down_to", "rests_until", "run_number")
+    )
     run_record_files(tmp_path / "newer", 1)
     os.rename(
         next(dataset.runs_dir(tmp_path / "newer").iterdir()),

@@ -466,3 +466,33 @@ def test_a_backfill_search_that_took_more_requests_than_walking_says_so(replica,
     ).groups()
     assert int(probes) > 5
     assert (which, int(than)) == ("more", int(probes) - 5)
+
+
+def test_a_page_pending_since_the_clock_was_set_back_is_asked_for_until_stored(
+    replica, crawl, stored, output_dir
+):
+    # The newest run record is the one written last, whatever its clock said. A run whose
+    # clock was set back an hour lists a failed page as pending; the runs after it ask for it
+    # until it comes, though the first run's record finished later by the clock (it held no
+    # pending page, and the walk no longer reaches the failed one).
+    site = ReplicaSite(articles=25)
+    handle = replica(site)
+    crawl(handle, settings={"NEWSSCRAPER_NOW": "2026-03-20T12:00:00+07:00"})
+    victim = site.publish(30)[26]
+    site.script(victim.path, [faults.status(500)], repeat=True)
+    failing = {"RETRY_TIMES": 1}
+    for now in ("11:00", "11:10"):  # the clock set back; the page still failing
+        crawl(
+            handle,
+            settings={"NEWSSCRAPER_NOW": f"2026-03-20T{now}:00+07:00"} | failing,
+            expect_exit=exitcodes.SITE_ERRORS,
+        )
+        site.publish(30)
+    site.clear_scripts()
+
+    crawl(handle, settings={"NEWSSCRAPER_NOW": "2026-03-20T11:20:00+07:00"})
+
+    assert victim.article_id in {row["article_id"] for row in stored(["article_id"])}
+    assert len(stored(["article_id"])) == len(site.articles)
+    newest = max(read_runs(output_dir), key=lambda run: run["run_number"])
+    assert newest["pending_articles"] == {}
