@@ -51,19 +51,30 @@ NUMBERS = (
 )
 
 
+NOW_YEARS = (2000, 9000)  # the years a NEWSSCRAPER_NOW may fall in, the last one excluded
+
+
 def setting_problems(settings) -> list[str]:
     """What is wrong with the crawl's settings, one message per bad setting (none: fine)."""
     problems = []
     now = settings.get("NEWSSCRAPER_NOW")
     if now:
         try:
-            aware = dt.datetime.fromisoformat(now).tzinfo is not None
+            instant = dt.datetime.fromisoformat(now)
+            aware = instant.tzinfo is not None
         except ValueError:
             aware = False
         if not aware:
             problems.append(
                 f"NEWSSCRAPER_NOW must be an ISO 8601 instant with an offset, such as "
                 f"2026-03-07T10:00:00+07:00; got {now!r}"
+            )
+        elif not NOW_YEARS[0] <= instant.year < NOW_YEARS[1]:
+            # Before 2000 no article time is believed; near year 9999 a day or two ahead of the
+            # clock is past the last date Python holds, and run ids need a 4-digit year.
+            problems.append(
+                f"NEWSSCRAPER_NOW must lie in the years {NOW_YEARS[0]} to {NOW_YEARS[1] - 1}; "
+                f"got {now!r}"
             )
     base_url = str(settings.get("CAFEF_BASE_URL") or "")
     try:

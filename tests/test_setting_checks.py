@@ -24,6 +24,11 @@ def test_each_bad_setting_is_named():
         "2026-03-07T10:00:00+07:00; got '2026-03-08T09:00:00'"
     ]
     assert problems(NEWSSCRAPER_NOW="hôm qua")[0].endswith("got 'hôm qua'")
+    for value in ("9999-12-31T23:00:00+00:00", "0001-01-01T00:00:00+00:00"):
+        assert problems(NEWSSCRAPER_NOW=value) == [
+            f"NEWSSCRAPER_NOW must lie in the years 2000 to 8999; got {value!r}"
+        ]
+    assert problems(NEWSSCRAPER_NOW="2000-01-01T00:00:00+00:00") == []
     for value in ("abc", "0", "-3", "1.5"):
         assert problems(CAFEF_MAX_PAGES=value) == [
             f"CAFEF_MAX_PAGES must be a whole number, 1 or more; got {value!r}"
