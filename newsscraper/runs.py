@@ -134,6 +134,10 @@ def watermark_to_reach(runs: list[dict], section: str) -> dt.datetime | None:
     fresh listing. In steady state that is page 1, which a run reads anyway. While only one
     run has recorded a watermark, the range it covered has no watermark below it: it reaches
     down to where that run's walk stopped (`walked_down_to`), and the next run walks to there.
+    Once a second record holds the newest watermark, a run walked that range once more and
+    found nothing newer (a run records the newest watermark only by walking down to the one
+    before it, or by having that newest one to reach): the next runs walk down to the newest,
+    so after a catch-up of many pages a quiet night costs page 1 a run, not those pages again.
     """
     recorded = [run for run in runs if run["section"] == section and run.get("watermark")]
     if len(recorded) == 1:
@@ -141,7 +145,11 @@ def watermark_to_reach(runs: list[dict], section: str) -> dt.datetime | None:
         # at least is covered, as the runs before version 3 took it.
         return recorded[0].get("walked_down_to") or recorded[0]["watermark"]
     marks = sorted({run["watermark"] for run in recorded}, reverse=True)
-    return marks[1] if len(marks) > 1 else (marks[0] if marks else None)
+    if len(marks) < 2:
+        return marks[0] if marks else None
+    if sum(run["watermark"] == marks[0] for run in recorded) > 1:
+        return marks[0]  # the range down to the mark before it was walked once more
+    return marks[1]
 
 
 def last_pending(runs: list[dict], section: str) -> dict:

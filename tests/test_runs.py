@@ -57,6 +57,18 @@ def test_runs_that_found_nothing_new_keep_the_walk_down_to_their_shared_watermar
     assert watermark_to_reach([other, *runs[:2]], "doanh-nghiep") == at(9)
 
 
+def test_once_a_run_walked_the_range_below_the_newest_watermark_again_the_walk_stops_there():
+    # A catch-up set at(9) over the range down to at(2); the run after it walked that range
+    # again and found nothing newer: the runs of the quiet night after it read page 1 only.
+    caught_up = [record(at(9), at(2)), record(at(2), at(1))]
+    assert watermark_to_reach(caught_up, "doanh-nghiep") == at(2)
+    walked_again = record(at(9), at(2))
+    assert watermark_to_reach([walked_again, *caught_up], "doanh-nghiep") == at(9)
+    # A run that failed carried the mark it had to reach: the range is still to walk again.
+    failed = record(at(2), at(5))
+    assert watermark_to_reach([failed, *caught_up], "doanh-nghiep") == at(2)
+
+
 def test_a_single_record_older_than_version_3_is_walked_down_to_its_watermark():
     # Version 2 records carry no walked_down_to: the watermark they set is still covered, and
     # a machine that was off for days catches up on it past max_pages.

@@ -147,6 +147,26 @@ def test_incremental_run_fetches_only_what_is_new(replica, crawl, stored, output
     assert all(r["exit_code"] == 0 for r in runs)
 
 
+def test_once_a_catch_up_was_walked_again_a_run_with_nothing_new_reads_page_1_only(
+    replica, crawl, output_dir
+):
+    site = ReplicaSite(articles=30)
+    handle = replica(site)
+    crawl(handle)
+    crawl(handle)  # down to where the first run stopped
+    site.publish(100)  # the machine was off: five pages above the watermark
+    crawl(handle)  # catches up
+    crawl(handle)  # walks the range the catch-up covered once more
+
+    for _ in range(2):  # a quiet night
+        mark = len(handle.requests)
+        crawl(handle)
+        assert [r.path for r in handle.requests[mark:]] == ["/doanh-nghiep.chn"], (
+            "nothing new costs one listing request"
+        )
+    assert_stored_exactly(output_dir, site.articles)
+
+
 def test_a_run_id_already_used_is_refused_before_it_overwrites_that_runs_files(
     replica, crawl, stored, output_dir
 ):
