@@ -88,6 +88,7 @@ _WIDGET_IFRAMES = etree.XPath(
     f"descendant::iframe[{_WIDGET} or (ancestor::*[@data-role = 'content']"
     f" and (({_CHART.format('@src')}) or ({_CHART.format('@data-src')})))]"
 )
+_IN_WIDGET = etree.XPath(f"boolean({_WIDGET})")
 
 # `VHM: ` in the widget title.
 _WIDGET_TICKER_SEPARATORS = re.compile(r"[&,;/\s]+")
@@ -326,9 +327,8 @@ class ArticlePage:
         for iframe in _WIDGET_IFRAMES(self._article):
             if not _chart_of_the_article(iframe):
                 continue
-            src = iframe.get("src") or iframe.get("data-src") or ""
             try:
-                symbols = parse_qs(urlsplit(src.strip()).query).get("symbol", [])
+                symbols = parse_qs(urlsplit(_chart_address(iframe)).query).get("symbol", [])
             except ValueError:
                 symbols = []
             found.extend(symbols)
@@ -541,6 +541,18 @@ def _chart_of_the_article(iframe) -> bool:
             return node.tag == "div" and has_class(node, "chisochungkhoan")
         node = node.getparent()
     return True
+
+
+def _chart_address(iframe) -> str:
+    """The address of the chart an iframe of `_WIDGET_IFRAMES` shows: its `src`, or its lazy
+    `data-src` when the `src` is no chart (a placeholder such as `about:blank`, or in the text
+    another site's chart), so the symbol is read from the address that made it count."""
+    in_widget = _IN_WIDGET(iframe)
+    for name in ("src", "data-src"):
+        value = (iframe.get(name) or "").strip()
+        if "symbol=" in value and (in_widget or "info-company" in value):
+            return value
+    return ""
 
 
 def _values_by(elements, key: str, value: str) -> dict[str, list[str]]:

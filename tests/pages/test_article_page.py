@@ -412,6 +412,20 @@ def test_an_index_link_or_another_sites_chart_in_the_text_gives_no_ticker():
     assert page_of(OLDER, edit=after_caption(snippet)).tickers() == ["MWG"]
 
 
+def test_a_lazy_chart_whose_src_is_a_placeholder_or_another_sites_chart_gives_its_ticker():
+    # The symbol comes from the address that makes the chart count, its `data-src` here.
+    snippet = """
+<iframe src="about:blank" data-src="https://s.cafef.vn/info-company?symbol=FPT"></iframe>
+<iframe src="https://s.tradingview.com/widgetembed/?symbol=BTC"
+data-src="https://s.cafef.vn/info-company?symbol=MWG&amp;lang=vi"></iframe>
+<div class="chisochungkhoan"><div class="box2">
+<iframe src="about:blank" data-src="https://s.cafef.vn/info-company?symbol=HPG"></iframe>
+</div></div>
+"""
+
+    assert page_of(OLDER, edit=after_caption(snippet)).tickers() == ["FPT", "MWG", "HPG"]
+
+
 def test_a_chart_in_a_news_box_or_an_ad_of_the_body_gives_no_ticker():
     # Another story's chart, as a company link in those boxes is; the widget's chart and a
     # chart in the text still count.
