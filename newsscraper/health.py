@@ -22,6 +22,7 @@ from newsscraper.listing_walk import (
 )
 from newsscraper.rejects import PIPELINE_ERROR
 from newsscraper.stop import RETRY_AFTER_TOO_LONG_REASON
+from pipelines.validate import PUBLISHED_IN_FUTURE
 
 DISK_PROBLEM = "the output directory could not be written"
 BACKFILL = "backfill"  # a run record's `mode` when it crawled a date window
@@ -103,11 +104,25 @@ def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
     fetched = record.get("articles_fetched") or 0
     parsed = (record.get("new_rows") or 0) + (record.get("duplicates") or 0)
     if fetched >= MIN_FETCHED_FOR_PARSE_CHECK and parsed == 0:
-        problems.append(f"{fetched} article pages came back but no article was parsed")
+        problems.append(_nothing_parsed(fetched, record.get("rejects_by_reason") or {}))
 
     problems += _new_rows_collapse(record, recent)
     problems += _fill_rate_drops(record, recent)
     return (exitcodes.UNHEALTHY if problems else exitcodes.OK), problems
+
+
+def _nothing_parsed(fetched: int, rejects_by_reason: dict) -> str:
+    """Why no article came of the pages: mostly pages dated ahead of the clock (a machine clock
+    running behind, or NEWSSCRAPER_NOW in the past), or else pages the page objects could not
+    read (the layout changed)."""
+    ahead = rejects_by_reason.get(PUBLISHED_IN_FUTURE, 0)
+    if ahead * 2 >= fetched:
+        return (
+            f"{fetched} article pages came back but none was stored: {ahead} are dated ahead of "
+            f"the crawl's clock (kept in rejects as {PUBLISHED_IN_FUTURE}, asked for again once "
+            "the clock has caught up): check the machine's clock, or NEWSSCRAPER_NOW"
+        )
+    return f"{fetched} article pages came back but no article was parsed"
 
 
 def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:

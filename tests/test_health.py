@@ -51,6 +51,22 @@ def test_pages_that_all_fail_to_parse_are_unhealthy():
     assert problems == ["12 article pages came back but no article was parsed"]
 
 
+def test_pages_all_dated_ahead_of_the_clock_point_at_the_clock_not_the_layout():
+    # A clock running behind: the pages parsed, but each was rejected as published in the future.
+    ahead = {"published_in_future": 12}
+    code, problems = judge(run(new_rows=0, articles_fetched=12, rejects_by_reason=ahead), [])
+    assert code == exitcodes.UNHEALTHY
+    assert problems == [
+        "12 article pages came back but none was stored: 12 are dated ahead of the crawl's "
+        "clock (kept in rejects as published_in_future, asked for again once the clock has "
+        "caught up): check the machine's clock, or NEWSSCRAPER_NOW"
+    ]
+    # A few of them among pages that did not parse: the layout, as before.
+    few = {"published_in_future": 2, "missing_body": 10}
+    _, problems = judge(run(new_rows=0, articles_fetched=12, rejects_by_reason=few), [])
+    assert problems == ["12 article pages came back but no article was parsed"]
+
+
 def test_a_day_of_new_articles_far_below_the_days_before_is_unhealthy():
     past = hourly(
         a_day(8, 1) * 5, end=NOW - dt.timedelta(hours=24)
