@@ -54,7 +54,9 @@ def plan_crawl(crawler, args: CrawlArguments) -> tuple[ListingWalk, PendingArtic
         is_stored=lambda article_id: history.is_stored(article_id) or article_id in rejected,
         watermark=watermark_to_reach(runs, args.section),
         stats=crawler.stats,
-        latest_credible=_latest_credible(now, rules),
+        # A listing time ahead of the clock (a story dated hours ahead, a CMS typo such as 2062
+        # for 2026) is no coverage: the stories published until then are listed under it.
+        latest_credible=now,
     )
     pending = PendingArticles.from_record(
         last_pending(runs, args.section),
@@ -64,15 +66,6 @@ def plan_crawl(crawler, args: CrawlArguments) -> tuple[ListingWalk, PendingArtic
         if not history.is_stored(article_id):
             pending.add(article_id, url, now)
     return walk, pending
-
-
-def _latest_credible(now: dt.datetime, rules: ValidationRules) -> dt.datetime | None:
-    """The latest listing time that can move the watermark: as far ahead of `now` as a
-    story may be published (None past the end of the calendar: every time counts)."""
-    try:
-        return now + rules.max_future
-    except OverflowError:
-        return None
 
 
 def not_asked_again(rejects: pa.Table, backfill: bool) -> set[str]:

@@ -56,10 +56,12 @@ class ListingWalk:
     is_stored: callable
     watermark: dt.datetime | None = None
     stats: object | None = None
-    # Listing times after this (further ahead of the crawl's clock than a story may be
-    # published, `VALIDATE_MAX_FUTURE_HOURS`) are a CMS's typo, such as 2062 for 2026: they
-    # move no watermark, which would stay there for decades and send every run after it down
-    # to the watermark before, further each day. None: every time counts.
+    # Listing times after this (the crawl's clock) move no watermark. A story dated hours ahead
+    # (scheduled, or a typo in the hour) stays at the top of the listing while the stories
+    # published until then come in under it: as the watermark, it would have the runs after
+    # it take them as stored and stop above them (after a run that failed or was killed
+    # part-way, say). A typo such as 2062 for 2026 would stand for decades. None: every time
+    # counts.
     latest_credible: dt.datetime | None = None
     requested: set[str] = field(default_factory=set)
     newest_listed: dt.datetime | None = None  # the top of this run: the next watermark

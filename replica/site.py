@@ -230,6 +230,20 @@ class ReplicaSite:
             self._listing_cache = None
             return list(reversed(new))
 
+    def publish_at(self, moment: dt.datetime) -> SyntheticArticle:
+        """Put a new article dated `moment` where that date places it in the section (a story
+        dated ahead of the others stays above the ones published after it)."""
+        with self._lock:
+            article = self._make(len(self._all), moment.astimezone(VIETNAM), self.section)
+            self._add(article)
+            at = 0
+            while at < len(self._order) and self._all[self._order[at]].published_at > moment:
+                at += 1
+            self._order.insert(at, article.serial)
+            self._newest = max(self._newest, article.published_at)
+            self._listing_cache = None
+            return article
+
     def shift(self, n: int) -> list[SyntheticArticle]:
         """Move the listing under a crawl that pages through it.
 

@@ -216,17 +216,17 @@ def test_the_next_watermark_is_the_newest_time_listed_on_any_page():
     assert w.oldest_listed == entry(4, hour=8).listed_at
 
 
-def test_a_listing_time_further_ahead_than_a_story_may_be_published_moves_no_watermark():
+def test_a_listing_time_ahead_of_the_clock_moves_no_watermark():
     # A CMS typo, 2062 for 2026: as the watermark it would stand for decades, and every run
     # after it would walk down to the watermark before, further each day.
     w = walk()
-    w.latest_credible = dt.datetime(2026, 3, 8, 12, 0, tzinfo=VN)  # the clock, plus a day
+    w.latest_credible = dt.datetime(2026, 3, 8, 12, 0, tzinfo=VN)  # the crawl's clock
     typo = dataclasses.replace(entry(1), listed_at=dt.datetime(2062, 3, 7, 11, 0, tzinfo=VN))
     ahead = dataclasses.replace(entry(2), listed_at=w.latest_credible)
     w.visit(1, [typo, entry(3, hour=11), entry(4, hour=9)])
     assert w.newest_listed == entry(3, hour=11).listed_at
     w.visit(2, [ahead, entry(5, hour=8)])
-    assert w.newest_listed == w.latest_credible, "as far ahead as a story may be: it counts"
+    assert w.newest_listed == w.latest_credible, "at the clock: it counts"
     assert w.oldest_listed == entry(5, hour=8).listed_at
 
 

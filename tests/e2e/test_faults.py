@@ -28,6 +28,7 @@ from newsscraper import exitcodes, settings
 from newsscraper.dataset import read_articles, read_rejects
 from newsscraper.runs import read_runs
 from replica import ReplicaSite, faults
+from replica.articles import VIETNAM
 from replica.faults import Fault
 from replica.response import Response
 
@@ -751,6 +752,35 @@ def test_a_listing_that_breaks_off_twice_moves_no_watermark_and_the_next_run_fil
     assert newest == first["watermark"], "pages 2 and 3 were never walked"
     assert len(stored_ids(output_dir)) < len(site.articles)
     crawl(handle)
+    assert_stored_exactly(output_dir, site.articles)
+
+
+def test_a_story_dated_ahead_of_the_clock_does_not_stop_later_runs_above_a_failed_page(
+    replica, crawl, output_dir
+):
+    # A story dated 20:00 at noon (scheduled, or a typo in the hour) tops the listing until
+    # then, the stories published meanwhile under it: as the watermark, it would have the runs
+    # after a run whose page 3 failed take those pages as stored and stop at page 1.
+    site = ReplicaSite(articles=30, page_size=10)
+    handle = replica(site)
+
+    def at(hour: int, minute: int) -> dict:
+        return {"NEWSSCRAPER_NOW": f"2026-03-08T{hour:02d}:{minute:02d}:00+07:00"}
+
+    crawl(handle, settings=at(12, 0))
+    crawl(handle, settings=at(12, 10))
+    site.publish_at(dt.datetime(2026, 3, 8, 20, 0, tzinfo=VIETNAM))
+    crawl(handle, settings=at(12, 20))
+    crawl(handle, settings=at(12, 30))  # walks the range of the run before once more
+    start = dt.datetime(2026, 3, 8, 12, 35, tzinfo=VIETNAM)
+    for k in range(40):  # the machine is off until 19:40
+        site.publish_at(start + dt.timedelta(minutes=10 * k))
+    site.script(TIMELINE_3, [faults.status(500)], repeat=True)
+    crawl(handle, settings=at(19, 40), expect_exit=exitcodes.SITE_ERRORS)
+    site.clear_scripts()
+
+    crawl(handle, settings=at(19, 50))
+
     assert_stored_exactly(output_dir, site.articles)
 
 
