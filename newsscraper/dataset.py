@@ -317,7 +317,24 @@ def list_part_files(output_dir, dataset: str = ARTICLES) -> list[Path]:
     base = Path(output_dir) / dataset
     if not base.is_dir():
         return []
-    return sorted(p for p in base.rglob("*.parquet") if is_visible_part_file(p, base))
+    return sorted(p for p in _walk_files(base) if is_visible_part_file(p, base))
+
+
+def _raise(error: OSError) -> None:
+    raise error
+
+
+def _walk_files(base: Path) -> Iterable[Path]:
+    """Every entry under `base` but its folders (links to folders included, not followed);
+    a folder it cannot list raises its OSError. `Path.rglob` passes over such a folder without
+    a word, and its part files would be missing from the listing: the crawl would then store
+    their articles again, `verify` find nothing wrong."""
+    for root, folders, names in os.walk(base, onerror=_raise):
+        for name in names:
+            yield Path(root) / name
+        for name in folders:
+            if os.path.islink(os.path.join(root, name)):
+                yield Path(root) / name
 
 
 def run_id_used(output_dir, run_id: str) -> bool:

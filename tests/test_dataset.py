@@ -560,6 +560,26 @@ def test_partitions_are_listed_with_their_values(written):
     ]
 
 
+def test_a_folder_that_cannot_be_listed_is_an_error_not_a_folder_without_files(
+    written, monkeypatch
+):
+    # chmod stops nothing as root: the kernel's answer for a folder of mode 000 is given here.
+    unlisted = written / dataset.ARTICLES / "section=thi-truong-chung-khoan"
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if Path(path) == unlisted:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    # Passed over, its articles would count as not stored: a crawl would store them again.
+    with pytest.raises(PermissionError, match="Permission denied"):
+        dataset.list_part_files(written)
+    with pytest.raises(PermissionError):
+        dataset.read_articles(written, columns=["article_id"])
+
+
 def test_a_listed_file_missing_from_a_listing_that_stays_the_same_is_not_read_forever(tmp_path):
     missing = dataset.runs_dir(tmp_path) / "part-gone.parquet"
     listings = []

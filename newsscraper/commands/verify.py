@@ -323,6 +323,9 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    except OSError as error:  # a folder it cannot list: what it holds cannot be checked
+        print(f"PROBLEM {error.filename or output_dir}: unreadable: {error}", file=sys.stderr)
+        return 1
     for finding in findings:
         print(finding)
     problems = sum(f.level == PROBLEM for f in findings)
