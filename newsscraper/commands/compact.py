@@ -143,6 +143,21 @@ def merge_part_tables(tables: list[pa.Table]) -> tuple[pa.Table, list[str]]:
     return table.replace_schema_metadata(ARTICLES_FILE_SCHEMA.metadata), duplicates
 
 
+def mergeable(path: Path, schema: pa.Schema, *, complete: bool = False) -> pa.Table:
+    """The part file's table; ArrowInvalid naming it when it holds a column `schema` does not
+    declare (or, when `complete`, lacks one it declares): a file another program wrote. Merged,
+    those columns would be dropped and the file removed with the others, so its folder is
+    left as it is."""
+    table = dataset.read_part_file(path)
+    extra = [name for name in table.column_names if name not in schema.names]
+    missing = [name for name in schema.names if name not in table.column_names]
+    if extra or (complete and missing):
+        differences = [f"columns {extra} not in the schema"] if extra else []
+        differences += [f"no column {missing}"] if complete and missing else []
+        raise pa.ArrowInvalid(f"{path} holds {' and '.join(differences)}: not merged")
+    return table
+
+
 def compact_partition(
     output_dir: Path, partition: dataset.ArticlePartition, file_name: str, compression: str
 ) -> PartitionResult | None:
@@ -151,7 +166,9 @@ def compact_partition(
     files = partition.part_files()
     if len(files) < 2:
         return None
-    merged, duplicates = merge_part_tables([dataset.read_part_file(p) for p in files])
+    merged, duplicates = merge_part_tables(
+        [mergeable(p, ARTICLES_FILE_SCHEMA, complete=True) for p in files]
+    )
     late_files = _swap(output_dir, partition.path, merged, files, file_name, compression)
     return PartitionResult(
         partition, len(files), merged.num_rows, partition.path / file_name, duplicates, late_files
@@ -169,7 +186,7 @@ def compact_records(
     if len(files) < 2:
         return None
     merged = dataset.joined_in_slices(
-        files, lambda path: dataset.in_schema(dataset.read_part_file(path), schema)
+        files, lambda path: dataset.in_schema(mergeable(path, schema), schema)
     ).sort_by(order)
     _swap(output_dir, live, merged, files, file_name, compression)
     return RecordsResult(folder, len(files), merged.num_rows, live / file_name)

@@ -390,6 +390,40 @@ def test_a_file_that_cannot_be_read_is_a_message_and_its_folder_is_left_alone(
         assert dataset.staging_files(three_partitions) == []
 
 
+@pytest.mark.parametrize(
+    ("folder", "change", "named"),
+    [
+        (
+            "articles/section=doanh-nghiep/published_date=2026-03-06",
+            lambda t: t.append_column("note", pa.array(["giữ lại"] * t.num_rows)),
+            "columns ['note'] not in the schema",
+        ),
+        (
+            "articles/section=doanh-nghiep/published_date=2026-03-06",
+            lambda t: t.drop_columns(["sapo"]),
+            "no column ['sapo']",
+        ),
+        ("runs", lambda t: t.append_column("note", pa.array(["giữ lại"])), "columns ['note']"),
+    ],
+)
+def test_a_part_file_of_other_columns_is_a_message_and_its_folder_is_left_alone(
+    three_partitions, capsys, folder, change, named
+):
+    # Another program's file: merged, its other columns would be dropped and the file removed.
+    runs = dataset.runs_dir(three_partitions)
+    for run_id in ("run-a", "run-b"):
+        table = pa.Table.from_pylist([run_record(run_id, 0)], schema=RUNS_SCHEMA)
+        dataset.commit_part_file(table, runs / f"part-{run_id}.parquet", three_partitions)
+    other = sorted((three_partitions / folder).glob("*.parquet"))[-1]
+    pq.write_table(change(pq.read_table(other)), other)
+    before = {p: p.read_bytes() for p in (three_partitions / folder).iterdir()}
+    assert cli.main(["compact", "--output-dir", str(three_partitions)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("newsscraper compact: a file cannot be read (")
+    assert f"{other} holds {named}" in err and "Traceback" not in err
+    assert {p: p.read_bytes() for p in (three_partitions / folder).iterdir()} == before
+
+
 def test_an_unknown_section_is_named_with_the_valid_ones(three_partitions, capsys):
     before = dataset.list_part_files(three_partitions)
     assert (

@@ -314,6 +314,28 @@ def test_a_merge_that_cannot_read_a_rejects_file_is_said_and_leaves_the_runs_cod
     assert len(dataset.list_part_files(tmp_path, "rejects")) == 101
 
 
+def test_a_merge_that_meets_a_rejects_file_of_other_columns_is_said_and_keeps_that_file(
+    tmp_path, monkeypatch, caplog, capsys
+):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from newsscraper import dataset
+
+    rejects_files(tmp_path, 101)
+    other = dataset.rejects_dir(tmp_path) / "part-run-0050-0.parquet"
+    table = pq.read_table(other)
+    pq.write_table(table.append_column("note", pa.array(["xem lại"] * table.num_rows)), other)
+    quiet_cron(monkeypatch, exitcodes.OK)
+
+    assert cli.main(["cron", "--output-dir", str(tmp_path)]) == exitcodes.OK
+
+    assert capsys.readouterr().out == "run r\n"
+    assert f"runs/ and rejects/ not merged ({other} holds columns ['note']" in caplog.text
+    assert len(dataset.list_part_files(tmp_path, "rejects")) == 101
+    assert pq.read_table(other).column("note").to_pylist()[0] == "xem lại"
+
+
 def test_files_in_a_folder_under_runs_do_not_count_towards_a_merge(tmp_path, monkeypatch):
     from newsscraper import dataset
     from newsscraper.commands.compact import record_part_files
