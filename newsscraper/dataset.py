@@ -316,6 +316,8 @@ def list_part_files(output_dir, dataset: str = ARTICLES) -> list[Path]:
         raise ValueError(f"unknown dataset {dataset!r}; one of {DATASETS}")
     base = Path(output_dir) / dataset
     if not base.is_dir():
+        if base.exists() or base.is_symlink():  # a file, or a link to nothing, in its place
+            raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(base))
         return []
     return sorted(p for p in _walk_files(base) if is_visible_part_file(p, base))
 

@@ -423,6 +423,22 @@ def test_a_folder_that_cannot_be_listed_is_a_problem_not_a_clean_dataset(
     assert captured.err.startswith(f"PROBLEM {unlisted}: unreadable: [Errno 13] Permission denied")
 
 
+@pytest.mark.parametrize("folder", ["articles", "rejects", "runs"])
+def test_a_file_in_place_of_a_dataset_folder_is_a_problem_not_an_empty_dataset(
+    clean, capsys, folder
+):
+    moved = clean / f"{folder}.moved"
+    (clean / folder).rename(moved)
+    (clean / folder).write_text("x")
+    assert cli.main(["verify", "--output-dir", str(clean)]) == 1
+    assert capsys.readouterr().err.startswith(
+        f"PROBLEM {clean / folder}: unreadable: [Errno 20] not a folder"
+    )
+    (clean / folder).unlink()
+    (clean / folder).symlink_to(clean / "nowhere")  # a link to nothing: the same
+    assert cli.main(["verify", "--output-dir", str(clean)]) == 1
+
+
 def test_a_link_to_a_file_not_there_is_named_with_the_other_problems(clean, capsys):
     link = clean / PARTITION_07 / "part-b-1.parquet"
     link.symlink_to(clean / "elsewhere.parquet")
