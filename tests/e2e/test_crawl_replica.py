@@ -150,11 +150,11 @@ def test_incremental_run_fetches_only_what_is_new(replica, crawl, stored, output
 def test_once_a_catch_up_was_walked_again_a_run_with_nothing_new_reads_page_1_only(
     replica, crawl, output_dir
 ):
-    site = ReplicaSite(articles=30)
+    site = ReplicaSite(articles=10, page_size=5)
     handle = replica(site)
     crawl(handle)
     crawl(handle)  # down to where the first run stopped
-    site.publish(100)  # the machine was off: five pages above the watermark
+    site.publish(25)  # the machine was off: five pages above the watermark
     crawl(handle)  # catches up
     crawl(handle)  # walks the range the catch-up covered once more
 
