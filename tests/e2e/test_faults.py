@@ -345,9 +345,9 @@ def test_a_rest_longer_than_a_run_waits_holds_the_next_runs_until_it_ends(
 def test_with_the_default_concurrency_nothing_reaches_the_site_during_its_rest(
     replica, crawl, output_dir
 ):
-    site = ReplicaSite(articles=25)
+    site = ReplicaSite(articles=10)
     victim = site.articles[2].path
-    site.script(victim, [faults.status(429, retry_after=6)])
+    site.script(victim, [faults.status(429, retry_after=3)])
     handle = replica(site)
     # One page on the wire at a time with a delay, as on the live site; the delay is short.
     polite = {
@@ -359,8 +359,10 @@ def test_with_the_default_concurrency_nothing_reaches_the_site_during_its_rest(
     crawl(handle, settings=polite)
 
     first, retry = requests_for(handle, victim)
-    assert first.status == 429 and retry.time - first.time >= 6.0
-    during = [r.path for r in handle.requests if first.time < r.time < first.time + 5.9]
+    assert first.status == 429 and retry.time - first.time >= 3.0
+    # Seven pages were still to ask for, one every half second: without the rest, five would
+    # have gone out in its three seconds.
+    during = [r.path for r in handle.requests if first.time < r.time < first.time + 2.9]
     assert during == [], "pages queued before the 429 went out during the rest"
     assert_stored_exactly(output_dir, site.articles)
 
