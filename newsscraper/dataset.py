@@ -327,16 +327,17 @@ def _raise(error: OSError) -> None:
 
 
 def _walk_files(base: Path) -> Iterable[Path]:
-    """Every entry under `base` but its folders (links to folders included, not followed);
-    a folder it cannot list raises its OSError. `Path.rglob` passes over such a folder without
-    a word, and its part files would be missing from the listing: the crawl would then store
-    their articles again, `verify` find nothing wrong."""
-    for root, folders, names in os.walk(base, onerror=_raise):
+    """Every entry under `base` but its folders; a folder it cannot list raises its OSError.
+    `Path.rglob` passes over such a folder without a word, and its part files would be missing
+    from the listing: the crawl would then store their articles again, `verify` find nothing
+    wrong. A link to a folder (a partition moved to another disk) is walked into, as pyarrow,
+    pandas, DuckDB and polars read it, each folder once (a link back up leads nowhere new)."""
+    walked = set()
+    for root, folders, names in os.walk(base, onerror=_raise, followlinks=True):
+        walked.add(os.path.realpath(root))
+        folders[:] = [f for f in folders if os.path.realpath(os.path.join(root, f)) not in walked]
         for name in names:
             yield Path(root) / name
-        for name in folders:
-            if os.path.islink(os.path.join(root, name)):
-                yield Path(root) / name
 
 
 def run_id_used(output_dir, run_id: str) -> bool:

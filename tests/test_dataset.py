@@ -703,3 +703,22 @@ def test_clearing_staging_removes_links_and_never_what_they_lead_to(tmp_path):
     dataset.clear_staging(linked)
     assert (elsewhere / "folder" / "kept.txt").read_text() == "giữ lại"
     assert (elsewhere / "kept.parquet").read_bytes() == b"PAR1"
+
+
+def test_a_partition_linked_from_another_disk_is_listed_as_readers_read_it(written, tmp_path):
+    partition = written / dataset.ARTICLES / "section=doanh-nghiep" / "published_date=2026-03-06"
+    elsewhere = tmp_path / "other-disk" / partition.name
+    elsewhere.parent.mkdir()
+    partition.rename(elsewhere)
+    partition.symlink_to(elsewhere, target_is_directory=True)
+
+    # pandas reads its rows: left out, they would count as not stored and be stored again.
+    assert len(pd.read_parquet(dataset.articles_dir(written))) == len(ALL_ROWS)
+    assert [p.relative_to(written).as_posix() for p in dataset.list_part_files(written)] == [
+        "articles/section=doanh-nghiep/published_date=2026-03-06/part-run-a-2.parquet",
+        "articles/section=doanh-nghiep/published_date=2026-03-07/part-run-a-1.parquet",
+        "articles/section=doanh-nghiep/published_date=2026-03-07/part-run-a-2.parquet",
+        "articles/section=thi-truong-chung-khoan/published_date=2026-03-07/part-run-a-1.parquet",
+    ]
+    rows = dataset.read_articles(written).to_pylist()
+    assert sorted(map(canonical, rows), key=lambda r: r["article_id"]) == expected_rows()
