@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import Counter
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -12,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from newsscraper import cli, dataset
+from newsscraper import cli, dataset, exitcodes
 from newsscraper.commands import compact, verify
 from newsscraper.lock import crawl_lock
 from newsscraper.runs import read_runs
@@ -388,6 +389,29 @@ def test_a_file_that_cannot_be_read_is_a_message_and_its_folder_is_left_alone(
     assert sorted(p.name for p in runs.iterdir()) == ["part-run-a.parquet", "part-run-b.parquet"]
     with crawl_lock(three_partitions):  # what the swaps replaced: the next lock holder's to remove
         assert dataset.staging_files(three_partitions) == []
+
+
+def test_a_file_it_may_not_read_is_a_message_not_a_disk_fault(
+    three_partitions, capsys, monkeypatch
+):
+    # chmod stops nothing as root: the answer for a file of mode 000 is given here.
+    files = Counter(p.parent for p in three_partitions.glob("articles/*/*/*.parquet"))
+    folder = max(files, key=files.get)  # a partition compact merges, more than one file
+    unreadable = sorted(folder.glob("*.parquet"))[-1]
+    before = {p: p.read_bytes() for p in unreadable.parent.iterdir()}
+    real = pq.ParquetFile
+
+    def parquet_file(path, *args, **kwargs):
+        if Path(path) == unreadable:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(pq, "ParquetFile", parquet_file)
+    assert cli.main(["compact", "--output-dir", str(three_partitions)]) == exitcodes.ABNORMAL
+    err = capsys.readouterr().err
+    assert err.startswith("newsscraper compact: a file cannot be read (")
+    assert f"cannot read Parquet file '{unreadable}': [Errno 13] Permission denied" in err
+    assert {p: p.read_bytes() for p in unreadable.parent.iterdir()} == before
 
 
 @pytest.mark.parametrize(
