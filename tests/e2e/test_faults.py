@@ -183,7 +183,11 @@ def test_an_article_that_fails_in_every_run_for_a_day_is_given_up(replica, crawl
     mark = len(handle.requests)
     second = run_at("2026-03-07T13:00:00+07:00", exitcodes.SITE_ERRORS)  # an hour later
     asked = [r.path for r in handle.requests[mark:]]
-    assert asked[:2] == [SECTION_PAGE, victim.path], "asked for first once the site answers"
+    # The next listing page goes out with it, and either may reach the site first.
+    article_pages = [path for path in asked[1:] if "timelinelist" not in path]
+    assert (asked[0], article_pages[:1]) == (SECTION_PAGE, [victim.path]), (
+        "asked for first once the site answers"
+    )
     assert second["pending_articles"] == pending, "still failing: the first failure is kept"
     assert second["stop_reason"] == "caught_up"
 
