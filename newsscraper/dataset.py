@@ -402,7 +402,7 @@ def read_part_file(path: Path, columns: list[str] | None = None, use_threads=Tru
         # An OSError with no errno is pyarrow's word for a footer it cannot parse: the file's
         # fault, not the disk's (a full or failing disk, a file gone, have their errno); so is
         # a file this process may not read (its owner's choice, no fault of the disk).
-        disk_fault = error.errno is not None if isinstance(error, OSError) else False
+        disk_fault = isinstance(error, OSError) and error.errno is not None
         if disk_fault and not isinstance(error, PermissionError):
             raise
         # Arrow's message does not name the file.

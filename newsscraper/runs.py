@@ -63,11 +63,16 @@ def runs_to_start_from(output_dir, section: str) -> list[dict]:
     return _as_rows(table.take(sorted(set(wanted))))
 
 
-def runs_to_judge(output_dir, section: str, end: dt.datetime) -> list[dict]:
-    """The run records of `section` that `health.judge` looks at for a run finished at `end`,
-    newest first: those finished since `health.oldest_looked_at(end)`, the one finished last
-    before them, and the newest of all (for `last_pending`)."""
-    table = _section_runs(output_dir, section)
+def closing_runs(output_dir, section: str, end: dt.datetime) -> tuple[list[dict], int]:
+    """What a run of `section` finished at `end` reads of `runs/` when it closes, in one read:
+    the records `health.judge` looks at, newest first (those finished since
+    `health.oldest_looked_at(end)`, the one finished last before them, and the newest of all,
+    for `last_pending`), and its own record's `run_number`."""
+    table = dataset.read_runs(output_dir)
+    return _to_judge(_of_section(table, section), end), _next_run_number(table)
+
+
+def _to_judge(table: pa.Table | None, end: dt.datetime) -> list[dict]:
     if table is None:
         return []
     finished = table.column("finished_at").cast(pa.int64()).to_numpy()
@@ -82,7 +87,10 @@ def runs_to_judge(output_dir, section: str, end: dt.datetime) -> list[dict]:
 
 def _section_runs(output_dir, section: str) -> pa.Table | None:
     """The run records of `section`, newest first (`written_order`); None when there is none."""
-    table = dataset.read_runs(output_dir)
+    return _of_section(dataset.read_runs(output_dir), section)
+
+
+def _of_section(table: pa.Table | None, section: str) -> pa.Table | None:
     if table is None:
         return None
     table = table.filter(pc.equal(table.column("section"), section))
@@ -102,9 +110,9 @@ def written_order(run: dict) -> tuple:
     return (number is not None, number or 0, run["finished_at"], run["run_id"])
 
 
-def next_run_number(output_dir) -> int:
-    """The `run_number` of the record a run writes now: 1 + the highest in the dataset."""
-    table = dataset.read_runs(output_dir, columns=["run_number"])
+def _next_run_number(table: pa.Table | None) -> int:
+    """The `run_number` of the record a run writes now, given every run record: 1 + the
+    highest in the dataset."""
     if table is None or "run_number" not in table.column_names:
         return 1
     return (pc.max(table.column("run_number")).as_py() or 0) + 1
@@ -288,8 +296,9 @@ class RunRecordExtension:
         reason = finish_reason_of(self.stats, reason)
         args = getattr(spider, "args", None)
         section = args.section if args else "unknown"
-        recent = runs_to_judge(self.output_dir, section, RunContext.of(self.crawler).clock())
-        record = self.build_record(spider, reason, recent)
+        end = RunContext.of(self.crawler).clock()
+        recent, run_number = closing_runs(self.output_dir, section, end)
+        record = self.build_record(spider, reason, recent) | {"run_number": run_number}
         code, problems = health.judge(record, recent)
         record["exit_code"] = code
         record["problems"] = problems
@@ -363,7 +372,6 @@ class RunRecordExtension:
             "pending_articles": pending.to_record()
             if pending is not None
             else last_pending(earlier_runs, args.section if args else "unknown"),
-            "run_number": next_run_number(self.output_dir),
         }
 
     def next_watermark(self, walk, args, reason: str) -> dt.datetime | None:

@@ -170,7 +170,7 @@ def many_records(seed: int, count: int, end: dt.datetime) -> list[dict]:
 
 def test_a_crawl_reads_few_run_records_and_decides_as_if_it_read_them_all(tmp_path):
     from newsscraper import health
-    from newsscraper.runs import last_pending, read_runs, runs_to_judge, runs_to_start_from
+    from newsscraper.runs import closing_runs, last_pending, read_runs, runs_to_start_from
 
     end = dt.datetime(2026, 11, 28, 12, tzinfo=UTC)
     for seed in range(12):
@@ -187,7 +187,7 @@ def test_a_crawl_reads_few_run_records_and_decides_as_if_it_read_them_all(tmp_pa
             assert {run["run_id"] for run in start} == expected
             assert watermark_to_reach(start, section) == watermark_to_reach(every, section)
             assert last_pending(start, section) == last_pending(every, section)
-            judged = runs_to_judge(output_dir, section, end)
+            judged, _ = closing_runs(output_dir, section, end)
             # Those finished inside the health check's window, the one finished last before
             # it, and the newest written; newest written first.
             oldest = health.oldest_looked_at(end)
