@@ -201,14 +201,10 @@ def _is_laid_out(text: str) -> bool:
     )
 
 
-def clean_author(value) -> str | None:
+def clean_credit(value) -> str | None:
+    """A byline or an outlet's name, without `Theo ` ("according to") in front."""
     text = clean_text(value)
     return clean_text(without_theo(text)) if text else None
-
-
-def clean_source(value) -> str | None:
-    """The outlet's name, without `Theo ` ("according to") in front, as a byline is."""
-    return clean_author(value)
 
 
 def clean_tags(values) -> list[str]:
@@ -316,8 +312,8 @@ def normalize_item(item, events: Counter | None = None):
 
     for field in PLAIN_TEXT_FIELDS:
         update(field, clean_text(adapter.get(field)))
-    update("author", clean_author(adapter.get("author")))
-    update("source", clean_source(adapter.get("source")))
+    for field in ("author", "source"):
+        update(field, clean_credit(adapter.get(field)))
     update("body", clean_body(adapter.get("body")))
 
     url = clean_article_url(adapter.get("url"))
