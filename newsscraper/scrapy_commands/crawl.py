@@ -33,7 +33,17 @@ class Command(ScrapyCrawlCommand):
             raise UsageError
         if len(args) > 1:
             raise UsageError("running 'scrapy crawl' with more than one spider is not supported")
+        check_spider_name(args[0], self.crawler_process.spider_loader.list())
         crawl_under_lock(self, args[0], opts)
+
+
+def check_spider_name(name: str, spiders: list[str]) -> None:
+    """UsageError (exit 2) for a spider name the project does not have, said before the lock
+    is taken: Scrapy's KeyError traceback came after OUTPUT_DIR and its lock were made."""
+    if name not in spiders:
+        raise UsageError(
+            f"unknown spider {name!r}; spiders: {', '.join(sorted(spiders))}", print_help=False
+        )
 
 
 def check_arguments(opts, settings) -> None:

@@ -6,6 +6,7 @@ import argparse
 import re
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 from scrapy.exceptions import UsageError
@@ -27,6 +28,7 @@ class StubProcess:
         self.bootstrap_failed = bootstrap_failed
         self.signalled = signalled  # a SIGTERM comes before the spider closes
         self.crawled: list[dict] = []
+        self.spider_loader = SimpleNamespace(list=lambda: ["cafef"])
 
     def _signal_shutdown(self, signum, frame):  # Scrapy's handler: nothing to stop here
         pass
@@ -97,6 +99,15 @@ def test_a_crawl_of_no_spider_or_of_two_is_a_usage_error(spiders, tmp_path):
     with pytest.raises(UsageError):
         command(tmp_path, process).run(spiders, argparse.Namespace(spargs={}))
     assert process.crawled == []
+
+
+def test_a_spider_the_project_has_not_is_a_usage_error_before_the_lock(tmp_path):
+    output_dir = tmp_path / "cafef"
+    process = StubProcess()
+    with pytest.raises(UsageError, match="unknown spider 'cafe'; spiders: cafef") as bad:
+        command(output_dir, process).run(["cafe"], argparse.Namespace(spargs={}))
+    assert not bad.value.print_help
+    assert process.crawled == [] and not output_dir.exists()
 
 
 def test_a_held_lock_is_exit_75_without_crawling(tmp_path, capsys):
