@@ -8,13 +8,16 @@ for a crawl started some other way.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import io
 import logging
 from urllib.parse import urlsplit
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from scrapy.settings import SETTINGS_PRIORITIES, default_settings
 
+from newsscraper import settings as project_settings
 from newsscraper.dataset import is_safe_path_value, run_id_used
 
 # Hours a setting may span: a century. Far more than any wait, and a span that the crawl's
@@ -51,12 +54,15 @@ NUMBERS = (
 )
 
 
+# Read by Scrapy though no longer among its defaults (deprecated, still honoured).
+SCRAPY_SETTINGS_WITHOUT_DEFAULT = ("CONCURRENT_REQUESTS_PER_IP",)
+
 NOW_YEARS = (2000, 9000)  # the years a NEWSSCRAPER_NOW may fall in, the last one excluded
 
 
 def setting_problems(settings) -> list[str]:
     """What is wrong with the crawl's settings, one message per bad setting (none: fine)."""
-    problems = []
+    problems = _unknown_setting_problems(settings)
     now = settings.get("NEWSSCRAPER_NOW")
     if now:
         try:
@@ -129,6 +135,27 @@ def run_id_refused(settings) -> str | None:
             "files; give a new one"
         )
     return None
+
+
+def _unknown_setting_problems(settings) -> list[str]:
+    """Names given with -s that neither Scrapy nor newsscraper reads: a typo such as
+    CAFEF_MAX_PAGE=3 would run with the default instead, 20 listing pages of the live site."""
+    known = _known_setting_names()
+    problems = []
+    for name in sorted(settings):
+        if name in known or settings.getpriority(name) != SETTINGS_PRIORITIES["cmdline"]:
+            continue
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        problems.append(f"{name} is no setting of Scrapy or newsscraper{hint}")
+    return problems
+
+
+def _known_setting_names() -> list[str]:
+    names = {*SCRAPY_SETTINGS_WITHOUT_DEFAULT}
+    for module in (default_settings, project_settings):
+        names.update(name for name in dir(module) if name.isupper())
+    return sorted(names)
 
 
 def _scrapy_feature_problems(settings) -> list[str]:

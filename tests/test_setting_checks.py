@@ -153,3 +153,16 @@ def test_each_number_is_taken_from_its_smallest_to_its_largest_and_refused_past_
         if largest is not None:
             assert problems(**{name: str(largest)}) == [], name
             assert problems(**{name: str(largest + 1)}) == [f"{refused}'{largest + 1}'"], name
+
+
+def test_a_name_no_component_reads_given_with_s_is_named_with_the_closest_setting():
+    settings = Settings()
+    settings.setmodule(project_settings)
+    given = {"CAFEF_MAX_PAGE": "3", "XYZZY": "3", "DOWNLOAD_DELAY": "0", "OUTPUT_DIR": "x"}
+    settings.setdict(given, priority="cmdline")
+    assert setting_problems(settings) == [
+        "CAFEF_MAX_PAGE is no setting of Scrapy or newsscraper (did you mean CAFEF_MAX_PAGES?)",
+        "XYZZY is no setting of Scrapy or newsscraper",
+    ]
+    # Only what the command line gives: the project's own module and Scrapy's are not judged.
+    assert problems(SOMETHING_ELSE="1") == []
