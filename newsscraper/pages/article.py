@@ -250,8 +250,13 @@ class ArticlePage:
         of authors is."""
         for candidate in self._author_candidates():
             # Once each as a reader tells them apart: a name typed composed in one line and
-            # decomposed (NFD) in another is one person.
-            names = unique(normalize("NFC", without_theo(name).strip()) for name in candidate)
+            # decomposed (NFD) in another is one person, and so is a name of a line "A, B"
+            # that a second byline names again.
+            names = unique(
+                normalize("NFC", without_theo(person).strip())
+                for line in candidate
+                for person in line.split(",")
+            )
             if names:
                 return ", ".join(names)
         return None

@@ -569,6 +569,9 @@ def test_the_first_byline_naming_anyone_is_read_each_name_once():
     assert page_of(OLDER, edit=twice_spelt).author() == "Hồ Hương"
     second_header = header_bylines("", "Hồ Hương")
     assert page_of(NEWER, edit=second_header).author() == "Hồ Hương"
+    # A line naming two people, then a byline of its own for one of them.
+    again = footer_byline('<p class="author">Hồ Hương, Minh Anh</p><p class="author">Minh Anh</p>')
+    assert page_of(OLDER, edit=again).author() == "Hồ Hương, Minh Anh"
 
 
 def test_json_ld_authors_are_all_named():
