@@ -377,7 +377,10 @@ def parse_partition_dir(path: Path) -> tuple[str, dt.date]:
     value = date_part.removeprefix("published_date=")
     if not _PARTITION_DATE.fullmatch(value):
         raise ValueError(f"published_date {value!r} is not YYYY-MM-DD: {path}")
-    return section, dt.date.fromisoformat(value)
+    try:
+        return section, dt.date.fromisoformat(value)
+    except ValueError as error:  # 2026-13-01: the form is right, the date is none
+        raise ValueError(f"published_date {value!r} is no date ({error}): {path}") from None
 
 
 def list_article_partitions(output_dir) -> list[ArticlePartition]:

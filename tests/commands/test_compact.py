@@ -591,3 +591,17 @@ def test_run_records_of_more_files_than_a_slice_are_merged_whole_and_in_order(
     assert len(dataset.list_part_files(tmp_path, "runs")) == 1
     merged = dataset.read_runs(tmp_path)  # the one file's rows, as it holds them
     assert merged.column("run_id").to_pylist() == [f"run-{n:02d}" for n in range(40)]
+
+
+@pytest.mark.parametrize("name", ["2026-13-01", "20260307"])
+def test_a_partition_folder_whose_name_is_no_date_is_named(
+    three_partitions, make_row, capsys, name
+):
+    folder = dataset.articles_dir(three_partitions) / f"section=doanh-nghiep/published_date={name}"
+    folder.mkdir(parents=True)
+    before = dataset.list_part_files(three_partitions)
+    assert cli.main(["compact", "--output-dir", str(three_partitions)]) == 1
+    err = capsys.readouterr().err
+    assert f"published_date {name!r} is" in err and str(folder) in err
+    assert "Traceback" not in err
+    assert dataset.list_part_files(three_partitions) == before
