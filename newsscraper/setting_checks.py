@@ -11,6 +11,7 @@ import datetime as dt
 import difflib
 import io
 import logging
+import os
 from urllib.parse import urlsplit
 
 import pyarrow as pa
@@ -98,6 +99,12 @@ def setting_problems(settings) -> list[str]:
         problems.append(
             "OUTPUT_DIR must name the dataset folder (NEWSSCRAPER_OUTPUT_DIR is set but empty?); "
             f"got {output_dir!r}"
+        )
+    elif output_dir is not None and os.path.lexists(output_dir) and not os.path.isdir(output_dir):
+        # A file (or a link to nothing) there: making the folder would fail as a disk fault.
+        problems.append(
+            f"OUTPUT_DIR must be the dataset's folder, or where to make one; {output_dir} is a "
+            "file, not a folder"
         )
     for name, whole, smallest, largest in NUMBERS:
         problem = _number_problem(settings, name, whole, smallest, largest)

@@ -112,6 +112,20 @@ def test_an_empty_output_dir_is_named_rather_than_taken_as_the_working_directory
         ]
 
 
+def test_an_output_dir_that_is_a_file_is_named_before_anything_is_made(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("a file, not a folder\n", encoding="utf-8")
+    nowhere = tmp_path / "link"
+    nowhere.symlink_to(tmp_path / "gone")
+    for path in (notes, nowhere):
+        assert problems(OUTPUT_DIR=str(path)) == [
+            "OUTPUT_DIR must be the dataset's folder, or where to make one; "
+            f"{path} is a file, not a folder"
+        ]
+    assert problems(OUTPUT_DIR=str(tmp_path)) == []
+    assert problems(OUTPUT_DIR=str(tmp_path / "new")) == []
+
+
 # The README's settings table: (whole number?, smallest, largest) of each number.
 BOUNDS = {
     "CAFEF_MAX_PAGES": (True, 1, None),

@@ -269,6 +269,10 @@ def test_a_missing_output_dir_is_named_and_not_created(tmp_path, capsys):
     assert cli.main(["compact", "--output-dir", str(missing)]) == 1
     assert f"{missing}: no such directory" in capsys.readouterr().err
     assert not missing.exists()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("a file, not a folder\n", encoding="utf-8")
+    assert cli.main(["compact", "--output-dir", str(notes)]) == 1
+    assert f"{notes}: a file, not a folder" in capsys.readouterr().err
 
 
 def test_merge_keeps_one_row_per_id_sorted_by_scrape_time(make_row):

@@ -274,6 +274,10 @@ def test_a_missing_output_dir_is_named(tmp_path, capsys):
     assert cli.main(["stats", "--output-dir", str(missing)]) == 1
     assert capsys.readouterr().err == f"newsscraper stats: {missing}: no such directory\n"
     assert not missing.exists()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("a file, not a folder\n", encoding="utf-8")
+    assert cli.main(["stats", "--output-dir", str(notes)]) == 1
+    assert capsys.readouterr().err == f"newsscraper stats: {notes}: a file, not a folder\n"
 
 
 def test_a_folder_inside_the_dataset_is_named_not_counted_as_empty(output_dir, capsys):
