@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(f"newsscraper.commands.{name}")
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
         module.add_arguments(command_parser)
-        command_parser.set_defaults(_run=module.run)
+        command_parser.set_defaults(_run=module.run, _parser=command_parser)
     return parser
 
 
@@ -38,11 +38,11 @@ def main(argv: list[str] | None = None) -> int:
         # than end in a traceback.
         sys.stdout.reconfigure(errors="backslashreplace")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # said with the command's usage (`newsscraper stats --bogus`), not the top one
+        args._parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if getattr(args, "output_dir", None) == "":  # NEWSSCRAPER_OUTPUT_DIR set to nothing
-        parser.error(
-            f"{args.command}: --output-dir is empty (NEWSSCRAPER_OUTPUT_DIR set to nothing?)"
-        )
+        args._parser.error("--output-dir is empty (NEWSSCRAPER_OUTPUT_DIR set to nothing?)")
     try:
         code = args._run(args)
         sys.stdout.flush()  # what is still buffered goes now, not at exit where nothing catches

@@ -20,8 +20,21 @@ def test_an_empty_output_dir_is_refused_rather_than_read_as_the_working_director
     with pytest.raises(SystemExit) as stopped:
         cli.main([command, "--output-dir", ""])
     assert stopped.value.code == 2
-    assert "--output-dir is empty" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: newsscraper {command} ") and "--output-dir is empty" in err
     assert list(tmp_path.iterdir()) == []  # no lock, no folder
+
+
+@pytest.mark.parametrize(("command", "extra"), [("stats", "--bogus"), ("verify", "output")])
+def test_an_argument_a_command_does_not_take_is_said_with_that_commands_usage(
+    command, extra, capsys
+):
+    with pytest.raises(SystemExit) as stopped:
+        cli.main([command, extra])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: newsscraper {command} [-h] [--output-dir OUTPUT_DIR]")
+    assert err.endswith(f"newsscraper {command}: error: unrecognized arguments: {extra}\n")
 
 
 def test_no_command_is_a_usage_error_naming_them_all(capsys):
