@@ -32,6 +32,9 @@ FAR_BELOW = 0.3
 # finds one or two, an hourly one few at night; a day's total is what holds steady.
 DAY = dt.timedelta(hours=24)
 DAYS_COMPARED = 7
+# The same 24 hours of the weeks before (days 7, 14, 21 and 28 back) say what is usual for
+# that day of the week: a section far quieter at weekends is not collapsing every Sunday.
+WEEKS_BACK = (7, 14, 21, 28)
 # Days with a run judged unhealthy are left out of the comparison, so a collapse that lasts
 # stays flagged; up to this many days back are looked at to find DAYS_COMPARED others.
 DAYS_LOOKED_BACK = 28
@@ -134,7 +137,10 @@ def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
     lasting collapse does not become the usual. A run's rows are the articles published since
     the run before it: they are spread over that time, so the hundreds a run stores after the
     machine was off for days count for those days, not as one far busier day that the days
-    after it would seem to collapse from."""
+    after it would seem to collapse from. Once the same day of the week before is known, the
+    day must also be far below the median of that weekday's counts (unhealthy ones included,
+    or a flagged quiet Sunday would flag every Sunday after it), which must itself say
+    something: a section quiet at weekends is judged against its weekends."""
     end = record.get("finished_at")
     if record.get("mode") == BACKFILL or end is None:
         return []
@@ -166,12 +172,20 @@ def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
         return []
     median = statistics.median(past)
     today = totals.get(0, 0)
-    if median >= MIN_MEDIAN_DAILY_NEW_ROWS and today < FAR_BELOW * median:
-        return [
-            f"new articles in the last 24 h fell to {today:.0f} against a median of "
-            f"{median:.0f} a day over the {len(past)} days before"
-        ]
-    return []
+    if median < MIN_MEDIAN_DAILY_NEW_ROWS or today >= FAR_BELOW * median:
+        return []
+    problem = (
+        f"new articles in the last 24 h fell to {today:.0f} against a median of "
+        f"{median:.0f} a day over the {len(past)} days before"
+    )
+    same_weekday = [totals[day] for day in WEEKS_BACK if day in totals]
+    if same_weekday:
+        usual = statistics.median(same_weekday)
+        if usual < MIN_MEDIAN_DAILY_NEW_ROWS or today >= FAR_BELOW * usual:
+            return []
+        weeks = "the week" if len(same_weekday) == 1 else f"the {len(same_weekday)} weeks"
+        problem += f", and of {usual:.0f} on the same weekday over {weeks} before"
+    return [problem]
 
 
 def _day_shares(end: dt.datetime, since: dt.datetime, until: dt.datetime):

@@ -342,8 +342,10 @@ def test_the_daily_count_thresholds_hold_at_their_boundaries():
     # Three days make a median; two do not.
     assert code(0, daily([100] * 3)) == exitcodes.UNHEALTHY
     assert code(0, daily([100] * 2)) == exitcodes.OK
-    # The seven newest days are compared, the days before them not: a median of 100, not 55.
-    assert code(29, daily([100, 100, 100, 10, 10, 10, 100] + [10] * 7)) == exitcodes.UNHEALTHY
+    # The seven newest days are compared, the days before them not: a median of 100, not 10
+    # (the same weekday, 7 and 14 days back, held 100 too).
+    fourteen = [100, 100, 100, 10, 10, 10, 100] + [10] * 6 + [100]
+    assert code(29, daily(fourteen)) == exitcodes.UNHEALTHY
     # Up to 28 days back are looked at to find them (the days before are unhealthy here).
     unhealthy, healthy = daily([100] * 29, exit_code=exitcodes.UNHEALTHY), daily([100] * 29)
     assert code(0, unhealthy[:25] + healthy[25:28]) == exitcodes.UNHEALTHY  # days 26 to 28
@@ -392,3 +394,33 @@ def test_the_fill_rate_thresholds_hold_at_their_boundaries():
     assert code(newest(emptied), at) == exitcodes.UNHEALTHY
     assert code(newest(emptied), before) == exitcodes.OK
     assert code(newest(emptied), within) == exitcodes.UNHEALTHY
+
+
+def test_a_section_quiet_at_weekends_is_judged_against_its_weekends():
+    # Daily runs for four weeks: 100 new articles a weekday, 25 a weekend day. The run judged
+    # is a Sunday's: the day before it a Saturday, days 2 to 6 back weekdays, day 7 a Sunday.
+    def weeks(weekday: int, weekend: int) -> list[dict]:
+        return daily(([weekend] + [weekday] * 5 + [weekend]) * 4)
+
+    history = weeks(100, 25)
+    sunday = run(new_rows=25, articles_fetched=25)
+    assert judge(sunday, history) == (exitcodes.OK, [])
+    # A Sunday far below the Sundays before is still a collapse.
+    code, problems = judge(run(new_rows=7, articles_fetched=7), history)
+    assert code == exitcodes.UNHEALTHY
+    assert problems == [
+        "new articles in the last 24 h fell to 7 against a median of 100 a day over the 7 days "
+        "before, and of 25 on the same weekday over the 4 weeks before"
+    ]
+    assert judge(run(new_rows=8, articles_fetched=8), history) == (exitcodes.OK, [])
+    # Weekends too quiet to say anything (under 20 a day) are not judged by their count.
+    assert judge(run(new_rows=0, articles_fetched=0), weeks(100, 19)) == (exitcodes.OK, [])
+    assert judge(run(new_rows=0, articles_fetched=0), weeks(100, 20))[0] == exitcodes.UNHEALTHY
+    # Without a week of history, the days before are the only measure.
+    assert judge(sunday, history[:6])[0] == exitcodes.UNHEALTHY
+    # Quiet Sundays flagged before (their first weeks) do not make every Sunday after one.
+    flagged = [
+        dict(r, exit_code=exitcodes.UNHEALTHY) if day % 7 == 0 else r
+        for day, r in enumerate(history, start=1)
+    ]
+    assert judge(sunday, flagged) == (exitcodes.OK, [])
