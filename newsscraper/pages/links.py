@@ -9,9 +9,9 @@ from newsscraper.sections import CANONICAL_BASE_URL, CANONICAL_HOST
 
 # ASCII only: case-blind, `[a-z]` would also take `ſ`, `ı`, `İ` and the Kelvin sign, and `\d`
 # takes the digits of every script (fullwidth `１`, Arabic-Indic `١`), no id CafeF writes.
-ARTICLE_PATH = re.compile(
-    r"^/(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)-(?P<id>[0-9]{17,18})\.chn$", re.I | re.ASCII
-)
+# The slug is any run of letters, digits and hyphens: a title's " - " or a leading "-" may
+# leave two hyphens in a row or one at an end, and such an article is still the section's.
+ARTICLE_PATH = re.compile(r"^/(?P<slug>[a-z0-9-]+?)-(?P<id>[0-9]{17,18})\.chn$", re.I | re.ASCII)
 
 # Hosts that serve the same articles as the canonical one.
 CAFEF_HOSTS = frozenset({CANONICAL_HOST, f"www.{CANONICAL_HOST}"})

@@ -321,6 +321,20 @@ def test_a_link_padded_with_whitespace_is_still_the_article():
     ]
 
 
+def test_a_slug_with_hyphens_in_a_row_or_at_an_end_is_still_the_article():
+    item = '<div class="tlitem box-category-item"><h3><a href="{}">x</a></h3></div>'
+    hrefs = [
+        "/hoa-sen--ket-qua-188260306102323344.chn",
+        "/-hoa-sen-188260306102323345.chn",
+        "/hoa-sen--188260306102323346.chn",
+    ]
+    body = "".join(item.format(href) for href in hrefs).encode()
+    entries = SectionPage(response(body, "https://cafef.vn/timelinelist/18836/2.chn")).entries()
+    assert [(e.article_id, e.url) for e in entries] == [
+        (href[-22:-4], f"https://cafef.vn{href}") for href in hrefs
+    ]
+
+
 def test_an_id_or_slug_in_other_scripts_letters_or_digits_is_no_article_link():
     # Python's `\d` and a case-blind `[a-z]` also take digits of other scripts (fullwidth
     # `１`, Arabic-Indic `١`) and the letters `ſ`, `ı`, `İ` and the Kelvin sign: such a link
