@@ -247,6 +247,25 @@ def test_title_and_date_fall_back_to_json_ld():
     assert item.published_at == dt.datetime(2026, 3, 7, 0, 1, tzinfo=VIETNAM_TZ)
 
 
+def test_a_heading_left_open_gives_way_to_og_title_then_json_ld():
+    # A mismatched close (`</h2>` for `</h1>`) leaves the heading open: it swallows the page,
+    # whose text is no title. og:title says the title, else the JSON-LD headline.
+    def heading_left_open(html):
+        html = edit_once(html, "FTSE\n                    </h1>", "FTSE\n                    </h2>")
+        return edit_once(html, '"headline": "Thời điểm', '"headline": "JSON-LD: Thời điểm')
+
+    title = (
+        "Thời điểm nâng hạng cận kề, MBS điểm tên 30 cổ "
+        "phiếu Việt Nam có khả năng lọt rổ chỉ số FTSE"
+    )
+    assert page_of(OLDER, edit=heading_left_open).title() == title
+
+    def without_og_title(html):
+        return re.sub(r'<meta property="og:title"[^>]*>', "", heading_left_open(html))
+
+    assert page_of(OLDER, edit=without_og_title).title() == f"JSON-LD: {title}"
+
+
 def test_a_time_with_no_utc_instant_is_no_time():
     # .NET's empty date, 0001-01-01 00:00 in Vietnam, is before year 1 in UTC: the modified time
     # is unknown (not an error that loses the article) and the published time is read elsewhere.
