@@ -593,6 +593,26 @@ def test_the_first_byline_naming_anyone_is_read_each_name_once():
     assert page_of(OLDER, edit=again).author() == "Hồ Hương, Minh Anh"
 
 
+def test_the_footers_byline_comes_before_the_headers():
+    def both(html):
+        return edit_once(html, 'itemprop="author"><b></b>', 'itemprop="author"><b>Hồ Hương</b>')
+
+    assert page_of(NEWER, edit=both).author() == "PV"
+
+
+def test_an_author_or_source_line_of_the_body_is_not_the_articles():
+    # A quote box of the body signs its quote with a `p.author`, a table gives its source in a
+    # `p.source`: the byline and the outlet are the footer's, under the body.
+    quote = """
+<div class="VCSortableInPreviewMode" type="SimpleQuote"><p>Thị trường sẽ được nâng hạng.</p>
+<p class="author">Ông Nguyễn Văn A</p></div>
+<p class="source">Nguồn: MBS Research</p>
+"""
+    page = page_of(OLDER, edit=after_caption(quote))
+    assert page.author() == "Dương Ngọc"
+    assert page.source() == "Nhịp sống thị trường"
+
+
 def test_json_ld_authors_are_all_named():
     # No byline in the header or the footer: JSON-LD's author, here a list of two people.
     def two_authors(html):
