@@ -625,6 +625,16 @@ def test_json_ld_authors_are_all_named():
     assert page_of(NEWER, edit=two_authors).author() == "Hồ Hương, Minh Anh"
 
 
+@pytest.mark.parametrize("kind", ["Article", "ReportageNewsArticle"])
+def test_an_article_block_of_another_news_type_is_read_as_the_articles(kind):
+    def typed(html):
+        html = edit_once(html, '<p class="author">PV</p>', "")
+        html = edit_once(html, '"@type": "NewsArticle"', f'"@type": "{kind}"')
+        return edit_once(html, '"name": ""', '"name": "Ngọc Điệp"')
+
+    assert page_of(NEWER, edit=typed).author() == "Ngọc Điệp"
+
+
 def test_ids_and_url_come_from_the_page_when_the_response_url_says_nothing():
     def no_canonical(html):
         html = re.sub(r'<link rel="canonical"[^>]*>', "", html)
