@@ -505,6 +505,16 @@ def test_theo_is_no_part_of_the_source():
     assert page_of(OLDER, edit=source("Theodore Media")).source() == "Theodore Media"
 
 
+def test_a_source_link_box_without_an_address_gives_no_source_url():
+    def placeholder(html):
+        return re.sub(
+            r'(<span class="link-source-full">)\s*https://[^<]*', r"\1 Đang cập nhật ", html
+        )
+
+    assert page_of(OLDER).source_url().startswith("https://markettimes.vn/thoi-diem-nang-hang")
+    assert page_of(OLDER, edit=placeholder).source_url() is None
+
+
 def footer_byline(markup: str):
     """An edit putting `markup` where the older page's footer byline is."""
     return lambda html: edit_once(html, '<p class="author">Dương Ngọc</p>', markup)
