@@ -866,6 +866,22 @@ def test_section_page_is_not_an_article():
     assert not page.has_article_markup()
 
 
+def test_another_element_of_the_content_role_is_not_the_body_container():
+    # Only `div.detail-content` is the body: a box of another kind with the same role before
+    # it (a widget of the header) is not the story.
+    def box_first(html):
+        return edit_once(
+            html,
+            '<h1 class="title" data-role="title">',
+            '<section data-role="content"><p>Hộp khác của trang.</p></section>'
+            '<h1 class="title" data-role="title">',
+        )
+
+    body = page_of(OLDER, edit=box_first).body()
+    assert body.startswith("Trong báo cáo cập nhật nâng hạng mới công bố")
+    assert "Hộp khác" not in body
+
+
 def test_reading_the_body_leaves_the_shared_tree_as_it_was():
     # The body is read by skipping clutter, not by cutting it out: the widget is still there
     # for the tickers, and a second page object on the same response reads the same item.
