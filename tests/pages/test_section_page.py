@@ -135,6 +135,17 @@ def test_focus_times_come_from_data_time_stray_leading_2_included():
     ]
 
 
+def test_a_focus_time_without_data_time_is_read_from_its_text():
+    html = SECTION_FILE.read_text(encoding="utf-8")
+    without = re.sub(r'<p class="time" data-time="[^"]*">', '<p class="time">', html)
+    assert without.count('<p class="time">') == 3
+
+    focus = SectionPage(response(without.encode("utf-8"))).focus_entries()
+    assert [(e.article_id, e.listed_at) for e in focus] == [
+        (e.article_id, e.listed_at) for e in FOCUS
+    ]
+
+
 def cut_fragment(first: int, last: int) -> bytes:
     """Stream items first..last (1-based) cut from the saved page, as a timeline fragment."""
     root = lxml.html.fromstring(SECTION_FILE.read_bytes())
