@@ -110,6 +110,16 @@ def test_visible_time_is_a_24_hour_clock():
     assert older.published_at == dt.datetime(2026, 3, 7, 0, 1, tzinfo=VIETNAM_TZ)
 
 
+def test_a_visible_time_after_other_words_is_read():
+    def weekday_first(html):
+        return edit_once(
+            strip_machine_dates(html), ">07-03-2026 - 00:01 AM", ">Thứ Bảy, 07-03-2026 - 00:01 AM"
+        )
+
+    page = page_of(OLDER, edit=weekday_first)
+    assert page.published_at() == dt.datetime(2026, 3, 7, 0, 1, tzinfo=VIETNAM_TZ)
+
+
 def test_published_time_of_the_older_template_is_the_meta_before_json_ld():
     # The older template has no `datetime` on its date: `article:published_time` (naive,
     # Vietnam time) comes first. JSON-LD's `datePublished` is moved here to tell them apart.
@@ -301,6 +311,21 @@ def test_a_cms_default_date_is_no_published_time(path, old, new):
     item = page_of(path, edit=lambda html: edit_once(html, old, new)).to_item()
     assert item.published_at == expected[path].replace(tzinfo=VIETNAM_TZ)
     assert item.published_date == expected[path].date()
+
+
+def test_a_unix_epoch_date_is_no_time_either():
+    # Another program's empty date, 1970-01-01, is before 2000 too: the next source gives it.
+    def epoch(html):
+        html = edit_once(html, "value='2026-03-06T22:53:19.473000'", "value='1970-01-01T07:00:00'")
+        return edit_once(
+            html,
+            '<meta property="article:published_time" content="2026-03-07T00:01:00" />',
+            '<meta property="article:published_time" content="1970-01-01T07:00:00" />',
+        )
+
+    page = page_of(OLDER, edit=epoch)
+    assert page.published_at() == dt.datetime(2026, 3, 7, 0, 1, tzinfo=VIETNAM_TZ)  # JSON-LD's
+    assert page.modified_at() is None
 
 
 def test_a_cms_default_date_is_no_modified_time():
