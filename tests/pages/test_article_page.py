@@ -470,6 +470,13 @@ data-src="https://s.cafef.vn/info-company?symbol=MWG&amp;lang=vi"></iframe>
     assert page_of(OLDER, edit=after_caption(snippet)).tickers() == ["FPT", "MWG", "HPG"]
 
 
+def test_a_symbol_of_other_than_three_letters_or_digits_is_no_ticker():
+    # An index's chart (VN30, VNINDEX) or a two-letter code names no listed company.
+    chart = '<iframe src="https://s.cafef.vn/info-company?symbol={}"></iframe>'
+    snippet = "".join(chart.format(symbol) for symbol in ("VN30", "VNINDEX", "AB", "FPT"))
+    assert page_of(OLDER, edit=after_caption(snippet)).tickers() == ["FPT"]
+
+
 def test_a_chart_in_a_news_box_or_an_ad_of_the_body_gives_no_ticker():
     # Another story's chart, as a company link in those boxes is; the widget's chart and a
     # chart in the text still count.
