@@ -533,6 +533,7 @@ def test_theo_is_no_part_of_the_source():
 
     assert page_of(OLDER, edit=source(" Theo Trí Thức Trẻ")).source() == "Trí Thức Trẻ"
     assert page_of(OLDER, edit=source("Theo: Trí Thức Trẻ")).source() == "Trí Thức Trẻ"
+    assert page_of(OLDER, edit=source("Theo Theo Trí Thức Trẻ")).source() == "Trí Thức Trẻ"
     assert page_of(OLDER, edit=source("Theo")).source() is None
     assert page_of(OLDER, edit=source("Theodore Media")).source() == "Theodore Media"
 
