@@ -239,6 +239,7 @@ def test_a_stream_item_is_known_by_its_classes_however_its_tag_is_spelled():
         item.replace(opening, b"<div class='tlitem box-category-item'"),
         item.replace(opening, b'<div class = "tlitem box-category-item"'),
         item.replace(opening, b'<div class="tlitem\n\tbox-category-item"'),
+        item.replace(opening, b'<div class="tlitem box-category-item sponsored clearfix"'),
     ):
         fragment = before + b"\n" + spelled
         assert not ends_inside_an_item(fragment), spelled[:60]
