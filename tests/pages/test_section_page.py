@@ -107,6 +107,19 @@ def test_section_page_gives_focus_then_stream_items_only():
     assert not page.is_empty_fragment()
 
 
+def test_an_article_both_in_the_focus_block_and_the_stream_is_listed_once_as_focus():
+    # The newest stories are often both picked for the focus block and first in the stream.
+    first_pick = FOCUS[0]
+    item = cut_fragment(1, 1).decode()
+    stream_id = re.search(r"-(\d{17,18})\.chn", item).group(1)
+    html = SECTION_FILE.read_text(encoding="utf-8").replace(stream_id, first_pick.article_id)
+
+    entries = SectionPage(response(html.encode("utf-8"))).entries()
+    assert [e.article_id for e in entries].count(first_pick.article_id) == 1
+    assert entries[0] == first_pick
+    assert len(entries) == 23
+
+
 def test_stream_entry_title_is_squashed_and_url_joined_on_the_response_host():
     replica_url = "http://127.0.0.1:8765/thi-truong-chung-khoan.chn"
     entries = SectionPage(response(SECTION_FILE.read_bytes(), replica_url)).entries()
