@@ -55,8 +55,8 @@ NUMBERS = (
 )
 
 
-# Read by Scrapy though no longer among its defaults (deprecated, still honoured).
-SCRAPY_SETTINGS_WITHOUT_DEFAULT = ("CONCURRENT_REQUESTS_PER_IP",)
+# Read by Scrapy though not among its defaults (one deprecated, one read with its own default).
+SCRAPY_SETTINGS_WITHOUT_DEFAULT = ("CONCURRENT_REQUESTS_PER_IP", "META_COPY_WARN_SKIP_KEYS")
 
 NOW_YEARS = (2000, 9000)  # the years a NEWSSCRAPER_NOW may fall in, the last one excluded
 

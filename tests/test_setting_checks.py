@@ -1,7 +1,12 @@
 """setting_problems: the settings a crawl cannot run with, each named before it starts."""
 
-from scrapy.settings import Settings
+import re
+from pathlib import Path
 
+import scrapy
+from scrapy.settings import BaseSettings, Settings
+
+import newsscraper
 from newsscraper import settings as project_settings
 from newsscraper.setting_checks import setting_problems
 
@@ -180,3 +185,24 @@ def test_a_name_no_component_reads_given_with_s_is_named_with_the_closest_settin
     ]
     # Only what the command line gives: the project's own module and Scrapy's are not judged.
     assert problems(SOMETHING_ELSE="1") == []
+
+
+def test_every_setting_scrapy_or_newsscraper_reads_may_be_given_with_s():
+    # What the code reads by name (`settings.getint("RETRY_TIMES")`), found in the sources of
+    # Scrapy and of newsscraper: none may be refused as "no setting", whatever Scrapy lists
+    # among its defaults.
+    read = re.compile(r"settings(?:\[|\.get\w*\()\s*\"([A-Z][A-Z0-9_]+)\"")
+    roots = [Path(scrapy.__file__).parent, Path(newsscraper.__file__).parent]
+    roots.append(Path(newsscraper.__file__).parent.parent / "pipelines")
+    names = {
+        name
+        for root in roots
+        for source in root.rglob("*.py")
+        for name in read.findall(source.read_text(encoding="utf-8"))
+    }
+    assert {"RETRY_TIMES", "CONCURRENT_REQUESTS_PER_IP", "CAFEF_MAX_PAGES"} <= names
+    settings = Settings()
+    settings.setmodule(project_settings)
+    for name in names:  # a dict setting (ITEM_PIPELINES) is given one as -s gives its JSON
+        settings.set(name, {} if isinstance(settings[name], BaseSettings) else "1", "cmdline")
+    assert not [p for p in setting_problems(settings) if "is no setting" in p]
