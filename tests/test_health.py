@@ -424,3 +424,16 @@ def test_a_section_quiet_at_weekends_is_judged_against_its_weekends():
         for day, r in enumerate(history, start=1)
     ]
     assert judge(sunday, flagged) == (exitcodes.OK, [])
+
+
+def test_a_run_with_no_new_article_says_nothing_of_the_columns():
+    # The run before was flagged for its emptied column; a quiet run after it stored nothing,
+    # so it has no column to judge, and is not flagged again by the rows of the runs before it.
+    filled = hourly([20] * 10, end=NOW - dt.timedelta(hours=2), fill_rates={"author": 0.9})
+    flagged = run(
+        finished_at=NOW - dt.timedelta(hours=1),
+        fill_rates={"author": 0.0},
+        exit_code=exitcodes.UNHEALTHY,
+    )
+    quiet = run(new_rows=0, articles_fetched=0, fill_rates={})
+    assert judge(quiet, [flagged, *filled]) == (exitcodes.OK, [])
