@@ -535,3 +535,23 @@ def test_a_disk_fault_in_the_final_flush_fails_a_crawl_the_engine_says_finished(
     ext.spider_closed(spider(), "finished")
     assert read_runs(tmp_path) == []
     assert ext.stats.get_value("newsscraper/exit_code") == exitcodes.DISK_ERROR
+
+
+def test_each_record_is_numbered_one_past_the_highest_so_a_clock_set_back_loses_no_pending_page(
+    tmp_path,
+):
+    first = PendingArticles(give_up_after=dt.timedelta(hours=24))
+    first.add("1", "https://cafef.vn/a-1.chn", at(8))
+    extension(tmp_path, run_id="run-1", now="2026-03-07T12:00:00+07:00").spider_closed(
+        spider(watermark=at(3), newest=at(4), pending=first), "finished"
+    )
+    # The machine's clock was set back an hour before the next run: its record finishes
+    # earlier by the clock, yet it is the newest, and its pending pages are the ones to ask for.
+    second = PendingArticles(give_up_after=dt.timedelta(hours=24))
+    second.add("2", "https://cafef.vn/b-2.chn", at(9))
+    extension(tmp_path, run_id="run-2", now="2026-03-07T11:00:00+07:00").spider_closed(
+        spider(watermark=at(3), newest=at(4), pending=second), "finished"
+    )
+    records = read_runs(tmp_path)
+    assert [(r["run_id"], r["run_number"]) for r in records] == [("run-2", 2), ("run-1", 1)]
+    assert list(last_pending(records, "doanh-nghiep")) == ["2"]
