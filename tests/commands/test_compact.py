@@ -491,6 +491,31 @@ def test_nothing_to_compact_is_said(tmp_path, make_row, write_batch, capsys):
     )
 
 
+def test_a_single_run_records_file_is_left_as_it_is(tmp_path, capsys):
+    # One file is merged already: swapping its folder would only fail the queries running then.
+    table = pa.Table.from_pylist([run_record("run-a", 0)], schema=RUNS_SCHEMA)
+    path = dataset.runs_dir(tmp_path) / "part-run-a.parquet"
+    dataset.commit_part_file(table, path, tmp_path)
+    inode = path.stat().st_ino
+    assert cli.main(["compact", "--output-dir", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == (
+        "nothing to compact: no selected folder has more than one part file\n"
+    )
+    assert dataset.list_part_files(tmp_path, dataset.RUNS) == [path]
+    assert path.stat().st_ino == inode
+
+
+def test_a_partition_folder_named_otherwise_is_a_message_not_a_traceback(three_partitions, capsys):
+    odd = dataset.articles_dir(three_partitions) / "section=doanh-nghiep" / "published_date=soon"
+    odd.mkdir()
+    before = dataset.list_part_files(three_partitions)
+    assert cli.main(["compact", "--output-dir", str(three_partitions)]) == exitcodes.ABNORMAL
+    err = capsys.readouterr().err
+    assert err.startswith("newsscraper compact: a file cannot be read (")
+    assert "published_date=soon" in err
+    assert dataset.list_part_files(three_partitions) == before
+
+
 def test_a_file_in_a_folder_under_runs_or_rejects_is_kept_once(tmp_path, capsys):
     # Readers list runs/ and rejects/ with their subfolders: a file there must not end up both
     # in the merged file and, with its folder moved back, beside it.
