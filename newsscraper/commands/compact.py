@@ -340,9 +340,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"newsscraper compact: the dataset cannot be written: {error}", file=sys.stderr)
         return exitcodes.DISK_ERROR
     except (ValueError, pa.ArrowException) as error:
-        # A file that cannot be read: its folder is left as it was, nothing is merged past it.
+        # A file that cannot be read, or a folder named as no partition: its folder is left
+        # as it was, nothing is merged past it.
         print(
-            f"newsscraper compact: a file cannot be read ({error}); "
+            f"newsscraper compact: a file or folder cannot be read ({error}); "
             "`newsscraper verify` names every file at fault",
             file=sys.stderr,
         )
