@@ -237,7 +237,19 @@ class ArticlePage:
         )
 
     def sapo(self) -> str | None:
-        return first_text(self._with_role("sapo"))
+        """The lead's text. A lead element left empty is read from the page's description
+        (Open Graph, then JSON-LD), which CafeF fills with the lead: a lead written as `<p>`s
+        inside its `<h2>` is closed before them by the HTML parser and its words land outside
+        it. A page without a lead element has none: its description may be the body's start."""
+        leads = self._with_role("sapo")
+        if not leads:
+            return None
+        return (
+            first_text(leads)
+            or first_text(self._meta.get("og:description", ()))
+            or squash(string_value(self._news_article.get("description")))
+            or None
+        )
 
     def body(self) -> str | None:
         if self._content is None:

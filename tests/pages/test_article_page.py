@@ -185,6 +185,41 @@ def test_blocks_inside_the_lead_part_its_words():
     assert page_of(OLDER, edit=a_list).sapo().startswith("Điểm chính: Nâng hạng FTSE “Sau")
 
 
+def test_a_lead_written_as_paragraphs_inside_its_heading_is_read_from_the_description():
+    # The HTML parser closes an `<h2>` at a `<p>`: the lead's element is left empty and its
+    # words land after it, outside the body. The page's description holds the same lead.
+    lead = (
+        "“Sau tháng 9/2026, dòng vốn thụ động (passive) ETF tham chiếu theo FTSE Emerging sẽ "
+        "bắt đầu giải ngân. Dự kiến Việt Nam có thể thu hút 0,5 - 1 tỷ USD dòng vốn thụ động”, "
+        "báo cáo nêu rõ."
+    )
+    assert page_of(OLDER).sapo() == lead
+
+    def in_paragraphs(html):
+        start = html.index('<h2 class="sapo" data-role="sapo">') + len(
+            '<h2 class="sapo" data-role="sapo">'
+        )
+        end = html.index("</h2>", start)
+        return html[:start] + f"<p>{html[start:end]}</p>" + html[end:]
+
+    assert page_of(OLDER, edit=in_paragraphs).sapo() == lead
+
+    def without_og(html):
+        return re.sub(r'<meta property="og:description"[^>]*>', "", in_paragraphs(html))
+
+    assert page_of(OLDER, edit=without_og).sapo() == lead  # JSON-LD's description
+
+    def no_description(html):
+        return without_og(html).replace('"description": "“Sau', '"description2": "“Sau')
+
+    assert page_of(OLDER, edit=no_description).sapo() is None
+
+    def no_lead(html):
+        return edit_once(html, 'data-role="sapo"', 'data-role="intro"')
+
+    assert page_of(OLDER, edit=no_lead).sapo() is None  # the description is not taken then
+
+
 def test_invalid_json_ld_falls_back_without_crashing():
     def break_json_ld(html):
         html = strip_machine_dates(html)
