@@ -138,9 +138,11 @@ def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
     the run before it: they are spread over that time, so the hundreds a run stores after the
     machine was off for days count for those days, not as one far busier day that the days
     after it would seem to collapse from. Once the same day of the week before is known, the
-    day must also be far below the median of that weekday's counts (unhealthy ones included,
-    or a flagged quiet Sunday would flag every Sunday after it), which must itself say
-    something: a section quiet at weekends is judged against its weekends."""
+    day must also be far below the median of that weekday's counts, which must itself say
+    something: a section quiet at weekends is judged against its weekends. Those judged
+    unhealthy are left out too, so that a collapse lasting weeks does not become that weekday's
+    usual; when all of them were (a quiet Sunday flagged before a Sunday was known), they are
+    that weekday's usual, or every Sunday after it would be flagged."""
     end = record.get("finished_at")
     if record.get("mode") == BACKFILL or end is None:
         return []
@@ -178,7 +180,10 @@ def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
         f"new articles in the last 24 h fell to {today:.0f} against a median of "
         f"{median:.0f} a day over the {len(past)} days before"
     )
-    same_weekday = [totals[day] for day in WEEKS_BACK if day in totals]
+    weekdays = [day for day in WEEKS_BACK if day in totals]
+    same_weekday = [totals[day] for day in weekdays if day not in unhealthy] or [
+        totals[day] for day in weekdays
+    ]
     if same_weekday:
         usual = statistics.median(same_weekday)
         if usual < MIN_MEDIAN_DAILY_NEW_ROWS or today >= FAR_BELOW * usual:

@@ -437,3 +437,18 @@ def test_a_run_with_no_new_article_says_nothing_of_the_columns():
     )
     quiet = run(new_rows=0, articles_fetched=0, fill_rates={})
     assert judge(quiet, [flagged, *filled]) == (exitcodes.OK, [])
+
+
+def test_a_collapse_lasting_weeks_stays_flagged_against_its_weekday():
+    # Daily runs of 100 new articles, then a collapse to 20 a day, each of its days flagged.
+    collapsed = daily([20] * 14, exit_code=exitcodes.UNHEALTHY) + daily([100] * 28)[14:]
+    # Two weeks in: the same weekday's flagged days (7 and 14 back) are not its usual.
+    code, problems = judge(run(new_rows=20, articles_fetched=20), collapsed)
+    assert code == exitcodes.UNHEALTHY
+    assert problems == [
+        "new articles in the last 24 h fell to 20 against a median of 100 a day over the 7 days "
+        "before, and of 100 on the same weekday over the 2 weeks before"
+    ]
+    # Three weeks of nothing at all: still the 100 of the week before it began.
+    history = daily([0] * 21, exit_code=exitcodes.UNHEALTHY) + daily([100] * 28)[21:]
+    assert judge(run(new_rows=0, articles_fetched=0), history)[0] == exitcodes.UNHEALTHY
