@@ -55,8 +55,22 @@ NUMBERS = (
 )
 
 
-# Read by Scrapy though not among its defaults (one deprecated, one read with its own default).
-SCRAPY_SETTINGS_WITHOUT_DEFAULT = ("CONCURRENT_REQUESTS_PER_IP", "META_COPY_WARN_SKIP_KEYS")
+# Read by Scrapy though not among its defaults: one deprecated, the others read with a default
+# of their own (those of the files and images pipelines, as they name them for a subclass).
+SCRAPY_SETTINGS_WITHOUT_DEFAULT = (
+    "CONCURRENT_REQUESTS_PER_IP",
+    "META_COPY_WARN_SKIP_KEYS",
+    "FILES_EXPIRES",
+    "FILES_URLS_FIELD",
+    "FILES_RESULT_FIELD",
+    "IMAGES_EXPIRES",
+    "IMAGES_URLS_FIELD",
+    "IMAGES_RESULT_FIELD",
+    "IMAGES_MIN_WIDTH",
+    "IMAGES_MIN_HEIGHT",
+    "IMAGES_THUMBS",
+    "MEDIA_ALLOW_REDIRECTS",
+)
 
 NOW_YEARS = (2000, 9000)  # the years a NEWSSCRAPER_NOW may fall in, the last one excluded
 

@@ -188,10 +188,11 @@ def test_a_name_no_component_reads_given_with_s_is_named_with_the_closest_settin
 
 
 def test_every_setting_scrapy_or_newsscraper_reads_may_be_given_with_s():
-    # What the code reads by name (`settings.getint("RETRY_TIMES")`), found in the sources of
-    # Scrapy and of newsscraper: none may be refused as "no setting", whatever Scrapy lists
-    # among its defaults.
-    read = re.compile(r"settings(?:\[|\.get\w*\()\s*\"([A-Z][A-Z0-9_]+)\"")
+    # What the code reads by name (`settings.getint("RETRY_TIMES")`, or through the name the
+    # files and images pipelines give it, `settings.getint(resolve("FILES_EXPIRES"))`), found
+    # in the sources of Scrapy and of newsscraper: none may be refused as "no setting",
+    # whatever Scrapy lists among its defaults.
+    read = re.compile(r"settings(?:\[|\.get\w*\()\s*(?:resolve\()?\"([A-Z][A-Z0-9_]+)\"")
     roots = [Path(scrapy.__file__).parent, Path(newsscraper.__file__).parent]
     roots.append(Path(newsscraper.__file__).parent.parent / "pipelines")
     names = {
@@ -201,6 +202,7 @@ def test_every_setting_scrapy_or_newsscraper_reads_may_be_given_with_s():
         for name in read.findall(source.read_text(encoding="utf-8"))
     }
     assert {"RETRY_TIMES", "CONCURRENT_REQUESTS_PER_IP", "CAFEF_MAX_PAGES"} <= names
+    assert {"IMAGES_EXPIRES", "MEDIA_ALLOW_REDIRECTS"} <= names
     settings = Settings()
     settings.setmodule(project_settings)
     for name in names:  # a dict setting (ITEM_PIPELINES) is given one as -s gives its JSON
