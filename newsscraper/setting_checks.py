@@ -7,8 +7,10 @@ for a crawl started some other way.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
+import importlib
 import io
 import logging
 import os
@@ -173,8 +175,15 @@ def _unknown_setting_problems(settings) -> list[str]:
 
 
 def _known_setting_names() -> list[str]:
+    """Scrapy's settings, newsscraper's, and those of the settings module the crawl runs with
+    (SCRAPY_SETTINGS_MODULE: one's own, for a component of one's own)."""
     names = {*SCRAPY_SETTINGS_WITHOUT_DEFAULT}
-    for module in (default_settings, project_settings):
+    modules = [default_settings, project_settings]
+    own = os.environ.get("SCRAPY_SETTINGS_MODULE")
+    if own:
+        with contextlib.suppress(ImportError):  # Scrapy has said so already, or will
+            modules.append(importlib.import_module(own))
+    for module in modules:
         names.update(name for name in dir(module) if name.isupper())
     return sorted(names)
 

@@ -187,6 +187,21 @@ def test_a_name_no_component_reads_given_with_s_is_named_with_the_closest_settin
     assert problems(SOMETHING_ELSE="1") == []
 
 
+def test_a_setting_of_ones_own_settings_module_may_be_given_with_s(tmp_path, monkeypatch):
+    # README: the setting of a component of one's own goes in a settings module of one's own.
+    own = tmp_path / "own_crawl_settings.py"
+    own.write_text("from newsscraper.settings import *\nMY_COMPONENT_LIMIT = 5\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("SCRAPY_SETTINGS_MODULE", "own_crawl_settings")
+    settings = Settings()
+    settings.setmodule(project_settings)
+    settings.setdict({"MY_COMPONENT_LIMIT": "7", "MY_COMPONENT_LIMT": "7"}, priority="cmdline")
+    assert setting_problems(settings) == [
+        "MY_COMPONENT_LIMT is no setting of Scrapy or newsscraper "
+        "(did you mean MY_COMPONENT_LIMIT?)"
+    ]
+
+
 def test_every_setting_scrapy_or_newsscraper_reads_may_be_given_with_s():
     # What the code reads by name (`settings.getint("RETRY_TIMES")`, or through the name the
     # files and images pipelines give it, `settings.getint(resolve("FILES_EXPIRES"))`), found
