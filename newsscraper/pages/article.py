@@ -262,15 +262,10 @@ class ArticlePage:
         of authors is."""
         for candidate in self._author_candidates():
             # Once each as a reader tells them apart: a name typed composed in one line and
-            # decomposed (NFD) in another is one person, and so is a name of a line "A, B"
-            # that a second byline names again.
-            names = unique(
-                normalize("NFC", without_theo(person).strip())
-                for line in candidate
-                for person in line.split(",")
-            )
+            # decomposed (NFD) in another is one person.
+            names = unique(normalize("NFC", without_theo(name).strip()) for name in candidate)
             if names:
-                return ", ".join(names)
+                return ", ".join(_named_once(names))
         return None
 
     def _author_candidates(self):
@@ -525,6 +520,20 @@ def _iso_times(texts, then=()):
     yield from then
     for text in dates_only:
         yield parse_iso_time(text)
+
+
+def _named_once(lines: list[str]) -> list[str]:
+    """The lines of bylines less those another line names already: a line "A, B" then a
+    byline "B" of its own name B once. A line is never split itself: "PV, Hà Nội" and
+    "Minh Anh, Hà Nội" are two people, each with the place they wrote from."""
+    if len(lines) < 2:
+        return lines
+    named = [{part.strip() for part in line.split(",")} for line in lines]
+    return [
+        line
+        for i, line in enumerate(lines)
+        if not any(line in others for j, others in enumerate(named) if j != i and "," in lines[j])
+    ]
 
 
 def _byline_lines(node) -> list[str]:

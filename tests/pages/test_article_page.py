@@ -669,6 +669,13 @@ def test_the_first_byline_naming_anyone_is_read_each_name_once():
     # A line naming two people, then a byline of its own for one of them.
     again = footer_byline('<p class="author">Hồ Hương, Minh Anh</p><p class="author">Minh Anh</p>')
     assert page_of(OLDER, edit=again).author() == "Hồ Hương, Minh Anh"
+    first = footer_byline('<p class="author">Minh Anh</p><p class="author">Hồ Hương, Minh Anh</p>')
+    assert page_of(OLDER, edit=first).author() == "Hồ Hương, Minh Anh"
+    # Two people, each with the place they wrote from: the place is not a person named twice.
+    places = footer_byline(
+        '<p class="author">Nhóm PV, Hà Nội</p><p class="author">Minh Anh, Hà Nội</p>'
+    )
+    assert page_of(OLDER, edit=places).author() == "Nhóm PV, Hà Nội, Minh Anh, Hà Nội"
 
 
 def test_the_footers_byline_comes_before_the_headers():
