@@ -160,11 +160,14 @@ def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
     totals: dict[int, float] = {}
     unhealthy: set[int] = set()
     for run, before in zip(runs, [*runs[1:], None], strict=True):
-        since = before["finished_at"] if before is not None else run["finished_at"]
-        for day, share in _day_shares(end, since, run["finished_at"]):
-            totals[day] = totals.get(day, 0) + share * (run.get("new_rows") or 0)
         if run.get("exit_code") == exitcodes.UNHEALTHY:
             unhealthy.add(int((end - run["finished_at"]) / DAY))
+        if before is None:
+            # The section's first run (`recent` holds the run before the days looked at, when
+            # there is one): it stored the listing's backlog, days of articles, not a day's.
+            continue
+        for day, share in _day_shares(end, before["finished_at"], run["finished_at"]):
+            totals[day] = totals.get(day, 0) + share * (run.get("new_rows") or 0)
     past = [
         totals[day]
         for day in range(1, DAYS_LOOKED_BACK + 1)
