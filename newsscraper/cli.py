@@ -38,9 +38,15 @@ def main(argv: list[str] | None = None) -> int:
         # than end in a traceback.
         sys.stdout.reconfigure(errors="backslashreplace")
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
     args, unknown = parser.parse_known_args(argv)
-    if unknown:  # said with the command's usage (`newsscraper stats --bogus`), not the top one
-        args._parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if unknown:
+        # Said with the usage of the command they were given to (`newsscraper stats --bogus`),
+        # or the top one's when they come before it (`newsscraper --bogus stats`).
+        before_command = argv.index(unknown[0]) < argv.index(args.command)
+        (parser if before_command else args._parser).error(
+            f"unrecognized arguments: {' '.join(unknown)}"
+        )
     if getattr(args, "output_dir", None) == "":  # NEWSSCRAPER_OUTPUT_DIR set to nothing
         args._parser.error("--output-dir is empty (NEWSSCRAPER_OUTPUT_DIR set to nothing?)")
     try:

@@ -37,6 +37,15 @@ def test_an_argument_a_command_does_not_take_is_said_with_that_commands_usage(
     assert err.endswith(f"newsscraper {command}: error: unrecognized arguments: {extra}\n")
 
 
+def test_an_option_before_the_command_is_said_with_the_top_usage(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["--bogus", "stats"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: newsscraper [-h] COMMAND ...")
+    assert err.endswith("newsscraper: error: unrecognized arguments: --bogus\n")
+
+
 def test_no_command_is_a_usage_error_naming_them_all(capsys):
     with pytest.raises(SystemExit) as stopped:
         cli.main([])
