@@ -50,6 +50,13 @@ def test_since_or_until_alone_is_a_backfill(raw):
     assert args.max_pages is None
 
 
+def test_a_backfill_of_one_day_has_since_and_until_on_that_day():
+    args = CrawlArguments.parse(
+        {"since": "2026-01-05", "until": "2026-01-05"}, default_max_pages=20
+    )
+    assert args.since == args.until == dt.date(2026, 1, 5) and args.is_backfill
+
+
 def test_arguments_of_the_deployment_with_a_leading_underscore_are_let_through():
     # scrapyd passes `_job` to every spider it runs.
     args = CrawlArguments.parse(
