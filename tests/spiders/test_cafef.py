@@ -426,6 +426,17 @@ def test_the_first_listing_request_is_the_section_page(tmp_path):
     assert spider.listing_request(2).url == f"{BASE}/timelinelist/18835/2.chn"
 
 
+def test_a_blank_section_page_is_a_soft_block_where_a_blank_fragment_is_the_end(tmp_path):
+    # A section page always lists stories: one that comes blank is the site throttling us.
+    from newsscraper.softblock import is_soft_block
+
+    spider = make_spider(tmp_path)
+    for page, blocked in ((1, True), (2, False)):
+        request = spider.listing_request(page)
+        blank = HtmlResponse(request.url, body=b"", encoding="utf-8", request=request)
+        assert is_soft_block(request, blank) is blocked
+
+
 def test_a_listing_page_is_asked_for_again_past_the_duplicate_filter(tmp_path):
     # An empty fragment is asked for a second time; filtered, it would end the walk.
     spider = make_spider(tmp_path)
