@@ -1,0 +1,18 @@
+import datetime as dt
+
+import pytest
+from scrapy.settings import Settings
+
+from newsscraper.context import RunContext
+
+
+def test_a_fixed_clock_with_an_offset_runs_in_utc_and_names_the_run_by_it():
+    ctx = RunContext.from_settings(Settings({"NEWSSCRAPER_NOW": "2026-03-08T06:30:00+07:00"}))
+    assert ctx.clock() == ctx.started_at == dt.datetime(2026, 3, 7, 23, 30, tzinfo=dt.UTC)
+    assert ctx.started_at.utcoffset() == dt.timedelta(0)
+    assert ctx.run_id.startswith("20260307T233000Z-")
+
+
+def test_a_fixed_clock_without_an_offset_is_refused():
+    with pytest.raises(ValueError, match="needs a time zone offset"):
+        RunContext.from_settings(Settings({"NEWSSCRAPER_NOW": "2026-03-08T06:30:00"}))
