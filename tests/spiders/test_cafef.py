@@ -395,6 +395,15 @@ def test_a_redirect_off_the_site_is_gone_unless_it_was_a_soft_block():
     assert permanent_failure(dropped(**{SOFT_BLOCKED_META: True})) is None
 
 
+def test_an_empty_fragment_is_asked_for_once_more_then_ends_the_walk(tmp_path):
+    spider = make_spider(tmp_path)
+    url = f"{BASE}/timelinelist/18836/3.chn"
+    first = list(spider.parse(response(url, b"", listing_page=3)))
+    assert [(r.url, r.meta["listing_page"]) for r in first] == [(url, 3)]
+    assert list(spider.parse(response(url, b"", listing_page=3))) == []
+    assert spider.walk.stop_reason == "end_of_listing"
+
+
 def test_the_section_page_zone_id_wins_over_the_table(tmp_path):
     # The saved page is zone 18831; crawled as doanh-nghiep (18836 in our table), the
     # timeline requests follow what the page says.
