@@ -423,6 +423,82 @@ def test_a_backfill_counts_the_page_its_search_found_once(tmp_path):
     assert spider.crawler.stats.get_value("newsscraper/spider/listing_pages") == 1
 
 
+VN = dt.timezone(dt.timedelta(hours=7))
+PICK_ID = "188260301080000001"  # page 1's editor's pick, of 1 March
+
+
+def day_listing(page: int) -> list:
+    """Pages 1 to 5 of a listing of two stories a day, page p of 20 - p March; page 1 also
+    holds an editor's pick of 1 March in its focus block."""
+    from newsscraper.pages.section import ListingEntry
+
+    def entry(article_id: str, at: dt.datetime, kind: str) -> ListingEntry:
+        return ListingEntry(article_id, f"{BASE}/bai-{article_id}.chn", "", at, kind)
+
+    if page > 5:
+        return []
+    day = 20 - page
+    entries = [
+        entry(
+            f"1882603{day:02d}{hour:02d}000001",
+            dt.datetime(2026, 3, day, hour, tzinfo=VN),
+            "stream",
+        )
+        for hour in (10, 9)
+    ]
+    if page == 1:
+        entries.insert(0, entry(PICK_ID, dt.datetime(2026, 3, 1, 8, tzinfo=VN), "focus"))
+    return entries
+
+
+def answer_from_day_listing(spider) -> None:
+    spider.listing_entries = lambda response: day_listing(response.meta["listing_page"])
+
+
+def backfill_crawl(spider, *queue) -> tuple[list[int], list[str]]:
+    """The listing pages (in order) and the article ids a backfill asks for, from its first
+    request on (or from the listing requests in `queue`), each listing page answered from
+    `day_listing`."""
+    answer_from_day_listing(spider)
+    queue = list(queue) or [spider.listing_request(1, callback=spider.parse_probe)]
+    pages, articles = [], []
+    while queue:
+        request = queue.pop(0)
+        pages.append(request.meta["listing_page"])
+        answer = response(request.url, b"", **request.meta)
+        for made in request.callback(answer, **request.cb_kwargs):
+            if made.callback == spider.parse_article:
+                articles.append(made.meta["article_id"])
+            else:
+                queue.append(made)
+    return pages, articles
+
+
+def test_a_backfill_whose_found_page_is_read_again_keeps_page_1s_picks_inside_the_window(
+    tmp_path,
+):
+    # 1 and 2 are newer than until, 4 reaches it, then 3 does not: page 4 was read before the
+    # page above it and is read again, where the walk starts with page 1's picks.
+    spider = make_spider(tmp_path, until="2026-03-16")
+    pages, articles = backfill_crawl(spider)
+    assert pages == [1, 2, 4, 3, 4, 5, 6, 6]
+    assert articles == [PICK_ID] + [e.article_id for p in (4, 5) for e in day_listing(p)]
+
+
+def test_a_backfill_asks_for_the_pending_pages_once_page_1_has_answered(tmp_path):
+    spider = make_spider(tmp_path, until="2026-03-16")
+    spider.pending.failed(PENDING_ID, PENDING_URL, now=FIRST_FAILED)
+    answer_from_day_listing(spider)
+    page_1 = spider.listing_request(1, callback=spider.parse_probe)
+    first = list(spider.parse_probe(response(page_1.url, b"", **page_1.meta)))
+    assert [r.meta.get("article_id") for r in first] == [PENDING_ID, None]
+    assert first[0].priority > first[1].priority
+    # Asked for once: the walk asks for the window's articles only.
+    assert backfill_crawl(spider, first[1])[1] == [PICK_ID] + [
+        e.article_id for p in (4, 5) for e in day_listing(p)
+    ]
+
+
 def test_the_first_listing_request_is_the_section_page(tmp_path):
     # Only the section page has the focus picks and the zone id; the timeline starts at 2.
     settings = {name: value for name, value in vars(project_settings).items() if name.isupper()}
