@@ -16,3 +16,13 @@ def test_a_fixed_clock_with_an_offset_runs_in_utc_and_names_the_run_by_it():
 def test_a_fixed_clock_without_an_offset_is_refused():
     with pytest.raises(ValueError, match="needs a time zone offset"):
         RunContext.from_settings(Settings({"NEWSSCRAPER_NOW": "2026-03-08T06:30:00"}))
+
+
+def test_a_crawl_has_one_run_id_and_start_whoever_asks():
+    # The rows, the rejects and the run record of a crawl all name the same run.
+    from scrapy.utils.test import get_crawler
+
+    crawler = get_crawler()
+    first = RunContext.of(crawler)
+    assert RunContext.of(crawler) is first
+    assert RunContext.of(get_crawler()).run_id != first.run_id
