@@ -61,6 +61,15 @@ def test_a_year_back_costs_a_few_requests_not_hundreds():
     assert s.requests_saved > 0.9 * walked  # nearly every page of the walk is skipped
 
 
+@pytest.mark.parametrize(
+    "until",
+    [dt.date(2026, 3, 31), dt.date(2026, 3, 29), dt.date(2026, 1, 15), dt.date(2025, 3, 1)],
+)
+def test_the_requests_saved_are_the_pages_a_walk_reads_less_the_probes_never_below_0(until):
+    s = search(until)
+    assert s.requests_saved == max(0, first_page_by_walking(until) - s.probes)
+
+
 def test_past_the_end_of_the_archive_is_the_last_page_plus_one():
     s = search(dt.date(2020, 1, 1), total_days=10)
     assert s.found == 10 * 24 // PAGE_SIZE + 1
