@@ -482,6 +482,8 @@ def test_a_backfill_whose_found_page_is_read_again_keeps_page_1s_picks_inside_th
     spider = make_spider(tmp_path, until="2026-03-16")
     pages, articles = backfill_crawl(spider)
     assert pages == [1, 2, 4, 3, 4, 5, 6, 6]
+    # Four probes for page 4: none saved against walking pages 1 to 4.
+    assert spider.crawler.stats.get_value("newsscraper/spider/backfill_requests_saved") == 0
     assert articles == [PICK_ID] + [e.article_id for p in (4, 5) for e in day_listing(p)]
 
 
