@@ -165,11 +165,20 @@ def test_a_file_without_the_simhash_column_still_loads(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("odd", "other"), [("0123", "123"), ("+77", "77"), ("1234567890123456789", "12345678901")]
+    ("odd", "other"),
+    [
+        ("0123", "123"),
+        ("+77", "77"),
+        ("1234567890123456789", "12345678901"),
+        ("0", "00"),
+        ("1000000000000000000", "100000000000000000"),
+        ("9999999999999999999", "999999999999999999"),
+    ],
 )
 def test_an_id_that_only_looks_numeric_is_stored_as_written(odd, other):
-    # A leading zero, a sign or a 19th digit: the fast cast at load would read it as another
-    # number; it must be found by its own spelling, whatever else the batch holds.
+    # A leading zero, a sign, a zero or a 19th digit (past int64 too): the fast cast at load
+    # would read it as another number, or not at all; it must be found by its own spelling,
+    # whatever else the batch holds.
     history = History.from_table(pa.table({"article_id": [odd, "188231024103100001"]}))
     assert history.is_stored(odd)
     assert history.is_stored("188231024103100001")
