@@ -274,6 +274,22 @@ def test_stored_rows_win_over_rows_of_this_crawl(stored):
     assert history.content_duplicate_of(sha(BODY_A), None, 0) == "188231024103100001"
 
 
+def test_a_near_copy_at_the_largest_distance_allowed_is_found():
+    # One bit apart in each of the 16-bit bands: 3 bits share a band with the query, 4 share
+    # none, and must be found all the same (NEAR_DUPLICATE_MAX_DISTANCE may be set above 3).
+    original = "188231024103100001"
+    for bits, max_distance in [(3, 3), (4, 4), (4, 5)]:
+        near = SIM_A ^ sum(1 << (16 * band) for band in range(bits))
+        stored = History.from_table(
+            pa.table({"article_id": [original], "simhash": [to_signed(SIM_A)]})
+        )
+        this_crawl = History.empty()
+        this_crawl.add_pending({"article_id": original, "simhash": to_signed(SIM_A)})
+        for history in (stored, this_crawl):
+            assert history.content_duplicate_of(None, to_signed(near), max_distance) == original
+            assert history.content_duplicate_of(None, to_signed(near), bits - 1) is None
+
+
 def brute_force(ids, sims, scraped, query, max_distance):
     distance = np.bitwise_count(sims ^ np.uint64(query))
     close = np.flatnonzero(distance <= max_distance)
