@@ -165,6 +165,24 @@ def test_rules_come_from_settings():
     assert validate_item(with_(body="Hòa Phát lãi lớn", title="Hòa Phát"), NOW, rules)
 
 
+def test_the_pipeline_judges_by_the_rules_its_settings_give():
+    # VALIDATE_MAX_FUTURE_HOURS is a number of hours, not only whole ones.
+    crawler = get_crawler(
+        settings_dict={
+            "NEWSSCRAPER_NOW": "2023-10-24T04:00:00+00:00",
+            "VALIDATE_MIN_BODY_CHARS": 10,
+            "VALIDATE_MAX_FUTURE_HOURS": "1.5",
+        }
+    )
+    pipeline = ValidatePipeline.from_crawler(crawler)
+    assert pipeline.process_item(with_(body="Hòa Phát lãi lớn")).body == "Hòa Phát lãi lớn"
+    ahead = NOW + dt.timedelta(minutes=90)
+    assert pipeline.process_item(with_(published_at=ahead)).published_at == ahead
+    with pytest.raises(Rejected) as rejected:
+        pipeline.process_item(with_(published_at=ahead + dt.timedelta(seconds=1)))
+    assert rejected.value.reason == "published_in_future"
+
+
 def test_pipeline_counts_rejections_per_reason_using_the_injected_clock():
     crawler = get_crawler(settings_dict={"NEWSSCRAPER_NOW": "2023-10-24T11:00:00+07:00"})
     pipeline = ValidatePipeline.from_crawler(crawler)
