@@ -181,6 +181,8 @@ def test_tags(raw, clean):
     [
         (["VHM", "hpx", " vic ", "HPX"], ["VHM", "HPX", "VIC"]),
         (["VHM:", "VN30", "FPT1", "", None, "E1V", "Hpx"], ["E1V", "HPX"]),
+        # An invisible character or an escaped letter the CMS left in a symbol is no part of it.
+        (["HPG\u200b", "\ufeffVHM", "&#86;IC", "hp\u00adx"], ["HPG", "VHM", "VIC", "HPX"]),
     ],
 )
 def test_tickers(raw, clean):
