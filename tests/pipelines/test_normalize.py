@@ -494,6 +494,7 @@ def test_each_changed_field_is_counted_once():
     stats = crawler.stats.get_stats()
     assert stats["newsscraper/normalize/author_changed"] == 1
     assert "newsscraper/normalize/title_changed" not in stats
+    assert "newsscraper/normalize/nfd_text" not in stats  # the byline was NFC already
 
 
 def test_a_byline_saying_according_to_twice_is_cleaned_once_and_for_all():
