@@ -69,7 +69,12 @@ def write_file(path, table):
 
 @pytest.mark.parametrize(
     ("folder", "holds"),
-    [("articles", "section=*"), (PARTITION_07, "*.parquet"), ("runs", "*.parquet")],
+    [
+        ("articles", "section=*"),
+        ("articles/section=doanh-nghiep", "published_date=*"),
+        (PARTITION_07, "*.parquet"),
+        ("runs", "*.parquet"),
+    ],
 )
 def test_a_folder_inside_the_dataset_is_not_taken_for_an_empty_one(clean, capsys, folder, holds):
     inside = clean / folder
