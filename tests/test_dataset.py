@@ -722,3 +722,13 @@ def test_a_partition_linked_from_another_disk_is_listed_as_readers_read_it(writt
     ]
     rows = dataset.read_articles(written).to_pylist()
     assert sorted(map(canonical, rows), key=lambda r: r["article_id"]) == expected_rows()
+
+
+def test_a_link_back_up_the_dataset_lists_each_part_file_once(written):
+    # A link to a folder above it (`ln -s .. up`) leads nowhere new: walked into again, it
+    # would list every part file once per turn of the loop, until the path is too long.
+    before = dataset.list_part_files(written)
+    (dataset.articles_dir(written) / "section=doanh-nghiep" / "up").symlink_to(
+        "..", target_is_directory=True
+    )
+    assert dataset.list_part_files(written) == before
