@@ -226,6 +226,20 @@ def test_a_copy_is_committed_after_the_row_it_names_in_another_partition(sink, t
     assert stored_ids(tmp_path) == [article(n).article_id for n in (1, 2, 3)]
 
 
+def test_a_copy_of_a_row_committed_in_an_earlier_batch_splits_no_batch(sink, tmp_path):
+    original = article(2, day=8)
+    sink.process_item(original)
+    sink.flush()
+    # Its original is on disk already: the copy goes into the batch's file of its partition.
+    for item in [article(4), copy_of(5, original, day=7)]:
+        sink.process_item(item)
+    sink.close_spider()
+    assert names(tmp_path) == [
+        f"articles/section=doanh-nghiep/published_date=2026-03-07/part-{RUN_ID}-2.parquet",
+        f"articles/section=doanh-nghiep/published_date=2026-03-08/part-{RUN_ID}-1.parquet",
+    ]
+
+
 def test_a_disk_fault_never_leaves_a_copy_naming_a_row_that_was_not_stored(
     sink, tmp_path, monkeypatch
 ):
