@@ -126,3 +126,19 @@ def test_a_flagged_body_reaches_the_retry_middleware_not_an_error_of_decompressi
 def test_the_middleware_passes_a_body_that_is_not_compressed_or_empty():
     assert not flagged(PAGE[:1000], None)
     assert not flagged(b"", b"gzip")
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br"])
+def test_a_stream_cut_where_it_came_out_as_download_maxsize_is_not_whole(encoding):
+    # Scrapy keeps a body of DOWNLOAD_MAXSIZE bytes, dropping only a larger one: a cut stream
+    # that came out as exactly that much is a page cut short, not a body too large to judge.
+    compress, decompress = {
+        "gzip": (gzip.compress, lambda data: zlib.decompressobj(31).decompress(data)),
+        "deflate": (zlib.compress, lambda data: zlib.decompressobj().decompress(data)),
+        "br": (brotli.compress, lambda data: brotli.Decompressor().process(data)),
+    }[encoding]
+    whole = compress(PAGE[:20000])
+    cut = whole[: len(whole) // 2]
+    came_out = len(decompress(cut))
+    assert 0 < came_out < 20000
+    assert not stream_is_whole(cut, encoding.encode(), max_size=came_out)
