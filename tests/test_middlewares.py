@@ -732,3 +732,29 @@ def test_a_soft_block_reached_by_a_redirect_is_retried_where_the_crawl_asked_fir
     retry = asyncio.run(middleware.process_response(request, page))
     assert retry.url == first and retry.meta["retry_times"] == 1
     assert not {"redirect_urls", "redirect_reasons", "redirect_times"} & set(retry.meta)
+
+
+def test_soft_blocks_on_pages_sent_to_one_captcha_page_count_as_pages_of_their_own():
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.http import HtmlResponse
+
+    from newsscraper.stop import STOP_REQUESTED_STAT
+
+    middleware = quick_retries()
+
+    def sent_to_the_captcha(first: str):
+        request = Request(
+            "http://127.0.0.1:8123/captcha.chn",
+            meta={"cafef_page": "article", "redirect_urls": [first], "redirect_reasons": [302]},
+        )
+        page = HtmlResponse(request.url, body=b"<html>Captcha</html>", request=request)
+        return asyncio.run(middleware.process_response(request, page))
+
+    for url in ARTICLES[:2]:
+        assert isinstance(sent_to_the_captcha(url), Request)
+    with pytest.raises(IgnoreRequest):
+        sent_to_the_captcha(ARTICLES[2])
+    assert middleware.crawler.stats.get_value(STOP_REQUESTED_STAT) == "soft_blocked"
