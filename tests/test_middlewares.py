@@ -758,3 +758,26 @@ def test_soft_blocks_on_pages_sent_to_one_captcha_page_count_as_pages_of_their_o
     with pytest.raises(IgnoreRequest):
         sent_to_the_captcha(ARTICLES[2])
     assert middleware.crawler.stats.get_value(STOP_REQUESTED_STAT) == "soft_blocked"
+
+
+def test_bodies_cut_short_page_after_page_stop_the_crawl_as_the_site_failing():
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.http import HtmlResponse
+
+    from newsscraper.stop import STOP_REQUESTED_STAT
+
+    middleware = quick_retries()
+
+    def cut_short(url: str):
+        request = Request(url, meta={"cafef_page": "article"})
+        page = HtmlResponse(url, body=b"<html><body><p>first", flags=["partial"], request=request)
+        return asyncio.run(middleware.process_response(request, page))
+
+    for url in ARTICLES[:2]:
+        assert isinstance(cut_short(url), Request)
+    with pytest.raises(IgnoreRequest, match="the site keeps failing"):
+        cut_short(ARTICLES[2])
+    assert middleware.crawler.stats.get_value(STOP_REQUESTED_STAT) == "site_failing"
