@@ -781,3 +781,27 @@ def test_bodies_cut_short_page_after_page_stop_the_crawl_as_the_site_failing():
     with pytest.raises(IgnoreRequest, match="the site keeps failing"):
         cut_short(ARTICLES[2])
     assert middleware.crawler.stats.get_value(STOP_REQUESTED_STAT) == "site_failing"
+
+
+def test_a_shorter_rest_asked_later_does_not_end_the_sites_rest_sooner():
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    middleware = quick_retries(RETRY_AFTER_MAX=600, SOFT_BLOCK_STOP_AFTER=10)
+
+    async def wait(seconds, request, why):
+        pass
+
+    middleware._wait = wait
+    request = Request(ARTICLES[0], meta={"cafef_page": "article"})
+    answer = HtmlResponse(request.url, status=429, headers={"Retry-After": "300"}, request=request)
+    assert isinstance(asyncio.run(middleware.process_response(request, answer)), Request)
+    rests_until = middleware.site_rests_until
+    # A soft-block page and a 503 asking for less, while the site rests.
+    assert isinstance(fetch(middleware, ARTICLES[1], 200, b"<html>Captcha</html>"), Request)
+    request = Request(ARTICLES[2], meta={"cafef_page": "article"})
+    answer = HtmlResponse(request.url, status=503, headers={"Retry-After": "1"}, request=request)
+    assert isinstance(asyncio.run(middleware.process_response(request, answer)), Request)
+    assert middleware.site_rests_until == rests_until
