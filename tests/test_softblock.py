@@ -98,3 +98,13 @@ def test_a_site_page_has_the_sites_header_or_a_listing():
 def test_a_request_given_up_on_soft_blocks_says_so():
     assert was_soft_blocked(Request(URLS["article"], meta={SOFT_BLOCKED_META: True}))
     assert not was_soft_blocked(Request(URLS["article"]))
+
+
+def test_a_listing_page_redirected_to_a_site_page_without_a_listing_is_a_soft_block():
+    # An article sent to another page of the site has gone away; a section page or fragment
+    # sent to one (the home page) still lacks its listing: the site is not giving it to us.
+    header = b'<html><body><div id="listNewHeader"></div><p>Trang</p></body></html>'
+    for kind in ("section", "timeline"):
+        request = Request(f"{BASE}/", meta={"cafef_page": kind, "redirect_urls": [URLS[kind]]})
+        response = HtmlResponse(f"{BASE}/", body=header, encoding="utf-8", request=request)
+        assert is_soft_block(request, response), kind
