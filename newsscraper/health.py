@@ -183,9 +183,9 @@ def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
         f"new articles in the last 24 h fell to {today:.0f} against a median of "
         f"{median:.0f} a day over the {len(past)} days before"
     )
-    weekdays = [day for day in WEEKS_BACK if day in totals]
-    same_weekday = [totals[day] for day in weekdays if day not in unhealthy] or [
-        totals[day] for day in weekdays
+    same_days = [day for day in WEEKS_BACK if day in totals]
+    same_weekday = [totals[day] for day in same_days if day not in unhealthy] or [
+        totals[day] for day in same_days
     ]
     if same_weekday:
         usual = statistics.median(same_weekday)

@@ -168,13 +168,13 @@ def _unknown_setting_problems(settings) -> list[str]:
     for name in sorted(settings):
         if name in known or settings.getpriority(name) != SETTINGS_PRIORITIES["cmdline"]:
             continue
-        close = difflib.get_close_matches(name, known, n=1)
+        close = difflib.get_close_matches(name, sorted(known), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
         problems.append(f"{name} is no setting of Scrapy or newsscraper{hint}")
     return problems
 
 
-def _known_setting_names() -> list[str]:
+def _known_setting_names() -> set[str]:
     """Scrapy's settings, newsscraper's, and those of the settings module the crawl runs with
     (SCRAPY_SETTINGS_MODULE: one's own, for a component of one's own)."""
     names = {*SCRAPY_SETTINGS_WITHOUT_DEFAULT}
@@ -185,7 +185,7 @@ def _known_setting_names() -> list[str]:
             modules.append(importlib.import_module(own))
     for module in modules:
         names.update(name for name in dir(module) if name.isupper())
-    return sorted(names)
+    return names
 
 
 def _scrapy_feature_problems(settings) -> list[str]:

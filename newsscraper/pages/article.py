@@ -526,14 +526,8 @@ def _named_once(lines: list[str]) -> list[str]:
     """The lines of bylines less those another line names already: a line "A, B" then a
     byline "B" of its own name B once. A line is never split itself: "PV, Hà Nội" and
     "Minh Anh, Hà Nội" are two people, each with the place they wrote from."""
-    if len(lines) < 2:
-        return lines
-    named = [{part.strip() for part in line.split(",")} for line in lines]
-    return [
-        line
-        for i, line in enumerate(lines)
-        if not any(line in others for j, others in enumerate(named) if j != i and "," in lines[j])
-    ]
+    named = {part.strip() for line in lines if "," in line for part in line.split(",")}
+    return [line for line in lines if line not in named]
 
 
 def _byline_lines(node) -> list[str]:
