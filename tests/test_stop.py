@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from scrapy.utils.test import get_crawler
+from twisted.internet import defer
 
 from newsscraper import exitcodes
 from newsscraper.scrapy_commands.crawl import exit_code_of
-from newsscraper.stop import note_signals
+from newsscraper.stop import STOP_REQUESTED_STAT, is_stopping, note_signals, stop_crawl
 
 
 class Process:
@@ -65,3 +68,38 @@ def test_signals_are_noted_without_twisteds_reactor_too():
     assert exit_code_of(crawler) == exitcodes.INTERRUPTED
     process._signal_kill_reactorless(15, None)
     assert exit_code_of(crawler) == exitcodes.ABNORMAL
+
+
+class Engine:
+    """The part of Scrapy's engine `stop_crawl` uses, recording the closes it is asked for."""
+
+    def __init__(self, spider):
+        self.spider, self.running, self.closes = spider, True, []
+
+    def close_spider_async(self, reason):
+        self.closes.append(reason)
+        return defer.succeed(None)
+
+
+def test_stopping_a_crawl_closes_the_spider_with_the_first_reason_asked():
+    # A full disk must end the crawl, not leave it fetching pages it can no longer store.
+    crawler = get_crawler()
+    crawler.engine = Engine(spider=SimpleNamespace(name="cafef"))
+    assert not is_stopping(crawler)
+
+    stop_crawl(crawler, "disk_error")
+    stop_crawl(crawler, "soft_blocked")  # a second stop while closing: the engine keeps one
+
+    assert crawler.engine.closes == ["disk_error", "soft_blocked"]
+    assert crawler.stats.get_value(STOP_REQUESTED_STAT) == "disk_error"
+    assert is_stopping(crawler)
+
+
+def test_stopping_a_crawl_whose_spider_is_not_open_asks_nothing_of_the_engine():
+    crawler = get_crawler()
+    crawler.engine = Engine(spider=None)  # not opened yet, or closed already
+
+    stop_crawl(crawler, "disk_error")
+
+    assert crawler.engine.closes == []
+    assert crawler.stats.get_value(STOP_REQUESTED_STAT) is None
