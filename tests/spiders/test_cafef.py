@@ -23,10 +23,11 @@ ARTICLE_PAGE = FIXTURES / "article_18826030622484142.html"
 BASE = "http://127.0.0.1:8123"
 
 
-def make_spider(tmp_path, **args) -> CafefSpider:
-    settings = {name: value for name, value in vars(project_settings).items() if name.isupper()}
-    settings |= {"CAFEF_BASE_URL": BASE, "OUTPUT_DIR": str(tmp_path / "out")}
-    crawler = get_crawler(CafefSpider, settings)
+def make_spider(tmp_path, settings=None, **args) -> CafefSpider:
+    """A spider whose crawl has started, with the project's settings and `settings` over them."""
+    merged = {name: value for name, value in vars(project_settings).items() if name.isupper()}
+    merged |= {"CAFEF_BASE_URL": BASE, "OUTPUT_DIR": str(tmp_path / "out")} | (settings or {})
+    crawler = get_crawler(CafefSpider, merged)
     crawler.spider = CafefSpider.from_crawler(crawler, **args)
     crawler.stats = StatsCollector(crawler)
     first = asyncio.run(anext(crawler.spider.start()))  # the walk is made when the crawl starts
@@ -649,6 +650,35 @@ def test_a_page_soft_blocked_before_any_article_came_is_not_given_up_when_one_co
     # Blocked while other pages come: the page's own failure, given up.
     spider.article_failed(failed_request(PENDING_URL, PENDING_ID, **blocked))
     assert [r["reason"] for r in rejected] == ["failed_repeatedly"] and len(spider.pending) == 0
+
+
+def test_a_pending_page_is_given_up_the_settings_hours_after_its_first_failure(tmp_path):
+    from newsscraper.dataset import commit_part_file, runs_dir
+    from newsscraper.schema import RUNS_SCHEMA
+
+    output_dir = tmp_path / "out"
+    pending = {PENDING_ID: {"url": PENDING_URL, "first_failed_at": "2026-03-06T01:00:00+00:00"}}
+    at = dt.datetime(2026, 3, 6, 2, 0, tzinfo=dt.UTC)
+    run = {name: None for name in RUNS_SCHEMA.names} | {
+        "run_id": "r1", "section": "doanh-nghiep", "mode": "incremental", "started_at": at,
+        "finished_at": at, "exit_code": 7, "pending_articles": json.dumps(pending),
+    }  # fmt: skip
+    table = pa.Table.from_pylist([run], schema=RUNS_SCHEMA)
+    commit_part_file(table, runs_dir(output_dir) / "part-r1.parquet", output_dir)
+
+    # 30 hours after the first failure (2026-03-06 01:00 UTC) it is given up, not before.
+    for now, given_up in (
+        ("2026-03-07T06:59:00+00:00", False),
+        ("2026-03-07T07:00:00+00:00", True),
+    ):
+        settings = {"ARTICLE_GIVE_UP_AFTER_HOURS": 30, "NEWSSCRAPER_NOW": now}
+        spider = make_spider(tmp_path, settings=settings)
+        spider.crawler.engine = SimpleNamespace(running=True)
+        rejected = rejected_pages(spider)
+        spider.parse_article(response(CASES_URL, ARTICLE_PAGE.read_bytes()))  # the site works
+        spider.article_failed(failed_request(PENDING_URL, PENDING_ID))
+        assert [r["reason"] for r in rejected] == (["failed_repeatedly"] if given_up else [])
+        assert len(spider.pending) == (0 if given_up else 1)
 
 
 def test_a_pending_article_given_up_is_said_in_the_log(tmp_path, caplog):
