@@ -759,6 +759,23 @@ def test_a_future_reject_the_clock_has_caught_up_with_is_pending_from_the_start(
     assert not spider.walk.is_stored("188260306000000001"), "no longer a reject to skip"
 
 
+def test_a_future_reject_is_due_again_within_the_settings_hours_ahead_of_the_clock(tmp_path):
+    # Validation takes a page up to VALIDATE_MAX_FUTURE_HOURS ahead: one that far is asked for.
+    from newsscraper.dataset import commit_rejects
+
+    at = dt.datetime(2026, 3, 6, 2, 0, tzinfo=dt.UTC)
+    raw = {"section": "doanh-nghiep", "published_at": "2026-03-09T02:00:00+00:00"}
+    reject = {"article_id": PENDING_ID, "url": f"https://cafef.vn/bai-{PENDING_ID}.chn"}
+    reject |= {"reason": "published_in_future", "raw": json.dumps(raw), "scraped_at": at}
+    commit_rejects(tmp_path / "out", [{**reject, "run_id": "r0"}], "r0", 1)
+
+    # Two days ahead of the clock: within 72 hours, not within 48 hours less a minute.
+    for hours, due in ((72, True), (47.99, False)):
+        settings = {"VALIDATE_MAX_FUTURE_HOURS": hours, "NEWSSCRAPER_NOW": "2026-03-07T02:00Z"}
+        spider = make_spider(tmp_path, settings=settings)
+        assert list(spider.pending.articles) == ([PENDING_ID] if due else [])
+
+
 def test_each_future_reject_is_judged_by_its_own_item_across_many_rejects_files(
     tmp_path, monkeypatch
 ):
