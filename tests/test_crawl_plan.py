@@ -131,3 +131,19 @@ def test_a_future_reject_rejected_again_at_the_same_instant_is_not_due_again():
     rejects = pa.Table.from_pylist(rows)
 
     assert no_longer_in_future(rejects, later, ValidationRules(), "doanh-nghiep") == {}
+
+
+def test_a_future_reject_rejected_as_still_ahead_at_the_same_instant_is_not_due_again():
+    # Both runs under one fixed clock: the later row, the page now dated further ahead, wins.
+    later = NOW + dt.timedelta(days=3)
+    soon = future_item("1", 2)
+    ahead = dataclasses.replace(soon, published_at=later + dt.timedelta(days=30))
+    rows = [
+        reject_row(soon, "published_in_future", "", later, "r1"),
+        reject_row(ahead, "published_in_future", "", later, "r2"),
+    ]
+
+    assert (
+        no_longer_in_future(pa.Table.from_pylist(rows), later, ValidationRules(), "doanh-nghiep")
+        == {}
+    )
