@@ -1,0 +1,85 @@
+"""StrictRobotsTxtMiddleware on its own: what a robots.txt answer lets through, with the site
+answered by a stub engine instead of a crawl."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from scrapy import Request
+from scrapy.http import Response
+from scrapy.statscollectors import MemoryStatsCollector
+from scrapy.utils.test import get_crawler
+
+from newsscraper.robotstxt import (
+    RobotsTxtForbidden,
+    RobotsTxtUnavailable,
+    StrictRobotsTxtMiddleware,
+)
+
+BASE = "http://127.0.0.1:8123"
+NOW = "2026-03-07T10:00:00+00:00"
+
+
+class RobotsTxtEngine:
+    """An engine whose downloader answers robots.txt with `answer`: a Response's status, body
+    and headers, or an exception raised."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.asked: list[str] = []
+
+    async def download_async(self, request):
+        self.asked.append(request.url)
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        status, body, headers = self.answer
+        return Response(request.url, status=status, body=body, headers=headers, request=request)
+
+
+def robots_middleware(tmp_path, answer, **settings) -> StrictRobotsTxtMiddleware:
+    defaults = {"ROBOTSTXT_OBEY": True, "OUTPUT_DIR": str(tmp_path), "NEWSSCRAPER_NOW": NOW}
+    crawler = get_crawler(settings_dict=defaults | settings)
+    crawler.stats = MemoryStatsCollector(crawler)
+    crawler.engine = RobotsTxtEngine(answer)
+    return StrictRobotsTxtMiddleware.from_crawler(crawler)
+
+
+def refusal(middleware, path: str, **meta) -> type[Exception] | None:
+    """The exception a request for `path` is refused with, or None when it may go out."""
+    try:
+        asyncio.run(middleware.process_request(Request(f"{BASE}{path}", meta=meta)))
+    except Exception as error:
+        return type(error)
+    return None
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [(503, b"", {}), (500, b"", {}), (429, b"", {}), ConnectionRefusedError("refused")],
+    ids=["503", "500", "429", "no_answer"],
+)
+def test_a_robots_txt_the_site_cannot_serve_forbids_every_page(tmp_path, answer):
+    middleware = robots_middleware(tmp_path, answer)
+    assert refusal(middleware, "/doanh-nghiep.chn") is RobotsTxtUnavailable
+    assert refusal(middleware, "/a-188260306102323344.chn") is RobotsTxtUnavailable
+    assert middleware.crawler.engine.asked == [f"{BASE}/robots.txt"]
+
+
+def test_a_request_marked_dont_obey_robotstxt_goes_out_whatever_robots_txt_says(tmp_path):
+    # Scrapy's own per-request exemption, honoured as its middleware honours it: neither a
+    # Disallow nor a robots.txt the site cannot serve holds the request back.
+    forbidding = robots_middleware(tmp_path, (200, b"User-agent: *\nDisallow: /\n", {}))
+    assert refusal(forbidding, "/doanh-nghiep.chn") is RobotsTxtForbidden
+    assert refusal(forbidding, "/doanh-nghiep.chn", dont_obey_robotstxt=True) is None
+
+    failing = robots_middleware(tmp_path / "other", (503, b"", {}))
+    assert refusal(failing, "/doanh-nghiep.chn") is RobotsTxtUnavailable
+    assert refusal(failing, "/doanh-nghiep.chn", dont_obey_robotstxt=True) is None
+    assert failing.crawler.engine.asked == [f"{BASE}/robots.txt"]
+
+
+def test_a_request_marked_dont_obey_robotstxt_asks_for_no_robots_txt(tmp_path):
+    middleware = robots_middleware(tmp_path, (503, b"", {}))
+    assert refusal(middleware, "/doanh-nghiep.chn", dont_obey_robotstxt=True) is None
+    assert middleware.crawler.engine.asked == []
