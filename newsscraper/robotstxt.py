@@ -39,6 +39,12 @@ class RobotsTxtForbidden(IgnoreRequest):
     """The site's robots.txt forbids the page: it is never asked for."""
 
 
+def rules_of(status: int, body: bytes) -> bytes:
+    """The robots.txt an answer with `status` and `body` holds: none for a 4xx, whatever its
+    error page reads (RFC 9309, 2.3.1.3: the crawler may access every page)."""
+    return b"" if 400 <= status < 500 and status != 429 else body
+
+
 class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
     """Scrapy's robots.txt middleware, except that a robots.txt the site could not serve (a 5xx
     or 429 still there after every retry, a connection that failed, a timeout) forbids every
@@ -92,7 +98,9 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
             kept.status,
         )
         self.crawler.stats.set_value("newsscraper/robotstxt/kept_copy_read", True)
-        parser = build_from_crawler(self._parserimpl, self.crawler, kept.body)
+        parser = build_from_crawler(
+            self._parserimpl, self.crawler, rules_of(kept.status, kept.body)
+        )
         self._parsers[netloc] = parser
         self._keep_crawl_delay(parser)
 
@@ -105,7 +113,8 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
     async def _parse_robots(self, response, netloc, request):
         if response.status >= 500 or response.status == 429:
             self.unavailable[netloc] = f"HTTP {response.status}"
-        await super()._parse_robots(response, netloc, request)
+        rules = rules_of(response.status, response.body)
+        await super()._parse_robots(response.replace(body=rules), netloc, request)
         if netloc not in self.unavailable:
             self._keep_crawl_delay(self._parsers[netloc])
             self._keep_for_next_runs(response, request)

@@ -4,6 +4,7 @@ answered by a stub engine instead of a crawl."""
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 
 import pytest
 from scrapy import Request
@@ -11,6 +12,7 @@ from scrapy.http import Response
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
+from newsscraper import settings as project_settings
 from newsscraper.robotstxt import (
     RobotsTxtForbidden,
     RobotsTxtUnavailable,
@@ -28,6 +30,7 @@ class RobotsTxtEngine:
     def __init__(self, answer):
         self.answer = answer
         self.asked: list[str] = []
+        self.downloader = SimpleNamespace(_delay=0.0, _jitter=0.5, slots={})
 
     async def download_async(self, request):
         self.asked.append(request.url)
@@ -38,7 +41,12 @@ class RobotsTxtEngine:
 
 
 def robots_middleware(tmp_path, answer, **settings) -> StrictRobotsTxtMiddleware:
-    defaults = {"ROBOTSTXT_OBEY": True, "OUTPUT_DIR": str(tmp_path), "NEWSSCRAPER_NOW": NOW}
+    defaults = {
+        "ROBOTSTXT_OBEY": True,
+        "ROBOTSTXT_MAX_AGE": project_settings.ROBOTSTXT_MAX_AGE,
+        "OUTPUT_DIR": str(tmp_path),
+        "NEWSSCRAPER_NOW": NOW,
+    }
     crawler = get_crawler(settings_dict=defaults | settings)
     crawler.stats = MemoryStatsCollector(crawler)
     crawler.engine = RobotsTxtEngine(answer)
@@ -83,3 +91,18 @@ def test_a_request_marked_dont_obey_robotstxt_asks_for_no_robots_txt(tmp_path):
     middleware = robots_middleware(tmp_path, (503, b"", {}))
     assert refusal(middleware, "/doanh-nghiep.chn", dont_obey_robotstxt=True) is None
     assert middleware.crawler.engine.asked == []
+
+
+@pytest.mark.parametrize("status", [404, 410, 401, 403])
+def test_the_error_page_of_a_robots_txt_that_is_not_there_forbids_nothing(tmp_path, status):
+    # RFC 9309, 2.3.1.3: any 4xx but 429 says there is no robots.txt, and a crawler may access
+    # every page, whatever the error page reads; a Crawl-delay there is none either.
+    error_page = b"User-agent: *\nCrawl-delay: 60\nDisallow: /\n"
+    middleware = robots_middleware(tmp_path, (status, error_page, {}))
+    assert refusal(middleware, "/doanh-nghiep.chn") is None
+    assert middleware.crawler.stats.get_value("newsscraper/robotstxt/crawl_delay") is None
+
+    # The answer kept for the next runs forbids nothing when read back either.
+    again = robots_middleware(tmp_path, ConnectionRefusedError("not to be asked"))
+    assert refusal(again, "/doanh-nghiep.chn") is None
+    assert again.crawler.engine.asked == []
