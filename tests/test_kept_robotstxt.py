@@ -69,6 +69,15 @@ def test_forget_removes_the_copy_of_one_origin(tmp_path):
     assert read_kept(tmp_path, "https://cafef.vn:443") is None
 
 
+# Fields of a copy edited or damaged into values of another type.
+WRONG_TYPES = {
+    "status_text": {"status": "two hundred"},
+    "lifetime_text": {"lifetime": "a day"},
+    "lifetime_list": {"lifetime": [600]},
+    "body_number": {"body": 42},
+}
+
+
 @pytest.mark.parametrize(
     "damage",
     [
@@ -83,8 +92,24 @@ def test_forget_removes_the_copy_of_one_origin(tmp_path):
             encoding="utf-8",
         ),
         lambda path: (path.unlink(), path.mkdir()),
+        *(
+            lambda path, field=field: path.write_text(
+                json.dumps(json.loads(path.read_text()) | field), encoding="utf-8"
+            )
+            for field in WRONG_TYPES.values()
+        ),
+        lambda path: path.write_text("[]", encoding="utf-8"),
     ],
-    ids=["garbage", "empty", "fields_missing", "bad_time", "other_origin", "a_folder"],
+    ids=[
+        "garbage",
+        "empty",
+        "fields_missing",
+        "bad_time",
+        "other_origin",
+        "a_folder",
+        *WRONG_TYPES,
+        "no_object",
+    ],
 )
 def test_a_corrupt_or_unreadable_copy_reads_as_none(damage, tmp_path, caplog):
     keep(tmp_path, kept())
