@@ -1,0 +1,33 @@
+"""delta-seconds and HTTP dates, as Retry-After and the caching headers give them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from newsscraper.httpdates import GREATEST_DELTA_SECONDS, delta_seconds, http_date
+
+
+def test_a_delta_seconds_with_leading_zeros_is_its_number():
+    # 1*DIGIT (RFC 9110, 10.2.3): zeros in front change nothing, however many there are.
+    assert delta_seconds("0000000000030") == 30
+    assert delta_seconds("00000000000000000000") == 0
+
+
+def test_a_delta_seconds_past_2_31_is_read_as_2_31():
+    # RFC 9111, 1.2.2; past the digits Python turns into a number too, never an error.
+    assert GREATEST_DELTA_SECONDS == 2**31
+    assert delta_seconds("2147483648") == 2**31
+    assert delta_seconds("2147483649") == 2**31
+    assert delta_seconds("99999999999") == 2**31
+    assert delta_seconds("9" * 5000) == 2**31
+
+
+def test_an_http_date_is_an_instant_in_its_zone_and_none_is_no_date():
+    assert http_date("Sat, 07 Mar 2026 10:30:00 GMT") == dt.datetime(
+        2026, 3, 7, 10, 30, tzinfo=dt.UTC
+    )
+    assert http_date("Sat, 07 Mar 2026 17:30:00 +0700") == dt.datetime(
+        2026, 3, 7, 10, 30, tzinfo=dt.UTC
+    )
+    for no_date in ("", "0", "soon", "Sat, 07 Mar 2026", "Sat, 32 Mar 2026 10:30:00 GMT"):
+        assert http_date(no_date) is None, no_date
