@@ -13,6 +13,7 @@ from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
 from newsscraper import settings as project_settings
+from newsscraper.kept_robotstxt import origin_of, read_kept
 from newsscraper.robotstxt import (
     RobotsTxtForbidden,
     RobotsTxtUnavailable,
@@ -106,3 +107,12 @@ def test_the_error_page_of_a_robots_txt_that_is_not_there_forbids_nothing(tmp_pa
     again = robots_middleware(tmp_path, ConnectionRefusedError("not to be asked"))
     assert refusal(again, "/doanh-nghiep.chn") is None
     assert again.crawler.engine.asked == []
+
+
+@pytest.mark.parametrize("lines", [["max-age=600", "no-store"], ["no-store", "max-age=600"]])
+def test_a_no_store_on_either_of_two_cache_control_lines_is_heeded(tmp_path, lines):
+    # A header sent on two lines is one list of directives (RFC 9110, 5.3).
+    headers = {"Cache-Control": lines}
+    middleware = robots_middleware(tmp_path, (200, b"User-agent: *\nAllow: /\n", headers))
+    assert refusal(middleware, "/doanh-nghiep.chn") is None
+    assert read_kept(tmp_path, origin_of(BASE)) is None
