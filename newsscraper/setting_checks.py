@@ -74,6 +74,13 @@ SCRAPY_SETTINGS_WITHOUT_DEFAULT = (
     "MEDIA_ALLOW_REDIRECTS",
 )
 
+# Environment variables read when the settings load, and the setting each stands for: given
+# with -s they would change nothing.
+ENVIRONMENT_VARIABLES = {
+    "NEWSSCRAPER_CONTACT": "USER_AGENT",
+    "NEWSSCRAPER_OUTPUT_DIR": "OUTPUT_DIR",
+}
+
 NOW_YEARS = (2000, 9000)  # the years a NEWSSCRAPER_NOW may fall in, the last one excluded
 
 
@@ -167,6 +174,12 @@ def _unknown_setting_problems(settings) -> list[str]:
     problems = []
     for name in sorted(settings):
         if name in known or settings.getpriority(name) != SETTINGS_PRIORITIES["cmdline"]:
+            continue
+        if name in ENVIRONMENT_VARIABLES:
+            problems.append(
+                f"{name} is an environment variable, not a setting: set it in the environment, "
+                f"or give {ENVIRONMENT_VARIABLES[name]} with -s"
+            )
             continue
         close = difflib.get_close_matches(name, sorted(known), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""

@@ -49,9 +49,10 @@ EXTENSIONS = {
 
 # --- Politeness (the live site rate-limits per IP) ------------------------------------------
 # Who runs the crawler: a URL or e-mail address the site can reach (environment variable).
-NEWSSCRAPER_CONTACT = os.environ.get("NEWSSCRAPER_CONTACT", "")
+# Lower case: no setting, as nothing reads it once USER_AGENT is built (-s refuses it).
+_contact = os.environ.get("NEWSSCRAPER_CONTACT", "")
 USER_AGENT = "newsscraper/0.1 (news archiver; " + (
-    f"+{NEWSSCRAPER_CONTACT})" if NEWSSCRAPER_CONTACT else "no contact given)"
+    f"+{_contact})" if _contact else "no contact given)"
 )
 ROBOTSTXT_OBEY = True
 # Seconds a robots.txt a run got is read by the next runs of OUTPUT_DIR instead of asking again

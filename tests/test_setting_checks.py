@@ -223,3 +223,18 @@ def test_every_setting_scrapy_or_newsscraper_reads_may_be_given_with_s():
     for name in names:  # a dict setting (ITEM_PIPELINES) is given one as -s gives its JSON
         settings.set(name, {} if isinstance(settings[name], BaseSettings) else "1", "cmdline")
     assert not [p for p in setting_problems(settings) if "is no setting" in p]
+
+
+def test_an_environment_variable_given_with_s_is_named_with_the_setting_to_give():
+    # Read from the environment when the settings load: given with -s they would change
+    # nothing (the User-Agent would still say "no contact given"), so they are refused.
+    settings = Settings()
+    settings.setmodule(project_settings)
+    given = {"NEWSSCRAPER_CONTACT": "ops@example.com", "NEWSSCRAPER_OUTPUT_DIR": "/data/cafef"}
+    settings.setdict(given, priority="cmdline")
+    assert setting_problems(settings) == [
+        "NEWSSCRAPER_CONTACT is an environment variable, not a setting: set it in the "
+        "environment, or give USER_AGENT with -s",
+        "NEWSSCRAPER_OUTPUT_DIR is an environment variable, not a setting: set it in the "
+        "environment, or give OUTPUT_DIR with -s",
+    ]
