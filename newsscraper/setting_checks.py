@@ -181,7 +181,8 @@ def _unknown_setting_problems(settings) -> list[str]:
                 f"or give {ENVIRONMENT_VARIABLES[name]} with -s"
             )
             continue
-        close = difflib.get_close_matches(name, sorted(known), n=1)
+        # Compared in upper case, as every setting is named: cafef_max_pages is CAFEF_MAX_PAGES.
+        close = difflib.get_close_matches(name.upper(), sorted(known), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
         problems.append(f"{name} is no setting of Scrapy or newsscraper{hint}")
     return problems

@@ -238,3 +238,14 @@ def test_an_environment_variable_given_with_s_is_named_with_the_setting_to_give(
         "NEWSSCRAPER_OUTPUT_DIR is an environment variable, not a setting: set it in the "
         "environment, or give OUTPUT_DIR with -s",
     ]
+
+
+def test_a_name_in_the_wrong_case_is_refused_naming_the_setting_in_upper_case():
+    # Settings are read by their upper-case names: output_dir=/data would leave the default.
+    settings = Settings()
+    settings.setmodule(project_settings)
+    settings.setdict({"cafef_max_pages": "3", "Download_Delay": "5"}, priority="cmdline")
+    assert setting_problems(settings) == [
+        "Download_Delay is no setting of Scrapy or newsscraper (did you mean DOWNLOAD_DELAY?)",
+        "cafef_max_pages is no setting of Scrapy or newsscraper (did you mean CAFEF_MAX_PAGES?)",
+    ]
