@@ -249,3 +249,52 @@ def test_a_name_in_the_wrong_case_is_refused_naming_the_setting_in_upper_case():
         "Download_Delay is no setting of Scrapy or newsscraper (did you mean DOWNLOAD_DELAY?)",
         "cafef_max_pages is no setting of Scrapy or newsscraper (did you mean CAFEF_MAX_PAGES?)",
     ]
+
+
+def test_an_empty_value_is_refused_not_taken_as_unset():
+    # `-s CAFEF_MAX_PAGES=$PAGES` with the variable unset gives an empty value: no default.
+    assert problems(CAFEF_MAX_PAGES="") == [
+        "CAFEF_MAX_PAGES must be a whole number, 1 or more; got ''"
+    ]
+    assert problems(PARQUET_COMPRESSION="") == [
+        "PARQUET_COMPRESSION must be a Parquet codec (zstd, snappy, gzip, brotli, lz4, none); "
+        "got ''"
+    ]
+    assert problems(LOG_LEVEL="") == [
+        "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL; got ''"
+    ]
+    # A number of a settings module, not text: 0 is below the smallest all the same.
+    assert problems(CONCURRENT_REQUESTS=0) == [
+        "CONCURRENT_REQUESTS must be a whole number, 1 or more; got 0"
+    ]
+
+
+def test_the_years_of_newsscraper_now_hold_at_their_boundaries():
+    assert problems(NEWSSCRAPER_NOW="8999-12-31T23:59:59+00:00") == []
+    assert problems(NEWSSCRAPER_NOW="9000-01-01T00:00:00+00:00") == [
+        "NEWSSCRAPER_NOW must lie in the years 2000 to 8999; got '9000-01-01T00:00:00+00:00'"
+    ]
+    assert problems(NEWSSCRAPER_NOW="1999-12-31T23:59:59+00:00") == [
+        "NEWSSCRAPER_NOW must lie in the years 2000 to 8999; got '1999-12-31T23:59:59+00:00'"
+    ]
+
+
+def test_the_suggestion_is_the_closest_of_several_settings_alike():
+    settings = Settings()
+    settings.setmodule(project_settings)
+    given = {"DOWNLOAD_DELAYS": "3", "CONCURENT_REQUESTS": "1", "MAX_PAGES": "3"}
+    settings.setdict(given, priority="cmdline")
+    assert setting_problems(settings) == [
+        "CONCURENT_REQUESTS is no setting of Scrapy or newsscraper "
+        "(did you mean CONCURRENT_REQUESTS?)",
+        "DOWNLOAD_DELAYS is no setting of Scrapy or newsscraper (did you mean DOWNLOAD_DELAY?)",
+        "MAX_PAGES is no setting of Scrapy or newsscraper (did you mean CAFEF_MAX_PAGES?)",
+    ]
+    # A name no setting resembles gets no far-fetched one (SECTION is no EXTENSIONS).
+    settings = Settings()
+    settings.setmodule(project_settings)
+    settings.setdict({"SECTION": "bat-dong-san", "MAX_ARTICLES": "9"}, priority="cmdline")
+    assert setting_problems(settings) == [
+        "MAX_ARTICLES is no setting of Scrapy or newsscraper",
+        "SECTION is no setting of Scrapy or newsscraper",
+    ]
