@@ -457,3 +457,42 @@ def test_a_collapse_lasting_weeks_stays_flagged_against_its_weekday():
     # Three weeks of nothing at all: still the 100 of the week before it began.
     history = daily([0] * 21, exit_code=exitcodes.UNHEALTHY) + daily([100] * 28)[21:]
     assert judge(run(new_rows=0, articles_fetched=0), history)[0] == exitcodes.UNHEALTHY
+
+
+def test_a_section_silent_at_weekends_is_not_flagged_every_sunday():
+    # No new article at all on Saturdays and Sundays for four weeks: a silent Sunday is usual.
+    history = daily(([0] + [100] * 5 + [0]) * 4)
+    assert judge(run(new_rows=0, articles_fetched=0), history) == (exitcodes.OK, [])
+
+
+def test_the_same_weekdays_usual_is_their_median():
+    # Sundays of 25, but for one of 300 three weeks back (a busy Sunday): the usual is 25, so
+    # a Sunday of 25 is no collapse; their largest or their mean would make it one.
+    counts = ([25] + [100] * 5 + [25]) * 4
+    counts[20] = 300  # day 21, a Sunday
+    assert judge(run(new_rows=25, articles_fetched=25), daily(counts)) == (exitcodes.OK, [])
+
+
+def test_the_same_weekday_threshold_holds_at_its_boundary():
+    # Sundays of 30: 9 new articles are 30% of them, 8 are under.
+    history = daily(([30] + [100] * 5 + [30]) * 4)
+    assert judge(run(new_rows=9, articles_fetched=9), history) == (exitcodes.OK, [])
+    assert judge(run(new_rows=8, articles_fetched=8), history) == (
+        exitcodes.UNHEALTHY,
+        [
+            "new articles in the last 24 h fell to 8 against a median of 100 a day over the 7 "
+            "days before, and of 30 on the same weekday over the 4 weeks before"
+        ],
+    )
+
+
+def test_one_week_of_the_same_weekday_is_named_the_week_before():
+    # A week of runs: one Sunday (day 7 back) known, of 25; 7 new articles are under 30% of it.
+    history = daily([25] + [100] * 5 + [25])
+    assert judge(run(new_rows=7, articles_fetched=7), history) == (
+        exitcodes.UNHEALTHY,
+        [
+            "new articles in the last 24 h fell to 7 against a median of 100 a day over the 7 "
+            "days before, and of 25 on the same weekday over the week before"
+        ],
+    )
