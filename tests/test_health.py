@@ -61,6 +61,13 @@ def test_pages_all_dated_ahead_of_the_clock_point_at_the_clock_not_the_layout():
         "clock (kept in rejects as published_in_future, asked for again once the clock has "
         "caught up): check the machine's clock, or NEWSSCRAPER_NOW"
     ]
+    # Half of them is enough to name the clock; under half is not.
+    half = {"published_in_future": 6, "missing_body": 6}
+    _, problems = judge(run(new_rows=0, articles_fetched=12, rejects_by_reason=half), [])
+    assert problems[0].startswith("12 article pages came back but none was stored: 6 are dated")
+    under = {"published_in_future": 5, "missing_body": 7}
+    _, problems = judge(run(new_rows=0, articles_fetched=12, rejects_by_reason=under), [])
+    assert problems == ["12 article pages came back but no article was parsed"]
     # A few of them among pages that did not parse: the layout, as before.
     few = {"published_in_future": 2, "missing_body": 10}
     _, problems = judge(run(new_rows=0, articles_fetched=12, rejects_by_reason=few), [])
@@ -341,6 +348,9 @@ def test_the_daily_count_thresholds_hold_at_their_boundaries():
     # A median of 20 a day says something; 19 does not.
     assert code(0, daily([20] * 7)) == exitcodes.UNHEALTHY
     assert code(0, daily([19] * 7)) == exitcodes.OK
+    # Before a week is known the days before are the only measure, at the same boundary.
+    assert code(29, daily([100] * 5)) == exitcodes.UNHEALTHY
+    assert code(30, daily([100] * 5)) == exitcodes.OK
     # Three days make a median; two do not.
     assert code(0, daily([100] * 3)) == exitcodes.UNHEALTHY
     assert code(0, daily([100] * 2)) == exitcodes.OK
