@@ -506,3 +506,26 @@ def test_one_week_of_the_same_weekday_is_named_the_week_before():
             "days before, and of 25 on the same weekday over the week before"
         ],
     )
+
+
+def test_every_earlier_sample_pools_runs_until_it_holds_twenty_articles():
+    # A cron finding one article a run; two articles in three have an author, so samples of
+    # twenty hold 65% or 70% of them, 65% their median. The newest twenty hold 5 (25%): not
+    # under 30% of 65%. Were the runs after the first sample taken one by one (100% or 0%),
+    # their median would be 100% and this an alarm.
+    history = [
+        r | {"fill_rates": {"author": 0.0 if k % 3 == 2 else 1.0}}
+        for k, r in enumerate(hourly([1] * 220, end=NOW - dt.timedelta(hours=20)))
+    ]
+    newest = [
+        r | {"fill_rates": {"author": 1.0 if k < 5 else 0.0}}
+        for k, r in enumerate(hourly([1] * 20))
+    ]
+    assert judge(newest[0], newest[1:] + history) == (exitcodes.OK, [])
+    # None of the twenty newest with it: far below.
+    emptied = [r | {"fill_rates": {"author": 0.0}} for r in newest]
+    code, problems = judge(emptied[0], emptied[1:] + history)
+    assert code == exitcodes.UNHEALTHY
+    assert problems == [
+        "fill rate of author fell to 0% over the last 20 new articles against a median of 65%"
+    ]
