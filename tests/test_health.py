@@ -529,3 +529,24 @@ def test_every_earlier_sample_pools_runs_until_it_holds_twenty_articles():
     assert problems == [
         "fill rate of author fell to 0% over the last 20 new articles against a median of 65%"
     ]
+
+
+def test_the_day_left_out_is_the_one_the_flagged_run_finished_in():
+    # Yesterday collapsed to nothing and was flagged; the three days before held 100, 60 and
+    # 100. Today's 25 is under 30% of their median, 100; with yesterday's 0 in their place,
+    # the median would be 60 and today's 25 no collapse.
+    history = daily([0], exit_code=exitcodes.UNHEALTHY)[:1] + daily([0, 100, 60, 100])[1:]
+    code, problems = judge(run(new_rows=25, articles_fetched=25), history)
+    assert code == exitcodes.UNHEALTHY
+    assert problems == [
+        "new articles in the last 24 h fell to 25 against a median of 100 a day over the 3 days "
+        "before"
+    ]
+
+
+def test_runs_finished_at_one_instant_each_count_their_new_articles():
+    # Two runs of 20 at the same instant (a clock fixed with NEWSSCRAPER_NOW): 40 today, not
+    # under 30% of 100.
+    same = [run(finished_at=NOW - dt.timedelta(hours=2), new_rows=20) for _ in range(2)]
+    history = same + daily([100] * 5)
+    assert judge(run(new_rows=0, articles_fetched=0), history) == (exitcodes.OK, [])
