@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from scrapy.settings import SETTINGS_PRIORITIES, default_settings
 
 from newsscraper import settings as project_settings
+from newsscraper.crawl_args import ARGUMENT_NAMES
 from newsscraper.dataset import is_safe_path_value, run_id_used
 
 # Hours a setting may span: a century. Far more than any wait, and a span that the crawl's
@@ -183,6 +184,13 @@ def _unknown_setting_problems(settings) -> list[str]:
             continue
         # Compared in upper case, as every setting is named: cafef_max_pages is CAFEF_MAX_PAGES.
         close = difflib.get_close_matches(name.upper(), sorted(known), n=1)
+        if name.lower() in ARGUMENT_NAMES:
+            also = f" (or -s {close[0]}={settings[name]})" if close else ""
+            problems.append(
+                f"{name} is a spider argument, not a setting: give it with "
+                f"-a {name.lower()}={settings[name]}{also}"
+            )
+            continue
         hint = f" (did you mean {close[0]}?)" if close else ""
         problems.append(f"{name} is no setting of Scrapy or newsscraper{hint}")
     return problems

@@ -288,13 +288,22 @@ def test_the_suggestion_is_the_closest_of_several_settings_alike():
         "CONCURENT_REQUESTS is no setting of Scrapy or newsscraper "
         "(did you mean CONCURRENT_REQUESTS?)",
         "DOWNLOAD_DELAYS is no setting of Scrapy or newsscraper (did you mean DOWNLOAD_DELAY?)",
-        "MAX_PAGES is no setting of Scrapy or newsscraper (did you mean CAFEF_MAX_PAGES?)",
+        "MAX_PAGES is a spider argument, not a setting: give it with -a max_pages=3 "
+        "(or -s CAFEF_MAX_PAGES=3)",
     ]
     # A name no setting resembles gets no far-fetched one (SECTION is no EXTENSIONS).
     settings = Settings()
     settings.setmodule(project_settings)
-    settings.setdict({"SECTION": "bat-dong-san", "MAX_ARTICLES": "9"}, priority="cmdline")
+    settings.setdict({"MAX_ARTICLES": "9"}, priority="cmdline")
+    assert setting_problems(settings) == ["MAX_ARTICLES is no setting of Scrapy or newsscraper"]
+
+
+def test_a_spider_argument_given_with_s_is_named_with_the_a_to_give():
+    # -s SECTION=bat-dong-san would crawl Doanh nghiệp: the section is a spider argument.
+    settings = Settings()
+    settings.setmodule(project_settings)
+    settings.setdict({"SECTION": "bat-dong-san", "since": "2026-01-01"}, priority="cmdline")
     assert setting_problems(settings) == [
-        "MAX_ARTICLES is no setting of Scrapy or newsscraper",
-        "SECTION is no setting of Scrapy or newsscraper",
+        "SECTION is a spider argument, not a setting: give it with -a section=bat-dong-san",
+        "since is a spider argument, not a setting: give it with -a since=2026-01-01",
     ]
