@@ -42,9 +42,7 @@ class CrawlArguments:
         # `_job`), not the spider's.
         unknown = sorted(name for name in raw if name not in ARGUMENT_NAMES and name[:1] != "_")
         if unknown:
-            raise ArgumentError(
-                f"unknown argument {unknown[0]!r}; valid arguments: {', '.join(ARGUMENT_NAMES)}"
-            )
+            raise ArgumentError(_unknown_argument(unknown[0], raw[unknown[0]]))
         section = raw.get("section", DEFAULT_SECTION)
         if (problem := unknown_section(section)) is not None:
             raise ArgumentError(problem)
@@ -66,6 +64,16 @@ class CrawlArguments:
             since=since,
             until=until,
         )
+
+
+def _unknown_argument(name: str, value: str) -> str:
+    """What to say of `-a name=value`, a name the spider does not take."""
+    if name.lower() in ARGUMENT_NAMES:
+        return f"{name}: argument names are lower case: -a {name.lower()}={value}"
+    message = f"unknown argument {name!r}; valid arguments: {', '.join(ARGUMENT_NAMES)}"
+    if name.isupper():  # CAFEF_MAX_PAGES, DOWNLOAD_DELAY: settings are upper case
+        message += f"; a setting is given with -s {name}={value}"
+    return message
 
 
 def _positive_int(raw: dict, name: str) -> int | None:

@@ -35,6 +35,12 @@ def test_backfill_has_no_page_limit_unless_asked():
         ({"since": "2026-02-01", "until": "2026-01-01"}, "is after until"),
         ({"max_page": "3"}, "unknown argument 'max_page'; valid arguments: section, max_pages"),
         ({"sinse": "2026-01-01"}, "unknown argument 'sinse'"),
+        ({"SECTION": "bat-dong-san"}, r"SECTION: argument names are lower case: -a section="),
+        (
+            {"CAFEF_MAX_PAGES": "3"},
+            r"'CAFEF_MAX_PAGES'; valid arguments: .*; a setting is given with "
+            r"-s CAFEF_MAX_PAGES=3$",
+        ),
     ],
 )
 def test_bad_arguments_name_the_valid_values(raw, message):
