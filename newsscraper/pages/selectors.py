@@ -24,6 +24,11 @@ _BLOCK_TAG_NAMES = """p div section article header footer aside main nav blockqu
 BLOCK_TAGS = frozenset(_BLOCK_TAG_NAMES.split())
 # What parts the words of `text_of`: a line break, or a block.
 _PARTING_TAGS = BLOCK_TAGS | {"br"}
+# What a browser never shows as text: code, a style sheet (rich text pasted from a word
+# processor brings one), what shows only without JavaScript, an unused template.
+_NOT_SHOWN_TAGS = frozenset({"script", "style", "noscript", "template"})
+# What sends `text_of` off its shortcut, all the text as it is.
+_NOT_PLAIN_TEXT_TAGS = _PARTING_TAGS | _NOT_SHOWN_TAGS
 # Invisible characters are not whitespace but are padding all the same.
 _HAS_ZERO_WIDTH = re.compile(f"[{re.escape(INVISIBLE_CHARACTERS)}]")
 
@@ -50,16 +55,17 @@ def squash(text: str | None) -> str:
 def text_of(node) -> str:
     """All text under an element (or the string itself), squashed. A `<br>` or a block
     (`<p>`, `<div>`, a list item) parts the words on either side of it, as on the page: a
-    headline or lead broken over two lines is not read as one word across the break."""
+    headline or lead broken over two lines is not read as one word across the break. What
+    the page never shows (`_NOT_SHOWN_TAGS`) is left out, its tail kept."""
     if node is None:
         return ""
     if isinstance(node, str):
         return squash(node)
     # A test of each descendant's tag: lxml's multi-tag `iter` builds its matcher of some
     # thirty names at every call, several times slower on the few elements a headline holds.
-    if not any(child.tag in _PARTING_TAGS for child in node.iterdescendants()):
+    if not any(child.tag in _NOT_PLAIN_TEXT_TAGS for child in node.iterdescendants()):
         return squash("".join(node.itertext()))
-    return squash("".join(text_pieces(node, " ")))
+    return squash("".join(text_pieces(node, " ", _NOT_SHOWN_TAGS)))
 
 
 def text_pieces(

@@ -261,6 +261,31 @@ def test_a_byline_of_control_characters_only_is_none():
     assert page_of(NEWER, edit=control).to_item().author == "Ngọc Điệp"
 
 
+def test_a_style_or_script_inside_the_title_lead_or_byline_is_no_part_of_its_text():
+    # The body leaves them out; the headline, lead, byline and source showed their code.
+    style = "<style>p.MsoNormal { margin: 0; }</style>"
+    script = "<script>dataLayer.push({});</script>"
+
+    def edit(html):
+        for old in (
+            '<h1 class="title" data-role="title" itemprop="headline">',
+            '<p class="sapo" data-role="sapo" itemprop="description">',
+            '<p class="author">',
+            '<p class="source" data-field="source">',
+        ):
+            html = edit_once(html, old, old + style)
+        return edit_once(html, "10 triệu cổ phiếu HPX\n", f"10 triệu {script}cổ phiếu HPX\n")
+
+    item = page_of(NEWER, edit=edit).to_item()
+    assert item.title == "Chủ tịch Đỗ Quý Hải đăng ký mua 10 triệu cổ phiếu HPX"
+    assert item.sapo == (
+        "Ông Đỗ Quý Hải - Chủ tịch HĐQT Hải Phát Invest đăng ký mua 10 triệu cổ phiếu HPX với "
+        "lý do tăng sở hữu cá nhân."
+    )
+    assert item.author == "PV"
+    assert item.source == "An ninh tiền tệ"
+
+
 def test_json_ld_nested_deeper_than_the_stack_is_skipped_like_any_broken_block():
     # A block nested thousands of levels deep (another widget's data, before the article's
     # own) raised RecursionError out of the page object: a parse_error reject instead of the

@@ -76,6 +76,20 @@ def test_a_line_break_parts_words_and_the_rest_reads_in_order(markup, text):
     assert text_of(element_of(markup)) == text
 
 
+@pytest.mark.parametrize(
+    "markup",
+    [
+        # Rich text pasted from a word processor brings its style sheet along.
+        "<style>p.MsoNormal { margin: 0; }</style>Hòa Phát lãi lớn",
+        "Hòa Phát<script>dataLayer.push({});</script> lãi lớn",
+        "Hòa Phát <noscript>Hãy bật JavaScript</noscript>lãi lớn",
+        "<span>Hòa Phát <template>mẫu</template>lãi</span> lớn",
+    ],
+)
+def test_what_a_browser_never_shows_as_text_is_no_part_of_it(markup):
+    assert text_of(element_of(markup)) == "Hòa Phát lãi lớn"
+
+
 def test_text_of_gives_every_text_in_order_with_a_space_for_each_break():
     rng = random.Random(20261129)
     with_breaks = with_blocks = 0
