@@ -89,6 +89,8 @@ _ALREADY_CLEAN_URL = re.compile(
     r"https?://(?P<host>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*)"
     r"(?:/[A-Za-z0-9_~.-]*)*"
 )
+# What a host name (IDNA-encoded, lower case) or an IPv6 address without its brackets holds.
+_HOST_CHARACTERS = re.compile(r"[a-z0-9_.:-]+")
 _TRACKING_PARAMS = re.compile(
     r"^(utm_\w+|fbclid|gclid|gclsrc|dclid|msclkid|zarsrc|mc_cid|mc_eid|igshid|_ga)$", re.I
 )
@@ -249,9 +251,11 @@ def _clean_url_steps(text: str, base: str | None) -> str | None:
         safe = safe_url_string(url)
     except ValueError:  # a port that is no port (`:99999`, `:abc`): no address to keep
         return None
-    if not safe.isascii() or not urlsplit(safe).hostname:
-        # A host that is only a backslash (`http://\\`, read as a slash) or that IDNA cannot
-        # spell (`bücher.de..`): no address to keep.
+    host = urlsplit(safe).hostname
+    if not safe.isascii() or not host or not _HOST_CHARACTERS.fullmatch(host):
+        # A host that is only a backslash (`http://\\`, read as a slash), that IDNA cannot
+        # spell (`bücher.de..`) or that holds a space (`https:// cafefcdn.com`, a typo, also
+        # written %20): no address to keep.
         return None
     # Without a query (or fragment) the cleaner would give the URL back unchanged.
     if "?" not in safe and "#" not in safe:

@@ -241,6 +241,13 @@ def test_article_url_is_canonical(raw, clean):
         ("http://\\/x.jpg", None),
         ("https://bücher.de..", None),
         ("https://bücher.de/a", "https://xn--bcher-kva.de/a"),
+        # A space typed after `//` (or a tab, a line break: spaces once cleaned) leaves a host
+        # no browser goes to, as it is or written %20: no address either.
+        ("https:// cafefcdn.com/a.jpg", None),
+        ("https://%20cafefcdn.com/a.jpg", None),
+        ("https://\tcafefcdn.com/a.jpg", None),
+        ("https://cafef cdn.com/a.jpg", None),
+        ("http://[::1]/a.jpg", "http://[::1]/a.jpg"),
         ("mailto:info@cafef.vn", None),
         ("", None),
     ],
