@@ -39,8 +39,12 @@ def without_tag_trailer(tag: str) -> str:
 
 
 def ticker(value: str | None) -> str | None:
-    """`value` as a stock symbol (three letters or digits, upper case), or None."""
-    value = (value or "").strip().upper()
+    """`value` as a stock symbol (three ASCII letters or digits, upper case), or None. ASCII
+    before upper-casing: `"ſ".upper()` is "S", `"ﬀ".upper()` "FF"."""
+    value = (value or "").strip()
+    if not value.isascii():
+        return None
+    value = value.upper()
     return value if _TICKER.match(value) else None
 
 

@@ -537,6 +537,14 @@ def test_a_symbol_of_other_than_three_letters_or_digits_is_no_ticker():
     assert page_of(OLDER, edit=after_caption(snippet)).tickers() == ["FPT"]
 
 
+def test_a_symbol_written_with_letters_that_upper_case_into_ascii_is_no_ticker():
+    # "ſ".upper() is "S" and "ﬀ".upper() is "FF": no listed company's symbol is written so.
+    chart = '<iframe src="https://s.cafef.vn/info-company?symbol={}"></iframe>'
+    link = '<a class="s-datacafef" href="/du-lieu/hose/{}-cong-ty.chn">{}</a>'
+    snippet = chart.format("ﬀa") + link.format("ſhb", "SHB") + link.format("hpx", "HPX")
+    assert page_of(OLDER, edit=after_caption(snippet)).tickers() == ["HPX"]
+
+
 def test_a_chart_in_a_news_box_or_an_ad_of_the_body_gives_no_ticker():
     # Another story's chart, as a company link in those boxes is; the widget's chart and a
     # chart in the text still count.
