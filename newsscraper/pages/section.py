@@ -197,5 +197,9 @@ class SectionPage:
             return None
         if parts.hostname not in CAFEF_HOSTS and parts.hostname != self._own_host:
             return None
+        # A user name before the host, which no link of the site has: with a backslash before
+        # it (`https://x.com<backslash>@cafef.vn/…`) a browser, and Scrapy, go to x.com.
+        if "@" in parts.netloc:
+            return None
         match = article_path_match(url)
         return (url, match.group("id")) if match else None

@@ -335,6 +335,20 @@ def test_non_article_and_off_site_links_are_skipped():
     assert entries[0].listed_at is None
 
 
+def test_a_link_whose_host_is_another_site_as_a_browser_reads_it_is_skipped():
+    # A browser (and Scrapy) reads a backslash as "/": the first goes to example.com, not
+    # cafef.vn; the second names a user of cafef.vn, which no link of the site does.
+    item = '<div class="tlitem box-category-item"><h3><a href="{}">x</a></h3></div>'
+    hrefs = [
+        "https://example.com\\@cafef.vn/bai-mot-188260306102323344.chn",
+        "https://user@cafef.vn/bai-hai-188260306102323345.chn",
+        "https://cafef.vn/bai-ba-188260306102323346.chn",
+    ]
+    body = "".join(item.format(href) for href in hrefs).encode()
+    entries = SectionPage(response(body, "https://cafef.vn/timelinelist/18836/2.chn")).entries()
+    assert [e.url for e in entries] == ["https://cafef.vn/bai-ba-188260306102323346.chn"]
+
+
 def test_a_link_padded_with_whitespace_is_still_the_article():
     item = '<div class="tlitem box-category-item"><h3><a href="{}">x</a></h3></div>'
     hrefs = ["\n /bai-mot-188260306102323344.chn \n", "/bai-hai-188260306102323345.chn\t"]
