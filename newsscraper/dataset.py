@@ -167,6 +167,18 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def arrow_path(path) -> str:
+    """`path` as pyarrow must be given it. Python names a file with the machine's file system
+    encoding (Latin-1 or ASCII under a legacy or C locale with UTF-8 mode off), pyarrow always
+    with UTF-8: a folder `dữ liệu`, given on such a machine, is to pyarrow another folder, or no
+    name at all. Its bytes on disk, read as UTF-8, are the name pyarrow opens."""
+    name = os.fsencode(path)
+    try:
+        return name.decode("utf-8")
+    except UnicodeDecodeError:  # bytes no UTF-8 can name: pyarrow cannot open them either
+        return os.fsdecode(name)
+
+
 def articles_dataset(output_dir, files: list[Path] | None = None) -> pads.Dataset:
     """The articles' part `files` (default: `list_part_files`) as a pyarrow dataset, partition
     columns typed as in the contract."""
@@ -175,11 +187,11 @@ def articles_dataset(output_dir, files: list[Path] | None = None) -> pads.Datase
         flavor="hive",
     )
     return pads.dataset(
-        [str(path) for path in (list_part_files(output_dir) if files is None else files)],
+        [arrow_path(path) for path in (list_part_files(output_dir) if files is None else files)],
         schema=ARTICLES_SCHEMA,
         format="parquet",
         partitioning=partitioning,
-        partition_base_dir=str(articles_dir(output_dir)),
+        partition_base_dir=arrow_path(articles_dir(output_dir)),
     )
 
 
@@ -400,7 +412,7 @@ def read_part_file(path: Path, columns: list[str] | None = None, use_threads=Tru
     """One part file as stored (or its `columns`), without the partition columns its path
     implies; an unreadable one raises an Arrow error naming it."""
     try:
-        return pq.ParquetFile(path).read(columns=columns, use_threads=use_threads)
+        return pq.ParquetFile(arrow_path(path)).read(columns=columns, use_threads=use_threads)
     except (pa.ArrowException, OSError) as error:
         # An OSError with no errno is pyarrow's word for a footer it cannot parse: the file's
         # fault, not the disk's (a full or failing disk, a file gone, have their errno); so is
@@ -435,7 +447,7 @@ def read_rejects(output_dir, columns: list[str] | None = None) -> pa.Table:
         if not files:
             return schema.empty_table()
         return joined_in_slices(
-            files, lambda path: pq.read_table(path, columns=columns).cast(schema)
+            files, lambda path: pq.read_table(arrow_path(path), columns=columns).cast(schema)
         )
 
     return read_listed(lambda: list_part_files(output_dir, REJECTS), read)

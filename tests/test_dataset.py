@@ -476,6 +476,24 @@ def test_rejects_of_many_files_are_joined_as_they_are_read_in_the_order_of_their
     assert {rejects.column(name).num_chunks for name in rejects.column_names} == {3}
 
 
+def test_a_folder_named_in_utf_8_is_read_under_a_locale_whose_file_names_are_not(tmp_path):
+    # Under LC_ALL=C with UTF-8 mode off (or a Latin-1 locale), Python names the folder a
+    # crontab gave as `dữ liệu` by other characters than pyarrow, which names files in UTF-8:
+    # what Python wrote, pyarrow did not find, and the second crawl stopped as unreadable.
+    as_python_names_it = "dữ liệu".encode().decode("ascii", errors="surrogateescape")
+    output_dir = tmp_path / as_python_names_it
+    dataset.commit_articles(output_dir, BATCH_1, "run-a", 1)
+    reject = {"reason": "body_too_short", "scraped_at": SCRAPED, "run_id": "run-a"}
+    dataset.commit_rejects(output_dir, [reject], "run-a", 2)
+    assert (tmp_path / "dữ liệu" / "articles").is_dir()
+    assert dataset.read_articles(output_dir).num_rows == len(BATCH_1)
+    assert dataset.read_rejects(output_dir, columns=["reason"]).to_pylist() == [
+        {"reason": "body_too_short"}
+    ]
+    (path, *_) = dataset.list_part_files(output_dir)
+    assert dataset.read_part_file(path).num_rows > 0
+
+
 def test_listing_an_empty_output_dir(tmp_path):
     assert dataset.list_part_files(tmp_path) == []
     assert dataset.list_article_partitions(tmp_path) == []
