@@ -9,6 +9,7 @@ they hold many part files, so what every crawl reads there stays a few files.
 
 from __future__ import annotations
 
+import codecs
 import logging
 import logging.handlers
 import os
@@ -194,9 +195,31 @@ class RotatingLogFile(logging.handlers.RotatingFileHandler):
             )
 
 
+def _file_name_bytes_back(error: UnicodeEncodeError) -> tuple[str, int]:
+    """Under LC_ALL=C with UTF-8 mode off, Python names a file whose name is not ASCII (an
+    OUTPUT_DIR `dữ liệu`) with stand-ins for its bytes, which UTF-8 cannot write: they go to the
+    log as those bytes, the name as the shell showed it. Any other text UTF-8 cannot hold (a
+    lone surrogate) is escaped. A line that cannot be written would be lost, and the log said
+    unwritable for the rest of the run."""
+    try:
+        return codecs.lookup_error("surrogateescape")(error)
+    except UnicodeEncodeError:
+        return codecs.lookup_error("backslashreplace")(error)
+
+
+LOG_ENCODING_ERRORS = "newsscraper.log"
+codecs.register_error(LOG_ENCODING_ERRORS, _file_name_bytes_back)
+
+
 def _log_to_rotating_file(path: Path, level: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    handler = RotatingLogFile(path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
+    handler = RotatingLogFile(
+        path,
+        maxBytes=LOG_BYTES,
+        backupCount=LOG_BACKUPS,
+        encoding="utf-8",
+        errors=LOG_ENCODING_ERRORS,
+    )
     handler.setLevel(level or "INFO")
     handler.setFormatter(_log_formatter())
     logging.getLogger().addHandler(handler)

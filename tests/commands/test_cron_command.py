@@ -111,6 +111,32 @@ def test_the_log_gives_its_times_in_utc_whatever_the_machine_s_zone(tmp_path, mo
         time.tzset()
 
 
+def test_a_folder_name_python_holds_in_stand_ins_for_its_bytes_is_logged_as_its_name(
+    tmp_path, capsys
+):
+    # Under LC_ALL=C with UTF-8 mode off, `--output-dir dữ liệu` is a name of stand-ins for
+    # its bytes (surrogates), which UTF-8 cannot write: each line naming it was lost, and the
+    # log said unwritable for the rest of the run.
+    as_python_names_it = "dữ liệu".encode().decode("ascii", errors="surrogateescape")
+    root = logging.getLogger()
+    before = list(root.handlers)
+    log = tmp_path / "newsscraper.log"
+    try:
+        cron._log_to_rotating_file(log, "INFO")
+        logging.getLogger("newsscraper").warning("dataset: %s", as_python_names_it)
+        logging.getLogger("newsscraper").warning("a lone surrogate: \ud800")
+    finally:
+        for handler in [h for h in root.handlers if h not in before]:
+            root.removeHandler(handler)
+            handler.close()
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert [line.split("WARNING: ")[1] for line in lines] == [
+        "dataset: dữ liệu",
+        "a lone surrogate: \\ud800",
+    ]
+    assert "cannot write the log" not in capsys.readouterr().err
+
+
 def test_while_a_rest_the_site_asked_for_runs_no_crawl_starts_and_the_exit_is_3(
     tmp_path, capsys, monkeypatch, site_resting
 ):
