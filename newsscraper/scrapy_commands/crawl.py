@@ -82,6 +82,11 @@ def crawl_under_lock(command, spider, opts) -> None:
     if summary is not None:
         # Scrapy's stats dump and closing lines bury the run's summary line in the log: it is
         # said again last, on stdout as `newsscraper cron` says it, with where the rows went.
+        if hasattr(sys.stdout, "reconfigure"):
+            # A stdout in a legacy encoding (Latin-1) cannot spell every folder name (`dữ
+            # liệu`): those characters are escaped, as `newsscraper` does, not a traceback and
+            # exit 1 after a run that went well.
+            sys.stdout.reconfigure(errors="backslashreplace")
         print(summary)
         print(f"  dataset: {output_dir}")
 

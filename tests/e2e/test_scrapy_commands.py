@@ -10,7 +10,7 @@ import pytest
 from newsscraper import exitcodes
 from newsscraper.lock import crawl_lock
 from replica import ReplicaSite
-from replica.crawl import POLITENESS_OFF, PROJECT_ROOT, crawl_env
+from replica.crawl import POLITENESS_OFF, PROJECT_ROOT, crawl_env, run_crawl
 
 
 def scrapy(*args: str) -> subprocess.CompletedProcess:
@@ -135,3 +135,20 @@ def test_scrapy_parse_of_the_section_page_lists_its_article_requests(replica, ou
     for article in site.articles:
         assert article.path in result.stdout
     assert not output_dir.exists()
+
+
+def test_a_crawl_into_a_folder_its_stdout_cannot_spell_says_its_summary_and_exits_0(
+    replica, tmp_path
+):
+    # stdout in Latin-1 (PYTHONIOENCODING, a legacy terminal): `  dataset: OUTPUT_DIR` after
+    # the summary ended in a UnicodeEncodeError traceback, and a healthy run exited 1.
+    output_dir = tmp_path / "dữ liệu"
+    result = run_crawl(
+        replica(ReplicaSite(articles=5)).base_url,
+        output_dir,
+        env={"PYTHONIOENCODING": "latin-1"},
+    )
+    assert result.returncode == exitcodes.OK, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    assert "5 new rows" in result.stdout
+    assert result.stdout.endswith(f"  dataset: {tmp_path}/d\\u1eef li\\u1ec7u\n")
