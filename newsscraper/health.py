@@ -146,27 +146,17 @@ def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
     end = record.get("finished_at")
     if record.get("mode") == BACKFILL or end is None:
         return []
-    runs = sorted(
-        (
-            run
-            for run in [record, *recent]
-            if run.get("mode") != BACKFILL
-            and run.get("finished_at") is not None
-            and run["finished_at"] <= end
-        ),
-        key=lambda run: run["finished_at"],
-        reverse=True,
-    )
+    runs = _as_written(end, [run for run in [record, *recent] if run.get("mode") != BACKFILL])
     totals: dict[int, float] = {}
     unhealthy: set[int] = set()
-    for run, before in zip(runs, [*runs[1:], None], strict=True):
+    for (at, run), (since, _) in zip(runs, [*runs[1:], (None, None)], strict=True):
         if run.get("exit_code") == exitcodes.UNHEALTHY:
-            unhealthy.add(int((end - run["finished_at"]) / DAY))
-        if before is None:
+            unhealthy.add(int((end - at) / DAY))
+        if since is None:
             # The section's first run (`recent` holds the run before the days looked at, when
             # there is one): it stored the listing's backlog, days of articles, not a day's.
             continue
-        for day, share in _day_shares(end, before["finished_at"], run["finished_at"]):
+        for day, share in _day_shares(end, since, at):
             totals[day] = totals.get(day, 0) + share * (run.get("new_rows") or 0)
     past = [
         totals[day]
@@ -194,6 +184,28 @@ def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
         weeks = "the week" if len(same_weekday) == 1 else f"the {len(same_weekday)} weeks"
         problem += f", and of {usual:.0f} on the same weekday over {weeks} before"
     return [problem]
+
+
+def _as_written(end: dt.datetime, runs: list[dict]) -> list[tuple[dt.datetime, dict]]:
+    """(when it finished, run) of `runs` (the run judged, finished at `end`, then the runs
+    before it, newest first), newest first, each placed in the order the records were written.
+
+    A machine's clock that was wrong then corrected (NTP, or by hand) leaves records whose
+    times go back: a run written before another cannot have finished after it. A run that says
+    it finished after `end` had a clock ahead of the judged run's: it finished by the run written
+    after it. A run saying it finished before the run written before it had a clock set back: it
+    finished after that run. Taken at their word, the rows of the hours of the wrong clock fell
+    outside the last 24 hours, and the runs after the correction seemed to collapse."""
+    written = [run for run in reversed(runs) if run.get("finished_at") is not None]
+    times = [run["finished_at"] for run in written]
+    by = end
+    for index in reversed(range(len(times))):
+        if times[index] > end:
+            times[index] = by
+        by = min(by, times[index])
+    for index in range(1, len(times)):
+        times[index] = max(times[index], times[index - 1])
+    return list(reversed(list(zip(times, written, strict=True))))
 
 
 def _day_shares(end: dt.datetime, since: dt.datetime, until: dt.datetime):

@@ -550,3 +550,35 @@ def test_runs_finished_at_one_instant_each_count_their_new_articles():
     same = [run(finished_at=NOW - dt.timedelta(hours=2), new_rows=20) for _ in range(2)]
     history = same + daily([100] * 5)
     assert judge(run(new_rows=0, articles_fetched=0), history) == (exitcodes.OK, [])
+
+
+def a_clock_wrong_for_20_hours_then_corrected(wrong_by: dt.timedelta) -> list[dict]:
+    """Runs of 2 new articles an hour over 10 days, newest first, the last 20 of them by a
+    clock `wrong_by` off, before the run at NOW that the corrected clock times."""
+    right = hourly([2] * 24 * 10, end=NOW - dt.timedelta(hours=21))
+    wrong = hourly([2] * 20, end=NOW - dt.timedelta(hours=1) + wrong_by)
+    return wrong + right
+
+
+def test_the_hours_a_clock_ran_a_day_ahead_count_once_it_is_corrected():
+    # By their own times those runs finished after the corrected one: left out, the last 24
+    # hours held 2 + 2 new articles against 48 a day, and the correction raised an alarm.
+    history = a_clock_wrong_for_20_hours_then_corrected(dt.timedelta(days=1))
+    assert judge(run(new_rows=2, articles_fetched=2), history) == (exitcodes.OK, [])
+    far = a_clock_wrong_for_20_hours_then_corrected(dt.timedelta(days=365))
+    assert judge(run(new_rows=2, articles_fetched=2), far) == (exitcodes.OK, [])
+
+
+def test_the_hours_a_clock_ran_a_day_behind_count_once_it_is_corrected():
+    # By their own times those runs were of the day before: the last 24 hours held 8 new
+    # articles against 48 a day.
+    history = a_clock_wrong_for_20_hours_then_corrected(-dt.timedelta(days=1))
+    assert judge(run(new_rows=2, articles_fetched=2), history) == (exitcodes.OK, [])
+
+
+def test_a_collapse_after_a_clock_was_corrected_is_still_flagged():
+    history = a_clock_wrong_for_20_hours_then_corrected(dt.timedelta(days=1))
+    quiet = [{**r, "new_rows": 0} for r in history[:20]] + history[20:]
+    code, problems = judge(run(new_rows=0, articles_fetched=0), quiet)
+    assert code == exitcodes.UNHEALTHY
+    assert problems[0].startswith("new articles in the last 24 h fell to 6 against")
