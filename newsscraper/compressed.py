@@ -1,13 +1,17 @@
 """Compressed bodies that stop short: Scrapy decompresses as much as came, without a word.
 
 `CompressedBodyMiddleware` flags such a response `COMPRESSED_CUT_SHORT_FLAG`, and
-`newsscraper.middlewares.is_cut_short` has it retried as a body cut short.
+`newsscraper.middlewares.is_cut_short` has it retried as a body cut short; one that comes out
+larger than DOWNLOAD_MAXSIZE, cut short or not, it drops as too large.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 import zlib
+
+from scrapy.exceptions import IgnoreRequest
 
 try:
     import brotli
@@ -20,16 +24,25 @@ else:
 
 COMPRESSED_CUT_SHORT_FLAG = "compressed_cut_short"
 
+logger = logging.getLogger(__name__)
+
 
 class CompressedBodyMiddleware:
     """Flags a response whose compressed body (Content-Encoding gzip, deflate, br or zstd)
-    stops before the end of its stream, or is not that stream at all.
+    stops before the end of its stream, or is not that stream at all; drops one that comes out
+    larger than DOWNLOAD_MAXSIZE, cut short or not.
 
     Scrapy decompresses such a body into as much of the page as it holds, without a word: a
     cache or proxy that stored a cut copy, under a Content-Length for what it kept, would hand
     the crawl an article cut mid-sentence, or a listing without its last entries. Numbered
     above Scrapy's HttpCompressionMiddleware, so it sees the body before it is decompressed;
     PoliteRetryMiddleware retries a flagged response as a body cut short.
+
+    A body that comes out larger than DOWNLOAD_MAXSIZE is dropped here, with the words of
+    Scrapy's HttpCompressionMiddleware (the spider rejects it as `response_too_large`): a page
+    too large to store stays so however often it is asked for, also when its stream is cut
+    too. Scrapy's own check is not left to say so: on a cut zstd stream it loses what the
+    frame being read gave, and may pass on a cut page smaller than the limit, unflagged.
     """
 
     def __init__(self, max_size: int = 0):
@@ -47,12 +60,20 @@ class CompressedBodyMiddleware:
         ]
         # The last encoding applied is the first undone: a cut stops its stream first. An
         # empty body has nothing to decompress (a HEAD, an empty fragment sent as it is).
-        if (
-            not encodings
-            or not response.body
-            or stream_is_whole(response.body, encodings[-1], self.max_size)
-        ):
+        if not encodings or not response.body:
             return response
+        max_size = request.meta.get("download_maxsize", self.max_size)  # as Scrapy reads it
+        try:
+            if stream_is_whole(response.body, encodings[-1], max_size):
+                return response
+        except TooLarge as error:
+            message = (
+                f"Ignored response {response} because its body ({len(response.body)} B "
+                f"compressed, {error.size} B decompressed so far) exceeded DOWNLOAD_MAXSIZE "
+                f"({max_size} B) during decompression."
+            )
+            logger.warning(message)
+            raise IgnoreRequest(message) from error
         # Passed on with no body to decompress: Scrapy's HttpCompressionMiddleware raises on a
         # stream that gives not one byte (a gzip cut inside its header, a body that is no gzip
         # at all), and that error would go past the retry middleware to the spider, the page
@@ -69,9 +90,12 @@ _DECOMPRESS_CHUNK = 65536  # bytes of output at a time: a check never holds the 
 
 def stream_is_whole(body: bytes, encoding: bytes, max_size: int = 0) -> bool:
     """True when `body` is a whole `encoding` stream (every gzip member, or zstd frame, to its
-    end); True also for an encoding that is not decompressed here (Scrapy leaves it as is),
-    and once more than `max_size` bytes (0: no limit) came out: Scrapy drops such a body as
-    too large (DOWNLOAD_MAXSIZE), and a small bomb is not decompressed whole to say so."""
+    end); True also for an encoding that is not decompressed here (Scrapy leaves it as is).
+
+    Raises TooLarge once more than `max_size` bytes (0: no limit) came out, whether the stream
+    is whole or not: such a page is never stored, and a small bomb is not decompressed whole
+    to say so. Every chunk counts, also the one that ends a member or frame, and the last
+    before a cut."""
     output = _Output(max_size)
     try:
         if encoding in (b"gzip", b"x-gzip"):
@@ -84,16 +108,26 @@ def stream_is_whole(body: bytes, encoding: bytes, max_size: int = 0) -> bool:
         if encoding == b"br":
             decompressor = brotli.Decompressor()
             chunk = decompressor.process(body, output_buffer_limit=_DECOMPRESS_CHUNK)
+            output.add(chunk)
             while chunk and not decompressor.is_finished():
-                if output.too_much(chunk):
-                    return True
                 chunk = decompressor.process(b"", output_buffer_limit=_DECOMPRESS_CHUNK)
+                output.add(chunk)
             return decompressor.is_finished()
         if encoding == b"zstd":
             return _zstd_frames_whole(body, output)
+    except TooLarge:
+        raise
     except Exception:  # corrupt data: the stream does not end where it should
         return False
     return True
+
+
+class TooLarge(Exception):
+    """More than DOWNLOAD_MAXSIZE bytes came out of a compressed body."""
+
+    def __init__(self, size: int):
+        super().__init__(f"{size} B decompressed so far")
+        self.size = size
 
 
 class _Output:
@@ -103,9 +137,11 @@ class _Output:
         self.max_size = max_size
         self.size = 0
 
-    def too_much(self, chunk: bytes) -> bool:
+    def add(self, chunk: bytes) -> None:
+        """Count `chunk`; TooLarge once more than `max_size` came out in all."""
         self.size += len(chunk)
-        return 0 < self.max_size < self.size
+        if 0 < self.max_size < self.size:
+            raise TooLarge(self.size)
 
 
 def _zlib_members_whole(body: bytes, output: _Output, wbits: int, magic: bytes | None = None):
@@ -113,11 +149,11 @@ def _zlib_members_whole(body: bytes, output: _Output, wbits: int, magic: bytes |
     while True:
         decompressor = zlib.decompressobj(wbits)
         chunk = decompressor.decompress(body, _DECOMPRESS_CHUNK)
+        output.add(chunk)
         # On while it gives output (some may wait behind a full chunk) or has input left.
         while not decompressor.eof and (chunk or decompressor.unconsumed_tail):
-            if output.too_much(chunk):
-                return True
             chunk = decompressor.decompress(decompressor.unconsumed_tail, _DECOMPRESS_CHUNK)
+            output.add(chunk)
         if not decompressor.eof:
             return False
         body = decompressor.unused_data
@@ -129,11 +165,9 @@ def _zstd_frames_whole(body: bytes, output: _Output) -> bool:
     """Each frame of `body` runs to its end."""
     while True:
         decompressor = zstd.ZstdDecompressor()
-        chunk = decompressor.decompress(body, _DECOMPRESS_CHUNK)
+        output.add(decompressor.decompress(body, _DECOMPRESS_CHUNK))
         while not decompressor.eof and not decompressor.needs_input:
-            if output.too_much(chunk):
-                return True
-            chunk = decompressor.decompress(b"", _DECOMPRESS_CHUNK)
+            output.add(decompressor.decompress(b"", _DECOMPRESS_CHUNK))
         if not decompressor.eof:
             return False
         body = decompressor.unused_data

@@ -8,6 +8,7 @@ from scrapy.http import Response
 from newsscraper.compressed import (
     COMPRESSED_CUT_SHORT_FLAG,
     CompressedBodyMiddleware,
+    TooLarge,
     brotli,
     stream_is_whole,
     zstd,
@@ -60,7 +61,7 @@ def test_bytes_that_are_not_the_stream_are_not_whole():
 
 @pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "zstd"])
 def test_a_body_past_download_maxsize_is_not_decompressed_whole_to_judge_it(encoding):
-    # Scrapy drops it as too large; a few KB of zeros that come out as 64 MB are left to it.
+    # Dropped as too large; a few KB of zeros that come out as 64 MB are left to it.
     compress = {
         "gzip": gzip.compress,
         "deflate": zlib.compress,
@@ -70,7 +71,9 @@ def test_a_body_past_download_maxsize_is_not_decompressed_whole_to_judge_it(enco
     bomb = compress(b"\0" * (64 * 1024 * 1024))
     cut = bomb[: len(bomb) * 3 // 4]
     assert not stream_is_whole(cut, encoding.encode())  # no limit: read to where it stops
-    assert stream_is_whole(cut, encoding.encode(), max_size=1024 * 1024)
+    with pytest.raises(TooLarge) as too_large:
+        stream_is_whole(cut, encoding.encode(), max_size=1024 * 1024)
+    assert too_large.value.size <= 1024 * 1024 + 65536  # one chunk past the limit, no more
 
 
 def test_the_middleware_judges_with_the_crawls_download_maxsize():
@@ -142,3 +145,75 @@ def test_a_stream_cut_where_it_came_out_as_download_maxsize_is_not_whole(encodin
     came_out = len(decompress(cut))
     assert 0 < came_out < 20000
     assert not stream_is_whole(cut, encoding.encode(), max_size=came_out)
+
+
+def came_out(body: bytes, encoding: str) -> int:
+    """Bytes a whole decoder gets out of `body` before it stops (each member or frame)."""
+    size = 0
+    while body:
+        if encoding == "br":
+            return len(brotli.Decompressor().process(body))
+        if encoding == "zstd":
+            decompressor = zstd.ZstdDecompressor()
+        else:
+            decompressor = zlib.decompressobj(31 if encoding == "gzip" else 15)
+        size += len(decompressor.decompress(body))
+        if not decompressor.eof or encoding == "deflate":
+            return size
+        body = decompressor.unused_data
+    return size
+
+
+BIG_PAGE = " ".join(f"trang {n} của bài viết" for n in range(16000)).encode()
+COMPRESS = {"gzip": gzip.compress, "deflate": zlib.compress, "br": brotli.compress}
+COMPRESS["zstd"] = zstd.compress
+# Cut short and too large at once: what came out of the cut stream passes DOWNLOAD_MAXSIZE,
+# in its first chunk, in the chunk that ends a whole member or frame, or in its last one.
+CUT_AND_TOO_LARGE = {
+    **{
+        f"{encoding}, cut in the middle": (
+            encoding,
+            compress(BIG_PAGE)[: len(compress(BIG_PAGE)) // 2],
+        )
+        for encoding, compress in COMPRESS.items()
+    },
+    **{
+        f"{encoding}, a whole member then one cut": (
+            encoding,
+            compress(PAGE[:5000]) + compress(PAGE[5000:])[:40],
+        )
+        for encoding, compress in COMPRESS.items()
+        if encoding in ("gzip", "zstd")
+    },
+}
+
+
+@pytest.mark.parametrize("form", CUT_AND_TOO_LARGE)
+@pytest.mark.parametrize("below", [1, 1000])
+def test_a_cut_stream_that_came_out_past_download_maxsize_is_dropped_as_too_large(form, below):
+    # It can never be stored, whatever else is wrong with it: a final reject for the spider
+    # (response_too_large), not a page cut short that is retried and asked for run after run.
+    from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.utils.test import get_crawler
+    from twisted.python.failure import Failure
+
+    from newsscraper.spiders.cafef import permanent_failure
+
+    encoding, body = CUT_AND_TOO_LARGE[form]
+    max_size = came_out(body, encoding) - below
+    assert max_size > 0
+    crawler = get_crawler(settings_dict={"DOWNLOAD_MAXSIZE": max_size})
+    url = "http://127.0.0.1:8123/bai-viet-188260704171525847.chn"
+    request = Request(url)
+    response = Response(url, body=body, headers={"Content-Encoding": encoding}, request=request)
+    with pytest.raises(IgnoreRequest) as dropped:
+        # In the order Scrapy calls them: the highest number first.
+        response = CompressedBodyMiddleware.from_crawler(crawler).process_response(
+            request, response
+        )
+        HttpCompressionMiddleware.from_crawler(crawler).process_response(request, response)
+    failure = Failure(dropped.value)
+    failure.request = request
+    assert permanent_failure(failure) == "response_too_large"
+    assert f"exceeded DOWNLOAD_MAXSIZE ({max_size} B)" in str(dropped.value)

@@ -671,6 +671,46 @@ def test_a_compressed_response_that_inflates_past_download_maxsize_is_a_reject(
     assert requests_for(handle, victim.path, since=mark) == []
 
 
+class CutZstdPastTheLimit(Fault):
+    """The page padded to `size` bytes, sent as two zstd frames: the first whole, `whole`
+    bytes of the page, the second cut in the middle, as a cache's cut copy of a large page."""
+
+    def __init__(self, size: int, whole: int) -> None:
+        self.size = size
+        self.whole = whole
+
+    def apply(self, target: str, normal) -> Response:
+        from newsscraper.compressed import zstd
+
+        response = faults.oversized(self.size).apply(target, normal)
+        second = zstd.compress(response.body[self.whole :])
+        response.body = zstd.compress(response.body[: self.whole]) + second[: len(second) // 2]
+        response.headers["Content-Encoding"] = "zstd"
+        return response
+
+
+def test_a_compressed_response_both_cut_short_and_past_download_maxsize_is_a_reject(
+    replica, crawl, output_dir
+):
+    # Too large to store, whatever else is wrong with it: rejected at once, never retried as
+    # a body cut short nor left pending for the next runs to fetch again.
+    site = ReplicaSite(articles=25)
+    victim = site.articles[5]
+    site.script(victim.path, [CutZstdPastTheLimit(500_000, whole=450_000)], repeat=True)
+    handle = replica(site)
+
+    result = crawl(handle, settings={"DOWNLOAD_MAXSIZE": 400_000})
+
+    assert_stored_exactly(output_dir, [a for a in site.articles if a is not victim])
+    assert_clean_finish(output_dir, failed_articles=0)
+    assert reject_reasons(output_dir) == {victim.article_id: "response_too_large"}
+    assert len(requests_for(handle, victim.path)) == 1
+    assert "exceeded DOWNLOAD_MAXSIZE (400000 B) during decompression" in result.stderr
+    mark = len(handle.requests)
+    crawl(handle)
+    assert requests_for(handle, victim.path, since=mark) == []
+
+
 # --- damaged pages: stored right --------------------------------------------------------------
 
 
