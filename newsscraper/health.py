@@ -73,7 +73,11 @@ def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
             "the run stopped early"
         )
     elif code == exitcodes.DISK_ERROR:
+        # Said with what else the run found: no record keeps it, and the site failing or a
+        # pipeline raising is no less so for the disk. Its counts stop where the disk failed:
+        # they are not judged against the usual.
         problems.append(DISK_PROBLEM)
+        problems += disk_fault_companions(record)
     elif code == exitcodes.INTERRUPTED:
         problems.append("the run was interrupted (SIGTERM or Ctrl-C) after a graceful flush")
     elif code != exitcodes.OK:
@@ -89,21 +93,8 @@ def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
 
     pipeline_errors = (record.get("rejects_by_reason") or {}).get(PIPELINE_ERROR, 0)
     if pipeline_errors:
-        problems.append(
-            f"{pipeline_errors} article(s) made a pipeline raise, a fault of newsscraper: "
-            f"kept in rejects as {PIPELINE_ERROR}"
-        )
-    if record.get("stop_reason") == STUCK:
-        problems.append(
-            "the listing's times came no nearer the last run's watermark by max_pages "
-            "(entries without times, or the same page again): its layout probably changed; "
-            "the pages below were not walked"
-        )
-    if record.get("stop_reason") == LISTING_UNREADABLE:
-        problems.append(
-            "reading a listing page raised (kept in rejects as parse_error under its URL): its "
-            "layout probably changed; the pages below were not walked"
-        )
+        problems.append(_pipeline_errors(pipeline_errors))
+    problems += _listing_problems(record)
     fetched = record.get("articles_fetched") or 0
     parsed = (record.get("new_rows") or 0) + (record.get("duplicates") or 0)
     if fetched >= MIN_FETCHED_FOR_PARSE_CHECK and parsed == 0:
@@ -112,6 +103,38 @@ def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
     problems += _new_rows_collapse(record, recent)
     problems += _fill_rate_drops(record, recent)
     return (exitcodes.UNHEALTHY if problems else exitcodes.OK), problems
+
+
+def disk_fault_companions(record: dict) -> list[str]:
+    """The problems of a run besides its disk fault that its counts, cut short where the disk
+    failed, still show: the site failing, a pipeline raising, a listing it could not walk."""
+    problems = _site_errors(record)
+    pipeline_errors = (record.get("rejects_by_reason") or {}).get(PIPELINE_ERROR, 0)
+    if pipeline_errors:
+        problems.append(_pipeline_errors(pipeline_errors))
+    return problems + _listing_problems(record)
+
+
+def _pipeline_errors(count: int) -> str:
+    return (
+        f"{count} article(s) made a pipeline raise, a fault of newsscraper: "
+        f"kept in rejects as {PIPELINE_ERROR}"
+    )
+
+
+def _listing_problems(record: dict) -> list[str]:
+    if record.get("stop_reason") == STUCK:
+        return [
+            "the listing's times came no nearer the last run's watermark by max_pages "
+            "(entries without times, or the same page again): its layout probably changed; "
+            "the pages below were not walked"
+        ]
+    if record.get("stop_reason") == LISTING_UNREADABLE:
+        return [
+            "reading a listing page raised (kept in rejects as parse_error under its URL): its "
+            "layout probably changed; the pages below were not walked"
+        ]
+    return []
 
 
 def _nothing_parsed(fetched: int, rejects_by_reason: dict) -> str:

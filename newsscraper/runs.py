@@ -236,7 +236,7 @@ def start_refused(settings) -> tuple[int, str] | None:
     return None
 
 
-RUN_SUMMARY_STAT = "newsscraper/run_summary"  # set once the run record is written
+RUN_SUMMARY_STAT = "newsscraper/run_summary"  # set once the run record is written, or failed
 # Marks a log record that says what the summary says too (`newsscraper cron` prints the summary
 # on stdout, so its stderr leaves such records out: a cron mail says each problem once).
 SUMMARY_LINE = "newsscraper_summary_line"
@@ -266,6 +266,13 @@ def summary(record: dict) -> str:
         f"stopped: {_stopped(record)}; exit {record['exit_code']}"
     )
     return text + "".join(f"\n  problem: {p}" for p in record["problems"] or [])
+
+
+def unwritten_summary(record: dict, found: list[str] = ()) -> str:
+    """The summary of a run whose record could not be written: what it did, that no record
+    keeps it, and its problems, the disk's first, then `found`, the others it was judged with."""
+    line, *problems = summary(record | {"problems": [*record["problems"], *found]}).split("\n")
+    return "\n".join([f"{line}; no run record written", *problems])
 
 
 class RunRecordExtension:
@@ -307,7 +314,9 @@ class RunRecordExtension:
             logger.error("unhealthy run: %s", problem, extra={SUMMARY_LINE: True})
         logger.info("%s", summary(record))
         if reason == DISK_ERROR_REASON:
-            return  # the disk is what failed; the record cannot be written either
+            # The disk is what failed; the record cannot be written either.
+            self.stats.set_value(RUN_SUMMARY_STAT, unwritten_summary(record))
+            return
         try:
             self.write(record)
         except OSError as exc:
@@ -315,6 +324,11 @@ class RunRecordExtension:
                 "could not write the run record under %s: %s", runs_dir(self.output_dir), exc
             )
             self.stats.set_value("newsscraper/exit_code", exitcodes.DISK_ERROR)
+            # What the run found is said with the disk, or no one would know it: no record
+            # keeps it, and `newsscraper cron` says a run's problems only in its summary.
+            found = [p for p in problems if p != health.DISK_PROBLEM]
+            record |= {"exit_code": exitcodes.DISK_ERROR, "problems": [health.DISK_PROBLEM]}
+            self.stats.set_value(RUN_SUMMARY_STAT, unwritten_summary(record, found))
             return
         # What `newsscraper cron` prints, without reading the records back.
         self.stats.set_value(RUN_SUMMARY_STAT, summary(record))

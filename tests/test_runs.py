@@ -526,7 +526,38 @@ def test_no_record_when_the_disk_failed_and_an_error_code_when_it_cannot_be_writ
     ext.spider_closed(spider(), "finished")
     assert read_runs(tmp_path) == []
     assert ext.stats.get_value("newsscraper/exit_code") == exitcodes.DISK_ERROR
-    assert ext.stats.get_value(RUN_SUMMARY_STAT) is None
+
+
+def test_a_run_whose_record_is_not_written_still_says_what_it_did_and_each_of_its_problems(
+    tmp_path, monkeypatch
+):
+    # The summary is all a person gets of such a run (`newsscraper cron` keeps the problems off
+    # stderr, the summary saying them): not only the disk, but the site failing too.
+    failing_site = {"newsscraper/spider/article_failed": 2, "newsscraper/parquet/rows_written": 9}
+    disk = {DISK_ERROR_STAT: "rejects/part-run-1-0.parquet: ENOSPC"}
+    ext = extension(tmp_path, **failing_site, **disk)
+    ext.spider_closed(spider(), "finished")  # the rejects' last commit failed at the close
+    assert ext.stats.get_value(RUN_SUMMARY_STAT) == (
+        "run run-1 (doanh-nghiep): 9 new rows, 0 duplicates, 0 rejects, 0 listing pages, "
+        "stopped: disk_error; exit 4; no run record written\n"
+        "  problem: the output directory could not be written\n"
+        "  problem: 2 article page(s) failed after every retry"
+    )
+    assert read_runs(tmp_path) == []
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(runs, "commit_part_file", disk_full)
+    ext = extension(tmp_path, **failing_site)
+    ext.spider_closed(spider(), "finished")  # judged exit 7, then the record failed
+    assert ext.stats.get_value("newsscraper/exit_code") == exitcodes.DISK_ERROR
+    assert ext.stats.get_value(RUN_SUMMARY_STAT) == (
+        "run run-1 (doanh-nghiep): 9 new rows, 0 duplicates, 0 rejects, 0 listing pages, "
+        "stopped: caught_up; exit 4; no run record written\n"
+        "  problem: the output directory could not be written\n"
+        "  problem: 2 article page(s) failed after every retry"
+    )
 
 
 def test_a_disk_fault_in_the_final_flush_fails_a_crawl_the_engine_says_finished(tmp_path):
