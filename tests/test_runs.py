@@ -446,7 +446,7 @@ def test_a_rest_ending_within_a_second_is_said_to_end_at_the_next_second(monkeyp
 
     until = dt.datetime(2026, 3, 7, 5, 50, 0, 400_000, tzinfo=dt.UTC)
     record = {"run_id": "run-1", "section": "doanh-nghiep", "rests_until": until}
-    monkeypatch.setattr(runs, "site_rest", lambda output_dir, now: record)
+    monkeypatch.setattr(runs, "site_rest", lambda output_dir, now, set_back: record)
     settings = Settings({"OUTPUT_DIR": str(tmp_path)})
     assert "until 2026-03-07 05:50:01 UTC, in run run-1" in runs.rest_refused(settings)
     record["rests_until"] = until.replace(microsecond=0)
@@ -483,15 +483,23 @@ def test_the_latest_end_of_the_rests_still_running_holds(tmp_path):
     assert runs.site_rest(tmp_path, at(9)) is None
 
 
-def test_a_rest_ending_more_than_a_day_ahead_of_the_clock_holds_nothing(tmp_path):
-    # Noted by a clock ahead of this one (NEWSSCRAPER_NOW in the future, a machine clock set
-    # back since): no rest is kept longer than a day.
+def test_a_rest_noted_by_a_clock_ahead_holds_no_longer_than_the_site_asked(tmp_path):
+    # A clock a day ahead noted a rest of two hours, then was corrected. Held to the end it
+    # noted, the rest held every crawl of the next day, from the hour it had truly ended.
+    ahead = dt.timedelta(days=1)
     row = {"run_id": "ahead", "section": "doanh-nghiep", "mode": "incremental", "exit_code": 3}
-    row |= {"started_at": at(5), "finished_at": at(5), "rests_until": at(6)}
+    row |= {"started_at": at(5) + ahead, "finished_at": at(5) + ahead, "rests_until": at(7) + ahead}
     write_records(tmp_path, [row])
-    assert runs.site_rest(tmp_path, at(6) - dt.timedelta(days=1))["run_id"] == "ahead"
-    assert runs.site_rest(tmp_path, at(6) - dt.timedelta(days=1, seconds=1)) is None
-    assert runs.site_rest(tmp_path, at(5) - dt.timedelta(days=200)) is None
+    for hours in (0.2, 2.5, 12, 23):
+        assert runs.site_rest(tmp_path, at(5) + dt.timedelta(hours=hours)) is None, hours
+    # A clock set back a few minutes since the rest was noted (NTP) still holds it ...
+    assert runs.site_rest(tmp_path, at(5) + ahead - dt.timedelta(minutes=5))["run_id"] == "ahead"
+    assert runs.site_rest(tmp_path, at(5) + ahead - dt.timedelta(minutes=11)) is None
+    # ... and a clock that reached the hours the rest was noted in holds it until its end.
+    assert runs.site_rest(tmp_path, at(6) + ahead)["run_id"] == "ahead"
+    assert runs.site_rest(tmp_path, at(7) + ahead) is None
+    # A year ahead, or NEWSSCRAPER_NOW in the past: it holds nothing either.
+    assert runs.site_rest(tmp_path, at(5) - dt.timedelta(days=365)) is None
 
 
 def test_records_older_than_version_4_hold_no_rest(tmp_path):
