@@ -84,6 +84,11 @@ class PendingArticles:
         `listed_url` (the URL the listing gave; `url` by default) and `error` go into the reject.
         """
         entry = self.articles.setdefault(article_id, PendingArticle(url, now))
+        if entry.first_failed_at > now:
+            # Noted by a clock ahead of this one (since corrected): counted from that date, the
+            # page would be asked for as long as the clock was ahead, a year for one a year
+            # ahead. Its failures count from this one.
+            entry = self.articles[article_id] = PendingArticle(entry.url, now)
         if own and now - entry.first_failed_at >= self.give_up_after:
             self.due[article_id] = (listed_url or url, error)
         return article_id in self.due

@@ -25,6 +25,19 @@ def test_a_failure_stays_pending_until_it_has_lasted_the_give_up_time():
     assert len(pending) == 0 and pending.give_up_due() == []
 
 
+def test_a_first_failure_noted_by_a_clock_ahead_counts_from_the_first_failure_after_it():
+    # A clock a year ahead noted the first failure, then was corrected: counted from the date
+    # it noted, the page would be asked for by every run for a year instead of a day.
+    ahead = T0 + dt.timedelta(days=365)
+    pending = PendingArticles(give_up_after=dt.timedelta(hours=24))
+    pending.failed(ID, URL, now=ahead)
+    again = PendingArticles.from_record(pending.to_record(), give_up_after=pending.give_up_after)
+    assert again.failed(ID, URL, now=T0) is False
+    assert again.articles == {ID: PendingArticle(URL, T0)}
+    assert again.failed(ID, URL, now=T0 + dt.timedelta(hours=23)) is False
+    assert again.failed(ID, URL, now=T0 + dt.timedelta(hours=24)) is True
+
+
 def test_adding_a_page_already_pending_keeps_its_first_failure():
     # A reject asked for again every run (published in the future) that fails to come: the
     # clock towards giving it up runs from its first failure, not from each run's start.
