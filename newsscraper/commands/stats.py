@@ -157,14 +157,18 @@ def rejects_by_reason(rejects: pa.Table) -> dict[str, int]:
 
 
 def recent_runs(runs: pa.Table | None, limit: int = RECENT_RUNS) -> list[dict]:
-    """The newest run records (by finished_at, started_at or run_id, whichever exists)."""
+    """The newest run records: the last written (`run_number`), whatever the clock said (runs
+    under a clock a year ahead, corrected since, stay the newest by finish time for a year);
+    records older than version 5, not numbered, were written before every numbered one, and
+    are ordered by finished_at, started_at or run_id, whichever exists."""
     if runs is None or runs.num_rows == 0:
         return []
-    order = next(
-        (c for c in ("finished_at", "started_at", "run_id") if c in runs.column_names), None
-    )
-    if order is not None:
-        runs = runs.sort_by([(order, "descending")])
+    order = [c for c in ("run_number", "finished_at", "started_at") if c in runs.column_names]
+    order = order[: 2 if order[:1] == ["run_number"] else 1]
+    if "run_id" in runs.column_names:
+        order.append("run_id")
+    if order:
+        runs = runs.sort_by([(c, "descending", "at_end") for c in order])
     columns = [c for c in RUN_COLUMNS if c in runs.column_names] or runs.column_names
     return runs.select(columns).slice(0, limit).to_pylist()
 

@@ -110,6 +110,28 @@ def test_recent_runs_are_the_10_newest_by_finish_time(tmp_path, capsys):
     }
 
 
+def test_recent_runs_are_the_newest_written_whatever_the_clock_said(tmp_path, capsys):
+    # Runs 3 to 6 of 12 ran under a clock a year ahead, then it was corrected: by their finish
+    # time they stayed the newest for a year, and the runs after them were out of sight.
+    schema = pa.schema([("run_id", pa.string()), ("finished_at", TS), ("run_number", pa.int64())])
+    rows = [{"run_id": "older", "finished_at": dt.datetime(2026, 3, 7, tzinfo=UTC)}]
+    for number in range(1, 13):
+        finished = dt.datetime(2026, 3, 8, number, tzinfo=UTC)
+        if 3 <= number <= 6:
+            finished += dt.timedelta(days=365)
+        rows.append({"run_id": f"run-{number:02d}", "finished_at": finished, "run_number": number})
+    path = dataset.runs_dir(tmp_path) / "part-all.parquet"
+    dataset.commit_part_file(pa.Table.from_pylist(rows, schema=schema), path, tmp_path)
+    runs = stats_json(tmp_path, capsys)["recent_runs"]
+    assert [r["run_id"] for r in runs] == [f"run-{n:02d}" for n in range(12, 2, -1)]
+    # A record older than version 5, not numbered, was written before every numbered one.
+    few = tmp_path / "few"
+    table = pa.Table.from_pylist(rows[:1] + rows[-2:], schema=schema)
+    dataset.commit_part_file(table, dataset.runs_dir(few) / "part-all.parquet", few)
+    runs = stats_json(few, capsys)["recent_runs"]
+    assert [r["run_id"] for r in runs] == ["run-12", "run-11", "older"]
+
+
 def test_a_compaction_between_listing_and_reading_is_read_through(
     output_dir, make_row, write_batch, capsys, monkeypatch
 ):
