@@ -123,8 +123,16 @@ def test_a_folder_name_python_holds_in_stand_ins_for_its_bytes_is_logged_as_its_
     log = tmp_path / "newsscraper.log"
     try:
         cron._log_to_rotating_file(log, "INFO")
-        logging.getLogger("newsscraper").warning("dataset: %s", as_python_names_it)
-        logging.getLogger("newsscraper").warning("a lone surrogate: \ud800")
+        [handler] = [h for h in root.handlers if h not in before]
+        # Handed to the log file's handler alone: pytest's own capture of the log would send
+        # the surrogates to its workers, which cannot encode them.
+        for message, args in (
+            ("dataset: %s", (as_python_names_it,)),
+            ("a lone surrogate: \ud800", ()),
+        ):
+            handler.handle(
+                logging.LogRecord("newsscraper", logging.WARNING, __file__, 0, message, args, None)
+            )
     finally:
         for handler in [h for h in root.handlers if h not in before]:
             root.removeHandler(handler)
