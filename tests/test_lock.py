@@ -113,3 +113,11 @@ def test_taking_the_lock_removes_what_a_killed_holder_left_in_staging(tmp_path, 
 
     with crawl_lock(tmp_path):
         assert dataset.staging_files(tmp_path) == []
+
+
+def test_the_holder_is_named_on_the_one_line_of_the_refusal(tmp_path, holder):
+    # The note ends with a newline; the line a refused cron appends to its log must not.
+    with pytest.raises(LockHeld) as raised, crawl_lock(tmp_path):
+        pytest.fail("the lock was taken twice")
+    assert str(raised.value).endswith(" purpose=test holder)")
+    assert "\n" not in str(raised.value)
