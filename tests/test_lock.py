@@ -121,3 +121,19 @@ def test_the_holder_is_named_on_the_one_line_of_the_refusal(tmp_path, holder):
         pytest.fail("the lock was taken twice")
     assert str(raised.value).endswith(" purpose=test holder)")
     assert "\n" not in str(raised.value)
+
+
+def test_a_disk_gone_read_only_before_the_release_still_releases_the_lock(tmp_path, monkeypatch):
+    # The run itself ended well; clearing the note is all the disk refuses.
+    from newsscraper import lock
+
+    real_ftruncate = os.ftruncate
+    with crawl_lock(tmp_path) as path:
+
+        def read_only(fd, length):
+            raise OSError(30, "Read-only file system", str(path))
+
+        monkeypatch.setattr(lock.os, "ftruncate", read_only)
+    monkeypatch.setattr(lock.os, "ftruncate", real_ftruncate)
+    with crawl_lock(tmp_path):
+        assert path.read_text().startswith(f"pid={os.getpid()} ")
