@@ -74,7 +74,10 @@ def run(args) -> int:
     try:
         overrides = dict(_pair(text) for text in args.settings)
         spider_args = dict(_pair(text) for text in args.spider_args)
-        given = spider_args.setdefault("section", args.section or DEFAULT_SECTION)
+        # An empty --section is refused as a section, not read as the default one.
+        given = spider_args.setdefault(
+            "section", DEFAULT_SECTION if args.section is None else args.section
+        )
         if args.section is not None and given != args.section:
             raise ArgumentError(f"--section {args.section} and -a section={given} disagree")
         CrawlArguments.parse(spider_args, default_max_pages=1)

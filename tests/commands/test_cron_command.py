@@ -48,6 +48,17 @@ def test_a_setting_or_argument_without_name_and_value_is_a_usage_error(
     assert not output_dir.exists()
 
 
+def test_an_empty_section_is_refused_as_an_unknown_one_not_as_a_disagreement(tmp_path, capsys):
+    # `--section "$SECTION"` with SECTION unset: no -a was given for it to disagree with.
+    output_dir = tmp_path / "cafef"
+    assert cli.main(["cron", "--output-dir", str(output_dir), "--section", ""]) == exitcodes.USAGE
+    err = capsys.readouterr().err
+    assert err.startswith("newsscraper cron: unknown section ''; valid sections: ")
+    assert "doanh-nghiep" in err
+    assert "disagree" not in err
+    assert not output_dir.exists()
+
+
 @pytest.mark.parametrize("value", ["a day", "-1", "86401"])
 def test_a_robotstxt_max_age_that_is_no_number_of_seconds_up_to_a_day_is_a_usage_error(
     value, tmp_path, capsys
