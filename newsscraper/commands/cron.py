@@ -10,6 +10,7 @@ they hold many part files, so what every crawl reads there stays a few files.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import logging
 import logging.handlers
 import os
@@ -115,7 +116,7 @@ def run(args) -> int:
             _log_warnings_to_stderr()
             code, summary = _crawl(settings, spider_args)
             # Said before any merge: a signal during one ends the process, the summary said.
-            print(summary, flush=True)
+            _say_summary(summary)
             if code not in (exitcodes.DISK_ERROR, exitcodes.INTERRUPTED):
                 _merge_records_when_many(output_dir)
     except LockHeld as exc:
@@ -125,6 +126,17 @@ def run(args) -> int:
         print(f"newsscraper cron: cannot use {output_dir}: {exc}", file=sys.stderr)
         return exitcodes.DISK_ERROR
     return code
+
+
+def _say_summary(summary: str) -> None:
+    """Print the run's summary. A stdout that refuses it (the crontab line's log on a full
+    disk, a reader gone) is said on stderr, if that takes it: the run's exit code still says
+    how the run went, and the output directory is not blamed for another file's disk."""
+    try:
+        print(summary, flush=True)
+    except OSError as error:
+        with contextlib.suppress(OSError):  # stderr is often the same file, on the same disk
+            print(f"newsscraper cron: cannot write the summary to stdout: {error}", file=sys.stderr)
 
 
 def _merge_records_when_many(output_dir: Path) -> None:

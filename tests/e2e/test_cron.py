@@ -17,20 +17,24 @@ from replica import ReplicaSite
 from replica.crawl import POLITENESS_OFF, PROJECT_ROOT
 
 
-def cron(base_url: str, output_dir, *extra: str, env=None) -> subprocess.CompletedProcess:
+def cron_command(base_url: str, output_dir, *extra: str) -> list[str]:
     settings = [f"-s{name}={value}" for name, value in POLITENESS_OFF.items()]
+    return [
+        sys.executable,
+        "-m",
+        "newsscraper",
+        "cron",
+        "--output-dir",
+        str(output_dir),
+        f"-sCAFEF_BASE_URL={base_url}",
+        *settings,
+        *extra,
+    ]
+
+
+def cron(base_url: str, output_dir, *extra: str, env=None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "newsscraper",
-            "cron",
-            "--output-dir",
-            str(output_dir),
-            f"-sCAFEF_BASE_URL={base_url}",
-            *settings,
-            *extra,
-        ],
+        cron_command(base_url, output_dir, *extra),
         cwd=PROJECT_ROOT,
         env=os.environ | (env or {}),
         capture_output=True,
@@ -98,6 +102,28 @@ def test_a_log_file_the_disk_refuses_is_said_once_not_with_a_traceback_per_line(
     assert "Logging error" not in result.stderr and "Traceback" not in result.stderr
     assert "ERROR: listing page http://127.0.0.1:9/doanh-nghiep.chn failed" in result.stderr
     assert "exit 7" in result.stdout
+
+
+def test_a_summary_stdout_cannot_take_keeps_the_runs_exit_code_and_blames_not_the_output_dir(
+    output_dir,
+):
+    # The crontab line's own log on a full disk: /dev/full refuses every write with ENOSPC.
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            cron_command("http://127.0.0.1:9", output_dir, "-sRETRY_TIMES=0"),
+            cwd=PROJECT_ROOT,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    (run,) = read_runs(output_dir)
+    assert run["exit_code"] == exitcodes.SITE_ERRORS
+    assert result.returncode == exitcodes.SITE_ERRORS, result.stderr[-4000:]
+    assert "newsscraper cron: cannot write the summary to stdout: [Errno 28] " in result.stderr
+    assert f"cannot use {output_dir}" not in result.stderr
+    assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
 
 
 def test_a_log_file_that_cannot_be_opened_is_named_not_the_output_dir(output_dir, tmp_path):
