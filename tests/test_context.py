@@ -26,3 +26,12 @@ def test_a_crawl_has_one_run_id_and_start_whoever_asks():
     first = RunContext.of(crawler)
     assert RunContext.of(crawler) is first
     assert RunContext.of(get_crawler()).run_id != first.run_id
+
+
+def test_without_a_fixed_clock_a_run_is_named_and_timed_by_the_utc_now():
+    # Rows, rejects and run records give UTC instants; the run id names the UTC second.
+    before = dt.datetime.now(dt.UTC)
+    ctx = RunContext.from_settings(Settings())
+    assert before <= ctx.started_at <= ctx.clock() <= dt.datetime.now(dt.UTC)
+    assert ctx.started_at.utcoffset() == dt.timedelta(0)
+    assert ctx.run_id.startswith(f"{ctx.started_at:%Y%m%dT%H%M%SZ}-")
