@@ -296,3 +296,27 @@ def test_a_part_file_that_cannot_be_read_is_one_line_naming_it_not_a_traceback(
         assert "finish reason 'dataset_unreadable'" in result.stdout
         log = (output_dir / "logs" / "newsscraper.log").read_text(encoding="utf-8")
         assert "Traceback" not in log
+
+
+def test_cron_run_outside_the_project_folder_crawls_with_the_projects_settings(
+    replica, output_dir, stored, tmp_path
+):
+    # A crontab's folder, with neither scrapy.cfg nor SCRAPY_SETTINGS_MODULE: cron needs neither.
+    site = ReplicaSite(articles=5)
+    handle = replica(site)
+    env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
+    elsewhere = tmp_path / "crontab-folder"
+    elsewhere.mkdir()
+    result = subprocess.run(
+        cron_command(handle.base_url, output_dir),
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == exitcodes.OK, result.stderr[-4000:]
+    assert len(stored(["article_id"])) == 5
+    (run,) = read_runs(output_dir)
+    assert run["new_rows"] == 5 and run["exit_code"] == exitcodes.OK
