@@ -412,3 +412,25 @@ def test_the_summary_is_said_before_the_run_records_are_merged(tmp_path, monkeyp
 
     assert cli.main(["cron", "--output-dir", str(tmp_path)]) == exitcodes.OK
     assert said_before == ["run r\n"]
+
+
+@pytest.mark.parametrize(
+    ("level", "kept"), [("WARNING", ["WARNING"]), ("DEBUG", ["DEBUG", "INFO", "WARNING"])]
+)
+def test_the_log_file_keeps_the_lines_of_the_log_level_given(tmp_path, level, kept):
+    # -s LOG_LEVEL=WARNING keeps the rotating log to warnings and errors; DEBUG adds debug lines.
+    root = logging.getLogger()
+    before, root_level = list(root.handlers), root.level
+    log = tmp_path / "newsscraper.log"
+    try:
+        root.setLevel(logging.DEBUG)
+        cron._log_to_rotating_file(log, level)
+        for name in ("DEBUG", "INFO", "WARNING"):
+            logging.getLogger("newsscraper").log(getattr(logging, name), "a %s line", name)
+    finally:
+        root.setLevel(root_level)
+        for handler in [h for h in root.handlers if h not in before]:
+            root.removeHandler(handler)
+            handler.close()
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert [line.rsplit("a ", 1)[1].removesuffix(" line") for line in lines] == kept
