@@ -65,6 +65,10 @@ def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> 
 
 
 _HTML_END = re.compile(rb"</html\s*>", re.IGNORECASE)
+# The site's header ("MỚI NHẤT" list) and footer, on its every page: below the header and above
+# the footer lie the article and the listing.
+_SITE_HEADER = re.compile(rb"""id\s*=\s*["']?listNewHeader\b""", re.IGNORECASE)
+_SITE_FOOTER = re.compile(rb"""class\s*=\s*["']footer[\s"']""", re.IGNORECASE)
 
 
 def is_cut_short(request, response) -> bool:
@@ -78,16 +82,32 @@ def is_cut_short(request, response) -> bool:
     fragment cut after its first items would be read as all the listing holds there.
 
     A fragment has no `</html>` to wait for, nor a number of items to count on: one that ended
-    between two of its items is taken as whole (see `ends_inside_an_item`)."""
+    between two of its items is taken as whole (see `ends_inside_an_item`). A body under a
+    Content-Length for what it holds can be a cut copy too (see `is_cut_copy`)."""
     if COMPRESSED_CUT_SHORT_FLAG in response.flags:
         return True  # whatever the page, not all of it came
-    if "partial" not in response.flags:
-        return False
     kind = request.meta.get("cafef_page")
+    if "partial" not in response.flags:
+        return response.status == 200 and is_cut_copy(kind, response.body)
     if kind in ("article", "section"):
         return _HTML_END.search(response.body) is None
     if kind == "timeline":
         return ends_inside_an_item(response.body)
+    return False
+
+
+def is_cut_copy(kind: str | None, body: bytes) -> bool:
+    """True for a page that came whole by its framing (a Content-Length for all it holds) yet
+    stops before its end: a cache's or a proxy's cut copy. A section or article page is cut
+    when it has the site's header but neither its footer nor `</html>` (a page whose content
+    all came, its closing tags missing, is whole); a timeline fragment when it stops inside a
+    tag, a comment or one of its items, as for a body without a Content-Length."""
+    if kind in ("article", "section"):
+        if _HTML_END.search(body) or not _SITE_HEADER.search(body):
+            return False  # whole, or not the site's page at all (a soft block, an error page)
+        return _SITE_FOOTER.search(body, _SITE_HEADER.search(body).end()) is None
+    if kind == "timeline":
+        return ends_inside_an_item(body)
     return False
 
 

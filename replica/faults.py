@@ -81,6 +81,19 @@ class CutWithoutLength(Fault):
 
 
 @dataclass(frozen=True)
+class CutCopy(Fault):
+    """The page cut at `keep` of it, under a Content-Length for what is sent: a cache's or a
+    proxy's cut copy, whose framing is whole."""
+
+    keep: float = 0.5
+
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        response = normal()
+        response.body = response.body[: int(len(response.body) * self.keep)]
+        return response
+
+
+@dataclass(frozen=True)
 class TruncatedGzip(Fault):
     """The page gzip-compressed, its stream stopping at `keep` of the page (no end, no
     checksum), under a Content-Length for what is sent: a cache's cut copy."""
@@ -270,6 +283,10 @@ def cut_without_length(keep: float = 0.5) -> Fault:
     return CutWithoutLength(keep)
 
 
+def cut_copy(keep: float = 0.5) -> Fault:
+    return CutCopy(keep)
+
+
 def truncated_gzip(keep: float = 0.4) -> Fault:
     return TruncatedGzip(keep)
 
@@ -335,6 +352,7 @@ def junk_items() -> Fault:
 __all__ = [
     "Fault",
     "bad_json_ld",
+    "cut_copy",
     "cut_without_length",
     "delay",
     "empty",

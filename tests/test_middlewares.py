@@ -262,7 +262,10 @@ def test_a_fragment_cut_short_inside_an_item_without_a_content_length_is_retried
     assert retried.url == url and retried.meta["retry_times"] == 1
     assert middleware.crawler.stats.get_value("newsscraper/retry/cut_short") == 1
     assert answer(fragment, ["partial"]).body == fragment  # closed after its last item: whole
-    assert answer(fragment[:cut], []).body == fragment[:cut]  # a Content-Length said it was all
+    # Under a Content-Length for what it holds (a cache's cut copy): cut all the same.
+    retried = answer(fragment[:cut], [])
+    assert retried.url == url and retried.meta["retry_times"] == 1
+    assert answer(fragment, []).body == fragment
     # Closed between two items: nothing tells it from a fragment with one item less.
     first = fragment[: len(item.format("188260307102244359"))]
     assert answer(first, ["partial"]).body == first

@@ -117,6 +117,27 @@ def test_pages_cut_short_without_a_content_length_are_retried_whole_ones_read_on
     assert crawl_stats(result.stderr)["newsscraper/retry/cut_short"] == 3
 
 
+def test_cut_copies_under_a_content_length_for_what_they_hold_are_retried(
+    replica, crawl, output_dir
+):
+    # A cache's or a proxy's cut copy: the framing is whole (a Content-Length for what is
+    # sent), so only the page can say it is cut. Read as whole, the listing would end early and
+    # the article would be stored for good with the first half of its body.
+    site = ReplicaSite(articles=50)  # page 1, then timeline pages 2 and 3
+    victim = site.articles[10].path
+    for path in (SECTION_PAGE, TIMELINE_2, victim):
+        site.script(path, [faults.cut_copy(0.5)])
+    handle = replica(site)
+
+    result = crawl(handle, since="2026-01-01")
+
+    assert_stored_exactly(output_dir, site.articles)
+    asked = [len(requests_for(handle, p)) for p in (SECTION_PAGE, TIMELINE_2, victim)]
+    assert asked == [2, 2, 2]
+    assert crawl_stats(result.stderr)["newsscraper/retry/cut_short"] == 3
+    assert reject_reasons(output_dir) == {}
+
+
 def test_a_fragment_always_cut_short_inside_an_item_is_a_failed_listing_page(
     replica, crawl, output_dir
 ):

@@ -117,6 +117,15 @@ def test_cut_without_length_sends_no_content_length_and_closes_after_part_of_the
         assert headers["Content-Length"] is None and headers["Connection"] == "close"
 
 
+def test_cut_copy_sends_part_of_the_body_under_a_content_length_for_that_part(handle, site):
+    _, _, whole = fetch(handle, SECTION)
+    site.script(SECTION, [faults.cut_copy(0.4)])
+    status, headers, body = fetch(handle, SECTION)
+    assert status == 200 and body == whole[: int(len(whole) * 0.4)]
+    assert headers["Content-Length"] == str(len(body))
+    assert fetch(handle, SECTION)[2] == whole
+
+
 def test_soft_block_is_a_200_without_the_site_markup(handle, site):
     path = site.article(2).path
     site.script(path, [faults.soft_block()])
