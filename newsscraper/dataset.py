@@ -99,7 +99,9 @@ def commit_part_file(
     Raises `PartFileWriteError` (an OSError naming the file: read-only or full disk) with the
     staging file removed and nothing at `final_path`; one with errno EEXIST, not a
     FileExistsError, when a file is already there (a RUN_ID given to two runs), which is left
-    as it was: files are only ever added, never replaced.
+    as it was: files are only ever added, never replaced. When only the folder's fsync failed,
+    after the rename, the file is in place and readers see it: the error's `committed` is True,
+    so a caller does not write its rows a second time.
     """
     tmp = staging_dir(output_dir) / f"{final_path.name}.{os.getpid()}.tmp"
     try:
@@ -122,7 +124,10 @@ def commit_part_file(
     except BaseException:
         _discard(tmp)
         raise
-    _fsync_dir(final_path.parent)
+    try:
+        _fsync_dir(final_path.parent)
+    except OSError as error:
+        raise PartFileWriteError(final_path, error, committed=True) from error
     return final_path
 
 
@@ -135,10 +140,12 @@ def _discard(path: Path) -> None:
 class PartFileWriteError(OSError):
     """A part file could not be committed (read-only or full disk): names the file and cause."""
 
-    def __init__(self, path: Path, cause: OSError):
-        super().__init__(cause.errno, f"cannot write {path}: {cause}")
+    def __init__(self, path: Path, cause: OSError, *, committed: bool = False):
+        what = "cannot sync the folder of" if committed else "cannot write"
+        super().__init__(cause.errno, f"{what} {path}: {cause}")
         self.path = path
         self.cause = cause
+        self.committed = committed  # the file is in place all the same (see commit_part_file)
 
 
 def part_file_name(run_id: str, seq: int) -> str:

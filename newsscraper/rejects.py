@@ -230,9 +230,16 @@ class RejectsExtension:
                 compression=self.compression,
             )
         except OSError as error:
+            folder = dataset.rejects_dir(self.output_dir)
+            if getattr(error, "committed", False):
+                # The file is in place, only its folder's fsync failed: its rows are stored,
+                # and written again under the same name they would fail as "already stored".
+                logger.warning("rejects rows written under %s, but %s", folder, error)
+                self.seq += 1
+                self.rows = []
+                return
             # A full or read-only disk, which the run's own lines and exit code 4 report: one
             # line naming it, not a traceback in the mail a crontab line sends.
-            folder = dataset.rejects_dir(self.output_dir)
             logger.error(
                 "could not write %d rejects rows under %s: %s; %s",
                 len(self.rows),

@@ -312,6 +312,35 @@ def test_rows_a_failed_write_kept_and_a_later_write_committed_are_no_disk_fault(
     assert finish_reason_of(crawler.stats, "finished") == "finished"
 
 
+def test_a_file_in_place_whose_folder_could_not_be_synced_is_not_written_again(
+    tmp_path, monkeypatch
+):
+    # The file was renamed into rejects/ and only the folder's fsync failed, once: its rows are
+    # stored. Kept and tried again under the same name, every later write of the run would
+    # fail ("already stored") and the run would end as a disk fault with no record.
+    crawler, _ = make_extension(tmp_path, PARQUET_BATCH_ITEMS=1)
+    fsync_dir = dataset._fsync_dir
+    failures = []
+
+    def fsync_fails_once(path):
+        if path == dataset.rejects_dir(tmp_path) and not failures:
+            failures.append(path)
+            raise OSError(5, "Input/output error", str(path))
+        fsync_dir(path)
+
+    monkeypatch.setattr(dataset, "_fsync_dir", fsync_fails_once)
+    for n in range(3):
+        item = Article(article_id=f"18823102410310000{n}", url=URL, title=None)
+        send_dropped(crawler, item, Rejected("missing_title", "title is empty or absent"))
+    crawler.signals.send_catch_log(signals.spider_closed, spider=None, reason="finished")
+
+    assert failures
+    ids = [row["article_id"] for row in read_rejects(tmp_path)]
+    assert ids == [f"18823102410310000{n}" for n in range(3)]
+    assert crawler.stats.get_value(DISK_ERROR_STAT) is None
+    assert finish_reason_of(crawler.stats, "finished") == "finished"
+
+
 # A real crawl in a child process (one Twisted reactor per process): one item straight from
 # `start()`, through a pipeline that raises, with the extension as settings.py enables it.
 PIPELINE_ERROR_CRAWL = textwrap.dedent(
