@@ -338,6 +338,14 @@ class RunRecordExtension:
         try:
             self.write(record)
         except OSError as exc:
+            if getattr(exc, "committed", False):
+                # In place, only its folder's fsync failed: the next runs read this record,
+                # so the run is the one it says.
+                logger.warning(
+                    "run record written under %s, but %s", runs_dir(self.output_dir), exc
+                )
+                self.stats.set_value(RUN_SUMMARY_STAT, summary(record))
+                return
             logger.error(
                 "could not write the run record under %s: %s", runs_dir(self.output_dir), exc
             )

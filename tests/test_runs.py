@@ -10,7 +10,7 @@ import pytest
 from scrapy import signals
 from scrapy.utils.test import get_crawler
 
-from newsscraper import exitcodes, runs
+from newsscraper import dataset, exitcodes, runs
 from newsscraper.items import Article
 from newsscraper.pending import PendingArticles
 from newsscraper.rejects import RejectsExtension
@@ -534,6 +534,26 @@ def test_no_record_when_the_disk_failed_and_an_error_code_when_it_cannot_be_writ
     ext.spider_closed(spider(), "finished")
     assert read_runs(tmp_path) == []
     assert ext.stats.get_value("newsscraper/exit_code") == exitcodes.DISK_ERROR
+
+
+def test_a_record_in_place_whose_folder_could_not_be_synced_is_a_written_record(
+    tmp_path, monkeypatch
+):
+    # Renamed into runs/, only the folder's fsync failed: the record is there, the next runs
+    # read it. Exit 4 and "no run record written" would contradict it (its exit_code, stats).
+    fsync_dir = dataset._fsync_dir
+
+    def runs_fsync_fails(path):
+        if path == dataset.runs_dir(tmp_path):
+            raise OSError(errno.EIO, "Input/output error", str(path))
+        fsync_dir(path)
+
+    monkeypatch.setattr(dataset, "_fsync_dir", runs_fsync_fails)
+    ext = extension(tmp_path)
+    ext.spider_closed(spider(), "finished")
+    (record,) = read_runs(tmp_path)
+    assert ext.stats.get_value("newsscraper/exit_code") == record["exit_code"] == exitcodes.OK
+    assert "no run record written" not in ext.stats.get_value(RUN_SUMMARY_STAT)
 
 
 def test_a_run_whose_record_is_not_written_still_says_what_it_did_and_each_of_its_problems(
