@@ -79,25 +79,13 @@ class ListingWalk:
             self.first_page = page
         to_fetch: list[ListingEntry] = []
         older_than_since = False
-        moved_down = False  # a stream entry older than any on the pages before
+        moved_down = self._came_down(entries)
         for entry in entries:
-            if entry.listed_at is not None:
-                if (self.newest_listed is None or entry.listed_at > self.newest_listed) and (
-                    self.latest_credible is None or entry.listed_at <= self.latest_credible
-                ):
-                    self.newest_listed = entry.listed_at
-                if entry.kind == "stream" and (
-                    self.oldest_listed is None or entry.listed_at < self.oldest_listed
-                ):
-                    self.oldest_listed = entry.listed_at
-                    moved_down = True
-                # Focus items can be pinned older stories: only the stream's order counts.
-                if (
-                    self.watermark is not None
-                    and entry.kind == "stream"
-                    and entry.listed_at <= self.watermark
-                ):
-                    self.reached_watermark = True
+            if entry.listed_at is not None and (
+                (self.newest_listed is None or entry.listed_at > self.newest_listed)
+                and (self.latest_credible is None or entry.listed_at <= self.latest_credible)
+            ):
+                self.newest_listed = entry.listed_at
             window = self._window_position(entry)
             if window == "before":
                 # An editor's pick in the focus block can be days old: only the stream
@@ -147,6 +135,27 @@ class ListingWalk:
             else:
                 return self._stop(to_fetch, MAX_PAGES)
         return Decision(to_fetch, page + 1)
+
+    def _came_down(self, entries: list[ListingEntry]) -> bool:
+        """Note how far down the stream this page goes, by its last stream entry with a time
+        (the bottom of the page); True when that is further down than any page before.
+
+        Focus items can be pinned older stories, and a stream entry can be out of order too:
+        an old story moved back to the top of the stream (updated) keeps its old time there.
+        Taken as how far the walk went, that one entry would have the walk stop on page 1 as
+        if it had come down to the watermark, past the new stories on the pages under it,
+        and move the watermark over them. Only the bottom of a page says how far down the
+        listing the walk has come."""
+        times = [e.listed_at for e in entries if e.kind == "stream" and e.listed_at is not None]
+        if not times:
+            return False
+        bottom = times[-1]
+        if self.watermark is not None and bottom <= self.watermark:
+            self.reached_watermark = True
+        if self.oldest_listed is None or bottom < self.oldest_listed:
+            self.oldest_listed = bottom
+            return True
+        return False
 
     def listing_failed(self, reason: str = LISTING_FAILED) -> None:
         """A listing page could not be fetched (after every retry, or robots.txt forbids it or

@@ -92,9 +92,10 @@ def test_max_pages_stops_an_empty_dataset():
 
 def test_a_hole_above_the_watermark_keeps_the_walk_going():
     # Articles 1-10 are stored (page 1), 11-20 were never stored (a killed run), 21-30 are
-    # stored and at or below the watermark of the last finished run.
+    # stored and at or below the watermark of the last finished run (entry 30's time, the
+    # newest of them).
     stored = [*range(1, 11), *range(21, 31)]
-    mark = entry(21, day=5).listed_at
+    mark = entry(30, day=5).listed_at
     w = walk(stored=stored, watermark=mark)
     page1 = [entry(n, day=7) for n in range(1, 11)]
     page2 = [entry(n, day=6) for n in range(11, 21)]
@@ -344,3 +345,30 @@ def test_a_backfill_whose_listing_ends_above_the_watermark_broke_off():
     w.visit(1, [entry(1), entry(2)])
     w.visit(2, [])
     assert w.visit(2, []).stop_reason == BROKE_OFF
+
+
+def test_an_old_story_moved_back_to_the_top_of_the_stream_does_not_reach_the_watermark():
+    # The site moved an old story back to the top of the stream, its time as it was. Page 1
+    # is all stored (a run that was killed, or stopped by max_pages, after it), the new
+    # stories under it were never stored: the walk goes on down to the watermark.
+    old = minutes_ago(900)
+    w = walk(stored=[900, *range(1, 10)], watermark=minutes_ago(251).listed_at)
+    first = w.visit(1, [old, *listing_page(1)[:9]])
+    assert first.to_fetch == [] and first.next_page == 2, "all seen, but above the watermark"
+    assert not w.covered_to_watermark()
+    second = w.visit(2, listing_page(2))
+    assert len(second.to_fetch) == 10 and second.next_page == 3
+    assert w.oldest_listed == minutes_ago(20).listed_at, "how far down the walk came"
+
+
+def test_an_old_story_at_the_top_of_the_stream_does_not_hold_up_a_catch_up():
+    # Off for a while, with an old story moved back to the top: the pages under it still come
+    # down towards the watermark, so the walk goes on past the default max_pages.
+    w = ListingWalk(
+        args=CrawlArguments.parse({}, default_max_pages=2),  # CAFEF_MAX_PAGES=2
+        is_stored=set().__contains__,
+        watermark=minutes_ago(251).listed_at,
+    )
+    assert w.visit(1, [minutes_ago(900), *listing_page(1)]).next_page == 2
+    decision = w.visit(2, listing_page(2))
+    assert decision.next_page == 3 and decision.stop_reason is None
