@@ -464,12 +464,22 @@ def in_schema(table: pa.Table, schema: pa.Schema) -> pa.Table:
     """`table` with `schema`'s columns, types and metadata: a column an older file lacks (one
     added to the schema since) is null."""
     arrays = [
-        table.column(f.name).cast(f.type)
-        if f.name in table.column_names
-        else pa.nulls(table.num_rows, f.type)
+        _cast_column(table, f) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
         for f in schema
     ]
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _cast_column(table: pa.Table, field: pa.Field) -> pa.ChunkedArray:
+    """The column `field` names, cast to its type; ArrowInvalid naming the column when it
+    cannot be (Arrow's message names only the types)."""
+    column = table.column(field.name)
+    try:
+        return column.cast(field.type)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as error:
+        raise pa.ArrowInvalid(
+            f"column {field.name} is {column.type}, not readable as {field.type}: {error}"
+        ) from error
 
 
 # Small part files (run records, rejects) read before their tables are joined into one. Each

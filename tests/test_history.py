@@ -329,3 +329,35 @@ def test_of_gives_one_history_per_crawler_from_output_dir(stored):
     history = History.of(crawler)
     assert History.of(crawler) is history
     assert history.is_stored("188231024103100002")
+
+
+def test_a_part_file_of_other_column_types_is_read_as_the_seen_set_needs(stored):
+    # Another tool rewrote a part file with the same rows: article_id dictionary-encoded (as
+    # pandas' categories write it), scraped_at without a time zone. Each file is read in the
+    # seen set's types, not merged with the others' as it is: its rows count as stored.
+    path = next(p for p in dataset.articles_dir(stored).rglob("*.parquet") if "run-04" in p.name)
+    table = pq.read_table(path)
+    table = table.set_column(
+        table.schema.get_field_index("article_id"),
+        "article_id",
+        table.column("article_id").dictionary_encode(),
+    )
+    table = table.set_column(
+        table.schema.get_field_index("scraped_at"),
+        "scraped_at",
+        table.column("scraped_at").cast(pa.timestamp("us")),
+    )
+    pq.write_table(table, path)
+    history = History.load(stored)
+    assert history.is_stored("188231023090000003")
+    assert history.is_stored("188231024103100001")
+
+
+def test_a_part_file_whose_column_cannot_be_read_as_declared_is_named(stored):
+    partition = next(dataset.articles_dir(stored).rglob("*.parquet")).parent
+    odd = partition / "part-odd-1.parquet"
+    pq.write_table(pa.table({"article_id": [["188231024103100009"]]}), odd)
+    with pytest.raises(pa.ArrowException) as raised:
+        History.load(stored)
+    assert f"cannot read Parquet file '{odd}'" in str(raised.value)
+    assert "article_id" in str(raised.value)
