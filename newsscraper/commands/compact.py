@@ -144,18 +144,37 @@ def merge_part_tables(tables: list[pa.Table]) -> tuple[pa.Table, list[str]]:
 
 
 def mergeable(path: Path, schema: pa.Schema, *, complete: bool = False) -> pa.Table:
-    """The part file's table; ArrowInvalid naming it when it holds a column `schema` does not
-    declare (or, when `complete`, lacks one it declares): a file another program wrote. Merged,
-    those columns would be dropped and the file removed with the others, so its folder is
-    left as it is."""
+    """The part file's table in `schema` (a column an older file lacks is null); ArrowInvalid
+    naming it when it holds a column `schema` does not declare (or, when `complete`, lacks one
+    it declares, or holds one of another type): a file another program wrote, or its rows
+    written again by pandas or polars. Merged, those columns would be dropped or changed and
+    the file removed with the others, so its folder is left as it is."""
     table = dataset.read_part_file(path)
     extra = [name for name in table.column_names if name not in schema.names]
     missing = [name for name in schema.names if name not in table.column_names]
-    if extra or (complete and missing):
-        differences = [f"columns {extra} not in the schema"] if extra else []
-        differences += [f"no column {missing}"] if complete and missing else []
+    differences = [f"columns {extra} not in the schema"] if extra else []
+    if complete:
+        differences += [f"no column {missing}"] if missing else []
+        differences += [
+            f"{field.name} is {table.schema.field(field.name).type}, declared {field.type}"
+            for field in schema
+            # Compared as types, so a list's child name ("item"/"element") does not matter.
+            if field.name not in missing
+            and not table.schema.field(field.name).type.equals(field.type)
+        ]
+        differences += [
+            f"nulls in {field.name}, declared not null"
+            for field in schema
+            if not field.nullable
+            and field.name not in missing
+            and table.column(field.name).null_count
+        ]
+    if differences:
         raise pa.ArrowInvalid(f"{path} holds {' and '.join(differences)}: not merged")
-    return table
+    try:
+        return dataset.in_schema(table, schema)
+    except pa.ArrowInvalid as error:
+        raise pa.ArrowInvalid(f"{path} holds {error}: not merged") from error
 
 
 def compact_partition(
@@ -185,9 +204,7 @@ def compact_records(
     files = [p for p in dataset.list_part_files(output_dir, folder) if p.parent == live]
     if len(files) < 2:
         return None
-    merged = dataset.joined_in_slices(
-        files, lambda path: dataset.in_schema(mergeable(path, schema), schema)
-    ).sort_by(order)
+    merged = dataset.joined_in_slices(files, lambda path: mergeable(path, schema)).sort_by(order)
     _swap(output_dir, live, merged, files, file_name, compression)
     return RecordsResult(folder, len(files), merged.num_rows, live / file_name)
 

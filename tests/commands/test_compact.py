@@ -22,6 +22,12 @@ from newsscraper.schema import ARTICLES_FILE_SCHEMA, REJECTS_SCHEMA, RUNS_SCHEMA
 UTC = dt.UTC
 
 
+def retyped(table: pa.Table, name: str, type_: pa.DataType) -> pa.Table:
+    return table.set_column(
+        table.schema.get_field_index(name), name, table.column(name).cast(type_)
+    )
+
+
 def all_rows(output_dir) -> list[dict]:
     rows = dataset.read_articles(output_dir).to_pylist()
     return sorted(rows, key=lambda r: (r["article_id"], r["scraped_at"]))
@@ -432,6 +438,39 @@ def test_a_file_it_may_not_read_is_a_message_not_a_disk_fault(
             "no column ['sapo']",
         ),
         ("runs", lambda t: t.append_column("note", pa.array(["giữ lại"])), "columns ['note']"),
+        # Columns of other types (another tool's, or its own rows written again by pandas or
+        # polars): named with the column, never Arrow's "Schema at index 1 was different".
+        (
+            "articles/section=doanh-nghiep/published_date=2026-03-06",
+            lambda t: retyped(t, "word_count", pa.int64()),
+            "word_count is int64, declared int32",
+        ),
+        (
+            "articles/section=doanh-nghiep/published_date=2026-03-06",
+            lambda t: retyped(t, "published_at", pa.timestamp("ns", "UTC")),
+            "published_at is timestamp[ns, tz=UTC], declared timestamp[us, tz=UTC]",
+        ),
+        (
+            "articles/section=doanh-nghiep/published_date=2026-03-06",
+            lambda t: retyped(t, "tags", pa.list_(pa.large_string())),
+            "tags is list<element: large_string>, declared list<item: string>",
+        ),
+        (
+            "articles/section=doanh-nghiep/published_date=2026-03-06",
+            lambda t: t.set_column(
+                t.schema.get_field_index("category"),
+                "category",
+                t.column("category").dictionary_encode(),
+            ),
+            "category is dictionary<values=string, indices=int32, ordered=0>, declared string",
+        ),
+        (
+            "runs",
+            lambda t: t.set_column(
+                t.schema.get_field_index("exit_code"), "exit_code", pa.array([[0]])
+            ),
+            "column exit_code is list<element: int64>, not readable as int32",
+        ),
     ],
 )
 def test_a_part_file_of_other_columns_is_a_message_and_its_folder_is_left_alone(
