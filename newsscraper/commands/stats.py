@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from newsscraper import dataset
 from newsscraper import settings as project_settings
+from newsscraper.schema import ARTICLES_FILE_SCHEMA
 
 RECENT_RUNS = 10
 RUN_COLUMNS = (
@@ -116,10 +117,29 @@ def article_batches(output_dir: Path, files: list[Path]):
     `dataset.READ_SLICE_FILES` files at a time: a scan keeps each file's metadata (about 65 kB)
     until it is done, 7 GB over a year of uncompacted part files of a cron every five minutes."""
     for start in range(0, len(files), dataset.READ_SLICE_FILES):
-        scanned = dataset.articles_dataset(
-            output_dir, files[start : start + dataset.READ_SLICE_FILES]
-        )
-        yield from scanned.to_batches(batch_size=BATCH_ROWS)
+        sliced = files[start : start + dataset.READ_SLICE_FILES]
+        try:
+            yield from dataset.articles_dataset(output_dir, sliced).to_batches(
+                batch_size=BATCH_ROWS
+            )
+        except (pa.ArrowException, OSError) as error:
+            if isinstance(error, OSError) and error.errno is not None:
+                raise  # the disk's fault, or a file a compaction swapped away: not a file's
+            raise file_at_fault(sliced) or error from error
+
+
+def file_at_fault(files: list[Path]) -> pa.ArrowException | None:
+    """The error naming the first of `files` that cannot be read whole in the declared types:
+    a scan's error names no file when the fault is inside one (a damaged page, a column of a
+    type it cannot read). None when each reads on its own."""
+    for path in files:
+        try:
+            dataset.in_schema(dataset.read_part_file(path), ARTICLES_FILE_SCHEMA)
+        except pa.ArrowInvalid as error:
+            if str(path) in str(error):
+                return error
+            return pa.ArrowInvalid(f"cannot read Parquet file '{path}': {error}")
+    return None
 
 
 def rows_per_day_and_section(counts: ArticleCounts) -> list[dict]:

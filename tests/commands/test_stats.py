@@ -422,3 +422,21 @@ def test_the_terminal_shows_the_newest_days_and_says_how_many_more_json_holds(
     shown = [day for day in days if f"\n{day.isoformat()}  " in out]
     assert shown == days[3:]
     assert len(stats_json(tmp_path, capsys)["rows_per_day_and_section"]) == len(days)
+
+
+def test_a_part_file_damaged_inside_is_named(output_dir, capsys):
+    # A part file whose footer is whole but whose body column's pages are not (bytes a disk
+    # or a copy changed): Arrow's message says what broke, not in which file.
+    part = next(p for p in dataset.list_part_files(output_dir) if "2026-03-07" in str(p))
+    metadata = pq.ParquetFile(part).metadata
+    body = metadata.row_group(0).column(metadata.schema.names.index("body"))
+    data = bytearray(part.read_bytes())
+    start = body.dictionary_page_offset or body.data_page_offset
+    data[start : start + body.total_compressed_size] = b"\xff" * body.total_compressed_size
+    part.write_bytes(bytes(data))
+    assert cli.main(["stats", "--output-dir", str(output_dir)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"newsscraper stats: the dataset cannot be read (cannot read Parquet file '{part}': "
+    )
+    assert "Traceback" not in err
