@@ -34,6 +34,7 @@ from newsscraper.schema import (
     ARTICLES_FILE_SCHEMA,
     ARTICLES_SCHEMA,
     REJECTS_SCHEMA,
+    RUNS_SCHEMA,
     SCHEMA_VERSION_KEY,
 )
 
@@ -508,9 +509,26 @@ def read_runs(output_dir, columns: list[str] | None = None) -> pa.Table | None:
     def read(files: list[Path]) -> pa.Table | None:
         if not files:
             return None
-        return joined_in_slices(files, lambda path: read_part_file(path, columns))
+        return joined_in_slices(files, lambda path: in_declared_types(path, RUNS_SCHEMA, columns))
 
     return read_listed(lambda: list_part_files(output_dir, RUNS), read)
+
+
+def in_declared_types(path: Path, schema: pa.Schema, columns: list[str] | None = None) -> pa.Table:
+    """The part file's columns (of `columns`, when given: those it holds), each one `schema`
+    declares in its declared type: a file another tool wrote again (exit_code as text) joins
+    the others, where Arrow would refuse to merge it naming no file. ArrowInvalid naming the
+    file and the column when a column cannot be read so; a column `schema` does not declare
+    is kept as it is."""
+    table = read_part_file(path, columns)
+    try:
+        arrays = [
+            _cast_column(table, schema.field(name)) if name in schema.names else table[name]
+            for name in table.column_names
+        ]
+    except pa.ArrowInvalid as error:
+        raise pa.ArrowInvalid(f"cannot read Parquet file '{path}': {error}") from error
+    return pa.Table.from_arrays(arrays, names=table.column_names)
 
 
 def folder_problem(output_dir) -> str | None:

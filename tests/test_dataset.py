@@ -750,3 +750,28 @@ def test_a_link_back_up_the_dataset_lists_each_part_file_once(written):
         "..", target_is_directory=True
     )
     assert dataset.list_part_files(written) == before
+
+
+def test_a_run_record_of_another_column_type_is_read_in_the_declared_type(tmp_path):
+    # A run record another tool wrote again with exit_code as text: read as the number it
+    # holds, beside records of the declared type, not a merge error naming no file.
+    at = dt.datetime(2026, 3, 7, 6, tzinfo=dt.UTC)
+    record = {"run_id": "run-a", "section": "doanh-nghiep", "mode": "incremental"}
+    record |= {"started_at": at, "finished_at": at, "exit_code": 0}
+    declared = pa.Table.from_pylist([record], schema=RUNS_SCHEMA)
+    dataset.commit_part_file(declared, dataset.runs_dir(tmp_path) / "part-run-a.parquet", tmp_path)
+    as_text = pa.table({"run_id": ["run-b"], "section": ["doanh-nghiep"], "exit_code": ["5"]})
+    pq.write_table(as_text, dataset.runs_dir(tmp_path) / "part-run-b.parquet")
+    runs = dataset.read_runs(tmp_path, ["run_id", "exit_code"])
+    assert runs.schema.field("exit_code").type == pa.int32()
+    assert sorted(runs.to_pylist(), key=lambda r: r["run_id"]) == [
+        {"run_id": "run-a", "exit_code": 0},
+        {"run_id": "run-b", "exit_code": 5},
+    ]
+    odd = dataset.runs_dir(tmp_path) / "part-run-c.parquet"
+    pq.write_table(pa.table({"run_id": ["run-c"], "exit_code": [[1]]}), odd)
+    with pytest.raises(pa.ArrowInvalid) as raised:
+        dataset.read_runs(tmp_path)
+    assert f"cannot read Parquet file '{odd}': column exit_code is list<element: int64>" in str(
+        raised.value
+    )
