@@ -26,7 +26,7 @@ from newsscraper.context import RunContext, clock_of
 from newsscraper.dataset import commit_part_file, runs_dir, safe_path_value
 from newsscraper.items import Article
 from newsscraper.middlewares import REST_REMEMBERED_MAX, SITE_REST_DEADLINE_STAT
-from newsscraper.schema import RUNS_SCHEMA
+from newsscraper.schema import RUNS_JSON_COLUMNS, RUNS_SCHEMA, json_object
 from newsscraper.setting_checks import run_id_refused
 from newsscraper.stop import DISK_ERROR_REASON, finish_reason_of
 
@@ -122,9 +122,12 @@ def _as_rows(table: pa.Table) -> list[dict]:
     """Run records as dicts, their JSON columns read, newest first."""
     rows = table.to_pylist()
     for row in rows:
-        row["fill_rates"] = json.loads(row.get("fill_rates") or "{}")
-        row["rejects_by_reason"] = json.loads(row.get("rejects_by_reason") or "{}")
-        row["pending_articles"] = json.loads(row.get("pending_articles") or "{}")
+        for name in RUNS_JSON_COLUMNS:
+            try:
+                row[name] = json_object(row.get(name))
+            except ValueError as error:
+                # A part file it cannot read, as Arrow says of one: the run stops naming it.
+                raise pa.ArrowInvalid(f"run record {row['run_id']!r}: {name} is {error}") from None
     rows.sort(key=written_order, reverse=True)
     return rows
 
@@ -322,7 +325,20 @@ class RunRecordExtension:
         args = getattr(spider, "args", None)
         section = args.section if args else "unknown"
         end = RunContext.of(self.crawler).clock()
-        recent, run_number = closing_runs(self.output_dir, section, end)
+        try:
+            recent, run_number = closing_runs(self.output_dir, section, end)
+        except (OSError, ArrowException) as error:
+            # A run record another tool wrote again, read for the health check only: without
+            # it the run cannot be judged, nor its record numbered. Exit 1, as for a part file
+            # the crawl cannot read when it starts, and one line naming it.
+            logger.error(
+                "the run records under %s cannot be read (%s): the run is not judged and no "
+                "run record is written; `newsscraper verify` names every file at fault",
+                runs_dir(self.output_dir),
+                error,
+            )
+            self.stats.set_value("newsscraper/exit_code", exitcodes.ABNORMAL)
+            return
         record = self.build_record(spider, reason, recent) | {"run_number": run_number}
         code, problems = health.judge(record, recent)
         record["exit_code"] = code

@@ -6,6 +6,8 @@ be written with its declared type, or readers see a different schema file by fil
 
 from __future__ import annotations
 
+import json
+
 import pyarrow as pa
 
 SCHEMA_VERSION = "5"
@@ -106,3 +108,18 @@ RUNS_SCHEMA = pa.schema(
     ],
     metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION},
 )
+
+# The columns of a run record that hold a JSON object as text (null: an empty one).
+RUNS_JSON_COLUMNS = ("fill_rates", "rejects_by_reason", "pending_articles")
+
+
+def json_object(text: str | None) -> dict:
+    """The JSON object a run record's column holds (`RUNS_JSON_COLUMNS`); ValueError for text
+    that is no JSON object (written again by another tool)."""
+    try:
+        value = json.loads(text or "{}")
+    except json.JSONDecodeError:
+        value = None
+    if not isinstance(value, dict):
+        raise ValueError(f"no JSON object: {text!r}")
+    return value

@@ -614,3 +614,44 @@ def test_each_record_is_numbered_one_past_the_highest_so_a_clock_set_back_loses_
     records = read_runs(tmp_path)
     assert [(r["run_id"], r["run_number"]) for r in records] == [("run-2", 2), ("run-1", 1)]
     assert list(last_pending(records, "doanh-nghiep")) == ["2"]
+
+
+def _run_record_with(tmp_path, **values) -> None:
+    """runs/part-r0.parquet: one earlier run of the section, its columns as `values` say."""
+    import pyarrow as pa
+
+    from newsscraper.schema import RUNS_SCHEMA
+
+    finished = dt.datetime(2026, 3, 7, 4, 0, tzinfo=UTC)
+    record = {name: None for name in RUNS_SCHEMA.names} | {
+        "run_id": "r0", "section": "doanh-nghiep", "mode": "incremental",
+        "started_at": finished, "finished_at": finished, "exit_code": 0, "run_number": 1,
+    } | values  # fmt: skip
+    table = pa.Table.from_pylist([record], schema=RUNS_SCHEMA)
+    dataset.commit_part_file(table, dataset.runs_dir(tmp_path) / "part-r0.parquet", tmp_path)
+
+
+def test_a_run_record_with_no_json_in_a_json_column_stops_the_start_naming_it(tmp_path):
+    # The crawl's start turns an ArrowInvalid into `dataset_unreadable` (exit 1), one line.
+    import pyarrow as pa
+
+    _run_record_with(tmp_path, pending_articles="{not json")
+    with pytest.raises(pa.ArrowInvalid, match="run record 'r0': pending_articles is no JSON"):
+        runs.runs_to_start_from(tmp_path, "doanh-nghiep")
+
+
+def test_a_run_record_with_no_json_read_at_the_close_ends_the_run_as_abnormal(tmp_path, caplog):
+    # Read only at the close (the health check's records): not a traceback and exit 0 with no
+    # record, run after run, but exit 1 naming the record, as a part file it cannot read.
+    _run_record_with(tmp_path, fill_rates="[0.5]")
+    ext = extension(tmp_path)
+    ext.spider_closed(spider(), "finished")
+    assert ext.stats.get_value("newsscraper/exit_code") == exitcodes.ABNORMAL
+    assert ext.stats.get_value(RUN_SUMMARY_STAT) is None  # "no run record written; exit 1"
+    assert [r["run_id"] for r in read_runs_table(tmp_path)] == ["r0"]
+    assert f"the run records under {dataset.runs_dir(tmp_path)} cannot be read" in caplog.text
+    assert "run record 'r0': fill_rates is no JSON object" in caplog.text
+
+
+def read_runs_table(output_dir) -> list[dict]:
+    return dataset.read_runs(output_dir).to_pylist()

@@ -38,9 +38,11 @@ from newsscraper.pages.dates import vietnam_date
 from newsscraper.schema import (
     ARTICLES_FILE_SCHEMA,
     REJECTS_SCHEMA,
+    RUNS_JSON_COLUMNS,
     RUNS_SCHEMA,
     SCHEMA_VERSION,
     added_in,
+    json_object,
 )
 from newsscraper.sections import SECTION_ZONES
 
@@ -238,16 +240,31 @@ def check_articles(output_dir: Path, run_sections: dict[str, str]) -> list[Findi
     return findings
 
 
+def run_record_problems(path: Path, table: pa.Table) -> list[Finding]:
+    """A run record whose JSON column holds no JSON object: a crawl reading it stops there."""
+    findings = []
+    run_ids = table.column("run_id").to_pylist() if "run_id" in table.column_names else []
+    for name in RUNS_JSON_COLUMNS:
+        if name not in table.column_names:
+            continue  # an older record's, or one `read_checked` names as missing
+        for run_id, text in zip(run_ids, table.column(name).to_pylist(), strict=True):
+            try:
+                json_object(text)
+            except ValueError as error:
+                findings.append(Finding(PROBLEM, path, f"run record {run_id!r}: {name} is {error}"))
+    return findings
+
+
 def check_flat(output_dir: Path, name: str, declared: pa.Schema, read=None) -> list[Finding]:
-    """The problems of the `name` folder's files; `read(table)` is given the table of each
-    file that could be read, which is not kept: a year of uncompacted run records of a cron
-    every five minutes held 3 GB."""
+    """The problems of the `name` folder's files; `read(path, table)` is given the table of
+    each file that could be read, which is not kept (a year of uncompacted run records of a
+    cron every five minutes held 3 GB), and gives the problems it finds in it."""
     findings = stray_files(Path(output_dir) / name)
     for path in dataset.list_part_files(output_dir, name):
         table, problems = read_checked(path, declared)
         findings += problems
         if table is not None and read is not None:
-            read(table)
+            findings += read(path, table)
     return findings
 
 
@@ -288,12 +305,12 @@ def check_all(output_dir: Path) -> list[Finding]:
     """The findings of the three datasets' files; the run records are read once, for their
     own checks and for the section each run crawled."""
     run_sections: dict[str, str] = {}
-    runs_findings = check_flat(
-        output_dir,
-        dataset.RUNS,
-        RUNS_SCHEMA,
-        lambda table: run_sections.update(run_sections_of(table)),
-    )
+
+    def read_runs(path: Path, table: pa.Table) -> list[Finding]:
+        run_sections.update(run_sections_of(table))
+        return run_record_problems(path, table)
+
+    runs_findings = check_flat(output_dir, dataset.RUNS, RUNS_SCHEMA, read_runs)
     rejects_findings = check_flat(output_dir, dataset.REJECTS, REJECTS_SCHEMA)
     return [*check_articles(output_dir, run_sections), *rejects_findings, *runs_findings]
 

@@ -467,3 +467,20 @@ def test_a_staging_file_gone_once_listed_is_passed_over(clean, capsys, monkeypat
 
 def test_the_declared_schema_itself_has_no_differences():
     assert dataset.items_to_table([]).schema.equals(ARTICLES_FILE_SCHEMA, check_metadata=True)
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("pending_articles", "{not json"), ("fill_rates", "[0.5]"), ("rejects_by_reason", "7")],
+)
+def test_a_run_record_whose_json_column_holds_no_json_object_is_named(clean, capsys, column, value):
+    # Another tool wrote it again: every crawl reading that record would stop on it.
+    path = dataset.runs_dir(clean) / "part-a.parquet"
+    table = pq.read_table(path)
+    table = table.set_column(
+        table.schema.get_field_index(column), column, pa.array([value], pa.string())
+    )
+    pq.write_table(table.replace_schema_metadata(RUNS_SCHEMA.metadata), path)
+    code, lines = verify(clean, capsys)
+    assert code == 1
+    assert lines[0] == f"PROBLEM {path}: run record 'a': {column} is no JSON object: {value!r}"
