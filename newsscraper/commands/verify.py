@@ -34,6 +34,7 @@ import pyarrow as pa
 
 from newsscraper import dataset
 from newsscraper import settings as project_settings
+from newsscraper.lock import LOCK_FILE
 from newsscraper.pages.dates import vietnam_date
 from newsscraper.schema import (
     ARTICLES_FILE_SCHEMA,
@@ -289,6 +290,22 @@ def check_staging(output_dir: Path, now: dt.datetime) -> list[Finding]:
     return findings
 
 
+def check_working_places(output_dir: Path) -> list[Finding]:
+    """`.staging` that is no folder, `.lock` that is a folder: no crawl or compaction can
+    write through the one or lock the other, and each stops on it as a disk fault."""
+    findings = []
+    staging = dataset.staging_dir(output_dir)
+    if staging.exists() and not staging.is_dir():
+        findings.append(Finding(PROBLEM, staging, f"a file, not a folder: {_STOPS_EVERY_RUN}"))
+    lock = Path(output_dir) / LOCK_FILE
+    if lock.is_dir():
+        findings.append(Finding(PROBLEM, lock, f"a folder, not a file: {_STOPS_EVERY_RUN}"))
+    return findings
+
+
+_STOPS_EVERY_RUN = "every crawl and compaction stops on it (exit 4)"
+
+
 def _last_moved(path: Path, staging: Path) -> float:
     """When `path` was last written or moved into staging: its mtime, or the change time of a
     folder above it under staging when later (a partition folder that `compact` moved there to
@@ -323,7 +340,7 @@ def verify(output_dir: Path, now: dt.datetime | None = None) -> list[Finding]:
         lambda: [p for name in dataset.DATASETS for p in dataset.list_part_files(output_dir, name)],
         lambda _: check_all(output_dir),
     )
-    return [*checked, *check_staging(output_dir, now)]
+    return [*check_working_places(output_dir), *checked, *check_staging(output_dir, now)]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import time
 import weakref
 
@@ -484,3 +485,21 @@ def test_a_run_record_whose_json_column_holds_no_json_object_is_named(clean, cap
     code, lines = verify(clean, capsys)
     assert code == 1
     assert lines[0] == f"PROBLEM {path}: run record 'a': {column} is no JSON object: {value!r}"
+
+
+@pytest.mark.parametrize(("name", "make"), [(".staging", "file"), (".lock", "folder")])
+def test_a_staging_file_or_a_lock_folder_is_named_as_stopping_every_crawl(
+    clean, capsys, name, make
+):
+    # A crawl cannot write through such a .staging, nor lock such a .lock: exit 4 every run.
+    path = clean / name
+    if path.is_dir():
+        shutil.rmtree(path)
+    path.unlink(missing_ok=True)
+    path.mkdir() if make == "folder" else path.touch()
+    code, lines = verify(clean, capsys)
+    assert code == 1
+    expected = "a file, not a folder" if make == "file" else "a folder, not a file"
+    assert lines[0] == (
+        f"PROBLEM {path}: {expected}: every crawl and compaction stops on it (exit 4)"
+    )
