@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import shutil
 import time
@@ -503,3 +504,25 @@ def test_a_staging_file_or_a_lock_folder_is_named_as_stopping_every_crawl(
     assert lines[0] == (
         f"PROBLEM {path}: {expected}: every crawl and compaction stops on it (exit 4)"
     )
+
+
+def test_a_body_that_no_longer_matches_its_content_sha256_is_named(clean, capsys):
+    # A byte changed on disk where the file still reads: DATA_FORMAT promises the hash can be
+    # recomputed from the row, so a changed body is told from a stored one.
+    path = clean / PARTITION_07 / "part-run-a-1.parquet"
+    table = pq.read_table(path)
+    bodies = table.column("body").to_pylist()
+    hashes = [hashlib.sha256(body.encode("utf-8")).hexdigest() for body in bodies]
+    changed = ["Đoạn mốt.\n\nĐoạn hai.", *bodies[1:]]
+    assert changed[0] != bodies[0]
+    for name, values in (("content_sha256", hashes), ("body", changed)):
+        index = table.schema.get_field_index(name)
+        table = table.set_column(index, table.schema.field(index), pa.array(values, pa.string()))
+    pq.write_table(table, path)
+    code, lines = verify(clean, capsys)
+    assert code == 1
+    ids = table.column("article_id").to_pylist()
+    assert lines == [
+        f"PROBLEM {path}: 1 row(s) whose body does not match its content_sha256: {ids[0]}",
+        "5 files checked: 1 problem(s), 0 warning(s)",
+    ]
