@@ -393,7 +393,9 @@ def parse_partition_dir(path: Path) -> tuple[str, dt.date]:
     section_part, date_part = path.parent.name, path.name
     if not section_part.startswith("section=") or not date_part.startswith("published_date="):
         raise ValueError(f"not an articles partition directory: {path}")
-    section = safe_path_value(section_part.removeprefix("section="))
+    section = section_part.removeprefix("section=")
+    if not is_safe_path_value(section):
+        raise ValueError(f"section {section!r} is no section name: {path}")
     value = date_part.removeprefix("published_date=")
     if not _PARTITION_DATE.fullmatch(value):
         raise ValueError(f"published_date {value!r} is not YYYY-MM-DD: {path}")

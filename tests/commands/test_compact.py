@@ -662,3 +662,15 @@ def test_a_partition_folder_whose_name_is_no_date_is_named(
     assert err.startswith("newsscraper compact: a file or folder cannot be read (")
     assert f"published_date {name!r} is" in err and str(folder) in err
     assert dataset.list_part_files(three_partitions) == before
+
+
+@pytest.mark.parametrize("name", ["", "doanh nghiệp", "-x"])
+def test_a_partition_folder_whose_section_is_no_name_is_named(three_partitions, capsys, name):
+    folder = dataset.articles_dir(three_partitions) / f"section={name}/published_date=2026-03-07"
+    folder.mkdir(parents=True)
+    before = dataset.list_part_files(three_partitions)
+    assert cli.main(["compact", "--output-dir", str(three_partitions)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("newsscraper compact: a file or folder cannot be read (")
+    assert f"section {name!r} is no section name" in err and str(folder) in err
+    assert dataset.list_part_files(three_partitions) == before
