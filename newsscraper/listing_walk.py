@@ -137,19 +137,21 @@ class ListingWalk:
         return Decision(to_fetch, page + 1)
 
     def _came_down(self, entries: list[ListingEntry]) -> bool:
-        """Note how far down the stream this page goes, by its last stream entry with a time
-        (the bottom of the page); True when that is further down than any page before.
+        """Note how far down the stream this page goes, by the oldest time two of its stream
+        entries reach (the bottom of the page, but for one entry out of order); True when that
+        is further down than any page before.
 
         Focus items can be pinned older stories, and a stream entry can be out of order too:
-        an old story moved back to the top of the stream (updated) keeps its old time there.
-        Taken as how far the walk went, that one entry would have the walk stop on page 1 as
-        if it had come down to the watermark, past the new stories on the pages under it,
-        and move the watermark over them. Only the bottom of a page says how far down the
-        listing the walk has come."""
+        an old story moved back to the top of the stream (updated) keeps its old time there,
+        and comes down the pages with it as new stories come in above it, to the bottom of
+        each in turn. Taken as how far the walk went, that one entry would have the walk stop
+        on page 1 as if it had come down to the watermark, past the new stories on the pages
+        under it, and move the watermark over them. Only the bottom of a page says how far
+        down the listing the walk has come, and one entry alone does not say where that is."""
         times = [e.listed_at for e in entries if e.kind == "stream" and e.listed_at is not None]
         if not times:
             return False
-        bottom = times[-1]
+        bottom = sorted(times)[:2][-1]
         if self.watermark is not None and bottom <= self.watermark:
             self.reached_watermark = True
         if self.oldest_listed is None or bottom < self.oldest_listed:

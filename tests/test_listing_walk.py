@@ -226,7 +226,7 @@ def test_a_listing_time_ahead_of_the_clock_moves_no_watermark():
     ahead = dataclasses.replace(entry(2), listed_at=w.latest_credible)
     w.visit(1, [typo, entry(3, hour=11), entry(4, hour=9)])
     assert w.newest_listed == entry(3, hour=11).listed_at
-    w.visit(2, [ahead, entry(5, hour=8)])
+    w.visit(2, [ahead, entry(5, hour=8), entry(6, hour=7)])
     assert w.newest_listed == w.latest_credible, "at the clock: it counts"
     assert w.oldest_listed == entry(5, hour=8).listed_at
 
@@ -358,7 +358,8 @@ def test_an_old_story_moved_back_to_the_top_of_the_stream_does_not_reach_the_wat
     assert not w.covered_to_watermark()
     second = w.visit(2, listing_page(2))
     assert len(second.to_fetch) == 10 and second.next_page == 3
-    assert w.oldest_listed == minutes_ago(20).listed_at, "how far down the walk came"
+    # How far down the walk came: the oldest time two entries of page 2 reach.
+    assert w.oldest_listed == minutes_ago(19).listed_at
 
 
 def test_an_old_story_at_the_top_of_the_stream_does_not_hold_up_a_catch_up():
@@ -372,3 +373,26 @@ def test_an_old_story_at_the_top_of_the_stream_does_not_hold_up_a_catch_up():
     assert w.visit(1, [minutes_ago(900), *listing_page(1)]).next_page == 2
     decision = w.visit(2, listing_page(2))
     assert decision.next_page == 3 and decision.stop_reason is None
+
+
+def test_an_old_story_moved_back_at_the_bottom_of_a_page_does_not_reach_the_watermark():
+    # The old story moved back to the top of the stream came down to the bottom of page 1 as
+    # new stories came in above it, its old time still on it. Page 1 is all stored (a run that
+    # was killed after it), the stories on page 2 never were: the walk goes on down to the
+    # watermark, and how far down it came is not that old time.
+    old = minutes_ago(900)
+    w = walk(stored=[900, *range(1, 10)], watermark=minutes_ago(251).listed_at)
+    first = w.visit(1, [*listing_page(1)[:9], old])
+    assert first.to_fetch == [] and first.next_page == 2, "all seen, but above the watermark"
+    assert not w.covered_to_watermark()
+    assert w.oldest_listed == minutes_ago(9).listed_at
+    second = w.visit(2, listing_page(2))
+    assert len(second.to_fetch) == 10 and second.next_page == 3
+
+
+def test_a_page_of_one_timed_stream_entry_is_as_far_down_as_it():
+    w = walk(watermark=minutes_ago(5).listed_at)
+    w.visit(1, [minutes_ago(1)])
+    assert w.oldest_listed == minutes_ago(1).listed_at and not w.reached_watermark
+    w.visit(2, [minutes_ago(6)])
+    assert w.oldest_listed == minutes_ago(6).listed_at and w.reached_watermark
