@@ -328,16 +328,20 @@ class RunRecordExtension:
         try:
             recent, run_number = closing_runs(self.output_dir, section, end)
         except (OSError, ArrowException) as error:
-            # A run record another tool wrote again, read for the health check only: without
-            # it the run cannot be judged, nor its record numbered. Exit 1, as for a part file
-            # the crawl cannot read when it starts, and one line naming it.
+            # Without them the run cannot be judged, nor its record numbered. A disk failing
+            # (an errno), or a run the disk already stopped, is a disk fault (exit 4), as for
+            # any write; a run record another tool wrote again is exit 1, as for a part file
+            # the crawl cannot read when it starts, with verify to name it.
+            disk = reason == DISK_ERROR_REASON or getattr(error, "errno", None) is not None
             logger.error(
                 "the run records under %s cannot be read (%s): the run is not judged and no "
-                "run record is written; `newsscraper verify` names every file at fault",
+                "run record is written%s",
                 runs_dir(self.output_dir),
                 error,
+                "" if disk else "; `newsscraper verify` names every file at fault",
             )
-            self.stats.set_value("newsscraper/exit_code", exitcodes.ABNORMAL)
+            code = exitcodes.DISK_ERROR if disk else exitcodes.ABNORMAL
+            self.stats.set_value("newsscraper/exit_code", code)
             return
         record = self.build_record(spider, reason, recent) | {"run_number": run_number}
         code, problems = health.judge(record, recent)

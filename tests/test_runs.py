@@ -655,3 +655,28 @@ def test_a_run_record_with_no_json_read_at_the_close_ends_the_run_as_abnormal(tm
 
 def read_runs_table(output_dir) -> list[dict]:
     return dataset.read_runs(output_dir).to_pylist()
+
+
+@pytest.mark.parametrize(
+    ("error", "reason", "code"),
+    [
+        (OSError(errno.EIO, "Input/output error"), "finished", exitcodes.DISK_ERROR),
+        (OSError("footer unreadable"), "finished", exitcodes.ABNORMAL),  # Arrow's, no errno
+        (OSError("footer unreadable"), "disk_error", exitcodes.DISK_ERROR),
+    ],
+)
+def test_run_records_the_close_cannot_read_for_the_disk_end_the_run_as_a_disk_fault(
+    tmp_path, monkeypatch, caplog, error, reason, code
+):
+    # A disk failing under runs/ (or a run already stopped by the disk) is exit 4, as for
+    # any write: only a file another tool wrote is exit 1, with verify to name it.
+    def failing(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(runs, "closing_runs", failing)
+    ext = extension(
+        tmp_path, **({DISK_ERROR_STAT: "articles: ENOSPC"} if reason != "finished" else {})
+    )
+    ext.spider_closed(spider(), reason)
+    assert ext.stats.get_value("newsscraper/exit_code") == code
+    assert ("newsscraper verify" in caplog.text) == (code == exitcodes.ABNORMAL)
