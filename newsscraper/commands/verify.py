@@ -10,7 +10,10 @@ Problems (each printed with the file's path):
   section is not one the crawler knows, or that is not named
   `section=<slug>/published_date=<YYYY-MM-DD>`;
 - a file the readers disagree on: not `*.parquet` yet listed by pyarrow/pandas, or a hidden
-  `.x.parquet` / `_x.parquet` that DuckDB and polars globs read but pyarrow skips.
+  `.x.parquet` / `_x.parquet` that DuckDB and polars globs read but pyarrow skips;
+- a row whose body no longer gives its content_sha256 (a byte changed where the file reads);
+- a run record whose JSON column holds no JSON object (a crawl reading it stops there);
+- a `.staging` that is a file or a `.lock` that is a folder (every crawl stops on it).
 
 Warnings (reported, exit code unchanged): files left in `.staging/` for longer than a crawl
 batch or a compaction takes, from a process killed between write and rename, or the files a
