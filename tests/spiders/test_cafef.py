@@ -202,14 +202,12 @@ def test_a_page_gone_after_a_redirect_is_rejected_under_the_url_the_listing_gave
     assert [(r["url"], r["reason"]) for r in rejected] == [(asked, "http_404")]
 
 
-def test_pending_articles_are_asked_for_once_page_1_has_answered(tmp_path):
-    from newsscraper.dataset import commit_part_file, commit_rejects, runs_dir
+def write_pending_record(output_dir, pending: dict) -> dt.datetime:
+    """runs/part-r1.parquet: a run of the section that failed (exit 7) at 02:00 UTC on
+    2026-03-06 leaving `pending` to fetch; that instant."""
+    from newsscraper.dataset import commit_part_file, runs_dir
     from newsscraper.schema import RUNS_SCHEMA
 
-    output_dir = tmp_path / "out"
-    ids = ("188260306000000001", "188260306000000002")
-    since = "2026-03-06T01:00:00+00:00"
-    pending = {i: {"url": f"https://cafef.vn/bai-{i}.chn", "first_failed_at": since} for i in ids}
     at = dt.datetime(2026, 3, 6, 2, 0, tzinfo=dt.UTC)
     run = {name: None for name in RUNS_SCHEMA.names} | {
         "run_id": "r1", "section": "doanh-nghiep", "mode": "incremental", "started_at": at,
@@ -217,6 +215,17 @@ def test_pending_articles_are_asked_for_once_page_1_has_answered(tmp_path):
     }  # fmt: skip
     table = pa.Table.from_pylist([run], schema=RUNS_SCHEMA)
     commit_part_file(table, runs_dir(output_dir) / "part-r1.parquet", output_dir)
+    return at
+
+
+def test_pending_articles_are_asked_for_once_page_1_has_answered(tmp_path):
+    from newsscraper.dataset import commit_rejects
+
+    output_dir = tmp_path / "out"
+    ids = ("188260306000000001", "188260306000000002")
+    since = "2026-03-06T01:00:00+00:00"
+    pending = {i: {"url": f"https://cafef.vn/bai-{i}.chn", "first_failed_at": since} for i in ids}
+    at = write_pending_record(output_dir, pending)
     # The second has been rejected since (a reject row: it is not asked for any more).
     reject = {"article_id": ids[1], "reason": "http_404", "scraped_at": at, "run_id": "r0"}
     commit_rejects(output_dir, [reject], "r0", 1)
@@ -653,18 +662,9 @@ def test_a_page_soft_blocked_before_any_article_came_is_not_given_up_when_one_co
 
 
 def test_a_pending_page_is_given_up_the_settings_hours_after_its_first_failure(tmp_path):
-    from newsscraper.dataset import commit_part_file, runs_dir
-    from newsscraper.schema import RUNS_SCHEMA
-
     output_dir = tmp_path / "out"
     pending = {PENDING_ID: {"url": PENDING_URL, "first_failed_at": "2026-03-06T01:00:00+00:00"}}
-    at = dt.datetime(2026, 3, 6, 2, 0, tzinfo=dt.UTC)
-    run = {name: None for name in RUNS_SCHEMA.names} | {
-        "run_id": "r1", "section": "doanh-nghiep", "mode": "incremental", "started_at": at,
-        "finished_at": at, "exit_code": 7, "pending_articles": json.dumps(pending),
-    }  # fmt: skip
-    table = pa.Table.from_pylist([run], schema=RUNS_SCHEMA)
-    commit_part_file(table, runs_dir(output_dir) / "part-r1.parquet", output_dir)
+    write_pending_record(output_dir, pending)
 
     # 30 hours after the first failure (2026-03-06 01:00 UTC) it is given up, not before.
     for now, given_up in (
