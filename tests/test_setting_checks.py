@@ -18,6 +18,14 @@ def problems(**values) -> list[str]:
     return setting_problems(settings)
 
 
+def given_with_s(values: dict) -> list[str]:
+    """The problems of `values` given on the command line (`-s NAME=value`)."""
+    settings = Settings()
+    settings.setmodule(project_settings)
+    settings.setdict(values, priority="cmdline")
+    return setting_problems(settings)
+
+
 def test_the_project_defaults_are_fine():
     assert problems() == []
     assert problems(NEWSSCRAPER_NOW="2026-03-08T09:00:00+07:00", RUN_ID="nightly-1") == []
@@ -193,10 +201,7 @@ def test_a_setting_of_ones_own_settings_module_may_be_given_with_s(tmp_path, mon
     own.write_text("from newsscraper.settings import *\nMY_COMPONENT_LIMIT = 5\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setenv("SCRAPY_SETTINGS_MODULE", "own_crawl_settings")
-    settings = Settings()
-    settings.setmodule(project_settings)
-    settings.setdict({"MY_COMPONENT_LIMIT": "7", "MY_COMPONENT_LIMT": "7"}, priority="cmdline")
-    assert setting_problems(settings) == [
+    assert given_with_s({"MY_COMPONENT_LIMIT": "7", "MY_COMPONENT_LIMT": "7"}) == [
         "MY_COMPONENT_LIMT is no setting of Scrapy or newsscraper "
         "(did you mean MY_COMPONENT_LIMIT?)"
     ]
@@ -242,10 +247,7 @@ def test_an_environment_variable_given_with_s_is_named_with_the_setting_to_give(
 
 def test_a_name_in_the_wrong_case_is_refused_naming_the_setting_in_upper_case():
     # Settings are read by their upper-case names: output_dir=/data would leave the default.
-    settings = Settings()
-    settings.setmodule(project_settings)
-    settings.setdict({"cafef_max_pages": "3", "Download_Delay": "5"}, priority="cmdline")
-    assert setting_problems(settings) == [
+    assert given_with_s({"cafef_max_pages": "3", "Download_Delay": "5"}) == [
         "Download_Delay is no setting of Scrapy or newsscraper (did you mean DOWNLOAD_DELAY?)",
         "cafef_max_pages is no setting of Scrapy or newsscraper (did you mean CAFEF_MAX_PAGES?)",
     ]
@@ -291,19 +293,15 @@ def test_the_suggestion_is_the_closest_of_several_settings_alike():
         "MAX_PAGES is a spider argument, not a setting: give it with -a max_pages=3 "
         "(or -s CAFEF_MAX_PAGES=3)",
     ]
-    # A name no setting resembles gets no far-fetched one (SECTION is no EXTENSIONS).
-    settings = Settings()
-    settings.setmodule(project_settings)
-    settings.setdict({"MAX_ARTICLES": "9"}, priority="cmdline")
-    assert setting_problems(settings) == ["MAX_ARTICLES is no setting of Scrapy or newsscraper"]
+    # A name no setting resembles gets no far-fetched suggestion.
+    assert given_with_s({"MAX_ARTICLES": "9"}) == [
+        "MAX_ARTICLES is no setting of Scrapy or newsscraper"
+    ]
 
 
 def test_a_spider_argument_given_with_s_is_named_with_the_a_to_give():
     # -s SECTION=bat-dong-san would crawl Doanh nghiệp: the section is a spider argument.
-    settings = Settings()
-    settings.setmodule(project_settings)
-    settings.setdict({"SECTION": "bat-dong-san", "since": "2026-01-01"}, priority="cmdline")
-    assert setting_problems(settings) == [
+    assert given_with_s({"SECTION": "bat-dong-san", "since": "2026-01-01"}) == [
         "SECTION is a spider argument, not a setting: give it with -a section=bat-dong-san",
         "since is a spider argument, not a setting: give it with -a since=2026-01-01",
     ]
