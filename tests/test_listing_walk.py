@@ -396,3 +396,14 @@ def test_a_page_of_one_timed_stream_entry_is_as_far_down_as_it():
     assert w.oldest_listed == minutes_ago(1).listed_at and not w.reached_watermark
     w.visit(2, [minutes_ago(6)])
     assert w.oldest_listed == minutes_ago(6).listed_at and w.reached_watermark
+
+
+def test_old_picks_in_the_focus_block_are_not_how_far_down_the_stream_the_walk_came():
+    # The focus block pins several older stories: two of them older than the watermark are
+    # still no bottom of the stream, which on page 1 is far above it.
+    w = walk(stored=[*range(1, 11), 98, 99], watermark=entry(21, day=5).listed_at)
+    picks = [dataclasses.replace(entry(n, day=4), kind="focus") for n in (98, 99)]
+    first = w.visit(1, [*picks, *(entry(n, day=7) for n in range(1, 11))])
+    assert first.next_page == 2, "all seen, but the stream is still above the watermark"
+    assert not w.covered_to_watermark()
+    assert w.oldest_listed == entry(2, day=7).listed_at
