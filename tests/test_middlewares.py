@@ -1,6 +1,7 @@
 import email.utils
 import time
 import unicodedata
+from pathlib import Path
 
 import pytest
 
@@ -808,3 +809,33 @@ def test_a_shorter_rest_asked_later_does_not_end_the_sites_rest_sooner():
     answer = HtmlResponse(request.url, status=503, headers={"Retry-After": "1"}, request=request)
     assert isinstance(asyncio.run(middleware.process_response(request, answer)), Request)
     assert middleware.site_rests_until == rests_until
+
+
+ARTICLE_PAGE = (
+    Path(__file__).parent / "fixtures/pages/article_18826030622484142.html"
+).read_bytes()
+
+
+@pytest.mark.parametrize("kind", ["article", "section"])
+def test_a_cut_copy_of_a_site_page_is_told_by_its_header_footer_and_html_end(kind):
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    from newsscraper.middlewares import is_cut_short
+
+    url = "http://127.0.0.1:8123/bai-viet-18826030622484142.chn"
+    request = Request(url, meta={"cafef_page": kind})
+
+    def cut(body: bytes, status: int = 200) -> bool:
+        # No "partial" flag: a Content-Length said the body was all there.
+        response = HtmlResponse(url, body=body, status=status, encoding="utf-8", request=request)
+        return is_cut_short(request, response)
+
+    footer = ARTICLE_PAGE.index(b'<div class="footer hide-loading">')
+    assert not cut(ARTICLE_PAGE)
+    assert cut(ARTICLE_PAGE[:footer])  # the site's header, neither its footer nor </html>
+    assert not cut(ARTICLE_PAGE[: footer + 200])  # its footer came: its content is all there
+    # Its </html> came though its footer is missing: malformed, whole.
+    assert not cut(ARTICLE_PAGE[:footer] + b"</body></html>")
+    # Only a page that came with a 200 is judged so; an error page is what its status says.
+    assert not cut(ARTICLE_PAGE[:footer], status=404)
