@@ -526,3 +526,20 @@ def test_a_body_that_no_longer_matches_its_content_sha256_is_named(clean, capsys
         f"PROBLEM {path}: 1 row(s) whose body does not match its content_sha256: {ids[0]}",
         "5 files checked: 1 problem(s), 0 warning(s)",
     ]
+
+
+def test_rows_whose_bodies_give_their_content_sha256_pass(tmp_path, make_row, write_batch, capsys):
+    # As a crawl writes them: the hex SHA-256 of the body's UTF-8 (DATA_FORMAT), the bodies in
+    # Vietnamese.
+    bodies = ["Đoạn một.\n\nĐoạn hai.", "Lợi nhuận quý I tăng mạnh."]
+    rows = [
+        make_row(
+            f"10{n}",
+            body=body,
+            content_sha256=hashlib.sha256(body.encode("utf-8")).hexdigest(),
+        )
+        for n, body in enumerate(bodies, 1)
+    ]
+    write_batch(rows)
+    code, lines = verify(tmp_path, capsys)
+    assert (code, lines) == (0, ["1 files checked: 0 problem(s), 0 warning(s)"])
