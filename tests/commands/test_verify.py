@@ -214,6 +214,7 @@ def test_a_row_in_the_wrong_date_partition(clean, make_row, capsys):
         ("published_at", None),  # no date to check
         ("run_id", "104 (2026-03-05)"),  # no crawl to check the section with
         ("article_id", "row 0 (2026-03-05)"),
+        ("content_sha256", "104 (2026-03-05)"),  # no hash to check the body against
     ],
 )
 def test_a_file_without_a_column_the_row_checks_read(clean, make_row, capsys, dropped, dates):
