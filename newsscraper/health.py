@@ -91,10 +91,7 @@ def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
     if site_errors:
         return exitcodes.SITE_ERRORS, site_errors
 
-    pipeline_errors = (record.get("rejects_by_reason") or {}).get(PIPELINE_ERROR, 0)
-    if pipeline_errors:
-        problems.append(_pipeline_errors(pipeline_errors))
-    problems += _listing_problems(record)
+    problems += _pipeline_and_listing_problems(record)
     fetched = record.get("articles_fetched") or 0
     parsed = (record.get("new_rows") or 0) + (record.get("duplicates") or 0)
     if fetched >= MIN_FETCHED_FOR_PARSE_CHECK and parsed == 0:
@@ -108,18 +105,19 @@ def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
 def disk_fault_companions(record: dict) -> list[str]:
     """The problems of a run besides its disk fault that its counts, cut short where the disk
     failed, still show: the site failing, a pipeline raising, a listing it could not walk."""
-    problems = _site_errors(record)
+    return _site_errors(record) + _pipeline_and_listing_problems(record)
+
+
+def _pipeline_and_listing_problems(record: dict) -> list[str]:
+    """A pipeline that raised on articles; a listing the walk could not come down or read."""
+    problems = []
     pipeline_errors = (record.get("rejects_by_reason") or {}).get(PIPELINE_ERROR, 0)
     if pipeline_errors:
-        problems.append(_pipeline_errors(pipeline_errors))
+        problems.append(
+            f"{pipeline_errors} article(s) made a pipeline raise, a fault of newsscraper: "
+            f"kept in rejects as {PIPELINE_ERROR}"
+        )
     return problems + _listing_problems(record)
-
-
-def _pipeline_errors(count: int) -> str:
-    return (
-        f"{count} article(s) made a pipeline raise, a fault of newsscraper: "
-        f"kept in rejects as {PIPELINE_ERROR}"
-    )
 
 
 def _listing_problems(record: dict) -> list[str]:
