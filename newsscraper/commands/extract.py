@@ -6,6 +6,7 @@ fingerprint; `scraped_at`, `run_id` and `duplicate_of` are null. A file that is 
 page gets an error line on stderr; the others are still printed, and the exit code is 1. So does
 a page the crawl's validation would reject (no title, a body too short, a date ahead of the
 clock): its line is printed, and stderr names the reason and detail its reject would carry.
+A FILE of `-` is the page on stdin.
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ GZIP_MAGIC = b"\x1f\x8b"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("files", nargs="+", metavar="FILE", help="saved article page (HTML)")
+    parser.add_argument(
+        "files", nargs="+", metavar="FILE", help="saved article page (HTML); - reads stdin"
+    )
     parser.add_argument(
         "--url",
         help="the page's URL, when neither the page's canonical link nor the file name gives it "
@@ -57,22 +60,28 @@ def is_absolute_http(url: str) -> bool:
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
+STDIN = "-"
+
+
 def page_url(path: Path, url: str | None) -> str:
     """The URL the page is read as: --url, else a file named `<slug>-<id>.chn` (or
-    `<slug>-<id>.chn.gz`), else file://.
+    `<slug>-<id>.chn.gz`), else file:// (`file:///dev/stdin` for `-`).
 
     An article URL read so decides `article_id` (and `url`) before the page's canonical link,
     as the URL a crawl asked for does; with file://, the canonical link (else og:url) decides.
     """
     if url:
         return url
+    if str(path) == STDIN:
+        return "file:///dev/stdin"
     name = path.name.removesuffix(".gz")
     return canonical_article_url(f"/{name}") or path.resolve().as_uri()
 
 
 def page_bytes(path: Path) -> bytes:
-    """The file's bytes; a gzip-compressed page (`wget --compression`, `.html.gz`) unpacked."""
-    body = path.read_bytes()
+    """The file's bytes (stdin's for `-`); a gzip-compressed page (`wget --compression`,
+    `.html.gz`) unpacked."""
+    body = sys.stdin.buffer.read() if str(path) == STDIN else path.read_bytes()
     if not body.startswith(GZIP_MAGIC):
         return body
     try:

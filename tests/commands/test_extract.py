@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import io
 import json
 import os
 import subprocess
@@ -276,3 +277,16 @@ def test_a_gzip_compressed_page_is_unpacked_and_named_as_its_inner_file(capsys, 
     assert len(errors) == 4 and errors[0].startswith(f"newsscraper extract: {page}: the page does")
     for error, path in zip(errors[1:], (broken, bad_header, bad_data), strict=True):
         assert error.startswith(f"newsscraper extract: {path}: a gzip file that does not unpack (")
+
+
+def test_a_dash_reads_the_page_from_stdin(capsys, monkeypatch, tmp_path):
+    # `curl -s URL | newsscraper extract -`, with files before and after it.
+    page = ARTICLES["momo_2023-10-24"]
+    stdin = tmp_path / "stdin"
+    stdin.write_bytes(gzip.compress(page.read_bytes()))
+    with stdin.open("rb") as raw:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(raw))
+        code, lines, err = run_extract(capsys, str(page), "-", str(page))
+
+    assert (code, err) == (0, "")
+    assert [json.loads(line) for line in lines] == [expected_row("momo_2023-10-24")] * 3
