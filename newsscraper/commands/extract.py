@@ -15,6 +15,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import gzip
+import io
 import json
 import sys
 import zlib
@@ -34,6 +35,8 @@ from pipelines.validate import ValidationRules, validate_item
 
 COLUMNS = [field.name for field in dataclasses.fields(Article)]
 GZIP_MAGIC = b"\x1f\x8b"
+GZIP_MAX_LAYERS = 3
+GZIP_MAX_BYTES = 64 * 1024 * 1024  # a page is well under 1 MB; a gzip bomb stops here
 
 
 def add_arguments(parser) -> None:
@@ -80,14 +83,22 @@ def page_url(path: Path, url: str | None) -> str:
 
 def page_bytes(path: Path) -> bytes:
     """The file's bytes (stdin's for `-`); a gzip-compressed page (`wget --compression`,
-    `.html.gz`) unpacked."""
+    `.html.gz`, plain `curl` of a gzipped body) unpacked, a gzip inside it too (`curl
+    --compressed` of a body gzipped twice), up to GZIP_MAX_LAYERS layers and GZIP_MAX_BYTES."""
     body = sys.stdin.buffer.read() if str(path) == STDIN else path.read_bytes()
-    if not body.startswith(GZIP_MAGIC):
-        return body
-    try:
-        return gzip.decompress(body)
-    except (OSError, EOFError, zlib.error) as error:
-        raise NotAnArticle(f"a gzip file that does not unpack ({error})") from None
+    for _ in range(GZIP_MAX_LAYERS):
+        if not body.startswith(GZIP_MAGIC):
+            return body
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(body)) as packed:
+                body = packed.read(GZIP_MAX_BYTES + 1)
+        except (OSError, EOFError, zlib.error) as error:
+            raise NotAnArticle(f"a gzip file that does not unpack ({error})") from None
+        if len(body) > GZIP_MAX_BYTES:
+            raise NotAnArticle(f"gzip that unpacks to more than {GZIP_MAX_BYTES} bytes")
+    if body.startswith(GZIP_MAGIC):
+        raise NotAnArticle(f"gzip nested more than {GZIP_MAX_LAYERS} deep, not unpacked")
+    return body
 
 
 def extract_file(path: Path, url: str | None = None) -> Article:

@@ -13,6 +13,7 @@ import unicodedata
 from pathlib import Path
 
 from newsscraper.cli import main
+from newsscraper.commands import extract
 from newsscraper.items import Article
 from pipelines.stamp import fingerprint
 
@@ -290,3 +291,29 @@ def test_a_dash_reads_the_page_from_stdin(capsys, monkeypatch, tmp_path):
 
     assert (code, err) == (0, "")
     assert [json.loads(line) for line in lines] == [expected_row("momo_2023-10-24")] * 3
+
+
+def test_a_page_gzipped_twice_is_unpacked_and_a_deeper_nesting_is_named(capsys, tmp_path):
+    # `curl --compressed` of a server that gzips an already gzipped body leaves one layer.
+    body = ARTICLES["momo_2023-10-24"].read_bytes()
+    twice = tmp_path / "twice.html"
+    twice.write_bytes(gzip.compress(gzip.compress(body)))
+    deep = tmp_path / "deep.html"
+    deep.write_bytes(gzip.compress(gzip.compress(gzip.compress(gzip.compress(body)))))
+
+    code, lines, err = run_extract(capsys, str(twice), str(deep))
+
+    assert code == 1
+    assert [json.loads(line) for line in lines] == [expected_row("momo_2023-10-24")]
+    assert err == f"newsscraper extract: {deep}: gzip nested more than 3 deep, not unpacked\n"
+
+
+def test_a_gzip_unpacking_to_more_than_the_limit_is_named_not_read(capsys, monkeypatch, tmp_path):
+    monkeypatch.setattr(extract, "GZIP_MAX_BYTES", 1000)
+    bomb = tmp_path / "bomb.html.gz"
+    bomb.write_bytes(gzip.compress(gzip.compress(b"\0" * 100_000)))
+
+    code, lines, err = run_extract(capsys, str(bomb))
+
+    assert (code, lines) == (1, [])
+    assert err == f"newsscraper extract: {bomb}: gzip that unpacks to more than 1000 bytes\n"
