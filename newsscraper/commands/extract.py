@@ -17,6 +17,7 @@ import datetime as dt
 import gzip
 import io
 import json
+import re
 import sys
 import zlib
 from pathlib import Path
@@ -64,11 +65,15 @@ def is_absolute_http(url: str) -> bool:
 
 
 STDIN = "-"
+# What savers add after `<slug>-<id>.chn`: wget's `.1` for a second copy, `.html` of its
+# --adjust-extension (or a browser's), `.gz`.
+SAVER_SUFFIXES = re.compile(r"(?<=\.chn)(?:\.\d+)?(?:\.html?)?(?:\.\d+)?(?:\.gz)?$", re.IGNORECASE)
 
 
 def page_url(path: Path, url: str | None) -> str:
-    """The URL the page is read as: --url, else a file named `<slug>-<id>.chn` (or
-    `<slug>-<id>.chn.gz`), else file:// (`file:///dev/stdin` for `-`).
+    """The URL the page is read as: --url, else a file named `<slug>-<id>.chn` (or so named
+    with what a saver adds: `.gz`, wget's `.1` and `.html`), else file:// (`file:///dev/stdin`
+    for `-`).
 
     An article URL read so decides `article_id` (and `url`) before the page's canonical link,
     as the URL a crawl asked for does; with file://, the canonical link (else og:url) decides.
@@ -77,7 +82,7 @@ def page_url(path: Path, url: str | None) -> str:
         return url
     if str(path) == STDIN:
         return "file:///dev/stdin"
-    name = path.name.removesuffix(".gz")
+    name = SAVER_SUFFIXES.sub("", path.name)
     return canonical_article_url(f"/{name}") or path.resolve().as_uri()
 
 

@@ -317,3 +317,14 @@ def test_a_gzip_unpacking_to_more_than_the_limit_is_named_not_read(capsys, monke
 
     assert (code, lines) == (1, [])
     assert err == f"newsscraper extract: {bomb}: gzip that unpacks to more than 1000 bytes\n"
+
+
+def test_wget_names_of_an_article_file_give_its_url(capsys, tmp_path):
+    # wget's second copy (`.chn.1`) and `--adjust-extension` (`.chn.html`) name the article too.
+    url = "https://cafef.vn/chu-tich-do-quy-hai-dang-ky-mua-10-trieu-co-phieu-hpx-188260704171525847.chn"
+    name = url.rsplit("/", 1)[1]
+    for suffix in (".1", ".html", ".12.html", ".1.gz"):
+        page = without_canonical(tmp_path, name + suffix)
+        code, lines, err = run_extract(capsys, str(page))
+        assert (code, err) == (0, ""), suffix
+        assert json.loads(lines[0])["url"] == url
