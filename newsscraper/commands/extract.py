@@ -93,7 +93,7 @@ def page_bytes(path: Path) -> bytes:
     body = sys.stdin.buffer.read() if str(path) == STDIN else path.read_bytes()
     for _ in range(GZIP_MAX_LAYERS):
         if not body.startswith(GZIP_MAGIC):
-            return body
+            break
         try:
             with gzip.GzipFile(fileobj=io.BytesIO(body)) as packed:
                 body = packed.read(GZIP_MAX_BYTES + 1)
@@ -101,6 +101,8 @@ def page_bytes(path: Path) -> bytes:
             raise NotAnArticle(f"a gzip file that does not unpack ({error})") from None
         if len(body) > GZIP_MAX_BYTES:
             raise NotAnArticle(f"gzip that unpacks to more than {GZIP_MAX_BYTES} bytes")
+    if not body.strip():
+        raise NotAnArticle("an empty file")
     if body.startswith(GZIP_MAGIC):
         raise NotAnArticle(f"gzip nested more than {GZIP_MAX_LAYERS} deep, not unpacked")
     return body

@@ -328,3 +328,19 @@ def test_wget_names_of_an_article_file_give_its_url(capsys, tmp_path):
         code, lines, err = run_extract(capsys, str(page))
         assert (code, err) == (0, ""), suffix
         assert json.loads(lines[0])["url"] == url
+
+
+def test_an_empty_file_is_said_to_be_empty(capsys, tmp_path):
+    # A download that failed (`curl -o page.html` of a refused request) leaves an empty file.
+    empty = tmp_path / "empty.html"
+    empty.write_bytes(b"")
+    packed = tmp_path / "empty.html.gz"
+    packed.write_bytes(gzip.compress(b""))
+
+    code, lines, err = run_extract(capsys, str(empty), str(packed))
+
+    assert (code, lines) == (1, [])
+    assert err == (
+        f"newsscraper extract: {empty}: an empty file\n"
+        f"newsscraper extract: {packed}: an empty file\n"
+    )
