@@ -303,13 +303,20 @@ def commit_articles(
 
     `on_commit(rows, path)` runs after each partition's file is in place, so a caller can record
     exactly what is stored if a later partition fails. Raises `PartFileWriteError` on a disk
-    fault: files committed before it stay, the failing one leaves nothing behind.
+    fault: files committed before it stay, the failing one leaves nothing behind, unless only
+    its folder's fsync failed (`committed`): that file is in place, and `on_commit` runs for it
+    before the error is raised.
     """
     name = part_file_name(run_id, seq)
     paths = []
     for (section, published_date), group in group_by_partition(map(item_to_row, rows)).items():
         final_path = article_partition_dir(output_dir, section, published_date) / name
-        commit_part_file(items_to_table(group), final_path, output_dir, compression=compression)
+        try:
+            commit_part_file(items_to_table(group), final_path, output_dir, compression=compression)
+        except PartFileWriteError as error:
+            if error.committed and on_commit is not None:
+                on_commit(group, final_path)
+            raise
         paths.append(final_path)
         if on_commit is not None:
             on_commit(group, final_path)

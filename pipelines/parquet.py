@@ -22,7 +22,9 @@ it is not stored.
 A disk fault (read-only or full OUTPUT_DIR) stops the crawl: logged at ERROR with the path and
 the error, stat `newsscraper/parquet/disk_error`, spider closed with reason `disk_error`. Files
 committed before stay as they are; the rows not written are dropped with a reason and are
-crawled again next run, since the history never marked them.
+crawled again next run, since the history never marked them. A file renamed into place whose
+folder's fsync then failed is stored all the same (readers see it): its rows count as written
+and are marked in the history, and the crawl stops as for any other disk fault.
 """
 
 from __future__ import annotations
@@ -194,17 +196,21 @@ class ParquetSinkPipeline:
     def _fail(self, error: OSError, rows: list[dict]) -> None:
         self.disk_error = error
         path = getattr(error, "path", None) or getattr(error, "filename", None) or self.output_dir
+        lost = len(rows) - self.batch_rows_committed
         logger.error(
             "Disk fault writing the dataset: %s (file %s, OUTPUT_DIR %s). Stopping the crawl; "
-            "files committed before are intact, this batch's rows will be crawled again.",
+            "files committed before are intact%s, %d row(s) of this batch will be crawled again.",
             error,
             path,
             self.output_dir,
+            # Only the folder's fsync failed: the file is in place, its rows counted as written.
+            " and so is this one" if getattr(error, "committed", False) else "",
+            lost,
         )
         if self.stats is not None:
             self.stats.set_value(DISK_ERROR_STAT, f"{path}: {error}")
-        # Partitions of this batch committed before the fault were counted by `_committed`.
-        self._inc("rows_lost", len(rows) - self.batch_rows_committed)
+        # Partitions of this batch in place before or at the fault were counted by `_committed`.
+        self._inc("rows_lost", lost)
         self.on_disk_error()
 
     def _inc(self, event: str, count: int = 1) -> None:

@@ -206,6 +206,37 @@ def test_a_disk_fault_stops_writing_keeps_earlier_files_and_cleans_staging(
     assert stat(sink, "rows_lost") == 4
 
 
+def test_rows_in_place_whose_folder_could_not_be_synced_count_as_stored_though_the_run_stops(
+    sink, tmp_path, monkeypatch
+):
+    # The file reached its partition folder, only the folder's fsync failed: readers see its
+    # rows and the next run counts them as stored. The disk misbehaved, so the crawl still
+    # stops, but these rows are written, not lost.
+    closed = []
+    sink.on_disk_error = lambda: closed.append(True)
+    fsync_dir = dataset._fsync_dir
+    day7 = dataset.article_partition_dir(tmp_path, "doanh-nghiep", dt.date(2026, 3, 7))
+
+    def day7_fsync_fails(path):
+        if path == day7:
+            raise OSError(errno.EIO, "Input/output error", str(path))
+        fsync_dir(path)
+
+    monkeypatch.setattr(dataset, "_fsync_dir", day7_fsync_fails)
+    for item in [article(1, day=6), article(2), article(3, day=8)]:
+        sink.process_item(item)
+
+    assert closed == [True]
+    assert "cannot sync the folder of" in sink.crawler.stats.get_value(DISK_ERROR_STAT)
+    assert stored_ids(tmp_path) == sorted([article(1).article_id, article(2).article_id])
+    history = History.of(sink.crawler)
+    assert history.is_stored(article(2).article_id)
+    assert not history.is_stored(article(3).article_id)
+    assert stat(sink, "rows_written") == 2
+    assert stat(sink, "files_committed") == 2
+    assert stat(sink, "rows_lost") == 1
+
+
 def copy_of(n: int, original: Article, day: int) -> Article:
     item = article(n, day=day)
     item.duplicate_of = original.article_id
