@@ -148,8 +148,17 @@ def mergeable(path: Path, schema: pa.Schema, *, complete: bool = False) -> pa.Ta
     naming it when it holds a column `schema` does not declare (or, when `complete`, lacks one
     it declares, or holds one of another type): a file another program wrote, or its rows
     written again by pandas or polars. Merged, those columns would be dropped or changed and
-    the file removed with the others, so its folder is left as it is."""
-    table = dataset.read_part_file(path)
+    the file removed with the others, so its folder is left as it is. A link that leads to no
+    file (its target not there, or a loop) is such a file too, not a fault of the disk."""
+    try:
+        table = dataset.read_part_file(path)
+    except OSError as error:
+        if not path.is_symlink() or path.exists():
+            raise
+        why = f" ({os.strerror(error.errno)})" if error.errno else ""
+        raise pa.ArrowInvalid(
+            f"{path} is a link to {os.readlink(path)}, which leads to no file{why}: not merged"
+        ) from error
     extra = [name for name in table.column_names if name not in schema.names]
     missing = [name for name in schema.names if name not in table.column_names]
     differences = [f"columns {extra} not in the schema"] if extra else []

@@ -424,6 +424,24 @@ def test_a_file_it_may_not_read_is_a_message_not_a_disk_fault(
     assert {p: p.read_bytes() for p in unreadable.parent.iterdir()} == before
 
 
+@pytest.mark.parametrize("target", ["gone.parquet", "part-link.parquet"])
+def test_a_link_that_leads_to_no_file_is_a_message_naming_it_not_a_disk_fault(
+    three_partitions, capsys, target
+):
+    # A link to a file not there, or to itself: the file is at fault, as `verify` says.
+    folder = three_partitions / "articles/section=doanh-nghiep/published_date=2026-03-06"
+    link = folder / "part-link.parquet"
+    link.symlink_to(target)
+    before = sorted(p.name for p in folder.iterdir())
+    assert cli.main(["compact", "--output-dir", str(three_partitions)]) == exitcodes.ABNORMAL
+    err = capsys.readouterr().err
+    assert err.startswith("newsscraper compact: a file or folder cannot be read (")
+    assert f"{link} is a link to {target}, which leads to no file" in err
+    assert "Traceback" not in err
+    assert sorted(p.name for p in folder.iterdir()) == before
+    assert link.is_symlink() and os.readlink(link) == target
+
+
 @pytest.mark.parametrize(
     ("folder", "change", "named"),
     [
