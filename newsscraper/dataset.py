@@ -460,12 +460,18 @@ def read_rejects(output_dir, columns: list[str] | None = None) -> pa.Table:
     if columns is not None:
         schema = pa.schema([REJECTS_SCHEMA.field(name) for name in columns])
 
+    def read_file(path: Path) -> pa.Table:
+        file = pq.ParquetFile(arrow_path(path))
+        missing = [name for name in schema.names if name not in file.schema_arrow.names]
+        if missing:
+            # Another tool's file: Arrow's own message names neither the file nor the column.
+            raise pa.ArrowInvalid(f"cannot read Parquet file '{path}': no column {missing}")
+        return file.read(columns=schema.names).cast(schema)
+
     def read(files: list[Path]) -> pa.Table:
         if not files:
             return schema.empty_table()
-        return joined_in_slices(
-            files, lambda path: pq.read_table(arrow_path(path), columns=columns).cast(schema)
-        )
+        return joined_in_slices(files, read_file)
 
     return read_listed(lambda: list_part_files(output_dir, REJECTS), read)
 

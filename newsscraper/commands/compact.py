@@ -145,8 +145,9 @@ def merge_part_tables(tables: list[pa.Table]) -> tuple[pa.Table, list[str]]:
 
 def mergeable(path: Path, schema: pa.Schema, *, complete: bool = False) -> pa.Table:
     """The part file's table in `schema` (a column an older file lacks is null); ArrowInvalid
-    naming it when it holds a column `schema` does not declare (or, when `complete`, lacks one
-    it declares, or holds one of another type): a file another program wrote, or its rows
+    naming it when it holds a column `schema` does not declare, lacks one declared not null or
+    holds nulls in one (or, when `complete`, lacks any it declares, or holds one of another
+    type): a file another program wrote, or its rows
     written again by pandas or polars. Merged, those columns would be dropped or changed and
     the file removed with the others, so its folder is left as it is. A link that leads to no
     file (its target not there, or a loop) is such a file too, not a fault of the disk."""
@@ -161,6 +162,8 @@ def mergeable(path: Path, schema: pa.Schema, *, complete: bool = False) -> pa.Ta
         ) from error
     extra = [name for name in table.column_names if name not in schema.names]
     missing = [name for name in schema.names if name not in table.column_names]
+    # A column declared not null was there from the first version: lacking it is no older file.
+    required = [name for name in missing if not schema.field(name).nullable]
     differences = [f"columns {extra} not in the schema"] if extra else []
     if complete:
         differences += [f"no column {missing}"] if missing else []
@@ -171,13 +174,13 @@ def mergeable(path: Path, schema: pa.Schema, *, complete: bool = False) -> pa.Ta
             if field.name not in missing
             and not table.schema.field(field.name).type.equals(field.type)
         ]
-        differences += [
-            f"nulls in {field.name}, declared not null"
-            for field in schema
-            if not field.nullable
-            and field.name not in missing
-            and table.column(field.name).null_count
-        ]
+    elif required:
+        differences += [f"no column {required}, declared not null"]
+    differences += [
+        f"nulls in {field.name}, declared not null"
+        for field in schema
+        if not field.nullable and field.name not in missing and table.column(field.name).null_count
+    ]
     if differences:
         raise pa.ArrowInvalid(f"{path} holds {' and '.join(differences)}: not merged")
     try:

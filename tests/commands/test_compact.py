@@ -509,6 +509,30 @@ def test_a_part_file_of_other_columns_is_a_message_and_its_folder_is_left_alone(
     assert {p: p.read_bytes() for p in (three_partitions / folder).iterdir()} == before
 
 
+@pytest.mark.parametrize(("folder", "column"), [("runs", "section"), ("rejects", "reason")])
+def test_a_record_without_a_column_declared_not_null_is_named_with_its_file(
+    tmp_path, capsys, folder, column
+):
+    # Another tool's file: a column every record holds is not one added since, to leave null.
+    at = dt.datetime(2026, 3, 8, 2, 0, tzinfo=UTC)
+    schema, row = (
+        (RUNS_SCHEMA, run_record)
+        if folder == "runs"
+        else (REJECTS_SCHEMA, lambda run_id, _: {"reason": "x", "scraped_at": at, "run_id": run_id})
+    )
+    for run_id in ("run-a", "run-b"):
+        table = pa.Table.from_pylist([row(run_id, 0)], schema=schema)
+        dataset.commit_part_file(table, tmp_path / folder / f"part-{run_id}.parquet", tmp_path)
+    other = tmp_path / folder / "part-run-b.parquet"
+    pq.write_table(pq.read_table(other).drop_columns([column]), other)
+    before = {p: p.read_bytes() for p in (tmp_path / folder).iterdir()}
+    assert cli.main(["compact", "--output-dir", str(tmp_path)]) == exitcodes.ABNORMAL
+    err = capsys.readouterr().err
+    assert err.startswith("newsscraper compact: a file or folder cannot be read (")
+    assert f"{other} holds no column ['{column}'], declared not null" in err
+    assert {p: p.read_bytes() for p in (tmp_path / folder).iterdir()} == before
+
+
 def test_an_unknown_section_is_named_with_the_valid_ones(three_partitions, capsys):
     before = dataset.list_part_files(three_partitions)
     assert (

@@ -322,6 +322,16 @@ def test_a_file_that_cannot_be_read_is_a_message_not_a_traceback(output_dir, cap
     assert "`newsscraper verify` names every file at fault" in err
 
 
+def test_a_reject_file_without_its_reason_column_is_named_with_the_column(output_dir, capsys):
+    (part,) = dataset.list_part_files(output_dir, dataset.REJECTS)
+    pq.write_table(pq.read_table(part).drop_columns(["reason"]), part)  # another tool's file
+    assert cli.main(["stats", "--output-dir", str(output_dir)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("newsscraper stats: the dataset cannot be read (")
+    assert f"cannot read Parquet file '{part}': no column ['reason']" in err
+    assert "FieldRef" not in err
+
+
 @pytest.mark.parametrize("unbuffered", [False, True], ids=["buffered", "PYTHONUNBUFFERED"])
 def test_a_reader_that_goes_away_ends_the_output_quietly(output_dir, unbuffered):
     # Buffered, as in a shell: the output (smaller than the buffer) is written at the end.
