@@ -428,8 +428,17 @@ def list_article_partitions(output_dir) -> list[ArticlePartition]:
 def read_part_file(path: Path, columns: list[str] | None = None, use_threads=True) -> pa.Table:
     """One part file as stored (or its `columns`), without the partition columns its path
     implies; an unreadable one raises an Arrow error naming it."""
+    return _naming(
+        path,
+        lambda: pq.ParquetFile(arrow_path(path)).read(columns=columns, use_threads=use_threads),
+    )
+
+
+def _naming(path: Path, read: Callable[[], T]) -> T:
+    """`read()` of the part file at `path`; an Arrow error naming the file when it is at fault
+    (Arrow's own message does not name it), the OSError as it is when the disk is."""
     try:
-        return pq.ParquetFile(arrow_path(path)).read(columns=columns, use_threads=use_threads)
+        return read()
     except (pa.ArrowException, OSError) as error:
         # An OSError with no errno is pyarrow's word for a footer it cannot parse: the file's
         # fault, not the disk's (a full or failing disk, a file gone, have their errno); so is
@@ -461,12 +470,12 @@ def read_rejects(output_dir, columns: list[str] | None = None) -> pa.Table:
         schema = pa.schema([REJECTS_SCHEMA.field(name) for name in columns])
 
     def read_file(path: Path) -> pa.Table:
-        file = pq.ParquetFile(arrow_path(path))
+        file = _naming(path, lambda: pq.ParquetFile(arrow_path(path)))
         missing = [name for name in schema.names if name not in file.schema_arrow.names]
         if missing:
             # Another tool's file: Arrow's own message names neither the file nor the column.
             raise pa.ArrowInvalid(f"cannot read Parquet file '{path}': no column {missing}")
-        return file.read(columns=schema.names).cast(schema)
+        return _naming(path, lambda: file.read(columns=schema.names)).cast(schema)
 
     def read(files: list[Path]) -> pa.Table:
         if not files:
