@@ -317,8 +317,14 @@ def test_soft_block_page_is_flagged():
     assert page.entries() == []
 
 
-def test_non_article_and_off_site_links_are_skipped():
+def fragment_entries(hrefs: list[str]) -> list:
+    """The entries of a timeline fragment holding one stream item linking to each of `hrefs`."""
     item = '<div class="tlitem box-category-item"><h3><a href="{}">x</a></h3></div>'
+    body = "".join(item.format(href) for href in hrefs).encode()
+    return SectionPage(response(body, "https://cafef.vn/timelinelist/18836/2.chn")).entries()
+
+
+def test_non_article_and_off_site_links_are_skipped():
     hrefs = [
         "javascript:;",
         "https://example.com/bai-viet-188260306102323344.chn",
@@ -327,8 +333,7 @@ def test_non_article_and_off_site_links_are_skipped():
         "/bai-viet-12345.chn",
         "https://www.cafef.vn/bai-viet-hop-le-188260306102323344.chn",
     ]
-    body = "".join(item.format(href) for href in hrefs).encode()
-    entries = SectionPage(response(body, "https://cafef.vn/timelinelist/18836/2.chn")).entries()
+    entries = fragment_entries(hrefs)
     assert [e.url for e in entries] == [
         "https://www.cafef.vn/bai-viet-hop-le-188260306102323344.chn"
     ]
@@ -338,22 +343,18 @@ def test_non_article_and_off_site_links_are_skipped():
 def test_a_link_whose_host_is_another_site_as_a_browser_reads_it_is_skipped():
     # A browser (and Scrapy) reads a backslash as "/": the first goes to example.com, not
     # cafef.vn; the second names a user of cafef.vn, which no link of the site does.
-    item = '<div class="tlitem box-category-item"><h3><a href="{}">x</a></h3></div>'
     hrefs = [
         "https://example.com\\@cafef.vn/bai-mot-188260306102323344.chn",
         "https://user@cafef.vn/bai-hai-188260306102323345.chn",
         "https://cafef.vn/bai-ba-188260306102323346.chn",
     ]
-    body = "".join(item.format(href) for href in hrefs).encode()
-    entries = SectionPage(response(body, "https://cafef.vn/timelinelist/18836/2.chn")).entries()
+    entries = fragment_entries(hrefs)
     assert [e.url for e in entries] == ["https://cafef.vn/bai-ba-188260306102323346.chn"]
 
 
 def test_a_link_padded_with_whitespace_is_still_the_article():
-    item = '<div class="tlitem box-category-item"><h3><a href="{}">x</a></h3></div>'
     hrefs = ["\n /bai-mot-188260306102323344.chn \n", "/bai-hai-188260306102323345.chn\t"]
-    body = "".join(item.format(href) for href in hrefs).encode()
-    entries = SectionPage(response(body, "https://cafef.vn/timelinelist/18836/2.chn")).entries()
+    entries = fragment_entries(hrefs)
     assert [(e.article_id, e.url) for e in entries] == [
         ("188260306102323344", "https://cafef.vn/bai-mot-188260306102323344.chn"),
         ("188260306102323345", "https://cafef.vn/bai-hai-188260306102323345.chn"),
@@ -361,14 +362,12 @@ def test_a_link_padded_with_whitespace_is_still_the_article():
 
 
 def test_a_slug_with_hyphens_in_a_row_or_at_an_end_is_still_the_article():
-    item = '<div class="tlitem box-category-item"><h3><a href="{}">x</a></h3></div>'
     hrefs = [
         "/hoa-sen--ket-qua-188260306102323344.chn",
         "/-hoa-sen-188260306102323345.chn",
         "/hoa-sen--188260306102323346.chn",
     ]
-    body = "".join(item.format(href) for href in hrefs).encode()
-    entries = SectionPage(response(body, "https://cafef.vn/timelinelist/18836/2.chn")).entries()
+    entries = fragment_entries(hrefs)
     assert [(e.article_id, e.url) for e in entries] == [
         (href[-22:-4], f"https://cafef.vn{href}") for href in hrefs
     ]
