@@ -31,12 +31,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def escape_what_stdout_cannot_spell() -> None:
+    """A terminal or locale in a legacy encoding (Latin-1) cannot show every character of a
+    help text, a summary or a Vietnamese folder name (`dữ liệu`): those are escaped, as Python
+    does on stderr, rather than end a command (or a run that went well) in a traceback."""
     if hasattr(sys.stdout, "reconfigure"):
-        # A terminal or locale in a legacy encoding (Latin-1) cannot show every character of a
-        # help text or a Vietnamese folder name: escape those, as Python does on stderr, rather
-        # than end in a traceback.
         sys.stdout.reconfigure(errors="backslashreplace")
+
+
+def main(argv: list[str] | None = None) -> int:
+    escape_what_stdout_cannot_spell()
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else argv
     args, unknown = parser.parse_known_args(argv)

@@ -15,6 +15,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from newsscraper import exitcodes
+from newsscraper.cli import escape_what_stdout_cannot_spell
 from newsscraper.context import RunContext
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
 from newsscraper.health import DISK_PROBLEM
@@ -82,11 +83,7 @@ def crawl_under_lock(command, spider, opts) -> None:
     if summary is not None:
         # Scrapy's stats dump and closing lines bury the run's summary line in the log: it is
         # said again last, on stdout as `newsscraper cron` says it, with where the rows went.
-        if hasattr(sys.stdout, "reconfigure"):
-            # A stdout in a legacy encoding (Latin-1) cannot spell every folder name (`dữ
-            # liệu`): those characters are escaped, as `newsscraper` does, not a traceback and
-            # exit 1 after a run that went well.
-            sys.stdout.reconfigure(errors="backslashreplace")
+        escape_what_stdout_cannot_spell()
         print(summary)
         print(f"  dataset: {output_dir}")
 
