@@ -103,9 +103,10 @@ def is_cut_copy(kind: str | None, body: bytes) -> bool:
     all came, its closing tags missing, is whole); a timeline fragment when it stops inside a
     tag, a comment or one of its items, as for a body without a Content-Length."""
     if kind in ("article", "section"):
-        if _HTML_END.search(body) or not _SITE_HEADER.search(body):
+        header = None if _HTML_END.search(body) else _SITE_HEADER.search(body)
+        if header is None:
             return False  # whole, or not the site's page at all (a soft block, an error page)
-        return _SITE_FOOTER.search(body, _SITE_HEADER.search(body).end()) is None
+        return _SITE_FOOTER.search(body, header.end()) is None
     if kind == "timeline":
         return ends_inside_an_item(body)
     return False
