@@ -140,13 +140,13 @@ def check_partition_rows(
     if "published_at" not in table.column_names:
         return findings
     wrong = {}
-    ids = table.column("article_id").to_pylist() if "article_id" in table.column_names else []
-    for i, published_at in enumerate(table.column("published_at").to_pylist()):
+    published = table.column("published_at").to_pylist()
+    for name, published_at in zip(row_names(table), published, strict=True):
         if published_at is None or published_at.tzinfo is None:
             continue  # a schema problem, reported as such
         local_date = vietnam_date(published_at)
         if local_date != published_date:
-            wrong[ids[i] if i < len(ids) else f"row {i}"] = local_date
+            wrong[name] = local_date
     if wrong:
         listed = ", ".join(f"{k} ({v})" for k, v in list(wrong.items())[:5])
         findings.append(
@@ -160,17 +160,23 @@ def check_partition_rows(
     return findings
 
 
+def row_names(table: pa.Table) -> list:
+    """What names each row in a finding: its article_id, or `row <n>` in a file without them."""
+    if "article_id" in table.column_names:
+        return table.column("article_id").to_pylist()
+    return [f"row {i}" for i in range(table.num_rows)]
+
+
 def check_body_hashes(path: Path, table: pa.Table) -> list[Finding]:
     """Rows whose body no longer gives their content_sha256: a byte changed on disk where the
     file still reads, or a body another tool rewrote (DATA_FORMAT: the hash of the body's
     UTF-8, recomputed from the row)."""
     if "body" not in table.column_names or "content_sha256" not in table.column_names:
         return []  # a schema problem, reported as such
-    ids = table.column("article_id").to_pylist() if "article_id" in table.column_names else []
     bodies, hashes = table.column("body").to_pylist(), table.column("content_sha256").to_pylist()
     changed = [
-        ids[i] if i < len(ids) else f"row {i}"
-        for i, (body, sha) in enumerate(zip(bodies, hashes, strict=True))
+        name
+        for name, body, sha in zip(row_names(table), bodies, hashes, strict=True)
         if body is not None
         and sha is not None
         and hashlib.sha256(body.encode("utf-8")).hexdigest() != sha
