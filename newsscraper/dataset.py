@@ -538,13 +538,15 @@ def read_runs(output_dir, columns: list[str] | None = None) -> pa.Table | None:
     return read_listed(lambda: list_part_files(output_dir, RUNS), read)
 
 
-def in_declared_types(path: Path, schema: pa.Schema, columns: list[str] | None = None) -> pa.Table:
+def in_declared_types(
+    path: Path, schema: pa.Schema, columns: list[str] | None = None, use_threads: bool = True
+) -> pa.Table:
     """The part file's columns (of `columns`, when given: those it holds), each one `schema`
     declares in its declared type: a file another tool wrote again (exit_code as text) joins
     the others, where Arrow would refuse to merge it naming no file. ArrowInvalid naming the
     file and the column when a column cannot be read so; a column `schema` does not declare
     is kept as it is."""
-    table = read_part_file(path, columns)
+    table = read_part_file(path, columns, use_threads)
     try:
         arrays = [
             _cast_column(table, schema.field(name)) if name in schema.names else table[name]

@@ -40,7 +40,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from newsscraper.dataset import in_schema, list_part_files, read_part_file
+from newsscraper.dataset import in_declared_types, in_schema, list_part_files
 from newsscraper.schema import ARTICLES_SCHEMA
 from newsscraper.simhash import BITS, hamming, to_unsigned
 
@@ -104,14 +104,11 @@ def _sha_keys(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _read_part_file(path: str) -> pa.Table:
-    """The file's LOAD_COLUMNS in LOAD_SCHEMA's types: a column the file predates is null. A
-    file another tool wrote (a dictionary-encoded article_id, times without a time zone) is
-    read as its rows, not merged as it is with the others, which fails without naming it."""
-    table = read_part_file(path, columns=LOAD_COLUMNS, use_threads=False)
-    try:
-        return in_schema(table, LOAD_SCHEMA)
-    except pa.ArrowInvalid as error:
-        raise pa.ArrowInvalid(f"cannot read Parquet file '{path}': {error}") from error
+    """The file's LOAD_COLUMNS in LOAD_SCHEMA's types (a column the file predates is left out
+    here, and filled with nulls by `_convert`). A file another tool wrote (a dictionary-encoded
+    article_id, times without a time zone) is read as its rows, not merged as it is with the
+    others, which fails without naming it."""
+    return in_declared_types(path, LOAD_SCHEMA, LOAD_COLUMNS, use_threads=False)
 
 
 def stored_tables(output_dir: str | os.PathLike) -> Iterator[pa.Table]:
