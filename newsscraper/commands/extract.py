@@ -46,8 +46,8 @@ def add_arguments(parser) -> None:
     )
     parser.add_argument(
         "--url",
-        help="the page's URL, when neither the page's canonical link nor the file name gives it "
-        "(only with a single FILE)",
+        help="the page's URL, which decides article_id and url: it wins over the file name and "
+        "the page's canonical link (only with a single FILE)",
     )
 
 

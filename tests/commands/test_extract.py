@@ -12,6 +12,8 @@ import sys
 import unicodedata
 from pathlib import Path
 
+import pytest
+
 from newsscraper.cli import main
 from newsscraper.commands import extract
 from newsscraper.items import Article
@@ -109,6 +111,20 @@ def test_url_from_option_or_file_name_when_the_page_has_no_canonical_link(capsys
         f"newsscraper extract: {bare}: --url {section} is no article URL "
         "(https://cafef.vn/<slug>-<id>.chn) and the page does not say its own\n"
     )
+
+
+def test_help_of_url_says_it_wins_over_the_canonical_link_as_it_does(capsys, tmp_path):
+    # The README's order: --url, then the file name, then the page's canonical link.
+    page = ARTICLES["article_188260704171525847_trimmed"]
+    given = "https://cafef.vn/mot-ten-khac-188260307095900927.chn"
+    code, lines, _ = run_extract(capsys, str(page), "--url", given)
+    assert code == 0 and json.loads(lines[0])["url"] == given
+
+    with pytest.raises(SystemExit):
+        main(["extract", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "wins over the file name and the page's canonical link" in shown
+    assert "when neither" not in shown
 
 
 def test_a_page_saying_neither_its_url_nor_its_id_is_told_to_give_its_url(capsys, tmp_path):
