@@ -13,7 +13,7 @@ import sys
 
 COMMANDS = {
     "extract": "print one JSON object per saved article page",
-    "cron": "one locked incremental crawl with a run record; for crontab",
+    "cron": "one locked crawl with a run record, incremental or (-a since=DATE) a backfill",
     "compact": "merge the part files of each partition, and of runs/ and rejects/, into one",
     "stats": "rows per day, fill rates, duplicates, rejects, recent runs",
     "verify": "check every file, the schema, ids and partitions; non-zero on a problem",

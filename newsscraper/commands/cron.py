@@ -111,7 +111,10 @@ def run(args) -> int:
             try:
                 _log_to_rotating_file(log_file, settings.get("LOG_LEVEL"))
             except OSError as exc:  # --log-file elsewhere: name it, not the output directory
-                print(f"newsscraper cron: cannot write the log {log_file}: {exc}", file=sys.stderr)
+                print(
+                    f"newsscraper cron: cannot write the log {log_file}: {_why(exc)}",
+                    file=sys.stderr,
+                )
                 return exitcodes.DISK_ERROR
             _log_warnings_to_stderr()
             code, summary = _crawl(settings, spider_args)
@@ -224,6 +227,22 @@ def _file_name_bytes_back(error: UnicodeEncodeError) -> tuple[str, int]:
 
 LOG_ENCODING_ERRORS = "newsscraper.log"
 codecs.register_error(LOG_ENCODING_ERRORS, _file_name_bytes_back)
+
+
+def _why(error: OSError) -> str:
+    """What stops the log from opening, said plainly when a folder on its path is a file."""
+    if isinstance(error, (FileExistsError, NotADirectoryError)):
+        return f"{_a_file_on_the_way(error)} is a file, not a folder ({error})"
+    return str(error)
+
+
+def _a_file_on_the_way(error: OSError) -> str:
+    """The first path component of `error.filename` that exists and is no folder."""
+    path = Path(error.filename or "")
+    for part in reversed(path.parents):
+        if part.exists() and not part.is_dir():
+            return str(part)
+    return str(path)
 
 
 def _log_to_rotating_file(path: Path, level: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -42,6 +43,20 @@ def cron(base_url: str, output_dir, *extra: str, env=None) -> subprocess.Complet
         timeout=120,
         check=False,
     )
+
+
+def test_cron_with_since_runs_a_backfill_under_its_lock_and_record(replica, output_dir, stored):
+    site = ReplicaSite(articles=120, page_size=10)
+    day = dt.date(2026, 3, 5)
+    window = {a.article_id for a in site.articles if a.published_at.date() == day}
+    handle = replica(site)
+    result = cron(handle.base_url, output_dir, f"-asince={day}", f"-auntil={day}")
+    assert result.returncode == exitcodes.OK, result.stderr[-4000:]
+    assert {row["article_id"] for row in stored(["article_id"])} == window
+    (run,) = read_runs(output_dir)
+    assert run["mode"] == "backfill" and run["new_rows"] == len(window)
+    assert run["stop_reason"] == "reached_since"
+    assert (output_dir / "logs" / "newsscraper.log").is_file()
 
 
 def tree(path) -> dict[str, int]:
@@ -126,13 +141,16 @@ def test_a_summary_stdout_cannot_take_keeps_the_runs_exit_code_and_blames_not_th
     assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
 
 
-def test_a_log_file_that_cannot_be_opened_is_named_not_the_output_dir(output_dir, tmp_path):
+@pytest.mark.parametrize("below", [("newsscraper.log",), ("logs", "newsscraper.log")])
+def test_a_log_file_that_cannot_be_opened_is_named_not_the_output_dir(output_dir, tmp_path, below):
     not_a_folder = tmp_path / "notes.txt"
     not_a_folder.write_text("a file, not a folder\n", encoding="utf-8")
-    log_file = not_a_folder / "newsscraper.log"
+    log_file = not_a_folder.joinpath(*below)
     result = cron("http://127.0.0.1:9", output_dir, "--log-file", str(log_file))
     assert result.returncode == exitcodes.DISK_ERROR
-    assert result.stderr.startswith(f"newsscraper cron: cannot write the log {log_file}: ")
+    assert result.stderr.startswith(
+        f"newsscraper cron: cannot write the log {log_file}: {not_a_folder} is a file, not a folder"
+    )
     assert f"cannot use {output_dir}" not in result.stderr
     assert not (output_dir / "runs").exists()
 
