@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 import re
 import subprocess
 import sys
@@ -12,7 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from newsscraper.simhash import _TokenHashes, hamming, simhash, to_signed, to_unsigned
+from newsscraper.simhash import (
+    _TokenHashes,
+    hamming,
+    simhash,
+    simhash_of_tokens,
+    to_signed,
+    to_unsigned,
+)
 
 SEED = Path(__file__).parent / "fixtures" / "seed_article_momo_2023-10-24.txt"
 M64 = (1 << 64) - 1
@@ -178,3 +186,29 @@ def test_token_cache_stays_bounded_and_gives_the_same_hashes():
     assert values[0] == values[-1] == _TokenHashes(limit=10)["hòa"]  # folded, refilled alike
     assert values[4] == b""  # no word in it
     assert len(values[2]) == 8 * 3  # one word, with its two rotations
+
+
+def reference_simhash(text: str) -> int:
+    """DATA_FORMAT.md's simhash of a text, every step in plain integers."""
+    features = [reference_shingle_hash(*shingle) for shingle in shingles(words(text))]
+    return sum(
+        1 << bit for bit in range(64) if 2 * sum((f >> bit) & 1 for f in features) > len(features)
+    )
+
+
+def test_token_lists_of_every_length_match_the_plain_integer_computation():
+    # Bodies of no word, of fewer words than a shingle and of many, with tokens of several
+    # words, of none, and of other scripts, against the reference of the joined text.
+    vocabulary = [
+        "Hòa", "Phát", "cổ", "phiếu", "ĐẠI", "HỘI", "2.000", "tỷ!", "(VIC):", "Hòa-Phát",
+        "a-b", "x_y_z", "—", "–", "…", "½", "İstanbul", "Straße", "日本語", "Москва", "مرحبا",
+        "“Vinamilk”", "1", "a", "A",
+    ]  # fmt: skip
+    rng = random.Random(20240611)
+    cases = [[], ["—"], ["a"], ["a-b"], ["a", "b"], ["a-b-c"], ["a", "b", "c"], ["—", "a", "—"]]
+    for _ in range(3000):
+        length = rng.choice([0, 1, 2, 3, 4, 5, rng.randint(0, 40), rng.randint(0, 40)])
+        cases.append([rng.choice(vocabulary) for _ in range(length)])
+    cases += [[rng.choice(vocabulary) for _ in range(length)] for length in (255, 256, 511, 700)]
+    for tokens in cases:
+        assert simhash_of_tokens(tokens) == reference_simhash(" ".join(tokens)), tokens
