@@ -30,7 +30,8 @@ def whole_site_settings(site, articles: int) -> dict[str, str]:
 
 def crawl_once(articles: int) -> dict:
     """Serve a replica of `articles` stories and crawl it all once, in a fresh output dir."""
-    from newsscraper.dataset import list_part_files, read_articles
+    from newsscraper.dataset import list_part_files
+    from newsscraper.dataset_read import read_articles
     from replica import ReplicaSite, serve
     from replica.crawl import PROJECT_ROOT, crawl_command, crawl_env
 

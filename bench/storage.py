@@ -1,9 +1,9 @@
 """Bytes per article: our Parquet dataset against JSON Lines of the same rows.
 
 Synthetic rows in real Vietnamese words (`bench.synthetic`) go through the dataset writer a
-crawl uses (`newsscraper.dataset.commit_articles`, zstd) in batches of PARQUET_BATCH_ITEMS, as
-a crawl commits them; then the same rows as one file per partition (what `compact` leaves),
-as JSON Lines, and as gzipped JSON Lines.
+crawl uses (`newsscraper.dataset_write.commit_articles`, zstd) in batches of
+PARQUET_BATCH_ITEMS, as a crawl commits them; then the same rows as one file per partition (what
+`compact` leaves), as JSON Lines, and as gzipped JSON Lines.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ def tree_bytes(folder: Path) -> tuple[int, int]:
 
 
 def run(smoke: bool = False) -> BenchResult:
-    from newsscraper.dataset import commit_articles, read_articles
+    from newsscraper.dataset_read import read_articles
+    from newsscraper.dataset_write import commit_articles
     from newsscraper.settings import PARQUET_BATCH_ITEMS, PARQUET_COMPRESSION
 
     count = 200 if smoke else 10_000

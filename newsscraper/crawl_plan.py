@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from newsscraper.context import RunContext
 from newsscraper.crawl_args import CrawlArguments
-from newsscraper.dataset import read_rejects
+from newsscraper.dataset_read import read_rejects
 from newsscraper.history import History
 from newsscraper.listing_walk import ListingWalk
 from newsscraper.pending import PendingArticles

@@ -40,7 +40,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from newsscraper.dataset import in_declared_types, in_schema, list_part_files
+from newsscraper.dataset import list_part_files
+from newsscraper.dataset_read import in_declared_types, in_schema
 from newsscraper.schema import ARTICLES_SCHEMA
 from newsscraper.simhash import BITS, hamming, to_unsigned
 

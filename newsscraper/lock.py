@@ -6,7 +6,7 @@ ends, however it ends (SIGKILL included), so a stale lock cannot outlive its pro
 keeps the holder's pid and start time only to say who holds it; its existence means nothing.
 
 Every writer of OUTPUT_DIR/.staging/ holds the lock while it uses it, so whatever a killed
-holder left there is removed by the next one to take the lock (`dataset.clear_staging`).
+holder left there is removed by the next one to take the lock (`dataset_write.clear_staging`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from newsscraper.dataset import clear_staging
+from newsscraper.dataset_write import clear_staging
 
 LOCK_FILE = ".lock"
 # What a crawl refused the lock (exit 75) says of itself: nothing is lost by it.

@@ -29,7 +29,7 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
-from newsscraper import dataset
+from newsscraper import dataset, dataset_write
 from newsscraper.context import RunContext
 from newsscraper.history import History
 from newsscraper.pages.links import article_id_from_url, canonical_article_url
@@ -222,7 +222,7 @@ class RejectsExtension:
         if not self.rows:
             return
         try:
-            dataset.commit_rejects(
+            dataset_write.commit_rejects(
                 self.output_dir,
                 self.rows,
                 self.context.run_id,

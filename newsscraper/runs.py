@@ -21,9 +21,10 @@ import pyarrow.compute as pc
 from pyarrow import ArrowException
 from scrapy import signals
 
-from newsscraper import dataset, exitcodes, health
+from newsscraper import dataset_read, exitcodes, health
 from newsscraper.context import RunContext, clock_of
-from newsscraper.dataset import commit_part_file, runs_dir, safe_path_value
+from newsscraper.dataset import runs_dir, safe_path_value
+from newsscraper.dataset_write import commit_part_file
 from newsscraper.items import Article
 from newsscraper.middlewares import REST_REMEMBERED_MAX, SITE_REST_DEADLINE_STAT
 from newsscraper.schema import RUNS_JSON_COLUMNS, RUNS_SCHEMA, json_object
@@ -37,7 +38,7 @@ FILL_RATE_COLUMNS = [f.name for f in fields(Article)]
 
 def read_runs(output_dir) -> list[dict]:
     """Every run record as a dict, newest first (none when there is none)."""
-    table = dataset.read_runs(output_dir)
+    table = dataset_read.read_runs(output_dir)
     return _as_rows(table) if table is not None else []
 
 
@@ -68,7 +69,7 @@ def closing_runs(output_dir, section: str, end: dt.datetime) -> tuple[list[dict]
     the records `health.judge` looks at, newest first (those finished since
     `health.oldest_looked_at(end)`, the one finished last before them, and the newest of all,
     for `last_pending`), and its own record's `run_number`."""
-    table = dataset.read_runs(output_dir)
+    table = dataset_read.read_runs(output_dir)
     return _to_judge(_of_section(table, section), end), _next_run_number(table)
 
 
@@ -87,7 +88,7 @@ def _to_judge(table: pa.Table | None, end: dt.datetime) -> list[dict]:
 
 def _section_runs(output_dir, section: str) -> pa.Table | None:
     """The run records of `section`, newest first (`written_order`); None when there is none."""
-    return _of_section(dataset.read_runs(output_dir), section)
+    return _of_section(dataset_read.read_runs(output_dir), section)
 
 
 def _of_section(table: pa.Table | None, section: str) -> pa.Table | None:
@@ -201,7 +202,7 @@ def site_rest(
     asked for. It holds nothing: a site still resting says so again with its Retry-After. So
     a rest holds at most as long as it was asked for, and `set_back` more. No rest is kept
     longer than REST_REMEMBERED_MAX either."""
-    table = dataset.read_runs(
+    table = dataset_read.read_runs(
         output_dir, columns=["run_id", "section", "finished_at", "rests_until"]
     )
     if table is None or "rests_until" not in table.column_names:
@@ -251,7 +252,7 @@ def start_refused(settings) -> tuple[int, str] | None:
     try:
         resting = rest_refused(settings)
     except (OSError, ArrowException) as error:  # a run record it cannot read
-        return exitcodes.ABNORMAL, dataset.unreadable(settings.get("OUTPUT_DIR"), error)
+        return exitcodes.ABNORMAL, dataset_read.unreadable(settings.get("OUTPUT_DIR"), error)
     if resting:
         return exitcodes.SOFT_BLOCKED, f"not crawling: {resting}"
     return None

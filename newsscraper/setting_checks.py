@@ -22,7 +22,8 @@ from scrapy.settings import SETTINGS_PRIORITIES, default_settings
 
 from newsscraper import settings as project_settings
 from newsscraper.crawl_args import ARGUMENT_NAMES
-from newsscraper.dataset import is_safe_path_value, run_id_used
+from newsscraper.dataset import is_safe_path_value
+from newsscraper.dataset_read import run_id_used
 
 # Hours a setting may span: a century. Far more than any wait, and a span that the crawl's
 # clock plus it still is a date (an infinite or a trillion hours is none: a traceback).

@@ -3,9 +3,9 @@
 A batch is committed every PARQUET_BATCH_ITEMS items or PARQUET_BATCH_SECONDS seconds,
 whichever comes first (checked on each item and by a timer, so a quiet crawl still flushes), and
 at close, including a graceful SIGTERM / Ctrl-C shutdown. Each batch becomes one
-`part-<run_id>-<seq>.parquet` per partition (`newsscraper.dataset.commit_articles`); after each
-file is in place its rows are marked committed in the crawl history, so an article is only ever
-"seen" once it is on disk.
+`part-<run_id>-<seq>.parquet` per partition (`newsscraper.dataset_write.commit_articles`);
+after each file is in place its rows are marked committed in the crawl history, so an article is
+only ever "seen" once it is on disk.
 
 A copy (`duplicate_of` set) whose original is still buffered for another partition first has the
 buffer committed: the partitions of a batch are files written one after the other, and a crash
@@ -39,7 +39,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 from scrapy.utils.asyncio import create_looping_call
 
-from newsscraper import dataset
+from newsscraper import dataset, dataset_write
 from newsscraper.context import RunContext
 from newsscraper.history import History
 from newsscraper.stop import DISK_ERROR_REASON, DISK_ERROR_STAT, stop_crawl
@@ -60,7 +60,7 @@ def batch_is_due(
 
 def buffered_row(item) -> dict:
     """The item as a row of the articles dataset; ValueError if it cannot be partitioned."""
-    row = dataset.item_to_row(item)
+    row = dataset_write.item_to_row(item)
     row["section"], row["published_date"] = dataset.partition_of(row)
     return row
 
@@ -136,7 +136,7 @@ class ParquetSinkPipeline:
             except ValueError as error:
                 self._inc("unpartitionable")
                 raise DropItem(f"cannot be stored: {error}") from None
-            dataset.items_to_table([row])  # raises here, for this item alone (module doc)
+            dataset_write.items_to_table([row])  # raises here, for this item alone (module doc)
             partition = (row["section"], row["published_date"])
             if self.partitions.get(row.get("duplicate_of"), partition) != partition:
                 self.flush()  # the original goes to disk before its copy (see the module doc)
@@ -175,7 +175,7 @@ class ParquetSinkPipeline:
         self.seq += 1
         self.batch_rows_committed = 0
         try:
-            dataset.commit_articles(
+            dataset_write.commit_articles(
                 self.output_dir,
                 rows,
                 self.run_id,

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 
-from newsscraper.dataset import articles_dir, read_articles
+from newsscraper.dataset import articles_dir
+from newsscraper.dataset_read import read_articles
 from replica import ReplicaSite, serve
 from replica.crawl import run_crawl
 

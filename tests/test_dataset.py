@@ -18,7 +18,7 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
 
-from newsscraper import dataset
+from newsscraper import dataset, dataset_read, dataset_write
 from newsscraper.items import Article
 from newsscraper.pages.dates import vietnam_date
 from newsscraper.schema import (
@@ -110,8 +110,8 @@ ALL_ROWS = BATCH_1 + BATCH_2
 @pytest.fixture
 def written(tmp_path):
     """OUTPUT_DIR holding BATCH_1 (as Article items) and BATCH_2 (as dicts)."""
-    dataset.commit_articles(tmp_path, [Article(**row) for row in BATCH_1], "run-a", 1)
-    dataset.commit_articles(tmp_path, BATCH_2, "run-a", 2)
+    dataset_write.commit_articles(tmp_path, [Article(**row) for row in BATCH_1], "run-a", 1)
+    dataset_write.commit_articles(tmp_path, BATCH_2, "run-a", 2)
     return tmp_path
 
 
@@ -168,7 +168,7 @@ def test_files_have_the_declared_schema_and_version_even_when_columns_are_all_nu
 
 
 def test_round_trip_through_the_typed_dataset(written):
-    rows = dataset.read_articles(written).to_pylist()
+    rows = dataset_read.read_articles(written).to_pylist()
     assert sorted(map(canonical, rows), key=lambda r: r["article_id"]) == expected_rows()
 
 
@@ -211,7 +211,7 @@ def readme_block(language: str, after: str, doc: str = "README.md") -> str:
 
 def test_the_readme_snippets_read_published_date_as_a_date(tmp_path, monkeypatch):
     rows = [dict(row, tickers=["HPX"]) for row in ALL_ROWS]  # the ticker the snippets ask for
-    dataset.commit_articles(tmp_path / "output", rows, "run-a", 1)
+    dataset_write.commit_articles(tmp_path / "output", rows, "run-a", 1)
     monkeypatch.chdir(tmp_path)
     names: dict = {}
     exec(readme_block("python", "### Reading it"), names)
@@ -244,8 +244,8 @@ def test_the_data_format_snippet_reads_older_run_records_with_every_column(tmp_p
     new = record | {"run_id": "20260308T020000Z-aaaa0002", "pending_articles": "{}"}
     new |= {"walked_down_to": SCRAPED, "rests_until": SCRAPED, "run_number": 7}
     new = pa.Table.from_pylist([new], RUNS_SCHEMA)
-    dataset.commit_part_file(old, dataset.runs_dir(runs) / "part-a.parquet", runs)
-    dataset.commit_part_file(new, dataset.runs_dir(runs) / "part-b.parquet", runs)
+    dataset_write.commit_part_file(old, dataset.runs_dir(runs) / "part-a.parquet", runs)
+    dataset_write.commit_part_file(new, dataset.runs_dir(runs) / "part-b.parquet", runs)
     monkeypatch.chdir(tmp_path)
     names: dict = {}
     exec(readme_block("python", "## Migration notes", doc="DATA_FORMAT.md"), names)
@@ -273,7 +273,7 @@ def test_the_data_format_snippet_reads_older_run_records_with_every_column(tmp_p
 
 def test_a_later_batch_only_adds_files(written):
     before = {p: p.read_bytes() for p in dataset.list_part_files(written)}
-    dataset.commit_articles(written, [full_article("188260307100000006")], "run-b", 1)
+    dataset_write.commit_articles(written, [full_article("188260307100000006")], "run-b", 1)
     after = dataset.list_part_files(written)
     assert {p: p.read_bytes() for p in before} == before
     assert set(after) - set(before) == {
@@ -284,14 +284,14 @@ def test_a_later_batch_only_adds_files(written):
 def test_a_part_file_name_already_stored_is_never_replaced(written):
     """Two runs given the same RUN_ID name their files alike: the second must not overwrite."""
     before = {p: p.read_bytes() for p in dataset.list_part_files(written)}
-    with pytest.raises(dataset.PartFileWriteError, match="already stored") as raised:
-        dataset.commit_articles(written, [full_article("188260307100000006")], "run-a", 2)
+    with pytest.raises(dataset_write.PartFileWriteError, match="already stored") as raised:
+        dataset_write.commit_articles(written, [full_article("188260307100000006")], "run-a", 2)
 
     assert raised.value.errno == errno.EEXIST
     assert "part-run-a-2.parquet" in str(raised.value)
     assert {p: p.read_bytes() for p in dataset.list_part_files(written)} == before
     assert dataset.staging_files(written) == []
-    rows = [canonical(r) for r in dataset.read_articles(written).to_pylist()]
+    rows = [canonical(r) for r in dataset_read.read_articles(written).to_pylist()]
     assert sorted(rows, key=lambda r: r["article_id"]) == expected_rows()
 
 
@@ -315,10 +315,10 @@ def test_a_file_between_write_and_rename_is_invisible_to_every_reader(written, m
         seen["polars"] = pl.scan_parquet(f"{dataset.articles_dir(written)}/**/*.parquet").collect()
         raise Interrupted
 
-    monkeypatch.setattr(dataset.os, "replace", look_then_interrupt)
+    monkeypatch.setattr(dataset_write.os, "replace", look_then_interrupt)
     files_before = dataset.list_part_files(written)
     with pytest.raises(Interrupted):
-        dataset.commit_articles(written, [full_article("188260307100000006")], "run-b", 1)
+        dataset_write.commit_articles(written, [full_article("188260307100000006")], "run-b", 1)
 
     assert seen["staged"] and seen["staged"][0].startswith("part-run-b-1.parquet")
     assert seen["staged_rows"] == 1  # the staged file was complete, yet no reader saw it
@@ -346,9 +346,11 @@ def test_a_part_file_is_on_disk_before_its_name_and_its_name_after(tmp_path, mon
         events.append(("replace", Path(src).resolve(), Path(dst).resolve()))
         real_replace(src, dst)
 
-    monkeypatch.setattr(dataset.os, "fsync", fsync)
-    monkeypatch.setattr(dataset.os, "replace", replace)
-    [path] = dataset.commit_articles(tmp_path, [full_article("188260307100000006")], "run-a", 1)
+    monkeypatch.setattr(dataset_write.os, "fsync", fsync)
+    monkeypatch.setattr(dataset_write.os, "replace", replace)
+    [path] = dataset_write.commit_articles(
+        tmp_path, [full_article("188260307100000006")], "run-a", 1
+    )
 
     path = path.resolve()
     staged = (dataset.staging_dir(tmp_path) / f"{path.name}.{os.getpid()}.tmp").resolve()
@@ -363,9 +365,9 @@ def test_a_write_that_fails_leaves_earlier_files_and_no_partial_file(written, mo
         where.write(b"PAR1 half a file")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(dataset.pq, "write_table", disk_full)
-    with pytest.raises(dataset.PartFileWriteError) as raised:
-        dataset.commit_articles(written, [full_article("188260307100000006")], "run-b", 1)
+    monkeypatch.setattr(dataset_write.pq, "write_table", disk_full)
+    with pytest.raises(dataset_write.PartFileWriteError) as raised:
+        dataset_write.commit_articles(written, [full_article("188260307100000006")], "run-b", 1)
 
     message = str(raised.value)
     assert "part-run-b-1.parquet" in message and "No space left on device" in message
@@ -384,11 +386,13 @@ def test_a_read_only_output_dir_raises_a_clear_error_and_keeps_earlier_files(wri
             raise OSError(errno.EROFS, "Read-only file system", str(path))
         return real_open(path, mode, *args, **kwargs)
 
-    monkeypatch.setattr(dataset, "open", read_only_open, raising=False)
+    monkeypatch.setattr(dataset_write, "open", read_only_open, raising=False)
     (written / dataset.STAGING).chmod(0o555)
     try:
-        with pytest.raises(dataset.PartFileWriteError, match="Read-only file system") as raised:
-            dataset.commit_articles(written, [full_article("188260307100000006")], "run-b", 1)
+        with pytest.raises(
+            dataset_write.PartFileWriteError, match="Read-only file system"
+        ) as raised:
+            dataset_write.commit_articles(written, [full_article("188260307100000006")], "run-b", 1)
     finally:
         (written / dataset.STAGING).chmod(0o755)
     assert "part-run-b-1.parquet" in str(raised.value)
@@ -397,7 +401,7 @@ def test_a_read_only_output_dir_raises_a_clear_error_and_keeps_earlier_files(wri
 
 def test_on_commit_reports_each_partition_as_it_lands(tmp_path):
     landed = []
-    paths = dataset.commit_articles(
+    paths = dataset_write.commit_articles(
         tmp_path, BATCH_1, "run-a", 7, on_commit=lambda rows, path: landed.append((rows, path))
     )
     assert [path for _, path in landed] == paths
@@ -412,14 +416,14 @@ def test_on_commit_reports_each_partition_as_it_lands(tmp_path):
 )
 def test_unsafe_partition_values_are_refused(tmp_path, section):
     with pytest.raises(ValueError):
-        dataset.commit_articles(tmp_path, [full_article("1", section=section)], "run-a", 1)
+        dataset_write.commit_articles(tmp_path, [full_article("1", section=section)], "run-a", 1)
     assert not dataset.articles_dir(tmp_path).exists()
 
 
 def test_a_published_date_given_as_iso_text_partitions_like_a_date(tmp_path):
     row = full_article("188260307100000006", published_date="2026-03-07")
     assert dataset.partition_of(row) == ("doanh-nghiep", dt.date(2026, 3, 7))
-    [path] = dataset.commit_articles(tmp_path, [row], "run-a", 1)
+    [path] = dataset_write.commit_articles(tmp_path, [row], "run-a", 1)
     assert path.parent.name == "published_date=2026-03-07"
     with pytest.raises(ValueError):
         dataset.partition_of({**row, "published_date": dt.datetime(2026, 3, 7, tzinfo=UTC)})
@@ -427,13 +431,13 @@ def test_a_published_date_given_as_iso_text_partitions_like_a_date(tmp_path):
 
 def test_a_run_id_is_used_once_a_part_file_of_it_is_stored_even_without_its_run_record(tmp_path):
     # A killed run writes no run record, but its part files keep their names.
-    dataset.commit_articles(tmp_path, [full_article("188260307100000006")], "killed", 1)
+    dataset_write.commit_articles(tmp_path, [full_article("188260307100000006")], "killed", 1)
     reject = {"url": "https://cafef.vn/x-188.chn", "reason": "http_404", "scraped_at": SCRAPED}
-    dataset.commit_rejects(tmp_path, [{**reject, "run_id": "killed-2"}], "killed-2", 3)
-    assert dataset.run_id_used(tmp_path, "killed")
-    assert dataset.run_id_used(tmp_path, "killed-2")
-    assert not dataset.run_id_used(tmp_path, "kill")
-    assert not dataset.run_id_used(tmp_path, "killed-3")
+    dataset_write.commit_rejects(tmp_path, [{**reject, "run_id": "killed-2"}], "killed-2", 3)
+    assert dataset_read.run_id_used(tmp_path, "killed")
+    assert dataset_read.run_id_used(tmp_path, "killed-2")
+    assert not dataset_read.run_id_used(tmp_path, "kill")
+    assert not dataset_read.run_id_used(tmp_path, "killed-3")
 
 
 def test_vietnam_date_of_an_instant():
@@ -454,21 +458,23 @@ def test_rejects_are_one_flat_file_per_call(tmp_path):
             "run_id": "run-a",
         }
     ]
-    path = dataset.commit_rejects(tmp_path, rows, "run-a", 3)
+    path = dataset_write.commit_rejects(tmp_path, rows, "run-a", 3)
     assert path == tmp_path / "rejects/part-run-a-3.parquet"
     assert pq.read_schema(path).equals(REJECTS_SCHEMA, check_metadata=True)
-    assert dataset.read_rejects(tmp_path).to_pylist() == [{"article_id": None, **rows[0]}]
+    assert dataset_read.read_rejects(tmp_path).to_pylist() == [{"article_id": None, **rows[0]}]
 
 
 def test_rejects_of_many_files_are_joined_as_they_are_read_in_the_order_of_their_files(
     tmp_path, monkeypatch
 ):
     # A crawl reads the rejects twice (the raw column only when needed) and lines the rows up.
-    monkeypatch.setattr(dataset, "READ_SLICE_FILES", 16)
+    monkeypatch.setattr(dataset_read, "READ_SLICE_FILES", 16)
     for n in range(40):
         row = {"article_id": f"1882603070000{n:05d}", "reason": "body_too_short"}
-        dataset.commit_rejects(tmp_path, [{**row, "scraped_at": SCRAPED, "run_id": "r"}], "r", n)
-    rejects = dataset.read_rejects(tmp_path, columns=["article_id", "reason"])
+        dataset_write.commit_rejects(
+            tmp_path, [{**row, "scraped_at": SCRAPED, "run_id": "r"}], "r", n
+        )
+    rejects = dataset_read.read_rejects(tmp_path, columns=["article_id", "reason"])
     files = dataset.list_part_files(tmp_path, "rejects")
     assert rejects.column("article_id").to_pylist() == [
         pq.read_table(path).column("article_id")[0].as_py() for path in files
@@ -482,25 +488,25 @@ def test_a_folder_named_in_utf_8_is_read_under_a_locale_whose_file_names_are_not
     # what Python wrote, pyarrow did not find, and the second crawl stopped as unreadable.
     as_python_names_it = "dữ liệu".encode().decode("ascii", errors="surrogateescape")
     output_dir = tmp_path / as_python_names_it
-    dataset.commit_articles(output_dir, BATCH_1, "run-a", 1)
+    dataset_write.commit_articles(output_dir, BATCH_1, "run-a", 1)
     reject = {"reason": "body_too_short", "scraped_at": SCRAPED, "run_id": "run-a"}
-    dataset.commit_rejects(output_dir, [reject], "run-a", 2)
+    dataset_write.commit_rejects(output_dir, [reject], "run-a", 2)
     assert (tmp_path / "dữ liệu" / "articles").is_dir()
-    assert dataset.read_articles(output_dir).num_rows == len(BATCH_1)
-    assert dataset.read_rejects(output_dir, columns=["reason"]).to_pylist() == [
+    assert dataset_read.read_articles(output_dir).num_rows == len(BATCH_1)
+    assert dataset_read.read_rejects(output_dir, columns=["reason"]).to_pylist() == [
         {"reason": "body_too_short"}
     ]
     (path, *_) = dataset.list_part_files(output_dir)
-    assert dataset.read_part_file(path).num_rows > 0
+    assert dataset_read.read_part_file(path).num_rows > 0
 
 
 def test_listing_an_empty_output_dir(tmp_path):
     assert dataset.list_part_files(tmp_path) == []
     assert dataset.list_article_partitions(tmp_path) == []
-    assert dataset.read_runs(tmp_path) is None
-    assert dataset.read_rejects(tmp_path).num_rows == 0
-    assert dataset.read_articles(tmp_path).schema.names == ARTICLES_SCHEMA.names
-    some = dataset.read_articles(tmp_path, columns=["article_id", "published_at"])
+    assert dataset_read.read_runs(tmp_path) is None
+    assert dataset_read.read_rejects(tmp_path).num_rows == 0
+    assert dataset_read.read_articles(tmp_path).schema.names == ARTICLES_SCHEMA.names
+    some = dataset_read.read_articles(tmp_path, columns=["article_id", "published_at"])
     assert (some.num_rows, some.column_names) == (0, ["article_id", "published_at"])
     with pytest.raises(ValueError):
         dataset.list_part_files(tmp_path, "other")
@@ -520,15 +526,15 @@ def run_record_files(output_dir, count: int, *, drop: tuple[str, ...] = ()) -> N
         }
         table = pa.Table.from_pylist([record], RUNS_SCHEMA).drop_columns(list(drop))
         path = dataset.runs_dir(output_dir) / f"part-{record['run_id']}.parquet"
-        dataset.commit_part_file(table, path, output_dir)
+        dataset_write.commit_part_file(table, path, output_dir)
 
 
 def test_run_records_of_many_files_are_joined_as_they_are_read(tmp_path, monkeypatch):
     # One table per file kept to the end held about 70 kB each: 4 GB for a year of records
     # of a cron every five minutes that were never compacted.
-    monkeypatch.setattr(dataset, "READ_SLICE_FILES", 16)
+    monkeypatch.setattr(dataset_read, "READ_SLICE_FILES", 16)
     run_record_files(tmp_path, 100)
-    runs = dataset.read_runs(tmp_path)
+    runs = dataset_read.read_runs(tmp_path)
     assert runs.num_rows == 100
     assert sorted(runs.column("run_id").to_pylist()) == runs.column("run_id").to_pylist()
     assert {runs.column(name).num_chunks for name in runs.column_names} == {math.ceil(100 / 16)}
@@ -539,7 +545,7 @@ def test_run_records_of_older_versions_in_a_slice_of_their_own_are_joined_with_n
 ):
     # The oldest records fill the first slices, without the columns added since; the newest,
     # one file past a whole slice, has them: every record is read, the older ones null there.
-    monkeypatch.setattr(dataset, "READ_SLICE_FILES", 4)
+    monkeypatch.setattr(dataset_read, "READ_SLICE_FILES", 4)
     run_record_files(
         tmp_path, 8, drop=("pending_articles", "walked_down_to", "rests_until", "run_number")
     )
@@ -548,7 +554,7 @@ def test_run_records_of_older_versions_in_a_slice_of_their_own_are_joined_with_n
         next(dataset.runs_dir(tmp_path / "newer").iterdir()),
         dataset.runs_dir(tmp_path) / "part-newer.parquet",
     )
-    runs = dataset.read_runs(tmp_path)
+    runs = dataset_read.read_runs(tmp_path)
     assert runs.num_rows == 9 and runs.column_names == RUNS_SCHEMA.names
     assert runs.column("rests_until").null_count == 9
     assert runs.column("run_id").to_pylist()[-1] == "20260308T000000Z-00000000"
@@ -561,11 +567,11 @@ def test_run_records_read_for_some_columns_have_those_a_file_holds(tmp_path):
         next(dataset.runs_dir(tmp_path / "newer").iterdir()),
         dataset.runs_dir(tmp_path) / "part-newer.parquet",
     )
-    runs = dataset.read_runs(tmp_path, columns=["run_id", "rests_until", "section"])
+    runs = dataset_read.read_runs(tmp_path, columns=["run_id", "rests_until", "section"])
     assert runs.column_names == ["run_id", "section", "rests_until"]
     assert runs.num_rows == 3
     assert runs.column("rests_until").null_count == 3
-    older = dataset.read_runs(tmp_path / "nothing-yet", columns=["run_id"])
+    older = dataset_read.read_runs(tmp_path / "nothing-yet", columns=["run_id"])
     assert older is None
 
 
@@ -595,7 +601,7 @@ def test_a_folder_that_cannot_be_listed_is_an_error_not_a_folder_without_files(
     with pytest.raises(PermissionError, match="Permission denied"):
         dataset.list_part_files(written)
     with pytest.raises(PermissionError):
-        dataset.read_articles(written, columns=["article_id"])
+        dataset_read.read_articles(written, columns=["article_id"])
 
 
 def test_a_listed_file_missing_from_a_listing_that_stays_the_same_is_not_read_forever(tmp_path):
@@ -607,7 +613,9 @@ def test_a_listed_file_missing_from_a_listing_that_stays_the_same_is_not_read_fo
         return [missing]
 
     with pytest.raises(FileNotFoundError):
-        dataset.read_listed(list_files, lambda files: [dataset.read_part_file(p) for p in files])
+        dataset_read.read_listed(
+            list_files, lambda files: [dataset_read.read_part_file(p) for p in files]
+        )
     assert len(listings) == 2
 
 
@@ -616,14 +624,16 @@ def test_a_partition_is_swapped_whole_and_flushed_under_a_relative_output_dir(
 ):
     monkeypatch.chdir(tmp_path)  # the default --output-dir, `output`, is relative
     output_dir = Path("output")
-    [old] = dataset.commit_articles(output_dir, [full_article("188260307100000006")], "run-a", 1)
+    [old] = dataset_write.commit_articles(
+        output_dir, [full_article("188260307100000006")], "run-a", 1
+    )
     partition = old.parent
     flushed = []
-    real_fsync_dir = dataset._fsync_dir
+    real_fsync_dir = dataset_write._fsync_dir
     monkeypatch.setattr(
-        dataset, "_fsync_dir", lambda path: (flushed.append(path), real_fsync_dir(path))
+        dataset_write, "_fsync_dir", lambda path: (flushed.append(path), real_fsync_dir(path))
     )
-    replaced = dataset.replace_partition_files(
+    replaced = dataset_write.replace_partition_files(
         partition, pq.read_table(old), "part-merged.parquet", output_dir
     )
     assert [p.name for p in partition.iterdir()] == ["part-merged.parquet"]
@@ -635,7 +645,9 @@ def test_a_partition_is_swapped_whole_and_flushed_under_a_relative_output_dir(
 def test_a_partition_swap_carries_the_named_entries_into_the_new_folder(
     tmp_path, monkeypatch, links
 ):
-    [old] = dataset.commit_articles(tmp_path, [full_article("188260307100000006")], "run-a", 1)
+    [old] = dataset_write.commit_articles(
+        tmp_path, [full_article("188260307100000006")], "run-a", 1
+    )
     partition = old.parent
     (partition / "README.txt").write_text("ghi chú")
     (partition / "notes").mkdir()
@@ -653,8 +665,8 @@ def test_a_partition_swap_carries_the_named_entries_into_the_new_folder(
         def refused(*args, **kwargs):
             raise OSError(errno.EPERM, "Operation not permitted")
 
-        monkeypatch.setattr(dataset.os, "link", refused)
-    replaced = dataset.replace_partition_files(
+        monkeypatch.setattr(dataset_write.os, "link", refused)
+    replaced = dataset_write.replace_partition_files(
         partition,
         pq.read_table(old),
         "part-merged.parquet",
@@ -677,10 +689,14 @@ def test_a_partition_swap_carries_the_named_entries_into_the_new_folder(
 
 
 def test_a_partition_swap_that_cannot_be_made_is_an_error_and_leaves_no_staged_folder(tmp_path):
-    [old] = dataset.commit_articles(tmp_path, [full_article("188260307100000006")], "run-a", 1)
+    [old] = dataset_write.commit_articles(
+        tmp_path, [full_article("188260307100000006")], "run-a", 1
+    )
     gone = old.parent.with_name("published_date=2026-03-01")
     with pytest.raises(OSError) as raised:
-        dataset.replace_partition_files(gone, pq.read_table(old), "part-merged.parquet", tmp_path)
+        dataset_write.replace_partition_files(
+            gone, pq.read_table(old), "part-merged.parquet", tmp_path
+        )
     assert raised.value.errno == errno.ENOENT and str(gone) in str(raised.value)
     assert list(dataset.staging_dir(tmp_path).iterdir()) == []
     assert dataset.list_part_files(tmp_path) == [old]
@@ -691,14 +707,14 @@ def test_run_records_whose_older_files_fill_a_slice_are_read_with_the_newer_ones
 ):
     # A dataset upgraded with many uncompacted records: the first slices hold only files
     # without the columns added since, the last one files with them.
-    monkeypatch.setattr(dataset, "READ_SLICE_FILES", 2)
+    monkeypatch.setattr(dataset_read, "READ_SLICE_FILES", 2)
     run_record_files(tmp_path, 4, drop=("rests_until", "pending_articles"))
     run_record_files(tmp_path / "newer", 1)
     os.rename(
         next(dataset.runs_dir(tmp_path / "newer").iterdir()),
         dataset.runs_dir(tmp_path) / "part-newer.parquet",
     )
-    runs = dataset.read_runs(tmp_path)
+    runs = dataset_read.read_runs(tmp_path)
     assert runs.num_rows == 5
     assert {"rests_until", "pending_articles"} <= set(runs.column_names)
     assert runs.column("rests_until").null_count == 5
@@ -713,12 +729,12 @@ def test_clearing_staging_removes_links_and_never_what_they_lead_to(tmp_path):
     dataset.staging_dir(staged).mkdir(parents=True)
     (dataset.staging_dir(staged) / "left.tmp").write_bytes(b"PAR1 partial")
     (dataset.staging_dir(staged) / "link").symlink_to(elsewhere / "folder")
-    dataset.clear_staging(staged)
+    dataset_write.clear_staging(staged)
     assert list(dataset.staging_dir(staged).iterdir()) == []
     linked = tmp_path / "linked"
     linked.mkdir()
     dataset.staging_dir(linked).symlink_to(elsewhere)  # .staging itself a link: left alone
-    dataset.clear_staging(linked)
+    dataset_write.clear_staging(linked)
     assert (elsewhere / "folder" / "kept.txt").read_text() == "giữ lại"
     assert (elsewhere / "kept.parquet").read_bytes() == b"PAR1"
 
@@ -738,7 +754,7 @@ def test_a_partition_linked_from_another_disk_is_listed_as_readers_read_it(writt
         "articles/section=doanh-nghiep/published_date=2026-03-07/part-run-a-2.parquet",
         "articles/section=thi-truong-chung-khoan/published_date=2026-03-07/part-run-a-1.parquet",
     ]
-    rows = dataset.read_articles(written).to_pylist()
+    rows = dataset_read.read_articles(written).to_pylist()
     assert sorted(map(canonical, rows), key=lambda r: r["article_id"]) == expected_rows()
 
 
@@ -759,10 +775,12 @@ def test_a_run_record_of_another_column_type_is_read_in_the_declared_type(tmp_pa
     record = {"run_id": "run-a", "section": "doanh-nghiep", "mode": "incremental"}
     record |= {"started_at": at, "finished_at": at, "exit_code": 0}
     declared = pa.Table.from_pylist([record], schema=RUNS_SCHEMA)
-    dataset.commit_part_file(declared, dataset.runs_dir(tmp_path) / "part-run-a.parquet", tmp_path)
+    dataset_write.commit_part_file(
+        declared, dataset.runs_dir(tmp_path) / "part-run-a.parquet", tmp_path
+    )
     as_text = pa.table({"run_id": ["run-b"], "section": ["doanh-nghiep"], "exit_code": ["5"]})
     pq.write_table(as_text, dataset.runs_dir(tmp_path) / "part-run-b.parquet")
-    runs = dataset.read_runs(tmp_path, ["run_id", "exit_code"])
+    runs = dataset_read.read_runs(tmp_path, ["run_id", "exit_code"])
     assert runs.schema.field("exit_code").type == pa.int32()
     assert sorted(runs.to_pylist(), key=lambda r: r["run_id"]) == [
         {"run_id": "run-a", "exit_code": 0},
@@ -771,7 +789,7 @@ def test_a_run_record_of_another_column_type_is_read_in_the_declared_type(tmp_pa
     odd = dataset.runs_dir(tmp_path) / "part-run-c.parquet"
     pq.write_table(pa.table({"run_id": ["run-c"], "exit_code": [[1]]}), odd)
     with pytest.raises(pa.ArrowInvalid) as raised:
-        dataset.read_runs(tmp_path)
+        dataset_read.read_runs(tmp_path)
     assert f"cannot read Parquet file '{odd}': column exit_code is list<element: int64>" in str(
         raised.value
     )

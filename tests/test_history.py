@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from scrapy.utils.test import get_crawler
 
-from newsscraper import dataset
+from newsscraper import dataset, dataset_read, dataset_write
 from newsscraper.history import LOAD_COLUMNS, History
 from newsscraper.items import Article
 from newsscraper.schema import ARTICLES_FILE_SCHEMA
@@ -51,7 +51,7 @@ SIM_B = 0x0123_4567_89AB_CDEF
 def stored(tmp_path):
     """Three committed articles in two runs and two partitions; 002 is a copy of 001's body,
     stored later, and 003 (stored earliest) has a simhash 2 bits from 001's."""
-    dataset.commit_articles(
+    dataset_write.commit_articles(
         tmp_path,
         [
             article("188231024103100001", BODY_A, SIM_A, scraped_hour=5),
@@ -60,7 +60,7 @@ def stored(tmp_path):
         "run-05",
         0,
     )
-    dataset.commit_articles(
+    dataset_write.commit_articles(
         tmp_path,
         [article("188231023090000003", BODY_B, SIM_A ^ 0b101, scraped_hour=4)],
         "run-04",
@@ -106,8 +106,8 @@ def test_a_stored_copy_that_sorts_first_stands_for_the_original_it_names(tmp_pat
     original = article("188231024103100001", BODY_A, SIM_A, scraped_hour=9)
     copy = article("188231024103100002", BODY_A, SIM_A ^ 0b1, scraped_hour=4)
     copy.duplicate_of = original.article_id
-    dataset.commit_articles(tmp_path, [original], "run-09", 0)
-    dataset.commit_articles(tmp_path, [copy], "run-04", 0)
+    dataset_write.commit_articles(tmp_path, [original], "run-09", 0)
+    dataset_write.commit_articles(tmp_path, [copy], "run-04", 0)
     history = History.load(tmp_path)
     assert history.content_duplicate_of(sha(BODY_A), None, 3) == "188231024103100001"
     assert history.content_duplicate_of(None, to_signed(SIM_A ^ 0b1), 0) == "188231024103100001"
@@ -192,14 +192,14 @@ def test_files_other_than_part_files_are_not_read(stored):
     (partition / "notes.txt").write_text("checked by hand", encoding="utf-8")
     (partition / "part-copy.parquet.tmp").write_bytes(b"PAR1 half")
     assert History.load(stored).is_stored("188231024103100001")
-    assert dataset.read_articles(stored, columns=["article_id"]).num_rows == 3
+    assert dataset_read.read_articles(stored, columns=["article_id"]).num_rows == 3
 
 
 def test_part_files_readers_skip_as_hidden_are_not_stored(stored, tmp_path_factory):
     # pyarrow and pandas skip a file or folder whose name starts with `.` or `_`: an article
     # only in such a file is not in the dataset a reader sees, so it is not stored.
     elsewhere = tmp_path_factory.mktemp("elsewhere")
-    [path] = dataset.commit_articles(
+    [path] = dataset_write.commit_articles(
         elsewhere, [article("188231024103100008", BODY_C, SIM_B, scraped_hour=7)], "run-07", 0
     )
     partition = next(dataset.articles_dir(stored).rglob("*.parquet")).parent
@@ -207,7 +207,7 @@ def test_part_files_readers_skip_as_hidden_are_not_stored(stored, tmp_path_facto
         (partition / hidden).parent.mkdir(exist_ok=True)
         (partition / hidden).write_bytes(path.read_bytes())
     assert not History.load(stored).is_stored("188231024103100008")
-    assert dataset.read_articles(stored, columns=["article_id"]).num_rows == 3
+    assert dataset_read.read_articles(stored, columns=["article_id"]).num_rows == 3
 
 
 def test_a_part_file_that_cannot_be_read_is_an_arrow_error_naming_it(stored):

@@ -15,7 +15,7 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
-from newsscraper import dataset
+from newsscraper import dataset, dataset_write
 from newsscraper.history import History
 from newsscraper.items import Article
 from newsscraper.rejects import Rejected, RejectsExtension, page_rejected
@@ -246,7 +246,7 @@ def test_a_failed_write_keeps_the_rows_and_is_not_counted_as_a_reject_reason(tmp
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(dataset, "commit_rejects", disk_full)
+    monkeypatch.setattr(dataset_write, "commit_rejects", disk_full)
     send_dropped(crawler, short_article(), Rejected("body_too_short", "body has 9 characters"))
     assert len(extension.rows) == 1  # kept for the next try
     assert crawler.stats.get_value("newsscraper/rejects_write_failed") == 1
@@ -263,7 +263,7 @@ def test_a_failed_write_is_one_line_naming_the_folder_and_the_error_not_a_traceb
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(dataset, "commit_rejects", disk_full)
+    monkeypatch.setattr(dataset_write, "commit_rejects", disk_full)
     with caplog.at_level("ERROR", logger="newsscraper.rejects"):
         send_dropped(crawler, short_article(), Rejected("body_too_short", "body has 9 characters"))
     (record,) = caplog.records
@@ -284,7 +284,7 @@ def test_rows_a_failed_write_at_close_leaves_unwritten_stop_the_run_as_a_disk_fa
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(dataset, "commit_rejects", disk_full)
+    monkeypatch.setattr(dataset_write, "commit_rejects", disk_full)
     send_dropped(crawler, short_article(), Rejected("body_too_short", "body has 9 characters"))
     assert finish_reason_of(crawler.stats, "finished") == "finished"  # not written yet
     crawler.signals.send_catch_log(signals.spider_closed, spider=None, reason="finished")
@@ -297,14 +297,14 @@ def test_rows_a_failed_write_kept_and_a_later_write_committed_are_no_disk_fault(
 ):
     # A disk that was full for a moment: the rows wait in the buffer and land at the close.
     crawler, _ = make_extension(tmp_path, PARQUET_BATCH_ITEMS=1)
-    commit = dataset.commit_rejects
+    commit = dataset_write.commit_rejects
 
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(dataset, "commit_rejects", disk_full)
+    monkeypatch.setattr(dataset_write, "commit_rejects", disk_full)
     send_dropped(crawler, short_article(), Rejected("body_too_short", "body has 9 characters"))
-    monkeypatch.setattr(dataset, "commit_rejects", commit)
+    monkeypatch.setattr(dataset_write, "commit_rejects", commit)
     crawler.signals.send_catch_log(signals.spider_closed, spider=None, reason="finished")
 
     assert [row["article_id"] for row in read_rejects(tmp_path)] == ["188231024103100001"]
@@ -319,7 +319,7 @@ def test_a_file_in_place_whose_folder_could_not_be_synced_is_not_written_again(
     # stored. Kept and tried again under the same name, every later write of the run would
     # fail ("already stored") and the run would end as a disk fault with no record.
     crawler, _ = make_extension(tmp_path, PARQUET_BATCH_ITEMS=1)
-    fsync_dir = dataset._fsync_dir
+    fsync_dir = dataset_write._fsync_dir
     failures = []
 
     def fsync_fails_once(path):
@@ -328,7 +328,7 @@ def test_a_file_in_place_whose_folder_could_not_be_synced_is_not_written_again(
             raise OSError(5, "Input/output error", str(path))
         fsync_dir(path)
 
-    monkeypatch.setattr(dataset, "_fsync_dir", fsync_fails_once)
+    monkeypatch.setattr(dataset_write, "_fsync_dir", fsync_fails_once)
     for n in range(3):
         item = Article(article_id=f"18823102410310000{n}", url=URL, title=None)
         send_dropped(crawler, item, Rejected("missing_title", "title is empty or absent"))

@@ -10,7 +10,7 @@ import pytest
 from scrapy import signals
 from scrapy.utils.test import get_crawler
 
-from newsscraper import dataset, exitcodes, runs
+from newsscraper import dataset, dataset_read, dataset_write, exitcodes, runs
 from newsscraper.items import Article
 from newsscraper.pending import PendingArticles
 from newsscraper.rejects import RejectsExtension
@@ -541,14 +541,14 @@ def test_a_record_in_place_whose_folder_could_not_be_synced_is_a_written_record(
 ):
     # Renamed into runs/, only the folder's fsync failed: the record is there, the next runs
     # read it. Exit 4 and "no run record written" would contradict it (its exit_code, stats).
-    fsync_dir = dataset._fsync_dir
+    fsync_dir = dataset_write._fsync_dir
 
     def runs_fsync_fails(path):
         if path == dataset.runs_dir(tmp_path):
             raise OSError(errno.EIO, "Input/output error", str(path))
         fsync_dir(path)
 
-    monkeypatch.setattr(dataset, "_fsync_dir", runs_fsync_fails)
+    monkeypatch.setattr(dataset_write, "_fsync_dir", runs_fsync_fails)
     ext = extension(tmp_path)
     ext.spider_closed(spider(), "finished")
     (record,) = read_runs(tmp_path)
@@ -628,7 +628,7 @@ def _run_record_with(tmp_path, **values) -> None:
         "started_at": finished, "finished_at": finished, "exit_code": 0, "run_number": 1,
     } | values  # fmt: skip
     table = pa.Table.from_pylist([record], schema=RUNS_SCHEMA)
-    dataset.commit_part_file(table, dataset.runs_dir(tmp_path) / "part-r0.parquet", tmp_path)
+    dataset_write.commit_part_file(table, dataset.runs_dir(tmp_path) / "part-r0.parquet", tmp_path)
 
 
 def test_a_run_record_with_no_json_in_a_json_column_stops_the_start_naming_it(tmp_path):
@@ -654,7 +654,7 @@ def test_a_run_record_with_no_json_read_at_the_close_ends_the_run_as_abnormal(tm
 
 
 def read_runs_table(output_dir) -> list[dict]:
-    return dataset.read_runs(output_dir).to_pylist()
+    return dataset_read.read_runs(output_dir).to_pylist()
 
 
 @pytest.mark.parametrize(

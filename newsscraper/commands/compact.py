@@ -19,7 +19,7 @@ How a reader listing the dataset mid-swap never sees a row missing or doubled:
   listed the old files and opens one after the exchange gets "file not found", never wrong
   rows.)
 - The old folder, now under `.staging/`, is left whole there, for the next process to take the
-  lock to remove (`dataset.clear_staging`). A reader that opened the live folder before the
+  lock to remove (`dataset_write.clear_staging`). A reader that opened the live folder before the
   exchange lists the old folder through that handle, whenever it reads it: emptied at once,
   it would list no file, and the partition's rows would be missing from the query without a
   word; kept, it names files gone from the live folder, and the query fails instead.
@@ -49,7 +49,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from newsscraper import dataset, exitcodes
+from newsscraper import dataset, dataset_read, dataset_write, exitcodes
 from newsscraper import settings as project_settings
 from newsscraper.lock import LockHeld, crawl_lock, wait_seconds
 from newsscraper.pages.dates import vietnam_date
@@ -152,7 +152,7 @@ def mergeable(path: Path, schema: pa.Schema, *, complete: bool = False) -> pa.Ta
     the file removed with the others, so its folder is left as it is. A link that leads to no
     file (its target not there, or a loop) is such a file too, not a fault of the disk."""
     try:
-        table = dataset.read_part_file(path)
+        table = dataset_read.read_part_file(path)
     except OSError as error:
         if not path.is_symlink() or path.exists():
             raise
@@ -184,7 +184,7 @@ def mergeable(path: Path, schema: pa.Schema, *, complete: bool = False) -> pa.Ta
     if differences:
         raise pa.ArrowInvalid(f"{path} holds {' and '.join(differences)}: not merged")
     try:
-        return dataset.in_schema(table, schema)
+        return dataset_read.in_schema(table, schema)
     except pa.ArrowInvalid as error:
         raise pa.ArrowInvalid(f"{path} holds {error}: not merged") from error
 
@@ -216,7 +216,9 @@ def compact_records(
     files = [p for p in dataset.list_part_files(output_dir, folder) if p.parent == live]
     if len(files) < 2:
         return None
-    merged = dataset.joined_in_slices(files, lambda path: mergeable(path, schema)).sort_by(order)
+    merged = dataset_read.joined_in_slices(files, lambda path: mergeable(path, schema)).sort_by(
+        order
+    )
     _swap(output_dir, live, merged, files, file_name, compression)
     return RecordsResult(folder, len(files), merged.num_rows, live / file_name)
 
@@ -228,7 +230,7 @@ def _swap(
     module doc); what was kept beside it, not merged: returned."""
     merged_names = {p.name for p in files}
     carried = [p.name for p in live.iterdir() if p.name not in merged_names]
-    replaced = dataset.replace_partition_files(
+    replaced = dataset_write.replace_partition_files(
         live, merged, name, output_dir, compression=compression, carried=carried
     )
     return _restore_late_files(replaced, live, merged_names)

@@ -18,9 +18,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from newsscraper import dataset
+from newsscraper import dataset, dataset_read
 from newsscraper import settings as project_settings
-from newsscraper.schema import ARTICLES_FILE_SCHEMA
+from newsscraper.schema import ARTICLES_FILE_SCHEMA, ARTICLES_SCHEMA
 
 RECENT_RUNS = 10
 RUN_COLUMNS = (
@@ -93,7 +93,7 @@ class ArticleCounts:
 
 def count_articles(output_dir: Path) -> ArticleCounts:
     """The counts of every stored article, read `BATCH_ROWS` at a time."""
-    columns = dataset.ARTICLES_SCHEMA.names
+    columns = ARTICLES_SCHEMA.names
 
     def count(files: list[Path]) -> ArticleCounts:
         counts, pending, rows = ArticleCounts(columns), [], 0
@@ -109,17 +109,17 @@ def count_articles(output_dir: Path) -> ArticleCounts:
             counts.add(pa.Table.from_batches(pending))
         return counts
 
-    return dataset.read_listed(lambda: partitioned_part_files(output_dir), count)
+    return dataset_read.read_listed(lambda: partitioned_part_files(output_dir), count)
 
 
 def article_batches(output_dir: Path, files: list[Path]):
     """The rows of `files`, BATCH_ROWS at most a batch, scanned a slice of
-    `dataset.READ_SLICE_FILES` files at a time: a scan keeps each file's metadata (about 65 kB)
+    `dataset_read.READ_SLICE_FILES` files at a time: a scan keeps each file's metadata (about 65 kB)
     until it is done, 7 GB over a year of uncompacted part files of a cron every five minutes."""
-    for start in range(0, len(files), dataset.READ_SLICE_FILES):
-        sliced = files[start : start + dataset.READ_SLICE_FILES]
+    for start in range(0, len(files), dataset_read.READ_SLICE_FILES):
+        sliced = files[start : start + dataset_read.READ_SLICE_FILES]
         try:
-            yield from dataset.articles_dataset(output_dir, sliced).to_batches(
+            yield from dataset_read.articles_dataset(output_dir, sliced).to_batches(
                 batch_size=BATCH_ROWS
             )
         except (pa.ArrowException, OSError) as error:
@@ -134,7 +134,7 @@ def file_at_fault(files: list[Path]) -> pa.ArrowException | None:
     type it cannot read). None when each reads on its own."""
     for path in files:
         try:
-            dataset.in_declared_types(path, ARTICLES_FILE_SCHEMA)
+            dataset_read.in_declared_types(path, ARTICLES_FILE_SCHEMA)
         except pa.ArrowInvalid as error:  # naming the file
             return error
     return None
@@ -212,8 +212,8 @@ def gather(output_dir: Path) -> dict:
         "rows_per_day_and_section": rows_per_day_and_section(articles),
         "fill_rates": fill_rates(articles),
         "duplicates": duplicates(articles),
-        "rejects_by_reason": rejects_by_reason(dataset.read_rejects(output_dir, ["reason"])),
-        "recent_runs": recent_runs(dataset.read_runs(output_dir)),
+        "rejects_by_reason": rejects_by_reason(dataset_read.read_rejects(output_dir, ["reason"])),
+        "recent_runs": recent_runs(dataset_read.read_runs(output_dir)),
     }
 
 

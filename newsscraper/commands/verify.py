@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from newsscraper import dataset
+from newsscraper import dataset, dataset_read
 from newsscraper import settings as project_settings
 from newsscraper.lock import LOCK_FILE
 from newsscraper.pages.dates import vietnam_date
@@ -80,7 +80,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def schema_differences(actual: pa.Schema, declared: pa.Schema) -> list[str]:
     """What differs between a file's schema and the declared one, in words ([] if nothing)."""
     found = []
-    version = dataset.schema_version_of(actual)
+    version = dataset_read.schema_version_of(actual)
     if version not in KNOWN_VERSIONS:
         found.append(f"newsscraper.schema_version is {version!r}, expected {SCHEMA_VERSION!r}")
     # A file of an older version lacks the columns added since: readers see them as null.
@@ -109,7 +109,7 @@ def schema_differences(actual: pa.Schema, declared: pa.Schema) -> list[str]:
 def read_checked(path: Path, declared: pa.Schema) -> tuple[pa.Table | None, list[Finding]]:
     """The file's table (None if unreadable) and its problems."""
     try:
-        table = dataset.read_part_file(path)
+        table = dataset_read.read_part_file(path)
     except FileNotFoundError:
         if path.is_symlink():  # still listed: no compaction will bring its target back
             return None, [
@@ -374,7 +374,7 @@ def verify(output_dir: Path, now: dt.datetime | None = None) -> list[Finding]:
     """Every finding; the files are listed and checked again while `compact` swaps folders
     meanwhile (a listed file gone), FileNotFoundError when a listed file is gone for good."""
     now = now or dt.datetime.now(dt.UTC)
-    checked = dataset.read_listed(
+    checked = dataset_read.read_listed(
         lambda: [p for name in dataset.DATASETS for p in dataset.list_part_files(output_dir, name)],
         lambda _: check_all(output_dir),
     )

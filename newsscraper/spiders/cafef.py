@@ -18,7 +18,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from newsscraper.context import RunContext
 from newsscraper.crawl_args import CrawlArguments
 from newsscraper.crawl_plan import plan_crawl
-from newsscraper.dataset import unreadable
+from newsscraper.dataset_read import unreadable
 from newsscraper.listing_walk import (
     FORBIDDEN_BY_ROBOTS,
     LISTING_FAILED,

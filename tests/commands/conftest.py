@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from newsscraper import dataset
+from newsscraper import dataset, dataset_write
 
 UTC = dt.UTC
 
@@ -54,7 +54,7 @@ def write_batch(tmp_path):
     """write_batch(rows, run_id, seq): commit rows into tmp_path as the sink would."""
 
     def write(rows, run_id="run-a", seq=1):
-        return dataset.commit_articles(tmp_path, rows, run_id, seq)
+        return dataset_write.commit_articles(tmp_path, rows, run_id, seq)
 
     return write
 
@@ -71,7 +71,9 @@ def site_resting(tmp_path):
     row = {"run_id": "run-1", "section": "bat-dong-san", "mode": "incremental", "exit_code": 3}
     row |= {"started_at": asked, "finished_at": asked, "rests_until": asked.replace(hour=6)}
     table = pa.Table.from_pylist([row], schema=RUNS_SCHEMA)
-    dataset.commit_part_file(table, dataset.runs_dir(tmp_path) / "part-run-1.parquet", tmp_path)
+    dataset_write.commit_part_file(
+        table, dataset.runs_dir(tmp_path) / "part-run-1.parquet", tmp_path
+    )
     return (
         "not crawling: the site asked for a rest (Retry-After) until 2026-03-07 06:00:00 UTC, "
         "in run run-1 (bat-dong-san); no crawl of this dataset asks it for anything before then"

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from newsscraper import cli, dataset, exitcodes
+from newsscraper import cli, dataset, dataset_read, dataset_write, exitcodes
 from newsscraper.commands import compact, verify
 from newsscraper.lock import crawl_lock
 from newsscraper.runs import read_runs
@@ -29,7 +29,7 @@ def retyped(table: pa.Table, name: str, type_: pa.DataType) -> pa.Table:
 
 
 def all_rows(output_dir) -> list[dict]:
-    rows = dataset.read_articles(output_dir).to_pylist()
+    rows = dataset_read.read_articles(output_dir).to_pylist()
     return sorted(rows, key=lambda r: (r["article_id"], r["scraped_at"]))
 
 
@@ -43,7 +43,7 @@ def what_readers_see(output_dir) -> dict[str, Counter]:
     glob = f"{dataset.articles_dir(output_dir)}/**/*.parquet"
     return {
         "pyarrow": Counter(
-            dataset.read_articles(output_dir, ["article_id"])["article_id"].to_pylist()
+            dataset_read.read_articles(output_dir, ["article_id"])["article_id"].to_pylist()
         ),
         "duckdb": Counter(
             r[0] for r in duckdb.sql(f"SELECT article_id FROM read_parquet('{glob}')").fetchall()
@@ -138,14 +138,14 @@ def test_a_reader_listing_during_every_step_sees_each_row_once(three_partitions,
     expected = what_readers_see(three_partitions)
     assert sum(expected["pyarrow"].values()) == 6
     seen = []
-    real_exchange = dataset.exchange_paths
+    real_exchange = dataset_write.exchange_paths
 
     def exchange(a, b):
         seen.append(("merged file staged", what_readers_see(three_partitions)))
         real_exchange(a, b)
         seen.append(("folders exchanged", what_readers_see(three_partitions)))
 
-    monkeypatch.setattr(dataset, "exchange_paths", exchange)
+    monkeypatch.setattr(dataset_write, "exchange_paths", exchange)
     compact.compact(three_partitions)
     assert len(seen) == 4  # two partitions compacted, two looks each
     with crawl_lock(three_partitions):  # the old folders removed by the next lock holder
@@ -166,7 +166,7 @@ def test_a_reader_that_opened_a_folder_before_its_swap_lists_the_old_files_not_n
     runs = dataset.runs_dir(three_partitions)
     for run_id, minute in (("run-a", 0), ("run-b", 10)):
         table = pa.Table.from_pylist([run_record(run_id, minute)], schema=RUNS_SCHEMA)
-        dataset.commit_part_file(table, runs / f"part-{run_id}.parquet", three_partitions)
+        dataset_write.commit_part_file(table, runs / f"part-{run_id}.parquet", three_partitions)
     before = {folder: sorted(os.listdir(folder)) for folder in (partition, runs)}
     handles = {folder: os.open(folder, os.O_RDONLY | os.O_DIRECTORY) for folder in before}
     try:
@@ -182,14 +182,14 @@ def test_a_reader_that_opened_a_folder_before_its_swap_lists_the_old_files_not_n
 
 
 def test_a_file_added_during_the_merge_is_kept(three_partitions, make_row, monkeypatch):
-    real_exchange = dataset.exchange_paths
+    real_exchange = dataset_write.exchange_paths
 
     def crawl_writes_then_exchange(a, b):
         if b.name == "published_date=2026-03-07":
-            dataset.commit_articles(three_partitions, [make_row("106")], "run-late", 1)
+            dataset_write.commit_articles(three_partitions, [make_row("106")], "run-late", 1)
         real_exchange(a, b)
 
-    monkeypatch.setattr(dataset, "exchange_paths", crawl_writes_then_exchange)
+    monkeypatch.setattr(dataset_write, "exchange_paths", crawl_writes_then_exchange)
     results = compact.compact(three_partitions)
     assert [p.name for r in results for p in r.late_files] == ["part-run-late-1.parquet"]
     ids = Counter(r["article_id"] for r in all_rows(three_partitions))
@@ -218,7 +218,7 @@ def test_a_disk_fault_is_exit_4_and_leaves_the_folder_as_it_was(
     def read_only(*args, **kwargs):
         raise OSError(30, "Read-only file system")
 
-    monkeypatch.setattr(dataset, "commit_part_file", read_only)
+    monkeypatch.setattr(dataset_write, "commit_part_file", read_only)
     assert cli.main(["compact", "--output-dir", str(three_partitions)]) == 4
     err = capsys.readouterr().err
     assert err.startswith("newsscraper compact: the dataset cannot be written: ")
@@ -282,10 +282,10 @@ def test_a_missing_output_dir_is_named_and_not_created(tmp_path, capsys):
 
 
 def test_merge_keeps_one_row_per_id_sorted_by_scrape_time(make_row):
-    first = dataset.items_to_table(
+    first = dataset_write.items_to_table(
         [make_row("2", scraped_at=dt.datetime(2026, 3, 8, 5, tzinfo=UTC))]
     )
-    second = dataset.items_to_table(
+    second = dataset_write.items_to_table(
         [
             make_row("1"),
             make_row("2", title="sau", scraped_at=dt.datetime(2026, 3, 8, 9, tzinfo=UTC)),
@@ -295,7 +295,7 @@ def test_merge_keeps_one_row_per_id_sorted_by_scrape_time(make_row):
     assert duplicates == ["2"]
     assert (
         merged.to_pylist()
-        == dataset.items_to_table(
+        == dataset_write.items_to_table(
             [make_row("1"), make_row("2", scraped_at=dt.datetime(2026, 3, 8, 5, tzinfo=UTC))]
         ).to_pylist()
     )
@@ -320,12 +320,12 @@ def test_runs_and_rejects_end_with_one_file_each_and_every_row(tmp_path, capsys)
     old = pa.Table.from_pylist([run_record("run-a", 0)], schema=RUNS_SCHEMA)
     old = old.drop_columns(["pending_articles", "walked_down_to"])
     old = old.replace_schema_metadata({b"newsscraper.schema_version": b"1"})
-    dataset.commit_part_file(old, runs_dir / "part-run-a.parquet", tmp_path)
+    dataset_write.commit_part_file(old, runs_dir / "part-run-a.parquet", tmp_path)
     pending = '{"188260307000000001": {"first_failed_at": "2026-03-08T02:10:00+00:00", "url": "u"}}'
     for run_id, minute in (("run-c", 20), ("run-b", 10)):
         record = run_record(run_id, minute, pending_articles=pending)
         table = pa.Table.from_pylist([record], schema=RUNS_SCHEMA)
-        dataset.commit_part_file(table, runs_dir / f"part-{run_id}.parquet", tmp_path)
+        dataset_write.commit_part_file(table, runs_dir / f"part-{run_id}.parquet", tmp_path)
     for run_id, minute in (("run-c", 20), ("run-b", 10)):
         reject = {
             "article_id": f"1882603070000001{minute}",
@@ -333,9 +333,9 @@ def test_runs_and_rejects_end_with_one_file_each_and_every_row(tmp_path, capsys)
             "scraped_at": dt.datetime(2026, 3, 8, 2, minute, tzinfo=UTC),
             "run_id": run_id,
         }
-        dataset.commit_rejects(tmp_path, [reject], run_id, 0)
+        dataset_write.commit_rejects(tmp_path, [reject], run_id, 0)
     runs_before = read_runs(tmp_path)
-    rejects_before = dataset.read_rejects(tmp_path).to_pylist()
+    rejects_before = dataset_read.read_rejects(tmp_path).to_pylist()
 
     assert cli.main(["compact", "--output-dir", str(tmp_path)]) == 0
 
@@ -350,7 +350,7 @@ def test_runs_and_rejects_end_with_one_file_each_and_every_row(tmp_path, capsys)
         assert written.names == schema.names and written.metadata == schema.metadata
     assert read_runs(tmp_path) == runs_before  # the version 1 record reads as before
     assert [r["run_id"] for r in read_runs(tmp_path)] == ["run-c", "run-b", "run-a"]
-    rejects_after = dataset.read_rejects(tmp_path).to_pylist()
+    rejects_after = dataset_read.read_rejects(tmp_path).to_pylist()
     assert [r["run_id"] for r in rejects_after] == ["run-b", "run-c"]  # by scraped_at
     assert sorted(rejects_after, key=str) == sorted(rejects_before, key=str)
     with crawl_lock(tmp_path):  # what the swaps replaced: the next lock holder's to remove
@@ -362,16 +362,16 @@ def test_a_run_id_stays_used_once_its_run_record_is_merged(tmp_path):
     runs_dir = dataset.runs_dir(tmp_path)
     for run_id, minute in (("nightly", 0), ("nightly-2", 10)):
         table = pa.Table.from_pylist([run_record(run_id, minute)], schema=RUNS_SCHEMA)
-        dataset.commit_part_file(table, runs_dir / f"part-{run_id}.parquet", tmp_path)
-    assert dataset.run_id_used(tmp_path, "nightly")
+        dataset_write.commit_part_file(table, runs_dir / f"part-{run_id}.parquet", tmp_path)
+    assert dataset_read.run_id_used(tmp_path, "nightly")
 
     assert cli.main(["compact", "--output-dir", str(tmp_path)]) == 0
 
     assert [
         p.name.startswith("part-compact-") for p in dataset.list_part_files(tmp_path, "runs")
     ] == [True]
-    assert dataset.run_id_used(tmp_path, "nightly")
-    assert not dataset.run_id_used(tmp_path, "nightly-3")
+    assert dataset_read.run_id_used(tmp_path, "nightly")
+    assert not dataset_read.run_id_used(tmp_path, "nightly-3")
 
 
 @pytest.mark.parametrize(
@@ -389,7 +389,7 @@ def test_a_file_that_cannot_be_read_is_a_message_and_its_folder_is_left_alone(
     runs = dataset.runs_dir(three_partitions)
     for run_id in ("run-a", "run-b"):
         table = pa.Table.from_pylist([run_record(run_id, 0)], schema=RUNS_SCHEMA)
-        dataset.commit_part_file(table, runs / f"part-{run_id}.parquet", three_partitions)
+        dataset_write.commit_part_file(table, runs / f"part-{run_id}.parquet", three_partitions)
     (runs / "part-run-b.parquet").write_bytes(garbage)
     assert cli.main(["compact", "--output-dir", str(three_partitions)]) == 1
     err = capsys.readouterr().err
@@ -498,7 +498,7 @@ def test_a_part_file_of_other_columns_is_a_message_and_its_folder_is_left_alone(
     runs = dataset.runs_dir(three_partitions)
     for run_id in ("run-a", "run-b"):
         table = pa.Table.from_pylist([run_record(run_id, 0)], schema=RUNS_SCHEMA)
-        dataset.commit_part_file(table, runs / f"part-{run_id}.parquet", three_partitions)
+        dataset_write.commit_part_file(table, runs / f"part-{run_id}.parquet", three_partitions)
     other = sorted((three_partitions / folder).glob("*.parquet"))[-1]
     pq.write_table(change(pq.read_table(other)), other)
     before = {p: p.read_bytes() for p in (three_partitions / folder).iterdir()}
@@ -522,7 +522,9 @@ def test_a_record_without_a_column_declared_not_null_is_named_with_its_file(
     )
     for run_id in ("run-a", "run-b"):
         table = pa.Table.from_pylist([row(run_id, 0)], schema=schema)
-        dataset.commit_part_file(table, tmp_path / folder / f"part-{run_id}.parquet", tmp_path)
+        dataset_write.commit_part_file(
+            table, tmp_path / folder / f"part-{run_id}.parquet", tmp_path
+        )
     other = tmp_path / folder / "part-run-b.parquet"
     pq.write_table(pq.read_table(other).drop_columns([column]), other)
     before = {p: p.read_bytes() for p in (tmp_path / folder).iterdir()}
@@ -576,7 +578,7 @@ def test_a_single_run_records_file_is_left_as_it_is(tmp_path, capsys):
     # One file is merged already: swapping its folder would only fail the queries running then.
     table = pa.Table.from_pylist([run_record("run-a", 0)], schema=RUNS_SCHEMA)
     path = dataset.runs_dir(tmp_path) / "part-run-a.parquet"
-    dataset.commit_part_file(table, path, tmp_path)
+    dataset_write.commit_part_file(table, path, tmp_path)
     inode = path.stat().st_ino
     assert cli.main(["compact", "--output-dir", str(tmp_path)]) == 0
     assert capsys.readouterr().out == (
@@ -593,7 +595,7 @@ def test_a_file_in_a_folder_under_runs_or_rejects_is_kept_once(tmp_path, capsys)
     for run_id, minute, folder in (("run-a", 0, ""), ("run-b", 10, "2025/"), ("run-c", 20, "")):
         table = pa.Table.from_pylist([run_record(run_id, minute)], schema=RUNS_SCHEMA)
         path = runs_dir / f"{folder}part-{run_id}.parquet"
-        dataset.commit_part_file(table, path, tmp_path)
+        dataset_write.commit_part_file(table, path, tmp_path)
         reject = {
             "article_id": f"1882603070000001{minute}",
             "reason": "body_too_short",
@@ -601,12 +603,14 @@ def test_a_file_in_a_folder_under_runs_or_rejects_is_kept_once(tmp_path, capsys)
             "run_id": run_id,
         }
         path = dataset.rejects_dir(tmp_path) / f"{folder}part-{run_id}-1.parquet"
-        dataset.commit_part_file(dataset.items_to_table([reject], REJECTS_SCHEMA), path, tmp_path)
+        dataset_write.commit_part_file(
+            dataset_write.items_to_table([reject], REJECTS_SCHEMA), path, tmp_path
+        )
 
     assert cli.main(["compact", "--output-dir", str(tmp_path)]) == 0
 
     assert sorted(r["run_id"] for r in read_runs(tmp_path)) == ["run-a", "run-b", "run-c"]
-    rejects = dataset.read_rejects(tmp_path, ["run_id"])["run_id"].to_pylist()
+    rejects = dataset_read.read_rejects(tmp_path, ["run_id"])["run_id"].to_pylist()
     assert sorted(rejects) == ["run-a", "run-b", "run-c"]
     assert (runs_dir / "2025" / "part-run-b.parquet").is_file()
     out = capsys.readouterr().out
@@ -624,7 +628,9 @@ def test_a_compaction_killed_right_after_a_swap_loses_nothing_it_did_not_merge(
     runs = dataset.runs_dir(three_partitions)
     for run_id, minute, folder in (("run-a", 0, ""), ("run-b", 10, "2025/"), ("run-c", 20, "")):
         table = pa.Table.from_pylist([run_record(run_id, minute)], schema=RUNS_SCHEMA)
-        dataset.commit_part_file(table, runs / f"{folder}part-{run_id}.parquet", three_partitions)
+        dataset_write.commit_part_file(
+            table, runs / f"{folder}part-{run_id}.parquet", three_partitions
+        )
     before = what_readers_see(three_partitions)
     real_restore = compact._restore_late_files
 
@@ -638,7 +644,7 @@ def test_a_compaction_killed_right_after_a_swap_loses_nothing_it_did_not_merge(
         monkeypatch.setattr(compact, "_restore_late_files", killed)
         with pytest.raises(KeyboardInterrupt):
             compaction(three_partitions)
-        dataset.clear_staging(three_partitions)  # what the next process to take the lock does
+        dataset_write.clear_staging(three_partitions)  # what the next process to take the lock does
 
     assert (partition / "README.txt").read_text() == "ghi chú"
     assert (partition / "notes" / "2026.txt").read_text() == "sổ tay"
@@ -653,16 +659,16 @@ def test_a_file_added_to_a_folder_under_runs_during_the_swap_is_kept(tmp_path, m
     runs = dataset.runs_dir(tmp_path)
     for run_id, minute, folder in (("run-a", 0, ""), ("run-b", 10, "2025/"), ("run-c", 20, "")):
         table = pa.Table.from_pylist([run_record(run_id, minute)], schema=RUNS_SCHEMA)
-        dataset.commit_part_file(table, runs / f"{folder}part-{run_id}.parquet", tmp_path)
-    real_exchange = dataset.exchange_paths
+        dataset_write.commit_part_file(table, runs / f"{folder}part-{run_id}.parquet", tmp_path)
+    real_exchange = dataset_write.exchange_paths
 
     def written_then_exchange(a, b):
         # After the folder under runs/ was carried into the new one, before the swap.
         late = pa.Table.from_pylist([run_record("run-d", 30)], schema=RUNS_SCHEMA)
-        dataset.commit_part_file(late, runs / "2025" / "part-run-d.parquet", tmp_path)
+        dataset_write.commit_part_file(late, runs / "2025" / "part-run-d.parquet", tmp_path)
         real_exchange(a, b)
 
-    monkeypatch.setattr(dataset, "exchange_paths", written_then_exchange)
+    monkeypatch.setattr(dataset_write, "exchange_paths", written_then_exchange)
     compact.compact_run_records(tmp_path)
     assert sorted(r["run_id"] for r in read_runs(tmp_path)) == ["run-a", "run-b", "run-c", "run-d"]
     assert sorted(p.name for p in (runs / "2025").iterdir()) == [
@@ -676,19 +682,19 @@ def test_run_records_of_more_files_than_a_slice_are_merged_whole_and_in_order(
 ):
     # Read a slice of files at a time (a year of uncompacted records held GBs as one table a
     # file): every row still lands once, in the order of their times, older schemas included.
-    monkeypatch.setattr(dataset, "READ_SLICE_FILES", 16)
+    monkeypatch.setattr(dataset_read, "READ_SLICE_FILES", 16)
     runs_dir = dataset.runs_dir(tmp_path)
     for n in range(40):
         table = pa.Table.from_pylist([run_record(f"run-{n:02d}", n)], schema=RUNS_SCHEMA)
         if n % 7 == 0:  # a version 1 record, without the columns added since
             table = table.drop_columns(["pending_articles", "walked_down_to"])
             table = table.replace_schema_metadata({b"newsscraper.schema_version": b"1"})
-        dataset.commit_part_file(table, runs_dir / f"part-{39 - n:02d}.parquet", tmp_path)
+        dataset_write.commit_part_file(table, runs_dir / f"part-{39 - n:02d}.parquet", tmp_path)
 
     assert cli.main(["compact", "--output-dir", str(tmp_path)]) == 0
 
     assert len(dataset.list_part_files(tmp_path, "runs")) == 1
-    merged = dataset.read_runs(tmp_path)  # the one file's rows, as it holds them
+    merged = dataset_read.read_runs(tmp_path)  # the one file's rows, as it holds them
     assert merged.column("run_id").to_pylist() == [f"run-{n:02d}" for n in range(40)]
 
 

@@ -226,7 +226,7 @@ def run_record_files(output_dir, count: int) -> None:
 
     import pyarrow as pa
 
-    from newsscraper import dataset
+    from newsscraper import dataset, dataset_write
     from newsscraper.schema import RUNS_SCHEMA
 
     start = dt.datetime(2026, 3, 8, 2, tzinfo=dt.UTC)
@@ -242,7 +242,7 @@ def run_record_files(output_dir, count: int) -> None:
         }
         table = pa.Table.from_pylist([record], RUNS_SCHEMA)
         path = dataset.runs_dir(output_dir) / f"part-{record['run_id']}.parquet"
-        dataset.commit_part_file(table, path, output_dir)
+        dataset_write.commit_part_file(table, path, output_dir)
 
 
 @pytest.mark.parametrize(("files", "merged"), [(100, False), (101, True)])
@@ -298,7 +298,7 @@ def rejects_files(output_dir, count: int) -> None:
     """`count` rejects part files of one row each, as runs that rejected a page write them."""
     import datetime as dt
 
-    from newsscraper import dataset
+    from newsscraper import dataset_write
 
     for n in range(count):
         row = {
@@ -308,7 +308,7 @@ def rejects_files(output_dir, count: int) -> None:
             "scraped_at": dt.datetime(2026, 3, 8, 2, tzinfo=dt.UTC) + dt.timedelta(minutes=n),
             "run_id": f"run-{n:04d}",
         }
-        dataset.commit_rejects(output_dir, [row], row["run_id"], 0)
+        dataset_write.commit_rejects(output_dir, [row], row["run_id"], 0)
 
 
 def quiet_cron(monkeypatch, code: int) -> None:
@@ -331,7 +331,7 @@ def quiet_cron(monkeypatch, code: int) -> None:
 def test_cron_merges_the_rejects_after_a_run_unless_the_disk_failed_or_a_signal_stopped_it(
     code, merged, tmp_path, monkeypatch
 ):
-    from newsscraper import dataset
+    from newsscraper import dataset, dataset_read
 
     rejects_files(tmp_path, 101)  # runs/ holds no file: rejects/ alone is enough
     quiet_cron(monkeypatch, code)
@@ -339,7 +339,7 @@ def test_cron_merges_the_rejects_after_a_run_unless_the_disk_failed_or_a_signal_
     assert cli.main(["cron", "--output-dir", str(tmp_path)]) == code
 
     assert len(dataset.list_part_files(tmp_path, "rejects")) == (1 if merged else 101)
-    assert len(dataset.read_rejects(tmp_path)) == 101
+    assert len(dataset_read.read_rejects(tmp_path)) == 101
 
 
 def test_a_merge_that_cannot_read_a_rejects_file_is_said_and_leaves_the_runs_code(

@@ -13,9 +13,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from newsscraper import cli, dataset
+from newsscraper import cli, dataset, dataset_read, dataset_write
 from newsscraper.commands import compact, stats
-from newsscraper.schema import REJECTS_SCHEMA
+from newsscraper.schema import ARTICLES_SCHEMA, REJECTS_SCHEMA
 
 UTC = dt.UTC
 TS = pa.timestamp("us", tz="UTC")
@@ -34,7 +34,7 @@ def output_dir(tmp_path, make_row, write_batch):
     )
     write_batch([make_row("201", section="thi-truong-chung-khoan", sapo=None)], seq=2)
     at = dt.datetime(2026, 3, 8, 2, 0, tzinfo=UTC)
-    dataset.commit_rejects(
+    dataset_write.commit_rejects(
         tmp_path,
         [
             {"reason": "body_too_short", "scraped_at": at, "run_id": "run-a"},
@@ -59,7 +59,7 @@ def output_dir(tmp_path, make_row, write_batch):
             "new_rows": [5, 0],
         }
     )
-    dataset.commit_part_file(runs, dataset.runs_dir(tmp_path) / "part-runs.parquet", tmp_path)
+    dataset_write.commit_part_file(runs, dataset.runs_dir(tmp_path) / "part-runs.parquet", tmp_path)
     return tmp_path
 
 
@@ -100,7 +100,7 @@ def test_recent_runs_are_the_10_newest_by_finish_time(tmp_path, capsys):
         finished = dt.datetime(2026, 3, 8, hour, 1, tzinfo=UTC)
         run = {"run_id": f"run-{11 - hour:02d}", "finished_at": finished, "new_rows": hour}
         path = dataset.runs_dir(tmp_path) / f"part-{run['run_id']}.parquet"
-        dataset.commit_part_file(pa.Table.from_pylist([run], schema=schema), path, tmp_path)
+        dataset_write.commit_part_file(pa.Table.from_pylist([run], schema=schema), path, tmp_path)
     runs = stats_json(tmp_path, capsys)["recent_runs"]
     assert [r["new_rows"] for r in runs] == [11, 10, 9, 8, 7, 6, 5, 4, 3, 2]
     assert runs[0] == {
@@ -121,13 +121,13 @@ def test_recent_runs_are_the_newest_written_whatever_the_clock_said(tmp_path, ca
             finished += dt.timedelta(days=365)
         rows.append({"run_id": f"run-{number:02d}", "finished_at": finished, "run_number": number})
     path = dataset.runs_dir(tmp_path) / "part-all.parquet"
-    dataset.commit_part_file(pa.Table.from_pylist(rows, schema=schema), path, tmp_path)
+    dataset_write.commit_part_file(pa.Table.from_pylist(rows, schema=schema), path, tmp_path)
     runs = stats_json(tmp_path, capsys)["recent_runs"]
     assert [r["run_id"] for r in runs] == [f"run-{n:02d}" for n in range(12, 2, -1)]
     # A record older than version 5, not numbered, was written before every numbered one.
     few = tmp_path / "few"
     table = pa.Table.from_pylist(rows[:1] + rows[-2:], schema=schema)
-    dataset.commit_part_file(table, dataset.runs_dir(few) / "part-all.parquet", few)
+    dataset_write.commit_part_file(table, dataset.runs_dir(few) / "part-all.parquet", few)
     runs = stats_json(few, capsys)["recent_runs"]
     assert [r["run_id"] for r in runs] == ["run-12", "run-11", "older"]
 
@@ -138,8 +138,8 @@ def test_a_compaction_between_listing_and_reading_is_read_through(
     write_batch([make_row("105")], run_id="run-c")
     at = dt.datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
     reject = {"reason": "http_404", "scraped_at": at, "run_id": "run-c"}
-    dataset.commit_rejects(output_dir, [reject], "run-c", 1)
-    real_list, real_open, swapped = dataset.list_part_files, dataset.articles_dataset, []
+    dataset_write.commit_rejects(output_dir, [reject], "run-c", 1)
+    real_list, real_open, swapped = dataset.list_part_files, dataset_read.articles_dataset, []
 
     def compact_then_open(output_dir, files=None):
         if dataset.ARTICLES not in swapped:  # the listed files are gone when they are opened
@@ -155,8 +155,9 @@ def test_a_compaction_between_listing_and_reading_is_read_through(
             assert compact.compact_records(output_dir, folder, REJECTS_SCHEMA, order, name, "zstd")
         return files
 
-    monkeypatch.setattr(dataset, "articles_dataset", compact_then_open)
-    monkeypatch.setattr(dataset, "list_part_files", list_then_compact)
+    monkeypatch.setattr(dataset_read, "articles_dataset", compact_then_open)
+    # read_rejects calls list_part_files as dataset_read imported it: patched there.
+    monkeypatch.setattr(dataset_read, "list_part_files", list_then_compact)
     stats = stats_json(output_dir, capsys)
     assert swapped == [dataset.ARTICLES, dataset.REJECTS]
     assert stats["articles"] == 6
@@ -182,14 +183,14 @@ def test_articles_are_scanned_a_slice_of_files_at_a_time(output_dir, capsys, mon
     # One scan of every file kept each file's metadata to its end: about 65 kB a file, 7 GB
     # over a year of a cron every five minutes without `compact`.
     whole = stats_json(output_dir, capsys)
-    scanned, real_open = [], dataset.articles_dataset
+    scanned, real_open = [], dataset_read.articles_dataset
 
     def open_recorded(output_dir, files=None):
         scanned.append(len(files))
         return real_open(output_dir, files)
 
-    monkeypatch.setattr(dataset, "READ_SLICE_FILES", 2)
-    monkeypatch.setattr(dataset, "articles_dataset", open_recorded)
+    monkeypatch.setattr(dataset_read, "READ_SLICE_FILES", 2)
+    monkeypatch.setattr(dataset_read, "articles_dataset", open_recorded)
     assert stats_json(output_dir, capsys) == whole
     assert scanned == [2, 1]
 
@@ -201,7 +202,7 @@ def test_fill_rates_count_values_not_nulls_or_empties(output_dir, capsys):
     assert rates["sapo"] == 3 / 5  # 102 has "", 201 has null
     assert rates["duplicate_of"] == 1 / 5
     assert rates["author"] == 0.0
-    assert list(rates) == dataset.ARTICLES_SCHEMA.names
+    assert list(rates) == ARTICLES_SCHEMA.names
 
 
 def test_the_readme_names_every_key_of_the_json(output_dir, capsys):
@@ -238,7 +239,7 @@ def test_a_dataset_of_one_article_and_one_run(tmp_path, make_row, write_batch, c
     write_batch([make_row("101")])
     finished = dt.datetime(2026, 3, 8, 2, 5, tzinfo=UTC)
     run = pa.Table.from_pylist([{"run_id": "run-a", "finished_at": finished}])
-    dataset.commit_part_file(run, dataset.runs_dir(tmp_path) / "part-run-a.parquet", tmp_path)
+    dataset_write.commit_part_file(run, dataset.runs_dir(tmp_path) / "part-run-a.parquet", tmp_path)
     stats = stats_json(tmp_path, capsys)
     assert (stats["articles"], stats["part_files"]) == (1, 1)
     assert stats["rows_per_day_and_section"] == [
@@ -354,7 +355,7 @@ def test_a_file_outside_the_partition_folders_is_named_not_a_traceback(
 ):
     loose = output_dir / folder / "part-b-1.parquet"
     loose.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(dataset.items_to_table([make_row("105")]), loose)
+    pq.write_table(dataset_write.items_to_table([make_row("105")]), loose)
     assert cli.main(["stats", "--output-dir", str(output_dir)]) == 1
     err = capsys.readouterr().err
     assert err.startswith(
@@ -371,7 +372,9 @@ def test_a_run_is_shown_by_the_columns_for_people_with_a_dash_for_what_it_lacks(
          ("pages", pa.int64())]
     )  # fmt: skip
     table = pa.Table.from_pylist([run], schema=schema)
-    dataset.commit_part_file(table, dataset.runs_dir(tmp_path) / "part-run-a.parquet", tmp_path)
+    dataset_write.commit_part_file(
+        table, dataset.runs_dir(tmp_path) / "part-run-a.parquet", tmp_path
+    )
     assert stats_json(tmp_path, capsys)["recent_runs"] == [
         {"run_id": "run-a", "finished_at": "2026-03-08T02:05:00+00:00", "finish_reason": None}
     ]
@@ -402,7 +405,9 @@ def test_recent_runs_say_why_a_run_was_unhealthy(tmp_path, capsys):
         },
     ]
     table = pa.Table.from_pylist(runs, schema=schema)
-    dataset.commit_part_file(table, dataset.runs_dir(tmp_path) / "part-runs.parquet", tmp_path)
+    dataset_write.commit_part_file(
+        table, dataset.runs_dir(tmp_path) / "part-runs.parquet", tmp_path
+    )
     recent = stats_json(tmp_path, capsys)["recent_runs"]
     assert [r["problems"] for r in recent] == [
         ["1 article page(s) failed after every retry", "a listing page failed"],

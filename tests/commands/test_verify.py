@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from newsscraper import cli, dataset
+from newsscraper import cli, dataset, dataset_read, dataset_write
 from newsscraper.commands import compact
 from newsscraper.commands.verify import STALE_STAGING_AFTER, check_staging
 from newsscraper.schema import ARTICLES_FILE_SCHEMA, RUNS_SCHEMA, SCHEMA_VERSION
@@ -38,7 +38,7 @@ def clean(tmp_path, make_row, write_batch):
     # 17:30Z on the 6th is 00:30 on the 7th in Vietnam: rightly in the 7th's partition.
     write_batch([make_row("103", published_at=dt.datetime(2026, 3, 6, 17, 30, tzinfo=UTC))], seq=2)
     at = dt.datetime(2026, 3, 8, 2, 0, tzinfo=UTC)
-    dataset.commit_rejects(
+    dataset_write.commit_rejects(
         tmp_path, [{"reason": "missing_title", "scraped_at": at, "run_id": "a"}], "a", 1
     )
     run = {name: None for name in RUNS_SCHEMA.names} | {
@@ -50,7 +50,7 @@ def clean(tmp_path, make_row, write_batch):
         "exit_code": 0,
     }
     runs = pa.Table.from_pylist([run], schema=RUNS_SCHEMA)
-    dataset.commit_part_file(runs, dataset.runs_dir(tmp_path) / "part-a.parquet", tmp_path)
+    dataset_write.commit_part_file(runs, dataset.runs_dir(tmp_path) / "part-a.parquet", tmp_path)
     return tmp_path
 
 
@@ -108,7 +108,7 @@ def test_an_unreadable_file_does_not_end_the_checks_of_the_files_after_it(clean,
     unreadable.write_bytes(b"PAR1 not really parquet PAR1")
     row = make_row("104", published_at=dt.datetime(2026, 3, 5, 3, tzinfo=UTC))
     path = clean / PARTITION_07 / "part-b-1.parquet"
-    write_file(path, dataset.items_to_table([row]))
+    write_file(path, dataset_write.items_to_table([row]))
     code, lines = verify(clean, capsys)
     assert code == 1
     assert lines[0].startswith(f"PROBLEM {unreadable}: unreadable:")
@@ -119,7 +119,7 @@ def test_an_unreadable_file_does_not_end_the_checks_of_the_files_after_it(clean,
 
 
 def test_a_file_with_another_schema(clean, make_row, capsys):
-    table = dataset.items_to_table([make_row("104")])
+    table = dataset_write.items_to_table([make_row("104")])
     other = table.drop_columns(["sapo"]).set_column(
         table.schema.get_field_index("word_count") - 1,
         "word_count",
@@ -137,7 +137,7 @@ def test_a_file_with_another_schema(clean, make_row, capsys):
 
 
 def test_a_file_with_the_declared_columns_in_another_order(clean, make_row, capsys):
-    table = dataset.items_to_table([make_row("104")])
+    table = dataset_write.items_to_table([make_row("104")])
     names = ["url", "article_id", *table.column_names[2:]]
     path = clean / PARTITION_07 / "part-b-1.parquet"
     write_file(path, table.select(names).replace_schema_metadata(table.schema.metadata))
@@ -147,7 +147,7 @@ def test_a_file_with_the_declared_columns_in_another_order(clean, make_row, caps
 
 @pytest.mark.parametrize("version", ["0", str(int(SCHEMA_VERSION) + 1)])
 def test_a_schema_version_before_the_first_or_after_this_one(clean, make_row, capsys, version):
-    table = dataset.items_to_table([make_row("104")])
+    table = dataset_write.items_to_table([make_row("104")])
     path = clean / PARTITION_07 / "part-b-1.parquet"
     write_file(path, table.replace_schema_metadata({b"newsscraper.schema_version": version}))
     code, lines = verify(clean, capsys)
@@ -199,7 +199,7 @@ def test_a_row_in_the_wrong_date_partition(clean, make_row, capsys):
     # 17:30Z on the 6th is the 7th in Vietnam, but the file sits in the 6th's partition.
     row = make_row("104", published_at=dt.datetime(2026, 3, 6, 17, 30, tzinfo=UTC))
     path = clean / "articles/section=doanh-nghiep/published_date=2026-03-06/part-b-1.parquet"
-    write_file(path, dataset.items_to_table([row]))
+    write_file(path, dataset_write.items_to_table([row]))
     code, lines = verify(clean, capsys)
     assert code == 1
     assert lines[0] == (
@@ -220,7 +220,7 @@ def test_a_row_in_the_wrong_date_partition(clean, make_row, capsys):
 def test_a_file_without_a_column_the_row_checks_read(clean, make_row, capsys, dropped, dates):
     row = make_row("104", published_at=dt.datetime(2026, 3, 5, 3, tzinfo=UTC))
     path = clean / PARTITION_07 / "part-b-1.parquet"
-    write_file(path, dataset.items_to_table([row]).drop_columns([dropped]))
+    write_file(path, dataset_write.items_to_table([row]).drop_columns([dropped]))
     code, lines = verify(clean, capsys)
     expected = [f"PROBLEM {path}: missing columns [{dropped!r}]"]
     if dates is not None:
@@ -241,7 +241,7 @@ def test_a_row_without_published_at_does_not_hide_the_rows_after_it(clean, make_
         make_row("105", published_at=dt.datetime(2026, 3, 5, 3, tzinfo=UTC)),
     ]
     path = clean / PARTITION_07 / "part-b-1.parquet"
-    write_file(path, dataset.items_to_table(rows, schema))
+    write_file(path, dataset_write.items_to_table(rows, schema))
     code, lines = verify(clean, capsys)
     assert (code, lines[:-1]) == (
         1,
@@ -257,7 +257,7 @@ def test_a_row_in_the_partition_of_another_section_than_its_crawl(clean, make_ro
     # Run "a" crawled doanh-nghiep (its run record says so): its rows belong in that section.
     row = make_row("104", run_id="a")
     path = clean / "articles/section=bat-dong-san/published_date=2026-03-07/part-a-1.parquet"
-    write_file(path, dataset.items_to_table([row]))
+    write_file(path, dataset_write.items_to_table([row]))
     # A run record file without a section column (of another schema) is only that problem.
     rejects = clean / "runs/part-b.parquet"
     write_file(rejects, pq.read_table(dataset.list_part_files(clean, dataset.REJECTS)[0]))
@@ -273,7 +273,7 @@ def test_a_row_in_the_partition_of_another_section_than_its_crawl(clean, make_ro
 def test_a_run_record_file_of_another_schema_listed_first_hides_no_crawl(clean, make_row, capsys):
     row = make_row("104", run_id="a")
     path = clean / "articles/section=bat-dong-san/published_date=2026-03-07/part-a-1.parquet"
-    write_file(path, dataset.items_to_table([row]))
+    write_file(path, dataset_write.items_to_table([row]))
     rejects = dataset.list_part_files(clean, dataset.REJECTS)[0]
     write_file(clean / "runs/part-0.parquet", pq.read_table(rejects))  # before part-a.parquet
     code, lines = verify(clean, capsys)
@@ -291,9 +291,9 @@ def test_the_tables_of_runs_and_rejects_are_not_kept_once_checked(
     # records of a cron every five minutes. Only the section each run crawled is kept.
     write_file(
         clean / "articles/section=bat-dong-san/published_date=2026-03-07/part-a-1.parquet",
-        dataset.items_to_table([make_row("104", run_id="a")]),
+        dataset_write.items_to_table([make_row("104", run_id="a")]),
     )
-    records, alive_at_articles, real_read = [], [], dataset.read_part_file
+    records, alive_at_articles, real_read = [], [], dataset_read.read_part_file
 
     def read_watched(path, *args, **kwargs):
         table = real_read(path, *args, **kwargs)
@@ -303,18 +303,18 @@ def test_the_tables_of_runs_and_rejects_are_not_kept_once_checked(
             records.append(weakref.ref(table))
         return table
 
-    monkeypatch.setattr(dataset, "read_part_file", read_watched)
+    monkeypatch.setattr(dataset_read, "read_part_file", read_watched)
     code, lines = verify(clean, capsys)
     assert len(records) == 2 and alive_at_articles == [0, 0, 0, 0]
     assert code == 1 and "stored by a crawl of section 'doanh-nghiep'" in lines[0]
 
 
 def test_an_unknown_section_and_a_file_outside_any_partition(clean, make_row, capsys):
-    table = dataset.items_to_table([make_row("104")])
+    table = dataset_write.items_to_table([make_row("104")])
     unknown = clean / "articles/section=the-thao/published_date=2026-03-07/part-b-1.parquet"
     loose = clean / "articles/part-b-2.parquet"
     write_file(unknown, table)
-    write_file(loose, dataset.items_to_table([make_row("105")]))
+    write_file(loose, dataset_write.items_to_table([make_row("105")]))
     code, lines = verify(clean, capsys)
     assert code == 1
     assert f"PROBLEM {unknown}: section 'the-thao' is not a known section" in lines
@@ -325,7 +325,7 @@ def test_an_unknown_section_and_a_file_outside_any_partition(clean, make_row, ca
 def test_a_partition_date_not_written_yyyy_mm_dd(clean, make_row, capsys, name):
     # Python reads both as 2026-03-07; pyarrow cannot read them as dates, DuckDB reads text.
     path = clean / f"articles/section=doanh-nghiep/published_date={name}/part-b-1.parquet"
-    write_file(path, dataset.items_to_table([make_row("104")]))
+    write_file(path, dataset_write.items_to_table([make_row("104")]))
     code, lines = verify(clean, capsys)
     assert code == 1
     assert lines[0] == (
@@ -338,7 +338,7 @@ def test_files_the_readers_would_disagree_on(clean, make_row, capsys):
     leftover = clean / PARTITION_07 / "part-b-1.parquet.tmp"
     hidden = clean / PARTITION_07 / ".part-b-2.parquet"
     leftover.write_bytes(b"half")
-    write_file(hidden, dataset.items_to_table([make_row("104")]))
+    write_file(hidden, dataset_write.items_to_table([make_row("104")]))
     code, lines = verify(clean, capsys)
     assert code == 1
     assert f"PROBLEM {hidden}: hidden to pyarrow/pandas but read by DuckDB/polars globs" in lines
@@ -383,7 +383,7 @@ def test_a_folder_just_moved_into_staging_is_not_a_leftover_however_old_its_file
 
 
 def test_a_compaction_between_listing_and_reading_is_no_problem(clean, capsys, monkeypatch):
-    real_read, swapped, missing = dataset.read_part_file, [], []
+    real_read, swapped, missing = dataset_read.read_part_file, [], []
 
     def compact_then_read(path):
         articles = dataset.articles_dir(clean) in path.parents
@@ -394,7 +394,7 @@ def test_a_compaction_between_listing_and_reading_is_no_problem(clean, capsys, m
             missing.append(path)
         return real_read(path)
 
-    monkeypatch.setattr(dataset, "read_part_file", compact_then_read)
+    monkeypatch.setattr(dataset_read, "read_part_file", compact_then_read)
     code, lines = verify(clean, capsys)
     assert [r.files_merged for r in swapped[0]] == [2]
     assert missing, "verify read a file compact had swapped away, then listed them again"
@@ -405,7 +405,7 @@ def test_a_file_gone_for_good_is_one_message_not_a_traceback(clean, capsys, monk
     def gone(path):
         raise FileNotFoundError(2, "No such file or directory", str(path))
 
-    monkeypatch.setattr(dataset, "read_part_file", gone)
+    monkeypatch.setattr(dataset_read, "read_part_file", gone)
     assert cli.main(["verify", "--output-dir", str(clean)]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"PROBLEM {clean}: a listed file went away while checked (")
@@ -469,7 +469,7 @@ def test_a_staging_file_gone_once_listed_is_passed_over(clean, capsys, monkeypat
 
 
 def test_the_declared_schema_itself_has_no_differences():
-    assert dataset.items_to_table([]).schema.equals(ARTICLES_FILE_SCHEMA, check_metadata=True)
+    assert dataset_write.items_to_table([]).schema.equals(ARTICLES_FILE_SCHEMA, check_metadata=True)
 
 
 @pytest.mark.parametrize(

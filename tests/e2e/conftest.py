@@ -6,7 +6,7 @@ from contextlib import ExitStack
 
 import pytest
 
-from newsscraper.dataset import read_articles
+from newsscraper.dataset_read import read_articles
 from replica import ReplicaSite, serve
 from replica.crawl import run_crawl
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from newsscraper.dataset import articles_dir, is_visible_part_file, read_articles, read_rejects
+from newsscraper.dataset import articles_dir, is_visible_part_file
+from newsscraper.dataset_read import read_articles, read_rejects
 from newsscraper.runs import read_runs
 from replica import ServerHandle, SyntheticArticle
 

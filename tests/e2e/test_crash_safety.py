@@ -21,7 +21,8 @@ from replica_checks import (
 )
 
 from newsscraper import exitcodes
-from newsscraper.dataset import articles_dir, list_part_files, read_articles, staging_dir
+from newsscraper.dataset import articles_dir, list_part_files, staging_dir
+from newsscraper.dataset_read import read_articles
 from newsscraper.runs import read_runs
 from replica import ReplicaSite, faults
 from replica.crawl import PROJECT_ROOT, crawl_command, crawl_env

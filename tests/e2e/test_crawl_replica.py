@@ -13,7 +13,8 @@ import pyarrow.dataset as pads
 from replica_checks import assert_stored_exactly
 
 from newsscraper import exitcodes
-from newsscraper.dataset import articles_dir, read_rejects
+from newsscraper.dataset import articles_dir
+from newsscraper.dataset_read import read_rejects
 from newsscraper.runs import read_runs
 from replica import ReplicaSite, faults
 from replica.faults import Fault

@@ -6,7 +6,7 @@ import re
 
 import duckdb
 
-from newsscraper.dataset import read_articles
+from newsscraper.dataset_read import read_articles
 from replica.demo import main
 
 

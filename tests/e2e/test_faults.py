@@ -25,7 +25,7 @@ from replica_checks import (
 )
 
 from newsscraper import exitcodes, settings
-from newsscraper.dataset import read_articles, read_rejects
+from newsscraper.dataset_read import read_articles, read_rejects
 from newsscraper.runs import read_runs
 from replica import ReplicaSite, faults
 from replica.articles import VIETNAM

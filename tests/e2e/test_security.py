@@ -23,7 +23,9 @@ from scrapy.utils.test import get_crawler
 
 import newsscraper.settings as project_settings
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
-from newsscraper.dataset import commit_articles, part_file_name, read_articles, safe_path_value
+from newsscraper.dataset import part_file_name, safe_path_value
+from newsscraper.dataset_read import read_articles
+from newsscraper.dataset_write import commit_articles
 from newsscraper.items import Article
 from newsscraper.spiders.cafef import CafefSpider
 from pipelines.parquet import ParquetSinkPipeline

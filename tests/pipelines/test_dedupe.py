@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from scrapy.utils.test import get_crawler
 
-from newsscraper import dataset
+from newsscraper import dataset_write
 from newsscraper.history import History
 from newsscraper.items import Article
 from newsscraper.rejects import Rejected
@@ -58,7 +58,7 @@ STORED_ID = "188231024103100001"
 @pytest.fixture
 def crawler(tmp_path):
     stored = article(STORED_ID, BODY, scraped_at=dt.datetime(2023, 10, 24, 4, tzinfo=UTC))
-    dataset.commit_articles(tmp_path, [stored], "run-04", 0)
+    dataset_write.commit_articles(tmp_path, [stored], "run-04", 0)
     return get_crawler(settings_dict={"OUTPUT_DIR": str(tmp_path)})
 
 
@@ -127,7 +127,7 @@ def test_dedupe_item_reads_history_without_changing_it():
 
 def test_the_near_duplicate_distance_comes_from_the_setting(tmp_path):
     stored = article(STORED_ID, BODY, scraped_at=dt.datetime(2023, 10, 24, 4, tzinfo=UTC))
-    dataset.commit_articles(tmp_path, [stored], "run-04", 0)
+    dataset_write.commit_articles(tmp_path, [stored], "run-04", 0)
     crawler = get_crawler(
         settings_dict={"OUTPUT_DIR": str(tmp_path), "NEAR_DUPLICATE_MAX_DISTANCE": 0}
     )

@@ -14,7 +14,7 @@ import unicodedata
 import pytest
 from scrapy.utils.test import get_crawler
 
-from newsscraper.dataset import items_to_table
+from newsscraper.dataset_write import items_to_table
 from newsscraper.items import Article
 from newsscraper.pages.dates import VIETNAM_TZ
 from pipelines.normalize import (

@@ -16,7 +16,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from newsscraper import dataset
+from newsscraper import dataset, dataset_read, dataset_write
 from newsscraper.history import History
 from newsscraper.items import Article
 from newsscraper.stop import DISK_ERROR_STAT
@@ -72,7 +72,7 @@ def sink(tmp_path):
 
 def stored_ids(output_dir) -> list[str]:
     return sorted(
-        dataset.read_articles(output_dir, columns=["article_id"])["article_id"].to_pylist()
+        dataset_read.read_articles(output_dir, columns=["article_id"])["article_id"].to_pylist()
     )
 
 
@@ -159,7 +159,7 @@ def test_rows_are_written_whole_with_the_declared_schema(sink, tmp_path):
     sink.close_spider()
     (path,) = dataset.list_part_files(tmp_path)
     assert pq.read_schema(path).metadata[b"newsscraper.schema_version"] == b"5"
-    (row,) = dataset.read_articles(tmp_path).to_pylist()
+    (row,) = dataset_read.read_articles(tmp_path).to_pylist()
     expected = dict(vars(item))
     assert row == expected
 
@@ -186,7 +186,7 @@ def test_a_disk_fault_stops_writing_keeps_earlier_files_and_cleans_staging(
         where.write(b"PAR1 partial")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(dataset.pq, "write_table", disk_full)
+    monkeypatch.setattr(dataset_write.pq, "write_table", disk_full)
     for n in (4, 5):
         sink.process_item(article(n))
     sink.monotonic.now += 60
@@ -214,7 +214,7 @@ def test_rows_in_place_whose_folder_could_not_be_synced_count_as_stored_though_t
     # stops, but these rows are written, not lost.
     closed = []
     sink.on_disk_error = lambda: closed.append(True)
-    fsync_dir = dataset._fsync_dir
+    fsync_dir = dataset_write._fsync_dir
     day7 = dataset.article_partition_dir(tmp_path, "doanh-nghiep", dt.date(2026, 3, 7))
 
     def day7_fsync_fails(path):
@@ -222,7 +222,7 @@ def test_rows_in_place_whose_folder_could_not_be_synced_count_as_stored_though_t
             raise OSError(errno.EIO, "Input/output error", str(path))
         fsync_dir(path)
 
-    monkeypatch.setattr(dataset, "_fsync_dir", day7_fsync_fails)
+    monkeypatch.setattr(dataset_write, "_fsync_dir", day7_fsync_fails)
     for item in [article(1, day=6), article(2), article(3, day=8)]:
         sink.process_item(item)
 
@@ -275,21 +275,21 @@ def test_a_disk_fault_never_leaves_a_copy_naming_a_row_that_was_not_stored(
     sink, tmp_path, monkeypatch
 ):
     sink.on_disk_error = lambda: None
-    real_commit = dataset.commit_part_file
+    real_commit = dataset_write.commit_part_file
 
     def march_8_disk_full(table, path, *args, **kwargs):
         if "published_date=2026-03-08" in str(path):
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_commit(table, path, *args, **kwargs)
 
-    monkeypatch.setattr(dataset, "commit_part_file", march_8_disk_full)
+    monkeypatch.setattr(dataset_write, "commit_part_file", march_8_disk_full)
     original = article(2, day=8)
     for item in [article(1), original]:
         sink.process_item(item)
     with pytest.raises(DropItem, match="cannot be written"):
         sink.process_item(copy_of(3, original, day=7))  # its original's file failed
     sink.close_spider()
-    rows = dataset.read_articles(tmp_path, columns=["article_id", "duplicate_of"]).to_pylist()
+    rows = dataset_read.read_articles(tmp_path, columns=["article_id", "duplicate_of"]).to_pylist()
     stored = {row["article_id"] for row in rows}
     assert original.article_id not in stored
     assert [row for row in rows if row["duplicate_of"] is not None] == []

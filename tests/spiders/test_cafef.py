@@ -205,7 +205,8 @@ def test_a_page_gone_after_a_redirect_is_rejected_under_the_url_the_listing_gave
 def write_pending_record(output_dir, pending: dict) -> dt.datetime:
     """runs/part-r1.parquet: a run of the section that failed (exit 7) at 02:00 UTC on
     2026-03-06 leaving `pending` to fetch; that instant."""
-    from newsscraper.dataset import commit_part_file, runs_dir
+    from newsscraper.dataset import runs_dir
+    from newsscraper.dataset_write import commit_part_file
     from newsscraper.schema import RUNS_SCHEMA
 
     at = dt.datetime(2026, 3, 6, 2, 0, tzinfo=dt.UTC)
@@ -219,7 +220,7 @@ def write_pending_record(output_dir, pending: dict) -> dt.datetime:
 
 
 def test_pending_articles_are_asked_for_once_page_1_has_answered(tmp_path):
-    from newsscraper.dataset import commit_rejects
+    from newsscraper.dataset_write import commit_rejects
 
     output_dir = tmp_path / "out"
     ids = ("188260306000000001", "188260306000000002")
@@ -548,7 +549,8 @@ def test_a_section_page_without_a_zone_id_keeps_the_tables(tmp_path):
 
 
 def test_a_spider_started_some_other_way_refuses_bad_settings_and_a_used_run_id(tmp_path):
-    from newsscraper.dataset import commit_part_file, runs_dir
+    from newsscraper.dataset import runs_dir
+    from newsscraper.dataset_write import commit_part_file
     from newsscraper.schema import RUNS_SCHEMA
 
     settings = {name: value for name, value in vars(project_settings).items() if name.isupper()}
@@ -738,7 +740,7 @@ def test_a_pending_page_that_came_is_no_longer_pending(tmp_path):
 
 def test_a_future_reject_the_clock_has_caught_up_with_is_pending_from_the_start(tmp_path):
     # The listing may have moved it below the watermark: asked for with the pending pages.
-    from newsscraper.dataset import commit_rejects
+    from newsscraper.dataset_write import commit_rejects
 
     at = dt.datetime(2026, 3, 6, 2, 0, tzinfo=dt.UTC)
     raw = {"section": "doanh-nghiep", "published_at": "2026-03-06T09:00:00+00:00"}
@@ -761,7 +763,7 @@ def test_a_future_reject_the_clock_has_caught_up_with_is_pending_from_the_start(
 
 def test_a_future_reject_is_due_again_within_the_settings_hours_ahead_of_the_clock(tmp_path):
     # Validation takes a page up to VALIDATE_MAX_FUTURE_HOURS ahead: one that far is asked for.
-    from newsscraper.dataset import commit_rejects
+    from newsscraper.dataset_write import commit_rejects
 
     at = dt.datetime(2026, 3, 6, 2, 0, tzinfo=dt.UTC)
     raw = {"section": "doanh-nghiep", "published_at": "2026-03-09T02:00:00+00:00"}
@@ -781,9 +783,9 @@ def test_each_future_reject_is_judged_by_its_own_item_across_many_rejects_files(
 ):
     # The items are read apart from the other columns, a slice of files at a time: each must
     # line up with its own reject, among rejects of other reasons and of a stored article.
-    from newsscraper import dataset
+    from newsscraper import dataset_read, dataset_write
 
-    monkeypatch.setattr(dataset, "READ_SLICE_FILES", 2)
+    monkeypatch.setattr(dataset_read, "READ_SLICE_FILES", 2)
     out, at = tmp_path / "out", dt.datetime(2026, 3, 6, 2, 0, tzinfo=dt.UTC)
     caught_up = {"section": "doanh-nghiep", "published_at": "2026-03-06T09:00:00+00:00"}
     verdicts = [
@@ -799,7 +801,7 @@ def test_each_future_reject_is_judged_by_its_own_item_across_many_rejects_files(
         row = {"article_id": f"18826030600000000{n}", "reason": reason, "scraped_at": at}
         row |= {"url": f"https://cafef.vn/bai-{row['article_id']}.chn", "run_id": f"r{n}"}
         row["raw"] = None if raw is None else json.dumps(raw)
-        dataset.commit_rejects(out, [row], f"r{n}", 1)
+        dataset_write.commit_rejects(out, [row], f"r{n}", 1)
     stored = Article(
         article_id="188260306000000005",
         url="https://cafef.vn/bai-188260306000000005.chn",
@@ -811,7 +813,7 @@ def test_each_future_reject_is_judged_by_its_own_item_across_many_rejects_files(
         scraped_at=at,
         run_id="b1",
     )
-    dataset.commit_articles(out, [stored], "b1", 1)
+    dataset_write.commit_articles(out, [stored], "b1", 1)
     spider = make_spider(tmp_path)
     assert list(spider.pending.articles) == ["188260306000000003"]
     assert [n for n in range(1, 8) if spider.walk.is_stored(f"18826030600000000{n}")] == [

@@ -10,8 +10,9 @@ fail the way the kernel fails them:
 - EROFS, a file system (re)mounted read-only: opening for writing, creating, renaming,
   removing, and writing or truncating a file opened before.
 
-Only Python-level calls are intercepted (`open`, `os.*`), which is how `newsscraper.dataset`
-and `newsscraper.lock` touch the disk; production code has no hook of its own.
+Only Python-level calls are intercepted (`open`, `os.*`), which is how
+`newsscraper.dataset_write` and `newsscraper.lock` touch the disk; production code has no hook
+of its own.
 """
 
 from __future__ import annotations

@@ -1,0 +1,241 @@
+"""Reading the part files `dataset` lists: articles, rejects and run records as Arrow tables
+in their declared types, a file at fault named in the error.
+
+Readers take no lock: a listed file a compaction swapped away before it was opened is read
+again from a fresh listing (`read_listed`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import pyarrow as pa
+import pyarrow.dataset as pads
+import pyarrow.parquet as pq
+
+from newsscraper.dataset import (
+    REJECTS,
+    RUNS,
+    articles_dir,
+    list_part_files,
+    rejects_dir,
+    runs_dir,
+)
+from newsscraper.schema import ARTICLES_SCHEMA, REJECTS_SCHEMA, RUNS_SCHEMA, SCHEMA_VERSION_KEY
+
+
+def arrow_path(path) -> str:
+    """`path` as pyarrow must be given it. Python names a file with the machine's file system
+    encoding (Latin-1 or ASCII under a legacy or C locale with UTF-8 mode off), pyarrow always
+    with UTF-8: a folder `dữ liệu`, given on such a machine, is to pyarrow another folder, or no
+    name at all. Its bytes on disk, read as UTF-8, are the name pyarrow opens."""
+    name = os.fsencode(path)
+    try:
+        return name.decode("utf-8")
+    except UnicodeDecodeError:  # bytes no UTF-8 can name: pyarrow cannot open them either
+        return os.fsdecode(name)
+
+
+def articles_dataset(output_dir, files: list[Path] | None = None) -> pads.Dataset:
+    """The articles' part `files` (default: `list_part_files`) as a pyarrow dataset, partition
+    columns typed as in the contract."""
+    partitioning = pads.partitioning(
+        pa.schema([ARTICLES_SCHEMA.field("section"), ARTICLES_SCHEMA.field("published_date")]),
+        flavor="hive",
+    )
+    return pads.dataset(
+        [arrow_path(path) for path in (list_part_files(output_dir) if files is None else files)],
+        schema=ARTICLES_SCHEMA,
+        format="parquet",
+        partitioning=partitioning,
+        partition_base_dir=arrow_path(articles_dir(output_dir)),
+    )
+
+
+def read_articles(output_dir, columns: list[str] | None = None) -> pa.Table:
+    """Read `columns` of every stored article (an empty table when there is none yet)."""
+    if not articles_dir(output_dir).is_dir():
+        schema = ARTICLES_SCHEMA
+        if columns is not None:
+            schema = pa.schema([ARTICLES_SCHEMA.field(c) for c in columns])
+        return schema.empty_table()
+    return read_listed(
+        lambda: list_part_files(output_dir),
+        lambda files: articles_dataset(output_dir, files).to_table(columns=columns),
+    )
+
+
+T = TypeVar("T")
+
+
+def read_listed(list_files: Callable[[], list[Path]], read: Callable[[list[Path]], T]) -> T:
+    """`read(list_files())`, again from a fresh listing when a listed file is gone by the time
+    it is opened.
+
+    Readers do not take the crawl lock, so `newsscraper compact` may swap a folder between the
+    listing and the reading: the old files are gone, and the new listing holds the same rows in
+    the merged file. Each failed read is followed by another while the listing keeps changing,
+    so a compaction swapping folder after folder delays the read until it is done;
+    FileNotFoundError when the listing has not changed (a listed file is missing).
+    """
+    files = list_files()
+    while True:
+        try:
+            return read(files)
+        except FileNotFoundError:
+            listed_again = list_files()
+            if listed_again == files:
+                raise
+            files = listed_again
+
+
+def run_id_used(output_dir, run_id: str) -> bool:
+    """True when a run record or a part file of `run_id` is already in `output_dir`: a run
+    under that id again would share it with that run, and stop at its first part file, whose
+    name is taken (part file names derive from the run id and are never replaced)."""
+    if (runs_dir(output_dir) / f"part-{run_id}.parquet").exists():
+        return True
+    runs = read_runs(output_dir)
+    if runs is not None and run_id in runs.column("run_id").to_pylist():
+        return True
+    name = re.compile(rf"part-{re.escape(run_id)}-\d+\.parquet")
+    for folder in (articles_dir(output_dir), rejects_dir(output_dir)):
+        if folder.is_dir() and any(name.fullmatch(p.name) for p in folder.rglob("part-*")):
+            return True
+    return False
+
+
+def read_part_file(path: Path, columns: list[str] | None = None, use_threads=True) -> pa.Table:
+    """One part file as stored (or its `columns`), without the partition columns its path
+    implies; an unreadable one raises an Arrow error naming it."""
+    return _naming(
+        path,
+        lambda: pq.ParquetFile(arrow_path(path)).read(columns=columns, use_threads=use_threads),
+    )
+
+
+def _naming(path: Path, read: Callable[[], T]) -> T:
+    """`read()` of the part file at `path`; an Arrow error naming the file when it is at fault
+    (Arrow's own message does not name it), the OSError as it is when the disk is."""
+    try:
+        return read()
+    except (pa.ArrowException, OSError) as error:
+        # An OSError with no errno is pyarrow's word for a footer it cannot parse: the file's
+        # fault, not the disk's (a full or failing disk, a file gone, have their errno); so is
+        # a file this process may not read (its owner's choice, no fault of the disk).
+        disk_fault = isinstance(error, OSError) and error.errno is not None
+        if disk_fault and not isinstance(error, PermissionError):
+            raise
+        # Arrow's message does not name the file.
+        raise pa.ArrowInvalid(f"cannot read Parquet file '{path}': {error}") from error
+
+
+def unreadable(output_dir, error: Exception) -> str:
+    """What a crawl that cannot read the dataset in `output_dir` says, in one line."""
+    return (
+        f"the dataset in {output_dir} cannot be read, nothing crawled: {error}; "
+        f"`newsscraper verify --output-dir {output_dir}` names every file at fault"
+    )
+
+
+def schema_version_of(schema: pa.Schema) -> str | None:
+    value = (schema.metadata or {}).get(SCHEMA_VERSION_KEY)
+    return value.decode() if value is not None else None
+
+
+def read_rejects(output_dir, columns: list[str] | None = None) -> pa.Table:
+    """`columns` (default: all) of every reject (an empty table when there is none)."""
+    schema = REJECTS_SCHEMA
+    if columns is not None:
+        schema = pa.schema([REJECTS_SCHEMA.field(name) for name in columns])
+
+    def read_file(path: Path) -> pa.Table:
+        file = _naming(path, lambda: pq.ParquetFile(arrow_path(path)))
+        missing = [name for name in schema.names if name not in file.schema_arrow.names]
+        if missing:
+            # Another tool's file: Arrow's own message names neither the file nor the column.
+            raise pa.ArrowInvalid(f"cannot read Parquet file '{path}': no column {missing}")
+        return _naming(path, lambda: file.read(columns=schema.names)).cast(schema)
+
+    def read(files: list[Path]) -> pa.Table:
+        if not files:
+            return schema.empty_table()
+        return joined_in_slices(files, read_file)
+
+    return read_listed(lambda: list_part_files(output_dir, REJECTS), read)
+
+
+def in_schema(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """`table` with `schema`'s columns, types and metadata: a column an older file lacks (one
+    added to the schema since) is null."""
+    arrays = [
+        _cast_column(table, f) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
+        for f in schema
+    ]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _cast_column(table: pa.Table, field: pa.Field) -> pa.ChunkedArray:
+    """The column `field` names, cast to its type; ArrowInvalid naming the column when it
+    cannot be (Arrow's message names only the types)."""
+    column = table.column(field.name)
+    try:
+        return column.cast(field.type)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as error:
+        raise pa.ArrowInvalid(
+            f"column {field.name} is {column.type}, not readable as {field.type}: {error}"
+        ) from error
+
+
+# Small part files (run records, rejects) read before their tables are joined into one. Each
+# file read is a small table holding about 70 kB of Arrow objects besides its rows: a year of
+# uncompacted runs every five minutes (100,000 files) kept 4 GB alive until the last was read.
+READ_SLICE_FILES = 1024
+
+
+def joined_in_slices(files: list[Path], read) -> pa.Table:
+    """The tables `read(path)` gives for `files` (at least one), joined as they are read: a
+    slice of READ_SLICE_FILES files at a time into one table, so few small tables are alive."""
+    slices = [
+        pa.concat_tables(
+            [read(p) for p in files[start : start + READ_SLICE_FILES]],
+            promote_options="permissive",
+        ).combine_chunks()
+        for start in range(0, len(files), READ_SLICE_FILES)
+    ]
+    return pa.concat_tables(slices, promote_options="permissive")
+
+
+def read_runs(output_dir, columns: list[str] | None = None) -> pa.Table | None:
+    """Every run record with whatever columns the files hold (of `columns`, when given: those
+    a file holds); None when there is none."""
+
+    def read(files: list[Path]) -> pa.Table | None:
+        if not files:
+            return None
+        return joined_in_slices(files, lambda path: in_declared_types(path, RUNS_SCHEMA, columns))
+
+    return read_listed(lambda: list_part_files(output_dir, RUNS), read)
+
+
+def in_declared_types(
+    path: Path, schema: pa.Schema, columns: list[str] | None = None, use_threads: bool = True
+) -> pa.Table:
+    """The part file's columns (of `columns`, when given: those it holds), each one `schema`
+    declares in its declared type: a file another tool wrote again (exit_code as text) joins
+    the others, where Arrow would refuse to merge it naming no file. ArrowInvalid naming the
+    file and the column when a column cannot be read so; a column `schema` does not declare
+    is kept as it is."""
+    table = read_part_file(path, columns, use_threads)
+    try:
+        arrays = [
+            _cast_column(table, schema.field(name)) if name in schema.names else table[name]
+            for name in table.column_names
+        ]
+    except pa.ArrowInvalid as error:
+        raise pa.ArrowInvalid(f"cannot read Parquet file '{path}': {error}") from error
+    return pa.Table.from_arrays(arrays, names=table.column_names)
