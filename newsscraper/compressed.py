@@ -1,7 +1,7 @@
 """Compressed bodies that stop short: Scrapy decompresses as much as came, without a word.
 
 `CompressedBodyMiddleware` flags such a response `COMPRESSED_CUT_SHORT_FLAG`, and
-`newsscraper.middlewares.is_cut_short` has it retried as a body cut short; one that comes out
+`newsscraper.cut_short.is_cut_short` has it retried as a body cut short; one that comes out
 larger than DOWNLOAD_MAXSIZE, cut short or not, it drops as too large.
 """
 

@@ -1,5 +1,6 @@
 """Downloader middlewares: the crawl host only, polite retries (backoff, Retry-After, soft
-blocks) and UTF-8 (robots.txt: `newsscraper/robotstxt.py`).
+blocks, bodies cut short: `newsscraper/cut_short.py` says which) and UTF-8 (robots.txt:
+`newsscraper/robotstxt.py`).
 
 Scrapy's RetryMiddleware retries at once; against a site that rate-limits per IP that makes
 things worse. This one waits: the server's Retry-After on 429/503, otherwise an exponential
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import codecs
 import logging
-import re
 import time
 from dataclasses import dataclass, field
 
@@ -26,9 +26,8 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 from w3lib.encoding import html_body_declared_encoding
 
-from newsscraper.compressed import COMPRESSED_CUT_SHORT_FLAG
+from newsscraper.cut_short import is_cut_short
 from newsscraper.httpdates import delta_seconds, http_date
-from newsscraper.pages.section import ends_inside_an_item
 from newsscraper.redirects import requested_url
 from newsscraper.softblock import SOFT_BLOCKED_META, is_soft_block
 from newsscraper.stop import (
@@ -62,54 +61,6 @@ def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> 
     if when is None:
         return None
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
-
-
-_HTML_END = re.compile(rb"</html\s*>", re.IGNORECASE)
-# The site's header ("MỚI NHẤT" list) and footer, on its every page: below the header and above
-# the footer lie the article and the listing.
-_SITE_HEADER = re.compile(rb"""id\s*=\s*["']?listNewHeader\b""", re.IGNORECASE)
-_SITE_FOOTER = re.compile(rb"""class\s*=\s*["']footer[\s"']""", re.IGNORECASE)
-
-
-def is_cut_short(request, response) -> bool:
-    """True for a response whose compressed body stopped before the end of its stream, for
-    a full page (section or article) whose body ended with its connection before its
-    `</html>`, and for a timeline fragment whose body ended with its connection inside a tag
-    or inside a stream item. A body without a Content-Length (an HTTP/1.0 server,
-    `Connection: close`) ends when the connection does, and Scrapy passes it on flagged
-    "partial" whether the server closed it or the connection was reset in the middle: without
-    this, a page cut after its first paragraphs would be stored as the article, and a
-    fragment cut after its first items would be read as all the listing holds there.
-
-    A fragment has no `</html>` to wait for, nor a number of items to count on: one that ended
-    between two of its items is taken as whole (see `ends_inside_an_item`). A body under a
-    Content-Length for what it holds can be a cut copy too (see `is_cut_copy`)."""
-    if COMPRESSED_CUT_SHORT_FLAG in response.flags:
-        return True  # whatever the page, not all of it came
-    kind = request.meta.get("cafef_page")
-    if "partial" not in response.flags:
-        return response.status == 200 and is_cut_copy(kind, response.body)
-    if kind in ("article", "section"):
-        return _HTML_END.search(response.body) is None
-    if kind == "timeline":
-        return ends_inside_an_item(response.body)
-    return False
-
-
-def is_cut_copy(kind: str | None, body: bytes) -> bool:
-    """True for a page that came whole by its framing (a Content-Length for all it holds) yet
-    stops before its end: a cache's or a proxy's cut copy. A section or article page is cut
-    when it has the site's header but neither its footer nor `</html>` (a page whose content
-    all came, its closing tags missing, is whole); a timeline fragment when it stops inside a
-    tag, a comment or one of its items, as for a body without a Content-Length."""
-    if kind in ("article", "section"):
-        header = None if _HTML_END.search(body) else _SITE_HEADER.search(body)
-        if header is None:
-            return False  # whole, or not the site's page at all (a soft block, an error page)
-        return _SITE_FOOTER.search(body, header.end()) is None
-    if kind == "timeline":
-        return ends_inside_an_item(body)
-    return False
 
 
 def backoff_seconds(attempt: int, base: float, cap: float) -> float:

@@ -821,7 +821,7 @@ def test_a_cut_copy_of_a_site_page_is_told_by_its_header_footer_and_html_end(kin
     from scrapy import Request
     from scrapy.http import HtmlResponse
 
-    from newsscraper.middlewares import is_cut_short
+    from newsscraper.cut_short import is_cut_short
 
     url = "http://127.0.0.1:8123/bai-viet-18826030622484142.chn"
     request = Request(url, meta={"cafef_page": kind})

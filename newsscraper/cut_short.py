@@ -1,0 +1,62 @@
+"""Is a response's body all of the page the crawl asked for?
+
+Not when its compressed stream stopped before its end, when it ended with its connection (no
+Content-Length: Scrapy flags it "partial") before the page's end, nor when it is a cut copy: a
+cache's or a proxy's copy that stops early under a Content-Length for what it holds.
+`PoliteRetryMiddleware` (`newsscraper/middlewares.py`) retries such a page, never reading it as
+the page.
+"""
+
+from __future__ import annotations
+
+import re
+
+from newsscraper.compressed import COMPRESSED_CUT_SHORT_FLAG
+from newsscraper.pages.section import ends_inside_an_item
+
+_HTML_END = re.compile(rb"</html\s*>", re.IGNORECASE)
+# The site's header ("MỚI NHẤT" list) and footer, on its every page: below the header and above
+# the footer lie the article and the listing.
+_SITE_HEADER = re.compile(rb"""id\s*=\s*["']?listNewHeader\b""", re.IGNORECASE)
+_SITE_FOOTER = re.compile(rb"""class\s*=\s*["']footer[\s"']""", re.IGNORECASE)
+
+
+def is_cut_short(request, response) -> bool:
+    """True for a response whose compressed body stopped before the end of its stream, for
+    a full page (section or article) whose body ended with its connection before its
+    `</html>`, and for a timeline fragment whose body ended with its connection inside a tag
+    or inside a stream item. A body without a Content-Length (an HTTP/1.0 server,
+    `Connection: close`) ends when the connection does, and Scrapy passes it on flagged
+    "partial" whether the server closed it or the connection was reset in the middle: without
+    this, a page cut after its first paragraphs would be stored as the article, and a
+    fragment cut after its first items would be read as all the listing holds there.
+
+    A fragment has no `</html>` to wait for, nor a number of items to count on: one that ended
+    between two of its items is taken as whole (see `ends_inside_an_item`). A body under a
+    Content-Length for what it holds can be a cut copy too (see `is_cut_copy`)."""
+    if COMPRESSED_CUT_SHORT_FLAG in response.flags:
+        return True  # whatever the page, not all of it came
+    kind = request.meta.get("cafef_page")
+    if "partial" not in response.flags:
+        return response.status == 200 and is_cut_copy(kind, response.body)
+    if kind in ("article", "section"):
+        return _HTML_END.search(response.body) is None
+    if kind == "timeline":
+        return ends_inside_an_item(response.body)
+    return False
+
+
+def is_cut_copy(kind: str | None, body: bytes) -> bool:
+    """True for a page that came whole by its framing (a Content-Length for all it holds) yet
+    stops before its end: a cache's or a proxy's cut copy. A section or article page is cut
+    when it has the site's header but neither its footer nor `</html>` (a page whose content
+    all came, its closing tags missing, is whole); a timeline fragment when it stops inside a
+    tag, a comment or one of its items, as for a body without a Content-Length."""
+    if kind in ("article", "section"):
+        header = None if _HTML_END.search(body) else _SITE_HEADER.search(body)
+        if header is None:
+            return False  # whole, or not the site's page at all (a soft block, an error page)
+        return _SITE_FOOTER.search(body, header.end()) is None
+    if kind == "timeline":
+        return ends_inside_an_item(body)
+    return False
