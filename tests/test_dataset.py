@@ -555,6 +555,7 @@ def test_run_records_of_older_versions_in_a_slice_of_their_own_are_joined_with_n
         dataset.runs_dir(tmp_path) / "part-newer.parquet",
     )
     runs = dataset_read.read_runs(tmp_path)
+    assert runs.column("run_id").num_chunks == 3  # read in three slices of four files at most
     assert runs.num_rows == 9 and runs.column_names == RUNS_SCHEMA.names
     assert runs.column("rests_until").null_count == 9
     assert runs.column("run_id").to_pylist()[-1] == "20260308T000000Z-00000000"
@@ -715,6 +716,7 @@ def test_run_records_whose_older_files_fill_a_slice_are_read_with_the_newer_ones
         dataset.runs_dir(tmp_path) / "part-newer.parquet",
     )
     runs = dataset_read.read_runs(tmp_path)
+    assert runs.column("run_id").num_chunks == 3  # read in three slices of two files at most
     assert runs.num_rows == 5
     assert {"rests_until", "pending_articles"} <= set(runs.column_names)
     assert runs.column("rests_until").null_count == 5
