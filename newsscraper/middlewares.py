@@ -258,7 +258,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
     def _note_rest_end(self, seconds: float) -> None:
         """Note when a rest the site asked for ends (the latest, if it asked more than once): a
         rest that outlasts the run is kept in its run record, and no later run starts before it
-        ends (see `newsscraper.runs.site_rest`). A rest asked for beyond REST_REMEMBERED_MAX
+        ends (see `newsscraper.rests.site_rest`). A rest asked for beyond REST_REMEMBERED_MAX
         is kept as that long: a wrong header must not silence the crawl for good."""
         self.crawler.stats.max_value(
             SITE_REST_DEADLINE_STAT, time.monotonic() + min(seconds, REST_REMEMBERED_MAX)

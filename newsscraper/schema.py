@@ -100,7 +100,7 @@ RUNS_SCHEMA = pa.schema(
         # The oldest stream listing time the walk reached (see runs.watermark_to_reach).
         pa.field("walked_down_to", UTC_TS, metadata={ADDED_IN_KEY: b"3"}),
         # The end of a rest the site asked for (Retry-After) that outlasted the run: no crawl of
-        # this dataset asks the site for anything before it (see runs.site_rest).
+        # this dataset asks the site for anything before it (see rests.site_rest).
         pa.field("rests_until", UTC_TS, metadata={ADDED_IN_KEY: b"4"}),
         # 1 + the highest of the dataset's records before it: which record is the newest, when
         # a clock set back makes `finished_at` say otherwise (see runs.runs_to_start_from).

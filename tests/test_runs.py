@@ -10,7 +10,7 @@ import pytest
 from scrapy import signals
 from scrapy.utils.test import get_crawler
 
-from newsscraper import dataset, dataset_read, dataset_write, exitcodes, runs
+from newsscraper import dataset, dataset_read, dataset_write, exitcodes, rests, runs
 from newsscraper.items import Article
 from newsscraper.pending import PendingArticles
 from newsscraper.rejects import RejectsExtension
@@ -398,7 +398,7 @@ def test_a_rest_that_outlasts_the_run_is_recorded_and_holds_every_sections_crawl
 
     from newsscraper.middlewares import SITE_REST_DEADLINE_STAT
 
-    monkeypatch.setattr(runs.time, "monotonic", lambda: 1000.0)  # when the runs close
+    monkeypatch.setattr(rests.time, "monotonic", lambda: 1000.0)  # when the runs close
     # Closed at 05:00 UTC, the site having asked for a rest of an hour more.
     resting = extension(tmp_path, run_id="run-1", **{SITE_REST_DEADLINE_STAT: 1000.0 + 3600})
     resting.spider_closed(spider(), "retry_after_too_long")
@@ -419,16 +419,16 @@ def test_a_rest_that_outlasts_the_run_is_recorded_and_holds_every_sections_crawl
     }
 
     half_past = at(5) + dt.timedelta(minutes=30)
-    assert runs.site_rest(tmp_path, half_past) == {
+    assert rests.site_rest(tmp_path, half_past) == {
         "run_id": "run-1",
         "section": "doanh-nghiep",
         "rests_until": at(6),
     }
-    assert runs.site_rest(tmp_path, at(6)) is None  # the rest is over when it ends
+    assert rests.site_rest(tmp_path, at(6)) is None  # the rest is over when it ends
 
     def refused(now: dt.datetime) -> str | None:
         settings = Settings({"OUTPUT_DIR": str(tmp_path), "NEWSSCRAPER_NOW": now.isoformat()})
-        return runs.rest_refused(settings)
+        return rests.rest_refused(settings)
 
     assert refused(half_past) == (
         "the site asked for a rest (Retry-After) until 2026-03-07 06:00:00 UTC, in run run-1 "
@@ -442,15 +442,15 @@ def test_a_rest_ending_within_a_second_is_said_to_end_at_the_next_second(monkeyp
     # 05:50:00, the time the message gave, would still be refused.
     from scrapy.settings import Settings
 
-    from newsscraper import runs
+    from newsscraper import rests
 
     until = dt.datetime(2026, 3, 7, 5, 50, 0, 400_000, tzinfo=dt.UTC)
     record = {"run_id": "run-1", "section": "doanh-nghiep", "rests_until": until}
-    monkeypatch.setattr(runs, "site_rest", lambda output_dir, now, set_back: record)
+    monkeypatch.setattr(rests, "site_rest", lambda output_dir, now, set_back: record)
     settings = Settings({"OUTPUT_DIR": str(tmp_path)})
-    assert "until 2026-03-07 05:50:01 UTC, in run run-1" in runs.rest_refused(settings)
+    assert "until 2026-03-07 05:50:01 UTC, in run run-1" in rests.rest_refused(settings)
     record["rests_until"] = until.replace(microsecond=0)
-    assert "until 2026-03-07 05:50:00 UTC, in run run-1" in runs.rest_refused(settings)
+    assert "until 2026-03-07 05:50:00 UTC, in run run-1" in rests.rest_refused(settings)
 
 
 def test_a_rest_left_at_the_close_ends_that_long_after_the_close_not_after_the_start(
@@ -459,7 +459,7 @@ def test_a_rest_left_at_the_close_ends_that_long_after_the_close_not_after_the_s
     from newsscraper.context import RunContext
     from newsscraper.middlewares import SITE_REST_DEADLINE_STAT
 
-    monkeypatch.setattr(runs.time, "monotonic", lambda: 1000.0)  # when the run closes
+    monkeypatch.setattr(rests.time, "monotonic", lambda: 1000.0)  # when the run closes
     # A run by a clock that runs: started at 04:00, closed at 05:00 with an hour of rest left.
     ext = extension(tmp_path, **{SITE_REST_DEADLINE_STAT: 1000.0 + 3600})
     ext.crawler._newsscraper_context = RunContext("run-1", lambda: at(5), started_at=at(4))
@@ -479,8 +479,8 @@ def test_the_latest_end_of_the_rests_still_running_holds(tmp_path):
         ]
     ]
     write_records(tmp_path, rows)
-    assert runs.site_rest(tmp_path, at(4))["run_id"] == "early"
-    assert runs.site_rest(tmp_path, at(9)) is None
+    assert rests.site_rest(tmp_path, at(4))["run_id"] == "early"
+    assert rests.site_rest(tmp_path, at(9)) is None
 
 
 def test_a_rest_noted_by_a_clock_ahead_holds_no_longer_than_the_site_asked(tmp_path):
@@ -491,15 +491,15 @@ def test_a_rest_noted_by_a_clock_ahead_holds_no_longer_than_the_site_asked(tmp_p
     row |= {"started_at": at(5) + ahead, "finished_at": at(5) + ahead, "rests_until": at(7) + ahead}
     write_records(tmp_path, [row])
     for hours in (0.2, 2.5, 12, 23):
-        assert runs.site_rest(tmp_path, at(5) + dt.timedelta(hours=hours)) is None, hours
+        assert rests.site_rest(tmp_path, at(5) + dt.timedelta(hours=hours)) is None, hours
     # A clock set back a few minutes since the rest was noted (NTP) still holds it ...
-    assert runs.site_rest(tmp_path, at(5) + ahead - dt.timedelta(minutes=5))["run_id"] == "ahead"
-    assert runs.site_rest(tmp_path, at(5) + ahead - dt.timedelta(minutes=11)) is None
+    assert rests.site_rest(tmp_path, at(5) + ahead - dt.timedelta(minutes=5))["run_id"] == "ahead"
+    assert rests.site_rest(tmp_path, at(5) + ahead - dt.timedelta(minutes=11)) is None
     # ... and a clock that reached the hours the rest was noted in holds it until its end.
-    assert runs.site_rest(tmp_path, at(6) + ahead)["run_id"] == "ahead"
-    assert runs.site_rest(tmp_path, at(7) + ahead) is None
+    assert rests.site_rest(tmp_path, at(6) + ahead)["run_id"] == "ahead"
+    assert rests.site_rest(tmp_path, at(7) + ahead) is None
     # A year ahead, or NEWSSCRAPER_NOW in the past: it holds nothing either.
-    assert runs.site_rest(tmp_path, at(5) - dt.timedelta(days=365)) is None
+    assert rests.site_rest(tmp_path, at(5) - dt.timedelta(days=365)) is None
 
 
 def test_records_older_than_version_4_hold_no_rest(tmp_path):
@@ -514,8 +514,8 @@ def test_records_older_than_version_4_hold_no_rest(tmp_path):
     table = pa.Table.from_pylist([row], schema=RUNS_SCHEMA).drop_columns(["rests_until"])
     runs_dir(tmp_path).mkdir(parents=True)
     pq.write_table(table, runs_dir(tmp_path) / "part-old.parquet")
-    assert runs.site_rest(tmp_path, at(0)) is None
-    assert runs.site_rest(tmp_path / "nothing-yet", at(0)) is None
+    assert rests.site_rest(tmp_path, at(0)) is None
+    assert rests.site_rest(tmp_path / "nothing-yet", at(0)) is None
 
 
 def test_no_record_when_the_disk_failed_and_an_error_code_when_it_cannot_be_written(
