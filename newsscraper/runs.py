@@ -26,9 +26,8 @@ from newsscraper.dataset import runs_dir, safe_path_value
 from newsscraper.dataset_write import commit_part_file
 from newsscraper.items import Article
 from newsscraper.middlewares import SITE_REST_DEADLINE_STAT
-from newsscraper.rests import rest_left, rest_refused
+from newsscraper.rests import rest_left
 from newsscraper.schema import RUNS_JSON_COLUMNS, RUNS_SCHEMA, json_object
-from newsscraper.setting_checks import run_id_refused
 from newsscraper.stop import DISK_ERROR_REASON, finish_reason_of
 
 logger = logging.getLogger(__name__)
@@ -171,22 +170,6 @@ def last_pending(runs: list[dict], section: str) -> dict:
         if run["section"] == section:
             return run["pending_articles"]
     return {}
-
-
-def start_refused(settings) -> tuple[int, str] | None:
-    """Why a crawl with `settings` must not start, with its exit code, or None. The commands ask
-    under the crawl lock, before the crawl: a RUN_ID already used (exit 1), a run record that
-    cannot be read (exit 1), a rest the site asked for not ended (exit 3)."""
-    refused = run_id_refused(settings)
-    if refused:
-        return exitcodes.ABNORMAL, refused
-    try:
-        resting = rest_refused(settings)
-    except (OSError, ArrowException) as error:  # a run record it cannot read
-        return exitcodes.ABNORMAL, dataset_read.unreadable(settings.get("OUTPUT_DIR"), error)
-    if resting:
-        return exitcodes.SOFT_BLOCKED, f"not crawling: {resting}"
-    return None
 
 
 RUN_SUMMARY_STAT = "newsscraper/run_summary"  # set once the run record is written, or failed

@@ -101,7 +101,7 @@ def run(args) -> int:
 
     try:
         with crawl_lock(output_dir, purpose="cron", wait=args.wait):
-            from newsscraper.runs import start_refused
+            from newsscraper.start_checks import start_refused
 
             refused = start_refused(settings)
             if refused:
