@@ -14,12 +14,11 @@ from newsscraper import dataset, dataset_read, dataset_write, exitcodes, rests, 
 from newsscraper.items import Article
 from newsscraper.pending import PendingArticles
 from newsscraper.rejects import RejectsExtension
+from newsscraper.run_summary import RUN_SUMMARY_STAT, summary
 from newsscraper.runs import (
-    RUN_SUMMARY_STAT,
     RunRecordExtension,
     last_pending,
     read_runs,
-    summary,
     watermark_to_reach,
 )
 from newsscraper.stop import DISK_ERROR_STAT

@@ -260,7 +260,7 @@ def _log_to_rotating_file(path: Path, level: str) -> None:
 
 
 def _log_warnings_to_stderr() -> None:
-    from newsscraper.runs import SUMMARY_LINE
+    from newsscraper.run_summary import SUMMARY_LINE
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(logging.WARNING)

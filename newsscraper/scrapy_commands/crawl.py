@@ -20,7 +20,7 @@ from newsscraper.context import RunContext
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
 from newsscraper.health import DISK_PROBLEM
 from newsscraper.lock import LOCKED_NEXT_RUN, LockHeld, crawl_lock
-from newsscraper.runs import RUN_SUMMARY_STAT
+from newsscraper.run_summary import RUN_SUMMARY_STAT
 from newsscraper.sections import DEFAULT_SECTION
 from newsscraper.setting_checks import setting_problems
 from newsscraper.start_checks import start_refused
