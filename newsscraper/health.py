@@ -20,6 +20,7 @@ from newsscraper.listing_walk import (
     ROBOTS_TXT_UNAVAILABLE,
     STUCK,
 )
+from newsscraper.pages.dates import VIETNAM_TZ
 from newsscraper.rejects import PIPELINE_ERROR
 from newsscraper.stop import RETRY_AFTER_TOO_LONG_REASON
 from pipelines.validate import PUBLISHED_IN_FUTURE
@@ -163,7 +164,9 @@ def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
     something: a section quiet at weekends is judged against its weekends. Those judged
     unhealthy are left out too, so that a collapse lasting weeks does not become that weekday's
     usual; when all of them were (a quiet Sunday flagged before a Sunday was known), they are
-    that weekday's usual, or every Sunday after it would be flagged."""
+    that weekday's usual, or every Sunday after it would be flagged. Before the same weekday
+    is known (the first week), a day is judged against the known days of its kind, weekend
+    or weekday in Vietnam: the first weekend against none."""
     end = record.get("finished_at")
     if record.get("mode") == BACKFILL or end is None:
         return []
@@ -179,11 +182,10 @@ def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
             continue
         for day, share in _day_shares(end, since, at):
             totals[day] = totals.get(day, 0) + share * (run.get("new_rows") or 0)
-    past = [
-        totals[day]
-        for day in range(1, DAYS_LOOKED_BACK + 1)
-        if day in totals and day not in unhealthy
+    past_days = [
+        day for day in range(1, DAYS_LOOKED_BACK + 1) if day in totals and day not in unhealthy
     ][:DAYS_COMPARED]
+    past = [totals[day] for day in past_days]
     if len(past) < MIN_DAYS_FOR_MEDIAN:
         return []
     median = statistics.median(past)
@@ -194,17 +196,46 @@ def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
         f"new articles in the last 24 h fell to {today:.0f} against a median of "
         f"{median:.0f} a day over the {len(past)} days before"
     )
-    same_days = [day for day in WEEKS_BACK if day in totals]
-    same_weekday = [totals[day] for day in same_days if day not in unhealthy] or [
-        totals[day] for day in same_days
-    ]
+    same_weekday = _known(totals, WEEKS_BACK, unhealthy)
     if same_weekday:
-        usual = statistics.median(same_weekday)
-        if usual < MIN_MEDIAN_DAILY_NEW_ROWS or today >= FAR_BELOW * usual:
-            return []
         weeks = "the week" if len(same_weekday) == 1 else f"the {len(same_weekday)} weeks"
-        problem += f", and of {usual:.0f} on the same weekday over {weeks} before"
-    return [problem]
+        alike, said = same_weekday, f"on the same weekday over {weeks} before"
+    else:
+        # No same weekday known yet (the dataset's first week): a weekend day is judged
+        # against the weekend days known, a weekday against the weekdays; the first weekend
+        # against none, so a section quiet at weekends is not flagged all its first weekend.
+        weekend = _is_weekend(end, 0)
+        if all(_is_weekend(end, day) == weekend for day in past_days):
+            return [problem]  # the days before were all of its kind: judged against them
+        days = [d for d in range(1, DAYS_LOOKED_BACK + 1) if _is_weekend(end, d) == weekend]
+        alike = _known(totals, days, unhealthy)
+        if not alike:
+            return []
+        kind = "weekend day" if weekend else "weekday"
+        said = f"a {kind} over the {_counted(len(alike), kind)} before"
+    usual = statistics.median(alike)
+    if usual < MIN_MEDIAN_DAILY_NEW_ROWS or today >= FAR_BELOW * usual:
+        return []
+    return [f"{problem}, and of {usual:.0f} {said}"]
+
+
+def _known(totals: dict[int, float], days, unhealthy: set[int]) -> list[float]:
+    """The totals of those of `days` that are known, leaving out days with a run judged
+    unhealthy unless all of them had one (a quiet Sunday flagged before a Sunday was known
+    must not make every Sunday after it a collapse)."""
+    known = [day for day in days if day in totals]
+    return [totals[day] for day in known if day not in unhealthy] or [totals[day] for day in known]
+
+
+def _is_weekend(end: dt.datetime, day: int) -> bool:
+    """Whether the 24 hours ending `day` days before `end` are mostly a Saturday or Sunday
+    in Vietnam, the section's calendar."""
+    middle = (end - day * DAY - DAY / 2).astimezone(VIETNAM_TZ)
+    return middle.weekday() >= 5
+
+
+def _counted(count: int, noun: str) -> str:
+    return noun if count == 1 else f"{count} {noun}s"
 
 
 def _as_written(end: dt.datetime, runs: list[dict]) -> list[tuple[dt.datetime, dict]]:

@@ -83,7 +83,7 @@ def test_a_day_of_new_articles_far_below_the_days_before_is_unhealthy():
     assert code == exitcodes.UNHEALTHY
     assert problems == [
         "new articles in the last 24 h fell to 1 against a median of 136 a day over the 5 days "
-        "before"
+        "before, and of 136 a weekday over the 4 weekdays before"  # day 5 back, a Sunday
     ]
 
 
@@ -410,7 +410,8 @@ def test_the_fill_rate_thresholds_hold_at_their_boundaries():
 
 def test_a_section_quiet_at_weekends_is_judged_against_its_weekends():
     # Daily runs for four weeks: 100 new articles a weekday, 25 a weekend day. The run judged
-    # is a Sunday's: the day before it a Saturday, days 2 to 6 back weekdays, day 7 a Sunday.
+    # is a Sunday's: the day before it a Saturday, days 2 to 6 back weekdays, day 7 a Sunday
+    # (by their counts: the first week, judged by the calendar, is the next test's).
     def weeks(weekday: int, weekend: int) -> list[dict]:
         return daily(([weekend] + [weekday] * 5 + [weekend]) * 4)
 
@@ -431,8 +432,6 @@ def test_a_section_quiet_at_weekends_is_judged_against_its_weekends():
     # The section's first run, on a Sunday two weeks back, stored the listing's backlog: its
     # 400 rows are not that Sunday's, nor do they make the usual Sunday one of 212.
     assert judge(sunday, daily([25] + [100] * 5 + [25, 25] + [100] * 5)) == (exitcodes.OK, [])
-    # Without a week of history, the days before are the only measure.
-    assert judge(sunday, history[:6])[0] == exitcodes.UNHEALTHY
     # Quiet Sundays flagged before (their first weeks) do not make every Sunday after one.
     flagged = [
         dict(r, exit_code=exitcodes.UNHEALTHY) if day % 7 == 0 else r
@@ -582,3 +581,45 @@ def test_a_collapse_after_a_clock_was_corrected_is_still_flagged():
     code, problems = judge(run(new_rows=0, articles_fetched=0), quiet)
     assert code == exitcodes.UNHEALTHY
     assert problems[0].startswith("new articles in the last 24 h fell to 6 against")
+
+
+def test_in_its_first_week_a_weekend_day_is_judged_against_the_weekend_days_known():
+    # A dataset started on a Monday: daily runs at 19:00 in Vietnam, weekdays of 40 new
+    # articles. No same weekday is known yet, so days are judged against days of their kind.
+    def first_days(saturday: dt.datetime, counts) -> list[dict]:
+        """Runs a day apart before the run judged (on `saturday` + its offset), newest first,
+        then the section's first run, whose backlog counts for no day."""
+        return [
+            run(finished_at=saturday - day * dt.timedelta(days=1), new_rows=n, articles_fetched=n)
+            for day, n in enumerate([*counts, 400], start=1)
+        ]
+
+    saturday = dt.datetime(2026, 3, 21, 12, 0, tzinfo=dt.UTC)  # 19:00 in Vietnam
+    weekdays = [40] * 5  # Friday back to Monday
+    # The first Saturday: no weekend day is known, so its quiet is no collapse.
+    quiet = run(finished_at=saturday, new_rows=10, articles_fetched=10)
+    assert judge(quiet, first_days(saturday, weekdays)) == (exitcodes.OK, [])
+    # The first Sunday, a Saturday of 10 known: too few a day to say anything.
+    sunday = saturday + dt.timedelta(days=1)
+    sunday_run = run(finished_at=sunday, new_rows=8, articles_fetched=8)
+    assert judge(sunday_run, first_days(sunday, [10, *weekdays])) == (exitcodes.OK, [])
+    # A Sunday far below a Saturday of 30 is a collapse, said against the weekend.
+    code, problems = judge(
+        run(finished_at=sunday, new_rows=3, articles_fetched=3), first_days(sunday, [30, *weekdays])
+    )
+    assert code == exitcodes.UNHEALTHY
+    assert problems == [
+        "new articles in the last 24 h fell to 3 against a median of 40 a day over the 6 days "
+        "before, and of 30 a weekend day over the weekend day before"
+    ]
+    # A weekday of the first week is judged against the weekdays, a weekend among them.
+    monday = sunday + dt.timedelta(days=1)
+    code, problems = judge(
+        run(finished_at=monday, new_rows=5, articles_fetched=5),
+        first_days(monday, [10, 10, *weekdays[:4]]),
+    )
+    assert code == exitcodes.UNHEALTHY
+    assert problems == [
+        "new articles in the last 24 h fell to 5 against a median of 40 a day over the 6 days "
+        "before, and of 40 a weekday over the 4 weekdays before"
+    ]
