@@ -1,12 +1,43 @@
-"""`python -m replica --articles 40 --port 8080 [--seed 0]`: serve the replica until Ctrl-C."""
+"""`python -m replica --articles 40 --port 8080 [--seed 0] [--fault PATH=KIND …]`: serve the
+replica until Ctrl-C, with a fault on every request for each PATH given."""
 
 from __future__ import annotations
 
 import argparse
 import threading
 
+from . import faults
 from .server import serve
 from .site import ReplicaSite
+
+# What `--fault PATH=KIND` serves on every request for PATH: an HTTP status (`503`, `429:120`
+# with its Retry-After seconds) or one of these.
+FAULT_KINDS = {
+    "reset": faults.reset,
+    "soft_block": faults.soft_block,
+    "cut_copy": faults.cut_copy,
+    "truncated": faults.truncated,
+    "empty": faults.empty,
+}
+
+
+def parse_fault(value: str) -> tuple[str, faults.Fault]:
+    """`PATH=KIND` as (path, fault); argparse says what is wrong with a bad one."""
+    path, sep, kind = value.partition("=")
+    if not sep or not path.startswith("/"):
+        raise argparse.ArgumentTypeError(f"{value!r}: give PATH=KIND, PATH starting with /")
+    if path == "/robots.txt":
+        raise argparse.ArgumentTypeError("/robots.txt is always served as it is, without faults")
+    if kind in FAULT_KINDS:
+        return path, FAULT_KINDS[kind]()
+    code, _, retry_after = kind.partition(":")
+    if code.isdigit() and 400 <= int(code) <= 599 and (not retry_after or retry_after.isdigit()):
+        return path, faults.status(int(code), int(retry_after) if retry_after else None)
+    kinds = ", ".join(FAULT_KINDS)
+    raise argparse.ArgumentTypeError(
+        f"{kind!r}: a fault is an HTTP status 400-599 (429:SECONDS with a Retry-After) or one "
+        f"of {kinds}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,9 +46,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (0: any free)")
     parser.add_argument("--seed", type=int, default=0, help="same seed, same site")
     parser.add_argument("--page-size", type=int, default=20, help="stream items per page")
+    parser.add_argument(
+        "--fault",
+        type=parse_fault,
+        action="append",
+        default=[],
+        metavar="PATH=KIND",
+        help="serve a fault on every request for PATH (e.g. /doanh-nghiep.chn=429:120, "
+        "/timelinelist/18836/2.chn=reset, an article's path=soft_block); KIND: a status 400-599 "
+        f"(429:SECONDS adds a Retry-After) or {', '.join(FAULT_KINDS)}; may be repeated",
+    )
     args = parser.parse_args(argv)
 
     site = ReplicaSite(articles=args.articles, seed=args.seed, page_size=args.page_size)
+    for path, fault in args.fault:
+        site.script(path, [fault], repeat=True)
     handle = serve(site, port=args.port)
     print(handle.base_url, flush=True)
     print(f"section page: {handle.base_url}/{site.section}.chn", flush=True)

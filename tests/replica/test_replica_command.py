@@ -1,0 +1,74 @@
+"""`python -m replica`: the command a person starts, with faults given on its command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from replica.__main__ import parse_fault
+from replica.faults import Status
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def status_of(url: str) -> tuple[int, str | None]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.headers.get("Retry-After")
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Retry-After")
+
+
+def test_a_fault_given_on_the_command_line_is_served_on_every_request_for_its_path():
+    command = [
+        sys.executable, "-m", "replica", "--articles", "5", "--port", "0",
+        "--fault", "/doanh-nghiep.chn=429:120", "--fault", "/timelinelist/18836/2.chn=503",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        base_url = process.stdout.readline().strip()
+        assert base_url.startswith("http://127.0.0.1:")
+        for _ in range(3):
+            assert status_of(f"{base_url}/doanh-nghiep.chn") == (429, "120")
+            assert status_of(f"{base_url}/timelinelist/18836/2.chn") == (503, None)
+        assert status_of(f"{base_url}/timelinelist/18836/3.chn")[0] == 200  # others served
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("/a.chn=503", ("/a.chn", Status(503))),
+        ("/a.chn=429:60", ("/a.chn", Status(429, 60))),
+    ],
+)
+def test_a_status_fault_reads_its_code_and_retry_after(value, expected):
+    assert parse_fault(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("doanh-nghiep.chn=503", "give PATH=KIND"),
+        ("/a.chn", "give PATH=KIND"),
+        ("/a.chn=200", "a fault is an HTTP status 400-599"),
+        ("/a.chn=429:soon", "a fault is an HTTP status 400-599"),
+        ("/a.chn=sleep", "reset, soft_block, cut_copy, truncated, empty"),
+        ("/robots.txt=503", "/robots.txt is always served as it is"),
+    ],
+)
+def test_a_fault_that_is_none_is_refused_saying_what_to_give(value, said, capsys):
+    from replica.__main__ import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--fault", value])
+    assert exit_.value.code == 2
+    assert said in capsys.readouterr().err
