@@ -198,8 +198,7 @@ def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
     )
     same_weekday = _known(totals, WEEKS_BACK, unhealthy)
     if same_weekday:
-        weeks = "the week" if len(same_weekday) == 1 else f"the {len(same_weekday)} weeks"
-        alike, said = same_weekday, f"on the same weekday over {weeks} before"
+        alike, said = same_weekday, f"on the same weekday over {_the(same_weekday, 'week')} before"
     else:
         # No same weekday known yet (the dataset's first week): a weekend day is judged
         # against the weekend days known, a weekday against the weekdays; the first weekend
@@ -212,7 +211,7 @@ def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
         if not alike:
             return []
         kind = "weekend day" if weekend else "weekday"
-        said = f"a {kind} over the {_counted(len(alike), kind)} before"
+        said = f"a {kind} over {_the(alike, kind)} before"
     usual = statistics.median(alike)
     if usual < MIN_MEDIAN_DAILY_NEW_ROWS or today >= FAR_BELOW * usual:
         return []
@@ -234,8 +233,9 @@ def _is_weekend(end: dt.datetime, day: int) -> bool:
     return middle.weekday() >= 5
 
 
-def _counted(count: int, noun: str) -> str:
-    return noun if count == 1 else f"{count} {noun}s"
+def _the(days: list, noun: str) -> str:
+    """`the week`, `the 3 weeks`: how many of `noun` the `days` are."""
+    return f"the {noun}" if len(days) == 1 else f"the {len(days)} {noun}s"
 
 
 def _as_written(end: dt.datetime, runs: list[dict]) -> list[tuple[dt.datetime, dict]]:
