@@ -96,16 +96,23 @@ def test_transient_fault_is_retried_and_every_article_stored_once(name, replica,
     assert_only_replica_fetched(handle, stats)
 
 
+def cut_once(fault) -> tuple[ReplicaSite, str]:
+    """A site of 50 articles (page 1, then timeline pages 2 and 3) whose section page, page 2
+    and one article (its path returned) are served once with `fault`, then whole."""
+    site = ReplicaSite(articles=50)
+    victim = site.articles[10].path
+    for path in (SECTION_PAGE, TIMELINE_2, victim):
+        site.script(path, [fault])
+    return site, victim
+
+
 def test_pages_cut_short_without_a_content_length_are_retried_whole_ones_read_once(
     replica, crawl, output_dir
 ):
     # Bodies that end when the server closes the connection (HTTP/1.0, `Connection: close`).
     # A backfill has no watermark to walk down to again: a fragment read without its last
     # items would lose them with exit 0.
-    site = ReplicaSite(articles=50)  # page 1, then timeline pages 2 and 3
-    victim = site.articles[10].path
-    for path in (SECTION_PAGE, TIMELINE_2, victim):
-        site.script(path, [faults.cut_without_length(0.5)])
+    site, victim = cut_once(faults.cut_without_length(0.5))
     site.script(TIMELINE_3, [faults.cut_without_length(1)])  # all of it, then the close
     handle = replica(site)
 
@@ -123,10 +130,7 @@ def test_cut_copies_under_a_content_length_for_what_they_hold_are_retried(
     # A cache's or a proxy's cut copy: the framing is whole (a Content-Length for what is
     # sent), so only the page can say it is cut. Read as whole, the listing would end early and
     # the article would be stored for good with the first half of its body.
-    site = ReplicaSite(articles=50)  # page 1, then timeline pages 2 and 3
-    victim = site.articles[10].path
-    for path in (SECTION_PAGE, TIMELINE_2, victim):
-        site.script(path, [faults.cut_copy(0.5)])
+    site, victim = cut_once(faults.cut_copy(0.5))
     handle = replica(site)
 
     result = crawl(handle, since="2026-01-01")
