@@ -6,14 +6,12 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from replica.__main__ import parse_fault
+from replica.__main__ import main, parse_fault
+from replica.crawl import PROJECT_ROOT
 from replica.faults import Status
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def status_of(url: str) -> tuple[int, str | None]:
@@ -66,8 +64,6 @@ def test_a_status_fault_reads_its_code_and_retry_after(value, expected):
     ],
 )
 def test_a_fault_that_is_none_is_refused_saying_what_to_give(value, said, capsys):
-    from replica.__main__ import main
-
     with pytest.raises(SystemExit) as exit_:
         main(["--fault", value])
     assert exit_.value.code == 2
