@@ -6,6 +6,8 @@ The defaults are for the live site: polite, one request at a time.
 
 import os
 
+from newsscraper import __version__
+
 BOT_NAME = "newsscraper"
 SPIDER_MODULES = ["newsscraper.spiders"]
 NEWSPIDER_MODULE = "newsscraper.spiders"
@@ -51,7 +53,7 @@ EXTENSIONS = {
 # Who runs the crawler: a URL or e-mail address the site can reach (environment variable).
 # Lower case: no setting, as nothing reads it once USER_AGENT is built (-s refuses it).
 _contact = os.environ.get("NEWSSCRAPER_CONTACT", "")
-USER_AGENT = "newsscraper/0.1 (news archiver; " + (
+USER_AGENT = f"newsscraper/{__version__} (news archiver; " + (
     f"+{_contact})" if _contact else "no contact given)"
 )
 ROBOTSTXT_OBEY = True

@@ -32,6 +32,7 @@ class RecordedRequest:
     time: float  # time.monotonic() when it arrived
     host: str | None  # the Host header
     status: int | None = None  # None: no response (reset, or still in progress)
+    user_agent: str | None = None  # the User-Agent header
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -56,7 +57,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer()
 
     def _answer(self) -> None:
-        record = RecordedRequest(self.command, self.path, time.monotonic(), self.headers["Host"])
+        record = RecordedRequest(
+            self.command,
+            self.path,
+            time.monotonic(),
+            self.headers["Host"],
+            user_agent=self.headers["User-Agent"],
+        )
         self.server.record(record)
         response = self.server.site.respond(self.command, self.path)
         if response.delay and self.server.stopping.wait(response.delay):

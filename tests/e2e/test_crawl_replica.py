@@ -12,11 +12,12 @@ import polars as pl
 import pyarrow.dataset as pads
 from replica_checks import assert_stored_exactly
 
-from newsscraper import exitcodes
+from newsscraper import __version__, exitcodes
 from newsscraper.dataset import articles_dir
 from newsscraper.dataset_read import read_rejects
 from newsscraper.runs import read_runs
 from replica import ReplicaSite, faults
+from replica.crawl import run_crawl
 from replica.faults import Fault
 
 
@@ -50,6 +51,16 @@ def test_every_article_once_with_its_title_and_instant_despite_faults(
     most_read_paths = {a.path for a in site.most_read}
     assert not [r for r in handle.requests if r.path in most_read_paths]
     assert [r.path for r in handle.requests].count(older.path) == 2, "500 once, then retried"
+
+
+def test_every_request_names_newsscraper_its_version_and_the_contact(replica, output_dir):
+    handle = replica(ReplicaSite(articles=5))
+    result = run_crawl(handle.base_url, output_dir, env={"NEWSSCRAPER_CONTACT": "ops@example.com"})
+    assert result.returncode == 0, result.stderr[-6000:]
+    assert len(handle.requests) > 5
+    assert {r.user_agent for r in handle.requests} == {
+        f"newsscraper/{__version__} (news archiver; +ops@example.com)"
+    }
 
 
 def test_the_dataset_reads_with_pandas_pyarrow_duckdb_and_polars(replica, crawl, output_dir):
