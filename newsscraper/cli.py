@@ -1,7 +1,7 @@
 """`newsscraper <command>`: the console script (also `python -m newsscraper`).
 
 Each command lives in `newsscraper/commands/<name>.py` with `add_arguments(parser)` and
-`run(args) -> int` (the exit code); this module only dispatches.
+`run(args) -> int` (the exit code); this module only dispatches, and prints `--version`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import platform
 import sys
+from importlib import metadata
+
+from newsscraper import __version__
 
 COMMANDS = {
     "extract": "print one JSON object per saved article page",
@@ -20,8 +24,37 @@ COMMANDS = {
 }
 
 
+# The libraries whose releases change what a crawl stores: the crawl (scrapy), the HTML parser
+# (lxml) and the Parquet writer (pyarrow).
+LIBRARIES = ("scrapy", "pyarrow", "lxml")
+
+
+def version_text() -> str:
+    """What `--version` prints: newsscraper's version, then those of the libraries that shape
+    the dataset and Python's, the lines a bug report wants."""
+    libraries = ", ".join(f"{name} {metadata.version(name)}" for name in LIBRARIES)
+    return f"newsscraper {__version__}\n{libraries}, Python {platform.python_version()}"
+
+
+class PrintVersion(argparse.Action):
+    """`--version`: prints `version_text()` as it is (argparse's own action rewraps it onto one
+    line) and exits 0, no COMMAND needed."""
+
+    def __init__(self, option_strings, dest, help=None):
+        super().__init__(option_strings, argparse.SUPPRESS, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(version_text())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsscraper", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--version",
+        action=PrintVersion,
+        help="print the versions of newsscraper, scrapy, pyarrow, lxml and Python, and exit",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, help_text in COMMANDS.items():
         module = importlib.import_module(f"newsscraper.commands.{name}")

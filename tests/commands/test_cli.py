@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import platform
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 
-from newsscraper import cli
+from newsscraper import __version__, cli
 
 
 @pytest.mark.parametrize("command", ["stats", "verify", "compact"])
@@ -42,7 +44,7 @@ def test_an_option_before_the_command_is_said_with_the_top_usage(capsys):
         cli.main(["--bogus", "stats"])
     assert stopped.value.code == 2
     err = capsys.readouterr().err
-    assert err.startswith("usage: newsscraper [-h] COMMAND ...")
+    assert err.startswith("usage: newsscraper [-h] [--version] COMMAND ...")
     assert err.endswith("newsscraper: error: unrecognized arguments: --bogus\n")
 
 
@@ -55,6 +57,21 @@ def test_no_command_is_a_usage_error_naming_them_all(capsys):
     shown = capsys.readouterr().out
     assert "`newsscraper <command>`: the console script" in shown
     assert all(f"    {name} " in shown for name in cli.COMMANDS)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[str(Path(sys.executable).parent / "newsscraper")], [sys.executable, "-m", "newsscraper"]],
+    ids=["console script", "python -m"],
+)
+def test_version_names_newsscraper_then_the_libraries_that_shape_the_dataset(command):
+    result = subprocess.run([*command, "--version"], capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == (
+        f"newsscraper {__version__}\n"
+        f"scrapy {metadata.version('scrapy')}, pyarrow {metadata.version('pyarrow')}, "
+        f"lxml {metadata.version('lxml')}, Python {platform.python_version()}\n"
+    )
 
 
 @pytest.mark.parametrize(
