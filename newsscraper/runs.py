@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from pyarrow import ArrowException
 from scrapy import signals
 
-from newsscraper import dataset_read, exitcodes, health
+from newsscraper import __version__, dataset_read, exitcodes, health
 from newsscraper.context import RunContext
 from newsscraper.dataset import runs_dir, safe_path_value
 from newsscraper.dataset_write import commit_part_file
@@ -307,6 +307,7 @@ class RunRecordExtension:
             "watermark": self.next_watermark(walk, args, reason),
             "walked_down_to": walk.oldest_listed if walk else None,
             "rests_until": rest_left(get(SITE_REST_DEADLINE_STAT), finished_at),
+            "newsscraper_version": __version__,
             # A spider that never started (it failed first) read no list: the last one holds.
             "pending_articles": pending.to_record()
             if pending is not None

@@ -10,7 +10,7 @@ import json
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 SCHEMA_VERSION_KEY = b"newsscraper.schema_version"
 # On a column added after version 1: the version that added it. Older files lack it, and
 # readers see it as null there (DATA_FORMAT.md, "Migration notes").
@@ -105,6 +105,8 @@ RUNS_SCHEMA = pa.schema(
         # 1 + the highest of the dataset's records before it: which record is the newest, when
         # a clock set back makes `finished_at` say otherwise (see runs.runs_to_start_from).
         pa.field("run_number", pa.int64(), metadata={ADDED_IN_KEY: b"5"}),
+        # The release of newsscraper that ran the crawl (newsscraper.__version__).
+        pa.field("newsscraper_version", pa.string(), metadata={ADDED_IN_KEY: b"6"}),
     ],
     metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION},
 )

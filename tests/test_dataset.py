@@ -31,6 +31,14 @@ from newsscraper.schema import (
 
 UTC = dt.UTC
 SCRAPED = dt.datetime(2026, 3, 8, 2, 0, tzinfo=UTC)
+# The run record columns added after version 1, in the order they were added.
+ADDED_SINCE_VERSION_1 = [
+    "pending_articles",
+    "walked_down_to",
+    "rests_until",
+    "run_number",
+    "newsscraper_version",
+]
 
 
 def full_article(article_id: str, **fields) -> dict:
@@ -156,7 +164,7 @@ def test_files_have_the_declared_schema_and_version_even_when_columns_are_all_nu
     for path in dataset.list_part_files(written):
         schema = pq.read_schema(path)
         assert schema.equals(ARTICLES_FILE_SCHEMA, check_metadata=False), path
-        assert schema.metadata[SCHEMA_VERSION_KEY] == b"5"
+        assert schema.metadata[SCHEMA_VERSION_KEY] == b"6"
     sparse = pq.ParquetFile(
         written / "articles/section=doanh-nghiep/published_date=2026-03-06/part-run-a-2.parquet"
     ).read()
@@ -228,8 +236,8 @@ def test_the_readme_snippets_read_published_date_as_a_date(tmp_path, monkeypatch
 
 def test_the_data_format_snippet_reads_older_run_records_with_every_column(tmp_path, monkeypatch):
     # A version 1 record sorts first, as the oldest run's file does: a reader taking the
-    # columns of the first file would lose pending_articles, walked_down_to, rests_until and
-    # run_number.
+    # columns of the first file would lose pending_articles, walked_down_to, rests_until,
+    # run_number and newsscraper_version.
     runs = tmp_path / "output"
     record = {name: None for name in RUNS_SCHEMA.names} | {
         "section": "doanh-nghiep",
@@ -239,10 +247,11 @@ def test_the_data_format_snippet_reads_older_run_records_with_every_column(tmp_p
         "exit_code": 0,
     }
     old = pa.Table.from_pylist([record | {"run_id": "20260301T000000Z-aaaa0001"}], RUNS_SCHEMA)
-    old = old.drop_columns(["pending_articles", "walked_down_to", "rests_until", "run_number"])
+    old = old.drop_columns(ADDED_SINCE_VERSION_1)
     old = old.replace_schema_metadata({SCHEMA_VERSION_KEY: b"1"})
     new = record | {"run_id": "20260308T020000Z-aaaa0002", "pending_articles": "{}"}
     new |= {"walked_down_to": SCRAPED, "rests_until": SCRAPED, "run_number": 7}
+    new |= {"newsscraper_version": "0.1.0"}
     new = pa.Table.from_pylist([new], RUNS_SCHEMA)
     dataset_write.commit_part_file(old, dataset.runs_dir(runs) / "part-a.parquet", runs)
     dataset_write.commit_part_file(new, dataset.runs_dir(runs) / "part-b.parquet", runs)
@@ -261,13 +270,13 @@ def test_the_data_format_snippet_reads_older_run_records_with_every_column(tmp_p
         got = sorted(
             (
                 r["run_id"],
-                *(canonical(r)[c] for c in ("walked_down_to", "rests_until", "run_number")),
+                *(canonical(r)[c] for c in ADDED_SINCE_VERSION_1[1:]),
             )
             for r in rows
         )
         assert got == [
-            ("20260301T000000Z-aaaa0001", None, None, None),
-            ("20260308T020000Z-aaaa0002", SCRAPED, SCRAPED, 7),
+            ("20260301T000000Z-aaaa0001", None, None, None, None),
+            ("20260308T020000Z-aaaa0002", SCRAPED, SCRAPED, 7, "0.1.0"),
         ]
 
 
@@ -546,9 +555,7 @@ def test_run_records_of_older_versions_in_a_slice_of_their_own_are_joined_with_n
     # The oldest records fill the first slices, without the columns added since; the newest,
     # one file past a whole slice, has them: every record is read, the older ones null there.
     monkeypatch.setattr(dataset_read, "READ_SLICE_FILES", 4)
-    run_record_files(
-        tmp_path, 8, drop=("pending_articles", "walked_down_to", "rests_until", "run_number")
-    )
+    run_record_files(tmp_path, 8, drop=tuple(ADDED_SINCE_VERSION_1))
     run_record_files(tmp_path / "newer", 1)
     os.rename(
         next(dataset.runs_dir(tmp_path / "newer").iterdir()),

@@ -10,7 +10,7 @@ import pytest
 from scrapy import signals
 from scrapy.utils.test import get_crawler
 
-from newsscraper import dataset, dataset_read, dataset_write, exitcodes, rests, runs
+from newsscraper import __version__, dataset, dataset_read, dataset_write, exitcodes, rests, runs
 from newsscraper.items import Article
 from newsscraper.pending import PendingArticles
 from newsscraper.rejects import RejectsExtension
@@ -613,6 +613,35 @@ def test_each_record_is_numbered_one_past_the_highest_so_a_clock_set_back_loses_
     records = read_runs(tmp_path)
     assert [(r["run_id"], r["run_number"]) for r in records] == [("run-2", 2), ("run-1", 1)]
     assert list(last_pending(records, "doanh-nghiep")) == ["2"]
+
+
+def test_a_record_names_the_release_that_ran_it_beside_older_records_that_do_not(tmp_path):
+    # A record older than version 6 has no newsscraper_version: the crawls after it read it
+    # as null, and number and order their own records after it.
+    import pyarrow as pa
+
+    from newsscraper.schema import RUNS_SCHEMA, SCHEMA_VERSION_KEY
+
+    old = {name: None for name in RUNS_SCHEMA.names} | {
+        "run_id": "run-0", "section": "doanh-nghiep", "mode": "incremental",
+        "started_at": at(3), "finished_at": at(3), "exit_code": 0, "run_number": 1,
+        "watermark": at(2), "walked_down_to": at(1),
+    }  # fmt: skip
+    table = pa.Table.from_pylist([old], schema=RUNS_SCHEMA).drop_columns(["newsscraper_version"])
+    table = table.replace_schema_metadata({SCHEMA_VERSION_KEY: b"5"})
+    dataset_write.commit_part_file(table, dataset.runs_dir(tmp_path) / "part-0.parquet", tmp_path)
+    start = runs.runs_to_start_from(tmp_path, "doanh-nghiep")
+    assert [(r["run_id"], r.get("newsscraper_version")) for r in start] == [("run-0", None)]
+    assert watermark_to_reach(start, "doanh-nghiep") == at(1)
+
+    extension(tmp_path).spider_closed(spider(watermark=at(2), newest=at(4)), "finished")
+
+    assert [
+        (r["run_id"], r["run_number"], r["newsscraper_version"]) for r in read_runs(tmp_path)
+    ] == [
+        ("run-1", 2, __version__),
+        ("run-0", 1, None),
+    ]
 
 
 def _run_record_with(tmp_path, **values) -> None:

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from newsscraper import cli, dataset, dataset_read, dataset_write, exitcodes
+from newsscraper import __version__, cli, dataset, dataset_read, dataset_write, exitcodes
 from newsscraper.commands import compact, verify
 from newsscraper.lock import crawl_lock
 from newsscraper.runs import read_runs
@@ -318,12 +318,15 @@ def test_runs_and_rejects_end_with_one_file_each_and_every_row(tmp_path, capsys)
     runs_dir = dataset.runs_dir(tmp_path)
     # A version 1 record, without the columns added since, then two of this version.
     old = pa.Table.from_pylist([run_record("run-a", 0)], schema=RUNS_SCHEMA)
-    old = old.drop_columns(["pending_articles", "walked_down_to"])
+    added_since = ["pending_articles", "walked_down_to", "rests_until", "run_number"]
+    old = old.drop_columns([*added_since, "newsscraper_version"])
     old = old.replace_schema_metadata({b"newsscraper.schema_version": b"1"})
     dataset_write.commit_part_file(old, runs_dir / "part-run-a.parquet", tmp_path)
     pending = '{"188260307000000001": {"first_failed_at": "2026-03-08T02:10:00+00:00", "url": "u"}}'
     for run_id, minute in (("run-c", 20), ("run-b", 10)):
-        record = run_record(run_id, minute, pending_articles=pending)
+        record = run_record(
+            run_id, minute, pending_articles=pending, newsscraper_version=__version__
+        )
         table = pa.Table.from_pylist([record], schema=RUNS_SCHEMA)
         dataset_write.commit_part_file(table, runs_dir / f"part-{run_id}.parquet", tmp_path)
     for run_id, minute in (("run-c", 20), ("run-b", 10)):
@@ -349,7 +352,11 @@ def test_runs_and_rejects_end_with_one_file_each_and_every_row(tmp_path, capsys)
         written = pq.read_schema(path)  # verify, below, checks each column's type
         assert written.names == schema.names and written.metadata == schema.metadata
     assert read_runs(tmp_path) == runs_before  # the version 1 record reads as before
-    assert [r["run_id"] for r in read_runs(tmp_path)] == ["run-c", "run-b", "run-a"]
+    assert [(r["run_id"], r["newsscraper_version"]) for r in read_runs(tmp_path)] == [
+        ("run-c", __version__),
+        ("run-b", __version__),
+        ("run-a", None),
+    ]
     rejects_after = dataset_read.read_rejects(tmp_path).to_pylist()
     assert [r["run_id"] for r in rejects_after] == ["run-b", "run-c"]  # by scraped_at
     assert sorted(rejects_after, key=str) == sorted(rejects_before, key=str)

@@ -13,9 +13,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from newsscraper import cli, dataset, dataset_read, dataset_write
+from newsscraper import __version__, cli, dataset, dataset_read, dataset_write
 from newsscraper.commands import compact, stats
-from newsscraper.schema import ARTICLES_SCHEMA, REJECTS_SCHEMA
+from newsscraper.schema import ARTICLES_SCHEMA, REJECTS_SCHEMA, RUNS_SCHEMA, SCHEMA_VERSION_KEY
 
 UTC = dt.UTC
 TS = pa.timestamp("us", tz="UTC")
@@ -130,6 +130,29 @@ def test_recent_runs_are_the_newest_written_whatever_the_clock_said(tmp_path, ca
     dataset_write.commit_part_file(table, dataset.runs_dir(few) / "part-all.parquet", few)
     runs = stats_json(few, capsys)["recent_runs"]
     assert [r["run_id"] for r in runs] == ["run-12", "run-11", "older"]
+
+
+def test_run_records_older_than_the_release_column_are_listed_with_the_newer_ones(tmp_path, capsys):
+    # A version 5 record has no newsscraper_version (added in version 6).
+    for number, version in ((1, None), (2, __version__)):
+        finished = dt.datetime(2026, 3, 8, number, tzinfo=UTC)
+        record = {name: None for name in RUNS_SCHEMA.names} | {
+            "run_id": f"run-{number}", "section": "doanh-nghiep", "mode": "incremental",
+            "started_at": finished, "finished_at": finished, "exit_code": 0, "problems": [],
+            "run_number": number, "newsscraper_version": version,
+        }  # fmt: skip
+        table = pa.Table.from_pylist([record], schema=RUNS_SCHEMA)
+        if version is None:
+            table = table.drop_columns(["newsscraper_version"])
+            table = table.replace_schema_metadata({SCHEMA_VERSION_KEY: b"5"})
+        path = dataset.runs_dir(tmp_path) / f"part-run-{number}.parquet"
+        dataset_write.commit_part_file(table, path, tmp_path)
+    shown = dict.fromkeys(stats.RUN_COLUMNS) | {"section": "doanh-nghiep", "exit_code": 0}
+    shown |= {"mode": "incremental", "problems": []}
+    assert stats_json(tmp_path, capsys)["recent_runs"] == [
+        shown | {"run_id": f"run-{number}", "started_at": at, "finished_at": at}
+        for number, at in ((2, "2026-03-08T02:00:00+00:00"), (1, "2026-03-08T01:00:00+00:00"))
+    ]
 
 
 def test_a_compaction_between_listing_and_reading_is_read_through(
