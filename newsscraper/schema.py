@@ -10,8 +10,14 @@ import json
 
 import pyarrow as pa
 
+from newsscraper import __version__
+
 SCHEMA_VERSION = "6"
 SCHEMA_VERSION_KEY = b"newsscraper.schema_version"
+# The release of newsscraper that wrote the file (a crawl, or compact merging older files).
+VERSION_KEY = b"newsscraper.version"
+# The key-value metadata of every part file written.
+FILE_METADATA = {SCHEMA_VERSION_KEY: SCHEMA_VERSION, VERSION_KEY: __version__}
 # On a column added after version 1: the version that added it. Older files lack it, and
 # readers see it as null there (DATA_FORMAT.md, "Migration notes").
 ADDED_IN_KEY = b"newsscraper.added_in"
@@ -49,13 +55,13 @@ ARTICLE_FIELDS: list[pa.Field] = [
     pa.field("run_id", pa.string(), nullable=False),
 ]
 
-ARTICLES_SCHEMA = pa.schema(ARTICLE_FIELDS, metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION})
+ARTICLES_SCHEMA = pa.schema(ARTICLE_FIELDS, metadata=FILE_METADATA)
 
 # The partition columns live in the directory names (Hive style), not inside the files.
 ARTICLE_PARTITION_COLUMNS = ("section", "published_date")
 ARTICLES_FILE_SCHEMA = pa.schema(
     [f for f in ARTICLE_FIELDS if f.name not in ARTICLE_PARTITION_COLUMNS],
-    metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION},
+    metadata=FILE_METADATA,
 )
 
 REJECTS_SCHEMA = pa.schema(
@@ -68,7 +74,7 @@ REJECTS_SCHEMA = pa.schema(
         pa.field("scraped_at", UTC_TS, nullable=False),
         pa.field("run_id", pa.string(), nullable=False),
     ],
-    metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION},
+    metadata=FILE_METADATA,
 )
 
 RUNS_SCHEMA = pa.schema(
@@ -108,7 +114,7 @@ RUNS_SCHEMA = pa.schema(
         # The release of newsscraper that ran the crawl (newsscraper.__version__).
         pa.field("newsscraper_version", pa.string(), metadata={ADDED_IN_KEY: b"6"}),
     ],
-    metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION},
+    metadata=FILE_METADATA,
 )
 
 # The columns of a run record that hold a JSON object as text (null: an empty one).

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import scrapy.extensions.closespider
 
-from newsscraper import items, listing_walk
+from newsscraper import __version__, items, listing_walk
 from newsscraper.exitcodes import FINISH_REASON_CODES
 from newsscraper.health import BACKFILL
 from newsscraper.items import Article
@@ -27,6 +27,7 @@ from newsscraper.schema import (
     RUNS_SCHEMA,
     SCHEMA_VERSION,
     SCHEMA_VERSION_KEY,
+    VERSION_KEY,
 )
 from newsscraper.spiders.cafef import DATASET_UNREADABLE
 from newsscraper.stop import DISK_ERROR_REASON
@@ -99,6 +100,17 @@ def test_schema_version_is_in_the_metadata_and_documented(schema):
     assert f"`{SCHEMA_VERSION_KEY.decode()}`" in text
     assert f"**Version {SCHEMA_VERSION}**" in text.split("## Migration notes", 1)[1]
     assert f"(currently `{SCHEMA_VERSION}`)" in text
+
+
+@pytest.mark.parametrize(
+    "schema", [ARTICLES_SCHEMA, ARTICLES_FILE_SCHEMA, REJECTS_SCHEMA, RUNS_SCHEMA]
+)
+def test_every_file_says_the_release_that_wrote_it_and_the_key_is_documented(schema):
+    assert schema.metadata == {
+        SCHEMA_VERSION_KEY: SCHEMA_VERSION.encode(),
+        VERSION_KEY: __version__.encode(),
+    }
+    assert f"`{VERSION_KEY.decode()}`" in DATA_FORMAT.read_text(encoding="utf-8")
 
 
 def test_layout_is_documented():

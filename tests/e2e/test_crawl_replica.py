@@ -10,10 +10,11 @@ import duckdb
 import pandas as pd
 import polars as pl
 import pyarrow.dataset as pads
+import pyarrow.parquet as pq
 from replica_checks import assert_stored_exactly
 
 from newsscraper import __version__, exitcodes
-from newsscraper.dataset import articles_dir
+from newsscraper.dataset import ARTICLES, REJECTS, RUNS, articles_dir, list_part_files
 from newsscraper.dataset_read import read_rejects
 from newsscraper.runs import read_runs
 from replica import ReplicaSite, faults
@@ -61,6 +62,21 @@ def test_every_request_names_newsscraper_its_version_and_the_contact(replica, ou
     assert {r.user_agent for r in handle.requests} == {
         f"newsscraper/{__version__} (news archiver; +ops@example.com)"
     }
+
+
+def test_every_part_file_names_its_schema_version_and_the_release_that_wrote_it(
+    replica, crawl, output_dir
+):
+    site = ReplicaSite(articles=30)
+    crawl(replica(site), settings={"NEWSSCRAPER_NOW": "2026-03-05T12:00:00+07:00"})
+    files = {folder: list_part_files(output_dir, folder) for folder in (ARTICLES, REJECTS, RUNS)}
+    assert all(files.values()), files  # the newest article is ahead of the clock: a reject
+    for path in [path for paths in files.values() for path in paths]:
+        metadata = pq.read_metadata(path).metadata
+        assert {k: v for k, v in metadata.items() if k.startswith(b"newsscraper.")} == {
+            b"newsscraper.schema_version": b"6",
+            b"newsscraper.version": __version__.encode(),
+        }, path
 
 
 def test_the_dataset_reads_with_pandas_pyarrow_duckdb_and_polars(replica, crawl, output_dir):
