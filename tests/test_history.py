@@ -185,6 +185,54 @@ def test_an_id_that_only_looks_numeric_is_stored_as_written(odd, other):
     assert not history.is_stored(other)
 
 
+def test_a_null_article_id_leaves_the_others_read_as_written():
+    # A part file another tool wrote with a row lacking its id: the other ids keep their exact
+    # value (an 18-digit id has no exact float), so a neighbouring id is not taken for stored
+    # and a copy names the original by its own spelling.
+    history = History.from_table(
+        pa.table(
+            {
+                "article_id": pa.array([None, "188231024103100001"], pa.string()),
+                "content_sha256": [None, sha(BODY_A)],
+            }
+        )
+    )
+    assert history.is_stored("188231024103100001")
+    assert not history.is_stored("188231024103100002")
+    assert history.content_duplicate_of(sha(BODY_A), None, 3) == "188231024103100001"
+
+
+@pytest.mark.parametrize(
+    ("odd", "query"),
+    [
+        (sha(BODY_A)[:16], sha(BODY_A)),  # cut to its first 16 digits
+        (sha(BODY_A) + "0", sha(BODY_A)),  # a digit too many
+        ("F" * 64, "f" * 64),  # upper case
+        ("z" * 64, "f" * 64),  # not hex at all
+    ],
+    ids=["cut", "too-long", "upper-case", "not-hex"],
+)
+def test_a_stored_content_sha256_that_is_not_64_lower_case_hex_digits_matches_nothing(odd, query):
+    # As a query's is (`sha_key`): not read as some other SHA-256 its leading digits resemble.
+    history = History.from_table(
+        pa.table(
+            {
+                "article_id": ["188231024103100001", "188231024103100002"],
+                "content_sha256": [odd, None],
+            }
+        )
+    )
+    assert history.content_duplicate_of(query, None, 3) is None
+
+
+def test_every_slice_of_part_files_is_read(stored, monkeypatch):
+    # Three part files read two at a time: the second slice's file counts as much as the first's.
+    monkeypatch.setattr("newsscraper.history.READ_SLICE_FILES", 2)
+    loaded = History.load(stored)
+    for article_id in ("188231024103100001", "188231024103100002", "188231023090000003"):
+        assert loaded.is_stored(article_id)
+
+
 def test_files_other_than_part_files_are_not_read(stored):
     # A note or a half-copied file left in a partition is no part file (`list_part_files`):
     # neither the seen set nor `read_articles` tries to read it as Parquet.
