@@ -306,6 +306,48 @@ def test_the_earliest_accepted_of_several_near_rows_of_this_crawl_wins():
     assert history.content_duplicate_of(None, to_signed(SIM_A), 3) == "188231024103100103"
 
 
+def test_the_earliest_of_a_same_body_row_without_a_simhash_and_a_later_near_row_wins():
+    # 001 has the same body but no simhash (a part file from before the column); 002, later,
+    # is 1 bit from the query's simhash. 001 came first, stored or accepted in this crawl.
+    same_body = {"article_id": "188231024103100001", "content_sha256": sha(BODY_A)}
+    near = {"article_id": "188231024103100002", "content_sha256": sha(BODY_B)}
+    near["simhash"] = to_signed(SIM_A)
+    stored = History.from_table(
+        pa.table(
+            {
+                "article_id": [same_body["article_id"], near["article_id"]],
+                "content_sha256": [same_body["content_sha256"], near["content_sha256"]],
+                "simhash": [None, near["simhash"]],
+                "scraped_at": pa.array(
+                    [
+                        dt.datetime(2023, 10, 24, 4, tzinfo=UTC),
+                        dt.datetime(2023, 10, 24, 5, tzinfo=UTC),
+                    ],
+                    pa.timestamp("us", tz="UTC"),
+                ),
+            }
+        )
+    )
+    this_crawl = History.empty()
+    this_crawl.add_pending(same_body)
+    this_crawl.add_pending(near)
+    for history in (stored, this_crawl):
+        assert history.content_duplicate_of(sha(BODY_A), to_signed(SIM_A ^ 0b1), 3) == (
+            "188231024103100001"
+        )
+
+
+def test_a_search_beyond_the_bands_never_names_a_row_the_sink_refused():
+    # Past 3 bits every row of this crawl is compared: 011, refused by the sink, matches
+    # nothing (and leaves no simhash to compare), so the copy names 012, 4 bits away.
+    history = History.empty()
+    history.add_pending({"article_id": "188231024103100011", "simhash": to_signed(SIM_A)})
+    history.discard_pending("188231024103100011")
+    history.add_pending({"article_id": "188231024103100012", "simhash": to_signed(SIM_A ^ 0xF)})
+    assert history.content_duplicate_of(None, to_signed(SIM_A), 5) == "188231024103100012"
+    assert history.content_duplicate_of(None, to_signed(SIM_A), 3) is None
+
+
 def test_rows_committed_without_being_pending_are_stored_and_matched():
     history = History.empty()
     history.mark_committed([{"article_id": "188231024103100010", "content_sha256": sha(BODY_A)}])
