@@ -87,6 +87,18 @@ def test_a_syndicated_copy_keeps_its_row_and_points_at_the_stored_article(crawle
     assert crawler.stats.get_value("newsscraper/dedupe/content_duplicate") == 1
 
 
+def test_a_syndicated_copy_of_a_stored_article_without_a_simhash_points_at_it(tmp_path):
+    # Stored before its simhash was: the copy is found by its body's SHA-256 alone.
+    stored = article(STORED_ID, BODY, scraped_at=dt.datetime(2023, 10, 24, 4, tzinfo=UTC))
+    dataset_write.commit_articles(tmp_path, [dataclasses.replace(stored, simhash=None)], "r", 0)
+    crawler = get_crawler(settings_dict={"OUTPUT_DIR": str(tmp_path)})
+    pipeline = DedupePipeline.from_crawler(crawler)
+    assert pipeline.process_item(article("188231025080000010", BODY)) == dataclasses.replace(
+        article("188231025080000010", BODY), duplicate_of=STORED_ID
+    )
+    assert crawler.stats.get_value("newsscraper/dedupe/content_duplicate") == 1
+
+
 def test_a_near_duplicate_points_at_the_stored_article(crawler):
     pipeline = DedupePipeline.from_crawler(crawler)
     item = pipeline.process_item(article("188231025080000003", NEAR_BODY))
