@@ -108,6 +108,17 @@ def test_a_near_duplicate_points_at_the_stored_article(crawler):
     assert crawler.stats.get_value("newsscraper/dedupe/near_duplicate") == 1
 
 
+def test_a_copy_with_two_paragraphs_run_together_is_counted_as_near_not_same_body(crawler):
+    # The same words (so the same simhash) laid out in one paragraph fewer: another SHA-256.
+    pipeline = DedupePipeline.from_crawler(crawler)
+    rewrapped = BODY.replace("\n\n", " ", 1)
+    assert article("0", rewrapped).simhash == article("0", BODY).simhash
+    item = pipeline.process_item(article("188231025080000011", rewrapped))
+    assert item.duplicate_of == STORED_ID
+    assert crawler.stats.get_value("newsscraper/dedupe/near_duplicate") == 1
+    assert crawler.stats.get_value("newsscraper/dedupe/content_duplicate") is None
+
+
 def test_within_one_crawl_ids_and_bodies_are_caught_before_anything_is_committed(crawler):
     pipeline = DedupePipeline.from_crawler(crawler)
     first = pipeline.process_item(article("188231025080000004", OTHER_BODY))
