@@ -14,6 +14,7 @@ from newsscraper.listing_walk import (
     MAX_PAGES,
     REACHED_SINCE,
     STUCK,
+    Decision,
     ListingWalk,
 )
 from newsscraper.pages.section import ListingEntry
@@ -134,6 +135,23 @@ def test_an_empty_fragment_is_asked_again_before_it_ends_the_walk():
     w.visit(3, [])
     end = w.visit(3, [])
     assert end.next_page is None and end.stop_reason == END_OF_LISTING
+
+
+def test_page_1_is_no_fragment_empty_it_ends_the_walk_and_picks_alone_are_not_empty():
+    # Only the fragments below page 1 come back empty in a live listing and are asked again.
+    assert walk().visit(1, []) == Decision([], None, END_OF_LISTING)
+    pick = dataclasses.replace(entry(1), kind="focus")
+    assert walk().visit(1, [pick]) == Decision([pick], 2)
+
+
+def test_a_listing_that_ends_below_the_watermark_is_its_end_not_a_break():
+    # Page 1 comes down past the watermark with new articles on it; page 2 is empty twice.
+    w = walk(stored=range(1, 6), watermark=entry(5, day=5).listed_at)
+    first = w.visit(1, [entry(n, day=5) for n in range(1, 11)])
+    assert len(first.to_fetch) == 5 and first.next_page == 2
+    assert w.visit(2, []).next_page == 2
+    assert w.visit(2, []).stop_reason == END_OF_LISTING
+    assert w.covered_to_watermark()
 
 
 def test_backfill_window_fetches_only_inside_and_stops_at_since():
@@ -269,6 +287,15 @@ def test_a_gap_deeper_than_max_pages_is_walked_down_to_the_watermark():
     assert w.covered_to_watermark()
 
 
+def test_without_a_watermark_a_listing_still_coming_down_stops_at_the_default_max_pages():
+    # A first run has no watermark to catch up to: its times coming down page after page do
+    # not take it past max_pages to the end of the listing.
+    w = walk()
+    for page in range(1, 20):
+        assert w.visit(page, listing_page(page)).next_page == page + 1
+    assert w.visit(20, listing_page(20)).stop_reason == MAX_PAGES
+
+
 def test_a_max_pages_argument_is_a_hard_limit_even_when_catching_up():
     w = walk(watermark=minutes_ago(251).listed_at, max_pages="3")
     for page in (1, 2):
@@ -396,6 +423,14 @@ def test_a_page_of_one_timed_stream_entry_is_as_far_down_as_it():
     assert w.oldest_listed == minutes_ago(1).listed_at and not w.reached_watermark
     w.visit(2, [minutes_ago(6)])
     assert w.oldest_listed == minutes_ago(6).listed_at and w.reached_watermark
+
+
+def test_a_page_whose_bottom_is_at_the_watermark_reaches_it():
+    # The watermark is the newest time the last finished run listed: a page of stored articles
+    # coming down to it (its two oldest times: the bottom) has nothing new below it.
+    w = walk(stored=range(1, 11), watermark=minutes_ago(9).listed_at)
+    assert w.visit(1, listing_page(1)).stop_reason == CAUGHT_UP
+    assert w.covered_to_watermark()
 
 
 def test_old_picks_in_the_focus_block_are_not_how_far_down_the_stream_the_walk_came():
