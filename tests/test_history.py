@@ -100,11 +100,13 @@ def test_near_simhash_matches_and_earliest_wins_across_sha_and_simhash(stored):
     assert history.content_duplicate_of(sha("khác"), SIM_B, 3) is None
 
 
-def test_a_stored_copy_that_sorts_first_stands_for_the_original_it_names(tmp_path):
+@pytest.mark.parametrize("copy_day", [24, 25], ids=["copy-read-first", "copy-read-last"])
+def test_a_stored_copy_that_sorts_first_stands_for_the_original_it_names(tmp_path, copy_day):
     # 001 stored first; the clock was set back before the run that stored 002, its copy, so
-    # 002's scraped_at sorts before 001's. A third copy names 001, not the copy 002.
+    # 002's scraped_at sorts before 001's. A third copy names 001, not the copy 002, whether
+    # the copy's part file is read before the original's (same partition) or after (its own).
     original = article("188231024103100001", BODY_A, SIM_A, scraped_hour=9)
-    copy = article("188231024103100002", BODY_A, SIM_A ^ 0b1, scraped_hour=4)
+    copy = article("188231024103100002", BODY_A, SIM_A ^ 0b1, scraped_hour=4, day=copy_day)
     copy.duplicate_of = original.article_id
     dataset_write.commit_articles(tmp_path, [original], "run-09", 0)
     dataset_write.commit_articles(tmp_path, [copy], "run-04", 0)
@@ -162,6 +164,7 @@ def test_a_file_without_the_simhash_column_still_loads(tmp_path):
     assert history.is_stored("188231024103100001")
     assert history.content_duplicate_of(sha(BODY_A), SIM_A, 3) == "188231024103100001"
     assert history.content_duplicate_of(None, SIM_A, 3) is None
+    assert history.content_duplicate_of(None, 0, 3) is None  # no simhash is not simhash 0
 
 
 @pytest.mark.parametrize(
@@ -231,6 +234,17 @@ def test_every_slice_of_part_files_is_read(stored, monkeypatch):
     loaded = History.load(stored)
     for article_id in ("188231024103100001", "188231024103100002", "188231023090000003"):
         assert loaded.is_stored(article_id)
+
+
+def test_rows_converted_in_several_groups_are_all_stored_and_matched(stored, monkeypatch):
+    # Two rows to a group: of the three one-row part files, 002's and 003's make the first,
+    # 001's is left for a second; a million-row dataset is converted in groups the same way.
+    monkeypatch.setattr("newsscraper.history.CONVERT_ROWS", 2)
+    loaded = History.load(stored)
+    for article_id in ("188231024103100001", "188231024103100002", "188231023090000003"):
+        assert loaded.is_stored(article_id)
+    # 001, scraped before its copy 002, is the one a third copy names.
+    assert loaded.content_duplicate_of(sha(BODY_A), None, 0) == "188231024103100001"
 
 
 def test_files_other_than_part_files_are_not_read(stored):
