@@ -159,6 +159,39 @@ def test_a_focus_time_without_data_time_is_read_from_its_text():
     ]
 
 
+def test_a_focus_time_is_read_from_data_time_before_its_text():
+    # The visible text of the first pick set a day and an hour away from its data-time.
+    html = SECTION_FILE.read_text(encoding="utf-8")
+    shown = '<p class="time" data-time="07/03/2026 - 00:01">07/03/2026 - 00:01</p>'
+    assert html.count(shown) == 1
+    html = html.replace(shown, shown.replace(">07/03/2026 - 00:01<", ">08/03/2026 - 01:01<"))
+
+    focus = SectionPage(response(html.encode("utf-8"))).focus_entries()
+    assert focus == FOCUS
+
+
+def test_a_page_whose_html_tag_is_upper_case_is_a_page_not_a_fragment():
+    html = SECTION_FILE.read_text(encoding="utf-8")
+    assert html.count('<html lang="vi">') == 1
+    page = SectionPage(response(html.replace('<html lang="vi">', '<HTML lang="vi">').encode()))
+
+    assert not page.is_fragment()
+    assert page.entries() == SectionPage(response(SECTION_FILE.read_bytes())).entries()
+
+
+def test_stream_like_items_outside_the_sections_stream_are_not_its_entries():
+    # The same item markup in the site-wide "Đọc nhiều" box is not the section's list.
+    html = SECTION_FILE.read_text(encoding="utf-8")
+    stray = cut_fragment(1, 1).decode().replace("188260307102244359", "188260301010101010")
+    box = '<div class="cate-mostview-list">'
+    assert html.count(box) == 1
+    html = html.replace(box, box + stray)
+
+    entries = SectionPage(response(html.encode("utf-8"))).entries()
+    assert entries == SectionPage(response(SECTION_FILE.read_bytes())).entries()
+    assert "188260301010101010" not in {e.article_id for e in entries}
+
+
 def cut_fragment(first: int, last: int) -> bytes:
     """Stream items first..last (1-based) cut from the saved page, as a timeline fragment."""
     root = lxml.html.fromstring(SECTION_FILE.read_bytes())
@@ -221,7 +254,7 @@ def test_a_body_that_stops_inside_a_tag_or_a_comment_reads_as_cut():
         b"<!-- ad -->\n<sp",
     ):
         assert ends_inside_an_item(item + b"\n" + tail), tail
-    for tail in (b"", b"\n", b"<!-- ad -->", b"<p>1 < 2</p>", b"Xem th\xc3\xaam"):
+    for tail in (b"", b"\n", b"<!-- ad -->", b"<p>1 < 2</p>", b"1 < 2", b"Xem th\xc3\xaam"):
         assert not ends_inside_an_item(item + b"\n" + tail), tail
     assert not ends_inside_an_item(b"")  # an empty fragment is the end of the list
 
@@ -258,6 +291,9 @@ def test_a_stream_item_is_known_by_its_classes_however_its_tag_is_spelled():
         assert not ends_inside_an_item(fragment), spelled[:60]
         for end in range(len(before) + 2, len(fragment)):
             assert ends_inside_an_item(fragment[:end]), (spelled[:60], fragment[end - 40 : end])
+    # A <div> left open after the last item with only one of the two classes is chrome.
+    for chrome in (b'<div class="tlitem">', b'<div class="box-category-item ad">'):
+        assert not ends_inside_an_item(before + b"\n" + item + b"\n" + chrome), chrome
 
 
 def test_a_comment_cdata_section_script_or_text_area_is_read_to_its_own_end():
@@ -331,6 +367,7 @@ def test_non_article_and_off_site_links_are_skipped():
         "/du-lieu/hose/hpx-cong-ty-co-phan-dau-tu-hai-phat.chn",
         "/nhom-chu-de/emagazine.chn",
         "/bai-viet-12345.chn",
+        "ftp://cafef.vn/bai-viet-188260306102323344.chn",
         "https://www.cafef.vn/bai-viet-hop-le-188260306102323344.chn",
     ]
     entries = fragment_entries(hrefs)
@@ -350,6 +387,22 @@ def test_a_link_whose_host_is_another_site_as_a_browser_reads_it_is_skipped():
     ]
     entries = fragment_entries(hrefs)
     assert [e.url for e in entries] == ["https://cafef.vn/bai-ba-188260306102323346.chn"]
+
+
+def test_a_link_without_text_takes_its_title_attribute_and_text_wins_over_it():
+    item = '<div class="tlitem box-category-item"><h3>{}</h3></div>'
+    body = "".join(
+        item.format(link)
+        for link in (
+            '<a href="/bai-mot-188260306102323344.chn" title=" Bài  một "><img src="a.jpg"></a>',
+            '<a href="/bai-hai-188260306102323345.chn" title="Tiêu đề cũ">Bài hai</a>',
+        )
+    ).encode()
+    entries = SectionPage(response(body, "https://cafef.vn/timelinelist/18836/2.chn")).entries()
+    assert [(e.article_id, e.title) for e in entries] == [
+        ("188260306102323344", "Bài một"),
+        ("188260306102323345", "Bài hai"),
+    ]
 
 
 def test_a_link_padded_with_whitespace_is_still_the_article():
