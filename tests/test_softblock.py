@@ -44,6 +44,7 @@ def ask(kind: str | None, body: bytes, status: int = 200, cls=HtmlResponse):
         ("timeline", b" \n "),
         ("timeline", b"<div>\n</div>"),  # markup that says nothing
         ("section", b"<html><body><div class='listchungkhoannew'></div></body></html>"),
+        ("section", b"<html><body><div class='list-focus-main'></div></body></html>"),
     ],
 )
 def test_a_page_with_its_kinds_markup_or_the_end_of_the_listing_is_no_soft_block(kind, body):
