@@ -11,6 +11,7 @@ from newsscraper.pages.dates import (
     parse_iso_time,
     parse_listing_time,
     parse_visible_time,
+    vietnam_date,
 )
 
 
@@ -30,3 +31,24 @@ def test_an_iso_time_padded_with_whitespace_is_read():
 
 def test_an_impossible_iso_time_is_none():
     assert parse_iso_time("2026-02-30T08:06:00") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("27/03/2026 - 10:00", 27),
+        ("227/03/2026 - 10:00", 27),
+        ("20/03/2026 - 10:00", 20),
+        ("222/03/2026 - 10:00", 22),
+        ("02/03/2026 - 10:00", 2),
+        ("202/03/2026 - 10:00", 2),
+    ],
+)
+def test_a_focus_day_starting_with_2_is_read_whole_with_or_without_the_stray_2(text, day):
+    assert parse_listing_time(text) == dt.datetime(2026, 3, day, 10, 0, tzinfo=VIETNAM_TZ)
+
+
+def test_the_vietnam_date_is_of_the_instant_and_a_naive_time_has_none():
+    assert vietnam_date(dt.datetime(2026, 3, 6, 17, 30, tzinfo=dt.UTC)) == dt.date(2026, 3, 7)
+    with pytest.raises(ValueError):
+        vietnam_date(dt.datetime(2026, 3, 6, 17, 30))
