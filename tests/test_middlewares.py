@@ -839,3 +839,29 @@ def test_a_cut_copy_of_a_site_page_is_told_by_its_header_footer_and_html_end(kin
     assert not cut(ARTICLE_PAGE[:footer] + b"</body></html>")
     # Only a page that came with a 200 is judged so; an error page is what its status says.
     assert not cut(ARTICLE_PAGE[:footer], status=404)
+
+
+@pytest.mark.parametrize("kind", ["article", "section"])
+def test_a_cut_copy_is_told_however_its_header_is_spelled_and_only_by_the_footer_below_it(kind):
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    from newsscraper.cut_short import is_cut_short
+
+    url = "http://127.0.0.1:8123/bai-viet-18826030622484142.chn"
+    request = Request(url, meta={"cafef_page": kind})
+
+    def cut(body: bytes) -> bool:
+        response = HtmlResponse(url, body=body, encoding="utf-8", request=request)
+        return is_cut_short(request, response)
+
+    header = b'<div id="listNewHeader"'
+    footer = ARTICLE_PAGE.index(b'<div class="footer hide-loading">')
+    page = ARTICLE_PAGE[:footer]
+    assert page.count(header) == 1
+    for spelled in (b"<div id='listNewHeader'", b"<DIV ID = listNewHeader"):
+        assert cut(page.replace(header, spelled)), spelled
+    # A footer above the site's header, and a class that only starts with "footer", are not
+    # the footer below the article.
+    assert cut(page.replace(header, b'<div class="footer"></div>' + header))
+    assert cut(page + b'<div class="footer-banner">')
