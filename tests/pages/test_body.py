@@ -135,3 +135,10 @@ def test_a_line_break_with_an_ad_class_still_breaks_the_line():
     # The `<br>` itself holds nothing to leave out: the words on either side stay apart.
     content = content_of('<p>Lãi 900 tỷ<br class="c-banner">đồng trong quý</p>')
     assert paragraphs(content) == ["Lãi 900 tỷ", "đồng trong quý"]
+
+
+def test_non_text_elements_are_left_out_with_all_they_hold_and_their_tails_kept():
+    tags = ("script", "style", "noscript", "template", "iframe", "object", "form", "button", "svg")
+    # In a <div>: a <form> would close a <p> before it, as in a browser.
+    content = content_of("".join(f"<div>{tag}: trước <{tag}>bỏ</{tag}> sau</div>" for tag in tags))
+    assert paragraphs(content) == [f"{tag}: trước sau" for tag in tags]
