@@ -530,6 +530,12 @@ data-src="https://s.cafef.vn/info-company?symbol=MWG&amp;lang=vi"></iframe>
     assert page_of(OLDER, edit=after_caption(snippet)).tickers() == ["FPT", "MWG", "HPG"]
 
 
+def test_a_chart_symbol_padded_with_spaces_gives_its_ticker():
+    chart = '<iframe src="https://s.cafef.vn/info-company?symbol={}&amp;lang=vi"></iframe>'
+    snippet = chart.format(" FPT") + chart.format("MWG%20") + chart.format("+HPG+")
+    assert page_of(OLDER, edit=after_caption(snippet)).tickers() == ["FPT", "MWG", "HPG"]
+
+
 def test_a_symbol_of_other_than_three_letters_or_digits_is_no_ticker():
     # An index's chart (VN30, VNINDEX) or a two-letter code names no listed company.
     chart = '<iframe src="https://s.cafef.vn/info-company?symbol={}"></iframe>'
