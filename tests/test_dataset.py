@@ -385,6 +385,40 @@ def test_a_write_that_fails_leaves_earlier_files_and_no_partial_file(written, mo
     assert dataset.staging_files(written) == []
 
 
+def test_a_staging_file_the_disk_will_not_remove_does_not_hide_the_write_error(
+    written, monkeypatch
+):
+    # A disk full mid-write, then remounted read-only: the staged half file cannot be removed,
+    # yet the error said is still the one that stopped the write, naming the file.
+    def disk_full(table, where, **kwargs):
+        where.write(b"PAR1 half a file")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def read_only_unlink(self, missing_ok=False):
+        raise OSError(errno.EROFS, "Read-only file system", str(self))
+
+    monkeypatch.setattr(dataset_write.pq, "write_table", disk_full)
+    monkeypatch.setattr(Path, "unlink", read_only_unlink)
+    with pytest.raises(dataset_write.PartFileWriteError) as raised:
+        dataset_write.commit_articles(written, [full_article("188260307100000006")], "run-b", 1)
+
+    assert raised.value.errno == errno.ENOSPC
+    assert "part-run-b-1.parquet" in str(raised.value)
+    assert "No space left on device" in str(raised.value)
+
+
+def test_a_commit_interrupted_by_ctrl_c_leaves_no_staging_file(written, monkeypatch):
+    def interrupted(src, dst):
+        raise KeyboardInterrupt
+
+    before = dataset.list_part_files(written)
+    monkeypatch.setattr(dataset_write.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        dataset_write.commit_articles(written, [full_article("188260307100000006")], "run-b", 1)
+    assert dataset.staging_files(written) == []
+    assert dataset.list_part_files(written) == before
+
+
 def test_a_read_only_output_dir_raises_a_clear_error_and_keeps_earlier_files(written, monkeypatch):
     before = {p: p.read_bytes() for p in dataset.list_part_files(written)}
     real_open = open
@@ -649,9 +683,11 @@ def test_a_partition_is_swapped_whole_and_flushed_under_a_relative_output_dir(
     assert flushed[-1] == partition.parent  # the swap itself survives a power cut
 
 
-@pytest.mark.parametrize("links", [True, False])
+# A filesystem without hard links refuses them with EPERM (vfat, exFAT) or EOPNOTSUPP (some
+# network and FUSE filesystems): copies, either way.
+@pytest.mark.parametrize("refused_with", [None, errno.EPERM, errno.EOPNOTSUPP])
 def test_a_partition_swap_carries_the_named_entries_into_the_new_folder(
-    tmp_path, monkeypatch, links
+    tmp_path, monkeypatch, refused_with
 ):
     [old] = dataset_write.commit_articles(
         tmp_path, [full_article("188260307100000006")], "run-a", 1
@@ -668,10 +704,10 @@ def test_a_partition_swap_carries_the_named_entries_into_the_new_folder(
     links_to |= {"archive": elsewhere, "notes/archive": elsewhere}
     for link, target in links_to.items():
         (partition / link).symlink_to(target)
-    if not links:  # a filesystem without hard links: copies
+    if refused_with is not None:
 
         def refused(*args, **kwargs):
-            raise OSError(errno.EPERM, "Operation not permitted")
+            raise OSError(refused_with, os.strerror(refused_with))
 
         monkeypatch.setattr(dataset_write.os, "link", refused)
     replaced = dataset_write.replace_partition_files(
@@ -693,7 +729,7 @@ def test_a_partition_swap_carries_the_named_entries_into_the_new_folder(
     assert (partition / "README.txt").read_text() == "ghi chú"
     assert (partition / "notes" / "a.txt").read_text() == "sổ tay"
     linked = (partition / "README.txt").stat().st_ino == (replaced / "README.txt").stat().st_ino
-    assert linked == links
+    assert linked == (refused_with is None)
 
 
 def test_a_partition_swap_that_cannot_be_made_is_an_error_and_leaves_no_staged_folder(tmp_path):
@@ -706,6 +742,25 @@ def test_a_partition_swap_that_cannot_be_made_is_an_error_and_leaves_no_staged_f
             gone, pq.read_table(old), "part-merged.parquet", tmp_path
         )
     assert raised.value.errno == errno.ENOENT and str(gone) in str(raised.value)
+    assert list(dataset.staging_dir(tmp_path).iterdir()) == []
+    assert dataset.list_part_files(tmp_path) == [old]
+
+
+def test_a_partition_swap_interrupted_by_ctrl_c_leaves_the_old_files_and_no_staged_folder(
+    tmp_path, monkeypatch
+):
+    [old] = dataset_write.commit_articles(
+        tmp_path, [full_article("188260307100000006")], "run-a", 1
+    )
+
+    def interrupted(a, b):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dataset_write, "exchange_paths", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        dataset_write.replace_partition_files(
+            old.parent, pq.read_table(old), "part-merged.parquet", tmp_path
+        )
     assert list(dataset.staging_dir(tmp_path).iterdir()) == []
     assert dataset.list_part_files(tmp_path) == [old]
 
@@ -746,6 +801,27 @@ def test_clearing_staging_removes_links_and_never_what_they_lead_to(tmp_path):
     dataset_write.clear_staging(linked)
     assert (elsewhere / "folder" / "kept.txt").read_text() == "giữ lại"
     assert (elsewhere / "kept.parquet").read_bytes() == b"PAR1"
+
+
+def test_clearing_staging_on_a_read_only_disk_leaves_it_as_it_is(tmp_path, monkeypatch):
+    # What the disk will not let go of stays for verify to report; the lock holder goes on.
+    staging = dataset.staging_dir(tmp_path)
+    (staging / "compact-1-part-merged.parquet" / "published_date=2026-03-07").mkdir(parents=True)
+    (
+        staging / "compact-1-part-merged.parquet" / "published_date=2026-03-07" / "a.parquet"
+    ).write_bytes(b"PAR1")
+    (staging / "part-run-a-1.parquet.1.tmp").write_bytes(b"PAR1 partial")
+
+    def read_only(path, *args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(path))
+
+    monkeypatch.setattr(os, "unlink", read_only)
+    monkeypatch.setattr(os, "rmdir", read_only)
+    dataset_write.clear_staging(tmp_path)
+    assert [p.relative_to(staging).as_posix() for p in dataset.staging_files(tmp_path)] == [
+        "compact-1-part-merged.parquet/published_date=2026-03-07/a.parquet",
+        "part-run-a-1.parquet.1.tmp",
+    ]
 
 
 def test_a_partition_linked_from_another_disk_is_listed_as_readers_read_it(written, tmp_path):
