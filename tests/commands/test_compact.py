@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 from collections import Counter
 from pathlib import Path
@@ -132,6 +133,17 @@ def test_older_than_counts_days_by_the_vietnam_calendar(three_partitions):
         dt.date(2026, 3, 6),
         dt.date(2026, 3, 7),
     }
+
+
+def test_older_than_zero_leaves_the_partition_of_today_in_vietnam(three_partitions):
+    # 12:00 UTC on the 7th is 19:00 on the 7th in Vietnam: the 7th is today, not before it.
+    now = dt.datetime(2026, 3, 7, 12, 0, tzinfo=UTC)
+    results = compact.compact(three_partitions, older_than_days=0, now=now)
+    assert [(r.partition.published_date, r.files_merged) for r in results] == [
+        (dt.date(2026, 3, 6), 2)
+    ]
+    files = Counter(p.parent.name for p in dataset.list_part_files(three_partitions))
+    assert files == {"published_date=2026-03-06": 1, "published_date=2026-03-07": 4}
 
 
 def test_a_reader_listing_during_every_step_sees_each_row_once(three_partitions, monkeypatch):
@@ -301,6 +313,27 @@ def test_merge_keeps_one_row_per_id_sorted_by_scrape_time(make_row):
     )
 
 
+def test_merged_rows_are_in_order_of_scrape_time_then_article_id(make_row):
+    # Ids in the reverse order of their scrape times: the merged file is in order of the times,
+    # ids breaking a tie.
+    at = [dt.datetime(2026, 3, 8, hour, tzinfo=UTC) for hour in (9, 5, 5)]
+    first = dataset_write.items_to_table([make_row("1", scraped_at=at[0])])
+    second = dataset_write.items_to_table(
+        [make_row("3", scraped_at=at[2]), make_row("2", scraped_at=at[1])]
+    )
+    merged, duplicates = compact.merge_part_tables([first, second])
+    assert duplicates == []
+    assert merged.to_pylist() == (
+        dataset_write.items_to_table(
+            [
+                make_row("2", scraped_at=at[1]),
+                make_row("3", scraped_at=at[2]),
+                make_row("1", scraped_at=at[0]),
+            ]
+        ).to_pylist()
+    )
+
+
 def run_record(run_id: str, minute: int, **fields) -> dict:
     return {name: None for name in RUNS_SCHEMA.names} | {
         "run_id": run_id,
@@ -363,6 +396,22 @@ def test_runs_and_rejects_end_with_one_file_each_and_every_row(tmp_path, capsys)
     with crawl_lock(tmp_path):  # what the swaps replaced: the next lock holder's to remove
         assert dataset.staging_files(tmp_path) == []
     assert verify.verify(tmp_path) == []
+
+
+def test_merged_rejects_are_in_order_of_scrape_time_then_run_id(tmp_path):
+    # Run ids in another order than the scrape times of their rejects.
+    for run_id, minute in (("run-a", 20), ("run-z", 10), ("run-m", 20), ("run-b", 0)):
+        reject = {
+            "reason": "body_too_short",
+            "scraped_at": dt.datetime(2026, 3, 8, 2, minute, tzinfo=UTC),
+            "run_id": run_id,
+        }
+        dataset_write.commit_rejects(tmp_path, [reject], run_id, 1)
+
+    assert cli.main(["compact", "--output-dir", str(tmp_path)]) == 0
+
+    (path,) = dataset.list_part_files(tmp_path, dataset.REJECTS)
+    assert pq.read_table(path).column("run_id").to_pylist() == ["run-b", "run-z", "run-a", "run-m"]
 
 
 def test_a_run_id_stays_used_once_its_run_record_is_merged(tmp_path):
@@ -449,6 +498,32 @@ def test_a_link_that_leads_to_no_file_is_a_message_naming_it_not_a_disk_fault(
     assert link.is_symlink() and os.readlink(link) == target
 
 
+def test_a_disk_fault_reading_through_a_link_to_a_file_is_exit_4_not_a_link_to_no_file(
+    three_partitions, tmp_path_factory, capsys, monkeypatch
+):
+    # A part file linked from another disk, which fails as it is read: the disk is at fault.
+    folder = three_partitions / "articles/section=doanh-nghiep/published_date=2026-03-06"
+    linked = sorted(folder.glob("*.parquet"))[-1]
+    elsewhere = tmp_path_factory.mktemp("other-disk") / linked.name
+    os.rename(linked, elsewhere)
+    linked.symlink_to(elsewhere)
+    before = sorted(p.name for p in folder.iterdir())
+    real = pq.ParquetFile
+
+    def parquet_file(path, *args, **kwargs):
+        if Path(path) == linked:
+            raise OSError(errno.EIO, "Input/output error")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(pq, "ParquetFile", parquet_file)
+    assert cli.main(["compact", "--output-dir", str(three_partitions)]) == exitcodes.DISK_ERROR
+    err = capsys.readouterr().err
+    assert err.startswith("newsscraper compact: the dataset cannot be written: ")
+    assert "Input/output error" in err and "leads to no file" not in err
+    assert sorted(p.name for p in folder.iterdir()) == before
+    assert linked.is_symlink() and os.readlink(linked) == str(elsewhere)
+
+
 @pytest.mark.parametrize(
     ("folder", "change", "named"),
     [
@@ -495,6 +570,24 @@ def test_a_link_that_leads_to_no_file_is_a_message_naming_it_not_a_disk_fault(
                 t.schema.get_field_index("exit_code"), "exit_code", pa.array([[0]])
             ),
             "column exit_code is list<element: int64>, not readable as int32",
+        ),
+        # Rows without an article_id: merged, they would be lost (or all but one), and the
+        # file with them removed.
+        (
+            "articles/section=doanh-nghiep/published_date=2026-03-06",
+            lambda t: t.set_column(
+                t.schema.get_field_index("article_id"),
+                "article_id",
+                pa.nulls(t.num_rows, pa.string()),
+            ),
+            "nulls in article_id, declared not null",
+        ),
+        (
+            "runs",
+            lambda t: t.set_column(
+                t.schema.get_field_index("section"), "section", pa.nulls(1, pa.string())
+            ),
+            "nulls in section, declared not null",
         ),
     ],
 )
