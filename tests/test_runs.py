@@ -209,6 +209,62 @@ def test_a_crawl_reads_few_run_records_and_decides_as_if_it_read_them_all(tmp_pa
                     assert health.judge(record, judged) == health.judge(record, own)
 
 
+def test_a_record_finished_right_at_the_start_of_the_health_window_is_judged_with_the_one_before(
+    tmp_path,
+):
+    # The health check looks at the runs finished at its oldest instant or since, and the last
+    # one before them: a record finished exactly then is inside, and the one before it counts.
+    from newsscraper import health
+    from newsscraper.runs import closing_runs
+
+    end = dt.datetime(2026, 11, 28, 12, tzinfo=UTC)
+    oldest = health.oldest_looked_at(end)
+    finished = {
+        "run-1": oldest - dt.timedelta(days=2),
+        "run-2": oldest - dt.timedelta(hours=1),
+        "run-3": oldest,
+        "run-4": end - dt.timedelta(hours=1),
+    }
+    write_records(
+        tmp_path,
+        [
+            {"run_id": run_id, "section": "doanh-nghiep", "mode": "incremental"}
+            | {"started_at": at, "finished_at": at, "exit_code": 0, "run_number": number}
+            for number, (run_id, at) in enumerate(finished.items(), start=1)
+        ],
+    )
+    judged, run_number = closing_runs(tmp_path, "doanh-nghiep", end)
+    assert [run["run_id"] for run in judged] == ["run-4", "run-3", "run-2"]
+    assert run_number == 5
+
+
+def test_the_first_run_after_records_older_than_version_5_is_numbered_1(tmp_path):
+    # Those records have no run_number column at all: the run closing after them numbers its
+    # own record 1, and is judged against them, rather than failing to close.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from newsscraper.runs import closing_runs
+    from newsscraper.schema import RUNS_SCHEMA, SCHEMA_VERSION_KEY
+
+    end = dt.datetime(2026, 3, 7, 12, tzinfo=UTC)
+    rows = [
+        {"run_id": run_id, "section": "doanh-nghiep", "mode": "incremental"}
+        | {"started_at": end - ago, "finished_at": end - ago, "exit_code": 0}
+        for run_id, ago in (("run-1", dt.timedelta(hours=2)), ("run-2", dt.timedelta(hours=1)))
+    ]
+    table = pa.Table.from_pylist(rows, schema=RUNS_SCHEMA)
+    table = table.drop_columns(["run_number", "newsscraper_version"])
+    dataset.runs_dir(tmp_path).mkdir(parents=True)
+    pq.write_table(
+        table.replace_schema_metadata({SCHEMA_VERSION_KEY: b"4"}),
+        dataset.runs_dir(tmp_path) / "part-old.parquet",
+    )
+    judged, run_number = closing_runs(tmp_path, "doanh-nghiep", end)
+    assert [run["run_id"] for run in judged] == ["run-2", "run-1"]
+    assert run_number == 1
+
+
 def test_the_pending_pages_are_those_of_the_newest_record_of_the_section():
     newest_first = [
         {"section": "bat-dong-san", "pending_articles": {"3": {"url": "c"}}},
