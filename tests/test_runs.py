@@ -549,12 +549,54 @@ def test_a_rest_noted_by_a_clock_ahead_holds_no_longer_than_the_site_asked(tmp_p
         assert rests.site_rest(tmp_path, at(5) + dt.timedelta(hours=hours)) is None, hours
     # A clock set back a few minutes since the rest was noted (NTP) still holds it ...
     assert rests.site_rest(tmp_path, at(5) + ahead - dt.timedelta(minutes=5))["run_id"] == "ahead"
+    assert rests.site_rest(tmp_path, at(5) + ahead - dt.timedelta(minutes=10))["run_id"] == "ahead"
     assert rests.site_rest(tmp_path, at(5) + ahead - dt.timedelta(minutes=11)) is None
     # ... and a clock that reached the hours the rest was noted in holds it until its end.
     assert rests.site_rest(tmp_path, at(6) + ahead)["run_id"] == "ahead"
     assert rests.site_rest(tmp_path, at(7) + ahead) is None
     # A year ahead, or NEWSSCRAPER_NOW in the past: it holds nothing either.
     assert rests.site_rest(tmp_path, at(5) - dt.timedelta(days=365)) is None
+
+
+def test_how_far_a_clock_may_have_been_set_back_under_a_rest_is_retry_after_max(tmp_path):
+    from scrapy.settings import Settings
+
+    row = {"run_id": "run-1", "section": "doanh-nghiep", "mode": "incremental", "exit_code": 3}
+    row |= {"started_at": at(5), "finished_at": at(5), "rests_until": at(7)}
+    write_records(tmp_path, [row])
+    set_back = at(5) - dt.timedelta(minutes=5)  # the clock now says 04:55
+
+    def refused(retry_after_max: int) -> str | None:
+        settings = Settings(
+            {
+                "OUTPUT_DIR": str(tmp_path),
+                "NEWSSCRAPER_NOW": set_back.isoformat(),
+                "RETRY_AFTER_MAX": retry_after_max,
+            }
+        )
+        return rests.rest_refused(settings)
+
+    assert refused(600) == (
+        "the site asked for a rest (Retry-After) until 2026-03-07 07:00:00 UTC, in run run-1 "
+        "(doanh-nghiep); no crawl of this dataset asks it for anything before then"
+    )
+    assert refused(60) is None
+
+
+def test_no_rest_a_record_notes_holds_longer_than_a_day(tmp_path):
+    # A record of another tool, or edited by hand, noting a rest of a month: the crawl would
+    # be silenced for that month. A day, as long as a crawl ever notes, still holds.
+    rows = [
+        {"run_id": run_id, "section": "doanh-nghiep", "mode": "incremental", "exit_code": 3}
+        | {"started_at": at(5), "finished_at": at(5), "rests_until": at(5) + rest}
+        for run_id, rest in (("month", dt.timedelta(days=30)), ("day", dt.timedelta(days=1)))
+    ]
+    write_records(tmp_path, rows)
+    assert rests.site_rest(tmp_path, at(5)) == {
+        "run_id": "day",
+        "section": "doanh-nghiep",
+        "rests_until": at(5) + dt.timedelta(days=1),
+    }
 
 
 def test_records_older_than_version_4_hold_no_rest(tmp_path):
