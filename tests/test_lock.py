@@ -137,3 +137,21 @@ def test_a_disk_gone_read_only_before_the_release_still_releases_the_lock(tmp_pa
     monkeypatch.setattr(lock.os, "ftruncate", real_ftruncate)
     with crawl_lock(tmp_path):
         assert path.read_text().startswith(f"pid={os.getpid()} ")
+
+
+def test_a_wait_gives_up_when_its_seconds_are_over_not_a_poll_later(tmp_path, monkeypatch):
+    # A crontab line's --wait is the time it may take before exiting 75, and no more.
+    from newsscraper import lock
+
+    clock, slept = [0.0], []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        clock[0] += seconds
+
+    monkeypatch.setattr(lock.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(lock.time, "sleep", sleep)
+    with crawl_lock(tmp_path), pytest.raises(LockHeld), crawl_lock(tmp_path, wait=1.2):
+        pytest.fail("the lock was taken twice")
+    assert slept == pytest.approx([0.5, 0.5, 0.2])
+    assert clock[0] == pytest.approx(1.2)
