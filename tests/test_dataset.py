@@ -507,6 +507,17 @@ def test_rejects_are_one_flat_file_per_call(tmp_path):
     assert dataset_read.read_rejects(tmp_path).to_pylist() == [{"article_id": None, **rows[0]}]
 
 
+def test_a_rejects_file_without_a_column_read_is_named_with_the_column(tmp_path):
+    # Another tool's file: Arrow reads the columns it has and says nothing of the one it lacks.
+    row = {"reason": "body_too_short", "scraped_at": SCRAPED, "run_id": "run-a"}
+    dataset_write.commit_rejects(tmp_path, [row], "run-a", 1)
+    other = dataset.rejects_dir(tmp_path) / "part-other.parquet"
+    pq.write_table(pa.Table.from_pylist([row]).drop_columns(["reason"]), other)
+    with pytest.raises(pa.ArrowInvalid) as raised:
+        dataset_read.read_rejects(tmp_path, columns=["run_id", "reason"])
+    assert str(raised.value) == f"cannot read Parquet file '{other}': no column ['reason']"
+
+
 def test_rejects_of_many_files_are_joined_as_they_are_read_in_the_order_of_their_files(
     tmp_path, monkeypatch
 ):
@@ -659,6 +670,29 @@ def test_a_listed_file_missing_from_a_listing_that_stays_the_same_is_not_read_fo
             list_files, lambda files: [dataset_read.read_part_file(p) for p in files]
         )
     assert len(listings) == 2
+
+
+def test_a_listed_file_a_compaction_swapped_away_is_read_from_the_new_listing(tmp_path):
+    # Listed before a compaction swapped its folder, gone when opened: the rows are read from
+    # the merged file the next listing names, once.
+    table = pa.Table.from_pylist([{"run_id": "run-a", "exit_code": 0}])
+    merged = dataset.runs_dir(tmp_path) / "part-compact-20260308T030000Z.parquet"
+    dataset_write.commit_part_file(table, merged, tmp_path)
+    gone = dataset.runs_dir(tmp_path) / "part-run-a.parquet"
+    listings = [[gone], [merged], [merged]]
+    listed = []
+
+    def list_files():
+        if len(listed) == len(listings):
+            pytest.fail(f"listed again and again, reading {listed[-1]}")
+        listed.append(listings[len(listed)])
+        return listed[-1]
+
+    read = dataset_read.read_listed(
+        list_files, lambda files: [dataset_read.read_part_file(p).to_pylist() for p in files]
+    )
+    assert read == [[{"run_id": "run-a", "exit_code": 0}]]
+    assert listed == [[gone], [merged]]
 
 
 def test_a_partition_is_swapped_whole_and_flushed_under_a_relative_output_dir(
