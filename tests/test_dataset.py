@@ -912,3 +912,21 @@ def test_a_run_record_of_another_column_type_is_read_in_the_declared_type(tmp_pa
     assert f"cannot read Parquet file '{odd}': column exit_code is list<element: int64>" in str(
         raised.value
     )
+
+
+def test_a_run_record_with_a_column_not_declared_is_read_with_that_column(tmp_path):
+    # Another tool's note beside a record: read as it is, not a failure to read the records.
+    at = dt.datetime(2026, 3, 7, 6, tzinfo=dt.UTC)
+    record = {"run_id": "run-a", "section": "doanh-nghiep", "mode": "incremental"}
+    record |= {"started_at": at, "finished_at": at, "exit_code": 0}
+    declared = pa.Table.from_pylist([record], schema=RUNS_SCHEMA)
+    dataset_write.commit_part_file(
+        declared, dataset.runs_dir(tmp_path) / "part-run-a.parquet", tmp_path
+    )
+    noted = pa.table({"run_id": ["run-b"], "exit_code": [5], "note": ["chạy lại"]})
+    pq.write_table(noted, dataset.runs_dir(tmp_path) / "part-run-b.parquet")
+    runs = dataset_read.read_runs(tmp_path, ["run_id", "exit_code", "note"])
+    assert sorted(runs.to_pylist(), key=lambda r: r["run_id"]) == [
+        {"run_id": "run-a", "exit_code": 0, "note": None},
+        {"run_id": "run-b", "exit_code": 5, "note": "chạy lại"},
+    ]
