@@ -55,6 +55,8 @@ def test_nfd_input_is_really_decomposed():
         ("title", "Khối ngoại &quot;xả&quot; mạnh", 'Khối ngoại "xả" mạnh'),
         ("title", "Thời điểm n&amp;acirc;ng hạng", "Thời điểm nâng hạng"),  # escaped twice
         ("sapo", "MBS&#39;s &#x201C;báo cáo&#x201D;", "MBS's “báo cáo”"),
+        # A hexadecimal reference may be written with an upper-case X.
+        ("sapo", "MBS&#X2019;s &#X201C;báo cáo&#X201d;", "MBS’s “báo cáo”"),
         # Only a reference written with its `;` is one: no old name read at a word's start.
         ("sapo", "A&copy B &sect C &notx; &sectionx;", "A&copy B &sect C &notx; &sectionx;"),
         ("sapo", "tháng 9.\ufeff  Dự kiến\u2009Việt Nam", "tháng 9. Dự kiến Việt Nam"),
@@ -77,6 +79,8 @@ def test_nfd_input_is_really_decomposed():
         ("source", "Theo", None),
         ("title", "\u202aChủ tịch\u200e Hải Phát\u202c", "Chủ tịch Hải Phát"),
         ("author", "\u200f\u2066\u2069", None),
+        # The word joiner, the Mongolian vowel separator and the invisible operators too.
+        ("title", "Hải\u2060 Phát\u180e lãi\u2061\u2062\u2063\u2064 lớn", "Hải Phát lãi lớn"),
     ],
 )
 def test_text_fields(field, raw, clean):
@@ -169,6 +173,8 @@ def test_body_rule_holds_on_random_layouts():
             ["hpx", "Hải Phát"],
         ),
         ([", ", "", None, " , ,"], []),
+        # Case-insensitively as Unicode folds case: "ß" is "ss" in capitals.
+        (["Straße", "STRASSE", "strasse"], ["Straße"]),
         (None, []),
     ],
 )
@@ -196,6 +202,8 @@ def test_tickers(raw, clean):
         (ARTICLE_URL.replace("https://cafef.vn", "http://www.cafef.vn"), ARTICLE_URL),
         (ARTICLE_URL.replace("https://cafef.vn", "http://127.0.0.1:8765"), ARTICLE_URL),
         (ARTICLE_URL + "?utm_source=fb&utm_medium=x#comments", ARTICLE_URL),
+        # An invisible character left in the address, whatever host served the page.
+        (ARTICLE_URL.replace("https://cafef.vn", "http://127.0.0.1:8765") + "\u200b", ARTICLE_URL),
     ],
 )
 def test_article_url_is_canonical(raw, clean):
@@ -228,6 +236,11 @@ def test_article_url_is_canonical(raw, clean):
         (
             "https://markettimes.vn/bai.html?UTM_Source=cafef&id=3&FBCLID=x",
             "https://markettimes.vn/bai.html?id=3",
+        ),
+        # Only a parameter named as a tracking one goes, not one whose name starts like it.
+        (
+            "https://markettimes.vn/bai.html?id=3&_gallery=2&fbclidx=1&gclid=x",
+            "https://markettimes.vn/bai.html?id=3&_gallery=2&fbclidx=1",
         ),
         # `&section`, `&region`, `&notice`: parameters, not the old names `&sect`, `&reg`, `&not`.
         (
@@ -454,6 +467,8 @@ def test_normalizing_twice_changes_nothing():
         ("AT&amp;amp;T\u00a0Việt Nam", "AT&T Việt Nam"),
         # Escaped forty times over: no number of rounds one level at a time reads it.
         ("Vốn &" + "amp;" * 40 + "lt;1 tỷ", "Vốn <1 tỷ"),
+        # An `&` escaped as `&#38;` six times over: each reading leaves the next reference.
+        ("Vốn &" + "#38;" * 6 + "lt;1 tỷ", "Vốn <1 tỷ"),
     ],
 )
 def test_text_cleaned_once_is_clean(raw, clean):
