@@ -64,6 +64,12 @@ def test_stamp_item_without_body_leaves_fingerprint_empty():
         "scraped_at": NOW,
         "run_id": "run-1",
     }
+    # An empty body is no body either: no word count of 0 nor hash of the empty string.
+    assert stamp_item({"body": ""}, NOW, "run-1") == {
+        "body": "",
+        "scraped_at": NOW,
+        "run_id": "run-1",
+    }
 
 
 def test_pipeline_takes_clock_and_run_id_from_the_run_context():
