@@ -6,8 +6,17 @@ from __future__ import annotations
 import random
 
 import pytest
+from lxml import etree
 
-from newsscraper.pages.selectors import BLOCK_TAGS, squash, text_of
+from newsscraper.pages.selectors import (
+    BLOCK_TAGS,
+    class_names,
+    first_text,
+    has_class,
+    squash,
+    text_of,
+    xpath_has_class,
+)
 from newsscraper.pages.tree import parse_utf8
 
 TEXTS = ("Hòa Phát", " ", "\n", "lãi", ":", "x", "")
@@ -99,3 +108,55 @@ def test_text_of_gives_every_text_in_order_with_a_space_for_each_break():
         with_breaks += next(node.iter("br"), None) is not None
         with_blocks += any(e.tag in BLOCK_TAGS for e in node.iterdescendants())
     assert with_breaks > 500 and with_blocks > 300  # a <p> ends the <h1>: fewer stay inside
+
+
+# The elements a browser starts on a line of their own.
+BLOCKS = [
+    "p", "div", "section", "article", "header", "footer", "aside", "main", "nav", "blockquote",
+    "pre", "figure", "center", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt",
+    "dd", "address",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("tag", BLOCKS)
+def test_each_block_parts_the_words_on_either_side(tag):
+    root = parse_utf8(f"<html><body><div>Hòa<{tag}>Phát</{tag}>lãi</div></body></html>".encode())
+    assert text_of(next(root.iter("div"))) == "Hòa Phát lãi"
+
+
+def test_a_rule_parts_the_words_on_either_side():
+    root = parse_utf8("<html><body><div>Hòa<hr>Phát</div></body></html>".encode())
+    assert text_of(next(root.iter("div"))) == "Hòa Phát"
+
+
+def test_class_names_are_split_on_spaces_tabs_and_line_breaks_only():
+    # As CSS splits a class attribute: a non-breaking space is part of a name.
+    assert class_names("detail-content\tafcbc-body\r\nx  y\u00a0z") == [
+        "detail-content",
+        "afcbc-body",
+        "x",
+        "y\u00a0z",
+    ]
+    assert class_names(None) == [] and class_names("") == []
+    node = parse_utf8(
+        b'<html><body><div class="detail-content\n\tafcbc-body">x</div></body></html>'
+    )
+    div = next(node.iter("div"))
+    assert has_class(div, "afcbc-body") and has_class(div, "detail-content")
+    assert not has_class(div, "afcbc")
+
+
+def test_xpath_class_predicate_matches_whole_class_names_only():
+    root = parse_utf8(
+        b"<html><body>"
+        b'<div id="1" class="title-sub">a</div><div id="2" class="sub\ttitle\nx">b</div>'
+        b'<div id="3" class="title">c</div><div id="4" class="subtitle">d</div>'
+        b"</body></html>"
+    )
+    found = etree.XPath(f"//div[{xpath_has_class('title')}]")(root)
+    assert [div.get("id") for div in found] == ["2", "3"]
+
+
+def test_first_text_is_the_first_with_any_text():
+    assert first_text(["  ", "\u200b", " Hòa \n Phát ", "lãi"]) == "Hòa Phát"
+    assert first_text(["", " "]) is None
