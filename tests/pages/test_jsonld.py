@@ -26,6 +26,11 @@ def test_a_trailing_comma_is_read():
         "keywords": ["a", "b"],
         "name": "x",
     }
+    # A template puts the closing bracket on a line of its own.
+    assert load_lenient('{"keywords": ["a", "b",\n    ],\n  "name": "x",\n}') == {
+        "keywords": ["a", "b"],
+        "name": "x",
+    }
 
 
 def test_objects_of_nested_lists_and_graphs_are_all_found_in_document_order():
@@ -52,3 +57,12 @@ def test_person_fields_of_lists_and_padding():
     assert string_value([{"name": "Ngọc Điệp"}, {"name": "PV"}]) == "Ngọc Điệp"
     assert string_value([]) is None
     assert names_value([{"name": " Ngọc Điệp "}, {"name": "  "}, "PV"]) == "Ngọc Điệp, PV"
+
+
+def test_a_field_that_is_no_string_has_no_value():
+    # A number, a boolean or an object without a name: nothing to store as text.
+    assert string_value(2026) is None
+    assert string_value(True) is None
+    assert string_value({"name": 123}) is None
+    assert string_value([{"@id": "#author"}]) is None
+    assert names_value([{"name": 7}, "PV"]) == "PV"
