@@ -10,7 +10,7 @@ import lxml.html
 from scrapy.http import HtmlResponse, Request
 
 from newsscraper.pages.dates import VIETNAM_TZ
-from newsscraper.pages.links import canonical_article_url
+from newsscraper.pages.links import article_id_from_url, canonical_article_url
 from newsscraper.pages.section import ListingEntry, SectionPage, ends_inside_an_item
 
 PAGES = Path(__file__).parent.parent / "fixtures" / "pages"
@@ -449,3 +449,18 @@ def test_an_id_or_slug_in_other_scripts_letters_or_digits_is_no_article_link():
         ("1882603071022443590", None),
     ):
         assert canonical_article_url(f"https://cafef.vn/hoa-sen-{digits}.chn") == url
+
+
+def test_an_article_path_is_the_whole_path_written_in_any_case():
+    # The path ends at `.chn` (a literal dot); upper case is the same path; whitespace around
+    # the address is no part of it; the slug holds at least one character.
+    assert canonical_article_url("https://cafef.vn/hoa-sen-188260306102323344.chn.html") is None
+    assert canonical_article_url("https://cafef.vn/hoa-sen-188260306102323344.chnx") is None
+    assert canonical_article_url("https://cafef.vn/hoa-sen-188260306102323344xchn") is None
+    assert canonical_article_url("https://cafef.vn/-188260306102323344.chn") is None
+    assert article_id_from_url("https://cafef.vn/Hoa-Sen-188260306102323344.CHN") == (
+        "188260306102323344"
+    )
+    assert article_id_from_url("https://cafef.vn/hoa-sen-188260306102323344.chn \n") == (
+        "188260306102323344"
+    )
