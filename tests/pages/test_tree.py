@@ -25,6 +25,8 @@ URL = (
 )
 # Read off the saved page's <h1>.
 TITLE = "Chủ tịch Đỗ Quý Hải đăng ký mua 10 triệu cổ phiếu HPX"
+# The saved page's <h1> up to its first word.
+HEADING = b'<h1 class="title" data-role="title" itemprop="headline">\n' + b" " * 24
 
 
 def expected_item() -> dict:
@@ -108,15 +110,26 @@ def test_a_wrong_charset_is_read_as_utf8_after_the_middleware():
 
 
 def test_invalid_utf8_bytes_become_replacement_characters():
-    heading = b'<h1 class="title" data-role="title" itemprop="headline">\n' + b" " * 24
     words = "Chủ tịch Đỗ Quý Hải đăng ký".encode()
     body = NEWER.read_bytes()
-    assert body.count(heading + words) == 1
-    broken = body.replace(heading + words, heading + b"Ch\xff t\xe1ch")
+    assert body.count(HEADING + words) == 1
+    broken = body.replace(HEADING + words, HEADING + b"Ch\xff t\xe1ch")
     response = HtmlResponse(URL, body=broken, encoding="utf-8", request=Request(URL))
     page = ArticlePage(response)
     assert page.title() == "Ch\ufffd t\ufffdch mua 10 triệu cổ phiếu HPX"
     assert page.body().startswith("Ông Đỗ Quý Hải - Chủ tịch HĐQT")
+
+
+def test_a_character_cut_short_is_one_replacement_character_as_in_the_decoded_text():
+    # "Đỗ" with the last of the three bytes of "ỗ" lost: one character gone, one U+FFFD, as
+    # the response's decoded text reads it (libxml2 alone gives one per byte left).
+    words = HEADING + "Chủ tịch Đỗ Quý Hải".encode()
+    body = NEWER.read_bytes()
+    assert body.count(words) == 1 and "ỗ".encode() == b"\xe1\xbb\x97"
+    broken = body.replace(words, words.replace(b"\xe1\xbb\x97", b"\xe1\xbb"))
+    response = HtmlResponse(URL, body=broken, encoding="utf-8", request=Request(URL))
+    assert "Chủ tịch Đ\ufffd Quý Hải" in response.text
+    assert ArticlePage(response).title() == TITLE.replace("Đỗ", "Đ\ufffd")
 
 
 @pytest.mark.parametrize(
@@ -145,4 +158,14 @@ def test_a_page_in_an_8_bit_charset_keeps_its_charset():
 def test_nul_bytes_do_not_cut_the_page():
     body = NEWER.read_bytes().replace(b"<body", b"\x00<body", 1)
     response = HtmlResponse(URL, body=body, encoding="utf-8", request=Request(URL))
+    assert stored_fields(ArticlePage(response)) == expected_item()
+
+
+def test_nul_bytes_inside_the_text_are_dropped():
+    # As Scrapy's own selector reads them: no U+FFFD in the headline where a NUL was.
+    words = HEADING + "Chủ tịch Đỗ Quý Hải".encode()
+    body = NEWER.read_bytes()
+    assert body.count(words) == 1
+    broken = body.replace(words, HEADING + "Chủ tịch\x00 Đỗ Q\x00uý H\x00ải".encode())
+    response = HtmlResponse(URL, body=broken, encoding="utf-8", request=Request(URL))
     assert stored_fields(ArticlePage(response)) == expected_item()
