@@ -408,6 +408,10 @@ def test_times_go_to_utc_and_published_date_is_the_vietnam_date():
     assert to_utc("0001-01-01T00:00:00") is None
     assert to_utc(dt.datetime(1, 1, 1)) is None
     assert to_utc("9999-12-31T23:59:59-01:00") is None
+    # What is no time at all (a day without its time, a number, words): nothing, not an error.
+    assert to_utc(dt.date(2026, 7, 4)) is None
+    assert to_utc(1783152000) is None
+    assert to_utc("hôm nay") is None
 
 
 def messy_item() -> Article:
