@@ -363,6 +363,25 @@ def test_a_body_is_utf8_with_20_characters_read_as_such_for_each_byte_that_is_no
     assert is_mostly_utf8(body.encode()) is True
 
 
+def test_a_page_labelled_in_another_charset_whose_bytes_are_utf8_is_read_as_utf8():
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    from newsscraper.middlewares import Utf8ResponseMiddleware
+
+    url = "http://127.0.0.1:8123/bai-viet-188260704171525847.chn"
+    middleware = Utf8ResponseMiddleware()
+    latin1 = {"Content-Type": "text/html; charset=iso-8859-1"}
+    page = HtmlResponse(url, body="<p>Doanh nghiệp</p>".encode(), headers=latin1)
+    assert page.encoding == "cp1252"
+    read = middleware.process_response(Request(url), page)
+    assert read.encoding == "utf-8"
+    assert read.css("p::text").get() == "Doanh nghiệp"
+    # A page truly in that charset ("é" one byte, no UTF-8) is left as its header says.
+    page = HtmlResponse(url, body="<p>Café</p>".encode("cp1252"), headers=latin1)
+    assert middleware.process_response(Request(url), page) is page
+
+
 def compress(encoding: str, data: bytes) -> bytes:
     import gzip
     import zlib
@@ -865,3 +884,72 @@ def test_a_cut_copy_is_told_however_its_header_is_spelled_and_only_by_the_footer
     # the footer below the article.
     assert cut(page.replace(header, b'<div class="footer"></div>' + header))
     assert cut(page + b'<div class="footer-banner">')
+
+
+def test_a_page_whose_retries_are_used_up_goes_on_as_its_answer_or_is_given_up_if_cut_short():
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.http import HtmlResponse
+
+    middleware = quick_retries(RETRY_TIMES=2)
+
+    def last_try(status: int, body: bytes = b"", flags=()):
+        request = Request(ARTICLES[0], meta={"cafef_page": "article", "retry_times": 2})
+        response = HtmlResponse(
+            request.url, status=status, body=body, flags=list(flags), request=request
+        )
+        return response, asyncio.run(middleware.process_response(request, response))
+
+    # A 5xx or a 429 still there: the answer itself, for the spider to count the page failed.
+    for status in (503, 429):
+        response, passed = last_try(status)
+        assert passed is response, status
+    # A body still cut short is never read as the page.
+    with pytest.raises(IgnoreRequest, match="body cut short, retries used up"):
+        last_try(200, b"<html><body><p>first", flags=["partial"])
+
+
+def test_a_page_given_up_on_a_429_or_a_long_rest_is_the_site_throttling_not_the_page():
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.http import HtmlResponse
+
+    from newsscraper.softblock import was_soft_blocked
+
+    def given_up(status: int, retry_after: str | None = None, **settings) -> bool:
+        middleware = quick_retries(RETRY_TIMES=0, **settings)
+        request = Request(ARTICLES[0], meta={"cafef_page": "article"})
+        headers = {"Retry-After": retry_after} if retry_after else {}
+        response = HtmlResponse(request.url, status=status, headers=headers, request=request)
+        try:
+            assert asyncio.run(middleware.process_response(request, response)) is response
+        except IgnoreRequest:
+            assert middleware.stopping
+        return was_soft_blocked(request)
+
+    assert given_up(429) is True
+    assert given_up(503, "3600", RETRY_AFTER_MAX=2) is True  # stopped for a rest of an hour
+    assert given_up(503) is False
+
+
+def test_a_request_dropped_before_it_left_is_neither_retried_nor_counted_as_a_failure():
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.exceptions import IgnoreRequest
+
+    from newsscraper.robotstxt import RobotsTxtForbidden, RobotsTxtUnavailable
+
+    middleware = quick_retries(SITE_FAILING_STOP_AFTER=1, SOFT_BLOCK_STOP_AFTER=1)
+    # Off the crawl host, forbidden by robots.txt, no robots.txt: never asked of the site.
+    for n, dropped in enumerate(
+        (IgnoreRequest("off the crawl host"), RobotsTxtForbidden(), RobotsTxtUnavailable())
+    ):
+        request = Request(ARTICLES[n], meta={"cafef_page": "article"})
+        assert asyncio.run(middleware.process_exception(request, dropped)) is None
+    assert (middleware.failing.count, middleware.refused.count) == (0, 0)
+    assert not middleware.stopping
