@@ -104,6 +104,8 @@ def test_off_site_and_javascript_links_are_never_requested(tmp_path):
     )
     assert spider.rebase("https://example.com/a-188260306173916865.chn") is None
     assert spider.rebase("javascript:void(0)") is None
+    # The crawl host's own path under another scheme is not moved onto http(s).
+    assert spider.rebase("ftp://cafef.vn/a-188260306173916865.chn") is None
 
 
 def test_article_callback_returns_the_article_of_the_crawled_section(tmp_path):
@@ -200,6 +202,26 @@ def test_a_page_gone_after_a_redirect_is_rejected_under_the_url_the_listing_gave
     spider.article_failed(failure)
 
     assert [(r["url"], r["reason"]) for r in rejected] == [(asked, "http_404")]
+
+
+def test_a_failed_article_is_pending_under_its_cafef_url_whatever_host_it_was_crawled_on(
+    tmp_path,
+):
+    from scrapy.exceptions import IgnoreRequest
+    from twisted.python.failure import Failure
+
+    # The next run may crawl another host (cafef.vn itself, www.cafef.vn): it moves the URL
+    # onto its own.
+    spider = make_spider(tmp_path)
+    spider.crawler.engine = SimpleNamespace(running=True)
+    failure = Failure(IgnoreRequest("503"))
+    listed = f"{BASE}/bai-moi-18826030699999999.chn?x=1"
+    failure.request = Request(listed, meta={"article_id": "18826030699999999"})
+
+    spider.article_failed(failure)
+
+    pending = spider.pending.articles["18826030699999999"]
+    assert pending.url == "https://cafef.vn/bai-moi-18826030699999999.chn"
 
 
 def write_pending_record(output_dir, pending: dict) -> dt.datetime:
@@ -361,6 +383,9 @@ def test_pages_that_can_never_be_articles_are_permanent_failures():
         "Received 9000000 bytes which is larger than download max size"
     )
     assert permanent_failure(Failure(too_large)) == "response_too_large"
+    # A download cancelled for another reason (a Twisted CancelledError, the crawl closing)
+    # may still come: asked again, not rejected.
+    assert permanent_failure(Failure(DownloadCancelledError(""))) is None
     assert permanent_failure(Failure(TimeoutError("timed out"))) is None
 
 
@@ -423,6 +448,16 @@ def test_the_section_page_zone_id_wins_over_the_table(tmp_path):
         spider.parse(response(f"{BASE}/doanh-nghiep.chn", SECTION_PAGE, listing_page=1))
     )
     assert requests[-1].url == f"{BASE}/timelinelist/18831/2.chn"
+
+
+def test_a_zone_id_change_is_logged_only_when_the_section_page_names_another(tmp_path, caplog):
+    caplog.set_level("WARNING", logger="newsscraper.spiders.cafef")
+    spider = make_spider(tmp_path, section="thi-truong-chung-khoan")  # 18831, as the page says
+    list(spider.parse(response(f"{BASE}/thi-truong-chung-khoan.chn", SECTION_PAGE, listing_page=1)))
+    assert "zone id" not in caplog.text
+    spider = make_spider(tmp_path / "other")  # doanh-nghiep: 18836 in the table
+    list(spider.parse(response(f"{BASE}/doanh-nghiep.chn", SECTION_PAGE, listing_page=1)))
+    assert "section doanh-nghiep now has zone id 18831" in caplog.text
 
 
 def test_a_backfill_counts_the_page_its_search_found_once(tmp_path):
