@@ -52,9 +52,10 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
     failing or throttling on its robots.txt is not to be crawled. A robots.txt that is not
     there (404 and other 4xx) still allows everything.
 
-    Its Crawl-delay, which Scrapy reads but never uses, is honoured too: when longer than
-    DOWNLOAD_DELAY, it becomes the time between two requests to the site, without the random
-    jitter that could bring one below it, and AutoThrottle never goes under it.
+    Its Crawl-delay, which Scrapy reads but never uses, is honoured too: when longer than the
+    shortest gap DOWNLOAD_DELAY leaves (less its random jitter), it becomes the least time
+    between two requests to the site, without the jitter that could bring one below it, and
+    AutoThrottle never goes under it.
 
     The robots.txt a run got (a 200, or a 4xx: allow all) is kept in OUTPUT_DIR/.robots/, and
     a later run of the dataset reads that copy, no request sent, while it is younger than
@@ -145,11 +146,15 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
 
     def _keep_crawl_delay(self, parser) -> None:
         delay = parser.crawl_delay(self._robotstxt_useragent or self._default_useragent)
-        if not delay or delay <= self.crawler.settings.getfloat("DOWNLOAD_DELAY"):
+        downloader = self.crawler.engine.downloader
+        # The shortest gap DOWNLOAD_DELAY leaves, its random jitter taken off (3 s ± 50%: 1.5 s).
+        shortest = self.crawler.settings.getfloat("DOWNLOAD_DELAY") * max(
+            0.0, 1 - downloader._jitter
+        )
+        if not delay or delay <= shortest:
             return
         logger.info("robots.txt asks for a Crawl-delay of %gs: requests go that far apart", delay)
         self.crawler.stats.set_value("newsscraper/robotstxt/crawl_delay", delay)
-        downloader = self.crawler.engine.downloader
         # New slots (one made after an idle slot was collected) and the slots there are.
         downloader._delay, downloader._jitter = max(downloader._delay, delay), 0.0
         for slot in downloader.slots.values():

@@ -116,3 +116,38 @@ def test_a_no_store_on_either_of_two_cache_control_lines_is_heeded(tmp_path, lin
     middleware = robots_middleware(tmp_path, (200, b"User-agent: *\nAllow: /\n", headers))
     assert refusal(middleware, "/doanh-nghiep.chn") is None
     assert read_kept(tmp_path, origin_of(BASE)) is None
+
+
+@pytest.mark.parametrize(
+    ("crawl_delay", "delay", "jitter"),
+    [
+        (1, 3.0, 0.5),  # 3 s ± 50% never goes under 1 s: as it was
+        (2, 3.0, 0.0),  # 3 s ± 50% can be 1.5 s: the jitter goes
+        (3, 3.0, 0.0),  # as long as DOWNLOAD_DELAY: the jitter would bring gaps under it
+        (10, 10.0, 0.0),
+    ],
+)
+def test_no_gap_between_two_requests_is_shorter_than_the_crawl_delay(
+    tmp_path, crawl_delay, delay, jitter
+):
+    from scrapy.core.downloader import Slot
+    from scrapy.extensions.throttle import AutoThrottle
+
+    robots_txt = f"User-agent: *\nCrawl-delay: {crawl_delay}\nAllow: /\n".encode()
+    middleware = robots_middleware(
+        tmp_path, (200, robots_txt, {}), DOWNLOAD_DELAY=3, AUTOTHROTTLE_ENABLED=True
+    )
+    downloader = middleware.crawler.engine.downloader
+    downloader._delay, downloader._jitter = 3.0, 0.5
+    downloader.slots["127.0.0.1"] = slot = Slot(1, 3.0, 0.5)
+    throttle = AutoThrottle(middleware.crawler)
+    throttle.mindelay = 3.0  # DOWNLOAD_DELAY, as the spider opened
+    middleware.crawler.extensions = SimpleNamespace(middlewares=[throttle])
+
+    assert refusal(middleware, "/doanh-nghiep.chn") is None
+
+    # The shortest gap either may leave: the delay less its jitter.
+    assert (downloader._delay, downloader._jitter) == (delay, jitter)
+    assert (slot.delay, slot.jitter) == (delay, jitter)
+    assert throttle.mindelay == delay
+    assert min(delay * (1 - jitter), slot.download_delay()) >= crawl_delay
