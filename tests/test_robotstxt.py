@@ -151,3 +151,34 @@ def test_no_gap_between_two_requests_is_shorter_than_the_crawl_delay(
     assert (slot.delay, slot.jitter) == (delay, jitter)
     assert throttle.mindelay == delay
     assert min(delay * (1 - jitter), slot.download_delay()) >= crawl_delay
+
+
+@pytest.mark.parametrize("status", [503, 429])
+def test_a_robots_txt_the_site_cannot_serve_leaves_the_kept_copy_as_it_was(tmp_path, status):
+    import datetime as dt
+
+    from newsscraper.kept_robotstxt import KeptRobotsTxt, keep
+
+    # Two days old: asked for again, and the site fails or throttles on it.
+    old = KeptRobotsTxt(
+        origin_of(BASE),
+        200,
+        b"User-agent: *\nDisallow: /private/\n",
+        dt.datetime(2026, 3, 5, 10, 0, tzinfo=dt.UTC),
+        None,
+    )
+    keep(tmp_path, old)
+    error_page = b"User-agent: *\nAllow: /\n"
+    middleware = robots_middleware(tmp_path, (status, error_page, {}))
+    assert refusal(middleware, "/doanh-nghiep.chn") is RobotsTxtUnavailable
+    assert middleware.crawler.engine.asked == [f"{BASE}/robots.txt"]
+    assert read_kept(tmp_path, origin_of(BASE)) == old
+
+
+def test_a_robots_txt_that_failed_with_no_message_is_named_by_its_error(tmp_path):
+    middleware = robots_middleware(tmp_path, TimeoutError())
+    with pytest.raises(
+        RobotsTxtUnavailable,
+        match=rf"^robots.txt could not be fetched \(TimeoutError\): {BASE}/doanh-nghiep.chn$",
+    ):
+        asyncio.run(middleware.process_request(Request(f"{BASE}/doanh-nghiep.chn")))
