@@ -45,6 +45,36 @@ def test_finish_reasons_map_to_exit_codes():
     assert judge(run(finish_reason="cancelled"), [])[0] == exitcodes.ABNORMAL
 
 
+def test_a_run_stopped_early_says_why_in_one_problem():
+    stopped = {
+        "soft_blocked": (
+            exitcodes.SOFT_BLOCKED,
+            "the site kept answering with soft-block pages or 429 Too Many Requests; "
+            "the run stopped early",
+        ),
+        "retry_after_too_long": (
+            exitcodes.SOFT_BLOCKED,
+            "the site asked for a rest (Retry-After) longer than RETRY_AFTER_MAX; "
+            "the run stopped early",
+        ),
+        "site_failing": (
+            exitcodes.SITE_ERRORS,
+            "the site kept failing (5xx, timeouts, connection errors) on page after page; "
+            "the run stopped early",
+        ),
+        "shutdown": (
+            exitcodes.INTERRUPTED,
+            "the run was interrupted (SIGTERM or Ctrl-C) after a graceful flush",
+        ),
+        "cancelled": (
+            exitcodes.ABNORMAL,
+            "the crawl ended abnormally (finish reason 'cancelled')",
+        ),
+    }
+    for reason, (code, problem) in stopped.items():
+        assert judge(run(finish_reason=reason), [run() for _ in range(5)]) == (code, [problem])
+
+
 def test_pages_that_all_fail_to_parse_are_unhealthy():
     code, problems = judge(run(new_rows=0, duplicates=0, articles_fetched=12), [])
     assert code == exitcodes.UNHEALTHY
@@ -174,6 +204,11 @@ def test_pages_the_site_did_not_give_are_site_errors_before_any_collapse():
     assert (code, problems) == (
         exitcodes.SITE_ERRORS,
         ["3 article page(s) failed after every retry"],
+    )
+    # One is enough: the site did not give it.
+    assert judge(run(failed_articles=1), recent) == (
+        exitcodes.SITE_ERRORS,
+        ["1 article page(s) failed after every retry"],
     )
     # A finish reason that is not "finished" says more than the pages that failed before it.
     assert judge(run(finish_reason="soft_blocked", failed_articles=3), [])[0] == (
@@ -351,6 +386,9 @@ def test_the_daily_count_thresholds_hold_at_their_boundaries():
     # Before a week is known the days before are the only measure, at the same boundary.
     assert code(29, daily([100] * 5)) == exitcodes.UNHEALTHY
     assert code(30, daily([100] * 5)) == exitcodes.OK
+    # Four weekdays before a Friday: judged against them alone, at the same boundary.
+    assert code(29, daily([100] * 4)) == exitcodes.UNHEALTHY
+    assert code(30, daily([100] * 4)) == exitcodes.OK
     # Three days make a median; two do not.
     assert code(0, daily([100] * 3)) == exitcodes.UNHEALTHY
     assert code(0, daily([100] * 2)) == exitcodes.OK
