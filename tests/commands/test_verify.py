@@ -146,14 +146,27 @@ def test_a_file_with_the_declared_columns_in_another_order(clean, make_row, caps
 
 
 @pytest.mark.parametrize("version", ["0", str(int(SCHEMA_VERSION) + 1)])
-def test_a_schema_version_before_the_first_or_after_this_one(clean, make_row, capsys, version):
-    table = dataset_write.items_to_table([make_row("104")])
-    path = clean / PARTITION_07 / "part-b-1.parquet"
+@pytest.mark.parametrize("folder", ["articles", "runs"])
+def test_a_schema_version_before_the_first_or_after_this_one(
+    clean, make_row, capsys, version, folder
+):
+    if folder == "articles":
+        table = dataset_write.items_to_table([make_row("104")])
+        path = clean / PARTITION_07 / "part-b-1.parquet"
+    else:
+        table = pq.read_table(dataset.runs_dir(clean) / "part-a.parquet")
+        path = dataset.runs_dir(clean) / "part-b.parquet"
     write_file(path, table.replace_schema_metadata({b"newsscraper.schema_version": version}))
     code, lines = verify(clean, capsys)
-    assert (code, lines[0]) == (
+    # Its columns are checked against this version's: those of a file written now are no more
+    # (a run record of version 1 had fewer).
+    assert (code, lines) == (
         1,
-        f"PROBLEM {path}: newsscraper.schema_version is {version!r}, expected {SCHEMA_VERSION!r}",
+        [
+            f"PROBLEM {path}: newsscraper.schema_version is {version!r}, "
+            f"expected {SCHEMA_VERSION!r}",
+            "6 files checked: 1 problem(s), 0 warning(s)",
+        ],
     )
 
 
@@ -185,6 +198,35 @@ def test_a_run_record_of_an_older_version_may_lack_the_columns_added_since(clean
         write_file(path, table)  # says the current version
         code, lines = verify(clean, capsys)
         assert (code, lines[0]) == (1, f"PROBLEM {path}: missing columns {added_since}")
+
+
+def test_a_file_the_disk_cannot_read_is_named_with_the_other_problems(
+    clean, make_row, capsys, monkeypatch
+):
+    # An I/O error reading one file (a bad sector, a file of mode 000 to another user) ends no
+    # check of the files after it.
+    failing = clean / "articles/section=doanh-nghiep/published_date=2026-03-06/part-run-a-1.parquet"
+    wrong = clean / PARTITION_07 / "part-b-1.parquet"
+    row = make_row("104", published_at=dt.datetime(2026, 3, 5, 3, tzinfo=UTC))
+    write_file(wrong, dataset_write.items_to_table([row]))
+    real_read = dataset_read.read_part_file
+
+    def read(path, *args, **kwargs):
+        if path == failing:
+            raise OSError(5, "Input/output error", str(path))
+        return real_read(path, *args, **kwargs)
+
+    monkeypatch.setattr(dataset_read, "read_part_file", read)
+    code, lines = verify(clean, capsys)
+    assert (code, lines) == (
+        1,
+        [
+            f"PROBLEM {failing}: unreadable: [Errno 5] Input/output error: '{failing}'",
+            f"PROBLEM {wrong}: 1 row(s) published on another Vietnam date than the partition's "
+            "2026-03-07: 104 (2026-03-05)",
+            "6 files checked: 2 problem(s), 0 warning(s)",
+        ],
+    )
 
 
 def test_an_article_stored_twice(clean, make_row, write_batch, capsys):
@@ -251,6 +293,67 @@ def test_a_row_without_published_at_does_not_hide_the_rows_after_it(clean, make_
             f"PROBLEM {path}: published_at is nullable, declared not null",
             f"PROBLEM {path}: 1 row(s) published on another Vietnam date than the partition's "
             "2026-03-07: 105 (2026-03-05)",
+        ],
+    )
+
+
+def test_many_rows_at_fault_are_all_counted_and_the_first_five_named(clean, make_row, capsys):
+    # Six rows of run "a" (a crawl of doanh-nghiep), published on the 5th, their bodies changed
+    # since hashed, in the bat-dong-san partition of the 7th: each check counts the six.
+    ids = [str(n) for n in range(104, 110)]
+    rows = [
+        make_row(
+            article_id,
+            run_id="a",
+            published_at=dt.datetime(2026, 3, 5, 3, tzinfo=UTC),
+            content_sha256=hashlib.sha256(b"another body").hexdigest(),
+        )
+        for article_id in ids
+    ]
+    path = clean / "articles/section=bat-dong-san/published_date=2026-03-07/part-a-1.parquet"
+    write_file(path, dataset_write.items_to_table(rows))
+    code, lines = verify(clean, capsys)
+    assert (code, lines) == (
+        1,
+        [
+            f"PROBLEM {path}: 6 row(s) stored by a crawl of section 'doanh-nghiep', in a "
+            "partition of 'bat-dong-san': 104, 105, 106, 107, 108",
+            f"PROBLEM {path}: 6 row(s) whose body does not match its content_sha256: "
+            "104, 105, 106, 107, 108",
+            f"PROBLEM {path}: 6 row(s) published on another Vietnam date than the partition's "
+            "2026-03-07: 104 (2026-03-05), 105 (2026-03-05), 106 (2026-03-05), "
+            "107 (2026-03-05), 108 (2026-03-05)",
+            "6 files checked: 3 problem(s), 0 warning(s)",
+        ],
+    )
+
+
+def test_a_null_body_or_a_published_at_without_time_zone_is_only_a_schema_problem(
+    clean, make_row, capsys
+):
+    # Another tool wrote them: the file's schema says so; the row checks pass over such rows
+    # rather than stop on them.
+    schema = ARTICLES_FILE_SCHEMA.set(
+        ARTICLES_FILE_SCHEMA.get_field_index("body"),
+        ARTICLES_FILE_SCHEMA.field("body").with_nullable(True),
+    )
+    index = schema.get_field_index("published_at")
+    schema = schema.set(index, schema.field(index).with_type(pa.timestamp("us")))
+    row = make_row(
+        "104",
+        body=None,
+        content_sha256=hashlib.sha256(b"a body").hexdigest(),
+        published_at=dt.datetime(2026, 3, 7, 3, 0),
+    )
+    path = clean / PARTITION_07 / "part-b-1.parquet"
+    write_file(path, dataset_write.items_to_table([row], schema))
+    code, lines = verify(clean, capsys)
+    assert (code, lines) == (
+        1,
+        [
+            f"PROBLEM {path}: body is nullable, declared not null",
+            f"PROBLEM {path}: published_at is timestamp[us], declared timestamp[us, tz=UTC]",
+            "6 files checked: 2 problem(s), 0 warning(s)",
         ],
     )
 
@@ -345,6 +448,33 @@ def test_files_the_readers_would_disagree_on(clean, make_row, capsys):
     assert code == 1
     assert f"PROBLEM {hidden}: hidden to pyarrow/pandas but read by DuckDB/polars globs" in lines
     assert f"PROBLEM {leftover}: not a .parquet file, yet pyarrow/pandas would read it" in lines
+
+
+def test_a_hidden_file_no_reader_lists_is_a_warning(clean, capsys):
+    hidden = clean / PARTITION_07 / ".part-b-1.parquet.tmp"
+    hidden.write_bytes(b"half")
+    code, lines = verify(clean, capsys)
+    assert (code, lines) == (
+        0,
+        [
+            f"WARNING {hidden}: stray file (no reader lists it)",
+            "5 files checked: 0 problem(s), 1 warning(s)",
+        ],
+    )
+
+
+@pytest.mark.parametrize("folder", ["rejects", "runs"])
+def test_a_file_the_readers_would_disagree_on_in_rejects_or_runs(clean, capsys, folder):
+    leftover = clean / folder / "part-b.parquet.tmp"
+    leftover.write_bytes(b"half")
+    code, lines = verify(clean, capsys)
+    assert (code, lines) == (
+        1,
+        [
+            f"PROBLEM {leftover}: not a .parquet file, yet pyarrow/pandas would read it",
+            "5 files checked: 1 problem(s), 0 warning(s)",
+        ],
+    )
 
 
 def test_an_unreadable_rejects_file(clean, capsys):
@@ -469,6 +599,28 @@ def test_a_staging_file_gone_once_listed_is_passed_over(clean, capsys, monkeypat
     code, lines = verify(clean, capsys)
     assert (code, lines) == (0, ["5 files checked: 0 problem(s), 0 warning(s)"])
 
+    left = dataset.staging_dir(clean) / "part-y-1.parquet.456.tmp"  # listed after it
+    left.write_bytes(b"partial")
+    written = dt.datetime(2026, 3, 8, 1, 0, tzinfo=UTC).timestamp()
+    os.utime(left, (written, written))
+    monkeypatch.setattr(dataset, "staging_files", lambda output_dir: [renamed, left])
+    later = dt.datetime(2026, 3, 8, 3, 0, tzinfo=UTC)
+    assert [str(f) for f in check_staging(clean, later)] == [
+        f"WARNING {left}: left in staging since 2026-03-08 01:00Z (a process stopped between "
+        "write and rename, or a file a compaction swapped out; the next crawl or compaction "
+        "removes it)"
+    ]
+
+
+def test_a_staging_file_is_a_leftover_only_once_older_than_an_hour(clean):
+    left = dataset.staging_dir(clean) / "part-x-1.parquet.123.tmp"
+    left.write_bytes(b"partial")
+    written = dt.datetime(2026, 3, 8, 1, 0, tzinfo=UTC)
+    os.utime(left, (written.timestamp(), written.timestamp()))
+    assert check_staging(clean, written + STALE_STAGING_AFTER) == []
+    later = written + STALE_STAGING_AFTER + dt.timedelta(seconds=1)
+    assert [f.path for f in check_staging(clean, later)] == [left]
+
 
 def test_the_declared_schema_itself_has_no_differences():
     assert dataset_write.items_to_table([]).schema.equals(ARTICLES_FILE_SCHEMA, check_metadata=True)
@@ -489,6 +641,23 @@ def test_a_run_record_whose_json_column_holds_no_json_object_is_named(clean, cap
     code, lines = verify(clean, capsys)
     assert code == 1
     assert lines[0] == f"PROBLEM {path}: run record 'a': {column} is no JSON object: {value!r}"
+
+
+def test_a_run_record_without_a_json_column_still_has_the_others_checked(clean, capsys):
+    path = dataset.runs_dir(clean) / "part-a.parquet"
+    table = pq.read_table(path).drop_columns(["fill_rates"])
+    index = table.schema.get_field_index("rejects_by_reason")
+    table = table.set_column(index, "rejects_by_reason", pa.array(["7"], pa.string()))
+    pq.write_table(table.replace_schema_metadata(RUNS_SCHEMA.metadata), path)
+    code, lines = verify(clean, capsys)
+    assert (code, lines) == (
+        1,
+        [
+            f"PROBLEM {path}: missing columns ['fill_rates']",
+            f"PROBLEM {path}: run record 'a': rejects_by_reason is no JSON object: '7'",
+            "5 files checked: 2 problem(s), 0 warning(s)",
+        ],
+    )
 
 
 @pytest.mark.parametrize(("name", "make"), [(".staging", "file"), (".lock", "folder")])
