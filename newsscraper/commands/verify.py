@@ -13,7 +13,8 @@ Problems (each printed with the file's path):
   `.x.parquet` / `_x.parquet` that DuckDB and polars globs read but pyarrow skips;
 - a row whose body no longer gives its content_sha256 (a byte changed where the file reads);
 - a run record whose JSON column holds no JSON object (a crawl reading it stops there);
-- a `.staging` that is a file or a `.lock` that is a folder (every crawl stops on it).
+- a `.staging` that is a file or a link to nothing, or a `.lock` that is a folder (every crawl
+  stops on it).
 
 Warnings (reported, exit code unchanged): files left in `.staging/` for longer than a crawl
 batch or a compaction takes, from a process killed between write and rename, or the files a
@@ -329,11 +330,20 @@ def check_staging(output_dir: Path, now: dt.datetime) -> list[Finding]:
 
 
 def check_working_places(output_dir: Path) -> list[Finding]:
-    """`.staging` that is no folder, `.lock` that is a folder: no crawl or compaction can
-    write through the one or lock the other, and each stops on it as a disk fault."""
+    """`.staging` that is no folder (a file, or a link to nothing), `.lock` that is a folder:
+    no crawl or compaction can write through the one or lock the other, and each stops on it
+    as a disk fault."""
     findings = []
     staging = dataset.staging_dir(output_dir)
-    if staging.exists() and not staging.is_dir():
+    if staging.is_symlink() and not staging.exists():
+        findings.append(
+            Finding(
+                PROBLEM,
+                staging,
+                f"a link to {staging.readlink()}, which is not there: {_STOPS_EVERY_RUN}",
+            )
+        )
+    elif staging.exists() and not staging.is_dir():
         findings.append(Finding(PROBLEM, staging, f"a file, not a folder: {_STOPS_EVERY_RUN}"))
     lock = Path(output_dir) / LOCK_FILE
     if lock.is_dir():

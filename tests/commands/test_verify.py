@@ -678,6 +678,28 @@ def test_a_staging_file_or_a_lock_folder_is_named_as_stopping_every_crawl(
     )
 
 
+def test_a_staging_link_to_nothing_is_named_as_stopping_every_crawl(clean, capsys):
+    # A crawl cannot make its folder where the link stands (File exists): exit 4 every run.
+    staging = dataset.staging_dir(clean)
+    staging.rmdir()
+    staging.symlink_to(clean / "moved-away")
+    code, lines = verify(clean, capsys)
+    assert (code, lines) == (
+        1,
+        [
+            f"PROBLEM {staging}: a link to {clean / 'moved-away'}, which is not there: every "
+            "crawl and compaction stops on it (exit 4)",
+            "5 files checked: 1 problem(s), 0 warning(s)",
+        ],
+    )
+    with pytest.raises(dataset_write.PartFileWriteError, match="File exists"):
+        dataset_write.commit_part_file(
+            pq.read_table(dataset.runs_dir(clean) / "part-a.parquet"),
+            dataset.runs_dir(clean) / "part-b.parquet",
+            clean,
+        )
+
+
 def test_a_body_that_no_longer_matches_its_content_sha256_is_named(clean, capsys):
     # A byte changed on disk where the file still reads: DATA_FORMAT promises the hash can be
     # recomputed from the row, so a changed body is told from a stored one.
