@@ -170,6 +170,30 @@ def test_while_a_rest_the_site_asked_for_runs_no_crawl_starts_and_the_exit_is_3(
         cron_at("2026-03-07T13:00:00+07:00")
 
 
+def test_run_records_the_disk_will_not_list_are_exit_1_naming_the_dataset_before_any_crawl(
+    tmp_path, capsys, monkeypatch, site_resting
+):
+    # Read under the lock for a rest the site asked for: a record that cannot be read is the
+    # dataset's problem (exit 1, verify names it), not an output directory that cannot be used.
+    import os
+
+    runs = tmp_path / "runs"
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if os.fspath(path) == os.fspath(runs):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    assert cli.main(["cron", "--output-dir", str(tmp_path)]) == exitcodes.ABNORMAL
+    assert capsys.readouterr().err == (
+        f"newsscraper cron: the dataset in {tmp_path} cannot be read, nothing crawled: "
+        f"[Errno 13] Permission denied: '{runs}'; `newsscraper verify --output-dir {tmp_path}` "
+        "names every file at fault\n"
+    )
+
+
 def stub_process(finish_reason: str | None = None, signalled: bool = False):
     """A CrawlerProcess class whose crawl reaches no site: it ends with `finish_reason` (none:
     the process stopped before the spider closed), after a SIGTERM when `signalled`."""
@@ -211,6 +235,20 @@ def test_a_run_that_wrote_no_record_is_named_with_its_section(monkeypatch):
         r"  problem: the output directory could not be written",
         line,
     ), line
+
+
+def test_a_crawl_that_could_not_start_is_exit_1_saying_so(monkeypatch):
+    # Scrapy has logged why (a spider it could not load, a setting it refused).
+    from scrapy import crawler as scrapy_crawler
+
+    class NotStarted(stub_process()):
+        bootstrap_failed = True
+
+    monkeypatch.setattr(scrapy_crawler, "CrawlerProcess", NotStarted)
+    assert CRAWL(None, {"section": "bat-dong-san"}) == (
+        exitcodes.ABNORMAL,
+        "newsscraper cron: the crawl could not start (see the log)",
+    )
 
 
 def crawl_ending(monkeypatch, code: int) -> None:
