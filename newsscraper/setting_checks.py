@@ -250,6 +250,8 @@ def _number_problem(settings, name: str, whole: bool, smallest, largest) -> str 
 
 
 def _writes_parquet(compression) -> bool:
+    if not isinstance(compression, str):  # pyarrow raises AttributeError for a number
+        return False
     try:
         pq.write_table(pa.table({"check": [0]}), io.BytesIO(), compression=compression)
     except (pa.ArrowException, TypeError, ValueError):

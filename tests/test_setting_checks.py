@@ -102,6 +102,16 @@ def test_a_compression_or_log_level_that_cannot_be_used_is_named():
     assert problems(LOG_LEVEL="WARNING") == []
 
 
+def test_a_value_of_a_settings_module_that_is_neither_text_nor_a_number_is_named():
+    # A settings module of one's own may give any Python value, where -s gives text.
+    assert problems(DOWNLOAD_DELAY=[1, 2], PARQUET_COMPRESSION=5, LOG_LEVEL=["INFO"]) == [
+        "DOWNLOAD_DELAY must be a number, 0 or more; got [1, 2]",
+        "PARQUET_COMPRESSION must be a Parquet codec (zstd, snappy, gzip, brotli, lz4, none); "
+        "got 5",
+        "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL; got ['INFO']",
+    ]
+
+
 def test_the_http_cache_and_a_job_directory_are_refused():
     assert problems(HTTPCACHE_ENABLED="True") == [
         "HTTPCACHE_ENABLED cannot be used: a listing page read from the cache hides the "
