@@ -217,6 +217,19 @@ def test_a_setting_of_ones_own_settings_module_may_be_given_with_s(tmp_path, mon
     ]
 
 
+def test_a_settings_module_that_cannot_be_imported_leaves_the_other_names_known(
+    tmp_path, monkeypatch
+):
+    # Scrapy says why it cannot import it; the settings given are judged all the same.
+    own = tmp_path / "broken_crawl_settings.py"
+    own.write_text("from newsscraper.settings import NO_SUCH_SETTING\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("SCRAPY_SETTINGS_MODULE", "broken_crawl_settings")
+    assert given_with_s({"CAFEF_MAX_PAGES": "3", "CAFEF_MAX_PAGE": "3"}) == [
+        "CAFEF_MAX_PAGE is no setting of Scrapy or newsscraper (did you mean CAFEF_MAX_PAGES?)"
+    ]
+
+
 def test_every_setting_scrapy_or_newsscraper_reads_may_be_given_with_s():
     # What the code reads by name (`settings.getint("RETRY_TIMES")`, or through the name the
     # files and images pipelines give it, `settings.getint(resolve("FILES_EXPIRES"))`), found
