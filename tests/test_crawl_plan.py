@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 
 import pyarrow as pa
 
@@ -106,6 +107,27 @@ def test_future_rejects_not_due_again_do_not_hide_those_after_them():
     assert no_longer_in_future(rejects, later, ValidationRules(), "doanh-nghiep") == {
         "4": "https://cafef.vn/a-4.chn",
         "5": "https://cafef.vn/a-5.chn",
+    }
+
+
+def test_future_rejects_that_cannot_be_judged_are_not_due_again():
+    # Rows another tool wrote again, or a page without a URL to ask: none can be asked for, and
+    # none stops the reading of those after it.
+    later = NOW + dt.timedelta(days=3)
+    items = [future_item(str(n), 2) for n in range(1, 7)]
+    rows = [reject_row(item, "published_in_future", "", NOW, "r1") for item in items]
+    rows[0]["url"] = None
+    rows[1]["raw"] = None
+    rows[2]["raw"] = json.dumps(
+        {k: v for k, v in json.loads(rows[2]["raw"]).items() if k != "published_at"}
+    )
+    naive = json.loads(rows[3]["raw"]) | {"published_at": "2023-10-26T04:00:00"}
+    rows[3]["raw"] = json.dumps(naive)
+    rows[4]["article_id"] = None
+    rejects = pa.Table.from_pylist(rows)
+
+    assert no_longer_in_future(rejects, later, ValidationRules(), "doanh-nghiep") == {
+        "6": "https://cafef.vn/a-6.chn"
     }
 
 
