@@ -70,27 +70,28 @@ STDIN = "-"
 SAVER_SUFFIXES = re.compile(r"(?<=\.chn)(?:\.\d+)?(?:\.html?)?(?:\.\d+)?(?:\.gz)?$", re.IGNORECASE)
 
 
-def page_url(path: Path, url: str | None) -> str:
+def page_url(path: Path | None, url: str | None) -> str:
     """The URL the page is read as: --url, else a file named `<slug>-<id>.chn` (or so named
     with what a saver adds: `.gz`, wget's `.1` and `.html`), else file:// (`file:///dev/stdin`
-    for `-`).
+    for stdin, a `path` of None).
 
     An article URL read so decides `article_id` (and `url`) before the page's canonical link,
     as the URL a crawl asked for does; with file://, the canonical link (else og:url) decides.
     """
     if url:
         return url
-    if str(path) == STDIN:
+    if path is None:
         return "file:///dev/stdin"
     name = SAVER_SUFFIXES.sub("", path.name)
     return canonical_article_url(f"/{name}") or path.resolve().as_uri()
 
 
-def page_bytes(path: Path) -> bytes:
-    """The file's bytes (stdin's for `-`); a gzip-compressed page (`wget --compression`,
-    `.html.gz`, plain `curl` of a gzipped body) unpacked, a gzip inside it too (`curl
-    --compressed` of a body gzipped twice), up to GZIP_MAX_LAYERS layers and GZIP_MAX_BYTES."""
-    body = sys.stdin.buffer.read() if str(path) == STDIN else path.read_bytes()
+def page_bytes(path: Path | None) -> bytes:
+    """The file's bytes (stdin's for a `path` of None); a gzip-compressed page (`wget
+    --compression`, `.html.gz`, plain `curl` of a gzipped body) unpacked, a gzip inside it too
+    (`curl --compressed` of a body gzipped twice), up to GZIP_MAX_LAYERS layers and
+    GZIP_MAX_BYTES."""
+    body = sys.stdin.buffer.read() if path is None else path.read_bytes()
     for _ in range(GZIP_MAX_LAYERS):
         if not body.startswith(GZIP_MAGIC):
             break
@@ -108,8 +109,9 @@ def page_bytes(path: Path) -> bytes:
     return body
 
 
-def extract_file(path: Path, url: str | None = None) -> Article:
-    """The normalized, fingerprinted Article of one saved page; NotAnArticle if it is none."""
+def extract_file(path: Path | None, url: str | None = None) -> Article:
+    """The normalized, fingerprinted Article of one saved page (None: the page on stdin);
+    NotAnArticle if it is none."""
     request_url = page_url(path, url)
     request = Request(request_url)
     response = HtmlResponse(url=request_url, body=page_bytes(path), request=request)
@@ -164,7 +166,8 @@ def run(args) -> int:
             out.reconfigure(encoding="utf-8")  # real UTF-8 even under a C locale
     status = 0
     for name in args.files:
-        path = Path(name)
+        # Only `-` itself is stdin: `./-`, a file named `-`, is that file (Path("./-") is "-").
+        path = None if name == STDIN else Path(name)
         try:
             item = extract_file(path, args.url)
         except (OSError, NotAnArticle) as error:

@@ -309,6 +309,19 @@ def test_a_dash_reads_the_page_from_stdin(capsys, monkeypatch, tmp_path):
     assert [json.loads(line) for line in lines] == [expected_row("momo_2023-10-24")] * 3
 
 
+def test_a_file_named_dash_is_read_as_dot_slash_dash_not_from_stdin(capsys, monkeypatch, tmp_path):
+    # As README says: `-` is stdin, `./-` the file named `-` (which pathlib also spells `-`).
+    (tmp_path / "-").write_bytes(ARTICLES["momo_2023-10-24"].read_bytes())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
+
+    code, lines, err = run_extract(capsys, "./-", "-")
+
+    assert code == 1
+    assert [json.loads(line) for line in lines] == [expected_row("momo_2023-10-24")]
+    assert err == "newsscraper extract: -: an empty file\n"
+
+
 def test_a_page_gzipped_twice_is_unpacked_and_a_deeper_nesting_is_named(capsys, tmp_path):
     # `curl --compressed` of a server that gzips an already gzipped body leaves one layer.
     body = ARTICLES["momo_2023-10-24"].read_bytes()
