@@ -69,7 +69,7 @@ def test_non_article_files_are_reported_and_the_rest_still_printed(capsys, tmp_p
     errors = err.splitlines()
     assert len(errors) == 3
     assert str(SECTION) in errors[0] and "not an article page" in errors[0]
-    assert str(missing) in errors[1] and "No such file" in errors[1]
+    assert errors[1] == f"newsscraper extract: {missing}: No such file or directory"
     assert str(blocked) in errors[2] and "not an article page" in errors[2]
 
 
@@ -348,11 +348,24 @@ def test_a_gzip_unpacking_to_more_than_the_limit_is_named_not_read(capsys, monke
     assert err == f"newsscraper extract: {bomb}: gzip that unpacks to more than 1000 bytes\n"
 
 
+def test_a_gzip_unpacking_to_exactly_the_limit_is_read(capsys, monkeypatch, tmp_path):
+    body = ARTICLES["momo_2023-10-24"].read_bytes()
+    monkeypatch.setattr(extract, "GZIP_MAX_BYTES", len(body))
+    packed = tmp_path / "page.html.gz"
+    packed.write_bytes(gzip.compress(body))
+
+    code, lines, err = run_extract(capsys, str(packed))
+
+    assert (code, err) == (0, "")
+    assert [json.loads(line) for line in lines] == [expected_row("momo_2023-10-24")]
+
+
 def test_wget_names_of_an_article_file_give_its_url(capsys, tmp_path):
     # wget's second copy (`.chn.1`) and `--adjust-extension` (`.chn.html`) name the article too.
     url = "https://cafef.vn/chu-tich-do-quy-hai-dang-ky-mua-10-trieu-co-phieu-hpx-188260704171525847.chn"
     name = url.rsplit("/", 1)[1]
-    for suffix in (".1", ".html", ".12.html", ".1.gz"):
+    # wget's second copy of a page it renamed `.html` is `.html.1`; a saver may write upper case.
+    for suffix in (".1", ".html", ".12.html", ".1.gz", ".html.1", ".htm", ".HTML", ".Html.GZ"):
         page = without_canonical(tmp_path, name + suffix)
         code, lines, err = run_extract(capsys, str(page))
         assert (code, err) == (0, ""), suffix
@@ -365,11 +378,14 @@ def test_an_empty_file_is_said_to_be_empty(capsys, tmp_path):
     empty.write_bytes(b"")
     packed = tmp_path / "empty.html.gz"
     packed.write_bytes(gzip.compress(b""))
+    blank = tmp_path / "blank.html"  # only whitespace: nothing a page could be read from
+    blank.write_bytes(b" \r\n\t\n")
 
-    code, lines, err = run_extract(capsys, str(empty), str(packed))
+    code, lines, err = run_extract(capsys, str(empty), str(packed), str(blank))
 
     assert (code, lines) == (1, [])
     assert err == (
         f"newsscraper extract: {empty}: an empty file\n"
         f"newsscraper extract: {packed}: an empty file\n"
+        f"newsscraper extract: {blank}: an empty file\n"
     )
