@@ -94,6 +94,30 @@ def test_json_counts_rows_duplicates_rejects_and_runs(output_dir, capsys):
     ]
 
 
+def test_rows_per_day_are_by_day_then_section_and_rejects_by_reason(tmp_path, make_row, capsys):
+    # A section sorting first with a later day, a section sorting last with an earlier one;
+    # rejects stored in no order of their reasons.
+    march = [dt.date(2026, 3, d) for d in (5, 6)]
+    rows = [make_row("101", section="bat-dong-san", published_date=march[1])]
+    rows.append(make_row("102", section="thi-truong-chung-khoan", published_date=march[0]))
+    dataset_write.commit_articles(tmp_path, rows, "run-a", 1)
+    at = dt.datetime(2026, 3, 8, 2, 0, tzinfo=UTC)
+    reasons = ["missing_title", "http_404", "missing_title", "body_too_short"]
+    dataset_write.commit_rejects(
+        tmp_path, [{"reason": r, "scraped_at": at, "run_id": "run-a"} for r in reasons], "run-a", 1
+    )
+    stats = stats_json(tmp_path, capsys)
+    assert stats["rows_per_day_and_section"] == [
+        {"published_date": "2026-03-05", "section": "thi-truong-chung-khoan", "rows": 1},
+        {"published_date": "2026-03-06", "section": "bat-dong-san", "rows": 1},
+    ]
+    assert list(stats["rejects_by_reason"].items()) == [
+        ("body_too_short", 1),
+        ("http_404", 1),
+        ("missing_title", 2),
+    ]
+
+
 def test_recent_runs_are_the_10_newest_by_finish_time(tmp_path, capsys):
     schema = pa.schema([("run_id", pa.string()), ("finished_at", TS), ("new_rows", pa.int64())])
     for hour in range(12):  # run-11 finished first: the file names sort the other way round
@@ -130,6 +154,12 @@ def test_recent_runs_are_the_newest_written_whatever_the_clock_said(tmp_path, ca
     dataset_write.commit_part_file(table, dataset.runs_dir(few) / "part-all.parquet", few)
     runs = stats_json(few, capsys)["recent_runs"]
     assert [r["run_id"] for r in runs] == ["run-12", "run-11", "older"]
+    # Unnumbered records among themselves are newest by finish time, not by their run_id.
+    oldest = {"run_id": "z-oldest", "finished_at": dt.datetime(2026, 3, 6, tzinfo=UTC)}
+    table = pa.Table.from_pylist([oldest], schema=schema)
+    dataset_write.commit_part_file(table, dataset.runs_dir(few) / "part-oldest.parquet", few)
+    runs = stats_json(few, capsys)["recent_runs"]
+    assert [r["run_id"] for r in runs] == ["run-12", "run-11", "older", "z-oldest"]
 
 
 def test_run_records_older_than_the_release_column_are_listed_with_the_newer_ones(tmp_path, capsys):
@@ -254,8 +284,10 @@ def test_an_empty_output_dir(tmp_path, capsys):
     assert cli.main(["stats", "--output-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "0 articles in 0 files" in out and "(no run records)" in out
+    assert "\ntitle           -\n" in out  # no row: no share to give, not 0.0%
     stats = stats_json(tmp_path, capsys)
     assert stats["rows_per_day_and_section"] == [] and stats["recent_runs"] == []
+    assert stats["fill_rates"] == dict.fromkeys(ARTICLES_SCHEMA.names)
 
 
 def test_a_dataset_of_one_article_and_one_run(tmp_path, make_row, write_batch, capsys):
@@ -277,6 +309,14 @@ def test_plot_draws_a_png(output_dir, tmp_path, capsys):
     assert cli.main(["stats", "--output-dir", str(output_dir), "--plot", str(png)]) == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert capsys.readouterr().err == f"plot written to {png}\n"
+
+
+def test_plot_of_an_empty_dataset_is_drawn_without_a_warning(tmp_path, capsys, recwarn):
+    png = tmp_path / "per-day.png"
+    assert cli.main(["stats", "--output-dir", str(tmp_path), "--plot", str(png)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert capsys.readouterr().err == f"plot written to {png}\n"
+    assert [str(w.message) for w in recwarn] == []
 
 
 def test_plot_shows_a_day_without_rows_as_zero(tmp_path, make_row, write_batch, monkeypatch):
@@ -346,6 +386,23 @@ def test_a_file_that_cannot_be_read_is_a_message_not_a_traceback(output_dir, cap
     assert "`newsscraper verify` names every file at fault" in err
 
 
+def test_a_dataset_folder_that_is_a_file_is_a_message_not_a_traceback(output_dir, capsys):
+    rejects = output_dir / "rejects"
+    for part in dataset.list_part_files(output_dir, dataset.REJECTS):
+        part.unlink()
+    for folder in sorted(rejects.rglob("*"), reverse=True):
+        folder.rmdir()
+    rejects.rmdir()
+    rejects.write_text("not a folder\n", encoding="utf-8")
+    assert cli.main(["stats", "--output-dir", str(output_dir)]) == 1
+    out, err = capsys.readouterr()
+    assert (out, err) == (
+        "",
+        f"newsscraper stats: the dataset cannot be read ([Errno 20] not a folder: '{rejects}'); "
+        "`newsscraper verify` names every file at fault\n",
+    )
+
+
 def test_a_reject_file_without_its_reason_column_is_named_with_the_column(output_dir, capsys):
     (part,) = dataset.list_part_files(output_dir, dataset.REJECTS)
     pq.write_table(pq.read_table(part).drop_columns(["reason"]), part)  # another tool's file
@@ -410,6 +467,13 @@ def test_a_run_is_shown_by_the_columns_for_people_with_a_dash_for_what_it_lacks(
         "run-a   2026-03-08 02:05:00Z  -",
     ]
     assert [line for line in out.splitlines() if line != line.rstrip()] == []
+
+
+def test_a_run_record_without_any_column_for_people_is_shown_whole(tmp_path, capsys):
+    # Another tool's file in runs/: better every column it has than rows of nothing.
+    table = pa.table({"pages": [7], "host": ["cafef.vn"]})
+    dataset_write.commit_part_file(table, dataset.runs_dir(tmp_path) / "part-x.parquet", tmp_path)
+    assert stats_json(tmp_path, capsys)["recent_runs"] == [{"pages": 7, "host": "cafef.vn"}]
 
 
 def test_recent_runs_say_why_a_run_was_unhealthy(tmp_path, capsys):
