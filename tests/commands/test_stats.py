@@ -118,6 +118,17 @@ def test_rows_per_day_are_by_day_then_section_and_rejects_by_reason(tmp_path, ma
     ]
 
 
+def test_duplicates_count_rows_not_sections(tmp_path, make_row, write_batch, capsys):
+    rows = [make_row("101"), make_row("102", duplicate_of="101")]
+    rows += [make_row("103", duplicate_of="101"), make_row("104", duplicate_of="101")]
+    rows.append(make_row("201", section="thi-truong-chung-khoan", duplicate_of="101"))
+    write_batch(rows)
+    assert stats_json(tmp_path, capsys)["duplicates"] == {
+        "rows": 4,
+        "by_section": {"doanh-nghiep": 3, "thi-truong-chung-khoan": 1},
+    }
+
+
 def test_recent_runs_are_the_10_newest_by_finish_time(tmp_path, capsys):
     schema = pa.schema([("run_id", pa.string()), ("finished_at", TS), ("new_rows", pa.int64())])
     for hour in range(12):  # run-11 finished first: the file names sort the other way round
