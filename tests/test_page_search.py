@@ -1,3 +1,4 @@
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -147,3 +148,37 @@ def test_the_first_timeline_page_coming_empty_is_read_again_too():
         s.record(page, [] if pages == [1, 2] else listing(400, page))
     assert pages == [1, 2, 2, 4, 8, 6, 7]
     assert s.found == 8
+
+
+def test_an_empty_page_1_is_the_end_without_asking_for_it_again():
+    # Page 1 is the section page itself, not a fragment the site may serve empty mid-listing:
+    # nothing in its stream is nothing listed, and the walk takes it as the end too.
+    s = FirstPageSearch(until=dt.date(2026, 3, 25))
+    s.record(1, [])
+    assert s.next_probe() is None
+    assert (s.found, s.above_is_empty, s.probes) == (1, True, 1)
+
+
+def untimed(entries: list[ListingEntry]) -> list[ListingEntry]:
+    return [dataclasses.replace(e, listed_at=None) for e in entries]
+
+
+def test_a_stream_item_without_a_time_is_left_out_of_the_page_it_is_on():
+    until = dt.date(2026, 3, 25)  # page 8 is the first to reach it, page 7 does not
+    s = FirstPageSearch(until=until)
+    while (page := s.next_probe()) is not None:
+        entries = listing(400, page)
+        s.record(page, [*untimed(entries[:1]), *entries[1:]])
+    assert s.found == 8
+
+
+def test_a_page_whose_stream_items_have_no_time_is_not_skipped():
+    # Nothing says it is newer than the window: skipped, its articles of the window would be
+    # lost; the walk starts there and reads a few pages more at worst.
+    s = FirstPageSearch(until=dt.date(2026, 3, 25))
+    pages = []
+    while (page := s.next_probe()) is not None:
+        pages.append(page)
+        s.record(page, untimed(listing(400, page)) if page == 4 else listing(400, page))
+    assert pages == [1, 2, 4, 3]
+    assert s.found == 4
