@@ -126,6 +126,31 @@ def test_a_flagged_body_reaches_the_retry_middleware_not_an_error_of_decompressi
     assert COMPRESSED_CUT_SHORT_FLAG in decompressed.flags
 
 
+ZSTD_SKIPPABLE_FRAME = b"\x50\x2a\x4d\x18" + (4).to_bytes(4, "little") + b"abcd"
+
+
+@pytest.mark.parametrize(
+    "tail, whole",
+    [(b"\0" * 8, False), (b"hello", False), (ZSTD_SKIPPABLE_FRAME, True)],
+    ids=["padded with zeros", "other bytes", "a skippable frame"],
+)
+def test_a_zstd_stream_followed_by_bytes_that_start_no_frame_is_flagged_not_an_error(tail, whole):
+    # Scrapy's zstd decoder, unlike its gzip one, raises on them: passed on, the error would
+    # go past the retry middleware to the spider. A skippable frame it reads past.
+    from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+    from scrapy.utils.test import get_crawler
+
+    body = zstd.compress(PAGE) + tail
+    assert stream_is_whole(body, b"zstd") is whole
+    url = "http://127.0.0.1:8123/bai-viet-188260704171525847.chn"
+    response = Response(url, body=body, headers={"Content-Encoding": b"zstd"})
+    response = CompressedBodyMiddleware().process_response(Request(url), response)
+    scrapy_middleware = HttpCompressionMiddleware.from_crawler(get_crawler())
+    decompressed = scrapy_middleware.process_response(Request(url), response)
+    assert (COMPRESSED_CUT_SHORT_FLAG in decompressed.flags) is not whole
+    assert decompressed.body == (PAGE if whole else b"")
+
+
 def test_the_middleware_passes_a_body_that_is_not_compressed_or_empty():
     assert not flagged(PAGE[:1000], None)
     assert not flagged(b"", b"gzip")
