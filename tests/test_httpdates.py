@@ -31,3 +31,17 @@ def test_an_http_date_is_an_instant_in_its_zone_and_none_is_no_date():
     )
     for no_date in ("", "0", "soon", "Sat, 07 Mar 2026", "Sat, 32 Mar 2026 10:30:00 GMT"):
         assert http_date(no_date) is None, no_date
+
+
+def test_a_delta_seconds_of_ten_digits_below_2_31_is_its_number():
+    # As many digits as 2**31 is not yet past it.
+    assert delta_seconds("1000000000") == 1_000_000_000
+    assert delta_seconds("2147483647") == 2**31 - 1
+    assert delta_seconds("0001000000000") == 1_000_000_000
+
+
+def test_text_without_a_digit_or_with_more_than_digits_is_no_delta_seconds():
+    # A blank Retry-After is none, not "ask again now".
+    for no_delta in ("", "   ", "+30", "-1", "1.5", "30s", "3 0", "²", "٣٠"):
+        assert delta_seconds(no_delta) is None, no_delta
+    assert delta_seconds(" 30\t") == 30  # the spaces around a header's value are no part of it
