@@ -35,3 +35,11 @@ def test_without_a_fixed_clock_a_run_is_named_and_timed_by_the_utc_now():
     assert before <= ctx.started_at <= ctx.clock() <= dt.datetime.now(dt.UTC)
     assert ctx.started_at.utcoffset() == dt.timedelta(0)
     assert ctx.run_id.startswith(f"{ctx.started_at:%Y%m%dT%H%M%SZ}-")
+
+
+def test_an_empty_fixed_clock_is_no_fixed_clock():
+    # `-s NEWSSCRAPER_NOW=` (a crontab line's variable left blank): the setting checks take it
+    # as unset, and so does the clock.
+    before = dt.datetime.now(dt.UTC)
+    ctx = RunContext.from_settings(Settings({"NEWSSCRAPER_NOW": ""}))
+    assert before <= ctx.started_at <= ctx.clock() <= dt.datetime.now(dt.UTC)
