@@ -463,6 +463,13 @@ def test_unsafe_partition_values_are_refused(tmp_path, section):
     assert not dataset.articles_dir(tmp_path).exists()
 
 
+def test_a_safe_value_is_text_of_at_most_100_characters_without_two_dots():
+    assert dataset.is_safe_path_value("a" * 100)
+    assert dataset.is_safe_path_value("run-2026.03.07_a")
+    for unsafe in ("a" * 101, "a..b", "run..", None, 20260307, b"doanh-nghiep"):
+        assert not dataset.is_safe_path_value(unsafe), unsafe
+
+
 def test_a_published_date_given_as_iso_text_partitions_like_a_date(tmp_path):
     row = full_article("188260307100000006", published_date="2026-03-07")
     assert dataset.partition_of(row) == ("doanh-nghiep", dt.date(2026, 3, 7))
@@ -635,6 +642,29 @@ def test_partitions_are_listed_with_their_values(written):
         ("doanh-nghiep", dt.date(2026, 3, 7), 2),
         ("thi-truong-chung-khoan", dt.date(2026, 3, 7), 1),
     ]
+
+
+def test_a_file_or_a_folder_not_named_as_a_partition_is_no_partition(written):
+    section = dataset.articles_dir(written) / "section=doanh-nghiep"
+    (section / "published_date=2026-03-08").write_bytes(b"")  # a file, not a folder
+    assert [(p.section, p.published_date) for p in dataset.list_article_partitions(written)] == [
+        ("doanh-nghiep", dt.date(2026, 3, 6)),
+        ("doanh-nghiep", dt.date(2026, 3, 7)),
+        ("thi-truong-chung-khoan", dt.date(2026, 3, 7)),
+    ]
+    with pytest.raises(ValueError, match="not an articles partition directory"):
+        dataset.parse_partition_dir(section / "2026-03-07")
+
+
+def test_a_dataset_inside_a_hidden_folder_lists_its_part_files(tmp_path):
+    # Only what lies under the dataset's own folder hides a file: a dataset kept in ~/.local
+    # or _data/ found empty would have every article stored again.
+    output_dir = tmp_path / ".local" / "_news"
+    paths = dataset_write.commit_articles(output_dir, [Article(**row) for row in BATCH_1], "r", 1)
+    assert len(paths) == 2  # one file per partition of the batch
+    assert dataset.list_part_files(output_dir) == sorted(paths)
+    [partition, *_] = dataset.list_article_partitions(output_dir)
+    assert partition.part_files() == [p for p in paths if p.parent == partition.path]
 
 
 def test_a_folder_that_cannot_be_listed_is_an_error_not_a_folder_without_files(
