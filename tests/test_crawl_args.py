@@ -24,6 +24,8 @@ def test_backfill_has_no_page_limit_unless_asked():
     ("raw", "message"),
     [
         ({"section": "the-thao"}, "valid sections: bat-dong-san, doanh-nghiep"),
+        # The slug is the partition's name and the page's path: no other spelling is one.
+        ({"section": "Doanh-Nghiep"}, "unknown section 'Doanh-Nghiep'; valid sections: "),
         ({"max_pages": "0"}, "max_pages must be a positive integer"),
         ({"max_pages": "ten"}, "max_pages must be a positive integer"),
         ({"max_pages": "-3"}, "max_pages must be a positive integer"),
