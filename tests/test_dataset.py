@@ -917,16 +917,20 @@ def test_a_link_back_up_the_dataset_lists_each_part_file_once(written):
     assert dataset.list_part_files(written) == before
 
 
+def _commit_declared_run_record(output_dir, run_id: str) -> None:
+    """A run record of `run_id` in the declared types, exit code 0, committed as a crawl does."""
+    at = dt.datetime(2026, 3, 7, 6, tzinfo=dt.UTC)
+    record = {"run_id": run_id, "section": "doanh-nghiep", "mode": "incremental"}
+    record |= {"started_at": at, "finished_at": at, "exit_code": 0}
+    declared = pa.Table.from_pylist([record], schema=RUNS_SCHEMA)
+    path = dataset.runs_dir(output_dir) / f"part-{run_id}.parquet"
+    dataset_write.commit_part_file(declared, path, output_dir)
+
+
 def test_a_run_record_of_another_column_type_is_read_in_the_declared_type(tmp_path):
     # A run record another tool wrote again with exit_code as text: read as the number it
     # holds, beside records of the declared type, not a merge error naming no file.
-    at = dt.datetime(2026, 3, 7, 6, tzinfo=dt.UTC)
-    record = {"run_id": "run-a", "section": "doanh-nghiep", "mode": "incremental"}
-    record |= {"started_at": at, "finished_at": at, "exit_code": 0}
-    declared = pa.Table.from_pylist([record], schema=RUNS_SCHEMA)
-    dataset_write.commit_part_file(
-        declared, dataset.runs_dir(tmp_path) / "part-run-a.parquet", tmp_path
-    )
+    _commit_declared_run_record(tmp_path, "run-a")
     as_text = pa.table({"run_id": ["run-b"], "section": ["doanh-nghiep"], "exit_code": ["5"]})
     pq.write_table(as_text, dataset.runs_dir(tmp_path) / "part-run-b.parquet")
     runs = dataset_read.read_runs(tmp_path, ["run_id", "exit_code"])
@@ -946,13 +950,7 @@ def test_a_run_record_of_another_column_type_is_read_in_the_declared_type(tmp_pa
 
 def test_a_run_record_with_a_column_not_declared_is_read_with_that_column(tmp_path):
     # Another tool's note beside a record: read as it is, not a failure to read the records.
-    at = dt.datetime(2026, 3, 7, 6, tzinfo=dt.UTC)
-    record = {"run_id": "run-a", "section": "doanh-nghiep", "mode": "incremental"}
-    record |= {"started_at": at, "finished_at": at, "exit_code": 0}
-    declared = pa.Table.from_pylist([record], schema=RUNS_SCHEMA)
-    dataset_write.commit_part_file(
-        declared, dataset.runs_dir(tmp_path) / "part-run-a.parquet", tmp_path
-    )
+    _commit_declared_run_record(tmp_path, "run-a")
     noted = pa.table({"run_id": ["run-b"], "exit_code": [5], "note": ["chạy lại"]})
     pq.write_table(noted, dataset.runs_dir(tmp_path) / "part-run-b.parquet")
     runs = dataset_read.read_runs(tmp_path, ["run_id", "exit_code", "note"])
