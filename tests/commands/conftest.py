@@ -1,8 +1,11 @@
-"""Small datasets for the command tests: rows built field by field, written as crawls would."""
+"""Small datasets for the command tests: rows built field by field, written as crawls would;
+and a folder the disk will not list."""
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import os
 
 import pytest
 
@@ -78,3 +81,19 @@ def site_resting(tmp_path):
         "not crawling: the site asked for a rest (Retry-After) until 2026-03-07 06:00:00 UTC, "
         "in run run-1 (bat-dong-san); no crawl of this dataset asks it for anything before then"
     )
+
+
+@pytest.fixture
+def unlistable(monkeypatch):
+    """`unlistable(folder)`: listing `folder` fails as the kernel answers for a folder of mode
+    000 (chmod stops nothing as root); every other folder is listed as it is."""
+    refused = set()
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if os.fspath(path) in refused:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    return lambda folder: refused.add(os.fspath(folder))

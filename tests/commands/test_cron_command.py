@@ -171,21 +171,12 @@ def test_while_a_rest_the_site_asked_for_runs_no_crawl_starts_and_the_exit_is_3(
 
 
 def test_run_records_the_disk_will_not_list_are_exit_1_naming_the_dataset_before_any_crawl(
-    tmp_path, capsys, monkeypatch, site_resting
+    tmp_path, capsys, unlistable, site_resting
 ):
     # Read under the lock for a rest the site asked for: a record that cannot be read is the
     # dataset's problem (exit 1, verify names it), not an output directory that cannot be used.
-    import os
-
     runs = tmp_path / "runs"
-    real_scandir = os.scandir
-
-    def scandir(path="."):
-        if os.fspath(path) == os.fspath(runs):
-            raise PermissionError(13, "Permission denied", str(path))
-        return real_scandir(path)
-
-    monkeypatch.setattr(os, "scandir", scandir)
+    unlistable(runs)
     assert cli.main(["cron", "--output-dir", str(tmp_path)]) == exitcodes.ABNORMAL
     assert capsys.readouterr().err == (
         f"newsscraper cron: the dataset in {tmp_path} cannot be read, nothing crawled: "

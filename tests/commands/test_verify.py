@@ -544,19 +544,9 @@ def test_a_file_gone_for_good_is_one_message_not_a_traceback(clean, capsys, monk
     assert err.endswith("); run verify again\n")
 
 
-def test_a_folder_that_cannot_be_listed_is_a_problem_not_a_clean_dataset(
-    clean, capsys, monkeypatch
-):
-    # chmod stops nothing as root: the kernel's answer for a folder of mode 000 is given here.
+def test_a_folder_that_cannot_be_listed_is_a_problem_not_a_clean_dataset(clean, capsys, unlistable):
     unlisted = clean / PARTITION_07
-    real_scandir = os.scandir
-
-    def scandir(path="."):
-        if os.fspath(path) == os.fspath(unlisted):
-            raise PermissionError(13, "Permission denied", str(path))
-        return real_scandir(path)
-
-    monkeypatch.setattr(os, "scandir", scandir)
+    unlistable(unlisted)
     assert cli.main(["verify", "--output-dir", str(clean)]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
