@@ -136,10 +136,15 @@ def _naming(path: Path, read: Callable[[], T]) -> T:
 
 def unreadable(output_dir, error: Exception) -> str:
     """What a crawl that cannot read the dataset in `output_dir` says, in one line."""
-    return (
-        f"the dataset in {output_dir} cannot be read, nothing crawled: {error}; "
-        f"`newsscraper verify --output-dir {output_dir}` names every file at fault"
+    return f"the dataset in {output_dir} cannot be read, nothing crawled: {error}; " + verify_hint(
+        output_dir
     )
+
+
+def verify_hint(output_dir) -> str:
+    """The command that names every file at fault in `output_dir`: verify reads `output/`
+    unless told, so the folder is named."""
+    return f"`newsscraper verify --output-dir {output_dir}` names every file at fault"
 
 
 def schema_version_of(schema: pa.Schema) -> str | None:

@@ -375,7 +375,7 @@ def run(args: argparse.Namespace) -> int:
         # as it was, nothing is merged past it.
         print(
             f"newsscraper compact: a file or folder cannot be read ({error}); "
-            "`newsscraper verify` names every file at fault",
+            + dataset_read.verify_hint(output_dir),
             file=sys.stderr,
         )
         return exitcodes.ABNORMAL

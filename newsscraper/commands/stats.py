@@ -342,7 +342,7 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError, pa.ArrowException) as error:
         print(
             f"newsscraper stats: the dataset cannot be read ({error}); "
-            "`newsscraper verify` names every file at fault",
+            + dataset_read.verify_hint(output_dir),
             file=sys.stderr,
         )
         return 1

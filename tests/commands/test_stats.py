@@ -394,7 +394,7 @@ def test_a_file_that_cannot_be_read_is_a_message_not_a_traceback(output_dir, cap
     assert cli.main(["stats", "--output-dir", str(output_dir)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("newsscraper stats: the dataset cannot be read (")
-    assert "`newsscraper verify` names every file at fault" in err
+    assert f"`newsscraper verify --output-dir {output_dir}` names every file at fault" in err
 
 
 def test_a_dataset_folder_that_is_a_file_is_a_message_not_a_traceback(output_dir, capsys):
@@ -410,7 +410,7 @@ def test_a_dataset_folder_that_is_a_file_is_a_message_not_a_traceback(output_dir
     assert (out, err) == (
         "",
         f"newsscraper stats: the dataset cannot be read ([Errno 20] not a folder: '{rejects}'); "
-        "`newsscraper verify` names every file at fault\n",
+        f"`newsscraper verify --output-dir {output_dir}` names every file at fault\n",
     )
 
 
@@ -452,7 +452,7 @@ def test_a_file_outside_the_partition_folders_is_named_not_a_traceback(
     assert err.startswith(
         f"newsscraper stats: the dataset cannot be read ({loose} is not in a partition folder: "
     )
-    assert "`newsscraper verify` names every file at fault" in err
+    assert f"`newsscraper verify --output-dir {output_dir}` names every file at fault" in err
 
 
 def test_a_run_is_shown_by_the_columns_for_people_with_a_dash_for_what_it_lacks(tmp_path, capsys):
