@@ -147,7 +147,11 @@ def _nothing_parsed(fetched: int, rejects_by_reason: dict) -> str:
             f"the crawl's clock (kept in rejects as {PUBLISHED_IN_FUTURE}, asked for again once "
             "the clock has caught up): check the machine's clock, or NEWSSCRAPER_NOW"
         )
-    return f"{fetched} article pages came back but no article was parsed"
+    problem = f"{fetched} article pages came back but no article was parsed"
+    if rejects_by_reason:  # which check they failed says where to look first
+        tally = sorted(rejects_by_reason.items(), key=lambda pair: (-pair[1], pair[0]))
+        problem += " (kept in rejects as " + ", ".join(f"{r}: {n}" for r, n in tally) + ")"
+    return problem
 
 
 def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:

@@ -97,11 +97,17 @@ def test_pages_all_dated_ahead_of_the_clock_point_at_the_clock_not_the_layout():
     assert problems[0].startswith("12 article pages came back but none was stored: 6 are dated")
     under = {"published_in_future": 5, "missing_body": 7}
     _, problems = judge(run(new_rows=0, articles_fetched=12, rejects_by_reason=under), [])
-    assert problems == ["12 article pages came back but no article was parsed"]
+    assert problems == [
+        "12 article pages came back but no article was parsed (kept in rejects as "
+        "missing_body: 7, published_in_future: 5)"
+    ]
     # A few of them among pages that did not parse: the layout, as before.
     few = {"published_in_future": 2, "missing_body": 10}
     _, problems = judge(run(new_rows=0, articles_fetched=12, rejects_by_reason=few), [])
-    assert problems == ["12 article pages came back but no article was parsed"]
+    assert problems == [
+        "12 article pages came back but no article was parsed (kept in rejects as "
+        "missing_body: 10, published_in_future: 2)"
+    ]
 
 
 def test_a_day_of_new_articles_far_below_the_days_before_is_unhealthy():
