@@ -175,15 +175,36 @@ def commit_articles(
 # --- Staging ----------------------------------------------------------------------------------
 
 
+class StagingInTheWay(NotADirectoryError):
+    """`.staging` is a file, or a link to nothing: no part file can be written through it."""
+
+    def __str__(self) -> str:
+        return self.strerror
+
+
 def clear_staging(output_dir) -> None:
     """Remove whatever `.staging/` holds: a part file a killed process wrote but never renamed,
     a compaction's merged folder never swapped in or old folder never deleted.
 
     Only for the holder of the crawl lock: every process that writes under `.staging/` holds it
     meanwhile, so what is there when the lock is taken belongs to no running process. A disk
-    that refuses (read-only) leaves it as it is, for `verify` to report.
+    that refuses (read-only) leaves it as it is, for `verify` to report. A `.staging` that is
+    no folder raises `StagingInTheWay` (an OSError: a disk fault, exit 4) before the run
+    fetches a page whose rows could not be written.
     """
     staging = staging_dir(output_dir)
+    if os.path.lexists(staging) and not staging.is_dir():
+        what = (
+            f"a link to {staging.readlink()}, which is not there"
+            if staging.is_symlink()
+            else "a file, not a folder"
+        )
+        raise StagingInTheWay(
+            errno.ENOTDIR,
+            f"{staging} is {what}: every part file is written there before it is renamed "
+            "into place; move it out of the way",
+            str(staging),
+        )
     if not staging.is_dir() or staging.is_symlink():
         return
     for path in staging.iterdir():

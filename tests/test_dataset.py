@@ -867,6 +867,27 @@ def test_clearing_staging_removes_links_and_never_what_they_lead_to(tmp_path):
     assert (elsewhere / "kept.parquet").read_bytes() == b"PAR1"
 
 
+@pytest.mark.parametrize("kind", ["file", "link to nothing"])
+def test_a_staging_that_is_no_folder_stops_the_lock_holder_naming_it(tmp_path, kind):
+    # Every part file goes through .staging: the run must stop before it fetches anything.
+    staging = dataset.staging_dir(tmp_path)
+    if kind == "file":
+        staging.write_text("notes")
+        what = "a file, not a folder"
+    else:
+        staging.symlink_to(tmp_path / "moved-away")
+        what = f"a link to {tmp_path / 'moved-away'}, which is not there"
+    with pytest.raises(OSError) as stopped:
+        dataset_write.clear_staging(tmp_path)
+    assert str(stopped.value) == (
+        f"{staging} is {what}: every part file is written there before it is renamed into "
+        "place; move it out of the way"
+    )
+    assert os.path.lexists(staging)  # left for its owner to look at
+    if kind == "file":
+        assert staging.read_text() == "notes"
+
+
 def test_clearing_staging_on_a_read_only_disk_leaves_it_as_it_is(tmp_path, monkeypatch):
     # What the disk will not let go of stays for verify to report; the lock holder goes on.
     staging = dataset.staging_dir(tmp_path)

@@ -676,6 +676,22 @@ def test_nothing_to_compact_is_said(tmp_path, make_row, write_batch, capsys):
     )
 
 
+def test_a_staging_file_stops_compact_even_with_nothing_to_merge(
+    tmp_path, make_row, write_batch, capsys
+):
+    # As it stops every crawl: verify says so, and compact must not call the dataset fine.
+    write_batch([make_row("101")])
+    (tmp_path / ".staging").rmdir()  # the folder the writes left, empty
+    (tmp_path / ".staging").write_text("notes")
+    assert cli.main(["compact", "--output-dir", str(tmp_path)]) == exitcodes.DISK_ERROR
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(
+        f"newsscraper compact: the dataset cannot be written: {tmp_path / '.staging'} is a "
+        "file, not a folder: "
+    )
+
+
 def test_a_single_run_records_file_is_left_as_it_is(tmp_path, capsys):
     # One file is merged already: swapping its folder would only fail the queries running then.
     table = pa.Table.from_pylist([run_record("run-a", 0)], schema=RUNS_SCHEMA)

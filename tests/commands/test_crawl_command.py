@@ -128,6 +128,18 @@ def test_an_output_dir_that_cannot_be_made_is_exit_4_naming_it(tmp_path, capsys)
     assert capsys.readouterr().err.startswith(f"newsscraper: cannot use {notes / 'cafef'}: ")
 
 
+def test_a_staging_file_is_exit_4_before_crawling(tmp_path, capsys):
+    (tmp_path / ".staging").write_text("notes")
+    process = StubProcess({"finish_reason": "finished"})
+    assert run(command(tmp_path, process)) == exitcodes.DISK_ERROR
+    assert process.crawled == []
+    assert capsys.readouterr().err == (
+        f"newsscraper: cannot use {tmp_path}: {tmp_path / '.staging'} is a file, not a folder: "
+        "every part file is written there before it is renamed into place; move it out of "
+        "the way\n"
+    )
+
+
 def test_a_used_run_id_is_exit_1_without_crawling(tmp_path, capsys):
     from newsscraper.dataset import runs_dir
 
