@@ -32,9 +32,10 @@ WAIT_POLL_SECONDS = 0.5  # how often a waiting process tries the lock again
 class LockHeld(RuntimeError):
     """Another process holds the crawl lock of this OUTPUT_DIR."""
 
-    def __init__(self, path: Path, holder: str):
+    def __init__(self, path: Path, holder: str, waited: float = 0):
         super().__init__(
             f"{path} is held by another newsscraper process ({holder or 'holder unknown'})"
+            + (f", still after waiting {waited:g} s for it" if waited > 0 else "")
         )
         self.path = path
         self.holder = holder
@@ -84,7 +85,7 @@ def _take(fd: int, path: Path, wait: float) -> None:
         except BlockingIOError:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise LockHeld(path, _read_holder(fd)) from None
+                raise LockHeld(path, _read_holder(fd), wait) from None
             time.sleep(min(WAIT_POLL_SECONDS, left))
 
 
