@@ -217,7 +217,7 @@ class RunRecordExtension:
                 "run record is written%s",
                 runs_dir(self.output_dir),
                 error,
-                "" if disk else "; `newsscraper verify` names every file at fault",
+                "" if disk else f"; {dataset_read.verify_hint(self.output_dir)}",
             )
             code = exitcodes.DISK_ERROR if disk else exitcodes.ABNORMAL
             self.stats.set_value("newsscraper/exit_code", code)

@@ -777,6 +777,7 @@ def test_a_run_record_with_no_json_read_at_the_close_ends_the_run_as_abnormal(tm
     assert [r["run_id"] for r in read_runs_table(tmp_path)] == ["r0"]
     assert f"the run records under {dataset.runs_dir(tmp_path)} cannot be read" in caplog.text
     assert "run record 'r0': fill_rates is no JSON object" in caplog.text
+    assert f"`newsscraper verify --output-dir {tmp_path}` names every file" in caplog.text
 
 
 def read_runs_table(output_dir) -> list[dict]:
