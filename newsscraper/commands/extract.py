@@ -3,7 +3,8 @@
 Each line holds every column of the data contract (`Article` fields, in order) as the crawl
 would store it, minus what only a crawl knows: extraction, `normalize_item`, then the body's
 fingerprint; `scraped_at`, `run_id` and `duplicate_of` are null. A file that is not an article
-page gets an error line on stderr; the others are still printed, and the exit code is 1. So does
+page, or is one cut short (a download that stopped early, which a crawl would fetch again), gets
+an error line on stderr; the others are still printed, and the exit code is 1. So does
 a page the crawl's validation would reject (no title, a body too short, a date ahead of the
 clock): its line is printed, and stderr names the reason and detail its reject would carry.
 A FILE of `-` is the page on stdin.
@@ -25,6 +26,7 @@ from urllib.parse import urlsplit
 
 from scrapy.http import HtmlResponse, Request
 
+from newsscraper.cut_short import is_cut_copy
 from newsscraper.items import Article
 from newsscraper.middlewares import Utf8ResponseMiddleware
 from newsscraper.pages.article import ArticlePage
@@ -114,7 +116,15 @@ def extract_file(path: Path | None, url: str | None = None) -> Article:
     NotAnArticle if it is none."""
     request_url = page_url(path, url)
     request = Request(request_url)
-    response = HtmlResponse(url=request_url, body=page_bytes(path), request=request)
+    body = page_bytes(path)
+    if is_cut_copy("article", body):
+        # A download or save that stopped early: its body ends where the copy does, while the
+        # rest (tags, author, dates from the page's head) would make the row look whole.
+        raise NotAnArticle(
+            "the page is cut short (the site's header, but neither its footer nor </html>): "
+            "a crawl would fetch it again; save it again"
+        )
+    response = HtmlResponse(url=request_url, body=body, request=request)
     # Decoded as the crawl decodes it: UTF-8 whatever the page declares, unless its bytes are
     # not UTF-8 (a page saved in windows-1258), then in the charset it declares.
     response = Utf8ResponseMiddleware().process_response(request, response)

@@ -389,3 +389,26 @@ def test_an_empty_file_is_said_to_be_empty(capsys, tmp_path):
         f"newsscraper extract: {packed}: an empty file\n"
         f"newsscraper extract: {blank}: an empty file\n"
     )
+
+
+def test_a_page_cut_short_is_said_to_be_cut_not_printed_as_a_shorter_article(capsys, tmp_path):
+    # A download that stopped early (`curl` interrupted, a save cut off): the page's head still
+    # gives its tags, author and dates, so only the body would show the loss. A crawl fetches
+    # such a page again; extract names it and prints nothing for it.
+    html = ARTICLES["momo_2023-10-24"].read_bytes()
+    row = expected_row("momo_2023-10-24")
+    third = row["body"].split("\n\n")[2].encode()
+    cut_in_body = tmp_path / "cut-in-body.html"
+    cut_in_body.write_bytes(html[: html.index(third) + 20])
+    # Cut after the site's footer: every part of the article came, only closing tags are missing.
+    cut_after_footer = tmp_path / "cut-after-footer.html"
+    cut_after_footer.write_bytes(html[: html.rindex(b"</body>")])
+
+    code, lines, err = run_extract(capsys, str(cut_in_body), str(cut_after_footer))
+
+    assert code == 1
+    assert [json.loads(line) for line in lines] == [row]
+    assert err == (
+        f"newsscraper extract: {cut_in_body}: the page is cut short (the site's header, but "
+        "neither its footer nor </html>): a crawl would fetch it again; save it again\n"
+    )
