@@ -160,3 +160,11 @@ def test_xpath_class_predicate_matches_whole_class_names_only():
 def test_first_text_is_the_first_with_any_text():
     assert first_text(["  ", "\u200b", " Hòa \n Phát ", "lãi"]) == "Hòa Phát"
     assert first_text(["", " "]) is None
+
+
+def test_an_invisible_character_inside_a_word_leaves_the_word_whole():
+    # A soft hyphen, a zero-width joiner or a byte-order mark pasted inside a word shows
+    # nothing on the page: the word reads as one, not as two halves with a space between.
+    node = element_of("Tập đoàn <b>Hòa Ph\u00adát</b> lãi kỷ\u200d lục\ufeff năm 20\u200b26")
+    assert text_of(node) == "Tập đoàn Hòa Phát lãi kỷ lục năm 2026"
+    assert squash("Ph\u00adát\u2060 Đ\u200cỗ") == "Phát Đỗ"
