@@ -46,6 +46,16 @@ def test_objects_of_nested_lists_and_graphs_are_all_found_in_document_order():
     ]
 
 
+def test_a_graph_of_one_object_is_read():
+    # JSON-LD allows `@graph` to hold a single object rather than a list of them.
+    block = (
+        '{"@context": "https://schema.org",'
+        ' "@graph": {"@type": "NewsArticle", "headline": "Hòa Phát lãi lớn"}}'
+    )
+    article = first_of_type(json_ld_objects([block]), "NewsArticle")
+    assert article == {"@type": "NewsArticle", "headline": "Hòa Phát lãi lớn"}
+
+
 def test_a_type_given_as_a_list_is_matched():
     article = {"@type": ["NewsArticle", "Article"], "headline": "x"}
     assert has_type(article, "Article")
