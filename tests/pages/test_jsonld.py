@@ -5,6 +5,7 @@ from __future__ import annotations
 from newsscraper.pages.jsonld import (
     first_of_type,
     has_type,
+    iter_json_ld_objects,
     json_ld_objects,
     load_lenient,
     names_value,
@@ -54,6 +55,23 @@ def test_a_graph_of_one_object_is_read():
     )
     article = first_of_type(json_ld_objects([block]), "NewsArticle")
     assert article == {"@type": "NewsArticle", "headline": "Hòa Phát lãi lớn"}
+
+
+def test_blocks_after_the_article_are_not_read():
+    read = []
+
+    def blocks():
+        for block in (
+            '{"@type": "Organization", "name": "cafef"}',
+            '{"@type": "NewsArticle", "headline": "x"}',
+            '{"@type": "BreadcrumbList"}',
+        ):
+            read.append(block)
+            yield block
+
+    article = first_of_type(iter_json_ld_objects(blocks()), "NewsArticle")
+    assert article == {"@type": "NewsArticle", "headline": "x"}
+    assert len(read) == 2
 
 
 def test_a_type_given_as_a_list_is_matched():
