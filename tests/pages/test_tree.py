@@ -79,6 +79,16 @@ def test_section_page_shares_the_parse_too(count_parses):
     assert len(count_parses) == 1
 
 
+def test_a_utf8_page_is_parsed_from_its_bytes_not_decoded_first(monkeypatch):
+    # Decoding the page to text and encoding it back would cost as much again as the parse.
+    response = HtmlResponse(URL, body=NEWER.read_bytes(), encoding="utf-8", request=Request(URL))
+    parsed = []
+    real = tree.parse_utf8
+    monkeypatch.setattr(tree, "parse_utf8", lambda body: parsed.append(body) or real(body))
+    assert ArticlePage(response).title() == TITLE
+    assert len(parsed) == 1 and parsed[0] is response.body
+
+
 def test_the_tree_goes_with_its_response():
     response = HtmlResponse(URL, body=NEWER.read_bytes(), encoding="utf-8", request=Request(URL))
     tree.html_root(response)
