@@ -479,6 +479,19 @@ def test_a_published_date_given_as_iso_text_partitions_like_a_date(tmp_path):
         dataset.partition_of({**row, "published_date": dt.datetime(2026, 3, 7, tzinfo=UTC)})
 
 
+def test_a_row_without_a_safe_section_or_a_published_date_has_no_partition():
+    # Refused as the item is buffered, with the reason its drop is logged with, not when its
+    # whole batch is committed.
+    row = full_article("188260307100000006")
+    for section in (None, ""):
+        with pytest.raises(ValueError, match=r"^row has no section to partition by$"):
+            dataset.partition_of({**row, "section": section})
+    with pytest.raises(ValueError, match=r"^row has no published_date to partition by$"):
+        dataset.partition_of({**row, "published_date": None})
+    with pytest.raises(ValueError, match=r"unsafe partition or file name value: '\.\./doanh'"):
+        dataset.partition_of({**row, "section": "../doanh"})
+
+
 def test_a_run_id_is_used_once_a_part_file_of_it_is_stored_even_without_its_run_record(tmp_path):
     # A killed run writes no run record, but its part files keep their names.
     dataset_write.commit_articles(tmp_path, [full_article("188260307100000006")], "killed", 1)
@@ -654,6 +667,21 @@ def test_a_file_or_a_folder_not_named_as_a_partition_is_no_partition(written):
     ]
     with pytest.raises(ValueError, match="not an articles partition directory"):
         dataset.parse_partition_dir(section / "2026-03-07")
+
+
+@pytest.mark.parametrize("value", ["2026-03-071", "2026-03-07x", "\u0662\u0660\u0662\u0666-03-07"])
+def test_a_partition_date_with_more_than_yyyy_mm_dd_or_other_digits_is_named_so(tmp_path, value):
+    path = tmp_path / "articles" / "section=doanh-nghiep" / f"published_date={value}"
+    with pytest.raises(ValueError, match=f"published_date '{value}' is not YYYY-MM-DD"):
+        dataset.parse_partition_dir(path)
+
+
+def test_a_dataset_folder_with_a_parquet_file_of_its_own_beside_is_the_dataset(written):
+    # No rejects/ yet, and a file exported next to articles/: still the dataset's own folder.
+    pq.write_table(pa.table({"article_id": ["1"]}), written / "export.parquet")
+    assert not dataset.rejects_dir(written).exists()
+    assert dataset.inside_a_dataset(written) is None
+    assert dataset.folder_problem(written) is None
 
 
 def test_a_dataset_inside_a_hidden_folder_lists_its_part_files(tmp_path):
@@ -936,6 +964,19 @@ def test_a_link_back_up_the_dataset_lists_each_part_file_once(written):
         "..", target_is_directory=True
     )
     assert dataset.list_part_files(written) == before
+
+
+def test_a_dataset_reached_through_a_link_lists_each_part_file_once(tmp_path):
+    # OUTPUT_DIR given as a link to the disk that holds it (`/data/news -> /mnt/disk/news`):
+    # the link back up leads to the same folders as the dataset's own, by their real path.
+    disk = tmp_path / "disk"
+    paths = dataset_write.commit_articles(disk, [Article(**row) for row in BATCH_1], "r", 1)
+    (dataset.articles_dir(disk) / "section=doanh-nghiep" / "up").symlink_to(
+        "..", target_is_directory=True
+    )
+    linked = tmp_path / "news"
+    linked.symlink_to(disk, target_is_directory=True)
+    assert dataset.list_part_files(linked) == sorted(linked / p.relative_to(disk) for p in paths)
 
 
 def _commit_declared_run_record(output_dir, run_id: str) -> None:
