@@ -26,10 +26,11 @@ def delta_seconds(text: str) -> float | None:
 
 def http_date(text: str) -> dt.datetime | None:
     """An HTTP date as an aware instant, or None. A date without a zone (asctime's form, or
-    `-0000`) is UTC, as RFC 9110 has every HTTP date, never the machine's own time."""
+    `-0000`) is UTC, as RFC 9110 has every HTTP date, never the machine's own time. A year,
+    day, hour or zone of more digits than a C integer holds (OverflowError) is no date either."""
     try:
         when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if when is None:
         return None

@@ -45,3 +45,15 @@ def test_text_without_a_digit_or_with_more_than_digits_is_no_delta_seconds():
     for no_delta in ("", "   ", "+30", "-1", "1.5", "30s", "3 0", "²", "٣٠"):
         assert delta_seconds(no_delta) is None, no_delta
     assert delta_seconds(" 30\t") == 30  # the spaces around a header's value are no part of it
+
+
+def test_an_http_date_with_a_number_too_large_for_a_date_is_no_date():
+    # A year, day, hour or zone of more digits than a date holds: no date, as a day 32 is,
+    # not an error out of the Retry-After or Expires that carried it.
+    for too_large in (
+        "Sat, 07 Mar 99999999999 10:30:00 GMT",
+        "Sat, 99999999999 Mar 2026 10:30:00 GMT",
+        "Sat, 07 Mar 2026 99999999999:30:00 GMT",
+        "Sat, 07 Mar 2026 10:30:00 +99999999999999999999",
+    ):
+        assert http_date(too_large) is None, too_large
