@@ -82,6 +82,44 @@ def test_a_body_past_download_maxsize_is_not_decompressed_whole_to_judge_it(enco
     assert too_large.value.size <= 1024 * 1024 + 65536  # one chunk past the limit, no more
 
 
+def test_a_raw_deflate_stream_whose_last_bytes_come_out_past_a_full_chunk_is_whole():
+    # Raw deflate has no trailer: every byte of it can be read while what it says still waits
+    # to come out behind a full chunk. Judged by that alone, a page of more than 64 KB sent so
+    # would be taken for one cut short, and retried run after run.
+    body = raw_deflate(b"a" * 65537)
+    decompressor = zlib.decompressobj(-15)
+    assert len(decompressor.decompress(body, 65536)) == 65536
+    assert (decompressor.unconsumed_tail, decompressor.eof) == (b"", False)
+    assert stream_is_whole(body, b"deflate")
+    assert not stream_is_whole(body[:-1], b"deflate")
+
+
+def test_a_body_dropped_as_too_large_is_logged_with_its_sizes(caplog):
+    from scrapy.exceptions import IgnoreRequest
+
+    url = "http://127.0.0.1:8123/bai-viet-188260704171525847.chn"
+    body = gzip.compress(PAGE)
+    request = Request(url)
+    response = Response(url, body=body, headers={"Content-Encoding": b"gzip"}, request=request)
+    with caplog.at_level("WARNING", logger="newsscraper.compressed"), pytest.raises(IgnoreRequest):
+        CompressedBodyMiddleware(max_size=1000).process_response(request, response)
+    [record] = caplog.records
+    assert record.levelname == "WARNING"
+    assert record.getMessage() == (
+        f"Ignored response <200 {url}> because its body ({len(body)} B compressed, 65536 B "
+        "decompressed so far) exceeded DOWNLOAD_MAXSIZE (1000 B) during decompression."
+    )
+
+
+def test_a_flagged_response_keeps_the_flags_it_came_with():
+    url = "http://127.0.0.1:8123/bai-viet-188260704171525847.chn"
+    body = gzip.compress(PAGE)[:100]
+    response = Response(url, body=body, headers={"Content-Encoding": b"gzip"}, flags=["cached"])
+    response = CompressedBodyMiddleware().process_response(Request(url), response)
+    assert response.flags == ["cached", COMPRESSED_CUT_SHORT_FLAG]
+    assert (response.body, response.headers.get("Content-Encoding")) == (b"", None)
+
+
 def test_the_middleware_judges_with_the_crawls_download_maxsize():
     from scrapy.utils.test import get_crawler
 
