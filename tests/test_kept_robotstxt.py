@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 
 import pytest
 
@@ -50,6 +51,27 @@ def test_a_kept_copy_reads_back_as_it_was_kept_byte_for_byte(tmp_path):
     assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()] == [
         ".robots/https_cafef.vn_443.json"
     ]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Ho_Chi_Minh"])
+def test_a_kept_copy_was_fetched_at_the_same_instant_whatever_the_machines_zone(
+    tmp_path, monkeypatch, zone
+):
+    # Its age counts from that instant: read seven hours off in Vietnam, a copy would be
+    # taken for younger than it is and used past its lifetime.
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        keep(tmp_path, kept(lifetime=600.0))
+        record = json.loads((tmp_path / ".robots" / "https_cafef.vn_443.json").read_text())
+        assert record["fetched_at"] == "2026-03-07T10:00:00+00:00"
+        copy = read_kept(tmp_path, "https://cafef.vn:443")
+        assert copy.fetched_at == FETCHED
+        assert copy.fetched_at.utcoffset() == dt.timedelta(0)
+        assert not copy.is_fresh(FETCHED + dt.timedelta(seconds=600), DAY)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_each_origin_has_its_own_copy(tmp_path):
