@@ -126,8 +126,12 @@ def json_object(text: str | None) -> dict:
     that is no JSON object (written again by another tool)."""
     try:
         value = json.loads(text or "{}")
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # nested deeper than Python's stack
         value = None
     if not isinstance(value, dict):
-        raise ValueError(f"no JSON object: {text!r}")
+        shown = text if text is None or len(text) <= JSON_SHOWN else text[:JSON_SHOWN] + "…"
+        raise ValueError(f"no JSON object: {shown!r}")
     return value
+
+
+JSON_SHOWN = 80  # characters of such a text a message quotes
