@@ -170,6 +170,31 @@ def test_a_focus_time_is_read_from_data_time_before_its_text():
     assert focus == FOCUS
 
 
+def test_a_cms_empty_date_is_no_listing_time():
+    # A CMS's empty or default date: no story of the site is older than 2000. The entry stays
+    # (without a time); a focus item whose data-time is one is read from its text.
+    html = SECTION_FILE.read_text(encoding="utf-8")
+    empty_dates = {
+        "2026-03-07T00:10:00": "1900-01-01T00:00:00",  # third stream item
+        "2026-03-07T00:05:00": "0001-01-01T00:00:00",  # fifth
+        "2026-03-06T21:00:00": "1999-12-31T23:59:00",  # eighth
+    }
+    for shown, empty in empty_dates.items():
+        assert html.count(f'title="{shown}"') == 1
+        html = html.replace(f'title="{shown}"', f'title="{empty}"')
+    shown = 'data-time="07/03/2026 - 00:01"'
+    assert html.count(shown) == 1
+    html = html.replace(shown, 'data-time="01/01/1900 - 00:00"')
+
+    page = SectionPage(response(html.encode("utf-8")))
+    assert page.focus_entries() == FOCUS
+    without_time = {STREAM[2][0], STREAM[4][0], STREAM[7][0]}
+    assert [(e.article_id, e.listed_at) for e in page.stream_entries()] == [
+        (article_id, None if article_id in without_time else listed_at)
+        for article_id, listed_at in STREAM
+    ]
+
+
 def test_a_page_whose_html_tag_is_upper_case_is_a_page_not_a_fragment():
     html = SECTION_FILE.read_text(encoding="utf-8")
     assert html.count('<html lang="vi">') == 1
