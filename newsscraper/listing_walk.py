@@ -78,7 +78,7 @@ class ListingWalk:
         if self.first_page is None:
             self.first_page = page
         to_fetch: list[ListingEntry] = []
-        older_than_since = False
+        older_than_since = self._past_since(entries)
         moved_down = self._came_down(entries)
         for entry in entries:
             if entry.listed_at is not None and (
@@ -88,9 +88,6 @@ class ListingWalk:
                 self.newest_listed = entry.listed_at
             window = self._window_position(entry)
             if window == "before":
-                # An editor's pick in the focus block can be days old: only the stream
-                # reaching back past `since` ends the window.
-                older_than_since = older_than_since or entry.kind == "stream"
                 continue
             if window == "after":
                 self._inc("outside_window")
@@ -158,6 +155,21 @@ class ListingWalk:
             self.oldest_listed = bottom
             return True
         return False
+
+    def _past_since(self, entries: list[ListingEntry]) -> bool:
+        """True when the bottom of this page's stream (as `_came_down` reads it: the oldest
+        time two of its entries reach, or the time of its only one) is older than `since`.
+
+        An editor's pick in the focus block can be days old, and so can one stream entry: an
+        old story moved back to the top of the stream keeps its old time. Either, taken as the
+        stream reaching back past `since`, would end a backfill above the stories of its
+        window listed below it."""
+        if self.args.since is None:
+            return False
+        times = [e.listed_at for e in entries if e.kind == "stream" and e.listed_at is not None]
+        if not times:
+            return False
+        return vietnam_date(sorted(times)[:2][-1]) < self.args.since
 
     def listing_failed(self, reason: str = LISTING_FAILED) -> None:
         """A listing page could not be fetched (after every retry, or robots.txt forbids it or

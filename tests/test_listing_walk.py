@@ -160,7 +160,7 @@ def test_backfill_window_fetches_only_inside_and_stops_at_since():
     assert newer.to_fetch == [] and newer.next_page == 2, "newer than until: skip, keep paging"
     inside = w.visit(2, [entry(3, day=6), entry(4, day=5)])
     assert len(inside.to_fetch) == 2 and inside.next_page == 3
-    last = w.visit(3, [entry(5, day=5), entry(6, day=4)])
+    last = w.visit(3, [entry(5, day=5), entry(6, day=4), entry(7, day=4)])
     assert ids(last) == [entry(5).article_id]
     assert last.stop_reason == REACHED_SINCE
 
@@ -179,9 +179,24 @@ def test_an_old_focus_item_does_not_end_the_backfill_window():
     first = w.visit(1, [pick, entry(2, day=7), entry(3, day=6)])
     assert ids(first) == [entry(2).article_id, entry(3).article_id]
     assert first.next_page == 2, "the stream has not reached since yet"
-    last = w.visit(2, [entry(4, day=5), entry(5, day=4)])
+    last = w.visit(2, [entry(4, day=5), entry(5, day=4), entry(6, day=4)])
     assert ids(last) == [entry(4).article_id]
     assert last.stop_reason == REACHED_SINCE
+
+
+def test_one_old_stream_entry_does_not_end_the_backfill_window():
+    # An old story moved back to the top of the stream keeps its old time: the stories of the
+    # window below it, on this page and the next, are still to come.
+    w = walk(since="2026-03-05")
+    first = w.visit(1, [entry(1, day=1), entry(2, day=7), entry(3, day=6)])
+    assert ids(first) == [entry(2).article_id, entry(3).article_id]
+    assert first.next_page == 2 and first.stop_reason is None
+    # The last entry of a page alone older than since: the next page says where the stream is.
+    second = w.visit(2, [entry(4, day=6), entry(5, day=5), entry(6, day=4)])
+    assert ids(second) == [entry(4).article_id, entry(5).article_id]
+    assert second.next_page == 3
+    last = w.visit(3, [entry(7, day=4), entry(8, day=4)])
+    assert last.to_fetch == [] and last.stop_reason == REACHED_SINCE
 
 
 def test_window_uses_the_vietnam_date_of_the_listing_time():
