@@ -30,7 +30,7 @@ from newsscraper.items import Article
 from newsscraper.middlewares import SITE_REST_DEADLINE_STAT
 from newsscraper.rests import rest_left
 from newsscraper.run_summary import RUN_SUMMARY_STAT, SUMMARY_LINE, summary, unwritten_summary
-from newsscraper.schema import RUNS_JSON_COLUMNS, RUNS_SCHEMA, json_object
+from newsscraper.schema import RUNS_JSON_COLUMNS, RUNS_SCHEMA, run_record_json
 from newsscraper.stop import DISK_ERROR_REASON, finish_reason_of
 
 logger = logging.getLogger(__name__)
@@ -127,10 +127,10 @@ def _as_rows(table: pa.Table) -> list[dict]:
     for row in rows:
         for name in RUNS_JSON_COLUMNS:
             try:
-                row[name] = json_object(row.get(name))
+                row[name] = run_record_json(name, row.get(name))
             except ValueError as error:
                 # A part file it cannot read, as Arrow says of one: the run stops naming it.
-                raise pa.ArrowInvalid(f"run record {row['run_id']!r}: {name} is {error}") from None
+                raise pa.ArrowInvalid(f"run record {row['run_id']!r}: {name} {error}") from None
     rows.sort(key=written_order, reverse=True)
     return rows
 

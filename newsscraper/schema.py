@@ -6,6 +6,7 @@ be written with its declared type, or readers see a different schema file by fil
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pyarrow as pa
@@ -135,3 +136,39 @@ def json_object(text: str | None) -> dict:
 
 
 JSON_SHOWN = 80  # characters of such a text a message quotes
+
+
+def run_record_json(name: str, text: str | None) -> dict:
+    """What the run record's JSON column `name` holds (`RUNS_JSON_COLUMNS`), as the crawl reads
+    it; ValueError saying what is wrong ("is no JSON object: …", "holds no count: …") when
+    another tool wrote it again otherwise, as what the crawl would trip over in the middle."""
+    try:
+        value = json_object(text)
+    except ValueError as error:
+        raise ValueError(f"is {error}") from None
+    for key, entry in value.items():
+        if (problem := _entry_problem(name, entry)) is not None:
+            raise ValueError(f"holds {problem}: {key!r}")
+    return value
+
+
+def _entry_problem(name: str, entry) -> str | None:
+    """What is wrong with one value of the JSON column `name`; None when nothing is."""
+    if name == "fill_rates":
+        is_number = isinstance(entry, int | float) and not isinstance(entry, bool)
+        return None if is_number else "no number"
+    if name == "rejects_by_reason":
+        return None if isinstance(entry, int) and not isinstance(entry, bool) else "no count"
+    if name == "pending_articles":
+        if not (
+            isinstance(entry, dict)
+            and isinstance(entry.get("url"), str)
+            and isinstance(entry.get("first_failed_at"), str)
+        ):
+            return "no object of url and first_failed_at texts"
+        try:
+            aware = dt.datetime.fromisoformat(entry["first_failed_at"]).tzinfo is not None
+        except ValueError:
+            aware = False
+        return None if aware else "no first_failed_at instant with an offset"
+    return None

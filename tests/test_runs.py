@@ -148,7 +148,9 @@ def many_records(seed: int, count: int, end: dt.datetime) -> list[dict]:
                 "articles_fetched": 3,
                 "fill_rates": json.dumps({"author": rng.choice([0.9, 0.95, 0.1])}),
                 "rejects_by_reason": "{}",
-                "pending_articles": json.dumps({f"1882603{n:011d}": {"url": "u"}}),
+                "pending_articles": json.dumps(
+                    {f"1882603{n:011d}": {"url": "u", "first_failed_at": finished.isoformat()}}
+                ),
                 "watermark": mark,
                 "walked_down_to": None if mark is None else mark - dt.timedelta(hours=5),
             }
@@ -807,3 +809,33 @@ def test_run_records_the_close_cannot_read_for_the_disk_end_the_run_as_a_disk_fa
     ext.spider_closed(spider(), reason)
     assert ext.stats.get_value("newsscraper/exit_code") == code
     assert ("newsscraper verify" in caplog.text) == (code == exitcodes.ABNORMAL)
+
+
+PENDING_URL = "https://cafef.vn/a-1.chn"
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "said"),
+    [
+        ("pending_articles", {"1": PENDING_URL}, "no object of url"),
+        ("pending_articles", {"1": {"url": PENDING_URL}}, "no object of url"),
+        ("pending_articles", {"1": {"url": 5, "first_failed_at": at(1).isoformat()}}, "no obj"),
+        ("pending_articles", {"1": {"url": "u", "first_failed_at": "yesterday"}}, "no first"),
+        ("pending_articles", {"1": {"url": "u", "first_failed_at": "2026-03-01T00"}}, "no first"),
+        ("fill_rates", {"title": "high"}, "no number"),
+        ("fill_rates", {"title": None}, "no number"),
+        ("rejects_by_reason", {"no_title": 1.5}, "no count"),
+    ],
+)
+def test_a_run_record_whose_json_column_holds_an_object_of_another_shape_stops_the_start(
+    tmp_path, column, value, said
+):
+    # Another tool wrote it again as a JSON object of other values: the crawl's start (or close)
+    # names the record, as for one holding no JSON, instead of a traceback in the middle of it.
+    import json
+
+    import pyarrow as pa
+
+    _run_record_with(tmp_path, **{column: json.dumps(value)})
+    with pytest.raises(pa.ArrowInvalid, match=f"run record 'r0': {column} holds {said}"):
+        runs.runs_to_start_from(tmp_path, "doanh-nghiep")

@@ -48,7 +48,7 @@ from newsscraper.schema import (
     RUNS_SCHEMA,
     SCHEMA_VERSION,
     added_in,
-    json_object,
+    run_record_json,
 )
 from newsscraper.sections import SECTION_ZONES
 
@@ -281,7 +281,8 @@ def check_articles(output_dir: Path, run_sections: dict[str, str]) -> list[Findi
 
 
 def run_record_problems(path: Path, table: pa.Table) -> list[Finding]:
-    """A run record whose JSON column holds no JSON object: a crawl reading it stops there."""
+    """A run record whose JSON column holds no JSON object, or one of other values: a crawl
+    reading it stops there."""
     findings = []
     run_ids = table.column("run_id").to_pylist() if "run_id" in table.column_names else []
     for name in RUNS_JSON_COLUMNS:
@@ -289,9 +290,9 @@ def run_record_problems(path: Path, table: pa.Table) -> list[Finding]:
             continue  # an older record's, or one `read_checked` names as missing
         for run_id, text in zip(run_ids, table.column(name).to_pylist(), strict=True):
             try:
-                json_object(text)
+                run_record_json(name, text)
             except ValueError as error:
-                findings.append(Finding(PROBLEM, path, f"run record {run_id!r}: {name} is {error}"))
+                findings.append(Finding(PROBLEM, path, f"run record {run_id!r}: {name} {error}"))
     return findings
 
 

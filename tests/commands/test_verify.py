@@ -733,3 +733,30 @@ def test_rows_whose_bodies_give_their_content_sha256_pass(tmp_path, make_row, wr
     write_batch(rows)
     code, lines = verify(tmp_path, capsys)
     assert (code, lines) == (0, ["1 files checked: 0 problem(s), 0 warning(s)"])
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "said"),
+    [
+        ("pending_articles", '{"1": "u"}', "no object of url and first_failed_at texts: '1'"),
+        (
+            "pending_articles",
+            '{"1": {"url": "u", "first_failed_at": "x"}}',
+            "no first_failed_at instant with an offset: '1'",
+        ),
+        ("fill_rates", '{"title": "0.5"}', "no number: 'title'"),
+        ("rejects_by_reason", '{"no_title": true}', "no count: 'no_title'"),
+    ],
+)
+def test_a_run_record_whose_json_column_holds_other_values_is_named(
+    clean, capsys, column, value, said
+):
+    path = dataset.runs_dir(clean) / "part-a.parquet"
+    table = pq.read_table(path)
+    table = table.set_column(
+        table.schema.get_field_index(column), column, pa.array([value], pa.string())
+    )
+    pq.write_table(table.replace_schema_metadata(RUNS_SCHEMA.metadata), path)
+    code, lines = verify(clean, capsys)
+    assert code == 1
+    assert lines[0] == f"PROBLEM {path}: run record 'a': {column} holds {said}"
