@@ -97,6 +97,11 @@ WRONG_TYPES = {
     "lifetime_text": {"lifetime": "a day"},
     "lifetime_list": {"lifetime": [600]},
     "body_number": {"body": 42},
+    # JSON's Infinity (1e999), no status a response has: int() of it overflows.
+    "status_infinite": {"status": float("inf")},
+    # Instants with an offset that fall outside the years a date holds once in UTC.
+    "fetched_before_year_1_in_utc": {"fetched_at": "0001-01-01T00:00:00+07:00"},
+    "fetched_after_year_9999_in_utc": {"fetched_at": "9999-12-31T23:00:00-05:00"},
 }
 
 
@@ -121,6 +126,7 @@ WRONG_TYPES = {
             for field in WRONG_TYPES.values()
         ),
         lambda path: path.write_text("[]", encoding="utf-8"),
+        lambda path: path.write_text("[" * 100_000, encoding="utf-8"),
     ],
     ids=[
         "garbage",
@@ -131,6 +137,7 @@ WRONG_TYPES = {
         "a_folder",
         *WRONG_TYPES,
         "no_object",
+        "nested_deeper_than_the_stack",
     ],
 )
 def test_a_corrupt_or_unreadable_copy_reads_as_none(damage, tmp_path, caplog):
