@@ -109,7 +109,7 @@ def no_longer_in_future(
         try:
             raw = json.loads(row["raw"])
             published_at = dt.datetime.fromisoformat(raw["published_at"])
-        except (TypeError, ValueError, KeyError):
+        except (TypeError, ValueError, KeyError, RecursionError):  # no item read back
             continue
         if raw.get("section") != section:
             continue

@@ -114,7 +114,7 @@ def test_future_rejects_that_cannot_be_judged_are_not_due_again():
     # Rows another tool wrote again, or a page without a URL to ask: none can be asked for, and
     # none stops the reading of those after it.
     later = NOW + dt.timedelta(days=3)
-    items = [future_item(str(n), 2) for n in range(1, 7)]
+    items = [future_item(str(n), 2) for n in range(1, 8)]
     rows = [reject_row(item, "published_in_future", "", NOW, "r1") for item in items]
     rows[0]["url"] = None
     rows[1]["raw"] = None
@@ -124,10 +124,11 @@ def test_future_rejects_that_cannot_be_judged_are_not_due_again():
     naive = json.loads(rows[3]["raw"]) | {"published_at": "2023-10-26T04:00:00"}
     rows[3]["raw"] = json.dumps(naive)
     rows[4]["article_id"] = None
+    rows[5]["raw"] = "[" * 100_000  # nested deeper than Python's stack
     rejects = pa.Table.from_pylist(rows)
 
     assert no_longer_in_future(rejects, later, ValidationRules(), "doanh-nghiep") == {
-        "6": "https://cafef.vn/a-6.chn"
+        "7": "https://cafef.vn/a-7.chn"
     }
 
 
