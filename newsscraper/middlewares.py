@@ -310,20 +310,47 @@ class Utf8ResponseMiddleware:
     def process_response(self, request, response, spider=None):
         if not isinstance(response, TextResponse):
             return response
-        if response.encoding == "utf-8":
+        try:
+            encoding = text_encoding(response.encoding)
+        except (LookupError, UnicodeError):  # a <meta> of no text encoding, no charset given
+            encoding = None
+        if encoding == "utf-8":
             if is_mostly_utf8(response.body):
                 return response
-            declared = html_body_declared_encoding(response.body)
-            if declared is None or codecs.lookup(declared).name == "utf-8":
-                return response
-            if "<meta".encode(declared, errors="replace") != b"<meta":
-                # A <meta> read as ASCII cannot name UTF-16 or UTF-32 truly: browsers read
-                # such a page as UTF-8 (WHATWG Encoding), as a page with no charset is read.
+            declared = _meta_encoding(response.body)
+            if declared is None or declared == "utf-8":
                 return response
             return response.replace(encoding=declared)
-        if not is_mostly_utf8(response.body):
-            return response
-        return response.replace(encoding="utf-8")
+        if is_mostly_utf8(response.body):
+            return response.replace(encoding="utf-8")
+        if encoding is None:
+            # Its <meta>, else windows-1252, the default of browsers (WHATWG Encoding).
+            return response.replace(encoding=_meta_encoding(response.body) or "cp1252")
+        return response
+
+
+def text_encoding(name: str | None) -> str | None:
+    """`name` as Python names the text encoding, or None for a charset Python knows but cannot
+    read a page in (hex, base64, idna, undefined): a label browsers do not know, read as none,
+    not a page that failed to come."""
+    if name is None:
+        return None
+    try:
+        b"<".decode(name, errors="replace")
+        "<".encode(name, errors="replace")
+        return codecs.lookup(name).name
+    except (LookupError, UnicodeError):
+        return None
+
+
+def _meta_encoding(body: bytes) -> str | None:
+    """The text encoding the page's <meta> names, or None: none named, or none a page can be
+    read in. A <meta> read as ASCII cannot name UTF-16 or UTF-32 truly: browsers read such a
+    page as UTF-8 (WHATWG Encoding), as a page with no charset is read."""
+    declared = text_encoding(html_body_declared_encoding(body))
+    if declared is None or "<meta".encode(declared, errors="replace") != b"<meta":
+        return None
+    return declared
 
 
 # Characters read as UTF-8 for each byte that is not: a page in UTF-8 with a stray byte from

@@ -382,6 +382,35 @@ def test_a_page_labelled_in_another_charset_whose_bytes_are_utf8_is_read_as_utf8
     assert middleware.process_response(Request(url), page) is page
 
 
+@pytest.mark.parametrize("charset", ["hex", "base64", "rot13", "idna", "undefined"])
+def test_a_charset_naming_no_text_encoding_is_read_as_no_charset_not_a_failed_fetch(charset):
+    # Python knows these names but cannot read a page in them: naming one, in the header or in
+    # the <meta> of a page labelled UTF-8 whose bytes are not, is a label browsers do not know.
+    # Raising from here would count the page as failing (exit 7), run after run.
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    from newsscraper.middlewares import Utf8ResponseMiddleware
+
+    url = "http://127.0.0.1:8123/bai-viet-188260704171525847.chn"
+    middleware = Utf8ResponseMiddleware()
+    cp1258 = b"<p>Doanh nghi\xea\xf2p</p>"  # "Doanh nghiệp" in windows-1258
+    meta = f'<meta charset="{charset}">'.encode()
+    utf8_header = {"Content-Type": "text/html; charset=utf-8"}
+    page = HtmlResponse(url, body=meta + cp1258, headers=utf8_header)
+    assert middleware.process_response(Request(url), page).css("p::text").get() == (
+        "Doanh nghi\ufffd\ufffdp"  # as UTF-8, its header's, as with no <meta>
+    )
+    own_header = {"Content-Type": f"text/html; charset={charset}"}
+    page = HtmlResponse(url, body="<p>Doanh nghiệp</p>".encode(), headers=own_header)
+    assert middleware.process_response(Request(url), page).css("p::text").get() == "Doanh nghiệp"
+    page = HtmlResponse(url, body=b'<meta charset="windows-1258">' + cp1258, headers=own_header)
+    read = middleware.process_response(Request(url), page)
+    assert unicodedata.normalize("NFC", read.css("p::text").get()) == "Doanh nghiệp"
+    page = HtmlResponse(url, body=cp1258, headers=own_header)
+    assert middleware.process_response(Request(url), page).css("p::text").get() == "Doanh nghiêòp"
+
+
 def compress(encoding: str, data: bytes) -> bytes:
     import gzip
     import zlib
