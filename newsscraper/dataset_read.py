@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
@@ -196,6 +197,23 @@ def _cast_column(table: pa.Table, field: pa.Field) -> pa.ChunkedArray:
         ) from error
 
 
+# The instants a Python datetime holds, in microseconds since 1970: years 1 to 9999. A
+# timestamp column holds far more (another tool's nanoseconds written as microseconds land
+# some 56,000 years ahead).
+_EARLIEST_US = -62_135_596_800 * 10**6
+_LATEST_US = 253_402_300_800 * 10**6 - 1
+OUT_OF_RANGE = "holds an instant outside the years 1 to 9999"
+
+
+def instants_out_of_range(column: pa.ChunkedArray | pa.Array) -> bool:
+    """True for a timestamp column (microseconds, as every declared one) holding an instant no
+    Python datetime holds: read into Python (run records, verify) it raises OverflowError."""
+    if not pa.types.is_timestamp(column.type) or column.type.unit != "us":
+        return False
+    least, most = pc.min_max(column.cast(pa.int64())).values()
+    return least.is_valid and (least.as_py() < _EARLIEST_US or most.as_py() > _LATEST_US)
+
+
 # Small part files (run records, rejects) read before their tables are joined into one. Each
 # file read is a small table holding about 70 kB of Arrow objects besides its rows: a year of
 # uncompacted runs every five minutes (100,000 files) kept 4 GB alive until the last was read.
@@ -222,9 +240,21 @@ def read_runs(output_dir, columns: list[str] | None = None) -> pa.Table | None:
     def read(files: list[Path]) -> pa.Table | None:
         if not files:
             return None
-        return joined_in_slices(files, lambda path: in_declared_types(path, RUNS_SCHEMA, columns))
+        return joined_in_slices(files, lambda path: _run_records(path, columns))
 
     return read_listed(lambda: list_part_files(output_dir, RUNS), read)
+
+
+def _run_records(path: Path, columns: list[str] | None) -> pa.Table:
+    """The run records of one part file, in their declared types; ArrowInvalid naming the file
+    and the column for an instant no Python datetime holds, which a crawl reads them as."""
+    table = in_declared_types(path, RUNS_SCHEMA, columns)
+    for name in table.column_names:
+        if instants_out_of_range(table[name]):
+            raise pa.ArrowInvalid(
+                f"cannot read Parquet file '{path}': column {name} {OUT_OF_RANGE}"
+            )
+    return table
 
 
 def in_declared_types(

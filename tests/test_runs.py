@@ -768,6 +768,31 @@ def test_a_run_record_with_no_json_in_a_json_column_stops_the_start_naming_it(tm
         runs.runs_to_start_from(tmp_path, "doanh-nghiep")
 
 
+@pytest.mark.parametrize("column", ["started_at", "finished_at", "watermark", "rests_until"])
+@pytest.mark.parametrize("micros", [2**62, -(2**62)], ids=["ahead", "behind"])
+def test_a_run_record_with_an_instant_no_date_holds_stops_the_start_naming_it(
+    tmp_path, column, micros
+):
+    # Another tool's nanoseconds written as microseconds: some 146,000 years from 1970. Read
+    # into Python, an OverflowError and a traceback at every start; named, exit 1 and verify.
+    import pyarrow as pa
+
+    from newsscraper.commands.verify import verify
+
+    _run_record_with(tmp_path)
+    path = dataset.runs_dir(tmp_path) / "part-r0.parquet"
+    table = dataset_read.read_part_file(path)
+    far = pa.array([micros], pa.int64()).cast(table.schema.field(column).type)
+    table = table.set_column(table.schema.get_field_index(column), table.schema.field(column), far)
+    dataset_write.commit_part_file(table, dataset.runs_dir(tmp_path) / "part-r1.parquet", tmp_path)
+    path.unlink()
+    outside = f"column {column} holds an instant outside the years 1 to 9999"
+    with pytest.raises(pa.ArrowInvalid, match="part-r1.parquet': " + outside):
+        runs.runs_to_start_from(tmp_path, "doanh-nghiep")
+    found = [str(finding) for finding in verify(tmp_path)]
+    assert any("part-r1.parquet" in f and f"{column} holds an instant outside" in f for f in found)
+
+
 def test_a_run_record_with_no_json_read_at_the_close_ends_the_run_as_abnormal(tmp_path, caplog):
     # Read only at the close (the health check's records): not a traceback and exit 0 with no
     # record, run after run, but exit 1 naming the record, as a part file it cannot read.

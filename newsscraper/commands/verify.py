@@ -39,6 +39,7 @@ import pyarrow as pa
 
 from newsscraper import dataset, dataset_read
 from newsscraper import settings as project_settings
+from newsscraper.dataset_read import OUT_OF_RANGE
 from newsscraper.lock import LOCK_FILE
 from newsscraper.pages.dates import vietnam_date
 from newsscraper.schema import (
@@ -121,7 +122,11 @@ def read_checked(path: Path, declared: pa.Schema) -> tuple[pa.Table | None, list
         raise  # listed, then swapped away by `compact`: `verify` lists the files again
     except (OSError, pa.ArrowException) as error:
         return None, [Finding(PROBLEM, path, f"unreadable: {error}")]
-    return table, [Finding(PROBLEM, path, d) for d in schema_differences(table.schema, declared)]
+    problems = [Finding(PROBLEM, path, d) for d in schema_differences(table.schema, declared)]
+    far = [name for name in table.column_names if dataset_read.instants_out_of_range(table[name])]
+    if far:  # its rows are not checked further: read into Python, they raise OverflowError
+        return None, [*problems, *(Finding(PROBLEM, path, f"{n} {OUT_OF_RANGE}") for n in far)]
+    return table, problems
 
 
 def check_partition_rows(
