@@ -150,7 +150,8 @@ def verify_hint(output_dir) -> str:
 
 def schema_version_of(schema: pa.Schema) -> str | None:
     value = (schema.metadata or {}).get(SCHEMA_VERSION_KEY)
-    return value.decode() if value is not None else None
+    # Bytes no UTF-8 reads (another tool's) are a version newsscraper never wrote, not an error.
+    return value.decode(errors="backslashreplace") if value is not None else None
 
 
 def read_rejects(output_dir, columns: list[str] | None = None) -> pa.Table:

@@ -1020,3 +1020,14 @@ def test_a_run_record_with_a_column_not_declared_is_read_with_that_column(tmp_pa
         {"run_id": "run-a", "exit_code": 0, "note": None},
         {"run_id": "run-b", "exit_code": 5, "note": "chạy lại"},
     ]
+
+
+def test_a_schema_version_of_bytes_no_utf8_reads_is_named_as_a_version_not_an_error():
+    # Another tool's metadata: verify named it with a UnicodeDecodeError traceback.
+    from newsscraper.commands.verify import schema_differences
+
+    schema = ARTICLES_SCHEMA.with_metadata({SCHEMA_VERSION_KEY: b"\xff\xfe"})
+    assert dataset_read.schema_version_of(schema) == "\\xff\\xfe"
+    assert schema_differences(schema, ARTICLES_SCHEMA)[0].startswith(
+        "newsscraper.schema_version is '\\\\xff\\\\xfe', expected"
+    )
