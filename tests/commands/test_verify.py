@@ -200,6 +200,19 @@ def test_a_run_record_of_an_older_version_may_lack_the_columns_added_since(clean
         assert (code, lines[0]) == (1, f"PROBLEM {path}: missing columns {added_since}")
 
 
+def test_an_instant_with_no_vietnam_date_before_year_10000_is_named(clean, make_row, capsys):
+    # 9999-12-31 23:30 UTC is 10000-01-01 in Vietnam, a date Python cannot hold.
+    row = make_row("104", published_at=dt.datetime(9999, 12, 31, 23, 30, tzinfo=UTC))
+    path = clean / PARTITION_07 / "part-b-1.parquet"
+    write_file(path, dataset_write.items_to_table([row]))
+    code, lines = verify(clean, capsys)
+    assert (code, lines[0]) == (
+        1,
+        f"PROBLEM {path}: 1 row(s) published on another Vietnam date than the partition's "
+        "2026-03-07: 104 (after 9999-12-31)",
+    )
+
+
 def test_a_file_the_disk_cannot_read_is_named_with_the_other_problems(
     clean, make_row, capsys, monkeypatch
 ):
