@@ -23,8 +23,8 @@ DISK_ERROR = 4  # the output directory is read-only or full
 UNHEALTHY = 5
 INTERRUPTED = 6  # stopped by SIGTERM or Ctrl-C after a graceful flush
 # A listing page or article pages failed after every retry, the listing broke off above the
-# watermark, fetches kept failing page after page, or robots.txt forbids a listing page or could
-# not be fetched.
+# watermark, fetches kept failing page after page, or robots.txt forbids a listing page, could
+# not be fetched, or asks for a Crawl-delay longer than RETRY_AFTER_MAX.
 SITE_ERRORS = 7
 LOCKED = 75  # another run holds the lock (EX_TEMPFAIL: try again later)
 

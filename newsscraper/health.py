@@ -14,6 +14,7 @@ from itertools import islice
 from newsscraper import exitcodes
 from newsscraper.listing_walk import (
     BROKE_OFF,
+    CRAWL_DELAY_TOO_LONG,
     FORBIDDEN_BY_ROBOTS,
     LISTING_FAILED,
     LISTING_UNREADABLE,
@@ -300,6 +301,13 @@ def _site_errors(record: dict) -> list[str]:
         problems.append(
             "the site's robots.txt could not be fetched after every retry (an error or no "
             "answer); nothing was crawled (ROBOTSTXT_OBEY is on)"
+        )
+    elif record.get("stop_reason") == CRAWL_DELAY_TOO_LONG:
+        problems.append(
+            "the site's robots.txt asks for a Crawl-delay longer than RETRY_AFTER_MAX, the "
+            "longest wait for the site a run honours; nothing was crawled (ROBOTSTXT_OBEY is "
+            "on). To crawl at that pace, raise RETRY_AFTER_MAX to it with -s; or crawl the "
+            "site less often, or another way"
         )
     elif record.get("stop_reason") == BROKE_OFF:
         problems.append(

@@ -33,6 +33,8 @@ REACHED_SINCE = "reached_since"
 LISTING_FAILED = "listing_failed"  # a listing page failed after every retry
 FORBIDDEN_BY_ROBOTS = "forbidden_by_robots"  # the site's robots.txt forbids a listing page
 ROBOTS_TXT_UNAVAILABLE = "robots_txt_unavailable"  # the site's robots.txt could not be fetched
+# The site's robots.txt asks for a Crawl-delay longer than RETRY_AFTER_MAX: nothing is crawled.
+CRAWL_DELAY_TOO_LONG = "crawl_delay_too_long"
 # The listing ended (an empty page, twice) before the watermark: pages were left unwalked.
 BROKE_OFF = "broke_off_above_watermark"
 # The default max_pages came with the listing's times no nearer the watermark (entries without

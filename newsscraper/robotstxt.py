@@ -39,6 +39,11 @@ class RobotsTxtForbidden(IgnoreRequest):
     """The site's robots.txt forbids the page: it is never asked for."""
 
 
+class CrawlDelayTooLong(IgnoreRequest):
+    """The site's robots.txt asks for a Crawl-delay longer than RETRY_AFTER_MAX, the longest
+    wait for the site a run honours: nothing of the site is crawled."""
+
+
 def rules_of(status: int, body: bytes) -> bytes:
     """The robots.txt an answer with `status` and `body` holds: none for a 4xx, whatever its
     error page reads (RFC 9309, 2.3.1.3: the crawler may access every page)."""
@@ -55,7 +60,10 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
     Its Crawl-delay, which Scrapy reads but never uses, is honoured too: when longer than the
     shortest gap DOWNLOAD_DELAY leaves (less its random jitter), it becomes the least time
     between two requests to the site, without the jitter that could bring one below it, and
-    AutoThrottle never goes under it.
+    AutoThrottle never goes under it. One longer than RETRY_AFTER_MAX, the longest wait for
+    the site a run honours, forbids every page of the site instead: a run would otherwise hold
+    the output directory's lock for that long between two requests (for ever, for a Crawl-delay
+    of 1e308), and every run after it would find the lock held.
 
     The robots.txt a run got (a 200, or a 4xx: allow all) is kept in OUTPUT_DIR/.robots/, and
     a later run of the dataset reads that copy, no request sent, while it is younger than
@@ -69,6 +77,8 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
     def __init__(self, crawler):
         super().__init__(crawler)
         self.unavailable: dict[str, str] = {}  # netloc -> what its robots.txt answered
+        self.too_slow: dict[str, float] = {}  # netloc -> its Crawl-delay, over the longest wait
+        self.longest_wait = crawler.settings.getfloat("RETRY_AFTER_MAX")
         self.output_dir = crawler.settings.get("OUTPUT_DIR")
         self.max_age = crawler.settings.getfloat("ROBOTSTXT_MAX_AGE")
         if not any(isinstance(f, ErrorWithoutTraceback) for f in scrapy_robots_logger.filters):
@@ -80,6 +90,13 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
         if why is not None and not request.meta.get("dont_obey_robotstxt"):
             self.crawler.stats.inc_value("newsscraper/robotstxt/unavailable")
             raise RobotsTxtUnavailable(f"robots.txt could not be fetched ({why}): {request.url}")
+        delay = self.too_slow.get(urlparse_cached(request).netloc)
+        if delay is not None and not request.meta.get("dont_obey_robotstxt"):
+            self.crawler.stats.inc_value("newsscraper/robotstxt/crawl_delay_too_long")
+            raise CrawlDelayTooLong(
+                f"robots.txt asks for a Crawl-delay of {delay:g}s, longer than RETRY_AFTER_MAX "
+                f"({self.longest_wait:g}s): {request.url}"
+            )
 
     async def robot_parser(self, request):
         netloc = urlparse_cached(request).netloc
@@ -103,7 +120,7 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
             self._parserimpl, self.crawler, rules_of(kept.status, kept.body)
         )
         self._parsers[netloc] = parser
-        self._keep_crawl_delay(parser)
+        self._keep_crawl_delay(parser, netloc, kept.origin)
 
     def process_request_2(self, rp, request):
         try:
@@ -117,7 +134,8 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
         rules = rules_of(response.status, response.body)
         await super()._parse_robots(response.replace(body=rules), netloc, request)
         if netloc not in self.unavailable:
-            self._keep_crawl_delay(self._parsers[netloc])
+            origin = kept_robotstxt.origin_of(request.url)
+            self._keep_crawl_delay(self._parsers[netloc], netloc, origin)
             self._keep_for_next_runs(response, request)
 
     def _keep_for_next_runs(self, response, request) -> None:
@@ -144,8 +162,22 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
         except OSError as error:  # the disk's fault: this run has its answer all the same
             logger.warning("robots.txt of %s not kept for the next runs: %s", origin, error)
 
-    def _keep_crawl_delay(self, parser) -> None:
+    def _keep_crawl_delay(self, parser, netloc: str, origin: str) -> None:
         delay = parser.crawl_delay(self._robotstxt_useragent or self._default_useragent)
+        if delay and delay > self.longest_wait:
+            # Not waited: the site is not crawled at all (process_request refuses every page).
+            self.too_slow[netloc] = delay
+            self.crawler.stats.set_value("newsscraper/robotstxt/crawl_delay", delay)
+            logger.error(
+                "robots.txt of %s asks for a Crawl-delay of %gs, longer than RETRY_AFTER_MAX "
+                "(%gs), the longest wait for the site a run honours: nothing is crawled. To "
+                "crawl at that pace, raise RETRY_AFTER_MAX to it with -s; or crawl the site "
+                "less often, or another way",
+                origin,
+                delay,
+                self.longest_wait,
+            )
+            return
         downloader = self.crawler.engine.downloader
         # The shortest gap the download delay leaves, its random jitter taken off (3 s ± 50%:
         # 1.5 s); Scrapy's downloader holds both, DOWNLOAD_DELAY and its jitter, from the start.

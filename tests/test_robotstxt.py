@@ -15,6 +15,7 @@ from scrapy.utils.test import get_crawler
 from newsscraper import settings as project_settings
 from newsscraper.kept_robotstxt import origin_of, read_kept
 from newsscraper.robotstxt import (
+    CrawlDelayTooLong,
     RobotsTxtForbidden,
     RobotsTxtUnavailable,
     StrictRobotsTxtMiddleware,
@@ -45,6 +46,7 @@ def robots_middleware(tmp_path, answer, **settings) -> StrictRobotsTxtMiddleware
     defaults = {
         "ROBOTSTXT_OBEY": True,
         "ROBOTSTXT_MAX_AGE": project_settings.ROBOTSTXT_MAX_AGE,
+        "RETRY_AFTER_MAX": project_settings.RETRY_AFTER_MAX,
         "OUTPUT_DIR": str(tmp_path),
         "NEWSSCRAPER_NOW": NOW,
     }
@@ -151,6 +153,41 @@ def test_no_gap_between_two_requests_is_shorter_than_the_crawl_delay(
     assert (slot.delay, slot.jitter) == (delay, jitter)
     assert throttle.mindelay == delay
     assert min(delay * (1 - jitter), slot.download_delay()) >= crawl_delay
+
+
+@pytest.mark.parametrize("crawl_delay", ["99999999999999999999", "1e308", "601"])
+def test_a_crawl_delay_longer_than_retry_after_max_forbids_every_page_and_is_not_waited(
+    tmp_path, crawl_delay, caplog
+):
+    # Waited out, it would hold the run, and the output directory's lock, for that long.
+    robots_txt = f"User-agent: *\nCrawl-delay: {crawl_delay}\nAllow: /\n".encode()
+    middleware = robots_middleware(tmp_path, (200, robots_txt, {}))
+    downloader = middleware.crawler.engine.downloader
+    assert refusal(middleware, "/doanh-nghiep.chn") is CrawlDelayTooLong
+    assert refusal(middleware, "/a-188260306102323344.chn") is CrawlDelayTooLong
+    assert middleware.crawler.engine.asked == [f"{BASE}/robots.txt"]
+    assert (downloader._delay, downloader._jitter) == (0.0, 0.5)
+    (said,) = [r.getMessage() for r in caplog.records if "Crawl-delay" in r.getMessage()]
+    assert f"Crawl-delay of {float(crawl_delay):g}s, longer than RETRY_AFTER_MAX (600s)" in said
+    assert "raise RETRY_AFTER_MAX to it with -s" in said
+
+    # The next runs read the kept copy, ask the site for nothing, and stop the same way.
+    again = robots_middleware(tmp_path, ConnectionRefusedError("not to be asked"))
+    with pytest.raises(CrawlDelayTooLong, match=r"^robots.txt asks for a Crawl-delay of "):
+        asyncio.run(again.process_request(Request(f"{BASE}/doanh-nghiep.chn")))
+    assert again.crawler.engine.asked == []
+    assert again.crawler.engine.downloader._delay == 0.0
+
+
+def test_a_crawl_delay_up_to_retry_after_max_is_honoured(tmp_path):
+    robots_txt = b"User-agent: *\nCrawl-delay: 3600\nAllow: /\n"
+    refused = robots_middleware(tmp_path / "default", (200, robots_txt, {}))
+    assert refusal(refused, "/doanh-nghiep.chn") is CrawlDelayTooLong
+
+    # RETRY_AFTER_MAX raised with -s to crawl at that pace: the Crawl-delay is waited.
+    raised = robots_middleware(tmp_path / "raised", (200, robots_txt, {}), RETRY_AFTER_MAX=3600)
+    assert refusal(raised, "/doanh-nghiep.chn") is None
+    assert raised.crawler.engine.downloader._delay == 3600.0
 
 
 @pytest.mark.parametrize("status", [503, 429])

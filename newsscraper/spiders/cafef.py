@@ -20,6 +20,7 @@ from newsscraper.crawl_args import CrawlArguments
 from newsscraper.crawl_plan import plan_crawl
 from newsscraper.dataset_read import unreadable
 from newsscraper.listing_walk import (
+    CRAWL_DELAY_TOO_LONG,
     FORBIDDEN_BY_ROBOTS,
     LISTING_FAILED,
     LISTING_UNREADABLE,
@@ -38,7 +39,7 @@ from newsscraper.redirects import (
     requested_url,
 )
 from newsscraper.rejects import GONE_STATUSES, page_rejected
-from newsscraper.robotstxt import RobotsTxtForbidden, RobotsTxtUnavailable
+from newsscraper.robotstxt import CrawlDelayTooLong, RobotsTxtForbidden, RobotsTxtUnavailable
 from newsscraper.sections import section_path, timeline_path
 from newsscraper.setting_checks import run_id_refused, setting_problems
 from newsscraper.softblock import was_soft_blocked
@@ -248,6 +249,8 @@ class CafefSpider(scrapy.Spider):
             reason = ROBOTS_TXT_UNAVAILABLE
         elif failure.check(RobotsTxtForbidden):
             reason = FORBIDDEN_BY_ROBOTS
+        elif failure.check(CrawlDelayTooLong):
+            reason = CRAWL_DELAY_TOO_LONG
         else:
             reason = LISTING_FAILED
         self.walk.listing_failed(reason)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import time
 
 import pytest
 
 from newsscraper import exitcodes, settings
 from newsscraper.runs import read_runs
 from replica import ReplicaSite
+from replica.crawl import run_crawl
 from replica.response import Response
 
 pytestmark = pytest.mark.slow
@@ -204,3 +206,38 @@ def test_a_robots_txt_that_cannot_be_kept_is_logged_and_the_run_goes_on(replica,
     assert "/doanh-nghiep.chn" in handle.paths()
     assert "not kept for the next runs" in result.stderr
     assert newest_run(output_dir)["stop_reason"] != "robots_txt_unavailable"
+
+
+def test_a_crawl_delay_longer_than_retry_after_max_stops_the_run_and_the_next_ones_at_once(
+    replica, output_dir
+):
+    # Waited out, a Crawl-delay of 1e308 s would hold the run, and the output directory's
+    # lock, for ever: every cron run after it would find the lock held.
+    site = ReplicaSite(articles=5)
+    site.robots_txt = "User-agent: *\nCrawl-delay: 1e308\nAllow: /\n"
+    handle = replica(site)
+    for after, robots_txt_asked in (
+        (dt.timedelta(0), ["/robots.txt"]),
+        (dt.timedelta(minutes=1), []),
+    ):
+        mark = len(handle.requests)
+        began = time.monotonic()
+        result = run_crawl(handle.base_url, output_dir, settings=at(after), timeout=120)
+        assert time.monotonic() - began < 60
+        assert result.returncode == exitcodes.SITE_ERRORS, result.stderr[-6000:]
+        # The kept copy is read by the next run: it asks the site for nothing at all.
+        assert handle.paths()[mark:] == robots_txt_asked
+        assert (
+            "asks for a Crawl-delay of 1e+308s, longer than RETRY_AFTER_MAX (600s), the longest "
+            "wait for the site a run honours: nothing is crawled. To crawl at that pace, raise "
+            "RETRY_AFTER_MAX to it with -s"
+        ) in result.stderr
+        run = newest_run(output_dir)
+        assert (run["stop_reason"], run["watermark"], run["new_rows"]) == (
+            "crawl_delay_too_long",
+            None,
+            0,
+        )
+        assert run["problems"][0].startswith(
+            "the site's robots.txt asks for a Crawl-delay longer than RETRY_AFTER_MAX"
+        )
