@@ -60,10 +60,11 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
     Its Crawl-delay, which Scrapy reads but never uses, is honoured too: when longer than the
     shortest gap DOWNLOAD_DELAY leaves (less its random jitter), it becomes the least time
     between two requests to the site, without the jitter that could bring one below it, and
-    AutoThrottle never goes under it. One longer than RETRY_AFTER_MAX, the longest wait for
-    the site a run honours, forbids every page of the site instead: a run would otherwise hold
-    the output directory's lock for that long between two requests (for ever, for a Crawl-delay
-    of 1e308), and every run after it would find the lock held.
+    AutoThrottle never goes under it (nor caps it, its AUTOTHROTTLE_MAX_DELAY raised to it).
+    One longer than RETRY_AFTER_MAX, the longest wait for the site a run honours, forbids every
+    page of the site instead: a run would otherwise hold the output directory's lock for that
+    long between two requests (for ever, for a Crawl-delay of 1e308), and every run after it
+    would find the lock held.
 
     The robots.txt a run got (a 200, or a 4xx: allow all) is kept in OUTPUT_DIR/.robots/, and
     a later run of the dataset reads that copy, no request sent, while it is younger than
@@ -192,7 +193,10 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
             slot.delay, slot.jitter = max(slot.delay, delay), 0.0
         for extension in self.crawler.extensions.middlewares:
             if isinstance(extension, AutoThrottle):
+                # Its ceiling too (AUTOTHROTTLE_MAX_DELAY, 60 s), or the first response would
+                # bring the delay down to it, below what the site asked for.
                 extension.mindelay = max(extension.mindelay, delay)
+                extension.maxdelay = max(extension.maxdelay, delay)
 
     def _robots_error(self, exc, netloc):
         self.unavailable[netloc] = str(exc) or type(exc).__name__

@@ -143,7 +143,7 @@ def test_no_gap_between_two_requests_is_shorter_than_the_crawl_delay(
     downloader._delay, downloader._jitter = 3.0, 0.5
     downloader.slots["127.0.0.1"] = slot = Slot(1, 3.0, 0.5)
     throttle = AutoThrottle(middleware.crawler)
-    throttle.mindelay = 3.0  # DOWNLOAD_DELAY, as the spider opened
+    throttle.mindelay, throttle.maxdelay = 3.0, 60.0  # as the spider opened
     middleware.crawler.extensions = SimpleNamespace(middlewares=[throttle])
 
     assert refusal(middleware, "/doanh-nghiep.chn") is None
@@ -188,6 +188,34 @@ def test_a_crawl_delay_up_to_retry_after_max_is_honoured(tmp_path):
     raised = robots_middleware(tmp_path / "raised", (200, robots_txt, {}), RETRY_AFTER_MAX=3600)
     assert refusal(raised, "/doanh-nghiep.chn") is None
     assert raised.crawler.engine.downloader._delay == 3600.0
+
+
+@pytest.mark.parametrize("crawl_delay", [90, 600])
+def test_a_crawl_delay_above_autothrottle_max_delay_holds_after_the_first_response(
+    tmp_path, crawl_delay
+):
+    from scrapy.core.downloader import Slot
+    from scrapy.extensions.throttle import AutoThrottle
+
+    robots_txt = f"User-agent: *\nCrawl-delay: {crawl_delay}\nAllow: /\n".encode()
+    middleware = robots_middleware(
+        tmp_path, (200, robots_txt, {}), DOWNLOAD_DELAY=3, AUTOTHROTTLE_ENABLED=True
+    )
+    downloader = middleware.crawler.engine.downloader
+    downloader._delay, downloader._jitter = 3.0, 0.5
+    downloader.slots["127.0.0.1"] = slot = Slot(1, 3.0, 0.5)
+    throttle = AutoThrottle(middleware.crawler)
+    throttle.mindelay, throttle.maxdelay = 3.0, 60.0  # as the spider opened
+    middleware.crawler.extensions = SimpleNamespace(middlewares=[throttle])
+
+    assert refusal(middleware, "/doanh-nghiep.chn") is None
+    assert (throttle.mindelay, throttle.maxdelay) == (crawl_delay, crawl_delay)
+
+    # A 200 that came at once, then one that came slowly: AutoThrottle's two ways of moving.
+    for latency in (0.01, 500.0):
+        response = Response(f"{BASE}/doanh-nghiep.chn", status=200)
+        throttle._adjust_delay(slot, latency, response)
+        assert slot.delay == crawl_delay
 
 
 @pytest.mark.parametrize("status", [503, 429])
