@@ -53,11 +53,14 @@ class CompressedBodyMiddleware:
         return cls(crawler.settings.getint("DOWNLOAD_MAXSIZE"))
 
     def process_response(self, request, response, spider=None):
-        encodings = [
+        named = [
             encoding.strip().lower()
             for header in response.headers.getlist("Content-Encoding")
             for encoding in header.split(b",")
         ]
+        encodings = [encoding for encoding in named if encoding not in NO_CODING]
+        if len(encodings) != len(named):
+            response = without_no_coding(response, encodings)
         # The last encoding applied is the first undone: a cut stops its stream first. An
         # empty body has nothing to decompress (a HEAD, an empty fragment sent as it is).
         if not encodings or not response.body:
@@ -83,6 +86,21 @@ class CompressedBodyMiddleware:
         return response.replace(
             body=b"", headers=headers, flags=[*response.flags, COMPRESSED_CUT_SHORT_FLAG]
         )
+
+
+# `identity` changes nothing, and an empty name (`gzip,`) is none; Scrapy's
+# HttpCompressionMiddleware stops undoing encodings at either, leaving a body gzipped under
+# `gzip, identity` as it came.
+NO_CODING = (b"identity", b"")
+
+
+def without_no_coding(response, encodings: list[bytes]):
+    """`response` with its Content-Encoding naming only `encodings` (none: no header)."""
+    headers = response.headers.copy()
+    del headers["Content-Encoding"]
+    if encodings:
+        headers["Content-Encoding"] = b", ".join(encodings)
+    return response.replace(headers=headers)
 
 
 _DECOMPRESS_CHUNK = 65536  # bytes of output at a time: a check never holds the whole page

@@ -210,6 +210,31 @@ def test_a_zstd_stream_followed_by_bytes_that_start_no_frame_is_flagged_not_an_e
     assert decompressed.body == (PAGE if whole else b"")
 
 
+@pytest.mark.parametrize(
+    "header", [b"gzip, identity", b"identity, gzip", b"gzip,", b"Identity, gzip , IDENTITY"]
+)
+def test_identity_or_an_empty_name_in_content_encoding_leaves_the_rest_undone(header):
+    # Scrapy's decompression stops at `identity` or an empty name: the page would stay gzipped.
+    from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+    from scrapy.utils.test import get_crawler
+
+    url = "http://127.0.0.1:8123/bai-viet-188260704171525847.chn"
+    response = Response(url, body=gzip.compress(PAGE), headers={"Content-Encoding": header})
+    response = CompressedBodyMiddleware().process_response(Request(url), response)
+    assert COMPRESSED_CUT_SHORT_FLAG not in response.flags
+    scrapy_middleware = HttpCompressionMiddleware.from_crawler(get_crawler())
+    decompressed = scrapy_middleware.process_response(Request(url), response)
+    assert decompressed.body == PAGE
+    assert b"Content-Encoding" not in decompressed.headers
+
+
+def test_identity_alone_in_content_encoding_is_no_encoding():
+    url = "http://127.0.0.1:8123/bai-viet-188260704171525847.chn"
+    response = Response(url, body=PAGE, headers={"Content-Encoding": b"identity"})
+    response = CompressedBodyMiddleware().process_response(Request(url), response)
+    assert response.body == PAGE and b"Content-Encoding" not in response.headers
+
+
 def test_the_middleware_passes_a_body_that_is_not_compressed_or_empty():
     assert not flagged(PAGE[:1000], None)
     assert not flagged(b"", b"gzip")
