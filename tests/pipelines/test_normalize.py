@@ -79,6 +79,8 @@ def test_nfd_input_is_really_decomposed():
         ("source", "Theo", None),
         ("title", "\u202aChủ tịch\u200e Hải Phát\u202c", "Chủ tịch Hải Phát"),
         ("author", "\u200f\u2066\u2069", None),
+        # The Arabic letter mark, a direction mark as the others are.
+        ("title", "Hải Phát\u061c lãi lớn", "Hải Phát lãi lớn"),
         # The word joiner, the Mongolian vowel separator and the invisible operators too.
         ("title", "Hải\u2060 Phát\u180e lãi\u2061\u2062\u2063\u2064 lớn", "Hải Phát lãi lớn"),
     ],
