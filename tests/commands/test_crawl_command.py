@@ -224,3 +224,81 @@ def test_outside_the_project_folder_the_settings_module_makes_it_this_crawl(tmp_
     assert result.returncode == exitcodes.USAGE
     assert "unknown section 'nope'" in result.stderr
     assert list(tmp_path.iterdir()) == []  # no output/ made in the working folder
+
+
+def test_every_bad_setting_is_named_in_the_one_usage_error(tmp_path):
+    process = StubProcess()
+    crawl = command(tmp_path, process, PARQUET_BATCH_ITEMS="many", SOFT_BLOCK_STOP_AFTER="few")
+    with pytest.raises(UsageError) as bad:
+        run(crawl)
+    assert "PARQUET_BATCH_ITEMS must be a whole number" in str(bad.value)
+    assert "SOFT_BLOCK_STOP_AFTER must be a whole number" in str(bad.value)
+    assert process.crawled == []
+
+
+def test_an_unknown_spider_is_named_before_its_arguments_are_judged(tmp_path):
+    # `-a max_pages=0` is the cafef spider's argument: another name is a typo to say first.
+    process = StubProcess()
+    with pytest.raises(UsageError, match="unknown spider 'cafe'"):
+        command(tmp_path, process).run(["cafe"], argparse.Namespace(spargs={"max_pages": "0"}))
+    assert process.crawled == []
+
+
+def test_a_crawl_that_could_not_start_says_no_summary(tmp_path, capsys):
+    # Scrapy has logged why on stderr; there is no run to sum up, nor rows in the dataset.
+    process = StubProcess({"finish_reason": "finished"}, bootstrap_failed=True)
+    assert run(command(tmp_path, process)) == exitcodes.ABNORMAL
+    assert capsys.readouterr().out == ""
+
+
+def test_a_held_lock_says_the_run_touched_nothing(tmp_path, capsys):
+    with crawl_lock(tmp_path, purpose="compact"):
+        assert run(command(tmp_path, StubProcess())) == exitcodes.LOCKED
+    assert capsys.readouterr().err.endswith(
+        "; this run touched nothing; the next one crawls what it would have\n"
+    )
+
+
+def test_runspider_takes_over_only_one_file_of_the_cafef_spider(tmp_path):
+    from newsscraper.scrapy_commands.runspider import cafef_spider_in
+
+    cafef_file = str(PROJECT_ROOT / "newsscraper" / "spiders" / "cafef.py")
+    assert cafef_spider_in([cafef_file]).name == "cafef"  # imported from its file, as Scrapy does
+    # Scrapy's own command says what is wrong with these: no file, two, one that is no Python.
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a spider\n", encoding="utf-8")
+    assert cafef_spider_in([]) is None
+    assert cafef_spider_in([cafef_file, cafef_file]) is None
+    assert cafef_spider_in([str(notes)]) is None
+    assert cafef_spider_in([str(tmp_path / "gone.py")]) is None
+    # Another spider runs as Scrapy runs it: no lock, no cafef arguments.
+    other = tmp_path / "other_spider.py"
+    other.write_text(
+        "import scrapy\n\n\nclass OtherSpider(scrapy.Spider):\n    name = 'other'\n",
+        encoding="utf-8",
+    )
+    assert cafef_spider_in([str(other)]) is None
+
+
+def test_the_commands_that_look_at_pages_switch_off_every_dataset_writer():
+    from scrapy.settings import Settings
+
+    from newsscraper import settings as project_settings
+    from newsscraper.scrapy_commands import write_nothing
+
+    settings = Settings()
+    settings.setmodule(project_settings)
+    # A pipeline list given with -s too: the writers are off all the same.
+    settings.set(
+        "ITEM_PIPELINES",
+        {"pipelines.stamp.StampPipeline": 200, "pipelines.parquet.ParquetSinkPipeline": 500},
+        priority="cmdline",
+    )
+    write_nothing(settings)
+    pipelines = settings.getdict("ITEM_PIPELINES")
+    extensions = settings.getdict("EXTENSIONS")
+    assert pipelines["pipelines.parquet.ParquetSinkPipeline"] is None
+    assert pipelines["pipelines.stamp.StampPipeline"] == 200
+    assert extensions["newsscraper.rejects.RejectsExtension"] is None
+    assert extensions["newsscraper.runs.RunRecordExtension"] is None
+    assert extensions["newsscraper.stop.CloseSpiderLimits"] == 0
