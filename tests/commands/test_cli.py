@@ -93,3 +93,45 @@ def test_a_legacy_encoding_of_stdout_escapes_what_it_cannot_show(args, shown, tm
     )
     assert result.returncode == 0, result.stderr.decode()
     assert shown in result.stdout.decode("latin-1")
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"], ids=["buffered", "unbuffered"])
+def test_a_reader_that_goes_away_ends_the_command_quietly(unbuffered, tmp_path):
+    # `newsscraper stats | head -1`: the pipe is closed before the command writes to it. What
+    # stdout holds goes when the command ends (buffered) or at each line (PYTHONUNBUFFERED).
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "newsscraper", "stats", "--output-dir", str(tmp_path)],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            env=env | ({"PYTHONUNBUFFERED": unbuffered} if unbuffered else {}),
+            cwd=Path(__file__).parent.parent.parent,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert (result.returncode, result.stderr.decode()) == (1, "")
+
+
+def test_an_error_of_the_disk_is_not_taken_for_a_reader_gone(tmp_path, monkeypatch):
+    from newsscraper.commands import stats
+
+    def failing(args):
+        raise PermissionError(13, "Permission denied", str(tmp_path))
+
+    monkeypatch.setattr(stats, "run", failing)
+    with pytest.raises(PermissionError):
+        cli.main(["stats", "--output-dir", str(tmp_path)])
+
+
+@pytest.mark.parametrize("command", list(cli.COMMANDS))
+def test_a_commands_help_says_what_it_does(command, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        cli.main([command, "--help"])
+    assert stopped.value.code == 0
+    shown = capsys.readouterr().out
+    assert shown.startswith(f"usage: newsscraper {command} ")
+    assert " ".join(cli.COMMANDS[command].split()) in " ".join(shown.split())
