@@ -1,6 +1,10 @@
 """setting_problems: the settings a crawl cannot run with, each named before it starts."""
 
+import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import scrapy
@@ -328,3 +332,79 @@ def test_a_spider_argument_given_with_s_is_named_with_the_a_to_give():
         "SECTION is a spider argument, not a setting: give it with -a section=bat-dong-san",
         "since is a spider argument, not a setting: give it with -a since=2026-01-01",
     ]
+
+
+# The defaults the README's settings table and "What a run costs the site" give, read from
+# there: one changed here changes what every run stores or asks of the site.
+DOCUMENTED_DEFAULTS = {
+    "CAFEF_MAX_PAGES": 20,
+    "PARQUET_BATCH_ITEMS": 500,
+    "PARQUET_BATCH_SECONDS": 60,
+    "PARQUET_COMPRESSION": "zstd",
+    "VALIDATE_MIN_BODY_CHARS": 200,
+    "VALIDATE_MAX_TITLE_CHARS": 500,
+    "VALIDATE_MAX_FUTURE_HOURS": 24,
+    "NEAR_DUPLICATE_MAX_DISTANCE": 3,
+    "DOWNLOAD_DELAY": 3,
+    "DOWNLOAD_DELAY_JITTER": 0.5,  # 3 s ± 50%: 1.5 to 4.5 s
+    "AUTOTHROTTLE_ENABLED": True,
+    "AUTOTHROTTLE_MAX_DELAY": 60,
+    "CONCURRENT_REQUESTS": 1,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+    "ROBOTSTXT_OBEY": True,
+    "ROBOTSTXT_MAX_AGE": 86400,
+    "RETRY_TIMES": 4,
+    "RETRY_BACKOFF_BASE": 2,
+    "RETRY_BACKOFF_MAX": 120,
+    "RETRY_AFTER_MAX": 600,
+    "SOFT_BLOCK_BACKOFF_BASE": 30,
+    "SOFT_BLOCK_STOP_AFTER": 5,
+    "SITE_FAILING_STOP_AFTER": 10,
+    "ARTICLE_GIVE_UP_AFTER_HOURS": 24,
+    "DOWNLOAD_MAXSIZE": 8 * 1024 * 1024,
+    "DOWNLOAD_TIMEOUT": 30,
+    "NEWSSCRAPER_NOW": None,
+    "RUN_ID": None,
+    "COOKIES_ENABLED": False,  # "carries no cookies"
+}
+
+
+def test_the_project_settings_are_the_documented_defaults():
+    settings = Settings()
+    settings.setmodule(project_settings)
+    assert {name: settings.get(name) for name in DOCUMENTED_DEFAULTS} == DOCUMENTED_DEFAULTS
+    assert sorted(settings.getlist("RETRY_HTTP_CODES")) == [408, 429, 500, 502, 503, 504, 522, 524]
+
+
+def settings_loaded_with(environment: dict) -> dict:
+    """CAFEF_BASE_URL, OUTPUT_DIR and USER_AGENT as the settings load in `environment`."""
+    script = (
+        "import json\nfrom newsscraper import settings as s\n"
+        "print(json.dumps([s.CAFEF_BASE_URL, s.OUTPUT_DIR, s.USER_AGENT]))"
+    )
+    names = ("CAFEF_BASE_URL", "NEWSSCRAPER_OUTPUT_DIR", "NEWSSCRAPER_CONTACT")
+    env = {k: v for k, v in os.environ.items() if k not in names} | environment
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    names = ("CAFEF_BASE_URL", "OUTPUT_DIR", "USER_AGENT")
+    return dict(zip(names, json.loads(result.stdout), strict=True))
+
+
+def test_the_environment_gives_the_host_the_folder_and_the_contact():
+    assert settings_loaded_with({}) == {
+        "CAFEF_BASE_URL": "https://cafef.vn",
+        "OUTPUT_DIR": "output",
+        "USER_AGENT": f"newsscraper/{newsscraper.__version__} (news archiver; no contact given)",
+    }
+    given = {
+        "CAFEF_BASE_URL": "http://127.0.0.1:8080",
+        "NEWSSCRAPER_OUTPUT_DIR": "/data/cafef",
+        "NEWSSCRAPER_CONTACT": "ops@example.org",
+    }
+    assert settings_loaded_with(given) == {
+        "CAFEF_BASE_URL": "http://127.0.0.1:8080",
+        "OUTPUT_DIR": "/data/cafef",
+        "USER_AGENT": f"newsscraper/{newsscraper.__version__} (news archiver; +ops@example.org)",
+    }
