@@ -374,6 +374,9 @@ def test_the_project_settings_are_the_documented_defaults():
     settings.setmodule(project_settings)
     assert {name: settings.get(name) for name in DOCUMENTED_DEFAULTS} == DOCUMENTED_DEFAULTS
     assert sorted(settings.getlist("RETRY_HTTP_CODES")) == [408, 429, 500, 502, 503, 504, 522, 524]
+    # An unattended crawl opens no console and no server that runs the code sent to it.
+    assert not settings.getbool("TELNETCONSOLE_ENABLED")
+    assert not settings.getbool("REMOTE_CONTROL_ENABLED")
 
 
 def settings_loaded_with(environment: dict) -> dict:
