@@ -120,18 +120,9 @@ def test_a_no_store_on_either_of_two_cache_control_lines_is_heeded(tmp_path, lin
     assert read_kept(tmp_path, origin_of(BASE)) is None
 
 
-@pytest.mark.parametrize(
-    ("crawl_delay", "delay", "jitter"),
-    [
-        (1, 3.0, 0.5),  # 3 s ± 50% never goes under 1 s: as it was
-        (2, 3.0, 0.0),  # 3 s ± 50% can be 1.5 s: the jitter goes
-        (3, 3.0, 0.0),  # as long as DOWNLOAD_DELAY: the jitter would bring gaps under it
-        (10, 10.0, 0.0),
-    ],
-)
-def test_no_gap_between_two_requests_is_shorter_than_the_crawl_delay(
-    tmp_path, crawl_delay, delay, jitter
-):
+def throttled_middleware(tmp_path, crawl_delay):
+    """The middleware given a robots.txt with `crawl_delay`, with the downloader, its slot and
+    AutoThrottle as a crawl of DOWNLOAD_DELAY 3 s (jitter ±50%) has them when the spider opened."""
     from scrapy.core.downloader import Slot
     from scrapy.extensions.throttle import AutoThrottle
 
@@ -145,6 +136,22 @@ def test_no_gap_between_two_requests_is_shorter_than_the_crawl_delay(
     throttle = AutoThrottle(middleware.crawler)
     throttle.mindelay, throttle.maxdelay = 3.0, 60.0  # as the spider opened
     middleware.crawler.extensions = SimpleNamespace(middlewares=[throttle])
+    return middleware, downloader, slot, throttle
+
+
+@pytest.mark.parametrize(
+    ("crawl_delay", "delay", "jitter"),
+    [
+        (1, 3.0, 0.5),  # 3 s ± 50% never goes under 1 s: as it was
+        (2, 3.0, 0.0),  # 3 s ± 50% can be 1.5 s: the jitter goes
+        (3, 3.0, 0.0),  # as long as DOWNLOAD_DELAY: the jitter would bring gaps under it
+        (10, 10.0, 0.0),
+    ],
+)
+def test_no_gap_between_two_requests_is_shorter_than_the_crawl_delay(
+    tmp_path, crawl_delay, delay, jitter
+):
+    middleware, downloader, slot, throttle = throttled_middleware(tmp_path, crawl_delay)
 
     assert refusal(middleware, "/doanh-nghiep.chn") is None
 
@@ -194,19 +201,7 @@ def test_a_crawl_delay_up_to_retry_after_max_is_honoured(tmp_path):
 def test_a_crawl_delay_above_autothrottle_max_delay_holds_after_the_first_response(
     tmp_path, crawl_delay
 ):
-    from scrapy.core.downloader import Slot
-    from scrapy.extensions.throttle import AutoThrottle
-
-    robots_txt = f"User-agent: *\nCrawl-delay: {crawl_delay}\nAllow: /\n".encode()
-    middleware = robots_middleware(
-        tmp_path, (200, robots_txt, {}), DOWNLOAD_DELAY=3, AUTOTHROTTLE_ENABLED=True
-    )
-    downloader = middleware.crawler.engine.downloader
-    downloader._delay, downloader._jitter = 3.0, 0.5
-    downloader.slots["127.0.0.1"] = slot = Slot(1, 3.0, 0.5)
-    throttle = AutoThrottle(middleware.crawler)
-    throttle.mindelay, throttle.maxdelay = 3.0, 60.0  # as the spider opened
-    middleware.crawler.extensions = SimpleNamespace(middlewares=[throttle])
+    middleware, _, slot, throttle = throttled_middleware(tmp_path, crawl_delay)
 
     assert refusal(middleware, "/doanh-nghiep.chn") is None
     assert (throttle.mindelay, throttle.maxdelay) == (crawl_delay, crawl_delay)

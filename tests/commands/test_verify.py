@@ -629,6 +629,17 @@ def test_the_declared_schema_itself_has_no_differences():
     assert dataset_write.items_to_table([]).schema.equals(ARTICLES_FILE_SCHEMA, check_metadata=True)
 
 
+def rewrite_run_record_column(clean, column: str, value: str):
+    """Run record 'a' with its `column` holding `value`, as another tool would write it again."""
+    path = dataset.runs_dir(clean) / "part-a.parquet"
+    table = pq.read_table(path)
+    table = table.set_column(
+        table.schema.get_field_index(column), column, pa.array([value], pa.string())
+    )
+    pq.write_table(table.replace_schema_metadata(RUNS_SCHEMA.metadata), path)
+    return path
+
+
 @pytest.mark.parametrize(
     ("column", "value"),
     [
@@ -640,12 +651,7 @@ def test_the_declared_schema_itself_has_no_differences():
 )
 def test_a_run_record_whose_json_column_holds_no_json_object_is_named(clean, capsys, column, value):
     # Another tool wrote it again: every crawl reading that record would stop on it.
-    path = dataset.runs_dir(clean) / "part-a.parquet"
-    table = pq.read_table(path)
-    table = table.set_column(
-        table.schema.get_field_index(column), column, pa.array([value], pa.string())
-    )
-    pq.write_table(table.replace_schema_metadata(RUNS_SCHEMA.metadata), path)
+    path = rewrite_run_record_column(clean, column, value)
     code, lines = verify(clean, capsys)
     assert code == 1
     shown = value if len(value) <= 80 else value[:80] + "…"
@@ -764,12 +770,7 @@ def test_rows_whose_bodies_give_their_content_sha256_pass(tmp_path, make_row, wr
 def test_a_run_record_whose_json_column_holds_other_values_is_named(
     clean, capsys, column, value, said
 ):
-    path = dataset.runs_dir(clean) / "part-a.parquet"
-    table = pq.read_table(path)
-    table = table.set_column(
-        table.schema.get_field_index(column), column, pa.array([value], pa.string())
-    )
-    pq.write_table(table.replace_schema_metadata(RUNS_SCHEMA.metadata), path)
+    path = rewrite_run_record_column(clean, column, value)
     code, lines = verify(clean, capsys)
     assert code == 1
     assert lines[0] == f"PROBLEM {path}: run record 'a': {column} holds {said}"
