@@ -206,6 +206,19 @@ _LATEST_US = 253_402_300_800 * 10**6 - 1
 OUT_OF_RANGE = "holds an instant outside the years 1 to 9999"
 
 
+# What a run record whose `run_number` is the largest an int64 holds (another tool's) is: the
+# record a crawl writes next, numbered one past it, cannot be written.
+LAST_RUN_NUMBER = "run_number holds the largest number an int64 holds: no record can follow it"
+_LARGEST_INT64 = 2**63 - 1
+
+
+def run_numbers_at_end(table: pa.Table) -> bool:
+    """True when the `run_number` column of run records `table` holds the largest int64."""
+    if "run_number" not in table.column_names:
+        return False
+    return pc.max(table["run_number"].cast(pa.int64())).as_py() == _LARGEST_INT64
+
+
 def instants_out_of_range(column: pa.ChunkedArray | pa.Array) -> bool:
     """True for a timestamp column (microseconds, as every declared one) holding an instant no
     Python datetime holds: read into Python (run records, verify) it raises OverflowError."""
@@ -255,6 +268,8 @@ def _run_records(path: Path, columns: list[str] | None) -> pa.Table:
             raise pa.ArrowInvalid(
                 f"cannot read Parquet file '{path}': column {name} {OUT_OF_RANGE}"
             )
+    if run_numbers_at_end(table):
+        raise pa.ArrowInvalid(f"cannot read Parquet file '{path}': column {LAST_RUN_NUMBER}")
     return table
 
 

@@ -864,3 +864,23 @@ def test_a_run_record_whose_json_column_holds_an_object_of_another_shape_stops_t
     _run_record_with(tmp_path, **{column: json.dumps(value)})
     with pytest.raises(pa.ArrowInvalid, match=f"run record 'r0': {column} holds {said}"):
         runs.runs_to_start_from(tmp_path, "doanh-nghiep")
+
+
+def test_a_run_record_numbered_the_largest_int64_stops_the_start_and_the_close_naming_it(
+    tmp_path, caplog
+):
+    # Another tool's record: the next record, one past it, is no int64. Not an OverflowError
+    # traceback and exit 0 with no record, run after run, but the record named, exit 1, verify.
+    import pyarrow as pa
+
+    from newsscraper.commands.verify import verify
+
+    _run_record_with(tmp_path, run_number=2**63 - 1)
+    said = "part-r0.parquet': column run_number holds the largest number an int64 holds"
+    with pytest.raises(pa.ArrowInvalid, match=said):
+        runs.runs_to_start_from(tmp_path, "doanh-nghiep")
+    ext = extension(tmp_path)
+    ext.spider_closed(spider(), "finished")
+    assert ext.stats.get_value("newsscraper/exit_code") == exitcodes.ABNORMAL
+    assert said in caplog.text
+    assert [str(f) for f in verify(tmp_path) if "run_number holds the largest" in str(f)]

@@ -289,9 +289,11 @@ def check_articles(output_dir: Path, run_sections: dict[str, str]) -> list[Findi
 
 
 def run_record_problems(path: Path, table: pa.Table) -> list[Finding]:
-    """A run record whose JSON column holds no JSON object, or one of other values: a crawl
-    reading it stops there."""
+    """A run record whose JSON column holds no JSON object, or one of other values, or whose
+    run_number no record can follow: a crawl reading it stops there."""
     findings = []
+    if dataset_read.run_numbers_at_end(table):
+        findings.append(Finding(PROBLEM, path, f"column {dataset_read.LAST_RUN_NUMBER}"))
     run_ids = table.column("run_id").to_pylist() if "run_id" in table.column_names else []
     for name in RUNS_JSON_COLUMNS:
         if name not in table.column_names:
