@@ -2,7 +2,8 @@
 
 `CompressedBodyMiddleware` flags such a response `COMPRESSED_CUT_SHORT_FLAG`, and
 `newsscraper.cut_short.is_cut_short` has it retried as a body cut short; one that comes out
-larger than DOWNLOAD_MAXSIZE, cut short or not, it drops as too large.
+larger than DOWNLOAD_MAXSIZE, cut short or not, it drops as too large. Every coding named
+that Scrapy undoes is checked: under `gzip, br`, the br stream, then the gzip one it holds.
 """
 
 from __future__ import annotations
@@ -38,6 +39,12 @@ class CompressedBodyMiddleware:
     above Scrapy's HttpCompressionMiddleware, so it sees the body before it is decompressed;
     PoliteRetryMiddleware retries a flagged response as a body cut short.
 
+    Under several codings (`gzip, br`), each that Scrapy undoes is checked, the last named
+    first, on what the one before it gave: a cut inner stream would otherwise come out as a
+    shorter page, unflagged, and an inner one that is no such stream (a body gzipped once under
+    `gzip, gzip`) would raise in Scrapy's decompression, an error that goes past the retry
+    middleware to the spider. One coding, nearly every response, costs one pass and no copy.
+
     A body that comes out larger than DOWNLOAD_MAXSIZE is dropped here, with the words of
     Scrapy's HttpCompressionMiddleware (the spider rejects it as `response_too_large`): a page
     too large to store stays so however often it is asked for, also when its stream is cut
@@ -67,7 +74,11 @@ class CompressedBodyMiddleware:
             return response
         max_size = request.meta.get("download_maxsize", self.max_size)  # as Scrapy reads it
         try:
-            if stream_is_whole(response.body, encodings[-1], max_size):
+            if len(encodings) == 1:
+                whole = stream_is_whole(response.body, encodings[0], max_size)
+            else:
+                whole = layers_are_whole(response.body, undone(encodings), max_size)
+            if whole:
                 return response
         except TooLarge as error:
             message = (
@@ -103,6 +114,38 @@ def without_no_coding(response, encodings: list[bytes]):
     return response.replace(headers=headers)
 
 
+# The codings Scrapy's HttpCompressionMiddleware undoes.
+UNDONE = (b"gzip", b"x-gzip", b"deflate", b"br", b"zstd")
+
+
+def undone(encodings: list[bytes]) -> list[bytes]:
+    """The codings of `encodings` Scrapy undoes, in the order it does: from the last named,
+    stopping at the first it does not know (`br, compress, gzip`: gzip only)."""
+    layers = []
+    for encoding in reversed(encodings):
+        if encoding not in UNDONE:
+            break
+        layers.append(encoding)
+    return layers
+
+
+def layers_are_whole(body: bytes, encodings: list[bytes], max_size: int = 0) -> bool:
+    """True when `body` is a whole stream of each of `encodings` in turn, in the order they are
+    undone, each checked on what the one before it gave (as Scrapy undoes them); True for none.
+
+    Raises TooLarge once more than `max_size` bytes came out of any layer, as Scrapy counts
+    each: also after a layer cut short, whose output is read on, as Scrapy reads it. What a
+    layer gives is held, as Scrapy holds it; the last is only checked."""
+    whole = True
+    for encoding in encodings[:-1]:
+        output = _KeptOutput(max_size)
+        whole = _stream_is_whole(body, encoding, output) and whole
+        body = output.kept()
+        if not body:  # nothing to decompress, as for an empty body: Scrapy gives none
+            return whole
+    return not encodings or (stream_is_whole(body, encodings[-1], max_size) and whole)
+
+
 _DECOMPRESS_CHUNK = 65536  # bytes of output at a time: a check never holds the whole page
 
 
@@ -114,7 +157,12 @@ def stream_is_whole(body: bytes, encoding: bytes, max_size: int = 0) -> bool:
     is whole or not: such a page is never stored, and a small bomb is not decompressed whole
     to say so. Every chunk counts, also the one that ends a member or frame, and the last
     before a cut."""
-    output = _Output(max_size)
+    return _stream_is_whole(body, encoding, _Output(max_size))
+
+
+def _stream_is_whole(body: bytes, encoding: bytes, output: _Output) -> bool:
+    """`stream_is_whole`, with what comes out counted (and, for a `_KeptOutput`, kept) in
+    `output`."""
     try:
         if encoding in (b"gzip", b"x-gzip"):
             return _zlib_members_whole(body, output, wbits=31, magic=b"\x1f\x8b")
@@ -122,7 +170,8 @@ def stream_is_whole(body: bytes, encoding: bytes, max_size: int = 0) -> bool:
             try:
                 return _zlib_members_whole(body, output, wbits=15)
             except zlib.error:  # raw deflate, as some servers send it
-                return _zlib_members_whole(body, _Output(max_size), wbits=-15)
+                output.start_over()
+                return _zlib_members_whole(body, output, wbits=-15)
         if encoding == b"br":
             decompressor = brotli.Decompressor()
             chunk = decompressor.process(body, output_buffer_limit=_DECOMPRESS_CHUNK)
@@ -160,6 +209,29 @@ class _Output:
         self.size += len(chunk)
         if 0 < self.max_size < self.size:
             raise TooLarge(self.size)
+
+    def start_over(self) -> None:
+        """Count from nothing again: the stream is read anew another way."""
+        self.size = 0
+
+
+class _KeptOutput(_Output):
+    """An `_Output` that keeps what it counts: a layer under another, checked next."""
+
+    def __init__(self, max_size: int):
+        super().__init__(max_size)
+        self.chunks: list[bytes] = []
+
+    def add(self, chunk: bytes) -> None:
+        self.chunks.append(chunk)
+        super().add(chunk)
+
+    def start_over(self) -> None:
+        super().start_over()
+        self.chunks.clear()
+
+    def kept(self) -> bytes:
+        return b"".join(self.chunks)
 
 
 def _zlib_members_whole(body: bytes, output: _Output, wbits: int, magic: bytes | None = None):

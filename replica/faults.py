@@ -110,6 +110,19 @@ class TruncatedGzip(Fault):
 
 
 @dataclass(frozen=True)
+class GzipNamedTwice(Fault):
+    """The page gzip-compressed once, under `Content-Encoding: gzip, gzip`: a proxy that says
+    it compressed it again."""
+
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        response = normal()
+        compressor = zlib.compressobj(wbits=31)
+        response.body = compressor.compress(response.body) + compressor.flush()
+        response.headers["Content-Encoding"] = "gzip, gzip"
+        return response
+
+
+@dataclass(frozen=True)
 class SoftBlock(Fault):
     """A 200 page with none of the site's markup, like the live site's rate-limit page; `bare`,
     a rate-limit line without any <html> shell, where a timeline fragment is due."""
@@ -291,6 +304,10 @@ def truncated_gzip(keep: float = 0.4) -> Fault:
     return TruncatedGzip(keep)
 
 
+def gzip_named_twice() -> Fault:
+    return GzipNamedTwice()
+
+
 def soft_block(bare: bool = False) -> Fault:
     return SoftBlock(bare)
 
@@ -357,6 +374,7 @@ __all__ = [
     "delay",
     "empty",
     "extra_items",
+    "gzip_named_twice",
     "junk_items",
     "malformed_html",
     "meta_refresh",

@@ -150,14 +150,146 @@ def flagged(body: bytes, content_encoding: bytes | None) -> bool:
     return COMPRESSED_CUT_SHORT_FLAG in response.flags
 
 
-# gzip applied first, then br: br is the first undone, so the one whose end is checked.
+# gzip applied first, then br: br is the first undone, so the first whose end is checked.
 GZIP_THEN_BR = brotli.compress(gzip.compress(PAGE))
 
 
 @pytest.mark.parametrize("header", [b"gzip, br", b"gzip,br", b"GZIP, Br", b"identity, gzip , br"])
-def test_the_middleware_checks_the_last_encoding_named_however_it_is_written(header):
+def test_the_middleware_reads_the_encodings_named_however_they_are_written(header):
     assert not flagged(GZIP_THEN_BR, header)
     assert flagged(GZIP_THEN_BR[: len(GZIP_THEN_BR) // 2], header)
+    assert flagged(brotli.compress(gzip.compress(PAGE)[:-9]), header)
+
+
+def through_both(body: bytes, content_encoding: bytes, max_size: int = 0):
+    """`body` under `content_encoding` through our middleware, then Scrapy's decompression, in
+    the order Scrapy calls them: the highest number first."""
+    from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+    from scrapy.utils.test import get_crawler
+
+    crawler = get_crawler(settings_dict={"DOWNLOAD_MAXSIZE": max_size})
+    url = "http://127.0.0.1:8123/bai-viet-188260704171525847.chn"
+    request = Request(url)
+    response = Response(url, body=body, headers={"Content-Encoding": content_encoding})
+    response = CompressedBodyMiddleware.from_crawler(crawler).process_response(request, response)
+    return HttpCompressionMiddleware.from_crawler(crawler).process_response(request, response)
+
+
+# Several codings, an inner one cut short or not its stream at all: Scrapy undoes them all,
+# raising at such a layer (an error that would go past the retry middleware to the spider),
+# or passing on what came out of a cut one as a shorter page.
+INNER_LAYER_NOT_WHOLE = {
+    "gzip, gzip over a body gzipped once": (b"gzip, gzip", gzip.compress(PAGE)),
+    "deflate, gzip, the inner layer no deflate": (b"deflate, gzip", gzip.compress(PAGE)),
+    "deflate, gzip, the inner layer gzip": (
+        b"deflate, gzip",
+        gzip.compress(gzip.compress(PAGE)),
+    ),
+    "zstd, gzip, zeros after the inner frame": (
+        b"zstd, gzip",
+        gzip.compress(zstd.compress(PAGE) + b"\0" * 8),
+    ),
+    "br, gzip, the inner stream cut": (
+        b"br, gzip",
+        gzip.compress(brotli.compress(PAGE)[: len(brotli.compress(PAGE)) // 2]),
+    ),
+    "gzip, gzip, the inner stream cut": (
+        b"gzip, gzip",
+        gzip.compress(gzip.compress(PAGE)[: len(gzip.compress(PAGE)) // 2]),
+    ),
+    "gzip, gzip, the inner stream cut before its checksum": (
+        b"gzip, gzip",
+        gzip.compress(gzip.compress(PAGE)[:-8]),
+    ),
+    "gzip, br, x-gzip, the middle layer cut": (
+        b"gzip, br, x-gzip",
+        gzip.compress(brotli.compress(gzip.compress(PAGE))[:-5]),
+    ),
+}
+
+
+@pytest.mark.parametrize("form", INNER_LAYER_NOT_WHOLE)
+def test_an_inner_layer_cut_short_or_not_its_stream_is_flagged_not_an_error(form):
+    content_encoding, body = INNER_LAYER_NOT_WHOLE[form]
+    decompressed = through_both(body, content_encoding)
+    assert COMPRESSED_CUT_SHORT_FLAG in decompressed.flags
+    assert decompressed.body == b""
+
+
+@pytest.mark.parametrize(
+    "content_encoding, body",
+    [
+        (b"gzip, br", brotli.compress(gzip.compress(PAGE))),
+        (b"gzip, gzip", gzip.compress(gzip.compress(PAGE))),
+        (b"br, zstd, deflate", zlib.compress(zstd.compress(brotli.compress(PAGE)))),
+        (b"gzip, gzip", gzip.compress(gzip.compress(PAGE[:5000]) + gzip.compress(PAGE[5000:]))),
+    ],
+    ids=["gzip then br", "gzip twice", "br, zstd then deflate", "gzip of two members, gzip"],
+)
+def test_a_whole_body_of_several_layers_reaches_the_page(content_encoding, body):
+    decompressed = through_both(body, content_encoding)
+    assert COMPRESSED_CUT_SHORT_FLAG not in decompressed.flags
+    assert decompressed.body == PAGE
+    assert b"Content-Encoding" not in decompressed.headers
+
+
+def test_layers_scrapy_leaves_undone_are_not_checked():
+    # Scrapy undoes the gzip named last, then stops at `compress`: the gzip named first is
+    # never undone, so what lies under `compress` is not read as a gzip stream.
+    body = gzip.compress(b"\x1f\x9d not gzip")
+    decompressed = through_both(body, b"gzip, compress, gzip")
+    assert COMPRESSED_CUT_SHORT_FLAG not in decompressed.flags
+    assert decompressed.body == b"\x1f\x9d not gzip"
+
+
+def test_one_coding_is_checked_without_keeping_what_comes_out(monkeypatch):
+    # Nearly every response: one pass over its stream, nothing decompressed twice or held.
+    import newsscraper.compressed
+
+    def kept_output(max_size):
+        raise AssertionError("kept the output of a single coding")
+
+    monkeypatch.setattr(newsscraper.compressed, "_KeptOutput", kept_output)
+    for content_encoding in (b"gzip", b"compress, gzip", b"gzip, identity"):
+        decompressed = through_both(gzip.compress(PAGE), content_encoding)
+        assert COMPRESSED_CUT_SHORT_FLAG not in decompressed.flags
+    assert flagged(gzip.compress(PAGE)[:-9], b"gzip")
+
+
+@pytest.mark.parametrize(
+    "content_encoding, body",
+    [
+        (b"gzip, br", brotli.compress(gzip.compress(PAGE))),
+        (b"gzip, gzip", gzip.compress(gzip.compress(PAGE))),
+        (b"gzip, gzip", gzip.compress(gzip.compress(PAGE)[:-8])),
+    ],
+    ids=["gzip then br", "gzip twice", "gzip twice, the inner stream cut"],
+)
+def test_a_body_of_several_layers_that_comes_out_past_download_maxsize_is_dropped_here(
+    content_encoding, body, caplog
+):
+    # Its outer layer comes out well under the limit: only the last one passes it.
+    from scrapy.exceptions import IgnoreRequest
+    from twisted.python.failure import Failure
+
+    from newsscraper.spiders.cafef import permanent_failure
+
+    max_size = len(PAGE) - 1000
+    url = "http://127.0.0.1:8123/bai-viet-188260704171525847.chn"
+    request = Request(url)
+    response = Response(url, body=body, headers={"Content-Encoding": content_encoding})
+    with (
+        caplog.at_level("WARNING", logger="newsscraper.compressed"),
+        pytest.raises(IgnoreRequest) as dropped,
+    ):
+        CompressedBodyMiddleware(max_size=max_size).process_response(request, response)
+    [record] = caplog.records
+    assert record.getMessage() == str(dropped.value)
+    assert f"({len(body)} B compressed, " in str(dropped.value)
+    assert f"exceeded DOWNLOAD_MAXSIZE ({max_size} B)" in str(dropped.value)
+    failure = Failure(dropped.value)
+    failure.request = request
+    assert permanent_failure(failure) == "response_too_large"
 
 
 def test_the_middleware_flags_a_cut_body_whatever_the_case_of_its_encoding():

@@ -64,6 +64,8 @@ TRANSIENT = {
     "truncated_body": (faults.truncated(), {}),
     # A gzip stream cut in the middle of the article's body, under a Content-Length for it.
     "truncated_gzip_body": (faults.truncated_gzip(), {}),
+    # Gzipped once under `gzip, gzip`: Scrapy's decompression raised at the second gzip.
+    "gzip_named_twice": (faults.gzip_named_twice(), {}),
     "soft_block_page": (faults.soft_block(), {}),
 }
 
