@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
@@ -67,8 +68,15 @@ def refusal(middleware, path: str, **meta) -> type[Exception] | None:
 
 @pytest.mark.parametrize(
     "answer",
-    [(503, b"", {}), (500, b"", {}), (429, b"", {}), ConnectionRefusedError("refused")],
-    ids=["503", "500", "429", "no_answer"],
+    [
+        (503, b"", {}),
+        (500, b"", {}),
+        (429, b"", {}),
+        ConnectionRefusedError("refused"),
+        # Redirected to another host: the crawl-host middleware refuses to follow it.
+        IgnoreRequest("off the crawl host: https://www.example.com/robots.txt"),
+    ],
+    ids=["503", "500", "429", "no_answer", "redirected_off_the_host"],
 )
 def test_a_robots_txt_the_site_cannot_serve_forbids_every_page(tmp_path, answer):
     middleware = robots_middleware(tmp_path, answer)
