@@ -52,6 +52,22 @@ class Decision:
     stop_reason: str | None = None
 
 
+def _page_bottom(entries: list[ListingEntry]) -> dt.datetime | None:
+    """How far down the stream a listing page goes: the oldest time two of its stream entries
+    reach (the bottom of the page, but for one entry out of order), or the time of its only
+    one; None when no stream entry has a time.
+
+    Focus items can be pinned older stories, and a stream entry can be out of order too: an
+    old story moved back to the top of the stream (updated) keeps its old time there, and
+    comes down the pages with it as new stories come in above it, to the bottom of each in
+    turn. Taken as how far the walk went, that one entry would have the walk stop on page 1
+    as if it had come down to the watermark, past the new stories on the pages under it, and
+    move the watermark over them. Only the bottom of a page says how far down the listing the
+    walk has come, and one entry alone does not say where that is."""
+    times = [e.listed_at for e in entries if e.kind == "stream" and e.listed_at is not None]
+    return sorted(times)[:2][-1] if times else None
+
+
 @dataclass
 class ListingWalk:
     args: CrawlArguments
@@ -80,8 +96,9 @@ class ListingWalk:
         if self.first_page is None:
             self.first_page = page
         to_fetch: list[ListingEntry] = []
-        older_than_since = self._past_since(entries)
-        moved_down = self._came_down(entries)
+        bottom = _page_bottom(entries)
+        older_than_since = self._past_since(bottom)
+        moved_down = self._came_down(bottom)
         for entry in entries:
             if entry.listed_at is not None and (
                 (self.newest_listed is None or entry.listed_at > self.newest_listed)
@@ -135,22 +152,11 @@ class ListingWalk:
                 return self._stop(to_fetch, MAX_PAGES)
         return Decision(to_fetch, page + 1)
 
-    def _came_down(self, entries: list[ListingEntry]) -> bool:
-        """Note how far down the stream this page goes, by the oldest time two of its stream
-        entries reach (the bottom of the page, but for one entry out of order); True when that
-        is further down than any page before.
-
-        Focus items can be pinned older stories, and a stream entry can be out of order too:
-        an old story moved back to the top of the stream (updated) keeps its old time there,
-        and comes down the pages with it as new stories come in above it, to the bottom of
-        each in turn. Taken as how far the walk went, that one entry would have the walk stop
-        on page 1 as if it had come down to the watermark, past the new stories on the pages
-        under it, and move the watermark over them. Only the bottom of a page says how far
-        down the listing the walk has come, and one entry alone does not say where that is."""
-        times = [e.listed_at for e in entries if e.kind == "stream" and e.listed_at is not None]
-        if not times:
+    def _came_down(self, bottom: dt.datetime | None) -> bool:
+        """Note how far down the stream this page goes, by its `bottom` (`_page_bottom`); True
+        when that is further down than any page before."""
+        if bottom is None:
             return False
-        bottom = sorted(times)[:2][-1]
         if self.watermark is not None and bottom <= self.watermark:
             self.reached_watermark = True
         if self.oldest_listed is None or bottom < self.oldest_listed:
@@ -158,20 +164,15 @@ class ListingWalk:
             return True
         return False
 
-    def _past_since(self, entries: list[ListingEntry]) -> bool:
-        """True when the bottom of this page's stream (as `_came_down` reads it: the oldest
-        time two of its entries reach, or the time of its only one) is older than `since`.
+    def _past_since(self, bottom: dt.datetime | None) -> bool:
+        """True when this page's `bottom` (`_page_bottom`) is older than `since`.
 
-        An editor's pick in the focus block can be days old, and so can one stream entry: an
-        old story moved back to the top of the stream keeps its old time. Either, taken as the
-        stream reaching back past `since`, would end a backfill above the stories of its
-        window listed below it."""
-        if self.args.since is None:
+        An editor's pick in the focus block can be days old, and so can one stream entry (see
+        `_page_bottom`). Either, taken as the stream reaching back past `since`, would end a
+        backfill above the stories of its window listed below it."""
+        if self.args.since is None or bottom is None:
             return False
-        times = [e.listed_at for e in entries if e.kind == "stream" and e.listed_at is not None]
-        if not times:
-            return False
-        return vietnam_date(sorted(times)[:2][-1]) < self.args.since
+        return vietnam_date(bottom) < self.args.since
 
     def listing_failed(self, reason: str = LISTING_FAILED) -> None:
         """A listing page could not be fetched (after every retry, or robots.txt forbids it or
