@@ -310,10 +310,7 @@ class Utf8ResponseMiddleware:
     def process_response(self, request, response, spider=None):
         if not isinstance(response, TextResponse):
             return response
-        try:
-            encoding = text_encoding(response.encoding)
-        except (LookupError, UnicodeError):  # a <meta> of no text encoding, no charset given
-            encoding = None
+        encoding = text_encoding(response.encoding)  # None: no charset a page is read in
         if encoding == "utf-8":
             if is_mostly_utf8(response.body):
                 return response
