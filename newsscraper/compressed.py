@@ -74,11 +74,7 @@ class CompressedBodyMiddleware:
             return response
         max_size = request.meta.get("download_maxsize", self.max_size)  # as Scrapy reads it
         try:
-            if len(encodings) == 1:
-                whole = stream_is_whole(response.body, encodings[0], max_size)
-            else:
-                whole = layers_are_whole(response.body, undone(encodings), max_size)
-            if whole:
+            if layers_are_whole(response.body, undone(encodings), max_size):
                 return response
         except TooLarge as error:
             message = (
