@@ -67,7 +67,7 @@ class CompressedBodyMiddleware:
         ]
         encodings = [encoding for encoding in named if encoding not in NO_CODING]
         if len(encodings) != len(named):
-            response = without_no_coding(response, encodings)
+            response = naming_only(response, encodings)
         # The last encoding applied is the first undone: a cut stops its stream first. An
         # empty body has nothing to decompress (a HEAD, an empty fragment sent as it is).
         if not encodings or not response.body:
@@ -88,10 +88,8 @@ class CompressedBodyMiddleware:
         # stream that gives not one byte (a gzip cut inside its header, a body that is no gzip
         # at all), and that error would go past the retry middleware to the spider, the page
         # given up at once. Flagged, the body is never read as the page anyway.
-        headers = response.headers.copy()
-        del headers["Content-Encoding"]
-        return response.replace(
-            body=b"", headers=headers, flags=[*response.flags, COMPRESSED_CUT_SHORT_FLAG]
+        return naming_only(
+            response, [], body=b"", flags=[*response.flags, COMPRESSED_CUT_SHORT_FLAG]
         )
 
 
@@ -101,13 +99,14 @@ class CompressedBodyMiddleware:
 NO_CODING = (b"identity", b"")
 
 
-def without_no_coding(response, encodings: list[bytes]):
-    """`response` with its Content-Encoding naming only `encodings` (none: no header)."""
+def naming_only(response, encodings: list[bytes], **changes):
+    """`response` with its Content-Encoding naming only `encodings` (none: no header), and
+    whatever else `changes` gives `replace`."""
     headers = response.headers.copy()
     del headers["Content-Encoding"]
     if encodings:
         headers["Content-Encoding"] = b", ".join(encodings)
-    return response.replace(headers=headers)
+    return response.replace(headers=headers, **changes)
 
 
 # The codings Scrapy's HttpCompressionMiddleware undoes.
