@@ -23,6 +23,7 @@ from newsscraper.listing_walk import (
 )
 from newsscraper.pages.dates import VIETNAM_TZ
 from newsscraper.rejects import PIPELINE_ERROR
+from newsscraper.robotstxt import CRAWL_DELAY_WAY_OUT
 from newsscraper.stop import RETRY_AFTER_TOO_LONG_REASON
 from pipelines.validate import PUBLISHED_IN_FUTURE
 
@@ -306,8 +307,7 @@ def _site_errors(record: dict) -> list[str]:
         problems.append(
             "the site's robots.txt asks for a Crawl-delay longer than RETRY_AFTER_MAX, the "
             "longest wait for the site a run honours; nothing was crawled (ROBOTSTXT_OBEY is "
-            "on). To crawl at that pace, raise RETRY_AFTER_MAX to it with -s; or crawl the "
-            "site less often, or another way"
+            f"on). {CRAWL_DELAY_WAY_OUT}"
         )
     elif record.get("stop_reason") == BROKE_OFF:
         problems.append(

@@ -44,6 +44,13 @@ class CrawlDelayTooLong(IgnoreRequest):
     wait for the site a run honours: nothing of the site is crawled."""
 
 
+# What to do about such a Crawl-delay, as the log and the run's health problem say it.
+CRAWL_DELAY_WAY_OUT = (
+    "To crawl at that pace, raise RETRY_AFTER_MAX to it with -s; or crawl the site less "
+    "often, or another way"
+)
+
+
 def rules_of(status: int, body: bytes) -> bytes:
     """The robots.txt an answer with `status` and `body` holds: none for a 4xx, whatever its
     error page reads (RFC 9309, 2.3.1.3: the crawler may access every page)."""
@@ -171,12 +178,11 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
             self.crawler.stats.set_value("newsscraper/robotstxt/crawl_delay", delay)
             logger.error(
                 "robots.txt of %s asks for a Crawl-delay of %gs, longer than RETRY_AFTER_MAX "
-                "(%gs), the longest wait for the site a run honours: nothing is crawled. To "
-                "crawl at that pace, raise RETRY_AFTER_MAX to it with -s; or crawl the site "
-                "less often, or another way",
+                "(%gs), the longest wait for the site a run honours: nothing is crawled. %s",
                 origin,
                 delay,
                 self.longest_wait,
+                CRAWL_DELAY_WAY_OUT,
             )
             return
         downloader = self.crawler.engine.downloader
