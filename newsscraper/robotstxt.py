@@ -94,12 +94,13 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
 
     async def process_request(self, request, spider=None):
         await super().process_request(request)  # fetches robots.txt first, once per host
-        why = self.unavailable.get(urlparse_cached(request).netloc)
-        if why is not None and not request.meta.get("dont_obey_robotstxt"):
+        if request.meta.get("dont_obey_robotstxt"):
+            return
+        netloc = urlparse_cached(request).netloc
+        if (why := self.unavailable.get(netloc)) is not None:
             self.crawler.stats.inc_value("newsscraper/robotstxt/unavailable")
             raise RobotsTxtUnavailable(f"robots.txt could not be fetched ({why}): {request.url}")
-        delay = self.too_slow.get(urlparse_cached(request).netloc)
-        if delay is not None and not request.meta.get("dont_obey_robotstxt"):
+        if (delay := self.too_slow.get(netloc)) is not None:
             self.crawler.stats.inc_value("newsscraper/robotstxt/crawl_delay_too_long")
             raise CrawlDelayTooLong(
                 f"robots.txt asks for a Crawl-delay of {delay:g}s, longer than RETRY_AFTER_MAX "

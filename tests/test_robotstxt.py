@@ -87,7 +87,8 @@ def test_a_robots_txt_the_site_cannot_serve_forbids_every_page(tmp_path, answer)
 
 def test_a_request_marked_dont_obey_robotstxt_goes_out_whatever_robots_txt_says(tmp_path):
     # Scrapy's own per-request exemption, honoured as its middleware honours it: neither a
-    # Disallow nor a robots.txt the site cannot serve holds the request back.
+    # Disallow, a robots.txt the site cannot serve nor a Crawl-delay too long holds the
+    # request back.
     forbidding = robots_middleware(tmp_path, (200, b"User-agent: *\nDisallow: /\n", {}))
     assert refusal(forbidding, "/doanh-nghiep.chn") is RobotsTxtForbidden
     assert refusal(forbidding, "/doanh-nghiep.chn", dont_obey_robotstxt=True) is None
@@ -96,6 +97,12 @@ def test_a_request_marked_dont_obey_robotstxt_goes_out_whatever_robots_txt_says(
     assert refusal(failing, "/doanh-nghiep.chn") is RobotsTxtUnavailable
     assert refusal(failing, "/doanh-nghiep.chn", dont_obey_robotstxt=True) is None
     assert failing.crawler.engine.asked == [f"{BASE}/robots.txt"]
+
+    too_slow = robots_middleware(
+        tmp_path / "slow", (200, b"User-agent: *\nCrawl-delay: 601\nAllow: /\n", {})
+    )
+    assert refusal(too_slow, "/doanh-nghiep.chn") is CrawlDelayTooLong
+    assert refusal(too_slow, "/doanh-nghiep.chn", dont_obey_robotstxt=True) is None
 
 
 def test_a_request_marked_dont_obey_robotstxt_asks_for_no_robots_txt(tmp_path):
