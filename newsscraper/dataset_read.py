@@ -219,7 +219,13 @@ def run_numbers_at_end(table: pa.Table) -> bool:
     return pc.max(table["run_number"].cast(pa.int64())).as_py() == _LARGEST_INT64
 
 
-def instants_out_of_range(column: pa.ChunkedArray | pa.Array) -> bool:
+def columns_out_of_range(table: pa.Table) -> list[str]:
+    """The timestamp columns of `table` holding an instant no Python datetime holds (see
+    `_instants_out_of_range`)."""
+    return [name for name in table.column_names if _instants_out_of_range(table[name])]
+
+
+def _instants_out_of_range(column: pa.ChunkedArray | pa.Array) -> bool:
     """True for a timestamp column (microseconds, as every declared one) holding an instant no
     Python datetime holds: read into Python (run records, verify) it raises OverflowError."""
     if not pa.types.is_timestamp(column.type) or column.type.unit != "us":
@@ -263,11 +269,8 @@ def _run_records(path: Path, columns: list[str] | None) -> pa.Table:
     """The run records of one part file, in their declared types; ArrowInvalid naming the file
     and the column for an instant no Python datetime holds, which a crawl reads them as."""
     table = in_declared_types(path, RUNS_SCHEMA, columns)
-    for name in table.column_names:
-        if instants_out_of_range(table[name]):
-            raise pa.ArrowInvalid(
-                f"cannot read Parquet file '{path}': column {name} {OUT_OF_RANGE}"
-            )
+    if far := columns_out_of_range(table):
+        raise pa.ArrowInvalid(f"cannot read Parquet file '{path}': column {far[0]} {OUT_OF_RANGE}")
     if run_numbers_at_end(table):
         raise pa.ArrowInvalid(f"cannot read Parquet file '{path}': column {LAST_RUN_NUMBER}")
     return table

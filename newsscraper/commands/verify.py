@@ -123,8 +123,8 @@ def read_checked(path: Path, declared: pa.Schema) -> tuple[pa.Table | None, list
     except (OSError, pa.ArrowException) as error:
         return None, [Finding(PROBLEM, path, f"unreadable: {error}")]
     problems = [Finding(PROBLEM, path, d) for d in schema_differences(table.schema, declared)]
-    far = [name for name in table.column_names if dataset_read.instants_out_of_range(table[name])]
-    if far:  # its rows are not checked further: read into Python, they raise OverflowError
+    # Its rows are not checked further: read into Python, they raise OverflowError.
+    if far := dataset_read.columns_out_of_range(table):
         return None, [*problems, *(Finding(PROBLEM, path, f"{n} {OUT_OF_RANGE}") for n in far)]
     return table, problems
 
