@@ -790,7 +790,7 @@ def test_a_run_record_with_an_instant_no_date_holds_stops_the_start_naming_it(
     with pytest.raises(pa.ArrowInvalid, match="part-r1.parquet': " + outside):
         runs.runs_to_start_from(tmp_path, "doanh-nghiep")
     found = [str(finding) for finding in verify(tmp_path)]
-    assert any("part-r1.parquet" in f and f"{column} holds an instant outside" in f for f in found)
+    assert any("part-r1.parquet" in f and outside in f for f in found)
 
 
 def test_a_run_record_with_no_json_read_at_the_close_ends_the_run_as_abnormal(tmp_path, caplog):

@@ -125,7 +125,8 @@ def read_checked(path: Path, declared: pa.Schema) -> tuple[pa.Table | None, list
     problems = [Finding(PROBLEM, path, d) for d in schema_differences(table.schema, declared)]
     # Its rows are not checked further: read into Python, they raise OverflowError.
     if far := dataset_read.columns_out_of_range(table):
-        return None, [*problems, *(Finding(PROBLEM, path, f"{n} {OUT_OF_RANGE}") for n in far)]
+        problems += [Finding(PROBLEM, path, f"column {name} {OUT_OF_RANGE}") for name in far]
+        return None, problems
     return table, problems
 
 
