@@ -132,13 +132,16 @@ def read_kept(output_dir, origin: str) -> KeptRobotsTxt | None:
             raise ValueError(f"it is the copy of {kept.origin}")
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, OverflowError) as error:
-        # OverflowError: a status of JSON's Infinity, a fetch instant outside the years a date
-        # holds once in UTC.
+    except (
+        OSError,
+        ValueError,
+        TypeError,
+        KeyError,
+        AttributeError,
+        OverflowError,  # a status of JSON's Infinity, a fetch instant past a date's years in UTC
+        RecursionError,  # JSON nested deeper than Python's stack
+    ) as error:
         logger.warning("robots.txt kept in %s cannot be used (%s): asked again", path, error)
-        return None
-    except RecursionError:  # JSON nested deeper than Python's stack
-        logger.warning("robots.txt kept in %s cannot be used (nested too deep): asked again", path)
         return None
     return kept
 
