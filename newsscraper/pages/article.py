@@ -20,8 +20,8 @@ from lxml import etree
 from newsscraper.items import Article
 from newsscraper.pages.body import figure_images, inside_clutter, is_clutter, paragraphs
 from newsscraper.pages.dates import (
-    EARLIEST_NEWS_TIME,
     is_date_only,
+    news_time,
     parse_iso_time,
     parse_visible_time,
     vietnam_date,
@@ -504,7 +504,7 @@ class ArticlePage:
 def _first_news_time(candidates) -> dt.datetime | None:
     """The first of the `candidates` that is a time of news: not None, not a CMS's empty
     date (before 2000)."""
-    return next((t for t in candidates if t is not None and t >= EARLIEST_NEWS_TIME), None)
+    return next((t for t in map(news_time, candidates) if t is not None), None)
 
 
 def _iso_times(texts, then=()):

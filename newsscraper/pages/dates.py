@@ -11,6 +11,12 @@ VIETNAM_TZ = dt.timezone(dt.timedelta(hours=7), "Asia/Ho_Chi_Minh")
 EARLIEST_NEWS_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
+def news_time(value: dt.datetime | None) -> dt.datetime | None:
+    """`value`, or None for a time before any story of the site (`EARLIEST_NEWS_TIME`): a CMS's
+    empty or default date (`1900-01-01`, .NET's `0001-01-01`) is no time of a story."""
+    return value if value is not None and value >= EARLIEST_NEWS_TIME else None
+
+
 def vietnam_date(instant: dt.datetime) -> dt.date:
     """The Vietnam (UTC+7) calendar date of an aware instant: the `published_date` partition."""
     if instant.tzinfo is None:

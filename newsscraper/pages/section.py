@@ -14,12 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
-from newsscraper.pages.dates import (
-    EARLIEST_NEWS_TIME,
-    VIETNAM_TZ,
-    parse_iso_time,
-    parse_listing_time,
-)
+from newsscraper.pages.dates import VIETNAM_TZ, news_time, parse_iso_time, parse_listing_time
 from newsscraper.pages.links import CAFEF_HOSTS, article_path_match
 from newsscraper.pages.selectors import css, first, text_of
 from newsscraper.pages.tree import html_root
@@ -86,20 +81,14 @@ def ends_inside_an_item(body: bytes) -> bool:
     return True
 
 
-def _news_time(value: dt.datetime | None) -> dt.datetime | None:
-    """`value`, or None for a time before any story of the site: a CMS's empty or default date
-    (`1900-01-01`, .NET's `0001-01-01`) is no listing time. Taken as one, it would be below
-    every `since` and every watermark: a backfill would stop on the page that holds it, and
-    skip the entry itself as older than its window."""
-    return value if value is not None and value >= EARLIEST_NEWS_TIME else None
-
-
 @dataclass(frozen=True)
 class ListingEntry:
     article_id: str
     url: str  # absolute, joined on the response URL; the host is left as served
     title: str
-    listed_at: dt.datetime | None  # aware, UTC+7
+    # Aware, UTC+7. None also for a CMS's empty date (`news_time`): taken as a listing time, it
+    # would be below every `since` and watermark, and end a backfill on the page that holds it.
+    listed_at: dt.datetime | None
     kind: EntryKind
 
 
@@ -159,8 +148,8 @@ class SectionPage:
             time_node = first(_FOCUS_TIME(item))
             listed_at = None
             if time_node is not None:
-                listed_at = _news_time(parse_listing_time(time_node.get("data-time"))) or (
-                    _news_time(parse_listing_time(text_of(time_node)))
+                listed_at = news_time(parse_listing_time(time_node.get("data-time"))) or (
+                    news_time(parse_listing_time(text_of(time_node)))
                 )
             entry = self._entry(first(_FOCUS_LINK(item)), listed_at, "focus")
             if entry:
@@ -171,7 +160,7 @@ class SectionPage:
         items = _FRAGMENT_STREAM_ITEMS if self._is_fragment else _PAGE_STREAM_ITEMS
         entries = []
         for item in items(self._root):
-            listed_at = _news_time(parse_iso_time(first(_STREAM_TIME(item))))
+            listed_at = news_time(parse_iso_time(first(_STREAM_TIME(item))))
             entry = self._entry(first(_STREAM_LINK(item)), listed_at, "stream")
             if entry:
                 entries.append(entry)
