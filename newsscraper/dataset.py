@@ -63,6 +63,17 @@ def staging_dir(output_dir: str | os.PathLike) -> Path:
     return Path(output_dir) / STAGING
 
 
+def staging_problem(output_dir) -> str | None:
+    """What `.staging` is when no part file can be written through it (a file, or a link to
+    nothing); None when it is a folder, or not there yet."""
+    staging = staging_dir(output_dir)
+    if staging.is_symlink() and not staging.exists():
+        return f"a link to {staging.readlink()}, which is not there"
+    if staging.exists() and not staging.is_dir():
+        return "a file, not a folder"
+    return None
+
+
 def robots_dir(output_dir: str | os.PathLike) -> Path:
     return Path(output_dir) / ROBOTS
 

@@ -29,6 +29,7 @@ from newsscraper.dataset import (
     rejects_dir,
     safe_path_value,
     staging_dir,
+    staging_problem,
 )
 from newsscraper.schema import ARTICLES_FILE_SCHEMA, ARTICLES_SCHEMA, REJECTS_SCHEMA
 
@@ -193,12 +194,7 @@ def clear_staging(output_dir) -> None:
     fetches a page whose rows could not be written.
     """
     staging = staging_dir(output_dir)
-    if os.path.lexists(staging) and not staging.is_dir():
-        what = (
-            f"a link to {staging.readlink()}, which is not there"
-            if staging.is_symlink()
-            else "a file, not a folder"
-        )
+    if (what := staging_problem(output_dir)) is not None:
         raise StagingInTheWay(
             errno.ENOTDIR,
             f"{staging} is {what}: every part file is written there before it is renamed "

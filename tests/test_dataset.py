@@ -895,13 +895,17 @@ def test_clearing_staging_removes_links_and_never_what_they_lead_to(tmp_path):
     assert (elsewhere / "kept.parquet").read_bytes() == b"PAR1"
 
 
-@pytest.mark.parametrize("kind", ["file", "link to nothing"])
+@pytest.mark.parametrize("kind", ["file", "link to a file", "link to nothing"])
 def test_a_staging_that_is_no_folder_stops_the_lock_holder_naming_it(tmp_path, kind):
     # Every part file goes through .staging: the run must stop before it fetches anything.
     staging = dataset.staging_dir(tmp_path)
     if kind == "file":
         staging.write_text("notes")
         what = "a file, not a folder"
+    elif kind == "link to a file":
+        (tmp_path / "notes.txt").write_text("notes")
+        staging.symlink_to(tmp_path / "notes.txt")
+        what = "a file, not a folder"  # as verify names it: the link leads somewhere
     else:
         staging.symlink_to(tmp_path / "moved-away")
         what = f"a link to {tmp_path / 'moved-away'}, which is not there"

@@ -346,17 +346,9 @@ def check_working_places(output_dir: Path) -> list[Finding]:
     no crawl or compaction can write through the one or lock the other, and each stops on it
     as a disk fault."""
     findings = []
-    staging = dataset.staging_dir(output_dir)
-    if staging.is_symlink() and not staging.exists():
-        findings.append(
-            Finding(
-                PROBLEM,
-                staging,
-                f"a link to {staging.readlink()}, which is not there: {_STOPS_EVERY_RUN}",
-            )
-        )
-    elif staging.exists() and not staging.is_dir():
-        findings.append(Finding(PROBLEM, staging, f"a file, not a folder: {_STOPS_EVERY_RUN}"))
+    if (what := dataset.staging_problem(output_dir)) is not None:
+        staging = dataset.staging_dir(output_dir)
+        findings.append(Finding(PROBLEM, staging, f"{what}: {_STOPS_EVERY_RUN}"))
     lock = Path(output_dir) / LOCK_FILE
     if lock.is_dir():
         findings.append(Finding(PROBLEM, lock, f"a folder, not a file: {_STOPS_EVERY_RUN}"))
