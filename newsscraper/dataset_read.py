@@ -137,8 +137,9 @@ def _naming(path: Path, read: Callable[[], T]) -> T:
 
 def unreadable(output_dir, error: Exception) -> str:
     """What a crawl that cannot read the dataset in `output_dir` says, in one line."""
-    return f"the dataset in {output_dir} cannot be read, nothing crawled: {error}; " + verify_hint(
-        output_dir
+    return (
+        f"the dataset in {output_dir} cannot be read, nothing crawled: {error}; "
+        f"{verify_hint(output_dir)}"
     )
 
 
