@@ -122,6 +122,9 @@ RUNS_SCHEMA = pa.schema(
 RUNS_JSON_COLUMNS = ("fill_rates", "rejects_by_reason", "pending_articles")
 
 
+JSON_SHOWN = 80  # characters of such a text a message quotes
+
+
 def json_object(text: str | None) -> dict:
     """The JSON object a run record's column holds (`RUNS_JSON_COLUMNS`); ValueError for text
     that is no JSON object (written again by another tool)."""
@@ -133,9 +136,6 @@ def json_object(text: str | None) -> dict:
         shown = text if text is None or len(text) <= JSON_SHOWN else text[:JSON_SHOWN] + "…"
         raise ValueError(f"no JSON object: {shown!r}")
     return value
-
-
-JSON_SHOWN = 80  # characters of such a text a message quotes
 
 
 def run_record_json(name: str, text: str | None) -> dict:
