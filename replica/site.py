@@ -259,6 +259,16 @@ class ReplicaSite:
             self._listing_cache = None
             return removed
 
+    def move_to_top(self, index: int) -> SyntheticArticle:
+        """Put article `index` back at the top of the section with its old time, as the live
+        site does with an old story it updated: it stays listed once, out of order, and comes
+        down the pages as articles published after it come in above it."""
+        with self._lock:
+            self._order.remove(index)
+            self._order.insert(0, index)
+            self._listing_cache = None
+            return self._all[index]
+
     # --- scripted faults -------------------------------------------------------------------
     def script(self, path: str, faults: Iterable[Fault], *, repeat: bool = False) -> None:
         """The next requests to `path` (no query) get these faults in turn, then normal service."""

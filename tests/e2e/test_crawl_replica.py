@@ -11,13 +11,14 @@ import pandas as pd
 import polars as pl
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
+import pytest
 from replica_checks import assert_stored_exactly
 
 from newsscraper import __version__, exitcodes
 from newsscraper.dataset import ARTICLES, REJECTS, RUNS, articles_dir, list_part_files
 from newsscraper.dataset_read import read_rejects
 from newsscraper.runs import read_runs
-from replica import ReplicaSite, faults
+from replica import ReplicaSite, SyntheticArticle, faults
 from replica.crawl import run_crawl
 from replica.faults import Fault
 
@@ -479,6 +480,45 @@ def test_a_backfill_that_starts_below_page_1_still_fetches_its_focus_picks_insid
     assert {r["article_id"] for r in stored()} == window
     listing = [r.path for r in handle.requests if "timelinelist" in r.path or "doanh" in r.path]
     assert listing.count("/doanh-nghiep.chn") == 1, "page 1 is not fetched again for it"
+
+
+def listing_page(site: ReplicaSite, position: int) -> int:
+    """The listing page that shows the entry at `position` of `site.listing()`."""
+    first = 3 + site.page_size  # page 1: the focus block, then a page of stream items
+    return 1 if position < first else 2 + (position - first) // site.page_size
+
+
+def moved_site(published_after: int) -> tuple[ReplicaSite, dt.date, SyntheticArticle]:
+    """120 articles over five days, the oldest (on the first day) moved back to the top with
+    its old time and `published_after` articles published above it since: 3 put it first in
+    page 1's stream, 22 last on page 2. Returns the site, the second day and the moved one."""
+    site = ReplicaSite(articles=120, page_size=10)
+    days = sorted({a.published_at.date() for a in site.articles})
+    assert len(days) >= 4
+    moved = site.move_to_top(119)
+    site.publish(published_after)
+    return site, days[1], moved
+
+
+@pytest.mark.parametrize("published_after", [3, 22], ids=["top_of_page_1", "bottom_of_page_2"])
+def test_an_old_story_moved_back_up_the_listing_ends_no_backfill(
+    replica, crawl, output_dir, published_after
+):
+    site, since, moved = moved_site(published_after)
+    assert moved.published_at.date() < since
+    position = site.listing().index(moved)
+    assert listing_page(site, position) == (1 if published_after == 3 else 2)
+    window = [a for a in site.articles if a.published_at.date() >= since]
+    pages = {listing_page(site, i) for i, a in enumerate(site.listing()) if a in window}
+    assert max(pages) >= 9, "the window runs on down the pages under the moved story"
+    handle = replica(site)
+
+    crawl(handle, since=since.isoformat())
+
+    assert_stored_exactly(output_dir, window)  # every story of the window once, not the moved one
+    assert moved.path not in {r.path for r in handle.requests}
+    (run,) = read_runs(output_dir)
+    assert (run["exit_code"], run["stop_reason"]) == (0, "reached_since")
 
 
 def test_a_crawl_stopped_by_closespider_itemcount_exits_0_and_the_next_run_fetches_the_rest(

@@ -96,6 +96,17 @@ def test_shift_moves_the_listing_under_a_crawl():
     assert stream_ids(site, "/timelinelist/18836/2.chn")[:8] == page_two[2:]
 
 
+def test_move_to_top_lists_an_old_article_first_once_with_its_old_time():
+    site = ReplicaSite(articles=40, page_size=10)
+    old = site.article(39)
+    published = old.published_at
+    assert site.move_to_top(39) is old
+    assert site.listing()[0] is old and len(site.listing()) == 40
+    assert old.published_at == published
+    site.publish(3)  # the focus block is the three newest: the moved article heads the stream
+    assert stream_ids(site, "/doanh-nghiep.chn")[0] == old.article_id
+
+
 def test_listed_twice_shows_on_two_listing_pages():
     site = ReplicaSite(articles=40, page_size=10, listed_twice={5})
     twice = site.article(5).article_id
