@@ -521,6 +521,27 @@ def test_an_old_story_moved_back_up_the_listing_ends_no_backfill(
     assert (run["exit_code"], run["stop_reason"]) == (0, "reached_since")
 
 
+def test_an_old_story_moved_back_to_the_top_ends_no_backfill_with_until(replica, crawl, output_dir):
+    # Page 1's stories are all newer than `until`, the moved one older than `since`: the
+    # search's probe of page 1 reads it as the page reaching `until`, and the walk starts there.
+    site, since, moved = moved_site(3)
+    until = since + dt.timedelta(days=2)
+    assert all(
+        a.published_at.date() > until
+        for a in site.listing()[: 3 + site.page_size]
+        if a is not moved
+    )
+    window = [a for a in site.articles if since <= a.published_at.date() <= until]
+    handle = replica(site)
+
+    crawl(handle, since=since.isoformat(), until=until.isoformat())
+
+    assert_stored_exactly(output_dir, window)
+    assert moved.path not in {r.path for r in handle.requests}
+    (run,) = read_runs(output_dir)
+    assert (run["exit_code"], run["stop_reason"]) == (0, "reached_since")
+
+
 def test_a_crawl_stopped_by_closespider_itemcount_exits_0_and_the_next_run_fetches_the_rest(
     replica, crawl, stored
 ):
