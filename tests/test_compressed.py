@@ -473,3 +473,30 @@ def test_a_cut_stream_that_came_out_past_download_maxsize_is_dropped_as_too_larg
     failure.request = request
     assert permanent_failure(failure) == "response_too_large"
     assert f"exceeded DOWNLOAD_MAXSIZE ({max_size} B)" in str(dropped.value)
+
+
+# The outer layer (the first undone) cut short, what came out of it an inner stream that is
+# whole: the body is cut all the same, and never passed on as the page.
+OUTER_LAYER_CUT = {
+    "br, gzip, the gzip cut in its checksum": (
+        b"br, gzip",
+        gzip.compress(brotli.compress(PAGE))[:-4],
+    ),
+    "gzip, gzip, gzip, the outer gzip cut in its checksum": (
+        b"gzip, gzip, gzip",
+        gzip.compress(gzip.compress(gzip.compress(PAGE)))[:-4],
+    ),
+    "br, gzip, the gzip cut in its header, nothing out of it": (
+        b"br, gzip",
+        gzip.compress(brotli.compress(PAGE))[:5],
+    ),
+}
+
+
+@pytest.mark.parametrize("form", OUTER_LAYER_CUT)
+def test_an_outer_layer_cut_short_over_a_whole_inner_stream_is_flagged(form):
+    content_encoding, body = OUTER_LAYER_CUT[form]
+    assert flagged(body, content_encoding)
+    decompressed = through_both(body, content_encoding)
+    assert COMPRESSED_CUT_SHORT_FLAG in decompressed.flags
+    assert decompressed.body == b""
