@@ -81,6 +81,15 @@ def test_pages_that_all_fail_to_parse_are_unhealthy():
     assert problems == ["12 article pages came back but no article was parsed"]
 
 
+def test_reasons_kept_as_often_as_each_other_are_named_in_order_of_their_names():
+    tied = {"missing_title": 4, "missing_body": 4, "bad_date": 4}
+    _, problems = judge(run(new_rows=0, articles_fetched=12, rejects_by_reason=tied), [])
+    assert problems == [
+        "12 article pages came back but no article was parsed (kept in rejects as "
+        "bad_date: 4, missing_body: 4, missing_title: 4)"
+    ]
+
+
 def test_pages_all_dated_ahead_of_the_clock_point_at_the_clock_not_the_layout():
     # A clock running behind: the pages parsed, but each was rejected as published in the future.
     ahead = {"published_in_future": 12}
