@@ -409,6 +409,11 @@ def test_a_charset_naming_no_text_encoding_is_read_as_no_charset_not_a_failed_fe
     assert unicodedata.normalize("NFC", read.css("p::text").get()) == "Doanh nghiệp"
     page = HtmlResponse(url, body=cp1258, headers=own_header)
     assert middleware.process_response(Request(url), page).css("p::text").get() == "Doanh nghiêòp"
+    # windows-1252, as browsers read it, not latin-1: its quotes and euro sign are characters.
+    page = HtmlResponse(url, body=b"<p>\x93Doanh nghi\xeap\x94 \x80</p>", headers=own_header)
+    assert middleware.process_response(Request(url), page).css("p::text").get() == (
+        "\u201cDoanh nghiêp\u201d \u20ac"
+    )
 
 
 def compress(encoding: str, data: bytes) -> bytes:
