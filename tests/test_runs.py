@@ -849,6 +849,7 @@ PENDING_URL = "https://cafef.vn/a-1.chn"
         ("pending_articles", {"1": {"url": "u", "first_failed_at": "2026-03-01T00"}}, "no first"),
         ("fill_rates", {"title": "high"}, "no number"),
         ("fill_rates", {"title": None}, "no number"),
+        ("fill_rates", {"title": True}, "no number"),
         ("rejects_by_reason", {"no_title": 1.5}, "no count"),
     ],
 )

@@ -774,3 +774,14 @@ def test_a_run_record_whose_json_column_holds_other_values_is_named(
     code, lines = verify(clean, capsys)
     assert code == 1
     assert lines[0] == f"PROBLEM {path}: run record 'a': {column} holds {said}"
+
+
+def test_a_text_of_80_characters_that_is_no_json_object_is_quoted_whole_one_more_is_cut():
+    from newsscraper.schema import json_object
+
+    with pytest.raises(ValueError) as caught:
+        json_object("[" + "1," * 39 + "1")  # 80 characters
+    assert str(caught.value) == "no JSON object: '[" + "1," * 39 + "1'"
+    with pytest.raises(ValueError) as caught:
+        json_object("[" + "1," * 39 + "12")  # 81 characters: the 80 first, then "…"
+    assert str(caught.value) == "no JSON object: '[" + "1," * 39 + "1…'"
