@@ -785,3 +785,52 @@ def test_a_text_of_80_characters_that_is_no_json_object_is_quoted_whole_one_more
     with pytest.raises(ValueError) as caught:
         json_object("[" + "1," * 39 + "12")  # 81 characters: the 80 first, then "…"
     assert str(caught.value) == "no JSON object: '[" + "1," * 39 + "1…'"
+
+
+def _with_scraped_at(path, values: list[int], unit: str) -> pa.Table:
+    table = pq.read_table(path)
+    index = table.schema.get_field_index("scraped_at")
+    field = pa.field("scraped_at", pa.timestamp(unit, tz="UTC"), nullable=False)
+    column = pa.array(values, pa.int64()).cast(field.type)
+    return table.set_column(index, field, column).replace_schema_metadata(table.schema.metadata)
+
+
+def test_a_column_holding_an_instant_past_year_9999_is_named_not_a_traceback(clean, capsys):
+    # Another tool's nanoseconds written as microseconds: some 56,000 years ahead.
+    path = next((clean / PARTITION_07).glob("*.parquet"))
+    rows = pq.read_metadata(path).num_rows
+    write_file(path, _with_scraped_at(path, [1_772_000_000 * 10**9] * rows, "us"))
+    code, lines = verify(clean, capsys)
+    assert (code, lines) == (
+        1,
+        [
+            f"PROBLEM {path}: column scraped_at holds an instant outside the years 1 to 9999",
+            "5 files checked: 1 problem(s), 0 warning(s)",
+        ],
+    )
+
+
+def test_a_nanosecond_column_of_this_century_is_named_for_its_type_only(clean, capsys):
+    path = next((clean / PARTITION_07).glob("*.parquet"))
+    rows = pq.read_metadata(path).num_rows
+    write_file(path, _with_scraped_at(path, [1_772_000_000 * 10**9] * rows, "ns"))
+    code, lines = verify(clean, capsys)
+    assert (code, lines) == (
+        1,
+        [
+            f"PROBLEM {path}: scraped_at is timestamp[ns, tz=UTC], declared timestamp[us, tz=UTC]",
+            "5 files checked: 1 problem(s), 0 warning(s)",
+        ],
+    )
+
+
+def test_the_first_and_last_microseconds_a_datetime_holds_are_in_range():
+    first = dt.datetime(1, 1, 1, tzinfo=UTC)
+    last = dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+    step = dt.timedelta(microseconds=1)
+    for inside, instant in [(True, first), (True, last), (False, first), (False, last)]:
+        us = (instant - dt.datetime(1970, 1, 1, tzinfo=UTC)) // step
+        if not inside:
+            us += -1 if instant == first else 1
+        table = pa.table({"at": pa.array([us], pa.int64()).cast(pa.timestamp("us", tz="UTC"))})
+        assert dataset_read.columns_out_of_range(table) == ([] if inside else ["at"])
