@@ -489,3 +489,15 @@ def test_an_article_path_is_the_whole_path_written_in_any_case():
     assert article_id_from_url("https://cafef.vn/hoa-sen-188260306102323344.chn \n") == (
         "188260306102323344"
     )
+
+
+def test_a_focus_time_shown_only_as_text_of_a_cms_empty_date_is_no_time():
+    html = SECTION_FILE.read_text(encoding="utf-8")
+    shown = '<p class="time" data-time="07/03/2026 - 00:01">07/03/2026 - 00:01</p>'
+    assert html.count(shown) == 1
+    html = html.replace(shown, '<p class="time">01/01/1900 - 00:00</p>')
+
+    page = SectionPage(response(html.encode("utf-8")))
+    first, *rest = page.focus_entries()
+    assert (first.article_id, first.listed_at) == (FOCUS[0].article_id, None)
+    assert rest == FOCUS[1:]
