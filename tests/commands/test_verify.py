@@ -834,3 +834,22 @@ def test_the_first_and_last_microseconds_a_datetime_holds_are_in_range():
             us += -1 if instant == first else 1
         table = pa.table({"at": pa.array([us], pa.int64()).cast(pa.timestamp("us", tz="UTC"))})
         assert dataset_read.columns_out_of_range(table) == ([] if inside else ["at"])
+
+
+def test_a_run_record_numbered_the_largest_int64_is_named(clean, capsys):
+    # Another tool's number: the record a crawl writes next, one past it, cannot be written.
+    path = dataset.runs_dir(clean) / "part-a.parquet"
+    table = pq.read_table(path)
+    index = table.schema.get_field_index("run_number")
+    field = table.schema.field(index)
+    table = table.set_column(index, field, pa.array([2**63 - 1], field.type))
+    pq.write_table(table.replace_schema_metadata(RUNS_SCHEMA.metadata), path)
+    code, lines = verify(clean, capsys)
+    assert (code, lines[0]) == (
+        1,
+        f"PROBLEM {path}: column run_number holds the largest number an int64 holds: no record "
+        "can follow it",
+    )
+    table = table.set_column(index, field, pa.array([2**63 - 2], field.type))
+    pq.write_table(table.replace_schema_metadata(RUNS_SCHEMA.metadata), path)
+    assert verify(clean, capsys)[0] == 0
