@@ -810,6 +810,23 @@ def test_a_column_holding_an_instant_past_year_9999_is_named_not_a_traceback(cle
     )
 
 
+def test_a_published_at_past_year_9999_is_named_and_its_rows_not_read(clean, capsys):
+    path = next((clean / PARTITION_07).glob("*.parquet"))
+    table = pq.read_table(path)
+    index = table.schema.get_field_index("published_at")
+    field = table.schema.field(index)
+    far = pa.array([1_772_000_000 * 10**9] * table.num_rows, pa.int64()).cast(field.type)
+    write_file(path, table.set_column(index, field, far))
+    code, lines = verify(clean, capsys)
+    assert (code, lines) == (
+        1,
+        [
+            f"PROBLEM {path}: column published_at holds an instant outside the years 1 to 9999",
+            "5 files checked: 1 problem(s), 0 warning(s)",
+        ],
+    )
+
+
 def test_a_nanosecond_column_of_this_century_is_named_for_its_type_only(clean, capsys):
     path = next((clean / PARTITION_07).glob("*.parquet"))
     rows = pq.read_metadata(path).num_rows
