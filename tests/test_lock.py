@@ -157,3 +157,14 @@ def test_a_wait_gives_up_when_its_seconds_are_over_not_a_poll_later(tmp_path, mo
         pytest.fail("the lock was taken twice")
     assert slept == pytest.approx([0.5, 0.5, 0.2])
     assert clock[0] == pytest.approx(1.2)
+
+
+def test_a_wait_of_under_a_second_is_named_and_no_wait_is_not(tmp_path):
+    held = "pid=7 purpose=crawl"
+    assert str(LockHeld(tmp_path / "lock", held, 0.5)) == (
+        f"{tmp_path / 'lock'} is held by another newsscraper process (pid=7 purpose=crawl), "
+        "still after waiting 0.5 s for it"
+    )
+    assert str(LockHeld(tmp_path / "lock", held, 0)) == (
+        f"{tmp_path / 'lock'} is held by another newsscraper process (pid=7 purpose=crawl)"
+    )
