@@ -174,6 +174,7 @@ def test_no_gap_between_two_requests_is_shorter_than_the_crawl_delay(
     assert (downloader._delay, downloader._jitter) == (delay, jitter)
     assert (slot.delay, slot.jitter) == (delay, jitter)
     assert throttle.mindelay == delay
+    assert throttle.maxdelay == 60.0  # AUTOTHROTTLE_MAX_DELAY, above every Crawl-delay here
     assert min(delay * (1 - jitter), slot.download_delay()) >= crawl_delay
 
 
