@@ -787,19 +787,22 @@ def test_a_text_of_80_characters_that_is_no_json_object_is_quoted_whole_one_more
     assert str(caught.value) == "no JSON object: '[" + "1," * 39 + "1…'"
 
 
-def _with_scraped_at(path, values: list[int], unit: str) -> pa.Table:
+def _with_far_instants(clean, name: str, unit: str = "us"):
+    """A part file of `clean` whose timestamp column `name` holds, in `unit`, the number of
+    nanoseconds of an instant of 2026 (another tool's nanoseconds, if read as microseconds)."""
+    path = next((clean / PARTITION_07).glob("*.parquet"))
     table = pq.read_table(path)
-    index = table.schema.get_field_index("scraped_at")
-    field = pa.field("scraped_at", pa.timestamp(unit, tz="UTC"), nullable=False)
-    column = pa.array(values, pa.int64()).cast(field.type)
-    return table.set_column(index, field, column).replace_schema_metadata(table.schema.metadata)
+    index = table.schema.get_field_index(name)
+    field = table.schema.field(index).with_type(pa.timestamp(unit, tz="UTC"))
+    column = pa.array([1_772_000_000 * 10**9] * table.num_rows, pa.int64()).cast(field.type)
+    table = table.set_column(index, field, column)
+    write_file(path, table.replace_schema_metadata(pq.read_schema(path).metadata))
+    return path
 
 
 def test_a_column_holding_an_instant_past_year_9999_is_named_not_a_traceback(clean, capsys):
     # Another tool's nanoseconds written as microseconds: some 56,000 years ahead.
-    path = next((clean / PARTITION_07).glob("*.parquet"))
-    rows = pq.read_metadata(path).num_rows
-    write_file(path, _with_scraped_at(path, [1_772_000_000 * 10**9] * rows, "us"))
+    path = _with_far_instants(clean, "scraped_at")
     code, lines = verify(clean, capsys)
     assert (code, lines) == (
         1,
@@ -811,12 +814,7 @@ def test_a_column_holding_an_instant_past_year_9999_is_named_not_a_traceback(cle
 
 
 def test_a_published_at_past_year_9999_is_named_and_its_rows_not_read(clean, capsys):
-    path = next((clean / PARTITION_07).glob("*.parquet"))
-    table = pq.read_table(path)
-    index = table.schema.get_field_index("published_at")
-    field = table.schema.field(index)
-    far = pa.array([1_772_000_000 * 10**9] * table.num_rows, pa.int64()).cast(field.type)
-    write_file(path, table.set_column(index, field, far))
+    path = _with_far_instants(clean, "published_at")
     code, lines = verify(clean, capsys)
     assert (code, lines) == (
         1,
@@ -828,9 +826,7 @@ def test_a_published_at_past_year_9999_is_named_and_its_rows_not_read(clean, cap
 
 
 def test_a_nanosecond_column_of_this_century_is_named_for_its_type_only(clean, capsys):
-    path = next((clean / PARTITION_07).glob("*.parquet"))
-    rows = pq.read_metadata(path).num_rows
-    write_file(path, _with_scraped_at(path, [1_772_000_000 * 10**9] * rows, "ns"))
+    path = _with_far_instants(clean, "scraped_at", "ns")
     code, lines = verify(clean, capsys)
     assert (code, lines) == (
         1,
