@@ -629,13 +629,14 @@ def test_the_declared_schema_itself_has_no_differences():
     assert dataset_write.items_to_table([]).schema.equals(ARTICLES_FILE_SCHEMA, check_metadata=True)
 
 
-def rewrite_run_record_column(clean, column: str, value: str):
-    """Run record 'a' with its `column` holding `value`, as another tool would write it again."""
+def rewrite_run_record_column(clean, column: str, value):
+    """Run record 'a' with its `column` holding `value` (in the column's own type), as another
+    tool would write it again."""
     path = dataset.runs_dir(clean) / "part-a.parquet"
     table = pq.read_table(path)
-    table = table.set_column(
-        table.schema.get_field_index(column), column, pa.array([value], pa.string())
-    )
+    index = table.schema.get_field_index(column)
+    field = table.schema.field(index)
+    table = table.set_column(index, field, pa.array([value], field.type))
     pq.write_table(table.replace_schema_metadata(RUNS_SCHEMA.metadata), path)
     return path
 
@@ -851,18 +852,12 @@ def test_the_first_and_last_microseconds_a_datetime_holds_are_in_range():
 
 def test_a_run_record_numbered_the_largest_int64_is_named(clean, capsys):
     # Another tool's number: the record a crawl writes next, one past it, cannot be written.
-    path = dataset.runs_dir(clean) / "part-a.parquet"
-    table = pq.read_table(path)
-    index = table.schema.get_field_index("run_number")
-    field = table.schema.field(index)
-    table = table.set_column(index, field, pa.array([2**63 - 1], field.type))
-    pq.write_table(table.replace_schema_metadata(RUNS_SCHEMA.metadata), path)
+    path = rewrite_run_record_column(clean, "run_number", 2**63 - 1)
     code, lines = verify(clean, capsys)
     assert (code, lines[0]) == (
         1,
         f"PROBLEM {path}: column run_number holds the largest number an int64 holds: no record "
         "can follow it",
     )
-    table = table.set_column(index, field, pa.array([2**63 - 2], field.type))
-    pq.write_table(table.replace_schema_metadata(RUNS_SCHEMA.metadata), path)
+    rewrite_run_record_column(clean, "run_number", 2**63 - 2)
     assert verify(clean, capsys)[0] == 0
