@@ -72,7 +72,28 @@ def escape_what_stdout_cannot_spell() -> None:
         sys.stdout.reconfigure(errors="backslashreplace")
 
 
+def open_closed_standard_streams() -> None:
+    """A standard stream the caller closed (a crontab line's `>&-` or `2>&-`) is opened on
+    /dev/null: what would go there is dropped, as asked, and the command ends with its own exit
+    code, not in a traceback (Python leaves `sys.stdout` None, and Scrapy's log handler asks
+    None whether it is a terminal). The descriptor is taken first, so no file the command opens
+    (the lock, a part file, the log) gets it, and nothing written to stdout lands in one."""
+    for fd, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            opened = os.open(os.devnull, os.O_RDWR)
+            if opened != fd:
+                os.dup2(opened, fd)
+                os.close(opened)
+        if getattr(sys, name) is None:
+            # Open for the life of the process, as Python's own standard streams are.
+            stream = open(fd, "r" if fd == 0 else "w", closefd=False)  # noqa: SIM115
+            setattr(sys, name, stream)
+
+
 def main(argv: list[str] | None = None) -> int:
+    open_closed_standard_streams()
     escape_what_stdout_cannot_spell()
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else argv

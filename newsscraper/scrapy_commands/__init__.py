@@ -7,6 +7,8 @@ become a row, a reject or a run record of OUTPUT_DIR (a reject is never asked fo
 
 from __future__ import annotations
 
+from newsscraper.cli import open_closed_standard_streams
+
 # What writes OUTPUT_DIR: the names settings.py gives them.
 DATASET_WRITERS = {
     "EXTENSIONS": ("newsscraper.rejects.RejectsExtension", "newsscraper.runs.RunRecordExtension"),
@@ -22,7 +24,16 @@ def write_nothing(settings) -> None:
         settings.set(name, enabled, priority="cmdline")
 
 
-class WritesNothing:
+class StandardStreamsOpen:
+    """Mixed into a Scrapy command class: a stdout or stderr the caller closed (`2>&-`) is
+    opened on /dev/null before Scrapy sets up its log (see `open_closed_standard_streams`)."""
+
+    def process_options(self, args, opts):
+        open_closed_standard_streams()
+        super().process_options(args, opts)
+
+
+class WritesNothing(StandardStreamsOpen):
     """Mixed into a Scrapy command class: its settings have every dataset writer off."""
 
     def process_options(self, args, opts):

@@ -21,13 +21,14 @@ from newsscraper.crawl_args import ArgumentError, CrawlArguments
 from newsscraper.health import DISK_PROBLEM
 from newsscraper.lock import LOCKED_NEXT_RUN, LockHeld, crawl_lock
 from newsscraper.run_summary import RUN_SUMMARY_STAT
+from newsscraper.scrapy_commands import StandardStreamsOpen
 from newsscraper.sections import DEFAULT_SECTION
 from newsscraper.setting_checks import setting_problems
 from newsscraper.start_checks import start_refused
 from newsscraper.stop import finish_reason_of, note_signals
 
 
-class Command(ScrapyCrawlCommand):
+class Command(StandardStreamsOpen, ScrapyCrawlCommand):
     def run(self, args, opts):
         if len(args) == 1 and args[0] == "cafef":
             check_arguments(opts, self.settings)

@@ -14,11 +14,12 @@ from scrapy.commands.runspider import Command as ScrapyRunSpiderCommand
 from scrapy.commands.runspider import _import_file
 from scrapy.utils.spider import iter_spider_classes
 
+from newsscraper.scrapy_commands import StandardStreamsOpen
 from newsscraper.scrapy_commands.crawl import check_arguments, crawl_under_lock
 from newsscraper.spiders.cafef import CafefSpider
 
 
-class Command(ScrapyRunSpiderCommand):
+class Command(StandardStreamsOpen, ScrapyRunSpiderCommand):
     def run(self, args, opts):
         spider = cafef_spider_in(args)
         if spider is None:

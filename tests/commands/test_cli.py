@@ -116,6 +116,23 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(unbuffered, tmp_path):
     assert (result.returncode, result.stderr.decode()) == (1, "")
 
 
+@pytest.mark.parametrize("closed", [">&-", "2>&-"], ids=["stdout", "stderr"])
+def test_a_standard_stream_closed_by_the_caller_is_no_traceback_and_no_exit_1(closed, tmp_path):
+    # A crontab line ending in `>&-` (or `2>&-`): what would go there is dropped, the command's
+    # exit code is its own.
+    command = [sys.executable, "-m", "newsscraper", "stats", "--output-dir", str(tmp_path)]
+    result = subprocess.run(
+        ["sh", "-c", f'exec "$@" {closed}', "sh", *command],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent.parent.parent,
+        timeout=60,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    said = f"{tmp_path}: 0 articles in 0 files\n"
+    assert result.stdout == "" if closed == ">&-" else result.stdout.startswith(said)
+
+
 def test_an_error_of_the_disk_is_not_taken_for_a_reader_gone(tmp_path, monkeypatch):
     from newsscraper.commands import stats
 

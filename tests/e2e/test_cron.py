@@ -338,3 +338,28 @@ def test_cron_run_outside_the_project_folder_crawls_with_the_projects_settings(
     assert len(stored(["article_id"])) == 5
     (run,) = read_runs(output_dir)
     assert run["new_rows"] == 5 and run["exit_code"] == exitcodes.OK
+
+
+@pytest.mark.parametrize("closed", [">&-", "2>&-"], ids=["stdout", "stderr"])
+def test_a_crontab_line_that_closes_stdout_or_stderr_keeps_the_runs_exit_code(
+    replica, output_dir, stored, closed
+):
+    # `newsscraper cron ... >&-`: a healthy run ended in an AttributeError traceback, exit 1.
+    handle = replica(ReplicaSite(articles=5))
+    result = subprocess.run(
+        ["sh", "-c", f'exec "$@" {closed}', "sh", *cron_command(handle.base_url, output_dir)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == exitcodes.OK, result.stderr[-4000:]
+    assert "Traceback" not in result.stderr
+    if closed == "2>&-":
+        assert "5 new rows" in result.stdout
+    assert len(stored(["article_id"])) == 5
+    (run,) = read_runs(output_dir)
+    assert run["exit_code"] == exitcodes.OK
+    # No file the run opened took the closed descriptor: the lock holds nothing written to it.
+    assert (output_dir / ".lock").read_bytes() == b""

@@ -10,7 +10,7 @@ import pytest
 from newsscraper import exitcodes
 from newsscraper.lock import crawl_lock
 from replica import ReplicaSite
-from replica.crawl import POLITENESS_OFF, PROJECT_ROOT, crawl_env, run_crawl
+from replica.crawl import POLITENESS_OFF, PROJECT_ROOT, crawl_command, crawl_env, run_crawl
 
 
 def scrapy(*args: str) -> subprocess.CompletedProcess:
@@ -152,3 +152,20 @@ def test_a_crawl_into_a_folder_its_stdout_cannot_spell_says_its_summary_and_exit
     assert "Traceback" not in result.stderr
     assert "5 new rows" in result.stdout
     assert result.stdout.endswith(f"  dataset: {tmp_path}/d\\u1eef li\\u1ec7u\n")
+
+
+def test_a_crawl_whose_stderr_is_closed_says_its_summary_and_exits_0(replica, output_dir):
+    # `scrapy crawl cafef 2>&-`: Scrapy's log handler asked the closed stderr if it was a
+    # terminal, and the crawl ended before it started, exit 1, with nothing said anywhere.
+    command = crawl_command(replica(ReplicaSite(articles=5)).base_url, output_dir)
+    result = subprocess.run(
+        ["sh", "-c", 'exec "$@" 2>&-', "sh", *command],
+        cwd=PROJECT_ROOT,
+        env=crawl_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == exitcodes.OK
+    assert "5 new rows" in result.stdout
