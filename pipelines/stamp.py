@@ -1,7 +1,7 @@
 """Stamp each article with when and by which run it was scraped, and its content fingerprint.
 
-The clock enters the crawl here and nowhere else (through `RunContext`), so a crawl of fixtures
-with a fixed `NEWSSCRAPER_NOW` gives the same rows every time.
+The time is the crawl's one clock (`RunContext`, shared with the rest of the crawl), so a crawl
+of fixtures with a fixed `NEWSSCRAPER_NOW` gives the same rows every time.
 """
 
 from __future__ import annotations
