@@ -120,8 +120,8 @@ def page_row(url: str | None, reason: str, detail: str, now: dt.datetime, run_id
     }
 
 
-# Sent (url=, reason=, detail=) for a page that can never give an article, e.g. one larger
-# than DOWNLOAD_MAXSIZE or one the site says is gone: recorded so it is not asked for again.
+# Sent (url=, reason=, detail=, stored_as=) for a page that can never give an article, e.g. one
+# larger than DOWNLOAD_MAXSIZE or one the site says is gone: recorded so it is not asked for again.
 page_rejected = object()
 
 
