@@ -42,7 +42,7 @@ class PendingArticles:
 
     @classmethod
     def from_record(cls, value: dict | None, give_up_after: dt.timedelta) -> PendingArticles:
-        """The list a run record holds (its `pending_articles`, as `runs.read_runs` gives it)."""
+        """The list a run record holds (its `pending_articles`, as `runs.last_pending` gives it)."""
         articles = {
             article_id: PendingArticle(
                 url=entry["url"],

@@ -137,8 +137,8 @@ def _as_rows(table: pa.Table) -> list[dict]:
 
 def watermark_to_reach(runs: list[dict], section: str) -> dt.datetime | None:
     """How far down the listing a run of `section` must walk, given the run records
-    (`read_runs`): the watermark before the newest one (None: no run has recorded one yet, so
-    the walk goes to `max_pages`).
+    (`runs_to_start_from`): the watermark before the newest one (None: no run has recorded one
+    yet, so the walk goes to `max_pages`).
 
     Each record's watermark stays true once written (rows are never removed); killed runs write
     none and so move nothing. The newest watermark alone would do if the listing held still,
@@ -168,7 +168,7 @@ def watermark_to_reach(runs: list[dict], section: str) -> dt.datetime | None:
 
 def last_pending(runs: list[dict], section: str) -> dict:
     """The article pages still to fetch for `section`: what its newest run record lists,
-    given the run records (`read_runs`, newest first)."""
+    given the run records, newest first (`runs_to_start_from`, or `closing_runs` at the close)."""
     for run in runs:
         if run["section"] == section:
             return run["pending_articles"]
