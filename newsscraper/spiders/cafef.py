@@ -68,7 +68,8 @@ class CafefSpider(scrapy.Spider):
             arguments, default_max_pages=settings.getint("CAFEF_MAX_PAGES")
         )
         self.base = urlsplit(settings.get("CAFEF_BASE_URL").rstrip("/"))
-        # Follows the crawl host; the offsite middleware drops anything else, redirects too.
+        # The crawl host only: CrawlHostOnlyMiddleware drops anything else, redirects too
+        # (Scrapy's offsite middleware lets the spider's dont_filter requests through).
         self.allowed_domains = [self.base.hostname]
         refused = run_id_refused(settings)
         if refused:
