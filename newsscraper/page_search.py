@@ -87,5 +87,6 @@ class FirstPageSearch:
 
     @property
     def requests_saved(self) -> int:
-        """Pages before `found` a plain walk would have fetched, less the probes made."""
+        """Requests a plain walk of pages 1 to `found` would have made, less the probes made
+        (0 when the search took more)."""
         return max(0, (self.found - 1) - (self.probes - 1))
