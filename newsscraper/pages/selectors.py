@@ -39,7 +39,8 @@ def css(query: str) -> etree.XPath:
 
 
 def squash(text: str | None) -> str:
-    """Runs of whitespace (including non-breaking spaces) as one space, ends trimmed."""
+    """Invisible characters (`INVISIBLE_CHARACTERS`) dropped, runs of whitespace (including
+    non-breaking spaces) as one space, ends trimmed."""
     if not text:
         return ""
     # A search first, then `str.replace` for each one present: `str.translate` would look up
