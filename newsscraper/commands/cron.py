@@ -1,10 +1,11 @@
 """`newsscraper cron`: the one command a crontab line calls.
 
-One incremental crawl of a section under OUTPUT_DIR's lock (a second run at the same time
-exits with code 75, at once or after waiting `--wait` seconds for the lock), logging to a
-rotating file, ending with the exit code of the run record's health check (see
-newsscraper/exitcodes.py and the README). After its crawl it merges runs/ and rejects/ once
-they hold many part files, so what every crawl reads there stays a few files.
+One crawl of a section (incremental, or a backfill with `-a since=`/`until=`) under
+OUTPUT_DIR's lock (a second run at the same time exits with code 75, at once or after waiting
+`--wait` seconds for the lock), logging to a rotating file, ending with the exit code of the
+run record's health check (see newsscraper/exitcodes.py and the README). After its crawl it
+merges runs/ and rejects/ once they hold many part files, so what every crawl reads there stays
+a few files.
 """
 
 from __future__ import annotations
