@@ -5,9 +5,10 @@ What counts as body text, and why:
 - Skipped, with all they hold: the hidden ticker widget `div.chisochungkhoan` (its tickers are read
   first, by the page object), the "TIN MỚI" box `div.tindnd` / `#listNewsInContent`, ad shells
   (`div.h-show-pc`, `div.h-show-mobile`, `.c-banner`, `ins.adsbygoogle`), related links
-  (`div.link-content-footer`, `[type=RelatedNewsBox]`), scripts, styles, iframes, forms and
-  HTML comments. In-body boxes wrapped in `.VCSortableInPreviewMode` stay: CafeF wraps real
-  content (images, tables, quote boxes) in them.
+  (`div.link-content-footer`, `[type=RelatedNewsBox]`), `script`, `style`, `noscript`,
+  `template`, `iframe`, `object`, `embed`, `form`, `button`, `svg` and HTML comments. In-body
+  boxes wrapped in `.VCSortableInPreviewMode` stay: CafeF wraps real content (images, tables,
+  quote boxes) in them.
 - **Figure captions are left out**, empty or not. A caption labels an image ("Ông Đỗ Quý Hải",
   "Nguồn: MBS") rather than carrying the story; as a paragraph of its own it would read as a
   stray line and shift word counts and near-duplicate hashes when only a photo changes. The
@@ -80,12 +81,9 @@ _BREAK = "\x00"
 
 def paragraphs(content) -> list[str]:
     """The paragraphs of a body container, clutter and figure captions left out, in order."""
-    # The text is gathered with a mark at every paragraph break, then squashed once as a whole:
-    # what squashing each paragraph apart gives, with one pass over the text instead of one
-    # regex scan, split and join per paragraph.
+    # Squashed once as a whole, not paragraph by paragraph: the same result in one pass. The
+    # mark is not whitespace, so it survives; the spaces beside it go, as each paragraph is trimmed.
     parts = text_pieces(content, _BREAK, _PARAGRAPH_LEFT_OUT, is_clutter, _table_rows)
-    # Squashed as a whole (runs of whitespace as one space: the mark is not whitespace), then
-    # the spaces beside a mark go, since each paragraph is trimmed.
     text = squash("".join(parts)).replace(" " + _BREAK, _BREAK).replace(_BREAK + " ", _BREAK)
     return [paragraph for paragraph in text.split(_BREAK) if paragraph]
 
