@@ -37,8 +37,6 @@ class LockHeld(RuntimeError):
             f"{path} is held by another newsscraper process ({holder or 'holder unknown'})"
             + (f", still after waiting {waited:g} s for it" if waited > 0 else "")
         )
-        self.path = path
-        self.holder = holder
 
 
 def lock_path(output_dir: str | os.PathLike) -> Path:
