@@ -92,7 +92,9 @@ class InARow:
 
 
 class PoliteRetryMiddleware(RetryMiddleware):
-    """Replaces Scrapy's RetryMiddleware (same settings, plus the RETRY_BACKOFF_* ones)."""
+    """Replaces Scrapy's RetryMiddleware (same settings, plus RETRY_BACKOFF_BASE,
+    RETRY_BACKOFF_MAX, RETRY_AFTER_MAX, SOFT_BLOCK_BACKOFF_BASE, SOFT_BLOCK_STOP_AFTER and
+    SITE_FAILING_STOP_AFTER)."""
 
     def __init__(self, settings):
         super().__init__(settings)
