@@ -86,8 +86,6 @@ class PartFileWriteError(OSError):
     def __init__(self, path: Path, cause: OSError, *, committed: bool = False):
         what = "cannot sync the folder of" if committed else "cannot write"
         super().__init__(cause.errno, f"{what} {path}: {cause}")
-        self.path = path
-        self.cause = cause
         self.committed = committed  # the file is in place all the same (see commit_part_file)
 
 
