@@ -237,11 +237,11 @@ def exchange_paths(a: Path, b: Path) -> None:
     """
     renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
     if renameat2 is None:
-        raise OSError(95, "renameat2 is not available on this platform")
+        raise OSError(errno.EOPNOTSUPP, "renameat2 is not available on this platform")
     result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
     if result != 0:
-        errno = ctypes.get_errno()
-        raise OSError(errno, f"cannot exchange {a} and {b}: {os.strerror(errno)}")
+        code = ctypes.get_errno()
+        raise OSError(code, f"cannot exchange {a} and {b}: {os.strerror(code)}")
 
 
 def replace_partition_files(
