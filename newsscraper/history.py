@@ -209,7 +209,7 @@ class History:
         # This crawl: ids and fingerprints in the order they were accepted.
         self._pending: set[str] = set()
         self._committed: set[str] = set()
-        self._run_ids: list[str] = []
+        self._run_ids: list[str | None] = []  # None: a row discarded
         self._run_dups: list[str | None] = []
         self._run_shas: list[str | None] = []
         self._run_sims: list[int | None] = []
@@ -229,7 +229,7 @@ class History:
 
     @classmethod
     def from_table(cls, table: pa.Table) -> History:
-        """From one table with article_id and any of content_sha256, simhash, scraped_at."""
+        """From one table with article_id and any of the other LOAD_COLUMNS."""
         return cls.from_tables([table])
 
     @classmethod
