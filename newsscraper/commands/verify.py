@@ -231,10 +231,10 @@ def run_sections_of(table: pa.Table) -> dict[str, str]:
     it could not read, and those of another schema)."""
     if "run_id" not in table.column_names or "section" not in table.column_names:
         return {}
-    runs_ids, crawled = table.column("run_id").to_pylist(), table.column("section").to_pylist()
+    run_ids, crawled = table.column("run_id").to_pylist(), table.column("section").to_pylist()
     return {
         run_id: section
-        for run_id, section in zip(runs_ids, crawled, strict=True)
+        for run_id, section in zip(run_ids, crawled, strict=True)
         if isinstance(run_id, str) and section in SECTION_ZONES
     }
 
@@ -307,16 +307,16 @@ def run_record_problems(path: Path, table: pa.Table) -> list[Finding]:
     return findings
 
 
-def check_flat(output_dir: Path, name: str, declared: pa.Schema, read=None) -> list[Finding]:
-    """The problems of the `name` folder's files; `read(path, table)` is given the table of
+def check_flat(output_dir: Path, name: str, declared: pa.Schema, check=None) -> list[Finding]:
+    """The problems of the `name` folder's files; `check(path, table)` is given the table of
     each file that could be read, which is not kept (a year of uncompacted run records of a
     cron every five minutes held 3 GB), and gives the problems it finds in it."""
     findings = stray_files(Path(output_dir) / name)
     for path in dataset.list_part_files(output_dir, name):
         table, problems = read_checked(path, declared)
         findings += problems
-        if table is not None and read is not None:
-            findings += read(path, table)
+        if table is not None and check is not None:
+            findings += check(path, table)
     return findings
 
 
@@ -375,11 +375,11 @@ def check_all(output_dir: Path) -> list[Finding]:
     own checks and for the section each run crawled."""
     run_sections: dict[str, str] = {}
 
-    def read_runs(path: Path, table: pa.Table) -> list[Finding]:
+    def check_runs(path: Path, table: pa.Table) -> list[Finding]:
         run_sections.update(run_sections_of(table))
         return run_record_problems(path, table)
 
-    runs_findings = check_flat(output_dir, dataset.RUNS, RUNS_SCHEMA, read_runs)
+    runs_findings = check_flat(output_dir, dataset.RUNS, RUNS_SCHEMA, check_runs)
     rejects_findings = check_flat(output_dir, dataset.REJECTS, REJECTS_SCHEMA)
     return [*check_articles(output_dir, run_sections), *rejects_findings, *runs_findings]
 
