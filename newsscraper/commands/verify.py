@@ -12,14 +12,16 @@ Problems (each printed with the file's path):
 - a file the readers disagree on: not `*.parquet` yet listed by pyarrow/pandas, or a hidden
   `.x.parquet` / `_x.parquet` that DuckDB and polars globs read but pyarrow skips;
 - a row whose body no longer gives its content_sha256 (a byte changed where the file reads);
-- a run record whose JSON column holds no JSON object (a crawl reading it stops there);
+- a timestamp column holding an instant outside the years 1 to 9999;
+- a run record whose JSON column holds no JSON object, or values of another kind, or whose
+  run_number is the largest an int64 holds (a crawl reading it stops there);
 - a `.staging` that is a file or a link to nothing, or a `.lock` that is a folder (every crawl
   stops on it).
 
-Warnings (reported, exit code unchanged): files left in `.staging/` for longer than a crawl
-batch or a compaction takes, from a process killed between write and rename, or the files a
-compaction swapped out of the dataset (the next crawl or compaction removes them when it takes
-the lock).
+Warnings (reported, exit code unchanged): a hidden file under a dataset folder that is no
+`*.parquet` (no reader lists it); files left in `.staging/` for longer than a crawl batch or a
+compaction takes, from a process killed between write and rename, or the files a compaction
+swapped out of the dataset (the next crawl or compaction removes them when it takes the lock).
 
 It takes no lock, so it runs beside a crawl or `compact`: files a compaction swaps away
 between the listing and the reading are no problem, the files are listed and checked again.
@@ -109,7 +111,8 @@ def schema_differences(actual: pa.Schema, declared: pa.Schema) -> list[str]:
 
 
 def read_checked(path: Path, declared: pa.Schema) -> tuple[pa.Table | None, list[Finding]]:
-    """The file's table (None if unreadable) and its problems."""
+    """The file's table and its problems; None for the table when the file is unreadable or
+    holds an instant no Python datetime holds."""
     try:
         table = dataset_read.read_part_file(path)
     except FileNotFoundError:
@@ -290,8 +293,8 @@ def check_articles(output_dir: Path, run_sections: dict[str, str]) -> list[Findi
 
 
 def run_record_problems(path: Path, table: pa.Table) -> list[Finding]:
-    """A run record whose JSON column holds no JSON object, or one of other values, or whose
-    run_number no record can follow: a crawl reading it stops there."""
+    """A run record whose JSON column holds no JSON object, or one with values of another kind,
+    or whose run_number no record can follow: a crawl reading it stops there."""
     findings = []
     if dataset_read.run_numbers_at_end(table):
         findings.append(Finding(PROBLEM, path, f"column {dataset_read.LAST_RUN_NUMBER}"))
