@@ -87,7 +87,7 @@ class PartitionResult:
     rows: int
     merged_path: Path
     duplicate_ids: list[str]
-    late_files: list[Path]
+    unmerged: list[Path]  # kept beside the merged file: not part files, or written meanwhile
 
 
 @dataclass
@@ -200,9 +200,9 @@ def compact_partition(
     merged, duplicates = merge_part_tables(
         [mergeable(p, ARTICLES_FILE_SCHEMA, complete=True) for p in files]
     )
-    late_files = _swap(output_dir, partition.path, merged, files, file_name, compression)
+    unmerged = _swap(output_dir, partition.path, merged, files, file_name, compression)
     return PartitionResult(
-        partition, len(files), merged.num_rows, partition.path / file_name, duplicates, late_files
+        partition, len(files), merged.num_rows, partition.path / file_name, duplicates, unmerged
     )
 
 
@@ -233,10 +233,10 @@ def _swap(
     replaced = dataset_write.replace_partition_files(
         live, merged, name, output_dir, compression=compression, carried=carried
     )
-    return _restore_late_files(replaced, live, merged_names)
+    return _restore_unmerged(replaced, live, merged_names)
 
 
-def _restore_late_files(replaced: Path, live: Path, merged_names: set[str]) -> list[Path]:
+def _restore_unmerged(replaced: Path, live: Path, merged_names: set[str]) -> list[Path]:
     """Everything of the old folder that was not merged, in the new folder: what was there
     when the swap began was carried into it already (a note, a hidden file, a folder: compact
     never deletes what it did not merge); a part file that arrived in between is moved back
@@ -330,7 +330,7 @@ def report(results: list[PartitionResult], records: list[RecordsResult], out=Non
                 f"scraped row of each: {', '.join(r.duplicate_ids)}",
                 file=out,
             )
-        for path in r.late_files:
+        for path in r.unmerged:
             print(
                 f"  kept {path.name}: not merged (not a part file, or written meanwhile)", file=out
             )

@@ -203,7 +203,7 @@ def test_a_file_added_during_the_merge_is_kept(three_partitions, make_row, monke
 
     monkeypatch.setattr(dataset_write, "exchange_paths", crawl_writes_then_exchange)
     results = compact.compact(three_partitions)
-    assert [p.name for r in results for p in r.late_files] == ["part-run-late-1.parquet"]
+    assert [p.name for r in results for p in r.unmerged] == ["part-run-late-1.parquet"]
     ids = Counter(r["article_id"] for r in all_rows(three_partitions))
     assert ids == Counter(["101", "102", "103", "104", "105", "106", "201"])
 
@@ -750,7 +750,7 @@ def test_a_compaction_killed_right_after_a_swap_loses_nothing_it_did_not_merge(
             table, runs / f"{folder}part-{run_id}.parquet", three_partitions
         )
     before = what_readers_see(three_partitions)
-    real_restore = compact._restore_late_files
+    real_restore = compact._restore_unmerged
 
     for victim, compaction in ((partition, compact.compact), (runs, compact.compact_run_records)):
 
@@ -759,7 +759,7 @@ def test_a_compaction_killed_right_after_a_swap_loses_nothing_it_did_not_merge(
                 raise KeyboardInterrupt
             return real_restore(replaced, live, merged_names)
 
-        monkeypatch.setattr(compact, "_restore_late_files", killed)
+        monkeypatch.setattr(compact, "_restore_unmerged", killed)
         with pytest.raises(KeyboardInterrupt):
             compaction(three_partitions)
         dataset_write.clear_staging(three_partitions)  # what the next process to take the lock does
