@@ -147,10 +147,10 @@ def mergeable(path: Path, schema: pa.Schema, *, complete: bool = False) -> pa.Ta
     """The part file's table in `schema` (a column an older file lacks is null); ArrowInvalid
     naming it when it holds a column `schema` does not declare, lacks one declared not null or
     holds nulls in one (or, when `complete`, lacks any it declares, or holds one of another
-    type): a file another program wrote, or its rows
-    written again by pandas or polars. Merged, those columns would be dropped or changed and
-    the file removed with the others, so its folder is left as it is. A link that leads to no
-    file (its target not there, or a loop) is such a file too, not a fault of the disk."""
+    type): a file another program wrote, or its rows written again by pandas or polars. Merged,
+    those columns would be dropped or changed and the file removed with the others, so its
+    folder is left as it is. A link that leads to no file (its target not there, or a loop) is
+    such a file too, not a fault of the disk."""
     try:
         table = dataset_read.read_part_file(path)
     except OSError as error:
