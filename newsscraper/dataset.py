@@ -131,7 +131,8 @@ def is_visible_part_file(path: Path, base: Path) -> bool:
 
 
 def list_part_files(output_dir, dataset: str = ARTICLES) -> list[Path]:
-    """Every part file of `dataset` (articles, rejects or runs), sorted; [] when there is none."""
+    """Every part file of `dataset` (articles, rejects or runs), sorted; [] when there is none.
+    NotADirectoryError when a file, or a link to nothing, stands where its folder goes."""
     if dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}; one of {DATASETS}")
     base = Path(output_dir) / dataset
@@ -190,7 +191,8 @@ def parse_partition_dir(path: Path) -> tuple[str, dt.date]:
 
 
 def list_article_partitions(output_dir) -> list[ArticlePartition]:
-    """Every `section=*/published_date=*` directory under articles/, sorted."""
+    """Every `section=*/published_date=*` directory under articles/, sorted; ValueError (from
+    `parse_partition_dir`) for one whose section or date is none."""
     base = articles_dir(output_dir)
     if not base.is_dir():
         return []
