@@ -68,12 +68,12 @@ class CompressedBodyMiddleware:
         encodings = [encoding for encoding in named if encoding not in NO_CODING]
         if len(encodings) != len(named):
             response = naming_only(response, encodings)
-        # The last encoding applied is the first undone: a cut stops its stream first. An
-        # empty body has nothing to decompress (a HEAD, an empty fragment sent as it is).
+        # An empty body has nothing to decompress (a HEAD, an empty fragment sent as it is).
         if not encodings or not response.body:
             return response
         max_size = request.meta.get("download_maxsize", self.max_size)  # as Scrapy reads it
         try:
+            # The last encoding applied is the first undone: a cut stops its stream first.
             if layers_are_whole(response.body, undone(encodings), max_size):
                 return response
         except TooLarge as error:
