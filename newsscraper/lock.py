@@ -3,7 +3,8 @@ or `compact`).
 
 `OUTPUT_DIR/.lock` held with `fcntl.flock`: the kernel releases it when the holder's process
 ends, however it ends (SIGKILL included), so a stale lock cannot outlive its process. The file
-keeps the holder's pid and start time only to say who holds it; its existence means nothing.
+keeps the holder's pid, start time and purpose only to say who holds it; its existence means
+nothing.
 
 Every writer of OUTPUT_DIR/.staging/ holds the lock while it uses it, so whatever a killed
 holder left there is removed by the next one to take the lock (`dataset_write.clear_staging`).
