@@ -40,12 +40,31 @@ def parse_fault(value: str) -> tuple[str, faults.Fault]:
     )
 
 
+def parse_jitter(value: str) -> float:
+    """`--jitter MS` in seconds; argparse says what is wrong with a bad one."""
+    try:
+        ms = float(value)
+    except ValueError:
+        ms = -1.0
+    if not 0 <= ms <= 60_000:
+        raise argparse.ArgumentTypeError(f"{value!r}: give milliseconds, 0 to 60000")
+    return ms / 1000
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m replica", description=__doc__)
     parser.add_argument("--articles", type=int, default=40, help="articles in the section")
     parser.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (0: any free)")
     parser.add_argument("--seed", type=int, default=0, help="same seed, same site")
     parser.add_argument("--page-size", type=int, default=20, help="stream items per page")
+    parser.add_argument(
+        "--jitter",
+        type=parse_jitter,
+        default=0.0,
+        metavar="MS",
+        help="hold each response for a random 0 to MS milliseconds (seeded by --seed): "
+        "responses to concurrent requests come back out of order",
+    )
     parser.add_argument(
         "--fault",
         type=parse_fault,
@@ -59,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     site = ReplicaSite(articles=args.articles, seed=args.seed, page_size=args.page_size)
+    if args.jitter > 0:
+        site.jitter(args.jitter, seed=args.seed)
     for path, fault in args.fault:
         site.script(path, [fault], repeat=True)
     handle = serve(site, port=args.port)

@@ -114,6 +114,7 @@ class ReplicaSite:
         self._soft_every: int | None = None
         self._soft_until: float | None = None
         self._request_count = 0
+        self._jitter: tuple[float, random.Random] | None = None
 
         moment = start.astimezone(VIETNAM)
         for serial in range(articles):
@@ -279,6 +280,20 @@ class ReplicaSite:
         with self._lock:
             self._scripts.clear()
 
+    def jitter(self, max_seconds: float | None, seed: int = 0) -> None:
+        """Hold every response (robots.txt apart) for a random 0 to `max_seconds` on top of
+        any fault's delay, drawn from `seed` (None: stop): a site or proxy that answers
+        unevenly, so responses of concurrent requests come back out of order."""
+        with self._lock:
+            self._jitter = None if max_seconds is None else (max_seconds, random.Random(seed))
+
+    def _jitter_delay(self) -> float:
+        with self._lock:
+            if self._jitter is None:
+                return 0.0
+            most, rng = self._jitter
+            return rng.uniform(0, most)
+
     def soft_block_every(self, n: int | None) -> None:
         """Serve the rate-limit page to every n-th request (None: stop)."""
         with self._lock:
@@ -320,6 +335,7 @@ class ReplicaSite:
             response = fault.apply(target, lambda: self._route(path))
         else:
             response = self._route(path)
+        response.delay += self._jitter_delay()
         if method == "HEAD":
             response = replace(response, declared_length=len(response.body), body=b"")
         return response

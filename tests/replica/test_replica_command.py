@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from replica.__main__ import main, parse_fault
+from replica.__main__ import main, parse_fault, parse_jitter
 from replica.crawl import PROJECT_ROOT
 from replica.faults import Status
 
@@ -68,3 +68,13 @@ def test_a_fault_that_is_none_is_refused_saying_what_to_give(value, said, capsys
         main(["--fault", value])
     assert exit_.value.code == 2
     assert said in capsys.readouterr().err
+
+
+def test_jitter_is_given_in_milliseconds_and_a_bad_one_is_refused(capsys):
+    assert parse_jitter("300") == 0.3
+    assert parse_jitter("0") == 0
+    for value in ("-5", "soon", "nan", "600000"):
+        with pytest.raises(SystemExit) as exit_:
+            main(["--jitter", value])
+        assert exit_.value.code == 2
+        assert "give milliseconds, 0 to 60000" in capsys.readouterr().err

@@ -156,3 +156,20 @@ def test_focus_picks_fill_the_focus_block_and_are_left_out_of_the_stream():
     ]
     assert stream == [a.article_id for a in site.articles if a.article_id not in picks]
     assert [a.article_id for a in site.listing()] == picks + stream
+
+
+def test_jitter_holds_each_response_a_seeded_random_time_up_to_its_most_robots_txt_apart():
+    def delays(seed: int) -> list[float]:
+        site = ReplicaSite(articles=12)
+        site.jitter(0.3, seed=seed)
+        paths = ["/doanh-nghiep.chn", "/timelinelist/18836/2.chn", site.article(4).path] * 5
+        return [site.respond("GET", path).delay for path in paths]
+
+    first = delays(1)
+    assert first == delays(1) and first != delays(2)
+    assert all(0 <= delay <= 0.3 for delay in first) and len(set(first)) == len(first)
+    site = ReplicaSite(articles=3)
+    site.jitter(0.3)
+    assert site.respond("GET", "/robots.txt").delay == 0
+    site.jitter(None)
+    assert site.respond("GET", "/doanh-nghiep.chn").delay == 0
