@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
@@ -269,12 +270,96 @@ def read_runs(output_dir, columns: list[str] | None = None) -> pa.Table | None:
 def _run_records(path: Path, columns: list[str] | None) -> pa.Table:
     """The run records of one part file, in their declared types; ArrowInvalid naming the file
     and the column for an instant no Python datetime holds, which a crawl reads them as."""
-    table = in_declared_types(path, RUNS_SCHEMA, columns)
+    return _checked_run_records(in_declared_types(path, RUNS_SCHEMA, columns), path)
+
+
+def _checked_run_records(table: pa.Table, path: Path) -> pa.Table:
+    """`table`, run records of the part file at `path` in their declared types, once checked
+    (see `_run_records`)."""
     if far := columns_out_of_range(table):
         raise pa.ArrowInvalid(f"cannot read Parquet file '{path}': column {far[0]} {OUT_OF_RANGE}")
     if run_numbers_at_end(table):
         raise pa.ArrowInvalid(f"cannot read Parquet file '{path}': column {LAST_RUN_NUMBER}")
     return table
+
+
+# What `read_chosen_runs` reads of every run record besides the columns asked for: those
+# `_run_records` checks, so a record it does not read whole stops a read as it did when read so.
+_CHECKED_RUN_COLUMNS = [
+    f.name for f in RUNS_SCHEMA if pa.types.is_timestamp(f.type) or f.name == "run_number"
+]
+# Rows of a part file decoded at a time when only some of them are read whole.
+RUN_BATCH_ROWS = 4096
+_FILE, _ROW = "__file", "__row"
+
+
+def read_chosen_runs(
+    output_dir, columns: list[str], choose: Callable[[pa.Table], list[int]]
+) -> tuple[pa.Table, pa.Table] | None:
+    """(`columns` of every run record, the records `choose` picks with every column); None when
+    there is none. `choose` is given the first table (with the columns the files hold) and
+    returns the positions in it of the records wanted, in the order wanted.
+
+    Only the records chosen are read whole, a few thousand rows at a time: a cron every five
+    minutes keeps 100,000 records a year, and reading them all whole held some 120 MB at each
+    start and close of a crawl. A part file whose columns are not all in their declared types
+    (another tool's) is read whole, so a column that cannot be read so stops the read, as it
+    does in `read_runs`."""
+    wanted_columns = list(dict.fromkeys([*columns, *_CHECKED_RUN_COLUMNS]))
+
+    def keys_of(entry: tuple[int, Path]) -> pa.Table:
+        index, path = entry
+        file = _naming(path, lambda: pq.ParquetFile(arrow_path(path)))
+        stored = file.schema_arrow
+        whole = any(
+            name in RUNS_SCHEMA.names
+            and not stored.field(name).type.equals(RUNS_SCHEMA.field(name).type)
+            for name in stored.names
+        )
+        table = _naming(path, lambda: file.read(columns=None if whole else wanted_columns))
+        table = _checked_run_records(_declared(table, path, RUNS_SCHEMA), path)
+        table = table.select([name for name in columns if name in table.column_names])
+        return table.append_column(
+            _FILE, pa.array([index] * table.num_rows, pa.int32())
+        ).append_column(_ROW, pa.array(range(table.num_rows), pa.int64()))
+
+    def read(files: list[Path]) -> tuple[pa.Table, pa.Table] | None:
+        if not files:
+            return None
+        keys = joined_in_slices(list(enumerate(files)), keys_of)
+        located = keys.select([_FILE, _ROW])
+        keys = keys.drop_columns([_FILE, _ROW])
+        positions = np.asarray(choose(keys), dtype=np.int64)
+        if not len(positions):
+            return keys, RUNS_SCHEMA.empty_table()
+        file_of = located[_FILE].to_numpy()[positions]
+        row_of = located[_ROW].to_numpy()[positions]
+        order = np.lexsort((row_of, file_of))  # file by file, each file's rows in its order
+        parts = []
+        for index in np.unique(file_of):
+            rows = row_of[order][file_of[order] == index]
+            parts.append(_run_rows(files[index], rows))
+        chosen = pa.concat_tables(parts, promote_options="permissive")
+        return keys, chosen.take(np.argsort(order))
+
+    return read_listed(lambda: list_part_files(output_dir, RUNS), read)
+
+
+def _run_rows(path: Path, rows: np.ndarray) -> pa.Table:
+    """The run records at `rows` (ascending) of one part file, whole and checked."""
+    file = _naming(path, lambda: pq.ParquetFile(arrow_path(path)))
+
+    def taken() -> pa.Table:
+        parts, start = [], 0
+        for batch in file.iter_batches(batch_size=RUN_BATCH_ROWS):
+            end = start + batch.num_rows
+            inside = rows[(rows >= start) & (rows < end)] - start
+            if len(inside):
+                parts.append(pa.Table.from_batches([batch]).take(inside))
+            start = end
+        return pa.concat_tables(parts)
+
+    return _checked_run_records(_declared(_naming(path, taken), path, RUNS_SCHEMA), path)
 
 
 def in_declared_types(
@@ -285,7 +370,12 @@ def in_declared_types(
     the others, where Arrow would refuse to merge it naming no file. ArrowInvalid naming the
     file and the column when a column cannot be read so; a column `schema` does not declare
     is kept as it is."""
-    table = read_part_file(path, columns, use_threads)
+    return _declared(read_part_file(path, columns, use_threads), path, schema)
+
+
+def _declared(table: pa.Table, path: Path, schema: pa.Schema) -> pa.Table:
+    """`table`, read from the part file at `path`, in `schema`'s types (see
+    `in_declared_types`)."""
     try:
         arrays = [
             _cast_column(table, schema.field(name)) if name in schema.names else table[name]

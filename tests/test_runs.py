@@ -885,3 +885,75 @@ def test_a_run_record_numbered_the_largest_int64_stops_the_start_and_the_close_n
     assert ext.stats.get_value("newsscraper/exit_code") == exitcodes.ABNORMAL
     assert said in caplog.text
     assert [str(f) for f in verify(tmp_path) if "run_number holds the largest" in str(f)]
+
+
+def _quiet_year_of_records(count: int, end: dt.datetime) -> list[dict]:
+    """`count` records of quiet cron runs, one every three hours up to `end`, in one file as
+    `compact` leaves them: each holds fill rates, as a run that stored rows does."""
+    import json
+
+    rates = json.dumps({"author": 0.9, "title": 1.0})
+    rows = []
+    for n in range(count):
+        finished = end - dt.timedelta(hours=3 * (count - n))
+        rows.append(
+            {"run_id": f"run-{n:05d}", "section": "doanh-nghiep", "mode": "incremental"}
+            | {"started_at": finished, "finished_at": finished, "exit_code": 0}
+            | {"run_number": n + 1, "fill_rates": rates, "new_rows": 1}
+            | {"watermark": finished - dt.timedelta(hours=3 * (n % 2))}
+        )
+    return rows
+
+
+def test_a_crawl_holds_whole_only_a_few_run_records_at_a_time(tmp_path, monkeypatch):
+    # A year of cron runs keeps 100,000 records: all of them read whole at once at each start
+    # and close held some 120 MB. A few columns of each are read; whole, a batch at a time.
+    import pyarrow.parquet as pq
+
+    end = dt.datetime(2026, 3, 7, 4, tzinfo=UTC)
+    write_records(tmp_path, _quiet_year_of_records(1000, end))
+    monkeypatch.setattr(dataset_read, "RUN_BATCH_ROWS", 16, raising=False)
+    decoded = []
+    read, iter_batches = pq.ParquetFile.read, pq.ParquetFile.iter_batches
+
+    def counted_read(self, *args, **kwargs):
+        table = read(self, *args, **kwargs)
+        if "fill_rates" in table.column_names:
+            decoded.append(table.num_rows)
+        return table
+
+    def counted_batches(self, *args, **kwargs):
+        for batch in iter_batches(self, *args, **kwargs):
+            if "fill_rates" in batch.schema.names:
+                decoded.append(batch.num_rows)
+            yield batch
+
+    monkeypatch.setattr(pq.ParquetFile, "read", counted_read)
+    monkeypatch.setattr(pq.ParquetFile, "iter_batches", counted_batches)
+    start = runs.runs_to_start_from(tmp_path, "doanh-nghiep")
+    assert [run["run_id"] for run in start] == [f"run-{n:05d}" for n in (999, 998, 997, 996)]
+    assert decoded and max(decoded) <= 16
+    decoded.clear()
+    judged, number = runs.closing_runs(tmp_path, "doanh-nghiep", end)
+    assert number == 1001
+    assert len(judged) == 29 * 8 + 1  # 29 days of runs every three hours, and the one before
+    assert decoded and max(decoded) <= 16
+
+
+def test_a_record_of_another_tool_not_kept_still_stops_the_start_naming_it(tmp_path):
+    # Its exit_code a list: read only for its key columns, it would pass unseen; its columns
+    # not in their declared types, it is read whole, and the start names it, as before.
+    import pyarrow as pa
+
+    _run_record_with(tmp_path, section="bat-dong-san")
+    path = dataset.runs_dir(tmp_path) / "part-r0.parquet"
+    table = dataset_read.read_part_file(path)
+    index = table.schema.get_field_index("exit_code")
+    table = table.set_column(index, "exit_code", pa.array([[0]], pa.list_(pa.int64())))
+    dataset_write.commit_part_file(table, dataset.runs_dir(tmp_path) / "part-r1.parquet", tmp_path)
+    path.unlink()
+    said = "part-r1.parquet': column exit_code is list<element: int64>, not readable as int32"
+    with pytest.raises(pa.ArrowInvalid, match=said):
+        runs.runs_to_start_from(tmp_path, "doanh-nghiep")
+    with pytest.raises(pa.ArrowInvalid, match=said):
+        runs.closing_runs(tmp_path, "doanh-nghiep", dt.datetime(2026, 3, 8, tzinfo=UTC))
