@@ -4,6 +4,8 @@ a crawl is on its way out, and tell afterwards why it stopped."""
 from __future__ import annotations
 
 import logging
+import os
+import signal
 
 from scrapy.extensions.closespider import CloseSpider
 from scrapy.utils.defer import deferred_from_coro
@@ -71,6 +73,45 @@ def note_signals(process, crawler) -> None:
         handler = getattr(process, name, None)
         if handler is not None:
             setattr(process, name, noted(handler, what))
+
+
+# SIGTERM and Ctrl-C (SIGINT): the signals Scrapy handles while it crawls.
+SHUTDOWN_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+_held_since_crawl: list[int] | None = None  # None: not holding
+
+
+def hold_signals_after_crawl() -> None:
+    """Once the crawl is over (its reactor stopped, its run record written or not), hold a
+    SIGTERM or Ctrl-C until the summary is said (`end_on_held_signal`). Scrapy's own handlers,
+    still installed, would swallow it: the process would go on, say its summary and exit with
+    the run's code, unless the signal came while Python was tearing the process down (then
+    it killed it, exit 143): the same signal gave one exit status or another by a few
+    milliseconds."""
+    global _held_since_crawl
+    _held_since_crawl = []
+    for signum in SHUTDOWN_SIGNALS:
+        signal.signal(signum, _hold)
+
+
+def _hold(signum, frame) -> None:
+    if _held_since_crawl is not None:
+        _held_since_crawl.append(signum)
+
+
+def end_on_held_signal() -> None:
+    """Once the summary is said: a SIGTERM or Ctrl-C from now on ends the process at once, as
+    if it had no handler (exit status 143 for SIGTERM, 130 for Ctrl-C), and one held since the
+    crawl ended does so now. Nothing after the summary needs finishing: the run record is
+    written, and a merge of `runs/` swaps a folder whole or not at all. Does nothing unless
+    `hold_signals_after_crawl` ran."""
+    global _held_since_crawl
+    held, _held_since_crawl = _held_since_crawl, None
+    if held is None:
+        return
+    for signum in SHUTDOWN_SIGNALS:
+        signal.signal(signum, signal.SIG_DFL)
+    if held:
+        os.kill(os.getpid(), held[0])
 
 
 def is_stopping(crawler) -> bool:

@@ -103,6 +103,7 @@ def run(args) -> int:
     try:
         with crawl_lock(output_dir, purpose="cron", wait=args.wait):
             from newsscraper.start_checks import start_refused
+            from newsscraper.stop import end_on_held_signal
 
             refused = start_refused(settings)
             if refused:
@@ -119,8 +120,10 @@ def run(args) -> int:
                 return exitcodes.DISK_ERROR
             _log_warnings_to_stderr()
             code, summary = _crawl(settings, spider_args)
-            # Said before any merge: a signal during one ends the process, the summary said.
             _say_summary(summary)
+            # From here a signal ends the process at once (one since the crawl, now): the
+            # summary is said, and a merge swaps a folder whole or not at all.
+            end_on_held_signal()
             if code not in (exitcodes.DISK_ERROR, exitcodes.INTERRUPTED):
                 _merge_records_when_many(output_dir)
     except LockHeld as exc:

@@ -25,7 +25,12 @@ from newsscraper.scrapy_commands import StandardStreamsOpen
 from newsscraper.sections import DEFAULT_SECTION
 from newsscraper.setting_checks import setting_problems
 from newsscraper.start_checks import start_refused
-from newsscraper.stop import finish_reason_of, note_signals
+from newsscraper.stop import (
+    end_on_held_signal,
+    finish_reason_of,
+    hold_signals_after_crawl,
+    note_signals,
+)
 
 
 class Command(StandardStreamsOpen, ScrapyCrawlCommand):
@@ -37,7 +42,10 @@ class Command(StandardStreamsOpen, ScrapyCrawlCommand):
         if len(args) > 1:
             raise UsageError("running 'scrapy crawl' with more than one spider is not supported")
         check_spider_name(args[0], self.crawler_process.spider_loader.list())
-        crawl_under_lock(self, args[0], opts)
+        try:
+            crawl_under_lock(self, args[0], opts)
+        finally:
+            end_on_held_signal()  # the summary is said, the lock released
 
 
 def check_spider_name(name: str, spiders: list[str]) -> None:
@@ -92,10 +100,12 @@ def crawl_under_lock(command, spider, opts) -> None:
 
 def crawl_to_end(process, crawler, spider_args: dict) -> tuple[int, str | None]:
     """Run `crawler` in `process` to its end: its exit code and its summary, or None for the
-    summary when the crawl could not start (Scrapy has logged why)."""
+    summary when the crawl could not start (Scrapy has logged why). A SIGTERM or Ctrl-C after
+    the crawl is held until the caller has said the summary (`stop.end_on_held_signal`)."""
     note_signals(process, crawler)
     process.crawl(crawler, **spider_args)
     process.start()
+    hold_signals_after_crawl()
     if process.bootstrap_failed:
         return exitcodes.ABNORMAL, None
     code = exit_code_of(crawler)

@@ -4,8 +4,10 @@ a crawl stopped by SIGTERM or Ctrl-C flushes what it scraped and says so in its 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -23,9 +25,10 @@ from replica_checks import (
 from newsscraper import exitcodes
 from newsscraper.dataset import articles_dir, list_part_files, staging_dir
 from newsscraper.dataset_read import read_articles
+from newsscraper.lock import crawl_lock
 from newsscraper.runs import read_runs
 from replica import ReplicaSite, faults
-from replica.crawl import PROJECT_ROOT, crawl_command, crawl_env
+from replica.crawl import POLITENESS_OFF, PROJECT_ROOT, crawl_command, crawl_env
 from replica.response import Response
 
 pytestmark = pytest.mark.slow
@@ -43,18 +46,36 @@ class SlowSite(ReplicaSite):
         return response
 
 
+SIGNAL_HOOK_DIR = Path(__file__).parent / "signal_hook"
+
+
+def cron_command(base_url: str, output_dir: Path, settings: dict) -> list[str]:
+    merged = POLITENESS_OFF | {"CAFEF_BASE_URL": base_url} | settings
+    options = [f"-s{name}={value}" for name, value in merged.items()]
+    return [sys.executable, "-m", "newsscraper", "cron", "--output-dir", str(output_dir), *options]
+
+
 @pytest.fixture
 def start_crawl(tmp_path):
-    """`start_crawl(handle, output_dir, settings)` starts `scrapy crawl cafef` as a process."""
+    """`start_crawl(handle, output_dir, settings)` starts `scrapy crawl cafef` as a process
+    (`newsscraper cron` with `cron=True`), with `env` added to its environment."""
     started: list[subprocess.Popen] = []
 
-    def start(handle, output_dir: Path, settings: dict) -> subprocess.Popen:
+    def start(
+        handle, output_dir: Path, settings: dict, cron: bool = False, env: dict | None = None
+    ) -> subprocess.Popen:
         log = open(tmp_path / f"crawl-{len(started)}.log", "w")  # noqa: SIM115 (closed below)
-        command = crawl_command(
-            handle.base_url, output_dir, settings={k: str(v) for k, v in settings.items()}
-        )
+        settings = {k: str(v) for k, v in settings.items()}
+        if cron:
+            command = cron_command(handle.base_url, output_dir, settings)
+        else:
+            command = crawl_command(handle.base_url, output_dir, settings=settings)
         process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=crawl_env(), stdout=log, stderr=subprocess.STDOUT
+            command,
+            cwd=PROJECT_ROOT,
+            env=crawl_env() | (env or {}),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         process.log = log
         started.append(process)
@@ -230,3 +251,50 @@ def test_signal_during_a_retry_after_wait_exits_at_once(replica, start_crawl, ou
     # The rest had not ended: no later run starts before it does.
     rest = run["rests_until"] - run["finished_at"]
     assert dt.timedelta(minutes=4) < rest < dt.timedelta(minutes=5)
+
+
+@pytest.mark.parametrize("cron", [False, True], ids=["scrapy crawl", "newsscraper cron"])
+@pytest.mark.parametrize("first_mid_run", [False, True], ids=["one signal", "a second signal"])
+def test_a_signal_once_the_crawl_is_over_ends_the_process_after_its_summary(
+    cron, first_mid_run, replica, crawl, start_crawl, output_dir
+):
+    # The hook signals the process when the crawl is over (its run record written) and it is
+    # about to say its summary: whether a SIGTERM came mid-run or not, the process says the
+    # summary and ends at once, killed by the signal, with its lock released.
+    site = SlowSite(articles=60)
+    handle = replica(site)
+    env = {
+        "PYTHONPATH": os.pathsep.join([str(SIGNAL_HOOK_DIR), str(PROJECT_ROOT)]),
+        "NEWSSCRAPER_SIGNAL_AFTER_CRAWL": "TERM",
+    }
+    settings = ONE_BATCH | {"CONCURRENT_REQUESTS": 4}
+    process = start_crawl(handle, output_dir, settings, cron=cron, env=env)
+    if first_mid_run:
+        ids = {a.path: a.article_id for a in site.articles}
+        wait_for(
+            lambda: len([r for r in handle.requests if r.path in ids]) >= 10, "10 article pages"
+        )
+        process.send_signal(signal.SIGTERM)
+    code = process.wait(timeout=60)
+
+    log = log_of(process)
+    assert code == -signal.SIGTERM, log[-3000:]
+    run = only_run(output_dir)
+    expected = exitcodes.INTERRUPTED if first_mid_run else exitcodes.OK
+    assert run["exit_code"] == expected
+    assert f"; exit {expected}" in log, "the summary was not said"
+    stored = set(stored_ids(output_dir))
+    assert run["new_rows"] == len(stored)
+    assert_every_reader_agrees(output_dir)
+    with crawl_lock(output_dir):
+        pass
+    verify = subprocess.run(
+        [sys.executable, "-m", "newsscraper", "verify", "--output-dir", str(output_dir)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    crawl(handle)
+    assert_stored_exactly(output_dir, site.articles)
