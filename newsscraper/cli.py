@@ -1,28 +1,20 @@
 """`newsscraper <command>`: the console script (also `python -m newsscraper`).
 
-Each command lives in `newsscraper/commands/<name>.py` with `add_arguments(parser)` and
-`run(args) -> int` (the exit code); this module only dispatches, and prints `--version`.
+The commands, with their help and options, are listed in `newsscraper/commands/__init__.py`;
+each one's work, `run(args) -> int` (the exit code), is in `newsscraper/commands/<name>.py`,
+imported only when it runs. This module only dispatches, and prints `--version`.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import platform
 import sys
 from importlib import metadata
 
 from newsscraper import __version__
-
-COMMANDS = {
-    "extract": "print one JSON object per saved article page",
-    "cron": "one locked crawl with a run record, incremental or (-a since=DATE) a backfill",
-    "compact": "merge the part files of each partition, and of runs/ and rejects/, into one",
-    "stats": "rows per day, fill rates, duplicates, rejects, recent runs",
-    "verify": "check every file, the schema, ids and partitions; non-zero on a problem",
-}
-
+from newsscraper.commands import COMMANDS
 
 # The libraries whose releases change what a crawl stores: the crawl (scrapy), the HTML parser
 # (lxml) and the Parquet writer (pyarrow).
@@ -56,11 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the versions of newsscraper, scrapy, pyarrow, lxml and Python, and exit",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, help_text in COMMANDS.items():
-        module = importlib.import_module(f"newsscraper.commands.{name}")
-        command_parser = sub.add_parser(name, help=help_text, description=help_text)
-        module.add_arguments(command_parser)
-        command_parser.set_defaults(_run=module.run, _parser=command_parser)
+    for command in COMMANDS.values():
+        command_parser = sub.add_parser(command.name, help=command.help, description=command.help)
+        command.add_arguments(command_parser)
+        command_parser.set_defaults(_run=command.run, _parser=command_parser)
     return parser
 
 

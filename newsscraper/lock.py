@@ -12,7 +12,6 @@ holder left there is removed by the next one to take the lock (`dataset_write.cl
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import datetime as dt
 import fcntl
@@ -93,14 +92,3 @@ def _read_holder(fd: int) -> str:
         return os.pread(fd, 512, 0).decode(errors="replace").strip()
     except OSError:
         return ""
-
-
-def wait_seconds(text: str) -> float:
-    """`--wait SECONDS` of the commands that take the lock: a number, 0 or more."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, 0 or more; got {text!r}")
-    return value

@@ -51,33 +51,10 @@ import pyarrow.compute as pc
 
 from newsscraper import dataset, dataset_read, dataset_write, exitcodes
 from newsscraper import settings as project_settings
-from newsscraper.lock import LockHeld, crawl_lock, wait_seconds
+from newsscraper.lock import LockHeld, crawl_lock
 from newsscraper.pages.dates import vietnam_date
 from newsscraper.schema import ARTICLES_FILE_SCHEMA, REJECTS_SCHEMA, RUNS_SCHEMA
 from newsscraper.sections import unknown_section
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--section", help="only partitions of this section slug")
-    parser.add_argument(
-        "--older-than",
-        type=int,
-        metavar="DAYS",
-        help="only partitions whose published_date is more than DAYS days before today",
-    )
-    parser.add_argument(
-        "--output-dir",
-        default=project_settings.OUTPUT_DIR,
-        help="the dataset root (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--wait",
-        type=wait_seconds,
-        default=0,
-        metavar="SECONDS",
-        help="wait up to SECONDS for the lock a crawl holds before exiting 75 (default: 0, "
-        "exit at once)",
-    )
 
 
 @dataclass

@@ -23,7 +23,7 @@ from pyarrow import ArrowException
 
 from newsscraper import exitcodes
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
-from newsscraper.lock import LOCKED_NEXT_RUN, LockHeld, crawl_lock, wait_seconds
+from newsscraper.lock import LOCKED_NEXT_RUN, LockHeld, crawl_lock
 from newsscraper.sections import DEFAULT_SECTION
 from newsscraper.setting_checks import setting_problems
 
@@ -31,41 +31,6 @@ logger = logging.getLogger(__name__)
 
 LOG_BYTES = 10 * 1024 * 1024
 LOG_BACKUPS = 5
-
-
-def add_arguments(parser) -> None:
-    parser.add_argument(
-        "--section", help=f"section slug, as -a section=SLUG (default: {DEFAULT_SECTION})"
-    )
-    parser.add_argument("--output-dir", help="dataset folder (default: the OUTPUT_DIR setting)")
-    parser.add_argument(
-        "--log-file",
-        help="rotating log file (default: OUTPUT_DIR/logs/newsscraper.log; 10 MB × 5)",
-    )
-    parser.add_argument(
-        "--wait",
-        type=wait_seconds,
-        default=0,
-        metavar="SECONDS",
-        help="wait up to SECONDS for the lock another run holds (a crawl of another section, "
-        "a compaction) before exiting 75 (default: 0, exit at once)",
-    )
-    parser.add_argument(
-        "-a",
-        dest="spider_args",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="spider argument, as for scrapy crawl (max_pages, stop_after_seen_pages, …)",
-    )
-    parser.add_argument(
-        "-s",
-        dest="settings",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="Scrapy setting, as for scrapy crawl",
-    )
 
 
 def run(args) -> int:

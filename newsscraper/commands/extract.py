@@ -42,17 +42,6 @@ GZIP_MAX_LAYERS = 3
 GZIP_MAX_BYTES = 64 * 1024 * 1024  # a page is well under 1 MB; a gzip bomb stops here
 
 
-def add_arguments(parser) -> None:
-    parser.add_argument(
-        "files", nargs="+", metavar="FILE", help="saved article page (HTML); - reads stdin"
-    )
-    parser.add_argument(
-        "--url",
-        help="the page's URL, which decides article_id and url: it wins over the file name and "
-        "the page's canonical link (only with a single FILE)",
-    )
-
-
 class NotAnArticle(Exception):
     pass
 

@@ -19,7 +19,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from newsscraper import dataset, dataset_read
-from newsscraper import settings as project_settings
 from newsscraper.schema import ARTICLES_FILE_SCHEMA, ARTICLES_SCHEMA
 
 RECENT_RUNS = 10
@@ -39,16 +38,6 @@ RUN_COLUMNS = (
 # Days of the per-day table on a terminal: a year of them would push the runs out of sight.
 TABLE_DAYS = 14
 INSTALL_PLOT = "pip install 'newsscraper[plot]'  (or: .venv/bin/pip install matplotlib)"
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--output-dir",
-        default=project_settings.OUTPUT_DIR,
-        help="the dataset root (default: %(default)s)",
-    )
-    parser.add_argument("--json", action="store_true", help="one JSON object instead of tables")
-    parser.add_argument("--plot", metavar="FILE.png", help="also draw articles per day to FILE")
 
 
 # --- Gathering (pure: a dataset in, plain values out) ----------------------------------------

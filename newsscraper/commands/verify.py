@@ -40,7 +40,6 @@ from pathlib import Path
 import pyarrow as pa
 
 from newsscraper import dataset, dataset_read
-from newsscraper import settings as project_settings
 from newsscraper.dataset_read import OUT_OF_RANGE
 from newsscraper.lock import LOCK_FILE
 from newsscraper.pages.dates import vietnam_date
@@ -71,14 +70,6 @@ class Finding:
 
     def __str__(self) -> str:
         return f"{self.level} {self.path}: {self.message}"
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--output-dir",
-        default=project_settings.OUTPUT_DIR,
-        help="the dataset root (default: %(default)s)",
-    )
 
 
 def schema_differences(actual: pa.Schema, declared: pa.Schema) -> list[str]:

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from newsscraper import cli, exitcodes, lock
-from newsscraper.commands import cron
+from newsscraper.commands import cron, wait_seconds
 
 CRAWL = cron._crawl  # the real one: each test but one is given a crawl that fails it
 
@@ -77,7 +77,7 @@ def test_a_wait_without_end_is_a_usage_error(tmp_path, capsys):
         cli.main(["cron", "--output-dir", str(tmp_path / "cafef"), "--wait", "inf"])
     assert stopped.value.code == exitcodes.USAGE
     assert "expected a number of seconds, 0 or more; got 'inf'" in capsys.readouterr().err
-    assert lock.wait_seconds("0") == 0 and lock.wait_seconds("2.5") == 2.5
+    assert wait_seconds("0") == 0 and wait_seconds("2.5") == 2.5
 
 
 def test_without_wait_a_held_lock_is_exit_75_at_once(tmp_path, capsys, monkeypatch):

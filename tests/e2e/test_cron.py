@@ -59,6 +59,33 @@ def test_cron_with_since_runs_a_backfill_under_its_lock_and_record(replica, outp
     assert (output_dir / "logs" / "newsscraper.log").is_file()
 
 
+def test_cron_imports_none_of_the_other_commands_modules(replica, output_dir):
+    handle = replica(ReplicaSite(articles=3))
+    script = (
+        "import sys; from newsscraper.cli import main; code = main(sys.argv[1:]); "
+        "print(code, *sorted(sys.modules))"
+    )
+    argv = cron_command(handle.base_url, output_dir)[3:]  # from `cron` on
+    result = subprocess.run(
+        [sys.executable, "-c", script, *argv],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    code, *loaded = result.stdout.splitlines()[-1].split()
+    assert code == str(exitcodes.OK), result.stderr[-4000:]
+    assert "newsscraper.commands.cron" in loaded and "scrapy" in loaded  # the crawl ran here
+    others = (
+        "newsscraper.commands.extract",
+        "newsscraper.commands.stats",
+        "newsscraper.commands.verify",
+    )
+    assert [m for m in loaded if m.startswith(others)] == []
+
+
 def tree(path) -> dict[str, int]:
     return {str(p.relative_to(path)): p.stat().st_mtime_ns for p in path.rglob("*")}
 
