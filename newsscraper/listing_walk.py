@@ -6,15 +6,21 @@ Incremental rule: a run stops after `stop_after_seen_pages` listing pages in a r
 unseen article, but only once it has reached the *watermark* it is given: the one before the
 newest that finished runs recorded (after the first, how far its walk went:
 `runs.watermark_to_reach`), so the range the last of them covered is walked once more, from a
-fresh listing. Everything listed at or before the watermark is stored (or pending: see
+fresh listing. Everything listed before the watermark's minute is stored (or pending: see
 pending.py); above it a killed or cut-short run may have left a hole, or the listing moved
 while the last run paged through it, so the walk does not stop there even when a page is all
 seen, nor at the default `max_pages` while the listing's times show it still moving down
 towards the watermark (a machine that was off for days has more than `max_pages` pages to catch
-up on; a `max_pages` given as an argument is a hard limit). Only a run that reached the
-watermark moves it: the end of the listing before it (an empty fragment, twice) is a listing
-that broke off, not coverage. With no watermark yet (no run has recorded one), the walk goes on
-to `max_pages`: a first run that was killed is completed by the next one.
+up on; a `max_pages` given as an argument is a hard limit). Listing times are minutes, several
+stories can share one, and the site orders them any way: a story listed in the watermark's own
+minute (published in it after the run that set the watermark, or past the page where the first
+run stopped) can open the page under one whose bottom is that minute. So the watermark is
+reached on the first page whose bottom is older than it: a page coming down exactly to it costs
+one more page. Only a run that reached the watermark moves it: the end of the listing before it
+(an empty fragment, twice) is a listing that broke off, not coverage, unless a page had come
+down to the watermark's minute (nothing is listed under it). With no watermark yet (no run has
+recorded one), the walk goes on to `max_pages`: a first run that was killed is completed by the
+next one.
 """
 
 from __future__ import annotations
@@ -84,6 +90,11 @@ class ListingWalk:
     requested: set[str] = field(default_factory=set)
     newest_listed: dt.datetime | None = None  # the top of this run: the next watermark
     oldest_listed: dt.datetime | None = None  # how far down the stream this run has come
+    # A page's bottom came down to the watermark (at or before it): the listing ending under
+    # it is its end.
+    came_to_watermark: bool = False
+    # A page's bottom is older than the watermark: nothing of the watermark's minute is listed
+    # under it, and an all-seen page from there on is caught up.
     reached_watermark: bool = False
     # Where the walk started: page 1, or in a backfill with `until` the first page that reaches
     # it (`page_search`); `max_pages` counts the pages walked from there.
@@ -131,7 +142,7 @@ class ListingWalk:
             # A backfill whose window is older than anything listed starts past the end (the
             # search found it) and meets no stream entry: the end, not a listing broken off.
             past_the_end = self.args.is_backfill and self.oldest_listed is None
-            if self.watermark is not None and not self.reached_watermark and not past_the_end:
+            if self.watermark is not None and not self.came_to_watermark and not past_the_end:
                 return self._stop(to_fetch, BROKE_OFF)
             return self._stop(to_fetch, END_OF_LISTING)
         if older_than_since:
@@ -154,10 +165,17 @@ class ListingWalk:
 
     def _came_down(self, bottom: dt.datetime | None) -> bool:
         """Note how far down the stream this page goes, by its `bottom` (`_page_bottom`); True
-        when that is further down than any page before."""
+        when that is further down than any page before.
+
+        A bottom at the watermark does not reach it: listing times are minutes, and more
+        stories of the watermark's minute, one never stored among them, can open the next page
+        (the site orders a minute's stories any way). Only a bottom older than the watermark
+        says nothing listed under it is of that minute."""
         if bottom is None:
             return False
         if self.watermark is not None and bottom <= self.watermark:
+            self.came_to_watermark = True
+        if self.watermark is not None and bottom < self.watermark:
             self.reached_watermark = True
         if self.oldest_listed is None or bottom < self.oldest_listed:
             self.oldest_listed = bottom
@@ -206,7 +224,11 @@ class ListingWalk:
             # No run has finished yet: what this one walked is the first coverage.
             return self.stop_reason in (MAX_PAGES, END_OF_LISTING, REACHED_SINCE, CAUGHT_UP)
         # A listing that ends (or a run that stops) above the watermark left what lies between
-        # unvisited: the watermark stays, and the next run walks down to it again.
+        # unvisited: the watermark stays, and the next run walks down to it again. One that
+        # stops on a page at the watermark's minute (a `max_pages` given) left the rest of that
+        # minute unvisited; one that ends under that page left nothing.
+        if self.stop_reason == END_OF_LISTING:
+            return self.came_to_watermark
         return self.reached_watermark
 
     def _window_position(self, entry: ListingEntry) -> str:

@@ -231,14 +231,23 @@ class ReplicaSite:
             self._listing_cache = None
             return list(reversed(new))
 
-    def publish_at(self, moment: dt.datetime) -> SyntheticArticle:
+    def publish_at(
+        self, moment: dt.datetime, *, under_its_minute: bool = False
+    ) -> SyntheticArticle:
         """Put a new article dated `moment` where that date places it in the section (a story
-        dated ahead of the others stays above the ones published after it)."""
+        dated ahead of the others stays above the ones published after it): above the articles
+        dated `moment` or earlier, or with `under_its_minute` under every article listed in its
+        minute. Listings show minutes only, and the site orders a minute's stories any way."""
         with self._lock:
             article = self._make(len(self._all), moment.astimezone(VIETNAM), self.section)
             self._add(article)
+
+            def above(serial: int) -> bool:
+                listed = self._all[serial].published_at
+                return listed > moment or (under_its_minute and _minute(listed) == _minute(moment))
+
             at = 0
-            while at < len(self._order) and self._all[self._order[at]].published_at > moment:
+            while at < len(self._order) and above(self._order[at]):
                 at += 1
             self._order.insert(at, article.serial)
             self._newest = max(self._newest, article.published_at)
@@ -378,6 +387,11 @@ class ReplicaSite:
             start = self._focus_size() + (page - 1) * self.page_size
         items = listing[start : start + self.page_size]
         return render_stream(items, page_one=False) if items else ""
+
+
+def _minute(moment: dt.datetime) -> dt.datetime:
+    """The minute a listing shows `moment` in."""
+    return moment.astimezone(VIETNAM).replace(second=0, microsecond=0)
 
 
 def _not_found() -> Response:

@@ -440,12 +440,95 @@ def test_a_page_of_one_timed_stream_entry_is_as_far_down_as_it():
     assert w.oldest_listed == minutes_ago(6).listed_at and w.reached_watermark
 
 
-def test_a_page_whose_bottom_is_at_the_watermark_reaches_it():
-    # The watermark is the newest time the last finished run listed: a page of stored articles
-    # coming down to it (its two oldest times: the bottom) has nothing new below it.
-    w = walk(stored=range(1, 11), watermark=minutes_ago(9).listed_at)
-    assert w.visit(1, listing_page(1)).stop_reason == CAUGHT_UP
+def test_a_page_whose_bottom_is_at_the_watermark_costs_one_more_page():
+    # Listing times are minutes: a page of stored articles coming down to the watermark (its
+    # two oldest times: the bottom) can have more of that minute on the next page. The walk
+    # reaches the watermark on the page whose bottom is older.
+    w = walk(stored=range(1, 21), watermark=minutes_ago(9).listed_at)
+    first = w.visit(1, listing_page(1))
+    assert first.next_page == 2 and not w.covered_to_watermark()
+    assert w.visit(2, listing_page(2)).stop_reason == CAUGHT_UP
     assert w.covered_to_watermark()
+
+
+def at_minute(n: int, minutes: int) -> ListingEntry:
+    """Stream entry n, listed `minutes` before MARK (several entries can share a minute)."""
+    return dataclasses.replace(minutes_ago(n), listed_at=MARK - dt.timedelta(minutes=minutes))
+
+
+def tie_pages(old_at_bottom: bool) -> tuple[list[ListingEntry], list[ListingEntry]]:
+    """Page 1 ending at minute 10, the watermark's, page 2 opening with entry 99 of that same
+    minute; with `old_at_bottom`, page 1 ends with one entry at minute 10 and an old story
+    moved back up (its old time kept) under it, else with two entries at minute 10."""
+    if old_at_bottom:
+        page1 = [*listing_page(1)[:8], at_minute(10, 10), at_minute(900, 900)]
+    else:
+        page1 = [*listing_page(1)[:8], at_minute(9, 10), at_minute(10, 10)]
+    page2 = [at_minute(99, 10), *(minutes_ago(n) for n in range(11, 20))]
+    return page1, page2
+
+
+@pytest.mark.parametrize("old_at_bottom", [False, True], ids=["two_of_the_minute", "old_story"])
+def test_a_story_of_the_watermarks_minute_first_on_the_next_page_is_fetched(old_at_bottom):
+    # Page 1 is all stored and comes down to the watermark's minute; entry 99, never stored,
+    # was listed in that minute under them (published in it after the run that set the
+    # watermark, or past where the first run stopped when it is that run's walked_down_to):
+    # the site orders a minute's stories any way, and the page boundary fell before it.
+    page1, page2 = tie_pages(old_at_bottom)
+    stored = [*range(1, 31), 900]
+    w = walk(stored=stored, watermark=MARK - dt.timedelta(minutes=10))
+    first = w.visit(1, page1)
+    assert first.to_fetch == [] and first.next_page == 2, "the minute goes on past the page"
+    second = w.visit(2, page2)
+    assert ids(second) == [minutes_ago(99).article_id]
+    assert second.next_page == 3, "a page with an unseen article is no seen page"
+    assert w.visit(3, listing_page(3)).stop_reason == CAUGHT_UP
+    assert w.covered_to_watermark()
+
+
+def test_a_max_pages_argument_that_ends_the_walk_at_the_watermarks_minute_moves_no_watermark():
+    # The walk stopped on the page whose bottom is the watermark's minute: more of that minute
+    # can be on the next page, unwalked, so the run did not join up with the last one.
+    page1, _ = tie_pages(old_at_bottom=False)
+    w = walk(watermark=MARK - dt.timedelta(minutes=10), max_pages="1")
+    assert w.visit(1, page1).stop_reason == MAX_PAGES
+    assert not w.covered_to_watermark()
+
+
+def test_the_default_max_pages_at_the_watermarks_minute_walks_one_more_page():
+    # A catch-up whose last page by the default max_pages comes down to the watermark's minute
+    # goes on to the next page, where the rest of that minute is.
+    page1, page2 = tie_pages(old_at_bottom=False)
+    w = ListingWalk(
+        args=CrawlArguments.parse({}, default_max_pages=1),  # CAFEF_MAX_PAGES=1
+        is_stored=set().__contains__,
+        watermark=MARK - dt.timedelta(minutes=10),
+    )
+    assert w.visit(1, page1).next_page == 2
+    second = w.visit(2, page2)
+    assert minutes_ago(99).article_id in ids(second)
+    assert second.stop_reason == MAX_PAGES and w.covered_to_watermark()
+
+
+def test_a_listing_that_ends_after_a_page_at_the_watermarks_minute_ends_there():
+    # Nothing is listed under that page: the listing's end, not one that broke off above the
+    # watermark (a first run that walked to the end sets this walk's watermark to its bottom).
+    page1, _ = tie_pages(old_at_bottom=False)
+    w = walk(stored=range(1, 11), watermark=MARK - dt.timedelta(minutes=10))
+    assert w.visit(1, page1).next_page == 2
+    assert w.visit(2, []).next_page == 2
+    assert w.visit(2, []).stop_reason == END_OF_LISTING
+    assert w.covered_to_watermark()
+
+
+def test_a_backfill_fetches_a_story_of_the_since_day_first_on_the_next_page():
+    # `since` and `until` are days, both in the window: a page whose bottom is on the since day
+    # does not end the walk, however many of that day's stories the next page opens with.
+    w = walk(since="2026-03-05", until="2026-03-06")
+    first = w.visit(1, [entry(1, day=6), entry(2, day=5), entry(3, day=5)])
+    assert len(first.to_fetch) == 3 and first.next_page == 2
+    last = w.visit(2, [entry(4, day=5), entry(5, day=4), entry(6, day=4)])
+    assert ids(last) == [entry(4).article_id] and last.stop_reason == REACHED_SINCE
 
 
 def test_old_picks_in_the_focus_block_are_not_how_far_down_the_stream_the_walk_came():

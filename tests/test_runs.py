@@ -68,6 +68,16 @@ def test_once_a_run_walked_the_range_below_the_newest_watermark_again_the_walk_s
     assert watermark_to_reach([failed, *caught_up], "doanh-nghiep") == at(2)
 
 
+def test_a_run_stopped_after_the_first_changes_no_later_runs_walk():
+    # The first run set at(9) and walked down to at(2); a run stopped before it finished
+    # records the mark it was to reach, at(2), older than at(9): every run after it walks down
+    # as far as it would without that record.
+    first, stopped = record(at(9), at(2)), record(at(2), at(5))
+    for after in ([], [record(at(9), at(2))], [record(at(10), at(2))]):
+        with_it = watermark_to_reach([*after, stopped, first], "doanh-nghiep")
+        assert with_it == watermark_to_reach([*after, first], "doanh-nghiep")
+
+
 def test_a_single_record_older_than_version_3_is_walked_down_to_its_watermark():
     # Version 2 records carry no walked_down_to: the watermark they set is still covered, and
     # a machine that was off for days catches up on it past max_pages.

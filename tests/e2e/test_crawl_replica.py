@@ -12,7 +12,7 @@ import polars as pl
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
-from replica_checks import assert_stored_exactly
+from replica_checks import assert_stored_exactly, stored_ids
 
 from newsscraper import __version__, exitcodes
 from newsscraper.dataset import ARTICLES, REJECTS, RUNS, articles_dir, list_part_files
@@ -161,7 +161,14 @@ def test_incremental_run_fetches_only_what_is_new(replica, crawl, stored, output
     assert {a.article_id for a in new} <= {r["article_id"] for r in rows}
     second = handle.requests[mark:]
     listing = [r for r in second if r.path == "/doanh-nghiep.chn" or "timelinelist" in r.path]
-    assert len(listing) <= 2
+    # Down to where the first run stopped, the bottom of page 2 (the end of the listing), and
+    # the page under it, where more of that minute could be: past the end, asked twice.
+    assert [r.path for r in listing] == [
+        "/doanh-nghiep.chn",
+        "/timelinelist/18836/2.chn",
+        "/timelinelist/18836/3.chn",
+        "/timelinelist/18836/3.chn",
+    ]
     articles = [r for r in second if r.path.endswith(".chn") and r not in listing]
     assert sorted(r.path for r in articles) == sorted(a.path for a in new)
 
@@ -194,6 +201,62 @@ def test_once_a_catch_up_was_walked_again_a_run_with_nothing_new_reads_page_1_on
             "nothing new costs one listing request"
         )
     assert_stored_exactly(output_dir, site.articles)
+
+
+def test_a_story_of_the_minute_the_first_run_stopped_at_listed_past_its_last_page_is_stored(
+    replica, crawl, stored, output_dir
+):
+    # Three stories share a minute, the last two of page 1 and the first of page 2 (the site
+    # orders a minute's stories any way). The first run stops at max_pages after page 1: that
+    # minute is how far down it walked, and the next run walks down to it and past it.
+    site = ReplicaSite(articles=12, page_size=5)
+    page_2 = 3 + site.page_size  # the first entry of page 2 in `site.listing()`
+    third = site.listing()[page_2 - 2]
+    first, second = (site.publish_at(third.published_at) for _ in range(2))
+    assert site.listing()[page_2 - 2 : page_2 + 1] == [second, first, third]
+    handle = replica(site)
+    settings = {"CAFEF_MAX_PAGES": 1}
+
+    crawl(handle, settings=settings)
+    assert third.article_id not in {r["article_id"] for r in stored(["article_id"])}
+    crawl(handle, settings=settings)  # down to the minute where the first run stopped
+    crawl(handle, settings=settings)
+
+    assert third.article_id in stored_ids(output_dir), "never fetched, by any run"
+    assert_stored_exactly(output_dir, site.listing()[: page_2 + site.page_size])
+    runs = read_runs(output_dir)
+    assert [r["listing_pages"] for r in runs] == [1, 2, 1]
+    assert all(r["exit_code"] == 0 for r in runs)
+
+
+def test_a_story_published_in_the_watermarks_minute_listed_past_a_page_boundary_is_stored(
+    replica, crawl, output_dir
+):
+    # The watermark is the minute of the two newest stories. A third is published in that
+    # minute after the runs that set it, listed under them; new stories put the two at the
+    # bottom of page 1 and the third first on page 2. A run stopped by `max_pages` stores
+    # page 1: the runs after it walk down to the watermark, and past page 1 to the third.
+    site = ReplicaSite(articles=12, page_size=5)
+    minute = (site.articles[0].published_at + dt.timedelta(minutes=30)).replace(second=0)
+    tied = [site.publish_at(minute) for _ in range(2)]
+    handle = replica(site)
+    crawl(handle)
+    crawl(handle)  # down to where the first run stopped: the watermark is that minute, twice
+    late = site.publish_at(minute + dt.timedelta(seconds=40), under_its_minute=True)
+    site.publish(6)
+    page_2 = 3 + site.page_size  # the first entry of page 2 in `site.listing()`
+    assert site.listing()[page_2 - 2 : page_2 + 1] == [tied[1], tied[0], late]
+
+    crawl(handle, max_pages=1)  # stores page 1, down to the watermark's minute
+    for _ in range(2):
+        crawl(handle)
+
+    assert late.article_id in stored_ids(output_dir), "never fetched, by any run"
+    assert_stored_exactly(output_dir, site.articles)
+    runs = read_runs(output_dir)
+    assert runs[2]["stop_reason"] == "max_pages"
+    assert runs[2]["watermark"] == runs[3]["watermark"], "it stopped at the watermark's minute"
+    assert all(r["exit_code"] == 0 for r in runs)
 
 
 def test_a_run_id_already_used_is_refused_before_it_overwrites_that_runs_files(

@@ -107,6 +107,15 @@ def test_move_to_top_lists_an_old_article_first_once_with_its_old_time():
     assert stream_ids(site, "/doanh-nghiep.chn")[0] == old.article_id
 
 
+def test_publish_at_lists_a_story_above_or_under_the_others_of_its_minute():
+    site = ReplicaSite(articles=10)
+    moment = site.article(4).published_at
+    above = site.publish_at(moment)
+    under = site.publish_at(moment + dt.timedelta(seconds=30), under_its_minute=True)
+    assert site.listing()[4:7] == [above, site.article(4), under]
+    assert site.listing()[7] is site.article(5)
+
+
 def test_listed_twice_shows_on_two_listing_pages():
     site = ReplicaSite(articles=40, page_size=10, listed_twice={5})
     twice = site.article(5).article_id
