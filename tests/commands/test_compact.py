@@ -840,3 +840,110 @@ def test_a_partition_folder_whose_date_or_section_is_none_is_named(
     assert err.startswith("newsscraper compact: a file or folder cannot be read (")
     assert said in err and str(folder) in err
     assert dataset.list_part_files(three_partitions) == before
+
+
+def merged_as_expected(files: list[Path], schema: pa.Schema, keys: list[str]) -> list[dict]:
+    """What a merge of `files` holds: every row in `schema` (a column an older file lacks,
+    null), ordered by `keys` and, among equal keys, by file, then by row within its file."""
+    rows = [
+        row
+        for path in files
+        for row in dataset_read.in_schema(pq.read_table(path), schema).to_pylist()
+    ]
+    return sorted(rows, key=lambda row: tuple(row[name] for name in keys))  # a stable sort
+
+
+def test_a_merge_onto_an_older_merged_file_holds_every_row_in_order_and_its_schema(tmp_path):
+    # An older merged file, then part files of several versions (some without the columns
+    # added since), one written before the newest merged row, two finished at one instant;
+    # rejects out of order within their file, and of one run at one instant in two files.
+    runs_dir = dataset.runs_dir(tmp_path)
+    earlier = [
+        run_record(f"run-{n:03d}", n % 60, run_number=n, newsscraper_version="0.9")
+        for n in range(30)
+    ]
+    merged = pa.Table.from_pylist(earlier, schema=RUNS_SCHEMA).sort_by(
+        [("finished_at", "ascending"), ("run_id", "ascending")]
+    )
+    dataset_write.commit_part_file(
+        merged, runs_dir / "part-compact-20260301T000000Z.parquet", tmp_path
+    )
+    parts = [
+        ("run-v1", 58, ["pending_articles", "walked_down_to", "rests_until", "run_number"], b"1"),
+        ("run-v4", 3, ["run_number", "newsscraper_version"], b"4"),
+        ("run-x", 58, [], None),
+        ("run-a", 58, [], None),
+    ]
+    for run_id, minute, lacking, version in parts:
+        table = pa.Table.from_pylist(
+            [run_record(run_id, minute, run_number=100, newsscraper_version=__version__)],
+            schema=RUNS_SCHEMA,
+        ).drop_columns(lacking + (["newsscraper_version"] if lacking and version == b"1" else []))
+        if version is not None:
+            table = table.replace_schema_metadata({b"newsscraper.schema_version": version})
+        dataset_write.commit_part_file(table, runs_dir / f"part-{run_id}.parquet", tmp_path)
+    at = [dt.datetime(2026, 3, 8, 2, minute, tzinfo=UTC) for minute in range(60)]
+    for run_id, seq, minutes in (
+        ("run-old", 0, [1, 5, 9, 13]),
+        ("run-x", 0, [30, 20, 30, 2]),
+        ("run-x", 1, [20, 30]),
+        ("run-a", 0, [30]),
+    ):
+        rejects = [
+            {
+                "article_id": f"188260307{seq}{n:08d}{minute:02d}",
+                "url": f"https://cafef.vn/x-{n}.chn",
+                "reason": "body_too_short",
+                "detail": f"{minute} phút",
+                "raw": '{"title": "Đoạn một"}',
+                "scraped_at": at[minute],
+                "run_id": run_id,
+            }
+            for n, minute in enumerate(minutes)
+        ]
+        dataset_write.commit_rejects(tmp_path, rejects, run_id, seq)
+    expected = {
+        dataset.RUNS: merged_as_expected(
+            dataset.list_part_files(tmp_path, dataset.RUNS), RUNS_SCHEMA, ["finished_at", "run_id"]
+        ),
+        dataset.REJECTS: merged_as_expected(
+            dataset.list_part_files(tmp_path, dataset.REJECTS),
+            REJECTS_SCHEMA,
+            ["scraped_at", "run_id"],
+        ),
+    }
+
+    results = compact.compact_run_records(tmp_path, dt.datetime(2026, 3, 9, tzinfo=UTC))
+
+    assert [(r.folder, r.files_merged, r.rows) for r in results] == [
+        ("runs", 5, 34),
+        ("rejects", 4, 11),
+    ]
+    for folder, schema in ((dataset.RUNS, RUNS_SCHEMA), (dataset.REJECTS, REJECTS_SCHEMA)):
+        (path,) = dataset.list_part_files(tmp_path, folder)
+        assert path.name == "part-compact-20260309T000000Z.parquet"
+        # The schema, field and file metadata a part file of this version is written with.
+        pq.write_table(schema.empty_table(), tmp_path / "reference.parquet")
+        reference = pq.ParquetFile(tmp_path / "reference.parquet")
+        file = pq.ParquetFile(path)
+        assert file.schema_arrow.equals(reference.schema_arrow, check_metadata=True)
+        assert file.metadata.metadata == reference.metadata.metadata
+        assert file.schema.equals(reference.schema)  # the Parquet schema, column by column
+        assert file.read().to_pylist() == expected[folder]
+    runs = pq.read_table(dataset.list_part_files(tmp_path, dataset.RUNS)[0])["run_id"]
+    assert runs.to_pylist()[:6] == ["run-000", "run-001", "run-002", "run-003", "run-v4", "run-004"]
+    assert runs.to_pylist()[-4:] == ["run-029", "run-a", "run-v1", "run-x"]
+    rejects = pq.read_table(dataset.list_part_files(tmp_path, dataset.REJECTS)[0])
+    assert [(r["run_id"], r["scraped_at"].minute) for r in rejects.to_pylist()] == [
+        ("run-old", 1),
+        ("run-x", 2),
+        ("run-old", 5),
+        ("run-old", 9),
+        ("run-old", 13),
+        ("run-x", 20),
+        ("run-x", 20),
+        ("run-a", 30),
+        ("run-x", 30),
+        ("run-x", 30),
+        ("run-x", 30),
+    ]
