@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -118,6 +118,28 @@ def read_part_file(path: Path, columns: list[str] | None = None, use_threads=Tru
         path,
         lambda: pq.ParquetFile(arrow_path(path)).read(columns=columns, use_threads=use_threads),
     )
+
+
+def open_part_file(path: Path) -> pq.ParquetFile:
+    """The part file at `path`, opened (its footer read); an unreadable one raises an Arrow
+    error naming it."""
+    return _naming(path, lambda: pq.ParquetFile(arrow_path(path)))
+
+
+def read_opened_part_file(file: pq.ParquetFile, path: Path) -> pa.Table:
+    """Every row of the part `file` at `path` (`open_part_file`), as `read_part_file` reads
+    them."""
+    return _naming(path, file.read)
+
+
+def part_file_batches(
+    file: pq.ParquetFile, path: Path, batch_size: int, columns: list[str] | None = None
+) -> Iterator[pa.RecordBatch]:
+    """The rows of the part `file` at `path` (or its `columns`), `batch_size` at a time; an
+    unreadable one raises an Arrow error naming it."""
+    batches = _naming(path, lambda: file.iter_batches(batch_size=batch_size, columns=columns))
+    while (batch := _naming(path, lambda: next(batches, None))) is not None:
+        yield batch
 
 
 def _naming(path: Path, read: Callable[[], T]) -> T:

@@ -17,6 +17,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -33,9 +34,13 @@ from newsscraper.dataset import (
 )
 from newsscraper.schema import ARTICLES_FILE_SCHEMA, ARTICLES_SCHEMA, REJECTS_SCHEMA
 
+# What a part file holds: a table, or a function writing the Parquet file itself into the file
+# object it is given, with the compression named (a merge, row group by row group).
+PartFileContent = pa.Table | Callable[[BinaryIO, str], None]
+
 
 def commit_part_file(
-    table: pa.Table, final_path: Path, output_dir, *, compression: str = "zstd"
+    table: PartFileContent, final_path: Path, output_dir, *, compression: str = "zstd"
 ) -> Path:
     """Write `table` to `final_path` atomically: staging file, fsync, rename, fsync dir.
 
@@ -57,7 +62,10 @@ def commit_part_file(
         tmp.parent.mkdir(parents=True, exist_ok=True)
         final_path.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as fh:
-            pq.write_table(table, fh, compression=compression)
+            if isinstance(table, pa.Table):
+                pq.write_table(table, fh, compression=compression)
+            else:
+                table(fh, compression)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, final_path)
@@ -246,15 +254,15 @@ def exchange_paths(a: Path, b: Path) -> None:
 
 def replace_partition_files(
     partition: Path,
-    table: pa.Table,
+    table: PartFileContent,
     file_name: str,
     output_dir,
     *,
     compression: str = "zstd",
     carried: Iterable[str] = (),
 ) -> Path:
-    """Make `table` (as `file_name`) the only file of `partition`, beside the entries named
-    `carried`, in one atomic step.
+    """Make `table` (as `file_name`, written as `commit_part_file` does) the only file of
+    `partition`, beside the entries named `carried`, in one atomic step.
 
     The new directory is built whole under `.staging/` (outside every dataset folder, so no
     reader lists it) and exchanged with the live one: a reader resolving the partition's path

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -853,7 +855,14 @@ def merged_as_expected(files: list[Path], schema: pa.Schema, keys: list[str]) ->
     return sorted(rows, key=lambda row: tuple(row[name] for name in keys))  # a stable sort
 
 
-def test_a_merge_onto_an_older_merged_file_holds_every_row_in_order_and_its_schema(tmp_path):
+@pytest.mark.parametrize("small", [False, True])
+def test_a_merge_onto_an_older_merged_file_holds_every_row_in_order_and_its_schema(
+    tmp_path, monkeypatch, small
+):
+    if small:  # files read a few rows at a time, written in small row groups, slices spilled
+        monkeypatch.setattr(compact, "MERGE_BATCH_ROWS", 3)
+        monkeypatch.setattr(compact, "MERGED_ROW_GROUP_ROWS", 5)
+        monkeypatch.setattr(dataset_read, "READ_SLICE_FILES", 2)
     # An older merged file, then part files of several versions (some without the columns
     # added since), one written before the newest merged row, two finished at one instant;
     # rejects out of order within their file, and of one run at one instant in two files.
@@ -930,6 +939,8 @@ def test_a_merge_onto_an_older_merged_file_holds_every_row_in_order_and_its_sche
         assert file.metadata.metadata == reference.metadata.metadata
         assert file.schema.equals(reference.schema)  # the Parquet schema, column by column
         assert file.read().to_pylist() == expected[folder]
+        if small:
+            assert max(file.metadata.row_group(n).num_rows for n in range(file.num_row_groups)) == 5
     runs = pq.read_table(dataset.list_part_files(tmp_path, dataset.RUNS)[0])["run_id"]
     assert runs.to_pylist()[:6] == ["run-000", "run-001", "run-002", "run-003", "run-v4", "run-004"]
     assert runs.to_pylist()[-4:] == ["run-029", "run-a", "run-v1", "run-x"]
@@ -947,3 +958,46 @@ def test_a_merge_onto_an_older_merged_file_holds_every_row_in_order_and_its_sche
         ("run-x", 30),
         ("run-x", 30),
     ]
+
+
+MERGE_MEMORY = """
+import sys
+from pathlib import Path
+import pyarrow as pa
+from newsscraper.commands import compact
+compact.MERGE_BATCH_ROWS = 256
+compact.MERGED_ROW_GROUP_ROWS = 1024
+compact.MERGED_ROW_GROUP_BYTES = 2**20
+pool = pa.default_memory_pool()
+before = pool.max_memory()
+(result,) = compact.compact_run_records(Path(sys.argv[1]))
+print(result.rows, pool.max_memory() - before)
+"""
+
+
+def test_merging_run_records_holds_a_few_batches_not_every_record(tmp_path):
+    # A merged file of 24,000 records (about 33 MB in memory) and three runs since: the merge
+    # reads and writes a batch at a time, so Arrow's high-water mark stays far below them all.
+    records = [
+        run_record(f"run-{n:05d}", n % 50, run_number=n, fill_rates=f'{{"body": {n}}}' + "x" * 1200)
+        for n in range(24_000)
+    ]
+    merged = pa.Table.from_pylist(records, schema=RUNS_SCHEMA).sort_by(
+        [("finished_at", "ascending"), ("run_id", "ascending")]
+    )
+    runs_dir = dataset.runs_dir(tmp_path)
+    dataset_write.commit_part_file(merged, runs_dir / "part-compact-1.parquet", tmp_path)
+    for n in range(3):
+        table = pa.Table.from_pylist([run_record(f"run-new-{n}", 55)], schema=RUNS_SCHEMA)
+        dataset_write.commit_part_file(table, runs_dir / f"part-run-new-{n}.parquet", tmp_path)
+
+    done = subprocess.run(
+        [sys.executable, "-c", MERGE_MEMORY, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    rows, high_water = map(int, done.stdout.split())
+    assert rows == 24_003
+    assert high_water < merged.nbytes / 3, (high_water, merged.nbytes)
