@@ -129,6 +129,184 @@ def test_duplicates_count_rows_not_sections(tmp_path, make_row, write_batch, cap
     }
 
 
+@pytest.fixture
+def several_versions(tmp_path, make_row, write_batch):
+    """Articles of two sections, rejects in two files, and 14 run records of versions 1, 4, 5
+    and 6 (each older one without the columns added since), in a merged file and part files."""
+    write_batch([make_row("101"), make_row("102", duplicate_of="101", sapo=None)], seq=1)
+    day = dt.date(2026, 3, 6)
+    write_batch([make_row("201", section="bat-dong-san", published_date=day, tags=[])], seq=2)
+    for run_id, reasons in (("run-4", ["http_404", "body_too_short"]), ("run-7", ["http_404"])):
+        at = dt.datetime(2026, 3, 8, 2, 0, tzinfo=UTC)
+        rejects = [{"reason": r, "scraped_at": at, "run_id": run_id} for r in reasons]
+        dataset_write.commit_rejects(tmp_path, rejects, run_id, 1)
+
+    def record(run_id: str, finished: dt.datetime, **fields) -> dict:
+        return {name: None for name in RUNS_SCHEMA.names} | {
+            "run_id": run_id, "section": "doanh-nghiep", "mode": "incremental",
+            "started_at": finished - dt.timedelta(minutes=2), "finished_at": finished,
+            "finish_reason": "finished", "exit_code": 0, "problems": [], "new_rows": 3,
+            "duplicates": 0, "rejects": 0, "fill_rates": '{"title": 1.0}',
+            "pending_articles": "{}", "newsscraper_version": __version__,
+        } | fields  # fmt: skip
+
+    def commit(records: list[dict], name: str, version: bytes, lacking: list[str]) -> None:
+        table = pa.Table.from_pylist(records, schema=RUNS_SCHEMA).drop_columns(lacking)
+        table = table.replace_schema_metadata({SCHEMA_VERSION_KEY: version})
+        path = dataset.runs_dir(tmp_path) / f"part-{name}.parquet"
+        dataset_write.commit_part_file(table, path, tmp_path)
+
+    at = dt.datetime(2026, 3, 1, tzinfo=UTC)
+    # Version 4, merged: not numbered, ordered by finished_at (one ties the version 1 record).
+    commit(
+        [record(f"run-v4-{h}", at + dt.timedelta(hours=h), new_rows=h) for h in range(1, 7)],
+        "compact-20260301T120000Z",
+        b"4",
+        ["run_number", "newsscraper_version"],
+    )
+    version_1 = record("run-v1", at + dt.timedelta(hours=6), mode="backfill", new_rows=None)
+    commit(
+        [version_1],
+        "run-v1",
+        b"1",
+        ["pending_articles", "walked_down_to", "rests_until", "run_number", "newsscraper_version"],
+    )
+    for n in range(1, 4):  # version 5: numbered, without the release
+        finished = at + dt.timedelta(days=1, hours=n)
+        commit(
+            [record(f"run-{n}", finished, run_number=n)], f"run-{n}", b"5", ["newsscraper_version"]
+        )
+    for n in range(4, 8):  # version 6; run 6 under a clock two days behind
+        finished = at + dt.timedelta(days=2 if n != 6 else 0, hours=n)
+        fields = {"run_number": n, "rejects": 2 if n in (4, 7) else 0}
+        if n == 7:
+            problems = ["a listing page failed", "1 article page(s) failed"]
+            fields |= {"exit_code": 7, "finish_reason": "listing_failed", "problems": problems}
+        commit([record(f"run-{n}", finished, **fields)], f"run-{n}", b"6", [])
+    return tmp_path
+
+
+WHOLE_TEXT = """\
+{dir}: 3 articles in 2 files
+
+Articles per day and section
+published_date  section       rows
+--------------  ------------  ----
+2026-03-06      bat-dong-san  1
+2026-03-07      doanh-nghiep  2
+
+Fill rate per column
+column          filled
+--------------  ------
+article_id      100.0%
+url             100.0%
+section         100.0%
+category        100.0%
+title           100.0%
+sapo            66.7%
+body            100.0%
+author          0.0%
+source          0.0%
+source_url      0.0%
+published_at    100.0%
+modified_at     0.0%
+published_date  100.0%
+tags            66.7%
+tickers         100.0%
+image_urls      0.0%
+word_count      100.0%
+content_sha256  0.0%
+simhash         0.0%
+duplicate_of    33.3%
+scraped_at      100.0%
+run_id          100.0%
+
+Duplicates (duplicate_of set): 1 rows
+section       rows
+------------  ----
+doanh-nghiep  1
+
+Rejects by reason
+reason          rows
+--------------  ----
+body_too_short  1
+http_404        2
+
+Recent runs
+run_id    section       mode         started_at            finished_at           finish_reason   exit_code  new_rows  duplicates  rejects  problems
+--------  ------------  -----------  --------------------  --------------------  --------------  ---------  --------  ----------  -------  -----------------------------------------------
+run-7     doanh-nghiep  incremental  2026-03-03 06:58:00Z  2026-03-03 07:00:00Z  listing_failed  7          3         0           2        a listing page failed; 1 article page(s) failed
+run-6     doanh-nghiep  incremental  2026-03-01 05:58:00Z  2026-03-01 06:00:00Z  finished        0          3         0           0        -
+run-5     doanh-nghiep  incremental  2026-03-03 04:58:00Z  2026-03-03 05:00:00Z  finished        0          3         0           0        -
+run-4     doanh-nghiep  incremental  2026-03-03 03:58:00Z  2026-03-03 04:00:00Z  finished        0          3         0           2        -
+run-3     doanh-nghiep  incremental  2026-03-02 02:58:00Z  2026-03-02 03:00:00Z  finished        0          3         0           0        -
+run-2     doanh-nghiep  incremental  2026-03-02 01:58:00Z  2026-03-02 02:00:00Z  finished        0          3         0           0        -
+run-1     doanh-nghiep  incremental  2026-03-02 00:58:00Z  2026-03-02 01:00:00Z  finished        0          3         0           0        -
+run-v4-6  doanh-nghiep  incremental  2026-03-01 05:58:00Z  2026-03-01 06:00:00Z  finished        0          6         0           0        -
+run-v1    doanh-nghiep  backfill     2026-03-01 05:58:00Z  2026-03-01 06:00:00Z  finished        0          -         0           0        -
+run-v4-5  doanh-nghiep  incremental  2026-03-01 04:58:00Z  2026-03-01 05:00:00Z  finished        0          5         0           0        -
+"""  # noqa: E501
+
+
+def test_the_whole_output_over_run_records_of_several_versions_and_rejects(
+    several_versions, capsys
+):
+    # The newest 10 by run_number, whatever the clock said (run-6), then the unnumbered ones
+    # of versions 1 and 4 by finished_at, a tie by run_id; a column a version lacks is null.
+    assert cli.main(["stats", "--output-dir", str(several_versions)]) == 0
+    assert capsys.readouterr().out == WHOLE_TEXT.format(dir=several_versions)
+
+    assert cli.main(["stats", "--output-dir", str(several_versions), "--json"]) == 0
+    shown = capsys.readouterr().out
+    runs = [
+        # run_id, mode, finished (day, hour), finish_reason, exit_code, new_rows, rejects
+        ("run-7", "incremental", (3, 7), "listing_failed", 7, 3, 2),
+        ("run-6", "incremental", (1, 6), "finished", 0, 3, 0),
+        ("run-5", "incremental", (3, 5), "finished", 0, 3, 0),
+        ("run-4", "incremental", (3, 4), "finished", 0, 3, 2),
+        ("run-3", "incremental", (2, 3), "finished", 0, 3, 0),
+        ("run-2", "incremental", (2, 2), "finished", 0, 3, 0),
+        ("run-1", "incremental", (2, 1), "finished", 0, 3, 0),
+        ("run-v4-6", "incremental", (1, 6), "finished", 0, 6, 0),
+        ("run-v1", "backfill", (1, 6), "finished", 0, None, 0),
+        ("run-v4-5", "incremental", (1, 5), "finished", 0, 5, 0),
+    ]
+    expected = {
+        "output_dir": str(several_versions),
+        "articles": 3,
+        "part_files": 2,
+        "rows_per_day_and_section": [
+            {"published_date": "2026-03-06", "section": "bat-dong-san", "rows": 1},
+            {"published_date": "2026-03-07", "section": "doanh-nghiep", "rows": 2},
+        ],
+        "fill_rates": dict.fromkeys(ARTICLES_SCHEMA.names, 1.0)
+        | dict.fromkeys(["author", "source", "source_url", "modified_at", "image_urls"], 0.0)
+        | dict.fromkeys(["content_sha256", "simhash"], 0.0)
+        | {"sapo": 2 / 3, "tags": 2 / 3, "duplicate_of": 1 / 3},
+        "duplicates": {"rows": 1, "by_section": {"doanh-nghiep": 1}},
+        "rejects_by_reason": {"body_too_short": 1, "http_404": 2},
+        "recent_runs": [
+            {
+                "run_id": run_id,
+                "section": "doanh-nghiep",
+                "mode": mode,
+                "started_at": f"2026-03-0{day}T{hour - 1:02d}:58:00+00:00",
+                "finished_at": f"2026-03-0{day}T{hour:02d}:00:00+00:00",
+                "finish_reason": reason,
+                "exit_code": exit_code,
+                "new_rows": new_rows,
+                "duplicates": 0,
+                "rejects": rejects,
+                "problems": ["a listing page failed", "1 article page(s) failed"]
+                if exit_code
+                else [],
+            }
+            for run_id, mode, (day, hour), reason, exit_code, new_rows, rejects in runs
+        ],
+    }
+    assert shown == json.dumps(expected, ensure_ascii=False, indent=2) + "\n"
+
+
 def test_recent_runs_are_the_10_newest_by_finish_time(tmp_path, capsys):
     schema = pa.schema([("run_id", pa.string()), ("finished_at", TS), ("new_rows", pa.int64())])
     for hour in range(12):  # run-11 finished first: the file names sort the other way round
