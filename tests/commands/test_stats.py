@@ -307,6 +307,67 @@ def test_the_whole_output_over_run_records_of_several_versions_and_rejects(
     assert shown == json.dumps(expected, ensure_ascii=False, indent=2) + "\n"
 
 
+def damage_column(path: Path, column: str) -> None:
+    """Overwrite the pages of `column` in the part file at `path` (its footer left whole), as
+    bytes a disk or a copy changed: reading that column fails, reading the others does not."""
+    metadata = pq.ParquetFile(path).metadata
+    data = bytearray(path.read_bytes())
+    for group in range(metadata.num_row_groups):
+        chunk = metadata.row_group(group).column(metadata.schema.names.index(column))
+        start = chunk.dictionary_page_offset or chunk.data_page_offset
+        data[start : start + chunk.total_compressed_size] = b"\xff" * chunk.total_compressed_size
+    path.write_bytes(bytes(data))
+    with pytest.raises((OSError, pa.ArrowException)):
+        pq.read_table(path)
+
+
+def test_run_record_columns_it_does_not_show_are_not_read(several_versions, capsys):
+    # Only the columns shown and those ordering the records are read: a run record's other
+    # columns (here damaged in every record) change nothing; `verify` is the one to name them.
+    assert cli.main(["stats", "--output-dir", str(several_versions), "--json"]) == 0
+    shown = capsys.readouterr().out
+    for path in dataset.list_part_files(several_versions, dataset.RUNS):
+        for column in ("fill_rates", "rejects_by_reason"):
+            damage_column(path, column)
+
+    assert cli.main(["stats", "--output-dir", str(several_versions), "--json"]) == 0
+    assert capsys.readouterr().out == shown
+    assert cli.main(["stats", "--output-dir", str(several_versions)]) == 0
+    assert capsys.readouterr().out == WHOLE_TEXT.format(dir=several_versions)
+
+
+def test_a_run_record_column_it_shows_that_cannot_be_read_is_named(several_versions, capsys):
+    (oldest,) = [
+        p for p in dataset.list_part_files(several_versions, dataset.RUNS) if "compact" in p.name
+    ]
+    damage_column(oldest, "finish_reason")  # of records not among the 10 shown, too
+    assert cli.main(["stats", "--output-dir", str(several_versions)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(
+        f"newsscraper stats: the dataset cannot be read (cannot read Parquet file '{oldest}': "
+    )
+    assert err.endswith(
+        f"`newsscraper verify --output-dir {several_versions}` names every file at fault\n"
+    )
+
+
+def test_a_run_record_a_crawl_cannot_read_stops_stats_as_before(several_versions, capsys):
+    # What stops a crawl reading run records stops stats too, in a column it does not show:
+    # here a watermark no Python datetime holds, in a record not among the 10 shown.
+    path = dataset.runs_dir(several_versions) / "part-run-v1.parquet"
+    table = pq.read_table(path)
+    far = pa.array([2**62], pa.int64()).cast(TS)
+    table = table.set_column(table.schema.get_field_index("watermark"), "watermark", far)
+    pq.write_table(table, path)
+    assert cli.main(["stats", "--output-dir", str(several_versions)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"newsscraper stats: the dataset cannot be read (cannot read Parquet file '{path}': "
+        f"column watermark {dataset_read.OUT_OF_RANGE}); "
+    )
+
+
 def test_recent_runs_are_the_10_newest_by_finish_time(tmp_path, capsys):
     schema = pa.schema([("run_id", pa.string()), ("finished_at", TS), ("new_rows", pa.int64())])
     for hour in range(12):  # run-11 finished first: the file names sort the other way round
