@@ -90,6 +90,9 @@ class ListingWalk:
     requested: set[str] = field(default_factory=set)
     newest_listed: dt.datetime | None = None  # the top of this run: the next watermark
     oldest_listed: dt.datetime | None = None  # how far down the stream this run has come
+    # The times of the last two timed stream entries walked, in listing order: at the end of
+    # the listing, the bottom the next run's last page comes down to (`walked_down_to`).
+    last_two_listed: list[dt.datetime] = field(default_factory=list)
     # A page's bottom came down to the watermark (at or before it): the listing ending under
     # it is its end.
     came_to_watermark: bool = False
@@ -108,6 +111,8 @@ class ListingWalk:
             self.first_page = page
         to_fetch: list[ListingEntry] = []
         bottom = _page_bottom(entries)
+        times = [e.listed_at for e in entries if e.kind == "stream" and e.listed_at is not None]
+        self.last_two_listed = (self.last_two_listed + times)[-2:]
         older_than_since = self._past_since(bottom)
         moved_down = self._came_down(bottom)
         for entry in entries:
@@ -181,6 +186,20 @@ class ListingWalk:
             self.oldest_listed = bottom
             return True
         return False
+
+    @property
+    def walked_down_to(self) -> dt.datetime | None:
+        """How far down the listing the walk came, for the run record: the oldest bottom of
+        its pages (`oldest_listed`). At the end of the listing, the last page can hold a
+        single story, its bottom that story's time; once new stories move it down with
+        another above it, the last page's bottom is that other's: the walk of the next run,
+        down to this, would never come down to it, and take the listing's end for a listing
+        broken off. So there it is no older than the later of the last two stories listed,
+        which the last page of any later listing comes down to."""
+        if self.stop_reason == END_OF_LISTING and len(self.last_two_listed) == 2:
+            end = max(self.last_two_listed)
+            return end if self.oldest_listed is None else max(self.oldest_listed, end)
+        return self.oldest_listed
 
     def _past_since(self, bottom: dt.datetime | None) -> bool:
         """True when this page's `bottom` (`_page_bottom`) is older than `since`.

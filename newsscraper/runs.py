@@ -332,7 +332,7 @@ class RunRecordExtension:
             else {},
             "stop_reason": walk.stop_reason if walk else None,
             "watermark": self.next_watermark(walk, args, reason),
-            "walked_down_to": walk.oldest_listed if walk else None,
+            "walked_down_to": walk.walked_down_to if walk else None,
             "rests_until": rest_left(get(SITE_REST_DEADLINE_STAT), finished_at),
             "newsscraper_version": __version__,
             # A spider that never started (it failed first) read no list: the last one holds.

@@ -440,6 +440,31 @@ def test_a_page_of_one_timed_stream_entry_is_as_far_down_as_it():
     assert w.oldest_listed == minutes_ago(6).listed_at and w.reached_watermark
 
 
+def test_a_listing_that_ends_on_a_page_of_one_story_was_walked_down_to_the_one_above_it():
+    # The next run's last page holds that story under others once new stories come in: its
+    # bottom, the one above it, is where that run's walk comes down to at the listing's end.
+    w = walk()
+    w.visit(1, [minutes_ago(n) for n in (1, 2, 3)])
+    w.visit(2, [minutes_ago(4)])
+    assert w.visit(3, []).next_page == 3
+    assert w.visit(3, []).stop_reason == END_OF_LISTING
+    assert w.oldest_listed == minutes_ago(4).listed_at
+    assert w.walked_down_to == minutes_ago(3).listed_at
+
+    after = walk(stored=range(1, 5), watermark=w.walked_down_to)
+    after.visit(1, [minutes_ago(n) for n in (0, 1, 2)])
+    after.visit(2, [minutes_ago(3), minutes_ago(4)])
+    after.visit(3, [])
+    assert after.visit(3, []).stop_reason == END_OF_LISTING and after.covered_to_watermark()
+
+
+def test_a_walk_that_stops_above_the_listings_end_was_walked_down_to_its_oldest_bottom():
+    w = walk(max_pages=2)
+    w.visit(1, [minutes_ago(n) for n in (1, 2, 3)])
+    assert w.visit(2, [minutes_ago(4)]).stop_reason == MAX_PAGES
+    assert w.walked_down_to == w.oldest_listed == minutes_ago(4).listed_at
+
+
 def test_a_page_whose_bottom_is_at_the_watermark_costs_one_more_page():
     # Listing times are minutes: a page of stored articles coming down to the watermark (its
     # two oldest times: the bottom) can have more of that minute on the next page. The walk

@@ -300,7 +300,7 @@ def spider(watermark=None, newest=None, covered=True, backfill=False, pending=No
     walk = SimpleNamespace(
         watermark=watermark,
         newest_listed=newest,
-        oldest_listed=at(1),
+        walked_down_to=at(1),
         stop_reason="caught_up",
         covered_to_watermark=lambda: covered,
     )

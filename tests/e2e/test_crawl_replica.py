@@ -183,6 +183,26 @@ def test_incremental_run_fetches_only_what_is_new(replica, crawl, stored, output
     assert all(r["exit_code"] == 0 for r in runs)
 
 
+def test_a_run_after_a_first_run_whose_last_page_held_one_story_ends_with_the_listing(
+    replica, crawl, stored, output_dir
+):
+    # The first run walks the whole listing, down to the one story of its last page: that
+    # story is how far down it walked. New stories move it down with one above it on the last
+    # page, whose bottom (two entries) is then newer: the listing ends there all the same.
+    site = ReplicaSite(articles=3 + 5 + 1, page_size=5)
+    handle = replica(site)
+    crawl(handle)
+    site.publish(2)
+
+    result = crawl(handle, expect_exit=None)
+
+    assert result.returncode == exitcodes.OK, result.stdout
+    assert_stored_exactly(output_dir, site.articles)
+    second, first = read_runs(output_dir)
+    assert second["stop_reason"] == "end_of_listing"
+    assert second["watermark"] > first["watermark"]
+
+
 def test_once_a_catch_up_was_walked_again_a_run_with_nothing_new_reads_page_1_only(
     replica, crawl, output_dir
 ):
