@@ -4,6 +4,7 @@ schema, read and written a batch at a time."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -230,3 +231,159 @@ def test_merging_run_records_holds_a_few_batches_not_every_record(tmp_path):
     rows, high_water = map(int, done.stdout.split())
     assert rows == 24_003
     assert high_water < older.nbytes / 3, (high_water, older.nbytes)
+
+
+def older_merged_file(output_dir: Path, rows: list[tuple[int, str]], **columns) -> Path:
+    """runs/part-compact-1.parquet: run records (finished at minute, run id) as an earlier merge
+    of version 4 wrote them (without the columns added since), in the order given; `columns`
+    replaced or added as given."""
+    table = pa.Table.from_pylist(
+        [run_record(run_id, minute) for minute, run_id in rows], schema=RUNS_SCHEMA
+    ).drop_columns(["run_number", "newsscraper_version"])
+    for name, values in columns.items():
+        if name in table.column_names:
+            table = table.set_column(table.schema.get_field_index(name), name, values)
+        else:
+            table = table.append_column(name, values)
+    table = table.replace_schema_metadata({b"newsscraper.schema_version": b"4"})
+    path = dataset.runs_dir(output_dir) / "part-compact-1.parquet"
+    return dataset_write.commit_part_file(table, path, output_dir)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [(m, f"run-{m:02d}") for m in range(9)],
+        # Each batch of three in order, the file not: its fourth row goes before its third.
+        [(m, f"run-{m:02d}") for m in (0, 1, 2, 6, 7, 8, 3, 4, 5)],
+        # In order of finish times, not of run ids among equal ones.
+        [(m // 2, f"run-{9 - m:02d}") for m in range(9)],
+    ],
+    ids=["in order", "out of order across batches", "run ids out of order"],
+)
+def test_an_older_merged_file_read_a_batch_at_a_time_is_merged_in_order(
+    tmp_path, monkeypatch, rows
+):
+    # A file of more rows than a batch is read a batch at a time only when all its rows are in
+    # order; an older version's file lacks the columns added since, which are null.
+    monkeypatch.setattr(records_merge, "MERGE_BATCH_ROWS", 3)
+    older_merged_file(tmp_path, rows)
+    table = pa.Table.from_pylist([run_record("run-new", 4)], schema=RUNS_SCHEMA)
+    dataset_write.commit_part_file(table, dataset.runs_dir(tmp_path) / "part-new.parquet", tmp_path)
+    files = dataset.list_part_files(tmp_path, dataset.RUNS)
+    expected = merged_as_expected(files, RUNS_SCHEMA, RUNS_KEYS)
+
+    path, merged_rows = merged(tmp_path, dataset.RUNS, RUNS_SCHEMA, RUNS_KEYS)
+
+    assert merged_rows == 10
+    assert pq.read_table(path).to_pylist() == expected
+    assert [row["run_number"] for row in expected] == [None] * 9 + [None]
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "said"),
+    [
+        ("mode", pa.array([None] + ["incremental"] * 8), "nulls in mode, declared not null"),
+        ("note", pa.array(["x"] * 9), "columns ['note'] not in the schema"),
+        ("exit_code", pa.array(["0"] * 8 + ["zero"]), "column exit_code is string"),
+    ],
+    ids=["nulls in a batch", "a column not in the schema", "a value not of its type"],
+)
+def test_an_older_merged_file_read_a_batch_at_a_time_is_refused_first_as_a_whole_read_is(
+    tmp_path, monkeypatch, column, values, said
+):
+    # It is checked as every file is, and before the files after it: the first file refused
+    # is named, though the one after it is refused too.
+    monkeypatch.setattr(records_merge, "MERGE_BATCH_ROWS", 3)
+    older = older_merged_file(tmp_path, [(m, f"run-{m:02d}") for m in range(9)], **{column: values})
+    table = pa.Table.from_pylist([run_record("run-new", 4)], schema=RUNS_SCHEMA)
+    table = table.append_column("other", pa.array([1]))
+    dataset_write.commit_part_file(table, dataset.runs_dir(tmp_path) / "part-new.parquet", tmp_path)
+
+    with pytest.raises(pa.ArrowInvalid, match=f"{re.escape(str(older))} holds .*{re.escape(said)}"):
+        merged(tmp_path, dataset.RUNS, RUNS_SCHEMA, RUNS_KEYS)
+    assert not (tmp_path / "merged").exists()
+
+
+@pytest.mark.parametrize(
+    ("files", "rows_each", "slices"),
+    [(7, 1, [3, 3, 1]), (5, 2, [4, 4, 2]), (2, 2, [])],
+    ids=["files", "rows", "one slice"],
+)
+def test_part_files_read_whole_are_sorted_a_bounded_slice_at_a_time(
+    tmp_path, monkeypatch, files, rows_each, slices
+):
+    # A slice holds at most READ_SLICE_FILES files and MERGED_ROW_GROUP_ROWS rows; when there
+    # are more slices than one, each is spilled under .staging/ until the merge reads it.
+    monkeypatch.setattr(dataset_read, "READ_SLICE_FILES", 3)
+    monkeypatch.setattr(records_merge, "MERGED_ROW_GROUP_ROWS", 5)
+    runs_dir = dataset.runs_dir(tmp_path)
+    for n in range(files):
+        records = [run_record(f"run-{n}-{r}", n + r) for r in range(rows_each)]
+        table = pa.Table.from_pylist(records, schema=RUNS_SCHEMA)
+        dataset_write.commit_part_file(table, runs_dir / f"part-{n}.parquet", tmp_path)
+    listed = dataset.list_part_files(tmp_path, dataset.RUNS)
+    merge = RecordsMerge(tmp_path, dataset.RUNS, listed, RUNS_SCHEMA, RUNS_KEYS)
+    try:
+        merge.check()
+        spilled = sorted(merge.spill.glob("*.parquet")) if merge.spill.exists() else []
+        assert [pq.read_metadata(path).num_rows for path in spilled] == slices
+        path = dataset_write.commit_part_file(merge.write, tmp_path / "merged.parquet", tmp_path)
+    finally:
+        merge.close()
+    assert pq.read_table(path).to_pylist() == merged_as_expected(listed, RUNS_SCHEMA, RUNS_KEYS)
+
+
+def test_the_row_groups_of_a_merged_file_are_bounded_in_bytes_too(tmp_path, monkeypatch):
+    # Records of 10 kB each, read two at a time: a row group ends once its rows hold 30 kB.
+    monkeypatch.setattr(records_merge, "MERGE_BATCH_ROWS", 2)
+    monkeypatch.setattr(records_merge, "MERGED_ROW_GROUP_BYTES", 30_000)
+    rates = pa.array(['{"body": 1}' + " " * 10_000] * 12)
+    older_merged_file(tmp_path, [(m, f"run-{m:02d}") for m in range(12)], fill_rates=rates)
+
+    path, rows = merged(tmp_path, dataset.RUNS, RUNS_SCHEMA, RUNS_KEYS)
+
+    file = pq.ParquetFile(path)
+    groups = [file.metadata.row_group(n).num_rows for n in range(file.num_row_groups)]
+    assert rows == sum(groups) == 12
+    assert max(groups) <= 4, groups
+
+
+def test_a_reject_dated_past_the_year_9999_is_merged_as_it_is(tmp_path):
+    # Another tool's nanoseconds written as microseconds: no Python datetime holds the instant,
+    # and the merge keeps it as it keeps any other, in order of its time.
+    far = 253_402_300_800 * 10**6 * 3
+    for run_id, micros in (("run-far", far), ("run-near", 1_772_900_000 * 10**6)):
+        table = pa.table(
+            {
+                "article_id": ["1"],
+                "url": ["https://cafef.vn/x-1.chn"],
+                "reason": ["body_too_short"],
+                "detail": [None],
+                "raw": [None],
+                "scraped_at": pa.array([micros], pa.timestamp("us", tz="UTC")),
+                "run_id": [run_id],
+            },
+            schema=REJECTS_SCHEMA,
+        )
+        dataset_write.commit_part_file(
+            table, dataset.rejects_dir(tmp_path) / f"part-{run_id}-0.parquet", tmp_path
+        )
+
+    path, rows = merged(tmp_path, dataset.REJECTS, REJECTS_SCHEMA, REJECTS_KEYS)
+
+    merged_table = pq.read_table(path)
+    assert rows == 2
+    assert merged_table["run_id"].to_pylist() == ["run-near", "run-far"]
+    assert merged_table["scraped_at"].cast(pa.int64()).to_pylist()[1] == far
+
+
+def test_part_files_holding_no_rows_merge_into_an_empty_file(tmp_path):
+    empty = REJECTS_SCHEMA.empty_table()
+    for name in ("part-a-0.parquet", "part-b-0.parquet"):
+        dataset_write.commit_part_file(empty, dataset.rejects_dir(tmp_path) / name, tmp_path)
+
+    path, rows = merged(tmp_path, dataset.REJECTS, REJECTS_SCHEMA, REJECTS_KEYS)
+
+    assert rows == 0
+    assert pq.read_table(path).equals(REJECTS_SCHEMA.empty_table())
