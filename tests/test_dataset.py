@@ -1035,3 +1035,40 @@ def test_a_schema_version_of_bytes_no_utf8_reads_is_named_as_a_version_not_an_er
     assert schema_differences(schema, ARTICLES_SCHEMA)[0].startswith(
         "newsscraper.schema_version is '\\\\xff\\\\xfe', expected"
     )
+
+
+def test_the_run_records_chosen_are_read_whole_in_the_order_chosen(tmp_path, monkeypatch):
+    # From a merged file read a few rows at a time and from part files of a record each: the
+    # records chosen come back whole, in the order `choose` gave their positions.
+    monkeypatch.setattr(dataset_read, "RUN_BATCH_ROWS", 2)
+    start = dt.datetime(2026, 3, 8, 2, 0, tzinfo=UTC)
+
+    def records(numbers) -> pa.Table:
+        return pa.Table.from_pylist(
+            [
+                {name: None for name in RUNS_SCHEMA.names}
+                | {"run_id": f"run-{n}", "section": "doanh-nghiep", "mode": "incremental"}
+                | {"started_at": start, "finished_at": start + dt.timedelta(minutes=n)}
+                | {"exit_code": 0, "run_number": n, "new_rows": 10 * n}
+                for n in numbers
+            ],
+            schema=RUNS_SCHEMA,
+        )
+
+    runs_dir = dataset.runs_dir(tmp_path)
+    dataset_write.commit_part_file(records(range(7)), runs_dir / "part-compact-1.parquet", tmp_path)
+    for n in (7, 8):
+        dataset_write.commit_part_file(records([n]), runs_dir / f"part-run-{n}.parquet", tmp_path)
+    seen = []
+
+    def choose(keys: pa.Table) -> list[int]:
+        seen.append(keys)
+        ids = keys["run_id"].to_pylist()
+        return [ids.index(f"run-{n}") for n in (8, 5, 0, 7, 3, 4)]
+
+    keys, chosen = dataset_read.read_chosen_runs(tmp_path, ["run_id", "run_number"], choose)
+
+    assert keys.column_names == ["run_id", "run_number"] and keys.num_rows == 9
+    assert seen[0].equals(keys)
+    assert chosen.column_names == RUNS_SCHEMA.names
+    assert chosen.to_pylist() == records((8, 5, 0, 7, 3, 4)).to_pylist()
