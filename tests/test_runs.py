@@ -967,3 +967,76 @@ def test_a_record_of_another_tool_not_kept_still_stops_the_start_naming_it(tmp_p
         runs.runs_to_start_from(tmp_path, "doanh-nghiep")
     with pytest.raises(pa.ArrowInvalid, match=said):
         runs.closing_runs(tmp_path, "doanh-nghiep", dt.datetime(2026, 3, 8, tzinfo=UTC))
+
+
+def _records_of_sections(tmp_path, *records: tuple[str, str, int]) -> None:
+    """runs/part-<run id>.parquet for each (run id, section, run number), finished in turn."""
+    import pyarrow as pa
+
+    from newsscraper.schema import RUNS_SCHEMA
+
+    for n, (run_id, section, number) in enumerate(records):
+        finished = dt.datetime(2026, 3, 7, 4, n, tzinfo=UTC)
+        record = {name: None for name in RUNS_SCHEMA.names} | {
+            "run_id": run_id, "section": section, "mode": "incremental",
+            "started_at": finished, "finished_at": finished, "exit_code": 0,
+            "run_number": number, "watermark": finished,
+        }  # fmt: skip
+        table = pa.Table.from_pylist([record], schema=RUNS_SCHEMA)
+        path = dataset.runs_dir(tmp_path) / f"part-{run_id}.parquet"
+        dataset_write.commit_part_file(table, path, tmp_path)
+
+
+def test_a_record_is_numbered_one_past_the_highest_of_every_section(tmp_path):
+    # The numbers order the records of the whole dataset: a run of one section closing after
+    # a run of another numbers its record after that one's.
+    _records_of_sections(
+        tmp_path, ("run-1", "doanh-nghiep", 1), ("run-2", "bat-dong-san", 2), ("run-3", "x", 7)
+    )
+    judged, number = runs.closing_runs(tmp_path, "doanh-nghiep", at(5))
+    assert [run["run_id"] for run in judged] == ["run-1"]
+    assert number == 8
+
+
+@pytest.mark.parametrize("column", ["started_at", "rests_until"])
+def test_an_instant_no_date_holds_in_a_record_not_kept_still_stops_the_start_and_the_close(
+    tmp_path, column
+):
+    # The record is of another section: the crawl reads only a few of its columns, and still
+    # names it, as when every record was read whole.
+    import pyarrow as pa
+
+    _records_of_sections(tmp_path, ("run-1", "doanh-nghiep", 1), ("run-2", "bat-dong-san", 2))
+    path = dataset.runs_dir(tmp_path) / "part-run-2.parquet"
+    table = dataset_read.read_part_file(path)
+    far = pa.array([2**62], pa.int64()).cast(table.schema.field(column).type)
+    table = table.set_column(table.schema.get_field_index(column), table.schema.field(column), far)
+    path.unlink()
+    dataset_write.commit_part_file(table, path, tmp_path)
+    said = f"part-run-2.parquet': column {column} holds an instant outside the years 1 to 9999"
+    with pytest.raises(pa.ArrowInvalid, match=said):
+        runs.runs_to_start_from(tmp_path, "doanh-nghiep")
+    with pytest.raises(pa.ArrowInvalid, match=said):
+        runs.closing_runs(tmp_path, "doanh-nghiep", at(5))
+
+
+def test_a_record_another_tool_wrote_again_in_other_types_is_read_in_the_declared_ones(tmp_path):
+    # Its exit_code as text and its run_number as int32: read whole, it joins the others with
+    # every column in its declared type.
+    import pyarrow as pa
+
+    _records_of_sections(tmp_path, ("run-1", "doanh-nghiep", 1), ("run-2", "doanh-nghiep", 2))
+    path = dataset.runs_dir(tmp_path) / "part-run-1.parquet"
+    table = dataset_read.read_part_file(path)
+    for name, values in (("exit_code", pa.array(["0"])), ("run_number", pa.array([1], pa.int32()))):
+        table = table.set_column(table.schema.get_field_index(name), name, values)
+    path.unlink()
+    dataset_write.commit_part_file(table, path, tmp_path)
+    start = runs.runs_to_start_from(tmp_path, "doanh-nghiep")
+    judged, number = runs.closing_runs(tmp_path, "doanh-nghiep", at(5))
+    for read in (start, judged):
+        assert [(r["run_id"], r["exit_code"], r["run_number"]) for r in read] == [
+            ("run-2", 0, 2),
+            ("run-1", 0, 1),
+        ]
+    assert number == 3
