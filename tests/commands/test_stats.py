@@ -412,6 +412,19 @@ def test_recent_runs_are_the_newest_written_whatever_the_clock_said(tmp_path, ca
     assert [r["run_id"] for r in runs] == ["run-12", "run-11", "older", "z-oldest"]
 
 
+@pytest.mark.parametrize("finished", [True, False], ids=["at one instant", "no times"])
+def test_unnumbered_run_records_alike_in_time_are_newest_by_run_id(tmp_path, capsys, finished):
+    # Records older than version 5 finished at one instant, or another tool's without any
+    # time: the greatest run_id first, whatever order their files are listed in.
+    at = dt.datetime(2026, 3, 8, 2, tzinfo=UTC)
+    for run_id in ("run-a", "run-c", "run-b"):
+        run = {"run_id": [run_id]} | ({"finished_at": pa.array([at], TS)} if finished else {})
+        path = dataset.runs_dir(tmp_path) / f"part-{run_id}.parquet"
+        dataset_write.commit_part_file(pa.table(run), path, tmp_path)
+    runs = stats_json(tmp_path, capsys)["recent_runs"]
+    assert [r["run_id"] for r in runs] == ["run-c", "run-b", "run-a"]
+
+
 def test_run_records_older_than_the_release_column_are_listed_with_the_newer_ones(tmp_path, capsys):
     # A version 5 record has no newsscraper_version (added in version 6).
     for number, version in ((1, None), (2, __version__)):
