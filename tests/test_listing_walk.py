@@ -535,6 +535,20 @@ def test_the_default_max_pages_at_the_watermarks_minute_walks_one_more_page():
     assert second.stop_reason == MAX_PAGES and w.covered_to_watermark()
 
 
+def test_a_listing_that_gets_no_further_down_than_the_watermarks_minute_is_stuck():
+    # Past the default max_pages, the same page served again: the walk came to the
+    # watermark's minute, not past it, and the rest of that minute was never listed.
+    page1, _ = tie_pages(old_at_bottom=False)
+    w = ListingWalk(
+        args=CrawlArguments.parse({}, default_max_pages=1),
+        is_stored=set().__contains__,
+        watermark=MARK - dt.timedelta(minutes=10),
+    )
+    assert w.visit(1, page1).next_page == 2
+    assert w.visit(2, page1).stop_reason == STUCK
+    assert not w.covered_to_watermark()
+
+
 def test_a_listing_that_ends_after_a_page_at_the_watermarks_minute_ends_there():
     # Nothing is listed under that page: the listing's end, not one that broke off above the
     # watermark (a first run that walked to the end sets this walk's watermark to its bottom).
