@@ -133,6 +133,21 @@ def test_a_standard_stream_closed_by_the_caller_is_no_traceback_and_no_exit_1(cl
     assert result.stdout == "" if closed == ">&-" else result.stdout.startswith(said)
 
 
+def test_a_closed_stdin_is_read_as_an_empty_one(tmp_path):
+    # `newsscraper extract -` from a crontab line ending in `<&-`: the page on stdin is empty,
+    # said as for any empty file, and no file the command opens is read in its place.
+    command = [sys.executable, "-m", "newsscraper", "extract", "-"]
+    result = subprocess.run(
+        ["sh", "-c", 'exec "$@" <&-', "sh", *command],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent.parent.parent,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == "newsscraper extract: -: an empty file\n"
+
+
 def test_an_error_of_the_disk_is_not_taken_for_a_reader_gone(tmp_path, monkeypatch):
     from newsscraper.commands import stats
 
