@@ -254,18 +254,23 @@ def test_signal_during_a_retry_after_wait_exits_at_once(replica, start_crawl, ou
 
 
 @pytest.mark.parametrize("cron", [False, True], ids=["scrapy crawl", "newsscraper cron"])
-@pytest.mark.parametrize("first_mid_run", [False, True], ids=["one signal", "a second signal"])
+@pytest.mark.parametrize(
+    ("first_mid_run", "after"),
+    [(False, "TERM"), (True, "TERM"), (False, "INT")],
+    ids=["one signal", "a second signal", "a ctrl-c"],
+)
 def test_a_signal_once_the_crawl_is_over_ends_the_process_after_its_summary(
-    cron, first_mid_run, replica, crawl, start_crawl, output_dir
+    cron, first_mid_run, after, replica, crawl, start_crawl, output_dir
 ):
     # The hook signals the process when the crawl is over (its run record written) and it is
-    # about to say its summary: whether a SIGTERM came mid-run or not, the process says the
-    # summary and ends at once, killed by the signal, with its lock released.
+    # about to say its summary (a SIGTERM, or a Ctrl-C): whether a SIGTERM came mid-run or not,
+    # the process says the summary and ends at once, killed by the signal, with its lock
+    # released.
     site = SlowSite(articles=60)
     handle = replica(site)
     env = {
         "PYTHONPATH": os.pathsep.join([str(SIGNAL_HOOK_DIR), str(PROJECT_ROOT)]),
-        "NEWSSCRAPER_SIGNAL_AFTER_CRAWL": "TERM",
+        "NEWSSCRAPER_SIGNAL_AFTER_CRAWL": after,
     }
     settings = ONE_BATCH | {"CONCURRENT_REQUESTS": 4}
     process = start_crawl(handle, output_dir, settings, cron=cron, env=env)
@@ -278,7 +283,7 @@ def test_a_signal_once_the_crawl_is_over_ends_the_process_after_its_summary(
     code = process.wait(timeout=60)
 
     log = log_of(process)
-    assert code == -signal.SIGTERM, log[-3000:]
+    assert code == -getattr(signal, f"SIG{after}"), log[-3000:]
     run = only_run(output_dir)
     expected = exitcodes.INTERRUPTED if first_mid_run else exitcodes.OK
     assert run["exit_code"] == expected
