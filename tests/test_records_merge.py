@@ -12,6 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from run_records import run_record
 
 from newsscraper import __version__, dataset, dataset_read, dataset_write, records_merge
 from newsscraper.records_merge import RecordsMerge
@@ -20,19 +21,6 @@ from newsscraper.schema import REJECTS_SCHEMA, RUNS_SCHEMA
 UTC = dt.UTC
 RUNS_KEYS = ["finished_at", "run_id"]
 REJECTS_KEYS = ["scraped_at", "run_id"]
-
-
-def run_record(run_id: str, minute: int, **fields) -> dict:
-    return {name: None for name in RUNS_SCHEMA.names} | {
-        "run_id": run_id,
-        "section": "doanh-nghiep",
-        "mode": "incremental",
-        "started_at": dt.datetime(2026, 3, 8, 2, minute, tzinfo=UTC),
-        "finished_at": dt.datetime(2026, 3, 8, 2, minute + 1, tzinfo=UTC),
-        "exit_code": 0,
-        "watermark": dt.datetime(2026, 3, 8, 1, minute, tzinfo=UTC),
-        **fields,
-    }
 
 
 def merged(output_dir: Path, folder: str, schema: pa.Schema, keys: list[str]) -> tuple[Path, int]:

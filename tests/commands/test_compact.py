@@ -13,6 +13,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from run_records import run_record
 
 from newsscraper import __version__, cli, dataset, dataset_read, dataset_write, exitcodes
 from newsscraper.commands import compact, verify
@@ -332,19 +333,6 @@ def test_merged_rows_are_in_order_of_scrape_time_then_article_id(make_row):
             ]
         ).to_pylist()
     )
-
-
-def run_record(run_id: str, minute: int, **fields) -> dict:
-    return {name: None for name in RUNS_SCHEMA.names} | {
-        "run_id": run_id,
-        "section": "doanh-nghiep",
-        "mode": "incremental",
-        "started_at": dt.datetime(2026, 3, 8, 2, minute, tzinfo=UTC),
-        "finished_at": dt.datetime(2026, 3, 8, 2, minute + 1, tzinfo=UTC),
-        "exit_code": 0,
-        "watermark": dt.datetime(2026, 3, 8, 1, minute, tzinfo=UTC),
-        **fields,
-    }
 
 
 def test_runs_and_rejects_end_with_one_file_each_and_every_row(tmp_path, capsys):
