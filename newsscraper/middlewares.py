@@ -28,7 +28,7 @@ from w3lib.encoding import html_body_declared_encoding
 
 from newsscraper.cut_short import is_cut_short
 from newsscraper.httpdates import delta_seconds, http_date
-from newsscraper.redirects import requested_url
+from newsscraper.redirects import requested_url, unfollowed_redirect
 from newsscraper.softblock import SOFT_BLOCKED_META, is_soft_block
 from newsscraper.stop import (
     RETRY_AFTER_TOO_LONG_REASON,
@@ -412,3 +412,18 @@ def _meta_refreshed_article(request) -> bool:
     MetaRefreshMiddleware notes its reason as "meta refresh")."""
     reasons = request.meta.get("redirect_reasons") or [None]
     return request.meta.get("cafef_page") == "article" and reasons[-1] == "meta refresh"
+
+
+class UnfollowedRedirectMiddleware:
+    """A redirect to an address that is not http(s) (`ftp:`, `javascript:`, ...) comes back as
+    the 3xx itself, an HTTP error the spider rejects as `redirected_away`.
+
+    Scrapy's RedirectMiddleware hands back the 3xx for some such Locations (`ftp://`) and
+    raises ValueError for others (`javascript:`, `mailto:`: "Missing scheme"), which says
+    nothing of the page. Numbered above it, this one sees the response first and tells it not
+    to try."""
+
+    def process_response(self, request, response, spider=None):
+        if unfollowed_redirect(response) is not None:
+            request.meta["dont_redirect"] = True
+        return response

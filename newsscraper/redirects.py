@@ -7,15 +7,19 @@ bring the article back: the soft-block check lets it through, and the spider rej
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
+from scrapy.http import Response
+from w3lib.url import safe_url_string
 
 from newsscraper.pages.links import CAFEF_HOSTS, article_path_match
 
 REDIRECTED_AWAY = "redirected_away"  # the reject reason
 # The reject reason of a listed URL that redirects to another article, stored under its own id.
 REDIRECTED_TO_ARTICLE = "redirected_to_article"
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})  # those Scrapy follows
 
 
 def redirected_away(request: Request) -> bool:
@@ -29,6 +33,17 @@ def redirected_away(request: Request) -> bool:
         return True
     host, first_host = _host(request.url), _host(chain[0])
     return host != first_host and not {host, first_host} <= CAFEF_HOSTS
+
+
+def unfollowed_redirect(response: Response) -> str | None:
+    """The address a redirect sends to when it is not http(s) (`ftp:`, `javascript:`, ...),
+    else None. Scrapy's redirect middleware does not follow such a Location: the 3xx itself
+    comes back (an HTTP error), and no other answer at that URL can bring the article back."""
+    location = response.headers.get("Location") if response.status in REDIRECT_STATUSES else None
+    if not location:
+        return None
+    url = urljoin(response.url, safe_url_string(location))
+    return None if urlsplit(url).scheme in ("http", "https") else url
 
 
 def _host(url: str) -> str:

@@ -119,6 +119,8 @@ DOWNLOADER_MIDDLEWARES = {
     "newsscraper.middlewares.Utf8ResponseMiddleware": 585,
     # Numbered above Scrapy's HttpCompressionMiddleware (590): sees each body still compressed.
     "newsscraper.compressed.CompressedBodyMiddleware": 595,
+    # Numbered above Scrapy's RedirectMiddleware (600): sees each redirect before it.
+    "newsscraper.middlewares.UnfollowedRedirectMiddleware": 605,
 }
 
 COMMANDS_MODULE = "newsscraper.scrapy_commands"

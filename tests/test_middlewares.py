@@ -987,3 +987,24 @@ def test_a_request_dropped_before_it_left_is_neither_retried_nor_counted_as_a_fa
         assert asyncio.run(middleware.process_exception(request, dropped)) is None
     assert (middleware.failing.count, middleware.refused.count) == (0, 0)
     assert not middleware.stopping
+
+
+@pytest.mark.parametrize("location", ["ftp://files.example.invalid/a.pdf", "javascript:void(0)"])
+def test_a_redirect_to_an_address_that_is_not_http_comes_back_as_the_redirect(location):
+    from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.utils.test import get_crawler
+
+    from newsscraper.middlewares import UnfollowedRedirectMiddleware
+
+    url = "http://127.0.0.1:8123/a-188260306173916865.chn"
+    request = Request(url)
+    response = HtmlResponse(url, status=302, headers={"Location": location}, request=request)
+    redirects = RedirectMiddleware.from_crawler(get_crawler())
+    # Scrapy alone raises for `javascript:` ("Missing scheme"), hands back the 302 for `ftp:`.
+    response = UnfollowedRedirectMiddleware().process_response(request, response)
+    assert redirects.process_response(request, response) is response
+    # A redirect Scrapy follows is left to it.
+    followed = HtmlResponse(url, status=302, headers={"Location": "/"}, request=Request(url))
+    UnfollowedRedirectMiddleware().process_response(followed.request, followed)
+    assert "dont_redirect" not in followed.request.meta

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse, Request
 
-from newsscraper.redirects import redirected_away, requested_url
+from newsscraper.redirects import redirected_away, requested_url, unfollowed_redirect
 from newsscraper.softblock import is_soft_block
 from replica.render import SOFT_BLOCK_PAGE
 
@@ -92,3 +92,28 @@ def test_an_article_redirected_to_a_page_that_is_not_the_sites_is_a_soft_block()
     redirected = article_request(captcha, ARTICLE)
     response = HtmlResponse(captcha, body=body, encoding="utf-8", request=redirected)
     assert is_soft_block(redirected, response)
+
+
+@pytest.mark.parametrize(
+    "location",
+    ["ftp://files.example.invalid/story.pdf", "javascript:void(0)", "mailto:toasoan@cafef.vn"],
+)
+def test_a_redirect_to_an_address_that_is_not_http_is_not_followed_and_named(location):
+    # Scrapy's redirect middleware hands back the 3xx itself for a Location of another scheme.
+    response = HtmlResponse(ARTICLE, status=302, headers={"Location": location}, body=b"")
+    assert unfollowed_redirect(response) == location
+
+
+@pytest.mark.parametrize(
+    ("status", "headers"),
+    [
+        (302, {"Location": "/doanh-nghiep.chn"}),  # followed by Scrapy
+        (302, {"Location": "//example.invalid/x"}),  # another host, same scheme: followed
+        (302, {}),  # no Location: nowhere to go
+        (200, {"Location": "ftp://files.example.invalid/story.pdf"}),  # not a redirect
+        (500, {}),
+    ],
+)
+def test_other_responses_are_not_unfollowed_redirects(status, headers):
+    response = HtmlResponse(ARTICLE, status=status, headers=headers, body=b"")
+    assert unfollowed_redirect(response) is None

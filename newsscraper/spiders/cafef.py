@@ -37,6 +37,7 @@ from newsscraper.redirects import (
     REDIRECTED_TO_ARTICLE,
     redirected_away,
     requested_url,
+    unfollowed_redirect,
 )
 from newsscraper.rejects import GONE_STATUSES, page_rejected
 from newsscraper.robotstxt import CrawlDelayTooLong, RobotsTxtForbidden, RobotsTxtUnavailable
@@ -396,7 +397,11 @@ def failure_text(failure) -> str:
     """What went wrong, for a person: an HTTP error's status, not Scrapy's bare "Ignoring
     non-200 response"."""
     if failure.check(HttpError):
-        return f"HTTP {failure.value.response.status}"
+        response = failure.value.response
+        location = unfollowed_redirect(response)
+        if location is not None:
+            return f"HTTP {response.status} to {location}: not an http(s) address, not followed"
+        return f"HTTP {response.status}"
     return failure.getErrorMessage()
 
 
@@ -404,6 +409,8 @@ def permanent_failure(failure) -> str | None:
     """The reject reason of a failure that retrying cannot mend, else None."""
     if failure.check(HttpError) and failure.value.response.status in GONE_STATUSES:
         return f"http_{failure.value.response.status}"
+    if failure.check(HttpError) and unfollowed_redirect(failure.value.response) is not None:
+        return REDIRECTED_AWAY  # to an ftp:, javascript: ... address: never an article here
     if failure.check(DownloadCancelledError) and "max size" in failure.getErrorMessage():
         return "response_too_large"
     if failure.check(IgnoreRequest) and "exceeded DOWNLOAD_MAXSIZE" in failure.getErrorMessage():

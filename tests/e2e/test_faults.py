@@ -483,6 +483,35 @@ def test_redirect_to_another_domain_is_never_followed(replica, crawl, output_dir
     assert reject_reasons(output_dir) == {victim.article_id: "redirected_away"}
 
 
+@pytest.mark.parametrize(
+    "location", ["ftp://files.example.invalid/story.pdf", "javascript:void(0)"]
+)
+def test_a_redirect_to_an_address_that_is_not_http_is_rejected_at_once(
+    replica, crawl, output_dir, location
+):
+    # Scrapy does not follow a Location of another scheme: the 302 itself comes back.
+    site = ReplicaSite(articles=25)
+    victim = site.articles[3]
+    site.script(victim.path, [faults.redirect(location)], repeat=True)
+    handle = replica(site)
+
+    crawl(handle)
+
+    assert [r.status for r in requests_for(handle, victim.path)] == [302]
+    assert_stored_exactly(output_dir, [a for a in site.articles if a is not victim])
+    assert_clean_finish(output_dir, failed_articles=0)
+    rejects = read_rejects(output_dir).to_pylist()
+    assert [(r["article_id"], r["reason"]) for r in rejects] == [
+        (victim.article_id, "redirected_away")
+    ]
+    assert location in rejects[0]["detail"]
+    assert only_run(output_dir)["rejects_by_reason"] == {"redirected_away": 1}
+
+    mark = len(handle.requests)
+    crawl(handle)
+    assert requests_for(handle, victim.path, since=mark) == []
+
+
 def test_a_listing_page_that_keeps_failing_ends_the_run_with_site_errors(
     replica, crawl, output_dir
 ):

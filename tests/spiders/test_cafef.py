@@ -431,6 +431,29 @@ def test_a_redirect_off_the_site_is_gone_unless_it_was_a_soft_block():
     assert permanent_failure(dropped(**{SOFT_BLOCKED_META: True})) is None
 
 
+def test_a_redirect_to_an_address_that_is_not_http_is_gone_and_named():
+    from scrapy.http import HtmlResponse
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.python.failure import Failure
+
+    from newsscraper.spiders.cafef import failure_text, permanent_failure
+
+    def answered(status, **headers):
+        listed = f"{BASE}/a-188260306173916865.chn"
+        response = HtmlResponse(listed, status=status, headers=headers, body=b"")
+        failure = Failure(HttpError(response, "Ignoring non-200 response"))
+        failure.request = Request(listed)
+        return failure
+
+    ftp = answered(302, Location="ftp://files.example.invalid/story.pdf")
+    assert permanent_failure(ftp) == "redirected_away"
+    assert "ftp://files.example.invalid/story.pdf" in failure_text(ftp)
+    # A 3xx without a Location (or a 5xx) may mend: asked for again.
+    assert permanent_failure(answered(302)) is None
+    assert failure_text(answered(302)) == "HTTP 302"
+    assert permanent_failure(answered(503)) is None
+
+
 def test_an_empty_fragment_is_asked_for_once_more_then_ends_the_walk(tmp_path):
     spider = make_spider(tmp_path)
     url = f"{BASE}/timelinelist/18836/3.chn"
