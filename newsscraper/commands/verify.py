@@ -18,10 +18,12 @@ Problems (each printed with the file's path):
 - a `.staging` that is a file or a link to nothing, or a `.lock` that is a folder (every crawl
   stops on it).
 
-Warnings (reported, exit code unchanged): a hidden file under a dataset folder that is no
-`*.parquet` (no reader lists it); files left in `.staging/` for longer than a crawl batch or a
-compaction takes, from a process killed between write and rename, or the files a compaction
-swapped out of the dataset (the next crawl or compaction removes them when it takes the lock).
+Warnings (reported, exit code unchanged): a run record whose section is not one the crawler
+knows (a typo, another tool's record: no crawl reads it); a hidden file under a dataset folder
+that is no `*.parquet` (no reader lists it); files left in `.staging/` for longer than a crawl
+batch or a compaction takes, from a process killed between write and rename, or the files a
+compaction swapped out of the dataset (the next crawl or compaction removes them when it takes
+the lock).
 
 It takes no lock, so it runs beside a crawl or `compact`: files a compaction swaps away
 between the listing and the reading are no problem, the files are listed and checked again.
@@ -298,6 +300,39 @@ def run_record_problems(path: Path, table: pa.Table) -> list[Finding]:
                 run_record_json(name, text)
             except ValueError as error:
                 findings.append(Finding(PROBLEM, path, f"run record {run_id!r}: {name} {error}"))
+    return findings + unknown_section_warnings(path, table)
+
+
+def unknown_section_warnings(path: Path, table: pa.Table) -> list[Finding]:
+    """A warning per section of `table`'s run records that is not one the crawler knows (a
+    typo, another tool's record). Each crawl reads its own section's records only: this one
+    harms no crawl, but the watermark and pending pages it holds are no section's."""
+    if "section" not in table.column_names:
+        return []  # one `read_checked` names as missing
+    sections = table.column("section").to_pylist()
+    if "run_id" in table.column_names:
+        run_ids = table.column("run_id").to_pylist()
+    else:
+        run_ids = [None] * len(sections)
+    unknown: dict[object, list] = defaultdict(list)
+    for run_id, section in zip(run_ids, sections, strict=True):
+        if section not in SECTION_ZONES:
+            unknown[section].append(run_id)
+    findings = []
+    for section, ids in unknown.items():
+        which = (
+            f"run record {ids[0]!r}"
+            if len(ids) == 1
+            else f"{len(ids)} run records ({', '.join(repr(i) for i in ids[:5])})"
+        )
+        findings.append(
+            Finding(
+                WARNING,
+                path,
+                f"{which}: section {section!r} is not a known section; no crawl reads its "
+                "watermark or pending pages",
+            )
+        )
     return findings
 
 

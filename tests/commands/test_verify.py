@@ -861,3 +861,17 @@ def test_a_run_record_numbered_the_largest_int64_is_named(clean, capsys):
     )
     rewrite_run_record_column(clean, "run_number", 2**63 - 2)
     assert verify(clean, capsys)[0] == 0
+
+
+@pytest.mark.parametrize("section", ["doanh_nghiep", "the-thao"])
+def test_a_run_record_of_a_section_the_crawler_does_not_know_is_a_warning(clean, capsys, section):
+    # A typo, or another tool's record: no crawl reads it (each reads its own section's), so
+    # no crawl is harmed, but the watermark and pending pages it holds are no section's.
+    path = rewrite_run_record_column(clean, "section", section)
+    code, lines = verify(clean, capsys)
+    assert code == 0
+    assert lines[0] == (
+        f"WARNING {path}: run record 'a': section {section!r} is not a known section; no crawl "
+        "reads its watermark or pending pages"
+    )
+    assert lines[-1] == "5 files checked: 0 problem(s), 1 warning(s)"
