@@ -33,6 +33,16 @@ def clock_of(settings) -> Clock:
     return fixed_clock(instant.astimezone(dt.UTC))
 
 
+def checking_now(settings) -> dt.datetime:
+    """The instant a crawl's arguments are checked against before it starts (days back in
+    `-a since=-1`): its clock's, or the machine's when NEWSSCRAPER_NOW cannot be read (the
+    setting checks refuse it then)."""
+    try:
+        return clock_of(settings)()
+    except ValueError:
+        return system_clock()
+
+
 def new_run_id(now: dt.datetime) -> str:
     """Sortable and unique per process: part-file names derive from it."""
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"

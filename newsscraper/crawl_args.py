@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from newsscraper.pages.dates import vietnam_date
 from newsscraper.sections import DEFAULT_SECTION, SECTION_ZONES, unknown_section
 
 
@@ -36,7 +37,11 @@ class CrawlArguments:
         return self.since is not None or self.until is not None
 
     @classmethod
-    def parse(cls, raw: dict, *, default_max_pages: int) -> CrawlArguments:
+    def parse(
+        cls, raw: dict, *, default_max_pages: int, now: dt.datetime | None = None
+    ) -> CrawlArguments:
+        """The arguments of `raw`; `since`/`until` given as days back (`-1`) are resolved to
+        dates from `now`, the crawl's clock (`RunContext`), in Vietnam time."""
         # A misspelt name would otherwise be dropped silently (`-a sinse=…` crawling
         # incrementally). Names with a leading underscore are a deployment's own (scrapyd's
         # `_job`), not the spider's.
@@ -46,8 +51,8 @@ class CrawlArguments:
         section = raw.get("section", DEFAULT_SECTION)
         if (problem := unknown_section(section)) is not None:
             raise ArgumentError(problem)
-        since = _date(raw, "since")
-        until = _date(raw, "until")
+        since = _date(raw, "since", now)
+        until = _date(raw, "until", now)
         if since and until and since > until:
             raise ArgumentError(f"since ({since}) is after until ({until})")
         backfill = since is not None or until is not None
@@ -90,17 +95,31 @@ def _positive_int(raw: dict, name: str) -> int | None:
 
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# Days back from the crawl's Vietnam date: `0` today, `-1` yesterday. A crontab line cannot
+# easily compute a date (`%` needs escaping there, `date -d` is GNU's), so a daily backfill
+# gives `-a since=-1`. Only 0 and negative numbers: `1` reads as tomorrow, or as a typo.
+_DAYS_BACK = re.compile(r"0|-[0-9]+")
 
 
-def _date(raw: dict, name: str) -> dt.date | None:
+def _date(raw: dict, name: str, now: dt.datetime | None) -> dt.date | None:
     value = raw.get(name)
     if value is None:
         return None
     text = str(value).strip()
+    if _DAYS_BACK.fullmatch(text):
+        if now is None:
+            raise ValueError(f"{name}={text}: days back need the crawl's clock")
+        try:
+            return vietnam_date(now) + dt.timedelta(days=int(text))
+        except OverflowError:
+            raise ArgumentError(f"{name}: {text} days back is before the year 1") from None
     try:
         # fromisoformat alone also takes 20260101 and 2026-W05-1: the README promises one form.
         if not _DATE.fullmatch(text):
             raise ValueError(text)
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ArgumentError(f"{name} must be a date as YYYY-MM-DD, got {value!r}") from None
+        raise ArgumentError(
+            f"{name} must be a date as YYYY-MM-DD or days back (0, -1, -2, …) from today "
+            f"in Vietnam, got {value!r}"
+        ) from None

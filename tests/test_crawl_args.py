@@ -4,6 +4,9 @@ import pytest
 
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
 
+VIETNAM = dt.timezone(dt.timedelta(hours=7))
+NOW = dt.datetime(2026, 3, 7, 12, 0, tzinfo=VIETNAM)  # the crawl's clock
+
 
 def test_defaults_crawl_doanh_nghiep_incrementally():
     args = CrawlArguments.parse({}, default_max_pages=20)
@@ -35,6 +38,15 @@ def test_backfill_has_no_page_limit_unless_asked():
         ({"until": "2026-W05-1"}, "until must be a date as YYYY-MM-DD"),
         ({"until": "2026-02-30"}, "until must be a date as YYYY-MM-DD"),
         ({"since": "2026-02-01", "until": "2026-01-01"}, "is after until"),
+        # Days back are 0 or negative: a positive number is no day of the past.
+        ({"since": "1"}, r"since must be a date as YYYY-MM-DD or days back \(0, -1, -2, …\)"),
+        ({"since": "+1"}, "since must be a date as YYYY-MM-DD or days back"),
+        ({"since": "-1.5"}, "since must be a date as YYYY-MM-DD or days back"),
+        ({"until": "--1"}, "until must be a date as YYYY-MM-DD or days back"),
+        ({"until": "-"}, "until must be a date as YYYY-MM-DD or days back"),
+        ({"since": "yesterday"}, "since must be a date as YYYY-MM-DD or days back"),
+        ({"since": "-99999999"}, r"since: -99999999 days back is before the year 1"),
+        ({"since": "0", "until": "-1"}, r"since \(2026-03-07\) is after until \(2026-03-06\)"),
         ({"max_page": "3"}, "unknown argument 'max_page'; valid arguments: section, max_pages"),
         # A lower-case name is no setting: no -s is offered for it.
         ({"sinse": "2026-01-01"}, r"unknown argument 'sinse'; valid arguments: [a-z_, ]*$"),
@@ -48,7 +60,7 @@ def test_backfill_has_no_page_limit_unless_asked():
 )
 def test_bad_arguments_name_the_valid_values(raw, message):
     with pytest.raises(ArgumentError, match=message):
-        CrawlArguments.parse(raw, default_max_pages=20)
+        CrawlArguments.parse(raw, default_max_pages=20, now=NOW)
 
 
 @pytest.mark.parametrize("raw", [{"since": "2026-01-01"}, {"until": "2026-01-31"}])
@@ -104,3 +116,46 @@ def test_each_section_falls_back_to_the_zone_id_its_pages_carry_on_the_site():
     }
     for section, zone in SECTION_ZONES.items():
         assert CrawlArguments.parse({"section": section}, default_max_pages=20).zone_id == zone
+
+
+@pytest.mark.parametrize(
+    ("raw", "since", "until"),
+    [
+        ({"since": "-1"}, dt.date(2026, 3, 6), None),
+        ({"since": "0"}, dt.date(2026, 3, 7), None),
+        ({"since": "-0"}, dt.date(2026, 3, 7), None),
+        ({"until": "0"}, None, dt.date(2026, 3, 7)),
+        ({"since": "-7", "until": "-1"}, dt.date(2026, 2, 28), dt.date(2026, 3, 6)),
+        ({"since": "2026-03-01", "until": "-2"}, dt.date(2026, 3, 1), dt.date(2026, 3, 5)),
+        ({"since": " -1\n"}, dt.date(2026, 3, 6), None),
+    ],
+)
+def test_since_and_until_take_days_back_from_the_crawls_clock(raw, since, until):
+    args = CrawlArguments.parse(raw, default_max_pages=20, now=NOW)
+    assert (args.since, args.until) == (since, until)
+    assert args.is_backfill and args.max_pages is None
+
+
+@pytest.mark.parametrize(
+    ("now", "today"),
+    [
+        # Late evening in Vietnam: still the 7th there.
+        ("2026-03-07T23:30:00+07:00", dt.date(2026, 3, 7)),
+        # 17:30 UTC is 00:30 on the 8th in Vietnam: the UTC date is not the crawl's day.
+        ("2026-03-07T17:30:00+00:00", dt.date(2026, 3, 8)),
+        ("2026-03-07T16:59:00+00:00", dt.date(2026, 3, 7)),
+        ("2026-03-07T17:00:00+00:00", dt.date(2026, 3, 8)),
+        # A clock in another zone is read in Vietnam time, not its own.
+        ("2026-03-07T09:00:00-10:00", dt.date(2026, 3, 8)),
+    ],
+)
+def test_days_back_count_from_the_vietnam_date_of_the_clock(now, today):
+    instant = dt.datetime.fromisoformat(now)
+    args = CrawlArguments.parse({"since": "-1", "until": "0"}, default_max_pages=20, now=instant)
+    assert args.until == today
+    assert args.since == today - dt.timedelta(days=1)
+
+
+def test_dates_given_as_dates_do_not_depend_on_the_clock():
+    args = CrawlArguments.parse({"since": "2026-01-01"}, default_max_pages=20, now=NOW)
+    assert args == CrawlArguments.parse({"since": "2026-01-01"}, default_max_pages=20)

@@ -22,6 +22,7 @@ from pathlib import Path
 from pyarrow import ArrowException
 
 from newsscraper import exitcodes
+from newsscraper.context import checking_now
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
 from newsscraper.lock import LOCKED_NEXT_RUN, LockHeld, crawl_lock
 from newsscraper.sections import DEFAULT_SECTION
@@ -47,14 +48,15 @@ def run(args) -> int:
         )
         if args.section is not None and given != args.section:
             raise ArgumentError(f"--section {args.section} and -a section={given} disagree")
-        CrawlArguments.parse(spider_args, default_max_pages=1)
+        # Days back (`-a since=-1`) count from the clock the run's -s settings give.
+        settings.setdict(overrides, priority="cmdline")
+        CrawlArguments.parse(spider_args, default_max_pages=1, now=checking_now(settings))
     except ArgumentError as exc:
         print(f"newsscraper cron: {exc}", file=sys.stderr)
         return exitcodes.USAGE
     # Scrapy's own stderr log would repeat the whole file log, unrotated, into whatever the
     # crontab line appends stderr to: warnings and errors go to stderr (below), not the rest.
     settings.set("LOG_ENABLED", False, priority="project")
-    settings.setdict(overrides, priority="cmdline")
     if args.output_dir:
         settings.set("OUTPUT_DIR", args.output_dir, priority="cmdline")
     problems = setting_problems(settings)

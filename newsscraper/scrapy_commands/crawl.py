@@ -16,7 +16,7 @@ from scrapy.exceptions import UsageError
 
 from newsscraper import exitcodes
 from newsscraper.cli import escape_what_stdout_cannot_spell
-from newsscraper.context import RunContext
+from newsscraper.context import RunContext, checking_now
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
 from newsscraper.health import DISK_PROBLEM
 from newsscraper.lock import LOCKED_NEXT_RUN, LockHeld, crawl_lock
@@ -61,7 +61,7 @@ def check_arguments(opts, settings) -> None:
     """UsageError (exit 2) for a crawl argument or a setting the cafef spider refuses, said
     before anything is locked or read."""
     try:
-        CrawlArguments.parse(opts.spargs, default_max_pages=1)
+        CrawlArguments.parse(opts.spargs, default_max_pages=1, now=checking_now(settings))
     except ArgumentError as exc:
         raise UsageError(str(exc), print_help=False) from None
     problems = setting_problems(settings)

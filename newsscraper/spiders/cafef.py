@@ -65,8 +65,11 @@ class CafefSpider(scrapy.Spider):
         problems = setting_problems(settings)
         if problems:
             raise ValueError("; ".join(problems))
+        # Days back (`-a since=-1`) count from the run's own clock, the one its rows get.
         self.args = CrawlArguments.parse(
-            arguments, default_max_pages=settings.getint("CAFEF_MAX_PAGES")
+            arguments,
+            default_max_pages=settings.getint("CAFEF_MAX_PAGES"),
+            now=RunContext.of(crawler).started_at,
         )
         self.base = urlsplit(settings.get("CAFEF_BASE_URL").rstrip("/"))
         # The crawl host only: CrawlHostOnlyMiddleware drops anything else, redirects too
@@ -135,6 +138,12 @@ class CafefSpider(scrapy.Spider):
             self.walk.watermark,
             len(self.pending),
         )
+        if self.args.is_backfill:  # days back (`-a since=-1`) as the dates they came to
+            logger.info(
+                "backfill window (Vietnam dates): since %s, until %s",
+                self.args.since or "the end of the listing",
+                self.args.until or "the newest",
+            )
 
     def listing_request(self, page: int, callback=None) -> scrapy.Request:
         if page == 1:

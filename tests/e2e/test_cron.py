@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from replica_checks import stored_ids
 
 from newsscraper import exitcodes
 from newsscraper.lock import crawl_lock
@@ -57,6 +58,65 @@ def test_cron_with_since_runs_a_backfill_under_its_lock_and_record(replica, outp
     assert run["mode"] == "backfill" and run["new_rows"] == len(window)
     assert run["stop_reason"] == "reached_since"
     assert (output_dir / "logs" / "newsscraper.log").is_file()
+
+
+def test_a_daily_cron_backfill_of_yesterday_stores_a_story_listed_late_under_the_watermark(
+    replica, output_dir
+):
+    # A story the site lists late, dated yesterday: it lands pages under the watermark, where
+    # incremental runs never walk. `-a since=-1`, the same line every day, walks down to
+    # yesterday by the crawl's own clock (Vietnam date) and stores it, and only it.
+    site = ReplicaSite(articles=80, page_size=5)  # back to the 5th: the listing goes past the 6th
+    handle = replica(site)
+
+    def at(hhmm: str, *extra: str) -> subprocess.CompletedProcess:
+        now = f"-sNEWSSCRAPER_NOW=2026-03-07T{hhmm}:00+07:00"
+        result = cron(handle.base_url, output_dir, now, *extra)
+        assert result.returncode == exitcodes.OK, result.stderr[-4000:]
+        return result
+
+    for hhmm in ("16:00", "16:10", "16:20"):  # the first walk, its range again, then page 1
+        at(hhmm)
+    assert set(stored_ids(output_dir)) == {a.article_id for a in site.articles}
+    yesterday = dt.date(2026, 3, 6)
+    under = next(
+        a for a in site.listing()[20:] if a.published_at.date() == yesterday
+    )  # deep in the listing, pages below page 1
+    late = site.publish_at(under.published_at + dt.timedelta(minutes=1))
+    assert site.listing().index(late) >= 2 * site.page_size + 3, "not on pages 1 or 2"
+    site.publish(2)
+
+    at("16:30")
+    assert late.article_id not in stored_ids(output_dir), "an incremental run walked down to it"
+
+    before = len(handle.requests)
+    at("16:40", "-asince=-1")
+    ids = stored_ids(output_dir)
+    assert late.article_id in ids
+    assert sorted(ids) == sorted(a.article_id for a in site.articles), "each stored once"
+    backfill = read_runs(output_dir)[0]  # newest first
+    assert backfill["mode"] == "backfill" and backfill["new_rows"] == 1
+    assert backfill["stop_reason"] == "reached_since"
+    log = (output_dir / "logs" / "newsscraper.log").read_text(encoding="utf-8")
+    assert "backfill window (Vietnam dates): since 2026-03-06, until the newest" in log
+    # Listing pages and the one story: no stored article was asked for again.
+    asked = {r.path for r in handle.requests[before:]}
+    assert [a for a in site.articles if any(p.endswith(f"-{a.article_id}.chn") for p in asked)] == [
+        late
+    ]
+
+
+def test_days_back_resolve_by_the_runs_clock_before_anything_is_locked(output_dir):
+    result = cron(
+        "http://127.0.0.1:9",
+        output_dir,
+        "-sNEWSSCRAPER_NOW=2026-03-07T17:30:00+00:00",  # 00:30 on the 8th in Vietnam
+        "-asince=0",
+        "-auntil=-1",
+    )
+    assert result.returncode == exitcodes.USAGE
+    assert "since (2026-03-08) is after until (2026-03-07)" in result.stderr
+    assert not output_dir.exists()
 
 
 def test_cron_imports_none_of_the_other_commands_modules(replica, output_dir):
