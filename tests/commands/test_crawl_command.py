@@ -93,6 +93,26 @@ def test_a_bad_argument_or_setting_is_a_usage_error_before_the_lock(tmp_path):
     assert process.crawled == [] and not output_dir.exists()
 
 
+def test_days_back_count_from_the_runs_clock_in_vietnam_before_the_lock(tmp_path):
+    # 17:30 UTC on the 7th is 00:30 on the 8th in Vietnam: `since=0` is the 8th, `until=-1`
+    # the 7th, by the clock the run's rows get (`-s NEWSSCRAPER_NOW`), not the machine's.
+    output_dir = tmp_path / "cafef"
+    process = StubProcess()
+    crawl = command(output_dir, process, NEWSSCRAPER_NOW="2026-03-07T17:30:00+00:00")
+    with pytest.raises(UsageError, match=r"since \(2026-03-08\) is after until \(2026-03-07\)"):
+        run(crawl, "since=0", "until=-1")
+    assert process.crawled == [] and not output_dir.exists()
+
+
+def test_days_back_with_a_clock_setting_that_is_no_instant_is_that_settings_usage_error(tmp_path):
+    process = StubProcess()
+    crawl = command(tmp_path / "cafef", process, NEWSSCRAPER_NOW="hôm qua")
+    with pytest.raises(UsageError, match="NEWSSCRAPER_NOW must be an ISO 8601 instant") as bad:
+        run(crawl, "since=-1")
+    assert "got 'hôm qua'" in str(bad.value)
+    assert process.crawled == []
+
+
 @pytest.mark.parametrize("spiders", [[], ["cafef", "cafef"]], ids=["none", "two"])
 def test_a_crawl_of_no_spider_or_of_two_is_a_usage_error(spiders, tmp_path):
     process = StubProcess()

@@ -463,3 +463,16 @@ def test_the_log_file_keeps_the_lines_of_the_log_level_given(tmp_path, level, ke
             handler.close()
     lines = log.read_text(encoding="utf-8").splitlines()
     assert [line.rsplit("a ", 1)[1].removesuffix(" line") for line in lines] == kept
+
+
+def test_days_back_with_a_clock_setting_that_is_no_instant_is_that_settings_usage_error(
+    tmp_path, capsys
+):
+    # `-a since=-1` has no date to come to: the one line names the setting, not a traceback.
+    output_dir = tmp_path / "cafef"
+    args = ["cron", "--output-dir", str(output_dir), "-s", "NEWSSCRAPER_NOW=hôm qua"]
+    assert cli.main([*args, "-a", "since=-1"]) == exitcodes.USAGE
+    err = capsys.readouterr().err
+    assert err.startswith("newsscraper cron: NEWSSCRAPER_NOW must be an ISO 8601 instant")
+    assert err.endswith("got 'hôm qua'\n") and "Traceback" not in err
+    assert not output_dir.exists()
