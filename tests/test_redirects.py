@@ -104,13 +104,31 @@ def test_a_redirect_to_an_address_that_is_not_http_is_not_followed_and_named(loc
     assert unfollowed_redirect(response) == location
 
 
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_each_redirect_status_scrapy_follows_to_an_address_that_is_not_http_is_named(status):
+    location = "ftp://files.example.invalid/story.pdf"
+    response = HtmlResponse(ARTICLE, status=status, headers={"Location": location}, body=b"")
+    assert unfollowed_redirect(response) == location
+
+
+def test_an_unfollowed_address_is_named_as_a_url_percent_encoded_as_scrapy_would_ask_for_it():
+    location = "ftp://files.example.invalid/tài liệu.pdf".encode()
+    response = HtmlResponse(ARTICLE, status=301, headers={"Location": location}, body=b"")
+    assert (
+        unfollowed_redirect(response) == "ftp://files.example.invalid/t%C3%A0i%20li%E1%BB%87u.pdf"
+    )
+
+
 @pytest.mark.parametrize(
     ("status", "headers"),
     [
         (302, {"Location": "/doanh-nghiep.chn"}),  # followed by Scrapy
         (302, {"Location": "//example.invalid/x"}),  # another host, same scheme: followed
         (302, {}),  # no Location: nowhere to go
+        (302, {"Location": "https://cafef.vn/doanh-nghiep.chn"}),  # https: followed
         (200, {"Location": "ftp://files.example.invalid/story.pdf"}),  # not a redirect
+        (300, {"Location": "ftp://files.example.invalid/story.pdf"}),  # Scrapy follows no 300
+        (304, {"Location": "ftp://files.example.invalid/story.pdf"}),
         (500, {}),
     ],
 )
