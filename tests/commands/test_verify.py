@@ -875,3 +875,30 @@ def test_a_run_record_of_a_section_the_crawler_does_not_know_is_a_warning(clean,
         "reads its watermark or pending pages"
     )
     assert lines[-1] == "5 files checked: 0 problem(s), 1 warning(s)"
+
+
+def write_run_records_of_section(clean, run_ids: list[str], section: str, drop=()):
+    """Run record 'a' again once per id of `run_ids`, each of `section`, without `drop`'s
+    columns, as another tool would write the file."""
+    path = dataset.runs_dir(clean) / "part-a.parquet"
+    one = pq.read_table(path)
+    table = pa.concat_tables([one] * len(run_ids))
+    for column, values in [("run_id", run_ids), ("section", [section] * len(run_ids))]:
+        index = table.schema.get_field_index(column)
+        table = table.set_column(index, table.schema.field(index), pa.array(values, pa.string()))
+    table = table.drop_columns(list(drop))
+    pq.write_table(table.replace_schema_metadata(RUNS_SCHEMA.metadata), path)
+    return path
+
+
+def test_run_records_of_one_unknown_section_are_one_warning_naming_five_of_them(clean, capsys):
+    # A typo in a crontab line, a year of records: one line, not one per record.
+    ids = [f"r{n}" for n in range(1, 8)]
+    path = write_run_records_of_section(clean, ids, "doanh_nghiep")
+    code, lines = verify(clean, capsys)
+    assert code == 0
+    assert [line for line in lines if line.startswith("WARNING")] == [
+        f"WARNING {path}: 7 run records ('r1', 'r2', 'r3', 'r4', 'r5'): section 'doanh_nghiep' "
+        "is not a known section; no crawl reads its watermark or pending pages"
+    ]
+    assert lines[-1] == "5 files checked: 0 problem(s), 1 warning(s)"
