@@ -291,7 +291,10 @@ def run_record_problems(path: Path, table: pa.Table) -> list[Finding]:
     findings = []
     if dataset_read.run_numbers_at_end(table):
         findings.append(Finding(PROBLEM, path, f"column {dataset_read.LAST_RUN_NUMBER}"))
-    run_ids = table.column("run_id").to_pylist() if "run_id" in table.column_names else []
+    if "run_id" in table.column_names:
+        run_ids = table.column("run_id").to_pylist()
+    else:  # one `read_checked` names as missing: its JSON columns are still checked
+        run_ids = [None] * table.num_rows
     for name in RUNS_JSON_COLUMNS:
         if name not in table.column_names:
             continue  # an older record's, or one `read_checked` names as missing

@@ -902,3 +902,14 @@ def test_run_records_of_one_unknown_section_are_one_warning_naming_five_of_them(
         "is not a known section; no crawl reads its watermark or pending pages"
     ]
     assert lines[-1] == "5 files checked: 0 problem(s), 1 warning(s)"
+
+
+def test_run_records_without_a_run_id_column_are_named_not_a_traceback_and_warned_of(clean, capsys):
+    path = write_run_records_of_section(clean, ["r1", "r2"], "the-thao", drop=["run_id"])
+    code, lines = verify(clean, capsys)
+    assert code == 1  # the missing column is the file's problem
+    assert any(line.startswith(f"PROBLEM {path}: missing columns ['run_id']") for line in lines)
+    assert (
+        f"WARNING {path}: 2 run records (None, None): section 'the-thao' is not a known "
+        "section; no crawl reads its watermark or pending pages"
+    ) in lines
