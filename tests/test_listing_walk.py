@@ -458,6 +458,17 @@ def test_a_listing_that_ends_on_a_page_of_one_story_was_walked_down_to_the_one_a
     assert after.visit(3, []).stop_reason == END_OF_LISTING and after.covered_to_watermark()
 
 
+def test_a_focus_pick_is_not_one_of_the_last_two_stories_the_listing_ends_with():
+    # The section page's picks are not in the stream: the next run's last page holds the
+    # stream's stories only, down to the one story this listing ends with.
+    w = walk()
+    pick = dataclasses.replace(minutes_ago(0), kind="focus")
+    w.visit(1, [pick, minutes_ago(1)])
+    w.visit(2, [])
+    assert w.visit(2, []).stop_reason == END_OF_LISTING
+    assert w.walked_down_to == minutes_ago(1).listed_at
+
+
 def test_a_walk_that_stops_above_the_listings_end_was_walked_down_to_its_oldest_bottom():
     w = walk(max_pages=2)
     w.visit(1, [minutes_ago(n) for n in (1, 2, 3)])
