@@ -126,6 +126,7 @@ def test_an_unfollowed_address_is_named_as_a_url_percent_encoded_as_scrapy_would
         (302, {"Location": "//example.invalid/x"}),  # another host, same scheme: followed
         (302, {}),  # no Location: nowhere to go
         (302, {"Location": "https://cafef.vn/doanh-nghiep.chn"}),  # https: followed
+        (301, {"Location": "HTTPS://cafef.vn/doanh-nghiep.chn"}),  # a scheme is any case
         (200, {"Location": "ftp://files.example.invalid/story.pdf"}),  # not a redirect
         (300, {"Location": "ftp://files.example.invalid/story.pdf"}),  # Scrapy follows no 300
         (304, {"Location": "ftp://files.example.invalid/story.pdf"}),

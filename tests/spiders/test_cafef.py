@@ -447,7 +447,9 @@ def test_a_redirect_to_an_address_that_is_not_http_is_gone_and_named():
 
     ftp = answered(302, Location="ftp://files.example.invalid/story.pdf")
     assert permanent_failure(ftp) == "redirected_away"
-    assert "ftp://files.example.invalid/story.pdf" in failure_text(ftp)
+    assert failure_text(ftp) == (
+        "HTTP 302 to ftp://files.example.invalid/story.pdf: not an http(s) address, not followed"
+    )
     # A 3xx without a Location (or a 5xx) may mend: asked for again.
     assert permanent_failure(answered(302)) is None
     assert failure_text(answered(302)) == "HTTP 302"
@@ -881,6 +883,24 @@ def test_each_future_reject_is_judged_by_its_own_item_across_many_rejects_files(
         5,
         6,
         7,
+    ]
+
+
+def test_a_backfill_up_to_days_back_logs_the_date_it_came_to_and_no_since(tmp_path, caplog):
+    # 17:30 UTC on the 7th is the 8th in Vietnam: `until=-1` is the 7th.
+    caplog.set_level("INFO")
+    settings = {name: value for name, value in vars(project_settings).items() if name.isupper()}
+    settings |= {
+        "CAFEF_BASE_URL": BASE,
+        "OUTPUT_DIR": str(tmp_path / "out"),
+        "NEWSSCRAPER_NOW": "2026-03-07T17:30:00+00:00",
+    }
+    crawler = get_crawler(CafefSpider, settings)
+    crawler.spider = spider = CafefSpider.from_crawler(crawler, until="-1")
+    crawler.stats = StatsCollector(crawler)
+    asyncio.run(anext(spider.start()))
+    assert [r.getMessage() for r in caplog.records if "backfill window" in r.getMessage()] == [
+        "backfill window (Vietnam dates): since the end of the listing, until 2026-03-07"
     ]
 
 
