@@ -312,7 +312,15 @@ _CHECKED_RUN_COLUMNS = [
 ]
 # Rows of a part file decoded at a time when only some of them are read whole.
 RUN_BATCH_ROWS = 4096
-_FILE, _ROW = "__file", "__row"
+# Where a row was read (the file's place in a list, the row's in the file): `located`.
+FILE_COLUMN, ROW_COLUMN = "__file", "__row"
+
+
+def located(table: pa.Table, index: int, start: int = 0) -> pa.Table:
+    """`table`, rows `start`… of file `index` of a list, with where each row was read."""
+    return table.append_column(
+        FILE_COLUMN, pa.repeat(pa.scalar(index, pa.int32()), table.num_rows)
+    ).append_column(ROW_COLUMN, pa.array(range(start, start + table.num_rows), pa.int64()))
 
 
 def read_chosen_runs(
@@ -331,7 +339,7 @@ def read_chosen_runs(
 
     def keys_of(entry: tuple[int, Path]) -> pa.Table:
         index, path = entry
-        file = _naming(path, lambda: pq.ParquetFile(arrow_path(path)))
+        file = open_part_file(path)
         stored = file.schema_arrow
         whole = any(
             name in RUNS_SCHEMA.names
@@ -340,22 +348,21 @@ def read_chosen_runs(
         )
         table = _naming(path, lambda: file.read(columns=None if whole else wanted_columns))
         table = _checked_run_records(_declared(table, path, RUNS_SCHEMA), path)
-        table = table.select([name for name in columns if name in table.column_names])
-        return table.append_column(
-            _FILE, pa.array([index] * table.num_rows, pa.int32())
-        ).append_column(_ROW, pa.array(range(table.num_rows), pa.int64()))
+        return located(
+            table.select([name for name in columns if name in table.column_names]), index
+        )
 
     def read(files: list[Path]) -> tuple[pa.Table, pa.Table] | None:
         if not files:
             return None
         keys = joined_in_slices(list(enumerate(files)), keys_of)
-        located = keys.select([_FILE, _ROW])
-        keys = keys.drop_columns([_FILE, _ROW])
+        where = keys.select([FILE_COLUMN, ROW_COLUMN])
+        keys = keys.drop_columns([FILE_COLUMN, ROW_COLUMN])
         positions = np.asarray(choose(keys), dtype=np.int64)
         if not len(positions):
             return keys, RUNS_SCHEMA.empty_table()
-        file_of = located[_FILE].to_numpy()[positions]
-        row_of = located[_ROW].to_numpy()[positions]
+        file_of = where[FILE_COLUMN].to_numpy()[positions]
+        row_of = where[ROW_COLUMN].to_numpy()[positions]
         order = np.lexsort((row_of, file_of))  # file by file, each file's rows in its order
         parts = []
         for index in np.unique(file_of):
@@ -369,19 +376,14 @@ def read_chosen_runs(
 
 def _run_rows(path: Path, rows: np.ndarray) -> pa.Table:
     """The run records at `rows` (ascending) of one part file, whole and checked."""
-    file = _naming(path, lambda: pq.ParquetFile(arrow_path(path)))
-
-    def taken() -> pa.Table:
-        parts, start = [], 0
-        for batch in file.iter_batches(batch_size=RUN_BATCH_ROWS):
-            end = start + batch.num_rows
-            inside = rows[(rows >= start) & (rows < end)] - start
-            if len(inside):
-                parts.append(pa.Table.from_batches([batch]).take(inside))
-            start = end
-        return pa.concat_tables(parts)
-
-    return _checked_run_records(_declared(_naming(path, taken), path, RUNS_SCHEMA), path)
+    parts, start = [], 0
+    for batch in part_file_batches(open_part_file(path), path, RUN_BATCH_ROWS):
+        end = start + batch.num_rows
+        inside = rows[(rows >= start) & (rows < end)] - start
+        if len(inside):
+            parts.append(pa.Table.from_batches([batch]).take(inside))
+        start = end
+    return _checked_run_records(_declared(pa.concat_tables(parts), path, RUNS_SCHEMA), path)
 
 
 def in_declared_types(

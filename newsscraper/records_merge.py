@@ -24,7 +24,8 @@ from newsscraper import dataset, dataset_read, merge_checks
 MERGE_BATCH_ROWS = 2048  # rows read from one file at a time
 MERGED_ROW_GROUP_ROWS = 65_536  # rows of one row group of the merged file, at most
 MERGED_ROW_GROUP_BYTES = 16 * 2**20  # and the bytes of its rows in memory, at most
-_FILE, _ROW = "__file", "__row"  # where a row was read: the order among equal times
+# Where a row was read (`dataset_read.located`): the order among equal times.
+_FILE, _ROW = dataset_read.FILE_COLUMN, dataset_read.ROW_COLUMN
 
 
 class RecordsMerge:
@@ -65,7 +66,9 @@ class RecordsMerge:
                 or rows + table.num_rows > MERGED_ROW_GROUP_ROWS
             ):
                 self._end_slice()
-            self._slice.append(_located(merge_checks.checked(path, table, self.schema), index, 0))
+            self._slice.append(
+                dataset_read.located(merge_checks.checked(path, table, self.schema), index, 0)
+            )
         if self._slice:
             self._end_slice()
 
@@ -143,19 +146,14 @@ class RecordsMerge:
     def _read_in_order(self, index: int):
         path, start = self.files[index], 0
         for batch in _batches(path, merge_checks.opened(path), None):
-            yield _located(merge_checks.in_schema(path, pa.table(batch), self.schema), index, start)
+            yield dataset_read.located(
+                merge_checks.in_schema(path, pa.table(batch), self.schema), index, start
+            )
             start += batch.num_rows
 
 
 def _batches(path: Path, file: pq.ParquetFile, columns: list[str] | None):
     return dataset_read.part_file_batches(file, path, MERGE_BATCH_ROWS, columns)
-
-
-def _located(table: pa.Table, index: int, start: int) -> pa.Table:
-    """`table`, rows `start`… of file `index`, with where each row was read."""
-    return table.append_column(
-        _FILE, pa.repeat(pa.scalar(index, pa.int32()), table.num_rows)
-    ).append_column(_ROW, pa.array(range(start, start + table.num_rows), pa.int64()))
 
 
 def _merged(streams: list, keys: list[str]):
