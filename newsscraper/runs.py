@@ -102,9 +102,7 @@ def _chosen_rows(table: pa.Table) -> list[dict]:
     `run_number` (null in a record older than version 5)."""
     if table.num_rows == 0:
         return []
-    if "run_number" not in table.column_names:
-        table = table.append_column("run_number", pa.nulls(table.num_rows, pa.int64()))
-    return _as_rows(table)
+    return _as_rows(_with_run_number(table))
 
 
 def _to_judge(table: pa.Table, end: dt.datetime) -> list[int]:
@@ -126,10 +124,16 @@ def _of_section(table: pa.Table | None, section: str) -> pa.Table | None:
     table = table.filter(pc.equal(table.column("section"), section))
     if table.num_rows == 0:
         return None
-    if "run_number" not in table.column_names:  # only records older than version 5
-        table = table.append_column("run_number", pa.nulls(table.num_rows, pa.int64()))
     order = ("run_number", "finished_at", "run_id")
-    return table.sort_by([(name, "descending", "at_end") for name in order])
+    return _with_run_number(table).sort_by([(name, "descending", "at_end") for name in order])
+
+
+def _with_run_number(table: pa.Table) -> pa.Table:
+    """`table` of run records with a `run_number` column: null in those older than version 5,
+    which lack it."""
+    if "run_number" in table.column_names:
+        return table
+    return table.append_column("run_number", pa.nulls(table.num_rows, pa.int64()))
 
 
 def written_order(run: dict) -> tuple:
