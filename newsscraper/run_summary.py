@@ -1,4 +1,5 @@
-"""The summary of a run: what a person reads at the end of it, and `newsscraper cron` prints."""
+"""The summary of a run: what a person reads at the end of it, and `newsscraper cron` prints;
+and a run's mode as people read it, there and in `newsscraper stats`."""
 
 from __future__ import annotations
 
@@ -21,11 +22,26 @@ def _stopped(record: dict) -> str | None:
     return finish
 
 
+def mode_shown(record: dict) -> str | None:
+    """A run record's mode as a person reads it: a backfill with the dates it was given
+    (`backfill 2026-11-01…2026-11-05`, an end not given left open), so a listing of runs says
+    which days each filled; `backfill` alone for a record older than version 7."""
+    mode = record.get("mode")
+    since, until = record.get("since"), record.get("until")
+    if mode != "backfill" or (since is None and until is None):
+        return mode
+    return f"backfill {since or ''}…{until or ''}"
+
+
 def summary(record: dict) -> str:
     """One line a person reads at the end of a run (and `newsscraper cron` prints), naming
-    its section: the crontab lines of several sections append to one log."""
+    its section, and a backfill's dates: the crontab lines of several sections, and a daily
+    backfill's, append to one log."""
+    about = record["section"]
+    if record.get("mode") == "backfill":
+        about += f", {mode_shown(record)}"
     text = (
-        f"run {record['run_id']} ({record['section']}): "
+        f"run {record['run_id']} ({about}): "
         f"{_counted(record['new_rows'], 'new row')}, "
         f"{_counted(record['duplicates'], 'duplicate')}, {_counted(record['rejects'], 'reject')}, "
         f"{_counted(record['listing_pages'], 'listing page')}, "

@@ -339,6 +339,8 @@ class RunRecordExtension:
             "walked_down_to": walk.walked_down_to if walk else None,
             "rests_until": rest_left(get(SITE_REST_DEADLINE_STAT), finished_at),
             "newsscraper_version": __version__,
+            "since": args.since if args else None,
+            "until": args.until if args else None,
             # A spider that never started (it failed first) read no list: the last one holds.
             "pending_articles": pending.to_record()
             if pending is not None

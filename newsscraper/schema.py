@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from newsscraper import __version__
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 SCHEMA_VERSION_KEY = b"newsscraper.schema_version"
 # The release of newsscraper that wrote the file (a crawl, or compact merging older files).
 VERSION_KEY = b"newsscraper.version"
@@ -114,6 +114,10 @@ RUNS_SCHEMA = pa.schema(
         pa.field("run_number", pa.int64(), metadata={ADDED_IN_KEY: b"5"}),
         # The release of newsscraper that ran the crawl (newsscraper.__version__).
         pa.field("newsscraper_version", pa.string(), metadata={ADDED_IN_KEY: b"6"}),
+        # The Vietnam dates a backfill was given (`-a since`, `-a until`), days back resolved
+        # (see crawl_args.CrawlArguments): which days it filled, without its log.
+        pa.field("since", pa.date32(), metadata={ADDED_IN_KEY: b"7"}),
+        pa.field("until", pa.date32(), metadata={ADDED_IN_KEY: b"7"}),
     ],
     metadata=FILE_METADATA,
 )

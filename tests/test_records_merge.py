@@ -21,6 +21,7 @@ from newsscraper.schema import REJECTS_SCHEMA, RUNS_SCHEMA
 UTC = dt.UTC
 RUNS_KEYS = ["finished_at", "run_id"]
 REJECTS_KEYS = ["scraped_at", "run_id"]
+DAY = dt.date(2026, 3, 7)  # the first date a backfill was given (`since`, added in version 7)
 
 
 def merged(output_dir: Path, folder: str, schema: pa.Schema, keys: list[str]) -> tuple[Path, int]:
@@ -93,17 +94,25 @@ def test_a_merge_onto_an_older_merged_file_holds_every_row_in_order_and_its_sche
     dataset_write.commit_part_file(
         older, runs_dir / "part-compact-20260301T000000Z.parquet", tmp_path
     )
+    window = ["since", "until"]
     parts = [
         ("run-v1", 58, ["pending_articles", "walked_down_to", "rests_until", "run_number"], b"1"),
         ("run-v4", 3, ["run_number", "newsscraper_version"], b"4"),
+        ("run-v6", 58, [], b"6"),
         ("run-x", 58, [], None),
         ("run-a", 58, [], None),
     ]
     for run_id, minute, lacking, version in parts:
+        older = version is not None
+        lacking = lacking + (["newsscraper_version"] if version == b"1" else [])
         table = pa.Table.from_pylist(
-            [run_record(run_id, minute, run_number=100, newsscraper_version=__version__)],
+            [
+                run_record(
+                    run_id, minute, run_number=100, newsscraper_version=__version__, since=DAY
+                )
+            ],
             schema=RUNS_SCHEMA,
-        ).drop_columns(lacking + (["newsscraper_version"] if lacking and version == b"1" else []))
+        ).drop_columns(lacking + (window if older else []))
         if version is not None:
             table = table.replace_schema_metadata({b"newsscraper.schema_version": version})
         dataset_write.commit_part_file(table, runs_dir / f"part-{run_id}.parquet", tmp_path)
@@ -137,7 +146,7 @@ def test_a_merge_onto_an_older_merged_file_holds_every_row_in_order_and_its_sche
     }
 
     paths = {}
-    for (folder, schema, keys), rows in zip(folders, (34, 11), strict=True):
+    for (folder, schema, keys), rows in zip(folders, (35, 11), strict=True):
         path, merged_rows = merged(tmp_path, folder, schema, keys)
         assert merged_rows == rows
         # The schema, field and file metadata a part file of this version is written with.
@@ -153,7 +162,12 @@ def test_a_merge_onto_an_older_merged_file_holds_every_row_in_order_and_its_sche
         paths[folder] = path
     runs = pq.read_table(paths[dataset.RUNS])["run_id"]
     assert runs.to_pylist()[:6] == ["run-000", "run-001", "run-002", "run-003", "run-v4", "run-004"]
-    assert runs.to_pylist()[-4:] == ["run-029", "run-a", "run-v1", "run-x"]
+    assert runs.to_pylist()[-5:] == ["run-029", "run-a", "run-v1", "run-v6", "run-x"]
+    since = pq.read_table(paths[dataset.RUNS], columns=["run_id", "since"]).to_pylist()
+    assert {r["run_id"]: r["since"] for r in since if r["since"] is not None} == {
+        "run-a": DAY,
+        "run-x": DAY,
+    }  # null in the records older than version 7
     rejects = pq.read_table(paths[dataset.REJECTS])
     assert [(r["run_id"], r["scraped_at"].minute) for r in rejects.to_pylist()] == [
         ("run-old", 1),
@@ -227,7 +241,7 @@ def older_merged_file(output_dir: Path, rows: list[tuple[int, str]], **columns) 
     replaced or added as given."""
     table = pa.Table.from_pylist(
         [run_record(run_id, minute) for minute, run_id in rows], schema=RUNS_SCHEMA
-    ).drop_columns(["run_number", "newsscraper_version"])
+    ).drop_columns(["run_number", "newsscraper_version", "since", "until"])
     for name, values in columns.items():
         if name in table.column_names:
             table = table.set_column(table.schema.get_field_index(name), name, values)

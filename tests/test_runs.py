@@ -11,6 +11,8 @@ from scrapy import signals
 from scrapy.utils.test import get_crawler
 
 from newsscraper import __version__, dataset, dataset_read, dataset_write, exitcodes, rests, runs
+from newsscraper.context import RunContext
+from newsscraper.crawl_args import CrawlArguments
 from newsscraper.items import Article
 from newsscraper.pending import PendingArticles
 from newsscraper.rejects import RejectsExtension
@@ -266,7 +268,7 @@ def test_the_first_run_after_records_older_than_version_5_is_numbered_1(tmp_path
         for run_id, ago in (("run-1", dt.timedelta(hours=2)), ("run-2", dt.timedelta(hours=1)))
     ]
     table = pa.Table.from_pylist(rows, schema=RUNS_SCHEMA)
-    table = table.drop_columns(["run_number", "newsscraper_version"])
+    table = table.drop_columns(["run_number", "newsscraper_version", "since", "until"])
     dataset.runs_dir(tmp_path).mkdir(parents=True)
     pq.write_table(
         table.replace_schema_metadata({SCHEMA_VERSION_KEY: b"4"}),
@@ -304,7 +306,7 @@ def spider(watermark=None, newest=None, covered=True, backfill=False, pending=No
         stop_reason="caught_up",
         covered_to_watermark=lambda: covered,
     )
-    args = SimpleNamespace(section="doanh-nghiep", is_backfill=backfill)
+    args = SimpleNamespace(section="doanh-nghiep", is_backfill=backfill, since=None, until=None)
     return SimpleNamespace(walk=walk, args=args, pending=pending)
 
 
@@ -751,6 +753,81 @@ def test_a_record_names_the_release_that_ran_it_beside_older_records_that_do_not
     ] == [
         ("run-1", 2, __version__),
         ("run-0", 1, None),
+    ]
+
+
+def test_a_backfill_record_holds_the_dates_it_was_given_an_incremental_one_none(tmp_path):
+    # 17:30 UTC on the 7th is 00:30 on the 8th in Vietnam: `since=-1` came to the 7th.
+    first = extension(tmp_path, run_id="run-1", now="2026-03-07T17:30:00+00:00")
+    backfill = spider(watermark=at(2))
+    backfill.args = CrawlArguments.parse(
+        {"since": "-1", "until": "2026-03-08"},
+        default_max_pages=20,
+        now=RunContext.of(first.crawler).started_at,
+    )
+    first.spider_closed(backfill, "finished")
+    extension(tmp_path, run_id="run-2", now="2026-03-07T17:40:00+00:00").spider_closed(
+        spider(watermark=at(2), newest=at(4)), "finished"
+    )
+    assert [(r["run_id"], r["mode"], r["since"], r["until"]) for r in read_runs(tmp_path)] == [
+        ("run-2", "incremental", None, None),
+        ("run-1", "backfill", dt.date(2026, 3, 7), dt.date(2026, 3, 8)),
+    ]
+    # The summary `newsscraper cron` prints names which days a backfill was to fill.
+    assert first.stats.get_value(RUN_SUMMARY_STAT).startswith(
+        "run run-1 (doanh-nghiep, backfill 2026-03-07…2026-03-08): 0 new rows, "
+    )
+
+
+def test_the_summary_of_a_backfill_leaves_an_end_not_given_open():
+    run = {
+        "run_id": "r", "section": "doanh-nghiep", "mode": "backfill", "new_rows": 1,
+        "duplicates": 0, "rejects": 0, "listing_pages": 2, "stop_reason": "reached_since",
+        "finish_reason": "finished", "exit_code": 0, "problems": [],
+    }  # fmt: skip
+    since, until = dt.date(2026, 3, 6), dt.date(2026, 3, 7)
+    assert summary(run | {"since": since, "until": None}).startswith(
+        "run r (doanh-nghiep, backfill 2026-03-06…): 1 new row"
+    )
+    assert summary(run | {"since": None, "until": until}).startswith(
+        "run r (doanh-nghiep, backfill …2026-03-07): 1 new row"
+    )
+    # An incremental run's summary, and a backfill's older than the dates, say no dates.
+    assert summary(run).startswith("run r (doanh-nghiep, backfill): 1 new row")
+    assert summary(run | {"mode": "incremental"}).startswith("run r (doanh-nghiep): 1 new row")
+
+
+def test_a_backfill_record_beside_older_records_without_the_dates(tmp_path):
+    # A record older than version 7 has no since or until: the crawls after it read it as
+    # null there, and number and order their own records after it.
+    import pyarrow as pa
+
+    from newsscraper.schema import RUNS_SCHEMA, SCHEMA_VERSION_KEY
+
+    old = {name: None for name in RUNS_SCHEMA.names} | {
+        "run_id": "run-0", "section": "doanh-nghiep", "mode": "backfill",
+        "started_at": at(3), "finished_at": at(3), "exit_code": 0, "run_number": 1,
+        "watermark": at(2), "walked_down_to": at(1), "newsscraper_version": "0.0.9",
+    }  # fmt: skip
+    table = pa.Table.from_pylist([old], schema=RUNS_SCHEMA).drop_columns(["since", "until"])
+    table = table.replace_schema_metadata({SCHEMA_VERSION_KEY: b"6"})
+    dataset_write.commit_part_file(table, dataset.runs_dir(tmp_path) / "part-0.parquet", tmp_path)
+    start = runs.runs_to_start_from(tmp_path, "doanh-nghiep")
+    assert [(r["run_id"], r.get("since"), r.get("until")) for r in start] == [("run-0", None, None)]
+    assert watermark_to_reach(start, "doanh-nghiep") == at(1)
+
+    backfill = spider(watermark=at(1), backfill=True)
+    backfill.args.since = dt.date(2026, 3, 1)
+    ext = extension(tmp_path)
+    ext.spider_closed(backfill, "finished")
+
+    assert ext.stats.get_value("newsscraper/exit_code") == exitcodes.OK
+    assert [
+        (r["run_id"], r["run_number"], r["mode"], r["since"], r["until"])
+        for r in read_runs(tmp_path)
+    ] == [
+        ("run-1", 2, "backfill", dt.date(2026, 3, 1), None),
+        ("run-0", 1, "backfill", None, None),
     ]
 
 

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from newsscraper import dataset, dataset_read
+from newsscraper.run_summary import mode_shown
 from newsscraper.schema import ARTICLES_FILE_SCHEMA, ARTICLES_SCHEMA
 
 RECENT_RUNS = 10
@@ -26,6 +27,8 @@ RUN_COLUMNS = (
     "run_id",
     "section",
     "mode",
+    "since",
+    "until",
     "started_at",
     "finished_at",
     "finish_reason",
@@ -35,6 +38,8 @@ RUN_COLUMNS = (
     "rejects",
     "problems",
 )
+# The dates a backfill was given: the tables show them in the mode's cell (`mode_shown`).
+WINDOW_COLUMNS = ("since", "until")
 # Days of the per-day table on a terminal: a year of them would push the runs out of sight.
 TABLE_DAYS = 14
 INSTALL_PLOT = "pip install 'newsscraper[plot]'  (or: .venv/bin/pip install matplotlib)"
@@ -292,8 +297,11 @@ def render(stats: dict) -> str:
     out += ["", "Recent runs"]
     runs = stats["recent_runs"]
     if runs:
-        headers = list(runs[0])
-        out.append(format_table(headers, [[r.get(h) for h in headers] for r in runs]))
+        # A backfill's dates go in its mode's cell: two columns of dates, blank on every
+        # incremental run, would push the counts off a terminal.
+        headers = [h for h in runs[0] if h not in WINDOW_COLUMNS]
+        shown = [r | {"mode": mode_shown(r)} if "mode" in r else r for r in runs]
+        out.append(format_table(headers, [[r.get(h) for h in headers] for r in shown]))
     else:
         out.append("(no run records)")
     return "\n".join(out)

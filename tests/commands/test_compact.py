@@ -337,18 +337,23 @@ def test_merged_rows_are_in_order_of_scrape_time_then_article_id(make_row):
 
 def test_runs_and_rejects_end_with_one_file_each_and_every_row(tmp_path, capsys):
     runs_dir = dataset.runs_dir(tmp_path)
-    # A version 1 record, without the columns added since, then two of this version.
+    # A version 1 record, without the columns added since, one of version 6, without a
+    # backfill's dates, then a backfill of this version.
     old = pa.Table.from_pylist([run_record("run-a", 0)], schema=RUNS_SCHEMA)
     added_since = ["pending_articles", "walked_down_to", "rests_until", "run_number"]
-    old = old.drop_columns([*added_since, "newsscraper_version"])
+    old = old.drop_columns([*added_since, "newsscraper_version", "since", "until"])
     old = old.replace_schema_metadata({b"newsscraper.schema_version": b"1"})
     dataset_write.commit_part_file(old, runs_dir / "part-run-a.parquet", tmp_path)
     pending = '{"188260307000000001": {"first_failed_at": "2026-03-08T02:10:00+00:00", "url": "u"}}'
-    for run_id, minute in (("run-c", 20), ("run-b", 10)):
+    window = {"mode": "backfill", "since": dt.date(2026, 3, 1), "until": dt.date(2026, 3, 7)}
+    for run_id, minute, version in (("run-c", 20, b"7"), ("run-b", 10, b"6")):
         record = run_record(
             run_id, minute, pending_articles=pending, newsscraper_version=__version__
-        )
+        ) | (window if version == b"7" else {})
         table = pa.Table.from_pylist([record], schema=RUNS_SCHEMA)
+        if version == b"6":
+            table = table.drop_columns(["since", "until"])
+            table = table.replace_schema_metadata({b"newsscraper.schema_version": b"6"})
         dataset_write.commit_part_file(table, runs_dir / f"part-{run_id}.parquet", tmp_path)
     for run_id, minute in (("run-c", 20), ("run-b", 10)):
         reject = {
@@ -373,10 +378,12 @@ def test_runs_and_rejects_end_with_one_file_each_and_every_row(tmp_path, capsys)
         written = pq.read_schema(path)  # verify, below, checks each column's type
         assert written.names == schema.names and written.metadata == schema.metadata
     assert read_runs(tmp_path) == runs_before  # the version 1 record reads as before
-    assert [(r["run_id"], r["newsscraper_version"]) for r in read_runs(tmp_path)] == [
-        ("run-c", __version__),
-        ("run-b", __version__),
-        ("run-a", None),
+    assert [
+        (r["run_id"], r["newsscraper_version"], r["since"], r["until"]) for r in read_runs(tmp_path)
+    ] == [
+        ("run-c", __version__, dt.date(2026, 3, 1), dt.date(2026, 3, 7)),
+        ("run-b", __version__, None, None),
+        ("run-a", None, None, None),
     ]
     rejects_after = dataset_read.read_rejects(tmp_path).to_pylist()
     assert [r["run_id"] for r in rejects_after] == ["run-b", "run-c"]  # by scraped_at

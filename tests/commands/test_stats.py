@@ -129,10 +129,15 @@ def test_duplicates_count_rows_not_sections(tmp_path, make_row, write_batch, cap
     }
 
 
+# The dates a backfill was given (added in version 7).
+WINDOW = ("since", "until")
+BACKFILL_UNTIL = dt.date(2026, 2, 28)
+
+
 @pytest.fixture
 def several_versions(tmp_path, make_row, write_batch):
-    """Articles of two sections, rejects in two files, and 14 run records of versions 1, 4, 5
-    and 6 (each older one without the columns added since), in a merged file and part files."""
+    """Articles of two sections, rejects in two files, and 14 run records of versions 1, 4, 5,
+    6 and 7 (each older one without the columns added since), in a merged file and part files."""
     write_batch([make_row("101"), make_row("102", duplicate_of="101", sapo=None)], seq=1)
     day = dt.date(2026, 3, 6)
     write_batch([make_row("201", section="bat-dong-san", published_date=day, tags=[])], seq=2)
@@ -162,27 +167,38 @@ def several_versions(tmp_path, make_row, write_batch):
         [record(f"run-v4-{h}", at + dt.timedelta(hours=h), new_rows=h) for h in range(1, 7)],
         "compact-20260301T120000Z",
         b"4",
-        ["run_number", "newsscraper_version"],
+        ["run_number", "newsscraper_version", *WINDOW],
     )
     version_1 = record("run-v1", at + dt.timedelta(hours=6), mode="backfill", new_rows=None)
     commit(
         [version_1],
         "run-v1",
         b"1",
-        ["pending_articles", "walked_down_to", "rests_until", "run_number", "newsscraper_version"],
+        [
+            *["pending_articles", "walked_down_to", "rests_until", "run_number"],
+            *["newsscraper_version", *WINDOW],
+        ],
     )
     for n in range(1, 4):  # version 5: numbered, without the release
         finished = at + dt.timedelta(days=1, hours=n)
         commit(
-            [record(f"run-{n}", finished, run_number=n)], f"run-{n}", b"5", ["newsscraper_version"]
+            [record(f"run-{n}", finished, run_number=n)],
+            f"run-{n}",
+            b"5",
+            ["newsscraper_version", *WINDOW],
         )
-    for n in range(4, 8):  # version 6; run 6 under a clock two days behind
+    # Runs 4 and 6 of version 6, without a backfill's dates; 5 and 7 of version 7, run 5 a
+    # backfill of two days. Run 6 under a clock two days behind.
+    for n in range(4, 8):
         finished = at + dt.timedelta(days=2 if n != 6 else 0, hours=n)
         fields = {"run_number": n, "rejects": 2 if n in (4, 7) else 0}
+        if n == 5:
+            fields |= {"mode": "backfill", "since": dt.date(2026, 2, 27), "until": BACKFILL_UNTIL}
         if n == 7:
             problems = ["a listing page failed", "1 article page(s) failed"]
             fields |= {"exit_code": 7, "finish_reason": "listing_failed", "problems": problems}
-        commit([record(f"run-{n}", finished, **fields)], f"run-{n}", b"6", [])
+        version, lacking = (b"7", []) if n in (5, 7) else (b"6", list(WINDOW))
+        commit([record(f"run-{n}", finished, **fields)], f"run-{n}", version, lacking)
     return tmp_path
 
 
@@ -233,18 +249,18 @@ body_too_short  1
 http_404        2
 
 Recent runs
-run_id    section       mode         started_at            finished_at           finish_reason   exit_code  new_rows  duplicates  rejects  problems
---------  ------------  -----------  --------------------  --------------------  --------------  ---------  --------  ----------  -------  -----------------------------------------------
-run-7     doanh-nghiep  incremental  2026-03-03 06:58:00Z  2026-03-03 07:00:00Z  listing_failed  7          3         0           2        a listing page failed; 1 article page(s) failed
-run-6     doanh-nghiep  incremental  2026-03-01 05:58:00Z  2026-03-01 06:00:00Z  finished        0          3         0           0        -
-run-5     doanh-nghiep  incremental  2026-03-03 04:58:00Z  2026-03-03 05:00:00Z  finished        0          3         0           0        -
-run-4     doanh-nghiep  incremental  2026-03-03 03:58:00Z  2026-03-03 04:00:00Z  finished        0          3         0           2        -
-run-3     doanh-nghiep  incremental  2026-03-02 02:58:00Z  2026-03-02 03:00:00Z  finished        0          3         0           0        -
-run-2     doanh-nghiep  incremental  2026-03-02 01:58:00Z  2026-03-02 02:00:00Z  finished        0          3         0           0        -
-run-1     doanh-nghiep  incremental  2026-03-02 00:58:00Z  2026-03-02 01:00:00Z  finished        0          3         0           0        -
-run-v4-6  doanh-nghiep  incremental  2026-03-01 05:58:00Z  2026-03-01 06:00:00Z  finished        0          6         0           0        -
-run-v1    doanh-nghiep  backfill     2026-03-01 05:58:00Z  2026-03-01 06:00:00Z  finished        0          -         0           0        -
-run-v4-5  doanh-nghiep  incremental  2026-03-01 04:58:00Z  2026-03-01 05:00:00Z  finished        0          5         0           0        -
+run_id    section       mode                            started_at            finished_at           finish_reason   exit_code  new_rows  duplicates  rejects  problems
+--------  ------------  ------------------------------  --------------------  --------------------  --------------  ---------  --------  ----------  -------  -----------------------------------------------
+run-7     doanh-nghiep  incremental                     2026-03-03 06:58:00Z  2026-03-03 07:00:00Z  listing_failed  7          3         0           2        a listing page failed; 1 article page(s) failed
+run-6     doanh-nghiep  incremental                     2026-03-01 05:58:00Z  2026-03-01 06:00:00Z  finished        0          3         0           0        -
+run-5     doanh-nghiep  backfill 2026-02-27…2026-02-28  2026-03-03 04:58:00Z  2026-03-03 05:00:00Z  finished        0          3         0           0        -
+run-4     doanh-nghiep  incremental                     2026-03-03 03:58:00Z  2026-03-03 04:00:00Z  finished        0          3         0           2        -
+run-3     doanh-nghiep  incremental                     2026-03-02 02:58:00Z  2026-03-02 03:00:00Z  finished        0          3         0           0        -
+run-2     doanh-nghiep  incremental                     2026-03-02 01:58:00Z  2026-03-02 02:00:00Z  finished        0          3         0           0        -
+run-1     doanh-nghiep  incremental                     2026-03-02 00:58:00Z  2026-03-02 01:00:00Z  finished        0          3         0           0        -
+run-v4-6  doanh-nghiep  incremental                     2026-03-01 05:58:00Z  2026-03-01 06:00:00Z  finished        0          6         0           0        -
+run-v1    doanh-nghiep  backfill                        2026-03-01 05:58:00Z  2026-03-01 06:00:00Z  finished        0          -         0           0        -
+run-v4-5  doanh-nghiep  incremental                     2026-03-01 04:58:00Z  2026-03-01 05:00:00Z  finished        0          5         0           0        -
 """  # noqa: E501
 
 
@@ -262,7 +278,7 @@ def test_the_whole_output_over_run_records_of_several_versions_and_rejects(
         # run_id, mode, finished (day, hour), finish_reason, exit_code, new_rows, rejects
         ("run-7", "incremental", (3, 7), "listing_failed", 7, 3, 2),
         ("run-6", "incremental", (1, 6), "finished", 0, 3, 0),
-        ("run-5", "incremental", (3, 5), "finished", 0, 3, 0),
+        ("run-5", "backfill", (3, 5), "finished", 0, 3, 0),
         ("run-4", "incremental", (3, 4), "finished", 0, 3, 2),
         ("run-3", "incremental", (2, 3), "finished", 0, 3, 0),
         ("run-2", "incremental", (2, 2), "finished", 0, 3, 0),
@@ -290,6 +306,10 @@ def test_the_whole_output_over_run_records_of_several_versions_and_rejects(
                 "run_id": run_id,
                 "section": "doanh-nghiep",
                 "mode": mode,
+                # The dates a backfill was given: null in an incremental run's record and in
+                # those older than version 7.
+                "since": "2026-02-27" if run_id == "run-5" else None,
+                "until": BACKFILL_UNTIL.isoformat() if run_id == "run-5" else None,
                 "started_at": f"2026-03-0{day}T{hour - 1:02d}:58:00+00:00",
                 "finished_at": f"2026-03-0{day}T{hour:02d}:00:00+00:00",
                 "finish_reason": reason,

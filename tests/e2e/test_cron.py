@@ -56,7 +56,9 @@ def test_cron_with_since_runs_a_backfill_under_its_lock_and_record(replica, outp
     assert {row["article_id"] for row in stored(["article_id"])} == window
     (run,) = read_runs(output_dir)
     assert run["mode"] == "backfill" and run["new_rows"] == len(window)
+    assert (run["since"], run["until"]) == (day, day)
     assert run["stop_reason"] == "reached_since"
+    assert f"(doanh-nghiep, backfill {day}…{day}): " in result.stdout
     assert (output_dir / "logs" / "newsscraper.log").is_file()
 
 
@@ -94,8 +96,11 @@ def test_a_daily_cron_backfill_of_yesterday_stores_a_story_listed_late_under_the
     ids = stored_ids(output_dir)
     assert late.article_id in ids
     assert sorted(ids) == sorted(a.article_id for a in site.articles), "each stored once"
-    backfill = read_runs(output_dir)[0]  # newest first
+    backfill, incremental, *_ = read_runs(output_dir)  # newest first
     assert backfill["mode"] == "backfill" and backfill["new_rows"] == 1
+    # The date days back came to by the run's clock is in its record; no end was given.
+    assert (backfill["since"], backfill["until"]) == (yesterday, None)
+    assert (incremental["since"], incremental["until"]) == (None, None)
     assert backfill["stop_reason"] == "reached_since"
     log = (output_dir / "logs" / "newsscraper.log").read_text(encoding="utf-8")
     assert "backfill window (Vietnam dates): since 2026-03-06, until the newest" in log
