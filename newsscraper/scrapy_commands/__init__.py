@@ -7,7 +7,12 @@ become a row, a reject or a run record of OUTPUT_DIR (a reject is never asked fo
 
 from __future__ import annotations
 
+from scrapy.exceptions import UsageError
+
 from newsscraper.cli import open_closed_standard_streams
+from newsscraper.context import checking_now
+from newsscraper.crawl_args import ArgumentError, CrawlArguments
+from newsscraper.setting_checks import setting_problems
 
 # What writes OUTPUT_DIR: the names settings.py gives them.
 DATASET_WRITERS = {
@@ -24,6 +29,18 @@ def write_nothing(settings) -> None:
         settings.set(name, enabled, priority="cmdline")
 
 
+def check_arguments(spider_arguments: dict, settings) -> None:
+    """UsageError (exit 2) for a spider argument or a setting the cafef spider refuses, said
+    before anything is locked, read or asked for."""
+    try:
+        CrawlArguments.parse(spider_arguments, default_max_pages=1, now=checking_now(settings))
+    except ArgumentError as exc:
+        raise UsageError(str(exc), print_help=False) from None
+    problems = setting_problems(settings)
+    if problems:
+        raise UsageError("; ".join(problems), print_help=False)
+
+
 class StandardStreamsOpen:
     """Mixed into a Scrapy command class: a stdout or stderr the caller closed (`2>&-`) is
     opened on /dev/null before Scrapy sets up its log (see `open_closed_standard_streams`)."""
@@ -34,8 +51,11 @@ class StandardStreamsOpen:
 
 
 class WritesNothing(StandardStreamsOpen):
-    """Mixed into a Scrapy command class: its settings have every dataset writer off."""
+    """Mixed into a Scrapy command class: its settings have every dataset writer off, and a
+    setting or spider argument (`scrapy parse -a`) the spider refuses is a usage error, as
+    for `scrapy crawl`, not the traceback of a spider that could not be made."""
 
     def process_options(self, args, opts):
         super().process_options(args, opts)
         write_nothing(self.settings)
+        check_arguments(getattr(opts, "spargs", {}), self.settings)

@@ -16,14 +16,12 @@ from scrapy.exceptions import UsageError
 
 from newsscraper import exitcodes
 from newsscraper.cli import escape_what_stdout_cannot_spell
-from newsscraper.context import RunContext, checking_now
-from newsscraper.crawl_args import ArgumentError, CrawlArguments
+from newsscraper.context import RunContext
 from newsscraper.health import DISK_PROBLEM
 from newsscraper.lock import LOCKED_NEXT_RUN, LockHeld, crawl_lock
 from newsscraper.run_summary import RUN_SUMMARY_STAT
-from newsscraper.scrapy_commands import StandardStreamsOpen
+from newsscraper.scrapy_commands import StandardStreamsOpen, check_arguments
 from newsscraper.sections import DEFAULT_SECTION
-from newsscraper.setting_checks import setting_problems
 from newsscraper.start_checks import start_refused
 from newsscraper.stop import (
     end_on_held_signal,
@@ -36,7 +34,7 @@ from newsscraper.stop import (
 class Command(StandardStreamsOpen, ScrapyCrawlCommand):
     def run(self, args, opts):
         if len(args) == 1 and args[0] == "cafef":
-            check_arguments(opts, self.settings)
+            check_arguments(opts.spargs, self.settings)
         if len(args) < 1:
             raise UsageError
         if len(args) > 1:
@@ -55,18 +53,6 @@ def check_spider_name(name: str, spiders: list[str]) -> None:
         raise UsageError(
             f"unknown spider {name!r}; spiders: {', '.join(sorted(spiders))}", print_help=False
         )
-
-
-def check_arguments(opts, settings) -> None:
-    """UsageError (exit 2) for a crawl argument or a setting the cafef spider refuses, said
-    before anything is locked or read."""
-    try:
-        CrawlArguments.parse(opts.spargs, default_max_pages=1, now=checking_now(settings))
-    except ArgumentError as exc:
-        raise UsageError(str(exc), print_help=False) from None
-    problems = setting_problems(settings)
-    if problems:
-        raise UsageError("; ".join(problems), print_help=False)
 
 
 def crawl_under_lock(command, spider, opts) -> None:

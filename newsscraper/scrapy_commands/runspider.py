@@ -14,8 +14,8 @@ from scrapy.commands.runspider import Command as ScrapyRunSpiderCommand
 from scrapy.commands.runspider import _import_file
 from scrapy.utils.spider import iter_spider_classes
 
-from newsscraper.scrapy_commands import StandardStreamsOpen
-from newsscraper.scrapy_commands.crawl import check_arguments, crawl_under_lock
+from newsscraper.scrapy_commands import StandardStreamsOpen, check_arguments
+from newsscraper.scrapy_commands.crawl import crawl_under_lock
 from newsscraper.spiders.cafef import CafefSpider
 
 
@@ -25,7 +25,7 @@ class Command(StandardStreamsOpen, ScrapyRunSpiderCommand):
         if spider is None:
             super().run(args, opts)
             return
-        check_arguments(opts, self.settings)
+        check_arguments(opts.spargs, self.settings)
         crawl_under_lock(self, spider, opts)
 
 

@@ -118,6 +118,40 @@ def test_scrapy_runspider_of_the_cafef_spider_refuses_a_bad_argument_with_exit_2
     assert not output_dir.exists()
 
 
+# A page address no test server answers: every command below must refuse before asking for it.
+NOWHERE = "http://127.0.0.1:9/cong-ty-abc-188260307095900927.chn"
+
+
+@pytest.mark.parametrize(
+    ("command", "given", "said"),
+    [
+        (
+            ["parse", "--spider", "cafef", "-c", "parse_article"],
+            ["-s", "NEWSSCRAPER_OUTPUT_DIR=elsewhere"],
+            "NEWSSCRAPER_OUTPUT_DIR is an environment variable, not a setting",
+        ),
+        (
+            ["parse", "--spider", "cafef", "-c", "parse_article"],
+            ["-a", "since=last week"],
+            "since",
+        ),
+        (["fetch", "--spider", "cafef"], ["-s", "CAFEF_MAX_PAGES=0"], "CAFEF_MAX_PAGES"),
+        (["view", "--spider", "cafef"], ["-s", "OUTPUT_DIR="], "OUTPUT_DIR"),
+    ],
+)
+def test_a_look_at_a_page_with_a_setting_or_argument_the_spider_refuses_is_a_usage_error(
+    command, given, said, output_dir
+):
+    """`scrapy parse`, `fetch` and `view` say what is wrong as `scrapy crawl` does (exit 2,
+    one line), not with the traceback of a spider that could not be made."""
+    result = scrapy(*command, NOWHERE, "-s", f"OUTPUT_DIR={output_dir}", *given)
+
+    assert result.returncode == exitcodes.USAGE, result.stderr[-3000:]
+    assert said in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not output_dir.exists()
+
+
 def test_scrapy_parse_of_the_section_page_lists_its_article_requests(replica, output_dir):
     site = ReplicaSite(articles=5)
     handle = replica(site)
