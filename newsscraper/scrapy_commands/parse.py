@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import warnings
+
 from scrapy.commands.parse import Command as ScrapyParseCommand
+from scrapy.exceptions import ScrapyDeprecationWarning
 
 from newsscraper.scrapy_commands import WritesNothing
 
 
 class Command(WritesNothing, ScrapyParseCommand):
-    pass
+    def process_options(self, args, opts):
+        super().process_options(args, opts)
+        # Scrapy's parse command wraps the callback in one of its own that returns a Deferred,
+        # which Scrapy (2.19) then calls deprecated on every page: nothing this spider, or a
+        # user of the command, could change.
+        warnings.filterwarnings(
+            "ignore",
+            message=r".* returned a Deferred\. Returning Deferreds from spider callbacks",
+            category=ScrapyDeprecationWarning,
+        )

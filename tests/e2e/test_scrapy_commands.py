@@ -54,6 +54,7 @@ def test_scrapy_parse_prints_the_article_and_the_next_crawl_still_stores_it(
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"'article_id': '{article.article_id}'" in result.stdout
     assert "Spider error" not in result.stderr
+    assert "Warning" not in result.stderr
     # A page looked at is neither a row, a reject nor a run of the dataset.
     assert not output_dir.exists()
     crawl(handle)
@@ -166,6 +167,7 @@ def test_scrapy_parse_of_the_section_page_lists_its_article_requests(replica, ou
 
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
+    assert "Warning" not in result.stderr
     for article in site.articles:
         assert article.path in result.stdout
     assert not output_dir.exists()
