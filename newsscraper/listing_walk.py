@@ -103,6 +103,8 @@ class ListingWalk:
     # it (`page_search`); `max_pages` counts the pages walked from there.
     first_page: int | None = None
     seen_pages_in_a_row: int = 0
+    # The stream entries walked so far: a page of them all again is the same page served again.
+    walked_ids: set[str] = field(default_factory=set)
     empty_retried: set[int] = field(default_factory=set)
     stop_reason: str | None = None
 
@@ -114,7 +116,9 @@ class ListingWalk:
         times = [e.listed_at for e in entries if e.kind == "stream" and e.listed_at is not None]
         self.last_two_listed = (self.last_two_listed + times)[-2:]
         older_than_since = self._past_since(bottom)
-        moved_down = self._came_down(bottom)
+        stream_ids = {e.article_id for e in entries if e.kind == "stream"}
+        moved_down = self._came_down(bottom, fresh=not stream_ids <= self.walked_ids)
+        self.walked_ids |= stream_ids
         for entry in entries:
             if entry.listed_at is not None and (
                 (self.newest_listed is None or entry.listed_at > self.newest_listed)
@@ -168,9 +172,12 @@ class ListingWalk:
                 return self._stop(to_fetch, MAX_PAGES)
         return Decision(to_fetch, page + 1)
 
-    def _came_down(self, bottom: dt.datetime | None) -> bool:
+    def _came_down(self, bottom: dt.datetime | None, fresh: bool) -> bool:
         """Note how far down the stream this page goes, by its `bottom` (`_page_bottom`); True
-        when that is further down than any page before.
+        when that is further down than any page before, or as far down with stream entries
+        not walked before (`fresh`): a minute can hold more stories than a page, and the pages
+        under the first of them come down no further, yet they are new pages, not the same
+        one served again.
 
         A bottom at the watermark does not reach it: listing times are minutes, and more
         stories of the watermark's minute, one never stored among them, can open the next page
@@ -185,7 +192,7 @@ class ListingWalk:
         if self.oldest_listed is None or bottom < self.oldest_listed:
             self.oldest_listed = bottom
             return True
-        return False
+        return fresh and bottom == self.oldest_listed
 
     @property
     def walked_down_to(self) -> dt.datetime | None:
@@ -218,8 +225,9 @@ class ListingWalk:
 
     def _catching_up(self, moved_down: bool) -> bool:
         """True while the walk goes on past the default `max_pages`: there is a watermark, not
-        reached yet, and this page's times came further down the stream than any before (a
-        listing without times, or one that serves the same page again, gets no further)."""
+        reached yet, and this page's times came further down the stream than any before, or as
+        far with stories not walked yet (a listing without times, or one that serves the same
+        page again, gets no further)."""
         return (
             self.watermark is not None
             and not self.reached_watermark

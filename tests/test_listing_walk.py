@@ -590,3 +590,29 @@ def test_old_picks_in_the_focus_block_are_not_how_far_down_the_stream_the_walk_c
     assert first.next_page == 2, "all seen, but the stream is still above the watermark"
     assert not w.covered_to_watermark()
     assert w.oldest_listed == entry(2, day=7).listed_at
+
+
+def in_minute(n: int, when: dt.datetime) -> ListingEntry:
+    return dataclasses.replace(entry(n), listed_at=when)
+
+
+def test_more_stories_of_one_minute_than_a_page_are_caught_up_on_past_the_default_max_pages():
+    # Three stories of the watermark's minute, two a page: the second page comes down no
+    # further than the first, yet it is a new page, not the same one served again.
+    arguments = CrawlArguments.parse({}, default_max_pages=1)
+    stored = {entry(1).article_id, entry(2).article_id}
+    w = ListingWalk(args=arguments, is_stored=stored.__contains__, watermark=MARK)
+    assert w.visit(1, [in_minute(1, MARK), in_minute(2, MARK)]).next_page == 2
+    second = w.visit(2, [in_minute(3, MARK)])
+    assert (ids(second), second.next_page) == ([entry(3).article_id], 3)
+    assert w.visit(3, []).next_page == 3
+    assert w.visit(3, []).stop_reason == END_OF_LISTING
+    assert w.covered_to_watermark()
+
+
+def test_the_same_page_again_at_the_default_max_pages_is_still_stuck():
+    arguments = CrawlArguments.parse({}, default_max_pages=1)
+    w = ListingWalk(args=arguments, is_stored=lambda _: True, watermark=MARK)
+    page = [in_minute(1, MARK), in_minute(2, MARK)]
+    assert w.visit(1, page).next_page == 2
+    assert w.visit(2, page).stop_reason == STUCK
