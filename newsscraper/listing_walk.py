@@ -151,6 +151,11 @@ class ListingWalk:
             # A backfill whose window is older than anything listed starts past the end (the
             # search found it) and meets no stream entry: the end, not a listing broken off.
             past_the_end = self.args.is_backfill and self.oldest_listed is None
+            last = self.last_two_listed[-1] if self.last_two_listed else None
+            if self.watermark is not None and last is not None and last <= self.watermark:
+                # The listing's last story is at or under the watermark: nothing is listed
+                # under it, though its page came down no further (its oldest story taken off).
+                self.came_to_watermark = True
             if self.watermark is not None and not self.came_to_watermark and not past_the_end:
                 return self._stop(to_fetch, BROKE_OFF)
             return self._stop(to_fetch, END_OF_LISTING)

@@ -616,3 +616,14 @@ def test_the_same_page_again_at_the_default_max_pages_is_still_stuck():
     page = [in_minute(1, MARK), in_minute(2, MARK)]
     assert w.visit(1, page).next_page == 2
     assert w.visit(2, page).stop_reason == STUCK
+
+
+def test_a_listing_whose_last_story_is_at_the_watermark_ends_there_when_its_page_does_not():
+    # The run before stopped on the listing's last page, coming down to the second oldest
+    # story (minute 11:59); that story was taken off since.
+    before = dt.datetime(2026, 3, 7, 11, 59, tzinfo=VN)
+    w = walk(stored=(1, 3), watermark=before)
+    assert w.visit(1, [in_minute(1, MARK), in_minute(3, before)]).next_page == 2
+    assert w.visit(2, []).next_page == 2
+    assert w.visit(2, []).stop_reason == END_OF_LISTING
+    assert w.covered_to_watermark()
