@@ -18,9 +18,9 @@ run stopped) can open the page under one whose bottom is that minute. So the wat
 reached on the first page whose bottom is older than it: a page coming down exactly to it costs
 one more page. Only a run that reached the watermark moves it: the end of the listing before it
 (an empty fragment, twice) is a listing that broke off, not coverage, unless a page had come
-down to the watermark's minute (nothing is listed under it). With no watermark yet (no run has
-recorded one), the walk goes on to `max_pages`: a first run that was killed is completed by the
-next one.
+down to the watermark's minute or the listing's last story is at or under it (nothing is listed
+under it). With no watermark yet (no run has recorded one), the walk goes on to `max_pages`: a
+first run that was killed is completed by the next one.
 """
 
 from __future__ import annotations
