@@ -80,7 +80,8 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \n]*\n")
 # `html.unescape` would also read the old names `&sect`, `&reg`, `&not`, `&para`, `&copy`…
 # at the start of a word, so `?id=1&section=2` would become `?id=1§ion=2`.
 _ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
-_ESCAPED_AMPERSAND = re.compile(r"&(?:amp;)+")
+# An `&` escaped once or many times over, by name or number (`&amp;amp;`, `&#38;amp;`, `&#x26;`).
+_ESCAPED_AMPERSAND = re.compile(r"&(?:amp;|AMP;|#0*38;|#[xX]0*26;)+")
 # An absolute http(s) URL the steps of `clean_url` give back unchanged: a lower-case host name
 # (IDNA leaves it as it is), no user, port, query or fragment (nothing to drop), and a path of
 # characters w3lib does not escape (joining with a base keeps an absolute URL as it is).
@@ -108,16 +109,15 @@ def _reference(match: re.Match[str]) -> str:
 def _unescape(text: str) -> str:
     """Character references the CMS left escaped in the text (the parser has already read the
     page's own) as the characters they stand for: `&quot;`, `&#39;`, and twice escaped
-    `&amp;acirc;` (repeated until stable, so a second run finds nothing left to do). However
-    many times an `&` was escaped (`&amp;amp;amp;lt;`), it is unescaped at once: one round per
-    level would be one scan of the text per `amp;`."""
-    text = _ESCAPED_AMPERSAND.sub("&", text)
-    for _ in range(5):
-        unescaped = _ENTITY.sub(_reference, text)
+    `&amp;acirc;` (repeated until none is left, so a second run finds nothing to do). However
+    many times an `&` was escaped (`&amp;amp;amp;lt;`, `&#38;#38;lt;`), it is unescaped at once:
+    one round per level would be one scan of the text per `amp;`."""
+    while True:
+        # Each round reads at least one reference, which is longer than what it stands for.
+        unescaped = _ENTITY.sub(_reference, _ESCAPED_AMPERSAND.sub("&", text))
         if unescaped == text:
-            break
+            return text
         text = unescaped
-    return text
 
 
 def _is_plain(text: str) -> bool:
@@ -129,7 +129,7 @@ def _plain(text: str) -> str:
     """Entities unescaped, NFC, odd spaces plain and invisible characters dropped."""
     if _is_plain(text):
         return text
-    for _ in range(5):
+    while True:
         before = text
         text = _unescape(text)
         # `str.replace` for each character present: `str.translate` would look up every
@@ -138,13 +138,13 @@ def _plain(text: str) -> str:
         # be composed.
         for char in set(_NEEDS_TRANSLATION.findall(text)):
             text = text.replace(char, _TRANSLATION[ord(char)] or "")
-        # Once more only when a dropped character had split a reference (`&\u200bamp;lt;`): what
-        # is stored must give itself back when cleaned again.
+        if not unicodedata.is_normalized("NFC", text):
+            text = unicodedata.normalize("NFC", text)
+        # Once more only when a dropped character had split a reference (`&\u200bamp;lt;`), or
+        # NFC made its `;` (the Greek question mark U+037E is one): what is stored must give
+        # itself back when cleaned again. Nothing a round adds is dropped again, so it ends.
         if text == before or "&" not in text:
-            break
-    if not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
-    return text
+            return text
 
 
 def _clean_line(text: str) -> str:

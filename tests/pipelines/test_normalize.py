@@ -475,6 +475,14 @@ def test_normalizing_twice_changes_nothing():
         ("Vốn &" + "amp;" * 40 + "lt;1 tỷ", "Vốn <1 tỷ"),
         # An `&` escaped as `&#38;` six times over: each reading leaves the next reference.
         ("Vốn &" + "#38;" * 6 + "lt;1 tỷ", "Vốn <1 tỷ"),
+        # Escaped thirty times over so, or in turns as `&#38;` and `&amp;`: one stored `&lt;`,
+        # which the next cleaning read as `<`.
+        ("Vốn &" + "#38;" * 30 + "lt;1 tỷ", "Vốn <1 tỷ"),
+        ("Vốn &" + "#38;amp;amp;amp;amp;" * 5 + "lt;1 tỷ", "Vốn <1 tỷ"),
+        ("Vốn &#038;#X26;AMP;#x026;lt;1 tỷ", "Vốn <1 tỷ"),
+        # A reference whose `;` is the Greek question mark, which NFC makes a semicolon.
+        ("Vốn &lt\u037e1 tỷ", "Vốn <1 tỷ"),
+        ("Vốn &amp\u037elt\u037e1 tỷ", "Vốn <1 tỷ"),
     ],
 )
 def test_text_cleaned_once_is_clean(raw, clean):
