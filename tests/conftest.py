@@ -1,10 +1,13 @@
-"""Shared by every test: what a test changes of the process it runs in is put back."""
+"""Shared by every test: what a test changes of the process it runs in is put back, and the
+settings of the property tests."""
 
 from __future__ import annotations
 
+import os
 import signal
 
 import pytest
+from hypothesis import settings
 
 
 @pytest.fixture(autouse=True)
@@ -15,3 +18,13 @@ def _signal_handlers_put_back():
     yield
     for signum, handler in before.items():
         signal.signal(signum, handler)
+
+
+# The property tests (`*_properties.py`): the same examples on every run and no example
+# database written, so a failure is one every machine sees again; a few hundred examples each,
+# a few seconds in all. `HYPOTHESIS_PROFILE=explore` draws many more, fresh each time.
+settings.register_profile(
+    "ci", derandomize=True, deadline=None, database=None, max_examples=200, print_blob=True
+)
+settings.register_profile("explore", deadline=None, database=None, max_examples=20_000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
