@@ -20,7 +20,7 @@ def _signal_handlers_put_back():
         signal.signal(signum, handler)
 
 
-# The property tests (`*_properties.py`): the same examples on every run and no example
+# The property and model tests (hypothesis): the same examples on every run and no example
 # database written, so a failure is one every machine sees again; a few hundred examples each,
 # a few seconds in all. `HYPOTHESIS_PROFILE=explore` draws many more, fresh each time.
 settings.register_profile(

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from newsscraper.crawl_args import CrawlArguments
@@ -23,7 +23,6 @@ from newsscraper.runs import RunRecordExtension, watermark_to_reach
 VN = dt.timezone(dt.timedelta(hours=7))
 SECTION = "doanh-nghiep"
 START = dt.datetime(2026, 3, 7, 8, 0, tzinfo=VN)
-FAST = settings(derandomize=True, deadline=None, database=None, max_examples=300)
 
 
 def minute(n: int) -> dt.datetime:
@@ -175,7 +174,6 @@ def publish(site: Site, count: int, later: int, rnd) -> None:
         block += 1
 
 
-@FAST
 @given(
     site=listings(),
     history=st.lists(events, max_size=12),
