@@ -1,0 +1,284 @@
+"""Backfills (`-a since=…`, `-a until=…`) over a generated listing, against a model.
+
+The listing holds still while the backfill pages through it: stories newest first in pages of
+one size, a minute's stories in any order, at most one old story moved back up near the top
+(its old time kept), and editors' picks in page 1's focus block. The backfill is driven as
+`CafefSpider.parse_probe` and `parse` drive `FirstPageSearch` and `ListingWalk` (the sequence
+lives in the spider's callbacks, so `backfill` below repeats it call for call), and what the
+README promises of a backfill is checked: every story of the window not stored yet fetched
+once, nothing else, the documented stop reason, and the listing pages it costs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsscraper.crawl_args import CrawlArguments
+from newsscraper.listing_walk import END_OF_LISTING, REACHED_SINCE, ListingWalk
+from newsscraper.page_search import FirstPageSearch
+from newsscraper.pages.dates import vietnam_date
+from newsscraper.pages.section import ListingEntry
+
+VN = dt.timezone(dt.timedelta(hours=7))
+# Vietnam midnight, 17:00 UTC: minute 0 of the model opens 2026-03-07 in Vietnam.
+MIDNIGHT = dt.datetime(2026, 3, 7, 0, 0, tzinfo=VN)
+DAY = 24 * 60
+FAST = settings(derandomize=True, deadline=None, database=None, max_examples=400)
+
+
+def minute(n: int) -> dt.datetime:
+    return MIDNIGHT + dt.timedelta(minutes=n)
+
+
+def day_of(n: int) -> dt.date:
+    return vietnam_date(minute(n))
+
+
+@dataclass
+class Site:
+    """The section's listing, newest first (story ids and their listing minutes), its pages,
+    and page 1's focus block."""
+
+    order: list[int]
+    minutes: dict[int, int]
+    page_size: int
+    moved: int | None = None  # an old story moved back up, its old minute kept
+    picks: list[int] = field(default_factory=list)  # page 1's focus block
+    asked: list[int] = field(default_factory=list)  # the listing pages asked for, in order
+
+    def pages(self) -> int:
+        return -(-len(self.order) // self.page_size)
+
+    def stream(self, number: int) -> list[int]:
+        start = (number - 1) * self.page_size
+        return self.order[start : start + self.page_size]
+
+    def page(self, number: int) -> list[ListingEntry]:
+        self.asked.append(number)
+        focus = [self.entry(i, "focus") for i in self.picks] if number == 1 else []
+        return focus + [self.entry(i, "stream") for i in self.stream(number)]
+
+    def entry(self, story: int, kind: str) -> ListingEntry:
+        return ListingEntry(
+            article_id=str(story),
+            url=f"https://cafef.vn/bai-{story}.chn",
+            title=f"Bài {story}",
+            listed_at=minute(self.minutes[story]),
+            kind=kind,
+        )
+
+    def top_day(self, number: int, leaving_out: int | None = None) -> dt.date:
+        """The oldest day page `number`'s main list holds (what `page_search.reaches` reads),
+        but for story `leaving_out`; past the end, the day after every story's."""
+        days = [day_of(self.minutes[i]) for i in self.stream(number) if i != leaving_out]
+        return min(days) if days else dt.date.max if number <= self.pages() else dt.date.min
+
+    def page_of(self, story: int | None) -> int | None:
+        return None if story is None else self.order.index(story) // self.page_size + 1
+
+    def bottom_day(self, number: int) -> dt.date | None:
+        """How far down page `number` goes, as the README defines it: the oldest time two
+        of its main list's entries reach, or its only one's."""
+        times = sorted(self.minutes[i] for i in self.stream(number))
+        return day_of(times[:2][-1]) if times else None
+
+
+def in_window(day: dt.date, args: CrawlArguments) -> bool:
+    return (args.since is None or day >= args.since) and (args.until is None or day <= args.until)
+
+
+def backfill(site: Site, args: CrawlArguments, stored: set[str], watermark) -> tuple:
+    """The backfill as the spider runs it: `start` then `parse_probe` (with `until`), `parse`
+    for each page walked. Returns the walk, the ids fetched in order, and the search."""
+    walk = ListingWalk(
+        args=args,
+        is_stored=stored.__contains__,
+        watermark=watermark,
+        latest_credible=minute(10 * DAY),
+    )
+    fetched: list[str] = []
+    walk.visits = []  # the pages the walk was shown, in order
+
+    def parse(page, focus=None, entries=None):
+        while page is not None:
+            assert len(site.asked) <= 4 * (site.pages() + 2) + 10, site.asked  # no endless walk
+            walk.visits.append(page)
+            if entries is None:
+                entries = site.page(page)
+            decision = walk.visit(page, [*(focus or []), *entries])
+            fetched.extend(e.article_id for e in decision.to_fetch)
+            page, focus, entries = decision.next_page, None, None
+
+    if args.until is None:
+        parse(1)
+        return walk, fetched, None
+    search = FirstPageSearch(until=args.until)
+    search_focus, hit, probe = [], None, 1
+    while probe is not None:
+        entries = site.page(probe)
+        if probe == 1:
+            search_focus = [e for e in entries if e.kind == "focus"]
+        search.record(probe, entries)
+        if search.above == probe:
+            hit = entries
+        probe = search.next_probe()
+    found = search.found
+    focus = search_focus if found > 1 else None
+    if search.above_is_empty:
+        walk.empty_retried.add(found)
+    elif not search.found_is_current:
+        parse(found, focus=focus)
+        return walk, fetched, search
+    parse(found, focus=focus, entries=hit)
+    return walk, fetched, search
+
+
+@st.composite
+def listings(draw) -> Site:
+    size = draw(st.integers(0, 30))
+    # Gaps in minutes: ties, a few minutes, hours, a day and more; "midnight" goes down to
+    # the Vietnam midnight (17:00 UTC) just before, "eve" to the minute before it.
+    gaps = draw(
+        st.lists(
+            st.sampled_from([0, 0, 0, 1, 7, 90, 600, DAY, 3 * DAY, "midnight", "eve"]),
+            min_size=size,
+            max_size=size,
+        )
+    )
+    minutes, at = {}, draw(st.sampled_from([0, 1, 300, DAY - 1, 2 * DAY + 17]))
+    for story, gap in enumerate(gaps, 1):
+        if gap == "midnight":
+            at = (at - 1) // DAY * DAY
+        elif gap == "eve":
+            at = (at - 1) // DAY * DAY - 1
+        else:
+            at -= gap
+        minutes[story] = at
+    rnd = draw(st.randoms(use_true_random=False))
+    # The site orders a minute's stories any way.
+    order = sorted(minutes, key=lambda s: (-minutes[s], rnd.random()))
+    site = Site(order=order, minutes=minutes, page_size=draw(st.integers(2, 5)))
+    if len(order) >= 3 and draw(st.booleans()):
+        # One old story moved back up near the top, its old minute kept. Not the listing's
+        # last: a last page of that story alone would be a bottom (its only entry's).
+        place = draw(st.integers(1, len(order) - 2))
+        story = order.pop(place)
+        order.insert(draw(st.integers(0, min(place - 1, 2 * site.page_size))), story)
+        site.moved = story
+    for _ in range(draw(st.integers(0, 3))):
+        # An editor's pick: a story of the stream, or one listed nowhere else, days old.
+        if order and draw(st.booleans()):
+            site.picks.append(draw(st.sampled_from(order)))
+        else:
+            story = 1000 + len(site.picks)
+            minutes[story] = draw(st.integers(-8 * DAY, 2 * DAY))
+            site.picks.append(story)
+    return site
+
+
+@st.composite
+def windows(draw, site: Site) -> CrawlArguments:
+    days = [day_of(m) for m in site.minutes.values()] or [day_of(0)]
+    low, high = min(days) - dt.timedelta(days=2), max(days) + dt.timedelta(days=2)
+    span = (high - low).days
+    kind = draw(st.sampled_from(["since", "until", "both", "one day"]))
+    since = low + dt.timedelta(days=draw(st.integers(0, span)))
+    until = low + dt.timedelta(days=draw(st.integers(0, span)))
+    if kind == "one day":
+        until = since
+    elif kind == "both":
+        since, until = min(since, until), max(since, until)
+    raw = {}
+    if kind != "until":
+        raw["since"] = since.isoformat()
+    if kind != "since":
+        raw["until"] = until.isoformat()
+    return CrawlArguments.parse(raw, default_max_pages=20)
+
+
+@FAST
+@given(data=st.data())
+def test_a_backfill_fetches_its_window_once_and_walks_only_the_pages_it_needs(data):
+    site = data.draw(listings())
+    args = data.draw(windows(site))
+    everything = sorted(str(i) for i in site.minutes)
+    stored = set(data.draw(st.lists(st.sampled_from(everything or ["0"]), unique=True)))
+    genuine = [m for i, m in site.minutes.items() if i in site.order and i != site.moved]
+    watermark = minute(data.draw(st.sampled_from(genuine))) if genuine else None
+    if data.draw(st.booleans()):
+        watermark = None  # no incremental run has recorded one yet
+
+    walk, fetched, search = backfill(site, args, stored, watermark)
+
+    # Every story listed in the window (the main list's, and page 1's picks: the window
+    # decides which are fetched) not stored yet, once; nothing else.
+    listed = set(site.order) | set(site.picks)
+    window = {str(i) for i in listed if in_window(day_of(site.minutes[i]), args)}
+    expected = window - stored
+
+    # Where the walk starts: page 1, or with `until` the first page whose main list holds a
+    # story listed on or before it (past the end: the page after the last).
+    pages = site.pages()
+    start = 1
+    if args.until is not None:
+        reaching = (n for n in range(1, pages + 1) if site.top_day(n) <= args.until)
+        start = next(reaching, pages + 1)
+        if start == site.page_of(site.moved) and search.found > start:
+            # README, "Backfills": an old story moved back up the list, above the window's
+            # pages, is read only on a page the search probes. Not probed, the walk starts on
+            # the window's first page, and that story is not fetched (incremental runs fetch
+            # it at the top of the list).
+            start = next(
+                n for n in range(1, pages + 2) if site.top_day(n, site.moved) <= args.until
+            )
+            expected.discard(str(site.moved))
+    # Where it stops: the first page from there whose bottom is older than `since`, or the end
+    # of the listing (an empty page, asked for twice but when the search read it twice).
+    stop = next(
+        (
+            n
+            for n in range(start, pages + 1)
+            if args.since is not None and site.bottom_day(n) < args.since
+        ),
+        None,
+    )
+    assert sorted(fetched) == sorted(expected)
+    assert walk.stop_reason == (END_OF_LISTING if stop is None else REACHED_SINCE)
+    if stop is not None:
+        visits = list(range(start, stop + 1))
+    else:
+        last = max(pages, 1 if site.picks else 0)  # page 1 holds picks even with no stream
+        visits = [start] if start > last else [*range(start, last + 1), last + 1, last + 1]
+    assert walk.visits == visits
+    if search is None:
+        assert site.asked == visits
+        return
+    assert search.found == start
+    probes, rest = site.asked[: search.probes], site.asked[search.probes :]
+    # The found page is read again when the search read it before the page above it; the
+    # walk starts on the search's own response otherwise, or on a page read empty twice.
+    if search.above_is_empty:
+        assert rest == []
+    elif search.found_is_current:
+        assert rest == visits[1:]
+    else:
+        assert rest == visits
+    # "About 2·log2 of its depth": galloping to twice the page, bisecting back; an empty
+    # page asked for twice.
+    assert len(probes) <= 2 * start.bit_length() + len(search.empty_retried), (probes, start)
+
+
+def test_an_old_story_moved_up_onto_a_page_the_search_skips_is_not_fetched():
+    """The documented limit the model allows: pages 1, 2, 4, 8 are probed, and the story
+    of 6 March moved up onto page 3 is on none of them."""
+    minutes = {i: 0 for i in range(1, 13)} | {i: -DAY for i in range(13, 17)}
+    order = [1, 2, 3, 4, 13, *range(5, 13), 14, 15, 16]
+    site = Site(order=order, minutes=minutes, page_size=2, moved=13)
+    args = CrawlArguments.parse({"until": "2026-03-06"}, default_max_pages=20)
+    walk, fetched, search = backfill(site, args, set(), None)
+    assert (site.asked, search.found) == ([1, 2, 4, 8, 6, 7, 8, 9, 9], 7)
+    assert (fetched, walk.stop_reason) == (["14", "15", "16"], END_OF_LISTING)
