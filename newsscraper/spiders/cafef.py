@@ -244,10 +244,12 @@ class CafefSpider(scrapy.Spider):
         # before was read after it (the listing may have moved in between: read it again).
         focus = self.search_focus if found > 1 else None
         if self.search.above_is_empty:
-            # Past the end, read empty twice: what comes onto it later is newer than the page
-            # before, none of the window. The walk takes it as the end without asking again.
+            # Past the end, read empty twice: the walk takes it as the end without asking a
+            # third time. Read after the page before, it is the end; read before it, stories
+            # published in between may have pushed the listing's oldest (the window's) onto
+            # it, and it is read once more below.
             self.walk.empty_retried.add(found)
-        elif not self.search.found_is_current:
+        if not self.search.found_is_current:
             self.crawler.stats.inc_value("newsscraper/spider/backfill_found_page_read_again")
             yield self.listing_request(found).replace(cb_kwargs={"focus": focus})
             return

@@ -522,15 +522,15 @@ def day_listing(page: int) -> list:
     return entries
 
 
-def answer_from_day_listing(spider) -> None:
-    spider.listing_entries = lambda response: day_listing(response.meta["listing_page"])
+def answer_from_day_listing(spider, listing=day_listing) -> None:
+    spider.listing_entries = lambda response: listing(response.meta["listing_page"])
 
 
-def backfill_crawl(spider, *queue) -> tuple[list[int], list[str]]:
+def backfill_crawl(spider, *queue, listing=day_listing) -> tuple[list[int], list[str]]:
     """The listing pages (in order) and the article ids a backfill asks for, from its first
     request on (or from the listing requests in `queue`), each listing page answered from
-    `day_listing`."""
-    answer_from_day_listing(spider)
+    `listing`."""
+    answer_from_day_listing(spider, listing)
     queue = list(queue) or [spider.listing_request(1, callback=spider.parse_probe)]
     pages, articles = [], []
     while queue:
@@ -556,6 +556,33 @@ def test_a_backfill_whose_found_page_is_read_again_keeps_page_1s_picks_inside_th
     # Four probes for page 4: none saved against walking pages 1 to 4.
     assert spider.crawler.stats.get_value("newsscraper/spider/backfill_requests_saved") == 0
     assert articles == [PICK_ID] + [e.article_id for p in (4, 5) for e in day_listing(p)]
+
+
+def test_a_backfill_reads_its_page_past_the_end_again_when_the_page_above_was_read_after_it(
+    tmp_path,
+):
+    # 14 stories, two a page, the last of 4 March. The search reads page 8 empty twice; a story
+    # published then pushes the one of 4 March onto page 8, and page 7, read after, does not
+    # reach until. Page 8 is read again: taken as the end, the story would never be fetched.
+    from newsscraper.pages.section import ListingEntry
+
+    def story(n: int, day: int) -> ListingEntry:
+        at = dt.datetime(2026, 3, day, 12, tzinfo=VN)
+        return ListingEntry(f"1882603{n:011d}", f"{BASE}/bai-{n}.chn", "", at, "stream")
+
+    stories = [story(n, 10) for n in range(13)] + [story(13, 4)]
+    asked = []
+
+    def moving(page: int) -> list:
+        asked.append(page)
+        entries = stories[(page - 1) * 2 : page * 2]
+        if asked == [1, 2, 4, 8, 8]:
+            stories.insert(0, story(14, 11))
+        return entries
+
+    spider = make_spider(tmp_path, until="2026-03-05")
+    pages, articles = backfill_crawl(spider, listing=moving)
+    assert (pages, articles) == ([1, 2, 4, 8, 8, 6, 7, 8, 9, 9], [story(13, 4).article_id])
 
 
 def test_a_backfill_asks_for_the_pending_pages_once_page_1_has_answered(tmp_path):
