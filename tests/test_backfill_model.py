@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from newsscraper.crawl_args import CrawlArguments
@@ -27,7 +27,6 @@ VN = dt.timezone(dt.timedelta(hours=7))
 # Vietnam midnight, 17:00 UTC: minute 0 of the model opens 2026-03-07 in Vietnam.
 MIDNIGHT = dt.datetime(2026, 3, 7, 0, 0, tzinfo=VN)
 DAY = 24 * 60
-FAST = settings(derandomize=True, deadline=None, database=None, max_examples=400)
 
 
 def minute(n: int) -> dt.datetime:
@@ -206,7 +205,6 @@ def windows(draw, site: Site) -> CrawlArguments:
     return CrawlArguments.parse(raw, default_max_pages=20)
 
 
-@FAST
 @given(data=st.data())
 def test_a_backfill_fetches_its_window_once_and_walks_only_the_pages_it_needs(data):
     site = data.draw(listings())
@@ -285,7 +283,6 @@ def test_an_old_story_moved_up_onto_a_page_the_search_skips_is_not_fetched():
     assert (fetched, walk.stop_reason) == (["14", "15", "16"], END_OF_LISTING)
 
 
-@FAST
 @given(data=st.data())
 def test_stories_published_while_a_backfill_pages_leave_no_story_of_its_window_unfetched(data):
     """New stories push every entry down the pages between two listing requests: the
