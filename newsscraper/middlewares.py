@@ -24,7 +24,7 @@ from scrapy.http import TextResponse
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
-from w3lib.encoding import html_body_declared_encoding
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
 from newsscraper.cut_short import is_cut_short
 from newsscraper.httpdates import delta_seconds, http_date
@@ -307,7 +307,8 @@ class Utf8ResponseMiddleware:
     The other way round too: a page whose header says UTF-8 while its bytes are not, and
     whose own `<meta>` names another charset (a page saved in windows-1258 behind a server
     that labels everything UTF-8), is read in that charset, not as U+FFFD for every
-    Vietnamese letter."""
+    Vietnamese letter. A page whose header names no charset is read in its `<meta>`'s, else
+    in windows-1252, never in one guessed from its bytes."""
 
     def process_response(self, request, response, spider=None):
         if not isinstance(response, TextResponse):
@@ -322,8 +323,10 @@ class Utf8ResponseMiddleware:
             return response.replace(encoding=declared)
         if is_mostly_utf8(response.body):
             return response.replace(encoding="utf-8")
-        if encoding is None:
-            # Its <meta>, else windows-1252, the default of browsers (WHATWG Encoding).
+        if encoding is None or not _labelled(response):
+            # Its <meta>, else windows-1252, the default of browsers (WHATWG Encoding): not
+            # Scrapy's guess from the bytes (windows-1250, -1257, ... for a page in -1252), nor
+            # a <meta> naming UTF-16, which Scrapy takes at its word.
             return response.replace(encoding=_meta_encoding(response.body) or "cp1252")
         return response
 
@@ -340,6 +343,15 @@ def text_encoding(name: str | None) -> str | None:
         return codecs.lookup(name).name
     except (LookupError, UnicodeError):
         return None
+
+
+def _labelled(response) -> bool:
+    """True when a BOM or the header names the response's charset: else Scrapy read it in the
+    charset its <meta> names as it is, or in one it guessed from the bytes."""
+    if read_bom(response.body)[0] is not None:
+        return True
+    content_type = response.headers.get("Content-Type") or b""
+    return http_content_type_encoding(content_type.decode("latin-1")) is not None
 
 
 def _meta_encoding(body: bytes) -> str | None:

@@ -1008,3 +1008,28 @@ def test_a_redirect_to_an_address_that_is_not_http_comes_back_as_the_redirect(lo
     followed = HtmlResponse(url, status=302, headers={"Location": "/"}, request=Request(url))
     UnfollowedRedirectMiddleware().process_response(followed.request, followed)
     assert "dont_redirect" not in followed.request.meta
+
+
+def test_a_page_with_no_charset_in_its_header_is_read_in_its_meta_or_windows_1252_never_guessed():
+    # Scrapy guesses a charset from the bytes of a page that names none (windows-1250 here,
+    # "crčme") and takes a <meta> naming UTF-16 at its word (no title): browsers read both as
+    # windows-1252.
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    from newsscraper.middlewares import Utf8ResponseMiddleware
+
+    url = "http://127.0.0.1:8123/bai-viet-188260704171525847.chn"
+    middleware = Utf8ResponseMiddleware()
+    page = HtmlResponse(url, body=b"<p>Caf\xe9 cr\xe8me br\xfbl\xe9e na\xefve \x93vi\x94</p>")
+    read = middleware.process_response(Request(url), page)
+    assert (read.encoding, read.css("p::text").get()) == (
+        "cp1252",
+        "Café crème brûlée naïve \u201cvi\u201d",
+    )
+    page = HtmlResponse(url, body=b'<meta charset="utf-16"><title>Doanh nghi\xeap</title>')
+    read = middleware.process_response(Request(url), page)
+    assert (read.encoding, read.css("title::text").get()) == ("cp1252", "Doanh nghiêp")
+    # A BOM names the charset as a header does.
+    page = HtmlResponse(url, body="<p>Doanh nghiệp</p>".encode("utf-16"))
+    assert middleware.process_response(Request(url), page) is page
