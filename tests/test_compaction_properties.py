@@ -38,11 +38,8 @@ DAYS = [dt.date(2026, 3, 6), dt.date(2026, 3, 7), dt.date(2026, 3, 8)]
 SCRAPED = dt.datetime(2026, 3, 8, 2, 0, tzinfo=UTC)
 NOW = dt.datetime(2026, 3, 9, 5, 0, tzinfo=UTC)
 HOUR_US = 3600 * 10**6
+# Each example writes a dataset: a few of them, under the shared profile (tests/conftest.py).
 FAST = settings(
-    derandomize=True,
-    deadline=None,
-    database=None,
-    max_examples=25,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
