@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -48,6 +49,7 @@ def plan_crawl(crawler, args: CrawlArguments) -> tuple[ListingWalk, PendingArtic
             args.section,
         )
     rejected = not_asked_again(rejects, args.is_backfill) - set(due_again)
+    rejected_for_good = not_asked_again(rejects, backfill=False) - set(due_again)
     runs = runs_to_start_from(output_dir, args.section)
     walk = ListingWalk(
         args=args,
@@ -58,14 +60,33 @@ def plan_crawl(crawler, args: CrawlArguments) -> tuple[ListingWalk, PendingArtic
         # for 2026) is no coverage: the stories published until then are listed under it.
         latest_credible=now,
     )
-    pending = PendingArticles.from_record(
+    pending = pending_at_start(
         last_pending(runs, args.section),
-        give_up_after=dt.timedelta(hours=settings.getfloat("ARTICLE_GIVE_UP_AFTER_HOURS")),
+        dt.timedelta(hours=settings.getfloat("ARTICLE_GIVE_UP_AFTER_HOURS")),
+        is_stored=history.is_stored,
+        rejected=rejected_for_good,
     )
     for article_id, url in due_again.items():
         if not history.is_stored(article_id):
             pending.add(article_id, url, now)
     return walk, pending
+
+
+def pending_at_start(
+    record: dict | None,
+    give_up_after: dt.timedelta,
+    is_stored: Callable[[str], bool],
+    rejected: set[str],
+) -> PendingArticles:
+    """The pages pending from the newest run record (its `pending_articles`), but those stored
+    or rejected since (by a killed run, a backfill), so that even a run whose section page
+    never came lists none of them. `rejected`: the ids an incremental run does not ask for
+    again."""
+    pending = PendingArticles.from_record(record, give_up_after=give_up_after)
+    for article_id in list(pending.articles):
+        if is_stored(article_id) or article_id in rejected:
+            pending.drop(article_id)
+    return pending
 
 
 def not_asked_again(rejects: pa.Table, backfill: bool) -> set[str]:

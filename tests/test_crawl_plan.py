@@ -8,7 +8,7 @@ import json
 
 import pyarrow as pa
 
-from newsscraper.crawl_plan import no_longer_in_future, not_asked_again
+from newsscraper.crawl_plan import no_longer_in_future, not_asked_again, pending_at_start
 from newsscraper.items import Article
 from newsscraper.rejects import reject_row
 from pipelines.validate import ValidationRules
@@ -170,3 +170,18 @@ def test_a_future_reject_rejected_as_still_ahead_at_the_same_instant_is_not_due_
         no_longer_in_future(pa.Table.from_pylist(rows), later, ValidationRules(), "doanh-nghiep")
         == {}
     )
+
+
+def test_pages_stored_or_rejected_since_the_newest_record_are_not_pending_from_the_start():
+    # A killed run stored one pending page and rejected another (http_404) before it was
+    # killed: the newest record still lists both. A run whose section page then never comes
+    # asks for nothing, and its record must not list them as still to fetch.
+    since = "2026-03-07T01:00:00+00:00"
+    record = {
+        i: {"url": f"https://cafef.vn/bai-{i}.chn", "first_failed_at": since}
+        for i in ("1", "2", "3")
+    }
+    pending = pending_at_start(
+        record, dt.timedelta(hours=24), is_stored=lambda i: i == "1", rejected={"2"}
+    )
+    assert pending.to_record() == {"3": record["3"]}
