@@ -81,8 +81,9 @@ def pending_at_start(
     """The pages pending from the newest run record (its `pending_articles`), but those stored
     or rejected since (by a killed run, a backfill), so that even a run whose section page
     never came lists none of them. `rejected`: the ids an incremental run does not ask for
-    again."""
+    again; one a backfill asks for again and that fails stays rejected, not pending."""
     pending = PendingArticles.from_record(record, give_up_after=give_up_after)
+    pending.rejected = frozenset(rejected)
     for article_id in list(pending.articles):
         if is_stored(article_id) or article_id in rejected:
             pending.drop(article_id)

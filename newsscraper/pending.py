@@ -39,6 +39,9 @@ class PendingArticles:
     # Failing for `give_up_after` by failures of their own, waiting for this run to show that
     # the site works (`give_up_due`): article_id -> (the URL the listing gave, the last error).
     due: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Rejected pages no incremental run asks for again: a backfill asking for one again that
+    # fails leaves its reject standing (the next backfill asks again), it is not pending.
+    rejected: frozenset[str] = frozenset()
 
     @classmethod
     def from_record(cls, value: dict | None, give_up_after: dt.timedelta) -> PendingArticles:
@@ -83,6 +86,9 @@ class PendingArticles:
         stopping crawl).
         `listed_url` (the URL the listing gave; `url` by default) and `error` go into the reject.
         """
+        if article_id in self.rejected:
+            self.articles.pop(article_id, None)
+            return False
         entry = self.articles.setdefault(article_id, PendingArticle(url, now))
         if entry.first_failed_at > now:
             # Noted by a clock ahead of this one (since corrected): counted from that date, the

@@ -80,3 +80,12 @@ def test_the_list_goes_through_a_run_record_and_back():
     again = PendingArticles.from_record(record, give_up_after=dt.timedelta(hours=24))
     assert again == pending
     assert len(PendingArticles.from_record(None, give_up_after=dt.timedelta(hours=1))) == 0
+
+
+def test_a_rejected_page_a_backfill_asks_for_again_and_that_fails_stays_rejected_not_pending():
+    # Given up (failed_repeatedly), then asked for again by a backfill, where it fails once
+    # more: no incremental run asks for a rejected page, so pending it would be lost to them;
+    # its reject stands and the next backfill asks again.
+    pending = PendingArticles(give_up_after=dt.timedelta(hours=24), rejected=frozenset({ID}))
+    assert pending.failed(ID, URL, now=T0) is False
+    assert pending.to_record() == {}
