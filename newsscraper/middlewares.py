@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -64,10 +65,14 @@ def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> 
 
 
 def backoff_seconds(attempt: int, base: float, cap: float) -> float:
-    """base, 2·base, 4·base, … for attempts 1, 2, 3, …, never above cap."""
+    """base, 2·base, 4·base, … for attempts 1, 2, 3, …, never above cap: also for an attempt so
+    late (a RETRY_TIMES in the thousands) that its doubled base is more than a float holds."""
     if base <= 0:
         return 0.0
-    return min(cap, base * 2 ** max(0, attempt - 1))
+    try:
+        return min(cap, math.ldexp(base, max(0, attempt - 1)))
+    except OverflowError:
+        return cap
 
 
 @dataclass

@@ -63,6 +63,11 @@ def test_backoff_doubles_up_to_the_cap():
     assert backoff_seconds(3, 0, 10.0) == 0.0
 
 
+def test_a_back_off_past_what_a_float_holds_is_the_cap():
+    # 2**1024 is more than a float holds: the retry after 1024 others raised OverflowError.
+    assert [backoff_seconds(a, 1.0, 120.0) for a in (1025, 10**9)] == [120.0, 120.0]
+
+
 def test_only_http_requests_to_the_crawl_host_leave(tmp_path):
     from scrapy import Request
     from scrapy.exceptions import IgnoreRequest
