@@ -46,7 +46,9 @@ def site_rest(
     for as long as that clock was ahead, a day for one a day ahead, on top of the rest the site
     asked for. It holds nothing: a site still resting says so again with its Retry-After. So
     a rest holds at most as long as it was asked for, and `set_back` more. No rest is kept
-    longer than REST_REMEMBERED_MAX either."""
+    longer than REST_REMEMBERED_MAX from its run's finish either: a record noting a longer one
+    (another tool's, one edited by hand) holds nothing, not even in that rest's last day, and a
+    day's rest still holds whole for a clock set back since."""
     table = dataset_read.read_runs(
         output_dir, columns=["run_id", "section", "finished_at", "rests_until"]
     )
@@ -54,12 +56,12 @@ def site_rest(
         return None  # only records older than version 4, which noted no rest
     ends = table.column("rests_until")
     noted = table.column("finished_at")
-    farthest = now + dt.timedelta(seconds=REST_REMEMBERED_MAX)
+    longest = pa.scalar(dt.timedelta(seconds=REST_REMEMBERED_MAX), type=pa.duration("us"))
     table = table.filter(
         pc.and_(
             pc.and_(
                 pc.greater(ends, pa.scalar(now, type=ends.type)),
-                pc.less_equal(ends, pa.scalar(farthest, type=ends.type)),
+                pc.less_equal(ends, pc.add(noted, longest)),
             ),
             pc.less_equal(noted, pa.scalar(now + set_back, type=noted.type)),
         )

@@ -613,6 +613,35 @@ def test_no_rest_a_record_notes_holds_longer_than_a_day(tmp_path):
     }
 
 
+def test_a_days_rest_holds_whole_for_a_clock_set_back_and_a_longer_one_not_in_its_last_day(
+    tmp_path,
+):
+    # A Retry-After of 85801 s noted at 05:00 and the run ending then: the rest ends at 04:50:01
+    # the next day. A clock set back ten minutes (RETRY_AFTER_MAX) said the rest was longer
+    # than a day from it, and the crawl started at once.
+    rows = [
+        {"run_id": run_id, "section": "doanh-nghiep", "mode": "incremental", "exit_code": 3}
+        | {"started_at": finished, "finished_at": finished, "rests_until": finished + rest}
+        for run_id, finished, rest in (
+            ("day", at(5), dt.timedelta(seconds=85_801)),
+            (
+                "month",
+                at(5) + dt.timedelta(days=1, hours=12) - dt.timedelta(days=30),
+                dt.timedelta(days=30),
+            ),
+        )
+    ]
+    write_records(tmp_path, rows)
+    set_back = at(5) - dt.timedelta(minutes=10)
+    assert rests.site_rest(tmp_path, set_back) == {
+        "run_id": "day",
+        "section": "doanh-nghiep",
+        "rests_until": at(4) + dt.timedelta(days=1, minutes=50, seconds=1),
+    }
+    # A record noting a month's rest holds nothing, also in its last day (it held it whole).
+    assert rests.site_rest(tmp_path, at(5) + dt.timedelta(days=1)) is None
+
+
 def test_records_older_than_version_4_hold_no_rest(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
