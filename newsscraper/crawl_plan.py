@@ -49,7 +49,10 @@ def plan_crawl(crawler, args: CrawlArguments) -> tuple[ListingWalk, PendingArtic
             args.section,
         )
     rejected = not_asked_again(rejects, args.is_backfill) - set(due_again)
-    rejected_for_good = not_asked_again(rejects, backfill=False) - set(due_again)
+    # What no incremental run asks for again: what a backfill's pending pages leave out.
+    rejected_for_good = (
+        not_asked_again(rejects, backfill=False) - set(due_again) if args.is_backfill else rejected
+    )
     runs = runs_to_start_from(output_dir, args.section)
     walk = ListingWalk(
         args=args,
