@@ -168,7 +168,14 @@ class ArticlePartition:
     path: Path
 
     def part_files(self) -> list[Path]:
-        return sorted(p for p in self.path.glob("*.parquet") if is_visible_part_file(p, self.path))
+        """The partition's part files, as `list_part_files` lists them: a folder named
+        `*.parquet` is none (readers list what is in it, or pass it by), a link that leads to
+        no file is one."""
+        return sorted(
+            p
+            for p in self.path.glob("*.parquet")
+            if is_visible_part_file(p, self.path) and not p.is_dir()
+        )
 
 
 def parse_partition_dir(path: Path) -> tuple[str, dt.date]:

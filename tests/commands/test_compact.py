@@ -477,6 +477,20 @@ def test_a_file_it_may_not_read_is_a_message_not_a_disk_fault(
     assert {p: p.read_bytes() for p in unreadable.parent.iterdir()} == before
 
 
+def test_a_folder_named_as_a_part_file_is_kept_not_read(three_partitions, capsys):
+    # No reader takes a folder for a file (pyarrow lists what is in it, DuckDB's and polars'
+    # globs pass it by), and `verify` finds nothing wrong with it: it is not merged.
+    partition = three_partitions / "articles/section=doanh-nghiep/published_date=2026-03-07"
+    (partition / "part-folder.parquet").mkdir()
+    before = what_readers_see(three_partitions)
+    assert cli.main(["compact", "--output-dir", str(three_partitions)]) == 0
+    assert "kept part-folder.parquet: not merged" in capsys.readouterr().out
+    assert (partition / "part-folder.parquet").is_dir()
+    merged = [p for p in dataset.list_part_files(three_partitions) if p.parent == partition]
+    assert [p.name.startswith("part-compact-") for p in merged] == [True]
+    assert what_readers_see(three_partitions) == before
+
+
 @pytest.mark.parametrize("target", ["gone.parquet", "part-link.parquet"])
 def test_a_link_that_leads_to_no_file_is_a_message_naming_it_not_a_disk_fault(
     three_partitions, capsys, target
