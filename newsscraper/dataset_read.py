@@ -190,7 +190,12 @@ def read_rejects(output_dir, columns: list[str] | None = None) -> pa.Table:
         if missing:
             # Another tool's file: Arrow's own message names neither the file nor the column.
             raise pa.ArrowInvalid(f"cannot read Parquet file '{path}': no column {missing}")
-        return _naming(path, lambda: file.read(columns=schema.names)).cast(schema)
+        table = _naming(path, lambda: file.read(columns=schema.names))
+        try:
+            return table.cast(schema)
+        except ValueError as error:  # ArrowInvalid, or a null where the schema allows none
+            # Another tool's file: the message names the column, not the file.
+            raise pa.ArrowInvalid(f"cannot read Parquet file '{path}': {error}") from error
 
     def read(files: list[Path]) -> pa.Table:
         if not files:

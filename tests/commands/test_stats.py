@@ -696,6 +696,20 @@ def test_a_reject_file_without_its_reason_column_is_named_with_the_column(output
     assert "FieldRef" not in err
 
 
+def test_a_reject_file_with_a_null_reason_is_named_with_the_column(output_dir, capsys):
+    (part,) = dataset.list_part_files(output_dir, dataset.REJECTS)
+    table = pq.read_table(part)
+    index = table.schema.get_field_index("reason")
+    nulls = pa.nulls(table.num_rows, pa.string())
+    pq.write_table(table.set_column(index, "reason", nulls), part)  # another tool's file
+    assert cli.main(["stats", "--output-dir", str(output_dir)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"newsscraper stats: the dataset cannot be read (cannot read Parquet file '{part}': "
+        "Casting field 'reason' with null values to non-nullable"
+    )
+
+
 @pytest.mark.parametrize("unbuffered", [False, True], ids=["buffered", "PYTHONUNBUFFERED"])
 def test_a_reader_that_goes_away_ends_the_output_quietly(output_dir, unbuffered):
     # Buffered, as in a shell: the output (smaller than the buffer) is written at the end.
