@@ -13,9 +13,11 @@ from itemadapter import ItemAdapter
 
 from newsscraper.context import RunContext
 from newsscraper.pages.dates import EARLIEST_NEWS_TIME
+from newsscraper.pages.links import article_id_from_url, canonical_article_url
 from newsscraper.rejects import Rejected
 
 REQUIRED_FIELDS = ("article_id", "url", "title", "published_at", "body")
+ARTICLE_ID_NOT_IN_URL = "article_id_not_in_url"
 PUBLISHED_IN_FUTURE = "published_in_future"
 # CafeF's archive starts well after this; an earlier date is a parsing mistake.
 EARLIEST_PUBLISHED_AT = EARLIEST_NEWS_TIME
@@ -51,6 +53,15 @@ def validate_item(item, now: dt.datetime, rules: ValidationRules | None = None):
     for name in REQUIRED_FIELDS:
         if _is_missing(adapter.get(name)):
             raise Rejected(f"missing_{name}", f"{name} is empty or absent")
+
+    # The row's id is the one its canonical URL names: anything else (an id of another type
+    # turned into text, a URL of no article) would store a row no reader can find again.
+    url, article_id = adapter["url"], adapter["article_id"]
+    if canonical_article_url(url) != url or article_id_from_url(url) != article_id:
+        raise Rejected(
+            ARTICLE_ID_NOT_IN_URL,
+            f"article_id {article_id!r} is not the id of the article URL {url!r}",
+        )
 
     published_at = adapter["published_at"]
     if not isinstance(published_at, dt.datetime) or published_at.utcoffset() is None:

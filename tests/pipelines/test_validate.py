@@ -53,6 +53,12 @@ def test_good_item_passes_unchanged():
     [
         (with_(article_id=None), "missing_article_id"),
         (with_(url=""), "missing_url"),
+        # An id given as another type and made text, or a URL of no article: found by the
+        # property tests of the whole chain.
+        (with_(article_id="9999-12-31 23:59:59.999999"), "article_id_not_in_url"),
+        (with_(article_id="\ufffd"), "article_id_not_in_url"),
+        (with_(url="https://cafef.vn/doanh-nghiep.chn"), "article_id_not_in_url"),
+        (with_(url="https://vnexpress.net/momo-188231024103100001.chn"), "article_id_not_in_url"),
         (with_(title="  "), "missing_title"),
         (with_(published_at=None), "missing_published_at"),
         (with_(body=None), "missing_body"),
