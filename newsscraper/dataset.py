@@ -113,7 +113,9 @@ def partition_of(row: Mapping) -> tuple[str, dt.date]:
         raise ValueError("row has no section to partition by")
     if row.get("published_date") is None:
         raise ValueError("row has no published_date to partition by")
-    return safe_path_value(section), as_date(row["published_date"])
+    if not is_safe_path_value(section):
+        raise ValueError(f"section {section!r} is not a safe partition folder name")
+    return section, as_date(row["published_date"])
 
 
 # --- Listing ----------------------------------------------------------------------------------

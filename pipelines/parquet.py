@@ -42,11 +42,13 @@ from scrapy.utils.asyncio import create_looping_call
 from newsscraper import dataset, dataset_write
 from newsscraper.context import RunContext
 from newsscraper.history import History
+from newsscraper.rejects import Rejected
 from newsscraper.stop import DISK_ERROR_REASON, DISK_ERROR_STAT, stop_crawl
 
 logger = logging.getLogger(__name__)
 
 STAT_PREFIX = "newsscraper/parquet"
+UNPARTITIONABLE = "unpartitionable"
 
 MarkCommitted = Callable[[list[Mapping]], None]
 
@@ -135,7 +137,8 @@ class ParquetSinkPipeline:
                 row = buffered_row(item)
             except ValueError as error:
                 self._inc("unpartitionable")
-                raise DropItem(f"cannot be stored: {error}") from None
+                # A reject with its reason, kept in `rejects/`: not a drop nothing records.
+                raise Rejected(UNPARTITIONABLE, f"cannot be stored: {error}") from None
             dataset_write.items_to_table([row])  # raises here, for this item alone (module doc)
             partition = (row["section"], row["published_date"])
             if self.partitions.get(row.get("duplicate_of"), partition) != partition:

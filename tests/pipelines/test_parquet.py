@@ -19,6 +19,7 @@ from scrapy.utils.test import get_crawler
 from newsscraper import dataset, dataset_read, dataset_write
 from newsscraper.history import History
 from newsscraper.items import Article
+from newsscraper.rejects import Rejected
 from newsscraper.stop import DISK_ERROR_STAT
 from pipelines.dedupe import dedupe_item
 from pipelines.parquet import ParquetSinkPipeline, batch_is_due
@@ -167,9 +168,24 @@ def test_rows_are_written_whole_with_the_declared_schema(sink, tmp_path):
 def test_an_item_without_a_partition_is_dropped_with_a_reason(sink, tmp_path):
     item = article(1)
     item.published_date = None
-    with pytest.raises(DropItem, match="published_date"):
+    with pytest.raises(Rejected, match="published_date") as caught:
         sink.process_item(item)
+    assert caught.value.reason == "unpartitionable"
     assert stat(sink, "unpartitionable") == 1
+
+
+@pytest.mark.parametrize("section", [None, "", "Doanh nghiệp", "../escaped"])
+def test_an_item_without_a_section_to_store_it_under_is_a_reject_not_a_silent_drop(
+    sink, tmp_path, section
+):
+    """Found by the property tests of the whole chain: a Rejected, written to `rejects/`."""
+    item = article(1)
+    item.section = section
+    with pytest.raises(Rejected) as caught:
+        sink.process_item(item)
+    assert (caught.value.reason, "section" in caught.value.detail) == ("unpartitionable", True)
+    sink.close_spider()
+    assert names(tmp_path) == []
 
 
 def test_a_disk_fault_stops_writing_keeps_earlier_files_and_cleans_staging(
