@@ -87,7 +87,9 @@ def histories(draw) -> list[dict]:
                 "backfill": draw(st.integers(0, 5)) == 0,
                 "outcome": draw(st.sampled_from(["finished"] * 7 + sorted(OUTCOMES))),
                 "newest": None if newest is None else top - newest * MINUTE,
-                "walked_down_to": top - draw(st.integers(0, 600)) * MINUTE,
+                # The bottom of a page the walk reached: no newer than the newest it listed.
+                "walked_down_to": (top if newest is None else top - newest * MINUTE)
+                - draw(st.integers(0, 600)) * MINUTE,
                 "pending": [f"18826{n:02d}{article:011d}" for article in pending],
                 "clock": finished,
                 "merge": draw(st.sampled_from([None, None, "compact", "merge"])),
