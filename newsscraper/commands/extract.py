@@ -103,9 +103,11 @@ def page_bytes(path: Path | None) -> bytes:
 def extract_file(path: Path | None, url: str | None = None) -> Article:
     """The normalized, fingerprinted Article of one saved page (None: the page on stdin);
     NotAnArticle if it is none."""
+    # Read first: a path that cannot be read (a link to itself) is named as such, not asked for
+    # the file:// URL it cannot resolve to.
+    body = page_bytes(path)
     request_url = page_url(path, url)
     request = Request(request_url)
-    body = page_bytes(path)
     if is_cut_copy("article", body):
         # A download or save that stopped early: its body ends where the copy does, while the
         # rest (tags, author, dates from the page's head) would make the row look whole.

@@ -412,3 +412,16 @@ def test_a_page_cut_short_is_said_to_be_cut_not_printed_as_a_shorter_article(cap
         f"newsscraper extract: {cut_in_body}: the page is cut short (the site's header, but "
         "neither its footer nor </html>): a crawl would fetch it again; save it again\n"
     )
+
+
+def test_a_link_to_itself_is_named_not_a_traceback(capsys, tmp_path):
+    # Resolving it for its file:// URL fails before reading it would.
+    loop = tmp_path / "page.html"
+    loop.symlink_to(loop.name)
+    page = ARTICLES["momo_2023-10-24"]
+
+    code, lines, err = run_extract(capsys, str(loop), str(page))
+
+    assert code == 1
+    assert [json.loads(line) for line in lines] == [expected_row("momo_2023-10-24")]
+    assert err == f"newsscraper extract: {loop}: Too many levels of symbolic links\n"

@@ -36,7 +36,7 @@ REJECT_PROBLEMS = ("a crawl would reject it as ", "the page does not say its art
 class Input:
     """One FILE argument: what to put on disk (or stdin), and what the docs promise of it."""
 
-    kind: str  # page, gzip4, cut, shuffled, bytes, empty, folder, missing, unreadable
+    kind: str  # page, gzip4, cut, shuffled, bytes, empty, folder, missing, loop, unreadable
     data: bytes = field(default=b"", repr=False)
     stem: str | None = None  # the real page it was made of
     name: str = "page.html"
@@ -97,6 +97,7 @@ def other_inputs() -> st.SearchStrategy[Input]:
         st.just(Input("empty", b"", error="an empty file")),
         st.just(Input("folder", error="Is a directory")),
         st.just(Input("missing", error="No such file or directory")),
+        st.just(Input("loop", error="Too many levels of symbolic links")),  # a link to itself
     ]
     if not AS_ROOT:
         kinds.append(st.just(Input("unreadable", b"<html></html>", error="Permission denied")))
@@ -111,7 +112,7 @@ def input_lists(draw) -> list[Input]:
     inputs = draw(st.lists(st.one_of(real_pages(), other_inputs()), min_size=1, max_size=5))
     inputs = [replace(given_input, name=draw(NAMES)) for given_input in inputs]
     # stdin is read once: one `-` at most, of bytes a file could hold.
-    unreadable = ("folder", "missing", "unreadable")
+    unreadable = ("folder", "missing", "loop", "unreadable")
     readable = [n for n, given_input in enumerate(inputs) if given_input.kind not in unreadable]
     if readable and draw(st.booleans()):
         n = draw(st.sampled_from(readable))
@@ -130,6 +131,8 @@ def lay_out(inputs: list[Input], folder: Path) -> list[str]:
         path.parent.mkdir(parents=True)
         if given_input.kind == "folder":
             path.mkdir()
+        elif given_input.kind == "loop":
+            path.symlink_to(path.name)
         elif given_input.kind != "missing":
             path.write_bytes(given_input.data)
             if given_input.kind == "unreadable":
