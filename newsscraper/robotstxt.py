@@ -53,8 +53,10 @@ CRAWL_DELAY_WAY_OUT = (
 
 def rules_of(status: int, body: bytes) -> bytes:
     """The robots.txt an answer with `status` and `body` holds: none for a 4xx, whatever its
-    error page reads (RFC 9309, 2.3.1.3: the crawler may access every page)."""
-    return b"" if 400 <= status < 500 and status != 429 else body
+    error page reads (RFC 9309, 2.3.1.3: the crawler may access every page), nor for a 5xx or
+    429, whose error page is no robots.txt either: the site could not serve it (2.3.1.4), which
+    forbids every page as unavailable, never as a Disallow of that page would."""
+    return b"" if status >= 400 else body
 
 
 class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):

@@ -258,3 +258,13 @@ def test_a_robots_txt_that_failed_with_no_message_is_named_by_its_error(tmp_path
         match=rf"^robots.txt could not be fetched \(TimeoutError\): {BASE}/doanh-nghiep.chn$",
     ):
         asyncio.run(middleware.process_request(Request(f"{BASE}/doanh-nghiep.chn")))
+
+
+@pytest.mark.parametrize("status", [503, 429])
+def test_the_error_page_of_a_robots_txt_the_site_cannot_serve_holds_no_rules(tmp_path, status):
+    # Its Disallow would refuse the page as forbidden, which no later run asks for again, when
+    # the site only failed to serve robots.txt: every page is unavailable alike.
+    error_page = b"User-agent: *\nDisallow: /a-\n"
+    middleware = robots_middleware(tmp_path, (status, error_page, {}))
+    assert refusal(middleware, "/a-188260306102323344.chn") is RobotsTxtUnavailable
+    assert refusal(middleware, "/doanh-nghiep.chn") is RobotsTxtUnavailable
