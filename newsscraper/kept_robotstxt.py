@@ -65,11 +65,12 @@ def own_lifetime(headers: Mapping[str, str], fetched_at: dt.datetime) -> float |
     caching (RFC 9111) reads them: 0 when it may not be (no-store; no-cache, which asks to
     check with the site before each use: asking again is that check), None when it says
     nothing. Cache-Control's max-age wins over Expires; the Age the response already had
-    counts against either."""
+    counts against either. A directive given twice counts as given first (RFC 9111, 4.2.1): a
+    later max-age never lengthens the first one's lifetime."""
     directives = {}
     for directive in headers.get("cache-control", "").split(","):
         name, _, value = directive.partition("=")
-        directives[name.strip().lower()] = value.strip().strip('"')
+        directives.setdefault(name.strip().lower(), value.strip().strip('"'))
     if "no-store" in directives or "no-cache" in directives:
         return 0.0
     if "max-age" in directives:

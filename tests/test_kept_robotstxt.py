@@ -200,6 +200,13 @@ def test_the_response_says_how_long_it_may_be_kept():
     assert own_lifetime({"cache-control": "max-age=60"} | expires, FETCHED) == 60
 
 
+def test_a_max_age_given_twice_counts_as_given_first():
+    # RFC 9111, 4.2.1: the first occurrence; the last would keep a copy the first said not to.
+    assert own_lifetime({"cache-control": "max-age=0, max-age=1"}, FETCHED) == 0
+    assert own_lifetime({"cache-control": "max-age=1, max-age=0"}, FETCHED) == 1
+    assert own_lifetime({"cache-control": "max-age=60, max-age=86400"}, FETCHED) == 60
+
+
 def test_a_delta_seconds_too_long_or_not_digits_is_read_as_http_caching_says():
     # Longer than any number a cache holds: 2**31 (RFC 9111, 1.2.2), which the setting caps.
     huge = "9" * 400
