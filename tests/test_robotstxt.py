@@ -30,10 +30,10 @@ class RobotsTxtEngine:
     """An engine whose downloader answers robots.txt with `answer`: a Response's status, body
     and headers, or an exception raised."""
 
-    def __init__(self, answer):
+    def __init__(self, answer, delay: float = 0.0, jitter: float = 0.5):
         self.answer = answer
         self.asked: list[str] = []
-        self.downloader = SimpleNamespace(_delay=0.0, _jitter=0.5, slots={})
+        self.downloader = SimpleNamespace(_delay=delay, _jitter=jitter, slots={})
 
     async def download_async(self, request):
         self.asked.append(request.url)

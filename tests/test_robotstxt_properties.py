@@ -13,7 +13,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from protego import Protego
 from scrapy import Request
-from scrapy.http import Response
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
@@ -25,6 +24,7 @@ from newsscraper.robotstxt import (
     RobotsTxtUnavailable,
     StrictRobotsTxtMiddleware,
 )
+from tests.test_robotstxt import RobotsTxtEngine
 
 BASE = "http://127.0.0.1:8123"
 SECTION = "/thi-truong-chung-khoan.chn"
@@ -33,23 +33,6 @@ PATHS = [SECTION, ARTICLE, "/", "/a", "/thi-truong-chung-khoan.chn?page=2"]
 START = dt.datetime(2026, 3, 7, 10, 0, tzinfo=dt.UTC)
 DAY = 24 * 3600.0
 DELAY, JITTER = 3.0, 0.5  # DOWNLOAD_DELAY and its jitter, as the project sets them
-
-
-class Engine:
-    """A downloader that answers robots.txt with `answer`: (status, body, headers) or an
-    exception raised."""
-
-    def __init__(self, answer):
-        self.answer = answer
-        self.asked: list[str] = []
-        self.downloader = SimpleNamespace(_delay=DELAY, _jitter=JITTER, slots={})
-
-    async def download_async(self, request):
-        self.asked.append(request.url)
-        if isinstance(self.answer, Exception):
-            raise self.answer
-        status, body, headers = self.answer
-        return Response(request.url, status=status, body=body, headers=headers, request=request)
 
 
 def middleware_for(output_dir, answer, now=START) -> StrictRobotsTxtMiddleware:
@@ -64,7 +47,7 @@ def middleware_for(output_dir, answer, now=START) -> StrictRobotsTxtMiddleware:
         }
     )
     crawler.stats = MemoryStatsCollector(crawler)
-    crawler.engine = Engine(answer)
+    crawler.engine = RobotsTxtEngine(answer, delay=DELAY, jitter=JITTER)
     crawler.extensions = SimpleNamespace(middlewares=[])
     return StrictRobotsTxtMiddleware.from_crawler(crawler)
 
