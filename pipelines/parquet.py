@@ -136,7 +136,7 @@ class ParquetSinkPipeline:
             try:
                 row = buffered_row(item)
             except ValueError as error:
-                self._inc("unpartitionable")
+                self._inc(UNPARTITIONABLE)
                 # A reject with its reason, kept in `rejects/`: not a drop nothing records.
                 raise Rejected(UNPARTITIONABLE, f"cannot be stored: {error}") from None
             dataset_write.items_to_table([row])  # raises here, for this item alone (module doc)
