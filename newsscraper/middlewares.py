@@ -19,6 +19,7 @@ import math
 import time
 from dataclasses import dataclass, field
 
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
@@ -444,3 +445,16 @@ class UnfollowedRedirectMiddleware:
         if unfollowed_redirect(response) is not None:
             request.meta["dont_redirect"] = True
         return response
+
+
+class NowhereMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """Scrapy's meta refresh middleware, except that a refresh to an address no request can be
+    made for (`javascript:`, one that does not parse) leaves the page as it came, as Scrapy
+    does for `data:` or `ftp:`, instead of failing it with ValueError ("Missing scheme"): the
+    page then goes on to the soft-block check (`newsscraper.softblock.refreshes_nowhere`)."""
+
+    def process_response(self, request, response, spider=None):
+        try:
+            return super().process_response(request, response, spider)
+        except ValueError:
+            return response

@@ -121,6 +121,9 @@ DOWNLOADER_MIDDLEWARES = {
     "newsscraper.compressed.CompressedBodyMiddleware": 595,
     # Numbered above Scrapy's RedirectMiddleware (600): sees each redirect before it.
     "newsscraper.middlewares.UnfollowedRedirectMiddleware": 605,
+    # Scrapy's, in its place, without failing a page that refreshes to `javascript:`.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "newsscraper.middlewares.NowhereMetaRefreshMiddleware": 580,
 }
 
 COMMANDS_MODULE = "newsscraper.scrapy_commands"

@@ -608,15 +608,27 @@ def test_article_kept_on_a_captcha_page_is_pending_not_rejected(replica, crawl, 
     assert_stored_exactly(output_dir, site.articles)
 
 
+# Off the site: another host, or an address no browser fetches (a script, inline data, one
+# that does not parse as a URL), which Scrapy leaves unfollowed.
+OFF_THE_SITE = [
+    "https://example.invalid/captcha",
+    "javascript:location.reload()",
+    "data:text/html,captcha",
+    "http://[::1/captcha",
+]
+
+
+@pytest.mark.parametrize("location", OFF_THE_SITE, ids=["host", "javascript", "data", "bad"])
 def test_article_sent_off_the_site_by_a_meta_refresh_is_a_soft_block_asked_again(
-    replica, crawl, output_dir
+    location, replica, crawl, output_dir
 ):
     # A challenge page in place of the article, sending the browser to a captcha on another
-    # host: never followed, and not a story that moved away either. Once, then the article.
+    # host or nowhere: never followed, and not a story that moved away either. Once, then the
+    # article.
     site = ReplicaSite(articles=12)
     handle = replica(site)
     victim = site.articles[5]
-    site.script(victim.path, [faults.meta_refresh("https://example.invalid/captcha")])
+    site.script(victim.path, [faults.meta_refresh(location)])
 
     result = crawl(handle)
 
@@ -626,11 +638,14 @@ def test_article_sent_off_the_site_by_a_meta_refresh_is_a_soft_block_asked_again
     assert_stored_exactly(output_dir, site.articles)
 
 
-def test_article_always_sent_off_the_site_stays_pending_not_rejected(replica, crawl, output_dir):
+@pytest.mark.parametrize("location", OFF_THE_SITE, ids=["host", "javascript", "data", "bad"])
+def test_article_always_sent_off_the_site_stays_pending_not_rejected(
+    location, replica, crawl, output_dir
+):
     site = ReplicaSite(articles=12)
     handle = replica(site)
     victim = site.articles[5]
-    captcha = faults.meta_refresh("https://example.invalid/captcha")
+    captcha = faults.meta_refresh(location)
     site.script(victim.path, [captcha], repeat=True)
 
     result = crawl(handle, expect_exit=exitcodes.SITE_ERRORS)
