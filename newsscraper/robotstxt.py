@@ -51,17 +51,26 @@ CRAWL_DELAY_WAY_OUT = (
 )
 
 
+def is_unavailable(status: int) -> bool:
+    """True for an answer that says the site could not serve its robots.txt (RFC 9309,
+    2.3.1.4): a 5xx or 429, and any answer that is neither a 2xx nor a 4xx (a 1xx, or a 3xx
+    that reached us unfollowed: no Location, or one a request cannot be made for), which holds
+    no robots.txt either, as more than five redirects hold none."""
+    return status == 429 or not (200 <= status < 300 or 400 <= status < 500)
+
+
 def rules_of(status: int, body: bytes) -> bytes:
     """The robots.txt an answer with `status` and `body` holds: none for a 4xx, whatever its
     error page reads (RFC 9309, 2.3.1.3: the crawler may access every page), nor for a 5xx or
     429, whose error page is no robots.txt either: the site could not serve it (2.3.1.4), which
     forbids every page as unavailable, never as a Disallow of that page would."""
-    return b"" if status >= 400 else body
+    return body if 200 <= status < 300 else b""
 
 
 class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
     """Scrapy's robots.txt middleware, except that a robots.txt the site could not serve (a 5xx
-    or 429 still there after every retry, a connection that failed, a timeout) forbids every
+    or 429 still there after every retry, a 1xx or a 3xx not followed, a connection that
+    failed, a timeout) forbids every
     page of the site, as RFC 9309 (2.3.1.4) asks, instead of allowing all of them: a site
     failing or throttling on its robots.txt is not to be crawled. A robots.txt that is not
     there (404 and other 4xx) still allows everything.
@@ -140,7 +149,7 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
             raise RobotsTxtForbidden(str(error)) from None
 
     async def _parse_robots(self, response, netloc, request):
-        if response.status >= 500 or response.status == 429:
+        if is_unavailable(response.status):
             self.unavailable[netloc] = f"HTTP {response.status}"
         rules = rules_of(response.status, response.body)
         await super()._parse_robots(response.replace(body=rules), netloc, request)

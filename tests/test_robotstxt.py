@@ -72,11 +72,16 @@ def refusal(middleware, path: str, **meta) -> type[Exception] | None:
         (503, b"", {}),
         (500, b"", {}),
         (429, b"", {}),
+        # No robots.txt either, whatever the body reads: a 3xx left unfollowed (no Location,
+        # or one a request cannot be made for), a 1xx.
+        (302, b"User-agent: *\nAllow: /\n", {}),
+        (301, b"", {"Location": "javascript:void(0)"}),
+        (100, b"User-agent: *\nAllow: /\n", {}),
         ConnectionRefusedError("refused"),
         # Redirected to another host: the crawl-host middleware refuses to follow it.
         IgnoreRequest("off the crawl host: https://www.example.com/robots.txt"),
     ],
-    ids=["503", "500", "429", "no_answer", "redirected_off_the_host"],
+    ids=["503", "500", "429", "302", "301_nowhere", "100", "no_answer", "redirected_off_the_host"],
 )
 def test_a_robots_txt_the_site_cannot_serve_forbids_every_page(tmp_path, answer):
     middleware = robots_middleware(tmp_path, answer)
@@ -268,3 +273,13 @@ def test_the_error_page_of_a_robots_txt_the_site_cannot_serve_holds_no_rules(tmp
     middleware = robots_middleware(tmp_path, (status, error_page, {}))
     assert refusal(middleware, "/a-188260306102323344.chn") is RobotsTxtUnavailable
     assert refusal(middleware, "/doanh-nghiep.chn") is RobotsTxtUnavailable
+
+
+@pytest.mark.parametrize("status", [200, 203, 204, 206, 299])
+def test_any_2xx_is_read_as_the_robots_txt(tmp_path, status):
+    # RFC 9309, 2.3.1.1: a successful answer is parsed, whatever its 2xx; an empty one (204)
+    # forbids nothing.
+    forbidding = robots_middleware(tmp_path, (status, b"User-agent: *\nDisallow: /\n", {}))
+    assert refusal(forbidding, "/doanh-nghiep.chn") is RobotsTxtForbidden
+    empty = robots_middleware(tmp_path / "empty", (status, b"", {}))
+    assert refusal(empty, "/doanh-nghiep.chn") is None

@@ -175,9 +175,10 @@ statuses = st.one_of(
 
 
 def documented_verdicts(status: int, body: bytes) -> dict[str, type[Exception] | None]:
-    """README: a 5xx or 429 forbids every page; any other 4xx allows every page; a 2xx is read
-    by the parser Scrapy is configured with, and a Crawl-delay over RETRY_AFTER_MAX stops all."""
-    if status >= 500 or status == 429:
+    """README: a 5xx or 429, a 1xx or a 3xx left unfollowed forbids every page; any other 4xx
+    allows every page; a 2xx is read by the parser Scrapy is configured with, and a Crawl-delay
+    over RETRY_AFTER_MAX stops all."""
+    if status >= 500 or status == 429 or status < 200 or 300 <= status < 400:
         return dict.fromkeys(PATHS, RobotsTxtUnavailable)
     if 400 <= status < 500:
         return dict.fromkeys(PATHS, None)
@@ -189,7 +190,7 @@ def documented_verdicts(status: int, body: bytes) -> dict[str, type[Exception] |
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(st.one_of(st.integers(200, 299), st.integers(400, 599)), any_body)
+@given(st.integers(100, 599), any_body)
 def test_any_answer_gives_the_documented_verdict(tmp_path_factory, status, body):
     """No robots.txt, however broken, makes the middleware raise anything but its refusals."""
     middleware = middleware_for(tmp_path_factory.mktemp("out"), (status, body, {}))
