@@ -283,3 +283,35 @@ def test_any_2xx_is_read_as_the_robots_txt(tmp_path, status):
     assert refusal(forbidding, "/doanh-nghiep.chn") is RobotsTxtForbidden
     empty = robots_middleware(tmp_path / "empty", (status, b"", {}))
     assert refusal(empty, "/doanh-nghiep.chn") is None
+
+
+@pytest.mark.parametrize("name", ["Mozilla", "news", "newsscrape", "archiver", "newsscraperbot"])
+def test_a_group_for_another_agent_never_applies_to_us(tmp_path, name):
+    # RFC 9309, 2.2.1: our product token, `newsscraper`, matched whole, case-insensitively;
+    # a name that is part of our User-Agent, or longer than our token, is another crawler's.
+    body = f"User-agent: {name}\nDisallow: /\nCrawl-delay: 601\n\nUser-agent: *\nAllow: /\n"
+    middleware = robots_middleware(
+        tmp_path,
+        (200, body.encode(), {}),
+        USER_AGENT=project_settings.USER_AGENT,
+        ROBOTSTXT_PARSER=project_settings.ROBOTSTXT_PARSER,
+    )
+    assert refusal(middleware, "/doanh-nghiep.chn") is None
+
+
+def test_every_group_naming_our_token_is_combined_and_gives_the_crawl_delay(tmp_path):
+    body = (
+        b"User-agent: otherbot\nUser-agent: NewsScraper\nDisallow: /a\n\n"
+        b"User-agent: *\nDisallow: /\n\nUser-agent: newsscraper/2.0\nDisallow: /b\n"
+        b"Crawl-delay: 601\n"
+    )
+    middleware = robots_middleware(
+        tmp_path,
+        (200, body, {}),
+        USER_AGENT=project_settings.USER_AGENT,
+        ROBOTSTXT_PARSER=project_settings.ROBOTSTXT_PARSER,
+        RETRY_AFTER_MAX=1000,
+    )
+    assert refusal(middleware, "/a-1.chn") is RobotsTxtForbidden
+    assert refusal(middleware, "/b-1.chn") is RobotsTxtForbidden
+    assert refusal(middleware, "/doanh-nghiep.chn") is None

@@ -42,6 +42,7 @@ def middleware_for(output_dir, answer, now=START) -> StrictRobotsTxtMiddleware:
             "ROBOTSTXT_MAX_AGE": project_settings.ROBOTSTXT_MAX_AGE,
             "RETRY_AFTER_MAX": project_settings.RETRY_AFTER_MAX,
             "USER_AGENT": project_settings.USER_AGENT,
+            "ROBOTSTXT_PARSER": project_settings.ROBOTSTXT_PARSER,
             "OUTPUT_DIR": str(output_dir),
             "NEWSSCRAPER_NOW": now.isoformat(),
         }
@@ -72,7 +73,22 @@ def verdicts(middleware) -> dict[str, type[Exception] | None]:
 # --- robots.txt bodies -------------------------------------------------------------------------
 
 OUR_AGENT = "newsscraper"  # the product token of USER_AGENT
-agents = st.sampled_from([OUR_AGENT, "NewsScraper", "NEWSSCRAPER", "*", "otherbot", "googlebot"])
+# Others too: part of our User-Agent (`news`, `archiver`), or longer than our token.
+agents = st.sampled_from(
+    [
+        OUR_AGENT,
+        "NewsScraper",
+        "NEWSSCRAPER",
+        "*",
+        "otherbot",
+        "news",
+        "NEWS",
+        "archiver",
+        "newsscraperbot",
+        "scraper",
+        "newsscrape",
+    ]
+)
 pattern_chars = st.sampled_from([*"/athi-rugnckv.1825?=*", "chn", "thi-truong", "188"])
 
 

@@ -1,0 +1,64 @@
+"""Which groups of a robots.txt are ours, as RFC 9309 (2.2.1) reads them: those whose
+User-agent line names our product token (letters, `_` and `-`, matched case-insensitively),
+combined; else those of `*`. Protego, Scrapy's parser, would also apply a group whose name is a
+prefix or a word of our whole User-Agent (`news`, `archiver`); here it only reads the rules of
+the groups chosen, rewritten as one group for every agent."""
+
+from __future__ import annotations
+
+import re
+
+from protego import Protego
+from protego._protego import _USER_AGENT_DIRECTIVE, _extract_directive
+from scrapy.robotstxt import RobotParser, decode_robotstxt
+
+_TOKEN = re.compile(r"[A-Za-z_-]+")
+
+
+def product_token(user_agent: str) -> str:
+    """The product token a User-Agent starts with (`newsscraper` for ours), lower-cased."""
+    found = _TOKEN.match(user_agent.strip())
+    return found.group().lower() if found else ""
+
+
+def our_groups(text: str, token: str) -> str:
+    """The rules of the groups of `text` for `token`, else of `*`, as one group for `*`."""
+    groups: list[tuple[list[str], list[str]]] = []
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        directive = _extract_directive(line) if line else None
+        if directive is None:
+            continue
+        field, value = directive
+        if field in _USER_AGENT_DIRECTIVE:
+            if not groups or groups[-1][1]:
+                groups.append(([], []))
+            groups[-1][0].append(value.strip())
+        elif groups:
+            groups[-1][1].append(line)
+    named = [rules for names, rules in groups if token in map(product_token, names)]
+    if not named:
+        named = [rules for names, rules in groups if "*" in names]
+    return "\n".join(["User-agent: *", *(line for rules in named for line in rules)]) + "\n"
+
+
+class ProductTokenRobotParser(RobotParser):
+    """ROBOTSTXT_PARSER: Protego, given only the groups for our product token (or `*`)."""
+
+    def __init__(self, robotstxt_body: bytes, user_agent: str):
+        self.token = product_token(user_agent)
+        text = decode_robotstxt(robotstxt_body, None).removeprefix("\ufeff")
+        self.rp = Protego.parse(our_groups(text, self.token))
+
+    @classmethod
+    def from_crawler(cls, crawler, robotstxt_body: bytes):
+        settings = crawler.settings
+        agent = settings.get("ROBOTSTXT_USER_AGENT") or settings.get("USER_AGENT") or ""
+        return cls(robotstxt_body, agent)
+
+    def allowed(self, url, user_agent) -> bool:
+        url = url.decode() if isinstance(url, bytes) else url
+        return self.rp.can_fetch(url, "*")
+
+    def crawl_delay(self, user_agent) -> float | None:
+        return self.rp.crawl_delay("*")
