@@ -58,7 +58,7 @@ USER_AGENT = f"newsscraper/{__version__} (news archiver; " + (
 )
 ROBOTSTXT_OBEY = True
 # Groups chosen by our product token only, as RFC 9309 (2.2.1) asks.
-ROBOTSTXT_PARSER = "newsscraper.robots_groups.ProductTokenRobotParser"
+ROBOTSTXT_PARSER = "newsscraper.robotstxt_groups.ProductTokenRobotParser"
 # Seconds a robots.txt a run got is read by the next runs of OUTPUT_DIR instead of asking again
 # (a shorter Cache-Control max-age of its own wins); 0: every run asks. RFC 9309 (2.4) asks for
 # a day at most, the largest value taken.

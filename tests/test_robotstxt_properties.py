@@ -11,9 +11,9 @@ from types import SimpleNamespace
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from protego import Protego
 from scrapy import Request
 from scrapy.statscollectors import MemoryStatsCollector
+from scrapy.utils.misc import load_object
 from scrapy.utils.test import get_crawler
 
 from newsscraper import settings as project_settings
@@ -147,11 +147,10 @@ def rfc9309_allows(drawn, path: str) -> bool:
     return max(matching, default=(0, True))[1]
 
 
-def protego_allows(body: bytes, path: str) -> bool:
-    """The parser Scrapy is configured with (ROBOTSTXT_PARSER, Protego), read on its own."""
-    return Protego.parse(body.decode("utf-8-sig", "ignore")).can_fetch(
-        f"{BASE}{path}", project_settings.USER_AGENT
-    )
+def configured_parser(body: bytes):
+    """The parser Scrapy is configured with (ROBOTSTXT_PARSER), reading `body` on its own for
+    our User-Agent."""
+    return load_object(project_settings.ROBOTSTXT_PARSER)(body, project_settings.USER_AGENT)
 
 
 @given(simple_robots_txt())
@@ -198,11 +197,12 @@ def documented_verdicts(status: int, body: bytes) -> dict[str, type[Exception] |
         return dict.fromkeys(PATHS, RobotsTxtUnavailable)
     if 400 <= status < 500:
         return dict.fromkeys(PATHS, None)
-    parser = Protego.parse(body.decode("utf-8-sig", "ignore"))
+    parser = configured_parser(body)
     delay = parser.crawl_delay(project_settings.USER_AGENT)
     if delay and delay > project_settings.RETRY_AFTER_MAX:
         return dict.fromkeys(PATHS, CrawlDelayTooLong)
-    return {p: None if protego_allows(body, p) else RobotsTxtForbidden for p in PATHS}
+    allowed = {p: parser.allowed(f"{BASE}{p}", project_settings.USER_AGENT) for p in PATHS}
+    return {p: None if allowed[p] else RobotsTxtForbidden for p in PATHS}
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -252,9 +252,7 @@ def test_the_crawl_delay_of_our_group_is_honoured_as_documented(tmp_path_factory
     downloader = middleware.crawler.engine.downloader
 
     value = ours if ours is not None else anyone
-    delay = Protego.parse(body.decode("utf-8-sig", "ignore")).crawl_delay(
-        project_settings.USER_AGENT
-    )
+    delay = configured_parser(body).crawl_delay(project_settings.USER_AGENT)
     if value is not None and re.fullmatch(r"[0-9.]+(e[0-9]+)?", value.strip(" \t")):
         assert delay == independent_delay(value)  # Protego reads plain numbers as they are
     if delay and delay > project_settings.RETRY_AFTER_MAX:

@@ -9,10 +9,15 @@ from __future__ import annotations
 import re
 
 from protego import Protego
-from protego._protego import _USER_AGENT_DIRECTIVE, _extract_directive
 from scrapy.robotstxt import RobotParser, decode_robotstxt
 
 _TOKEN = re.compile(r"[A-Za-z_-]+")
+# A User-agent line in every spelling Protego reads as one (`User-agent: x`, `useragent x`,
+# `User agent: x`), and some more: a line it reads so must never reach it among the rules,
+# where it would start a group of its own.
+_USER_AGENT_LINE = re.compile(r"\s*user(?:-|\s+)?agent(?=[\s:]|$)\s*:?\s*(.*)", re.I | re.S)
+# Lines of the whole site, not of a group: they neither hold rules nor end a group.
+_SITE_WIDE_LINE = re.compile(r"\s*(?:sitemaps?|site-map|host)\s*(?:[\s:]|$)", re.I)
 
 
 def product_token(user_agent: str) -> str:
@@ -23,17 +28,15 @@ def product_token(user_agent: str) -> str:
 
 def our_groups(text: str, token: str) -> str:
     """The rules of the groups of `text` for `token`, else of `*`, as one group for `*`."""
-    groups: list[tuple[list[str], list[str]]] = []
+    groups: list[tuple[list[str], list[str]]] = []  # (names, rule lines)
     for raw in text.splitlines():
         line = raw.split("#", 1)[0].strip()
-        directive = _extract_directive(line) if line else None
-        if directive is None:
+        if not line or _SITE_WIDE_LINE.match(line):
             continue
-        field, value = directive
-        if field in _USER_AGENT_DIRECTIVE:
+        if agent := _USER_AGENT_LINE.fullmatch(line):
             if not groups or groups[-1][1]:
                 groups.append(([], []))
-            groups[-1][0].append(value.strip())
+            groups[-1][0].append(agent.group(1).strip())
         elif groups:
             groups[-1][1].append(line)
     named = [rules for names, rules in groups if token in map(product_token, names)]
