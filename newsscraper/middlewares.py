@@ -451,10 +451,10 @@ class NowhereMetaRefreshMiddleware(MetaRefreshMiddleware):
     """Scrapy's meta refresh middleware, except that a refresh to an address no request can be
     made for (`javascript:`, one that does not parse) leaves the page as it came, as Scrapy
     does for `data:` or `ftp:`, instead of failing it with ValueError ("Missing scheme"): the
-    page then goes on to the soft-block check (`newsscraper.softblock.refreshes_nowhere`)."""
+    page then goes on as any other: the article if it holds it, else a soft block."""
 
-    def process_response(self, request, response, spider=None):
+    def process_response(self, request, response):
         try:
-            return super().process_response(request, response, spider)
+            return super().process_response(request, response)
         except ValueError:
             return response

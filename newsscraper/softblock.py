@@ -3,16 +3,15 @@ page that has none of the article or listing markup: `ArticlePage.has_article_ma
 `SectionPage.has_listing_markup`.) An article redirected to another page of the site is not
 one: the article has gone away (`newsscraper.redirects`). An article redirected to a page that
 is not one of the site's own (a captcha or rate-limit page without its header, on its host) is
-one, as is a meta refresh off the site (see `newsscraper.middlewares.OffSiteChallenge`) or to
-an address that is no web page (`javascript:`, `data:`, one that does not parse); an
+one, as is a meta refresh off the site (see `newsscraper.middlewares.OffSiteChallenge`), and a
+page without the article that refreshes to an address no request is made for (`javascript:`,
+`data:`, one that does not parse), as any page without it is; an
 HTTP redirect to another site is never followed (a `redirected_away` reject)."""
 
 from __future__ import annotations
 
 from scrapy import Request
 from scrapy.http import Response, TextResponse
-from scrapy.utils.httpobj import urlparse_cached
-from scrapy.utils.response import get_meta_refresh
 
 from newsscraper.pages.article import ArticlePage
 from newsscraper.pages.section import SectionPage
@@ -46,8 +45,6 @@ def is_soft_block(request: Request, response: Response) -> bool:
         return not is_site_page(response)
     if not isinstance(response, TextResponse):
         return bool(response.body.strip())
-    if page_kind == "article" and refreshes_nowhere(response):
-        return True
     if page_kind == "article":
         return not ArticlePage(response).has_article_markup()
     page = SectionPage(response)
@@ -61,18 +58,3 @@ def is_site_page(response: Response) -> bool:
     if not isinstance(response, TextResponse):
         return False
     return bool(_SITE_HEADER(html_root(response))) or SectionPage(response).has_listing_markup()
-
-
-def refreshes_nowhere(response: TextResponse) -> bool:
-    """True for a page whose meta refresh sends the browser to an address that is not http(s)
-    (`javascript:`, `data:`) or does not parse: a challenge, as one off the site is."""
-    try:
-        _, url = get_meta_refresh(response)
-    except ValueError:
-        return True
-    if not url:
-        return False
-    try:
-        return urlparse_cached(Request(url)).scheme not in ("http", "https")
-    except ValueError:
-        return True

@@ -109,3 +109,22 @@ def test_a_listing_page_redirected_to_a_site_page_without_a_listing_is_a_soft_bl
         request = Request(f"{BASE}/", meta={"cafef_page": kind, "redirect_urls": [URLS[kind]]})
         response = HtmlResponse(f"{BASE}/", body=header, encoding="utf-8", request=request)
         assert is_soft_block(request, response), kind
+
+
+@pytest.mark.parametrize(
+    "target", ["javascript:location.reload()", "data:text/html,x", "http://[::1"]
+)
+def test_an_article_page_refreshing_to_no_web_address_is_kept_as_the_article(target):
+    # Scrapy's meta refresh middleware failed such a page with "Missing scheme"; ours hands it
+    # on as it came, and the page holding the article is the article, whatever it refreshes to.
+    from scrapy.utils.test import get_crawler
+
+    from newsscraper.middlewares import NowhereMetaRefreshMiddleware
+
+    refresh = f'<meta http-equiv="refresh" content="0;url={target}">'.encode()
+    body = ARTICLE_PAGE.read_bytes().replace(b"<head>", b"<head>" + refresh, 1)
+    assert refresh in body
+    request, response = ask("article", body)
+    middleware = NowhereMetaRefreshMiddleware.from_crawler(get_crawler())
+    assert middleware.process_response(request, response) is response
+    assert not is_soft_block(request, response)
