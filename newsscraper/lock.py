@@ -27,6 +27,10 @@ LOCK_FILE = ".lock"
 # What a crawl refused the lock (exit 75) says of itself: nothing is lost by it.
 LOCKED_NEXT_RUN = "this run touched nothing; the next one crawls what it would have"
 WAIT_POLL_SECONDS = 0.5  # how often a waiting process tries the lock again
+# A refused process that finds no note looks again this often, this many times: the holder is
+# between taking the lock and writing its note, or between clearing it and letting go.
+NOTE_SETTLE_SECONDS = 0.01
+NOTE_SETTLE_TRIES = 10
 
 
 class LockHeld(RuntimeError):
@@ -76,15 +80,29 @@ def _take(fd: int, path: Path, wait: float) -> None:
     Polled rather than a blocking flock: a waiting process gives up when `wait` is over, and
     the holder's note it names is the one of the moment it gave up."""
     deadline = time.monotonic() + max(wait, 0)
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise LockHeld(path, _read_holder(fd), wait) from None
-            time.sleep(min(WAIT_POLL_SECONDS, left))
+    while not _try_flock(fd):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            holder = _read_holder(fd)
+            # An empty note is a holder in the instant after its flock or before letting go:
+            # look again shortly, so the refusal names it, or the lock is taken once it is free.
+            for _ in range(NOTE_SETTLE_TRIES):
+                if holder:
+                    break
+                time.sleep(NOTE_SETTLE_SECONDS)
+                if _try_flock(fd):
+                    return
+                holder = _read_holder(fd)
+            raise LockHeld(path, holder, wait)
+        time.sleep(min(WAIT_POLL_SECONDS, left))
+
+
+def _try_flock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 def _read_holder(fd: int) -> str:

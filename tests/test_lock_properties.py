@@ -1,0 +1,169 @@
+"""The crawl lock between processes: never two holders, a refusal that names the holder and
+touches nothing, and a `.lock` the disk will not let be taken stopping the run as a disk fault."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from newsscraper import cli, dataset, exitcodes
+from newsscraper.lock import LockHeld, crawl_lock, lock_path
+
+CONTENDERS = 3
+TAKES = 25
+
+CONTEND_SCRIPT = """
+import os, sys, time
+from newsscraper.lock import LockHeld, crawl_lock
+
+output_dir, journal, takes = sys.argv[1], sys.argv[2], int(sys.argv[3])
+pid = os.getpid()
+
+def say(line):
+    fd = os.open(journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    os.write(fd, (line + "\\n").encode())
+    os.close(fd)
+
+for _ in range(takes):
+    try:
+        with crawl_lock(output_dir, purpose=f"contender {pid}"):
+            say(f"in {pid}")
+            time.sleep(0.004)
+            say(f"out {pid}")
+    except LockHeld as refused:
+        say(f"refused {pid} {refused}")
+    time.sleep(0.001)
+"""
+
+HOLD_SCRIPT = """
+import sys, time
+from newsscraper.lock import crawl_lock
+with crawl_lock(sys.argv[1], purpose="compact"):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_processes_contending_for_one_lock_never_hold_it_together(tmp_path):
+    """README: "the lock: one crawl or compaction at a time". Processes taking and giving back
+    one output directory's lock as fast as they can: between one's taking it and its giving
+    it back, no other enters; and each refusal names (`pid=`) another of them, which held it."""
+    journal = tmp_path / "journal"
+    output_dir = tmp_path / "cafef"
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", CONTEND_SCRIPT, str(output_dir), str(journal), str(TAKES)]
+        )
+        for _ in range(CONTENDERS)
+    ]
+    for process in processes:
+        assert process.wait(timeout=60) == 0
+    pids = {process.pid for process in processes}
+
+    holder = None
+    taken = 0
+    for line in journal.read_text().splitlines():
+        event, pid, *message = line.split(" ", 2)
+        if event == "in":
+            assert holder is None, f"{pid} took the lock {holder} held"
+            holder = int(pid)
+            taken += 1
+        elif event == "out":
+            assert holder == int(pid)
+            holder = None
+        else:
+            named = message[0].split("pid=", 1)[1].split(" ", 1)[0]
+            assert int(named) in pids - {int(pid)}, line
+            assert f"purpose=contender {named})" in line, line
+    assert holder is None
+    assert taken >= TAKES  # the lock was taken over and over, not by one process only
+
+
+@pytest.fixture
+def compaction(tmp_path):
+    """Another process holding tmp_path's lock, as `newsscraper compact` does."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLD_SCRIPT, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout.readline().strip() == "held"
+    yield process
+    process.kill()
+    process.wait(timeout=10)
+    process.stdout.close()
+
+
+def test_a_cron_run_refused_the_lock_exits_75_touching_nothing(tmp_path, compaction, capsys):
+    """README: a run that finds the lock held "exits 75 without crawling" and "touches
+    nothing". The holder's note, what a killed holder left in `.staging/` (removed only by the
+    next one to take the lock) and the rest of the folder stay as they were, no log is opened,
+    and the one line it says names the holder."""
+    leftover = dataset.staging_dir(tmp_path) / "part-x-1.parquet.99.tmp"
+    leftover.parent.mkdir()
+    leftover.write_bytes(b"PAR1 half")
+    before = sorted(path.relative_to(tmp_path) for path in tmp_path.rglob("*"))
+    note = lock_path(tmp_path).read_bytes()
+
+    assert cli.main(["cron", "--output-dir", str(tmp_path)]) == exitcodes.LOCKED
+
+    assert sorted(path.relative_to(tmp_path) for path in tmp_path.rglob("*")) == before
+    assert lock_path(tmp_path).read_bytes() == note
+    assert leftover.read_bytes() == b"PAR1 half"
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    (line,) = captured.err.splitlines()
+    assert line.startswith("newsscraper cron: not crawling: ")
+    assert f"pid={compaction.pid} " in line and "purpose=compact)" in line
+
+
+def test_a_lock_that_is_a_folder_stops_every_run_as_a_disk_fault(tmp_path, capsys):
+    """README, exit 4: "the output directory ... is read-only or full, or ... its `.lock` a
+    folder"; such a `.lock` "stops every crawl and compaction so"."""
+    lock_path(tmp_path).mkdir()
+    for _ in range(2):
+        assert cli.main(["cron", "--output-dir", str(tmp_path)]) == exitcodes.DISK_ERROR
+        err = capsys.readouterr().err
+        assert err.startswith(f"newsscraper cron: cannot use {tmp_path}: ")
+        assert str(lock_path(tmp_path)) in err
+    with pytest.raises(IsADirectoryError), crawl_lock(tmp_path):
+        pytest.fail("a folder was locked")
+    assert lock_path(tmp_path).is_dir() and not any(lock_path(tmp_path).iterdir())
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes a read-only file")
+def test_a_lock_that_cannot_be_written_is_a_disk_fault(tmp_path, capsys):
+    """README, exit 4: the output directory is read-only; so is its `.lock` here."""
+    lock_path(tmp_path).write_bytes(b"")
+    lock_path(tmp_path).chmod(0o444)
+    assert cli.main(["cron", "--output-dir", str(tmp_path)]) == exitcodes.DISK_ERROR
+    assert str(lock_path(tmp_path)) in capsys.readouterr().err
+
+
+def test_a_refusal_in_the_instant_the_holder_takes_the_lock_still_names_it(tmp_path):
+    """The lock's note says who holds it. A holder that has its flock but has not written its
+    note yet (or has cleared it and not let go yet) is named once it has, not as "holder
+    unknown"; one that lets go meanwhile leaves the lock to the process asking."""
+    path = lock_path(tmp_path)
+    path.write_bytes(b"")
+    holder = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        note = threading.Timer(0.03, os.pwrite, (holder, b"pid=7 purpose=compact\n", 0))
+        note.start()
+        with pytest.raises(LockHeld) as refused, crawl_lock(tmp_path):
+            pytest.fail("the lock was taken twice")
+        note.join()
+        assert str(refused.value).endswith("(pid=7 purpose=compact)")
+
+        os.ftruncate(holder, 0)  # the holder clears its note, then lets go
+        threading.Timer(0.03, os.close, (holder,)).start()
+        holder = None
+        with crawl_lock(tmp_path) as taken:
+            assert taken.read_text().startswith(f"pid={os.getpid()} ")
+    finally:
+        if holder is not None:
+            os.close(holder)
