@@ -1,0 +1,189 @@
+"""The health check (`judge`) against what README's "Exit 5, unhealthy" says of it, over
+generated histories of run records: a steady stream of articles crawled at any cadence, with
+quieter weekends, clocks set wrong then corrected, and collapses that last."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+
+from hypothesis import given, note, settings
+from hypothesis import strategies as st
+
+from newsscraper import exitcodes
+from newsscraper.health import judge
+from newsscraper.pages.dates import VIETNAM_TZ
+
+UTC = dt.UTC
+HOUR = dt.timedelta(hours=1)
+DAY = dt.timedelta(days=1)
+COLLAPSE = "new articles in the last 24 h fell to"
+
+# When the judged run finishes: any minute of 2026.
+ENDS = st.datetimes(
+    min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(2026, 12, 31, 23, 59)
+).map(lambda when: when.replace(second=0, microsecond=0, tzinfo=UTC))
+ALIKE = st.just(1.0)  # weekends as busy as weekdays
+WEEKS = st.integers(0, 35)
+BUSY = st.integers(60, 3000)
+CADENCES = st.sampled_from([dt.timedelta(minutes=10), HOUR, 3 * HOUR, 6 * HOUR, DAY])
+
+
+def vietnam(when: dt.datetime) -> str:
+    return f"{when:%Y-%m-%d %H:%M} UTC (Vietnam {when.astimezone(VIETNAM_TZ):%a %H:%M})"
+
+
+def is_weekend(when: dt.datetime) -> bool:
+    return when.astimezone(VIETNAM_TZ).weekday() >= 5
+
+
+class Stream:
+    """Articles published at a steady pace: `daily` a day on weekdays, `weekend` times as many
+    on a Saturday or Sunday in Vietnam, each Vietnam date `noise[date]` times that."""
+
+    def __init__(self, start: dt.datetime, end: dt.datetime, daily, weekend, noise):
+        self.start = start
+        hours = math.ceil((end - start) / HOUR) + 1
+        self.cumulative = [0.0]
+        for hour in range(hours):
+            middle = start + hour * HOUR + HOUR / 2
+            rate = daily / 24 * noise(middle.astimezone(VIETNAM_TZ).date())
+            if is_weekend(middle):
+                rate *= weekend
+            self.cumulative.append(self.cumulative[-1] + rate)
+
+    def published_by(self, when: dt.datetime) -> int:
+        """Articles published from `start` to `when`, a whole number."""
+        hours = (when - self.start) / HOUR
+        whole = min(int(hours), len(self.cumulative) - 2)
+        part = hours - whole
+        exact = self.cumulative[whole] + part * (
+            self.cumulative[whole + 1] - self.cumulative[whole]
+        )
+        return math.floor(exact + 1e-9)
+
+
+def record(number: int, finished_at: dt.datetime, new_rows: int, **fields) -> dict:
+    return {
+        "run_number": number,
+        "finish_reason": "finished",
+        "exit_code": exitcodes.OK,
+        "mode": "incremental",
+        "finished_at": finished_at,
+        "articles_fetched": new_rows,
+        "new_rows": new_rows,
+        "duplicates": 0,
+        "fill_rates": {"author": 0.9, "title": 1.0},
+    } | fields
+
+
+def crawled(stream: Stream, times: list[dt.datetime], backlog: int) -> list[dict]:
+    """The run records of runs finishing at `times` (oldest first), newest first: each stores
+    the articles published since the run before it, the first the listing's `backlog`."""
+    runs = [record(0, times[0], backlog)]
+    for number, (since, until) in enumerate(itertools.pairwise(times), start=1):
+        runs.append(record(number, until, stream.published_by(until) - stream.published_by(since)))
+    return runs[::-1]
+
+
+@st.composite
+def steady(draw, weekend=ALIKE, days=WEEKS, daily=BUSY):
+    """(the newest run, the runs before it newest first) of a section whose daily count is
+    steady within ±20%, crawled at one cadence for `days` days and a bit."""
+    end = draw(ENDS)
+    cadence = draw(CADENCES)
+    length = draw(days) * DAY + draw(st.integers(0, 23)) * HOUR
+    count = max(1, int(length / cadence))
+    start = end - count * cadence
+    factors = draw(st.lists(st.floats(0.8, 1.2), min_size=40, max_size=40))
+    first = start.astimezone(VIETNAM_TZ).date()
+    per_day, weekend_share = draw(daily), draw(weekend)
+    note(f"{per_day} a weekday, weekends {weekend_share} of it")
+    stream = Stream(
+        start - DAY,
+        end,
+        per_day,
+        weekend_share,
+        lambda date: factors[(date - first).days % len(factors)],
+    )
+    times = [start + k * cadence for k in range(count + 1)]
+    runs = crawled(stream, times, backlog=draw(st.integers(0, 500)))
+    note(f"{len(runs)} runs every {cadence} from {vietnam(start)} to {vietnam(end)}")
+    return runs[0], runs[1:]
+
+
+@given(history=steady())
+def test_a_steady_section_at_any_cadence_is_healthy(history):
+    """README: new articles count "over the time since the run before it, so ... a cron every
+    few minutes or a quiet night is judged as fairly as a daily run", and a fill rate that
+    holds is no drop. A section publishing about as many a day (±20%) every day is healthy
+    whether it is crawled every 10 minutes, hourly or daily, however long it has been crawled."""
+    newest, recent = history
+    verdict = judge(newest, recent)
+    note(f"judged {verdict}")
+    assert verdict == (exitcodes.OK, [])
+
+
+@given(history=steady(weekend=st.floats(0.3, 1.0)))
+def test_a_section_quieter_at_weekends_is_healthy_from_its_first_day(history):
+    """README: "Once a week of runs is known, the day must also fall under 30% of the same
+    weekday's usual ...: a section quiet at weekends is judged against its weekends, not its
+    weekdays. In the first week, 24 hours mostly of a Saturday or Sunday (Vietnam time) are
+    judged likewise against the weekend days known, and not at all on the first weekend".
+
+    Narrowed to weekends of 30% of a weekday or more: in the first week the weekend day known
+    before a Sunday is the 24 hours before it, mostly a Saturday but up to half a Friday, and
+    tests/test_health.py has a first Sunday far below its Saturday flagged. A weekend of a
+    fifth of a weekday (with ±20% a day) can fall under 30% of that mixed day."""
+    newest, recent = history
+    verdict = judge(newest, recent)
+    note(f"judged {verdict}")
+    assert verdict == (exitcodes.OK, [])
+
+
+@given(history=steady(weekend=st.floats(0.05, 1.0), days=st.integers(8, 35)))
+def test_a_section_quiet_at_weekends_is_judged_against_its_weekends(history):
+    """README: "Once a week of runs is known, the day must also fall under 30% of the same
+    weekday's usual": a section whose weekends hold as little as a twentieth of a weekday's,
+    steady otherwise, is healthy on every day once it has been crawled for over a week."""
+    newest, recent = history
+    verdict = judge(newest, recent)
+    note(f"judged {verdict}")
+    assert verdict == (exitcodes.OK, [])
+
+
+@given(
+    days=st.integers(10, 20),
+    lasting=st.integers(1, 18),
+    cadence=st.sampled_from([3 * HOUR, 6 * HOUR, DAY]),
+    daily=st.integers(30, 3000),
+    share=st.floats(0.0, 0.05),
+    end=ENDS,
+)
+@settings(max_examples=100)
+def test_a_lasting_collapse_stays_flagged(days, lasting, cadence, daily, share, end):
+    """README: "Days judged unhealthy are left out of the comparison", so a collapse that
+    lasts does not become the usual (health.py: the same weekday's judged unhealthy are left
+    out too). Each run judged as it finished, its exit code kept in its record: a steady
+    section (±20% a day) collapsing to at most 5% stays flagged for up to 18 days, once 10
+    days of steady runs came before it."""
+    onset = end - lasting * DAY
+    start = onset - days * DAY
+    noise = [1.0 + 0.2 * math.sin(k) for k in range(60)]
+    first = start.astimezone(VIETNAM_TZ).date()
+    stream = Stream(start - DAY, end, daily, 1.0, lambda date: noise[(date - first).days % 60])
+    runs: list[dict] = []
+    at, since = start, None
+    while at <= end:
+        rows = 100 if since is None else stream.published_by(at) - stream.published_by(since)
+        if at > onset:
+            rows = int(rows * share)
+        newest = record(len(runs), at, rows)
+        code, _ = judge(newest, runs[::-1])
+        runs.append(newest | {"exit_code": code})
+        at, since = at + cadence, at
+    code, problems = judge(runs[-1], runs[-2::-1])
+    note(f"judged {code, problems}")
+    assert code == exitcodes.UNHEALTHY
+    assert len(problems) == 1 and problems[0].startswith(COLLAPSE)
