@@ -134,15 +134,6 @@ def test_a_lock_that_is_a_folder_stops_every_run_as_a_disk_fault(tmp_path, capsy
     assert lock_path(tmp_path).is_dir() and not any(lock_path(tmp_path).iterdir())
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes a read-only file")
-def test_a_lock_that_cannot_be_written_is_a_disk_fault(tmp_path, capsys):
-    """README, exit 4: the output directory is read-only; so is its `.lock` here."""
-    lock_path(tmp_path).write_bytes(b"")
-    lock_path(tmp_path).chmod(0o444)
-    assert cli.main(["cron", "--output-dir", str(tmp_path)]) == exitcodes.DISK_ERROR
-    assert str(lock_path(tmp_path)) in capsys.readouterr().err
-
-
 def test_a_refusal_in_the_instant_the_holder_takes_the_lock_still_names_it(tmp_path):
     """The lock's note says who holds it. A holder that has its flock but has not written its
     note yet (or has cleared it and not let go yet) is named once it has, not as "holder
