@@ -249,21 +249,69 @@ def _as_written(end: dt.datetime, runs: list[dict]) -> list[tuple[dt.datetime, d
     before it, newest first), newest first, each placed in the order the records were written.
 
     A machine's clock that was wrong then corrected (NTP, or by hand) leaves records whose
-    times go back: a run written before another cannot have finished after it. A run that says
-    it finished after `end` had a clock ahead of the judged run's: it finished by the run written
-    after it. A run saying it finished before the run written before it had a clock set back: it
-    finished after that run. Taken at their word, the rows of the hours of the wrong clock fell
-    outside the last 24 hours, and the runs after the correction seemed to collapse."""
+    times go back: a run written before another cannot have finished after it. Taken at their
+    word, the rows of the hours of the wrong clock fell outside the last 24 hours, and the runs
+    after the correction seemed to collapse. The runs of such a stretch (`_wrong_clock`), and
+    any other whose time is out of order with the runs written before or after it, are spread
+    evenly between the last time to trust written before them and the first after; the run
+    judged is the clock's measure."""
     written = [run for run in reversed(runs) if run.get("finished_at") is not None]
     times = [run["finished_at"] for run in written]
-    by = end
-    for index in reversed(range(len(times))):
-        if times[index] > end:
-            times[index] = by
-        by = min(by, times[index])
-    for index in range(1, len(times)):
-        times[index] = max(times[index], times[index - 1])
-    return list(reversed(list(zip(times, written, strict=True))))
+    times[-1] = end
+    wrong = _wrong_clock(times)
+    kept = [index for index in range(len(times)) if index not in wrong]
+    latest, trusted = None, set()
+    for index in kept:  # in order with every kept run before it...
+        if latest is None or times[index] >= latest:
+            trusted.add(index)
+        latest = times[index] if latest is None else max(latest, times[index])
+    earliest = None
+    for index in reversed(kept):  # ...and after it
+        if earliest is not None and times[index] > earliest:
+            trusted.discard(index)
+        earliest = times[index] if earliest is None else min(earliest, times[index])
+    trusted.add(len(times) - 1)
+    placed = list(times)
+    anchor = None
+    for index in range(len(times)):
+        if index not in trusted:
+            continue
+        if anchor is not None:
+            step = (times[index] - times[anchor]) / (index - anchor)
+            for between in range(anchor + 1, index):
+                placed[between] = times[anchor] + step * (between - anchor)
+        anchor = index
+    # Runs before any time to trust (the oldest ones) finished by the run written after them.
+    first = min(trusted)
+    for index in reversed(range(first)):
+        placed[index] = min(placed[index], placed[index + 1])
+    return list(reversed(list(zip(placed, written, strict=True))))
+
+
+def _wrong_clock(times: list[dt.datetime]) -> set[int]:
+    """The positions in `times` (finish times in the order written, the run judged last) of
+    the runs of the stretches a clock was wrong, then corrected. A time going back by `jump`
+    is where a clock was set back: either the runs after it are behind, until the time goes
+    forward by `jump` or more at the correction, or those before it were ahead, since the
+    time went forward by as much when the clock went wrong. The stretch holding fewer runs
+    is taken."""
+    wrong: set[int] = set()
+    for at in range(1, len(times)):
+        jump = times[at - 1] - times[at]
+        if jump <= dt.timedelta(0):
+            continue
+        after = next(
+            (j for j in range(at + 1, len(times)) if times[j] - times[j - 1] >= jump), None
+        )
+        before = next((f for f in range(at - 1, 0, -1) if times[f] - times[f - 1] >= jump), None)
+        stretches = []
+        if after is not None:
+            stretches.append(range(at, after))
+        if before is not None:
+            stretches.append(range(before, at))
+        if stretches:
+            wrong.update(min(stretches, key=len))
+    return wrong
 
 
 def _day_shares(end: dt.datetime, since: dt.datetime, until: dt.datetime):

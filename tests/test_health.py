@@ -636,6 +636,44 @@ def test_a_collapse_after_a_clock_was_corrected_is_still_flagged():
     assert problems[0].startswith("new articles in the last 24 h fell to 6 against")
 
 
+def test_the_hours_a_clock_ran_behind_count_between_the_runs_written_around_them():
+    # Runs every 6 hours of 15 new articles (60 a day); four of them finished by a clock 16 h
+    # 49 min behind, then it was corrected. The first of them seems to finish before the run
+    # written before it, the others in order after it: all four finished between the run
+    # written before them and the one after, so the last 24 hours hold 4 runs, 60 articles.
+    # Taken at their word (or only the first moved), the last 24 hours held 18.
+    start = dt.datetime(2025, 12, 28, tzinfo=dt.UTC)
+    behind = dt.timedelta(hours=16, minutes=49)
+    runs = [
+        run(
+            run_number=k,
+            finished_at=start
+            + k * dt.timedelta(hours=6)
+            - (behind if 12 <= k <= 15 else 0 * behind),
+            new_rows=15 if k else 200,
+            articles_fetched=15,
+        )
+        for k in range(17)
+    ]
+    assert judge(runs[-1], runs[-2::-1]) == (exitcodes.OK, [])
+    # Were those four runs' articles gone, the collapse is still seen: 15 in the last 24 h.
+    quiet = [r | {"new_rows": 0} if 12 <= r["run_number"] <= 15 else r for r in runs]
+    code, problems = judge(quiet[-1], quiet[-2::-1])
+    assert code == exitcodes.UNHEALTHY
+    assert problems[0].startswith("new articles in the last 24 h fell to 15 against a median of 60")
+
+
+def test_a_clock_set_back_and_never_corrected_spreads_the_runs_it_overlaps():
+    # Hourly runs of 2 new articles; 30 hours ago the clock was set back 10 hours and stayed
+    # so, the run judged too. The 10 runs before it and the 10 after it seem to overlap: they
+    # are placed between the last time before them and the first after, and no day collapses.
+    right = hourly([2] * 24 * 8, end=NOW - dt.timedelta(hours=30))
+    set_back = hourly([2] * 29, end=NOW - dt.timedelta(hours=1))
+    history = [{**r, "finished_at": r["finished_at"] - dt.timedelta(hours=10)} for r in set_back]
+    judged = run(new_rows=2, articles_fetched=2, finished_at=NOW - dt.timedelta(hours=10))
+    assert judge(judged, history + right) == (exitcodes.OK, [])
+
+
 def test_in_its_first_week_a_weekend_day_is_judged_against_the_weekend_days_known():
     # A dataset started on a Monday: daily runs at 19:00 in Vietnam, weekdays of 40 new
     # articles. No same weekday is known yet, so days are judged against days of their kind.

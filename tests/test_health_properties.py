@@ -187,3 +187,32 @@ def test_a_lasting_collapse_stays_flagged(days, lasting, cadence, daily, share, 
     note(f"judged {code, problems}")
     assert code == exitcodes.UNHEALTHY
     assert len(problems) == 1 and problems[0].startswith(COLLAPSE)
+
+
+@given(
+    history=steady(days=st.integers(1, 35)),
+    where=st.floats(0.0, 1.0),
+    length=st.integers(1, 12),
+    shift=st.integers(-3 * 24 * 60, 3 * 24 * 60).map(
+        lambda minutes: minutes * dt.timedelta(minutes=1)
+    ),
+)
+def test_a_clock_set_wrong_then_corrected_does_not_make_a_steady_section_unhealthy(
+    history, where, length, shift
+):
+    """README: "Runs are placed in the order their records were written (`run_number`): after
+    a clock that ran ahead or behind was corrected, the runs of those hours count as finished
+    between the runs written before and after them." A steady section some of whose runs
+    (up to 12 in a row, before the run judged) wrote finish times up to 3 days ahead or behind
+    is judged healthy once the clock is right again."""
+    newest, recent = history
+    first = int(where * (len(recent) - 1))
+    wrong = range(first, min(first + length, len(recent)))
+    note(f"runs {[recent[i]['run_number'] for i in wrong]} finished {shift} off")
+    recent = [
+        run | {"finished_at": run["finished_at"] + shift} if i in wrong else run
+        for i, run in enumerate(recent)
+    ]
+    verdict = judge(newest, recent)
+    note(f"judged {verdict}")
+    assert verdict == (exitcodes.OK, [])
