@@ -188,6 +188,8 @@ def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
             continue
         for day, share in _day_shares(end, since, at):
             totals[day] = totals.get(day, 0) + share * (run.get("new_rows") or 0)
+    if runs:
+        _whole_day_of_first(totals, end, runs[-1][0])
     past_days = [
         day for day in range(1, DAYS_LOOKED_BACK + 1) if day in totals and day not in unhealthy
     ][:DAYS_COMPARED]
@@ -222,6 +224,20 @@ def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
     if usual < MIN_MEDIAN_DAILY_NEW_ROWS or today >= FAR_BELOW * usual:
         return []
     return [f"{problem}, and of {usual:.0f} {said}"]
+
+
+def _whole_day_of_first(totals: dict[int, float], end: dt.datetime, first: dt.datetime):
+    """The day the oldest run finished in counts only from then: as a whole day of the same
+    pace when half of it or more is covered, else not at all (an hour of it would pass for a
+    day of a twenty-fourth of the usual)."""
+    day = int((end - first) / DAY)
+    if day == 0 or day not in totals:
+        return
+    covered = (end - day * DAY - first) / DAY
+    if covered < 0.5:
+        del totals[day]
+    else:
+        totals[day] /= covered
 
 
 def _known(totals: dict[int, float], days, unhealthy: set[int]) -> list[float]:

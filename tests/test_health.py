@@ -674,6 +674,41 @@ def test_a_clock_set_back_and_never_corrected_spreads_the_runs_it_overlaps():
     assert judge(judged, history + right) == (exitcodes.OK, [])
 
 
+def test_the_day_a_section_was_first_crawled_in_counts_only_for_the_part_after_it():
+    # Runs every 10 minutes of 30 new articles a day from Saturday 06:00 to Wednesday 07:00
+    # (Vietnam), none in the last 24 hours. The first run stored the backlog; the 24 hours
+    # from Friday 07:00 held only the hour after it, 1 article: not a weekday of 1, which with
+    # Monday's 30 made a weekday's usual of 15, under 20, and hid the collapse.
+    first = dt.datetime(2026, 3, 13, 23, 0, tzinfo=dt.UTC)  # Saturday 06:00 in Vietnam
+    end = dt.datetime(2026, 3, 18, 0, 0, tzinfo=dt.UTC)  # Wednesday 07:00 in Vietnam
+    step = dt.timedelta(minutes=10)
+    count = int((end - first) / step)
+    runs = [run(finished_at=first, new_rows=300, articles_fetched=300)]
+    for k in range(1, count + 1):
+        at = first + k * step
+        n = 0 if end - at < dt.timedelta(days=1) else k * 30 // 144 - (k - 1) * 30 // 144
+        runs.append(run(finished_at=at, new_rows=n, articles_fetched=n))
+    assert judge(runs[-1], runs[-2::-1]) == (
+        exitcodes.UNHEALTHY,
+        [
+            "new articles in the last 24 h fell to 0 against a median of 30 a day over the 3 "
+            "days before, and of 30 a weekday over the weekday before"
+        ],
+    )
+    # Half of that day or more covered counts as a whole day at its pace: a first run on
+    # Friday at 19:00, and 14 articles by Saturday 06:00, make its 12 hours 15 articles, a
+    # weekday of 30.
+    friday = run(finished_at=first - dt.timedelta(hours=11), new_rows=300, articles_fetched=300)
+    saturday = runs[0] | {"new_rows": 14, "articles_fetched": 14}
+    assert judge(runs[-1], [*runs[-2:0:-1], saturday, friday]) == (
+        exitcodes.UNHEALTHY,
+        [
+            "new articles in the last 24 h fell to 0 against a median of 30 a day over the 4 "
+            "days before, and of 30 a weekday over the 2 weekdays before"
+        ],
+    )
+
+
 def test_in_its_first_week_a_weekend_day_is_judged_against_the_weekend_days_known():
     # A dataset started on a Monday: daily runs at 19:00 in Vietnam, weekdays of 40 new
     # articles. No same weekday is known yet, so days are judged against days of their kind.

@@ -27,6 +27,7 @@ ENDS = st.datetimes(
 ALIKE = st.just(1.0)  # weekends as busy as weekdays
 WEEKS = st.integers(0, 35)
 BUSY = st.integers(60, 3000)
+MONTH = st.integers(4, 30)
 CADENCES = st.sampled_from([dt.timedelta(minutes=10), HOUR, 3 * HOUR, 6 * HOUR, DAY])
 
 
@@ -151,6 +152,51 @@ def test_a_section_quiet_at_weekends_is_judged_against_its_weekends(history):
     verdict = judge(newest, recent)
     note(f"judged {verdict}")
     assert verdict == (exitcodes.OK, [])
+
+
+@st.composite
+def collapsed(draw, days=MONTH):
+    """(the newest run, the runs before it) of a steady section (30 to 3000 a day, ±20% a day,
+    as many at weekends) whose last 24 hours hold at most 15% of what was published: the
+    listing shows fewer, and each page fetched is stored."""
+    newest, recent = draw(steady(days=days, daily=st.integers(30, 3000)))
+    share = draw(st.floats(0.0, 0.15))
+    note(f"the last 24 hours keep {share:.0%} of their new articles")
+    end = newest["finished_at"]
+    runs = [
+        run | {"new_rows": (kept := int(run["new_rows"] * share)), "articles_fetched": kept}
+        if end - run["finished_at"] < DAY
+        else run
+        for run in [newest, *recent]
+    ]
+    return runs[0], runs[1:]
+
+
+def spans(runs: list[dict]) -> dt.timedelta:
+    return runs[0]["finished_at"] - runs[-1]["finished_at"]
+
+
+@given(history=collapsed())
+def test_new_articles_far_below_the_days_before_are_unhealthy(history):
+    """README: unhealthy when "the new articles of the last 24 hours of incremental runs" fall
+    "under 30% of the median ... against the days before (when those hold 20 a day or more)";
+    once a week is known, also under 30% of the same weekday's. A day keeping at most 15% of
+    a steady pace of 30 a day or more is flagged, with a problem saying what fell, once 3 days
+    before it are known: in the first week on a weekday (a weekend day is judged against the
+    weekend days known, and the first weekend not at all), after it on any day."""
+    newest, recent = history
+    end = newest["finished_at"]
+    # The section's first run stores a backlog and counts for no day; the 3 days before the
+    # last 24 hours are covered by the runs after it.
+    if spans([newest, *recent]) < 4 * DAY:
+        return
+    week_known = spans([newest, *recent]) >= 8 * DAY
+    if not week_known and is_weekend(end - DAY / 2):
+        return
+    code, problems = judge(newest, recent)
+    note(f"judged {code, problems}")
+    assert code == exitcodes.UNHEALTHY
+    assert len(problems) == 1 and problems[0].startswith(COLLAPSE)
 
 
 @given(
