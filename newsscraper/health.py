@@ -212,9 +212,12 @@ def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
         # against the weekend days known, a weekday against the weekdays; the first weekend
         # against none, so a section quiet at weekends is not flagged all its first weekend.
         weekend = _is_weekend(end, 0)
-        if all(_is_weekend(end, day) == weekend for day in past_days):
-            return [problem]  # the days before were all of its kind: judged against them
         days = [d for d in range(1, DAYS_LOOKED_BACK + 1) if _is_weekend(end, d) == weekend]
+        if weekend:  # not against the days of its own weekend: its Sunday not by its Saturday
+            this_weekend = next(d for d in range(1, DAYS_LOOKED_BACK + 2) if d not in days)
+            days = [d for d in days if d > this_weekend]
+        if all(day in days for day in past_days):
+            return [problem]  # the days before were all of its kind: judged against them
         alike = _known(totals, days, unhealthy)
         if not alike:
             return []

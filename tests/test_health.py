@@ -729,10 +729,19 @@ def test_in_its_first_week_a_weekend_day_is_judged_against_the_weekend_days_know
     sunday = saturday + dt.timedelta(days=1)
     sunday_run = run(finished_at=sunday, new_rows=8, articles_fetched=8)
     assert judge(sunday_run, first_days(sunday, [10, *weekdays])) == (exitcodes.OK, [])
-    # A Sunday far below a Saturday of 30 is a collapse, said against the weekend.
-    code, problems = judge(
-        run(finished_at=sunday, new_rows=3, articles_fetched=3), first_days(sunday, [30, *weekdays])
-    )
+    # The first Sunday is of the first weekend too: not judged even against a Saturday of 30
+    # (a section quiet at weekends whose 24 hours before it held some of a Friday).
+    quiet_sunday = run(finished_at=sunday, new_rows=3, articles_fetched=3)
+    assert judge(quiet_sunday, first_days(sunday, [30, *weekdays])) == (exitcodes.OK, [])
+    # The next Saturday, its Saturday before unknown (the first run's day, no part of it
+    # covered), is judged against the Sunday before.
+    second = saturday + dt.timedelta(days=7)
+    known = run(finished_at=saturday, new_rows=400, articles_fetched=400)  # the first run
+    week = [
+        run(finished_at=second - day * dt.timedelta(days=1), new_rows=n, articles_fetched=n)
+        for day, n in enumerate([40, 40, 40, 40, 40, 30], start=1)
+    ]
+    code, problems = judge(run(finished_at=second, new_rows=3, articles_fetched=3), [*week, known])
     assert code == exitcodes.UNHEALTHY
     assert problems == [
         "new articles in the last 24 h fell to 3 against a median of 40 a day over the 6 days "

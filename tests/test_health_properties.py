@@ -133,10 +133,9 @@ def test_a_section_quieter_at_weekends_is_healthy_from_its_first_day(history):
     weekdays. In the first week, 24 hours mostly of a Saturday or Sunday (Vietnam time) are
     judged likewise against the weekend days known, and not at all on the first weekend".
 
-    Narrowed to weekends of 30% of a weekday or more: in the first week the weekend day known
-    before a Sunday is the 24 hours before it, mostly a Saturday but up to half a Friday, and
-    tests/test_health.py has a first Sunday far below its Saturday flagged. A weekend of a
-    fifth of a weekday (with ±20% a day) can fall under 30% of that mixed day."""
+    Narrowed to weekends of 30% of a weekday or more: in the first week a Saturday may be
+    judged against the Sunday before it, whose 24 hours can hold up to half a Monday; a weekend
+    of a fifth of a weekday (with ±20% a day) can fall under 30% of that mixed day."""
     newest, recent = history
     verdict = judge(newest, recent)
     note(f"judged {verdict}")
