@@ -43,6 +43,22 @@ def crawl_command(
     return command
 
 
+def cron_command(base_url: str, output_dir: str | os.PathLike, *extra: str) -> list[str]:
+    """`newsscraper cron` crawling the replica at `base_url` into `output_dir`, politeness off."""
+    settings = [f"-s{name}={value}" for name, value in POLITENESS_OFF.items()]
+    return [
+        sys.executable,
+        "-m",
+        "newsscraper",
+        "cron",
+        "--output-dir",
+        str(output_dir),
+        f"-sCAFEF_BASE_URL={base_url}",
+        *settings,
+        *extra,
+    ]
+
+
 def crawl_env() -> dict[str, str]:
     return os.environ | {"SCRAPY_SETTINGS_MODULE": "newsscraper.settings"}
 

@@ -30,6 +30,7 @@ from newsscraper.schema import (
     added_in,
 )
 from newsscraper.simhash import hamming, to_unsigned
+from tests.example_folders import fresh
 
 UTC = dt.UTC
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
@@ -42,16 +43,6 @@ HOUR_US = 3600 * 10**6
 FAST = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-
-_examples = itertools.count()
-
-
-def fresh(tmp_path: Path) -> Path:
-    """A folder of its own for each example: hypothesis runs them all in one tmp_path."""
-    path = tmp_path / f"example-{next(_examples)}"
-    path.mkdir()
-    return path
-
 
 # --- Generated values ---------------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import itertools
 from collections import Counter
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from newsscraper.items import Article
 from newsscraper.simhash import MASK, to_signed
 from pipelines.dedupe import DedupePipeline, DuplicateArticle
 from pipelines.parquet import ParquetSinkPipeline
+from tests.example_folders import fresh
 
 UTC = dt.UTC
 START = dt.datetime(2026, 3, 8, 2, 0, tzinfo=UTC)
@@ -32,15 +32,6 @@ FEW = settings(
     max_examples=settings.default.max_examples // 4,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-
-_examples = itertools.count()
-
-
-def fresh(tmp_path: Path) -> Path:
-    """A folder of its own for each example: hypothesis runs them all in one tmp_path."""
-    path = tmp_path / f"example-{next(_examples)}"
-    path.mkdir()
-    return path
 
 
 def sha(body: int) -> str:

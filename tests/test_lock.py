@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from newsscraper import dataset
+from newsscraper import cli, dataset, exitcodes
 from newsscraper.lock import LockHeld, crawl_lock, lock_path
 
 HOLD_SCRIPT = """
@@ -168,3 +168,26 @@ def test_a_wait_of_under_a_second_is_named_and_no_wait_is_not(tmp_path):
     assert str(LockHeld(tmp_path / "lock", held, 0)) == (
         f"{tmp_path / 'lock'} is held by another newsscraper process (pid=7 purpose=crawl)"
     )
+
+
+def test_a_cron_run_refused_the_lock_exits_75_touching_nothing(tmp_path, holder, capsys):
+    """README: a run that finds the lock held "exits 75 without crawling" and "touches
+    nothing". The holder's note, what a killed holder left in `.staging/` (removed only by the
+    next one to take the lock) and the rest of the folder stay as they were, no log is opened,
+    and the one line it says names the holder."""
+    leftover = dataset.staging_dir(tmp_path) / "part-x-1.parquet.99.tmp"
+    leftover.parent.mkdir()
+    leftover.write_bytes(b"PAR1 half")
+    before = sorted(path.relative_to(tmp_path) for path in tmp_path.rglob("*"))
+    note = lock_path(tmp_path).read_bytes()
+
+    assert cli.main(["cron", "--output-dir", str(tmp_path)]) == exitcodes.LOCKED
+
+    assert sorted(path.relative_to(tmp_path) for path in tmp_path.rglob("*")) == before
+    assert lock_path(tmp_path).read_bytes() == note
+    assert leftover.read_bytes() == b"PAR1 half"
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    (line,) = captured.err.splitlines()
+    assert line.startswith("newsscraper cron: not crawling: ")
+    assert f"pid={holder.pid} " in line and "purpose=test holder)" in line

@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from newsscraper import cli, dataset, exitcodes
+from newsscraper import cli, exitcodes
 from newsscraper.lock import LockHeld, crawl_lock, lock_path
 
 CONTENDERS = 3
@@ -38,14 +38,6 @@ for _ in range(takes):
     except LockHeld as refused:
         say(f"refused {pid} {refused}")
     time.sleep(0.001)
-"""
-
-HOLD_SCRIPT = """
-import sys, time
-from newsscraper.lock import crawl_lock
-with crawl_lock(sys.argv[1], purpose="compact"):
-    print("held", flush=True)
-    time.sleep(60)
 """
 
 
@@ -82,42 +74,6 @@ def test_processes_contending_for_one_lock_never_hold_it_together(tmp_path):
             assert f"purpose=contender {named})" in line, line
     assert holder is None
     assert taken >= TAKES  # the lock was taken over and over, not by one process only
-
-
-@pytest.fixture
-def compaction(tmp_path):
-    """Another process holding tmp_path's lock, as `newsscraper compact` does."""
-    process = subprocess.Popen(
-        [sys.executable, "-c", HOLD_SCRIPT, str(tmp_path)], stdout=subprocess.PIPE, text=True
-    )
-    assert process.stdout.readline().strip() == "held"
-    yield process
-    process.kill()
-    process.wait(timeout=10)
-    process.stdout.close()
-
-
-def test_a_cron_run_refused_the_lock_exits_75_touching_nothing(tmp_path, compaction, capsys):
-    """README: a run that finds the lock held "exits 75 without crawling" and "touches
-    nothing". The holder's note, what a killed holder left in `.staging/` (removed only by the
-    next one to take the lock) and the rest of the folder stay as they were, no log is opened,
-    and the one line it says names the holder."""
-    leftover = dataset.staging_dir(tmp_path) / "part-x-1.parquet.99.tmp"
-    leftover.parent.mkdir()
-    leftover.write_bytes(b"PAR1 half")
-    before = sorted(path.relative_to(tmp_path) for path in tmp_path.rglob("*"))
-    note = lock_path(tmp_path).read_bytes()
-
-    assert cli.main(["cron", "--output-dir", str(tmp_path)]) == exitcodes.LOCKED
-
-    assert sorted(path.relative_to(tmp_path) for path in tmp_path.rglob("*")) == before
-    assert lock_path(tmp_path).read_bytes() == note
-    assert leftover.read_bytes() == b"PAR1 half"
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    (line,) = captured.err.splitlines()
-    assert line.startswith("newsscraper cron: not crawling: ")
-    assert f"pid={compaction.pid} " in line and "purpose=compact)" in line
 
 
 def test_a_lock_that_is_a_folder_stops_every_run_as_a_disk_fault(tmp_path, capsys):

@@ -7,7 +7,6 @@ back and ahead, and `runs/` merged now and then (which changes none of it)."""
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -22,6 +21,7 @@ from newsscraper.commands import compact
 from newsscraper.pending import PendingArticles
 from newsscraper.runs import RunRecordExtension
 from newsscraper.schema import RUNS_SCHEMA, SCHEMA_VERSION_KEY, added_in
+from tests.example_folders import fresh
 
 UTC = dt.UTC
 SECTIONS = ["doanh-nghiep", "bat-dong-san"]
@@ -50,15 +50,6 @@ CLOCK_STEPS = [dt.timedelta(minutes=m) for m in (5, 5, 10, 0, -30, -60 * 24, 60 
     dt.timedelta(days=31),
     dt.timedelta(days=-31),
 ]
-
-_examples = itertools.count()
-
-
-def fresh(tmp_path: Path) -> Path:
-    """A folder of its own for each example: hypothesis runs them all in one tmp_path."""
-    path = tmp_path / f"example-{next(_examples)}"
-    path.mkdir()
-    return path
 
 
 @st.composite

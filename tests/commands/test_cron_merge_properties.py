@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -25,7 +24,8 @@ from newsscraper import cli, dataset, dataset_read, dataset_write, exitcodes, ru
 from newsscraper.commands import cron
 from newsscraper.schema import RUNS_SCHEMA
 from replica import ReplicaSite, serve
-from replica.crawl import POLITENESS_OFF, PROJECT_ROOT
+from replica.crawl import PROJECT_ROOT, cron_command
+from tests.example_folders import fresh
 
 UTC = dt.UTC
 SECTION = "doanh-nghiep"
@@ -36,15 +36,6 @@ FEW = settings(
     max_examples=max(1, settings.default.max_examples // 50),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-
-_examples = itertools.count()
-
-
-def fresh(tmp_path: Path) -> Path:
-    path = tmp_path / f"example-{next(_examples)}"
-    path.mkdir()
-    return path
-
 
 # Counts near the bound are where a merge starts: drawn often, the rest now and then.
 counts = st.one_of(st.sampled_from([0, 1, 99, 100, 101, 102]), st.integers(0, 250))
@@ -168,18 +159,13 @@ def test_a_real_cron_run_against_the_replica_merges_its_own_record_with_the_othe
     write_runs(output_dir, [[None]] * (MERGED_ABOVE + 1))
     run_ids = {run["run_id"] for run in runs.read_runs(output_dir)}
     with serve(ReplicaSite(articles=5)) as handle:
-        command = [
-            sys.executable,
-            "-m",
-            "newsscraper",
-            "cron",
-            "--output-dir",
-            str(output_dir),
-            f"-sCAFEF_BASE_URL={handle.base_url}",
-            *(f"-s{name}={value}" for name, value in POLITENESS_OFF.items()),
-        ]
         result = subprocess.run(
-            command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, check=False
+            cron_command(handle.base_url, output_dir),
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
     assert result.returncode == exitcodes.OK, result.stderr[-4000:]
     assert len(part_files(output_dir, "runs")) == 1

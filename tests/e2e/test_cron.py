@@ -16,22 +16,7 @@ from newsscraper import exitcodes
 from newsscraper.lock import crawl_lock
 from newsscraper.runs import read_runs
 from replica import ReplicaSite
-from replica.crawl import POLITENESS_OFF, PROJECT_ROOT
-
-
-def cron_command(base_url: str, output_dir, *extra: str) -> list[str]:
-    settings = [f"-s{name}={value}" for name, value in POLITENESS_OFF.items()]
-    return [
-        sys.executable,
-        "-m",
-        "newsscraper",
-        "cron",
-        "--output-dir",
-        str(output_dir),
-        f"-sCAFEF_BASE_URL={base_url}",
-        *settings,
-        *extra,
-    ]
+from replica.crawl import PROJECT_ROOT, cron_command
 
 
 def cron(base_url: str, output_dir, *extra: str, env=None) -> subprocess.CompletedProcess:
