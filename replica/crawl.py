@@ -82,3 +82,19 @@ def run_crawl(
         timeout=timeout,
         check=False,
     )
+
+
+def run_cron(
+    base_url: str, output_dir: str | os.PathLike, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """`newsscraper cron` crawling the replica at `base_url` into `output_dir`, with `env` added
+    to the process's environment; the output is captured as text."""
+    return subprocess.run(
+        cron_command(base_url, output_dir, *extra),
+        cwd=PROJECT_ROOT,
+        env=os.environ | (env or {}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from newsscraper import cli, dataset, dataset_read, dataset_write, exitcodes, ru
 from newsscraper.commands import cron
 from newsscraper.schema import RUNS_SCHEMA
 from replica import ReplicaSite, serve
-from replica.crawl import PROJECT_ROOT, cron_command
+from replica.crawl import run_cron
 from tests.example_folders import fresh
 
 UTC = dt.UTC
@@ -159,14 +158,7 @@ def test_a_real_cron_run_against_the_replica_merges_its_own_record_with_the_othe
     write_runs(output_dir, [[None]] * (MERGED_ABOVE + 1))
     run_ids = {run["run_id"] for run in runs.read_runs(output_dir)}
     with serve(ReplicaSite(articles=5)) as handle:
-        result = subprocess.run(
-            cron_command(handle.base_url, output_dir),
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        result = run_cron(handle.base_url, output_dir)
     assert result.returncode == exitcodes.OK, result.stderr[-4000:]
     assert len(part_files(output_dir, "runs")) == 1
     after = Counter(run["run_id"] for run in runs.read_runs(output_dir))

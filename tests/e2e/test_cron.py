@@ -17,18 +17,7 @@ from newsscraper.lock import crawl_lock
 from newsscraper.runs import read_runs
 from replica import ReplicaSite
 from replica.crawl import PROJECT_ROOT, cron_command
-
-
-def cron(base_url: str, output_dir, *extra: str, env=None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        cron_command(base_url, output_dir, *extra),
-        cwd=PROJECT_ROOT,
-        env=os.environ | (env or {}),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+from replica.crawl import run_cron as cron
 
 
 def test_cron_with_since_runs_a_backfill_under_its_lock_and_record(replica, output_dir, stored):
