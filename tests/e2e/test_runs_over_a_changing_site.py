@@ -1,0 +1,343 @@
+"""A model of cron's runs over a live section: between incremental crawls into one OUTPUT_DIR,
+hypothesis draws what happens to the site (stories published, some in the watermark's minute,
+an old story moved back to the top, pages failing for a while or for good, a soft block, a
+run killed mid-crawl), and every run is checked against what README.md and DATA_FORMAT.md
+promise.
+
+`RUNS_OVER_A_CHANGING_SITE_EXAMPLES` sets how many examples are drawn (3 by default: each one is
+several real crawls); with `HYPOTHESIS_PROFILE=explore`, raise it to hunt for more.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from replica_checks import MODEL_COLUMNS, assert_complete_part_files, reject_reasons
+
+from newsscraper import exitcodes
+from newsscraper.dataset_read import read_articles
+from replica import ReplicaSite, SyntheticArticle, faults, serve
+from replica.crawl import PROJECT_ROOT, crawl_command, crawl_env, run_crawl
+from replica.response import Response
+
+pytestmark = pytest.mark.slow
+
+EXAMPLES = int(os.environ.get("RUNS_OVER_A_CHANGING_SITE_EXAMPLES", "3"))
+
+SECTION_PAGE = "/doanh-nghiep.chn"
+TIMELINE_2 = "/timelinelist/18836/2.chn"
+PAGE_SIZE = 8
+RETRY_TIMES = 2  # a page failing 3 times in a run is given up for the run, pending
+# Politeness off ("Crawling the replica"), a short timeout so a held page times out, and
+# small batches so a kill lands between committed part files.
+SETTINGS = {
+    "RETRY_TIMES": RETRY_TIMES,
+    "DOWNLOAD_TIMEOUT": 2,
+    "CONCURRENT_REQUESTS": 4,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
+    "PARQUET_BATCH_ITEMS": 3,
+}
+ARTICLE_DELAY = 0.1  # seconds per article page in a run that is killed, so the kill lands mid-run
+
+# Faults that pass: scripted at most RETRY_TIMES times in a row, the page then comes.
+TRANSIENT = {
+    "503_retry_after": faults.status(503, retry_after=1),
+    "429_retry_after": faults.status(429, retry_after=1),
+    "500": faults.status(500),
+    "reset": faults.reset(),
+    "timeout": faults.delay(3),
+    "truncated": faults.truncated(),
+    "cut_copy": faults.cut_copy(),
+    "soft_block": faults.soft_block(),
+}
+# Faults that last the whole run: the page fails after every retry (exit 7), and comes later.
+PERSISTENT = {"503": faults.status(503), "reset": faults.reset()}
+# The site saying a story is gone: rejected with this reason, never asked for again.
+GONE = {404: "http_404", 410: "http_410"}
+
+
+class ChangingSite(ReplicaSite):
+    """The replica, its article pages held `article_delay` seconds (0 but in a killed run)."""
+
+    article_delay = 0.0
+
+    def respond(self, method: str, target: str) -> Response:
+        response = super().respond(method, target)
+        if not target.startswith(("/doanh-nghiep", "/timelinelist", "/robots.txt")):
+            response.delay += self.article_delay
+        return response
+
+
+@dataclass
+class Step:
+    """What happens to the site before one run, and how the run goes."""
+
+    publish: int = 0
+    in_watermark_minute: list[tuple[int, bool]] = field(default_factory=list)  # (second, under)
+    move_back: float | None = None  # which story (as a fraction of the listing) comes back up
+    page_faults: list[tuple[str, str, int]] = field(default_factory=list)  # (page, fault, times)
+    fail_for_run: tuple[str, str] | None = None  # (page, fault) failing all the run
+    gone: int | None = None  # a new story's page answers this status for good
+    soft_block_every: int | None = None
+    kill_after: int | None = None  # SIGKILL once this many article pages were asked for
+
+
+@st.composite
+def steps(draw) -> Step:
+    step = Step(
+        publish=draw(st.integers(0, 4)),
+        in_watermark_minute=draw(
+            st.lists(st.tuples(st.integers(0, 59), st.booleans()), max_size=3)
+        ),
+        move_back=draw(st.none() | st.floats(0.1, 1.0)),
+    )
+    pages = st.sampled_from(["new", "section", "timeline", "old"])
+    step.page_faults = draw(
+        st.lists(
+            st.tuples(pages, st.sampled_from(sorted(TRANSIENT)), st.integers(1, RETRY_TIMES)),
+            max_size=3,
+        )
+    )
+    step.fail_for_run = draw(
+        st.none()
+        | st.tuples(
+            st.sampled_from(["new", "section", "timeline"]), st.sampled_from(sorted(PERSISTENT))
+        )
+    )
+    step.gone = draw(st.none() | st.sampled_from(sorted(GONE)))
+    step.soft_block_every = draw(st.none() | st.integers(3, 7))
+    step.kill_after = draw(st.none() | st.integers(1, 12))
+    return step
+
+
+class Runs:
+    """The site, its server and the dataset the runs share, and what the test knows of them."""
+
+    def __init__(self, site: ChangingSite, handle, output_dir: Path) -> None:
+        self.site = site
+        self.handle = handle
+        self.output_dir = output_dir
+        self.gone: dict[str, int] = {}  # path -> status, for good
+        self.killed = 0
+
+    # --- the site between runs -------------------------------------------------------------
+    def change(self, step: Step) -> tuple[set[str], bool]:
+        """Apply `step` to the site; the paths failing all the run, and whether the soft
+        block is on."""
+        site = self.site
+        new = list(site.publish(step.publish)) if step.publish else []
+        newest = max(a.published_at for a in site.articles)
+        minute = newest.replace(second=0, microsecond=0)
+        for second, under in step.in_watermark_minute:
+            moment = minute + dt.timedelta(seconds=second)
+            new.append(site.publish_at(moment, under_its_minute=under))
+        if step.move_back is not None:
+            listing = site.articles
+            moved = listing[min(len(listing) - 1, int(step.move_back * len(listing)))]
+            site.move_to_top(moved.serial)
+        failing: set[str] = set()
+
+        def path_of(page: str) -> str | None:
+            if page == "section":
+                return SECTION_PAGE
+            if page == "timeline":
+                return TIMELINE_2
+            if page == "old":
+                return site.articles[len(site.articles) // 2].path
+            return new[-1].path if new else None
+
+        for page, name, times in step.page_faults:
+            path = path_of(page)
+            if path is not None and path not in self.gone:
+                site.script(path, [TRANSIENT[name]] * times)
+        if step.fail_for_run is not None:
+            path = path_of(step.fail_for_run[0])
+            if path is not None and path not in self.gone:
+                site.script(path, [PERSISTENT[step.fail_for_run[1]]], repeat=True)
+                failing.add(path)
+        if step.gone is not None and new and new[0].path not in failing:
+            self.gone[new[0].path] = step.gone
+        for path, status in self.gone.items():
+            site.script(path, [faults.status(status)], repeat=True)
+        site.soft_block_every(step.soft_block_every)
+        return failing, step.soft_block_every is not None
+
+    def settle(self) -> None:
+        """After a run: every fault scripted for it is over; the gone pages stay gone."""
+        self.site.clear_scripts()
+        self.site.soft_block_off()
+        self.site.article_delay = 0.0
+        for path, status in self.gone.items():
+            self.site.script(path, [faults.status(status)], repeat=True)
+
+    # --- runs ------------------------------------------------------------------------------
+    def run(self) -> int:
+        since = len(self.handle.requests)
+        result = run_crawl(self.handle.base_url, self.output_dir, settings=_settings())
+        self.last_log = result.stderr
+        self.last_requests = self.handle.requests[since:]
+        return result.returncode
+
+    def run_killed(self, after: int) -> int | None:
+        """Start a run, SIGKILL it once `after` article pages were asked for; None when killed,
+        else the exit code of a run that ended first."""
+        self.site.article_delay = ARTICLE_DELAY
+        since = len(self.handle.requests)
+        with tempfile.TemporaryFile("w+") as log:
+            process = subprocess.Popen(
+                crawl_command(self.handle.base_url, self.output_dir, settings=_settings()),
+                cwd=PROJECT_ROOT,
+                env=crawl_env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            try:
+                deadline = time.monotonic() + 60
+                while process.poll() is None and time.monotonic() < deadline:
+                    asked = [r for r in self.handle.requests[since:] if _is_article(r.path)]
+                    if len(asked) >= after:
+                        break
+                    time.sleep(0.01)
+                if process.poll() is not None:
+                    log.seek(0)
+                    self.last_log = log.read()
+                    self.last_requests = self.handle.requests[since:]
+                    return process.returncode
+                process.send_signal(signal.SIGKILL)
+                process.wait(timeout=10)
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+        self.killed += 1
+        return None
+
+    # --- checks ----------------------------------------------------------------------------
+    def check_stored(self) -> dict[str, dict]:
+        """One row per article_id, each as the replica rendered its story; no gone page."""
+        assert_complete_part_files(self.output_dir)
+        rows = read_articles(self.output_dir, columns=MODEL_COLUMNS).to_pylist()
+        twice = [i for i, n in Counter(r["article_id"] for r in rows).items() if n > 1]
+        assert not twice, f"stored more than once: {twice}"
+        model = {a.article_id: a for a in self.site.articles}
+        for row in rows:
+            article = model.get(row["article_id"])
+            assert article is not None, f"stored an article the site never listed: {row}"
+            assert row == article.expected_fields(), f"article {row['article_id']} stored wrong"
+            assert article.path not in self.gone, f"stored a gone page: {article.path}"
+        return {row["article_id"]: row for row in rows}
+
+    def check_rejects(self) -> None:
+        """Rejects hold only the gone pages, each with the reason its status gives."""
+        gone = {_article_id(path): GONE[status] for path, status in self.gone.items()}
+        reasons = reject_reasons(self.output_dir)
+        assert set(reasons) <= set(gone), f"rejected pages that could be stored: {reasons}"
+        for article_id, reason in reasons.items():
+            assert reason == gone[article_id], (article_id, reason)
+
+    def asked_for(self, paths: set[str]) -> bool:
+        return any(r.path.split("?", 1)[0] in paths for r in self.last_requests)
+
+
+def _settings() -> dict[str, str]:
+    return {k: str(v) for k, v in SETTINGS.items()}
+
+
+def _is_article(path: str) -> bool:
+    return not path.startswith(("/doanh-nghiep", "/timelinelist", "/robots.txt"))
+
+
+def _article_id(path: str) -> str:
+    return path.rsplit("-", 1)[1].removesuffix(".chn")
+
+
+def reachable(site: ReplicaSite, gone: dict[str, int]) -> list[SyntheticArticle]:
+    return [a for a in site.articles if a.path not in gone]
+
+
+def verify(output_dir: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "newsscraper", "verify", "--output-dir", str(output_dir)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@settings(max_examples=EXAMPLES)
+@given(
+    articles=st.integers(12, 30),
+    seed=st.integers(0, 3),
+    plan=st.lists(steps(), min_size=1, max_size=3),
+)
+def test_runs_over_a_changing_site_store_every_story_once_and_as_the_site_shows_it(
+    articles, seed, plan
+):
+    """README ("Incremental by default", "The watermark", "Pending pages") and DATA_FORMAT.md
+    ("One row per `article_id` across the whole `articles` dataset, all runs together"):
+
+    - after every run, no article_id is stored twice, and every row holds the fields the site
+      rendered for that story (article_id, url, title, body, published_at, …);
+    - a run's exit code is README's "Exit codes": 0 after a healthy run (faults the retries
+      got past, pages the site says are gone: rejects, not failures); 7 when a page it asked
+      for still failed after every retry; with a soft block on, 3 when it kept coming;
+    - a run killed mid-crawl leaves a dataset every reader can read, and "the next run
+      continues": nothing is lost or doubled;
+    - a page that failed is pending, "the next runs ask for it first", so after a final run
+      with no fault, every story the site lists is stored exactly once, rejects hold only the
+      pages the site said are gone (`http_404`, `http_410`), and `newsscraper verify` finds
+      no problem.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        site = ChangingSite(articles=articles, seed=seed, page_size=PAGE_SIZE)
+        with serve(site) as handle:
+            runs = Runs(site, handle, Path(tmp) / "output")
+            code = runs.run()
+            assert code == exitcodes.OK, runs.last_log[-4000:]
+            runs.check_stored()
+            for step in plan:
+                failing, soft_blocked = runs.change(step)
+                if step.kill_after is not None:
+                    code = runs.run_killed(step.kill_after)
+                else:
+                    code = runs.run()
+                if code is not None:
+                    if runs.asked_for(failing):
+                        expected = {exitcodes.SITE_ERRORS}
+                    else:
+                        expected = {exitcodes.OK}
+                    if soft_blocked:
+                        expected |= {exitcodes.SOFT_BLOCKED, exitcodes.SITE_ERRORS}
+                    assert code in expected, (step, code, runs.last_log[-4000:])
+                runs.settle()
+                runs.check_stored()
+                runs.check_rejects()
+
+            code = runs.run()
+            assert code == exitcodes.OK, runs.last_log[-4000:]
+            stored = runs.check_stored()
+            runs.check_rejects()
+            expected = {a.article_id for a in reachable(site, runs.gone)}
+            missing = sorted(expected - set(stored))
+            assert not missing, f"never stored: {missing}\n{runs.last_log[-4000:]}"
+            assert set(stored) == expected
+            assert set(reject_reasons(runs.output_dir)) == {
+                _article_id(p)
+                for p in runs.gone
+                if _article_id(p) in {a.article_id for a in site.articles}
+            }
+            checked = verify(runs.output_dir)
+            assert checked.returncode == 0, checked.stdout + checked.stderr
