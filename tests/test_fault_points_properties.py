@@ -39,6 +39,7 @@ from newsscraper.runs import RunRecordExtension
 from newsscraper.schema import RUNS_SCHEMA
 from pipelines.parquet import ParquetSinkPipeline
 from tests.commands.conftest import article_row
+from tests.example_folders import fresh
 from tests.pipelines.test_chain_properties import WORDS, Chain
 
 UTC = dt.UTC
@@ -256,9 +257,6 @@ def counted(monkeypatch, output_dir, action) -> int:
     return len(faults.ops)
 
 
-_folders = itertools.count()
-
-
 # --- (1) the pipeline chain: articles, rejects, run record ------------------------------------
 
 
@@ -332,7 +330,7 @@ def test_a_fault_at_any_operation_of_the_chain_keeps_every_file_whole_and_the_re
     """README: part files appear whole or not at all; a disk fault stops the run, earlier files
     intact, no row written twice; a killed run loses at most its unflushed batch and the next
     run fills the gap; `verify` finds no problem."""
-    base = tmp_path / f"chain-{next(_folders)}"
+    base = fresh(tmp_path)
     counting, output_dir = base / "counting", base / "faulted"
     for folder in (counting, output_dir):  # an earlier run's files, which must stay as they are
         dataset_write.commit_articles(folder, [article_row("188260301000000001")], "run-a", 1)
@@ -457,7 +455,7 @@ def test_a_fault_at_any_operation_of_compact_keeps_every_row_once_and_compact_ag
     # a time, slices of files spilled under `.staging/`.
     monkeypatch.setattr(dataset_read, "READ_SLICE_FILES", 2)
     monkeypatch.setattr(records_merge, "MERGE_BATCH_ROWS", 1)
-    base = tmp_path / f"compact-{next(_folders)}"
+    base = fresh(tmp_path)
     counting, output_dir = base / "counting", base / "faulted"
     for folder in (counting, output_dir):
         write_dataset(folder, spec)
