@@ -100,6 +100,8 @@ def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
     if fetched >= MIN_FETCHED_FOR_PARSE_CHECK and parsed == 0:
         problems.append(_nothing_parsed(fetched, record.get("rejects_by_reason") or {}))
 
+    if record.get("finished_at") is not None:
+        recent = looked_at(recent, record["finished_at"])
     problems += _new_rows_collapse(record, recent)
     problems += _fill_rate_drops(record, recent)
     return (exitcodes.UNHEALTHY if problems else exitcodes.OK), problems
@@ -385,6 +387,25 @@ def _site_errors(record: dict) -> list[str]:
     if failed:
         problems.append(f"{failed} article page(s) failed after every retry")
     return problems
+
+
+def looked_at(recent: list[dict], end: dt.datetime) -> list[dict]:
+    """Of `recent` (newest first), the runs `judge` looks at for a run finished at `end`, as
+    `newsscraper.runs.closing_runs` reads them: those finished since `oldest_looked_at(end)`,
+    the newest, and the one finished last before them. Nothing older decides anything, even
+    where a clock was wrong: a crawl reads only these of a year of records."""
+    oldest = oldest_looked_at(end)
+    before = [run for run in recent if (run.get("finished_at") or oldest) < oldest]
+    last_before = max(before, key=lambda run: run["finished_at"], default=None)
+    return [
+        run
+        for index, run in enumerate(recent)
+        if index == 0 or run is last_before or _finished_since(run, oldest)
+    ]
+
+
+def _finished_since(run: dict, oldest: dt.datetime) -> bool:
+    return run.get("finished_at") is not None and run["finished_at"] >= oldest
 
 
 def oldest_looked_at(end: dt.datetime) -> dt.datetime:
