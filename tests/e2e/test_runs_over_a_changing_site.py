@@ -6,6 +6,18 @@ promise.
 
 Each example is several real crawls: two are drawn in CI, on top of the two written out, and
 200 with `HYPOTHESIS_PROFILE=explore`.
+
+The two written out fail, each on its own, when a run:
+- no longer asks for the pending pages of the last one (`FAILED_THEN_GONE`: a story failing two
+  runs in a row lies under what the last run walks, two pages below its watermark);
+- moves the watermark though its listing failed (`KILLED`: a listing page failing two runs in a
+  row, the last run would walk down to page 1 only, above the stories under it);
+- asks again for articles stored before it (a walk that no longer knows what is stored);
+- keeps a page the site says is gone (404, 410) pending rather than rejecting it.
+They do not show a dedupe pipeline that lets a stored id through (the walk never asks for one,
+which every run is checked for), nor a part file written in place rather than under
+`.staging/` (a kill here does not land inside a write): `tests/test_fault_points_properties.py`
+kills and fails every file operation of a crawl's writes.
 """
 
 from __future__ import annotations
@@ -90,7 +102,10 @@ class Step:
     in_watermark_minute: list[tuple[int, bool]] = field(default_factory=list)  # (second, under)
     move_back: float | None = None  # which story (as a fraction of the listing) comes back up
     page_faults: list[tuple[str, str, int]] = field(default_factory=list)  # (page, fault, times)
-    fail_for_run: tuple[str, str] | None = None  # (page, fault) failing all the run
+    # (page, fault) failing all the run. Pages: "new" (the last story put up), "oldest_new"
+    # (the oldest of those published), "section", "timeline", "pending" (an article page that
+    # failed all the last run and is not stored yet).
+    fail_for_run: tuple[str, str] | None = None
     gone: int | None = None  # a new story's page answers this status for good
     soft_block_every: int | None = None
     kill_after: int | None = None  # SIGKILL once this many article pages were asked for
@@ -99,7 +114,9 @@ class Step:
 @st.composite
 def steps(draw) -> Step:
     step = Step(
-        publish=draw(st.integers(0, 4)),
+        # Now and then more than a page: a story failing among them lies under what the runs
+        # after the next walk again, where only its pending entry has it asked for.
+        publish=draw(st.integers(0, 4) | st.sampled_from([PAGE_SIZE + 2, 2 * PAGE_SIZE])),
         in_watermark_minute=draw(
             st.lists(st.tuples(st.integers(0, 59), st.booleans()), max_size=3)
         ),
@@ -115,7 +132,8 @@ def steps(draw) -> Step:
     step.fail_for_run = draw(
         st.none()
         | st.tuples(
-            st.sampled_from(["new", "section", "timeline"]), st.sampled_from(sorted(PERSISTENT))
+            st.sampled_from(["new", "oldest_new", "pending", "section", "timeline"]),
+            st.sampled_from(sorted(PERSISTENT)),
         )
     )
     step.gone = draw(st.none() | st.sampled_from(sorted(GONE)))
@@ -133,13 +151,15 @@ class Runs:
         self.output_dir = output_dir
         self.gone: dict[str, int] = {}  # path -> status, for good
         self.killed = 0
+        self.pending: set[str] = set()  # article pages that failed all the last run, not stored
 
     # --- the site between runs -------------------------------------------------------------
     def change(self, step: Step) -> tuple[set[str], bool]:
         """Apply `step` to the site; the paths failing all the run, and whether the soft
         block is on."""
         site = self.site
-        new = list(site.publish(step.publish)) if step.publish else []
+        published = list(site.publish(step.publish)) if step.publish else []
+        new = list(published)
         newest = max(a.published_at for a in site.articles)
         minute = newest.replace(second=0, microsecond=0)
         for second, under in step.in_watermark_minute:
@@ -158,6 +178,10 @@ class Runs:
                 return TIMELINE_2
             if page == "old":
                 return site.articles[len(site.articles) // 2].path
+            if page == "oldest_new":
+                return min(published, key=lambda a: a.published_at).path if published else None
+            if page == "pending":
+                return min(self.pending) if self.pending else None
             return new[-1].path if new else None
 
         for page, name, times in step.page_faults:
@@ -223,6 +247,7 @@ class Runs:
                 if process.poll() is None:
                     process.kill()
                     process.wait()
+        self.last_requests = self.handle.requests[since:]
         self.killed += 1
         return None
 
@@ -259,6 +284,25 @@ class Runs:
             pending = json.loads(pending) if isinstance(pending, str) else pending
             assert failed <= set(pending), (failed, pending)
 
+    def note_pending(self, failing: set[str], finished: bool) -> None:
+        """After a run: the article pages that failed all of it and are not stored (a killed
+        run records none)."""
+        stored = set(stored_ids(self.output_dir))
+        self.pending = {
+            p
+            for p in (failing | self.pending if finished else self.pending)
+            if _is_article(p) and _article_id(p) not in stored and p not in self.gone
+        }
+
+    def check_not_asked_again(self, stored: set[str], rejected: set[str]) -> None:
+        """README ("Incremental by default", "Pending pages"): an article stored before the run
+        is never requested again, nor a page rejected before it (a gone one, say)."""
+        asked = {
+            _article_id(r.path.split("?", 1)[0]) for r in self.last_requests if _is_article(r.path)
+        }
+        assert not asked & stored, f"asked again for stored articles: {sorted(asked & stored)}"
+        assert not asked & rejected, f"asked again for rejected pages: {sorted(asked & rejected)}"
+
     def asked_for(self, paths: set[str]) -> bool:
         return any(r.path.split("?", 1)[0] in paths for r in self.last_requests)
 
@@ -289,24 +333,37 @@ def verify(output_dir: Path) -> subprocess.CompletedProcess:
     )
 
 
-# A new story's page failing a whole run (pending), another gone, stories in the watermark's
-# minute and an old one moved back up, then a soft block and a transient fault.
+# Two pages of new stories, the oldest failing a whole run (pending), another gone, stories in
+# the watermark's minute and an old one moved back up; then the pending page failing a second
+# run, with a soft block and transient faults. The last run walks down to the watermark of the
+# first (README, "The watermark"), two pages above the pending story: only its pending entry has
+# it asked for.
 FAILED_THEN_GONE = [
     Step(
-        publish=2,
+        publish=2 * PAGE_SIZE,
         in_watermark_minute=[(30, True), (5, False)],
         move_back=0.9,
-        fail_for_run=("new", "503"),
+        fail_for_run=("oldest_new", "503"),
         gone=410,
     ),
     Step(
-        publish=3, page_faults=[("new", "timeout", 1), ("timeline", "500", 2)], soft_block_every=5
+        publish=3,
+        page_faults=[("new", "timeout", 1), ("timeline", "500", 2)],
+        fail_for_run=("pending", "reset"),
+        soft_block_every=5,
     ),
 ]
-# A run killed mid-crawl over new stories and a listing page that fails for the run.
+# A run killed mid-crawl over new stories; then more than a page of them while a listing page
+# fails for two runs: neither moves the watermark, so the last run walks down past them all.
 KILLED = [
     Step(publish=4, kill_after=3),
-    Step(publish=1, in_watermark_minute=[(0, True)], fail_for_run=("timeline", "reset"), gone=404),
+    Step(
+        publish=PAGE_SIZE + 2,
+        in_watermark_minute=[(0, True)],
+        fail_for_run=("timeline", "reset"),
+        gone=404,
+    ),
+    Step(fail_for_run=("timeline", "503")),
 ]
 
 
@@ -345,6 +402,8 @@ def test_runs_over_a_changing_site_store_every_story_once_and_as_the_site_shows_
             assert code == exitcodes.OK, runs.last_log[-4000:]
             runs.check_stored()
             for step in plan:
+                stored_before = set(stored_ids(runs.output_dir))
+                rejected_before = set(reject_reasons(runs.output_dir))
                 failing, soft_blocked = runs.change(step)
                 if step.kill_after is not None:
                     code = runs.run_killed(step.kill_after)
@@ -359,12 +418,17 @@ def test_runs_over_a_changing_site_store_every_story_once_and_as_the_site_shows_
                         expected |= {exitcodes.SOFT_BLOCKED, exitcodes.SITE_ERRORS}
                     assert code in expected, (step, code, runs.last_log[-4000:])
                     runs.check_pending(failing)
+                runs.check_not_asked_again(stored_before, rejected_before)
+                runs.note_pending(failing, finished=code is not None)
                 runs.settle()
                 runs.check_stored()
                 runs.check_rejects()
 
+            stored_before = set(stored_ids(runs.output_dir))
+            rejected_before = set(reject_reasons(runs.output_dir))
             code = runs.run()
             assert code == exitcodes.OK, runs.last_log[-4000:]
+            runs.check_not_asked_again(stored_before, rejected_before)
             stored = runs.check_stored()
             runs.check_rejects()
             expected = {a.article_id for a in reachable(site, runs.gone)}
