@@ -12,6 +12,7 @@ A FILE of `-` is the page on stdin.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import dataclasses
 import datetime as dt
@@ -37,6 +38,7 @@ from pipelines.stamp import stamp_item
 from pipelines.validate import ValidationRules, validate_item
 
 COLUMNS = [field.name for field in dataclasses.fields(Article)]
+UTF8_BOM = codecs.BOM_UTF8  # an editor's save of an empty page holds only this
 GZIP_MAGIC = b"\x1f\x8b"
 GZIP_MAX_LAYERS = 3
 GZIP_MAX_BYTES = 64 * 1024 * 1024  # a page is well under 1 MB; a gzip bomb stops here
@@ -93,7 +95,7 @@ def page_bytes(path: Path | None) -> bytes:
             raise NotAnArticle(f"a gzip file that does not unpack ({error})") from None
         if len(body) > GZIP_MAX_BYTES:
             raise NotAnArticle(f"gzip that unpacks to more than {GZIP_MAX_BYTES} bytes")
-    if not body.strip():
+    if not body.removeprefix(UTF8_BOM).strip():
         raise NotAnArticle("an empty file")
     if body.startswith(GZIP_MAGIC):
         raise NotAnArticle(f"gzip nested more than {GZIP_MAX_LAYERS} deep, not unpacked")

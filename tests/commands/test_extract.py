@@ -380,14 +380,17 @@ def test_an_empty_file_is_said_to_be_empty(capsys, tmp_path):
     packed.write_bytes(gzip.compress(b""))
     blank = tmp_path / "blank.html"  # only whitespace: nothing a page could be read from
     blank.write_bytes(b" \r\n\t\n")
+    marked = tmp_path / "bom.html"  # an editor's save of an empty page: a byte order mark
+    marked.write_bytes(b"\xef\xbb\xbf\n")
 
-    code, lines, err = run_extract(capsys, str(empty), str(packed), str(blank))
+    code, lines, err = run_extract(capsys, str(empty), str(packed), str(blank), str(marked))
 
     assert (code, lines) == (1, [])
     assert err == (
         f"newsscraper extract: {empty}: an empty file\n"
         f"newsscraper extract: {packed}: an empty file\n"
         f"newsscraper extract: {blank}: an empty file\n"
+        f"newsscraper extract: {marked}: an empty file\n"
     )
 
 
