@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -21,8 +22,11 @@ CONTEND_SCRIPT = """
 import os, sys, time
 from newsscraper.lock import LockHeld, crawl_lock
 
-output_dir, journal, takes = sys.argv[1], sys.argv[2], int(sys.argv[3])
+output_dir, journal, takes, start = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 pid = os.getpid()
+open(f"{start}.{pid}", "w").close()  # ready: all start together, so that they contend
+while not os.path.exists(start):
+    time.sleep(0.001)
 
 def say(line):
     fd = os.open(journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -47,18 +51,19 @@ def test_processes_contending_for_one_lock_never_hold_it_together(tmp_path):
     it back, no other enters; and each refusal names (`pid=`) another of them, which held it."""
     journal = tmp_path / "journal"
     output_dir = tmp_path / "cafef"
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-c", CONTEND_SCRIPT, str(output_dir), str(journal), str(TAKES)]
-        )
-        for _ in range(CONTENDERS)
-    ]
+    start = tmp_path / "start"
+    command = [sys.executable, "-c", CONTEND_SCRIPT, str(output_dir), str(journal), str(TAKES)]
+    processes = [subprocess.Popen([*command, str(start)]) for _ in range(CONTENDERS)]
+    deadline = time.monotonic() + 60
+    while len(list(tmp_path.glob("start.*"))) < CONTENDERS and time.monotonic() < deadline:
+        time.sleep(0.01)
+    start.touch()
     for process in processes:
         assert process.wait(timeout=60) == 0
     pids = {process.pid for process in processes}
 
     holder = None
-    taken = 0
+    taken = refused = 0
     for line in journal.read_text().splitlines():
         event, pid, *message = line.split(" ", 2)
         if event == "in":
@@ -69,11 +74,14 @@ def test_processes_contending_for_one_lock_never_hold_it_together(tmp_path):
             assert holder == int(pid)
             holder = None
         else:
+            refused += 1
             named = message[0].split("pid=", 1)[1].split(" ", 1)[0]
             assert int(named) in pids - {int(pid)}, line
             assert f"purpose=contender {named})" in line, line
     assert holder is None
-    assert taken >= TAKES  # the lock was taken over and over, not by one process only
+    # They contended: the lock was taken, and refused to one while another held it. How often
+    # each happens depends on how the machine shares its time between them.
+    assert taken and refused
 
 
 def test_a_lock_that_is_a_folder_stops_every_run_as_a_disk_fault(tmp_path, capsys):
