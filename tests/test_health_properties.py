@@ -249,10 +249,13 @@ def test_a_clock_set_wrong_then_corrected_does_not_make_a_steady_section_unhealt
     a clock that ran ahead or behind was corrected, the runs of those hours count as finished
     between the runs written before and after them." A steady section some of whose runs
     (up to 12 in a row, before the run judged) wrote finish times up to 3 days ahead or behind
-    is judged healthy once the clock is right again."""
+    is judged healthy once the clock is right again. A run with the right clock is written
+    before them (the oldest is never wrong): with every earlier run days behind, the records
+    read as those of a machine off for days whose one run then stored a day's articles, a
+    collapse, and nothing in them says otherwise."""
     newest, recent = history
     first = int(where * (len(recent) - 1))
-    wrong = range(first, min(first + length, len(recent)))
+    wrong = range(first, min(first + length, len(recent) - 1))
     note(f"runs {[recent[i]['run_number'] for i in wrong]} finished {shift} off")
     recent = [
         run | {"finished_at": run["finished_at"] + shift} if i in wrong else run
