@@ -1,6 +1,7 @@
 """Crash safety against a fault at any one file-system operation: the pipeline chain storing
-batches of articles and rejects and closing with its run record, and `newsscraper compact`
-merging partitions, `runs/` and `rejects/`. The fault is a full disk or an I/O error raised at
+batches of articles and rejects and closing with its run record, `newsscraper compact`
+merging partitions, `runs/` and `rejects/`, and `newsscraper cron` taking the lock and merging
+`runs/` and `rejects/` after its crawl. The fault is a full disk or an I/O error raised at
 the k-th operation, or the process killed there (nothing of it runs after that point: no
 cleanup). Then the folder is read as the next process finds it, and a fault-free rerun is made.
 
@@ -8,7 +9,9 @@ README.md promises: part files "appear whole or not at all" (written under `.sta
 renamed into place); a disk fault stops the run with exit 4, "earlier files are intact"; a
 killed run "loses at most its unflushed batch and the next run fills the gap"; `compact` on a
 disk that cannot be written "stops with exit 4, each folder swapped whole or not at all", and
-a compaction killed in the middle loses nothing; `verify` then finds no problem.
+a compaction killed in the middle loses nothing; cron's own merge that fails "is a warning,
+and `compact` does it later" (the run's exit code stays its own); `verify` then finds no
+problem.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from run_records import run_record
 from scrapy import signals
 from twisted.python.failure import Failure
 
-from newsscraper import cli, dataset, dataset_read, dataset_write, records_merge
+from newsscraper import cli, dataset, dataset_read, dataset_write, exitcodes, records_merge
 from newsscraper.commands import verify
 from newsscraper.items import Article
 from newsscraper.runs import RunRecordExtension
@@ -482,4 +485,123 @@ def test_a_fault_at_any_operation_of_compact_keeps_every_row_once_and_compact_ag
         day = spec["partitions"][0][0]
         partition = dataset.article_partition_dir(output_dir, "doanh-nghiep", dt.date(2026, 3, day))
         assert (partition / ".ghi-chu.txt").read_text() == "ghi chú"
+    assert_verify_finds_no_problem(output_dir)
+
+
+# --- (3) newsscraper cron: its lock, and its merge of runs/ and rejects/ ----------------------
+
+MERGED_ABOVE = 2  # stands for cron's 100 part files, so that a few files take the merge
+# The codes a crawl ends with; after a disk fault or a signal cron merges nothing.
+CRAWL_CODES = (0, 1, 3, 4, 5, 6, 7)
+
+
+@st.composite
+def record_folders(draw) -> dict:
+    """runs/ and rejects/ of one to four part files each (either may be over the bound or
+    neither), an article file cron's merge must leave alone, and what a killed holder may
+    have left under `.staging/` (the next lock holder removes it)."""
+    return {
+        "partitions": [(draw(st.integers(1, 7)), [[f"1882603{1:011d}"]])],
+        "runs": draw(st.integers(1, 4)),
+        "rejects": draw(st.lists(st.integers(1, 2), min_size=1, max_size=4)),
+        "note": False,
+        "leftover": draw(st.sampled_from(["none", "file", "folder"])),
+    }
+
+
+def write_records(output_dir: Path, spec: dict) -> None:
+    write_dataset(output_dir, spec)
+    staging = output_dir / dataset.STAGING
+    if spec["leftover"] == "file":
+        staging.mkdir(exist_ok=True)
+        (staging / "part-killed.parquet").write_bytes(b"PAR1 half of a file")
+    elif spec["leftover"] == "folder":
+        (staging / "runs-merged").mkdir(parents=True)
+        (staging / "runs-merged" / "part-compact.parquet").write_bytes(b"PAR1")
+
+
+def records(output_dir: Path) -> dict[str, Counter]:
+    found = everything(output_dir)
+    return {name: found[name] for name in ("runs", "rejects")}
+
+
+def cron_run(output_dir: Path) -> int:
+    return cli.main(["cron", "--output-dir", str(output_dir)])
+
+
+@settings(
+    max_examples=max(1, settings.default.max_examples // 5),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(spec=record_folders(), code=st.sampled_from(CRAWL_CODES), data=st.data())
+def test_a_fault_at_any_operation_of_cron_s_lock_or_merge_keeps_every_record_once(
+    tmp_path, monkeypatch, capsys, spec, code, data
+):
+    """README: cron merges runs/ and rejects/ after its crawl once either holds more than 100
+    part files, "a merge that fails is a warning, and `compact` does it later": the run's exit
+    code stays its own; a disk that refuses the lock or `.staging/` cleared as it is taken stops
+    cron with exit 4 before the crawl; a folder is swapped whole or not at all, so the records
+    are the same whether the merge finished or not, and the next cron merges them; `verify`
+    finds no problem. The crawl is a stub writing nothing; the lock and the merge are real."""
+    from newsscraper.commands import compact as compact_command
+    from newsscraper.commands import cron
+
+    monkeypatch.setenv("SCRAPY_SETTINGS_MODULE", "newsscraper.settings")
+    monkeypatch.setattr(compact_command, "RECORD_FILES_BEFORE_MERGE", MERGED_ABOVE)
+    monkeypatch.setattr(dataset_read, "READ_SLICE_FILES", 2)
+    monkeypatch.setattr(records_merge, "MERGE_BATCH_ROWS", 1)
+    monkeypatch.setattr(cron, "_log_to_rotating_file", lambda path, level: None)
+    monkeypatch.setattr(cron, "_log_warnings_to_stderr", lambda: None)
+    crawls: list[int] = []
+
+    def crawl(settings, spider_args):
+        crawls.append(code)
+        return code, "run r"
+
+    monkeypatch.setattr(cron, "_crawl", crawl)
+    base = fresh(tmp_path)
+    counting, output_dir = base / "counting", base / "faulted"
+    for folder in (counting, output_dir):
+        write_records(folder, spec)
+    before = records(output_dir)
+    articles_before = fingerprints(output_dir)
+    many = max(spec["runs"], len(spec["rejects"])) > MERGED_ABOVE
+    merges = many and code not in (exitcodes.DISK_ERROR, exitcodes.INTERRUPTED)
+    total = counted(monkeypatch, counting, lambda: cron_run(counting))
+    assert crawls == [code]
+    for name in (dataset.RUNS, dataset.REJECTS):
+        assert (len(dataset.list_part_files(counting, name)) == 1) == (
+            merges or len(dataset.list_part_files(output_dir, name)) == 1
+        ), name
+
+    crawls.clear()
+    at = data.draw(st.integers(1, total), label="at")
+    kind = data.draw(st.sampled_from(KINDS), label="kind")
+    faults, exit_code, _ = faulted(monkeypatch, output_dir, at, kind, lambda: cron_run(output_dir))
+    capsys.readouterr()
+
+    if kind != "killed":
+        if crawls:  # the lock was taken: a merge that fails leaves the run's code
+            assert exit_code == code, faults.failed
+        else:  # the lock, or `.staging/` cleared as it is taken, refused: before the crawl
+            assert not stopped_on_nothing(faults), faults.failed
+            assert exit_code == exitcodes.DISK_ERROR, faults.failed
+    assert records(output_dir) == before
+    articles = {p: h for p, h in fingerprints(output_dir).items() if "articles" in p.parts}
+    assert articles == {p: h for p, h in articles_before.items() if "articles" in p.parts}
+    assert_verify_finds_no_problem(output_dir)
+
+    crawls.clear()
+    monkeypatch.setattr(cron, "_crawl", lambda settings, spider_args: (exitcodes.OK, "run r"))
+    assert cron_run(output_dir) == exitcodes.OK
+    capsys.readouterr()
+    assert records(output_dir) == before
+    if many:
+        for name in (dataset.RUNS, dataset.REJECTS):
+            assert len(dataset.list_part_files(output_dir, name)) == 1, name
+    # What a killed holder left is removed by the next one to take the lock (what a merge
+    # swapped out stays until the next one after it: README, `compact`).
+    staging = output_dir / dataset.STAGING
+    assert not (staging / "part-killed.parquet").exists()
+    assert not (staging / "runs-merged").exists()
     assert_verify_finds_no_problem(output_dir)
