@@ -1,8 +1,8 @@
 """Properties of `newsscraper stats` over small random datasets written as crawls write them
-(articles of several sections and Vietnam days, rejects, run records of several modes, some
-part files merged by `newsscraper compact` and some not): `--json` gives the figures the rows
-hold, counted here in plain Python, the tables show the same numbers, and a compaction changes
-none of them."""
+(articles of several sections and Vietnam days, rejects, run records of several modes and
+schema versions, some part files merged by `newsscraper compact` and some not): `--json` gives
+the figures the rows hold, counted here in plain Python, the tables show the same numbers, and
+neither a compaction nor older run records change them."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from run_records import run_record
 from newsscraper import cli, dataset, dataset_write
 from newsscraper.schema import ARTICLES_SCHEMA, RUNS_SCHEMA
 from tests.example_folders import fresh
-from tests.test_compaction_properties import FAST, SECTIONS, vietnamese
+from tests.test_compaction_properties import FAST, SECTIONS, of_version, vietnamese
 
 UTC = dt.UTC
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
@@ -96,12 +96,14 @@ def article_rows(draw, article_id: str, section: str, run_id: str, earlier: list
 
 
 @st.composite
-def run_records(draw, run_id: str, number: int, section: str) -> dict:
-    """A run's record: incremental or a backfill (with since, until, both or neither), its
-    finish time drawn apart from its number (a clock set back now and then)."""
+def run_records(draw, run_id: str, number: int, section: str, version: int) -> dict:
+    """A run's record of schema `version`: incremental or a backfill (with since, until, both
+    or neither from version 7 on; older records hold neither), numbered from version 5 on
+    (DATA_FORMAT.md, "Migration notes"), its finish time drawn apart from its number (a clock
+    set back now and then)."""
     mode = draw(st.sampled_from(["incremental", "backfill"]))
     since = until = None
-    if mode == "backfill":
+    if mode == "backfill" and version >= 7:
         since = draw(st.none() | st.sampled_from(DAYS))
         until = draw(st.none() | st.sampled_from(DAYS))
     return run_record(
@@ -111,7 +113,7 @@ def run_records(draw, run_id: str, number: int, section: str) -> dict:
         mode=mode,
         since=since,
         until=until,
-        run_number=number,
+        run_number=number if version >= 5 else None,
         finish_reason=draw(st.sampled_from(["finished", "shutdown", "site_failing", None])),
         exit_code=draw(st.sampled_from([0, 1, 3, 5])),
         problems=draw(st.lists(st.sampled_from(PROBLEMS), max_size=2, unique=True)),
@@ -124,7 +126,8 @@ def run_records(draw, run_id: str, number: int, section: str) -> dict:
 @st.composite
 def datasets(draw) -> list[dict]:
     """Runs in the order they were written: each of a section, with article batches (a part
-    file per partition each), rejects in 0-2 files, its record, and whether `compact` ran
+    file per partition each), rejects in 0-2 files, its record (of the current schema version
+    or, now and then, an older one, in a part file of that version), and whether `compact` ran
     after it."""
     ids = iter(range(10**15, 10**16))
     originals: list[str] = []
@@ -142,12 +145,14 @@ def datasets(draw) -> list[dict]:
                 batch.append(row)
             batches.append(batch)
         reasons = st.lists(st.sampled_from(REASONS), min_size=1, max_size=4)
+        version = draw(st.one_of(st.just(7), st.integers(1, 7)))
         crawled.append(
             {
                 "run_id": run_id,
                 "batches": batches,
                 "rejects": draw(st.lists(reasons, max_size=2)),
-                "record": draw(run_records(run_id, number, section)),
+                "record": draw(run_records(run_id, number, section, version)),
+                "version": version,
                 "compact_after": draw(st.sampled_from([False, False, True])),
             }
         )
@@ -162,7 +167,7 @@ def write_run(output_dir: Path, run: dict) -> None:
         dataset_write.commit_rejects(output_dir, rows, run["run_id"], seq)
     table = pa.Table.from_pylist([run["record"]], schema=RUNS_SCHEMA)
     path = dataset.runs_dir(output_dir) / f"part-{run['run_id']}.parquet"
-    dataset_write.commit_part_file(table, path, output_dir)
+    dataset_write.commit_part_file(of_version(table, run["version"]), path, output_dir)
 
 
 def compact(output_dir: Path, capsys) -> None:
@@ -200,19 +205,35 @@ def is_filled(value) -> bool:
     return value is not None and value != "" and value != []
 
 
-def expected_runs(crawled: list[dict]) -> list[dict]:
-    """README: "the 10 run records written last (by run_number, whatever the clock said)",
-    instants in ISO 8601 with offset, since/until as YYYY-MM-DD or null, problems a list."""
-    records = sorted((run["record"] for run in crawled), key=lambda r: -r["run_number"])[:10]
-    shown = []
-    for record in records:
-        row = {key: record[key] for key in RUN_KEYS}
-        for key in ("started_at", "finished_at"):
-            row[key] = record[key].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-        for key in ("since", "until"):
-            row[key] = None if record[key] is None else record[key].strftime("%Y-%m-%d")
-        shown.append(row)
-    return shown
+def written_later(record: dict) -> tuple:
+    """README: the order of the recent runs, the last written first: by `run_number`,
+    whatever the clock said; a record without one (older than version 5) was written before
+    every one that has, and those are ordered by `finished_at`."""
+    numbered = record["run_number"] is not None
+    return (numbered, record["run_number"] if numbered else 0, record["finished_at"])
+
+
+def shown_run(record: dict) -> dict:
+    """A record as `recent_runs` holds it: instants in ISO 8601 with offset, since/until as
+    YYYY-MM-DD or null (null too in records older than version 7), problems a list."""
+    row = {key: record[key] for key in RUN_KEYS}
+    for key in ("started_at", "finished_at"):
+        row[key] = record[key].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    for key in ("since", "until"):
+        row[key] = None if record[key] is None else record[key].strftime("%Y-%m-%d")
+    return row
+
+
+def assert_recent_runs(recent: list[dict], crawled: list[dict]) -> None:
+    """README: "the 10 run records written last", the last first. Records finished at the same
+    instant without a number may come in either order: each shown is one written last, in
+    that order, and shown as written."""
+    by_id = {run["run_id"]: run["record"] for run in crawled}
+    ids = [run["run_id"] for run in recent]
+    assert len(set(ids)) == len(ids), ids
+    order = sorted(map(written_later, by_id.values()), reverse=True)[:10]
+    assert [written_later(by_id[run_id]) for run_id in ids] == order
+    assert recent == [shown_run(by_id[run_id]) for run_id in ids]
 
 
 # --- The tables, read back ----------------------------------------------------------------------
@@ -280,7 +301,7 @@ def test_json_gives_the_figures_the_rows_hold(tmp_path, capsys, crawled):
     assert got["duplicates"] == {"rows": marked.total(), "by_section": dict(sorted(marked.items()))}
     reasons = Counter(r for run in crawled for reasons in run["rejects"] for r in reasons)
     assert list(got["rejects_by_reason"].items()) == sorted(reasons.items())
-    assert got["recent_runs"] == expected_runs(crawled)
+    assert_recent_runs(got["recent_runs"], crawled)
 
 
 @SLOW
@@ -363,3 +384,20 @@ def test_compaction_changes_no_figure(tmp_path, capsys, crawled):
     assert {k: v for k, v in after.items() if k != "part_files"} == {
         k: v for k, v in before.items() if k != "part_files"
     }
+
+
+@SLOW
+@given(crawled=datasets())
+def test_older_run_records_change_no_figure_but_the_recent_runs(tmp_path, capsys, crawled):
+    """DATA_FORMAT.md, migration notes: older records lack `run_number` (before version 5) and
+    `since`/`until` (before version 7); the articles and rejects columns are unchanged. So the
+    same crawls, every record written in the current version, give the same figures; only the
+    recent runs differ, each as its record holds it."""
+    mixed, current = fresh(tmp_path), fresh(tmp_path)
+    write(mixed, crawled, capsys)
+    write(current, [run | {"version": 7} for run in crawled], capsys)
+    got, usual = stats_json(mixed, capsys), stats_json(current, capsys)
+    assert got.pop("output_dir") == str(mixed) and usual.pop("output_dir") == str(current)
+    assert_recent_runs(got.pop("recent_runs"), crawled)
+    usual.pop("recent_runs")
+    assert got == usual
