@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from newsscraper import dataset, dataset_read
 from newsscraper.run_summary import mode_shown
-from newsscraper.schema import ARTICLES_FILE_SCHEMA, ARTICLES_SCHEMA
+from newsscraper.schema import ARTICLES_FILE_SCHEMA, ARTICLES_SCHEMA, RUNS_SCHEMA
 
 RECENT_RUNS = 10
 RUN_COLUMNS = (
@@ -182,6 +182,13 @@ def recent_runs(output_dir: Path, limit: int = RECENT_RUNS) -> list[dict]:
     if read is None:
         return []
     runs = read[0]
+    if "mode" in runs.column_names:
+        # The dates a backfill was given are null in records older than them (version 7), so
+        # each run of ours has the same keys whatever release wrote it.
+        for name in WINDOW_COLUMNS:
+            if name not in runs.column_names:
+                field = RUNS_SCHEMA.field(name)
+                runs = runs.append_column(field, pa.nulls(runs.num_rows, field.type))
     columns = [name for name in RUN_COLUMNS if name in runs.column_names]
     if not columns:
         # Another tool's records, none with a column for people: better every column they

@@ -839,3 +839,21 @@ def test_a_part_file_damaged_inside_is_named(output_dir, capsys):
         f"newsscraper stats: the dataset cannot be read (cannot read Parquet file '{part}': "
     )
     assert "Traceback" not in err
+
+
+def test_run_records_all_older_than_the_window_columns_show_them_null(tmp_path, capsys):
+    # Every record of version 6, none with `since`/`until` (added in version 7): each run of
+    # --json still has every key, as the runs of a dataset holding newer records have.
+    finished = dt.datetime(2026, 3, 8, 2, tzinfo=UTC)
+    record = {name: None for name in RUNS_SCHEMA.names} | {
+        "run_id": "run-1", "section": "doanh-nghiep", "mode": "incremental",
+        "started_at": finished, "finished_at": finished, "exit_code": 0, "problems": [],
+        "run_number": 1, "newsscraper_version": __version__,
+    }  # fmt: skip
+    table = pa.Table.from_pylist([record], schema=RUNS_SCHEMA).drop_columns(list(WINDOW))
+    table = table.replace_schema_metadata({SCHEMA_VERSION_KEY: b"6"})
+    path = dataset.runs_dir(tmp_path) / "part-run-1.parquet"
+    dataset_write.commit_part_file(table, path, tmp_path)
+    (run,) = stats_json(tmp_path, capsys)["recent_runs"]
+    assert list(run) == list(stats.RUN_COLUMNS)
+    assert (run["since"], run["until"], run["run_id"]) == (None, None, "run-1")
