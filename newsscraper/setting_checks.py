@@ -49,6 +49,7 @@ NUMBERS = (
     # Scrapy's own, named in the table too: read only once the crawl is under way, where a
     # bad one raises (exit 1), logs errors and is ignored, or (a concurrency of 0) never ends.
     ("DOWNLOAD_DELAY", False, 0, None),
+    ("DOWNLOAD_DELAY_JITTER", False, 0, 1),  # the ±50% of DOWNLOAD_DELAY, as a fraction
     ("AUTOTHROTTLE_START_DELAY", False, 0, None),
     ("AUTOTHROTTLE_MAX_DELAY", False, 0, None),
     ("CONCURRENT_REQUESTS", True, 1, None),

@@ -211,7 +211,10 @@ def selected_partitions(
     if section is not None:
         partitions = [p for p in partitions if p.section == section]
     if older_than_days is not None:
-        cutoff = today - dt.timedelta(days=older_than_days)
+        try:
+            cutoff = today - dt.timedelta(days=older_than_days)
+        except OverflowError:  # more days back than the calendar holds: no partition is older
+            cutoff = dt.date.min
         partitions = [p for p in partitions if p.published_date < cutoff]
     return partitions
 
