@@ -157,6 +157,19 @@ def setting_problems(settings) -> list[str]:
     return problems
 
 
+def settings_not_taken(settings, given: dict[str, str]) -> list[str]:
+    """One message for each of the `-s` settings `given` (name → the text given) that Scrapy
+    cannot set in `settings`: a setting holding components by name (DOWNLOADER_MIDDLEWARES,
+    ITEM_PIPELINES, FEEDS) takes a JSON object, and anything else ended in a traceback."""
+    problems = []
+    for name, value in given.items():
+        try:
+            settings.copy().set(name, value, priority="cmdline")
+        except (TypeError, ValueError):
+            problems.append(f"{name} takes a JSON object, {{name: value, …}}; got {value!r}")
+    return problems
+
+
 def run_id_refused(settings) -> str | None:
     """Why RUN_ID cannot name this run (a run of OUTPUT_DIR already has it), or None; the
     commands ask under the crawl lock and exit 1 with the reason, before the crawl starts."""

@@ -12,7 +12,7 @@ from scrapy.settings import BaseSettings, Settings
 
 import newsscraper
 from newsscraper import settings as project_settings
-from newsscraper.setting_checks import setting_problems
+from newsscraper.setting_checks import setting_problems, settings_not_taken
 
 
 def problems(**values) -> list[str]:
@@ -411,3 +411,37 @@ def test_the_environment_gives_the_host_the_folder_and_the_contact():
         "OUTPUT_DIR": "/data/cafef",
         "USER_AGENT": f"newsscraper/{newsscraper.__version__} (news archiver; +ops@example.org)",
     }
+
+
+def test_a_setting_of_components_given_no_json_object_is_named_with_the_text_given():
+    # `-s DOWNLOADER_MIDDLEWARES=-1` ended in Scrapy's traceback ('int' object is not
+    # iterable) before any check; a JSON object is taken, as Scrapy takes it.
+    settings = Settings()
+    settings.setmodule(project_settings)
+    given = {
+        "DOWNLOADER_MIDDLEWARES": "-1",
+        "FEEDS": "2026-3-7",
+        "ITEM_PIPELINES": '{"pipelines.parquet.ParquetSinkPipeline": 900}',
+        "DOWNLOAD_DELAY": "abc",  # no setting of components: setting_problems names it
+    }
+    assert settings_not_taken(settings, given) == [
+        "DOWNLOADER_MIDDLEWARES takes a JSON object, {name: value, …}; got '-1'",
+        "FEEDS takes a JSON object, {name: value, …}; got '2026-3-7'",
+    ]
+    assert settings.getdict("ITEM_PIPELINES") == project_settings.ITEM_PIPELINES
+
+
+def test_scrapy_crawl_refuses_a_setting_of_components_given_no_json_object_in_one_line():
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "cafef", "-s", "EXTENSIONS=[1, 2]"],
+        cwd=Path(newsscraper.__file__).parents[1],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1].endswith(
+        ": error: EXTENSIONS takes a JSON object, {name: value, …}; got '[1, 2]'"
+    )

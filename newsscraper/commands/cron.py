@@ -26,7 +26,7 @@ from newsscraper.context import checking_now
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
 from newsscraper.lock import LOCKED_NEXT_RUN, LockHeld, crawl_lock
 from newsscraper.sections import DEFAULT_SECTION
-from newsscraper.setting_checks import setting_problems
+from newsscraper.setting_checks import setting_problems, settings_not_taken
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,9 @@ def run(args) -> int:
         )
         if args.section is not None and given != args.section:
             raise ArgumentError(f"--section {args.section} and -a section={given} disagree")
+        not_taken = settings_not_taken(settings, overrides)
+        if not_taken:
+            raise ArgumentError("; ".join(not_taken))
         # Days back (`-a since=-1`) count from the clock the run's -s settings give.
         settings.setdict(overrides, priority="cmdline")
         CrawlArguments.parse(spider_args, default_max_pages=1, now=checking_now(settings))

@@ -8,11 +8,12 @@ become a row, a reject or a run record of OUTPUT_DIR (a reject is never asked fo
 from __future__ import annotations
 
 from scrapy.exceptions import UsageError
+from scrapy.utils.conf import arglist_to_dict
 
 from newsscraper.cli import open_closed_standard_streams
 from newsscraper.context import checking_now
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
-from newsscraper.setting_checks import setting_problems
+from newsscraper.setting_checks import setting_problems, settings_not_taken
 
 # What writes OUTPUT_DIR: the names settings.py gives them.
 DATASET_WRITERS = {
@@ -47,6 +48,13 @@ class StandardStreamsOpen:
 
     def process_options(self, args, opts):
         open_closed_standard_streams()
+        try:
+            given = arglist_to_dict(opts.set)
+        except ValueError:
+            given = {}  # `-s` without `=`: Scrapy says so
+        problems = settings_not_taken(self.settings, given)
+        if problems:
+            raise UsageError("; ".join(problems), print_help=False)
         super().process_options(args, opts)
 
 

@@ -40,13 +40,7 @@ OPTIONS = {
 }
 FLAGS = {"--json"}
 
-# The settings whose value is a dict or a list (ITEM_PIPELINES, RETRY_HTTP_CODES) are left out:
-# given with -s as no JSON they end in a traceback still.
-SETTING_NAMES = sorted(
-    name
-    for name in dir(project_settings)
-    if name.isupper() and not isinstance(getattr(project_settings, name), (dict, list))
-)
+SETTING_NAMES = sorted(name for name in dir(project_settings) if name.isupper())
 ODD_NUMBERS = st.sampled_from(
     ["nan", "inf", "-inf", "-1", "0", "1e309", "99999999999999999999", "-0", "1_0", "0x10"]
 )
