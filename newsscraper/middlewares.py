@@ -30,7 +30,7 @@ from w3lib.encoding import html_body_declared_encoding, http_content_type_encodi
 
 from newsscraper.cut_short import is_cut_short
 from newsscraper.httpdates import delta_seconds, http_date
-from newsscraper.redirects import requested_url, unfollowed_redirect
+from newsscraper.redirects import OffCrawlHost, requested_url, unfollowed_redirect
 from newsscraper.softblock import SOFT_BLOCKED_META, is_soft_block
 from newsscraper.stop import (
     RETRY_AFTER_TOO_LONG_REASON,
@@ -418,7 +418,7 @@ class CrawlHostOnlyMiddleware:
             # handled as any other (PoliteRetryMiddleware.process_exception).
             raise OffSiteChallenge(f"an article page sent off the site: {request.url}")
         logger.warning("not fetching %s: only http(s) to %s", request.url, sorted(allowed))
-        raise IgnoreRequest(f"off the crawl host: {request.url}")
+        raise OffCrawlHost(f"off the crawl host: {request.url}")
 
 
 class OffSiteChallenge(IgnoreRequest):

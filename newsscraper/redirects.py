@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from w3lib.url import safe_url_string
 
@@ -20,6 +21,11 @@ REDIRECTED_AWAY = "redirected_away"  # the reject reason
 REDIRECTED_TO_ARTICLE = "redirected_to_article"
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})  # those Scrapy follows
+
+
+class OffCrawlHost(IgnoreRequest):
+    """A request for another host (or not http(s)) that the crawl never sends: a redirect off
+    the site, the story moved elsewhere. Not Scrapy's "max redirections reached", nor a stop."""
 
 
 def redirected_away(request: Request) -> bool:

@@ -101,6 +101,7 @@ def test_only_an_article_a_meta_refresh_sent_off_the_site_is_a_challenge(tmp_pat
     from scrapy.utils.test import get_crawler
 
     from newsscraper.middlewares import CrawlHostOnlyMiddleware, OffSiteChallenge
+    from newsscraper.redirects import OffCrawlHost
     from newsscraper.spiders.cafef import CafefSpider
 
     settings = {"CAFEF_BASE_URL": "http://127.0.0.1:8123", "OUTPUT_DIR": str(tmp_path)}
@@ -115,10 +116,10 @@ def test_only_an_article_a_meta_refresh_sent_off_the_site_is_a_challenge(tmp_pat
         return type(raised.value)
 
     assert refused("article", [301, "meta refresh"]) is OffSiteChallenge
-    assert refused("article", ["meta refresh", 302]) is IgnoreRequest  # a redirect after it
-    assert refused("article", [301]) is IgnoreRequest
-    assert refused("article", []) is IgnoreRequest
-    assert refused("section", ["meta refresh"]) is IgnoreRequest
+    assert refused("article", ["meta refresh", 302]) is OffCrawlHost  # a redirect after it
+    assert refused("article", [301]) is OffCrawlHost
+    assert refused("article", []) is OffCrawlHost
+    assert refused("section", ["meta refresh"]) is OffCrawlHost
 
 
 class StubEngine:

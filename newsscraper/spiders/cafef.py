@@ -35,6 +35,7 @@ from newsscraper.pending import FAILED_REPEATEDLY, PendingArticles
 from newsscraper.redirects import (
     REDIRECTED_AWAY,
     REDIRECTED_TO_ARTICLE,
+    OffCrawlHost,
     redirected_away,
     requested_url,
     unfollowed_redirect,
@@ -431,7 +432,9 @@ def permanent_failure(failure) -> str | None:
     if failure.check(RobotsTxtForbidden):
         # Never asked of the site: the site does not want it crawled, nothing is failing.
         return FORBIDDEN_BY_ROBOTS
-    dropped = failure.check(IgnoreRequest) and not failure.check(HttpError)
+    # To another site: the crawl-host middleware never follows it. A chain dropped for having
+    # too many redirects, or a stop, is a failure the next runs ask again.
+    dropped = failure.check(OffCrawlHost)
     if dropped and redirected_away(failure.request) and not was_soft_blocked(failure.request):
-        return REDIRECTED_AWAY  # to another site: the crawl-host middleware never follows it
+        return REDIRECTED_AWAY
     return None

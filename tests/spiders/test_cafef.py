@@ -416,17 +416,24 @@ def test_a_redirect_off_the_site_is_gone_unless_it_was_a_soft_block():
     from scrapy.exceptions import IgnoreRequest
     from twisted.python.failure import Failure
 
+    from newsscraper.redirects import OffCrawlHost
     from newsscraper.softblock import SOFT_BLOCKED_META
     from newsscraper.spiders.cafef import permanent_failure
 
     def dropped(**meta):
         listed = f"{BASE}/a-188260306173916865.chn"
         request = Request("http://example.invalid/x", meta={"redirect_urls": [listed], **meta})
-        failure = Failure(IgnoreRequest("offsite"))
+        failure = Failure(OffCrawlHost("offsite"))
         failure.request = request
         return failure
 
     assert permanent_failure(dropped()) == "redirected_away"
+    # Dropped after more than REDIRECT_MAX_TIMES hops, off the article paths: asked again.
+    looped = Failure(IgnoreRequest("max redirections reached"))
+    looped.request = Request(
+        f"{BASE}/hop", meta={"redirect_urls": [f"{BASE}/a-188260306173916865.chn"]}
+    )
+    assert permanent_failure(looped) is None
     # A captcha on another host, given up on soft blocks: the page may still come.
     assert permanent_failure(dropped(**{SOFT_BLOCKED_META: True})) is None
 
@@ -701,9 +708,9 @@ def test_a_listing_page_the_section_page_cannot_even_be_made_of_ends_the_walk_to
 
 
 def test_pages_the_site_or_its_robots_txt_will_never_give_are_permanent_failures():
-    from scrapy.exceptions import IgnoreRequest
     from twisted.python.failure import Failure
 
+    from newsscraper.redirects import OffCrawlHost
     from newsscraper.robotstxt import RobotsTxtForbidden
     from newsscraper.softblock import SOFT_BLOCKED_META
     from newsscraper.spiders.cafef import failure_text, permanent_failure
@@ -711,7 +718,7 @@ def test_pages_the_site_or_its_robots_txt_will_never_give_are_permanent_failures
     asked = f"{BASE}/a-188260306173916865.chn"
 
     def dropped(url, *redirects, **meta):
-        failure = Failure(IgnoreRequest("dropped"))
+        failure = Failure(OffCrawlHost("dropped"))
         failure.request = Request(url, meta={"redirect_urls": list(redirects), **meta})
         return failure
 
