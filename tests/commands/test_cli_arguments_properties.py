@@ -105,7 +105,9 @@ def check_said_clearly(code: int, err: str, names: list[str], prefix: str, argv)
     assert code in README_EXIT_CODES, (code, err)
     if code != exitcodes.USAGE:
         return
-    lines = err.splitlines()
+    # Lines end at "\n" only: a value given may hold another character str.splitlines() breaks
+    # at (\x1e, \x85), which a terminal shows on the line.
+    lines = err.removesuffix("\n").split("\n") if err else []
     assert lines, "a usage error said nothing"
     if any(line.startswith("usage: ") for line in lines):  # argparse: its usage, then one line
         (message,) = [line for line in lines if ": error: " in line]
@@ -259,7 +261,7 @@ def test_scrapy_crawl_refuses_an_odd_argument_or_setting_in_one_line(pairs, tmp_
     assert result.returncode in README_EXIT_CODES, result.stderr
     if result.returncode == exitcodes.USAGE:
         # Scrapy's usage header, then the one line of what was wrong.
-        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        lines = [line for line in result.stderr.split("\n") if line.strip()]
         (message,) = [line for line in lines if ": error: " in line]
         assert message == lines[-1] and any(name in message for _, name, _ in pairs), lines
         assert not (folder / "dataset").exists()
