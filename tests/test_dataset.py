@@ -18,7 +18,7 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
 
-from newsscraper import dataset, dataset_read, dataset_write
+from newsscraper import cli, dataset, dataset_read, dataset_write
 from newsscraper.items import Article
 from newsscraper.pages.dates import vietnam_date
 from newsscraper.schema import (
@@ -685,6 +685,17 @@ def test_a_dataset_folder_with_a_parquet_file_of_its_own_beside_is_the_dataset(w
     assert not dataset.rejects_dir(written).exists()
     assert dataset.inside_a_dataset(written) is None
     assert dataset.folder_problem(written) is None
+
+
+@pytest.mark.parametrize("command", ["stats", "verify", "compact"])
+def test_a_folder_name_longer_than_the_file_system_takes_is_said_not_a_traceback(
+    tmp_path, capsys, command
+):
+    too_long = tmp_path / ("é" * 200)  # 400 bytes: past the 255 a file name may hold
+    assert dataset.folder_problem(too_long) == os.strerror(errno.ENAMETOOLONG)
+    assert cli.main([command, "--output-dir", str(too_long)]) == 1
+    said = "PROBLEM" if command == "verify" else f"newsscraper {command}:"  # verify's findings
+    assert capsys.readouterr().err == f"{said} {too_long}: {os.strerror(errno.ENAMETOOLONG)}\n"
 
 
 def test_a_dataset_inside_a_hidden_folder_lists_its_part_files(tmp_path):
