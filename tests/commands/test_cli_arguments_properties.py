@@ -3,7 +3,7 @@ README's table, never a traceback, and nothing written by a command that refuses
 
 from __future__ import annotations
 
-import os
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -166,7 +166,8 @@ def test_a_command_line_ends_in_a_listed_exit_code_and_a_usage_error_in_one_line
     folder = prepared(tmp_path)
     argv, names = data.draw(command_lines(folder))
     monkeypatch.chdir(folder)
-    monkeypatch.setattr(sys, "stdin", open(os.devnull))  # noqa: SIM115
+    # An empty stdin held in memory: monkeypatch keeps every one until the test ends.
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
     before = snapshot(folder)
     code, _, err = run(argv, capsys)
     check_said_clearly(code, err, names, f"newsscraper {argv[0]}: ", argv)
