@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from scrapy.settings import SETTINGS_PRIORITIES, default_settings
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings, default_settings
 
 from newsscraper import settings as project_settings
 from newsscraper.crawl_args import ARGUMENT_NAMES
@@ -163,6 +163,8 @@ def settings_not_taken(settings, given: dict[str, str]) -> list[str]:
     ITEM_PIPELINES, FEEDS) takes a JSON object, and anything else ended in a traceback."""
     problems = []
     for name, value in given.items():
+        if not isinstance(settings.get(name), BaseSettings):
+            continue  # any text is taken for any other setting (`setting_problems` judges it)
         try:
             settings.copy().set(name, value, priority="cmdline")
         except (TypeError, ValueError):
