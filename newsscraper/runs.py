@@ -107,7 +107,7 @@ def _chosen_rows(table: pa.Table) -> list[dict]:
 
 def _to_judge(table: pa.Table, end: dt.datetime) -> list[int]:
     """The positions (`_positioned`) of the records of `table` (one section's, newest first)
-    that `closing_runs` reads."""
+    that `closing_runs` reads: those `health.looked_at` keeps, chosen here by their columns."""
     finished = table.column("finished_at").cast(pa.int64()).to_numpy()
     since = pa.scalar(health.oldest_looked_at(end), type=table.schema.field("finished_at").type)
     inside = finished >= since.cast(pa.int64()).as_py()
