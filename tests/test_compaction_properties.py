@@ -352,7 +352,7 @@ def what_crawls_read(output_dir: Path) -> tuple:
     )
 
 
-@settings(FAST, max_examples=8)
+@settings(FAST, max_examples=max(1, settings.default.max_examples // 25))
 @given(
     crawled=crawls(copies=True),
     knobs=st.tuples(st.integers(1, 4), st.integers(1, 6), st.integers(1, 3), st.booleans()),
@@ -381,7 +381,7 @@ def test_compact_keeps_every_row_as_it_was_and_twice_changes_nothing(
     assert files_and_inodes(output_dir) == held
 
 
-@settings(FAST, max_examples=10)
+@settings(FAST, max_examples=max(1, settings.default.max_examples // 20))
 @given(crawled=crawls())
 def test_a_dataset_without_copies_is_clean_before_compaction(tmp_path, crawled):
     output_dir = fresh(tmp_path)
@@ -420,7 +420,7 @@ def assert_seen_set_knows(output_dir: Path, rows: list[dict]) -> None:
         assert answers == [seen(rows, s, h, max_distance) for s, h in asked]
 
 
-@settings(FAST, max_examples=20)
+@settings(FAST, max_examples=max(1, settings.default.max_examples // 10))
 @given(crawled=crawls(copies=True))
 def test_the_seen_set_knows_the_stored_rows_before_and_after_compaction(tmp_path, crawled):
     output_dir = fresh(tmp_path)

@@ -206,7 +206,7 @@ def test_new_articles_far_below_the_days_before_are_unhealthy(history):
     share=st.floats(0.0, 0.05),
     end=ENDS,
 )
-@settings(max_examples=100)
+@settings(max_examples=max(1, settings.default.max_examples // 2))
 def test_a_lasting_collapse_stays_flagged(days, lasting, cadence, daily, share, end):
     """README: "Days judged unhealthy are left out of the comparison", so a collapse that
     lasts does not become the usual (health.py: the same weekday's judged unhealthy are left

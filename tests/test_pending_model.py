@@ -36,7 +36,7 @@ SECTION = "doanh-nghiep"
 GIVE_UP = dt.timedelta(hours=24)  # ARTICLE_GIVE_UP_AFTER_HOURS's default
 T0 = dt.datetime(2026, 3, 7, 1, 0, tzinfo=UTC)
 # Each example writes run records and rejects: fewer of them, under the shared profile.
-FAST = settings(max_examples=50)
+FAST = settings(max_examples=max(1, settings.default.max_examples // 4))
 
 # What asking for an article page comes to in one run.
 STORED = "stored"

@@ -49,7 +49,7 @@ HEADER = re.compile(rb'<div[^>]*id="listNewHeader"[^>]*>')
 FOOTER = b'<div class="footer'
 
 # A page-sized example parses a page of 100 kB: a few dozen of them keep the file fast.
-PAGE_EXAMPLES = settings(max_examples=40)
+PAGE_EXAMPLES = settings(max_examples=max(1, settings.default.max_examples // 5))
 
 
 def ask(kind: str, body: bytes, flags=(), headers=None, status: int = 200):

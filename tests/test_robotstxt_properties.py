@@ -321,7 +321,7 @@ runs = st.lists(
 )
 
 
-@settings(max_examples=100)
+@settings(max_examples=max(1, settings.default.max_examples // 2))
 @given(runs)
 def test_the_kept_copy_is_read_while_young_and_asked_for_again_otherwise(tmp_path_factory, runs):
     """Run after run: a young copy is read as it was kept, nothing asked; an old, damaged or

@@ -234,7 +234,7 @@ def saved_again(draw, crawled: Crawled) -> tuple[str, str, Saved, list[str]]:
     return article_id, name, saved, options
 
 
-@settings(max_examples=40)
+@settings(max_examples=max(1, settings.default.max_examples // 5))
 @given(data=st.data())
 def test_a_page_saved_another_way_prints_the_same_line(crawled, tmp_path_factory, data):
     article_id, name, body, options = data.draw(saved_again(crawled))
