@@ -7,6 +7,7 @@ come back 200 and nothing parses, or a column that was always filled goes empty.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import statistics
 from collections import Counter
 from itertools import islice
@@ -42,8 +43,13 @@ WEEKS_BACK = (7, 14, 21, 28)
 # stays flagged; up to this many days back are looked at to find DAYS_COMPARED others.
 DAYS_LOOKED_BACK = 28
 MIN_DAYS_FOR_MEDIAN = 3
-# Daily totals this small say nothing (a quiet section, a holiday).
+# Daily totals this small say nothing (a quiet section).
 MIN_MEDIAN_DAILY_NEW_ROWS = 20
+# Vietnam's public holidays (Tết and the days off around it, Hùng Kings' day, 30 April, 1 May,
+# National Day, New Year's Day, and the days off moved to join them), as the `holidays` library
+# keeps them: the site is far quieter on them, as the market is closed. Their 24 hours are not
+# judged by the count of new articles, nor part of what is usual for the days after them.
+HOLIDAY_COUNTRY = "VN"
 # Fill rates are compared over samples of at least this many new articles, the newest runs
 # pooled until they hold that many: a column filled half the time is often empty in five rows,
 # and at most about twice in a hundred samples below 30% in twenty.
@@ -174,7 +180,8 @@ def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
     usual; when all of them were (a quiet Sunday flagged before a Sunday was known), they are
     that weekday's usual, or every Sunday after it would be flagged. Before the same weekday
     is known (the first week), a day is judged against the known days of its kind, weekend
-    or weekday in Vietnam: the first weekend against none."""
+    or weekday in Vietnam: the first weekend against none. A public holiday in Vietnam is not
+    judged, and not counted in the usual of any day."""
     end = record.get("finished_at")
     if record.get("mode") == BACKFILL or end is None:
         return []
@@ -192,6 +199,10 @@ def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
             totals[day] = totals.get(day, 0) + share * (run.get("new_rows") or 0)
     if runs:
         _whole_day_of_first(totals, end, runs[-1][0])
+    if _is_holiday(end, 0):
+        return []
+    for day in [day for day in totals if _is_holiday(end, day)]:
+        del totals[day]
     past_days = [
         day for day in range(1, DAYS_LOOKED_BACK + 1) if day in totals and day not in unhealthy
     ][:DAYS_COMPARED]
@@ -256,8 +267,26 @@ def _known(totals: dict[int, float], days, unhealthy: set[int]) -> list[float]:
 def _is_weekend(end: dt.datetime, day: int) -> bool:
     """Whether the 24 hours ending `day` days before `end` are mostly a Saturday or Sunday
     in Vietnam, the section's calendar."""
-    middle = (end - day * DAY - DAY / 2).astimezone(VIETNAM_TZ)
-    return middle.weekday() >= 5
+    return _middle(end, day).weekday() >= 5
+
+
+def _is_holiday(end: dt.datetime, day: int) -> bool:
+    """Whether the 24 hours ending `day` days before `end` are mostly a public holiday in
+    Vietnam."""
+    return _middle(end, day).date() in _holidays()
+
+
+def _middle(end: dt.datetime, day: int) -> dt.datetime:
+    """The middle of the 24 hours ending `day` days before `end`, in Vietnam."""
+    return (end - day * DAY - DAY / 2).astimezone(VIETNAM_TZ)
+
+
+@functools.cache
+def _holidays():
+    # Imported when first asked: only a run that has days to judge needs the calendar.
+    import holidays
+
+    return holidays.country_holidays(HOLIDAY_COUNTRY)
 
 
 def _the(days: list, noun: str) -> str:

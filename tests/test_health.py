@@ -3,7 +3,8 @@ import datetime as dt
 from newsscraper import exitcodes
 from newsscraper.health import judge
 
-NOW = dt.datetime(2026, 3, 20, 12, 0, tzinfo=dt.UTC)
+# A Friday, with no public holiday in Vietnam in the five weeks before it.
+NOW = dt.datetime(2026, 7, 17, 12, 0, tzinfo=dt.UTC)
 
 
 def run(**fields):
@@ -758,3 +759,47 @@ def test_in_its_first_week_a_weekend_day_is_judged_against_the_weekend_days_know
         "new articles in the last 24 h fell to 5 against a median of 40 a day over the 6 days "
         "before, and of 40 a weekday over the 4 weekdays before"
     ]
+
+
+def test_a_public_holiday_in_vietnam_is_not_judged_nor_part_of_the_usual():
+    """README: the 24 hours mostly of a public holiday in Vietnam (Tết, 30 April, 1 May,
+    National Day, ...) are not judged by the count of new articles, and are not part of what
+    is usual for the days after them."""
+    noon = dt.time(5, 0, tzinfo=dt.UTC)  # 12:00 in Vietnam
+
+    def days_before(end: dt.date, counts: list[int]) -> list[dict]:
+        """Runs at noon in Vietnam a day apart, newest first, the newest the day before `end`;
+        then the section's first run, whose backlog counts for no day."""
+        return [
+            run(
+                finished_at=dt.datetime.combine(end - dt.timedelta(days=back), noon),
+                new_rows=n,
+                articles_fetched=n,
+            )
+            for back, n in enumerate([*counts, 400], start=1)
+        ]
+
+    def verdict(end: dt.date, today: int, counts: list[int]):
+        newest = run(
+            finished_at=dt.datetime.combine(end, noon), new_rows=today, articles_fetched=today
+        )
+        return judge(newest, days_before(end, counts))
+
+    # The first day of Tết 2026 (17 February) and National Day (2 September): a tenth of the
+    # usual is the site's own quiet. The same fall on an ordinary Tuesday is a collapse.
+    assert verdict(dt.date(2026, 2, 17), 10, [100] * 7) == (exitcodes.OK, [])
+    assert verdict(dt.date(2026, 9, 2), 10, [100] * 7) == (exitcodes.OK, [])
+    assert verdict(dt.date(2026, 3, 17), 10, [100] * 7)[0] == exitcodes.UNHEALTHY
+    # Monday 23 February 2026, after the days off of Tết (16 to 20 February) and a weekend, is
+    # judged against the days around Tết, not against Tết's quiet ones: a fall to 20 is flagged
+    # against the median of 100 of the 5 days that are no holiday, though the 7 days before it
+    # held a median of 10; and of the weekdays, only Friday 13 February is known (its Monday a
+    # week before was Tết).
+    after = verdict(dt.date(2026, 2, 23), 20, [100, 100, 10, 10, 10, 10, 10, 100, 100, 100])
+    assert after == (
+        exitcodes.UNHEALTHY,
+        [
+            "new articles in the last 24 h fell to 20 against a median of 100 a day over the 5 "
+            "days before, and of 100 a weekday over the weekday before"
+        ],
+    )

@@ -8,6 +8,7 @@ import datetime as dt
 import itertools
 import math
 
+import holidays
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
@@ -39,11 +40,26 @@ def is_weekend(when: dt.datetime) -> bool:
     return when.astimezone(VIETNAM_TZ).weekday() >= 5
 
 
+# Vietnam's public holidays: the calendar README's rule names, not a rule of the health check.
+VIETNAM_HOLIDAYS = holidays.country_holidays("VN")
+
+
+def is_holiday(when: dt.datetime) -> bool:
+    return when.astimezone(VIETNAM_TZ).date() in VIETNAM_HOLIDAYS
+
+
+def ordinary_days_before(end: dt.datetime, span: dt.timedelta) -> int:
+    """How many of the whole 24 hours before the last 24 hours to `end`, within `span` of
+    it, are mostly no public holiday in Vietnam."""
+    return sum(not is_holiday(end - day * DAY - DAY / 2) for day in range(1, int(span / DAY)))
+
+
 class Stream:
     """Articles published at a steady pace: `daily` a day on weekdays, `weekend` times as many
-    on a Saturday or Sunday in Vietnam, each Vietnam date `noise[date]` times that."""
+    on a Saturday or Sunday in Vietnam, `holiday` times as many on a public holiday there,
+    each Vietnam date `noise[date]` times that."""
 
-    def __init__(self, start: dt.datetime, end: dt.datetime, daily, weekend, noise):
+    def __init__(self, start: dt.datetime, end: dt.datetime, daily, weekend, noise, holiday=1.0):
         self.start = start
         hours = math.ceil((end - start) / HOUR) + 1
         self.cumulative = [0.0]
@@ -52,6 +68,8 @@ class Stream:
             rate = daily / 24 * noise(middle.astimezone(VIETNAM_TZ).date())
             if is_weekend(middle):
                 rate *= weekend
+            if is_holiday(middle):
+                rate *= holiday
             self.cumulative.append(self.cumulative[-1] + rate)
 
     def published_by(self, when: dt.datetime) -> int:
@@ -89,24 +107,25 @@ def crawled(stream: Stream, times: list[dt.datetime], backlog: int) -> list[dict
 
 
 @st.composite
-def steady(draw, weekend=ALIKE, days=WEEKS, daily=BUSY):
+def steady(draw, weekend=ALIKE, days=WEEKS, daily=BUSY, holiday=ALIKE, ends=ENDS):
     """(the newest run, the runs before it newest first) of a section whose daily count is
     steady within ±20%, crawled at one cadence for `days` days and a bit."""
-    end = draw(ENDS)
+    end = draw(ends)
     cadence = draw(CADENCES)
     length = draw(days) * DAY + draw(st.integers(0, 23)) * HOUR
     count = max(1, int(length / cadence))
     start = end - count * cadence
     factors = draw(st.lists(st.floats(0.8, 1.2), min_size=40, max_size=40))
     first = start.astimezone(VIETNAM_TZ).date()
-    per_day, weekend_share = draw(daily), draw(weekend)
-    note(f"{per_day} a weekday, weekends {weekend_share} of it")
+    per_day, weekend_share, holiday_share = draw(daily), draw(weekend), draw(holiday)
+    note(f"{per_day} a weekday, weekends {weekend_share} of it, holidays {holiday_share} of it")
     stream = Stream(
         start - DAY,
         end,
         per_day,
         weekend_share,
         lambda date: factors[(date - first).days % len(factors)],
+        holiday_share,
     )
     times = [start + k * cadence for k in range(count + 1)]
     runs = crawled(stream, times, backlog=draw(st.integers(0, 500)))
@@ -153,6 +172,32 @@ def test_a_section_quiet_at_weekends_is_judged_against_its_weekends(history):
     assert verdict == (exitcodes.OK, [])
 
 
+# Histories that end in the weeks around Vietnam's public holidays of 2026.
+NEAR_HOLIDAYS = st.sampled_from(
+    [date for date in holidays.country_holidays("VN", years=2026) if date.year == 2026]
+).flatmap(
+    lambda date: st.integers(-3 * 24 * 60, 10 * 24 * 60).map(
+        lambda minutes: dt.datetime.combine(date, dt.time(), UTC) + dt.timedelta(minutes=minutes)
+    )
+)
+
+
+@given(
+    history=steady(
+        holiday=st.floats(0.0, 0.3), days=st.integers(0, 35), ends=st.one_of(ENDS, NEAR_HOLIDAYS)
+    )
+)
+def test_a_section_quiet_on_public_holidays_is_healthy(history):
+    """README: the 24 hours mostly of a public holiday in Vietnam are not judged by the count
+    of new articles, nor part of what is usual for the days after them. A steady section whose
+    public holidays hold at most 30% of an ordinary day's articles (Tết, National Day) is
+    healthy at any cadence, on the holidays and on the days after them."""
+    newest, recent = history
+    verdict = judge(newest, recent)
+    note(f"judged {verdict}")
+    assert verdict == (exitcodes.OK, [])
+
+
 @st.composite
 def collapsed(draw, days=MONTH):
     """(the newest run, the runs before it) of a steady section (30 to 3000 a day, ±20% a day,
@@ -182,12 +227,14 @@ def test_new_articles_far_below_the_days_before_are_unhealthy(history):
     once a week is known, also under 30% of the same weekday's. A day keeping at most 15% of
     a steady pace of 30 a day or more is flagged, with a problem saying what fell, once 3 days
     before it are known: in the first week on a weekday (a weekend day is judged against the
-    weekend days known, and the first weekend not at all), after it on any day."""
+    weekend days known, and the first weekend not at all), after it on any day; a public
+    holiday in Vietnam never, and not as one of those days."""
     newest, recent = history
     end = newest["finished_at"]
-    # The section's first run stores a backlog and counts for no day; the 3 days before the
-    # last 24 hours are covered by the runs after it.
-    if spans([newest, *recent]) < 4 * DAY:
+    # The section's first run stores a backlog and counts for no day; 3 days before the last
+    # 24 hours are covered by the runs after it. A public holiday in Vietnam is neither judged
+    # nor one of those days (README).
+    if is_holiday(end - DAY / 2) or ordinary_days_before(end, spans([newest, *recent])) < 3:
         return
     week_known = spans([newest, *recent]) >= 8 * DAY
     if not week_known and is_weekend(end - DAY / 2):
@@ -228,6 +275,17 @@ def test_a_lasting_collapse_stays_flagged(days, lasting, cadence, daily, share, 
         code, _ = judge(newest, runs[::-1])
         runs.append(newest | {"exit_code": code})
         at, since = at + cadence, at
+    if is_holiday(end - DAY / 2):  # README: a public holiday in Vietnam is not judged
+        return
+    # A limit: when every steady day of the same weekday 1 to 4 weeks back was a holiday (left
+    # out), the same weekday's only known days are the flagged ones, and they are its usual.
+    before = [
+        end - weeks * DAY - DAY / 2
+        for weeks in (7, 14, 21, 28)
+        if start <= end - (weeks + 1) * DAY and end - weeks * DAY <= onset
+    ]
+    if before and all(is_holiday(middle) for middle in before):
+        return
     code, problems = judge(runs[-1], runs[-2::-1])
     note(f"judged {code, problems}")
     assert code == exitcodes.UNHEALTHY
