@@ -83,9 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     for path, fault in args.fault:
         site.script(path, [fault], repeat=True)
     handle = serve(site, port=args.port)
-    print(handle.base_url, flush=True)
-    print(f"section page: {handle.base_url}/{site.section}.chn", flush=True)
-    try:
+    try:  # a Ctrl-C while it says where it serves stops it too
+        print(handle.base_url, flush=True)
+        print(f"section page: {handle.base_url}/{site.section}.chn", flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:
         pass

@@ -9,6 +9,7 @@ import urllib.request
 
 import pytest
 
+from replica import serve
 from replica.__main__ import main, parse_fault, parse_jitter
 from replica.crawl import PROJECT_ROOT
 from replica.faults import Status
@@ -78,3 +79,31 @@ def test_jitter_is_given_in_milliseconds_and_a_bad_one_is_refused(capsys):
             main(["--jitter", value])
         assert exit_.value.code == 2
         assert "give milliseconds, 0 to 60000" in capsys.readouterr().err
+
+
+def test_ctrl_c_as_the_address_is_printed_stops_the_replica(monkeypatch):
+    """README: `python -m replica …  # first terminal; Ctrl-C stops it`, also a Ctrl-C that
+    comes while it prints where it serves (it used to leave the server running, the process
+    never ending)."""
+    printed, handles = [], []
+
+    def interrupted_print(*args, **kwargs):
+        printed.append(args)
+        if len(printed) == 2:
+            raise KeyboardInterrupt
+
+    def recorded_serve(*args, **kwargs):
+        handles.append(serve(*args, **kwargs))
+        return handles[-1]
+
+    monkeypatch.setattr("builtins.print", interrupted_print)
+    monkeypatch.setattr("replica.__main__.serve", recorded_serve)
+    try:
+        code = main(["--articles", "5", "--port", "0"])
+    except KeyboardInterrupt:
+        code = "interrupted"
+    finally:
+        (handle,) = handles
+        serving = handle._thread.is_alive()
+        handle.stop()
+    assert (code, serving) == (0, False)
