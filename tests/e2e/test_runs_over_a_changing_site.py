@@ -36,11 +36,18 @@ from pathlib import Path
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from replica_checks import MODEL_COLUMNS, assert_complete_part_files, reject_reasons, stored_ids
+from replica_checks import (
+    MODEL_COLUMNS,
+    assert_complete_part_files,
+    crawl_stats,
+    reject_reasons,
+    stored_ids,
+)
 
 from newsscraper import exitcodes
 from newsscraper.dataset_read import read_articles
 from newsscraper.runs import read_runs
+from newsscraper.settings import SOFT_BLOCK_STOP_AFTER
 from replica import ReplicaSite, SyntheticArticle, faults, serve
 from replica.crawl import PROJECT_ROOT, crawl_command, crawl_env, run_crawl
 from replica.response import Response
@@ -53,6 +60,7 @@ EXAMPLES = max(1, settings.default.max_examples // 100)
 SECTION_PAGE = "/doanh-nghiep.chn"
 TIMELINE_2 = "/timelinelist/18836/2.chn"
 PAGE_SIZE = 8
+DOWNLOAD_MAXSIZE = 400_000  # the replica's pages are about 115 kB
 RETRY_TIMES = 2  # a page failing 3 times in a run is given up for the run, pending
 # Politeness off ("Crawling the replica"), a short timeout so a held page times out, and
 # small batches so a kill lands between committed part files.
@@ -62,10 +70,13 @@ SETTINGS = {
     "CONCURRENT_REQUESTS": 4,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
     "PARQUET_BATCH_ITEMS": 3,
+    "DOWNLOAD_MAXSIZE": DOWNLOAD_MAXSIZE,
 }
 ARTICLE_DELAY = 0.1  # seconds per article page in a run that is killed, so the kill lands mid-run
 
-# Faults that pass: scripted at most RETRY_TIMES times in a row, the page then comes.
+# Faults that pass: scripted at most RETRY_TIMES times in a row, the page then comes (README,
+# "Choices worth knowing": a body cut short, with or without a Content-Length, or a gzip stream
+# that stops or is named twice, is "retried, never read as the page").
 TRANSIENT = {
     "503_retry_after": faults.status(503, retry_after=1),
     "429_retry_after": faults.status(429, retry_after=1),
@@ -74,12 +85,63 @@ TRANSIENT = {
     "timeout": faults.delay(3),
     "truncated": faults.truncated(),
     "cut_copy": faults.cut_copy(),
+    "cut_without_length": faults.cut_without_length(),
+    "truncated_gzip": faults.truncated_gzip(),
+    "gzip_named_twice": faults.gzip_named_twice(),
     "soft_block": faults.soft_block(),
 }
+OFF_SITE = "https://example.invalid/captcha"
+# On an article page only: "a meta refresh off the site" is a soft block, "asked for again";
+# a redirect to the very URL, followed, then the page.
+ARTICLE_TRANSIENT = {
+    "meta_refresh_off_site": faults.meta_refresh(OFF_SITE),
+    "redirect_loop": faults.redirect_loop(),
+}
+# On a listing page only: "An empty timeline fragment is asked for once more before it is taken
+# as the end of the list" (so scripted once, see `Runs.change`); "A fragment without items that
+# says something (a "Too many requests" line ...) is a soft block, not the end."
+LISTING_TRANSIENT = {"empty": faults.empty(), "soft_block_bare": faults.soft_block(bare=True)}
+SOFT_BLOCKING = {"429_retry_after", "soft_block", "soft_block_bare", "meta_refresh_off_site"}
+
 # Faults that last the whole run: the page fails after every retry (exit 7), and comes later.
-PERSISTENT = {"503": faults.status(503), "reset": faults.reset()}
-# The site saying a story is gone: rejected with this reason, never asked for again.
-GONE = {404: "http_404", 410: "http_410"}
+# README: "still cut after every retry, an article page is pending and a listing page has
+# failed (exit 7)".
+PERSISTENT = {"503": faults.status(503), "reset": faults.reset(), "truncated": faults.truncated()}
+# An article page: a soft block every time (pending, "asked for again"); "more than five
+# redirects" ("A page that failed for a reason that may pass"); a gzip stream or a body cut
+# every time (README's "Exit codes", 7: "article pages, still failed after every retry").
+ARTICLE_PERSISTENT = {
+    "meta_refresh_off_site": faults.meta_refresh(OFF_SITE),
+    "redirect_loop": faults.redirect_loop(),
+    "truncated_gzip": faults.truncated_gzip(),
+    "cut_without_length": faults.cut_without_length(),
+}
+# A listing page: "a listing page fails at once on a 404 or another answer that is not
+# retried" (exit 7); it is a page of the listing, not a story, so nothing is rejected.
+LISTING_PERSISTENT = {"404": faults.status(404), "410": faults.status(410)}
+
+# Faults a page may carry all the run and still be stored as the site rendered it (README,
+# "Choices worth knowing": a page read in UTF-8 whatever its header says; "A page with all of
+# its content whose closing tags are missing (malformed HTML) is whole"; invalid JSON-LD falls
+# back to the markup), or a listing whose junk links are never requested.
+ARTICLE_HARMLESS = {
+    "malformed_html": faults.malformed_html(),
+    "bad_json_ld": faults.bad_json_ld(),
+    "wrong_charset": faults.wrong_charset(),
+}
+LISTING_HARMLESS = {"junk_items": faults.junk_items()}
+
+# The site saying a story is gone, for good: rejected with this reason, never asked for again
+# (README, "Choices worth knowing"; DATA_FORMAT.md, "Rejects"). `to_article`: a 301 to another
+# new story's page, stored under its own id, the listed id a `redirected_to_article` reject.
+GONE = {
+    "404": (faults.status(404), "http_404"),
+    "410": (faults.status(410), "http_410"),
+    "to_section": (faults.redirect(SECTION_PAGE, code=301), "redirected_away"),
+    "off_site": (faults.redirect_offsite(), "redirected_away"),
+    "oversized": (faults.oversized(DOWNLOAD_MAXSIZE + 100_000), "response_too_large"),
+    "to_article": (None, "redirected_to_article"),
+}
 
 
 class ChangingSite(ReplicaSite):
@@ -102,11 +164,12 @@ class Step:
     in_watermark_minute: list[tuple[int, bool]] = field(default_factory=list)  # (second, under)
     move_back: float | None = None  # which story (as a fraction of the listing) comes back up
     page_faults: list[tuple[str, str, int]] = field(default_factory=list)  # (page, fault, times)
+    harmless: list[tuple[str, str]] = field(default_factory=list)  # (page, fault) all the run
     # (page, fault) failing all the run. Pages: "new" (the last story put up), "oldest_new"
     # (the oldest of those published), "section", "timeline", "pending" (an article page that
     # failed all the last run and is not stored yet).
     fail_for_run: tuple[str, str] | None = None
-    gone: int | None = None  # a new story's page answers this status for good
+    gone: str | None = None  # a new story's page is gone for good, this way (`GONE`)
     soft_block_every: int | None = None
     kill_after: int | None = None  # SIGKILL once this many article pages were asked for
 
@@ -122,19 +185,32 @@ def steps(draw) -> Step:
         ),
         move_back=draw(st.none() | st.floats(0.1, 1.0)),
     )
-    pages = st.sampled_from(["new", "section", "timeline", "old"])
+    articles = st.sampled_from(["new", "old"])
+    listings = st.sampled_from(["section", "timeline"])
+    times = st.integers(1, RETRY_TIMES)
     step.page_faults = draw(
         st.lists(
-            st.tuples(pages, st.sampled_from(sorted(TRANSIENT)), st.integers(1, RETRY_TIMES)),
+            st.tuples(articles, st.sampled_from(sorted(TRANSIENT | ARTICLE_TRANSIENT)), times)
+            | st.tuples(listings, st.sampled_from(sorted(TRANSIENT | LISTING_TRANSIENT)), times),
             max_size=3,
+        )
+    )
+    step.harmless = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["new", "oldest_new"]), st.sampled_from(sorted(ARTICLE_HARMLESS))
+            )
+            | st.tuples(listings, st.sampled_from(sorted(LISTING_HARMLESS))),
+            max_size=2,
         )
     )
     step.fail_for_run = draw(
         st.none()
         | st.tuples(
-            st.sampled_from(["new", "oldest_new", "pending", "section", "timeline"]),
-            st.sampled_from(sorted(PERSISTENT)),
+            st.sampled_from(["new", "oldest_new", "pending"]),
+            st.sampled_from(sorted(PERSISTENT | ARTICLE_PERSISTENT)),
         )
+        | st.tuples(listings, st.sampled_from(sorted(PERSISTENT | LISTING_PERSISTENT)))
     )
     step.gone = draw(st.none() | st.sampled_from(sorted(GONE)))
     step.soft_block_every = draw(st.none() | st.integers(3, 7))
@@ -149,7 +225,8 @@ class Runs:
         self.site = site
         self.handle = handle
         self.output_dir = output_dir
-        self.gone: dict[str, int] = {}  # path -> status, for good
+        self.gone: dict[str, tuple[faults.Fault, str]] = {}  # path -> (fault, reason), for good
+        self.moved_to: dict[str, str] = {}  # a gone path -> the article path it redirects to
         self.killed = 0
         self.pending: set[str] = set()  # article pages that failed all the last run, not stored
 
@@ -184,29 +261,57 @@ class Runs:
                 return min(self.pending) if self.pending else None
             return new[-1].path if new else None
 
-        for page, name, times in step.page_faults:
+        for page, name in step.harmless:
             path = path_of(page)
             if path is not None and path not in self.gone:
-                site.script(path, [TRANSIENT[name]] * times)
-        if step.fail_for_run is not None:
-            path = path_of(step.fail_for_run[0])
+                site.script(path, [(ARTICLE_HARMLESS | LISTING_HARMLESS)[name]], repeat=True)
+        soft_blocks = 0  # soft-block pages scripted for the run, at most
+        for page, name, times in step.page_faults:
+            path = path_of(page)
+            if name == "empty":
+                if page != "timeline":
+                    continue  # README speaks of an empty timeline fragment only
+                times = 1  # twice in a row, it is the end of the listing
             if path is not None and path not in self.gone:
-                site.script(path, [PERSISTENT[step.fail_for_run[1]]], repeat=True)
+                table = ARTICLE_TRANSIENT if _is_article(path) else LISTING_TRANSIENT
+                site.script(path, [(TRANSIENT | table)[name]] * times)
+                soft_blocks += times if name in SOFT_BLOCKING else 0
+        if step.fail_for_run is not None:
+            page, name = step.fail_for_run
+            path = path_of(page)
+            if path is not None and path not in self.gone:
+                table = ARTICLE_PERSISTENT if _is_article(path) else LISTING_PERSISTENT
+                site.script(path, [(PERSISTENT | table)[name]], repeat=True)
                 failing.add(path)
+                soft_blocks += RETRY_TIMES + 1 if name in SOFT_BLOCKING else 0
         if step.gone is not None and new and new[0].path not in failing:
-            self.gone[new[0].path] = step.gone
-        for path, status in self.gone.items():
-            site.script(path, [faults.status(status)], repeat=True)
+            self.go(new[0], step.gone, [a for a in published if a.path not in failing])
+        for path, (fault, _) in self.gone.items():
+            site.script(path, [fault], repeat=True)
         site.soft_block_every(step.soft_block_every)
-        return failing, step.soft_block_every is not None
+        # README, "Exit codes" 3: soft blocks "`SOFT_BLOCK_STOP_AFTER` in a row on more than
+        # one page" stop the run: the scripted ones can come in a row when there are 5 or more.
+        return failing, step.soft_block_every is not None or soft_blocks >= SOFT_BLOCK_STOP_AFTER
+
+    def go(self, article: SyntheticArticle, how: str, others: list[SyntheticArticle]) -> None:
+        """`article`'s page is gone for good, the way `how` names."""
+        fault, reason = GONE[how]
+        if how == "to_article":
+            others = [a for a in others if a is not article and a.path not in self.gone]
+            if not others:
+                return
+            target = others[0]
+            fault = faults.redirect(target.path, code=301)
+            self.moved_to[article.path] = target.path
+        self.gone[article.path] = (fault, reason)
 
     def settle(self) -> None:
         """After a run: every fault scripted for it is over; the gone pages stay gone."""
         self.site.clear_scripts()
         self.site.soft_block_off()
         self.site.article_delay = 0.0
-        for path, status in self.gone.items():
-            self.site.script(path, [faults.status(status)], repeat=True)
+        for path, (fault, _) in self.gone.items():
+            self.site.script(path, [fault], repeat=True)
 
     # --- runs ------------------------------------------------------------------------------
     def run(self) -> int:
@@ -214,6 +319,10 @@ class Runs:
         result = run_crawl(self.handle.base_url, self.output_dir, settings=_settings())
         self.last_log = result.stderr
         self.last_requests = self.handle.requests[since:]
+        # Nothing left the replica (a junk link, a redirect or meta refresh off the site):
+        # every request the crawler made reached it.
+        sent = crawl_stats(result.stderr).get("downloader/request_count", 0)
+        assert sent <= len(self.last_requests), "the crawler made requests the replica never saw"
         return result.returncode
 
     def run_killed(self, after: int) -> int | None:
@@ -268,7 +377,7 @@ class Runs:
 
     def check_rejects(self) -> None:
         """Rejects hold only the gone pages, each with the reason its status gives."""
-        gone = {_article_id(path): GONE[status] for path, status in self.gone.items()}
+        gone = {_article_id(path): reason for path, (_, reason) in self.gone.items()}
         reasons = reject_reasons(self.output_dir)
         assert set(reasons) <= set(gone), f"rejected pages that could be stored: {reasons}"
         for article_id, reason in reasons.items():
@@ -300,6 +409,13 @@ class Runs:
         asked = {
             _article_id(r.path.split("?", 1)[0]) for r in self.last_requests if _is_article(r.path)
         }
+        listed = {a.article_id for a in self.site.articles}
+        assert asked <= listed, f"asked for pages the site never listed: {sorted(asked - listed)}"
+        # A listed URL is asked for until it is rejected: one that redirects to a stored article
+        # (its reject lost to a kill) leads there once more, not the walk asking for it.
+        for moved, target in self.moved_to.items():
+            if self.asked_for({moved}):
+                asked.discard(_article_id(target))
         assert not asked & stored, f"asked again for stored articles: {sorted(asked & stored)}"
         assert not asked & rejected, f"asked again for rejected pages: {sorted(asked & rejected)}"
 
@@ -344,7 +460,7 @@ FAILED_THEN_GONE = [
         in_watermark_minute=[(30, True), (5, False)],
         move_back=0.9,
         fail_for_run=("oldest_new", "503"),
-        gone=410,
+        gone="410",
     ),
     Step(
         publish=3,
@@ -361,15 +477,39 @@ KILLED = [
         publish=PAGE_SIZE + 2,
         in_watermark_minute=[(0, True)],
         fail_for_run=("timeline", "reset"),
-        gone=404,
+        gone="404",
     ),
     Step(fail_for_run=("timeline", "503")),
+]
+
+
+# The faults of a page gone bad, all at once: more than a page of new stories, the newest sent
+# off the site by a meta refresh twice, an empty fragment once, junk links on the section page,
+# the oldest in a redirect loop all the run (pending), another moved to a third story's URL;
+# then the section page cut without a Content-Length twice, a gzip stream cut on the timeline
+# and on the pending page all the run, a malformed page and an oversized one.
+SEVERAL_FAULTS = [
+    Step(
+        publish=PAGE_SIZE + 2,
+        page_faults=[("new", "meta_refresh_off_site", 2), ("timeline", "empty", 1)],
+        harmless=[("section", "junk_items")],
+        fail_for_run=("oldest_new", "redirect_loop"),
+        gone="to_article",
+    ),
+    Step(
+        publish=3,
+        page_faults=[("section", "cut_without_length", 2), ("timeline", "truncated_gzip", 1)],
+        harmless=[("new", "malformed_html")],
+        fail_for_run=("pending", "truncated_gzip"),
+        gone="oversized",
+    ),
 ]
 
 
 @settings(max_examples=EXAMPLES)
 @example(articles=20, seed=1, plan=FAILED_THEN_GONE)
 @example(articles=25, seed=2, plan=KILLED)
+@example(articles=16, seed=3, plan=SEVERAL_FAULTS)
 @given(
     articles=st.integers(12, 30),
     seed=st.integers(0, 3),
