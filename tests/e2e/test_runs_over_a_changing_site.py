@@ -487,7 +487,8 @@ KILLED = [
 # off the site by a meta refresh twice, an empty fragment once, junk links on the section page,
 # the oldest in a redirect loop all the run (pending), another moved to a third story's URL;
 # then the section page cut without a Content-Length twice, a gzip stream cut on the timeline
-# and on the pending page all the run, a malformed page and an oversized one.
+# and on the pending page all the run, a malformed page and an oversized one; then a timeline
+# page answering 404 all the run, a page with broken JSON-LD and one redirected off the site.
 SEVERAL_FAULTS = [
     Step(
         publish=PAGE_SIZE + 2,
@@ -502,6 +503,12 @@ SEVERAL_FAULTS = [
         harmless=[("new", "malformed_html")],
         fail_for_run=("pending", "truncated_gzip"),
         gone="oversized",
+    ),
+    Step(
+        publish=2,
+        harmless=[("new", "bad_json_ld")],
+        fail_for_run=("timeline", "404"),
+        gone="off_site",
     ),
 ]
 
