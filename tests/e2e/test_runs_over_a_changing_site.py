@@ -1,13 +1,15 @@
 """A model of cron's runs over a live section: between incremental crawls into one OUTPUT_DIR,
 hypothesis draws what happens to the site (stories published, some in the watermark's minute,
-an old story moved back to the top, pages failing for a while or for good, a soft block, a
-run killed mid-crawl), and every run is checked against what README.md and DATA_FORMAT.md
-promise.
+an old story moved back to the top, a soft block, a run killed mid-crawl) and every fault the
+replica serves on an article or listing page (`replica/faults.py`): for a while (retried, then
+stored as rendered), all the run (pending, asked for again), harmless (stored as rendered, junk
+links never requested) or for good (a reject with its reason, never asked for again), and
+every run is checked against what README.md and DATA_FORMAT.md promise.
 
-Each example is several real crawls: two are drawn in CI, on top of the two written out, and
+Each example is several real crawls: two are drawn in CI, on top of the three written out, and
 200 with `HYPOTHESIS_PROFILE=explore`.
 
-The two written out fail, each on its own, when a run:
+The first two written out fail, each on its own, when a run:
 - no longer asks for the pending pages of the last one (`FAILED_THEN_GONE`: a story failing two
   runs in a row lies under what the last run walks, two pages below its watermark);
 - moves the watermark though its listing failed (`KILLED`: a listing page failing two runs in a
@@ -18,6 +20,8 @@ They do not show a dedupe pipeline that lets a stored id through (the walk never
 which every run is checked for), nor a part file written in place rather than under
 `.staging/` (a kill here does not land inside a write): `tests/test_fault_points_properties.py`
 kills and fails every file operation of a crawl's writes.
+The third (`SEVERAL_FAULTS`) fails when a page larger than `DOWNLOAD_MAXSIZE` or one
+redirected off the site is left pending rather than rejected.
 """
 
 from __future__ import annotations
