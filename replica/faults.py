@@ -273,6 +273,21 @@ class ExtraItems(Fault):
         return response
 
 
+@dataclass(frozen=True)
+class RenamedEntries(Fault):
+    """The listing with its stream items' class renamed (`to`), as a new layout of the site
+    would: the same page otherwise, its links to the articles all there."""
+
+    to: str = "story-item news-stream-item"
+
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        response = normal()
+        response.body = response.body.replace(
+            b'class="tlitem box-category-item"', f'class="{self.to}"'.encode()
+        )
+        return response
+
+
 # --- the names tests write ---------------------------------------------------------------------
 
 
@@ -350,6 +365,10 @@ def bad_json_ld() -> Fault:
 
 def extra_items(items, listed_at: str | None = None) -> Fault:
     return ExtraItems(tuple(items), listed_at)
+
+
+def renamed_entries(to: str = "story-item news-stream-item") -> Fault:
+    return RenamedEntries(to)
 
 
 def junk_items() -> Fault:

@@ -30,6 +30,7 @@ _FRAGMENT_STREAM_ITEMS = css("div.tlitem.box-category-item")
 _STREAM_LINK = css("h3 > a")
 _STREAM_TIME = css("span.time.time-ago::attr(title)")
 
+_ANY_LINK = css("a[href]")
 _LISTING_CONTAINERS = css("div.listchungkhoannew, div.list-focus-main")
 # What a page that is not an empty fragment may hold without any text: a script or a refresh.
 _SAYS_SOMETHING = css("script, meta[http-equiv]")
@@ -81,6 +82,11 @@ def ends_inside_an_item(body: bytes) -> bool:
     return True
 
 
+class ListingLayoutChanged(ValueError):
+    """A listing page that links to the site's articles, yet whose stream gave no entry
+    (`SectionPage.unread_article_links`): the site's own page in a layout not read here."""
+
+
 @dataclass(frozen=True)
 class ListingEntry:
     article_id: str
@@ -120,6 +126,22 @@ class SectionPage:
         if self._is_fragment:
             return bool(_FRAGMENT_STREAM_ITEMS(self._root))
         return bool(_LISTING_CONTAINERS(self._root) or _PAGE_STREAM_ITEMS(self._root))
+
+    def unread_article_links(self) -> int:
+        """How many of the site's articles the page links to (anywhere on it) when its stream
+        gives no entry; 0 when it gives some, or links to none.
+
+        A soft block (a captcha or rate-limit page) and an empty fragment link to no article;
+        a page of the site that does, with no stream entry read from it, is a listing whose
+        layout changed (its items renamed, say): no retry mends that."""
+        if self.stream_entries():
+            return 0
+        ids = set()
+        for link in _ANY_LINK(self._root):
+            found = self._article_link(link.get("href"))
+            if found is not None:
+                ids.add(found[1])
+        return len(ids)
 
     # --- fields ------------------------------------------------------------------------------
 

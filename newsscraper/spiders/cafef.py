@@ -30,7 +30,7 @@ from newsscraper.listing_walk import (
 from newsscraper.page_search import FirstPageSearch
 from newsscraper.pages.article import ArticlePage
 from newsscraper.pages.links import CAFEF_HOSTS, canonical_article_url
-from newsscraper.pages.section import ListingEntry, SectionPage
+from newsscraper.pages.section import ListingEntry, ListingLayoutChanged, SectionPage
 from newsscraper.pending import FAILED_REPEATEDLY, PendingArticles
 from newsscraper.redirects import (
     REDIRECTED_AWAY,
@@ -170,6 +170,12 @@ class CafefSpider(scrapy.Spider):
                     # The section page says where its timeline lives; trust it over our table.
                     logger.warning("section %s now has zone id %d", self.args.section, zone_id)
                     self.zone_id = zone_id
+            unread = page.unread_article_links()
+            if unread:
+                raise ListingLayoutChanged(
+                    "the listing's entries could not be read though the page links to "
+                    f"{unread} articles: its layout probably changed"
+                )
             return page.entries()
         except Exception:
             # Raised on: a parse_error reject under the page's URL (RejectsExtension), and the

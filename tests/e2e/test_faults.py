@@ -534,6 +534,51 @@ def test_a_listing_page_that_keeps_failing_ends_the_run_with_site_errors(
     assert_stored_exactly(output_dir, site.articles)
 
 
+@pytest.mark.parametrize("path", [SECTION_PAGE, TIMELINE_2], ids=["section_page", "timeline"])
+def test_a_listing_whose_items_were_renamed_is_a_layout_change_not_the_site_failing(
+    replica, crawl, output_dir, path
+):
+    """README, exit 5: a listing page that links to articles but whose entries cannot be read
+    is kept in rejects as parse_error under its URL, stop reason listing_unreadable, asked for
+    once (no soft-block retries, no exit 7); the articles above it are stored, and the next run
+    stores the rest."""
+    site = ReplicaSite(articles=50)  # page 1, then timeline pages 2 and 3
+    site.script(path, [faults.renamed_entries()], repeat=True)
+    handle = replica(site)
+
+    result = crawl(handle, expect_exit=exitcodes.UNHEALTHY)
+
+    assert [r.status for r in requests_for(handle, path)] == [200]
+    assert requests_for(handle, TIMELINE_3) == []
+    above = [] if path == SECTION_PAGE else site.listing()[: 3 + site.page_size]
+    assert_stored_exactly(output_dir, above)
+    run = only_run(output_dir)
+    assert (run["finish_reason"], run["stop_reason"]) == ("finished", "listing_unreadable")
+    assert run["exit_code"] == exitcodes.UNHEALTHY and run["soft_blocks"] == 0
+    assert any("layout probably changed" in problem for problem in run["problems"])
+    assert run["watermark"] is None, "a walk that broke off covers nothing"
+    rejects = read_rejects(output_dir).to_pylist()
+    assert [(r["url"], r["reason"]) for r in rejects] == [(handle.url(path), "parse_error")]
+    said = re.search(
+        r"the listing's entries could not be read though the page links to (\d+) articles",
+        rejects[0]["detail"],
+    )
+    assert said, rejects[0]["detail"]
+    # A fragment links to its own items only; the section page to its focus block and stream
+    # at least ("Đọc nhiều" and the chrome link to more).
+    if path == SECTION_PAGE:
+        assert int(said[1]) >= 3 + site.page_size
+    else:
+        assert int(said[1]) == site.page_size
+    assert "newsscraper/softblock/detected" not in crawl_stats(result.stderr)
+    assert "soft-blocked page, retries used up" not in result.stderr
+
+    site.clear_scripts()
+    crawl(handle)
+    assert_stored_exactly(output_dir, site.articles)
+    assert read_runs(output_dir)[0]["exit_code"] == exitcodes.OK
+
+
 def test_article_redirected_to_the_section_page_is_rejected_and_never_asked_again(
     replica, crawl, output_dir
 ):
