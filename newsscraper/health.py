@@ -202,7 +202,8 @@ def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
         _whole_day_of_first(totals, end, runs[-1][0])
     if _is_holiday(end, 0):
         return []
-    for day in [day for day in totals if _is_holiday(end, day)]:
+    holidays_left_out = [day for day in totals if _is_holiday(end, day)]
+    for day in holidays_left_out:
         del totals[day]
     past_days = [
         day for day in range(1, DAYS_LOOKED_BACK + 1) if day in totals and day not in unhealthy
@@ -219,6 +220,12 @@ def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
         f"{median:.0f} a day over the {len(past)} days before"
     )
     same_weekday = _known(totals, WEEKS_BACK, unhealthy)
+    if set(WEEKS_BACK) & set(holidays_left_out) and all(
+        d in unhealthy for d in WEEKS_BACK if d in totals
+    ):
+        # A holiday took the place of the same weekday, and the others known were flagged (a
+        # collapse that lasts): they are no usual, and the day is judged as in the first week.
+        same_weekday = []
     if same_weekday:
         alike, said = same_weekday, f"on the same weekday over {_the(same_weekday, 'week')} before"
     else:
