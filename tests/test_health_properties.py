@@ -236,13 +236,35 @@ def test_new_articles_far_below_the_days_before_are_unhealthy(history):
     # nor one of those days (README).
     if is_holiday(end - DAY / 2) or ordinary_days_before(end, spans([newest, *recent])) < 3:
         return
-    week_known = spans([newest, *recent]) >= 8 * DAY
+    span = spans([newest, *recent])
+    week_known = span >= 8 * DAY
     if not week_known and is_weekend(end - DAY / 2):
+        return
+    # Holidays left out can leave no day of its kind known (a Monday after a week of Tết whose
+    # weekend is all that is known): judged against none, as in the first week.
+    if not alike_known(end, span):
         return
     code, problems = judge(newest, recent)
     note(f"judged {code, problems}")
     assert code == exitcodes.UNHEALTHY
     assert len(problems) == 1 and problems[0].startswith(COLLAPSE)
+
+
+def alike_known(end: dt.datetime, span: dt.timedelta) -> bool:
+    """Whether the whole 24 hours before the last 24 hours to `end`, within `span` of it,
+    hold one of the same kind as the last (a weekend day or a weekday in Vietnam) that is no
+    public holiday, and for a weekend day not one of its own weekend; or no holiday at all."""
+    middles = [end - day * DAY - DAY / 2 for day in range(1, int(span / DAY))]
+    if not any(is_holiday(middle) for middle in middles):
+        return True
+    weekend = is_weekend(end - DAY / 2)
+    own_weekend = weekend
+    for middle in middles:
+        if is_weekend(middle) != weekend:
+            own_weekend = False
+        elif not own_weekend and not is_holiday(middle):
+            return True
+    return False
 
 
 @given(
