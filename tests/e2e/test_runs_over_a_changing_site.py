@@ -1,12 +1,14 @@
-"""A model of cron's runs over a live section: between incremental crawls into one OUTPUT_DIR,
-hypothesis draws what happens to the site (stories published, some in the watermark's minute,
-an old story moved back to the top, a soft block, a run killed mid-crawl) and every fault the
-replica serves on an article or listing page (`replica/faults.py`): for a while (retried, then
-stored as rendered), all the run (pending, asked for again), harmless (stored as rendered, junk
-links never requested) or for good (a reject with its reason, never asked for again), and
-every run is checked against what README.md and DATA_FORMAT.md promise.
+"""A model of cron's runs over a live section: between crawls into one OUTPUT_DIR, incremental
+or a backfill (the daily `-a since=-1`, or a window of days), hypothesis draws what happens to
+the site (stories published, some in the watermark's minute, one listed late under the
+watermark, an old story moved back to the top, a soft block, a run killed mid-crawl) and every
+fault the replica serves on an article or listing page (`replica/faults.py`): for a while
+(retried, then stored as rendered), all the run (pending, asked for again), harmless (stored as
+rendered, junk links never requested) or for good (a reject with its reason, never asked for
+again by an incremental run), and every run is checked against what README.md and
+DATA_FORMAT.md promise.
 
-Each example is several real crawls: two are drawn in CI, on top of the three written out, and
+Each example is several real crawls: two are drawn in CI, on top of the four written out, and
 200 with `HYPOTHESIS_PROFILE=explore`.
 
 The first two written out fail, each on its own, when a run:
@@ -21,7 +23,8 @@ which every run is checked for), nor a part file written in place rather than un
 `.staging/` (a kill here does not land inside a write): `tests/test_fault_points_properties.py`
 kills and fails every file operation of a crawl's writes.
 The third (`SEVERAL_FAULTS`) fails when a page larger than `DOWNLOAD_MAXSIZE` or one
-redirected off the site is left pending rather than rejected.
+redirected off the site is left pending rather than rejected. The fourth (`LATE_REPAIRED`)
+fails when a backfill moves the watermark, or leaves the stories of the last page of its window.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ from newsscraper.dataset_read import read_articles
 from newsscraper.runs import read_runs
 from newsscraper.settings import SOFT_BLOCK_STOP_AFTER
 from replica import ReplicaSite, SyntheticArticle, faults, serve
+from replica.articles import VIETNAM
 from replica.crawl import PROJECT_ROOT, crawl_command, crawl_env, run_crawl
 from replica.response import Response
 
@@ -75,6 +79,9 @@ SETTINGS = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
     "PARQUET_BATCH_ITEMS": 3,
     "DOWNLOAD_MAXSIZE": DOWNLOAD_MAXSIZE,
+    # The runs' clock follows the stories (`Runs.now`), hours a step: a page pending over
+    # several steps is asked for again, not given up (README, "Pending pages").
+    "ARTICLE_GIVE_UP_AFTER_HOURS": 10_000,
 }
 ARTICLE_DELAY = 0.1  # seconds per article page in a run that is killed, so the kill lands mid-run
 
@@ -146,6 +153,9 @@ GONE = {
     "oversized": (faults.oversized(DOWNLOAD_MAXSIZE + 100_000), "response_too_large"),
     "to_article": (None, "redirected_to_article"),
 }
+# The reasons of a site that gave no article: a backfill does not ask for these rejects again
+# (DATA_FORMAT.md, "Rejects"); for any other, it asks again for those of its window.
+SITE_GAVE_NONE = {"http_404", "http_410", "redirected_away", "redirected_to_article"}
 
 
 class ChangingSite(ReplicaSite):
@@ -176,6 +186,12 @@ class Step:
     gone: str | None = None  # a new story's page is gone for good, this way (`GONE`)
     soft_block_every: int | None = None
     kill_after: int | None = None  # SIGKILL once this many article pages were asked for
+    # A story the site lists late, dated as an older stored one (as a fraction of those under
+    # the watermark): under the watermark, where incremental runs never walk.
+    late: float | None = None
+    # The run is a backfill: `-a since=-1` ("yesterday"), or a window of the days the stories
+    # span, `-a since=… -a until=…` (the first and last day, as fractions of those days).
+    backfill: tuple[str, float, float] | None = None
 
 
 @st.composite
@@ -219,6 +235,13 @@ def steps(draw) -> Step:
     step.gone = draw(st.none() | st.sampled_from(sorted(GONE)))
     step.soft_block_every = draw(st.none() | st.integers(3, 7))
     step.kill_after = draw(st.none() | st.integers(1, 12))
+    step.late = draw(st.none() | st.floats(0.0, 1.0))
+    step.backfill = draw(
+        st.none()
+        | st.tuples(
+            st.sampled_from(["yesterday", "window"]), st.floats(0.0, 1.0), st.floats(0.0, 1.0)
+        )
+    )
     return step
 
 
@@ -233,6 +256,9 @@ class Runs:
         self.moved_to: dict[str, str] = {}  # a gone path -> the article path it redirects to
         self.killed = 0
         self.pending: set[str] = set()  # article pages that failed all the last run, not stored
+        self.late: set[str] = set()  # article_ids of the stories listed late under the watermark
+        self.moved: set[str] = set()  # article_ids of the old stories moved back to the top
+        self.now = max(a.published_at for a in site.articles)  # the runs' clock (NEWSSCRAPER_NOW)
 
     # --- the site between runs -------------------------------------------------------------
     def change(self, step: Step) -> tuple[set[str], bool]:
@@ -250,6 +276,9 @@ class Runs:
             listing = site.articles
             moved = listing[min(len(listing) - 1, int(step.move_back * len(listing)))]
             site.move_to_top(moved.serial)
+            self.moved.add(moved.article_id)
+        if step.late is not None:
+            self.publish_late(step.late)
         failing: set[str] = set()
 
         def path_of(page: str) -> str | None:
@@ -297,6 +326,34 @@ class Runs:
         # one page" stop the run: the scripted ones can come in a row when there are 5 or more.
         return failing, step.soft_block_every is not None or soft_blocks >= SOFT_BLOCK_STOP_AFTER
 
+    def publish_late(self, at: float) -> None:
+        """A story listed now with the time of a stored one under the watermark (README, "The
+        watermark": "A story the site lists late with an earlier time")."""
+        mark = self.watermark()
+        if mark is None:
+            return
+        stored = set(stored_ids(self.output_dir))
+        under = [
+            a
+            for a in self.site.articles
+            if a.article_id in stored
+            and a.article_id not in self.moved
+            and a.published_at < mark - dt.timedelta(minutes=1)
+        ]
+        if under:
+            older = under[min(len(under) - 1, int(at * len(under)))]
+            self.late.add(self.site.publish_at(older.published_at).article_id)
+
+    def window(self, step: Step) -> tuple[dict[str, str], dt.date, dt.date | None]:
+        """A backfill step's spider arguments, and the Vietnam dates they come to."""
+        kind, first, last = step.backfill
+        if kind == "yesterday":
+            since = self.now.astimezone(VIETNAM).date() - dt.timedelta(days=1)
+            return {"since": "-1"}, since, None
+        days = sorted({a.published_at.astimezone(VIETNAM).date() for a in self.site.articles})
+        since, until = sorted(days[min(len(days) - 1, int(f * len(days)))] for f in (first, last))
+        return {"since": since.isoformat(), "until": until.isoformat()}, since, until
+
     def go(self, article: SyntheticArticle, how: str, others: list[SyntheticArticle]) -> None:
         """`article`'s page is gone for good, the way `how` names."""
         fault, reason = GONE[how]
@@ -318,9 +375,16 @@ class Runs:
             self.site.script(path, [fault], repeat=True)
 
     # --- runs ------------------------------------------------------------------------------
-    def run(self) -> int:
+    def tick(self) -> dict[str, str]:
+        """The settings of the next run, its clock a few minutes past the newest story and
+        ahead of the last run's."""
+        newest = max(a.published_at for a in self.site.articles).replace(second=0)
+        self.now = max(self.now + dt.timedelta(minutes=10), newest + dt.timedelta(minutes=2))
+        return _settings() | {"NEWSSCRAPER_NOW": self.now.isoformat()}
+
+    def run(self, args: dict[str, str] | None = None) -> int:
         since = len(self.handle.requests)
-        result = run_crawl(self.handle.base_url, self.output_dir, settings=_settings())
+        result = run_crawl(self.handle.base_url, self.output_dir, args, settings=self.tick())
         self.last_log = result.stderr
         self.last_requests = self.handle.requests[since:]
         # Nothing left the replica (a junk link, a redirect or meta refresh off the site):
@@ -329,14 +393,14 @@ class Runs:
         assert sent <= len(self.last_requests), "the crawler made requests the replica never saw"
         return result.returncode
 
-    def run_killed(self, after: int) -> int | None:
+    def run_killed(self, after: int, args: dict[str, str] | None = None) -> int | None:
         """Start a run, SIGKILL it once `after` article pages were asked for; None when killed,
         else the exit code of a run that ended first."""
         self.site.article_delay = ARTICLE_DELAY
         since = len(self.handle.requests)
         with tempfile.TemporaryFile("w+") as log:
             process = subprocess.Popen(
-                crawl_command(self.handle.base_url, self.output_dir, settings=_settings()),
+                crawl_command(self.handle.base_url, self.output_dir, args, settings=self.tick()),
                 cwd=PROJECT_ROOT,
                 env=crawl_env(),
                 stdout=log,
@@ -392,10 +456,73 @@ class Runs:
         failed = {_article_id(p) for p in failing if _is_article(p) and self.asked_for({p})}
         failed -= set(stored_ids(self.output_dir))
         if failed:
-            newest = max(read_runs(self.output_dir), key=lambda run: run["run_number"])
-            pending = newest["pending_articles"]
-            pending = json.loads(pending) if isinstance(pending, str) else pending
-            assert failed <= set(pending), (failed, pending)
+            pending = self.recorded_pending()
+            assert failed <= pending, (failed, pending)
+
+    def newest_record(self) -> dict | None:
+        return max(read_runs(self.output_dir), key=lambda run: run["run_number"], default=None)
+
+    def recorded_pending(self) -> set[str]:
+        """The article_ids pending in the newest run record."""
+        newest = self.newest_record()
+        pending = newest["pending_articles"] if newest else []
+        return set(json.loads(pending) if isinstance(pending, str) else pending)
+
+    def watermark(self) -> dt.datetime | None:
+        """DATA_FORMAT.md: "the section's current watermark is the largest value in its
+        records"."""
+        marks = [run["watermark"] for run in read_runs(self.output_dir)]
+        return max((m for m in marks if m is not None), default=None)
+
+    def in_window(self, since: dt.date, until: dt.date | None) -> set[str]:
+        """The article_ids of the stories the site lists from `since` to `until` (Vietnam)."""
+        return {
+            a.article_id
+            for a in self.site.articles
+            if since <= a.published_at.astimezone(VIETNAM).date() <= (until or dt.date.max)
+        }
+
+    def check_backfill(
+        self,
+        window: tuple[dt.date, dt.date | None],
+        code: int | None,
+        watermark: dt.datetime | None,
+        pending: set[str],
+        reasons: dict[str | None, str],
+    ) -> None:
+        """README ("Backfills"): a backfill "moves no watermark"; it asks for the window's
+        articles and the pending pages ("the next runs ask for it first"), nothing else; one
+        that exited 0 "stores the window's articles not stored yet" (a page the site says is
+        gone: its reject), and "asks again for the rejected articles of its window, but for
+        those the site said are gone". With `until`, an old story moved back up the list sits
+        above the window's pages: "on a page the search skips, the backfill does not fetch
+        it"."""
+        assert self.watermark() == watermark, "a backfill moved the watermark"
+        since, until = window
+        inside = self.in_window(since, until)
+        asked = {
+            _article_id(r.path.split("?", 1)[0]) for r in self.last_requests if _is_article(r.path)
+        }
+        for moved, target in self.moved_to.items():
+            if self.asked_for({moved}):
+                asked.discard(_article_id(target))
+        outside = asked - inside - pending
+        assert not outside, f"a backfill of {window} asked for {sorted(outside)}"
+        if code is None:
+            return
+        record = self.newest_record()
+        assert record["mode"] == "backfill", record
+        assert (record["since"], record["until"]) == (since, until), record
+        if code != exitcodes.OK:
+            return
+        if until is not None:
+            inside -= self.moved
+        gone = {_article_id(path) for path in self.gone}
+        kept = set(stored_ids(self.output_dir)) | (set(reject_reasons(self.output_dir)) & gone)
+        missing = sorted(inside - kept)
+        assert not missing, f"a backfill of {window} left out {missing}\n{self.last_log[-4000:]}"
+        again = {i for i in inside & set(reasons) if reasons[i] not in SITE_GAVE_NONE}
+        assert again <= asked, f"a backfill of {window} left rejects: {sorted(again - asked)}"
 
     def note_pending(self, failing: set[str], finished: bool) -> None:
         """After a run: the article pages that failed all of it and are not stored (a killed
@@ -516,11 +643,22 @@ SEVERAL_FAULTS = [
     ),
 ]
 
+# Stories listed late under the watermark, which the incremental run after them leaves, and a
+# page too large (rejected); then the daily backfill of yesterday and today, over another late
+# story and a page failing once, stores both; then a backfill of every day the stories span,
+# over an old story moved back up and new ones, asks for the oversized page again and no more.
+LATE_REPAIRED = [
+    Step(publish=3, late=0.3, gone="oversized"),
+    Step(late=0.9, page_faults=[("old", "503_retry_after", 1)], backfill=("yesterday", 0, 0)),
+    Step(publish=5, move_back=0.5, late=0.55, backfill=("window", 0.5, 1.0)),
+]
+
 
 @settings(max_examples=EXAMPLES)
 @example(articles=20, seed=1, plan=FAILED_THEN_GONE)
 @example(articles=25, seed=2, plan=KILLED)
 @example(articles=16, seed=3, plan=SEVERAL_FAULTS)
+@example(articles=20, seed=0, plan=LATE_REPAIRED)
 @given(
     articles=st.integers(12, 30),
     seed=st.integers(0, 3),
@@ -554,12 +692,25 @@ def test_runs_over_a_changing_site_store_every_story_once_and_as_the_site_shows_
             runs.check_stored()
             for step in plan:
                 stored_before = set(stored_ids(runs.output_dir))
-                rejected_before = set(reject_reasons(runs.output_dir))
+                reasons = reject_reasons(runs.output_dir)
+                rejected_before = set(reasons)
+                pending_before = runs.recorded_pending()
+                watermark_before = runs.watermark()
                 failing, soft_blocked = runs.change(step)
+                args, window = None, None
+                if step.backfill is not None:
+                    args, *window = runs.window(step)
+                    # README: it asks again for the rejects of its window, but for those the
+                    # site said are gone.
+                    rejected_before -= {
+                        i
+                        for i in runs.in_window(*window) & rejected_before
+                        if reasons[i] not in SITE_GAVE_NONE
+                    }
                 if step.kill_after is not None:
-                    code = runs.run_killed(step.kill_after)
+                    code = runs.run_killed(step.kill_after, args)
                 else:
-                    code = runs.run()
+                    code = runs.run(args)
                 if code is not None:
                     if runs.asked_for(failing):
                         expected = {exitcodes.SITE_ERRORS}
@@ -574,6 +725,10 @@ def test_runs_over_a_changing_site_store_every_story_once_and_as_the_site_shows_
                 runs.settle()
                 runs.check_stored()
                 runs.check_rejects()
+                if window is not None:
+                    runs.check_backfill(
+                        tuple(window), code, watermark_before, pending_before, reasons
+                    )
 
             stored_before = set(stored_ids(runs.output_dir))
             rejected_before = set(reject_reasons(runs.output_dir))
@@ -582,7 +737,10 @@ def test_runs_over_a_changing_site_store_every_story_once_and_as_the_site_shows_
             runs.check_not_asked_again(stored_before, rejected_before)
             stored = runs.check_stored()
             runs.check_rejects()
+            # README ("The watermark"): "no incremental run stores" a story listed late under
+            # the watermark; the backfills stored those of their windows (checked above).
             expected = {a.article_id for a in reachable(site, runs.gone)}
+            expected -= runs.late - set(stored)
             missing = sorted(expected - set(stored))
             assert not missing, f"never stored: {missing}\n{runs.last_log[-4000:]}"
             assert set(stored) == expected
