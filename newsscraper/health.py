@@ -140,8 +140,8 @@ def _listing_problems(record: dict) -> list[str]:
         ]
     if record.get("stop_reason") == LISTING_UNREADABLE:
         return [
-            "a listing page could not be read (it raised, or it links to articles but gave no "
-            "entry; kept in rejects as parse_error under its URL): its "
+            "a listing page could not be read (it raised, or its stream links to articles but "
+            "gave no entry; kept in rejects as parse_error under its URL): its "
             "layout probably changed; the pages below were not walked"
         ]
     return []

@@ -50,8 +50,8 @@ def is_soft_block(request: Request, response: Response) -> bool:
     page = SectionPage(response)
     if page_kind == "timeline" and page.is_empty_fragment():
         return False
-    # A page that links to articles is the site's own: a listing whose layout changed (the
-    # spider says so), not a block to retry.
+    # A page whose stream links to articles is the site's own: a listing whose layout changed
+    # (the spider says so), not a block to retry.
     return not page.has_listing_markup() and not page.unread_article_links()
 
 

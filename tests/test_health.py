@@ -249,8 +249,8 @@ def test_a_listing_page_that_could_not_be_read_makes_the_run_unhealthy():
     code, problems = judge(run(stop_reason="listing_unreadable"), [run() for _ in range(5)])
     assert code == exitcodes.UNHEALTHY
     assert problems == [
-        "a listing page could not be read (it raised, or it links to articles but gave no "
-        "entry; kept in rejects as parse_error under its URL): its "
+        "a listing page could not be read (it raised, or its stream links to articles but "
+        "gave no entry; kept in rejects as parse_error under its URL): its "
         "layout probably changed; the pages below were not walked"
     ]
     # A backfill's search reads listing pages too: one that raises leaves its window unwalked.

@@ -31,6 +31,9 @@ _STREAM_LINK = css("h3 > a")
 _STREAM_TIME = css("span.time.time-ago::attr(title)")
 
 _ANY_LINK = css("a[href]")
+# Where a section page's stream is, by its container or by its items' own class: a page that
+# renamed one of the two still shows the stream by the other.
+_STREAM_LINKS = css("div.listchungkhoannew a[href], div.tlitem a[href]")
 _LISTING_CONTAINERS = css("div.listchungkhoannew, div.list-focus-main")
 # What a page that is not an empty fragment may hold without any text: a script or a refresh.
 _SAYS_SOMETHING = css("script, meta[http-equiv]")
@@ -128,16 +131,20 @@ class SectionPage:
         return bool(_LISTING_CONTAINERS(self._root) or _PAGE_STREAM_ITEMS(self._root))
 
     def unread_article_links(self) -> int:
-        """How many of the site's articles the page links to (anywhere on it) when its stream
-        gives no entry; 0 when it gives some, or links to none.
+        """How many of the site's articles the stream links to when it gives no entry: any
+        link of a timeline fragment, or of a section page's stream (its container, or items of
+        the stream's class); 0 when the stream gives entries, or links to none.
 
         A soft block (a captcha or rate-limit page) and an empty fragment link to no article;
-        a page of the site that does, with no stream entry read from it, is a listing whose
-        layout changed (its items renamed, say): no retry mends that."""
+        a stream that does, with no entry read from it, is a listing whose layout changed (its
+        items renamed, say): no retry mends that. The rest of a section page (the focus block,
+        the site's most-read box) is not the stream: a section whose few stories all sit in
+        the focus block has an empty stream, and links to articles around it."""
         if self.stream_entries():
             return 0
+        links = _ANY_LINK if self._is_fragment else _STREAM_LINKS
         ids = set()
-        for link in _ANY_LINK(self._root):
+        for link in links(self._root):
             found = self._article_link(link.get("href"))
             if found is not None:
                 ids.add(found[1])

@@ -173,7 +173,7 @@ class CafefSpider(scrapy.Spider):
             unread = page.unread_article_links()
             if unread:
                 raise ListingLayoutChanged(
-                    "the listing's entries could not be read though the page links to "
+                    "the listing's entries could not be read though its stream links to "
                     f"{unread} articles: its layout probably changed"
                 )
             return page.entries()
