@@ -170,13 +170,15 @@ class CafefSpider(scrapy.Spider):
                     # The section page says where its timeline lives; trust it over our table.
                     logger.warning("section %s now has zone id %d", self.args.section, zone_id)
                     self.zone_id = zone_id
-            unread = page.unread_article_links()
-            if unread:
-                raise ListingLayoutChanged(
-                    "the listing's entries could not be read though its stream links to "
-                    f"{unread} articles: its layout probably changed"
-                )
-            return page.entries()
+            entries = page.entries()
+            if not any(entry.kind == "stream" for entry in entries):
+                unread = page.unread_article_links()
+                if unread:
+                    raise ListingLayoutChanged(
+                        "the listing's entries could not be read though its stream links to "
+                        f"{unread} articles: its layout probably changed"
+                    )
+            return entries
         except Exception:
             # Raised on: a parse_error reject under the page's URL (RejectsExtension), and the
             # walk ends here with a reason the run's health reads, not as if it had finished.
