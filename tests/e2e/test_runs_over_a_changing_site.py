@@ -347,8 +347,8 @@ class Runs:
     def window(self, step: Step) -> tuple[dict[str, str], dt.date, dt.date | None]:
         """A backfill step's spider arguments, and the Vietnam dates they come to."""
         kind, first, last = step.backfill
-        if kind == "yesterday":
-            since = self.now.astimezone(VIETNAM).date() - dt.timedelta(days=1)
+        if kind == "yesterday":  # by the clock of the run about to start
+            since = self.next_now().astimezone(VIETNAM).date() - dt.timedelta(days=1)
             return {"since": "-1"}, since, None
         days = sorted({a.published_at.astimezone(VIETNAM).date() for a in self.site.articles})
         since, until = sorted(days[min(len(days) - 1, int(f * len(days)))] for f in (first, last))
@@ -375,11 +375,14 @@ class Runs:
             self.site.script(path, [fault], repeat=True)
 
     # --- runs ------------------------------------------------------------------------------
-    def tick(self) -> dict[str, str]:
-        """The settings of the next run, its clock a few minutes past the newest story and
-        ahead of the last run's."""
+    def next_now(self) -> dt.datetime:
+        """The next run's clock: a few minutes past the newest story, ahead of the last run's."""
         newest = max(a.published_at for a in self.site.articles).replace(second=0)
-        self.now = max(self.now + dt.timedelta(minutes=10), newest + dt.timedelta(minutes=2))
+        return max(self.now + dt.timedelta(minutes=10), newest + dt.timedelta(minutes=2))
+
+    def tick(self) -> dict[str, str]:
+        """The settings of the next run, on its clock (`next_now`)."""
+        self.now = self.next_now()
         return _settings() | {"NEWSSCRAPER_NOW": self.now.isoformat()}
 
     def run(self, args: dict[str, str] | None = None) -> int:
