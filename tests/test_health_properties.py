@@ -48,10 +48,15 @@ def is_holiday(when: dt.datetime) -> bool:
     return when.astimezone(VIETNAM_TZ).date() in VIETNAM_HOLIDAYS
 
 
+def middles_before(end: dt.datetime, span: dt.timedelta) -> list[dt.datetime]:
+    """The middles of the whole 24 hours before the last 24 hours to `end`, within `span` of
+    it, newest first."""
+    return [end - day * DAY - DAY / 2 for day in range(1, int(span / DAY))]
+
+
 def ordinary_days_before(end: dt.datetime, span: dt.timedelta) -> int:
-    """How many of the whole 24 hours before the last 24 hours to `end`, within `span` of
-    it, are mostly no public holiday in Vietnam."""
-    return sum(not is_holiday(end - day * DAY - DAY / 2) for day in range(1, int(span / DAY)))
+    """How many of those 24 hours (`middles_before`) are mostly no public holiday in Vietnam."""
+    return sum(not is_holiday(middle) for middle in middles_before(end, span))
 
 
 class Stream:
@@ -254,7 +259,7 @@ def alike_known(end: dt.datetime, span: dt.timedelta) -> bool:
     """Whether the whole 24 hours before the last 24 hours to `end`, within `span` of it,
     hold one of the same kind as the last (a weekend day or a weekday in Vietnam) that is no
     public holiday, and for a weekend day not one of its own weekend; or no holiday at all."""
-    middles = [end - day * DAY - DAY / 2 for day in range(1, int(span / DAY))]
+    middles = middles_before(end, span)
     if not any(is_holiday(middle) for middle in middles):
         return True
     weekend = is_weekend(end - DAY / 2)

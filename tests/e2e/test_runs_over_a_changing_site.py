@@ -503,12 +503,7 @@ class Runs:
         assert self.watermark() == watermark, "a backfill moved the watermark"
         since, until = window
         inside = self.in_window(since, until)
-        asked = {
-            _article_id(r.path.split("?", 1)[0]) for r in self.last_requests if _is_article(r.path)
-        }
-        for moved, target in self.moved_to.items():
-            if self.asked_for({moved}):
-                asked.discard(_article_id(target))
+        asked = self.asked_articles()
         outside = asked - inside - pending
         assert not outside, f"a backfill of {window} asked for {sorted(outside)}"
         if code is None:
@@ -540,18 +535,23 @@ class Runs:
     def check_not_asked_again(self, stored: set[str], rejected: set[str]) -> None:
         """README ("Incremental by default", "Pending pages"): an article stored before the run
         is never requested again, nor a page rejected before it (a gone one, say)."""
+        asked = self.asked_articles()
+        listed = {a.article_id for a in self.site.articles}
+        assert asked <= listed, f"asked for pages the site never listed: {sorted(asked - listed)}"
+        assert not asked & stored, f"asked again for stored articles: {sorted(asked & stored)}"
+        assert not asked & rejected, f"asked again for rejected pages: {sorted(asked & rejected)}"
+
+    def asked_articles(self) -> set[str]:
+        """The article_ids of the article pages the last run asked for. A listed URL is asked
+        for until it is rejected: one that redirects to another story (its reject lost to a
+        kill) leads there once more, which is not the walk asking for that story."""
         asked = {
             _article_id(r.path.split("?", 1)[0]) for r in self.last_requests if _is_article(r.path)
         }
-        listed = {a.article_id for a in self.site.articles}
-        assert asked <= listed, f"asked for pages the site never listed: {sorted(asked - listed)}"
-        # A listed URL is asked for until it is rejected: one that redirects to a stored article
-        # (its reject lost to a kill) leads there once more, not the walk asking for it.
         for moved, target in self.moved_to.items():
             if self.asked_for({moved}):
                 asked.discard(_article_id(target))
-        assert not asked & stored, f"asked again for stored articles: {sorted(asked & stored)}"
-        assert not asked & rejected, f"asked again for rejected pages: {sorted(asked & rejected)}"
+        return asked
 
     def asked_for(self, paths: set[str]) -> bool:
         return any(r.path.split("?", 1)[0] in paths for r in self.last_requests)
