@@ -184,7 +184,7 @@ def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
     or weekday in Vietnam: the first weekend against none. A public holiday in Vietnam is not
     judged, and not counted in the usual of any day."""
     end = record.get("finished_at")
-    if record.get("mode") == BACKFILL or end is None:
+    if record.get("mode") == BACKFILL or end is None or _is_holiday(end, 0):
         return []
     runs = _as_written(end, [run for run in [record, *recent] if run.get("mode") != BACKFILL])
     totals: dict[int, float] = {}
@@ -200,8 +200,6 @@ def _new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
             totals[day] = totals.get(day, 0) + share * (run.get("new_rows") or 0)
     if runs:
         _whole_day_of_first(totals, end, runs[-1][0])
-    if _is_holiday(end, 0):
-        return []
     holidays_left_out = [day for day in totals if _is_holiday(end, day)]
     for day in holidays_left_out:
         del totals[day]
