@@ -133,18 +133,27 @@ def _pipeline_and_listing_problems(record: dict) -> list[str]:
 
 def _listing_problems(record: dict) -> list[str]:
     if record.get("stop_reason") == STUCK:
+        at = f", at listing page {url}" if (url := record.get("stop_url")) else ""
         return [
-            "the listing's times came no nearer the last run's watermark by max_pages "
+            f"the listing's times came no nearer the last run's watermark by max_pages{at} "
             "(entries without times, or the same page again): its layout probably changed; "
             "the pages below were not walked"
         ]
     if record.get("stop_reason") == LISTING_UNREADABLE:
+        kept = "parse_error" if record.get("stop_url") else "parse_error under its URL"
         return [
-            "a listing page could not be read (it raised, or its stream links to articles but "
-            "gave no entry; kept in rejects as parse_error under its URL): its "
+            f"{_listing_page(record)} could not be read (it raised, or its stream links to "
+            f"articles but gave no entry; kept in rejects as {kept}): its "
             "layout probably changed; the pages below were not walked"
         ]
     return []
+
+
+def _listing_page(record: dict) -> str:
+    """The listing page the walk stopped at, as a problem names it: by its URL, which records
+    older than version 8 do not hold (`stop_url`)."""
+    url = record.get("stop_url")
+    return f"listing page {url}" if url else "a listing page"
 
 
 def _nothing_parsed(fetched: int, rejects_by_reason: dict) -> str:
@@ -394,12 +403,12 @@ def _site_errors(record: dict) -> list[str]:
     problems = []
     if record.get("stop_reason") == LISTING_FAILED:
         problems.append(
-            "a listing page failed (after every retry, or at once on a 404 or another answer not "
-            "retried); paging stopped there"
+            f"{_listing_page(record)} failed (after every retry, or at once on a 404 or another "
+            "answer not retried); paging stopped there"
         )
     elif record.get("stop_reason") == FORBIDDEN_BY_ROBOTS:
         problems.append(
-            "the site's robots.txt forbids a listing page; paging stopped there "
+            f"the site's robots.txt forbids {_listing_page(record)}; paging stopped there "
             "(ROBOTSTXT_OBEY is on)"
         )
     elif record.get("stop_reason") == ROBOTS_TXT_UNAVAILABLE:
@@ -414,8 +423,9 @@ def _site_errors(record: dict) -> list[str]:
             f"on). {CRAWL_DELAY_WAY_OUT}"
         )
     elif record.get("stop_reason") == BROKE_OFF:
+        at = f" at listing page {url}" if (url := record.get("stop_url")) else ""
         problems.append(
-            "the listing ended (an empty page, twice) above the last run's watermark; "
+            f"the listing ended{at} (an empty page, twice) above the last run's watermark; "
             "the pages below were not walked"
         )
     failed = record.get("failed_articles") or 0

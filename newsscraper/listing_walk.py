@@ -49,6 +49,9 @@ STUCK = "stuck_above_watermark"
 # Reading a listing page raised (its layout changed, or a fault of newsscraper): a parse_error
 # reject under its URL; the pages below were not walked.
 LISTING_UNREADABLE = "listing_unreadable"
+# The reasons that stop the walk at one listing page: the run record names it (`stop_url`).
+# The end of the listing above the watermark is one too: the page that came empty twice.
+STOPPED_AT_A_PAGE = (LISTING_FAILED, FORBIDDEN_BY_ROBOTS, LISTING_UNREADABLE, STUCK, BROKE_OFF)
 
 
 @dataclass(frozen=True)
@@ -107,8 +110,12 @@ class ListingWalk:
     walked_ids: set[str] = field(default_factory=set)
     empty_retried: set[int] = field(default_factory=set)
     stop_reason: str | None = None
+    # The URL of the listing page the walk stopped at, for a reason in STOPPED_AT_A_PAGE.
+    stop_url: str | None = None
 
-    def visit(self, page: int, entries: list[ListingEntry]) -> Decision:
+    def visit(self, page: int, entries: list[ListingEntry], url: str | None = None) -> Decision:
+        """What to do after listing page number `page` (at `url`, named when the walk stops
+        there) showed `entries`."""
         if self.first_page is None:
             self.first_page = page
         to_fetch: list[ListingEntry] = []
@@ -157,7 +164,7 @@ class ListingWalk:
                 # under it, though its page came down no further (its oldest story taken off).
                 self.came_to_watermark = True
             if self.watermark is not None and not self.came_to_watermark and not past_the_end:
-                return self._stop(to_fetch, BROKE_OFF)
+                return self._stop(to_fetch, BROKE_OFF, url)
             return self._stop(to_fetch, END_OF_LISTING)
         if older_than_since:
             return self._stop(to_fetch, REACHED_SINCE)
@@ -172,7 +179,7 @@ class ListingWalk:
             if self._catching_up(moved_down):
                 self._inc("catch_up_pages")  # past the default max_pages, towards the watermark
             elif self._stuck():
-                return self._stop(to_fetch, STUCK)
+                return self._stop(to_fetch, STUCK, url)
             else:
                 return self._stop(to_fetch, MAX_PAGES)
         return Decision(to_fetch, page + 1)
@@ -223,10 +230,11 @@ class ListingWalk:
             return False
         return vietnam_date(bottom) < self.args.since
 
-    def listing_failed(self, reason: str = LISTING_FAILED) -> None:
-        """A listing page could not be fetched (after every retry, or robots.txt forbids it or
-        could not be fetched) or read: the walk ends there."""
+    def listing_failed(self, reason: str = LISTING_FAILED, url: str | None = None) -> None:
+        """A listing page (at `url`) could not be fetched (after every retry, or robots.txt
+        forbids it or could not be fetched) or read: the walk ends there."""
         self.stop_reason = reason
+        self.stop_url = url if reason in STOPPED_AT_A_PAGE else None
 
     def _catching_up(self, moved_down: bool) -> bool:
         """True while the walk goes on past the default `max_pages`: there is a watermark, not
@@ -273,8 +281,9 @@ class ListingWalk:
             return "after"
         return "inside"
 
-    def _stop(self, to_fetch: list[ListingEntry], reason: str) -> Decision:
+    def _stop(self, to_fetch: list[ListingEntry], reason: str, url: str | None = None) -> Decision:
         self.stop_reason = reason
+        self.stop_url = url if reason in STOPPED_AT_A_PAGE else None
         return Decision(to_fetch, None, reason)
 
     def _inc(self, event: str) -> None:

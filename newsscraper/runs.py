@@ -335,6 +335,7 @@ class RunRecordExtension:
             if self.scraped
             else {},
             "stop_reason": walk.stop_reason if walk else None,
+            "stop_url": walk.stop_url if walk else None,
             "watermark": self.next_watermark(walk, args, reason),
             "walked_down_to": walk.walked_down_to if walk else None,
             "rests_until": rest_left(get(SITE_REST_DEADLINE_STAT), finished_at),

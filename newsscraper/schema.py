@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from newsscraper import __version__
 
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 SCHEMA_VERSION_KEY = b"newsscraper.schema_version"
 # The release of newsscraper that wrote the file (a crawl, or compact merging older files).
 VERSION_KEY = b"newsscraper.version"
@@ -118,6 +118,9 @@ RUNS_SCHEMA = pa.schema(
         # (see crawl_args.CrawlArguments): which days it filled, without its log.
         pa.field("since", pa.date32(), metadata={ADDED_IN_KEY: b"7"}),
         pa.field("until", pa.date32(), metadata={ADDED_IN_KEY: b"7"}),
+        # The URL of the listing page the walk stopped at, when its stop reason is one
+        # (listing_walk.STOPPED_AT_A_PAGE): the page the run's problem names.
+        pa.field("stop_url", pa.string(), metadata={ADDED_IN_KEY: b"8"}),
     ],
     metadata=FILE_METADATA,
 )

@@ -36,6 +36,8 @@ UTC = dt.UTC
 VIETNAM = dt.timezone(dt.timedelta(hours=7))
 SECTIONS = ["doanh-nghiep", "thi-truong-chung-khoan", "bat-dong-san"]
 DAYS = [dt.date(2026, 3, 6), dt.date(2026, 3, 7), dt.date(2026, 3, 8)]
+# The listing page a walk stopped at, in a record of version 8 on (`stop_url`).
+STOP_URL = "https://cafef.vn/timelinelist/18836/2.chn"
 SCRAPED = dt.datetime(2026, 3, 8, 2, 0, tzinfo=UTC)
 NOW = dt.datetime(2026, 3, 9, 5, 0, tzinfo=UTC)
 HOUR_US = 3600 * 10**6
@@ -156,7 +158,7 @@ def crawls(draw, copies: bool = False) -> list[dict]:
                 )
             batches.append(batch)
         stored += itertools.chain.from_iterable(batches)
-        version = draw(st.integers(1, 7))
+        version = draw(st.integers(1, 8))
         record = run_record(
             run_id,
             draw(st.integers(0, 3)),  # finish times tie, and run later than a later record's
@@ -164,13 +166,14 @@ def crawls(draw, copies: bool = False) -> list[dict]:
             run_number=number + 1 if version >= 5 else None,
             newsscraper_version="0.1.0" if version >= 6 else None,
             since=draw(st.none() | st.sampled_from(DAYS)) if version >= 7 else None,
+            stop_url=draw(st.none() | st.just(STOP_URL)) if version >= 8 else None,
             pending_articles=draw(st.none() | st.just("{}")) if version >= 2 else None,
             problems=draw(st.none() | st.lists(st.sampled_from(["no rows"]), max_size=1)),
         )
         rejects = draw(st.lists(st.lists(reject_rows(run_id), min_size=1, max_size=4), max_size=2))
         crawled.append(
             {"run_id": run_id, "version": version, "batches": batches, "record": record}
-            | {"rejects": rejects, "file_version": draw(st.sampled_from([1, 5, 7]))}
+            | {"rejects": rejects, "file_version": draw(st.sampled_from([1, 5, 8]))}
             | {"compact_after": draw(st.booleans())}
         )
     return crawled
@@ -184,7 +187,7 @@ def of_version(table: pa.Table, version: int) -> pa.Table:
     without `newsscraper.version` before version 6."""
     schema = RUNS_SCHEMA if "finished_at" in table.column_names else table.schema
     table = table.drop_columns([f.name for f in schema if added_in(f) > version])
-    if version == 7:
+    if version == 8:
         return table
     metadata = {SCHEMA_VERSION_KEY: str(version).encode()}
     if version >= 6:
@@ -200,7 +203,7 @@ def write(output_dir: Path, crawled: list[dict]) -> None:
 def write_run(output_dir: Path, run: dict) -> None:
     version = run["file_version"]
     for seq, batch in enumerate(run["batches"], 1):
-        if version == 7:
+        if version == 8:
             dataset_write.commit_articles(output_dir, batch, run["run_id"], seq)
             continue
         for (section, day), rows in dataset_write.group_by_partition(batch).items():

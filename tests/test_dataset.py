@@ -32,6 +32,7 @@ from newsscraper.schema import (
 UTC = dt.UTC
 SCRAPED = dt.datetime(2026, 3, 8, 2, 0, tzinfo=UTC)
 BACKFILL_SINCE = dt.date(2026, 3, 1)
+STOPPED_AT = "https://cafef.vn/timelinelist/18836/2.chn"  # a run record's stop_url
 # The run record columns added after version 1, in the order they were added.
 ADDED_SINCE_VERSION_1 = [
     "pending_articles",
@@ -41,6 +42,7 @@ ADDED_SINCE_VERSION_1 = [
     "newsscraper_version",
     "since",
     "until",
+    "stop_url",
 ]
 
 
@@ -167,7 +169,7 @@ def test_files_have_the_declared_schema_and_version_even_when_columns_are_all_nu
     for path in dataset.list_part_files(written):
         schema = pq.read_schema(path)
         assert schema.equals(ARTICLES_FILE_SCHEMA, check_metadata=False), path
-        assert schema.metadata[SCHEMA_VERSION_KEY] == b"7"
+        assert schema.metadata[SCHEMA_VERSION_KEY] == b"8"
     sparse = pq.ParquetFile(
         written / "articles/section=doanh-nghiep/published_date=2026-03-06/part-run-a-2.parquet"
     ).read()
@@ -240,7 +242,7 @@ def test_the_readme_snippets_read_published_date_as_a_date(tmp_path, monkeypatch
 def test_the_data_format_snippet_reads_older_run_records_with_every_column(tmp_path, monkeypatch):
     # A version 1 record sorts first, as the oldest run's file does: a reader taking the
     # columns of the first file would lose pending_articles, walked_down_to, rests_until,
-    # run_number, newsscraper_version, since and until.
+    # run_number, newsscraper_version, since, until and stop_url.
     runs = tmp_path / "output"
     record = {name: None for name in RUNS_SCHEMA.names} | {
         "section": "doanh-nghiep",
@@ -255,6 +257,7 @@ def test_the_data_format_snippet_reads_older_run_records_with_every_column(tmp_p
     new = record | {"run_id": "20260308T020000Z-aaaa0002", "pending_articles": "{}"}
     new |= {"walked_down_to": SCRAPED, "rests_until": SCRAPED, "run_number": 7}
     new |= {"newsscraper_version": "0.1.0", "since": BACKFILL_SINCE, "until": None}
+    new |= {"stop_reason": "listing_failed", "stop_url": STOPPED_AT}
     new = pa.Table.from_pylist([new], RUNS_SCHEMA)
     dataset_write.commit_part_file(old, dataset.runs_dir(runs) / "part-a.parquet", runs)
     dataset_write.commit_part_file(new, dataset.runs_dir(runs) / "part-b.parquet", runs)
@@ -278,8 +281,11 @@ def test_the_data_format_snippet_reads_older_run_records_with_every_column(tmp_p
             for r in rows
         )
         assert got == [
-            ("20260301T000000Z-aaaa0001", None, None, None, None, None, None),
-            ("20260308T020000Z-aaaa0002", SCRAPED, SCRAPED, 7, "0.1.0", "2026-03-01", None),
+            ("20260301T000000Z-aaaa0001", None, None, None, None, None, None, None),
+            (
+                *("20260308T020000Z-aaaa0002", SCRAPED, SCRAPED, 7, "0.1.0", "2026-03-01"),
+                *(None, STOPPED_AT),
+            ),
         ]
 
 

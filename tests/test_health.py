@@ -1,5 +1,7 @@
 import datetime as dt
 
+import pytest
+
 from newsscraper import exitcodes
 from newsscraper.health import judge
 
@@ -256,6 +258,50 @@ def test_a_listing_page_that_could_not_be_read_makes_the_run_unhealthy():
     # A backfill's search reads listing pages too: one that raises leaves its window unwalked.
     backfill = run(stop_reason="listing_unreadable", mode="backfill")
     assert judge(backfill, [])[0] == exitcodes.UNHEALTHY
+
+
+TIMELINE_3 = "https://cafef.vn/timelinelist/18836/3.chn"
+
+
+@pytest.mark.parametrize(
+    ("stop_reason", "code", "named"),
+    [
+        ("listing_failed", exitcodes.SITE_ERRORS, f"listing page {TIMELINE_3} failed (after every"),
+        (
+            "forbidden_by_robots",
+            exitcodes.SITE_ERRORS,
+            f"the site's robots.txt forbids listing page {TIMELINE_3}; paging stopped there",
+        ),
+        (
+            "broke_off_above_watermark",
+            exitcodes.SITE_ERRORS,
+            f"the listing ended at listing page {TIMELINE_3} (an empty page, twice)",
+        ),
+        (
+            "listing_unreadable",
+            exitcodes.UNHEALTHY,
+            f"listing page {TIMELINE_3} could not be read (it raised, or its stream",
+        ),
+        (
+            "stuck_above_watermark",
+            exitcodes.UNHEALTHY,
+            f"watermark by max_pages, at listing page {TIMELINE_3} (entries without times",
+        ),
+    ],
+)
+def test_the_problem_of_a_walk_stopped_at_a_listing_page_names_the_page(stop_reason, code, named):
+    """README, exit 5 and exit 7: the problem of a walk that stopped at a listing page names
+    the page (the run record's stop_url, DATA_FORMAT.md); a record older than version 8, which
+    has no stop_url, gets the line it always had, naming none."""
+    recent = [run() for _ in range(5)]
+    got_code, problems = judge(run(stop_reason=stop_reason, stop_url=TIMELINE_3), recent)
+    assert got_code == code
+    assert [p for p in problems if TIMELINE_3 in p] == problems[:1]
+    assert named in problems[0]
+    # Older records: the same exit code, the same line as before, no page named.
+    old_code, old_problems = judge(run(stop_reason=stop_reason), recent)
+    assert old_code == code and "listing page https://" not in old_problems[0]
+    assert judge(run(stop_reason=stop_reason, stop_url=None), recent) == (old_code, old_problems)
 
 
 def test_an_article_a_pipeline_raised_on_makes_the_run_unhealthy():

@@ -233,6 +233,24 @@ def test_a_listing_that_breaks_off_above_the_watermark_does_not_move_it():
     assert not w.covered_to_watermark(), "pages between page 2 and the watermark were skipped"
 
 
+def test_the_walk_names_the_page_it_stopped_at_only_when_it_stopped_at_one():
+    """DATA_FORMAT.md, runs.stop_url: for broke_off_above_watermark the page that came empty
+    twice; null when the walk stopped where it meant to (caught_up, max_pages, ...)."""
+    page_2 = "https://cafef.vn/timelinelist/18836/2.chn"
+    w = walk(stored=range(21, 31), watermark=entry(21, day=5).listed_at)
+    w.visit(1, [entry(n, day=7) for n in range(1, 11)], "https://cafef.vn/doanh-nghiep.chn")
+    assert w.stop_url is None
+    w.visit(2, [], page_2)
+    assert (w.visit(2, [], page_2).stop_reason, w.stop_url) == (BROKE_OFF, page_2)
+    done = walk(max_pages="1")
+    decision = done.visit(1, [entry(n) for n in range(1, 11)], page_2)
+    assert (decision.stop_reason, done.stop_url) == (MAX_PAGES, None)
+    done.listing_failed("robots_txt_unavailable", page_2)  # no page: robots.txt
+    assert done.stop_url is None
+    done.listing_failed("listing_failed", page_2)
+    assert done.stop_url == page_2
+
+
 def test_an_incremental_listing_that_ends_before_any_listing_time_broke_off():
     # No entry had a time, so nothing shows the watermark was reached: not the end of a
     # backfill's window that is older than the listing, but a listing that broke off.

@@ -94,7 +94,7 @@ def test_a_merge_onto_an_older_merged_file_holds_every_row_in_order_and_its_sche
     dataset_write.commit_part_file(
         older, runs_dir / "part-compact-20260301T000000Z.parquet", tmp_path
     )
-    window = ["since", "until"]
+    window = ["since", "until", "stop_url"]
     parts = [
         ("run-v1", 58, ["pending_articles", "walked_down_to", "rests_until", "run_number"], b"1"),
         ("run-v4", 3, ["run_number", "newsscraper_version"], b"4"),
@@ -241,7 +241,7 @@ def older_merged_file(output_dir: Path, rows: list[tuple[int, str]], **columns) 
     replaced or added as given."""
     table = pa.Table.from_pylist(
         [run_record(run_id, minute) for minute, run_id in rows], schema=RUNS_SCHEMA
-    ).drop_columns(["run_number", "newsscraper_version", "since", "until"])
+    ).drop_columns(["run_number", "newsscraper_version", "since", "until", "stop_url"])
     for name, values in columns.items():
         if name in table.column_names:
             table = table.set_column(table.schema.get_field_index(name), name, values)

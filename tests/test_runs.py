@@ -268,7 +268,7 @@ def test_the_first_run_after_records_older_than_version_5_is_numbered_1(tmp_path
         for run_id, ago in (("run-1", dt.timedelta(hours=2)), ("run-2", dt.timedelta(hours=1)))
     ]
     table = pa.Table.from_pylist(rows, schema=RUNS_SCHEMA)
-    table = table.drop_columns(["run_number", "newsscraper_version", "since", "until"])
+    table = table.drop_columns(["run_number", "newsscraper_version", "since", "until", "stop_url"])
     dataset.runs_dir(tmp_path).mkdir(parents=True)
     pq.write_table(
         table.replace_schema_metadata({SCHEMA_VERSION_KEY: b"4"}),
@@ -304,6 +304,7 @@ def spider(watermark=None, newest=None, covered=True, backfill=False, pending=No
         newest_listed=newest,
         walked_down_to=at(1),
         stop_reason="caught_up",
+        stop_url=None,
         covered_to_watermark=lambda: covered,
     )
     args = SimpleNamespace(section="doanh-nghiep", is_backfill=backfill, since=None, until=None)
@@ -838,7 +839,9 @@ def test_a_backfill_record_beside_older_records_without_the_dates(tmp_path):
         "started_at": at(3), "finished_at": at(3), "exit_code": 0, "run_number": 1,
         "watermark": at(2), "walked_down_to": at(1), "newsscraper_version": "0.0.9",
     }  # fmt: skip
-    table = pa.Table.from_pylist([old], schema=RUNS_SCHEMA).drop_columns(["since", "until"])
+    table = pa.Table.from_pylist([old], schema=RUNS_SCHEMA).drop_columns(
+        ["since", "until", "stop_url"]
+    )
     table = table.replace_schema_metadata({SCHEMA_VERSION_KEY: b"6"})
     dataset_write.commit_part_file(table, dataset.runs_dir(tmp_path) / "part-0.parquet", tmp_path)
     start = runs.runs_to_start_from(tmp_path, "doanh-nghiep")

@@ -58,7 +58,7 @@ def histories(draw) -> list[dict]:
     showed, the schema version of the release that ran it (older ones first, as an upgrade
     leaves them), its clock, and whether `runs/` was merged after it."""
     count = draw(st.integers(1, 9))
-    versions = sorted(draw(st.lists(st.integers(1, 7), min_size=count, max_size=count)))
+    versions = sorted(draw(st.lists(st.integers(1, 8), min_size=count, max_size=count)))
     clock, top = START, START - DAY
     crawls = []
     for n, version in enumerate(versions):
@@ -146,7 +146,7 @@ def model_judged(records: list[dict], section: str, end: dt.datetime) -> list[st
 
 def of_version(table: pa.Table, version: int) -> pa.Table:
     """`table` as a release of schema `version` wrote it: without the columns added since."""
-    if version == 7:
+    if version == 8:
         return table
     table = table.drop_columns([f.name for f in RUNS_SCHEMA if added_in(f) > version])
     metadata = {SCHEMA_VERSION_KEY: str(version).encode()}
@@ -180,12 +180,13 @@ def crawl_closes(output_dir: Path, crawl: dict, to_reach: dt.datetime | None) ->
             newest_listed=crawl["newest"],
             walked_down_to=crawl["walked_down_to"],
             stop_reason="caught_up" if covered else "max_pages",
+            stop_url=None,
             covered_to_watermark=lambda: covered,
         )
         spider.pending = PendingArticles(give_up_after=DAY)
         for article_id in crawl["pending"]:
             spider.pending.add(article_id, f"https://cafef.vn/a-{article_id}.chn", START)
-    if crawl["version"] == 7:
+    if crawl["version"] == 8:
         ext.spider_closed(spider, reason)
         return
     recent, number = runs.closing_runs(output_dir, crawl["section"], crawl["clock"])

@@ -37,9 +37,15 @@ RUN_COLUMNS = (
     "duplicates",
     "rejects",
     "problems",
+    "stop_url",
 )
 # The dates a backfill was given: the tables show them in the mode's cell (`mode_shown`).
 WINDOW_COLUMNS = ("since", "until")
+# Columns of RUN_COLUMNS added in later versions: null in older records, so each run of --json
+# has every key whatever release wrote it. None is a column of the table: the dates are in the
+# mode's cell, and the listing page a walk stopped at (`stop_url`) is named in the run's
+# problem; a column of URLs, blank on most runs, would push the counts off a terminal.
+LATER_COLUMNS = (*WINDOW_COLUMNS, "stop_url")
 # Days of the per-day table on a terminal: a year of them would push the runs out of sight.
 TABLE_DAYS = 14
 INSTALL_PLOT = "pip install 'newsscraper[plot]'  (or: .venv/bin/pip install matplotlib)"
@@ -183,9 +189,10 @@ def recent_runs(output_dir: Path, limit: int = RECENT_RUNS) -> list[dict]:
         return []
     runs = read[0]
     if "mode" in runs.column_names:
-        # The dates a backfill was given are null in records older than them (version 7), so
-        # each run of ours has the same keys whatever release wrote it.
-        for name in WINDOW_COLUMNS:
+        # The dates a backfill was given (version 7) and the page a walk stopped at (version 8)
+        # are null in records older than them, so each run of ours has the same keys whatever
+        # release wrote it.
+        for name in LATER_COLUMNS:
             if name not in runs.column_names:
                 field = RUNS_SCHEMA.field(name)
                 runs = runs.append_column(field, pa.nulls(runs.num_rows, field.type))
@@ -304,9 +311,9 @@ def render(stats: dict) -> str:
     out += ["", "Recent runs"]
     runs = stats["recent_runs"]
     if runs:
-        # A backfill's dates go in its mode's cell: two columns of dates, blank on every
-        # incremental run, would push the counts off a terminal.
-        headers = [h for h in runs[0] if h not in WINDOW_COLUMNS]
+        # A backfill's dates go in its mode's cell, the page a walk stopped at in its
+        # problem: columns blank on most runs would push the counts off a terminal.
+        headers = [h for h in runs[0] if h not in LATER_COLUMNS]
         shown = [r | {"mode": mode_shown(r)} if "mode" in r else r for r in runs]
         out.append(format_table(headers, [[r.get(h) for h in headers] for r in shown]))
     else:

@@ -183,7 +183,7 @@ class CafefSpider(scrapy.Spider):
             # Raised on: a parse_error reject under the page's URL (RejectsExtension), and the
             # walk ends here with a reason the run's health reads, not as if it had finished.
             if self.walk is not None:
-                self.walk.listing_failed(LISTING_UNREADABLE)
+                self.walk.listing_failed(LISTING_UNREADABLE, response.url)
             raise
 
     def parse(
@@ -206,7 +206,7 @@ class CafefSpider(scrapy.Spider):
             yield from self.pending_requests()
         if entries is None:
             entries = self.listing_entries(response)
-        decision = self.walk.visit(number, [*(focus or []), *entries])
+        decision = self.walk.visit(number, [*(focus or []), *entries], response.url)
         for entry in decision.to_fetch:
             request = self.article_request(entry.url, entry.article_id)
             if request is not None:
@@ -275,8 +275,8 @@ class CafefSpider(scrapy.Spider):
             reason = CRAWL_DELAY_TOO_LONG
         else:
             reason = LISTING_FAILED
-        self.walk.listing_failed(reason)
         request = getattr(failure, "request", None)
+        self.walk.listing_failed(reason, request.url if request is not None else None)
         logger.error(
             "listing page %s failed, paging stops here: %s",
             request.url if request is not None else "?",

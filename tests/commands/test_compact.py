@@ -341,18 +341,18 @@ def test_runs_and_rejects_end_with_one_file_each_and_every_row(tmp_path, capsys)
     # backfill's dates, then a backfill of this version.
     old = pa.Table.from_pylist([run_record("run-a", 0)], schema=RUNS_SCHEMA)
     added_since = ["pending_articles", "walked_down_to", "rests_until", "run_number"]
-    old = old.drop_columns([*added_since, "newsscraper_version", "since", "until"])
+    old = old.drop_columns([*added_since, "newsscraper_version", "since", "until", "stop_url"])
     old = old.replace_schema_metadata({b"newsscraper.schema_version": b"1"})
     dataset_write.commit_part_file(old, runs_dir / "part-run-a.parquet", tmp_path)
     pending = '{"188260307000000001": {"first_failed_at": "2026-03-08T02:10:00+00:00", "url": "u"}}'
     window = {"mode": "backfill", "since": dt.date(2026, 3, 1), "until": dt.date(2026, 3, 7)}
-    for run_id, minute, version in (("run-c", 20, b"7"), ("run-b", 10, b"6")):
+    for run_id, minute, version in (("run-c", 20, b"8"), ("run-b", 10, b"6")):
         record = run_record(
             run_id, minute, pending_articles=pending, newsscraper_version=__version__
-        ) | (window if version == b"7" else {})
+        ) | (window if version == b"8" else {})
         table = pa.Table.from_pylist([record], schema=RUNS_SCHEMA)
         if version == b"6":
-            table = table.drop_columns(["since", "until"])
+            table = table.drop_columns(["since", "until", "stop_url"])
             table = table.replace_schema_metadata({b"newsscraper.schema_version": b"6"})
         dataset_write.commit_part_file(table, runs_dir / f"part-{run_id}.parquet", tmp_path)
     for run_id, minute in (("run-c", 20), ("run-b", 10)):

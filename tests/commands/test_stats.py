@@ -131,13 +131,16 @@ def test_duplicates_count_rows_not_sections(tmp_path, make_row, write_batch, cap
 
 # The dates a backfill was given (added in version 7).
 WINDOW = ("since", "until")
+# The listing page a walk stopped at (added in version 8).
+STOPPED_AT = "https://cafef.vn/timelinelist/18836/2.chn"
 BACKFILL_UNTIL = dt.date(2026, 2, 28)
 
 
 @pytest.fixture
 def several_versions(tmp_path, make_row, write_batch):
     """Articles of two sections, rejects in two files, and 14 run records of versions 1, 4, 5,
-    6 and 7 (each older one without the columns added since), in a merged file and part files."""
+    6, 7 and 8 (each older one without the columns added since), in a merged file and part
+    files."""
     write_batch([make_row("101"), make_row("102", duplicate_of="101", sapo=None)], seq=1)
     day = dt.date(2026, 3, 6)
     write_batch([make_row("201", section="bat-dong-san", published_date=day, tags=[])], seq=2)
@@ -167,7 +170,7 @@ def several_versions(tmp_path, make_row, write_batch):
         [record(f"run-v4-{h}", at + dt.timedelta(hours=h), new_rows=h) for h in range(1, 7)],
         "compact-20260301T120000Z",
         b"4",
-        ["run_number", "newsscraper_version", *WINDOW],
+        ["run_number", "newsscraper_version", *WINDOW, "stop_url"],
     )
     version_1 = record("run-v1", at + dt.timedelta(hours=6), mode="backfill", new_rows=None)
     commit(
@@ -176,7 +179,7 @@ def several_versions(tmp_path, make_row, write_batch):
         b"1",
         [
             *["pending_articles", "walked_down_to", "rests_until", "run_number"],
-            *["newsscraper_version", *WINDOW],
+            *["newsscraper_version", *WINDOW, "stop_url"],
         ],
     )
     for n in range(1, 4):  # version 5: numbered, without the release
@@ -185,10 +188,11 @@ def several_versions(tmp_path, make_row, write_batch):
             [record(f"run-{n}", finished, run_number=n)],
             f"run-{n}",
             b"5",
-            ["newsscraper_version", *WINDOW],
+            ["newsscraper_version", *WINDOW, "stop_url"],
         )
-    # Runs 4 and 6 of version 6, without a backfill's dates; 5 and 7 of version 7, run 5 a
-    # backfill of two days. Run 6 under a clock two days behind.
+    # Runs 4 and 6 of version 6, without a backfill's dates; 5 of version 7, a backfill of two
+    # days; 7 of version 8, its walk stopped at a listing page. Run 6 under a clock two days
+    # behind.
     for n in range(4, 8):
         finished = at + dt.timedelta(days=2 if n != 6 else 0, hours=n)
         fields = {"run_number": n, "rejects": 2 if n in (4, 7) else 0}
@@ -197,7 +201,10 @@ def several_versions(tmp_path, make_row, write_batch):
         if n == 7:
             problems = ["a listing page failed", "1 article page(s) failed"]
             fields |= {"exit_code": 7, "finish_reason": "listing_failed", "problems": problems}
-        version, lacking = (b"7", []) if n in (5, 7) else (b"6", list(WINDOW))
+            fields |= {"stop_url": STOPPED_AT}
+        version, lacking = {5: (b"7", ["stop_url"]), 7: (b"8", [])}.get(
+            n, (b"6", [*WINDOW, "stop_url"])
+        )
         commit([record(f"run-{n}", finished, **fields)], f"run-{n}", version, lacking)
     return tmp_path
 
@@ -320,6 +327,8 @@ def test_the_whole_output_over_run_records_of_several_versions_and_rejects(
                 "problems": ["a listing page failed", "1 article page(s) failed"]
                 if exit_code
                 else [],
+                # The listing page the walk stopped at: in the problem, not in the table.
+                "stop_url": STOPPED_AT if run_id == "run-7" else None,
             }
             for run_id, mode, (day, hour), reason, exit_code, new_rows, rejects in runs
         ],
@@ -850,10 +859,40 @@ def test_run_records_all_older_than_the_window_columns_show_them_null(tmp_path, 
         "started_at": finished, "finished_at": finished, "exit_code": 0, "problems": [],
         "run_number": 1, "newsscraper_version": __version__,
     }  # fmt: skip
-    table = pa.Table.from_pylist([record], schema=RUNS_SCHEMA).drop_columns(list(WINDOW))
+    table = pa.Table.from_pylist([record], schema=RUNS_SCHEMA)
+    table = table.drop_columns([*WINDOW, "stop_url"])
     table = table.replace_schema_metadata({SCHEMA_VERSION_KEY: b"6"})
     path = dataset.runs_dir(tmp_path) / "part-run-1.parquet"
     dataset_write.commit_part_file(table, path, tmp_path)
     (run,) = stats_json(tmp_path, capsys)["recent_runs"]
     assert list(run) == list(stats.RUN_COLUMNS)
     assert (run["since"], run["until"], run["run_id"]) == (None, None, "run-1")
+    assert run["stop_url"] is None
+
+
+def test_run_records_older_than_the_stop_url_show_it_null_beside_one_that_has_it(tmp_path, capsys):
+    """DATA_FORMAT.md, runs.stop_url: the listing page the walk stopped at, null in records
+    older than version 8; `stats --json` gives it for each recent run, the tables leave it to
+    the problem that names it."""
+    finished = dt.datetime(2026, 3, 8, 2, tzinfo=UTC)
+    record = {name: None for name in RUNS_SCHEMA.names} | {
+        "section": "doanh-nghiep", "mode": "incremental", "started_at": finished,
+        "exit_code": 7, "stop_reason": "listing_failed", "newsscraper_version": __version__,
+    }  # fmt: skip
+    for n, version in ((1, b"7"), (2, b"8")):
+        row = record | {"run_id": f"run-{n}", "run_number": n, "finished_at": finished}
+        row |= {"stop_url": STOPPED_AT if version == b"8" else None}
+        table = pa.Table.from_pylist([row], schema=RUNS_SCHEMA)
+        if version == b"7":
+            table = table.drop_columns(["stop_url"])
+        table = table.replace_schema_metadata({SCHEMA_VERSION_KEY: version})
+        path = dataset.runs_dir(tmp_path) / f"part-run-{n}.parquet"
+        dataset_write.commit_part_file(table, path, tmp_path)
+    runs = stats_json(tmp_path, capsys)["recent_runs"]
+    assert [(run["run_id"], run["stop_url"]) for run in runs] == [
+        ("run-2", STOPPED_AT),
+        ("run-1", None),
+    ]
+    assert cli.main(["stats", "--output-dir", str(tmp_path)]) == 0
+    table = capsys.readouterr().out
+    assert "stop_url" not in table and STOPPED_AT not in table

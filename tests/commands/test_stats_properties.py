@@ -44,7 +44,10 @@ RUN_KEYS = [
     "duplicates",
     "rejects",
     "problems",
+    "stop_url",
 ]
+# The listing page a walk stopped at (`stop_url`, from version 8 on).
+STOP_URLS = ["https://cafef.vn/timelinelist/18836/2.chn", "https://cafef.vn/doanh-nghiep.chn"]
 # Each example writes a dataset and runs stats (twice, with a compaction between): fewer.
 SLOW = settings(FAST, max_examples=max(1, settings.default.max_examples // 10))
 
@@ -98,8 +101,9 @@ def article_rows(draw, article_id: str, section: str, run_id: str, earlier: list
 @st.composite
 def run_records(draw, run_id: str, number: int, section: str, version: int) -> dict:
     """A run's record of schema `version`: incremental or a backfill (with since, until, both
-    or neither from version 7 on; older records hold neither), numbered from version 5 on
-    (DATA_FORMAT.md, "Migration notes"), its finish time drawn apart from its number (a clock
+    or neither from version 7 on; older records hold neither), numbered from version 5 on,
+    with the listing page its walk stopped at, or none, from version 8 on (DATA_FORMAT.md,
+    "Migration notes"), its finish time drawn apart from its number (a clock
     set back now and then)."""
     mode = draw(st.sampled_from(["incremental", "backfill"]))
     since = until = None
@@ -114,6 +118,7 @@ def run_records(draw, run_id: str, number: int, section: str, version: int) -> d
         since=since,
         until=until,
         run_number=number if version >= 5 else None,
+        stop_url=draw(st.none() | st.sampled_from(STOP_URLS)) if version >= 8 else None,
         finish_reason=draw(st.sampled_from(["finished", "shutdown", "site_failing", None])),
         exit_code=draw(st.sampled_from([0, 1, 3, 5])),
         problems=draw(st.lists(st.sampled_from(PROBLEMS), max_size=2, unique=True)),
@@ -145,7 +150,7 @@ def datasets(draw) -> list[dict]:
                 batch.append(row)
             batches.append(batch)
         reasons = st.lists(st.sampled_from(REASONS), min_size=1, max_size=4)
-        version = draw(st.one_of(st.just(7), st.integers(1, 7)))
+        version = draw(st.one_of(st.just(8), st.integers(1, 8)))
         crawled.append(
             {
                 "run_id": run_id,
@@ -362,7 +367,8 @@ def test_tables_show_the_numbers_of_json(tmp_path, capsys, crawled):
         if mode == "backfill" and (record["since"] or record["until"]):
             window = [record[k].isoformat() if record[k] else "" for k in ("since", "until")]
             mode = f"backfill {window[0]}…{window[1]}"
-        cells = {k: run[k] for k in RUN_KEYS if k not in ("since", "until")}
+        # The dates are in the mode's cell, the page a walk stopped at in its problem only.
+        cells = {k: run[k] for k in RUN_KEYS if k not in ("since", "until", "stop_url")}
         cells |= {"mode": mode, "problems": "; ".join(run["problems"]) or "-"}
         cells |= {k: utc_cell(record[k]) for k in ("started_at", "finished_at")}
         expected.append({k: "-" if v is None else str(v) for k, v in cells.items()})
@@ -389,13 +395,13 @@ def test_compaction_changes_no_figure(tmp_path, capsys, crawled):
 @SLOW
 @given(crawled=datasets())
 def test_older_run_records_change_no_figure_but_the_recent_runs(tmp_path, capsys, crawled):
-    """DATA_FORMAT.md, migration notes: older records lack `run_number` (before version 5) and
-    `since`/`until` (before version 7); the articles and rejects columns are unchanged. So the
-    same crawls, every record written in the current version, give the same figures; only the
-    recent runs differ, each as its record holds it."""
+    """DATA_FORMAT.md, migration notes: older records lack `run_number` (before version 5),
+    `since`/`until` (before version 7) and `stop_url` (before version 8); the articles and
+    rejects columns are unchanged. So the same crawls, every record written in the current
+    version, give the same figures; only the recent runs differ, each as its record holds it."""
     mixed, current = fresh(tmp_path), fresh(tmp_path)
     write(mixed, crawled, capsys)
-    write(current, [run | {"version": 7} for run in crawled], capsys)
+    write(current, [run | {"version": 8} for run in crawled], capsys)
     got, usual = stats_json(mixed, capsys), stats_json(current, capsys)
     assert got.pop("output_dir") == str(mixed) and usual.pop("output_dir") == str(current)
     assert_recent_runs(got.pop("recent_runs"), crawled)

@@ -130,7 +130,7 @@ def test_a_file_with_another_schema(clean, make_row, capsys):
     code, lines = verify(clean, capsys)
     assert code == 1
     assert lines[:3] == [
-        f"PROBLEM {path}: newsscraper.schema_version is None, expected '7'",
+        f"PROBLEM {path}: newsscraper.schema_version is None, expected '8'",
         f"PROBLEM {path}: missing columns ['sapo']",
         f"PROBLEM {path}: word_count is int64, declared int32",
     ]
@@ -173,8 +173,8 @@ def test_a_schema_version_before_the_first_or_after_this_one(
 def test_a_run_record_of_an_older_version_may_lack_the_columns_added_since(clean, capsys):
     # Version 2 added runs.pending_articles, version 3 runs.walked_down_to, version 4
     # runs.rests_until, version 5 runs.run_number, version 6 runs.newsscraper_version, version
-    # 7 runs.since and runs.until: an older record without them is fine, a record of the
-    # current version without them is not.
+    # 7 runs.since and runs.until, version 8 runs.stop_url: an older record without them is
+    # fine, a record of the current version without them is not.
     run = {name: None for name in RUNS_SCHEMA.names} | {
         "run_id": "old",
         "section": "doanh-nghiep",
@@ -185,7 +185,8 @@ def test_a_run_record_of_an_older_version_may_lack_the_columns_added_since(clean
     }
     full = pa.Table.from_pylist([run], schema=RUNS_SCHEMA)
     path = clean / "runs" / "part-old.parquet"
-    since_6 = ["since", "until"]
+    since_7 = ["stop_url"]
+    since_6 = ["since", "until", *since_7]
     since_4 = ["run_number", "newsscraper_version", *since_6]
     for version, added_since in (
         (b"1", ["pending_articles", "walked_down_to", "rests_until", *since_4]),
@@ -194,6 +195,7 @@ def test_a_run_record_of_an_older_version_may_lack_the_columns_added_since(clean
         (b"4", since_4),
         (b"5", ["newsscraper_version", *since_6]),
         (b"6", since_6),
+        (b"7", since_7),
     ):
         table = full.drop_columns(added_since)
         write_file(path, table.replace_schema_metadata({b"newsscraper.schema_version": version}))

@@ -75,7 +75,7 @@ def test_every_part_file_names_its_schema_version_and_the_release_that_wrote_it(
     for path in [path for paths in files.values() for path in paths]:
         metadata = pq.read_metadata(path).metadata
         assert {k: v for k, v in metadata.items() if k.startswith(b"newsscraper.")} == {
-            b"newsscraper.schema_version": b"7",
+            b"newsscraper.schema_version": b"8",
             b"newsscraper.version": __version__.encode(),
         }, path
 

@@ -416,8 +416,10 @@ def test_a_closespider_timeout_ends_a_retry_wait_and_the_failing_site_is_still_e
     # page the site never gave is a listing page that failed, not a run that went well.
     assert time.monotonic() - started < 30, "the stopping crawl waited out the Retry-After"
     assert "stopped: closespider_timeout; exit 7" in result.stdout
-    assert "problem: a listing page failed" in result.stdout
+    section_page = handle.url(f"/{site.section}.chn")
+    assert f"problem: listing page {section_page} failed" in result.stdout
     assert read_runs(output_dir)[0]["watermark"] is None
+    assert read_runs(output_dir)[0]["stop_url"] == section_page
 
 
 # --- faults that cannot be retried away --------------------------------------------------------
@@ -515,19 +517,25 @@ def test_a_redirect_to_an_address_that_is_not_http_is_rejected_at_once(
 def test_a_listing_page_that_keeps_failing_ends_the_run_with_site_errors(
     replica, crawl, output_dir
 ):
+    """README, exit 7: a listing page that failed after every retry is a problem naming the
+    page (the run record's stop_url, DATA_FORMAT.md), and the summary `newsscraper cron`
+    prints says it."""
     site = ReplicaSite(articles=50)
     site.script(TIMELINE_2, [faults.status(500)], repeat=True)
     handle = replica(site)
 
-    crawl(handle, settings={"RETRY_TIMES": 1}, expect_exit=exitcodes.SITE_ERRORS)
+    result = crawl(handle, settings={"RETRY_TIMES": 1}, expect_exit=exitcodes.SITE_ERRORS)
 
     run = only_run(output_dir)
     assert run["finish_reason"] == "finished" and run["stop_reason"] == "listing_failed"
     assert run["exit_code"] == exitcodes.SITE_ERRORS
-    assert run["problems"] == [
-        "a listing page failed (after every retry, or at once on a 404 or another answer not "
-        "retried); paging stopped there"
-    ]
+    assert run["stop_url"] == handle.url(TIMELINE_2)
+    problem = (
+        f"listing page {handle.url(TIMELINE_2)} failed (after every retry, or at once on a 404 "
+        "or another answer not retried); paging stopped there"
+    )
+    assert run["problems"] == [problem]
+    assert f"problem: {problem}" in result.stdout
     assert run["watermark"] is None, "a walk that broke off covers nothing"
     site.clear_scripts()
     crawl(handle)
@@ -555,7 +563,19 @@ def test_a_listing_whose_items_were_renamed_is_a_layout_change_not_the_site_fail
     run = only_run(output_dir)
     assert (run["finish_reason"], run["stop_reason"]) == ("finished", "listing_unreadable")
     assert run["exit_code"] == exitcodes.UNHEALTHY and run["soft_blocks"] == 0
-    assert any("layout probably changed" in problem for problem in run["problems"])
+    assert run["stop_url"] == handle.url(path)
+    (problem,) = [p for p in run["problems"] if "layout probably changed" in p]
+    assert problem.startswith(f"listing page {handle.url(path)} could not be read")
+    # A change of the site, not a crash of newsscraper: one ERROR line naming the page and
+    # what it means, no traceback.
+    assert "Traceback" not in result.stderr
+    page = handle.url(path)
+    lines = result.stderr.splitlines()
+    said = [line for line in lines if f"ERROR: listing page {page}: " in line]
+    assert len(said) == 1, said
+    assert not [line for line in lines if "Spider error processing" in line]
+    assert f"listing page {page}: the listing's entries could not be read" in said[0], said
+    assert "A change of the site, not a fault of newsscraper" in said[0], said
     assert run["watermark"] is None, "a walk that broke off covers nothing"
     rejects = read_rejects(output_dir).to_pylist()
     assert [(r["url"], r["reason"]) for r in rejects] == [(handle.url(path), "parse_error")]
@@ -978,6 +998,9 @@ def test_a_listing_without_times_makes_the_run_unhealthy_not_a_silent_walk_to_ma
     run = sorted(read_runs(output_dir), key=lambda run: run["finished_at"])[-1]
     assert run["stop_reason"] == "stuck_above_watermark" and run["listing_pages"] == 2
     assert "layout probably changed" in run["problems"][0]
+    # The last page the walk reached when it gave up: the problem names it.
+    last = handle.url(f"/timelinelist/{site.zone_id}/2.chn")
+    assert run["stop_url"] == last and f"at listing page {last} " in run["problems"][0]
 
 
 class ShiftUp(Fault):
@@ -1157,8 +1180,11 @@ def test_a_section_robots_txt_forbids_is_not_crawled_and_the_run_says_why(
     assert [r.path for r in handle.requests] == ["/robots.txt"]
     run = only_run(output_dir)
     assert run["stop_reason"] == "forbidden_by_robots"
+    section_page = handle.url("/doanh-nghiep.chn")
+    assert run["stop_url"] == section_page
     assert run["problems"] == [
-        "the site's robots.txt forbids a listing page; paging stopped there (ROBOTSTXT_OBEY is on)"
+        f"the site's robots.txt forbids listing page {section_page}; paging stopped there "
+        "(ROBOTSTXT_OBEY is on)"
     ]
 
 

@@ -159,7 +159,7 @@ def test_rows_are_written_whole_with_the_declared_schema(sink, tmp_path):
     sink.process_item(item)
     sink.close_spider()
     (path,) = dataset.list_part_files(tmp_path)
-    assert pq.read_schema(path).metadata[b"newsscraper.schema_version"] == b"7"
+    assert pq.read_schema(path).metadata[b"newsscraper.schema_version"] == b"8"
     (row,) = dataset_read.read_articles(tmp_path).to_pylist()
     expected = dict(vars(item))
     assert row == expected
