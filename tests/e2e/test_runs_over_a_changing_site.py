@@ -5,8 +5,9 @@ watermark, an old story moved back to the top, a soft block, a run killed mid-cr
 fault the replica serves on an article or listing page (`replica/faults.py`): for a while
 (retried, then stored as rendered), all the run (pending, asked for again), harmless (stored as
 rendered, junk links never requested) or for good (a reject with its reason, never asked for
-again by an incremental run), and every run is checked against what README.md and
-DATA_FORMAT.md promise.
+again by an incremental run), and a listing page taking a new layout (its entries renamed) for
+a run or a few, then fixed; every run is checked against what README.md and DATA_FORMAT.md
+promise.
 
 Each example is several real crawls: two are drawn in CI, on top of the four written out, and
 200 with `HYPOTHESIS_PROFILE=explore`.
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -52,7 +54,7 @@ from replica_checks import (
 )
 
 from newsscraper import exitcodes
-from newsscraper.dataset_read import read_articles
+from newsscraper.dataset_read import read_articles, read_rejects
 from newsscraper.runs import read_runs
 from newsscraper.settings import SOFT_BLOCK_STOP_AFTER
 from replica import ReplicaSite, SyntheticArticle, faults, serve
@@ -141,6 +143,13 @@ ARTICLE_HARMLESS = {
     "wrong_charset": faults.wrong_charset(),
 }
 LISTING_HARMLESS = {"junk_items": faults.junk_items()}
+# A new layout of a listing page: its stream links to articles, its entries' class renamed.
+# README ("Exit codes", 5): "a listing page's stream ... links to articles of the site but gives
+# no entry": the walk stops there "at once, without retries", the page a `parse_error` reject
+# under its URL (stop reason `listing_unreadable`), no watermark moved; once the site is fixed,
+# the next run walks on ("If exit 7 keeps coming": a layout change, "exit 5, not exit 7").
+RENAMED = faults.renamed_entries()
+LAYOUT_CHANGED = "listing_unreadable"
 
 # The site saying a story is gone, for good: rejected with this reason, never asked for again
 # (README, "Choices worth knowing"; DATA_FORMAT.md, "Rejects"). `to_article`: a 301 to another
@@ -192,6 +201,9 @@ class Step:
     # The run is a backfill: `-a since=-1` ("yesterday"), or a window of the days the stories
     # span, `-a since=… -a until=…` (the first and last day, as fractions of those days).
     backfill: tuple[str, float, float] | None = None
+    # A listing page ("section", "timeline") takes a new layout (`RENAMED`) from this run, for
+    # this many runs in a row, then the site is fixed; it holds no other fault meanwhile.
+    renamed: tuple[str, int] | None = None
 
 
 @st.composite
@@ -242,6 +254,7 @@ def steps(draw) -> Step:
             st.sampled_from(["yesterday", "window"]), st.floats(0.0, 1.0), st.floats(0.0, 1.0)
         )
     )
+    step.renamed = draw(st.none() | st.tuples(listings, st.integers(1, 3)))
     return step
 
 
@@ -259,12 +272,17 @@ class Runs:
         self.late: set[str] = set()  # article_ids of the stories listed late under the watermark
         self.moved: set[str] = set()  # article_ids of the old stories moved back to the top
         self.now = max(a.published_at for a in site.articles)  # the runs' clock (NEWSSCRAPER_NOW)
+        self.renamed: tuple[str, int] | None = None  # (listing path, runs left) with `RENAMED`
+        self.unreadable: set[str] = set()  # the listing paths that were ever `RENAMED`
 
     # --- the site between runs -------------------------------------------------------------
     def change(self, step: Step) -> tuple[set[str], bool]:
         """Apply `step` to the site; the paths failing all the run, and whether the soft
         block is on."""
         site = self.site
+        if step.renamed is not None and self.renamed is None:
+            page, runs = step.renamed
+            self.renamed = (SECTION_PAGE if page == "section" else TIMELINE_2, runs)
         published = list(site.publish(step.publish)) if step.publish else []
         new = list(published)
         newest = max(a.published_at for a in site.articles)
@@ -294,9 +312,10 @@ class Runs:
                 return min(self.pending) if self.pending else None
             return new[-1].path if new else None
 
+        renamed = self.renamed_path()
         for page, name in step.harmless:
             path = path_of(page)
-            if path is not None and path not in self.gone:
+            if path is not None and path not in self.gone and path != renamed:
                 site.script(path, [(ARTICLE_HARMLESS | LISTING_HARMLESS)[name]], repeat=True)
         soft_blocks = 0  # soft-block pages scripted for the run, at most
         for page, name, times in step.page_faults:
@@ -305,14 +324,14 @@ class Runs:
                 if page != "timeline":
                     continue  # README speaks of an empty timeline fragment only
                 times = 1  # twice in a row, it is the end of the listing
-            if path is not None and path not in self.gone:
+            if path is not None and path not in self.gone and path != renamed:
                 table = ARTICLE_TRANSIENT if _is_article(path) else LISTING_TRANSIENT
                 site.script(path, [(TRANSIENT | table)[name]] * times)
                 soft_blocks += times if name in SOFT_BLOCKING else 0
         if step.fail_for_run is not None:
             page, name = step.fail_for_run
             path = path_of(page)
-            if path is not None and path not in self.gone:
+            if path is not None and path not in self.gone and path != renamed:
                 table = ARTICLE_PERSISTENT if _is_article(path) else LISTING_PERSISTENT
                 site.script(path, [(PERSISTENT | table)[name]], repeat=True)
                 failing.add(path)
@@ -321,6 +340,9 @@ class Runs:
             self.go(new[0], step.gone, [a for a in published if a.path not in failing])
         for path, (fault, _) in self.gone.items():
             site.script(path, [fault], repeat=True)
+        if renamed is not None:
+            site.script(renamed, [RENAMED], repeat=True)
+            self.unreadable.add(renamed)
         site.soft_block_every(step.soft_block_every)
         # README, "Exit codes" 3: soft blocks "`SOFT_BLOCK_STOP_AFTER` in a row on more than
         # one page" stop the run: the scripted ones can come in a row when there are 5 or more.
@@ -366,8 +388,16 @@ class Runs:
             self.moved_to[article.path] = target.path
         self.gone[article.path] = (fault, reason)
 
+    def renamed_path(self) -> str | None:
+        """The listing page with a new layout in the coming run, if any."""
+        return self.renamed[0] if self.renamed is not None else None
+
     def settle(self) -> None:
-        """After a run: every fault scripted for it is over; the gone pages stay gone."""
+        """After a run: every fault scripted for it is over (a new layout counts one run down,
+        and is fixed after its last); the gone pages stay gone."""
+        if self.renamed is not None:
+            path, runs = self.renamed
+            self.renamed = (path, runs - 1) if runs > 1 else None
         self.site.clear_scripts()
         self.site.soft_block_off()
         self.site.article_delay = 0.0
@@ -447,9 +477,14 @@ class Runs:
         return {row["article_id"]: row for row in rows}
 
     def check_rejects(self) -> None:
-        """Rejects hold only the gone pages, each with the reason its status gives."""
+        """Rejects hold only the gone pages, each with the reason its status gives, and the
+        listing pages of a new layout, each a `parse_error` under its URL."""
+        unreadable = {(self.handle.url(path), "parse_error") for path in self.unreadable}
+        for row in read_rejects(self.output_dir).to_pylist():
+            if row["article_id"] is None:
+                assert (row["url"], row["reason"]) in unreadable, f"rejected a listing: {row}"
         gone = {_article_id(path): reason for path, (_, reason) in self.gone.items()}
-        reasons = reject_reasons(self.output_dir)
+        reasons = _article_rejects(self.output_dir)
         assert set(reasons) <= set(gone), f"rejected pages that could be stored: {reasons}"
         for article_id, reason in reasons.items():
             assert reason == gone[article_id], (article_id, reason)
@@ -522,6 +557,43 @@ class Runs:
         again = {i for i in inside & set(reasons) if reasons[i] not in SITE_GAVE_NONE}
         assert again <= asked, f"a backfill of {window} left rejects: {sorted(again - asked)}"
 
+    def check_layout_change(self, code: int | None, watermark: dt.datetime | None) -> None:
+        """README ("Exit codes", 5): a listing page whose stream "links to articles of the site
+        but gives no entry (its items renamed, say)" stops the walk there, "at once, without
+        retries" (the pages below it not walked, no soft block counted), a `parse_error`
+        reject under the page's URL whose "`detail` says how many articles the stream links
+        to", stop reason `listing_unreadable`; and a walk cut short moves no watermark ("The
+        watermark": "whose listing failed")."""
+        path = self.renamed_path()
+        assert self.watermark() == watermark, "a walk that met a new layout moved the watermark"
+        assert [r.status for r in self.last_requests if r.path == path] == [200], path
+        below = _listing_number(path) + 1
+        walked = [r.path for r in self.last_requests if not _is_article(r.path) and r.path != path]
+        assert all(_listing_number(p) < below for p in walked if p != "/robots.txt"), walked
+        if code is None:
+            return
+        record = self.newest_record()
+        assert record["stop_reason"] == LAYOUT_CHANGED, record
+        assert record["soft_blocks"] == 0, record
+        rows = [
+            row
+            for row in read_rejects(self.output_dir).to_pylist()
+            if row["run_id"] == record["run_id"] and row["article_id"] is None
+        ]
+        assert [(row["url"], row["reason"]) for row in rows] == [
+            (self.handle.url(path), "parse_error")
+        ], rows
+        said = re.search(r"its stream links to (\d+) articles", rows[0]["detail"])
+        assert said, rows[0]["detail"]
+        assert int(said[1]) == len(self.stream_of(path)), rows[0]["detail"]
+
+    def stream_of(self, path: str) -> set[str]:
+        """The article_ids of the stories a listing page's stream shows (README: the section
+        page's three newest in its focus block, outside the stream; then a page's worth)."""
+        listing = self.site.listing()
+        start = 3 + (_listing_number(path) - 1) * PAGE_SIZE
+        return {a.article_id for a in listing[start : start + PAGE_SIZE]}
+
     def note_pending(self, failing: set[str], finished: bool) -> None:
         """After a run: the article pages that failed all of it and are not stored (a killed
         run records none)."""
@@ -563,6 +635,23 @@ def _settings() -> dict[str, str]:
 
 def _is_article(path: str) -> bool:
     return not path.startswith(("/doanh-nghiep", "/timelinelist", "/robots.txt"))
+
+
+def _listing_number(path: str) -> int:
+    """A listing page's number: 1 the section page, n `/timelinelist/<zone>/<n>.chn`."""
+    return 1 if path == SECTION_PAGE else int(path.rsplit("/", 1)[1].removesuffix(".chn"))
+
+
+def _article_rejects(output_dir: Path) -> dict[str, str]:
+    """article_id -> reason of every reject of an article page (a listing page has no id)."""
+    return {i: reason for i, reason in reject_reasons(output_dir).items() if i is not None}
+
+
+def _soft_blocks_scripted(step: Step) -> bool:
+    """Whether any page of the run may answer with a soft block."""
+    names = {name for _, name, _ in step.page_faults}
+    names |= {step.fail_for_run[1]} if step.fail_for_run is not None else set()
+    return step.soft_block_every is not None or bool(names & SOFT_BLOCKING)
 
 
 def _article_id(path: str) -> str:
@@ -677,7 +766,8 @@ def test_runs_over_a_changing_site_store_every_story_once_and_as_the_site_shows_
       rendered for that story (article_id, url, title, body, published_at, …);
     - a run's exit code is README's "Exit codes": 0 after a healthy run (faults the retries
       got past, pages the site says are gone: rejects, not failures); 7 when a page it asked
-      for still failed after every retry; with a soft block on, 3 when it kept coming;
+      for still failed after every retry; 5 when a listing page it read had a new layout
+      (`check_layout_change`); with a soft block on, 3 when it kept coming;
     - a run killed mid-crawl leaves a dataset every reader can read, and "the next run
       continues": nothing is lost or doubled;
     - an article page that failed all the run is pending in its run record (DATA_FORMAT.md,
@@ -714,9 +804,14 @@ def test_runs_over_a_changing_site_store_every_story_once_and_as_the_site_shows_
                     code = runs.run_killed(step.kill_after, args)
                 else:
                     code = runs.run(args)
+                # A new layout: exit 5, unless a page failed too (exit 7 comes first).
+                renamed = runs.renamed_path()
+                met_layout = renamed is not None and runs.asked_for({renamed})
                 if code is not None:
                     if runs.asked_for(failing):
                         expected = {exitcodes.SITE_ERRORS}
+                    elif met_layout:
+                        expected = {exitcodes.UNHEALTHY}
                     else:
                         expected = {exitcodes.OK}
                     if soft_blocked:
@@ -724,6 +819,8 @@ def test_runs_over_a_changing_site_store_every_story_once_and_as_the_site_shows_
                     assert code in expected, (step, code, runs.last_log[-4000:])
                     runs.check_pending(failing)
                 runs.check_not_asked_again(stored_before, rejected_before)
+                if met_layout and not _soft_blocks_scripted(step):
+                    runs.check_layout_change(code, watermark_before)
                 runs.note_pending(failing, finished=code is not None)
                 runs.settle()
                 runs.check_stored()
@@ -747,7 +844,7 @@ def test_runs_over_a_changing_site_store_every_story_once_and_as_the_site_shows_
             missing = sorted(expected - set(stored))
             assert not missing, f"never stored: {missing}\n{runs.last_log[-4000:]}"
             assert set(stored) == expected
-            assert set(reject_reasons(runs.output_dir)) == {
+            assert set(_article_rejects(runs.output_dir)) == {
                 _article_id(p)
                 for p in runs.gone
                 if _article_id(p) in {a.article_id for a in site.articles}
