@@ -158,7 +158,7 @@ def test_cron_warnings_and_errors_reach_stderr_too(output_dir):
 def test_each_problem_of_a_run_is_said_once_by_its_summary_not_again_on_stderr(output_dir):
     result = cron("http://127.0.0.1:9", output_dir, "-sRETRY_TIMES=0")
     assert result.returncode == exitcodes.SITE_ERRORS
-    problem = "a listing page failed (after every retry"
+    problem = "listing page http://127.0.0.1:9/doanh-nghiep.chn failed (after every retry"
     assert result.stdout.count(problem) == 1 and problem not in result.stderr
     assert result.stderr.count("\n") == 2  # the failed fetch, the listing page it stopped
     log = (output_dir / "logs" / "newsscraper.log").read_text(encoding="utf-8")
