@@ -293,8 +293,8 @@ def alike_known(end: dt.datetime, span: dt.timedelta) -> bool:
 )
 def test_a_lasting_collapse_stays_flagged(days, lasting, cadence, daily, share, end):
     """README: "Days judged unhealthy are left out of the comparison", so a collapse that
-    lasts does not become the usual (health.py: the same weekday's judged unhealthy are left
-    out too). Each run judged as it finished, its exit code kept in its record: a steady
+    lasts does not become the usual (health_new_rows.py: the same weekday's judged unhealthy are
+    left out too). Each run judged as it finished, its exit code kept in its record: a steady
     section (±20% a day) collapsing to at most 5% stays flagged for up to 18 days, once 10
     days of steady runs came before it."""
     onset = end - lasting * DAY
