@@ -3,7 +3,7 @@
 Not when its compressed stream stopped before its end, when it ended with its connection (no
 Content-Length: Scrapy flags it "partial") before the page's end, nor when it is a cut copy: a
 cache's or a proxy's copy that stops early under a Content-Length for what it holds.
-`PoliteRetryMiddleware` (`newsscraper/middlewares.py`) retries such a page, never reading it as
+`PoliteRetryMiddleware` (`newsscraper/retries.py`) retries such a page, never reading it as
 the page.
 """
 

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from newsscraper import dataset_read
 from newsscraper.context import clock_of
-from newsscraper.middlewares import REST_REMEMBERED_MAX
+from newsscraper.retries import REST_REMEMBERED_MAX
 
 
 def rest_left(deadline: float | None, now: dt.datetime) -> dt.datetime | None:

@@ -27,8 +27,8 @@ from newsscraper.context import RunContext
 from newsscraper.dataset import runs_dir, safe_path_value
 from newsscraper.dataset_write import commit_part_file
 from newsscraper.items import Article
-from newsscraper.middlewares import SITE_REST_DEADLINE_STAT
 from newsscraper.rests import rest_left
+from newsscraper.retries import SITE_REST_DEADLINE_STAT
 from newsscraper.run_summary import RUN_SUMMARY_STAT, SUMMARY_LINE, summary, unwritten_summary
 from newsscraper.schema import RUNS_JSON_COLUMNS, RUNS_SCHEMA, run_record_json
 from newsscraper.stop import DISK_ERROR_REASON, finish_reason_of

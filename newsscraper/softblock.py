@@ -3,7 +3,7 @@ page that has none of the article or listing markup: `ArticlePage.has_article_ma
 `SectionPage.has_listing_markup`.) An article redirected to another page of the site is not
 one: the article has gone away (`newsscraper.redirects`). An article redirected to a page that
 is not one of the site's own (a captcha or rate-limit page without its header, on its host) is
-one, as is a meta refresh off the site (see `newsscraper.middlewares.OffSiteChallenge`), and a
+one, as is a meta refresh off the site (see `newsscraper.crawl_host.OffSiteChallenge`), and a
 page without the article that refreshes to an address no request is made for (`javascript:`,
 `data:`, one that does not parse), as any page without it is; an
 HTTP redirect to another site is never followed (a `redirected_away` reject)."""

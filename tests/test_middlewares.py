@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from newsscraper.middlewares import backoff_seconds, retry_after_seconds
+from newsscraper.retries import backoff_seconds, retry_after_seconds
 
 
 @pytest.mark.parametrize(
@@ -74,7 +74,7 @@ def test_only_http_requests_to_the_crawl_host_leave(tmp_path):
     from scrapy.statscollectors import MemoryStatsCollector
     from scrapy.utils.test import get_crawler
 
-    from newsscraper.middlewares import CrawlHostOnlyMiddleware
+    from newsscraper.crawl_host import CrawlHostOnlyMiddleware
     from newsscraper.spiders.cafef import CafefSpider
 
     settings = {"CAFEF_BASE_URL": "http://127.0.0.1:8123", "OUTPUT_DIR": str(tmp_path)}
@@ -100,7 +100,7 @@ def test_only_an_article_a_meta_refresh_sent_off_the_site_is_a_challenge(tmp_pat
     from scrapy.exceptions import IgnoreRequest
     from scrapy.utils.test import get_crawler
 
-    from newsscraper.middlewares import CrawlHostOnlyMiddleware, OffSiteChallenge
+    from newsscraper.crawl_host import CrawlHostOnlyMiddleware, OffSiteChallenge
     from newsscraper.redirects import OffCrawlHost
     from newsscraper.spiders.cafef import CafefSpider
 
@@ -137,7 +137,7 @@ def retry_middleware(**settings):
     from scrapy.statscollectors import MemoryStatsCollector
     from scrapy.utils.test import get_crawler
 
-    from newsscraper.middlewares import PoliteRetryMiddleware
+    from newsscraper.retries import PoliteRetryMiddleware
 
     crawler = get_crawler(settings_dict=settings)
     crawler.stats = MemoryStatsCollector(crawler)
@@ -196,7 +196,7 @@ def test_a_retry_wait_lasts_its_time_unless_the_crawl_stops(stop, caplog):
     from scrapy.exceptions import IgnoreRequest
 
     middleware = retry_middleware(CLOSESPIDER_TIMEOUT=3600)
-    caplog.set_level("INFO", logger="newsscraper.middlewares")
+    caplog.set_level("INFO", logger="newsscraper.retries")
     assert 0.75 <= timed_wait(middleware, 0.8) < 5  # nothing stopping: the whole wait
 
     started = time.monotonic()
@@ -303,7 +303,7 @@ def test_a_response_read_as_utf8_or_not_text_passes_the_utf8_middleware_as_it_is
     from scrapy import Request
     from scrapy.http import HtmlResponse, Response
 
-    from newsscraper.middlewares import Utf8ResponseMiddleware
+    from newsscraper.charsets import Utf8ResponseMiddleware
 
     url = "http://127.0.0.1:8123/bai-viet-188260704171525847.chn"
     middleware = Utf8ResponseMiddleware()
@@ -317,7 +317,7 @@ def test_a_page_labelled_utf8_in_its_header_is_read_in_the_charset_its_meta_decl
     from scrapy import Request
     from scrapy.http import HtmlResponse
 
-    from newsscraper.middlewares import Utf8ResponseMiddleware
+    from newsscraper.charsets import Utf8ResponseMiddleware
 
     url = "http://127.0.0.1:8123/bai-viet-188260704171525847.chn"
     middleware = Utf8ResponseMiddleware()
@@ -339,7 +339,7 @@ def test_a_meta_naming_utf16_or_utf32_leaves_a_page_labelled_utf8_read_as_utf8(c
     from scrapy import Request
     from scrapy.http import HtmlResponse
 
-    from newsscraper.middlewares import Utf8ResponseMiddleware
+    from newsscraper.charsets import Utf8ResponseMiddleware
 
     url = "http://127.0.0.1:8123/bai-viet-188260704171525847.chn"
     # Its <meta> is ASCII, so the page is not UTF-16 whatever it says: read in UTF-16 it would
@@ -363,7 +363,7 @@ def test_a_meta_naming_utf16_or_utf32_leaves_a_page_labelled_utf8_read_as_utf8(c
     ids=["20 per byte", "19 per byte", "with DEL", "own U+FFFD"],
 )
 def test_a_body_is_utf8_with_20_characters_read_as_such_for_each_byte_that_is_not(body, utf8):
-    from newsscraper.middlewares import is_mostly_utf8
+    from newsscraper.charsets import is_mostly_utf8
 
     assert is_mostly_utf8(body.encode() + b"\xff") is utf8
     assert is_mostly_utf8(body.encode()) is True
@@ -373,7 +373,7 @@ def test_a_page_labelled_in_another_charset_whose_bytes_are_utf8_is_read_as_utf8
     from scrapy import Request
     from scrapy.http import HtmlResponse
 
-    from newsscraper.middlewares import Utf8ResponseMiddleware
+    from newsscraper.charsets import Utf8ResponseMiddleware
 
     url = "http://127.0.0.1:8123/bai-viet-188260704171525847.chn"
     middleware = Utf8ResponseMiddleware()
@@ -396,7 +396,7 @@ def test_a_charset_naming_no_text_encoding_is_read_as_no_charset_not_a_failed_fe
     from scrapy import Request
     from scrapy.http import HtmlResponse
 
-    from newsscraper.middlewares import Utf8ResponseMiddleware
+    from newsscraper.charsets import Utf8ResponseMiddleware
 
     url = "http://127.0.0.1:8123/bai-viet-188260704171525847.chn"
     middleware = Utf8ResponseMiddleware()
@@ -557,7 +557,7 @@ def test_the_longest_rest_the_site_asks_for_is_noted_at_most_a_day_long():
     from scrapy.exceptions import IgnoreRequest
     from scrapy.http import HtmlResponse
 
-    from newsscraper.middlewares import SITE_REST_DEADLINE_STAT
+    from newsscraper.retries import SITE_REST_DEADLINE_STAT
 
     middleware = retry_middleware(RETRY_AFTER_MAX=2, RETRY_BACKOFF_BASE=0)
     middleware.crawler.spider = Spider.from_crawler(middleware.crawler, "cafef")
@@ -730,7 +730,7 @@ def test_each_retry_waits_twice_as_long_as_the_one_before():
     from scrapy.http import HtmlResponse
     from twisted.internet.error import TimeoutError
 
-    from newsscraper.middlewares import OffSiteChallenge
+    from newsscraper.crawl_host import OffSiteChallenge
 
     middleware = quick_retries(
         RETRY_BACKOFF_BASE=2,
@@ -1001,7 +1001,7 @@ def test_a_redirect_to_an_address_that_is_not_http_comes_back_as_the_redirect(lo
     from scrapy.http import HtmlResponse, Request
     from scrapy.utils.test import get_crawler
 
-    from newsscraper.middlewares import UnfollowedRedirectMiddleware
+    from newsscraper.crawl_host import UnfollowedRedirectMiddleware
 
     url = "http://127.0.0.1:8123/a-188260306173916865.chn"
     request = Request(url)
@@ -1023,7 +1023,7 @@ def test_a_page_with_no_charset_in_its_header_is_read_in_its_meta_or_windows_125
     from scrapy import Request
     from scrapy.http import HtmlResponse
 
-    from newsscraper.middlewares import Utf8ResponseMiddleware
+    from newsscraper.charsets import Utf8ResponseMiddleware
 
     url = "http://127.0.0.1:8123/bai-viet-188260704171525847.chn"
     middleware = Utf8ResponseMiddleware()
@@ -1039,3 +1039,25 @@ def test_a_page_with_no_charset_in_its_header_is_read_in_its_meta_or_windows_125
     # A BOM names the charset as a header does.
     page = HtmlResponse(url, body="<p>Doanh nghiệp</p>".encode("utf-16"))
     assert middleware.process_response(Request(url), page) is page
+
+
+def test_the_settings_middlewares_are_still_found_by_their_old_dotted_paths():
+    # A user's own settings may name `newsscraper.middlewares.PoliteRetryMiddleware`: it loads
+    # the very class the project's settings name at its home.
+    from scrapy.utils.misc import load_object
+
+    from newsscraper import settings
+
+    ours = {
+        path.rsplit(".", 1)[1]: load_object(path)
+        for path, order in settings.DOWNLOADER_MIDDLEWARES.items()
+        if path.startswith("newsscraper.") and order is not None
+    }
+    for name in (
+        "CrawlHostOnlyMiddleware",
+        "PoliteRetryMiddleware",
+        "Utf8ResponseMiddleware",
+        "UnfollowedRedirectMiddleware",
+        "NowhereMetaRefreshMiddleware",
+    ):
+        assert load_object(f"newsscraper.middlewares.{name}") is ours[name]

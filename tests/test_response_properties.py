@@ -22,9 +22,9 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.test import get_crawler
 
+from newsscraper.charsets import Utf8ResponseMiddleware
 from newsscraper.compressed import COMPRESSED_CUT_SHORT_FLAG, CompressedBodyMiddleware, brotli, zstd
 from newsscraper.cut_short import is_cut_short
-from newsscraper.middlewares import Utf8ResponseMiddleware
 from newsscraper.pages.article import ArticlePage
 from newsscraper.pages.section import SectionPage, ends_inside_an_item
 from newsscraper.softblock import is_soft_block

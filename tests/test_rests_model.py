@@ -32,7 +32,7 @@ from scrapy.settings import Settings
 
 from newsscraper import exitcodes, rests
 from newsscraper.dataset import runs_dir
-from newsscraper.middlewares import REST_REMEMBERED_MAX
+from newsscraper.retries import REST_REMEMBERED_MAX
 from newsscraper.schema import RUNS_SCHEMA
 from newsscraper.start_checks import start_refused
 

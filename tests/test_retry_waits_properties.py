@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from scrapy import Request
 
 from newsscraper.httpdates import GREATEST_DELTA_SECONDS
-from newsscraper.middlewares import InARow, backoff_seconds, retry_after_seconds
+from newsscraper.retries import InARow, backoff_seconds, retry_after_seconds
 
 # A crawl's clock (time.time()): 1970 to 2100.
 NOW = st.floats(min_value=0, max_value=4.1e9, allow_nan=False)

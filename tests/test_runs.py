@@ -466,7 +466,7 @@ def test_a_rest_that_outlasts_the_run_is_recorded_and_holds_every_sections_crawl
 ):
     from scrapy.settings import Settings
 
-    from newsscraper.middlewares import SITE_REST_DEADLINE_STAT
+    from newsscraper.retries import SITE_REST_DEADLINE_STAT
 
     monkeypatch.setattr(rests.time, "monotonic", lambda: 1000.0)  # when the runs close
     # Closed at 05:00 UTC, the site having asked for a rest of an hour more.
@@ -527,7 +527,7 @@ def test_a_rest_left_at_the_close_ends_that_long_after_the_close_not_after_the_s
     tmp_path, monkeypatch
 ):
     from newsscraper.context import RunContext
-    from newsscraper.middlewares import SITE_REST_DEADLINE_STAT
+    from newsscraper.retries import SITE_REST_DEADLINE_STAT
 
     monkeypatch.setattr(rests.time, "monotonic", lambda: 1000.0)  # when the run closes
     # A run by a clock that runs: started at 04:00, closed at 05:00 with an hour of rest left.

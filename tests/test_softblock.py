@@ -126,7 +126,7 @@ def test_an_article_page_refreshing_to_no_web_address_is_kept_as_the_article(tar
     # on as it came, and the page holding the article is the article, whatever it refreshes to.
     from scrapy.utils.test import get_crawler
 
-    from newsscraper.middlewares import NowhereMetaRefreshMiddleware
+    from newsscraper.crawl_host import NowhereMetaRefreshMiddleware
 
     refresh = f'<meta http-equiv="refresh" content="0;url={target}">'.encode()
     body = ARTICLE_PAGE.read_bytes().replace(b"<head>", b"<head>" + refresh, 1)

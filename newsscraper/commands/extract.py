@@ -27,9 +27,9 @@ from urllib.parse import urlsplit
 
 from scrapy.http import HtmlResponse, Request
 
+from newsscraper.charsets import Utf8ResponseMiddleware
 from newsscraper.cut_short import is_cut_copy
 from newsscraper.items import Article
-from newsscraper.middlewares import Utf8ResponseMiddleware
 from newsscraper.pages.article import ArticlePage
 from newsscraper.pages.links import canonical_article_url
 from newsscraper.rejects import Rejected

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse, Request
 
-from newsscraper.middlewares import Utf8ResponseMiddleware
+from newsscraper.charsets import Utf8ResponseMiddleware
 from newsscraper.pages import tree
 from newsscraper.pages.article import ArticlePage
 from newsscraper.pages.section import SectionPage

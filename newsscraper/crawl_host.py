@@ -1,0 +1,88 @@
+"""Where the crawl may go: only http(s) requests to the crawl host ever leave, even on
+redirects (`CrawlHostOnlyMiddleware`); an article page's meta refresh off the site is a soft
+block (`OffSiteChallenge`), not a moved story; a redirect to an address that is not http(s)
+comes back as the 3xx itself (`UnfollowedRedirectMiddleware`), and a meta refresh to an
+address no request can be made for leaves the page as it came
+(`NowhereMetaRefreshMiddleware`)."""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.httpobj import urlparse_cached
+
+from newsscraper.redirects import OffCrawlHost, unfollowed_redirect
+
+logger = logging.getLogger(__name__)
+
+
+class CrawlHostOnlyMiddleware:
+    """Only http(s) requests to the spider's allowed hosts ever leave, whatever the request.
+
+    Scrapy's offsite middleware lets through any request with `dont_filter=True` (and
+    redirects inherit it); this one has no such door.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request, spider=None):
+        spider = self.crawler.spider
+        allowed = {d.lower() for d in getattr(spider, "allowed_domains", None) or ()}
+        parts = urlparse_cached(request)
+        host = (parts.hostname or "").lower()
+        if parts.scheme in ("http", "https") and (not allowed or host in allowed):
+            return None
+        self.crawler.stats.inc_value("newsscraper/offsite/blocked")
+        if _meta_refreshed_article(request):
+            # A 200 page in place of an article that sends the browser to another site is a
+            # challenge (a captcha, a rate-limit page), not a story that moved: a soft block,
+            # handled as any other (PoliteRetryMiddleware.process_exception).
+            raise OffSiteChallenge(f"an article page sent off the site: {request.url}")
+        logger.warning("not fetching %s: only http(s) to %s", request.url, sorted(allowed))
+        raise OffCrawlHost(f"off the crawl host: {request.url}")
+
+
+class OffSiteChallenge(IgnoreRequest):
+    """An article page's meta refresh led off the site: a soft block, not a moved story."""
+
+
+def _meta_refreshed_article(request) -> bool:
+    """True for an article request made by following a meta refresh (Scrapy's
+    MetaRefreshMiddleware notes its reason as "meta refresh")."""
+    reasons = request.meta.get("redirect_reasons") or [None]
+    return request.meta.get("cafef_page") == "article" and reasons[-1] == "meta refresh"
+
+
+class UnfollowedRedirectMiddleware:
+    """A redirect to an address that is not http(s) (`ftp:`, `javascript:`, ...) comes back as
+    the 3xx itself, an HTTP error the spider rejects as `redirected_away`.
+
+    Scrapy's RedirectMiddleware hands back the 3xx for some such Locations (`ftp://`) and
+    raises ValueError for others (`javascript:`, `mailto:`: "Missing scheme"), which says
+    nothing of the page. Numbered above it, this one sees the response first and tells it not
+    to try."""
+
+    def process_response(self, request, response, spider=None):
+        if unfollowed_redirect(response) is not None:
+            request.meta["dont_redirect"] = True
+        return response
+
+
+class NowhereMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """Scrapy's meta refresh middleware, except that a refresh to an address no request can be
+    made for (`javascript:`, one that does not parse) leaves the page as it came, as Scrapy
+    does for `data:` or `ftp:`, instead of failing it with ValueError ("Missing scheme"): the
+    page then goes on as any other: the article if it holds it, else a soft block."""
+
+    def process_response(self, request, response):
+        try:
+            return super().process_response(request, response)
+        except ValueError:
+            return response
