@@ -112,20 +112,20 @@ SITE_FAILING_STOP_AFTER = 10
 ARTICLE_GIVE_UP_AFTER_HOURS = 24.0
 
 DOWNLOADER_MIDDLEWARES = {
-    "newsscraper.crawl_host.CrawlHostOnlyMiddleware": 40,
+    "newsscraper.middlewares.CrawlHostOnlyMiddleware": 40,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "newsscraper.robotstxt.StrictRobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "newsscraper.retries.PoliteRetryMiddleware": 550,
+    "newsscraper.middlewares.PoliteRetryMiddleware": 550,
     # Numbered above the retry middleware, so it sees each response first (after decompression).
-    "newsscraper.charsets.Utf8ResponseMiddleware": 585,
+    "newsscraper.middlewares.Utf8ResponseMiddleware": 585,
     # Numbered above Scrapy's HttpCompressionMiddleware (590): sees each body still compressed.
     "newsscraper.compressed.CompressedBodyMiddleware": 595,
     # Numbered above Scrapy's RedirectMiddleware (600): sees each redirect before it.
-    "newsscraper.crawl_host.UnfollowedRedirectMiddleware": 605,
+    "newsscraper.middlewares.UnfollowedRedirectMiddleware": 605,
     # Scrapy's, in its place, without failing a page that refreshes to `javascript:`.
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
-    "newsscraper.crawl_host.NowhereMetaRefreshMiddleware": 580,
+    "newsscraper.middlewares.NowhereMetaRefreshMiddleware": 580,
 }
 
 COMMANDS_MODULE = "newsscraper.scrapy_commands"

@@ -1041,23 +1041,22 @@ def test_a_page_with_no_charset_in_its_header_is_read_in_its_meta_or_windows_125
     assert middleware.process_response(Request(url), page) is page
 
 
-def test_the_settings_middlewares_are_still_found_by_their_old_dotted_paths():
-    # A user's own settings may name `newsscraper.middlewares.PoliteRetryMiddleware`: it loads
-    # the very class the project's settings name at its home.
+def test_the_settings_name_each_middleware_by_its_lasting_dotted_path():
+    # The project's settings name these middlewares under `newsscraper.middlewares`, so a
+    # user's settings that set the same key (`None` to turn one off) still meet the entry
+    # they mean; each path loads the class from its home module.
     from scrapy.utils.misc import load_object
 
-    from newsscraper import settings
+    from newsscraper import charsets, crawl_host, retries, settings
 
-    ours = {
-        path.rsplit(".", 1)[1]: load_object(path)
-        for path, order in settings.DOWNLOADER_MIDDLEWARES.items()
-        if path.startswith("newsscraper.") and order is not None
+    homes = {
+        "CrawlHostOnlyMiddleware": crawl_host,
+        "PoliteRetryMiddleware": retries,
+        "Utf8ResponseMiddleware": charsets,
+        "UnfollowedRedirectMiddleware": crawl_host,
+        "NowhereMetaRefreshMiddleware": crawl_host,
     }
-    for name in (
-        "CrawlHostOnlyMiddleware",
-        "PoliteRetryMiddleware",
-        "Utf8ResponseMiddleware",
-        "UnfollowedRedirectMiddleware",
-        "NowhereMetaRefreshMiddleware",
-    ):
-        assert load_object(f"newsscraper.middlewares.{name}") is ours[name]
+    for name, home in homes.items():
+        path = f"newsscraper.middlewares.{name}"
+        assert settings.DOWNLOADER_MIDDLEWARES.get(path) is not None, path
+        assert load_object(path) is getattr(home, name)
