@@ -158,3 +158,14 @@ def test_the_near_duplicate_distance_comes_from_the_setting(tmp_path):
     assert pipeline.process_item(article("188231025080000008", NEAR_BODY)).duplicate_of is None
     copy = pipeline.process_item(article("188231025080000009", BODY))
     assert copy.duplicate_of == STORED_ID  # the same body is a copy at any distance
+
+
+def test_without_the_setting_a_body_three_bits_apart_is_a_near_duplicate_and_four_is_not(crawler):
+    """README: `NEAR_DUPLICATE_MAX_DISTANCE` defaults to `3`, the simhash Hamming distance that
+    marks a near-duplicate; the crawler here has no such setting."""
+    stored = article(STORED_ID, BODY).simhash
+    pipeline = DedupePipeline.from_crawler(crawler)
+    four = dataclasses.replace(article("188231025080000012", OTHER_BODY), simhash=stored ^ 0b1111)
+    assert pipeline.process_item(four).duplicate_of is None
+    three = dataclasses.replace(article("188231025080000013", NEAR_BODY), simhash=stored ^ 0b111)
+    assert pipeline.process_item(three).duplicate_of == STORED_ID
