@@ -63,6 +63,9 @@ def test_good_item_passes_unchanged():
         (with_(published_at=None), "missing_published_at"),
         (with_(body=None), "missing_body"),
         (with_(published_at=dt.datetime(2023, 10, 24, 10, 31)), "published_at_not_aware"),
+        # A day without a time of day, or a time still as text: no instant at all.
+        (with_(published_at=dt.date(2023, 10, 24)), "published_at_not_aware"),
+        (with_(published_at="2023-10-24T10:31:00+07:00"), "published_at_not_aware"),
         (with_(published_at=NOW + dt.timedelta(hours=24, seconds=1)), "published_in_future"),
         (with_(published_at=dt.datetime(1999, 12, 31, 23, 59, tzinfo=UTC)), "published_too_early"),
         (with_(body="MoMo bác bỏ tin đồn lan truyền trên mạng xã hội."), "body_too_short"),
@@ -156,6 +159,14 @@ def test_the_project_settings_give_the_documented_limits():
     )
     rules = ValidationRules.from_settings(crawler.settings)
     assert rules == ValidationRules(200, 500, dt.timedelta(hours=24)) == ValidationRules()
+
+
+def test_without_the_settings_the_rules_are_the_documented_defaults():
+    """README: `VALIDATE_MIN_BODY_CHARS` / `VALIDATE_MAX_TITLE_CHARS` /
+    `VALIDATE_MAX_FUTURE_HOURS` default to `200` / `500` / `24`: settings that name none of
+    them (another project's, a test's) give those limits."""
+    rules = ValidationRules.from_settings(get_crawler().settings)
+    assert rules == ValidationRules(200, 500, dt.timedelta(hours=24))
 
 
 def test_rules_come_from_settings():
