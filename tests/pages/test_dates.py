@@ -8,6 +8,7 @@ import pytest
 
 from newsscraper.pages.dates import (
     VIETNAM_TZ,
+    is_date_only,
     parse_iso_time,
     parse_listing_time,
     parse_visible_time,
@@ -21,6 +22,12 @@ from newsscraper.pages.dates import (
 )
 def test_text_that_is_no_time_is_none(parse, text):
     assert parse(text) is None
+
+
+@pytest.mark.parametrize("text", [None, "", "  ", "hôm qua", "10:31", "2026-02-31", "07/03/2026"])
+def test_text_that_is_no_iso_date_is_not_a_date_alone(text):
+    # `is_date_only`: True only for an ISO 8601 date without a time of day (`2026-07-04`).
+    assert is_date_only(text) is False
 
 
 def test_an_iso_time_padded_with_whitespace_is_read():

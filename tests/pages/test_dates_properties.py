@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from newsscraper.pages.dates import (
@@ -69,6 +69,12 @@ def test_an_article_header_time_is_read_as_the_vietnam_time_written_suffix_ignor
         ),
     ),
 )
+# DATA_FORMAT.md: a time before 2000-01-01 (UTC) is no time of a story; that instant itself is
+# one. 07:00 in Vietnam is midnight UTC.
+@example(dt.datetime(2000, 1, 1, 7, 0), None)
+@example(dt.datetime(2000, 1, 1, 6, 59, 59, 999999), None)
+# .NET's empty date, `0001-01-01T00:00:00`, in Vietnam time is before year 1 in UTC: None.
+@example(dt.datetime(1, 1, 1), None)
 def test_an_iso_time_is_the_instant_written_in_vietnam_time(naive, zone):
     value = naive.replace(tzinfo=zone or VIETNAM_TZ)  # without an offset: Vietnam time
     parsed = parse_iso_time(naive.replace(tzinfo=zone).isoformat())
