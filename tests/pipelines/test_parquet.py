@@ -386,6 +386,7 @@ CRAWL_SCRIPT = textwrap.dedent(
         "finish_reason": crawler.stats.get_value("finish_reason"),
         "disk_error": crawler.stats.get_value("newsscraper/parquet/disk_error"),
         "rows_written": crawler.stats.get_value("newsscraper/parquet/rows_written"),
+        "stop_requested": crawler.stats.get_value("newsscraper/stop/requested"),
         "exit_code": exit_code_of(crawler),
         **seen,
     }))
@@ -424,6 +425,8 @@ def test_a_disk_fault_closes_the_crawl_with_reason_disk_error(tmp_path):
     (tmp_path / dataset.STAGING).write_text("a file where the staging folder should be")
     result, stderr = run_crawl(tmp_path, batch_seconds=0.3, close_after=5)
     assert result["finish_reason"] == "disk_error"
+    # The sink itself stops the crawl at the fault (module doc), not the close that ends it here.
+    assert result["stop_requested"] == "disk_error"
     assert "part-r1-1.parquet" in result["disk_error"]
     assert result["exit_code"] != 0
     assert "ERROR" in stderr and "Disk fault writing the dataset" in stderr
