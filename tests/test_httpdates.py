@@ -33,6 +33,17 @@ def test_an_http_date_is_an_instant_in_its_zone_and_none_is_no_date():
         assert http_date(no_date) is None, no_date
 
 
+def test_an_http_date_without_a_zone_is_utc_never_a_naive_time():
+    # RFC 9110: every HTTP date is UTC. asctime's form names no zone, `-0000` says none is
+    # known: both are UTC instants, which a caller can compare with its clock.
+    assert http_date("Sun Nov  6 08:49:37 1994") == dt.datetime(
+        1994, 11, 6, 8, 49, 37, tzinfo=dt.UTC
+    )
+    assert http_date("Sat, 07 Mar 2026 10:30:00 -0000") == dt.datetime(
+        2026, 3, 7, 10, 30, tzinfo=dt.UTC
+    )
+
+
 def test_a_delta_seconds_of_ten_digits_below_2_31_is_its_number():
     # As many digits as 2**31 is not yet past it.
     assert delta_seconds("1000000000") == 1_000_000_000
