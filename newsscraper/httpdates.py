@@ -32,6 +32,4 @@ def http_date(text: str) -> dt.datetime | None:
         when = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, OverflowError):
         return None
-    if when is None:
-        return None
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
