@@ -249,6 +249,12 @@ def test_the_walk_names_the_page_it_stopped_at_only_when_it_stopped_at_one():
     assert done.stop_url is None
     done.listing_failed("listing_failed", page_2)
     assert done.stop_url == page_2
+    # stuck_above_watermark: the last page walked.
+    page_20 = "https://cafef.vn/timelinelist/18836/20.chn"
+    stuck = walk(watermark=minutes_ago(500).listed_at)
+    for page in range(1, 21):
+        decision = stuck.visit(page, listing_page(1), page_20 if page == 20 else page_2)
+    assert (decision.stop_reason, stuck.stop_url) == (STUCK, page_20)
 
 
 def test_an_incremental_listing_that_ends_before_any_listing_time_broke_off():
@@ -642,6 +648,19 @@ def test_a_listing_whose_last_story_is_at_the_watermark_ends_there_when_its_page
     before = dt.datetime(2026, 3, 7, 11, 59, tzinfo=VN)
     w = walk(stored=(1, 3), watermark=before)
     assert w.visit(1, [in_minute(1, MARK), in_minute(3, before)]).next_page == 2
+    assert w.visit(2, []).next_page == 2
+    assert w.visit(2, []).stop_reason == END_OF_LISTING
+    assert w.covered_to_watermark()
+
+
+def test_a_listing_that_ends_after_a_page_down_to_the_watermarks_minute_ends_there():
+    """README: the end of the listing before the watermark is a listing that broke off
+    "unless a page had come down to the watermark's minute": so it is even when the last
+    story listed is of a later minute (the site orders a page's stories any way)."""
+    watermark = MARK - dt.timedelta(minutes=10)
+    page1 = [*listing_page(1)[:7], at_minute(8, 10), at_minute(9, 10), at_minute(10, 9)]
+    w = walk(stored=range(1, 11), watermark=watermark)
+    assert w.visit(1, page1).next_page == 2
     assert w.visit(2, []).next_page == 2
     assert w.visit(2, []).stop_reason == END_OF_LISTING
     assert w.covered_to_watermark()
