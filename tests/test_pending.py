@@ -47,6 +47,15 @@ def test_adding_a_page_already_pending_keeps_its_first_failure():
     assert pending.articles == {ID: PendingArticle(URL, T0)}
 
 
+def test_adding_a_page_makes_it_pending_from_now():
+    # A reject whose publication time has come (published_in_future): the runs from this one
+    # on ask for it, and it is given up like any page failing from now on.
+    pending = PendingArticles(give_up_after=dt.timedelta(hours=24))
+    pending.add(ID, URL, now=T0)
+    assert pending.articles == {ID: PendingArticle(URL, T0)}
+    assert pending.to_record() == {ID: {"url": URL, "first_failed_at": T0.isoformat()}}
+
+
 def test_a_failure_that_is_not_the_pages_own_never_makes_it_due():
     # A soft block, or a crawl that is stopping: it stays pending, however old.
     pending = PendingArticles(give_up_after=dt.timedelta(hours=24))
@@ -89,3 +98,9 @@ def test_a_rejected_page_a_backfill_asks_for_again_and_that_fails_stays_rejected
     pending = PendingArticles(give_up_after=dt.timedelta(hours=24), rejected=frozenset({ID}))
     assert pending.failed(ID, URL, now=T0) is False
     assert pending.to_record() == {}
+    # One the run record still lists as pending (a backfill rejected it since) is dropped.
+    record = {ID: {"url": URL, "first_failed_at": T0.isoformat()}}
+    listed = PendingArticles.from_record(record, give_up_after=dt.timedelta(hours=24))
+    listed.rejected = frozenset({ID})
+    assert listed.failed(ID, URL, now=T0 + dt.timedelta(days=2)) is False
+    assert listed.to_record() == {} and listed.give_up_due() == []
