@@ -213,11 +213,12 @@ class ListingWalk:
         single story, its bottom that story's time; once new stories move it down with
         another above it, the last page's bottom is that other's: the walk of the next run,
         down to this, would never come down to it, and take the listing's end for a listing
-        broken off. So there it is no older than the later of the last two stories listed,
-        which the last page of any later listing comes down to."""
+        broken off. So there it is the later of the last two stories listed, which the last
+        page of any later listing comes down to."""
         if self.stop_reason == END_OF_LISTING and len(self.last_two_listed) == 2:
-            end = max(self.last_two_listed)
-            return end if self.oldest_listed is None else max(self.oldest_listed, end)
+            # Never before `oldest_listed`: that is no later than the bottom of the last page
+            # with times, and the later of the last two times listed is at or after it.
+            return max(self.last_two_listed)
         return self.oldest_listed
 
     def _past_since(self, bottom: dt.datetime | None) -> bool:
