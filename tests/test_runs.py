@@ -538,6 +538,15 @@ def test_a_rest_left_at_the_close_ends_that_long_after_the_close_not_after_the_s
     assert (record["finished_at"], record["rests_until"]) == (at(5), at(6))
 
 
+def test_a_rest_with_under_a_second_left_at_the_close_is_still_noted(monkeypatch):
+    # A run that closes while the site still wants a rest notes its end (rests_until); however
+    # little is left, the next crawl does not ask the site for anything before then.
+    monkeypatch.setattr(rests.time, "monotonic", lambda: 1000.0)
+    assert rests.rest_left(1000.5, at(5)) == at(5) + dt.timedelta(seconds=0.5)
+    assert rests.rest_left(1000.0, at(5)) is None, "a rest ending now has ended"
+    assert rests.rest_left(None, at(5)) is None
+
+
 def test_the_latest_end_of_the_rests_still_running_holds(tmp_path):
     rows = [
         {"run_id": run_id, "section": "doanh-nghiep", "mode": "incremental", "exit_code": 3}
