@@ -250,6 +250,19 @@ def test_article_url_is_canonical(raw, clean):
             "https://ssc.gov.vn/tin?id=109319&section=kinh-te&region=hn&notice=1&copyright=x",
         ),
         ("javascript:;", None),
+        # Only http(s): an address of another scheme is none, even with a host.
+        ("ftp://cafefcdn.com/a.jpg", None),
+        ("FTP://cafef.vn/a.jpg", None),
+        # A link to a cafef.vn article is the article's canonical URL, whatever its query.
+        (
+            ARTICLE_URL.replace("https://cafef.vn", "http://www.cafef.vn") + "?page=2#binh-luan",
+            ARTICLE_URL,
+        ),
+        # The same path on another outlet is that outlet's page: its host and query stay.
+        (
+            "https://markettimes.vn/chu-tich-hai-phat-188260704171525847.chn?id=3",
+            "https://markettimes.vn/chu-tich-hai-phat-188260704171525847.chn?id=3",
+        ),
         # No host once the backslash is read as the slash it stands for, or a host IDNA cannot
         # spell: nothing to store (cleaning again would drop what was kept).
         ("http://\\", None),
