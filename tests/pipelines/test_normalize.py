@@ -284,6 +284,13 @@ def test_other_urls_are_absolute_http(raw, clean):
     assert clean_url(raw, base=ARTICLE_URL) == clean
 
 
+def test_a_url_that_names_no_article_is_cleaned_not_dropped():
+    # Validation then says the item's url names no article (`article_id_not_in_url`) and the
+    # reject keeps the address, rather than a `missing_url` without it.
+    item = normalize_item(Article(url="http://www.cafef.vn/du-lieu/hpx.chn?utm_source=x#top"))
+    assert item.url == "https://cafef.vn/du-lieu/hpx.chn"
+
+
 def test_a_relative_source_url_is_made_absolute_on_the_article_url():
     item = normalize_item(Article(url=ARTICLE_URL, source_url="/du-lieu/hpx.chn?utm_source=x"))
     assert item.source_url == "https://cafef.vn/du-lieu/hpx.chn"
