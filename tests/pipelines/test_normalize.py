@@ -356,6 +356,13 @@ def test_a_lone_surrogate_is_the_replacement_character_so_the_row_can_be_written
     assert (row["title"], row["author"], row["body"]) == (item.title, item.author, item.body)
 
 
+def test_only_surrogates_are_the_replacement_character():
+    # The first and last lone surrogates become U+FFFD; the code points either side of the
+    # surrogate block (the end of Hangul Jamo, the first private-use one) are kept.
+    assert clean_text("a\ud800b\udfffc") == "a\ufffdb\ufffdc"
+    assert clean_text("a\ud7ffb\ue000c") == "a\ud7ffb\ue000c"
+
+
 def test_no_control_character_is_left_in_text_or_body():
     # The HTML parser keeps a raw C0 or C1 control (`\x01`, `\x7f`, `\x9b`) in the text, and
     # JSON-LD's `\u0000` decodes to NUL: none is text a reader sees, and they were stored.
