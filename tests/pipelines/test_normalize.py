@@ -550,6 +550,14 @@ def test_pipeline_normalizes_and_counts():
     assert stats["newsscraper/normalize/nfd_text"] == 1
 
 
+def test_each_field_that_came_decomposed_is_counted():
+    crawler = get_crawler(settings_dict={})
+    pipeline = NormalizePipeline.from_crawler(crawler)
+    pipeline.process_item(Article(title=NFD, sapo=NFD, body="Một.\n\nHai."))
+    stats = crawler.stats.get_stats()
+    assert stats["newsscraper/normalize/nfd_text"] == 2  # the title and the lead
+
+
 def test_each_changed_field_is_counted_once():
     crawler = get_crawler(settings_dict={})
     pipeline = NormalizePipeline.from_crawler(crawler)
