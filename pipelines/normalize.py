@@ -257,8 +257,8 @@ def _clean_url_steps(text: str, base: str | None) -> str | None:
         # spell (`bücher.de..`) or that holds a space (`https:// cafefcdn.com`, a typo, also
         # written %20): no address to keep.
         return None
-    # Without a query (or fragment) the cleaner would give the URL back unchanged.
-    if "?" not in safe and "#" not in safe:
+    # Without a query the cleaner would give the URL back unchanged (the fragment is gone).
+    if "?" not in safe:
         return safe
     return url_query_cleaner(safe, _tracking_params(url), remove=True)
 
