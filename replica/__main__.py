@@ -18,6 +18,7 @@ FAULT_KINDS = {
     "cut_copy": faults.cut_copy,
     "truncated": faults.truncated,
     "empty": faults.empty,
+    "renamed_entries": faults.renamed_entries,
 }
 
 

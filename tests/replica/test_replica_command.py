@@ -8,7 +8,9 @@ import urllib.error
 import urllib.request
 
 import pytest
+from scrapy.http import HtmlResponse, Request
 
+from newsscraper.pages.section import SectionPage
 from replica import serve
 from replica.__main__ import main, parse_fault, parse_jitter
 from replica.crawl import PROJECT_ROOT
@@ -42,6 +44,35 @@ def test_a_fault_given_on_the_command_line_is_served_on_every_request_for_its_pa
         process.stdout.close()
 
 
+def test_a_listing_page_can_be_served_in_a_new_layout_from_the_command_line():
+    command = [
+        sys.executable, "-m", "replica", "--articles", "12", "--page-size", "3", "--port", "0",
+        "--fault", "/timelinelist/18836/2.chn=renamed_entries",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        base_url = process.stdout.readline().strip()
+
+        def page(path: str) -> str:
+            with urllib.request.urlopen(f"{base_url}{path}", timeout=10) as response:
+                return response.read().decode()
+
+        def read(path: str) -> SectionPage:
+            url = f"{base_url}{path}"
+            request = Request(url, meta={"cafef_page": "timeline"})
+            body = page(path).encode()
+            return SectionPage(HtmlResponse(url, body=body, encoding="utf-8", request=request))
+
+        # Its stream still links to its three stories, none of which reads as an entry.
+        renamed, as_usual = read("/timelinelist/18836/2.chn"), read("/timelinelist/18836/3.chn")
+        assert renamed.entries() == [] and renamed.unread_article_links() == 3
+        assert len(as_usual.entries()) == 3
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
@@ -60,7 +91,7 @@ def test_a_status_fault_reads_its_code_and_retry_after(value, expected):
         ("/a.chn", "give PATH=KIND"),
         ("/a.chn=200", "a fault is an HTTP status 400-599"),
         ("/a.chn=429:soon", "a fault is an HTTP status 400-599"),
-        ("/a.chn=sleep", "reset, soft_block, cut_copy, truncated, empty"),
+        ("/a.chn=sleep", "reset, soft_block, cut_copy, truncated, empty, renamed_entries"),
         ("/robots.txt=503", "/robots.txt is always served as it is"),
     ],
 )
