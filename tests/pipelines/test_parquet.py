@@ -479,3 +479,22 @@ def test_an_item_the_sink_refuses_is_no_original_for_a_later_copy(sink, tmp_path
     assert stored_ids(tmp_path) == [copy.article_id]
     assert not history.is_pending(bad.article_id)
     assert history.content_duplicate_of(bad.content_sha256, bad.simhash, 3) == copy.article_id
+
+
+def test_part_files_are_compressed_with_parquet_compression(tmp_path):
+    # README: PARQUET_COMPRESSION (zstd by default) is the codec of every part file.
+    crawler = get_crawler(
+        settings_dict={
+            "OUTPUT_DIR": str(tmp_path),
+            "RUN_ID": RUN_ID,
+            "PARQUET_BATCH_ITEMS": 1,
+            "PARQUET_COMPRESSION": "snappy",
+        }
+    )
+    pipeline = ParquetSinkPipeline.from_crawler(crawler)
+    pipeline.process_item(article(1))
+    (path,) = dataset.list_part_files(tmp_path)
+    metadata = pq.ParquetFile(path).metadata.row_group(0)
+    codecs = {metadata.column(i).compression for i in range(metadata.num_columns)}
+    assert codecs == {"SNAPPY"}
+    assert stored_ids(tmp_path) == [article(1).article_id]
