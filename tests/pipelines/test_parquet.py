@@ -498,3 +498,29 @@ def test_part_files_are_compressed_with_parquet_compression(tmp_path):
     codecs = {metadata.column(i).compression for i in range(metadata.num_columns)}
     assert codecs == {"SNAPPY"}
     assert stored_ids(tmp_path) == [article(1).article_id]
+
+
+class FakeLoopingCall:
+    def __init__(self, function):
+        self.function, self.started, self.running = function, [], False
+
+    def start(self, interval, now=True):
+        self.started.append((interval, now))
+        self.running = True
+
+    def stop(self):
+        self.running = False
+
+
+@pytest.mark.parametrize(("batch_seconds", "interval"), [(60, 6.0), (5, 0.5), (0.5, 0.1)])
+def test_the_timer_looks_every_tenth_of_the_batch_age_at_least_every_tenth_second(
+    sink, monkeypatch, batch_seconds, interval
+):
+    # A quiet batch is committed at most 10% late (module doc), with a tenth of a second floor.
+    monkeypatch.setattr("pipelines.parquet.create_looping_call", FakeLoopingCall)
+    sink.batch_seconds = batch_seconds
+    sink.open_spider()
+    assert sink.timer.function == sink.flush_if_due
+    assert sink.timer.started == [(pytest.approx(interval), False)]
+    sink.close_spider()
+    assert not sink.timer.running
