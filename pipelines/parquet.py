@@ -171,7 +171,7 @@ class ParquetSinkPipeline:
 
     def flush(self) -> None:
         """Commit the buffered rows; on a disk fault, stop the crawl (see the module doc)."""
-        if not self.rows or self.disk_error is not None:
+        if not self.rows:  # after a disk fault too: the rows not written were dropped
             return
         rows, self.rows = self.rows, []
         self.partitions = {}
@@ -198,20 +198,19 @@ class ParquetSinkPipeline:
 
     def _fail(self, error: OSError, rows: list[dict]) -> None:
         self.disk_error = error
-        path = getattr(error, "path", None) or getattr(error, "filename", None) or self.output_dir
         lost = len(rows) - self.batch_rows_committed
         logger.error(
-            "Disk fault writing the dataset: %s (file %s, OUTPUT_DIR %s). Stopping the crawl; "
+            # The error names the part file (`PartFileWriteError`).
+            "Disk fault writing the dataset: %s (OUTPUT_DIR %s). Stopping the crawl; "
             "files committed before are intact%s, %d row(s) of this batch will be crawled again.",
             error,
-            path,
             self.output_dir,
             # Only the folder's fsync failed: the file is in place, its rows counted as written.
             " and so is this one" if getattr(error, "committed", False) else "",
             lost,
         )
         if self.stats is not None:
-            self.stats.set_value(DISK_ERROR_STAT, f"{path}: {error}")
+            self.stats.set_value(DISK_ERROR_STAT, f"{self.output_dir}: {error}")
         # Partitions of this batch in place before or at the fault were counted by `_committed`.
         self._inc("rows_lost", lost)
         self.on_disk_error()
