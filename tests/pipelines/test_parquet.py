@@ -211,6 +211,7 @@ def test_a_disk_fault_stops_writing_keeps_earlier_files_and_cleans_staging(
     assert closed == [True]
     reported = sink.crawler.stats.get_value(DISK_ERROR_STAT)
     assert "No space left on device" in reported and f"part-{RUN_ID}-2.parquet" in reported
+    assert reported.startswith(f"{tmp_path}: ")  # the OUTPUT_DIR to free, then the error
     assert stat(sink, "rows_lost") == 3
     assert {p: p.read_bytes() for p in dataset.list_part_files(tmp_path)} == committed
     assert dataset.staging_files(tmp_path) == []
