@@ -91,6 +91,13 @@ def test_reasons_kept_as_often_as_each_other_are_named_in_order_of_their_names()
         "12 article pages came back but no article was parsed (kept in rejects as "
         "bad_date: 4, missing_body: 4, missing_title: 4)"
     ]
+    # Otherwise the reason kept most often comes first, whatever its name.
+    counted = {"bad_date": 1, "missing_body": 2, "missing_title": 9}
+    _, problems = judge(run(new_rows=0, articles_fetched=12, rejects_by_reason=counted), [])
+    assert problems == [
+        "12 article pages came back but no article was parsed (kept in rejects as "
+        "missing_title: 9, missing_body: 2, bad_date: 1)"
+    ]
 
 
 def test_pages_all_dated_ahead_of_the_clock_point_at_the_clock_not_the_layout():
@@ -232,6 +239,32 @@ def test_pages_the_site_did_not_give_are_site_errors_before_any_collapse():
     assert judge(run(finish_reason="soft_blocked", failed_articles=3), [])[0] == (
         exitcodes.SOFT_BLOCKED
     )
+
+
+def test_a_crawl_its_robots_txt_stopped_is_a_site_error():
+    """README, exit 7: the site failed, or its robots.txt stopped the crawl. Nothing was
+    crawled, so no count collapses: the stop reason alone says so."""
+    recent = [run() for _ in range(5)]
+    for stop_reason in ("robots_txt_unavailable", "crawl_delay_too_long"):
+        nothing = run(stop_reason=stop_reason, new_rows=0, articles_fetched=0, fill_rates={})
+        code, problems = judge(nothing, recent)
+        assert code == exitcodes.SITE_ERRORS
+        assert len(problems) == 1 and problems[0].startswith("the site's robots.txt ")
+        assert "nothing was crawled (ROBOTSTXT_OBEY is on)" in problems[0]
+
+
+def test_a_record_with_its_counts_null_is_judged_as_counting_none():
+    # DATA_FORMAT.md: articles_fetched, new_rows and duplicates are nullable.
+    nulls = run(articles_fetched=None, new_rows=None, duplicates=None, fill_rates={})
+    assert judge(nulls, []) == (exitcodes.OK, [])
+    # Three pages and no count of rows or duplicates: none was parsed.
+    code, problems = judge(run(articles_fetched=3, new_rows=None, duplicates=None), [])
+    assert (code, problems) == (
+        exitcodes.UNHEALTHY,
+        ["3 article pages came back but no article was parsed"],
+    )
+    assert judge(run(articles_fetched=3, new_rows=None, duplicates=3), []) == (exitcodes.OK, [])
+    assert judge(run(articles_fetched=3, new_rows=3, duplicates=None), []) == (exitcodes.OK, [])
 
 
 def test_a_walk_stuck_above_the_watermark_makes_the_run_unhealthy():
