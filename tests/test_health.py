@@ -185,6 +185,12 @@ def test_fill_rates_of_small_runs_are_judged_pooled():
     ]
     # Three runs in, most of the newest twenty articles still have it: not yet.
     assert judge(newest, emptied[:2] + filled) == (exitcodes.OK, [])
+    # Runs that stored nothing (their count zero, or null) are pooled and add no article,
+    # whatever their fill rates say (DATA_FORMAT.md: both may be null).
+    nothing = ((0, {"author": 1.0}), (None, {"author": 1.0}), (0, None))
+    times = emptied[::4]
+    none = [r | {"new_rows": n, "fill_rates": f} for r, (n, f) in zip(times, nothing, strict=True)]
+    assert judge(newest, [*none, *emptied, *filled]) == (code, problems)
     # A column filled about half the time is not flagged for the runs that happen to lack it.
     half = [
         r | {"fill_rates": {"source": 0.0 if k % 4 == 0 else 0.6}}
@@ -438,6 +444,13 @@ def test_fill_rates_are_compared_with_the_samples_of_the_last_four_weeks_only():
     recent = hourly([20] * 6, end=NOW - dt.timedelta(days=27), fill_rates={"author": 0.9})
     code, problems = judge(dropped, recent)
     assert code == exitcodes.UNHEALTHY and problems[0].startswith("fill rate of author fell")
+    # The run before the four weeks, read for the day its rows were published over, is no
+    # sample: four samples within them and that one make no median of five.
+    four = recent[:4]
+    before = run(finished_at=NOW - dt.timedelta(days=30), fill_rates={"author": 0.9})
+    assert judge(dropped, [*four, before]) == (exitcodes.OK, [])
+    within = before | {"finished_at": NOW - dt.timedelta(days=28)}
+    assert judge(dropped, [*four, within])[0] == exitcodes.UNHEALTHY
 
 
 def test_pages_that_all_came_back_as_duplicates_were_parsed():
