@@ -4,6 +4,7 @@ import pytest
 
 from newsscraper import exitcodes
 from newsscraper.health import judge
+from newsscraper.health_window import looked_at, oldest_looked_at
 
 # A Friday, with no public holiday in Vietnam in the five weeks before it.
 NOW = dt.datetime(2026, 7, 17, 12, 0, tzinfo=dt.UTC)
@@ -896,3 +897,21 @@ def test_a_public_holiday_in_vietnam_is_not_judged_nor_part_of_the_usual():
             "days before, and of 100 a weekday over the weekday before"
         ],
     )
+
+
+def test_the_runs_looked_at_are_those_of_the_window_the_newest_and_the_last_before_it():
+    """health_window.looked_at: the runs finished since oldest_looked_at(end), the newest, and
+    the one finished last before them; nothing older."""
+    oldest = oldest_looked_at(NOW)
+    assert oldest == NOW - dt.timedelta(days=29)
+    within = run(finished_at=NOW - dt.timedelta(days=1))
+    at_oldest = run(finished_at=oldest)
+    last_before = run(finished_at=oldest - dt.timedelta(hours=1))
+    older = run(finished_at=oldest - dt.timedelta(days=2))
+    no_time = run(finished_at=None)
+    recent = [within, no_time, at_oldest, older, last_before]
+    assert looked_at(recent, NOW) == [within, at_oldest, last_before]
+    # A clock set back: the newest written is kept though another before the window finished
+    # later.
+    newest = run(finished_at=oldest - dt.timedelta(days=3))
+    assert looked_at([newest, older, last_before], NOW) == [newest, last_before]
