@@ -234,8 +234,7 @@ class ListingWalk:
     def listing_failed(self, reason: str = LISTING_FAILED, url: str | None = None) -> None:
         """A listing page (at `url`) could not be fetched (after every retry, or robots.txt
         forbids it or could not be fetched) or read: the walk ends there."""
-        self.stop_reason = reason
-        self.stop_url = url if reason in STOPPED_AT_A_PAGE else None
+        self._end(reason, url)
 
     def _catching_up(self, moved_down: bool) -> bool:
         """True while the walk goes on past the default `max_pages`: there is a watermark, not
@@ -283,9 +282,13 @@ class ListingWalk:
         return "inside"
 
     def _stop(self, to_fetch: list[ListingEntry], reason: str, url: str | None = None) -> Decision:
+        self._end(reason, url)
+        return Decision(to_fetch, None, reason)
+
+    def _end(self, reason: str, url: str | None) -> None:
+        """The walk stops for `reason`; at the page `url` when the reason names one."""
         self.stop_reason = reason
         self.stop_url = url if reason in STOPPED_AT_A_PAGE else None
-        return Decision(to_fetch, None, reason)
 
     def _inc(self, event: str) -> None:
         if self.stats is not None:
