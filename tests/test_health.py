@@ -630,6 +630,26 @@ def test_the_same_weekdays_usual_is_their_median():
     assert judge(run(new_rows=25, articles_fetched=25), daily(counts)) == (exitcodes.OK, [])
 
 
+@pytest.mark.parametrize("weeks_back", [1, 2, 3, 4])
+def test_the_same_weekday_is_the_same_24_hours_one_to_four_weeks_before(weeks_back):
+    # README: the same weekday's usual is "the median of the same 24 hours 1 to 4 weeks before".
+    # Sundays of 25 among days of 100; every Sunday but the one `weeks_back` weeks before was
+    # flagged (a Sunday of 5), so that one alone is the usual, whichever week it is.
+    counts = ([100] * 6 + [25]) * 4
+    for week in {1, 2, 3, 4} - {weeks_back}:
+        counts[7 * week - 1] = 5
+    history = [
+        dict(r, exit_code=exitcodes.UNHEALTHY) if day % 7 == 0 and day != 7 * weeks_back else r
+        for day, r in enumerate(daily(counts), start=1)
+    ]
+    # 10 new articles are 40% of that Sunday's 25: no collapse (of a day of 100 they would be).
+    assert judge(run(new_rows=10, articles_fetched=10), history) == (exitcodes.OK, [])
+    # 5 are 20% of it: a collapse (of the flagged Sundays' 5 they would be none).
+    code, problems = judge(run(new_rows=5, articles_fetched=5), history)
+    assert code == exitcodes.UNHEALTHY
+    assert problems[0].endswith("and of 25 on the same weekday over the week before")
+
+
 def test_the_same_weekday_threshold_holds_at_its_boundary():
     # Sundays of 30: 9 new articles are 30% of them, 8 are under.
     history = daily(([30] + [100] * 5 + [30]) * 4)
