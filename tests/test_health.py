@@ -751,6 +751,21 @@ def test_a_collapse_after_a_clock_was_corrected_is_still_flagged():
     assert problems[0].startswith("new articles in the last 24 h fell to 6 against")
 
 
+def test_a_collapse_after_a_clock_ran_ahead_for_longer_than_it_was_off_is_still_flagged():
+    # Hourly runs of 2 new articles; from 50 to 21 hours ago the clock ran 20 hours ahead
+    # (those 30 runs were stamped from 30 hours ago up to now), then it was corrected, and the
+    # 20 runs since stored nothing. The runs of the wrong clock finished between the last run
+    # before it and the first after the correction: 3 of them in the last 24 hours, 6 articles
+    # against 48 a day. Taken at their word (the early ones in order with the runs before
+    # them), the last 24 hours held most of them, and the collapse passed for a steady day.
+    right = hourly([2] * 24 * 8, end=NOW - dt.timedelta(hours=51))
+    ahead = hourly([2] * 30, end=NOW - dt.timedelta(hours=21) + dt.timedelta(hours=20))
+    since = hourly([0] * 20, end=NOW - dt.timedelta(hours=1))
+    code, problems = judge(run(new_rows=0, articles_fetched=0), since + ahead + right)
+    assert code == exitcodes.UNHEALTHY
+    assert problems[0].startswith("new articles in the last 24 h fell to 6 against a median of")
+
+
 def test_the_hours_a_clock_ran_behind_count_between_the_runs_written_around_them():
     # Runs every 6 hours of 15 new articles (60 a day); four of them finished by a clock 16 h
     # 49 min behind, then it was corrected. The first of them seems to finish before the run
@@ -875,29 +890,34 @@ def test_in_its_first_week_a_weekend_day_is_judged_against_the_weekend_days_know
     ]
 
 
+NOON_IN_VIETNAM = dt.time(5, 0, tzinfo=dt.UTC)
+
+
+def verdict_at_noon(end: dt.date, today: int, counts: list[int]):
+    """The verdict on a run of `today` new articles at noon in Vietnam on `end`, after runs at
+    noon a day apart holding `counts` (newest first, the newest the day before `end`), then the
+    section's first run, whose backlog counts for no day."""
+    days_before = [
+        run(
+            finished_at=dt.datetime.combine(end - dt.timedelta(days=back), NOON_IN_VIETNAM),
+            new_rows=n,
+            articles_fetched=n,
+        )
+        for back, n in enumerate([*counts, 400], start=1)
+    ]
+    newest = run(
+        finished_at=dt.datetime.combine(end, NOON_IN_VIETNAM),
+        new_rows=today,
+        articles_fetched=today,
+    )
+    return judge(newest, days_before)
+
+
 def test_a_public_holiday_in_vietnam_is_not_judged_nor_part_of_the_usual():
     """README: the 24 hours mostly of a public holiday in Vietnam (Tết, 30 April, 1 May,
     National Day, ...) are not judged by the count of new articles, and are not part of what
     is usual for the days after them."""
-    noon = dt.time(5, 0, tzinfo=dt.UTC)  # 12:00 in Vietnam
-
-    def days_before(end: dt.date, counts: list[int]) -> list[dict]:
-        """Runs at noon in Vietnam a day apart, newest first, the newest the day before `end`;
-        then the section's first run, whose backlog counts for no day."""
-        return [
-            run(
-                finished_at=dt.datetime.combine(end - dt.timedelta(days=back), noon),
-                new_rows=n,
-                articles_fetched=n,
-            )
-            for back, n in enumerate([*counts, 400], start=1)
-        ]
-
-    def verdict(end: dt.date, today: int, counts: list[int]):
-        newest = run(
-            finished_at=dt.datetime.combine(end, noon), new_rows=today, articles_fetched=today
-        )
-        return judge(newest, days_before(end, counts))
+    verdict = verdict_at_noon
 
     # The first day of Tết 2026 (17 February) and National Day (2 September): a tenth of the
     # usual is the site's own quiet. The same fall on an ordinary Tuesday is a collapse.
@@ -917,6 +937,20 @@ def test_a_public_holiday_in_vietnam_is_not_judged_nor_part_of_the_usual():
             "days before, and of 100 a weekday over the weekday before"
         ],
     )
+
+
+def test_a_holiday_in_place_of_a_same_weekday_leaves_the_others_as_the_usual():
+    # Wednesday 16 September 2026: Wednesdays hold 30 new articles, other days 100; the
+    # Wednesday two weeks before was National Day (2 September, with 31 August and 1 September
+    # off), 10. The other three Wednesdays, none flagged, are the usual: 12 is no collapse
+    # (though under 30% of the weekdays' 100), 5 is one.
+    counts = [30 if back % 7 == 0 else 100 for back in range(1, 29)]
+    for back in (14, 15, 16):
+        counts[back - 1] = 10
+    assert verdict_at_noon(dt.date(2026, 9, 16), 12, counts) == (exitcodes.OK, [])
+    code, problems = verdict_at_noon(dt.date(2026, 9, 16), 5, counts)
+    assert code == exitcodes.UNHEALTHY
+    assert problems[0].endswith("and of 30 on the same weekday over the 3 weeks before")
 
 
 def test_the_runs_looked_at_are_those_of_the_window_the_newest_and_the_last_before_it():
