@@ -228,6 +228,65 @@ def test_a_stored_content_sha256_that_is_not_64_lower_case_hex_digits_matches_no
     assert history.content_duplicate_of(query, None, 3) is None
 
 
+def test_the_earliest_stored_of_many_rows_with_one_body_is_matched():
+    # content_duplicate_of: "the article_id stored earliest whose body has the same SHA-256",
+    # also among many rows of a few bodies (none marked as a copy: written by another tool).
+    ids = [str(188231024103100100 + i) for i in range(200)]
+    history = History.from_table(
+        pa.table(
+            {
+                "article_id": ids,
+                "content_sha256": [sha(f"body {i % 3}") for i in range(200)],
+                "scraped_at": pa.array(
+                    [
+                        dt.datetime(2023, 10, 24, tzinfo=UTC) + dt.timedelta(minutes=200 - i)
+                        for i in range(200)
+                    ],
+                    pa.timestamp("us", tz="UTC"),
+                ),
+            }
+        )
+    )
+    # Scraped latest first: the earliest of body k is the last row whose index is k mod 3.
+    for body, earliest in ((0, 198), (1, 199), (2, 197)):
+        assert history.content_duplicate_of(sha(f"body {body}"), None, 3) == ids[earliest]
+
+
+def test_a_stored_content_sha256_that_is_not_hex_leaves_the_other_rows_matched():
+    # One odd row matches nothing, and takes nothing from the rows stored beside it.
+    history = History.from_table(
+        pa.table(
+            {
+                "article_id": ["188231024103100001", "188231024103100002", "188231024103100003"],
+                "content_sha256": [sha(BODY_A), "z" * 64, sha(BODY_B)],
+            }
+        )
+    )
+    assert history.content_duplicate_of(sha(BODY_A), None, 3) == "188231024103100001"
+    assert history.content_duplicate_of(sha(BODY_B), None, 3) == "188231024103100003"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        sha(BODY_A).upper(),  # upper case
+        sha(BODY_A)[:16],  # cut to its first 16 digits
+        sha(BODY_A) + "0",  # a digit too many
+        "không phải mã băm",  # not hex at all
+    ],
+    ids=["upper-case", "cut", "too-long", "not-hex"],
+)
+def test_a_queried_content_sha256_that_is_not_64_lower_case_hex_digits_matches_nothing(query):
+    # `sha_key`: a body whose SHA-256 is not written as DATA_FORMAT.md states is no copy of
+    # the stored one its leading digits resemble, and asking for it is no error.
+    history = History.from_table(
+        pa.table({"article_id": ["188231024103100001"], "content_sha256": [sha(BODY_A)]})
+    )
+    assert history.content_duplicate_of(query, None, 3) is None
+    history.add_pending({"article_id": "188231024103100002", "content_sha256": sha(BODY_B)})
+    assert history.content_duplicate_of(sha(BODY_B).upper(), None, 3) is None
+
+
 def test_every_slice_of_part_files_is_read(stored, monkeypatch):
     # Three part files read two at a time: the second slice's file counts as much as the first's.
     monkeypatch.setattr("newsscraper.history.READ_SLICE_FILES", 2)
@@ -306,6 +365,49 @@ def test_a_row_the_sink_refused_twice_matches_nothing_either_time():
         history.discard_pending("188231024103100009")
         assert not history.is_pending("188231024103100009")
         assert history.content_duplicate_of(sha(BODY_B), -5, 3) is None
+
+
+def test_a_row_accepted_twice_is_one_pending_row_and_one_refusal_forgets_it():
+    # One row per article_id: the same id accepted again adds no second row of this crawl, so
+    # the sink refusing it once leaves no body behind that a later copy could name.
+    history = History.empty()
+    row = {"article_id": "188231024103100009", "content_sha256": sha(BODY_B), "simhash": -5}
+    history.add_pending(row)
+    history.add_pending(row)
+    history.discard_pending("188231024103100009")
+    assert not history.is_pending("188231024103100009")
+    assert history.content_duplicate_of(sha(BODY_B), -5, 3) is None
+
+
+def test_a_committed_row_accepted_again_stays_stored_and_is_not_pending():
+    history = History.empty()
+    row = {"article_id": "188231024103100009", "content_sha256": sha(BODY_B), "simhash": -5}
+    history.mark_committed([row])
+    history.add_pending(row)
+    assert history.is_stored("188231024103100009")
+    assert not history.is_pending("188231024103100009")
+
+
+@pytest.mark.parametrize("article_id", ["188231024103100008", None])
+def test_forgetting_a_row_never_accepted_changes_nothing(article_id):
+    history = History.empty()
+    row = {"article_id": "188231024103100009", "content_sha256": sha(BODY_B), "simhash": -5}
+    history.add_pending(row)
+    history.discard_pending(article_id)
+    assert history.is_pending("188231024103100009")
+    assert history.content_duplicate_of(sha(BODY_B), -5, 3) == "188231024103100009"
+
+
+def test_a_refused_row_leaves_a_later_row_of_the_same_body_matched():
+    # The refused row's body matches nothing, but the same body accepted later is still to be
+    # stored: a copy of it names that row, and a row without a simhash is forgotten as well.
+    history = History.empty()
+    first = {"article_id": "188231024103100009", "content_sha256": sha(BODY_B)}
+    later = {"article_id": "188231024103100010", "content_sha256": sha(BODY_B), "simhash": -5}
+    history.add_pending(first)
+    history.add_pending(later)
+    history.discard_pending("188231024103100009")
+    assert history.content_duplicate_of(sha(BODY_B), None, 3) == "188231024103100010"
 
 
 def test_the_earliest_accepted_of_several_near_rows_of_this_crawl_wins():
