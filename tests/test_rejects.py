@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import subprocess
 import sys
 import textwrap
+from decimal import Decimal
 
 import pyarrow.parquet as pq
 from scrapy import Request, signals
@@ -102,11 +104,30 @@ def test_a_rejected_item_is_written_with_its_fields_as_json(tmp_path):
     assert crawler.stats.get_value("newsscraper/rejects/body_too_short") == 1
 
 
-def test_other_drops_are_not_rejects(tmp_path):
+def test_raw_keeps_fields_of_other_types_as_json_lists_and_text(tmp_path):
+    # `raw` keeps the item as it was (DATA_FORMAT.md), whatever a faulty pipeline left in it:
+    # a tuple or a set as a JSON list, any other value as its text, none of them lost as null.
+    crawler, ext = make_extension(tmp_path)
+    item = short_article()
+    item.tags = ("MoMo", "tin giả")
+    item.tickers = {"VNM"}
+    item.word_count = Decimal("2.5")
+    crawler.signals.send_catch_log(
+        signals.item_error, item=item, response=None, spider=None, failure=Failure(ValueError("x"))
+    )
+    ext.flush()
+    [row] = read_rejects(tmp_path)
+    raw = json.loads(row["raw"])
+    assert (raw["tags"], raw["tickers"], raw["word_count"]) == (["MoMo", "tin giả"], ["VNM"], "2.5")
+
+
+def test_other_drops_are_not_rejects(tmp_path, caplog):
     crawler, extension = make_extension(tmp_path)
     send_dropped(crawler, short_article(), DropItem("duplicate_id: seen"))
     extension.flush()
     assert read_rejects(tmp_path) == []
+    # Skipped quietly: a duplicate is no fault, and no error is logged for it.
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 def send_spider_error(crawler, error: Exception, response) -> None:
@@ -153,6 +174,17 @@ def test_a_page_of_another_crawl_host_is_rejected_under_its_cafef_url(tmp_path):
     ]
 
 
+def test_a_callback_error_on_a_page_that_is_no_article_is_rejected_under_its_own_url(tmp_path):
+    # DATA_FORMAT.md: url is "the item's or the page's URL"; a listing page has no article id.
+    crawler, extension = make_extension(tmp_path)
+    listing = "https://cafef.vn/doanh-nghiep/trang-3.chn"
+    response = HtmlResponse(listing, body=b"<html></html>", request=Request(listing))
+    send_spider_error(crawler, ValueError("no article list"), response)
+    extension.flush()
+    [row] = read_rejects(tmp_path)
+    assert (row["article_id"], row["url"], row["reason"]) == (None, listing, "parse_error")
+
+
 MOVED_TO = "188231024103100099"
 
 
@@ -180,6 +212,10 @@ def test_a_redirect_to_another_article_is_committed_only_after_that_article(tmp_
         "body_too_short",
         "redirected_to_article",
     ]
+    # Released once: written once and counted once, however many flushes follow.
+    crawler.signals.send_catch_log(signals.spider_closed, spider=None, reason="finished")
+    assert len(read_rejects(tmp_path)) == 2
+    assert crawler.stats.get_value("newsscraper/rejects/redirected_to_article") == 1
 
 
 def test_a_redirect_to_an_article_rejected_in_the_run_is_committed_with_it(tmp_path):
@@ -201,6 +237,7 @@ def test_a_redirect_to_an_article_never_stored_is_not_rejected(tmp_path):
     send_redirected_to_article(crawler)
     crawler.signals.send_catch_log(signals.spider_closed, spider=None, reason="finished")
     assert read_rejects(tmp_path) == []  # the next run asks for the listed URL again
+    assert list(dataset.rejects_dir(tmp_path).glob("*.parquet")) == []  # not even an empty file
     assert not crawler.stats.get_value("newsscraper/rejects/redirected_to_article")
 
 
