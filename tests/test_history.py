@@ -166,6 +166,15 @@ def test_a_file_without_the_simhash_column_still_loads(tmp_path):
     assert history.content_duplicate_of(None, SIM_A, 3) is None
     assert history.content_duplicate_of(None, 0, 3) is None  # no simhash is not simhash 0
 
+    # Read beside a file of today's columns, both are stored and matched.
+    dataset_write.commit_articles(
+        tmp_path, [article("188231024103100002", BODY_B, SIM_B, scraped_hour=6)], "run-06", 0
+    )
+    history = History.load(tmp_path)
+    assert history.is_stored("188231024103100001") and history.is_stored("188231024103100002")
+    assert history.content_duplicate_of(sha(BODY_A), None, 3) == "188231024103100001"
+    assert history.content_duplicate_of(None, SIM_B, 3) == "188231024103100002"
+
 
 @pytest.mark.parametrize(
     ("odd", "other"),
