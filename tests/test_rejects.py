@@ -329,6 +329,25 @@ def test_rows_a_failed_write_at_close_leaves_unwritten_stop_the_run_as_a_disk_fa
     assert str(tmp_path / "rejects") in crawler.stats.get_value(DISK_ERROR_STAT)
 
 
+def test_a_failed_write_at_close_after_the_articles_disk_fault_keeps_that_fault_named(
+    tmp_path, monkeypatch
+):
+    # The fault that stopped the crawl (a part file of `articles/` not written) is the one the
+    # run's problems name first (README.md, exit 4): the rejects' failing after does not hide it.
+    crawler, _ = make_extension(tmp_path)
+    sink_fault = f"{tmp_path}: [Errno 28] No space left on device"
+    crawler.stats.set_value(DISK_ERROR_STAT, sink_fault)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(dataset_write, "commit_rejects", disk_full)
+    send_dropped(crawler, short_article(), Rejected("body_too_short", "body has 9 characters"))
+    crawler.signals.send_catch_log(signals.spider_closed, spider=None, reason="finished")
+    assert crawler.stats.get_value(DISK_ERROR_STAT) == sink_fault
+    assert finish_reason_of(crawler.stats, "finished") == DISK_ERROR_REASON
+
+
 def test_rows_a_failed_write_kept_and_a_later_write_committed_are_no_disk_fault(
     tmp_path, monkeypatch
 ):
