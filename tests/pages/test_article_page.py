@@ -317,6 +317,13 @@ def test_title_and_date_fall_back_to_json_ld():
     assert item.published_at == dt.datetime(2026, 3, 7, 0, 1, tzinfo=VIETNAM_TZ)
 
 
+def test_the_first_title_heading_of_the_page_is_the_title():
+    # A later heading of the same kind (another story's, in a box under the body) is not it.
+    other = '<h1 class="title" data-role="title">Tin khác</h1>'
+    title = page_of(OLDER, edit=after_caption(other)).title()
+    assert title.startswith("Thời điểm nâng hạng cận kề") and title.endswith("chỉ số FTSE")
+
+
 def test_a_heading_left_open_gives_way_to_og_title_then_json_ld():
     # A mismatched close (`</h2>` for `</h1>`) leaves the heading open: it swallows the page,
     # whose text is no title. og:title says the title, else the JSON-LD headline.
@@ -530,6 +537,14 @@ data-src="https://s.cafef.vn/info-company?symbol=MWG&amp;lang=vi"></iframe>
     assert page_of(OLDER, edit=after_caption(snippet)).tickers() == ["FPT", "MWG", "HPG"]
 
 
+def test_a_company_link_written_in_capitals_gives_its_ticker_and_an_index_link_none():
+    link = '<a class="s-datacafef" href="/du-lieu/{}">{}</a>'
+    snippet = link.format("HOSE/HPX-Cong-Ty-Hai-Phat.CHN", "HPX") + link.format(
+        "hnx/HNX-INDEX.CHN", "HNX-Index"
+    )
+    assert page_of(OLDER, edit=after_caption(snippet)).tickers() == ["HPX"]
+
+
 def test_a_chart_symbol_padded_with_spaces_gives_its_ticker():
     chart = '<iframe src="https://s.cafef.vn/info-company?symbol={}&amp;lang=vi"></iframe>'
     snippet = chart.format(" FPT") + chart.format("MWG%20") + chart.format("+HPG+")
@@ -620,6 +635,13 @@ def test_a_source_link_box_without_an_address_gives_no_source_url():
 
     assert page_of(OLDER).source_url().startswith("https://markettimes.vn/thoi-diem-nang-hang")
     assert page_of(OLDER, edit=placeholder).source_url() is None
+
+
+def test_a_source_address_with_its_scheme_in_capitals_is_kept():
+    def capitals(html):
+        return re.sub(r'(<span class="link-source-full">)\s*https://', r"\1HTTPS://", html)
+
+    assert page_of(OLDER, edit=capitals).source_url().startswith("HTTPS://markettimes.vn/")
 
 
 def footer_byline(markup: str):
@@ -803,6 +825,14 @@ def test_ids_and_url_come_from_the_page_when_the_response_url_says_nothing():
     assert replica.to_item(section="doanh-nghiep").section == "doanh-nghiep"
 
 
+def test_the_canonical_link_gives_the_id_when_the_response_url_says_nothing():
+    def no_news_id(html):
+        return edit_once(html, "id='hdNewsId'", "id='hdOtherId'")
+
+    page = page_of(OLDER, url="file:///saved/page.html", edit=no_news_id)
+    assert (page.article_id(), page.url()) == ("18826030622484142", OLDER_URL)
+
+
 def test_the_canonical_link_gives_the_url_without_og_url():
     def no_og_url(html):
         return re.sub(r'<meta property="og:url"[^>]*>', "", html)
@@ -905,6 +935,30 @@ def test_without_its_category_link_the_breadcrumbs_last_item_is_the_category():
     assert page_of(OLDER, edit=home_only).category() is None  # the home page is no category
 
 
+@pytest.mark.parametrize(
+    "last",
+    ['"Tin"', '{"@type": "ListItem", "position": 2, "item": {"url": "https://cafef.vn/"}}'],
+)
+def test_a_breadcrumbs_last_item_that_is_no_object_or_has_no_name_gives_no_category(last):
+    def last_is_text(html):
+        crumbs = '{"@type": "ListItem", "position": 1, "item": {"name": "Trang chủ"}}, ' + last
+        html = edit_once(html, 'data-role="cate-name"', 'data-role="gone"')
+        return edit_once(html, '"itemListElement": [', f'"itemListElement": [{crumbs}], "was": [')
+
+    page = page_of(OLDER, edit=last_is_text)
+    assert page.category() is None
+    assert page.to_item().title is not None
+
+
+def test_a_page_without_its_zone_input_has_no_section():
+    def no_zone(html):
+        return re.sub(r"<input[^>]*id=.hdZoneUrl.[^>]*>", "", html)
+
+    assert page_of(OLDER).section() == "thi-truong-chung-khoan"
+    assert page_of(OLDER, edit=no_zone).section() is None
+    assert page_of(OLDER, edit=no_zone).section("doanh-nghiep") == "doanh-nghiep"
+
+
 def test_a_breadcrumb_item_given_as_its_url_gives_the_crumbs_name_as_the_category():
     def compact(html):
         crumbs = [
@@ -966,6 +1020,16 @@ def test_a_breadcrumb_and_either_the_title_or_the_news_id_make_an_article_page()
 
     assert page_of(OLDER, edit=title_only).has_article_markup()
     assert page_of(OLDER, edit=news_id_only).has_article_markup()
+
+
+def test_a_breadcrumb_element_and_the_title_make_an_article_page():
+    # The breadcrumb here is the page's own trail, not JSON-LD.
+    html = """<html><body><div class="breadcrumbs"><a href="/doanh-nghiep.chn">Doanh nghiệp</a>
+</div><h1 class="title" data-role="title">Tiêu đề bài</h1></body></html>"""
+    url = "https://cafef.vn/bai-viet-188260306102323344.chn"
+    assert ArticlePage(response(html, url)).has_article_markup()
+    no_trail = html.replace('class="breadcrumbs"', 'class="menu"')
+    assert not ArticlePage(response(no_trail, url)).has_article_markup()
 
 
 def test_the_body_container_alone_makes_an_article_page():
@@ -1184,6 +1248,17 @@ def test_without_the_meta_json_ld_comes_before_the_visible_time():
 
     page = page_of(OLDER, edit=no_meta_and_json_ld_moved)
     assert page.published_at() == dt.datetime(2026, 3, 8, 9, 30, tzinfo=VIETNAM_TZ)
+
+
+def test_an_element_of_the_category_role_that_is_no_link_is_not_the_category():
+    def label_first(html):
+        return edit_once(
+            html,
+            '<a  data-role="cate-name"',
+            '<span data-role="cate-name">Chuyên mục</span><a  data-role="cate-name"',
+        )
+
+    assert page_of(OLDER, edit=label_first).category() == "Thị trường chứng khoán"
 
 
 def test_the_category_link_comes_before_the_breadcrumb():
