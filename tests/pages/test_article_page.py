@@ -204,6 +204,11 @@ def test_a_lead_written_as_paragraphs_inside_its_heading_is_read_from_the_descri
 
     assert page_of(OLDER, edit=in_paragraphs).sapo() == lead
 
+    def json_ld_differs(html):
+        return in_paragraphs(html).replace('"description": "“Sau', '"description": "Khác: “Sau')
+
+    assert page_of(OLDER, edit=json_ld_differs).sapo() == lead  # og:description comes first
+
     def without_og(html):
         return re.sub(r'<meta property="og:description"[^>]*>', "", in_paragraphs(html))
 
@@ -320,8 +325,17 @@ def test_title_and_date_fall_back_to_json_ld():
 def test_the_first_title_heading_of_the_page_is_the_title():
     # A later heading of the same kind (another story's, in a box under the body) is not it.
     other = '<h1 class="title" data-role="title">Tin khác</h1>'
-    title = page_of(OLDER, edit=after_caption(other)).title()
+    page = page_of(OLDER, edit=after_caption(other))
+    title = page.title()
     assert title.startswith("Thời điểm nâng hạng cận kề") and title.endswith("chỉ số FTSE")
+    # It is no bound of the article box either: the byline, source and tags are still read.
+    expected = page_of(OLDER)
+    assert (page.author(), page.source(), page.tags()) == (
+        expected.author(),
+        expected.source(),
+        expected.tags(),
+    )
+    assert page.author() and page.source() and page.tags()
 
 
 def test_a_heading_left_open_gives_way_to_og_title_then_json_ld():
@@ -429,6 +443,21 @@ def test_modified_time_is_read_from_json_ld_even_with_its_key_escaped():
     assert page_of(NEWER, edit=escaped).modified_at() == from_json_ld
     renamed = edit('"dateModified"', '"dateChanged"')
     assert page_of(NEWER, edit=renamed).modified_at() == from_input
+
+    def article_block_only(edit):
+        # The same, the article's block the page's only JSON-LD.
+        def apply(html: str) -> str:
+            blocks = re.findall(r"<script[^>]*application/ld\+json.*?</script>", html, re.S)
+            assert any('"NewsArticle"' in block for block in blocks)
+            for block in blocks:
+                if '"NewsArticle"' not in block:
+                    html = edit_once(html, block, "")
+            return edit(html)
+
+        return apply
+
+    assert page_of(NEWER, edit=article_block_only(edit("x", "x"))).modified_at() == from_json_ld
+    assert page_of(NEWER, edit=article_block_only(escaped)).modified_at() == from_json_ld
 
 
 # The hidden ticker widget and other in-body clutter as newsscraper/pages/body.py lists them;
@@ -551,6 +580,38 @@ def test_a_chart_symbol_padded_with_spaces_gives_its_ticker():
     assert page_of(OLDER, edit=after_caption(snippet)).tickers() == ["FPT", "MWG", "HPG"]
 
 
+def test_a_chart_or_company_link_whose_address_is_no_url_gives_no_ticker_and_no_error():
+    snippet = """
+<iframe src="https://[s.cafef.vn/info-company?symbol=VIC"></iframe>
+<p><a class="s-datacafef" href="https://[cafef.vn/du-lieu/hose/msn-cong-ty.chn">MSN</a>
+<a class="s-datacafef" href="/du-lieu/hose/mwg-cong-ty-the-gioi-di-dong.chn">MWG</a></p>
+<iframe src="https://s.cafef.vn/info-company?symbol=FPT"></iframe>
+"""
+    assert page_of(OLDER, edit=after_caption(snippet)).tickers() == ["FPT", "MWG"]
+
+
+def test_a_widgets_iframe_without_a_symbol_gives_no_ticker():
+    widget = CLUTTER.replace(
+        "<iframe", '<iframe src="https://cafef.vn/quang-cao.html"></iframe><iframe', 1
+    )
+    assert widget != CLUTTER
+    assert page_of(OLDER, edit=after_caption(widget)).to_item().tickers == [
+        "VHM",
+        "VIC",
+        "SHS",
+        "HPX",
+    ]
+
+
+def test_a_widgets_chart_at_any_address_gives_its_ticker():
+    # In the text only the site's company chart counts; the widget's chart is the article's.
+    widget = CLUTTER.replace(
+        "s.cafef.vn/info-company?symbol=VIC", "s.cafef.vn/chart.aspx?symbol=VIC"
+    )
+    assert widget != CLUTTER
+    assert page_of(OLDER, edit=after_caption(widget)).tickers()[:2] == ["VHM", "VIC"]
+
+
 def test_a_symbol_of_other_than_three_letters_or_digits_is_no_ticker():
     # An index's chart (VN30, VNINDEX) or a two-letter code names no listed company.
     chart = '<iframe src="https://s.cafef.vn/info-company?symbol={}"></iframe>'
@@ -663,6 +724,32 @@ def header_bylines(first: str, second: str):
         )
 
     return edit
+
+
+def test_only_a_span_of_the_author_class_is_the_headers_byline():
+    def labelled(html):
+        html = edit_once(html, '<p class="author">PV</p>', "")
+        return edit_once(
+            html,
+            'itemprop="author"><b></b></span>',
+            'itemprop="author"><b>Ngọc Điệp</b></span>'
+            '<span class="author-label" data-role="author"><b>Tác giả</b></span>',
+        )
+
+    assert page_of(NEWER, edit=labelled).author() == "Ngọc Điệp"
+
+
+def test_a_name_in_the_headers_byline_is_its_bold_text_even_inside_a_link():
+    def linked(html):
+        html = edit_once(html, '<p class="author">PV</p>', "")
+        return edit_once(
+            html,
+            'itemprop="author"><b></b></span>',
+            'itemprop="author"><a href="/tac-gia/ngoc-diep.chn"><b>Ngọc Điệp</b></a>'
+            " <i>(Hà Nội)</i></span>",
+        )
+
+    assert page_of(NEWER, edit=linked).author() == "Ngọc Điệp"
 
 
 def test_each_person_of_a_byline_is_named_apart():
@@ -935,6 +1022,17 @@ def test_without_its_category_link_the_breadcrumbs_last_item_is_the_category():
     assert page_of(OLDER, edit=home_only).category() is None  # the home page is no category
 
 
+def test_an_input_without_a_value_leaves_the_zone_to_the_next_one():
+    def empty_zone_first(html):
+        return edit_once(
+            html,
+            "<input type='hidden' name='hdZoneUrl'",
+            '<input id="hdZoneUrl">' + "<input type='hidden' name='hdZoneUrl'",
+        )
+
+    assert page_of(OLDER, edit=empty_zone_first).section() == "thi-truong-chung-khoan"
+
+
 @pytest.mark.parametrize(
     "last",
     ['"Tin"', '{"@type": "ListItem", "position": 2, "item": {"url": "https://cafef.vn/"}}'],
@@ -1032,6 +1130,14 @@ def test_a_breadcrumb_element_and_the_title_make_an_article_page():
     assert not ArticlePage(response(no_trail, url)).has_article_markup()
 
 
+def test_a_body_container_without_text_gives_no_body():
+    html = """<html><body><h1 class="title" data-role="title">Tiêu đề</h1>
+<div class="detail-content" data-role="content"><p> </p><div></div></div></body></html>"""
+    page = ArticlePage(response(html, "https://cafef.vn/bai-viet-188260306102323344.chn"))
+    assert page.has_article_markup()
+    assert page.body() is None
+
+
 def test_the_body_container_alone_makes_an_article_page():
     def no_breadcrumb(html):
         return edit_once(html, '"BreadcrumbList"', '"ItemList"')
@@ -1044,15 +1150,21 @@ def test_section_page_is_not_an_article():
     assert not page.has_article_markup()
 
 
-def test_another_element_of_the_content_role_is_not_the_body_container():
+@pytest.mark.parametrize(
+    "box",
+    [
+        '<section data-role="content"><p>Hộp khác của trang.</p></section>',
+        '<div class="widget" data-role="content"><p>Hộp khác của trang.</p></div>',
+    ],
+)
+def test_another_element_of_the_content_role_is_not_the_body_container(box):
     # Only `div.detail-content` is the body: a box of another kind with the same role before
     # it (a widget of the header) is not the story.
     def box_first(html):
         return edit_once(
             html,
             '<h1 class="title" data-role="title">',
-            '<section data-role="content"><p>Hộp khác của trang.</p></section>'
-            '<h1 class="title" data-role="title">',
+            box + '<h1 class="title" data-role="title">',
         )
 
     body = page_of(OLDER, edit=box_first).body()
@@ -1132,6 +1244,22 @@ def test_a_relative_image_is_on_cafef_whatever_host_served_the_page():
     item = normalize_item(page_of(OLDER, served_at, edit=after_caption(snippet)).to_item())
     assert "https://cafef.vn/203337114487263232/2026/3/6/anh.png" in item.image_urls
     assert not [url for url in item.image_urls if "127.0.0.1" in url]
+
+
+def test_without_its_own_address_a_relative_image_is_read_against_the_response_or_canonical():
+    # No id in any address: the row has no url, and the cover's link is read as a browser
+    # reading the response (an http one), else the canonical link, reads it.
+    html = """<html><head>{}</head><body><h1 class="title" data-role="title">Tiêu đề</h1>
+<img data-role="cover" src="/anh/bia.jpg"></body></html>"""
+    canonical = '<link rel="canonical" href="https://cafef.vn/doanh-nghiep/trang.chn">'
+
+    served = ArticlePage(response(html.format(canonical), "http://127.0.0.1:8765/trang.html"))
+    assert served.url() is None
+    assert served.image_urls() == ["http://127.0.0.1:8765/anh/bia.jpg"]
+    saved = ArticlePage(response(html.format(canonical), "file:///saved/page.html"))
+    assert saved.image_urls() == ["https://cafef.vn/anh/bia.jpg"]
+    bare = ArticlePage(response(html.format(""), "file:///saved/page.html"))
+    assert bare.image_urls() == []
 
 
 def test_a_lazy_loaded_image_gives_its_real_address_not_the_placeholder():
@@ -1236,6 +1364,22 @@ def test_the_newer_templates_datetime_with_its_offset_comes_before_the_meta():
         )
 
     page = page_of(NEWER, edit=move_meta)
+    assert page.published_at() == dt.datetime(2026, 7, 4, 18, 7, tzinfo=VIETNAM_TZ)
+
+
+def test_only_the_headers_date_span_gives_the_published_time():
+    # Another element of the date role (a related story's date, before the header's) is not
+    # the article's.
+    def other_date_first(html):
+        return edit_once(
+            html,
+            '<h1 class="title" data-role="title"',
+            '<span class="time" data-role="publishdate" datetime="2026-07-01T08:00:00+07:00">'
+            "01-07-2026 - 08:00 AM</span>"
+            '<h1 class="title" data-role="title"',
+        )
+
+    page = page_of(NEWER, edit=other_date_first)
     assert page.published_at() == dt.datetime(2026, 7, 4, 18, 7, tzinfo=VIETNAM_TZ)
 
 
@@ -1352,6 +1496,20 @@ def test_a_lazy_loaded_cover_gives_its_real_address_first(placeholder):
     item = normalize_item(page_of(OLDER, OLDER_URL, edit=lazy_cover).to_item())
     assert item.image_urls == page_of(OLDER, OLDER_URL).image_urls()
     assert item.image_urls[0] == cover
+
+
+def test_only_an_image_of_the_cover_role_is_the_cover():
+    def video_first(html):
+        return edit_once(
+            html,
+            '<img fetchpriority="high" data-role="cover"',
+            '<video data-role="cover" src="https://cafefcdn.com/clip.mp4"></video>'
+            '<img fetchpriority="high" data-role="cover"',
+        )
+
+    images = page_of(OLDER, OLDER_URL, edit=video_first).image_urls()
+    assert images == page_of(OLDER, OLDER_URL).image_urls()
+    assert "https://cafefcdn.com/clip.mp4" not in images
 
 
 def test_a_line_break_in_the_headline_or_lead_parts_its_words():
