@@ -94,3 +94,5 @@ def test_a_field_that_is_no_string_has_no_value():
     assert string_value({"name": 123}) is None
     assert string_value([{"@id": "#author"}]) is None
     assert names_value([{"name": 7}, "PV"]) == "PV"
+    assert names_value([{"name": 7}, "  "]) is None
+    assert names_value([]) is None
