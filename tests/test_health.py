@@ -493,6 +493,10 @@ def test_the_daily_count_thresholds_hold_at_their_boundaries():
     # A median of 20 a day says something; 19 does not.
     assert code(0, daily([20] * 7)) == exitcodes.UNHEALTHY
     assert code(0, daily([19] * 7)) == exitcodes.OK
+    # Also in the first week, judged against the weekdays known: a quiet section of 19 a day
+    # going silent says nothing, one of 20 a day is a collapse.
+    assert code(0, daily([20] * 4)) == exitcodes.UNHEALTHY
+    assert code(0, daily([19] * 4)) == exitcodes.OK
     # Before a week is known the days before are the only measure, at the same boundary.
     assert code(29, daily([100] * 5)) == exitcodes.UNHEALTHY
     assert code(30, daily([100] * 5)) == exitcodes.OK
@@ -717,6 +721,52 @@ def test_runs_finished_at_one_instant_each_count_their_new_articles():
     same = [run(finished_at=NOW - dt.timedelta(hours=2), new_rows=20) for _ in range(2)]
     history = same + daily([100] * 5)
     assert judge(run(new_rows=0, articles_fetched=0), history) == (exitcodes.OK, [])
+    # Each counts once: two of 10 make 20, under 30% of 100.
+    fewer = [r | {"new_rows": 10} for r in same] + daily([100] * 5)
+    code, problems = judge(run(new_rows=0, articles_fetched=0), fewer)
+    assert code == exitcodes.UNHEALTHY
+    assert problems[0].startswith(
+        "new articles in the last 24 h fell to 20 against a median of 100"
+    )
+
+
+def test_a_run_counts_its_new_articles_over_the_hours_since_the_run_before_it():
+    # README: "A run's new articles count over the time since the run before it". A run every
+    # 18 hours storing 72 (96 a day), then one storing none: the last 24 hours hold it and 6
+    # hours of the run before it, 24 articles, under 30% of 96. All of the run before it
+    # counted in its own day, they would be 72 and the collapse passed unseen.
+    every = dt.timedelta(hours=18)
+    history = [
+        run(finished_at=NOW - k * every, new_rows=72, articles_fetched=72) for k in range(1, 13)
+    ]
+    assert judge(run(new_rows=0, articles_fetched=0), history) == (
+        exitcodes.UNHEALTHY,
+        [
+            "new articles in the last 24 h fell to 24 against a median of 96 a day over the 7 "
+            "days before, and of 96 on the same weekday over the week before"
+        ],
+    )
+
+
+def test_a_first_run_stamped_ahead_finished_by_the_run_written_after_it():
+    # README: runs are placed in the order their records were written. The section's first
+    # run was stamped a year ahead, then the clock was right: it finished by the run written
+    # after it, 72 hours ago, so the two days known since say nothing yet (three make a
+    # median), and a quiet day now is no collapse. Taken at its word, the 2 articles of the
+    # run after it would make a third day, of 2, and the silence an alarm.
+    first = run(finished_at=NOW + dt.timedelta(days=365), new_rows=400, articles_fetched=400)
+    steady = hourly([2] * 49, end=NOW - dt.timedelta(hours=24))  # 72 to 24 hours ago
+    silent = hourly([0] * 23, end=NOW - dt.timedelta(hours=1))
+    quiet = run(new_rows=0, articles_fetched=0)
+    assert judge(quiet, [*silent, *steady, first]) == (exitcodes.OK, [])
+    # A day more of runs makes the median: the silence is then a collapse.
+    more = hourly([2] * 73, end=NOW - dt.timedelta(hours=24))  # 96 to 24 hours ago
+    code, problems = judge(quiet, [*silent, *more, first])
+    assert code == exitcodes.UNHEALTHY
+    assert problems == [
+        "new articles in the last 24 h fell to 0 against a median of 48 a day over the 3 days "
+        "before"
+    ]
 
 
 def a_clock_wrong_for_20_hours_then_corrected(wrong_by: dt.timedelta) -> list[dict]:
@@ -893,20 +943,20 @@ def test_in_its_first_week_a_weekend_day_is_judged_against_the_weekend_days_know
 NOON_IN_VIETNAM = dt.time(5, 0, tzinfo=dt.UTC)
 
 
-def verdict_at_noon(end: dt.date, today: int, counts: list[int]):
-    """The verdict on a run of `today` new articles at noon in Vietnam on `end`, after runs at
-    noon a day apart holding `counts` (newest first, the newest the day before `end`), then the
-    section's first run, whose backlog counts for no day."""
+def verdict_at_noon(end: dt.date, today: int, counts: list[int], at: dt.time = NOON_IN_VIETNAM):
+    """The verdict on a run of `today` new articles at noon in Vietnam (or `at`) on `end`, after
+    runs at that time a day apart holding `counts` (newest first, the newest the day before
+    `end`), then the section's first run, whose backlog counts for no day."""
     days_before = [
         run(
-            finished_at=dt.datetime.combine(end - dt.timedelta(days=back), NOON_IN_VIETNAM),
+            finished_at=dt.datetime.combine(end - dt.timedelta(days=back), at),
             new_rows=n,
             articles_fetched=n,
         )
         for back, n in enumerate([*counts, 400], start=1)
     ]
     newest = run(
-        finished_at=dt.datetime.combine(end, NOON_IN_VIETNAM),
+        finished_at=dt.datetime.combine(end, at),
         new_rows=today,
         articles_fetched=today,
     )
@@ -937,6 +987,19 @@ def test_a_public_holiday_in_vietnam_is_not_judged_nor_part_of_the_usual():
             "days before, and of 100 a weekday over the weekday before"
         ],
     )
+
+
+def test_the_24_hours_judged_are_of_a_holiday_when_most_of_them_are():
+    """README: 24 hours mostly of a public holiday in Vietnam are not judged. New Year's Day
+    2026, a Thursday, between two days that are no holiday: the 24 hours ending at 20:00 on it
+    are mostly of it, those ending at 10:00 mostly of 31 December; those ending at 10:00 on
+    Friday 2 January mostly of New Year's Day, those ending at 20:00 mostly of 2 January."""
+    ten, eight = dt.time(3, 0, tzinfo=dt.UTC), dt.time(13, 0, tzinfo=dt.UTC)  # in Vietnam
+    new_year, after = dt.date(2026, 1, 1), dt.date(2026, 1, 2)
+    assert verdict_at_noon(new_year, 10, [100] * 7, at=eight) == (exitcodes.OK, [])
+    assert verdict_at_noon(new_year, 10, [100] * 7, at=ten)[0] == exitcodes.UNHEALTHY
+    assert verdict_at_noon(after, 10, [100] * 7, at=ten) == (exitcodes.OK, [])
+    assert verdict_at_noon(after, 10, [100] * 7, at=eight)[0] == exitcodes.UNHEALTHY
 
 
 def test_a_holiday_in_place_of_a_same_weekday_leaves_the_others_as_the_usual():
