@@ -728,6 +728,22 @@ def test_runs_finished_at_one_instant_each_count_their_new_articles():
     assert problems[0].startswith(
         "new articles in the last 24 h fell to 20 against a median of 100"
     )
+    # Runs at one instant are in order: each counts in the day it finished. Two at 23 hours
+    # ago, after a run two days ago: the first holds the 100 of the day before (all but 1 h
+    # of them), the second's 40 are the last 24 hours', over 30% of 100 (placed between the
+    # runs around it, they would be mostly of the day before).
+    days = daily([100] * 6)[1:]  # from two days back
+    at = NOW - dt.timedelta(hours=23)
+    pair = [run(finished_at=at, new_rows=40), run(finished_at=at, new_rows=100)]
+    assert judge(run(new_rows=0, articles_fetched=0), pair + days) == (exitcodes.OK, [])
+    # Two at 25 hours ago, then none: the 100 they hold are the day before's, and the last 24
+    # hours collapsed to nothing.
+    at = NOW - dt.timedelta(hours=25)
+    pair = [run(finished_at=at, new_rows=50), run(finished_at=at, new_rows=50)]
+    since = run(finished_at=NOW - dt.timedelta(hours=1), new_rows=0)
+    code, problems = judge(run(new_rows=0, articles_fetched=0), [since, *pair, *days])
+    assert code == exitcodes.UNHEALTHY
+    assert problems[0].startswith("new articles in the last 24 h fell to 0 against a median of 100")
 
 
 def test_a_run_counts_its_new_articles_over_the_hours_since_the_run_before_it():
@@ -784,6 +800,11 @@ def test_the_hours_a_clock_ran_a_day_ahead_count_once_it_is_corrected():
     assert judge(run(new_rows=2, articles_fetched=2), history) == (exitcodes.OK, [])
     far = a_clock_wrong_for_20_hours_then_corrected(dt.timedelta(days=365))
     assert judge(run(new_rows=2, articles_fetched=2), far) == (exitcodes.OK, [])
+    # Every one of them: the first, of 30 new articles, finished an hour after the run before
+    # it, so the last 24 hours hold 36 (with 3 runs of 2 before it), over 30% of 48.
+    first_of_them = [{**r, "new_rows": 0} for r in far[:19]] + [far[19] | {"new_rows": 30}]
+    quiet = run(new_rows=0, articles_fetched=0)
+    assert judge(quiet, first_of_them + far[20:]) == (exitcodes.OK, [])
 
 
 def test_the_hours_a_clock_ran_a_day_behind_count_once_it_is_corrected():
