@@ -51,7 +51,7 @@ def new_rows_collapse(record: dict, recent: list[dict]) -> list[str]:
     end = record.get("finished_at")
     if record.get("mode") == BACKFILL or end is None or _is_holiday(end, 0):
         return []
-    runs = _as_written(end, [run for run in [record, *recent] if run.get("mode") != BACKFILL])
+    runs = _as_written([run for run in [record, *recent] if run.get("mode") != BACKFILL])
     totals: dict[int, float] = {}
     unhealthy: set[int] = set()
     for (at, run), (since, _) in zip(runs, [*runs[1:], (None, None)], strict=True):
@@ -165,8 +165,8 @@ def _the(days: list, noun: str) -> str:
     return f"the {noun}" if len(days) == 1 else f"the {len(days)} {noun}s"
 
 
-def _as_written(end: dt.datetime, runs: list[dict]) -> list[tuple[dt.datetime, dict]]:
-    """(when it finished, run) of `runs` (the run judged, finished at `end`, then the runs
+def _as_written(runs: list[dict]) -> list[tuple[dt.datetime, dict]]:
+    """(when it finished, run) of `runs` (the run judged, then the runs
     before it, newest first), newest first, each placed in the order the records were written.
 
     A machine's clock that was wrong then corrected (NTP, or by hand) leaves records whose
@@ -178,7 +178,6 @@ def _as_written(end: dt.datetime, runs: list[dict]) -> list[tuple[dt.datetime, d
     judged is the clock's measure."""
     written = [run for run in reversed(runs) if run.get("finished_at") is not None]
     times = [run["finished_at"] for run in written]
-    times[-1] = end
     wrong = _wrong_clock(times)
     kept = [index for index in range(len(times)) if index not in wrong]
     latest, trusted = None, set()
