@@ -166,29 +166,24 @@ def _the(days: list, noun: str) -> str:
 
 
 def _as_written(runs: list[dict]) -> list[tuple[dt.datetime, dict]]:
-    """(when it finished, run) of `runs` (the run judged, then the runs
-    before it, newest first), newest first, each placed in the order the records were written.
+    """(when it finished, run) of `runs` (the run judged, then the runs before it, newest
+    first), newest first, each placed in the order the records were written.
 
     A machine's clock that was wrong then corrected (NTP, or by hand) leaves records whose
     times go back: a run written before another cannot have finished after it. Taken at their
     word, the rows of the hours of the wrong clock fell outside the last 24 hours, and the runs
     after the correction seemed to collapse. The runs of such a stretch (`_wrong_clock`), and
-    any other whose time is out of order with the runs written before or after it, are spread
-    evenly between the last time to trust written before them and the first after; the run
-    judged is the clock's measure."""
+    any other that seems to finish after a run written after it (a clock set back and never
+    corrected: the runs since are timed by the judged run's clock, the measure), are spread
+    evenly between the last time to trust written before them and the first after."""
     written = [run for run in reversed(runs) if run.get("finished_at") is not None]
     times = [run["finished_at"] for run in written]
     wrong = _wrong_clock(times)
     kept = [index for index in range(len(times)) if index not in wrong]
-    latest, trusted = None, set()
-    for index in kept:  # in order with every kept run before it...
-        if latest is None or times[index] >= latest:
+    trusted, earliest = set(), None
+    for index in reversed(kept):  # in order with every kept run written after it
+        if earliest is None or times[index] <= earliest:
             trusted.add(index)
-        latest = times[index] if latest is None else max(latest, times[index])
-    earliest = None
-    for index in reversed(kept):  # ...and after it
-        if earliest is not None and times[index] > earliest:
-            trusted.discard(index)
         earliest = times[index] if earliest is None else min(earliest, times[index])
     trusted.add(len(times) - 1)
     placed = list(times)

@@ -866,13 +866,30 @@ def test_the_hours_a_clock_ran_behind_count_between_the_runs_written_around_them
 
 def test_a_clock_set_back_and_never_corrected_spreads_the_runs_it_overlaps():
     # Hourly runs of 2 new articles; 30 hours ago the clock was set back 10 hours and stayed
-    # so, the run judged too. The 10 runs before it and the 10 after it seem to overlap: they
-    # are placed between the last time before them and the first after, and no day collapses.
+    # so, the run judged too. The 10 runs before it seem to finish after the 10 after it: they
+    # are placed before them, and no day collapses.
     right = hourly([2] * 24 * 8, end=NOW - dt.timedelta(hours=30))
     set_back = hourly([2] * 29, end=NOW - dt.timedelta(hours=1))
     history = [{**r, "finished_at": r["finished_at"] - dt.timedelta(hours=10)} for r in set_back]
     judged = run(new_rows=2, articles_fetched=2, finished_at=NOW - dt.timedelta(hours=10))
     assert judge(judged, history + right) == (exitcodes.OK, [])
+
+
+def test_a_collapse_after_a_clock_set_back_and_never_corrected_is_still_flagged():
+    # Hourly runs of 2 new articles; 26 hours ago the clock was set back 4 hours and stayed
+    # so, the run judged too (2 articles). Of the runs since, the 4 oldest stored 3 each, the
+    # others none. The runs since the clock was set back are timed by the judged run's clock,
+    # the measure: the last 24 hours hold the third and fourth of them, 6 articles, and the
+    # judged run's 2, 8 against 48 a day. The runs written before them that seem to finish
+    # after them finished before them: moved into the last 24 hours, their articles passed
+    # for a steady day.
+    right = hourly([2] * 24 * 8, end=NOW - dt.timedelta(hours=26))
+    set_back = hourly([0] * 21 + [3] * 4, end=NOW - dt.timedelta(hours=1))
+    history = [{**r, "finished_at": r["finished_at"] - dt.timedelta(hours=4)} for r in set_back]
+    judged = run(new_rows=2, articles_fetched=2, finished_at=NOW - dt.timedelta(hours=4))
+    code, problems = judge(judged, history + right)
+    assert code == exitcodes.UNHEALTHY
+    assert problems[0].startswith("new articles in the last 24 h fell to 8 against a median of 48")
 
 
 def test_the_day_a_section_was_first_crawled_in_counts_only_for_the_part_after_it():
