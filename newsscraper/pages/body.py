@@ -18,7 +18,8 @@ What counts as body text, and why:
 - **Tables are kept**, one paragraph per non-empty row, cells joined by ` | `: financial stories
   put their figures in tables, and dropping them would lose facts the text refers to. Lines
   inside a cell (`<p>`, `<br>`) are joined by a space; a table inside a cell gives rows of
-  its own, after the row holding it, and is not repeated in that row's cell.
+  its own, after the row holding it, and is not repeated in that row's cell. Cells written
+  outside any `<tr>` (`<table><td>…`) are a row of their own, as a browser shows them.
 - Every block element (`p`, `div`, headings, list items, quotes) is a paragraph; a `<br>` also
   breaks the paragraph, since the stored body has no other way to keep a line break.
   Paragraphs are whitespace-squashed; empty ones are dropped. The caller joins them with "\\n\\n".
@@ -48,6 +49,8 @@ _CLUTTER_CLASS_HINT = re.compile(
 )
 
 _CELL_TAGS = frozenset({"td", "th"})
+# What holds the rows of a table, and so can hold cells written without a row.
+_ROW_GROUP_TAGS = frozenset({"table", "thead", "tbody", "tfoot"})
 _NOT_CELL_TEXT = frozenset({"table", "figcaption"})
 _PARAGRAPH_LEFT_OUT = frozenset({"figcaption"})
 
@@ -109,14 +112,37 @@ def figure_images(content) -> list:
 def _table_rows(table) -> list[str]:
     """One line per row with text: its cells joined by ` | `."""
     rows = []
-    for row in table.iter("tr"):
-        if inside_clutter(row, table):
+    for holder, row in _rows(table):
+        if inside_clutter(holder, table):
             continue
         cells = (_text(cell) for cell in row if cell.tag in _CELL_TAGS and not is_clutter(cell))
         line = " | ".join(cell for cell in cells if cell)
         if line:
             rows.append(line)
     return rows
+
+
+def _rows(table):
+    """The rows of a table and of the tables inside it, in order, each as the element holding
+    it and its cells: a `<tr>`, or cells written outside any `<tr>` (`<table><td>…`), which a
+    browser puts in a row of their own and libxml2 leaves where they are."""
+    for node in table.iter("tr", *_CELL_TAGS):
+        if node.tag == "tr":
+            yield node, list(node)
+            continue
+        holder = node.getparent()
+        previous = node.getprevious()
+        while previous is not None and not isinstance(previous.tag, str):
+            previous = previous.getprevious()
+        if holder.tag not in _ROW_GROUP_TAGS or (
+            previous is not None and previous.tag in _CELL_TAGS
+        ):
+            continue  # a cell of a `<tr>` (or of no table part), or not the first of its run
+        run = []
+        while node is not None and (node.tag in _CELL_TAGS or not isinstance(node.tag, str)):
+            run.append(node)
+            node = node.getnext()
+        yield holder, run
 
 
 def inside_clutter(node, container) -> bool:

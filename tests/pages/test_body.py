@@ -131,6 +131,15 @@ def test_a_cell_reads_its_nested_text_in_order():
     assert paragraphs(content) == ["HPG | Lãi ròng 900 tỷ đồng, quý ba"]
 
 
+def test_cells_written_outside_any_row_are_a_row_of_their_own():
+    # A browser shows them as a row; libxml2 leaves them in the table (or its body) as they are.
+    content = content_of(
+        "<table><td>HPG</td><td>1.200</td><tr><td>VHM</td><td>900</td></tr><td>MSN</td>"
+        "<tbody><th>Mã</th><!-- ghi chú --><th>Giá</th></tbody></table>"
+    )
+    assert paragraphs(content) == ["HPG | 1.200", "VHM | 900", "MSN", "Mã | Giá"]
+
+
 def test_a_line_break_with_an_ad_class_still_breaks_the_line():
     # The `<br>` itself holds nothing to leave out: the words on either side stay apart.
     content = content_of('<p>Lãi 900 tỷ<br class="c-banner">đồng trong quý</p>')
