@@ -1341,6 +1341,18 @@ def test_an_image_outside_a_photo_box_is_no_image_of_the_article():
     assert "https://cafef.vn/icon-tang.png" not in item.image_urls
 
 
+def test_only_an_img_of_a_photo_box_is_an_image_of_the_article():
+    # Not a video or a picture's source beside it, though they have an address too.
+    snippet = (
+        '<figure><video src="/clip.mp4" poster="/bia.jpg"></video>'
+        '<picture><source src="/anh.webp"><img src="/anh.jpg"></picture></figure>'
+    )
+
+    item = page_of(OLDER, OLDER_URL, edit=after_caption(snippet)).to_item()
+    assert "https://cafef.vn/anh.jpg" in item.image_urls
+    assert not any(url.endswith(("clip.mp4", "anh.webp", "bia.jpg")) for url in item.image_urls)
+
+
 def test_a_canonical_link_that_is_no_url_leaves_the_url_to_the_response():
     def broken_canonical(html):
         html = re.sub(r'<meta property="og:url"[^>]*>', "", html)

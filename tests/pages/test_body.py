@@ -113,6 +113,19 @@ def test_clutter_is_known_by_whole_class_names():
     assert paragraphs(content) == ["Ghi chú của tòa soạn.", "Đoạn có chữ thêm khi sửa bài."]
 
 
+def test_widget_and_ad_classes_are_clutter_only_on_the_elements_they_name():
+    # `div.chisochungkhoan`, `div.tindnd`, `div.h-show-pc`, `div.h-show-mobile`,
+    # `div.link-content-footer` and `ins.adsbygoogle`: the same class on another element is text.
+    names = ("chisochungkhoan", "tindnd", "h-show-pc", "h-show-mobile", "link-content-footer")
+    content = content_of(
+        "".join(f'<p class="{name}">Đoạn {name}.</p>' for name in names)
+        + '<div class="adsbygoogle">Đoạn adsbygoogle.</div>'
+        + "".join(f'<div class="{name}">bỏ</div>' for name in names)
+        + '<ins class="adsbygoogle">bỏ</ins><span class="c-banner">bỏ</span>'
+    )
+    assert paragraphs(content) == [f"Đoạn {name}." for name in (*names, "adsbygoogle")]
+
+
 def test_a_table_leaves_out_clutter_rows_cells_and_comments_and_parts_a_cells_blocks():
     content = content_of(
         '<table><tr class="c-banner"><td>Quảng cáo</td></tr>'
@@ -147,7 +160,10 @@ def test_a_line_break_with_an_ad_class_still_breaks_the_line():
 
 
 def test_non_text_elements_are_left_out_with_all_they_hold_and_their_tails_kept():
-    tags = ("script", "style", "noscript", "template", "iframe", "object", "form", "button", "svg")
+    tags = (
+        "script", "style", "noscript", "template", "iframe", "object", "embed", "form", "button",
+        "svg",
+    )  # fmt: skip
     # In a <div>: a <form> would close a <p> before it, as in a browser.
     content = content_of("".join(f"<div>{tag}: trước <{tag}>bỏ</{tag}> sau</div>" for tag in tags))
     assert paragraphs(content) == [f"{tag}: trước sau" for tag in tags]
