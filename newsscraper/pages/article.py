@@ -531,10 +531,8 @@ def _named_once(lines: list[str]) -> list[str]:
 
 
 def _byline_lines(node) -> list[str]:
-    """The lines of a byline element with text: one name a line (`Dương Ngọc<br>Minh Anh`)."""
-    if next(node.iter("br"), None) is None:
-        text = text_of(node)
-        return [text] if text else []
+    """The lines of a byline element with text: one name a line, whether a `<br>` or a block
+    starts it (`Dương Ngọc<br>Minh Anh`, `<b>Dương Ngọc<div>Minh Anh</div></b>`)."""
     return paragraphs(node)
 
 

@@ -17,8 +17,8 @@ from newsscraper.pages.rules import INVISIBLE_CHARACTERS
 # A class attribute is a list of names separated by XML whitespace (what CSS and XPath's
 # normalize-space() split on).
 _CLASS_SEPARATOR = re.compile(r"[ \t\r\n]+")
-# Elements that begin a line of their own on the page: a paragraph break in a body, a space
-# between the words on either side in a headline, lead or byline.
+# Elements that begin a line of their own on the page: a paragraph break in a body, a new
+# name in a byline, a space between the words on either side in a headline or lead.
 _BLOCK_TAG_NAMES = """p div section article header footer aside main nav blockquote pre figure
     center h1 h2 h3 h4 h5 h6 ul ol li dl dt dd address hr"""
 BLOCK_TAGS = frozenset(_BLOCK_TAG_NAMES.split())

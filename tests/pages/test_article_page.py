@@ -773,6 +773,26 @@ def test_each_person_of_a_byline_is_named_apart():
     assert page_of(NEWER, edit=nested).author() == "Dương Ngọc, Minh Anh"
 
 
+def test_a_block_inside_a_byline_parts_its_people_as_a_line_break_does():
+    # A name the page shows on a line of its own is a person of its own, whether a `<br>` or a
+    # block puts it there: not one name of four words.
+    block = footer_byline('<p class="author">Dương Ngọc<span><p>Minh Anh</p></span></p>')
+    assert page_of(OLDER, edit=block).author() == "Dương Ngọc, Minh Anh"
+
+    def header(html):
+        html = edit_once(html, '<p class="author">PV</p>', "")
+        return edit_once(
+            html,
+            'itemprop="author"><b></b>',
+            'itemprop="author"><b>Dương Ngọc<div>Minh Anh</div></b>',
+        )
+
+    assert page_of(NEWER, edit=header).author() == "Dương Ngọc, Minh Anh"
+    # What the body leaves out is no part of a name either, with a line break or without.
+    button = footer_byline('<p class="author">Minh Anh<button>Theo dõi</button></p>')
+    assert page_of(OLDER, edit=button).author() == "Minh Anh"
+
+
 def test_each_byline_of_the_footer_or_the_header_names_its_people():
     # Two writers, a byline each, one under the other: both are the article's authors.
     two_bylines = footer_byline('<p class="author">Dương Ngọc</p><p class="author">Minh Anh</p>')
