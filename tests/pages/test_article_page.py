@@ -710,45 +710,35 @@ def footer_byline(markup: str):
     return lambda html: edit_once(html, '<p class="author">Dương Ngọc</p>', markup)
 
 
-def header_bylines(first: str, second: str):
+def header_byline(markup: str, after: str = ""):
     """An edit of the newer page: no footer byline, and its header's byline, empty on the page,
-    naming `first`, followed by a second byline naming `second`."""
+    holding `markup`, followed by `after`."""
 
     def edit(html):
         html = edit_once(html, '<p class="author">PV</p>', "")
         return edit_once(
-            html,
-            'itemprop="author"><b></b></span>',
-            f'itemprop="author"><b>{first}</b></span>'
-            f'<span class="author" data-role="author"><b>{second}</b></span>',
+            html, 'itemprop="author"><b></b></span>', f'itemprop="author">{markup}</span>{after}'
         )
 
     return edit
 
 
-def test_only_a_span_of_the_author_class_is_the_headers_byline():
-    def labelled(html):
-        html = edit_once(html, '<p class="author">PV</p>', "")
-        return edit_once(
-            html,
-            'itemprop="author"><b></b></span>',
-            'itemprop="author"><b>Ngọc Điệp</b></span>'
-            '<span class="author-label" data-role="author"><b>Tác giả</b></span>',
-        )
+def header_bylines(first: str, second: str):
+    """The header's byline naming `first`, followed by a second byline naming `second`."""
+    return header_byline(
+        f"<b>{first}</b>", f'<span class="author" data-role="author"><b>{second}</b></span>'
+    )
 
+
+def test_only_a_span_of_the_author_class_is_the_headers_byline():
+    labelled = header_byline(
+        "<b>Ngọc Điệp</b>", '<span class="author-label" data-role="author"><b>Tác giả</b></span>'
+    )
     assert page_of(NEWER, edit=labelled).author() == "Ngọc Điệp"
 
 
 def test_a_name_in_the_headers_byline_is_its_bold_text_even_inside_a_link():
-    def linked(html):
-        html = edit_once(html, '<p class="author">PV</p>', "")
-        return edit_once(
-            html,
-            'itemprop="author"><b></b></span>',
-            'itemprop="author"><a href="/tac-gia/ngoc-diep.chn"><b>Ngọc Điệp</b></a>'
-            " <i>(Hà Nội)</i></span>",
-        )
-
+    linked = header_byline('<a href="/tac-gia/ngoc-diep.chn"><b>Ngọc Điệp</b></a> <i>(Hà Nội)</i>')
     assert page_of(NEWER, edit=linked).author() == "Ngọc Điệp"
 
 
