@@ -279,6 +279,28 @@ def test_the_first_run_after_records_older_than_version_5_is_numbered_1(tmp_path
     assert run_number == 1
 
 
+def test_the_first_run_after_older_records_merged_into_the_current_schema_is_numbered_1(tmp_path):
+    # Merged by compact, records older than version 5 hold the run_number column, null in
+    # every row: none is numbered, so the first record numbered after them is 1, not 2.
+    from newsscraper.runs import closing_runs
+
+    end = dt.datetime(2026, 3, 7, 12, tzinfo=UTC)
+    write_records(
+        tmp_path,
+        [
+            {"run_id": run_id, "section": "doanh-nghiep", "mode": "incremental"}
+            | {"started_at": end - ago, "finished_at": end - ago, "exit_code": 0}
+            for run_id, ago in (("run-1", dt.timedelta(hours=2)), ("run-2", dt.timedelta(hours=1)))
+        ],
+    )
+    judged, run_number = closing_runs(tmp_path, "doanh-nghiep", end)
+    assert [(run["run_id"], run["run_number"]) for run in judged] == [
+        ("run-2", None),
+        ("run-1", None),
+    ]
+    assert run_number == 1
+
+
 def test_the_pending_pages_are_those_of_the_newest_record_of_the_section():
     newest_first = [
         {"section": "bat-dong-san", "pending_articles": {"3": {"url": "c"}}},
