@@ -118,9 +118,7 @@ def _to_judge(table: pa.Table, end: dt.datetime) -> list[int]:
     return table.column(_POSITION).take(sorted(wanted)).to_pylist()
 
 
-def _of_section(table: pa.Table | None, section: str) -> pa.Table | None:
-    if table is None:
-        return None
+def _of_section(table: pa.Table, section: str) -> pa.Table | None:
     table = table.filter(pc.equal(table.column("section"), section))
     if table.num_rows == 0:
         return None
