@@ -309,14 +309,15 @@ def test_an_older_merged_file_read_a_batch_at_a_time_is_refused_first_as_a_whole
 
 @pytest.mark.parametrize(
     ("files", "rows_each", "slices"),
-    [(7, 1, [3, 3, 1]), (5, 2, [4, 4, 2]), (2, 2, [])],
-    ids=["files", "rows", "one slice"],
+    [(7, 1, [3, 3, 1]), (5, 2, [4, 4, 2]), (2, 2, []), (2, 6, [6, 6])],
+    ids=["files", "rows", "one slice", "a file of more rows than a slice"],
 )
 def test_part_files_read_whole_are_sorted_a_bounded_slice_at_a_time(
     tmp_path, monkeypatch, files, rows_each, slices
 ):
     # A slice holds at most READ_SLICE_FILES files and MERGED_ROW_GROUP_ROWS rows; when there
-    # are more slices than one, each is spilled under .staging/ until the merge reads it.
+    # are more slices than one, each is spilled under .staging/ until the merge reads it. A
+    # file of more rows than that is a slice of its own.
     monkeypatch.setattr(dataset_read, "READ_SLICE_FILES", 3)
     monkeypatch.setattr(records_merge, "MERGED_ROW_GROUP_ROWS", 5)
     runs_dir = dataset.runs_dir(tmp_path)
