@@ -1060,3 +1060,87 @@ def test_the_settings_name_each_middleware_by_its_lasting_dotted_path():
         path = f"newsscraper.middlewares.{name}"
         assert settings.DOWNLOADER_MIDDLEWARES.get(path) is not None, path
         assert load_object(path) is getattr(home, name)
+
+
+def test_a_soft_blocked_page_whose_retries_are_used_up_is_given_up_never_read_as_the_page():
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.http import HtmlResponse
+
+    from newsscraper.crawl_host import OffSiteChallenge
+    from newsscraper.softblock import was_soft_blocked
+
+    middleware = quick_retries(RETRY_TIMES=2)
+
+    def last_try() -> Request:
+        return Request(ARTICLES[0], meta={"cafef_page": "article", "retry_times": 2})
+
+    # A captcha page on the last try is not the article: given up, the site throttling us.
+    request = last_try()
+    page = HtmlResponse(request.url, body=b"<html>Captcha</html>", request=request)
+    with pytest.raises(IgnoreRequest, match="soft-blocked page, retries used up"):
+        asyncio.run(middleware.process_response(request, page))
+    assert was_soft_blocked(request)
+    # An article page sent off the site on its last try is given up the same way.
+    request = last_try()
+    challenge = OffSiteChallenge("an article page sent off the site")
+    with pytest.raises(IgnoreRequest, match="soft-blocked page, retries used up"):
+        asyncio.run(middleware.process_exception(request, challenge))
+    assert was_soft_blocked(request)
+    assert not middleware.stopping  # one page, not the site
+
+
+def test_the_first_cause_that_stops_the_crawl_is_the_one_it_stops_for():
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.http import HtmlResponse
+
+    from newsscraper.stop import STOP_REQUESTED_STAT
+
+    middleware = quick_retries(RETRY_AFTER_MAX=2)
+    stats = middleware.crawler.stats
+    for url in ARTICLES[:2]:
+        assert isinstance(fetch(middleware, url, 503), Request)
+    with pytest.raises(IgnoreRequest, match="the site keeps failing"):
+        fetch(middleware, ARTICLES[2], 503)
+    # A page already in flight then comes back asking for a rest of an hour: still given up,
+    # but the crawl stopped for the failing site, and says so.
+    request = Request(ARTICLES[3], meta={"cafef_page": "article"})
+    answer = HtmlResponse(request.url, status=429, headers={"Retry-After": "3600"}, request=request)
+    with pytest.raises(IgnoreRequest):
+        asyncio.run(middleware.process_response(request, answer))
+    assert stats.get_value(STOP_REQUESTED_STAT) == "site_failing"
+    assert stats.get_value("newsscraper/retry/site_failing_stopped") is True
+    assert stats.get_value("newsscraper/softblock/stopped") is None
+    with pytest.raises(IgnoreRequest, match=r"stopping \(3 failed fetches in a row\)"):
+        asyncio.run(middleware.process_request(Request(ARTICLES[4])))
+
+
+def test_only_a_page_of_the_site_served_as_text_starts_the_refusals_in_a_row_over():
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.http import HtmlResponse, Response
+
+    from newsscraper.stop import STOP_REQUESTED_STAT
+
+    middleware = quick_retries()
+    for url in ARTICLES[:2]:
+        assert isinstance(fetch(middleware, url, 429), Request)
+    # The robots.txt, and a body that is no text, are no page of the site served to the crawl.
+    robots = Request("http://127.0.0.1:8123/robots.txt")
+    answer = HtmlResponse(robots.url, body=b"User-agent: *\nAllow: /\n", request=robots)
+    assert asyncio.run(middleware.process_response(robots, answer)) is answer
+    request = Request(
+        "http://127.0.0.1:8123/timelinelist/18836/9.chn", meta={"cafef_page": "timeline"}
+    )
+    answer = Response(request.url, body=b"", request=request)
+    assert asyncio.run(middleware.process_response(request, answer)) is answer
+    with pytest.raises(IgnoreRequest):
+        fetch(middleware, ARTICLES[2], 429)
+    assert middleware.crawler.stats.get_value(STOP_REQUESTED_STAT) == "soft_blocked"
