@@ -185,7 +185,6 @@ def _as_written(runs: list[dict]) -> list[tuple[dt.datetime, dict]]:
         if earliest is None or times[index] <= earliest:
             trusted.add(index)
         earliest = times[index] if earliest is None else min(earliest, times[index])
-    trusted.add(len(times) - 1)
     placed = list(times)
     anchor = None
     for index in range(len(times)):
