@@ -393,3 +393,48 @@ def test_part_files_holding_no_rows_merge_into_an_empty_file(tmp_path):
 
     assert rows == 0
     assert pq.read_table(path).equals(REJECTS_SCHEMA.empty_table())
+
+
+def test_rejects_at_one_instant_keep_the_order_of_their_files_across_a_batch_read_file(
+    tmp_path, monkeypatch
+):
+    # Rejects of one run at one instant, in three files: an older merged file read a batch at a
+    # time between two part files read whole. Equal in their keys, they keep the order of the
+    # files listed, then of the rows within each file, batches of the merged file included.
+    monkeypatch.setattr(records_merge, "MERGE_BATCH_ROWS", 3)
+    at = dt.datetime(2026, 3, 8, 2, 30, tzinfo=UTC)
+
+    def rejects(name: str, count: int, first: dt.datetime) -> list[dict]:
+        return [
+            {
+                "article_id": f"1882603070000000{n}",
+                "url": f"https://cafef.vn/{name}-{n}.chn",
+                "reason": "body_too_short",
+                "detail": f"{name} {n}",
+                "raw": None,
+                "scraped_at": first if n else first - dt.timedelta(minutes=1),
+                "run_id": "run-x",
+            }
+            for n in range(count)
+        ]
+
+    # part-a-0, part-compact-1 (7 rows: one before the instant, six at it, over three batches),
+    # part-z-0: the order of their names.
+    dataset_write.commit_rejects(tmp_path, rejects("a", 3, at), "a", 0)
+    older = pa.Table.from_pylist(rejects("m", 7, at), schema=REJECTS_SCHEMA)
+    dataset_write.commit_part_file(
+        older, dataset.rejects_dir(tmp_path) / "part-compact-1.parquet", tmp_path
+    )
+    dataset_write.commit_rejects(tmp_path, rejects("z", 3, at), "z", 0)
+
+    path, rows = merged(tmp_path, dataset.REJECTS, REJECTS_SCHEMA, REJECTS_KEYS)
+
+    assert rows == 13
+    assert pq.read_table(path)["detail"].to_pylist() == [
+        "a 0",
+        "m 0",
+        "z 0",
+        *[f"a {n}" for n in (1, 2)],
+        *[f"m {n}" for n in range(1, 7)],
+        *[f"z {n}" for n in (1, 2)],
+    ]
