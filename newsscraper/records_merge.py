@@ -193,14 +193,14 @@ def _key(table: pa.Table, row: int) -> tuple:
 
 
 def _count_at_most(table: pa.Table, bound: tuple) -> int:
-    """How many rows of `table` are at or before `bound` in order of its columns (all of them,
-    when they are in that order: they are the first rows)."""
+    """How many rows of `table` (some rows, no nulls in its columns) are at or before `bound` in
+    order of its columns (all of them, when they are in that order: they are the first rows)."""
     columns = list(table.columns)
     at_most = pc.less_equal(columns[-1], pa.scalar(bound[-1], columns[-1].type))
     for column, value in zip(reversed(columns[:-1]), reversed(bound[:-1]), strict=True):
         value = pa.scalar(value, column.type)
         at_most = pc.or_(pc.less(column, value), pc.and_(pc.equal(column, value), at_most))
-    return pc.sum(at_most).as_py() or 0
+    return pc.sum(at_most).as_py()
 
 
 def _sorted(table: pa.Table) -> bool:
