@@ -1251,3 +1251,30 @@ def test_an_article_sent_off_the_site_on_its_first_try_rests_the_site_the_soft_b
     assert retry.url == ARTICLES[0] and retry.meta["retry_times"] == 1
     assert waits == [30]
     assert middleware.site_rests_until - started == pytest.approx(30, abs=1)
+
+
+def test_each_soft_block_page_met_is_counted_for_the_run_record_and_a_429_is_not():
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.exceptions import IgnoreRequest
+
+    from newsscraper.crawl_host import OffSiteChallenge
+
+    # DATA_FORMAT.md: a run record's `soft_blocks` is the soft-block pages met.
+    middleware = quick_retries(SOFT_BLOCK_STOP_AFTER=10, RETRY_TIMES=1)
+    stats = middleware.crawler.stats
+    assert isinstance(fetch(middleware, ARTICLES[0], 200, b"<html>Captcha</html>"), Request)
+    assert stats.get_value("newsscraper/softblock/detected") == 1
+    # A 429 is the site refusing too, but no soft-block page; nor is a 503.
+    assert isinstance(fetch(middleware, ARTICLES[1], 429), Request)
+    assert isinstance(fetch(middleware, ARTICLES[2], 503), Request)
+    assert stats.get_value("newsscraper/softblock/detected") == 1
+    # An article page sent off the site is one, and so is one met on its last try.
+    request = Request(ARTICLES[3], meta={"cafef_page": "article"})
+    challenge = OffSiteChallenge("an article page sent off the site")
+    assert isinstance(asyncio.run(middleware.process_exception(request, challenge)), Request)
+    request = Request(ARTICLES[4], meta={"cafef_page": "article", "retry_times": 1})
+    with pytest.raises(IgnoreRequest, match="retries used up"):
+        asyncio.run(middleware.process_exception(request, challenge))
+    assert stats.get_value("newsscraper/softblock/detected") == 3
