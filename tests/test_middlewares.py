@@ -1278,3 +1278,26 @@ def test_each_soft_block_page_met_is_counted_for_the_run_record_and_a_429_is_not
     with pytest.raises(IgnoreRequest, match="retries used up"):
         asyncio.run(middleware.process_exception(request, challenge))
     assert stats.get_value("newsscraper/softblock/detected") == 3
+
+
+def test_a_failed_fetch_whose_retries_are_used_up_is_given_up_without_a_wait():
+    import asyncio
+
+    from scrapy import Request
+    from twisted.internet.error import TimeoutError
+
+    middleware = quick_retries(RETRY_TIMES=2, RETRY_BACKOFF_BASE=2, RETRY_BACKOFF_MAX=120)
+    waits: list[float] = []
+
+    async def wait(seconds, request, why):
+        waits.append(seconds)
+
+    middleware._wait = wait
+    # A timeout on the last try: no retry, so nothing to wait before (8 s otherwise).
+    request = Request(ARTICLES[0], meta={"cafef_page": "article", "retry_times": 2})
+    assert asyncio.run(middleware.process_exception(request, TimeoutError())) is None
+    assert waits == []
+    # One with a try left waits its back-off: 2 s on the first try.
+    request = Request(ARTICLES[1], meta={"cafef_page": "article"})
+    assert isinstance(asyncio.run(middleware.process_exception(request, TimeoutError())), Request)
+    assert waits == [2]
