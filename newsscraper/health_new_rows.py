@@ -184,7 +184,7 @@ def _as_written(runs: list[dict]) -> list[tuple[dt.datetime, dict]]:
     for index in reversed(kept):  # in order with every kept run written after it
         if earliest is None or times[index] <= earliest:
             trusted.add(index)
-        earliest = times[index] if earliest is None else min(earliest, times[index])
+            earliest = times[index]
     placed = list(times)
     anchor = None
     for index in range(len(times)):
