@@ -378,6 +378,15 @@ def test_soft_block_page_is_flagged():
     assert page.entries() == []
 
 
+def test_a_page_with_nothing_in_its_html_shell_is_a_block_not_the_end():
+    # Only a fragment can be the end of the list: page 1 always holds the section.
+    for body in (b"<html></html>", b"<!DOCTYPE html><html><head></head><body> </body></html>"):
+        page = SectionPage(response(body))
+        assert not page.is_fragment(), body
+        assert not page.is_empty_fragment(), body
+        assert not page.has_listing_markup(), body
+
+
 def fragment_entries(hrefs: list[str]) -> list:
     """The entries of a timeline fragment holding one stream item linking to each of `hrefs`."""
     item = '<div class="tlitem box-category-item"><h3><a href="{}">x</a></h3></div>'
@@ -412,6 +421,16 @@ def test_a_link_whose_host_is_another_site_as_a_browser_reads_it_is_skipped():
     ]
     entries = fragment_entries(hrefs)
     assert [e.url for e in entries] == ["https://cafef.vn/bai-ba-188260306102323346.chn"]
+
+
+def test_a_stream_link_without_an_href_is_skipped():
+    body = (
+        b'<div class="tlitem box-category-item"><h3><a>x</a></h3></div>'
+        b'<div class="tlitem box-category-item"><h3><a href="/bai-188260306102323344.chn">y</a>'
+        b"</h3></div>"
+    )
+    page = SectionPage(response(body, "https://cafef.vn/timelinelist/18836/2.chn"))
+    assert [e.article_id for e in page.entries()] == ["188260306102323344"]
 
 
 def test_a_link_without_text_takes_its_title_attribute_and_text_wins_over_it():
