@@ -268,6 +268,23 @@ def test_pending_articles_are_asked_for_once_page_1_has_answered(tmp_path):
     assert ids[0] not in " ".join(r.url for r in again)
 
 
+def test_a_backfill_does_not_ask_for_a_pending_page_newsscraper_rejected_since(tmp_path):
+    # A backfill judges its window's rejects again as it lists them; a page left pending by an
+    # earlier run and rejected since is no more pending for it than for an incremental run.
+    from newsscraper.dataset_write import commit_rejects
+
+    output_dir = tmp_path / "out"
+    ids = ("188260306000000001", "188260306000000002")
+    since = "2026-03-06T01:00:00+00:00"
+    pending = {i: {"url": f"https://cafef.vn/bai-{i}.chn", "first_failed_at": since} for i in ids}
+    at = write_pending_record(output_dir, pending)
+    reject = {"article_id": ids[1], "reason": "missing_title", "scraped_at": at, "run_id": "r0"}
+    commit_rejects(output_dir, [reject], "r0", 1)
+
+    spider = make_spider(tmp_path, until="2026-03-07")
+    assert spider.pending.to_record() == {ids[0]: pending[ids[0]]}
+
+
 CASES_URL = f"{BASE}/thoi-diem-nang-hang-18826030622484142.chn"
 
 
