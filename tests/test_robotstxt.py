@@ -77,11 +77,22 @@ def refusal(middleware, path: str, **meta) -> type[Exception] | None:
         (302, b"User-agent: *\nAllow: /\n", {}),
         (301, b"", {"Location": "javascript:void(0)"}),
         (100, b"User-agent: *\nAllow: /\n", {}),
+        (300, b"", {}),
         ConnectionRefusedError("refused"),
         # Redirected to another host: the crawl-host middleware refuses to follow it.
         IgnoreRequest("off the crawl host: https://www.example.com/robots.txt"),
     ],
-    ids=["503", "500", "429", "302", "301_nowhere", "100", "no_answer", "redirected_off_the_host"],
+    ids=[
+        "503",
+        "500",
+        "429",
+        "302",
+        "301_nowhere",
+        "100",
+        "300",
+        "no_answer",
+        "redirected_off_the_host",
+    ],
 )
 def test_a_robots_txt_the_site_cannot_serve_forbids_every_page(tmp_path, answer):
     middleware = robots_middleware(tmp_path, answer)
@@ -116,7 +127,7 @@ def test_a_request_marked_dont_obey_robotstxt_asks_for_no_robots_txt(tmp_path):
     assert middleware.crawler.engine.asked == []
 
 
-@pytest.mark.parametrize("status", [404, 410, 401, 403])
+@pytest.mark.parametrize("status", [400, 404, 410, 401, 403, 499])
 def test_the_error_page_of_a_robots_txt_that_is_not_there_forbids_nothing(tmp_path, status):
     # RFC 9309, 2.3.1.3: any 4xx but 429 says there is no robots.txt, and a crawler may access
     # every page, whatever the error page reads; a Crawl-delay there is none either.
@@ -265,7 +276,7 @@ def test_a_robots_txt_that_failed_with_no_message_is_named_by_its_error(tmp_path
         asyncio.run(middleware.process_request(Request(f"{BASE}/doanh-nghiep.chn")))
 
 
-@pytest.mark.parametrize("status", [503, 429])
+@pytest.mark.parametrize("status", [503, 429, 300])
 def test_the_error_page_of_a_robots_txt_the_site_cannot_serve_holds_no_rules(tmp_path, status):
     # Its Disallow would refuse the page as forbidden, which no later run asks for again, when
     # the site only failed to serve robots.txt: every page is unavailable alike.
@@ -315,3 +326,12 @@ def test_every_group_naming_our_token_is_combined_and_gives_the_crawl_delay(tmp_
     assert refusal(middleware, "/a-1.chn") is RobotsTxtForbidden
     assert refusal(middleware, "/b-1.chn") is RobotsTxtForbidden
     assert refusal(middleware, "/doanh-nghiep.chn") is None
+
+
+def test_a_robots_txt_kept_for_one_second_is_read_within_that_second(tmp_path):
+    # Cache-Control: max-age=1 allows a copy: a run at the same instant reads it, not the site.
+    answer = (200, b"User-agent: *\nDisallow: /\n", {"Cache-Control": "max-age=1"})
+    assert refusal(robots_middleware(tmp_path, answer), "/doanh-nghiep.chn") is RobotsTxtForbidden
+    again = robots_middleware(tmp_path, ConnectionRefusedError("not to be asked"))
+    assert refusal(again, "/doanh-nghiep.chn") is RobotsTxtForbidden
+    assert again.crawler.engine.asked == []
