@@ -159,8 +159,9 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
             self._keep_for_next_runs(response, request)
 
     def _keep_for_next_runs(self, response, request) -> None:
-        """Keep the answer for the next runs, or remove the copy when it may not be kept: an
-        older copy must not stand in for the site's newest answer."""
+        """Keep the answer (one the site could serve: a 2xx or a 4xx but 429) for the next runs,
+        or remove the copy when it may not be kept: an older copy must not stand in for the
+        site's newest answer."""
         origin = kept_robotstxt.origin_of(request.url)
         fetched_at = RunContext.of(self.crawler).clock()
         headers = {
@@ -168,11 +169,8 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
             for name, values in response.headers.items()
         }
         lifetime = kept_robotstxt.own_lifetime(headers, fetched_at)
-        keepable = (200 <= response.status < 300 or 400 <= response.status < 500) and (
-            lifetime is None or lifetime > 0
-        )
         try:
-            if keepable:
+            if lifetime is None or lifetime > 0:
                 kept = kept_robotstxt.KeptRobotsTxt(
                     origin, response.status, response.body, fetched_at, lifetime
                 )
