@@ -10,6 +10,7 @@ from newsscraper.compressed import (
     CompressedBodyMiddleware,
     TooLarge,
     brotli,
+    layers_are_whole,
     stream_is_whole,
     zstd,
 )
@@ -56,6 +57,8 @@ def test_a_stream_cut_anywhere_is_not_whole(form):
 def test_bytes_that_are_not_the_stream_are_not_whole():
     assert not stream_is_whole(PAGE, b"gzip")
     assert not stream_is_whole(PAGE, b"deflate")
+    # Nor is a zlib stream labelled gzip: Scrapy's gunzip raises on it.
+    assert not stream_is_whole(zlib.compress(PAGE), b"gzip")
     # Scrapy inflates deflate as zlib-wrapped or raw, never gzip: a gzip body labelled
     # deflate is an error of decompression there.
     assert not stream_is_whole(gzip.compress(PAGE), b"deflate")
@@ -92,6 +95,16 @@ def test_a_raw_deflate_stream_whose_last_bytes_come_out_past_a_full_chunk_is_who
     assert (decompressor.unconsumed_tail, decompressor.eof) == (b"", False)
     assert stream_is_whole(body, b"deflate")
     assert not stream_is_whole(body[:-1], b"deflate")
+
+
+@pytest.mark.parametrize("form", ["gzip", "deflate, zlib-wrapped", "deflate, raw", "br", "zstd"])
+def test_a_whole_stream_is_too_large_only_past_download_maxsize(form):
+    # Scrapy drops only a body larger than DOWNLOAD_MAXSIZE, down to a limit of one byte.
+    encoding, body = WHOLE[form]
+    assert stream_is_whole(body, encoding, max_size=len(PAGE))
+    for max_size in (len(PAGE) - 1, 1):
+        with pytest.raises(TooLarge):
+            stream_is_whole(body, encoding, max_size=max_size)
 
 
 def test_a_body_dropped_as_too_large_is_logged_with_its_sizes(caplog):
@@ -233,6 +246,13 @@ def test_a_whole_body_of_several_layers_reaches_the_page(content_encoding, body)
     assert b"Content-Encoding" not in decompressed.headers
 
 
+def test_layers_are_checked_with_no_size_limit_unless_given_one():
+    body = brotli.compress(gzip.compress(PAGE))  # `gzip, br`: br undone first
+    assert layers_are_whole(body, [b"br", b"gzip"])
+    with pytest.raises(TooLarge):
+        layers_are_whole(body, [b"br", b"gzip"], max_size=len(PAGE) - 1)
+
+
 def test_layers_scrapy_leaves_undone_are_not_checked():
     # Scrapy undoes the gzip named last, then stops at `compress`: the gzip named first is
     # never undone, so what lies under `compress` is not read as a gzip stream.
@@ -370,6 +390,7 @@ def test_identity_alone_in_content_encoding_is_no_encoding():
 def test_the_middleware_passes_a_body_that_is_not_compressed_or_empty():
     assert not flagged(PAGE[:1000], None)
     assert not flagged(b"", b"gzip")
+    assert not flagged(gzip.compress(b""), b"gzip, gzip")  # an outer layer holding nothing
 
 
 @pytest.mark.parametrize("encoding", ["gzip", "deflate", "br"])
