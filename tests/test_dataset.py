@@ -877,6 +877,31 @@ def test_a_partition_swap_interrupted_by_ctrl_c_leaves_the_old_files_and_no_stag
     assert dataset.list_part_files(tmp_path) == [old]
 
 
+def test_a_staged_folder_the_disk_will_not_remove_does_not_hide_the_partition_swap_error(
+    tmp_path, monkeypatch
+):
+    # A disk full while the merged file is written, then remounted read-only.
+    [old] = dataset_write.commit_articles(
+        tmp_path, [full_article("188260307100000006")], "run-a", 1
+    )
+
+    def disk_full(table, where, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def read_only(path, *args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(path))
+
+    monkeypatch.setattr(dataset_write.pq, "write_table", disk_full)
+    monkeypatch.setattr(os, "unlink", read_only)
+    monkeypatch.setattr(os, "rmdir", read_only)
+    with pytest.raises(dataset_write.PartFileWriteError) as raised:
+        dataset_write.replace_partition_files(
+            old.parent, pq.read_table(old), "part-merged.parquet", tmp_path
+        )
+    assert raised.value.errno == errno.ENOSPC and "part-merged.parquet" in str(raised.value)
+    assert dataset.list_part_files(tmp_path) == [old]
+
+
 def test_run_records_whose_older_files_fill_a_slice_are_read_with_the_newer_ones(
     tmp_path, monkeypatch
 ):
