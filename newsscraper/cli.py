@@ -15,6 +15,7 @@ from importlib import metadata
 
 from newsscraper import __version__
 from newsscraper.commands import COMMANDS
+from newsscraper.dataset import unnamed_for_pyarrow
 
 # The libraries whose releases change what a crawl stores: the crawl (scrapy), the HTML parser
 # (lxml) and the Parquet writer (pyarrow).
@@ -98,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     if getattr(args, "output_dir", None) == "":  # NEWSSCRAPER_OUTPUT_DIR set to nothing
         args._parser.error("--output-dir is empty (NEWSSCRAPER_OUTPUT_DIR set to nothing?)")
+    if getattr(args, "output_dir", None) and (unnamed := unnamed_for_pyarrow(args.output_dir)):
+        args._parser.error(f"--output-dir: {unnamed}")
     try:
         code = args._run(args)
         sys.stdout.flush()  # what is still buffered goes now, not at exit where nothing catches

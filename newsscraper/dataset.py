@@ -244,3 +244,19 @@ def staging_files(output_dir) -> list[Path]:
     # os.walk passes over a folder removed while it walks (a compaction's old folder).
     walked = os.walk(staging_dir(output_dir))
     return sorted(Path(root) / name for root, _, names in walked for name in names)
+
+
+def unnamed_for_pyarrow(output_dir) -> str | None:
+    """Why pyarrow cannot open the dataset at `output_dir` by that name, or None: a name whose
+    bytes are no UTF-8 (a folder named in a legacy encoding, such as Latin-1). A crawl would
+    write its first files there, then fail to read them back on every later run. Only the name
+    given counts: the folders and files newsscraper makes inside have ASCII names, and a
+    relative name is opened from the working directory, whatever that is named."""
+    try:
+        os.fsencode(output_dir).decode("utf-8")
+    except UnicodeDecodeError:
+        return (
+            f"{output_dir!r} is not a name pyarrow can open: its bytes are no UTF-8 text; rename "
+            "the folder, or give another"
+        )
+    return None

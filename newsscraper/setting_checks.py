@@ -22,7 +22,7 @@ from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings, default_settings
 
 from newsscraper import settings as project_settings
 from newsscraper.crawl_args import ARGUMENT_NAMES
-from newsscraper.dataset import is_safe_path_value
+from newsscraper.dataset import is_safe_path_value, unnamed_for_pyarrow
 from newsscraper.dataset_read import run_id_used
 
 # Hours a setting may span: a century. Far more than any wait, and a span that the crawl's
@@ -132,6 +132,8 @@ def setting_problems(settings) -> list[str]:
             f"OUTPUT_DIR must be the dataset's folder, or where to make one; {output_dir} is a "
             "file, not a folder"
         )
+    elif output_dir is not None and (unnamed := unnamed_for_pyarrow(output_dir)):
+        problems.append(f"OUTPUT_DIR: {unnamed}")
     for name, whole, smallest, largest in NUMBERS:
         problem = _number_problem(settings, name, whole, smallest, largest)
         if problem:

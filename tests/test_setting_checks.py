@@ -139,6 +139,15 @@ def test_an_empty_output_dir_is_named_rather_than_taken_as_the_working_directory
         ]
 
 
+def test_an_output_dir_whose_name_is_no_utf8_is_named_before_anything_is_written():
+    # A folder named in Latin-1: a crawl could write its files, and never read them back.
+    assert problems(OUTPUT_DIR=os.fsdecode(b"/data/caf\xe9")) == [
+        "OUTPUT_DIR: '/data/caf\\udce9' is not a name pyarrow can open: its bytes are no UTF-8 "
+        "text; rename the folder, or give another"
+    ]
+    assert problems(OUTPUT_DIR="/data/dữ liệu") == []
+
+
 def test_an_output_dir_that_is_a_file_is_named_before_anything_is_made(tmp_path):
     notes = tmp_path / "notes.txt"
     notes.write_text("a file, not a folder\n", encoding="utf-8")

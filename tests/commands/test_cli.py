@@ -14,16 +14,26 @@ import pytest
 from newsscraper import __version__, cli
 
 
-@pytest.mark.parametrize("command", ["stats", "verify", "compact"])
-def test_an_empty_output_dir_is_refused_rather_than_read_as_the_working_directory(
-    command, tmp_path, monkeypatch, capsys
+@pytest.mark.parametrize("command", ["stats", "verify", "compact", "cron"])
+@pytest.mark.parametrize(
+    ("output_dir", "said"),
+    [
+        # Not read as the working directory.
+        ("", "--output-dir is empty"),
+        # A folder named in Latin-1: its files could be written, never read back by pyarrow.
+        (os.fsdecode(b"caf\xe9"), "--output-dir: 'caf\\udce9' is not a name pyarrow can open"),
+    ],
+    ids=["empty", "not_utf8"],
+)
+def test_an_output_dir_no_dataset_can_be_read_from_is_refused_before_anything_is_made(
+    command, output_dir, said, tmp_path, monkeypatch, capsys
 ):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit) as stopped:
-        cli.main([command, "--output-dir", ""])
+        cli.main([command, "--output-dir", output_dir])
     assert stopped.value.code == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"usage: newsscraper {command} ") and "--output-dir is empty" in err
+    assert err.startswith(f"usage: newsscraper {command} ") and said in err
     assert list(tmp_path.iterdir()) == []  # no lock, no folder
 
 
