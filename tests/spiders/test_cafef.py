@@ -241,17 +241,28 @@ def write_pending_record(output_dir, pending: dict) -> dt.datetime:
     return at
 
 
-def test_pending_articles_are_asked_for_once_page_1_has_answered(tmp_path):
+PENDING_IDS = ("188260306000000001", "188260306000000002")
+
+
+def two_pending_the_second_rejected_since(output_dir, reason: str) -> dict:
+    """The newest run record lists PENDING_IDS as pending (returned: its `pending_articles`); the
+    second has been rejected since, for `reason`."""
     from newsscraper.dataset_write import commit_rejects
 
-    output_dir = tmp_path / "out"
-    ids = ("188260306000000001", "188260306000000002")
     since = "2026-03-06T01:00:00+00:00"
-    pending = {i: {"url": f"https://cafef.vn/bai-{i}.chn", "first_failed_at": since} for i in ids}
+    pending = {
+        i: {"url": f"https://cafef.vn/bai-{i}.chn", "first_failed_at": since} for i in PENDING_IDS
+    }
     at = write_pending_record(output_dir, pending)
-    # The second has been rejected since (a reject row: it is not asked for any more).
-    reject = {"article_id": ids[1], "reason": "http_404", "scraped_at": at, "run_id": "r0"}
+    reject = {"article_id": PENDING_IDS[1], "reason": reason, "scraped_at": at, "run_id": "r0"}
     commit_rejects(output_dir, [reject], "r0", 1)
+    return pending
+
+
+def test_pending_articles_are_asked_for_once_page_1_has_answered(tmp_path):
+    ids = PENDING_IDS
+    # The second has been rejected since (a reject row: it is not asked for any more).
+    pending = two_pending_the_second_rejected_since(tmp_path / "out", "http_404")
 
     spider = make_spider(tmp_path)  # the same output folder
     assert spider.pending.to_record() == {ids[0]: pending[ids[0]]}, "the rejected one is not"
@@ -271,18 +282,9 @@ def test_pending_articles_are_asked_for_once_page_1_has_answered(tmp_path):
 def test_a_backfill_does_not_ask_for_a_pending_page_newsscraper_rejected_since(tmp_path):
     # A backfill judges its window's rejects again as it lists them; a page left pending by an
     # earlier run and rejected since is no more pending for it than for an incremental run.
-    from newsscraper.dataset_write import commit_rejects
-
-    output_dir = tmp_path / "out"
-    ids = ("188260306000000001", "188260306000000002")
-    since = "2026-03-06T01:00:00+00:00"
-    pending = {i: {"url": f"https://cafef.vn/bai-{i}.chn", "first_failed_at": since} for i in ids}
-    at = write_pending_record(output_dir, pending)
-    reject = {"article_id": ids[1], "reason": "missing_title", "scraped_at": at, "run_id": "r0"}
-    commit_rejects(output_dir, [reject], "r0", 1)
-
+    pending = two_pending_the_second_rejected_since(tmp_path / "out", "missing_title")
     spider = make_spider(tmp_path, until="2026-03-07")
-    assert spider.pending.to_record() == {ids[0]: pending[ids[0]]}
+    assert spider.pending.to_record() == {PENDING_IDS[0]: pending[PENDING_IDS[0]]}
 
 
 CASES_URL = f"{BASE}/thoi-diem-nang-hang-18826030622484142.chn"
