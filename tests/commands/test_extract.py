@@ -360,6 +360,23 @@ def test_a_gzip_unpacking_to_exactly_the_limit_is_read(capsys, monkeypatch, tmp_
     assert [json.loads(line) for line in lines] == [expected_row("momo_2023-10-24")]
 
 
+def test_the_unpacked_size_limit_is_64_mb(capsys, tmp_path):
+    # README: unpacked "up to three layers and 64 MB". Blank pages, so the one read is cheap.
+    limit = 64 * 1024 * 1024
+    at_limit = tmp_path / "at-limit.html.gz"
+    at_limit.write_bytes(gzip.compress(b" " * limit, compresslevel=1))
+    over = tmp_path / "over.html.gz"
+    over.write_bytes(gzip.compress(b" " * (limit + 1), compresslevel=1))
+
+    code, lines, err = run_extract(capsys, str(at_limit), str(over))
+
+    assert (code, lines) == (1, [])
+    assert err == (
+        f"newsscraper extract: {at_limit}: an empty file\n"
+        f"newsscraper extract: {over}: gzip that unpacks to more than {limit} bytes\n"
+    )
+
+
 def test_wget_names_of_an_article_file_give_its_url(capsys, tmp_path):
     # wget's second copy (`.chn.1`) and `--adjust-extension` (`.chn.html`) name the article too.
     url = "https://cafef.vn/chu-tich-do-quy-hai-dang-ky-mua-10-trieu-co-phieu-hpx-188260704171525847.chn"
