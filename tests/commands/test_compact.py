@@ -17,7 +17,7 @@ from run_records import run_record
 
 from newsscraper import __version__, cli, dataset, dataset_read, dataset_write, exitcodes
 from newsscraper.commands import compact, verify
-from newsscraper.lock import crawl_lock
+from newsscraper.lock import LockHeld, crawl_lock
 from newsscraper.runs import read_runs
 from newsscraper.schema import ARTICLES_FILE_SCHEMA, REJECTS_SCHEMA, RUNS_SCHEMA
 
@@ -271,6 +271,19 @@ def test_a_held_lock_stops_compact_without_touching_files(three_partitions, caps
     assert "held by another newsscraper process" in err
     assert "nothing was compacted: run it again once that process has finished" in err
     assert dataset.list_part_files(three_partitions) == before
+
+
+@pytest.mark.parametrize("compaction", [compact.compact, compact.compact_run_records])
+def test_compacting_from_python_takes_the_crawl_lock(three_partitions, compaction):
+    # As the docstrings say: LockHeld while a crawl runs, unless told the caller holds the lock.
+    runs = dataset.runs_dir(three_partitions)
+    for run_id in ("run-a", "run-b"):
+        table = pa.Table.from_pylist([run_record(run_id, 0)], schema=RUNS_SCHEMA)
+        dataset_write.commit_part_file(table, runs / f"part-{run_id}.parquet", three_partitions)
+    before = sorted(three_partitions.rglob("*.parquet"))
+    with crawl_lock(three_partitions, purpose="crawl"), pytest.raises(LockHeld):
+        compaction(three_partitions)
+    assert sorted(three_partitions.rglob("*.parquet")) == before
 
 
 @pytest.mark.parametrize("value", ["-1", "nan", "inf", "soon"])
