@@ -327,6 +327,14 @@ def test_merge_keeps_one_row_per_id_sorted_by_scrape_time(make_row):
     )
 
 
+def test_part_files_without_rows_merge_into_one_without_rows():
+    # Part files holding no rows (another tool's): merged into none, not an error.
+    empty = ARTICLES_FILE_SCHEMA.empty_table()
+    merged, duplicates = compact.merge_part_tables([empty, empty])
+    assert (merged.num_rows, duplicates) == (0, [])
+    assert merged.schema.equals(ARTICLES_FILE_SCHEMA, check_metadata=True)
+
+
 def test_merged_rows_are_in_order_of_scrape_time_then_article_id(make_row):
     # Ids in the reverse order of their scrape times: the merged file is in order of the times,
     # ids breaking a tie.
