@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import io
 import os
 from collections import Counter
 from pathlib import Path
@@ -704,6 +705,13 @@ def test_nothing_to_compact_is_said(tmp_path, make_row, write_batch, capsys):
     assert capsys.readouterr().out == (
         "nothing to compact: no selected folder has more than one part file\n"
     )
+
+
+def test_the_report_is_written_to_the_stream_given(capsys):
+    out = io.StringIO()
+    compact.report([], [], out=out)
+    assert out.getvalue() == "nothing to compact: no selected folder has more than one part file\n"
+    assert capsys.readouterr().out == ""
 
 
 def test_a_staging_file_stops_compact_even_with_nothing_to_merge(
