@@ -710,6 +710,18 @@ def test_a_listing_page_whose_reading_raises_ends_the_walk_as_unreadable(tmp_pat
     assert spider.walk.stop_reason == "listing_unreadable"
 
 
+def test_a_listing_page_whose_stream_items_were_renamed_ends_the_walk_as_unreadable(tmp_path):
+    # Its focus block still gives entries: the stream alone tells a layout change.
+    from newsscraper.pages.section import ListingLayoutChanged
+
+    renamed = SECTION_PAGE.replace(b'class="tlitem box-category-item"', b'class="story-item"')
+    spider = make_spider(tmp_path, section="thi-truong-chung-khoan")
+    page_1 = response(f"{BASE}/thi-truong-chung-khoan.chn", renamed, listing_page=1)
+    with pytest.raises(ListingLayoutChanged, match="links to 21 articles"):
+        list(spider.parse(page_1))
+    assert spider.walk.stop_reason == "listing_unreadable"
+
+
 def test_a_listing_page_the_section_page_cannot_even_be_made_of_ends_the_walk_too(
     tmp_path, monkeypatch
 ):
