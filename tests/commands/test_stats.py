@@ -454,6 +454,25 @@ def test_unnumbered_run_records_alike_in_time_are_newest_by_run_id(tmp_path, cap
     assert [r["run_id"] for r in runs] == ["run-c", "run-b", "run-a"]
 
 
+@pytest.mark.parametrize("numbered", [True, False], ids=["beside numbered", "alone"])
+def test_unnumbered_run_records_finished_at_one_instant_are_not_ordered_by_start(
+    tmp_path, capsys, numbered
+):
+    # Ordered by finished_at alone, then by run_id: the start (here the other way round) is
+    # not consulted, in a dataset holding numbered records (version 5 on) or not.
+    at = dt.datetime(2026, 3, 8, 2, tzinfo=UTC)
+    schema = pa.schema(
+        [("run_id", pa.string()), ("started_at", TS), ("finished_at", TS)]
+        + ([("run_number", pa.int64())] if numbered else [])
+    )
+    for n, run_id in enumerate(("run-a", "run-c", "run-b")):
+        run = {"run_id": run_id, "started_at": at - dt.timedelta(minutes=n), "finished_at": at}
+        path = dataset.runs_dir(tmp_path) / f"part-{run_id}.parquet"
+        dataset_write.commit_part_file(pa.Table.from_pylist([run], schema=schema), path, tmp_path)
+    runs = stats_json(tmp_path, capsys)["recent_runs"]
+    assert [r["run_id"] for r in runs] == ["run-c", "run-b", "run-a"]
+
+
 def test_run_records_older_than_the_release_column_are_listed_with_the_newer_ones(tmp_path, capsys):
     # A version 5 record has no newsscraper_version (added in version 6).
     for number, version in ((1, None), (2, __version__)):
