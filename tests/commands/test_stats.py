@@ -601,6 +601,13 @@ def test_an_empty_output_dir(tmp_path, capsys):
     assert stats["fill_rates"] == dict.fromkeys(ARTICLES_SCHEMA.names)
 
 
+def test_json_writes_vietnamese_as_it_reads_not_escaped(tmp_path, capsys):
+    folder = tmp_path / "tin-tức"
+    folder.mkdir()
+    assert cli.main(["stats", "--output-dir", str(folder), "--json"]) == 0
+    assert f'"output_dir": "{folder}"' in capsys.readouterr().out
+
+
 def test_a_dataset_of_one_article_and_one_run(tmp_path, make_row, write_batch, capsys):
     write_batch([make_row("101")])
     finished = dt.datetime(2026, 3, 8, 2, 5, tzinfo=UTC)
