@@ -322,11 +322,9 @@ def render(stats: dict) -> str:
 
 
 def daily_counts(per_day: list[dict]) -> tuple[list[dt.date], list[int]]:
-    """Every day from the first to the last of `per_day` (one section's rows) and its rows: 0
-    on a day with none, so a plot shows the hole instead of a line drawn across it."""
+    """Every day from the first to the last of `per_day` (one section's rows, at least one) and
+    its rows: 0 on a day with none, so a plot shows the hole instead of a line drawn across it."""
     rows = {dt.date.fromisoformat(r["published_date"]): r["rows"] for r in per_day}
-    if not rows:
-        return [], []
     first, last = min(rows), max(rows)
     dates = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
     return dates, [rows.get(day, 0) for day in dates]
