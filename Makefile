@@ -28,9 +28,9 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# The tests run in two processes per core (pytest-xdist): about half of a test's time is spent
+# The tests run in three processes per core (pytest-xdist): much of a test's time is spent
 # waiting on a crawl of the replica. `make test PYTEST_ARGS=` runs them in one.
-WORKERS := $(shell $(PYTHON) -c "import os; print(2 * (os.cpu_count() or 1))")
+WORKERS := $(shell $(PYTHON) -c "import os; print(3 * (os.cpu_count() or 1))")
 PYTEST_ARGS ?= -n $(WORKERS)
 
 test: lint  ## ruff, then the whole test suite (offline)

@@ -64,7 +64,7 @@ from replica.response import Response
 
 pytestmark = pytest.mark.slow
 
-# Each example is several crawls: a hundredth of the examples (two in CI, 200 under explore).
+# Each example is several crawls: a hundredth of the examples (one in CI, 200 under explore).
 EXAMPLES = max(1, settings.default.max_examples // 100)
 
 SECTION_PAGE = "/doanh-nghiep.chn"
