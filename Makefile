@@ -8,7 +8,6 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test,plot]'
 	touch $(STAMP)
 
@@ -31,7 +30,7 @@ format: $(STAMP)
 # The tests run in three processes per core (pytest-xdist): much of a test's time is spent
 # waiting on a crawl of the replica. `make test PYTEST_ARGS=` runs them in one.
 WORKERS := $(shell $(PYTHON) -c "import os; print(3 * (os.cpu_count() or 1))")
-PYTEST_ARGS ?= -n $(WORKERS)
+PYTEST_ARGS ?= -n $(WORKERS) --dist worksteal
 
 test: lint  ## ruff, then the whole test suite (offline)
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -21,11 +21,11 @@ def _signal_handlers_put_back():
 
 
 # The property and model tests (hypothesis): the same examples on every run and no example
-# database written, so a failure is one every machine sees again; a hundred examples each (fewer
+# database written, so a failure is one every machine sees again; fifty examples each (fewer
 # where an example is a crawl), so that the whole suite stays within CI's ten minutes on two
 # slow cores. `HYPOTHESIS_PROFILE=explore` draws many more, fresh each time.
 settings.register_profile(
-    "ci", derandomize=True, deadline=None, database=None, max_examples=100, print_blob=True
+    "ci", derandomize=True, deadline=None, database=None, max_examples=50, print_blob=True
 )
 settings.register_profile("explore", deadline=None, database=None, max_examples=20_000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

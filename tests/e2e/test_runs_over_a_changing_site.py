@@ -64,8 +64,8 @@ from replica.response import Response
 
 pytestmark = pytest.mark.slow
 
-# Each example is several crawls: a hundredth of the examples (one in CI, 200 under explore).
-EXAMPLES = max(1, settings.default.max_examples // 100)
+# Each example is several crawls: a fiftieth of the examples (one in CI, 400 under explore).
+EXAMPLES = max(1, settings.default.max_examples // 50)
 
 SECTION_PAGE = "/doanh-nghiep.chn"
 TIMELINE_2 = "/timelinelist/18836/2.chn"
