@@ -294,7 +294,7 @@ def check(line: Line, site_handle, dataset: Path, tmp: Path) -> None:
                 result = run(on_replica(words, f"http://127.0.0.1:{port}", out), line.env)
             finally:
                 replica.send_signal(signal.SIGINT)
-                replica.wait(timeout=30)
+                replica.wait(timeout=120)  # a loaded machine is slow to stop it
         else:
             result = run(on_replica(words, site_handle.base_url, out), line.env)
     else:
