@@ -59,6 +59,16 @@ def cron_command(base_url: str, output_dir: str | os.PathLike, *extra: str) -> l
     ]
 
 
+def run_command(
+    command: list[str], *, cwd: str | os.PathLike, env: dict[str, str], timeout: float
+) -> subprocess.CompletedProcess:
+    """Run `command` to its end, its output captured as text. The tests put in its place a
+    runner that forks `python -m` commands from an interpreter with the libraries imported."""
+    return subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
 def crawl_env() -> dict[str, str]:
     return os.environ | {"SCRAPY_SETTINGS_MODULE": "newsscraper.settings"}
 
@@ -73,14 +83,11 @@ def run_crawl(
 ) -> subprocess.CompletedProcess:
     """Crawl the replica at `base_url` into `output_dir`, with `env` added to the process's
     environment; the output is captured as text."""
-    return subprocess.run(
+    return run_command(
         crawl_command(base_url, output_dir, spider_args, settings),
         cwd=PROJECT_ROOT,
         env=crawl_env() | (env or {}),
-        capture_output=True,
-        text=True,
         timeout=timeout,
-        check=False,
     )
 
 
@@ -89,12 +96,9 @@ def run_cron(
 ) -> subprocess.CompletedProcess:
     """`newsscraper cron` crawling the replica at `base_url` into `output_dir`, with `env` added
     to the process's environment; the output is captured as text."""
-    return subprocess.run(
+    return run_command(
         cron_command(base_url, output_dir, *extra),
         cwd=PROJECT_ROOT,
         env=os.environ | (env or {}),
-        capture_output=True,
-        text=True,
         timeout=120,
-        check=False,
     )

@@ -1,5 +1,5 @@
-"""Shared by every test: what a test changes of the process it runs in is put back, and the
-settings of the property tests."""
+"""Shared by every test: what a test changes of the process it runs in is put back, the
+settings of the property tests, and crawl processes forked from a warm interpreter."""
 
 from __future__ import annotations
 
@@ -8,6 +8,21 @@ import signal
 
 import pytest
 from hypothesis import settings
+
+import replica.crawl
+from tests.warm_processes import WarmProcesses
+
+_warm = WarmProcesses()
+
+
+def pytest_configure(config):
+    """Every crawl and `newsscraper` command run through `replica.crawl.run_command` starts
+    from an interpreter that imported Scrapy and pyarrow once (see `tests.warm_processes`)."""
+    replica.crawl.run_command = _warm.run
+
+
+def pytest_unconfigure(config):
+    _warm.close()
 
 
 @pytest.fixture(autouse=True)
