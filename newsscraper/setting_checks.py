@@ -120,7 +120,12 @@ def setting_problems(settings) -> list[str]:
             f"CAFEF_BASE_URL must be an http(s) URL, such as https://cafef.vn; got {base_url!r}"
         )
     output_dir = settings.get("OUTPUT_DIR")
-    if output_dir is not None and not str(output_dir).strip():
+    if output_dir is not None and not _is_text_path(output_dir):
+        # A settings module's `OUTPUT_DIR = 5` (or bytes): no folder name, and a traceback.
+        problems.append(
+            f"OUTPUT_DIR must be a folder's name, as text or a path; got {output_dir!r}"
+        )
+    elif output_dir is not None and not str(output_dir).strip():
         # Path("") is the working directory: cron's is $HOME, and the dataset would land there.
         problems.append(
             "OUTPUT_DIR must name the dataset folder (NEWSSCRAPER_OUTPUT_DIR is set but empty?); "
@@ -265,6 +270,10 @@ def _number_problem(settings, name: str, whole: bool, smallest, largest) -> str 
     kind = "a whole number" if whole else "a number"
     bounds = f"from {smallest} to {largest}" if largest is not None else f"{smallest} or more"
     return f"{name} must be {kind}, {bounds}; got {value!r}"
+
+
+def _is_text_path(value) -> bool:
+    return isinstance(value, str | os.PathLike) and isinstance(os.fspath(value), str)
 
 
 def _writes_parquet(compression) -> bool:

@@ -148,6 +148,15 @@ def test_an_output_dir_whose_name_is_no_utf8_is_named_before_anything_is_written
     assert problems(OUTPUT_DIR="/data/dữ liệu") == []
 
 
+def test_an_output_dir_that_is_no_folder_name_is_named_rather_than_a_traceback(tmp_path):
+    # `OUTPUT_DIR = 5` in a settings module ended in os.path's TypeError.
+    for value in (5, b"/data/cafef", ["/data/cafef"]):
+        assert problems(OUTPUT_DIR=value) == [
+            f"OUTPUT_DIR must be a folder's name, as text or a path; got {value!r}"
+        ]
+    assert problems(OUTPUT_DIR=tmp_path / "dữ liệu") == []
+
+
 def test_an_output_dir_that_is_a_file_is_named_before_anything_is_made(tmp_path):
     notes = tmp_path / "notes.txt"
     notes.write_text("a file, not a folder\n", encoding="utf-8")
