@@ -119,11 +119,9 @@ class WarmProcesses:
                 os.kill(pid, signal.SIGKILL)
                 self._response(None)
                 raise subprocess.TimeoutExpired(command, timeout) from None
+            # Decoded as `subprocess.run(text=True)` decodes: the locale's encoding, strictly.
             return subprocess.CompletedProcess(
-                command,
-                returncode,
-                stdout.read_text(errors="replace"),
-                stderr.read_text(errors="replace"),
+                command, returncode, stdout.read_text(), stderr.read_text()
             )
 
     def _start(self) -> None:
