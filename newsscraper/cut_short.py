@@ -33,12 +33,17 @@ def is_cut_short(request, response) -> bool:
 
     A fragment has no `</html>` to wait for, nor a number of items to count on: one that ended
     between two of its items is taken as whole (see `ends_inside_an_item`). A body under a
-    Content-Length for what it holds can be a cut copy too (see `is_cut_copy`)."""
+    Content-Length for what it holds can be a cut copy too (see `is_cut_copy`). An answer
+    other than a 200 (a 404, a redirect to an address that is not http(s)) is never cut short
+    unless its compressed stream stopped: an error page ending with its connection before any
+    `</html>` is that answer, read by its status."""
     if COMPRESSED_CUT_SHORT_FLAG in response.flags:
         return True  # whatever the page, not all of it came
+    if response.status != 200:
+        return False  # a 404, a redirect not followed: its status says what came, not its body
     kind = request.meta.get("cafef_page")
     if "partial" not in response.flags:
-        return response.status == 200 and is_cut_copy(kind, response.body)
+        return is_cut_copy(kind, response.body)
     if kind in ("article", "section"):
         return _HTML_END.search(response.body) is None
     if kind == "timeline":

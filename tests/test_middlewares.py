@@ -278,6 +278,32 @@ def test_a_fragment_cut_short_inside_an_item_without_a_content_length_is_retried
     assert answer(first, ["partial"]).body == first
 
 
+@pytest.mark.parametrize(
+    ("status", "headers"),
+    [(404, {}), (410, {}), (302, {"Location": "ftp://files.example.invalid/story.pdf"})],
+)
+def test_an_answer_other_than_200_ending_with_its_connection_is_passed_on_by_its_status(
+    status, headers
+):
+    # README: a 404 or 410 is an `http_404` or `http_410` reject, a redirect to an address that
+    # is not http(s) a `redirected_away` one. An HTTP/1.0 server's short error page, with no
+    # `</html>`, is that answer whole, not an article cut short to retry and count as failing.
+    import asyncio
+
+    from scrapy import Request, Spider
+    from scrapy.http import HtmlResponse
+
+    middleware = retry_middleware()
+    middleware.crawler.spider = Spider.from_crawler(middleware.crawler, "cafef")
+    url = "http://127.0.0.1:8123/bai-viet-188260704171525847.chn"
+    request = Request(url, meta={"cafef_page": "article"})
+    response = HtmlResponse(
+        url, status=status, headers=headers, body=b"Not Found", flags=["partial"], request=request
+    )
+    assert asyncio.run(middleware.process_response(request, response)) is response
+    assert middleware.crawler.stats.get_value("newsscraper/retry/cut_short") is None
+
+
 @pytest.mark.parametrize("meta", [{"cafef_page": "timeline"}, {}], ids=["fragment", "robots.txt"])
 def test_a_body_with_no_html_shell_ending_with_its_connection_is_taken_whole(meta):
     import asyncio
