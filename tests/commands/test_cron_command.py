@@ -36,6 +36,17 @@ def test_an_output_dir_that_cannot_be_made_is_exit_4_naming_it(tmp_path, capsys)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
+def test_a_log_file_that_is_a_folder_is_exit_4_saying_why(tmp_path, capsys):
+    log_file = tmp_path / "logs"
+    log_file.mkdir()
+    args = ["cron", "--output-dir", str(tmp_path / "cafef"), "--log-file", str(log_file)]
+    assert cli.main(args) == exitcodes.DISK_ERROR
+    assert capsys.readouterr().err == (
+        f"newsscraper cron: cannot write the log {log_file}: [Errno 21] Is a directory: "
+        f"'{log_file}'\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("option", "value"), [("-s", "LOG_LEVEL"), ("-s", "=DEBUG"), ("-a", "max_pages")]
 )
