@@ -393,6 +393,21 @@ def test_a_row_in_the_partition_of_another_section_than_its_crawl(clean, make_ro
     assert lines[-1] == "7 files checked: 3 problem(s), 0 warning(s)"  # and runs/part-b's two
 
 
+def test_a_file_of_only_article_ids_and_run_ids_still_has_its_section_checked(
+    clean, make_row, capsys
+):
+    # Another tool's file: every other column missing, the two that name the crawl still read.
+    table = dataset_write.items_to_table([make_row("104", run_id="a")])
+    path = clean / "articles/section=bat-dong-san/published_date=2026-03-07/part-a-1.parquet"
+    write_file(path, table.select(["article_id", "run_id"]))
+    code, lines = verify(clean, capsys)
+    assert code == 1
+    assert (
+        f"PROBLEM {path}: 1 row(s) stored by a crawl of section 'doanh-nghiep', in a partition "
+        "of 'bat-dong-san': 104"
+    ) in lines
+
+
 def test_a_run_record_file_of_another_schema_listed_first_hides_no_crawl(clean, make_row, capsys):
     row = make_row("104", run_id="a")
     path = clean / "articles/section=bat-dong-san/published_date=2026-03-07/part-a-1.parquet"
