@@ -111,6 +111,21 @@ def test_the_log_file_rotates_at_10_mb_keeping_5_old_ones(tmp_path):
     assert handler.level == logging.INFO
 
 
+def test_a_log_file_in_folders_not_made_yet_is_written_there(tmp_path):
+    # `--log-file /var/log/newsscraper/cron.log` on a machine without that folder yet.
+    log = tmp_path / "var" / "log" / "newsscraper" / "cron.log"
+    root = logging.getLogger()
+    before = list(root.handlers)
+    try:
+        cron._log_to_rotating_file(log, "INFO")
+        logging.getLogger("newsscraper").warning("a line")
+    finally:
+        for handler in [h for h in root.handlers if h not in before]:
+            root.removeHandler(handler)
+            handler.close()
+    assert log.read_text(encoding="utf-8").endswith(" UTC [newsscraper] WARNING: a line\n")
+
+
 def test_the_log_gives_its_times_in_utc_whatever_the_machine_s_zone(tmp_path, monkeypatch):
     monkeypatch.setenv("TZ", "America/New_York")
     time.tzset()
