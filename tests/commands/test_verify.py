@@ -257,6 +257,14 @@ def test_an_article_stored_twice(clean, make_row, write_batch, capsys):
     assert lines[0] == f"PROBLEM {first}: article_id 101 is stored 2 times (also in {second})"
 
 
+def test_articles_stored_twice_are_named_in_article_id_order(clean, make_row, write_batch, capsys):
+    # 102 sits in the 6th's partition, listed before the 7th's that holds 101.
+    write_batch([make_row("101"), make_row("102", published_date=dt.date(2026, 3, 6))], "run-b")
+    code, lines = verify(clean, capsys)
+    stored_twice = [line.split("article_id ")[1][:3] for line in lines if "stored 2 times" in line]
+    assert (code, stored_twice) == (1, ["101", "102"])
+
+
 def test_a_row_in_the_wrong_date_partition(clean, make_row, capsys):
     # 17:30Z on the 6th is the 7th in Vietnam, but the file sits in the 6th's partition.
     row = make_row("104", published_at=dt.datetime(2026, 3, 6, 17, 30, tzinfo=UTC))
