@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
@@ -124,6 +125,25 @@ def test_a_log_file_in_folders_not_made_yet_is_written_there(tmp_path):
             root.removeHandler(handler)
             handler.close()
     assert log.read_text(encoding="utf-8").endswith(" UTC [newsscraper] WARNING: a line\n")
+
+
+def test_a_log_the_disk_refuses_is_said_once_with_the_disk_s_error(capsys):
+    # /dev/full refuses every write with ENOSPC, as a full disk does.
+    root = logging.getLogger()
+    before = list(root.handlers)
+    try:
+        cron._log_to_rotating_file(cron.Path("/dev/full"), "INFO")
+        [handler] = [h for h in root.handlers if h not in before]
+        for message in ("a line", "another line"):
+            handler.handle(logging.makeLogRecord({"levelno": logging.WARNING, "msg": message}))
+    finally:
+        for handler in [h for h in root.handlers if h not in before]:
+            root.removeHandler(handler)
+            with contextlib.suppress(OSError):  # its flush meets the full disk again
+                handler.close()
+    assert capsys.readouterr().err == (
+        "newsscraper cron: cannot write the log /dev/full: [Errno 28] No space left on device\n"
+    )
 
 
 def test_the_log_gives_its_times_in_utc_whatever_the_machine_s_zone(tmp_path, monkeypatch):
