@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
+import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -522,3 +526,34 @@ def test_days_back_with_a_clock_setting_that_is_no_instant_is_that_settings_usag
     assert err.startswith("newsscraper cron: NEWSSCRAPER_NOW must be an ISO 8601 instant")
     assert err.endswith("got 'hôm qua'\n") and "Traceback" not in err
     assert not output_dir.exists()
+
+
+def test_a_signal_held_since_the_crawl_ends_the_process_after_the_summary_reached_stdout(
+    tmp_path,
+):
+    # A SIGTERM while the crawl closed is acted on once the summary is said: the process dies
+    # at once: a summary still in the buffer of its stdout (a pipe, a log file) would be lost.
+    script = f"""
+import os, signal
+from newsscraper import cli, stop
+from newsscraper.commands import cron
+
+def crawl(settings, spider_args):
+    stop.hold_signals_after_crawl()
+    os.kill(os.getpid(), signal.SIGTERM)
+    return 0, "run r"
+
+cron._crawl = crawl
+cron._log_to_rotating_file = lambda path, level: None
+cli.main(["cron", "--output-dir", {str(tmp_path)!r}])
+"""
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # as cron's
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=buffered,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (-signal.SIGTERM, "run r\n"), done.stderr
