@@ -105,13 +105,29 @@ def test_without_wait_a_held_lock_is_exit_75_at_once(tmp_path, capsys, monkeypat
     assert capsys.readouterr().err.startswith("newsscraper cron: not crawling: ")
 
 
-def test_the_log_file_rotates_at_10_mb_keeping_5_old_ones(tmp_path):
+@contextlib.contextmanager
+def logging_handlers_added():
+    """Yields a function giving the handlers the root logger gained since the block began;
+    they are taken off and closed after it (a flush that meets a full disk again is let be)."""
     root = logging.getLogger()
     before = list(root.handlers)
-    cron._log_to_rotating_file(tmp_path / "logs" / "newsscraper.log", "INFO")
-    (handler,) = [h for h in root.handlers if h not in before]
-    root.removeHandler(handler)
-    handler.close()
+
+    def added() -> list[logging.Handler]:
+        return [h for h in root.handlers if h not in before]
+
+    try:
+        yield added
+    finally:
+        for handler in added():
+            root.removeHandler(handler)
+            with contextlib.suppress(OSError):
+                handler.close()
+
+
+def test_the_log_file_rotates_at_10_mb_keeping_5_old_ones(tmp_path):
+    with logging_handlers_added() as added:
+        cron._log_to_rotating_file(tmp_path / "logs" / "newsscraper.log", "INFO")
+        (handler,) = added()
     assert (handler.maxBytes, handler.backupCount) == (10 * 1024 * 1024, 5)  # as README says
     assert handler.level == logging.INFO
 
@@ -119,32 +135,19 @@ def test_the_log_file_rotates_at_10_mb_keeping_5_old_ones(tmp_path):
 def test_a_log_file_in_folders_not_made_yet_is_written_there(tmp_path):
     # `--log-file /var/log/newsscraper/cron.log` on a machine without that folder yet.
     log = tmp_path / "var" / "log" / "newsscraper" / "cron.log"
-    root = logging.getLogger()
-    before = list(root.handlers)
-    try:
+    with logging_handlers_added():
         cron._log_to_rotating_file(log, "INFO")
         logging.getLogger("newsscraper").warning("a line")
-    finally:
-        for handler in [h for h in root.handlers if h not in before]:
-            root.removeHandler(handler)
-            handler.close()
     assert log.read_text(encoding="utf-8").endswith(" UTC [newsscraper] WARNING: a line\n")
 
 
 def test_a_log_the_disk_refuses_is_said_once_with_the_disk_s_error(capsys):
     # /dev/full refuses every write with ENOSPC, as a full disk does.
-    root = logging.getLogger()
-    before = list(root.handlers)
-    try:
+    with logging_handlers_added() as added:
         cron._log_to_rotating_file(cron.Path("/dev/full"), "INFO")
-        [handler] = [h for h in root.handlers if h not in before]
+        [handler] = added()
         for message in ("a line", "another line"):
             handler.handle(logging.makeLogRecord({"levelno": logging.WARNING, "msg": message}))
-    finally:
-        for handler in [h for h in root.handlers if h not in before]:
-            root.removeHandler(handler)
-            with contextlib.suppress(OSError):  # its flush meets the full disk again
-                handler.close()
     assert capsys.readouterr().err == (
         "newsscraper cron: cannot write the log /dev/full: [Errno 28] No space left on device\n"
     )
@@ -153,21 +156,18 @@ def test_a_log_the_disk_refuses_is_said_once_with_the_disk_s_error(capsys):
 def test_the_log_gives_its_times_in_utc_whatever_the_machine_s_zone(tmp_path, monkeypatch):
     monkeypatch.setenv("TZ", "America/New_York")
     time.tzset()
-    root = logging.getLogger()
-    before = list(root.handlers)
     try:
-        cron._log_to_rotating_file(tmp_path / "newsscraper.log", "INFO")
-        cron._log_warnings_to_stderr()
-        added = [h for h in root.handlers if h not in before]
-        record = logging.makeLogRecord({"name": "newsscraper", "levelname": "INFO", "msg": "x"})
-        record.created, record.msecs = 1_772_953_200.25, 250.0  # 2026-03-08T07:00:00.25Z
-        assert len(added) == 2
-        for handler in added:
-            assert handler.format(record) == "2026-03-08 07:00:00,250 UTC [newsscraper] INFO: x"
+        with logging_handlers_added() as added:
+            cron._log_to_rotating_file(tmp_path / "newsscraper.log", "INFO")
+            cron._log_warnings_to_stderr()
+            record = logging.makeLogRecord({"name": "newsscraper", "levelname": "INFO", "msg": "x"})
+            record.created, record.msecs = 1_772_953_200.25, 250.0  # 2026-03-08T07:00:00.25Z
+            assert len(added()) == 2
+            for handler in added():
+                assert handler.format(record) == (
+                    "2026-03-08 07:00:00,250 UTC [newsscraper] INFO: x"
+                )
     finally:
-        for handler in [h for h in root.handlers if h not in before]:
-            root.removeHandler(handler)
-            handler.close()
         monkeypatch.undo()
         time.tzset()
 
@@ -179,12 +179,10 @@ def test_a_folder_name_python_holds_in_stand_ins_for_its_bytes_is_logged_as_its_
     # its bytes (surrogates), which UTF-8 cannot write: each line naming it was lost, and the
     # log said unwritable for the rest of the run.
     as_python_names_it = "dữ liệu".encode().decode("ascii", errors="surrogateescape")
-    root = logging.getLogger()
-    before = list(root.handlers)
     log = tmp_path / "newsscraper.log"
-    try:
+    with logging_handlers_added() as added:
         cron._log_to_rotating_file(log, "INFO")
-        [handler] = [h for h in root.handlers if h not in before]
+        [handler] = added()
         # Handed to the log file's handler alone: pytest's own capture of the log would send
         # the surrogates to its workers, which cannot encode them.
         for message, args in (
@@ -194,10 +192,6 @@ def test_a_folder_name_python_holds_in_stand_ins_for_its_bytes_is_logged_as_its_
             handler.handle(
                 logging.LogRecord("newsscraper", logging.WARNING, __file__, 0, message, args, None)
             )
-    finally:
-        for handler in [h for h in root.handlers if h not in before]:
-            root.removeHandler(handler)
-            handler.close()
     lines = log.read_text(encoding="utf-8").splitlines()
     assert [line.split("WARNING: ")[1] for line in lines] == [
         "dataset: dữ liệu",
