@@ -24,8 +24,8 @@ print(json.dumps({
     "preloaded": preloaded,
     "settings_imported": "newsscraper.settings" in sys.modules,
     "stdin": sys.stdin.read(),
-}))
-print("to stderr", file=sys.stderr)
+}), flush=True)
+print("to stderr", file=sys.stderr, flush=True)
 if len(sys.argv) > 1 and sys.argv[1] == "exit":
     raise SystemExit(int(sys.argv[2]))
 if len(sys.argv) > 1 and sys.argv[1] == "raise":
