@@ -12,6 +12,10 @@ from hypothesis import settings
 import replica.crawl
 from tests.warm_processes import WarmProcesses
 
+# Every process a test starts has a buffered stdout, as from a crontab: a shell or IDE that
+# sets PYTHONUNBUFFERED would hide a summary lost in that buffer. A test wanting one unbuffered
+# says so in the environment it gives.
+os.environ.pop("PYTHONUNBUFFERED", None)
 _warm = WarmProcesses()
 
 

@@ -11,7 +11,6 @@ a few files.
 from __future__ import annotations
 
 import codecs
-import contextlib
 import logging
 import logging.handlers
 import os
@@ -25,6 +24,7 @@ from newsscraper import exitcodes
 from newsscraper.context import checking_now
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
 from newsscraper.lock import LOCKED_NEXT_RUN, LockHeld, crawl_lock
+from newsscraper.run_summary import say_summary
 from newsscraper.sections import DEFAULT_SECTION
 from newsscraper.setting_checks import setting_problems, settings_not_taken
 
@@ -90,7 +90,7 @@ def run(args) -> int:
                 return exitcodes.DISK_ERROR
             _log_warnings_to_stderr()
             code, summary = _crawl(settings, spider_args)
-            _say_summary(summary)
+            say_summary(summary, "newsscraper cron")
             # From here a signal ends the process at once (one since the crawl, now): the
             # summary is said, and a merge swaps a folder whole or not at all.
             end_on_held_signal()
@@ -103,17 +103,6 @@ def run(args) -> int:
         print(f"newsscraper cron: cannot use {output_dir}: {exc}", file=sys.stderr)
         return exitcodes.DISK_ERROR
     return code
-
-
-def _say_summary(summary: str) -> None:
-    """Print the run's summary. A stdout that refuses it (the crontab line's log on a full
-    disk, a reader gone) is said on stderr, if that takes it: the run's exit code still says
-    how the run went, and the output directory is not blamed for another file's disk."""
-    try:
-        print(summary, flush=True)
-    except OSError as error:
-        with contextlib.suppress(OSError):  # stderr is often the same file, on the same disk
-            print(f"newsscraper cron: cannot write the summary to stdout: {error}", file=sys.stderr)
 
 
 def _merge_records_when_many(output_dir: Path) -> None:

@@ -19,7 +19,7 @@ from newsscraper.cli import escape_what_stdout_cannot_spell
 from newsscraper.context import RunContext
 from newsscraper.health import DISK_PROBLEM
 from newsscraper.lock import LOCKED_NEXT_RUN, LockHeld, crawl_lock
-from newsscraper.run_summary import RUN_SUMMARY_STAT
+from newsscraper.run_summary import RUN_SUMMARY_STAT, say_summary
 from newsscraper.scrapy_commands import StandardStreamsOpen, check_arguments
 from newsscraper.sections import DEFAULT_SECTION
 from newsscraper.start_checks import start_refused
@@ -80,8 +80,7 @@ def crawl_under_lock(command, spider, opts) -> None:
         # Scrapy's stats dump and closing lines bury the run's summary line in the log: it is
         # said again last, on stdout as `newsscraper cron` says it, with where the rows went.
         escape_what_stdout_cannot_spell()
-        print(summary)
-        print(f"  dataset: {output_dir}")
+        say_summary(f"{summary}\n  dataset: {output_dir}", "newsscraper")
 
 
 def crawl_to_end(process, crawler, spider_args: dict) -> tuple[int, str | None]:

@@ -185,14 +185,17 @@ def test_a_log_file_the_disk_refuses_is_said_once_not_with_a_traceback_per_line(
     assert "exit 7" in result.stdout
 
 
+@pytest.mark.parametrize("unbuffered", ["", "1"], ids=["buffered", "unbuffered"])
 def test_a_summary_stdout_cannot_take_keeps_the_runs_exit_code_and_blames_not_the_output_dir(
-    output_dir,
+    output_dir, unbuffered
 ):
     # The crontab line's own log on a full disk: /dev/full refuses every write with ENOSPC.
+    # Buffered (a crontab's stdout), the summary still held was written again at exit: exit 120.
     with open("/dev/full", "w") as full:
         result = subprocess.run(
             cron_command("http://127.0.0.1:9", output_dir, "-sRETRY_TIMES=0"),
             cwd=PROJECT_ROOT,
+            env=os.environ | ({"PYTHONUNBUFFERED": unbuffered} if unbuffered else {}),
             stdout=full,
             stderr=subprocess.PIPE,
             text=True,

@@ -9,6 +9,7 @@ import pytest
 
 from newsscraper import exitcodes
 from newsscraper.lock import crawl_lock
+from newsscraper.runs import read_runs
 from replica import ReplicaSite
 from replica.crawl import POLITENESS_OFF, PROJECT_ROOT, crawl_command, crawl_env, run_crawl
 
@@ -188,6 +189,29 @@ def test_a_crawl_into_a_folder_its_stdout_cannot_spell_says_its_summary_and_exit
     assert "Traceback" not in result.stderr
     assert "5 new rows" in result.stdout
     assert result.stdout.endswith(f"  dataset: {tmp_path}/d\\u1eef li\\u1ec7u\n")
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"], ids=["buffered", "unbuffered"])
+def test_a_summary_stdout_cannot_take_keeps_the_runs_exit_code(replica, output_dir, unbuffered):
+    # `scrapy crawl cafef >> crawl.log` on a full disk (/dev/full refuses every write): the
+    # summary's failed write ended the process in a traceback (exit 1) or, buffered, at exit
+    # (Python's 120), though the run itself ended well.
+    command = crawl_command(replica(ReplicaSite(articles=5)).base_url, output_dir)
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            command,
+            cwd=PROJECT_ROOT,
+            env=crawl_env() | ({"PYTHONUNBUFFERED": unbuffered} if unbuffered else {}),
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert result.returncode == exitcodes.OK, result.stderr[-4000:]
+    assert "newsscraper: cannot write the summary to stdout: [Errno 28] " in result.stderr
+    assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+    assert [run["new_rows"] for run in read_runs(output_dir)] == [5]
 
 
 def test_a_crawl_whose_stderr_is_closed_says_its_summary_and_exits_0(replica, output_dir):
