@@ -62,8 +62,8 @@ def crawl_lock(
         started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid={os.getpid()} started={started} purpose={purpose}\n".encode(), 0)
-        clear_staging(output_dir)
         try:
+            clear_staging(output_dir)  # a `.staging` in the way raises: no note outlives us
             yield path
         finally:
             # Released below: leave no misleading note behind. A disk gone read-only during

@@ -191,3 +191,12 @@ def test_a_cron_run_refused_the_lock_exits_75_touching_nothing(tmp_path, holder,
     (line,) = captured.err.splitlines()
     assert line.startswith("newsscraper cron: not crawling: ")
     assert f"pid={holder.pid} " in line and "purpose=test holder)" in line
+
+
+def test_a_staging_in_the_way_stops_the_taker_leaving_no_note_of_it(tmp_path):
+    # A `.staging` that is a file stops the run as a disk fault once it holds the lock; the
+    # note it wrote must not outlive it, naming a gone process as the holder.
+    dataset.staging_dir(tmp_path).write_text("not a folder")
+    with pytest.raises(OSError, match="a file, not a folder"), crawl_lock(tmp_path):
+        pytest.fail("the run went on")
+    assert lock_path(tmp_path).read_text() == ""
