@@ -26,6 +26,9 @@ import tempfile
 import threading
 from pathlib import Path
 
+# Bound as this module is imported, before the tests put `WarmProcesses.run` in its place.
+from replica.crawl import run_command as run_afresh
+
 # Imported once by the server: what a crawl or a `newsscraper` command spends its start on.
 PRELOAD = (
     "scrapy.cmdline",
@@ -78,7 +81,7 @@ class WarmProcesses:
     ) -> subprocess.CompletedProcess:
         module_args = self._module_args(command, env)
         if module_args is None or not self._busy.acquire(blocking=False):
-            return _run(command, cwd=cwd, env=env, timeout=timeout)
+            return run_afresh(command, cwd=cwd, env=env, timeout=timeout)
         try:
             return self._forked(command, module_args, cwd, env, timeout)
         finally:
@@ -153,12 +156,6 @@ class WarmProcesses:
             self._pending += chunk
         line, self._pending = self._pending.split(b"\n", 1)
         return json.loads(line)
-
-
-def _run(command, *, cwd, env, timeout) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
 
 
 def serve(responses_fd: int) -> None:
