@@ -8,6 +8,7 @@ imported only when it runs. This module only dispatches, and prints `--version`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import sys
@@ -64,6 +65,25 @@ def escape_what_stdout_cannot_spell() -> None:
         sys.stdout.reconfigure(errors="backslashreplace")
 
 
+def drop_what_stdout_holds() -> None:
+    """Point stdout at /dev/null: what its buffer still holds, which its file refused (a reader
+    gone, a full disk), is not tried again at exit, where the failure would make the exit code
+    Python's 120 (or a traceback's 1) instead of the command's own."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def say_summary(text: str, program: str) -> None:
+    """Print a run's summary on stdout. A stdout that refuses it (the crontab line's log on a
+    full disk, a reader gone) is said on stderr, if that takes it, and what stdout holds is
+    dropped: the exit code stays the run's own."""
+    try:
+        print(text, flush=True)
+    except OSError as error:
+        with contextlib.suppress(OSError):  # stderr is often the same file, on the same disk
+            print(f"{program}: cannot write the summary to stdout: {error}", file=sys.stderr)
+        drop_what_stdout_holds()
+
+
 def open_closed_standard_streams() -> None:
     """A standard stream the caller closed (a crontab line's `>&-` or `2>&-`) is opened on
     /dev/null: what would go there is dropped, as asked, and the command ends with its own exit
@@ -108,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader of the output went away (`newsscraper stats | head`): stop quietly, and
         # keep Python's flush at exit from failing on the closed pipe again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        drop_what_stdout_holds()
         return 1
 
 

@@ -3,27 +3,10 @@ and a run's mode as people read it, there and in `newsscraper stats`."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
-
 RUN_SUMMARY_STAT = "newsscraper/run_summary"  # set once the run record is written, or failed
 # Marks a log record that says what the summary says too (`newsscraper cron` prints the summary
 # on stdout, so its stderr leaves such records out: a cron mail says each problem once).
 SUMMARY_LINE = "newsscraper_summary_line"
-
-
-def say_summary(text: str, program: str) -> None:
-    """Print a run's summary on stdout. A stdout that refuses it (the crontab line's log on a
-    full disk, a reader gone) is said on stderr, if that takes it, and stdout is pointed at
-    /dev/null: the summary its buffer still holds is not tried again at exit, where the failure
-    would make the exit code Python's 120 (or a traceback's 1) instead of the run's own."""
-    try:
-        print(text, flush=True)
-    except OSError as error:
-        with contextlib.suppress(OSError):  # stderr is often the same file, on the same disk
-            print(f"{program}: cannot write the summary to stdout: {error}", file=sys.stderr)
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _counted(count, noun: str) -> str:

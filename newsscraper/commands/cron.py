@@ -21,10 +21,10 @@ from pathlib import Path
 from pyarrow import ArrowException
 
 from newsscraper import exitcodes
+from newsscraper.cli import say_summary
 from newsscraper.context import checking_now
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
 from newsscraper.lock import LOCKED_NEXT_RUN, LockHeld, crawl_lock
-from newsscraper.run_summary import say_summary
 from newsscraper.sections import DEFAULT_SECTION
 from newsscraper.setting_checks import setting_problems, settings_not_taken
 
