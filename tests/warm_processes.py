@@ -1,14 +1,15 @@
 """`python -m <module> ...` processes forked from a warm interpreter, for the tests' crawls.
 
 Most of a crawl process's start is importing Scrapy, Twisted and pyarrow: on a slow machine
-more than a second of CPU, and the tests start hundreds of crawls. `run_command` is a
-`subprocess.run(command, cwd=, env=, capture_output=True, text=True, timeout=)` that, for a
+more than a second of CPU, and the tests start hundreds of crawls. `WarmProcesses.run`, which
+the tests put in place of `replica.crawl.run_command`, is that `subprocess.run(command, cwd=,
+env=, capture_output=True, text=True, timeout=)` but, for a
 `[sys.executable, "-m", module, ...]` command, forks the process from a server that has those
 libraries imported already. The child is still a process of its own, with its own reactor,
 environment, working directory, files for its output and exit code: the server imports no
 module of this project (the settings read the environment as they are imported) and installs
 no reactor. Any other command, an environment that changes how Python starts (`PYTHON*`, the
-locale), or a second call while one runs, is run by `subprocess.run` as before.
+locale), or a second call while one runs, is run by `replica.crawl.run_command` as before.
 """
 
 from __future__ import annotations
