@@ -21,12 +21,12 @@ from pathlib import Path
 from pyarrow import ArrowException
 
 from newsscraper import exitcodes
-from newsscraper.cli import say_summary
 from newsscraper.context import checking_now
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
 from newsscraper.lock import LOCKED_NEXT_RUN, LockHeld, crawl_lock
 from newsscraper.sections import DEFAULT_SECTION
 from newsscraper.setting_checks import setting_problems, settings_not_taken
+from newsscraper.standard_streams import say_summary
 
 logger = logging.getLogger(__name__)
 

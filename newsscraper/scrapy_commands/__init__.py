@@ -10,10 +10,10 @@ from __future__ import annotations
 from scrapy.exceptions import UsageError
 from scrapy.utils.conf import arglist_to_dict
 
-from newsscraper.cli import open_closed_standard_streams
 from newsscraper.context import checking_now
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
 from newsscraper.setting_checks import setting_problems, settings_not_taken
+from newsscraper.standard_streams import open_closed_standard_streams
 
 # What writes OUTPUT_DIR: the names settings.py gives them.
 DATASET_WRITERS = {

@@ -15,13 +15,13 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from newsscraper import exitcodes
-from newsscraper.cli import escape_what_stdout_cannot_spell, say_summary
 from newsscraper.context import RunContext
 from newsscraper.health import DISK_PROBLEM
 from newsscraper.lock import LOCKED_NEXT_RUN, LockHeld, crawl_lock
 from newsscraper.run_summary import RUN_SUMMARY_STAT
 from newsscraper.scrapy_commands import StandardStreamsOpen, check_arguments
 from newsscraper.sections import DEFAULT_SECTION
+from newsscraper.standard_streams import escape_what_stdout_cannot_spell, say_summary
 from newsscraper.start_checks import start_refused
 from newsscraper.stop import (
     end_on_held_signal,
