@@ -17,9 +17,12 @@ from newsscraper import __version__
 from newsscraper.commands import COMMANDS
 from newsscraper.dataset import unnamed_for_pyarrow
 from newsscraper.standard_streams import (
+    StdoutRefused,
     drop_what_stdout_holds,
     escape_what_stdout_cannot_spell,
     open_closed_standard_streams,
+    say_stdout_refused,
+    stdout_refusals_named,
 )
 
 # The libraries whose releases change what a crawl stores: the crawl (scrapy), the HTML parser
@@ -78,15 +81,22 @@ def main(argv: list[str] | None = None) -> int:
         args._parser.error("--output-dir is empty (NEWSSCRAPER_OUTPUT_DIR set to nothing?)")
     if getattr(args, "output_dir", None) and (unnamed := unnamed_for_pyarrow(args.output_dir)):
         args._parser.error(f"--output-dir: {unnamed}")
-    try:
-        code = args._run(args)
-        sys.stdout.flush()  # what is still buffered goes now, not at exit where nothing catches
-        return code
-    except BrokenPipeError:
-        # The reader of the output went away (`newsscraper stats | head`): stop quietly, and
-        # keep Python's flush at exit from failing on the closed pipe again.
-        drop_what_stdout_holds()
-        return 1
+    with stdout_refusals_named():
+        try:
+            code = args._run(args)
+            sys.stdout.flush()  # what is still buffered goes now, not at exit where nothing catches
+            return code
+        except BrokenPipeError:
+            # The reader of the output went away (`newsscraper stats | head`): stop quietly, and
+            # keep Python's flush at exit from failing on the closed pipe again.
+            drop_what_stdout_holds()
+            return 1
+        except StdoutRefused as error:
+            # Its file full (`newsscraper stats > report.txt`): the command's output is lost, so
+            # the command failed, whatever it found. (Commands whose output is only a summary
+            # of work done, cron and compact, keep their own exit code: see `say_summary`.)
+            say_stdout_refused(f"newsscraper {args.command}", error)
+            return 1
 
 
 if __name__ == "__main__":

@@ -24,16 +24,64 @@ def drop_what_stdout_holds() -> None:
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
+def say_stdout_refused(program: str, error: OSError, what: str = "") -> None:
+    """Say on stderr, if that takes it, that stdout refused `what` (`the summary `), and drop
+    what stdout still holds."""
+    with contextlib.suppress(OSError):  # stderr is often the same file, on the same disk
+        print(f"{program}: cannot write {what}to stdout: {error}", file=sys.stderr)
+    drop_what_stdout_holds()
+
+
 def say_summary(text: str, program: str) -> None:
     """Print a run's summary on stdout. A stdout that refuses it (the crontab line's log on a
-    full disk, a reader gone) is said on stderr, if that takes it, and what stdout holds is
-    dropped: the exit code stays the run's own."""
+    full disk, a reader gone) is said on stderr, and what stdout holds is dropped: the exit
+    code stays the run's own."""
     try:
         print(text, flush=True)
     except OSError as error:
-        with contextlib.suppress(OSError):  # stderr is often the same file, on the same disk
-            print(f"{program}: cannot write the summary to stdout: {error}", file=sys.stderr)
-        drop_what_stdout_holds()
+        say_stdout_refused(program, error, "the summary ")
+
+
+class StdoutRefused(OSError):
+    """A write its file refused to stdout (a full disk; a reader gone stays BrokenPipeError),
+    told apart from the faults of the dataset's own disk, which each command says itself."""
+
+
+class _RefusalsNamed:
+    """Stands in for `sys.stdout`: what its file refuses raises `StdoutRefused`; everything
+    else (its encoding, `fileno`, `reconfigure`) is the stream's own."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._named(self._stream.write, text)
+
+    def flush(self) -> None:
+        self._named(self._stream.flush)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+    @staticmethod
+    def _named(action, *args):
+        try:
+            return action(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise StdoutRefused(error.errno, error.strerror) from error
+
+
+@contextlib.contextmanager
+def stdout_refusals_named():
+    """While it lasts, a write or flush stdout's file refuses raises `StdoutRefused`."""
+    stream = sys.stdout
+    sys.stdout = _RefusalsNamed(stream)
+    try:
+        yield
+    finally:
+        sys.stdout = stream
 
 
 def open_closed_standard_streams() -> None:

@@ -60,6 +60,7 @@ from newsscraper.pages.dates import vietnam_date
 from newsscraper.records_merge import RecordsMerge
 from newsscraper.schema import ARTICLES_FILE_SCHEMA, REJECTS_SCHEMA, RUNS_SCHEMA
 from newsscraper.sections import unknown_section
+from newsscraper.standard_streams import say_summary
 
 
 @dataclass
@@ -267,27 +268,28 @@ def _locked(output_dir: Path, lock: bool):
     return crawl_lock(output_dir, purpose="compact") if lock else contextlib.nullcontext()
 
 
-def report(results: list[PartitionResult], records: list[RecordsResult], out=None) -> None:
-    out = out or sys.stdout
+def report(results: list[PartitionResult], records: list[RecordsResult]) -> str:
+    """What compact says on stdout: each folder merged, or that there was nothing to merge."""
+    lines = []
     for r in results:
         where = f"section={r.partition.section}/published_date={r.partition.published_date}"
-        print(f"{where}: {r.files_merged} files -> {r.merged_path.name} ({r.rows} rows)", file=out)
+        lines.append(f"{where}: {r.files_merged} files -> {r.merged_path.name} ({r.rows} rows)")
         if r.duplicate_ids:
-            print(
+            lines.append(
                 f"  {len(r.duplicate_ids)} article_id(s) stored more than once; kept the earliest "
-                f"scraped row of each: {', '.join(r.duplicate_ids)}",
-                file=out,
+                f"scraped row of each: {', '.join(r.duplicate_ids)}"
             )
-        for path in r.unmerged:
-            print(
-                f"  kept {path.name}: not merged (not a part file, or written meanwhile)", file=out
-            )
-    if not results and not records:
-        print("nothing to compact: no selected folder has more than one part file", file=out)
-    for r in records:
-        print(
-            f"{r.folder}: {r.files_merged} files -> {r.merged_path.name} ({r.rows} rows)", file=out
+        lines.extend(
+            f"  kept {path.name}: not merged (not a part file, or written meanwhile)"
+            for path in r.unmerged
         )
+    if not results and not records:
+        lines.append("nothing to compact: no selected folder has more than one part file")
+    lines.extend(
+        f"{r.folder}: {r.files_merged} files -> {r.merged_path.name} ({r.rows} rows)"
+        for r in records
+    )
+    return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -327,5 +329,6 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return exitcodes.ABNORMAL
-    report(results, records)
+    # The dataset is compacted: a stdout that cannot take the report changes nothing of that.
+    say_summary(report(results, records), "newsscraper compact")
     return exitcodes.OK

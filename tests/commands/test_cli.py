@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import platform
 import subprocess
@@ -12,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from newsscraper import __version__, cli
+
+SAVED_PAGE = Path(__file__).parent.parent / "fixtures" / "pages" / "article_18826030622484142.html"
 
 
 @pytest.mark.parametrize("command", ["stats", "verify", "compact", "cron"])
@@ -158,15 +161,56 @@ def test_a_closed_stdin_is_read_as_an_empty_one(tmp_path):
     assert result.stderr == "newsscraper extract: -: an empty file\n"
 
 
-def test_an_error_of_the_disk_is_not_taken_for_a_reader_gone(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    "fault",
+    [PermissionError(13, "Permission denied"), OSError(errno.ENOSPC, "No space left on device")],
+    ids=["read_only", "full"],
+)
+def test_an_error_of_the_disk_is_not_taken_for_a_reader_gone_nor_for_stdouts(
+    fault, tmp_path, monkeypatch
+):
     from newsscraper.commands import stats
 
     def failing(args):
-        raise PermissionError(13, "Permission denied", str(tmp_path))
+        raise fault
 
     monkeypatch.setattr(stats, "run", failing)
-    with pytest.raises(PermissionError):
+    with pytest.raises(OSError) as raised:
         cli.main(["stats", "--output-dir", str(tmp_path)])
+    assert raised.value is fault
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"], ids=["buffered", "unbuffered"])
+@pytest.mark.parametrize(
+    ("command", "exit_code", "what"),
+    [
+        # Their output is what they were asked for: lost, the command failed.
+        (["stats", "--output-dir", "{dataset}"], 1, ""),
+        (["verify", "--output-dir", "{dataset}"], 1, ""),
+        (["extract", str(SAVED_PAGE)], 1, ""),
+        # Its output is a report of work done and kept: the exit code stays its own.
+        (["compact", "--output-dir", "{dataset}"], 0, "the summary "),
+    ],
+    ids=["stats", "verify", "extract", "compact"],
+)
+def test_a_stdout_whose_disk_is_full_is_said_once_with_no_traceback(
+    command, exit_code, what, unbuffered, tmp_path
+):
+    # `newsscraper stats > report.txt` on a full disk: /dev/full refuses every write with
+    # ENOSPC. Buffered, what stdout held was written again at exit: Python's exit 120.
+    command = [part.format(dataset=tmp_path) for part in command]
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "newsscraper", *command],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=os.environ | ({"PYTHONUNBUFFERED": unbuffered} if unbuffered else {}),
+            cwd=Path(__file__).parent.parent.parent,
+            timeout=60,
+        )
+    said = f"newsscraper {command[0]}: cannot write {what}to stdout: [Errno 28] "
+    assert (result.returncode, result.stderr) == (exit_code, said + "No space left on device\n")
 
 
 @pytest.mark.parametrize("command", list(cli.COMMANDS))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
-import io
 import os
 from collections import Counter
 from pathlib import Path
@@ -707,10 +706,9 @@ def test_nothing_to_compact_is_said(tmp_path, make_row, write_batch, capsys):
     )
 
 
-def test_the_report_is_written_to_the_stream_given(capsys):
-    out = io.StringIO()
-    compact.report([], [], out=out)
-    assert out.getvalue() == "nothing to compact: no selected folder has more than one part file\n"
+def test_the_report_is_text_printing_nothing(capsys):
+    said = compact.report([], [])
+    assert said == "nothing to compact: no selected folder has more than one part file"
     assert capsys.readouterr().out == ""
 
 
