@@ -40,7 +40,10 @@ def test_an_output_dir_no_dataset_can_be_read_from_is_refused_before_anything_is
     assert list(tmp_path.iterdir()) == []  # no lock, no folder
 
 
-@pytest.mark.parametrize(("command", "extra"), [("stats", "--bogus"), ("verify", "output")])
+# `stats stats`: the second is no command given again, but an argument stats does not take.
+@pytest.mark.parametrize(
+    ("command", "extra"), [("stats", "--bogus"), ("verify", "output"), ("stats", "stats")]
+)
 def test_an_argument_a_command_does_not_take_is_said_with_that_commands_usage(
     command, extra, capsys
 ):
@@ -144,6 +147,24 @@ def test_a_standard_stream_closed_by_the_caller_is_no_traceback_and_no_exit_1(cl
     assert (result.returncode, result.stderr) == (0, "")
     said = f"{tmp_path}: 0 articles in 0 files\n"
     assert result.stdout == "" if closed == ">&-" else result.stdout.startswith(said)
+
+
+@pytest.mark.parametrize("fd", [0, 1, 2], ids=["stdin", "stdout", "stderr"])
+def test_a_closed_standard_stream_is_held_on_dev_null_so_no_file_opened_takes_its_number(fd):
+    # Else the first file the command opens (the lock, a part file) would get that number, and
+    # what is written to it (a library's C code, a fatal error's trace) would land in that file.
+    script = (
+        "import os, sys; from newsscraper.standard_streams import open_closed_standard_streams; "
+        f"open_closed_standard_streams(); opened = os.open(os.devnull, os.O_RDONLY); "
+        f"sys.exit(opened <= 2 or not os.path.samestat(os.fstat({fd}), os.stat(os.devnull)))"
+    )
+    closed = f"{fd}>&-" if fd else "<&-"
+    result = subprocess.run(
+        ["sh", "-c", f'exec "$@" {closed}', "sh", sys.executable, "-c", script],
+        cwd=Path(__file__).parent.parent.parent,
+        timeout=60,
+    )
+    assert result.returncode == 0
 
 
 def test_a_closed_stdin_is_read_as_an_empty_one(tmp_path):
