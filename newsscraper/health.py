@@ -71,10 +71,11 @@ def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
         )
     if code != exitcodes.OK:
         return code, problems
-    # The site failing comes first: it also explains any collapse in the figures below.
+    # The site failing comes first: it also explains any collapse in the figures below, but
+    # not a pipeline that raised nor a listing that could not be read, said with it.
     site_errors = _site_errors(record)
     if site_errors:
-        return exitcodes.SITE_ERRORS, site_errors
+        return exitcodes.SITE_ERRORS, site_errors + _pipeline_and_listing_problems(record)
 
     problems += _pipeline_and_listing_problems(record)
     fetched = record.get("articles_fetched") or 0

@@ -248,6 +248,29 @@ def test_pages_the_site_did_not_give_are_site_errors_before_any_collapse():
     )
 
 
+def test_a_site_error_does_not_hide_a_pipeline_that_raised_or_a_listing_not_read():
+    """README, exit 5: a pipeline_error is a fault of newsscraper, to report; a page that
+    failed makes the run exit 7, but its problems still name it, as they do for exit 4."""
+    recent = [run() for _ in range(5)]
+    raised = run(failed_articles=1, rejects_by_reason={"pipeline_error": 2})
+    assert judge(raised, recent) == (
+        exitcodes.SITE_ERRORS,
+        [
+            "1 article page(s) failed after every retry",
+            "2 article(s) made a pipeline raise, a fault of newsscraper: kept in rejects as "
+            "pipeline_error",
+        ],
+    )
+    code, problems = judge(run(failed_articles=1, stop_reason="listing_unreadable"), recent)
+    assert code == exitcodes.SITE_ERRORS and len(problems) == 2
+    assert problems[1].startswith("a listing page could not be read")
+    # What the site failing explains (no article parsed) is still not said.
+    assert judge(run(failed_articles=3, new_rows=0, articles_fetched=3), recent) == (
+        exitcodes.SITE_ERRORS,
+        ["3 article page(s) failed after every retry"],
+    )
+
+
 def test_a_crawl_its_robots_txt_stopped_is_a_site_error():
     """README, exit 7: the site failed, or its robots.txt stopped the crawl. Nothing was
     crawled, so no count collapses: the stop reason alone says so."""
