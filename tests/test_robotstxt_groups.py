@@ -42,6 +42,9 @@ def test_a_sitemap_between_user_agent_lines_keeps_them_one_group():
     body = "User-agent: otherbot\nSitemap: https://cafef.vn/s.xml\nUser-agent: *\nDisallow: /\n"
     assert our_groups(body, "newsscraper") == "User-agent: *\nDisallow: /\n"
     assert not allowed(body)
+    # Nor does it part our name from the next one's rules, which are then ours.
+    ours = "User-agent: newsscraper\nHost: cafef.vn\nUser-agent: otherbot\nDisallow: /\n"
+    assert not allowed(ours + "\nUser-agent: *\nAllow: /\n")
 
 
 def test_rules_before_any_user_agent_line_belong_to_no_group():
