@@ -168,3 +168,9 @@ def test_an_invisible_character_inside_a_word_leaves_the_word_whole():
     node = element_of("Tập đoàn <b>Hòa Ph\u00adát</b> lãi kỷ\u200d lục\ufeff năm 20\u200b26")
     assert text_of(node) == "Tập đoàn Hòa Phát lãi kỷ lục năm 2026"
     assert squash("Ph\u00adát\u2060 Đ\u200cỗ") == "Phát Đỗ"
+
+
+def test_no_node_or_attribute_has_the_empty_text():
+    # A missing element or attribute reads as no text, still a string: a listing entry's title.
+    node = element_of("Hòa Phát")
+    assert text_of(None) == text_of(node.get("title")) == squash(None) == ""
