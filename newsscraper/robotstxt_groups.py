@@ -18,6 +18,14 @@ _TOKEN = re.compile(r"[A-Za-z_-]+")
 _USER_AGENT_LINE = re.compile(r"\s*user(?:-|\s+)?agent(?=[\s:]|$)\s*:?\s*(.*)", re.I | re.S)
 # Lines of the whole site, not of a group: they neither hold rules nor end a group.
 _SITE_WIDE_LINE = re.compile(r"\s*(?:sitemaps?|site-map|host)\s*(?:[\s:]|$)", re.I)
+# A line Protego reads as a record: `field: value`, or a field it knows (misspelt Disallows
+# too), whitespace and the value. Any other line (a stray word, a path, markup) it skips, and
+# RFC 9309 (2.2) uses only the lines that parse: it neither holds rules nor ends a group.
+_RECORD_LINE = re.compile(
+    r"[^:]*:|(?:allow|disallow|dissallow|dissalow|disalow|diasllow|disallaw"
+    r"|crawl(?:-|\s+)delay|request(?:-|\s+)rate|visit(?:-|\s+)time)(?:\s|$)",
+    re.I,
+)
 
 
 def product_token(user_agent: str) -> str:
@@ -37,7 +45,7 @@ def our_groups(text: str, token: str) -> str:
             if not groups or groups[-1][1]:
                 groups.append(([], []))
             groups[-1][0].append(agent.group(1).strip())
-        elif groups:
+        elif groups and _RECORD_LINE.match(line):
             groups[-1][1].append(line)
     named = [rules for names, rules in groups if token in map(product_token, names)]
     if not named:

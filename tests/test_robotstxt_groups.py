@@ -49,3 +49,14 @@ def test_a_sitemap_between_user_agent_lines_keeps_them_one_group():
 
 def test_rules_before_any_user_agent_line_belong_to_no_group():
     assert allowed("Disallow: /\n\nUser-agent: *\nAllow: /x\n")
+
+
+@pytest.mark.parametrize("junk", ["hello", "<br>", "/doanh"])
+def test_a_line_that_is_no_record_neither_holds_rules_nor_ends_a_group(junk):
+    # RFC 9309, 2.2: the lines that parse are used, others skipped; so the names on either
+    # side of one are still one group, whose rules are ours.
+    body = f"User-agent: newsscraper\n{junk}\nUser-agent: otherbot\nDisallow: /\n"
+    assert our_groups(body, "newsscraper") == "User-agent: *\nDisallow: /\n"
+    assert not allowed(body)
+    # A field the parser knows needs no colon: it is a rule, and ends our names.
+    assert not allowed("User-agent: newsscraper\nDisallow /doanh\nUser-agent: x\nAllow: /\n")
