@@ -70,6 +70,10 @@ def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
             f"the crawl ended abnormally (finish reason {record.get('finish_reason')!r})"
         )
     if code != exitcodes.OK:
+        # Why it stopped says what its counts lack; not that a pipeline raised, nor that a
+        # listing could not be read. (The disk's companions already hold them.)
+        if code != exitcodes.DISK_ERROR:
+            problems += _pipeline_and_listing_problems(record)
         return code, problems
     # The site failing comes first: it also explains any collapse in the figures below, but
     # not a pipeline that raised nor a listing that could not be read, said with it.

@@ -79,6 +79,28 @@ def test_a_run_stopped_early_says_why_in_one_problem():
         assert judge(run(finish_reason=reason), [run() for _ in range(5)]) == (code, [problem])
 
 
+@pytest.mark.parametrize(
+    "reason", ["soft_blocked", "retry_after_too_long", "site_failing", "shutdown", "cancelled"]
+)
+def test_a_run_stopped_early_still_names_a_pipeline_that_raised_and_a_listing_not_read(reason):
+    # A pipeline_error page is not asked for again: no later run would say it.
+    stopped = run(
+        finish_reason=reason,
+        rejects_by_reason={"pipeline_error": 2},
+        stop_reason="listing_unreadable",
+        stop_url="https://cafef.vn/timelinelist/18836/3.chn",
+    )
+    code, problems = judge(stopped, [run() for _ in range(5)])
+    assert code == exitcodes.for_finish_reason(reason) and len(problems) == 3
+    assert problems[1] == (
+        "2 article(s) made a pipeline raise, a fault of newsscraper: kept in rejects as "
+        "pipeline_error"
+    )
+    assert problems[2].startswith(
+        "listing page https://cafef.vn/timelinelist/18836/3.chn could not be read"
+    )
+
+
 def test_pages_that_all_fail_to_parse_are_unhealthy():
     code, problems = judge(run(new_rows=0, duplicates=0, articles_fetched=12), [])
     assert code == exitcodes.UNHEALTHY
