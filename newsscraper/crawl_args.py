@@ -65,7 +65,7 @@ class CrawlArguments:
             section=section,
             max_pages=max_pages,
             max_pages_given=max_pages_given,
-            stop_after_seen_pages=1 if stop_after is None else stop_after,
+            stop_after_seen_pages=cls.stop_after_seen_pages if stop_after is None else stop_after,
             since=since,
             until=until,
         )
