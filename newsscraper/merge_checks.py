@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from newsscraper import dataset_read
 
 
-def mergeable(path: Path, schema: pa.Schema, *, complete: bool = False) -> pa.Table:
+def mergeable(path: Path, schema: pa.Schema, *, complete: bool) -> pa.Table:
     """The part file's table in `schema` (a column an older file lacks is null); ArrowInvalid
     naming it when it holds a column `schema` does not declare, lacks one declared not null or
     holds nulls in one (or, when `complete`, lacks any it declares, or holds one of another
