@@ -29,15 +29,16 @@ ROBOTS = ".robots"  # hidden, and outside every dataset folder: no reader lists 
 
 DATASETS = (ARTICLES, REJECTS, RUNS)
 
-# Partition values and file names are built from these characters only.
-_SAFE_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+# Partition values and file names are built from these characters only (matched whole: `$`
+# would also take a line break at the end).
+_SAFE_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 # The published_date of a partition folder's name, as `date.isoformat` writes it.
 _PARTITION_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 def is_safe_path_value(value) -> bool:
     """True when `value` is safe as a directory or file name part."""
-    return isinstance(value, str) and bool(_SAFE_VALUE.match(value)) and ".." not in value
+    return isinstance(value, str) and bool(_SAFE_VALUE.fullmatch(value)) and ".." not in value
 
 
 def safe_path_value(value: str) -> str:

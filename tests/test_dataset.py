@@ -475,7 +475,7 @@ def test_unsafe_partition_values_are_refused(tmp_path, section):
 def test_a_safe_value_is_text_of_at_most_100_characters_without_two_dots():
     assert dataset.is_safe_path_value("a" * 100)
     assert dataset.is_safe_path_value("run-2026.03.07_a")
-    for unsafe in ("a" * 101, "a..b", "run..", None, 20260307, b"doanh-nghiep"):
+    for unsafe in ("a" * 101, "a..b", "run..", None, 20260307, b"doanh-nghiep", "nightly-1\n"):
         assert not dataset.is_safe_path_value(unsafe), unsafe
 
 

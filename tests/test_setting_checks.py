@@ -59,6 +59,7 @@ def test_each_bad_setting_is_named():
         "starting with a letter or digit"
     ]
     assert len(problems(RUN_ID="..", CAFEF_MAX_PAGES="x", NEWSSCRAPER_NOW="x")) == 3
+    assert len(problems(RUN_ID="nightly-1\n")) == 1  # a file name ending in a line break
 
 
 def test_each_bad_number_of_the_settings_table_is_named():
