@@ -55,6 +55,8 @@ BANDS = BITS // BAND_BITS
 # With BANDS bands, two hashes this close must agree on a whole band.
 BANDED_MAX_DISTANCE = BANDS - 1
 
+# Anchored for Arrow's regular expressions (`match_substring_regex`); Python's are matched
+# with `fullmatch`, as its `$` also takes a line break at the end.
 _NUMERIC_ID = re.compile(r"^[1-9][0-9]{0,17}$")
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 # Hex digit -> value; 255 marks a byte that is not a lower-case hex digit.
@@ -64,12 +66,12 @@ _HEX_VALUE[np.frombuffer(b"0123456789abcdef", dtype=np.uint8)] = np.arange(16, d
 
 def id_key(article_id: str) -> int | None:
     """The int64 key of a numeric article id, None for any other string."""
-    return int(article_id) if _NUMERIC_ID.match(article_id) else None
+    return int(article_id) if _NUMERIC_ID.fullmatch(article_id) else None
 
 
 def sha_key(content_sha256: str | None) -> int | None:
     """The first 8 bytes of a hex SHA-256 as an unsigned int, None if it is not one."""
-    if content_sha256 is None or not _SHA256_HEX.match(content_sha256):
+    if content_sha256 is None or not _SHA256_HEX.fullmatch(content_sha256):
         return None
     return int(content_sha256[:16], 16)
 

@@ -197,6 +197,11 @@ def test_an_id_that_only_looks_numeric_is_stored_as_written(odd, other):
     assert not history.is_stored(other)
 
 
+def test_an_id_asked_for_with_a_line_break_is_not_the_id_without():
+    history = History.from_table(pa.table({"article_id": ["188231024103100001"]}))
+    assert not history.is_stored("188231024103100001\n")
+
+
 def test_a_null_article_id_leaves_the_others_read_as_written():
     # A part file another tool wrote with a row lacking its id: the other ids keep their exact
     # value (an 18-digit id has no exact float), so a neighbouring id is not taken for stored
@@ -282,8 +287,9 @@ def test_a_stored_content_sha256_that_is_not_hex_leaves_the_other_rows_matched()
         sha(BODY_A)[:16],  # cut to its first 16 digits
         sha(BODY_A) + "0",  # a digit too many
         "không phải mã băm",  # not hex at all
+        sha(BODY_A) + "\n",  # a line break after it
     ],
-    ids=["upper-case", "cut", "too-long", "not-hex"],
+    ids=["upper-case", "cut", "too-long", "not-hex", "line-break"],
 )
 def test_a_queried_content_sha256_that_is_not_64_lower_case_hex_digits_matches_nothing(query):
     # `sha_key`: a body whose SHA-256 is not written as DATA_FORMAT.md states is no copy of
