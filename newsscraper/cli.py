@@ -45,7 +45,7 @@ class PrintVersion(argparse.Action):
         super().__init__(option_strings, argparse.SUPPRESS, nargs=0, help=help)
 
     def __call__(self, parser, namespace, values, option_string=None):
-        print(version_text())
+        print(version_text(), flush=True)  # a stdout that refuses it is said by main
         parser.exit()
 
 
@@ -64,11 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    open_closed_standard_streams()
-    escape_what_stdout_cannot_spell()
+def parsed(argv: list[str]) -> argparse.Namespace:
+    """The command line's arguments; a usage error (exit 2) for any the command does not take,
+    or an `--output-dir` no dataset can be read from."""
     parser = build_parser()
-    argv = sys.argv[1:] if argv is None else argv
     args, unknown = parser.parse_known_args(argv)
     if unknown:
         # Said with the usage of the command they were given to (`newsscraper stats --bogus`),
@@ -81,8 +80,17 @@ def main(argv: list[str] | None = None) -> int:
         args._parser.error("--output-dir is empty (NEWSSCRAPER_OUTPUT_DIR set to nothing?)")
     if getattr(args, "output_dir", None) and (unnamed := unnamed_for_pyarrow(args.output_dir)):
         args._parser.error(f"--output-dir: {unnamed}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    open_closed_standard_streams()
+    escape_what_stdout_cannot_spell()
+    program = "newsscraper"
     with stdout_refusals_named():
         try:
+            args = parsed(sys.argv[1:] if argv is None else argv)  # `--version` prints here
+            program = f"newsscraper {args.command}"
             code = args._run(args)
             sys.stdout.flush()  # what is still buffered goes now, not at exit where nothing catches
             return code
@@ -95,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             # Its file full (`newsscraper stats > report.txt`): the command's output is lost, so
             # the command failed, whatever it found. (Commands whose output is only a summary
             # of work done, cron and compact, keep their own exit code: see `say_summary`.)
-            say_stdout_refused(f"newsscraper {args.command}", error)
+            say_stdout_refused(program, error)
             return 1
 
 

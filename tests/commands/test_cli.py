@@ -211,8 +211,9 @@ def test_an_error_of_the_disk_is_not_taken_for_a_reader_gone_nor_for_stdouts(
         (["extract", str(SAVED_PAGE)], 1, ""),
         # Its output is a report of work done and kept: the exit code stays its own.
         (["compact", "--output-dir", "{dataset}"], 0, "the summary "),
+        (["--version"], 1, ""),
     ],
-    ids=["stats", "verify", "extract", "compact"],
+    ids=["stats", "verify", "extract", "compact", "version"],
 )
 def test_a_stdout_whose_disk_is_full_is_said_once_with_no_traceback(
     command, exit_code, what, unbuffered, tmp_path
@@ -230,7 +231,8 @@ def test_a_stdout_whose_disk_is_full_is_said_once_with_no_traceback(
             cwd=Path(__file__).parent.parent.parent,
             timeout=60,
         )
-    said = f"newsscraper {command[0]}: cannot write {what}to stdout: [Errno 28] "
+    program = " ".join(["newsscraper", *command[:1]]).removesuffix(" --version")
+    said = f"{program}: cannot write {what}to stdout: [Errno 28] "
     assert (result.returncode, result.stderr) == (exit_code, said + "No space left on device\n")
 
 
