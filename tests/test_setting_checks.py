@@ -372,6 +372,7 @@ DOCUMENTED_DEFAULTS = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
     "ROBOTSTXT_OBEY": True,
     "ROBOTSTXT_MAX_AGE": 86400,
+    "RETRY_ENABLED": True,  # "a failing page is retried up to RETRY_TIMES (4) times"
     "RETRY_TIMES": 4,
     "RETRY_BACKOFF_BASE": 2,
     "RETRY_BACKOFF_MAX": 120,
@@ -385,6 +386,7 @@ DOCUMENTED_DEFAULTS = {
     "NEWSSCRAPER_NOW": None,
     "RUN_ID": None,
     "COOKIES_ENABLED": False,  # "carries no cookies"
+    "REDIRECT_MAX_TIMES": 5,  # "more than five redirects" fail a page
 }
 
 
