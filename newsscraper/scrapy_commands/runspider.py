@@ -17,6 +17,7 @@ from scrapy.utils.spider import iter_spider_classes
 from newsscraper.scrapy_commands import StandardStreamsOpen, check_arguments
 from newsscraper.scrapy_commands.crawl import crawl_under_lock
 from newsscraper.spiders.cafef import CafefSpider
+from newsscraper.stop import end_on_held_signal
 
 
 class Command(StandardStreamsOpen, ScrapyRunSpiderCommand):
@@ -26,7 +27,10 @@ class Command(StandardStreamsOpen, ScrapyRunSpiderCommand):
             super().run(args, opts)
             return
         check_arguments(opts.spargs, self.settings)
-        crawl_under_lock(self, spider, opts)
+        try:
+            crawl_under_lock(self, spider, opts)
+        finally:
+            end_on_held_signal()  # the summary is said, the lock released
 
 
 def cafef_spider_in(args):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import signal
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -47,12 +48,12 @@ class StubProcess:
             self.crawler.stats.set_value(name, value)
 
 
-def command(output_dir, process: StubProcess, **settings) -> Command:
+def command(output_dir, process: StubProcess, command_class=Command, **settings) -> Command:
     from scrapy.settings import Settings
 
     from newsscraper import settings as project_settings
 
-    crawl = Command()
+    crawl = command_class()
     crawl.settings = Settings()
     crawl.settings.setmodule(project_settings)
     crawl.settings.setdict({"OUTPUT_DIR": str(output_dir), **settings})
@@ -322,3 +323,33 @@ def test_the_commands_that_look_at_pages_switch_off_every_dataset_writer():
     assert extensions["newsscraper.rejects.RejectsExtension"] is None
     assert extensions["newsscraper.runs.RunRecordExtension"] is None
     assert extensions["newsscraper.stop.CloseSpiderLimits"] == 0
+
+
+@pytest.mark.parametrize("how", ["crawl", "runspider"])
+def test_a_signal_after_the_crawl_ends_the_process_once_the_summary_is_said(
+    how, tmp_path, monkeypatch, capsys
+):
+    # `scrapy crawl cafef` and `scrapy runspider` of its file alike: a SIGTERM that comes once
+    # the crawl is over waits for the summary, then ends the process (exit status 143).
+    from newsscraper import stop
+    from newsscraper.scrapy_commands import crawl, runspider
+
+    closing_summary = crawl.closing_summary
+
+    def signalled(*args):
+        signal.raise_signal(signal.SIGTERM)
+        return closing_summary(*args)
+
+    ended = []
+    monkeypatch.setattr(crawl, "closing_summary", signalled)
+    monkeypatch.setattr(stop.os, "kill", lambda pid, signum: ended.append(capsys.readouterr()))
+    summary = "run r1 (doanh-nghiep): 5 new rows, …; exit 0"
+    process = StubProcess({"newsscraper/exit_code": 0, "newsscraper/run_summary": summary})
+    if how == "crawl":
+        spider, crawl_command = "cafef", command(tmp_path, process)
+    else:
+        spider = str(PROJECT_ROOT / "newsscraper" / "spiders" / "cafef.py")
+        crawl_command = command(tmp_path, process, runspider.Command)
+    crawl_command.run([spider], argparse.Namespace(spargs={}))
+    assert [said.out for said in ended] == [f"{summary}\n  dataset: {tmp_path}\n"]
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
