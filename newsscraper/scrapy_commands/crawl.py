@@ -40,10 +40,7 @@ class Command(StandardStreamsOpen, ScrapyCrawlCommand):
         if len(args) > 1:
             raise UsageError("running 'scrapy crawl' with more than one spider is not supported")
         check_spider_name(args[0], self.crawler_process.spider_loader.list())
-        try:
-            crawl_under_lock(self, args[0], opts)
-        finally:
-            end_on_held_signal()  # the summary is said, the lock released
+        crawl_under_lock(self, args[0], opts)
 
 
 def check_spider_name(name: str, spiders: list[str]) -> None:
@@ -57,7 +54,15 @@ def check_spider_name(name: str, spiders: list[str]) -> None:
 
 def crawl_under_lock(command, spider, opts) -> None:
     """Run `spider` (a name or a class) holding OUTPUT_DIR's lock, unless a run id already used
-    or a rest not ended refuses it; set `command.exitcode` from the run and say its summary."""
+    or a rest not ended refuses it; set `command.exitcode` from the run and say its summary.
+    A SIGTERM or Ctrl-C held since the crawl ended then ends the process."""
+    try:
+        _crawl_under_lock(command, spider, opts)
+    finally:
+        end_on_held_signal()  # the summary is said, the lock released
+
+
+def _crawl_under_lock(command, spider, opts) -> None:
     output_dir = command.settings.get("OUTPUT_DIR")
     try:
         with crawl_lock(output_dir):

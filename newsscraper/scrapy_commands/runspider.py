@@ -17,7 +17,6 @@ from scrapy.utils.spider import iter_spider_classes
 from newsscraper.scrapy_commands import StandardStreamsOpen, check_arguments
 from newsscraper.scrapy_commands.crawl import crawl_under_lock
 from newsscraper.spiders.cafef import CafefSpider
-from newsscraper.stop import end_on_held_signal
 
 
 class Command(StandardStreamsOpen, ScrapyRunSpiderCommand):
@@ -27,10 +26,7 @@ class Command(StandardStreamsOpen, ScrapyRunSpiderCommand):
             super().run(args, opts)
             return
         check_arguments(opts.spargs, self.settings)
-        try:
-            crawl_under_lock(self, spider, opts)
-        finally:
-            end_on_held_signal()  # the summary is said, the lock released
+        crawl_under_lock(self, spider, opts)
 
 
 def cafef_spider_in(args):
