@@ -3,7 +3,8 @@
 Scrapy's own `runspider` takes no lock and exits 0 whatever the run did, while the project's
 settings have the spider write OUTPUT_DIR: the cafef spider run from its file holds the lock,
 is refused a rest not ended, and exits with the run's code, as `scrapy crawl cafef` does.
-Any other spider file runs as Scrapy runs it.
+Any other spider file runs as Scrapy runs it, with every writer of the dataset switched off,
+as for `scrapy fetch`: its items are no CafeF articles, and it holds no lock.
 """
 
 from __future__ import annotations
@@ -14,12 +15,17 @@ from scrapy.commands.runspider import Command as ScrapyRunSpiderCommand
 from scrapy.commands.runspider import _import_file
 from scrapy.utils.spider import iter_spider_classes
 
-from newsscraper.scrapy_commands import StandardStreamsOpen, check_arguments
+from newsscraper.scrapy_commands import StandardStreamsOpen, check_arguments, write_nothing
 from newsscraper.scrapy_commands.crawl import crawl_under_lock
 from newsscraper.spiders.cafef import CafefSpider
 
 
 class Command(StandardStreamsOpen, ScrapyRunSpiderCommand):
+    def process_options(self, args, opts):
+        super().process_options(args, opts)
+        if cafef_spider_in(args) is None:
+            write_nothing(self.settings)
+
     def run(self, args, opts):
         spider = cafef_spider_in(args)
         if spider is None:

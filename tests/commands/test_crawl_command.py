@@ -292,7 +292,7 @@ def test_runspider_takes_over_only_one_file_of_the_cafef_spider(tmp_path):
     assert cafef_spider_in([cafef_file, cafef_file]) is None
     assert cafef_spider_in([str(notes)]) is None
     assert cafef_spider_in([str(tmp_path / "gone.py")]) is None
-    # Another spider runs as Scrapy runs it: no lock, no cafef arguments.
+    # Another spider runs as Scrapy runs it (no lock, no cafef arguments), writing nothing.
     other = tmp_path / "other_spider.py"
     other.write_text(
         "import scrapy\n\n\nclass OtherSpider(scrapy.Spider):\n    name = 'other'\n",

@@ -120,6 +120,22 @@ def test_scrapy_runspider_of_the_cafef_spider_refuses_a_bad_argument_with_exit_2
     assert not output_dir.exists()
 
 
+def test_scrapy_runspider_of_another_spider_writes_nothing_into_the_dataset(output_dir, tmp_path):
+    # Its items are no CafeF articles, and it holds no lock: no reject, no run record.
+    other = tmp_path / "other_spider.py"
+    other.write_text(
+        "import scrapy\n\n\nclass OtherSpider(scrapy.Spider):\n    name = 'other'\n\n"
+        "    async def start(self):\n        yield {'title': 'not an article'}\n",
+        encoding="utf-8",
+    )
+
+    result = scrapy("runspider", str(other), "-s", f"OUTPUT_DIR={output_dir}")
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Spider closed (finished)" in result.stderr
+    assert not output_dir.exists()
+
+
 # A page address no test server answers: every command below must refuse before asking for it.
 NOWHERE = "http://127.0.0.1:9/cong-ty-abc-188260307095900927.chn"
 
