@@ -71,6 +71,7 @@ class _Handler(BaseHTTPRequestHandler):
         if response.reset:
             # SO_LINGER 0: close() sends a TCP RST, what "connection reset by peer" is.
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.server.reset_on_close(self.connection)
             self.close_connection = True
             return
         length = response.declared_length
@@ -104,6 +105,7 @@ class _ReplicaHTTPServer(ThreadingHTTPServer):
         self.requests: list[RecordedRequest] = []
         self.stopping = threading.Event()
         self._connections: set[socket.socket] = set()
+        self._resets: set[socket.socket] = set()
         self._lock = threading.Lock()
         super().__init__(address, _Handler)
 
@@ -117,6 +119,21 @@ class _ReplicaHTTPServer(ThreadingHTTPServer):
                 self._connections.add(connection)
             else:
                 self._connections.discard(connection)
+
+    def reset_on_close(self, connection: socket.socket) -> None:
+        with self._lock:
+            self._resets.add(connection)
+
+    def shutdown_request(self, request: socket.socket) -> None:
+        """Close the connection; one to reset is closed without the FIN that the standard
+        shutdown sends first, which the client would read as an orderly end, not a reset."""
+        with self._lock:
+            reset = request in self._resets
+            self._resets.discard(request)
+        if reset:
+            self.close_request(request)
+        else:
+            super().shutdown_request(request)
 
     def close_connections(self) -> None:
         with self._lock:
