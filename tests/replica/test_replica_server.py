@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 import unicodedata
+import zlib
 from types import SimpleNamespace
 
 import pytest
@@ -16,6 +17,7 @@ from parsel import Selector
 
 from replica import ReplicaSite, faults, serve
 from replica import site as site_module
+from replica.render import SOFT_BLOCK_PAGE
 
 SECTION = "/doanh-nghiep.chn"
 
@@ -104,10 +106,30 @@ def test_delay_outlasts_a_client_timeout(handle, site):
     assert time.monotonic() - started < 0.9
 
 
-def test_truncated_declares_more_than_it_sends(handle, site):
+def test_truncated_declares_the_whole_page_and_sends_its_first_half(handle, site):
+    _, _, whole = fetch(handle, SECTION)
     site.script(SECTION, [faults.truncated()])
-    with pytest.raises(http.client.IncompleteRead):
+    with pytest.raises(http.client.IncompleteRead) as cut:
         fetch(handle, SECTION)
+    assert cut.value.partial == whole[: len(whole) // 2]
+    assert len(cut.value.partial) + cut.value.expected == len(whole)
+
+
+def test_truncated_gzip_is_part_of_the_page_in_a_gzip_stream_that_never_ends(handle, site):
+    _, _, whole = fetch(handle, SECTION)
+    site.script(SECTION, [faults.truncated_gzip(0.4)])
+    _, headers, body = fetch(handle, SECTION)
+    assert (headers["Content-Encoding"], headers["Content-Length"]) == ("gzip", str(len(body)))
+    stream = zlib.decompressobj(wbits=31)
+    assert stream.decompress(body) == whole[: int(len(whole) * 0.4)] and not stream.eof
+
+
+def test_gzip_named_twice_is_the_whole_page_compressed_once(handle, site):
+    _, _, whole = fetch(handle, SECTION)
+    site.script(SECTION, [faults.gzip_named_twice()])
+    _, headers, body = fetch(handle, SECTION)
+    assert headers["Content-Encoding"] == "gzip, gzip"
+    assert zlib.decompress(body, wbits=31) == whole
 
 
 def test_cut_without_length_sends_no_content_length_and_closes_after_part_of_the_body(handle, site):
@@ -130,12 +152,25 @@ def test_cut_copy_sends_part_of_the_body_under_a_content_length_for_that_part(ha
 
 def test_soft_block_is_a_200_without_the_site_markup(handle, site):
     path = site.article(2).path
-    site.script(path, [faults.soft_block()])
+    site.script(path, [faults.soft_block(), faults.soft_block(bare=True)])
     status, _, body = fetch(handle, path)
     page = Selector(text=body.decode("utf-8"))
-    assert status == 200
+    assert status == 200 and body.decode("utf-8") == SOFT_BLOCK_PAGE  # the rate-limit page
     assert not page.css('[data-role="content"], [data-role="title"], #hdZoneId')
-    assert fetch(handle, path)[0] == 200
+    status, _, bare = fetch(handle, path)
+    assert status == 200 and bare.strip() and b"<html" not in bare and b"data-role" not in bare
+    assert b"data-role" in fetch(handle, path)[2]
+
+
+def test_meta_refresh_is_a_200_sending_a_browser_on_at_once(handle, site):
+    path = site.article(2).path
+    site.script(path, [faults.meta_refresh("/captcha?from=article")])
+    status, _, body = fetch(handle, path)
+    page = Selector(text=body.decode("utf-8"))
+    assert status == 200 and not page.css('[data-role="content"]')
+    assert (
+        page.css('meta[http-equiv="refresh"]::attr(content)').get() == "0;url=/captcha?from=article"
+    )
 
 
 def test_redirect_faults(handle, site):
@@ -146,14 +181,17 @@ def test_redirect_faults(handle, site):
     assert (status, headers["Location"]) == (302, "http://example.invalid" + SECTION)
     site.script("/a.chn", [faults.redirect("/b.chn")], repeat=True)
     site.script("/b.chn", [faults.redirect("/a.chn")], repeat=True)
-    assert fetch(handle, "/b.chn")[1]["Location"] == "/a.chn"
+    status, headers, _ = fetch(handle, "/b.chn")
+    assert (status, headers["Location"]) == (302, "/a.chn")
 
 
 def test_oversized_body(handle, site):
-    site.script(SECTION, [faults.oversized(3_000_000)])
+    whole = len(fetch(handle, SECTION)[2])
+    site.script(SECTION, [faults.oversized(3_000_000), faults.oversized(whole + 1)])
     status, headers, body = fetch(handle, SECTION)
     assert status == 200 and len(body) >= 3_000_000
     assert int(headers["Content-Length"]) == len(body)
+    assert len(fetch(handle, SECTION)[2]) >= whole + 1
 
 
 def test_wrong_charset_declares_latin1_for_utf8_bytes(handle, site):
@@ -189,8 +227,13 @@ def test_bad_json_ld_is_not_json(handle, site):
     site.script(article.path, [faults.bad_json_ld()])
     _, _, body = fetch(handle, article.path)
     blocks = Selector(text=body.decode("utf-8")).css('script[type="application/ld+json"]::text')
-    with pytest.raises(json.JSONDecodeError):
-        json.loads(blocks[0].get())
+    damaged = blocks[0].get()
+    unquoted = damaged.replace('"headline": ""', '"headline": "', 1)
+    uncomma = re.sub(r",\s*}\s*$", "}", damaged)
+    for text in (damaged, unquoted, uncomma):  # an unescaped quote, and a trailing comma
+        with pytest.raises(json.JSONDecodeError):
+            json.loads(text)
+    assert json.loads(re.sub(r",\s*}\s*$", "}", unquoted))["headline"] == article.title
     assert json.loads(blocks[1].get())["@type"] == "BreadcrumbList"
 
 
@@ -206,6 +249,15 @@ def test_junk_items_link_javascript_and_off_site(handle, site):
     ]
 
 
+def test_extra_items_come_first_with_their_listing_time_when_given(handle, site):
+    item = ("188990101000000001", "/tin-188990101000000001.chn", "Tin")
+    site.script(SECTION, [faults.extra_items([item], listed_at="2026-03-07T10:00:00")])
+    _, _, body = fetch(handle, SECTION)
+    first = Selector(text=body.decode("utf-8")).css("div.tlitem.box-category-item[data-id]")[0]
+    assert first.attrib["data-id"] == item[0]
+    assert first.css("span.time.time-ago::attr(title)").get() == "2026-03-07T10:00:00"
+
+
 def test_global_soft_block_every_nth_and_for_a_while(handle, site, monkeypatch):
     site.soft_block_every(3)
     served = [b"hdZoneId" in fetch(handle, site.article(0).path)[2] for _ in range(6)]
@@ -216,7 +268,7 @@ def test_global_soft_block_every_nth_and_for_a_while(handle, site, monkeypatch):
     monkeypatch.setattr(site_module, "time", SimpleNamespace(monotonic=lambda: clock[0]))
     site.soft_block_all(seconds=0.3)
     clock[0] += 0.29
-    assert b"hdZoneId" not in fetch(handle, SECTION)[2]
+    assert fetch(handle, SECTION)[2].decode("utf-8") == SOFT_BLOCK_PAGE
     clock[0] += 0.02
     assert b"hdZoneId" in fetch(handle, SECTION)[2]
 
