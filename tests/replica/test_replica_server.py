@@ -53,6 +53,13 @@ def test_serves_on_loopback_and_records_every_request(handle, site):
         ("GET", "/timelinelist/18836/2.chn", 200),
     ]
     assert all(r.host == f"127.0.0.1:{handle.port}" for r in handle.requests)
+    assert handle.paths() == [SECTION, "/timelinelist/18836/2.chn"]
+    assert handle.url(SECTION) == handle.base_url + SECTION
+
+
+def test_each_replica_gets_a_free_port_of_its_own():
+    with serve(ReplicaSite(articles=1)) as one, serve(ReplicaSite(articles=1)) as two:
+        assert one.port != two.port and fetch(two, SECTION)[0] == 200
 
 
 def test_refuses_any_address_but_loopback():
@@ -70,6 +77,29 @@ def test_stop_leaves_no_thread_and_frees_the_port():
     assert set(threading.enumerate()) == before
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", running.port), timeout=1).close()
+
+
+def test_stop_resets_a_response_held_back_and_joins_its_thread():
+    before = set(threading.enumerate())
+    site = ReplicaSite(articles=3)
+    site.script(SECTION, [faults.delay(30)])
+    running = serve(site)
+    got = []
+    client = threading.Thread(target=lambda: got.append(catch(lambda: fetch(running, SECTION))))
+    client.start()
+    while not running.requests:
+        time.sleep(0.01)
+    running.stop()
+    assert set(threading.enumerate()) - {client} == before
+    client.join()
+    assert isinstance(got[0], ConnectionError)
+
+
+def catch(call):
+    try:
+        return call()
+    except Exception as error:
+        return error
 
 
 @pytest.mark.parametrize(("code", "retry_after"), [(500, None), (502, None), (503, 2), (429, 1)])
