@@ -104,8 +104,8 @@ def test_a_fault_that_is_none_is_refused_saying_what_to_give(value, said, capsys
 
 def test_jitter_is_given_in_milliseconds_and_a_bad_one_is_refused(capsys):
     assert parse_jitter("300") == 0.3
-    assert parse_jitter("0") == 0
-    for value in ("-5", "soon", "nan", "600000"):
+    assert parse_jitter("0") == 0 and parse_jitter("60000") == 60
+    for value in ("-5", "soon", "nan", "60001"):
         with pytest.raises(SystemExit) as exit_:
             main(["--jitter", value])
         assert exit_.value.code == 2
@@ -138,3 +138,33 @@ def test_ctrl_c_as_the_address_is_printed_stops_the_replica(monkeypatch):
         serving = handle._thread.is_alive()
         handle.stop()
     assert (code, serving) == (0, False)
+
+
+def test_a_status_fault_is_any_code_from_400_to_599(capsys):
+    assert [parse_fault(f"/a.chn={code}")[1] for code in (400, 599)] == [Status(400), Status(599)]
+    for code in (399, 600):
+        with pytest.raises(SystemExit):
+            main(["--fault", f"/a.chn={code}"])
+        assert "a fault is an HTTP status 400-599" in capsys.readouterr().err
+
+
+def test_without_options_it_serves_40_articles_on_port_8080_and_jitter_holds_responses(
+    monkeypatch,
+):
+    """The defaults `--help` states (40 articles, port 8080, pages of 20, seed 0), and a
+    `--jitter` the site's responses get."""
+    served = []
+
+    def recorded_serve(site, port):
+        served.append((site, port))
+        raise KeyboardInterrupt  # as a Ctrl-C before it binds: nothing to stop
+
+    monkeypatch.setattr("replica.__main__.serve", recorded_serve)
+    for argv in ([], ["--jitter", "300"]):
+        with pytest.raises(KeyboardInterrupt):
+            main(argv)
+    (plain, port), (jittered, _) = served
+    assert (len(plain.articles), port, plain.page_size, plain.seed) == (40, 8080, 20, 0)
+    assert plain.respond("GET", "/doanh-nghiep.chn").delay == 0
+    delays = [jittered.respond("GET", "/doanh-nghiep.chn").delay for _ in range(5)]
+    assert all(0 <= d <= 0.3 for d in delays) and len(set(delays)) == 5
