@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import random
 import re
 import unicodedata
 
+import pytest
 from parsel import Selector
 
 from replica import DEFAULT_START, ReplicaSite
@@ -17,12 +19,15 @@ def stream_ids(site: ReplicaSite, path: str) -> list[str]:
     return Selector(text=body).css("div.tlitem.box-category-item[data-id]::attr(data-id)").getall()
 
 
-def page_one_ids(site: ReplicaSite) -> list[str]:
+def focus_ids(site: ReplicaSite) -> list[str]:
     body = site.respond("GET", "/doanh-nghiep.chn").body.decode("utf-8")
     page = Selector(text=body)
     focus = page.css("div.list-focus-main h2 > a::attr(href), div.cate-hl-row2 h3 > a::attr(href)")
-    ids = [re.search(r"-(\d+)\.chn$", href).group(1) for href in focus.getall()]
-    return ids + stream_ids(site, "/doanh-nghiep.chn")
+    return [re.search(r"-(\d+)\.chn$", href).group(1) for href in focus.getall()]
+
+
+def page_one_ids(site: ReplicaSite) -> list[str]:
+    return focus_ids(site) + stream_ids(site, "/doanh-nghiep.chn")
 
 
 def test_same_seed_same_site_other_seed_other_site():
@@ -45,6 +50,19 @@ def test_ids_are_17_or_18_digits_unique_and_carry_a_creation_time_before_publica
         assert re.fullmatch(r"188\d{14,15}", article.article_id)
         created = dt.datetime.strptime(article.article_id[3:15], "%y%m%d%H%M%S")
         assert created <= article.published_at.replace(tzinfo=None)
+    # About one in five has 17 digits, the others 18.
+    assert 0.1 < sum(len(i) == 17 for i in ids) / len(ids) < 0.3
+
+
+def test_ids_created_in_the_same_second_stay_unique_and_keep_their_length():
+    site = ReplicaSite(articles=1)
+    created = dt.datetime(2026, 3, 7, 9, 30, 15)
+    # Seed 10 draws a 17-digit id, seed 0 an 18-digit one: each time the same draw, until
+    # every id of its length in that second is taken.
+    for seed, length, count in ((10, 17, 90), (0, 18, 900)):
+        ids = [site._new_id(created, random.Random(seed)) for _ in range(count)]
+        assert len(set(ids)) == count
+        assert all(re.fullmatch(rf"188260307093015\d{{{length - 15}}}", i) for i in ids)
 
 
 def test_publication_times_go_back_from_start_one_after_another():
@@ -52,6 +70,7 @@ def test_publication_times_go_back_from_start_one_after_another():
     times = [a.published_at for a in site.articles]
     assert times[0] == DEFAULT_START
     assert all(newer > older for newer, older in itertools.pairwise(times))
+    assert all(a.modified_at > a.published_at for a in site.articles)
     assert [a.template for a in site.articles[:4]] == ["older", "newer", "older", "newer"]
 
 
@@ -84,15 +103,18 @@ def test_publish_puts_new_articles_on_top_of_page_one():
     assert all(a.published_at > DEFAULT_START for a in new)
     assert page_one_ids(site) == [a.article_id for a in new] + before[:-3]
     assert site.respond("GET", new[0].path).status == 200
+    (one,) = site.publish()
+    assert site.articles[0] is one
 
 
 def test_shift_moves_the_listing_under_a_crawl():
     site = ReplicaSite(articles=40, page_size=10)
     page_one = stream_ids(site, "/doanh-nghiep.chn")
     page_two = stream_ids(site, "/timelinelist/18836/2.chn")
-    site.shift(2)  # two new articles: the next page repeats the last two of page 1
+    newest = site.articles[:2]
+    new = site.shift(2)  # two new articles: the next page repeats the last two of page 1
     assert stream_ids(site, "/timelinelist/18836/2.chn")[:2] == page_one[-2:]
-    site.shift(-4)  # the two new ones and two more leave the listing
+    assert site.shift(-4) == new + newest  # the two new ones and two more leave the listing
     assert stream_ids(site, "/timelinelist/18836/2.chn")[:8] == page_two[2:]
 
 
@@ -116,11 +138,22 @@ def test_publish_at_lists_a_story_above_or_under_the_others_of_its_minute():
     assert site.listing()[7] is site.article(5)
 
 
+def test_publish_at_lists_a_story_by_its_date_at_the_top_the_bottom_or_between():
+    site = ReplicaSite(articles=10)
+    between = site.publish_at(site.article(2).published_at - dt.timedelta(minutes=1))
+    top = site.publish_at(DEFAULT_START + dt.timedelta(hours=1))
+    bottom = site.publish_at(site.article(9).published_at - dt.timedelta(hours=1))
+    initial = [site.article(i) for i in range(10)]
+    assert site.listing() == [top, *initial[:3], between, *initial[3:], bottom]
+
+
 def test_listed_twice_shows_on_two_listing_pages():
     site = ReplicaSite(articles=40, page_size=10, listed_twice={5})
     twice = site.article(5).article_id
-    assert twice in stream_ids(site, "/doanh-nghiep.chn")
-    assert twice in stream_ids(site, "/timelinelist/18836/2.chn")
+    page_one = stream_ids(site, "/doanh-nghiep.chn")
+    page_two = stream_ids(site, "/timelinelist/18836/2.chn")
+    # One place lower on the next page, as after one new article between the two requests.
+    assert page_two.index(twice) == page_one.index(twice) + 1
     assert len(site.listing()) == 41
 
 
@@ -157,7 +190,7 @@ def test_focus_picks_fill_the_focus_block_and_are_left_out_of_the_stream():
     site = ReplicaSite(articles=60, page_size=10, focus_picks=(30, 12, 45))
     picks = [site.articles[i].article_id for i in (30, 12, 45)]
     shown = page_one_ids(site)
-    assert shown[:3] == picks
+    assert focus_ids(site) == shown[:3] == picks
     stream = shown[3:] + [
         article_id
         for page in range(2, 7)
@@ -165,6 +198,30 @@ def test_focus_picks_fill_the_focus_block_and_are_left_out_of_the_stream():
     ]
     assert stream == [a.article_id for a in site.articles if a.article_id not in picks]
     assert [a.article_id for a in site.listing()] == picks + stream
+
+
+def test_fewer_focus_picks_fill_the_focus_block_alone_and_any_initial_article_may_be_one():
+    site = ReplicaSite(articles=12, focus_picks=(7, 2))
+    ids = [a.article_id for a in site.articles]
+    assert focus_ids(site) == [ids[7], ids[2]]
+    assert stream_ids(site, "/doanh-nghiep.chn") == ids[:2] + ids[3:7] + ids[8:]
+    every = ReplicaSite(articles=2, focus_picks=(1, 0))
+    assert focus_ids(every) == [every.article(1).article_id, every.article(0).article_id]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"focus_picks": (0, 1, 2, 3)},  # more than the focus block's three places
+        {"focus_picks": (1, 1)},
+        {"articles": 5, "focus_picks": (5,)},  # not an initial article
+        {"start": dt.datetime(2026, 3, 7, 10, 22)},  # no time zone
+        {"section": "the-thao"},
+    ],
+)
+def test_a_site_that_cannot_be_is_refused(bad):
+    with pytest.raises(ValueError):
+        ReplicaSite(**bad)
 
 
 def test_jitter_holds_each_response_a_seeded_random_time_up_to_its_most_robots_txt_apart():
