@@ -85,6 +85,8 @@ def test_most_read_box_links_articles_outside_the_section(site):
     section_paths = {a.path for a in site.articles}
     assert links == [a.path for a in site.most_read]
     assert not section_paths & set(links)
+    assert not {a.title for a in site.articles} & {a.title for a in site.most_read}
+    assert all(a.published_at < site.articles[0].published_at for a in site.most_read)
     other = get(site, links[0])  # served, but in another section
     assert other.css("#hdZoneId::attr(value)").get() == "18831"
 
@@ -93,6 +95,7 @@ def test_timeline_fragment_continues_after_page_one(site):
     response = site.respond("GET", "/timelinelist/18836/2.chn")
     body = response.body.decode("utf-8")
     assert "<html" not in body
+    assert not Selector(text=body).css("[id^=admzone], #boxAdmHHNL")  # page 1's chrome
     ids = Selector(text=body).css("div.tlitem.box-category-item[data-id]::attr(data-id)").getall()
     assert ids == [a.article_id for a in site.articles[23:40]]
     assert site.respond("GET", "/timelinelist/18836/3.chn").body == b""
@@ -131,6 +134,17 @@ def test_article_page_fields_sit_where_site_md_says(site, index):
     news = next(b for b in blocks if b["@type"] == "NewsArticle")
     assert news["headline"] == story.title
     assert news["datePublished"] == local
+
+
+def test_article_body_links_a_story_of_another_section_inline_as_the_saved_pages_do(site):
+    """A `link-content-footer` "read also" link in the body, which a crawler must leave out."""
+    most_read = [a.path for a in site.most_read]
+    links = []
+    for article in site.articles[:8]:
+        content = get(site, article.path).css('div[data-role="content"]')
+        (link,) = content.css("div.link-content-footer a::attr(href)").getall()
+        links.append(link)
+    assert set(links) <= set(most_read) and len(set(links)) > 1
 
 
 def test_older_and_newer_templates_alternate_with_their_own_markup(site):
