@@ -292,6 +292,9 @@ def test_global_soft_block_every_nth_and_for_a_while(handle, site, monkeypatch):
     site.soft_block_every(3)
     served = [b"hdZoneId" in fetch(handle, site.article(0).path)[2] for _ in range(6)]
     assert served == [True, True, False, True, True, False]
+    site.soft_block_every(2)
+    served = [b"hdZoneId" in fetch(handle, site.article(0).path)[2] for _ in range(4)]
+    assert served == [True, False, True, False]
     site.soft_block_off()
     # The replica's clock moves by hand: a fetch a busy machine makes late is still inside.
     clock = [1000.0]
