@@ -34,6 +34,8 @@ def test_a_fault_given_on_the_command_line_is_served_on_every_request_for_its_pa
     try:
         base_url = process.stdout.readline().strip()
         assert base_url.startswith("http://127.0.0.1:")
+        # Both lines come at once, while it serves: stdout is a pipe here, not a terminal.
+        assert process.stdout.readline() == f"section page: {base_url}/doanh-nghiep.chn\n"
         for _ in range(3):
             assert status_of(f"{base_url}/doanh-nghiep.chn") == (429, "120")
             assert status_of(f"{base_url}/timelinelist/18836/2.chn") == (503, None)
