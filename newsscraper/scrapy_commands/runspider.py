@@ -21,14 +21,10 @@ from newsscraper.spiders.cafef import CafefSpider
 
 
 class Command(StandardStreamsOpen, ScrapyRunSpiderCommand):
-    def process_options(self, args, opts):
-        super().process_options(args, opts)
-        if cafef_spider_in(args) is None:
-            write_nothing(self.settings)
-
     def run(self, args, opts):
         spider = cafef_spider_in(args)
         if spider is None:
+            write_nothing(self.crawler_process.settings)  # the settings its crawler will copy
             super().run(args, opts)
             return
         check_arguments(opts.spargs, self.settings)
