@@ -49,8 +49,17 @@ class PrintVersion(argparse.Action):
         parser.exit()
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, but a help text stdout refuses (`--help > commands.txt` on a full
+    disk) is said by main, exit 1, where argparse drops it and exits 0. Each command's parser
+    is one too (argparse makes them of their parent's class)."""
+
+    def print_help(self, file=None):
+        print(self.format_help(), end="", file=file or sys.stdout, flush=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newsscraper", description=__doc__.splitlines()[0])
+    parser = Parser(prog="newsscraper", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--version",
         action=PrintVersion,
@@ -89,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     program = "newsscraper"
     with stdout_refusals_named():
         try:
-            args = parsed(sys.argv[1:] if argv is None else argv)  # `--version` prints here
+            args = parsed(sys.argv[1:] if argv is None else argv)  # `--version`, `--help` print
             program = f"newsscraper {args.command}"
             code = args._run(args)
             sys.stdout.flush()  # what is still buffered goes now, not at exit where nothing catches

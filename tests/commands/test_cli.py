@@ -216,8 +216,11 @@ def test_an_error_of_the_disk_is_not_taken_for_a_reader_gone_nor_for_stdouts(
             "newsscraper compact: cannot write the summary",
         ),
         (["--version"], 1, "newsscraper: cannot write"),
+        # A help asked for and lost: `newsscraper --help > commands.txt` must not go on.
+        (["--help"], 1, "newsscraper: cannot write"),
+        (["stats", "--help"], 1, "newsscraper: cannot write"),
     ],
-    ids=["stats", "verify", "extract", "compact", "version"],
+    ids=["stats", "verify", "extract", "compact", "version", "help", "command-help"],
 )
 def test_a_stdout_whose_disk_is_full_is_said_once_with_no_traceback(
     command, exit_code, said, unbuffered, tmp_path
