@@ -73,8 +73,10 @@ class DedupePipeline:
         adapter = ItemAdapter(item)
         original = adapter.get("duplicate_of")
         if original is not None:
+            # An exact copy of any earlier body, whichever article `duplicate_of` names (the
+            # earliest of the near ones may be another).
             same_body = self.history.content_duplicate_of(adapter.get("content_sha256"), None, 0)
-            event = "content_duplicate" if same_body == original else "near_duplicate"
+            event = "near_duplicate" if same_body is None else "content_duplicate"
             self.stats.inc_value(f"newsscraper/dedupe/{event}")
         self.history.add_pending(adapter)
         return item

@@ -119,6 +119,23 @@ def test_a_copy_with_two_paragraphs_run_together_is_counted_as_near_not_same_bod
     assert crawler.stats.get_value("newsscraper/dedupe/content_duplicate") is None
 
 
+def test_an_exact_copy_is_counted_as_same_body_when_an_earlier_near_one_is_its_original(tmp_path):
+    # Stored first: a body a bit apart from BODY's simhash; then BODY itself, kept as an original
+    # (stored under a distance of 0). A new copy of BODY names the earliest, yet is BODY's copy.
+    near = article(
+        "188231024090000001", OTHER_BODY, scraped_at=dt.datetime(2023, 10, 24, 3, tzinfo=UTC)
+    )
+    near = dataclasses.replace(near, simhash=article("0", BODY).simhash ^ 0b1)
+    dataset_write.commit_articles(tmp_path, [near], "run-03", 0)
+    stored = article(STORED_ID, BODY, scraped_at=dt.datetime(2023, 10, 24, 4, tzinfo=UTC))
+    dataset_write.commit_articles(tmp_path, [stored], "run-04", 0)
+    crawler = get_crawler(settings_dict={"OUTPUT_DIR": str(tmp_path)})
+    copy = DedupePipeline.from_crawler(crawler).process_item(article("188231025080000014", BODY))
+    assert copy.duplicate_of == "188231024090000001"
+    assert crawler.stats.get_value("newsscraper/dedupe/content_duplicate") == 1
+    assert crawler.stats.get_value("newsscraper/dedupe/near_duplicate") is None
+
+
 def test_within_one_crawl_ids_and_bodies_are_caught_before_anything_is_committed(crawler):
     pipeline = DedupePipeline.from_crawler(crawler)
     first = pipeline.process_item(article("188231025080000004", OTHER_BODY))
