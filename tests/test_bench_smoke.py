@@ -171,6 +171,21 @@ def test_token_f1_counts_words_as_a_multiset():
     assert accuracy.token_f1("Hòa Phát báo lãi", "Hòa Phát báo") == pytest.approx(6 / 7)
     assert accuracy.token_f1("MỚI NHẤT", "Hòa Phát") == 0.0
     assert accuracy.token_f1("", "") == 1.0
+    # Nothing extracted from a page that has a body, or a body where there is none: wrong.
+    assert accuracy.token_f1("", "Hòa Phát") == accuracy.token_f1("Hòa Phát", None) == 0.0
+
+
+def test_body_is_right_from_the_threshold_on():
+    # 49 words expected, the same 49 and 2 more found: F1 = 2 * 49 / (49 + 51) = 0.98.
+    expected = " ".join(f"từ{n}" for n in range(49))
+    verdict = accuracy.score({"body": expected + " MỚI NHẤT"}, {"body": expected})
+    assert verdict["body_token_f1"] == accuracy.BODY_RIGHT_AT and verdict["body"] is True
+
+
+def test_sequence_ratio_of_a_long_body_with_repeated_words():
+    # 300 words from five: difflib's automatic junk heuristic would drop them all as popular.
+    expected = " ".join(["Giá thép tăng, giá thép giảm."] * 50)
+    assert accuracy.sequence_ratio("Tin mới. " + expected, expected) > 0.99
 
 
 def test_same_minute_needs_a_zone_and_ignores_seconds():
@@ -180,6 +195,7 @@ def test_same_minute_needs_a_zone_and_ignores_seconds():
         dt.datetime(2023, 10, 24, 10, 31, tzinfo=vietnam), "2023-10-24T03:31:00Z"
     )
     assert not accuracy.same_minute("2023-10-24T10:31:00", "2023-10-24T03:31:00+00:00")
+    assert not accuracy.same_minute("2023-10-24T10:31:00", "2023-10-24T10:31:00")
     assert not accuracy.same_minute("2023-10-24", "2023-10-24T03:31:00+00:00")
     assert not accuracy.same_minute("2023-10-24T10:32:00+07:00", "2023-10-24T03:31:00+00:00")
 
