@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bench import accuracy
+from bench import accuracy, report
+from bench.common import BenchResult, Figure
 from bench.runner import BENCHMARKS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -225,3 +226,49 @@ def test_score_compares_trafilatura_in_our_field_names():
         "body_token_f1": 1.0,
         "body_sequence_ratio": 1.0,
     }
+
+
+# --- The table and RESULTS.md, from results made up here ------------------------------------
+
+
+def _made_up_results() -> list[BenchResult]:
+    figures = [
+        Figure("speedup", "12.9×", "≥ 15×", False),
+        Figure("rows right", "yes", "every article once", True),
+        Figure("peak RSS", "80 MB"),
+        Figure("long", "x" * 80),
+    ]
+    data = {"ratio": 2.123456, "runs": [{"rss": 80.04444, "stderr_tail": "Traceback"}]}
+    data["title"] = "Hòa Phát"
+    done = BenchResult("crawl", "Crawl", figures, data, ["a note"], 3.0, None, (1.5, 2.5))
+    error = "Traceback (most recent call last):\n  ...\nRuntimeError: " + "y" * 200
+    return [done, BenchResult("queries", "Queries", error=error, data={"partial": 1})]
+
+
+def test_terminal_table_has_a_row_per_figure_and_the_last_line_of_an_error():
+    lines = report.terminal_table(_made_up_results()).splitlines()
+    assert lines[0].split() == ["benchmark", "figure", "value", "target"]
+    assert set(lines[1]) == {"-", " "} and not any(set(line) <= {"-", " "} for line in lines[2:])
+    assert [line.split()[1] for line in lines[2:6]] == ["speedup", "rows", "peak", "long"]
+    assert lines[2].endswith("MISSED") and lines[3].endswith("met") and lines[4].endswith("MB")
+    # No cell wider than 70 characters: a longer one is cut, with an ellipsis.
+    assert ("x" * 69 + "…") in lines[5] and "x" * 70 not in lines[5]
+    assert lines[6].split()[:3] == ["queries", "ERROR", "RuntimeError:"]
+
+
+def test_results_markdown_holds_findings_load_and_rounded_raw_figures(tmp_path, monkeypatch):
+    monkeypatch.setattr(report, "FINDINGS", tmp_path / "FINDINGS.md")
+    (tmp_path / "FINDINGS.md").write_text("## What the figures show\n", encoding="utf-8")
+    machine = {"versions": {"scrapy": "2.13"}, "date": "2026-11-30", "cpu": "cpu", "cores": 2}
+    machine |= {"memory": "4 GB", "os": "Linux", "python": "3.11"}
+    text = report.markdown(_made_up_results(), machine, smoke=False, command="python -m bench")
+    assert "\n## What the figures show\n" in text
+    # The summary gives a failed benchmark the start of its error's last line.
+    assert "| queries | ERROR | RuntimeError: " + "y" * 106 + " |  |  |" in text
+    assert "took 3.00 s; load average 1.5 before, 2.5 after." in text
+    crawl, queries = text.split("### Crawl")[1].split("### Queries")
+    raw = json.loads(crawl.split("```json")[1].split("```")[0])
+    assert raw == {"ratio": 2.123, "runs": [{"rss": 80.04}], "title": "Hòa Phát"}
+    assert "Hòa Phát" in crawl and "- a note" in crawl
+    # A benchmark that failed shows its traceback, and no raw figures.
+    assert "RuntimeError" in queries and "raw figures" not in queries
