@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from bench import accuracy, report
+from bench import accuracy, common, report
 from bench.common import BenchResult, Figure
 from bench.runner import BENCHMARKS
 
@@ -272,3 +273,24 @@ def test_results_markdown_holds_findings_load_and_rounded_raw_figures(tmp_path, 
     assert "Hòa Phát" in crawl and "- a note" in crawl
     # A benchmark that failed shows its traceback, and no raw figures.
     assert "RuntimeError" in queries and "raw figures" not in queries
+
+
+def test_durations_are_shown_in_the_unit_that_keeps_them_readable():
+    assert common.fmt_seconds(5e-6) == "5.0 µs"
+    assert common.fmt_seconds(0.001) == "1.00 ms"
+    assert common.fmt_seconds(0.25) == "250.00 ms"
+    assert common.fmt_seconds(1) == "1.00 s"
+    assert common.fmt_seconds(1.5) == "1.50 s"
+
+
+def test_median_of_no_runs_is_nan_not_an_error():
+    assert common.median([0.3, 0.1, 0.2]) == 0.2
+    assert math.isnan(common.median([]))
+
+
+def test_run_measured_reports_the_command_and_ends_it_at_its_timeout():
+    usage = common.run_measured([sys.executable, "-c", "import sys; sys.exit('gave up')"])
+    assert usage.returncode == 1 and usage.stderr == "gave up\n"
+    assert usage.cpu_seconds > 0 and usage.peak_rss_mb > 0
+    with pytest.raises(subprocess.TimeoutExpired):
+        common.run_measured(["sleep", "60"], timeout=0.5)
