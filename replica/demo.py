@@ -70,8 +70,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {when:%Y-%m-%d %H:%M} UTC  {title}")
     # stats and verify read output/ unless told: name the folder the demo wrote.
     where_given = shlex.quote(args.output_dir)
+    # In an SQL string a quote is written twice: a folder named "Hòa's" must not end it.
+    parquet_glob = f"{articles_dir(output_dir)}/**/*.parquet".replace("'", "''")
     print(
-        f"\nread it in DuckDB: FROM read_parquet('{articles_dir(output_dir)}/**/*.parquet',"
+        f"\nread it in DuckDB: FROM read_parquet('{parquet_glob}',"
         " hive_partitioning=true)\n(pandas, pyarrow, polars and Spark: README.md, 'Reading it')"
         f"\n.venv/bin/newsscraper stats --output-dir {where_given}"
         f"  ·  .venv/bin/newsscraper verify --output-dir {where_given}"

@@ -13,7 +13,7 @@ from replica.demo import main
 
 
 def test_demo_crawls_the_replica_and_prints_a_query_that_reads_what_landed(tmp_path, capsys):
-    output_dir = tmp_path / "output"
+    output_dir = tmp_path / "Hòa's output"  # a quote in the folder's name ends no SQL string
 
     assert main(["--articles", "12", "--output-dir", str(output_dir)]) == 0
 
