@@ -273,3 +273,29 @@ def test_some_stream_items_carry_their_lead_ticker(site):
     assert any(symbols) and not all(symbols)
     for item, symbol in zip(items, symbols, strict=True):
         assert symbol in (None, by_id[item.attrib["data-id"]].tickers[0])
+
+
+def test_section_page_keeps_the_saved_chrome_between_the_same_stream_items(site):
+    def items_before_chrome(page: str) -> list[int]:
+        chrome = ("admzone472008", "boxAdmHHNL", "admzone472009", "admzone472010")
+        item = 'class="tlitem box-category-item"'
+        return [page[: page.index(f'id="{name}"')].count(item) for name in chrome]
+
+    saved = (SAVED_PAGES / "section_thi-truong-chung-khoan.html").read_text(encoding="utf-8")
+    served = site.respond("GET", "/doanh-nghiep.chn").body.decode("utf-8")
+    assert items_before_chrome(served) == items_before_chrome(saved)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{}, {"articles": 0}, {"focus_picks": [5]}], ids=["full", "empty", "one-pick"]
+)
+def test_section_page_divs_balance_as_in_the_saved_page(kwargs):
+    served = ReplicaSite(**kwargs).respond("GET", "/doanh-nghiep.chn").body.decode("utf-8")
+    assert len(re.findall(r"<div\b", served)) == served.count("</div>")
+
+
+def test_section_page_stream_can_list_more_items_than_the_saved_page():
+    site = ReplicaSite(articles=40, page_size=25)
+    page = get(site, "/doanh-nghiep.chn")
+    ids = page.css("div.listchungkhoannew div.tlitem.box-category-item[data-id]::attr(data-id)")
+    assert ids.getall() == [a.article_id for a in site.articles[3:28]]
