@@ -83,6 +83,7 @@ class _ArticleTemplates:
     figure: str  # an in-body photo block of the real page, its image swapped for a slot
     ads: str  # the in-body ad shells of the real page
     tag_indent: str
+    tag_tail: str  # the line break after the last tag, in the saved page's line endings
 
 
 _ZONE_SWAPS = (
@@ -179,6 +180,7 @@ def _article_templates(kind: str) -> _ArticleTemplates:
         keep_ends=True,
     )
     tag_indent = tags_region[: tags_region.index("<a ")]
+    tag_tail = tags_region[tags_region.rindex("</a>") + len("</a>") :]
     text, source_line = cut(
         text, '<p class="source" data-field="source">', "</p>", slot("source_line")
     )
@@ -227,6 +229,7 @@ def _article_templates(kind: str) -> _ArticleTemplates:
         figure=figure,
         ads=ads,
         tag_indent=tag_indent,
+        tag_tail=tag_tail,
     )
 
 
@@ -277,14 +280,14 @@ def _body(article: SyntheticArticle, parts: _ArticleTemplates, related: Syntheti
     return "".join(out)
 
 
-def _tags(article: SyntheticArticle, indent: str) -> str:
+def _tags(article: SyntheticArticle, parts: _ArticleTemplates) -> str:
     links = []
     tags = [article.served(tag) for tag in article.story.tags]
     for index, tag in enumerate(tags):
         shown = html.escape(tag if index == 0 else " " + tag)
         comma = ", " if index < len(tags) - 1 else ""
         links.append(f'<a href="/{slugify(tag)}.html" title="{shown}">{shown}{comma}</a>')
-    return indent + indent.join(links) + "\r\n            "
+    return parts.tag_indent + parts.tag_indent.join(links) + parts.tag_tail
 
 
 def render_article(article: SyntheticArticle, related: SyntheticArticle | None = None) -> str:
@@ -314,7 +317,7 @@ def render_article(article: SyntheticArticle, related: SyntheticArticle | None =
         "category": SECTION_NAMES[article.section],
         "ticker_widget": _ticker_widget(article),
         "body": _body(article, parts, related),
-        "tags": _tags(article, parts.tag_indent),
+        "tags": _tags(article, parts),
         "source": served(story.source or ""),
         "source_url": story.source_url or "",
     }

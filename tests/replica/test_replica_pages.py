@@ -299,3 +299,18 @@ def test_section_page_stream_can_list_more_items_than_the_saved_page():
     page = get(site, "/doanh-nghiep.chn")
     ids = page.css("div.listchungkhoannew div.tlitem.box-category-item[data-id]::attr(data-id)")
     assert ids.getall() == [a.article_id for a in site.articles[3:28]]
+
+
+@pytest.mark.parametrize(
+    "index, saved_name",
+    [(0, "article_18826030622484142.html"), (1, "article_188260704171525847_trimmed.html")],
+)
+def test_tag_box_ends_in_its_saved_pages_line_endings(site, index, saved_name):
+    def after_last_tag(page: str) -> str:
+        start = page.index('data-marked-zoneid="cafef_detail_tag"')
+        box = page[start : page.index("</div>", start)]
+        return box[box.rindex("</a>") :]
+
+    saved = (SAVED_PAGES / saved_name).read_bytes().decode("utf-8")
+    served = site.respond("GET", site.article(index).path).body.decode("utf-8")
+    assert after_last_tag(served) == after_last_tag(saved)
