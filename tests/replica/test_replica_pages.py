@@ -8,13 +8,14 @@ import json
 import re
 import unicodedata
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from parsel import Selector
 
 from replica import ReplicaSite
 from replica.articles import CANONICAL_BASE, VIETNAM
-from replica.render import visible_date
+from replica.render import render_section, visible_date
 
 SAVED_PAGES = Path(__file__).parent.parent / "fixtures" / "pages"
 
@@ -314,3 +315,15 @@ def test_tag_box_ends_in_its_saved_pages_line_endings(site, index, saved_name):
     saved = (SAVED_PAGES / saved_name).read_bytes().decode("utf-8")
     served = site.respond("GET", site.article(index).path).body.decode("utf-8")
     assert after_last_tag(served) == after_last_tag(saved)
+
+
+def test_most_read_box_filled_with_the_saved_items_is_the_saved_box_byte_for_byte():
+    def box(page: str) -> str:
+        start = page.index('<div class="cate-mostview-list">')
+        return page[start : page.index('<div class="list-news">', start)]
+
+    saved = (SAVED_PAGES / "section_thi-truong-chung-khoan.html").read_bytes().decode("utf-8")
+    links = Selector(text=saved).css("div.cate-mostview-list div.item a")
+    items = [SimpleNamespace(path=a.attrib["href"], title=a.attrib["title"]) for a in links]
+    served = render_section("thi-truong-chung-khoan", 18831, [], [], items)
+    assert box(served) == box(saved)
