@@ -249,7 +249,9 @@ def test_tags_read_as_the_saved_pages_print_them(site):
     for index in (0, 1):
         article = site.article(index)
         page = get(site, article.path)
-        links = page.css('div.row2[data-marked-zoneid="cafef_detail_tag"] a')
+        box = 'div.row2[data-marked-zoneid="cafef_detail_tag"]'
+        assert text(page, f"{box} ::text") == ", ".join(article.story.tags)  # nothing but tags
+        links = page.css(f"{box} a")
         first, *rest = article.story.tags
         shown = [first] + [" " + tag for tag in rest]
         assert [a.attrib["title"] for a in links] == shown
