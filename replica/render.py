@@ -113,7 +113,8 @@ def _cut_body(text: str) -> tuple[str, str]:
     body_start = box_end.search(text, start).end()
     closing = re.compile(r"\s*(?:</div>\s*){4}<div class=\"w640 fr clear\">")
     body_end = closing.search(text, body_start).start()
-    return text[:body_start] + "\n" + slot("body") + text[body_end:], text[body_start:body_end]
+    story_start = re.compile(r"\s*").match(text, body_start).end()  # keeps the saved line ends
+    return text[:story_start] + slot("body") + text[body_end:], text[body_start:body_end]
 
 
 @cache
@@ -247,7 +248,7 @@ def _ticker_widget(article: SyntheticArticle) -> str:
         f'<div class="box2"><iframe src="https://s.cafef.vn/info-company?symbol={lead.ticker}"'
         ' width="100%" height="180" frameborder="0" scrolling="no"></iframe></div>'
         f'<a class="xemhoso" href="{data_url}" target="_blank">Xem hồ sơ doanh nghiệp</a>'
-        "</div></div>\n"
+        "</div></div>"
     )
 
 
