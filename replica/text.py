@@ -136,6 +136,7 @@ TAGS = (
 )
 
 _ASCII_FOLD = str.maketrans({"đ": "d", "Đ": "D"})
+_SLUG_BREAKS = frozenset(" \t\r\n-/")
 
 
 def nfc(text: str) -> str:
@@ -143,11 +144,16 @@ def nfc(text: str) -> str:
 
 
 def slugify(text: str) -> str:
-    """CafeF-style ASCII slug: diacritics dropped, words joined by `-`."""
+    """CafeF-style ASCII slug: diacritics dropped, words joined by `-`.
+
+    As in the saved pages' links, spaces, `-` and `/` part words (`Phiên 5/3` → `phien-5-3`)
+    and any other mark is dropped, so a number keeps its digits together (`6.400 tỷ` →
+    `6400-ty`, `1,5` → `15`); so is a non-breaking space (`hoạch\xa0lợi` → `hoachloi`).
+    """
     folded = unicodedata.normalize("NFD", text.translate(_ASCII_FOLD))
     ascii_only = "".join(ch for ch in folded if not unicodedata.combining(ch)).lower()
-    words = "".join(ch if ch.isalnum() else " " for ch in ascii_only).split()
-    return "-".join(words)
+    kept = (" " if ch in _SLUG_BREAKS else ch for ch in ascii_only)
+    return "-".join("".join(ch for ch in kept if ch.isalnum() or ch == " ").split())
 
 
 def vn_number(value: int) -> str:

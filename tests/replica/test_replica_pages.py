@@ -16,6 +16,7 @@ from parsel import Selector
 from replica import ReplicaSite
 from replica.articles import CANONICAL_BASE, VIETNAM
 from replica.render import render_section, visible_date
+from replica.text import slugify
 
 SAVED_PAGES = Path(__file__).parent.parent / "fixtures" / "pages"
 
@@ -136,6 +137,16 @@ def test_article_page_fields_sit_where_site_md_says(site, index):
     news = next(b for b in blocks if b["@type"] == "NewsArticle")
     assert news["headline"] == story.title
     assert news["datePublished"] == local
+
+
+def test_article_slugs_are_made_from_titles_as_on_the_saved_section_page(site):
+    """Digits of `6.400` or `1,5` stay together, `5/3` is two words, a non-breaking space goes."""
+    saved = Selector(text=(SAVED_PAGES / "section_thi-truong-chung-khoan.html").read_text())
+    for link in saved.css("div.tlitem h3 > a"):
+        slug = re.fullmatch(r"/(.+)-\d+\.chn", link.attrib["href"]).group(1)
+        assert slugify("".join(link.css("::text").getall()).strip()) == slug
+    for article in site.articles:
+        assert article.path == f"/{slugify(article.story.title)}-{article.article_id}.chn"
 
 
 def test_article_body_links_a_story_of_another_section_inline_as_the_saved_pages_do(site):
