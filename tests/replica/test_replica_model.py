@@ -76,6 +76,7 @@ def test_publication_times_go_back_from_start_one_after_another():
 
 def test_text_is_vietnamese_nfc_with_several_paragraphs():
     site = ReplicaSite(articles=20)
+    amounts = []
     for article in site.articles:
         story = article.story
         for value in (story.title, story.sapo, article.body, story.author):
@@ -84,6 +85,10 @@ def test_text_is_vietnamese_nfc_with_several_paragraphs():
         assert len(article.body) > 200
         assert re.search("[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", article.body)
         assert article.tickers and all(re.fullmatch(r"[A-Z0-9]{3}", t) for t in article.tickers)
+        amounts += re.findall(r"(\S+) tỷ đồng", f"{story.title} {story.sapo} {article.body}")
+    # Amounts in the Vietnamese style: `1.250 tỷ đồng`, a dot between thousands.
+    assert all(re.fullmatch(r"[1-9]\d{0,2}(\.\d{3})*", amount) for amount in amounts)
+    assert any("." in amount for amount in amounts)
 
 
 def test_listing_splits_into_focus_stream_and_timeline_pages():
