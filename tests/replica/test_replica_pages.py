@@ -160,6 +160,22 @@ def test_article_body_links_a_story_of_another_section_inline_as_the_saved_pages
     assert set(links) <= set(most_read) and len(set(links)) > 1
 
 
+def test_each_company_is_linked_to_its_data_page_in_the_paragraph_naming_it_first(site):
+    """An in-text `a.s-datacafef` link, as in the saved page: the lead company in the first
+    paragraph, a second one in the second."""
+    pairs = [a for a in site.articles if len(a.story.companies) == 2]
+    for article in [site.article(0), site.article(1), *pairs[:3]]:
+        content = get(site, article.path).css('div[data-role="content"]')
+        paragraphs = [p for p in content.css(":scope > p") if text(p, "::text")]
+        for paragraph, company in zip(paragraphs, article.story.companies, strict=False):
+            (link,) = paragraph.css("a.s-datacafef")
+            assert text(link, "::text") == company.short_name
+            slug = slugify(company.legal_name)
+            data_page = f"/du-lieu/{company.exchange}/{company.ticker.lower()}-{slug}.chn"
+            assert link.attrib["href"] == "https://cafef.vn" + data_page
+        assert len(content.css("a.s-datacafef")) == len(article.story.companies)
+
+
 def test_older_and_newer_templates_alternate_with_their_own_markup(site):
     older, newer = site.article(0), site.article(1)
     assert (older.template, newer.template) == ("older", "newer")
