@@ -14,8 +14,9 @@ import pytest
 from parsel import Selector
 
 from replica import ReplicaSite
-from replica.articles import CANONICAL_BASE, VIETNAM
+from replica.articles import VIETNAM
 from replica.render import render_section, visible_date
+from replica.template import Template, cut, slot
 from replica.text import slugify
 
 SAVED_PAGES = Path(__file__).parent.parent / "fixtures" / "pages"
@@ -244,16 +245,6 @@ def test_visible_date_suffix_is_pm_from_noon_as_a_12_hour_clock_would_say():
     assert visible_date(at.replace(hour=13)) == "04-07-2026 - 13:00 PM "
 
 
-def test_article_body_links_each_company_once_at_its_first_mention(site):
-    for article in site.articles[:10]:
-        content = get(site, article.path).css('div[data-role="content"]')
-        links = content.css("p a.s-datacafef")
-        companies = article.story.companies
-        hrefs = [CANONICAL_BASE + c.data_path for c in companies]
-        assert [a.attrib["href"] for a in links] == hrefs
-        assert [a.css("::text").get() for a in links] == [c.short_name for c in companies]
-
-
 def test_article_body_has_one_photo_and_one_set_of_ad_shells(site):
     for article in site.articles[:4]:
         content = get(site, article.path).css('div[data-role="content"]')
@@ -355,3 +346,24 @@ def test_most_read_box_filled_with_the_saved_items_is_the_saved_box_byte_for_byt
     items = [SimpleNamespace(path=a.attrib["href"], title=a.attrib["title"]) for a in links]
     served = render_section("thi-truong-chung-khoan", 18831, [], [], items)
     assert box(served) == box(saved)
+
+
+def test_a_slot_is_escaped_as_json_inside_a_script_and_as_html_elsewhere():
+    """As the saved pages carry text: UTF-8 as it is, in HTML and in JSON-LD alike."""
+    value = 'Hòa Phát "HPG" & </script>'
+    html_value = "Hòa Phát &quot;HPG&quot; &amp; &lt;/script&gt;"
+    json_value = 'Hòa Phát \\"HPG\\" & <\\/script>'
+    page = Template(
+        f'<h1>{slot("t")}</h1><script>a = "{slot("t")}";</script>'
+        f'<p>{slot("t")}</p><script type="application/ld+json">{{"b": "{slot("t")}"}}</script>'
+    )
+    assert page.render({"t": value}) == (
+        f'<h1>{html_value}</h1><script>a = "{json_value}";</script>'
+        f'<p>{html_value}</p><script type="application/ld+json">{{"b": "{json_value}"}}</script>'
+    )
+
+
+def test_cut_gives_the_region_it_replaced_or_with_its_ends_kept_what_was_between_them():
+    page = "<p>a</p><b>old</b><b>x</b>"
+    assert cut(page, "<b>", "</b>", "new") == ("<p>a</p>new<b>x</b>", "<b>old</b>")
+    assert cut(page, "<b>", "</b>", "new", keep_ends=True) == ("<p>a</p><b>new</b><b>x</b>", "old")
