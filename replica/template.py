@@ -55,7 +55,7 @@ class Template:
             parts = chunk.split(_MARK)
             if len(parts) % 2 == 0:
                 raise ValueError("template: unbalanced slot marker")
-            if self._literals and len(self._literals) == len(self._slots) + 1:
+            if self._literals:  # the text after the last slot of the chunk before
                 self._literals[-1] += parts[0]
             else:
                 self._literals.append(parts[0])
