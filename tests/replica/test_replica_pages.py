@@ -91,8 +91,11 @@ def test_most_read_box_links_articles_outside_the_section(site):
     assert not section_paths & set(links)
     assert not {a.title for a in site.articles} & {a.title for a in site.most_read}
     assert all(a.published_at < site.articles[0].published_at for a in site.most_read)
-    other = get(site, links[0])  # served, but in another section
+    titles = [text(link, "::text") for link in page.css("#loadMostViewTop a")]
+    assert titles == [a.story.title for a in site.most_read]
+    other = get(site, links[0])  # served, but in another section, plain: NFC, with its title
     assert other.css("#hdZoneId::attr(value)").get() == "18831"
+    assert text(other, 'h1.title[data-role="title"]::text') == site.most_read[0].story.title
 
 
 def test_timeline_fragment_continues_after_page_one(site):
