@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import fcntl
 import os
 import time
@@ -43,6 +44,13 @@ class LockHeld(RuntimeError):
         )
 
 
+class LockInTheWay(IsADirectoryError):
+    """`.lock` is a folder: no lock can be taken on it, by any crawl or compaction."""
+
+    def __str__(self) -> str:
+        return self.strerror
+
+
 def lock_path(output_dir: str | os.PathLike) -> Path:
     return Path(output_dir) / LOCK_FILE
 
@@ -56,7 +64,14 @@ def crawl_lock(
     path = lock_path(output_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     # No O_TRUNC: truncating before we hold the lock would erase the holder's note.
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except IsADirectoryError as error:
+        raise LockInTheWay(
+            errno.EISDIR,
+            f"{path} is a folder, not a file: every crawl and compaction takes its lock on "
+            "that file; move it out of the way",
+        ) from error
     try:
         _take(fd, path, wait)
         started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

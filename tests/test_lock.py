@@ -200,3 +200,17 @@ def test_a_staging_in_the_way_stops_the_taker_leaving_no_note_of_it(tmp_path):
     with pytest.raises(OSError, match="a file, not a folder"), crawl_lock(tmp_path):
         pytest.fail("the run went on")
     assert lock_path(tmp_path).read_text() == ""
+
+
+def test_a_lock_that_is_a_folder_is_named_with_what_to_do(tmp_path, capsys):
+    # As for a `.staging` that is a file: the refusal says what is wrong and what to do, not
+    # only the errno of the open; crawls and `compact` say it as it is raised.
+    lock_path(tmp_path).mkdir()
+    with pytest.raises(IsADirectoryError) as raised, crawl_lock(tmp_path):
+        pytest.fail("a folder was locked")
+    message = str(raised.value)
+    assert message.startswith(f"{lock_path(tmp_path)} is a folder, not a file")
+    assert "move it out of the way" in message and "[Errno" not in message
+    assert cli.main(["compact", "--output-dir", str(tmp_path)]) == exitcodes.DISK_ERROR
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line == f"newsscraper compact: the dataset cannot be written: {message}"
