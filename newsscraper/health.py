@@ -28,6 +28,7 @@ from newsscraper.listing_walk import (
     STUCK,
 )
 from newsscraper.rejects import PIPELINE_ERROR
+from newsscraper.rests import rest_end
 from newsscraper.robotstxt import CRAWL_DELAY_WAY_OUT
 from newsscraper.stop import RETRY_AFTER_TOO_LONG_REASON
 from pipelines.validate import PUBLISHED_IN_FUTURE
@@ -35,6 +36,15 @@ from pipelines.validate import PUBLISHED_IN_FUTURE
 DISK_PROBLEM = "the output directory could not be written"
 # One odd page that fails to parse is a reject, not a layout change.
 MIN_FETCHED_FOR_PARSE_CHECK = 3
+
+
+def _until_rest_ends(record: dict) -> str:
+    """When the rest the site asked for ends, for a run it stopped (`rests_until`; none in
+    records before version 4, nor when the run's own wait ended it)."""
+    until = record.get("rests_until")
+    if until is None:
+        return ""
+    return f", and no crawl of this dataset asks the site for anything before {rest_end(until)}"
 
 
 def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
@@ -45,12 +55,12 @@ def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
     if record.get("finish_reason") == RETRY_AFTER_TOO_LONG_REASON:
         problems.append(
             "the site asked for a rest (Retry-After) longer than RETRY_AFTER_MAX; "
-            "the run stopped early"
+            "the run stopped early" + _until_rest_ends(record)
         )
     elif code == exitcodes.SOFT_BLOCKED:
         problems.append(
             "the site kept answering with soft-block pages or 429 Too Many Requests; "
-            "the run stopped early"
+            "the run stopped early" + _until_rest_ends(record)
         )
     elif code == exitcodes.SITE_ERRORS:
         problems.append(

@@ -79,11 +79,16 @@ def rest_refused(settings) -> str | None:
     record = site_rest(settings.get("OUTPUT_DIR"), clock_of(settings)(), set_back)
     if record is None:
         return None
-    until = record["rests_until"]
-    if until.microsecond:  # said to the second, never before the rest ends
-        until = until.replace(microsecond=0) + dt.timedelta(seconds=1)
     return (
-        f"the site asked for a rest (Retry-After) until {until:%Y-%m-%d %H:%M:%S} "
-        f"UTC, in run {record['run_id']} ({record['section']}); no crawl of this dataset asks it "
+        f"the site asked for a rest (Retry-After) until {rest_end(record['rests_until'])}, "
+        f"in run {record['run_id']} ({record['section']}); no crawl of this dataset asks it "
         "for anything before then"
     )
+
+
+def rest_end(until: dt.datetime) -> str:
+    """The end of a rest as a person is told it: to the second, in UTC, never before it ends."""
+    until = until.astimezone(dt.UTC)
+    if until.microsecond:
+        until = until.replace(microsecond=0) + dt.timedelta(seconds=1)
+    return f"{until:%Y-%m-%d %H:%M:%S} UTC"

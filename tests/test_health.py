@@ -79,6 +79,20 @@ def test_a_run_stopped_early_says_why_in_one_problem():
         assert judge(run(finish_reason=reason), [run() for _ in range(5)]) == (code, [problem])
 
 
+@pytest.mark.parametrize("reason", ["soft_blocked", "retry_after_too_long"])
+def test_a_run_the_site_stopped_says_when_its_rest_ends(reason):
+    # README, exit 3: no crawl asks the site for anything before then; said to the second, in
+    # UTC, never before the rest ends (as the next run's refusal says it).
+    vietnam = dt.timezone(dt.timedelta(hours=7))
+    until = dt.datetime(2026, 3, 8, 17, 4, 5, 200, tzinfo=vietnam)
+    code, (problem,) = judge(run(finish_reason=reason, rests_until=until), [])
+    assert code == exitcodes.SOFT_BLOCKED
+    assert problem.endswith(
+        "the run stopped early, and no crawl of this dataset asks the site for anything before "
+        "2026-03-08 10:04:06 UTC"
+    )
+
+
 @pytest.mark.parametrize(
     "reason", ["soft_blocked", "retry_after_too_long", "site_failing", "shutdown", "cancelled"]
 )

@@ -358,14 +358,15 @@ def test_a_rest_longer_than_a_run_waits_holds_the_next_runs_until_it_ends(
     [record] = read_runs(output_dir)
     rest = record["rests_until"] - record["finished_at"]
     assert dt.timedelta(minutes=55) < rest <= dt.timedelta(hours=1)
-
-    asked = len(handle.requests)
-    again = crawl(handle, expect_exit=exitcodes.SOFT_BLOCKED)
-    assert len(handle.requests) == asked, "a request went out during the site's rest"
     # Said to the second, rounded up: never a time before the rest ends.
     ends = record["rests_until"]
     ends = ends.replace(microsecond=0) + dt.timedelta(seconds=1 if ends.microsecond else 0)
     until = f"{ends:%Y-%m-%d %H:%M:%S} UTC"
+    assert record["problems"][0].endswith(f"asks the site for anything before {until}")
+
+    asked = len(handle.requests)
+    again = crawl(handle, expect_exit=exitcodes.SOFT_BLOCKED)
+    assert len(handle.requests) == asked, "a request went out during the site's rest"
     assert f"the site asked for a rest (Retry-After) until {until}" in again.stderr
     assert len(read_runs(output_dir)) == 1  # nothing written
 
