@@ -13,10 +13,12 @@ import math
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
+import pyarrow.parquet as pq
 import pytest
 
-from bench import accuracy, common, report
+from bench import accuracy, common, queries, report
 from bench.common import BenchResult, Figure
 from bench.runner import BENCHMARKS
 
@@ -294,3 +296,42 @@ def test_run_measured_reports_the_command_and_ends_it_at_its_timeout():
     assert usage.cpu_seconds > 0 and usage.peak_rss_mb > 0
     with pytest.raises(subprocess.TimeoutExpired):
         common.run_measured(["sleep", "60"], timeout=0.5)
+
+
+# --- The query benchmark's dataset and figures ----------------------------------------------
+
+
+def test_query_dataset_has_a_file_per_vietnam_day_and_engines_agree_with_its_truth(tmp_path):
+    # Ten rows a day: most days mention HPX nowhere, and have no entry in the answer.
+    truth = queries.build_dataset(tmp_path, rows=240, days=24)
+    assert 0 < len(truth) < 24
+    assert queries.duckdb_query(tmp_path) == queries.polars_query(tmp_path) == truth
+    files = sorted((tmp_path / "articles").rglob("*.parquet"))
+    assert len(files) == 24
+    vietnam = dt.timezone(dt.timedelta(hours=7))
+    for path in files:
+        day = path.parent.name.removeprefix("published_date=")
+        table = pq.read_table(path).to_pydict()
+        assert len(table["article_id"]) == 10 and all(table["body"])
+        assert {t.astimezone(vietnam).date().isoformat() for t in table["published_at"]} == {day}
+
+
+def test_query_figures_measure_each_span_and_the_files_built(monkeypatch):
+    # A clock ticking one second per reading: every span measured is exactly one second.
+    ticks = iter(range(1, 1000))
+    monkeypatch.setattr(queries, "time", SimpleNamespace(perf_counter=lambda: next(ticks)))
+    built = {}
+
+    def build_dataset(output_dir, rows, days):
+        truth = queries_build_dataset(output_dir, rows, days)
+        built["bytes"] = sum(p.stat().st_size for p in output_dir.rglob("*.parquet"))
+        return truth
+
+    queries_build_dataset = queries.build_dataset
+    monkeypatch.setattr(queries, "build_dataset", build_dataset)
+    result = queries.run(smoke=True)
+    assert result.data["build_seconds"] == 1
+    assert result.data["dataset_mb"] == built["bytes"] / 1e6
+    assert f", {built['bytes'] / 1e6:,.0f} MB; " in result.figures[0].value
+    for engine in ("duckdb", "polars"):
+        assert result.data[engine] == {"first_seconds": 1, "warm_seconds": 1, "correct": True}
