@@ -18,9 +18,11 @@ from types import SimpleNamespace
 import pyarrow.parquet as pq
 import pytest
 
-from bench import accuracy, common, queries, report
+from bench import accuracy, common, crawl, queries, report
 from bench.common import BenchResult, Figure
 from bench.runner import BENCHMARKS
+from bench.synthetic import article_rows
+from newsscraper.dataset_write import commit_articles
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -335,3 +337,70 @@ def test_query_figures_measure_each_span_and_the_files_built(monkeypatch):
     assert f", {built['bytes'] / 1e6:,.0f} MB; " in result.figures[0].value
     for engine in ("duckdb", "polars"):
         assert result.data[engine] == {"first_seconds": 1, "warm_seconds": 1, "correct": True}
+
+
+# --- The crawl benchmark's verdict and figures, from a crawl made up here -------------------
+
+
+def test_crawl_settings_walk_every_listing_page_and_two_more():
+    site = SimpleNamespace(page_size=20)
+    assert crawl.whole_site_settings(site, 2_000)["CAFEF_MAX_PAGES"] == "102"
+    assert crawl.whole_site_settings(site, 2_001)["CAFEF_MAX_PAGES"] == "103"
+
+
+def test_crawl_once_reads_back_an_article_stored_twice_as_not_every_article_once(monkeypatch):
+    # A "crawl" that stores 3 of the replica's 4 articles, one of them twice, in 2 s wall time.
+    written = {}
+
+    def crawl_writing_one_article_twice(argv, **_):
+        (output_dir,) = [a.removeprefix("OUTPUT_DIR=") for a in argv if a.startswith("OUTPUT_")]
+        rows = article_rows(3)
+        paths = commit_articles(output_dir, rows, "bench-a", 0)
+        paths += commit_articles(output_dir, rows[:1], "bench-b", 0)
+        written["bytes"] = sum(p.stat().st_size for p in paths)
+        return common.ChildUsage(0, wall_seconds=2.0, cpu_seconds=0.5, peak_rss_mb=80, stderr="")
+
+    usages = iter([1.0, 0.5, 3.0, 1.0])  # this process's CPU before and after the crawl
+
+    def getrusage(_):
+        return SimpleNamespace(ru_utime=next(usages), ru_stime=next(usages))
+
+    monkeypatch.setattr(crawl, "run_measured", crawl_writing_one_article_twice)
+    monkeypatch.setattr(crawl, "resource", SimpleNamespace(getrusage=getrusage, RUSAGE_SELF=0))
+    ticks = iter(range(1, 1000))
+    monkeypatch.setattr(crawl, "time", SimpleNamespace(perf_counter=lambda: next(ticks)))
+    run = crawl.crawl_once(4)
+    assert (run["rows"], run["distinct_ids"], run["rows_right"]) == (4, 3, False)
+    assert run["articles_per_second"] == 2 and run["cpu_ms_per_article"] == 125
+    assert run["dataset_bytes_per_article"] == written["bytes"] / 4
+    assert run["replica_cpu_seconds"] == 2.5 and run["replica_build_seconds"] == 1
+
+
+def test_crawl_figures_of_two_sizes_compare_their_peak_rss(monkeypatch):
+    def made_up_run(articles: int) -> dict:
+        rss = {2_000: 50.0, 20_000: 60.0}[articles]
+        return {
+            "articles": articles,
+            "rows": articles,
+            "distinct_ids": articles,
+            "rows_right": True,
+            "part_files": 3,
+            "wall_seconds": 4.0,
+            "peak_rss_mb": rss,
+            "articles_per_second": articles / 4.0,
+            "cpu_ms_per_article": 1.5,
+            "replica_cpu_seconds": articles / 1e3,
+            "dataset_bytes_per_article": 900.0,
+        }
+
+    monkeypatch.setattr(crawl, "crawl_once", made_up_run)
+    result = crawl.run(smoke=False)
+    figures = {figure.name: figure for figure in result.figures}
+    assert (
+        figures["20,000 articles: CPU per article (crawl / replica)"].value == "1.50 ms / 1.00 ms"
+    )
+    assert figures["20,000 articles: rows in the dataset"].met is True
+    # 60 MB over 50 MB is 1.2×: the target, met.
+    growth = figures["peak RSS 20,000 / 2,000"]
+    assert (growth.value, growth.target, growth.met) == ("1.20×", "≤ 1.2×", True)
+    assert result.data["rss_growth"] == 1.2
