@@ -7,6 +7,7 @@ answers and row counts right), so that no benchmark can rot between full runs.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -18,8 +19,9 @@ from types import SimpleNamespace
 import pyarrow.parquet as pq
 import pytest
 
-from bench import accuracy, common, crawl, queries, report
+from bench import accuracy, common, crawl, extraction, queries, report
 from bench.common import BenchResult, Figure
+from bench.pages import load_pages
 from bench.runner import BENCHMARKS
 from bench.synthetic import article_rows
 from newsscraper.dataset_write import commit_articles
@@ -404,3 +406,108 @@ def test_crawl_figures_of_two_sizes_compare_their_peak_rss(monkeypatch):
     growth = figures["peak RSS 20,000 / 2,000"]
     assert (growth.value, growth.target, growth.met) == ("1.20×", "≤ 1.2×", True)
     assert result.data["rss_growth"] == 1.2
+
+
+# --- The extraction benchmark's rounds and figures, on a clock made up here -----------------
+
+
+class Clock:
+    """A clock that moves only when a call made through `costing` says it took time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def as_time(self) -> SimpleNamespace:
+        return SimpleNamespace(perf_counter=lambda: self.now, process_time=lambda: self.now)
+
+    def costing(self, seconds: float, call=lambda *_: None):
+        def timed(*args):
+            self.now += seconds
+            return call(*args)
+
+        return timed
+
+
+def test_time_in_turns_runs_its_rounds_within_min_max_and_budget(monkeypatch):
+    clock = Clock()  # a round costs 4 calls of 1/8 s: the response, ours, trafilatura, lxml
+    monkeypatch.setattr(extraction, "time", clock.as_time())
+    monkeypatch.setattr(extraction, "build_response", clock.costing(1 / 8))
+    extractors = {name: clock.costing(1 / 8) for name in ("ours", "trafilatura", "lxml")}
+    page = load_pages()[0]
+
+    def rounds(**budget) -> int:
+        times = extraction.time_in_turns(page, extractors, **budget)
+        assert {len(times[name]["cpu"]) for name in times} == {len(times["ours"]["wall"])}
+        return len(times["ours"]["cpu"])
+
+    assert rounds(min_rounds=2, max_rounds=100, budget_seconds=2.0) == 4
+    assert rounds(min_rounds=3, max_rounds=100, budget_seconds=0.0) == 3
+    assert rounds(min_rounds=2, max_rounds=3, budget_seconds=100.0) == 3
+    # In blocks of 4 calls in a row, the first call of each block is not kept.
+    warm = extraction.time_in_turns(
+        page, extractors, min_rounds=2, max_rounds=2, budget_seconds=0.0, repeat=4
+    )
+    assert warm["ours"]["cpu"] == [1 / 8] * 6 and warm["ours+response"]["wall"] == [1 / 4] * 6
+
+
+def test_extraction_figures_are_the_ratios_of_the_cpu_times_per_page(monkeypatch):
+    # Per call: the response 1, ours 2, trafilatura 30, the lxml floor 1 (units of 1/1024 s).
+    clock, unit = Clock(), 1 / 1024
+    monkeypatch.setattr(extraction, "time", clock.as_time())
+    for factory, units in (
+        ("extract_response", 2),
+        ("trafilatura_extractor", 30),
+        ("lxml_floor", 1),
+    ):
+        make = getattr(extraction, factory)
+        monkeypatch.setattr(
+            extraction, factory, lambda m=make, u=units: clock.costing(u * unit, m())
+        )
+    monkeypatch.setattr(
+        extraction, "build_response", clock.costing(unit, extraction.build_response)
+    )
+    result = extraction.run(smoke=True)
+    data, figures = result.data, {figure.name: figure for figure in result.figures}
+    expected = {"ours": 2 * unit, "trafilatura": 30 * unit, "lxml": unit}
+    assert data["mean_seconds_per_page"] == data["mean_wall_seconds_per_page"] == expected
+    assert data["calls_per_extractor"] == 2 * len(data["pages"])
+    assert figures["calls per extractor and page (in turns)"].value == "2"
+    speedup, floor = figures["trafilatura time / ours"], figures["ours / lxml floor"]
+    # Exactly on both targets: met.
+    assert (speedup.value, speedup.met, floor.value, floor.met) == ("15.0×", True, "2.00×", True)
+    assert data["response"]["mean_wall_seconds_per_page"] == unit
+    with_response = data["ours_with_response"]
+    assert with_response["mean_seconds_per_page"] == 3 * unit
+    assert with_response["speedup_vs_trafilatura"] == 10
+    assert with_response["ratio_to_lxml_floor"] == 3
+    warm = data["warm_in_blocks"]
+    assert warm["mean_seconds_per_page"]["ours+response"] == 3 * unit
+    assert (warm["speedup_vs_trafilatura"], warm["ratio_to_lxml_floor"]) == (15, 2)
+    assert figures["with building the response: trafilatura / ours, ours / floor"].value == (
+        "10.0×, 3.00×"
+    )
+    assert figures["warm: trafilatura / ours, ours / floor"].value == "15.0×, 2.00×"
+    # Both extractors' outputs are scored: ours right throughout, trafilatura's titles found.
+    assert figures["ours: fields right (title, time, author, source, body)"].met is True
+    assert all(verdict["title"] for verdict in data["accuracy"]["trafilatura"].values())
+    assert result.notes == []
+
+
+def test_pages_without_expected_json_are_not_scored():
+    page = load_pages()[0]
+    unscored = dataclasses.replace(page, path=page.path.with_name("unscored.html"), expected=None)
+    outputs = {"ours": {page.name: page.expected}, "trafilatura": {page.name: {}}}
+    scores = extraction._score_all([page, unscored], outputs)
+    assert list(scores["ours"]) == list(scores["trafilatura"]) == [page.name]
+    assert extraction._fields_right(scores["ours"]) == (5, 5)
+
+
+def test_extraction_without_expected_json_says_so_and_misses_its_accuracy_target(monkeypatch):
+    page = dataclasses.replace(load_pages()[0], expected=None)
+    monkeypatch.setattr(extraction, "load_pages", lambda: [page])
+    result = extraction.run(smoke=True)
+    assert result.data["accuracy"] == {"ours": {}, "trafilatura": {}}
+    ours, trafilatura = result.figures[-2:]
+    assert (ours.value, ours.target, ours.met) == ("no expected JSON", "every field right", False)
+    assert trafilatura.value == "no expected JSON" and trafilatura.met is None
+    assert result.notes == ["No expected JSON under tests/fixtures/expected: accuracy not scored."]
