@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gzip
 import json
 import math
 import subprocess
@@ -19,7 +20,7 @@ from types import SimpleNamespace
 import pyarrow.parquet as pq
 import pytest
 
-from bench import accuracy, common, crawl, extraction, queries, report
+from bench import accuracy, common, crawl, extraction, queries, report, storage
 from bench.common import BenchResult, Figure
 from bench.pages import load_pages
 from bench.runner import BENCHMARKS
@@ -511,3 +512,34 @@ def test_extraction_without_expected_json_says_so_and_misses_its_accuracy_target
     assert (ours.value, ours.target, ours.met) == ("no expected JSON", "every field right", False)
     assert trafilatura.value == "no expected JSON" and trafilatura.met is None
     assert result.notes == ["No expected JSON under tests/fixtures/expected: accuracy not scored."]
+
+
+# --- The storage benchmark's JSON Lines and figures -----------------------------------------
+
+
+def test_storage_json_lines_hold_every_column_in_utf8():
+    rows = article_rows(2)
+    text = storage.jsonl_bytes(rows).decode("utf-8")
+    assert "Doanh nghiệp" in text and text.endswith("\n")
+    for row, line in zip(rows, text.splitlines(), strict=True):
+        dates_as_text = {k: v.isoformat() for k, v in row.items() if isinstance(v, dt.date)}
+        assert json.loads(line) == row | dates_as_text
+
+
+def test_storage_figures_per_article_and_how_much_smaller_than_json_lines():
+    result = storage.run(smoke=True)
+    data, count = result.data, result.data["rows"]
+    raw = storage.jsonl_bytes(article_rows(count))
+    assert data["jsonl"]["bytes_per_article"] == len(raw) / count
+    assert data["jsonl_gzip"]["bytes_per_article"] == len(gzip.compress(raw, 6)) / count
+    days = count // 40  # 40 articles a day, all in one batch: a file per day either way
+    assert data["parquet_as_crawled"]["files"] == data["parquet_compacted"]["files"] == days
+    assert data["parquet_single_file"]["files"] == 1
+    figures = {figure.name.split(" (")[0]: figure.value for figure in result.figures}
+    for name, key in (
+        ("Parquet as a crawl commits it", "parquet_as_crawled"),
+        ("Parquet, one file per day", "parquet_compacted"),
+        ("Parquet, one file", "parquet_single_file"),
+    ):
+        smaller = len(raw) / count / data[key]["bytes_per_article"]
+        assert f"({smaller:.1f}× smaller" in figures[name], name
