@@ -215,15 +215,20 @@ def list_article_partitions(output_dir) -> list[ArticlePartition]:
 
 
 def folder_problem(output_dir) -> str | None:
-    """Why `output_dir` is no dataset folder to read or compact (not there, or a folder inside
-    a dataset); None when it is one (an empty folder is an empty dataset)."""
+    """Why `output_dir` is no dataset folder to read or compact (not there, a folder inside a
+    dataset, or one this process may not look into); None when it is one (an empty folder is an
+    empty dataset)."""
     try:
         is_dir = Path(output_dir).is_dir()
     except OSError as error:  # a name longer than the file system takes, say
         return error.strerror or str(error)
     if not is_dir:  # a mistyped path: say so rather than read or create it
         return "a file, not a folder" if os.path.lexists(output_dir) else "no such directory"
-    if (inside := inside_a_dataset(output_dir)) is not None:
+    try:
+        inside = inside_a_dataset(output_dir)
+    except OSError as error:  # a folder of mode 000, or another user's: nothing in it is seen
+        return f"cannot be read ({error}): fix its permissions, or run the command as its owner"
+    if inside is not None:
         return f"not the dataset's folder, which holds articles/, rejects/ and runs/ ({inside})"
     return None
 

@@ -97,3 +97,38 @@ def unlistable(monkeypatch):
 
     monkeypatch.setattr(os, "scandir", scandir)
     return lambda folder: refused.add(os.fspath(folder))
+
+
+@pytest.fixture
+def unsearchable(monkeypatch):
+    """`unsearchable(folder)`: `folder` is of mode 000 (chmod stops nothing as root): listing it,
+    or looking up anything in it, fails as the kernel answers; `folder` itself is still seen."""
+    refused = []
+    real_scandir, real_stat, real_lstat = os.scandir, os.stat, os.lstat
+
+    def inside(path) -> bool:
+        name = os.path.abspath(os.fsdecode(path))
+        return any(name.startswith(folder + os.sep) for folder in refused)
+
+    def denied(path):
+        return PermissionError(errno.EACCES, "Permission denied", os.fsdecode(path))
+
+    def scandir(path="."):
+        if os.path.abspath(os.fsdecode(path)) in refused or inside(path):
+            raise denied(path)
+        return real_scandir(path)
+
+    def stat(path, *args, **kwargs):
+        if not isinstance(path, int) and inside(path):
+            raise denied(path)
+        return real_stat(path, *args, **kwargs)
+
+    def lstat(path, *args, **kwargs):
+        if not isinstance(path, int) and inside(path):
+            raise denied(path)
+        return real_lstat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.setattr(os, "stat", stat)
+    monkeypatch.setattr(os, "lstat", lstat)
+    return lambda folder: refused.append(os.path.abspath(os.fspath(folder)))

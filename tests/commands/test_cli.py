@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from newsscraper import __version__, cli
+from newsscraper import __version__, cli, dataset
 
 SAVED_PAGE = Path(__file__).parent.parent / "fixtures" / "pages" / "article_18826030622484142.html"
 
@@ -38,6 +38,20 @@ def test_an_output_dir_no_dataset_can_be_read_from_is_refused_before_anything_is
     err = capsys.readouterr().err
     assert err.startswith(f"usage: newsscraper {command} ") and said in err
     assert list(tmp_path.iterdir()) == []  # no lock, no folder
+
+
+@pytest.mark.parametrize("command", ["stats", "verify", "compact"])
+def test_an_output_dir_that_cannot_be_read_is_said_with_no_traceback(
+    command, tmp_path, unsearchable, capsys
+):
+    # `chmod 000 /data/cafef`, or a folder of another user's: nothing in it can be looked at.
+    output_dir = tmp_path / "cafef"
+    dataset.articles_dir(output_dir).mkdir(parents=True)
+    unsearchable(output_dir)
+    assert cli.main([command, "--output-dir", str(output_dir)]) == 1
+    err = capsys.readouterr().err
+    assert f"{output_dir}: cannot be read ([Errno 13] Permission denied" in err
+    assert err.endswith("fix its permissions, or run the command as its owner\n")
 
 
 # `stats stats`: the second is no command given again, but an argument stats does not take.
