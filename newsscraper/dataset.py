@@ -173,12 +173,32 @@ class ArticlePartition:
     def part_files(self) -> list[Path]:
         """The partition's part files, as `list_part_files` lists them: a folder named
         `*.parquet` is none (readers list what is in it, or pass it by), a link that leads to
-        no file is one."""
+        no file is one. A folder it cannot list raises `Unlisted`."""
         return sorted(
             p
-            for p in self.path.glob("*.parquet")
-            if is_visible_part_file(p, self.path) and not p.is_dir()
+            for p in _entries(self.path)
+            if p.suffix == ".parquet" and is_visible_part_file(p, self.path) and not p.is_dir()
         )
+
+
+class Unlisted(OSError):
+    """A folder of the dataset that cannot be listed (mode 000, another user's): its files
+    cannot be told, which is no fault of writing. Its `filename` is the folder."""
+
+    def __str__(self) -> str:
+        return f"{self.filename}: cannot be listed ([Errno {self.errno}] {self.strerror})"
+
+
+def _entries(folder: Path) -> list[Path]:
+    """What `folder` holds; `Unlisted` when it cannot be listed (`Path.glob` passes over such a
+    folder without a word, and what it holds would seem not to be there)."""
+    try:
+        with os.scandir(folder) as entries:
+            return [Path(entry.path) for entry in entries]
+    except (PermissionError, NotADirectoryError) as error:
+        if isinstance(error, NotADirectoryError):
+            return []  # a file where a folder was looked for: nothing in it
+        raise Unlisted(error.errno, error.strerror, str(folder)) from error
 
 
 def parse_partition_dir(path: Path) -> tuple[str, dt.date]:
@@ -202,16 +222,19 @@ def parse_partition_dir(path: Path) -> tuple[str, dt.date]:
 
 def list_article_partitions(output_dir) -> list[ArticlePartition]:
     """Every `section=*/published_date=*` directory under articles/, sorted; ValueError (from
-    `parse_partition_dir`) for one whose section or date is none."""
+    `parse_partition_dir`) for one whose section or date is none, `Unlisted` for a folder it
+    cannot list."""
     base = articles_dir(output_dir)
     if not base.is_dir():
         return []
     partitions = []
-    for path in sorted(base.glob("section=*/published_date=*")):
-        if path.is_dir():
-            section, published_date = parse_partition_dir(path)
-            partitions.append(ArticlePartition(section, published_date, path))
-    return partitions
+    sections = [p for p in _entries(base) if p.name.startswith("section=") and p.is_dir()]
+    for section_dir in sections:
+        for path in _entries(section_dir):
+            if path.name.startswith("published_date=") and path.is_dir():
+                section, published_date = parse_partition_dir(path)
+                partitions.append(ArticlePartition(section, published_date, path))
+    return sorted(partitions, key=lambda p: p.path)
 
 
 def folder_problem(output_dir) -> str | None:

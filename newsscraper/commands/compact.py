@@ -152,7 +152,10 @@ def compact_records(
     written a batch at a time (`records_merge`): what the merge holds does not grow with the
     records kept."""
     live = output_dir / folder
-    files = [p for p in dataset.list_part_files(output_dir, folder) if p.parent == live]
+    try:
+        files = [p for p in dataset.list_part_files(output_dir, folder) if p.parent == live]
+    except PermissionError as error:  # a folder it may not list: read, not written
+        raise dataset.Unlisted(error.errno, error.strerror, error.filename) from error
     if len(files) < 2:
         return None
     merge = RecordsMerge(output_dir, folder, files, schema, [name for name, _ in order])
@@ -317,18 +320,26 @@ def run(args: argparse.Namespace) -> int:
         )
         return exitcodes.LOCKED
     except OSError as error:
+        if isinstance(error, dataset.Unlisted):  # read, not written: named as a file is
+            return _cannot_read(output_dir, error)
         # Each folder is swapped whole or not at all: what was merged before stays merged.
         print(f"newsscraper compact: the dataset cannot be written: {error}", file=sys.stderr)
         return exitcodes.DISK_ERROR
     except (ValueError, pa.ArrowException) as error:
         # A file that cannot be read, or a folder named as no partition: its folder is left
         # as it was, nothing is merged past it.
-        print(
-            f"newsscraper compact: a file or folder cannot be read ({error}); "
-            + dataset_read.verify_hint(output_dir),
-            file=sys.stderr,
-        )
-        return exitcodes.ABNORMAL
+        return _cannot_read(output_dir, error)
     # The dataset is compacted: a stdout that cannot take the report changes nothing of that.
     say_summary(report(results, records), "newsscraper compact")
     return exitcodes.OK
+
+
+def _cannot_read(output_dir: Path, error: Exception) -> int:
+    """Say that a file or folder of the dataset cannot be read (a file of another program's,
+    a folder it may not list): exit 1, its folder left as it was."""
+    print(
+        f"newsscraper compact: a file or folder cannot be read ({error}); "
+        + dataset_read.verify_hint(output_dir),
+        file=sys.stderr,
+    )
+    return exitcodes.ABNORMAL

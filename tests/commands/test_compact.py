@@ -498,6 +498,30 @@ def test_a_file_it_may_not_read_is_a_message_not_a_disk_fault(
     assert {p: p.read_bytes() for p in unreadable.parent.iterdir()} == before
 
 
+@pytest.mark.parametrize("level", ["partition", "section", "runs"])
+def test_a_folder_it_may_not_list_is_said_not_passed_by(
+    level, three_partitions, capsys, unlistable
+):
+    # A partition (or section, or runs/) folder of mode 000: its part files are not merged, and
+    # the compaction says so, as stats, verify and a crawl stop on it; not `nothing to compact`,
+    # nor a disk that cannot be written.
+    files = Counter(p.parent for p in three_partitions.glob("articles/*/*/*.parquet"))
+    partition = max(files, key=files.get)  # a partition compact merges, more than one file
+    folder = {"partition": partition, "section": partition.parent}.get(level)
+    if folder is None:
+        folder = dataset.runs_dir(three_partitions)
+        folder.mkdir(exist_ok=True)
+        partition = folder
+        files[folder] = 0
+    unlistable(folder)
+    assert cli.main(["compact", "--output-dir", str(three_partitions)]) == exitcodes.ABNORMAL
+    err = capsys.readouterr().err
+    assert err.startswith("newsscraper compact: a file or folder cannot be read (")
+    assert f"{folder}: cannot be listed ([Errno 13] Permission denied)" in err
+    # Left as it was (listed as the test's own, past the refusal).
+    assert sum(name.endswith(".parquet") for name in os.listdir(partition)) == files[partition]
+
+
 def test_a_folder_named_as_a_part_file_is_kept_not_read(three_partitions, capsys):
     # No reader takes a folder for a file (pyarrow lists what is in it, DuckDB's and polars'
     # globs pass it by), and `verify` finds nothing wrong with it: it is not merged.
