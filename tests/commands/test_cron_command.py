@@ -75,6 +75,17 @@ def test_an_empty_section_is_refused_as_an_unknown_one_not_as_a_disagreement(tmp
     assert not output_dir.exists()
 
 
+def test_an_output_dir_given_twice_differently_is_refused_as_a_section_is(tmp_path, capsys):
+    # `-s OUTPUT_DIR=` as for `scrapy crawl`, beside --output-dir: neither is taken silently.
+    given, other = tmp_path / "cafef", tmp_path / "other"
+    args = ["cron", "--output-dir", str(given), "-s", f"OUTPUT_DIR={other}"]
+    assert cli.main(args) == exitcodes.USAGE
+    assert capsys.readouterr().err == (
+        f"newsscraper cron: --output-dir {given} and -s OUTPUT_DIR={other} disagree\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("value", ["a day", "-1", "86401"])
 def test_a_robotstxt_max_age_that_is_no_number_of_seconds_up_to_a_day_is_a_usage_error(
     value, tmp_path, capsys
