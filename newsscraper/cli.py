@@ -9,7 +9,10 @@ commands do with their standard streams is in `newsscraper/standard_streams.py`.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import platform
+import signal
 import sys
 from importlib import metadata
 
@@ -92,14 +95,37 @@ def parsed(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+# What a command interrupted by Ctrl-C leaves, said after `interrupted` (the others read only).
+INTERRUPTED_LEAVES = {
+    "compact": "each folder is swapped whole or not at all: those merged stay merged, the "
+    "others are as they were; run it again",
+}
+
+
+def said_interrupted(program: str, command: str | None) -> None:
+    """Say on stderr, if it takes it, that Ctrl-C interrupted `program`, and what it leaves."""
+    leaves = INTERRUPTED_LEAVES.get(command or "")
+    with contextlib.suppress(OSError):
+        print(f"{program}: interrupted" + (f"; {leaves}" if leaves else ""), file=sys.stderr)
+
+
+def raise_signal_unhandled(signum: int) -> None:
+    """End the process by `signum` as if it had no handler (exit status 130 for Ctrl-C in a
+    shell), as a crawl interrupted once its summary is said does (`stop.end_on_held_signal`):
+    what stdout holds is dropped, not written."""
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     open_closed_standard_streams()
     escape_what_stdout_cannot_spell()
-    program = "newsscraper"
+    program, command = "newsscraper", None
     with stdout_refusals_named():
         try:
             args = parsed(sys.argv[1:] if argv is None else argv)  # `--version`, `--help` print
-            program = f"newsscraper {args.command}"
+            command = args.command
+            program = f"newsscraper {command}"
             code = args._run(args)
             sys.stdout.flush()  # what is still buffered goes now, not at exit where nothing catches
             return code
@@ -108,6 +134,12 @@ def main(argv: list[str] | None = None) -> int:
             # keep Python's flush at exit from failing on the closed pipe again.
             drop_what_stdout_holds()
             return 1
+        except KeyboardInterrupt:
+            # Ctrl-C while a command reads or compacts (a crawl's own are Scrapy's and stop's):
+            # one line, not a traceback, and the exit status of the signal.
+            said_interrupted(program, command)
+            raise_signal_unhandled(signal.SIGINT)
+            raise  # not reached: the signal ends the process
         except StdoutRefused as error:
             # Its file full (`newsscraper stats > report.txt`): the command's output is lost, so
             # the command failed, whatever it found. (Commands whose output is only a summary

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import platform
+import signal
 import subprocess
 import sys
 from importlib import metadata
@@ -194,6 +195,41 @@ def test_a_closed_stdin_is_read_as_an_empty_one(tmp_path):
     )
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr == "newsscraper extract: -: an empty file\n"
+
+
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        (["stats", "--output-dir", "{dataset}"], "newsscraper stats: interrupted\n"),
+        (["verify", "--output-dir", "{dataset}"], "newsscraper verify: interrupted\n"),
+        (["extract", str(SAVED_PAGE)], "newsscraper extract: interrupted\n"),
+        (
+            ["compact", "--output-dir", "{dataset}"],
+            "newsscraper compact: interrupted; each folder is swapped whole or not at all: "
+            "those merged stay merged, the others are as they were; run it again\n",
+        ),
+    ],
+    ids=["stats", "verify", "extract", "compact"],
+)
+def test_ctrl_c_is_said_in_one_line_and_ends_the_command_by_the_signal(command, said, tmp_path):
+    # Ctrl-C while the command reads (a long verify, a compaction of a big dataset): no
+    # traceback, and the exit status says the signal (130 in a shell), as a crawl's does.
+    command = [part.format(dataset=tmp_path) for part in command]
+    script = (
+        "import sys; from newsscraper import cli, dataset\n"
+        "from newsscraper.commands import extract\n"
+        "def pressed(*args, **kwargs): raise KeyboardInterrupt\n"
+        "dataset.folder_problem = extract.extract_file = pressed\n"
+        "sys.exit(cli.main(sys.argv[1:]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, *command],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent.parent.parent,
+        timeout=60,
+    )
+    assert (result.returncode, result.stderr, result.stdout) == (-signal.SIGINT, said, "")
 
 
 @pytest.mark.parametrize(
