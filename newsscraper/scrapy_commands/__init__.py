@@ -42,6 +42,14 @@ def check_arguments(spider_arguments: dict, settings) -> None:
         raise UsageError("; ".join(problems), print_help=False)
 
 
+def refuse_unknown_options(args: list[str]) -> None:
+    """UsageError (exit 2) naming the options among `args` that Scrapy did not know and passed
+    on as positional arguments: taken for one more spider (or spider file), they were said as
+    "more than one spider", or as the command's help, naming neither."""
+    if unknown := [arg for arg in args if arg.startswith("-")]:
+        raise UsageError(f"unrecognized arguments: {' '.join(unknown)}", print_help=False)
+
+
 class StandardStreamsOpen:
     """Mixed into a Scrapy command class: a stdout or stderr the caller closed (`2>&-`) is
     opened on /dev/null before Scrapy sets up its log (see `open_closed_standard_streams`)."""

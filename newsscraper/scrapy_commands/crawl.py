@@ -19,7 +19,11 @@ from newsscraper.context import RunContext
 from newsscraper.health import DISK_PROBLEM
 from newsscraper.lock import LOCKED_NEXT_RUN, LockHeld, crawl_lock
 from newsscraper.run_summary import RUN_SUMMARY_STAT
-from newsscraper.scrapy_commands import StandardStreamsOpen, check_arguments
+from newsscraper.scrapy_commands import (
+    StandardStreamsOpen,
+    check_arguments,
+    refuse_unknown_options,
+)
 from newsscraper.sections import DEFAULT_SECTION
 from newsscraper.standard_streams import escape_what_stdout_cannot_spell, say_summary
 from newsscraper.start_checks import start_refused
@@ -33,6 +37,7 @@ from newsscraper.stop import (
 
 class Command(StandardStreamsOpen, ScrapyCrawlCommand):
     def run(self, args, opts):
+        refuse_unknown_options(args)
         if len(args) == 1 and args[0] == "cafef":
             check_arguments(opts.spargs, self.settings)
         if len(args) < 1:

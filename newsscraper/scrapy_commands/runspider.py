@@ -15,13 +15,19 @@ from scrapy.commands.runspider import Command as ScrapyRunSpiderCommand
 from scrapy.commands.runspider import _import_file
 from scrapy.utils.spider import iter_spider_classes
 
-from newsscraper.scrapy_commands import StandardStreamsOpen, check_arguments, write_nothing
+from newsscraper.scrapy_commands import (
+    StandardStreamsOpen,
+    check_arguments,
+    refuse_unknown_options,
+    write_nothing,
+)
 from newsscraper.scrapy_commands.crawl import crawl_under_lock
 from newsscraper.spiders.cafef import CafefSpider
 
 
 class Command(StandardStreamsOpen, ScrapyRunSpiderCommand):
     def run(self, args, opts):
+        refuse_unknown_options(args)
         spider = cafef_spider_in(args)
         if spider is None:
             write_nothing(self.crawler_process.settings)  # the settings its crawler will copy

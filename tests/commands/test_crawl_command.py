@@ -16,6 +16,7 @@ from scrapy.utils.test import get_crawler
 from newsscraper import exitcodes
 from newsscraper.lock import crawl_lock
 from newsscraper.scrapy_commands.crawl import Command
+from newsscraper.scrapy_commands.runspider import Command as RunSpiderCommand
 from replica.crawl import PROJECT_ROOT, crawl_env
 
 
@@ -120,6 +121,27 @@ def test_a_crawl_of_no_spider_or_of_two_is_a_usage_error(spiders, tmp_path):
     with pytest.raises(UsageError):
         command(tmp_path, process).run(spiders, argparse.Namespace(spargs={}))
     assert process.crawled == []
+
+
+@pytest.mark.parametrize("command_class", [Command, RunSpiderCommand], ids=["crawl", "runspider"])
+@pytest.mark.parametrize("args", [["cafef", "--bogus"], ["--bogus", "cafef"]])
+def test_an_option_the_command_does_not_take_is_named_not_taken_for_a_spider(
+    args, command_class, tmp_path
+):
+    # Scrapy passes an option it does not know on as one more spider name (or file): `scrapy
+    # crawl cafef --bogus` was refused as "more than one spider", `scrapy runspider` printed its
+    # help, naming neither.
+    output_dir = tmp_path / "cafef"
+    process = StubProcess()
+    if command_class is RunSpiderCommand:
+        args = [
+            str(PROJECT_ROOT / "newsscraper" / "spiders" / "cafef.py") if a == "cafef" else a
+            for a in args
+        ]
+    with pytest.raises(UsageError, match=r"^unrecognized arguments: --bogus$") as bad:
+        command(output_dir, process, command_class).run(args, argparse.Namespace(spargs={}))
+    assert not bad.value.print_help
+    assert process.crawled == [] and not output_dir.exists()
 
 
 def test_a_spider_the_project_has_not_is_a_usage_error_before_the_lock(tmp_path):
