@@ -182,8 +182,9 @@ class ArticlePartition:
 
 
 class Unlisted(OSError):
-    """A folder of the dataset that cannot be listed (mode 000, another user's): its files
-    cannot be told, which is no fault of writing. Its `filename` is the folder."""
+    """A folder of the dataset that cannot be listed (mode 000, another user's, a file in its
+    place): its files cannot be told, which is no fault of writing. Its `filename` is the
+    folder."""
 
     def __str__(self) -> str:
         return f"{self.filename}: cannot be listed ([Errno {self.errno}] {self.strerror})"
@@ -223,9 +224,11 @@ def parse_partition_dir(path: Path) -> tuple[str, dt.date]:
 def list_article_partitions(output_dir) -> list[ArticlePartition]:
     """Every `section=*/published_date=*` directory under articles/, sorted; ValueError (from
     `parse_partition_dir`) for one whose section or date is none, `Unlisted` for a folder it
-    cannot list."""
+    cannot list or a file where articles/ goes."""
     base = articles_dir(output_dir)
     if not base.is_dir():
+        if base.exists() or base.is_symlink():  # a file, or a link to nothing, in its place
+            raise Unlisted(errno.ENOTDIR, "not a folder", str(base))
         return []
     partitions = []
     sections = [p for p in _entries(base) if p.name.startswith("section=") and p.is_dir()]

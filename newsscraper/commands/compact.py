@@ -154,7 +154,7 @@ def compact_records(
     live = output_dir / folder
     try:
         files = [p for p in dataset.list_part_files(output_dir, folder) if p.parent == live]
-    except PermissionError as error:  # a folder it may not list: read, not written
+    except (PermissionError, NotADirectoryError) as error:  # read, not written: no disk fault
         raise dataset.Unlisted(error.errno, error.strerror, error.filename) from error
     if len(files) < 2:
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -496,6 +497,23 @@ def test_a_file_it_may_not_read_is_a_message_not_a_disk_fault(
     assert err.startswith("newsscraper compact: a file or folder cannot be read (")
     assert f"cannot read Parquet file '{unreadable}': [Errno 13] Permission denied" in err
     assert {p: p.read_bytes() for p in unreadable.parent.iterdir()} == before
+
+
+@pytest.mark.parametrize("folder", [dataset.ARTICLES, dataset.RUNS, dataset.REJECTS])
+def test_a_file_where_a_folder_of_the_dataset_goes_is_said_as_verify_says_it(
+    folder, three_partitions, capsys
+):
+    # Not passed by as an empty folder (articles/), nor taken for a disk that cannot be
+    # written (exit 4): verify, stats and a crawl stop on it as unreadable, exit 1.
+    path = three_partitions / folder
+    if path.is_dir():
+        shutil.rmtree(path)
+    path.write_text("ghi chú\n", encoding="utf-8")
+    assert cli.main(["compact", "--output-dir", str(three_partitions)]) == exitcodes.ABNORMAL
+    err = capsys.readouterr().err
+    assert err.startswith("newsscraper compact: a file or folder cannot be read (")
+    assert f"{path}: cannot be listed ([Errno 20] not a folder)" in err
+    assert path.read_text(encoding="utf-8") == "ghi chú\n"
 
 
 @pytest.mark.parametrize("level", ["partition", "section", "runs"])
