@@ -54,15 +54,21 @@ SIGNAL_HANDLERS = (
 )
 
 
-def note_signals(process, crawler) -> None:
+def note_signals(process, crawler) -> list[str]:
     """Have `process` (a CrawlerProcess not started yet) note in `crawler`'s stats a SIGTERM or
     Ctrl-C it handles: one that comes while the engine is still opening the spider (reading the
     dataset) stops the process before the spider ever closes, so no finish reason says that
-    the run was interrupted. A second signal, an unclean stop, is noted as such."""
+    the run was interrupted. A second signal, an unclean stop, is noted as such. One that comes
+    while Scrapy is still making the crawler, before it has stats, is noted in the list returned,
+    for `note_early_signals` once the crawl is over."""
+    early: list[str] = []
 
     def noted(handler, what: str):
         def handle(signum, frame):
-            crawler.stats.set_value(SIGNALLED_STAT, what)
+            try:
+                crawler.stats.set_value(SIGNALLED_STAT, what)
+            except RuntimeError:  # "Crawler.stats is not set yet": Scrapy still making it
+                early.append(what)
             handler(signum, frame)
 
         return handle
@@ -73,6 +79,22 @@ def note_signals(process, crawler) -> None:
         handler = getattr(process, name, None)
         if handler is not None:
             setattr(process, name, noted(handler, what))
+    return early
+
+
+def ctrl_c_ends_at_once() -> None:
+    """Until Scrapy installs its own handlers (once its process starts), a Ctrl-C ends the
+    process at once, writing nothing, as a SIGTERM does (exit status 130): Python's handler
+    would raise KeyboardInterrupt wherever the process is, which Scrapy, opening the crawl,
+    takes for a crash (exit 1, with tracebacks)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def note_early_signals(crawler, early: list[str]) -> None:
+    """Once the crawl is over, note in its stats the signal `note_signals` saw before it had
+    any (a signal noted since, a second one, stands): its finish reason is then "shutdown"."""
+    if early and crawler.stats.get_value(SIGNALLED_STAT) is None:
+        crawler.stats.set_value(SIGNALLED_STAT, early[-1])
 
 
 # SIGTERM and Ctrl-C (SIGINT): the signals Scrapy handles while it crawls.

@@ -27,6 +27,7 @@ from newsscraper.lock import LOCKED_NEXT_RUN, LockHeld, crawl_lock
 from newsscraper.sections import DEFAULT_SECTION
 from newsscraper.setting_checks import setting_problems, settings_not_taken
 from newsscraper.standard_streams import say_summary
+from newsscraper.stop import ctrl_c_ends_at_once
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ LOG_BACKUPS = 5
 
 
 def run(args) -> int:
+    ctrl_c_ends_at_once()  # until the crawl's own handlers: writing nothing, exit status 130
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newsscraper.settings")
     from scrapy.utils.project import get_project_settings
 

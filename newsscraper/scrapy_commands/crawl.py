@@ -28,9 +28,11 @@ from newsscraper.sections import DEFAULT_SECTION
 from newsscraper.standard_streams import escape_what_stdout_cannot_spell, say_summary
 from newsscraper.start_checks import start_refused
 from newsscraper.stop import (
+    ctrl_c_ends_at_once,
     end_on_held_signal,
     finish_reason_of,
     hold_signals_after_crawl,
+    note_early_signals,
     note_signals,
 )
 
@@ -61,6 +63,7 @@ def crawl_under_lock(command, spider, opts) -> None:
     """Run `spider` (a name or a class) holding OUTPUT_DIR's lock, unless a run id already used
     or a rest not ended refuses it; set `command.exitcode` from the run and say its summary.
     A SIGTERM or Ctrl-C held since the crawl ended then ends the process."""
+    ctrl_c_ends_at_once()
     try:
         _crawl_under_lock(command, spider, opts)
     finally:
@@ -97,12 +100,13 @@ def crawl_to_end(process, crawler, spider_args: dict) -> tuple[int, str | None]:
     """Run `crawler` in `process` to its end: its exit code and its summary, or None for the
     summary when the crawl could not start (Scrapy has logged why). A SIGTERM or Ctrl-C after
     the crawl is held until the caller has said the summary (`stop.end_on_held_signal`)."""
-    note_signals(process, crawler)
+    early = note_signals(process, crawler)
     process.crawl(crawler, **spider_args)
     process.start()
     hold_signals_after_crawl()
     if process.bootstrap_failed:
         return exitcodes.ABNORMAL, None
+    note_early_signals(crawler, early)
     code = exit_code_of(crawler)
     return code, closing_summary(crawler, code, spider_args.get("section", DEFAULT_SECTION))
 

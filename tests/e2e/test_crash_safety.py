@@ -254,6 +254,35 @@ def test_signal_during_a_retry_after_wait_exits_at_once(replica, start_crawl, ou
 
 
 @pytest.mark.parametrize("cron", [False, True], ids=["scrapy crawl", "newsscraper cron"])
+@pytest.mark.parametrize("signame", ["TERM", "INT"], ids=["SIGTERM", "ctrl-c"])
+def test_a_signal_while_scrapy_makes_the_crawler_stops_it_writing_nothing(
+    cron, signame, replica, crawl, start_crawl, output_dir
+):
+    # The hook signals the process while Scrapy makes the crawler (its settings applied, no
+    # stats yet). `newsscraper cron` does that before its process starts, with no handler of
+    # Scrapy's yet: README, exit 6, "a signal before the crawl has started ends the process at
+    # once, writing nothing" (a Ctrl-C there was Python's KeyboardInterrupt, which Scrapy took
+    # for a crash: exit 1). `scrapy crawl` does it once its process has started, under Scrapy's
+    # handler: "one while the engine is still opening the spider ... stops it there: exit 6,
+    # with no run record" (the signal, noted before the crawler had stats, was exit 1).
+    site = ReplicaSite(articles=10)
+    handle = replica(site)
+    env = {
+        "PYTHONPATH": os.pathsep.join([str(SIGNAL_HOOK_DIR), str(PROJECT_ROOT)]),
+        "NEWSSCRAPER_SIGNAL_OPENING_CRAWL": signame,
+    }
+    process = start_crawl(handle, output_dir, {}, cron=cron, env=env)
+    code = process.wait(timeout=60)
+
+    log = log_of(process)
+    assert code == (-getattr(signal, f"SIG{signame}") if cron else exitcodes.INTERRUPTED), log
+    assert "Traceback" not in log and handle.requests == []
+    assert list_part_files(output_dir) == [] and read_runs(output_dir) == []
+    crawl(handle)  # the lock released, the next run as if none had been
+    assert_stored_exactly(output_dir, site.articles)
+
+
+@pytest.mark.parametrize("cron", [False, True], ids=["scrapy crawl", "newsscraper cron"])
 @pytest.mark.parametrize(
     ("first_mid_run", "after"),
     [(False, "TERM"), (True, "TERM"), (False, "INT")],

@@ -1,9 +1,13 @@
 """A signal at a chosen moment, for a crawl run as a subprocess (see test_crash_safety.py).
 
-On PYTHONPATH, Python imports this module at start-up. It does nothing unless
-NEWSSCRAPER_SIGNAL_AFTER_CRAWL names a signal (TERM, INT); then the process sends itself that
-signal once the crawl is over (its reactor stopped, its run record written) and before it says
-its summary: at the moment `newsscraper.scrapy_commands.crawl.closing_summary` is asked for it.
+On PYTHONPATH, Python imports this module at start-up. It does nothing unless one of the
+variables below names a signal (TERM, INT); then the process sends itself that signal the first
+time the function the variable stands for is called, before it runs:
+- NEWSSCRAPER_SIGNAL_AFTER_CRAWL: once the crawl is over (its reactor stopped, its run record
+  written) and before it says its summary, when `newsscraper.scrapy_commands.crawl.
+  closing_summary` is asked for it;
+- NEWSSCRAPER_SIGNAL_OPENING_CRAWL: while Scrapy opens the crawl, before its process starts and
+  installs its own handlers (`scrapy.crawler.Crawler._apply_settings`).
 Production code has no hook of its own.
 """
 
@@ -15,24 +19,35 @@ import os
 import signal
 import sys
 
-_SIGNAL = os.environ.get("NEWSSCRAPER_SIGNAL_AFTER_CRAWL", "")
-_MODULE = "newsscraper.scrapy_commands.crawl"
+# The variable -> (the module, the function in it, `Class.method` for a method).
+_MOMENTS = {
+    "NEWSSCRAPER_SIGNAL_AFTER_CRAWL": ("newsscraper.scrapy_commands.crawl", "closing_summary"),
+    "NEWSSCRAPER_SIGNAL_OPENING_CRAWL": ("scrapy.crawler", "Crawler._apply_settings"),
+}
+_ASKED = {
+    module: (attribute, getattr(signal, f"SIG{os.environ[variable]}"))
+    for variable, (module, attribute) in _MOMENTS.items()
+    if os.environ.get(variable)
+}
 
 
-def _patch(module) -> None:
-    signum = getattr(signal, f"SIG{_SIGNAL}")
-    closing_summary = module.closing_summary
+def _patch(module, attribute: str, signum: int) -> None:
+    *owner_path, name = attribute.split(".")
+    owner = module
+    for part in owner_path:
+        owner = getattr(owner, part)
+    function = getattr(owner, name)
 
-    def signalled_summary(*args, **kwargs):
+    def signalled(*args, **kwargs):
         os.kill(os.getpid(), signum)
-        return closing_summary(*args, **kwargs)
+        return function(*args, **kwargs)
 
-    module.closing_summary = signalled_summary
+    setattr(owner, name, signalled)
 
 
 class _PatchOnImport(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path, target=None):
-        if name != _MODULE:
+        if name not in _ASKED:
             return None
         spec = importlib.machinery.PathFinder.find_spec(name, path)
         if spec is None or spec.loader is None:
@@ -41,11 +56,11 @@ class _PatchOnImport(importlib.abc.MetaPathFinder):
 
         def exec_and_patch(module) -> None:
             exec_module(module)
-            _patch(module)
+            _patch(module, *_ASKED[name])
 
         spec.loader.exec_module = exec_and_patch
         return spec
 
 
-if _SIGNAL:
+if _ASKED:
     sys.meta_path.insert(0, _PatchOnImport())
