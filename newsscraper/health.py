@@ -199,5 +199,16 @@ def _site_errors(record: dict) -> list[str]:
         )
     failed = record.get("failed_articles") or 0
     if failed:
-        problems.append(f"{failed} article page(s) failed after every retry")
+        problems.append(f"{failed} article page(s) failed after every retry" + _pending(record))
     return problems
+
+
+def _pending(record: dict) -> str:
+    """Which pages the next run asks for first (the run's `pending_articles`: those that failed,
+    and any that failed before and still do), the longest failing named."""
+    pending = record.get("pending_articles") or {}
+    if not pending:
+        return ""
+    oldest = min(pending.values(), key=lambda entry: entry["first_failed_at"])
+    more = f" and {len(pending) - 1} more" if len(pending) > 1 else ""
+    return f"; the next run asks for them first: {oldest['url']}{more}"

@@ -284,6 +284,33 @@ def test_pages_the_site_did_not_give_are_site_errors_before_any_collapse():
     )
 
 
+def test_article_pages_that_failed_are_named_by_the_one_failing_longest():
+    # The pages the next run asks for first (the record's pending_articles): an operator looks
+    # at one of them, not through the log.
+    pending = {
+        "188260307000000002": {
+            "url": "https://cafef.vn/b-188260307000000002.chn",
+            "first_failed_at": "2026-03-07T09:00:00+00:00",
+        },
+        "188260306000000001": {
+            "url": "https://cafef.vn/a-188260306000000001.chn",
+            "first_failed_at": "2026-03-06T21:00:00+00:00",
+        },
+    }
+    code, problems = judge(run(failed_articles=2, pending_articles=pending), [])
+    assert (code, problems) == (
+        exitcodes.SITE_ERRORS,
+        [
+            "2 article page(s) failed after every retry; the next run asks for them first: "
+            "https://cafef.vn/a-188260306000000001.chn and 1 more"
+        ],
+    )
+    one = {k: v for k, v in pending.items() if k.endswith("2")}
+    assert judge(run(failed_articles=1, pending_articles=one), [])[1][0].endswith(
+        "first: https://cafef.vn/b-188260307000000002.chn"
+    )
+
+
 def test_a_site_error_does_not_hide_a_pipeline_that_raised_or_a_listing_not_read():
     """README, exit 5: a pipeline_error is a fault of newsscraper, to report; a page that
     failed makes the run exit 7, but its problems still name it, as they do for exit 4."""
