@@ -9,6 +9,7 @@ README and DATA_FORMAT.md promise of those runs is checked over every generated 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -90,8 +91,15 @@ class Runs:
                 return
         assert reason not in (BROKE_OFF, STUCK), self.records[0]
 
-    def run(self, site: Site, args: CrawlArguments, killed_after: int | None = None) -> dict:
-        """One run over `site` as it stands: the record it writes (None when killed)."""
+    def run(
+        self,
+        site: Site,
+        args: CrawlArguments,
+        killed_after: int | None = None,
+        before_page: dict[int, Callable[[], None]] | None = None,
+    ) -> dict:
+        """One run over `site` as it stands: the record it writes (None when killed).
+        `before_page`: what happens to the site just before the walk reads that page."""
         watermark = self.last_reached = watermark_to_reach(self.records, SECTION)
         if watermark is not None:
             self.reached.append(watermark)
@@ -106,6 +114,7 @@ class Runs:
             if killed_after is not None and visits == killed_after:
                 break
             visits += 1
+            (before_page or {}).get(page, lambda: None)()
             # The walk ends within the listing: its pages, and an empty one asked for twice.
             assert visits <= max(site.pages(), args.max_pages) + 2, (visits, walk.stop_reason)
             decision = walk.visit(page, site.page(page))
@@ -250,3 +259,30 @@ def test_successive_runs_over_a_changing_listing_keep_what_the_docs_promise(
         stop = min(reached + stop_after - 1, max(default_max_pages, reached))
         expected = stop if stop <= site.pages() else site.pages() + 2
     assert last["listing_pages"] == expected, (last, reached)
+
+
+def test_a_story_taken_off_above_a_page_boundary_while_a_run_pages_is_fetched_by_the_next():
+    # Stories 1-9 published since the runs that recorded the watermark at minute 900 (a
+    # minute apart, newest first); the old ones under it are stored. While the run pages, a
+    # story of page 1 is taken off: story 7, first of page 3, moves up to page 2's bottom
+    # after page 2 was read, and is in none of the pages the run reads.
+    minutes = {s: 1000 - s for s in range(1, 10)} | {s: 900 - s for s in range(10, 22)}
+    site = Site(order=sorted(minutes), minutes=minutes, page_size=3)
+    args = CrawlArguments.parse({}, default_max_pages=20)
+    runs = Runs(stored={str(s) for s in range(10, 22)})
+    for n in (1, 2):
+        runs.records.insert(
+            0,
+            {
+                "run_id": f"run-{n}",
+                "section": SECTION,
+                "run_number": n,
+                "watermark": minute(899),
+                "walked_down_to": minute(880),
+                "pending_articles": {},
+            },
+        )
+    runs.run(site, args, before_page={3: lambda: site.order.remove(1)})
+    assert "7" not in runs.stored  # the shift the next run's walk is there for
+    runs.run(site, args)
+    assert {str(s) for s in site.order} <= runs.stored
