@@ -53,11 +53,11 @@ def plan_crawl(crawler, args: CrawlArguments) -> tuple[ListingWalk, PendingArtic
     rejected_for_good = (
         not_asked_again(rejects, backfill=False) - set(due_again) if args.is_backfill else rejected
     )
-    runs = runs_to_start_from(output_dir, args.section)
+    runs = runs_to_start_from(output_dir, args.section, now)
     walk = ListingWalk(
         args=args,
         is_stored=lambda article_id: history.is_stored(article_id) or article_id in rejected,
-        watermark=watermark_to_reach(runs, args.section),
+        watermark=watermark_to_reach(runs, args.section, now),
         stats=crawler.stats,
         # A listing time ahead of the clock (a story dated hours ahead, a CMS typo such as 2062
         # for 2026) is no coverage: the stories published until then are listed under it.

@@ -52,17 +52,22 @@ KEY_COLUMNS = ["run_id", "section", "run_number", "finished_at", "watermark"]
 _POSITION = "__position"
 
 
-def runs_to_start_from(output_dir, section: str) -> list[dict]:
+def runs_to_start_from(output_dir, section: str, now: dt.datetime | None = None) -> list[dict]:
     """The run records of `section` a crawl starts from, newest first: the newest (its
     pending pages, `last_pending`) and those holding the two latest watermarks, two of each at
-    most (`watermark_to_reach` tells one record from several)."""
+    most (`watermark_to_reach` tells one record from several); of those no later than `now`,
+    the clock of the crawl about to start (see `watermark_to_reach`), when it is given."""
 
     def choose(keys: pa.Table) -> list[int]:
         table = _of_section(_positioned(keys), section)
         if table is None:
             return []
         marks = table.column("watermark").cast(pa.int64()).to_pylist()
-        latest = sorted({mark for mark in marks if mark is not None}, reverse=True)[:2]
+        limit = None
+        if now is not None:
+            limit = pa.scalar(now, type=table.schema.field("watermark").type).cast(pa.int64())
+        credible = {m for m in marks if m is not None and (limit is None or m <= limit.as_py())}
+        latest = sorted(credible, reverse=True)[:2]
         kept = Counter()
         wanted = [0]
         for index, mark in enumerate(marks):
@@ -164,7 +169,9 @@ def _as_rows(table: pa.Table) -> list[dict]:
     return rows
 
 
-def watermark_to_reach(runs: list[dict], section: str) -> dt.datetime | None:
+def watermark_to_reach(
+    runs: list[dict], section: str, now: dt.datetime | None = None
+) -> dt.datetime | None:
     """How far down the listing a run of `section` must walk, given the run records
     (`runs_to_start_from`): the watermark before the newest one (None: no run has recorded one
     yet, so the walk goes to `max_pages`).
@@ -181,8 +188,20 @@ def watermark_to_reach(runs: list[dict], section: str) -> dt.datetime | None:
     found nothing newer (a run records the newest watermark only by walking down to the one
     before it, or by having that newest one to reach): the next runs walk down to the newest,
     so after a catch-up of many pages a quiet night costs page 1 a run, not those pages again.
+
+    A watermark later than `now` (the clock of the run about to start, when given) was recorded
+    by a clock ahead of it, from a story dated ahead of it (listed at the top while the stories
+    published until then come in under it): it counts for nothing. Taken as the newest, it
+    would stand in for the mark the last run set, and the runs would walk down to that one
+    only, never once more over the range the last run covered.
     """
-    recorded = [run for run in runs if run["section"] == section and run.get("watermark")]
+    recorded = [
+        run
+        for run in runs
+        if run["section"] == section
+        and run.get("watermark")
+        and (now is None or run["watermark"] <= now)
+    ]
     if len(recorded) == 1:
         # A record older than version 3 does not say how far its walk went: its own watermark
         # at least is covered, as the runs before version 3 took it.

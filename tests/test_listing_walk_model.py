@@ -97,17 +97,20 @@ class Runs:
         args: CrawlArguments,
         killed_after: int | None = None,
         before_page: dict[int, Callable[[], None]] | None = None,
+        clock: dt.datetime | None = None,
     ) -> dict:
         """One run over `site` as it stands: the record it writes (None when killed).
-        `before_page`: what happens to the site just before the walk reads that page."""
-        watermark = self.last_reached = watermark_to_reach(self.records, SECTION)
+        `before_page`: what happens to the site just before the walk reads that page; `clock`:
+        the run's clock (by default, the newest story's minute)."""
+        clock = clock or minute(site.top_minute())
+        watermark = self.last_reached = watermark_to_reach(self.records, SECTION, clock)
         if watermark is not None:
             self.reached.append(watermark)
         walk = ListingWalk(
             args=args,
             is_stored=self.stored.__contains__,
             watermark=watermark,
-            latest_credible=minute(site.top_minute()),
+            latest_credible=clock,
         )
         page, visits, fetched = 1, 0, []
         while page is not None:
@@ -285,4 +288,36 @@ def test_a_story_taken_off_above_a_page_boundary_while_a_run_pages_is_fetched_by
     runs.run(site, args, before_page={3: lambda: site.order.remove(1)})
     assert "7" not in runs.stored  # the shift the next run's walk is there for
     runs.run(site, args)
+    assert {str(s) for s in site.order} <= runs.stored
+
+
+def test_a_watermark_from_a_clock_ahead_does_not_stop_the_runs_walking_the_last_range_again():
+    # A story dated hours ahead (minute 1100) tops the listing; a run whose clock was a day
+    # ahead takes it as its watermark. The clock set right, stories come in under it: a
+    # run pages through them while one of page 1 is taken off, and story 7 (first of page 3)
+    # moves up past the page it had read. The runs after it walk that range once more.
+    minutes = {0: 1100} | {s: 900 - s for s in range(10, 22)}
+    site = Site(order=sorted(minutes), minutes=minutes, page_size=3)
+    args = CrawlArguments.parse({}, default_max_pages=20)
+    runs = Runs(stored={str(s) for s in range(10, 22)})
+    for n in (1, 2):
+        runs.records.insert(
+            0,
+            {
+                "run_id": f"run-{n}",
+                "section": SECTION,
+                "run_number": n,
+                "watermark": minute(899),
+                "walked_down_to": minute(880),
+                "pending_articles": {},
+            },
+        )
+    runs.run(site, args, clock=minute(2500))
+    assert runs.records[0]["watermark"] == minute(1100)
+    for story in range(9, 0, -1):
+        minutes[story] = 1000 - story
+        site.order.insert(1, story)
+    runs.run(site, args, clock=minute(1001), before_page={3: lambda: site.order.remove(1)})
+    assert "6" not in runs.stored
+    runs.run(site, args, clock=minute(1002))
     assert {str(s) for s in site.order} <= runs.stored

@@ -80,6 +80,16 @@ def test_a_run_stopped_after_the_first_changes_no_later_runs_walk():
         assert with_it == watermark_to_reach([*after, first], "doanh-nghiep")
 
 
+def test_a_watermark_later_than_the_clock_is_not_the_newest_one():
+    # A run whose clock was a day ahead recorded a story dated ahead (at(23)). The clock set
+    # right (at(11)), the run after it recorded at(10): the next one walks down to at(9) once
+    # more, not to at(10) as if a run had walked the range under at(10) again.
+    runs = [record(at(10), at(8)), record(at(23), at(9)), record(at(9), at(8)), record(at(9))]
+    assert watermark_to_reach(runs, "doanh-nghiep") == at(10)
+    assert watermark_to_reach(runs, "doanh-nghiep", now=at(11)) == at(9)
+    assert watermark_to_reach(runs, "doanh-nghiep", now=at(23)) == at(10)
+
+
 def test_a_single_record_older_than_version_3_is_walked_down_to_its_watermark():
     # Version 2 records carry no walked_down_to: the watermark they set is still covered, and
     # a machine that was off for days catches up on it past max_pages.
@@ -200,6 +210,13 @@ def test_a_crawl_reads_few_run_records_and_decides_as_if_it_read_them_all(tmp_pa
             assert {run["run_id"] for run in start} == expected
             assert watermark_to_reach(start, section) == watermark_to_reach(every, section)
             assert last_pending(start, section) == last_pending(every, section)
+            # A clock behind the newest watermarks: what it reads gives what all of them give.
+            if len(marks) > 1:
+                now = marks[1]
+                start = runs_to_start_from(output_dir, section, now)
+                reach = watermark_to_reach(start, section, now)
+                assert reach == watermark_to_reach(every, section, now)
+                assert reach is not None and reach <= now
             judged, _ = closing_runs(output_dir, section, end)
             # Those finished inside the health check's window, the one finished last before
             # it, and the newest written; newest written first.
