@@ -27,7 +27,37 @@ from newsscraper.dataset import (
     rejects_dir,
     runs_dir,
 )
-from newsscraper.schema import ARTICLES_SCHEMA, REJECTS_SCHEMA, RUNS_SCHEMA, SCHEMA_VERSION_KEY
+from newsscraper.schema import (
+    ARTICLES_FILE_SCHEMA,
+    ARTICLES_SCHEMA,
+    REJECTS_SCHEMA,
+    RUNS_SCHEMA,
+    SCHEMA_VERSION_KEY,
+    added_in,
+)
+
+
+def columns_of_every_version(schema: pa.Schema) -> tuple[str, ...]:
+    """The columns of `schema` every version of the format wrote (those of version 1): a part
+    file lacking one is another tool's, not an older file of ours (DATA_FORMAT.md, "Migration
+    notes")."""
+    return tuple(field.name for field in schema if added_in(field) == 1)
+
+
+# Every column of an article part file is there since version 1 (the partition columns live in
+# the folder names); run records gained columns in later versions, which older files lack.
+ARTICLE_FILE_COLUMNS = columns_of_every_version(ARTICLES_FILE_SCHEMA)
+RUN_COLUMNS_OF_EVERY_VERSION = columns_of_every_version(RUNS_SCHEMA)
+
+
+def refuse_lacking(path: Path, stored: pa.Schema, required: tuple[str, ...]) -> None:
+    """ArrowInvalid naming the part file at `path`, whose columns are `stored`, and the columns
+    of `required` it lacks: another tool's file, whose rows read in the declared schema would be
+    rows of nulls (Arrow's own message, if any, names neither the file nor the column)."""
+    names = set(stored.names)
+    missing = [name for name in required if name not in names]
+    if missing:
+        raise pa.ArrowInvalid(f"cannot read Parquet file '{path}': no column {missing}")
 
 
 def arrow_path(path) -> str:
@@ -58,6 +88,15 @@ def articles_dataset(output_dir, files: list[Path] | None = None) -> pads.Datase
     )
 
 
+def refuse_lacking_articles(dataset: pads.FileSystemDataset, files: list[Path]) -> None:
+    """ArrowInvalid naming the first of the part `files` of `dataset` (`articles_dataset`)
+    lacking a column of an article (`refuse_lacking`). Each footer read here stays with its
+    fragment: a scan of `dataset` does not read it again."""
+    for fragment, path in zip(dataset.get_fragments(), files, strict=True):
+        stored = _naming(path, lambda fragment=fragment: fragment.physical_schema)
+        refuse_lacking(path, stored, ARTICLE_FILE_COLUMNS)
+
+
 def read_articles(output_dir, columns: list[str] | None = None) -> pa.Table:
     """Read `columns` of every stored article (an empty table when there is none yet)."""
     if not articles_dir(output_dir).is_dir():
@@ -65,10 +104,13 @@ def read_articles(output_dir, columns: list[str] | None = None) -> pa.Table:
         if columns is not None:
             schema = pa.schema([ARTICLES_SCHEMA.field(c) for c in columns])
         return schema.empty_table()
-    return read_listed(
-        lambda: list_part_files(output_dir),
-        lambda files: articles_dataset(output_dir, files).to_table(columns=columns),
-    )
+
+    def read(files: list[Path]) -> pa.Table:
+        articles = articles_dataset(output_dir, files)
+        refuse_lacking_articles(articles, files)
+        return articles.to_table(columns=columns)
+
+    return read_listed(lambda: list_part_files(output_dir), read)
 
 
 T = TypeVar("T")
@@ -111,13 +153,19 @@ def run_id_used(output_dir, run_id: str) -> bool:
     return False
 
 
-def read_part_file(path: Path, columns: list[str] | None = None, use_threads=True) -> pa.Table:
+def read_part_file(
+    path: Path,
+    columns: list[str] | None = None,
+    use_threads=True,
+    required: tuple[str, ...] = (),
+) -> pa.Table:
     """One part file as stored (or its `columns`), without the partition columns its path
-    implies; an unreadable one raises an Arrow error naming it."""
-    return _naming(
-        path,
-        lambda: pq.ParquetFile(arrow_path(path)).read(columns=columns, use_threads=use_threads),
-    )
+    implies; an unreadable one, or one lacking a column of `required` (`refuse_lacking`),
+    raises an Arrow error naming it."""
+    file = open_part_file(path)
+    if required:
+        refuse_lacking(path, _naming(path, lambda: file.schema_arrow), required)
+    return _naming(path, lambda: file.read(columns=columns, use_threads=use_threads))
 
 
 def open_part_file(path: Path) -> pq.ParquetFile:
@@ -296,8 +344,10 @@ def read_runs(output_dir, columns: list[str] | None = None) -> pa.Table | None:
 
 def _run_records(path: Path, columns: list[str] | None) -> pa.Table:
     """The run records of one part file, in their declared types; ArrowInvalid naming the file
-    and the column for an instant no Python datetime holds, which a crawl reads them as."""
-    return _checked_run_records(in_declared_types(path, RUNS_SCHEMA, columns), path)
+    and the column for an instant no Python datetime holds, which a crawl reads them as, or
+    naming the columns every version wrote that it lacks (`refuse_lacking`)."""
+    table = in_declared_types(path, RUNS_SCHEMA, columns, required=RUN_COLUMNS_OF_EVERY_VERSION)
+    return _checked_run_records(table, path)
 
 
 def _checked_run_records(table: pa.Table, path: Path) -> pa.Table:
@@ -345,7 +395,8 @@ def read_chosen_runs(
     def keys_of(entry: tuple[int, Path]) -> pa.Table:
         index, path = entry
         file = open_part_file(path)
-        stored = file.schema_arrow
+        stored = _naming(path, lambda: file.schema_arrow)
+        refuse_lacking(path, stored, RUN_COLUMNS_OF_EVERY_VERSION)
         whole = any(
             name in RUNS_SCHEMA.names
             and not stored.field(name).type.equals(RUNS_SCHEMA.field(name).type)
@@ -392,14 +443,18 @@ def _run_rows(path: Path, rows: np.ndarray) -> pa.Table:
 
 
 def in_declared_types(
-    path: Path, schema: pa.Schema, columns: list[str] | None = None, use_threads: bool = True
+    path: Path,
+    schema: pa.Schema,
+    columns: list[str] | None = None,
+    use_threads: bool = True,
+    required: tuple[str, ...] = (),
 ) -> pa.Table:
     """The part file's columns (of `columns`, when given: those it holds), each one `schema`
     declares in its declared type: a file another tool wrote again (exit_code as text) joins
     the others, where Arrow would refuse to merge it naming no file. ArrowInvalid naming the
-    file and the column when a column cannot be read so; a column `schema` does not declare
-    is kept as it is."""
-    return _declared(read_part_file(path, columns, use_threads), path, schema)
+    file and the column when a column cannot be read so, or naming the columns of `required`
+    it lacks (`refuse_lacking`); a column `schema` does not declare is kept as it is."""
+    return _declared(read_part_file(path, columns, use_threads, required), path, schema)
 
 
 def _declared(table: pa.Table, path: Path, schema: pa.Schema) -> pa.Table:

@@ -41,7 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from newsscraper.dataset import list_part_files
-from newsscraper.dataset_read import in_declared_types, in_schema
+from newsscraper.dataset_read import ARTICLE_FILE_COLUMNS, in_declared_types, in_schema
 from newsscraper.schema import ARTICLES_SCHEMA
 from newsscraper.simhash import BITS, hamming, to_unsigned
 
@@ -107,11 +107,14 @@ def _sha_keys(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _read_part_file(path: str) -> pa.Table:
-    """The file's LOAD_COLUMNS in LOAD_SCHEMA's types (a column the file predates is left out
-    here, and filled with nulls by `_convert`). A file another tool wrote (a dictionary-encoded
-    article_id, times without a time zone) is read as its rows, not merged as it is with the
-    others, which fails without naming it."""
-    return in_declared_types(path, LOAD_SCHEMA, LOAD_COLUMNS, use_threads=False)
+    """The file's LOAD_COLUMNS in LOAD_SCHEMA's types. A file another tool wrote again (a
+    dictionary-encoded article_id, times without a time zone) is read as its rows, not merged
+    as it is with the others, which fails without naming it; one lacking a column every
+    version wrote (another tool's columns) is ArrowInvalid naming it and them, not rows of
+    nulls."""
+    return in_declared_types(
+        path, LOAD_SCHEMA, LOAD_COLUMNS, use_threads=False, required=ARTICLE_FILE_COLUMNS
+    )
 
 
 def stored_tables(output_dir: str | os.PathLike) -> Iterator[pa.Table]:

@@ -4,8 +4,9 @@ batch at a time (`records_merge`).
 
 A file is refused, with an ArrowInvalid naming it and what is wrong, when merging it would lose
 or change something: a column the schema does not declare, one declared not null missing or
-holding nulls, a column that cannot be cast to its declared type, or (for a file that must be
-complete) any declared column missing or of another type. Its folder is then left as it is.
+holding nulls, one every version of the format wrote missing (another tool's file), a column
+that cannot be cast to its declared type, or (for a file that must be complete) any declared
+column missing or of another type. Its folder is then left as it is.
 """
 
 from __future__ import annotations
@@ -17,16 +18,18 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newsscraper import dataset_read
+from newsscraper.schema import added_in
 
 
 def mergeable(path: Path, schema: pa.Schema, *, complete: bool) -> pa.Table:
     """The part file's table in `schema` (a column an older file lacks is null); ArrowInvalid
-    naming it when it holds a column `schema` does not declare, lacks one declared not null or
-    holds nulls in one (or, when `complete`, lacks any it declares, or holds one of another
-    type): a file another program wrote, or its rows written again by pandas or polars. Merged,
-    those columns would be dropped or changed and the file removed with the others, so its
-    folder is left as it is. A link that leads to no file (its target not there, or a loop) is
-    such a file too, not a fault of the disk."""
+    naming it when it holds a column `schema` does not declare, lacks one declared not null
+    or one every version wrote, holds nulls in one declared not null (or, when `complete`,
+    lacks any it declares, or holds one of another type): a file another program wrote, or
+    its rows written again by pandas or polars. Merged, those columns would be dropped or
+    changed and the file removed with the others, so its folder is left as it is. A link that
+    leads to no file (its target not there, or a loop) is such a file too, not a fault of the
+    disk."""
     file = opened(path)
     return checked(path, dataset_read.read_opened_part_file(file, path), schema, complete=complete)
 
@@ -62,6 +65,12 @@ def refuse_differences(
     missing = [name for name in schema.names if name not in stored.names]
     # A column declared not null was there from the first version: lacking it is no older file.
     required = [name for name in missing if not schema.field(name).nullable]
+    # Nor is lacking any other column of the first version, one every version wrote.
+    original = [
+        name
+        for name in missing
+        if schema.field(name).nullable and added_in(schema.field(name)) == 1
+    ]
     differences = [f"columns {extra} not in the schema"] if extra else []
     if complete:
         differences += [f"no column {missing}"] if missing else []
@@ -71,8 +80,9 @@ def refuse_differences(
             # Compared as types, so a list's child name ("item"/"element") does not matter.
             if field.name not in missing and not stored.field(field.name).type.equals(field.type)
         ]
-    elif required:
-        differences += [f"no column {required}, declared not null"]
+    else:
+        differences += [f"no column {required}, declared not null"] if required else []
+        differences += [f"no column {original}, which every version wrote"] if original else []
     differences += [
         f"nulls in {field.name}, declared not null"
         for field in schema

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
@@ -547,6 +548,60 @@ def test_a_rejects_file_without_a_column_read_is_named_with_the_column(tmp_path)
     assert str(raised.value) == f"cannot read Parquet file '{other}': no column ['reason']"
 
 
+# The run record columns every version wrote: those of version 1.
+RUN_COLUMNS_OF_VERSION_1 = [n for n in RUNS_SCHEMA.names if n not in ADDED_SINCE_VERSION_1]
+
+
+def test_an_article_file_of_another_tools_columns_is_named_with_the_columns_it_lacks(written):
+    # Read in the declared schema, its rows would be rows of nulls, counted as articles.
+    folder = dataset.article_partition_dir(written, "doanh-nghiep", dt.date(2026, 3, 6))
+    other = folder / "part-other.parquet"
+    pq.write_table(pa.table({"a": [1, 2]}), other)
+    with pytest.raises(pa.ArrowInvalid) as raised:
+        dataset_read.read_articles(written, columns=["article_id"])
+    lacking = ARTICLES_FILE_SCHEMA.names
+    assert str(raised.value) == f"cannot read Parquet file '{other}': no column {lacking}"
+    # An export of our rows without one column every version wrote is no file of ours either.
+    table = pq.read_table(next(folder.glob("part-run-a-*.parquet")))
+    pq.write_table(table.drop_columns(["sapo"]), other)
+    with pytest.raises(pa.ArrowInvalid) as raised:
+        dataset_read.read_articles(written)
+    assert str(raised.value) == f"cannot read Parquet file '{other}': no column ['sapo']"
+
+
+@pytest.mark.parametrize(
+    ("table", "lacking"),
+    [
+        (pa.table({"a": [1]}), RUN_COLUMNS_OF_VERSION_1),
+        (
+            pa.Table.from_pylist(
+                [{"run_id": "run-b", "section": "doanh-nghiep", "exit_code": 0}]
+            ).append_column("a", pa.array([1])),
+            [n for n in RUN_COLUMNS_OF_VERSION_1 if n not in ("run_id", "section", "exit_code")],
+        ),
+    ],
+    ids=["other-columns", "some-of-ours"],
+)
+def test_a_run_record_file_of_another_tools_columns_is_named_with_the_columns_it_lacks(
+    tmp_path, table, lacking
+):
+    # Columns added since version 1 an older file may lack; one of version 1, never.
+    run_record_files(tmp_path, 2, drop=tuple(ADDED_SINCE_VERSION_1))
+    other = dataset.runs_dir(tmp_path) / "part-other.parquet"
+    pq.write_table(table, other)
+    expected = f"cannot read Parquet file '{other}': no column {lacking}"
+    for read in (
+        lambda: dataset_read.read_runs(tmp_path),
+        lambda: dataset_read.read_runs(tmp_path, columns=["run_id"]),
+        lambda: dataset_read.read_chosen_runs(tmp_path, ["run_id"], lambda keys: []),
+    ):
+        with pytest.raises(pa.ArrowInvalid) as raised:
+            read()
+        assert str(raised.value) == expected
+    other.unlink()
+    assert dataset_read.read_runs(tmp_path).num_rows == 2  # version 1 files read as before
+
+
 def test_rejects_of_many_files_are_joined_as_they_are_read_in_the_order_of_their_files(
     tmp_path, monkeypatch
 ):
@@ -1040,11 +1095,19 @@ def _commit_declared_run_record(output_dir, run_id: str) -> None:
     dataset_write.commit_part_file(declared, path, output_dir)
 
 
+def _run_record_written_again(output_dir, run_id: str, name: str, values: pa.Array) -> pa.Table:
+    """Run-a's record (`_commit_declared_run_record`) as another tool writes it again under
+    `run_id`: every column, `name` holding `values`."""
+    table = dataset_read.read_runs(output_dir).filter(pc.field("run_id") == "run-a")
+    table = table.set_column(table.schema.get_field_index("run_id"), "run_id", pa.array([run_id]))
+    return table.set_column(table.schema.get_field_index(name), name, values)
+
+
 def test_a_run_record_of_another_column_type_is_read_in_the_declared_type(tmp_path):
     # A run record another tool wrote again with exit_code as text: read as the number it
     # holds, beside records of the declared type, not a merge error naming no file.
     _commit_declared_run_record(tmp_path, "run-a")
-    as_text = pa.table({"run_id": ["run-b"], "section": ["doanh-nghiep"], "exit_code": ["5"]})
+    as_text = _run_record_written_again(tmp_path, "run-b", "exit_code", pa.array(["5"]))
     pq.write_table(as_text, dataset.runs_dir(tmp_path) / "part-run-b.parquet")
     runs = dataset_read.read_runs(tmp_path, ["run_id", "exit_code"])
     assert runs.schema.field("exit_code").type == pa.int32()
@@ -1053,7 +1116,7 @@ def test_a_run_record_of_another_column_type_is_read_in_the_declared_type(tmp_pa
         {"run_id": "run-b", "exit_code": 5},
     ]
     odd = dataset.runs_dir(tmp_path) / "part-run-c.parquet"
-    pq.write_table(pa.table({"run_id": ["run-c"], "exit_code": [[1]]}), odd)
+    pq.write_table(_run_record_written_again(tmp_path, "run-c", "exit_code", pa.array([[1]])), odd)
     with pytest.raises(pa.ArrowInvalid) as raised:
         dataset_read.read_runs(tmp_path)
     assert f"cannot read Parquet file '{odd}': column exit_code is list<element: int64>" in str(
@@ -1064,7 +1127,8 @@ def test_a_run_record_of_another_column_type_is_read_in_the_declared_type(tmp_pa
 def test_a_run_record_with_a_column_not_declared_is_read_with_that_column(tmp_path):
     # Another tool's note beside a record: read as it is, not a failure to read the records.
     _commit_declared_run_record(tmp_path, "run-a")
-    noted = pa.table({"run_id": ["run-b"], "exit_code": [5], "note": ["chạy lại"]})
+    noted = _run_record_written_again(tmp_path, "run-b", "exit_code", pa.array([5], pa.int32()))
+    noted = noted.append_column("note", pa.array(["chạy lại"]))
     pq.write_table(noted, dataset.runs_dir(tmp_path) / "part-run-b.parquet")
     runs = dataset_read.read_runs(tmp_path, ["run_id", "exit_code", "note"])
     assert sorted(runs.to_pylist(), key=lambda r: r["run_id"]) == [

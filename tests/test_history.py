@@ -144,36 +144,37 @@ def test_load_reads_only_the_columns_it_needs(stored, monkeypatch):
     assert asked == [LOAD_COLUMNS] * 3  # three part files: two partitions, then one
 
 
-def test_a_file_without_the_simhash_column_still_loads(tmp_path):
-    # A part file from before a column existed: that column reads as null.
-    schema = pa.schema([f for f in ARTICLES_FILE_SCHEMA if f.name != "simhash"])
-    row = {
-        "article_id": "188231024103100001",
-        "url": "https://cafef.vn/a-188231024103100001.chn",
-        "title": "Tin",
-        "body": BODY_A,
-        "published_at": dt.datetime(2023, 10, 24, 3, tzinfo=UTC),
-        "content_sha256": sha(BODY_A),
-        "scraped_at": dt.datetime(2023, 10, 24, 5, tzinfo=UTC),
-        "run_id": "run-old",
-    }
-    folder = dataset.article_partition_dir(tmp_path, "doanh-nghiep", dt.date(2023, 10, 24))
-    folder.mkdir(parents=True)
-    pq.write_table(pa.Table.from_pylist([row], schema=schema), folder / "part-old-0.parquet")
-    history = History.load(tmp_path)
-    assert history.is_stored("188231024103100001")
-    assert history.content_duplicate_of(sha(BODY_A), SIM_A, 3) == "188231024103100001"
-    assert history.content_duplicate_of(None, SIM_A, 3) is None
-    assert history.content_duplicate_of(None, 0, 3) is None  # no simhash is not simhash 0
+@pytest.mark.parametrize(
+    ("table", "lacking"),
+    [
+        (pa.table({"a": [1]}), ARTICLES_FILE_SCHEMA.names),
+        (
+            pa.Table.from_pylist([{"article_id": "188231024103100009", "body": BODY_C, "a": 1}]),
+            [n for n in ARTICLES_FILE_SCHEMA.names if n not in ("article_id", "body")],
+        ),
+    ],
+    ids=["other-columns", "some-of-ours"],
+)
+def test_a_part_file_of_another_tools_columns_is_an_arrow_error_naming_it_and_them(
+    stored, table, lacking
+):
+    # Every version wrote every column of an article: read as null, its rows would be stored
+    # articles of no id, and the crawl would go on.
+    partition = next(dataset.articles_dir(stored).rglob("*.parquet")).parent
+    other = partition / "part-other-1.parquet"
+    pq.write_table(table, other)
+    with pytest.raises(pa.ArrowInvalid) as raised:
+        History.load(stored)
+    assert str(raised.value) == f"cannot read Parquet file '{other}': no column {lacking}"
 
-    # Read beside a file of today's columns, both are stored and matched.
-    dataset_write.commit_articles(
-        tmp_path, [article("188231024103100002", BODY_B, SIM_B, scraped_hour=6)], "run-06", 0
-    )
-    history = History.load(tmp_path)
-    assert history.is_stored("188231024103100001") and history.is_stored("188231024103100002")
-    assert history.content_duplicate_of(sha(BODY_A), None, 3) == "188231024103100001"
-    assert history.content_duplicate_of(None, SIM_B, 3) == "188231024103100002"
+
+def test_a_file_without_the_simhash_column_is_named_not_read_as_null(stored):
+    # Not a file from before a column existed (every version wrote simhash): another tool's.
+    path = next(p for p in dataset.articles_dir(stored).rglob("*.parquet") if "run-04" in p.name)
+    pq.write_table(pq.read_table(path).drop_columns(["simhash"]), path)
+    with pytest.raises(pa.ArrowInvalid) as raised:
+        History.load(stored)
+    assert str(raised.value) == f"cannot read Parquet file '{path}': no column ['simhash']"
 
 
 @pytest.mark.parametrize(
@@ -577,7 +578,11 @@ def test_a_part_file_of_other_column_types_is_read_as_the_seen_set_needs(stored)
 def test_a_part_file_whose_column_cannot_be_read_as_declared_is_named(stored):
     partition = next(dataset.articles_dir(stored).rglob("*.parquet")).parent
     odd = partition / "part-odd-1.parquet"
-    pq.write_table(pa.table({"article_id": [["188231024103100009"]]}), odd)
+    table = pq.read_table(next(partition.glob("part-*.parquet")))
+    ids = pa.array([[i] for i in table.column("article_id").to_pylist()])
+    pq.write_table(
+        table.set_column(table.schema.get_field_index("article_id"), "article_id", ids), odd
+    )
     with pytest.raises(pa.ArrowException) as raised:
         History.load(stored)
     assert f"cannot read Parquet file '{odd}'" in str(raised.value)

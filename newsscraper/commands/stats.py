@@ -119,9 +119,10 @@ def article_batches(output_dir: Path, files: list[Path]):
     for start in range(0, len(files), dataset_read.READ_SLICE_FILES):
         sliced = files[start : start + dataset_read.READ_SLICE_FILES]
         try:
-            yield from dataset_read.articles_dataset(output_dir, sliced).to_batches(
-                batch_size=BATCH_ROWS
-            )
+            articles = dataset_read.articles_dataset(output_dir, sliced)
+            # Another tool's file, read in the declared schema, would count as rows of nulls.
+            dataset_read.refuse_lacking_articles(articles, sliced)
+            yield from articles.to_batches(batch_size=BATCH_ROWS)
         except (pa.ArrowException, OSError) as error:
             if isinstance(error, OSError) and error.errno is not None:
                 raise  # the disk's fault, or a file a compaction swapped away: not a file's
@@ -134,7 +135,9 @@ def file_at_fault(files: list[Path]) -> pa.ArrowException | None:
     type it cannot read). None when each reads on its own."""
     for path in files:
         try:
-            dataset_read.in_declared_types(path, ARTICLES_FILE_SCHEMA)
+            dataset_read.in_declared_types(
+                path, ARTICLES_FILE_SCHEMA, required=dataset_read.ARTICLE_FILE_COLUMNS
+            )
         except pa.ArrowInvalid as error:  # naming the file
             return error
     return None
@@ -196,12 +199,9 @@ def recent_runs(output_dir: Path, limit: int = RECENT_RUNS) -> list[dict]:
             if name not in runs.column_names:
                 field = RUNS_SCHEMA.field(name)
                 runs = runs.append_column(field, pa.nulls(runs.num_rows, field.type))
+    # Every record holds the columns of version 1 (a file without one is another tool's, and
+    # stops the read naming it).
     columns = [name for name in RUN_COLUMNS if name in runs.column_names]
-    if not columns:
-        # Another tool's records, none with a column for people: better every column they
-        # hold than rows of nothing, so they are read whole.
-        runs = dataset_read.read_runs(output_dir)
-        columns = runs.column_names
     return newest_first(runs).select(columns).slice(0, limit).to_pylist()
 
 

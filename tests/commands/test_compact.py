@@ -612,6 +612,12 @@ def test_a_disk_fault_reading_through_a_link_to_a_file_is_exit_4_not_a_link_to_n
             "no column ['sapo']",
         ),
         ("runs", lambda t: t.append_column("note", pa.array(["giữ lại"])), "columns ['note']"),
+        # A column every version of a run record wrote: not one an older file lacks.
+        (
+            "runs",
+            lambda t: t.drop_columns(["finish_reason", "fill_rates"]),
+            "no column ['finish_reason', 'fill_rates'], which every version wrote",
+        ),
         # Columns of other types (another tool's, or its own rows written again by pandas or
         # polars): named with the column, never Arrow's "Schema at index 1 was different".
         (

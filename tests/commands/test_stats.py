@@ -12,10 +12,18 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from run_records import run_record
 
 from newsscraper import __version__, cli, dataset, dataset_read, dataset_write
 from newsscraper.commands import compact, stats
-from newsscraper.schema import ARTICLES_SCHEMA, REJECTS_SCHEMA, RUNS_SCHEMA, SCHEMA_VERSION_KEY
+from newsscraper.schema import (
+    ARTICLES_FILE_SCHEMA,
+    ARTICLES_SCHEMA,
+    REJECTS_SCHEMA,
+    RUNS_SCHEMA,
+    SCHEMA_VERSION_KEY,
+    added_in,
+)
 
 UTC = dt.UTC
 TS = pa.timestamp("us", tz="UTC")
@@ -44,23 +52,46 @@ def output_dir(tmp_path, make_row, write_batch):
         "run-a",
         1,
     )
-    # Run records with only some of the RUNS columns: whatever exists is shown.
-    runs = pa.table(
-        {
-            "run_id": ["run-a", "run-b"],
-            "finished_at": pa.array(
-                [
-                    dt.datetime(2026, 3, 8, 2, 5, tzinfo=UTC),
-                    dt.datetime(2026, 3, 9, 2, 5, tzinfo=UTC),
-                ],
-                pa.timestamp("us", tz="UTC"),
-            ),
-            "finish_reason": ["finished", "disk_error"],
-            "new_rows": [5, 0],
-        }
+    # Run records of version 1: the columns added since are shown as null.
+    commit_runs(
+        tmp_path,
+        [
+            {
+                "run_id": "run-a",
+                "finished_at": dt.datetime(2026, 3, 8, 2, 5, tzinfo=UTC),
+                "finish_reason": "finished",
+                "new_rows": 5,
+            },
+            {
+                "run_id": "run-b",
+                "finished_at": dt.datetime(2026, 3, 9, 2, 5, tzinfo=UTC),
+                "finish_reason": "disk_error",
+                "new_rows": 0,
+            },
+        ],
     )
-    dataset_write.commit_part_file(runs, dataset.runs_dir(tmp_path) / "part-runs.parquet", tmp_path)
     return tmp_path
+
+
+def commit_runs(output_dir, rows: list[dict], name: str = "part-runs.parquet") -> Path:
+    """`rows` as run records of version 1 in one part file of runs/: each `run_record` with the
+    row's values, with every column of version 1 and, of those added since, the rows' own."""
+    given = {key for row in rows for key in row}
+    later = [f.name for f in RUNS_SCHEMA if added_in(f) > 1 and f.name not in given]
+    table = pa.Table.from_pylist(
+        [run_record(row["run_id"], 0) | row for row in rows], schema=RUNS_SCHEMA
+    ).drop_columns(later)
+    path = dataset.runs_dir(output_dir) / name
+    dataset_write.commit_part_file(table, path, output_dir)
+    return path
+
+
+# What --json shows of a run record of version 1 (`commit_runs`) with no value of its own.
+SHOWN_OF_A_RECORD = {
+    name: value.isoformat().replace("Z", "+00:00") if isinstance(value, dt.datetime) else value
+    for name, value in run_record("", 0).items()
+    if name in stats.RUN_COLUMNS
+}
 
 
 def stats_json(output_dir, capsys) -> dict:
@@ -79,13 +110,15 @@ def test_json_counts_rows_duplicates_rejects_and_runs(output_dir, capsys):
     assert stats["duplicates"] == {"rows": 1, "by_section": {"doanh-nghiep": 1}}
     assert stats["rejects_by_reason"] == {"body_too_short": 2, "missing_title": 1}
     assert stats["recent_runs"] == [
-        {
+        SHOWN_OF_A_RECORD
+        | {
             "run_id": "run-b",
             "finished_at": "2026-03-09T02:05:00+00:00",
             "finish_reason": "disk_error",
             "new_rows": 0,
         },
-        {
+        SHOWN_OF_A_RECORD
+        | {
             "run_id": "run-a",
             "finished_at": "2026-03-08T02:05:00+00:00",
             "finish_reason": "finished",
@@ -398,15 +431,13 @@ def test_a_run_record_a_crawl_cannot_read_stops_stats_as_before(several_versions
 
 
 def test_recent_runs_are_the_10_newest_by_finish_time(tmp_path, capsys):
-    schema = pa.schema([("run_id", pa.string()), ("finished_at", TS), ("new_rows", pa.int64())])
     for hour in range(12):  # run-11 finished first: the file names sort the other way round
         finished = dt.datetime(2026, 3, 8, hour, 1, tzinfo=UTC)
         run = {"run_id": f"run-{11 - hour:02d}", "finished_at": finished, "new_rows": hour}
-        path = dataset.runs_dir(tmp_path) / f"part-{run['run_id']}.parquet"
-        dataset_write.commit_part_file(pa.Table.from_pylist([run], schema=schema), path, tmp_path)
+        commit_runs(tmp_path, [run], f"part-{run['run_id']}.parquet")
     runs = stats_json(tmp_path, capsys)["recent_runs"]
     assert [r["new_rows"] for r in runs] == [11, 10, 9, 8, 7, 6, 5, 4, 3, 2]
-    assert runs[0] == {
+    assert runs[0] == SHOWN_OF_A_RECORD | {
         "run_id": "run-00",
         "finished_at": "2026-03-08T11:01:00+00:00",
         "new_rows": 11,
@@ -416,40 +447,33 @@ def test_recent_runs_are_the_10_newest_by_finish_time(tmp_path, capsys):
 def test_recent_runs_are_the_newest_written_whatever_the_clock_said(tmp_path, capsys):
     # Runs 3 to 6 of 12 ran under a clock a year ahead, then it was corrected: by their finish
     # time they stayed the newest for a year, and the runs after them were out of sight.
-    schema = pa.schema([("run_id", pa.string()), ("finished_at", TS), ("run_number", pa.int64())])
     rows = [{"run_id": "older", "finished_at": dt.datetime(2026, 3, 7, tzinfo=UTC)}]
     for number in range(1, 13):
         finished = dt.datetime(2026, 3, 8, number, tzinfo=UTC)
         if 3 <= number <= 6:
             finished += dt.timedelta(days=365)
         rows.append({"run_id": f"run-{number:02d}", "finished_at": finished, "run_number": number})
-    path = dataset.runs_dir(tmp_path) / "part-all.parquet"
-    dataset_write.commit_part_file(pa.Table.from_pylist(rows, schema=schema), path, tmp_path)
+    commit_runs(tmp_path, rows, "part-all.parquet")
     runs = stats_json(tmp_path, capsys)["recent_runs"]
     assert [r["run_id"] for r in runs] == [f"run-{n:02d}" for n in range(12, 2, -1)]
     # A record older than version 5, not numbered, was written before every numbered one.
     few = tmp_path / "few"
-    table = pa.Table.from_pylist(rows[:1] + rows[-2:], schema=schema)
-    dataset_write.commit_part_file(table, dataset.runs_dir(few) / "part-all.parquet", few)
+    commit_runs(few, rows[:1] + rows[-2:], "part-all.parquet")
     runs = stats_json(few, capsys)["recent_runs"]
     assert [r["run_id"] for r in runs] == ["run-12", "run-11", "older"]
     # Unnumbered records among themselves are newest by finish time, not by their run_id.
     oldest = {"run_id": "z-oldest", "finished_at": dt.datetime(2026, 3, 6, tzinfo=UTC)}
-    table = pa.Table.from_pylist([oldest], schema=schema)
-    dataset_write.commit_part_file(table, dataset.runs_dir(few) / "part-oldest.parquet", few)
+    commit_runs(few, [oldest], "part-oldest.parquet")
     runs = stats_json(few, capsys)["recent_runs"]
     assert [r["run_id"] for r in runs] == ["run-12", "run-11", "older", "z-oldest"]
 
 
-@pytest.mark.parametrize("finished", [True, False], ids=["at one instant", "no times"])
-def test_unnumbered_run_records_alike_in_time_are_newest_by_run_id(tmp_path, capsys, finished):
-    # Records older than version 5 finished at one instant, or another tool's without any
-    # time: the greatest run_id first, whatever order their files are listed in.
+def test_unnumbered_run_records_alike_in_time_are_newest_by_run_id(tmp_path, capsys):
+    # Records older than version 5 finished at one instant: the greatest run_id first,
+    # whatever order their files are listed in.
     at = dt.datetime(2026, 3, 8, 2, tzinfo=UTC)
     for run_id in ("run-a", "run-c", "run-b"):
-        run = {"run_id": [run_id]} | ({"finished_at": pa.array([at], TS)} if finished else {})
-        path = dataset.runs_dir(tmp_path) / f"part-{run_id}.parquet"
-        dataset_write.commit_part_file(pa.table(run), path, tmp_path)
+        commit_runs(tmp_path, [{"run_id": run_id, "finished_at": at}], f"part-{run_id}.parquet")
     runs = stats_json(tmp_path, capsys)["recent_runs"]
     assert [r["run_id"] for r in runs] == ["run-c", "run-b", "run-a"]
 
@@ -461,14 +485,10 @@ def test_unnumbered_run_records_finished_at_one_instant_are_not_ordered_by_start
     # Ordered by finished_at alone, then by run_id: the start (here the other way round) is
     # not consulted, in a dataset holding numbered records (version 5 on) or not.
     at = dt.datetime(2026, 3, 8, 2, tzinfo=UTC)
-    schema = pa.schema(
-        [("run_id", pa.string()), ("started_at", TS), ("finished_at", TS)]
-        + ([("run_number", pa.int64())] if numbered else [])
-    )
     for n, run_id in enumerate(("run-a", "run-c", "run-b")):
         run = {"run_id": run_id, "started_at": at - dt.timedelta(minutes=n), "finished_at": at}
-        path = dataset.runs_dir(tmp_path) / f"part-{run_id}.parquet"
-        dataset_write.commit_part_file(pa.Table.from_pylist([run], schema=schema), path, tmp_path)
+        run |= {"run_number": None} if numbered else {}
+        commit_runs(tmp_path, [run], f"part-{run_id}.parquet")
     runs = stats_json(tmp_path, capsys)["recent_runs"]
     assert [r["run_id"] for r in runs] == ["run-c", "run-b", "run-a"]
 
@@ -584,7 +604,7 @@ def test_tables_for_people(output_dir, capsys):
     assert "tags            60.0%" in out
     assert "Duplicates (duplicate_of set): 1 rows" in out
     assert "body_too_short  2" in out
-    assert "run-b   2026-03-09 02:05:00Z  disk_error" in out
+    assert "2026-03-09 02:05:00Z  disk_error     0          0         -" in out
     headings = ["Articles per day and section", "Fill rate per column", "Rejects by reason"]
     assert all(f"\n\n{heading}\n" in out for heading in [*headings, "Recent runs"])
     assert "Duplicates (duplicate_of set): 1 rows\nsection       rows\n" in out
@@ -611,15 +631,16 @@ def test_json_writes_vietnamese_as_it_reads_not_escaped(tmp_path, capsys):
 def test_a_dataset_of_one_article_and_one_run(tmp_path, make_row, write_batch, capsys):
     write_batch([make_row("101")])
     finished = dt.datetime(2026, 3, 8, 2, 5, tzinfo=UTC)
-    run = pa.Table.from_pylist([{"run_id": "run-a", "finished_at": finished}])
-    dataset_write.commit_part_file(run, dataset.runs_dir(tmp_path) / "part-run-a.parquet", tmp_path)
+    commit_runs(tmp_path, [{"run_id": "run-a", "finished_at": finished}], "part-run-a.parquet")
     stats = stats_json(tmp_path, capsys)
     assert (stats["articles"], stats["part_files"]) == (1, 1)
     assert stats["rows_per_day_and_section"] == [
         {"published_date": "2026-03-07", "section": "doanh-nghiep", "rows": 1}
     ]
     assert stats["fill_rates"]["title"] == 1.0
-    assert stats["recent_runs"] == [{"run_id": "run-a", "finished_at": "2026-03-08T02:05:00+00:00"}]
+    assert stats["recent_runs"] == [
+        SHOWN_OF_A_RECORD | {"run_id": "run-a", "finished_at": "2026-03-08T02:05:00+00:00"}
+    ]
 
 
 def test_plot_draws_a_png(output_dir, tmp_path, capsys):
@@ -731,6 +752,27 @@ def test_a_reject_file_without_its_reason_column_is_named_with_the_column(output
     assert "FieldRef" not in err
 
 
+@pytest.mark.parametrize(
+    "folder",
+    [Path("articles", "section=doanh-nghiep", "published_date=2026-03-07"), Path("runs")],
+)
+def test_a_part_file_of_another_tools_columns_is_named_with_the_columns_it_lacks(
+    output_dir, capsys, folder
+):
+    # Read in the declared schema, its rows would be counted as articles (or runs) of nulls.
+    other = output_dir / folder / "part-other.parquet"
+    pq.write_table(pa.table({"a": [1, 2]}), other)
+    schema = ARTICLES_FILE_SCHEMA if folder.parts[0] == "articles" else RUNS_SCHEMA
+    lacking = [f.name for f in schema if added_in(f) == 1]
+    assert cli.main(["stats", "--output-dir", str(output_dir)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(
+        f"newsscraper stats: the dataset cannot be read (cannot read Parquet file '{other}': "
+        f"no column {lacking}); "
+    )
+
+
 def test_a_reject_file_with_a_null_reason_is_named_with_the_column(output_dir, capsys):
     (part,) = dataset.list_part_files(output_dir, dataset.REJECTS)
     table = pq.read_table(part)
@@ -778,41 +820,28 @@ def test_a_file_outside_the_partition_folders_is_named_not_a_traceback(
 
 def test_a_run_is_shown_by_the_columns_for_people_with_a_dash_for_what_it_lacks(tmp_path, capsys):
     finished = dt.datetime(2026, 3, 8, 2, 5, tzinfo=UTC)
-    run = {"run_id": "run-a", "finished_at": finished, "finish_reason": None, "pages": 7}
-    schema = pa.schema(
-        [("run_id", pa.string()), ("finished_at", TS), ("finish_reason", pa.string()),
-         ("pages", pa.int64())]
-    )  # fmt: skip
-    table = pa.Table.from_pylist([run], schema=schema)
-    dataset_write.commit_part_file(
-        table, dataset.runs_dir(tmp_path) / "part-run-a.parquet", tmp_path
-    )
+    run = {"run_id": "run-a", "finished_at": finished, "finish_reason": None}
+    path = commit_runs(tmp_path, [run], "part-run-a.parquet")
+    pq.write_table(pq.read_table(path).append_column("pages", pa.array([7])), path)
     assert stats_json(tmp_path, capsys)["recent_runs"] == [
-        {"run_id": "run-a", "finished_at": "2026-03-08T02:05:00+00:00", "finish_reason": None}
+        SHOWN_OF_A_RECORD | {"run_id": "run-a", "finished_at": "2026-03-08T02:05:00+00:00"}
     ]
     assert cli.main(["stats", "--output-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     runs = out[out.index("Recent runs\n") :].splitlines()[1:]
     assert runs == [
-        "run_id  finished_at           finish_reason",
-        "------  --------------------  -------------",
-        "run-a   2026-03-08 02:05:00Z  -",
+        "run_id  section       mode         started_at            finished_at           "
+        "finish_reason  exit_code  new_rows  duplicates  rejects  problems",
+        "------  ------------  -----------  --------------------  --------------------  "
+        "-------------  ---------  --------  ----------  -------  --------",
+        "run-a   doanh-nghiep  incremental  2026-03-08 02:00:00Z  2026-03-08 02:05:00Z  "
+        "-              0          -         -           -        -",
     ]
+
     assert [line for line in out.splitlines() if line != line.rstrip()] == []
 
 
-def test_a_run_record_without_any_column_for_people_is_shown_whole(tmp_path, capsys):
-    # Another tool's file in runs/: better every column it has than rows of nothing.
-    table = pa.table({"pages": [7], "host": ["cafef.vn"]})
-    dataset_write.commit_part_file(table, dataset.runs_dir(tmp_path) / "part-x.parquet", tmp_path)
-    assert stats_json(tmp_path, capsys)["recent_runs"] == [{"pages": 7, "host": "cafef.vn"}]
-
-
 def test_recent_runs_say_why_a_run_was_unhealthy(tmp_path, capsys):
-    schema = pa.schema(
-        [("run_id", pa.string()), ("finished_at", TS), ("exit_code", pa.int32()),
-         ("problems", pa.list_(pa.string()))]
-    )  # fmt: skip
     at = dt.datetime(2026, 3, 8, 2, 5, tzinfo=UTC)
     runs = [
         {"run_id": "run-a", "finished_at": at, "exit_code": 0, "problems": []},
@@ -823,10 +852,7 @@ def test_recent_runs_say_why_a_run_was_unhealthy(tmp_path, capsys):
             "problems": ["1 article page(s) failed after every retry", "a listing page failed"],
         },
     ]
-    table = pa.Table.from_pylist(runs, schema=schema)
-    dataset_write.commit_part_file(
-        table, dataset.runs_dir(tmp_path) / "part-runs.parquet", tmp_path
-    )
+    commit_runs(tmp_path, runs)
     recent = stats_json(tmp_path, capsys)["recent_runs"]
     assert [r["problems"] for r in recent] == [
         ["1 article page(s) failed after every retry", "a listing page failed"],
@@ -835,11 +861,12 @@ def test_recent_runs_say_why_a_run_was_unhealthy(tmp_path, capsys):
     assert cli.main(["stats", "--output-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     lines = out[out.index("Recent runs\n") :].splitlines()[1:]
-    assert lines[0].endswith("exit_code  problems")
+    assert lines[0].endswith("exit_code  new_rows  duplicates  rejects  problems")
     assert lines[2].endswith(
-        "7          1 article page(s) failed after every retry; a listing page failed"
+        "7          -         -           -        "
+        "1 article page(s) failed after every retry; a listing page failed"
     )
-    assert lines[3].endswith("0          -")
+    assert lines[3].endswith("0          -         -           -        -")
 
 
 def test_the_terminal_shows_the_newest_days_and_says_how_many_more_json_holds(

@@ -9,6 +9,8 @@ import sys
 import threading
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from replica_checks import stored_ids
 
@@ -383,6 +385,32 @@ def test_a_part_file_that_cannot_be_read_is_one_line_naming_it_not_a_traceback(
         assert "finish reason 'dataset_unreadable'" in result.stdout
         log = (output_dir / "logs" / "newsscraper.log").read_text(encoding="utf-8")
         assert "Traceback" not in log
+
+
+@pytest.mark.parametrize(
+    "folder",
+    [
+        Path("articles", "section=doanh-nghiep", "published_date=2026-03-07"),
+        # Read before the crawl starts, for a rest the site asked for: no run record follows.
+        Path("runs"),
+    ],
+)
+def test_a_part_file_of_another_tools_columns_stops_the_crawl_naming_it_and_them(
+    replica, output_dir, folder
+):
+    # Read in the declared schema, its rows would be stored articles (or runs) of nulls.
+    handle = replica(ReplicaSite(articles=5))
+    other = output_dir / folder / "part-other.parquet"
+    other.parent.mkdir(parents=True)
+    pq.write_table(pa.table({"a": [1]}), other)
+    result = cron(handle.base_url, output_dir)
+    assert result.returncode == exitcodes.ABNORMAL
+    (line,) = result.stderr.splitlines()
+    assert f"the dataset in {output_dir} cannot be read, nothing crawled: " in line
+    assert f"cannot read Parquet file '{other}': no column ['" in line
+    assert [r.path for r in handle.requests] == []
+    if folder.parts[0] != "runs":
+        assert "finish reason 'dataset_unreadable'" in result.stdout
 
 
 def test_cron_run_outside_the_project_folder_crawls_with_the_projects_settings(
