@@ -56,9 +56,6 @@ class Site:
             kind="stream",
         )
 
-    def top_minute(self) -> int:
-        return max(self.minutes[i] for i in self.order) if self.order else 0
-
     def bottom(self, number: int) -> int | None:
         """How far down the page goes, as the docs define it: the oldest time two of its
         entries reach, or its only one's."""
@@ -101,8 +98,9 @@ class Runs:
     ) -> dict:
         """One run over `site` as it stands: the record it writes (None when killed).
         `before_page`: what happens to the site just before the walk reads that page; `clock`:
-        the run's clock (by default, the newest story's minute)."""
-        clock = clock or minute(site.top_minute())
+        the run's clock (by default, the newest story's minute ever listed: a clock does not go
+        back when the top story is taken off)."""
+        clock = clock or minute(max(site.minutes.values(), default=0))
         watermark = self.last_reached = watermark_to_reach(self.records, SECTION, clock)
         if watermark is not None:
             self.reached.append(watermark)
