@@ -63,18 +63,50 @@ class Decision:
 
 def _page_bottom(entries: list[ListingEntry]) -> dt.datetime | None:
     """How far down the stream a listing page goes: the oldest time two of its stream entries
-    reach (the bottom of the page, but for one entry out of order), or the time of its only
-    one; None when no stream entry has a time.
+    in listing order reach (the bottom of the page, but for one entry out of order there), or
+    the time of its only one; None when no stream entry has a time.
 
     Focus items can be pinned older stories, and a stream entry can be out of order too: an
     old story moved back to the top of the stream (updated) keeps its old time there, and
     comes down the pages with it as new stories come in above it, to the bottom of each in
-    turn. Taken as how far the walk went, that one entry would have the walk stop on page 1
-    as if it had come down to the watermark, past the new stories on the pages under it, and
-    move the watermark over them. Only the bottom of a page says how far down the listing the
-    walk has come, and one entry alone does not say where that is."""
-    times = [e.listed_at for e in entries if e.kind == "stream" and e.listed_at is not None]
-    return sorted(times)[:2][-1] if times else None
+    turn. Taken as how far the walk went, that entry would have the walk stop on page 1 as if
+    it had come down to the watermark, past the new stories on the pages under it, and move
+    the watermark over them. Several can be moved up at once: so the times out of order are
+    left out first (`_in_order`, while they are fewer than those left), then of those left one
+    entry alone does not say where the bottom is (one moved story at the bottom of the page
+    is in order there)."""
+    listed = [e.listed_at for e in entries if e.kind == "stream" and e.listed_at is not None]
+    times = _in_order(listed)
+    if 2 * len(times) < len(listed):
+        # Most of the page out of order is no stream with a few moved stories in it: its two
+        # oldest times, whatever their place.
+        times = sorted(listed, reverse=True)
+    return times[-2] if len(times) > 1 else (times[0] if times else None)
+
+
+def _in_order(times: list[dt.datetime]) -> list[dt.datetime]:
+    """The longest run of `times` (in listing order) that never goes up, newest first: the
+    stream, without the entries out of order in it (old stories moved back up, a story listed
+    again lower down with a newer time). Of several as long, the one whose second-to-last
+    time (`_page_bottom`) is the newest: the bottom that says the walk came down least far."""
+    if not times:
+        return []
+    # best[i]: (length, second-to-last time or the time itself) of the best run ending at i.
+    best: list[tuple[int, dt.datetime]] = []
+    before: list[int | None] = []
+    for i, time in enumerate(times):
+        choice, previous = (1, time), None
+        for j in range(i):
+            if times[j] >= time and (best[j][0] + 1, times[j]) > choice:
+                choice, previous = (best[j][0] + 1, times[j]), j
+        best.append(choice)
+        before.append(previous)
+    end = max(range(len(times)), key=lambda i: best[i])
+    run = []
+    while end is not None:
+        run.append(times[end])
+        end = before[end]
+    return run[::-1]
 
 
 @dataclass
@@ -197,6 +229,13 @@ class ListingWalk:
         says nothing listed under it is of that minute."""
         if bottom is None:
             return False
+        if self.watermark is not None and bottom > self.watermark and self.came_to_watermark:
+            # A page under one that came down to the watermark is newer than it: that page's
+            # bottom was stories out of order (old ones moved up that came down together to
+            # it), not the stream. The walk has come down to here, and goes on.
+            self.came_to_watermark = self.reached_watermark = False
+            self.oldest_listed = bottom
+            return True
         if self.watermark is not None and bottom <= self.watermark:
             self.came_to_watermark = True
         if self.watermark is not None and bottom < self.watermark:

@@ -160,7 +160,7 @@ def test_backfill_window_fetches_only_inside_and_stops_at_since():
     assert newer.to_fetch == [] and newer.next_page == 2, "newer than until: skip, keep paging"
     inside = w.visit(2, [entry(3, day=6), entry(4, day=5)])
     assert len(inside.to_fetch) == 2 and inside.next_page == 3
-    last = w.visit(3, [entry(5, day=5), entry(6, day=4), entry(7, day=4)])
+    last = w.visit(3, [entry(5, day=5), entry(6, day=4), entry(7, day=4, hour=9)])
     assert ids(last) == [entry(5).article_id]
     assert last.stop_reason == REACHED_SINCE
 
@@ -179,7 +179,7 @@ def test_an_old_focus_item_does_not_end_the_backfill_window():
     first = w.visit(1, [pick, entry(2, day=7), entry(3, day=6)])
     assert ids(first) == [entry(2).article_id, entry(3).article_id]
     assert first.next_page == 2, "the stream has not reached since yet"
-    last = w.visit(2, [entry(4, day=5), entry(5, day=4), entry(6, day=4)])
+    last = w.visit(2, [entry(4, day=5), entry(5, day=4), entry(6, day=4, hour=9)])
     assert ids(last) == [entry(4).article_id]
     assert last.stop_reason == REACHED_SINCE
 
@@ -601,7 +601,7 @@ def test_a_backfill_fetches_a_story_of_the_since_day_first_on_the_next_page():
     w = walk(since="2026-03-05", until="2026-03-06")
     first = w.visit(1, [entry(1, day=6), entry(2, day=5), entry(3, day=5)])
     assert len(first.to_fetch) == 3 and first.next_page == 2
-    last = w.visit(2, [entry(4, day=5), entry(5, day=4), entry(6, day=4)])
+    last = w.visit(2, [entry(4, day=5), entry(5, day=4), entry(6, day=4, hour=9)])
     assert ids(last) == [entry(4).article_id] and last.stop_reason == REACHED_SINCE
 
 

@@ -9,6 +9,7 @@ README and DATA_FORMAT.md promise of those runs is checked over every generated 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -58,11 +59,24 @@ class Site:
 
     def bottom(self, number: int) -> int | None:
         """How far down the page goes, as the docs define it: the oldest time two of its
-        entries reach, or its only one's."""
-        times = sorted(
+        entries in listing order reach, or its only one's."""
+        times = [
             self.minutes[i] for i in self.order[(number - 1) * self.page_size :][: self.page_size]
-        )
-        return times[:2][-1] if times else None
+        ]
+        # Of the longest runs of the page's times that never go up (the entries out of order
+        # left out), the newest of their second-to-last (or only) times.
+        runs = [
+            kept
+            for size in range(len(times), 0, -1)
+            for kept in itertools.combinations(times, size)
+            if list(kept) == sorted(kept, reverse=True)
+        ]
+        if not runs:
+            return None
+        longest = [kept for kept in runs if len(kept) == len(runs[0])]
+        if 2 * len(runs[0]) < len(times):  # mostly out of order: its two oldest times
+            longest = [tuple(sorted(times, reverse=True))]
+        return max(kept[-2] if len(kept) > 1 else kept[0] for kept in longest)
 
 
 @dataclass
@@ -318,4 +332,65 @@ def test_a_watermark_from_a_clock_ahead_does_not_stop_the_runs_walking_the_last_
     runs.run(site, args, clock=minute(1001), before_page={3: lambda: site.order.remove(1)})
     assert "6" not in runs.stored
     runs.run(site, args, clock=minute(1002))
+    assert {str(s) for s in site.order} <= runs.stored
+
+
+def test_two_old_stories_moved_to_the_top_after_a_killed_run_do_not_stop_the_next_above_its_hole():
+    # Stories 1-15 published since the runs that recorded the watermark at minute 899; a run
+    # killed part-way stored page 1's (1-5) and no more. Then two old stories (21, 22, stored
+    # long ago) are moved back up to the top with their old times: page 1 is 21, 22, 1-3,
+    # all stored, its two oldest times under the watermark, yet stories 6-15 under it are not.
+    minutes = {s: 1000 - s for s in range(1, 16)} | {s: 900 - s for s in range(20, 32)}
+    site = Site(order=sorted(minutes), minutes=minutes, page_size=5)
+    args = CrawlArguments.parse({}, default_max_pages=20)
+    runs = Runs(stored={str(s) for s in range(20, 32)})
+    for n in (1, 2):
+        runs.records.insert(
+            0,
+            {
+                "run_id": f"run-{n}",
+                "section": SECTION,
+                "run_number": n,
+                "watermark": minute(899),
+                "walked_down_to": minute(880),
+                "pending_articles": {},
+            },
+        )
+    runs.stored |= {str(s) for s in range(1, 6)}  # the killed run's, which wrote no record
+    for story in (22, 21):
+        site.order.remove(story)
+        site.order.insert(0, story)
+    runs.run(site, args)
+    runs.run(site, args)
+    assert {str(s) for s in site.order} <= runs.stored
+
+
+def test_two_old_stories_at_the_bottom_of_a_page_do_not_stop_the_walk_above_a_hole():
+    # As above, but the two old stories moved up came down together, with new stories 1-3
+    # published above them, to the bottom of page 1, where they are in order: page 1 looks as
+    # far down as them. Page 2 (stories 4-8, stored by the killed run) is all seen, but newer
+    # than the watermark: the walk had not come down to it, and the hole under it (9-15) is.
+    minutes = {s: 1000 - s for s in range(1, 16)} | {s: 900 - s for s in range(20, 32)}
+    site = Site(order=sorted(minutes), minutes=minutes, page_size=5)
+    args = CrawlArguments.parse({}, default_max_pages=20)
+    runs = Runs(stored={str(s) for s in range(20, 32)})
+    for n in (1, 2):
+        runs.records.insert(
+            0,
+            {
+                "run_id": f"run-{n}",
+                "section": SECTION,
+                "run_number": n,
+                "watermark": minute(899),
+                "walked_down_to": minute(880),
+                "pending_articles": {},
+            },
+        )
+    runs.stored |= {str(s) for s in range(4, 9)}  # the killed run's, which wrote no record
+    for story in (21, 20):
+        site.order.remove(story)
+        site.order.insert(3, story)
+    assert site.order[:5] == [1, 2, 3, 20, 21]
+    runs.run(site, args)
+    runs.run(site, args)
     assert {str(s) for s in site.order} <= runs.stored
