@@ -276,15 +276,10 @@ def test_successive_runs_over_a_changing_listing_keep_what_the_docs_promise(
     assert last["listing_pages"] == expected, (last, reached)
 
 
-def test_a_story_taken_off_above_a_page_boundary_while_a_run_pages_is_fetched_by_the_next():
-    # Stories 1-9 published since the runs that recorded the watermark at minute 900 (a
-    # minute apart, newest first); the old ones under it are stored. While the run pages, a
-    # story of page 1 is taken off: story 7, first of page 3, moves up to page 2's bottom
-    # after page 2 was read, and is in none of the pages the run reads.
-    minutes = {s: 1000 - s for s in range(1, 10)} | {s: 900 - s for s in range(10, 22)}
-    site = Site(order=sorted(minutes), minutes=minutes, page_size=3)
-    args = CrawlArguments.parse({}, default_max_pages=20)
-    runs = Runs(stored={str(s) for s in range(10, 22)})
+def recorded_at_899(stored: set[str]) -> Runs:
+    """Runs with `stored`, after two records of the watermark at minute 899 (walked down to
+    880): the next runs walk down to 899."""
+    runs = Runs(stored=stored)
     for n in (1, 2):
         runs.records.insert(
             0,
@@ -297,6 +292,18 @@ def test_a_story_taken_off_above_a_page_boundary_while_a_run_pages_is_fetched_by
                 "pending_articles": {},
             },
         )
+    return runs
+
+
+def test_a_story_taken_off_above_a_page_boundary_while_a_run_pages_is_fetched_by_the_next():
+    # Stories 1-9 published since the runs that recorded the watermark at minute 900 (a
+    # minute apart, newest first); the old ones under it are stored. While the run pages, a
+    # story of page 1 is taken off: story 7, first of page 3, moves up to page 2's bottom
+    # after page 2 was read, and is in none of the pages the run reads.
+    minutes = {s: 1000 - s for s in range(1, 10)} | {s: 900 - s for s in range(10, 22)}
+    site = Site(order=sorted(minutes), minutes=minutes, page_size=3)
+    args = CrawlArguments.parse({}, default_max_pages=20)
+    runs = recorded_at_899({str(s) for s in range(10, 22)})
     runs.run(site, args, before_page={3: lambda: site.order.remove(1)})
     assert "7" not in runs.stored  # the shift the next run's walk is there for
     runs.run(site, args)
@@ -311,19 +318,7 @@ def test_a_watermark_from_a_clock_ahead_does_not_stop_the_runs_walking_the_last_
     minutes = {0: 1100} | {s: 900 - s for s in range(10, 22)}
     site = Site(order=sorted(minutes), minutes=minutes, page_size=3)
     args = CrawlArguments.parse({}, default_max_pages=20)
-    runs = Runs(stored={str(s) for s in range(10, 22)})
-    for n in (1, 2):
-        runs.records.insert(
-            0,
-            {
-                "run_id": f"run-{n}",
-                "section": SECTION,
-                "run_number": n,
-                "watermark": minute(899),
-                "walked_down_to": minute(880),
-                "pending_articles": {},
-            },
-        )
+    runs = recorded_at_899({str(s) for s in range(10, 22)})
     runs.run(site, args, clock=minute(2500))
     assert runs.records[0]["watermark"] == minute(1100)
     for story in range(9, 0, -1):
@@ -343,19 +338,7 @@ def test_two_old_stories_moved_to_the_top_after_a_killed_run_do_not_stop_the_nex
     minutes = {s: 1000 - s for s in range(1, 16)} | {s: 900 - s for s in range(20, 32)}
     site = Site(order=sorted(minutes), minutes=minutes, page_size=5)
     args = CrawlArguments.parse({}, default_max_pages=20)
-    runs = Runs(stored={str(s) for s in range(20, 32)})
-    for n in (1, 2):
-        runs.records.insert(
-            0,
-            {
-                "run_id": f"run-{n}",
-                "section": SECTION,
-                "run_number": n,
-                "watermark": minute(899),
-                "walked_down_to": minute(880),
-                "pending_articles": {},
-            },
-        )
+    runs = recorded_at_899({str(s) for s in range(20, 32)})
     runs.stored |= {str(s) for s in range(1, 6)}  # the killed run's, which wrote no record
     for story in (22, 21):
         site.order.remove(story)
@@ -373,19 +356,7 @@ def test_two_old_stories_at_the_bottom_of_a_page_do_not_stop_the_walk_above_a_ho
     minutes = {s: 1000 - s for s in range(1, 16)} | {s: 900 - s for s in range(20, 32)}
     site = Site(order=sorted(minutes), minutes=minutes, page_size=5)
     args = CrawlArguments.parse({}, default_max_pages=20)
-    runs = Runs(stored={str(s) for s in range(20, 32)})
-    for n in (1, 2):
-        runs.records.insert(
-            0,
-            {
-                "run_id": f"run-{n}",
-                "section": SECTION,
-                "run_number": n,
-                "watermark": minute(899),
-                "walked_down_to": minute(880),
-                "pending_articles": {},
-            },
-        )
+    runs = recorded_at_899({str(s) for s in range(20, 32)})
     runs.stored |= {str(s) for s in range(4, 9)}  # the killed run's, which wrote no record
     for story in (21, 20):
         site.order.remove(story)
