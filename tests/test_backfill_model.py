@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from hypothesis import given
 from hypothesis import strategies as st
+from page_bottom import page_bottom
 
 from newsscraper.crawl_args import CrawlArguments
 from newsscraper.listing_walk import END_OF_LISTING, REACHED_SINCE, ListingWalk
@@ -86,10 +87,9 @@ class Site:
         return None if story is None else self.order.index(story) // self.page_size + 1
 
     def bottom_day(self, number: int) -> dt.date | None:
-        """How far down page `number` goes, as the README defines it: the oldest time two
-        of its main list's entries reach, or its only one's."""
-        times = sorted(self.minutes[i] for i in self.stream(number))
-        return day_of(times[:2][-1]) if times else None
+        """How far down page `number` goes, as the README defines it (`page_bottom`)."""
+        bottom = page_bottom([self.minutes[i] for i in self.stream(number)])
+        return None if bottom is None else day_of(bottom)
 
 
 def in_window(day: dt.date, args: CrawlArguments) -> bool:

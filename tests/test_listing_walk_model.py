@@ -9,13 +9,13 @@ README and DATA_FORMAT.md promise of those runs is checked over every generated 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from hypothesis import given
 from hypothesis import strategies as st
+from page_bottom import page_bottom
 
 from newsscraper.crawl_args import CrawlArguments
 from newsscraper.listing_walk import BROKE_OFF, STUCK, ListingWalk
@@ -58,25 +58,10 @@ class Site:
         )
 
     def bottom(self, number: int) -> int | None:
-        """How far down the page goes, as the docs define it: the oldest time two of its
-        entries in listing order reach, or its only one's."""
-        times = [
-            self.minutes[i] for i in self.order[(number - 1) * self.page_size :][: self.page_size]
-        ]
-        # Of the longest runs of the page's times that never go up (the entries out of order
-        # left out), the newest of their second-to-last (or only) times.
-        runs = [
-            kept
-            for size in range(len(times), 0, -1)
-            for kept in itertools.combinations(times, size)
-            if list(kept) == sorted(kept, reverse=True)
-        ]
-        if not runs:
-            return None
-        longest = [kept for kept in runs if len(kept) == len(runs[0])]
-        if 2 * len(runs[0]) < len(times):  # mostly out of order: its two oldest times
-            longest = [tuple(sorted(times, reverse=True))]
-        return max(kept[-2] if len(kept) > 1 else kept[0] for kept in longest)
+        """How far down the page goes, as the docs define it (`page_bottom`)."""
+        return page_bottom(
+            [self.minutes[i] for i in self.order[(number - 1) * self.page_size :][: self.page_size]]
+        )
 
 
 @dataclass
