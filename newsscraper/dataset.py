@@ -196,9 +196,9 @@ def _entries(folder: Path) -> list[Path]:
     try:
         with os.scandir(folder) as entries:
             return [Path(entry.path) for entry in entries]
-    except (PermissionError, NotADirectoryError) as error:
-        if isinstance(error, NotADirectoryError):
-            return []  # a file where a folder was looked for: nothing in it
+    except NotADirectoryError:  # a file where a folder was looked for: nothing in it
+        return []
+    except PermissionError as error:
         raise Unlisted(error.errno, error.strerror, str(folder)) from error
 
 
