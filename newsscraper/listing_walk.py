@@ -125,8 +125,9 @@ class ListingWalk:
     requested: set[str] = field(default_factory=set)
     newest_listed: dt.datetime | None = None  # the top of this run: the next watermark
     oldest_listed: dt.datetime | None = None  # how far down the stream this run has come
-    # The times of the last two timed stream entries walked, in listing order: at the end of
-    # the listing, the bottom the next run's last page comes down to (`walked_down_to`).
+    # The times of the last two timed stream entries walked, in listing order, each story at its
+    # first listing only: at the end of the listing, the bottom the next run's last page comes
+    # down to (`walked_down_to`).
     last_two_listed: list[dt.datetime] = field(default_factory=list)
     # A page's bottom came down to the watermark (at or before it): the listing ending under
     # it is its end.
@@ -152,8 +153,7 @@ class ListingWalk:
             self.first_page = page
         to_fetch: list[ListingEntry] = []
         bottom = _page_bottom(entries)
-        times = [e.listed_at for e in entries if e.kind == "stream" and e.listed_at is not None]
-        self.last_two_listed = (self.last_two_listed + times)[-2:]
+        self.last_two_listed = (self.last_two_listed + self._first_listings(entries))[-2:]
         older_than_since = self._past_since(bottom)
         stream_ids = {e.article_id for e in entries if e.kind == "stream"}
         moved_down = self._came_down(bottom, fresh=not stream_ids <= self.walked_ids)
@@ -216,6 +216,22 @@ class ListingWalk:
                 return self._stop(to_fetch, MAX_PAGES)
         return Decision(to_fetch, page + 1)
 
+    def _first_listings(self, entries: list[ListingEntry]) -> list[dt.datetime]:
+        """The times of the page's timed stream entries not walked before, in listing order.
+
+        A story the site lists twice keeps its time at its second listing, lower down, where
+        it is out of order: at the very end of the listing, taken as the listing's last story,
+        it would say the listing ends above the watermark (a listing broken off, every run)
+        and that the walk came down no further than it (`walked_down_to`)."""
+        walked, times = set(self.walked_ids), []
+        for entry in entries:
+            if entry.kind != "stream" or entry.listed_at is None:
+                continue
+            if entry.article_id not in walked:
+                times.append(entry.listed_at)
+            walked.add(entry.article_id)
+        return times
+
     def _came_down(self, bottom: dt.datetime | None, fresh: bool) -> bool:
         """Note how far down the stream this page goes, by its `bottom` (`_page_bottom`); True
         when that is further down than any page before, or as far down with stream entries
@@ -252,11 +268,12 @@ class ListingWalk:
         single story, its bottom that story's time; once new stories move it down with
         another above it, the last page's bottom is that other's: the walk of the next run,
         down to this, would never come down to it, and take the listing's end for a listing
-        broken off. So there it is the later of the last two stories listed, which the last
-        page of any later listing comes down to."""
+        broken off. So there it is the later of the last two stories listed (each at its first
+        listing), which the last page of any later listing comes down to."""
         if self.stop_reason == END_OF_LISTING and len(self.last_two_listed) == 2:
-            # Never before `oldest_listed`: that is no later than the bottom of the last page
-            # with times, and the later of the last two times listed is at or after it.
+            # The walk came to the end: every story down to these is walked. Not before the
+            # bottom of the last page with times, but for a story listed again at its end,
+            # out of order there (`_first_listings`), which that bottom can be.
             return max(self.last_two_listed)
         return self.oldest_listed
 

@@ -350,3 +350,20 @@ def test_two_old_stories_at_the_bottom_of_a_page_do_not_stop_the_walk_above_a_ho
     runs.run(site, args)
     runs.run(site, args)
     assert {str(s) for s in site.order} <= runs.stored
+
+
+def test_a_story_listed_again_at_the_end_of_the_listing_is_not_a_listing_broken_off():
+    # Stories 1-5 published since the runs that recorded the watermark at minute 899, over
+    # old stories 10 and 11; the site lists story 4 twice, its second listing at the very
+    # bottom of the last page, with its own (newer) time: out of order there. The listing
+    # ends under the watermark all the same: the run covered it, and moves the watermark.
+    minutes = {s: 1000 - s for s in range(1, 6)} | {10: 890, 11: 889}
+    site = Site(order=[1, 2, 3, 4, 5, 10, 11, 4], minutes=minutes, page_size=3)
+    args = CrawlArguments.parse({}, default_max_pages=20)
+    runs = recorded_at_899({"10", "11"})
+    runs.run(site, args)
+    runs.check_whole_listing(site)
+    assert runs.records[0]["watermark"] == minute(999)
+    # The walk came down to the listing's last stories, not to the story listed again.
+    assert runs.records[0]["walked_down_to"] == minute(890)
+    assert {str(s) for s in site.order} <= runs.stored
