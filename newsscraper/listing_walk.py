@@ -135,6 +135,12 @@ class ListingWalk:
     # A page's bottom is older than the watermark: nothing of the watermark's minute is listed
     # under it, and an all-seen page from there on is caught up.
     reached_watermark: bool = False
+    # Pages in a row, since the walk last came down past the watermark, whose bottom is older
+    # than it (`_came_down`).
+    pages_past_watermark: int = 0
+    # An entry listed in the watermark's own minute was walked: the story the watermark was
+    # taken from, newest of the range a finished run walked, in the listing where it was.
+    met_watermark_minute: bool = False
     # Where the walk started: page 1, or in a backfill with `until` the first page that reaches
     # it (`page_search`); `max_pages` counts the pages walked from there.
     first_page: int | None = None
@@ -156,6 +162,10 @@ class ListingWalk:
         self.last_two_listed = (self.last_two_listed + self._first_listings(entries))[-2:]
         older_than_since = self._past_since(bottom)
         stream_ids = {e.article_id for e in entries if e.kind == "stream"}
+        if self.watermark is not None and any(e.listed_at == self.watermark for e in entries):
+            # Page 1's focus block included: it holds the section's newest stories, the one the
+            # watermark was taken from among them while nothing newer came.
+            self.met_watermark_minute = True
         moved_down = self._came_down(bottom, fresh=not stream_ids <= self.walked_ids)
         self.walked_ids |= stream_ids
         for entry in entries:
@@ -201,7 +211,7 @@ class ListingWalk:
         if older_than_since:
             return self._stop(to_fetch, REACHED_SINCE)
         if not self.args.is_backfill:
-            if not to_fetch and self.reached_watermark:
+            if not to_fetch and self._joined_up():
                 self.seen_pages_in_a_row += 1
             else:
                 self.seen_pages_in_a_row = 0
@@ -232,6 +242,23 @@ class ListingWalk:
             walked.add(entry.article_id)
         return times
 
+    def _joined_up(self) -> bool:
+        """True when the walk has joined up with what the runs before it stored: it reached
+        the watermark (`reached_watermark`), and either walked the story the watermark was
+        taken from (an entry listed in its minute, this page or one above), or a second page
+        in a row came down past it.
+
+        Old stories moved back up together with their old times can come down, in order, to
+        the bottom of a page above the watermark's story, new stories above them: the page
+        looks past the watermark. When a run killed part-way stored that page's new stories,
+        it is all seen, and taken as caught up the walk would stop there, above the stories
+        the killed run never fetched (the page under it, newer than the watermark, is what
+        shows it: `_came_down`). The watermark's story is listed where the stream crosses
+        the watermark: a page holding it, or a second page past it, is the stream."""
+        return self.reached_watermark and (
+            self.met_watermark_minute or self.pages_past_watermark > 1
+        )
+
     def _came_down(self, bottom: dt.datetime | None, fresh: bool) -> bool:
         """Note how far down the stream this page goes, by its `bottom` (`_page_bottom`); True
         when that is further down than any page before, or as far down with stream entries
@@ -250,12 +277,14 @@ class ListingWalk:
             # bottom was stories out of order (old ones moved up that came down together to
             # it), not the stream. The walk has come down to here, and goes on.
             self.came_to_watermark = self.reached_watermark = False
+            self.pages_past_watermark = 0
             self.oldest_listed = bottom
             return True
         if self.watermark is not None and bottom <= self.watermark:
             self.came_to_watermark = True
         if self.watermark is not None and bottom < self.watermark:
             self.reached_watermark = True
+            self.pages_past_watermark += 1
         if self.oldest_listed is None or bottom < self.oldest_listed:
             self.oldest_listed = bottom
             return True

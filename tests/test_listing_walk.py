@@ -45,12 +45,26 @@ def ids(decision) -> list[str]:
 MARK = dt.datetime(2026, 3, 7, 12, 0, tzinfo=VN)  # at or after every listed entry
 
 
+def at_mark(n: int) -> ListingEntry:
+    """Entry `n` listed in the watermark's minute: the story the watermark was taken from."""
+    return dataclasses.replace(entry(n), listed_at=MARK)
+
+
 def test_nothing_new_costs_one_listing_page():
     w = walk(stored=range(1, 11), watermark=MARK)
-    decision = w.visit(1, [entry(n) for n in range(1, 11)])
+    decision = w.visit(1, [at_mark(1), *(entry(n) for n in range(2, 11))])
     assert decision.to_fetch == []
     assert decision.next_page is None
     assert decision.stop_reason == CAUGHT_UP
+
+
+def test_a_page_past_the_watermark_without_its_story_is_confirmed_by_the_next():
+    # Page 1 is all seen and older than the watermark, but nothing of the watermark's minute
+    # is listed on it (taken off, or old stories moved up came down to its bottom above it):
+    # one more page past the watermark says the walk joined up with the runs before.
+    w = walk(stored=range(1, 21), watermark=MARK)
+    assert w.visit(1, [entry(n) for n in range(1, 11)]).next_page == 2
+    assert w.visit(2, [entry(n) for n in range(11, 21)]).stop_reason == CAUGHT_UP
 
 
 def test_new_articles_are_fetched_and_stored_ones_skipped():
@@ -71,7 +85,7 @@ def test_a_stored_article_does_not_hide_the_new_ones_after_it_on_its_page():
 
 def test_stop_after_seen_pages_waits_for_that_many_seen_pages():
     w = walk(stored=range(1, 31), watermark=MARK, stop_after_seen_pages="2")
-    assert w.visit(1, [entry(n) for n in range(1, 11)]).next_page == 2
+    assert w.visit(1, [at_mark(1), *(entry(n) for n in range(2, 11))]).next_page == 2
     assert w.visit(2, [entry(n) for n in range(11, 21)]).stop_reason == CAUGHT_UP
 
 

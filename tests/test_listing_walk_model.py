@@ -244,7 +244,9 @@ def test_successive_runs_over_a_changing_listing_keep_what_the_docs_promise(
 
     # Caught up and quiet: the last run walks down to the first page whose bottom is older
     # than the newest watermark (page 1, or one more when page 1 comes down exactly to it),
-    # then `stop_after_seen_pages` pages in all past the watermark; or to the listing's end.
+    # and one more when nothing of the watermark's minute is listed down to there (its story
+    # taken off), then `stop_after_seen_pages` pages in all past the watermark; or to the
+    # listing's end.
     last = runs.records[0]
     # The watermark it walked down to: the newest, but after the top story was taken off,
     # when the runs since recorded the next one, until a newer story is listed.
@@ -255,8 +257,10 @@ def test_successive_runs_over_a_changing_listing_keep_what_the_docs_promise(
     elif reached is None:
         expected = site.pages() + 2
     else:
+        above = site.order[: reached * site.page_size]
+        joined = reached + (not any(minute(site.minutes[i]) == newest for i in above))
         # Past the watermark, max_pages stops it too (it gives way only while catching up).
-        stop = min(reached + stop_after - 1, max(default_max_pages, reached))
+        stop = min(joined + stop_after - 1, max(default_max_pages, reached))
         expected = stop if stop <= site.pages() else site.pages() + 2
     assert last["listing_pages"] == expected, (last, reached)
 
@@ -366,4 +370,22 @@ def test_a_story_listed_again_at_the_end_of_the_listing_is_not_a_listing_broken_
     assert runs.records[0]["watermark"] == minute(999)
     # The walk came down to the listing's last stories, not to the story listed again.
     assert runs.records[0]["walked_down_to"] == minute(890)
+    assert {str(s) for s in site.order} <= runs.stored
+
+
+def test_two_old_stories_at_the_bottom_of_an_all_seen_page_do_not_stop_the_walk_above_a_hole():
+    # As above, but the killed run stored pages 1 and 2 of its listing (stories 1-8): page 1,
+    # new stories 1-3 over the two old ones moved up, is all seen, and its bottom is older
+    # than the watermark. Nothing of the watermark's minute is on it: the walk looks at the
+    # page under it, which is newer than the watermark, and goes on down to the hole (9-15).
+    minutes = {s: 1000 - s for s in range(1, 16)} | {s: 900 - s for s in range(20, 32)}
+    site = Site(order=sorted(minutes), minutes=minutes, page_size=5)
+    args = CrawlArguments.parse({}, default_max_pages=20)
+    runs = recorded_at_899({str(s) for s in range(20, 32)})
+    runs.stored |= {str(s) for s in range(1, 9)}  # the killed run's, which wrote no record
+    for story in (21, 20):
+        site.order.remove(story)
+        site.order.insert(3, story)
+    assert site.order[:5] == [1, 2, 3, 20, 21]
+    runs.run(site, args)
     assert {str(s) for s in site.order} <= runs.stored
