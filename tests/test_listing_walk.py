@@ -470,6 +470,46 @@ def test_an_old_story_moved_back_at_the_bottom_of_a_page_does_not_reach_the_wate
     assert len(second.to_fetch) == 10 and second.next_page == 3
 
 
+def test_old_stories_moved_back_up_as_many_as_the_new_ones_under_them_do_not_reach_it():
+    # README: the longest run of a page's times that never goes up is kept while it holds
+    # half the page or more. Five old stories moved back to the top, five new ones under them.
+    old = [minutes_ago(n) for n in range(900, 905)]
+    w = walk(stored=[*range(900, 905), *range(1, 6)], watermark=minutes_ago(251).listed_at)
+    first = w.visit(1, [*old, *listing_page(1)[:5]])
+    assert first.to_fetch == [] and first.next_page == 2, "all seen, but above the watermark"
+    assert w.oldest_listed == minutes_ago(4).listed_at and not w.reached_watermark
+
+
+def test_old_stories_at_the_bottom_of_a_page_do_not_end_a_catch_up_at_the_default_max_pages():
+    # Two old stories moved back up came down together to the bottom of page 1: page 2, newer
+    # than the watermark, shows the walk had not come down to it, and it goes on down to it.
+    w = ListingWalk(
+        args=CrawlArguments.parse({}, default_max_pages=2),  # CAFEF_MAX_PAGES=2
+        is_stored=set().__contains__,
+        watermark=minutes_ago(251).listed_at,
+    )
+    assert w.visit(1, [*listing_page(1)[:3], minutes_ago(900), minutes_ago(901)]).next_page == 2
+    decision = w.visit(2, [minutes_ago(n) for n in range(4, 9)])
+    assert decision.next_page == 3 and decision.stop_reason is None
+    assert w.oldest_listed == minutes_ago(7).listed_at
+
+
+def test_of_two_runs_of_a_page_as_long_the_walk_came_down_as_far_as_the_newer_bottom():
+    # Old stories 900 and 901 moved back to the top, 902 down to the bottom: the runs that
+    # never go up, 900-901-902 and 1-2-902, are as long; the one that came down least far
+    # says how far down the page goes.
+    w = walk()
+    w.visit(1, [minutes_ago(n) for n in (900, 901, 1, 2, 902)])
+    assert w.oldest_listed == minutes_ago(2).listed_at
+
+
+def test_a_page_mostly_out_of_order_is_as_far_down_as_its_two_oldest_times():
+    # Its longest run of times that never goes up (entries 1, 2) holds less than half of it.
+    w = walk()
+    w.visit(1, [minutes_ago(n) for n in (5, 4, 3, 1, 2)])
+    assert w.oldest_listed == minutes_ago(4).listed_at
+
+
 def test_a_page_of_one_timed_stream_entry_is_as_far_down_as_it():
     w = walk(watermark=minutes_ago(5).listed_at)
     w.visit(1, [minutes_ago(1)])
