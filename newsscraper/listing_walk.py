@@ -72,7 +72,7 @@ def _page_bottom(entries: list[ListingEntry]) -> dt.datetime | None:
     turn. Taken as how far the walk went, that entry would have the walk stop on page 1 as if
     it had come down to the watermark, past the new stories on the pages under it, and move
     the watermark over them. Several can be moved up at once: so the times out of order are
-    left out first (`_in_order`, while they are fewer than those left), then of those left one
+    left out first (`_in_order`, while they are no more than those left), then of those left one
     entry alone does not say where the bottom is (one moved story at the bottom of the page
     is in order there)."""
     listed = [e.listed_at for e in entries if e.kind == "stream" and e.listed_at is not None]
