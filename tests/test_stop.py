@@ -9,7 +9,13 @@ from twisted.internet import defer
 
 from newsscraper import exitcodes
 from newsscraper.scrapy_commands.crawl import exit_code_of
-from newsscraper.stop import STOP_REQUESTED_STAT, is_stopping, note_signals, stop_crawl
+from newsscraper.stop import (
+    STOP_REQUESTED_STAT,
+    is_stopping,
+    note_early_signals,
+    note_signals,
+    stop_crawl,
+)
 
 
 class Process:
@@ -67,6 +73,37 @@ def test_signals_are_noted_without_twisteds_reactor_too():
     assert process.handled == [("shutdown", 15)]
     assert exit_code_of(crawler) == exitcodes.INTERRUPTED
     process._signal_kill_reactorless(15, None)
+    assert exit_code_of(crawler) == exitcodes.ABNORMAL
+
+
+def crawler_without_stats_yet():
+    """A crawler as Scrapy is still making it, with no stats yet, and what gives them to it."""
+    crawler = get_crawler()
+    stats, crawler._stats = crawler.stats, None
+    return crawler, lambda: setattr(crawler, "stats", stats)
+
+
+def test_a_signal_while_scrapy_still_makes_the_crawler_is_noted_once_the_crawl_is_over():
+    process, (crawler, give_stats) = Process(), crawler_without_stats_yet()
+    early = note_signals(process, crawler)
+    process._signal_shutdown(15, None)
+    assert process.handled == [("shutdown", 15)]
+    give_stats()
+
+    note_early_signals(crawler, early)
+
+    assert exit_code_of(crawler) == exitcodes.INTERRUPTED
+
+
+def test_a_second_signal_noted_since_stands_over_an_early_one():
+    process, (crawler, give_stats) = Process(), crawler_without_stats_yet()
+    early = note_signals(process, crawler)
+    process._signal_shutdown(2, None)
+    give_stats()
+    process._signal_kill(2, None)
+
+    note_early_signals(crawler, early)
+
     assert exit_code_of(crawler) == exitcodes.ABNORMAL
 
 
