@@ -12,6 +12,8 @@ of a run against the recent ones are `health_new_rows` (new articles per day) an
 
 from __future__ import annotations
 
+import datetime as dt
+
 from newsscraper import exitcodes
 from newsscraper.health_fill_rates import fill_rate_drops
 from newsscraper.health_new_rows import new_rows_collapse
@@ -209,6 +211,9 @@ def _pending(record: dict) -> str:
     pending = record.get("pending_articles") or {}
     if not pending:
         return ""
-    oldest = min(pending.values(), key=lambda entry: entry["first_failed_at"])
+    # Instants, not texts: their offsets can differ (DATA_FORMAT.md: any offset).
+    oldest = min(
+        pending.values(), key=lambda entry: dt.datetime.fromisoformat(entry["first_failed_at"])
+    )
     more = f" and {len(pending) - 1} more" if len(pending) > 1 else ""
     return f"; the next run asks for them first: {oldest['url']}{more}"

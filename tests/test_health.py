@@ -309,6 +309,11 @@ def test_article_pages_that_failed_are_named_by_the_one_failing_longest():
     assert judge(run(failed_articles=1, pending_articles=one), [])[1][0].endswith(
         "first: https://cafef.vn/b-188260307000000002.chn"
     )
+    # DATA_FORMAT.md: an instant with an offset, any: 04:00 in Vietnam is 21:00 UTC the day before.
+    pending["188260306000000001"]["first_failed_at"] = "2026-03-07T04:00:00+07:00"
+    pending["188260307000000002"]["first_failed_at"] = "2026-03-07T03:00:00+00:00"
+    _, problems = judge(run(failed_articles=2, pending_articles=pending), [])
+    assert problems[0].endswith("first: https://cafef.vn/a-188260306000000001.chn and 1 more")
 
 
 def test_a_site_error_does_not_hide_a_pipeline_that_raised_or_a_listing_not_read():
