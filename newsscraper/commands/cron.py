@@ -51,8 +51,9 @@ def run(args) -> int:
         if args.section is not None and given != args.section:
             raise ArgumentError(f"--section {args.section} and -a section={given} disagree")
         # So for the dataset folder: the run must not write one of the two without a word.
+        # Compared as paths: `data/` and `data` name one folder.
         set_dir = overrides.get("OUTPUT_DIR")
-        if args.output_dir and set_dir is not None and set_dir != args.output_dir:
+        if args.output_dir and set_dir is not None and Path(set_dir) != Path(args.output_dir):
             raise ArgumentError(
                 f"--output-dir {args.output_dir} and -s OUTPUT_DIR={set_dir} disagree"
             )

@@ -86,6 +86,15 @@ def test_an_output_dir_given_twice_differently_is_refused_as_a_section_is(tmp_pa
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("suffix", ["", "/"], ids=["same", "trailing_slash"])
+def test_an_output_dir_given_twice_as_one_folder_is_taken(suffix, tmp_path, monkeypatch):
+    given = tmp_path / "cafef"
+    crawl_ending(monkeypatch, exitcodes.OK)
+    args = ["cron", "--output-dir", str(given), "-s", f"OUTPUT_DIR={given}{suffix}"]
+    assert cli.main(args) == exitcodes.OK
+    assert given.is_dir()
+
+
 @pytest.mark.parametrize("value", ["a day", "-1", "86401"])
 def test_a_robotstxt_max_age_that_is_no_number_of_seconds_up_to_a_day_is_a_usage_error(
     value, tmp_path, capsys
