@@ -724,6 +724,8 @@ def test_partitions_are_listed_with_their_values(written):
 def test_a_file_or_a_folder_not_named_as_a_partition_is_no_partition(written):
     section = dataset.articles_dir(written) / "section=doanh-nghiep"
     (section / "published_date=2026-03-08").write_bytes(b"")  # a file, not a folder
+    # A folder not named section=: what it holds is no partition, whatever its name.
+    (dataset.articles_dir(written) / "notes" / "published_date=2026-03-08").mkdir(parents=True)
     assert [(p.section, p.published_date) for p in dataset.list_article_partitions(written)] == [
         ("doanh-nghiep", dt.date(2026, 3, 6)),
         ("doanh-nghiep", dt.date(2026, 3, 7)),
