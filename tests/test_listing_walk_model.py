@@ -319,19 +319,28 @@ def test_a_watermark_from_a_clock_ahead_does_not_stop_the_runs_walking_the_last_
     assert {str(s) for s in site.order} <= runs.stored
 
 
+def killed_then_moved_up(killed: range, moved: tuple[int, int], at: int) -> tuple[Site, Runs]:
+    """Stories 1-15 published since the runs that recorded the watermark at minute 899 (old
+    stories 20-31, stored, under them); a run killed part-way stored `killed` and wrote no
+    record; then the old stories `moved` are moved back up, in that order, to place `at` of the
+    listing, their old times kept. Five stories a page."""
+    minutes = {s: 1000 - s for s in range(1, 16)} | {s: 900 - s for s in range(20, 32)}
+    site = Site(order=sorted(minutes), minutes=minutes, page_size=5)
+    runs = recorded_at_899({str(s) for s in range(20, 32)})
+    runs.stored |= {str(s) for s in killed}  # the killed run's, which wrote no record
+    for story in reversed(moved):
+        site.order.remove(story)
+        site.order.insert(at, story)
+    return site, runs
+
+
 def test_two_old_stories_moved_to_the_top_after_a_killed_run_do_not_stop_the_next_above_its_hole():
     # Stories 1-15 published since the runs that recorded the watermark at minute 899; a run
     # killed part-way stored page 1's (1-5) and no more. Then two old stories (21, 22, stored
     # long ago) are moved back up to the top with their old times: page 1 is 21, 22, 1-3,
     # all stored, its two oldest times under the watermark, yet stories 6-15 under it are not.
-    minutes = {s: 1000 - s for s in range(1, 16)} | {s: 900 - s for s in range(20, 32)}
-    site = Site(order=sorted(minutes), minutes=minutes, page_size=5)
+    site, runs = killed_then_moved_up(killed=range(1, 6), moved=(21, 22), at=0)
     args = CrawlArguments.parse({}, default_max_pages=20)
-    runs = recorded_at_899({str(s) for s in range(20, 32)})
-    runs.stored |= {str(s) for s in range(1, 6)}  # the killed run's, which wrote no record
-    for story in (22, 21):
-        site.order.remove(story)
-        site.order.insert(0, story)
     runs.run(site, args)
     runs.run(site, args)
     assert {str(s) for s in site.order} <= runs.stored
@@ -342,14 +351,8 @@ def test_two_old_stories_at_the_bottom_of_a_page_do_not_stop_the_walk_above_a_ho
     # published above them, to the bottom of page 1, where they are in order: page 1 looks as
     # far down as them. Page 2 (stories 4-8, stored by the killed run) is all seen, but newer
     # than the watermark: the walk had not come down to it, and the hole under it (9-15) is.
-    minutes = {s: 1000 - s for s in range(1, 16)} | {s: 900 - s for s in range(20, 32)}
-    site = Site(order=sorted(minutes), minutes=minutes, page_size=5)
+    site, runs = killed_then_moved_up(killed=range(4, 9), moved=(20, 21), at=3)
     args = CrawlArguments.parse({}, default_max_pages=20)
-    runs = recorded_at_899({str(s) for s in range(20, 32)})
-    runs.stored |= {str(s) for s in range(4, 9)}  # the killed run's, which wrote no record
-    for story in (21, 20):
-        site.order.remove(story)
-        site.order.insert(3, story)
     assert site.order[:5] == [1, 2, 3, 20, 21]
     runs.run(site, args)
     runs.run(site, args)
@@ -378,14 +381,8 @@ def test_two_old_stories_at_the_bottom_of_an_all_seen_page_do_not_stop_the_walk_
     # new stories 1-3 over the two old ones moved up, is all seen, and its bottom is older
     # than the watermark. Nothing of the watermark's minute is on it: the walk looks at the
     # page under it, which is newer than the watermark, and goes on down to the hole (9-15).
-    minutes = {s: 1000 - s for s in range(1, 16)} | {s: 900 - s for s in range(20, 32)}
-    site = Site(order=sorted(minutes), minutes=minutes, page_size=5)
+    site, runs = killed_then_moved_up(killed=range(1, 9), moved=(20, 21), at=3)
     args = CrawlArguments.parse({}, default_max_pages=20)
-    runs = recorded_at_899({str(s) for s in range(20, 32)})
-    runs.stored |= {str(s) for s in range(1, 9)}  # the killed run's, which wrote no record
-    for story in (21, 20):
-        site.order.remove(story)
-        site.order.insert(3, story)
     assert site.order[:5] == [1, 2, 3, 20, 21]
     runs.run(site, args)
     assert {str(s) for s in site.order} <= runs.stored
