@@ -359,6 +359,18 @@ def test_the_section_given_as_a_spider_argument_is_the_one_crawled(replica, outp
     assert "--section thi-truong and -a section=bat-dong-san disagree" in result.stderr
 
 
+def write_not_parquet(path: Path) -> str:
+    path.write_bytes(b"not a Parquet file")
+    return str(path)
+
+
+def write_other_columns(path: Path) -> str:
+    # Read in the declared schema, its rows would be stored articles (or runs) of nulls.
+    pq.write_table(pa.table({"a": [1]}), path)
+    return f"cannot read Parquet file '{path}': no column ['"
+
+
+@pytest.mark.parametrize("write", [write_not_parquet, write_other_columns])
 @pytest.mark.parametrize(
     "folder",
     [
@@ -369,48 +381,22 @@ def test_the_section_given_as_a_spider_argument_is_the_one_crawled(replica, outp
     ],
 )
 def test_a_part_file_that_cannot_be_read_is_one_line_naming_it_not_a_traceback(
-    replica, output_dir, folder
+    replica, output_dir, folder, write
 ):
     handle = replica(ReplicaSite(articles=5))
     junk = output_dir / folder / "part-junk-1.parquet"
     junk.parent.mkdir(parents=True)
-    junk.write_bytes(b"not a Parquet file")
+    named = write(junk)
     result = cron(handle.base_url, output_dir)
     assert result.returncode == exitcodes.ABNORMAL
     (line,) = result.stderr.splitlines()
     assert f"the dataset in {output_dir} cannot be read, nothing crawled: " in line
-    assert str(junk) in line and "newsscraper verify" in line
+    assert named in line and "newsscraper verify" in line
     assert [r.path for r in handle.requests] == []
     if folder.parts[0] != "runs":
         assert "finish reason 'dataset_unreadable'" in result.stdout
         log = (output_dir / "logs" / "newsscraper.log").read_text(encoding="utf-8")
         assert "Traceback" not in log
-
-
-@pytest.mark.parametrize(
-    "folder",
-    [
-        Path("articles", "section=doanh-nghiep", "published_date=2026-03-07"),
-        # Read before the crawl starts, for a rest the site asked for: no run record follows.
-        Path("runs"),
-    ],
-)
-def test_a_part_file_of_another_tools_columns_stops_the_crawl_naming_it_and_them(
-    replica, output_dir, folder
-):
-    # Read in the declared schema, its rows would be stored articles (or runs) of nulls.
-    handle = replica(ReplicaSite(articles=5))
-    other = output_dir / folder / "part-other.parquet"
-    other.parent.mkdir(parents=True)
-    pq.write_table(pa.table({"a": [1]}), other)
-    result = cron(handle.base_url, output_dir)
-    assert result.returncode == exitcodes.ABNORMAL
-    (line,) = result.stderr.splitlines()
-    assert f"the dataset in {output_dir} cannot be read, nothing crawled: " in line
-    assert f"cannot read Parquet file '{other}': no column ['" in line
-    assert [r.path for r in handle.requests] == []
-    if folder.parts[0] != "runs":
-        assert "finish reason 'dataset_unreadable'" in result.stdout
 
 
 def test_cron_run_outside_the_project_folder_crawls_with_the_projects_settings(
