@@ -18,7 +18,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newsscraper import dataset_read
-from newsscraper.schema import added_in
 
 
 def mergeable(path: Path, schema: pa.Schema, *, complete: bool) -> pa.Table:
@@ -66,11 +65,8 @@ def refuse_differences(
     # A column declared not null was there from the first version: lacking it is no older file.
     required = [name for name in missing if not schema.field(name).nullable]
     # Nor is lacking any other column of the first version, one every version wrote.
-    original = [
-        name
-        for name in missing
-        if schema.field(name).nullable and added_in(schema.field(name)) == 1
-    ]
+    every_version = dataset_read.columns_of_every_version(schema)
+    original = [name for name in missing if name in every_version and name not in required]
     differences = [f"columns {extra} not in the schema"] if extra else []
     if complete:
         differences += [f"no column {missing}"] if missing else []
