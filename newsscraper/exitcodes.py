@@ -11,7 +11,8 @@ from newsscraper.stop import (
 
 OK = 0
 # The crawl ended abnormally: an error, a spider that could not start, a part file of the
-# dataset it cannot read, a RUN_ID already used.
+# dataset it cannot read, a RUN_ID already used, any finish reason not in FINISH_REASON_CODES
+# (Scrapy's other limits: CLOSESPIDER_ERRORCOUNT, _PAGECOUNT_NO_ITEM, _TIMEOUT_NO_ITEM).
 ABNORMAL = 1
 USAGE = 2  # bad arguments or settings (-a, -s)
 # The site kept answering with soft-block pages or 429s, or asked for a rest longer than
