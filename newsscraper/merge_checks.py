@@ -6,7 +6,9 @@ A file is refused, with an ArrowInvalid naming it and what is wrong, when mergin
 or change something: a column the schema does not declare, one declared not null missing or
 holding nulls, one every version of the format wrote missing (another tool's file), a column
 that cannot be cast to its declared type, or (for a file that must be complete) any declared
-column missing or of another type. Its folder is then left as it is.
+column missing or of another type. Its folder is then left as it is. The one file of a folder,
+which is not merged, is refused when it lacks a column every version wrote, as every reader
+refuses it (`refuse_foreign`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,16 @@ def mergeable(path: Path, schema: pa.Schema, *, complete: bool) -> pa.Table:
     disk."""
     file = opened(path)
     return checked(path, dataset_read.read_opened_part_file(file, path), schema, complete=complete)
+
+
+def refuse_foreign(path: Path, schema: pa.Schema, *, complete: bool) -> None:
+    """Refuse the part file at `path`, the one file of its folder (which is not merged), as
+    `mergeable` refuses it when it lacks a column every version wrote: another tool's file,
+    which every reader refuses too (`dataset_read.refuse_lacking`). Only its footer is read."""
+    stored = opened(path).schema_arrow
+    if any(name not in stored.names for name in dataset_read.columns_of_every_version(schema)):
+        # Its rows are not read: no nulls are counted, the columns alone refuse it.
+        refuse_differences(path, stored, schema, dict.fromkeys(schema.names, 0), complete=complete)
 
 
 def checked(path: Path, table: pa.Table, schema: pa.Schema, *, complete: bool = False):

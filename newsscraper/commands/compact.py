@@ -55,7 +55,7 @@ import pyarrow.compute as pc
 from newsscraper import dataset, dataset_read, dataset_write, exitcodes
 from newsscraper import settings as project_settings
 from newsscraper.lock import LockHeld, crawl_lock
-from newsscraper.merge_checks import mergeable
+from newsscraper.merge_checks import mergeable, refuse_foreign
 from newsscraper.pages.dates import vietnam_date
 from newsscraper.records_merge import RecordsMerge
 from newsscraper.schema import ARTICLES_FILE_SCHEMA, REJECTS_SCHEMA, RUNS_SCHEMA
@@ -130,9 +130,12 @@ def compact_partition(
     output_dir: Path, partition: dataset.ArticlePartition, file_name: str, compression: str
 ) -> PartitionResult | None:
     """Swap the partition's part files for one merged file (see the module doc); None when
-    there is nothing to merge."""
+    there is nothing to merge (a lone part file is left as it is, once its footer shows it is
+    no other tool's: `merge_checks.refuse_foreign`)."""
     files = partition.part_files()
     if len(files) < 2:
+        for path in files:
+            refuse_foreign(path, ARTICLES_FILE_SCHEMA, complete=True)
         return None
     merged, duplicates = merge_part_tables(
         [mergeable(p, ARTICLES_FILE_SCHEMA, complete=True) for p in files]
@@ -147,7 +150,8 @@ def compact_records(
     output_dir: Path, folder: str, schema: pa.Schema, order, file_name: str, compression: str
 ) -> RecordsResult | None:
     """Swap the part files of `runs/` or `rejects/` for one file holding all their rows, in
-    `order`; None when there is nothing to merge. A file in a folder under it is left where it
+    `order`; None when there is nothing to merge (a lone part file checked as a partition's
+    is). A file in a folder under it is left where it
     is (the folder is carried into the new one whole, see `_swap`). The rows are read and
     written a batch at a time (`records_merge`): what the merge holds does not grow with the
     records kept."""
@@ -157,6 +161,8 @@ def compact_records(
     except (PermissionError, NotADirectoryError) as error:  # read, not written: no disk fault
         raise dataset.Unlisted(error.errno, error.strerror, error.filename) from error
     if len(files) < 2:
+        for path in files:
+            refuse_foreign(path, schema, complete=False)
         return None
     merge = RecordsMerge(output_dir, folder, files, schema, [name for name, _ in order])
     try:

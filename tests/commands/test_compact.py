@@ -611,6 +611,12 @@ def test_a_disk_fault_reading_through_a_link_to_a_file_is_exit_4_not_a_link_to_n
             lambda t: t.drop_columns(["sapo"]),
             "no column ['sapo']",
         ),
+        # Alone in its folder, so not merged: refused all the same, as every reader refuses it.
+        (
+            "articles/section=thi-truong-chung-khoan/published_date=2026-03-07",
+            lambda t: pa.table({"a": [1]}),
+            "columns ['a'] not in the schema and no column ['article_id', ",
+        ),
         ("runs", lambda t: t.append_column("note", pa.array(["giữ lại"])), "columns ['note']"),
         # A column every version of a run record wrote: not one an older file lacks.
         (
@@ -689,18 +695,20 @@ def test_a_part_file_of_other_columns_is_a_message_and_its_folder_is_left_alone(
     assert {p: p.read_bytes() for p in (three_partitions / folder).iterdir()} == before
 
 
+@pytest.mark.parametrize("run_ids", [("run-a", "run-b"), ("run-b",)], ids=["merged", "alone"])
 @pytest.mark.parametrize(("folder", "column"), [("runs", "section"), ("rejects", "reason")])
 def test_a_record_without_a_column_declared_not_null_is_named_with_its_file(
-    tmp_path, capsys, folder, column
+    tmp_path, capsys, folder, column, run_ids
 ):
     # Another tool's file: a column every record holds is not one added since, to leave null.
+    # Alone in its folder, so not merged, it is refused all the same (only its footer read).
     at = dt.datetime(2026, 3, 8, 2, 0, tzinfo=UTC)
     schema, row = (
         (RUNS_SCHEMA, run_record)
         if folder == "runs"
         else (REJECTS_SCHEMA, lambda run_id, _: {"reason": "x", "scraped_at": at, "run_id": run_id})
     )
-    for run_id in ("run-a", "run-b"):
+    for run_id in run_ids:
         table = pa.Table.from_pylist([row(run_id, 0)], schema=schema)
         dataset_write.commit_part_file(
             table, tmp_path / folder / f"part-{run_id}.parquet", tmp_path
