@@ -55,10 +55,16 @@ class PrintVersion(argparse.Action):
 class Parser(argparse.ArgumentParser):
     """argparse's parser, but a help text stdout refuses (`--help > commands.txt` on a full
     disk) is said by main, exit 1, where argparse drops it and exits 0. Each command's parser
-    is one too (argparse makes them of their parent's class)."""
+    is one too (argparse makes them of their parent's class), so a command's help is said with
+    the command's name (`newsscraper stats: cannot write to stdout: ...`), as its other messages
+    are, though main has not yet read which command it is."""
 
     def print_help(self, file=None):
-        print(self.format_help(), end="", file=file or sys.stdout, flush=True)
+        try:
+            print(self.format_help(), end="", file=file or sys.stdout, flush=True)
+        except StdoutRefused as error:
+            error.program = self.prog  # `newsscraper` or `newsscraper stats`
+            raise
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -144,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             # Its file full (`newsscraper stats > report.txt`): the command's output is lost, so
             # the command failed, whatever it found. (Commands whose output is only a summary
             # of work done, cron and compact, keep their own exit code: see `say_summary`.)
-            say_stdout_refused(program, error)
+            say_stdout_refused(error.program or program, error)
             return 1
 
 

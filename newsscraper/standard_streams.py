@@ -46,6 +46,9 @@ class StdoutRefused(OSError):
     """A write its file refused to stdout (a full disk; a reader gone stays BrokenPipeError),
     told apart from the faults of the dataset's own disk, which each command says itself."""
 
+    # Who says it (`newsscraper stats`), when the caller knows better than main: a help text.
+    program: str | None = None
+
 
 class _RefusalsNamed:
     """Stands in for `sys.stdout`: what its file refuses raises `StdoutRefused`; everything

@@ -268,9 +268,11 @@ def test_an_error_of_the_disk_is_not_taken_for_a_reader_gone_nor_for_stdouts(
         (["--version"], 1, "newsscraper: cannot write"),
         # A help asked for and lost: `newsscraper --help > commands.txt` must not go on.
         (["--help"], 1, "newsscraper: cannot write"),
-        (["stats", "--help"], 1, "newsscraper: cannot write"),
+        # A command's help is said with its name, as its other messages are.
+        *(([name, "--help"], 1, f"newsscraper {name}: cannot write") for name in cli.COMMANDS),
     ],
-    ids=["stats", "verify", "extract", "compact", "version", "help", "command-help"],
+    ids=["stats", "verify", "extract", "compact", "version", "help"]
+    + [f"{name}-help" for name in cli.COMMANDS],
 )
 def test_a_stdout_whose_disk_is_full_is_said_once_with_no_traceback(
     command, exit_code, said, unbuffered, tmp_path
