@@ -39,7 +39,8 @@ SAVED_OLDER_SAPO = (
 _SAVED_ZONE = "18831"  # the zone of the saved pages (Thị trường chứng khoán)
 
 # Junk that sits among the stream items of every listing page and fragment: a sponsored link off
-# the site whose URL looks like an article's, and a JavaScript pseudo-link.
+# the site whose URL looks like an article's, and a JavaScript pseudo-link. Written with LF, served
+# in the saved listing page's line endings (`render_stream`).
 LISTING_JUNK = (
     '\n<div class="tlitem-ads">'
     '<a href="https://example.invalid/quang-cao-doanh-nghiep-188990101000000001.chn"'
@@ -343,6 +344,7 @@ class _SectionTemplates:
     ticker_line: Template
     stream_gaps: tuple[str, ...]  # the chrome between stream items k and k+1 on page 1
     most_read_gap: str
+    line_end: str  # the saved page's line endings, for what the replica adds to it
 
 
 _READ_ITEM = re.compile(r'<div class="item" ><a .*?</a></div>')
@@ -473,6 +475,7 @@ def _section_templates() -> _SectionTemplates:
         ticker_line=Template(ticker_line),
         stream_gaps=gaps,
         most_read_gap=most_read_gap,
+        line_end="\r\n" if "\r\n" in text else "\n",
     )
 
 
@@ -508,7 +511,7 @@ def render_stream(articles: list[SyntheticArticle], *, page_one: bool, zone_id: 
             else:
                 out.append(plain_gap)
         out.append(_stream_item(parts, article))
-    out.append(LISTING_JUNK)
+    out.append(LISTING_JUNK.replace("\n", parts.line_end))
     return "".join(out)
 
 

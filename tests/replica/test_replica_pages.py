@@ -326,15 +326,23 @@ def test_section_page_stream_can_list_more_items_than_the_saved_page():
 
 
 @pytest.mark.parametrize(
-    "index, saved_name, line_end",
+    "path, saved_name, line_end",
     [
-        (0, "article_18826030622484142.html", "\r\n"),
-        (1, "article_188260704171525847_trimmed.html", "\n"),
+        (lambda site: site.article(0).path, "article_18826030622484142.html", "\r\n"),
+        (lambda site: site.article(1).path, "article_188260704171525847_trimmed.html", "\n"),
+        # The listing's own additions (its junk links) too, on page 1 and in a later fragment.
+        (lambda site: "/doanh-nghiep.chn", "section_thi-truong-chung-khoan.html", "\r\n"),
+        (
+            lambda site: f"/timelinelist/{site.zone_id}/2.chn",
+            "section_thi-truong-chung-khoan.html",
+            "\r\n",
+        ),
     ],
+    ids=["older-article", "newer-article", "section", "timeline"],
 )
-def test_article_pages_keep_their_saved_pages_line_endings(site, index, saved_name, line_end):
+def test_pages_keep_their_saved_pages_line_endings(site, path, saved_name, line_end):
     saved = (SAVED_PAGES / saved_name).read_bytes().decode("utf-8")
-    served = site.respond("GET", site.article(index).path).body.decode("utf-8")
+    served = site.respond("GET", path(site)).body.decode("utf-8")
     assert set(re.findall(r"\r\n|\r|\n", saved)) == {line_end}
     assert set(re.findall(r"\r\n|\r|\n", served)) == {line_end}
 
