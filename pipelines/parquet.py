@@ -40,6 +40,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.asyncio import create_looping_call
 
 from newsscraper import dataset, dataset_write
+from newsscraper import settings as project_settings
 from newsscraper.context import RunContext
 from newsscraper.history import History
 from newsscraper.rejects import Rejected
@@ -75,9 +76,9 @@ class ParquetSinkPipeline:
         mark_committed: MarkCommitted,
         discard_pending: Callable[[str | None], None] = lambda article_id: None,
         *,
-        batch_items: int = 500,
-        batch_seconds: float = 60.0,
-        compression: str = "zstd",
+        batch_items: int = project_settings.PARQUET_BATCH_ITEMS,
+        batch_seconds: float = project_settings.PARQUET_BATCH_SECONDS,
+        compression: str = project_settings.PARQUET_COMPRESSION,
         stats=None,
         on_disk_error: Callable[[], None] = lambda: None,
         monotonic: Callable[[], float] = time.monotonic,
