@@ -234,7 +234,6 @@ def compact(
     section: str | None = None,
     older_than_days: int | None = None,
     now: dt.datetime | None = None,
-    compression: str = project_settings.PARQUET_COMPRESSION,
     *,
     lock: bool = True,
 ) -> list[PartitionResult]:
@@ -247,7 +246,9 @@ def compact(
         partitions = selected_partitions(output_dir, section, older_than_days, vietnam_date(now))
         for partition in partitions:
             name = f"part-compact-{stamp}-{len(results) + 1}.parquet"
-            result = compact_partition(output_dir, partition, name, compression)
+            result = compact_partition(
+                output_dir, partition, name, project_settings.PARQUET_COMPRESSION
+            )
             if result is not None:
                 results.append(result)
     return results
@@ -256,7 +257,6 @@ def compact(
 def compact_run_records(
     output_dir: Path,
     now: dt.datetime | None = None,
-    compression: str = project_settings.PARQUET_COMPRESSION,
     *,
     lock: bool = True,
 ) -> list[RecordsResult]:
@@ -267,7 +267,9 @@ def compact_run_records(
     results = []
     with _locked(output_dir, lock):
         for folder, schema, order in RECORD_FOLDERS:
-            result = compact_records(output_dir, folder, schema, order, name, compression)
+            result = compact_records(
+                output_dir, folder, schema, order, name, project_settings.PARQUET_COMPRESSION
+            )
             if result is not None:
                 results.append(result)
     return results
