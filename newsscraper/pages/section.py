@@ -105,14 +105,11 @@ class SectionPage:
     def __init__(self, response):
         self.response = response
         self._root = html_root(response)
-        self._is_fragment = not _HTML_SHELL.search(response.body)
+        # A timeline fragment (no `<html>` shell), including an empty one.
+        self.is_fragment = not _HTML_SHELL.search(response.body)
         self._own_host = urlsplit(response.url).hostname
 
     # --- what kind of page this is ---------------------------------------------------------
-
-    def is_fragment(self) -> bool:
-        """True for a timeline fragment (no `<html>` shell), including an empty one."""
-        return self._is_fragment
 
     def is_empty_fragment(self) -> bool:
         """The end of a section's list: an empty or blank body, or a fragment without items that
@@ -120,13 +117,13 @@ class SectionPage:
         refresh ("Too many requests", a challenge) is a soft block, not the end."""
         if not self.response.body.strip():
             return True
-        if not self._is_fragment or _FRAGMENT_STREAM_ITEMS(self._root):
+        if not self.is_fragment or _FRAGMENT_STREAM_ITEMS(self._root):
             return False
         return not (_SAYS_SOMETHING(self._root) or "".join(self._root.itertext()).strip())
 
     def has_listing_markup(self) -> bool:
         """False for a soft-block page (HTTP 200 without any listing) and for an empty fragment."""
-        if self._is_fragment:
+        if self.is_fragment:
             return bool(_FRAGMENT_STREAM_ITEMS(self._root))
         return bool(_LISTING_CONTAINERS(self._root) or _PAGE_STREAM_ITEMS(self._root))
 
@@ -142,7 +139,7 @@ class SectionPage:
         the focus block has an empty stream, and links to articles around it."""
         if self.stream_entries():
             return 0
-        links = _ANY_LINK if self._is_fragment else _STREAM_LINKS
+        links = _ANY_LINK if self.is_fragment else _STREAM_LINKS
         ids = set()
         for link in links(self._root):
             found = self._article_link(link.get("href"))
@@ -170,7 +167,7 @@ class SectionPage:
         return result
 
     def focus_entries(self) -> list[ListingEntry]:
-        if self._is_fragment:
+        if self.is_fragment:
             return []
         entries = []
         for item in _FOCUS_ITEMS(self._root):
@@ -186,7 +183,7 @@ class SectionPage:
         return entries
 
     def stream_entries(self) -> list[ListingEntry]:
-        items = _FRAGMENT_STREAM_ITEMS if self._is_fragment else _PAGE_STREAM_ITEMS
+        items = _FRAGMENT_STREAM_ITEMS if self.is_fragment else _PAGE_STREAM_ITEMS
         entries = []
         for item in items(self._root):
             listed_at = news_time(parse_iso_time(first(_STREAM_TIME(item))))

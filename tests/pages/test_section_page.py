@@ -200,7 +200,7 @@ def test_a_page_whose_html_tag_is_upper_case_is_a_page_not_a_fragment():
     assert html.count('<html lang="vi">') == 1
     page = SectionPage(response(html.replace('<html lang="vi">', '<HTML lang="vi">').encode()))
 
-    assert not page.is_fragment()
+    assert not page.is_fragment
     assert page.entries() == SectionPage(response(SECTION_FILE.read_bytes())).entries()
 
 
@@ -228,7 +228,7 @@ def test_fragment_gives_its_items():
     url = "https://cafef.vn/timelinelist/18831/2.chn"
     page = SectionPage(response(cut_fragment(6, 10), url))
 
-    assert page.is_fragment()
+    assert page.is_fragment
     assert page.has_listing_markup()
     assert not page.is_empty_fragment()
     assert page.zone_id() is None
@@ -361,7 +361,7 @@ def test_a_fragment_without_items_that_says_something_is_a_block_not_the_end():
         b"<script>location.href='/challenge'</script>",
     ):
         page = SectionPage(response(body, "https://cafef.vn/timelinelist/18836/2.chn"))
-        assert page.is_fragment(), body
+        assert page.is_fragment, body
         assert not page.is_empty_fragment(), body
         assert not page.has_listing_markup(), body
 
@@ -382,7 +382,7 @@ def test_a_page_with_nothing_in_its_html_shell_is_a_block_not_the_end():
     # Only a fragment can be the end of the list: page 1 always holds the section.
     for body in (b"<html></html>", b"<!DOCTYPE html><html><head></head><body> </body></html>"):
         page = SectionPage(response(body))
-        assert not page.is_fragment(), body
+        assert not page.is_fragment, body
         assert not page.is_empty_fragment(), body
         assert not page.has_listing_markup(), body
 

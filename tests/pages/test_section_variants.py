@@ -84,7 +84,7 @@ def test_items_removed_leave_the_others_links_and_times_as_they_were(stream_gone
     kept = [streams[i] for i in range(len(streams)) if i not in stream_gone]
     fragment = b"\n".join(etree.tostring(item, encoding="utf-8", method="html") for item in kept)
     fragment_page = SectionPage(response(fragment, TIMELINE_URL))
-    assert fragment_page.is_fragment()
+    assert fragment_page.is_fragment
     assert fragment_page.entries() == kept_stream
     assert fragment_page.is_empty_fragment() == (not kept)
 
