@@ -5,11 +5,12 @@ spider's callback. Both ask `html_root(response)` and get the same tree.
 
 Why not `response.selector`: Scrapy's selector decodes the body to text, and parsel encodes the
 text back to UTF-8 to parse it (plus a scan for `<base href>`). CafeF serves UTF-8, so when the
-response's encoding is UTF-8 (declared, or inferred from the bytes when no charset is given)
-the bytes go to libxml2 as they are. Any other encoding (or invalid UTF-8) takes parsel's road:
-the response's decoded text, re-encoded. Elements are plain `lxml.etree` elements, not
-`lxml.html.HtmlElement`: the same tree, but without a Python class lookup for every element
-touched, which costs more than the XPath that found it.
+response's encoding is UTF-8 the bytes go to libxml2 as they are: declared so, or set so by
+`newsscraper.charsets.Utf8ResponseMiddleware` for bytes that are UTF-8 (a stray byte aside)
+whether the header names no charset or another one. Any other encoding (or invalid UTF-8)
+takes parsel's road: the response's decoded text, re-encoded. Elements are plain `lxml.etree`
+elements, not `lxml.html.HtmlElement`: the same tree, but without a Python class lookup for
+every element touched, which costs more than the XPath that found it.
 
 Why a `WeakKeyDictionary` keyed by the response, and not `request.meta` or `response.meta`:
 meta is the request's dict. It outlives the response (the request sits in the scheduler and in
