@@ -118,8 +118,9 @@ def extract_file(path: Path | None, url: str | None = None) -> Article:
             "a crawl would fetch it again; save it again"
         )
     response = HtmlResponse(url=request_url, body=body, request=request)
-    # Decoded as the crawl decodes it: UTF-8 whatever the page declares, unless its bytes are
-    # not UTF-8 (a page saved in windows-1258), then in the charset it declares.
+    # Decoded as the crawl decodes it: UTF-8 when its bytes are (a stray byte aside), whatever
+    # the page declares; else (a page saved in windows-1258) in the charset its BOM or <meta>
+    # names, else in windows-1252.
     response = Utf8ResponseMiddleware().process_response(request, response)
     page = ArticlePage(response)
     if not page.has_article_markup():
