@@ -332,3 +332,42 @@ def test_a_signal_once_the_crawl_is_over_ends_the_process_after_its_summary(
     assert verify.returncode == 0, verify.stdout + verify.stderr
     crawl(handle)
     assert_stored_exactly(output_dir, site.articles)
+
+
+@pytest.mark.parametrize("published_after", [0, 3], ids=["top_of_page_1", "bottom_of_page_1"])
+def test_two_old_stories_moved_up_after_a_run_killed_after_page_1_leave_no_hole(
+    replica, crawl, start_crawl, output_dir, published_after
+):
+    # README, "The watermark": old stories moved back to the top together, their old times
+    # kept, are not the watermark reached. Two runs over 20 stories (three old picks in page
+    # 1's focus block, five a page) set the watermark; 15 are published, a run is killed once
+    # it stored page 1's and asked for page 2; then two old stories, stored long ago, are moved
+    # back to the top of the stream (with `published_after` new ones above them since).
+    site = ReplicaSite(articles=20, page_size=5, focus_picks=(17, 18, 19))
+    handle = replica(site)
+    crawl(handle)
+    crawl(handle)
+    site.publish(15 - published_after)
+    page_1 = {a.article_id for a in site.listing()[3:8]}
+    site.script("/timelinelist/18836/2.chn", [faults.delay(60)])
+    process = start_crawl(handle, output_dir, {"PARQUET_BATCH_ITEMS": 1})
+    wait_for(
+        lambda: (
+            page_1 <= set(stored_ids(output_dir))
+            and "/timelinelist/18836/2.chn" in {r.path for r in handle.requests}
+        ),
+        "page 1's stories stored and page 2 asked for",
+    )
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    assert len(read_runs(output_dir)) == 2, "the killed run wrote a record"
+    site.move_to_top(6)
+    site.move_to_top(5)
+    site.publish(published_after)
+    moved = [a.article_id for a in site.listing()[3 + published_after :][:2]]
+    assert moved == [site.article(5).article_id, site.article(6).article_id]
+
+    crawl(handle)
+    assert_stored_exactly(output_dir, site.articles)
+    crawl(handle)
+    assert_stored_exactly(output_dir, site.articles)
