@@ -165,6 +165,8 @@ events = st.one_of(
     st.tuples(st.just("remove"), st.integers(0, 40), st.just(0)),
     st.tuples(st.just("killed"), st.integers(0, 4), st.just(0)),
     st.tuples(st.just("run"), st.just(0), st.just(0)),
+    # A run given `-a max_pages=N`: a hard limit, which can stop it above the watermark.
+    st.tuples(st.just("limited"), st.integers(1, 3), st.just(0)),
 )
 
 
@@ -216,7 +218,10 @@ def test_successive_runs_over_a_changing_listing_keep_what_the_docs_promise(
             runs.run(site, args, killed_after=number)
         elif kind == "run":
             runs.run(site, args)
-        if kind == "run":
+        elif kind == "limited":
+            raw = {"stop_after_seen_pages": str(stop_after), "max_pages": str(number)}
+            runs.run(site, CrawlArguments.parse(raw, default_max_pages=default_max_pages))
+        if kind in ("run", "limited"):
             runs.check_whole_listing(site)
 
     # Quiet runs: the listing holds still.
