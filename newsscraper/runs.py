@@ -48,15 +48,17 @@ def read_runs(output_dir) -> list[dict]:
 # Turning them all into rows took 2.5 s at each start and again at each close; reading them all
 # whole held some 120 MB. So it reads a few columns of every record (KEY_COLUMNS), picks the
 # records it needs by them, and reads only those whole (`dataset_read.read_chosen_runs`).
-KEY_COLUMNS = ["run_id", "section", "run_number", "finished_at", "watermark"]
+KEY_COLUMNS = ["run_id", "section", "run_number", "finished_at", "watermark", "walked_down_to"]
 _POSITION = "__position"
 
 
 def runs_to_start_from(output_dir, section: str, now: dt.datetime | None = None) -> list[dict]:
     """The run records of `section` a crawl starts from, newest first: the newest (its
-    pending pages, `last_pending`) and those holding the two latest watermarks, two of each at
-    most (`watermark_to_reach` tells one record from several); of those no later than `now`,
-    the clock of the crawl about to start (see `watermark_to_reach`), when it is given."""
+    pending pages, `last_pending`), those holding the two latest watermarks, two of each at
+    most (`watermark_to_reach` tells one record from several), the first record, and the
+    oldest two after it whose watermark is later than where its walk ended (whether two runs
+    have walked there again); of those no later than `now`, the clock of the crawl about to
+    start (see `watermark_to_reach`), when it is given."""
 
     def choose(keys: pa.Table) -> list[int]:
         table = _of_section(_positioned(keys), section)
@@ -74,6 +76,15 @@ def runs_to_start_from(output_dir, section: str, now: dt.datetime | None = None)
             if mark in latest and kept[mark] < 2:
                 kept[mark] += 1
                 wanted.append(index)
+        recorded = [index for index, mark in enumerate(marks) if mark in credible]
+        if recorded:
+            # The first record, and whether two runs walked down past its walk's end since.
+            first = recorded[-1]
+            walked = None  # none in records older than version 3
+            if "walked_down_to" in table.column_names:
+                walked = table.column("walked_down_to").cast(pa.int64())[first].as_py()
+            tail = marks[first] if walked is None else walked
+            wanted += [first, *[i for i in recorded[:-1] if marks[i] > tail][-2:]]
         return table.column(_POSITION).take(sorted(set(wanted))).to_pylist()
 
     read = dataset_read.read_chosen_runs(output_dir, KEY_COLUMNS, choose)
@@ -184,6 +195,10 @@ def watermark_to_reach(
     fresh listing. In steady state that is page 1, which a run reads anyway. While only one
     run has recorded a watermark, the range it covered has no watermark below it: it reaches
     down to where that run's walk stopped (`walked_down_to`), and the next run walks to there.
+    That first walk stopped at `max_pages`, maybe part-way through a minute, whose other
+    stories only the run after it walks: so the runs walk down to there until two of them
+    have (each recording a later watermark: one stopped, or a backfill, records the one it
+    was to walk to).
     Once a second record holds the newest watermark, a run walked that range once more and
     found nothing newer (a run records the newest watermark only by walking down to the one
     before it, or by having that newest one to reach): the next runs walk down to the newest,
@@ -202,16 +217,22 @@ def watermark_to_reach(
         and run.get("watermark")
         and (now is None or run["watermark"] <= now)
     ]
-    if len(recorded) == 1:
-        # A record older than version 3 does not say how far its walk went: its own watermark
-        # at least is covered, as the runs before version 3 took it.
-        return recorded[0].get("walked_down_to") or recorded[0]["watermark"]
     marks = sorted({run["watermark"] for run in recorded}, reverse=True)
-    if len(marks) < 2:
-        return marks[0] if marks else None
-    if sum(run["watermark"] == marks[0] for run in recorded) > 1:
-        return marks[0]  # the range down to the mark before it was walked once more
-    return marks[1]
+    if not marks:
+        return None
+    if len(marks) < 2 or sum(run["watermark"] == marks[0] for run in recorded) > 1:
+        mark = marks[0]  # the range down to the mark before it was walked once more
+    else:
+        mark = marks[1]
+    # The first record's walk, and the runs that walked down past where it ended since (those
+    # that walked there and finished record a later watermark; one stopped, or a backfill,
+    # the one it was to walk to). A record older than version 3 does not say how far its walk
+    # went: its own watermark at least is covered, as the runs before version 3 took it.
+    first = recorded[-1]
+    tail = first.get("walked_down_to") or first["watermark"]
+    if sum(run["watermark"] > tail for run in recorded[:-1]) >= 2:
+        return mark
+    return min(mark, tail)
 
 
 def last_pending(runs: list[dict], section: str) -> dict:

@@ -271,18 +271,18 @@ def test_successive_runs_over_a_changing_listing_keep_what_the_docs_promise(
 
 
 def recorded_at_899(stored: set[str]) -> Runs:
-    """Runs with `stored`, after two records of the watermark at minute 899 (walked down to
-    880): the next runs walk down to 899."""
+    """Runs with `stored`, after the first record (at minute 870, walked down to 860) and two
+    of the watermark at minute 899 (walked down to 870): the next runs walk down to 899."""
     runs = Runs(stored=stored)
-    for n in (1, 2):
+    for n, mark, walked in ((1, 870, 860), (2, 899, 870), (3, 899, 870)):
         runs.records.insert(
             0,
             {
                 "run_id": f"run-{n}",
                 "section": SECTION,
                 "run_number": n,
-                "watermark": minute(899),
-                "walked_down_to": minute(880),
+                "watermark": minute(mark),
+                "walked_down_to": minute(walked),
                 "pending_articles": {},
             },
         )
@@ -391,3 +391,22 @@ def test_two_old_stories_at_the_bottom_of_an_all_seen_page_do_not_stop_the_walk_
     assert site.order[:5] == [1, 2, 3, 20, 21]
     runs.run(site, args)
     assert {str(s) for s in site.order} <= runs.stored
+
+
+def test_a_story_shifted_while_the_second_run_walks_the_first_runs_tail_is_fetched_later():
+    # The first run stops at max_pages (page 3) inside minute 990, which goes on on page 4;
+    # the second walks down to there ("more stories of the watermark's minute … are
+    # fetched") while a story of page 1 is taken off: story 7, first of page 5, moves up to
+    # page 4's bottom after page 4 was read. The runs after it walk that range once more.
+    minutes = dict(enumerate((1000, 999, 998, 997, 990, 990, 990, 980, 970), start=1))
+    site = Site(order=sorted(minutes), minutes=minutes, page_size=2)
+    args = CrawlArguments.parse({}, default_max_pages=3)
+    runs = Runs()
+    runs.run(site, args)
+    assert runs.records[0]["walked_down_to"] == minute(990)
+    minutes |= {20: 1001, 21: 1002}
+    site.order[:0] = [21, 20]
+    runs.run(site, args, before_page={5: lambda: site.order.remove(21)})
+    assert "7" not in runs.stored  # the shift the next run's walk is there for
+    runs.run(site, args)
+    assert {str(s) for s in site.order if minutes[s] >= 990} <= runs.stored

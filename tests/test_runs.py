@@ -44,10 +44,25 @@ def test_the_run_after_the_first_walks_down_to_where_the_first_walk_stopped():
 
 
 def test_then_down_to_the_watermark_before_the_newest():
-    runs = [record(at(10), at(8)), record(at(9), at(2))]
-    assert watermark_to_reach(runs, "doanh-nghiep") == at(9)
+    runs = [record(at(11), at(9)), record(at(10), at(2)), record(at(9), at(2))]
+    assert watermark_to_reach(runs, "doanh-nghiep") == at(10)
     failed = record(at(2), at(5))  # walked part of the way, carried the mark it had to reach
     assert watermark_to_reach([failed, record(at(9), at(2))], "doanh-nghiep") == at(2)
+
+
+def test_the_first_walks_end_is_walked_down_to_by_two_runs_after_it():
+    # The first run stopped at max_pages at(2), maybe inside that hour: the run after it, the
+    # only one to walk its stories under where the first stopped, recorded at(10) or, nothing
+    # new, at(9). The next walks down to at(2) once more, whatever that run found.
+    first = record(at(9), at(2))
+    for second in (record(at(10), at(2)), record(at(9), at(2))):
+        assert watermark_to_reach([second, first], "doanh-nghiep") == at(2)
+        # A run stopped, or a backfill, records the mark it was to reach: it walked nothing
+        # twice.
+        stopped = record(at(2), at(5))
+        assert watermark_to_reach([stopped, second, first], "doanh-nghiep") == at(2)
+        third = record(at(11), at(2))
+        assert watermark_to_reach([third, stopped, second, first], "doanh-nghiep") > at(2)
 
 
 def test_runs_that_found_nothing_new_keep_the_walk_down_to_their_shared_watermark():
@@ -55,13 +70,14 @@ def test_runs_that_found_nothing_new_keep_the_walk_down_to_their_shared_watermar
     runs = [record(at(9), at(8)), record(at(9), at(8)), record(at(9), at(2))]
     assert watermark_to_reach(runs, "doanh-nghiep") == at(9)
     other = record(at(11), at(10), section="bat-dong-san")
-    assert watermark_to_reach([other, *runs[:2]], "doanh-nghiep") == at(9)
+    assert watermark_to_reach([other, *runs], "doanh-nghiep") == at(9)
 
 
 def test_once_a_run_walked_the_range_below_the_newest_watermark_again_the_walk_stops_there():
     # A catch-up set at(9) over the range down to at(2); the run after it walked that range
     # again and found nothing newer: the runs of the quiet night after it read page 1 only.
-    caught_up = [record(at(9), at(2)), record(at(2), at(1))]
+    settled = [record(at(2), at(1)), record(at(2), at(1)), record(at(1), at(0))]
+    caught_up = [record(at(9), at(2)), *settled]
     assert watermark_to_reach(caught_up, "doanh-nghiep") == at(2)
     walked_again = record(at(9), at(2))
     assert watermark_to_reach([walked_again, *caught_up], "doanh-nghiep") == at(9)
@@ -207,6 +223,12 @@ def test_a_crawl_reads_few_run_records_and_decides_as_if_it_read_them_all(tmp_pa
             marks = sorted({run["watermark"] for run in own if run["watermark"]}, reverse=True)
             holding = [[run for run in own if run["watermark"] == mark][:2] for mark in marks[:2]]
             expected = {run["run_id"] for run in own[:1] + [run for two in holding for run in two]}
+            # The first record, and the oldest two that walked down past its walk's end.
+            recorded = [run for run in own if run["watermark"]]
+            if recorded:
+                first = recorded[-1]
+                later = [r for r in recorded[:-1] if r["watermark"] > first["walked_down_to"]]
+                expected |= {run["run_id"] for run in [first, *later[-2:]]}
             assert {run["run_id"] for run in start} == expected
             assert watermark_to_reach(start, section) == watermark_to_reach(every, section)
             assert last_pending(start, section) == last_pending(every, section)
@@ -1098,7 +1120,10 @@ def test_a_crawl_holds_whole_only_a_few_run_records_at_a_time(tmp_path, monkeypa
     monkeypatch.setattr(pq.ParquetFile, "read", counted_read)
     monkeypatch.setattr(pq.ParquetFile, "iter_batches", counted_batches)
     start = runs.runs_to_start_from(tmp_path, "doanh-nghiep")
-    assert [run["run_id"] for run in start] == [f"run-{n:05d}" for n in (999, 998, 997, 996)]
+    # The newest, the two of each of the two latest watermarks, the first record and the
+    # oldest two whose watermark is later than its (run-00001's is the same).
+    order = (999, 998, 997, 996, 3, 2, 0)
+    assert [run["run_id"] for run in start] == [f"run-{n:05d}" for n in order]
     assert decoded and max(decoded) <= 16
     decoded.clear()
     judged, number = runs.closing_runs(tmp_path, "doanh-nghiep", end)

@@ -96,16 +96,23 @@ def model_to_reach(records: list[dict], section: str) -> dt.datetime | None:
     """The watermark the next incremental run of `section` walks down to: none before a
     record holds one; the first run's `walked_down_to` (its watermark, for a record older than
     version 3) while one record holds one; then the one before the newest, or the newest itself
-    once a second record holds it."""
+    once a second record holds it; but no further than the first run's `walked_down_to` until
+    two records after it hold a watermark later than that (two runs walked down past it)."""
     held = [r for r in records if r["section"] == section and r["watermark"] is not None]
     if not held:
         return None
-    if len(held) == 1:
-        return held[0]["walked_down_to"] or held[0]["watermark"]
+    first = min(held, key=written_key)
+    end_of_first = first["walked_down_to"] or first["watermark"]
     marks = sorted({r["watermark"] for r in held}, reverse=True)
-    if sum(r["watermark"] == marks[0] for r in held) > 1 or len(marks) == 1:
-        return marks[0]
-    return marks[1]
+    if len(held) == 1:
+        mark = end_of_first
+    elif sum(r["watermark"] == marks[0] for r in held) > 1 or len(marks) == 1:
+        mark = marks[0]
+    else:
+        mark = marks[1]
+    if sum(r is not first and r["watermark"] > end_of_first for r in held) < 2:
+        return min(mark, end_of_first)
+    return mark
 
 
 def written_key(record: dict) -> tuple:

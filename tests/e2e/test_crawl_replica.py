@@ -172,6 +172,11 @@ def test_incremental_run_fetches_only_what_is_new(replica, crawl, stored, output
     articles = [r for r in second if r.path.endswith(".chn") and r not in listing]
     assert sorted(r.path for r in articles) == sorted(a.path for a in new)
 
+    # The third walks down to where the first stopped once more: only the second walked the
+    # stories of that minute under it. From then on, nothing new costs one listing request.
+    mark = len(handle.requests)
+    crawl(handle)
+    assert [r.path for r in handle.requests[mark:]] == [r.path for r in listing]
     mark = len(handle.requests)
     crawl(handle)
     assert len(stored()) == 43
@@ -179,7 +184,7 @@ def test_incremental_run_fetches_only_what_is_new(replica, crawl, stored, output
         "nothing new costs one listing request"
     )
     runs = read_runs(output_dir)
-    assert [r["new_rows"] for r in runs] == [0, 3, 40]
+    assert [r["new_rows"] for r in runs] == [0, 0, 3, 40]
     assert all(r["exit_code"] == 0 for r in runs)
 
 
@@ -240,12 +245,13 @@ def test_a_story_of_the_minute_the_first_run_stopped_at_listed_past_its_last_pag
     crawl(handle, settings=settings)
     assert third.article_id not in {r["article_id"] for r in stored(["article_id"])}
     crawl(handle, settings=settings)  # down to the minute where the first run stopped
+    crawl(handle, settings=settings)  # and once more: only the second walked past it
     crawl(handle, settings=settings)
 
     assert third.article_id in stored_ids(output_dir), "never fetched, by any run"
     assert_stored_exactly(output_dir, site.listing()[: page_2 + site.page_size])
     runs = read_runs(output_dir)
-    assert [r["listing_pages"] for r in runs] == [1, 2, 1]
+    assert [r["listing_pages"] for r in runs] == [1, 2, 2, 1]
     assert all(r["exit_code"] == 0 for r in runs)
 
 
@@ -260,8 +266,8 @@ def test_a_story_published_in_the_watermarks_minute_listed_past_a_page_boundary_
     minute = (site.articles[0].published_at + dt.timedelta(minutes=30)).replace(second=0)
     tied = [site.publish_at(minute) for _ in range(2)]
     handle = replica(site)
-    crawl(handle)
-    crawl(handle)  # down to where the first run stopped: the watermark is that minute, twice
+    for _ in range(3):  # the first, and twice down to where it stopped: that minute, thrice
+        crawl(handle)
     late = site.publish_at(minute + dt.timedelta(seconds=40), under_its_minute=True)
     site.publish(6)
     page_2 = 3 + site.page_size  # the first entry of page 2 in `site.listing()`
