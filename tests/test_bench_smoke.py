@@ -10,22 +10,44 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gzip
+import hashlib
+import io
 import json
 import math
+import re
 import subprocess
 import sys
+from collections import Counter
+from importlib import metadata
 from pathlib import Path
 from types import SimpleNamespace
 
 import pyarrow.parquet as pq
 import pytest
 
-from bench import accuracy, common, crawl, extraction, queries, report, storage
+from bench import (
+    accuracy,
+    common,
+    crawl,
+    extract_cli,
+    extraction,
+    history,
+    history_open,
+    machine,
+    profile,
+    queries,
+    report,
+    runner,
+    storage,
+)
 from bench.common import BenchResult, Figure
 from bench.pages import load_pages
 from bench.runner import BENCHMARKS
-from bench.synthetic import article_rows
+from bench.synthetic import BigramWriter, article_rows, text_bank, ticker_universe, ticker_weights
+from newsscraper.dataset import list_part_files
 from newsscraper.dataset_write import commit_articles
+from newsscraper.history import History
+from newsscraper.schema import ARTICLES_FILE_SCHEMA, ARTICLES_SCHEMA
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -543,3 +565,323 @@ def test_storage_figures_per_article_and_how_much_smaller_than_json_lines():
     ):
         smaller = len(raw) / count / data[key]["bytes_per_article"]
         assert f"({smaller:.1f}× smaller" in figures[name], name
+
+
+# --- The history benchmark's dataset, command and figures -----------------------------------
+
+
+def test_history_dataset_holds_every_row_once_in_day_folders_of_the_contract_schema(tmp_path):
+    # 25 rows over 3 days of 2 part files each: 6 files of 4 or 5 rows.
+    assert history_open.build_dataset(tmp_path, rows=25, days=3, files_per_day=2) == 6
+    paths = list_part_files(tmp_path)
+    assert [p.parent.name for p in paths] == [
+        f"published_date=2016-01-0{day}" for day in (1, 1, 2, 2, 3, 3)
+    ]
+    vietnam = dt.timezone(dt.timedelta(hours=7))
+    ids = []
+    for path in paths:
+        table = pq.read_table(path)
+        assert table.schema.equals(ARTICLES_FILE_SCHEMA, check_metadata=False)
+        assert table.num_rows in (4, 5)
+        day = path.parent.name.removeprefix("published_date=")
+        assert {
+            t.astimezone(vietnam).date().isoformat() for t in table["published_at"].to_pylist()
+        } == {day}
+        assert all(
+            re.fullmatch(r"[0-9a-f]{64}", sha) for sha in table["content_sha256"].to_pylist()
+        )
+        ids += table["article_id"].to_pylist()
+    assert len(set(ids)) == len(ids) == 25
+    assert all(re.fullmatch(r"188\d{15}", article_id) for article_id in ids)
+    history = History.load(tmp_path)
+    assert all(history.is_stored(article_id) for article_id in ids)
+    # Fewer rows than days: a file per row, no empty file.
+    assert history_open.build_dataset(tmp_path / "few", rows=2, days=3, files_per_day=1) == 2
+    assert len(list_part_files(tmp_path / "few")) == 2
+
+
+def test_history_open_measures_a_load_that_finds_every_stored_id_it_probes():
+    measured = history_open.run(30, days=3)
+    assert (measured["rows"], measured["files"]) == (30, 3)
+    assert measured["probes"] == measured["probe_hits"] == 30
+    assert measured["seconds"] > 0 and measured["peak_rss_mb"] >= measured["rss_before_mb"] > 0
+
+
+def test_history_open_command_defaults_to_a_million_rows_over_ten_years(monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(
+        history_open, "run", lambda *args, **kw: calls.append((args, kw)) or {"rows": 1}
+    )
+    assert history_open.main([]) == 0
+    assert json.loads(capsys.readouterr().out) == {"rows": 1}
+    assert history_open.main(["--rows", "5", "--days", "2", "--files-per-day", "3"]) == 0
+    assert calls == [
+        ((1_000_000,), {"days": 3650, "files_per_day": 1}),
+        ((5,), {"days": 2, "files_per_day": 3}),
+    ]
+
+
+def test_history_smoke_and_full_sizes_and_figures(monkeypatch):
+    commands, returncode = [], 0
+    measured = {"rows": 10_000, "files": 20, "seconds": 0.25, "rss_before_mb": 50.2}
+    measured |= {"peak_rss_mb": 80.4, "query_pair_us": 2.0, "probes": 1000, "probe_hits": 1000}
+
+    def run_measured(command, *, cwd, stdout_path):
+        commands.append(command[1:])
+        stdout_path.write_text(json.dumps(measured), encoding="utf-8")
+        return common.ChildUsage(returncode, 1.0, 1.0, 80.0, "Traceback …\nMemoryError\n")
+
+    monkeypatch.setattr(history, "run_measured", run_measured)
+    result = history.run(smoke=True)
+    history.run(smoke=False)
+    assert commands == [
+        ["-m", "bench.history_open", "--rows", "10000", "--days", "20"],
+        ["-m", "bench.history_open", "--rows", "1000000"],
+    ]
+    assert result.data == measured
+    assert [figure.value for figure in result.figures] == [
+        "10,000 / 20",
+        "250.00 ms",
+        "50 MB → 80 MB (+30 MB)",
+        "2.0 µs",
+    ]
+    returncode = 1
+    with pytest.raises(RuntimeError, match="history_open exited 1: Traceback …\nMemoryError"):
+        history.run(smoke=True)
+
+
+# --- The profiles' summary and figures, from frames made up here ----------------------------
+
+
+def _frame(function, path, seconds, *children, short=None):
+    """A pyinstrument frame; path None makes it a synthetic "[self]" frame."""
+    return SimpleNamespace(
+        function=function,
+        file_path=path,
+        file_path_short=short or path,
+        line_no=7,
+        time=seconds,
+        children=children,
+        is_synthetic=path is None,
+    )
+
+
+def test_profile_summary_of_self_and_inclusive_times():
+    ours = "/repo/newsscraper/pages/article.py"
+    lxml = "/venv/lib/python3.11/site-packages/lxml/html/__init__.py"
+    installed = "/venv/lib/python3.11/site-packages/newsscraper/pages/article.py"
+    root = _frame(
+        "<module>",
+        "/usr/lib/python3.11/runpy.py",
+        10.0,
+        _frame(
+            "to_item",
+            ours,
+            6.0,
+            _frame("[self]", None, 1.0),
+            _frame("fromstring", lxml, 3.0, short="lxml/html/__init__.py"),
+            _frame(
+                "to_item", ours, 2.0, _frame("fromstring", lxml, 2.0, short="lxml/html/__init__.py")
+            ),
+        ),
+        _frame("extract", installed, 4.0),
+    )
+    summary = profile.summarize(root)
+    assert summary["total_seconds"] == 10.0
+    assert summary["top_self"] == [
+        ("fromstring (lxml/html/__init__.py:7)", 5.0, 0.5),
+        (f"extract ({installed}:7)", 4.0, 0.4),
+        (f"to_item ({ours}:7)", 1.0, 0.1),
+        ("<module> (/usr/lib/python3.11/runpy.py:7)", 0.0, 0.0),
+    ]
+    # Only the project's own code, a recursive call counted once, not the installed copy.
+    assert summary["top_project_inclusive"] == [(f"to_item ({ours}:7)", 6.0, 0.6)]
+
+
+def test_profile_figures_give_each_step_its_share(monkeypatch):
+    summary = {"top_self": [("parse (x.py:1)", 3.0, 0.75), ("walk (y.py:2)", 1.0, 0.25)]}
+    summary["top_project_inclusive"] = [("to_item (article.py:9)", 2.0, 0.5)]
+    monkeypatch.setattr(profile, "stage_breakdown", lambda smoke: {"parse": 3e-3, "to_item": 1e-3})
+    monkeypatch.setattr(profile, "profile_extraction", lambda smoke: summary)
+    monkeypatch.setattr(profile, "profile_crawl", lambda smoke: summary)
+    result = profile.run(smoke=True)
+    assert [figure.value for figure in result.figures] == [
+        "parse 3.00 ms (75%); to_item 1.00 ms (25%)",
+        "parse 75%; walk 25%",
+        "to_item 50%",
+        "parse 75%; walk 25%",
+        "to_item 50%",
+    ]
+
+
+def test_profile_steps_are_timed_apart_per_page(monkeypatch):
+    # A clock ticking one second per reading: every step measured takes exactly one second.
+    ticks = iter(range(1, 10_000))
+    monkeypatch.setattr(profile, "time", SimpleNamespace(process_time=lambda: next(ticks)))
+    stages = profile.stage_breakdown(smoke=True)
+    assert stages == dict.fromkeys(("parse", "to_item", "normalize_item", "fingerprint"), 1.0)
+
+
+# --- The machine a run was made on ----------------------------------------------------------
+
+
+def test_machine_reads_cpu_and_memory_from_proc_and_says_unknown_without(monkeypatch):
+    proc = {
+        "/proc/cpuinfo": "processor\t: 0\nmodel name\t: Made-up CPU @ 2.00GHz\n",
+        "/proc/meminfo": "MemFree:  1024 kB\nMemTotal:  4246750 kB\n",
+    }
+
+    def read_proc(path, encoding):
+        if path not in proc:
+            raise FileNotFoundError(path)
+        return io.StringIO(proc[path])
+
+    monkeypatch.setattr(machine, "open", read_proc, raising=False)
+    monkeypatch.setattr(machine, "PACKAGES", ("scrapy", "no-such-package-installed"))
+    described = machine.describe()
+    assert (described["cpu"], described["memory"]) == ("Made-up CPU @ 2.00GHz", "4.1 GiB")
+    assert described["versions"] == {
+        "scrapy": metadata.version("scrapy"),
+        "no-such-package-installed": "not installed",
+    }
+    proc.clear()
+    monkeypatch.setattr(machine.platform, "processor", lambda: "aarch64")
+    assert (machine.describe()["cpu"], machine.describe()["memory"]) == ("aarch64", "unknown")
+    monkeypatch.setattr(machine.platform, "processor", lambda: "")
+    assert machine.describe()["cpu"] == "unknown"
+
+
+# --- Running the benchmarks -----------------------------------------------------------------
+
+
+def test_a_failing_benchmark_is_recorded_and_the_next_still_runs(monkeypatch, capsys):
+    def passing(smoke):
+        return BenchResult("passing", "Passing", data={"smoke": smoke})
+
+    monkeypatch.setitem(sys.modules, "bench.failing", SimpleNamespace(run=lambda smoke: 1 / 0))
+    monkeypatch.setitem(sys.modules, "bench.passing", SimpleNamespace(run=passing))
+    loads = iter([(1.5, 9.0, 9.0), (2.5, 9.0, 9.0), (0.5, 9.0, 9.0), (0.25, 9.0, 9.0)])
+    monkeypatch.setattr(runner.os, "getloadavg", lambda: next(loads))
+    ticks = iter([1.0, 3.5, 10.0, 10.5])
+    monkeypatch.setattr(runner, "time", SimpleNamespace(perf_counter=lambda: next(ticks)))
+    failed, passed = runner.run_benchmarks(("failing", "passing"), smoke=True)
+    assert failed.name == "failing" and failed.error.splitlines()[-1].startswith("ZeroDivision")
+    assert (failed.seconds, failed.load_average) == (2.5, (1.5, 2.5))
+    assert (passed.error, passed.data, passed.seconds) == (None, {"smoke": True}, 0.5)
+    assert passed.load_average == (0.5, 0.25)
+    assert capsys.readouterr().out.splitlines() == [
+        "[bench] failing (smoke) …",
+        "[bench] failing failed",
+        "[bench] passing (smoke) …",
+        "[bench] passing done in 0.5 s",
+    ]
+
+
+# --- The whole-process extraction benchmark, on tools made up here --------------------------
+
+
+def test_extract_cli_copies_cycle_through_the_pages_and_each_differs(tmp_path):
+    sources = load_pages()
+    copies = extract_cli.copy_pages(tmp_path / "in", len(sources) + 1)
+    assert [c.name for c in copies[:2]] == [f"copy000{n}_{sources[n].name}" for n in (0, 1)]
+    assert copies[-1].name.endswith(sources[0].name)
+    bodies = [c.read_bytes() for c in copies]
+    assert len(set(bodies)) == len(bodies)
+    assert all(b.startswith(s.body) for b, s in zip(bodies, [*sources, sources[0]], strict=True))
+
+
+def _fake_tools(monkeypatch, runs: list, ours_lines_short: int = 0, failing: str = ""):
+    """Tools that print a JSON line per input file (ours `ours_lines_short` fewer)."""
+
+    def run_measured(argv, *, stdout_path):
+        if "--input-dir" in argv:
+            tool, files = "trafilatura", sorted(Path(argv[-1]).iterdir())
+        else:
+            tool, files = "ours", [Path(a) for a in argv[2:]]
+        runs.append((tool, len(files)))
+        lines = len(files) - (ours_lines_short if tool == "ours" else 0)
+        stdout_path.write_text("{}\n" * lines, encoding="utf-8")
+        wall = {"ours": 3.0, "trafilatura": 12.0}[tool]
+        return common.ChildUsage(int(tool == failing), wall, wall / 2, 80.0, "Traceback")
+
+    monkeypatch.setattr(extract_cli, "run_measured", run_measured)
+
+
+def test_extract_cli_times_each_tool_once_over_the_files_after_a_warm_up(monkeypatch):
+    runs = []
+    _fake_tools(monkeypatch, runs)
+    result = extract_cli.run(smoke=True)
+    assert runs == [("ours", 2), ("trafilatura", 2), ("ours", 6), ("trafilatura", 6)]
+    assert result.data["files"] == 6 and result.data["speedup_wall"] == 4.0
+    for tool, wall in (("ours", 3.0), ("trafilatura", 12.0)):
+        assert result.data[tool] == {
+            "documents": 6,
+            "wall_seconds": wall,
+            "cpu_seconds": wall / 2,
+            "peak_rss_mb": 80.0,
+        }
+    assert [figure.value for figure in result.figures] == [
+        "6",
+        "3.00 s / 1.50 s / 80 MB (6 JSON lines)",
+        "12.00 s / 6.00 s / 80 MB (6 JSON lines)",
+        "500.00 ms / 2.00 s",
+        "4.0×",
+    ]
+    assert result.notes == []
+
+
+def test_extract_cli_notes_missing_lines_and_stops_on_a_failed_tool(monkeypatch):
+    _fake_tools(monkeypatch, [], ours_lines_short=1)
+    result = extract_cli.run(smoke=True)
+    assert result.data["ours"]["documents"] == 5
+    assert result.notes == ["newsscraper extract printed 5 lines for 6 files."]
+    for tool, message in (
+        ("ours", "newsscraper extract exited 1"),
+        ("trafilatura", "trafilatura exited 1"),
+    ):
+        _fake_tools(monkeypatch, [], failing=tool)
+        with pytest.raises(RuntimeError, match=f"{message}: Traceback"):
+            extract_cli.run(smoke=True)
+
+
+# --- The synthetic rows the dataset benchmarks store ----------------------------------------
+
+
+def test_synthetic_rows_fill_every_contract_column_forty_a_vietnam_day():
+    rows = article_rows(81)
+    assert all(set(row) == set(ARTICLES_SCHEMA.names) for row in rows)
+    days = Counter(row["published_date"] for row in rows)
+    assert list(days.items()) == [
+        (dt.date(2021, 1, 1), 40),
+        (dt.date(2021, 1, 2), 40),
+        (dt.date(2021, 1, 3), 1),
+    ]
+    vietnam = dt.timezone(dt.timedelta(hours=7))
+    for row in rows:
+        assert row["published_at"].astimezone(vietnam).date() == row["published_date"]
+        assert row["modified_at"] >= row["published_at"] and row["scraped_at"] > row["published_at"]
+        assert re.fullmatch(r"188\d{15}", row["article_id"]) and row["article_id"] in row["url"]
+        assert row["content_sha256"] == hashlib.sha256(row["body"].encode()).hexdigest()
+        assert row["word_count"] == len(row["body"].split())
+        assert (row["source"] is None) == (row["source_url"] is None)
+        assert row["tickers"] == sorted(set(row["tickers"]))
+    assert len({row["article_id"] for row in rows}) == 81
+    # Tags are drawn from the saved pages' tags, not the one kept for pages without any.
+    assert len({tag for row in rows for tag in row["tags"]}) > 1
+    assert article_rows(81) == rows  # the same seed writes the same rows
+
+
+def test_synthetic_tickers_are_distinct_and_popular_ones_come_first():
+    tickers = ticker_universe(50)
+    assert len(set(tickers)) == 50 and list(tickers[:3]) == ["HPG", "VNM", "MSN"]
+    assert all(re.fullmatch(r"[A-Z]{3}", ticker) for ticker in tickers)
+    weights = ticker_weights(50)
+    assert weights.sum() == pytest.approx(1.0) and all(weights[:-1] > weights[1:])
+    assert weights[0] / weights[9] == pytest.approx(10**0.9)  # Zipf-like, exponent 0.9
+
+
+def test_synthetic_text_has_from_min_to_max_words_and_ends_a_sentence():
+    writer = BigramWriter(text_bank().paragraphs, seed=1)
+    texts = [writer.text(3, 5) for _ in range(200)]
+    assert {len(text.split()) for text in texts} == {3, 4, 5}
+    assert all(text.endswith((".", "!", "?")) for text in texts)
