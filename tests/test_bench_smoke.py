@@ -41,7 +41,7 @@ from bench import (
     storage,
 )
 from bench.common import BenchResult, Figure
-from bench.pages import load_pages
+from bench.pages import expected_for, load_pages
 from bench.runner import BENCHMARKS
 from bench.synthetic import BigramWriter, article_rows, text_bank, ticker_universe, ticker_weights
 from newsscraper.dataset import list_part_files
@@ -885,3 +885,13 @@ def test_synthetic_text_has_from_min_to_max_words_and_ends_a_sentence():
     texts = [writer.text(3, 5) for _ in range(200)]
     assert {len(text.split()) for text in texts} == {3, 4, 5}
     assert all(text.endswith((".", "!", "?")) for text in texts)
+
+
+def test_expected_json_is_found_by_stem_else_by_the_article_id_in_its_name(tmp_path):
+    (tmp_path / "expected").mkdir()
+    item = {"item": {"title": "Hòa Phát", "body": ["Một.", "Hai."]}}
+    named = tmp_path / "expected" / "momo_188231024103145123.json"
+    named.write_text(json.dumps(item), encoding="utf-8")
+    found = expected_for(tmp_path / "pages" / "article_188231024103145123.html", tmp_path)
+    assert found == {"title": "Hòa Phát", "body": "Một.\n\nHai."}
+    assert expected_for(tmp_path / "pages" / "article_188231024999999999.html", tmp_path) is None
