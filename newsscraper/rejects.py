@@ -30,6 +30,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from newsscraper import dataset, dataset_write
+from newsscraper import settings as project_settings
 from newsscraper.context import RunContext
 from newsscraper.history import History
 from newsscraper.pages.links import article_id_from_url, canonical_article_url
@@ -143,8 +144,8 @@ class RejectsExtension:
         ext = cls(
             crawler,
             settings.get("OUTPUT_DIR"),
-            settings.getint("PARQUET_BATCH_ITEMS", 500),
-            settings.get("PARQUET_COMPRESSION", "zstd"),
+            settings.getint("PARQUET_BATCH_ITEMS", project_settings.PARQUET_BATCH_ITEMS),
+            settings.get("PARQUET_COMPRESSION", project_settings.PARQUET_COMPRESSION),
         )
         crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(ext.spider_error, signal=signals.spider_error)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
+from newsscraper import settings as project_settings
 from newsscraper.history import History
 
 
@@ -54,7 +55,9 @@ class DedupePipeline:
     def from_crawler(cls, crawler):
         return cls(
             lambda: History.of(crawler),
-            crawler.settings.getint("NEAR_DUPLICATE_MAX_DISTANCE", 3),
+            crawler.settings.getint(
+                "NEAR_DUPLICATE_MAX_DISTANCE", project_settings.NEAR_DUPLICATE_MAX_DISTANCE
+            ),
             crawler.stats,
         )
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from itemadapter import ItemAdapter
 
+from newsscraper import settings as project_settings
 from newsscraper.context import RunContext
 from newsscraper.pages.dates import EARLIEST_NEWS_TIME
 from newsscraper.pages.links import article_id_from_url, canonical_article_url
@@ -25,9 +26,9 @@ EARLIEST_PUBLISHED_AT = EARLIEST_NEWS_TIME
 
 @dataclass(frozen=True)
 class ValidationRules:
-    min_body_chars: int = 200
-    max_title_chars: int = 500
-    max_future: dt.timedelta = dt.timedelta(hours=24)
+    min_body_chars: int = project_settings.VALIDATE_MIN_BODY_CHARS
+    max_title_chars: int = project_settings.VALIDATE_MAX_TITLE_CHARS
+    max_future: dt.timedelta = dt.timedelta(hours=project_settings.VALIDATE_MAX_FUTURE_HOURS)
 
     @classmethod
     def from_settings(cls, settings) -> ValidationRules:
