@@ -233,11 +233,8 @@ def read_rejects(output_dir, columns: list[str] | None = None) -> pa.Table:
         schema = pa.schema([REJECTS_SCHEMA.field(name) for name in columns])
 
     def read_file(path: Path) -> pa.Table:
-        file = _naming(path, lambda: pq.ParquetFile(arrow_path(path)))
-        missing = [name for name in schema.names if name not in file.schema_arrow.names]
-        if missing:
-            # Another tool's file: Arrow's own message names neither the file nor the column.
-            raise pa.ArrowInvalid(f"cannot read Parquet file '{path}': no column {missing}")
+        file = open_part_file(path)
+        refuse_lacking(path, file.schema_arrow, tuple(schema.names))
         table = _naming(path, lambda: file.read(columns=schema.names))
         try:
             return table.cast(schema)
