@@ -81,9 +81,9 @@ class PendingArticles:
         error: str = "",
     ) -> bool:
         """Record that the article failed after every retry in this run (pending from now on,
-        if it was not already). True when it is now due to be given up: failing for
-        `give_up_after`, and this failure was its `own` (not the site throttling the crawl, nor a
-        stopping crawl).
+        if it was not already). True when it is now due to be given up: this failure, its `own`
+        (not the site throttling the crawl, nor a stopping crawl), came `give_up_after` or more
+        after its first, or an earlier one in this run made it due and it is not given up yet.
         `listed_url` (the URL the listing gave; `url` by default) and `error` go into the reject.
         """
         if article_id in self.rejected:
