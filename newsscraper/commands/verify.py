@@ -20,8 +20,8 @@ Problems (each printed with the file's path):
 
 Warnings (reported, exit code unchanged): a run record whose section is not one the crawler
 knows (a typo, another tool's record: no crawl reads it); a hidden file under a dataset folder
-that is no `*.parquet` (no reader lists it); files left in `.staging/` for longer than a crawl
-batch or a compaction takes, from a process killed between write and rename, or the files a
+that is no `*.parquet` (no reader lists it); files left in `.staging/` for more than an hour
+(`STALE_STAGING_AFTER`), from a process killed between write and rename, or the files a
 compaction swapped out of the dataset (the next crawl or compaction removes them when it takes
 the lock).
 
