@@ -6,6 +6,8 @@ partition paths and the values safe in them, and listing the part files that are
     OUTPUT_DIR/runs/part-<run_id>.parquet
     OUTPUT_DIR/.staging/        temporary files, renamed into place when complete
     OUTPUT_DIR/.robots/         the robots.txt the last run got, per origin (kept_robotstxt.py)
+    OUTPUT_DIR/logs/newsscraper.log   `newsscraper cron`'s rotating log (commands/cron.py)
+    OUTPUT_DIR/.lock            the lock: one crawl or compaction at a time (lock.py)
 
 It names and lists only: `dataset_write` writes part files into this layout, `dataset_read`
 reads them back.
