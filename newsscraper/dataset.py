@@ -177,9 +177,7 @@ class ArticlePartition:
         `*.parquet` is none (readers list what is in it, or pass it by), a link that leads to
         no file is one. A folder it cannot list raises `Unlisted`."""
         return sorted(
-            p
-            for p in _entries(self.path)
-            if p.suffix == ".parquet" and is_visible_part_file(p, self.path) and not p.is_dir()
+            p for p in _entries(self.path) if is_visible_part_file(p, self.path) and not p.is_dir()
         )
 
 
