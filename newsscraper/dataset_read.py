@@ -310,7 +310,7 @@ def _instants_out_of_range(column: pa.ChunkedArray | pa.Array) -> bool:
 
 # Small part files (run records, rejects) read before their tables are joined into one. Each
 # file read is a small table holding about 70 kB of Arrow objects besides its rows: a year of
-# uncompacted runs every five minutes (100,000 files) kept 4 GB alive until the last was read.
+# uncompacted runs every five minutes (some 105,000 files) kept 4 GB alive until the last was read.
 READ_SLICE_FILES = 1024
 
 
@@ -383,8 +383,8 @@ def read_chosen_runs(
     returns the positions in it of the records wanted, in the order wanted.
 
     Only the records chosen are read whole, a few thousand rows at a time: a cron every five
-    minutes keeps 100,000 records a year, and reading them all whole held some 120 MB at each
-    start and close of a crawl. A part file whose columns are not all in their declared types
+    minutes keeps some 105,000 records a year, and reading them all whole held some 120 MB at
+    each start and close of a crawl. A part file whose columns are not all in their declared types
     (another tool's) is read whole, so a column that cannot be read so stops the read, as it
     does in `read_runs`."""
     wanted_columns = list(dict.fromkeys([*columns, *_CHECKED_RUN_COLUMNS]))

@@ -44,10 +44,11 @@ def read_runs(output_dir) -> list[dict]:
     return _as_rows(table) if table is not None else []
 
 
-# A crawl reads only the run records it needs: a cron every five minutes writes 100,000 a year.
-# Turning them all into rows took 2.5 s at each start and again at each close; reading them all
-# whole held some 120 MB. So it reads a few columns of every record (KEY_COLUMNS), picks the
-# records it needs by them, and reads only those whole (`dataset_read.read_chosen_runs`).
+# A crawl reads only the run records it needs: after a year of cron runs every five minutes,
+# turning them all into rows took 2.5 s at each start and again at each close, and reading them
+# all whole held memory (`dataset_read.read_chosen_runs` says how much). So it reads a few
+# columns of every record (KEY_COLUMNS), picks the records it needs by them, and reads only
+# those whole.
 KEY_COLUMNS = ["run_id", "section", "run_number", "finished_at", "watermark", "walked_down_to"]
 _POSITION = "__position"
 

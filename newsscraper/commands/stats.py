@@ -181,8 +181,8 @@ def recent_runs(output_dir: Path, limit: int = RECENT_RUNS) -> list[dict]:
     """The newest run records (`newest_first`), by the columns for people (`RUN_COLUMNS`,
     those any record holds).
 
-    Only those columns and the ones ordering the records are read (a cron every five minutes
-    keeps 105,000 records a year: read whole, they held some 110 MB, now 70), with the checks
+    Only those columns and the ones ordering the records are read, not every record whole (what
+    that held after a year of cron runs: `dataset_read.read_chosen_runs`), with the checks
     a crawl makes of every record it reads (`dataset_read.read_chosen_runs`): a record a crawl
     could not read stops this read too, with the same words. A damaged value in a column not
     shown changes nothing here; `verify` names its file."""
