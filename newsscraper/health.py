@@ -150,9 +150,9 @@ def _listing_page(record: dict) -> str:
 
 
 def _nothing_parsed(fetched: int, rejects_by_reason: dict) -> str:
-    """Why no article came of the pages: mostly pages dated ahead of the clock (a machine clock
-    running behind, or NEWSSCRAPER_NOW in the past), or else pages the page objects could not
-    read (the layout changed)."""
+    """Why no article came of the pages: half of them or more dated ahead of the clock (a
+    machine clock running behind, or NEWSSCRAPER_NOW in the past), or else pages the page
+    objects could not read (the layout changed)."""
     ahead = rejects_by_reason.get(PUBLISHED_IN_FUTURE, 0)
     if ahead * 2 >= fetched:
         return (

@@ -23,7 +23,8 @@ MIN_MEDIAN_FILL_RATE = 0.5
 def fill_rate_drops(record: dict, recent: list[dict]) -> list[str]:
     """A column far less often filled in the newest sample of new articles (this run's and,
     until they hold ROWS_PER_SAMPLE, the runs' before it) than in the samples before them,
-    taken from the runs of the last DAYS_LOOKED_BACK days, like the daily counts.
+    taken from the runs finished in the DAYS_LOOKED_BACK + 1 days before (`oldest_looked_at`),
+    like the daily counts.
     Runs judged unhealthy are left out of those: a layout change stays flagged until fixed.
     An incremental run is judged with incremental runs only: a backfill's rows are older
     articles, which can fill a column otherwise, and pooled with the few rows of the cron runs

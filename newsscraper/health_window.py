@@ -1,7 +1,7 @@
-"""Which earlier runs a finished run's health is judged against: those of the last
-DAYS_LOOKED_BACK days and the one before them (`looked_at`, which `newsscraper.runs` reads
-from the run records), what a backfill's record says it is, and how far below the usual a
-figure must fall to be flagged.
+"""Which earlier runs a finished run's health is judged against: those finished in the
+DAYS_LOOKED_BACK + 1 days before it, and the last one before them (`looked_at`, which
+`newsscraper.runs` reads from the run records), what a backfill's record says it is, and how
+far below the usual a figure must fall to be flagged.
 """
 
 from __future__ import annotations
