@@ -84,7 +84,7 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
     long between two requests (for ever, for a Crawl-delay of 1e308), and every run after it
     would find the lock held.
 
-    The robots.txt a run got (a 200, or a 4xx: allow all) is kept in OUTPUT_DIR/.robots/, and
+    The robots.txt a run got (a 2xx, or a 4xx: allow all) is kept in OUTPUT_DIR/.robots/, and
     a later run of the dataset reads that copy, no request sent, while it is younger than
     ROBOTSTXT_MAX_AGE and than the response's own Cache-Control max-age or Expires; one the
     response says not to keep (no-store, no-cache) removes the copy. A robots.txt the site
