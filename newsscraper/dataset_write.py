@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from itemadapter import ItemAdapter
 
+from newsscraper import settings as project_settings
 from newsscraper.dataset import (
     article_partition_dir,
     part_file_name,
@@ -40,7 +41,11 @@ PartFileContent = pa.Table | Callable[[BinaryIO, str], None]
 
 
 def commit_part_file(
-    table: PartFileContent, final_path: Path, output_dir, *, compression: str = "zstd"
+    table: PartFileContent,
+    final_path: Path,
+    output_dir,
+    *,
+    compression: str = project_settings.PARQUET_COMPRESSION,
 ) -> Path:
     """Write `table` to `final_path` atomically: staging file, fsync, rename, fsync dir.
 
@@ -98,7 +103,12 @@ class PartFileWriteError(OSError):
 
 
 def commit_rejects(
-    output_dir, rows: list[dict], run_id: str, seq: int, *, compression: str = "zstd"
+    output_dir,
+    rows: list[dict],
+    run_id: str,
+    seq: int,
+    *,
+    compression: str = project_settings.PARQUET_COMPRESSION,
 ) -> Path:
     """Commit `rows` (dicts with REJECTS_SCHEMA's columns) as `rejects/part-<run_id>-<seq>.parquet`.
 
@@ -152,7 +162,7 @@ def commit_articles(
     run_id: str,
     seq: int,
     *,
-    compression: str = "zstd",
+    compression: str = project_settings.PARQUET_COMPRESSION,
     on_commit: Callable[[list[Mapping], Path], None] | None = None,
 ) -> list[Path]:
     """Commit `rows` as one `part-<run_id>-<seq>.parquet` per partition; the paths written.
@@ -258,7 +268,7 @@ def replace_partition_files(
     file_name: str,
     output_dir,
     *,
-    compression: str = "zstd",
+    compression: str = project_settings.PARQUET_COMPRESSION,
     carried: Iterable[str] = (),
 ) -> Path:
     """Make `table` (as `file_name`, written as `commit_part_file` does) the only file of
