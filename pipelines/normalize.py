@@ -5,9 +5,10 @@
   and other odd spaces made plain, zero-width and control characters dropped, lone
   surrogates (which UTF-8 cannot hold) made U+FFFD, whitespace runs collapsed; the body keeps
   its "\\n\\n" paragraph breaks.
-- URLs: article URLs rebuilt on `https://cafef.vn` from their path (whatever host served them:
-  www.cafef.vn, a replica, a test server); other URLs made absolute http(s), with w3lib's safe
-  encoding, without fragment or tracking parameters (`utm_*`, `fbclid`, …).
+- URLs: the article's `url` rebuilt on `https://cafef.vn` from its path (whatever host served
+  it: www.cafef.vn, a replica, a test server); other URLs made absolute http(s), with w3lib's
+  safe encoding, without fragment or tracking parameters (`utm_*`, `fbclid`, …), those on
+  cafef.vn or www.cafef.vn given https and the bare host (an article's rebuilt from its path).
 - Times: aware UTC (a naive time is Vietnam time, UTC+7); `published_date` is the Vietnam
   calendar date of `published_at`.
 - Author and source without `Theo ` ("according to"); tags trimmed of the trailing `, `,
