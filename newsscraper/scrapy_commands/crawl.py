@@ -60,8 +60,9 @@ def check_spider_name(name: str, spiders: list[str]) -> None:
 
 
 def crawl_under_lock(command, spider, opts) -> None:
-    """Run `spider` (a name or a class) holding OUTPUT_DIR's lock, unless a run id already used
-    or a rest not ended refuses it; set `command.exitcode` from the run and say its summary.
+    """Run `spider` (a name or a class) holding OUTPUT_DIR's lock, unless `start_refused`
+    refuses it (a run id already used, a run record it cannot read, a rest not ended); set
+    `command.exitcode` from the run and say its summary.
     A SIGTERM or Ctrl-C held since the crawl ended then ends the process."""
     ctrl_c_ends_at_once()
     try:
