@@ -90,7 +90,7 @@ _WIDGET_IFRAMES = etree.XPath(
 )
 _IN_WIDGET = etree.XPath(f"boolean({_WIDGET})")
 
-# `VHM: ` in the widget title.
+# Between the symbols of a widget title's label, before its `: ` (`VHM: `, `VEA&VNM: `).
 _WIDGET_TICKER_SEPARATORS = re.compile(r"[&,;/\s]+")
 # `/du-lieu/hose/hpx-cong-ty-co-phan-dau-tu-hai-phat.chn` → HPX; not an index's page
 # (`/du-lieu/hnx/hnx-index.chn`: HNX is the exchange).
