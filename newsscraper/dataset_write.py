@@ -35,6 +35,24 @@ from newsscraper.dataset import (
 )
 from newsscraper.schema import ARTICLES_FILE_SCHEMA, ARTICLES_SCHEMA, REJECTS_SCHEMA
 
+# The codecs a part file may be written in (PARQUET_COMPRESSION, `compact --compression`), as
+# pyarrow's Parquet writer names them; those this pyarrow build lacks are refused.
+PARQUET_CODECS = ("zstd", "snappy", "gzip", "brotli", "lz4", "none")
+
+
+def parquet_codecs() -> list[str]:
+    """The codecs of PARQUET_CODECS this pyarrow build can write (`none` always)."""
+    return [c for c in PARQUET_CODECS if c == "none" or pa.Codec.is_available(c)]
+
+
+def compression_problem(name: str, value) -> str | None:
+    """Why `value`, given as `name`, is no codec a part file can be written in; None when it is
+    one (in any case, as pyarrow takes it)."""
+    if isinstance(value, str) and value.lower() in parquet_codecs():
+        return None
+    return f"{name} must be a Parquet codec ({', '.join(parquet_codecs())}); got {value!r}"
+
+
 # What a part file holds: a table, or a function writing the Parquet file itself into the file
 # object it is given, with the compression named (a merge, row group by row group).
 PartFileContent = pa.Table | Callable[[BinaryIO, str], None]

@@ -11,19 +11,17 @@ import contextlib
 import datetime as dt
 import difflib
 import importlib
-import io
 import logging
 import os
 from urllib.parse import urlsplit
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings, default_settings
 
 from newsscraper import settings as project_settings
 from newsscraper.crawl_args import ARGUMENT_NAMES
 from newsscraper.dataset import is_safe_path_value, unnamed_for_pyarrow
 from newsscraper.dataset_read import run_id_used
+from newsscraper.dataset_write import compression_problem
 
 # Hours a setting may span: a century. Far more than any wait, and a span that the crawl's
 # clock plus it still is a date (an infinite or a trillion hours is none: a traceback).
@@ -144,11 +142,10 @@ def setting_problems(settings) -> list[str]:
         if problem:
             problems.append(problem)
     compression = settings.get("PARQUET_COMPRESSION")
-    if compression is not None and not _writes_parquet(compression):
-        problems.append(
-            f"PARQUET_COMPRESSION must be a Parquet codec (zstd, snappy, gzip, brotli, lz4, "
-            f"none); got {compression!r}"
-        )
+    if compression is not None and (
+        problem := compression_problem("PARQUET_COMPRESSION", compression)
+    ):
+        problems.append(problem)
     level = settings.get("LOG_LEVEL")
     if level is not None and not _is_log_level(level):
         problems.append(
@@ -274,16 +271,6 @@ def _number_problem(settings, name: str, whole: bool, smallest, largest) -> str 
 
 def _is_text_path(value) -> bool:
     return isinstance(value, str | os.PathLike) and isinstance(os.fspath(value), str)
-
-
-def _writes_parquet(compression) -> bool:
-    if not isinstance(compression, str):  # pyarrow raises AttributeError for a number
-        return False
-    try:
-        pq.write_table(pa.table({"check": [0]}), io.BytesIO(), compression=compression)
-    except (pa.ArrowException, TypeError, ValueError):
-        return False
-    return True
 
 
 def _is_log_level(level) -> bool:

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import scrapy
 from scrapy.settings import BaseSettings, Settings
@@ -105,6 +106,22 @@ def test_a_compression_or_log_level_that_cannot_be_used_is_named():
         "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL; got 'LOUD'"
     ]
     assert problems(LOG_LEVEL="WARNING") == []
+
+
+def test_a_codec_this_pyarrow_lacks_is_refused_naming_those_it_has(monkeypatch):
+    import pyarrow as pa
+
+    from newsscraper import dataset_write
+
+    # A build of pyarrow without brotli (its writer still knows the name, and would raise).
+    codec = SimpleNamespace(
+        is_available=lambda name: name != "brotli" and pa.Codec.is_available(name)
+    )
+    monkeypatch.setattr(dataset_write, "pa", SimpleNamespace(Codec=codec))
+    assert problems(PARQUET_COMPRESSION="brotli") == [
+        "PARQUET_COMPRESSION must be a Parquet codec (zstd, snappy, gzip, lz4, none); got 'brotli'"
+    ]
+    assert problems(PARQUET_COMPRESSION="Snappy") == []  # in any case, as pyarrow takes it
 
 
 def test_a_value_of_a_settings_module_that_is_neither_text_nor_a_number_is_named():
