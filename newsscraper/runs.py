@@ -23,6 +23,7 @@ from pyarrow import ArrowException
 from scrapy import signals
 
 from newsscraper import __version__, dataset_read, exitcodes, health
+from newsscraper import settings as project_settings
 from newsscraper.context import RunContext
 from newsscraper.dataset import runs_dir, safe_path_value
 from newsscraper.dataset_write import commit_part_file
@@ -252,6 +253,10 @@ class RunRecordExtension:
         self.crawler = crawler
         self.stats = crawler.stats
         self.output_dir = crawler.settings.get("OUTPUT_DIR")
+        # The crawl's codec, as its articles and rejects are written in.
+        self.compression = crawler.settings.get(
+            "PARQUET_COMPRESSION", project_settings.PARQUET_COMPRESSION
+        )
         self.filled = dict.fromkeys(FILL_RATE_COLUMNS, 0)
         self.scraped = 0
 
@@ -409,4 +414,4 @@ class RunRecordExtension:
         row["pending_articles"] = json.dumps(row["pending_articles"], sort_keys=True)
         table = pa.Table.from_pylist([row], schema=RUNS_SCHEMA)
         path = runs_dir(self.output_dir) / f"part-{safe_path_value(record['run_id'])}.parquet"
-        commit_part_file(table, path, self.output_dir)
+        commit_part_file(table, path, self.output_dir, compression=self.compression)

@@ -6,6 +6,7 @@ import datetime as dt
 import errno
 from types import SimpleNamespace
 
+import pyarrow.parquet as pq
 import pytest
 from scrapy import signals
 from scrapy.utils.test import get_crawler
@@ -350,9 +351,10 @@ def test_the_pending_pages_are_those_of_the_newest_record_of_the_section():
     assert last_pending(newest_first, "chung-khoan") == {}
 
 
-def extension(tmp_path, run_id="run-1", now="2026-03-07T12:00:00+07:00", **stats):
+def extension(tmp_path, run_id="run-1", now="2026-03-07T12:00:00+07:00", settings=None, **stats):
     crawler = get_crawler(
         settings_dict={"NEWSSCRAPER_NOW": now, "RUN_ID": run_id, "OUTPUT_DIR": str(tmp_path)}
+        | (settings or {})
     )
     for key, value in stats.items():
         crawler.stats.set_value(key, value)
@@ -520,6 +522,13 @@ def test_the_record_is_written_with_its_exit_code_and_summary_and_read_back_newe
     later = extension(tmp_path, run_id="run-2", now="2026-03-07T13:00:00+07:00")
     later.spider_closed(spider(watermark=at(10), newest=at(11)), "finished")
     assert [r["run_id"] for r in read_runs(tmp_path)] == ["run-2", "run-1"]
+
+
+def test_the_record_is_written_in_the_crawls_parquet_compression(tmp_path):
+    ext = extension(tmp_path, settings={"PARQUET_COMPRESSION": "snappy"})
+    ext.spider_closed(spider(watermark=at(9), newest=at(10)), "finished")
+    (path,) = dataset.list_part_files(tmp_path, dataset.RUNS)
+    assert pq.ParquetFile(path).metadata.row_group(0).column(0).compression == "SNAPPY"
 
 
 def test_a_rest_that_outlasts_the_run_is_recorded_and_holds_every_sections_crawl_until_it_ends(
