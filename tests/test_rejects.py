@@ -277,6 +277,14 @@ def test_rows_are_committed_every_batch_and_at_close(tmp_path):
     assert {r["scraped_at"] for r in rows} == {NOW}  # unstamped items take the clock's time
 
 
+def test_rejects_are_written_in_the_crawls_parquet_compression(tmp_path):
+    crawler, _ = make_extension(tmp_path, PARQUET_COMPRESSION="snappy")
+    send_dropped(crawler, short_article(), Rejected("body_too_short", "body has 9 characters"))
+    crawler.signals.send_catch_log(signals.spider_closed, spider=None, reason="finished")
+    (path,) = dataset.list_part_files(tmp_path, dataset.REJECTS)
+    assert pq.ParquetFile(path).metadata.row_group(0).column(0).compression == "SNAPPY"
+
+
 def test_a_failed_write_keeps_the_rows_and_is_not_counted_as_a_reject_reason(tmp_path, monkeypatch):
     crawler, extension = make_extension(tmp_path, PARQUET_BATCH_ITEMS=1)
 
