@@ -110,6 +110,13 @@ def compact_arguments(parser: argparse.ArgumentParser) -> None:
         help="wait up to SECONDS for the lock a crawl holds before exiting 75 (default: 0, "
         "exit at once)",
     )
+    parser.add_argument(
+        "--compression",
+        default=project_settings.PARQUET_COMPRESSION,
+        metavar="CODEC",
+        help="codec of the merged files, as the PARQUET_COMPRESSION setting: zstd, snappy, "
+        "gzip, brotli, lz4 or none (default: %(default)s)",
+    )
 
 
 def stats_arguments(parser: argparse.ArgumentParser) -> None:

@@ -236,9 +236,10 @@ def compact(
     now: dt.datetime | None = None,
     *,
     lock: bool = True,
+    compression: str = project_settings.PARQUET_COMPRESSION,
 ) -> list[PartitionResult]:
     """Compact the selected partitions under the crawl lock (LockHeld if a crawl runs; with
-    `lock` False, the caller holds it)."""
+    `lock` False, the caller holds it), each merged file written in `compression`."""
     now = now or dt.datetime.now(dt.UTC)
     stamp = f"{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
     results = []
@@ -246,9 +247,7 @@ def compact(
         partitions = selected_partitions(output_dir, section, older_than_days, vietnam_date(now))
         for partition in partitions:
             name = f"part-compact-{stamp}-{len(results) + 1}.parquet"
-            result = compact_partition(
-                output_dir, partition, name, project_settings.PARQUET_COMPRESSION
-            )
+            result = compact_partition(output_dir, partition, name, compression)
             if result is not None:
                 results.append(result)
     return results
@@ -259,17 +258,16 @@ def compact_run_records(
     now: dt.datetime | None = None,
     *,
     lock: bool = True,
+    compression: str = project_settings.PARQUET_COMPRESSION,
 ) -> list[RecordsResult]:
     """Compact `runs/` and `rejects/` under the crawl lock (LockHeld if a crawl runs; with
-    `lock` False, the caller holds it)."""
+    `lock` False, the caller holds it), each merged file written in `compression`."""
     now = now or dt.datetime.now(dt.UTC)
     name = f"part-compact-{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}.parquet"
     results = []
     with _locked(output_dir, lock):
         for folder, schema, order in RECORD_FOLDERS:
-            result = compact_records(
-                output_dir, folder, schema, order, name, project_settings.PARQUET_COMPRESSION
-            )
+            result = compact_records(output_dir, folder, schema, order, name, compression)
             if result is not None:
                 results.append(result)
     return results
@@ -310,6 +308,11 @@ def run(args: argparse.Namespace) -> int:
     if args.older_than is not None and args.older_than < 0:
         print("newsscraper compact: --older-than must be 0 or more days", file=sys.stderr)
         return exitcodes.USAGE
+    if (
+        problem := dataset_write.compression_problem("--compression", args.compression)
+    ) is not None:
+        print(f"newsscraper compact: {problem}", file=sys.stderr)
+        return exitcodes.USAGE
     output_dir = Path(args.output_dir)
     if (problem := dataset.folder_problem(output_dir)) is not None:
         print(f"newsscraper compact: {output_dir}: {problem}", file=sys.stderr)
@@ -318,8 +321,15 @@ def run(args: argparse.Namespace) -> int:
         # One lock for both: a crawl cannot start between the partitions and the records.
         now = dt.datetime.now(dt.UTC)
         with crawl_lock(output_dir, purpose="compact", wait=args.wait):
-            results = compact(output_dir, args.section, args.older_than, now, lock=False)
-            records = compact_run_records(output_dir, now, lock=False)
+            results = compact(
+                output_dir,
+                args.section,
+                args.older_than,
+                now,
+                lock=False,
+                compression=args.compression,
+            )
+            records = compact_run_records(output_dir, now, lock=False, compression=args.compression)
     except LockHeld as error:
         print(
             f"newsscraper compact: {error}; nothing was compacted: run it again once that "

@@ -297,6 +297,44 @@ def test_a_wait_that_is_no_number_of_seconds_is_a_usage_error(value, three_parti
     assert dataset.list_part_files(three_partitions) == before
 
 
+def codec(path) -> str:
+    return pq.ParquetFile(path).metadata.row_group(0).column(0).compression
+
+
+def test_every_merged_file_is_written_in_the_compression_given(three_partitions, capsys):
+    for run_id, minute in (("run-b", 10), ("run-c", 20)):
+        table = pa.Table.from_pylist([run_record(run_id, minute)], schema=RUNS_SCHEMA)
+        path = dataset.runs_dir(three_partitions) / f"part-{run_id}.parquet"
+        dataset_write.commit_part_file(table, path, three_partitions)
+        reject = {"article_id": f"1882603070000001{minute}", "reason": "body_too_short"}
+        reject |= {"scraped_at": dt.datetime(2026, 3, 8, 2, minute, tzinfo=UTC), "run_id": run_id}
+        dataset_write.commit_rejects(three_partitions, [reject], run_id, 0)
+    args = ["compact", "--compression", "snappy", "--output-dir", str(three_partitions)]
+    assert cli.main(args) == 0
+    merged = [
+        path
+        for folder in dataset.DATASETS
+        for path in dataset.list_part_files(three_partitions, folder)
+        if path.name.startswith("part-compact-")
+    ]
+    assert len(merged) == 4  # two partitions, runs/ and rejects/
+    assert {codec(path) for path in merged} == {"SNAPPY"}
+
+
+@pytest.mark.parametrize("value", ["zip", "", "lz4_frame"])
+def test_a_compression_that_is_no_parquet_codec_is_a_usage_error_naming_the_codecs(
+    value, three_partitions, capsys
+):
+    before = dataset.list_part_files(three_partitions)
+    args = ["compact", "--compression", value, "--output-dir", str(three_partitions)]
+    assert cli.main(args) == 2
+    assert capsys.readouterr().err == (
+        "newsscraper compact: --compression must be a Parquet codec (zstd, snappy, gzip, "
+        f"brotli, lz4, none); got {value!r}\n"
+    )
+    assert dataset.list_part_files(three_partitions) == before
+
+
 def test_a_missing_output_dir_is_named_and_not_created(tmp_path, capsys):
     missing = tmp_path / "outptu"
     assert cli.main(["compact", "--output-dir", str(missing)]) == 1
