@@ -21,6 +21,7 @@ from pathlib import Path
 from pyarrow import ArrowException
 
 from newsscraper import exitcodes
+from newsscraper import settings as project_settings
 from newsscraper.context import checking_now
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
 from newsscraper.lock import LOCKED_NEXT_RUN, LockHeld, crawl_lock
@@ -104,7 +105,11 @@ def run(args) -> int:
             # summary is said, and a merge swaps a folder whole or not at all.
             end_on_held_signal()
             if code not in (exitcodes.DISK_ERROR, exitcodes.INTERRUPTED):
-                _merge_records_when_many(output_dir)
+                # In the crawl's codec, as the files it merges were written.
+                compression = settings.get(
+                    "PARQUET_COMPRESSION", project_settings.PARQUET_COMPRESSION
+                )
+                _merge_records_when_many(output_dir, compression)
     except LockHeld as exc:
         print(f"newsscraper cron: not crawling: {exc}; {LOCKED_NEXT_RUN}", file=sys.stderr)
         return exitcodes.LOCKED
@@ -114,11 +119,12 @@ def run(args) -> int:
     return code
 
 
-def _merge_records_when_many(output_dir: Path) -> None:
+def _merge_records_when_many(output_dir: Path, compression: str) -> None:
     """Merge runs/ and rejects/ (the lock is held) once either holds more part files than
-    RECORD_FILES_BEFORE_MERGE: the next crawls then open a few files there, not one per run
-    since the last `compact`. One that fails is said and left to `compact`: the crawl's own
-    files are written already, and a merge swaps a folder whole or not at all."""
+    RECORD_FILES_BEFORE_MERGE, into files written in `compression`: the next crawls then open
+    a few files there, not one per run since the last `compact`. One that fails is said and
+    left to `compact`: the crawl's own files are written already, and a merge swaps a folder
+    whole or not at all."""
     from newsscraper.commands.compact import (
         RECORD_FILES_BEFORE_MERGE,
         compact_run_records,
@@ -128,7 +134,7 @@ def _merge_records_when_many(output_dir: Path) -> None:
     try:
         if max(record_part_files(output_dir).values()) <= RECORD_FILES_BEFORE_MERGE:
             return
-        results = compact_run_records(output_dir, lock=False)
+        results = compact_run_records(output_dir, lock=False, compression=compression)
     except (OSError, ArrowException) as error:
         logger.warning("runs/ and rejects/ not merged (%s); newsscraper compact merges them", error)
         return

@@ -435,6 +435,21 @@ def test_cron_merges_the_rejects_after_a_run_unless_the_disk_failed_or_a_signal_
     assert len(dataset_read.read_rejects(tmp_path)) == 101
 
 
+def test_cron_merges_the_records_in_the_codec_given_to_its_crawl(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    from newsscraper import dataset
+
+    rejects_files(tmp_path, 101)
+    quiet_cron(monkeypatch, exitcodes.OK)
+    args = ["cron", "--output-dir", str(tmp_path), "-s", "PARQUET_COMPRESSION=snappy"]
+
+    assert cli.main(args) == exitcodes.OK
+
+    (merged,) = dataset.list_part_files(tmp_path, "rejects")
+    assert pq.ParquetFile(merged).metadata.row_group(0).column(0).compression == "SNAPPY"
+
+
 def test_a_merge_that_cannot_read_a_rejects_file_is_said_and_leaves_the_runs_code(
     tmp_path, monkeypatch, caplog, capsys
 ):
