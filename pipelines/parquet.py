@@ -113,7 +113,7 @@ class ParquetSinkPipeline:
             lambda article_id: History.of(crawler).discard_pending(article_id),
             batch_items=settings.getint("PARQUET_BATCH_ITEMS"),
             batch_seconds=settings.getfloat("PARQUET_BATCH_SECONDS"),
-            compression=settings.get("PARQUET_COMPRESSION"),
+            compression=settings.get("PARQUET_COMPRESSION", project_settings.PARQUET_COMPRESSION),
             stats=crawler.stats,
             on_disk_error=lambda: stop_crawl(crawler, DISK_ERROR_REASON),
         )

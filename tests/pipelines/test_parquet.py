@@ -482,22 +482,22 @@ def test_an_item_the_sink_refuses_is_no_original_for_a_later_copy(sink, tmp_path
     assert history.content_duplicate_of(bad.content_sha256, bad.simhash, 3) == copy.article_id
 
 
-def test_part_files_are_compressed_with_parquet_compression(tmp_path):
+# Unset: a settings module of one's own without it, whose crawl's other files are zstd.
+@pytest.mark.parametrize(
+    ("given", "codec"), [({"PARQUET_COMPRESSION": "snappy"}, "SNAPPY"), ({}, "ZSTD")]
+)
+def test_part_files_are_compressed_with_parquet_compression(tmp_path, given, codec):
     # README: PARQUET_COMPRESSION (zstd by default) is the codec of every part file.
     crawler = get_crawler(
-        settings_dict={
-            "OUTPUT_DIR": str(tmp_path),
-            "RUN_ID": RUN_ID,
-            "PARQUET_BATCH_ITEMS": 1,
-            "PARQUET_COMPRESSION": "snappy",
-        }
+        settings_dict={"OUTPUT_DIR": str(tmp_path), "RUN_ID": RUN_ID, "PARQUET_BATCH_ITEMS": 1}
+        | given
     )
     pipeline = ParquetSinkPipeline.from_crawler(crawler)
     pipeline.process_item(article(1))
     (path,) = dataset.list_part_files(tmp_path)
     metadata = pq.ParquetFile(path).metadata.row_group(0)
     codecs = {metadata.column(i).compression for i in range(metadata.num_columns)}
-    assert codecs == {"SNAPPY"}
+    assert codecs == {codec}
     assert stored_ids(tmp_path) == [article(1).article_id]
 
 
