@@ -24,8 +24,8 @@ error and no traceback.
 
 What README writes as a placeholder is replaced so (`PLACEHOLDERS`, `stand_ins`): an option in
 `[...]` is given (the brackets dropped), so it is checked too; `S` is the section slug the
-replica serves, `DAYS` 30, `SECONDS` 5; `page.html [more.html …]` two saved pages of
-tests/fixtures/pages; `days.png` a file in the temporary folder. `/data/cafef` and
+replica serves, `DAYS` 30, `SECONDS` 5, `CODEC` snappy; `page.html [more.html …]` two saved
+pages of tests/fixtures/pages; `days.png` a file in the temporary folder. `/data/cafef` and
 `replica-output` (the dataset folders) are a temporary folder; `/srv/newsscraper`, the folder a
 crontab line `cd`s into to run `.venv/bin/…`, is the project's folder, as is the working
 directory of every command; port 8080 is a free port (8080 may be taken on this machine).
@@ -65,6 +65,7 @@ PLACEHOLDERS = {
     "S": DEFAULT_SECTION,
     "DAYS": "30",
     "SECONDS": "5",
+    "CODEC": "snappy",
     "days.png": "{tmp}/days.png",
 }
 # then folders and the port, wherever in a word (`OUTPUT_DIR=/data/cafef`):
