@@ -50,7 +50,15 @@ def read_runs(output_dir) -> list[dict]:
 # all whole held memory (`dataset_read.read_chosen_runs` says how much). So it reads a few
 # columns of every record (KEY_COLUMNS), picks the records it needs by them, and reads only
 # those whole.
-KEY_COLUMNS = ["run_id", "section", "run_number", "finished_at", "watermark", "walked_down_to"]
+KEY_COLUMNS = [
+    "run_id",
+    "section",
+    "mode",
+    "run_number",
+    "finished_at",
+    "watermark",
+    "walked_down_to",
+]
 _POSITION = "__position"
 
 
@@ -82,8 +90,9 @@ def runs_to_start_from(output_dir, section: str, now: dt.datetime | None = None)
         if recorded:
             # The first record, and whether two runs walked down past its walk's end since.
             first = recorded[-1]
-            walked = None  # none in records older than version 3
-            if "walked_down_to" in table.column_names:
+            walked = None  # none in records older than version 3; a backfill's is no tail
+            backfill = table.column("mode")[first].as_py() == health.BACKFILL
+            if "walked_down_to" in table.column_names and not backfill:
                 walked = table.column("walked_down_to").cast(pa.int64())[first].as_py()
             tail = marks[first] if walked is None else walked
             wanted += [first, *[i for i in recorded[:-1] if marks[i] > tail][-2:]]
@@ -228,13 +237,25 @@ def watermark_to_reach(
         mark = marks[1]
     # The first record's walk, and the runs that walked down past where it ended since (those
     # that walked there and finished record a later watermark; one stopped, or a backfill,
-    # the one it was to walk to). A record older than version 3 does not say how far its walk
-    # went: its own watermark at least is covered, as the runs before version 3 took it.
+    # the one it was to walk to).
     first = recorded[-1]
-    tail = first.get("walked_down_to") or first["watermark"]
+    tail = _tail(first)
     if sum(run["watermark"] > tail for run in recorded[:-1]) >= 2:
         return mark
     return min(mark, tail)
+
+
+def _tail(first: dict) -> dt.datetime:
+    """Where the walk of `first`, the first record that counts, ended: the runs walk down to
+    there until two later records hold a later watermark (`walked_down_to`). A record older
+    than version 3 does not say: its own watermark at least is covered, as the runs before
+    version 3 took it. A backfill's record is the first that counts only when the clock was set
+    back under every incremental run's watermark: its walk went through its window, maybe down
+    to the end of the listing, not the range the incremental runs covered; its watermark is the
+    one they were to walk down to then, and they walk down to that."""
+    if first.get("mode") == health.BACKFILL:
+        return first["watermark"]
+    return first.get("walked_down_to") or first["watermark"]
 
 
 def last_pending(runs: list[dict], section: str) -> dict:

@@ -19,6 +19,7 @@ from page_bottom import page_bottom
 
 from newsscraper.crawl_args import CrawlArguments
 from newsscraper.listing_walk import BROKE_OFF, STUCK, ListingWalk
+from newsscraper.page_search import FirstPageSearch
 from newsscraper.pages.section import ListingEntry
 from newsscraper.runs import RunRecordExtension, watermark_to_reach
 
@@ -110,13 +111,21 @@ class Runs:
             latest_credible=clock,
         )
         page, visits, fetched = 1, 0, []
+        if args.until is not None:
+            # A backfill with `until` starts on the first page that reaches it (page_search).
+            search = FirstPageSearch(until=args.until)
+            while (probe := search.next_probe()) is not None:
+                search.record(probe, site.page(probe))
+            page = search.found
+            if search.above_is_empty:
+                walk.empty_retried.add(page)
         while page is not None:
             if killed_after is not None and visits == killed_after:
                 break
             visits += 1
             (before_page or {}).get(page, lambda: None)()
             # The walk ends within the listing: its pages, and an empty one asked for twice.
-            assert visits <= max(site.pages(), args.max_pages) + 2, (visits, walk.stop_reason)
+            assert visits <= max(site.pages(), args.max_pages or 0) + 2, (visits, walk.stop_reason)
             decision = walk.visit(page, site.page(page))
             asked = [e.article_id for e in decision.to_fetch]
             already = [i for i in asked if i in self.stored or i in fetched]
@@ -132,6 +141,7 @@ class Runs:
         record = {
             "run_id": f"run-{len(self.records) + 1}",
             "section": SECTION,
+            "mode": "backfill" if args.is_backfill else "incremental",
             "run_number": len(self.records) + 1,
             "stop_reason": walk.stop_reason,
             "listing_pages": visits,
@@ -410,3 +420,22 @@ def test_a_story_shifted_while_the_second_run_walks_the_first_runs_tail_is_fetch
     assert "7" not in runs.stored  # the shift the next run's walk is there for
     runs.run(site, args)
     assert {str(s) for s in site.order if minutes[s] >= 990} <= runs.stored
+
+
+def test_a_clock_set_back_under_every_incremental_watermark_walks_down_to_the_backfills():
+    # The first run stops at max_pages (page 3) at minute 993; a backfill of 7 March, run
+    # then, walks from the window's first page to the listing's end and records the watermark
+    # it was to walk to, 993. The clock set back to minute 995, the first record's (1000) is
+    # later than it, the backfill's alone counts: the runs walk down to 993, not to where the
+    # backfill's walk ended (every story of the section listed above the window's).
+    minutes = {s: 1000 - s for s in range(50)}
+    site = Site(order=sorted(minutes), minutes=minutes, page_size=3)
+    args = CrawlArguments.parse({}, default_max_pages=3)
+    runs = Runs()
+    runs.run(site, args)
+    runs.run(site, CrawlArguments.parse({"until": "2026-03-07"}, default_max_pages=3))
+    assert [r["watermark"] for r in runs.records] == [minute(993), minute(1000)]
+    runs.run(site, args, clock=minute(995))
+    runs.run(site, args, clock=minute(996))
+    assert runs.reached[-2:] == [minute(993), minute(993)]
+    assert [r["listing_pages"] for r in runs.records[:2]] == [4, 4]

@@ -224,11 +224,13 @@ def test_a_crawl_reads_few_run_records_and_decides_as_if_it_read_them_all(tmp_pa
             marks = sorted({run["watermark"] for run in own if run["watermark"]}, reverse=True)
             holding = [[run for run in own if run["watermark"] == mark][:2] for mark in marks[:2]]
             expected = {run["run_id"] for run in own[:1] + [run for two in holding for run in two]}
-            # The first record, and the oldest two that walked down past its walk's end.
+            # The first record, and the oldest two that walked down past its walk's end (a
+            # backfill's: past its watermark).
             recorded = [run for run in own if run["watermark"]]
             if recorded:
                 first = recorded[-1]
-                later = [r for r in recorded[:-1] if r["watermark"] > first["walked_down_to"]]
+                tail = first["watermark" if first["mode"] == "backfill" else "walked_down_to"]
+                later = [r for r in recorded[:-1] if r["watermark"] > tail]
                 expected |= {run["run_id"] for run in [first, *later[-2:]]}
             assert {run["run_id"] for run in start} == expected
             assert watermark_to_reach(start, section) == watermark_to_reach(every, section)
@@ -925,9 +927,10 @@ def test_a_backfill_record_beside_older_records_without_the_dates(tmp_path):
     dataset_write.commit_part_file(table, dataset.runs_dir(tmp_path) / "part-0.parquet", tmp_path)
     start = runs.runs_to_start_from(tmp_path, "doanh-nghiep")
     assert [(r["run_id"], r.get("since"), r.get("until")) for r in start] == [("run-0", None, None)]
-    assert watermark_to_reach(start, "doanh-nghiep") == at(1)
+    # A backfill's record alone: its watermark, what the runs were to walk down to then.
+    assert watermark_to_reach(start, "doanh-nghiep") == at(2)
 
-    backfill = spider(watermark=at(1), backfill=True)
+    backfill = spider(watermark=at(2), backfill=True)
     backfill.args.since = dt.date(2026, 3, 1)
     ext = extension(tmp_path)
     ext.spider_closed(backfill, "finished")
