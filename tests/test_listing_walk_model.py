@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from types import SimpleNamespace
 
 from hypothesis import given
@@ -124,8 +125,9 @@ class Runs:
                 break
             visits += 1
             (before_page or {}).get(page, lambda: None)()
-            # The walk ends within the listing: its pages, and an empty one asked for twice.
-            assert visits <= max(site.pages(), args.max_pages or 0) + 2, (visits, walk.stop_reason)
+            # The walk ends within the listing: its pages, and an empty one asked for twice
+            # (and once more, filled by a story published while it pages).
+            assert visits <= max(site.pages(), args.max_pages or 0) + 3, (visits, walk.stop_reason)
             decision = walk.visit(page, site.page(page))
             asked = [e.article_id for e in decision.to_fetch]
             already = [i for i in asked if i in self.stored or i in fetched]
@@ -177,6 +179,8 @@ events = st.one_of(
     st.tuples(st.just("run"), st.just(0), st.just(0)),
     # A run given `-a max_pages=N`: a hard limit, which can stop it above the watermark.
     st.tuples(st.just("limited"), st.integers(1, 3), st.just(0)),
+    # A run while a story is published in the newest minute (0), or the one after (1).
+    st.tuples(st.just("run_publishing"), st.integers(2, 5), st.sampled_from([0, 0, 1])),
     # A backfill (`BACKFILLS`), the top story taken off while it pages (1) or not (0).
     st.tuples(st.just("backfill"), st.integers(0, 3), st.integers(0, 1)),
 )
@@ -187,6 +191,12 @@ BACKFILLS = (
     {"since": "2026-03-07", "until": "2026-03-07"},
     {"since": "2026-03-08", "until": "2026-03-08"},
 )
+
+
+def once(action: Callable[[], None]) -> Callable[[], None]:
+    """`action`, done the first time only (a page asked for again does not repeat it)."""
+    done = []
+    return lambda: done or done.append(action())
 
 
 def top_taken_off_at_second_page(site: Site) -> Callable[[], None]:
@@ -253,6 +263,9 @@ def test_successive_runs_over_a_changing_listing_keep_what_the_docs_promise(
         elif kind == "limited":
             raw = {"stop_after_seen_pages": str(stop_after), "max_pages": str(number)}
             runs.run(site, CrawlArguments.parse(raw, default_max_pages=default_max_pages))
+        elif kind == "run_publishing":
+            # A story published while the run pages, before it reads page `number` (once).
+            runs.run(site, args, before_page={number: once(partial(publish, site, 1, later, rnd))})
         elif kind == "backfill":
             window = CrawlArguments.parse(BACKFILLS[number], default_max_pages=default_max_pages)
             during = dict.fromkeys(range(site.pages() + 3), top_taken_off_at_second_page(site))
