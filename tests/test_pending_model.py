@@ -30,6 +30,7 @@ from newsscraper.redirects import REDIRECTED_AWAY
 from newsscraper.rejects import SITE_SAID_GONE
 from newsscraper.runs import RunRecordExtension, closing_runs, last_pending, runs_to_start_from
 from newsscraper.schema import RUNS_SCHEMA
+from newsscraper.settings import PARQUET_COMPRESSION
 
 UTC = dt.UTC
 SECTION = "doanh-nghiep"
@@ -151,7 +152,8 @@ class Dataset:
             "pending_articles": pending if pending is not None else last_pending(recent, SECTION),
             "run_number": run_number,
         }
-        RunRecordExtension.write(SimpleNamespace(output_dir=self.output_dir), record)
+        writer = SimpleNamespace(output_dir=self.output_dir, compression=PARQUET_COMPRESSION)
+        RunRecordExtension.write(writer, record)
         self.runs_written += 1
         return record
 
