@@ -147,6 +147,8 @@ class ListingWalk:
     seen_pages_in_a_row: int = 0
     # The stream entries walked so far: a page of them all again is the same page served again.
     walked_ids: set[str] = field(default_factory=set)
+    # Pages in a row, past the default `max_pages`, that came no further down the stream.
+    pages_without_progress: int = 0
     empty_retried: set[int] = field(default_factory=set)
     stop_reason: str | None = None
     # The URL of the listing page the walk stopped at, for a reason in STOPPED_AT_A_PAGE.
@@ -218,8 +220,14 @@ class ListingWalk:
             if self.seen_pages_in_a_row >= self.args.stop_after_seen_pages:
                 return self._stop(to_fetch, CAUGHT_UP)
         if self.args.max_pages is not None and page - self.first_page + 1 >= self.args.max_pages:
-            if self._catching_up(moved_down):
-                self._inc("catch_up_pages")  # past the default max_pages, towards the watermark
+            self.pages_without_progress = 0 if moved_down else self.pages_without_progress + 1
+            if self._catching_up(moved_down) or (
+                self._stuck() and self.pages_without_progress == 1
+            ):
+                # Past the default max_pages, towards the watermark. One page that came no
+                # further is given the next: stories published while the run paged push what
+                # it walked down onto the next page, which then shows it all again.
+                self._inc("catch_up_pages")
             elif self._stuck():
                 return self._stop(to_fetch, STUCK, url)
             else:

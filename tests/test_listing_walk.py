@@ -264,11 +264,11 @@ def test_the_walk_names_the_page_it_stopped_at_only_when_it_stopped_at_one():
     done.listing_failed("listing_failed", page_2)
     assert done.stop_url == page_2
     # stuck_above_watermark: the last page walked.
-    page_20 = "https://cafef.vn/timelinelist/18836/20.chn"
+    page_21 = "https://cafef.vn/timelinelist/18836/21.chn"
     stuck = walk(watermark=minutes_ago(500).listed_at)
-    for page in range(1, 21):
-        decision = stuck.visit(page, listing_page(1), page_20 if page == 20 else page_2)
-    assert (decision.stop_reason, stuck.stop_url) == (STUCK, page_20)
+    for page in range(1, 22):
+        decision = stuck.visit(page, listing_page(1), page_21 if page == 21 else page_2)
+    assert (decision.stop_reason, stuck.stop_url) == (STUCK, page_21)
 
 
 def test_an_incremental_listing_that_ends_before_any_listing_time_broke_off():
@@ -361,14 +361,16 @@ def test_catching_up_stops_at_max_pages_stuck_when_the_listing_gets_no_further_d
     # A listing that serves the same page for every number, or lists no times: past the
     # default max_pages nothing shows the walk is coming nearer the watermark. That is not a
     # walk that went as far as it was asked to: every run would stop there, 20 pages deep.
+    # Two such pages in a row: one alone can be stories pushed down by those published while
+    # the run paged (the next test).
     w = walk(watermark=minutes_ago(500).listed_at)
-    for page in range(1, 21):
+    for page in range(1, 22):
         decision = w.visit(page, listing_page(min(page, 19)))
     assert decision.stop_reason == STUCK
     assert not w.covered_to_watermark()
     untimed = walk(watermark=minutes_ago(500).listed_at)
     no_times = [dataclasses.replace(e, listed_at=None) for e in listing_page(1)]
-    for page in range(1, 21):
+    for page in range(1, 22):
         decision = untimed.visit(page, no_times)
     assert decision.stop_reason == STUCK
     # Without a watermark (the first run) the default max_pages is where the walk ends.
@@ -376,6 +378,19 @@ def test_catching_up_stops_at_max_pages_stuck_when_the_listing_gets_no_further_d
     for page in range(1, 21):
         decision = first.visit(page, no_times)
     assert decision.stop_reason == MAX_PAGES
+
+
+def test_a_page_pushed_down_by_stories_published_while_the_run_pages_is_not_stuck():
+    # Past the default max_pages, stories published while the run paged pushed what it walked
+    # on page 20 down onto page 21, which shows it all again; page 22 comes further down, and
+    # the walk goes on towards the watermark.
+    w = walk(watermark=minutes_ago(500).listed_at)
+    for page in range(1, 21):
+        w.visit(page, listing_page(page))
+    assert w.visit(21, listing_page(20)).next_page == 22
+    decision = w.visit(22, listing_page(21))
+    assert (decision.stop_reason, decision.next_page) == (None, 23)
+    assert ids(decision) == [e.article_id for e in listing_page(21)]
 
 
 def test_a_walk_past_the_watermark_ends_at_the_default_max_pages_not_stuck():
@@ -634,7 +649,8 @@ def test_a_listing_that_gets_no_further_down_than_the_watermarks_minute_is_stuck
         watermark=MARK - dt.timedelta(minutes=10),
     )
     assert w.visit(1, page1).next_page == 2
-    assert w.visit(2, page1).stop_reason == STUCK
+    assert w.visit(2, page1).next_page == 3
+    assert w.visit(3, page1).stop_reason == STUCK
     assert not w.covered_to_watermark()
 
 
@@ -693,7 +709,8 @@ def test_the_same_page_again_at_the_default_max_pages_is_still_stuck():
     w = ListingWalk(args=arguments, is_stored=lambda _: True, watermark=MARK)
     page = [in_minute(1, MARK), in_minute(2, MARK)]
     assert w.visit(1, page).next_page == 2
-    assert w.visit(2, page).stop_reason == STUCK
+    assert w.visit(2, page).next_page == 3
+    assert w.visit(3, page).stop_reason == STUCK
 
 
 def test_a_listing_whose_last_story_is_at_the_watermark_ends_there_when_its_page_does_not():

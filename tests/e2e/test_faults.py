@@ -1007,10 +1007,11 @@ def test_a_listing_without_times_makes_the_run_unhealthy_not_a_silent_walk_to_ma
     crawl(handle, settings=settings, expect_exit=exitcodes.UNHEALTHY)
 
     run = sorted(read_runs(output_dir), key=lambda run: run["finished_at"])[-1]
-    assert run["stop_reason"] == "stuck_above_watermark" and run["listing_pages"] == 2
+    # max_pages, and one more page that came no further down: stuck.
+    assert run["stop_reason"] == "stuck_above_watermark" and run["listing_pages"] == 3
     assert "layout probably changed" in run["problems"][0]
     # The last page the walk reached when it gave up: the problem names it.
-    last = handle.url(f"/timelinelist/{site.zone_id}/2.chn")
+    last = handle.url(f"/timelinelist/{site.zone_id}/3.chn")
     assert run["stop_url"] == last and f"at listing page {last} " in run["problems"][0]
 
 
