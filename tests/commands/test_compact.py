@@ -655,6 +655,12 @@ def test_a_disk_fault_reading_through_a_link_to_a_file_is_exit_4_not_a_link_to_n
             lambda t: pa.table({"a": [1]}),
             "columns ['a'] not in the schema and no column ['article_id', ",
         ),
+        # Named as a partition's file merged with others is: every difference, its type too.
+        (
+            "articles/section=thi-truong-chung-khoan/published_date=2026-03-07",
+            lambda t: retyped(t.drop_columns(["sapo"]), "word_count", pa.int64()),
+            "no column ['sapo'] and word_count is int64, declared int32: not merged",
+        ),
         ("runs", lambda t: t.append_column("note", pa.array(["giữ lại"])), "columns ['note']"),
         # A column every version of a run record wrote: not one an older file lacks.
         (
@@ -757,7 +763,7 @@ def test_a_record_without_a_column_declared_not_null_is_named_with_its_file(
     assert cli.main(["compact", "--output-dir", str(tmp_path)]) == exitcodes.ABNORMAL
     err = capsys.readouterr().err
     assert err.startswith("newsscraper compact: a file or folder cannot be read (")
-    assert f"{other} holds no column ['{column}'], declared not null" in err
+    assert f"{other} holds no column ['{column}'], declared not null: not merged" in err
     assert {p: p.read_bytes() for p in (tmp_path / folder).iterdir()} == before
 
 
