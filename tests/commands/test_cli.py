@@ -88,6 +88,8 @@ def test_no_command_is_a_usage_error_naming_them_all(capsys):
     shown = capsys.readouterr().out
     assert "`newsscraper <command>`: the console script" in shown
     assert all(f"    {name} " in shown for name in cli.COMMANDS)
+    cli.build_parser().print_help(sys.stderr)  # argparse's file to print to: there, not stdout
+    assert capsys.readouterr() == ("", shown)
 
 
 @pytest.mark.parametrize(
