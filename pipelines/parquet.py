@@ -111,8 +111,12 @@ class ParquetSinkPipeline:
             # crawl starts, not while Scrapy builds its pipelines.
             lambda rows: History.of(crawler).mark_committed(rows),
             lambda article_id: History.of(crawler).discard_pending(article_id),
-            batch_items=settings.getint("PARQUET_BATCH_ITEMS"),
-            batch_seconds=settings.getfloat("PARQUET_BATCH_SECONDS"),
+            batch_items=settings.getint(
+                "PARQUET_BATCH_ITEMS", project_settings.PARQUET_BATCH_ITEMS
+            ),
+            batch_seconds=settings.getfloat(
+                "PARQUET_BATCH_SECONDS", project_settings.PARQUET_BATCH_SECONDS
+            ),
             compression=settings.get("PARQUET_COMPRESSION", project_settings.PARQUET_COMPRESSION),
             stats=crawler.stats,
             on_disk_error=lambda: stop_crawl(crawler, DISK_ERROR_REASON),

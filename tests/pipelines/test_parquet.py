@@ -501,6 +501,18 @@ def test_part_files_are_compressed_with_parquet_compression(tmp_path, given, cod
     assert stored_ids(tmp_path) == [article(1).article_id]
 
 
+def test_a_settings_module_without_the_batch_settings_batches_as_settings_py_does(tmp_path):
+    # Unset, as PARQUET_COMPRESSION above: 500 items or 60 seconds, not a part file an item.
+    crawler = get_crawler(settings_dict={"OUTPUT_DIR": str(tmp_path), "RUN_ID": RUN_ID})
+    pipeline = ParquetSinkPipeline.from_crawler(crawler)
+    pipeline.process_item(article(1))
+    pipeline.process_item(article(2))
+    assert dataset.list_part_files(tmp_path) == []
+    pipeline.close_spider()
+    assert len(dataset.list_part_files(tmp_path)) == 1
+    assert stored_ids(tmp_path) == [article(1).article_id, article(2).article_id]
+
+
 class FakeLoopingCall:
     def __init__(self, function):
         self.function, self.started, self.running = function, [], False
