@@ -90,11 +90,11 @@ def runs_to_start_from(output_dir, section: str, now: dt.datetime | None = None)
         if recorded:
             # The first record, and whether two runs walked down past its walk's end since.
             first = recorded[-1]
-            walked = None  # none in records older than version 3; a backfill's is no tail
-            backfill = table.column("mode")[first].as_py() == health.BACKFILL
-            if "walked_down_to" in table.column_names and not backfill:
+            walked = None  # none in records older than version 3
+            if "walked_down_to" in table.column_names:
                 walked = table.column("walked_down_to").cast(pa.int64())[first].as_py()
-            tail = marks[first] if walked is None else walked
+            mode = table.column("mode")[first].as_py()
+            tail = _tail({"mode": mode, "watermark": marks[first], "walked_down_to": walked})
             wanted += [first, *[i for i in recorded[:-1] if marks[i] > tail][-2:]]
         return table.column(_POSITION).take(sorted(set(wanted))).to_pylist()
 
@@ -245,9 +245,10 @@ def watermark_to_reach(
     return min(mark, tail)
 
 
-def _tail(first: dict) -> dt.datetime:
-    """Where the walk of `first`, the first record that counts, ended: the runs walk down to
-    there until two later records hold a later watermark (`walked_down_to`). A record older
+def _tail(first: dict):
+    """Where the walk of `first`, the first record that counts, ended (its times as instants,
+    or as the integers `runs_to_start_from` chooses by): the runs walk down to there until two
+    later records hold a later watermark (`walked_down_to`). A record older
     than version 3 does not say: its own watermark at least is covered, as the runs before
     version 3 took it. A backfill's record is the first that counts only when the clock was set
     back under every incremental run's watermark: its walk went through its window, maybe down
