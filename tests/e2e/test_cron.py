@@ -15,9 +15,10 @@ import pytest
 from replica_checks import stored_ids
 
 from newsscraper import exitcodes
+from newsscraper.dataset_read import read_rejects
 from newsscraper.lock import crawl_lock
 from newsscraper.runs import read_runs
-from replica import ReplicaSite
+from replica import ReplicaSite, faults
 from replica.crawl import PROJECT_ROOT, cron_command
 from replica.crawl import run_cron as cron
 
@@ -145,6 +146,52 @@ def test_cron_crawls_records_the_run_and_logs_to_a_file(replica, output_dir, sto
     assert "Spider closed (finished)" in log
     # The log goes to the rotating file only; stderr gets warnings and errors.
     assert "Spider closed" not in result.stderr and " INFO: " not in result.stderr
+
+
+def codecs(output_dir: Path) -> dict[str, str]:
+    """Each Parquet file of the dataset (not those a compaction swapped out), with its codec."""
+    found = {}
+    for folder in ("articles", "rejects", "runs"):
+        for path in (output_dir / folder).rglob("*.parquet"):
+            codec = pq.ParquetFile(path).metadata.row_group(0).column(0).compression
+            found[str(path.relative_to(output_dir))] = codec
+    return found
+
+
+def test_cron_and_compact_write_every_parquet_file_in_the_codec_given(replica, output_dir, stored):
+    site = ReplicaSite(articles=10)
+    handle = replica(site)
+    gone = []
+    for _ in range(2):  # two part files each in runs/, rejects/ and the newest partition
+        gone.append(site.publish(2)[0])
+        site.script(gone[-1].path, [faults.status(404)], repeat=True)
+        result = cron(handle.base_url, output_dir, "-sPARQUET_COMPRESSION=snappy")
+        assert result.returncode == exitcodes.OK, result.stderr[-4000:]
+    kept = sorted(a.article_id for a in site.articles if a not in gone)
+
+    def assert_snappy_and_read_back(files: int) -> None:
+        found = codecs(output_dir)
+        folders = [path.split("/")[0] for path in found]
+        assert sorted(folders) == sorted(["articles", "rejects", "runs"] * files)
+        assert set(found.values()) == {"SNAPPY"}, found
+        assert sorted(row["article_id"] for row in stored(["article_id"])) == kept
+        assert read_rejects(output_dir)["reason"].to_pylist() == ["http_404", "http_404"]
+        runs = read_runs(output_dir)  # newest first
+        assert [run["new_rows"] for run in runs] == [1, len(kept) - 1]
+
+    assert_snappy_and_read_back(files=2)  # one partition: every article dated the 7th
+    compact = ["compact", "--output-dir", str(output_dir), "--compression", "snappy"]
+    result = subprocess.run(
+        [sys.executable, "-m", "newsscraper", *compact, "--older-than", "0"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == exitcodes.OK, result.stderr[-4000:]
+    assert result.stdout.count(": 2 files -> part-compact-") == 3, result.stdout
+    assert_snappy_and_read_back(files=1)
 
 
 def test_cron_warnings_and_errors_reach_stderr_too(output_dir):
