@@ -228,6 +228,28 @@ def test_once_a_catch_up_was_walked_again_a_run_with_nothing_new_reads_page_1_on
     assert_stored_exactly(output_dir, site.articles)
 
 
+def test_a_page_pushed_down_by_stories_published_while_a_run_catches_up_is_walked_on(
+    replica, crawl, output_dir
+):
+    # The machine was off: five pages above the watermark, past max_pages (2). Just before page
+    # 2 is served a page of stories is published: page 2 shows page 1's stream again, no
+    # further down. That is no listing stuck above the watermark: the walk goes on down to it.
+    site = ReplicaSite(articles=5, page_size=5)
+    handle = replica(site)
+    crawl(handle)
+    site.publish(25)
+    site.script(f"/timelinelist/{site.zone_id}/2.chn", [PublishFirst(site, site.page_size)])
+
+    result = crawl(handle, settings={"CAFEF_MAX_PAGES": 2}, expect_exit=None)
+
+    assert result.returncode == exitcodes.OK, result.stdout
+    second, first = read_runs(output_dir)
+    assert second["stop_reason"] != "stuck_above_watermark"
+    assert second["watermark"] > first["watermark"]
+    # Every story but those published while it paged, above where it started: the next run's.
+    assert_stored_exactly(output_dir, site.articles[site.page_size :])
+
+
 def test_a_story_of_the_minute_the_first_run_stopped_at_listed_past_its_last_page_is_stored(
     replica, crawl, stored, output_dir
 ):
