@@ -277,6 +277,35 @@ def test_a_story_of_the_minute_the_first_run_stopped_at_listed_past_its_last_pag
     assert all(r["exit_code"] == 0 for r in runs)
 
 
+def test_a_story_of_the_first_runs_last_minute_shifted_while_the_second_walks_there_is_stored(
+    replica, crawl, output_dir
+):
+    # As above, the first run stops after page 1 inside a minute that goes on on page 2. Five
+    # new stories put that minute at the bottom of page 2, its third story first on page 3.
+    # The second run walks down to there; just before it reads page 3 the newest story is
+    # taken off: the third moves up to page 2, read already. The run after it walks down to
+    # that minute once more, and stores it.
+    site = ReplicaSite(articles=20, page_size=5)
+    third = site.listing()[3 + site.page_size - 2]
+    for _ in range(2):
+        site.publish_at(third.published_at)
+    handle = replica(site)
+    settings = {"CAFEF_MAX_PAGES": 1}
+    crawl(handle, settings=settings)
+    site.publish(5)
+    taking_off = TakeOffFirst(site, 1)
+    site.script(f"/timelinelist/{site.zone_id}/3.chn", [taking_off])
+
+    crawl(handle, settings=settings)
+    assert third.article_id not in stored_ids(output_dir), "the shift the third run is there for"
+    crawl(handle, settings=settings)
+
+    stored = [*taking_off.taken, *site.listing()[: 3 + 3 * site.page_size]]
+    assert third in stored
+    assert_stored_exactly(output_dir, stored)
+    assert [r["listing_pages"] for r in read_runs(output_dir)] == [3, 3, 1]
+
+
 def test_a_story_published_in_the_watermarks_minute_listed_past_a_page_boundary_is_stored(
     replica, crawl, output_dir
 ):
@@ -455,6 +484,18 @@ class PublishFirst(Fault):
 
     def apply(self, target, normal):
         self.site.publish(self.n)
+        return normal()
+
+
+class TakeOffFirst(Fault):
+    """Takes the `n` newest articles off the listing (their pages stay up, `taken`) just before
+    serving the page: every entry moves `n` places up."""
+
+    def __init__(self, site: ReplicaSite, n: int):
+        self.site, self.n, self.taken = site, n, []
+
+    def apply(self, target, normal):
+        self.taken += self.site.shift(-self.n)
         return normal()
 
 
