@@ -19,7 +19,7 @@ from newsscraper.dataset_read import read_rejects
 from newsscraper.lock import crawl_lock
 from newsscraper.runs import read_runs
 from replica import ReplicaSite, faults
-from replica.crawl import PROJECT_ROOT, cron_command
+from replica.crawl import PROJECT_ROOT, cron_command, run_command
 from replica.crawl import run_cron as cron
 
 
@@ -181,13 +181,11 @@ def test_cron_and_compact_write_every_parquet_file_in_the_codec_given(replica, o
 
     assert_snappy_and_read_back(files=2)  # one partition: every article dated the 7th
     compact = ["compact", "--output-dir", str(output_dir), "--compression", "snappy"]
-    result = subprocess.run(
+    result = run_command(
         [sys.executable, "-m", "newsscraper", *compact, "--older-than", "0"],
         cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
+        env=dict(os.environ),
         timeout=120,
-        check=False,
     )
     assert result.returncode == exitcodes.OK, result.stderr[-4000:]
     assert result.stdout.count(": 2 files -> part-compact-") == 3, result.stdout
