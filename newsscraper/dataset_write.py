@@ -45,6 +45,13 @@ def parquet_codecs() -> list[str]:
     return [c for c in PARQUET_CODECS if c == "none" or pa.Codec.is_available(c)]
 
 
+def compression_of(settings) -> str:
+    """The codec a crawl writes every part file in, and cron merges its records in: the crawl's
+    PARQUET_COMPRESSION (`settings`, Scrapy's or a dict), or settings.py's when a settings
+    module of one's own lacks it."""
+    return settings.get("PARQUET_COMPRESSION", project_settings.PARQUET_COMPRESSION)
+
+
 def compression_problem(name: str, value) -> str | None:
     """Why `value`, given as `name`, is no codec a part file can be written in; None when it is
     one (in any case, as pyarrow takes it)."""

@@ -145,7 +145,7 @@ class RejectsExtension:
             crawler,
             settings.get("OUTPUT_DIR"),
             settings.getint("PARQUET_BATCH_ITEMS", project_settings.PARQUET_BATCH_ITEMS),
-            settings.get("PARQUET_COMPRESSION", project_settings.PARQUET_COMPRESSION),
+            dataset_write.compression_of(settings),
         )
         crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(ext.spider_error, signal=signals.spider_error)

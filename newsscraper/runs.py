@@ -23,10 +23,9 @@ from pyarrow import ArrowException
 from scrapy import signals
 
 from newsscraper import __version__, dataset_read, exitcodes, health
-from newsscraper import settings as project_settings
 from newsscraper.context import RunContext
 from newsscraper.dataset import runs_dir, safe_path_value
-from newsscraper.dataset_write import commit_part_file
+from newsscraper.dataset_write import commit_part_file, compression_of
 from newsscraper.items import Article
 from newsscraper.rests import rest_left
 from newsscraper.retries import SITE_REST_DEADLINE_STAT
@@ -276,9 +275,7 @@ class RunRecordExtension:
         self.stats = crawler.stats
         self.output_dir = crawler.settings.get("OUTPUT_DIR")
         # The crawl's codec, as its articles and rejects are written in.
-        self.compression = crawler.settings.get(
-            "PARQUET_COMPRESSION", project_settings.PARQUET_COMPRESSION
-        )
+        self.compression = compression_of(crawler.settings)
         self.filled = dict.fromkeys(FILL_RATE_COLUMNS, 0)
         self.scraped = 0
 

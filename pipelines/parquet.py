@@ -117,7 +117,7 @@ class ParquetSinkPipeline:
             batch_seconds=settings.getfloat(
                 "PARQUET_BATCH_SECONDS", project_settings.PARQUET_BATCH_SECONDS
             ),
-            compression=settings.get("PARQUET_COMPRESSION", project_settings.PARQUET_COMPRESSION),
+            compression=dataset_write.compression_of(settings),
             stats=crawler.stats,
             on_disk_error=lambda: stop_crawl(crawler, DISK_ERROR_REASON),
         )

@@ -21,9 +21,9 @@ from pathlib import Path
 from pyarrow import ArrowException
 
 from newsscraper import exitcodes
-from newsscraper import settings as project_settings
 from newsscraper.context import checking_now
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
+from newsscraper.dataset_write import compression_of
 from newsscraper.lock import LOCKED_NEXT_RUN, LockHeld, crawl_lock
 from newsscraper.sections import DEFAULT_SECTION
 from newsscraper.setting_checks import setting_problems, settings_not_taken
@@ -106,10 +106,7 @@ def run(args) -> int:
             end_on_held_signal()
             if code not in (exitcodes.DISK_ERROR, exitcodes.INTERRUPTED):
                 # In the crawl's codec, as the files it merges were written.
-                compression = settings.get(
-                    "PARQUET_COMPRESSION", project_settings.PARQUET_COMPRESSION
-                )
-                _merge_records_when_many(output_dir, compression)
+                _merge_records_when_many(output_dir, compression_of(settings))
     except LockHeld as exc:
         print(f"newsscraper cron: not crawling: {exc}; {LOCKED_NEXT_RUN}", file=sys.stderr)
         return exitcodes.LOCKED
