@@ -586,9 +586,33 @@ def _values_by(elements, key: str, value: str) -> dict[str, list[str]]:
 def _image_source(img) -> str:
     """The address a browser ends up showing: a lazy-loaded image's `data-original` (or
     `data-src`) when it has one, since its `src` may be a placeholder until it scrolls into
-    view; else its `src`."""
+    view; else its `src`; else the largest candidate of its (lazy `data-srcset`, or own)
+    `srcset`, which a responsive image may be given alone."""
     for name in ("data-original", "data-src", "src"):
         value = (img.get(name) or "").strip()
         if value and not value.startswith("data:"):
             return value
+    for name in ("data-srcset", "srcset"):
+        value = _largest_candidate(img.get(name) or "")
+        if value:
+            return value
     return ""
+
+
+# One candidate of a `srcset`, as HTML splits them: an address (no whitespace; commas at its
+# end part it from the next), then its descriptor up to the next comma.
+_SRCSET_CANDIDATE = re.compile(r"[\s,]*(?P<url>[^\s,][^\s]*?)(?:,+(?=\s|$)|\s+(?P<size>[^,]*),?|$)")
+_SRCSET_SIZE = re.compile(r"(\d+(?:\.\d+)?)[wx]", re.I)
+
+
+def _largest_candidate(srcset: str) -> str:
+    """The address of the widest (`737w`) or densest (`2x`) candidate of a `srcset` (the first
+    of equals; no descriptor is `1x`), not a `data:` one; "" when it has none."""
+    best, best_size = "", -1.0
+    for match in _SRCSET_CANDIDATE.finditer(srcset):
+        url = match["url"]
+        size = _SRCSET_SIZE.match((match["size"] or "").strip())
+        value = float(size.group(1)) if size else 1.0
+        if not url.startswith("data:") and value > best_size:
+            best, best_size = url, value
+    return best

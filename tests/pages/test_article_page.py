@@ -1277,6 +1277,19 @@ def test_a_lazy_loaded_image_gives_its_real_address_not_the_placeholder():
     assert not [url for url in item.image_urls if "blank.gif" in url or "data:" in url]
 
 
+def test_an_image_given_by_its_srcset_only_gives_its_largest_candidate():
+    # A browser shows such an image; the widest (or densest) candidate is the image itself.
+    snippet = (
+        '<figure><img srcset="/anh-300.jpg 300w, /anh-737.jpg 737w, /anh-600.jpg 600w">'
+        '</figure><figure><img src="data:image/gif;base64,R0lGOD"'
+        ' data-srcset="https://cafefcdn.com/w_300,h_200/lazy.png, /lazy@2x.png 2x"></figure>'
+    )
+
+    item = normalize_item(page_of(OLDER, OLDER_URL, edit=after_caption(snippet)).to_item())
+    assert {"https://cafef.vn/anh-737.jpg", "https://cafef.vn/lazy@2x.png"} <= {*item.image_urls}
+    assert not [url for url in item.image_urls if "anh-300" in url or "anh-600" in url]
+
+
 def test_url_names_the_same_article_as_article_id():
     # Served at one id, with a canonical link to another (a copy pointing at its original):
     # the row is the served article, and its url must say so too.
