@@ -98,6 +98,12 @@ _DATA_LINK_TICKER = re.compile(
     r"/du-lieu/(?:[a-z]+/)?([a-z0-9]{3})-(?!index\.chn$)[^/]*\.chn$", re.I
 )
 _HTTP_URL = re.compile(r"^https?://\S+$", re.I)
+# A credit closing a body: "Theo Tiền Phong", "Theo: VnExpress.net"; a name starts with a letter
+# and holds no clause (`,`, `;`, `!`, `?`); a full stop may end it.
+_CREDIT_LINE = re.compile(r"theo\s*:?\s*(?P<name>[^\W\d_][^,;!?]*?)\.?", re.I)
+_CREDIT_NAME_WORDS = 6
+_RIGHT_ALIGNED = re.compile(r"text-align\s*:\s*right", re.I)
+_EMPHASIS_TAGS = frozenset({"b", "strong", "i", "em"})
 # `#hdNewsId`: an article id as the URLs spell it, 17–18 ASCII digits (`isdigit` takes `１`, `²`).
 _NEWS_ID = re.compile(r"[0-9]{17,18}")
 _TAB_OR_LINE_BREAK = re.compile(r"[\t\n\r]")
@@ -285,7 +291,23 @@ class ArticlePage:
         """The outlet's name, without the `Theo ` ("according to") the CMS lets an editor put
         before it (`Theo Trí Thức Trẻ`): the page prints its own `Theo` before the name."""
         names = (without_theo(text_of(p)).strip() for p in _SOURCE(self._article))
-        return next((name for name in names if name), None)
+        return next((name for name in names if name), None) or self._credit_line_source()
+
+    def _credit_line_source(self) -> str | None:
+        """Without a source line, the outlet an editor credits in the body's last paragraph
+        instead, set apart as a credit (right-aligned, or all in bold or italics): the whole
+        paragraph `Theo <outlet>`, a short name and no sentence (`Theo đó, …` is none)."""
+        if self._content is None:
+            return None
+        body = paragraphs(self._content)
+        blocks = [p for p in self._content.iter("p") if not inside_clutter(p, self._content)]
+        last = next((p for p in reversed(blocks) if text_of(p)), None)
+        if not body or last is None or text_of(last) != body[-1] or not _set_apart(last):
+            return None
+        match = _CREDIT_LINE.fullmatch(body[-1])
+        if match is None or len(match["name"].split()) > _CREDIT_NAME_WORDS:
+            return None
+        return match["name"]
 
     def source_url(self) -> str | None:
         value = first_text(_SOURCE_URL(self._article))
@@ -547,6 +569,20 @@ def _header_names(span) -> list[str]:
         if holder is span:
             names.extend(_byline_lines(b))
     return names
+
+
+def _set_apart(p) -> bool:
+    """True for a paragraph right-aligned, or whose text is all in one bold or italic element."""
+    if _RIGHT_ALIGNED.search(p.get("style") or ""):
+        return True
+    children = [child for child in p if isinstance(child.tag, str) and child.tag != "br"]
+    return (
+        len(children) == 1
+        and children[0].tag in _EMPHASIS_TAGS
+        and not squash(p.text)
+        and not squash(children[0].tail)
+        and text_of(children[0]) == text_of(p)
+    )
 
 
 def _chart_of_the_article(iframe) -> bool:

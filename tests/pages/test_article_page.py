@@ -688,6 +688,24 @@ def test_theo_is_no_part_of_the_source():
     assert page_of(OLDER, edit=source("Theodore Media")).source() == "Theodore Media"
 
 
+@pytest.mark.parametrize(
+    ("credit", "outlet"),
+    [
+        ('<p style="text-align: right;">Theo Tiền Phong</p>', "Tiền Phong"),
+        ("<p><i>Theo: VnExpress.net</i></p>", "VnExpress.net"),
+        ('<p style="text-align:right"><b>Theo đó, giá sẽ tăng.</b></p>', None),
+        ("<p>Theo Tiền Phong</p>", None),  # not set apart: a line of the story
+        ('<p style="text-align: right;">Theo Tiền Phong</p><p>Giá sẽ tăng.</p>', None),
+    ],
+)
+def test_without_a_source_line_the_credit_closing_the_body_names_the_source(credit, outlet):
+    def edit(html):
+        html = edit_once(html, "> Nhịp sống thị trường</p>", "></p>")
+        return edit_once(html, "FTSE. </p>", "FTSE. </p>" + credit)
+
+    assert page_of(OLDER, edit=edit).source() == outlet
+
+
 def test_a_source_link_box_without_an_address_gives_no_source_url():
     def placeholder(html):
         return re.sub(
