@@ -29,7 +29,7 @@ from newsscraper.listing_walk import (
 )
 from newsscraper.page_search import FirstPageSearch
 from newsscraper.pages.article import ArticlePage
-from newsscraper.pages.links import CAFEF_HOSTS, canonical_article_url
+from newsscraper.pages.links import CAFEF_HOSTS, article_id_from_url, canonical_article_url
 from newsscraper.pages.section import ListingEntry, ListingLayoutChanged, SectionPage
 from newsscraper.pending import FAILED_REPEATEDLY, PendingArticles
 from newsscraper.redirects import (
@@ -317,6 +317,14 @@ class CafefSpider(scrapy.Spider):
                 yield request.replace(priority=1)  # before the listing's own articles
 
     def parse_article(self, response):
+        page = ArticlePage(response)
+        served, named = article_id_from_url(response.url), page.named_article_id()
+        if self.pending is not None and served and named and named != served:
+            # Another article's page at this article's address (a cache's or a proxy's mix-up):
+            # not this article, nor one to store under its id. Pending, as a failed fetch: the
+            # next runs ask for it again, and its first failure still counts for giving up.
+            self.not_fetched(response.request, f"served the page of article {named}")
+            return None
         if self.pending is not None:  # None: a page read outside a crawl (`scrapy parse`)
             self.pending.drop(response.meta.get("article_id"))
         if redirected_away(response.request):
@@ -328,7 +336,7 @@ class CafefSpider(scrapy.Spider):
             return None
         self.crawler.stats.inc_value("newsscraper/spider/articles_parsed")
         self.give_up_due()  # the site serves article pages in this run
-        item = ArticlePage(response).to_item(section=self.args.section)
+        item = page.to_item(section=self.args.section)
         listed_id, own_id = response.meta.get("article_id"), item.article_id
         if listed_id and own_id and own_id != listed_id and response.meta.get("redirect_urls"):
             # A story moved to another id: its row is stored under that id. The listed id is
@@ -351,14 +359,20 @@ class CafefSpider(scrapy.Spider):
             self.pending.drop(article_id)
             self.reject(listed_url, reason, detail)
             return
-        # Pending: the next runs ask for it again, until it comes or is given up.
+        self.not_fetched(failure.request, detail)
+
+    def not_fetched(self, request, detail: str) -> None:
+        """The article page of `request` did not come (`detail` says why): pending, the next
+        runs ask for it again, until it comes or is given up."""
+        article_id = request.meta.get("article_id")
+        listed_url = requested_url(request)
         due = self.pending.failed(
             article_id,
             canonical_article_url(listed_url) or listed_url,
             now=RunContext.of(self.crawler).clock(),
             # Not the article's fault: the crawl is closing, or the site throttles us (soft
             # blocks while no other article page came in this run).
-            own=not (is_stopping(self.crawler) or self.throttled(failure.request)),
+            own=not (is_stopping(self.crawler) or self.throttled(request)),
             listed_url=listed_url,
             error=detail,
         )

@@ -305,6 +305,18 @@ def spider_with_a_pending_page(tmp_path):
     return spider, rejected
 
 
+def test_another_articles_page_at_an_article_url_is_pending_then_given_up_naming_it(tmp_path):
+    # A cache's mix-up: the page's id, canonical link and og:url name 18826030622484142.
+    spider, rejected = spider_with_a_pending_page(tmp_path)
+    wrong_copy = response(PENDING_URL, ARTICLE_PAGE.read_bytes(), article_id=PENDING_ID)
+    assert spider.parse_article(wrong_copy) is None
+    assert rejected == [] and spider.pending.articles[PENDING_ID].first_failed_at == FIRST_FAILED
+    # Given up as a page failing since its first failure, once another article page came.
+    spider.parse_article(response(CASES_URL, ARTICLE_PAGE.read_bytes()))
+    assert [(r["url"], r["reason"]) for r in rejected] == [(PENDING_URL, "failed_repeatedly")]
+    assert rejected[0]["detail"].endswith("served the page of article 18826030622484142")
+
+
 def test_a_pending_article_is_not_given_up_in_a_run_whose_listing_failed(tmp_path):
     from scrapy.exceptions import IgnoreRequest
     from twisted.python.failure import Failure
