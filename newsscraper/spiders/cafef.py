@@ -164,6 +164,17 @@ class CafefSpider(scrapy.Spider):
         self.crawler.stats.inc_value("newsscraper/spider/listing_pages")
         try:
             page = SectionPage(response)
+            if response.meta.get("listing_page", 1) > 1 and not page.is_fragment:
+                # A timeline fragment asked for, a whole page (page 1) answered, or redirected
+                # to: what some sites send past the end. Its stories are not the next page's:
+                # the end of the listing, as an empty fragment is (asked for once more).
+                logger.info(
+                    "listing page %s answered with the whole page %s: taken as the end",
+                    requested_url(response.request),
+                    response.url,
+                )
+                self.crawler.stats.inc_value("newsscraper/spider/listing_page_not_a_fragment")
+                return []
             if response.meta.get("listing_page") == 1:
                 zone_id = page.zone_id()
                 if zone_id is not None and zone_id != self.zone_id:

@@ -503,6 +503,22 @@ def test_an_empty_fragment_is_asked_for_once_more_then_ends_the_walk(tmp_path):
     assert spider.walk.stop_reason == "end_of_listing"
 
 
+@pytest.mark.parametrize("args", [{"since": "2020-01-01"}, {"until": "2020-01-01"}])
+def test_a_timeline_page_answered_with_page_1_is_the_end_of_the_listing(tmp_path, args):
+    # Past the end, some sites answer with page 1 (or redirect to it): a whole page, where
+    # the site's fragments have no <html>. Read as the next page, the walk never ends.
+    spider = make_spider(tmp_path, section="thi-truong-chung-khoan", **args)
+    queue = [asyncio.run(anext(spider.start()))]
+    asked = []
+    while queue and len(asked) < 30:
+        request = queue.pop(0)
+        asked.append(request.meta["listing_page"])
+        answer = response(request.url, SECTION_PAGE, **request.meta)
+        made = request.callback(answer, **request.cb_kwargs)
+        queue += [r for r in made if r.callback != spider.parse_article]
+    assert (asked[-2:], spider.walk.stop_reason) == ([2, 2], "end_of_listing")
+
+
 def test_the_section_page_zone_id_wins_over_the_table(tmp_path):
     # The saved page is zone 18831; crawled as doanh-nghiep (18836 in our table), the
     # timeline requests follow what the page says.
