@@ -38,10 +38,15 @@ from newsscraper.stop import (
 
 
 class Command(StandardStreamsOpen, ScrapyCrawlCommand):
+    def process_options(self, args, opts):
+        super().process_options(args, opts)
+        if args == ["cafef"]:
+            # Said before Scrapy sets up its log: its start lines (versions, settings) would
+            # otherwise come first, burying the one line that says what is wrong.
+            check_arguments(opts.spargs, self.settings)
+
     def run(self, args, opts):
         refuse_unknown_options(args)
-        if len(args) == 1 and args[0] == "cafef":
-            check_arguments(opts.spargs, self.settings)
         if len(args) < 1:
             raise UsageError
         if len(args) > 1:

@@ -26,6 +26,11 @@ from newsscraper.spiders.cafef import CafefSpider
 
 
 class Command(StandardStreamsOpen, ScrapyRunSpiderCommand):
+    def process_options(self, args, opts):
+        super().process_options(args, opts)
+        if cafef_spider_in(args) is not None:
+            check_arguments(opts.spargs, self.settings)  # before Scrapy logs its start
+
     def run(self, args, opts):
         refuse_unknown_options(args)
         spider = cafef_spider_in(args)
@@ -33,7 +38,6 @@ class Command(StandardStreamsOpen, ScrapyRunSpiderCommand):
             write_nothing(self.crawler_process.settings)  # the settings its crawler will copy
             super().run(args, opts)
             return
-        check_arguments(opts.spargs, self.settings)
         crawl_under_lock(self, spider, opts)
 
 

@@ -19,6 +19,8 @@ from newsscraper.scrapy_commands.crawl import Command
 from newsscraper.scrapy_commands.runspider import Command as RunSpiderCommand
 from replica.crawl import PROJECT_ROOT, crawl_env
 
+CAFEF_SPIDER_FILE = PROJECT_ROOT / "newsscraper" / "spiders" / "cafef.py"
+
 
 class StubProcess:
     """A crawler process whose crawl reaches no site: it ends with the `stats` given."""
@@ -62,8 +64,17 @@ def command(output_dir, process: StubProcess, command_class=Command, **settings)
     return crawl
 
 
+def options(crawl: Command, *argv: str) -> tuple[list[str], argparse.Namespace]:
+    """The command line `argv` as Scrapy hands it over, its options processed."""
+    parser = argparse.ArgumentParser()
+    crawl.add_options(parser)
+    opts, args = parser.parse_known_args(argv)
+    crawl.process_options(args, opts)
+    return args, opts
+
+
 def run(crawl: Command, *spider_args: str) -> int:
-    crawl.run(["cafef"], argparse.Namespace(spargs=dict(a.split("=", 1) for a in spider_args)))
+    crawl.run(*options(crawl, "cafef", *(f"-a{a}" for a in spider_args)))
     return crawl.exitcode
 
 
@@ -93,6 +104,16 @@ def test_a_bad_argument_or_setting_is_a_usage_error_before_the_lock(tmp_path):
         run(command(output_dir, process, PARQUET_BATCH_ITEMS="many"))
     assert not bad.value.print_help
     assert process.crawled == [] and not output_dir.exists()
+
+
+@pytest.mark.parametrize("command_class", [Command, RunSpiderCommand], ids=["crawl", "runspider"])
+def test_a_bad_argument_is_refused_before_scrapy_logs_its_start(command_class, tmp_path):
+    # Scrapy logs its versions and settings once its options are processed: a usage error
+    # said later came under some fifteen lines of them.
+    crawl = command(tmp_path, StubProcess(), command_class)
+    spider = "cafef" if command_class is Command else str(CAFEF_SPIDER_FILE)
+    with pytest.raises(UsageError, match="unknown argument 'max_page'"):
+        options(crawl, spider, "-a", "max_page=3")
 
 
 def test_days_back_count_from_the_runs_clock_in_vietnam_before_the_lock(tmp_path):
@@ -134,10 +155,7 @@ def test_an_option_the_command_does_not_take_is_named_not_taken_for_a_spider(
     output_dir = tmp_path / "cafef"
     process = StubProcess()
     if command_class is RunSpiderCommand:
-        args = [
-            str(PROJECT_ROOT / "newsscraper" / "spiders" / "cafef.py") if a == "cafef" else a
-            for a in args
-        ]
+        args = [str(CAFEF_SPIDER_FILE) if a == "cafef" else a for a in args]
     with pytest.raises(UsageError, match=r"^unrecognized arguments: --bogus$") as bad:
         command(output_dir, process, command_class).run(args, argparse.Namespace(spargs={}))
     assert not bad.value.print_help
@@ -305,7 +323,7 @@ def test_a_held_lock_says_the_run_touched_nothing(tmp_path, capsys):
 def test_runspider_takes_over_only_one_file_of_the_cafef_spider(tmp_path):
     from newsscraper.scrapy_commands.runspider import cafef_spider_in
 
-    cafef_file = str(PROJECT_ROOT / "newsscraper" / "spiders" / "cafef.py")
+    cafef_file = str(CAFEF_SPIDER_FILE)
     assert cafef_spider_in([cafef_file]).name == "cafef"  # imported from its file, as Scrapy does
     # Scrapy's own command says what is wrong with these: no file, two, one that is no Python.
     notes = tmp_path / "notes.txt"
@@ -370,7 +388,7 @@ def test_a_signal_after_the_crawl_ends_the_process_once_the_summary_is_said(
     if how == "crawl":
         spider, crawl_command = "cafef", command(tmp_path, process)
     else:
-        spider = str(PROJECT_ROOT / "newsscraper" / "spiders" / "cafef.py")
+        spider = str(CAFEF_SPIDER_FILE)
         crawl_command = command(tmp_path, process, runspider.Command)
     crawl_command.run([spider], argparse.Namespace(spargs={}))
     assert [said.out for said in ended] == [f"{summary}\n  dataset: {tmp_path}\n"]
