@@ -317,7 +317,7 @@ def test_every_command_block_line_is_found():
     README adds is counted here too)."""
     programs = [line.program for line in LINES]
     assert programs.count("make") == 4
-    assert programs.count("scrapy") == 6
+    assert programs.count("scrapy") == 7
     assert programs.count("newsscraper") == 11
     assert programs.count("python") == 1
     # The two crontabs' `NEWSSCRAPER_CONTACT=…` line and the unit's `Environment=`.
