@@ -28,6 +28,12 @@ class Command:
         return importlib.import_module(f"{__name__}.{self.name}").run(args)
 
 
+# Every command's `--output-dir`, said in the same words (the default of settings.py).
+OUTPUT_DIR_HELP = (
+    "dataset folder (default: the environment variable NEWSSCRAPER_OUTPUT_DIR, else output)"
+)
+
+
 def wait_seconds(text: str) -> float:
     """`--wait SECONDS` of the commands that take the lock: a number, 0 or more."""
     try:
@@ -54,7 +60,7 @@ def cron_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--section", help=f"section slug, as -a section=SLUG (default: {DEFAULT_SECTION})"
     )
-    parser.add_argument("--output-dir", help="dataset folder (default: the OUTPUT_DIR setting)")
+    parser.add_argument("--output-dir", help=f"{OUTPUT_DIR_HELP}; as -s OUTPUT_DIR=DIR")
     parser.add_argument(
         "--log-file",
         help="rotating log file (default: OUTPUT_DIR/logs/newsscraper.log; 10 MB × 5)",
@@ -86,11 +92,7 @@ def cron_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def output_dir_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--output-dir",
-        default=project_settings.OUTPUT_DIR,
-        help="the dataset root (default: %(default)s)",
-    )
+    parser.add_argument("--output-dir", default=project_settings.OUTPUT_DIR, help=OUTPUT_DIR_HELP)
 
 
 def compact_arguments(parser: argparse.ArgumentParser) -> None:

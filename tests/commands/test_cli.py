@@ -306,6 +306,15 @@ def test_a_commands_help_says_what_it_does(command, capsys):
     assert " ".join(cli.COMMANDS[command].help.split()) in " ".join(shown.split())
 
 
+@pytest.mark.parametrize("command", ["stats", "verify", "compact", "cron"])
+def test_every_output_dir_help_names_its_default_and_the_environment_variable(command, capsys):
+    with pytest.raises(SystemExit):
+        cli.main([command, "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    said = "dataset folder (default: the environment variable NEWSSCRAPER_OUTPUT_DIR, else output)"
+    assert f"--output-dir OUTPUT_DIR {said}" in shown
+
+
 # What the commands' own modules load, and building the parser must not: Scrapy with Twisted,
 # lxml and parsel (extract, the crawl), pyarrow with the numpy and pandas its datasets pull in
 # (stats, verify, compact). Together 0.6 to 0.9 s of every run, `--help` and `--version` too.
