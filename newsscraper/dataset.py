@@ -249,7 +249,11 @@ def folder_problem(output_dir) -> str | None:
     except OSError as error:  # a name longer than the file system takes, say
         return error.strerror or str(error)
     if not is_dir:  # a mistyped path: say so rather than read or create it
-        return "a file, not a folder" if os.path.lexists(output_dir) else "no such directory"
+        if os.path.lexists(output_dir):
+            return "a file, not a folder"
+        # The default `output` is the project folder's: from another folder it is not there.
+        where = "" if Path(output_dir).is_absolute() else f" in {Path.cwd()}"
+        return f"no such directory{where}; give the dataset's folder with --output-dir"
     try:
         inside = inside_a_dataset(output_dir)
     except OSError as error:  # a folder of mode 000, or another user's: nothing in it is seen

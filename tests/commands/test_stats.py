@@ -697,7 +697,10 @@ def test_a_plot_that_cannot_be_written_is_named_without_a_traceback(output_dir, 
 def test_a_missing_output_dir_is_named(tmp_path, capsys):
     missing = tmp_path / "ouptut"
     assert cli.main(["stats", "--output-dir", str(missing)]) == 1
-    assert capsys.readouterr().err == f"newsscraper stats: {missing}: no such directory\n"
+    assert capsys.readouterr().err == (
+        f"newsscraper stats: {missing}: no such directory; give the dataset's folder with "
+        "--output-dir\n"
+    )
     assert not missing.exists()
     notes = tmp_path / "notes.txt"
     notes.write_text("a file, not a folder\n", encoding="utf-8")
