@@ -45,6 +45,19 @@ def wait_seconds(text: str) -> float:
     return value
 
 
+def days_count(text: str) -> int:
+    """`--older-than DAYS` of compact: a whole number, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of days, 0 or more; got {text!r}"
+        )
+    return value
+
+
 def extract_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "files", nargs="+", metavar="FILE", help="saved article page (HTML); - reads stdin"
@@ -99,7 +112,7 @@ def compact_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--section", help="only partitions of this section slug")
     parser.add_argument(
         "--older-than",
-        type=int,
+        type=days_count,
         metavar="DAYS",
         help="only partitions whose published_date is more than DAYS days before today",
     )

@@ -305,9 +305,6 @@ def run(args: argparse.Namespace) -> int:
     if args.section is not None and (problem := unknown_section(args.section)) is not None:
         print(f"newsscraper compact: {problem}", file=sys.stderr)
         return exitcodes.USAGE
-    if args.older_than is not None and args.older_than < 0:
-        print("newsscraper compact: --older-than must be 0 or more days", file=sys.stderr)
-        return exitcodes.USAGE
     if (
         problem := dataset_write.compression_problem("--compression", args.compression)
     ) is not None:

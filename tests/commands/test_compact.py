@@ -791,8 +791,16 @@ def test_older_than_zero_is_every_day_before_today_and_a_negative_count_is_refus
 ):
     before = dataset.list_part_files(three_partitions)
     args = ["compact", "--output-dir", str(three_partitions), "--older-than"]
-    assert cli.main([*args, "-1"]) == 2
-    assert "--older-than must be 0 or more days" in capsys.readouterr().err
+    for days in ("-1", "x"):  # said as any option's bad value is, with the usage
+        with pytest.raises(SystemExit) as stopped:
+            cli.main([*args, days])
+        assert stopped.value.code == 2
+        err = capsys.readouterr().err
+        assert err.startswith("usage: newsscraper compact ")
+        assert (
+            f"argument --older-than: expected a whole number of days, 0 or more; got '{days}'"
+            in err
+        )
     assert dataset.list_part_files(three_partitions) == before
     assert cli.main([*args, "0"]) == 0  # 2026-03-06 and 2026-03-07 are both before today
     assert len(dataset.list_part_files(three_partitions)) == 3
