@@ -33,6 +33,13 @@ from newsscraper.standard_streams import (
 LIBRARIES = ("scrapy", "pyarrow", "lxml")
 
 
+# What `newsscraper --help` says it is, to someone who has not read README.md.
+DESCRIPTION = (
+    "The commands of newsscraper, which crawls CafeF's news into a Parquet dataset: a crawl "
+    "with a run record (cron), and the tools that look after the dataset."
+)
+
+
 def version_text() -> str:
     """What `--version` prints: newsscraper's version, then those of the libraries that shape
     the dataset and Python's, the lines a bug report wants."""
@@ -68,7 +75,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="newsscraper", description=__doc__.splitlines()[0])
+    parser = Parser(prog="newsscraper", description=DESCRIPTION)
     parser.add_argument(
         "--version",
         action=PrintVersion,

@@ -86,7 +86,9 @@ def test_no_command_is_a_usage_error_naming_them_all(capsys):
     assert "the following arguments are required: COMMAND" in capsys.readouterr().err
     cli.build_parser().print_help()
     shown = capsys.readouterr().out
-    assert "`newsscraper <command>`: the console script" in shown
+    assert "newsscraper, which crawls CafeF's news into a Parquet dataset" in " ".join(
+        shown.split()
+    )
     assert all(f"    {name} " in shown for name in cli.COMMANDS)
     cli.build_parser().print_help(sys.stderr)  # argparse's file to print to: there, not stdout
     assert capsys.readouterr() == ("", shown)
