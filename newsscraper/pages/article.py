@@ -107,6 +107,9 @@ _EMPHASIS_TAGS = frozenset({"b", "strong", "i", "em"})
 # `#hdNewsId`: an article id as the URLs spell it, 17–18 ASCII digits (`isdigit` takes `１`, `²`).
 _NEWS_ID = re.compile(r"[0-9]{17,18}")
 _TAB_OR_LINE_BREAK = re.compile(r"[\t\n\r]")
+_SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):", re.I)
+# The slashes opening another host's address, three or more (`///host`, `https:////host`).
+_EXTRA_SLASHES = re.compile(r"^((?:https?:)?)/{3,}", re.I)
 
 
 class ArticlePage:
@@ -527,11 +530,25 @@ class ArticlePage:
         src = squash(_TAB_OR_LINE_BREAK.sub("", src or "")).replace(" ", "%20")
         if not src:
             return None
+        src = _with_slashes(src)
         try:
             url = urljoin(self._base_url, src)
         except ValueError:
             return None
         return url if _HTTP_URL.match(url) else None
+
+
+def _with_slashes(src: str) -> str:
+    """`src` as a browser reads an http(s) link (WHATWG URL): a backslash before the query is
+    a slash (`https:\\\\cafefcdn.com\\a.jpg`), and the slashes opening an address on another
+    host are two, however many were written (`https:///cafefcdn.com`). A link of another
+    scheme (`data:`, `mailto:`) is left as it is."""
+    scheme = _SCHEME.match(src)
+    if scheme and scheme.group(1).lower() not in ("http", "https"):
+        return src
+    end = len(src.split("?", 1)[0].split("#", 1)[0])
+    src = src[:end].replace("\\", "/") + src[end:]
+    return _EXTRA_SLASHES.sub(r"\1//", src, count=1)
 
 
 def _first_news_time(candidates) -> dt.datetime | None:

@@ -1257,6 +1257,22 @@ def test_an_image_address_with_a_space_is_kept_as_a_browser_asks_for_it():
     assert "https://cafefcdn.com/a%20b/%E1%BA%A3nh.png" in item.image_urls
 
 
+def test_an_image_address_written_with_backslashes_is_read_as_a_browser_reads_it():
+    # In an http(s) address a browser reads `\\` as `/`: the image is on cafefcdn.com.
+    snippet = (
+        r'<figure><img src="https:\\cafefcdn.com\2024\a.jpg?q=a\b"></figure>'
+        r'<figure><img src="\\cafefcdn.com\b.jpg"></figure>'
+        '<figure><img src="https:////cafefcdn.com/c.jpg"></figure>'
+    )
+
+    item = normalize_item(page_of(OLDER, OLDER_URL, edit=after_caption(snippet)).to_item())
+    assert item.image_urls[1:4] == [
+        "https://cafefcdn.com/2024/a.jpg?q=a%5Cb",
+        "https://cafefcdn.com/b.jpg",
+        "https://cafefcdn.com/c.jpg",
+    ]
+
+
 def test_a_relative_image_is_on_cafef_whatever_host_served_the_page():
     # Crawled through CAFEF_BASE_URL (the replica, say): stored URLs stay on cafef.vn.
     snippet = '<figure><img src="/203337114487263232/2026/3/6/anh.png"></figure>'
