@@ -660,7 +660,29 @@ def _image_source(img) -> str:
         value = _largest_candidate(img.get(name) or "")
         if value:
             return value
-    return ""
+    return _picture_source(img)
+
+
+def _picture_source(img) -> str:
+    """For an `img` inside a `<picture>`, the largest candidate of the `<source>` a browser
+    takes whatever the screen: the first with no `media` (a condition that may not hold) and
+    no `type` but an image's; else the first with a candidate. "" outside a `<picture>`.
+    libxml2 does not know `<source>` as empty: it nests what follows one inside it."""
+    picture = img.getparent()
+    while picture is not None and picture.tag == "source":
+        picture = picture.getparent()
+    if picture is None or picture.tag != "picture":
+        return ""
+    found = []
+    for source in picture.iterdescendants("source"):
+        srcset = source.get("data-srcset") or source.get("srcset") or ""
+        value = _largest_candidate(srcset)
+        if value:
+            kind = (source.get("type") or "image/").strip().lower()
+            if source.get("media") is None and kind.startswith("image/"):
+                return value
+            found.append(value)
+    return found[0] if found else ""
 
 
 # One candidate of a `srcset`, as HTML splits them: an address (no whitespace; commas at its

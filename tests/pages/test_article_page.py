@@ -1324,6 +1324,21 @@ def test_an_image_given_by_its_srcset_only_gives_its_largest_candidate():
     assert not [url for url in item.image_urls if "anh-300" in url or "anh-600" in url]
 
 
+def test_an_image_given_only_by_its_pictures_sources_gives_the_source_any_screen_shows():
+    # A `<picture>`'s `<img>` may have no address of its own: a browser shows a source's
+    # candidate, that of the first source whose `media` or `type` it need not check.
+    snippet = (
+        '<figure><picture><source media="(max-width: 600px)" srcset="/nho.jpg">'
+        '<source type="image/webp" srcset="/anh-300.webp 300w, /anh-737.webp 737w">'
+        '<source srcset="/anh.jpg"><img alt=""></picture></figure>'
+        '<figure><picture><source media="(min-width: 1px)" data-srcset="/lazy.jpg">'
+        "<img></picture></figure>"
+    )
+
+    item = normalize_item(page_of(OLDER, OLDER_URL, edit=after_caption(snippet)).to_item())
+    assert item.image_urls[1:3] == ["https://cafef.vn/anh-737.webp", "https://cafef.vn/lazy.jpg"]
+
+
 def test_url_names_the_same_article_as_article_id():
     # Served at one id, with a canonical link to another (a copy pointing at its original):
     # the row is the served article, and its url must say so too.
