@@ -11,9 +11,9 @@
   cafef.vn or www.cafef.vn given https and the bare host (an article's rebuilt from its path).
 - Times: aware UTC (a naive time is Vietnam time, UTC+7); `published_date` is the Vietnam
   calendar date of `published_at`.
-- Author and source without `Theo ` ("according to"); tags trimmed of the trailing `, `,
-  de-duplicated case-insensitively (first spelling wins); tickers upper case, 3 letters or
-  digits, once each.
+- Author and source without `Theo ` ("according to") or `Nguồn:` ("source:"); tags trimmed
+  of the trailing `, `, de-duplicated case-insensitively (first spelling wins); tickers upper
+  case, 3 letters or digits, once each.
 
 `normalize_item` is idempotent: normalizing twice gives the same item as normalizing once.
 """
@@ -205,7 +205,7 @@ def _is_laid_out(text: str) -> bool:
 
 
 def clean_credit(value) -> str | None:
-    """A byline or an outlet's name, without `Theo ` ("according to") in front."""
+    """A byline or an outlet's name, without `Theo ` ("according to") or `Nguồn:` in front."""
     text = clean_text(value)
     return clean_text(without_theo(text)) if text else None
 

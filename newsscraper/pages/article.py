@@ -35,6 +35,7 @@ from newsscraper.pages.jsonld import (
 )
 from newsscraper.pages.links import article_id_from_url, canonical_article_url
 from newsscraper.pages.rules import (
+    NGUON,
     ticker,
     unique,
     unique_ignoring_case,
@@ -98,9 +99,9 @@ _DATA_LINK_TICKER = re.compile(
     r"/du-lieu/(?:[a-z]+/)?([a-z0-9]{3})-(?!index\.chn$)[^/]*\.chn$", re.I
 )
 _HTTP_URL = re.compile(r"^https?://\S+$", re.I)
-# A credit closing a body: "Theo Tiền Phong", "Theo: VnExpress.net"; a name starts with a letter
-# and holds no clause (`,`, `;`, `!`, `?`); a full stop may end it.
-_CREDIT_LINE = re.compile(r"theo\s*:?\s*(?P<name>[^\W\d_][^,;!?]*?)\.?", re.I)
+# A credit closing a body: "Theo Tiền Phong", "Theo: VnExpress.net", "Nguồn: VnExpress"; a name
+# starts with a letter and holds no clause (`,`, `;`, `!`, `?`); a full stop may end it.
+_CREDIT_LINE = re.compile(rf"(?:theo\s*:?|{NGUON}\s*:)\s*(?P<name>[^\W\d_][^,;!?]*?)\.?", re.I)
 _CREDIT_NAME_WORDS = 6
 _RIGHT_ALIGNED = re.compile(r"text-align\s*:\s*right", re.I)
 _EMPHASIS_TAGS = frozenset({"b", "strong", "i", "em"})
@@ -302,10 +303,14 @@ class ArticlePage:
         yield [] if _HTTP_URL.match(meta) else [meta]
 
     def source(self) -> str | None:
-        """The outlet's name, without the `Theo ` ("according to") the CMS lets an editor put
-        before it (`Theo Trí Thức Trẻ`): the page prints its own `Theo` before the name."""
-        names = (without_theo(text_of(p)).strip() for p in _SOURCE(self._article))
-        return next((name for name in names if name), None) or self._credit_line_source()
+        """The outlet's name, without the `Theo ` ("according to") or `Nguồn:` ("source:") an
+        editor may put before it (`Theo Trí Thức Trẻ`): the page prints its own `Theo` before
+        the name. Outlets on lines of their own (`X<br>Y`) are joined by ", ", as authors are."""
+        for p in _SOURCE(self._article):
+            names = unique(without_theo(line).strip() for line in _byline_lines(p))
+            if names:
+                return ", ".join(names)
+        return self._credit_line_source()
 
     def _credit_line_source(self) -> str | None:
         """Without a source line, the outlet an editor credits in the body's last paragraph

@@ -22,15 +22,20 @@ INVISIBLE_CHARACTERS = (
 ) + "".join(
     chr(c) for c in range(1, 0xA0) if unicodedata.category(chr(c)) == "Cc" and not chr(c).isspace()
 )
+# "Nguồn" ("source"), composed or decomposed (the page objects read text before NFC).
+NGUON = "ngu(?:\u1ed3|\u00f4\u0300|o\u0302\u0300)n"
 # "Theo Hồ Hương", "Theo: Hồ Hương": "according to", in front of a byline; alone, no byline.
-# Written twice ("Theo: Theo Hồ Hương"), both go at once, so that cleaning again changes nothing.
-_THEO = re.compile(r"^(?:theo(?:\s*:|\s|$)\s*)+", re.I)
+# "Nguồn: Trí Thức Trẻ", "Nguồn:Trí Thức Trẻ": "source:", in front of an outlet (with its colon
+# only: "Nguồn" may start a name). Written twice ("Theo: Theo Hồ Hương"), all go at once, so
+# that cleaning again changes nothing.
+_THEO = re.compile(rf"^(?:(?:theo(?:\s*:|\s|$)|{NGUON}\s*:)\s*)+", re.I)
 # "chứng khoán, ": the separator CafeF leaves after each tag.
 _TAG_TRAILER = re.compile(r"[\s,]+$")
 _TICKER = re.compile(r"^[A-Z0-9]{3}$")
 
 
 def without_theo(author: str) -> str:
+    """`author` (a byline or an outlet) without the `Theo ` or `Nguồn:` in front of it."""
     return _THEO.sub("", author)
 
 

@@ -686,6 +686,10 @@ def test_theo_is_no_part_of_the_source():
     assert page_of(OLDER, edit=source("Theo Theo Trí Thức Trẻ")).source() == "Trí Thức Trẻ"
     assert page_of(OLDER, edit=source("Theo")).source() is None
     assert page_of(OLDER, edit=source("Theodore Media")).source() == "Theodore Media"
+    # "Nguồn:" ("source:") in front of it says the same; two outlets are two lines.
+    assert page_of(OLDER, edit=source("Nguồn:Trí Thức Trẻ")).source() == "Trí Thức Trẻ"
+    two_lines = source("Theo Trí Thức Trẻ<br>Nguồn: VnExpress")
+    assert page_of(OLDER, edit=two_lines).source() == "Trí Thức Trẻ, VnExpress"
 
 
 @pytest.mark.parametrize(
@@ -693,6 +697,7 @@ def test_theo_is_no_part_of_the_source():
     [
         ('<p style="text-align: right;">Theo Tiền Phong</p>', "Tiền Phong"),
         ("<p><i>Theo: VnExpress.net</i></p>", "VnExpress.net"),
+        ("<p><em>Nguồn: Tiền Phong</em></p>", "Tiền Phong"),
         ('<p style="text-align:right"><b>Theo đó, giá sẽ tăng.</b></p>', None),
         ("<p>Theo Tiền Phong</p>", None),  # not set apart: a line of the story
         ('<p style="text-align: right;">Theo Tiền Phong</p><p>Giá sẽ tăng.</p>', None),

@@ -77,6 +77,8 @@ def test_nfd_input_is_really_decomposed():
         ("source", " Theo Trí Thức Trẻ", "Trí Thức Trẻ"),
         ("source", "Theo: Nhịp sống thị trường", "Nhịp sống thị trường"),
         ("source", "Theo", None),
+        ("source", unicodedata.normalize("NFD", "NGUỒN :Trí Thức Trẻ"), "Trí Thức Trẻ"),
+        ("source", "Nguồn sống", "Nguồn sống"),  # without its colon, a word of the name
         ("title", "\u202aChủ tịch\u200e Hải Phát\u202c", "Chủ tịch Hải Phát"),
         ("author", "\u200f\u2066\u2069", None),
         # The Arabic letter mark, a direction mark as the others are.
