@@ -2,9 +2,10 @@
 
 - Text: character references the CMS left escaped (`&quot;`, `&amp;acirc;`, each with its
   `;`) unescaped, Unicode NFC (CafeF's CMS lets decomposed Vietnamese through), non-breaking
-  and other odd spaces made plain, zero-width and control characters dropped, lone
-  surrogates (which UTF-8 cannot hold) made U+FFFD, whitespace runs collapsed; the body keeps
-  its "\\n\\n" paragraph breaks.
+  and other odd spaces (and the braille blank) made plain, zero-width and control characters
+  (and U+FE0F after a letter, not after an emoji) dropped, lone surrogates (which UTF-8
+  cannot hold) made U+FFFD, whitespace runs collapsed; the body keeps its "\\n\\n"
+  paragraph breaks.
 - URLs: the article's `url` rebuilt on `https://cafef.vn` from its path (whatever host served
   it: www.cafef.vn, a replica, a test server); other URLs made absolute http(s), with w3lib's
   safe encoding, without fragment or tracking parameters (`utm_*`, `fbclid`, …), those on
@@ -34,10 +35,12 @@ from w3lib.url import safe_url_string, url_query_cleaner
 from newsscraper.pages.dates import VIETNAM_TZ, parse_iso_time, vietnam_date
 from newsscraper.pages.links import CAFEF_HOSTS, canonical_article_url
 from newsscraper.pages.rules import (
+    BLANK_CHARACTERS,
     INVISIBLE_CHARACTERS,
     ticker,
     unique,
     unique_ignoring_case,
+    without_stray_selectors,
     without_tag_trailer,
     without_theo,
 )
@@ -52,7 +55,7 @@ _ODD_SPACES = dict.fromkeys(
     map(
         ord,
         "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-        "\u202f\u205f\u3000\t\r\f\v\x85\u2028\u2029\x1c\x1d\x1e\x1f",
+        "\u202f\u205f\u3000\t\r\f\v\x85\u2028\u2029\x1c\x1d\x1e\x1f" + BLANK_CHARACTERS,
     ),
     " ",
 )
@@ -123,7 +126,11 @@ def _unescape(text: str) -> str:
 
 def _is_plain(text: str) -> bool:
     """True when `_plain` would give `text` back: one scan and an NFC check, most text."""
-    return not _MAY_NEED_PLAIN.search(text) and unicodedata.is_normalized("NFC", text)
+    return (
+        not _MAY_NEED_PLAIN.search(text)
+        and "\ufe0f" not in text
+        and unicodedata.is_normalized("NFC", text)
+    )
 
 
 def _plain(text: str) -> str:
@@ -139,6 +146,7 @@ def _plain(text: str) -> str:
         # be composed.
         for char in set(_NEEDS_TRANSLATION.findall(text)):
             text = text.replace(char, _TRANSLATION[ord(char)] or "")
+        text = without_stray_selectors(text)
         if not unicodedata.is_normalized("NFC", text):
             text = unicodedata.normalize("NFC", text)
         # Once more only when a dropped character had split a reference (`&\u200bamp;lt;`), or
@@ -174,6 +182,7 @@ def clean_body(value) -> str | None:
     text = str(value)
     if (
         not _NOT_PLAIN_OR_ODD_WHITESPACE.search(text)
+        and "\ufe0f" not in text
         and unicodedata.is_normalized("NFC", text)
         and _is_laid_out(text)
     ):

@@ -14,14 +14,32 @@ from collections.abc import Iterable
 # C1) that are not whitespace, which a page can hold raw (the HTML parser keeps them). NUL is
 # not among them: no parsed text holds one (libxml2 reads it as U+FFFD), so the body walk
 # marks paragraph breaks with it; `normalize_item` drops one that JSON-LD's `\u0000` spelt.
+# Also the characters that show nothing, or nothing of their own, pasted or typed to pad a
+# line or hide a word break: the combining grapheme joiner (dropped before NFC, the marks after
+# it go on the letter before it, as a reader sees them), the object replacement character (an
+# embedded object lost in a copy), the Hangul filler, and the tag characters (the hidden letters
+# of a subdivision flag: a reader of such a flag sees a plain black flag stored).
 # A byline or tag of nothing else is no byline or tag.
 INVISIBLE_CHARACTERS = (
-    "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-    "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-    "\u2061\u2062\u2063\u2064\u180e"
-) + "".join(
-    chr(c) for c in range(1, 0xA0) if unicodedata.category(chr(c)) == "Cc" and not chr(c).isspace()
+    (
+        "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+        "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+        "\u2061\u2062\u2063\u2064\u180e\u034f\ufffc\u3164"
+    )
+    + "".join(
+        chr(c)
+        for c in range(1, 0xA0)
+        if unicodedata.category(chr(c)) == "Cc" and not chr(c).isspace()
+    )
+    + "".join(map(chr, range(0xE0000, 0xE0080)))
 )
+# Not whitespace, but shown as an empty space a character wide: the braille blank, which pads
+# lines pasted from social media. A space, as a reader sees it.
+BLANK_CHARACTERS = "\u2800"
+# Emoji presentation selector: after an emoji (`❤️`, `1️⃣`) it is part of what a reader sees;
+# after a letter it shows nothing. ℹ (U+2139) is the one letter that is also an emoji.
+_VARIATION_SELECTOR_16 = re.compile("\ufe0f+")
+_EMOJI_LETTERS = frozenset("\u2139")
 # "Nguồn" ("source"), composed or decomposed (the page objects read text before NFC).
 NGUON = "ngu(?:\u1ed3|\u00f4\u0300|o\u0302\u0300)n"
 # "Theo Hồ Hương", "Theo: Hồ Hương": "according to", in front of a byline; alone, no byline.
@@ -32,6 +50,22 @@ _THEO = re.compile(rf"^(?:(?:theo(?:\s*:|\s|$)|{NGUON}\s*:)\s*)+", re.I)
 # "chứng khoán, ": the separator CafeF leaves after each tag.
 _TAG_TRAILER = re.compile(r"[\s,]+$")
 _TICKER = re.compile(r"^[A-Z0-9]{3}$")
+
+
+def without_stray_selectors(text: str) -> str:
+    """`text` without an emoji presentation selector (U+FE0F) that follows a letter (its
+    combining marks aside) rather than an emoji."""
+    if "\ufe0f" not in text:
+        return text
+    return _VARIATION_SELECTOR_16.sub(_selector_after_emoji, text)
+
+
+def _selector_after_emoji(match: re.Match[str]) -> str:
+    text, at = match.string, match.start() - 1
+    while at >= 0 and unicodedata.category(text[at]).startswith("M"):
+        at -= 1
+    base = text[at] if at >= 0 else ""
+    return "" if base.isalpha() and base not in _EMOJI_LETTERS else match.group()
 
 
 def without_theo(author: str) -> str:

@@ -12,7 +12,11 @@ import re
 from lxml import etree
 from parsel.csstranslator import css2xpath
 
-from newsscraper.pages.rules import INVISIBLE_CHARACTERS
+from newsscraper.pages.rules import (
+    BLANK_CHARACTERS,
+    INVISIBLE_CHARACTERS,
+    without_stray_selectors,
+)
 
 # A class attribute is a list of names separated by XML whitespace (what CSS and XPath's
 # normalize-space() split on).
@@ -29,8 +33,9 @@ _PARTING_TAGS = BLOCK_TAGS | {"br"}
 _NOT_SHOWN_TAGS = frozenset({"script", "style", "noscript", "template"})
 # What sends `text_of` off its shortcut, all the text as it is.
 _NOT_PLAIN_TEXT_TAGS = _PARTING_TAGS | _NOT_SHOWN_TAGS
-# Invisible characters are not whitespace but are padding all the same.
-_HAS_ZERO_WIDTH = re.compile(f"[{re.escape(INVISIBLE_CHARACTERS)}]")
+# Invisible and blank characters are not whitespace but are padding all the same; so is an
+# emoji presentation selector after a letter.
+_HAS_ZERO_WIDTH = re.compile(f"[{re.escape(INVISIBLE_CHARACTERS + BLANK_CHARACTERS)}\ufe0f]")
 
 
 def css(query: str) -> etree.XPath:
@@ -39,16 +44,17 @@ def css(query: str) -> etree.XPath:
 
 
 def squash(text: str | None) -> str:
-    """Invisible characters (`INVISIBLE_CHARACTERS`) dropped, runs of whitespace (including
-    non-breaking spaces) as one space, ends trimmed."""
+    """Invisible characters (`INVISIBLE_CHARACTERS`, and U+FE0F after a letter) dropped, runs
+    of whitespace (including non-breaking spaces and `BLANK_CHARACTERS`) as one space, ends
+    trimmed."""
     if not text:
         return ""
     # A search first, then `str.replace` for each one present: `str.translate` would look up
     # every character of the text in a dict (a hundred times slower on a body).
     if _HAS_ZERO_WIDTH.search(text):
-        for char in INVISIBLE_CHARACTERS:
-            if char in text:
-                text = text.replace(char, "")
+        for char in set(_HAS_ZERO_WIDTH.findall(text)) - {"\ufe0f"}:
+            text = text.replace(char, " " if char in BLANK_CHARACTERS else "")
+        text = without_stray_selectors(text)
     # `str.split()` splits on exactly the characters `\s` matches.
     return " ".join(text.split())
 

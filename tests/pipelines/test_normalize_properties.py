@@ -42,7 +42,7 @@ SPECIAL = [
     "lt;", "&quot;", "&#39;", "&acirc;", "&amp;acirc;", "&sect", "&nbsp;", "&#0;", "&#xD800;",
     "&#x202E;", "&#x200b;", "&#769;", "&#x80;", "&NewLine;", "&Tab;", "&ZeroWidthSpace;", ";",
     "\u037e", "#", "Theo ", "Theo:", "theo", ", ", ",", "a\u0301", "\u0301", "\u0323\u0302",
-    "e", "E\u0302\u0301",
+    "e", "E\u0302\u0301", "\u034f", "\ufe0f", "❤", "\u2800", "\U000e0041",
 ]  # fmt: skip
 # Any code point, lone surrogates, controls and format characters included.
 any_character = st.characters(codec=None, categories=None, exclude_categories=())
