@@ -31,8 +31,9 @@ _PARTING_TAGS = BLOCK_TAGS | {"br"}
 # What a browser never shows as text: code, a style sheet (rich text pasted from a word
 # processor brings one), what shows only without JavaScript, an unused template.
 _NOT_SHOWN_TAGS = frozenset({"script", "style", "noscript", "template"})
-# What sends `text_of` off its shortcut, all the text as it is.
-_NOT_PLAIN_TEXT_TAGS = _PARTING_TAGS | _NOT_SHOWN_TAGS
+# What sends `text_of` off its shortcut, all the text as it is: an `<img>` too, which `text_of`
+# reads as a space (an icon between two words of a headline keeps them two words).
+_NOT_PLAIN_TEXT_TAGS = _PARTING_TAGS | _NOT_SHOWN_TAGS | {"img"}
 # Invisible and blank characters are not whitespace but are padding all the same; so is an
 # emoji presentation selector after a letter.
 _HAS_ZERO_WIDTH = re.compile(f"[{re.escape(INVISIBLE_CHARACTERS + BLANK_CHARACTERS)}\ufe0f]")
@@ -62,7 +63,8 @@ def squash(text: str | None) -> str:
 def text_of(node) -> str:
     """All text under an element (or the string itself), squashed. A `<br>` or a block
     (`<p>`, `<div>`, a list item) parts the words on either side of it, as on the page: a
-    headline or lead broken over two lines is not read as one word across the break. What
+    headline or lead broken over two lines is not read as one word across the break; so does
+    an `<img>` (`mua<img>10` is two words, as a reader sees them either side of it). What
     the page never shows (`_NOT_SHOWN_TAGS`) is left out, its tail kept."""
     if node is None:
         return ""
@@ -72,17 +74,17 @@ def text_of(node) -> str:
     # thirty names at every call, several times slower on the few elements a headline holds.
     if not any(child.tag in _NOT_PLAIN_TEXT_TAGS for child in node.iterdescendants()):
         return squash("".join(node.itertext()))
-    return squash("".join(text_pieces(node, " ", _NOT_SHOWN_TAGS)))
+    return squash("".join(text_pieces(node, " ", _NOT_SHOWN_TAGS, image=" ")))
 
 
 def text_pieces(
-    root, mark: str, leave_out_tags=frozenset(), is_left_out=None, rows_of=None
+    root, mark: str, leave_out_tags=frozenset(), is_left_out=None, rows_of=None, image=""
 ) -> list[str]:
     """The texts and tails under `root`, in document order, with `mark` for each `<br>` and on
-    either side of each block (`BLOCK_TAGS`); a comment or processing instruction gives only
-    its tail. An element whose tag is in `leave_out_tags`, or that `is_left_out` says is, is
-    left out with all it holds, its tail kept. With `rows_of`, a `<table>` gives `mark`, then
-    each of its rows followed by `mark`.
+    either side of each block (`BLOCK_TAGS`), and `image` for each `<img>`; a comment or
+    processing instruction gives only its tail. An element whose tag is in `leave_out_tags`, or
+    that `is_left_out` says is, is left out with all it holds, its tail kept. With `rows_of`, a
+    `<table>` gives `mark`, then each of its rows followed by `mark`.
 
     Walked with a stack, not by recursion: broken markup (a `<div>` or `<b>` never closed,
     again and again) nests elements as deep as libxml2 allows, 2,048 levels, deeper than
@@ -103,6 +105,8 @@ def text_pieces(
         tag = node.tag
         if tag == "br":
             append(mark)
+        elif tag == "img":
+            append(image)
         elif (
             not isinstance(tag, str)
             or tag in leave_out_tags

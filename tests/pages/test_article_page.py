@@ -1610,6 +1610,13 @@ def test_a_line_break_in_the_headline_or_lead_parts_its_words():
     assert (item.title, item.sapo) == (whole.title, whole.sapo)
 
 
+def test_an_image_between_two_words_of_the_headline_parts_them():
+    def icon(html):
+        return edit_once(html, "Thời điểm nâng hạng", 'Thời điểm<img src="/hot.gif">nâng hạng')
+
+    assert page_of(OLDER, edit=icon).title() == page_of(OLDER).title()
+
+
 def test_tags_never_closed_are_read_however_deep_they_nest():
     # Broken markup nests each tag left open inside the one before, as deep as libxml2 goes
     # (2,048 levels): deeper than Python's stack, so the text is read without recursion.

@@ -79,6 +79,8 @@ def random_markup(rng: random.Random, depth: int = 0) -> str:
         ("<span>cận kề,<br>MBS</span> dự báo", "cận kề, MBS dự báo"),
         ("Lãi<!-- ghi chú --> lớn<br><b>quý</b> <i>ba</i>", "Lãi lớn quý ba"),
         ("<a><b>Hòa</b> <i>Phát</i></a>: lãi<br>lớn", "Hòa Phát: lãi lớn"),
+        # An image between two words (an icon in a headline) parts them as a space would.
+        ('mua<img src="/i.png">10 triệu <b>cổ<img></b>phiếu', "mua 10 triệu cổ phiếu"),
     ],
 )
 def test_a_line_break_parts_words_and_the_rest_reads_in_order(markup, text):
