@@ -27,6 +27,7 @@ from newsscraper.listing_walk import (
     LISTING_FAILED,
     LISTING_UNREADABLE,
     ROBOTS_TXT_UNAVAILABLE,
+    STALLED_PAGES,
     STUCK,
 )
 from newsscraper.rejects import PIPELINE_ERROR
@@ -125,6 +126,12 @@ def _pipeline_and_listing_problems(record: dict) -> list[str]:
 
 
 def _listing_problems(record: dict) -> list[str]:
+    if record.get("stop_reason") == STUCK and record.get("mode") == "backfill":
+        return [
+            f"the backfill's listing came no further down for {STALLED_PAGES} pages in a row, "
+            f"to {_listing_page(record)} (the same page again, or page 1's items past the end "
+            "of the listing): it stopped there; the pages below, if any, were not walked"
+        ]
     if record.get("stop_reason") == STUCK:
         at = f", at listing page {url}" if (url := record.get("stop_url")) else ""
         return [

@@ -44,8 +44,18 @@ CRAWL_DELAY_TOO_LONG = "crawl_delay_too_long"
 # The listing ended (an empty page, twice) before the watermark: pages were left unwalked.
 BROKE_OFF = "broke_off_above_watermark"
 # The default max_pages came with the listing's times no nearer the watermark (entries without
-# times, or the same page served again): pages were left unwalked, and the walk cannot tell.
+# times, or the same page served again): pages were left unwalked, and the walk cannot tell. A
+# backfill stops so too after STALLED_PAGES pages in a row that came no further down.
 STUCK = "stuck_above_watermark"
+# Pages in a row that come no further down the stream (`_came_down`) after which a backfill
+# stops, stuck: a site (or a cache, or a proxy) that answers every page past the end with page
+# 1's items, or any one page again and again, would have it page on for ever. Stories published
+# while a walk pages push what it walked down onto the next page, which then comes no further:
+# a page of them or more (about 20 stories on cafef.vn) published between two of its requests,
+# seconds apart, makes one such page, and three in a row take more than a page of them between
+# a few requests (tests/test_backfill_model.py). The section publishes a few stories an hour:
+# no burst of publishing fills that, and a site serving one page again costs three requests.
+STALLED_PAGES = 3
 # Reading a listing page raised (its layout changed, or a fault of newsscraper): a parse_error
 # reject under its URL; the pages below were not walked.
 LISTING_UNREADABLE = "listing_unreadable"
@@ -61,7 +71,7 @@ class Decision:
     stop_reason: str | None = None
 
 
-def _page_bottom(entries: list[ListingEntry]) -> dt.datetime | None:
+def page_bottom(entries: list[ListingEntry]) -> dt.datetime | None:
     """How far down the stream a listing page goes: the oldest time two of its stream entries
     in listing order reach (the bottom of the page, but for one entry out of order there), or
     the time of its only one; None when no stream entry has a time.
@@ -88,7 +98,7 @@ def _in_order(times: list[dt.datetime]) -> list[dt.datetime]:
     """The longest run of `times` (in listing order) that never goes up, newest first: the
     stream, without the entries out of order in it (old stories moved back up, a story listed
     again lower down with a newer time). Of several as long, the one whose second-to-last
-    time (`_page_bottom`) is the newest: the bottom that says the walk came down least far."""
+    time (`page_bottom`) is the newest: the bottom that says the walk came down least far."""
     if not times:
         return []
     # best[i]: (length, second-to-last time or the time itself) of the best run ending at i.
@@ -147,7 +157,8 @@ class ListingWalk:
     seen_pages_in_a_row: int = 0
     # The stream entries walked so far: a page of them all again is the same page served again.
     walked_ids: set[str] = field(default_factory=set)
-    # Pages in a row, past the default `max_pages`, that came no further down the stream.
+    # Pages in a row that came no further down the stream: in an incremental run past the
+    # default `max_pages` only, in a backfill from its first page (`STALLED_PAGES`).
     pages_without_progress: int = 0
     empty_retried: set[int] = field(default_factory=set)
     stop_reason: str | None = None
@@ -160,7 +171,7 @@ class ListingWalk:
         if self.first_page is None:
             self.first_page = page
         to_fetch: list[ListingEntry] = []
-        bottom = _page_bottom(entries)
+        bottom = page_bottom(entries)
         self.last_two_listed = (self.last_two_listed + self._first_listings(entries))[-2:]
         older_than_since = self._past_since(bottom)
         stream_ids = {e.article_id for e in entries if e.kind == "stream"}
@@ -212,7 +223,14 @@ class ListingWalk:
             return self._stop(to_fetch, END_OF_LISTING)
         if older_than_since:
             return self._stop(to_fetch, REACHED_SINCE)
-        if not self.args.is_backfill:
+        if self.args.is_backfill:
+            # A backfill has no max_pages by default, nor a watermark to reach: it ends at
+            # `since` or the end of the listing, which a site serving one page again and again
+            # never shows it.
+            self.pages_without_progress = 0 if moved_down else self.pages_without_progress + 1
+            if self.pages_without_progress >= STALLED_PAGES:
+                return self._stop(to_fetch, STUCK, url)
+        else:
             if not to_fetch and self._joined_up():
                 self.seen_pages_in_a_row += 1
             else:
@@ -220,7 +238,8 @@ class ListingWalk:
             if self.seen_pages_in_a_row >= self.args.stop_after_seen_pages:
                 return self._stop(to_fetch, CAUGHT_UP)
         if self.args.max_pages is not None and page - self.first_page + 1 >= self.args.max_pages:
-            self.pages_without_progress = 0 if moved_down else self.pages_without_progress + 1
+            if not self.args.is_backfill:  # a backfill's are counted from its first page
+                self.pages_without_progress = 0 if moved_down else self.pages_without_progress + 1
             if self._catching_up(moved_down) or (
                 self._stuck() and self.pages_without_progress == 1
             ):
@@ -268,7 +287,7 @@ class ListingWalk:
         )
 
     def _came_down(self, bottom: dt.datetime | None, fresh: bool) -> bool:
-        """Note how far down the stream this page goes, by its `bottom` (`_page_bottom`); True
+        """Note how far down the stream this page goes, by its `bottom` (`page_bottom`); True
         when that is further down than any page before, or as far down with stream entries
         not walked before (`fresh`): a minute can hold more stories than a page, and the pages
         under the first of them come down no further, yet they are new pages, not the same
@@ -315,10 +334,10 @@ class ListingWalk:
         return self.oldest_listed
 
     def _past_since(self, bottom: dt.datetime | None) -> bool:
-        """True when this page's `bottom` (`_page_bottom`) is older than `since`.
+        """True when this page's `bottom` (`page_bottom`) is older than `since`.
 
         An editor's pick in the focus block can be days old, and so can one stream entry (see
-        `_page_bottom`). Either, taken as the stream reaching back past `since`, would end a
+        `page_bottom`). Either, taken as the stream reaching back past `since`, would end a
         backfill above the stories of its window listed below it."""
         if self.args.since is None or bottom is None:
             return False

@@ -376,6 +376,16 @@ def test_a_walk_stuck_above_the_watermark_makes_the_run_unhealthy():
         "the pages below were not walked"
     ]
     assert judge(run(stop_reason="max_pages"), [run() for _ in range(5)]) == (exitcodes.OK, [])
+    # A backfill has no watermark to come nearer: its walk got no further down three times.
+    stuck = run(stop_reason="stuck_above_watermark", mode="backfill", stop_url="https://x/9.chn")
+    assert judge(stuck, []) == (
+        exitcodes.UNHEALTHY,
+        [
+            "the backfill's listing came no further down for 3 pages in a row, to listing page "
+            "https://x/9.chn (the same page again, or page 1's items past the end of the "
+            "listing): it stopped there; the pages below, if any, were not walked"
+        ],
+    )
 
 
 def test_a_listing_page_that_could_not_be_read_makes_the_run_unhealthy():

@@ -442,6 +442,27 @@ def test_a_backfill_whose_listing_ends_above_the_watermark_broke_off():
     assert w.visit(2, []).stop_reason == BROKE_OFF
 
 
+@pytest.mark.parametrize(("args", "last"), [({"since": "2026-03-01"}, 6), ({}, 21)])
+def test_a_site_serving_page_1s_items_past_the_end_stops_the_walk_stuck(args, last):
+    # Pages 1-3 are the listing; past them the site serves page 1's items as a fragment, again
+    # and again. A backfill meets neither `since` nor an empty page there: it stops on the
+    # third page in a row that came no further down. An incremental run catching up on its
+    # watermark stops at the default max_pages and one page more.
+    w = walk(watermark=minutes_ago(500).listed_at, **args)
+    visited, page = [], 1
+    while page is not None and len(visited) < 100:
+        visited.append(page)
+        page = w.visit(page, listing_page(page if page <= 3 else 1), f"p{page}").next_page
+    assert (visited, w.stop_reason, w.stop_url) == (list(range(1, last + 1)), STUCK, f"p{last}")
+
+
+def test_two_pages_pushed_down_by_stories_published_while_a_backfill_pages_are_not_stuck():
+    w = walk(since="2026-03-01")
+    for page, served in ((1, 1), (2, 2), (3, 2), (4, 2), (5, 3)):
+        decision = w.visit(page, listing_page(served))
+    assert (decision.stop_reason, decision.next_page) == (None, 6)
+
+
 def test_an_old_story_moved_back_to_the_top_of_the_stream_does_not_reach_the_watermark():
     # The site moved an old story back to the top of the stream, its time as it was. Page 1
     # is all stored (a run that was killed, or stopped by max_pages, after it), the new

@@ -81,7 +81,7 @@ class Runs:
         But for what the docs' rule cannot tell from a listing broken off, as the listing then
         does end before the watermark: every story listed at or under it taken off, or but
         one out of order, moved back to the top (one entry alone is no bottom:
-        listing_walk._page_bottom)."""
+        listing_walk.page_bottom)."""
         reason = self.records[0]["stop_reason"]
         if reason == BROKE_OFF and self.last_reached is not None:
             under = [i for i in site.order if minute(site.minutes[i]) <= self.last_reached]
@@ -248,7 +248,7 @@ def test_successive_runs_over_a_changing_listing_keep_what_the_docs_promise(
         elif kind == "move" and site.order and not site.moved:
             # One story out of order at most: a page's bottom is the oldest time two of its
             # entries reach, which one old story moved back to the top does not change, two
-            # on one page do (listing_walk._page_bottom).
+            # on one page do (listing_walk.page_bottom).
             story = site.order.pop(number % len(site.order))
             site.order.insert(0, story)
             site.moved.add(story)
