@@ -5,6 +5,9 @@ A deep backfill (`-a until=2024-01-31`) would otherwise walk every newer page fi
 so "this page holds an item on or before `until`" is false for the first pages and true from
 some page on (an empty page past the end counts as true, once it came empty twice); probing
 pages 1, 2, 4, 8, … and then bisecting finds the first true page in about 2·log2(N) requests.
+A site that answers pages past the end with page 1's items (or any page again) would have the
+probes double for ever: STALLED_PAGES probes in a row that come no further down the stream than
+the probe before each are taken as past the end, as an empty page is.
 
 Pure bookkeeping, like ListingWalk: the spider fetches what `next_probe` says.
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from newsscraper.listing_walk import STALLED_PAGES, page_bottom
 from newsscraper.pages.dates import vietnam_date
 from newsscraper.pages.section import ListingEntry
 
@@ -41,6 +45,14 @@ class FirstPageSearch:
     empty_retried: set[int] = field(default_factory=set)
     again: int | None = None  # an empty page to read once more before recording it
     above_is_empty: bool = False  # `above` is a page past the end of the listing
+    # `above` was taken as past the end for coming no further down than the probes before it:
+    # read again, it shows the same again.
+    above_stalled: bool = False
+    # Probes in a row, while galloping, that came no further down the stream than the one
+    # before each (`_came_down`), and the stream entries every probe showed.
+    stalled: int = 0
+    before: list[ListingEntry] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
 
     def record(self, page: int, entries: list[ListingEntry]) -> None:
         self.probes += 1
@@ -54,9 +66,31 @@ class FirstPageSearch:
         if reaches(entries, self.until):
             if self.above is None or page <= self.above:
                 self.above, self.above_probe = page, self.probes
-                self.above_is_empty = not entries
+                self.above_is_empty, self.above_stalled = not entries, False
+        elif self._stalled(entries):
+            # Galloping, the probes double: stories published between two of them fill one
+            # gap's pages at most, not the next's twice as many, nor STALLED_PAGES such in a row.
+            self.above, self.above_probe = page, self.probes
+            self.above_is_empty = self.above_stalled = True
         elif page >= self.below:
             self.below, self.below_probe = page, self.probes
+
+    def _stalled(self, entries: list[ListingEntry]) -> bool:
+        """True when this gallop probe is the STALLED_PAGES-th in a row that came no further
+        down the stream than the probe before it: its bottom (`page_bottom`) newer, or as old
+        with every stream entry shown by an earlier probe."""
+        if self.above is not None:  # bisecting: it ends by itself
+            return False
+        stream = [e for e in entries if e.kind == "stream"]
+        bottom, before = page_bottom(stream), page_bottom(self.before)
+        fresh = any(e.article_id not in self.seen for e in stream)
+        came_down = bottom is not None and (
+            before is None or bottom < before or (bottom == before and fresh)
+        )
+        self.stalled = 0 if came_down else self.stalled + 1
+        self.before = stream
+        self.seen |= {e.article_id for e in stream}
+        return self.stalled >= STALLED_PAGES
 
     @property
     def done(self) -> bool:
@@ -82,8 +116,9 @@ class FirstPageSearch:
         """False when the page before `found` was read after `found` itself. Articles published
         in between push every entry down: the first entries of the window may have left the
         page before for `found` after `found` was read, and are in neither response. The walk
-        then reads `found` again; read after the page before, it holds them."""
-        return self.above_probe > self.below_probe
+        then reads `found` again; read after the page before, it holds them. A page taken as
+        past the end for coming no further down (`above_stalled`) would show the same again."""
+        return self.above_stalled or self.above_probe > self.below_probe
 
     @property
     def requests_saved(self) -> int:

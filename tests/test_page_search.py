@@ -182,3 +182,16 @@ def test_a_page_whose_stream_items_have_no_time_is_not_skipped():
         s.record(page, untimed(listing(400, page)) if page == 4 else listing(400, page))
     assert pages == [1, 2, 4, 3]
     assert s.found == 4
+
+
+def test_a_site_serving_page_1_past_the_end_ends_the_galloping_there():
+    # The listing ends on page 12; every page past it is page 1's items again, which never
+    # reach `until`: the probes would double for ever. Three in a row that come no further
+    # down than the one before each are past the end, as an empty page is, not read again.
+    s = FirstPageSearch(until=dt.date(2025, 1, 1))
+    pages = []
+    while (page := s.next_probe()) is not None and len(pages) < 100:
+        pages.append(page)
+        s.record(page, listing(10, page) or listing(10, 1))
+    assert pages == [1, 2, 4, 8, 16, 32, 64, 48, 56, 60, 62, 63]
+    assert (s.found, s.above_is_empty, s.found_is_current) == (64, True, True)

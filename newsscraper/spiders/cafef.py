@@ -25,6 +25,8 @@ from newsscraper.listing_walk import (
     LISTING_FAILED,
     LISTING_UNREADABLE,
     ROBOTS_TXT_UNAVAILABLE,
+    STALLED_PAGES,
+    STUCK,
     ListingWalk,
 )
 from newsscraper.page_search import FirstPageSearch
@@ -224,6 +226,14 @@ class CafefSpider(scrapy.Spider):
                 yield request
         if decision.next_page is not None:
             yield self.listing_request(decision.next_page)
+        elif decision.stop_reason == STUCK:
+            logger.warning(
+                "stopped paging at listing page %s: %d pages in a row came no further down the "
+                "stream (%s)",
+                response.url,
+                self.walk.pages_without_progress,
+                STUCK,
+            )
         else:
             logger.info("stopped paging at listing page %d: %s", number, decision.stop_reason)
 
@@ -236,7 +246,15 @@ class CafefSpider(scrapy.Spider):
             self.search_focus = [entry for entry in entries if entry.kind == "focus"]
         self.search.record(page, entries)
         if self.search.above == page:
-            self.search_hit = (response, entries)
+            # A page taken as past the end is read as the empty page that ends the walk.
+            self.search_hit = (response, [] if self.search.above_is_empty else entries)
+            if self.search.above_stalled:
+                logger.warning(
+                    "backfill: listing page %s ends %d probes in a row that came no further down "
+                    "the stream: taken as past the end of the listing",
+                    response.url,
+                    STALLED_PAGES,
+                )
         probe = self.search.next_probe()
         if probe is not None:
             yield self.listing_request(probe, callback=self.parse_probe)
