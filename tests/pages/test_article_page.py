@@ -700,6 +700,8 @@ def test_theo_is_no_part_of_the_source():
         ("<p><em>Nguồn: Tiền Phong</em></p>", "Tiền Phong"),
         ('<p style="text-align:right"><b>Theo đó, giá sẽ tăng.</b></p>', None),
         ("<p>Theo Tiền Phong</p>", None),  # not set apart: a line of the story
+        ("<p><b>Theo Báo Đầu Tư Chứng Khoán Việt</b></p>", "Báo Đầu Tư Chứng Khoán Việt"),
+        ("<p><b>Theo Báo Đầu Tư Chứng Khoán Việt Nam</b></p>", None),  # 7 words: a sentence
         ('<p style="text-align: right;">Theo Tiền Phong</p><p>Giá sẽ tăng.</p>', None),
     ],
 )
@@ -1327,6 +1329,11 @@ def test_an_image_given_by_its_srcset_only_gives_its_largest_candidate():
     item = normalize_item(page_of(OLDER, OLDER_URL, edit=after_caption(snippet)).to_item())
     assert {"https://cafef.vn/anh-737.jpg", "https://cafef.vn/lazy@2x.png"} <= {*item.image_urls}
     assert not [url for url in item.image_urls if "anh-300" in url or "anh-600" in url]
+    # Of candidates as wide, the first: the one a browser picks.
+    equals = '<figure><img srcset="/truoc.jpg 737w, /sau.jpg 737w"></figure>'
+    item = normalize_item(page_of(OLDER, OLDER_URL, edit=after_caption(equals)).to_item())
+    assert "https://cafef.vn/truoc.jpg" in item.image_urls
+    assert "https://cafef.vn/sau.jpg" not in item.image_urls
 
 
 def test_an_image_given_only_by_its_pictures_sources_gives_the_source_any_screen_shows():
@@ -1354,6 +1361,31 @@ def test_url_names_the_same_article_as_article_id():
     # The canonical link still gives the slug when it names the served id.
     same_id = "https://www.cafef.vn/slug-cu-18826030622484142.chn"
     assert page_of(OLDER, same_id).url() == OLDER_URL
+
+
+def test_the_id_a_page_names_is_its_news_id_else_the_one_both_its_links_name():
+    other = OLDER_URL.replace("18826030622484142", "188260306000000001")
+
+    def named(*edits):
+        def apply(html):
+            for old, new in edits:
+                html = edit_once(html, old, new)
+            return html
+
+        return page_of(OLDER, other, edit=apply).named_article_id()
+
+    no_news_id = ("id='hdNewsId'", "id='hdOtherId'")
+    canonical = (
+        f'<link rel="canonical" href="{OLDER_URL}"/>',
+        f'<link rel="canonical" href="{other}"/>',
+    )
+    og_url = (f'<meta property="og:url" content="{OLDER_URL}" />', "")
+    # Served at another article's address: the page still says which article it is.
+    assert named() == "18826030622484142"
+    assert named(canonical) == "18826030622484142"  # #hdNewsId before the links
+    assert named(no_news_id) == "18826030622484142"
+    assert named(no_news_id, canonical) is None  # its links disagree
+    assert named(no_news_id, og_url) is None
 
 
 def without_tag_box(html: str) -> str:
