@@ -99,9 +99,12 @@ _DATA_LINK_TICKER = re.compile(
     r"/du-lieu/(?:[a-z]+/)?([a-z0-9]{3})-(?!index\.chn$)[^/]*\.chn$", re.I
 )
 _HTTP_URL = re.compile(r"^https?://\S+$", re.I)
-# A credit closing a body: "Theo Tiền Phong", "Theo: VnExpress.net", "Nguồn: VnExpress"; a name
-# starts with a letter and holds no clause (`,`, `;`, `!`, `?`); a full stop may end it.
-_CREDIT_LINE = re.compile(rf"(?:theo\s*:?|{NGUON}\s*:)\s*(?P<name>[^\W\d_][^,;!?]*?)\.?", re.I)
+# A credit closing a body: "Theo Tiền Phong", "Theo: VnExpress.net", "Nguồn: VnExpress"; `Theo`
+# a word of its own (not "Theodore Media"); a name starts with a letter and holds no clause
+# (`,`, `;`, `!`, `?`); a full stop may end it.
+_CREDIT_LINE = re.compile(
+    rf"(?:theo(?:\s*:\s*|\s+)|{NGUON}\s*:\s*)(?P<name>[^\W\d_][^,;!?]*?)\.?", re.I
+)
 _CREDIT_NAME_WORDS = 6
 _RIGHT_ALIGNED = re.compile(r"text-align\s*:\s*right", re.I)
 _EMPHASIS_TAGS = frozenset({"b", "strong", "i", "em"})

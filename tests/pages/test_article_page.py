@@ -700,6 +700,7 @@ def test_theo_is_no_part_of_the_source():
         ("<p><em>Nguồn: Tiền Phong</em></p>", "Tiền Phong"),
         ('<p style="text-align:right"><b>Theo đó, giá sẽ tăng.</b></p>', None),
         ("<p>Theo Tiền Phong</p>", None),  # not set apart: a line of the story
+        ('<p style="text-align: right;">Theodore Media</p>', None),  # no "Theo " credit
         ("<p><b>Theo Báo Đầu Tư Chứng Khoán Việt</b></p>", "Báo Đầu Tư Chứng Khoán Việt"),
         ("<p><b>Theo Báo Đầu Tư Chứng Khoán Việt Nam</b></p>", None),  # 7 words: a sentence
         ('<p style="text-align: right;">Theo Tiền Phong</p><p>Giá sẽ tăng.</p>', None),
