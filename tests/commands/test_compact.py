@@ -802,6 +802,8 @@ def test_older_than_zero_is_every_day_before_today_and_a_negative_count_is_refus
             in err
         )
     assert dataset.list_part_files(three_partitions) == before
+    assert cli.main([*args, "36500"]) == 0  # a century back: no partition is that old
+    assert dataset.list_part_files(three_partitions) == before
     assert cli.main([*args, "0"]) == 0  # 2026-03-06 and 2026-03-07 are both before today
     assert len(dataset.list_part_files(three_partitions)) == 3
 
