@@ -219,15 +219,12 @@ class ArticlePage:
         )
 
     def named_article_id(self) -> str | None:
-        """The id the page itself says it is of: its `#hdNewsId`, else the one its canonical
-        link and og:url both name; None when it names none. A cache that answers an article's
-        URL with another article's page is told by it (`article_id` reads the URL first)."""
+        """The id the page itself says it is of: its `#hdNewsId`; None without one. A cache
+        that answers an article's URL with another article's page is told by it (`article_id`
+        reads the URL first). Not its links: a copy's canonical link and og:url can both name
+        its original, and the copy is still the article served."""
         news_id = squash(self._hidden_input("hdNewsId"))
-        if _NEWS_ID.fullmatch(news_id):
-            return news_id
-        canonical = article_id_from_url(self.canonical_url())
-        og_url = article_id_from_url(squash(self._meta_content("og:url")))
-        return canonical if canonical == og_url else None
+        return news_id if _NEWS_ID.fullmatch(news_id) else None
 
     def section(self, default: str | None = None) -> str | None:
         return default or squash(self._hidden_input("hdZoneUrl")) or None
