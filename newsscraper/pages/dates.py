@@ -30,7 +30,9 @@ _LISTING_TIME = re.compile(r"^\s*2?(\d{2})/(\d{1,2})/(\d{4})\s*-\s*(\d{1,2}):(\d
 
 # Article header: `07-03-2026 - 00:01 AM`, `04-07-2026 - 18:07 PM`. The clock is 24-hour and
 # the AM/PM suffix means nothing, so it is ignored (18:07 PM is 18:07, never 06:07 or 30:07).
-_VISIBLE_TIME = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})\s*-\s*(\d{1,2}):(\d{2})")
+# The older template's pages may write the day with slashes or dots and the time after a space,
+# a comma or a bar (`24/10/2023 10:31 AM`, `Thứ ba, 24/10/2023, 10:31`): read the same way.
+_VISIBLE_TIME = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4})(?:\s*[-–,|])?\s*(\d{1,2}):(\d{2})")
 
 
 def _vietnam_time(year: str, month: str, day: str, hour: str, minute: str) -> dt.datetime | None:
@@ -64,11 +66,12 @@ def parse_listing_time(text: str | None) -> dt.datetime | None:
 
 
 def parse_visible_time(text: str | None) -> dt.datetime | None:
-    """`DD-MM-YYYY - HH:MM AM|PM` of an article header as Vietnam time, suffix ignored."""
+    """`DD-MM-YYYY - HH:MM AM|PM` of an article header (or `DD/MM/YYYY HH:MM`, see
+    `_VISIBLE_TIME`) as Vietnam time, suffix ignored."""
     match = _VISIBLE_TIME.search(text or "")
     if not match:
         return None
-    day, month, year, hour, minute = match.groups()
+    day, _, month, year, hour, minute = match.groups()
     return _vietnam_time(year, month, day, hour, minute)
 
 

@@ -120,6 +120,20 @@ def test_a_visible_time_after_other_words_is_read():
     assert page.published_at() == dt.datetime(2026, 3, 7, 0, 1, tzinfo=VIETNAM_TZ)
 
 
+@pytest.mark.parametrize(
+    "shown",
+    ["24-10-2023 10:31", "24/10/2023 10:31 AM", "Thứ ba, 24/10/2023, 10:31", "24.10.2023 | 10:31"],
+)
+def test_the_older_templates_visible_time_in_other_formats_is_read(shown):
+    # The seed's page with its machine dates gone: only the header's text says when, here in a
+    # format of the older template's days. Unread, the article would be lost (no published_at).
+    def shown_as(html):
+        return edit_once(strip_machine_dates(html), ">24-10-2023 - 10:31 AM <", f">{shown}<")
+
+    page = page_of(SEED, edit=shown_as)
+    assert page.published_at() == dt.datetime(2023, 10, 24, 10, 31, tzinfo=VIETNAM_TZ)
+
+
 def test_published_time_of_the_older_template_is_the_meta_before_json_ld():
     # The older template has no `datetime` on its date: `article:published_time` (naive,
     # Vietnam time) comes first. JSON-LD's `datePublished` is moved here to tell them apart.
