@@ -297,7 +297,11 @@ class ArticlePage:
         yield [line for p in _AUTHOR_FOOTER(self._article) for line in _byline_lines(p)]
         header = self._with_role("author", "span", "author")
         yield [name for span in header for name in _header_names(span)]
-        yield [squash(names_value(self._news_article.get("author")))]
+        # JSON-LD's people one by one: an address where a name goes (the site's template names
+        # its publisher `https://cafef.vn`) names no writer, as for the meta below.
+        people = self._news_article.get("author")
+        names = map(squash, map(names_value, people if isinstance(people, list) else [people]))
+        yield [name for name in names if not _HTTP_URL.match(name)]
         meta = squash(self._meta_content("article:author"))
         # Open Graph's `article:author` may be a profile's address rather than a name.
         yield [] if _HTTP_URL.match(meta) else [meta]

@@ -901,6 +901,23 @@ def test_json_ld_authors_are_all_named():
     assert page_of(NEWER, edit=two_authors).author() == "Hồ Hương, Minh Anh"
 
 
+def test_an_address_in_json_ld_names_no_author():
+    # The seed's older-template page without its footer byline: JSON-LD's author written as the
+    # template writes its publisher, by the site's address. The `article:author` meta names her.
+    def json_ld_author(people):
+        def apply(html):
+            html = edit_once(html, '<p class="author">Ngọc Điệp</p>', "")
+            old = '"author": {\n        "@type": "Person",\n        "name": "Ngọc Điệp"\n    },'
+            return edit_once(html, old, f'"author": {people},')
+
+        return apply
+
+    site = '{"@type": "Organization", "name": "https://cafef.vn"}'
+    assert page_of(SEED, edit=json_ld_author(site)).author() == "Ngọc Điệp"
+    both = f'[{site}, {{"@type": "Person", "name": "Minh Anh"}}]'
+    assert page_of(SEED, edit=json_ld_author(both)).author() == "Minh Anh"
+
+
 @pytest.mark.parametrize("kind", ["Article", "ReportageNewsArticle"])
 def test_an_article_block_of_another_news_type_is_read_as_the_articles(kind):
     def typed(html):
