@@ -15,6 +15,10 @@ ARTICLE_PATH = re.compile(r"^/(?P<slug>[a-z0-9-]+?)-(?P<id>[0-9]{17,18})\.chn$",
 
 # Hosts that serve the same articles as the canonical one.
 CAFEF_HOSTS = frozenset({CANONICAL_HOST, f"www.{CANONICAL_HOST}"})
+# Hosts whose article links name the site's articles, by the same path: these and the mobile
+# site, which serves each article at the desktop path (the article page's `alternate` link).
+# Only the path of such a link is asked for, on the crawl's host.
+LINKED_HOSTS = CAFEF_HOSTS | {f"m.{CANONICAL_HOST}"}
 
 
 def article_path_match(url: str | None) -> re.Match[str] | None:

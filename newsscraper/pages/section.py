@@ -15,7 +15,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from newsscraper.pages.dates import VIETNAM_TZ, news_time, parse_iso_time, parse_listing_time
-from newsscraper.pages.links import CAFEF_HOSTS, article_path_match
+from newsscraper.pages.links import LINKED_HOSTS, article_path_match
 from newsscraper.pages.selectors import css, first, text_of
 from newsscraper.pages.tree import html_root
 
@@ -223,7 +223,7 @@ class SectionPage:
             return None
         if parts.scheme not in ("http", "https"):
             return None
-        if parts.hostname not in CAFEF_HOSTS and parts.hostname != self._own_host:
+        if parts.hostname not in LINKED_HOSTS and parts.hostname != self._own_host:
             return None
         # A user name before the host, which no link of the site has: with a backslash before
         # it (`https://x.com<backslash>@cafef.vn/…`) a browser, and Scrapy, go to x.com.

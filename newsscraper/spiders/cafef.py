@@ -31,7 +31,7 @@ from newsscraper.listing_walk import (
 )
 from newsscraper.page_search import FirstPageSearch
 from newsscraper.pages.article import ArticlePage
-from newsscraper.pages.links import CAFEF_HOSTS, article_id_from_url, canonical_article_url
+from newsscraper.pages.links import LINKED_HOSTS, article_id_from_url, canonical_article_url
 from newsscraper.pages.section import ListingEntry, ListingLayoutChanged, SectionPage
 from newsscraper.pending import FAILED_REPEATEDLY, PendingArticles
 from newsscraper.redirects import (
@@ -101,7 +101,7 @@ class CafefSpider(scrapy.Spider):
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
         if parts.scheme not in ("http", "https") or not (
-            host in CAFEF_HOSTS or host == self.base.hostname
+            host in LINKED_HOSTS or host == self.base.hostname
         ):
             return None
         return self.crawl_url(parts.path)

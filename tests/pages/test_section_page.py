@@ -411,6 +411,12 @@ def test_non_article_and_off_site_links_are_skipped():
     assert entries[0].listed_at is None
 
 
+def test_a_link_to_the_mobile_site_is_the_article_listed():
+    # m.cafef.vn serves each article at the desktop path: the story is listed under its id.
+    entries = fragment_entries(["https://m.cafef.vn/bai-viet-188260306102323344.chn"])
+    assert [e.article_id for e in entries] == ["188260306102323344"]
+
+
 def test_a_link_whose_host_is_another_site_as_a_browser_reads_it_is_skipped():
     # A browser (and Scrapy) reads a backslash as "/": the first goes to example.com, not
     # cafef.vn; the second names a user of cafef.vn, which no link of the site does.

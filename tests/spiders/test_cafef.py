@@ -102,6 +102,9 @@ def test_off_site_and_javascript_links_are_never_requested(tmp_path):
     assert spider.rebase("https://www.cafef.vn/a-188260306173916865.chn") == (
         f"{BASE}/a-188260306173916865.chn"
     )
+    assert spider.rebase("https://m.cafef.vn/a-188260306173916865.chn") == (
+        f"{BASE}/a-188260306173916865.chn"
+    )
     assert spider.rebase("https://example.com/a-188260306173916865.chn") is None
     assert spider.rebase("javascript:void(0)") is None
     # The crawl host's own path under another scheme is not moved onto http(s).
