@@ -106,6 +106,9 @@ _CREDIT_LINE = re.compile(
     rf"(?:theo(?:\s*:\s*|\s+)|{NGUON}\s*:\s*)(?P<name>[^\W\d_][^,;!?]*?)\.?", re.I
 )
 _CREDIT_NAME_WORDS = 6
+# The site's name the older template's leads open with, a dateline and no word of the lead:
+# `(CafeF) - `, `(CafeF) `, `CafeF - ` (a dash after the bare name: `CafeF cho biết` is a sentence).
+_LEAD_DATELINE = re.compile(r"^(?:\(cafef\)\s*[-–—:]?|cafef\s*[-–—])\s*", re.I)
 _RIGHT_ALIGNED = re.compile(r"text-align\s*:\s*right", re.I)
 _EMPHASIS_TAGS = frozenset({"b", "strong", "i", "em"})
 # `#hdNewsId`: an article id as the URLs spell it, 17–18 ASCII digits (`isdigit` takes `１`, `²`).
@@ -265,12 +268,12 @@ class ArticlePage:
         leads = self._with_role("sapo")
         if not leads:
             return None
-        return (
+        lead = (
             first_text(leads)
             or first_text(self._meta.get("og:description", ()))
             or squash(string_value(self._news_article.get("description")))
-            or None
         )
+        return _LEAD_DATELINE.sub("", lead or "", count=1) or None
 
     def body(self) -> str | None:
         if self._content is None:

@@ -185,6 +185,25 @@ def test_a_date_without_a_time_of_day_comes_after_every_full_time():
     assert modified == dt.datetime(2026, 7, 4, 18, 8, 5, tzinfo=VIETNAM_TZ)
 
 
+SEED_LEAD = "MoMo cho biết, việc MoMo bảo trì hệ thống dẫn đến gián đoạn dịch vụ ngày 19/10,"
+
+
+@pytest.mark.parametrize(
+    ("written", "lead"),
+    [
+        ("(CafeF) - ", SEED_LEAD),
+        ("(CafeF) ", SEED_LEAD),
+        ("CafeF – ", SEED_LEAD),
+        ("CafeF cho biết: ", f"CafeF cho biết: {SEED_LEAD}"),  # a sentence naming the site
+    ],
+)
+def test_the_older_templates_lead_is_read_without_the_sites_dateline(written, lead):
+    def dated(html):
+        return edit_once(html, f"\n{' ' * 32}{SEED_LEAD}", f"\n{' ' * 32}{written}{SEED_LEAD}")
+
+    assert page_of(SEED, edit=dated).sapo().startswith(lead)
+
+
 def test_blocks_inside_the_lead_part_its_words():
     # Blocks inside the lead begin lines of their own on the page: their words were glued
     # ("thụ độngBáo cáo").
