@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
-from newsscraper.pages.dates import VIETNAM_TZ, news_time, parse_iso_time, parse_listing_time
+from newsscraper.pages.dates import (
+    VIETNAM_TZ,
+    is_date_only,
+    news_time,
+    parse_iso_time,
+    parse_listing_time,
+)
 from newsscraper.pages.links import LINKED_HOSTS, article_path_match
 from newsscraper.pages.selectors import css, first, text_of
 from newsscraper.pages.tree import html_root
@@ -186,7 +192,11 @@ class SectionPage:
         items = _FRAGMENT_STREAM_ITEMS if self.is_fragment else _PAGE_STREAM_ITEMS
         entries = []
         for item in items(self._root):
-            listed_at = news_time(parse_iso_time(first(_STREAM_TIME(item))))
+            shown = first(_STREAM_TIME(item))
+            # A date alone (`2026-03-07`) is the day, not when: as midnight it would say the
+            # page comes a day's stories further down than it does. No time, as a CMS's empty
+            # date.
+            listed_at = None if is_date_only(shown) else news_time(parse_iso_time(shown))
             entry = self._entry(first(_STREAM_LINK(item)), listed_at, "stream")
             if entry:
                 entries.append(entry)

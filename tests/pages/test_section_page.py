@@ -195,6 +195,19 @@ def test_a_cms_empty_date_is_no_listing_time():
     ]
 
 
+def test_a_stream_time_without_a_time_of_day_is_no_listing_time():
+    # A date alone says the day, not when: read as midnight, the page's bottom would look a
+    # day's stories further down than it is, and a walk would stop above them.
+    html = SECTION_FILE.read_text(encoding="utf-8")
+    shown = 'title="2026-03-07T00:10:00"'  # third stream item
+    assert html.count(shown) == 1
+    page = SectionPage(response(html.replace(shown, 'title="2026-03-07"').encode("utf-8")))
+    assert [(e.article_id, e.listed_at) for e in page.stream_entries()] == [
+        (article_id, None if article_id == STREAM[2][0] else listed_at)
+        for article_id, listed_at in STREAM
+    ]
+
+
 def test_a_page_whose_html_tag_is_upper_case_is_a_page_not_a_fragment():
     html = SECTION_FILE.read_text(encoding="utf-8")
     assert html.count('<html lang="vi">') == 1
