@@ -35,7 +35,7 @@ from newsscraper.pages.jsonld import (
 )
 from newsscraper.pages.links import article_id_from_url, canonical_article_url
 from newsscraper.pages.rules import (
-    NGUON,
+    CREDIT_PREFIX,
     ticker,
     unique,
     unique_ignoring_case,
@@ -102,9 +102,7 @@ _HTTP_URL = re.compile(r"^https?://\S+$", re.I)
 # A credit closing a body: "Theo Tiền Phong", "Theo: VnExpress.net", "Nguồn: VnExpress"; `Theo`
 # a word of its own (not "Theodore Media"); a name starts with a letter and holds no clause
 # (`,`, `;`, `!`, `?`); a full stop may end it.
-_CREDIT_LINE = re.compile(
-    rf"(?:theo(?:\s*:\s*|\s+)|{NGUON}\s*:\s*)(?P<name>[^\W\d_][^,;!?]*?)\.?", re.I
-)
+_CREDIT_LINE = re.compile(rf"{CREDIT_PREFIX}(?P<name>[^\W\d_][^,;!?]*?)\.?", re.I)
 _CREDIT_NAME_WORDS = 6
 # The site's name the older template's leads open with, a dateline and no word of the lead:
 # `(CafeF) - `, `(CafeF) `, `CafeF - ` (a dash after the bare name: `CafeF cho biết` is a sentence).

@@ -41,12 +41,13 @@ BLANK_CHARACTERS = "\u2800"
 _VARIATION_SELECTOR_16 = re.compile("\ufe0f+")
 _EMOJI_LETTERS = frozenset("\u2139")
 # "Nguồn" ("source"), composed or decomposed (the page objects read text before NFC).
-NGUON = "ngu(?:\u1ed3|\u00f4\u0300|o\u0302\u0300)n"
+_NGUON = "ngu(?:\u1ed3|\u00f4\u0300|o\u0302\u0300)n"
 # "Theo Hồ Hương", "Theo: Hồ Hương": "according to", in front of a byline; alone, no byline.
 # "Nguồn: Trí Thức Trẻ", "Nguồn:Trí Thức Trẻ": "source:", in front of an outlet (with its colon
-# only: "Nguồn" may start a name). Written twice ("Theo: Theo Hồ Hương"), all go at once, so
-# that cleaning again changes nothing.
-_THEO = re.compile(rf"^(?:(?:theo(?:\s*:|\s|$)|{NGUON}\s*:)\s*)+", re.I)
+# only: "Nguồn" may start a name). The spaces after it are part of it.
+CREDIT_PREFIX = rf"(?:theo(?:\s*:|\s|$)|{_NGUON}\s*:)\s*"
+# Written twice ("Theo: Theo Hồ Hương"), all go at once, so that cleaning again changes nothing.
+_THEO = re.compile(rf"^(?:{CREDIT_PREFIX})+", re.I)
 # "chứng khoán, ": the separator CafeF leaves after each tag.
 _TAG_TRAILER = re.compile(r"[\s,]+$")
 _TICKER = re.compile(r"^[A-Z0-9]{3}$")
