@@ -212,11 +212,10 @@ class ArticlePage:
     @cached_property
     def _article_id(self) -> str | None:
         # Read by `url` too, which must name the same article.
-        news_id = squash(self._hidden_input("hdNewsId"))
         return (
             article_id_from_url(self.response.url)
             or article_id_from_url(self.canonical_url())
-            or (news_id if _NEWS_ID.fullmatch(news_id) else None)
+            or self.named_article_id()
         )
 
     def named_article_id(self) -> str | None:
