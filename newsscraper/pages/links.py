@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from newsscraper.sections import CANONICAL_BASE_URL, CANONICAL_HOST
 
@@ -19,6 +19,13 @@ CAFEF_HOSTS = frozenset({CANONICAL_HOST, f"www.{CANONICAL_HOST}"})
 # site, which serves each article at the desktop path (the article page's `alternate` link).
 # Only the path of such a link is asked for, on the crawl's host.
 LINKED_HOSTS = CAFEF_HOSTS | {f"m.{CANONICAL_HOST}"}
+
+
+def is_site_link(parts: SplitResult, own_host: str | None) -> bool:
+    """True for an http(s) address on a host of LINKED_HOSTS or on `own_host` (the crawl's)."""
+    return parts.scheme in ("http", "https") and (
+        parts.hostname in LINKED_HOSTS or parts.hostname == own_host
+    )
 
 
 def article_path_match(url: str | None) -> re.Match[str] | None:

@@ -21,7 +21,7 @@ from newsscraper.pages.dates import (
     parse_iso_time,
     parse_listing_time,
 )
-from newsscraper.pages.links import LINKED_HOSTS, article_path_match
+from newsscraper.pages.links import article_path_match, is_site_link
 from newsscraper.pages.selectors import css, first, text_of
 from newsscraper.pages.tree import html_root
 
@@ -231,9 +231,7 @@ class SectionPage:
             parts = urlsplit(url)
         except ValueError:
             return None
-        if parts.scheme not in ("http", "https"):
-            return None
-        if parts.hostname not in LINKED_HOSTS and parts.hostname != self._own_host:
+        if not is_site_link(parts, self._own_host):
             return None
         # A user name before the host, which no link of the site has: with a backslash before
         # it (`https://x.com<backslash>@cafef.vn/…`) a browser, and Scrapy, go to x.com.

@@ -31,7 +31,7 @@ from newsscraper.listing_walk import (
 )
 from newsscraper.page_search import FirstPageSearch
 from newsscraper.pages.article import ArticlePage
-from newsscraper.pages.links import LINKED_HOSTS, article_id_from_url, canonical_article_url
+from newsscraper.pages.links import article_id_from_url, canonical_article_url, is_site_link
 from newsscraper.pages.section import ListingEntry, ListingLayoutChanged, SectionPage
 from newsscraper.pending import FAILED_REPEATEDLY, PendingArticles
 from newsscraper.redirects import (
@@ -99,10 +99,7 @@ class CafefSpider(scrapy.Spider):
     def rebase(self, url: str) -> str | None:
         """A cafef.vn article link moved onto the crawl host; None for links off the site."""
         parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        if parts.scheme not in ("http", "https") or not (
-            host in LINKED_HOSTS or host == self.base.hostname
-        ):
+        if not is_site_link(parts, self.base.hostname):
             return None
         return self.crawl_url(parts.path)
 
