@@ -319,7 +319,8 @@ class ArticlePage:
     def _credit_line_source(self) -> str | None:
         """Without a source line, the outlet an editor credits in the body's last paragraph
         instead, set apart as a credit (right-aligned, or all in bold or italics): the whole
-        paragraph `Theo <outlet>`, a short name and no sentence (`Theo đó, …` is none)."""
+        paragraph `Theo <outlet>` or `Nguồn: <outlet>`, a name of six words at most and no
+        sentence (`Theo đó, …` is none)."""
         if self._content is None:
             return None
         body = paragraphs(self._content)
@@ -548,9 +549,9 @@ class ArticlePage:
 
 
 def _with_slashes(src: str) -> str:
-    """`src` as a browser reads an http(s) link (WHATWG URL): a backslash before the query is
-    a slash (`https:\\\\cafefcdn.com\\a.jpg`), and the slashes opening an address on another
-    host are two, however many were written (`https:///cafefcdn.com`). A link of another
+    """`src` as a browser reads an http(s) link (WHATWG URL): a backslash before the query (or
+    the fragment) is a slash (`https:\\\\cafefcdn.com\\a.jpg`), and the three or more slashes
+    opening an address on another host are two (`https:///cafefcdn.com`). A link of another
     scheme (`data:`, `mailto:`) is left as it is."""
     scheme = _SCHEME.match(src)
     if scheme and scheme.group(1).lower() not in ("http", "https"):
