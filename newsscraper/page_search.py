@@ -49,7 +49,8 @@ class FirstPageSearch:
     # read again, it shows the same again.
     above_stalled: bool = False
     # Probes in a row, while galloping, that came no further down the stream than the one
-    # before each (`_came_down`), and the stream entries every probe showed.
+    # before each (`_stalled`); the stream entries of the last probe, and the ids of those
+    # every probe showed.
     stalled: int = 0
     before: list[ListingEntry] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
