@@ -36,7 +36,9 @@ _NOT_SHOWN_TAGS = frozenset({"script", "style", "noscript", "template"})
 _NOT_PLAIN_TEXT_TAGS = _PARTING_TAGS | _NOT_SHOWN_TAGS | {"img"}
 # Invisible and blank characters are not whitespace but are padding all the same; so is an
 # emoji presentation selector after a letter.
-_HAS_ZERO_WIDTH = re.compile(f"[{re.escape(INVISIBLE_CHARACTERS + BLANK_CHARACTERS)}\ufe0f]")
+_PADDING_NOT_WHITESPACE = re.compile(
+    f"[{re.escape(INVISIBLE_CHARACTERS + BLANK_CHARACTERS)}\ufe0f]"
+)
 
 
 def css(query: str) -> etree.XPath:
@@ -52,8 +54,8 @@ def squash(text: str | None) -> str:
         return ""
     # A search first, then `str.replace` for each one present: `str.translate` would look up
     # every character of the text in a dict (a hundred times slower on a body).
-    if _HAS_ZERO_WIDTH.search(text):
-        for char in set(_HAS_ZERO_WIDTH.findall(text)) - {"\ufe0f"}:
+    if _PADDING_NOT_WHITESPACE.search(text):
+        for char in set(_PADDING_NOT_WHITESPACE.findall(text)) - {"\ufe0f"}:
             text = text.replace(char, " " if char in BLANK_CHARACTERS else "")
         text = without_stray_selectors(text)
     # `str.split()` splits on exactly the characters `\s` matches.
