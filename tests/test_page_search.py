@@ -195,3 +195,16 @@ def test_a_site_serving_page_1_past_the_end_ends_the_galloping_there():
         s.record(page, listing(10, page) or listing(10, 1))
     assert pages == [1, 2, 4, 8, 16, 32, 64, 48, 56, 60, 62, 63]
     assert (s.found, s.above_is_empty, s.found_is_current) == (64, True, True)
+
+
+def test_probes_as_old_as_the_one_before_but_with_new_stories_are_not_past_the_end():
+    # A batch listed in one minute fills pages 1-20: probes 2, 4, 8 and 16 come no further down
+    # in time than the one before, yet each shows stories none before did: the listing goes on.
+    until, batch = dt.date(2026, 1, 15), dt.datetime(2026, 3, 31, 23, 0, tzinfo=VN)
+    s = FirstPageSearch(until=until)
+    while (page := s.next_probe()) is not None:
+        entries = listing(400, page)
+        if page <= 20:
+            entries = [dataclasses.replace(e, listed_at=batch) for e in entries]
+        s.record(page, entries)
+    assert (s.found, s.above_stalled) == (first_page_by_walking(until), False)
