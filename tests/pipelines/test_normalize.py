@@ -91,6 +91,8 @@ def test_nfd_input_is_really_decomposed():
         ("title", "Giá\u2800vàng\U000e0067\U000e007f", "Giá vàng"),
         # U+FE0F after a letter (its accents aside) shows nothing; after an emoji it is its own.
         ("title", "Giá\ufe0f ve\u0302\ufe0f ❤\ufe0f 1\ufe0f\u20e3 \u2139\ufe0f", "Giá vê ❤️ 1️⃣ ℹ️"),
+        # So too after the text's first letter, and after a one-letter word's accent.
+        ("title", "Ô\ufe0f tô và xe o\u0302\ufe0f", "Ô tô và xe ô"),
     ],
 )
 def test_text_fields(field, raw, clean):
