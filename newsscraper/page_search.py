@@ -7,7 +7,8 @@ some page on (an empty page past the end counts as true, once it came empty twic
 pages 1, 2, 4, 8, … and then bisecting finds the first true page in about 2·log2(N) requests.
 A site that answers pages past the end with page 1's items (or any page again) would have the
 probes double for ever: STALLED_PAGES probes in a row that come no further down the stream than
-the probe before each are taken as past the end, as an empty page is.
+the probe before each are taken as past the end (`above_stalled`), as an empty page is; the
+spider then walks the listing from page 1 rather than trust where the search would end.
 
 Pure bookkeeping, like ListingWalk: the spider fetches what `next_probe` says.
 """

@@ -136,6 +136,9 @@ def backfill(site: Site, args: CrawlArguments, stored: set[str], watermark) -> t
         if probe == 1:
             search_focus = [e for e in entries if e.kind == "focus"]
         search.record(probe, entries)
+        if search.above_stalled:  # the spider walks from page 1 (`CafefSpider.parse_probe`)
+            parse(1)
+            return walk, fetched, search
         if search.above == probe:
             hit = [] if search.above_is_empty else entries
         probe = search.next_probe()

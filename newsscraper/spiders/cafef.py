@@ -242,16 +242,22 @@ class CafefSpider(scrapy.Spider):
             # Editors' picks: page 1's focus block only, in no stream page the walk will see.
             self.search_focus = [entry for entry in entries if entry.kind == "focus"]
         self.search.record(page, entries)
+        if self.search.above_stalled:
+            # The site answers past the end with pages the search cannot place (page 1's items,
+            # one page again): where the window starts is not known. The walk starts on page 1,
+            # as a backfill without `until` does, and comes down through the window; its own
+            # STALLED_PAGES bound ends it past the end.
+            logger.warning(
+                "backfill: listing page %s ends %d probes in a row that came no further down "
+                "the stream: walking the listing from page 1",
+                response.url,
+                STALLED_PAGES,
+            )
+            yield self.listing_request(1)
+            return
         if self.search.above == page:
             # A page taken as past the end is read as the empty page that ends the walk.
             self.search_hit = (response, [] if self.search.above_is_empty else entries)
-            if self.search.above_stalled:
-                logger.warning(
-                    "backfill: listing page %s ends %d probes in a row that came no further down "
-                    "the stream: taken as past the end of the listing",
-                    response.url,
-                    STALLED_PAGES,
-                )
         probe = self.search.next_probe()
         if probe is not None:
             yield self.listing_request(probe, callback=self.parse_probe)

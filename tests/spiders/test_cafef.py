@@ -1013,3 +1013,17 @@ def test_the_first_line_of_a_crawl_names_its_run_id_and_dataset(tmp_path, caplog
         f"run nightly-1: crawling section doanh-nghiep (zone 18836) on {BASE} "
         f"into {tmp_path / 'out'}; "
     )
+
+
+def test_an_until_backfill_on_a_site_answering_page_1_past_the_end_fetches_its_window(tmp_path):
+    # Past page 5 the site answers with page 1's items: the search's probes stall there, and
+    # where the window starts is not known. Walked from page 1, the window (page 5) is fetched,
+    # and the walk stops stuck past the end, not on a page past it taken as the window's.
+    def page_1_past_the_end(page: int) -> list:
+        return day_listing(1 if page > 5 else page)
+
+    spider = make_spider(tmp_path, until="2026-03-15")
+    pages, articles = backfill_crawl(spider, listing=page_1_past_the_end)
+    assert set(articles) >= {e.article_id for e in day_listing(5)}
+    assert spider.walk.stop_reason == "stuck_above_watermark"
+    assert len(pages) < 30
