@@ -20,6 +20,13 @@ FAULT_KINDS = {
     "empty": faults.empty,
     "renamed_entries": faults.renamed_entries,
 }
+# `KIND:OTHER_PATH`: another path's page (`page_of`), its stream items as a fragment
+# (`items_of`), or a redirect to it.
+FAULT_KINDS_OF_A_PATH = {
+    "page_of": faults.page_of,
+    "items_of": faults.items_of,
+    "redirect": faults.redirect,
+}
 
 
 def parse_fault(value: str) -> tuple[str, faults.Fault]:
@@ -31,10 +38,13 @@ def parse_fault(value: str) -> tuple[str, faults.Fault]:
         raise argparse.ArgumentTypeError("/robots.txt is always served as it is, without faults")
     if kind in FAULT_KINDS:
         return path, FAULT_KINDS[kind]()
+    name, _, other = kind.partition(":")
+    if name in FAULT_KINDS_OF_A_PATH and other.startswith("/"):
+        return path, FAULT_KINDS_OF_A_PATH[name](other)
     code, _, retry_after = kind.partition(":")
     if code.isdigit() and 400 <= int(code) <= 599 and (not retry_after or retry_after.isdigit()):
         return path, faults.status(int(code), int(retry_after) if retry_after else None)
-    kinds = ", ".join(FAULT_KINDS)
+    kinds = ", ".join([*FAULT_KINDS, *(f"{name}:PATH" for name in FAULT_KINDS_OF_A_PATH)])
     raise argparse.ArgumentTypeError(
         f"{kind!r}: a fault is an HTTP status 400-599 (429:SECONDS with a Retry-After) or one "
         f"of {kinds}"
@@ -73,8 +83,11 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         metavar="PATH=KIND",
         help="serve a fault on every request for PATH (e.g. /doanh-nghiep.chn=429:120, "
-        "/timelinelist/18836/2.chn=reset, an article's path=soft_block); KIND: a status 400-599 "
-        f"(429:SECONDS adds a Retry-After) or {', '.join(FAULT_KINDS)}; may be repeated",
+        "/timelinelist/18836/2.chn=reset, an article's path=soft_block, "
+        "/timelinelist/18836/3.chn=items_of:/doanh-nghiep.chn); KIND: a status 400-599 "
+        f"(429:SECONDS adds a Retry-After), {', '.join(FAULT_KINDS)}, or "
+        f"{', '.join(FAULT_KINDS_OF_A_PATH)} with :PATH (another path's page, its stream "
+        "items as a timeline fragment, a redirect to it); may be repeated",
     )
     args = parser.parse_args(argv)
 

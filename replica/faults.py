@@ -3,7 +3,8 @@
 `site.script("/doanh-nghiep.chn", [status(503, retry_after=2), reset()])` makes the next two
 requests to that path fail in those ways, then normal service resumes (`repeat=True` cycles
 through the list for good). Each fault gets the normal response lazily, so faults that replace
-it cost nothing and faults that damage it start from the real page.
+it cost nothing and faults that damage it start from the real page; `normal(path)` is another
+path's normal response, for faults that answer with another page (a cache's mix-up).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from http import HTTPStatus
 from .render import SOFT_BLOCK_PAGE, error_page
 from .response import Response
 
-NormalResponse = Callable[[], Response]
+NormalResponse = Callable[..., Response]  # normal() or normal(other_path)
 
 
 class Fault:
@@ -156,6 +157,36 @@ class Redirect(Fault):
             error_page(self.code, HTTPStatus(self.code).phrase), status=self.code
         )
         response.headers["Location"] = self.location
+        return response
+
+
+@dataclass(frozen=True)
+class PageOf(Fault):
+    """The page at `path` (its status too), under the URL asked for: a cache's or a proxy's
+    mix-up (an article's URL answered with another article's page), or a site answering the
+    timeline pages past the end with page 1."""
+
+    path: str
+
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        return normal(self.path)
+
+
+_STREAM_ITEM = re.compile(
+    rb'<div class="tlitem box-category-item" data-id="\d+">.*?</div>\s*</div>\s*</div>', re.DOTALL
+)
+
+
+@dataclass(frozen=True)
+class ItemsOf(Fault):
+    """The stream items of the page at `path`, sent as a timeline fragment: a site that
+    answers the pages past the end with page 1's items (`path` the section page)."""
+
+    path: str
+
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        response = normal(self.path)
+        response.body = b"\n".join(_STREAM_ITEM.findall(response.body)) + b"\n"
         return response
 
 
@@ -335,6 +366,14 @@ def meta_refresh(location: str) -> Fault:
     return MetaRefresh(location)
 
 
+def page_of(path: str) -> Fault:
+    return PageOf(path)
+
+
+def items_of(path: str) -> Fault:
+    return ItemsOf(path)
+
+
 def redirect_loop() -> Fault:
     return RedirectLoop()
 
@@ -394,10 +433,12 @@ __all__ = [
     "empty",
     "extra_items",
     "gzip_named_twice",
+    "items_of",
     "junk_items",
     "malformed_html",
     "meta_refresh",
     "oversized",
+    "page_of",
     "redirect",
     "redirect_loop",
     "redirect_offsite",

@@ -341,7 +341,7 @@ class ReplicaSite:
             return Response(body=self.robots_txt.encode(), content_type="text/plain; charset=utf-8")
         fault = self._next_fault(path)
         if fault is not None:
-            response = fault.apply(target, lambda: self._route(path))
+            response = fault.apply(target, lambda other=path: self._route(other))
         else:
             response = self._route(path)
         response.delay += self._jitter_delay()

@@ -14,7 +14,7 @@ from newsscraper.pages.section import SectionPage
 from replica import serve
 from replica.__main__ import main, parse_fault, parse_jitter
 from replica.crawl import PROJECT_ROOT
-from replica.faults import Status
+from replica.faults import ItemsOf, PageOf, Redirect, Status
 
 
 def status_of(url: str) -> tuple[int, str | None]:
@@ -80,9 +80,12 @@ def test_a_listing_page_can_be_served_in_a_new_layout_from_the_command_line():
     [
         ("/a.chn=503", ("/a.chn", Status(503))),
         ("/a.chn=429:60", ("/a.chn", Status(429, 60))),
+        ("/a.chn=page_of:/b.chn", ("/a.chn", PageOf("/b.chn"))),
+        ("/t/3.chn=items_of:/s.chn", ("/t/3.chn", ItemsOf("/s.chn"))),
+        ("/t/3.chn=redirect:/s.chn", ("/t/3.chn", Redirect("/s.chn"))),
     ],
 )
-def test_a_status_fault_reads_its_code_and_retry_after(value, expected):
+def test_a_fault_reads_its_status_and_retry_after_or_the_other_path(value, expected):
     assert parse_fault(value) == expected
 
 
@@ -94,6 +97,7 @@ def test_a_status_fault_reads_its_code_and_retry_after(value, expected):
         ("/a.chn=200", "a fault is an HTTP status 400-599"),
         ("/a.chn=429:soon", "a fault is an HTTP status 400-599"),
         ("/a.chn=sleep", "reset, soft_block, cut_copy, truncated, empty, renamed_entries"),
+        ("/a.chn=page_of:b.chn", "page_of:PATH, items_of:PATH, redirect:PATH"),
         ("/robots.txt=503", "/robots.txt is always served as it is"),
     ],
 )

@@ -329,3 +329,14 @@ def test_publish_while_serving_shows_on_page_one(handle, site):
     page = Selector(text=body.decode("utf-8"))
     focus = page.css("div.list-focus-main h2 > a::attr(href), div.cate-hl-row2 h3 > a::attr(href)")
     assert focus.getall() == [a.path for a in new]
+
+
+def test_a_path_answered_with_another_paths_page_or_its_stream_items(handle, site):
+    article, other = site.article(2), site.article(5)
+    site.script(article.path, [faults.page_of(other.path)])
+    assert fetch(handle, article.path)[2] == fetch(handle, other.path)[2]
+    past_the_end = "/timelinelist/18836/3.chn"  # 30 articles: page 2 is the last
+    site.script(past_the_end, [faults.items_of(SECTION)])
+    body = fetch(handle, past_the_end)[2].decode("utf-8")
+    page_1_stream = [a.article_id for a in site.listing()[3:23]]
+    assert re.findall(r'data-id="(\d+)"', body) == page_1_stream and "<html" not in body
