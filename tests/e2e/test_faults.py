@@ -757,6 +757,26 @@ def test_article_redirected_to_another_article_is_stored_once_and_never_asked_ag
     assert listing_only(handle.requests[mark:])
 
 
+def test_an_article_url_answered_with_another_articles_page_is_pending_then_stored_rightly(
+    replica, crawl, output_dir
+):
+    # A cache's mix-up: A's URL serves B's page, whose #hdNewsId names B.
+    site = ReplicaSite(articles=12)
+    victim, other = site.articles[3], site.articles[7]
+    site.script(victim.path, [faults.page_of(other.path)], repeat=True)
+    handle = replica(site)
+
+    crawl(handle, expect_exit=exitcodes.SITE_ERRORS)
+
+    assert_stored_exactly(output_dir, [a for a in site.articles if a is not victim])
+    run = only_run(output_dir)
+    assert list(run["pending_articles"]) == [victim.article_id] and run["failed_articles"] == 1
+    site.clear_scripts()
+    crawl(handle)
+    assert_stored_exactly(output_dir, site.articles)  # A under its own id, title and body
+    assert read_runs(output_dir)[0]["pending_articles"] == {}
+
+
 def test_response_over_download_maxsize_is_dropped_and_logged(replica, crawl, output_dir):
     site = ReplicaSite(articles=25)
     victim = site.articles[5]
@@ -911,6 +931,37 @@ def test_an_empty_fragment_met_by_the_backfill_search_is_asked_again(replica, cr
     assert set(stored_ids(output_dir)) == window
     assert len(requests_for(handle, page_4)) == 2  # asked again at once
     assert requests_for(handle, page_3) == []  # and not taken as the end
+
+
+# Past the end, a whole page is the end (asked for twice); page 1's items stop the walk on the
+# third page that comes no further down, which the run record names.
+@pytest.mark.parametrize(
+    ("answer", "asked", "stop_reason", "exit_code"),
+    [
+        (faults.page_of(SECTION_PAGE), [2], "end_of_listing", exitcodes.OK),
+        (faults.redirect(SECTION_PAGE), [2], "end_of_listing", exitcodes.OK),
+        (faults.items_of(SECTION_PAGE), [1, 1, 1], "stuck_above_watermark", exitcodes.UNHEALTHY),
+    ],
+    ids=["whole_page", "redirect", "items_as_a_fragment"],
+)
+def test_a_backfill_ends_where_the_pages_past_the_end_answer_with_page_1(
+    answer, asked, stop_reason, exit_code, replica, crawl, output_dir
+):
+    site = ReplicaSite(articles=40)  # page 1, then timeline page 2; from page 3 past the end
+    past_the_end = [f"/timelinelist/{site.zone_id}/{n}.chn" for n in range(3, 20)]
+    for path in past_the_end:
+        site.script(path, [answer], repeat=True)
+    handle = replica(site)
+
+    crawl(handle, since="2020-01-01", expect_exit=exit_code)
+
+    assert_stored_exactly(output_dir, site.articles)
+    counts = [len(requests_for(handle, path)) for path in past_the_end]
+    assert counts == asked + [0] * (len(counts) - len(asked))
+    run = only_run(output_dir)
+    assert (run["stop_reason"], run["exit_code"]) == (stop_reason, exit_code)
+    stuck = stop_reason == "stuck_above_watermark"
+    assert run["stop_url"] == (handle.url(past_the_end[len(asked) - 1]) if stuck else None)
 
 
 def test_a_listing_that_breaks_off_twice_moves_no_watermark_and_the_next_run_fills_in(
