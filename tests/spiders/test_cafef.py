@@ -642,6 +642,48 @@ def test_a_backfill_reads_its_page_past_the_end_again_when_the_page_above_was_re
     assert (pages, articles) == ([1, 2, 4, 8, 8, 6, 7, 8, 9, 9], [story(13, 4).article_id])
 
 
+UNDATED_ID = "188260319000000009"  # page 1's story listed by its day alone: no listing time
+
+
+def page_1_past_the_end(page: int) -> list:
+    """`day_listing` with a story without a listing time on page 1, whose stream items (that
+    story too) answer the pages past the end up to page 40."""
+    from newsscraper.pages.section import ListingEntry
+
+    undated = ListingEntry(UNDATED_ID, f"{BASE}/bai-{UNDATED_ID}.chn", "", None, "stream")
+    if page == 1:
+        return [*day_listing(1), undated]
+    if page > 5 and page <= 40:
+        return [e for e in page_1_past_the_end(1) if e.kind == "stream"]
+    return day_listing(page)
+
+
+def test_a_backfill_stuck_on_page_1s_items_past_the_end_names_the_page_it_stopped_at(
+    tmp_path, caplog
+):
+    caplog.set_level("WARNING", logger="newsscraper.spiders.cafef")
+    spider = make_spider(tmp_path, since="2026-03-01")
+    first = spider.listing_request(1)
+    pages, _ = backfill_crawl(spider, first, listing=page_1_past_the_end)
+    stop_url = f"{BASE}/timelinelist/18836/8.chn"  # the third page past the end
+    assert (pages, spider.walk.stop_url) == ([1, 2, 3, 4, 5, 6, 7, 8], stop_url)
+    assert f"stopped paging at listing page {stop_url}: 3 pages in a row" in caplog.text
+
+
+def test_the_backfill_search_reads_page_1s_items_past_the_end_as_an_empty_page(tmp_path, caplog):
+    # Nothing listed reaches until: probes 8, 16 and 32 show page 1's items, 32 is taken as
+    # past the end and, read as empty, ends the walk there: none of its entries is fetched
+    # (the undated story would be, being in no day after until).
+    caplog.set_level("WARNING", logger="newsscraper.spiders.cafef")
+    spider = make_spider(tmp_path, until="2026-03-10")
+    pages, articles = backfill_crawl(spider, listing=page_1_past_the_end)
+    assert (pages, articles) == ([1, 2, 4, 8, 16, 32, 24, 28, 30, 31], [PICK_ID])
+    assert spider.walk.stop_reason == "end_of_listing"
+    hit = f"{BASE}/timelinelist/18836/32.chn"
+    assert f"backfill: listing page {hit} ends 3 probes in a row" in caplog.text
+    assert "taken as past the end of the listing" in caplog.text
+
+
 def test_a_backfill_asks_for_the_pending_pages_once_page_1_has_answered(tmp_path):
     spider = make_spider(tmp_path, until="2026-03-16")
     spider.pending.failed(PENDING_ID, PENDING_URL, now=FIRST_FAILED)
