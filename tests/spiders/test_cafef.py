@@ -670,18 +670,20 @@ def test_a_backfill_stuck_on_page_1s_items_past_the_end_names_the_page_it_stoppe
     assert f"stopped paging at listing page {stop_url}: 3 pages in a row" in caplog.text
 
 
-def test_the_backfill_search_reads_page_1s_items_past_the_end_as_an_empty_page(tmp_path, caplog):
-    # Nothing listed reaches until: probes 8, 16 and 32 show page 1's items, 32 is taken as
-    # past the end and, read as empty, ends the walk there: none of its entries is fetched
-    # (the undated story would be, being in no day after until).
+def test_an_until_backfill_whose_search_stalls_past_the_end_walks_from_page_1(tmp_path, caplog):
+    # Past page 5 the site answers with page 1's items: probes 8, 16 and 32 come no further
+    # down, and where the window starts is not known. Walked from page 1, the window (page 5)
+    # is fetched, and the walk stops stuck on the third page past the end; taken as the
+    # search's end, page 32 would have ended the backfill with nothing of its window read.
     caplog.set_level("WARNING", logger="newsscraper.spiders.cafef")
-    spider = make_spider(tmp_path, until="2026-03-10")
+    spider = make_spider(tmp_path, until="2026-03-15")
     pages, articles = backfill_crawl(spider, listing=page_1_past_the_end)
-    assert (pages, articles) == ([1, 2, 4, 8, 16, 32, 24, 28, 30, 31], [PICK_ID])
-    assert spider.walk.stop_reason == "end_of_listing"
-    hit = f"{BASE}/timelinelist/18836/32.chn"
-    assert f"backfill: listing page {hit} ends 3 probes in a row" in caplog.text
-    assert "taken as past the end of the listing" in caplog.text
+    assert pages == [1, 2, 4, 8, 16, 32, 1, 2, 3, 4, 5, 6, 7, 8]
+    assert {e.article_id for e in day_listing(5)} <= set(articles)
+    assert spider.walk.stop_reason == "stuck_above_watermark"
+    stalled = f"{BASE}/timelinelist/18836/32.chn"
+    assert f"backfill: listing page {stalled} ends 3 probes in a row" in caplog.text
+    assert "walking the listing from page 1" in caplog.text
 
 
 def test_a_backfill_asks_for_the_pending_pages_once_page_1_has_answered(tmp_path):
@@ -1055,17 +1057,3 @@ def test_the_first_line_of_a_crawl_names_its_run_id_and_dataset(tmp_path, caplog
         f"run nightly-1: crawling section doanh-nghiep (zone 18836) on {BASE} "
         f"into {tmp_path / 'out'}; "
     )
-
-
-def test_an_until_backfill_on_a_site_answering_page_1_past_the_end_fetches_its_window(tmp_path):
-    # Past page 5 the site answers with page 1's items: the search's probes stall there, and
-    # where the window starts is not known. Walked from page 1, the window (page 5) is fetched,
-    # and the walk stops stuck past the end, not on a page past it taken as the window's.
-    def page_1_past_the_end(page: int) -> list:
-        return day_listing(1 if page > 5 else page)
-
-    spider = make_spider(tmp_path, until="2026-03-15")
-    pages, articles = backfill_crawl(spider, listing=page_1_past_the_end)
-    assert set(articles) >= {e.article_id for e in day_listing(5)}
-    assert spider.walk.stop_reason == "stuck_above_watermark"
-    assert len(pages) < 30
