@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from hypothesis import given
 from hypothesis import strategies as st
 from page_bottom import page_bottom
+from past_the_end import answers, past_the_end
 
 from newsscraper.crawl_args import CrawlArguments
 from newsscraper.listing_walk import (
@@ -58,6 +59,7 @@ class Site:
     # Stories published at the top before each listing request (the listing moving down).
     arrivals: list[int] = field(default_factory=list)
     published: list[int] = field(default_factory=list)  # those before each request, in order
+    answer: str = "empty"  # what a page past the end shows (`past_the_end`)
 
     def pages(self) -> int:
         return -(-len(self.order) // self.page_size)
@@ -67,6 +69,7 @@ class Site:
         return self.order[start : start + self.page_size]
 
     def page(self, number: int) -> list[ListingEntry]:
+        assert len(self.asked) <= 4 * (self.pages() + 2) + 10, self.asked  # no endless paging
         self.published.append(self.arrivals.pop(0) if self.arrivals else 0)
         for _ in range(self.published[-1]):
             story = max(self.minutes, default=0) + 1
@@ -74,7 +77,10 @@ class Site:
             self.order.insert(0, story)
         self.asked.append(number)
         focus = [self.entry(i, "focus") for i in self.picks] if number == 1 else []
-        return focus + [self.entry(i, "stream") for i in self.stream(number)]
+        stream = self.stream(number)
+        if number > self.pages():
+            stream = past_the_end(self.answer, self.order, self.page_size)
+        return focus + [self.entry(i, "stream") for i in stream]
 
     def entry(self, story: int, kind: str) -> ListingEntry:
         return ListingEntry(
@@ -94,9 +100,12 @@ class Site:
     def page_of(self, story: int | None) -> int | None:
         return None if story is None else self.order.index(story) // self.page_size + 1
 
-    def bottom_day(self, number: int) -> dt.date | None:
+    def bottom(self, number: int) -> int | None:
         """How far down page `number` goes, as the README defines it (`page_bottom`)."""
-        bottom = page_bottom([self.minutes[i] for i in self.stream(number)])
+        return page_bottom([self.minutes[i] for i in self.stream(number)])
+
+    def bottom_day(self, number: int) -> dt.date | None:
+        bottom = self.bottom(number)
         return None if bottom is None else day_of(bottom)
 
 
@@ -118,7 +127,6 @@ def backfill(site: Site, args: CrawlArguments, stored: set[str], watermark) -> t
 
     def parse(page, focus=None, entries=None):
         while page is not None:
-            assert len(site.asked) <= 4 * (site.pages() + 2) + 10, site.asked  # no endless walk
             walk.visits.append(page)
             if entries is None:
                 entries = site.page(page)
@@ -177,7 +185,7 @@ def listings(draw) -> Site:
     rnd = draw(st.randoms(use_true_random=False))
     # The site orders a minute's stories any way.
     order = sorted(minutes, key=lambda s: (-minutes[s], rnd.random()))
-    site = Site(order=order, minutes=minutes, page_size=draw(st.integers(2, 5)))
+    site = Site(order, minutes, page_size=draw(st.integers(2, 5)), answer=draw(answers))
     if len(order) >= 3 and draw(st.booleans()):
         # One old story moved back up near the top, its old minute kept. Not the listing's
         # last: a last page of that story alone would be a bottom (its only entry's).
@@ -239,7 +247,12 @@ def test_a_backfill_fetches_its_window_once_and_walks_only_the_pages_it_needs(da
     # story listed on or before it (past the end: the page after the last).
     pages = site.pages()
     start = 1
-    if args.until is not None:
+    # Past the end, the items of page 1 or of the last page again: the search's probes there
+    # can stall, and the backfill walks the listing from page 1 (README, "Backfills").
+    again = site.answer in ("page 1", "last page") and pages > 0
+    stalled = search is not None and search.above_stalled
+    assert again or not stalled, site.asked
+    if args.until is not None and not stalled:
         reaching = (n for n in range(1, pages + 1) if site.top_day(n) <= args.until)
         start = next(reaching, pages + 1)
         if start == site.page_of(site.moved) and search.found > start:
@@ -262,18 +275,33 @@ def test_a_backfill_fetches_its_window_once_and_walks_only_the_pages_it_needs(da
         None,
     )
     assert sorted(fetched) == sorted(expected)
-    assert walk.stop_reason == (END_OF_LISTING if stop is None else REACHED_SINCE)
+    last = max(pages, 1 if site.picks else 0)  # page 1 holds picks even with no stream
     if stop is not None:
-        visits = list(range(start, stop + 1))
+        visits, reason = list(range(start, stop + 1)), REACHED_SINCE
+    elif start > last:
+        visits, reason = [start], END_OF_LISTING
+    elif again:
+        # Items walked again past the end: the third such page in a row ends the walk, stuck.
+        # Page 1's newer than the watermark, after a page that came down to it, are a page the
+        # walk "had not come down to" (README, "The watermark"): it goes on, one page more.
+        lowest = min(minute(site.bottom(n)) for n in range(start, pages + 1))
+        more = site.answer == "page 1" and watermark is not None
+        more = more and lowest <= watermark < minute(site.bottom(1))
+        visits, reason = [*range(start, last + 1 + STALLED_PAGES + more)], STUCK
     else:
-        last = max(pages, 1 if site.picks else 0)  # page 1 holds picks even with no stream
-        visits = [start] if start > last else [*range(start, last + 1), last + 1, last + 1]
-    assert walk.visits == visits
+        visits, reason = [*range(start, last + 1), last + 1, last + 1], END_OF_LISTING
+    assert (walk.visits, walk.stop_reason) == (visits, reason)
     if search is None:
         assert site.asked == visits
         return
-    assert search.found == start
     probes, rest = site.asked[: search.probes], site.asked[search.probes :]
+    if stalled:
+        # Galloping past the end, the STALLED_PAGES-th probe there that came no further down
+        # (the first, the last page's items, can come further down than the probe before).
+        assert rest == visits
+        assert len(probes) <= pages.bit_length() + STALLED_PAGES + 1, probes
+        return
+    assert search.found == start
     # The found page is read again when the search read it before the page above it (past
     # the end too); the walk starts on the search's own response otherwise.
     assert rest == (visits[1:] if search.found_is_current else visits)
@@ -312,10 +340,15 @@ def test_stories_published_while_a_backfill_pages_leave_no_story_of_its_window_u
     # Once each, nothing stored or outside the window.
     assert (len(fetched), set(fetched) - (window - stored)) == (len(set(fetched)), set())
     if walk.stop_reason == STUCK:
-        # README, "Backfills": STALLED_PAGES pages in a row that came no further down, what
-        # stories published while it pages do only when there are pages of them between its
-        # requests (more than a page in all: the site's page holds about 20).
-        assert sum(site.published[1:]) > (STALLED_PAGES - 2) * site.page_size, site.published
+        if site.answer not in ("page 1", "last page"):
+            # README, "Backfills": STALLED_PAGES pages in a row that came no further down, what
+            # stories published while it pages do only when there are pages of them between
+            # its requests (more than a page in all: the site's page holds about 20).
+            assert sum(site.published[1:]) > (STALLED_PAGES - 2) * site.page_size
+        # "Were it to happen, the same backfill run again fetches the rest."
+        site.arrivals, site.asked = [], []
+        _, rest, _ = backfill(site, args, stored | {*fetched}, None)
+        assert (missed - {*rest}, {*rest} & {*fetched}) == (set(), set())
         return
     # None of the window listed when it started missed (but the old story moved up: see the
     # test above).
