@@ -17,9 +17,10 @@ from types import SimpleNamespace
 from hypothesis import given
 from hypothesis import strategies as st
 from page_bottom import page_bottom
+from past_the_end import answers, past_the_end
 
 from newsscraper.crawl_args import CrawlArguments
-from newsscraper.listing_walk import BROKE_OFF, STUCK, ListingWalk
+from newsscraper.listing_walk import BROKE_OFF, STALLED_PAGES, STUCK, ListingWalk
 from newsscraper.page_search import FirstPageSearch
 from newsscraper.pages.section import ListingEntry
 from newsscraper.runs import RunRecordExtension, watermark_to_reach
@@ -42,13 +43,17 @@ class Site:
     page_size: int
     # Stories moved back to the top with their old time: listed out of order.
     moved: set[int] = field(default_factory=set)
+    answer: str = "empty"  # what a page past the end shows (`past_the_end`)
 
     def pages(self) -> int:
         return -(-len(self.order) // self.page_size)
 
     def page(self, number: int) -> list[ListingEntry]:
         start = (number - 1) * self.page_size
-        return [self.entry(i) for i in self.order[start : start + self.page_size]]
+        stream = self.order[start : start + self.page_size]
+        if number > self.pages():
+            stream = past_the_end(self.answer, self.order, self.page_size)
+        return [self.entry(i) for i in stream]
 
     def entry(self, story: int) -> ListingEntry:
         return ListingEntry(
@@ -87,6 +92,13 @@ class Runs:
             under = [i for i in site.order if minute(site.minutes[i]) <= self.last_reached]
             if set(under) <= site.moved:
                 return
+        if (
+            site.answer in ("page 1", "last page")
+            and self.records[0]["listing_pages"] > site.pages()
+        ):
+            # Items walked again past the end: "the same page again", stuck (README).
+            assert reason != BROKE_OFF, self.records[0]
+            return
         assert reason not in (BROKE_OFF, STUCK), self.records[0]
 
     def run(
@@ -115,10 +127,13 @@ class Runs:
         if args.until is not None:
             # A backfill with `until` starts on the first page that reaches it (page_search).
             search = FirstPageSearch(until=args.until)
-            while (probe := search.next_probe()) is not None:
+            while (probe := search.next_probe()) is not None and not search.above_stalled:
+                # The search ends: past the end, an empty page or STALLED_PAGES stalled probes.
+                assert search.probes <= 4 * (site.pages() + 2).bit_length() + STALLED_PAGES
                 search.record(probe, site.page(probe))
-            page = search.found
-            if search.above_is_empty:
+            # Probes that stalled past the end: the walk starts on page 1 (`parse_probe`).
+            page = 1 if search.above_stalled else search.found
+            if search.above_is_empty and not search.above_stalled:
                 walk.empty_retried.add(page)
         while page is not None:
             if killed_after is not None and visits == killed_after:
@@ -126,8 +141,10 @@ class Runs:
             visits += 1
             (before_page or {}).get(page, lambda: None)()
             # The walk ends within the listing: its pages, and an empty one asked for twice
-            # (and once more, filled by a story published while it pages).
-            assert visits <= max(site.pages(), args.max_pages or 0) + 3, (visits, walk.stop_reason)
+            # (and once more, filled by a story published while it pages); past the end, items
+            # walked again, STALLED_PAGES of them.
+            again = (STALLED_PAGES - 1) * (site.answer in ("page 1", "last page"))
+            assert visits <= max(site.pages(), args.max_pages or 0) + 3 + again, visits
             decision = walk.visit(page, site.page(page))
             asked = [e.article_id for e in decision.to_fetch]
             already = [i for i in asked if i in self.stored or i in fetched]
@@ -168,7 +185,7 @@ def listings(draw) -> Site:
     rnd = draw(st.randoms(use_true_random=False))
     # The site orders a minute's stories any way.
     order = sorted(minutes, key=lambda s: (-minutes[s], rnd.random()))
-    return Site(order=order, minutes=minutes, page_size=draw(st.integers(2, 5)))
+    return Site(order, minutes, page_size=draw(st.integers(2, 5)), answer=draw(answers))
 
 
 events = st.one_of(
@@ -316,6 +333,11 @@ def test_successive_runs_over_a_changing_listing_keep_what_the_docs_promise(
         # Past the watermark, max_pages stops it too (it gives way only while catching up).
         stop = min(joined + stop_after - 1, max(default_max_pages, reached))
         expected = stop if stop <= site.pages() else site.pages() + 2
+    if site.order and expected > site.pages() and site.answer in ("page 1", "last page"):
+        # Past the end, items walked again: what an all-seen page past the watermark or
+        # max_pages stops, or the same page again, stuck (README, "The watermark").
+        assert last["stop_reason"] in ("caught_up", "max_pages", STUCK), last
+        return
     assert last["listing_pages"] == expected, (last, reached)
 
 
