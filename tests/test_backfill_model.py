@@ -282,11 +282,15 @@ def test_a_backfill_fetches_its_window_once_and_walks_only_the_pages_it_needs(da
         visits, reason = [start], END_OF_LISTING
     elif again:
         # Items walked again past the end: the third such page in a row ends the walk, stuck.
-        # Page 1's newer than the watermark, after a page that came down to it, are a page the
-        # walk "had not come down to" (README, "The watermark"): it goes on, one page more.
+        # Page 1's items, the first time, can be a page that comes down (one page more): newer
+        # than the watermark after a page that came down to it, "a page the walk had not come
+        # down to"; or, for a walk that started below page 1, "stories not walked yet of the
+        # minute the page before came down to" (README, "The watermark").
         lowest = min(minute(site.bottom(n)) for n in range(start, pages + 1))
-        more = site.answer == "page 1" and watermark is not None
-        more = more and lowest <= watermark < minute(site.bottom(1))
+        top = minute(site.bottom(1))
+        more = site.answer == "page 1" and (
+            (watermark is not None and lowest <= watermark < top) or (start > 1 and top == lowest)
+        )
         visits, reason = [*range(start, last + 1 + STALLED_PAGES + more)], STUCK
     else:
         visits, reason = [*range(start, last + 1), last + 1, last + 1], END_OF_LISTING
