@@ -86,9 +86,9 @@ def test_nfd_input_is_really_decomposed():
         # The word joiner, the Mongolian vowel separator and the invisible operators too.
         ("title", "Hải\u2060 Phát\u180e lãi\u2061\u2062\u2063\u2064 lớn", "Hải Phát lãi lớn"),
         # The grapheme joiner (its accent then goes on the letter), the object replacement,
-        # the Hangul filler and the tag characters show nothing; the braille blank a space.
+        # the Hangul filler show nothing; the braille blank a space.
         ("title", "Gia\u034f\u0301 vàng\ufffc\u3164", "Giá vàng"),
-        ("title", "Giá\u2800vàng\U000e0067\U000e007f", "Giá vàng"),
+        ("title", "Giá\u2800vàng", "Giá vàng"),
         # U+FE0F after a letter (its accents aside) shows nothing; after an emoji it is its own.
         ("title", "Giá\ufe0f ve\u0302\ufe0f ❤\ufe0f 1\ufe0f\u20e3 \u2139\ufe0f", "Giá vê ❤️ 1️⃣ ℹ️"),
         # So too after the text's first letter, and after a one-letter word's accent.
