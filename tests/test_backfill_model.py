@@ -148,7 +148,7 @@ def backfill(site: Site, args: CrawlArguments, stored: set[str], watermark) -> t
             parse(1)
             return walk, fetched, search
         if search.above == probe:
-            hit = [] if search.above_is_empty else entries
+            hit = entries
         probe = search.next_probe()
     found = search.found
     focus = search_focus if found > 1 else None

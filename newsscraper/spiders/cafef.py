@@ -256,8 +256,7 @@ class CafefSpider(scrapy.Spider):
             yield self.listing_request(1)
             return
         if self.search.above == page:
-            # A page taken as past the end is read as the empty page that ends the walk.
-            self.search_hit = (response, [] if self.search.above_is_empty else entries)
+            self.search_hit = (response, entries)
         probe = self.search.next_probe()
         if probe is not None:
             yield self.listing_request(probe, callback=self.parse_probe)
