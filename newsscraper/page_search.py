@@ -7,8 +7,8 @@ some page on (an empty page past the end counts as true, once it came empty twic
 pages 1, 2, 4, 8, … and then bisecting finds the first true page in about 2·log2(N) requests.
 A site that answers pages past the end with page 1's items (or any page again) would have the
 probes double for ever: STALLED_PAGES probes in a row that come no further down the stream than
-the probe before each are taken as past the end (`above_stalled`), as an empty page is; the
-spider then walks the listing from page 1 rather than trust where the search would end.
+the probe before each end the search (`above_stalled`), with no page found: the spider then
+walks the listing from page 1.
 
 Pure bookkeeping, like ListingWalk: the spider fetches what `next_probe` says.
 """
@@ -46,8 +46,9 @@ class FirstPageSearch:
     empty_retried: set[int] = field(default_factory=set)
     again: int | None = None  # an empty page to read once more before recording it
     above_is_empty: bool = False  # `above` is a page past the end of the listing
-    # `above` was taken as past the end for coming no further down than the probes before it:
-    # read again, it shows the same again.
+    # The search ended for STALLED_PAGES probes in a row that came no further down the stream
+    # (`_stalled`): the site answers past the end with pages it cannot place, and no page is
+    # found.
     above_stalled: bool = False
     # Probes in a row, while galloping, that came no further down the stream than the one
     # before each (`_stalled`); the stream entries of the last probe, and the ids of those
@@ -68,12 +69,11 @@ class FirstPageSearch:
         if reaches(entries, self.until):
             if self.above is None or page <= self.above:
                 self.above, self.above_probe = page, self.probes
-                self.above_is_empty, self.above_stalled = not entries, False
+                self.above_is_empty = not entries
         elif self._stalled(entries):
             # Galloping, the probes double: stories published between two of them fill one
             # gap's pages at most, not the next's twice as many, nor STALLED_PAGES such in a row.
-            self.above, self.above_probe = page, self.probes
-            self.above_is_empty = self.above_stalled = True
+            self.above_stalled = True
         elif page >= self.below:
             self.below, self.below_probe = page, self.probes
 
@@ -99,10 +99,10 @@ class FirstPageSearch:
         return self.above is not None and self.above == self.below + 1
 
     def next_probe(self) -> int | None:
-        """The page to fetch next, or None when `found` is known."""
+        """The page to fetch next, or None when `found` is known (or the search stalled)."""
         if self.again is not None:
             return self.again
-        if self.done:
+        if self.done or self.above_stalled:
             return None
         if self.above is None:
             return 1 if self.below == 0 else self.below * 2  # gallop
@@ -118,9 +118,8 @@ class FirstPageSearch:
         """False when the page before `found` was read after `found` itself. Articles published
         in between push every entry down: the first entries of the window may have left the
         page before for `found` after `found` was read, and are in neither response. The walk
-        then reads `found` again; read after the page before, it holds them. A page taken as
-        past the end for coming no further down (`above_stalled`) would show the same again."""
-        return self.above_stalled or self.above_probe > self.below_probe
+        then reads `found` again; read after the page before, it holds them."""
+        return self.above_probe > self.below_probe
 
     @property
     def requests_saved(self) -> int:

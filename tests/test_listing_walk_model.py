@@ -127,13 +127,13 @@ class Runs:
         if args.until is not None:
             # A backfill with `until` starts on the first page that reaches it (page_search).
             search = FirstPageSearch(until=args.until)
-            while (probe := search.next_probe()) is not None and not search.above_stalled:
+            while (probe := search.next_probe()) is not None:
                 # The search ends: past the end, an empty page or STALLED_PAGES stalled probes.
                 assert search.probes <= 4 * (site.pages() + 2).bit_length() + STALLED_PAGES
                 search.record(probe, site.page(probe))
             # Probes that stalled past the end: the walk starts on page 1 (`parse_probe`).
             page = 1 if search.above_stalled else search.found
-            if search.above_is_empty and not search.above_stalled:
+            if search.above_is_empty:
                 walk.empty_retried.add(page)
         while page is not None:
             if killed_after is not None and visits == killed_after:

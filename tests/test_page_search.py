@@ -187,14 +187,14 @@ def test_a_page_whose_stream_items_have_no_time_is_not_skipped():
 def test_a_site_serving_page_1_past_the_end_ends_the_galloping_there():
     # The listing ends on page 12; every page past it is page 1's items again, which never
     # reach `until`: the probes would double for ever. Three in a row that come no further
-    # down than the one before each are past the end, as an empty page is, not read again.
+    # down than the one before each end the search, with no page found.
     s = FirstPageSearch(until=dt.date(2025, 1, 1))
     pages = []
     while (page := s.next_probe()) is not None and len(pages) < 100:
         pages.append(page)
         s.record(page, listing(10, page) or listing(10, 1))
-    assert pages == [1, 2, 4, 8, 16, 32, 64, 48, 56, 60, 62, 63]
-    assert (s.found, s.above_is_empty, s.found_is_current) == (64, True, True)
+    assert pages == [1, 2, 4, 8, 16, 32, 64]
+    assert (s.above_stalled, s.done) == (True, False)
 
 
 def test_probes_as_old_as_the_one_before_but_with_new_stories_are_not_past_the_end():
