@@ -6,7 +6,9 @@ the groups chosen, rewritten as one group for every agent."""
 
 from __future__ import annotations
 
+import math
 import re
+import sys
 
 from protego import Protego
 from scrapy.robotstxt import RobotParser, decode_robotstxt
@@ -27,6 +29,11 @@ _RECORD_LINE = re.compile(
     re.I,
 )
 
+# A Crawl-delay line, as Protego reads its field, and its value.
+_CRAWL_DELAY_LINE = re.compile(r"\s*crawl(?:-|\s+)delay\s*:?\s*(.*)", re.I | re.S)
+# What a Crawl-delay too long for a float (`inf`, `1e400`) is read as: the longest there is.
+LONGEST_CRAWL_DELAY = f"Crawl-delay: {sys.float_info.max!r}"
+
 
 def product_token(user_agent: str) -> str:
     """The product token a User-Agent starts with (`newsscraper` for ours), lower-cased."""
@@ -46,11 +53,25 @@ def our_groups(text: str, token: str) -> str:
                 groups.append(([], []))
             groups[-1][0].append(agent.group(1).strip())
         elif groups and _RECORD_LINE.match(line):
-            groups[-1][1].append(line)
+            groups[-1][1].append(_longest_if_endless(line))
     named = [rules for names, rules in groups if token in map(product_token, names)]
     if not named:
         named = [rules for names, rules in groups if "*" in names]
     return "\n".join(["User-agent: *", *(line for rules in named for line in rules)]) + "\n"
+
+
+def _longest_if_endless(line: str) -> str:
+    """A Crawl-delay of more seconds than a float holds (`inf`, `1e400`) as the longest one a
+    float holds: Protego would read it as no Crawl-delay at all. `nan`, a negative delay, a
+    word, it drops as any value that is no delay; so does this."""
+    delay = _CRAWL_DELAY_LINE.fullmatch(line)
+    if delay is None:
+        return line
+    try:
+        seconds = float(delay.group(1).strip())
+    except ValueError:
+        return line
+    return LONGEST_CRAWL_DELAY if math.isinf(seconds) and seconds > 0 else line
 
 
 class ProductTokenRobotParser(RobotParser):

@@ -4,6 +4,7 @@ answered by a stub engine instead of a crawl."""
 from __future__ import annotations
 
 import asyncio
+import sys
 from types import SimpleNamespace
 
 import pytest
@@ -50,6 +51,8 @@ def robots_middleware(tmp_path, answer, **settings) -> StrictRobotsTxtMiddleware
         "RETRY_AFTER_MAX": project_settings.RETRY_AFTER_MAX,
         "OUTPUT_DIR": str(tmp_path),
         "NEWSSCRAPER_NOW": NOW,
+        "USER_AGENT": project_settings.USER_AGENT,
+        "ROBOTSTXT_PARSER": project_settings.ROBOTSTXT_PARSER,
     }
     crawler = get_crawler(settings_dict=defaults | settings)
     crawler.stats = MemoryStatsCollector(crawler)
@@ -194,7 +197,9 @@ def test_no_gap_between_two_requests_is_shorter_than_the_crawl_delay(
     assert min(delay * (1 - jitter), slot.download_delay()) >= crawl_delay
 
 
-@pytest.mark.parametrize("crawl_delay", ["99999999999999999999", "1e308", "601"])
+@pytest.mark.parametrize(
+    "crawl_delay", ["99999999999999999999", "1e308", "601", "inf", "1e400", "Infinity"]
+)
 def test_a_crawl_delay_longer_than_retry_after_max_forbids_every_page_and_is_not_waited(
     tmp_path, crawl_delay, caplog
 ):
@@ -207,7 +212,9 @@ def test_a_crawl_delay_longer_than_retry_after_max_forbids_every_page_and_is_not
     assert middleware.crawler.engine.asked == [f"{BASE}/robots.txt"]
     assert (downloader._delay, downloader._jitter) == (0.0, 0.5)
     (said,) = [r.getMessage() for r in caplog.records if "Crawl-delay" in r.getMessage()]
-    assert f"Crawl-delay of {float(crawl_delay):g}s, longer than RETRY_AFTER_MAX (600s)" in said
+    # One too long for a float (`inf`, `1e400`) is the longest there is.
+    seconds = min(float(crawl_delay), sys.float_info.max)
+    assert f"Crawl-delay of {seconds:g}s, longer than RETRY_AFTER_MAX (600s)" in said
     assert "raise RETRY_AFTER_MAX to it with -s" in said
 
     # The next runs read the kept copy, ask the site for nothing, and stop the same way.
@@ -216,6 +223,13 @@ def test_a_crawl_delay_longer_than_retry_after_max_forbids_every_page_and_is_not
         asyncio.run(again.process_request(Request(f"{BASE}/doanh-nghiep.chn")))
     assert again.crawler.engine.asked == []
     assert again.crawler.engine.downloader._delay == 0.0
+
+
+@pytest.mark.parametrize("crawl_delay", ["nan", "abc", "-inf"])
+def test_a_crawl_delay_that_is_no_number_of_seconds_is_no_crawl_delay(tmp_path, crawl_delay):
+    robots_txt = f"User-agent: *\nCrawl-delay: 5\nCrawl-delay: {crawl_delay}\nAllow: /\n"
+    middleware = robots_middleware(tmp_path, (200, robots_txt.encode(), {}), RETRY_AFTER_MAX=4)
+    assert refusal(middleware, "/doanh-nghiep.chn") is CrawlDelayTooLong  # the 5 s line holds
 
 
 def test_a_crawl_delay_up_to_retry_after_max_is_honoured(tmp_path):

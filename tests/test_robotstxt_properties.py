@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
+import sys
 from types import SimpleNamespace
 
 from hypothesis import HealthCheck, given, settings
@@ -224,13 +225,13 @@ crawl_delays = st.one_of(
 
 
 def independent_delay(value: str) -> float | None:
-    """A Crawl-delay as a number of seconds; one that is no finite number is none (the known
-    limit: `inf`, `nan` and `1e400` read as no Crawl-delay)."""
+    """A Crawl-delay as a number of seconds; one too long for a float (`inf`, `1e400`) is the
+    longest a float holds; one that is no number (`nan`, `abc`, `-5`) is none."""
     try:
         seconds = float(value.strip())
     except ValueError:
         return None
-    return seconds if 0 <= seconds < float("inf") else None
+    return min(seconds, sys.float_info.max) if seconds >= 0 else None
 
 
 @given(
