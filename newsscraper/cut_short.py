@@ -19,6 +19,13 @@ _HTML_END = re.compile(rb"</html\s*>", re.IGNORECASE)
 # the footer lie the article and the listing.
 _SITE_HEADER = re.compile(rb"""id\s*=\s*["']?listNewHeader\b""", re.IGNORECASE)
 _SITE_FOOTER = re.compile(rb"""class\s*=\s*["']footer[\s"']""", re.IGNORECASE)
+# Above the header: the site's name in the page's <head>, and the head's own tags.
+_SITE_NAME = re.compile(
+    rb"""property\s*=\s*["']?og:site_name["']?\s+content\s*=\s*["']?cafef["'\s/>]""",
+    re.IGNORECASE,
+)
+_HEAD_OPEN = re.compile(rb"<head[\s>]", re.IGNORECASE)
+_HEAD_CLOSE = re.compile(rb"</head\s*>", re.IGNORECASE)
 
 
 def is_cut_short(request, response) -> bool:
@@ -53,14 +60,22 @@ def is_cut_short(request, response) -> bool:
 
 def is_cut_copy(kind: str | None, body: bytes) -> bool:
     """True for a page that came whole by its framing (a Content-Length for all it holds) yet
-    stops before its end: a cache's or a proxy's cut copy. A section or article page is cut
-    when it has the site's header but neither its footer nor `</html>` (a page whose content
-    all came, its closing tags missing, is whole); a timeline fragment when it stops inside a
+    stops before its end: a cache's or a proxy's cut copy, or a page under a Content-Length
+    shorter than it. A section or article page is cut when it has the site's header but
+    neither its footer nor `</html>` (a page whose content all came, its closing tags missing,
+    is whole), or stops above that header without `</html>`, its head naming the site
+    (`og:site_name` cafef) or never closed; a timeline fragment when it stops inside a
     tag, a comment or one of its items, as for a body without a Content-Length."""
     if kind in ("article", "section"):
-        header = None if _HTML_END.search(body) else _SITE_HEADER.search(body)
+        if _HTML_END.search(body):
+            return False
+        header = _SITE_HEADER.search(body)
         if header is None:
-            return False  # whole, or not the site's page at all (a soft block, an error page)
+            # Cut above the header (a Content-Length far short of the body): the site's page
+            # when its head names the site; any page when its head never closed, as no whole
+            # page's does. Else not the site's page at all (a soft block, an error page).
+            head_open = _HEAD_OPEN.search(body) and not _HEAD_CLOSE.search(body)
+            return bool(head_open or _SITE_NAME.search(body))
         return _SITE_FOOTER.search(body, header.end()) is None
     if kind == "timeline":
         return ends_inside_an_item(body)

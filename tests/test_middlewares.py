@@ -929,6 +929,27 @@ def test_a_cut_copy_of_a_site_page_is_told_by_its_header_footer_and_html_end(kin
 
 
 @pytest.mark.parametrize("kind", ["article", "section"])
+def test_a_copy_cut_before_the_site_header_is_retried_as_cut_not_as_a_soft_block(kind):
+    # A Content-Length shorter than the body: the page ends where it says, inside its <head>,
+    # or past it but before the site's header; its head names the site.
+    from newsscraper.softblock import was_soft_blocked
+    from replica.render import SOFT_BLOCK_PAGE
+
+    middleware = quick_retries()
+    header = ARTICLE_PAGE.index(b"listNewHeader")
+    for end in (100, ARTICLE_PAGE.index(b"</head>"), header):
+        retry = fetch(middleware, ARTICLES[0], body=ARTICLE_PAGE[:end], kind=kind)
+        assert retry.meta["retry_times"] == 1, end
+        assert not was_soft_blocked(retry), end
+    stats = middleware.crawler.stats
+    assert stats.get_value("newsscraper/retry/cut_short") == 3
+    assert stats.get_value("newsscraper/softblock/detected") is None
+    # A rate-limit page, its </html> missing, is still one: its head is whole, and not the site's.
+    fetch(middleware, ARTICLES[1], body=SOFT_BLOCK_PAGE.encode().replace(b"</html>", b""))
+    assert stats.get_value("newsscraper/softblock/detected") == 1
+
+
+@pytest.mark.parametrize("kind", ["article", "section"])
 def test_a_cut_copy_is_told_however_its_header_is_spelled_and_only_by_the_footer_below_it(kind):
     from scrapy import Request
     from scrapy.http import HtmlResponse

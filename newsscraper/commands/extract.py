@@ -114,7 +114,7 @@ def extract_file(path: Path | None, url: str | None = None) -> Article:
         # A download or save that stopped early: its body ends where the copy does, while the
         # rest (tags, author, dates from the page's head) would make the row look whole.
         raise NotAnArticle(
-            "the page is cut short (the site's header, but neither its footer nor </html>): "
+            "the page is cut short (it stops before the site's footer, without </html>): "
             "a crawl would fetch it again; save it again"
         )
     response = HtmlResponse(url=request_url, body=body, request=request)

@@ -429,8 +429,8 @@ def test_a_page_cut_short_is_said_to_be_cut_not_printed_as_a_shorter_article(cap
     assert code == 1
     assert [json.loads(line) for line in lines] == [row]
     assert err == (
-        f"newsscraper extract: {cut_in_body}: the page is cut short (the site's header, but "
-        "neither its footer nor </html>): a crawl would fetch it again; save it again\n"
+        f"newsscraper extract: {cut_in_body}: the page is cut short (it stops before the "
+        "site's footer, without </html>): a crawl would fetch it again; save it again\n"
     )
 
 
