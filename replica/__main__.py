@@ -34,8 +34,6 @@ def parse_fault(value: str) -> tuple[str, faults.Fault]:
     path, sep, kind = value.partition("=")
     if not sep or not path.startswith("/"):
         raise argparse.ArgumentTypeError(f"{value!r}: give PATH=KIND, PATH starting with /")
-    if path == "/robots.txt":
-        raise argparse.ArgumentTypeError("/robots.txt is always served as it is, without faults")
     if kind in FAULT_KINDS:
         return path, FAULT_KINDS[kind]()
     name, _, other = kind.partition(":")

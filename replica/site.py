@@ -2,7 +2,8 @@
 
 Routes (everything else is 404):
 
-- `/robots.txt`: `User-agent: *` / `Allow: /` (a test may set `robots_txt` to another).
+- `/robots.txt`: `User-agent: *` / `Allow: /` (a test may set `robots_txt` to another, or
+  script faults for it; soft blocks and jitter leave it be).
 - `/<section>.chn`: page 1 of the modelled section (default `doanh-nghiep`, zone 18836). Other
   sections of `newsscraper.sections` answer 404: the replica models one section at a time.
 - `/timelinelist/<zone>/<n>.chn`, n ≥ 2: a fragment of `page_size` stream items; empty past the end.
@@ -319,37 +320,47 @@ class ReplicaSite:
 
     def _next_fault(self, path: str) -> Fault | None:
         with self._lock:
-            self._request_count += 1
-            entry = self._scripts.get(path)
-            if entry is not None:
-                fault = entry.faults[entry.next % len(entry.faults)]
-                entry.next += 1
-                if not entry.repeat and entry.next >= len(entry.faults):
-                    del self._scripts[path]
+            if (fault := self._scripted_fault(path)) is not None:
+                self._request_count += 1
                 return fault
+            if path == "/robots.txt":
+                return None  # soft blocks leave it be, and count no request
+            self._request_count += 1
             if self._soft_until is not None and time.monotonic() < self._soft_until:
                 return SoftBlock()
             if self._soft_every and self._request_count % self._soft_every == 0:
                 return SoftBlock()
             return None
 
+    def _scripted_fault(self, path: str) -> Fault | None:
+        """The next fault scripted for `path` (the lock held), or None."""
+        entry = self._scripts.get(path)
+        if entry is None:
+            return None
+        fault = entry.faults[entry.next % len(entry.faults)]
+        entry.next += 1
+        if not entry.repeat and entry.next >= len(entry.faults):
+            del self._scripts[path]
+        return fault
+
     # --- answering -------------------------------------------------------------------------
     def respond(self, method: str, target: str) -> Response:
         """The response to one request for `target` (path and query)."""
         path = target.split("?", 1)[0]
-        if path == "/robots.txt":
-            return Response(body=self.robots_txt.encode(), content_type="text/plain; charset=utf-8")
         fault = self._next_fault(path)
         if fault is not None:
             response = fault.apply(target, lambda other=path: self._route(other))
         else:
             response = self._route(path)
-        response.delay += self._jitter_delay()
+        if path != "/robots.txt":  # held by no jitter
+            response.delay += self._jitter_delay()
         if method == "HEAD":
             response = replace(response, declared_length=len(response.body), body=b"")
         return response
 
     def _route(self, path: str) -> Response:
+        if path == "/robots.txt":
+            return Response(body=self.robots_txt.encode(), content_type="text/plain; charset=utf-8")
         if path == f"/{self.section}.chn":
             return Response.html(self._section_page())
         timeline = _TIMELINE_PATH.match(path)

@@ -1279,19 +1279,6 @@ def test_a_backfill_judges_its_windows_rejects_again_but_not_pages_the_site_said
     assert_stored_exactly(output_dir, [a for a in site.articles if a is not gone])
 
 
-class RobotsUnavailableSite(ReplicaSite):
-    """A site whose robots.txt answers with `fault`, every time."""
-
-    def __init__(self, fault: Fault, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.robots_fault = fault
-
-    def respond(self, method: str, target: str) -> Response:
-        if target.split("?", 1)[0] == "/robots.txt":
-            return self.robots_fault.apply(target, lambda: Response())
-        return super().respond(method, target)
-
-
 @pytest.mark.parametrize(
     "fault", [faults.status(503), faults.status(500), faults.status(429), faults.reset()]
 )
@@ -1300,7 +1287,9 @@ def test_a_robots_txt_the_site_cannot_serve_forbids_the_whole_crawl(
 ):
     # RFC 9309, 2.3.1.4: a robots.txt unreachable for a server or network error means
     # complete disallow, not permission to crawl a site that is failing or throttling.
-    handle = replica(RobotsUnavailableSite(fault, articles=10))
+    site = ReplicaSite(articles=10)
+    site.script("/robots.txt", [fault], repeat=True)
+    handle = replica(site)
     crawl(handle, settings={"ROBOTSTXT_OBEY": True}, expect_exit=exitcodes.SITE_ERRORS)
     assert [r.path for r in handle.requests] == ["/robots.txt"] * (settings.RETRY_TIMES + 1)
     assert stored_ids(output_dir) == []

@@ -83,6 +83,7 @@ def test_a_listing_page_can_be_served_in_a_new_layout_from_the_command_line():
         ("/a.chn=page_of:/b.chn", ("/a.chn", PageOf("/b.chn"))),
         ("/t/3.chn=items_of:/s.chn", ("/t/3.chn", ItemsOf("/s.chn"))),
         ("/t/3.chn=redirect:/s.chn", ("/t/3.chn", Redirect("/s.chn"))),
+        ("/robots.txt=503", ("/robots.txt", Status(503))),
     ],
 )
 def test_a_fault_reads_its_status_and_retry_after_or_the_other_path(value, expected):
@@ -98,7 +99,6 @@ def test_a_fault_reads_its_status_and_retry_after_or_the_other_path(value, expec
         ("/a.chn=429:soon", "a fault is an HTTP status 400-599"),
         ("/a.chn=sleep", "reset, soft_block, cut_copy, truncated, empty, renamed_entries"),
         ("/a.chn=page_of:b.chn", "page_of:PATH, items_of:PATH, redirect:PATH"),
-        ("/robots.txt=503", "/robots.txt is always served as it is"),
     ],
 )
 def test_a_fault_that_is_none_is_refused_saying_what_to_give(value, said, capsys):

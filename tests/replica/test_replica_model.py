@@ -11,7 +11,7 @@ import unicodedata
 import pytest
 from parsel import Selector
 
-from replica import DEFAULT_START, ReplicaSite
+from replica import DEFAULT_START, ReplicaSite, faults
 
 
 def stream_ids(site: ReplicaSite, path: str) -> list[str]:
@@ -178,6 +178,15 @@ def test_unknown_paths_and_ids_are_404_and_robots_allows_all():
     assert site.respond("GET", "/thi-truong-chung-khoan.chn").status == 404
     robots = site.respond("GET", "/robots.txt")
     assert robots.body.decode() == "User-agent: *\nAllow: /\n"
+
+
+def test_a_fault_scripted_for_robots_txt_is_served_and_soft_blocks_leave_it_be():
+    site = ReplicaSite(articles=5)
+    site.script("/robots.txt", [faults.status(503), faults.cut_copy()])
+    site.soft_block_all()
+    assert site.respond("GET", "/robots.txt").status == 503
+    assert site.respond("GET", "/robots.txt").body == b"User-agent:"  # half of it
+    assert site.respond("GET", "/robots.txt").body == b"User-agent: *\nAllow: /\n"
 
 
 def test_expected_fields_state_the_contract_values():
