@@ -24,6 +24,10 @@ else:
     from backports import zstd
 
 COMPRESSED_CUT_SHORT_FLAG = "compressed_cut_short"
+# On a request whose body may decompress to other than its `download_maxsize` (robots.txt,
+# read past DOWNLOAD_MAXSIZE on the wire, its download stopped there, and decompressed no
+# further): the most it may.
+DECOMPRESSED_MAXSIZE_META = "newsscraper_decompressed_maxsize"
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +75,10 @@ class CompressedBodyMiddleware:
         # An empty body has nothing to decompress (a HEAD, an empty fragment sent as it is).
         if not encodings or not response.body:
             return response
-        max_size = request.meta.get("download_maxsize", self.max_size)  # as Scrapy reads it
+        max_size = request.meta.get(
+            DECOMPRESSED_MAXSIZE_META,
+            request.meta.get("download_maxsize", self.max_size),  # as Scrapy reads it
+        )
         try:
             # The last encoding applied is the first undone: a cut stops its stream first.
             if layers_are_whole(response.body, undone(encodings), max_size):

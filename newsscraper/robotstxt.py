@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import logging
 
+from scrapy import signals
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.downloadermiddlewares.robotstxt import logger as scrapy_robots_logger
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, StopDownload
 from scrapy.extensions.throttle import AutoThrottle
+from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
+from twisted.internet.defer import Deferred
 
 from newsscraper import kept_robotstxt
+from newsscraper.compressed import DECOMPRESSED_MAXSIZE_META
 from newsscraper.context import RunContext
 
 logger = logging.getLogger(__name__)
@@ -42,6 +46,26 @@ class RobotsTxtForbidden(IgnoreRequest):
 class CrawlDelayTooLong(IgnoreRequest):
     """The site's robots.txt asks for a Crawl-delay longer than RETRY_AFTER_MAX, the longest
     wait for the site a run honours: nothing of the site is crawled."""
+
+
+# RFC 9309 (2.5): a crawler must read at least the first 500 KiB of a robots.txt.
+ROBOTSTXT_READ_AT_LEAST = 500 * 1024
+# On the request for robots.txt: how many bytes of it are read (0: all), and how many came.
+READ_AT_MOST_META = "newsscraper_robotstxt_read_at_most"
+_RECEIVED_META = "newsscraper_robotstxt_received"
+
+
+def read_at_most(download_maxsize: int) -> int:
+    """The bytes of a robots.txt read, the rest ignored: DOWNLOAD_MAXSIZE, at least RFC 9309's
+    500 KiB; 0 (all of it) when DOWNLOAD_MAXSIZE is 0, no limit."""
+    return max(download_maxsize, ROBOTSTXT_READ_AT_LEAST) if download_maxsize > 0 else 0
+
+
+def first_lines(body: bytes, size: int) -> bytes:
+    """The lines of `body` that end within its first `size` bytes: a line cut at the limit
+    would read as another rule (`Disallow: /a` of `Disallow: /articles/`)."""
+    head = body[:size]
+    return head[: max(head.rfind(b"\n"), head.rfind(b"\r")) + 1]
 
 
 # What to do about such a Crawl-delay, as the log and the run's health problem say it.
@@ -100,12 +124,16 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
         self.longest_wait = crawler.settings.getfloat("RETRY_AFTER_MAX")
         self.output_dir = crawler.settings.get("OUTPUT_DIR")
         self.max_age = crawler.settings.getfloat("ROBOTSTXT_MAX_AGE")
+        self.read_at_most = read_at_most(crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+        crawler.signals.connect(self._robots_txt_bytes, signal=signals.bytes_received)
         if not any(isinstance(f, ErrorWithoutTraceback) for f in scrapy_robots_logger.filters):
             scrapy_robots_logger.addFilter(ErrorWithoutTraceback())  # once per process
 
     async def process_request(self, request, spider=None):
         await super().process_request(request)  # fetches robots.txt first, once per host
         if request.meta.get("dont_obey_robotstxt"):
+            if self._is_our_robots_txt_request(request):
+                self._read_up_to_the_limit(request)
             return
         netloc = urlparse_cached(request).netloc
         if (why := self.unavailable.get(netloc)) is not None:
@@ -117,6 +145,37 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
                 f"robots.txt asks for a Crawl-delay of {delay:g}s, longer than RETRY_AFTER_MAX "
                 f"({self.longest_wait:g}s): {request.url}"
             )
+
+    def _is_our_robots_txt_request(self, request) -> bool:
+        """True for the request this middleware sent for a host's robots.txt (or its retry)."""
+        parsed = urlparse_cached(request)
+        return (
+            request.callback is NO_CALLBACK
+            and parsed.path == "/robots.txt"
+            and isinstance(self._parsers.get(parsed.netloc), Deferred)
+        )
+
+    def _read_up_to_the_limit(self, request) -> None:
+        """A robots.txt larger than DOWNLOAD_MAXSIZE is read up to it (at least 500 KiB, RFC
+        9309, 2.5), the rest ignored, not refused whole as a page that large is: Scrapy's limit
+        is lifted for it, `_robots_txt_bytes` stops its download there instead. Asked for
+        uncompressed, as a download stopped there must be read; a body the site compresses
+        all the same is never decompressed past the limit."""
+        if not self.read_at_most:
+            return
+        request.meta["download_maxsize"] = 0
+        request.meta[DECOMPRESSED_MAXSIZE_META] = self.read_at_most
+        request.meta[READ_AT_MOST_META] = self.read_at_most
+        request.meta[_RECEIVED_META] = 0  # a retry counts from nothing again
+        request.headers["Accept-Encoding"] = "identity"
+
+    def _robots_txt_bytes(self, data: bytes, request, spider=None) -> None:
+        """bytes_received: stop the download of robots.txt once the bytes read came."""
+        if not (limit := request.meta.get(READ_AT_MOST_META)):
+            return
+        request.meta[_RECEIVED_META] = received = request.meta.get(_RECEIVED_META, 0) + len(data)
+        if received >= limit:
+            raise StopDownload(fail=False)
 
     async def robot_parser(self, request):
         netloc = urlparse_cached(request).netloc
@@ -149,6 +208,16 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
             raise RobotsTxtForbidden(str(error)) from None
 
     async def _parse_robots(self, response, netloc, request):
+        if "download_stopped" in response.flags and response.request is not None:
+            limit = response.request.meta.get(READ_AT_MOST_META) or len(response.body)
+            logger.info(
+                "robots.txt of %s is larger than %d B: its lines within them are read, the "
+                "rest ignored (RFC 9309, 2.5)",
+                kept_robotstxt.origin_of(request.url),
+                limit,
+            )
+            self.crawler.stats.set_value("newsscraper/robotstxt/read_up_to", limit)
+            response = response.replace(body=first_lines(response.body, limit))
         if is_unavailable(response.status):
             self.unavailable[netloc] = f"HTTP {response.status}"
         rules = rules_of(response.status, response.body)

@@ -21,6 +21,8 @@ from newsscraper.robotstxt import (
     RobotsTxtForbidden,
     RobotsTxtUnavailable,
     StrictRobotsTxtMiddleware,
+    first_lines,
+    read_at_most,
 )
 
 BASE = "http://127.0.0.1:8123"
@@ -349,3 +351,13 @@ def test_a_robots_txt_kept_for_one_second_is_read_within_that_second(tmp_path):
     again = robots_middleware(tmp_path, ConnectionRefusedError("not to be asked"))
     assert refusal(again, "/doanh-nghiep.chn") is RobotsTxtForbidden
     assert again.crawler.engine.asked == []
+
+
+def test_a_robots_txt_is_read_up_to_download_maxsize_and_at_least_500_kib_in_whole_lines():
+    assert read_at_most(8 * 1024 * 1024) == 8 * 1024 * 1024
+    assert read_at_most(1000) == 500 * 1024  # RFC 9309, 2.5
+    assert read_at_most(0) == 0  # no limit: all of it
+    body = b"User-agent: *\r\nDisallow: /a\nDisallow: /articles/\n"
+    assert first_lines(body, len(body)) == body
+    assert first_lines(body, body.index(b"/articles/") + 2) == b"User-agent: *\r\nDisallow: /a\n"
+    assert first_lines(body, 5) == b""

@@ -1301,6 +1301,27 @@ def test_a_robots_txt_the_site_cannot_serve_forbids_the_whole_crawl(
     ]
 
 
+def test_a_robots_txt_larger_than_download_maxsize_is_read_up_to_it_and_obeyed(
+    replica, crawl, output_dir
+):
+    # RFC 9309, 2.5: at least its first 500 KiB are read, the rest may be ignored; a limit
+    # for the pages of the site is no reason to crawl none of them.
+    site = ReplicaSite(articles=10)
+    forbidden, past_the_limit = site.articles[3], site.articles[4]
+    padding = "# padding\n" * 100_000  # 1 MB
+    site.robots_txt = (
+        f"User-agent: *\nDisallow: {forbidden.path}\n{padding}Disallow: {past_the_limit.path}\n"
+    )
+    handle = replica(site)
+
+    crawl(handle, settings={"ROBOTSTXT_OBEY": True, "DOWNLOAD_MAXSIZE": 600_000})
+
+    assert handle.paths().count("/robots.txt") == 1
+    assert forbidden.path not in handle.paths()
+    assert_stored_exactly(output_dir, [a for a in site.articles if a is not forbidden])
+    assert reject_reasons(output_dir) == {forbidden.article_id: "forbidden_by_robots"}
+
+
 def test_an_article_robots_txt_forbids_is_a_reject_never_requested_not_a_site_failure(
     replica, crawl, output_dir
 ):
