@@ -240,6 +240,12 @@ def list_article_partitions(output_dir) -> list[ArticlePartition]:
     return sorted(partitions, key=lambda p: p.path)
 
 
+def named(output_dir) -> Path:
+    """`output_dir` as the commands name it: absolute, so a line read elsewhere (cron's mail, a
+    log) says where the dataset is, whatever folder the command ran in (cron's is often $HOME)."""
+    return Path(output_dir).absolute()
+
+
 def folder_problem(output_dir) -> str | None:
     """Why `output_dir` is no dataset folder to read or compact (not there, a folder inside a
     dataset, or one this process may not look into); None when it is one (an empty folder is an

@@ -310,7 +310,7 @@ def run(args: argparse.Namespace) -> int:
     ) is not None:
         print(f"newsscraper compact: {problem}", file=sys.stderr)
         return exitcodes.USAGE
-    output_dir = Path(args.output_dir)
+    output_dir = dataset.named(args.output_dir)
     if (problem := dataset.folder_problem(output_dir)) is not None:
         print(f"newsscraper compact: {output_dir}: {problem}", file=sys.stderr)
         return exitcodes.ABNORMAL

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pyarrow import ArrowException
 
-from newsscraper import exitcodes
+from newsscraper import dataset, exitcodes
 from newsscraper.context import checking_now
 from newsscraper.crawl_args import ArgumentError, CrawlArguments
 from newsscraper.dataset_write import compression_of
@@ -77,7 +77,7 @@ def run(args) -> int:
         for problem in problems:
             print(f"newsscraper cron: {problem}", file=sys.stderr)
         return exitcodes.USAGE
-    output_dir = Path(settings.get("OUTPUT_DIR"))
+    output_dir = dataset.named(settings.get("OUTPUT_DIR"))  # cron's folder is often $HOME
     log_file = Path(args.log_file) if args.log_file else output_dir / "logs" / "newsscraper.log"
 
     try:
@@ -100,7 +100,7 @@ def run(args) -> int:
                 return exitcodes.DISK_ERROR
             _log_warnings_to_stderr()
             code, summary = _crawl(settings, spider_args)
-            say_summary(summary, "newsscraper cron")
+            say_summary(f"{summary}\n  dataset: {output_dir}", "newsscraper cron")
             # From here a signal ends the process at once (one since the crawl, now): the
             # summary is said, and a merge swaps a folder whole or not at all.
             end_on_held_signal()

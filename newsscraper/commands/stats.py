@@ -360,7 +360,7 @@ def _json_default(value):
 
 
 def run(args: argparse.Namespace) -> int:
-    output_dir = Path(args.output_dir)
+    output_dir = dataset.named(args.output_dir)
     if (problem := dataset.folder_problem(output_dir)) is not None:
         print(f"newsscraper stats: {output_dir}: {problem}", file=sys.stderr)
         return 1

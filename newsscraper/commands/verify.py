@@ -428,7 +428,7 @@ def verify(output_dir: Path, now: dt.datetime | None = None) -> list[Finding]:
 
 
 def run(args: argparse.Namespace) -> int:
-    output_dir = Path(args.output_dir)
+    output_dir = dataset.named(args.output_dir)
     if (problem := dataset.folder_problem(output_dir)) is not None:
         print(f"PROBLEM {output_dir}: {problem}", file=sys.stderr)
         return 1

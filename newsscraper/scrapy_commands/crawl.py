@@ -14,7 +14,7 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from newsscraper import exitcodes
+from newsscraper import dataset, exitcodes
 from newsscraper.context import RunContext
 from newsscraper.health import DISK_PROBLEM
 from newsscraper.lock import LOCKED_NEXT_RUN, LockHeld, crawl_lock
@@ -77,7 +77,7 @@ def crawl_under_lock(command, spider, opts) -> None:
 
 
 def _crawl_under_lock(command, spider, opts) -> None:
-    output_dir = command.settings.get("OUTPUT_DIR")
+    output_dir = dataset.named(command.settings.get("OUTPUT_DIR"))
     try:
         with crawl_lock(output_dir):
             refused = start_refused(command.settings)

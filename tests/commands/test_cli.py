@@ -41,6 +41,17 @@ def test_an_output_dir_no_dataset_can_be_read_from_is_refused_before_anything_is
     assert list(tmp_path.iterdir()) == []  # no lock, no folder
 
 
+@pytest.mark.parametrize("command", ["stats", "compact"])
+def test_a_relative_output_dir_is_named_absolute(command, tmp_path, monkeypatch, capsys):
+    # Read in a log or a mail, a relative name does not say which folder was looked for.
+    monkeypatch.chdir(tmp_path)
+    assert cli.main([command, "--output-dir", "ouptut"]) == 1
+    assert capsys.readouterr().err == (
+        f"newsscraper {command}: {tmp_path / 'ouptut'}: no such directory; give the dataset's "
+        "folder with --output-dir\n"
+    )
+
+
 @pytest.mark.parametrize("command", ["stats", "verify", "compact"])
 def test_an_output_dir_that_cannot_be_read_is_said_with_no_traceback(
     command, tmp_path, unsearchable, capsys

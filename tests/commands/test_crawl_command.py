@@ -271,6 +271,14 @@ def test_the_summary_is_said_last_on_stdout_with_the_dataset_folder(tmp_path, ca
     assert "no run record written; exit 1\n" in out and "problem" not in out
 
 
+def test_a_relative_dataset_folder_is_named_absolute_in_the_summary(tmp_path, monkeypatch, capsys):
+    # Read in a log or a mail, `dataset: data` does not say which folder the rows went to.
+    monkeypatch.chdir(tmp_path)
+    process = StubProcess({"newsscraper/exit_code": 0, "newsscraper/run_summary": "run r1"})
+    assert run(command("data", process)) == exitcodes.OK
+    assert capsys.readouterr().out == f"run r1\n  dataset: {tmp_path / 'data'}\n"
+
+
 def test_outside_the_project_folder_the_settings_module_makes_it_this_crawl(tmp_path):
     # No scrapy.cfg in tmp_path or above it: SCRAPY_SETTINGS_MODULE names the project instead.
     result = subprocess.run(

@@ -462,7 +462,7 @@ def test_a_merge_that_cannot_read_a_rejects_file_is_said_and_leaves_the_runs_cod
 
     assert cli.main(["cron", "--output-dir", str(tmp_path)]) == exitcodes.ABNORMAL
 
-    assert capsys.readouterr().out == "run r\n"  # the summary is still said
+    assert capsys.readouterr().out == f"run r\n  dataset: {tmp_path}\n"  # the summary is still said
     assert "runs/ and rejects/ not merged (cannot read Parquet file" in caplog.text
     assert len(dataset.list_part_files(tmp_path, "rejects")) == 101
 
@@ -483,7 +483,7 @@ def test_a_merge_that_meets_a_rejects_file_of_other_columns_is_said_and_keeps_th
 
     assert cli.main(["cron", "--output-dir", str(tmp_path)]) == exitcodes.OK
 
-    assert capsys.readouterr().out == "run r\n"
+    assert capsys.readouterr().out == f"run r\n  dataset: {tmp_path}\n"
     assert f"runs/ and rejects/ not merged ({other} holds columns ['note']" in caplog.text
     assert len(dataset.list_part_files(tmp_path, "rejects")) == 101
     assert pq.read_table(other).column("note").to_pylist()[0] == "xem lại"
@@ -519,7 +519,15 @@ def test_the_summary_is_said_before_the_run_records_are_merged(tmp_path, monkeyp
     crawl_ending(monkeypatch, exitcodes.OK)
 
     assert cli.main(["cron", "--output-dir", str(tmp_path)]) == exitcodes.OK
-    assert said_before == ["run r\n"]
+    assert said_before == [f"run r\n  dataset: {tmp_path}\n"]
+
+
+def test_a_relative_output_dir_is_named_absolute_in_the_summary(tmp_path, monkeypatch, capsys):
+    # cron runs in $HOME: its mail must say which folder the rows went to.
+    monkeypatch.chdir(tmp_path)
+    crawl_ending(monkeypatch, exitcodes.OK)
+    assert cli.main(["cron", "--output-dir", "data"]) == exitcodes.OK
+    assert capsys.readouterr().out == f"run r\n  dataset: {tmp_path / 'data'}\n"
 
 
 @pytest.mark.parametrize(
@@ -585,4 +593,6 @@ cli.main(["cron", "--output-dir", {str(tmp_path)!r}])
         timeout=60,
         check=False,
     )
-    assert (done.returncode, done.stdout) == (-signal.SIGTERM, "run r\n"), done.stderr
+    assert (done.returncode, done.stdout) == (-signal.SIGTERM, f"run r\n  dataset: {tmp_path}\n"), (
+        done.stderr
+    )

@@ -621,6 +621,14 @@ def test_an_empty_output_dir(tmp_path, capsys):
     assert stats["fill_rates"] == dict.fromkeys(ARTICLES_SCHEMA.names)
 
 
+def test_a_relative_output_dir_is_named_absolute(output_dir, monkeypatch, capsys):
+    # The folder the command ran in is not in what it printed: the path says it.
+    monkeypatch.chdir(output_dir.parent)
+    assert stats_json(output_dir.name, capsys)["output_dir"] == str(output_dir)
+    assert cli.main(["stats", "--output-dir", output_dir.name]) == 0
+    assert capsys.readouterr().out.startswith(f"{output_dir}: 5 articles in 3 files\n")
+
+
 def test_json_writes_vietnamese_as_it_reads_not_escaped(tmp_path, capsys):
     folder = tmp_path / "tin-tức"
     folder.mkdir()
