@@ -430,13 +430,14 @@ def verify(output_dir: Path, now: dt.datetime | None = None) -> list[Finding]:
 def run(args: argparse.Namespace) -> int:
     output_dir = dataset.named(args.output_dir)
     if (problem := dataset.folder_problem(output_dir)) is not None:
-        print(f"PROBLEM {output_dir}: {problem}", file=sys.stderr)
+        # A mistyped folder is the command line's fault, said as the other commands say it.
+        print(f"newsscraper verify: {output_dir}: {problem}", file=sys.stderr)
         return 1
     try:
         findings = verify(output_dir)
     except FileNotFoundError as error:
         print(
-            f"PROBLEM {output_dir}: a listed file went away while checked ({error}); "
+            f"newsscraper verify: {output_dir}: a listed file went away while checked ({error}); "
             "run verify again",
             file=sys.stderr,
         )

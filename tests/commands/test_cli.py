@@ -41,8 +41,10 @@ def test_an_output_dir_no_dataset_can_be_read_from_is_refused_before_anything_is
     assert list(tmp_path.iterdir()) == []  # no lock, no folder
 
 
-@pytest.mark.parametrize("command", ["stats", "compact"])
-def test_a_relative_output_dir_is_named_absolute(command, tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("command", ["stats", "verify", "compact"])
+def test_a_folder_not_there_is_said_in_one_shape_naming_it_absolute(
+    command, tmp_path, monkeypatch, capsys
+):
     # Read in a log or a mail, a relative name does not say which folder was looked for.
     monkeypatch.chdir(tmp_path)
     assert cli.main([command, "--output-dir", "ouptut"]) == 1

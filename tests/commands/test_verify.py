@@ -84,8 +84,8 @@ def test_a_folder_inside_the_dataset_is_not_taken_for_an_empty_one(clean, capsys
     out, err = capsys.readouterr()
     assert (out, err) == (
         "",
-        f"PROBLEM {inside}: not the dataset's folder, which holds articles/, rejects/ and runs/ "
-        f"(it holds {holds}, as a folder of the dataset does)\n",
+        f"newsscraper verify: {inside}: not the dataset's folder, which holds articles/, "
+        f"rejects/ and runs/ (it holds {holds}, as a folder of the dataset does)\n",
     )
 
 
@@ -581,7 +581,7 @@ def test_a_file_gone_for_good_is_one_message_not_a_traceback(clean, capsys, monk
     monkeypatch.setattr(dataset_read, "read_part_file", gone)
     assert cli.main(["verify", "--output-dir", str(clean)]) == 1
     err = capsys.readouterr().err
-    assert err.startswith(f"PROBLEM {clean}: a listed file went away while checked (")
+    assert err.startswith(f"newsscraper verify: {clean}: a listed file went away while checked (")
     assert err.endswith("); run verify again\n")
 
 
