@@ -302,14 +302,13 @@ def report(results: list[PartitionResult], records: list[RecordsResult]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Said with the usage, exit 2, as argparse says a bad --older-than or --wait.
     if args.section is not None and (problem := unknown_section(args.section)) is not None:
-        print(f"newsscraper compact: {problem}", file=sys.stderr)
-        return exitcodes.USAGE
+        args._parser.error(f"argument --section: {problem}")
     if (
-        problem := dataset_write.compression_problem("--compression", args.compression)
+        problem := dataset_write.compression_problem("argument --compression:", args.compression)
     ) is not None:
-        print(f"newsscraper compact: {problem}", file=sys.stderr)
-        return exitcodes.USAGE
+        args._parser.error(problem)
     output_dir = dataset.named(args.output_dir)
     if (problem := dataset.folder_problem(output_dir)) is not None:
         print(f"newsscraper compact: {output_dir}: {problem}", file=sys.stderr)

@@ -287,13 +287,21 @@ def test_compacting_from_python_takes_the_crawl_lock(three_partitions, compactio
     assert sorted(three_partitions.rglob("*.parquet")) == before
 
 
+def usage_error(args: list[str], capsys) -> str:
+    """What compact says on stderr of `args`, a usage error: exit 2, the usage line first."""
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(args)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: newsscraper compact "), err
+    return err
+
+
 @pytest.mark.parametrize("value", ["-1", "nan", "inf", "soon"])
 def test_a_wait_that_is_no_number_of_seconds_is_a_usage_error(value, three_partitions, capsys):
     before = dataset.list_part_files(three_partitions)
-    with pytest.raises(SystemExit) as stopped:
-        cli.main(["compact", "--wait", value, "--output-dir", str(three_partitions)])
-    assert stopped.value.code == 2
-    assert f"expected a number of seconds, 0 or more; got {value!r}" in capsys.readouterr().err
+    args = ["compact", "--wait", value, "--output-dir", str(three_partitions)]
+    assert f"expected a number of seconds, 0 or more; got {value!r}" in usage_error(args, capsys)
     assert dataset.list_part_files(three_partitions) == before
 
 
@@ -327,10 +335,9 @@ def test_a_compression_that_is_no_parquet_codec_is_a_usage_error_naming_the_code
 ):
     before = dataset.list_part_files(three_partitions)
     args = ["compact", "--compression", value, "--output-dir", str(three_partitions)]
-    assert cli.main(args) == 2
-    assert capsys.readouterr().err == (
-        "newsscraper compact: --compression must be a Parquet codec (zstd, snappy, gzip, "
-        f"brotli, lz4, none); got {value!r}\n"
+    assert usage_error(args, capsys).endswith(
+        "\nnewsscraper compact: error: argument --compression: must be a Parquet codec (zstd, "
+        f"snappy, gzip, brotli, lz4, none); got {value!r}\n"
     )
     assert dataset.list_part_files(three_partitions) == before
 
@@ -769,12 +776,11 @@ def test_a_record_without_a_column_declared_not_null_is_named_with_its_file(
 
 def test_an_unknown_section_is_named_with_the_valid_ones(three_partitions, capsys):
     before = dataset.list_part_files(three_partitions)
+    args = ["compact", "--section", "doanh-ngheip", "--output-dir", str(three_partitions)]
     assert (
-        cli.main(["compact", "--section", "doanh-ngheip", "--output-dir", str(three_partitions)])
-        == 2
-    )
-    err = capsys.readouterr().err
-    assert "unknown section 'doanh-ngheip'; valid sections: bat-dong-san, doanh-nghiep" in err
+        "\nnewsscraper compact: error: argument --section: unknown section 'doanh-ngheip'; "
+        "valid sections: bat-dong-san, doanh-nghiep, "
+    ) in usage_error(args, capsys)
     assert dataset.list_part_files(three_partitions) == before
 
 
@@ -792,14 +798,9 @@ def test_older_than_zero_is_every_day_before_today_and_a_negative_count_is_refus
     before = dataset.list_part_files(three_partitions)
     args = ["compact", "--output-dir", str(three_partitions), "--older-than"]
     for days in ("-1", "x"):  # said as any option's bad value is, with the usage
-        with pytest.raises(SystemExit) as stopped:
-            cli.main([*args, days])
-        assert stopped.value.code == 2
-        err = capsys.readouterr().err
-        assert err.startswith("usage: newsscraper compact ")
         assert (
             f"argument --older-than: expected a whole number of days, 0 or more; got '{days}'"
-            in err
+            in usage_error([*args, days], capsys)
         )
     assert dataset.list_part_files(three_partitions) == before
     assert cli.main([*args, "36500"]) == 0  # a century back: no partition is that old
