@@ -6,10 +6,14 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install crawl demo test lint format bench bench-smoke clean
 
-$(STAMP): pyproject.toml
+# The replica is no installed package (it serves tests/fixtures/pages/ of this checkout): the
+# checkout's folder goes on the venv's path, so `.venv/bin/python -m replica` runs from anywhere.
+$(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test,plot]'
+	$(BIN)/python -c 'import os, pathlib, sysconfig; \
+	  pathlib.Path(sysconfig.get_path("purelib"), "newsscraper-checkout.pth").write_text(os.getcwd() + "\n")'
 	touch $(STAMP)
 
 install: $(STAMP)  ## create .venv with newsscraper, scrapy and the test tools

@@ -46,6 +46,16 @@ def test_a_fault_given_on_the_command_line_is_served_on_every_request_for_its_pa
         process.stdout.close()
 
 
+@pytest.mark.parametrize("folder", ["elsewhere", "tests"])
+def test_the_venv_s_python_runs_it_from_any_folder(folder, tmp_path):
+    # From tests/, tests/replica/ (its tests) is no package to run: the replica is found instead.
+    cwd = tmp_path if folder == "elsewhere" else PROJECT_ROOT / folder
+    command = [sys.executable, "-m", "replica", "--help"]
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith("usage: python -m replica")
+
+
 def test_a_listing_page_can_be_served_in_a_new_layout_from_the_command_line():
     command = [
         sys.executable, "-m", "replica", "--articles", "12", "--page-size", "3", "--port", "0",
