@@ -71,11 +71,16 @@ def extract_arguments(parser: argparse.ArgumentParser) -> None:
 
 def cron_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--section", help=f"section slug, as -a section=SLUG (default: {DEFAULT_SECTION})"
+        "--section",
+        metavar="SLUG",
+        help=f"section slug, as -a section=SLUG (default: {DEFAULT_SECTION})",
     )
-    parser.add_argument("--output-dir", help=f"{OUTPUT_DIR_HELP}; as -s OUTPUT_DIR=DIR")
+    parser.add_argument(
+        "--output-dir", metavar="DIR", help=f"{OUTPUT_DIR_HELP}; as -s OUTPUT_DIR=DIR"
+    )
     parser.add_argument(
         "--log-file",
+        metavar="FILE",
         help="rotating log file (default: OUTPUT_DIR/logs/newsscraper.log; 10 MB × 5)",
     )
     parser.add_argument(
@@ -105,16 +110,23 @@ def cron_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def output_dir_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--output-dir", default=project_settings.OUTPUT_DIR, help=OUTPUT_DIR_HELP)
+    parser.add_argument(
+        "--output-dir", default=project_settings.OUTPUT_DIR, metavar="DIR", help=OUTPUT_DIR_HELP
+    )
 
 
 def compact_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--section", help="only partitions of this section slug")
+    parser.add_argument(
+        "--section",
+        metavar="SLUG",
+        help="only partitions of this section slug (default: every section)",
+    )
     parser.add_argument(
         "--older-than",
         type=days_count,
         metavar="DAYS",
-        help="only partitions whose published_date is more than DAYS days before today",
+        help="only partitions whose published_date is more than DAYS days before today "
+        "(default: every day)",
     )
     output_dir_argument(parser)
     parser.add_argument(
@@ -137,7 +149,7 @@ def compact_arguments(parser: argparse.ArgumentParser) -> None:
 def stats_arguments(parser: argparse.ArgumentParser) -> None:
     output_dir_argument(parser)
     parser.add_argument("--json", action="store_true", help="one JSON object instead of tables")
-    parser.add_argument("--plot", metavar="FILE.png", help="also draw articles per day to FILE")
+    parser.add_argument("--plot", metavar="FILE.png", help="also draw articles per day to FILE.png")
 
 
 COMMANDS = {
@@ -159,7 +171,7 @@ COMMANDS = {
         ),
         Command(
             "verify",
-            "check every file, the schema, ids and partitions; non-zero on a problem",
+            "check every file, the schema, ids and partitions; exit 1 on a problem",
             output_dir_argument,
         ),
     )

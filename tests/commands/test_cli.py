@@ -79,7 +79,7 @@ def test_an_argument_a_command_does_not_take_is_said_with_that_commands_usage(
         cli.main([command, extra])
     assert stopped.value.code == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"usage: newsscraper {command} [-h] [--output-dir OUTPUT_DIR]")
+    assert err.startswith(f"usage: newsscraper {command} [-h] [--output-dir DIR]")
     assert err.endswith(f"newsscraper {command}: error: unrecognized arguments: {extra}\n")
 
 
@@ -327,7 +327,20 @@ def test_every_output_dir_help_names_its_default_and_the_environment_variable(co
         cli.main([command, "--help"])
     shown = " ".join(capsys.readouterr().out.split())
     said = "dataset folder (default: the environment variable NEWSSCRAPER_OUTPUT_DIR, else output)"
-    assert f"--output-dir OUTPUT_DIR {said}" in shown
+    assert f"--output-dir DIR {said}" in shown
+
+
+# The options that take a value but have none unless given: there is nothing to say.
+NO_DEFAULT = {("extract", "--url"), ("cron", "-a"), ("cron", "-s"), ("stats", "--plot")}
+
+
+@pytest.mark.parametrize("command", list(cli.COMMANDS))
+def test_every_option_taking_a_value_says_its_default(command):
+    parser = cli.build_parser().parse_args([command, *(["-"] if command == "extract" else [])])
+    for action in parser._parser._actions:
+        name = action.option_strings[-1] if action.option_strings else None
+        if name and action.nargs != 0 and (command, name) not in NO_DEFAULT:
+            assert "(default: " in action.help, (command, name)
 
 
 # What the commands' own modules load, and building the parser must not: Scrapy with Twisted,
