@@ -18,12 +18,13 @@ Problems (each printed with the file's path):
 - a `.staging` that is a file or a link to nothing, or a `.lock` that is a folder (every crawl
   stops on it).
 
-Warnings (reported, exit code unchanged): a run record whose section is not one the crawler
-knows (a typo, another tool's record: no crawl reads it); a hidden file under a dataset folder
-that is no `*.parquet` (no reader lists it); files left in `.staging/` for more than an hour
-(`STALE_STAGING_AFTER`), from a process killed between write and rename, or the files a
-compaction swapped out of the dataset (the next crawl or compaction removes them when it takes
-the lock).
+Warnings (reported, exit code unchanged): a folder holding none of articles/, rejects/ and
+runs/ but other files (a home folder given as the dataset's); a run record whose section is not
+one the crawler knows (a typo, another tool's record: no crawl reads it); a hidden file under a
+dataset folder that is no `*.parquet` (no reader lists it); files left in `.staging/` for more
+than an hour (`STALE_STAGING_AFTER`), from a process killed between write and rename, or the
+files a compaction swapped out of the dataset (the next crawl or compaction removes them when it
+takes the lock).
 
 It takes no lock, so it runs beside a crawl or `compact`: files a compaction swaps away
 between the listing and the reading are no problem, the files are listed and checked again.
@@ -390,6 +391,23 @@ def check_working_places(output_dir: Path) -> list[Finding]:
 _STOPS_EVERY_RUN = "every crawl and compaction stops on it (exit 4)"
 
 
+def check_holds_a_dataset(output_dir: Path) -> list[Finding]:
+    """A folder that holds none of articles/, rejects/ and runs/ but other things (a home
+    folder, a mistyped `--output-dir`) reads as an empty dataset: said, so a clean result
+    is not taken for the dataset's. Hidden files and `logs/` are a dataset's before its
+    first run record."""
+    if any((output_dir / name).exists() for name in dataset.DATASETS):
+        return []
+    others = [p for p in output_dir.iterdir() if not p.name.startswith(".") and p.name != "logs"]
+    if not others:
+        return []
+    said = (
+        f"holds no articles/, rejects/ nor runs/ but {len(others)} other file(s) or folder(s): "
+        "not a dataset's folder? (--output-dir)"
+    )
+    return [Finding(WARNING, output_dir, said)]
+
+
 def _last_moved(path: Path, staging: Path) -> float:
     """When `path` was last written or moved into staging: its mtime, or the change time of a
     folder above it under staging when later (a partition folder that `compact` moved there to
@@ -424,7 +442,12 @@ def verify(output_dir: Path, now: dt.datetime | None = None) -> list[Finding]:
         lambda: [p for name in dataset.DATASETS for p in dataset.list_part_files(output_dir, name)],
         lambda _: check_all(output_dir),
     )
-    return [*check_working_places(output_dir), *checked, *check_staging(output_dir, now)]
+    return [
+        *check_holds_a_dataset(output_dir),
+        *check_working_places(output_dir),
+        *checked,
+        *check_staging(output_dir, now),
+    ]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -95,6 +95,20 @@ def test_a_folder_with_nothing_yet_is_an_empty_dataset(tmp_path, capsys):
     assert (code, lines) == (0, ["0 files checked: 0 problem(s), 0 warning(s)"])
 
 
+def test_a_folder_of_other_files_is_said_not_to_look_like_a_dataset(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("x")
+    (tmp_path / "photos").mkdir()
+    code, lines = verify(tmp_path, capsys)
+    assert (code, lines) == (
+        0,
+        [
+            f"WARNING {tmp_path}: holds no articles/, rejects/ nor runs/ but 2 other file(s) or "
+            "folder(s): not a dataset's folder? (--output-dir)",
+            "0 files checked: 0 problem(s), 1 warning(s)",
+        ],
+    )
+
+
 def test_an_unreadable_file(clean, capsys):
     path = clean / PARTITION_07 / "part-b-1.parquet"
     path.write_bytes(b"PAR1 not really parquet PAR1")
