@@ -257,9 +257,8 @@ def folder_problem(output_dir) -> str | None:
     if not is_dir:  # a mistyped path: say so rather than read or create it
         if os.path.lexists(output_dir):
             return "a file, not a folder"
-        # The default `output` is the project folder's: from another folder it is not there.
-        where = "" if Path(output_dir).is_absolute() else f" in {Path.cwd()}"
-        return f"no such directory{where}; give the dataset's folder with --output-dir"
+        # The commands name the folder absolute (`named`): the message says where it looked.
+        return "no such directory; give the dataset's folder with --output-dir"
     try:
         inside = inside_a_dataset(output_dir)
     except OSError as error:  # a folder of mode 000, or another user's: nothing in it is seen
