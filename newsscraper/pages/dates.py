@@ -33,6 +33,13 @@ _LISTING_TIME = re.compile(r"^\s*2?(\d{2})/(\d{1,2})/(\d{4})\s*-\s*(\d{1,2}):(\d
 # The older template's pages may write the day with slashes or dots and the time after a space,
 # a comma or a bar (`24/10/2023 10:31 AM`, `Thứ ba, 24/10/2023, 10:31`): read the same way.
 _VISIBLE_TIME = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4})(?:\s*[-–,|])?\s*(\d{1,2}):(\d{2})")
+# Some write the time first (`10:31 24/10/2023`, `10:31 - 24/10/2023`, `10:31, 24/10/2023`,
+# `10:31 AM 24/10/2023`): read when no date-first time is there. A digit just before the hour
+# is no part of it.
+_VISIBLE_TIME_FIRST = re.compile(
+    r"(?<!\d)(\d{1,2}):(\d{2})(?:\s*[AP]M\b)?(?:\s*[-–,|])?\s*(\d{1,2})([-/.])(\d{1,2})\4(\d{4})",
+    re.I,
+)
 
 
 def _vietnam_time(year: str, month: str, day: str, hour: str, minute: str) -> dt.datetime | None:
@@ -67,12 +74,16 @@ def parse_listing_time(text: str | None) -> dt.datetime | None:
 
 def parse_visible_time(text: str | None) -> dt.datetime | None:
     """`DD-MM-YYYY - HH:MM AM|PM` of an article header (or `DD/MM/YYYY HH:MM`, see
-    `_VISIBLE_TIME`) as Vietnam time, suffix ignored."""
+    `_VISIBLE_TIME`, or the time first, `HH:MM DD/MM/YYYY`) as Vietnam time, suffix ignored."""
     match = _VISIBLE_TIME.search(text or "")
-    if not match:
-        return None
-    day, _, month, year, hour, minute = match.groups()
-    return _vietnam_time(year, month, day, hour, minute)
+    if match:
+        day, _, month, year, hour, minute = match.groups()
+        return _vietnam_time(year, month, day, hour, minute)
+    match = _VISIBLE_TIME_FIRST.search(text or "")
+    if match:
+        hour, minute, day, _, month, year = match.groups()
+        return _vietnam_time(year, month, day, hour, minute)
+    return None
 
 
 def is_date_only(text: str | None) -> bool:

@@ -122,7 +122,17 @@ def test_a_visible_time_after_other_words_is_read():
 
 @pytest.mark.parametrize(
     "shown",
-    ["24-10-2023 10:31", "24/10/2023 10:31 AM", "Thứ ba, 24/10/2023, 10:31", "24.10.2023 | 10:31"],
+    [
+        "24-10-2023 10:31",
+        "24/10/2023 10:31 AM",
+        "Thứ ba, 24/10/2023, 10:31",
+        "24.10.2023 | 10:31",
+        # The time first, as some of its pages write it.
+        "10:31 24/10/2023",
+        "10:31 - 24/10/2023",
+        "10:31, 24/10/2023",
+        "10:31 AM 24-10-2023",
+    ],
 )
 def test_the_older_templates_visible_time_in_other_formats_is_read(shown):
     # The seed's page with its machine dates gone: only the header's text says when, here in a

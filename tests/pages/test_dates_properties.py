@@ -60,6 +60,14 @@ def test_an_article_header_time_is_read_as_the_vietnam_time_written_suffix_ignor
         assert vietnam_date(parsed) == naive.date()
 
 
+@given(minutes, st.sampled_from(["", " -", ",", " |", " AM"]), st.sampled_from("-/."))
+def test_an_article_header_time_written_time_first_is_the_vietnam_time_written(
+    naive, separator, slash
+):
+    text = f"{naive:%H:%M}{separator} {naive:%d}{slash}{naive:%m}{slash}{naive.year:04d}"
+    assert parse_visible_time(text) == storable(naive)
+
+
 @given(
     st.datetimes(min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(9999, 12, 31)),
     st.one_of(
