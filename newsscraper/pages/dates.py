@@ -24,9 +24,13 @@ def vietnam_date(instant: dt.datetime) -> dt.date:
     return instant.astimezone(VIETNAM_TZ).date()
 
 
-# Focus block of a section page: `07/03/2026 - 00:01`. Some values carry a stray leading `2`
-# (`206/03/2026 - 00:05` is 06/03/2026): the day is always the last two digits before `/`.
-_LISTING_TIME = re.compile(r"^\s*2?(\d{2})/(\d{1,2})/(\d{4})\s*-\s*(\d{1,2}):(\d{2})")
+# Focus block of a section page: `07/03/2026 - 00:01`, or with the day or month unpadded and
+# the dash left out (`4/9/2024 10:31`). Some values carry a stray leading `2` (`206/03/2026 -
+# 00:05` is 06/03/2026): three digits before the `/` are that `2` and the day; one or two are
+# the day as written (`24/9/2024` is the 24th).
+_LISTING_TIME = re.compile(
+    r"^\s*(?:2(?=\d{2}/))?(\d{1,2})/(\d{1,2})/(\d{4})(?:\s*-\s*|\s+)(\d{1,2}):(\d{2})"
+)
 
 # Article header: `07-03-2026 - 00:01 AM`, `04-07-2026 - 18:07 PM`. The clock is 24-hour and
 # the AM/PM suffix means nothing, so it is ignored (18:07 PM is 18:07, never 06:07 or 30:07).
@@ -64,7 +68,8 @@ def _storable(value: dt.datetime) -> dt.datetime | None:
 
 
 def parse_listing_time(text: str | None) -> dt.datetime | None:
-    """`DD/MM/YYYY - HH:MM` of a focus item (with the stray-`2` quirk) as Vietnam time."""
+    """`DD/MM/YYYY - HH:MM` of a focus item (day and month padded or not, the dash optional, with
+    the stray-`2` quirk) as Vietnam time."""
     match = _LISTING_TIME.match(text or "")
     if not match:
         return None

@@ -55,6 +55,21 @@ def test_a_focus_day_starting_with_2_is_read_whole_with_or_without_the_stray_2(t
     assert parse_listing_time(text) == dt.datetime(2026, 3, day, 10, 0, tzinfo=VIETNAM_TZ)
 
 
+@pytest.mark.parametrize(
+    ("text", "day", "month"),
+    [
+        ("4/9/2024 10:31", 4, 9),
+        ("4/9/2024 - 10:31", 4, 9),
+        ("04/9/2024 10:31", 4, 9),
+        ("24/9/2024 10:31", 24, 9),  # two digits are the day as written, not a stray `2`
+        ("204/9/2024 10:31", 4, 9),
+        ("2/3/2024 10:31", 2, 3),
+    ],
+)
+def test_a_focus_time_with_an_unpadded_day_or_month_is_read(text, day, month):
+    assert parse_listing_time(text) == dt.datetime(2024, month, day, 10, 31, tzinfo=VIETNAM_TZ)
+
+
 def test_the_vietnam_date_is_of_the_instant_and_a_naive_time_has_none():
     assert vietnam_date(dt.datetime(2026, 3, 6, 17, 30, tzinfo=dt.UTC)) == dt.date(2026, 3, 7)
     with pytest.raises(ValueError):

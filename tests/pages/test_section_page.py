@@ -148,6 +148,23 @@ def test_focus_times_come_from_data_time_stray_leading_2_included():
     ]
 
 
+def test_a_focus_time_with_its_day_or_month_unpadded_is_read():
+    # The CMS may write `6/3/2026 00:05` for `06/03/2026 - 00:05`: the same minute.
+    html = SECTION_FILE.read_text(encoding="utf-8")
+    html = re.sub(r'(<p class="time" data-time="[^"]*">)[^<]*(</p>)', r"\1\2", html)
+    for padded, unpadded in [
+        ("07/03/2026 - 00:01", "7/3/2026 0:01"),
+        ("206/03/2026 - 00:05", "6/3/2026 - 00:05"),
+        ("207/03/2026 - 00:34", "7/03/2026 00:34"),
+    ]:
+        html = html.replace(f'data-time="{padded}"', f'data-time="{unpadded}"')
+
+    focus = SectionPage(response(html.encode("utf-8"))).focus_entries()
+    assert [(e.article_id, e.listed_at) for e in focus] == [
+        (e.article_id, e.listed_at) for e in FOCUS
+    ]
+
+
 def test_a_focus_time_without_data_time_is_read_from_its_text():
     html = SECTION_FILE.read_text(encoding="utf-8")
     without = re.sub(r'<p class="time" data-time="[^"]*">', '<p class="time">', html)
