@@ -136,7 +136,8 @@ def extracted_item(page: ArticlePage) -> Article:
 
 def verdict(item: Article, now: dt.datetime) -> Rejected | None:
     """What the crawl's validation (its default rules, its clock at `now`) says of `item`: the
-    `Rejected` it would store in rejects/, or None when it would store the row."""
+    `Rejected` it would store in rejects/, or None when it would store the row. `item` is left
+    as the crawl would store it (a `modified_at` ahead of `now` cleared)."""
     try:
         validate_item(item, now, ValidationRules())
     except Rejected as rejected:
@@ -179,8 +180,9 @@ def run(args) -> int:
             print(f"newsscraper extract: {name}: {reason}", file=sys.stderr)
             status = 1
             continue
-        print(to_json_line(item), file=out)
+        # Judged before it is printed: validation clears a `modified_at` ahead of the clock.
         rejected = verdict(item, dt.datetime.now(dt.UTC))
+        print(to_json_line(item), file=out)
         if rejected is not None:
             if rejected.reason in ("missing_article_id", "missing_url") and args.url:
                 problem = (

@@ -267,6 +267,26 @@ def test_a_page_dated_more_than_a_day_after_now_is_told_against_the_clock_of_now
     )
 
 
+def test_a_modified_time_far_ahead_of_now_is_printed_null_as_the_crawl_stores_it(capsys, tmp_path):
+    # A typo (`2062`): no last save of a page read now. The row is otherwise right, no reject.
+    html = ARTICLES["momo_2023-10-24"].read_text(encoding="utf-8")
+    empty = "id='hidLastModifiedDate' value=''"
+    assert html.count(empty) == 1
+    pages = []
+    for year in ("2062", "2023"):
+        pages.append(tmp_path / f"{year}.html")
+        edited = html.replace(empty, f"id='hidLastModifiedDate' value='{year}-10-24T10:40:00'")
+        pages[-1].write_text(edited, encoding="utf-8")
+
+    code, lines, err = run_extract(capsys, *map(str, pages))
+
+    assert (code, err) == (0, "")
+    assert [json.loads(line)["modified_at"] for line in lines] == [
+        None,
+        "2023-10-24T03:40:00+00:00",
+    ]
+
+
 def test_a_gzip_compressed_page_is_unpacked_and_named_as_its_inner_file(capsys, tmp_path):
     url = "https://cafef.vn/chu-tich-do-quy-hai-dang-ky-mua-10-trieu-co-phieu-hpx-188260704171525847.chn"
     page = without_canonical(tmp_path, "plain.html")

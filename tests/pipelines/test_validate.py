@@ -138,6 +138,21 @@ def test_limits_are_inclusive(published_at):
     assert validate_item(with_(published_at=published_at), NOW).published_at == published_at
 
 
+def test_a_modified_time_further_ahead_of_the_fetch_than_the_tolerance_is_cleared():
+    # `2062` for `2026`: no last save of a page fetched in 2023. The row is otherwise right.
+    typo = dt.datetime(2062, 10, 24, 3, 40, tzinfo=UTC)
+    at_limit = NOW + dt.timedelta(hours=24)
+    assert validate_item(with_(modified_at=typo), NOW).modified_at is None
+    assert validate_item(with_(modified_at=at_limit), NOW).modified_at == at_limit
+    over = at_limit + dt.timedelta(seconds=1)
+    assert validate_item(with_(modified_at=over), NOW).modified_at is None
+    # Against the fetch time the row carries, not a later clock judging it; without one, `now`.
+    fetched_earlier = with_(modified_at=at_limit, scraped_at=NOW - dt.timedelta(hours=1))
+    assert validate_item(fetched_earlier, NOW).modified_at is None
+    assert validate_item(with_(modified_at=over, scraped_at=None), NOW).modified_at is None
+    assert validate_item(with_(modified_at=at_limit, scraped_at=None), NOW).modified_at == at_limit
+
+
 def test_body_and_title_limits_are_characters_not_bytes():
     # 200 Vietnamese characters are far more than 200 bytes in UTF-8.
     body = "ệ" * 200
