@@ -36,6 +36,7 @@ from newsscraper.pages.jsonld import (
 from newsscraper.pages.links import article_id_from_url, canonical_article_url
 from newsscraper.pages.rules import (
     CREDIT_PREFIX,
+    byline_and_outlet,
     ticker,
     unique,
     unique_ignoring_case,
@@ -281,13 +282,22 @@ class ArticlePage:
         """The first byline naming anyone; several people (lines of a byline, `<b>`s of the
         header's, bylines of their own one under the other) joined by ", ", as JSON-LD's list
         of authors is."""
+        names, _ = self._byline
+        return ", ".join(_named_once(names)) or None
+
+    @cached_property
+    def _byline(self) -> tuple[list[str], list[str]]:
+        """The names of the first byline naming anyone, and the outlets its lines credit
+        (`Theo Minh Anh / Tiền Phong`, `Minh Anh, Theo Reuters`: `byline_and_outlet`)."""
         for candidate in self._author_candidates():
+            lines = [byline_and_outlet(line) for line in candidate]
             # Once each as a reader tells them apart: a name typed composed in one line and
             # decomposed (NFD) in another is one person.
-            names = unique(normalize("NFC", without_theo(name).strip()) for name in candidate)
+            names = unique(normalize("NFC", without_theo(name).strip()) for name, _ in lines)
             if names:
-                return ", ".join(_named_once(names))
-        return None
+                outlets = (normalize("NFC", without_theo(o).strip()) for _, o in lines if o)
+                return names, unique(outlets)
+        return [], []
 
     def _author_candidates(self):
         """The names of each byline: the footer's, the header's, JSON-LD's, then the
@@ -309,12 +319,15 @@ class ArticlePage:
     def source(self) -> str | None:
         """The outlet's name, without the `Theo ` ("according to") or `Nguồn:` ("source:") an
         editor may put before it (`Theo Trí Thức Trẻ`): the page prints its own `Theo` before
-        the name. Outlets on lines of their own (`X<br>Y`) are joined by ", ", as authors are."""
+        the name. Outlets on lines of their own (`X<br>Y`) are joined by ", ", as authors are.
+        Without a source line, the outlets the byline credits (`Theo Minh Anh / Tiền Phong`),
+        then the credit closing the body."""
         for p in _SOURCE(self._article):
             names = unique(without_theo(line).strip() for line in _byline_lines(p))
             if names:
                 return ", ".join(names)
-        return self._credit_line_source()
+        _, outlets = self._byline
+        return ", ".join(outlets) or self._credit_line_source()
 
     def _credit_line_source(self) -> str | None:
         """Without a source line, the outlet an editor credits in the body's last paragraph

@@ -43,6 +43,18 @@ _NGUON = "ngu(?:\u1ed3|\u00f4\u0300|o\u0302\u0300)n"
 CREDIT_PREFIX = rf"(?:theo(?:\s*:|\s|$)|{_NGUON}\s*:)\s*"
 # Written twice ("Theo: Theo Hồ Hương"), all go at once, so that cleaning again changes nothing.
 _THEO = re.compile(rf"^(?:{CREDIT_PREFIX})+", re.I)
+# A byline that also credits an outlet, one way or the other: `Theo Minh Anh / Tiền Phong` (by
+# the name, "according to"; the outlet after a slash) or `Minh Anh, Theo Reuters` (the name, then
+# "according to" the outlet). Only as a whole line with one name and one outlet, `Theo` a word of
+# its own: `Theodore Lê / Hà Nội`, `Theo A / B / C` or `A, B, Theo C` are not read so.
+_THEO_WORD = r"theo(?:\s*:\s*|\s+)"
+_CREDIT_PART = r"[^\s/,][^/,]*?"
+_THEO_NAME_SLASH_OUTLET = re.compile(
+    rf"^\s*{_THEO_WORD}(?P<name>{_CREDIT_PART})\s*/\s*(?P<outlet>{_CREDIT_PART})\s*$", re.I
+)
+_NAME_COMMA_THEO_OUTLET = re.compile(
+    rf"^\s*(?P<name>{_CREDIT_PART})\s*,\s*{_THEO_WORD}(?P<outlet>{_CREDIT_PART})\s*$", re.I
+)
 # "chứng khoán, ": the separator CafeF leaves after each tag.
 _TAG_TRAILER = re.compile(r"[\s,]+$")
 _TICKER = re.compile(r"^[A-Z0-9]{3}$")
@@ -67,6 +79,16 @@ def _selector_after_emoji(match: re.Match[str]) -> str:
 def without_theo(author: str) -> str:
     """`author` (a byline or an outlet) without the `Theo ` or `Nguồn:` in front of it."""
     return _THEO.sub("", author)
+
+
+def byline_and_outlet(line: str) -> tuple[str, str | None]:
+    """A byline's line as (the name, the outlet it credits): `Theo Minh Anh / Tiền Phong` is
+    ("Minh Anh", "Tiền Phong"), `Minh Anh, Theo Reuters` ("Minh Anh", "Reuters"); any other
+    line is itself and no outlet."""
+    match = _THEO_NAME_SLASH_OUTLET.match(line) or _NAME_COMMA_THEO_OUTLET.match(line)
+    if match is None:
+        return line, None
+    return match["name"], match["outlet"]
 
 
 def without_tag_trailer(tag: str) -> str:

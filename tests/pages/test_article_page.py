@@ -718,6 +718,38 @@ def test_theo_with_a_colon_or_alone_is_no_part_of_the_author():
     assert page_of(OLDER, edit=footer("Theo")).author() == "Dương Ngọc"
 
 
+NO_SOURCE_LINE = ("> Nhịp sống thị trường</p>", "></p>")
+
+
+@pytest.mark.parametrize(
+    ("byline", "author", "outlet"),
+    [
+        ("Theo Hồ Hương / Tiền Phong", "Hồ Hương", "Tiền Phong"),
+        ("Theo: Hồ Hương/Tiền Phong", "Hồ Hương", "Tiền Phong"),
+        ("Hồ Hương, Theo Reuters", "Hồ Hương", "Reuters"),
+        ("Hồ Hương, theo: Reuters", "Hồ Hương", "Reuters"),
+        ("Hồ Hương<br>Minh Anh, Theo Reuters", "Hồ Hương, Minh Anh", "Reuters"),
+        # Not a credit as a whole: as written, no outlet.
+        ("Theodore Lê / Hà Nội", "Theodore Lê / Hà Nội", None),
+        ("Hồ Hương, Theodore Lê", "Hồ Hương, Theodore Lê", None),
+        ("Theo Hồ Hương / Minh Anh / Tiền Phong", "Hồ Hương / Minh Anh / Tiền Phong", None),
+        ("Hồ Hương, Minh Anh, Theo Reuters", "Hồ Hương, Minh Anh, Theo Reuters", None),
+    ],
+)
+def test_a_byline_crediting_an_outlet_names_the_author_and_the_outlet_as_source(
+    byline, author, outlet
+):
+    def edit(html):
+        return edit_once(footer_byline(f'<p class="author">{byline}</p>')(html), *NO_SOURCE_LINE)
+
+    page = page_of(OLDER, edit=edit)
+    assert (page.author(), page.source()) == (author, outlet)
+    # The page's source line comes first.
+    assert page_of(OLDER, edit=footer_byline(f'<p class="author">{byline}</p>')).source() == (
+        "Nhịp sống thị trường"
+    )
+
+
 def test_theo_is_no_part_of_the_source():
     # The CMS's source field can hold the outlet with "according to" in front: the page then
     # shows "Theo Trí Thức Trẻ" under the byline, and "Theo Theo Trí Thức Trẻ" in its link box.
