@@ -251,10 +251,12 @@ class ArticlePage:
         # only the page's metadata still says what the title is.
         if heading is not None and _BLOCK_INSIDE_HEADING(heading):
             heading = None
+        og_title = first_text(self._meta.get("og:title", ()))
+        headline = squash(string_value(self._news_article.get("headline")))
         return (
-            text_of(heading)
-            or first_text(self._meta.get("og:title", ()))
-            or squash(string_value(self._news_article.get("headline")))
+            _heading_text(heading, {og_title, headline} - {None, ""})
+            or og_title
+            or headline
             or None
         )
 
@@ -572,6 +574,27 @@ def _with_slashes(src: str) -> str:
     end = len(src.split("?", 1)[0].split("#", 1)[0])
     src = src[:end].replace("\\", "/") + src[end:]
     return _EXTRA_SLASHES.sub(r"\1//", src, count=1)
+
+
+def _heading_text(heading, titles: set[str]) -> str:
+    """The text of the title heading, as a browser shows it. A `<p>` inside an `<h1>` is part
+    of it on the page, but libxml2 closes the heading before it and puts the paragraph after
+    it (`<h1>A<p>B</p></h1>` is `<h1>A</h1><p>B</p>`): the paragraphs right after the heading
+    are its words when the page's og:title or JSON-LD headline (`titles`) is the heading's text
+    and theirs, word for word (`A B`), and only then."""
+    text = text_of(heading)
+    if not text or not titles or squash(heading.tail):
+        return text
+    titles = {normalize("NFC", title) for title in titles}
+    words = [text]
+    node = heading.getnext()
+    while node is not None and node.tag == "p":
+        words += [text_of(node), node.tail or ""]
+        joined = squash(" ".join(words))
+        if normalize("NFC", joined) in titles:
+            return joined
+        node = node.getnext()
+    return text
 
 
 def _first_news_time(candidates) -> dt.datetime | None:

@@ -381,6 +381,35 @@ def test_the_first_title_heading_of_the_page_is_the_title():
     assert page.author() and page.source() and page.tags()
 
 
+TITLE = (
+    "Thời điểm nâng hạng cận kề, MBS điểm tên 30 cổ phiếu Việt Nam có khả năng lọt rổ chỉ số FTSE"
+)
+
+
+@pytest.mark.parametrize(
+    ("split", "og_title", "expected"),
+    [
+        # A browser shows the `<p>` inside the heading: og:title and JSON-LD say the same.
+        ("cận kề,<p>MBS điểm tên", TITLE, TITLE),
+        ("cận kề,<p>MBS điểm</p> tên", TITLE, TITLE),
+        ("cận kề,<p>MBS</p><p>điểm tên", TITLE, TITLE),
+        # Nothing says the paragraph is the headline's: the heading's own text.
+        ("cận kề,<p>MBS điểm tên", "Thời điểm nâng hạng cận kề", "Thời điểm nâng hạng cận kề,"),
+    ],
+)
+def test_a_paragraph_inside_the_heading_is_part_of_the_title_when_the_metadata_says_so(
+    split, og_title, expected
+):
+    def edit(html):
+        head, heading, rest = html.partition('data-role="title">')
+        rest = rest.replace("cận kề, MBS điểm tên", split.replace(",", ", ", 1), 1)
+        html = re.sub(r'(<meta property="og:title" content=")[^"]*', rf"\g<1>{og_title}", head)
+        html = edit_once(html, f'"headline": "{TITLE}"', f'"headline": "{og_title}"')
+        return html + heading + rest
+
+    assert page_of(OLDER, edit=edit).title() == expected
+
+
 def test_a_heading_left_open_gives_way_to_og_title_then_json_ld():
     # A mismatched close (`</h2>` for `</h1>`) leaves the heading open: it swallows the page,
     # whose text is no title. og:title says the title, else the JSON-LD headline.
