@@ -26,8 +26,12 @@ _CLASS_SEPARATOR = re.compile(r"[ \t\r\n]+")
 _BLOCK_TAG_NAMES = """p div section article header footer aside main nav blockquote pre figure
     center h1 h2 h3 h4 h5 h6 ul ol li dl dt dd address hr"""
 BLOCK_TAGS = frozenset(_BLOCK_TAG_NAMES.split())
-# What parts the words of `text_of`: a line break, or a block.
-_PARTING_TAGS = BLOCK_TAGS | {"br"}
+# A table and its parts: its cells stand apart on the page (the body reads a table row by row,
+# see `newsscraper.pages.body`). Inline text parts them with a space.
+_TABLE_TAGS = frozenset({"table", "caption", "thead", "tbody", "tfoot", "tr", "td", "th"})
+# What parts the words of `text_of`: a line break, a block, a table's cell or row.
+_INLINE_PARTING_BLOCKS = BLOCK_TAGS | _TABLE_TAGS
+_PARTING_TAGS = _INLINE_PARTING_BLOCKS | {"br"}
 # What a browser never shows as text: code, a style sheet (rich text pasted from a word
 # processor brings one), what shows only without JavaScript, an unused template.
 _NOT_SHOWN_TAGS = frozenset({"script", "style", "noscript", "template"})
@@ -63,8 +67,9 @@ def squash(text: str | None) -> str:
 
 
 def text_of(node) -> str:
-    """All text under an element (or the string itself), squashed. A `<br>` or a block
-    (`<p>`, `<div>`, a list item) parts the words on either side of it, as on the page: a
+    """All text under an element (or the string itself), squashed. A `<br>`, a block
+    (`<p>`, `<div>`, a list item) or a table's cell or row parts the words on either side of
+    it, as on the page (`<td>Lãi</td><td>HPG</td>` is `Lãi HPG`): a
     headline or lead broken over two lines is not read as one word across the break; so does
     an `<img>` (`mua<img>10` is two words, as a reader sees them either side of it). What
     the page never shows (`_NOT_SHOWN_TAGS`) is left out, its tail kept."""
@@ -76,17 +81,25 @@ def text_of(node) -> str:
     # thirty names at every call, several times slower on the few elements a headline holds.
     if not any(child.tag in _NOT_PLAIN_TEXT_TAGS for child in node.iterdescendants()):
         return squash("".join(node.itertext()))
-    return squash("".join(text_pieces(node, " ", _NOT_SHOWN_TAGS, image=" ")))
+    return squash(
+        "".join(text_pieces(node, " ", _NOT_SHOWN_TAGS, image=" ", blocks=_INLINE_PARTING_BLOCKS))
+    )
 
 
 def text_pieces(
-    root, mark: str, leave_out_tags=frozenset(), is_left_out=None, rows_of=None, image=""
+    root,
+    mark: str,
+    leave_out_tags=frozenset(),
+    is_left_out=None,
+    rows_of=None,
+    image="",
+    blocks=BLOCK_TAGS,
 ) -> list[str]:
     """The texts and tails under `root`, in document order, with `mark` for each `<br>` and on
-    either side of each block (`BLOCK_TAGS`), and `image` for each `<img>`; a comment or
-    processing instruction gives only its tail. An element whose tag is in `leave_out_tags`, or
-    that `is_left_out` says is, is left out with all it holds, its tail kept. With `rows_of`, a
-    `<table>` gives `mark`, then each of its rows followed by `mark`.
+    either side of each block (`blocks`: `BLOCK_TAGS` unless told), and `image` for each
+    `<img>`; a comment or processing instruction gives only its tail. An element whose tag is in
+    `leave_out_tags`, or that `is_left_out` says is, is left out with all it holds, its tail
+    kept. With `rows_of`, a `<table>` gives `mark`, then each of its rows followed by `mark`.
 
     Walked with a stack, not by recursion: broken markup (a `<div>` or `<b>` never closed,
     again and again) nests elements as deep as libxml2 allows, 2,048 levels, deeper than
@@ -121,7 +134,7 @@ def text_pieces(
                 append(row)
                 append(mark)
         else:
-            block = tag in BLOCK_TAGS
+            block = tag in blocks
             if block:
                 append(mark)
             if node.text:

@@ -1770,6 +1770,17 @@ def test_an_image_between_two_words_of_the_headline_parts_them():
     assert page_of(OLDER, edit=icon).title() == page_of(OLDER).title()
 
 
+def test_the_cells_of_a_table_inside_the_headline_or_lead_stand_apart():
+    # Inside a link or span, libxml2 keeps a table's cells where they are written.
+    def cells(html):
+        html = edit_once(html, "chỉ số FTSE\n", "<a><tr><td>chỉ số</td><td>FTSE</td></tr></a>\n")
+        return edit_once(html, "giải ngân. ", "<span><td>giải</td><td>ngân.</td></span> ")
+
+    whole = page_of(OLDER).to_item()
+    item = page_of(OLDER, edit=cells).to_item()
+    assert (item.title, item.sapo) == (whole.title, whole.sapo)
+
+
 def test_tags_never_closed_are_read_however_deep_they_nest():
     # Broken markup nests each tag left open inside the one before, as deep as libxml2 goes
     # (2,048 levels): deeper than Python's stack, so the text is read without recursion.

@@ -126,6 +126,19 @@ def test_each_block_parts_the_words_on_either_side(tag):
     assert text_of(next(root.iter("div"))) == "Hòa Phát lãi"
 
 
+@pytest.mark.parametrize(
+    "markup",
+    [
+        # libxml2 keeps a table's cells inside the headline when a link or span holds them.
+        "<a><tr><td>Lãi</td><td>HPG</td><th>1.200</th></tr></a>tỷ",
+        "<span><td>Lãi</td><td>HPG</td></span><td>1.200</td>tỷ",
+        "<span><table><caption>Lãi</caption><tr><td>HPG</td><td>1.200</td></tr></table></span>tỷ",
+    ],
+)
+def test_a_tables_cells_stand_apart_as_on_the_page(markup):
+    assert text_of(element_of(markup)) == "Lãi HPG 1.200 tỷ"
+
+
 def test_a_rule_parts_the_words_on_either_side():
     root = parse_utf8("<html><body><div>Hòa<hr>Phát</div></body></html>".encode())
     assert text_of(next(root.iter("div"))) == "Hòa Phát"
