@@ -165,13 +165,15 @@ class ArticlePage:
 
     def canonical_url(self) -> str | None:
         """The page's own canonical link, else its og:url, as an absolute http(s) URL: as
-        written, or a relative one (`/<slug>-<id>.chn`) read as a browser reads it."""
+        written, or a relative one (`/<slug>-<id>.chn`) read as a browser reads it; backslashes
+        as slashes, as in image addresses (`_with_slashes`)."""
         hrefs = (
             link.get("href") for link in self._by_tag["link"] if link.get("rel") == "canonical"
         )
         canonical = next((href for href in hrefs if href is not None), None)
         for href in (canonical, self._meta_content("og:url")):
-            href = squash(href)
+            # As a browser reads an http(s) link: `https:\\cafef.vn\<slug>-<id>.chn`.
+            href = _with_slashes(squash(href))
             if _HTTP_URL.match(href):
                 return href
             if href:
@@ -499,12 +501,12 @@ class ArticlePage:
         Searched inside each `data-role=content` element only, and only in the text the body
         keeps: a link in a related-news box, an ad or the "TIN MỚI" box names another story's
         company. A link in nested containers comes twice, which the ticker list's
-        de-duplication absorbs.
+        de-duplication absorbs. Backslashes are slashes, as a browser reads them.
         """
         hrefs = []
         for content in self._with_role("content"):
             for link in content.iterdescendants("a"):
-                href = link.get("href")
+                href = _with_slashes((link.get("href") or "").strip())
                 if (
                     href
                     and "/du-lieu/" in href

@@ -646,6 +646,15 @@ def test_a_company_link_written_in_capitals_gives_its_ticker_and_an_index_link_n
     assert page_of(OLDER, edit=after_caption(snippet)).tickers() == ["HPX"]
 
 
+def test_a_company_link_written_with_backslashes_gives_its_ticker():
+    # A browser reads `\\` as `/` in an http(s) address: the link is the company's page.
+    link = '<a class="s-datacafef" href="{}">{}</a>'
+    snippet = link.format(r"https:\\cafef.vn\du-lieu\hose\hpx-hai-phat.chn", "HPX") + link.format(
+        r"\du-lieu\hose\fpt-fpt.chn", "FPT"
+    )
+    assert page_of(OLDER, edit=after_caption(snippet)).tickers() == ["HPX", "FPT"]
+
+
 def test_a_chart_symbol_padded_with_spaces_gives_its_ticker():
     chart = '<iframe src="https://s.cafef.vn/info-company?symbol={}&amp;lang=vi"></iframe>'
     snippet = chart.format(" FPT") + chart.format("MWG%20") + chart.format("+HPG+")
@@ -1122,6 +1131,32 @@ def test_a_relative_canonical_link_is_read_against_the_base_href_not_the_page_ad
 
     page = page_of(OLDER, url="http://127.0.0.1:8765/luu/trang.html", edit=based)
     assert (page.canonical_url(), page.url()) == (OLDER_URL, OLDER_URL)
+
+
+def test_a_canonical_link_or_og_url_written_with_backslashes_names_the_article():
+    # As a browser reads it (WHATWG URL): `https:\\cafef.vn\<slug>-<id>.chn` is the article.
+    backslashed = OLDER_URL.replace("//", "\\\\").replace("vn/", "vn\\")
+    assert backslashed.startswith("https:\\\\cafef.vn\\thoi-diem")
+
+    def written(canonical, og_url):
+        def apply(html):
+            html = edit_once(html, f'<link rel="canonical" href="{OLDER_URL}"/>', canonical)
+            og = f'<meta property="og:url" content="{og_url}" />' if og_url else ""
+            return edit_once(html, f'<meta property="og:url" content="{OLDER_URL}" />', og)
+
+        return apply
+
+    for edit in (
+        written(f'<link rel="canonical" href="{backslashed}"/>', ""),
+        written("", backslashed),
+        written("", OLDER_URL.removeprefix("https://cafef.vn").replace("/", "\\")),
+    ):
+        page = page_of(OLDER, url="file:///saved/page.html", edit=edit)
+        assert (page.canonical_url(), page.url(), page.article_id()) == (
+            OLDER_URL,
+            OLDER_URL,
+            "18826030622484142",
+        )
 
 
 def test_a_canonical_link_that_gives_no_http_url_leaves_the_url_to_og_url():
