@@ -33,7 +33,7 @@ from newsscraper.pages.jsonld import (
     names_value,
     string_value,
 )
-from newsscraper.pages.links import article_id_from_url, canonical_article_url
+from newsscraper.pages.links import article_id_from_url, canonical_article_url, with_slashes
 from newsscraper.pages.rules import (
     CREDIT_PREFIX,
     byline_and_outlet,
@@ -113,9 +113,6 @@ _EMPHASIS_TAGS = frozenset({"b", "strong", "i", "em"})
 # `#hdNewsId`: an article id as the URLs spell it, 17–18 ASCII digits (`isdigit` takes `１`, `²`).
 _NEWS_ID = re.compile(r"[0-9]{17,18}")
 _TAB_OR_LINE_BREAK = re.compile(r"[\t\n\r]")
-_SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):", re.I)
-# The slashes opening another host's address, three or more (`///host`, `https:////host`).
-_EXTRA_SLASHES = re.compile(r"^((?:https?:)?)/{3,}", re.I)
 
 
 class ArticlePage:
@@ -166,14 +163,14 @@ class ArticlePage:
     def canonical_url(self) -> str | None:
         """The page's own canonical link, else its og:url, as an absolute http(s) URL: as
         written, or a relative one (`/<slug>-<id>.chn`) read as a browser reads it; backslashes
-        as slashes, as in image addresses (`_with_slashes`)."""
+        as slashes, as in image addresses (`with_slashes`)."""
         hrefs = (
             link.get("href") for link in self._by_tag["link"] if link.get("rel") == "canonical"
         )
         canonical = next((href for href in hrefs if href is not None), None)
         for href in (canonical, self._meta_content("og:url")):
             # As a browser reads an http(s) link: `https:\\cafef.vn\<slug>-<id>.chn`.
-            href = _with_slashes(squash(href))
+            href = with_slashes(squash(href))
             if _HTTP_URL.match(href):
                 return href
             if href:
@@ -506,7 +503,7 @@ class ArticlePage:
         hrefs = []
         for content in self._with_role("content"):
             for link in content.iterdescendants("a"):
-                href = _with_slashes((link.get("href") or "").strip())
+                href = with_slashes((link.get("href") or "").strip())
                 if (
                     href
                     and "/du-lieu/" in href
@@ -557,25 +554,12 @@ class ArticlePage:
         src = squash(_TAB_OR_LINE_BREAK.sub("", src or "")).replace(" ", "%20")
         if not src:
             return None
-        src = _with_slashes(src)
+        src = with_slashes(src)
         try:
             url = urljoin(self._base_url, src)
         except ValueError:
             return None
         return url if _HTTP_URL.match(url) else None
-
-
-def _with_slashes(src: str) -> str:
-    """`src` as a browser reads an http(s) link (WHATWG URL): a backslash before the query (or
-    the fragment) is a slash (`https:\\\\cafefcdn.com\\a.jpg`), and the three or more slashes
-    opening an address on another host are two (`https:///cafefcdn.com`). A link of another
-    scheme (`data:`, `mailto:`) is left as it is."""
-    scheme = _SCHEME.match(src)
-    if scheme and scheme.group(1).lower() not in ("http", "https"):
-        return src
-    end = len(src.split("?", 1)[0].split("#", 1)[0])
-    src = src[:end].replace("\\", "/") + src[end:]
-    return _EXTRA_SLASHES.sub(r"\1//", src, count=1)
 
 
 def _heading_text(heading, titles: set[str]) -> str:

@@ -13,6 +13,10 @@ from newsscraper.sections import CANONICAL_BASE_URL, CANONICAL_HOST
 # leave two hyphens in a row or one at an end, and such an article is still the section's.
 ARTICLE_PATH = re.compile(r"^/(?P<slug>[a-z0-9-]+?)-(?P<id>[0-9]{17,18})\.chn$", re.I | re.ASCII)
 
+_SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):", re.I)
+# The slashes opening another host's address, three or more (`///host`, `https:////host`).
+_EXTRA_SLASHES = re.compile(r"^((?:https?:)?)/{3,}", re.I)
+
 # Hosts that serve the same articles as the canonical one.
 CAFEF_HOSTS = frozenset({CANONICAL_HOST, f"www.{CANONICAL_HOST}"})
 # Hosts whose article links name the site's articles, by the same path: these and the mobile
@@ -52,3 +56,16 @@ def canonical_article_url(url: str | None) -> str | None:
     """
     match = article_path_match(url)
     return f"{CANONICAL_BASE_URL}{match.group(0)}" if match else None
+
+
+def with_slashes(src: str) -> str:
+    """`src` as a browser reads an http(s) link (WHATWG URL): a backslash before the query (or
+    the fragment) is a slash (`https:\\\\cafefcdn.com\\a.jpg`), and the three or more slashes
+    opening an address on another host are two (`https:///cafefcdn.com`). A link of another
+    scheme (`data:`, `mailto:`) is left as it is."""
+    scheme = _SCHEME.match(src)
+    if scheme and scheme.group(1).lower() not in ("http", "https"):
+        return src
+    end = len(src.split("?", 1)[0].split("#", 1)[0])
+    src = src[:end].replace("\\", "/") + src[end:]
+    return _EXTRA_SLASHES.sub(r"\1//", src, count=1)

@@ -21,7 +21,7 @@ from newsscraper.pages.dates import (
     parse_iso_time,
     parse_listing_time,
 )
-from newsscraper.pages.links import article_path_match, is_site_link
+from newsscraper.pages.links import article_path_match, is_site_link, with_slashes
 from newsscraper.pages.selectors import css, first, text_of
 from newsscraper.pages.tree import html_root
 
@@ -227,7 +227,8 @@ class SectionPage:
         if not href or href.strip().lower().startswith(("javascript:", "mailto:", "#")):
             return None
         try:
-            url = self.response.urljoin(href.strip())
+            # Backslashes as slashes, as a browser follows the link (`\\<slug>-<id>.chn`).
+            url = self.response.urljoin(with_slashes(href.strip()))
             parts = urlsplit(url)
         except ValueError:
             return None

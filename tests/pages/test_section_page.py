@@ -459,6 +459,19 @@ def test_a_link_whose_host_is_another_site_as_a_browser_reads_it_is_skipped():
     assert [e.url for e in entries] == ["https://cafef.vn/bai-ba-188260306102323346.chn"]
 
 
+def test_a_link_written_with_backslashes_is_the_article_a_browser_follows():
+    # In an http(s) link a browser reads `\\` as `/`: the story is listed, at its address.
+    hrefs = [
+        "\\bai-mot-188260306102323344.chn",
+        "https:\\\\cafef.vn\\bai-hai-188260306102323345.chn",
+    ]
+    entries = fragment_entries(hrefs)
+    assert [e.url for e in entries] == [
+        "https://cafef.vn/bai-mot-188260306102323344.chn",
+        "https://cafef.vn/bai-hai-188260306102323345.chn",
+    ]
+
+
 def test_a_stream_link_without_an_href_is_skipped():
     body = (
         b'<div class="tlitem box-category-item"><h3><a>x</a></h3></div>'
