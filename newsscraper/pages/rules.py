@@ -48,12 +48,16 @@ _THEO = re.compile(rf"^(?:{CREDIT_PREFIX})+", re.I)
 # "according to" the outlet). Only as a whole line with one name and one outlet, `Theo` a word of
 # its own: `Theodore Lê / Hà Nội`, `Theo A / B / C` or `A, B, Theo C` are not read so.
 _THEO_WORD = r"theo(?:\s*:\s*|\s+)"
-_CREDIT_PART = r"[^\s/,][^/,]*?"
+_CREDIT_PART = r"[^\s/,()][^/,()]*?"
 _THEO_NAME_SLASH_OUTLET = re.compile(
     rf"^\s*{_THEO_WORD}(?P<name>{_CREDIT_PART})\s*/\s*(?P<outlet>{_CREDIT_PART})\s*$", re.I
 )
+# After the name: a comma, a dash between spaces, or brackets (`Minh Anh (Theo Reuters)`).
 _NAME_COMMA_THEO_OUTLET = re.compile(
-    rf"^\s*(?P<name>{_CREDIT_PART})\s*,\s*{_THEO_WORD}(?P<outlet>{_CREDIT_PART})\s*$", re.I
+    rf"^\s*(?P<name>{_CREDIT_PART})(?:\s*,\s*|\s+[-–]\s+)"
+    rf"{_THEO_WORD}(?P<outlet>{_CREDIT_PART})\s*$"
+    rf"|^\s*(?P<name_>{_CREDIT_PART})\s*\(\s*{_THEO_WORD}(?P<outlet_>{_CREDIT_PART})\s*\)\s*$",
+    re.I,
 )
 # "chứng khoán, ": the separator CafeF leaves after each tag.
 _TAG_TRAILER = re.compile(r"[\s,]+$")
@@ -83,12 +87,12 @@ def without_theo(author: str) -> str:
 
 def byline_and_outlet(line: str) -> tuple[str, str | None]:
     """A byline's line as (the name, the outlet it credits): `Theo Minh Anh / Tiền Phong` is
-    ("Minh Anh", "Tiền Phong"), `Minh Anh, Theo Reuters` ("Minh Anh", "Reuters"); any other
-    line is itself and no outlet."""
+    ("Minh Anh", "Tiền Phong"), `Minh Anh, Theo Reuters`, `Minh Anh - Theo Reuters` and
+    `Minh Anh (Theo Reuters)` ("Minh Anh", "Reuters"); any other line is itself, no outlet."""
     match = _THEO_NAME_SLASH_OUTLET.match(line) or _NAME_COMMA_THEO_OUTLET.match(line)
     if match is None:
         return line, None
-    return match["name"], match["outlet"]
+    return match["name"] or match["name_"], match["outlet"] or match["outlet_"]
 
 
 def without_tag_trailer(tag: str) -> str:

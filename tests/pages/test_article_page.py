@@ -767,6 +767,10 @@ NO_SOURCE_LINE = ("> Nhịp sống thị trường</p>", "></p>")
         ("Hồ Hương, Theo Reuters", "Hồ Hương", "Reuters"),
         ("Hồ Hương, theo: Reuters", "Hồ Hương", "Reuters"),
         ("Hồ Hương<br>Minh Anh, Theo Reuters", "Hồ Hương, Minh Anh", "Reuters"),
+        ("Hồ Hương - Theo Reuters", "Hồ Hương", "Reuters"),
+        ("Hồ Hương (Theo Reuters)", "Hồ Hương", "Reuters"),
+        ("Lê-Hương - Theo Reuters", "Lê-Hương", "Reuters"),
+        ("Hồ Hương (tổng hợp)", "Hồ Hương (tổng hợp)", None),
         # Not a credit as a whole: as written, no outlet.
         ("Theodore Lê / Hà Nội", "Theodore Lê / Hà Nội", None),
         ("Hồ Hương, Theodore Lê", "Hồ Hương, Theodore Lê", None),
