@@ -1,8 +1,10 @@
 """Is a response's body all of the page the crawl asked for?
 
-Not when its compressed stream stopped before its end, when it ended with its connection (no
-Content-Length: Scrapy flags it "partial") before the page's end, nor when it is a cut copy: a
-cache's or a proxy's copy that stops early under a Content-Length for what it holds.
+Not when it is a 206 Partial Content to a request that asked for no range (a proxy's answer,
+part of the page), when its compressed stream stopped before its end, when it ended with its
+connection (no Content-Length: Scrapy flags it "partial") before the page's end, nor when it is
+a cut copy: a cache's or a proxy's copy that stops early under a Content-Length for what it
+holds.
 `PoliteRetryMiddleware` (`newsscraper/retries.py`) retries such a page, never reading it as
 the page.
 """
@@ -14,6 +16,9 @@ import re
 from newsscraper.compressed import COMPRESSED_CUT_SHORT_FLAG
 from newsscraper.pages.section import ends_inside_an_item
 
+# A Content-Range for a whole representation: `bytes 0-<last>/<length>`, last = length - 1.
+_WHOLE_RANGE = re.compile(rb"\s*bytes\s+0-([0-9]+)/([0-9]+)\s*", re.IGNORECASE)
+PARTIAL_CONTENT = "206 Partial Content, no range asked for"  # what a retry of one says
 _HTML_END = re.compile(rb"</html\s*>", re.IGNORECASE)
 # The site's header ("MỚI NHẤT" list) and footer, on its every page: below the header and above
 # the footer lie the article and the listing.
@@ -26,6 +31,24 @@ _SITE_NAME = re.compile(
 )
 _HEAD_OPEN = re.compile(rb"<head[\s>]", re.IGNORECASE)
 _HEAD_CLOSE = re.compile(rb"</head\s*>", re.IGNORECASE)
+
+
+def cut_short_reason(request, response) -> str | None:
+    """Why the body of `response` is not all of the page (see `is_cut_short`), or None."""
+    if is_unasked_part(request, response):
+        return PARTIAL_CONTENT
+    return "body cut short" if is_cut_short(request, response) else None
+
+
+def is_unasked_part(request, response) -> bool:
+    """True for a 206 Partial Content to a request without a Range header (the crawl sends
+    none), unless its Content-Range says it holds the whole page: a proxy answering a range
+    nobody asked for. Its status is 2xx, so Scrapy passes it on as the page, read by the
+    spider as all of an article or a listing when it holds its first part only."""
+    if response.status != 206 or request.headers.get("Range"):
+        return False
+    whole = _WHOLE_RANGE.fullmatch(response.headers.get("Content-Range") or b"")
+    return whole is None or int(whole.group(1)) + 1 != int(whole.group(2))
 
 
 def is_cut_short(request, response) -> bool:
@@ -43,10 +66,13 @@ def is_cut_short(request, response) -> bool:
     Content-Length for what it holds can be a cut copy too (see `is_cut_copy`). An answer
     other than a 200 (a 404, a redirect to an address that is not http(s)) is never cut short
     unless its compressed stream stopped: an error page ending with its connection before any
-    `</html>` is that answer, read by its status."""
+    `</html>` is that answer, read by its status. A 206 no range was asked for is cut short
+    (`is_unasked_part`), unless it holds the whole page: then it is judged as a 200."""
     if COMPRESSED_CUT_SHORT_FLAG in response.flags:
         return True  # whatever the page, not all of it came
-    if response.status != 200:
+    if is_unasked_part(request, response):
+        return True
+    if response.status not in (200, 206):
         return False  # a 404, a redirect not followed: its status says what came, not its body
     kind = request.meta.get("cafef_page")
     if "partial" not in response.flags:

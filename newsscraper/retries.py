@@ -24,7 +24,7 @@ from scrapy.utils.asyncio import sleep
 from scrapy.utils.response import response_status_message
 
 from newsscraper.crawl_host import OffSiteChallenge
-from newsscraper.cut_short import is_cut_short
+from newsscraper.cut_short import cut_short_reason
 from newsscraper.httpdates import delta_seconds, http_date
 from newsscraper.redirects import requested_url
 from newsscraper.softblock import SOFT_BLOCKED_META, is_soft_block
@@ -157,16 +157,15 @@ class PoliteRetryMiddleware(RetryMiddleware):
             await self._wait(wait, request, response.status)
             return retry
 
-        if is_cut_short(request, response):
+        cut = cut_short_reason(request, response)
+        if cut is not None:
             self.crawler.stats.inc_value("newsscraper/retry/cut_short")
-            self._failed(request, "body cut short")
-            retry = self._retry(request, "body cut short")
+            self._failed(request, cut)
+            retry = self._retry(request, cut)
             if retry is None:
-                raise IgnoreRequest(f"body cut short, retries used up: {request.url}")
+                raise IgnoreRequest(f"{cut}, retries used up: {request.url}")
             await self._wait(
-                backoff_seconds(attempt, self.backoff_base, self.backoff_max),
-                request,
-                "body cut short",
+                backoff_seconds(attempt, self.backoff_base, self.backoff_max), request, cut
             )
             return retry
         if is_soft_block(request, response):

@@ -1348,3 +1348,33 @@ def test_a_failed_fetch_whose_retries_are_used_up_is_given_up_without_a_wait():
     request = Request(ARTICLES[1], meta={"cafef_page": "article"})
     assert isinstance(asyncio.run(middleware.process_exception(request, TimeoutError())), Request)
     assert waits == [2]
+
+
+@pytest.mark.parametrize("kind", ["article", "section", "timeline"])
+def test_a_206_no_range_was_asked_for_is_retried_as_cut_short_unless_it_holds_all(kind):
+    # A proxy answering a range nobody asked for: part of the page, read as all of it, lost
+    # the rest of an article, or the entries below it of a listing, in a healthy run.
+    from scrapy import Request
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.http import HtmlResponse
+
+    from newsscraper.cut_short import is_cut_short
+
+    request = Request(ARTICLES[0], meta={"cafef_page": kind})
+    half = len(ARTICLE_PAGE) // 2
+
+    def cut(body: bytes, content_range: str) -> bool:
+        headers = {"Content-Range": content_range}
+        response = HtmlResponse(
+            request.url, status=206, body=body, headers=headers, encoding="utf-8"
+        )
+        return is_cut_short(request, response)
+
+    assert cut(ARTICLE_PAGE[:half], f"bytes 0-{half - 1}/{len(ARTICLE_PAGE)}")
+    assert cut(ARTICLE_PAGE[:half], f"bytes 0-{half - 1}/*")
+    assert cut(ARTICLE_PAGE, "")
+    assert not cut(ARTICLE_PAGE, f"bytes 0-{len(ARTICLE_PAGE) - 1}/{len(ARTICLE_PAGE)}")
+    retry = fetch(quick_retries(), ARTICLES[0], status=206, body=ARTICLE_PAGE[:half], kind=kind)
+    assert retry.meta["retry_times"] == 1
+    with pytest.raises(IgnoreRequest, match="206 Partial Content, no range asked for, retries"):
+        fetch(quick_retries(RETRY_TIMES=0), ARTICLES[0], status=206, body=b"<html>", kind=kind)
