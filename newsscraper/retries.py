@@ -125,7 +125,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
         if request.meta.get("dont_retry", False):
             return response
         attempt = request.meta.get("retry_times", 0) + 1
-        if response.status in self.retry_http_codes:
+        if response.status in self.retry_http_codes or unasked_not_modified(request, response):
             # The rest the site asks for: a Retry-After on a 429 or a 503 only.
             asked = None
             if response.status in (429, 503):
@@ -292,6 +292,19 @@ class PoliteRetryMiddleware(RetryMiddleware):
             if left <= 0:
                 return
             await sleep(min(STOP_CHECK_SECONDS, left))
+
+
+CONDITIONAL_HEADERS = ("If-Modified-Since", "If-None-Match")
+
+
+def unasked_not_modified(request, response) -> bool:
+    """True for a 304 Not Modified to a request that asked nothing conditional: the crawl keeps
+    no copy of a page to be told it is fresh, so it holds no page (a proxy's answer), retried as
+    a failed fetch; after every retry the page fails with HTTP 304 (pending, or a listing page
+    failed)."""
+    return response.status == 304 and not any(
+        request.headers.get(name) for name in CONDITIONAL_HEADERS
+    )
 
 
 def first_asked(request):

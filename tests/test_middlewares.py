@@ -1378,3 +1378,20 @@ def test_a_206_no_range_was_asked_for_is_retried_as_cut_short_unless_it_holds_al
     assert retry.meta["retry_times"] == 1
     with pytest.raises(IgnoreRequest, match="206 Partial Content, no range asked for, retries"):
         fetch(quick_retries(RETRY_TIMES=0), ARTICLES[0], status=206, body=b"<html>", kind=kind)
+
+
+@pytest.mark.parametrize("kind", ["article", "section"])
+def test_a_304_to_a_request_that_asked_nothing_conditional_is_retried_as_a_failed_fetch(kind):
+    # The crawl keeps no copy to be told is still fresh: a 304 it did not ask for (a proxy's)
+    # holds no page, and failed the page at once, a listing page stopping the walk.
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    retry = fetch(quick_retries(), ARTICLES[0], status=304, kind=kind)
+    assert retry.meta["retry_times"] == 1
+    middleware = quick_retries()
+    request = Request(ARTICLES[0], headers={"If-None-Match": '"v1"'}, meta={"cafef_page": kind})
+    response = HtmlResponse(request.url, status=304, request=request)
+    assert asyncio.run(middleware.process_response(request, response)) is response
