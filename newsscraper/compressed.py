@@ -24,6 +24,9 @@ else:
     from backports import zstd
 
 COMPRESSED_CUT_SHORT_FLAG = "compressed_cut_short"
+# Set with it on a zstd body whose frames are whole, followed by bytes that start no frame: the
+# number of those bytes, as `zstd_stray_bytes=<n>`, for the retry and the log to say so.
+ZSTD_STRAY_BYTES_FLAG = "zstd_stray_bytes="
 # On a request whose body may decompress to other than its `download_maxsize` (robots.txt,
 # read past DOWNLOAD_MAXSIZE on the wire, its download stopped there, and decompressed no
 # further): the most it may.
@@ -95,9 +98,11 @@ class CompressedBodyMiddleware:
         # stream that gives not one byte (a gzip cut inside its header, a body that is no gzip
         # at all), and that error would go past the retry middleware to the spider, the page
         # given up at once. Flagged, the body is never read as the page anyway.
-        return naming_only(
-            response, [], body=b"", flags=[*response.flags, COMPRESSED_CUT_SHORT_FLAG]
-        )
+        flags = [*response.flags, COMPRESSED_CUT_SHORT_FLAG]
+        stray = zstd_stray_bytes(response.body) if undone(encodings)[0] == b"zstd" else 0
+        if stray:
+            flags.append(f"{ZSTD_STRAY_BYTES_FLAG}{stray}")
+        return naming_only(response, [], body=b"", flags=flags)
 
 
 # `identity` changes nothing, and an empty name (`gzip,`) is none; Scrapy's
@@ -268,3 +273,29 @@ def _zstd_frames_whole(body: bytes, output: _Output) -> bool:
         body = decompressor.unused_data
         if not body:
             return True
+
+
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_SKIPPABLE_MAGIC_END = b"\x2a\x4d\x18"  # after a first byte 0x50 to 0x5f
+
+
+def zstd_stray_bytes(body: bytes) -> int:
+    """How many bytes follow the whole zstd frames of `body` that start no frame (zeros a
+    proxy padded it with); 0 when there are none, no whole frame came first, or they are the
+    start of a frame (a body cut inside its next frame: cut short). Only called on a body
+    judged not whole, and so not too large: its frames are decompressed at once."""
+    rest, frames = body, 0
+    while rest:
+        decompressor = zstd.ZstdDecompressor()
+        try:
+            decompressor.decompress(rest)
+        except zstd.ZstdError:
+            break
+        if not decompressor.eof:
+            return 0
+        rest, frames = decompressor.unused_data, frames + 1
+    if not frames or not rest or _ZSTD_MAGIC.startswith(rest[:4]):
+        return 0
+    if 0x50 <= rest[0] <= 0x5F and _SKIPPABLE_MAGIC_END.startswith(rest[1:4]):
+        return 0
+    return len(rest)

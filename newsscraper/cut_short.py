@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from newsscraper.compressed import COMPRESSED_CUT_SHORT_FLAG
+from newsscraper.compressed import COMPRESSED_CUT_SHORT_FLAG, ZSTD_STRAY_BYTES_FLAG
 from newsscraper.pages.section import ends_inside_an_item
 
 # A Content-Range for a whole representation: `bytes 0-<last>/<length>`, last = length - 1.
@@ -37,6 +37,10 @@ def cut_short_reason(request, response) -> str | None:
     """Why the body of `response` is not all of the page (see `is_cut_short`), or None."""
     if is_unasked_part(request, response):
         return PARTIAL_CONTENT
+    for flag in response.flags:
+        if flag.startswith(ZSTD_STRAY_BYTES_FLAG):
+            stray = flag.removeprefix(ZSTD_STRAY_BYTES_FLAG)
+            return f"zstd body followed by {stray} bytes no frame starts"
     return "body cut short" if is_cut_short(request, response) else None
 
 

@@ -14,6 +14,7 @@ from newsscraper.compressed import (
     stream_is_whole,
     zstd,
 )
+from newsscraper.cut_short import cut_short_reason
 
 PAGE = " ".join(f"trang {n} của bài viết" for n in range(4000)).encode()
 
@@ -360,6 +361,14 @@ def test_a_zstd_stream_followed_by_bytes_that_start_no_frame_is_flagged_not_an_e
     decompressed = scrapy_middleware.process_response(Request(url), response)
     assert (COMPRESSED_CUT_SHORT_FLAG in decompressed.flags) is not whole
     assert decompressed.body == (PAGE if whole else b"")
+    # The retry, and the page pending once they are used up, say so, not "body cut short".
+    reason = cut_short_reason(Request(url, meta={"cafef_page": "article"}), decompressed)
+    assert reason == (None if whole else f"zstd body followed by {len(tail)} bytes no frame starts")
+    # A body cut inside its second frame is cut short, its bytes a frame's start.
+    cut = zstd.compress(PAGE) + zstd.compress(PAGE)[:-5]
+    response = Response(url, body=cut, headers={"Content-Encoding": b"zstd"})
+    response = CompressedBodyMiddleware().process_response(Request(url), response)
+    assert cut_short_reason(Request(url), response) == "body cut short"
 
 
 @pytest.mark.parametrize(
