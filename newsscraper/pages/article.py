@@ -26,6 +26,7 @@ from newsscraper.pages.dates import (
     parse_visible_time,
     vietnam_date,
 )
+from newsscraper.pages.images import image_source
 from newsscraper.pages.jsonld import (
     first_of_type,
     iter_json_ld_objects,
@@ -416,12 +417,12 @@ class ArticlePage:
         """The cover (or og:image) first, then the images of the body's figures; absolute.
         Each read as a browser shows it: a lazy-loaded image's real address, not its
         placeholder."""
-        covers = (_image_source(img) for img in self._with_role("cover", "img"))
+        covers = (image_source(img) for img in self._with_role("cover", "img"))
         cover = next((src for src in covers if src), None)
         candidates = [cover or self._meta_content("og:image")]
         if self._content is not None:
             for img in figure_images(self._content):
-                candidates.append(_image_source(img))
+                candidates.append(image_source(img))
         return unique(self._absolute_http(src) for src in candidates)
 
     # --- node sets shared by several fields --------------------------------------------------
@@ -677,60 +678,3 @@ def _values_by(elements, key: str, value: str) -> dict[str, list[str]]:
         if name is not None and content is not None:
             found.setdefault(name, []).append(content)
     return found
-
-
-def _image_source(img) -> str:
-    """The address a browser ends up showing: a lazy-loaded image's `data-original` (or
-    `data-src`) when it has one, since its `src` may be a placeholder until it scrolls into
-    view; else its `src`; else the largest candidate of its (lazy `data-srcset`, or own)
-    `srcset`, which a responsive image may be given alone."""
-    for name in ("data-original", "data-src", "src"):
-        value = (img.get(name) or "").strip()
-        if value and not value.startswith("data:"):
-            return value
-    for name in ("data-srcset", "srcset"):
-        value = _largest_candidate(img.get(name) or "")
-        if value:
-            return value
-    return _picture_source(img)
-
-
-def _picture_source(img) -> str:
-    """For an `img` inside a `<picture>`, the largest candidate of the `<source>` a browser
-    takes whatever the screen: the first with no `media` (a condition that may not hold) and
-    no `type` but an image's; else the first with a candidate. "" outside a `<picture>`.
-    libxml2 does not know `<source>` as empty: it nests what follows one inside it."""
-    picture = img.getparent()
-    while picture is not None and picture.tag == "source":
-        picture = picture.getparent()
-    if picture is None or picture.tag != "picture":
-        return ""
-    found = []
-    for source in picture.iterdescendants("source"):
-        srcset = source.get("data-srcset") or source.get("srcset") or ""
-        value = _largest_candidate(srcset)
-        if value:
-            kind = (source.get("type") or "image/").strip().lower()
-            if source.get("media") is None and kind.startswith("image/"):
-                return value
-            found.append(value)
-    return found[0] if found else ""
-
-
-# One candidate of a `srcset`, as HTML splits them: an address (no whitespace; commas at its
-# end part it from the next), then its descriptor up to the next comma.
-_SRCSET_CANDIDATE = re.compile(r"[\s,]*(?P<url>[^\s,][^\s]*?)(?:,+(?=\s|$)|\s+(?P<size>[^,]*),?|$)")
-_SRCSET_SIZE = re.compile(r"(\d+(?:\.\d+)?)[wx]", re.I)
-
-
-def _largest_candidate(srcset: str) -> str:
-    """The address of the widest (`737w`) or densest (`2x`) candidate of a `srcset` (the first
-    of equals; no descriptor is `1x`), not a `data:` one; "" when it has none."""
-    best, best_size = "", -1.0
-    for match in _SRCSET_CANDIDATE.finditer(srcset):
-        url = match["url"]
-        size = _SRCSET_SIZE.match((match["size"] or "").strip())
-        value = float(size.group(1)) if size else 1.0
-        if not url.startswith("data:") and value > best_size:
-            best, best_size = url, value
-    return best
