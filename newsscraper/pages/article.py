@@ -19,6 +19,13 @@ from lxml import etree
 
 from newsscraper.items import Article
 from newsscraper.pages.body import figure_images, inside_clutter, is_clutter, paragraphs
+from newsscraper.pages.bylines import (
+    byline_lines,
+    credit_line_outlet,
+    header_names,
+    named_once,
+    set_apart,
+)
 from newsscraper.pages.dates import (
     is_date_only,
     news_time,
@@ -36,7 +43,6 @@ from newsscraper.pages.jsonld import (
 )
 from newsscraper.pages.links import article_id_from_url, canonical_article_url, with_slashes
 from newsscraper.pages.rules import (
-    CREDIT_PREFIX,
     byline_and_outlet,
     ticker,
     unique,
@@ -101,16 +107,9 @@ _DATA_LINK_TICKER = re.compile(
     r"/du-lieu/(?:[a-z]+/)?([a-z0-9]{3})-(?!index\.chn$)[^/]*\.chn$", re.I
 )
 _HTTP_URL = re.compile(r"^https?://\S+$", re.I)
-# A credit closing a body: "Theo Tiền Phong", "Theo: VnExpress.net", "Nguồn: VnExpress"; `Theo`
-# a word of its own (not "Theodore Media"); a name starts with a letter and holds no clause
-# (`,`, `;`, `!`, `?`); a full stop may end it.
-_CREDIT_LINE = re.compile(rf"{CREDIT_PREFIX}(?P<name>[^\W\d_][^,;!?]*?)\.?", re.I)
-_CREDIT_NAME_WORDS = 6
 # The site's name the older template's leads open with, a dateline and no word of the lead:
 # `(CafeF) - `, `(CafeF) `, `CafeF - ` (a dash after the bare name: `CafeF cho biết` is a sentence).
 _LEAD_DATELINE = re.compile(r"^(?:\(cafef\)\s*[-–—:]?|cafef\s*[-–—])\s*", re.I)
-_RIGHT_ALIGNED = re.compile(r"text-align\s*:\s*right", re.I)
-_EMPHASIS_TAGS = frozenset({"b", "strong", "i", "em"})
 # `#hdNewsId`: an article id as the URLs spell it, 17–18 ASCII digits (`isdigit` takes `１`, `²`).
 _NEWS_ID = re.compile(r"[0-9]{17,18}")
 _TAB_OR_LINE_BREAK = re.compile(r"[\t\n\r]")
@@ -285,7 +284,7 @@ class ArticlePage:
         header's, bylines of their own one under the other) joined by ", ", as JSON-LD's list
         of authors is."""
         names, _ = self._byline
-        return ", ".join(_named_once(names)) or None
+        return ", ".join(named_once(names)) or None
 
     @cached_property
     def _byline(self) -> tuple[list[str], list[str]]:
@@ -306,9 +305,9 @@ class ArticlePage:
         `article:author` meta, each read only if needed. Never `<meta name="author">`: it
         names the publisher (`VCCorp.vn`), not a writer."""
         # Each `p.author` of the footer, each byline `span` of the header, names its people.
-        yield [line for p in _AUTHOR_FOOTER(self._article) for line in _byline_lines(p)]
+        yield [line for p in _AUTHOR_FOOTER(self._article) for line in byline_lines(p)]
         header = self._with_role("author", "span", "author")
-        yield [name for span in header for name in _header_names(span)]
+        yield [name for span in header for name in header_names(span)]
         # JSON-LD's people one by one: an address where a name goes (the site's template names
         # its publisher `https://cafef.vn`) names no writer, as for the meta below.
         people = self._news_article.get("author")
@@ -325,7 +324,7 @@ class ArticlePage:
         Without a source line, the outlets the byline credits (`Theo Minh Anh / Tiền Phong`),
         then the credit closing the body."""
         for p in _SOURCE(self._article):
-            names = unique(without_theo(line).strip() for line in _byline_lines(p))
+            names = unique(without_theo(line).strip() for line in byline_lines(p))
             if names:
                 return ", ".join(names)
         _, outlets = self._byline
@@ -341,12 +340,9 @@ class ArticlePage:
         body = paragraphs(self._content)
         blocks = [p for p in self._content.iter("p") if not inside_clutter(p, self._content)]
         last = next((p for p in reversed(blocks) if text_of(p)), None)
-        if not body or last is None or text_of(last) != body[-1] or not _set_apart(last):
+        if not body or last is None or text_of(last) != body[-1] or not set_apart(last):
             return None
-        match = _CREDIT_LINE.fullmatch(body[-1])
-        if match is None or len(match["name"].split()) > _CREDIT_NAME_WORDS:
-            return None
-        return match["name"]
+        return credit_line_outlet(body[-1])
 
     def source_url(self) -> str | None:
         value = first_text(_SOURCE_URL(self._article))
@@ -603,47 +599,6 @@ def _iso_times(texts, then=()):
     yield from then
     for text in dates_only:
         yield parse_iso_time(text)
-
-
-def _named_once(lines: list[str]) -> list[str]:
-    """The lines of bylines less those another line names already: a line "A, B" then a
-    byline "B" of its own name B once. A line is never split itself: "PV, Hà Nội" and
-    "Minh Anh, Hà Nội" are two people, each with the place they wrote from."""
-    named = {part.strip() for line in lines if "," in line for part in line.split(",")}
-    return [line for line in lines if line not in named]
-
-
-def _byline_lines(node) -> list[str]:
-    """The lines of a byline element with text: one name a line, whether a `<br>` or a block
-    starts it (`Dương Ngọc<br>Minh Anh`, `<b>Dương Ngọc<div>Minh Anh</div></b>`)."""
-    return paragraphs(node)
-
-
-def _header_names(span) -> list[str]:
-    """The names of the header's byline: one `<b>` each (a `<b>` inside another is part of
-    its name)."""
-    names = []
-    for b in span.iter("b"):
-        holder = b.getparent()
-        while holder is not None and holder is not span and holder.tag != "b":
-            holder = holder.getparent()
-        if holder is span:
-            names.extend(_byline_lines(b))
-    return names
-
-
-def _set_apart(p) -> bool:
-    """True for a paragraph right-aligned, or whose text is all in one bold or italic element."""
-    if _RIGHT_ALIGNED.search(p.get("style") or ""):
-        return True
-    children = [child for child in p if isinstance(child.tag, str) and child.tag != "br"]
-    return (
-        len(children) == 1
-        and children[0].tag in _EMPHASIS_TAGS
-        and not squash(p.text)
-        and not squash(children[0].tail)
-        and text_of(children[0]) == text_of(p)
-    )
 
 
 def _chart_of_the_article(iframe) -> bool:
