@@ -13,12 +13,12 @@ import datetime as dt
 import re
 from functools import cached_property
 from unicodedata import normalize
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import urljoin
 
 from lxml import etree
 
 from newsscraper.items import Article
-from newsscraper.pages.body import figure_images, inside_clutter, is_clutter, paragraphs
+from newsscraper.pages.body import figure_images, inside_clutter, paragraphs
 from newsscraper.pages.bylines import (
     byline_lines,
     credit_line_outlet,
@@ -59,6 +59,14 @@ from newsscraper.pages.selectors import (
     text_of,
     xpath_has_class,
 )
+from newsscraper.pages.tickers import (
+    CHART_IFRAMES,
+    WIDGET_TICKERS,
+    chart_of_the_article,
+    chart_symbols,
+    data_link_symbol,
+    label_symbols,
+)
 from newsscraper.pages.tree import html_root
 from newsscraper.sections import CANONICAL_BASE_URL
 
@@ -68,7 +76,8 @@ from newsscraper.sections import CANONICAL_BASE_URL
 # costs several times more. The elements with a `data-role` (title, sapo, content, cover,
 # category, date, author) come from one scan; the meta, input, link, script and base elements from
 # another (`_by_tag`); the byline, source, tags and ticker widget are looked for inside the
-# article box only (`_article`).
+# article box only (`_article`). The ticker widget's and the charts' selectors are in
+# `newsscraper.pages.tickers`.
 _DATA_ROLES = etree.XPath("descendant-or-self::*/@data-role")
 _PAGE_TAGS = ("meta", "input", "link", "script", "base")
 _BREADCRUMB = css("[class*=breadcrumb]")  # only read when a page has no body container
@@ -85,26 +94,6 @@ _SOURCE_URL = etree.XPath(f"descendant::span[{xpath_has_class('link-source-full'
 _TAGS = etree.XPath(
     f"descendant::div[@data-marked-zoneid = 'cafef_detail_tag'][{xpath_has_class('row2')}]"
     f"[ancestor::div[{xpath_has_class('tagdetail')}]]/descendant::a"
-)
-_WIDGET = f"ancestor::div[{xpath_has_class('chisochungkhoan')}]"
-_WIDGET_TICKERS = etree.XPath(
-    f"descendant::h2[{xpath_has_class('title_box')}][{_WIDGET}]/descendant::a"
-)
-# In the text, a chart counts when it is the site's company chart (`…/info-company?symbol=FPT`):
-# another site's embed (`?symbol=BTC`) names no listed company.
-_CHART = "contains({0}, 'info-company') and contains({0}, 'symbol=')"
-_WIDGET_IFRAMES = etree.XPath(
-    f"descendant::iframe[{_WIDGET} or (ancestor::*[@data-role = 'content']"
-    f" and (({_CHART.format('@src')}) or ({_CHART.format('@data-src')})))]"
-)
-_IN_WIDGET = etree.XPath(f"boolean({_WIDGET})")
-
-# Between the symbols of a widget title's label, before its `: ` (`VHM: `, `VEA&VNM: `).
-_WIDGET_TICKER_SEPARATORS = re.compile(r"[&,;/\s]+")
-# `/du-lieu/hose/hpx-cong-ty-co-phan-dau-tu-hai-phat.chn` → HPX; not an index's page
-# (`/du-lieu/hnx/hnx-index.chn`: HNX is the exchange).
-_DATA_LINK_TICKER = re.compile(
-    r"/du-lieu/(?:[a-z]+/)?([a-z0-9]{3})-(?!index\.chn$)[^/]*\.chn$", re.I
 )
 _HTTP_URL = re.compile(r"^https?://\S+$", re.I)
 # The site's name the older template's leads open with, a dateline and no word of the lead:
@@ -389,24 +378,13 @@ class ArticlePage:
     def tickers(self) -> list[str]:
         """Stock symbols: the ticker widget's title and iframe, then in-text company links."""
         found = []
-        for link in _WIDGET_TICKERS(self._article):
-            # `VHM: `, or several companies at once: `VEA&VNM: `
-            label = text_of(link).split(":", 1)[0]
-            found.extend(_WIDGET_TICKER_SEPARATORS.split(label))
-        for iframe in _WIDGET_IFRAMES(self._article):
-            if not _chart_of_the_article(iframe):
-                continue
-            try:
-                symbols = parse_qs(urlsplit(_chart_address(iframe)).query).get("symbol", [])
-            except ValueError:
-                symbols = []
-            found.extend(symbols)
+        for link in WIDGET_TICKERS(self._article):
+            found.extend(label_symbols(text_of(link)))
+        for iframe in CHART_IFRAMES(self._article):
+            if chart_of_the_article(iframe):
+                found.extend(chart_symbols(iframe))
         for href in self._data_links():
-            try:
-                match = _DATA_LINK_TICKER.search(urlsplit(href.strip()).path)
-            except ValueError:
-                match = None
-            found.append(match.group(1) if match else None)
+            found.append(data_link_symbol(href))
         return unique(ticker(value) for value in found)
 
     def image_urls(self) -> list[str]:
@@ -599,30 +577,6 @@ def _iso_times(texts, then=()):
     yield from then
     for text in dates_only:
         yield parse_iso_time(text)
-
-
-def _chart_of_the_article(iframe) -> bool:
-    """False for a ticker chart inside a related-news box, the TIN MỚI box or an ad shell of
-    the body: another story's company, as a company link there is. A chart of the ticker
-    widget is the article's wherever the widget is."""
-    node = iframe.getparent()
-    while node is not None and node.get("data-role") != "content":
-        if is_clutter(node):
-            return node.tag == "div" and has_class(node, "chisochungkhoan")
-        node = node.getparent()
-    return True
-
-
-def _chart_address(iframe) -> str:
-    """The address of the chart an iframe of `_WIDGET_IFRAMES` shows: its `src`, or its lazy
-    `data-src` when the `src` is no chart (a placeholder such as `about:blank`, or in the text
-    another site's chart), so the symbol is read from the address that made it count."""
-    in_widget = _IN_WIDGET(iframe)
-    for name in ("src", "data-src"):
-        value = (iframe.get(name) or "").strip()
-        if "symbol=" in value and (in_widget or "info-company" in value):
-            return value
-    return ""
 
 
 def _values_by(elements, key: str, value: str) -> dict[str, list[str]]:
