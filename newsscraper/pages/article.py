@@ -26,13 +26,7 @@ from newsscraper.pages.bylines import (
     named_once,
     set_apart,
 )
-from newsscraper.pages.dates import (
-    is_date_only,
-    news_time,
-    parse_iso_time,
-    parse_visible_time,
-    vietnam_date,
-)
+from newsscraper.pages.dates import first_news_time, iso_times, parse_visible_time, vietnam_date
 from newsscraper.pages.images import image_source
 from newsscraper.pages.jsonld import (
     first_of_type,
@@ -342,8 +336,8 @@ class ArticlePage:
         CMS's empty date (before 2000) is no time, so the next source gives it, and a date
         without a time of day (`datetime="2026-07-04"`) comes after every source with one."""
         date_node = first(self._with_role("publishdate", "span", "pdate"))
-        return _first_news_time(
-            _iso_times(self._published_texts(date_node), self._visible_time(date_node))
+        return first_news_time(
+            iso_times(self._published_texts(date_node), self._visible_time(date_node))
         )
 
     def _published_texts(self, date_node):
@@ -360,7 +354,7 @@ class ArticlePage:
     def modified_at(self) -> dt.datetime | None:
         """JSON-LD's dateModified, else the hidden input's; a CMS's empty date is no time, and
         a date without a time of day comes last."""
-        return _first_news_time(_iso_times(self._modified_texts()))
+        return first_news_time(iso_times(self._modified_texts()))
 
     def _modified_texts(self):
         if self._json_ld_may_hold("dateModified"):
@@ -556,27 +550,6 @@ def _heading_text(heading, titles: set[str]) -> str:
             return joined
         node = node.getnext()
     return text
-
-
-def _first_news_time(candidates) -> dt.datetime | None:
-    """The first of the `candidates` that is a time of news: not None, not a CMS's empty
-    date (before 2000)."""
-    return next((t for t in map(news_time, candidates) if t is not None), None)
-
-
-def _iso_times(texts, then=()):
-    """The times of ISO `texts`, in order, then those of `then`; a date without a time of day
-    (`2026-07-04`, read as midnight) only after all of them, as the day alone does not say
-    when the story came out."""
-    dates_only = []
-    for text in texts:
-        if is_date_only(text):
-            dates_only.append(text)
-        else:
-            yield parse_iso_time(text)
-    yield from then
-    for text in dates_only:
-        yield parse_iso_time(text)
 
 
 def _values_by(elements, key: str, value: str) -> dict[str, list[str]]:

@@ -1,4 +1,5 @@
-"""The date formats of cafef.vn, all read as Vietnam time (UTC+7, no daylight saving)."""
+"""The date formats of cafef.vn, all read as Vietnam time (UTC+7, no daylight saving), and which
+of a page's times is a time of the story (not a CMS's empty date, a bare date last)."""
 
 from __future__ import annotations
 
@@ -117,3 +118,24 @@ def parse_iso_time(text: str | None) -> dt.datetime | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=VIETNAM_TZ)
     return _storable(value)
+
+
+def first_news_time(candidates) -> dt.datetime | None:
+    """The first of the `candidates` that is a time of news: not None, not a CMS's empty
+    date (before 2000)."""
+    return next((t for t in map(news_time, candidates) if t is not None), None)
+
+
+def iso_times(texts, then=()):
+    """The times of ISO `texts`, in order, then those of `then`; a date without a time of day
+    (`2026-07-04`, read as midnight) only after all of them, as the day alone does not say
+    when the story came out."""
+    dates_only = []
+    for text in texts:
+        if is_date_only(text):
+            dates_only.append(text)
+        else:
+            yield parse_iso_time(text)
+    yield from then
+    for text in dates_only:
+        yield parse_iso_time(text)
