@@ -61,6 +61,7 @@ from newsscraper.pages.tickers import (
     data_link_symbol,
     label_symbols,
 )
+from newsscraper.pages.title import heading_text, swallowed_the_page
 from newsscraper.pages.tree import html_root
 from newsscraper.sections import CANONICAL_BASE_URL
 
@@ -75,10 +76,6 @@ from newsscraper.sections import CANONICAL_BASE_URL
 _DATA_ROLES = etree.XPath("descendant-or-self::*/@data-role")
 _PAGE_TAGS = ("meta", "input", "link", "script", "base")
 _BREADCRUMB = css("[class*=breadcrumb]")  # only read when a page has no body container
-_BLOCK_INSIDE_HEADING = etree.XPath(
-    "descendant::*[self::div or self::p or self::h1 or self::h2 or self::h3 or self::ul"
-    " or self::table or self::section or self::article or self::figure]"
-)
 _AUTHOR_FOOTER = etree.XPath(
     f"descendant::p[{xpath_has_class('author')}]"
     f"[ancestor::div[{xpath_has_class('t-contentdetail')}]]"
@@ -231,15 +228,12 @@ class ArticlePage:
         heading = self._title_headings[0] if self._title_headings else None
         # A heading left unclosed by broken markup swallows the page that follows it: then
         # only the page's metadata still says what the title is.
-        if heading is not None and _BLOCK_INSIDE_HEADING(heading):
+        if heading is not None and swallowed_the_page(heading):
             heading = None
         og_title = first_text(self._meta.get("og:title", ()))
         headline = squash(string_value(self._news_article.get("headline")))
         return (
-            _heading_text(heading, {og_title, headline} - {None, ""})
-            or og_title
-            or headline
-            or None
+            heading_text(heading, {og_title, headline} - {None, ""}) or og_title or headline or None
         )
 
     def sapo(self) -> str | None:
@@ -529,27 +523,6 @@ class ArticlePage:
         except ValueError:
             return None
         return url if _HTTP_URL.match(url) else None
-
-
-def _heading_text(heading, titles: set[str]) -> str:
-    """The text of the title heading, as a browser shows it. A `<p>` inside an `<h1>` is part
-    of it on the page, but libxml2 closes the heading before it and puts the paragraph after
-    it (`<h1>A<p>B</p></h1>` is `<h1>A</h1><p>B</p>`): the paragraphs right after the heading
-    are its words when the page's og:title or JSON-LD headline (`titles`) is the heading's text
-    and theirs, word for word (`A B`), and only then."""
-    text = text_of(heading)
-    if not text or not titles or squash(heading.tail):
-        return text
-    titles = {normalize("NFC", title) for title in titles}
-    words = [text]
-    node = heading.getnext()
-    while node is not None and node.tag == "p":
-        words += [text_of(node), node.tail or ""]
-        joined = squash(" ".join(words))
-        if normalize("NFC", joined) in titles:
-            return joined
-        node = node.getnext()
-    return text
 
 
 def _values_by(elements, key: str, value: str) -> dict[str, list[str]]:

@@ -1,0 +1,42 @@
+"""The title heading of an article page as a reader sees it: libxml2 moves a `<p>` out of an
+`<h1>`, and a heading left unclosed by broken markup swallows the page that follows it."""
+
+from __future__ import annotations
+
+from unicodedata import normalize
+
+from lxml import etree
+
+from newsscraper.pages.selectors import squash, text_of
+
+_BLOCK_INSIDE_HEADING = etree.XPath(
+    "descendant::*[self::div or self::p or self::h1 or self::h2 or self::h3 or self::ul"
+    " or self::table or self::section or self::article or self::figure]"
+)
+
+
+def swallowed_the_page(heading) -> bool:
+    """True for a heading holding blocks (a `div`, a table, another heading…): left unclosed,
+    it holds the page that follows it, and its text is no title."""
+    return bool(_BLOCK_INSIDE_HEADING(heading))
+
+
+def heading_text(heading, titles: set[str]) -> str:
+    """The text of the title heading, as a browser shows it. A `<p>` inside an `<h1>` is part
+    of it on the page, but libxml2 closes the heading before it and puts the paragraph after
+    it (`<h1>A<p>B</p></h1>` is `<h1>A</h1><p>B</p>`): the paragraphs right after the heading
+    are its words when the page's og:title or JSON-LD headline (`titles`) is the heading's text
+    and theirs, word for word (`A B`), and only then."""
+    text = text_of(heading)
+    if not text or not titles or squash(heading.tail):
+        return text
+    titles = {normalize("NFC", title) for title in titles}
+    words = [text]
+    node = heading.getnext()
+    while node is not None and node.tag == "p":
+        words += [text_of(node), node.tail or ""]
+        joined = squash(" ".join(words))
+        if normalize("NFC", joined) in titles:
+            return joined
+        node = node.getnext()
+    return text
