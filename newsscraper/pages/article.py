@@ -93,6 +93,8 @@ _LEAD_DATELINE = re.compile(r"^(?:\(cafef\)\s*[-–—:]?|cafef\s*[-–—])\s*"
 # `#hdNewsId`: an article id as the URLs spell it, 17–18 ASCII digits (`isdigit` takes `１`, `²`).
 _NEWS_ID = re.compile(r"[0-9]{17,18}")
 _TAB_OR_LINE_BREAK = re.compile(r"[\t\n\r]")
+# Between the words of a `keywords` meta: a comma, or a semicolon (`việt nam; MBS`).
+_KEYWORD_SEPARATOR = re.compile("[,;]")
 
 
 class ArticlePage:
@@ -356,12 +358,15 @@ class ArticlePage:
         yield self._hidden_input("hidLastModifiedDate")
 
     def tags(self) -> list[str]:
-        """The tag box's links; when it gives none, the page's `<meta name="keywords">`."""
+        """The tag box's links; when it gives none, the page's `<meta name="keywords">`, split
+        on its commas or semicolons."""
         tags = unique_ignoring_case(without_tag_trailer(text_of(a)) for a in _TAGS(self._article))
         if tags:
             return tags
         keywords = first(_values_by(self._by_tag["meta"], "name", "content").get("keywords", ()))
-        return unique_ignoring_case(text_of(keyword) for keyword in (keywords or "").split(","))
+        return unique_ignoring_case(
+            text_of(keyword) for keyword in _KEYWORD_SEPARATOR.split(keywords or "")
+        )
 
     def tickers(self) -> list[str]:
         """Stock symbols: the ticker widget's title and iframe, then in-text company links."""

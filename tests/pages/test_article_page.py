@@ -1593,6 +1593,19 @@ def test_the_tag_box_wins_over_the_keywords_meta_and_an_empty_meta_gives_no_tags
     assert page_of(NEWER, edit=empty_keywords).tags() == []
 
 
+def test_a_keywords_meta_parted_by_semicolons_gives_each_tag():
+    def semicolons(html: str) -> str:
+        return without_tag_box(
+            edit_once(
+                html,
+                '<meta name="keywords" content="đầu tư, bđs, công ty, Hải Phát, hpx">',
+                '<meta name="keywords" content="việt nam; MBS; nâng hạng">',
+            )
+        )
+
+    assert page_of(NEWER, edit=semicolons).tags() == ["việt nam", "MBS", "nâng hạng"]
+
+
 def test_an_image_outside_a_photo_box_is_no_image_of_the_article():
     snippet = (
         '<p>Giá cổ phiếu <img src="/icon-tang.png"> tăng.</p><figure><img src="/anh.jpg"></figure>'
