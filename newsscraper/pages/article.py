@@ -41,6 +41,7 @@ from newsscraper.pages.rules import (
     ticker,
     unique,
     unique_ignoring_case,
+    without_hashtag,
     without_tag_trailer,
     without_theo,
 )
@@ -359,13 +360,16 @@ class ArticlePage:
 
     def tags(self) -> list[str]:
         """The tag box's links; when it gives none, the page's `<meta name="keywords">`, split
-        on its commas or semicolons."""
-        tags = unique_ignoring_case(without_tag_trailer(text_of(a)) for a in _TAGS(self._article))
+        on its commas or semicolons. A hashtag (`#MBS`) is the tag without its `#`."""
+        tags = unique_ignoring_case(
+            without_hashtag(without_tag_trailer(text_of(a))) for a in _TAGS(self._article)
+        )
         if tags:
             return tags
         keywords = first(_values_by(self._by_tag["meta"], "name", "content").get("keywords", ()))
         return unique_ignoring_case(
-            text_of(keyword) for keyword in _KEYWORD_SEPARATOR.split(keywords or "")
+            without_hashtag(text_of(keyword))
+            for keyword in _KEYWORD_SEPARATOR.split(keywords or "")
         )
 
     def tickers(self) -> list[str]:

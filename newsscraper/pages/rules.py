@@ -61,6 +61,8 @@ _NAME_COMMA_THEO_OUTLET = re.compile(
 )
 # "chứng khoán, ": the separator CafeF leaves after each tag.
 _TAG_TRAILER = re.compile(r"[\s,]+$")
+# A tag written as a hashtag (`#MBS`): a reader sees the tag `MBS`. One `#`, before a letter.
+_HASHTAG = re.compile(r"^#(?=[^\W\d_])")
 _TICKER = re.compile(r"^[A-Z0-9]{3}$")
 
 
@@ -97,6 +99,12 @@ def byline_and_outlet(line: str) -> tuple[str, str | None]:
 
 def without_tag_trailer(tag: str) -> str:
     return _TAG_TRAILER.sub("", tag)
+
+
+def without_hashtag(tag: str) -> str:
+    """`tag` without the `#` of a hashtag (`#MBS` is `MBS`): one, and only before a letter
+    (`#1`, `##MBS` and `# MBS` are as written)."""
+    return _HASHTAG.sub("", tag, count=1)
 
 
 def ticker(value: str | None) -> str | None:

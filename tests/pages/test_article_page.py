@@ -1606,6 +1606,27 @@ def test_a_keywords_meta_parted_by_semicolons_gives_each_tag():
     assert page_of(NEWER, edit=semicolons).tags() == ["việt nam", "MBS", "nâng hạng"]
 
 
+def test_a_tag_or_keyword_written_as_a_hashtag_is_read_without_its_hash():
+    # One `#` only, and only before a letter: `##bđs` and `#1` are kept as written.
+    def hashtags(html: str) -> str:
+        html = edit_once(html, ">đầu tư, </a>", ">#đầu tư, </a>")
+        html = edit_once(html, "> bđs, </a>", "> ##bđs, </a>")
+        return edit_once(html, "> hpx</a>", "> #1</a>")
+
+    assert page_of(NEWER, edit=hashtags).tags() == ["đầu tư", "##bđs", "công ty", "Hải Phát", "#1"]
+
+    def hashtag_keywords(html: str) -> str:
+        return without_tag_box(
+            edit_once(
+                html,
+                '<meta name="keywords" content="đầu tư, bđs, công ty, Hải Phát, hpx">',
+                '<meta name="keywords" content="#MBS; #việt nam, mbs, # FTSE">',
+            )
+        )
+
+    assert page_of(NEWER, edit=hashtag_keywords).tags() == ["MBS", "việt nam", "# FTSE"]
+
+
 def test_an_image_outside_a_photo_box_is_no_image_of_the_article():
     snippet = (
         '<p>Giá cổ phiếu <img src="/icon-tang.png"> tăng.</p><figure><img src="/anh.jpg"></figure>'
