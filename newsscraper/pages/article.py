@@ -255,9 +255,8 @@ class ArticlePage:
         return _LEAD_DATELINE.sub("", lead or "", count=1) or None
 
     def body(self) -> str | None:
-        if self._content is None:
-            return None
-        return "\n\n".join(paragraphs(self._content)) or None
+        """The paragraphs of every body container, in page order."""
+        return "\n\n".join(p for content in self._contents for p in paragraphs(content)) or None
 
     def author(self) -> str | None:
         """The first byline naming anyone; several people (lines of a byline, `<b>`s of the
@@ -315,10 +314,11 @@ class ArticlePage:
         instead, set apart as a credit (right-aligned, or all in bold or italics): the whole
         paragraph `Theo <outlet>` or `Nguồn: <outlet>`, a name of six words at most and no
         sentence (`Theo đó, …` is none)."""
-        if self._content is None:
+        if not self._contents:
             return None
-        body = paragraphs(self._content)
-        blocks = [p for p in self._content.iter("p") if not inside_clutter(p, self._content)]
+        content = self._contents[-1]
+        body = paragraphs(content)
+        blocks = [p for p in content.iter("p") if not inside_clutter(p, content)]
         last = next((p for p in reversed(blocks) if text_of(p)), None)
         if not body or last is None or text_of(last) != body[-1] or not set_apart(last):
             return None
@@ -391,8 +391,8 @@ class ArticlePage:
         covers = (image_source(img) for img in self._with_role("cover", "img"))
         cover = next((src for src in covers if src), None)
         candidates = [cover or self._meta_content("og:image")]
-        if self._content is not None:
-            for img in figure_images(self._content):
+        for content in self._contents:
+            for img in figure_images(content):
                 candidates.append(image_source(img))
         return unique(self._absolute_http(src) for src in candidates)
 
@@ -439,6 +439,16 @@ class ArticlePage:
     def _content(self):
         """The body container, `div.detail-content[data-role=content]`, or None."""
         return first(self._with_role("content", "div", "detail-content"))
+
+    @cached_property
+    def _contents(self) -> list:
+        """Every body container, in page order: the CMS may close one around an ad and open
+        another after it. One inside another is read as part of it."""
+        containers = self._with_role("content", "div", "detail-content")
+        if len(containers) < 2:
+            return containers
+        found = set(containers)
+        return [c for c in containers if found.isdisjoint(c.iterancestors("div"))]
 
     @cached_property
     def _by_tag(self) -> dict[str, list]:

@@ -1361,6 +1361,32 @@ def test_another_element_of_the_content_role_is_not_the_body_container(box):
     assert "Hộp khác" not in body
 
 
+def test_a_body_split_over_two_containers_is_read_whole_in_page_order():
+    # The CMS may close the body container around an ad and open another after it: a reader
+    # reads on, to the credit closing the story. A container inside another is not read twice.
+    second = '<div class="detail-content afcbc-body" data-role="content"><p>  Lịch sử tại nhiều'
+
+    def credited(html):
+        html = edit_once(html, "> Nhịp sống thị trường</p>", "></p>")
+        return edit_once(html, "FTSE. </p>", "FTSE. </p><p><i>Theo Tiền Phong</i></p>")
+
+    def split(html):
+        return edit_once(credited(html), "<p>  Lịch sử tại nhiều", "</div><div></div>" + second)
+
+    def nested(html):
+        return edit_once(credited(html), "<p>  Lịch sử tại nhiều", second)
+
+    whole = page_of(OLDER, OLDER_URL, edit=credited).to_item()
+    assert whole.source == "Tiền Phong"
+    for edit in (split, nested):
+        item = page_of(OLDER, OLDER_URL, edit=edit).to_item()
+        assert (item.body, item.image_urls, item.source) == (
+            whole.body,
+            whole.image_urls,
+            whole.source,
+        )
+
+
 def test_reading_the_body_leaves_the_shared_tree_as_it_was():
     # The body is read by skipping clutter, not by cutting it out: the widget is still there
     # for the tickers, and a second page object on the same response reads the same item.
