@@ -6,7 +6,8 @@ What counts as body text, and why:
   first, by the page object), the "TIN MỚI" box `div.tindnd` / `#listNewsInContent`, ad shells
   (`div.h-show-pc`, `div.h-show-mobile`, `.c-banner`, `ins.adsbygoogle`), related links
   (`div.link-content-footer`, `[type=RelatedNewsBox]`), `script`, `style`, `noscript`,
-  `template`, `iframe`, `object`, `embed`, `form`, `button`, `svg` and HTML comments. In-body
+  `template`, `iframe`, `object`, `embed`, `form`, `button`, `svg`, `video` and `audio` (whose
+  own text only a browser that cannot play them shows) and HTML comments. In-body
   boxes wrapped in `.VCSortableInPreviewMode` stay: CafeF wraps real content (images, tables,
   quote boxes) in them.
 - **Figure captions are left out**, empty or not. A caption labels an image ("Ông Đỗ Quý Hải",
@@ -36,7 +37,9 @@ import re
 from newsscraper.pages.selectors import class_names, squash, text_pieces
 
 # What is skipped with everything inside it (the list in the module docstring).
-_CLUTTER_TAG_NAMES = "script style noscript template iframe object embed form button svg"
+_CLUTTER_TAG_NAMES = (
+    "script style noscript template iframe object embed form button svg video audio"
+)
 _CLUTTER_TAGS = frozenset(_CLUTTER_TAG_NAMES.split())
 _CLUTTER_DIV_CLASSES = frozenset(
     {"chisochungkhoan", "tindnd", "h-show-pc", "h-show-mobile", "link-content-footer"}
