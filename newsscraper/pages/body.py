@@ -15,7 +15,8 @@ What counts as body text, and why:
   stray line and shift word counts and near-duplicate hashes when only a photo changes. The
   images themselves are kept in `image_urls`. A photo box is a `figure`, or in older articles
   a `div[type=Photo]`; a caption is a `figcaption` or, in older articles, a
-  `div.PhotoCMS_Caption` (the class CafeF's CMS still gives its `figcaption`).
+  `div.PhotoCMS_Caption` (the class CafeF's CMS still gives its `figcaption`). A video box
+  (`[type=VideoStream]`) has its caption in a `div.VideoCMS_Caption`, left out too.
 - **Tables are kept**, one paragraph per non-empty row, cells joined by ` | `: financial stories
   put their figures in tables, and dropping them would lose facts the text refers to. Lines
   inside a cell (`<p>`, `<br>`) are joined by a space; a table inside a cell gives rows of
@@ -44,11 +45,12 @@ _CLUTTER_TAGS = frozenset(_CLUTTER_TAG_NAMES.split())
 _CLUTTER_DIV_CLASSES = frozenset(
     {"chisochungkhoan", "tindnd", "h-show-pc", "h-show-mobile", "link-content-footer"}
 )
-# A photo caption box in older articles (the text is left out as a `figcaption` is).
-_CAPTION_CLASS = "PhotoCMS_Caption"
+# A photo caption box in older articles, and a video box's caption (the text is left out as a
+# `figcaption` is).
+_CAPTION_CLASSES = frozenset({"PhotoCMS_Caption", "VideoCMS_Caption"})
 # One scan of a class attribute says whether it can name clutter at all; most say no.
 _CLUTTER_CLASS_HINT = re.compile(
-    "|".join(sorted({*_CLUTTER_DIV_CLASSES, "c-banner", "adsbygoogle", _CAPTION_CLASS}))
+    "|".join(sorted({*_CLUTTER_DIV_CLASSES, "c-banner", "adsbygoogle", *_CAPTION_CLASSES}))
 )
 
 _CELL_TAGS = frozenset({"td", "th"})
@@ -60,7 +62,8 @@ _PARAGRAPH_LEFT_OUT = frozenset({"figcaption"})
 
 def is_clutter(node) -> bool:
     """True for what the body leaves out with all it holds: a widget, ad, related-links box or
-    non-text element, or an older article's caption box (`figcaption` is left out by tag)."""
+    non-text element, or an older article's or a video's caption box (`figcaption` is left out
+    by tag)."""
     tag = node.tag
     if not isinstance(tag, str):  # comments and processing instructions: only their tail counts
         return False
@@ -74,7 +77,7 @@ def is_clutter(node) -> bool:
     names = class_names(classes)
     return (
         "c-banner" in names
-        or _CAPTION_CLASS in names
+        or not _CAPTION_CLASSES.isdisjoint(names)
         or (tag == "div" and not _CLUTTER_DIV_CLASSES.isdisjoint(names))
         or (tag == "ins" and "adsbygoogle" in names)
     )

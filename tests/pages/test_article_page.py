@@ -1444,6 +1444,17 @@ def test_an_older_articles_photo_box_gives_its_image_and_leaves_its_caption_out(
     assert "https://cafef.vn/anh-cu.jpg" in item.image_urls
 
 
+def test_a_video_boxs_caption_is_left_out_as_a_photos_is():
+    snippet = """
+<div class="VCSortableInPreviewMode" type="VideoStream" data-vid="video.mediacdn.vn/a.mp4">
+<div></div><div class="VideoCMS_Caption"><p>Ông Nguyễn Văn A phát biểu</p></div></div>
+<p>Đoạn sau video.</p>
+"""
+
+    body = page_of(OLDER, OLDER_URL, edit=after_caption(snippet)).body()
+    assert body.split("\n\n")[0] == "Đoạn sau video."
+
+
 def test_an_image_address_with_a_space_is_kept_as_a_browser_asks_for_it():
     snippet = '<figure><img src=" https://cafefcdn.com/a b/ảnh\n.png "></figure>'
 
