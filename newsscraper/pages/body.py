@@ -5,9 +5,10 @@ What counts as body text, and why:
 - Skipped, with all they hold: the hidden ticker widget `div.chisochungkhoan` (its tickers are read
   first, by the page object), the "TIN MỚI" box `div.tindnd` / `#listNewsInContent`, ad shells
   (`div.h-show-pc`, `div.h-show-mobile`, `.c-banner`, `ins.adsbygoogle`), related links
-  (`div.link-content-footer`, `[type=RelatedNewsBox]`), `script`, `style`, `noscript`,
-  `template`, `iframe`, `object`, `embed`, `form`, `button`, `svg`, `video` and `audio` (whose
-  own text only a browser that cannot play them shows) and HTML comments. In-body
+  (`div.link-content-footer`, `[type=RelatedNewsBox]`; and a paragraph an editor writes of only
+  links under a "Xem thêm:" or "Đọc thêm:" label, "read also", as text), `script`, `style`,
+  `noscript`, `template`, `iframe`, `object`, `embed`, `form`, `button`, `svg`, `video` and
+  `audio` (whose own text only a browser that cannot play them shows) and HTML comments. In-body
   boxes wrapped in `.VCSortableInPreviewMode` stay: CafeF wraps real content (images, tables,
   quote boxes) in them.
 - **Figure captions are left out**, empty or not. A caption labels an image ("Ông Đỗ Quý Hải",
@@ -88,13 +89,44 @@ def is_clutter(node) -> bool:
 _BREAK = "\x00"
 
 
+# "Xem thêm" / "Đọc thêm" ("read also"), composed or decomposed (the body is read before NFC),
+# at the start of a paragraph, after any marks (`>> `), with or without its colon.
+_READ_ALSO = "(?:xem|\u0111(?:\u1ecd|o\u0323)c) th(?:\u00ea|e\u0302)m(?![^\\W_])"
+_READ_ALSO_LABEL = re.compile(rf"\W*{_READ_ALSO}\s*:?\s*", re.I)
+_WORD_CHARACTER = re.compile(r"[^\W_]")
+
+
 def paragraphs(content) -> list[str]:
-    """The paragraphs of a body container, clutter and figure captions left out, in order."""
+    """The paragraphs of a body container, clutter, figure captions and an editor's "read
+    also" lines of links left out, in order."""
     # Squashed once as a whole, not paragraph by paragraph: the same result in one pass. The
     # mark is not whitespace, so it survives; the spaces beside it go, as each paragraph is trimmed.
     parts = text_pieces(content, _BREAK, _PARAGRAPH_LEFT_OUT, is_clutter, _table_rows)
     text = squash("".join(parts)).replace(" " + _BREAK, _BREAK).replace(_BREAK + " ", _BREAK)
-    return [paragraph for paragraph in text.split(_BREAK) if paragraph]
+    found = [paragraph for paragraph in text.split(_BREAK) if paragraph]
+    # A match at each paragraph's start, which fails at once on most: a few microseconds a
+    # body, where a search of the whole text for the label costs ten times that.
+    if any(map(_READ_ALSO_LABEL.match, found)):
+        return _without_read_also_lines(found, content)
+    return found
+
+
+def _without_read_also_lines(found: list[str], content) -> list[str]:
+    """`found` without the related links an editor writes into the story: a paragraph of only
+    links (and the marks between them) under a "Xem thêm:" or "Đọc thêm:" label, as the site's
+    own `div.link-content-footer` is. A line with words of its own besides its links stays."""
+    link_texts = sorted({squash("".join(a.itertext())) for a in content.iter("a")} - {""}, key=len)
+    kept = []
+    for paragraph in found:
+        label = _READ_ALSO_LABEL.match(paragraph)
+        rest = paragraph[label.end() :] if label else ""
+        if rest:
+            for link_text in reversed(link_texts):  # the longest first: it may hold a shorter
+                rest = rest.replace(link_text, "")
+            if not _WORD_CHARACTER.search(rest) and rest != paragraph[label.end() :]:
+                continue
+        kept.append(paragraph)
+    return kept
 
 
 def figure_images(content) -> list:

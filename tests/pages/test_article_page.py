@@ -599,6 +599,26 @@ def test_ad_shells_and_news_boxes_are_left_out_each_on_its_own():
     assert body.startswith("Trong báo cáo cập nhật nâng hạng mới công bố")
 
 
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        ('<p>Xem thêm: <a href="/tin-a-188260306102323344.chn">Tin A</a></p>', False),
+        (
+            "<p><b>&gt;&gt; Đọc thêm:</b> <a href='/a.chn'>Tin A</a>; <a href='/b.chn'>B</a></p>",
+            False,
+        ),
+        ("<div><strong>XEM THÊM</strong> <a href='/a.chn'>Tin A</a></div>", False),
+        ("<p>Đo\u0323c the\u0302m: <a href='/a.chn'>Tin A</a></p>", False),  # decomposed
+        ("<p>Xem thêm báo cáo quý 3 tại <a href='/a.chn'>đây</a>.</p>", True),  # words of its own
+        ("<p>Xem thêm: các quy định mới.</p>", True),  # no link
+    ],
+)
+def test_an_editors_read_also_line_of_links_is_a_related_link_and_left_out(line, kept):
+    # A line of only links under a "Xem thêm:" or "Đọc thêm:" label: another story's.
+    body = page_of(OLDER, OLDER_URL, edit=after_caption(line + "<p>Đoạn sau.</p>")).body()
+    assert body.split("\n\n").index("Đoạn sau.") == (1 if kept else 0)
+
+
 def test_a_widget_naming_several_companies_gives_each_ticker():
     widget = CLUTTER.replace(">VHM: </a>", ">VEA&amp;VNM: </a>")
     assert page_of(OLDER, edit=after_caption(widget)).to_item().tickers[:3] == ["VEA", "VNM", "VIC"]
