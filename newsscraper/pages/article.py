@@ -90,7 +90,11 @@ _TAGS = etree.XPath(
 _HTTP_URL = re.compile(r"^https?://\S+$", re.I)
 # The site's name the older template's leads open with, a dateline and no word of the lead:
 # `(CafeF) - `, `(CafeF) `, `CafeF - ` (a dash after the bare name: `CafeF cho biết` is a sentence).
-_LEAD_DATELINE = re.compile(r"^(?:\(cafef\)\s*[-–—:]?|cafef\s*[-–—])\s*", re.I)
+# So is the dateline of the outlet a story was taken from, its name in brackets and a dash after
+# it (`(Dân trí) - `); not a bare name (`TPO - `), which a stock symbol (`HPG - `) looks like.
+_LEAD_DATELINE = re.compile(
+    r"^(?:\(cafef\)\s*[-–—:]?|cafef\s*[-–—]|\([^\W\d_][^()]{0,29}\)\s*[-–—])\s*", re.I
+)
 # `#hdNewsId`: an article id as the URLs spell it, 17–18 ASCII digits (`isdigit` takes `１`, `²`).
 _NEWS_ID = re.compile(r"[0-9]{17,18}")
 _TAB_OR_LINE_BREAK = re.compile(r"[\t\n\r]")

@@ -205,9 +205,15 @@ SEED_LEAD = "MoMo cho biết, việc MoMo bảo trì hệ thống dẫn đến g
         ("(CafeF) ", SEED_LEAD),
         ("CafeF – ", SEED_LEAD),
         ("CafeF cho biết: ", f"CafeF cho biết: {SEED_LEAD}"),  # a sentence naming the site
+        # Another outlet's dateline, in brackets and followed by a dash, a story taken from it.
+        ("(Dân trí) - ", SEED_LEAD),
+        ("(NLĐO) – ", SEED_LEAD),
+        ("(Vietnam+) - ", SEED_LEAD),
+        ("(Dân trí) ", f"(Dân trí) {SEED_LEAD}"),  # no dash: it may be words of the lead
+        ("HPG - ", f"HPG - {SEED_LEAD}"),  # a bare name: as likely a stock symbol
     ],
 )
-def test_the_older_templates_lead_is_read_without_the_sites_dateline(written, lead):
+def test_the_lead_is_read_without_the_sites_or_an_outlets_dateline(written, lead):
     def dated(html):
         return edit_once(html, f"\n{' ' * 32}{SEED_LEAD}", f"\n{' ' * 32}{written}{SEED_LEAD}")
 
