@@ -217,9 +217,14 @@ class ArticlePage:
         return default or squash(self._hidden_input("hdZoneUrl")) or None
 
     def category(self) -> str | None:
-        category = first_text(self._with_role("cate-name", "a"))
-        if category:
-            return category
+        """The category link's text; of links side by side (`Doanh nghiệp > Tiêu điểm`), the
+        last, the inner category, as of the breadcrumb; without one, the breadcrumb's last."""
+        links = self._with_role("cate-name", "a")
+        if links:
+            line = [link for link in links if link.getparent() is links[0].getparent()]
+            category = first_text(reversed(line)) or first_text(links)
+            if category:
+                return category
         crumbs = first_of_type(self._json_ld, "BreadcrumbList") or {}
         items = crumbs.get("itemListElement")
         if isinstance(items, list) and len(items) > 1 and isinstance(items[-1], dict):

@@ -1783,6 +1783,26 @@ def test_the_category_link_comes_before_the_breadcrumb():
     assert page_of(OLDER, edit=other_last_crumb).category() == "Thị trường chứng khoán"
 
 
+def test_of_two_category_links_side_by_side_the_inner_one_is_the_category():
+    # `Doanh nghiệp > Tiêu điểm`: the story is in the inner category, as the breadcrumb's last
+    # item is; a category link elsewhere (a box further down) is not on that line.
+    link = '<a data-role="cate-name" href="/{}.chn">{}</a>'
+
+    def two_levels(html):
+        return edit_once(
+            html,
+            ">Thị trường chứng khoán</a>",
+            ">Doanh nghiệp</a> &gt; " + link.format("tieu-diem", "Tiêu điểm"),
+        )
+
+    def another_box(html):
+        box = "<div>" + link.format("vi-mo", "Vĩ mô") + "</div>"
+        return edit_once(html, '<div class="contentdetail">', box + '<div class="contentdetail">')
+
+    assert page_of(OLDER, edit=two_levels).category() == "Tiêu điểm"
+    assert page_of(OLDER, edit=another_box).category() == "Thị trường chứng khoán"
+
+
 def test_a_ticker_widget_or_tag_box_outside_the_article_box_is_not_the_articles():
     sidebar = """
 <div class="sidebar"><div class="chisochungkhoan"><div class="boxchisochungkhoan">
