@@ -39,10 +39,12 @@ _LISTING_TIME = re.compile(
 # a comma or a bar (`24/10/2023 10:31 AM`, `Thứ ba, 24/10/2023, 10:31`): read the same way.
 _VISIBLE_TIME = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4})(?:\s*[-–,|])?\s*(\d{1,2}):(\d{2})")
 # Some write the time first (`10:31 24/10/2023`, `10:31 - 24/10/2023`, `10:31, 24/10/2023`,
-# `10:31 AM 24/10/2023`): read when no date-first time is there. A digit just before the hour
-# is no part of it.
+# `10:31 AM 24/10/2023`): read when no date-first time is there. Its seconds, if any, are
+# ignored (`10:05:31` is 10:05, never 05:31): a digit, or a digit and a colon, just before the
+# hour is no part of it.
 _VISIBLE_TIME_FIRST = re.compile(
-    r"(?<!\d)(\d{1,2}):(\d{2})(?:\s*[AP]M\b)?(?:\s*[-–,|])?\s*(\d{1,2})([-/.])(\d{1,2})\4(\d{4})",
+    r"(?<!\d)(?<!\d:)(\d{1,2}):(\d{2})(?::\d{2})?(?:\s*[AP]M\b)?(?:\s*[-–,|])?\s*"
+    r"(\d{1,2})([-/.])(\d{1,2})\4(\d{4})",
     re.I,
 )
 

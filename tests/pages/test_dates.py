@@ -18,7 +18,16 @@ from newsscraper.pages.dates import (
 
 @pytest.mark.parametrize("parse", [parse_listing_time, parse_visible_time, parse_iso_time])
 @pytest.mark.parametrize(
-    "text", [None, "", "  ", "hôm qua", "31/02/2026 - 10:00", "31-02-2026 - 10:00"]
+    "text",
+    [
+        None,
+        "",
+        "  ",
+        "hôm qua",
+        "31/02/2026 - 10:00",
+        "31-02-2026 - 10:00",
+        "10:5:31 24/10/2023",  # its minute and second are no hour and minute (05:31)
+    ],
 )
 def test_text_that_is_no_time_is_none(parse, text):
     assert parse(text) is None
@@ -74,3 +83,17 @@ def test_the_vietnam_date_is_of_the_instant_and_a_naive_time_has_none():
     assert vietnam_date(dt.datetime(2026, 3, 6, 17, 30, tzinfo=dt.UTC)) == dt.date(2026, 3, 7)
     with pytest.raises(ValueError):
         vietnam_date(dt.datetime(2026, 3, 6, 17, 30))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "10:05:31 24/10/2023",
+        "10:05:31 AM - 24/10/2023",
+        "Lúc:10:05:31 24/10/2023",  # after a word and a colon
+        "24/10/2023 10:05:31",
+    ],
+)
+def test_a_header_time_with_seconds_is_read_by_its_hour_and_minute_before_or_after_its_date(text):
+    # Never its minute and second as the hour and minute (05:31).
+    assert parse_visible_time(text) == dt.datetime(2023, 10, 24, 10, 5, tzinfo=VIETNAM_TZ)
