@@ -416,6 +416,23 @@ def test_a_paragraph_inside_the_heading_is_part_of_the_title_when_the_metadata_s
     assert page_of(OLDER, edit=edit).title() == expected
 
 
+def test_the_heading_is_the_title_as_it_reads_whichever_metadata_there_is():
+    url = "https://cafef.vn/bai-viet-188260306102323344.chn"
+    html = """<html><head>{}</head><body><h1 class="title" data-role="title">Tiêu đề</h1>{}
+<p>dài hơn</p></body></html>"""
+    # No og:title nor JSON-LD headline to check it against.
+    assert ArticlePage(response(html.format("", ""), url)).title() == "Tiêu đề"
+    # Text between the heading and the paragraph: the paragraph is no part of the heading.
+    og_title = '<meta property="og:title" content="Tiêu đề lạc dài hơn">'
+    assert ArticlePage(response(html.format(og_title, "lạc"), url)).title() == "Tiêu đề"
+    # The JSON-LD headline alone says the paragraph is the heading's, og:title shorter.
+    json_ld = json.dumps({"@type": "NewsArticle", "headline": "Tiêu đề dài hơn"})
+    both = '<meta property="og:title" content="Tiêu đề">' + (
+        f'<script type="application/ld+json">{json_ld}</script>'
+    )
+    assert ArticlePage(response(html.format(both, ""), url)).title() == "Tiêu đề dài hơn"
+
+
 def test_a_heading_left_open_gives_way_to_og_title_then_json_ld():
     # A mismatched close (`</h2>` for `</h1>`) leaves the heading open: it swallows the page,
     # whose text is no title. og:title says the title, else the JSON-LD headline.
