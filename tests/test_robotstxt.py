@@ -50,11 +50,14 @@ class StreamingRobotsTxtEngine(RobotsTxtEngine):
     """An engine whose downloader, as Scrapy's, passes robots.txt's request through the
     middleware first, then receives `body` `chunk` bytes at a time: refused once past the
     request's download_maxsize (DOWNLOAD_MAXSIZE unless it says), stopped (`download_stopped`)
-    when a bytes_received handler raises StopDownload."""
+    when a bytes_received handler raises StopDownload. With `lost_after`, the first attempt's
+    connection is lost after that many chunks, and the request retried as RetryMiddleware
+    retries it: a copy, its meta and all."""
 
-    def __init__(self, middleware, body: bytes, chunk: int):
+    def __init__(self, middleware, body: bytes, chunk: int, lost_after: int = 0):
         super().__init__((200, body, {}))
         self.middleware, self.body, self.chunk = middleware, body, chunk
+        self.lost_after = lost_after
         self.sent: list[Request] = []
 
     async def download_async(self, request):
@@ -64,7 +67,7 @@ class StreamingRobotsTxtEngine(RobotsTxtEngine):
         crawler = self.middleware.crawler
         maxsize = request.meta.get("download_maxsize", crawler.settings.getint("DOWNLOAD_MAXSIZE"))
         received, flags = b"", []
-        for start in range(0, len(self.body), self.chunk):
+        for chunks, start in enumerate(range(0, len(self.body), self.chunk), start=1):
             data = self.body[start : start + self.chunk]
             received += data
             if maxsize and len(received) > maxsize:
@@ -75,6 +78,9 @@ class StreamingRobotsTxtEngine(RobotsTxtEngine):
             if any(isinstance(getattr(a, "value", None), StopDownload) for _, a in answers):
                 flags.append("download_stopped")
                 break
+            if chunks == self.lost_after:
+                self.lost_after = 0
+                return await self.download_async(request.copy())
         return Response(request.url, body=received, flags=flags, request=request)
 
 
@@ -395,21 +401,30 @@ def test_a_robots_txt_is_read_up_to_download_maxsize_and_at_least_500_kib_in_who
     assert first_lines(body, 5) == b""
 
 
-def streamed_robots_txt(tmp_path, body: bytes, **settings) -> StrictRobotsTxtMiddleware:
+def streamed_robots_txt(
+    tmp_path, body: bytes, lost_after: int = 0, **settings
+) -> StrictRobotsTxtMiddleware:
     """The middleware with `body` as robots.txt, streamed 100,000 bytes at a time."""
     middleware = robots_middleware(tmp_path, None, **settings)
-    middleware.crawler.engine = StreamingRobotsTxtEngine(middleware, body, chunk=100_000)
+    engine = StreamingRobotsTxtEngine(middleware, body, chunk=100_000, lost_after=lost_after)
+    middleware.crawler.engine = engine
     return middleware
+
+
+LIMIT = 500 * 1024  # RFC 9309's least, above DOWNLOAD_MAXSIZE=1000
+# Disallows /within 400 kB in, /straddling across the limit, and /past after it.
+LARGE_ROBOTS_TXT = (
+    (b"User-agent: *\n" + b"# padding\n" * 40_000 + b"Disallow: /within\n").ljust(LIMIT - 5, b"#")
+    + b"\nDisallow: /straddling\n"
+    + b"# padding\n" * 20_000
+    + b"Disallow: /past\n"
+)
 
 
 def test_a_robots_txt_larger_than_download_maxsize_is_obeyed_in_its_lines_within_500_kib(
     tmp_path,
 ):
-    limit = 500 * 1024  # RFC 9309's least, above DOWNLOAD_MAXSIZE
-    head = b"User-agent: *\n" + b"# padding\n" * 40_000 + b"Disallow: /within\n"
-    straddling = head.ljust(limit - 5, b"#") + b"\nDisallow: /straddling\n"
-    body = straddling + b"# padding\n" * 20_000 + b"Disallow: /past\n"
-    middleware = streamed_robots_txt(tmp_path, body, DOWNLOAD_MAXSIZE=1000)
+    middleware = streamed_robots_txt(tmp_path, LARGE_ROBOTS_TXT, DOWNLOAD_MAXSIZE=1000)
 
     assert refusal(middleware, "/within") is RobotsTxtForbidden
     # A line cut at the limit is no rule (`/straddling` read as `/s`), nor are those past it.
@@ -417,7 +432,7 @@ def test_a_robots_txt_larger_than_download_maxsize_is_obeyed_in_its_lines_within
     assert refusal(middleware, "/past") is None
     (sent,) = middleware.crawler.engine.sent
     assert sent.headers["Accept-Encoding"] == b"identity"  # stopped mid-way, read as it came
-    assert middleware.crawler.stats.get_value("newsscraper/robotstxt/read_up_to") == limit
+    assert middleware.crawler.stats.get_value("newsscraper/robotstxt/read_up_to") == LIMIT
 
     # One within the limit is read whole, its last line unended too.
     whole = streamed_robots_txt(
@@ -425,3 +440,15 @@ def test_a_robots_txt_larger_than_download_maxsize_is_obeyed_in_its_lines_within
     )
     assert refusal(whole, "/x") is RobotsTxtForbidden
     assert whole.crawler.stats.get_value("newsscraper/robotstxt/read_up_to") is None
+
+
+def test_a_robots_txt_retried_after_its_connection_was_lost_is_read_up_to_the_limit_again(
+    tmp_path,
+):
+    # Its count starts again from nothing: not stopped 400 kB early, above /within.
+    middleware = streamed_robots_txt(
+        tmp_path, LARGE_ROBOTS_TXT, lost_after=4, DOWNLOAD_MAXSIZE=1000
+    )
+    assert refusal(middleware, "/within") is RobotsTxtForbidden
+    assert refusal(middleware, "/straddling") is None
+    assert len(middleware.crawler.engine.sent) == 2
