@@ -1,4 +1,5 @@
 import email.utils
+import re
 import time
 import unicodedata
 from pathlib import Path
@@ -935,7 +936,7 @@ def test_a_copy_cut_before_the_site_header_is_retried_as_cut_not_as_a_soft_block
     from newsscraper.softblock import was_soft_blocked
     from replica.render import SOFT_BLOCK_PAGE
 
-    middleware = quick_retries()
+    middleware = quick_retries(SOFT_BLOCK_STOP_AFTER=10)
     header = ARTICLE_PAGE.index(b"listNewHeader")
     for end in (100, ARTICLE_PAGE.index(b"</head>"), header):
         retry = fetch(middleware, ARTICLES[0], body=ARTICLE_PAGE[:end], kind=kind)
@@ -944,9 +945,15 @@ def test_a_copy_cut_before_the_site_header_is_retried_as_cut_not_as_a_soft_block
     stats = middleware.crawler.stats
     assert stats.get_value("newsscraper/retry/cut_short") == 3
     assert stats.get_value("newsscraper/softblock/detected") is None
-    # A rate-limit page, its </html> missing, is still one: its head is whole, and not the site's.
+    # A rate-limit page, its </html> missing, is still one: its head is whole, and not the site's;
+    # so is one with no head, whose <header> is no head left open, and one of another site.
     fetch(middleware, ARTICLES[1], body=SOFT_BLOCK_PAGE.encode().replace(b"</html>", b""))
-    assert stats.get_value("newsscraper/softblock/detected") == 1
+    headless = re.sub(rb"(?s)<head>.*</head>", b"<header>CafeF</header>", SOFT_BLOCK_PAGE.encode())
+    fetch(middleware, ARTICLES[2], body=headless.replace(b"</html>", b""))
+    other_site = b'<html><head><meta property="og:site_name" content="cafefland"></head><body>'
+    fetch(middleware, ARTICLES[3], body=other_site)
+    assert stats.get_value("newsscraper/softblock/detected") == 3
+    assert stats.get_value("newsscraper/retry/cut_short") == 3
 
 
 @pytest.mark.parametrize("kind", ["article", "section"])
