@@ -812,6 +812,8 @@ NO_SOURCE_LINE = ("> Nhịp sống thị trường</p>", "></p>")
         ("Hồ Hương<br>Minh Anh, Theo Reuters", "Hồ Hương, Minh Anh", "Reuters"),
         ("Hồ Hương - Theo Reuters", "Hồ Hương", "Reuters"),
         ("Hồ Hương (Theo Reuters)", "Hồ Hương", "Reuters"),
+        ("Hồ Hương – Theo Reuters", "Hồ Hương", "Reuters"),  # an en dash
+        ("Hồ Hương ( Theo: Reuters )", "Hồ Hương", "Reuters"),
         ("Lê-Hương - Theo Reuters", "Lê-Hương", "Reuters"),
         ("Hồ Hương (tổng hợp)", "Hồ Hương (tổng hợp)", None),
         # Not a credit as a whole: as written, no outlet.
