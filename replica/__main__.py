@@ -19,6 +19,11 @@ FAULT_KINDS = {
     "truncated": faults.truncated,
     "empty": faults.empty,
     "renamed_entries": faults.renamed_entries,
+    "partial_content": faults.partial_content,
+    "not_modified": faults.not_modified,
+    "short_length": faults.short_length,
+    "zstd_stray": faults.zstd_stray,
+    "encoding_named_plain": faults.encoding_named_plain,
 }
 # `KIND:OTHER_PATH`: another path's page (`page_of`), its stream items as a fragment
 # (`items_of`), or a redirect to it.

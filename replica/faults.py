@@ -10,6 +10,7 @@ path's normal response, for faults that answer with another page (a cache's mix-
 from __future__ import annotations
 
 import re
+import sys
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,11 @@ from http import HTTPStatus
 
 from .render import SOFT_BLOCK_PAGE, error_page
 from .response import Response
+
+if sys.version_info >= (3, 14):
+    from compression import zstd
+else:
+    from backports import zstd
 
 NormalResponse = Callable[..., Response]  # normal() or normal(other_path)
 
@@ -120,6 +126,70 @@ class GzipNamedTwice(Fault):
         compressor = zlib.compressobj(wbits=31)
         response.body = compressor.compress(response.body) + compressor.flush()
         response.headers["Content-Encoding"] = "gzip, gzip"
+        return response
+
+
+@dataclass(frozen=True)
+class PartialContent(Fault):
+    """A 206 Partial Content holding the first `keep` of the page, its Content-Range saying
+    so, to a request that asked for no range: a proxy's answer."""
+
+    keep: float = 0.5
+
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        response = normal()
+        whole = len(response.body)
+        response.body = response.body[: int(whole * self.keep)]
+        response.status = 206
+        response.headers["Content-Range"] = f"bytes 0-{len(response.body) - 1}/{whole}"
+        return response
+
+
+@dataclass(frozen=True)
+class NotModified(Fault):
+    """A 304 Not Modified, no body, to a request that asked nothing conditional: a proxy's
+    answer, holding no page."""
+
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        return Response(status=304)
+
+
+@dataclass(frozen=True)
+class ShortLength(Fault):
+    """The whole page under a Content-Length for `keep` of it (0.1: above the site's header,
+    inside the page's head), then the connection closes: a client reads only that many
+    bytes."""
+
+    keep: float = 0.1
+
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        response = normal()
+        response.declared_length = int(len(response.body) * self.keep)
+        return response
+
+
+@dataclass(frozen=True)
+class ZstdStray(Fault):
+    """The page zstd-compressed (`Content-Encoding: zstd`), followed by `stray` bytes that
+    start no frame (zeros a proxy padded it with)."""
+
+    stray: bytes = b"\0\0\0\0"
+
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        response = normal()
+        response.body = zstd.compress(response.body) + self.stray
+        response.headers["Content-Encoding"] = "zstd"
+        return response
+
+
+@dataclass(frozen=True)
+class EncodingNamedPlain(Fault):
+    """The page as it is, under `Content-Encoding: gzip`: a proxy that decompressed it and
+    kept the header."""
+
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        response = normal()
+        response.headers["Content-Encoding"] = "gzip"
         return response
 
 
@@ -354,6 +424,26 @@ def gzip_named_twice() -> Fault:
     return GzipNamedTwice()
 
 
+def partial_content(keep: float = 0.5) -> Fault:
+    return PartialContent(keep)
+
+
+def not_modified() -> Fault:
+    return NotModified()
+
+
+def short_length(keep: float = 0.1) -> Fault:
+    return ShortLength(keep)
+
+
+def zstd_stray() -> Fault:
+    return ZstdStray()
+
+
+def encoding_named_plain() -> Fault:
+    return EncodingNamedPlain()
+
+
 def soft_block(bare: bool = False) -> Fault:
     return SoftBlock(bare)
 
@@ -431,21 +521,26 @@ __all__ = [
     "cut_without_length",
     "delay",
     "empty",
+    "encoding_named_plain",
     "extra_items",
     "gzip_named_twice",
     "items_of",
     "junk_items",
     "malformed_html",
     "meta_refresh",
+    "not_modified",
     "oversized",
     "page_of",
+    "partial_content",
     "redirect",
     "redirect_loop",
     "redirect_offsite",
     "reset",
+    "short_length",
     "soft_block",
     "status",
     "truncated",
     "truncated_gzip",
     "wrong_charset",
+    "zstd_stray",
 ]

@@ -82,14 +82,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(declared))
         for name, value in response.headers.items():
             self.send_header(name, value)
-        truncated = length is not None and length > len(response.body) and self.command != "HEAD"
-        if truncated or response.close_delimited:
+        # A Content-Length other than the body's: the connection closes after the body, as a
+        # client reads only that many bytes (the rest would read as the next response).
+        misframed = length is not None and length != len(response.body) and self.command != "HEAD"
+        if misframed or response.close_delimited:
             self.send_header("Connection", "close")
             self.close_connection = True
         record.status = response.status
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(response.body)
+            # A client that read all the Content-Length said may close before the rest.
+            with contextlib.suppress(ConnectionError) if misframed else contextlib.nullcontext():
+                self.wfile.write(response.body)
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: the recorded requests are the log."""

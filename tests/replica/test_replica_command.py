@@ -14,7 +14,17 @@ from newsscraper.pages.section import SectionPage
 from replica import serve
 from replica.__main__ import main, parse_fault, parse_jitter
 from replica.crawl import PROJECT_ROOT
-from replica.faults import ItemsOf, PageOf, Redirect, Status
+from replica.faults import (
+    EncodingNamedPlain,
+    ItemsOf,
+    NotModified,
+    PageOf,
+    PartialContent,
+    Redirect,
+    ShortLength,
+    Status,
+    ZstdStray,
+)
 
 
 def status_of(url: str) -> tuple[int, str | None]:
@@ -94,6 +104,11 @@ def test_a_listing_page_can_be_served_in_a_new_layout_from_the_command_line():
         ("/t/3.chn=items_of:/s.chn", ("/t/3.chn", ItemsOf("/s.chn"))),
         ("/t/3.chn=redirect:/s.chn", ("/t/3.chn", Redirect("/s.chn"))),
         ("/robots.txt=503", ("/robots.txt", Status(503))),
+        ("/a.chn=partial_content", ("/a.chn", PartialContent())),
+        ("/a.chn=not_modified", ("/a.chn", NotModified())),
+        ("/a.chn=short_length", ("/a.chn", ShortLength())),
+        ("/a.chn=zstd_stray", ("/a.chn", ZstdStray())),
+        ("/a.chn=encoding_named_plain", ("/a.chn", EncodingNamedPlain())),
     ],
 )
 def test_a_fault_reads_its_status_and_retry_after_or_the_other_path(value, expected):

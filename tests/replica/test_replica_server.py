@@ -180,6 +180,50 @@ def test_cut_copy_sends_part_of_the_body_under_a_content_length_for_that_part(ha
     assert fetch(handle, SECTION)[2] == whole
 
 
+def test_partial_content_is_a_206_of_the_first_part_its_content_range_saying_so(handle, site):
+    _, _, whole = fetch(handle, SECTION)
+    site.script(SECTION, [faults.partial_content(0.4)])
+    status, headers, body = fetch(handle, SECTION)
+    assert status == 206 and body == whole[: int(len(whole) * 0.4)]
+    assert headers["Content-Range"] == f"bytes 0-{len(body) - 1}/{len(whole)}"
+
+
+def test_not_modified_is_a_304_without_a_body(handle, site):
+    site.script(SECTION, [faults.not_modified()])
+    status, _, body = fetch(handle, SECTION)
+    assert (status, body) == (304, b"")
+    assert fetch(handle, SECTION)[0] == 200
+
+
+def test_short_length_sends_the_whole_page_under_a_shorter_length_then_closes(handle, site):
+    _, _, whole = fetch(handle, SECTION)
+    site.script(SECTION, [faults.short_length(0.1)])
+    with socket.create_connection(("127.0.0.1", handle.port), timeout=5) as raw:
+        raw.sendall(f"GET {SECTION} HTTP/1.1\r\nHost: replica\r\n\r\n".encode())
+        sent = b"".join(iter(lambda: raw.recv(65536), b""))  # until the server closes
+    head, _, body = sent.partition(b"\r\n\r\n")
+    assert body == whole
+    assert f"Content-Length: {int(len(whole) * 0.1)}".encode() in head.split(b"\r\n")
+    assert b"Connection: close" in head.split(b"\r\n")
+
+
+def test_zstd_stray_is_the_whole_page_in_zstd_then_bytes_of_no_frame(handle, site):
+    _, _, whole = fetch(handle, SECTION)
+    site.script(SECTION, [faults.zstd_stray()])
+    _, headers, body = fetch(handle, SECTION)
+    assert (headers["Content-Encoding"], headers["Content-Length"]) == ("zstd", str(len(body)))
+    stream = faults.zstd.ZstdDecompressor()
+    assert stream.decompress(body) == whole and stream.eof
+    assert stream.unused_data == b"\0\0\0\0"
+
+
+def test_encoding_named_plain_is_the_page_as_it_is_under_gzip(handle, site):
+    _, _, whole = fetch(handle, SECTION)
+    site.script(SECTION, [faults.encoding_named_plain()])
+    _, headers, body = fetch(handle, SECTION)
+    assert (headers["Content-Encoding"], body) == ("gzip", whole)
+
+
 def test_soft_block_is_a_200_without_the_site_markup(handle, site):
     path = site.article(2).path
     site.script(path, [faults.soft_block(), faults.soft_block(bare=True)])
