@@ -73,6 +73,24 @@ TRANSIENT = {
     # Gzipped once under `gzip, gzip`: Scrapy's decompression raised at the second gzip.
     "gzip_named_twice": (faults.gzip_named_twice(), {}),
     "soft_block_page": (faults.soft_block(), {}),
+    # A proxy's answers holding no page, or not all of it: a 206 no range was asked for, a 304
+    # to a request not conditional, a Content-Length shorter than the body (cut above the site's
+    # header), a zstd body followed by stray bytes, gzip named over a plain body.
+    "partial_content": (faults.partial_content(), {}),
+    "not_modified": (faults.not_modified(), {}),
+    "short_length": (faults.short_length(), {}),
+    "zstd_stray": (faults.zstd_stray(), {}),
+    "encoding_named_plain": (faults.encoding_named_plain(), {}),
+}
+# Those retried as a body cut short, never as a soft block (a page cut above the site's header
+# looks like none of the site's).
+CUT_SHORT = {
+    "truncated_gzip_body",
+    "gzip_named_twice",
+    "partial_content",
+    "short_length",
+    "zstd_stray",
+    "encoding_named_plain",
 }
 
 
@@ -97,8 +115,8 @@ def test_transient_fault_is_retried_and_every_article_stored_once(name, replica,
     # Twisted's connection pool itself retries a request whose reused connection was reset.
     if name != "connection_reset":
         assert stats["retry/count"] == 4
-    if name == "soft_block_page":
-        assert run["soft_blocks"] == 4
+    assert run["soft_blocks"] == (4 if name == "soft_block_page" else 0)
+    assert stats.get("newsscraper/retry/cut_short", 0) == (4 if name in CUT_SHORT else 0)
     if name in ("500", "502"):
         assert run["http_errors"] == 4
     assert_only_replica_fetched(handle, stats)
@@ -168,12 +186,21 @@ def test_a_fragment_always_cut_short_inside_an_item_is_a_failed_listing_page(
     assert len(stored_ids(output_dir)) == 3 + site.page_size  # page 1's only
 
 
+@pytest.mark.parametrize(
+    ("fault", "said"),
+    [
+        (faults.status(500), "500 Internal Server Error"),
+        # Whole frames, then bytes none starts: pending, by design, the log naming them.
+        (faults.zstd_stray(), "zstd body followed by 4 bytes no frame starts"),
+    ],
+    ids=["500", "zstd_stray"],
+)
 def test_article_that_keeps_failing_is_given_up_then_fetched_by_the_next_run(
-    replica, crawl, output_dir
+    fault, said, replica, crawl, output_dir
 ):
     site = ReplicaSite(articles=25)
     victim = site.articles[7]
-    site.script(victim.path, [faults.status(500)], repeat=True)
+    site.script(victim.path, [fault], repeat=True)
     handle = replica(site)
 
     result = crawl(handle, settings={"RETRY_TIMES": 2}, expect_exit=exitcodes.SITE_ERRORS)
@@ -187,7 +214,10 @@ def test_article_that_keeps_failing_is_given_up_then_fetched_by_the_next_run(
         "1 article page(s) failed after every retry; the next run asks for them first: "
         f"https://cafef.vn{victim.path}"
     ]
-    assert victim.url.rsplit("/", 1)[1] in result.stderr  # the give-up is logged
+    # The give-up is logged, saying why.
+    assert f"Gave up retrying <GET {handle.url(victim.path)}> (failed 3 times): {said}" in (
+        result.stderr
+    )
 
     # It is pending: the next plain run asks for it first and stores it.
     assert list(only_run(output_dir)["pending_articles"]) == [victim.article_id]
