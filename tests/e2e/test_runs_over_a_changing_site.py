@@ -89,8 +89,18 @@ ARTICLE_DELAY = 0.1  # seconds per article page in a run that is killed, so the 
 
 # Faults that pass: scripted at most RETRY_TIMES times in a row, the page then comes (README,
 # "Choices worth knowing": a body cut short, with or without a Content-Length, or a gzip stream
-# that stops or is named twice, is "retried, never read as the page").
-TRANSIENT = {
+# that stops or is named twice, is "retried, never read as the page"; so are a 206 no range was
+# asked for, a page under a Content-Length shorter than it, a zstd body followed by stray bytes
+# and one no such stream as its Content-Encoding names; a 304 to a request not conditional is
+# "retried as a failed fetch").
+PROXY_ANSWERS = {
+    "partial_content": faults.partial_content(),
+    "not_modified": faults.not_modified(),
+    "short_length": faults.short_length(),
+    "zstd_stray": faults.zstd_stray(),
+    "encoding_named_plain": faults.encoding_named_plain(),
+}
+TRANSIENT = PROXY_ANSWERS | {
     "503_retry_after": faults.status(503, retry_after=1),
     "429_retry_after": faults.status(429, retry_after=1),
     "500": faults.status(500),
@@ -118,8 +128,12 @@ SOFT_BLOCKING = {"429_retry_after", "soft_block", "soft_block_bare", "meta_refre
 
 # Faults that last the whole run: the page fails after every retry (exit 7), and comes later.
 # README: "still cut after every retry, an article page is pending and a listing page has
-# failed (exit 7)".
-PERSISTENT = {"503": faults.status(503), "reset": faults.reset(), "truncated": faults.truncated()}
+# failed (exit 7)"; a 304 "still one after every retry, the page fails with `HTTP 304`".
+PERSISTENT = PROXY_ANSWERS | {
+    "503": faults.status(503),
+    "reset": faults.reset(),
+    "truncated": faults.truncated(),
+}
 # An article page: a soft block every time (pending, "asked for again"); "more than five
 # redirects" ("A page that failed for a reason that may pass"); a gzip stream or a body cut
 # every time (README's "Exit codes", 7: "article pages, still failed after every retry").
