@@ -39,24 +39,25 @@ _EMOJI_LETTERS = frozenset("\u2139")
 _NGUON = "ngu(?:\u1ed3|\u00f4\u0300|o\u0302\u0300)n"
 # "Theo Hồ Hương", "Theo: Hồ Hương": "according to", in front of a byline; alone, no byline.
 # "Nguồn: Trí Thức Trẻ", "Nguồn:Trí Thức Trẻ": "source:", in front of an outlet (with its colon
-# only: "Nguồn" may start a name). The spaces after it are part of it.
-CREDIT_PREFIX = rf"(?:theo(?:\s*:|\s|$)|{_NGUON}\s*:)\s*"
+# only: "Nguồn" may start a name). The spaces after it are part of it. `Theo` is a word of its
+# own (not "Theodore"), in a credit prefix and in a byline crediting an outlet alike.
+_THEO_WORD = r"theo(?:\s*:|\s|$)"
+CREDIT_PREFIX = rf"(?:{_THEO_WORD}|{_NGUON}\s*:)\s*"
 # Written twice ("Theo: Theo Hồ Hương"), all go at once, so that cleaning again changes nothing.
 _THEO = re.compile(rf"^(?:{CREDIT_PREFIX})+", re.I)
 # A byline that also credits an outlet, one way or the other: `Theo Minh Anh / Tiền Phong` (by
 # the name, "according to"; the outlet after a slash) or `Minh Anh, Theo Reuters` (the name, then
 # "according to" the outlet). Only as a whole line with one name and one outlet, `Theo` a word of
 # its own: `Theodore Lê / Hà Nội`, `Theo A / B / C` or `A, B, Theo C` are not read so.
-_THEO_WORD = r"theo(?:\s*:\s*|\s+)"
 _CREDIT_PART = r"[^\s/,()][^/,()]*?"
 _THEO_NAME_SLASH_OUTLET = re.compile(
-    rf"^\s*{_THEO_WORD}(?P<name>{_CREDIT_PART})\s*/\s*(?P<outlet>{_CREDIT_PART})\s*$", re.I
+    rf"^\s*{_THEO_WORD}\s*(?P<name>{_CREDIT_PART})\s*/\s*(?P<outlet>{_CREDIT_PART})\s*$", re.I
 )
 # After the name: a comma, a dash between spaces, or brackets (`Minh Anh (Theo Reuters)`).
 _NAME_COMMA_THEO_OUTLET = re.compile(
     rf"^\s*(?P<name>{_CREDIT_PART})(?:\s*,\s*|\s+[-–]\s+)"
-    rf"{_THEO_WORD}(?P<outlet>{_CREDIT_PART})\s*$"
-    rf"|^\s*(?P<name_>{_CREDIT_PART})\s*\(\s*{_THEO_WORD}(?P<outlet_>{_CREDIT_PART})\s*\)\s*$",
+    rf"{_THEO_WORD}\s*(?P<outlet>{_CREDIT_PART})\s*$"
+    rf"|^\s*(?P<name_>{_CREDIT_PART})\s*\(\s*{_THEO_WORD}\s*(?P<outlet_>{_CREDIT_PART})\s*\)\s*$",
     re.I,
 )
 # "chứng khoán, ": the separator CafeF leaves after each tag.
