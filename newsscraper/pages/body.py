@@ -36,7 +36,13 @@ from __future__ import annotations
 
 import re
 
-from newsscraper.pages.selectors import class_names, squash, text_pieces
+from newsscraper.pages.selectors import (
+    CELL_TAGS,
+    ROW_GROUP_TAGS,
+    class_names,
+    squash,
+    text_pieces,
+)
 
 # What is skipped with everything inside it (the list in the module docstring).
 _CLUTTER_TAG_NAMES = (
@@ -54,9 +60,6 @@ _CLUTTER_CLASS_HINT = re.compile(
     "|".join(sorted({*_CLUTTER_DIV_CLASSES, "c-banner", "adsbygoogle", *_CAPTION_CLASSES}))
 )
 
-_CELL_TAGS = frozenset({"td", "th"})
-# What holds the rows of a table, and so can hold cells written without a row.
-_ROW_GROUP_TAGS = frozenset({"table", "thead", "tbody", "tfoot"})
 _NOT_CELL_TEXT = frozenset({"table", "figcaption"})
 _PARAGRAPH_LEFT_OUT = frozenset({"figcaption"})
 
@@ -153,7 +156,7 @@ def _table_rows(table) -> list[str]:
     for holder, row in _rows(table):
         if inside_clutter(holder, table):
             continue
-        cells = (_text(cell) for cell in row if cell.tag in _CELL_TAGS and not is_clutter(cell))
+        cells = (_text(cell) for cell in row if cell.tag in CELL_TAGS and not is_clutter(cell))
         line = " | ".join(cell for cell in cells if cell)
         if line:
             rows.append(line)
@@ -164,7 +167,7 @@ def _rows(table):
     """The rows of a table and of the tables inside it, in order, each as the element holding
     it and its cells: a `<tr>`, or cells written outside any `<tr>` (`<table><td>…`), which a
     browser puts in a row of their own and libxml2 leaves where they are."""
-    for node in table.iter("tr", *_CELL_TAGS):
+    for node in table.iter("tr", *CELL_TAGS):
         if node.tag == "tr":
             yield node, list(node)
             continue
@@ -172,12 +175,10 @@ def _rows(table):
         previous = node.getprevious()
         while previous is not None and not isinstance(previous.tag, str):
             previous = previous.getprevious()
-        if holder.tag not in _ROW_GROUP_TAGS or (
-            previous is not None and previous.tag in _CELL_TAGS
-        ):
+        if holder.tag not in ROW_GROUP_TAGS or (previous is not None and previous.tag in CELL_TAGS):
             continue  # a cell of a `<tr>` (or of no table part), or not the first of its run
         run = []
-        while node is not None and (node.tag in _CELL_TAGS or not isinstance(node.tag, str)):
+        while node is not None and (node.tag in CELL_TAGS or not isinstance(node.tag, str)):
             run.append(node)
             node = node.getnext()
         yield holder, run

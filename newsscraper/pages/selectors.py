@@ -26,9 +26,12 @@ _CLASS_SEPARATOR = re.compile(r"[ \t\r\n]+")
 _BLOCK_TAG_NAMES = """p div section article header footer aside main nav blockquote pre figure
     center h1 h2 h3 h4 h5 h6 ul ol li dl dt dd address hr"""
 BLOCK_TAGS = frozenset(_BLOCK_TAG_NAMES.split())
+# A table's cells, and what holds its rows (and so can hold cells written without a row).
+CELL_TAGS = frozenset({"td", "th"})
+ROW_GROUP_TAGS = frozenset({"table", "thead", "tbody", "tfoot"})
 # A table and its parts: its cells stand apart on the page (the body reads a table row by row,
 # see `newsscraper.pages.body`). Inline text parts them with a space.
-_TABLE_TAGS = frozenset({"table", "caption", "thead", "tbody", "tfoot", "tr", "td", "th"})
+_TABLE_TAGS = ROW_GROUP_TAGS | CELL_TAGS | {"tr", "caption"}
 # What parts the words of `text_of`: a line break, a block, a table's cell or row.
 _INLINE_PARTING_BLOCKS = BLOCK_TAGS | _TABLE_TAGS
 _PARTING_TAGS = _INLINE_PARTING_BLOCKS | {"br"}
