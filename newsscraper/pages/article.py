@@ -370,16 +370,11 @@ class ArticlePage:
     def tags(self) -> list[str]:
         """The tag box's links; when it gives none, the page's `<meta name="keywords">`, split
         on its commas or semicolons. A hashtag (`#MBS`) is the tag without its `#`."""
-        tags = unique_ignoring_case(
-            without_hashtag(without_tag_trailer(text_of(a))) for a in _TAGS(self._article)
-        )
+        tags = _tag_list(without_tag_trailer(text_of(a)) for a in _TAGS(self._article))
         if tags:
             return tags
         keywords = first(_values_by(self._by_tag["meta"], "name", "content").get("keywords", ()))
-        return unique_ignoring_case(
-            without_hashtag(text_of(keyword))
-            for keyword in _KEYWORD_SEPARATOR.split(keywords or "")
-        )
+        return _tag_list(text_of(keyword) for keyword in _KEYWORD_SEPARATOR.split(keywords or ""))
 
     def tickers(self) -> list[str]:
         """Stock symbols: the ticker widget's title and iframe, then in-text company links."""
@@ -436,23 +431,19 @@ class ArticlePage:
         saved pages 40% of the elements: no header, menus, sidebars or footer); the whole page
         when either is missing.
         """
-        if not self._title_headings or self._content is None:
+        if not self._title_headings or not self._contents:
             return self._root
         title_line = set(self._title_headings[0].iterancestors())
-        for ancestor in self._content.iterancestors():
+        for ancestor in self._contents[0].iterancestors():
             if ancestor in title_line:
                 return ancestor
         return self._root
 
     @cached_property
-    def _content(self):
-        """The body container, `div.detail-content[data-role=content]`, or None."""
-        return first(self._with_role("content", "div", "detail-content"))
-
-    @cached_property
     def _contents(self) -> list:
-        """Every body container, in page order: the CMS may close one around an ad and open
-        another after it. One inside another is read as part of it."""
+        """Every body container, `div.detail-content[data-role=content]`, in page order: the
+        CMS may close one around an ad and open another after it. One inside another is read
+        as part of it."""
         containers = self._with_role("content", "div", "detail-content")
         if len(containers) < 2:
             return containers
@@ -551,6 +542,11 @@ class ArticlePage:
         except ValueError:
             return None
         return url if _HTTP_URL.match(url) else None
+
+
+def _tag_list(texts) -> list[str]:
+    """The tags of `texts`, once each ignoring case, a hashtag (`#MBS`) without its `#`."""
+    return unique_ignoring_case(map(without_hashtag, texts))
 
 
 def _values_by(elements, key: str, value: str) -> dict[str, list[str]]:
