@@ -49,11 +49,11 @@ def _is_missing(value) -> bool:
 
 def validate_item(item, now: dt.datetime, rules: ValidationRules | None = None):
     """`item` if it meets the contract, else raise `Rejected` for the first failure. Its
-    `modified_at` is cleared first when no save can have made it (`without_modified_at_ahead`):
+    `modified_at` is cleared first when no save can have made it (`clear_modified_at_ahead`):
     the rest of the row is still right."""
     rules = rules or ValidationRules()
     adapter = ItemAdapter(item)
-    without_modified_at_ahead(adapter, now, rules)
+    clear_modified_at_ahead(adapter, now, rules)
     for name in REQUIRED_FIELDS:
         if _is_missing(adapter.get(name)):
             raise Rejected(f"missing_{name}", f"{name} is empty or absent")
@@ -97,7 +97,7 @@ def validate_item(item, now: dt.datetime, rules: ValidationRules | None = None):
     return item
 
 
-def without_modified_at_ahead(adapter: ItemAdapter, now: dt.datetime, rules: ValidationRules):
+def clear_modified_at_ahead(adapter: ItemAdapter, now: dt.datetime, rules: ValidationRules) -> None:
     """Clear `modified_at` when it is later than the fetch (`scraped_at`; without one, `now`,
     the clock judging the row) by more than `rules.max_future`, the tolerance `published_at`
     gets: a typo (`2062` for `2026`) is no last save of a page fetched before it."""
