@@ -67,11 +67,12 @@ def is_cut_short(request, response) -> bool:
 
     A fragment has no `</html>` to wait for, nor a number of items to count on: one that ended
     between two of its items is taken as whole (see `ends_inside_an_item`). A body under a
-    Content-Length for what it holds can be a cut copy too (see `is_cut_copy`). An answer
-    other than a 200 (a 404, a redirect to an address that is not http(s)) is never cut short
-    unless its compressed stream stopped: an error page ending with its connection before any
-    `</html>` is that answer, read by its status. A 206 no range was asked for is cut short
-    (`is_unasked_part`), unless it holds the whole page: then it is judged as a 200."""
+    Content-Length for what it holds can be a cut copy too (see `is_cut_copy`). A 206 is
+    judged as a 200, but one no range was asked for is cut short (`is_unasked_part`) unless
+    its Content-Range says it holds the whole page. Any other answer (a 404, a redirect to an
+    address that is not http(s)) is never cut short unless its compressed stream stopped: an
+    error page ending with its connection before any `</html>` is that answer, read by its
+    status."""
     if COMPRESSED_CUT_SHORT_FLAG in response.flags:
         return True  # whatever the page, not all of it came
     if is_unasked_part(request, response):

@@ -50,7 +50,8 @@ class CrawlDelayTooLong(IgnoreRequest):
 
 # RFC 9309 (2.5): a crawler must read at least the first 500 KiB of a robots.txt.
 ROBOTSTXT_READ_AT_LEAST = 500 * 1024
-# On the request for robots.txt: how many bytes of it are read (0: all), and how many came.
+# On the request for robots.txt, when DOWNLOAD_MAXSIZE limits it: how many bytes of it are
+# read, and how many came.
 READ_AT_MOST_META = "newsscraper_robotstxt_read_at_most"
 _RECEIVED_META = "newsscraper_robotstxt_received"
 

@@ -156,7 +156,6 @@ class ArticlePage:
         )
         canonical = next((href for href in hrefs if href is not None), None)
         for href in (canonical, self._meta_content("og:url")):
-            # As a browser reads an http(s) link: `https:\\cafef.vn\<slug>-<id>.chn`.
             href = with_slashes(squash(href))
             if _HTTP_URL.match(href):
                 return href
