@@ -35,10 +35,12 @@ text that follows a skipped element (its tail) is kept.
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from newsscraper.pages.selectors import (
     CELL_TAGS,
     ROW_GROUP_TAGS,
+    SCRIPT_TAGS,
     class_names,
     squash,
     text_pieces,
@@ -104,7 +106,10 @@ def paragraphs(content) -> list[str]:
     also" lines of links left out, in order."""
     # Squashed once as a whole, not paragraph by paragraph: the same result in one pass. The
     # mark is not whitespace, so it survives; the spaces beside it go, as each paragraph is trimmed.
-    parts = text_pieces(content, _BREAK, _PARAGRAPH_LEFT_OUT, is_clutter, _table_rows)
+    # One look for a superscript or subscript (rare) per container, not a test of every element.
+    scripts = next(content.iter(*SCRIPT_TAGS), None) is not None
+    rows_of = partial(_table_rows, scripts=True) if scripts else _table_rows
+    parts = text_pieces(content, _BREAK, _PARAGRAPH_LEFT_OUT, is_clutter, rows_of, scripts=scripts)
     text = squash("".join(parts)).replace(" " + _BREAK, _BREAK).replace(_BREAK + " ", _BREAK)
     found = [paragraph for paragraph in text.split(_BREAK) if paragraph]
     # A match at each paragraph's start, which fails at once on most: a few microseconds a
@@ -150,13 +155,15 @@ def figure_images(content) -> list:
     return found
 
 
-def _table_rows(table) -> list[str]:
+def _table_rows(table, scripts=False) -> list[str]:
     """One line per row with text: its cells joined by ` | `."""
     rows = []
     for holder, row in _rows(table):
         if inside_clutter(holder, table):
             continue
-        cells = (_text(cell) for cell in row if cell.tag in CELL_TAGS and not is_clutter(cell))
+        cells = (
+            _text(cell, scripts) for cell in row if cell.tag in CELL_TAGS and not is_clutter(cell)
+        )
         line = " | ".join(cell for cell in cells if cell)
         if line:
             rows.append(line)
@@ -193,9 +200,9 @@ def inside_clutter(node, container) -> bool:
     return False
 
 
-def _text(cell) -> str:
+def _text(cell, scripts=False) -> str:
     """The text of a table cell, squashed: a block or `<br>` inside it parts words as a line
     break would; clutter and captions are left out, and so is a table inside the cell, whose
     rows are lines of their own."""
-    parts = text_pieces(cell, " ", _NOT_CELL_TEXT, is_clutter)
+    parts = text_pieces(cell, " ", _NOT_CELL_TEXT, is_clutter, scripts=scripts)
     return squash("".join(parts))

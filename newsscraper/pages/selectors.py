@@ -38,9 +38,18 @@ _PARTING_TAGS = _INLINE_PARTING_BLOCKS | {"br"}
 # What a browser never shows as text: code, a style sheet (rich text pasted from a word
 # processor brings one), what shows only without JavaScript, an unused template.
 _NOT_SHOWN_TAGS = frozenset({"script", "style", "noscript", "template"})
+# Superscript and subscript: their digits (and `+ - = ( )`) as the characters a reader sees,
+# `10<sup>6</sup>` is `10⁶` (not the number 106), `m<sup>2</sup>` `m²`, `CO<sub>2</sub>` `CO₂`;
+# other text inside them as written. NFC keeps these characters.
+_SCRIPT_DIGITS = "0123456789+-=()"
+SCRIPT_TAGS = {
+    "sup": str.maketrans(_SCRIPT_DIGITS, "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾"),
+    "sub": str.maketrans(_SCRIPT_DIGITS, "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎"),
+}
 # What sends `text_of` off its shortcut, all the text as it is: an `<img>` too, which `text_of`
-# reads as a space (an icon between two words of a headline keeps them two words).
-_NOT_PLAIN_TEXT_TAGS = _PARTING_TAGS | _NOT_SHOWN_TAGS | {"img"}
+# reads as a space (an icon between two words of a headline keeps them two words), and a
+# superscript or subscript.
+_NOT_PLAIN_TEXT_TAGS = _PARTING_TAGS | _NOT_SHOWN_TAGS | {"img", *SCRIPT_TAGS}
 # Invisible and blank characters are not whitespace but are padding all the same; so is an
 # emoji presentation selector after a letter.
 _PADDING_NOT_WHITESPACE = re.compile(
@@ -75,7 +84,8 @@ def text_of(node) -> str:
     it, as on the page (`<td>Lãi</td><td>HPG</td>` is `Lãi HPG`): a
     headline or lead broken over two lines is not read as one word across the break; so does
     an `<img>` (`mua<img>10` is two words, as a reader sees them either side of it). What
-    the page never shows (`_NOT_SHOWN_TAGS`) is left out, its tail kept."""
+    the page never shows (`_NOT_SHOWN_TAGS`) is left out, its tail kept. Digits in a `<sup>`
+    or `<sub>` are superscript or subscript characters (`SCRIPT_TAGS`)."""
     if node is None:
         return ""
     if isinstance(node, str):
@@ -85,7 +95,16 @@ def text_of(node) -> str:
     if not any(child.tag in _NOT_PLAIN_TEXT_TAGS for child in node.iterdescendants()):
         return squash("".join(node.itertext()))
     return squash(
-        "".join(text_pieces(node, " ", _NOT_SHOWN_TAGS, image=" ", blocks=_INLINE_PARTING_BLOCKS))
+        "".join(
+            text_pieces(
+                node,
+                " ",
+                _NOT_SHOWN_TAGS,
+                image=" ",
+                blocks=_INLINE_PARTING_BLOCKS,
+                scripts=True,
+            )
+        )
     )
 
 
@@ -97,12 +116,16 @@ def text_pieces(
     rows_of=None,
     image="",
     blocks=BLOCK_TAGS,
+    scripts=False,
 ) -> list[str]:
     """The texts and tails under `root`, in document order, with `mark` for each `<br>` and on
     either side of each block (`blocks`: `BLOCK_TAGS` unless told), and `image` for each
     `<img>`; a comment or processing instruction gives only its tail. An element whose tag is in
     `leave_out_tags`, or that `is_left_out` says is, is left out with all it holds, its tail
     kept. With `rows_of`, a `<table>` gives `mark`, then each of its rows followed by `mark`.
+    With `scripts` (the caller found a `<sup>` or `<sub>` under `root`), the text of each is
+    written in superscript or subscript digits (`SCRIPT_TAGS`); one inside another is read
+    as the outer one's, so this calls itself once at most.
 
     Walked with a stack, not by recursion: broken markup (a `<div>` or `<b>` never closed,
     again and again) nests elements as deep as libxml2 allows, 2,048 levels, deeper than
@@ -136,6 +159,9 @@ def text_pieces(
             for row in rows_of(node):
                 append(row)
                 append(mark)
+        elif scripts and tag in SCRIPT_TAGS:
+            inner = text_pieces(node, mark, leave_out_tags, is_left_out, rows_of, image, blocks)
+            append("".join(inner).translate(SCRIPT_TAGS[tag]))
         else:
             block = tag in blocks
             if block:

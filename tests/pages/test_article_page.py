@@ -1476,6 +1476,20 @@ def test_a_table_cell_keeps_its_words_apart_and_a_nested_table_comes_once():
     ]
 
 
+def test_a_superscript_or_subscript_in_the_title_lead_or_body_keeps_its_meaning():
+    def scripts(html):
+        html = edit_once(html, "30 cổ phiếu", "30<sup>2</sup> cổ phiếu")
+        html = edit_once(html, "1 tỷ USD dòng", "1 tỷ USD<sup>1</sup> dòng")
+        snippet = "<p>Dự án 10<sup>6</sup> m<sup>2</sup> giảm CO<sub>2</sub></p>"
+        snippet += "<table><tr><td>CO<sub>2</sub></td></tr></table>"
+        return after_caption(snippet)(html)
+
+    item = page_of(OLDER, OLDER_URL, edit=scripts).to_item()
+    assert "30² cổ phiếu" in item.title and "1 tỷ USD¹ dòng" in item.sapo
+    assert item.body.split("\n\n")[:2] == ["Dự án 10⁶ m² giảm CO₂", "CO₂"]
+    assert normalize_item(item).body == item.body  # NFC keeps them
+
+
 def test_an_older_articles_photo_box_gives_its_image_and_leaves_its_caption_out():
     snippet = """
 <div class="VCSortableInPreviewMode" type="Photo"><div><img src="/anh-cu.jpg"></div>

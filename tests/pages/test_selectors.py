@@ -101,6 +101,20 @@ def test_what_a_browser_never_shows_as_text_is_no_part_of_it(markup):
     assert text_of(element_of(markup)) == "Hòa Phát lãi lớn"
 
 
+@pytest.mark.parametrize(
+    ("markup", "text"),
+    [
+        ("vốn 10<sup>6</sup> đồng", "vốn 10⁶ đồng"),  # never the number 106
+        ("<b>500 m<sup>2</sup></b> đất", "500 m² đất"),
+        ("khí CO<sub>2</sub>", "khí CO₂"),
+        ("tăng 15%<sup><a href='#c'>1</a></sup>", "tăng 15%¹"),  # a footnote mark
+        ("x<sup>(-1)</sup> và H<sub>2</sub>O<br>ngày 1<sup>st</sup>", "x⁽⁻¹⁾ và H₂O ngày 1st"),
+    ],
+)
+def test_digits_in_a_superscript_or_subscript_read_as_a_reader_sees_them(markup, text):
+    assert text_of(element_of(markup)) == text
+
+
 def test_text_of_gives_every_text_in_order_with_a_space_for_each_break():
     rng = random.Random(20261129)
     with_breaks = with_blocks = 0
