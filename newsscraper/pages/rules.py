@@ -53,9 +53,10 @@ _CREDIT_PART = r"[^\s/,()][^/,()]*?"
 _THEO_NAME_SLASH_OUTLET = re.compile(
     rf"^\s*{_THEO_WORD}\s*(?P<name>{_CREDIT_PART})\s*/\s*(?P<outlet>{_CREDIT_PART})\s*$", re.I
 )
-# After the name: a comma, a dash between spaces, or brackets (`Minh Anh (Theo Reuters)`).
+# After the name: a comma, a dash (`-`, `–` or `—`) between spaces, or brackets
+# (`Minh Anh (Theo Reuters)`).
 _NAME_COMMA_THEO_OUTLET = re.compile(
-    rf"^\s*(?P<name>{_CREDIT_PART})(?:\s*,\s*|\s+[-–]\s+)"
+    rf"^\s*(?P<name>{_CREDIT_PART})(?:\s*,\s*|\s+[-–—]\s+)"
     rf"{_THEO_WORD}\s*(?P<outlet>{_CREDIT_PART})\s*$"
     rf"|^\s*(?P<name_>{_CREDIT_PART})\s*\(\s*{_THEO_WORD}\s*(?P<outlet_>{_CREDIT_PART})\s*\)\s*$",
     re.I,
@@ -90,8 +91,9 @@ def without_theo(author: str) -> str:
 
 def byline_and_outlet(line: str) -> tuple[str, str | None]:
     """A byline's line as (the name, the outlet it credits): `Theo Minh Anh / Tiền Phong` is
-    ("Minh Anh", "Tiền Phong"), `Minh Anh, Theo Reuters`, `Minh Anh - Theo Reuters` and
-    `Minh Anh (Theo Reuters)` ("Minh Anh", "Reuters"); any other line is itself, no outlet."""
+    ("Minh Anh", "Tiền Phong"), `Minh Anh, Theo Reuters`, `Minh Anh - Theo Reuters` (or an
+    en or em dash) and `Minh Anh (Theo Reuters)` ("Minh Anh", "Reuters"); any other line is
+    itself, no outlet."""
     match = _THEO_NAME_SLASH_OUTLET.match(line) or _NAME_COMMA_THEO_OUTLET.match(line)
     if match is None:
         return line, None

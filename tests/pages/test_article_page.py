@@ -813,6 +813,7 @@ NO_SOURCE_LINE = ("> Nhịp sống thị trường</p>", "></p>")
         ("Hồ Hương - Theo Reuters", "Hồ Hương", "Reuters"),
         ("Hồ Hương (Theo Reuters)", "Hồ Hương", "Reuters"),
         ("Hồ Hương – Theo Reuters", "Hồ Hương", "Reuters"),  # an en dash
+        ("Hồ Hương — Theo Reuters", "Hồ Hương", "Reuters"),  # an em dash
         ("Hồ Hương ( Theo: Reuters )", "Hồ Hương", "Reuters"),
         ("Lê-Hương - Theo Reuters", "Lê-Hương", "Reuters"),
         ("Hồ Hương (tổng hợp)", "Hồ Hương (tổng hợp)", None),
