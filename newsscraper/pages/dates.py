@@ -34,16 +34,17 @@ _LISTING_TIME = re.compile(
 )
 
 # Article header: `07-03-2026 - 00:01 AM`, `04-07-2026 - 18:07 PM`. The clock is 24-hour and
-# the AM/PM suffix means nothing, so it is ignored (18:07 PM is 18:07, never 06:07 or 30:07).
+# the AM/PM suffix means nothing, so it is ignored (18:07 PM is 18:07, never 06:07 or 30:07);
+# so is the Vietnamese one, `SA` (sáng) or `CH` (chiều): `02:31 CH` is 02:31, as `02:31 PM` is.
 # The older template's pages may write the day with slashes or dots and the time after a space,
 # a comma or a bar (`24/10/2023 10:31 AM`, `Thứ ba, 24/10/2023, 10:31`): read the same way.
 _VISIBLE_TIME = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4})(?:\s*[-–,|])?\s*(\d{1,2}):(\d{2})")
 # Some write the time first (`10:31 24/10/2023`, `10:31 - 24/10/2023`, `10:31, 24/10/2023`,
-# `10:31 AM 24/10/2023`): read when no date-first time is there. Its seconds, if any, are
-# ignored (`10:05:31` is 10:05, never 05:31): a digit, or a digit and a colon, just before the
-# hour is no part of it.
+# `10:31 AM 24/10/2023`, `10:31 SA 24/10/2023`): read when no date-first time is there. Its
+# seconds, if any, are ignored (`10:05:31` is 10:05, never 05:31): a digit, or a digit and a
+# colon, just before the hour is no part of it.
 _VISIBLE_TIME_FIRST = re.compile(
-    r"(?<!\d)(?<!\d:)(\d{1,2}):(\d{2})(?::\d{2})?(?:\s*[AP]M\b)?(?:\s*[-–,|])?\s*"
+    r"(?<!\d)(?<!\d:)(\d{1,2}):(\d{2})(?::\d{2})?(?:\s*(?:[AP]M|SA|CH)\b)?(?:\s*[-–,|])?\s*"
     r"(\d{1,2})([-/.])(\d{1,2})\4(\d{4})",
     re.I,
 )

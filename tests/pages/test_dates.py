@@ -97,3 +97,19 @@ def test_the_vietnam_date_is_of_the_instant_and_a_naive_time_has_none():
 def test_a_header_time_with_seconds_is_read_by_its_hour_and_minute_before_or_after_its_date(text):
     # Never its minute and second as the hour and minute (05:31).
     assert parse_visible_time(text) == dt.datetime(2023, 10, 24, 10, 5, tzinfo=VIETNAM_TZ)
+
+
+@pytest.mark.parametrize(
+    ("text", "hour", "minute"),
+    [
+        ("10:31 SA 24/10/2023", 10, 31),  # sáng, "morning"
+        ("10:31:05 SA - 24/10/2023", 10, 31),
+        ("18:07 CH 24/10/2023", 18, 7),  # chiều, "afternoon"
+        ("24/10/2023 18:07 CH", 18, 7),
+        # A 24-hour clock, the suffix ignored as AM/PM is (`02:31 PM` is 02:31): never 14:31.
+        ("02:31 CH 24/10/2023", 2, 31),
+        ("24/10/2023 00:01 SA", 0, 1),
+    ],
+)
+def test_a_header_time_with_a_vietnamese_suffix_is_read_on_a_24_hour_clock(text, hour, minute):
+    assert parse_visible_time(text) == dt.datetime(2023, 10, 24, hour, minute, tzinfo=VIETNAM_TZ)
