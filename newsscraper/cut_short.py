@@ -24,9 +24,12 @@ _HTML_END = re.compile(rb"</html\s*>", re.IGNORECASE)
 # the footer lie the article and the listing.
 _SITE_HEADER = re.compile(rb"""id\s*=\s*["']?listNewHeader\b""", re.IGNORECASE)
 _SITE_FOOTER = re.compile(rb"""class\s*=\s*["']footer[\s"']""", re.IGNORECASE)
-# Above the header: the site's name in the page's <head>, and the head's own tags.
+# Above the header: the site's name in the page's <head>, and the head's own tags. Its meta's
+# attributes in either order, others between them within the tag
+# (`<meta content="cafef" property="og:site_name">`).
 _SITE_NAME = re.compile(
-    rb"""property\s*=\s*["']?og:site_name["']?\s+content\s*=\s*["']?cafef["'\s/>]""",
+    rb"""property\s*=\s*["']?og:site_name["'\s][^<>]*?content\s*=\s*["']?cafef["'\s/>]"""
+    rb"""|content\s*=\s*["']?cafef["'\s][^<>]*?property\s*=\s*["']?og:site_name["'\s/>]""",
     re.IGNORECASE,
 )
 _HEAD_OPEN = re.compile(rb"<head[\s>]", re.IGNORECASE)

@@ -982,6 +982,30 @@ def test_a_cut_copy_is_told_however_its_header_is_spelled_and_only_by_the_footer
     assert cut(page + b'<div class="footer-banner">')
 
 
+@pytest.mark.parametrize(
+    "meta",
+    [
+        b'<meta content="cafef" property="og:site_name">',
+        b"<meta content=cafef data-x='1' property='og:site_name' />",
+        b'<meta property="og:site_name" content="cafef">',
+    ],
+)
+def test_a_copy_cut_above_the_header_names_the_site_in_either_order_of_its_meta(meta):
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    from newsscraper.cut_short import is_cut_short
+
+    url = "http://127.0.0.1:8123/bai-viet-18826030622484142.chn"
+    request = Request(url, meta={"cafef_page": "article"})
+    written = b'<meta property="og:site_name" content="cafef">'
+    body = ARTICLE_PAGE[: ARTICLE_PAGE.index(b"listNewHeader")].replace(written, meta)
+    response = HtmlResponse(url, body=body, encoding="utf-8", request=request)
+    assert is_cut_short(request, response)
+    other = body.replace(meta, meta.replace(b"cafef", b"cafefland"))  # another site's
+    assert not is_cut_short(request, HtmlResponse(url, body=other, request=request))
+
+
 def test_a_page_whose_retries_are_used_up_goes_on_as_its_answer_or_is_given_up_if_cut_short():
     import asyncio
 
