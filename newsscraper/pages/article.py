@@ -217,13 +217,23 @@ class ArticlePage:
 
     def category(self) -> str | None:
         """The category link's text; of links side by side (`Doanh nghiệp > Tiêu điểm`), the
-        last, the inner category, as of the breadcrumb; without one, the breadcrumb's last."""
+        last, the inner category, as of the breadcrumb; without one, the breadcrumb's last. A
+        link written in upper case (`DOANH NGHIỆP`) is spelt as the breadcrumb's last item
+        (`Doanh nghiệp`) when that is the same label ignoring case."""
         links = self._with_role("cate-name", "a")
         if links:
             line = [link for link in links if link.getparent() is links[0].getparent()]
             category = first_text(reversed(line)) or first_text(links)
+            if category and category.isupper():  # the breadcrumb only read then: it is rare
+                crumb = self._breadcrumb_category()
+                if crumb and _folded(crumb) == _folded(category):
+                    return crumb
             if category:
                 return category
+        return self._breadcrumb_category()
+
+    def _breadcrumb_category(self) -> str | None:
+        """The name of the last item of the page's BreadcrumbList, the home page's aside."""
         crumbs = first_of_type(self._json_ld, "BreadcrumbList") or {}
         items = crumbs.get("itemListElement")
         if isinstance(items, list) and len(items) > 1 and isinstance(items[-1], dict):
@@ -546,6 +556,11 @@ class ArticlePage:
 def _tag_list(texts) -> list[str]:
     """The tags of `texts`, once each ignoring case, a hashtag (`#MBS`) without its `#`."""
     return unique_ignoring_case(map(without_hashtag, texts))
+
+
+def _folded(text: str) -> str:
+    """`text` as compared ignoring case, composed or not."""
+    return normalize("NFC", text).casefold()
 
 
 def _values_by(elements, key: str, value: str) -> dict[str, list[str]]:

@@ -1257,6 +1257,23 @@ def test_without_its_category_link_the_breadcrumbs_last_item_is_the_category():
     assert page_of(OLDER, edit=home_only).category() is None  # the home page is no category
 
 
+def test_a_category_link_in_upper_case_is_spelt_as_the_breadcrumb_names_it():
+    def label(text, *crumbs):
+        def edit(html):
+            html = edit_once(html, ">Thị trường chứng khoán</a>", f">{text}</a>")
+            html = with_breadcrumbs(html, *crumbs)
+            return edit_once(html, 'data-role="gone"', 'data-role="cate-name"')
+
+        return page_of(OLDER, edit=edit).category()
+
+    assert label("THỊ TRƯỜNG CHỨNG KHOÁN", "Trang chủ", "Thị trường chứng khoán") == (
+        "Thị trường chứng khoán"
+    )
+    # Another label in the breadcrumb, or none: the link as written.
+    assert label("DOANH NGHIỆP", "Trang chủ", "Thị trường chứng khoán") == "DOANH NGHIỆP"
+    assert label("DOANH NGHIỆP", "Trang chủ") == "DOANH NGHIỆP"
+
+
 def test_an_input_without_a_value_leaves_the_zone_to_the_next_one():
     def empty_zone_first(html):
         return edit_once(
