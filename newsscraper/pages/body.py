@@ -27,6 +27,10 @@ What counts as body text, and why:
   breaks the paragraph, since the stored body has no other way to keep a line break.
   Paragraphs are whitespace-squashed; empty ones are dropped. The caller joins them with "\\n\\n".
 
+- **Hidden elements are left out** with all they hold: one hidden by its own `hidden` attribute
+  or an inline style `display: none` or `visibility: hidden` (`<p style="display:none">`), text
+  a reader never sees. Not by its classes: no style sheet is read.
+
 The clutter is skipped while walking, not cut out of a copy first: one pass over the container
 reads the text, and the page's tree (shared with the soft-block check) is never changed. The
 text that follows a skipped element (its tail) is kept.
@@ -36,6 +40,8 @@ from __future__ import annotations
 
 import re
 from functools import partial
+
+from lxml import etree
 
 from newsscraper.pages.selectors import (
     CELL_TAGS,
@@ -60,6 +66,17 @@ _CAPTION_CLASSES = frozenset({"PhotoCMS_Caption", "VideoCMS_Caption"})
 # One scan of a class attribute says whether it can name clutter at all; most say no.
 _CLUTTER_CLASS_HINT = re.compile(
     "|".join(sorted({*_CLUTTER_DIV_CLASSES, "c-banner", "adsbygoogle", *_CAPTION_CLASSES}))
+)
+
+# What a body rarely holds, found in one pass over a container: a superscript or subscript, an
+# element with a `hidden` attribute, or with a style that may hide it (`_HIDING_STYLE` decides).
+_RARE_ELEMENTS = etree.XPath(
+    "descendant::*[self::sup or self::sub or @hidden or @style["
+    "contains(translate(., 'NOE', 'noe'), 'none') or contains(translate(., 'HIDEN', 'hiden'),"
+    " 'hidden')]]"
+)
+_HIDING_STYLE = re.compile(
+    r"(?<![\w-])(?:display\s*:\s*none|visibility\s*:\s*hidden)(?![\w-])", re.I
 )
 
 _NOT_CELL_TEXT = frozenset({"table", "figcaption"})
@@ -89,6 +106,16 @@ def is_clutter(node) -> bool:
     )
 
 
+def _is_hidden(node) -> bool:
+    """True for an element a reader never sees: hidden by its `hidden` attribute or its inline
+    style (`display: none`, `visibility: hidden`)."""
+    return node.get("hidden") is not None or bool(_HIDING_STYLE.search(node.get("style") or ""))
+
+
+def _is_clutter_or_in(hidden: set, node) -> bool:
+    return node in hidden or is_clutter(node)
+
+
 # Marks a paragraph break in the text gathered by `paragraphs`. A parsed tree's text never holds
 # NUL: libxml2 reads it (and `&#0;`) as U+FFFD, and lxml refuses it in text set by hand.
 _BREAK = "\x00"
@@ -106,10 +133,16 @@ def paragraphs(content) -> list[str]:
     also" lines of links left out, in order."""
     # Squashed once as a whole, not paragraph by paragraph: the same result in one pass. The
     # mark is not whitespace, so it survives; the spaces beside it go, as each paragraph is trimmed.
-    # One look for a superscript or subscript (rare) per container, not a test of every element.
-    scripts = next(content.iter(*SCRIPT_TAGS), None) is not None
-    rows_of = partial(_table_rows, scripts=True) if scripts else _table_rows
-    parts = text_pieces(content, _BREAK, _PARAGRAPH_LEFT_OUT, is_clutter, rows_of, scripts=scripts)
+    # One look per container for a superscript or subscript and for hidden elements (both
+    # rare), not a test of every element.
+    rare = _RARE_ELEMENTS(content)
+    scripts = any(node.tag in SCRIPT_TAGS for node in rare)
+    hidden = {node for node in rare if _is_hidden(node)}
+    left_out = partial(_is_clutter_or_in, hidden) if hidden else is_clutter
+    rows_of = _table_rows
+    if scripts or hidden:
+        rows_of = partial(_table_rows, scripts=scripts, is_left_out=left_out)
+    parts = text_pieces(content, _BREAK, _PARAGRAPH_LEFT_OUT, left_out, rows_of, scripts=scripts)
     text = squash("".join(parts)).replace(" " + _BREAK, _BREAK).replace(_BREAK + " ", _BREAK)
     found = [paragraph for paragraph in text.split(_BREAK) if paragraph]
     # A match at each paragraph's start, which fails at once on most: a few microseconds a
@@ -155,14 +188,17 @@ def figure_images(content) -> list:
     return found
 
 
-def _table_rows(table, scripts=False) -> list[str]:
-    """One line per row with text: its cells joined by ` | `."""
+def _table_rows(table, scripts=False, is_left_out=is_clutter) -> list[str]:
+    """One line per row with text: its cells joined by ` | `; what `is_left_out` says is
+    (clutter unless told) left out."""
     rows = []
     for holder, row in _rows(table):
-        if inside_clutter(holder, table):
+        if inside_clutter(holder, table, is_left_out):
             continue
         cells = (
-            _text(cell, scripts) for cell in row if cell.tag in CELL_TAGS and not is_clutter(cell)
+            _text(cell, scripts, is_left_out)
+            for cell in row
+            if cell.tag in CELL_TAGS and not is_left_out(cell)
         )
         line = " | ".join(cell for cell in cells if cell)
         if line:
@@ -191,18 +227,19 @@ def _rows(table):
         yield holder, run
 
 
-def inside_clutter(node, container) -> bool:
-    """True when `node`, or an element between it and `container`, is clutter."""
+def inside_clutter(node, container, is_left_out=is_clutter) -> bool:
+    """True when `node`, or an element between it and `container`, is clutter (or what
+    `is_left_out` says is left out)."""
     while node is not container:
-        if is_clutter(node):
+        if is_left_out(node):
             return True
         node = node.getparent()
     return False
 
 
-def _text(cell, scripts=False) -> str:
+def _text(cell, scripts=False, is_left_out=is_clutter) -> str:
     """The text of a table cell, squashed: a block or `<br>` inside it parts words as a line
     break would; clutter and captions are left out, and so is a table inside the cell, whose
     rows are lines of their own."""
-    parts = text_pieces(cell, " ", _NOT_CELL_TEXT, is_clutter, scripts=scripts)
+    parts = text_pieces(cell, " ", _NOT_CELL_TEXT, is_left_out, scripts=scripts)
     return squash("".join(parts))

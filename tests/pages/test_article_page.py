@@ -1508,6 +1508,20 @@ def test_a_superscript_or_subscript_in_the_title_lead_or_body_keeps_its_meaning(
     assert normalize_item(item).body == item.body  # NFC keeps them
 
 
+def test_an_element_hidden_by_its_own_attribute_or_inline_style_is_left_out_of_the_body():
+    snippet = """
+<p style="display:none">Ẩn một</p><p hidden>Ẩn hai</p>
+<div style="color: red; DISPLAY : none !important">Ẩn <b>ba</b></div>
+<p>Hiện<span style="visibility:hidden"> ẩn bốn</span> một</p>
+<table><tr><td>Mã</td><td hidden>ẩn</td></tr><tr style="display: none"><td>ẩn</td></tr></table>
+<p class="hidden" style="display:block">Hiện hai</p><p style="mso-display:none">Hiện ba</p>
+"""
+
+    item = page_of(OLDER, OLDER_URL, edit=after_caption(snippet)).to_item()
+    original = page_of(OLDER, OLDER_URL).to_item()
+    assert item.body == f"Hiện một\n\nMã\n\nHiện hai\n\nHiện ba\n\n{original.body}"
+
+
 def test_an_older_articles_photo_box_gives_its_image_and_leaves_its_caption_out():
     snippet = """
 <div class="VCSortableInPreviewMode" type="Photo"><div><img src="/anh-cu.jpg"></div>
