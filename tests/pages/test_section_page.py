@@ -176,6 +176,21 @@ def test_a_focus_time_without_data_time_is_read_from_its_text():
     ]
 
 
+def test_listing_times_with_seconds_are_vietnam_time_and_one_marked_z_is_utc():
+    # A focus time is read to its minute (`10:31:05` is 10:31), as a header time is. A stream
+    # time is ISO: without an offset, Vietnam time, its seconds kept; with `Z`, UTC, as written.
+    html = SECTION_FILE.read_text(encoding="utf-8")
+    html = html.replace('data-time="07/03/2026 - 00:01"', 'data-time="07/03/2026 00:01:59"')
+    html = html.replace('title="2026-03-07T00:10:00"', 'title="2026-03-07T00:10:30"')
+    html = html.replace('title="2026-03-07T00:05:00"', 'title="2026-03-06T17:05:00Z"')
+    page = SectionPage(response(html.encode("utf-8")))
+
+    assert page.focus_entries() == FOCUS
+    stream = [(e.article_id, e.listed_at) for e in page.stream_entries()]
+    assert stream[2] == (STREAM[2][0], STREAM[2][1] + dt.timedelta(seconds=30))
+    assert stream[4] == STREAM[4] and stream[4][1].utcoffset() == dt.timedelta(hours=7)
+
+
 def test_a_focus_time_is_read_from_data_time_before_its_text():
     # The visible text of the first pick set a day and an hour away from its data-time.
     html = SECTION_FILE.read_text(encoding="utf-8")
