@@ -26,6 +26,11 @@ kills and fails every file operation of a crawl's writes.
 The third (`SEVERAL_FAULTS`) fails when a page larger than `DOWNLOAD_MAXSIZE` or one
 redirected off the site is left pending rather than rejected. The fourth (`LATE_REPAIRED`)
 fails when a backfill moves the watermark, or leaves the stories of the last page of its window.
+
+A run exits 7 on a listing it walked to its end when it reads as broken off above the watermark
+(`Runs.broke_off_at_the_end`): only when the listing's last story is newer than the watermark
+the run walked down to, every story at or under it taken off or moved back up the list
+(README, "The watermark"). `OLDEST_MOVED_UP` is such a listing.
 """
 
 from __future__ import annotations
@@ -55,12 +60,14 @@ from replica_checks import (
 
 from newsscraper import exitcodes
 from newsscraper.dataset_read import read_articles, read_rejects
+from newsscraper.listing_walk import BROKE_OFF
 from newsscraper.runs import read_runs
 from newsscraper.settings import SOFT_BLOCK_STOP_AFTER
 from replica import ReplicaSite, SyntheticArticle, faults, serve
 from replica.articles import VIETNAM
 from replica.crawl import PROJECT_ROOT, crawl_command, crawl_env, run_crawl
 from replica.response import Response
+from replica.site import FOCUS_SIZE
 
 pytestmark = pytest.mark.slow
 
@@ -608,6 +615,25 @@ class Runs:
         start = 3 + (_listing_number(path) - 1) * PAGE_SIZE
         return {a.article_id for a in listing[start : start + PAGE_SIZE]}
 
+    def broke_off_at_the_end(self, watermark: dt.datetime | None) -> bool:
+        """Whether the last run's walk read the end of the listing as a listing broken off
+        above the watermark, and README ("The watermark") says it must: "One whose last story
+        is at or under the watermark ends there (a story listed twice counts where it is first
+        listed)"; a listing whose stories at or under it were all taken off or moved back up
+        the list (keeping their old times) does not, and reads as broken off. Then the run
+        moved no watermark, its record holds the one it was to walk down to, and it stopped at
+        the page past the listing's last."""
+        record = self.newest_record()
+        if record is None or record["stop_reason"] != BROKE_OFF:
+            return False
+        stream = self.site.listing()[FOCUS_SIZE:]
+        last = list({a.article_id: a for a in stream}.values())[-1].published_at
+        assert last.replace(second=0) > record["watermark"], (last, record)
+        assert self.watermark() == watermark, "a listing broken off moved the watermark"
+        past_the_end = -(-len(stream) // PAGE_SIZE) + 1
+        assert record["stop_url"] == self.handle.url(f"/timelinelist/18836/{past_the_end}.chn")
+        return True
+
     def note_pending(self, failing: set[str], finished: bool) -> None:
         """After a run: the article pages that failed all of it and are not stored (a killed
         run records none)."""
@@ -759,12 +785,18 @@ LATE_REPAIRED = [
     Step(publish=5, move_back=0.5, late=0.55, backfill=("window", 0.5, 1.0)),
 ]
 
+# The two oldest stories of a listing the first run walked to its end moved back up, one a run:
+# the runs walk down to the first run's `walked_down_to`, the later of those two, and the
+# listing's last story is then newer than it. The second run reads the listing as broken off.
+OLDEST_MOVED_UP = [Step(move_back=0.9), Step(move_back=0.99999)]
+
 
 @settings(max_examples=EXAMPLES)
 @example(articles=20, seed=1, plan=FAILED_THEN_GONE)
 @example(articles=25, seed=2, plan=KILLED)
 @example(articles=16, seed=3, plan=SEVERAL_FAULTS)
 @example(articles=20, seed=0, plan=LATE_REPAIRED)
+@example(articles=12, seed=0, plan=OLDEST_MOVED_UP)
 @given(
     articles=st.integers(12, 30),
     seed=st.integers(0, 3),
@@ -780,7 +812,8 @@ def test_runs_over_a_changing_site_store_every_story_once_and_as_the_site_shows_
       rendered for that story (article_id, url, title, body, published_at, …);
     - a run's exit code is README's "Exit codes": 0 after a healthy run (faults the retries
       got past, pages the site says are gone: rejects, not failures); 7 when a page it asked
-      for still failed after every retry; 5 when a listing page it read had a new layout
+      for still failed after every retry, or when its listing read as broken off above the
+      watermark (`Runs.broke_off_at_the_end`); 5 when a listing page it read had a new layout
       (`check_layout_change`); with a soft block on, 3 when it kept coming;
     - a run killed mid-crawl leaves a dataset every reader can read, and "the next run
       continues": nothing is lost or doubled;
@@ -830,6 +863,8 @@ def test_runs_over_a_changing_site_store_every_story_once_and_as_the_site_shows_
                         expected = {exitcodes.OK}
                     if soft_blocked:
                         expected |= {exitcodes.SOFT_BLOCKED, exitcodes.SITE_ERRORS}
+                    if runs.broke_off_at_the_end(watermark_before):
+                        expected |= {exitcodes.SITE_ERRORS}
                     assert code in expected, (step, code, runs.last_log[-4000:])
                     runs.check_pending(failing)
                 runs.check_not_asked_again(stored_before, rejected_before)
@@ -846,8 +881,11 @@ def test_runs_over_a_changing_site_store_every_story_once_and_as_the_site_shows_
 
             stored_before = set(stored_ids(runs.output_dir))
             rejected_before = set(reject_reasons(runs.output_dir))
+            watermark_before = runs.watermark()
             code = runs.run()
-            assert code == exitcodes.OK, runs.last_log[-4000:]
+            broke_off = runs.broke_off_at_the_end(watermark_before)
+            expected = exitcodes.SITE_ERRORS if broke_off else exitcodes.OK
+            assert code == expected, runs.last_log[-4000:]
             runs.check_not_asked_again(stored_before, rejected_before)
             stored = runs.check_stored()
             runs.check_rejects()
