@@ -4,17 +4,20 @@ answered by a stub engine instead of a crawl."""
 from __future__ import annotations
 
 import asyncio
+import gzip
 import sys
 from types import SimpleNamespace
 
 import pytest
 from scrapy import Request, signals
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.exceptions import IgnoreRequest, StopDownload
 from scrapy.http import Response
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
 from newsscraper import settings as project_settings
+from newsscraper.compressed import CompressedBodyMiddleware
 from newsscraper.kept_robotstxt import origin_of, read_kept
 from newsscraper.robotstxt import (
     CrawlDelayTooLong,
@@ -52,12 +55,14 @@ class StreamingRobotsTxtEngine(RobotsTxtEngine):
     request's download_maxsize (DOWNLOAD_MAXSIZE unless it says), stopped (`download_stopped`)
     when a bytes_received handler raises StopDownload. With `lost_after`, the first attempt's
     connection is lost after that many chunks, and the request retried as RetryMiddleware
-    retries it: a copy, its meta and all."""
+    retries it: a copy, its meta and all. `headers` go with the answer, which passes through
+    the project's and Scrapy's decompression, as in a crawl."""
 
-    def __init__(self, middleware, body: bytes, chunk: int, lost_after: int = 0):
+    def __init__(self, middleware, body: bytes, chunk: int, lost_after: int = 0, headers=None):
         super().__init__((200, body, {}))
         self.middleware, self.body, self.chunk = middleware, body, chunk
         self.lost_after = lost_after
+        self.headers = headers or {}
         self.sent: list[Request] = []
 
     async def download_async(self, request):
@@ -81,7 +86,13 @@ class StreamingRobotsTxtEngine(RobotsTxtEngine):
             if chunks == self.lost_after:
                 self.lost_after = 0
                 return await self.download_async(request.copy())
-        return Response(request.url, body=received, flags=flags, request=request)
+        response = Response(
+            request.url, body=received, flags=flags, headers=self.headers, request=request
+        )
+        crawler = self.middleware.crawler
+        for decoder in (CompressedBodyMiddleware, HttpCompressionMiddleware):
+            response = decoder.from_crawler(crawler).process_response(request, response)
+        return response
 
 
 def robots_middleware(tmp_path, answer, **settings) -> StrictRobotsTxtMiddleware:
@@ -402,11 +413,13 @@ def test_a_robots_txt_is_read_up_to_download_maxsize_and_at_least_500_kib_in_who
 
 
 def streamed_robots_txt(
-    tmp_path, body: bytes, lost_after: int = 0, **settings
+    tmp_path, body: bytes, lost_after: int = 0, headers=None, **settings
 ) -> StrictRobotsTxtMiddleware:
     """The middleware with `body` as robots.txt, streamed 100,000 bytes at a time."""
     middleware = robots_middleware(tmp_path, None, **settings)
-    engine = StreamingRobotsTxtEngine(middleware, body, chunk=100_000, lost_after=lost_after)
+    engine = StreamingRobotsTxtEngine(
+        middleware, body, chunk=100_000, lost_after=lost_after, headers=headers
+    )
     middleware.crawler.engine = engine
     return middleware
 
@@ -452,3 +465,23 @@ def test_a_robots_txt_retried_after_its_connection_was_lost_is_read_up_to_the_li
     assert refusal(middleware, "/within") is RobotsTxtForbidden
     assert refusal(middleware, "/straddling") is None
     assert len(middleware.crawler.engine.sent) == 2
+
+
+def test_a_robots_txt_sent_compressed_is_refused_when_it_decompresses_past_the_limit(tmp_path):
+    # Asked for uncompressed, sent gzipped all the same: 5 kB on the wire, 700 kB decompressed.
+    gzipped = {"Content-Encoding": "gzip"}
+    large = streamed_robots_txt(
+        tmp_path, gzip.compress(LARGE_ROBOTS_TXT), headers=gzipped, DOWNLOAD_MAXSIZE=1000
+    )
+    assert len(gzip.compress(LARGE_ROBOTS_TXT)) < LIMIT < len(LARGE_ROBOTS_TXT)
+    assert refusal(large, "/within") is RobotsTxtUnavailable  # the site cannot serve it: exit 7
+    assert refusal(large, "/doanh-nghiep.chn") is RobotsTxtUnavailable
+    assert "exceeded DOWNLOAD_MAXSIZE (512000 B)" in large.unavailable["127.0.0.1:8123"]
+
+    # One within the limit decompressed is read.
+    small = b"User-agent: *\nDisallow: /x\n"
+    within = streamed_robots_txt(
+        tmp_path / "small", gzip.compress(small), headers=gzipped, DOWNLOAD_MAXSIZE=1000
+    )
+    assert refusal(within, "/x") is RobotsTxtForbidden
+    assert refusal(within, "/doanh-nghiep.chn") is None
