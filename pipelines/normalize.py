@@ -40,6 +40,7 @@ from newsscraper.pages.rules import (
     ticker,
     unique,
     unique_ignoring_case,
+    without_hashtag,
     without_stray_selectors,
     without_tag_trailer,
     without_theo,
@@ -220,8 +221,10 @@ def clean_credit(value) -> str | None:
 
 
 def clean_tags(values) -> list[str]:
+    """Clean tags, once each ignoring case, a hashtag (`#MBS`) without its `#`, as the page
+    objects read them (`##MBS` and `#1` are as written: cleaning twice changes nothing)."""
     tags = (clean_text(without_tag_trailer(clean_text(v) or "")) for v in values or [])
-    return unique_ignoring_case(tags)
+    return unique_ignoring_case(without_hashtag(tag) if tag else tag for tag in tags)
 
 
 def clean_tickers(values) -> list[str]:

@@ -187,6 +187,11 @@ def test_body_rule_holds_on_random_layouts():
         ([", ", "", None, " , ,"], []),
         # Case-insensitively as Unicode folds case: "ß" is "ss" in capitals.
         (["Straße", "STRASSE", "strasse"], ["Straße"]),
+        # A hashtag is its tag, as the page objects read it; one `#` before a letter only.
+        (
+            ["#MBS, ", "mbs", "#Hải Phát", "##VHM", "#1", "# HPX"],
+            ["MBS", "Hải Phát", "##VHM", "#1", "# HPX"],
+        ),
         (None, []),
     ],
 )

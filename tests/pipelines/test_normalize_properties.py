@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from newsscraper.items import Article
 from newsscraper.pages.dates import VIETNAM_TZ, vietnam_date
 from newsscraper.pages.links import article_path_match
+from newsscraper.pages.rules import without_hashtag
 from pipelines.normalize import (
     _TRANSLATION,
     clean_article_url,
@@ -127,6 +128,7 @@ def test_tags_are_clean_without_trailer_and_once_each_ignoring_case(values):
     for tag in tags:
         assert_clean_line(tag)
         assert not tag.endswith(","), tag
+        assert without_hashtag(tag) == tag, tag
     assert len({tag.casefold() for tag in tags}) == len(tags)
     assert clean_tags(tags) == tags
 
