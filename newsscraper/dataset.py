@@ -256,7 +256,7 @@ def folder_problem(output_dir) -> str | None:
         return error.strerror or str(error)
     if not is_dir:  # a mistyped path: say so rather than read or create it
         if os.path.lexists(output_dir):
-            return "a file, not a folder"
+            return "a file, not a folder; give the dataset's folder with --output-dir"
         # The commands name the folder absolute (`named`): the message says where it looked.
         return "no such directory; give the dataset's folder with --output-dir"
     try:

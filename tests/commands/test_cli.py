@@ -42,7 +42,7 @@ def test_an_output_dir_no_dataset_can_be_read_from_is_refused_before_anything_is
 
 
 @pytest.mark.parametrize("command", ["stats", "verify", "compact"])
-def test_a_folder_not_there_is_said_in_one_shape_naming_it_absolute(
+def test_a_folder_not_there_or_a_file_in_its_place_is_said_in_one_shape_naming_it_absolute(
     command, tmp_path, monkeypatch, capsys
 ):
     # Read in a log or a mail, a relative name does not say which folder was looked for.
@@ -51,6 +51,13 @@ def test_a_folder_not_there_is_said_in_one_shape_naming_it_absolute(
     assert capsys.readouterr().err == (
         f"newsscraper {command}: {tmp_path / 'ouptut'}: no such directory; give the dataset's "
         "folder with --output-dir\n"
+    )
+    # A file given for the folder (the dataset's parquet file, a note): what to give instead.
+    (tmp_path / "notes.txt").write_text("a file, not a folder\n", encoding="utf-8")
+    assert cli.main([command, "--output-dir", "notes.txt"]) == 1
+    assert capsys.readouterr().err == (
+        f"newsscraper {command}: {tmp_path / 'notes.txt'}: a file, not a folder; give the "
+        "dataset's folder with --output-dir\n"
     )
 
 

@@ -713,7 +713,10 @@ def test_a_missing_output_dir_is_named(tmp_path, capsys):
     notes = tmp_path / "notes.txt"
     notes.write_text("a file, not a folder\n", encoding="utf-8")
     assert cli.main(["stats", "--output-dir", str(notes)]) == 1
-    assert capsys.readouterr().err == f"newsscraper stats: {notes}: a file, not a folder\n"
+    assert capsys.readouterr().err == (
+        f"newsscraper stats: {notes}: a file, not a folder; give the dataset's folder with "
+        "--output-dir\n"
+    )
 
 
 def test_a_folder_inside_the_dataset_is_named_not_counted_as_empty(output_dir, capsys):
