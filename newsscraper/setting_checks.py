@@ -19,7 +19,7 @@ from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings, default_settings
 
 from newsscraper import settings as project_settings
 from newsscraper.crawl_args import ARGUMENT_NAMES
-from newsscraper.dataset import is_safe_path_value, unnamed_for_pyarrow
+from newsscraper.dataset import is_safe_path_value, named, unnamed_for_pyarrow
 from newsscraper.dataset_read import run_id_used
 from newsscraper.dataset_write import compression_problem
 
@@ -132,8 +132,8 @@ def setting_problems(settings) -> list[str]:
     elif output_dir is not None and os.path.lexists(output_dir) and not os.path.isdir(output_dir):
         # A file (or a link to nothing) there: making the folder would fail as a disk fault.
         problems.append(
-            f"OUTPUT_DIR must be the dataset's folder, or where to make one; {output_dir} is a "
-            "file, not a folder"
+            "OUTPUT_DIR must be the dataset's folder, or where to make one; "
+            f"{named(output_dir)} is a file, not a folder"
         )
     elif output_dir is not None and (unnamed := unnamed_for_pyarrow(output_dir)):
         problems.append(f"OUTPUT_DIR: {unnamed}")

@@ -175,13 +175,14 @@ def test_an_output_dir_that_is_no_folder_name_is_named_rather_than_a_traceback(t
     assert problems(OUTPUT_DIR=tmp_path / "dữ liệu") == []
 
 
-def test_an_output_dir_that_is_a_file_is_named_before_anything_is_made(tmp_path):
+def test_an_output_dir_that_is_a_file_is_named_before_anything_is_made(tmp_path, monkeypatch):
     notes = tmp_path / "notes.txt"
     notes.write_text("a file, not a folder\n", encoding="utf-8")
     nowhere = tmp_path / "link"
     nowhere.symlink_to(tmp_path / "gone")
-    for path in (notes, nowhere):
-        assert problems(OUTPUT_DIR=str(path)) == [
+    monkeypatch.chdir(tmp_path)  # a relative name is said absolute, as the commands say it
+    for path, given in ((notes, str(notes)), (nowhere, str(nowhere)), (notes, "notes.txt")):
+        assert problems(OUTPUT_DIR=given) == [
             "OUTPUT_DIR must be the dataset's folder, or where to make one; "
             f"{path} is a file, not a folder"
         ]
