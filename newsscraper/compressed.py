@@ -78,10 +78,14 @@ class CompressedBodyMiddleware:
         # An empty body has nothing to decompress (a HEAD, an empty fragment sent as it is).
         if not encodings or not response.body:
             return response
-        max_size = request.meta.get(
-            DECOMPRESSED_MAXSIZE_META,
-            request.meta.get("download_maxsize", self.max_size),  # as Scrapy reads it
-        )
+        if DECOMPRESSED_MAXSIZE_META in request.meta:
+            limit, max_size = (
+                "the read limit of robots.txt",
+                request.meta[DECOMPRESSED_MAXSIZE_META],
+            )
+        else:  # as Scrapy reads it
+            limit = "DOWNLOAD_MAXSIZE"
+            max_size = request.meta.get("download_maxsize", self.max_size)
         try:
             # The last encoding applied is the first undone: a cut stops its stream first.
             if layers_are_whole(response.body, undone(encodings), max_size):
@@ -89,7 +93,7 @@ class CompressedBodyMiddleware:
         except TooLarge as error:
             message = (
                 f"Ignored response {response} because its body ({len(response.body)} B "
-                f"compressed, {error.size} B decompressed so far) exceeded DOWNLOAD_MAXSIZE "
+                f"compressed, {error.size} B decompressed so far) exceeded {limit} "
                 f"({max_size} B) during decompression."
             )
             logger.warning(message)

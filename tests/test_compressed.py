@@ -156,6 +156,19 @@ def test_the_middleware_judges_with_a_requests_own_download_maxsize_as_scrapy_do
     assert CompressedBodyMiddleware(max_size=1000).process_response(request, response) is response
 
 
+def test_a_robots_txt_decompressed_past_its_read_limit_names_that_limit():
+    from scrapy.exceptions import IgnoreRequest
+
+    from newsscraper.compressed import DECOMPRESSED_MAXSIZE_META
+
+    url = "http://127.0.0.1:8123/robots.txt"
+    body = gzip.compress(PAGE)
+    request = Request(url, meta={DECOMPRESSED_MAXSIZE_META: 1000, "download_maxsize": 0})
+    response = Response(url, body=body, headers={"Content-Encoding": b"gzip"}, request=request)
+    with pytest.raises(IgnoreRequest, match=r"exceeded the read limit of robots\.txt \(1000 B\)"):
+        CompressedBodyMiddleware(max_size=len(PAGE)).process_response(request, response)
+
+
 def flagged(body: bytes, content_encoding: bytes | None) -> bool:
     url = "http://127.0.0.1:8123/bai-viet-188260704171525847.chn"
     headers = {"Content-Encoding": content_encoding} if content_encoding is not None else {}

@@ -476,7 +476,7 @@ def test_a_robots_txt_sent_compressed_is_refused_when_it_decompresses_past_the_l
     assert len(gzip.compress(LARGE_ROBOTS_TXT)) < LIMIT < len(LARGE_ROBOTS_TXT)
     assert refusal(large, "/within") is RobotsTxtUnavailable  # the site cannot serve it: exit 7
     assert refusal(large, "/doanh-nghiep.chn") is RobotsTxtUnavailable
-    assert "exceeded DOWNLOAD_MAXSIZE (512000 B)" in large.unavailable["127.0.0.1:8123"]
+    assert "exceeded the read limit of robots.txt (512000 B)" in large.unavailable["127.0.0.1:8123"]
 
     # One within the limit decompressed is read.
     small = b"User-agent: *\nDisallow: /x\n"
