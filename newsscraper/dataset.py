@@ -268,6 +268,24 @@ def folder_problem(output_dir) -> str | None:
     return None
 
 
+def not_a_dataset(output_dir) -> str | None:
+    """What says `output_dir` is not a dataset's folder though it reads as an empty one: it
+    holds none of articles/, rejects/ and runs/ but other things (a home folder, a mistyped
+    `--output-dir`), so a clean or empty result is not taken for the dataset's; None when it
+    holds a dataset or nothing else. Hidden files and `logs/` are a dataset's before its first
+    run record."""
+    root = Path(output_dir)
+    if any((root / name).exists() for name in DATASETS):
+        return None
+    others = [p for p in root.iterdir() if not p.name.startswith(".") and p.name != "logs"]
+    if not others:
+        return None
+    return (
+        f"holds no articles/, rejects/ nor runs/ but {len(others)} other file(s) or folder(s): "
+        "not a dataset's folder? (--output-dir)"
+    )
+
+
 def inside_a_dataset(output_dir) -> str | None:
     """What says `output_dir` is a folder inside a dataset rather than its root (`articles/`, a
     partition, `runs/`), where nothing of the dataset would be found; None when it is not."""

@@ -313,6 +313,8 @@ def run(args: argparse.Namespace) -> int:
     if (problem := dataset.folder_problem(output_dir)) is not None:
         print(f"newsscraper compact: {output_dir}: {problem}", file=sys.stderr)
         return exitcodes.ABNORMAL
+    if (said := dataset.not_a_dataset(output_dir)) is not None:  # said; the command runs on
+        print(f"newsscraper compact: warning: {output_dir}: {said}", file=sys.stderr)
     try:
         # One lock for both: a crawl cannot start between the partitions and the records.
         now = dt.datetime.now(dt.UTC)

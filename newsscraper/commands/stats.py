@@ -364,6 +364,8 @@ def run(args: argparse.Namespace) -> int:
     if (problem := dataset.folder_problem(output_dir)) is not None:
         print(f"newsscraper stats: {output_dir}: {problem}", file=sys.stderr)
         return 1
+    if (said := dataset.not_a_dataset(output_dir)) is not None:  # said; the command runs on
+        print(f"newsscraper stats: warning: {output_dir}: {said}", file=sys.stderr)
     try:
         stats = gather(output_dir)
     except (OSError, ValueError, pa.ArrowException) as error:

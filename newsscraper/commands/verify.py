@@ -392,20 +392,9 @@ _STOPS_EVERY_RUN = "every crawl and compaction stops on it (exit 4)"
 
 
 def check_holds_a_dataset(output_dir: Path) -> list[Finding]:
-    """A folder that holds none of articles/, rejects/ and runs/ but other things (a home
-    folder, a mistyped `--output-dir`) reads as an empty dataset: said, so a clean result
-    is not taken for the dataset's. Hidden files and `logs/` are a dataset's before its
-    first run record."""
-    if any((output_dir / name).exists() for name in dataset.DATASETS):
-        return []
-    others = [p for p in output_dir.iterdir() if not p.name.startswith(".") and p.name != "logs"]
-    if not others:
-        return []
-    said = (
-        f"holds no articles/, rejects/ nor runs/ but {len(others)} other file(s) or folder(s): "
-        "not a dataset's folder? (--output-dir)"
-    )
-    return [Finding(WARNING, output_dir, said)]
+    """A folder of other things than a dataset (`dataset.not_a_dataset`), said as a warning."""
+    said = dataset.not_a_dataset(output_dir)
+    return [] if said is None else [Finding(WARNING, output_dir, said)]
 
 
 def _last_moved(path: Path, staging: Path) -> float:

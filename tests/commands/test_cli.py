@@ -62,6 +62,20 @@ def test_a_folder_not_there_or_a_file_in_its_place_is_said_in_one_shape_naming_i
 
 
 @pytest.mark.parametrize("command", ["stats", "verify", "compact"])
+def test_a_folder_of_other_things_is_said_to_be_no_dataset_s_folder(command, tmp_path, capsys):
+    # A home folder or a mistyped --output-dir reads as an empty dataset: each command says so.
+    (tmp_path / "notes.txt").write_text("not a dataset\n", encoding="utf-8")
+    (tmp_path / "photos").mkdir()
+    assert cli.main([command, "--output-dir", str(tmp_path)]) == 0
+    said = (
+        f"{tmp_path}: holds no articles/, rejects/ nor runs/ but 2 other file(s) or folder(s): "
+        "not a dataset's folder? (--output-dir)"
+    )
+    out, err = capsys.readouterr()
+    assert said in out + err
+
+
+@pytest.mark.parametrize("command", ["stats", "verify", "compact"])
 def test_an_output_dir_that_cannot_be_read_is_said_with_no_traceback(
     command, tmp_path, unsearchable, capsys
 ):
