@@ -1269,6 +1269,11 @@ def test_a_category_link_in_upper_case_is_spelt_as_the_breadcrumb_names_it():
     assert label("THỊ TRƯỜNG CHỨNG KHOÁN", "Trang chủ", "Thị trường chứng khoán") == (
         "Thị trường chứng khoán"
     )
+    # The same label typed decomposed (NFD) in either is the same label.
+    upper, crumb = "THỊ TRƯỜNG CHỨNG KHOÁN", "Thị trường chứng khoán"
+    assert label(unicodedata.normalize("NFD", upper), "Trang chủ", crumb) == crumb
+    nfd_crumb = unicodedata.normalize("NFD", crumb)
+    assert label(upper, "Trang chủ", nfd_crumb) == nfd_crumb
     # Another label in the breadcrumb, or none: the link as written.
     assert label("DOANH NGHIỆP", "Trang chủ", "Thị trường chứng khoán") == "DOANH NGHIỆP"
     assert label("DOANH NGHIỆP", "Trang chủ") == "DOANH NGHIỆP"
