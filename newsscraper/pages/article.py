@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from newsscraper.items import Article
-from newsscraper.pages.body import figure_images, inside_clutter, paragraphs
+from newsscraper.pages.body import figure_images, inside_clutter, left_out_in, paragraphs
 from newsscraper.pages.bylines import (
     byline_lines,
     credit_line_outlet,
@@ -488,18 +488,20 @@ class ArticlePage:
 
         Searched inside each `data-role=content` element only, and only in the text the body
         keeps: a link in a related-news box, an ad or the "TIN MỚI" box names another story's
-        company. A link in nested containers comes twice, which the ticker list's
+        company, and one hidden with its text (`hidden`, `display: none`) no company of the
+        body. A link in nested containers comes twice, which the ticker list's
         de-duplication absorbs. Backslashes are slashes, as a browser reads them.
         """
         hrefs = []
         for content in self._with_role("content"):
+            left_out = left_out_in(content)
             for link in content.iterdescendants("a"):
                 href = with_slashes((link.get("href") or "").strip())
                 if (
                     href
                     and "/du-lieu/" in href
                     and has_class(link, "s-datacafef")
-                    and not inside_clutter(link, content)
+                    and not inside_clutter(link, content, left_out)
                 ):
                     hrefs.append(href)
         return hrefs

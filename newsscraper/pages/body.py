@@ -116,6 +116,18 @@ def _is_clutter_or_in(hidden: set, node) -> bool:
     return node in hidden or is_clutter(node)
 
 
+def _left_out(rare):
+    """`is_clutter`, or with elements of `rare` that are hidden, a test leaving them out too."""
+    hidden = {node for node in rare if _is_hidden(node)}
+    return partial(_is_clutter_or_in, hidden) if hidden else is_clutter
+
+
+def left_out_in(content):
+    """What the body of `content` leaves out with all it holds: clutter (`is_clutter`), and an
+    element hidden by its `hidden` attribute or inline style."""
+    return _left_out(_RARE_ELEMENTS(content))
+
+
 # Marks a paragraph break in the text gathered by `paragraphs`. A parsed tree's text never holds
 # NUL: libxml2 reads it (and `&#0;`) as U+FFFD, and lxml refuses it in text set by hand.
 _BREAK = "\x00"
@@ -137,10 +149,9 @@ def paragraphs(content) -> list[str]:
     # rare), not a test of every element.
     rare = _RARE_ELEMENTS(content)
     scripts = any(node.tag in SCRIPT_TAGS for node in rare)
-    hidden = {node for node in rare if _is_hidden(node)}
-    left_out = partial(_is_clutter_or_in, hidden) if hidden else is_clutter
+    left_out = _left_out(rare)
     rows_of = _table_rows
-    if scripts or hidden:
+    if scripts or left_out is not is_clutter:
         rows_of = partial(_table_rows, scripts=scripts, is_left_out=left_out)
     parts = text_pieces(content, _BREAK, _PARAGRAPH_LEFT_OUT, left_out, rows_of, scripts=scripts)
     text = squash("".join(parts)).replace(" " + _BREAK, _BREAK).replace(_BREAK + " ", _BREAK)

@@ -657,6 +657,17 @@ def test_tickers_of_a_lazy_chart_and_of_a_company_link_padded_with_spaces():
     assert page_of(OLDER, edit=after_caption(snippet)).tickers() == ["FPT", "MWG"]
 
 
+def test_a_company_link_hidden_with_its_text_gives_no_ticker():
+    # Its text is no part of the body, and so neither is the company it names.
+    link = '<a class="s-datacafef" href="/du-lieu/hose/{}-cong-ty.chn">{}</a>'
+    snippet = (
+        f'<p style="display:none">Cổ phiếu {link.format("mwg", "MWG")}</p>'
+        f"<p>Cổ phiếu {link.format('fpt', 'FPT')} tăng.</p>"
+    )
+    item = page_of(OLDER, edit=after_caption(snippet)).to_item()
+    assert "MWG" not in item.body and item.tickers == ["FPT"]
+
+
 def test_an_index_link_or_another_sites_chart_in_the_text_gives_no_ticker():
     snippet = """
 <iframe src="https://s.tradingview.com/widgetembed/?symbol=BTC&amp;interval=D"></iframe>
