@@ -274,7 +274,7 @@ class ArticlePage:
 
     def body(self) -> str | None:
         """The paragraphs of every body container, in page order."""
-        return "\n\n".join(p for content in self._contents for p in paragraphs(content)) or None
+        return "\n\n".join(p for found in self._paragraphs for p in found) or None
 
     def author(self) -> str | None:
         """The first byline naming anyone; several people (lines of a byline, `<b>`s of the
@@ -334,8 +334,7 @@ class ArticlePage:
         sentence (`Theo đó, …` is none)."""
         if not self._contents:
             return None
-        content = self._contents[-1]
-        body = paragraphs(content)
+        content, body = self._contents[-1], self._paragraphs[-1]
         blocks = [p for p in content.iter("p") if not inside_clutter(p, content)]
         last = next((p for p in reversed(blocks) if text_of(p)), None)
         if not body or last is None or text_of(last) != body[-1] or not set_apart(last):
@@ -447,6 +446,12 @@ class ArticlePage:
             if ancestor in title_line:
                 return ancestor
         return self._root
+
+    @cached_property
+    def _paragraphs(self) -> list[list[str]]:
+        """The paragraphs of each body container (`_contents`), read once for the body and its
+        closing credit line."""
+        return [paragraphs(content) for content in self._contents]
 
     @cached_property
     def _contents(self) -> list:
