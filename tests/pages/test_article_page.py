@@ -1709,6 +1709,21 @@ def test_a_page_without_its_tag_box_gives_the_keywords_meta_as_tags(stem):
     assert page.tags() == load_expected(stem)["item"]["tags"]
 
 
+def only_keywords(keywords: str):
+    """An edit of the newer page: no tag box, its keywords meta reading `keywords`."""
+
+    def edit(html: str) -> str:
+        return without_tag_box(
+            edit_once(
+                html,
+                '<meta name="keywords" content="đầu tư, bđs, công ty, Hải Phát, hpx">',
+                f'<meta name="keywords" content="{keywords}">',
+            )
+        )
+
+    return edit
+
+
 def test_the_tag_box_wins_over_the_keywords_meta_and_an_empty_meta_gives_no_tags():
     def other_keywords(html: str) -> str:
         return edit_once(
@@ -1725,29 +1740,12 @@ def test_the_tag_box_wins_over_the_keywords_meta_and_an_empty_meta_gives_no_tags
         "hpx",
     ]
 
-    def empty_keywords(html: str) -> str:
-        return without_tag_box(
-            edit_once(
-                html,
-                '<meta name="keywords" content="đầu tư, bđs, công ty, Hải Phát, hpx">',
-                '<meta name="keywords" content=" , ">',
-            )
-        )
-
-    assert page_of(NEWER, edit=empty_keywords).tags() == []
+    assert page_of(NEWER, edit=only_keywords(" , ")).tags() == []
 
 
 def test_a_keywords_meta_parted_by_semicolons_gives_each_tag():
-    def semicolons(html: str) -> str:
-        return without_tag_box(
-            edit_once(
-                html,
-                '<meta name="keywords" content="đầu tư, bđs, công ty, Hải Phát, hpx">',
-                '<meta name="keywords" content="việt nam; MBS; nâng hạng">',
-            )
-        )
-
-    assert page_of(NEWER, edit=semicolons).tags() == ["việt nam", "MBS", "nâng hạng"]
+    edit = only_keywords("việt nam; MBS; nâng hạng")
+    assert page_of(NEWER, edit=edit).tags() == ["việt nam", "MBS", "nâng hạng"]
 
 
 def test_a_tag_or_keyword_written_as_a_hashtag_is_read_without_its_hash():
@@ -1759,16 +1757,8 @@ def test_a_tag_or_keyword_written_as_a_hashtag_is_read_without_its_hash():
 
     assert page_of(NEWER, edit=hashtags).tags() == ["đầu tư", "##bđs", "công ty", "Hải Phát", "#1"]
 
-    def hashtag_keywords(html: str) -> str:
-        return without_tag_box(
-            edit_once(
-                html,
-                '<meta name="keywords" content="đầu tư, bđs, công ty, Hải Phát, hpx">',
-                '<meta name="keywords" content="#MBS; #việt nam, mbs, # FTSE">',
-            )
-        )
-
-    assert page_of(NEWER, edit=hashtag_keywords).tags() == ["MBS", "việt nam", "# FTSE"]
+    edit = only_keywords("#MBS; #việt nam, mbs, # FTSE")
+    assert page_of(NEWER, edit=edit).tags() == ["MBS", "việt nam", "# FTSE"]
 
 
 def test_an_image_outside_a_photo_box_is_no_image_of_the_article():
