@@ -251,11 +251,18 @@ class ArticlePage:
         # only the page's metadata still says what the title is.
         if heading is not None and swallowed_the_page(heading):
             heading = None
-        og_title = first_text(self._meta.get("og:title", ()))
-        headline = squash(string_value(self._news_article.get("headline")))
         return (
-            heading_text(heading, {og_title, headline} - {None, ""}) or og_title or headline or None
+            heading_text(heading, lambda: {self._og_title(), self._headline()})
+            or self._og_title()
+            or self._headline()
+            or None
         )
+
+    def _og_title(self) -> str:
+        return first_text(self._meta.get("og:title", ()))
+
+    def _headline(self) -> str:
+        return squash(string_value(self._news_article.get("headline")))
 
     def sapo(self) -> str | None:
         """The lead's text. A lead element left empty is read from the page's description

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from unicodedata import normalize
 
 from lxml import etree
@@ -21,18 +22,23 @@ def swallowed_the_page(heading) -> bool:
     return bool(_BLOCK_INSIDE_HEADING(heading))
 
 
-def heading_text(heading, titles: set[str]) -> str:
+def heading_text(heading, titles_of: Callable[[], set[str]]) -> str:
     """The text of the title heading, as a browser shows it. A `<p>` inside an `<h1>` is part
     of it on the page, but libxml2 closes the heading before it and puts the paragraph after
     it (`<h1>A<p>B</p></h1>` is `<h1>A</h1><p>B</p>`): the paragraphs right after the heading
-    are its words when the page's og:title or JSON-LD headline (`titles`) is the heading's text
-    and theirs, word for word (`A B`), and only then."""
+    are its words when the page's og:title or JSON-LD headline (`titles_of()`, asked for only
+    when a paragraph follows: JSON-LD is parsed only where a field needs it) is the heading's
+    text and theirs, word for word (`A B`), and only then."""
     text = text_of(heading)
-    if not text or not titles or squash(heading.tail):
+    if not text or squash(heading.tail):
         return text
-    titles = {normalize("NFC", title) for title in titles}
-    words = [text]
     node = heading.getnext()
+    if node is None or node.tag != "p":
+        return text
+    titles = {normalize("NFC", title) for title in titles_of() if title}
+    if not titles:
+        return text
+    words = [text]
     while node is not None and node.tag == "p":
         words += [text_of(node), node.tail or ""]
         joined = squash(" ".join(words))
