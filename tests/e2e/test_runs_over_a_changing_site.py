@@ -9,8 +9,8 @@ again by an incremental run), and a listing page taking a new layout (its entrie
 a run or a few, then fixed; every run is checked against what README.md and DATA_FORMAT.md
 promise.
 
-Each example is several real crawls: two are drawn in CI, on top of the four written out, and
-200 with `HYPOTHESIS_PROFILE=explore`.
+Each example is several real crawls: one is drawn in CI, on top of the five written out, and
+400 with `HYPOTHESIS_PROFILE=explore`.
 
 The first two written out fail, each on its own, when a run:
 - no longer asks for the pending pages of the last one (`FAILED_THEN_GONE`: a story failing two
