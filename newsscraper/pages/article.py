@@ -18,7 +18,13 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from newsscraper.items import Article
-from newsscraper.pages.body import figure_images, inside_clutter, left_out_in, paragraphs
+from newsscraper.pages.body import (
+    figure_images,
+    inside_clutter,
+    left_out_in,
+    paragraphs,
+    rare_elements,
+)
 from newsscraper.pages.bylines import (
     byline_lines,
     credit_line_outlet,
@@ -458,7 +464,18 @@ class ArticlePage:
     def _paragraphs(self) -> list[list[str]]:
         """The paragraphs of each body container (`_contents`), read once for the body and its
         closing credit line."""
-        return [paragraphs(content) for content in self._contents]
+        return [paragraphs(content, self._rare(content)) for content in self._contents]
+
+    @cached_property
+    def _rare_by_content(self) -> dict:
+        return {}
+
+    def _rare(self, content) -> list:
+        """`rare_elements` of a body container, looked for once for its paragraphs and its
+        company links."""
+        if (rare := self._rare_by_content.get(content)) is None:
+            rare = self._rare_by_content[content] = rare_elements(content)
+        return rare
 
     @cached_property
     def _contents(self) -> list:
@@ -506,7 +523,7 @@ class ArticlePage:
         """
         hrefs = []
         for content in self._with_role("content"):
-            left_out = left_out_in(content)
+            left_out = left_out_in(content, self._rare(content))
             for link in content.iterdescendants("a"):
                 href = with_slashes((link.get("href") or "").strip())
                 if (

@@ -122,10 +122,18 @@ def _left_out(rare):
     return partial(_is_clutter_or_in, hidden) if hidden else is_clutter
 
 
-def left_out_in(content):
+def rare_elements(content) -> list:
+    """What a body rarely holds, under `content`: a superscript or subscript, an element that
+    may be hidden. One look a container, given to `paragraphs` and `left_out_in` so that the
+    body and its company links share it."""
+    return _RARE_ELEMENTS(content)
+
+
+def left_out_in(content, rare=None):
     """What the body of `content` leaves out with all it holds: clutter (`is_clutter`), and an
-    element hidden by its `hidden` attribute or inline style."""
-    return _left_out(_RARE_ELEMENTS(content))
+    element hidden by its `hidden` attribute or inline style (`rare`: `rare_elements(content)`,
+    looked for here unless given)."""
+    return _left_out(_RARE_ELEMENTS(content) if rare is None else rare)
 
 
 # Marks a paragraph break in the text gathered by `paragraphs`. A parsed tree's text never holds
@@ -140,14 +148,16 @@ _READ_ALSO_LABEL = re.compile(rf"\W*{_READ_ALSO}\s*:?\s*", re.I)
 _WORD_CHARACTER = re.compile(r"[^\W_]")
 
 
-def paragraphs(content) -> list[str]:
+def paragraphs(content, rare=None) -> list[str]:
     """The paragraphs of a body container, clutter, figure captions and an editor's "read
-    also" lines of links left out, in order."""
+    also" lines of links left out, in order (`rare`: `rare_elements(content)`, looked for here
+    unless given)."""
     # Squashed once as a whole, not paragraph by paragraph: the same result in one pass. The
     # mark is not whitespace, so it survives; the spaces beside it go, as each paragraph is trimmed.
     # One look per container for a superscript or subscript and for hidden elements (both
     # rare), not a test of every element.
-    rare = _RARE_ELEMENTS(content)
+    if rare is None:
+        rare = _RARE_ELEMENTS(content)
     scripts = any(node.tag in SCRIPT_TAGS for node in rare)
     left_out = _left_out(rare)
     rows_of = _table_rows
