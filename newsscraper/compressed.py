@@ -2,12 +2,14 @@
 
 `CompressedBodyMiddleware` flags such a response `COMPRESSED_CUT_SHORT_FLAG`, and
 `newsscraper.cut_short.is_cut_short` has it retried as a body cut short; one that comes out
-larger than DOWNLOAD_MAXSIZE, cut short or not, it drops as too large. Every coding named
+larger than DOWNLOAD_MAXSIZE, cut short or not, it drops as too large (a robots.txt it reads up
+to its read limit instead, `read_up_to`). Every coding named
 that Scrapy undoes is checked: under `gzip, br`, the br stream, then the gzip one it holds.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import zlib
@@ -27,10 +29,12 @@ COMPRESSED_CUT_SHORT_FLAG = "compressed_cut_short"
 # Set with it on a zstd body whose frames are whole, followed by bytes that start no frame: the
 # number of those bytes, as `zstd_stray_bytes=<n>`, for the retry and the log to say so.
 ZSTD_STRAY_BYTES_FLAG = "zstd_stray_bytes="
-# On a request whose body may decompress to other than its `download_maxsize` (robots.txt,
-# read past DOWNLOAD_MAXSIZE on the wire, its download stopped there, and decompressed no
-# further): the most it may.
+# On a request whose body is read up to a limit rather than dropped past it (robots.txt, read
+# past DOWNLOAD_MAXSIZE on the wire, its download stopped there): the most of it decompressed.
 DECOMPRESSED_MAXSIZE_META = "newsscraper_decompressed_maxsize"
+# Set on such a response whose body decompressed past that limit, or whose download was stopped
+# inside its stream: its body is then the first bytes decompressed, up to the limit.
+DECOMPRESSED_UP_TO_FLAG = "decompressed_up_to_limit"
 
 logger = logging.getLogger(__name__)
 
@@ -79,13 +83,8 @@ class CompressedBodyMiddleware:
         if not encodings or not response.body:
             return response
         if DECOMPRESSED_MAXSIZE_META in request.meta:
-            limit, max_size = (
-                "the read limit of robots.txt",
-                request.meta[DECOMPRESSED_MAXSIZE_META],
-            )
-        else:  # as Scrapy reads it
-            limit = "DOWNLOAD_MAXSIZE"
-            max_size = request.meta.get("download_maxsize", self.max_size)
+            return read_up_to(response, encodings, request.meta[DECOMPRESSED_MAXSIZE_META])
+        max_size = request.meta.get("download_maxsize", self.max_size)  # as Scrapy reads it
         try:
             # The last encoding applied is the first undone: a cut stops its stream first.
             if layers_are_whole(response.body, undone(encodings), max_size):
@@ -93,20 +92,60 @@ class CompressedBodyMiddleware:
         except TooLarge as error:
             message = (
                 f"Ignored response {response} because its body ({len(response.body)} B "
-                f"compressed, {error.size} B decompressed so far) exceeded {limit} "
+                f"compressed, {error.size} B decompressed so far) exceeded DOWNLOAD_MAXSIZE "
                 f"({max_size} B) during decompression."
             )
             logger.warning(message)
             raise IgnoreRequest(message) from error
-        # Passed on with no body to decompress: Scrapy's HttpCompressionMiddleware raises on a
-        # stream that gives not one byte (a gzip cut inside its header, a body that is no gzip
-        # at all), and that error would go past the retry middleware to the spider, the page
-        # given up at once. Flagged, the body is never read as the page anyway.
-        flags = [*response.flags, COMPRESSED_CUT_SHORT_FLAG]
-        stray = zstd_stray_bytes(response.body) if undone(encodings)[0] == b"zstd" else 0
-        if stray:
-            flags.append(f"{ZSTD_STRAY_BYTES_FLAG}{stray}")
-        return naming_only(response, [], body=b"", flags=flags)
+        return cut_short(response, encodings)
+
+
+def cut_short(response, encodings: list[bytes]):
+    """`response` flagged as a compressed body cut short, passed on with no body to
+    decompress: Scrapy's HttpCompressionMiddleware raises on a stream that gives not one byte
+    (a gzip cut inside its header, a body that is no gzip at all), and that error would go past
+    the retry middleware to the spider, the page given up at once. Flagged, the body is never
+    read as the page anyway."""
+    flags = [*response.flags, COMPRESSED_CUT_SHORT_FLAG]
+    stray = zstd_stray_bytes(response.body) if undone(encodings)[0] == b"zstd" else 0
+    if stray:
+        flags.append(f"{ZSTD_STRAY_BYTES_FLAG}{stray}")
+    return naming_only(response, [], body=b"", flags=flags)
+
+
+def read_up_to(response, encodings: list[bytes], max_size: int):
+    """`response`, whose body is read up to `max_size` bytes decompressed (robots.txt, RFC
+    9309, 2.5), as a plain body is read up to that many: one within it, whole, is passed on for
+    Scrapy to decompress; one that comes out past it, or whose download was stopped inside its
+    stream, is passed on decompressed, its first `max_size` bytes, flagged
+    DECOMPRESSED_UP_TO_FLAG (no more than one chunk past them is ever decompressed: a small
+    bomb stays small). Any other stream that stops short, or gives nothing, is cut short."""
+    layers = undone(encodings)
+    try:
+        if layers_are_whole(response.body, layers, max_size):
+            return response
+        if "download_stopped" not in response.flags:
+            return cut_short(response, encodings)
+    except TooLarge:
+        pass
+    body = decompressed_prefix(response.body, layers, max_size)
+    if not body:
+        return cut_short(response, encodings)
+    left = encodings[: len(encodings) - len(layers)]  # those Scrapy would not undo either
+    flags = [*response.flags, DECOMPRESSED_UP_TO_FLAG]
+    return naming_only(response, left, body=body, flags=flags)
+
+
+def decompressed_prefix(body: bytes, encodings: list[bytes], max_size: int) -> bytes:
+    """The first `max_size` bytes (or fewer: all there are) of `body` decompressed through
+    `encodings` in turn, in the order they are undone, each layer read only as far as it gives
+    them, and from a stream that stops short as far as it goes."""
+    for encoding in encodings:
+        output = _KeptOutput(max_size)
+        with contextlib.suppress(TooLarge):
+            _stream_is_whole(body, encoding, output)
+        body = output.kept()[:max_size]
+    return body
 
 
 # `identity` changes nothing, and an empty name (`gzip,`) is none; Scrapy's

@@ -22,7 +22,7 @@ from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 
 from newsscraper import kept_robotstxt
-from newsscraper.compressed import DECOMPRESSED_MAXSIZE_META
+from newsscraper.compressed import DECOMPRESSED_MAXSIZE_META, DECOMPRESSED_UP_TO_FLAG
 from newsscraper.context import RunContext
 
 logger = logging.getLogger(__name__)
@@ -161,7 +161,8 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
         9309, 2.5), the rest ignored, not refused whole as a page that large is: Scrapy's limit
         is lifted for it, `_robots_txt_bytes` stops its download there instead. Asked for
         uncompressed, as a download stopped there must be read; a body the site compresses
-        all the same is never decompressed past the limit."""
+        all the same is read as far (`newsscraper.compressed.read_up_to`), never decompressed
+        further."""
         if not self.read_at_most:
             return
         request.meta["download_maxsize"] = 0
@@ -209,7 +210,8 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
             raise RobotsTxtForbidden(str(error)) from None
 
     async def _parse_robots(self, response, netloc, request):
-        if "download_stopped" in response.flags and response.request is not None:
+        read_up_to = {"download_stopped", DECOMPRESSED_UP_TO_FLAG} & set(response.flags)
+        if read_up_to and response.request is not None:
             limit = response.request.meta.get(READ_AT_MOST_META) or len(response.body)
             logger.info(
                 "robots.txt of %s is larger than %d B: its lines within them are read, the "

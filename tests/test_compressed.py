@@ -1,4 +1,5 @@
 import gzip
+import hashlib
 import zlib
 
 import pytest
@@ -156,17 +157,49 @@ def test_the_middleware_judges_with_a_requests_own_download_maxsize_as_scrapy_do
     assert CompressedBodyMiddleware(max_size=1000).process_response(request, response) is response
 
 
-def test_a_robots_txt_decompressed_past_its_read_limit_names_that_limit():
-    from scrapy.exceptions import IgnoreRequest
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "zstd"])
+def test_a_robots_txt_decompressed_past_its_read_limit_is_read_up_to_it_and_no_further(
+    encoding, monkeypatch
+):
+    # A bomb of 13 MB: its first 1000 B passed on decompressed, as a plain one is read.
+    import newsscraper.compressed
+    from newsscraper.compressed import DECOMPRESSED_MAXSIZE_META, DECOMPRESSED_UP_TO_FLAG
 
-    from newsscraper.compressed import DECOMPRESSED_MAXSIZE_META
+    came = []
 
+    class CountedOutput(newsscraper.compressed._KeptOutput):
+        def add(self, chunk: bytes) -> None:
+            came.append(self.size)  # what came out before this chunk
+            super().add(chunk)
+
+    monkeypatch.setattr(newsscraper.compressed, "_KeptOutput", CountedOutput)
+    text = b"Disallow: /x\n" * 1_000_000
     url = "http://127.0.0.1:8123/robots.txt"
-    body = gzip.compress(PAGE)
     request = Request(url, meta={DECOMPRESSED_MAXSIZE_META: 1000, "download_maxsize": 0})
-    response = Response(url, body=body, headers={"Content-Encoding": b"gzip"}, request=request)
-    with pytest.raises(IgnoreRequest, match=r"exceeded the read limit of robots\.txt \(1000 B\)"):
-        CompressedBodyMiddleware(max_size=len(PAGE)).process_response(request, response)
+    headers = {"Content-Encoding": encoding.encode()}
+    body = COMPRESS[encoding](text)
+    response = Response(url, body=body, headers=headers, request=request)
+    read = CompressedBodyMiddleware(max_size=len(text)).process_response(request, response)
+    assert read.body == text[:1000]
+    assert DECOMPRESSED_UP_TO_FLAG in read.flags and "Content-Encoding" not in read.headers
+    assert max(came) <= 1000  # no chunk once past the limit: one chunk past it, no more
+    # Within the limit, it is left for Scrapy to decompress; cut short within it, retried.
+    within = COMPRESS[encoding](text[:999])
+    response = Response(url, body=within, headers=headers)
+    assert CompressedBodyMiddleware().process_response(request, response) is response
+    response = Response(url, body=within[: len(within) // 2], headers=headers)
+    read = CompressedBodyMiddleware().process_response(request, response)
+    assert read.flags == [COMPRESSED_CUT_SHORT_FLAG] and read.body == b""
+    # Unless its download was stopped there, at the read limit on the wire: read as far as it
+    # goes (lines of hashes: a stream that gives its first 200 kB before its end).
+    text = b"".join(b"%s\n" % hashlib.sha256(b"%d" % n).hexdigest().encode() for n in range(3000))
+    request = request.replace(meta={DECOMPRESSED_MAXSIZE_META: 1_000_000})
+    stopped = Response(
+        url, body=COMPRESS[encoding](text)[:-100], headers=headers, flags=["download_stopped"]
+    )
+    read = CompressedBodyMiddleware().process_response(request, stopped)
+    assert 0 < len(read.body) < len(text) and text.startswith(read.body)
+    assert read.flags == ["download_stopped", DECOMPRESSED_UP_TO_FLAG]
 
 
 def flagged(body: bytes, content_encoding: bytes | None) -> bool:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import hashlib
 import sys
+import zlib
 from types import SimpleNamespace
 
 import pytest
@@ -17,7 +19,7 @@ from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
 from newsscraper import settings as project_settings
-from newsscraper.compressed import CompressedBodyMiddleware
+from newsscraper.compressed import CompressedBodyMiddleware, brotli, zstd
 from newsscraper.kept_robotstxt import origin_of, read_kept
 from newsscraper.robotstxt import (
     CrawlDelayTooLong,
@@ -467,21 +469,46 @@ def test_a_robots_txt_retried_after_its_connection_was_lost_is_read_up_to_the_li
     assert len(middleware.crawler.engine.sent) == 2
 
 
-def test_a_robots_txt_sent_compressed_is_refused_when_it_decompresses_past_the_limit(tmp_path):
-    # Asked for uncompressed, sent gzipped all the same: 5 kB on the wire, 700 kB decompressed.
-    gzipped = {"Content-Encoding": "gzip"}
-    large = streamed_robots_txt(
-        tmp_path, gzip.compress(LARGE_ROBOTS_TXT), headers=gzipped, DOWNLOAD_MAXSIZE=1000
-    )
-    assert len(gzip.compress(LARGE_ROBOTS_TXT)) < LIMIT < len(LARGE_ROBOTS_TXT)
-    assert refusal(large, "/within") is RobotsTxtUnavailable  # the site cannot serve it: exit 7
-    assert refusal(large, "/doanh-nghiep.chn") is RobotsTxtUnavailable
-    assert "exceeded the read limit of robots.txt (512000 B)" in large.unavailable["127.0.0.1:8123"]
+COMPRESS = {
+    "gzip": gzip.compress,
+    "deflate": zlib.compress,
+    "br": brotli.compress,
+    "zstd": zstd.compress,
+}
+# Each line a hash: about half its size compressed, so that past the limit on the wire too.
+HASHED_ROBOTS_TXT = (
+    b"User-agent: *\nDisallow: /within\n"
+    + b"".join(b"# %s\n" % hashlib.sha256(b"%d" % n).hexdigest().encode() for n in range(30_000))
+    + b"Disallow: /past\n"
+)
 
-    # One within the limit decompressed is read.
+
+@pytest.mark.parametrize("encoding", COMPRESS)
+@pytest.mark.parametrize("body", [LARGE_ROBOTS_TXT, HASHED_ROBOTS_TXT], ids=["small", "large"])
+def test_a_robots_txt_sent_compressed_past_the_limit_is_read_up_to_it_as_one_sent_plain(
+    tmp_path, encoding, body
+):
+    # Asked for uncompressed, sent compressed all the same: small on the wire (700 kB of it
+    # decompressed), or itself past the limit on the wire, its download stopped there.
+    compressed = COMPRESS[encoding](body)
+    assert (len(compressed) > LIMIT) is (body is HASHED_ROBOTS_TXT) and len(body) > LIMIT
+    middleware = streamed_robots_txt(
+        tmp_path, compressed, headers={"Content-Encoding": encoding}, DOWNLOAD_MAXSIZE=1000
+    )
+    assert refusal(middleware, "/within") is RobotsTxtForbidden
+    assert refusal(middleware, "/straddling") is None
+    assert refusal(middleware, "/past") is None
+    assert refusal(middleware, "/doanh-nghiep.chn") is None
+    assert middleware.crawler.stats.get_value("newsscraper/robotstxt/read_up_to") == LIMIT
+
+    # One within the limit decompressed is read whole.
     small = b"User-agent: *\nDisallow: /x\n"
     within = streamed_robots_txt(
-        tmp_path / "small", gzip.compress(small), headers=gzipped, DOWNLOAD_MAXSIZE=1000
+        tmp_path / "small",
+        COMPRESS[encoding](small),
+        headers={"Content-Encoding": encoding},
+        DOWNLOAD_MAXSIZE=1000,
     )
     assert refusal(within, "/x") is RobotsTxtForbidden
     assert refusal(within, "/doanh-nghiep.chn") is None
+    assert within.crawler.stats.get_value("newsscraper/robotstxt/read_up_to") is None
