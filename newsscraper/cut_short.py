@@ -58,6 +58,15 @@ def is_unasked_part(request, response) -> bool:
     return whole is None or int(whole.group(1)) + 1 != int(whole.group(2))
 
 
+def is_read_as_200(request, response) -> bool:
+    """True for a 200, and for a 206 read as one: every check of a 200 (a body cut short, a
+    soft block) is made on it. A 206 no range was asked for is one only when its Content-Range
+    says it holds the whole page (else it is cut short, `is_unasked_part`)."""
+    return response.status == 200 or (
+        response.status == 206 and not is_unasked_part(request, response)
+    )
+
+
 def is_cut_short(request, response) -> bool:
     """True for a response whose compressed body stopped before the end of its stream, for
     a full page (section or article) whose body ended with its connection before its
@@ -80,7 +89,7 @@ def is_cut_short(request, response) -> bool:
         return True  # whatever the page, not all of it came
     if is_unasked_part(request, response):
         return True
-    if response.status not in (200, 206):
+    if not is_read_as_200(request, response):
         return False  # a 404, a redirect not followed: its status says what came, not its body
     kind = request.meta.get("cafef_page")
     if "partial" not in response.flags:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 
+from newsscraper.cut_short import is_read_as_200
 from newsscraper.pages.article import ArticlePage
 from newsscraper.pages.section import SectionPage
 from newsscraper.pages.selectors import css
@@ -34,12 +35,14 @@ def was_soft_blocked(request: Request) -> bool:
 
 def is_soft_block(request: Request, response: Response) -> bool:
     """True when the response to `request`, a page of the kind in its meta `cafef_page`, lacks
-    that kind's markup.
+    that kind's markup: a 200, or a 206 read as one (`is_read_as_200`).
 
     An empty timeline fragment is the end of the listing, not a block.
     """
     page_kind = request.meta.get("cafef_page")
-    if page_kind not in ("article", "section", "timeline") or response.status != 200:
+    if page_kind not in ("article", "section", "timeline"):
+        return False
+    if not is_read_as_200(request, response):  # a 206 holding the whole page is one too
         return False
     if page_kind == "article" and redirected_away(request):
         return not is_site_page(response)

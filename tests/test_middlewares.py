@@ -625,16 +625,20 @@ def quick_retries(**settings):
     return middleware
 
 
-def fetch(middleware, url: str, status: int = 200, body: bytes = b"", kind: str = "article"):
-    """What the middleware makes of `status` and `body` for a page of `kind` at `url`: the
-    response, a retry, or IgnoreRequest raised."""
+def fetch(
+    middleware, url: str, status: int = 200, body: bytes = b"", kind: str = "article", headers=None
+):
+    """What the middleware makes of `status`, `body` and `headers` for a page of `kind` at
+    `url`: the response, a retry, or IgnoreRequest raised."""
     import asyncio
 
     from scrapy import Request
     from scrapy.http import HtmlResponse
 
     request = Request(url, meta={"cafef_page": kind})
-    response = HtmlResponse(url, status=status, body=body, encoding="utf-8", request=request)
+    response = HtmlResponse(
+        url, status=status, body=body, headers=headers, encoding="utf-8", request=request
+    )
     return asyncio.run(middleware.process_response(request, response))
 
 
@@ -1409,6 +1413,13 @@ def test_a_206_no_range_was_asked_for_is_retried_as_cut_short_unless_it_holds_al
     assert retry.meta["retry_times"] == 1
     with pytest.raises(IgnoreRequest, match="206 Partial Content, no range asked for, retries"):
         fetch(quick_retries(RETRY_TIMES=0), ARTICLES[0], status=206, body=b"<html>", kind=kind)
+    # Holding all of a rate-limit page, it is judged as a 200 of it: a soft block, backed off.
+    captcha = b"<html><body>Too many requests</body></html>"
+    whole = {"Content-Range": f"bytes 0-{len(captcha) - 1}/{len(captcha)}"}
+    middleware = quick_retries()
+    retry = fetch(middleware, ARTICLES[0], status=206, body=captcha, kind=kind, headers=whole)
+    assert retry.meta["retry_times"] == 1
+    assert middleware.crawler.stats.get_value("newsscraper/softblock/detected") == 1
 
 
 @pytest.mark.parametrize("kind", ["article", "section"])
