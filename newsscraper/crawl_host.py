@@ -1,9 +1,10 @@
 """Where the crawl may go: only http(s) requests to the crawl host ever leave, even on
 redirects (`CrawlHostOnlyMiddleware`); an article page's meta refresh off the site is a soft
-block (`OffSiteChallenge`), not a moved story; a redirect to an address that is not http(s)
-comes back as the 3xx itself (`UnfollowedRedirectMiddleware`), and a meta refresh to an
-address no request can be made for leaves the page as it came
-(`NowhereMetaRefreshMiddleware`)."""
+block (`OffSiteChallenge`), not a moved story, as is an article's HTTP redirect to another
+site at an address that is no article (a captive portal's or a proxy's login page); a
+redirect to an address that is not http(s) comes back as the 3xx itself
+(`UnfollowedRedirectMiddleware`), and a meta refresh to an address no request can be made for
+leaves the page as it came (`NowhereMetaRefreshMiddleware`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
 
+from newsscraper.pages.links import LINKED_HOSTS, article_path_match
 from newsscraper.redirects import OffCrawlHost, unfollowed_redirect
 
 logger = logging.getLogger(__name__)
@@ -45,6 +47,12 @@ class CrawlHostOnlyMiddleware:
             # challenge (a captcha, a rate-limit page), not a story that moved: a soft block,
             # handled as any other (PoliteRetryMiddleware.process_exception).
             raise OffSiteChallenge(f"an article page sent off the site: {request.url}")
+        if _redirected_to_a_foreign_page(request):
+            # Most likely the network's answer (a captive portal's or a proxy's login page),
+            # not the story's: a soft block too, the story asked for again.
+            raise OffSiteChallenge(
+                f"an article redirected off the site to a page that is no article: {request.url}"
+            )
         logger.warning("not fetching %s: only http(s) to %s", request.url, sorted(allowed))
         raise OffCrawlHost(f"off the crawl host: {request.url}")
 
@@ -58,6 +66,18 @@ def _meta_refreshed_article(request) -> bool:
     MetaRefreshMiddleware notes its reason as "meta refresh")."""
     reasons = request.meta.get("redirect_reasons") or [None]
     return request.meta.get("cafef_page") == "article" and reasons[-1] == "meta refresh"
+
+
+def _redirected_to_a_foreign_page(request) -> bool:
+    """True for an article request made by following a redirect to a host that is none of the
+    site's, at an address that is no article path (`https://login.example.net/?next=…`). One
+    to an article path there is the story moved to another site (`redirected_away`)."""
+    return (
+        request.meta.get("cafef_page") == "article"
+        and bool(request.meta.get("redirect_urls"))
+        and urlparse_cached(request).hostname not in LINKED_HOSTS
+        and article_path_match(request.url) is None
+    )
 
 
 class UnfollowedRedirectMiddleware:

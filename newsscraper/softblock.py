@@ -6,7 +6,8 @@ is not one of the site's own (a captcha or rate-limit page without its header, o
 one, as is a meta refresh off the site (see `newsscraper.crawl_host.OffSiteChallenge`), and a
 page without the article that refreshes to an address no request is made for (`javascript:`,
 `data:`, one that does not parse), as any page without it is; an
-HTTP redirect to another site is never followed (a `redirected_away` reject)."""
+HTTP redirect to another site is never followed: a `redirected_away` reject when it names an
+article's address there, else a soft block too (`newsscraper.crawl_host`: a login page)."""
 
 from __future__ import annotations
 

@@ -96,7 +96,7 @@ def test_only_http_requests_to_the_crawl_host_leave(tmp_path):
     assert crawler.stats.get_value("newsscraper/offsite/blocked") == 5
 
 
-def test_only_an_article_a_meta_refresh_sent_off_the_site_is_a_challenge(tmp_path):
+def test_only_an_article_sent_off_the_site_to_a_page_that_is_no_article_is_a_challenge(tmp_path):
     from scrapy import Request
     from scrapy.exceptions import IgnoreRequest
     from scrapy.utils.test import get_crawler
@@ -110,17 +110,26 @@ def test_only_an_article_a_meta_refresh_sent_off_the_site_is_a_challenge(tmp_pat
     crawler.spider = CafefSpider.from_crawler(crawler)
     middleware = CrawlHostOnlyMiddleware.from_crawler(crawler)
 
-    def refused(page: str, reasons: list) -> type[Exception]:
+    def refused(page: str, reasons: list, url: str = "https://captcha.example/check"):
         meta = {"cafef_page": page, "redirect_reasons": reasons}
+        if reasons:
+            meta["redirect_urls"] = ["http://127.0.0.1:8123/a-188260306173916865.chn"]
         with pytest.raises(IgnoreRequest) as raised:
-            middleware.process_request(Request("https://captcha.example/check", meta=meta))
+            middleware.process_request(Request(url, meta=meta))
         return type(raised.value)
 
     assert refused("article", [301, "meta refresh"]) is OffSiteChallenge
-    assert refused("article", ["meta refresh", 302]) is OffCrawlHost  # a redirect after it
-    assert refused("article", [301]) is OffCrawlHost
+    assert refused("article", ["meta refresh", 302]) is OffSiteChallenge
+    # An HTTP redirect to a login page (a captive portal's, a proxy's): the network's answer.
+    assert refused("article", [302], "https://login.example.net/?next=%2Fa.chn") is OffSiteChallenge
+    # To an article path on another site, or to the site's own hosts: the story moved or went.
+    assert refused("article", [301], "https://example.invalid/a-188260306173916865.chn") is (
+        OffCrawlHost
+    )
+    assert refused("article", [301], "https://m.cafef.vn/") is OffCrawlHost
     assert refused("article", []) is OffCrawlHost
     assert refused("section", ["meta refresh"]) is OffCrawlHost
+    assert refused("section", [302], "https://login.example.net/") is OffCrawlHost
 
 
 class StubEngine:
