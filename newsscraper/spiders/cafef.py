@@ -307,11 +307,11 @@ class CafefSpider(scrapy.Spider):
         else:
             reason = LISTING_FAILED
         request = getattr(failure, "request", None)
-        self.walk.listing_failed(reason, request.url if request is not None else None)
+        # The page as asked for, on the crawl host, not where a redirect sent it (a login page).
+        url = requested_url(request) if request is not None else None
+        self.walk.listing_failed(reason, url)
         logger.error(
-            "listing page %s failed, paging stops here: %s",
-            request.url if request is not None else "?",
-            failure_text(failure),
+            "listing page %s failed, paging stops here: %s", url or "?", failure_text(failure)
         )
 
     def article_request(self, listed_url: str, article_id: str) -> scrapy.Request | None:
@@ -467,6 +467,9 @@ def failure_text(failure) -> str:
         if location is not None:
             return f"HTTP {response.status} to {location}: not an http(s) address, not followed"
         return f"HTTP {response.status}"
+    request = getattr(failure, "request", None)
+    if failure.check(OffCrawlHost) and request is not None and request.meta.get("redirect_urls"):
+        return f"redirected to {request.url}, off the crawl host: not followed"
     return failure.getErrorMessage()
 
 

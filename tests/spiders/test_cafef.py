@@ -772,6 +772,24 @@ def test_a_listing_page_that_failed_ends_the_walk_with_its_reason(tmp_path):
     assert spider.walk.stop_reason == "forbidden_by_robots"
 
 
+def test_a_listing_page_redirected_off_the_site_fails_at_its_own_url_naming_where(tmp_path, caplog):
+    # A captive portal's or a proxy's login page: nothing of the site came (exit 7).
+    from twisted.python.failure import Failure
+
+    from newsscraper.redirects import OffCrawlHost
+
+    section, login = f"{BASE}/doanh-nghiep.chn", "https://login.example.net/?next=%2F"
+    failure = Failure(OffCrawlHost(f"off the crawl host: {login}"))
+    failure.request = Request(login, meta={"redirect_urls": [section]})
+    spider = make_spider(tmp_path)
+    spider.listing_failed(failure)
+    assert (spider.walk.stop_reason, spider.walk.stop_url) == ("listing_failed", section)
+    assert (
+        f"listing page {section} failed, paging stops here: redirected to {login}, off the "
+        "crawl host: not followed"
+    ) in caplog.text
+
+
 def test_a_listing_page_whose_reading_raises_ends_the_walk_as_unreadable(tmp_path, monkeypatch):
     from newsscraper.pages.section import SectionPage
 
