@@ -412,12 +412,13 @@ class ArticlePage:
     def image_urls(self) -> list[str]:
         """The cover (or og:image) first, then the images of the body's figures; absolute.
         Each read as a browser shows it: a lazy-loaded image's real address, not its
-        placeholder."""
+        placeholder. An image inside an element hidden by its own attribute or inline style
+        is left out, as the body leaves out hidden text (the same look a container)."""
         covers = (image_source(img) for img in self._with_role("cover", "img"))
         cover = next((src for src in covers if src), None)
         candidates = [cover or self._meta_content("og:image")]
         for content in self._contents:
-            for img in figure_images(content):
+            for img in figure_images(content, left_out_in(content, self._rare(content))):
                 candidates.append(image_source(img))
         return unique(self._absolute_http(src) for src in candidates)
 

@@ -191,15 +191,16 @@ def _without_read_also_lines(found: list[str], content) -> list[str]:
     return kept
 
 
-def figure_images(content) -> list:
+def figure_images(content, is_left_out=is_clutter) -> list:
     """The `img` elements inside a photo box (`figure`, or an older article's `div[type=Photo]`)
-    of the body container, clutter left out, in order."""
+    of the body container, in order; one inside what `is_left_out` says the body leaves out
+    (clutter unless told; `left_out_in` adds hidden elements) is left out too."""
     found = []
     for img in content.iterdescendants("img"):
         in_figure = False
         node = img
         while node is not content:
-            if is_clutter(node):
+            if is_left_out(node):
                 break
             node = node.getparent()
             in_figure = in_figure or node.tag == "figure" or node.get("type") == "Photo"

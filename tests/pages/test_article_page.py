@@ -1771,6 +1771,19 @@ def test_an_image_outside_a_photo_box_is_no_image_of_the_article():
     assert "https://cafef.vn/icon-tang.png" not in item.image_urls
 
 
+def test_an_image_a_reader_never_sees_is_no_image_of_the_article():
+    # Hidden by the box's own `hidden` attribute or inline style, as hidden text is.
+    snippet = (
+        '<figure style="display:none"><img src="/an-mot.jpg"></figure>'
+        '<div hidden><figure><img src="/an-hai.jpg"></figure></div>'
+        '<figure><img src="/hien.jpg"></figure>'
+    )
+
+    urls = page_of(OLDER, OLDER_URL, edit=after_caption(snippet)).image_urls()
+    assert "https://cafef.vn/hien.jpg" in urls
+    assert not any(url.endswith(("an-mot.jpg", "an-hai.jpg")) for url in urls)
+
+
 def test_only_an_img_of_a_photo_box_is_an_image_of_the_article():
     # Not a video or a picture's source beside it, though they have an address too.
     snippet = (
