@@ -344,11 +344,13 @@ class ArticlePage:
         """Without a source line, the outlet an editor credits in the body's last paragraph
         instead, set apart as a credit (right-aligned, or all in bold or italics): the whole
         paragraph `Theo <outlet>` or `Nguồn: <outlet>`, a name of six words at most and no
-        sentence (`Theo đó, …` is none)."""
+        sentence (`Theo đó, …` is none). A paragraph a reader never sees (hidden by its own
+        attribute or inline style, or inside an element that is) comes after no credit."""
         if not self._contents:
             return None
         content, body = self._contents[-1], self._paragraphs[-1]
-        blocks = [p for p in content.iter("p") if not inside_clutter(p, content)]
+        left_out = left_out_in(content, self._rare(content))
+        blocks = [p for p in content.iter("p") if not inside_clutter(p, content, left_out)]
         last = next((p for p in reversed(blocks) if text_of(p)), None)
         if not body or last is None or text_of(last) != body[-1] or not set_apart(last):
             return None

@@ -878,6 +878,9 @@ def test_theo_is_no_part_of_the_source():
         ("<p><b>Theo Báo Đầu Tư Chứng Khoán Việt</b></p>", "Báo Đầu Tư Chứng Khoán Việt"),
         ("<p><b>Theo Báo Đầu Tư Chứng Khoán Việt Nam</b></p>", None),  # 7 words: a sentence
         ('<p style="text-align: right;">Theo Tiền Phong</p><p>Giá sẽ tăng.</p>', None),
+        # A paragraph a reader never sees after it: the credit still closes the body.
+        ('<p style="text-align: right;">Theo Tiền Phong</p><p hidden>SEO</p>', "Tiền Phong"),
+        ("<p><i>Theo VnExpress</i></p><div style='display:none'><p>x</p></div>", "VnExpress"),
     ],
 )
 def test_without_a_source_line_the_credit_closing_the_body_names_the_source(credit, outlet):
