@@ -68,7 +68,7 @@ from newsscraper.pages.tickers import (
     data_link_symbol,
     label_symbols,
 )
-from newsscraper.pages.title import heading_text, swallowed_the_page
+from newsscraper.pages.title import heading_text, shown_text, swallowed_the_page
 from newsscraper.pages.tree import html_root
 from newsscraper.sections import CANONICAL_BASE_URL
 
@@ -274,12 +274,13 @@ class ArticlePage:
         """The lead's text. A lead element left empty is read from the page's description
         (Open Graph, then JSON-LD), which CafeF fills with the lead: a lead written as `<p>`s
         inside its `<h2>` is closed before them by the HTML parser and its words land outside
-        it. A page without a lead element has none: its description may be the body's start."""
+        it. A page without a lead element has none: its description may be the body's start.
+        Text hidden inside the lead element is no part of it (`shown_text`)."""
         leads = self._with_role("sapo")
         if not leads:
             return None
         lead = (
-            first_text(leads)
+            next(filter(None, map(shown_text, leads)), None)
             or first_text(self._meta.get("og:description", ()))
             or squash(string_value(self._news_article.get("description")))
         )

@@ -106,7 +106,7 @@ def is_clutter(node) -> bool:
     )
 
 
-def _is_hidden(node) -> bool:
+def is_hidden(node) -> bool:
     """True for an element a reader never sees: hidden by its `hidden` attribute or its inline
     style (`display: none`, `visibility: hidden`)."""
     return node.get("hidden") is not None or bool(_HIDING_STYLE.search(node.get("style") or ""))
@@ -118,7 +118,7 @@ def _is_clutter_or_in(hidden: set, node) -> bool:
 
 def _left_out(rare):
     """`is_clutter`, or with elements of `rare` that are hidden, a test leaving them out too."""
-    hidden = {node for node in rare if _is_hidden(node)}
+    hidden = {node for node in rare if is_hidden(node)}
     return partial(_is_clutter_or_in, hidden) if hidden else is_clutter
 
 

@@ -78,21 +78,24 @@ def squash(text: str | None) -> str:
     return " ".join(text.split())
 
 
-def text_of(node) -> str:
+def text_of(node, is_left_out=None) -> str:
     """All text under an element (or the string itself), squashed. A `<br>`, a block
     (`<p>`, `<div>`, a list item) or a table's cell or row parts the words on either side of
     it, as on the page (`<td>Lãi</td><td>HPG</td>` is `Lãi HPG`): a
     headline or lead broken over two lines is not read as one word across the break; so does
     an `<img>` (`mua<img>10` is two words, as a reader sees them either side of it). What
     the page never shows (`_NOT_SHOWN_TAGS`) is left out, its tail kept. Digits in a `<sup>`
-    or `<sub>` are superscript or subscript characters (`SCRIPT_TAGS`)."""
+    or `<sub>` are superscript or subscript characters (`SCRIPT_TAGS`). An element that
+    `is_left_out` (when given) says is left out with all it holds, its tail kept."""
     if node is None:
         return ""
     if isinstance(node, str):
         return squash(node)
     # A test of each descendant's tag: lxml's multi-tag `iter` builds its matcher of some
     # thirty names at every call, several times slower on the few elements a headline holds.
-    if not any(child.tag in _NOT_PLAIN_TEXT_TAGS for child in node.iterdescendants()):
+    if is_left_out is None and not any(
+        child.tag in _NOT_PLAIN_TEXT_TAGS for child in node.iterdescendants()
+    ):
         return squash("".join(node.itertext()))
     return squash(
         "".join(
@@ -100,6 +103,7 @@ def text_of(node) -> str:
                 node,
                 " ",
                 _NOT_SHOWN_TAGS,
+                is_left_out,
                 image=" ",
                 blocks=_INLINE_PARTING_BLOCKS,
                 scripts=True,

@@ -340,6 +340,20 @@ def test_a_style_or_script_inside_the_title_lead_or_byline_is_no_part_of_its_tex
     assert item.source == "An ninh tiền tệ"
 
 
+def test_text_hidden_inside_the_headline_or_lead_is_no_part_of_it():
+    def edit(html):
+        for old, hiding in (
+            ("10 triệu cổ phiếu HPX\n", '<span style="display:none"> SEO mua bán</span>'),
+            ("tăng sở hữu cá nhân.\n", "<b hidden> từ khóa</b>"),
+        ):
+            html = edit_once(html, old, old + hiding)
+        return html
+
+    item = page_of(NEWER, edit=edit).to_item()
+    whole = page_of(NEWER).to_item()
+    assert (item.title, item.sapo) == (whole.title, whole.sapo)
+
+
 def test_json_ld_nested_deeper_than_the_stack_is_skipped_like_any_broken_block():
     # A block nested thousands of levels deep (another widget's data, before the article's
     # own) raised RecursionError out of the page object: a parse_error reject instead of the
