@@ -25,6 +25,9 @@ What counts as body text, and why:
   outside any `<tr>` (`<table><td>…`) are a row of their own, as a browser shows them.
 - Every block element (`p`, `div`, headings, list items, quotes) is a paragraph; a `<br>` also
   breaks the paragraph, since the stored body has no other way to keep a line break.
+  An item of a numbered list (`<ol>`) starts with its number as a browser shows it (`1. `,
+  from the list's `start`, in its `type`'s letters or Roman numerals: `a. `, `IV. `); an
+  item of a bulleted list (`<ul>`) with no mark.
   Paragraphs are whitespace-squashed; empty ones are dropped. The caller joins them with "\\n\\n".
 
 - **Hidden elements are left out** with all they hold: one hidden by its own `hidden` attribute
@@ -68,10 +71,11 @@ _CLUTTER_CLASS_HINT = re.compile(
     "|".join(sorted({*_CLUTTER_DIV_CLASSES, "c-banner", "adsbygoogle", *_CAPTION_CLASSES}))
 )
 
-# What a body rarely holds, found in one pass over a container: a superscript or subscript, an
-# element with a `hidden` attribute, or with a style that may hide it (`_HIDING_STYLE` decides).
+# What a body rarely holds, found in one pass over a container: a superscript or subscript, a
+# numbered list, an element with a `hidden` attribute, or with a style that may hide it
+# (`_HIDING_STYLE` decides).
 _RARE_ELEMENTS = etree.XPath(
-    "descendant::*[self::sup or self::sub or @hidden or @style["
+    "descendant::*[self::sup or self::sub or self::ol or @hidden or @style["
     "contains(translate(., 'NOE', 'noe'), 'none') or contains(translate(., 'HIDEN', 'hiden'),"
     " 'hidden')]]"
 )
@@ -123,9 +127,9 @@ def _left_out(rare):
 
 
 def rare_elements(content) -> list:
-    """What a body rarely holds, under `content`: a superscript or subscript, an element that
-    may be hidden. One look a container, given to `paragraphs` and `left_out_in` so that the
-    body and its company links share it."""
+    """What a body rarely holds, under `content`: a superscript or subscript, a numbered list,
+    an element that may be hidden. One look a container, given to `paragraphs` and
+    `left_out_in` so that the body and its company links share it."""
     return _RARE_ELEMENTS(content)
 
 
@@ -159,18 +163,91 @@ def paragraphs(content, rare=None) -> list[str]:
     if rare is None:
         rare = _RARE_ELEMENTS(content)
     scripts = any(node.tag in SCRIPT_TAGS for node in rare)
+    numbers = _list_numbers([node for node in rare if node.tag == "ol"])
     left_out = _left_out(rare)
     rows_of = _table_rows
     if scripts or left_out is not is_clutter:
         rows_of = partial(_table_rows, scripts=scripts, is_left_out=left_out)
-    parts = text_pieces(content, _BREAK, _PARAGRAPH_LEFT_OUT, left_out, rows_of, scripts=scripts)
+    parts = text_pieces(
+        content, _BREAK, _PARAGRAPH_LEFT_OUT, left_out, rows_of, scripts=scripts, numbers=numbers
+    )
     text = squash("".join(parts)).replace(" " + _BREAK, _BREAK).replace(_BREAK + " ", _BREAK)
     found = [paragraph for paragraph in text.split(_BREAK) if paragraph]
+    if numbers:
+        found = _numbers_on_their_lines(found, numbers)
     # A match at each paragraph's start, which fails at once on most: a few microseconds a
     # body, where a search of the whole text for the label costs ten times that.
     if any(map(_READ_ALSO_LABEL.match, found)):
         return _without_read_also_lines(found, content)
     return found
+
+
+def _list_numbers(lists) -> dict | None:
+    """The number a browser shows before each item with text of the numbered lists `lists`
+    (`<ol>`), `"1. "`: from its `start` (1 unless told; a `reversed` list counts down, from
+    its number of items unless told), an item's `value` setting it from there on; written
+    as its `type` says (`a`, `A`, `i`, `I`, else digits). None without a list."""
+    if not lists:
+        return None
+    numbers = {}
+    for ol in lists:
+        items = list(ol.iterchildren("li"))
+        step = -1 if ol.get("reversed") is not None else 1
+        number = _integer(ol.get("start"), len(items) if step < 0 else 1)
+        kind = (ol.get("type") or "1").strip()
+        for li in items:
+            if is_hidden(li):
+                continue  # no item a reader sees, nor counted by a browser
+            number = _integer(li.get("value"), number)
+            if "".join(li.itertext()).strip():
+                numbers[li] = f"{_list_marker(number, kind)}. "
+            number += step
+    return numbers
+
+
+def _integer(value: str | None, default: int) -> int:
+    try:
+        return int(value.strip()) if value else default
+    except ValueError:
+        return default
+
+
+_ROMAN = (
+    (1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
+    (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"),
+)  # fmt: skip
+
+
+def _list_marker(number: int, kind: str) -> str:
+    """`number` as a list of `type` `kind` writes it; in digits where that type has no way
+    to (a letter for 0 or less, a Roman numeral for 0 or less or past 3999), as browsers do."""
+    if kind in ("a", "A") and number > 0:
+        letters = ""
+        while number:
+            number, rest = divmod(number - 1, 26)
+            letters = chr(ord("a") + rest) + letters
+        return letters if kind == "a" else letters.upper()
+    if kind in ("i", "I") and 0 < number < 4000:
+        roman = ""
+        for value, numeral in _ROMAN:
+            count, number = divmod(number, value)
+            roman += numeral * count
+        return roman if kind == "i" else roman.upper()
+    return str(number)
+
+
+def _numbers_on_their_lines(found: list[str], numbers: dict) -> list[str]:
+    """`found` with a list item's number that stands alone (the item's text starts with a
+    block of its own, `<li><p>A</p></li>`) joined to the line after it, as a browser shows
+    it (`1. A`)."""
+    markers = {number.strip() for number in numbers.values()}
+    joined: list[str] = []
+    for paragraph in found:
+        if joined and joined[-1] in markers:
+            joined[-1] += " " + paragraph
+        else:
+            joined.append(paragraph)
+    return joined
 
 
 def _without_read_also_lines(found: list[str], content) -> list[str]:

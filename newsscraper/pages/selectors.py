@@ -121,6 +121,7 @@ def text_pieces(
     image="",
     blocks=BLOCK_TAGS,
     scripts=False,
+    numbers=None,
 ) -> list[str]:
     """The texts and tails under `root`, in document order, with `mark` for each `<br>` and on
     either side of each block (`blocks`: `BLOCK_TAGS` unless told), and `image` for each
@@ -129,7 +130,8 @@ def text_pieces(
     kept. With `rows_of`, a `<table>` gives `mark`, then each of its rows followed by `mark`.
     With `scripts` (the caller found a `<sup>` or `<sub>` under `root`), the text of each is
     written in superscript or subscript digits (`SCRIPT_TAGS`); one inside another is read
-    as the outer one's, so this calls itself once at most.
+    as the outer one's, so this calls itself once at most. With `numbers`, a list item it
+    holds (an `<li>` of a numbered list) starts with that text, its number, after the mark.
 
     Walked with a stack, not by recursion: broken markup (a `<div>` or `<b>` never closed,
     again and again) nests elements as deep as libxml2 allows, 2,048 levels, deeper than
@@ -170,6 +172,8 @@ def text_pieces(
             block = tag in blocks
             if block:
                 append(mark)
+                if numbers and node in numbers:
+                    append(numbers[node])
             if node.text:
                 append(node.text)
             if node.tail:

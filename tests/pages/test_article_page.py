@@ -1512,6 +1512,24 @@ def test_clutter_inside_tables_and_figures_is_left_out():
     assert "https://cafef.vn/quang-cao.jpg" not in item.image_urls
 
 
+@pytest.mark.parametrize(
+    ("written", "lines"),
+    [
+        ("<ol><li>Một</li><li>Hai</li></ol>", ["1. Một", "2. Hai"]),
+        ("<ol start='9'><li><p>Chín</p></li><li><b>Mười</b></li></ol>", ["9. Chín", "10. Mười"]),
+        ("<ol type='a'><li>A</li><li value='27'>B</li></ol>", ["a. A", "aa. B"]),
+        ("<ol type='I'><li>A</li><li>B</li><li> </li><li>D</li></ol>", ["I. A", "II. B", "IV. D"]),
+        ("<ol><li>A<ol type='i'><li>A1</li></ol></li><li>B</li></ol>", ["1. A", "i. A1", "2. B"]),
+        ("<ol reversed><li>Ba</li><li>Hai</li></ol>", ["2. Ba", "1. Hai"]),
+        ("<ul><li>Một</li><li>Hai</li></ul>", ["Một", "Hai"]),  # a bullet, no number
+    ],
+)
+def test_a_numbered_lists_items_keep_their_numbers(written, lines):
+    body = page_of(OLDER, OLDER_URL, edit=after_caption(written + "<p>Đoạn sau.</p>")).body()
+    paragraphs = body.split("\n\n")
+    assert paragraphs[: paragraphs.index("Đoạn sau.")] == lines
+
+
 def test_a_table_cell_keeps_its_words_apart_and_a_nested_table_comes_once():
     snippet = """
 <table><tr><td><p>Doanh thu</p><p>thuần</p></td><td>Lợi nhuận<br>sau thuế</td>
