@@ -6,7 +6,9 @@ What counts as body text, and why:
   first, by the page object), the "TIN MỚI" box `div.tindnd` / `#listNewsInContent`, ad shells
   (`div.h-show-pc`, `div.h-show-mobile`, `.c-banner`, `ins.adsbygoogle`), related links
   (`div.link-content-footer`, `[type=RelatedNewsBox]`; and a paragraph an editor writes of only
-  links under a "Xem thêm:" or "Đọc thêm:" label, "read also", as text), `script`, `style`,
+  links after a "Xem thêm:", "Đọc thêm:" ("read also") or "Tin liên quan:" ("related news")
+  label, as text, or under such a label on a line of its own, the label with them: a list of
+  links, or paragraphs each of only links, up to a line with words of its own), `script`, `style`,
   `noscript`, `template`, `iframe`, `object`, `embed`, `form`, `button`, `svg`, `video` and
   `audio` (whose own text only a browser that cannot play them shows) and HTML comments. In-body
   boxes wrapped in `.VCSortableInPreviewMode` stay: CafeF wraps real content (images, tables,
@@ -145,9 +147,13 @@ def left_out_in(content, rare=None):
 _BREAK = "\x00"
 
 
-# "Xem thêm" / "Đọc thêm" ("read also"), composed or decomposed (the body is read before NFC),
-# at the start of a paragraph, after any marks (`>> `), with or without its colon.
-_READ_ALSO = "(?:xem|\u0111(?:\u1ecd|o\u0323)c) th(?:\u00ea|e\u0302)m(?![^\\W_])"
+# "Xem thêm" / "Đọc thêm" ("read also") or "Tin liên quan" ("related news"), composed or
+# decomposed (the body is read before NFC), at the start of a paragraph, after any marks
+# (`>> `), with or without its colon.
+_READ_ALSO = (
+    "(?:(?:xem|\u0111(?:\u1ecd|o\u0323)c) th(?:\u00ea|e\u0302)m"
+    "|tin li(?:\u00ea|e\u0302)n quan)(?![^\\W_])"
+)
 _READ_ALSO_LABEL = re.compile(rf"\W*{_READ_ALSO}\s*:?\s*", re.I)
 _WORD_CHARACTER = re.compile(r"[^\W_]")
 
@@ -178,7 +184,7 @@ def paragraphs(content, rare=None) -> list[str]:
     # A match at each paragraph's start, which fails at once on most: a few microseconds a
     # body, where a search of the whole text for the label costs ten times that.
     if any(map(_READ_ALSO_LABEL.match, found)):
-        return _without_read_also_lines(found, content)
+        return _without_read_also_lines(found, content, numbers)
     return found
 
 
@@ -250,22 +256,39 @@ def _numbers_on_their_lines(found: list[str], numbers: dict) -> list[str]:
     return joined
 
 
-def _without_read_also_lines(found: list[str], content) -> list[str]:
-    """`found` without the related links an editor writes into the story: a paragraph of only
-    links (and the marks between them) under a "Xem thêm:" or "Đọc thêm:" label, as the site's
-    own `div.link-content-footer` is. A line with words of its own besides its links stays."""
+def _without_read_also_lines(found: list[str], content, numbers=None) -> list[str]:
+    """`found` without the related links an editor writes into the story, as the site's own
+    `div.link-content-footer` is: a paragraph of only links (and the marks between them)
+    under a "Xem thêm:", "Đọc thêm:" or "Tin liên quan:" label; and a label on a line of its
+    own with the run of lines of only links right under it (a list's items, paragraphs), the
+    label gone with them. A line with words of its own besides its links stays, and ends
+    the run; a label with no line of links under it stays. A numbered item's number
+    (`numbers`) is no word of its own."""
     link_texts = sorted({squash("".join(a.itertext())) for a in content.iter("a")} - {""}, key=len)
-    kept = []
+    markers = set(numbers.values()) if numbers else set()
+
+    def only_links(text: str) -> bool:
+        rest = text
+        for link_text in reversed(link_texts):  # the longest first: it may hold a shorter
+            rest = rest.replace(link_text, "")
+        return rest != text and not _WORD_CHARACTER.search(rest)
+
+    kept: list[str | None] = []
+    label_at = None  # where in `kept` a label standing alone is, while links run under it
     for paragraph in found:
-        label = _READ_ALSO_LABEL.match(paragraph)
-        rest = paragraph[label.end() :] if label else ""
-        if rest:
-            for link_text in reversed(link_texts):  # the longest first: it may hold a shorter
-                rest = rest.replace(link_text, "")
-            if not _WORD_CHARACTER.search(rest) and rest != paragraph[label.end() :]:
+        if label_at is not None:
+            head, _, rest = paragraph.partition(" ")
+            if only_links(rest if f"{head} " in markers else paragraph):
+                kept[label_at] = None
                 continue
+            label_at = None
+        label = _READ_ALSO_LABEL.match(paragraph)
+        if label and label.end() == len(paragraph):
+            label_at = len(kept)
+        elif label and only_links(paragraph[label.end() :]):
+            continue
         kept.append(paragraph)
-    return kept
+    return [paragraph for paragraph in kept if paragraph is not None]
 
 
 def figure_images(content, is_left_out=is_clutter) -> list:

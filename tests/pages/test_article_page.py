@@ -656,6 +656,32 @@ def test_an_editors_read_also_line_of_links_is_a_related_link_and_left_out(line,
     assert body.split("\n\n").index("Đoạn sau.") == (1 if kept else 0)
 
 
+LINK_A, LINK_B = "<a href='/tin-a.chn'>Tin A</a>", "<a href='/tin-b.chn'>Tin B</a>"
+
+
+@pytest.mark.parametrize(
+    ("lines", "kept"),
+    [
+        (f"<p>Xem thêm:</p><ul><li>{LINK_A}</li><li>{LINK_B}</li></ul>", []),
+        (f"<p><b>Đọc thêm</b></p><p>{LINK_A}</p><p>&gt;&gt; {LINK_B}</p>", []),
+        (f"<p>Tin liên quan:</p><ol><li>{LINK_A}</li><li>{LINK_B}</li></ol>", []),
+        (f"<h3>TIN LIÊN QUAN</h3><div>{LINK_A}</div>", []),
+        # A line with words of its own ends the run; the lines after it are the story's.
+        (f"<p>Xem thêm:</p><p>{LINK_A}</p><p>Ý kiến {LINK_B}</p>", ["Ý kiến Tin B"]),
+        (f"<p>Xem thêm:</p><p>Ý kiến {LINK_A}</p>", ["Xem thêm:", "Ý kiến Tin A"]),
+        (
+            f"<p>Xem thêm:</p><p>{LINK_A}</p><p>Xem thêm:</p><p>Giá vàng</p>",
+            ["Xem thêm:", "Giá vàng"],
+        ),
+        ("<p>Tin liên quan đến HPG tăng giá.</p>", ["Tin liên quan đến HPG tăng giá."]),
+    ],
+)
+def test_the_links_under_a_read_also_line_of_its_own_are_left_out_with_it(lines, kept):
+    body = page_of(OLDER, OLDER_URL, edit=after_caption(lines + "<p>Đoạn sau.</p>")).body()
+    paragraphs = body.split("\n\n")
+    assert paragraphs[: paragraphs.index("Đoạn sau.")] == kept
+
+
 def test_a_widget_naming_several_companies_gives_each_ticker():
     widget = CLUTTER.replace(">VHM: </a>", ">VEA&amp;VNM: </a>")
     assert page_of(OLDER, edit=after_caption(widget)).to_item().tickers[:3] == ["VEA", "VNM", "VIC"]
