@@ -224,13 +224,16 @@ class ArticlePage:
     def category(self) -> str | None:
         """The category link's text; of links side by side (`Doanh nghiệp > Tiêu điểm`), the
         last, the inner category, as of the breadcrumb; without one, the breadcrumb's last. A
-        link written in upper case (`DOANH NGHIỆP`) is spelt as the breadcrumb's last item
-        (`Doanh nghiệp`) when that is the same label ignoring case."""
+        link written in another case than the site's labels (`Doanh nghiệp`: a capital
+        first, the rest lower case), `DOANH NGHIỆP`, `Doanh Nghiệp`, `doanh nghiệp`, is spelt
+        as the breadcrumb's last item (`Doanh nghiệp`) when that is the same label ignoring
+        case (NFC, case-folded). A label in the site's case is as written: the breadcrumb,
+        in JSON-LD, is only read for the others."""
         links = self._with_role("cate-name", "a")
         if links:
             line = [link for link in links if link.getparent() is links[0].getparent()]
             category = first_text(reversed(line)) or first_text(links)
-            if category and category.isupper():  # the breadcrumb only read then: it is rare
+            if category and category != category[:1].upper() + category[1:].lower():
                 crumb = self._breadcrumb_category()
                 if crumb and _folded(crumb) == _folded(category):
                     return crumb
@@ -239,8 +242,12 @@ class ArticlePage:
         return self._breadcrumb_category()
 
     def _breadcrumb_category(self) -> str | None:
-        """The name of the last item of the page's BreadcrumbList, the home page's aside."""
-        crumbs = first_of_type(self._json_ld, "BreadcrumbList") or {}
+        """The name of the last item of the page's BreadcrumbList, the home page's aside. Only
+        the JSON-LD blocks that can hold one are parsed: one naming it, or escaping a character
+        (`\\u…`): the article's own block, the larger, is parsed only where a field needs it."""
+        blocks = self._json_ld_blocks
+        blocks = [block for block in blocks if "BreadcrumbList" in block or "\\u" in block]
+        crumbs = first_of_type(iter_json_ld_objects(blocks), "BreadcrumbList") or {}
         items = crumbs.get("itemListElement")
         if isinstance(items, list) and len(items) > 1 and isinstance(items[-1], dict):
             last = items[-1]

@@ -1311,7 +1311,7 @@ def test_without_its_category_link_the_breadcrumbs_last_item_is_the_category():
     assert page_of(OLDER, edit=home_only).category() is None  # the home page is no category
 
 
-def test_a_category_link_in_upper_case_is_spelt_as_the_breadcrumb_names_it():
+def test_a_category_link_in_another_case_is_spelt_as_the_breadcrumb_names_it():
     def label(text, *crumbs):
         def edit(html):
             html = edit_once(html, ">Thị trường chứng khoán</a>", f">{text}</a>")
@@ -1328,6 +1328,10 @@ def test_a_category_link_in_upper_case_is_spelt_as_the_breadcrumb_names_it():
     assert label(unicodedata.normalize("NFD", upper), "Trang chủ", crumb) == crumb
     nfd_crumb = unicodedata.normalize("NFD", crumb)
     assert label(upper, "Trang chủ", nfd_crumb) == nfd_crumb
+    # In any case: title case, lower case, one letter off.
+    for written in ("Thị Trường Chứng Khoán", "thị trường chứng khoán", "Thị trường chứng Khoán"):
+        assert label(written, "Trang chủ", crumb) == crumb
+        assert label(unicodedata.normalize("NFD", written), "Trang chủ", nfd_crumb) == nfd_crumb
     # Another label in the breadcrumb, or none: the link as written.
     assert label("DOANH NGHIỆP", "Trang chủ", "Thị trường chứng khoán") == "DOANH NGHIỆP"
     assert label("DOANH NGHIỆP", "Trang chủ") == "DOANH NGHIỆP"
