@@ -81,6 +81,9 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 4
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# A page given up is said once, by the spider (its tries, why, what comes of it): Scrapy's own
+# "Gave up retrying" ERROR would say it a second time on stderr.
+RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
 
 HTTPCACHE_ENABLED = False
 COOKIES_ENABLED = False

@@ -1394,6 +1394,22 @@ def test_a_failed_fetch_whose_retries_are_used_up_is_given_up_without_a_wait():
     assert waits == [2]
 
 
+def test_a_page_given_up_is_said_by_the_spider_alone_not_by_scrapys_give_up_line(caplog):
+    # The spider's errback names the page, its tries and what comes of it; Scrapy's
+    # "Gave up retrying" line would say the same fact again on stderr, as an ERROR.
+    from scrapy import Request
+
+    from newsscraper import settings as project_settings
+
+    middleware = quick_retries(
+        RETRY_TIMES=1, RETRY_GIVE_UP_LOG_LEVEL=project_settings.RETRY_GIVE_UP_LOG_LEVEL
+    )
+    caplog.set_level("INFO")
+    last_try = Request(ARTICLES[0], meta={"cafef_page": "article", "retry_times": 1})
+    assert middleware._retry(last_try, "503 Service Unavailable") is None
+    assert "Gave up retrying" not in caplog.text
+
+
 @pytest.mark.parametrize("kind", ["article", "section", "timeline"])
 def test_a_206_no_range_was_asked_for_is_retried_as_cut_short_unless_it_holds_all(kind):
     # A proxy answering a range nobody asked for: part of the page, read as all of it, lost

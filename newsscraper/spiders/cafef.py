@@ -311,7 +311,10 @@ class CafefSpider(scrapy.Spider):
         url = requested_url(request) if request is not None else None
         self.walk.listing_failed(reason, url)
         logger.error(
-            "listing page %s failed, paging stops here: %s", url or "?", failure_text(failure)
+            "listing page %s failed%s, paging stops here: %s",
+            url or "?",
+            after_tries(request),
+            failure_text(failure),
         )
 
     def article_request(self, listed_url: str, article_id: str) -> scrapy.Request | None:
@@ -413,7 +416,12 @@ class CafefSpider(scrapy.Spider):
                 return  # given up: a failed_repeatedly reject now, not a failure to report
         self.failed_here.add(article_id)
         self.crawler.stats.inc_value("newsscraper/spider/article_failed")
-        logger.warning("article %s not fetched: %s", listed_url, detail)
+        logger.warning(
+            "article %s not fetched%s: %s; pending, the next run asks for it first",
+            listed_url,
+            after_tries(request),
+            detail,
+        )
 
     def throttled(self, request) -> bool:
         """True when `request` was given up on soft blocks while the site gave this run no
@@ -458,9 +466,15 @@ class CafefSpider(scrapy.Spider):
         )
 
 
+def after_tries(request) -> str:
+    """` after N tries` for a page that was retried, else nothing."""
+    tries = (request.meta.get("retry_times", 0) if request is not None else 0) + 1
+    return f" after {tries} tries" if tries > 1 else ""
+
+
 def failure_text(failure) -> str:
     """What went wrong, for a person: an HTTP error's status, not Scrapy's bare "Ignoring
-    non-200 response"."""
+    non-200 response"; the page's URL, which the line saying it names, not again."""
     if failure.check(HttpError):
         response = failure.value.response
         location = unfollowed_redirect(response)
@@ -470,7 +484,11 @@ def failure_text(failure) -> str:
     request = getattr(failure, "request", None)
     if failure.check(OffCrawlHost) and request is not None and request.meta.get("redirect_urls"):
         return f"redirected to {request.url}, off the crawl host: not followed"
-    return failure.getErrorMessage()
+    message = failure.getErrorMessage()
+    if request is not None:
+        for url in {request.url, requested_url(request)}:
+            message = message.removesuffix(f": {url}").replace(f"Getting {url} took", "took")
+    return message
 
 
 def permanent_failure(failure) -> str | None:

@@ -386,14 +386,27 @@ def test_failed_pages_are_logged_with_their_url_and_http_status(tmp_path, caplog
         return failure
 
     listing = f"{BASE}/timelinelist/18836/2.chn"
-    spider.listing_failed(http(listing, 503))
+    spider.listing_failed(http(listing, 503, retry_times=4))
     article = f"{BASE}/bai-188260306000000001.chn"
-    spider.article_failed(http(article, 502, article_id="188260306000000001"))
+    spider.article_failed(http(article, 502, article_id="188260306000000001", retry_times=4))
     gone = f"{BASE}/bai-188260306000000002.chn"
     spider.article_failed(http(gone, 404, article_id="188260306000000002"))
+    blocked = failed_request(f"{BASE}/bai-188260306000000003.chn", "188260306000000003")
+    blocked.value.args = (f"soft-blocked page, retries used up: {blocked.request.url}",)
+    spider.article_failed(blocked)
 
-    assert f"listing page {listing} failed, paging stops here: HTTP 503" in caplog.text
-    assert f"article {article} not fetched: HTTP 502" in caplog.text
+    # Each page given up is said in one line, with its tries, its URL once, and what comes of it.
+    assert f"listing page {listing} failed after 5 tries, paging stops here: HTTP 503" in (
+        caplog.text
+    )
+    assert (
+        f"article {article} not fetched after 5 tries: HTTP 502; pending, the next run asks "
+        "for it first"
+    ) in caplog.text
+    assert (
+        f"article {blocked.request.url} not fetched: soft-blocked page, retries used up; "
+        "pending, the next run asks for it first"
+    ) in caplog.text
     assert [(r["url"], r["reason"], r["detail"]) for r in rejected] == [
         (gone, "http_404", "HTTP 404")
     ]
