@@ -9,6 +9,9 @@ so that Scrapy's spider_error signal keeps it in `rejects/` as parse_error. Scra
 such raise with its traceback, which in a cron log reads like a crash of newsscraper: this one
 is a change of the site, said in one ERROR line naming the page. Any other raise is a fault of
 newsscraper and keeps its traceback.
+
+Scrapy's advice, on a page whose connection closed before its Content-Length, to set
+DOWNLOAD_FAIL_ON_DATALOSS = False is left out: that would store half an article.
 """
 
 from __future__ import annotations
@@ -22,6 +25,15 @@ from newsscraper.pages.section import ListingLayoutChanged
 
 # The logger Scrapy says a spider's raise with (`Scraper.handle_spider_error`).
 SPIDER_ERROR_LOGGER = "scrapy.core.scraper"
+# The logger of Scrapy's download handler, which says once a run "Got data loss in URL. If you
+# want to process broken responses set the setting DOWNLOAD_FAIL_ON_DATALOSS = False".
+DOWNLOAD_HANDLER_LOGGER = "scrapy.core.downloader.handlers.http11"
+
+
+def without_data_loss_advice(record: logging.LogRecord) -> bool:
+    """A logging filter: Scrapy's advice to store pages cut short is left out. Such a page is
+    retried and stays pending (the spider's line says so); stored, it would be half an article."""
+    return not str(record.msg).startswith("Got data loss in ")
 
 
 def _named(item) -> str:
@@ -41,6 +53,7 @@ class ArticleLogFormatter(LogFormatter):
     def from_crawler(cls, crawler):
         # Once per process: `addFilter` adds the same filter once.
         logging.getLogger(SPIDER_ERROR_LOGGER).addFilter(without_layout_change_traceback)
+        logging.getLogger(DOWNLOAD_HANDLER_LOGGER).addFilter(without_data_loss_advice)
         return super().from_crawler(crawler)
 
     def dropped(self, item, exception, response, spider):

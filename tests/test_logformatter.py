@@ -101,3 +101,16 @@ def test_any_other_raise_of_a_listing_page_keeps_its_traceback(caplog):
     )
     text = logging.Formatter().format(record)
     assert "Traceback" in text and "KeyError: 'zone_id'" in text
+
+
+def test_scrapys_advice_to_keep_pages_cut_short_is_left_out(caplog):
+    # "Got data loss in URL. If you want to process broken responses set the setting
+    # DOWNLOAD_FAIL_ON_DATALOSS = False": a page cut short is retried and stays pending; stored,
+    # it would be half an article. The spider's line says what happened to the page.
+    from scrapy.utils.test import get_crawler
+
+    ArticleLogFormatter.from_crawler(get_crawler())
+    http11 = logging.getLogger("scrapy.core.downloader.handlers.http11")
+    http11.warning("Got data loss in http://127.0.0.1:8123/a.chn. If you want to process ...")
+    http11.warning("another warning")
+    assert [r.getMessage() for r in caplog.records] == ["another warning"]

@@ -12,7 +12,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pyarrow as pa
 import scrapy
-from scrapy.exceptions import CloseSpider, DownloadCancelledError, IgnoreRequest
+from scrapy.exceptions import (
+    CloseSpider,
+    DownloadCancelledError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsscraper.context import RunContext
@@ -484,6 +489,8 @@ def failure_text(failure) -> str:
     request = getattr(failure, "request", None)
     if failure.check(OffCrawlHost) and request is not None and request.meta.get("redirect_urls"):
         return f"redirected to {request.url}, off the crawl host: not followed"
+    if failure.check(ResponseDataLossError):  # it carries no message of its own
+        return "the connection closed before the whole page came (shorter than its Content-Length)"
     message = failure.getErrorMessage()
     if request is not None:
         for url in {request.url, requested_url(request)}:

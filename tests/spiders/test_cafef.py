@@ -412,6 +412,20 @@ def test_failed_pages_are_logged_with_their_url_and_http_status(tmp_path, caplog
     ]
 
 
+def test_a_page_whose_connection_closed_before_its_content_length_says_so():
+    # Scrapy's ResponseDataLossError carries no message: the log line said `not fetched: `.
+    from scrapy.exceptions import ResponseDataLossError
+    from twisted.python.failure import Failure
+
+    from newsscraper.spiders.cafef import failure_text
+
+    failure = Failure(ResponseDataLossError())
+    failure.request = Request(f"{BASE}/bai-188260306000000001.chn")
+    assert failure_text(failure) == (
+        "the connection closed before the whole page came (shorter than its Content-Length)"
+    )
+
+
 def test_pages_that_can_never_be_articles_are_permanent_failures():
     from scrapy.exceptions import DownloadCancelledError
     from scrapy.spidermiddlewares.httperror import HttpError
