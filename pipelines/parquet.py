@@ -150,7 +150,11 @@ class ParquetSinkPipeline:
                 self.flush()  # the original goes to disk before its copy (see the module doc)
         if self.disk_error is not None:
             self._inc("rows_lost")
-            raise DropItem(f"not stored: the dataset cannot be written ({self.disk_error})")
+            # The fault was said once, as an ERROR; the articles after it are named in the
+            # log only (INFO), not in a WARNING each on stderr.
+            raise DropItem(
+                f"not stored: the dataset cannot be written ({self.disk_error})", log_level="INFO"
+            )
         if not self.rows:
             self.oldest_at = self.monotonic()
         self.rows.append(row)
@@ -207,7 +211,8 @@ class ParquetSinkPipeline:
         logger.error(
             # The error names the part file (`PartFileWriteError`).
             "Disk fault writing the dataset: %s (OUTPUT_DIR %s). Stopping the crawl; "
-            "files committed before are intact%s, %d row(s) of this batch will be crawled again.",
+            "files committed before are intact%s, %d row(s) of this batch and the articles "
+            "still coming in will be crawled again.",
             error,
             self.output_dir,
             # Only the folder's fsync failed: the file is in place, its rows counted as written.

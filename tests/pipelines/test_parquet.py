@@ -216,8 +216,11 @@ def test_a_disk_fault_stops_writing_keeps_earlier_files_and_cleans_staging(
     assert {p: p.read_bytes() for p in dataset.list_part_files(tmp_path)} == committed
     assert dataset.staging_files(tmp_path) == []
     assert not History.of(sink.crawler).is_stored(article(4).article_id)
-    with pytest.raises(DropItem, match="cannot be written"):
+    with pytest.raises(DropItem, match="cannot be written") as dropped:
         sink.process_item(article(7))
+    # The fault was said once, as an ERROR: each article after it is named in the log only,
+    # not in a WARNING line each on stderr.
+    assert dropped.value.log_level == "INFO"
     sink.close_spider()  # no second attempt, no second close request
     assert closed == [True]
     assert stat(sink, "rows_lost") == 4
