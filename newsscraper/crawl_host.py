@@ -53,7 +53,14 @@ class CrawlHostOnlyMiddleware:
             raise OffSiteChallenge(
                 f"an article redirected off the site to a page that is no article: {request.url}"
             )
-        logger.warning("not fetching %s: only http(s) to %s", request.url, sorted(allowed))
+        # A redirect off the host is said by the errback of the page redirected (a listing
+        # page's, robots.txt's, an article's reject), naming both: not a warning here as well.
+        logger.log(
+            logging.INFO if request.meta.get("redirect_urls") else logging.WARNING,
+            "not fetching %s: only http(s) to %s",
+            request.url,
+            ", ".join(sorted(allowed)),
+        )
         raise OffCrawlHost(f"off the crawl host: {request.url}")
 
 

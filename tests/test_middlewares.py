@@ -69,7 +69,7 @@ def test_a_back_off_past_what_a_float_holds_is_the_cap():
     assert [backoff_seconds(a, 1.0, 120.0) for a in (1025, 10**9)] == [120.0, 120.0]
 
 
-def test_only_http_requests_to_the_crawl_host_leave(tmp_path):
+def test_only_http_requests_to_the_crawl_host_leave(tmp_path, caplog):
     from scrapy import Request
     from scrapy.exceptions import IgnoreRequest
     from scrapy.statscollectors import MemoryStatsCollector
@@ -78,6 +78,7 @@ def test_only_http_requests_to_the_crawl_host_leave(tmp_path):
     from newsscraper.crawl_host import CrawlHostOnlyMiddleware
     from newsscraper.spiders.cafef import CafefSpider
 
+    caplog.set_level("INFO", logger="newsscraper.crawl_host")
     settings = {"CAFEF_BASE_URL": "http://127.0.0.1:8123", "OUTPUT_DIR": str(tmp_path)}
     crawler = get_crawler(CafefSpider, settings)
     crawler.spider = CafefSpider.from_crawler(crawler)
@@ -94,6 +95,16 @@ def test_only_http_requests_to_the_crawl_host_leave(tmp_path):
         with pytest.raises(IgnoreRequest):
             middleware.process_request(Request(url, dont_filter=True))
     assert crawler.stats.get_value("newsscraper/offsite/blocked") == 5
+    assert "not fetching ftp://127.0.0.1:8123/a.chn: only http(s) to 127.0.0.1" in caplog.text
+    # A redirect off the host is said by the errback of the page redirected (a listing page's,
+    # robots.txt's, an article's reject): not a warning of its own as well.
+    caplog.clear()
+    login = Request(
+        "http://login.example.net/", meta={"redirect_urls": ["http://127.0.0.1:8123/a.chn"]}
+    )
+    with pytest.raises(IgnoreRequest):
+        middleware.process_request(login)
+    assert [r.levelname for r in caplog.records] == ["INFO"]
 
 
 def test_only_an_article_sent_off_the_site_to_a_page_that_is_no_article_is_a_challenge(tmp_path):
