@@ -191,8 +191,9 @@ def _site_errors(record: dict) -> list[str]:
         )
     elif record.get("stop_reason") == ROBOTS_TXT_UNAVAILABLE:
         problems.append(
-            "the site's robots.txt could not be fetched after every retry (an error or no "
-            "answer); nothing was crawled (ROBOTSTXT_OBEY is on)"
+            "the site's robots.txt could not be fetched (an error or no answer after every "
+            "retry, or a redirect not followed: the log says which); nothing was crawled "
+            "(ROBOTSTXT_OBEY is on)"
         )
     elif record.get("stop_reason") == CRAWL_DELAY_TOO_LONG:
         problems.append(

@@ -349,6 +349,13 @@ def test_a_crawl_its_robots_txt_stopped_is_a_site_error():
         assert code == exitcodes.SITE_ERRORS
         assert len(problems) == 1 and problems[0].startswith("the site's robots.txt ")
         assert "nothing was crawled (ROBOTSTXT_OBEY is on)" in problems[0]
+    # Not only after every retry: a redirect off the site (a login page) is not retried.
+    code, problems = judge(run(stop_reason="robots_txt_unavailable", new_rows=0), recent)
+    assert problems == [
+        "the site's robots.txt could not be fetched (an error or no answer after every retry, "
+        "or a redirect not followed: the log says which); nothing was crawled (ROBOTSTXT_OBEY "
+        "is on)"
+    ]
 
 
 def test_a_record_with_its_counts_null_is_judged_as_counting_none():

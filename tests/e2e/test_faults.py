@@ -1328,8 +1328,9 @@ def test_a_robots_txt_the_site_cannot_serve_forbids_the_whole_crawl(
     run = only_run(output_dir)
     assert run["stop_reason"] == "robots_txt_unavailable"
     assert run["problems"] == [
-        "the site's robots.txt could not be fetched after every retry (an error or no answer); "
-        "nothing was crawled (ROBOTSTXT_OBEY is on)"
+        "the site's robots.txt could not be fetched (an error or no answer after every retry, "
+        "or a redirect not followed: the log says which); nothing was crawled (ROBOTSTXT_OBEY "
+        "is on)"
     ]
 
 
