@@ -36,6 +36,8 @@ from newsscraper.robotstxt import CRAWL_DELAY_WAY_OUT
 from newsscraper.stop import RETRY_AFTER_TOO_LONG_REASON
 from pipelines.validate import PUBLISHED_IN_FUTURE
 
+DATASET_UNREADABLE = "dataset_unreadable"  # finish reason: a part file the crawl needs is bad
+
 DISK_PROBLEM = "the output directory could not be written"
 # One odd page that fails to parse is a reject, not a layout change.
 MIN_FETCHED_FOR_PARSE_CHECK = 3
@@ -78,6 +80,11 @@ def judge(record: dict, recent: list[dict]) -> tuple[int, list[str]]:
         problems += disk_fault_companions(record)
     elif code == exitcodes.INTERRUPTED:
         problems.append("the run was interrupted (SIGTERM or Ctrl-C) after a graceful flush")
+    elif record.get("finish_reason") == DATASET_UNREADABLE:
+        problems.append(
+            "a part file of the dataset cannot be read, nothing crawled: `newsscraper verify` "
+            "names every file at fault"
+        )
     elif code != exitcodes.OK:
         problems.append(
             f"the crawl ended abnormally (finish reason {record.get('finish_reason')!r})"

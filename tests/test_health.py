@@ -74,6 +74,12 @@ def test_a_run_stopped_early_says_why_in_one_problem():
             exitcodes.ABNORMAL,
             "the crawl ended abnormally (finish reason 'cancelled')",
         ),
+        # Said as what to do, not as a finish reason to look up (README, exit 1).
+        "dataset_unreadable": (
+            exitcodes.ABNORMAL,
+            "a part file of the dataset cannot be read, nothing crawled: `newsscraper verify` "
+            "names every file at fault",
+        ),
     }
     for reason, (code, problem) in stopped.items():
         assert judge(run(finish_reason=reason), [run() for _ in range(5)]) == (code, [problem])

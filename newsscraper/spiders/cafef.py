@@ -24,6 +24,7 @@ from newsscraper.context import RunContext
 from newsscraper.crawl_args import CrawlArguments
 from newsscraper.crawl_plan import plan_crawl
 from newsscraper.dataset_read import unreadable
+from newsscraper.health import DATASET_UNREADABLE
 from newsscraper.listing_walk import (
     CRAWL_DELAY_TOO_LONG,
     FORBIDDEN_BY_ROBOTS,
@@ -55,8 +56,6 @@ from newsscraper.softblock import was_soft_blocked
 from newsscraper.stop import is_stopping
 
 logger = logging.getLogger(__name__)
-
-DATASET_UNREADABLE = "dataset_unreadable"  # finish reason: a part file the crawl needs is bad
 
 
 class CafefSpider(scrapy.Spider):

@@ -439,7 +439,10 @@ def test_a_part_file_that_cannot_be_read_is_one_line_naming_it_not_a_traceback(
     assert named in line and "newsscraper verify" in line
     assert [r.path for r in handle.requests] == []
     if folder.parts[0] != "runs":
-        assert "finish reason 'dataset_unreadable'" in result.stdout
+        assert "stopped: dataset_unreadable; exit 1" in result.stdout
+        assert "problem: a part file of the dataset cannot be read, nothing crawled: " in (
+            result.stdout
+        )
         log = (output_dir / "logs" / "newsscraper.log").read_text(encoding="utf-8")
         assert "Traceback" not in log
 
