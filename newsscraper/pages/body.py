@@ -169,8 +169,8 @@ def paragraphs(content, rare=None) -> list[str]:
     if rare is None:
         rare = _RARE_ELEMENTS(content)
     scripts = any(node.tag in SCRIPT_TAGS for node in rare)
-    numbers = _list_numbers([node for node in rare if node.tag == "ol"])
     left_out = _left_out(rare)
+    numbers = _list_numbers([node for node in rare if node.tag == "ol"], left_out)
     rows_of = _table_rows
     if scripts or left_out is not is_clutter:
         rows_of = partial(_table_rows, scripts=scripts, is_left_out=left_out)
@@ -188,11 +188,12 @@ def paragraphs(content, rare=None) -> list[str]:
     return found
 
 
-def _list_numbers(lists) -> dict | None:
+def _list_numbers(lists, is_left_out=is_clutter) -> dict | None:
     """The number a browser shows before each item with text of the numbered lists `lists`
     (`<ol>`), `"1. "`: from its `start` (1 unless told; a `reversed` list counts down, from
     its number of items unless told), an item's `value` setting it from there on; written
-    as its `type` says (`a`, `A`, `i`, `I`, else digits). None without a list."""
+    as its `type` says (`a`, `A`, `i`, `I`, else digits). An item whose text the body leaves
+    out (`is_left_out`, a caption) has none, but is counted. None without a list."""
     if not lists:
         return None
     numbers = {}
@@ -205,7 +206,7 @@ def _list_numbers(lists) -> dict | None:
             if is_hidden(li):
                 continue  # no item a reader sees, nor counted by a browser
             number = _integer(li.get("value"), number)
-            if "".join(li.itertext()).strip():
+            if squash("".join(text_pieces(li, " ", _PARAGRAPH_LEFT_OUT, is_left_out))):
                 numbers[li] = f"{_list_marker(number, kind)}. "
             number += step
     return numbers
