@@ -172,8 +172,8 @@ def paragraphs(content, rare=None) -> list[str]:
     left_out = _left_out(rare)
     numbers = _list_numbers([node for node in rare if node.tag == "ol"], left_out)
     rows_of = _table_rows
-    if scripts or left_out is not is_clutter:
-        rows_of = partial(_table_rows, scripts=scripts, is_left_out=left_out)
+    if scripts or numbers or left_out is not is_clutter:
+        rows_of = partial(_table_rows, scripts=scripts, is_left_out=left_out, numbers=numbers)
     parts = text_pieces(
         content, _BREAK, _PARAGRAPH_LEFT_OUT, left_out, rows_of, scripts=scripts, numbers=numbers
     )
@@ -311,15 +311,15 @@ def figure_images(content, is_left_out=is_clutter) -> list:
     return found
 
 
-def _table_rows(table, scripts=False, is_left_out=is_clutter) -> list[str]:
+def _table_rows(table, scripts=False, is_left_out=is_clutter, numbers=None) -> list[str]:
     """One line per row with text: its cells joined by ` | `; what `is_left_out` says is
-    (clutter unless told) left out."""
+    (clutter unless told) left out; a numbered list's item starts with its number (`numbers`)."""
     rows = []
     for holder, row in _rows(table):
         if inside_clutter(holder, table, is_left_out):
             continue
         cells = (
-            _text(cell, scripts, is_left_out)
+            _text(cell, scripts, is_left_out, numbers)
             for cell in row
             if cell.tag in CELL_TAGS and not is_left_out(cell)
         )
@@ -360,9 +360,9 @@ def inside_clutter(node, container, is_left_out=is_clutter) -> bool:
     return False
 
 
-def _text(cell, scripts=False, is_left_out=is_clutter) -> str:
+def _text(cell, scripts=False, is_left_out=is_clutter, numbers=None) -> str:
     """The text of a table cell, squashed: a block or `<br>` inside it parts words as a line
     break would; clutter and captions are left out, and so is a table inside the cell, whose
     rows are lines of their own."""
-    parts = text_pieces(cell, " ", _NOT_CELL_TEXT, is_left_out, scripts=scripts)
+    parts = text_pieces(cell, " ", _NOT_CELL_TEXT, is_left_out, scripts=scripts, numbers=numbers)
     return squash("".join(parts))

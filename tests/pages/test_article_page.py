@@ -1554,6 +1554,10 @@ def test_clutter_inside_tables_and_figures_is_left_out():
         # An item of only hidden text or clutter shows no line; its number is not the next's.
         ("<ol><li>A</li><li><b hidden>B</b></li><li>C</li></ol>", ["1. A", "3. C"]),
         ("<ol><li>A</li><li><script>var b;</script></li></ol>", ["1. A"]),
+        (
+            "<table><tr><td><ol><li>A</li><li>B</li></ol></td><td>C</td></tr></table>",
+            ["1. A 2. B | C"],
+        ),
         ("<ul><li>Một</li><li>Hai</li></ul>", ["Một", "Hai"]),  # a bullet, no number
     ],
 )
