@@ -212,11 +212,14 @@ def _list_numbers(lists, is_left_out=is_clutter) -> dict | None:
     return numbers
 
 
+# An integer attribute as HTML reads it: after any spaces, a sign and ASCII digits, whatever
+# follows (`start="3."` is 3); with no digits there, the attribute counts for nothing.
+_HTML_INTEGER = re.compile(r"[\t\n\f\r ]*([-+]?[0-9]+)")
+
+
 def _integer(value: str | None, default: int) -> int:
-    try:
-        return int(value.strip()) if value else default
-    except ValueError:
-        return default
+    found = _HTML_INTEGER.match(value or "")
+    return int(found[1]) if found else default
 
 
 _ROMAN = (

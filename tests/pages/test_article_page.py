@@ -1551,6 +1551,12 @@ def test_clutter_inside_tables_and_figures_is_left_out():
         ("<ol type='I'><li>A</li><li>B</li><li> </li><li>D</li></ol>", ["I. A", "II. B", "IV. D"]),
         ("<ol><li>A<ol type='i'><li>A1</li></ol></li><li>B</li></ol>", ["1. A", "i. A1", "2. B"]),
         ("<ol reversed><li>Ba</li><li>Hai</li></ol>", ["2. Ba", "1. Hai"]),
+        # A number as a browser reads it: its digits, whatever follows them; else no number.
+        (
+            "<ol start=' 3.'><li>A</li><li value='+7)'>B</li><li value='x'>C</li></ol>",
+            ["3. A", "7. B", "8. C"],
+        ),
+        ("<ol start='\u0663'><li>A</li></ol>", ["1. A"]),  # an Arabic-Indic 3 is no number
         # An item of only hidden text or clutter shows no line; its number is not the next's.
         ("<ol><li>A</li><li><b hidden>B</b></li><li>C</li></ol>", ["1. A", "3. C"]),
         ("<ol><li>A</li><li><script>var b;</script></li></ol>", ["1. A"]),
