@@ -353,14 +353,17 @@ class ArticlePage:
         instead, set apart as a credit (right-aligned, or all in bold or italics): the whole
         paragraph `Theo <outlet>` or `Nguồn: <outlet>`, a name of six words at most and no
         sentence (`Theo đó, …` is none). A paragraph a reader never sees (hidden by its own
-        attribute or inline style, or inside an element that is) comes after no credit."""
+        attribute or inline style, or inside an element that is; or holding only such text
+        or clutter) comes after no credit, and what is hidden inside the credit is no part of
+        it, as of the body."""
         if not self._contents:
             return None
         content, body = self._contents[-1], self._paragraphs[-1]
         left_out = left_out_in(content, self._rare(content))
         blocks = [p for p in content.iter("p") if not inside_clutter(p, content, left_out)]
-        last = next((p for p in reversed(blocks) if text_of(p)), None)
-        if not body or last is None or text_of(last) != body[-1] or not set_apart(last):
+        texts = ((p, text_of(p, left_out)) for p in reversed(blocks))
+        last, text = next(((p, text) for p, text in texts if text), (None, None))
+        if not body or last is None or text != body[-1] or not set_apart(last):
             return None
         return credit_line_outlet(body[-1])
 

@@ -921,6 +921,9 @@ def test_theo_is_no_part_of_the_source():
         # A paragraph a reader never sees after it: the credit still closes the body.
         ('<p style="text-align: right;">Theo Tiền Phong</p><p hidden>SEO</p>', "Tiền Phong"),
         ("<p><i>Theo VnExpress</i></p><div style='display:none'><p>x</p></div>", "VnExpress"),
+        ('<p style="text-align: right;">Theo Tiền Phong</p><p><b hidden>SEO</b></p>', "Tiền Phong"),
+        ("<p><i>Theo VnExpress</i></p><p><ins class='adsbygoogle'>qc</ins></p>", "VnExpress"),
+        ('<p style="text-align: right;">Theo <span hidden>SEO </span>Tiền Phong</p>', "Tiền Phong"),
     ],
 )
 def test_without_a_source_line_the_credit_closing_the_body_names_the_source(credit, outlet):
