@@ -1552,6 +1552,16 @@ def test_clutter_inside_tables_and_figures_is_left_out():
         ("<ol start='9'><li><p>Chín</p></li><li><b>Mười</b></li></ol>", ["9. Chín", "10. Mười"]),
         ("<ol type='a'><li>A</li><li value='27'>B</li></ol>", ["a. A", "aa. B"]),
         ("<ol type='I'><li>A</li><li>B</li><li> </li><li>D</li></ol>", ["I. A", "II. B", "IV. D"]),
+        # Letters past z, and digits for what a type cannot write: 0, a numeral past 3999.
+        (
+            "<ol type='A' start='0'><li>A</li><li value='52'>B</li><li>C</li></ol>",
+            ["0. A", "AZ. B", "BA. C"],
+        ),
+        (
+            "<ol type='i' start='3999'><li>A</li><li>B</li><li value='1444'>C</li>"
+            "<li value='2888'>D</li><li value='0'>E</li></ol>",
+            ["mmmcmxcix. A", "4000. B", "mcdxliv. C", "mmdccclxxxviii. D", "0. E"],
+        ),
         ("<ol><li>A<ol type='i'><li>A1</li></ol></li><li>B</li></ol>", ["1. A", "i. A1", "2. B"]),
         ("<ol reversed><li>Ba</li><li>Hai</li></ol>", ["2. Ba", "1. Hai"]),
         # A number as a browser reads it: its digits, whatever follows them; else no number.
