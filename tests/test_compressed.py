@@ -202,6 +202,23 @@ def test_a_robots_txt_decompressed_past_its_read_limit_is_read_up_to_it_and_no_f
     assert read.flags == ["download_stopped", DECOMPRESSED_UP_TO_FLAG]
 
 
+def test_a_robots_txt_stopped_at_its_read_limit_that_decompresses_to_nothing_is_cut_short():
+    # Named gzip, sent plain: not one byte of it is the stream; retried, never read as rules.
+    from newsscraper.compressed import DECOMPRESSED_MAXSIZE_META
+
+    url = "http://127.0.0.1:8123/robots.txt"
+    request = Request(url, meta={DECOMPRESSED_MAXSIZE_META: 1000, "download_maxsize": 0})
+    stopped = Response(
+        url,
+        body=b"User-agent: *\nDisallow: /x\n" * 100,
+        headers={"Content-Encoding": b"gzip"},
+        flags=["download_stopped"],
+    )
+    read = CompressedBodyMiddleware().process_response(request, stopped)
+    assert read.flags == ["download_stopped", COMPRESSED_CUT_SHORT_FLAG] and read.body == b""
+    assert cut_short_reason(request, read) == "body cut short"
+
+
 def flagged(body: bytes, content_encoding: bytes | None) -> bool:
     url = "http://127.0.0.1:8123/bai-viet-188260704171525847.chn"
     headers = {"Content-Encoding": content_encoding} if content_encoding is not None else {}
