@@ -146,6 +146,21 @@ class PartialContent(Fault):
 
 
 @dataclass(frozen=True)
+class WholeRange(Fault):
+    """What `fault` answers, as a 206 Partial Content whose Content-Range holds all of it
+    (`bytes 0-N/N+1`), to a request that asked for no range: a proxy's answer, read as a 200."""
+
+    fault: Fault
+
+    def apply(self, target: str, normal: NormalResponse) -> Response:
+        response = self.fault.apply(target, normal)
+        whole = len(response.body)
+        response.status = 206
+        response.headers["Content-Range"] = f"bytes 0-{whole - 1}/{whole}"
+        return response
+
+
+@dataclass(frozen=True)
 class NotModified(Fault):
     """A 304 Not Modified, no body, to a request that asked nothing conditional: a proxy's
     answer, holding no page."""
@@ -426,6 +441,10 @@ def gzip_named_twice() -> Fault:
 
 def partial_content(keep: float = 0.5) -> Fault:
     return PartialContent(keep)
+
+
+def whole_range(fault: Fault) -> Fault:
+    return WholeRange(fault)
 
 
 def not_modified() -> Fault:

@@ -119,19 +119,26 @@ TRANSIENT = PROXY_ANSWERS | {
     "truncated_gzip": faults.truncated_gzip(),
     "gzip_named_twice": faults.gzip_named_twice(),
     "soft_block": faults.soft_block(),
+    # "A 206 whose Content-Range says it holds the whole page is judged as a 200 [...] a
+    # rate-limit or captcha page sent so is a soft block, backed off and asked for again."
+    "soft_block_206": faults.whole_range(faults.soft_block()),
 }
 OFF_SITE = "https://example.invalid/captcha"
-# On an article page only: "a meta refresh off the site" is a soft block, "asked for again";
-# a redirect to the very URL, followed, then the page.
+LOGIN = "https://login.example.invalid/?next=%2Fdoanh-nghiep.chn"  # no article's address
+# On an article page only: "a meta refresh off the site" and "an HTTP redirect to another site
+# at an address that is no article" (a login page) are soft blocks, "asked for again"; a
+# redirect to the very URL, followed, then the page.
 ARTICLE_TRANSIENT = {
     "meta_refresh_off_site": faults.meta_refresh(OFF_SITE),
+    "login_redirect": faults.redirect(LOGIN),
     "redirect_loop": faults.redirect_loop(),
 }
 # On a listing page only: "An empty timeline fragment is asked for once more before it is taken
 # as the end of the list" (so scripted once, see `Runs.change`); "A fragment without items that
 # says something (a "Too many requests" line ...) is a soft block, not the end."
 LISTING_TRANSIENT = {"empty": faults.empty(), "soft_block_bare": faults.soft_block(bare=True)}
-SOFT_BLOCKING = {"429_retry_after", "soft_block", "soft_block_bare", "meta_refresh_off_site"}
+SOFT_BLOCKING = {"429_retry_after", "soft_block", "soft_block_206", "soft_block_bare"}
+SOFT_BLOCKING |= {"meta_refresh_off_site", "login_redirect"}  # on an article page
 
 # Faults that last the whole run: the page fails after every retry (exit 7), and comes later.
 # README: "still cut after every retry, an article page is pending and a listing page has
@@ -141,18 +148,25 @@ PERSISTENT = PROXY_ANSWERS | {
     "reset": faults.reset(),
     "truncated": faults.truncated(),
 }
-# An article page: a soft block every time (pending, "asked for again"); "more than five
+# An article page: a soft block every time, a meta refresh or an HTTP redirect to a login page
+# off the site (pending, "asked for again"); "more than five
 # redirects" ("A page that failed for a reason that may pass"); a gzip stream or a body cut
 # every time (README's "Exit codes", 7: "article pages, still failed after every retry").
 ARTICLE_PERSISTENT = {
     "meta_refresh_off_site": faults.meta_refresh(OFF_SITE),
+    "login_redirect": faults.redirect(LOGIN),
     "redirect_loop": faults.redirect_loop(),
     "truncated_gzip": faults.truncated_gzip(),
     "cut_without_length": faults.cut_without_length(),
 }
 # A listing page: "a listing page fails at once on a 404 or another answer that is not
-# retried" (exit 7); it is a page of the listing, not a story, so nothing is rejected.
-LISTING_PERSISTENT = {"404": faults.status(404), "410": faults.status(410)}
+# retried, and on a redirect to another host, never followed" (exit 7); it is a page of the
+# listing, not a story, so nothing is rejected.
+LISTING_PERSISTENT = {
+    "404": faults.status(404),
+    "410": faults.status(410),
+    "login_redirect": faults.redirect(LOGIN),
+}
 
 # Faults a page may carry all the run and still be stored as the site rendered it (README,
 # "Choices worth knowing": a page read in UTF-8 whatever its header says; "A page with all of
@@ -348,7 +362,7 @@ class Runs:
             if path is not None and path not in self.gone and path != renamed:
                 table = ARTICLE_TRANSIENT if _is_article(path) else LISTING_TRANSIENT
                 site.script(path, [(TRANSIENT | table)[name]] * times)
-                soft_blocks += times if name in SOFT_BLOCKING else 0
+                soft_blocks += times if _is_soft_block(name, path) else 0
         if step.fail_for_run is not None:
             page, name = step.fail_for_run
             path = path_of(page)
@@ -356,7 +370,7 @@ class Runs:
                 table = ARTICLE_PERSISTENT if _is_article(path) else LISTING_PERSISTENT
                 site.script(path, [(PERSISTENT | table)[name]], repeat=True)
                 failing.add(path)
-                soft_blocks += RETRY_TIMES + 1 if name in SOFT_BLOCKING else 0
+                soft_blocks += RETRY_TIMES + 1 if _is_soft_block(name, path) else 0
         if step.gone is not None and new and new[0].path not in failing:
             self.go(new[0], step.gone, [a for a in published if a.path not in failing])
         for path, (fault, _) in self.gone.items():
@@ -690,8 +704,15 @@ def _article_rejects(output_dir: Path) -> dict[str, str]:
 def _soft_blocks_scripted(step: Step) -> bool:
     """Whether any page of the run may answer with a soft block."""
     names = {name for _, name, _ in step.page_faults}
-    names |= {step.fail_for_run[1]} if step.fail_for_run is not None else set()
+    if step.fail_for_run is not None and step.fail_for_run[0] not in ("section", "timeline"):
+        names.add(step.fail_for_run[1])
     return step.soft_block_every is not None or bool(names & SOFT_BLOCKING)
+
+
+def _is_soft_block(name: str, path: str) -> bool:
+    """Whether the fault `name` on `path` is a soft block: a redirect to a login page off the
+    site is one on an article page, a listing page failing at once on it."""
+    return name in SOFT_BLOCKING and (_is_article(path) or name not in LISTING_PERSISTENT)
 
 
 def _article_id(path: str) -> str:

@@ -188,6 +188,13 @@ def test_partial_content_is_a_206_of_the_first_part_its_content_range_saying_so(
     assert headers["Content-Range"] == f"bytes 0-{len(body) - 1}/{len(whole)}"
 
 
+def test_whole_range_is_a_206_of_all_the_fault_answers_its_content_range_saying_so(handle, site):
+    site.script(SECTION, [faults.whole_range(faults.soft_block())])
+    status, headers, body = fetch(handle, SECTION)
+    assert status == 206 and body.decode("utf-8") == SOFT_BLOCK_PAGE
+    assert headers["Content-Range"] == f"bytes 0-{len(body) - 1}/{len(body)}"
+
+
 def test_not_modified_is_a_304_without_a_body(handle, site):
     site.script(SECTION, [faults.not_modified()])
     status, _, body = fetch(handle, SECTION)
