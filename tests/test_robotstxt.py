@@ -469,11 +469,25 @@ def test_a_robots_txt_retried_after_its_connection_was_lost_is_read_up_to_the_li
     assert len(middleware.crawler.engine.sent) == 2
 
 
+def raw_deflate(data: bytes) -> bytes:
+    compressor = zlib.compressobj(wbits=-15)
+    return compressor.compress(data) + compressor.flush()
+
+
+def zstd_frames(data: bytes) -> bytes:
+    return b"".join(zstd.compress(data[at : at + 100_000]) for at in range(0, len(data), 100_000))
+
+
+# How a site may compress it (Content-Encoding, and how): raw deflate, with no zlib header, as
+# some servers send it; zstd in frames of 100 kB; two layers, br over gzip.
 COMPRESS = {
-    "gzip": gzip.compress,
-    "deflate": zlib.compress,
-    "br": brotli.compress,
-    "zstd": zstd.compress,
+    "gzip": ("gzip", gzip.compress),
+    "deflate": ("deflate", zlib.compress),
+    "deflate, raw": ("deflate", raw_deflate),
+    "br": ("br", brotli.compress),
+    "zstd": ("zstd", zstd.compress),
+    "zstd, frames": ("zstd", zstd_frames),
+    "gzip, br": ("gzip, br", lambda data: brotli.compress(gzip.compress(data))),
 }
 # Each line a hash: about half its size compressed, so that past the limit on the wire too.
 HASHED_ROBOTS_TXT = (
@@ -490,10 +504,11 @@ def test_a_robots_txt_sent_compressed_past_the_limit_is_read_up_to_it_as_one_sen
 ):
     # Asked for uncompressed, sent compressed all the same: small on the wire (700 kB of it
     # decompressed), or itself past the limit on the wire, its download stopped there.
-    compressed = COMPRESS[encoding](body)
+    content_encoding, compress = COMPRESS[encoding]
+    compressed = compress(body)
     assert (len(compressed) > LIMIT) is (body is HASHED_ROBOTS_TXT) and len(body) > LIMIT
     middleware = streamed_robots_txt(
-        tmp_path, compressed, headers={"Content-Encoding": encoding}, DOWNLOAD_MAXSIZE=1000
+        tmp_path, compressed, headers={"Content-Encoding": content_encoding}, DOWNLOAD_MAXSIZE=1000
     )
     assert refusal(middleware, "/within") is RobotsTxtForbidden
     assert refusal(middleware, "/straddling") is None
@@ -505,8 +520,8 @@ def test_a_robots_txt_sent_compressed_past_the_limit_is_read_up_to_it_as_one_sen
     small = b"User-agent: *\nDisallow: /x\n"
     within = streamed_robots_txt(
         tmp_path / "small",
-        COMPRESS[encoding](small),
-        headers={"Content-Encoding": encoding},
+        compress(small),
+        headers={"Content-Encoding": content_encoding},
         DOWNLOAD_MAXSIZE=1000,
     )
     assert refusal(within, "/x") is RobotsTxtForbidden
