@@ -16,7 +16,8 @@ README.md promises ("Choices worth knowing"):
   `redirected_away` the reject's `url` is "the URL the listing gave" and "`detail` names the
   page it led to".
 - "These are soft blocks instead, and the article URL is asked for again: [...] a meta refresh
-  off the site"; a page that is not the site's (a meta refresh not followed, as one over
+  off the site, an HTTP redirect to another site at an address that is no article" (a login
+  page, never fetched); a page that is not the site's (a meta refresh not followed, as one over
   Scrapy's METAREFRESH_MAXDELAY) is read "as it came, the article when it holds it, else a soft
   block".
 - Exit 7 lists "more than five redirects"; a page that failed "is not stored and is asked for
@@ -54,6 +55,12 @@ OFF_SITE = (
     "http://example.invalid/story-188260306173916865.chn",
     "//example.invalid/story-188260306173916865.chn",
     "HTTPS://Example.Invalid/story-188260306173916865.chn",
+)
+# The network's answer: a captive portal's or a proxy's login page on another host.
+LOGIN = (
+    "https://login.example.invalid/?next=%2Fstory-188260306173916865.chn",
+    "//portal.example.invalid/login",
+    "HTTP://Login.Example.Invalid/",
 )
 NOT_HTTP = ("ftp://files.example.invalid/story.pdf", "javascript:void(0)", "mailto:a@b.invalid")
 METAREFRESH_MAXDELAY = 100  # Scrapy's default, which the project keeps
@@ -100,9 +107,10 @@ def located(form: str, path: str, base: str) -> str:
 class Chain:
     """What a listed article URL answers: `hops` redirects (code, Location form) over pages of
     the site, then `end`: another article ("moved"), the same one with a query ("query"), the
-    section page ("section"), another site ("off_site"), an address that is not http(s)
-    ("not_http"), back to itself ("loop"), too many hops ("too_many"), or a page of no site
-    whose meta refresh goes off the site ("meta_off_site") or waits too long ("meta_slow")."""
+    section page ("section"), an article's address on another site ("off_site"), a login page
+    on another site ("login"), an address that is not http(s) ("not_http"), back to itself
+    ("loop"), too many hops ("too_many"), or a page of no site whose meta refresh goes off the
+    site ("meta_off_site") or waits too long ("meta_slow")."""
 
     hops: tuple[tuple[int, str], ...]
     end: str
@@ -122,6 +130,7 @@ def chains(draw) -> Chain:
                 "query",
                 "section",
                 "off_site",
+                "login",
                 "not_http",
                 "loop",
                 "too_many",
@@ -137,6 +146,8 @@ def chains(draw) -> Chain:
     code = draw(st.sampled_from(CODES))
     if end == "off_site":
         final = (code, draw(st.sampled_from(OFF_SITE)))
+    elif end == "login":
+        final = (code, draw(st.sampled_from(LOGIN)))
     elif end == "not_http":
         final = (code, draw(st.sampled_from(NOT_HTTP)))
     else:
@@ -150,7 +161,8 @@ def chains(draw) -> Chain:
 
 
 # The ends after which the listed article is stored under its own id ("listed": no chain).
-STORED_THERE = {"listed", "query", "meta_off_site", "meta_slow"}
+STORED_THERE = {"listed", "query", "login", "meta_off_site", "meta_slow"}
+SOFT_BLOCKED = {"login", "meta_off_site", "meta_slow"}  # once: the article comes after it
 REJECTED = {"moved": "redirected_to_article", "section": "redirected_away"}
 REJECTED |= {"off_site": "redirected_away", "not_http": "redirected_away"}
 PENDING = {"loop", "too_many"}
@@ -235,5 +247,5 @@ def test_each_article_behind_a_chain_of_redirects_ends_as_readme_says(drawn, tmp
     run = only_run(output_dir)
     assert set(run["pending_articles"] or {}) == pending
     assert run["failed_articles"] == len(pending)
-    blocked = sum(end in ("meta_off_site", "meta_slow") for end in ends.values())
+    blocked = sum(end in SOFT_BLOCKED for end in ends.values())
     assert stats.get("newsscraper/softblock/detected", 0) == blocked
