@@ -346,7 +346,8 @@ def run(args: argparse.Namespace) -> int:
         # as it was, nothing is merged past it.
         return _cannot_read(output_dir, error)
     # The dataset is compacted: a stdout that cannot take the report changes nothing of that.
-    say_summary(report(results, records), "newsscraper compact")
+    # Then the folder compacted, as every command names it (`dataset.named`).
+    say_summary(f"{report(results, records)}\n  dataset: {output_dir}", "newsscraper compact")
     return exitcodes.OK
 
 

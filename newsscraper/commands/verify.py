@@ -463,4 +463,5 @@ def run(args: argparse.Namespace) -> int:
     warnings = len(findings) - problems
     files = sum(len(dataset.list_part_files(output_dir, d)) for d in dataset.DATASETS)
     print(f"{files} files checked: {problems} problem(s), {warnings} warning(s)")
+    print(f"  dataset: {output_dir}")  # as every command names it (`dataset.named`)
     return 1 if problems else 0

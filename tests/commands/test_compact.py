@@ -809,12 +809,22 @@ def test_older_than_zero_is_every_day_before_today_and_a_negative_count_is_refus
     assert len(dataset.list_part_files(three_partitions)) == 3
 
 
-def test_nothing_to_compact_is_said(tmp_path, make_row, write_batch, capsys):
+def test_nothing_to_compact_is_said_naming_the_dataset(tmp_path, make_row, write_batch, capsys):
     write_batch([make_row("101"), make_row("201", section="thi-truong-chung-khoan")])
     assert cli.main(["compact", "--output-dir", str(tmp_path)]) == 0
     assert capsys.readouterr().out == (
         "nothing to compact: no selected folder has more than one part file\n"
+        f"  dataset: {tmp_path}\n"
     )
+
+
+def test_the_dataset_compacted_is_named_as_an_absolute_path(three_partitions, capsys, monkeypatch):
+    # Read in cron's mail or a log, `output` does not say which folder was compacted.
+    monkeypatch.chdir(three_partitions.parent)
+    assert cli.main(["compact", "--output-dir", three_partitions.name]) == 0
+    out = capsys.readouterr().out
+    assert "section=doanh-nghiep/published_date=2026-03-07: 3 files ->" in out
+    assert out.endswith(f"\n  dataset: {three_partitions}\n")
 
 
 def test_the_report_is_text_printing_nothing(capsys):
@@ -848,6 +858,7 @@ def test_a_single_run_records_file_is_left_as_it_is(tmp_path, capsys):
     assert cli.main(["compact", "--output-dir", str(tmp_path)]) == 0
     assert capsys.readouterr().out == (
         "nothing to compact: no selected folder has more than one part file\n"
+        f"  dataset: {tmp_path}\n"
     )
     assert dataset.list_part_files(tmp_path, dataset.RUNS) == [path]
     assert path.stat().st_ino == inode

@@ -55,13 +55,25 @@ def clean(tmp_path, make_row, write_batch):
 
 
 def verify(output_dir, capsys) -> tuple[int, list[str]]:
+    """The exit code and the lines said above the last, which names the dataset checked."""
     code = cli.main(["verify", "--output-dir", str(output_dir)])
-    return code, capsys.readouterr().out.splitlines()
+    *lines, named = capsys.readouterr().out.splitlines()
+    assert named == f"  dataset: {output_dir}"
+    return code, lines
 
 
 def test_a_clean_dataset_passes(clean, capsys):
     code, lines = verify(clean, capsys)
     assert (code, lines) == (0, ["5 files checked: 0 problem(s), 0 warning(s)"])
+
+
+def test_the_dataset_checked_is_named_as_an_absolute_path(clean, capsys, monkeypatch):
+    # Read in cron's mail or a log, `output` does not say which folder was checked.
+    monkeypatch.chdir(clean.parent)
+    assert cli.main(["verify", "--output-dir", clean.name]) == 0
+    assert capsys.readouterr().out == (
+        f"5 files checked: 0 problem(s), 0 warning(s)\n  dataset: {clean}\n"
+    )
 
 
 def write_file(path, table):
