@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -173,11 +174,15 @@ def test_a_wait_of_under_a_second_is_named_and_no_wait_is_not(tmp_path):
 def test_a_cron_run_refused_the_lock_exits_75_touching_nothing(tmp_path, holder, capsys):
     """README: a run that finds the lock held "exits 75 without crawling" and "touches
     nothing". The holder's note, what a killed holder left in `.staging/` (removed only by the
-    next one to take the lock) and the rest of the folder stay as they were, no log is opened,
-    and the one line it says names the holder."""
+    next one to take the lock) and the rest of the folder stay as they were, and the one line
+    it says names the holder: on stderr, and appended to the run's log, where a crontab line's
+    user reads why a run did nothing."""
     leftover = dataset.staging_dir(tmp_path) / "part-x-1.parquet.99.tmp"
     leftover.parent.mkdir()
     leftover.write_bytes(b"PAR1 half")
+    log = tmp_path / "logs" / "newsscraper.log"
+    log.parent.mkdir()
+    log.write_text("a line of the run before\n", encoding="utf-8")
     before = sorted(path.relative_to(tmp_path) for path in tmp_path.rglob("*"))
     note = lock_path(tmp_path).read_bytes()
 
@@ -191,6 +196,14 @@ def test_a_cron_run_refused_the_lock_exits_75_touching_nothing(tmp_path, holder,
     (line,) = captured.err.splitlines()
     assert line.startswith("newsscraper cron: not crawling: ")
     assert f"pid={holder.pid} " in line and "purpose=test holder)" in line
+    earlier, logged = log.read_text(encoding="utf-8").splitlines()
+    assert earlier == "a line of the run before"
+    said = line.removeprefix("newsscraper cron: ")
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} UTC \[newsscraper\.commands\.cron\] WARNING: "
+        + re.escape(said),
+        logged,
+    )
 
 
 def test_a_staging_in_the_way_stops_the_taker_leaving_no_note_of_it(tmp_path):

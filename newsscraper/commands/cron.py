@@ -2,10 +2,10 @@
 
 One crawl of a section (incremental, or a backfill with `-a since=`/`until=`) under
 OUTPUT_DIR's lock (a second run at the same time exits with code 75, at once or after waiting
-`--wait` seconds for the lock), logging to a rotating file, ending with the exit code of the
-run record's health check (see newsscraper/exitcodes.py and the README). After its crawl it
-merges runs/ and rejects/ once they hold many part files, so what every crawl reads there stays
-a few files.
+`--wait` seconds for the lock, saying so on stderr and in the log), logging to a rotating file,
+ending with the exit code of the run record's health check (see newsscraper/exitcodes.py and
+the README). After its crawl it merges runs/ and rejects/ once they hold many part files, so
+what every crawl reads there stays a few files.
 """
 
 from __future__ import annotations
@@ -108,7 +108,9 @@ def run(args) -> int:
                 # In the crawl's codec, as the files it merges were written.
                 _merge_records_when_many(output_dir, compression_of(settings))
     except LockHeld as exc:
-        print(f"newsscraper cron: not crawling: {exc}; {LOCKED_NEXT_RUN}", file=sys.stderr)
+        refusal = f"not crawling: {exc}; {LOCKED_NEXT_RUN}"
+        print(f"newsscraper cron: {refusal}", file=sys.stderr)
+        _log_refusal(log_file, settings.get("LOG_LEVEL"), refusal)
         return exitcodes.LOCKED
     except OSError as exc:
         print(f"newsscraper cron: cannot use {output_dir}: {exc}", file=sys.stderr)
@@ -220,18 +222,42 @@ def _a_file_on_the_way(error: OSError) -> str:
     return str(path)
 
 
-def _log_to_rotating_file(path: Path, level: str) -> None:
+def _log_file(path: Path, level: str, max_bytes: int) -> RotatingLogFile:
+    """The handler of the log file at `path`, rotated past `max_bytes` (never, at 0); OSError
+    when it cannot be opened."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = RotatingLogFile(
         path,
-        maxBytes=LOG_BYTES,
+        maxBytes=max_bytes,
         backupCount=LOG_BACKUPS,
         encoding="utf-8",
         errors=LOG_ENCODING_ERRORS,
     )
     handler.setLevel(level or "INFO")
     handler.setFormatter(_log_formatter())
-    logging.getLogger().addHandler(handler)
+    return handler
+
+
+def _log_to_rotating_file(path: Path, level: str) -> None:
+    logging.getLogger().addHandler(_log_file(path, level, LOG_BYTES))
+
+
+def _log_refusal(path: Path, level: str, message: str) -> None:
+    """Append a run's refusal of the lock to the log at `path` as a warning, as stderr said it:
+    a crontab line's user reads the log to see why a run did nothing. Appended without rotating:
+    the file is the lock holder's to rotate, which may be writing it. A log that cannot be
+    opened is said on stderr; the run's exit code stays 75."""
+    try:
+        handler = _log_file(path, level, max_bytes=0)
+    except OSError as exc:
+        print(f"newsscraper cron: cannot write the log {path}: {_why(exc)}", file=sys.stderr)
+        return
+    try:
+        record = logger.makeRecord(logger.name, logging.WARNING, __file__, 0, message, (), None)
+        if record.levelno >= handler.level:
+            handler.handle(record)
+    finally:
+        handler.close()
 
 
 def _log_warnings_to_stderr() -> None:

@@ -9,6 +9,7 @@ while a rest the site asked for in an earlier run is still running (exit 3).
 
 from __future__ import annotations
 
+import logging
 import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
@@ -35,6 +36,8 @@ from newsscraper.stop import (
     note_early_signals,
     note_signals,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class Command(StandardStreamsOpen, ScrapyCrawlCommand):
@@ -88,7 +91,12 @@ def _crawl_under_lock(command, spider, opts) -> None:
             crawler = command._create_crawler(spider)
             command.exitcode, summary = crawl_to_end(command.crawler_process, crawler, opts.spargs)
     except LockHeld as exc:
-        print(f"newsscraper: not crawling: {exc}; {LOCKED_NEXT_RUN}", file=sys.stderr)
+        refusal = f"not crawling: {exc}; {LOCKED_NEXT_RUN}"
+        print(f"newsscraper: {refusal}", file=sys.stderr)
+        if command.settings.get("LOG_FILE"):
+            # Scrapy logs to that file only (`-s LOG_FILE`, `--logfile`), where the user of a
+            # crontab line reads why the run did nothing; else its log is stderr, said above.
+            logger.warning("%s", refusal)
         command.exitcode = exitcodes.LOCKED
         return
     except OSError as exc:

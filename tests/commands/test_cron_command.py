@@ -125,6 +125,33 @@ def test_without_wait_a_held_lock_is_exit_75_at_once(tmp_path, capsys, monkeypat
     assert capsys.readouterr().err.startswith("newsscraper cron: not crawling: ")
 
 
+def test_a_held_lock_is_said_in_the_log_file_given_too(tmp_path, capsys):
+    # The crontab line's stderr may go where nobody reads: the log says why the run did nothing.
+    log = tmp_path / "var" / "cron.log"
+    args = ["cron", "--output-dir", str(tmp_path / "cafef"), "--log-file", str(log)]
+    with lock.crawl_lock(tmp_path / "cafef", purpose="compact"):
+        assert cli.main(args) == exitcodes.LOCKED
+    said = capsys.readouterr().err.removeprefix("newsscraper cron: ").rstrip("\n")
+    assert said.startswith("not crawling: ") and "purpose=compact" in said
+    (logged,) = log.read_text(encoding="utf-8").splitlines()
+    assert logged.endswith(f" UTC [newsscraper.commands.cron] WARNING: {said}")
+    assert not (tmp_path / "cafef" / "logs").exists()
+
+
+def test_a_held_lock_with_a_log_that_cannot_be_opened_is_still_exit_75(tmp_path, capsys):
+    in_the_way = tmp_path / "notes"
+    in_the_way.write_text("a file, not a folder\n", encoding="utf-8")
+    args = ["cron", "--output-dir", str(tmp_path), "--log-file", str(in_the_way / "cron.log")]
+    with lock.crawl_lock(tmp_path, purpose="compact"):
+        assert cli.main(args) == exitcodes.LOCKED
+    refused, unlogged = capsys.readouterr().err.splitlines()
+    assert refused.startswith("newsscraper cron: not crawling: ")
+    assert unlogged.startswith(
+        f"newsscraper cron: cannot write the log {in_the_way / 'cron.log'}: {in_the_way} is a "
+        "file, not a folder"
+    )
+
+
 @contextlib.contextmanager
 def logging_handlers_added():
     """Yields a function giving the handlers the root logger gained since the block began;

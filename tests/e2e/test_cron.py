@@ -294,11 +294,17 @@ def test_a_run_id_already_used_is_refused_in_one_line(replica, output_dir):
 def test_a_second_run_while_the_lock_is_held_exits_at_once_and_touches_nothing(replica, output_dir):
     handle = replica(ReplicaSite(articles=10))
     output_dir.mkdir(parents=True)
-    before = tree(output_dir)
+    log = output_dir / "logs" / "newsscraper.log"
     with crawl_lock(output_dir, purpose="test"):
         before = tree(output_dir)
         result = cron(handle.base_url, output_dir)
-        assert tree(output_dir) == before
+        # Its one line is in the log too, where a crontab line's user reads why it did nothing.
+        assert tree(output_dir).keys() - before.keys() == {"logs", "logs/newsscraper.log"}
+        assert {name: tree(output_dir)[name] for name in before} == before
+    (logged,) = log.read_text(encoding="utf-8").splitlines()
+    assert logged.endswith(
+        " WARNING: " + result.stderr.removeprefix("newsscraper cron: ").rstrip("\n")
+    )
     assert result.returncode == exitcodes.LOCKED
     assert "held by another newsscraper process" in result.stderr
     assert "purpose=test" in result.stderr

@@ -81,6 +81,24 @@ def test_scrapy_fetch_with_the_spider_writes_no_run_record(replica, output_dir):
     assert not output_dir.exists()
 
 
+@pytest.mark.parametrize("log_option", ["-sLOG_FILE={log}", "--logfile={log}"])
+def test_a_crawl_refused_the_lock_says_why_in_its_log_file_too(
+    log_option, replica, tmp_path, output_dir
+):
+    # Logging to a file, Scrapy says nothing on stderr: a crontab line's user reads the file.
+    handle = replica(ReplicaSite(articles=5))
+    log = tmp_path / "crawl.log"
+    output_dir.mkdir(parents=True)
+    with crawl_lock(output_dir, purpose="compact"):
+        held = scrapy("crawl", "cafef", log_option.format(log=log), *on_replica(handle, output_dir))
+    assert held.returncode == exitcodes.LOCKED, held.stderr[-3000:]
+    said = held.stderr.removeprefix("newsscraper: ").rstrip("\n")
+    assert said.startswith("not crawling: ") and "purpose=compact" in said
+    logged = log.read_text(encoding="utf-8").splitlines()
+    assert logged[-1].endswith(f" [newsscraper.scrapy_commands.crawl] WARNING: {said}")
+    assert handle.requests == []
+
+
 def test_scrapy_runspider_of_the_cafef_spider_holds_the_lock_and_exits_with_the_runs_code(
     replica, stored, output_dir
 ):
