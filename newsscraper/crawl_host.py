@@ -9,6 +9,7 @@ leaves the page as it came (`NowhereMetaRefreshMiddleware`)."""
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import IgnoreRequest
@@ -55,13 +56,35 @@ class CrawlHostOnlyMiddleware:
             )
         # A redirect off the host is said by the errback of the page redirected (a listing
         # page's, robots.txt's, an article's reject), naming both: not a warning here as well.
+        redirected = bool(request.meta.get("redirect_urls"))
         logger.log(
-            logging.INFO if request.meta.get("redirect_urls") else logging.WARNING,
+            logging.INFO if redirected else logging.WARNING,
             "not fetching %s: only http(s) to %s",
             request.url,
             ", ".join(sorted(allowed)),
         )
+        if redirected:  # robots.txt's failure says this, a listing page's says it alike
+            raise OffCrawlHost(
+                f"redirected to {request.url}, off the crawl host: not followed"
+                + another_host_advice(request)
+            )
         raise OffCrawlHost(f"off the crawl host: {request.url}")
+
+
+def another_host_advice(request) -> str:
+    """How to crawl the host a redirect sent `request` to, never followed:
+    `; to crawl that host, set CAFEF_BASE_URL=https://www.cafef.vn`. Given when the redirect
+    kept the page's path (the site's address moved: `https://cafef.vn/doanh-nghiep.chn` to
+    `https://www.cafef.vn/doanh-nghiep.chn`) or went to a host of the site's own; empty for any
+    other (a captive portal's or a proxy's login page is no site to crawl) and for a request
+    no redirect made."""
+    chain = request.meta.get("redirect_urls")
+    sent = urlparse_cached(request)
+    if not chain or sent.scheme not in ("http", "https"):
+        return ""
+    if sent.path != urlsplit(chain[0]).path and (sent.hostname or "").lower() not in LINKED_HOSTS:
+        return ""
+    return f"; to crawl that host, set CAFEF_BASE_URL={sent.scheme}://{sent.netloc}"
 
 
 class OffSiteChallenge(IgnoreRequest):

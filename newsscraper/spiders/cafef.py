@@ -22,6 +22,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsscraper.context import RunContext
 from newsscraper.crawl_args import CrawlArguments
+from newsscraper.crawl_host import another_host_advice
 from newsscraper.crawl_plan import plan_crawl
 from newsscraper.dataset_read import unreadable
 from newsscraper.health import DATASET_UNREADABLE
@@ -314,12 +315,11 @@ class CafefSpider(scrapy.Spider):
         # The page as asked for, on the crawl host, not where a redirect sent it (a login page).
         url = requested_url(request) if request is not None else None
         self.walk.listing_failed(reason, url)
-        logger.error(
-            "listing page %s failed%s, paging stops here: %s",
-            url or "?",
-            after_tries(request),
-            failure_text(failure),
-        )
+        said = failure_text(failure)
+        if failure.check(OffCrawlHost) and request is not None:
+            said += another_host_advice(request)  # the site's address moved: where it is now
+        tries = after_tries(request)
+        logger.error("listing page %s failed%s, paging stops here: %s", url or "?", tries, said)
 
     def article_request(self, listed_url: str, article_id: str) -> scrapy.Request | None:
         url = self.rebase(listed_url)

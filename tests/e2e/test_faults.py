@@ -528,6 +528,32 @@ def test_redirect_to_another_domain_is_never_followed(replica, crawl, output_dir
     assert reject_reasons(output_dir) == {victim.article_id: "redirected_away"}
 
 
+@pytest.mark.parametrize("obey", [True, False], ids=["robots.txt first", "robots.txt off"])
+def test_a_site_whose_whole_host_redirects_to_another_says_how_to_crawl_that_one(
+    obey, replica, crawl, output_dir
+):
+    # `https://cafef.vn/` answered with `https://www.cafef.vn/`: never followed, the one line
+    # saying why nothing was crawled names where the page was sent and the setting to crawl it.
+    site = ReplicaSite(articles=10)
+    moved = "http://www.example.invalid"
+    for path in ("/robots.txt", "/doanh-nghiep.chn"):
+        site.script(path, [faults.redirect(moved + path, 301)], repeat=True)
+    handle = replica(site)
+
+    result = crawl(handle, settings={"ROBOTSTXT_OBEY": obey}, expect_exit=exitcodes.SITE_ERRORS)
+
+    first = "/robots.txt" if obey else "/doanh-nghiep.chn"
+    assert [r.path for r in handle.requests] == [first]
+    assert stored_ids(output_dir) == []
+    sent = f"redirected to {moved}{first}, off the crawl host: not followed"
+    advice = f"to crawl that host, set CAFEF_BASE_URL={moved}"
+    said = f"robots.txt could not be fetched ({sent}; {advice})" if obey else f"{sent}; {advice}"
+    assert (
+        f"ERROR: listing page {handle.base_url}/doanh-nghiep.chn failed, paging stops here: "
+        f"{said}\n"
+    ) in result.stderr
+
+
 @pytest.mark.parametrize(
     "location", ["ftp://files.example.invalid/story.pdf", "javascript:void(0)"]
 )
