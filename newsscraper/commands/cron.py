@@ -85,11 +85,6 @@ def run(args) -> int:
             from newsscraper.start_checks import start_refused
             from newsscraper.stop import end_on_held_signal
 
-            refused = start_refused(settings)
-            if refused:
-                code, reason = refused
-                print(f"newsscraper cron: {reason}", file=sys.stderr)
-                return code
             try:
                 _log_to_rotating_file(log_file, settings.get("LOG_LEVEL"))
             except OSError as exc:  # --log-file elsewhere: name it, not the output directory
@@ -98,6 +93,15 @@ def run(args) -> int:
                     file=sys.stderr,
                 )
                 return exitcodes.DISK_ERROR
+            refused = start_refused(settings)
+            if refused:
+                # Said on stderr and in the log, where a crontab line's user reads why the run
+                # did nothing: a rest not ended is a warning there, anything else an error.
+                code, reason = refused
+                print(f"newsscraper cron: {reason}", file=sys.stderr)
+                level = logging.WARNING if code == exitcodes.SOFT_BLOCKED else logging.ERROR
+                logger.log(level, "%s", reason)
+                return code
             _log_warnings_to_stderr()
             code, summary = _crawl(settings, spider_args)
             say_summary(f"{summary}\n  dataset: {output_dir}", "newsscraper cron")

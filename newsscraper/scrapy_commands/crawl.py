@@ -85,19 +85,12 @@ def _crawl_under_lock(command, spider, opts) -> None:
         with crawl_lock(output_dir):
             refused = start_refused(command.settings)
             if refused:
-                command.exitcode, reason = refused
-                print(f"newsscraper: {reason}", file=sys.stderr)
+                _refuse(command, *refused)
                 return
             crawler = command._create_crawler(spider)
             command.exitcode, summary = crawl_to_end(command.crawler_process, crawler, opts.spargs)
     except LockHeld as exc:
-        refusal = f"not crawling: {exc}; {LOCKED_NEXT_RUN}"
-        print(f"newsscraper: {refusal}", file=sys.stderr)
-        if command.settings.get("LOG_FILE"):
-            # Scrapy logs to that file only (`-s LOG_FILE`, `--logfile`), where the user of a
-            # crontab line reads why the run did nothing; else its log is stderr, said above.
-            logger.warning("%s", refusal)
-        command.exitcode = exitcodes.LOCKED
+        _refuse(command, exitcodes.LOCKED, f"not crawling: {exc}; {LOCKED_NEXT_RUN}")
         return
     except OSError as exc:
         print(f"newsscraper: cannot use {output_dir}: {exc}", file=sys.stderr)
@@ -108,6 +101,18 @@ def _crawl_under_lock(command, spider, opts) -> None:
         # said again last, on stdout as `newsscraper cron` says it, with where the rows went.
         escape_what_stdout_cannot_spell()
         say_summary(f"{summary}\n  dataset: {output_dir}", "newsscraper")
+
+
+def _refuse(command, code: int, reason: str) -> None:
+    """A run that does not start: `reason` said on stderr, and in Scrapy's log file when there
+    is one (`-s LOG_FILE`, `--logfile`), where the user of a crontab line reads why the run did
+    nothing (else Scrapy's log is stderr, said already); exit `code`. A rest not ended (exit 3)
+    or another run holding the lock (75) is a warning there, anything else an error."""
+    print(f"newsscraper: {reason}", file=sys.stderr)
+    if command.settings.get("LOG_FILE"):
+        expected = code in (exitcodes.LOCKED, exitcodes.SOFT_BLOCKED)
+        logger.log(logging.WARNING if expected else logging.ERROR, "%s", reason)
+    command.exitcode = code
 
 
 def crawl_to_end(process, crawler, spider_args: dict) -> tuple[int, str | None]:

@@ -224,6 +224,28 @@ def test_while_a_rest_the_site_asked_for_runs_it_is_exit_3_without_crawling(
     assert run(rested) == exitcodes.OK and process.crawled == [{}]
 
 
+@pytest.mark.parametrize("log_file", [None, "crawl.log"])
+def test_a_refused_start_is_said_in_the_log_file_too_a_rest_as_a_warning(
+    log_file, tmp_path, capsys, caplog, site_resting
+):
+    # With a log file Scrapy says nothing on stderr: a crontab line's user reads the file. Else
+    # Scrapy's log is stderr, which has the line already: not said twice.
+    from newsscraper.dataset import runs_dir
+
+    logged = {"LOG_FILE": str(tmp_path / log_file)} if log_file else {}
+    process = StubProcess({"finish_reason": "finished"})
+    resting = command(tmp_path, process, NEWSSCRAPER_NOW="2026-03-07T12:59:59+07:00", **logged)
+    assert run(resting) == exitcodes.SOFT_BLOCKED
+    (runs_dir(tmp_path) / "part-nightly.parquet").write_bytes(b"")  # a run record of that id
+    used = command(tmp_path, process, RUN_ID="nightly", **logged)
+    assert run(used) == exitcodes.ABNORMAL and process.crawled == []
+    said = [line.removeprefix("newsscraper: ") for line in capsys.readouterr().err.splitlines()]
+    assert said[0] == site_resting and said[1].startswith("RUN_ID 'nightly' is already used")
+    records = [r for r in caplog.records if r.name == "newsscraper.scrapy_commands.crawl"]
+    expected = [("WARNING", said[0]), ("ERROR", said[1])] if log_file else []
+    assert [(r.levelname, r.getMessage()) for r in records] == expected
+
+
 def test_the_log_of_a_crawl_names_the_offset_of_its_times(tmp_path):
     # The machine's time, as Scrapy logs it, but with its offset from the UTC of the run ids.
     settings = {

@@ -253,8 +253,12 @@ def test_while_a_rest_the_site_asked_for_runs_no_crawl_starts_and_the_exit_is_3(
     def cron_at(now: str) -> int:
         return cli.main(["cron", "--output-dir", str(tmp_path), "-s", f"NEWSSCRAPER_NOW={now}"])
 
-    assert cron_at("2026-03-07T12:59:59+07:00") == exitcodes.SOFT_BLOCKED  # 05:59:59 UTC
+    with logging_handlers_added():
+        assert cron_at("2026-03-07T12:59:59+07:00") == exitcodes.SOFT_BLOCKED  # 05:59:59 UTC
     assert capsys.readouterr().err == f"newsscraper cron: {site_resting}\n"
+    # In the log too, where a crontab line's user reads why the run did nothing: a warning.
+    logged = (tmp_path / "logs" / "newsscraper.log").read_text(encoding="utf-8").splitlines()
+    assert logged[-1].endswith(f" [newsscraper.commands.cron] WARNING: {site_resting}")
     monkeypatch.setattr(cron, "_log_to_rotating_file", lambda path, level: None)
     monkeypatch.setattr(cron, "_log_warnings_to_stderr", lambda: None)
     with pytest.raises(AssertionError, match="crawled with"):  # the rest is over: it crawls
@@ -268,12 +272,16 @@ def test_run_records_the_disk_will_not_list_are_exit_1_naming_the_dataset_before
     # dataset's problem (exit 1, verify names it), not an output directory that cannot be used.
     runs = tmp_path / "runs"
     unlistable(runs)
-    assert cli.main(["cron", "--output-dir", str(tmp_path)]) == exitcodes.ABNORMAL
-    assert capsys.readouterr().err == (
-        f"newsscraper cron: the dataset in {tmp_path} cannot be read, nothing crawled: "
+    with logging_handlers_added():
+        assert cli.main(["cron", "--output-dir", str(tmp_path)]) == exitcodes.ABNORMAL
+    said = (
+        f"the dataset in {tmp_path} cannot be read, nothing crawled: "
         f"[Errno 13] Permission denied: '{runs}'; `newsscraper verify --output-dir {tmp_path}` "
-        "names every file at fault\n"
+        "names every file at fault"
     )
+    assert capsys.readouterr().err == f"newsscraper cron: {said}\n"
+    logged = (tmp_path / "logs" / "newsscraper.log").read_text(encoding="utf-8").splitlines()
+    assert logged[-1].endswith(f" [newsscraper.commands.cron] ERROR: {said}")
 
 
 def stub_process(finish_reason: str | None = None, signalled: bool = False):
