@@ -21,6 +21,8 @@ from newsscraper.items import Article
 from newsscraper.pages.body import (
     figure_images,
     inside_clutter,
+    is_hidden,
+    is_hidden_in,
     left_out_in,
     paragraphs,
     rare_elements,
@@ -89,9 +91,9 @@ _AUTHOR_FOOTER = etree.XPath(
 )
 _SOURCE = etree.XPath(f"descendant::p[@data-field = 'source'][{xpath_has_class('source')}]")
 _SOURCE_URL = etree.XPath(f"descendant::span[{xpath_has_class('link-source-full')}]")
-_TAGS = etree.XPath(
+_TAG_BOXES = etree.XPath(
     f"descendant::div[@data-marked-zoneid = 'cafef_detail_tag'][{xpath_has_class('row2')}]"
-    f"[ancestor::div[{xpath_has_class('tagdetail')}]]/descendant::a"
+    f"[ancestor::div[{xpath_has_class('tagdetail')}]]"
 )
 _HTTP_URL = re.compile(r"^https?://\S+$", re.I)
 # The site's name the older template's leads open with, a dateline and no word of the lead:
@@ -403,12 +405,30 @@ class ArticlePage:
 
     def tags(self) -> list[str]:
         """The tag box's links; when it gives none, the page's `<meta name="keywords">`, split
-        on its commas or semicolons. A hashtag (`#MBS`) is the tag without its `#`."""
-        tags = _tag_list(without_tag_trailer(text_of(a)) for a in _TAGS(self._article))
+        on its commas or semicolons. A hashtag (`#MBS`) is the tag without its `#`. A link a
+        reader never sees (hidden by its own attribute or inline style, or inside an element
+        that is) is no tag, and hidden words inside a link no part of it, as of the body: a
+        tag box hidden whole gives no tag, and the keywords are read as for a page without
+        one."""
+        tags = _tag_list(map(without_tag_trailer, self._tag_texts()))
         if tags:
             return tags
         keywords = first(_values_by(self._by_tag["meta"], "name", "content").get("keywords", ()))
         return _tag_list(text_of(keyword) for keyword in _KEYWORD_SEPARATOR.split(keywords or ""))
+
+    def _tag_texts(self):
+        """The text of each link of the tag box a reader sees. The box's few elements are
+        tested first: most hide nothing, and each link is read as `text_of` reads it."""
+        article = self._article
+        for box in _TAG_BOXES(article):
+            if is_hidden_in(box, article):
+                continue
+            hidden = {node for node in box.iterdescendants() if is_hidden(node)}
+            for a in box.iterdescendants("a"):
+                if not hidden:
+                    yield text_of(a)
+                elif not is_hidden_in(a, box):
+                    yield text_of(a, hidden.__contains__)
 
     def tickers(self) -> list[str]:
         """Stock symbols: the ticker widget's title and iframe, then in-text company links."""

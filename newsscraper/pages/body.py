@@ -118,6 +118,19 @@ def is_hidden(node) -> bool:
     return node.get("hidden") is not None or bool(_HIDING_STYLE.search(node.get("style") or ""))
 
 
+def is_hidden_in(node, top) -> bool:
+    """True for an element a reader never sees, hidden (`is_hidden`) itself or inside an
+    element that is, below `top` (up to the tree's root when `top` does not hold it). A
+    walk up its few ancestors, the test of a field read from one element outside the body
+    (a tag, a byline, the source line, the cover): most hide nothing, and cost a few
+    attribute reads."""
+    while node is not None and node is not top:
+        if is_hidden(node):
+            return True
+        node = node.getparent()
+    return False
+
+
 def _is_clutter_or_in(hidden: set, node) -> bool:
     return node in hidden or is_clutter(node)
 

@@ -1852,6 +1852,33 @@ def test_a_tag_or_keyword_written_as_a_hashtag_is_read_without_its_hash():
     assert page_of(NEWER, edit=edit).tags() == ["MBS", "việt nam", "# FTSE"]
 
 
+@pytest.mark.parametrize(
+    "hiding",
+    [
+        ("> hpx</a>", '> hpx</a><a href="/seo.html" hidden>seo</a>'),
+        ("> hpx</a>", '> hpx</a><span style="display: none"><a href="/seo.html">seo</a></span>'),
+        ("> hpx</a>", '> hpx<span style="visibility:hidden"> seo</span></a>'),
+    ],
+)
+def test_a_tag_a_reader_never_sees_is_no_tag(hiding):
+    # An extra link of the tag box hidden by its own attribute or inline style, or inside an
+    # element that is, or hidden words inside a shown link: as the body leaves them out.
+    page = page_of(NEWER, edit=lambda html: edit_once(html, *hiding))
+    assert page.tags() == ["đầu tư", "bđs", "công ty", "Hải Phát", "hpx"]
+
+
+def test_a_tag_box_a_reader_never_sees_gives_the_keywords_meta_as_a_missing_one_does():
+    def hidden_box(html: str) -> str:
+        html = edit_once(
+            html,
+            '<meta name="keywords" content="đầu tư, bđs, công ty, Hải Phát, hpx">',
+            '<meta name="keywords" content="việt nam; MBS">',
+        )
+        return edit_once(html, 'class="tagdetail">', 'class="tagdetail" style="display:none">')
+
+    assert page_of(NEWER, edit=hidden_box).tags() == ["việt nam", "MBS"]
+
+
 def test_an_image_outside_a_photo_box_is_no_image_of_the_article():
     snippet = (
         '<p>Giá cổ phiếu <img src="/icon-tang.png"> tăng.</p><figure><img src="/anh.jpg"></figure>'
