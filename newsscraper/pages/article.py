@@ -323,10 +323,15 @@ class ArticlePage:
     def _author_candidates(self):
         """The names of each byline: the footer's, the header's, JSON-LD's, then the
         `article:author` meta, each read only if needed. Never `<meta name="author">`: it
-        names the publisher (`VCCorp.vn`), not a writer."""
-        # Each `p.author` of the footer, each byline `span` of the header, names its people.
-        yield [line for p in _AUTHOR_FOOTER(self._article) for line in byline_lines(p)]
-        header = self._with_role("author", "span", "author")
+        names the publisher (`VCCorp.vn`), not a writer. A byline, or a name in it, that a
+        reader never sees (hidden by its own attribute or inline style, or inside an element
+        that is) names no one, as the body leaves hidden text out: a byline hidden whole is
+        read as a missing one."""
+        # Each `p.author` of the footer, each byline `span` of the header, names its people;
+        # one a reader never sees names no one, and without another the next byline is read.
+        footer = self._shown(_AUTHOR_FOOTER(self._article))
+        yield [line for p in footer for line in byline_lines(p)]
+        header = self._shown(self._with_role("author", "span", "author"))
         yield [name for span in header for name in header_names(span)]
         # JSON-LD's people one by one: an address where a name goes (the site's template names
         # its publisher `https://cafef.vn`) names no writer, as for the meta below.
@@ -456,6 +461,12 @@ class ArticlePage:
         return unique(self._absolute_http(src) for src in candidates)
 
     # --- node sets shared by several fields --------------------------------------------------
+
+    def _shown(self, nodes) -> list:
+        """Those of `nodes` a reader sees: not hidden by their own attribute or inline style,
+        nor inside an element that is, below the article box (`is_hidden_in`)."""
+        article = self._article
+        return [node for node in nodes if not is_hidden_in(node, article)]
 
     @cached_property
     def _roles(self) -> dict[str, list]:

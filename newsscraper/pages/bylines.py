@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from newsscraper.pages.body import paragraphs
+from newsscraper.pages.body import is_hidden_in, paragraphs
 from newsscraper.pages.rules import CREDIT_PREFIX
 from newsscraper.pages.selectors import squash, text_of
 
@@ -34,13 +34,13 @@ def byline_lines(node) -> list[str]:
 
 def header_names(span) -> list[str]:
     """The names of the header's byline: one `<b>` each (a `<b>` inside another is part of
-    its name)."""
+    its name); a `<b>` a reader never sees (`is_hidden_in`) names no one."""
     names = []
     for b in span.iter("b"):
         holder = b.getparent()
         while holder is not None and holder is not span and holder.tag != "b":
             holder = holder.getparent()
-        if holder is span:
+        if holder is span and not is_hidden_in(b, span):
             names.extend(byline_lines(b))
     return names
 

@@ -1030,6 +1030,42 @@ def test_each_byline_of_the_footer_or_the_header_names_its_people():
     assert page_of(NEWER, edit=two_header_bylines).author() == "Hồ Hương, Minh Anh"
 
 
+def hidden_second_header_byline(html: str) -> str:
+    """The header's byline naming Dương Ngọc, and a second one naming Minh Anh, hidden."""
+    html = header_bylines("Dương Ngọc", "Minh Anh")(html)
+    second = '<span class="author" data-role="author"><b>Minh Anh'
+    return edit_once(html, second, second.replace('"author">', '"author" hidden>', 1))
+
+
+@pytest.mark.parametrize(
+    ("page", "edit"),
+    [
+        (OLDER, footer_byline('<p class="author">Dương Ngọc<span hidden> Minh Anh</span></p>')),
+        (
+            OLDER,
+            footer_byline('<p class="author">Dương Ngọc</p><p class="author" hidden>Minh Anh</p>'),
+        ),
+        (
+            OLDER,
+            footer_byline(
+                '<p class="author">Dương Ngọc</p>'
+                '<div style="display:none"><p class="author">Minh Anh</p></div>'
+            ),
+        ),
+        (NEWER, header_byline('<b>Dương Ngọc</b><b style="visibility: hidden">Minh Anh</b>')),
+        (NEWER, header_byline("<b>Dương Ngọc</b><i hidden><b>Minh Anh</b></i>")),
+        (NEWER, hidden_second_header_byline),
+        # The only footer byline hidden: read as if missing, the next byline (JSON-LD's) names
+        # the author.
+        (OLDER, footer_byline('<p class="author" hidden>Minh Anh</p>')),
+    ],
+)
+def test_a_name_a_reader_never_sees_is_no_author(page, edit):
+    # Hidden by its own attribute or inline style, or inside an element that is, in the
+    # footer's byline or the header's: as the body leaves such text out.
+    assert page_of(page, edit=edit).author() == "Dương Ngọc"
+
+
 def test_the_article_author_meta_names_the_author_without_any_byline():
     # No byline in the footer, none in JSON-LD: the `article:author` meta still names the
     # writer; `<meta name="author">` names the publisher, VCCorp.vn, never the author.
