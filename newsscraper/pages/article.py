@@ -347,8 +347,10 @@ class ArticlePage:
         editor may put before it (`Theo Trí Thức Trẻ`): the page prints its own `Theo` before
         the name. Outlets on lines of their own (`X<br>Y`) are joined by ", ", as authors are.
         Without a source line, the outlets the byline credits (`Theo Minh Anh / Tiền Phong`),
-        then the credit closing the body."""
-        for p in _SOURCE(self._article):
+        then the credit closing the body. A source line a reader never sees (hidden by its own
+        attribute or inline style, or inside an element that is) is read as a missing one,
+        and hidden text inside a line as no part of it, as of the body."""
+        for p in self._shown(_SOURCE(self._article)):
             names = unique(without_theo(line).strip() for line in byline_lines(p))
             if names:
                 return ", ".join(names)

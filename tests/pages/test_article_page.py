@@ -889,6 +889,35 @@ def test_a_byline_crediting_an_outlet_names_the_author_and_the_outlet_as_source(
     )
 
 
+SOURCE_LINE = '<p class="source" data-field="source"> Nhịp sống thị trường</p>'
+
+
+@pytest.mark.parametrize(
+    ("hiding", "outlet"),
+    [
+        ("> Nhịp sống thị trường<span hidden><br>Theo SEO</span></p>", "Nhịp sống thị trường"),
+        # A source line hidden before the one shown: the shown one.
+        (
+            '<p class="source" data-field="source" style="display:none">SEO</p>' + SOURCE_LINE,
+            "Nhịp sống thị trường",
+        ),
+        (
+            '<div hidden><p class="source" data-field="source">SEO</p></div>' + SOURCE_LINE,
+            "Nhịp sống thị trường",
+        ),
+        # The only source line hidden: read as if missing, the outlet the byline credits.
+        (SOURCE_LINE.replace('"source">', '"source" hidden>'), "Tiền Phong"),
+    ],
+)
+def test_a_source_line_a_reader_never_sees_names_no_source(hiding, outlet):
+    def edit(html):
+        html = footer_byline('<p class="author">Theo Hồ Hương / Tiền Phong</p>')(html)
+        old = SOURCE_LINE if hiding.startswith("<") else "> Nhịp sống thị trường</p>"
+        return edit_once(html, old, hiding)
+
+    assert page_of(OLDER, edit=edit).source() == outlet
+
+
 def test_theo_is_no_part_of_the_source():
     # The CMS's source field can hold the outlet with "according to" in front: the page then
     # shows "Theo Trí Thức Trẻ" under the byline, and "Theo Theo Trí Thức Trẻ" in its link box.
