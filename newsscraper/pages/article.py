@@ -453,8 +453,10 @@ class ArticlePage:
         """The cover (or og:image) first, then the images of the body's figures; absolute.
         Each read as a browser shows it: a lazy-loaded image's real address, not its
         placeholder. An image inside an element hidden by its own attribute or inline style
-        is left out, as the body leaves out hidden text (the same look a container)."""
-        covers = (image_source(img) for img in self._with_role("cover", "img"))
+        is left out, as the body leaves out hidden text (the same look a container); so is a
+        cover image hidden so, or inside an element that is: the next one shown is the cover,
+        else og:image, as on a page without one."""
+        covers = map(image_source, self._shown(self._with_role("cover", "img")))
         cover = next((src for src in covers if src), None)
         candidates = [cover or self._meta_content("og:image")]
         for content in self._contents:

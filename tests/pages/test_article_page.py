@@ -2156,6 +2156,31 @@ def test_a_lazy_loaded_cover_gives_its_real_address_first(placeholder):
     assert item.image_urls[0] == cover
 
 
+COVER = '<img fetchpriority="high" data-role="cover"'
+
+
+@pytest.mark.parametrize(
+    "hidden_first",
+    [
+        '<img data-role="cover" src="https://cafefcdn.com/an.jpg" hidden>',
+        '<img data-role="cover" src="https://cafefcdn.com/an.jpg" style="display: none">',
+        '<div style="visibility:hidden"><img data-role="cover" src="https://cafefcdn.com/an.jpg"></div>',
+    ],
+)
+def test_a_cover_a_reader_never_sees_is_not_the_cover(hidden_first):
+    # A cover image hidden by its own attribute or inline style, or inside an element that
+    # is, before the one shown: the shown one is the cover, as on the saved page.
+    page = page_of(OLDER, OLDER_URL, edit=lambda html: edit_once(html, COVER, hidden_first + COVER))
+    assert page.image_urls() == page_of(OLDER, OLDER_URL).image_urls()
+
+
+def test_a_page_whose_only_cover_is_hidden_has_its_og_image_first_as_one_without_a_cover():
+    og_image = "https://cafefcdn.com/thumb_w/1200/203337114487263232/2026/3/6/avatar1772812083010-1772812083361385446889.jpg"
+    page = page_of(OLDER, OLDER_URL, edit=lambda html: edit_once(html, COVER, COVER + " hidden"))
+    assert page.image_urls()[0] == og_image
+    assert page.image_urls()[1:] == page_of(OLDER, OLDER_URL).image_urls()[1:]
+
+
 def test_only_an_image_of_the_cover_role_is_the_cover():
     def video_first(html):
         return edit_once(
