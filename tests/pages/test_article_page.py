@@ -669,6 +669,17 @@ LINK_A, LINK_B = "<a href='/tin-a.chn'>Tin A</a>", "<a href='/tin-b.chn'>Tin B</
         # A line with words of its own ends the run; the lines after it are the story's.
         (f"<p>Xem thêm:</p><p>{LINK_A}</p><p>Ý kiến {LINK_B}</p>", ["Ý kiến Tin B"]),
         (f"<p>Xem thêm:</p><p>Ý kiến {LINK_A}</p>", ["Xem thêm:", "Ý kiến Tin A"]),
+        # Ended, the run does not start again: a line of links after it is the story's.
+        (
+            f"<p>Xem thêm:</p><p>Ý kiến {LINK_A}</p><p>{LINK_B}</p>",
+            ["Xem thêm:", "Ý kiến Tin A", "Tin B"],
+        ),
+        # A link whose text holds another link's is still a link, not words around that one.
+        (
+            "<p>Xem thêm:</p><p><a href='/a.chn'>Giá vàng</a></p>"
+            "<p><a href='/b.chn'>Giá vàng tăng</a></p>",
+            [],
+        ),
         (
             f"<p>Xem thêm:</p><p>{LINK_A}</p><p>Xem thêm:</p><p>Giá vàng</p>",
             ["Xem thêm:", "Giá vàng"],
@@ -1638,6 +1649,11 @@ def test_clutter_inside_tables_and_figures_is_left_out():
         # An item of only hidden text or clutter shows no line; its number is not the next's.
         ("<ol><li>A</li><li><b hidden>B</b></li><li>C</li></ol>", ["1. A", "3. C"]),
         ("<ol><li>A</li><li><script>var b;</script></li></ol>", ["1. A"]),
+        # An item a reader never sees is not counted either: a browser gives it no number.
+        (
+            "<ol><li>A</li><li hidden>B</li><li style='display:none'>C</li><li>D</li></ol>",
+            ["1. A", "2. D"],
+        ),
         (
             "<table><tr><td><ol><li>A</li><li>B</li></ol></td><td>C</td></tr></table>",
             ["1. A 2. B | C"],
