@@ -929,6 +929,17 @@ def test_a_source_line_a_reader_never_sees_names_no_source(hiding, outlet):
     assert page_of(OLDER, edit=edit).source() == outlet
 
 
+def test_the_outlet_a_byline_credits_comes_before_the_credit_closing_the_body():
+    def edit(html):
+        html = footer_byline('<p class="author">Theo Hồ Hương / Tiền Phong</p>')(html)
+        html = edit_once(html, "> Nhịp sống thị trường</p>", "></p>")
+        return edit_once(
+            html, "FTSE. </p>", 'FTSE. </p><p style="text-align: right;">Theo VnExpress</p>'
+        )
+
+    assert page_of(OLDER, edit=edit).source() == "Tiền Phong"
+
+
 def test_theo_is_no_part_of_the_source():
     # The CMS's source field can hold the outlet with "according to" in front: the page then
     # shows "Theo Trí Thức Trẻ" under the byline, and "Theo Theo Trí Thức Trẻ" in its link box.
@@ -2187,6 +2198,26 @@ def test_a_cover_a_reader_never_sees_is_not_the_cover(hidden_first):
     # A cover image hidden by its own attribute or inline style, or inside an element that
     # is, before the one shown: the shown one is the cover, as on the saved page.
     page = page_of(OLDER, OLDER_URL, edit=lambda html: edit_once(html, COVER, hidden_first + COVER))
+    assert page.image_urls() == page_of(OLDER, OLDER_URL).image_urls()
+
+
+def test_a_page_hidden_until_its_scripts_show_it_keeps_every_field():
+    # A page hiding itself whole while it loads (an anti-flicker style on `<body>`, taken off
+    # by a script) is the page a reader then sees: hidden above the article box is not hidden
+    # as the article's own fields are, and its tags, byline, source and cover stay.
+    def hidden_while_loading(html):
+        return edit_once(html, "<body>", '<body style="visibility: hidden">')
+
+    item = page_of(OLDER, OLDER_URL, edit=hidden_while_loading).to_item()
+    assert item == page_of(OLDER, OLDER_URL).to_item()
+    assert item.tags and item.author and item.source and item.image_urls
+
+
+def test_a_cover_image_without_an_address_is_passed_over_for_the_next():
+    def addressless_first(html):
+        return edit_once(html, COVER, '<img data-role="cover" alt="Ảnh bìa">' + COVER)
+
+    page = page_of(OLDER, OLDER_URL, edit=addressless_first)
     assert page.image_urls() == page_of(OLDER, OLDER_URL).image_urls()
 
 
