@@ -92,9 +92,12 @@ def test_only_http_requests_to_the_crawl_host_leave(tmp_path, caplog):
         "http://x127.0.0.1:8123/a.chn",
         "ftp://127.0.0.1:8123/a.chn",
     ):
-        with pytest.raises(IgnoreRequest):
+        with pytest.raises(IgnoreRequest) as raised:
             middleware.process_request(Request(url, dont_filter=True))
+        # No redirect sent it there: the request itself is said, a warning.
+        assert str(raised.value) == f"off the crawl host: {url}"
     assert crawler.stats.get_value("newsscraper/offsite/blocked") == 5
+    assert {r.levelname for r in caplog.records} == {"WARNING"}
     assert "not fetching ftp://127.0.0.1:8123/a.chn: only http(s) to 127.0.0.1" in caplog.text
     # A redirect off the host is said by the errback of the page redirected (a listing page's,
     # robots.txt's, an article's reject): not a warning of its own as well.
@@ -105,6 +108,31 @@ def test_only_http_requests_to_the_crawl_host_leave(tmp_path, caplog):
     with pytest.raises(IgnoreRequest):
         middleware.process_request(login)
     assert [r.levelname for r in caplog.records] == ["INFO"]
+
+
+def test_a_redirect_off_the_crawl_host_gives_the_setting_to_crawl_there_only_for_the_site():
+    from scrapy import Request
+
+    from newsscraper.crawl_host import another_host_advice
+
+    def advice(url: str, *chain: str) -> str:
+        return another_host_advice(Request(url, meta={"redirect_urls": list(chain)}))
+
+    listing = "https://cafef.vn/doanh-nghiep.chn"
+    # The page's own path on another host, or a host of the site's own: the site moved there.
+    assert advice("https://www.example.net/doanh-nghiep.chn", listing) == (
+        "; to crawl that host, set CAFEF_BASE_URL=https://www.example.net"
+    )
+    assert advice("http://m.cafef.vn/", listing) == (
+        "; to crawl that host, set CAFEF_BASE_URL=http://m.cafef.vn"
+    )
+    # A login page elsewhere is no site to crawl, also when a hop on the crawl host came first
+    # at the login page's path: the path compared is the page's asked for.
+    assert advice("https://login.example.net/?next=%2F", listing) == ""
+    assert advice("https://login.example.net/login", listing, "https://cafef.vn/login") == ""
+    # No redirect, or one to an address no crawl can be set to: nothing to say.
+    assert advice("https://www.example.net/doanh-nghiep.chn") == ""
+    assert advice("ftp://www.example.net/doanh-nghiep.chn", listing) == ""
 
 
 def test_only_an_article_sent_off_the_site_to_a_page_that_is_no_article_is_a_challenge(tmp_path):
