@@ -684,6 +684,8 @@ LINK_A, LINK_B = "<a href='/tin-a.chn'>Tin A</a>", "<a href='/tin-b.chn'>Tin B</
             f"<p>Xem thêm:</p><p>{LINK_A}</p><p>Xem thêm:</p><p>Giá vàng</p>",
             ["Xem thêm:", "Giá vàng"],
         ),
+        # A line of marks and no link is no line of links: the label stays, and the line.
+        ("<p>Xem thêm:</p><p>* * *</p>", ["Xem thêm:", "* * *"]),
         ("<p>Tin liên quan đến HPG tăng giá.</p>", ["Tin liên quan đến HPG tăng giá."]),
     ],
 )
