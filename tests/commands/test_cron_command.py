@@ -138,6 +138,23 @@ def test_a_held_lock_is_said_in_the_log_file_given_too(tmp_path, capsys):
     assert not (tmp_path / "cafef" / "logs").exists()
 
 
+def test_a_held_lock_is_said_in_a_log_kept_to_warnings_and_never_rotates_it(tmp_path, capsys):
+    # -s LOG_LEVEL=WARNING keeps the log to warnings: the refusal is one. The log, past the
+    # size at which the lock holder rotates it, is that run's to rotate: only appended to.
+    log = tmp_path / "cron.log"
+    with log.open("wb") as full:
+        full.truncate(cron.LOG_BYTES + 1)
+    args = ["cron", "--output-dir", str(tmp_path / "cafef"), "--log-file", str(log)]
+    with lock.crawl_lock(tmp_path / "cafef", purpose="compact"):
+        assert cli.main([*args, "-s", "LOG_LEVEL=WARNING"]) == exitcodes.LOCKED
+    said = capsys.readouterr().err.removeprefix("newsscraper cron: ").rstrip("\n")
+    assert [path.name for path in tmp_path.iterdir() if path.is_file()] == ["cron.log"]
+    with log.open("rb") as appended:
+        appended.seek(cron.LOG_BYTES + 1)
+        (logged,) = appended.read().decode("utf-8").splitlines()
+    assert logged.endswith(f" UTC [newsscraper.commands.cron] WARNING: {said}")
+
+
 def test_a_held_lock_with_a_log_that_cannot_be_opened_is_still_exit_75(tmp_path, capsys):
     in_the_way = tmp_path / "notes"
     in_the_way.write_text("a file, not a folder\n", encoding="utf-8")
