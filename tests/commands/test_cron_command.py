@@ -155,6 +155,16 @@ def test_a_held_lock_is_said_in_a_log_kept_to_warnings_and_never_rotates_it(tmp_
     assert logged.endswith(f" UTC [newsscraper.commands.cron] WARNING: {said}")
 
 
+def test_a_held_lock_is_left_out_of_a_log_kept_to_errors(tmp_path, capsys):
+    # A warning, as the log's level sees it: -s LOG_LEVEL=ERROR keeps it to stderr.
+    log = tmp_path / "cron.log"
+    args = ["cron", "--output-dir", str(tmp_path / "cafef"), "--log-file", str(log)]
+    with lock.crawl_lock(tmp_path / "cafef", purpose="compact"):
+        assert cli.main([*args, "-s", "LOG_LEVEL=ERROR"]) == exitcodes.LOCKED
+    assert capsys.readouterr().err.startswith("newsscraper cron: not crawling: ")
+    assert not log.exists() or log.read_text(encoding="utf-8") == ""
+
+
 def test_a_held_lock_with_a_log_that_cannot_be_opened_is_still_exit_75(tmp_path, capsys):
     in_the_way = tmp_path / "notes"
     in_the_way.write_text("a file, not a folder\n", encoding="utf-8")
