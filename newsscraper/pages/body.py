@@ -84,6 +84,8 @@ _RARE_ELEMENTS = etree.XPath(
 _HIDING_STYLE = re.compile(
     r"(?<![\w-])(?:display\s*:\s*none|visibility\s*:\s*hidden)(?![\w-])", re.I
 )
+# Of those, the style that takes the element out of the page whole, its place too.
+_NO_BOX_STYLE = re.compile(r"(?<![\w-])display\s*:\s*none(?![\w-])", re.I)
 
 _NOT_CELL_TEXT = frozenset({"table", "figcaption"})
 _PARAGRAPH_LEFT_OUT = frozenset({"figcaption"})
@@ -116,6 +118,12 @@ def is_hidden(node) -> bool:
     """True for an element a reader never sees: hidden by its `hidden` attribute or its inline
     style (`display: none`, `visibility: hidden`)."""
     return node.get("hidden") is not None or bool(_HIDING_STYLE.search(node.get("style") or ""))
+
+
+def _has_no_box(node) -> bool:
+    """True for an element hidden (`is_hidden`) out of the page whole, its place too: by its
+    `hidden` attribute or `display: none`, not by `visibility: hidden`."""
+    return node.get("hidden") is not None or bool(_NO_BOX_STYLE.search(node.get("style") or ""))
 
 
 def is_hidden_in(node, top) -> bool:
@@ -206,7 +214,9 @@ def _list_numbers(lists, is_left_out=is_clutter) -> dict | None:
     (`<ol>`), `"1. "`: from its `start` (1 unless told; a `reversed` list counts down, from
     its number of items unless told), an item's `value` setting it from there on; written
     as its `type` says (`a`, `A`, `i`, `I`, else digits). An item whose text the body leaves
-    out (`is_left_out`, a caption) has none, but is counted. None without a list."""
+    out (`is_left_out`, a caption, an item hidden by `visibility: hidden`, whose place stays)
+    has none, but is counted; one a browser gives no box (`hidden`, `display: none`) is not
+    counted. None without a list."""
     if not lists:
         return None
     numbers = {}
@@ -216,7 +226,7 @@ def _list_numbers(lists, is_left_out=is_clutter) -> dict | None:
         number = _integer(ol.get("start"), len(items) if step < 0 else 1)
         kind = (ol.get("type") or "1").strip()
         for li in items:
-            if is_hidden(li):
+            if _has_no_box(li):
                 continue  # no item a reader sees, nor counted by a browser
             number = _integer(li.get("value"), number)
             if squash("".join(text_pieces(li, " ", _PARAGRAPH_LEFT_OUT, is_left_out))):

@@ -1662,11 +1662,13 @@ def test_clutter_inside_tables_and_figures_is_left_out():
         # An item of only hidden text or clutter shows no line; its number is not the next's.
         ("<ol><li>A</li><li><b hidden>B</b></li><li>C</li></ol>", ["1. A", "3. C"]),
         ("<ol><li>A</li><li><script>var b;</script></li></ol>", ["1. A"]),
-        # An item a reader never sees is not counted either: a browser gives it no number.
+        # An item a browser gives no box (`hidden`, `display: none`) is not counted either.
         (
             "<ol><li>A</li><li hidden>B</li><li style='display:none'>C</li><li>D</li></ol>",
             ["1. A", "2. D"],
         ),
+        # Kept in its place by `visibility: hidden`, it is counted: its number's place stays.
+        ("<ol><li>A</li><li style='visibility:hidden'>B</li><li>C</li></ol>", ["1. A", "3. C"]),
         (
             "<table><tr><td><ol><li>A</li><li>B</li></ol></td><td>C</td></tr></table>",
             ["1. A 2. B | C"],
