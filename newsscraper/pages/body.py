@@ -213,10 +213,10 @@ def _list_numbers(lists, is_left_out=is_clutter) -> dict | None:
     """The number a browser shows before each item with text of the numbered lists `lists`
     (`<ol>`), `"1. "`: from its `start` (1 unless told; a `reversed` list counts down, from
     its number of items unless told), an item's `value` setting it from there on; written
-    as its `type` says (`a`, `A`, `i`, `I`, else digits). An item whose text the body leaves
-    out (`is_left_out`, a caption, an item hidden by `visibility: hidden`, whose place stays)
-    has none, but is counted; one a browser gives no box (`hidden`, `display: none`) is not
-    counted. None without a list."""
+    as its `type` says (`a`, `A`, `i`, `I` exactly, with no space around it; else digits).
+    An item whose text the body leaves out (`is_left_out`, a caption, an item hidden by
+    `visibility: hidden`, whose place stays) has none, but is counted; one a browser gives no
+    box (`hidden`, `display: none`) is not counted. None without a list."""
     if not lists:
         return None
     numbers = {}
@@ -224,7 +224,7 @@ def _list_numbers(lists, is_left_out=is_clutter) -> dict | None:
         items = list(ol.iterchildren("li"))
         step = -1 if ol.get("reversed") is not None else 1
         number = _integer(ol.get("start"), len(items) if step < 0 else 1)
-        kind = (ol.get("type") or "1").strip()
+        kind = ol.get("type") or "1"
         for li in items:
             if _has_no_box(li):
                 continue  # no item a reader sees, nor counted by a browser

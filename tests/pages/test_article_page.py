@@ -1659,6 +1659,8 @@ def test_clutter_inside_tables_and_figures_is_left_out():
             ["3. A", "7. B", "8. C"],
         ),
         ("<ol start='\u0663'><li>A</li></ol>", ["1. A"]),  # an Arabic-Indic 3 is no number
+        # A type is one of its five values as written: with spaces around it, none, so digits.
+        ("<ol type=' a '><li>A</li></ol>", ["1. A"]),
         # An item of only hidden text or clutter shows no line; its number is not the next's.
         ("<ol><li>A</li><li><b hidden>B</b></li><li>C</li></ol>", ["1. A", "3. C"]),
         ("<ol><li>A</li><li><script>var b;</script></li></ol>", ["1. A"]),
