@@ -4,6 +4,7 @@ replica until Ctrl-C, with a fault on every request for each PATH given."""
 from __future__ import annotations
 
 import argparse
+import errno
 import threading
 
 from . import faults
@@ -65,10 +66,20 @@ def parse_jitter(value: str) -> float:
     return ms / 1000
 
 
+def parse_port(value: str) -> int:
+    """`--port N`, 0 to 65535; argparse says what is wrong with a bad one."""
+    port = int(value) if value.isdigit() else -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{value!r}: give a port, 0 to 65535 (0: any free)")
+    return port
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m replica", description=__doc__)
     parser.add_argument("--articles", type=int, default=40, help="articles in the section")
-    parser.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (0: any free)")
+    parser.add_argument(
+        "--port", type=parse_port, default=8080, help="port on 127.0.0.1 (0: any free)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="same seed, same site")
     parser.add_argument("--page-size", type=int, default=20, help="stream items per page")
     parser.add_argument(
@@ -99,7 +110,15 @@ def main(argv: list[str] | None = None) -> int:
         site.jitter(args.jitter, seed=args.seed)
     for path, fault in args.fault:
         site.script(path, [fault], repeat=True)
-    handle = serve(site, port=args.port)
+    try:
+        handle = serve(site, port=args.port)
+    except OSError as error:  # the port taken, or one below 1024 without the right to it
+        hint = "; give another --port, or --port 0 for any free one"
+        if error.errno == errno.EADDRINUSE:
+            said = f"port {args.port} is in use by another program"
+        else:
+            said = f"cannot listen on port {args.port}: {error.strerror or error}"
+        parser.exit(1, f"{parser.prog}: {said}{hint}\n")
     try:  # a Ctrl-C while it says where it serves stops it too
         print(handle.base_url, flush=True)
         print(f"section page: {handle.base_url}/{site.section}.chn", flush=True)

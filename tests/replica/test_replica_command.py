@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import urllib.error
@@ -199,3 +200,29 @@ def test_without_options_it_serves_40_articles_on_port_8080_and_jitter_holds_res
     assert plain.respond("GET", "/doanh-nghiep.chn").delay == 0
     delays = [jittered.respond("GET", "/doanh-nghiep.chn").delay for _ in range(5)]
     assert all(0 <= d <= 0.3 for d in delays) and len(set(delays)) == 5
+
+
+def test_a_port_in_use_is_said_in_one_line_naming_what_to_give_instead(capsys):
+    """`--port 8080` where another program listens: one line naming the port and `--port 0`,
+    exit 1, not the traceback of the failed bind."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(SystemExit) as exit_:
+            main(["--articles", "5", "--port", str(port)])
+    assert exit_.value.code == 1
+    assert capsys.readouterr().err == (
+        f"python -m replica: port {port} is in use by another program; give another --port, "
+        "or --port 0 for any free one\n"
+    )
+
+
+@pytest.mark.parametrize("value", ["65536", "-1", "eighty", ""])
+def test_a_port_that_is_none_is_refused_with_the_usage(value, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--port", value])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: python -m replica")
+    assert f"argument --port: {value!r}: give a port, 0 to 65535 (0: any free)" in err
