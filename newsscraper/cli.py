@@ -101,8 +101,10 @@ def parsed(argv: list[str]) -> argparse.Namespace:
         (parser if before_command else args._parser).error(
             f"unrecognized arguments: {' '.join(unknown)}"
         )
-    if getattr(args, "output_dir", None) == "":  # NEWSSCRAPER_OUTPUT_DIR set to nothing
-        args._parser.error("--output-dir is empty (NEWSSCRAPER_OUTPUT_DIR set to nothing?)")
+    if getattr(args, "output_dir", None) == "":  # given empty, or NEWSSCRAPER_OUTPUT_DIR is
+        from_environment = os.environ.get("NEWSSCRAPER_OUTPUT_DIR") == ""
+        hint = " (NEWSSCRAPER_OUTPUT_DIR set to nothing?)" if from_environment else ""
+        args._parser.error(f"--output-dir is empty{hint}")
     if getattr(args, "output_dir", None) and (unnamed := unnamed_for_pyarrow(args.output_dir)):
         args._parser.error(f"--output-dir: {unnamed}")
     return args

@@ -125,10 +125,13 @@ def setting_problems(settings) -> list[str]:
         )
     elif output_dir is not None and not str(output_dir).strip():
         # Path("") is the working directory: cron's is $HOME, and the dataset would land there.
-        problems.append(
-            "OUTPUT_DIR must name the dataset folder (NEWSSCRAPER_OUTPUT_DIR is set but empty?); "
-            f"got {output_dir!r}"
+        # The environment variable is named only where the value can have come from it.
+        from_environment = (
+            settings.getpriority("OUTPUT_DIR") != SETTINGS_PRIORITIES["cmdline"]
+            and not os.environ.get("NEWSSCRAPER_OUTPUT_DIR", "x").strip()
         )
+        hint = " (NEWSSCRAPER_OUTPUT_DIR is set but empty?)" if from_environment else ""
+        problems.append(f"OUTPUT_DIR must name the dataset folder{hint}; got {output_dir!r}")
     elif output_dir is not None and os.path.lexists(output_dir) and not os.path.isdir(output_dir):
         # A file (or a link to nothing) there: making the folder would fail as a disk fault.
         problems.append(

@@ -149,12 +149,20 @@ def test_the_http_cache_and_a_job_directory_are_refused():
     assert problems(HTTPCACHE_ENABLED="False", JOBDIR="") == []
 
 
-def test_an_empty_output_dir_is_named_rather_than_taken_as_the_working_directory():
+def test_an_empty_output_dir_is_named_rather_than_taken_as_the_working_directory(monkeypatch):
+    # Set empty in the environment, the settings module reads it so.
     for value in ("", "  "):
+        monkeypatch.setenv("NEWSSCRAPER_OUTPUT_DIR", value)
         assert problems(OUTPUT_DIR=value) == [
             "OUTPUT_DIR must name the dataset folder (NEWSSCRAPER_OUTPUT_DIR is set but empty?); "
             f"got {value!r}"
         ]
+        # Given empty with -s: the variable, set or not, is not where it came from.
+        assert given_with_s({"OUTPUT_DIR": value}) == [
+            f"OUTPUT_DIR must name the dataset folder; got {value!r}"
+        ]
+    monkeypatch.delenv("NEWSSCRAPER_OUTPUT_DIR")
+    assert problems(OUTPUT_DIR="") == ["OUTPUT_DIR must name the dataset folder; got ''"]
 
 
 def test_an_output_dir_whose_name_is_no_utf8_is_named_before_anything_is_written():

@@ -42,6 +42,27 @@ def test_an_output_dir_no_dataset_can_be_read_from_is_refused_before_anything_is
 
 
 @pytest.mark.parametrize("command", ["stats", "verify", "compact"])
+def test_an_empty_output_dir_names_the_environment_variable_only_when_that_is_empty(
+    command, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NEWSSCRAPER_OUTPUT_DIR", raising=False)
+    with pytest.raises(SystemExit):
+        cli.main([command, "--output-dir", ""])  # given so, with no such variable
+    assert capsys.readouterr().err.endswith(
+        f"newsscraper {command}: error: --output-dir is empty\n"
+    )
+    # The variable set to nothing, as the settings module read it when it loaded: the default.
+    monkeypatch.setenv("NEWSSCRAPER_OUTPUT_DIR", "")
+    monkeypatch.setattr("newsscraper.settings.OUTPUT_DIR", "")
+    with pytest.raises(SystemExit):
+        cli.main([command])
+    assert capsys.readouterr().err.endswith(
+        "--output-dir is empty (NEWSSCRAPER_OUTPUT_DIR set to nothing?)\n"
+    )
+
+
+@pytest.mark.parametrize("command", ["stats", "verify", "compact"])
 def test_a_folder_not_there_or_a_file_in_its_place_is_said_in_one_shape_naming_it_absolute(
     command, tmp_path, monkeypatch, capsys
 ):
