@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -75,7 +76,10 @@ def _unknown_argument(name: str, value: str) -> str:
     """What to say of `-a name=value`, a name the spider does not take."""
     if name.lower() in ARGUMENT_NAMES:
         return f"{name}: argument names are lower case: -a {name.lower()}={value}"
-    message = f"unknown argument {name!r}; valid arguments: {', '.join(ARGUMENT_NAMES)}"
+    # A near name is offered for a typo; an upper-case one is a setting, offered below.
+    close = [] if name.isupper() else difflib.get_close_matches(name, ARGUMENT_NAMES, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    message = f"unknown argument {name!r}{hint}; valid arguments: {', '.join(ARGUMENT_NAMES)}"
     if name.isupper():  # CAFEF_MAX_PAGES, DOWNLOAD_DELAY: settings are upper case
         message += f"; a setting is given with -s {name}={value}"
     return message

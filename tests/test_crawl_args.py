@@ -47,9 +47,19 @@ def test_backfill_has_no_page_limit_unless_asked():
         ({"since": "yesterday"}, "since must be a date as YYYY-MM-DD or days back"),
         ({"since": "-99999999"}, r"since: -99999999 days back is before the year 1"),
         ({"since": "0", "until": "-1"}, r"since \(2026-03-07\) is after until \(2026-03-06\)"),
-        ({"max_page": "3"}, "unknown argument 'max_page'; valid arguments: section, max_pages"),
+        # A name close to one the spider takes is named, as a setting's typo is.
+        (
+            {"max_page": "3"},
+            r"unknown argument 'max_page' \(did you mean max_pages\?\); valid arguments: "
+            "section, max_pages",
+        ),
         # A lower-case name is no setting: no -s is offered for it.
-        ({"sinse": "2026-01-01"}, r"unknown argument 'sinse'; valid arguments: [a-z_, ]*$"),
+        (
+            {"sinse": "2026-01-01"},
+            r"unknown argument 'sinse' \(did you mean since\?\); valid arguments: [a-z_, ]*$",
+        ),
+        ({"pages": "3"}, r"unknown argument 'pages' \(did you mean max_pages\?\); valid "),
+        ({"depth": "3"}, r"unknown argument 'depth'; valid arguments: [a-z_, ]*$"),
         ({"SECTION": "bat-dong-san"}, r"SECTION: argument names are lower case: -a section="),
         (
             {"CAFEF_MAX_PAGES": "3"},
