@@ -321,8 +321,11 @@ class RunRecordExtension:
         record["exit_code"] = code
         record["problems"] = problems
         self.stats.set_value("newsscraper/exit_code", code)
+        # A run stopped by a signal (Ctrl-C, SIGTERM) was stopped on purpose, its pages flushed:
+        # a warning, not an error of the site, the disk or newsscraper.
+        level = logging.WARNING if code == exitcodes.INTERRUPTED else logging.ERROR
         for problem in problems:
-            logger.error("unhealthy run: %s", problem, extra={SUMMARY_LINE: True})
+            logger.log(level, "unhealthy run: %s", problem, extra={SUMMARY_LINE: True})
         logger.info("%s", summary(record))
         if reason == DISK_ERROR_REASON:
             # The disk is what failed; the record cannot be written either.

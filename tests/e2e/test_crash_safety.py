@@ -202,6 +202,10 @@ def test_signal_mid_run_flushes_the_buffer_and_exits_interrupted(
     assert_flushed_and_interrupted(code, process, output_dir, site, served_before)
     stored = stored_ids(output_dir)
     assert len(stored) < len(site.articles), "the signal did not stop the crawl"
+    # Stopped on purpose: said as a warning, not an error.
+    said = log_of(process)
+    assert "WARNING: unhealthy run: the run was interrupted (SIGTERM or Ctrl-C)" in said
+    assert "ERROR: unhealthy run" not in said
     assert len(read_articles(output_dir, columns=["article_id"])) == len(stored)
 
 
