@@ -277,7 +277,7 @@ def check(line: Line, site_handle, dataset: Path, tmp: Path) -> None:
         finally:
             started.send_signal(signal.SIGINT)
             code = started.wait(timeout=30)
-        assert code == exitcodes.OK, f"{line.where}: exit {code}"
+        assert code == exitcodes.OK, f"{line.where}: exit {code}: {started.stderr.read()}"
         return
     crawls = line.program == "scrapy" or words[1:2] == ["cron"]
     if crawls:
