@@ -21,7 +21,6 @@ from newsscraper.items import Article
 from newsscraper.pages.body import (
     figure_images,
     inside_clutter,
-    is_hidden,
     is_hidden_in,
     left_out_in,
     paragraphs,
@@ -424,18 +423,11 @@ class ArticlePage:
         return _tag_list(text_of(keyword) for keyword in _KEYWORD_SEPARATOR.split(keywords or ""))
 
     def _tag_texts(self):
-        """The text of each link of the tag box a reader sees. The box's few elements are
-        tested first: most hide nothing, and each link is read as `text_of` reads it."""
-        article = self._article
-        for box in _TAG_BOXES(article):
-            if is_hidden_in(box, article):
-                continue
-            hidden = {node for node in box.iterdescendants() if is_hidden(node)}
+        """The text a reader sees (`shown_text`) of each link of the tag box a reader sees."""
+        for box in self._shown(_TAG_BOXES(self._article)):
             for a in box.iterdescendants("a"):
-                if not hidden:
-                    yield text_of(a)
-                elif not is_hidden_in(a, box):
-                    yield text_of(a, hidden.__contains__)
+                if not is_hidden_in(a, box):
+                    yield shown_text(a)
 
     def tickers(self) -> list[str]:
         """Stock symbols: the ticker widget's title and iframe, then in-text company links."""
