@@ -3,6 +3,8 @@ crawl, each with the exit code a refusal gives."""
 
 from __future__ import annotations
 
+import logging
+
 from pyarrow import ArrowException
 
 from newsscraper import dataset_read, exitcodes
@@ -24,3 +26,11 @@ def start_refused(settings) -> tuple[int, str] | None:
     if resting:
         return exitcodes.SOFT_BLOCKED, f"not crawling: {resting}"
     return None
+
+
+def refusal_log_level(code: int) -> int:
+    """The level a refused start (exit `code`) is logged at: a warning when a healthy schedule
+    meets it (another run holds the lock, 75; a rest the site asked for runs, 3), else an
+    error (a run id already used, a run record that cannot be read)."""
+    expected = code in (exitcodes.LOCKED, exitcodes.SOFT_BLOCKED)
+    return logging.WARNING if expected else logging.ERROR

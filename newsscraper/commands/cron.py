@@ -82,7 +82,7 @@ def run(args) -> int:
 
     try:
         with crawl_lock(output_dir, purpose="cron", wait=args.wait):
-            from newsscraper.start_checks import start_refused
+            from newsscraper.start_checks import refusal_log_level, start_refused
             from newsscraper.stop import end_on_held_signal
 
             try:
@@ -96,11 +96,10 @@ def run(args) -> int:
             refused = start_refused(settings)
             if refused:
                 # Said on stderr and in the log, where a crontab line's user reads why the run
-                # did nothing: a rest not ended is a warning there, anything else an error.
+                # did nothing.
                 code, reason = refused
                 print(f"newsscraper cron: {reason}", file=sys.stderr)
-                level = logging.WARNING if code == exitcodes.SOFT_BLOCKED else logging.ERROR
-                logger.log(level, "%s", reason)
+                logger.log(refusal_log_level(code), "%s", reason)
                 return code
             _log_warnings_to_stderr()
             code, summary = _crawl(settings, spider_args)
@@ -247,17 +246,20 @@ def _log_to_rotating_file(path: Path, level: str) -> None:
 
 
 def _log_refusal(path: Path, level: str, message: str) -> None:
-    """Append a run's refusal of the lock to the log at `path` as a warning, as stderr said it:
-    a crontab line's user reads the log to see why a run did nothing. Appended without rotating:
-    the file is the lock holder's to rotate, which may be writing it. A log that cannot be
-    opened is said on stderr; the run's exit code stays 75."""
+    """Append a run's refusal of the lock to the log at `path` (a warning,
+    `refusal_log_level`), as stderr said it: a crontab line's user reads the log to see why a
+    run did nothing. Appended without rotating: the file is the lock holder's to rotate, which
+    may be writing it. A log that cannot be opened is said on stderr; the exit code stays 75."""
+    from newsscraper.start_checks import refusal_log_level
+
     try:
         handler = _log_file(path, level, max_bytes=0)
     except OSError as exc:
         print(f"newsscraper cron: cannot write the log {path}: {_why(exc)}", file=sys.stderr)
         return
     try:
-        record = logger.makeRecord(logger.name, logging.WARNING, __file__, 0, message, (), None)
+        warning = refusal_log_level(exitcodes.LOCKED)
+        record = logger.makeRecord(logger.name, warning, __file__, 0, message, (), None)
         if record.levelno >= handler.level:
             handler.handle(record)
     finally:

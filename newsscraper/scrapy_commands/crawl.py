@@ -27,7 +27,7 @@ from newsscraper.scrapy_commands import (
 )
 from newsscraper.sections import DEFAULT_SECTION
 from newsscraper.standard_streams import escape_what_stdout_cannot_spell, say_summary
-from newsscraper.start_checks import start_refused
+from newsscraper.start_checks import refusal_log_level, start_refused
 from newsscraper.stop import (
     ctrl_c_ends_at_once,
     end_on_held_signal,
@@ -106,12 +106,10 @@ def _crawl_under_lock(command, spider, opts) -> None:
 def _refuse(command, code: int, reason: str) -> None:
     """A run that does not start: `reason` said on stderr, and in Scrapy's log file when there
     is one (`-s LOG_FILE`, `--logfile`), where the user of a crontab line reads why the run did
-    nothing (else Scrapy's log is stderr, said already); exit `code`. A rest not ended (exit 3)
-    or another run holding the lock (75) is a warning there, anything else an error."""
+    nothing (else Scrapy's log is stderr, said already), at `refusal_log_level`; exit `code`."""
     print(f"newsscraper: {reason}", file=sys.stderr)
     if command.settings.get("LOG_FILE"):
-        expected = code in (exitcodes.LOCKED, exitcodes.SOFT_BLOCKED)
-        logger.log(logging.WARNING if expected else logging.ERROR, "%s", reason)
+        logger.log(refusal_log_level(code), "%s", reason)
     command.exitcode = code
 
 
