@@ -811,6 +811,10 @@ LATE_REPAIRED = [
 # listing's last story is then newer than it. The second run reads the listing as broken off.
 OLDEST_MOVED_UP = [Step(move_back=0.9), Step(move_back=0.99999)]
 
+# The newest story's page sent to a login page off the site all of one run (a captive portal):
+# the story is pending, not rejected, and the next run asks for it first and stores it.
+LOGIN_ALL_RUN = [Step(publish=3, fail_for_run=("new", "login_redirect")), Step(publish=1)]
+
 
 @settings(max_examples=EXAMPLES)
 @example(articles=20, seed=1, plan=FAILED_THEN_GONE)
@@ -818,6 +822,7 @@ OLDEST_MOVED_UP = [Step(move_back=0.9), Step(move_back=0.99999)]
 @example(articles=16, seed=3, plan=SEVERAL_FAULTS)
 @example(articles=20, seed=0, plan=LATE_REPAIRED)
 @example(articles=12, seed=0, plan=OLDEST_MOVED_UP)
+@example(articles=12, seed=1, plan=LOGIN_ALL_RUN)
 @given(
     articles=st.integers(12, 30),
     seed=st.integers(0, 3),
