@@ -69,7 +69,12 @@ from newsscraper.pages.tickers import (
     data_link_symbol,
     label_symbols,
 )
-from newsscraper.pages.title import heading_text, shown_text, swallowed_the_page
+from newsscraper.pages.title import (
+    first_shown_text,
+    heading_text,
+    shown_text,
+    swallowed_the_page,
+)
 from newsscraper.pages.tree import html_root
 from newsscraper.sections import CANONICAL_BASE_URL
 
@@ -229,11 +234,14 @@ class ArticlePage:
         first, the rest lower case), `DOANH NGHIỆP`, `Doanh Nghiệp`, `doanh nghiệp`, is spelt
         as the breadcrumb's last item (`Doanh nghiệp`) when that is the same label ignoring
         case (NFC, case-folded). A label in the site's case is as written: the breadcrumb,
-        in JSON-LD, is only read for the others."""
-        links = self._with_role("cate-name", "a")
+        in JSON-LD, is only read for the others. A link a reader never sees (hidden by its own
+        attribute or inline style, or inside an element that is) is no category, and hidden
+        words inside a link no part of it, as of the body: the only link hidden is read as a
+        missing one."""
+        links = self._shown(self._with_role("cate-name", "a"))
         if links:
             line = [link for link in links if link.getparent() is links[0].getparent()]
-            category = first_text(reversed(line)) or first_text(links)
+            category = first_shown_text(reversed(line)) or first_shown_text(links)
             if category and category != category[:1].upper() + category[1:].lower():
                 crumb = self._breadcrumb_category()
                 if crumb and _folded(crumb) == _folded(category):
@@ -288,7 +296,7 @@ class ArticlePage:
         if not leads:
             return None
         lead = (
-            next(filter(None, map(shown_text, leads)), None)
+            first_shown_text(leads)
             or first_text(self._meta.get("og:description", ()))
             or squash(string_value(self._news_article.get("description")))
         )
@@ -376,7 +384,11 @@ class ArticlePage:
         return credit_line_outlet(body[-1])
 
     def source_url(self) -> str | None:
-        value = first_text(_SOURCE_URL(self._article))
+        """The address in the source's link box, when it is an http(s) URL. A box a reader
+        never sees (hidden by its own attribute or inline style, or inside an element that
+        is) is read as a missing one, and hidden text inside it as no part of the address,
+        as of the body."""
+        value = first_shown_text(self._shown(_SOURCE_URL(self._article)))
         return value if value and _HTTP_URL.match(value) else None
 
     def published_at(self) -> dt.datetime | None:
@@ -396,8 +408,13 @@ class ArticlePage:
         yield string_value(self._news_article.get("datePublished"))
 
     def _visible_time(self, date_node):
-        if date_node is not None:
-            yield parse_visible_time(text_of(date_node))
+        """The time the date's text shows, as a reader sees it (`shown_text`): a date a reader
+        never sees (hidden by its own attribute or inline style, or inside an element that is)
+        shows none, as a missing one. Its `datetime` attribute is read all the same
+        (`_published_texts`): written for machines, as the meta and JSON-LD are, it is never
+        shown."""
+        for node in self._shown([date_node] if date_node is not None else ()):
+            yield parse_visible_time(shown_text(node))
 
     def modified_at(self) -> dt.datetime | None:
         """JSON-LD's dateModified, else the hidden input's; a CMS's empty date is no time, and

@@ -28,6 +28,11 @@ def shown_text(node) -> str:
     return text_of(node, hidden.__contains__ if hidden else None)
 
 
+def first_shown_text(nodes) -> str | None:
+    """The text a reader sees (`shown_text`) of the first of `nodes` with any, or None."""
+    return next(filter(None, map(shown_text, nodes)), None)
+
+
 def swallowed_the_page(heading) -> bool:
     """True for a heading holding blocks (a `div`, a table, another heading…): left unclosed,
     it holds the page that follows it, and its text is no title."""

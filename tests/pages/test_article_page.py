@@ -110,6 +110,35 @@ def test_visible_time_is_a_24_hour_clock():
     assert older.published_at == dt.datetime(2026, 3, 7, 0, 1, tzinfo=VIETNAM_TZ)
 
 
+def test_a_visible_time_a_reader_never_sees_is_no_time():
+    # Only the visible time is left: hidden words before it are no part of it, and a date
+    # hidden whole shows no time, as a missing one.
+    def hidden_words(html):
+        return edit_once(
+            strip_machine_dates(html),
+            ">07-03-2026 - 00:01 AM",
+            "><span hidden>01-01-2026 - 09:00 AM </span>07-03-2026 - 00:01 AM",
+        )
+
+    def hidden_date(html):
+        date = 'class="pdate" data-role="publishdate"'
+        return edit_once(strip_machine_dates(html), date, date + ' style="visibility: hidden"')
+
+    page = page_of(OLDER, edit=hidden_words)
+    assert page.published_at() == dt.datetime(2026, 3, 7, 0, 1, tzinfo=VIETNAM_TZ)
+    assert page_of(OLDER, edit=hidden_date).published_at() is None
+
+
+def test_a_date_a_reader_never_sees_still_gives_its_datetime_attribute():
+    # Written for machines, as the meta is: the newer template's time with its offset.
+    def hidden_date(html):
+        html = edit_once(html, 'content="2026-07-04T18:07:00"', 'content="2026-07-05T09:30:00"')
+        return edit_once(html, 'class="pdate"', 'class="pdate" hidden')
+
+    page = page_of(NEWER, edit=hidden_date)
+    assert page.published_at() == dt.datetime(2026, 7, 4, 18, 7, tzinfo=VIETNAM_TZ)
+
+
 def test_a_visible_time_after_other_words_is_read():
     def weekday_first(html):
         return edit_once(
@@ -995,6 +1024,35 @@ def test_a_source_link_box_without_an_address_gives_no_source_url():
 
     assert page_of(OLDER).source_url().startswith("https://markettimes.vn/thoi-diem-nang-hang")
     assert page_of(OLDER, edit=placeholder).source_url() is None
+
+
+SOURCE_BOX = '<span class="link-source-full">'
+SOURCE_ADDRESS = "https://markettimes.vn/thoi-diem-nang-hang"
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        # Hidden words inside the address are no part of it.
+        ("https://markettimes.vn/", 'https://markettimes.vn/<b style="display:none">seo/</b>'),
+        # A box hidden before the one shown: the one shown.
+        (SOURCE_BOX, '<span class="link-source-full" hidden>https://seo.vn/a</span>' + SOURCE_BOX),
+        (
+            SOURCE_BOX,
+            '<i hidden><span class="link-source-full">https://seo.vn/a</span></i>' + SOURCE_BOX,
+        ),
+    ],
+)
+def test_a_source_address_a_reader_never_sees_is_no_part_of_the_source_url(old, new):
+    page = page_of(OLDER, edit=lambda html: edit_once(html, old, new))
+    assert page.source_url().startswith(SOURCE_ADDRESS)
+
+
+def test_a_source_link_box_a_reader_never_sees_gives_no_source_url():
+    def hidden_box(html):
+        return edit_once(html, SOURCE_BOX, '<span class="link-source-full" hidden>')
+
+    assert page_of(OLDER, edit=hidden_box).source_url() is None
 
 
 def test_a_source_address_with_its_scheme_in_capitals_is_kept():
@@ -2081,6 +2139,37 @@ def test_the_category_link_comes_before_the_breadcrumb():
         return edit_once(html, '"name": "Thị trường chứng khoán"', '"name": "Chứng khoán quốc tế"')
 
     assert page_of(OLDER, edit=other_last_crumb).category() == "Thị trường chứng khoán"
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        # Hidden words inside the link are no part of it.
+        (">Thị trường chứng khoán</a>", ">Thị trường<b hidden> SEO</b> chứng khoán</a>"),
+        # Another category link hidden, by its own style or inside an element that is.
+        (
+            ">Thị trường chứng khoán</a>",
+            '>Thị trường chứng khoán</a><a data-role="cate-name" style="display: none">SEO</a>',
+        ),
+        (
+            '<a  data-role="cate-name"',
+            '<span hidden><a data-role="cate-name">SEO</a> &gt; </span><a  data-role="cate-name"',
+        ),
+    ],
+)
+def test_a_category_link_a_reader_never_sees_is_no_category(old, new):
+    assert page_of(OLDER, edit=lambda html: edit_once(html, old, new)).category() == (
+        "Thị trường chứng khoán"
+    )
+
+
+def test_a_category_link_hidden_whole_is_read_as_a_missing_one():
+    # The breadcrumb's last item names another category, so the one read tells which it is.
+    def hidden_link(html):
+        html = edit_once(html, '"name": "Thị trường chứng khoán"', '"name": "Chứng khoán quốc tế"')
+        return edit_once(html, '<a  data-role="cate-name"', '<a hidden data-role="cate-name"')
+
+    assert page_of(OLDER, edit=hidden_link).category() == "Chứng khoán quốc tế"
 
 
 def test_of_two_category_links_side_by_side_the_inner_one_is_the_category():
