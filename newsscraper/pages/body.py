@@ -28,7 +28,8 @@ What counts as body text, and why:
 - Every block element (`p`, `div`, headings, list items, quotes) is a paragraph; a `<br>` also
   breaks the paragraph, since the stored body has no other way to keep a line break.
   An item of a numbered list (`<ol>`) starts with its number as a browser shows it (`1. `,
-  from the list's `start`, in its `type`'s letters or Roman numerals: `a. `, `IV. `); an
+  from the list's `start`, in its `type`'s letters or Roman numerals: `a. `, `IV. `, or in
+  those of the item's own `type`, for that item only); an
   item of a bulleted list (`<ul>`) with no mark.
   Paragraphs are whitespace-squashed; empty ones are dropped. The caller joins them with "\\n\\n".
 
@@ -213,7 +214,9 @@ def _list_numbers(lists, is_left_out=is_clutter) -> dict | None:
     """The number a browser shows before each item with text of the numbered lists `lists`
     (`<ol>`), `"1. "`: from its `start` (1 unless told; a `reversed` list counts down, from
     its number of items unless told), an item's `value` setting it from there on; written
-    as its `type` says (`a`, `A`, `i`, `I` exactly, with no space around it; else digits).
+    as its `type` says (`a`, `A`, `i`, `I` exactly, with no space around it; else digits),
+    or an item's own `type`, for that item only, as a browser reads it (one of the five,
+    exactly; any other leaves the item to its list's).
     An item whose text the body leaves out (`is_left_out`, a caption, an item hidden by
     `visibility: hidden`, whose place stays) has none, but is counted; one a browser gives no
     box (`hidden`, `display: none`) is not counted. None without a list."""
@@ -230,7 +233,9 @@ def _list_numbers(lists, is_left_out=is_clutter) -> dict | None:
                 continue  # no item a reader sees, nor counted by a browser
             number = _integer(li.get("value"), number)
             if squash("".join(text_pieces(li, " ", _PARAGRAPH_LEFT_OUT, is_left_out))):
-                numbers[li] = f"{_list_marker(number, kind)}. "
+                own = li.get("type")
+                marker = _list_marker(number, own if own in _LIST_TYPES else kind)
+                numbers[li] = f"{marker}. "
             number += step
     return numbers
 
@@ -244,6 +249,9 @@ def _integer(value: str | None, default: int) -> int:
     found = _HTML_INTEGER.match(value or "")
     return int(found[1]) if found else default
 
+
+# The `type` values that number a list in letters, Roman numerals or digits, matched exactly.
+_LIST_TYPES = frozenset({"1", "a", "A", "i", "I"})
 
 _ROMAN = (
     (1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),

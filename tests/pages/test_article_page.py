@@ -1719,6 +1719,9 @@ def test_clutter_inside_tables_and_figures_is_left_out():
         ("<ol start='\u0663'><li>A</li></ol>", ["1. A"]),  # an Arabic-Indic 3 is no number
         # A type is one of its five values as written: with spaces around it, none, so digits.
         ("<ol type=' a '><li>A</li></ol>", ["1. A"]),
+        # An item's own type numbers that item only; one not written exactly leaves it the list's.
+        ("<ol><li>A</li><li type='a'>B</li><li>C</li></ol>", ["1. A", "b. B", "3. C"]),
+        ("<ol type='I'><li type='1'>A</li><li type=' a '>B</li></ol>", ["1. A", "II. B"]),
         # An item of only hidden text or clutter shows no line; its number is not the next's.
         ("<ol><li>A</li><li><b hidden>B</b></li><li>C</li></ol>", ["1. A", "3. C"]),
         ("<ol><li>A</li><li><script>var b;</script></li></ol>", ["1. A"]),
