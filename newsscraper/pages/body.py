@@ -199,10 +199,10 @@ def paragraphs(content, rare=None) -> list[str]:
     parts = text_pieces(
         content, _BREAK, _PARAGRAPH_LEFT_OUT, left_out, rows_of, scripts=scripts, numbers=numbers
     )
+    if numbers:
+        parts = _numbers_before_their_text(parts, numbers)
     text = squash("".join(parts)).replace(" " + _BREAK, _BREAK).replace(_BREAK + " ", _BREAK)
     found = [paragraph for paragraph in text.split(_BREAK) if paragraph]
-    if numbers:
-        found = _numbers_on_their_lines(found, numbers)
     # A match at each paragraph's start, which fails at once on most: a few microseconds a
     # body, where a search of the whole text for the label costs ten times that.
     if any(map(_READ_ALSO_LABEL.match, found)):
@@ -277,18 +277,29 @@ def _list_marker(number: int, kind: str) -> str:
     return str(number)
 
 
-def _numbers_on_their_lines(found: list[str], numbers: dict) -> list[str]:
-    """`found` with a list item's number that stands alone (the item's text starts with a
-    block of its own, `<li><p>A</p></li>`) joined to the line after it, as a browser shows
-    it (`1. A`)."""
-    markers = {number.strip() for number in numbers.values()}
-    joined: list[str] = []
-    for paragraph in found:
-        if joined and joined[-1] in markers:
-            joined[-1] += " " + paragraph
+def _numbers_before_their_text(parts: list[str], numbers: dict) -> list[str]:
+    """`parts` (of `text_pieces`) with each list item's number put right before the item's
+    first text, past the breaks that may come first (its text starts with a block of its
+    own, `<li><p>A</p></li>`), as a browser shows it (`1. A`), not on a line of its own.
+    Only an item's own number moves: the very strings `numbers` holds, told by identity, so
+    a paragraph an editor writes as `1.` stays one."""
+    own = {id(number) for number in numbers.values()}
+    moved: list[str] = []
+    waiting = None  # an item's number, until its text comes
+    for part in parts:
+        if waiting is not None:
+            if part == _BREAK or not squash(part):
+                moved.append(part)
+                continue
+            moved.append(waiting)
+            waiting = None
+        if id(part) in own:
+            waiting = part
         else:
-            joined.append(paragraph)
-    return joined
+            moved.append(part)
+    if waiting is not None:
+        moved.append(waiting)
+    return moved
 
 
 def _without_read_also_lines(found: list[str], content, numbers=None) -> list[str]:

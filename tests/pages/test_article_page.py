@@ -1745,6 +1745,29 @@ def test_a_numbered_lists_items_keep_their_numbers(written, lines):
     assert paragraphs[: paragraphs.index("Đoạn sau.")] == lines
 
 
+@pytest.mark.parametrize(
+    ("written", "lines"),
+    [
+        # A number an editor wrote as a paragraph of its own stays one, the body holding a
+        # list that shows the same number or not; only a list item's own number is joined to
+        # its text.
+        (
+            "<p>1.</p><p>Văn bản</p><ol><li>Một</li><li><p>Hai</p></li></ol>",
+            ["1.", "Văn bản", "1. Một", "2. Hai"],
+        ),
+        (
+            "<ol type='a'><li><div><p>A</p></div></li></ol><div>a.</div><p>Văn bản</p>",
+            ["a. A", "a.", "Văn bản"],
+        ),
+        ("<ol><li>A<p>2.</p><p>B</p></li><li>C</li></ol>", ["1. A", "2.", "B", "2. C"]),
+    ],
+)
+def test_a_number_written_on_its_own_line_is_not_joined_to_the_next(written, lines):
+    body = page_of(OLDER, OLDER_URL, edit=after_caption(written + "<p>Đoạn sau.</p>")).body()
+    paragraphs = body.split("\n\n")
+    assert paragraphs[: paragraphs.index("Đoạn sau.")] == lines
+
+
 def test_a_table_cell_keeps_its_words_apart_and_a_nested_table_comes_once():
     snippet = """
 <table><tr><td><p>Doanh thu</p><p>thuần</p></td><td>Lợi nhuận<br>sau thuế</td>
