@@ -35,7 +35,8 @@ What counts as body text, and why:
 
 - **Hidden elements are left out** with all they hold: one hidden by its own `hidden` attribute
   or an inline style `display: none` or `visibility: hidden` (`<p style="display:none">`), text
-  a reader never sees. Not by its classes: no style sheet is read.
+  a reader never sees. Not by its classes: no style sheet is read. Nor by `hidden="until-found"`,
+  text folded away that find-in-page or a link opens, kept as a closed `<details>`'s is.
 
 The clutter is skipped while walking, not cut out of a copy first: one pass over the container
 reads the text, and the page's tree (shared with the soft-block check) is never changed. The
@@ -87,6 +88,8 @@ _HIDING_STYLE = re.compile(
 )
 # Of those, the style that takes the element out of the page whole, its place too.
 _NO_BOX_STYLE = re.compile(r"(?<![\w-])display\s*:\s*none(?![\w-])", re.I)
+# The `hidden` value of content folded away until found (`is_hidden`).
+_UNTIL_FOUND = "until-found"
 
 _NOT_CELL_TEXT = frozenset({"table", "figcaption"})
 _PARAGRAPH_LEFT_OUT = frozenset({"figcaption"})
@@ -117,14 +120,23 @@ def is_clutter(node) -> bool:
 
 def is_hidden(node) -> bool:
     """True for an element a reader never sees: hidden by its `hidden` attribute or its inline
-    style (`display: none`, `visibility: hidden`)."""
-    return node.get("hidden") is not None or bool(_HIDING_STYLE.search(node.get("style") or ""))
+    style (`display: none`, `visibility: hidden`). Not by `hidden="until-found"`: a browser
+    folds such an element away but opens it to find-in-page or a link to it, so it is part
+    of the article, as the closed part of a `<details>` is (read as any other text)."""
+    return _hidden_by_attribute(node) or bool(_HIDING_STYLE.search(node.get("style") or ""))
 
 
 def _has_no_box(node) -> bool:
     """True for an element hidden (`is_hidden`) out of the page whole, its place too: by its
     `hidden` attribute or `display: none`, not by `visibility: hidden`."""
-    return node.get("hidden") is not None or bool(_NO_BOX_STYLE.search(node.get("style") or ""))
+    return _hidden_by_attribute(node) or bool(_NO_BOX_STYLE.search(node.get("style") or ""))
+
+
+def _hidden_by_attribute(node) -> bool:
+    """True for an element its `hidden` attribute hides: any value but `until-found` (in any
+    case, as HTML matches its keywords), an empty or unknown one too."""
+    value = node.get("hidden")
+    return value is not None and value.lower() != _UNTIL_FOUND
 
 
 def is_hidden_in(node, top) -> bool:

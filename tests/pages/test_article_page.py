@@ -1730,6 +1730,11 @@ def test_clutter_inside_tables_and_figures_is_left_out():
             "<ol><li>A</li><li hidden>B</li><li style='display:none'>C</li><li>D</li></ol>",
             ["1. A", "2. D"],
         ),
+        # Folded away until found, it is shown and counted (a browser opens it when found).
+        (
+            "<ol><li>A</li><li hidden='until-found'>B</li><li>C</li></ol>",
+            ["1. A", "2. B", "3. C"],
+        ),
         # Kept in its place by `visibility: hidden`, it is counted: its number's place stays.
         ("<ol><li>A</li><li style='visibility:hidden'>B</li><li>C</li></ol>", ["1. A", "3. C"]),
         (
@@ -1809,6 +1814,20 @@ def test_an_element_hidden_by_its_own_attribute_or_inline_style_is_left_out_of_t
     item = page_of(OLDER, OLDER_URL, edit=after_caption(snippet)).to_item()
     original = page_of(OLDER, OLDER_URL).to_item()
     assert item.body == f"Hiện một\n\nMã\n\nHiện hai\n\nHiện ba\n\n{original.body}"
+
+
+def test_text_hidden_until_found_is_kept_as_a_closed_details_is():
+    # Folded away, but opened by find-in-page or a link to it: part of the article, as the
+    # closed part of a `<details>`. Any other value of `hidden` hides, and so does a style.
+    snippet = """
+<details><summary>Tóm tắt</summary><p>Đóng lại</p></details>
+<div hidden="until-found"><p>Tìm thấy</p></div><p>Hiện<b hidden="Until-Found"> cả</b> hai</p>
+<p hidden=" until-found">Ẩn một</p><p hidden="until-found" style="display: none">Ẩn hai</p>
+"""
+
+    item = page_of(OLDER, OLDER_URL, edit=after_caption(snippet)).to_item()
+    original = page_of(OLDER, OLDER_URL).to_item()
+    assert item.body == f"Tóm tắt\n\nĐóng lại\n\nTìm thấy\n\nHiện cả hai\n\n{original.body}"
 
 
 def test_an_older_articles_photo_box_gives_its_image_and_leaves_its_caption_out():
