@@ -26,6 +26,7 @@ first run that was killed is completed by the next one.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from newsscraper.crawl_args import CrawlArguments
@@ -122,7 +123,8 @@ def _in_order(times: list[dt.datetime]) -> list[dt.datetime]:
 @dataclass
 class ListingWalk:
     args: CrawlArguments
-    is_stored: callable
+    # True for an article_id not to fetch: stored, or rejected and not asked for again (crawl_plan).
+    is_stored: Callable[[str], bool]
     watermark: dt.datetime | None = None
     stats: object | None = None
     # Listing times after this (the crawl's clock) move no watermark. A story dated hours ahead
@@ -240,14 +242,18 @@ class ListingWalk:
         if self.args.max_pages is not None and page - self.first_page + 1 >= self.args.max_pages:
             if not self.args.is_backfill:  # a backfill's are counted from its first page
                 self.pages_without_progress = 0 if moved_down else self.pages_without_progress + 1
-            if self._catching_up(moved_down) or (
-                self._stuck() and self.pages_without_progress == 1
-            ):
-                # Past the default max_pages, towards the watermark. One page that came no
-                # further is given the next: stories published while the run paged push what
-                # it walked down onto the next page, which then shows it all again.
+            short = self._short_of_watermark()
+            if short and (moved_down or self.pages_without_progress == 1):
+                # Past the default max_pages, towards the watermark, while the listing's times
+                # come further down the stream than any before, or as far with stories not
+                # walked yet (a listing without times, or one that serves the same page again,
+                # gets no further). One page that came no further is given the next: stories
+                # published while the run paged push what it walked down onto the next page,
+                # which then shows it all again.
                 self._inc("catch_up_pages")
-            elif self._stuck():
+            elif short:
+                # The listing's times stopped coming down, which a listing whose layout
+                # changed does on every run.
                 return self._stop(to_fetch, STUCK, url)
             else:
                 return self._stop(to_fetch, MAX_PAGES)
@@ -348,22 +354,10 @@ class ListingWalk:
         forbids it or could not be fetched) or read: the walk ends there."""
         self._end(reason, url)
 
-    def _catching_up(self, moved_down: bool) -> bool:
-        """True while the walk goes on past the default `max_pages`: there is a watermark, not
-        reached yet, and this page's times came further down the stream than any before, or as
-        far with stories not walked yet (a listing without times, or one that serves the same
-        page again, gets no further)."""
-        return (
-            self.watermark is not None
-            and not self.reached_watermark
-            and not self.args.max_pages_given
-            and moved_down
-        )
-
-    def _stuck(self) -> bool:
-        """True when the default `max_pages` ends a walk that has a watermark to reach and
-        did not reach it: it only does when the listing's times stopped coming down
-        (`_catching_up`), which a listing whose layout changed does on every run."""
+    def _short_of_watermark(self) -> bool:
+        """True when the walk has a watermark to reach, has not reached it, and pages under the
+        default `max_pages` (one given as an argument is a hard limit): past it, the walk goes
+        on while the listing comes down, and is stuck when it stops coming down."""
         return (
             self.watermark is not None
             and not self.reached_watermark
