@@ -100,6 +100,8 @@ class ReplicaSite:
             "absolute_link": set(absolute_links),
         }
         self._listed_twice = set(listed_twice)
+        if not set(self._near.values()) <= set(range(articles)):
+            raise ValueError("near_duplicate_of: originals are indexes of the initial articles")
         if len(focus_picks) > FOCUS_SIZE or len(set(focus_picks)) != len(focus_picks):
             raise ValueError(f"focus_picks: up to {FOCUS_SIZE} different articles")
         if not set(focus_picks) <= set(range(articles)):
@@ -117,10 +119,15 @@ class ReplicaSite:
         self._request_count = 0
         self._jitter: tuple[float, random.Random] | None = None
 
+        # The initial articles' times, by serial, all drawn first: a copy listed above its
+        # original is made before it, in the words of the year the original is published in.
+        self._initial_times: list[dt.datetime] = []
         moment = start.astimezone(VIETNAM)
-        for serial in range(articles):
-            self._add(self._make(serial, moment, self.section))
+        for _ in range(articles):
+            self._initial_times.append(moment)
             moment -= self._gap()
+        for serial, moment in enumerate(self._initial_times):
+            self._add(self._make(serial, moment, self.section))
         self._order = list(range(articles))
         self._newest = start.astimezone(VIETNAM)
         others_at = start.astimezone(VIETNAM) - dt.timedelta(hours=2)
@@ -142,8 +149,10 @@ class ReplicaSite:
             original = self._all[self._near[serial]]
             story = writer.near_copy(original.story)
         elif serial in self._near:
-            original_rng = random.Random(f"replica:{self.seed}:{self._near[serial]}")
-            story = writer.near_copy(ArticleWriter(original_rng, published.year).story())
+            original = self._near[serial]
+            original_rng = random.Random(f"replica:{self.seed}:{original}")
+            original_year = self._initial_times[original].year
+            story = writer.near_copy(ArticleWriter(original_rng, original_year).story())
         created = published - dt.timedelta(minutes=rng.randint(5, 900))
         article_id = self._new_id(created, rng)
         ymd = f"203337114487263232/{published.year}/{published.month}/{published.day}"

@@ -172,6 +172,25 @@ def test_near_duplicate_has_the_body_with_a_few_words_changed_under_another_id()
     assert 0 < len(changed) <= 6
 
 
+def test_a_copy_newer_than_its_original_has_its_body_though_a_new_year_came_between():
+    # Listed above its original, the copy is made first: the original's words, the year it
+    # was published in among them, are the ones its own page shows.
+    new_year = dt.datetime(2026, 1, 1, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    site = ReplicaSite(articles=6, start=new_year, near_duplicate_of={0: 3})
+    original, copy = site.article(3), site.article(0)
+    assert (original.published_at.year, copy.published_at.year) == (2025, 2026)
+    assert "2025" in " ".join(original.story.paragraphs)
+    assert copy.story.sapo == original.story.sapo
+    assert copy.story.paragraphs[:-1] == original.story.paragraphs[:-1]
+    changed = set(copy.body.split()) ^ set(original.body.split())
+    assert 0 < len(changed) <= 6
+
+
+def test_a_copy_of_an_article_the_site_does_not_have_is_refused():
+    with pytest.raises(ValueError, match="near_duplicate_of"):
+        ReplicaSite(articles=5, near_duplicate_of={1: 5})
+
+
 def test_unknown_paths_and_ids_are_404_and_robots_allows_all():
     site = ReplicaSite(articles=5)
     assert site.respond("GET", "/khong-co-bai-nay-188260101000000111.chn").status == 404
