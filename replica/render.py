@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from .articles import CANONICAL_BASE, CDN, SECTION_NAMES, SyntheticArticle
+from .articles import CANONICAL_BASE, SECTION_NAMES, SyntheticArticle
 from .template import Template, cut, slot, swap
 from .text import slugify
 
@@ -23,18 +23,6 @@ from .text import slugify
 # replica is a development component and runs from a checkout.
 TEMPLATES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "pages"
 SECTION_TEMPLATE = "section_thi-truong-chung-khoan.html"
-OLDER_TEMPLATE = "article_18826030622484142.html"
-NEWER_TEMPLATE = "article_188260704171525847_trimmed.html"
-
-# The story of the older saved article, on its own page and first in the saved section page.
-SAVED_OLDER_TITLE = (
-    "Thời điểm nâng hạng cận kề, MBS điểm tên 30 cổ phiếu Việt Nam có khả năng lọt rổ chỉ số FTSE"
-)
-SAVED_OLDER_SAPO = (
-    "“Sau tháng 9/2026, dòng vốn thụ động (passive) ETF tham chiếu theo FTSE Emerging sẽ"
-    " bắt đầu giải ngân. Dự kiến Việt Nam có thể thu hút 0,5 - 1 tỷ USD dòng vốn thụ động”,"
-    " báo cáo nêu rõ."
-)
 
 _SAVED_ZONE = "18831"  # the zone of the saved pages (Thị trường chứng khoán)
 
@@ -74,6 +62,93 @@ def listing_path(article: SyntheticArticle) -> str:
 
 
 # --- article pages ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _SavedStory:
+    """The story a saved article page tells, as the page prints it: each value is swapped for
+    its slot when the page becomes a template."""
+
+    page: str  # the file in TEMPLATES
+    slug_id: str  # the last part of its URL, `.chn` left out
+    title: str
+    sapo: str
+    published: str  # `2026-03-07T00:01:00`: Vietnam time, no offset
+    visible: str  # as `visible_date` prints it
+    modified: tuple[tuple[str, str], ...]  # (each form of the modified time, its slot)
+    author_swaps: tuple[tuple[str, str], ...]  # (the markup around the author, with its slot)
+    source: str
+    source_url: str
+    cover: str  # the cover's path on the CDN
+    keywords: str
+
+    @property
+    def article_id(self) -> str:
+        return self.slug_id.rsplit("-", 1)[1]
+
+    @property
+    def path(self) -> str:
+        return f"/{self.slug_id}.chn"
+
+
+_SAVED_STORIES = {
+    # Also the first item of the saved section page (`_section_templates`).
+    "older": _SavedStory(
+        page="article_18826030622484142.html",
+        slug_id=(
+            "thoi-diem-nang-hang-can-ke-mbs-diem-ten-30-co-phieu-viet-nam-co-kha-nang-lot-ro-chi-so"
+            "-ftse-18826030622484142"
+        ),
+        title=(
+            "Thời điểm nâng hạng cận kề, MBS điểm tên 30 cổ phiếu Việt Nam có khả năng lọt rổ chỉ"
+            " số FTSE"
+        ),
+        sapo=(
+            "“Sau tháng 9/2026, dòng vốn thụ động (passive) ETF tham chiếu theo FTSE Emerging sẽ"
+            " bắt đầu giải ngân. Dự kiến Việt Nam có thể thu hút 0,5 - 1 tỷ USD dòng vốn thụ"
+            " động”, báo cáo nêu rõ."
+        ),
+        published="2026-03-07T00:01:00",
+        visible="07-03-2026 - 00:01 AM ",
+        modified=(("2026-03-06T22:53:19.473000", "modified_us"),),
+        author_swaps=(("Dương Ngọc", slot("author")),),
+        source="Nhịp sống thị trường",
+        source_url=(
+            "https://markettimes.vn/thoi-diem-nang-hang-can-ke-mbs-diem-ten-30-co-phieu-viet-nam"
+            "-co-kha-nang-lot-ro-chi-so-ftse-109319.html"
+        ),
+        cover="203337114487263232/2026/3/6/avatar1772812083010-1772812083361385446889.jpg",
+        keywords="việt nam, MBS, nâng hạng, rổ chỉ số, FTSE, cổ phiếu, chứng khoán",
+    ),
+    "newer": _SavedStory(
+        page="article_188260704171525847_trimmed.html",
+        slug_id="chu-tich-do-quy-hai-dang-ky-mua-10-trieu-co-phieu-hpx-188260704171525847",
+        title="Chủ tịch Đỗ Quý Hải đăng ký mua 10 triệu cổ phiếu HPX",
+        sapo=(
+            "Ông Đỗ Quý Hải - Chủ tịch HĐQT Hải Phát Invest đăng ký mua 10 triệu cổ phiếu HPX"
+            " với lý do tăng sở hữu cá nhân."
+        ),
+        published="2026-07-04T18:07:00",
+        visible="04-07-2026 - 18:07 PM ",
+        modified=(
+            ("2026-07-04T18:08:05+07:00", "modified_tz"),
+            ("2026-07-04T18:08:05", "modified"),
+        ),
+        author_swaps=(
+            ('<p class="author">PV</p>', f'<p class="author">{slot("author")}</p>'),
+            ('itemprop="author"><b></b>', f'itemprop="author"><b>{slot("author_header")}</b>'),
+            ('"article:author" content=""', f'"article:author" content="{slot("author")}"'),
+            ('"name": ""', f'"name": "{slot("author")}"'),
+        ),
+        source="An ninh tiền tệ",
+        source_url=(
+            "https://antt.nguoiduatin.vn/chu-tich-do-quy-hai-dang-ky-mua-10-trieu-co-phieu-hpx"
+            "-205260704101204153.htm"
+        ),
+        cover="203337114487263232/2026/7/4/avatar1783160088031-17831600883161321162674.jpeg",
+        keywords="đầu tư, bđs, công ty, Hải Phát, hpx",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -120,60 +195,11 @@ def _cut_body(text: str) -> tuple[str, str]:
 
 @cache
 def _article_templates(kind: str) -> _ArticleTemplates:
-    if kind == "older":
-        text = _read(OLDER_TEMPLATE)
-        slug_id = (
-            "thoi-diem-nang-hang-can-ke-mbs-diem-ten-30-co-phieu-viet-nam-co-kha-nang-lot-ro-chi-so"
-            "-ftse-18826030622484142"
-        )
-        article_id = "18826030622484142"
-        title = SAVED_OLDER_TITLE
-        sapo = SAVED_OLDER_SAPO
-        published = "2026-03-07T00:01:00"
-        visible = "07-03-2026 - 00:01 AM "
-        modified = (("2026-03-06T22:53:19.473000", "modified_us"),)
-        author_swaps = (("Dương Ngọc", slot("author")),)
-        source, source_url = (
-            "Nhịp sống thị trường",
-            (
-                "https://markettimes.vn/thoi-diem-nang-hang-can-ke-mbs-diem-ten-30-co-phieu-viet-nam"
-                "-co-kha-nang-lot-ro-chi-so-ftse-109319.html"
-            ),
-        )
-        cover = "203337114487263232/2026/3/6/avatar1772812083010-1772812083361385446889.jpg"
-        keywords = "việt nam, MBS, nâng hạng, rổ chỉ số, FTSE, cổ phiếu, chứng khoán"
-    else:
-        text = _read(NEWER_TEMPLATE)
-        slug_id = "chu-tich-do-quy-hai-dang-ky-mua-10-trieu-co-phieu-hpx-188260704171525847"
-        article_id = "188260704171525847"
-        title = "Chủ tịch Đỗ Quý Hải đăng ký mua 10 triệu cổ phiếu HPX"
-        sapo = (
-            "Ông Đỗ Quý Hải - Chủ tịch HĐQT Hải Phát Invest đăng ký mua 10 triệu cổ phiếu HPX"
-            " với lý do tăng sở hữu cá nhân."
-        )
-        published = "2026-07-04T18:07:00"
-        visible = "04-07-2026 - 18:07 PM "
-        modified = (
-            ("2026-07-04T18:08:05+07:00", "modified_tz"),
-            ("2026-07-04T18:08:05", "modified"),
-        )
-        author_swaps = (
-            ('<p class="author">PV</p>', f'<p class="author">{slot("author")}</p>'),
-            ('itemprop="author"><b></b>', f'itemprop="author"><b>{slot("author_header")}</b>'),
-            ('"article:author" content=""', f'"article:author" content="{slot("author")}"'),
-            ('"name": ""', f'"name": "{slot("author")}"'),
-        )
-        source, source_url = (
-            "An ninh tiền tệ",
-            (
-                "https://antt.nguoiduatin.vn/chu-tich-do-quy-hai-dang-ky-mua-10-trieu-co-phieu-hpx"
-                "-205260704101204153.htm"
-            ),
-        )
-        cover = "203337114487263232/2026/7/4/avatar1783160088031-17831600883161321162674.jpeg"
-        keywords = "đầu tư, bđs, công ty, Hải Phát, hpx"
-
-    text, original_body = _cut_body(text)
+    """The saved article page of `kind` (`older`, `newer`) made a template: its story swapped
+    for slots, its body, tags and source cut out. The in-body photo and ad shells of both come
+    from the older page's body, which has them."""
+    saved = _SAVED_STORIES[kind]
+    text, original_body = _cut_body(_read(saved.page))
     text, tags_region = cut(
         text,
         '<div class="row2" data-marked-zoneid="cafef_detail_tag">',
@@ -193,32 +219,33 @@ def _article_templates(kind: str) -> _ArticleTemplates:
     # The escaped-entity form of the title in the source box's script, as the CMS writes it.
     entity_title = re.search(r"ogId, \"([^\"]*)\"\);", source_box).group(1)
     source_box = swap(source_box, entity_title, slot("title"))
-    source_box = swap(source_box, source_url, slot("source_url"))
-    source_box = swap(source_box, source, slot("source"))
-    source_box = swap(source_box, published, slot("published"))
-    source_line = swap(source_line, source, slot("source"))
+    source_box = swap(source_box, saved.source_url, slot("source_url"))
+    source_box = swap(source_box, saved.source, slot("source"))
+    source_box = swap(source_box, saved.published, slot("published"))
+    source_line = swap(source_line, saved.source, slot("source"))
 
-    text = swap(text, slug_id, f"{slot('slug')}-{slot('id')}")
-    text = swap(text, article_id, slot("id"))
-    text = swap(text, title, slot("title"))
-    text = swap(text, sapo, slot("sapo"))
+    text = swap(text, saved.slug_id, f"{slot('slug')}-{slot('id')}")
+    text = swap(text, saved.article_id, slot("id"))
+    text = swap(text, saved.title, slot("title"))
+    text = swap(text, saved.sapo, slot("sapo"))
     if kind == "newer":
-        text = swap(text, published + "+07:00", slot("published_tz"))
-    text = swap(text, published, slot("published"))
-    text = swap(text, visible, slot("visible_date"))
-    text = swap(text, published[:10].replace("-", "/"), slot("published_ymd"))
-    for value, name in modified:
+        text = swap(text, saved.published + "+07:00", slot("published_tz"))
+    text = swap(text, saved.published, slot("published"))
+    text = swap(text, saved.visible, slot("visible_date"))
+    text = swap(text, saved.published[:10].replace("-", "/"), slot("published_ymd"))
+    for value, name in saved.modified:
         text = swap(text, value, slot(name))
-    for old, new in author_swaps:
+    for old, new in saved.author_swaps:
         text = swap(text, old, new)
-    text = swap(text, cover, slot("cover_path"))
-    text = swap(text, f'content="{keywords}"', f'content="{slot("keywords")}"')
+    text = swap(text, saved.cover, slot("cover_path"))
+    text = swap(text, f'content="{saved.keywords}"', f'content="{slot("keywords")}"')
     text = swap(text, "value='thi-truong-chung-khoan'", f"value='{slot('zone_slug')}'")
     text = swap(text, '"name": "Thị trường chứng khoán"', f'"name": "{slot("category")}"')
     for old, new in _ZONE_SWAPS:
         text = swap(text, old, new)
 
-    older_body = original_body if kind == "older" else _cut_body(_read(OLDER_TEMPLATE))[1]
+    older_page = _SAVED_STORIES["older"].page
+    older_body = original_body if kind == "older" else _cut_body(_read(older_page))[1]
     figure = re.search(r"<figure .*?</figure>", older_body, re.DOTALL).group()
     image = re.search(r'src="https://cafefcdn.com/([^"]+)"', figure).group(1)
     figure = figure.replace(image, "{image_path}")
@@ -376,14 +403,8 @@ def _section_templates() -> _SectionTemplates:
     big_end = text.index("</div>", text.index("</h3>", second_big)) + len("</div>")
     text = text[:big_start] + slot("focus_big") + text[big_end:]
 
-    first_item = _swap_item(
-        first_item,
-        "/thoi-diem-nang-hang-can-ke-mbs-diem-ten-30-co-phieu-viet-nam-co-kha-nang-lot-ro-chi-so"
-        "-ftse-18826030622484142.chn",
-        SAVED_OLDER_TITLE,
-        SAVED_OLDER_SAPO,
-        "203337114487263232/2026/3/6/avatar1772812083010-1772812083361385446889.jpg",
-    )
+    older = _SAVED_STORIES["older"]
+    first_item = _swap_item(first_item, older.path, older.title, older.sapo, older.cover)
     first_item = swap(
         first_item, 'data-time="07/03/2026 - 00:01"', f'data-time="{slot("data_time")}"'
     )
@@ -573,7 +594,6 @@ def error_page(status: int, reason: str) -> str:
 
 
 __all__ = [
-    "CDN",
     "LISTING_JUNK",
     "SOFT_BLOCK_PAGE",
     "error_page",
