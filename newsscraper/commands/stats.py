@@ -178,31 +178,27 @@ def rejects_by_reason(rejects: pa.Table) -> dict[str, int]:
 
 
 def recent_runs(output_dir: Path, limit: int = RECENT_RUNS) -> list[dict]:
-    """The newest run records (`newest_first`), by the columns for people (`RUN_COLUMNS`,
-    those any record holds).
+    """The newest run records (`newest_first`), by the columns for people (`RUN_COLUMNS`).
 
-    Only those columns and the ones ordering the records are read, not every record whole (what
-    that held after a year of cron runs: `dataset_read.read_chosen_runs`), with the checks
-    a crawl makes of every record it reads (`dataset_read.read_chosen_runs`): a record a crawl
-    could not read stops this read too, with the same words. A damaged value in a column not
-    shown changes nothing here; `verify` names its file."""
+    Only those columns and `run_number`, which orders the records, are read of every record,
+    not every record whole (what that held after a year of cron runs:
+    `dataset_read.read_chosen_runs`), with the checks a crawl makes of every record it reads:
+    a record a crawl could not read stops this read too, with the same words. A damaged value
+    in a column not shown changes nothing here; `verify` names its file."""
     # No record is read whole: its columns shown are read of every record already.
     read = dataset_read.read_chosen_runs(output_dir, [*RUN_COLUMNS, "run_number"], lambda _: [])
     if read is None:
         return []
     runs = read[0]
-    if "mode" in runs.column_names:
-        # The dates a backfill was given (version 7) and the page a walk stopped at (version 8)
-        # are null in records older than them, so each run of ours has the same keys whatever
-        # release wrote it.
-        for name in LATER_COLUMNS:
-            if name not in runs.column_names:
-                field = RUNS_SCHEMA.field(name)
-                runs = runs.append_column(field, pa.nulls(runs.num_rows, field.type))
     # Every record holds the columns of version 1 (a file without one is another tool's, and
-    # stops the read naming it).
-    columns = [name for name in RUN_COLUMNS if name in runs.column_names]
-    return newest_first(runs).select(columns).slice(0, limit).to_pylist()
+    # stops the read naming it). The dates a backfill was given (version 7) and the page a walk
+    # stopped at (version 8) are null in records older than them, so each run has the same
+    # keys whatever release wrote it.
+    for name in LATER_COLUMNS:
+        if name not in runs.column_names:
+            field = RUNS_SCHEMA.field(name)
+            runs = runs.append_column(field, pa.nulls(runs.num_rows, field.type))
+    return newest_first(runs).select(list(RUN_COLUMNS)).slice(0, limit).to_pylist()
 
 
 def newest_first(runs: pa.Table) -> pa.Table:
@@ -269,8 +265,8 @@ def render(stats: dict) -> str:
     out = [f"{stats['output_dir']}: {stats['articles']} articles in {stats['part_files']} files"]
     per_day = stats["rows_per_day_and_section"]
     days = sorted({r["published_date"] for r in per_day})
-    shown = set(days[-TABLE_DAYS:])
-    earlier = len(days) - len(shown)
+    shown_days = set(days[-TABLE_DAYS:])
+    earlier = len(days) - len(shown_days)
     heading = "Articles per day and section"
     if earlier:
         heading += f" (the newest {TABLE_DAYS} days; {earlier} earlier in --json and --plot)"
@@ -281,7 +277,7 @@ def render(stats: dict) -> str:
             [
                 [r["published_date"], r["section"], r["rows"]]
                 for r in per_day
-                if r["published_date"] in shown
+                if r["published_date"] in shown_days
             ],
         )
         if per_day
@@ -314,7 +310,7 @@ def render(stats: dict) -> str:
         # A backfill's dates go in its mode's cell, the page a walk stopped at in its
         # problem: columns blank on most runs would push the counts off a terminal.
         headers = [h for h in runs[0] if h not in LATER_COLUMNS]
-        shown = [r | {"mode": mode_shown(r)} if "mode" in r else r for r in runs]
+        shown = [r | {"mode": mode_shown(r)} for r in runs]
         out.append(format_table(headers, [[r.get(h) for h in headers] for r in shown]))
     else:
         out.append("(no run records)")
