@@ -205,12 +205,11 @@ def newest_first(runs: pa.Table) -> pa.Table:
     """Run records newest first: the last written (`run_number`), whatever the clock said
     (runs under a clock a year ahead, corrected since, stay the newest by finish time for a
     year); records older than version 5, not numbered, were written before every numbered one,
-    and are ordered by finished_at, started_at or run_id, whichever exists."""
-    order = [c for c in ("run_number", "finished_at", "started_at") if c in runs.column_names]
-    order = order[: 2 if order[:1] == ["run_number"] else 1]
-    if "run_id" in runs.column_names:
-        order.append("run_id")
-    return runs.sort_by([(c, "descending", "at_end") for c in order]) if order else runs
+    and come after them by finished_at. Records as new are ordered by run_id."""
+    order = ["finished_at", "run_id"]
+    if "run_number" in runs.column_names:
+        order.insert(0, "run_number")
+    return runs.sort_by([(c, "descending", "at_end") for c in order])
 
 
 def partitioned_part_files(output_dir: Path) -> list[Path]:
