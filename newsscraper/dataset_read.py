@@ -57,7 +57,7 @@ def refuse_lacking(path: Path, stored: pa.Schema, required: tuple[str, ...]) -> 
     names = set(stored.names)
     missing = [name for name in required if name not in names]
     if missing:
-        raise pa.ArrowInvalid(f"cannot read Parquet file '{path}': no column {missing}")
+        raise _unreadable_file(path, f"no column {missing}")
 
 
 def arrow_path(path) -> str:
@@ -202,8 +202,13 @@ def _naming(path: Path, read: Callable[[], T]) -> T:
         disk_fault = isinstance(error, OSError) and error.errno is not None
         if disk_fault and not isinstance(error, PermissionError):
             raise
-        # Arrow's message does not name the file.
-        raise pa.ArrowInvalid(f"cannot read Parquet file '{path}': {error}") from error
+        raise _unreadable_file(path, error) from error
+
+
+def _unreadable_file(path: Path, why) -> pa.ArrowInvalid:
+    """The error naming the part file at `path` and `why` it cannot be read: Arrow's own
+    messages name no file."""
+    return pa.ArrowInvalid(f"cannot read Parquet file '{path}': {why}")
 
 
 def unreadable(output_dir, error: Exception) -> str:
@@ -240,7 +245,7 @@ def read_rejects(output_dir, columns: list[str] | None = None) -> pa.Table:
             return table.cast(schema)
         except ValueError as error:  # ArrowInvalid, or a null where the schema allows none
             # Another tool's file: the message names the column, not the file.
-            raise pa.ArrowInvalid(f"cannot read Parquet file '{path}': {error}") from error
+            raise _unreadable_file(path, error) from error
 
     def read(files: list[Path]) -> pa.Table:
         if not files:
@@ -351,9 +356,9 @@ def _checked_run_records(table: pa.Table, path: Path) -> pa.Table:
     """`table`, run records of the part file at `path` in their declared types, once checked
     (see `_run_records`)."""
     if far := columns_out_of_range(table):
-        raise pa.ArrowInvalid(f"cannot read Parquet file '{path}': column {far[0]} {OUT_OF_RANGE}")
+        raise _unreadable_file(path, f"column {far[0]} {OUT_OF_RANGE}")
     if run_numbers_at_end(table):
-        raise pa.ArrowInvalid(f"cannot read Parquet file '{path}': column {LAST_RUN_NUMBER}")
+        raise _unreadable_file(path, f"column {LAST_RUN_NUMBER}")
     return table
 
 
@@ -463,5 +468,5 @@ def _declared(table: pa.Table, path: Path, schema: pa.Schema) -> pa.Table:
             for name in table.column_names
         ]
     except pa.ArrowInvalid as error:
-        raise pa.ArrowInvalid(f"cannot read Parquet file '{path}': {error}") from error
+        raise _unreadable_file(path, error) from error
     return pa.Table.from_arrays(arrays, names=table.column_names)
