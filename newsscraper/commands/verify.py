@@ -203,6 +203,8 @@ def check_body_hashes(path: Path, table: pa.Table) -> list[Finding]:
 def check_row_sections(
     path: Path, table: pa.Table, section: str, run_sections: dict[str, str]
 ) -> list[Finding]:
+    """A finding per section other than the partition's `section` whose crawls
+    (`run_sections`) stored rows of `table`, naming the first rows."""
     if not {"article_id", "run_id"} <= set(table.column_names):
         return []  # a schema problem, reported as such
     wrong = defaultdict(list)
@@ -292,10 +294,7 @@ def run_record_problems(path: Path, table: pa.Table) -> list[Finding]:
     findings = []
     if dataset_read.run_numbers_at_end(table):
         findings.append(Finding(PROBLEM, path, f"column {dataset_read.LAST_RUN_NUMBER}"))
-    if "run_id" in table.column_names:
-        run_ids = table.column("run_id").to_pylist()
-    else:  # one `read_checked` names as missing: its JSON columns are still checked
-        run_ids = [None] * table.num_rows
+    run_ids = record_run_ids(table)
     for name in RUNS_JSON_COLUMNS:
         if name not in table.column_names:
             continue  # an older record's, or one `read_checked` names as missing
@@ -307,6 +306,14 @@ def run_record_problems(path: Path, table: pa.Table) -> list[Finding]:
     return findings + unknown_section_warnings(path, table)
 
 
+def record_run_ids(table: pa.Table) -> list:
+    """The run_id of each run record of `table`, None for each in a file without the column
+    (one `read_checked` names as missing: its other columns are still checked)."""
+    if "run_id" in table.column_names:
+        return table.column("run_id").to_pylist()
+    return [None] * table.num_rows
+
+
 def unknown_section_warnings(path: Path, table: pa.Table) -> list[Finding]:
     """A warning per section of `table`'s run records that is not one the crawler knows (a
     typo, another tool's record). Each crawl reads its own section's records only: this one
@@ -314,12 +321,8 @@ def unknown_section_warnings(path: Path, table: pa.Table) -> list[Finding]:
     if "section" not in table.column_names:
         return []  # one `read_checked` names as missing
     sections = table.column("section").to_pylist()
-    if "run_id" in table.column_names:
-        run_ids = table.column("run_id").to_pylist()
-    else:
-        run_ids = [None] * len(sections)
     unknown: dict[object, list] = defaultdict(list)
-    for run_id, section in zip(run_ids, sections, strict=True):
+    for run_id, section in zip(record_run_ids(table), sections, strict=True):
         if section not in SECTION_ZONES:
             unknown[section].append(run_id)
     findings = []
