@@ -48,7 +48,7 @@ from newsscraper.simhash import BITS, hamming, to_unsigned
 LOAD_COLUMNS = ["article_id", "content_sha256", "simhash", "scraped_at", "duplicate_of"]
 LOAD_SCHEMA = pa.schema([ARTICLES_SCHEMA.field(name).with_nullable(True) for name in LOAD_COLUMNS])
 READ_THREADS = 4  # the reads are short and release the GIL; more threads did not help
-READ_SLICE_FILES = 256  # files in flight at once, to bound memory
+FILES_IN_FLIGHT = 256  # files handed to the threads at once, to bound memory
 CONVERT_ROWS = 1 << 16
 BAND_BITS = 16
 BANDS = BITS // BAND_BITS
@@ -121,8 +121,8 @@ def stored_tables(output_dir: str | os.PathLike) -> Iterator[pa.Table]:
     """LOAD_COLUMNS of every committed part file under `output_dir`, one table per file."""
     files = [str(path) for path in list_part_files(output_dir)]
     with ThreadPoolExecutor(READ_THREADS) as pool:
-        for start in range(0, len(files), READ_SLICE_FILES):
-            yield from pool.map(_read_part_file, files[start : start + READ_SLICE_FILES])
+        for start in range(0, len(files), FILES_IN_FLIGHT):
+            yield from pool.map(_read_part_file, files[start : start + FILES_IN_FLIGHT])
 
 
 def _numeric_ids(table: pa.Table) -> tuple[pa.Table, np.ndarray, list[str]]:

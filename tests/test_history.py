@@ -305,7 +305,7 @@ def test_a_queried_content_sha256_that_is_not_64_lower_case_hex_digits_matches_n
 
 def test_every_slice_of_part_files_is_read(stored, monkeypatch):
     # Three part files read two at a time: the second slice's file counts as much as the first's.
-    monkeypatch.setattr("newsscraper.history.READ_SLICE_FILES", 2)
+    monkeypatch.setattr("newsscraper.history.FILES_IN_FLIGHT", 2)
     loaded = History.load(stored)
     for article_id in ("188231024103100001", "188231024103100002", "188231023090000003"):
         assert loaded.is_stored(article_id)
