@@ -147,8 +147,8 @@ class ListingWalk:
     # A page's bottom is older than the watermark: nothing of the watermark's minute is listed
     # under it, and an all-seen page from there on is caught up.
     reached_watermark: bool = False
-    # Pages in a row, since the walk last came down past the watermark, whose bottom is older
-    # than it (`_came_down`).
+    # Pages whose bottom is older than the watermark, counted since the walk last turned out to
+    # be above it (a page newer than the watermark under one that came down to it: `_came_down`).
     pages_past_watermark: int = 0
     # An entry listed in the watermark's own minute was walked: the story the watermark was
     # taken from, newest of the range a finished run walked, in the listing where it was.
