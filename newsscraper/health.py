@@ -187,9 +187,14 @@ def _site_errors(record: dict) -> list[str]:
     that keeps saying so means the site is down or failing."""
     problems = []
     if record.get("stop_reason") == LISTING_FAILED:
+        # Why, as the spider's log line says it (`failed after 5 tries, paging stops here:
+        # HTTP 503`), when the walk noted it (`failed_because`, no column of the record).
+        because = record.get("failed_because")
         problems.append(
-            f"{_listing_page(record)} failed (after every retry, or at once on a 404 or another "
-            "answer not retried); paging stopped there"
+            f"{_listing_page(record)} {because}"
+            if because
+            else f"{_listing_page(record)} failed (after every retry, or at once on a 404 or "
+            "another answer not retried); paging stopped there"
         )
     elif record.get("stop_reason") == FORBIDDEN_BY_ROBOTS:
         problems.append(

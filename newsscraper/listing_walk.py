@@ -166,6 +166,9 @@ class ListingWalk:
     stop_reason: str | None = None
     # The URL of the listing page the walk stopped at, for a reason in STOPPED_AT_A_PAGE.
     stop_url: str | None = None
+    # Why the listing page at `stop_url` failed, as the spider's log line says it after the
+    # URL (`failed after 5 tries, paging stops here: HTTP 503`): the run's problem says it.
+    failed_because: str | None = None
 
     def visit(self, page: int, entries: list[ListingEntry], url: str | None = None) -> Decision:
         """What to do after listing page number `page` (at `url`, named when the walk stops
@@ -349,10 +352,14 @@ class ListingWalk:
             return False
         return vietnam_date(bottom) < self.args.since
 
-    def listing_failed(self, reason: str = LISTING_FAILED, url: str | None = None) -> None:
+    def listing_failed(
+        self, reason: str = LISTING_FAILED, url: str | None = None, why: str | None = None
+    ) -> None:
         """A listing page (at `url`) could not be fetched (after every retry, or robots.txt
-        forbids it or could not be fetched) or read: the walk ends there."""
+        forbids it or could not be fetched) or read: the walk ends there; `why`, said after
+        the page's URL, is noted for the run's problem (`failed_because`)."""
         self._end(reason, url)
+        self.failed_because = why
 
     def _short_of_watermark(self) -> bool:
         """True when the walk has a watermark to reach, has not reached it, and pages under the

@@ -402,6 +402,9 @@ class RunRecordExtension:
             else {},
             "stop_reason": walk.stop_reason if walk else None,
             "stop_url": walk.stop_url if walk else None,
+            # Not a column: why a listing page failed, which the run's problem says in the log
+            # line's words (`health`).
+            "failed_because": walk.failed_because if walk else None,
             "watermark": self.next_watermark(walk, args, reason),
             "walked_down_to": walk.walked_down_to if walk else None,
             "rests_until": rest_left(get(SITE_REST_DEADLINE_STAT), finished_at),

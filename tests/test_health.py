@@ -272,6 +272,11 @@ def test_pages_the_site_did_not_give_are_site_errors_before_any_collapse():
         "a listing page failed (after every retry, or at once on a 404 or another answer not "
         "retried); paging stopped there"
     ]
+    # Why it failed, when the walk noted it, in the words of the spider's log line.
+    said = "failed after 5 tries, paging stops here: HTTP 503"
+    page = "https://cafef.vn/timelinelist/18836/2.chn"
+    failed = run(stop_reason="listing_failed", stop_url=page, failed_because=said)
+    assert judge(failed, recent) == (exitcodes.SITE_ERRORS, [f"listing page {page} {said}"])
     code, problems = judge(run(stop_reason="broke_off_above_watermark"), recent)
     assert code == exitcodes.SITE_ERRORS and "above the last run's watermark" in problems[0]
     code, problems = judge(run(new_rows=17, failed_articles=3), recent)

@@ -370,6 +370,7 @@ def spider(watermark=None, newest=None, covered=True, backfill=False, pending=No
         walked_down_to=at(1),
         stop_reason="caught_up",
         stop_url=None,
+        failed_because=None,
         covered_to_watermark=lambda: covered,
     )
     args = SimpleNamespace(section="doanh-nghiep", is_backfill=backfill, since=None, until=None)
@@ -524,6 +525,23 @@ def test_the_record_is_written_with_its_exit_code_and_summary_and_read_back_newe
     later = extension(tmp_path, run_id="run-2", now="2026-03-07T13:00:00+07:00")
     later.spider_closed(spider(watermark=at(10), newest=at(11)), "finished")
     assert [r["run_id"] for r in read_runs(tmp_path)] == ["run-2", "run-1"]
+
+
+def test_the_record_of_a_run_whose_listing_page_failed_says_why_in_its_problem(tmp_path):
+    # What the log line said of the page (`failed_because`): the record keeps it in its
+    # problem, text as every problem is, and no column of its own.
+    page = "https://cafef.vn/timelinelist/18836/2.chn"
+    crawled = spider(watermark=at(9), newest=at(10), covered=False)
+    crawled.walk.stop_reason, crawled.walk.stop_url = "listing_failed", page
+    crawled.walk.failed_because = "failed after 5 tries, paging stops here: HTTP 503"
+    ext = extension(tmp_path, **{"newsscraper/spider/listing_failed": 1})
+    ext.spider_closed(crawled, "finished")
+    [record] = read_runs(tmp_path)
+    assert record["exit_code"] == exitcodes.SITE_ERRORS
+    assert record["problems"] == [
+        f"listing page {page} failed after 5 tries, paging stops here: HTTP 503"
+    ]
+    assert "failed_because" not in record
 
 
 def test_the_record_is_written_in_the_crawls_parquet_compression(tmp_path):

@@ -191,6 +191,7 @@ def crawl_closes(output_dir: Path, crawl: dict, to_reach: dt.datetime | None) ->
             walked_down_to=crawl["walked_down_to"],
             stop_reason="caught_up" if covered else "max_pages",
             stop_url=None,
+            failed_because=None,
             covered_to_watermark=lambda: covered,
         )
         spider.pending = PendingArticles(give_up_after=DAY)

@@ -314,12 +314,9 @@ class CafefSpider(scrapy.Spider):
         request = getattr(failure, "request", None)
         # The page as asked for, on the crawl host, not where a redirect sent it (a login page).
         url = requested_url(request) if request is not None else None
-        self.walk.listing_failed(reason, url)
-        said = failure_text(failure)
-        if failure.check(OffCrawlHost) and request is not None:
-            said += another_host_advice(request)  # the site's address moved: where it is now
-        tries = after_tries(request)
-        logger.error("listing page %s failed%s, paging stops here: %s", url or "?", tries, said)
+        why = listing_failure(failure)
+        self.walk.listing_failed(reason, url, why)  # the run record's problem says it too
+        logger.error("listing page %s %s", url or "?", why)
 
     def article_request(self, listed_url: str, article_id: str) -> scrapy.Request | None:
         url = self.rebase(listed_url)
@@ -474,6 +471,17 @@ def after_tries(request) -> str:
     """` after N tries` for a page that was retried, else nothing."""
     tries = (request.meta.get("retry_times", 0) if request is not None else 0) + 1
     return f" after {tries} tries" if tries > 1 else ""
+
+
+def listing_failure(failure) -> str:
+    """Why a listing page failed, as the log line and the run record's problem say it after
+    the page's URL: `failed after 5 tries, paging stops here: HTTP 503`, a redirect off the
+    crawl host with the advice to set CAFEF_BASE_URL when it is the site's address moving."""
+    request = getattr(failure, "request", None)
+    said = failure_text(failure)
+    if failure.check(OffCrawlHost) and request is not None:
+        said += another_host_advice(request)  # the site's address moved: where it is now
+    return f"failed{after_tries(request)}, paging stops here: {said}"
 
 
 def failure_text(failure) -> str:

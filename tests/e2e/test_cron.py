@@ -205,17 +205,19 @@ def test_cron_warnings_and_errors_reach_stderr_too(output_dir):
 def test_each_problem_of_a_run_is_said_once_by_its_summary_not_again_on_stderr(output_dir):
     result = cron("http://127.0.0.1:9", output_dir, "-sRETRY_TIMES=0")
     assert result.returncode == exitcodes.SITE_ERRORS
-    problem = "listing page http://127.0.0.1:9/doanh-nghiep.chn failed (after every retry"
-    assert result.stdout.count(problem) == 1 and problem not in result.stderr
+    # The problem says why the page failed in the words of the spider's line (`health`).
+    problem = "listing page http://127.0.0.1:9/doanh-nghiep.chn failed, paging stops here: "
+    assert result.stdout.count(f"problem: {problem}") == 1
+    assert "unhealthy run" not in result.stderr
     # One line: the spider's, naming the page, what came of it and why; not Scrapy's give-up.
     (line,) = result.stderr.splitlines()
-    assert (
-        "ERROR: listing page http://127.0.0.1:9/doanh-nghiep.chn failed, paging stops here: "
-        in line
-    )
+    assert f"ERROR: {problem}" in line
     assert "Connection was refused" in line
     log = (output_dir / "logs" / "newsscraper.log").read_text(encoding="utf-8")
     assert f"ERROR: unhealthy run: {problem}" in log
+    # The problem the summary names is the line the log has: said alike in both.
+    said = line.split("ERROR: ", 1)[1]
+    assert f"problem: {said}" in result.stdout
 
 
 def test_a_robots_txt_the_site_does_not_answer_is_one_error_line_not_a_traceback(output_dir):

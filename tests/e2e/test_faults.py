@@ -587,8 +587,8 @@ def test_a_listing_page_that_keeps_failing_ends_the_run_with_site_errors(
     replica, crawl, output_dir
 ):
     """README, exit 7: a listing page that failed after every retry is a problem naming the
-    page (the run record's stop_url, DATA_FORMAT.md), and the summary `newsscraper cron`
-    prints says it."""
+    page (the run record's stop_url, DATA_FORMAT.md) and why, in the words of the log line,
+    and the summary `newsscraper cron` prints says it."""
     site = ReplicaSite(articles=50)
     site.script(TIMELINE_2, [faults.status(500)], repeat=True)
     handle = replica(site)
@@ -600,11 +600,11 @@ def test_a_listing_page_that_keeps_failing_ends_the_run_with_site_errors(
     assert run["exit_code"] == exitcodes.SITE_ERRORS
     assert run["stop_url"] == handle.url(TIMELINE_2)
     problem = (
-        f"listing page {handle.url(TIMELINE_2)} failed (after every retry, or at once on a 404 "
-        "or another answer not retried); paging stopped there"
+        f"listing page {handle.url(TIMELINE_2)} failed after 2 tries, paging stops here: HTTP 500"
     )
     assert run["problems"] == [problem]
     assert f"problem: {problem}" in result.stdout
+    assert problem in result.stderr  # the log line's own words
     assert run["watermark"] is None, "a walk that broke off covers nothing"
     site.clear_scripts()
     crawl(handle)

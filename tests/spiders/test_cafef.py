@@ -399,6 +399,8 @@ def test_failed_pages_are_logged_with_their_url_and_http_status(tmp_path, caplog
     assert f"listing page {listing} failed after 5 tries, paging stops here: HTTP 503" in (
         caplog.text
     )
+    # The run record's problem says why in the same words (`health`).
+    assert spider.walk.failed_because == "failed after 5 tries, paging stops here: HTTP 503"
     assert (
         f"article {article} not fetched after 5 tries: HTTP 502; pending, the next run asks "
         "for it first"
@@ -811,10 +813,10 @@ def test_a_listing_page_redirected_off_the_site_fails_at_its_own_url_naming_wher
     spider = make_spider(tmp_path)
     spider.listing_failed(failure)
     assert (spider.walk.stop_reason, spider.walk.stop_url) == ("listing_failed", section)
-    assert (
-        f"listing page {section} failed, paging stops here: redirected to {login}, off the "
-        "crawl host: not followed\n"
-    ) in caplog.text  # a login page's host is no site to crawl: no CAFEF_BASE_URL to set
+    said = f"failed, paging stops here: redirected to {login}, off the crawl host: not followed"
+    # a login page's host is no site to crawl: no CAFEF_BASE_URL to set
+    assert f"listing page {section} {said}\n" in caplog.text
+    assert spider.walk.failed_because == said  # the run's problem says it as the log does
 
 
 def test_a_listing_page_whose_reading_raises_ends_the_walk_as_unreadable(tmp_path, monkeypatch):
