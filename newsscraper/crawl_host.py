@@ -1,5 +1,9 @@
 """Where the crawl may go: only http(s) requests to the crawl host ever leave, even on
-redirects (`CrawlHostOnlyMiddleware`); an article page's meta refresh off the site is a soft
+redirects (`CrawlHostOnlyMiddleware`); an article's HTTP redirect to an article path on another
+host of the site's own (m.cafef.vn, www.cafef.vn, cafef.vn) is asked for at the crawl host by
+its path, as a listing's link there is, unless that path was asked for there in the same chain
+(the site sends the page to its other host: not followed, the article pending); an article
+page's meta refresh off the site is a soft
 block (`OffSiteChallenge`), not a moved story, as is an article's HTTP redirect to another
 site at an address that is no article (a captive portal's or a proxy's login page); a
 redirect to an address that is not http(s) comes back as the 3xx itself
@@ -11,6 +15,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
+from scrapy import Request
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
@@ -42,6 +47,12 @@ class CrawlHostOnlyMiddleware:
         host = (parts.hostname or "").lower()
         if parts.scheme in ("http", "https") and (not allowed or host in allowed):
             return None
+        moved = at_the_crawl_host(request, spider)
+        if moved is not None:
+            # The story moved within the site: read where it went, on the crawl host.
+            self.crawler.stats.inc_value("newsscraper/offsite/asked_at_crawl_host")
+            logger.debug("asking for %s at the crawl host: %s", request.url, moved.url)
+            return moved
         self.crawler.stats.inc_value("newsscraper/offsite/blocked")
         if _meta_refreshed_article(request):
             # A 200 page in place of an article that sends the browser to another site is a
@@ -69,6 +80,30 @@ class CrawlHostOnlyMiddleware:
                 + another_host_advice(request)
             )
         raise OffCrawlHost(f"off the crawl host: {request.url}")
+
+
+def at_the_crawl_host(request, spider) -> Request | None:
+    """For an article request an HTTP redirect made to an article path on another host of the
+    site's own (`LINKED_HOSTS`: `https://m.cafef.vn/<slug>-<id>.chn`), the same request for
+    that path on the crawl host (`spider.rebase`), as a listing's link to that host is asked
+    for: a story moved to another path is read there, and stored under its own id as after a
+    redirect on the crawl host. None for any other request: a meta refresh, another site, a
+    path that is no article's (a deleted story sent to the mobile site's home page), and a path
+    this chain of redirects already asked for at the crawl host (the same page on the site's
+    other host: asked there again, it would only redirect there again). Such a request is not
+    followed (`OffCrawlHost`): the article is pending, not rejected (`redirected_away`)."""
+    chain = request.meta.get("redirect_urls")
+    reasons = request.meta.get("redirect_reasons") or [None]
+    if request.meta.get("cafef_page") != "article" or not chain or reasons[-1] == "meta refresh":
+        return None
+    host = (urlparse_cached(request).hostname or "").lower()
+    rebase = getattr(spider, "rebase", None)
+    if host not in LINKED_HOSTS or article_path_match(request.url) is None or rebase is None:
+        return None
+    url = rebase(request.url)
+    if url is None or any(urlsplit(asked)[:3] == urlsplit(url)[:3] for asked in chain):
+        return None
+    return request.replace(url=url)
 
 
 def another_host_advice(request) -> str:

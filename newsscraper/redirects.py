@@ -14,7 +14,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from w3lib.url import safe_url_string
 
-from newsscraper.pages.links import CAFEF_HOSTS, article_path_match
+from newsscraper.pages.links import LINKED_HOSTS, article_path_match
 
 REDIRECTED_AWAY = "redirected_away"  # the reject reason
 # The reject reason of a listed URL that redirects to another article, stored under its own id.
@@ -30,15 +30,17 @@ class OffCrawlHost(IgnoreRequest):
 
 def redirected_away(request: Request) -> bool:
     """True when `request` was reached by redirects (Scrapy's meta `redirect_urls`) and is not
-    an article path, or is on another site. A redirect to another article path on the site (a
-    new slug, another id; cafef.vn and www.cafef.vn are one site) is not."""
+    an article path, or is on another site. A redirect to an article path on the site (a new
+    slug, another id) is not, on the crawl host or on a host of the site's own (cafef.vn,
+    www.cafef.vn and m.cafef.vn are one site: `crawl_host.at_the_crawl_host` asks for its path
+    at the crawl host, or leaves the article pending when that path redirected there)."""
     chain = request.meta.get("redirect_urls")
     if not chain:
         return False
     if article_path_match(request.url) is None:
         return True
-    host, first_host = _host(request.url), _host(chain[0])
-    return host != first_host and not {host, first_host} <= CAFEF_HOSTS
+    host = _host(request.url)
+    return host != _host(chain[0]) and host not in LINKED_HOSTS
 
 
 def unfollowed_redirect(response: Response) -> str | None:

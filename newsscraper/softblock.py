@@ -7,7 +7,9 @@ one, as is a meta refresh off the site (see `newsscraper.crawl_host.OffSiteChall
 page without the article that refreshes to an address no request is made for (`javascript:`,
 `data:`, one that does not parse), as any page without it is; an
 HTTP redirect to another site is never followed: a `redirected_away` reject when it names an
-article's address there, else a soft block too (`newsscraper.crawl_host`: a login page)."""
+article's address there, else a soft block too (`newsscraper.crawl_host`: a login page). One to
+an article's address on another host of the site's own is asked for at the crawl host, or left
+pending when it is the page's own address (`newsscraper.crawl_host.at_the_crawl_host`)."""
 
 from __future__ import annotations
 

@@ -171,6 +171,68 @@ def test_only_an_article_sent_off_the_site_to_a_page_that_is_no_article_is_a_cha
     assert refused("section", [302], "https://login.example.net/") is OffCrawlHost
 
 
+def test_an_article_sent_to_an_article_path_on_the_sites_other_host_is_asked_at_the_crawl_host(
+    tmp_path,
+):
+    from scrapy import Request
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.utils.test import get_crawler
+
+    from newsscraper.crawl_host import CrawlHostOnlyMiddleware
+    from newsscraper.redirects import OffCrawlHost
+    from newsscraper.spiders.cafef import CafefSpider
+
+    base = "http://127.0.0.1:8123"
+    settings = {"CAFEF_BASE_URL": base, "OUTPUT_DIR": str(tmp_path)}
+    crawler = get_crawler(CafefSpider, settings)
+    crawler.spider = CafefSpider.from_crawler(crawler)
+    middleware = CrawlHostOnlyMiddleware.from_crawler(crawler)
+    listed = f"{base}/tin-188260306173916865.chn"
+
+    def redirected(url: str, *chain: str, page="article", reason=301) -> Request:
+        meta = {"cafef_page": page, "article_id": "188260306173916865"}
+        meta |= {"redirect_urls": [listed, *chain], "redirect_reasons": [reason] * (1 + len(chain))}
+        return Request(url, meta=meta, dont_filter=True)
+
+    # The story moved to another path on the mobile site, or on www.cafef.vn: that path is
+    # asked for here, the chain and the listed id kept (stored under its own id, as on-host).
+    for host in ("m.cafef.vn", "www.cafef.vn", "cafef.vn"):
+        moved = middleware.process_request(
+            redirected(f"https://{host}/tin-moi-188260306173999999.chn")
+        )
+        assert moved.url == f"{base}/tin-moi-188260306173999999.chn"
+        assert moved.meta["redirect_urls"] == [listed]
+        assert moved.meta["article_id"] == "188260306173916865" and moved.dont_filter
+    assert crawler.stats.get_value("newsscraper/offsite/asked_at_crawl_host") == 3
+    assert crawler.stats.get_value("newsscraper/offsite/blocked") is None
+
+    # Its own path there, or one this chain asked for here already: asked here again it would
+    # redirect there again. Not followed, and the site's other host named to crawl.
+    for url, chain in [
+        ("https://m.cafef.vn/tin-188260306173916865.chn", ()),
+        (
+            "https://m.cafef.vn/tin-188260306173916865.chn",
+            (f"{base}/tin-moi-188260306173999999.chn",),
+        ),
+        (
+            "https://www.cafef.vn/tin-moi-188260306173999999.chn",
+            (f"{base}/tin-moi-188260306173999999.chn",),
+        ),
+    ]:
+        with pytest.raises(OffCrawlHost, match=r"set CAFEF_BASE_URL=https://(m|www)\.cafef\.vn$"):
+            middleware.process_request(redirected(url, *chain))
+    # Not a story that moved: a page that is no article (a deleted story sent to the home
+    # page), a listing page, a meta refresh, another site.
+    for request in (
+        redirected("https://m.cafef.vn/"),
+        redirected("https://m.cafef.vn/doanh-nghiep.chn", page="section"),
+        redirected("https://m.cafef.vn/tin-moi-188260306173999999.chn", reason="meta refresh"),
+        redirected("https://example.invalid/tin-moi-188260306173999999.chn"),
+    ):
+        with pytest.raises(IgnoreRequest):
+            middleware.process_request(request)
+
+
 class StubEngine:
     """What the retry wait and `stop_crawl` look at of an engine: it runs, a spider is open."""
 

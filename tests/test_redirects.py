@@ -58,6 +58,14 @@ def test_cafef_vn_and_www_cafef_vn_are_one_site():
     assert not redirected_away(request)
 
 
+@pytest.mark.parametrize("host", ["m.cafef.vn", "www.cafef.vn", "cafef.vn"])
+def test_an_article_path_on_a_host_of_the_sites_own_is_no_story_gone_away(host):
+    # From any crawl host (the replica's too): the mobile site serves the same articles.
+    path = "/chu-tich-dang-ky-mua-co-phieu-188260704171525847.chn"
+    assert not redirected_away(article_request(f"https://{host}{path}", ARTICLE))
+    assert redirected_away(article_request(f"https://{host}/", ARTICLE))
+
+
 def test_a_page_asked_for_directly_has_not_gone_away():
     # Not redirected: a page without article markup here is a soft block, as before.
     assert not redirected_away(article_request(f"{BASE}/doanh-nghiep.chn"))

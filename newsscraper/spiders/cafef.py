@@ -394,6 +394,10 @@ class CafefSpider(scrapy.Spider):
             self.pending.drop(article_id)
             self.reject(listed_url, reason, detail)
             return
+        if failure.check(OffCrawlHost):
+            # Sent to its own path on another host of the site's (`crawl_host`): the site's
+            # address moving, which this crawl cannot follow. Pending; where to crawl now.
+            detail += another_host_advice(failure.request)
         self.not_fetched(failure.request, detail)
 
     def not_fetched(self, request, detail: str) -> None:

@@ -815,6 +815,60 @@ def test_article_redirected_to_another_article_is_stored_once_and_never_asked_ag
     assert listing_only(handle.requests[mark:])
 
 
+def test_article_redirected_to_another_article_on_the_mobile_site_is_read_at_the_crawl_host(
+    replica, crawl, output_dir
+):
+    # README, crawl_host: the story moved within the site, to another path on m.cafef.vn. That
+    # path is asked for on the crawl host, stored under its own id, and the listed id rejected
+    # as redirected_to_article, as for a redirect on the crawl host; m.cafef.vn is never asked.
+    site = ReplicaSite(articles=25)
+    handle = replica(site)
+    crawl(handle)
+    target, moved, _ = site.publish(3)
+    site.script(moved.path, [faults.redirect(f"https://m.cafef.vn{target.path}", 301)], repeat=True)
+    mark = len(handle.requests)
+
+    result = crawl(handle)
+
+    assert [r.status for r in requests_for(handle, moved.path, since=mark)] == [301]
+    # Once listed, once where the redirect sent the moved story.
+    assert [r.status for r in requests_for(handle, target.path, since=mark)] == [200, 200]
+    assert_stored_exactly(output_dir, [a for a in site.articles if a is not moved])
+    rejects = read_rejects(output_dir).to_pylist()
+    assert [(r["article_id"], r["url"], r["reason"]) for r in rejects] == [
+        (moved.article_id, f"https://cafef.vn{moved.path}", "redirected_to_article")
+    ]
+    assert crawl_stats(result.stderr)["newsscraper/offsite/asked_at_crawl_host"] == 1
+    second, _ = read_runs(output_dir)
+    assert (second["exit_code"], second["failed_articles"]) == (exitcodes.OK, 0)
+
+
+def test_article_redirected_to_its_own_path_on_the_mobile_site_stays_pending_not_rejected(
+    replica, crawl, output_dir
+):
+    # Asked for at the crawl host again it would redirect again: not followed, and the story
+    # is not lost (no redirected_away reject): pending, the log naming the host to crawl.
+    site = ReplicaSite(articles=12)
+    victim = site.articles[5]
+    site.script(victim.path, [faults.redirect(f"https://m.cafef.vn{victim.path}")], repeat=True)
+    handle = replica(site)
+
+    result = crawl(handle, expect_exit=exitcodes.SITE_ERRORS)
+
+    assert [r.status for r in requests_for(handle, victim.path)] == [302]
+    assert_stored_exactly(output_dir, [a for a in site.articles if a is not victim])
+    assert read_rejects(output_dir).num_rows == 0
+    run = only_run(output_dir)
+    assert list(run["pending_articles"]) == [victim.article_id]
+    assert (
+        f"redirected to https://m.cafef.vn{victim.path}, off the crawl host: not followed; to "
+        "crawl that host, set CAFEF_BASE_URL=https://m.cafef.vn; pending"
+    ) in result.stderr
+    site.clear_scripts()
+    crawl(handle)
+    assert_stored_exactly(output_dir, site.articles)
+
+
 def test_an_article_url_answered_with_another_articles_page_is_pending_then_stored_rightly(
     replica, crawl, output_dir
 ):

@@ -501,6 +501,34 @@ def test_a_redirect_off_the_site_is_gone_unless_it_was_a_soft_block():
     assert permanent_failure(dropped(**{SOFT_BLOCKED_META: True})) is None
 
 
+def test_an_article_sent_to_its_own_path_on_the_sites_other_host_is_pending_not_gone(
+    tmp_path, caplog
+):
+    # Never followed (asked for here again, it would redirect there again: crawl_host), and
+    # not a story gone elsewhere: the site sends its pages to another of its hosts.
+    from twisted.python.failure import Failure
+
+    from newsscraper.redirects import OffCrawlHost
+
+    spider = make_spider(tmp_path)
+    spider.crawler.engine = SimpleNamespace(running=True)
+    rejected = rejected_pages(spider)
+    path = "/a-188260306173916865.chn"
+    mobile = f"https://m.cafef.vn{path}"
+    failure = Failure(OffCrawlHost(f"redirected to {mobile}, off the crawl host: not followed"))
+    failure.request = Request(
+        mobile, meta={"article_id": "188260306173916865", "redirect_urls": [f"{BASE}{path}"]}
+    )
+    spider.article_failed(failure)
+    assert rejected == []
+    assert list(spider.pending.articles) == ["188260306173916865"]
+    assert (
+        f"article {BASE}{path} not fetched: redirected to {mobile}, off the crawl host: not "
+        "followed; to crawl that host, set CAFEF_BASE_URL=https://m.cafef.vn; pending, the "
+        "next run asks for it first"
+    ) in caplog.text
+
+
 def test_a_redirect_to_an_address_that_is_not_http_is_gone_and_named():
     from scrapy.http import HtmlResponse
     from scrapy.spidermiddlewares.httperror import HttpError
