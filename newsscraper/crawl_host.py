@@ -12,6 +12,7 @@ leaves the page as it came (`NowhereMetaRefreshMiddleware`)."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from urllib.parse import urlsplit
 
@@ -110,16 +111,33 @@ def another_host_advice(request) -> str:
     """How to crawl the host a redirect sent `request` to, never followed:
     `; to crawl that host, set CAFEF_BASE_URL=https://www.cafef.vn`. Given when the redirect
     kept the page's path (the site's address moved: `https://cafef.vn/doanh-nghiep.chn` to
-    `https://www.cafef.vn/doanh-nghiep.chn`) or went to a host of the site's own; empty for any
-    other (a captive portal's or a proxy's login page is no site to crawl) and for a request
-    no redirect made."""
+    `https://www.cafef.vn/doanh-nghiep.chn`), went to a host of `LINKED_HOSTS`, or went to the
+    home page (`/`, no query) of a host of the crawl host's own domain (`https://www.example.net`
+    sending every page to `https://example.net/` or `https://new.example.net/`); empty for any other
+    (a captive portal's or a proxy's login page is no site to crawl, nor another site's home
+    page) and for a request no redirect made."""
     chain = request.meta.get("redirect_urls")
     sent = urlparse_cached(request)
     if not chain or sent.scheme not in ("http", "https"):
         return ""
-    if sent.path != urlsplit(chain[0]).path and (sent.hostname or "").lower() not in LINKED_HOSTS:
+    host, asked = (sent.hostname or "").lower(), urlsplit(chain[0])
+    home = sent.path in ("", "/") and not sent.query  # `/?next=…` is a login page's
+    home_of_its_own = home and _same_domain(host, asked.hostname or "")
+    if sent.path != asked.path and host not in LINKED_HOSTS and not home_of_its_own:
         return ""
     return f"; to crawl that host, set CAFEF_BASE_URL={sent.scheme}://{sent.netloc}"
+
+
+def _same_domain(host: str, crawl_host: str) -> bool:
+    """True when `host` is the crawl host's domain (its name without `www.`) or a name under
+    it: `example.net` and `new.example.net` for `www.example.net`. Never for an IP address,
+    which has no names under it."""
+    domain = crawl_host.lower().removeprefix("www.")
+    try:
+        ipaddress.ip_address(domain)
+    except ValueError:
+        return bool(domain) and (host == domain or host.endswith(f".{domain}"))
+    return False
 
 
 class OffSiteChallenge(IgnoreRequest):

@@ -130,6 +130,17 @@ def test_a_redirect_off_the_crawl_host_gives_the_setting_to_crawl_there_only_for
     # at the login page's path: the path compared is the page's asked for.
     assert advice("https://login.example.net/?next=%2F", listing) == ""
     assert advice("https://login.example.net/login", listing, "https://cafef.vn/login") == ""
+    # Every page sent to the home page of a host of the crawl host's own domain: the site
+    # moved there. Another site's home page, or another page there (a login page), is not.
+    mirror = "https://www.example.net/doanh-nghiep.chn"
+    for home in ("https://example.net/", "https://new.example.net", "http://www.example.net:81/"):
+        netloc = home.removesuffix("/")
+        assert advice(home, mirror) == f"; to crawl that host, set CAFEF_BASE_URL={netloc}"
+    assert advice("https://example.org/", mirror) == ""
+    assert advice("https://www.example.net.evil.example/", mirror) == ""
+    assert advice("https://login.example.net/?next=%2F", mirror) == ""
+    assert advice("https://login.example.net/login", mirror) == ""
+    assert advice("http://127.0.0.2/", "http://127.0.0.1:8123/doanh-nghiep.chn") == ""
     # No redirect, or one to an address no crawl can be set to: nothing to say.
     assert advice("https://www.example.net/doanh-nghiep.chn") == ""
     assert advice("ftp://www.example.net/doanh-nghiep.chn", listing) == ""
