@@ -61,11 +61,12 @@ TRANSIENT = {
     "502": (faults.status(502), {}),
     "connection_reset": (faults.reset(), {}),
     # The server holds its answer past the download timeout: the client gives up and retries.
-    # At most 4 connections: more at once overflow the replica's listen backlog (5), and a
-    # connect retried by the kernel after 1 s would time out too.
+    # At most 4 connections: more at once overflow the replica's listen backlog (5). The
+    # timeout leaves a page answered at once a second to spare on a busy machine (a connect
+    # the kernel retries after 1 s, a page served slowly), so only the held ones time out.
     "read_timeout": (
-        faults.delay(3),
-        {"DOWNLOAD_TIMEOUT": 1, "CONCURRENT_REQUESTS": 4, "CONCURRENT_REQUESTS_PER_DOMAIN": 4},
+        faults.delay(4),
+        {"DOWNLOAD_TIMEOUT": 2, "CONCURRENT_REQUESTS": 4, "CONCURRENT_REQUESTS_PER_DOMAIN": 4},
     ),
     "truncated_body": (faults.truncated(), {}),
     # A gzip stream cut in the middle of the article's body, under a Content-Length for it.
