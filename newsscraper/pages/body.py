@@ -218,7 +218,9 @@ def paragraphs(content, rare=None) -> list[str]:
     # A match at each paragraph's start, which fails at once on most: a few microseconds a
     # body, where a search of the whole text for the label costs ten times that.
     if any(map(_READ_ALSO_LABEL.match, found)):
-        return _without_read_also_lines(found, content, numbers)
+        if numbers:
+            return _without_read_also_lines(_paragraphs_numbered(parts, numbers), content)
+        return _without_read_also_lines([(paragraph, False) for paragraph in found], content)
     return found
 
 
@@ -295,7 +297,7 @@ def _numbers_before_their_text(parts: list[str], numbers: dict) -> list[str]:
     own, `<li><p>A</p></li>`), as a browser shows it (`1. A`), not on a line of its own.
     Only an item's own number moves: the very strings `numbers` holds, told by identity, so
     a paragraph an editor writes as `1.` stays one."""
-    own = {id(number) for number in numbers.values()}
+    own = _own_numbers(numbers)
     moved: list[str] = []
     waiting = None  # an item's number, until its text comes
     for part in parts:
@@ -314,16 +316,46 @@ def _numbers_before_their_text(parts: list[str], numbers: dict) -> list[str]:
     return moved
 
 
-def _without_read_also_lines(found: list[str], content, numbers=None) -> list[str]:
-    """`found` without the related links an editor writes into the story, as the site's own
+def _own_numbers(numbers: dict) -> set[int]:
+    """The identities of the strings `numbers` (`_list_numbers`) holds: a part of `text_pieces`
+    that is one of them is a list item's own number, not text an editor writes the same (`1.`)."""
+    return {id(number) for number in numbers.values()}
+
+
+def _paragraphs_numbered(parts: list[str], numbers: dict) -> list[tuple[str, bool]]:
+    """The paragraphs of `parts` (of `_numbers_before_their_text`), each squashed on its own and
+    the empty ones dropped, as `paragraphs` gives them, each with whether it starts with a
+    list item's own number (`_own_numbers`): a paragraph an editor starts with `1. ` does not."""
+    own = _own_numbers(numbers)
+    found: list[tuple[str, bool]] = []
+    line: list[str] = []
+    numbered = False
+    for part in parts:
+        if id(part) in own and not squash("".join(line)):
+            numbered = True
+        first, *rest = part.split(_BREAK)
+        line.append(first)
+        for piece in rest:
+            text = squash("".join(line))
+            if text:
+                found.append((text, numbered))
+            line, numbered = [piece], False
+    text = squash("".join(line))
+    if text:
+        found.append((text, numbered))
+    return found
+
+
+def _without_read_also_lines(found: list[tuple[str, bool]], content) -> list[str]:
+    """The paragraphs of `found` (each with whether it starts with a list item's own number)
+    without the related links an editor writes into the story, as the site's own
     `div.link-content-footer` is: a paragraph of only links (and the marks between them)
     under a "Xem thêm:", "Đọc thêm:" or "Tin liên quan:" label; and a label on a line of its
     own with the run of lines of only links right under it (a list's items, paragraphs), the
     label gone with them. A line with words of its own besides its links stays, and ends
-    the run; a label with no line of links under it stays. A numbered item's number
-    (`numbers`) is no word of its own."""
+    the run; a label with no line of links under it stays. A list item's own number is no word
+    of its own; a number an editor writes (`1. `) is."""
     link_texts = sorted({squash("".join(a.itertext())) for a in content.iter("a")} - {""}, key=len)
-    markers = set(numbers.values()) if numbers else set()
 
     def only_links(text: str) -> bool:
         rest = text
@@ -333,10 +365,9 @@ def _without_read_also_lines(found: list[str], content, numbers=None) -> list[st
 
     kept: list[str | None] = []
     label_at = None  # where in `kept` a label standing alone is, while links run under it
-    for paragraph in found:
+    for paragraph, numbered in found:
         if label_at is not None:
-            head, _, rest = paragraph.partition(" ")
-            if only_links(rest if f"{head} " in markers else paragraph):
+            if only_links(paragraph.partition(" ")[2] if numbered else paragraph):
                 kept[label_at] = None
                 continue
             label_at = None

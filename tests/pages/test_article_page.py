@@ -716,6 +716,16 @@ LINK_A, LINK_B = "<a href='/tin-a.chn'>Tin A</a>", "<a href='/tin-b.chn'>Tin B</
         # A line of marks and no link is no line of links: the label stays, and the line.
         ("<p>Xem thêm:</p><p>* * *</p>", ["Xem thêm:", "* * *"]),
         ("<p>Tin liên quan đến HPG tăng giá.</p>", ["Tin liên quan đến HPG tăng giá."]),
+        # A number an editor writes before a link outside any list is words of its own, though
+        # a list of the body shows the same number: the line stays, and the label.
+        (
+            f"<p>Xem thêm:</p><p>1. {LINK_A}</p><ol><li>Một</li></ol>",
+            ["Xem thêm:", "1. Tin A", "1. Một"],
+        ),
+        (
+            f"<ol><li>Một</li></ol><p>Đọc thêm:</p><p>1. {LINK_A}</p><ol><li>{LINK_B}</li></ol>",
+            ["1. Một", "Đọc thêm:", "1. Tin A", "1. Tin B"],
+        ),
     ],
 )
 def test_the_links_under_a_read_also_line_of_its_own_are_left_out_with_it(lines, kept):
