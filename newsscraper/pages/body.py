@@ -30,7 +30,8 @@ What counts as body text, and why:
   An item of a numbered list (`<ol>`) starts with its number as a browser shows it (`1. `,
   from the list's `start`, in its `type`'s letters or Roman numerals: `a. `, `IV. `, or in
   those of the item's own `type`, for that item only); an
-  item of a bulleted list (`<ul>`) with no mark.
+  item of a bulleted list (`<ul>`) with no mark, and so an item of a numbered one whose own
+  `type` gives it a bullet or none (`<li type="disc">`), counted all the same.
   Paragraphs are whitespace-squashed; empty ones are dropped. The caller joins them with "\\n\\n".
 
 - **Hidden elements are left out** with all they hold: one hidden by its own `hidden` attribute
@@ -230,7 +231,8 @@ def _list_numbers(lists, is_left_out=is_clutter) -> dict | None:
     its number of items unless told), an item's `value` setting it from there on; written
     as its `type` says (`a`, `A`, `i`, `I` exactly, with no space around it; else digits),
     or an item's own `type`, for that item only, as a browser reads it (one of the five,
-    exactly; any other leaves the item to its list's).
+    exactly; `disc`, `circle`, `square` or `none`, in any case, a bullet or no mark: no
+    number, the item still counted; any other leaves the item to its list's).
     An item whose text the body leaves out (`is_left_out`, a caption, an item hidden by
     `visibility: hidden`, whose place stays) has none, but is counted; one a browser gives no
     box (`hidden`, `display: none`) is not counted. None without a list."""
@@ -248,8 +250,10 @@ def _list_numbers(lists, is_left_out=is_clutter) -> dict | None:
             number = _integer(li.get("value"), number)
             if squash("".join(text_pieces(li, " ", _PARAGRAPH_LEFT_OUT, is_left_out))):
                 own = li.get("type")
-                marker = _list_marker(number, own if own in _LIST_TYPES else kind)
-                numbers[li] = f"{marker}. "
+                if own in _LIST_TYPES:
+                    numbers[li] = f"{_list_marker(number, own)}. "
+                elif own is None or own.lower() not in _NO_NUMBER_TYPES:
+                    numbers[li] = f"{_list_marker(number, kind)}. "
             number += step
     return numbers
 
@@ -266,6 +270,9 @@ def _integer(value: str | None, default: int) -> int:
 
 # The `type` values that number a list in letters, Roman numerals or digits, matched exactly.
 _LIST_TYPES = frozenset({"1", "a", "A", "i", "I"})
+# The `type` values of an item that give it a bullet or no mark, not a number, matched in any
+# case as HTML matches them (`li[type=disc i]`).
+_NO_NUMBER_TYPES = frozenset({"disc", "circle", "square", "none"})
 
 _ROMAN = (
     (1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),

@@ -1732,6 +1732,14 @@ def test_clutter_inside_tables_and_figures_is_left_out():
         # An item's own type numbers that item only; one not written exactly leaves it the list's.
         ("<ol><li>A</li><li type='a'>B</li><li>C</li></ol>", ["1. A", "b. B", "3. C"]),
         ("<ol type='I'><li type='1'>A</li><li type=' a '>B</li></ol>", ["1. A", "II. B"]),
+        # An item's own bullet or no mark (`disc`, `circle`, `square`, `none`, in any case)
+        # shows no number, as a bulleted list's item; it is still counted.
+        (
+            "<ol><li>A</li><li type='disc'>B</li><li type='NONE'>C</li><li type='Square'>D</li>"
+            "<li>E</li></ol>",
+            ["1. A", "B", "C", "D", "5. E"],
+        ),
+        ("<ol type='a'><li type=' circle '>A</li><li type='circle'>B</li></ol>", ["a. A", "B"]),
         # An item of only hidden text or clutter shows no line; its number is not the next's.
         ("<ol><li>A</li><li><b hidden>B</b></li><li>C</li></ol>", ["1. A", "3. C"]),
         ("<ol><li>A</li><li><script>var b;</script></li></ol>", ["1. A"]),
