@@ -228,10 +228,10 @@ def paragraphs(content, rare=None) -> list[str]:
 def _list_numbers(lists, is_left_out=is_clutter) -> dict | None:
     """The number a browser shows before each item with text of the numbered lists `lists`
     (`<ol>`), `"1. "`: from its `start` (1 unless told; a `reversed` list counts down, from
-    its number of items unless told), an item's `value` setting it from there on; written
-    as its `type` says (`a`, `A`, `i`, `I` exactly, with no space around it; else digits),
-    or an item's own `type`, for that item only, as a browser reads it (one of the five,
-    exactly; `disc`, `circle`, `square` or `none`, in any case, a bullet or no mark: no
+    its number of items a browser counts unless told), an item's `value` setting it from
+    there on; written as its `type` says (`a`, `A`, `i`, `I` exactly, with no space around
+    it; else digits), or an item's own `type`, for that item only, as a browser reads it (one
+    of the five, exactly; `disc`, `circle`, `square` or `none`, in any case, a bullet or no mark: no
     number, the item still counted; any other leaves the item to its list's).
     An item whose text the body leaves out (`is_left_out`, a caption, an item hidden by
     `visibility: hidden`, whose place stays) has none, but is counted; one a browser gives no
@@ -240,13 +240,13 @@ def _list_numbers(lists, is_left_out=is_clutter) -> dict | None:
         return None
     numbers = {}
     for ol in lists:
-        items = list(ol.iterchildren("li"))
+        # An item a browser gives no box (`hidden`, `display: none`) is no item a reader sees,
+        # nor counted: not in a reversed list's number of items either.
+        items = [li for li in ol.iterchildren("li") if not _has_no_box(li)]
         step = -1 if ol.get("reversed") is not None else 1
         number = _integer(ol.get("start"), len(items) if step < 0 else 1)
         kind = ol.get("type") or "1"
         for li in items:
-            if _has_no_box(li):
-                continue  # no item a reader sees, nor counted by a browser
             number = _integer(li.get("value"), number)
             if squash("".join(text_pieces(li, " ", _PARAGRAPH_LEFT_OUT, is_left_out))):
                 own = li.get("type")

@@ -1721,6 +1721,12 @@ def test_clutter_inside_tables_and_figures_is_left_out():
         ),
         ("<ol><li>A<ol type='i'><li>A1</li></ol></li><li>B</li></ol>", ["1. A", "i. A1", "2. B"]),
         ("<ol reversed><li>Ba</li><li>Hai</li></ol>", ["2. Ba", "1. Hai"]),
+        # Counted down from its items a browser counts: one with no box is none of them.
+        (
+            "<ol reversed><li>Ba</li><li hidden>X</li><li style='display:none'>Y</li>"
+            "<li>Hai</li></ol>",
+            ["2. Ba", "1. Hai"],
+        ),
         # A number as a browser reads it: its digits, whatever follows them; else no number.
         (
             "<ol start=' 3.'><li>A</li><li value='+7)'>B</li><li value='x'>C</li></ol>",
