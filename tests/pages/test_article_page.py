@@ -1761,6 +1761,8 @@ def test_clutter_inside_tables_and_figures_is_left_out():
         ),
         # Kept in its place by `visibility: hidden`, it is counted: its number's place stays.
         ("<ol><li>A</li><li style='visibility:hidden'>B</li><li>C</li></ol>", ["1. A", "3. C"]),
+        # A property that only ends in `display` hides nothing: the item is shown and counted.
+        ("<ol><li style='mso-display:none'>A</li><li>B</li></ol>", ["1. A", "2. B"]),
         (
             "<table><tr><td><ol><li>A</li><li>B</li></ol></td><td>C</td></tr></table>",
             ["1. A 2. B | C"],
@@ -1789,6 +1791,11 @@ def test_a_numbered_lists_items_keep_their_numbers(written, lines):
             ["a. A", "a.", "Văn bản"],
         ),
         ("<ol><li>A<p>2.</p><p>B</p></li><li>C</li></ol>", ["1. A", "2.", "B", "2. C"]),
+        # Written with the very characters of a list's number (`1. `), it is still the editor's.
+        ("<p>1. </p><p>Văn bản</p><ol><li>Một</li></ol>", ["1.", "Văn bản", "1. Một"]),
+        # The spaces of markup written over several lines before an item's first block are
+        # no text of it: the number goes on the line of its first words.
+        ("<ol>\n<li>\n  <p>Một</p>\n</li>\n</ol>", ["1. Một"]),
     ],
 )
 def test_a_number_written_on_its_own_line_is_not_joined_to_the_next(written, lines):
