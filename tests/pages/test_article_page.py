@@ -2222,6 +2222,7 @@ def test_the_category_link_comes_before_the_breadcrumb():
     [
         # Hidden words inside the link are no part of it.
         (">Thị trường chứng khoán</a>", ">Thị trường<b hidden> SEO</b> chứng khoán</a>"),
+        (">Thị trường chứng khoán</a>", ">Thị trường<i><b hidden> SEO</b></i> chứng khoán</a>"),
         # Another category link hidden, by its own style or inside an element that is.
         (
             ">Thị trường chứng khoán</a>",
@@ -2237,6 +2238,20 @@ def test_a_category_link_a_reader_never_sees_is_no_category(old, new):
     assert page_of(OLDER, edit=lambda html: edit_once(html, old, new)).category() == (
         "Thị trường chứng khoán"
     )
+
+
+def test_a_category_link_of_only_hidden_words_gives_way_to_the_next_link_shown():
+    # The link before it, in a line of its own, shows nothing; the breadcrumb's last item
+    # names another category, so the one read tells which it is.
+    def empty_link_first(html):
+        html = edit_once(html, '"name": "Thị trường chứng khoán"', '"name": "Chứng khoán quốc tế"')
+        return edit_once(
+            html,
+            '<a  data-role="cate-name"',
+            '<span><a data-role="cate-name"><b hidden>SEO</b></a></span><a  data-role="cate-name"',
+        )
+
+    assert page_of(OLDER, edit=empty_link_first).category() == "Thị trường chứng khoán"
 
 
 def test_a_category_link_hidden_whole_is_read_as_a_missing_one():
