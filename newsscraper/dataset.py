@@ -10,7 +10,7 @@ partition paths and the values safe in them, and listing the part files that are
     OUTPUT_DIR/.lock            the lock: one crawl or compaction at a time (lock.py)
 
 It names and lists only: `dataset_write` writes part files into this layout, `dataset_read`
-reads them back.
+reads them back (`runs_read` the run records).
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def article_partition_dir(output_dir, section: str, published_date: dt.date) -> 
 
 def part_file_name(run_id: str, seq: int) -> str:
     """`part-<run_id>-<seq>.parquet`: unique per process, since run ids are (a `RUN_ID`
-    setting already used is refused: `run_id_used`)."""
+    setting already used is refused: `runs_read.run_id_used`)."""
     return f"part-{safe_path_value(run_id)}-{int(seq)}.parquet"
 
 

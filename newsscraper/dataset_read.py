@@ -1,5 +1,6 @@
-"""Reading the part files `dataset` lists: articles, rejects and run records as Arrow tables
-in their declared types, a file at fault named in the error.
+"""Reading the part files `dataset` lists: articles and rejects as Arrow tables in their
+declared types, a file at fault named in the error; and the reading of one part file every
+reader shares (`runs_read` reads the run records with it).
 
 Readers take no lock: a listed file a compaction swapped away before it was opened is read
 again from a fresh listing (`read_listed`).
@@ -8,30 +9,20 @@ again from a fresh listing (`read_listed`).
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
-from newsscraper.dataset import (
-    REJECTS,
-    RUNS,
-    articles_dir,
-    list_part_files,
-    rejects_dir,
-    runs_dir,
-)
+from newsscraper.dataset import REJECTS, articles_dir, list_part_files
 from newsscraper.schema import (
     ARTICLES_FILE_SCHEMA,
     ARTICLES_SCHEMA,
     REJECTS_SCHEMA,
-    RUNS_SCHEMA,
     SCHEMA_VERSION_KEY,
     added_in,
 )
@@ -45,9 +36,8 @@ def columns_of_every_version(schema: pa.Schema) -> tuple[str, ...]:
 
 
 # Every column of an article part file is there since version 1 (the partition columns live in
-# the folder names); run records gained columns in later versions, which older files lack.
+# the folder names).
 ARTICLE_FILE_COLUMNS = columns_of_every_version(ARTICLES_FILE_SCHEMA)
-RUN_COLUMNS_OF_EVERY_VERSION = columns_of_every_version(RUNS_SCHEMA)
 
 
 def refuse_lacking(path: Path, stored: pa.Schema, required: tuple[str, ...]) -> None:
@@ -57,7 +47,7 @@ def refuse_lacking(path: Path, stored: pa.Schema, required: tuple[str, ...]) -> 
     names = set(stored.names)
     missing = [name for name in required if name not in names]
     if missing:
-        raise _unreadable_file(path, f"no column {missing}")
+        raise unreadable_file(path, f"no column {missing}")
 
 
 def arrow_path(path) -> str:
@@ -93,7 +83,7 @@ def refuse_lacking_articles(dataset: pads.FileSystemDataset, files: list[Path]) 
     lacking a column of an article (`refuse_lacking`). Each footer read here stays with its
     fragment: a scan of `dataset` does not read it again."""
     for fragment, path in zip(dataset.get_fragments(), files, strict=True):
-        stored = _naming(path, lambda fragment=fragment: fragment.physical_schema)
+        stored = naming_file(path, lambda fragment=fragment: fragment.physical_schema)
         refuse_lacking(path, stored, ARTICLE_FILE_COLUMNS)
 
 
@@ -137,22 +127,6 @@ def read_listed(list_files: Callable[[], list[Path]], read: Callable[[list[Path]
             files = listed_again
 
 
-def run_id_used(output_dir, run_id: str) -> bool:
-    """True when a run record or a part file of `run_id` is already in `output_dir`: a run
-    under that id again would share it with that run, and stop at its first part file, whose
-    name is taken (part file names derive from the run id and are never replaced)."""
-    if (runs_dir(output_dir) / f"part-{run_id}.parquet").exists():
-        return True
-    runs = read_runs(output_dir)
-    if runs is not None and run_id in runs.column("run_id").to_pylist():
-        return True
-    name = re.compile(rf"part-{re.escape(run_id)}-\d+\.parquet")
-    for folder in (articles_dir(output_dir), rejects_dir(output_dir)):
-        if folder.is_dir() and any(name.fullmatch(p.name) for p in folder.rglob("part-*")):
-            return True
-    return False
-
-
 def read_part_file(
     path: Path,
     columns: list[str] | None = None,
@@ -164,20 +138,20 @@ def read_part_file(
     raises an Arrow error naming it."""
     file = open_part_file(path)
     if required:
-        refuse_lacking(path, _naming(path, lambda: file.schema_arrow), required)
-    return _naming(path, lambda: file.read(columns=columns, use_threads=use_threads))
+        refuse_lacking(path, naming_file(path, lambda: file.schema_arrow), required)
+    return naming_file(path, lambda: file.read(columns=columns, use_threads=use_threads))
 
 
 def open_part_file(path: Path) -> pq.ParquetFile:
     """The part file at `path`, opened (its footer read); an unreadable one raises an Arrow
     error naming it."""
-    return _naming(path, lambda: pq.ParquetFile(arrow_path(path)))
+    return naming_file(path, lambda: pq.ParquetFile(arrow_path(path)))
 
 
 def read_opened_part_file(file: pq.ParquetFile, path: Path) -> pa.Table:
     """Every row of the part `file` at `path` (`open_part_file`), as `read_part_file` reads
     them."""
-    return _naming(path, file.read)
+    return naming_file(path, file.read)
 
 
 def part_file_batches(
@@ -185,12 +159,12 @@ def part_file_batches(
 ) -> Iterator[pa.RecordBatch]:
     """The rows of the part `file` at `path` (or its `columns`), `batch_size` at a time; an
     unreadable one raises an Arrow error naming it."""
-    batches = _naming(path, lambda: file.iter_batches(batch_size=batch_size, columns=columns))
-    while (batch := _naming(path, lambda: next(batches, None))) is not None:
+    batches = naming_file(path, lambda: file.iter_batches(batch_size=batch_size, columns=columns))
+    while (batch := naming_file(path, lambda: next(batches, None))) is not None:
         yield batch
 
 
-def _naming(path: Path, read: Callable[[], T]) -> T:
+def naming_file(path: Path, read: Callable[[], T]) -> T:
     """`read()` of the part file at `path`; an Arrow error naming the file when it is at fault
     (Arrow's own message does not name it), the OSError as it is when the disk is."""
     try:
@@ -202,10 +176,10 @@ def _naming(path: Path, read: Callable[[], T]) -> T:
         disk_fault = isinstance(error, OSError) and error.errno is not None
         if disk_fault and not isinstance(error, PermissionError):
             raise
-        raise _unreadable_file(path, error) from error
+        raise unreadable_file(path, error) from error
 
 
-def _unreadable_file(path: Path, why) -> pa.ArrowInvalid:
+def unreadable_file(path: Path, why) -> pa.ArrowInvalid:
     """The error naming the part file at `path` and `why` it cannot be read: Arrow's own
     messages name no file."""
     return pa.ArrowInvalid(f"cannot read Parquet file '{path}': {why}")
@@ -240,12 +214,12 @@ def read_rejects(output_dir, columns: list[str] | None = None) -> pa.Table:
     def read_file(path: Path) -> pa.Table:
         file = open_part_file(path)
         refuse_lacking(path, file.schema_arrow, tuple(schema.names))
-        table = _naming(path, lambda: file.read(columns=schema.names))
+        table = naming_file(path, lambda: file.read(columns=schema.names))
         try:
             return table.cast(schema)
         except ValueError as error:  # ArrowInvalid, or a null where the schema allows none
             # Another tool's file: the message names the column, not the file.
-            raise _unreadable_file(path, error) from error
+            raise unreadable_file(path, error) from error
 
     def read(files: list[Path]) -> pa.Table:
         if not files:
@@ -285,19 +259,6 @@ _LATEST_US = 253_402_300_800 * 10**6 - 1
 OUT_OF_RANGE = "holds an instant outside the years 1 to 9999"
 
 
-# What a run record whose `run_number` is the largest an int64 holds (another tool's) is: the
-# record a crawl writes next, numbered one past it, cannot be written.
-LAST_RUN_NUMBER = "run_number holds the largest number an int64 holds: no record can follow it"
-_LARGEST_INT64 = 2**63 - 1
-
-
-def run_numbers_at_end(table: pa.Table) -> bool:
-    """True when the `run_number` column of run records `table` holds the largest int64."""
-    if "run_number" not in table.column_names:
-        return False
-    return pc.max(table["run_number"].cast(pa.int64())).as_py() == _LARGEST_INT64
-
-
 def columns_out_of_range(table: pa.Table) -> list[str]:
     """The timestamp columns of `table` holding an instant no Python datetime holds (see
     `_instants_out_of_range`)."""
@@ -332,43 +293,6 @@ def joined_in_slices(files: list[Path], read) -> pa.Table:
     return pa.concat_tables(slices, promote_options="permissive")
 
 
-def read_runs(output_dir, columns: list[str] | None = None) -> pa.Table | None:
-    """Every run record with whatever columns the files hold (of `columns`, when given: those
-    a file holds); None when there is none."""
-
-    def read(files: list[Path]) -> pa.Table | None:
-        if not files:
-            return None
-        return joined_in_slices(files, lambda path: _run_records(path, columns))
-
-    return read_listed(lambda: list_part_files(output_dir, RUNS), read)
-
-
-def _run_records(path: Path, columns: list[str] | None) -> pa.Table:
-    """The run records of one part file, in their declared types; ArrowInvalid naming the file
-    and the column for an instant no Python datetime holds, which a crawl reads them as, or
-    naming the columns every version wrote that it lacks (`refuse_lacking`)."""
-    table = in_declared_types(path, RUNS_SCHEMA, columns, required=RUN_COLUMNS_OF_EVERY_VERSION)
-    return _checked_run_records(table, path)
-
-
-def _checked_run_records(table: pa.Table, path: Path) -> pa.Table:
-    """`table`, run records of the part file at `path` in their declared types, once checked
-    (see `_run_records`)."""
-    if far := columns_out_of_range(table):
-        raise _unreadable_file(path, f"column {far[0]} {OUT_OF_RANGE}")
-    if run_numbers_at_end(table):
-        raise _unreadable_file(path, f"column {LAST_RUN_NUMBER}")
-    return table
-
-
-# What `read_chosen_runs` reads of every run record besides the columns asked for: those
-# `_run_records` checks, so a record it does not read whole stops a read as it did when read so.
-_CHECKED_RUN_COLUMNS = [
-    f.name for f in RUNS_SCHEMA if pa.types.is_timestamp(f.type) or f.name == "run_number"
-]
-# Rows of a part file decoded at a time when only some of them are read whole.
-RUN_BATCH_ROWS = 4096
 # Where a row was read (the file's place in a list, the row's in the file): `located`.
 FILE_COLUMN, ROW_COLUMN = "__file", "__row"
 
@@ -378,70 +302,6 @@ def located(table: pa.Table, index: int, start: int = 0) -> pa.Table:
     return table.append_column(
         FILE_COLUMN, pa.repeat(pa.scalar(index, pa.int32()), table.num_rows)
     ).append_column(ROW_COLUMN, pa.array(range(start, start + table.num_rows), pa.int64()))
-
-
-def read_chosen_runs(
-    output_dir, columns: list[str], choose: Callable[[pa.Table], list[int]]
-) -> tuple[pa.Table, pa.Table] | None:
-    """(`columns` of every run record, the records `choose` picks with every column); None when
-    there is none. `choose` is given the first table (with the columns the files hold) and
-    returns the positions in it of the records wanted, in the order wanted.
-
-    Only the records chosen are read whole, a few thousand rows at a time: a cron every five
-    minutes keeps some 105,000 records a year, and reading them all whole held some 120 MB at
-    each start and close of a crawl. A part file whose columns are not all in their declared types
-    (another tool's) is read whole, so a column that cannot be read so stops the read, as it
-    does in `read_runs`."""
-    wanted_columns = list(dict.fromkeys([*columns, *_CHECKED_RUN_COLUMNS]))
-
-    def keys_of(entry: tuple[int, Path]) -> pa.Table:
-        index, path = entry
-        file = open_part_file(path)
-        stored = _naming(path, lambda: file.schema_arrow)
-        refuse_lacking(path, stored, RUN_COLUMNS_OF_EVERY_VERSION)
-        whole = any(
-            name in RUNS_SCHEMA.names
-            and not stored.field(name).type.equals(RUNS_SCHEMA.field(name).type)
-            for name in stored.names
-        )
-        table = _naming(path, lambda: file.read(columns=None if whole else wanted_columns))
-        table = _checked_run_records(_declared(table, path, RUNS_SCHEMA), path)
-        return located(
-            table.select([name for name in columns if name in table.column_names]), index
-        )
-
-    def read(files: list[Path]) -> tuple[pa.Table, pa.Table] | None:
-        if not files:
-            return None
-        keys = joined_in_slices(list(enumerate(files)), keys_of)
-        where = keys.select([FILE_COLUMN, ROW_COLUMN])
-        keys = keys.drop_columns([FILE_COLUMN, ROW_COLUMN])
-        positions = np.asarray(choose(keys), dtype=np.int64)
-        if not len(positions):
-            return keys, RUNS_SCHEMA.empty_table()
-        file_of = where[FILE_COLUMN].to_numpy()[positions]
-        row_of = where[ROW_COLUMN].to_numpy()[positions]
-        order = np.lexsort((row_of, file_of))  # file by file, each file's rows in its order
-        parts = []
-        for index in np.unique(file_of):
-            rows = row_of[order][file_of[order] == index]
-            parts.append(_run_rows(files[index], rows))
-        chosen = pa.concat_tables(parts, promote_options="permissive")
-        return keys, chosen.take(np.argsort(order))
-
-    return read_listed(lambda: list_part_files(output_dir, RUNS), read)
-
-
-def _run_rows(path: Path, rows: np.ndarray) -> pa.Table:
-    """The run records at `rows` (ascending) of one part file, whole and checked."""
-    parts, start = [], 0
-    for batch in part_file_batches(open_part_file(path), path, RUN_BATCH_ROWS):
-        end = start + batch.num_rows
-        inside = rows[(rows >= start) & (rows < end)] - start
-        if len(inside):
-            parts.append(pa.Table.from_batches([batch]).take(inside))
-        start = end
-    return _checked_run_records(_declared(pa.concat_tables(parts), path, RUNS_SCHEMA), path)
 
 
 def in_declared_types(
@@ -456,10 +316,10 @@ def in_declared_types(
     the others, where Arrow would refuse to merge it naming no file. ArrowInvalid naming the
     file and the column when a column cannot be read so, or naming the columns of `required`
     it lacks (`refuse_lacking`); a column `schema` does not declare is kept as it is."""
-    return _declared(read_part_file(path, columns, use_threads, required), path, schema)
+    return as_declared(read_part_file(path, columns, use_threads, required), path, schema)
 
 
-def _declared(table: pa.Table, path: Path, schema: pa.Schema) -> pa.Table:
+def as_declared(table: pa.Table, path: Path, schema: pa.Schema) -> pa.Table:
     """`table`, read from the part file at `path`, in `schema`'s types (see
     `in_declared_types`)."""
     try:
@@ -468,5 +328,5 @@ def _declared(table: pa.Table, path: Path, schema: pa.Schema) -> pa.Table:
             for name in table.column_names
         ]
     except pa.ArrowInvalid as error:
-        raise _unreadable_file(path, error) from error
+        raise unreadable_file(path, error) from error
     return pa.Table.from_arrays(arrays, names=table.column_names)

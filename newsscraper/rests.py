@@ -13,7 +13,7 @@ import time
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from newsscraper import dataset_read
+from newsscraper import runs_read
 from newsscraper.context import clock_of
 from newsscraper.retries import REST_REMEMBERED_MAX
 
@@ -49,7 +49,7 @@ def site_rest(
     longer than REST_REMEMBERED_MAX from its run's finish either: a record noting a longer one
     (another tool's, one edited by hand) holds nothing, not even in that rest's last day, and a
     day's rest still holds whole for a clock set back since."""
-    table = dataset_read.read_runs(
+    table = runs_read.read_runs(
         output_dir, columns=["run_id", "section", "finished_at", "rests_until"]
     )
     if table is None or "rests_until" not in table.column_names:

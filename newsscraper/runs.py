@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from pyarrow import ArrowException
 from scrapy import signals
 
-from newsscraper import __version__, dataset_read, exitcodes, health
+from newsscraper import __version__, dataset_read, exitcodes, health, runs_read
 from newsscraper.context import RunContext
 from newsscraper.dataset import runs_dir, safe_path_value
 from newsscraper.dataset_write import commit_part_file, compression_of
@@ -40,13 +40,13 @@ FILL_RATE_COLUMNS = [f.name for f in fields(Article)]
 
 def read_runs(output_dir) -> list[dict]:
     """Every run record as a dict, newest first (none when there is none)."""
-    table = dataset_read.read_runs(output_dir)
+    table = runs_read.read_runs(output_dir)
     return _as_rows(table) if table is not None else []
 
 
 # A crawl reads only the run records it needs: after a year of cron runs every five minutes,
 # turning them all into rows took 2.5 s at each start and again at each close, and reading them
-# all whole held memory (`dataset_read.read_chosen_runs` says how much). So it reads a few
+# all whole held memory (`runs_read.read_chosen_runs` says how much). So it reads a few
 # columns of every record (KEY_COLUMNS), picks the records it needs by them, and reads only
 # those whole.
 KEY_COLUMNS = [
@@ -97,7 +97,7 @@ def runs_to_start_from(output_dir, section: str, now: dt.datetime | None = None)
             wanted += [first, *[i for i in recorded[:-1] if marks[i] > tail][-2:]]
         return table.column(_POSITION).take(sorted(set(wanted))).to_pylist()
 
-    read = dataset_read.read_chosen_runs(output_dir, KEY_COLUMNS, choose)
+    read = runs_read.read_chosen_runs(output_dir, KEY_COLUMNS, choose)
     return _chosen_rows(read[1]) if read is not None else []
 
 
@@ -111,7 +111,7 @@ def closing_runs(output_dir, section: str, end: dt.datetime) -> tuple[list[dict]
         table = _of_section(_positioned(keys), section)
         return [] if table is None else _to_judge(table, end)
 
-    read = dataset_read.read_chosen_runs(output_dir, KEY_COLUMNS, choose)
+    read = runs_read.read_chosen_runs(output_dir, KEY_COLUMNS, choose)
     if read is None:
         return [], _next_run_number(None)
     keys, chosen = read

@@ -20,8 +20,8 @@ from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings, default_settings
 from newsscraper import settings as project_settings
 from newsscraper.crawl_args import ARGUMENT_NAMES
 from newsscraper.dataset import is_safe_path_value, named, unnamed_for_pyarrow
-from newsscraper.dataset_read import run_id_used
 from newsscraper.dataset_write import compression_problem
+from newsscraper.runs_read import run_id_used
 
 # Hours a setting may span: a century. Far more than any wait, and a span that the crawl's
 # clock plus it still is a date (an infinite or a trillion hours is none: a traceback).

@@ -19,7 +19,7 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
 
-from newsscraper import cli, dataset, dataset_read, dataset_write
+from newsscraper import cli, dataset, dataset_read, dataset_write, runs_read
 from newsscraper.items import Article
 from newsscraper.pages.dates import vietnam_date
 from newsscraper.schema import (
@@ -507,10 +507,10 @@ def test_a_run_id_is_used_once_a_part_file_of_it_is_stored_even_without_its_run_
     dataset_write.commit_articles(tmp_path, [full_article("188260307100000006")], "killed", 1)
     reject = {"url": "https://cafef.vn/x-188.chn", "reason": "http_404", "scraped_at": SCRAPED}
     dataset_write.commit_rejects(tmp_path, [{**reject, "run_id": "killed-2"}], "killed-2", 3)
-    assert dataset_read.run_id_used(tmp_path, "killed")
-    assert dataset_read.run_id_used(tmp_path, "killed-2")
-    assert not dataset_read.run_id_used(tmp_path, "kill")
-    assert not dataset_read.run_id_used(tmp_path, "killed-3")
+    assert runs_read.run_id_used(tmp_path, "killed")
+    assert runs_read.run_id_used(tmp_path, "killed-2")
+    assert not runs_read.run_id_used(tmp_path, "kill")
+    assert not runs_read.run_id_used(tmp_path, "killed-3")
 
 
 def test_vietnam_date_of_an_instant():
@@ -591,15 +591,15 @@ def test_a_run_record_file_of_another_tools_columns_is_named_with_the_columns_it
     pq.write_table(table, other)
     expected = f"cannot read Parquet file '{other}': no column {lacking}"
     for read in (
-        lambda: dataset_read.read_runs(tmp_path),
-        lambda: dataset_read.read_runs(tmp_path, columns=["run_id"]),
-        lambda: dataset_read.read_chosen_runs(tmp_path, ["run_id"], lambda keys: []),
+        lambda: runs_read.read_runs(tmp_path),
+        lambda: runs_read.read_runs(tmp_path, columns=["run_id"]),
+        lambda: runs_read.read_chosen_runs(tmp_path, ["run_id"], lambda keys: []),
     ):
         with pytest.raises(pa.ArrowInvalid) as raised:
             read()
         assert str(raised.value) == expected
     other.unlink()
-    assert dataset_read.read_runs(tmp_path).num_rows == 2  # version 1 files read as before
+    assert runs_read.read_runs(tmp_path).num_rows == 2  # version 1 files read as before
 
 
 def test_rejects_of_many_files_are_joined_as_they_are_read_in_the_order_of_their_files(
@@ -641,7 +641,7 @@ def test_a_folder_named_in_utf_8_is_read_under_a_locale_whose_file_names_are_not
 def test_listing_an_empty_output_dir(tmp_path):
     assert dataset.list_part_files(tmp_path) == []
     assert dataset.list_article_partitions(tmp_path) == []
-    assert dataset_read.read_runs(tmp_path) is None
+    assert runs_read.read_runs(tmp_path) is None
     assert dataset_read.read_rejects(tmp_path).num_rows == 0
     assert dataset_read.read_articles(tmp_path).schema.names == ARTICLES_SCHEMA.names
     some = dataset_read.read_articles(tmp_path, columns=["article_id", "published_at"])
@@ -672,7 +672,7 @@ def test_run_records_of_many_files_are_joined_as_they_are_read(tmp_path, monkeyp
     # of a cron every five minutes that were never compacted.
     monkeypatch.setattr(dataset_read, "READ_SLICE_FILES", 16)
     run_record_files(tmp_path, 100)
-    runs = dataset_read.read_runs(tmp_path)
+    runs = runs_read.read_runs(tmp_path)
     assert runs.num_rows == 100
     assert sorted(runs.column("run_id").to_pylist()) == runs.column("run_id").to_pylist()
     assert {runs.column(name).num_chunks for name in runs.column_names} == {math.ceil(100 / 16)}
@@ -690,7 +690,7 @@ def test_run_records_of_older_versions_in_a_slice_of_their_own_are_joined_with_n
         next(dataset.runs_dir(tmp_path / "newer").iterdir()),
         dataset.runs_dir(tmp_path) / "part-newer.parquet",
     )
-    runs = dataset_read.read_runs(tmp_path)
+    runs = runs_read.read_runs(tmp_path)
     assert runs.column("run_id").num_chunks == 3  # read in three slices of four files at most
     assert runs.num_rows == 9 and runs.column_names == RUNS_SCHEMA.names
     assert runs.column("rests_until").null_count == 9
@@ -704,11 +704,11 @@ def test_run_records_read_for_some_columns_have_those_a_file_holds(tmp_path):
         next(dataset.runs_dir(tmp_path / "newer").iterdir()),
         dataset.runs_dir(tmp_path) / "part-newer.parquet",
     )
-    runs = dataset_read.read_runs(tmp_path, columns=["run_id", "rests_until", "section"])
+    runs = runs_read.read_runs(tmp_path, columns=["run_id", "rests_until", "section"])
     assert runs.column_names == ["run_id", "section", "rests_until"]
     assert runs.num_rows == 3
     assert runs.column("rests_until").null_count == 3
-    older = dataset_read.read_runs(tmp_path / "nothing-yet", columns=["run_id"])
+    older = runs_read.read_runs(tmp_path / "nothing-yet", columns=["run_id"])
     assert older is None
 
 
@@ -978,7 +978,7 @@ def test_run_records_whose_older_files_fill_a_slice_are_read_with_the_newer_ones
         next(dataset.runs_dir(tmp_path / "newer").iterdir()),
         dataset.runs_dir(tmp_path) / "part-newer.parquet",
     )
-    runs = dataset_read.read_runs(tmp_path)
+    runs = runs_read.read_runs(tmp_path)
     assert runs.column("run_id").num_chunks == 3  # read in three slices of two files at most
     assert runs.num_rows == 5
     assert {"rests_until", "pending_articles"} <= set(runs.column_names)
@@ -1105,7 +1105,7 @@ def _commit_declared_run_record(output_dir, run_id: str) -> None:
 def _run_record_written_again(output_dir, run_id: str, name: str, values: pa.Array) -> pa.Table:
     """Run-a's record (`_commit_declared_run_record`) as another tool writes it again under
     `run_id`: every column, `name` holding `values`."""
-    table = dataset_read.read_runs(output_dir).filter(pc.field("run_id") == "run-a")
+    table = runs_read.read_runs(output_dir).filter(pc.field("run_id") == "run-a")
     table = table.set_column(table.schema.get_field_index("run_id"), "run_id", pa.array([run_id]))
     return table.set_column(table.schema.get_field_index(name), name, values)
 
@@ -1116,7 +1116,7 @@ def test_a_run_record_of_another_column_type_is_read_in_the_declared_type(tmp_pa
     _commit_declared_run_record(tmp_path, "run-a")
     as_text = _run_record_written_again(tmp_path, "run-b", "exit_code", pa.array(["5"]))
     pq.write_table(as_text, dataset.runs_dir(tmp_path) / "part-run-b.parquet")
-    runs = dataset_read.read_runs(tmp_path, ["run_id", "exit_code"])
+    runs = runs_read.read_runs(tmp_path, ["run_id", "exit_code"])
     assert runs.schema.field("exit_code").type == pa.int32()
     assert sorted(runs.to_pylist(), key=lambda r: r["run_id"]) == [
         {"run_id": "run-a", "exit_code": 0},
@@ -1125,7 +1125,7 @@ def test_a_run_record_of_another_column_type_is_read_in_the_declared_type(tmp_pa
     odd = dataset.runs_dir(tmp_path) / "part-run-c.parquet"
     pq.write_table(_run_record_written_again(tmp_path, "run-c", "exit_code", pa.array([[1]])), odd)
     with pytest.raises(pa.ArrowInvalid) as raised:
-        dataset_read.read_runs(tmp_path)
+        runs_read.read_runs(tmp_path)
     assert f"cannot read Parquet file '{odd}': column exit_code is list<element: int64>" in str(
         raised.value
     )
@@ -1137,7 +1137,7 @@ def test_a_run_record_with_a_column_not_declared_is_read_with_that_column(tmp_pa
     noted = _run_record_written_again(tmp_path, "run-b", "exit_code", pa.array([5], pa.int32()))
     noted = noted.append_column("note", pa.array(["chạy lại"]))
     pq.write_table(noted, dataset.runs_dir(tmp_path) / "part-run-b.parquet")
-    runs = dataset_read.read_runs(tmp_path, ["run_id", "exit_code", "note"])
+    runs = runs_read.read_runs(tmp_path, ["run_id", "exit_code", "note"])
     assert sorted(runs.to_pylist(), key=lambda r: r["run_id"]) == [
         {"run_id": "run-a", "exit_code": 0, "note": None},
         {"run_id": "run-b", "exit_code": 5, "note": "chạy lại"},
@@ -1158,7 +1158,7 @@ def test_a_schema_version_of_bytes_no_utf8_reads_is_named_as_a_version_not_an_er
 def test_the_run_records_chosen_are_read_whole_in_the_order_chosen(tmp_path, monkeypatch):
     # From a merged file read a few rows at a time and from part files of a record each: the
     # records chosen come back whole, in the order `choose` gave their positions.
-    monkeypatch.setattr(dataset_read, "RUN_BATCH_ROWS", 2)
+    monkeypatch.setattr(runs_read, "RUN_BATCH_ROWS", 2)
     start = dt.datetime(2026, 3, 8, 2, 0, tzinfo=UTC)
 
     def records(numbers) -> pa.Table:
@@ -1184,7 +1184,7 @@ def test_the_run_records_chosen_are_read_whole_in_the_order_chosen(tmp_path, mon
         ids = keys["run_id"].to_pylist()
         return [ids.index(f"run-{n}") for n in (8, 5, 0, 7, 3, 4)]
 
-    keys, chosen = dataset_read.read_chosen_runs(tmp_path, ["run_id", "run_number"], choose)
+    keys, chosen = runs_read.read_chosen_runs(tmp_path, ["run_id", "run_number"], choose)
 
     assert keys.column_names == ["run_id", "run_number"] and keys.num_rows == 9
     assert seen[0].equals(keys)

@@ -35,7 +35,15 @@ from run_records import run_record
 from scrapy import signals
 from twisted.python.failure import Failure
 
-from newsscraper import cli, dataset, dataset_read, dataset_write, exitcodes, records_merge
+from newsscraper import (
+    cli,
+    dataset,
+    dataset_read,
+    dataset_write,
+    exitcodes,
+    records_merge,
+    runs_read,
+)
 from newsscraper.commands import verify
 from newsscraper.items import Article
 from newsscraper.runs import RunRecordExtension
@@ -222,7 +230,7 @@ def everything(output_dir) -> dict[str, Counter]:
     for name in dataset.DATASETS:
         for path in dataset.list_part_files(output_dir, name):
             dataset_read.read_part_file(path)
-    runs = dataset_read.read_runs(output_dir)
+    runs = runs_read.read_runs(output_dir)
     return {
         "articles": Counter(map(row_key, dataset_read.read_articles(output_dir).to_pylist())),
         "rejects": Counter(map(row_key, dataset_read.read_rejects(output_dir).to_pylist())),
@@ -370,7 +378,7 @@ def test_a_fault_at_any_operation_of_the_chain_keeps_every_file_whole_and_the_re
     run_chain(output_dir, 1, items)
     rows = dataset_read.read_articles(output_dir, ["article_id"])["article_id"].to_pylist()
     assert sorted(rows) == sorted(stored_ids)
-    runs = dataset_read.read_runs(output_dir, ["run_id"])["run_id"].to_pylist()
+    runs = runs_read.read_runs(output_dir, ["run_id"])["run_id"].to_pylist()
     assert runs.count(RUN_IDS[1]) == 1 and runs.count(RUN_IDS[0]) <= 1
     assert_verify_finds_no_problem(output_dir)
 

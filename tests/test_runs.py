@@ -11,7 +11,16 @@ import pytest
 from scrapy import signals
 from scrapy.utils.test import get_crawler
 
-from newsscraper import __version__, dataset, dataset_read, dataset_write, exitcodes, rests, runs
+from newsscraper import (
+    __version__,
+    dataset,
+    dataset_read,
+    dataset_write,
+    exitcodes,
+    rests,
+    runs,
+    runs_read,
+)
 from newsscraper.context import RunContext
 from newsscraper.crawl_args import CrawlArguments
 from newsscraper.items import Article
@@ -1027,7 +1036,7 @@ def test_a_run_record_with_no_json_read_at_the_close_ends_the_run_as_abnormal(tm
 
 
 def read_runs_table(output_dir) -> list[dict]:
-    return dataset_read.read_runs(output_dir).to_pylist()
+    return runs_read.read_runs(output_dir).to_pylist()
 
 
 @pytest.mark.parametrize(
@@ -1131,7 +1140,7 @@ def test_a_crawl_holds_whole_only_a_few_run_records_at_a_time(tmp_path, monkeypa
 
     end = dt.datetime(2026, 3, 7, 4, tzinfo=UTC)
     write_records(tmp_path, _quiet_year_of_records(1000, end))
-    monkeypatch.setattr(dataset_read, "RUN_BATCH_ROWS", 16, raising=False)
+    monkeypatch.setattr(runs_read, "RUN_BATCH_ROWS", 16)
     decoded = []
     read, iter_batches = pq.ParquetFile.read, pq.ParquetFile.iter_batches
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scrapy.utils.test import get_crawler
 
-from newsscraper import dataset, dataset_read, dataset_write, health, records_merge, runs
+from newsscraper import dataset, dataset_read, dataset_write, health, records_merge, runs, runs_read
 from newsscraper.commands import compact
 from newsscraper.pending import PendingArticles
 from newsscraper.runs import RunRecordExtension
@@ -297,7 +297,7 @@ def assert_reads_as_modelled(output_dir: Path, records: list[dict], end: dt.date
 def test_the_next_crawl_starts_where_the_records_say(tmp_path, monkeypatch, crawls):
     # Small batches and slices: a merged file is read a batch at a time, in several slices.
     monkeypatch.setattr(records_merge, "MERGE_BATCH_ROWS", 2)
-    monkeypatch.setattr(dataset_read, "RUN_BATCH_ROWS", 2)
+    monkeypatch.setattr(runs_read, "RUN_BATCH_ROWS", 2)
     monkeypatch.setattr(dataset_read, "READ_SLICE_FILES", 3)
     output_dir = fresh(tmp_path)
     records: list[dict] = []

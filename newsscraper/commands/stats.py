@@ -18,7 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from newsscraper import dataset, dataset_read
+from newsscraper import dataset, dataset_read, runs_read
 from newsscraper.run_summary import mode_shown
 from newsscraper.schema import ARTICLES_FILE_SCHEMA, ARTICLES_SCHEMA, RUNS_SCHEMA
 
@@ -182,11 +182,11 @@ def recent_runs(output_dir: Path, limit: int = RECENT_RUNS) -> list[dict]:
 
     Only those columns and `run_number`, which orders the records, are read of every record,
     not every record whole (what that held after a year of cron runs:
-    `dataset_read.read_chosen_runs`), with the checks a crawl makes of every record it reads:
+    `runs_read.read_chosen_runs`), with the checks a crawl makes of every record it reads:
     a record a crawl could not read stops this read too, with the same words. A damaged value
     in a column not shown changes nothing here; `verify` names its file."""
     # No record is read whole: its columns shown are read of every record already.
-    read = dataset_read.read_chosen_runs(output_dir, [*RUN_COLUMNS, "run_number"], lambda _: [])
+    read = runs_read.read_chosen_runs(output_dir, [*RUN_COLUMNS, "run_number"], lambda _: [])
     if read is None:
         return []
     runs = read[0]

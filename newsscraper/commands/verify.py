@@ -42,7 +42,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from newsscraper import dataset, dataset_read
+from newsscraper import dataset, dataset_read, runs_read
 from newsscraper.dataset_read import OUT_OF_RANGE
 from newsscraper.lock import LOCK_FILE
 from newsscraper.pages.dates import vietnam_date
@@ -292,8 +292,8 @@ def run_record_problems(path: Path, table: pa.Table) -> list[Finding]:
     """A run record whose JSON column holds no JSON object, or one with values of another kind,
     or whose run_number no record can follow: a crawl reading it stops there."""
     findings = []
-    if dataset_read.run_numbers_at_end(table):
-        findings.append(Finding(PROBLEM, path, f"column {dataset_read.LAST_RUN_NUMBER}"))
+    if runs_read.run_numbers_at_end(table):
+        findings.append(Finding(PROBLEM, path, f"column {runs_read.LAST_RUN_NUMBER}"))
     run_ids = record_run_ids(table)
     for name in RUNS_JSON_COLUMNS:
         if name not in table.column_names:

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 from run_records import run_record
 
-from newsscraper import __version__, cli, dataset, dataset_read, dataset_write, exitcodes
+from newsscraper import __version__, cli, dataset, dataset_read, dataset_write, exitcodes, runs_read
 from newsscraper.commands import compact, verify
 from newsscraper.lock import LockHeld, crawl_lock
 from newsscraper.runs import read_runs
@@ -481,15 +481,15 @@ def test_a_run_id_stays_used_once_its_run_record_is_merged(tmp_path):
     for run_id, minute in (("nightly", 0), ("nightly-2", 10)):
         table = pa.Table.from_pylist([run_record(run_id, minute)], schema=RUNS_SCHEMA)
         dataset_write.commit_part_file(table, runs_dir / f"part-{run_id}.parquet", tmp_path)
-    assert dataset_read.run_id_used(tmp_path, "nightly")
+    assert runs_read.run_id_used(tmp_path, "nightly")
 
     assert cli.main(["compact", "--output-dir", str(tmp_path)]) == 0
 
     assert [
         p.name.startswith("part-compact-") for p in dataset.list_part_files(tmp_path, "runs")
     ] == [True]
-    assert dataset_read.run_id_used(tmp_path, "nightly")
-    assert not dataset_read.run_id_used(tmp_path, "nightly-3")
+    assert runs_read.run_id_used(tmp_path, "nightly")
+    assert not runs_read.run_id_used(tmp_path, "nightly-3")
 
 
 @pytest.mark.parametrize(
