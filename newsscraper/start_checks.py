@@ -16,10 +16,10 @@ def start_refused(settings) -> tuple[int, str] | None:
     """Why a crawl with `settings` must not start, with its exit code, or None. The commands ask
     under the crawl lock, before the crawl: a RUN_ID already used (exit 1), a run record that
     cannot be read (exit 1), a rest the site asked for not ended (exit 3)."""
-    refused = run_id_refused(settings)
-    if refused:
-        return exitcodes.ABNORMAL, refused
     try:
+        refused = run_id_refused(settings)  # reads the run records when RUN_ID is given
+        if refused:
+            return exitcodes.ABNORMAL, refused
         resting = rest_refused(settings)
     except (OSError, ArrowException) as error:  # a run record it cannot read
         return exitcodes.ABNORMAL, dataset_read.unreadable(settings.get("OUTPUT_DIR"), error)

@@ -212,6 +212,26 @@ def test_a_used_run_id_is_exit_1_without_crawling(tmp_path, capsys):
     assert "RUN_ID 'nightly' is already used" in capsys.readouterr().err
 
 
+def test_a_run_record_it_cannot_read_with_a_run_id_given_is_one_line_exit_1(tmp_path, capsys):
+    # Whether RUN_ID is taken is read from the run records: one that cannot be read is named as
+    # at any start, not a traceback.
+    from newsscraper.dataset import runs_dir
+
+    runs_dir(tmp_path).mkdir(parents=True)
+    junk = runs_dir(tmp_path) / "part-other.parquet"
+    junk.write_bytes(b"junk")
+    process = StubProcess({"finish_reason": "finished"})
+    assert run(command(tmp_path, process, RUN_ID="nightly")) == exitcodes.ABNORMAL
+    assert process.crawled == []
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"newsscraper: the dataset in {tmp_path} cannot be read, nothing crawled: "
+        f"cannot read Parquet file '{junk}': "
+    )
+    assert err.endswith(f"`newsscraper verify --output-dir {tmp_path}` names every file at fault\n")
+    assert err.count("\n") == 1
+
+
 def test_while_a_rest_the_site_asked_for_runs_it_is_exit_3_without_crawling(
     tmp_path, capsys, site_resting
 ):
