@@ -202,10 +202,15 @@ def _site_errors(record: dict) -> list[str]:
             "(ROBOTSTXT_OBEY is on)"
         )
     elif record.get("stop_reason") == ROBOTS_TXT_UNAVAILABLE:
+        # Why, as the log line says it (`failed, paging stops here: robots.txt could not be
+        # fetched (HTTP 503)`, a redirect off the host with where to crawl now), when noted.
+        because = record.get("failed_because")
         problems.append(
-            "the site's robots.txt could not be fetched (an error or no answer after every "
-            "retry, or a redirect not followed: the log says which); nothing was crawled "
-            "(ROBOTSTXT_OBEY is on)"
+            f"{_listing_page(record)} {because}; nothing was crawled (ROBOTSTXT_OBEY is on)"
+            if because
+            else "the site's robots.txt could not be fetched (an error or no answer after "
+            "every retry, or a redirect not followed: the log says which); nothing was "
+            "crawled (ROBOTSTXT_OBEY is on)"
         )
     elif record.get("stop_reason") == CRAWL_DELAY_TOO_LONG:
         problems.append(

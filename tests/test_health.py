@@ -367,6 +367,19 @@ def test_a_crawl_its_robots_txt_stopped_is_a_site_error():
         "or a redirect not followed: the log says which); nothing was crawled (ROBOTSTXT_OBEY "
         "is on)"
     ]
+    # Why, when the walk noted it, in the words of the spider's log line; the record names no
+    # page for robots.txt (`stop_url`), nothing of the site having been asked for.
+    for said in (
+        "failed, paging stops here: robots.txt could not be fetched (HTTP 503)",
+        "failed, paging stops here: robots.txt could not be fetched (redirected to "
+        "https://www.cafef.vn/robots.txt, off the crawl host: not followed; to crawl that "
+        "host, set CAFEF_BASE_URL=https://www.cafef.vn)",
+    ):
+        unavailable = run(stop_reason="robots_txt_unavailable", new_rows=0, failed_because=said)
+        assert judge(unavailable, recent) == (
+            exitcodes.SITE_ERRORS,
+            [f"a listing page {said}; nothing was crawled (ROBOTSTXT_OBEY is on)"],
+        )
 
 
 def test_a_record_with_its_counts_null_is_judged_as_counting_none():

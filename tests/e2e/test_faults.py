@@ -553,6 +553,11 @@ def test_a_site_whose_whole_host_redirects_to_another_says_how_to_crawl_that_one
         f"ERROR: listing page {handle.base_url}/doanh-nghiep.chn failed, paging stops here: "
         f"{said}\n"
     ) in result.stderr
+    # The run's problem says it in the same words, the advice with them (robots.txt's names no
+    # listing page: none was asked for).
+    page = "a listing page" if obey else f"listing page {handle.base_url}/doanh-nghiep.chn"
+    robots = "; nothing was crawled (ROBOTSTXT_OBEY is on)" if obey else ""
+    assert only_run(output_dir)["problems"] == [f"{page} failed, paging stops here: {said}{robots}"]
 
 
 @pytest.mark.parametrize(
@@ -1393,25 +1398,37 @@ def test_a_backfill_judges_its_windows_rejects_again_but_not_pages_the_site_said
 
 
 @pytest.mark.parametrize(
-    "fault", [faults.status(503), faults.status(500), faults.status(429), faults.reset()]
+    ("fault", "why"),
+    [
+        (faults.status(503), "HTTP 503"),
+        (faults.status(500), "HTTP 500"),
+        (faults.status(429), "HTTP 429"),
+        (faults.reset(), "ConnectionLost"),
+    ],
 )
 def test_a_robots_txt_the_site_cannot_serve_forbids_the_whole_crawl(
-    fault, replica, crawl, output_dir
+    fault, why, replica, crawl, output_dir
 ):
     # RFC 9309, 2.3.1.4: a robots.txt unreachable for a server or network error means
     # complete disallow, not permission to crawl a site that is failing or throttling.
     site = ReplicaSite(articles=10)
     site.script("/robots.txt", [fault], repeat=True)
     handle = replica(site)
-    crawl(handle, settings={"ROBOTSTXT_OBEY": True}, expect_exit=exitcodes.SITE_ERRORS)
+    result = crawl(handle, settings={"ROBOTSTXT_OBEY": True}, expect_exit=exitcodes.SITE_ERRORS)
     assert [r.path for r in handle.requests] == ["/robots.txt"] * (settings.RETRY_TIMES + 1)
     assert stored_ids(output_dir) == []
     run = only_run(output_dir)
     assert run["stop_reason"] == "robots_txt_unavailable"
+    # Why, in the words of the log line (`listing page … failed, paging stops here: …`): the
+    # status, or the connection's fault.
+    logged = re.search(
+        rf"ERROR: listing page {re.escape(handle.url('/doanh-nghiep.chn'))} "
+        r"(failed, paging stops here: robots\.txt could not be fetched \((.+)\))\n",
+        result.stderr,
+    )
+    assert logged is not None and why in logged[2]
     assert run["problems"] == [
-        "the site's robots.txt could not be fetched (an error or no answer after every retry, "
-        "or a redirect not followed: the log says which); nothing was crawled (ROBOTSTXT_OBEY "
-        "is on)"
+        f"a listing page {logged[1]}; nothing was crawled (ROBOTSTXT_OBEY is on)"
     ]
 
 
