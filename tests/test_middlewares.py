@@ -138,6 +138,7 @@ def test_a_redirect_off_the_crawl_host_gives_the_setting_to_crawl_there_only_for
         assert advice(home, mirror) == f"; to crawl that host, set CAFEF_BASE_URL={netloc}"
     assert advice("https://example.org/", mirror) == ""
     assert advice("https://www.example.net.evil.example/", mirror) == ""
+    assert advice("https://notexample.net/", mirror) == ""  # a name ending so, not under it
     assert advice("https://login.example.net/?next=%2F", mirror) == ""
     assert advice("https://login.example.net/login", mirror) == ""
     assert advice("http://127.0.0.2/", "http://127.0.0.1:8123/doanh-nghiep.chn") == ""
