@@ -230,6 +230,10 @@ def test_an_article_sent_to_an_article_path_on_the_sites_other_host_is_asked_at_
             "https://www.cafef.vn/tin-moi-188260306173999999.chn",
             (f"{base}/tin-moi-188260306173999999.chn",),
         ),
+        (  # the path asked for here, whatever its query: the page is the path's
+            "https://m.cafef.vn/tin-moi-188260306173999999.chn",
+            (f"{base}/tin-moi-188260306173999999.chn?amp=1",),
+        ),
     ]:
         with pytest.raises(OffCrawlHost, match=r"set CAFEF_BASE_URL=https://(m|www)\.cafef\.vn$"):
             middleware.process_request(redirected(url, *chain))
