@@ -24,6 +24,7 @@ from twisted.internet.defer import Deferred
 from newsscraper import kept_robotstxt
 from newsscraper.compressed import DECOMPRESSED_MAXSIZE_META, DECOMPRESSED_UP_TO_FLAG
 from newsscraper.context import RunContext
+from newsscraper.error_messages import error_message
 
 logger = logging.getLogger(__name__)
 
@@ -287,5 +288,5 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
                 extension.maxdelay = max(extension.maxdelay, delay)
 
     def _robots_error(self, exc, netloc):
-        self.unavailable[netloc] = str(exc) or type(exc).__name__
+        self.unavailable[netloc] = error_message(exc)
         super()._robots_error(exc, netloc)

@@ -25,6 +25,7 @@ from newsscraper.crawl_args import CrawlArguments
 from newsscraper.crawl_host import another_host_advice
 from newsscraper.crawl_plan import plan_crawl
 from newsscraper.dataset_read import unreadable
+from newsscraper.error_messages import error_message
 from newsscraper.health import DATASET_UNREADABLE
 from newsscraper.listing_walk import (
     CRAWL_DELAY_TOO_LONG,
@@ -502,7 +503,7 @@ def failure_text(failure) -> str:
         return f"redirected to {request.url}, off the crawl host: not followed"
     if failure.check(ResponseDataLossError):  # it carries no message of its own
         return "the connection closed before the whole page came (shorter than its Content-Length)"
-    message = failure.getErrorMessage()
+    message = error_message(failure.value)
     if request is not None:
         for url in {request.url, requested_url(request)}:
             message = message.removesuffix(f": {url}").replace(f"Getting {url} took", "took")

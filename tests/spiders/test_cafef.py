@@ -428,6 +428,25 @@ def test_a_page_whose_connection_closed_before_its_content_length_says_so():
     )
 
 
+def test_a_page_whose_connection_was_lost_says_so_in_words_not_twisted_objects():
+    # Scrapy raises its DownloadFailedError from Twisted's ResponseNeverReceived, whose words
+    # are the list of Failure objects it wraps.
+    from scrapy.exceptions import DownloadFailedError
+    from twisted.internet.error import ConnectionLost
+    from twisted.python.failure import Failure
+    from twisted.web._newclient import ResponseNeverReceived
+
+    from newsscraper.spiders.cafef import failure_text
+
+    lost = ResponseNeverReceived([Failure(ConnectionLost())])
+    try:
+        raise DownloadFailedError(str(lost)) from lost
+    except DownloadFailedError:
+        failure = Failure()
+    failure.request = Request(f"{BASE}/timelinelist/18836/2.chn")
+    assert failure_text(failure) == "Connection to the other side was lost in a non-clean fashion."
+
+
 def test_pages_that_can_never_be_articles_are_permanent_failures():
     from scrapy.exceptions import DownloadCancelledError
     from scrapy.spidermiddlewares.httperror import HttpError
